@@ -1,0 +1,12 @@
+import { loadPlatformConfig, resolveDatabaseConfig } from '@closecross/platform';
+import { runMigrations } from './migrate.ts';
+import { createPool } from '@closecross/platform';
+
+const config = loadPlatformConfig();
+const pool = createPool(await resolveDatabaseConfig(config));
+try {
+  await runMigrations(pool);
+  console.log('migrations applied');
+} finally {
+  await pool.end();
+}

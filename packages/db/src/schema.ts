@@ -1,0 +1,95 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+export const dateMapping = pgTable('date_mapping', {
+  dateId: integer('date_id').primaryKey(),
+  // Null when a row arrived for a day nobody has dated yet; POST /date_mappings/ fills it in.
+  date: date('date', { mode: 'string' }),
+});
+
+/** One order-book snapshot of one stock in the closing auction. */
+export const stockData = pgTable(
+  'stock_data',
+  {
+    stockId: integer('stock_id').notNull(),
+    dateId: integer('date_id')
+      .notNull()
+      .references(() => dateMapping.dateId),
+    secondsInBucket: integer('seconds_in_bucket').notNull(),
+    imbalanceSize: doublePrecision('imbalance_size'),
+    imbalanceBuySellFlag: integer('imbalance_buy_sell_flag'),
+    referencePrice: doublePrecision('reference_price'),
+    matchedSize: doublePrecision('matched_size'),
+    farPrice: doublePrecision('far_price'),
+    nearPrice: doublePrecision('near_price'),
+    bidPrice: doublePrecision('bid_price'),
+    bidSize: doublePrecision('bid_size'),
+    askPrice: doublePrecision('ask_price'),
+    askSize: doublePrecision('ask_size'),
+    wap: doublePrecision('wap'),
+    target: doublePrecision('target'),
+    timeId: integer('time_id'),
+    rowId: text('row_id').notNull(),
+    trainType: text('train_type'),
+  },
+  (table) => [
+    // Key order serves the common reads: a day (or range of days) in bucket, then stock order.
+    primaryKey({ name: 'stock_data_pkey', columns: [table.dateId, table.secondsInBucket, table.stockId] }),
+    uniqueIndex('stock_data_row_id_key').on(table.rowId),
+    index('stock_data_stock_date_idx').on(table.stockId, table.dateId, table.secondsInBucket),
+  ],
+);
+
+export const model = pgTable(
+  'model',
+  {
+    modelId: serial('model_id').primaryKey(),
+    modelName: text('model_name').notNull(),
+    modelArtifactPath: text('model_artifact_path'),
+    dateId: integer('date_id').references(() => dateMapping.dateId),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (table) => [uniqueIndex('model_model_name_key').on(table.modelName)],
+);
+
+export const modelInference = pgTable(
+  'model_inference',
+  {
+    id: serial('id').primaryKey(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => model.modelId),
+    dateId: integer('date_id').references(() => dateMapping.dateId),
+    predictions: text('predictions'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (table) => [index('model_inference_model_date_idx').on(table.modelId, table.dateId)],
+);
+
+/** Daily OHLCV bars of a symbol, the input of the risk analysis. */
+export const priceBars = pgTable(
+  'price_bars',
+  {
+    symbol: text('symbol').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    open: doublePrecision('open').notNull(),
+    high: doublePrecision('high').notNull(),
+    low: doublePrecision('low').notNull(),
+    close: doublePrecision('close').notNull(),
+    adjClose: doublePrecision('adj_close'),
+    volume: bigint('volume', { mode: 'number' }),
+  },
+  (table) => [primaryKey({ name: 'price_bars_pkey', columns: [table.symbol, table.date] })],
+);

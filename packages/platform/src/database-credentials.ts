@@ -1,0 +1,64 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { PoolConfig } from 'pg';
+import { ConfigError } from './config.ts';
+import type { PlatformConfig } from './platform-config.ts';
+
+/** The part of the Secrets Manager client we use; tests pass a stub of this shape. */
+export interface SecretsClient {
+  send(command: GetSecretValueCommand): Promise<{ SecretString?: string | undefined }>;
+}
+
+/** The JSON that RDS writes into a generated secret. */
+interface RdsSecret {
+  username: string;
+  password: string;
+  host: string;
+  port?: number | string;
+  dbname?: string;
+}
+
+function parseRdsSecret(secretId: string, secretString: string | undefined): RdsSecret {
+  let parsed: Partial<RdsSecret>;
+  try {
+    parsed = JSON.parse(secretString ?? '') as Partial<RdsSecret>;
+  } catch {
+    throw new ConfigError([`DB_SECRET_ID secret "${secretId}" is not JSON`]);
+  }
+  const missing = (['username', 'password', 'host'] as const).filter((key) => !parsed[key]);
+  if (missing.length > 0) {
+    throw new ConfigError([`DB_SECRET_ID secret "${secretId}" lacks ${missing.join(', ')}`]);
+  }
+  return parsed as RdsSecret;
+}
+
+function sslOption(mode: PlatformConfig['DB_SSL']): PoolConfig['ssl'] {
+  if (mode === 'disable') return false;
+  return { rejectUnauthorized: mode === 'verify-full' };
+}
+
+/**
+ * Resolves where the database is: from the RDS secret when DB_SECRET_ID is set (so no password
+ * sits in the task definition), otherwise from DATABASE_URL.
+ */
+export async function resolveDatabaseConfig(
+  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DB_SECRET_ID' | 'DB_SSL' | 'DB_POOL_MAX' | 'AWS_REGION'>,
+  secretsClient?: SecretsClient,
+): Promise<PoolConfig> {
+  const common: PoolConfig = { max: config.DB_POOL_MAX, ssl: sslOption(config.DB_SSL) };
+  if (config.DB_SECRET_ID) {
+    const client =
+      secretsClient ?? new SecretsManagerClient(config.AWS_REGION ? { region: config.AWS_REGION } : {});
+    const response = await client.send(new GetSecretValueCommand({ SecretId: config.DB_SECRET_ID }));
+    const secret = parseRdsSecret(config.DB_SECRET_ID, response.SecretString);
+    return {
+      ...common,
+      user: secret.username,
+      password: secret.password,
+      host: secret.host,
+      port: Number(secret.port ?? 5432),
+      database: secret.dbname ?? 'postgres',
+    };
+  }
+  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL is required (or set DB_SECRET_ID)']);
+  return { ...common, connectionString: config.DATABASE_URL };
+}

@@ -1,0 +1,41 @@
+import { env, loadConfig, type ConfigOf } from './config.ts';
+
+/** The variables every service reads; services add their own with `loadConfig` on a wider spec. */
+export const platformConfigSpec = {
+  HOST: env.string({ default: '0.0.0.0', description: 'address to listen on' }),
+  PORT: env.int({ default: 8080, min: 0, max: 65535, description: 'port to listen on' }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'pino log level',
+  }),
+  DATABASE_URL: env.optionalUrl('PostgreSQL connection URL; ignored when DB_SECRET_ID is set', [
+    'postgres:',
+    'postgresql:',
+  ]),
+  DB_SECRET_ID: env.optionalString('Secrets Manager id of the RDS secret (username, password, host, port, dbname)'),
+  DB_SSL: env.oneOf(['disable', 'require', 'verify-full'], {
+    default: 'disable',
+    description: 'TLS to PostgreSQL: disable, require (encrypted), verify-full (encrypted, CA-checked)',
+  }),
+  DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200, description: 'PostgreSQL pool size per task' }),
+  AWS_REGION: env.optionalString('AWS region for the AWS SDK clients'),
+  BODY_LIMIT_MB: env.int({ default: 64, min: 1, max: 1024, description: 'largest request body, in MiB' }),
+  MIGRATE_ON_START: env.boolean({ default: true, description: 'apply database migrations at start' }),
+};
+
+export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
+
+export function loadPlatformConfig(source: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const config = loadConfig(platformConfigSpec, source);
+  if (!config.DATABASE_URL && !config.DB_SECRET_ID) {
+    // Reported through the same error type so the message format stays one.
+    return loadConfig(
+      {
+        ...platformConfigSpec,
+        DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_ID)' }),
+      },
+      source,
+    );
+  }
+  return config;
+}

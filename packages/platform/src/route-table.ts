@@ -1,0 +1,56 @@
+/**
+ * Which service owns which paths: the one table the local gateway checks its routes against and
+ * the CDK stack turns into ALB listener rules. Patterns use the ALB's syntax: case-sensitive,
+ * `*` for any run of characters, `?` for one.
+ */
+export interface ServiceRoutes {
+  service: string;
+  pathPatterns: readonly string[];
+  /** The path the load balancer's target group checks. */
+  healthPath: string;
+}
+
+export const routeTable: readonly ServiceRoutes[] = [
+  {
+    service: 'market-data',
+    pathPatterns: ['/healthcheck*', '/stock_data*', '/date_mappings*', '/models*', '/model-inferences*', '/price_bars*'],
+    healthPath: '/health',
+  },
+];
+
+/** The service that answers paths no rule claims (/docs, /health on the shared host). */
+export const defaultService = 'market-data';
+
+/** Platform routes every service has; the ALB sends them to the default service. */
+export const platformPaths = ['/health', '/ready', '/docs', '/docs/*'];
+
+function patternToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+export function matchesPathPattern(pattern: string, path: string): boolean {
+  return patternToRegExp(pattern).test(path);
+}
+
+/** The service the ALB would send `path` to. */
+export function serviceForPath(path: string, table: readonly ServiceRoutes[] = routeTable): string {
+  const owner = table.find((entry) => entry.pathPatterns.some((pattern) => matchesPathPattern(pattern, path)));
+  return owner?.service ?? defaultService;
+}
+
+/**
+ * Fails when a service registers a route the table would send elsewhere, so the table cannot
+ * drift from the code. Route params (`:id`) are checked as a concrete segment.
+ */
+export function assertRoutesCovered(service: string, paths: Iterable<string>, table: readonly ServiceRoutes[] = routeTable): void {
+  const strays: string[] = [];
+  for (const path of paths) {
+    const concrete = path.replace(/:[^/]+/g, 'x');
+    const isPlatform = platformPaths.some((pattern) => matchesPathPattern(pattern, concrete));
+    if (!isPlatform && serviceForPath(concrete, table) !== service) strays.push(path);
+  }
+  if (strays.length > 0) {
+    throw new Error(`Routes of ${service} that the route table sends elsewhere: ${strays.join(', ')}`);
+  }
+}

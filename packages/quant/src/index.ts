@@ -1,0 +1,2 @@
+export * from './bars/daily-bar.ts';
+export * from './bars/yahoo-csv.ts';

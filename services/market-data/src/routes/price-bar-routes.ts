@@ -1,0 +1,84 @@
+import { parseYahooCsv, CsvError } from '@closecross/quant';
+import { badRequest, type ServiceContext } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { ErrorResponse } from '../schemas/common.ts';
+import {
+  PriceBarSeries,
+  PriceBarsPost,
+  PriceBarsPosted,
+  PriceBarsQuery,
+  SymbolParams,
+  SymbolSummary,
+  type PriceBar,
+} from '../schemas/price-bars.ts';
+import { findPriceBars, listSymbols, upsertPriceBars } from '../repositories/price-bar-repository.ts';
+
+// The CSV parser runs before the handler; this carries its count of skipped lines across.
+const skippedLines = new WeakMap<FastifyRequest, number>();
+
+export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
+  // A Yahoo CSV becomes the same bar objects as a JSON body, so one schema validates both.
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (request, body, done) => {
+    try {
+      const { bars, skipped } = parseYahooCsv(body as string);
+      skippedLines.set(request, skipped);
+      const rows: PriceBar[] = bars.map((bar) => ({
+        date: bar.date,
+        open: bar.open,
+        high: bar.high,
+        low: bar.low,
+        close: bar.close,
+        adj_close: bar.adjClose,
+        volume: bar.volume,
+      }));
+      done(null, rows);
+    } catch (error) {
+      done(error instanceof CsvError ? badRequest(`CSV ${error.message}`) : (error as Error));
+    }
+  });
+
+  app.get(
+    '/price_bars/',
+    { schema: { tags: ['price bars'], summary: 'Symbols with stored bars and their date ranges', response: { 200: Type.Array(SymbolSummary) } } },
+    async () => listSymbols(pool),
+  );
+
+  app.get(
+    '/price_bars/:symbol',
+    {
+      schema: {
+        tags: ['price bars'],
+        summary: 'Daily bars of a symbol in date order, start and end inclusive (YYYY-MM-DD)',
+        params: SymbolParams,
+        querystring: PriceBarsQuery,
+        response: { 200: PriceBarSeries, 400: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const { start, end } = request.query;
+      if (start && end && start > end) throw badRequest('querystring/start must not be after end');
+      const symbol = request.params.symbol.toUpperCase();
+      return { symbol, bars: await findPriceBars(pool, symbol, { start, end }) };
+    },
+  );
+
+  app.post(
+    '/price_bars/:symbol',
+    {
+      schema: {
+        tags: ['price bars'],
+        summary: 'Store daily bars (JSON array, or Yahoo Finance CSV as text/csv); upsert on (symbol, date)',
+        params: SymbolParams,
+        body: PriceBarsPost,
+        response: { 200: PriceBarsPosted, 400: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const symbol = request.params.symbol.toUpperCase();
+      const written = await upsertPriceBars(pool, symbol, request.body);
+      return { symbol, received: request.body.length, written, skipped: skippedLines.get(request) ?? 0 };
+    },
+  );
+};

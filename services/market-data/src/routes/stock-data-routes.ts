@@ -1,0 +1,60 @@
+import { withTransaction } from '@closecross/db';
+import { badRequest, type ServiceContext } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorResponse, Page, pageOf } from '../schemas/common.ts';
+import { StockDataPost, StockDataPosted, StockDataQuery, StoredStockRow } from '../schemas/stock-data.ts';
+import { findStockRows, prepareRows, RowError, upsertStockRows } from '../repositories/stock-data-repository.ts';
+
+export const stockDataRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
+  app.get(
+    '/stock_data/',
+    {
+      schema: {
+        tags: ['stock data'],
+        summary: 'Auction rows of one day (date_id) or a range of days (start_date_id..end_date_id)',
+        description: 'Ordered by date_id, seconds_in_bucket, stock_id. page_size up to 50,000.',
+        querystring: StockDataQuery,
+        response: { 200: Page(StoredStockRow), 400: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      const hasRange = query.start_date_id !== undefined && query.end_date_id !== undefined;
+      if (query.date_id === undefined && !hasRange) {
+        throw badRequest('querystring must have date_id, or both start_date_id and end_date_id');
+      }
+      if (hasRange && query.start_date_id! > query.end_date_id!) {
+        throw badRequest('querystring/start_date_id must not be after end_date_id');
+      }
+      const { total, rows } = await findStockRows(pool, query);
+      return pageOf(query, total, rows);
+    },
+  );
+
+  app.post(
+    '/stock_data/',
+    {
+      schema: {
+        tags: ['stock data'],
+        summary: 'Store auction rows: all or nothing, idempotent (upsert on stock_id, date_id, seconds_in_bucket)',
+        description:
+          'Creates missing date mappings in the same transaction. A bad row fails the whole request with 400 naming its index and field.',
+        body: StockDataPost,
+        response: { 200: StockDataPosted, 400: ErrorResponse },
+      },
+    },
+    async (request) => {
+      let rows;
+      try {
+        rows = prepareRows(request.body.data);
+      } catch (error) {
+        if (error instanceof RowError) throw badRequest(error.message);
+        throw error;
+      }
+      const commit = request.body.commit ?? true;
+      const written = commit ? await withTransaction(pool, (client) => upsertStockRows(client, rows)) : 0;
+      const message = commit ? 'Data ingested successfully.' : 'Data validated; nothing written (commit was false).';
+      return { message, received: request.body.data.length, written, committed: commit };
+    },
+  );
+};

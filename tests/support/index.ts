@@ -1,0 +1,4 @@
+export { createTestDatabase, type TestDatabase } from './test-database.ts';
+export { startTestPostgres } from './postgres-server.ts';
+export { generateStockRows, seededRandom, type GeneratedStockRow } from './stock-rows.ts';
+export { sharedDataPath } from './shared-data.ts';
