@@ -26,16 +26,10 @@ export const platformConfigSpec = {
 export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
 
 export function loadPlatformConfig(source: NodeJS.ProcessEnv = process.env): PlatformConfig {
-  const config = loadConfig(platformConfigSpec, source);
-  if (!config.DATABASE_URL && !config.DB_SECRET_ID) {
-    // Reported through the same error type so the message format stays one.
-    return loadConfig(
-      {
-        ...platformConfigSpec,
-        DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_ID)' }),
-      },
-      source,
-    );
-  }
-  return config;
+  // Without a secret to read credentials from, DATABASE_URL is required; one pass reports it
+  // together with any other bad variable.
+  const spec = source.DB_SECRET_ID
+    ? platformConfigSpec
+    : { ...platformConfigSpec, DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_ID)', protocols: ['postgres:', 'postgresql:'] }) };
+  return loadConfig(spec, source);
 }

@@ -1,0 +1,53 @@
+import { createPool } from '@closecross/platform';
+import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runMigrations } from '../src/index.ts';
+
+let database: TestDatabase;
+afterEach(async () => database.drop());
+
+async function tableNames(db: TestDatabase): Promise<string[]> {
+  const result = await db.pool.query(
+    "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
+  );
+  return result.rows.map((row) => row.table_name);
+}
+
+describe('runMigrations', () => {
+  it('creates the reference tables and price_bars', async () => {
+    database = await createTestDatabase({ migrate: false });
+    await runMigrations(database.pool);
+    expect(await tableNames(database)).toEqual(['date_mapping', 'model', 'model_inference', 'price_bars', 'stock_data']);
+  });
+
+  it('is a no-op the second time', async () => {
+    database = await createTestDatabase({ migrate: false });
+    await runMigrations(database.pool);
+    await database.pool.query('insert into date_mapping values (1, $1)', ['2023-01-03']);
+    await runMigrations(database.pool);
+    expect((await database.pool.query('select count(*)::int as n from date_mapping')).rows[0].n).toBe(1);
+  });
+
+  it('is safe when several tasks start at once', async () => {
+    database = await createTestDatabase({ migrate: false });
+    const pools = Array.from({ length: 6 }, () => createPool({ connectionString: database.url, max: 2 }));
+    try {
+      await Promise.all(pools.map((pool) => runMigrations(pool)));
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+    const applied = await database.pool.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+    expect(applied.rows[0].n).toBeGreaterThan(0);
+    expect(await tableNames(database)).toContain('stock_data');
+  });
+
+  it('enforces the natural key and the unique row_id', async () => {
+    database = await createTestDatabase();
+    await database.pool.query('insert into date_mapping (date_id) values (0)');
+    const insert = (rowId: string, stock: number) =>
+      database.pool.query('insert into stock_data (stock_id, date_id, seconds_in_bucket, row_id) values ($1, 0, 0, $2)', [stock, rowId]);
+    await insert('0_0_1', 1);
+    await expect(insert('other', 1)).rejects.toThrow(/stock_data_pkey/);
+    await expect(insert('0_0_1', 2)).rejects.toThrow(/stock_data_row_id_key/);
+  });
+});
