@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
 import { installErrorContract } from './errors.ts';
 import { loggerOptions, requestIdFrom } from './logger.ts';
+import { assertRoutesCovered, routeTable, type ServiceRoutes } from './route-table.ts';
 import { validatorCompiler } from './validation.ts';
 
 /** What every service plugin receives: its dependencies, never globals. */
@@ -30,6 +31,8 @@ export interface CreateServiceOptions {
   logStream?: DestinationStream;
   bodyLimitMb?: number;
   version?: string;
+  /** The table the modules' routes must agree with; the project's own by default. */
+  routeTable?: readonly ServiceRoutes[];
 }
 
 export type Service = FastifyInstance;
@@ -88,8 +91,20 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     },
   );
 
+  // Each module's routes are checked against the route table, so the ALB rules and the local
+  // gateway cannot drift from what the code serves.
+  const routesByModule = new Map<string, string[]>();
+  let registering: string | undefined;
+  app.addHook('onRoute', (route) => {
+    if (registering) routesByModule.get(registering)!.push(route.url);
+  });
   for (const module of options.modules) {
+    registering = module.name;
+    routesByModule.set(module.name, []);
     await app.register(module.plugin, { ...(module.options ?? {}), pool: options.pool });
+    await app.after();
   }
+  registering = undefined;
+  for (const [service, paths] of routesByModule) assertRoutesCovered(service, paths, options.routeTable ?? routeTable);
   return app;
 }

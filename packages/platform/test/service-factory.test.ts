@@ -37,10 +37,13 @@ const exampleModule: FastifyPluginAsync<ServiceContext> = async (app) => {
   });
 };
 
+const exampleRoutes = [{ service: 'example', pathPatterns: ['/echo', '/boom', '/slow'], healthPath: '/health' }];
+
 async function build(options: { logStream?: import('pino').DestinationStream; bodyLimitMb?: number; pool?: import('pg').Pool } = {}) {
   return createService({
     name: 'example',
     modules: [{ name: 'example', plugin: exampleModule }],
+    routeTable: exampleRoutes,
     pool: options.pool ?? database.pool,
     logLevel: 'info',
     logStream: options.logStream ?? logCollector().stream,
@@ -119,6 +122,15 @@ describe('createService', () => {
     expect(response.statusCode).toBe(413);
     expect(response.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
     await app.close();
+  });
+
+  it('refuses to build when a module serves a path the route table gives another service', async () => {
+    const stray: FastifyPluginAsync<ServiceContext> = async (app) => {
+      app.get('/elsewhere', async () => ({}));
+    };
+    await expect(
+      createService({ name: 'example', modules: [{ name: 'example', plugin: stray }], pool: database.pool, logLevel: 'silent', routeTable: exampleRoutes }),
+    ).rejects.toThrow('Routes of example that the route table sends elsewhere: /elsewhere');
   });
 
   it('answers 415 for a content type it cannot read', async () => {

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@closecross/dev-postgres';
-import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
+import { createTestDatabase, spawnTsx, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let database: TestDatabase;
@@ -12,26 +11,7 @@ afterAll(async () => database.drop());
 
 const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
-function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out');
-}
+const startServer = (env: Record<string, string>) => spawnTsx(serverEntry, { LOG_LEVEL: 'info', ...env });
 
 describe('market-data server entry point', () => {
   it('starts alone from DATABASE_URL, migrates, serves, and exits 0 on SIGTERM', async () => {

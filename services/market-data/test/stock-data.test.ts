@@ -150,6 +150,14 @@ describe('POST /stock_data/', () => {
     expect(stored.rows).toEqual([{ row_id: '2_0_4', target: null, far_price: null, time_id: null }]);
   });
 
+  it('reads back a train_type with tabs, newlines, backslashes, quotes and unicode unchanged', async () => {
+    const [row] = generateStockRows({ dateIds: [4], stocks: 1, buckets: 1 });
+    const trainType = 'demo\t27\nline "two" \\ ünï \\N';
+    await post([{ ...row!, train_type: trainType }]);
+    const read = await app.inject({ url: '/stock_data/?date_id=4' });
+    expect(read.json().data[0].train_type).toBe(trainType);
+  });
+
   it('two overlapping batches posted at once both land, without deadlock or duplicates', async () => {
     const rows = generateStockRows({ dateIds: [20, 21], stocks: 50 });
     const first = rows.slice(0, 4_000);

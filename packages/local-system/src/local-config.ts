@@ -1,0 +1,20 @@
+import path from 'node:path';
+import { env, loadConfig } from '@closecross/platform';
+
+export const localConfigSpec = {
+  DATA_DIR: env.string({ default: './.data', description: 'folder of the local system: the Postgres cluster and artifacts' }),
+  HOST: env.string({ default: '127.0.0.1', description: 'address to listen on' }),
+  PORT: env.int({ default: 8080, min: 0, max: 65535, description: 'port of the local system' }),
+  LOCAL_PG_PORT: env.int({ default: 0, min: 0, max: 65535, description: 'port of the embedded Postgres; 0 picks a free one' }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
+};
+
+export function loadLocalConfig(source: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(localConfigSpec, source);
+  return { ...config, DATA_DIR: path.resolve(config.DATA_DIR) };
+}
+
+export type LocalConfig = ReturnType<typeof loadLocalConfig>;
+
+/** Written at start so the command-line tools can find the running system without options. */
+export const runtimeFileName = 'local-system.json';

@@ -1,0 +1,60 @@
+import { mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@closecross/dev-postgres';
+import { routeTable } from '@closecross/platform';
+import { generateStockRows, spawnTsx, waitFor } from '@closecross/tests/support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const startEntry = fileURLToPath(new URL('../src/start.ts', import.meta.url));
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'closecross-local-'));
+  await chmod(dataDir, 0o755);
+});
+afterAll(async () => rm(dataDir, { recursive: true, force: true }));
+
+async function startSystem(port: number) {
+  const system = spawnTsx(startEntry, { DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' });
+  await waitFor(async () => system.output().includes('Closecross is running'), 90_000, 'the local system');
+  return system;
+}
+
+describe('pnpm start: the local system', () => {
+  it('serves every reference route at /docs, keeps data across a restart, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const first = await startSystem(port);
+    expect(first.output()).toContain(`${base}/docs`);
+
+    const docs = (await (await fetch(`${base}/docs/json`)).json()) as { paths: object };
+    const paths = Object.keys(docs.paths);
+    for (const route of ['/healthcheck/', '/stock_data/', '/date_mappings/', '/models/', '/model-inferences/', '/price_bars/{symbol}']) {
+      expect(paths).toContain(route);
+    }
+    const owned = routeTable.map((entry) => entry.service);
+    expect(owned).toContain('market-data');
+
+    const runtime = JSON.parse(await readFile(path.join(dataDir, 'local-system.json'), 'utf8'));
+    expect(runtime.url).toBe(base);
+
+    const rows = generateStockRows({ dateIds: [0], stocks: 5, buckets: 2 });
+    const posted = await fetch(`${base}/stock_data/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ commit: true, data: rows }),
+    });
+    expect(posted.status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await startSystem(port);
+    const read = (await (await fetch(`${base}/stock_data/?date_id=0&page_size=100`)).json()) as { data: { row_id: string }[] };
+    expect(read.data.map((row: { row_id: string }) => row.row_id)).toEqual(rows.map((row) => row.row_id));
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
