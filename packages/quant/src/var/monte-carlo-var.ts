@@ -1,0 +1,149 @@
+import { InvalidParameterError, requireInteger } from '../errors.ts';
+import { rotl, seedState } from '../random/xoshiro128.ts';
+import { inverseNormalCdf } from '../stats/normal.ts';
+import { selectInPlace } from './order-statistic.ts';
+
+/**
+ * Monte Carlo Value at Risk of a Normal(mean, std) daily return, with the reference's
+ * estimator: draw `d` returns, sort them from highest to lowest, and take the values at
+ * positions int(d*0.95) and int(d*0.99): the 5th and 1st percentiles, as fractions.
+ *
+ * Draw i is mean + std * z_i with z_i = Phi^-1(u_i), u_i a 53-bit uniform from two words of a
+ * seeded xoshiro128** stream (inverse-transform sampling). Phi^-1 keeps order, so the k-th
+ * lowest draw is Phi^-1 of the k-th lowest uniform: only the uniforms that can be among the
+ * lowest few percent are kept, one order statistic is selected among them (no sort), and only
+ * the tail is transformed. The result is exactly what sorting all d transformed draws gives.
+ */
+
+export interface MonteCarloVar {
+  var95: number;
+  var99: number;
+  /** Expected shortfall: the mean of the draws at or below each VaR. */
+  es95: number;
+  es99: number;
+}
+
+/** Positions, counted from the lowest draw, of the reference's descending-sort indexes. */
+export function tailRanks(d: number): { rank95: number; rank99: number } {
+  return { rank95: d - 1 - Math.floor(d * 0.95), rank99: d - 1 - Math.floor(d * 0.99) };
+}
+
+const twoTo53 = 9007199254740992;
+
+export const minShots = 100;
+export const maxShots = 100_000_000;
+
+function checkInputs(mean: number, std: number, d: number): void {
+  requireInteger('d', d, minShots, maxShots);
+  if (!Number.isFinite(mean)) throw new InvalidParameterError('mean', `must be a finite number, got ${mean}`);
+  if (!Number.isFinite(std) || std < 0) throw new InvalidParameterError('std', `must be a finite number >= 0, got ${std}`);
+}
+
+/**
+ * The lowest uniforms of the stream: at least `needed` of them, in `tail[0..count)`, unordered.
+ * The threshold leaves room for eight standard deviations of the binomial count, and the rare
+ * stream that still falls short is simply read again keeping everything.
+ */
+function lowestUniforms(d: number, needed: number, seed: number, stream: number): { tail: Float64Array; count: number } {
+  const expected = needed + 8 * Math.sqrt(needed) + 32;
+  let fraction = Math.min(1, expected / d);
+  for (;;) {
+    const threshold = fraction >= 1 ? 4294967296 : Math.floor(fraction * 4294967296);
+    const tail = new Float64Array(Math.min(d, Math.ceil(fraction * d * 1.2) + 64));
+    let count = 0;
+    let { s0, s1, s2, s3 } = seedState(seed, stream);
+    for (let i = 0; i < d; i++) {
+      // Two xoshiro128** steps per draw, inlined: the high and the low word of its uniform.
+      const high = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const low = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 11;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      if (high < threshold) {
+        if (count === tail.length) break; // more than room for: widen below
+        tail[count++] = (high * 2097152 + low + 0.5) / twoTo53;
+      }
+    }
+    if (count >= needed && (count < tail.length || fraction >= 1)) return { tail, count };
+    fraction = Math.min(1, fraction * 2);
+  }
+}
+
+/** One resource's estimate from `d` draws of stream `stream` of `seed`. */
+export function monteCarloVar(mean: number, std: number, d: number, seed: number, stream = 0): MonteCarloVar {
+  checkInputs(mean, std, d);
+  const { rank95, rank99 } = tailRanks(d);
+  const { tail, count } = lowestUniforms(d, rank95 + 1, seed, stream);
+  const u95 = selectInPlace(tail, rank95, 0, count);
+  // After selecting rank95, tail[0..rank95) holds the lower uniforms: rank99 is among them.
+  const u99 = selectInPlace(tail, rank99, 0, rank95);
+  let sum95 = 0;
+  let sum99 = 0;
+  for (let i = 0; i <= rank95; i++) {
+    const z = inverseNormalCdf(tail[i]!);
+    sum95 += z;
+    if (tail[i]! <= u99) sum99 += z;
+  }
+  return {
+    var95: mean + std * inverseNormalCdf(u95),
+    var99: mean + std * inverseNormalCdf(u99),
+    es95: mean + (std * sum95) / (rank95 + 1),
+    es99: mean + (std * sum99) / (rank99 + 1),
+  };
+}
+
+/**
+ * All `d` draws of a stream, in drawing order: the slow, obvious form of the same sample, for
+ * tests and for anyone who wants the simulated returns themselves.
+ */
+export function drawNormalReturns(mean: number, std: number, d: number, seed: number, stream = 0): Float64Array {
+  checkInputs(mean, std, d);
+  const { s0, s1, s2, s3 } = seedState(seed, stream);
+  const state = { s0, s1, s2, s3 };
+  const next = () => {
+    const result = Math.imul(rotl(Math.imul(state.s1, 5), 7), 9) >>> 0;
+    const t = state.s1 << 9;
+    state.s2 ^= state.s0;
+    state.s3 ^= state.s1;
+    state.s1 ^= state.s2;
+    state.s0 ^= state.s3;
+    state.s2 ^= t;
+    state.s3 = rotl(state.s3, 11);
+    return result;
+  };
+  const draws = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    const high = next();
+    const low = next() >>> 11;
+    draws[i] = mean + std * inverseNormalCdf((high * 2097152 + low + 0.5) / twoTo53);
+  }
+  return draws;
+}
+
+/**
+ * The reference's averaging over `r` resources: each resource draws its own `d` values from
+ * its own stream (stream k for resource k), and the estimates are averaged.
+ */
+export function monteCarloVarOverResources(mean: number, std: number, d: number, r: number, seed: number): MonteCarloVar {
+  requireInteger('r', r, 1);
+  const total = { var95: 0, var99: 0, es95: 0, es99: 0 };
+  for (let resource = 0; resource < r; resource++) {
+    const estimate = monteCarloVar(mean, std, d, seed, resource);
+    total.var95 += estimate.var95;
+    total.var99 += estimate.var99;
+    total.es95 += estimate.es95;
+    total.es99 += estimate.es99;
+  }
+  return { var95: total.var95 / r, var99: total.var99 / r, es95: total.es95 / r, es99: total.es99 / r };
+}
