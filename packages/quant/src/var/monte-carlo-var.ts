@@ -1,5 +1,5 @@
 import { InvalidParameterError, requireInteger } from '../errors.ts';
-import { rotl, seedState } from '../random/xoshiro128.ts';
+import { rotl, seedState, Xoshiro128 } from '../random/xoshiro128.ts';
 import { inverseNormalCdf } from '../stats/normal.ts';
 import { selectInPlace } from './order-statistic.ts';
 
@@ -8,8 +8,9 @@ import { selectInPlace } from './order-statistic.ts';
  * estimator: draw `d` returns, sort them from highest to lowest, and take the values at
  * positions int(d*0.95) and int(d*0.99): the 5th and 1st percentiles, as fractions.
  *
- * Draw i is mean + std * z_i with z_i = Phi^-1(u_i), u_i a 53-bit uniform from two words of a
- * seeded xoshiro128** stream (inverse-transform sampling). Phi^-1 keeps order, so the k-th
+ * Draw i is mean + std * z_i with z_i = Phi^-1(u_i) (inverse-transform sampling). The uniform
+ * u_i has 53 bits: its high 32 are word i of a seeded xoshiro128** stream, its low 21 a hash of
+ * (stream key, i), so they can be computed for the few draws that need them. Phi^-1 keeps order, so the k-th
  * lowest draw is Phi^-1 of the k-th lowest uniform: only the uniforms that can be among the
  * lowest few percent are kept, one order statistic is selected among them (no sort), and only
  * the tail is transformed. The result is exactly what sorting all d transformed draws gives.
@@ -29,6 +30,23 @@ export function tailRanks(d: number): { rank95: number; rank99: number } {
 }
 
 const twoTo53 = 9007199254740992;
+
+/** The 53-bit uniform in (0, 1) of a draw: never 0, so Phi^-1 stays finite. */
+const uniformOf = (high: number, low21: number) => (high * 2097152 + low21 + 0.5) / twoTo53;
+
+/** Per-stream key of the low-bit hash. */
+function lowBitsKey(seed: number, stream: number): number {
+  const state = seedState(seed, stream);
+  return (state.s0 ^ state.s2) >>> 0;
+}
+
+/** Low 21 bits of draw i: a counter-based hash, so any draw's can be had without the others'. */
+function lowBits(key: number, i: number): number {
+  let h = (key ^ Math.imul(i, 0x9e3779b1)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 11;
+}
 
 export const minShots = 100;
 export const maxShots = 100_000_000;
@@ -52,18 +70,11 @@ function lowestUniforms(d: number, needed: number, seed: number, stream: number)
     const tail = new Float64Array(Math.min(d, Math.ceil(fraction * d * 1.2) + 64));
     let count = 0;
     let { s0, s1, s2, s3 } = seedState(seed, stream);
+    const key = lowBitsKey(seed, stream);
     for (let i = 0; i < d; i++) {
-      // Two xoshiro128** steps per draw, inlined: the high and the low word of its uniform.
+      // One xoshiro128** step, inlined: the high word of draw i's uniform.
       const high = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-      let t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      const low = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 11;
-      t = s1 << 9;
+      const t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
       s1 ^= s2;
@@ -72,7 +83,7 @@ function lowestUniforms(d: number, needed: number, seed: number, stream: number)
       s3 = (s3 << 11) | (s3 >>> 21);
       if (high < threshold) {
         if (count === tail.length) break; // more than room for: widen below
-        tail[count++] = (high * 2097152 + low + 0.5) / twoTo53;
+        tail[count++] = uniformOf(high, lowBits(key, i));
       }
     }
     if (count >= needed && (count < tail.length || fraction >= 1)) return { tail, count };
@@ -109,25 +120,10 @@ export function monteCarloVar(mean: number, std: number, d: number, seed: number
  */
 export function drawNormalReturns(mean: number, std: number, d: number, seed: number, stream = 0): Float64Array {
   checkInputs(mean, std, d);
-  const { s0, s1, s2, s3 } = seedState(seed, stream);
-  const state = { s0, s1, s2, s3 };
-  const next = () => {
-    const result = Math.imul(rotl(Math.imul(state.s1, 5), 7), 9) >>> 0;
-    const t = state.s1 << 9;
-    state.s2 ^= state.s0;
-    state.s3 ^= state.s1;
-    state.s1 ^= state.s2;
-    state.s0 ^= state.s3;
-    state.s2 ^= t;
-    state.s3 = rotl(state.s3, 11);
-    return result;
-  };
+  const generator = new Xoshiro128(seed, stream);
+  const key = lowBitsKey(seed, stream);
   const draws = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    const high = next();
-    const low = next() >>> 11;
-    draws[i] = mean + std * inverseNormalCdf((high * 2097152 + low + 0.5) / twoTo53);
-  }
+  for (let i = 0; i < d; i++) draws[i] = mean + std * inverseNormalCdf(uniformOf(generator.nextUint32(), lowBits(key, i)));
   return draws;
 }
 
