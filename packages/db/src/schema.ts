@@ -5,12 +5,14 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   serial,
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 export const dateMapping = pgTable('date_mapping', {
@@ -93,3 +95,49 @@ export const priceBars = pgTable(
   },
   (table) => [primaryKey({ name: 'price_bars_pkey', columns: [table.symbol, table.date] })],
 );
+
+/**
+ * The risk service's scale (one row, id 1): which compute service is warmed, with how many
+ * resources, what warming cost, and the ECS tasks it started. In the database so every task
+ * behind the load balancer sees the same.
+ */
+export const riskScale = pgTable('risk_scale', {
+  id: integer('id').primaryKey(),
+  service: text('service').notNull(),
+  resources: integer('resources').notNull(),
+  state: text('state').notNull(),
+  warmupBillableMs: doublePrecision('warmup_billable_ms').notNull().default(0),
+  warmupCost: doublePrecision('warmup_cost').notNull().default(0),
+  workers: jsonb('workers').notNull().default(sql`'[]'::jsonb`),
+  currentAnalysisId: uuid('current_analysis_id'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+});
+
+/** One analysis: its parameters, status and progress while it runs, its full result after. */
+export const riskAnalysis = pgTable(
+  'risk_analysis',
+  {
+    id: uuid('id').primaryKey(),
+    status: text('status').notNull(),
+    params: jsonb('params').notNull(),
+    progress: doublePrecision('progress').notNull().default(0),
+    result: jsonb('result'),
+    billableMs: doublePrecision('billable_ms'),
+    cost: doublePrecision('cost'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [index('risk_analysis_status_idx').on(table.status, table.createdAt)],
+);
+
+/** One record per finished analysis, in the reference's shape plus when, symbol and window. */
+export const riskAudit = pgTable('risk_audit', {
+  id: serial('id').primaryKey(),
+  analysisId: uuid('analysis_id').notNull(),
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().default(sql`now()`),
+  record: jsonb('record').notNull(),
+});

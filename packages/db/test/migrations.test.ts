@@ -14,10 +14,10 @@ async function tableNames(db: TestDatabase): Promise<string[]> {
 }
 
 describe('runMigrations', () => {
-  it('creates the reference tables and price_bars', async () => {
+  it('creates the reference tables, price_bars and the risk service tables', async () => {
     database = await createTestDatabase({ migrate: false });
     await runMigrations(database.pool);
-    expect(await tableNames(database)).toEqual(['date_mapping', 'model', 'model_inference', 'price_bars', 'stock_data']);
+    expect(await tableNames(database)).toEqual(['date_mapping', 'model', 'model_inference', 'price_bars', 'risk_analysis', 'risk_audit', 'risk_scale', 'stock_data']);
   });
 
   it('is a no-op the second time', async () => {

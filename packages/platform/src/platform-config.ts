@@ -25,10 +25,10 @@ export const platformConfigSpec = {
 
 export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
 
-export function loadPlatformConfig(source: NodeJS.ProcessEnv = process.env): PlatformConfig {
+export function loadPlatformConfig(source: NodeJS.ProcessEnv = process.env, requireDatabase = true): PlatformConfig {
   // Without a secret to read credentials from, DATABASE_URL is required; one pass reports it
   // together with any other bad variable.
-  const spec = source.DB_SECRET_ID
+  const spec = source.DB_SECRET_ID || !requireDatabase
     ? platformConfigSpec
     : { ...platformConfigSpec, DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_ID)', protocols: ['postgres:', 'postgresql:'] }) };
   return loadConfig(spec, source);

@@ -16,6 +16,14 @@ export const routeTable: readonly ServiceRoutes[] = [
     pathPatterns: ['/healthcheck*', '/stock_data*', '/date_mappings*', '/models*', '/model-inferences*', '/price_bars*'],
     healthPath: '/health',
   },
+  {
+    service: 'risk-analysis',
+    pathPatterns: [
+      '/warmup', '/scaled_ready', '/scaled_terminated', '/get_*', '/analyse', '/analyses*',
+      '/reset', '/terminate', '/chart', '/calculate_var9599', '/monte-carlo-task',
+    ],
+    healthPath: '/health',
+  },
 ];
 
 /** The service that answers paths no rule claims (/docs, /health on the shared host). */

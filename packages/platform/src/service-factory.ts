@@ -25,7 +25,8 @@ export interface CreateServiceOptions {
   /** Shown in logs and as the OpenAPI title. */
   name: string;
   modules: ServiceModule<any>[];
-  pool: Pool;
+  /** Absent for a service with no database (a compute worker): /ready is then always ready. */
+  pool?: Pool;
   logLevel?: string;
   /** Where log lines go; stdout when absent. */
   logStream?: DestinationStream;
@@ -82,7 +83,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     },
     async (request, reply) => {
       try {
-        await options.pool.query('select 1');
+        await options.pool?.query('select 1');
         return { status: 'ready' as const };
       } catch (error) {
         request.log.warn({ err: error }, 'database not reachable');

@@ -1,0 +1,60 @@
+import type { MonteCarloTask } from '@closecross/quant';
+import { sampleCall, type ComputeBackend, type RunOutcome, type WorkerRecord } from './compute-backend.ts';
+import { ThreadPool } from './thread-pool.ts';
+
+/**
+ * r worker threads in this task. Free, but still timed. The pool is this process's own; any
+ * task that has none (after a restart, or another task behind the ALB) makes one on first use,
+ * so the warmed scale in the database is all that is shared.
+ */
+export class LocalBackend implements ComputeBackend {
+  readonly name = 'local' as const;
+  private pool: ThreadPool | undefined;
+
+  private poolOf(size: number): ThreadPool {
+    if (this.pool?.size !== size) {
+      void this.pool?.close();
+      this.pool = new ThreadPool(size);
+    }
+    return this.pool;
+  }
+
+  async warmup(resources: number) {
+    const pool = this.poolOf(resources);
+    const started = performance.now();
+    // A tiny task per thread loads the library and warms the JIT.
+    await Promise.all(Array.from({ length: resources }, (_, resource) => pool.run({ resource, d: 100, seed: 0, moments: [{ mean: 0, std: 0.01 }] })));
+    const workers = Array.from({ length: resources }, (_, thread) => ({ id: `thread-${thread}` }));
+    return { workers, billableMs: performance.now() - started, cost: 0 };
+  }
+
+  async isReady(workers: WorkerRecord[]) {
+    return { ready: true, workers };
+  }
+
+  endpoints(_workers: WorkerRecord[], baseUrl: string): Record<string, string> {
+    const url = `${baseUrl}/calculate_var9599`;
+    return { [url]: sampleCall(url) };
+  }
+
+  async run(tasks: MonteCarloTask[], _workers: WorkerRecord[], onPartDone?: () => void): Promise<RunOutcome> {
+    const pool = this.poolOf(tasks.length);
+    const outcomes = await Promise.all(
+      tasks.map(async (task) => {
+        const outcome = await pool.run(task);
+        onPartDone?.();
+        return outcome;
+      }),
+    );
+    return { parts: outcomes.map((outcome) => outcome.part), billableMs: outcomes.reduce((sum, outcome) => sum + outcome.busyMs, 0), cost: 0 };
+  }
+
+  async terminate(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+
+  async isTerminated(): Promise<boolean> {
+    return this.pool === undefined;
+  }
+}

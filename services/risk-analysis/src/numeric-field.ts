@@ -1,0 +1,20 @@
+import { badRequest } from '@closecross/platform';
+import { Type } from '@sinclair/typebox';
+
+/** The reference sent numbers or numeric strings ("101"); the schema lets both through. */
+export const NumberOrString = (description: string) =>
+  Type.Unsafe<number | string>({ type: ['number', 'string'], description, examples: [101] });
+
+/** Reads a number or numeric string, answering 400 with the field's rule when it is not one. */
+export function readNumber(
+  field: string,
+  raw: number | string | undefined,
+  rule: { integer?: boolean; min: number; max: number; hint?: string },
+): number {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  const kind = rule.integer ? 'an integer' : 'a number';
+  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || value < rule.min || value > rule.max) {
+    throw badRequest(`body/${field} must be ${kind} from ${rule.min} to ${rule.max}, got ${JSON.stringify(raw ?? null)}${rule.hint ? `; ${rule.hint}` : ''}`);
+  }
+  return value;
+}

@@ -1,0 +1,33 @@
+import type { ServiceContext, ServiceModule } from '@closecross/platform';
+import type { FastifyPluginAsync } from 'fastify';
+import { loadRiskConfig, type RiskConfig } from './risk-config.ts';
+import { createRiskContext, type RiskDependencies } from './risk-context.ts';
+import { analysesRoutes } from './routes/analyses-routes.ts';
+import { legacyRoutes } from './routes/legacy-routes.ts';
+import { varWorkerRoutes } from './worker/worker-plugin.ts';
+
+export interface RiskServiceOptions extends ServiceContext, RiskDependencies {
+  config?: RiskConfig;
+}
+
+const riskAnalysisPlugin: FastifyPluginAsync<RiskServiceOptions> = async (app, options) => {
+  const config = options.config ?? loadRiskConfig();
+  const context = createRiskContext(options.pool, config, app.log, options);
+  await app.register(legacyRoutes(context));
+  await app.register(analysesRoutes(context));
+  await app.register(varWorkerRoutes, options);
+  app.addHook('onReady', async () => context.queue.start());
+  app.addHook('onClose', async () => {
+    await context.queue.stop();
+    await context.backends.local.terminate([]);
+  });
+};
+
+/** The risk-analysis service: the reference's API, the analyses jobs, and the worker endpoints. */
+export const riskAnalysisService: ServiceModule<RiskServiceOptions> = { name: 'risk-analysis', plugin: riskAnalysisPlugin };
+
+/** With injected AWS clients (tests) or settings. */
+export const riskAnalysisServiceWith = (options: Omit<RiskServiceOptions, 'pool'>): ServiceModule<RiskServiceOptions> => ({
+  ...riskAnalysisService,
+  options,
+});

@@ -1,0 +1,198 @@
+import { withTransaction, type Pool } from '@closecross/db';
+import type { AnalysisResult } from '@closecross/quant';
+import type { ServiceName, WorkerRecord } from './backends/compute-backend.ts';
+
+export type ScaleState = 'warming' | 'ready' | 'terminated';
+
+export interface Scale {
+  service: ServiceName;
+  resources: number;
+  state: ScaleState;
+  warmupBillableMs: number;
+  warmupCost: number;
+  workers: WorkerRecord[];
+  currentAnalysisId: string | null;
+}
+
+/** Everything that defines an analysis: the reference's parameters, the data and the seed. */
+export interface AnalysisRequest {
+  s: ServiceName;
+  r: number;
+  h: number;
+  d: number;
+  t: 'buy' | 'sell';
+  p: number;
+  seed: number;
+  symbol: string;
+  start: string;
+  end: string;
+}
+
+export interface StoredResult extends AnalysisResult {
+  symbol: string;
+  start: string;
+  end: string;
+  bars: number;
+}
+
+export type AnalysisStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface AnalysisRow {
+  id: string;
+  status: AnalysisStatus;
+  params: AnalysisRequest;
+  progress: number;
+  result: StoredResult | null;
+  billableMs: number | null;
+  cost: number | null;
+  error: string | null;
+  attempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+const analysisColumns = `id, status, params, progress, result, billable_ms as "billableMs", cost, error, attempts,
+  created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt"`;
+
+/** The risk service's state, all of it in Postgres so every task answers the same. */
+export class RiskStateRepository {
+  private readonly pool: Pool;
+  constructor(pool: Pool) {
+    this.pool = pool;
+  }
+
+  async scale(): Promise<Scale | undefined> {
+    const result = await this.pool.query(
+      `select service, resources, state, warmup_billable_ms as "warmupBillableMs", warmup_cost as "warmupCost", workers,
+              current_analysis_id as "currentAnalysisId" from risk_scale where id = 1`,
+    );
+    return result.rows[0];
+  }
+
+  async saveScale(scale: Omit<Scale, 'currentAnalysisId'>): Promise<void> {
+    await this.pool.query(
+      `insert into risk_scale (id, service, resources, state, warmup_billable_ms, warmup_cost, workers, updated_at)
+       values (1, $1, $2, $3, $4, $5, $6, now())
+       on conflict (id) do update set service = excluded.service, resources = excluded.resources, state = excluded.state,
+         warmup_billable_ms = excluded.warmup_billable_ms, warmup_cost = excluded.warmup_cost, workers = excluded.workers, updated_at = now()`,
+      [scale.service, scale.resources, scale.state, scale.warmupBillableMs, scale.warmupCost, JSON.stringify(scale.workers)],
+    );
+  }
+
+  async updateScale(patch: Partial<Pick<Scale, 'state' | 'workers' | 'warmupBillableMs' | 'warmupCost'>>): Promise<void> {
+    await this.pool.query(
+      `update risk_scale set state = coalesce($1, state), workers = coalesce($2, workers),
+         warmup_billable_ms = warmup_billable_ms + coalesce($3, 0), warmup_cost = warmup_cost + coalesce($4, 0), updated_at = now()
+       where id = 1`,
+      [patch.state ?? null, patch.workers ? JSON.stringify(patch.workers) : null, patch.warmupBillableMs ?? null, patch.warmupCost ?? null],
+    );
+  }
+
+  /** /reset: the results and their time and cost go; the warmed scale stays. */
+  async clearCurrent(): Promise<void> {
+    await this.pool.query('update risk_scale set current_analysis_id = null, updated_at = now() where id = 1');
+  }
+
+  async createAnalysis(id: string, params: AnalysisRequest, status: 'queued' | 'running'): Promise<void> {
+    await this.pool.query(
+      `insert into risk_analysis (id, status, params, started_at, attempts) values ($1, $2, $3, case when $2 = 'running' then now() end, case when $2 = 'running' then 1 else 0 end)`,
+      [id, status, JSON.stringify(params)],
+    );
+  }
+
+  async reportProgress(id: string, progress: number): Promise<void> {
+    await this.pool.query(`update risk_analysis set progress = greatest(progress, $2) where id = $1 and status = 'running'`, [id, progress]);
+  }
+
+  /**
+   * Stores the result, writes its audit record, and (for the reference API) makes it the
+   * current result, all in one transaction: a reader sees all of it or none.
+   */
+  async completeAnalysis(id: string, result: StoredResult, billing: { billableMs: number; cost: number }, makeCurrent: boolean): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      const updated = await client.query(
+        `update risk_analysis set status = 'succeeded', progress = 1, result = $2, billable_ms = $3, cost = $4, finished_at = now(), lease_until = null
+         where id = $1 and status = 'running' returning params`,
+        [id, JSON.stringify(result), billing.billableMs, billing.cost],
+      );
+      // A job whose lease another task took over finished there first: nothing more to record.
+      if (updated.rowCount === 0) return;
+      const params = updated.rows[0].params as AnalysisRequest;
+      const record = {
+        s: params.s,
+        r: params.r,
+        h: params.h,
+        d: params.d,
+        t: params.t,
+        p: params.p,
+        profit_loss: result.totalProfitLoss,
+        av95: result.averageVar95,
+        av99: result.averageVar99,
+        time: billing.billableMs,
+        cost: billing.cost,
+        symbol: result.symbol,
+        start: result.start,
+        end: result.end,
+        seed: params.seed,
+        analysis_id: id,
+      };
+      await client.query('insert into risk_audit (analysis_id, record) values ($1, $2)', [id, JSON.stringify(record)]);
+      if (makeCurrent) await client.query('update risk_scale set current_analysis_id = $1, updated_at = now() where id = 1', [id]);
+    });
+  }
+
+  async failAnalysis(id: string, error: string): Promise<void> {
+    await this.pool.query(`update risk_analysis set status = 'failed', error = $2, finished_at = now(), lease_until = null where id = $1`, [id, error]);
+  }
+
+  async analysis(id: string): Promise<AnalysisRow | undefined> {
+    const result = await this.pool.query(`select ${analysisColumns} from risk_analysis where id = $1`, [id]);
+    return result.rows[0];
+  }
+
+  async currentAnalysis(): Promise<AnalysisRow | undefined> {
+    const result = await this.pool.query(
+      `select ${analysisColumns} from risk_analysis where id = (select current_analysis_id from risk_scale where id = 1)`,
+    );
+    return result.rows[0];
+  }
+
+  async audit(): Promise<Record<string, unknown>[]> {
+    const result = await this.pool.query(
+      `select record || jsonb_build_object('recorded_at', to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as record
+         from risk_audit order by id`,
+    );
+    return result.rows.map((row) => row.record);
+  }
+
+  /**
+   * Takes the oldest queued analysis, or one whose runner stopped renewing its lease (a task
+   * that died mid-run), for this task to run. SKIP LOCKED lets tasks claim side by side.
+   */
+  async claimNext(leaseMs: number, maxAttempts: number): Promise<AnalysisRow | undefined> {
+    const result = await this.pool.query(
+      `update risk_analysis set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()),
+              lease_until = now() + make_interval(secs => $1 / 1000.0)
+        where id = (select id from risk_analysis
+                     where (status = 'queued' or (status = 'running' and lease_until < now())) and attempts < $2
+                     order by created_at for update skip locked limit 1)
+        returning ${analysisColumns}`,
+      [leaseMs, maxAttempts],
+    );
+    return result.rows[0];
+  }
+
+  async renewLease(id: string, leaseMs: number): Promise<void> {
+    await this.pool.query(`update risk_analysis set lease_until = now() + make_interval(secs => $2 / 1000.0) where id = $1 and status = 'running'`, [id, leaseMs]);
+  }
+
+  /** Runs past their last attempt whose lease ran out are failed, so none stays "running" forever. */
+  async failAbandoned(maxAttempts: number): Promise<void> {
+    await this.pool.query(
+      `update risk_analysis set status = 'failed', error = 'the task running it stopped ' || attempts || ' times', finished_at = now()
+        where status = 'running' and lease_until < now() and attempts >= $1`,
+      [maxAttempts],
+    );
+  }
+}

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { conflict, HttpError, notFound } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis-request.ts';
+import { EcsBackend } from '../backends/ecs-backend.ts';
+import { renderChartPage, renderChartSvg } from '../chart.ts';
+import { resolveWindow } from '../price-data.ts';
+import type { RiskContext } from '../risk-context.ts';
+import type { AnalysisRow, Scale } from '../risk-state-repository.ts';
+import { AnalyseBody, Billing, ErrorResponse, ResultOk, WarmupBody } from '../schemas.ts';
+
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse };
+const tags = ['risk (reference API)'];
+
+/** The base URL the caller used, through the ALB's forwarded host and scheme. */
+export const baseUrlOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
+
+/**
+ * The reference's sixteen routes, with its shapes. Its out-of-order calls crashed with 500;
+ * here each answers 409 saying what to call first.
+ */
+export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
+  const { state, backends, config, runner } = context;
+
+  async function warmedScale(): Promise<Scale> {
+    const scale = await state.scale();
+    if (!scale) throw conflict('no compute is warmed up: call POST /warmup with {"s": "local", "r": 3} (or s = lambda or ecs) first');
+    return scale;
+  }
+
+  /** Refreshes a warming scale from its backend; ECS start-up time is billed once it is running. */
+  async function refreshedScale(): Promise<Scale> {
+    const scale = await warmedScale();
+    if (scale.state !== 'warming') return scale;
+    const backend = backends[scale.service];
+    const { ready, workers } = await backend.isReady(scale.workers);
+    const startup = ready && backend instanceof EcsBackend ? backend.startupBilling(workers) : { billableMs: 0, cost: 0 };
+    await state.updateScale({ workers, ...(ready ? { state: 'ready' as const, warmupBillableMs: startup.billableMs, warmupCost: startup.cost } : {}) });
+    return (await state.scale())!;
+  }
+
+  async function readyScale(): Promise<Scale> {
+    const scale = await refreshedScale();
+    if (scale.state === 'terminated') throw conflict('compute was scaled to zero by /terminate: call POST /warmup again first');
+    if (scale.state !== 'ready') throw conflict(`the ${scale.service} workers are still starting: poll GET /scaled_ready until it answers "true"`);
+    return scale;
+  }
+
+  async function currentResult(): Promise<AnalysisRow & { result: NonNullable<AnalysisRow['result']> }> {
+    const current = await state.currentAnalysis();
+    if (!current?.result) throw conflict('there are no analysis results: call POST /analyse with {"h": 101, "d": 10000, "t": "sell", "p": 7} first');
+    return current as AnalysisRow & { result: NonNullable<AnalysisRow['result']> };
+  }
+
+  return async (app) => {
+    app.post('/warmup', { schema: { tags, summary: 'Warm up r resources of compute service s', body: WarmupBody, response: { 200: ResultOk, ...errors } } }, async (request) => {
+      const service = readService(request.body.s);
+      const resources = readResources(request.body.r, config);
+      const previous = await state.scale();
+      if (previous && previous.state !== 'terminated') {
+        // Workers of an earlier warm-up would otherwise run (and bill) unseen.
+        await backends[previous.service].terminate(previous.workers).catch((error) => request.log.warn({ err: error }, 'stopping earlier workers failed'));
+      }
+      const outcome = await backends[service].warmup(resources);
+      await state.saveScale({
+        service,
+        resources,
+        state: service === 'ecs' ? 'warming' : 'ready',
+        warmupBillableMs: outcome.billableMs,
+        warmupCost: outcome.cost,
+        workers: outcome.workers,
+      });
+      return { result: 'ok' as const };
+    });
+
+    app.get('/scaled_ready', { schema: { tags, summary: 'Whether the warmed resources are ready: "true" or "false"', response: { 200: Type.Object({ warm: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
+      const scale = await refreshedScale();
+      return { warm: scale.state === 'ready' ? ('true' as const) : ('false' as const) };
+    });
+
+    app.get('/get_warmup_cost', { schema: { tags, summary: 'Billable time (ms) and cost (USD) of the warm-up', response: { 200: Billing, ...errors } } }, async () => {
+      const scale = await refreshedScale();
+      return { billable_time: scale.warmupBillableMs, cost: scale.warmupCost };
+    });
+
+    app.get('/get_endpoints', { schema: { tags, summary: 'Each compute endpoint with a ready-to-run call', response: { 200: Type.Record(Type.String(), Type.String()), ...errors } } }, async (request) => {
+      const scale = await readyScale();
+      return backends[scale.service].endpoints(scale.workers, baseUrlOf(request));
+    });
+
+    app.post('/analyse', { schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors } } }, async (request) => {
+      const scale = await readyScale();
+      const parameters = readAnalysisParameters(request.body, config);
+      const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
+      const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
+      const analysis = { s: scale.service, r: scale.resources, ...parameters, seed: request.body.seed ?? newSeed(), symbol, ...window };
+      const id = randomUUID();
+      await state.createAnalysis(id, analysis, 'running');
+      try {
+        const { result, billing } = await runner.compute(analysis);
+        if (result.signals.length === 0) {
+          throw new HttpError(422, `no ${analysis.t} signals in ${symbol} from ${window.start} to ${window.end} with h=${analysis.h}: try t=${analysis.t === 'buy' ? 'sell' : 'buy'}, a smaller h, or a wider start/end`);
+        }
+        await state.completeAnalysis(id, result, billing, true);
+        return { result: 'ok' as const, analysis_id: id };
+      } catch (error) {
+        await state.failAnalysis(id, (error as Error).message);
+        throw error;
+      }
+    });
+
+    app.get('/get_sig_vars9599', { schema: { tags, summary: 'var95 and var99 of each signal', response: { 200: Type.Object({ var95: Type.Array(Type.Number()), var99: Type.Array(Type.Number()) }), ...errors } } }, async () => {
+      const { result } = await currentResult();
+      return { var95: result.var95, var99: result.var99 };
+    });
+
+    app.get('/get_avg_vars9599', { schema: { tags, summary: 'Averages of var95 and var99 over the signals', response: { 200: Type.Object({ var95: Type.Number(), var99: Type.Number() }), ...errors } } }, async () => {
+      const { result } = await currentResult();
+      return { var95: result.averageVar95!, var99: result.averageVar99! };
+    });
+
+    app.get('/get_sig_profit_loss', { schema: { tags, summary: 'Profit or loss of each signal whose exit day is in the data', response: { 200: Type.Object({ profit_loss: Type.Array(Type.Number()) }), ...errors } } }, async () => {
+      const { result } = await currentResult();
+      return { profit_loss: result.profitLoss };
+    });
+
+    app.get('/get_tot_profit_loss', { schema: { tags, summary: 'Total profit or loss', response: { 200: Type.Object({ profit_loss: Type.Number() }), ...errors } } }, async () => {
+      const { result } = await currentResult();
+      return { profit_loss: result.totalProfitLoss };
+    });
+
+    app.get('/get_chart_url', { schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: Type.Object({ url: Type.String() }), ...errors } } }, async (request) => {
+      const current = await currentResult();
+      return { url: `${baseUrlOf(request)}/chart?analysis=${current.id}` };
+    });
+
+    app.get('/get_time_cost', { schema: { tags, summary: 'Billable time (ms) and cost (USD) of the last analysis', response: { 200: Billing, ...errors } } }, async () => {
+      const current = await currentResult();
+      return { billable_time: current.billableMs ?? 0, cost: current.cost ?? 0 };
+    });
+
+    app.get('/get_audit', { schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())) } } }, async () => state.audit());
+
+    app.get('/reset', { schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } } }, async () => {
+      await warmedScale();
+      await state.clearCurrent();
+      return { result: 'ok' as const };
+    });
+
+    app.get('/terminate', { schema: { tags, summary: 'Scale to zero; a new /warmup is needed afterwards', response: { 200: ResultOk, ...errors } } }, async () => {
+      const scale = await warmedScale();
+      await backends[scale.service].terminate(scale.workers);
+      await state.updateScale({ state: 'terminated' });
+      return { result: 'ok' as const };
+    });
+
+    app.get('/scaled_terminated', { schema: { tags, summary: 'Whether every resource has stopped: "true" or "false"', response: { 200: Type.Object({ terminated: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
+      const scale = await warmedScale();
+      const stopped = scale.state === 'terminated' && (await backends[scale.service].isTerminated(scale.workers));
+      return { terminated: stopped ? ('true' as const) : ('false' as const) };
+    });
+
+    app.get(
+      '/chart',
+      { schema: { tags, summary: 'The chart: per-signal var95 and var99 and their averages (HTML page, or SVG with format=svg)', querystring: Type.Object({ analysis: Type.Optional(Type.String({ format: 'uuid' })), format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('svg')])) }), response: { ...errors } } },
+      async (request, reply) => {
+        const analysis = request.query.analysis ? await state.analysis(request.query.analysis) : await currentResult();
+        if (!analysis?.result) throw notFound(`analysis ${request.query.analysis} has no results`);
+        const { result } = analysis;
+        const svg = renderChartSvg({
+          var95: result.var95,
+          var99: result.var99,
+          averageVar95: result.averageVar95,
+          averageVar99: result.averageVar99,
+          caption: `${result.symbol} ${result.start} to ${result.end}, ${result.params.t} signals, h=${result.params.h} d=${result.params.d} p=${result.params.p} r=${result.params.r} seed=${result.params.seed}`,
+        });
+        if (request.query.format === 'svg') return reply.type('image/svg+xml').send(svg as never);
+        return reply.type('text/html; charset=utf-8').send(renderChartPage(svg) as never);
+      },
+    );
+  };
+}
