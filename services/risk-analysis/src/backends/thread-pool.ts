@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { MonteCarloPart, MonteCarloTask } from '@closecross/quant';
 
-const threadScript = new URL('./var-thread.ts', import.meta.url);
+const threadScript = new URL('./var-thread-entry.mjs', import.meta.url);
 
 interface Pending {
   resolve: (value: { part: MonteCarloPart; busyMs: number }) => void;
@@ -18,10 +18,8 @@ export class ThreadPool {
 
   constructor(size: number) {
     this.size = size;
-    // The thread script is TypeScript: a thread loads tsx itself when the process did not.
-    const execArgv = process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv : ['--import', 'tsx'];
     this.threads = Array.from({ length: size }, () => {
-      const thread = new Worker(threadScript, { execArgv });
+      const thread = new Worker(threadScript);
       thread.on('message', (message: { id: number; part?: MonteCarloPart; busyMs?: number; error?: string }) => {
         const waiting = this.pending.get(message.id);
         if (!waiting) return;
