@@ -13,7 +13,7 @@ export function readService(raw: unknown): ServiceName {
 }
 
 export function readResources(raw: number | string | undefined, config: RiskConfig): number {
-  return readNumber('r', raw, { integer: true, min: 1, max: config.RISK_MAX_RESOURCES, hint: 'set RISK_MAX_RESOURCES for more' });
+  return readNumber('r', raw, { integer: true, min: 1, max: config.RISK_MAX_RESOURCES, aboveMaxHint: 'set RISK_MAX_RESOURCES for more' });
 }
 
 /** Checks the reference's h, d, t, p (numbers or numeric strings), answering 400 for each bad one. */

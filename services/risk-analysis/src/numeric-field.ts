@@ -9,12 +9,13 @@ export const NumberOrString = (description: string) =>
 export function readNumber(
   field: string,
   raw: number | string | undefined,
-  rule: { integer?: boolean; min: number; max: number; hint?: string },
+  rule: { integer?: boolean; min: number; max: number; aboveMaxHint?: string },
 ): number {
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   const kind = rule.integer ? 'an integer' : 'a number';
   if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || value < rule.min || value > rule.max) {
-    throw badRequest(`body/${field} must be ${kind} from ${rule.min} to ${rule.max}, got ${JSON.stringify(raw ?? null)}${rule.hint ? `; ${rule.hint}` : ''}`);
+    const hint = typeof value === 'number' && value > rule.max && rule.aboveMaxHint ? `; ${rule.aboveMaxHint}` : '';
+    throw badRequest(`body/${field} must be ${kind} from ${rule.min} to ${rule.max}, got ${JSON.stringify(raw ?? null)}${hint}`);
   }
   return value;
 }

@@ -82,8 +82,8 @@ export class RiskStateRepository {
 
   async updateScale(patch: Partial<Pick<Scale, 'state' | 'workers' | 'warmupBillableMs' | 'warmupCost'>>): Promise<void> {
     await this.pool.query(
-      `update risk_scale set state = coalesce($1, state), workers = coalesce($2, workers),
-         warmup_billable_ms = warmup_billable_ms + coalesce($3, 0), warmup_cost = warmup_cost + coalesce($4, 0), updated_at = now()
+      `update risk_scale set state = coalesce($1::text, state), workers = coalesce($2::jsonb, workers),
+         warmup_billable_ms = warmup_billable_ms + coalesce($3::float8, 0), warmup_cost = warmup_cost + coalesce($4::float8, 0), updated_at = now()
        where id = 1`,
       [patch.state ?? null, patch.workers ? JSON.stringify(patch.workers) : null, patch.warmupBillableMs ?? null, patch.warmupCost ?? null],
     );
