@@ -1,10 +1,10 @@
-import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { MonteCarloPart, MonteCarloTask } from '@closecross/quant';
 import type { ComputeBackend, RunOutcome, WorkerRecord } from './compute-backend.ts';
 
 /** The part of the Lambda client we use; tests pass a stub of this shape. */
 export interface LambdaSender {
-  send(command: InvokeCommand): Promise<Pick<InvokeCommandOutput, 'Payload' | 'FunctionError' | 'LogResult' | 'StatusCode'>>;
+  send(command: InvokeCommand): Promise<{ Payload?: Uint8Array | undefined; FunctionError?: string | undefined; LogResult?: string | undefined; StatusCode?: number | undefined }>;
 }
 
 export interface LambdaPricing {
