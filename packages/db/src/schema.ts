@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
+  customType,
   date,
   doublePrecision,
   index,
@@ -14,6 +16,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 export const dateMapping = pgTable('date_mapping', {
   dateId: integer('date_id').primaryKey(),
@@ -141,3 +145,44 @@ export const riskAudit = pgTable('risk_audit', {
   recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().default(sql`now()`),
   record: jsonb('record').notNull(),
 });
+
+/**
+ * One row per Kinesis shard the ingestor has seen: who holds its lease, until when, and the
+ * last sequence number written (committed with the rows themselves, so the two cannot disagree).
+ */
+export const ingestShard = pgTable(
+  'ingest_shard',
+  {
+    stream: text('stream').notNull(),
+    shardId: text('shard_id').notNull(),
+    parentShardIds: text('parent_shard_ids').array().notNull().default(sql`'{}'::text[]`),
+    owner: text('owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    checkpoint: text('checkpoint'),
+    finished: boolean('finished').notNull().default(false),
+    rowsWritten: bigint('rows_written', { mode: 'number' }).notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (table) => [primaryKey({ name: 'ingest_shard_pkey', columns: [table.stream, table.shardId] })],
+);
+
+/** Ingestor tasks alive (heartbeat), so the shards can be shared fairly among them. */
+export const ingestWorker = pgTable('ingest_worker', {
+  owner: text('owner').primaryKey(),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().default(sql`now()`),
+});
+
+/** A record the ingestor could not use, kept with its raw bytes and why. */
+export const ingestRejects = pgTable(
+  'ingest_rejects',
+  {
+    id: serial('id').primaryKey(),
+    stream: text('stream').notNull(),
+    shardId: text('shard_id').notNull(),
+    sequenceNumber: text('sequence_number').notNull(),
+    reason: text('reason').notNull(),
+    payload: bytea('payload').notNull(),
+    rejectedAt: timestamp('rejected_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (table) => [uniqueIndex('ingest_rejects_record_key').on(table.stream, table.shardId, table.sequenceNumber)],
+);

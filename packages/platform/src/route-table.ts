@@ -24,6 +24,7 @@ export const routeTable: readonly ServiceRoutes[] = [
     ],
     healthPath: '/health',
   },
+  { service: 'ingestor', pathPatterns: ['/ingest/*'], healthPath: '/health' },
 ];
 
 /** The service that answers paths no rule claims (/docs, /health on the shared host). */

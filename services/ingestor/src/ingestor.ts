@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import type { Pool } from '@closecross/db';
+import type { FastifyBaseLogger } from 'fastify';
+import type { IngestConfig } from './ingest-config.ts';
+import { ShardLeases } from './shard-leases.ts';
+import { ShardReader, type ShardStats } from './shard-reader.ts';
+
+export interface IngestorStatus {
+  owner: string;
+  stream: string;
+  running: boolean;
+  rowsPerSecond: number;
+  rowsWritten: number;
+  rejects: number;
+  shards: (ShardStats & { held: boolean })[];
+}
+
+/**
+ * The stream consumer of one task: finds the shards, shares them with the other ingestor tasks
+ * through leases in Postgres, and runs a reader per held shard.
+ */
+export class Ingestor {
+  readonly owner = `ingestor-${randomUUID()}`;
+  private readonly leases: ShardLeases;
+  private readonly readers = new Map<string, ShardReader>();
+  private readonly finishedStats: ShardStats[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  private readonly recent: { at: number; rows: number }[] = [];
+
+  private readonly kinesis: KinesisClient;
+  private readonly pool: Pool;
+  private readonly config: IngestConfig;
+  private readonly log: FastifyBaseLogger;
+  private readonly faults: { beforeCommit?: () => void };
+
+  constructor(kinesis: KinesisClient, pool: Pool, config: IngestConfig, log: FastifyBaseLogger, faults: { beforeCommit?: () => void } = {}) {
+    this.kinesis = kinesis;
+    this.pool = pool;
+    this.config = config;
+    this.log = log;
+    this.faults = faults;
+    this.leases = new ShardLeases(pool, config.INGEST_STREAM, this.owner, config.INGEST_LEASE_MS);
+  }
+
+  start(): void {
+    this.round();
+    this.timer = setInterval(() => this.round(), Math.max(50, Math.floor(this.config.INGEST_LEASE_MS / 4)));
+    this.timer.unref();
+  }
+
+  /** Runs a round unless one is under way. */
+  private round(): void {
+    if (this.stopped || this.ticking) return;
+    this.ticking = this.tick()
+      .catch((error) => this.log.warn({ err: error }, 'ingestor round failed'))
+      .finally(() => (this.ticking = undefined));
+  }
+
+  private async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let nextToken: string | undefined;
+    do {
+      const response = await this.kinesis.send(
+        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.config.INGEST_STREAM }),
+      );
+      shards.push(...(response.Shards ?? []));
+      nextToken = response.NextToken;
+    } while (nextToken);
+    return shards;
+  }
+
+  /** One round: shards, heartbeat, renew, rebalance, start readers. */
+  private async tick(): Promise<void> {
+    const shards = await this.listShards();
+    await this.leases.syncShards(
+      shards.map((shard) => ({
+        shardId: shard.ShardId!,
+        parentShardIds: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id)),
+      })),
+    );
+    const live = await this.leases.heartbeat();
+    const held = new Set(await this.leases.renew());
+    for (const [shardId, reader] of this.readers) {
+      if (!held.has(shardId)) {
+        // Lost or finished: the reader stops on its own (a lost lease fails its next commit).
+        void reader.stop();
+        this.forget(shardId, reader);
+      }
+    }
+    const share = await this.leases.fairShare(live);
+    const surplus = [...held].slice(share);
+    if (surplus.length > 0) {
+      // A task joined: hand shards back so it can take them.
+      await Promise.all(surplus.map((shardId) => this.readers.get(shardId)?.stop()));
+      for (const shardId of surplus) this.forget(shardId, this.readers.get(shardId));
+      await this.leases.release(surplus);
+      for (const shardId of surplus) held.delete(shardId);
+    }
+    if (this.stopped) return;
+    const acquired = await this.leases.acquire(live, held.size);
+    for (const shardId of [...held, ...acquired]) {
+      if (!this.readers.has(shardId)) this.startReader(shardId);
+    }
+  }
+
+  private forget(shardId: string, reader: ShardReader | undefined): void {
+    if (!reader) return;
+    this.readers.delete(shardId);
+    this.finishedStats.push(reader.stats);
+  }
+
+  private startReader(shardId: string): void {
+    const reader = new ShardReader(this.kinesis, this.pool, this.leases, {
+      stream: this.config.INGEST_STREAM,
+      shardId,
+      recordsPerCall: this.config.INGEST_RECORDS_PER_CALL,
+      pollMs: this.config.INGEST_POLL_MS,
+      maxRecordBytes: this.config.INGEST_MAX_RECORD_BYTES,
+      ...(this.faults.beforeCommit ? { beforeCommit: this.faults.beforeCommit } : {}),
+      onRows: (rows) => this.recent.push({ at: Date.now(), rows }),
+    });
+    this.readers.set(shardId, reader);
+    reader.finished
+      .then((outcome) => {
+        if (outcome !== 'stopped') this.forget(shardId, reader);
+        // A finished parent frees its children: look for them now.
+        if (outcome === 'finished') setImmediate(() => this.round());
+      })
+      .catch((error) => {
+        this.log.error({ err: error, shardId }, 'shard reader failed; the lease will lapse and the shard be retried');
+        this.forget(shardId, reader);
+      });
+  }
+
+  status(): IngestorStatus {
+    const now = Date.now();
+    while (this.recent.length > 0 && this.recent[0]!.at < now - 10_000) this.recent.shift();
+    const rowsPerSecond = this.recent.reduce((sum, entry) => sum + entry.rows, 0) / 10;
+    const shards = [
+      ...[...this.readers.values()].map((reader) => ({ ...reader.stats, held: true })),
+      ...this.finishedStats.map((stats) => ({ ...stats, held: false })),
+    ];
+    return {
+      owner: this.owner,
+      stream: this.config.INGEST_STREAM,
+      running: !this.stopped,
+      rowsPerSecond,
+      rowsWritten: shards.reduce((sum, shard) => sum + shard.rowsWritten, 0),
+      rejects: shards.reduce((sum, shard) => sum + shard.rejects, 0),
+      shards,
+    };
+  }
+
+  /** Finishes each batch in hand (its checkpoint commits with it), hands the shards back, leaves. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    const held = [...this.readers.keys()];
+    await Promise.all([...this.readers.values()].map((reader) => reader.stop().catch(() => 'stopped')));
+    await this.leases.release(held).catch(() => undefined);
+    await this.leases.leave().catch(() => undefined);
+  }
+}

@@ -1,0 +1,150 @@
+import {
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ProvisionedThroughputExceededException,
+  type KinesisClient,
+  type _Record,
+} from '@aws-sdk/client-kinesis';
+import { withTransaction, type Pool } from '@closecross/db';
+import { prepareRows, upsertStockRows, type StockRowType } from '@closecross/market-data/stock-rows';
+import { decodeRecord } from './record-decoder.ts';
+import type { ShardLeases } from './shard-leases.ts';
+
+export interface ShardStats {
+  shardId: string;
+  millisBehindLatest: number | null;
+  rowsWritten: number;
+  rejects: number;
+  lastSequenceNumber: string | null;
+}
+
+export interface ShardReaderOptions {
+  stream: string;
+  shardId: string;
+  recordsPerCall: number;
+  pollMs: number;
+  maxRecordBytes: number;
+  /** Test-only fault injection: called after the rows are written, before the commit. */
+  beforeCommit?: () => void;
+  onRows?: (rows: number) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads one shard from its checkpoint to its end (or until stopped), one GetRecords batch per
+ * transaction: rows upserted, rejects stored, checkpoint moved, all committed together.
+ */
+export class ShardReader {
+  readonly stats: ShardStats;
+  private stopping = false;
+  private readonly done: Promise<'finished' | 'stopped' | 'lost'>;
+
+  private readonly kinesis: KinesisClient;
+  private readonly pool: Pool;
+  private readonly leases: ShardLeases;
+  private readonly options: ShardReaderOptions;
+
+  constructor(kinesis: KinesisClient, pool: Pool, leases: ShardLeases, options: ShardReaderOptions) {
+    this.kinesis = kinesis;
+    this.pool = pool;
+    this.leases = leases;
+    this.options = options;
+    this.stats = { shardId: options.shardId, millisBehindLatest: null, rowsWritten: 0, rejects: 0, lastSequenceNumber: null };
+    this.done = this.run();
+  }
+
+  /** Finishes the batch in hand, then stops. */
+  async stop(): Promise<'finished' | 'stopped' | 'lost'> {
+    this.stopping = true;
+    return this.done;
+  }
+
+  get finished(): Promise<'finished' | 'stopped' | 'lost'> {
+    return this.done;
+  }
+
+  private async iterator(): Promise<string> {
+    const checkpoint = await this.leases.checkpointOf(this.options.shardId);
+    this.stats.lastSequenceNumber = checkpoint;
+    const response = await this.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.options.stream,
+        ShardId: this.options.shardId,
+        ...(checkpoint ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: checkpoint } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return response.ShardIterator!;
+  }
+
+  private async run(): Promise<'finished' | 'stopped' | 'lost'> {
+    let iterator = await this.iterator();
+    let backoffMs = 100;
+    while (!this.stopping) {
+      let response;
+      try {
+        response = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.recordsPerCall }));
+        backoffMs = 100;
+      } catch (error) {
+        if (error instanceof ProvisionedThroughputExceededException) {
+          await sleep(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 5_000);
+          continue;
+        }
+        if (error instanceof ExpiredIteratorException) {
+          iterator = await this.iterator();
+          continue;
+        }
+        throw error;
+      }
+      this.stats.millisBehindLatest = response.MillisBehindLatest ?? null;
+      const records = response.Records ?? [];
+      if (records.length > 0) {
+        const outcome = await this.writeBatch(records);
+        if (outcome === 'lost') return 'lost';
+      }
+      if (!response.NextShardIterator) {
+        await this.leases.finish(this.options.shardId);
+        return 'finished';
+      }
+      iterator = response.NextShardIterator;
+      if (records.length === 0) await sleep(this.options.pollMs);
+    }
+    return 'stopped';
+  }
+
+  private async writeBatch(records: _Record[]): Promise<'written' | 'lost'> {
+    const rows: StockRowType[] = [];
+    const rejects: { sequenceNumber: string; reason: string; payload: Buffer }[] = [];
+    for (const record of records) {
+      const decoded = decodeRecord(record.Data ?? new Uint8Array(), this.options.maxRecordBytes);
+      if ('rows' in decoded) rows.push(...decoded.rows);
+      else rejects.push({ sequenceNumber: record.SequenceNumber!, reason: decoded.reason, payload: Buffer.from(record.Data ?? []) });
+    }
+    const last = records[records.length - 1]!.SequenceNumber!;
+    const prepared = prepareRows(rows);
+    try {
+      await withTransaction(this.pool, async (client) => {
+        await upsertStockRows(client, prepared);
+        if (rejects.length > 0) {
+          await client.query(
+            `insert into ingest_rejects (stream, shard_id, sequence_number, reason, payload)
+             select $1, $2, * from unnest($3::text[], $4::text[], $5::bytea[]) on conflict do nothing`,
+            [this.options.stream, this.options.shardId, rejects.map((r) => r.sequenceNumber), rejects.map((r) => r.reason), rejects.map((r) => r.payload)],
+          );
+        }
+        await this.leases.commitCheckpoint(client, this.options.shardId, last, prepared.length);
+        this.options.beforeCommit?.();
+      });
+    } catch (error) {
+      if ((error as Error).name === 'LeaseLostError') return 'lost';
+      throw error;
+    }
+    this.stats.rowsWritten += prepared.length;
+    this.stats.rejects += rejects.length;
+    this.stats.lastSequenceNumber = last;
+    this.options.onRows?.(prepared.length);
+    return 'written';
+  }
+}
