@@ -6,6 +6,9 @@ export const localConfigSpec = {
   HOST: env.string({ default: '127.0.0.1', description: 'address to listen on' }),
   PORT: env.int({ default: 8080, min: 0, max: 65535, description: 'port of the local system' }),
   LOCAL_PG_PORT: env.int({ default: 0, min: 0, max: 65535, description: 'port of the embedded Postgres; 0 picks a free one' }),
+  LOCAL_KINESIS_PORT: env.int({ default: 0, min: 0, max: 65535, description: 'port of the in-process Kinesis emulator; 0 picks a free one' }),
+  LOCAL_STREAM: env.string({ default: 'closecross-auction', description: 'stream of the local Kinesis emulator' }),
+  LOCAL_STREAM_SHARDS: env.int({ default: 2, min: 1, max: 50, description: 'shards of the local stream' }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 };
 

@@ -4,6 +4,7 @@ import { runMigrations } from '@closecross/db';
 import { ensureDatabase, startDevPostgres } from '@closecross/dev-postgres';
 import { createPool, createService, type Service } from '@closecross/platform';
 import { runtimeFileName, type LocalConfig } from './local-config.ts';
+import { startLocalKinesis } from './local-kinesis.ts';
 import { serviceModules } from './service-modules.ts';
 
 export interface LocalSystem {
@@ -26,10 +27,16 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
   const databaseUrl = await ensureDatabase(postgres.adminUrl, 'closecross');
   const pool = createPool({ connectionString: databaseUrl, max: 20 });
   await runMigrations(pool);
-  const app = await createService({ name: 'local-system', modules: serviceModules, pool, logLevel: config.LOG_LEVEL });
+  const kinesis = await startLocalKinesis(config.LOCAL_KINESIS_PORT, config.LOCAL_STREAM, config.LOCAL_STREAM_SHARDS);
+  // The emulator keeps records in memory: checkpoints from an earlier run point into a stream
+  // that no longer exists, so the local stream's shards start over.
+  await pool.query('delete from ingest_shard where stream = $1', [config.LOCAL_STREAM]);
+  const modules = serviceModules({ kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM });
+  const app = await createService({ name: 'local-system', modules, pool, logLevel: config.LOG_LEVEL });
   const url = await app.listen({ host: config.HOST, port: config.PORT });
   const runtimeFile = path.join(config.DATA_DIR, runtimeFileName);
-  await writeFile(runtimeFile, `${JSON.stringify({ url, databaseUrl, pid: process.pid }, null, 2)}\n`);
+  const runtime = { url, databaseUrl, kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, pid: process.pid };
+  await writeFile(runtimeFile, `${JSON.stringify(runtime, null, 2)}\n`);
 
   return {
     app,
@@ -37,6 +44,7 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
     databaseUrl,
     async stop() {
       await app.close();
+      await kinesis.stop();
       await pool.end();
       await postgres.stop();
       await rm(runtimeFile, { force: true });

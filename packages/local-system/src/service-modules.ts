@@ -1,6 +1,10 @@
+import { ingestorServiceWith, loadIngestConfig } from '@closecross/ingestor';
 import { marketDataService } from '@closecross/market-data';
-import { riskAnalysisService } from '@closecross/risk-analysis';
 import type { ServiceModule } from '@closecross/platform';
+import { riskAnalysisService } from '@closecross/risk-analysis';
 
 /** Every service, mounted together at the same paths the ALB routes to each. */
-export const serviceModules: ServiceModule<any>[] = [marketDataService, riskAnalysisService];
+export function serviceModules(local: { kinesisEndpoint: string; stream: string }): ServiceModule<any>[] {
+  const ingestConfig = loadIngestConfig({ ...process.env, KINESIS_ENDPOINT: local.kinesisEndpoint, INGEST_STREAM: local.stream });
+  return [marketDataService, riskAnalysisService, ingestorServiceWith({ config: ingestConfig })];
+}

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ import { generateStockRows, spawnTsx, waitFor } from '@closecross/tests/support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const startEntry = fileURLToPath(new URL('../src/start.ts', import.meta.url));
+const replayEntry = fileURLToPath(new URL('../../../services/ingestor/src/replay-cli.ts', import.meta.url));
+const loadEntry = fileURLToPath(new URL('../../../services/ingestor/src/load-cli.ts', import.meta.url));
 let dataDir: string;
 
 beforeAll(async () => {
@@ -23,7 +25,7 @@ async function startSystem(port: number) {
 }
 
 describe('pnpm start: the local system', () => {
-  it('serves every reference route at /docs, keeps data across a restart, and stops on SIGTERM', async () => {
+  it('serves every route at /docs, takes pnpm replay and pnpm load without options, keeps data across a restart, stops on SIGTERM', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const first = await startSystem(port);
@@ -33,11 +35,11 @@ describe('pnpm start: the local system', () => {
     const paths = Object.keys(docs.paths);
     const referenceRoutes = ['/healthcheck/', '/stock_data/', '/date_mappings/', '/models/', '/model-inferences/', '/price_bars/{symbol}'];
     const riskRoutes = ['/warmup', '/scaled_ready', '/get_warmup_cost', '/get_endpoints', '/analyse', '/get_sig_vars9599', '/get_avg_vars9599',
-      '/get_sig_profit_loss', '/get_tot_profit_loss', '/get_chart_url', '/get_time_cost', '/get_audit', '/reset', '/terminate', '/scaled_terminated', '/chart', '/analyses'];
+      '/get_sig_profit_loss', '/get_tot_profit_loss', '/get_chart_url', '/get_time_cost', '/get_audit', '/reset', '/terminate', '/scaled_terminated', '/chart', '/analyses', '/ingest/status', '/ingest/metrics'];
     for (const route of [...referenceRoutes, ...riskRoutes]) {
       expect(paths).toContain(route);
     }
-    expect(routeTable.map((entry) => entry.service)).toEqual(['market-data', 'risk-analysis']);
+    expect(routeTable.map((entry) => entry.service)).toEqual(['market-data', 'risk-analysis', 'ingestor']);
 
     const runtime = JSON.parse(await readFile(path.join(dataDir, 'local-system.json'), 'utf8'));
     expect(runtime.url).toBe(base);
@@ -49,6 +51,20 @@ describe('pnpm start: the local system', () => {
       body: JSON.stringify({ commit: true, data: rows }),
     });
     expect(posted.status).toBe(200);
+
+    // `pnpm replay` and `pnpm load` with no options find the running system through DATA_DIR.
+    const csv = path.join(dataDir, 'replay.csv');
+    const replayed = generateStockRows({ dateIds: [42], stocks: 6, buckets: 5 });
+    await writeFile(csv, ['stock_id,date_id,seconds_in_bucket,imbalance_size,imbalance_buy_sell_flag,reference_price,matched_size,far_price,near_price,bid_price,bid_size,ask_price,ask_size,wap,target,time_id,row_id',
+      ...replayed.map((row) => Object.values(row).map((value) => (value === null ? '' : String(value))).join(','))].join('\n'));
+    const replay = spawnTsx(replayEntry, { DATA_DIR: dataDir }, [csv]);
+    expect(await replay.exited).toBe(0);
+    await waitFor(async () => ((await (await fetch(`${base}/stock_data/?date_id=42`)).json()) as { total_results: number }).total_results === 30, 30_000, 'replayed rows');
+    const load = spawnTsx(loadEntry, { DATA_DIR: dataDir }, [csv]);
+    expect(await load.exited).toBe(0);
+    expect(load.output()).toContain('loaded 30 rows (0 new or changed)');
+    const ingest = (await (await fetch(`${base}/ingest/status`)).json()) as { rowsWritten: number };
+    expect(ingest.rowsWritten).toBe(30);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
