@@ -30,9 +30,9 @@ export const stockData = pgTable(
   'stock_data',
   {
     stockId: integer('stock_id').notNull(),
-    dateId: integer('date_id')
-      .notNull()
-      .references(() => dateMapping.dateId),
+    // No foreign key to date_mapping: every writer (API, ingestor, loader) creates the day's
+    // mapping in the same transaction, and the per-row key check cost as much as the insert.
+    dateId: integer('date_id').notNull(),
     secondsInBucket: integer('seconds_in_bucket').notNull(),
     imbalanceSize: doublePrecision('imbalance_size'),
     imbalanceBuySellFlag: integer('imbalance_buy_sell_flag'),

@@ -57,30 +57,39 @@ export async function bulkLoad(pool: Pool, file: string, options: { onBytes?: (b
       if (name === 'train_type' && options.trainType) return pg.escapeLiteral(options.trainType);
       return `null::${numericColumns[name] ?? 'text'}`;
     }
-    const type = numericColumns[name];
-    return type ? `nullif(${name}, '')::${type}` : `nullif(${name}, '')`;
+    return name;
   };
   return withTransaction(pool, async (client) => {
-    await client.query(`create temp table load_staging (${header.map((name) => `${name} text`).join(', ')}, line bigserial) on commit drop`);
+    // The de-duplicating sort of a backfill fits in memory rather than spilling to disk.
+    await client.query(`set local work_mem = '256MB'`);
+    // Typed like the table, so COPY parses each value once (an empty CSV cell is null).
+    await client.query(`create temp table load_staging (${header.map((name) => `${name} ${numericColumns[name] ?? 'text'}`).join(', ')}) on commit drop`);
     const copy = client.query(copyFrom(`copy load_staging (${header.join(', ')}) from stdin with (format csv, header true)`));
     const source = createReadStream(file);
     if (options.onBytes) source.on('data', (chunk) => options.onBytes!(chunk.length));
     await pipeline(source, copy);
     const staged = Number(copy.rowCount ?? 0);
     await client.query(
-      `insert into date_mapping (date_id) select distinct nullif(date_id, '')::int4 from load_staging on conflict (date_id) do nothing`,
+      `insert into date_mapping (date_id) select distinct date_id from load_staging on conflict (date_id) do nothing`,
     );
-    const keys = ['date_id', 'seconds_in_bucket', 'stock_id'];
+    // MERGE joins the whole batch against the table once (for a backfill into new days, a
+    // cheap anti-join) instead of ON CONFLICT's per-row speculative insert. A temp table filled
+    // by one COPY keeps file order in ctid, so the last line of a repeated key wins.
     const result = await client.query(
-      `insert into stock_data (stock_id, date_id, seconds_in_bucket, ${valueColumns.join(', ')})
-       select distinct on (k_date, k_seconds, k_stock) k_stock, k_date, k_seconds, ${valueColumns.join(', ')} from (
-         select ${keys.map((name) => `${cast(name)} as k_${name === 'date_id' ? 'date' : name === 'seconds_in_bucket' ? 'seconds' : 'stock'}`).join(', ')},
-                ${valueColumns.map((name) => `${cast(name)} as ${name}`).join(', ')}, line
-           from load_staging) staged
-       order by k_date, k_seconds, k_stock, line desc
-       on conflict (stock_id, date_id, seconds_in_bucket) do update set
-         ${valueColumns.map((name) => `${name} = excluded.${name}`).join(', ')}
-       where (${valueColumns.map((name) => `stock_data.${name}`).join(', ')}) is distinct from (${valueColumns.map((name) => `excluded.${name}`).join(', ')})`,
+      `merge into stock_data target
+       using (
+         select distinct on (date_id, seconds_in_bucket, stock_id) * from (
+           select ${cast('stock_id')} as stock_id, ${cast('date_id')} as date_id, ${cast('seconds_in_bucket')} as seconds_in_bucket,
+                  ${valueColumns.map((name) => `${cast(name)} as ${name}`).join(', ')}, ctid as line
+             from load_staging) typed
+         order by date_id, seconds_in_bucket, stock_id, line desc
+       ) source
+       on target.date_id = source.date_id and target.seconds_in_bucket = source.seconds_in_bucket and target.stock_id = source.stock_id
+       when matched and (${valueColumns.map((name) => `target.${name}`).join(', ')}) is distinct from (${valueColumns.map((name) => `source.${name}`).join(', ')}) then
+         update set ${valueColumns.map((name) => `${name} = source.${name}`).join(', ')}
+       when not matched then
+         insert (stock_id, date_id, seconds_in_bucket, ${valueColumns.join(', ')})
+         values (source.stock_id, source.date_id, source.seconds_in_bucket, ${valueColumns.map((name) => `source.${name}`).join(', ')})`,
     );
     return { staged, written: result.rowCount ?? 0 };
   });
