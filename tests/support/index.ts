@@ -4,4 +4,4 @@ export { generateStockRows, seededRandom, type GeneratedStockRow } from './stock
 export { sharedDataPath } from './shared-data.ts';
 export { spawnTsx, waitFor, type RunningProcess } from './child-process.ts';
 export { startBenchPostgres, median, timeRuns } from './bench-database.ts';
-export { startKinesisEmulator, type KinesisEmulator } from './kinesis-emulator.ts';
+export { connectKinesis, startKinesisEmulator, type KinesisEmulator } from './kinesis-emulator.ts';

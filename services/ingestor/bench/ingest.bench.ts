@@ -12,8 +12,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createService } from '@closecross/platform';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { generateStockRows, spawnTsx, startBenchPostgres, startKinesisEmulator, waitFor } from '@closecross/tests/support';
+import { freePort } from '@closecross/dev-postgres';
+import { connectKinesis, generateStockRows, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
 import { from as copyFrom } from 'pg-copy-streams';
 import { readAuctionCsv } from '../src/auction-csv.ts';
 import { bulkLoad } from '../src/bulk-load.ts';
@@ -71,7 +74,7 @@ const plainSeconds = await seconds(() => copyInto('copy_plain'));
 
 console.log(`(a) bulk load of ${loadRows.toLocaleString('en')} generated rows (PostgreSQL from ${postgres.source})`);
 console.table([
-  { path: 'pnpm load (COPY to staging + one upsert, one transaction)', seconds: loaderSeconds.toFixed(2), 'rows/s': rate(loadRows, loaderSeconds) },
+  { path: 'pnpm load (COPY to typed staging + one MERGE, one transaction)', seconds: loaderSeconds.toFixed(2), 'rows/s': rate(loadRows, loaderSeconds) },
   { path: 'COPY into an empty table with stock_data keys and indexes', seconds: indexedSeconds.toFixed(2), 'rows/s': rate(loadRows, indexedSeconds) },
   { path: 'COPY into an empty table with no index', seconds: plainSeconds.toFixed(2), 'rows/s': rate(loadRows, plainSeconds) },
 ]);
@@ -82,7 +85,11 @@ await copyDb.pool.end();
 // (b) the stream path
 const streamFile = path.join(folder, 'stream.csv');
 await writeCsv(streamFile, streamRows);
-const kinesis = await startKinesisEmulator();
+// Kinesis runs in a process of its own, as it is a service of its own on AWS; the producer is
+// another process (the real `pnpm replay`), the ingestor this one.
+const kinesisPort = await freePort();
+const kinesisProcess = spawn(process.execPath, [createRequire(import.meta.url).resolve('kinesalite/cli.js'), '--port', String(kinesisPort), '--createStreamMs', '0', '--shardLimit', '100'], { stdio: 'ignore' });
+const kinesis = await connectKinesis(`http://127.0.0.1:${kinesisPort}`);
 const replayOptions = { batch: 500, partition: 'stock' as const, rate: 0, asRecorded: 0, gzip: true };
 
 async function ingestor(stream: string, pool: import('pg').Pool) {
@@ -130,6 +137,7 @@ console.log(`end to end ${rate(streamRows, e2eSeconds)} rows/s (goal >= 20,000);
 
 await e2eDb.pool.end();
 await consumeDb.pool.end();
-await kinesis.stop();
+kinesis.client.destroy();
+kinesisProcess.kill();
 await postgres.stop();
 await rm(folder, { recursive: true, force: true });
