@@ -65,6 +65,8 @@ export const model = pgTable(
     modelName: text('model_name').notNull(),
     modelArtifactPath: text('model_artifact_path'),
     dateId: integer('date_id').references(() => dateMapping.dateId),
+    // Features, parameters, metrics, data window and base model of a trained model.
+    metadata: jsonb('metadata'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
   },
   (table) => [uniqueIndex('model_model_name_key').on(table.modelName)],
@@ -185,4 +187,25 @@ export const ingestRejects = pgTable(
     rejectedAt: timestamp('rejected_at', { withTimezone: true }).notNull().default(sql`now()`),
   },
   (table) => [uniqueIndex('ingest_rejects_record_key').on(table.stream, table.shardId, table.sequenceNumber)],
+);
+
+/** Training and inference jobs of the model service: what was asked, where it is, what came of it. */
+export const modelJob = pgTable(
+  'model_job',
+  {
+    id: uuid('id').primaryKey(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    stage: text('stage').notNull().default('queued'),
+    progress: doublePrecision('progress').notNull().default(0),
+    request: jsonb('request').notNull(),
+    metrics: jsonb('metrics'),
+    result: jsonb('result'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [index('model_job_kind_status_idx').on(table.kind, table.status, table.createdAt)],
 );

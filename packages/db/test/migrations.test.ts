@@ -17,7 +17,7 @@ describe('runMigrations', () => {
   it('creates the reference tables, price_bars and the risk service tables', async () => {
     database = await createTestDatabase({ migrate: false });
     await runMigrations(database.pool);
-    expect(await tableNames(database)).toEqual(['date_mapping', 'ingest_rejects', 'ingest_shard', 'ingest_worker', 'model', 'model_inference', 'price_bars', 'risk_analysis', 'risk_audit', 'risk_scale', 'stock_data']);
+    expect(await tableNames(database)).toEqual(['date_mapping', 'ingest_rejects', 'ingest_shard', 'ingest_worker', 'model', 'model_inference', 'model_job', 'price_bars', 'risk_analysis', 'risk_audit', 'risk_scale', 'stock_data']);
   });
 
   it('is a no-op the second time', async () => {

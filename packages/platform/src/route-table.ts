@@ -25,6 +25,7 @@ export const routeTable: readonly ServiceRoutes[] = [
     healthPath: '/health',
   },
   { service: 'ingestor', pathPatterns: ['/ingest/*'], healthPath: '/health' },
+  { service: 'model', pathPatterns: ['/train-model*', '/inference-model*', '/jobs*', '/predict*', '/model-reports*'], healthPath: '/health' },
 ];
 
 /** The service that answers paths no rule claims (/docs, /health on the shared host). */

@@ -95,6 +95,13 @@ export class Booster {
     return Float32Array.from(native.decode(result[0], 'float', matrix.rows) as number[]);
   }
 
+  /** A new booster with the rounds [begin, end) of this one (XGBoost's own slicing). */
+  slice(begin: number, end: number): Booster {
+    const out = [null];
+    check(native.boosterSlice(this.handle, begin, end, 1, out), 'XGBoosterSlice');
+    return new Booster(out[0]);
+  }
+
   /** XGBoost's JSON model format, loadable by `xgboost.Booster(model_file=...)` in Python. */
   toJson(): Buffer {
     const length = [0];

@@ -48,18 +48,11 @@ export function train(options: TrainOptions): TrainResult {
     }
   }
   if (options.validation && bestRound + 1 < booster.boostedRounds) {
-    // Keep only the rounds up to the best one: reload the JSON cut at that point.
-    const full = JSON.parse(booster.toJson().toString('utf8'));
-    const trees = bestRound + 1;
-    const gbtree = full.learner.gradient_booster.model;
-    gbtree.trees = gbtree.trees.slice(0, trees);
-    gbtree.tree_info = gbtree.tree_info.slice(0, trees);
-    gbtree.gbtree_model_param.num_trees = String(trees);
-    if (full.learner.attributes) {
-      full.learner.attributes.best_iteration = String(bestRound);
-    }
+    // Keep the rounds up to the best one; the later trees only fitted noise.
+    const best = booster.slice(0, bestRound + 1);
     booster.free();
-    booster = Booster.load(Buffer.from(JSON.stringify(full)), options.params);
+    booster = best;
+    booster.setParams(options.params);
   }
   return {
     booster,

@@ -1,0 +1,147 @@
+import type { Pool } from '@closecross/db';
+import { Booster, DMatrix } from '@closecross/xgboost';
+import { featureCount, featureMatrix, featureNames } from './features.ts';
+import type { ArtifactStore } from './store/artifact-store.ts';
+import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, trainWithFolds } from './trainer.ts';
+import { loadDayRows, loadTrainingData } from './training-data.ts';
+
+export interface TrainRequest {
+  model_name: string;
+  model_id?: number;
+  start_date_id: number;
+  end_date_id: number;
+  params?: Record<string, string | number | boolean>;
+  rounds?: number;
+  folds?: number;
+  early_stopping_rounds?: number;
+}
+
+export interface InferenceRequest {
+  model_id: number;
+  pred_date_id: number;
+}
+
+export type Report = (stage: string, progress: number) => void;
+
+/** A failure the job reports as it is (bad input, missing data), not a crash to retry. */
+export class JobInputError extends Error {}
+
+export const artifactKey = (modelName: string) => `trained_models/${modelName}.json`;
+
+async function modelRow(pool: Pool, modelId: number) {
+  const result = await pool.query<{ model_id: number; model_name: string; model_artifact_path: string | null; metadata: Record<string, unknown> | null }>(
+    'select model_id, model_name, model_artifact_path, metadata from model where model_id = $1',
+    [modelId],
+  );
+  const row = result.rows[0];
+  if (!row) throw new JobInputError(`model ${modelId} does not exist`);
+  if (!row.model_artifact_path) throw new JobInputError(`model ${modelId} has no artifact`);
+  return row;
+}
+
+/** Reads a model's artifact; its path is the store key (as registered by training). */
+export async function loadModelArtifact(pool: Pool, store: ArtifactStore, modelId: number): Promise<Buffer> {
+  return store.get((await modelRow(pool, modelId)).model_artifact_path!);
+}
+
+export async function runTraining(pool: Pool, store: ArtifactStore, request: TrainRequest, report: Report, threads: number) {
+  const base = request.model_id !== undefined ? await loadModelArtifact(pool, store, request.model_id) : undefined;
+  report('reading rows', 0.02);
+  const data = await loadTrainingData(pool, request.start_date_id, request.end_date_id, (fraction) => report('reading rows', 0.02 + fraction * 0.08));
+  if (data.rows === 0) throw new JobInputError(`no labelled rows from date_id ${request.start_date_id} to ${request.end_date_id}; load them first`);
+  const params = { ...defaultParams, ...(request.params ?? {}) };
+  const outcome = trainWithFolds(
+    data,
+    {
+      params,
+      rounds: request.rounds ?? defaultRounds,
+      folds: request.folds ?? defaultFolds,
+      earlyStoppingRounds: request.early_stopping_rounds ?? defaultEarlyStopping,
+      ...(base ? { base } : {}),
+      ...(threads > 0 ? { nthread: threads } : {}),
+    },
+    (stage, fraction) => report(stage, 0.1 + fraction * 0.85),
+  );
+  report('saving', 0.96);
+  const key = artifactKey(request.model_name);
+  await store.put(key, outcome.model, 'application/json');
+  const metrics = { validation_mae: outcome.validation_mae, zero_mae: outcome.zero_mae, folds: outcome.folds };
+  const metadata = {
+    format: 'xgboost-json',
+    features: featureNames,
+    params,
+    rounds: outcome.rounds,
+    base_model_id: request.model_id ?? null,
+    base_rounds: outcome.baseRounds,
+    data_window: { start_date_id: request.start_date_id, end_date_id: request.end_date_id, rows: data.rows },
+    metrics,
+    artifact_uri: store.uri(key),
+  };
+  // The artifact carries its metadata too, beside the model, for whoever finds it in the store.
+  await store.put(`${key}.metadata.json`, Buffer.from(JSON.stringify(metadata, null, 2)), 'application/json');
+  await pool.query('insert into date_mapping (date_id) values ($1) on conflict do nothing', [request.end_date_id]);
+  const inserted = await pool.query<{ model_id: number }>(
+    `insert into model (model_name, model_artifact_path, date_id, metadata) values ($1, $2, $3, $4)
+     on conflict (model_name) do update set model_artifact_path = excluded.model_artifact_path, metadata = excluded.metadata
+     returning model_id`,
+    [request.model_name, key, request.end_date_id, JSON.stringify(metadata)],
+  );
+  return { result: { model_id: inserted.rows[0]!.model_id, model_name: request.model_name, artifact: store.uri(key), rounds: outcome.rounds }, metrics };
+}
+
+/** Predictions for rows, in their order, from a model's booster. */
+export function predictRows(booster: Booster, rows: Parameters<typeof featureMatrix>[0]): Float32Array {
+  if (rows.length === 0) return new Float32Array();
+  const matrix = new DMatrix(featureMatrix(rows), rows.length, featureCount);
+  try {
+    return booster.predict(matrix);
+  } finally {
+    matrix.free();
+  }
+}
+
+const csvCell = (value: string | number | null) => (value === null ? '' : String(value));
+
+/**
+ * Predicts every row of day `pred_date_id`: the target of a row is the move of the next 60 s,
+ * so a day's own features predict that day's targets (the reference fed day D-1's rows to
+ * predict day D, which pairs each prediction with the wrong rows).
+ */
+export async function runInference(pool: Pool, store: ArtifactStore, request: InferenceRequest, report: Report) {
+  const artifact = await loadModelArtifact(pool, store, request.model_id);
+  report('reading rows', 0.1);
+  const rows = await loadDayRows(pool, request.pred_date_id);
+  if (rows.length === 0) {
+    throw new JobInputError(`no rows for date_id ${request.pred_date_id}: load that day first (POST /stock_data/, pnpm load or pnpm replay)`);
+  }
+  report('predicting', 0.4);
+  const booster = Booster.load(artifact);
+  let predictions: Float32Array;
+  try {
+    predictions = predictRows(booster, rows);
+  } finally {
+    booster.free();
+  }
+  const labelled = rows.some((row) => row.target !== null);
+  const lines = [`row_id,stock_id,seconds_in_bucket,prediction${labelled ? ',target' : ''}`];
+  let absoluteError = 0;
+  let counted = 0;
+  rows.forEach((row, index) => {
+    const prediction = predictions[index]!;
+    lines.push([row.row_id, row.stock_id, row.seconds_in_bucket, prediction, ...(labelled ? [row.target] : [])].map(csvCell).join(','));
+    if (row.target !== null) {
+      absoluteError += Math.abs(prediction - row.target);
+      counted++;
+    }
+  });
+  report('saving', 0.8);
+  const key = `inference_data/inference_${request.model_id}_${request.pred_date_id}.csv`;
+  await store.put(key, Buffer.from(`${lines.join('\n')}\n`), 'text/csv');
+  await pool.query('insert into date_mapping (date_id) values ($1) on conflict do nothing', [request.pred_date_id]);
+  const inserted = await pool.query<{ id: number }>(
+    'insert into model_inference (model_id, date_id, predictions) values ($1, $2, $3) returning id',
+    [request.model_id, request.pred_date_id, key],
+  );
+  const metrics = counted > 0 ? { mae: absoluteError / counted, labelled_rows: counted } : null;
+  return { result: { inference_id: inserted.rows[0]!.id, predictions: key, uri: store.uri(key), rows: rows.length }, metrics };
+}

@@ -1,0 +1,176 @@
+import { badRequest, notFound, type ServiceContext } from '@closecross/platform';
+import { StockRow } from '@closecross/market-data/stock-rows';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { JobRepository } from '../job-repository.ts';
+import type { JobRunner } from '../job-runner.ts';
+import type { ModelCache } from '../model-cache.ts';
+import type { ModelConfig } from '../model-config.ts';
+import { loadModelArtifact, predictRows } from '../model-jobs.ts';
+import type { ArtifactStore } from '../store/artifact-store.ts';
+
+const ErrorResponse = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
+const errors = { 400: ErrorResponse, 404: ErrorResponse };
+const Params = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'XGBoost parameters over the defaults' });
+const JobView = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  status: Type.String({ description: 'queued, running, succeeded or failed' }),
+  stage: Type.String(),
+  progress: Type.Number({ minimum: 0, maximum: 1 }),
+  request: Type.Any(),
+  metrics: Type.Any(),
+  result: Type.Any(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(),
+  created_at: Type.String(),
+  started_at: Type.Union([Type.String(), Type.Null()]),
+  finished_at: Type.Union([Type.String(), Type.Null()]),
+});
+const Accepted = Type.Object({ message: Type.String(), job_id: Type.String() });
+
+export interface ModelRouteDeps {
+  jobs: JobRepository;
+  runner: JobRunner;
+  store: ArtifactStore;
+  cache: ModelCache;
+  config: ModelConfig;
+}
+
+export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
+  return async (app, { pool }) => {
+    const modelExists = async (modelId: number) => (await pool.query('select 1 from model where model_id = $1', [modelId])).rowCount === 1;
+
+    app.post(
+      '/train-model/',
+      {
+        schema: {
+          tags: ['model'],
+          summary: 'Train a model (from scratch, or continuing from model_id) as a job; answers 202 with its id',
+          body: Type.Object({
+            model_name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._-]+$' }),
+            model_id: Type.Optional(Type.Integer({ minimum: 1, description: 'base model: its trees are kept and new ones added' })),
+            date_id: Type.Optional(Type.Integer({ minimum: 0, description: 'train on this day only' })),
+            start_date_id: Type.Optional(Type.Integer({ minimum: 0 })),
+            end_date_id: Type.Optional(Type.Integer({ minimum: 0 })),
+            params: Type.Optional(Params),
+            rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+            folds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+            early_stopping_rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          }),
+          response: { 202: Accepted, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        if ((await pool.query('select 1 from model where model_name = $1', [body.model_name])).rowCount) throw badRequest('Model already exists');
+        if (body.model_id !== undefined && !(await modelExists(body.model_id))) throw notFound(`base model ${body.model_id} does not exist`);
+        const last = (await pool.query<{ last: number | null }>('select max(date_id) as last from stock_data')).rows[0]!.last ?? 0;
+        const start = body.date_id ?? body.start_date_id ?? 0;
+        const end = body.date_id ?? body.end_date_id ?? last;
+        if (start > end) throw badRequest(`body/start_date_id (${start}) must not be after end_date_id (${end})`);
+        const { date_id: _dateId, ...rest } = body;
+        const jobId = await deps.runner.submit('train', { ...rest, start_date_id: start, end_date_id: end });
+        return reply.status(202).send({ message: `Training started for model ${body.model_name}`, job_id: jobId });
+      },
+    );
+
+    app.post(
+      '/inference-model/',
+      {
+        schema: {
+          tags: ['model'],
+          summary: "Predict every row of day pred_date_id with a model, as a job: a CSV in the store, registered in model_inference",
+          body: Type.Object({ model_id: Type.Integer({ minimum: 1 }), pred_date_id: Type.Integer({ minimum: 0 }) }),
+          response: { 202: Accepted, ...errors },
+        },
+      },
+      async (request, reply) => {
+        if (!(await modelExists(request.body.model_id))) throw notFound(`model ${request.body.model_id} does not exist`);
+        const jobId = await deps.runner.submit('inference', request.body);
+        return reply.status(202).send({ message: `Inference started for model ${request.body.model_id}`, job_id: jobId });
+      },
+    );
+
+    app.get(
+      '/jobs/:id',
+      { schema: { tags: ['model'], summary: 'A job: status, stage, progress 0..1, metrics, result, error', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: JobView, ...errors } } },
+      async (request) => {
+        const job = await deps.jobs.find(request.params.id);
+        if (!job) throw notFound(`job ${request.params.id} does not exist`);
+        return job;
+      },
+    );
+
+    app.get(
+      '/jobs',
+      {
+        schema: {
+          tags: ['model'],
+          summary: 'Jobs, newest first, filtered by kind and status',
+          querystring: Type.Object({
+            kind: Type.Optional(Type.Union([Type.Literal('train'), Type.Literal('inference')])),
+            status: Type.Optional(Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')])),
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          }),
+          response: { 200: Type.Object({ jobs: Type.Array(JobView) }), ...errors },
+        },
+      },
+      async (request) => ({ jobs: await deps.jobs.list(request.query) }),
+    );
+
+    app.post(
+      '/predict',
+      {
+        schema: {
+          tags: ['model'],
+          summary: 'Predictions for up to 20,000 rows in the stock_data shape, in the same order',
+          body: Type.Object({ model_id: Type.Integer({ minimum: 1 }), rows: Type.Array(StockRow, { maxItems: deps.config.MODEL_PREDICT_MAX_ROWS }) }),
+          response: { 200: Type.Object({ model_id: Type.Integer(), predictions: Type.Array(Type.Number()) }), ...errors },
+        },
+      },
+      async (request) => {
+        const { model_id: modelId, rows } = request.body;
+        if (!(await modelExists(modelId))) throw notFound(`model ${modelId} does not exist`);
+        const booster = await deps.cache.get(modelId, () => loadModelArtifact(pool, deps.store, modelId));
+        return { model_id: modelId, predictions: Array.from(predictRows(booster, rows)) };
+      },
+    );
+
+    const reportOf = (row: { model_id: number; model_name: string; metadata: any }) => ({
+      model_id: row.model_id,
+      model_name: row.model_name,
+      validation_mae: row.metadata?.metrics?.validation_mae ?? null,
+      zero_mae: row.metadata?.metrics?.zero_mae ?? null,
+      folds: row.metadata?.metrics?.folds ?? [],
+      rounds: row.metadata?.rounds ?? null,
+      base_model_id: row.metadata?.base_model_id ?? null,
+      data_window: row.metadata?.data_window ?? null,
+    });
+    const Report = Type.Object({
+      model_id: Type.Integer(),
+      model_name: Type.String(),
+      validation_mae: Type.Union([Type.Number(), Type.Null()]),
+      zero_mae: Type.Union([Type.Number(), Type.Null()]),
+      folds: Type.Array(Type.Any()),
+      rounds: Type.Union([Type.Integer(), Type.Null()]),
+      base_model_id: Type.Union([Type.Integer(), Type.Null()]),
+      data_window: Type.Any(),
+    });
+
+    app.get('/model-reports', { schema: { tags: ['model'], summary: 'Validation MAE beside predicting zero, for every trained model', response: { 200: Type.Array(Report) } } }, async () => {
+      const result = await pool.query('select model_id, model_name, metadata from model where metadata is not null order by model_id');
+      return result.rows.map(reportOf);
+    });
+
+    app.get(
+      '/model-reports/:model_id',
+      { schema: { tags: ['model'], summary: "A model's evaluation: validation MAE per fold beside predicting zero", params: Type.Object({ model_id: Type.Integer({ minimum: 1 }) }), response: { 200: Report, ...errors } } },
+      async (request) => {
+        const result = await pool.query('select model_id, model_name, metadata from model where model_id = $1', [request.params.model_id]);
+        if (!result.rows[0]) throw notFound(`model ${request.params.model_id} does not exist`);
+        return reportOf(result.rows[0]);
+      },
+    );
+  };
+}

@@ -1,0 +1,98 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+
+/** Where model artifacts and prediction files live: S3 on AWS, a folder on a laptop. */
+export interface ArtifactStore {
+  put(key: string, body: Buffer, contentType: string): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  /** A URI naming the object, e.g. s3://bucket/prefix/key or file:///path. */
+  uri(key: string): string;
+}
+
+export class ArtifactNotFoundError extends Error {}
+
+export class FileArtifactStore implements ArtifactStore {
+  private readonly root: string;
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+  private pathOf(key: string): string {
+    const target = path.resolve(this.root, key);
+    if (!target.startsWith(this.root + path.sep)) throw new RangeError(`key escapes the store: ${key}`);
+    return target;
+  }
+  async put(key: string, body: Buffer): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, body);
+  }
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(key));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') throw new ArtifactNotFoundError(`no artifact ${key}`);
+      throw error;
+    }
+  }
+  uri(key: string): string {
+    return `file://${this.pathOf(key)}`;
+  }
+}
+
+export class S3ArtifactStore implements ArtifactStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  constructor(bucket: string, prefix: string, client: S3Client) {
+    this.client = client;
+    this.bucket = bucket;
+    this.prefix = prefix.replace(/^\/+|\/+$/g, '');
+  }
+  private keyOf(key: string): string {
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+  async put(key: string, body: Buffer, contentType: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: body, ContentType: contentType }));
+  }
+  async get(key: string): Promise<Buffer> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+      return Buffer.from(await response.Body!.transformToByteArray());
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') throw new ArtifactNotFoundError(`no artifact ${key}`);
+      throw error;
+    }
+  }
+  uri(key: string): string {
+    return `s3://${this.bucket}/${this.keyOf(key)}`;
+  }
+}
+
+/**
+ * The store a URL names: `s3://bucket/prefix` (an S3 endpoint such as an emulator's may be
+ * given), or `file:///abs/path` / `file://relative/path`.
+ */
+export function artifactStoreFor(url: string, s3?: { endpoint?: string | undefined; client?: S3Client }): ArtifactStore {
+  if (url.startsWith('s3://')) {
+    const { host, pathname } = new URL(url);
+    const config: S3ClientConfig = s3?.endpoint
+      ? {
+          endpoint: s3.endpoint,
+          forcePathStyle: true,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          // Emulators store streamed uploads wrongly when the SDK adds its default checksums.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }
+      : {};
+    return new S3ArtifactStore(host, pathname, s3?.client ?? new S3Client(config));
+  }
+  if (url.startsWith('file://')) {
+    const rest = url.slice('file://'.length);
+    return new FileArtifactStore(rest.startsWith('/') ? fileURLToPath(url) : rest);
+  }
+  throw new RangeError(`ARTIFACT_STORE_URL must be s3://bucket/prefix or file://path, got "${url}"`);
+}
