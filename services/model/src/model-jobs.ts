@@ -2,7 +2,8 @@ import type { Pool } from '@closecross/db';
 import { Booster, DMatrix } from '@closecross/xgboost';
 import { featureCount, featureMatrix, featureNames } from './features.ts';
 import type { ArtifactStore } from './store/artifact-store.ts';
-import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, trainWithFolds } from './trainer.ts';
+import { trainInThread } from './train-in-thread.ts';
+import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from './trainer.ts';
 import { loadDayRows, loadTrainingData } from './training-data.ts';
 
 export interface TrainRequest {
@@ -50,7 +51,7 @@ export async function runTraining(pool: Pool, store: ArtifactStore, request: Tra
   const data = await loadTrainingData(pool, request.start_date_id, request.end_date_id, (fraction) => report('reading rows', 0.02 + fraction * 0.08));
   if (data.rows === 0) throw new JobInputError(`no labelled rows from date_id ${request.start_date_id} to ${request.end_date_id}; load them first`);
   const params = { ...defaultParams, ...(request.params ?? {}) };
-  const outcome = trainWithFolds(
+  const outcome = await trainInThread(
     data,
     {
       params,
@@ -61,7 +62,9 @@ export async function runTraining(pool: Pool, store: ArtifactStore, request: Tra
       ...(threads > 0 ? { nthread: threads } : {}),
     },
     (stage, fraction) => report(stage, 0.1 + fraction * 0.85),
-  );
+  ).catch((error) => {
+    throw error instanceof NotEnoughRowsError ? new JobInputError(error.message) : error;
+  });
   report('saving', 0.96);
   const key = artifactKey(request.model_name);
   await store.put(key, outcome.model, 'application/json');

@@ -1,0 +1,5 @@
+// Entry of a training thread: the thread code is TypeScript, so the thread registers tsx first.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./training-thread.ts');
