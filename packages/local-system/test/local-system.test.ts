@@ -35,11 +35,11 @@ describe('pnpm start: the local system', () => {
     const paths = Object.keys(docs.paths);
     const referenceRoutes = ['/healthcheck/', '/stock_data/', '/date_mappings/', '/models/', '/model-inferences/', '/price_bars/{symbol}'];
     const riskRoutes = ['/warmup', '/scaled_ready', '/get_warmup_cost', '/get_endpoints', '/analyse', '/get_sig_vars9599', '/get_avg_vars9599',
-      '/get_sig_profit_loss', '/get_tot_profit_loss', '/get_chart_url', '/get_time_cost', '/get_audit', '/reset', '/terminate', '/scaled_terminated', '/chart', '/analyses', '/ingest/status', '/ingest/metrics'];
+      '/get_sig_profit_loss', '/get_tot_profit_loss', '/get_chart_url', '/get_time_cost', '/get_audit', '/reset', '/terminate', '/scaled_terminated', '/chart', '/analyses', '/ingest/status', '/ingest/metrics', '/train-model/', '/inference-model/', '/jobs/{id}', '/jobs', '/predict', '/model-reports'];
     for (const route of [...referenceRoutes, ...riskRoutes]) {
       expect(paths).toContain(route);
     }
-    expect(routeTable.map((entry) => entry.service)).toEqual(['market-data', 'risk-analysis', 'ingestor']);
+    expect(routeTable.map((entry) => entry.service)).toEqual(['market-data', 'risk-analysis', 'ingestor', 'model']);
 
     const runtime = JSON.parse(await readFile(path.join(dataDir, 'local-system.json'), 'utf8'));
     expect(runtime.url).toBe(base);

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Booster, DMatrix, train, xgboostVersion, XGBoostError } from '../src/index.ts';
+
+function linearData(rows: number, seed = 1) {
+  let state = seed;
+  const random = () => (state = (state * 16807) % 2147483647) / 2147483647;
+  const features = new Float32Array(rows * 2);
+  const labels = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    features[i * 2] = random();
+    features[i * 2 + 1] = random();
+    labels[i] = 3 * features[i * 2]! - 2 * features[i * 2 + 1]!;
+  }
+  return new DMatrix(features, rows, 2, labels);
+}
+
+const params = { objective: 'reg:squarederror', eval_metric: 'mae', eta: 0.3, max_depth: 3, nthread: 1 };
+
+describe('the XGBoost binding', () => {
+  it('is Debian libxgboost0 1.7', () => {
+    expect(xgboostVersion()).toMatch(/^1\.7\./);
+  });
+
+  it('learns a linear signal, and stops early at the best validation round', () => {
+    const result = train({ params, train: linearData(2000), validation: linearData(500, 7), rounds: 300, earlyStoppingRounds: 5 });
+    expect(result.bestScore).toBeLessThan(0.05);
+    expect(result.rounds).toBe(result.bestRound! + 1);
+    expect(result.rounds).toBeLessThan(300);
+  });
+
+  it('saves XGBoost JSON that reloads to the same predictions', () => {
+    const data = linearData(500);
+    const { booster } = train({ params, train: data, rounds: 20 });
+    const reloaded = Booster.load(booster.toJson());
+    expect(Array.from(reloaded.predict(data))).toEqual(Array.from(booster.predict(data)));
+    expect(JSON.parse(booster.toJson().toString()).version).toEqual([1, 7, 4]);
+  });
+
+  it('continues training from a base model, keeping its rounds', () => {
+    const data = linearData(500);
+    const base = train({ params, train: data, rounds: 10 }).booster;
+    const continued = train({ params, train: data, rounds: 5, base: base.toJson() }).booster;
+    expect(continued.boostedRounds).toBe(15);
+    expect(Array.from(continued.slice(0, 10).predict(data))).toEqual(Array.from(base.predict(data)));
+  });
+
+  it("reports XGBoost's own error message", () => {
+    expect(() => Booster.create({ objective: 'reg:nonsense' }).update(linearData(10))).toThrow(XGBoostError);
+    expect(() => Booster.load(Buffer.from('{"not": "a model"}'))).toThrow(/XGBoosterLoadModelFromBuffer/);
+  });
+});
