@@ -6,7 +6,13 @@ export interface RunningProcess {
   output(): string;
 }
 
-/** Runs a TypeScript entry point with tsx, capturing its output. */
+const running = new Set<ChildProcess>();
+// A test that fails before stopping its child must not leave it running (and loading the machine).
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Runs a TypeScript entry point with tsx, capturing its output; killed when the test process exits. */
 export function spawnTsx(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     env: { ...process.env, ...env },
@@ -15,7 +21,13 @@ export function spawnTsx(entry: string, env: Record<string, string>, args: strin
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return { child, exited, output: () => output };
 }
 
