@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The one error body every service answers with. */
@@ -7,6 +8,12 @@ export interface ErrorBody {
   error: string;
   message: string;
 }
+
+/** The same body as a schema, for every route's 4xx/5xx responses in the OpenAPI document. */
+export const ErrorResponse = Type.Object(
+  { statusCode: Type.Integer(), error: Type.String(), message: Type.String() },
+  { description: 'The error contract of every Closecross service' },
+);
 
 /** An error whose message is safe and useful to show the client. */
 export class HttpError extends Error {

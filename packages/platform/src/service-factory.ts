@@ -4,7 +4,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
-import { installErrorContract } from './errors.ts';
+import { ErrorResponse, installErrorContract } from './errors.ts';
 import { loggerOptions, requestIdFrom } from './logger.ts';
 import { assertRoutesCovered, routeTable, type ServiceRoutes } from './route-table.ts';
 import { validatorCompiler } from './validation.ts';
@@ -78,7 +78,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
       schema: {
         tags: ['platform'],
         summary: 'Readiness: the database answers',
-        response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Object({ statusCode: Type.Number(), error: Type.String(), message: Type.String() }) },
+        response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: ErrorResponse },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { NumberOrString } from './numeric-field.ts';
 
-export const ErrorResponse = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
+export { ErrorResponse } from '@closecross/platform';
 export const ResultOk = Type.Object({ result: Type.Literal('ok') });
 export const Billing = Type.Object({ billable_time: Type.Number({ description: 'ms' }), cost: Type.Number({ description: 'USD' }) });
 

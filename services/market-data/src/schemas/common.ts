@@ -23,10 +23,7 @@ export const Page = <T extends TSchema>(item: T) =>
     data: Type.Array(item),
   });
 
-export const ErrorResponse = Type.Object(
-  { statusCode: Type.Integer(), error: Type.String(), message: Type.String() },
-  { $id: 'ErrorResponse', description: 'The error contract of every Closecross service' },
-);
+export { ErrorResponse } from '@closecross/platform';
 
 export const Message = Type.Object({ message: Type.String() });
 

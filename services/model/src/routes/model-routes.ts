@@ -1,4 +1,4 @@
-import { badRequest, notFound, type ServiceContext } from '@closecross/platform';
+import { badRequest, ErrorResponse, notFound, type ServiceContext } from '@closecross/platform';
 import { StockRow } from '@closecross/market-data/stock-rows';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -9,7 +9,6 @@ import type { ModelConfig } from '../model-config.ts';
 import { loadModelArtifact, predictRows } from '../model-jobs.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 
-const ErrorResponse = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
 const errors = { 400: ErrorResponse, 404: ErrorResponse };
 const Params = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'XGBoost parameters over the defaults' });
 const JobView = Type.Object({

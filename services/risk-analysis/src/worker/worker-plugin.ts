@@ -1,10 +1,9 @@
-import { badRequest, type ServiceContext, type ServiceModule } from '@closecross/platform';
+import { badRequest, ErrorResponse, type ServiceContext, type ServiceModule } from '@closecross/platform';
 import { InvalidParameterError, maxShots, minShots, monteCarloVar, runMonteCarloTask, type MonteCarloTask } from '@closecross/quant';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { NumberOrString, readNumber } from '../numeric-field.ts';
 
-const ErrorResponse = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
 
 const MonteCarloTaskBody = Type.Object({
   resource: Type.Integer({ minimum: 0 }),
