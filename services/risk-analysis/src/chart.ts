@@ -29,7 +29,8 @@ export function renderChartSvg(input: ChartInput): string {
   const labelEvery = Math.ceil(count / 20);
   const xLabels = input.var95
     .map((_, i) => i)
-    .filter((i) => i % labelEvery === 0 || i === count - 1)
+    // Every labelEvery-th signal and the last one, without crowding the last.
+    .filter((i) => (i % labelEvery === 0 && count - 1 - i >= labelEvery / 2) || i === count - 1)
     .map((i) => `<text x="${x(i).toFixed(1)}" y="${height - margin.bottom + 16}" transform="rotate(45 ${x(i).toFixed(1)} ${height - margin.bottom + 16})" font-size="11">Signal ${i}</text>`)
     .join('');
   const ticks = Array.from({ length: 6 }, (_, i) => low + ((high - low) * i) / 5)
