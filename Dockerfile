@@ -1,17 +1,53 @@
-# One image recipe for every service: docker build --build-arg SERVICE=market-data .
-# (The deployment issue completes this file: per-service production installs, HEALTHCHECK, xgboost.)
+# One image recipe for every service; pick the service with its target:
+#   docker build --target market-data -t closecross/market-data .
+# Targets: market-data, risk-analysis, var-worker, ingestor, model (the list the tests check
+# against services/). Node 22 on Debian bookworm slim, production dependencies only, non-root,
+# a HEALTHCHECK on /health, libxgboost0 in the model image only, no secrets (all from the environment).
+
 FROM node:22-bookworm-slim AS base
-RUN npm install -g pnpm@12.21.0
-WORKDIR /app
+RUN npm install -g pnpm@12.21.0 && npm cache clean --force
+WORKDIR /repo
 
+# Dependencies first, so source changes do not reinstall them.
 FROM base AS build
-ARG SERVICE=market-data
-COPY . .
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
+COPY packages ./packages
+COPY services ./services
+COPY tests/package.json ./tests/package.json
 RUN pnpm install --frozen-lockfile
+# One self-contained folder per service with its production dependencies (workspace packages copied in).
+RUN for service in market-data risk-analysis ingestor model; do \
+      pnpm --filter "@closecross/${service}" deploy --legacy --prod "/deploy/${service}"; \
+    done
 
-FROM build AS runtime
-ARG SERVICE=market-data
-ENV NODE_ENV=production SERVICE=${SERVICE} PORT=8080
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
+WORKDIR /app
 USER node
 EXPOSE 8080
-CMD ["sh", "-c", "exec node --import tsx services/${SERVICE}/src/server.ts"]
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+FROM runtime AS market-data
+COPY --from=build --chown=node:node /deploy/market-data /app
+CMD ["node", "--import", "tsx", "src/server.ts"]
+
+FROM runtime AS risk-analysis
+COPY --from=build --chown=node:node /deploy/risk-analysis /app
+CMD ["node", "--import", "tsx", "src/server.ts"]
+
+# The VaR worker the risk service starts as ECS tasks: the same package, its worker entry, no database.
+FROM runtime AS var-worker
+COPY --from=build --chown=node:node /deploy/risk-analysis /app
+CMD ["node", "--import", "tsx", "src/worker/server.ts"]
+
+FROM runtime AS ingestor
+COPY --from=build --chown=node:node /deploy/ingestor /app
+CMD ["node", "--import", "tsx", "src/server.ts"]
+
+FROM runtime AS model
+USER root
+RUN apt-get update && apt-get install -y --no-install-recommends libxgboost0 && rm -rf /var/lib/apt/lists/*
+USER node
+COPY --from=build --chown=node:node /deploy/model /app
+CMD ["node", "--import", "tsx", "src/server.ts"]

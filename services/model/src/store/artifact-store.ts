@@ -82,7 +82,8 @@ export function artifactStoreFor(url: string, s3?: { endpoint?: string | undefin
           endpoint: s3.endpoint,
           forcePathStyle: true,
           region: process.env.AWS_REGION ?? 'us-east-1',
-          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          // An emulator's keys: the environment's when set (MinIO), else s3rver's fixed ones.
+          ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
           // Emulators store streamed uploads wrongly when the SDK adds its default checksums.
           requestChecksumCalculation: 'WHEN_REQUIRED',
           responseChecksumValidation: 'WHEN_REQUIRED',

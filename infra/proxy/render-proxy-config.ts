@@ -1,0 +1,43 @@
+/**
+ * Writes the local reverse proxy's nginx config from the route table, the same table the ALB
+ * rules are made from: `pnpm proxy:config` after changing a service's paths.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defaultService, routeTable, type ServiceRoutes } from '@closecross/platform';
+
+/** An ALB path pattern (`*` any run, `?` one character) as an anchored nginx regex location. */
+export function nginxLocation(pattern: string): string {
+  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return `~ ^${regex}$`;
+}
+
+export function renderProxyConfig(table: readonly ServiceRoutes[] = routeTable): string {
+  const upstream = (service: string) => `http://${service}:8080`;
+  const locations = table.flatMap((entry) =>
+    entry.pathPatterns.map((pattern) => `    location ${nginxLocation(pattern)} { proxy_pass ${upstream(entry.service)}; }`),
+  );
+  return `# Generated from packages/platform/src/route-table.ts by infra/proxy/render-proxy-config.ts: do not edit.
+events {}
+http {
+  client_max_body_size 64m;
+  proxy_read_timeout 600s;
+  server {
+    listen 8080;
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Host $http_host;
+    proxy_set_header X-Request-Id $request_id;
+${locations.join('\n')}
+    location / { proxy_pass ${upstream(defaultService)}; }
+  }
+}
+`;
+}
+
+export const proxyConfigPath = fileURLToPath(new URL('./nginx.conf', import.meta.url));
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(proxyConfigPath, renderProxyConfig());
+  console.log(`wrote ${proxyConfigPath}`);
+}

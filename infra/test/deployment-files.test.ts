@@ -1,0 +1,119 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { serviceModules } from '@closecross/local-system';
+import { createService, routeTable, serviceForPath } from '@closecross/platform';
+import type { Pool } from '@closecross/db';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { proxyConfigPath, renderProxyConfig } from '../proxy/render-proxy-config.ts';
+
+const repository = fileURLToPath(new URL('../../', import.meta.url));
+const read = (file: string) => readFileSync(`${repository}${file}`, 'utf8');
+const serviceFolders = readdirSync(`${repository}services`);
+
+const modules = serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', databaseUrl: 'postgres://x@127.0.0.1:1/x', artifactsDir: '/tmp/unused' });
+
+/** The paths one service serves, from the service itself (no database or AWS call is made while mounting). */
+async function servedPaths(module: (typeof modules)[number]): Promise<string[]> {
+  const unusedPool = { query: async () => ({ rows: [] }) } as unknown as Pool;
+  // The route table is not checked here: this test compares the two itself.
+  const app = await createService({ name: module.name, modules: [module], pool: unusedPool, logLevel: 'silent', routeTable: [{ service: module.name, pathPatterns: ['*'], healthPath: '/health' }] });
+  // Listed without starting the app (starting would connect the queue and the stream consumer):
+  // printRoutes draws a tree whose children extend their parent's path.
+  const paths: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^((?:│ {3}| {4})*)[├└]── (\S+) \(/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    const path = `${stack[depth - 1] ?? ''}${match[2]}`;
+    stack.push(path);
+    paths.push(path);
+  }
+  return paths.filter((path) => !path.startsWith('/docs') && !['/health', '/ready'].includes(path) && !path.endsWith('*'));
+}
+
+describe('the route table, the local proxy and the services agree', () => {
+  it('the proxy config on disk is the one the route table renders (run pnpm proxy:config)', () => {
+    expect(readFileSync(proxyConfigPath, 'utf8')).toBe(renderProxyConfig());
+  });
+
+  it('every reference and service path goes to its service through the proxy as through the table', () => {
+    const locations = [...renderProxyConfig().matchAll(/location ~ (\S+) \{ proxy_pass http:\/\/([\w-]+):8080; \}/g)].map(([, regex, service]) => ({
+      regex: new RegExp(regex!),
+      service: service!,
+    }));
+    const paths = ['/stock_data/', '/models/1', '/model-inferences/', '/price_bars/NVDA', '/warmup', '/get_sig_vars9599', '/analyses/abc', '/chart',
+      '/calculate_var9599', '/ingest/status', '/train-model/', '/inference-model/', '/jobs/abc', '/predict', '/model-reports/1', '/healthcheck/'];
+    for (const path of paths) {
+      const viaProxy = locations.find((location) => location.regex.test(path))?.service ?? 'market-data';
+      expect({ path, service: viaProxy }).toEqual({ path, service: serviceForPath(path) });
+    }
+  });
+
+  it('every service in services/ has routes in the table, and the table names no other service', () => {
+    const tableServices = routeTable.map((entry) => entry.service).sort();
+    expect(tableServices).toEqual(serviceFolders.filter((name) => name !== 'var-worker').sort());
+  });
+
+  it.each(modules.map((module) => [module.name, module] as const))('every path %s registers reaches it through the table and the proxy', async (name, module) => {
+    const locations = [...renderProxyConfig().matchAll(/location ~ (\S+) \{ proxy_pass http:\/\/([\w-]+):8080; \}/g)].map(([, regex, service]) => ({
+      regex: new RegExp(regex!),
+      service: service!,
+    }));
+    const paths = await servedPaths(module);
+    expect(paths.length).toBeGreaterThan(1);
+    for (const path of paths) {
+      const concrete = path.replace(/:[^/]+/g, 'x');
+      const viaProxy = locations.find((location) => location.regex.test(concrete))?.service ?? 'market-data';
+      expect({ path, table: serviceForPath(concrete), proxy: viaProxy }).toEqual({ path, table: name, proxy: name });
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml')) as { services: Record<string, any>; volumes: Record<string, unknown> };
+
+  it('parses and runs every service of services/ from the Dockerfile, beside Postgres, Kinesis, S3 and the proxy', () => {
+    for (const service of serviceFolders) {
+      expect(compose.services[service]?.build).toEqual({ context: '.', target: service });
+    }
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'kinesis', 's3', 's3-bucket', 'kinesis-stream', 'proxy']));
+  });
+
+  it('has health checks on the infrastructure and start order on them', () => {
+    for (const name of ['postgres', 'kinesis', 's3', 'proxy']) expect(compose.services[name].healthcheck.test).toBeDefined();
+    expect(compose.services.ingestor.depends_on['kinesis-stream'].condition).toBe('service_completed_successfully');
+    expect(compose.services.model.depends_on['s3-bucket'].condition).toBe('service_completed_successfully');
+    expect(compose.services.proxy.depends_on['market-data'].condition).toBe('service_healthy');
+  });
+
+  it('keeps data in volumes and serves one port', () => {
+    expect(Object.keys(compose.volumes).sort()).toEqual(['kinesis-data', 'postgres-data', 's3-data']);
+    expect(compose.services.proxy.ports).toEqual(['8080:8080']);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const stages = [...dockerfile.matchAll(/^FROM \S+ AS ([\w-]+)$/gm)].map(([, name]) => name);
+
+  it('has a target for every service in services/ (and the VaR worker)', () => {
+    expect(stages).toEqual(expect.arrayContaining([...serviceFolders, 'var-worker']));
+  });
+
+  it('runs as a non-root user with a HEALTHCHECK on /health, Node 22 on bookworm slim', () => {
+    expect(dockerfile).toMatch(/^FROM node:22-bookworm-slim AS runtime$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
+  });
+
+  it('installs libxgboost0 only in the model image, and bakes in no secret', () => {
+    const instructions = dockerfile.split('\n').filter((line) => !line.startsWith('#')).join('\n');
+    const modelStage = instructions.slice(instructions.indexOf('AS model\n'));
+    expect(instructions.match(/libxgboost0/g)?.length).toBe(1);
+    expect(modelStage).toContain('libxgboost0');
+    expect(dockerfile).not.toMatch(/PASSWORD|SECRET|AWS_ACCESS_KEY/);
+  });
+});
