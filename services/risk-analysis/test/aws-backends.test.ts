@@ -104,11 +104,13 @@ function ecsStub() {
             const task = tasks.get(arn)!;
             task.describes++;
             if (task.status === 'PROVISIONING' && task.describes > 2) task.status = 'RUNNING';
+            // Running but not yet health-checked on its first look: not ready yet.
+            const checked = task.status === 'RUNNING' && task.describes > 3;
             if (task.status === 'STOPPING') task.status = 'STOPPED';
             return {
               taskArn: arn,
               lastStatus: task.status,
-              healthStatus: task.status === 'RUNNING' ? 'HEALTHY' : 'UNKNOWN',
+              healthStatus: checked ? 'HEALTHY' : 'UNKNOWN',
               createdAt: new Date(Date.now() - 40_000),
               startedAt: task.status === 'RUNNING' ? new Date(Date.now() - 10_000) : undefined,
               attachments: [{ type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '127.0.0.1' }] }],
@@ -148,6 +150,8 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP', ()
     const early = await app.inject({ method: 'POST', url: '/analyse', payload: flow });
     expect(early.statusCode).toBe(409);
     expect(early.json().message).toContain('poll GET /scaled_ready');
+    // RUNNING but its health check has not answered yet: still not ready.
+    expect((await app.inject({ url: '/scaled_ready' })).json()).toEqual({ warm: 'false' });
     expect((await app.inject({ url: '/scaled_ready' })).json()).toEqual({ warm: 'true' });
 
     const warmup = (await app.inject({ url: '/get_warmup_cost' })).json();

@@ -87,7 +87,8 @@ export class EcsBackend implements ComputeBackend {
     const tasks = await this.describe(workers);
     const ready =
       tasks.length === workers.length &&
-      tasks.every((task) => task.lastStatus === 'RUNNING' && (task.healthStatus === undefined || task.healthStatus === 'HEALTHY' || task.healthStatus === 'UNKNOWN'));
+      // A task with a container health check is ready once HEALTHY (UNKNOWN means not yet checked).
+      tasks.every((task) => task.lastStatus === 'RUNNING' && (task.healthStatus === undefined || task.healthStatus === 'HEALTHY'));
     const updated = workers.map((worker) => {
       const task = tasks.find((candidate) => candidate.taskArn === worker.id);
       const url = task ? this.urlOf(task) : undefined;
