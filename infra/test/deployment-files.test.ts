@@ -11,7 +11,7 @@ const repository = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(`${repository}${file}`, 'utf8');
 const serviceFolders = readdirSync(`${repository}services`);
 
-const modules = serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', databaseUrl: 'postgres://x@127.0.0.1:1/x', artifactsDir: '/tmp/unused' });
+const modules = serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', artifactsDir: '/tmp/unused' });
 
 /** The paths one service serves, from the service itself (no database or AWS call is made while mounting). */
 async function servedPaths(module: (typeof modules)[number]): Promise<string[]> {

@@ -26,7 +26,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 200);
 const days = Math.ceil(totalRows / 11_000);
 
 const postgres = await startBenchPostgres();
-const { pool, url } = await postgres.database();
+const { pool } = await postgres.database();
 for (let day = 0; day < days; day += 5) {
   const rows = rowsWithSignal(Array.from({ length: Math.min(5, days - day) }, (_, i) => day + i), 200, day + 1);
   await withTransaction(pool, (client) => upsertStockRows(client, prepareRows(rows)));
@@ -36,7 +36,7 @@ const rowCount = (await pool.query('select count(*)::int as n from stock_data'))
 const store = artifactStoreFor(`file://${mkdtempSync(path.join(os.tmpdir(), 'closecross-model-bench-'))}`);
 const app = await createService({
   name: 'bench',
-  modules: [marketDataService, modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '5' }), store, databaseConfig: { connectionString: url } })],
+  modules: [marketDataService, modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '5' }), store })],
   pool,
   logLevel: 'warn',
 });

@@ -1,4 +1,4 @@
-import type { Pool, PoolConfig } from '@closecross/db';
+import type { Pool } from '@closecross/db';
 import type { FastifyBaseLogger } from 'fastify';
 import PgBoss from 'pg-boss';
 import type { JobKind, JobRepository } from './job-repository.ts';
@@ -19,13 +19,11 @@ export class JobRunner {
   private readonly deps: { pool: Pool; jobs: JobRepository; store: ArtifactStore; config: ModelConfig; log: FastifyBaseLogger };
   private started = false;
 
-  constructor(databaseConfig: PoolConfig, deps: { pool: Pool; jobs: JobRepository; store: ArtifactStore; config: ModelConfig; log: FastifyBaseLogger }) {
+  constructor(deps: { pool: Pool; jobs: JobRepository; store: ArtifactStore; config: ModelConfig; log: FastifyBaseLogger }) {
     this.deps = deps;
+    // The queue shares the service's pool: one set of credentials (DATABASE_URL or the RDS secret).
     this.boss = new PgBoss({
-      ...(databaseConfig.connectionString ? { connectionString: databaseConfig.connectionString } : {}),
-      ...(databaseConfig.host ? { host: databaseConfig.host, port: databaseConfig.port as number, user: databaseConfig.user!, password: databaseConfig.password as string, database: databaseConfig.database! } : {}),
-      ...(databaseConfig.ssl ? { ssl: databaseConfig.ssl } : {}),
-      max: 4,
+      db: { executeSql: (text, values) => deps.pool.query(text, values) },
       schema: 'pgboss',
       maintenanceIntervalSeconds: deps.config.MODEL_JOB_MAINTENANCE_SECONDS,
       monitorStateIntervalSeconds: Math.max(1, deps.config.MODEL_JOB_MAINTENANCE_SECONDS),

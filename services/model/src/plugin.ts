@@ -1,5 +1,4 @@
-import { resolveDatabaseConfig, type ServiceContext, type ServiceModule } from '@closecross/platform';
-import type { PoolConfig } from '@closecross/db';
+import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import { JobRepository } from './job-repository.ts';
 import { JobRunner } from './job-runner.ts';
@@ -11,24 +10,13 @@ import { artifactStoreFor, type ArtifactStore } from './store/artifact-store.ts'
 export interface ModelServiceOptions extends ServiceContext {
   config?: ModelConfig;
   store?: ArtifactStore;
-  /** The queue's own connection; by default the platform's DATABASE_URL or DB_SECRET_ID. */
-  databaseConfig?: PoolConfig;
 }
 
 const modelPlugin: FastifyPluginAsync<ModelServiceOptions> = async (app, options) => {
   const config = options.config ?? loadModelConfig();
   const store = options.store ?? artifactStoreFor(config.ARTIFACT_STORE_URL, { endpoint: config.S3_ENDPOINT });
   const jobs = new JobRepository(options.pool);
-  const databaseConfig =
-    options.databaseConfig ??
-    (await resolveDatabaseConfig({
-      DATABASE_URL: process.env.DATABASE_URL,
-      DB_SECRET_ID: process.env.DB_SECRET_ID,
-      DB_SSL: (process.env.DB_SSL as 'disable') ?? 'disable',
-      DB_POOL_MAX: 4,
-      AWS_REGION: process.env.AWS_REGION,
-    }));
-  const runner = new JobRunner(databaseConfig, { pool: options.pool, jobs, store, config, log: app.log });
+  const runner = new JobRunner({ pool: options.pool, jobs, store, config, log: app.log });
   const cache = new ModelCache();
   await app.register(modelRoutes({ jobs, runner, store, cache, config }), options);
   app.addHook('onReady', async () => runner.start());

@@ -18,7 +18,7 @@ export async function buildModelApp(database: TestDatabase, store: ArtifactStore
     name: 'model-test',
     modules: [
       marketDataService,
-      modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '1', MODEL_TRAIN_THREADS: '2', ...env }), store, databaseConfig: { connectionString: database.url } }),
+      modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '1', MODEL_TRAIN_THREADS: '2', ...env }), store }),
     ],
     pool: database.pool,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
