@@ -135,7 +135,8 @@ function isPlainText(bytes: Buffer, start: number, end: number): boolean {
 /**
  * Turns COPY's text output into the JSON array of row objects, byte for byte. Postgres prints
  * int4 and float8 in forms that are already JSON numbers (floats in their shortest exact form),
- * so a day's 200,000 numbers are copied, never parsed and printed again.
+ * so a day's 200,000 numbers are copied, never parsed and printed again. Bytes move in plain
+ * loops: per-cell Buffer.copy calls cost more than the copying.
  */
 export function copyTextToJson(copy: Buffer): Buffer {
   let rowCount = 0;
@@ -150,15 +151,19 @@ export function copyTextToJson(copy: Buffer): Buffer {
     const byte = copy[i]!;
     if (byte !== TAB && byte !== NEWLINE) continue;
     if (column === 0 && length > 1) out[length++] = 0x2c; // , between rows
-    length += jsonKeys[column]!.copy(out, length);
+    const key = jsonKeys[column]!;
+    for (let k = 0; k < key.length; k++) out[length++] = key[k]!;
     const isNull = i - cellStart === 2 && copy[cellStart] === BACKSLASH && copy[cellStart + 1] === 0x4e;
     if (isNull) {
-      length += out.write('null', length, 'latin1');
+      out[length++] = 0x6e; // n
+      out[length++] = 0x75; // u
+      out[length++] = 0x6c; // l
+      out[length++] = 0x6c; // l
     } else if (!isTextColumn[column]) {
-      length += copy.copy(out, length, cellStart, i);
+      for (let b = cellStart; b < i; b++) out[length++] = copy[b]!;
     } else if (isPlainText(copy, cellStart, i)) {
       out[length++] = QUOTE;
-      length += copy.copy(out, length, cellStart, i);
+      for (let b = cellStart; b < i; b++) out[length++] = copy[b]!;
       out[length++] = QUOTE;
     } else {
       const escaped = JSON.stringify(unescapeCopyText(copy.toString('utf8', cellStart, i)));
