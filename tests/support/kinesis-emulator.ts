@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ListStreamsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { createKinesisClient, ensureStream } from '@closecross/ingestor';
 // @ts-expect-error kinesalite ships no types
 import kinesalite from 'kinesalite';
 
@@ -27,12 +27,7 @@ export async function startKinesisEmulator(): Promise<KinesisEmulator> {
 
 /** A client for an emulator already running at `endpoint` (waits until it answers). */
 export async function connectKinesis(endpoint: string): Promise<Omit<KinesisEmulator, 'stop'>> {
-  const client = new KinesisClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
-  });
+  const client = createKinesisClient(endpoint);
   for (let attempt = 0; ; attempt++) {
     try {
       await client.send(new ListStreamsCommand({}));
@@ -42,17 +37,5 @@ export async function connectKinesis(endpoint: string): Promise<Omit<KinesisEmul
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  return {
-    endpoint,
-    client,
-    async createStream(name: string, shards: number) {
-      await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-      for (let i = 0; i < 100; i++) {
-        const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-        if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`stream ${name} did not become active`);
-    },
-  };
+  return { endpoint, client, createStream: (name: string, shards: number) => ensureStream(client, name, shards) };
 }

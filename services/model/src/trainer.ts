@@ -54,6 +54,16 @@ const zeroMae = (labels: Float32Array) => labels.reduce((sum, label) => sum + Ma
 
 export class NotEnoughRowsError extends Error {}
 
+/** The rounds a saved model holds (its native booster freed right after). */
+function roundsOf(model: Buffer): number {
+  const booster = Booster.load(model);
+  try {
+    return booster.boostedRounds;
+  } finally {
+    booster.free();
+  }
+}
+
 /**
  * Time-ordered K-fold validation: the rows (in time order) are cut into K+1 blocks; fold k
  * trains on blocks 0..k and validates, with early stopping, on block k+1. Each fold starts from
@@ -68,7 +78,7 @@ export function trainWithFolds(
   if (data.rows < blocks * 20) throw new NotEnoughRowsError(`${data.rows} labelled rows cannot make ${options.folds} folds; need at least ${blocks * 20}`);
   const bounds = Array.from({ length: blocks + 1 }, (_, i) => Math.floor((data.rows * i) / blocks));
   const params = { ...defaultParams, ...options.params, ...(options.nthread ? { nthread: options.nthread } : {}) };
-  const baseRounds = options.base ? Booster.load(options.base).boostedRounds : 0;
+  const baseRounds = options.base ? roundsOf(options.base) : 0;
   const folds: FoldMetrics[] = [];
   let kept: Buffer | undefined;
   let keptRounds = 0;
