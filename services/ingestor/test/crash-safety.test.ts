@@ -1,27 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, generateStockRows, seededRandom, spawnTsx, startKinesisEmulator, waitFor, type KinesisEmulator, type TestDatabase } from '@closecross/tests/support';
+import { generateStockRows, seededRandom, spawnTsx, waitFor } from '@closecross/tests/support';
 import { freePort } from '@closecross/dev-postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRows, putRecords, recordsOf } from './stream-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { countRows, putRecords, recordsOf, useDatabaseAndKinesis } from './stream-fixture.ts';
 
 const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
-let database: TestDatabase;
-let kinesis: KinesisEmulator;
+const context = useDatabaseAndKinesis();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  kinesis = await startKinesisEmulator();
-});
-afterAll(async () => {
-  await kinesis.stop();
-  await database.drop();
-});
 
 async function startConsumer(extraEnv: Record<string, string>) {
   const port = await freePort();
   return spawnTsx(serverEntry, {
-    DATABASE_URL: database.url,
-    KINESIS_ENDPOINT: kinesis.endpoint,
+    DATABASE_URL: context.database.url,
+    KINESIS_ENDPOINT: context.kinesis.endpoint,
     INGEST_STREAM: 'crash',
     INGEST_LEASE_MS: '1000',
     INGEST_POLL_MS: '20',
@@ -35,9 +26,9 @@ async function startConsumer(extraEnv: Record<string, string>) {
 
 describe('crash safety', () => {
   it('killed at random points (10 trials, half between the write and the commit), the table still equals the source', async () => {
-    await kinesis.createStream('crash', 2);
+    await context.kinesis.createStream('crash', 2);
     const rows = generateStockRows({ dateIds: [0, 1, 2, 3, 4], stocks: 20, buckets: 20 });
-    await putRecords(kinesis.client, 'crash', recordsOf(rows, 4));
+    await putRecords(context.kinesis.client, 'crash', recordsOf(rows, 4));
     const random = seededRandom(2024);
     const outcomes: string[] = [];
     for (let trial = 0; trial < 10; trial++) {
@@ -49,9 +40,9 @@ describe('crash safety', () => {
         outcomes.push(`before-commit:${exit === null ? 'killed' : exit}`);
       } else {
         // Killed from outside at a random moment while it is consuming.
-        const before = await countRows(database.pool);
+        const before = await countRows(context.database.pool);
         const consumer = await startConsumer({});
-        await waitFor(async () => (await countRows(database.pool)) > before, 30_000, 'progress');
+        await waitFor(async () => (await countRows(context.database.pool)) > before, 30_000, 'progress');
         await new Promise((resolve) => setTimeout(resolve, random() * 100));
         consumer.child.kill('SIGKILL');
         await consumer.exited;
@@ -59,18 +50,18 @@ describe('crash safety', () => {
       }
     }
     expect(outcomes.filter((outcome) => outcome.startsWith('before-commit:killed'))).toHaveLength(5);
-    expect(await countRows(database.pool)).toBeLessThan(rows.length); // the trials stopped short of the end
+    expect(await countRows(context.database.pool)).toBeLessThan(rows.length); // the trials stopped short of the end
 
     const survivor = await startConsumer({});
-    await waitFor(async () => (await countRows(database.pool)) === rows.length, 60_000, 'all rows after restarts');
+    await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 60_000, 'all rows after restarts');
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toBe(0);
 
-    const stored = await database.pool.query('select row_id, target, wap from stock_data order by row_id');
+    const stored = await context.database.pool.query('select row_id, target, wap from stock_data order by row_id');
     const expected = rows.map((row) => ({ row_id: row.row_id, target: row.target, wap: row.wap })).sort((a, b) => (a.row_id < b.row_id ? -1 : 1));
     expect(stored.rows).toEqual(expected);
     // Every committed batch counted its rows once: no batch was committed twice.
-    const written = await database.pool.query(`select sum(rows_written)::int as n from ingest_shard where stream = 'crash'`);
+    const written = await context.database.pool.query(`select sum(rows_written)::int as n from ingest_shard where stream = 'crash'`);
     expect(written.rows[0].n).toBe(rows.length);
   }, 240_000);
 });

@@ -1,27 +1,18 @@
 import { gzipSync } from 'node:zlib';
 import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { createTestDatabase, generateStockRows, startKinesisEmulator, waitFor, type KinesisEmulator, type TestDatabase } from '@closecross/tests/support';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildIngestorApp, countRows, putRecords, recordsOf } from './stream-fixture.ts';
+import { generateStockRows, waitFor } from '@closecross/tests/support';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildIngestorApp, countRows, putRecords, recordsOf, useDatabaseAndKinesis } from './stream-fixture.ts';
 import type { Service } from '@closecross/platform';
 
-let database: TestDatabase;
-let kinesis: KinesisEmulator;
+const context = useDatabaseAndKinesis();
 let apps: Service[] = [];
 let streamNumber = 0;
 let stream: string;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  kinesis = await startKinesisEmulator();
-});
-afterAll(async () => {
-  await kinesis.stop();
-  await database.drop();
-});
 beforeEach(async () => {
   stream = `auction-${++streamNumber}`;
-  await database.pool.query('truncate stock_data, date_mapping, ingest_shard, ingest_rejects, ingest_worker cascade');
+  await context.database.pool.query('truncate stock_data, date_mapping, ingest_shard, ingest_rejects, ingest_worker cascade');
 });
 afterEach(async () => {
   await Promise.all(apps.map((app) => app.close()));
@@ -29,25 +20,25 @@ afterEach(async () => {
 });
 
 async function startIngestor(env: Record<string, string> = {}) {
-  const app = await buildIngestorApp(database.pool, kinesis.endpoint, stream, env);
+  const app = await buildIngestorApp(context.database.pool, context.kinesis.endpoint, stream, env);
   apps.push(app);
   return app;
 }
 
 describe('the ingestor on a multi-shard stream', () => {
   it('writes every row once and checkpoints each shard at its last sequence number', async () => {
-    await kinesis.createStream(stream, 4);
+    await context.kinesis.createStream(stream, 4);
     const rows = generateStockRows({ dateIds: [0, 1], stocks: 40, buckets: 10 });
-    const last = await putRecords(kinesis.client, stream, recordsOf(rows, 7));
+    const last = await putRecords(context.kinesis.client, stream, recordsOf(rows, 7));
     const app = await startIngestor();
-    await waitFor(async () => (await countRows(database.pool)) === rows.length, 30_000, 'all rows');
+    await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 30_000, 'all rows');
     await waitFor(async () => {
-      const shards = await database.pool.query('select shard_id, checkpoint from ingest_shard where stream = $1', [stream]);
+      const shards = await context.database.pool.query('select shard_id, checkpoint from ingest_shard where stream = $1', [stream]);
       return shards.rows.every((shard) => shard.checkpoint === (last.get(shard.shard_id) ?? null));
     }, 10_000, 'checkpoints');
-    const stored = await database.pool.query('select row_id, target from stock_data order by row_id');
+    const stored = await context.database.pool.query('select row_id, target from stock_data order by row_id');
     expect(stored.rows).toEqual(rows.map((row) => ({ row_id: row.row_id, target: row.target })).sort((a, b) => (a.row_id < b.row_id ? -1 : 1)));
-    const written = await database.pool.query('select sum(rows_written)::int as n from ingest_shard where stream = $1', [stream]);
+    const written = await context.database.pool.query('select sum(rows_written)::int as n from ingest_shard where stream = $1', [stream]);
     expect(written.rows[0].n).toBe(rows.length);
 
     const status = (await app.inject({ url: '/ingest/status' })).json();
@@ -60,19 +51,19 @@ describe('the ingestor on a multi-shard stream', () => {
   });
 
   it('reads gzip-compressed records as well as plain ones', async () => {
-    await kinesis.createStream(stream, 1);
+    await context.kinesis.createStream(stream, 1);
     const rows = generateStockRows({ dateIds: [3], stocks: 5, buckets: 4 });
-    await putRecords(kinesis.client, stream, recordsOf(rows, 10, true));
+    await putRecords(context.kinesis.client, stream, recordsOf(rows, 10, true));
     await startIngestor();
-    await waitFor(async () => (await countRows(database.pool)) === rows.length, 20_000, 'all rows');
+    await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 20_000, 'all rows');
   });
 
   it('puts bad records in ingest_rejects with reason and payload, and ingests the good ones around them', async () => {
-    await kinesis.createStream(stream, 1);
+    await context.kinesis.createStream(stream, 1);
     const [good1, good2, good3] = generateStockRows({ dateIds: [5], stocks: 3, buckets: 1 });
     const { wap: _wap, ...missingWap } = good2!;
     const tenMegabytes = gzipSync(JSON.stringify({ data: [good1], padding: 'x'.repeat(10 * 1024 * 1024) }));
-    await putRecords(kinesis.client, stream, [
+    await putRecords(context.kinesis.client, stream, [
       { key: 'a', data: JSON.stringify({ data: [good1], commit: true }) },
       { key: 'a', data: '{"data": [{"stock_id": 1,' },
       { key: 'a', data: JSON.stringify({ data: [missingWap] }) },
@@ -81,9 +72,9 @@ describe('the ingestor on a multi-shard stream', () => {
       { key: 'a', data: JSON.stringify(good3) },
     ]);
     await startIngestor();
-    await waitFor(async () => (await database.pool.query('select count(*)::int as n from ingest_rejects')).rows[0].n === 4, 20_000, 'rejects');
-    await waitFor(async () => (await countRows(database.pool)) === 2, 10_000, 'good rows');
-    const rejects = await database.pool.query('select reason, length(payload) as bytes from ingest_rejects order by sequence_number');
+    await waitFor(async () => (await context.database.pool.query('select count(*)::int as n from ingest_rejects')).rows[0].n === 4, 20_000, 'rejects');
+    await waitFor(async () => (await countRows(context.database.pool)) === 2, 10_000, 'good rows');
+    const rejects = await context.database.pool.query('select reason, length(payload) as bytes from ingest_rejects order by sequence_number');
     expect(rejects.rows.map((row) => row.reason)).toEqual([
       expect.stringMatching(/^record is not JSON/),
       "data/0 must have required property 'wap'",
@@ -91,49 +82,49 @@ describe('the ingestor on a multi-shard stream', () => {
       `record is over ${8 * 1024 * 1024} bytes once inflated`,
     ]);
     expect(rejects.rows[3].bytes).toBe(tenMegabytes.length);
-    const stored = await database.pool.query('select row_id from stock_data order by row_id');
+    const stored = await context.database.pool.query('select row_id from stock_data order by row_id');
     expect(stored.rows.map((row) => row.row_id)).toEqual([good1!.row_id, good3!.row_id]);
   });
 
   it('follows a split: parent drained before its children, so no key goes back to an older value', async () => {
-    await kinesis.createStream(stream, 1);
+    await context.kinesis.createStream(stream, 1);
     const rows = generateStockRows({ dateIds: [7], stocks: 30, buckets: 5 });
-    await putRecords(kinesis.client, stream, recordsOf(rows.map((row) => ({ ...row, target: 1 })), 5));
+    await putRecords(context.kinesis.client, stream, recordsOf(rows.map((row) => ({ ...row, target: 1 })), 5));
     const app = await startIngestor();
     // Split mid-stream, then send every row again with a newer value.
-    const shards = await kinesis.client.send(new ListShardsCommand({ StreamName: stream }));
+    const shards = await context.kinesis.client.send(new ListShardsCommand({ StreamName: stream }));
     const parent = shards.Shards![0]!;
     const middle = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
-    await kinesis.client.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId!, NewStartingHashKey: middle }));
-    await waitFor(async () => ((await kinesis.client.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []).length === 3, 5_000, 'split');
-    await putRecords(kinesis.client, stream, recordsOf(rows.map((row) => ({ ...row, target: 2 })), 5));
+    await context.kinesis.client.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId!, NewStartingHashKey: middle }));
+    await waitFor(async () => ((await context.kinesis.client.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []).length === 3, 5_000, 'split');
+    await putRecords(context.kinesis.client, stream, recordsOf(rows.map((row) => ({ ...row, target: 2 })), 5));
     await waitFor(async () => {
-      const shardRows = await database.pool.query('select shard_id, finished from ingest_shard where stream = $1 order by shard_id', [stream]);
-      const latest = await database.pool.query('select count(*)::int as n from stock_data where target = 2');
+      const shardRows = await context.database.pool.query('select shard_id, finished from ingest_shard where stream = $1 order by shard_id', [stream]);
+      const latest = await context.database.pool.query('select count(*)::int as n from stock_data where target = 2');
       return shardRows.rows.length === 3 && shardRows.rows[0].finished && latest.rows[0].n === rows.length;
     }, 30_000, 'children read');
-    expect(await countRows(database.pool)).toBe(rows.length);
-    const children = await database.pool.query('select parent_shard_ids from ingest_shard where stream = $1 and shard_id <> $2', [stream, parent.ShardId]);
+    expect(await countRows(context.database.pool)).toBe(rows.length);
+    const children = await context.database.pool.query('select parent_shard_ids from ingest_shard where stream = $1 and shard_id <> $2', [stream, parent.ShardId]);
     expect(children.rows.every((row) => row.parent_shard_ids[0] === parent.ShardId)).toBe(true);
     expect((await app.inject({ url: '/ingest/status' })).json().table.shards[0].finished).toBe(true);
   });
 
   it('two ingestors share the shards, never reading one shard both', async () => {
-    await kinesis.createStream(stream, 4);
+    await context.kinesis.createStream(stream, 4);
     const first = await startIngestor();
     const second = await startIngestor();
     await waitFor(async () => {
-      const owners = await database.pool.query('select count(distinct owner)::int as n, count(owner)::int as held from ingest_shard where stream = $1', [stream]);
+      const owners = await context.database.pool.query('select count(distinct owner)::int as n, count(owner)::int as held from ingest_shard where stream = $1', [stream]);
       return owners.rows[0].n === 2 && owners.rows[0].held === 4;
     }, 20_000, 'shards shared');
     const rows = generateStockRows({ dateIds: [9, 10], stocks: 50, buckets: 6 });
-    await putRecords(kinesis.client, stream, recordsOf(rows, 6));
-    await waitFor(async () => (await countRows(database.pool)) === rows.length, 30_000, 'all rows');
+    await putRecords(context.kinesis.client, stream, recordsOf(rows, 6));
+    await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 30_000, 'all rows');
     const held = await Promise.all([first, second].map(async (app) => (await app.inject({ url: '/ingest/status' })).json().shards.filter((s: { held: boolean }) => s.held).map((s: { shardId: string }) => s.shardId)));
     expect(held[0].length).toBe(2);
     expect(held[1].length).toBe(2);
     expect(held[0].filter((id: string) => held[1].includes(id))).toEqual([]);
-    const written = await database.pool.query('select sum(rows_written)::int as n from ingest_shard where stream = $1', [stream]);
+    const written = await context.database.pool.query('select sum(rows_written)::int as n from ingest_shard where stream = $1', [stream]);
     expect(written.rows[0].n).toBe(rows.length);
   });
 });

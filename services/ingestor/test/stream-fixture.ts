@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { createService, type Service } from '@closecross/platform';
-import type { GeneratedStockRow } from '@closecross/tests/support';
+import { createTestDatabase, startKinesisEmulator, type GeneratedStockRow, type KinesisEmulator, type TestDatabase } from '@closecross/tests/support';
+import { afterAll, beforeAll } from 'vitest';
 import type { Pool } from 'pg';
 import { loadIngestConfig } from '../src/ingest-config.ts';
 import { ingestorServiceWith } from '../src/plugin.ts';
@@ -46,4 +47,18 @@ export async function buildIngestorApp(pool: Pool, endpoint: string, stream: str
 
 export async function countRows(pool: Pool): Promise<number> {
   return (await pool.query('select count(*)::int as n from stock_data')).rows[0].n;
+}
+
+/** A migrated database and a Kinesis emulator of their own, for one test file. */
+export function useDatabaseAndKinesis(): { database: TestDatabase; kinesis: KinesisEmulator } {
+  const context = {} as { database: TestDatabase; kinesis: KinesisEmulator };
+  beforeAll(async () => {
+    context.database = await createTestDatabase();
+    context.kinesis = await startKinesisEmulator();
+  });
+  afterAll(async () => {
+    await context.kinesis.stop();
+    await context.database.drop();
+  });
+  return context;
 }

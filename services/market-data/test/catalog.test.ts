@@ -1,29 +1,17 @@
-import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
-import type { Service } from '@closecross/platform';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildMarketDataApp } from './build-app.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useMarketDataApp } from './build-app.ts';
 
-let database: TestDatabase;
-let app: Service;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  app = await buildMarketDataApp(database.pool);
-});
-afterAll(async () => {
-  await app.close();
-  await database.drop();
-});
+const context = useMarketDataApp();
 beforeEach(async () => {
-  await database.pool.query('truncate stock_data, model_inference, model, date_mapping restart identity cascade');
+  await context.database.pool.query('truncate stock_data, model_inference, model, date_mapping restart identity cascade');
 });
 
-const postJson = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+const postJson = (url: string, payload: object) => context.app.inject({ method: 'POST', url, payload });
 
 describe('GET /healthcheck/', () => {
   it('answers the reference message, with or without the trailing slash', async () => {
     for (const url of ['/healthcheck/', '/healthcheck']) {
-      const response = await app.inject({ url });
+      const response = await context.app.inject({ url });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({ message: 'Healthy' });
     }
@@ -46,7 +34,7 @@ describe('date mappings', () => {
   });
 
   it('dates a day that ingest created undated', async () => {
-    await database.pool.query('insert into date_mapping (date_id) values (5)');
+    await context.database.pool.query('insert into date_mapping (date_id) values (5)');
     const response = await postJson('/date_mappings/', { date_id: 5, date: '2023-01-10' });
     expect(response.json()).toEqual({ date_id: 5, date: '2023-01-10' });
   });
@@ -54,16 +42,16 @@ describe('date mappings', () => {
   it('filters by date_id (0 included) and date, combined with AND', async () => {
     await postJson('/date_mappings/', { date_id: 0, date: '2023-01-03' });
     await postJson('/date_mappings/', { date_id: 1, date: '2023-01-04' });
-    expect((await app.inject({ url: '/date_mappings/?date_id=0' })).json().data).toEqual([{ date_id: 0, date: '2023-01-03' }]);
-    expect((await app.inject({ url: '/date_mappings/?date=2023-01-04' })).json().data).toEqual([{ date_id: 1, date: '2023-01-04' }]);
-    expect((await app.inject({ url: '/date_mappings/?date_id=0&date=2023-01-04' })).json().total_results).toBe(0);
+    expect((await context.app.inject({ url: '/date_mappings/?date_id=0' })).json().data).toEqual([{ date_id: 0, date: '2023-01-03' }]);
+    expect((await context.app.inject({ url: '/date_mappings/?date=2023-01-04' })).json().data).toEqual([{ date_id: 1, date: '2023-01-04' }]);
+    expect((await context.app.inject({ url: '/date_mappings/?date_id=0&date=2023-01-04' })).json().total_results).toBe(0);
   });
 
   it('answers 404 for one missing mapping and an empty page for a list with none', async () => {
-    const missing = await app.inject({ url: '/date_mappings/42' });
+    const missing = await context.app.inject({ url: '/date_mappings/42' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'date_id 42 has no mapping' });
-    expect((await app.inject({ url: '/date_mappings/?date_id=42' })).json()).toEqual({
+    expect((await context.app.inject({ url: '/date_mappings/?date_id=42' })).json()).toEqual({
       total_results: 0, total_pages: 0, page: 1, page_size: 10, data: [],
     });
   });
@@ -85,7 +73,7 @@ describe('models', () => {
     const response = await postJson('/models/', { model_name: 'xgb_1', model_artifact_path: 'trained_models/xgb_1.json', date_id: 0 });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ message: 'Model Created successfully.', model_id: 1 });
-    const read = await app.inject({ url: '/models/1' });
+    const read = await context.app.inject({ url: '/models/1' });
     expect(read.json()).toEqual({ model_id: 1, model_name: 'xgb_1', model_artifact_path: 'trained_models/xgb_1.json', date_id: 0 });
   });
 
@@ -98,15 +86,15 @@ describe('models', () => {
 
   it('lists models in id order and filters by model_id or model_name', async () => {
     for (const name of ['c', 'a', 'b']) await postJson('/models/', { model_name: name });
-    const all = await app.inject({ url: '/models/?page_size=2&page=1' });
+    const all = await context.app.inject({ url: '/models/?page_size=2&page=1' });
     expect(all.json()).toMatchObject({ total_results: 3, total_pages: 2 });
     expect(all.json().data.map((m: { model_name: string }) => m.model_name)).toEqual(['c', 'a']);
-    expect((await app.inject({ url: '/models/?model_name=b' })).json().data[0].model_id).toBe(3);
-    expect((await app.inject({ url: '/models/?model_id=2' })).json().data[0].model_name).toBe('a');
+    expect((await context.app.inject({ url: '/models/?model_name=b' })).json().data[0].model_id).toBe(3);
+    expect((await context.app.inject({ url: '/models/?model_id=2' })).json().data[0].model_name).toBe('a');
   });
 
   it('answers 404 for a missing model', async () => {
-    expect((await app.inject({ url: '/models/77' })).statusCode).toBe(404);
+    expect((await context.app.inject({ url: '/models/77' })).statusCode).toBe(404);
   });
 
   it('rejects an empty name', async () => {
@@ -124,13 +112,13 @@ describe('model inferences', () => {
     const response = await postJson('/model-inferences/', { model_id: 1, date_id: 480, predictions: 'inference_data/inference_1_480.csv' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ id: 1, model_id: 1, date_id: 480, predictions: 'inference_data/inference_1_480.csv' });
-    expect((await app.inject({ url: '/model-inferences/1' })).json()).toEqual(response.json());
+    expect((await context.app.inject({ url: '/model-inferences/1' })).json()).toEqual(response.json());
   });
 
   it('filters by model_id and date_id', async () => {
     await postJson('/model-inferences/', { model_id: 1, date_id: 1, predictions: 'a.csv' });
     await postJson('/model-inferences/', { model_id: 1, date_id: 2, predictions: 'b.csv' });
-    const response = await app.inject({ url: '/model-inferences/?model_id=1&date_id=2' });
+    const response = await context.app.inject({ url: '/model-inferences/?model_id=1&date_id=2' });
     expect(response.json().data).toEqual([{ id: 2, model_id: 1, date_id: 2, predictions: 'b.csv' }]);
   });
 
@@ -141,25 +129,25 @@ describe('model inferences', () => {
   });
 
   it('answers 404 for a missing inference', async () => {
-    expect((await app.inject({ url: '/model-inferences/5' })).statusCode).toBe(404);
+    expect((await context.app.inject({ url: '/model-inferences/5' })).statusCode).toBe(404);
   });
 });
 
 describe('errors', () => {
   it('answers 404 JSON for an unknown route', async () => {
-    const response = await app.inject({ url: '/nope' });
+    const response = await context.app.inject({ url: '/nope' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'No route for GET /nope' });
   });
 
   it('answers 500 without internals when the database fails', async () => {
-    await database.pool.query('alter table model rename to model_gone');
+    await context.database.pool.query('alter table model rename to model_gone');
     try {
-      const response = await app.inject({ url: '/models/' });
+      const response = await context.app.inject({ url: '/models/' });
       expect(response.statusCode).toBe(500);
       expect(response.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' });
     } finally {
-      await database.pool.query('alter table model_gone rename to model');
+      await context.database.pool.query('alter table model_gone rename to model');
     }
   });
 });

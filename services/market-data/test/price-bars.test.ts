@@ -1,27 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createTestDatabase, sharedDataPath, type TestDatabase } from '@closecross/tests/support';
-import type { Service } from '@closecross/platform';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildMarketDataApp } from './build-app.ts';
+import { sharedDataPath } from '@closecross/tests/support';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useMarketDataApp } from './build-app.ts';
 
-let database: TestDatabase;
-let app: Service;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  app = await buildMarketDataApp(database.pool);
-});
-afterAll(async () => {
-  await app.close();
-  await database.drop();
-});
+const context = useMarketDataApp();
 beforeEach(async () => {
-  await database.pool.query('truncate price_bars');
+  await context.database.pool.query('truncate price_bars');
 });
 
 const postCsv = (symbol: string, csv: string) =>
-  app.inject({ method: 'POST', url: `/price_bars/${symbol}`, headers: { 'content-type': 'text/csv' }, payload: csv });
+  context.app.inject({ method: 'POST', url: `/price_bars/${symbol}`, headers: { 'content-type': 'text/csv' }, payload: csv });
 
 const yahooCsv = [
   'Date,Open,High,Low,Close,Adj Close,Volume',
@@ -36,7 +25,7 @@ describe('POST /price_bars/{symbol}', () => {
     const response = await postCsv('nvda', yahooCsv);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ symbol: 'NVDA', received: 3, written: 3, skipped: 1 });
-    const read = await app.inject({ url: '/price_bars/NVDA' });
+    const read = await context.app.inject({ url: '/price_bars/NVDA' });
     expect(read.json().bars.map((bar: { date: string }) => bar.date)).toEqual(['2021-08-18', '2021-08-20', '2021-08-23']);
     expect(read.json().bars[2]).toEqual({
       date: '2021-08-23', open: 209.710007, high: 219.970001, low: 209.5, close: 219.580002, adj_close: 219.580002, volume: 57580700,
@@ -47,7 +36,7 @@ describe('POST /price_bars/{symbol}', () => {
     const csv = 'Date,Open,High,Low,Close,Volume\r\n2020-01-02,1,2,0.5,1.5,100\r\n';
     const response = await postCsv('X', csv);
     expect(response.json()).toMatchObject({ received: 1, written: 1 });
-    expect((await app.inject({ url: '/price_bars/X' })).json().bars[0]).toMatchObject({ adj_close: null, volume: 100 });
+    expect((await context.app.inject({ url: '/price_bars/X' })).json().bars[0]).toMatchObject({ adj_close: null, volume: 100 });
   });
 
   it('takes JSON bars and upserts: the same bars again write nothing, a changed one writes one', async () => {
@@ -55,11 +44,11 @@ describe('POST /price_bars/{symbol}', () => {
       { date: '2020-01-02', open: 1, high: 2, low: 0.5, close: 1.5 },
       { date: '2020-01-03', open: 1.5, high: 2, low: 1, close: 1.8, adj_close: 1.7, volume: 10 },
     ];
-    const first = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: bars });
+    const first = await context.app.inject({ method: 'POST', url: '/price_bars/ABC', payload: bars });
     expect(first.json()).toEqual({ symbol: 'ABC', received: 2, written: 2, skipped: 0 });
-    const again = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: bars });
+    const again = await context.app.inject({ method: 'POST', url: '/price_bars/ABC', payload: bars });
     expect(again.json().written).toBe(0);
-    const changed = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [{ ...bars[0], close: 1.6 }] });
+    const changed = await context.app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [{ ...bars[0], close: 1.6 }] });
     expect(changed.json().written).toBe(1);
   });
 
@@ -68,7 +57,7 @@ describe('POST /price_bars/{symbol}', () => {
     const response = await postCsv('BAD', csv);
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('CSV line 3: Close must be a positive number, got "abc"');
-    expect((await database.pool.query('select count(*)::int as n from price_bars')).rows[0].n).toBe(0);
+    expect((await context.database.pool.query('select count(*)::int as n from price_bars')).rows[0].n).toBe(0);
   });
 
   it('answers 400 for a CSV header without Close', async () => {
@@ -77,13 +66,13 @@ describe('POST /price_bars/{symbol}', () => {
   });
 
   it('answers 400 naming the JSON bar and field', async () => {
-    const response = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [{ date: '2020-01-02', open: 1, high: 2, low: 0.5, close: -1 }] });
+    const response = await context.app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [{ date: '2020-01-02', open: 1, high: 2, low: 0.5, close: -1 }] });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('body/0/close must be > 0');
   });
 
   it('rejects a symbol with spaces or slashes', async () => {
-    const response = await app.inject({ method: 'POST', url: '/price_bars/A%20B', payload: [] });
+    const response = await context.app.inject({ method: 'POST', url: '/price_bars/A%20B', payload: [] });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain('params/symbol must match pattern');
   });
@@ -92,21 +81,21 @@ describe('POST /price_bars/{symbol}', () => {
 describe('GET /price_bars/{symbol}', () => {
   it('answers bars between start and end inclusive, in date order', async () => {
     await postCsv('NVDA', yahooCsv);
-    const response = await app.inject({ url: '/price_bars/nvda?start=2021-08-20&end=2021-08-23' });
+    const response = await context.app.inject({ url: '/price_bars/nvda?start=2021-08-20&end=2021-08-23' });
     expect(response.json().bars.map((bar: { date: string }) => bar.date)).toEqual(['2021-08-20', '2021-08-23']);
   });
 
   it('answers an empty series for a symbol with no bars', async () => {
-    expect((await app.inject({ url: '/price_bars/NONE' })).json()).toEqual({ symbol: 'NONE', bars: [] });
+    expect((await context.app.inject({ url: '/price_bars/NONE' })).json()).toEqual({ symbol: 'NONE', bars: [] });
   });
 
   it('rejects a window whose start is after its end', async () => {
-    expect((await app.inject({ url: '/price_bars/X?start=2021-01-02&end=2021-01-01' })).statusCode).toBe(400);
+    expect((await context.app.inject({ url: '/price_bars/X?start=2021-01-02&end=2021-01-01' })).statusCode).toBe(400);
   });
 
   it('lists the stored symbols with their ranges', async () => {
     await postCsv('NVDA', yahooCsv);
-    expect((await app.inject({ url: '/price_bars/' })).json()).toEqual([
+    expect((await context.app.inject({ url: '/price_bars/' })).json()).toEqual([
       { symbol: 'NVDA', bars: 3, first_date: '2021-08-18', last_date: '2021-08-23' },
     ]);
   });
@@ -121,7 +110,7 @@ describe.skipIf(!dailyFolder)('the real daily CSVs in ../shared/data/daily', () 
     const response = await postCsv(symbol, csv);
     expect(response.statusCode).toBe(200);
     expect(response.json().written).toBe(lines.length);
-    const bars = (await app.inject({ url: `/price_bars/${symbol}` })).json().bars;
+    const bars = (await context.app.inject({ url: `/price_bars/${symbol}` })).json().bars;
     expect(bars).toHaveLength(lines.length);
     const [date, , , , close] = lines[lines.length - 1]!.split(',');
     expect(bars[bars.length - 1]).toMatchObject({ date, close: Number(close) });
@@ -133,7 +122,7 @@ describe.skipIf(!dailyFolder)('the real daily CSVs in ../shared/data/daily', () 
     }
     const closes: Record<string, number> = {};
     for (const symbol of ['AAPL', 'MSFT', 'NVDA', 'SPY']) {
-      closes[symbol] = (await app.inject({ url: `/price_bars/${symbol}?start=2020-01-02&end=2020-01-02` })).json().bars[0].close;
+      closes[symbol] = (await context.app.inject({ url: `/price_bars/${symbol}?start=2020-01-02&end=2020-01-02` })).json().bars[0].close;
     }
     expect(closes).toEqual({ AAPL: 75.087502, MSFT: 160.619995, NVDA: 59.977501, SPY: 324.869995 });
   });

@@ -1,26 +1,15 @@
-import { createTestDatabase, generateStockRows, type TestDatabase } from '@closecross/tests/support';
-import type { Service } from '@closecross/platform';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildMarketDataApp } from './build-app.ts';
+import { generateStockRows } from '@closecross/tests/support';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useMarketDataApp } from './build-app.ts';
 
-let database: TestDatabase;
-let app: Service;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  app = await buildMarketDataApp(database.pool);
-});
-afterAll(async () => {
-  await app.close();
-  await database.drop();
-});
+const context = useMarketDataApp();
 beforeEach(async () => {
-  await database.pool.query('truncate stock_data, model_inference, model, date_mapping cascade');
+  await context.database.pool.query('truncate stock_data, model_inference, model, date_mapping cascade');
 });
 
 const post = (data: unknown[], extra: object = {}) =>
-  app.inject({ method: 'POST', url: '/stock_data/', payload: { commit: true, data, ...extra } });
-const countRows = async () => (await database.pool.query('select count(*)::int as n from stock_data')).rows[0].n as number;
+  context.app.inject({ method: 'POST', url: '/stock_data/', payload: { commit: true, data, ...extra } });
+const countRows = async () => (await context.database.pool.query('select count(*)::int as n from stock_data')).rows[0].n as number;
 
 describe('POST /stock_data/', () => {
   it('stores a whole day and reads it back in the same rows, in key order', async () => {
@@ -30,7 +19,7 @@ describe('POST /stock_data/', () => {
     expect(posted.statusCode).toBe(200);
     expect(posted.json()).toEqual({ message: 'Data ingested successfully.', received: 11_000, written: 11_000, committed: true });
 
-    const read = await app.inject({ url: '/stock_data/?date_id=0&page_size=20000' });
+    const read = await context.app.inject({ url: '/stock_data/?date_id=0&page_size=20000' });
     expect(read.statusCode).toBe(200);
     const page = read.json();
     expect(page).toMatchObject({ total_results: 11_000, total_pages: 1, page: 1, page_size: 20_000 });
@@ -48,10 +37,10 @@ describe('POST /stock_data/', () => {
   it('re-sending the same rows changes nothing', async () => {
     const rows = generateStockRows({ dateIds: [7], stocks: 20 });
     await post(rows);
-    const before = await database.pool.query('select xmin::text, row_id from stock_data order by row_id');
+    const before = await context.database.pool.query('select xmin::text, row_id from stock_data order by row_id');
     const again = await post(rows);
     expect(again.json().written).toBe(0);
-    const after = await database.pool.query('select xmin::text, row_id from stock_data order by row_id');
+    const after = await context.database.pool.query('select xmin::text, row_id from stock_data order by row_id');
     expect(after.rows).toEqual(before.rows);
   });
 
@@ -62,7 +51,7 @@ describe('POST /stock_data/', () => {
     const response = await post([changed]);
     expect(response.json().written).toBe(1);
     expect(await countRows()).toBe(6);
-    const stored = await database.pool.query('select target from stock_data where row_id = $1', [changed.row_id]);
+    const stored = await context.database.pool.query('select target from stock_data where row_id = $1', [changed.row_id]);
     expect(stored.rows[0].target).toBe(42.5);
   });
 
@@ -70,13 +59,13 @@ describe('POST /stock_data/', () => {
     const [row] = generateStockRows({ dateIds: [3], stocks: 1, buckets: 1 });
     const response = await post([row, { ...row!, target: 9 }]);
     expect(response.statusCode).toBe(200);
-    const stored = await database.pool.query('select target from stock_data');
+    const stored = await context.database.pool.query('select target from stock_data');
     expect(stored.rows).toEqual([{ target: 9 }]);
   });
 
   it('creates the missing date mappings in the same transaction', async () => {
     await post(generateStockRows({ dateIds: [0, 5], stocks: 2, buckets: 1 }));
-    const mappings = await app.inject({ url: '/date_mappings/' });
+    const mappings = await context.app.inject({ url: '/date_mappings/' });
     expect(mappings.json().data).toEqual([
       { date_id: 0, date: null },
       { date_id: 5, date: null },
@@ -94,7 +83,7 @@ describe('POST /stock_data/', () => {
       message: 'body/data/13/bid_price must be number,null',
     });
     expect(await countRows()).toBe(0);
-    expect((await database.pool.query('select count(*)::int as n from date_mapping')).rows[0].n).toBe(0);
+    expect((await context.database.pool.query('select count(*)::int as n from date_mapping')).rows[0].n).toBe(0);
   });
 
   it.each([
@@ -114,13 +103,13 @@ describe('POST /stock_data/', () => {
   });
 
   it('rejects a body without data', async () => {
-    const response = await app.inject({ method: 'POST', url: '/stock_data/', payload: { commit: true } });
+    const response = await context.app.inject({ method: 'POST', url: '/stock_data/', payload: { commit: true } });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe("body must have required property 'data'");
   });
 
   it('rejects malformed JSON with 400 and no internals', async () => {
-    const response = await app.inject({
+    const response = await context.app.inject({
       method: 'POST',
       url: '/stock_data/',
       headers: { 'content-type': 'application/json' },
@@ -146,7 +135,7 @@ describe('POST /stock_data/', () => {
       },
     ]);
     expect(response.statusCode).toBe(200);
-    const stored = await database.pool.query('select row_id, target, far_price, time_id from stock_data');
+    const stored = await context.database.pool.query('select row_id, target, far_price, time_id from stock_data');
     expect(stored.rows).toEqual([{ row_id: '2_0_4', target: null, far_price: null, time_id: null }]);
   });
 
@@ -154,7 +143,7 @@ describe('POST /stock_data/', () => {
     const [row] = generateStockRows({ dateIds: [4], stocks: 1, buckets: 1 });
     const trainType = 'demo\t27\nline "two" \\ ünï \\N';
     await post([{ ...row!, train_type: trainType }]);
-    const read = await app.inject({ url: '/stock_data/?date_id=4' });
+    const read = await context.app.inject({ url: '/stock_data/?date_id=4' });
     expect(read.json().data[0].train_type).toBe(trainType);
   });
 
@@ -174,18 +163,18 @@ describe('GET /stock_data/', () => {
   });
 
   it('requires date_id or a full range', async () => {
-    const response = await app.inject({ url: '/stock_data/?start_date_id=1' });
+    const response = await context.app.inject({ url: '/stock_data/?start_date_id=1' });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('querystring must have date_id, or both start_date_id and end_date_id');
   });
 
   it('rejects a range whose start is after its end', async () => {
-    const response = await app.inject({ url: '/stock_data/?start_date_id=2&end_date_id=1' });
+    const response = await context.app.inject({ url: '/stock_data/?start_date_id=2&end_date_id=1' });
     expect(response.statusCode).toBe(400);
   });
 
   it('treats date_id=0 as a day, not as missing', async () => {
-    const response = await app.inject({ url: '/stock_data/?date_id=0&page_size=100' });
+    const response = await context.app.inject({ url: '/stock_data/?date_id=0&page_size=100' });
     expect(response.json().total_results).toBe(12);
     expect(response.json().data.every((row: { date_id: number }) => row.date_id === 0)).toBe(true);
   });
@@ -193,7 +182,7 @@ describe('GET /stock_data/', () => {
   it('pages a range in a stable order with no row twice', async () => {
     const seen: string[] = [];
     for (let page = 1; page <= 4; page++) {
-      const response = await app.inject({ url: `/stock_data/?start_date_id=0&end_date_id=2&page=${page}&page_size=10` });
+      const response = await context.app.inject({ url: `/stock_data/?start_date_id=0&end_date_id=2&page=${page}&page_size=10` });
       const body = response.json();
       expect(body).toMatchObject({ total_results: 36, total_pages: 4, page, page_size: 10 });
       seen.push(...body.data.map((row: { row_id: string }) => row.row_id));
@@ -204,21 +193,21 @@ describe('GET /stock_data/', () => {
   });
 
   it('filters by stock_id and seconds_in_bucket', async () => {
-    const response = await app.inject({ url: '/stock_data/?start_date_id=0&end_date_id=2&stock_id=3&seconds_in_bucket=10' });
+    const response = await context.app.inject({ url: '/stock_data/?start_date_id=0&end_date_id=2&stock_id=3&seconds_in_bucket=10' });
     expect(response.json().data.map((row: { row_id: string }) => row.row_id)).toEqual(['0_10_3', '1_10_3', '2_10_3']);
   });
 
   it('answers an empty page, not an error, for a day with no rows', async () => {
-    const response = await app.inject({ url: '/stock_data/?date_id=99' });
+    const response = await context.app.inject({ url: '/stock_data/?date_id=99' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ total_results: 0, total_pages: 0, page: 1, page_size: 10, data: [] });
   });
 
   it('rejects a page_size over 50,000 and a page of 0', async () => {
-    expect((await app.inject({ url: '/stock_data/?date_id=0&page_size=50001' })).json().message).toBe(
+    expect((await context.app.inject({ url: '/stock_data/?date_id=0&page_size=50001' })).json().message).toBe(
       'querystring/page_size must be <= 50000',
     );
-    expect((await app.inject({ url: '/stock_data/?date_id=0&page=0' })).statusCode).toBe(400);
+    expect((await context.app.inject({ url: '/stock_data/?date_id=0&page=0' })).statusCode).toBe(400);
   });
 });
 
