@@ -1,7 +1,7 @@
 # One image recipe for every service; pick the service with its target:
 #   docker build --target market-data -t closecross/market-data .
 # Targets: market-data, risk-analysis, var-worker, ingestor, model (the list the tests check
-# against services/). Node 22 on Debian bookworm slim, production dependencies only, non-root,
+# against services/), and var-lambda (the VaR Lambda function's container image). Node 22 on Debian bookworm slim, production dependencies only, non-root,
 # a HEALTHCHECK on /health, libxgboost0 in the model image only, no secrets (all from the environment).
 
 FROM node:22-bookworm-slim AS base
@@ -13,7 +13,8 @@ FROM base AS build
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
 COPY packages ./packages
 COPY services ./services
-COPY tests/package.json ./tests/package.json
+# The tests package is a workspace project the lockfile names; pnpm refuses a frozen install without it.
+COPY tests ./tests
 RUN pnpm install --frozen-lockfile
 # One self-contained folder per service with its production dependencies (workspace packages copied in).
 RUN for service in market-data risk-analysis ingestor model; do \
@@ -40,6 +41,12 @@ CMD ["node", "--import", "tsx", "src/server.ts"]
 FROM runtime AS var-worker
 COPY --from=build --chown=node:node /deploy/risk-analysis /app
 CMD ["node", "--import", "tsx", "src/worker/server.ts"]
+
+# The VaR Lambda function: AWS's Node 22 Lambda base image (its runtime runs the code as a
+# non-root user), the risk package, and the plain-JavaScript entry that loads the TS handler.
+FROM public.ecr.aws/lambda/nodejs:22 AS var-lambda
+COPY --from=build /deploy/risk-analysis ${LAMBDA_TASK_ROOT}
+CMD ["src/lambda/var-lambda.handler"]
 
 FROM runtime AS ingestor
 COPY --from=build --chown=node:node /deploy/ingestor /app

@@ -14,9 +14,15 @@ process.once('exit', () => {
 
 /** Runs a TypeScript entry point with tsx, capturing its output; killed when the test process exits. */
 export function spawnTsx(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  return spawnCommand(process.execPath, ['--import', 'tsx', entry, ...args], env);
+}
+
+/** Runs a command with the test's environment plus `env`, capturing its output; killed when the test process exits. */
+export function spawnCommand(command: string, args: string[], env: Record<string, string>, cwd?: string): RunningProcess {
+  const child = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

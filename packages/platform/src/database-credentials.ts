@@ -17,16 +17,17 @@ interface RdsSecret {
   dbname?: string;
 }
 
-function parseRdsSecret(secretId: string, secretString: string | undefined): RdsSecret {
+/** `source` names where the secret came from in errors, never its value. */
+function parseRdsSecret(source: string, secretString: string | undefined): RdsSecret {
   let parsed: Partial<RdsSecret>;
   try {
     parsed = JSON.parse(secretString ?? '') as Partial<RdsSecret>;
   } catch {
-    throw new ConfigError([`DB_SECRET_ID secret "${secretId}" is not JSON`]);
+    throw new ConfigError([`${source} is not JSON`]);
   }
   const missing = (['username', 'password', 'host'] as const).filter((key) => !parsed[key]);
   if (missing.length > 0) {
-    throw new ConfigError([`DB_SECRET_ID secret "${secretId}" lacks ${missing.join(', ')}`]);
+    throw new ConfigError([`${source} lacks ${missing.join(', ')}`]);
   }
   return parsed as RdsSecret;
 }
@@ -36,28 +37,33 @@ function sslOption(mode: PlatformConfig['DB_SSL']): PoolConfig['ssl'] {
   return { rejectUnauthorized: mode === 'verify-full' };
 }
 
+function poolConfigOf(secret: RdsSecret, common: PoolConfig): PoolConfig {
+  return {
+    ...common,
+    user: secret.username,
+    password: secret.password,
+    host: secret.host,
+    port: Number(secret.port ?? 5432),
+    database: secret.dbname ?? 'postgres',
+  };
+}
+
 /**
- * Resolves where the database is: from the RDS secret when DB_SECRET_ID is set (so no password
- * sits in the task definition), otherwise from DATABASE_URL.
+ * Resolves where the database is, first found wins: the RDS secret ECS injected
+ * (DB_SECRET_JSON; how the CDK stack runs tasks), the RDS secret read by id (DB_SECRET_ID), or
+ * DATABASE_URL. Either secret keeps the password out of the task definition.
  */
 export async function resolveDatabaseConfig(
-  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DB_SECRET_ID' | 'DB_SSL' | 'DB_POOL_MAX' | 'AWS_REGION'>,
+  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DB_SECRET_ID' | 'DB_SSL' | 'DB_POOL_MAX' | 'AWS_REGION'> & Partial<Pick<PlatformConfig, 'DB_SECRET_JSON'>>,
   secretsClient?: SecretsClient,
 ): Promise<PoolConfig> {
   const common: PoolConfig = { max: config.DB_POOL_MAX, ssl: sslOption(config.DB_SSL) };
+  if (config.DB_SECRET_JSON) return poolConfigOf(parseRdsSecret('DB_SECRET_JSON', config.DB_SECRET_JSON), common);
   if (config.DB_SECRET_ID) {
     const client =
       secretsClient ?? new SecretsManagerClient(config.AWS_REGION ? { region: config.AWS_REGION } : {});
     const response = await client.send(new GetSecretValueCommand({ SecretId: config.DB_SECRET_ID }));
-    const secret = parseRdsSecret(config.DB_SECRET_ID, response.SecretString);
-    return {
-      ...common,
-      user: secret.username,
-      password: secret.password,
-      host: secret.host,
-      port: Number(secret.port ?? 5432),
-      database: secret.dbname ?? 'postgres',
-    };
+    return poolConfigOf(parseRdsSecret(`DB_SECRET_ID secret "${config.DB_SECRET_ID}"`, response.SecretString), common);
   }
   if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL is required (or set DB_SECRET_ID)']);
   return { ...common, connectionString: config.DATABASE_URL };

@@ -8,10 +8,11 @@ export const platformConfigSpec = {
     default: 'info',
     description: 'pino log level',
   }),
-  DATABASE_URL: env.optionalUrl('PostgreSQL connection URL; ignored when DB_SECRET_ID is set', [
+  DATABASE_URL: env.optionalUrl('PostgreSQL connection URL; ignored when DB_SECRET_JSON or DB_SECRET_ID is set', [
     'postgres:',
     'postgresql:',
   ]),
+  DB_SECRET_JSON: env.optionalString('the RDS secret itself (JSON: username, password, host, port, dbname), as ECS injects it from Secrets Manager'),
   DB_SECRET_ID: env.optionalString('Secrets Manager id of the RDS secret (username, password, host, port, dbname)'),
   DB_SSL: env.oneOf(['disable', 'require', 'verify-full'], {
     default: 'disable',
@@ -28,8 +29,8 @@ export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
 export function loadPlatformConfig(source: NodeJS.ProcessEnv = process.env, requireDatabase = true): PlatformConfig {
   // Without a secret to read credentials from, DATABASE_URL is required; one pass reports it
   // together with any other bad variable.
-  const spec = source.DB_SECRET_ID || !requireDatabase
+  const spec = source.DB_SECRET_JSON || source.DB_SECRET_ID || !requireDatabase
     ? platformConfigSpec
-    : { ...platformConfigSpec, DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_ID)', protocols: ['postgres:', 'postgresql:'] }) };
+    : { ...platformConfigSpec, DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_JSON or DB_SECRET_ID)', protocols: ['postgres:', 'postgresql:'] }) };
   return loadConfig(spec, source);
 }

@@ -39,6 +39,10 @@ describe('loadPlatformConfig', () => {
     expect(loadPlatformConfig({ DB_SECRET_ID: 'prod/db' }).DB_SECRET_ID).toBe('prod/db');
   });
 
+  it('takes an injected DB_SECRET_JSON instead of DATABASE_URL', () => {
+    expect(loadPlatformConfig({ DB_SECRET_JSON: '{"username":"u"}' }).DB_SECRET_JSON).toBe('{"username":"u"}');
+  });
+
   it('rejects a non-postgres DATABASE_URL without echoing its password', () => {
     expect(() => loadPlatformConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(/must be a postgres: or postgresql: URL/);
     expect(() => loadPlatformConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL must be a URL/);

@@ -40,6 +40,20 @@ describe('resolveDatabaseConfig', () => {
     await expect(resolveDatabaseConfig({ ...base, DB_SECRET_ID: 's' }, secretsStub('nope').client)).rejects.toBeInstanceOf(ConfigError);
   });
 
+  it('takes the secret ECS injected (DB_SECRET_JSON) without calling Secrets Manager', async () => {
+    const { client, sent } = secretsStub('{}');
+    const injected = JSON.stringify({ username: 'app', password: 'p@ss', host: 'db.internal', port: '5432', dbname: 'closecross' });
+    const config = await resolveDatabaseConfig({ ...base, DB_SECRET_JSON: injected, DB_SECRET_ID: 'ignored', DB_SSL: 'require' }, client);
+    expect(sent).toHaveLength(0);
+    expect(config).toMatchObject({ user: 'app', password: 'p@ss', host: 'db.internal', port: 5432, database: 'closecross' });
+  });
+
+  it('names DB_SECRET_JSON, not its value, when the injected secret is bad', async () => {
+    const attempt = resolveDatabaseConfig({ ...base, DB_SECRET_JSON: '{"username":"u","password":"hunter2"}', DB_SECRET_ID: undefined });
+    await expect(attempt).rejects.toThrow('DB_SECRET_JSON lacks host');
+    await expect(resolveDatabaseConfig({ ...base, DB_SECRET_JSON: 'hunter2', DB_SECRET_ID: undefined })).rejects.toThrow(/^(?!.*hunter2).*DB_SECRET_JSON is not JSON/s);
+  });
+
   it('uses DATABASE_URL without a secret', async () => {
     const config = await resolveDatabaseConfig({ ...base, DATABASE_URL: 'postgres://a:b@c/d', DB_SECRET_ID: undefined });
     expect(config).toMatchObject({ connectionString: 'postgres://a:b@c/d', ssl: false });

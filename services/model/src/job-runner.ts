@@ -69,7 +69,8 @@ export class JobRunner {
       const message = (error as Error).message;
       const final = error instanceof JobInputError || attempt > config.MODEL_JOB_RETRIES;
       await jobs.fail(jobId, attempt, message, final);
-      log.warn({ err: error, jobId, queueJobId }, 'model job failed');
+      // The stack's job-failure alarm counts `event: job_failed` lines: final failures only, not retried attempts.
+      log.warn({ event: final ? 'job_failed' : 'job_attempt_failed', err: error, jobId, queueJobId }, 'model job failed');
       // Input errors are final; anything else goes back to the queue for a retry.
       if (!final) throw error;
     }

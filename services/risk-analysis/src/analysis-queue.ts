@@ -64,7 +64,7 @@ export class AnalysisQueue {
       });
       await this.state.completeAnalysis(job.id, result, billing, false);
     } catch (error) {
-      this.log.warn({ err: error, analysisId: job.id }, 'analysis failed');
+      this.log.warn({ event: 'job_failed', err: error, analysisId: job.id }, 'analysis failed');
       await this.state.failAnalysis(job.id, (error as Error).message);
     } finally {
       clearInterval(renew);

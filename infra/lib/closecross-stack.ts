@@ -1,0 +1,44 @@
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Alarms } from './alarms.ts';
+import { DataStores } from './data-stores.ts';
+import { FargateServices } from './fargate-services.ts';
+import { Network } from './network.ts';
+import type { DeploymentSettings } from './settings.ts';
+import { VarCompute } from './var-compute.ts';
+
+/** The whole system in one stack: network, data stores, VaR compute, services behind the ALB, alarms. */
+export class CloseCrossStack extends Stack {
+  readonly network: Network;
+  readonly stores: DataStores;
+  readonly varCompute: VarCompute;
+  readonly services: FargateServices;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
+    // The region comes from the settings and the account stays a deploy-time value, so synth
+    // needs no credentials and looks nothing up.
+    super(scope, id, { ...props, env: { region: settings.region } });
+    Tags.of(this).add('project', 'closecross');
+    Tags.of(this).add('environment', settings.name);
+
+    this.network = new Network(this, 'Network', settings);
+    const { vpc } = this.network;
+    this.stores = new DataStores(this, 'Data', { settings, vpc });
+    this.varCompute = new VarCompute(this, 'VarCompute', { settings, vpc });
+    this.services = new FargateServices(this, 'Services', { settings, vpc, stores: this.stores, varCompute: this.varCompute });
+    this.alarms = new Alarms(this, 'Alarms', {
+      settings,
+      services: [...this.services.services.values()],
+      loadBalancer: this.services.loadBalancer,
+      stream: this.stores.stream,
+    });
+
+    const scheme = settings.certificateArn ? 'https' : 'http';
+    new CfnOutput(this, 'Url', { value: `${scheme}://${this.services.loadBalancer.loadBalancerDnsName}`, description: 'the API (docs at /docs)' });
+    new CfnOutput(this, 'StreamName', { value: this.stores.stream.streamName, description: 'Kinesis stream for pnpm replay --stream' });
+    new CfnOutput(this, 'ArtifactBucket', { value: this.stores.bucket.bucketName });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: this.stores.databaseSecret.secretArn, description: 'the RDS credentials (for pnpm load / db:migrate via DB_SECRET_ID)' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}

@@ -1,0 +1,73 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { serviceImage, varLambdaCode } from './images.ts';
+import { serviceLogGroup } from './logging.ts';
+import type { DeploymentSettings } from './settings.ts';
+
+export const workerPort = 8080;
+
+/**
+ * What the risk service fans Monte Carlo work out to: the VaR Lambda function, and the VaR
+ * worker task definition it starts with RunTask (no service: the risk service starts and stops
+ * the tasks itself).
+ */
+export class VarCompute extends Construct {
+  readonly function: lambda.DockerImageFunction;
+  readonly workerTaskDefinition: ecs.FargateTaskDefinition;
+  readonly workerSecurityGroup: ec2.SecurityGroup;
+  readonly logGroups: logs.LogGroup[];
+
+  constructor(scope: Construct, id: string, props: { settings: DeploymentSettings; vpc: ec2.IVpc }) {
+    super(scope, id);
+    const { settings, vpc } = props;
+    const functionName = `${settings.name}-closecross-var`;
+    const lambdaLogs = serviceLogGroup(this, 'FunctionLogs', `/aws/lambda/${functionName}`, settings.logRetentionDays);
+    // Pure compute on the event it is given: no VPC, no database, no AWS calls.
+    this.function = new lambda.DockerImageFunction(this, 'Function', {
+      functionName,
+      description: 'Closecross Monte Carlo VaR: one resource of an analysis per call',
+      code: varLambdaCode(),
+      architecture: lambda.Architecture.X86_64,
+      memorySize: settings.varLambda.memoryMiB,
+      timeout: Duration.seconds(settings.varLambda.timeoutSeconds),
+      logGroup: lambdaLogs,
+      ...(settings.varLambda.reservedConcurrency > 0 ? { reservedConcurrentExecutions: settings.varLambda.reservedConcurrency } : {}),
+    });
+
+    const workerLogs = serviceLogGroup(this, 'WorkerLogs', `/closecross/${settings.name}/var-worker`, settings.logRetentionDays);
+    this.workerTaskDefinition = new ecs.FargateTaskDefinition(this, 'WorkerTask', {
+      family: `${settings.name}-closecross-var-worker`,
+      cpu: settings.varWorker.cpu,
+      memoryLimitMiB: settings.varWorker.memoryMiB,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.workerTaskDefinition.addContainer('var-worker', {
+      image: serviceImage('var-worker'),
+      portMappings: [{ containerPort: workerPort }],
+      environment: { PORT: String(workerPort), LOG_LEVEL: 'info', AWS_REGION: Stack.of(this).region },
+      logging: ecs.LogDrivers.awsLogs({ logGroup: workerLogs, streamPrefix: 'var-worker' }),
+      // The risk service waits for HEALTHY before sending work.
+      healthCheck: healthCheckOf(workerPort),
+    });
+    this.workerSecurityGroup = new ec2.SecurityGroup(this, 'WorkerSecurityGroup', {
+      vpc,
+      description: 'VaR worker tasks: reachable from the risk service only',
+    });
+    this.logGroups = [lambdaLogs, workerLogs];
+  }
+}
+
+/** The container health check ECS runs: the image's HEALTHCHECK, which ECS does not read. */
+export function healthCheckOf(port: number): ecs.HealthCheck {
+  return {
+    command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+    interval: Duration.seconds(15),
+    timeout: Duration.seconds(5),
+    retries: 3,
+    startPeriod: Duration.seconds(30),
+  };
+}
