@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -26,8 +27,12 @@ export class VarCompute extends Construct {
     const { settings, vpc } = props;
     const functionName = `${settings.name}-closecross-var`;
     const lambdaLogs = serviceLogGroup(this, 'FunctionLogs', `/aws/lambda/${functionName}`, settings.logRetentionDays);
-    // Pure compute on the event it is given: no VPC, no database, no AWS calls.
+    // Pure compute on the event it is given: no VPC, no database, no AWS calls. Its role may
+    // write its own log group only (the managed basic-execution policy allows any log group).
+    const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Closecross VaR Lambda: its own logs only' });
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [lambdaLogs.logGroupArn] }));
     this.function = new lambda.DockerImageFunction(this, 'Function', {
+      role,
       functionName,
       description: 'Closecross Monte Carlo VaR: one resource of an analysis per call',
       code: varLambdaCode(),

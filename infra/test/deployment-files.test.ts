@@ -1,38 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceModules } from '@closecross/local-system';
-import { createService, routeTable, serviceForPath } from '@closecross/platform';
-import type { Pool } from '@closecross/db';
+import { routeTable, serviceForPath } from '@closecross/platform';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { proxyConfigPath, renderProxyConfig } from '../proxy/render-proxy-config.ts';
+import { servedPaths, serviceModulesForListing } from './served-paths.ts';
 
 const repository = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(`${repository}${file}`, 'utf8');
 const serviceFolders = readdirSync(`${repository}services`);
 
-const modules = serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', artifactsDir: '/tmp/unused' });
-
-/** The paths one service serves, from the service itself (no database or AWS call is made while mounting). */
-async function servedPaths(module: (typeof modules)[number]): Promise<string[]> {
-  const unusedPool = { query: async () => ({ rows: [] }) } as unknown as Pool;
-  // The route table is not checked here: this test compares the two itself.
-  const app = await createService({ name: module.name, modules: [module], pool: unusedPool, logLevel: 'silent', routeTable: [{ service: module.name, pathPatterns: ['*'], healthPath: '/health' }] });
-  // Listed without starting the app (starting would connect the queue and the stream consumer):
-  // printRoutes draws a tree whose children extend their parent's path.
-  const paths: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^((?:│ {3}| {4})*)[├└]── (\S+) \(/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    stack.length = depth;
-    const path = `${stack[depth - 1] ?? ''}${match[2]}`;
-    stack.push(path);
-    paths.push(path);
-  }
-  return paths.filter((path) => !path.startsWith('/docs') && !['/health', '/ready'].includes(path) && !path.endsWith('*'));
-}
+const modules = serviceModulesForListing();
 
 describe('the route table, the local proxy and the services agree', () => {
   it('the proxy config on disk is the one the route table renders (run pnpm proxy:config)', () => {
@@ -99,8 +77,8 @@ describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const stages = [...dockerfile.matchAll(/^FROM \S+ AS ([\w-]+)$/gm)].map(([, name]) => name);
 
-  it('has a target for every service in services/ (and the VaR worker)', () => {
-    expect(stages).toEqual(expect.arrayContaining([...serviceFolders, 'var-worker']));
+  it('has a target for every service in services/ (and the VaR worker and Lambda)', () => {
+    expect(stages).toEqual(expect.arrayContaining([...serviceFolders, 'var-worker', 'var-lambda']));
   });
 
   it('runs as a non-root user with a HEALTHCHECK on /health, Node 22 on bookworm slim', () => {

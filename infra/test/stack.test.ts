@@ -1,0 +1,270 @@
+import { matchesPathPattern, routeTable } from '@closecross/platform';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { maxPatternsPerRule } from '../lib/listener-rules.ts';
+import { serviceNames } from '../lib/settings.ts';
+import { concretePath, servedPaths, serviceModulesForListing } from './served-paths.ts';
+import { resourcesOf, synthStack } from './synth-stack.ts';
+
+let synthesized: ReturnType<typeof synthStack>;
+beforeAll(() => {
+  synthesized = synthStack();
+}, 120_000);
+
+const template = () => synthesized.template;
+const serviceNameOf = (service: string) => `dev-closecross-${service}`;
+
+/** The target group each ECS service registers with, by service name. */
+function targetGroupOf(service: string): string {
+  const [, ecsService] = resourcesOf(template(), 'AWS::ECS::Service').find(([, resource]) => resource.Properties.ServiceName === serviceNameOf(service))!;
+  return ecsService.Properties.LoadBalancers[0].TargetGroupArn.Ref as string;
+}
+
+/** Where the synthesized ALB sends a path: rules by priority, then the listener's default action. */
+function albServiceFor(path: string): string {
+  const byTargetGroup = new Map(serviceNames.map((service) => [targetGroupOf(service), service]));
+  const rules = resourcesOf(template(), 'AWS::ElasticLoadBalancingV2::ListenerRule')
+    .map(([, rule]) => rule.Properties)
+    .sort((a, b) => a.Priority - b.Priority);
+  for (const rule of rules) {
+    const patterns = rule.Conditions.flatMap((condition: { Field: string; PathPatternConfig?: { Values: string[] } }) => condition.PathPatternConfig?.Values ?? []);
+    if (patterns.some((pattern: string) => matchesPathPattern(pattern, path))) return byTargetGroup.get(rule.Actions[0].TargetGroupArn.Ref)!;
+  }
+  const [[, listener]] = resourcesOf(template(), 'AWS::ElasticLoadBalancingV2::Listener');
+  return byTargetGroup.get(listener!.Properties.DefaultActions[0].TargetGroupArn.Ref)!;
+}
+
+describe('services behind the ALB', () => {
+  it('every service has a Fargate service, a target group checking its health route, and a listener rule for each of its paths', () => {
+    const rules = resourcesOf(template(), 'AWS::ElasticLoadBalancingV2::ListenerRule').map(([, rule]) => rule.Properties);
+    for (const entry of routeTable) {
+      template().hasResourceProperties('AWS::ECS::Service', { ServiceName: serviceNameOf(entry.service), LaunchType: 'FARGATE' });
+      const targetGroup = targetGroupOf(entry.service);
+      template().hasResource('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        Properties: Match.objectLike({ HealthCheckPath: entry.healthPath, Port: 8080, TargetType: 'ip', Protocol: 'HTTP' }),
+      });
+      expect(template().toJSON().Resources[targetGroup].Properties.HealthCheckPath).toBe(entry.healthPath);
+      const mine = rules.filter((rule) => rule.Actions[0].TargetGroupArn.Ref === targetGroup);
+      const patterns = mine.flatMap((rule) => rule.Conditions[0].PathPatternConfig.Values as string[]);
+      expect({ service: entry.service, patterns: patterns.sort() }).toEqual({ service: entry.service, patterns: [...entry.pathPatterns].sort() });
+      for (const rule of mine) expect(rule.Conditions[0].PathPatternConfig.Values.length).toBeLessThanOrEqual(maxPatternsPerRule);
+    }
+    expect(new Set(rules.map((rule) => rule.Priority)).size).toBe(rules.length);
+  });
+
+  it.each(serviceModulesForListing().map((module) => [module.name, module] as const))(
+    'the ALB sends every path %s registers to it (the route table the proxy is rendered from)',
+    async (name, module) => {
+      const paths = await servedPaths(module);
+      expect(paths.length).toBeGreaterThan(1);
+      for (const path of paths) expect({ path, service: albServiceFor(concretePath(path)) }).toEqual({ path, service: name });
+    },
+  );
+
+  it('sends the platform routes (/docs, /health) to the default service', () => {
+    expect(albServiceFor('/docs')).toBe('market-data');
+    expect(albServiceFor('/health')).toBe('market-data');
+  });
+
+  it('scales the HTTP services on ALBRequestCountPerTarget at 20 per task with 300 s cool-downs, min/max from context', () => {
+    const policies = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([, policy]) => policy.Properties);
+    const tracking = policies.filter((policy) => policy.PolicyType === 'TargetTrackingScaling');
+    expect(tracking).toHaveLength(3);
+    for (const policy of tracking) {
+      expect(policy.TargetTrackingScalingPolicyConfiguration).toMatchObject({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget' },
+        TargetValue: 20,
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 300,
+      });
+    }
+    const targets = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, target]) => target.Properties);
+    const bounds = targets.map((target) => [target.MinCapacity, target.MaxCapacity]).sort();
+    const expected = serviceNames.map((name) => [synthesized.settings.services[name].minTasks, synthesized.settings.services[name].maxTasks]).sort();
+    expect(bounds).toEqual(expected);
+  });
+
+  it('takes min/max tasks from context overrides', () => {
+    const { template: overridden } = synthStack({ 'services.model.maxTasks': '7', 'services.model.minTasks': '3' });
+    overridden.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 7 });
+  });
+
+  it('scales the ingestor with the stream: step scaling on iterator age, at most one task per shard', () => {
+    const steps = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalingPolicy').filter(([, policy]) => policy.Properties.PolicyType === 'StepScaling');
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    const lagAlarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'GetRecords.IteratorAgeMilliseconds');
+    expect(lagAlarms.length).toBeGreaterThanOrEqual(3); // scale out, scale in, and the ingest-lag alarm
+    template().hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 2 });
+    const [[, ingestorTarget]] = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').filter(([, target]) => JSON.stringify(target.Properties.ResourceId).includes('Servicesingestor'));
+    expect(ingestorTarget!.Properties.MaxCapacity).toBe(synthesized.settings.streamShards);
+    expect(() => synthStack({ streamShards: '1' })).toThrow(/ingestor.maxTasks \(2\) exceeds the stream's 1 shards/);
+  });
+});
+
+describe('least privilege and secrets', () => {
+  /** Every statement of every identity and resource policy in the template. */
+  function statements(): { owner: string; Effect: string; Action: string | string[]; Resource?: unknown }[] {
+    const found: { owner: string; Effect: string; Action: string | string[]; Resource?: unknown }[] = [];
+    for (const [id, resource] of Object.entries(template().toJSON().Resources as Record<string, { Type: string; Properties: any }>)) {
+      const documents = [
+        resource.Properties?.PolicyDocument,
+        ...(resource.Properties?.Policies ?? []).map((policy: { PolicyDocument: unknown }) => policy.PolicyDocument),
+      ].filter(Boolean);
+      for (const document of documents) for (const statement of document.Statement) found.push({ owner: id, ...statement });
+    }
+    return found;
+  }
+
+  it('no IAM statement allows a wildcard action (the only `*` actions are the TLS-only denies)', () => {
+    const all = statements();
+    expect(all.length).toBeGreaterThan(10);
+    const wildcardAllows = all.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().some((action) => action.includes('*')));
+    expect(wildcardAllows).toEqual([]);
+    const wildcardDenies = all.filter((statement) => [statement.Action].flat().some((action) => action.includes('*')));
+    for (const deny of wildcardDenies) expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('allows `*` resources only where AWS offers no narrower one (ECR login)', () => {
+    const anyResource = statements().filter((statement) => statement.Effect === 'Allow' && [statement.Resource].flat().includes('*'));
+    expect([...new Set(anyResource.flatMap((statement) => [statement.Action].flat()))]).toEqual(['ecr:GetAuthorizationToken']);
+  });
+
+  it('gives each service task role exactly the calls its code makes', () => {
+    const roleActions = (service: string) => {
+      const [, taskDefinition] = resourcesOf(template(), 'AWS::ECS::TaskDefinition').find(([, resource]) => resource.Properties.Family === serviceNameOf(service))!;
+      const role = taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0] as string;
+      return statements()
+        .filter((statement) => {
+          const policy = template().toJSON().Resources[statement.owner];
+          return policy.Type === 'AWS::IAM::Policy' && policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role);
+        })
+        .flatMap((statement) => [statement.Action].flat())
+        .sort();
+    };
+    expect(roleActions('market-data')).toEqual([]);
+    expect(roleActions('ingestor')).toEqual(['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']);
+    expect(roleActions('model')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(roleActions('risk-analysis')).toEqual(['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole', 'lambda:InvokeFunction']);
+  });
+
+  it('lets the risk service run only the VaR worker task definition, on its cluster, and invoke only the VaR function', () => {
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('VarComputeFunction'), 'Arn'] } }),
+          Match.objectLike({ Action: 'ecs:RunTask', Resource: { Ref: Match.stringLikeRegexp('VarComputeWorkerTask') }, Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } } }),
+          Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('gives every task its secrets from Secrets Manager, and no credential in plain environment', () => {
+    const [[secretAttachment]] = resourcesOf(template(), 'AWS::SecretsManager::SecretTargetAttachment');
+    const taskDefinitions = resourcesOf(template(), 'AWS::ECS::TaskDefinition');
+    expect(taskDefinitions).toHaveLength(5);
+    let withSecrets = 0;
+    for (const [, taskDefinition] of taskDefinitions) {
+      for (const container of taskDefinition.Properties.ContainerDefinitions) {
+        for (const variable of container.Environment ?? []) expect(variable.Name).not.toMatch(/PASSWORD|SECRET|TOKEN|ACCESS_KEY|DATABASE_URL/);
+        for (const secret of container.Secrets ?? []) {
+          expect(secret.ValueFrom).toEqual({ Ref: secretAttachment });
+          withSecrets++;
+        }
+        if (taskDefinition.Properties.Family !== 'dev-closecross-var-worker') expect(container.Secrets).toEqual([{ Name: 'DB_SECRET_JSON', ValueFrom: { Ref: secretAttachment } }]);
+      }
+    }
+    expect(withSecrets).toBe(4);
+  });
+});
+
+describe('data stores', () => {
+  it('runs PostgreSQL privately, encrypted, backed up, with a generated secret, in isolated subnets', () => {
+    template().hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({
+        Engine: 'postgres',
+        PubliclyAccessible: false,
+        StorageEncrypted: true,
+        BackupRetentionPeriod: 7,
+        DBName: 'closecross',
+        MasterUserPassword: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('resolve:secretsmanager')])]) }),
+      }),
+      DeletionPolicy: 'Snapshot',
+    });
+    template().hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }) });
+    const [[, subnetGroup]] = resourcesOf(template(), 'AWS::RDS::DBSubnetGroup');
+    const isolated = resourcesOf(template(), 'AWS::EC2::Subnet').filter(([id]) => id.includes('data')).map(([id]) => ({ Ref: id }));
+    expect(subnetGroup!.Properties.SubnetIds).toEqual(isolated);
+    // Reachable only from the service tasks' security group.
+    const ingress = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress').filter(([, rule]) => rule.Properties.FromPort === 5432);
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]![1].Properties.SourceSecurityGroupId['Fn::GetAtt'][0]).toMatch(/ServiceSecurityGroup/);
+  });
+
+  it('keeps artifacts in a bucket that blocks public access, is encrypted and refuses plain HTTP', () => {
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    template().hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('has an encrypted Kinesis stream the ingestor reads by name', () => {
+    template().hasResourceProperties('AWS::Kinesis::Stream', { Name: 'dev-closecross-auction', StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } });
+    template().hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'INGEST_STREAM', Value: { Ref: Match.stringLikeRegexp('AuctionStream') } }]) })],
+    });
+  });
+});
+
+describe('VaR compute and alarms', () => {
+  it('has the VaR Lambda (a container image) and the worker task definition the risk service is pointed at', () => {
+    template().hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'dev-closecross-var', PackageType: 'Image', MemorySize: 1024 });
+    template().hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'dev-closecross-risk-analysis',
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: 'RISK_LAMBDA_FUNCTION', Value: { Ref: Match.stringLikeRegexp('VarComputeFunction') } },
+            { Name: 'RISK_ECS_CLUSTER', Value: { Ref: Match.stringLikeRegexp('Cluster') } },
+            { Name: 'RISK_ECS_TASK_DEFINITION', Value: { Ref: Match.stringLikeRegexp('VarComputeWorkerTask') } },
+          ]),
+        }),
+      ],
+    });
+  });
+
+  it('alarms on 5xx rate and p99 latency per service, ALB 5xx, ingest lag and job failures, all to one topic', () => {
+    const alarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const paging = alarms.filter((alarm) => alarm.AlarmActions?.some((action: { Ref?: string }) => action.Ref?.includes('AlarmsTopic')));
+    const rates = paging.filter((alarm) => alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression?.includes('100 * FILL(errors, 0) / requests')));
+    expect(rates).toHaveLength(4);
+    expect(paging.filter((alarm) => alarm.MetricName === 'TargetResponseTime' && alarm.ExtendedStatistic === 'p99')).toHaveLength(4);
+    expect(paging.filter((alarm) => alarm.MetricName === 'HTTPCode_ELB_5XX_Count')).toHaveLength(1);
+    expect(paging.filter((alarm) => alarm.MetricName === 'GetRecords.IteratorAgeMilliseconds')).toHaveLength(1);
+    const jobFailures = paging.filter((alarm) => /job-failures$/.test(alarm.MetricName ?? ''));
+    expect(jobFailures.map((alarm) => alarm.MetricName).sort()).toEqual(['model-job-failures', 'risk-analysis-job-failures']);
+    template().resourceCountIs('AWS::Logs::MetricFilter', 2);
+    template().hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.event = "job_failed" }' });
+  });
+});
+
+describe('environments from context', () => {
+  it('names every bad setting at once', () => {
+    expect(() => synthStack({ streamShards: '0', 'database.backupRetentionDays': '0', 'services.model.memoryMiB': '1000' })).toThrow(
+      /streamShards must be at least 1[\s\S]*backupRetentionDays must be at least 1[\s\S]*services.model.memoryMiB/,
+    );
+    expect(() => synthStack({ env: 'staging' })).toThrow('no environment "staging" in the "environments" context (have: dev, prod)');
+  });
+
+  it('prod: a multi-AZ database with deletion protection, NAT per zone, HTTPS when given a certificate', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:111111111111:certificate/abc';
+    const { template: prod } = synthStack({ env: 'prod', certificateArn });
+    prod.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, DeletionProtection: true, DBInstanceClass: 'db.m7g.large' });
+    prod.resourceCountIs('AWS::EC2::NatGateway', 2);
+    prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: certificateArn }] });
+    prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
+  });
+});
