@@ -30,8 +30,8 @@ function albServiceFor(path: string): string {
     const patterns = rule.Conditions.flatMap((condition: { Field: string; PathPatternConfig?: { Values: string[] } }) => condition.PathPatternConfig?.Values ?? []);
     if (patterns.some((pattern: string) => matchesPathPattern(pattern, path))) return byTargetGroup.get(rule.Actions[0].TargetGroupArn.Ref)!;
   }
-  const [[, listener]] = resourcesOf(template(), 'AWS::ElasticLoadBalancingV2::Listener');
-  return byTargetGroup.get(listener!.Properties.DefaultActions[0].TargetGroupArn.Ref)!;
+  const [, listener] = resourcesOf(template(), 'AWS::ElasticLoadBalancingV2::Listener')[0]!;
+  return byTargetGroup.get(listener.Properties.DefaultActions[0].TargetGroupArn.Ref)!;
 }
 
 describe('services behind the ALB', () => {
@@ -95,8 +95,8 @@ describe('services behind the ALB', () => {
     const lagAlarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'GetRecords.IteratorAgeMilliseconds');
     expect(lagAlarms.length).toBeGreaterThanOrEqual(3); // scale out, scale in, and the ingest-lag alarm
     template().hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 2 });
-    const [[, ingestorTarget]] = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').filter(([, target]) => JSON.stringify(target.Properties.ResourceId).includes('Servicesingestor'));
-    expect(ingestorTarget!.Properties.MaxCapacity).toBe(synthesized.settings.streamShards);
+    const [, ingestorTarget] = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').find(([, target]) => JSON.stringify(target.Properties.ResourceId).includes('Servicesingestor'))!;
+    expect(ingestorTarget.Properties.MaxCapacity).toBe(synthesized.settings.streamShards);
     expect(() => synthStack({ streamShards: '1' })).toThrow(/ingestor.maxTasks \(2\) exceeds the stream's 1 shards/);
   });
 });
@@ -160,7 +160,7 @@ describe('least privilege and secrets', () => {
   });
 
   it('gives every task its secrets from Secrets Manager, and no credential in plain environment', () => {
-    const [[secretAttachment]] = resourcesOf(template(), 'AWS::SecretsManager::SecretTargetAttachment');
+    const [secretAttachment] = resourcesOf(template(), 'AWS::SecretsManager::SecretTargetAttachment')[0]!;
     const taskDefinitions = resourcesOf(template(), 'AWS::ECS::TaskDefinition');
     expect(taskDefinitions).toHaveLength(5);
     let withSecrets = 0;
@@ -192,9 +192,9 @@ describe('data stores', () => {
       DeletionPolicy: 'Snapshot',
     });
     template().hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }) });
-    const [[, subnetGroup]] = resourcesOf(template(), 'AWS::RDS::DBSubnetGroup');
+    const [, subnetGroup] = resourcesOf(template(), 'AWS::RDS::DBSubnetGroup')[0]!;
     const isolated = resourcesOf(template(), 'AWS::EC2::Subnet').filter(([id]) => id.includes('data')).map(([id]) => ({ Ref: id }));
-    expect(subnetGroup!.Properties.SubnetIds).toEqual(isolated);
+    expect(subnetGroup.Properties.SubnetIds).toEqual(isolated);
     // Reachable only from the service tasks' security group.
     const ingress = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress').filter(([, rule]) => rule.Properties.FromPort === 5432);
     expect(ingress).toHaveLength(1);

@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { cdkJsonContext } from '../lib/cdk-context.ts';
 import { CloseCrossStack } from '../lib/closecross-stack.ts';
 import { settingsFromContext, type DeploymentSettings } from '../lib/settings.ts';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-
 /** The stack as `cdk synth` builds it from cdk.json's context, plus `-c` style overrides. */
 export function synthStack(overrides: Record<string, unknown> = {}): { template: Template; settings: DeploymentSettings; stack: CloseCrossStack } {
-  const app = new App({ context: { ...cdkJson.context, ...overrides } });
+  const app = new App({ context: { ...cdkJsonContext(), ...overrides } });
   const settings = settingsFromContext(app.node);
   const stack = new CloseCrossStack(app, `closecross-${settings.name}`, settings);
   return { template: Template.fromStack(stack), settings, stack };
