@@ -13,7 +13,7 @@ export function fileStore(): ArtifactStore {
 }
 
 /** The model service beside market-data (to load rows), on a test database. */
-export async function buildModelApp(database: TestDatabase, store: ArtifactStore, env: Record<string, string> = {}): Promise<Service> {
+export async function buildModelApp(database: TestDatabase, store: ArtifactStore, env: Record<string, string> = {}, logLines?: string[]): Promise<Service> {
   const app = await createService({
     name: 'model-test',
     modules: [
@@ -21,7 +21,9 @@ export async function buildModelApp(database: TestDatabase, store: ArtifactStore
       modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '1', MODEL_TRAIN_THREADS: '2', ...env }), store }),
     ],
     pool: database.pool,
-    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // With `logLines`, warnings and worse are collected there (what an alarm's log filter sees).
+    logLevel: logLines ? 'warn' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
+    ...(logLines ? { logStream: { write: (line: string) => void logLines.push(line) } } : {}),
   });
   await app.ready();
   return app;

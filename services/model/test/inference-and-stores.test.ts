@@ -15,6 +15,7 @@ let database: TestDatabase;
 let app: Service;
 let s3: any;
 let s3Endpoint: string;
+const logLines: string[] = [];
 
 beforeAll(async () => {
   const port = await freePort();
@@ -26,7 +27,7 @@ beforeAll(async () => {
   client.destroy();
   database = await createTestDatabase();
   // The whole service on the S3 store (s3rver), as on AWS.
-  app = await buildModelApp(database, artifactStoreFor('s3://closecross-artifacts/models', { endpoint: s3Endpoint }));
+  app = await buildModelApp(database, artifactStoreFor('s3://closecross-artifacts/models', { endpoint: s3Endpoint }), {}, logLines);
   await postRows(app, rowsWithSignal([10, 11], 40));
 });
 afterAll(async () => {
@@ -83,6 +84,9 @@ describe('inference', () => {
     const job = await finishedJob(app, (await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.model_id, pred_date_id: 300 } })).json().job_id);
     expect(job.status).toBe('failed');
     expect(job.error).toBe('no rows for date_id 300: load that day first (POST /stock_data/, pnpm load or pnpm replay)');
+    // A final failure is the `event: "job_failed"` line the stack's job-failure alarm counts.
+    const failures = logLines.map((line) => JSON.parse(line) as { event?: string; jobId?: string }).filter((line) => line.event === 'job_failed');
+    expect(failures.map((line) => line.jobId)).toEqual([job.id]);
   });
 
   it('answers 404 for an unknown model, and /predict answers 400 naming a bad row', async () => {

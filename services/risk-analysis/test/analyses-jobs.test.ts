@@ -8,10 +8,11 @@ import { loadGeneratedBars } from './price-fixture.ts';
 let database: TestDatabase;
 let app: Service;
 const env = { RISK_DEFAULT_SYMBOL: 'TEST' };
+const logLines: string[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  app = await buildRiskApp(database.pool, {}, env);
+  app = await buildRiskApp(database.pool, {}, env, logLines);
   await loadGeneratedBars(app, 'TEST');
 });
 afterAll(async () => {
@@ -87,5 +88,8 @@ describe('POST /analyses and GET /analyses/{id}', () => {
     const done = await finished(app, id);
     expect(done.status).toBe('failed');
     expect(done.error).toContain('needs at least 31 bars, got 0');
+    // The stack's job-failure alarm counts JSON log lines with event "job_failed".
+    const failures = logLines.map((line) => JSON.parse(line) as { event?: string; analysisId?: string }).filter((line) => line.event === 'job_failed');
+    expect(failures.map((line) => line.analysisId)).toEqual([id]);
   });
 });

@@ -6,12 +6,14 @@ import { loadRiskConfig } from '../src/risk-config.ts';
 import type { RiskDependencies } from '../src/risk-context.ts';
 
 /** The risk service mounted beside market-data (which loads the bars), as in `pnpm start`. */
-export async function buildRiskApp(pool: Pool, dependencies: RiskDependencies = {}, env: NodeJS.ProcessEnv = {}): Promise<Service> {
+export async function buildRiskApp(pool: Pool, dependencies: RiskDependencies = {}, env: NodeJS.ProcessEnv = {}, logLines?: string[]): Promise<Service> {
   const app = await createService({
     name: 'risk-test',
     modules: [marketDataService, riskAnalysisServiceWith({ config: loadRiskConfig(env), queuePollMs: 100, ...dependencies })],
     pool,
-    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // With `logLines`, warnings and worse are collected there (what an alarm's log filter sees).
+    logLevel: logLines ? 'warn' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
+    ...(logLines ? { logStream: { write: (line: string) => void logLines.push(line) } } : {}),
   });
   await app.ready();
   return app;
