@@ -28,7 +28,7 @@ export function taskPolicyStatements(service: ServiceName, resources: PolicyReso
       return [
         new iam.PolicyStatement({
           sid: 'ReadAuctionStream',
-          actions: ['kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:DescribeStreamSummary'],
+          actions: ['kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
           resources: [resources.stream.streamArn],
         }),
       ];

@@ -1,3 +1,4 @@
 export { ingestorService, ingestorServiceWith } from './plugin.ts';
 export { loadIngestConfig, type IngestConfig } from './ingest-config.ts';
-export { createKinesisClient, ensureStream } from './kinesis-client.ts';
+export { createKinesisClient } from './kinesis-client.ts';
+export { ensureStream } from './stream-setup.ts';

@@ -1,4 +1,4 @@
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ResourceInUseException } from '@aws-sdk/client-kinesis';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /**
@@ -13,19 +13,4 @@ export function createKinesisClient(endpoint?: string): KinesisClient {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: new NodeHttpHandler(),
   });
-}
-
-/** Creates the stream unless it exists, and waits until it is ACTIVE. */
-export async function ensureStream(client: KinesisClient, name: string, shards: number): Promise<void> {
-  try {
-    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
-  for (let attempt = 0; attempt < 250; attempt++) {
-    const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`stream ${name} did not become active`);
 }
