@@ -53,11 +53,6 @@ export class FargateServices extends Construct {
     });
     const listener = this.listenerOf(settings);
 
-    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', { vpc, description: 'Service tasks: from the ALB only' });
-    serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(containerPort), 'ALB to the services');
-    stores.database.connections.allowFrom(serviceSecurityGroup, ec2.Port.tcp(databasePort), 'services to PostgreSQL');
-    varCompute.workerSecurityGroup.addIngressRule(serviceSecurityGroup, ec2.Port.tcp(workerPort), 'risk service to VaR workers');
-
     const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
     const environments: Record<ServiceName, Record<string, string>> = {
       'market-data': {},
@@ -124,13 +119,20 @@ export class FargateServices extends Construct {
         stopTimeout: Duration.seconds(30),
       });
 
+      // A security group per service: each takes traffic from the ALB only, each may reach
+      // PostgreSQL, and only the risk service may reach the VaR workers.
+      const securityGroup = new ec2.SecurityGroup(this, `${name}SecurityGroup`, { vpc, description: `${name} tasks: from the ALB only` });
+      securityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(containerPort), `ALB to ${name}`);
+      stores.database.connections.allowFrom(securityGroup, ec2.Port.tcp(databasePort), `${name} to PostgreSQL`);
+      if (name === 'risk-analysis') varCompute.workerSecurityGroup.addIngressRule(securityGroup, ec2.Port.tcp(workerPort), 'risk service to VaR workers');
+
       const service = new ecs.FargateService(this, `${name}Service`, {
         serviceName: `${settings.name}-closecross-${name}`,
         cluster: this.cluster,
         taskDefinition,
         desiredCount: size.minTasks,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-        securityGroups: [serviceSecurityGroup],
+        securityGroups: [securityGroup],
         assignPublicIp: false,
         circuitBreaker: { enable: true, rollback: true },
         minHealthyPercent: 100,

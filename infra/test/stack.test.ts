@@ -203,10 +203,20 @@ describe('data stores', () => {
     const [, subnetGroup] = resourcesOf(template(), 'AWS::RDS::DBSubnetGroup')[0]!;
     const isolated = resourcesOf(template(), 'AWS::EC2::Subnet').filter(([id]) => id.includes('data')).map(([id]) => ({ Ref: id }));
     expect(subnetGroup.Properties.SubnetIds).toEqual(isolated);
-    // Reachable only from the service tasks' security group.
-    const ingress = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress').filter(([, rule]) => rule.Properties.FromPort === 5432);
-    expect(ingress).toHaveLength(1);
-    expect(ingress[0]![1].Properties.SourceSecurityGroupId['Fn::GetAtt'][0]).toMatch(/ServiceSecurityGroup/);
+    // Reachable only from the four services' security groups.
+    const sources = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress')
+      .filter(([, rule]) => rule.Properties.FromPort === 5432)
+      .map(([, rule]) => rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0] as string);
+    expect(sources.map((source) => /^Services(.+)SecurityGroup/.exec(source)?.[1]).sort()).toEqual(['ingestor', 'marketdata', 'model', 'riskanalysis']);
+  });
+
+  it('lets only the risk service reach the VaR workers, and the ALB reach the services', () => {
+    const ingress = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress').map(([, rule]) => rule.Properties);
+    const toWorkers = ingress.filter((rule) => rule.GroupId['Fn::GetAtt'][0].startsWith('VarComputeWorkerSecurityGroup'));
+    expect(toWorkers.map((rule) => rule.SourceSecurityGroupId['Fn::GetAtt'][0])).toEqual([expect.stringMatching(/^ServicesriskanalysisSecurityGroup/)]);
+    const toServices = ingress.filter((rule) => rule.FromPort === 8080 && /^Services\w+SecurityGroup/.test(rule.GroupId['Fn::GetAtt'][0]));
+    expect(toServices).toHaveLength(4);
+    for (const rule of toServices) expect(rule.SourceSecurityGroupId['Fn::GetAtt'][0]).toMatch(/^ServicesLoadBalancerSecurityGroup/);
   });
 
   it('keeps artifacts in a bucket that blocks public access, is encrypted and refuses plain HTTP', () => {
