@@ -51,7 +51,8 @@ describe('the route table, the local proxy and the services agree', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml')) as { services: Record<string, any>; volumes: Record<string, unknown> };
+  // Merge keys (`<<: *service`) resolved, as docker compose resolves them.
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any>; volumes: Record<string, unknown> };
 
   it('parses and runs every service of services/ from the Dockerfile, beside Postgres, Kinesis, S3 and the proxy', () => {
     for (const service of serviceFolders) {
@@ -60,8 +61,10 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'kinesis', 's3', 's3-bucket', 'kinesis-stream', 'proxy']));
   });
 
-  it('has health checks on the infrastructure and start order on them', () => {
-    for (const name of ['postgres', 'kinesis', 's3', 'proxy']) expect(compose.services[name].healthcheck.test).toBeDefined();
+  it('has health checks on every service and the infrastructure, and start order on them', () => {
+    for (const name of ['postgres', 'kinesis', 's3', 'proxy', ...serviceFolders]) expect({ name, test: compose.services[name]?.healthcheck?.test }).toEqual({ name, test: expect.any(Array) });
+    for (const name of serviceFolders) expect(compose.services[name].healthcheck.test.join(' ')).toContain('/health');
+    for (const name of serviceFolders) expect(compose.services[name].depends_on.postgres.condition).toBe('service_healthy');
     expect(compose.services.ingestor.depends_on['kinesis-stream'].condition).toBe('service_completed_successfully');
     expect(compose.services.model.depends_on['s3-bucket'].condition).toBe('service_completed_successfully');
     expect(compose.services.proxy.depends_on['market-data'].condition).toBe('service_healthy');
