@@ -1,4 +1,7 @@
-import { matchesPathPattern, routeTable } from '@closecross/platform';
+import { ingestConfigSpec } from '@closecross/ingestor';
+import { modelConfigSpec } from '@closecross/model';
+import { loadConfig, matchesPathPattern, platformConfigSpec, routeTable } from '@closecross/platform';
+import { riskConfigSpec } from '@closecross/risk-analysis';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maxPatternsPerRule } from '../lib/listener-rules.ts';
@@ -284,5 +287,29 @@ describe('environments from context', () => {
     prod.resourceCountIs('AWS::EC2::NatGateway', 2);
     prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: certificateArn }] });
     prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
+  });
+});
+
+describe('task environments', () => {
+  /** Each service's own configuration spec: what its code reads from the environment. */
+  const specs: Record<string, Record<string, unknown>> = {
+    'market-data': platformConfigSpec,
+    ingestor: { ...platformConfigSpec, ...ingestConfigSpec },
+    model: { ...platformConfigSpec, ...modelConfigSpec },
+    'risk-analysis': { ...platformConfigSpec, ...riskConfigSpec },
+    'var-worker': platformConfigSpec,
+  };
+
+  it('sets only variables its service reads, with values its own config loader accepts', () => {
+    for (const [, taskDefinition] of resourcesOf(template(), 'AWS::ECS::TaskDefinition')) {
+      const service = (taskDefinition.Properties.Family as string).replace('dev-closecross-', '');
+      const spec = specs[service]!;
+      const [container] = taskDefinition.Properties.ContainerDefinitions;
+      const names = [...container.Environment, ...(container.Secrets ?? [])].map((variable: { Name: string }) => variable.Name);
+      expect({ service, unknown: names.filter((name) => !(name in spec)) }).toEqual({ service, unknown: [] });
+      // Deploy-time values (ARNs, names) stand in as plain strings; the loader checks the rest.
+      const environment = Object.fromEntries(container.Environment.map((variable: { Name: string; Value: unknown }) => [variable.Name, typeof variable.Value === 'string' ? variable.Value : 'deploy-time-value']));
+      expect(() => loadConfig(spec as Parameters<typeof loadConfig>[0], { ...environment, DB_SECRET_JSON: '{}' })).not.toThrow();
+    }
   });
 });

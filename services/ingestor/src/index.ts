@@ -1,4 +1,4 @@
 export { ingestorService, ingestorServiceWith } from './plugin.ts';
-export { loadIngestConfig, type IngestConfig } from './ingest-config.ts';
+export { ingestConfigSpec, loadIngestConfig, type IngestConfig } from './ingest-config.ts';
 export { createKinesisClient } from './kinesis-client.ts';
 export { ensureStream } from './stream-setup.ts';

@@ -6,6 +6,8 @@ import { analysesRoutes } from './routes/analyses-routes.ts';
 import { legacyRoutes } from './routes/legacy-routes.ts';
 import { varWorkerRoutes } from './worker/worker-plugin.ts';
 
+export { riskConfigSpec } from './risk-config.ts';
+
 export interface RiskServiceOptions extends ServiceContext, RiskDependencies {
   config?: RiskConfig;
 }
