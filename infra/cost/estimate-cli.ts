@@ -11,7 +11,7 @@ import { statedLoad } from './load.ts';
 import { referenceBudget } from './prices.ts';
 
 /**
- * `pnpm --filter @closecross/infra cost [--env prod]`: synthesizes the stack of each environment
+ * `pnpm --filter infra cost [--env prod]`: synthesizes the stack of each environment
  * (as `cdk synth` would, offline) and prints its monthly cost at the stated load
  * (infra/cost/load.ts) beside the reference's budget.
  */
