@@ -1,8 +1,9 @@
 # One image recipe for every service; pick the service with its target:
 #   docker build --target market-data -t closecross/market-data .
 # Targets: market-data, risk-analysis, var-worker, ingestor, model (the list the tests check
-# against services/), and var-lambda (the VaR Lambda function's container image). Node 22 on Debian bookworm slim, production dependencies only, non-root,
-# a HEALTHCHECK on /health, libxgboost0 in the model image only, no secrets (all from the environment).
+# against services/), and var-lambda (the VaR Lambda function's container image). Node 22 on
+# Debian bookworm slim, production dependencies only, non-root, a HEALTHCHECK on /health,
+# libxgboost0 in the model image only, no secrets (all from the environment).
 
 FROM node:22-bookworm-slim AS base
 RUN npm install -g pnpm@12.21.0 && npm cache clean --force

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { cdkJsonContext } from '../lib/cdk-context.ts';
-import { CloseCrossStack } from '../lib/closecross-stack.ts';
-import { settingsFromContext } from '../lib/settings.ts';
+import { closecrossStackFor } from '../lib/closecross-stack.ts';
 import { estimateMonthlyCost, totalsByCategory, type CloudFormationTemplate } from './estimate.ts';
 import { statedLoad } from './load.ts';
 import { referenceBudget } from './prices.ts';
@@ -23,8 +22,7 @@ const outdir = mkdtempSync(path.join(tmpdir(), 'closecross-cost-'));
 try {
   for (const environment of environments) {
     const app = new App({ outdir, context: { ...cdkJsonContext(), env: environment } });
-    const settings = settingsFromContext(app.node);
-    const stack = new CloseCrossStack(app, `closecross-${settings.name}`, settings);
+    const { stack, settings } = closecrossStackFor(app);
     const template = app.synth().getStackByName(stack.stackName).template as CloudFormationTemplate;
     const lines = estimateMonthlyCost(template, statedLoad);
     const totals = totalsByCategory(lines, referenceBudget);

@@ -35,6 +35,13 @@ const freeTypes = new Set([
   'Custom::VpcRestrictDefaultSG',
 ]);
 
+/** Resource types priced below. */
+const pricedTypes = new Set([
+  'AWS::ECS::Service', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::EC2::NatGateway', 'AWS::RDS::DBInstance',
+  'AWS::Kinesis::Stream', 'AWS::Lambda::Function', 'AWS::S3::Bucket', 'AWS::CloudWatch::Alarm', 'AWS::Logs::MetricFilter',
+  'AWS::SecretsManager::Secret',
+]);
+
 const round = (value: number) => Math.round(value * 100) / 100;
 
 function byType(template: CloudFormationTemplate, type: string): [string, Resource][] {
@@ -49,8 +56,9 @@ const refOf = (value: unknown): string | undefined => {
   return undefined;
 };
 
-function fargateMonthly(cpuUnits: number, memoryMiB: number, tasks: number): number {
-  return tasks * hoursPerMonth * ((cpuUnits / 1024) * prices.fargate.vcpuHour + (memoryMiB / 1024) * prices.fargate.gbHour);
+/** One task of a task definition, for an hour. */
+function fargateHourly(taskDefinition: Record<string, any>): number {
+  return (Number(taskDefinition.Cpu) / 1024) * prices.fargate.vcpuHour + (Number(taskDefinition.Memory) / 1024) * prices.fargate.gbHour;
 }
 
 /** Prices a synthesized template at the given monthly load. */
@@ -72,25 +80,21 @@ export function estimateMonthlyCost(template: CloudFormationTemplate, load: Mont
     const target = scalableTargets.find((candidate) => JSON.stringify(candidate.ResourceId).includes(`"${id}"`));
     const min = target?.MinCapacity ?? service.Properties!.DesiredCount ?? 1;
     const max = target?.MaxCapacity ?? min;
-    const cpu = Number(taskDefinition.Cpu);
-    const memory = Number(taskDefinition.Memory);
-    add('ECS Fargate', `${service.Properties!.ServiceName}: ${cpu / 1024} vCPU, ${memory / 1024} GB, ${min}-${max} tasks`, fargateMonthly(cpu, memory, min), fargateMonthly(cpu, memory, max));
+    const monthly = hoursPerMonth * fargateHourly(taskDefinition);
+    add('ECS Fargate', `${service.Properties!.ServiceName}: ${Number(taskDefinition.Cpu) / 1024} vCPU, ${Number(taskDefinition.Memory) / 1024} GB, ${min}-${max} tasks`, min * monthly, max * monthly);
   }
   // Task definitions no service runs: the VaR workers the risk service starts on demand.
   const serviceTaskDefinitions = new Set(byType(template, 'AWS::ECS::Service').map(([, service]) => refOf(service.Properties!.TaskDefinition)));
   for (const [id, taskDefinition] of byType(template, 'AWS::ECS::TaskDefinition')) {
     if (serviceTaskDefinitions.has(id)) continue;
-    const cpu = Number(taskDefinition.Properties!.Cpu);
-    const memory = Number(taskDefinition.Properties!.Memory);
-    const hourly = (cpu / 1024) * prices.fargate.vcpuHour + (memory / 1024) * prices.fargate.gbHour;
-    add('ECS Fargate', `${taskDefinition.Properties!.Family} (on demand): ${load.workerTaskHours} task-hours`, load.workerTaskHours * hourly);
+    add('ECS Fargate', `${taskDefinition.Properties!.Family} (on demand): ${load.workerTaskHours} task-hours`, load.workerTaskHours * fargateHourly(taskDefinition.Properties!));
   }
 
   for (const [, loadBalancer] of byType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer')) {
     const zones = (loadBalancer.Properties!.Subnets as unknown[]).length;
     // LCUs: the largest of the dimensions; here processed bytes (1 GB an hour per LCU) and
     // requests (25 a second per LCU) decide, new and active connections are far below theirs.
-    const lcu = Math.max(load.apiGb / hoursPerMonth, load.apiRequests / hoursPerMonth / 3600 / 25, 0);
+    const lcu = Math.max(load.apiGb / hoursPerMonth, load.apiRequests / hoursPerMonth / 3600 / 25);
     add('Load balancer', `ALB in ${zones} zones, ${lcu.toFixed(2)} LCU on average`, hoursPerMonth * (prices.alb.hour + lcu * prices.alb.lcuHour));
     add('VPC', `${zones} public IPv4 addresses of the ALB`, zones * hoursPerMonth * prices.publicIpv4Hour);
   }
@@ -142,11 +146,6 @@ export function estimateMonthlyCost(template: CloudFormationTemplate, load: Mont
   return lines;
 }
 
-const pricedTypes = new Set([
-  'AWS::ECS::Service', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::EC2::NatGateway', 'AWS::RDS::DBInstance',
-  'AWS::Kinesis::Stream', 'AWS::Lambda::Function', 'AWS::S3::Bucket', 'AWS::CloudWatch::Alarm', 'AWS::Logs::MetricFilter',
-  'AWS::SecretsManager::Secret',
-]);
 
 export interface CategoryTotal {
   category: string;

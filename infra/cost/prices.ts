@@ -1,11 +1,16 @@
+import { loadConfig } from '@closecross/platform';
+import { riskConfigSpec } from '@closecross/risk-analysis';
+
 /**
  * Public AWS on-demand list prices in USD, us-east-1, Linux/x86, as published on the AWS pricing
- * pages (2025). Other regions cost more or less; update here when AWS changes them.
+ * pages (2025). Other regions cost more or less; update here when AWS changes them. Fargate and
+ * Lambda come from the risk service's defaults, which bill its VaR workers with the same prices.
  */
 export const hoursPerMonth = 730;
+const riskDefaults = loadConfig(riskConfigSpec, {});
 
 export const prices = {
-  fargate: { vcpuHour: 0.04048, gbHour: 0.004445 },
+  fargate: { vcpuHour: riskDefaults.PRICE_FARGATE_VCPU_HOUR_USD, gbHour: riskDefaults.PRICE_FARGATE_GB_HOUR_USD },
   alb: { hour: 0.0225, lcuHour: 0.008 },
   natGateway: { hour: 0.045, gbProcessed: 0.045 },
   /** Every public IPv4 address (ALB nodes, NAT gateways), since February 2024. */
@@ -29,7 +34,7 @@ export const prices = {
     backupGbMonth: 0.095,
   },
   kinesis: { shardHour: 0.015, putUnitsPerMillion: 0.014 },
-  lambda: { gbSecond: 0.0000166667, requestsPerMillion: 0.2 },
+  lambda: { gbSecond: riskDefaults.PRICE_LAMBDA_GB_SECOND_USD, requestsPerMillion: riskDefaults.PRICE_LAMBDA_REQUEST_USD * 1e6 },
   s3: { gbMonth: 0.023, putPer1000: 0.005, getPer1000: 0.0004 },
   ecr: { gbMonth: 0.1 },
   cloudwatch: { alarmMetricMonth: 0.1, customMetricMonth: 0.3, logsIngestGb: 0.5, logsStoredGbMonth: 0.03 },

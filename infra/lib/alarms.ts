@@ -6,12 +6,13 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { logEvents } from '@closecross/platform';
 import { Construct } from 'constructs';
 import type { DeployedService } from './fargate-services.ts';
 import type { DeploymentSettings } from './settings.ts';
 
 /** The services log `event: "job_failed"` when a job fails for good (retried attempts log another event). */
-export const jobFailedPattern = logs.FilterPattern.stringValue('$.event', '=', 'job_failed');
+export const jobFailedPattern = logs.FilterPattern.stringValue('$.event', '=', logEvents.jobFailed);
 const jobServices = ['model', 'risk-analysis'] as const;
 
 /**

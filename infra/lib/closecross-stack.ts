@@ -1,10 +1,10 @@
-import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { DataStores } from './data-stores.ts';
 import { FargateServices } from './fargate-services.ts';
 import { Network } from './network.ts';
-import type { DeploymentSettings } from './settings.ts';
+import { settingsFromContext, type DeploymentSettings } from './settings.ts';
 import { VarCompute } from './var-compute.ts';
 
 /** The whole system in one stack: network, data stores, VaR compute, services behind the ALB, alarms. */
@@ -41,4 +41,13 @@ export class CloseCrossStack extends Stack {
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.stores.databaseSecret.secretArn, description: 'the RDS credentials (for pnpm load / db:migrate via DB_SECRET_ID)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }
+}
+
+/** The stack of the environment the app's context picks (`-c env=<name>`), named `closecross-<env>`. */
+export function closecrossStackFor(app: App): { stack: CloseCrossStack; settings: DeploymentSettings } {
+  const settings = settingsFromContext(app.node);
+  const stack = new CloseCrossStack(app, `closecross-${settings.name}`, settings, {
+    description: `Closecross ${settings.name}: market data, models, risk and ingestion on ECS Fargate`,
+  });
+  return { stack, settings };
 }

@@ -8,12 +8,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { defaultService, routeTable } from '@closecross/platform';
 import { Construct } from 'constructs';
 import { databasePort, type DataStores } from './data-stores.ts';
-import { serviceImage } from './images.ts';
+import { healthCheckOf, serviceImage } from './images.ts';
 import { listenerRulesFor } from './listener-rules.ts';
 import { serviceLogGroup } from './logging.ts';
 import { serviceNames, type DeploymentSettings, type ServiceName } from './settings.ts';
 import { taskPolicyStatements } from './task-policies.ts';
-import { healthCheckOf, workerPort, type VarCompute } from './var-compute.ts';
+import { workerPort, type VarCompute } from './var-compute.ts';
 
 const containerPort = 8080;
 export const artifactPrefix = 'models';
@@ -82,6 +82,7 @@ export class FargateServices extends Construct {
       workerTaskDefinition: varCompute.workerTaskDefinition,
     };
 
+    const rules = listenerRulesFor(routeTable);
     for (const name of serviceNames) {
       const size = settings.services[name];
       const routes = routeTable.find((entry) => entry.service === name);
@@ -151,7 +152,7 @@ export class FargateServices extends Construct {
         healthCheck: { path: routes.healthPath, interval: Duration.seconds(15), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3, healthyHttpCodes: '200' },
       });
       if (name === defaultService) listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
-      for (const rule of listenerRulesFor(routeTable).filter((candidate) => candidate.service === name)) {
+      for (const rule of rules.filter((candidate) => candidate.service === name)) {
         new elbv2.ApplicationListenerRule(this, `${name}Rule${rule.priority}`, {
           listener,
           priority: rule.priority,

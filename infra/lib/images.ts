@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -19,4 +20,15 @@ export function serviceImage(target: string): ecs.ContainerImage {
 
 export function varLambdaCode(): lambda.DockerImageCode {
   return lambda.DockerImageCode.fromImageAsset(repositoryRoot, { file: 'Dockerfile', target: 'var-lambda', platform });
+}
+
+/** The container health check ECS runs: the image's HEALTHCHECK, which ECS does not read. */
+export function healthCheckOf(port: number): ecs.HealthCheck {
+  return {
+    command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+    interval: Duration.seconds(15),
+    timeout: Duration.seconds(5),
+    retries: 3,
+    startPeriod: Duration.seconds(30),
+  };
 }

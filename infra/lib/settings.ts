@@ -1,6 +1,6 @@
 /**
  * What one deployment (dev, prod, ...) is made of, read from CDK context only: `cdk.json` holds
- * the environments, `-c env=prod` picks one, and `-c key=value` overrides any top-level field.
+ * the environments, `-c env=prod` picks one, and `-c path.to.setting=value` overrides any setting.
  * Nothing is looked up from an AWS account at synth time.
  */
 
@@ -114,7 +114,7 @@ export function validateSettings(settings: DeploymentSettings): DeploymentSettin
 
 /**
  * The settings of the environment `-c env=<name>` (default `dev`) from the `environments`
- * context, with top-level overrides, e.g. `-c streamShards=4 -c database.multiAz=true`.
+ * context, with any setting overridden by its dotted path, e.g. `-c streamShards=4 -c database.multiAz=true`.
  */
 export function settingsFromContext(context: ContextReader): DeploymentSettings {
   const environments = context.tryGetContext('environments') as Record<string, Omit<DeploymentSettings, 'name'>> | undefined;

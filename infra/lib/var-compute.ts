@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { serviceImage, varLambdaCode } from './images.ts';
+import { healthCheckOf, serviceImage, varLambdaCode } from './images.ts';
 import { serviceLogGroup } from './logging.ts';
 import type { DeploymentSettings } from './settings.ts';
 
@@ -64,15 +64,4 @@ export class VarCompute extends Construct {
     });
     this.logGroups = [lambdaLogs, workerLogs];
   }
-}
-
-/** The container health check ECS runs: the image's HEALTHCHECK, which ECS does not read. */
-export function healthCheckOf(port: number): ecs.HealthCheck {
-  return {
-    command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
-    interval: Duration.seconds(15),
-    timeout: Duration.seconds(5),
-    retries: 3,
-    startPeriod: Duration.seconds(30),
-  };
 }

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { routeTable, serviceForPath } from '@closecross/platform';
+import { defaultService, routeTable, serviceForPath } from '@closecross/platform';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { proxyConfigPath, renderProxyConfig } from '../proxy/render-proxy-config.ts';
-import { servedPaths, serviceModulesForListing } from './served-paths.ts';
+import { concretePath, servedPaths, serviceModulesForListing } from './served-paths.ts';
 
 const repository = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(`${repository}${file}`, 'utf8');
@@ -12,21 +12,23 @@ const serviceFolders = readdirSync(`${repository}services`);
 
 const modules = serviceModulesForListing();
 
+/** Where the rendered proxy config sends a path: its first matching location, else the default service. */
+const proxyLocations = [...renderProxyConfig().matchAll(/location ~ (\S+) \{ proxy_pass http:\/\/([\w-]+):8080; \}/g)].map(([, regex, service]) => ({
+  regex: new RegExp(regex!),
+  service: service!,
+}));
+const proxyServiceFor = (path: string) => proxyLocations.find((location) => location.regex.test(path))?.service ?? defaultService;
+
 describe('the route table, the local proxy and the services agree', () => {
   it('the proxy config on disk is the one the route table renders (run pnpm proxy:config)', () => {
     expect(readFileSync(proxyConfigPath, 'utf8')).toBe(renderProxyConfig());
   });
 
   it('every reference and service path goes to its service through the proxy as through the table', () => {
-    const locations = [...renderProxyConfig().matchAll(/location ~ (\S+) \{ proxy_pass http:\/\/([\w-]+):8080; \}/g)].map(([, regex, service]) => ({
-      regex: new RegExp(regex!),
-      service: service!,
-    }));
     const paths = ['/stock_data/', '/models/1', '/model-inferences/', '/price_bars/NVDA', '/warmup', '/get_sig_vars9599', '/analyses/abc', '/chart',
       '/calculate_var9599', '/ingest/status', '/train-model/', '/inference-model/', '/jobs/abc', '/predict', '/model-reports/1', '/healthcheck/'];
     for (const path of paths) {
-      const viaProxy = locations.find((location) => location.regex.test(path))?.service ?? 'market-data';
-      expect({ path, service: viaProxy }).toEqual({ path, service: serviceForPath(path) });
+      expect({ path, service: proxyServiceFor(path) }).toEqual({ path, service: serviceForPath(path) });
     }
   });
 
@@ -36,16 +38,11 @@ describe('the route table, the local proxy and the services agree', () => {
   });
 
   it.each(modules.map((module) => [module.name, module] as const))('every path %s registers reaches it through the table and the proxy', async (name, module) => {
-    const locations = [...renderProxyConfig().matchAll(/location ~ (\S+) \{ proxy_pass http:\/\/([\w-]+):8080; \}/g)].map(([, regex, service]) => ({
-      regex: new RegExp(regex!),
-      service: service!,
-    }));
     const paths = await servedPaths(module);
     expect(paths.length).toBeGreaterThan(1);
     for (const path of paths) {
-      const concrete = path.replace(/:[^/]+/g, 'x');
-      const viaProxy = locations.find((location) => location.regex.test(concrete))?.service ?? 'market-data';
-      expect({ path, table: serviceForPath(concrete), proxy: viaProxy }).toEqual({ path, table: name, proxy: name });
+      const concrete = concretePath(path);
+      expect({ path, table: serviceForPath(concrete), proxy: proxyServiceFor(concrete) }).toEqual({ path, table: name, proxy: name });
     }
   });
 });

@@ -38,6 +38,9 @@ const targets = stages.flatMap((candidate) => {
   return copy && cmd ? [{ name: candidate.name, folder: copy[1]!, cmd: JSON.parse(cmd.slice(4)) as string[] }] : [];
 });
 
+/** The file a target's CMD runs: the script after `node ...`, or for Lambda the module of `file.handler`. */
+const entryFileOf = (target: (typeof targets)[number]) => (target.name === 'var-lambda' ? `${target.cmd[0]!.replace(/\.handler$/, '')}.mjs` : target.cmd.at(-1)!);
+
 const isIgnored = (relative: string) => relative.split(path.sep).includes('node_modules') || ignored.some((pattern) => relative === pattern || relative.startsWith(`${pattern}/`));
 
 let workspace: string;
@@ -79,7 +82,7 @@ describe('the Dockerfile rehearsed without Docker', () => {
   it('has the runtime targets the stack deploys, each CMD naming a file of its deployed folder', () => {
     expect(targets.map((target) => target.name).sort()).toEqual(['ingestor', 'market-data', 'model', 'risk-analysis', 'var-lambda', 'var-worker']);
     for (const target of targets) {
-      const entry = target.name === 'var-lambda' ? `${target.cmd[0]!.replace(/\.handler$/, '')}.mjs` : target.cmd.at(-1)!;
+      const entry = entryFileOf(target);
       expect({ target: target.name, entry, exists: existsSync(path.join(workspace, 'deploy', target.folder, entry)) }).toEqual({ target: target.name, entry, exists: true });
     }
   });
@@ -131,7 +134,7 @@ describe('the Dockerfile rehearsed without Docker', () => {
 
   it('the var-lambda target\'s handler loads with plain node from its folder', async () => {
     const target = targets.find((candidate) => candidate.name === 'var-lambda')!;
-    const entry = path.join(workspace, 'deploy', target.folder, `${target.cmd[0]!.replace(/\.handler$/, '')}.mjs`);
+    const entry = path.join(workspace, 'deploy', target.folder, entryFileOf(target));
     const script = `const { handler } = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(await handler({ warmup: true })));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH } });
     expect(JSON.parse(stdout.trim())).toMatchObject({ warm: true });

@@ -1,14 +1,12 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { cdkJsonContext } from '../lib/cdk-context.ts';
-import { CloseCrossStack } from '../lib/closecross-stack.ts';
-import { settingsFromContext, type DeploymentSettings } from '../lib/settings.ts';
+import { closecrossStackFor, type CloseCrossStack } from '../lib/closecross-stack.ts';
+import type { DeploymentSettings } from '../lib/settings.ts';
 
 /** The stack as `cdk synth` builds it from cdk.json's context, plus `-c` style overrides. */
 export function synthStack(overrides: Record<string, unknown> = {}): { template: Template; settings: DeploymentSettings; stack: CloseCrossStack } {
-  const app = new App({ context: { ...cdkJsonContext(), ...overrides } });
-  const settings = settingsFromContext(app.node);
-  const stack = new CloseCrossStack(app, `closecross-${settings.name}`, settings);
+  const { stack, settings } = closecrossStackFor(new App({ context: { ...cdkJsonContext(), ...overrides } }));
   return { template: Template.fromStack(stack), settings, stack };
 }
 

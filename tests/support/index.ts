@@ -5,3 +5,4 @@ export { sharedDataPath } from './shared-data.ts';
 export { spawnCommand, spawnTsx, waitFor, type RunningProcess } from './child-process.ts';
 export { startBenchPostgres, median, timeRuns } from './bench-database.ts';
 export { connectKinesis, startKinesisEmulator, type KinesisEmulator } from './kinesis-emulator.ts';
+export { loggedEvents, testLogging } from './log-capture.ts';

@@ -1,6 +1,5 @@
-import { loadPlatformConfig, resolveDatabaseConfig } from '@closecross/platform';
+import { createPool, loadPlatformConfig, resolveDatabaseConfig } from '@closecross/platform';
 import { runMigrations } from './migrate.ts';
-import { createPool } from '@closecross/platform';
 
 const config = loadPlatformConfig();
 const pool = createPool(await resolveDatabaseConfig(config));

@@ -54,7 +54,7 @@ function poolConfigOf(secret: RdsSecret, common: PoolConfig): PoolConfig {
  * DATABASE_URL. Either secret keeps the password out of the task definition.
  */
 export async function resolveDatabaseConfig(
-  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DB_SECRET_ID' | 'DB_SSL' | 'DB_POOL_MAX' | 'AWS_REGION'> & Partial<Pick<PlatformConfig, 'DB_SECRET_JSON'>>,
+  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DB_SECRET_JSON' | 'DB_SECRET_ID' | 'DB_SSL' | 'DB_POOL_MAX' | 'AWS_REGION'>,
   secretsClient?: SecretsClient,
 ): Promise<PoolConfig> {
   const common: PoolConfig = { max: config.DB_POOL_MAX, ssl: sslOption(config.DB_SSL) };
@@ -65,6 +65,6 @@ export async function resolveDatabaseConfig(
     const response = await client.send(new GetSecretValueCommand({ SecretId: config.DB_SECRET_ID }));
     return poolConfigOf(parseRdsSecret(`DB_SECRET_ID secret "${config.DB_SECRET_ID}"`, response.SecretString), common);
   }
-  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL is required (or set DB_SECRET_ID)']);
+  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL is required (or set DB_SECRET_JSON or DB_SECRET_ID)']);
   return { ...common, connectionString: config.DATABASE_URL };
 }

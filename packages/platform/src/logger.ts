@@ -35,3 +35,9 @@ export function requestIdFrom(request: IncomingMessage): string {
   const candidate = Array.isArray(header) ? header[0] : header;
   return candidate && requestIdPattern.test(candidate) ? candidate : randomUUID();
 }
+
+/**
+ * `event` values other code depends on: the CDK stack's job-failure alarm counts log lines with
+ * `event: "job_failed"` (a job that failed for good; a retried attempt is `job_attempt_failed`).
+ */
+export const logEvents = { jobFailed: 'job_failed', jobAttemptFailed: 'job_attempt_failed' } as const;

@@ -2,7 +2,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, resolveDatabaseConfig, type SecretsClient } from '../src/index.ts';
 
-const base = { DB_SSL: 'disable' as const, DB_POOL_MAX: 5, AWS_REGION: 'eu-west-1', DATABASE_URL: undefined };
+const base = { DB_SSL: 'disable' as const, DB_POOL_MAX: 5, AWS_REGION: 'eu-west-1', DATABASE_URL: undefined, DB_SECRET_JSON: undefined };
 
 /** A stub at the SDK boundary: records the command it was sent and answers a fixed secret. */
 function secretsStub(secretString: string | undefined) {

@@ -1,8 +1,9 @@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException, type KinesisClient } from '@aws-sdk/client-kinesis';
 
-// For emulators (pnpm start, tests): on AWS the stack creates the stream, and the ingestor's
-// role may not create or describe it.
-/** Creates the stream unless it exists, and waits until it is ACTIVE. */
+/**
+ * Creates the stream unless it exists, and waits until it is ACTIVE. For emulators (pnpm start,
+ * tests) only: on AWS the stack creates the stream, and the ingestor's role may not.
+ */
 export async function ensureStream(client: KinesisClient, name: string, shards: number): Promise<void> {
   try {
     await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));

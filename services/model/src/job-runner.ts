@@ -1,4 +1,5 @@
 import type { Pool } from '@closecross/db';
+import { logEvents } from '@closecross/platform';
 import type { FastifyBaseLogger } from 'fastify';
 import PgBoss from 'pg-boss';
 import type { JobKind, JobRepository } from './job-repository.ts';
@@ -69,8 +70,7 @@ export class JobRunner {
       const message = (error as Error).message;
       const final = error instanceof JobInputError || attempt > config.MODEL_JOB_RETRIES;
       await jobs.fail(jobId, attempt, message, final);
-      // The stack's job-failure alarm counts `event: job_failed` lines: final failures only, not retried attempts.
-      log.warn({ event: final ? 'job_failed' : 'job_attempt_failed', err: error, jobId, queueJobId }, 'model job failed');
+      log.warn({ event: final ? logEvents.jobFailed : logEvents.jobAttemptFailed, err: error, jobId, queueJobId }, 'model job failed');
       // Input errors are final; anything else goes back to the queue for a retry.
       if (!final) throw error;
     }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { marketDataService } from '@closecross/market-data';
 import { createService, type Service } from '@closecross/platform';
-import { generateStockRows, seededRandom, waitFor, type GeneratedStockRow, type TestDatabase } from '@closecross/tests/support';
+import { generateStockRows, seededRandom, testLogging, waitFor, type GeneratedStockRow, type TestDatabase } from '@closecross/tests/support';
 import { loadModelConfig } from '../src/model-config.ts';
 import { modelServiceWith } from '../src/plugin.ts';
 import { artifactStoreFor, type ArtifactStore } from '../src/store/artifact-store.ts';
@@ -22,8 +22,7 @@ export async function buildModelApp(database: TestDatabase, store: ArtifactStore
     ],
     pool: database.pool,
     // With `logLines`, warnings and worse are collected there (what an alarm's log filter sees).
-    logLevel: logLines ? 'warn' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
-    ...(logLines ? { logStream: { write: (line: string) => void logLines.push(line) } } : {}),
+    ...testLogging(logLines),
   });
   await app.ready();
   return app;

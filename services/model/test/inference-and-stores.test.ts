@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
-import type { Service } from '@closecross/platform';
+import { createTestDatabase, loggedEvents, type TestDatabase } from '@closecross/tests/support';
+import { logEvents, type Service } from '@closecross/platform';
 import { freePort } from '@closecross/dev-postgres';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
@@ -85,8 +85,7 @@ describe('inference', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toBe('no rows for date_id 300: load that day first (POST /stock_data/, pnpm load or pnpm replay)');
     // A final failure is the `event: "job_failed"` line the stack's job-failure alarm counts.
-    const failures = logLines.map((line) => JSON.parse(line) as { event?: string; jobId?: string }).filter((line) => line.event === 'job_failed');
-    expect(failures.map((line) => line.jobId)).toEqual([job.id]);
+    expect(loggedEvents(logLines, logEvents.jobFailed).map((line) => line.jobId)).toEqual([job.id]);
   });
 
   it('answers 404 for an unknown model, and /predict answers 400 naming a bad row', async () => {

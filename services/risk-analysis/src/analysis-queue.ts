@@ -1,3 +1,4 @@
+import { logEvents } from '@closecross/platform';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AnalysisRunner } from './analysis-runner.ts';
 import type { RiskStateRepository } from './risk-state-repository.ts';
@@ -64,7 +65,7 @@ export class AnalysisQueue {
       });
       await this.state.completeAnalysis(job.id, result, billing, false);
     } catch (error) {
-      this.log.warn({ event: 'job_failed', err: error, analysisId: job.id }, 'analysis failed');
+      this.log.warn({ event: logEvents.jobFailed, err: error, analysisId: job.id }, 'analysis failed');
       await this.state.failAnalysis(job.id, (error as Error).message);
     } finally {
       clearInterval(renew);

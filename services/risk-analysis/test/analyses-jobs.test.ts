@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
-import type { Service } from '@closecross/platform';
+import { createTestDatabase, loggedEvents, waitFor, type TestDatabase } from '@closecross/tests/support';
+import { logEvents, type Service } from '@closecross/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRiskApp } from './build-app.ts';
 import { loadGeneratedBars } from './price-fixture.ts';
@@ -89,7 +89,6 @@ describe('POST /analyses and GET /analyses/{id}', () => {
     expect(done.status).toBe('failed');
     expect(done.error).toContain('needs at least 31 bars, got 0');
     // The stack's job-failure alarm counts JSON log lines with event "job_failed".
-    const failures = logLines.map((line) => JSON.parse(line) as { event?: string; analysisId?: string }).filter((line) => line.event === 'job_failed');
-    expect(failures.map((line) => line.analysisId)).toEqual([id]);
+    expect(loggedEvents(logLines, logEvents.jobFailed).map((line) => line.analysisId)).toEqual([id]);
   });
 });

@@ -1,5 +1,6 @@
 import { marketDataService } from '@closecross/market-data';
 import { createService, type Service } from '@closecross/platform';
+import { testLogging } from '@closecross/tests/support';
 import type { Pool } from 'pg';
 import { riskAnalysisServiceWith } from '../src/plugin.ts';
 import { loadRiskConfig } from '../src/risk-config.ts';
@@ -12,8 +13,7 @@ export async function buildRiskApp(pool: Pool, dependencies: RiskDependencies = 
     modules: [marketDataService, riskAnalysisServiceWith({ config: loadRiskConfig(env), queuePollMs: 100, ...dependencies })],
     pool,
     // With `logLines`, warnings and worse are collected there (what an alarm's log filter sees).
-    logLevel: logLines ? 'warn' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
-    ...(logLines ? { logStream: { write: (line: string) => void logLines.push(line) } } : {}),
+    ...testLogging(logLines),
   });
   await app.ready();
   return app;
