@@ -7,4 +7,5 @@ export * from './errors.ts';
 export * from './service-factory.ts';
 export * from './graceful-shutdown.ts';
 export * from './route-table.ts';
+export * from './auth/scopes.ts';
 export * from './run-service.ts';

@@ -25,14 +25,17 @@ export const routeTable: readonly ServiceRoutes[] = [
     healthPath: '/health',
   },
   { service: 'ingestor', pathPatterns: ['/ingest/*'], healthPath: '/health' },
-  { service: 'model', pathPatterns: ['/train-model*', '/inference-model*', '/jobs*', '/predict*', '/model-reports*'], healthPath: '/health' },
+  { service: 'model', pathPatterns: ['/train-model*', '/inference-model*', '/predict*', '/model-reports*'], healthPath: '/health' },
 ];
 
 /** The service that answers paths no rule claims (/docs, /health on the shared host). */
 export const defaultService = 'market-data';
 
-/** Platform routes every service has; the ALB sends them to the default service. */
-export const platformPaths = ['/health', '/ready', '/docs', '/docs/*'];
+/**
+ * Platform routes: any service may serve them (state is in Postgres); the ALB sends them to the
+ * default service. Sign-in and keys, the audit, and the one job API with its schedules.
+ */
+export const platformPaths = ['/health', '/ready', '/docs', '/docs/*', '/auth/*', '/audit*', '/jobs*', '/schedules*'];
 
 function patternToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');

@@ -1,5 +1,5 @@
 import type { Pool } from '@closecross/db';
-import { HttpError } from '@closecross/platform';
+import { InvalidInputError, UnprocessableError } from '@closecross/platform';
 import {
   InvalidParameterError,
   mergeAnalysis,
@@ -33,9 +33,9 @@ export class AnalysisRunner {
     try {
       plan = planAnalysis(series, { h: request.h, d: request.d, t: request.t, p: request.p, r: request.r, seed: request.seed });
     } catch (error) {
-      if (error instanceof InvalidParameterError) throw new HttpError(400, `body/${error.message}`);
+      if (error instanceof InvalidParameterError) throw new InvalidInputError(`body/${error.message}`);
       if (error instanceof NotEnoughDataError) {
-        throw new HttpError(422, `${error.message} of ${request.symbol} between ${request.start} and ${request.end}; widen start/end or lower h`);
+        throw new UnprocessableError(`${error.message} of ${request.symbol} between ${request.start} and ${request.end}; widen start/end or lower h`);
       }
       throw error;
     }

@@ -1,6 +1,6 @@
 import type { Pool } from '@closecross/db';
 import { BarSeries } from '@closecross/quant';
-import { HttpError } from '@closecross/platform';
+import { InvalidInputError, NotFoundError } from '@closecross/platform';
 
 /**
  * The window an analysis runs on: `start`..`end` as given, by default the last `defaultDays`
@@ -15,14 +15,13 @@ export async function resolveWindow(
   const range = await pool.query<{ last: string | null }>(`select to_char(max(date), 'YYYY-MM-DD') as last from price_bars where symbol = $1`, [symbol]);
   const last = range.rows[0]?.last;
   if (!last) {
-    throw new HttpError(
-      404,
+    throw new NotFoundError(
       `no price bars for ${symbol}; load them first with POST /price_bars/${symbol} (a Yahoo Finance CSV as Content-Type: text/csv, or JSON bars)`,
     );
   }
   const end = window.end ?? last;
   const start = window.start ?? new Date(Date.parse(`${end}T00:00:00Z`) - defaultDays * 86_400_000).toISOString().slice(0, 10);
-  if (start > end) throw new HttpError(400, `body/start (${start}) must not be after end (${end})`);
+  if (start > end) throw new InvalidInputError(`body/start (${start}) must not be after end (${end})`);
   return { start, end };
 }
 

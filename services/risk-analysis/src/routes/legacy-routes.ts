@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, HttpError, notFound } from '@closecross/platform';
+import { conflict, notFound, UnprocessableError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -101,7 +101,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       try {
         const { result, billing } = await runner.compute(analysis);
         if (result.signals.length === 0) {
-          throw new HttpError(422, `no ${analysis.t} signals in ${symbol} from ${window.start} to ${window.end} with h=${analysis.h}: try t=${analysis.t === 'buy' ? 'sell' : 'buy'}, a smaller h, or a wider start/end`);
+          throw new UnprocessableError(`no ${analysis.t} signals in ${symbol} from ${window.start} to ${window.end} with h=${analysis.h}: try t=${analysis.t === 'buy' ? 'sell' : 'buy'}, a smaller h, or a wider start/end`);
         }
         await state.completeAnalysis(id, result, billing, true);
         return { result: 'ok' as const, analysis_id: id };

