@@ -4,9 +4,11 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
+import { installAuthentication, type AuthServices, type AuthSettings } from './auth/authentication.ts';
+import { ensureBootstrapAdmin, type BootstrapAdmin } from './auth/bootstrap.ts';
 import { ErrorResponse, installErrorContract } from './errors.ts';
 import { loggerOptions, requestIdFrom } from './logger.ts';
-import { assertRoutesCovered, routeTable, type ServiceRoutes } from './route-table.ts';
+import { assertModuleRoutes, type ServiceRoutes } from './route-table.ts';
 import { validatorCompiler } from './validation.ts';
 
 /** What every service plugin receives: its dependencies, never globals. */
@@ -19,6 +21,8 @@ export interface ServiceModule<Options extends ServiceContext = ServiceContext> 
   name: string;
   plugin: FastifyPluginAsync<Options>;
   options?: Omit<Options, keyof ServiceContext>;
+  /** Its declaration's path patterns (mounted from services/<name>/service.ts): its routes are checked against them. */
+  pathPatterns?: readonly string[];
 }
 
 export interface CreateServiceOptions {
@@ -32,11 +36,19 @@ export interface CreateServiceOptions {
   logStream?: DestinationStream;
   bodyLimitMb?: number;
   version?: string;
-  /** The table the modules' routes must agree with; the project's own by default. */
+  /** The table modules mounted without their declaration's patterns must agree with; unchecked when absent. */
   routeTable?: readonly ServiceRoutes[];
+  /**
+   * Sign-in and permissions; on unless `false` (tests that never listen, or a server on loopback:
+   * `runService` and the local system refuse it for any other address).
+   */
+  auth?: Omit<AuthSettings, 'enabled'> | false;
+  /** The first admin's key and password, made sure of at start (needs the migrated database). */
+  bootstrapAdmin?: BootstrapAdmin;
 }
 
-export type Service = FastifyInstance;
+export type Service = FastifyInstance & { auth?: AuthServices };
+
 
 /**
  * Builds a Fastify instance with the parts every Closecross service shares: logging with request
@@ -56,6 +68,10 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorContract(app);
+  const authSettings: AuthSettings = options.auth === false ? { enabled: false } : { enabled: true, ...(options.auth ?? {}) };
+  const auth = await installAuthentication(app, authSettings, options.pool);
+  if (auth && options.bootstrapAdmin) await ensureBootstrapAdmin(auth, options.bootstrapAdmin);
+  if (!authSettings.enabled) refuseNonLoopbackListen(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -63,18 +79,26 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   await app.register(swagger, {
     openapi: {
       info: { title: `Closecross ${options.name}`, version: options.version ?? '0.1.0' },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key: Authorization: Bearer cc_...' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'cc_session', description: 'after POST /auth/login; writes also need x-csrf-token' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get(
     '/health',
-    { schema: { tags: ['platform'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { config: { scope: 'public' }, schema: { tags: ['platform'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/ready',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['platform'],
         summary: 'Readiness: the database answers',
@@ -106,6 +130,21 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     await app.after();
   }
   registering = undefined;
-  for (const [service, paths] of routesByModule) assertRoutesCovered(service, paths, options.routeTable ?? routeTable);
-  return app;
+  assertModuleRoutes(options.modules, routesByModule, options.routeTable);
+  return Object.assign(app, auth ? { auth } : {}) as Service;
 }
+
+const loopbackAddress = (address: string) => address === '::1' || address === 'localhost' || address.startsWith('127.');
+
+/** Without sign-in, a server may only be reached from this machine. */
+function refuseNonLoopbackListen(app: FastifyInstance): void {
+  app.addHook('onListen', async () => {
+    const exposed = app.addresses().filter((address) => typeof address === 'string' || !loopbackAddress(address.address));
+    if (exposed.length > 0) {
+      app.log.fatal({ addresses: exposed }, 'auth is off but the server listens beyond loopback; closing');
+      await app.close();
+    }
+  });
+}
+
+export { loopbackAddress };

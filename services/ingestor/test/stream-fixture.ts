@@ -40,7 +40,7 @@ export function recordsOf(rows: GeneratedStockRow[], rowsPerRecord: number, comp
 
 export async function buildIngestorApp(pool: Pool, endpoint: string, stream: string, env: Record<string, string> = {}): Promise<Service> {
   const config = loadIngestConfig({ KINESIS_ENDPOINT: endpoint, INGEST_STREAM: stream, INGEST_LEASE_MS: '2000', INGEST_POLL_MS: '50', ...env });
-  const app = await createService({ name: 'ingestor-test', modules: [ingestorServiceWith({ config })], pool, logLevel: 'silent' });
+  const app = await createService({ name: 'ingestor-test', modules: [ingestorServiceWith({ config })], pool, logLevel: 'silent', auth: false });
   await app.ready();
   return app;
 }

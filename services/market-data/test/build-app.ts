@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { marketDataService } from '../src/plugin.ts';
 
 export function buildMarketDataApp(pool: Pool): Promise<Service> {
-  return createService({ name: 'market-data', modules: [marketDataService], pool, logLevel: 'silent' });
+  return createService({ name: 'market-data', modules: [marketDataService], pool, logLevel: 'silent', auth: false });
 }
 
 /** A migrated database of its own and the market-data app on it, for one test file. */

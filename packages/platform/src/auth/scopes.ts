@@ -5,8 +5,11 @@
 export const scopes = ['read', 'ingest', 'models', 'risk', 'trade', 'admin'] as const;
 export type Scope = (typeof scopes)[number];
 
-/** A route anyone may call: sign-in itself, and the platform's probes. */
-export type RouteScope = Scope | 'public';
+/**
+ * What a route states: a scope; `authenticated` for any valid credential (who am I, sign out);
+ * `public` for anyone (sign-in itself, and the platform's probes).
+ */
+export type RouteScope = Scope | 'authenticated' | 'public';
 
 /** What each role of a person grants. An admin holds every scope. */
 export const roleScopes = {

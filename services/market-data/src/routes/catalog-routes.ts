@@ -25,13 +25,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
 
   app.get(
     '/healthcheck/',
-    { schema: { tags: ['reference'], summary: 'The reference health check', response: { 200: Message } } },
+    { config: { scope: 'public' }, schema: { tags: ['reference'], summary: 'The reference health check', response: { 200: Message } } },
     async () => ({ message: 'Healthy' }),
   );
 
   app.get(
     '/date_mappings/',
-    { schema: { tags: ['date mappings'], summary: 'Date mappings, filtered by date_id and/or date', querystring: DateMappingQuery, response: { 200: Page(DateMapping), ...errors } } },
+    { config: { scope: 'read' }, schema: { tags: ['date mappings'], summary: 'Date mappings, filtered by date_id and/or date', querystring: DateMappingQuery, response: { 200: Page(DateMapping), ...errors } } },
     async (request) => {
       const { rows, total } = await catalog.listDateMappings(db, request.query);
       return pageOf(request.query, total, rows);
@@ -39,7 +39,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.get(
     '/date_mappings/:date_id',
-    { schema: { tags: ['date mappings'], summary: 'One date mapping', params: DateIdParams, response: { 200: DateMapping, ...errors } } },
+    { config: { scope: 'read' }, schema: { tags: ['date mappings'], summary: 'One date mapping', params: DateIdParams, response: { 200: DateMapping, ...errors } } },
     async (request) => {
       const row = await catalog.findDateMapping(db, request.params.date_id);
       if (!row) throw notFound(`date_id ${request.params.date_id} has no mapping`);
@@ -48,13 +48,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.post(
     '/date_mappings/',
-    { schema: { tags: ['date mappings'], summary: 'Date a day (idempotent; 409 if already dated differently)', body: DateMappingPost, response: { 200: DateMapping, ...errors } } },
+    { config: { scope: 'ingest' }, schema: { tags: ['date mappings'], summary: 'Date a day (idempotent; 409 if already dated differently)', body: DateMappingPost, response: { 200: DateMapping, ...errors } } },
     async (request) => catalog.saveDateMapping(db, request.body),
   );
 
   app.get(
     '/models/',
-    { schema: { tags: ['models'], summary: 'Models, filtered by model_id or model_name', querystring: ModelQuery, response: { 200: Page(Model), ...errors } } },
+    { config: { scope: 'read' }, schema: { tags: ['models'], summary: 'Models, filtered by model_id or model_name', querystring: ModelQuery, response: { 200: Page(Model), ...errors } } },
     async (request) => {
       const { rows, total } = await catalog.listModels(db, request.query);
       return pageOf(request.query, total, rows);
@@ -62,7 +62,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.get(
     '/models/:model_id',
-    { schema: { tags: ['models'], summary: 'One model', params: ModelIdParams, response: { 200: Model, ...errors } } },
+    { config: { scope: 'read' }, schema: { tags: ['models'], summary: 'One model', params: ModelIdParams, response: { 200: Model, ...errors } } },
     async (request) => {
       const row = await catalog.findModel(db, request.params.model_id);
       if (!row) throw notFound(`model ${request.params.model_id} does not exist`);
@@ -71,7 +71,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.post(
     '/models/',
-    { schema: { tags: ['models'], summary: 'Register a model (400 "Model already exists" on a taken name)', body: ModelPost, response: { 200: ModelCreated, ...errors } } },
+    { config: { scope: 'ingest' }, schema: { tags: ['models'], summary: 'Register a model (400 "Model already exists" on a taken name)', body: ModelPost, response: { 200: ModelCreated, ...errors } } },
     async (request) => {
       const row = await catalog.createModel(db, request.body);
       return { message: 'Model Created successfully.', model_id: row.model_id };
@@ -80,7 +80,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
 
   app.get(
     '/model-inferences/',
-    { schema: { tags: ['model inferences'], summary: 'Model inferences, filtered by model_id and/or date_id', querystring: ModelInferenceQuery, response: { 200: Page(ModelInference), ...errors } } },
+    { config: { scope: 'read' }, schema: { tags: ['model inferences'], summary: 'Model inferences, filtered by model_id and/or date_id', querystring: ModelInferenceQuery, response: { 200: Page(ModelInference), ...errors } } },
     async (request) => {
       const { rows, total } = await catalog.listInferences(db, request.query);
       return pageOf(request.query, total, rows);
@@ -88,7 +88,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.get(
     '/model-inferences/:id',
-    { schema: { tags: ['model inferences'], summary: 'One model inference', params: InferenceIdParams, response: { 200: ModelInference, ...errors } } },
+    { config: { scope: 'read' }, schema: { tags: ['model inferences'], summary: 'One model inference', params: InferenceIdParams, response: { 200: ModelInference, ...errors } } },
     async (request) => {
       const row = await catalog.findInference(db, request.params.id);
       if (!row) throw notFound(`model inference ${request.params.id} does not exist`);
@@ -97,7 +97,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.post(
     '/model-inferences/',
-    { schema: { tags: ['model inferences'], summary: 'Register the predictions file of a model for a day', body: ModelInferencePost, response: { 200: ModelInference, ...errors } } },
+    { config: { scope: 'ingest' }, schema: { tags: ['model inferences'], summary: 'Register the predictions file of a model for a day', body: ModelInferencePost, response: { 200: ModelInference, ...errors } } },
     async (request) => catalog.createInference(db, request.body),
   );
 };

@@ -41,13 +41,14 @@ export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (
 
   app.get(
     '/price_bars/',
-    { schema: { tags: ['price bars'], summary: 'Symbols with stored bars and their date ranges', response: { 200: Type.Array(SymbolSummary) } } },
+    { config: { scope: 'read' }, schema: { tags: ['price bars'], summary: 'Symbols with stored bars and their date ranges', response: { 200: Type.Array(SymbolSummary) } } },
     async () => listSymbols(pool),
   );
 
   app.get(
     '/price_bars/:symbol',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['price bars'],
         summary: 'Daily bars of a symbol in date order, start and end inclusive (YYYY-MM-DD)',
@@ -67,6 +68,7 @@ export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (
   app.post(
     '/price_bars/:symbol',
     {
+      config: { scope: 'ingest' },
       schema: {
         tags: ['price bars'],
         summary: 'Store daily bars (JSON array, or Yahoo Finance CSV as text/csv); upsert on (symbol, date)',

@@ -1,14 +1,16 @@
-import { withTransaction } from '@closecross/db';
+import { prepareRows, RowError } from '@closecross/contracts';
+import { upsertStockRows, withTransaction } from '@closecross/db';
 import { badRequest, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, Page, pageOf } from '../schemas/common.ts';
 import { StockDataPost, StockDataPosted, StockDataQuery, StoredStockRow } from '../schemas/stock-data.ts';
-import { findStockRowsJson, prepareRows, RowError, upsertStockRows } from '../repositories/stock-data-repository.ts';
+import { findStockRowsJson } from '../repositories/stock-data-repository.ts';
 
 export const stockDataRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
   app.get(
     '/stock_data/',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['stock data'],
         summary: 'Auction rows of one day (date_id) or a range of days (start_date_id..end_date_id)',
@@ -37,6 +39,7 @@ export const stockDataRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
   app.post(
     '/stock_data/',
     {
+      config: { scope: 'ingest' },
       schema: {
         tags: ['stock data'],
         summary: 'Store auction rows: all or nothing, idempotent (upsert on stock_id, date_id, seconds_in_bucket)',
