@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ListStreamsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { createKinesisClient, ensureStream } from '@closecross/ingestor';
+import { createKinesisClient, ensureStream } from '@closecross/kinesis';
 // @ts-expect-error kinesalite ships no types
 import kinesalite from 'kinesalite';
 

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createKinesisClient, ensureStream } from '@closecross/ingestor';
+import { createKinesisClient, ensureStream } from '@closecross/kinesis';
 // @ts-expect-error kinesalite ships no types
 import kinesalite from 'kinesalite';
 

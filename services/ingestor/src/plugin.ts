@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { loadIngestConfig, type IngestConfig } from './ingest-config.ts';
 import { Ingestor } from './ingestor.ts';
-import { createKinesisClient } from './kinesis-client.ts';
+import { createKinesisClient } from '@closecross/kinesis';
 
 export interface IngestorOptions extends ServiceContext {
   config?: IngestConfig;

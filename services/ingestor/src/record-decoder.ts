@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { rowIdOf, StockRow, type StockRowType } from '@closecross/market-data/stock-rows';
+import { rowIdOf, StockRow, type StockRowType } from '@closecross/contracts';
 import { Ajv } from 'ajv';
 
 // The API's own row schema, checked as the API checks a JSON body: types exact, no coercion.

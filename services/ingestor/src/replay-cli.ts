@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readAuctionCsv } from './auction-csv.ts';
-import { createKinesisClient } from './kinesis-client.ts';
+import { createKinesisClient } from '@closecross/kinesis';
 import { readLocalSystem } from './local-stream.ts';
 import { progressBar } from './progress-bar.ts';
 import { replayRows } from './replay.ts';

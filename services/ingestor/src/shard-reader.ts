@@ -6,8 +6,8 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import { withTransaction, type Pool } from '@closecross/db';
-import { prepareRows, upsertStockRows, type StockRowType } from '@closecross/market-data/stock-rows';
+import { prepareRows, type StockRowType } from '@closecross/contracts';
+import { upsertStockRows, withTransaction, type Pool } from '@closecross/db';
 import { decodeRecord } from './record-decoder.ts';
 import type { ShardLeases } from './shard-leases.ts';
 

@@ -5,11 +5,11 @@
  * The figure is the ratio API / raw (goal: within 1.5x for both).
  */
 import http from 'node:http';
-import { withTransaction } from '@closecross/db';
+import { prepareRows } from '@closecross/contracts';
+import { upsertStockRows, withTransaction } from '@closecross/db';
 import { createService } from '@closecross/platform';
 import { generateStockRows, median, startBenchPostgres, timeRuns } from '@closecross/tests/support';
 import { marketDataService } from '../src/plugin.ts';
-import { prepareRows, upsertStockRows } from '../src/repositories/stock-data-repository.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const postgres = await startBenchPostgres();

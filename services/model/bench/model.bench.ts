@@ -4,8 +4,8 @@
  * on the same matrices; and scoring one day (11,000 rows) with POST /predict beside the raw
  * predict. Goals: training overhead under 1.2x; a day scored in under 100 ms through the API.
  */
-import { withTransaction } from '@closecross/db';
-import { prepareRows, upsertStockRows } from '@closecross/market-data/stock-rows';
+import { prepareRows } from '@closecross/contracts';
+import { upsertStockRows, withTransaction } from '@closecross/db';
 import { marketDataService } from '@closecross/market-data';
 import { createService } from '@closecross/platform';
 import { median, startBenchPostgres, waitFor } from '@closecross/tests/support';

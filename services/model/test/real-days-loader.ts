@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { withTransaction, type Pool } from '@closecross/db';
-import { prepareRows, upsertStockRows, type StockRowType } from '@closecross/market-data/stock-rows';
+import { prepareRows, type StockRowType } from '@closecross/contracts';
+import { upsertStockRows, withTransaction, type Pool } from '@closecross/db';
 
 function readCsv(file: string): Record<string, string>[] {
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');

@@ -1,12 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
-/** A JSON number or null; one `type` array keeps validation messages short ("must be number,null"). */
-export const NullableNumber = (options: object = {}) => Type.Unsafe<number | null>({ type: ['number', 'null'], ...options });
-export const NullableInteger = (options: object = {}) => Type.Unsafe<number | null>({ type: ['integer', 'null'], ...options });
-export const NullableString = (options: object = {}) => Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });
-
-export const DateString = Type.String({ format: 'date', description: 'YYYY-MM-DD', examples: ['2021-08-23'] });
-export const Id = Type.Integer({ minimum: 0 });
+// The field shapes the shared contracts are built from, so market-data's own schemas match them.
+export { DateString, Id, NullableInteger, NullableNumber, NullableString } from '@closecross/contracts';
 
 export const PageQuery = {
   page: Type.Integer({ minimum: 1, default: 1 }),

@@ -1,20 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { DateString, NullableNumber } from './common.ts';
+import { PriceBar, StoredPriceBar, TickerSymbol } from '@closecross/contracts';
+import { Type } from '@sinclair/typebox';
+import { DateString } from './common.ts';
 
-export const TickerSymbol = Type.String({ pattern: '^[A-Za-z0-9.^=_-]{1,32}$', description: 'ticker, e.g. NVDA, BRK-B, ^GSPC; stored upper-case' });
+// The bar shapes are shared contracts (the risk analysis reads the rows market-data writes).
+export { PriceBar, StoredPriceBar, TickerSymbol } from '@closecross/contracts';
+
 export const SymbolParams = Type.Object({ symbol: TickerSymbol });
-
-const Price = Type.Number({ exclusiveMinimum: 0 });
-export const PriceBar = Type.Object({
-  date: DateString,
-  open: Price,
-  high: Price,
-  low: Price,
-  close: Price,
-  adj_close: Type.Optional(NullableNumber({ minimum: 0 })),
-  volume: Type.Optional(NullableNumber({ minimum: 0 })),
-});
-export type PriceBar = Static<typeof PriceBar>;
 
 export const PriceBarsPost = Type.Array(PriceBar, {
   maxItems: 200_000,
@@ -32,17 +23,6 @@ export const PriceBarsQuery = Type.Object({
   start: Type.Optional(DateString),
   end: Type.Optional(DateString),
 });
-
-export const StoredPriceBar = Type.Object({
-  date: Type.String(),
-  open: Type.Number(),
-  high: Type.Number(),
-  low: Type.Number(),
-  close: Type.Number(),
-  adj_close: NullableNumber(),
-  volume: NullableNumber(),
-});
-export type StoredPriceBar = Static<typeof StoredPriceBar>;
 
 export const PriceBarSeries = Type.Object({ symbol: Type.String(), bars: Type.Array(StoredPriceBar) });
 

@@ -1,33 +1,9 @@
+import { StockRow } from '@closecross/contracts';
 import { Type, type Static } from '@sinclair/typebox';
 import { Id, NullableInteger, NullableNumber, NullableString, PageQuery } from './common.ts';
 
-/** One order-book snapshot in the closing auction: the reference's row, unchanged. */
-export const StockRow = Type.Object(
-  {
-    stock_id: Id,
-    date_id: Id,
-    seconds_in_bucket: Type.Integer({ minimum: 0, maximum: 86_400 }),
-    imbalance_size: NullableNumber(),
-    imbalance_buy_sell_flag: NullableInteger({ minimum: -1, maximum: 1 }),
-    reference_price: NullableNumber(),
-    matched_size: NullableNumber(),
-    far_price: Type.Optional(NullableNumber({ description: 'null before 300 s' })),
-    near_price: Type.Optional(NullableNumber({ description: 'null before 300 s' })),
-    bid_price: NullableNumber(),
-    bid_size: NullableNumber(),
-    ask_price: NullableNumber(),
-    ask_size: NullableNumber(),
-    wap: NullableNumber(),
-    target: Type.Optional(NullableNumber({ description: 'basis points; null when unknown' })),
-    time_id: Type.Optional(NullableInteger({ minimum: 0 })),
-    row_id: Type.Optional(
-      Type.String({ pattern: '^\\d+_\\d+_\\d+$', description: '"{date_id}_{seconds_in_bucket}_{stock_id}"; derived when absent' }),
-    ),
-    train_type: Type.Optional(NullableString({ maxLength: 64 })),
-  },
-  { $id: 'StockRow' },
-);
-export type StockRow = Static<typeof StockRow>;
+// The auction row is a shared contract (the ingestor decodes the same rows from Kinesis).
+export { StockRow } from '@closecross/contracts';
 
 /** A row as stored and returned: every column present. */
 export const StoredStockRow = Type.Object({

@@ -1,5 +1,5 @@
 import { badRequest, ErrorResponse, notFound, type ServiceContext } from '@closecross/platform';
-import { StockRow } from '@closecross/market-data/stock-rows';
+import { StockRow } from '@closecross/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { JobRepository } from '../job-repository.ts';

@@ -1,0 +1,2 @@
+export { createKinesisClient } from './kinesis-client.ts';
+export { ensureStream } from './stream-setup.ts';
