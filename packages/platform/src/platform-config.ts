@@ -22,6 +22,12 @@ export const platformConfigSpec = {
   AWS_REGION: env.optionalString('AWS region for the AWS SDK clients'),
   BODY_LIMIT_MB: env.int({ default: 64, min: 1, max: 1024, description: 'largest request body, in MiB' }),
   MIGRATE_ON_START: env.boolean({ default: true, description: 'apply database migrations at start' }),
+  ADMIN_BOOTSTRAP_KEY: env.optionalString("the first admin's API key, injected from Secrets Manager"),
+  ADMIN_BOOTSTRAP_PASSWORD: env.optionalString("the first admin's dashboard password, injected from Secrets Manager"),
+  AUTH_DISABLED: env.boolean({ default: false, description: 'turn sign-in off; only allowed when HOST is loopback' }),
+  SERVICE_TOKEN: env.optionalString('shared secret a service without a database (the VaR worker) accepts as its bearer token; its callers send it'),
+  CORS_ORIGINS: env.optionalString('comma-separated origins allowed to call the API from a browser'),
+  RATE_LIMIT_PER_MINUTE: env.int({ default: 1200, min: 1, max: 1_000_000, description: 'requests per minute one caller may make' }),
 };
 
 export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;

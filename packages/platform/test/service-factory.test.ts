@@ -24,14 +24,14 @@ function logCollector() {
 }
 
 const exampleModule: FastifyPluginAsync<ServiceContext> = async (app) => {
-  app.post('/echo', async (request) => {
+  app.post('/echo', { config: { scope: 'ingest' } }, async (request) => {
     request.log.info({ password: 'hunter2', note: 'inside handler' }, 'handling');
     return { ok: true };
   });
-  app.get('/boom', async () => {
+  app.get('/boom', { config: { scope: 'read' } }, async () => {
     throw new Error('relation "secret_table" does not exist at /srv/app.js:12');
   });
-  app.get('/slow', async () => {
+  app.get('/slow', { config: { scope: 'read' } }, async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { finished: true };
   });
@@ -47,6 +47,8 @@ async function build(options: { logStream?: import('pino').DestinationStream; bo
     pool: options.pool ?? database.pool,
     logLevel: 'info',
     logStream: options.logStream ?? logCollector().stream,
+    // These cases are about the rest of the factory; sign-in has its own file (auth.test.ts).
+    auth: false,
     ...(options.bodyLimitMb ? { bodyLimitMb: options.bodyLimitMb } : {}),
   });
 }
@@ -126,10 +128,10 @@ describe('createService', () => {
 
   it('refuses to build when a module serves a path the route table gives another service', async () => {
     const stray: FastifyPluginAsync<ServiceContext> = async (app) => {
-      app.get('/elsewhere', async () => ({}));
+      app.get('/elsewhere', { config: { scope: 'read' } }, async () => ({}));
     };
     await expect(
-      createService({ name: 'example', modules: [{ name: 'example', plugin: stray }], pool: database.pool, logLevel: 'silent', routeTable: exampleRoutes }),
+      createService({ name: 'example', modules: [{ name: 'example', plugin: stray }], pool: database.pool, logLevel: 'silent', routeTable: exampleRoutes, auth: false }),
     ).rejects.toThrow('Routes of example that the route table sends elsewhere: /elsewhere');
   });
 

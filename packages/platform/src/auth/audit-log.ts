@@ -34,15 +34,16 @@ export function recordWrites(app: FastifyInstance, pool: Pool): void {
     const actor = actorOf(request);
     const route = request.routeOptions.url ?? '(no route)';
     const path = request.url.split('?')[0]!.slice(0, 2048);
-    try {
-      await pool.query(
+    // Not awaited: the answer is sent, and the request's own log line should not wait for the audit.
+    void pool
+      .query(
         'insert into audit_log (actor_kind, actor_id, actor_name, method, route, path, status, request_id, address) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
         [actor.kind, actor.id, actor.name, request.method, route, path, reply.statusCode, request.id, request.ip],
-      );
-    } catch (error) {
-      // The answer is already sent; a lost audit line is an operational alarm, not the caller's error.
-      request.log.error({ err: error, event: 'audit_write_failed' }, 'audit entry not written');
-    }
+      )
+      .catch((error) => {
+        // A lost audit line is an operational alarm (event audit_write_failed), not the caller's error.
+        request.log.error({ err: error, event: 'audit_write_failed' }, 'audit entry not written');
+      });
   });
 }
 
