@@ -6,3 +6,4 @@ export { spawnCommand, spawnTsx, waitFor, type RunningProcess } from './child-pr
 export { startBenchPostgres, median, timeRuns } from './bench-database.ts';
 export { connectKinesis, startKinesisEmulator, type KinesisEmulator } from './kinesis-emulator.ts';
 export { loggedEvents, testLogging } from './log-capture.ts';
+export { benchSize, benchSmoke } from './bench-size.ts';

@@ -7,11 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { median, sharedDataPath } from '@closecross/tests/support';
+import { benchSize, median, sharedDataPath } from '@closecross/tests/support';
 import { analyse, BarSeries, monteCarloVar, parseYahooCsv } from '../src/index.ts';
 
-const d = Number(process.env.BENCH_SHOTS ?? 10_000_000);
-const runs = Number(process.env.BENCH_RUNS ?? 5);
+const d = benchSize('BENCH_SHOTS', 10_000_000, 10_000);
+const runs = benchSize('BENCH_RUNS', 5, 1);
 
 function timeMs(work: () => void): number {
   const started = performance.now();

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@closecross/dev-postgres';
-import { connectKinesis, generateStockRows, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
+import { benchSize, connectKinesis, generateStockRows, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
 import { from as copyFrom } from 'pg-copy-streams';
 import { readAuctionCsv } from '../src/auction-csv.ts';
 import { bulkLoad } from '../src/bulk-load.ts';
@@ -24,8 +24,8 @@ import { loadIngestConfig } from '../src/ingest-config.ts';
 import { ingestorServiceWith } from '../src/plugin.ts';
 import { replayRows } from '../src/replay.ts';
 
-const loadRows = Number(process.env.BENCH_LOAD_ROWS ?? 1_000_000);
-const streamRows = Number(process.env.BENCH_STREAM_ROWS ?? 200_000);
+const loadRows = benchSize('BENCH_LOAD_ROWS', 1_000_000, 5_000);
+const streamRows = benchSize('BENCH_STREAM_ROWS', 200_000, 2_000);
 const folder = await mkdtemp(path.join(os.tmpdir(), 'closecross-ingest-bench-'));
 const header = 'stock_id,date_id,seconds_in_bucket,imbalance_size,imbalance_buy_sell_flag,reference_price,matched_size,far_price,near_price,bid_price,bid_size,ask_price,ask_size,wap,target,time_id,row_id';
 

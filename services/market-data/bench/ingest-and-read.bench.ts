@@ -8,13 +8,14 @@ import http from 'node:http';
 import { prepareRows } from '@closecross/contracts';
 import { upsertStockRows, withTransaction } from '@closecross/db';
 import { createService } from '@closecross/platform';
-import { generateStockRows, median, startBenchPostgres, timeRuns } from '@closecross/tests/support';
+import { benchSize, generateStockRows, median, startBenchPostgres, timeRuns } from '@closecross/tests/support';
 import { marketDataService } from '../src/plugin.ts';
 
-const runs = Number(process.env.BENCH_RUNS ?? 5);
+const runs = benchSize('BENCH_RUNS', 5, 1);
 const postgres = await startBenchPostgres();
 const { pool } = await postgres.database();
-const app = await createService({ name: 'market-data', modules: [marketDataService], pool, logLevel: 'warn' });
+// Auth off: the bench measures the API's work, not credential checks (it listens on loopback only).
+const app = await createService({ name: 'market-data', modules: [marketDataService], pool, logLevel: 'warn', auth: false });
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 
 const batch = generateStockRows({ dateIds: [1, 2, 3, 4, 5], stocks: 182 }).slice(0, 50_000);

@@ -8,7 +8,7 @@ import { prepareRows } from '@closecross/contracts';
 import { upsertStockRows, withTransaction } from '@closecross/db';
 import { marketDataService } from '@closecross/market-data';
 import { createService } from '@closecross/platform';
-import { median, startBenchPostgres, waitFor } from '@closecross/tests/support';
+import { benchSize, median, startBenchPostgres, waitFor } from '@closecross/tests/support';
 import { Booster, DMatrix, train } from '@closecross/xgboost';
 import { featureCount, featureMatrix } from '../src/features.ts';
 import { loadModelConfig } from '../src/model-config.ts';
@@ -21,8 +21,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const totalRows = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 200);
+const totalRows = benchSize('BENCH_ROWS', 1_000_000, 22_000);
+const rounds = benchSize('BENCH_ROUNDS', 200, 5);
 const days = Math.ceil(totalRows / 11_000);
 
 const postgres = await startBenchPostgres();
@@ -39,6 +39,7 @@ const app = await createService({
   modules: [marketDataService, modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '5' }), store })],
   pool,
   logLevel: 'warn',
+  auth: false, // the bench measures the work, not credential checks (loopback only)
 });
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 

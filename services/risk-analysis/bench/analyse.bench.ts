@@ -9,12 +9,12 @@ import path from 'node:path';
 import { marketDataService } from '@closecross/market-data';
 import { createService } from '@closecross/platform';
 import { analyse, BarSeries, parseYahooCsv, type DailyBar } from '@closecross/quant';
-import { median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
+import { benchSize, median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
 import { riskAnalysisServiceWith } from '../src/plugin.ts';
 import { loadRiskConfig } from '../src/risk-config.ts';
 
-const d = Number(process.env.BENCH_SHOTS ?? 1_000_000);
-const runs = Number(process.env.BENCH_RUNS ?? 3);
+const d = benchSize('BENCH_SHOTS', 1_000_000, 1_000);
+const runs = benchSize('BENCH_RUNS', 3, 1);
 
 const dailyFolder = sharedDataPath('data/daily');
 let bars: DailyBar[];
@@ -42,6 +42,7 @@ const app = await createService({
   modules: [marketDataService, riskAnalysisServiceWith({ config: loadRiskConfig({ RISK_JOB_CONCURRENCY: '0' }) })],
   pool,
   logLevel: 'warn',
+  auth: false, // the bench measures the work, not credential checks (loopback only)
 });
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 const post = async (url: string, body: unknown) => {
