@@ -1,7 +1,8 @@
 # One image recipe for every service; pick the service with its target:
 #   docker build --target market-data -t closecross/market-data .
-# Targets: market-data, risk-analysis, var-worker, ingestor, model (the list the tests check
-# against services/), and var-lambda (the VaR Lambda function's container image). Node 22 on
+# Targets: one per image a service declares in services/<name>/service.ts (its server, and the
+# risk service's var-worker and var-lambda, the VaR Lambda function's container image); the
+# tests check each declared target is a stage here whose CMD runs the declared entry. Node 22 on
 # Debian bookworm slim, production dependencies only, non-root, a HEALTHCHECK on /health,
 # libxgboost0 in the model image only, no secrets (all from the environment).
 
@@ -17,9 +18,11 @@ COPY services ./services
 # The tests package is a workspace project the lockfile names; pnpm refuses a frozen install without it.
 COPY tests ./tests
 RUN pnpm install --frozen-lockfile
-# One self-contained folder per service with its production dependencies (workspace packages copied in).
-RUN for service in market-data risk-analysis ingestor model; do \
-      pnpm --filter "@closecross/${service}" deploy --legacy --prod "/deploy/${service}"; \
+# One self-contained folder per declared service (services/<name>/service.ts) with its production
+# dependencies (workspace packages copied in).
+RUN for folder in services/*/; do \
+      name=$(basename "$folder"); \
+      if [ -f "${folder}service.ts" ]; then pnpm --filter "./services/${name}" deploy --legacy --prod "/deploy/${name}"; fi; \
     done
 
 FROM node:22-bookworm-slim AS runtime

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { cdkJsonContext } from '../lib/cdk-context.ts';
 import { closecrossStackFor } from '../lib/closecross-stack.ts';
+import { loadDeclarations } from '../lib/declarations.ts';
 import { estimateMonthlyCost, totalsByCategory, type CloudFormationTemplate } from './estimate.ts';
 import { statedLoad } from './load.ts';
 import { referenceBudget } from './prices.ts';
@@ -18,11 +19,12 @@ const { values } = parseArgs({ options: { env: { type: 'string', multiple: true 
 const environments = values.env ?? Object.keys(cdkJsonContext().environments as Record<string, unknown>);
 const usd = (value: number | undefined) => (value === undefined ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
 
+const declarations = await loadDeclarations();
 const outdir = mkdtempSync(path.join(tmpdir(), 'closecross-cost-'));
 try {
   for (const environment of environments) {
     const app = new App({ outdir, context: { ...cdkJsonContext(), env: environment } });
-    const { stack, settings } = closecrossStackFor(app);
+    const { stack, settings } = closecrossStackFor(app, declarations);
     const template = app.synth().getStackByName(stack.stackName).template as CloudFormationTemplate;
     const lines = estimateMonthlyCost(template, statedLoad);
     const totals = totalsByCategory(lines, referenceBudget);

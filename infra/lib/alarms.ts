@@ -13,7 +13,6 @@ import type { DeploymentSettings } from './settings.ts';
 
 /** The services log `event: "job_failed"` when a job fails for good (retried attempts log another event). */
 export const jobFailedPattern = logs.FilterPattern.stringValue('$.event', '=', logEvents.jobFailed);
-const jobServices = ['model', 'risk-analysis'] as const;
 
 /**
  * What pages the operator: 5xx rate and p99 latency per service, 5xx the ALB itself answers,
@@ -30,7 +29,7 @@ export class Alarms extends Construct {
     if (settings.alarms.email) this.topic.addSubscription(new subscriptions.EmailSubscription(settings.alarms.email));
     const fiveMinutes = Duration.minutes(5);
 
-    for (const { name, targetGroup, logGroup } of props.services) {
+    for (const { name, declaration, targetGroup, logGroup } of props.services) {
       const errors = targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: fiveMinutes, statistic: 'Sum' });
       const requests = targetGroup.metrics.requestCount({ period: fiveMinutes, statistic: 'Sum' });
       this.add(`${name}ErrorRate`, {
@@ -52,7 +51,7 @@ export class Alarms extends Construct {
         evaluationPeriods: 3,
         datapointsToAlarm: 3,
       });
-      if ((jobServices as readonly string[]).includes(name)) {
+      if (declaration.runsJobs) {
         const filter = new logs.MetricFilter(this, `${name}JobFailureFilter`, {
           logGroup,
           filterPattern: jobFailedPattern,

@@ -1,21 +1,25 @@
 import { CfnOutput, Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
+import type { ServiceDeclaration } from '@closecross/platform';
 import type { Construct } from 'constructs';
+import { AdminBootstrap } from './admin-bootstrap.ts';
 import { Alarms } from './alarms.ts';
 import { DataStores } from './data-stores.ts';
+import { declaredWorker } from './declarations.ts';
 import { FargateServices } from './fargate-services.ts';
 import { Network } from './network.ts';
 import { settingsFromContext, type DeploymentSettings } from './settings.ts';
 import { VarCompute } from './var-compute.ts';
 
-/** The whole system in one stack: network, data stores, VaR compute, services behind the ALB, alarms. */
+/** The whole system in one stack: network, data stores, VaR compute, the declared services behind the ALB, alarms. */
 export class CloseCrossStack extends Stack {
   readonly network: Network;
   readonly stores: DataStores;
   readonly varCompute: VarCompute;
+  readonly adminBootstrap: AdminBootstrap;
   readonly services: FargateServices;
   readonly alarms: Alarms;
 
-  constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, settings: DeploymentSettings, declarations: readonly ServiceDeclaration[], props: StackProps = {}) {
     // The region comes from the settings and the account stays a deploy-time value, so synth
     // needs no credentials and looks nothing up.
     super(scope, id, { ...props, env: { region: settings.region } });
@@ -25,8 +29,14 @@ export class CloseCrossStack extends Stack {
     this.network = new Network(this, 'Network', settings);
     const { vpc } = this.network;
     this.stores = new DataStores(this, 'Data', { settings, vpc });
-    this.varCompute = new VarCompute(this, 'VarCompute', { settings, vpc });
-    this.services = new FargateServices(this, 'Services', { settings, vpc, stores: this.stores, varCompute: this.varCompute });
+    this.varCompute = new VarCompute(this, 'VarCompute', {
+      settings,
+      vpc,
+      lambdaEntry: declaredWorker(declarations, 'lambda').worker,
+      workerEntry: declaredWorker(declarations, 'ecs-task').worker,
+    });
+    this.adminBootstrap = new AdminBootstrap(this, 'AdminBootstrap', { settings });
+    this.services = new FargateServices(this, 'Services', { settings, declarations, vpc, stores: this.stores, varCompute: this.varCompute, adminBootstrap: this.adminBootstrap });
     this.alarms = new Alarms(this, 'Alarms', {
       settings,
       services: [...this.services.services.values()],
@@ -40,13 +50,17 @@ export class CloseCrossStack extends Stack {
     new CfnOutput(this, 'ArtifactBucket', { value: this.stores.bucket.bucketName });
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.stores.databaseSecret.secretArn, description: 'the RDS credentials (for pnpm load / db:migrate via DB_SECRET_ID)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'AdminBootstrapSecretArn', { value: this.adminBootstrap.secret.secretArn, description: "the first admin's API key and password (api_key, password)" });
   }
 }
 
-/** The stack of the environment the app's context picks (`-c env=<name>`), named `closecross-<env>`. */
-export function closecrossStackFor(app: App): { stack: CloseCrossStack; settings: DeploymentSettings } {
-  const settings = settingsFromContext(app.node);
-  const stack = new CloseCrossStack(app, `closecross-${settings.name}`, settings, {
+/**
+ * The stack of the environment the app's context picks (`-c env=<name>`), named
+ * `closecross-<env>`, deploying the given services (the repository's: loadDeclarations()).
+ */
+export function closecrossStackFor(app: App, declarations: readonly ServiceDeclaration[]): { stack: CloseCrossStack; settings: DeploymentSettings } {
+  const settings = settingsFromContext(app.node, declarations);
+  const stack = new CloseCrossStack(app, `closecross-${settings.name}`, settings, declarations, {
     description: `Closecross ${settings.name}: market data, models, risk and ingestion on ECS Fargate`,
   });
   return { stack, settings };

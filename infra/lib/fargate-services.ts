@@ -5,38 +5,48 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { defaultService, routeTable } from '@closecross/platform';
+import { defaultService, routeTableOf, type DeploymentValue, type ServiceDeclaration } from '@closecross/platform';
 import { Construct } from 'constructs';
+import type { AdminBootstrap } from './admin-bootstrap.ts';
 import { databasePort, type DataStores } from './data-stores.ts';
 import { healthCheckOf, serviceImage } from './images.ts';
 import { listenerRulesFor } from './listener-rules.ts';
 import { serviceLogGroup } from './logging.ts';
-import { serviceNames, type DeploymentSettings, type ServiceName } from './settings.ts';
+import type { DeploymentSettings, ServiceSize } from './settings.ts';
 import { taskPolicyStatements } from './task-policies.ts';
 import { workerPort, type VarCompute } from './var-compute.ts';
 
 const containerPort = 8080;
 export const artifactPrefix = 'models';
-/** ALB requests per task that target tracking holds (the reference's figure), and its warm-up. */
-export const requestsPerTarget = 20;
+/** Cool-down of every scaling policy: the reference's warm-up. */
 export const scalingCooldown = Duration.seconds(300);
 
 export interface DeployedService {
-  name: ServiceName;
+  name: string;
+  declaration: ServiceDeclaration;
   service: ecs.FargateService;
   targetGroup: elbv2.ApplicationTargetGroup;
   logGroup: logs.LogGroup;
 }
 
-/** The ECS cluster, the ALB with its rules from the route table, and one Fargate service per service. */
+export interface FargateServicesProps {
+  settings: DeploymentSettings;
+  declarations: readonly ServiceDeclaration[];
+  vpc: ec2.IVpc;
+  stores: DataStores;
+  varCompute: VarCompute;
+  adminBootstrap: AdminBootstrap;
+}
+
+/** The ECS cluster, the ALB with its rules from the declarations, and one Fargate service per declared service. */
 export class FargateServices extends Construct {
   readonly cluster: ecs.Cluster;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-  readonly services = new Map<ServiceName, DeployedService>();
+  readonly services = new Map<string, DeployedService>();
 
-  constructor(scope: Construct, id: string, props: { settings: DeploymentSettings; vpc: ec2.IVpc; stores: DataStores; varCompute: VarCompute }) {
+  constructor(scope: Construct, id: string, props: FargateServicesProps) {
     super(scope, id);
-    const { settings, vpc, stores, varCompute } = props;
+    const { settings, declarations, vpc, stores, varCompute } = props;
     const region = Stack.of(this).region;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc, clusterName: `${settings.name}-closecross` });
@@ -54,24 +64,22 @@ export class FargateServices extends Construct {
     const listener = this.listenerOf(settings);
 
     const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
-    const environments: Record<ServiceName, Record<string, string>> = {
-      'market-data': {},
-      ingestor: { INGEST_STREAM: stores.stream.streamName },
-      model: {
-        ARTIFACT_STORE_URL: `s3://${stores.bucket.bucketName}/${artifactPrefix}`,
-        MODEL_TRAIN_THREADS: String(Math.max(1, settings.services.model.cpu / 1024)),
-      },
-      'risk-analysis': {
-        RISK_LAMBDA_FUNCTION: varCompute.function.functionName,
-        RISK_LAMBDA_MEMORY_MB: String(settings.varLambda.memoryMiB),
-        RISK_ECS_CLUSTER: this.cluster.clusterName,
-        RISK_ECS_TASK_DEFINITION: varCompute.workerTaskDefinition.taskDefinitionArn,
-        RISK_ECS_SUBNETS: privateSubnets.join(','),
-        RISK_ECS_SECURITY_GROUPS: varCompute.workerSecurityGroup.securityGroupId,
-        RISK_WORKER_PORT: String(workerPort),
-        RISK_WORKER_VCPU: String(settings.varWorker.cpu / 1024),
-        RISK_WORKER_MEMORY_GB: String(settings.varWorker.memoryMiB / 1024),
-      },
+    /** What each deployment value a declaration may ask for is, in this stack. */
+    const deploymentValue = (value: DeploymentValue, size: ServiceSize): string => {
+      switch (value) {
+        case 'auction-stream-name': return stores.stream.streamName;
+        case 'artifact-store-url': return `s3://${stores.bucket.bucketName}/${artifactPrefix}`;
+        case 'task-vcpus': return String(Math.max(1, size.cpu / 1024));
+        case 'cluster-name': return this.cluster.clusterName;
+        case 'task-subnets': return privateSubnets.join(',');
+        case 'var-function-name': return varCompute.function.functionName;
+        case 'var-function-memory-mb': return String(settings.varLambda.memoryMiB);
+        case 'var-worker-task-definition': return varCompute.workerTaskDefinition.taskDefinitionArn;
+        case 'var-worker-security-group': return varCompute.workerSecurityGroup.securityGroupId;
+        case 'var-worker-port': return String(workerPort);
+        case 'var-worker-vcpu': return String(settings.varWorker.cpu / 1024);
+        case 'var-worker-memory-gb': return String(settings.varWorker.memoryMiB / 1024);
+      }
     };
     const policyResources = {
       stream: stores.stream,
@@ -81,18 +89,21 @@ export class FargateServices extends Construct {
       cluster: this.cluster,
       workerTaskDefinition: varCompute.workerTaskDefinition,
     };
+    // Injected by ECS from Secrets Manager at start: no password in a task definition.
+    const databaseSecret = { DB_SECRET_JSON: ecs.Secret.fromSecretsManager(stores.databaseSecret) };
+    const adminSecrets = props.adminBootstrap.taskSecrets();
 
-    const rules = listenerRulesFor(routeTable);
-    for (const name of serviceNames) {
-      const size = settings.services[name];
-      const routes = routeTable.find((entry) => entry.service === name);
-      if (!routes) throw new Error(`the route table has no entry for ${name}`);
+    const rules = listenerRulesFor(routeTableOf(declarations));
+    if (!declarations.some((declaration) => declaration.name === defaultService)) throw new Error(`no declared service is the default service ${defaultService}`);
+    for (const declaration of declarations) {
+      const { name } = declaration;
+      const size = settings.services[name]!;
 
       const taskRole = new iam.Role(this, `${name}TaskRole`, {
         assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
         description: `Closecross ${name}: only the AWS calls its code makes`,
       });
-      for (const statement of taskPolicyStatements(name, policyResources)) taskRole.addToPolicy(statement);
+      for (const statement of taskPolicyStatements(declaration, policyResources)) taskRole.addToPolicy(statement);
 
       const taskDefinition = new ecs.FargateTaskDefinition(this, `${name}Task`, {
         family: `${settings.name}-closecross-${name}`,
@@ -102,30 +113,31 @@ export class FargateServices extends Construct {
         runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
       });
       const logGroup = serviceLogGroup(this, `${name}Logs`, `/closecross/${settings.name}/${name}`, settings.logRetentionDays);
+      const declaredValues = Object.entries(declaration.deploymentValues ?? {}) as [string, DeploymentValue][];
       taskDefinition.addContainer(name, {
-        image: serviceImage(name),
+        image: serviceImage(declaration.server.image),
         portMappings: [{ containerPort }],
         environment: {
           PORT: String(containerPort),
           LOG_LEVEL: 'info',
           AWS_REGION: region,
-          DB_SSL: 'require',
-          DB_POOL_MAX: '10',
-          ...environments[name],
+          ...(declaration.usesDatabase ? { DB_SSL: 'require', DB_POOL_MAX: '10' } : {}),
+          ...Object.fromEntries(declaredValues.map(([variable, value]) => [variable, deploymentValue(value, size)])),
         },
-        // The RDS secret's JSON, injected by ECS from Secrets Manager at start: no password in the task definition.
-        secrets: { DB_SECRET_JSON: ecs.Secret.fromSecretsManager(stores.databaseSecret) },
+        secrets: { ...(declaration.usesDatabase ? databaseSecret : {}), ...adminSecrets },
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
-        healthCheck: healthCheckOf(containerPort),
+        healthCheck: healthCheckOf(containerPort, declaration.healthPath),
         stopTimeout: Duration.seconds(30),
       });
 
-      // A security group per service: each takes traffic from the ALB only, each may reach
-      // PostgreSQL, and only the risk service may reach the VaR workers.
+      // A security group per service: each takes traffic from the ALB only, each that uses the
+      // database may reach PostgreSQL, and only a service that starts the VaR workers may reach them.
       const securityGroup = new ec2.SecurityGroup(this, `${name}SecurityGroup`, { vpc, description: `${name} tasks: from the ALB only` });
       securityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(containerPort), `ALB to ${name}`);
-      stores.database.connections.allowFrom(securityGroup, ec2.Port.tcp(databasePort), `${name} to PostgreSQL`);
-      if (name === 'risk-analysis') varCompute.workerSecurityGroup.addIngressRule(securityGroup, ec2.Port.tcp(workerPort), 'risk service to VaR workers');
+      if (declaration.usesDatabase) stores.database.connections.allowFrom(securityGroup, ec2.Port.tcp(databasePort), `${name} to PostgreSQL`);
+      if (declaration.aws.some((permission) => permission.on === 'var-worker-task-definition')) {
+        varCompute.workerSecurityGroup.addIngressRule(securityGroup, ec2.Port.tcp(workerPort), `${name} to VaR workers`);
+      }
 
       const service = new ecs.FargateService(this, `${name}Service`, {
         serviceName: `${settings.name}-closecross-${name}`,
@@ -149,7 +161,7 @@ export class FargateServices extends Construct {
         targets: [service],
         // Tasks finish in-flight requests within 10 s of SIGTERM.
         deregistrationDelay: Duration.seconds(30),
-        healthCheck: { path: routes.healthPath, interval: Duration.seconds(15), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3, healthyHttpCodes: '200' },
+        healthCheck: { path: declaration.healthPath, interval: Duration.seconds(15), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3, healthyHttpCodes: '200' },
       });
       if (name === defaultService) listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
       for (const rule of rules.filter((candidate) => candidate.service === name)) {
@@ -162,8 +174,9 @@ export class FargateServices extends Construct {
       }
 
       const scaling = service.autoScaleTaskCount({ minCapacity: size.minTasks, maxCapacity: size.maxTasks });
-      if (name === 'ingestor') {
-        // The ingestor's load is the stream, not requests: it grows while records wait, up to one task per shard.
+      const { scaleOn } = declaration.tasks;
+      if (scaleOn === 'stream-lag') {
+        // Load is the stream, not requests: grow while records wait, up to one task per shard.
         scaling.scaleOnMetric('StreamLag', {
           metric: stores.stream.metricGetRecordsIteratorAgeMilliseconds({ statistic: 'Maximum', period: Duration.minutes(1) }),
           adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
@@ -175,9 +188,9 @@ export class FargateServices extends Construct {
           cooldown: scalingCooldown,
         });
       } else {
-        scaling.scaleOnRequestCount('Requests', { requestsPerTarget, targetGroup, scaleInCooldown: scalingCooldown, scaleOutCooldown: scalingCooldown });
+        scaling.scaleOnRequestCount('Requests', { requestsPerTarget: scaleOn.requestsPerTask, targetGroup, scaleInCooldown: scalingCooldown, scaleOutCooldown: scalingCooldown });
       }
-      this.services.set(name, { name, service, targetGroup, logGroup });
+      this.services.set(name, { name, declaration, service, targetGroup, logGroup });
     }
   }
 

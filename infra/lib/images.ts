@@ -18,14 +18,14 @@ export function serviceImage(target: string): ecs.ContainerImage {
   return ecs.ContainerImage.fromAsset(repositoryRoot, { file: 'Dockerfile', target, platform });
 }
 
-export function varLambdaCode(): lambda.DockerImageCode {
-  return lambda.DockerImageCode.fromImageAsset(repositoryRoot, { file: 'Dockerfile', target: 'var-lambda', platform });
+export function lambdaImageCode(target: string): lambda.DockerImageCode {
+  return lambda.DockerImageCode.fromImageAsset(repositoryRoot, { file: 'Dockerfile', target, platform });
 }
 
 /** The container health check ECS runs: the image's HEALTHCHECK, which ECS does not read. */
-export function healthCheckOf(port: number): ecs.HealthCheck {
+export function healthCheckOf(port: number, healthPath = '/health'): ecs.HealthCheck {
   return {
-    command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+    command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}${healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
     interval: Duration.seconds(15),
     timeout: Duration.seconds(5),
     retries: 3,

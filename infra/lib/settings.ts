@@ -1,7 +1,10 @@
+import type { ServiceDeclaration } from '@closecross/platform';
+
 /**
  * What one deployment (dev, prod, ...) is made of, read from CDK context only: `cdk.json` holds
  * the environments, `-c env=prod` picks one, and `-c path.to.setting=value` overrides any setting.
- * Nothing is looked up from an AWS account at synth time.
+ * Each service's task size and count start from its declaration; an environment overrides them
+ * under `services.<name>`. Nothing is looked up from an AWS account at synth time.
  */
 
 export interface ServiceSize {
@@ -28,7 +31,8 @@ export interface DeploymentSettings {
     deletionProtection: boolean;
   };
   streamShards: number;
-  services: Record<'market-data' | 'risk-analysis' | 'model' | 'ingestor', ServiceSize>;
+  /** Every declared service's size: its declaration's, with the environment's overrides. */
+  services: Record<string, ServiceSize>;
   varWorker: { cpu: number; memoryMiB: number };
   varLambda: { memoryMiB: number; timeoutSeconds: number; reservedConcurrency: number };
   logRetentionDays: number;
@@ -37,8 +41,6 @@ export interface DeploymentSettings {
   certificateArn: string;
 }
 
-export type ServiceName = keyof DeploymentSettings['services'];
-export const serviceNames: readonly ServiceName[] = ['market-data', 'risk-analysis', 'model', 'ingestor'];
 
 /** Fargate's valid memory sizes (MiB) for each CPU size. */
 const range = (from: number, to: number) => Array.from({ length: (to - from) / 1024 + 1 }, (_, index) => from + index * 1024);
@@ -79,7 +81,7 @@ function checkSize(label: string, size: { cpu: number; memoryMiB: number }, prob
   }
 }
 
-export function validateSettings(settings: DeploymentSettings): DeploymentSettings {
+export function validateSettings(settings: DeploymentSettings, declarations: readonly ServiceDeclaration[]): DeploymentSettings {
   const problems: string[] = [];
   if (!/^[a-z][a-z0-9-]{1,20}$/.test(settings.name)) problems.push(`name must be lowercase letters, digits and dashes, got "${settings.name}"`);
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(settings.region)) problems.push(`region must be an AWS region name, got "${settings.region}"`);
@@ -93,17 +95,17 @@ export function validateSettings(settings: DeploymentSettings): DeploymentSettin
   if (!(settings.streamShards >= 1)) problems.push(`streamShards must be at least 1, got ${settings.streamShards}`);
   if (settings.database.backupRetentionDays < 1) problems.push('database.backupRetentionDays must be at least 1 (backups are required)');
   if (settings.database.maxAllocatedStorageGb < settings.database.allocatedStorageGb) problems.push('database.maxAllocatedStorageGb must be >= allocatedStorageGb');
-  for (const name of serviceNames) {
-    const size = settings.services[name];
-    if (!size) {
-      problems.push(`services.${name} is missing`);
-      continue;
-    }
+  const declared = new Set(declarations.map((declaration) => declaration.name));
+  for (const name of Object.keys(settings.services)) {
+    if (!declared.has(name)) problems.push(`services.${name} names no declared service (services/*/service.ts: ${[...declared].join(', ')})`);
+  }
+  for (const { name, tasks } of declarations) {
+    const size = settings.services[name]!;
     checkSize(`services.${name}`, size, problems);
     if (size.minTasks < 1 || size.maxTasks < size.minTasks) problems.push(`services.${name} needs 1 <= minTasks <= maxTasks, got ${size.minTasks}..${size.maxTasks}`);
-  }
-  if (settings.services.ingestor && settings.services.ingestor.maxTasks > settings.streamShards) {
-    problems.push(`services.ingestor.maxTasks (${settings.services.ingestor.maxTasks}) exceeds the stream's ${settings.streamShards} shards: a task beyond one per shard has nothing to read`);
+    if (tasks.scaleOn === 'stream-lag' && size.maxTasks > settings.streamShards) {
+      problems.push(`services.${name}.maxTasks (${size.maxTasks}) exceeds the stream's ${settings.streamShards} shards: a task beyond one per shard has nothing to read`);
+    }
   }
   checkSize('varWorker', settings.varWorker, problems);
   if (settings.varLambda.memoryMiB < 128 || settings.varLambda.memoryMiB > 10_240) problems.push('varLambda.memoryMiB must be 128..10240');
@@ -116,12 +118,17 @@ export function validateSettings(settings: DeploymentSettings): DeploymentSettin
  * The settings of the environment `-c env=<name>` (default `dev`) from the `environments`
  * context, with any setting overridden by its dotted path, e.g. `-c streamShards=4 -c database.multiAz=true`.
  */
-export function settingsFromContext(context: ContextReader): DeploymentSettings {
+export function settingsFromContext(context: ContextReader, declarations: readonly ServiceDeclaration[]): DeploymentSettings {
   const environments = context.tryGetContext('environments') as Record<string, Omit<DeploymentSettings, 'name'>> | undefined;
   const environment = String(context.tryGetContext('env') ?? 'dev');
   const base = environments?.[environment];
   if (!base) throw new SettingsError([`no environment "${environment}" in the "environments" context (have: ${Object.keys(environments ?? {}).join(', ') || 'none'})`]);
   const settings = structuredClone({ name: environment, ...base }) as DeploymentSettings;
+  const overrides = settings.services ?? {};
+  settings.services = { ...overrides };
+  for (const { name, tasks } of declarations) {
+    settings.services[name] = { cpu: tasks.cpu, memoryMiB: tasks.memoryMiB, minTasks: tasks.minTasks, maxTasks: tasks.maxTasks, ...overrides[name] };
+  }
   for (const path of overridablePaths(settings)) {
     const given = context.tryGetContext(path);
     if (given === undefined) continue;
@@ -130,7 +137,7 @@ export function settingsFromContext(context: ContextReader): DeploymentSettings 
     for (const key of keys.slice(0, -1)) target = target[key] as Record<string, unknown>;
     target[keys.at(-1)!] = coerce(given);
   }
-  return validateSettings(settings);
+  return validateSettings(settings, declarations);
 }
 
 /** Every leaf of the settings as a dotted path (`database.multiAz`, `services.model.maxTasks`). */

@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { healthCheckOf, serviceImage, varLambdaCode } from './images.ts';
+import type { WorkerEntryPoint } from '@closecross/platform';
+import { healthCheckOf, lambdaImageCode, serviceImage } from './images.ts';
 import { serviceLogGroup } from './logging.ts';
 import type { DeploymentSettings } from './settings.ts';
 
@@ -14,7 +15,7 @@ export const workerPort = 8080;
 /**
  * What the risk service fans Monte Carlo work out to: the VaR Lambda function, and the VaR
  * worker task definition it starts with RunTask (no service: the risk service starts and stops
- * the tasks itself).
+ * the tasks itself). Their images are the workers the risk service declares.
  */
 export class VarCompute extends Construct {
   readonly function: lambda.DockerImageFunction;
@@ -22,7 +23,7 @@ export class VarCompute extends Construct {
   readonly workerSecurityGroup: ec2.SecurityGroup;
   readonly logGroups: logs.LogGroup[];
 
-  constructor(scope: Construct, id: string, props: { settings: DeploymentSettings; vpc: ec2.IVpc }) {
+  constructor(scope: Construct, id: string, props: { settings: DeploymentSettings; vpc: ec2.IVpc; lambdaEntry: WorkerEntryPoint; workerEntry: WorkerEntryPoint }) {
     super(scope, id);
     const { settings, vpc } = props;
     const functionName = `${settings.name}-closecross-var`;
@@ -35,7 +36,7 @@ export class VarCompute extends Construct {
       role,
       functionName,
       description: 'Closecross Monte Carlo VaR: one resource of an analysis per call',
-      code: varLambdaCode(),
+      code: lambdaImageCode(props.lambdaEntry.image),
       architecture: lambda.Architecture.X86_64,
       memorySize: settings.varLambda.memoryMiB,
       timeout: Duration.seconds(settings.varLambda.timeoutSeconds),
@@ -50,11 +51,11 @@ export class VarCompute extends Construct {
       memoryLimitMiB: settings.varWorker.memoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    this.workerTaskDefinition.addContainer('var-worker', {
-      image: serviceImage('var-worker'),
+    this.workerTaskDefinition.addContainer(props.workerEntry.name, {
+      image: serviceImage(props.workerEntry.image),
       portMappings: [{ containerPort: workerPort }],
       environment: { PORT: String(workerPort), LOG_LEVEL: 'info', AWS_REGION: Stack.of(this).region },
-      logging: ecs.LogDrivers.awsLogs({ logGroup: workerLogs, streamPrefix: 'var-worker' }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: workerLogs, streamPrefix: props.workerEntry.name }),
       // The risk service waits for HEALTHY before sending work.
       healthCheck: healthCheckOf(workerPort),
     });

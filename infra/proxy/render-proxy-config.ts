@@ -1,10 +1,13 @@
 /**
- * Writes the local reverse proxy's nginx config from the route table, the same table the ALB
- * rules are made from: `pnpm proxy:config` after changing a service's paths.
+ * Writes the local reverse proxy's nginx config from the services' declarations, the same route
+ * table the ALB rules are made from: `pnpm proxy:config` after declaring a service or changing its paths.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defaultService, routeTable, type ServiceRoutes } from '@closecross/platform';
+import { defaultService, routeTableOf, type ServiceRoutes } from '@closecross/platform';
+import { loadDeclarations } from '../lib/declarations.ts';
+
+const repositoryRoutes = routeTableOf(await loadDeclarations());
 
 /** An ALB path pattern (`*` any run, `?` one character) as an anchored nginx regex location. */
 export function nginxLocation(pattern: string): string {
@@ -12,12 +15,12 @@ export function nginxLocation(pattern: string): string {
   return `~ ^${regex}$`;
 }
 
-export function renderProxyConfig(table: readonly ServiceRoutes[] = routeTable): string {
+export function renderProxyConfig(table: readonly ServiceRoutes[] = repositoryRoutes): string {
   const upstream = (service: string) => `http://${service}:8080`;
   const locations = table.flatMap((entry) =>
     entry.pathPatterns.map((pattern) => `    location ${nginxLocation(pattern)} { proxy_pass ${upstream(entry.service)}; }`),
   );
-  return `# Generated from packages/platform/src/route-table.ts by infra/proxy/render-proxy-config.ts: do not edit.
+  return `# Generated from services/*/service.ts by infra/proxy/render-proxy-config.ts (pnpm proxy:config): do not edit.
 events {}
 http {
   client_max_body_size 64m;

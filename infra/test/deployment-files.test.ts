@@ -1,16 +1,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defaultService, routeTable, serviceForPath } from '@closecross/platform';
+import { defaultService, routeTableOf, serviceForPath as serviceForPathIn } from '@closecross/platform';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadDeclarations } from '../lib/declarations.ts';
 import { proxyConfigPath, renderProxyConfig } from '../proxy/render-proxy-config.ts';
+import { composeProblems, dockerfileProblems } from './declared-files.ts';
 import { concretePath, servedPaths, serviceModulesForListing } from './served-paths.ts';
 
 const repository = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(`${repository}${file}`, 'utf8');
 const serviceFolders = readdirSync(`${repository}services`);
+const declarations = await loadDeclarations();
+const routeTable = routeTableOf(declarations);
+const serviceForPath = (path: string) => serviceForPathIn(path, routeTable);
 
-const modules = serviceModulesForListing();
+const modules = await serviceModulesForListing();
 
 /** Where the rendered proxy config sends a path: its first matching location, else the default service. */
 const proxyLocations = [...renderProxyConfig().matchAll(/location ~ (\S+) \{ proxy_pass http:\/\/([\w-]+):8080; \}/g)].map(([, regex, service]) => ({
@@ -19,8 +24,8 @@ const proxyLocations = [...renderProxyConfig().matchAll(/location ~ (\S+) \{ pro
 }));
 const proxyServiceFor = (path: string) => proxyLocations.find((location) => location.regex.test(path))?.service ?? defaultService;
 
-describe('the route table, the local proxy and the services agree', () => {
-  it('the proxy config on disk is the one the route table renders (run pnpm proxy:config)', () => {
+describe('the declarations, the local proxy and the services agree', () => {
+  it('the proxy config on disk is the one the declarations render (run pnpm proxy:config)', () => {
     expect(readFileSync(proxyConfigPath, 'utf8')).toBe(renderProxyConfig());
   });
 
@@ -32,9 +37,9 @@ describe('the route table, the local proxy and the services agree', () => {
     }
   });
 
-  it('every service in services/ has routes in the table, and the table names no other service', () => {
-    const tableServices = routeTable.map((entry) => entry.service).sort();
-    expect(tableServices).toEqual(serviceFolders.filter((name) => name !== 'var-worker').sort());
+  it('every folder of services/ declares its service, and the route table is theirs', () => {
+    expect(declarations.map((declaration) => declaration.name)).toEqual([...serviceFolders].sort());
+    expect(routeTable.map((entry) => entry.service)).toEqual(declarations.map((declaration) => declaration.name));
   });
 
   it.each(modules.map((module) => [module.name, module] as const))('every path %s registers reaches it through the table and the proxy', async (name, module) => {
@@ -51,10 +56,8 @@ describe('docker-compose.yml', () => {
   // Merge keys (`<<: *service`) resolved, as docker compose resolves them.
   const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any>; volumes: Record<string, unknown> };
 
-  it('parses and runs every service of services/ from the Dockerfile, beside Postgres, Kinesis, S3 and the proxy', () => {
-    for (const service of serviceFolders) {
-      expect(compose.services[service]?.build).toEqual({ context: '.', target: service });
-    }
+  it('runs every declared service from its image target, health-checked on its health path, after Postgres and before the proxy', () => {
+    expect(composeProblems(compose, declarations)).toEqual([]);
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'kinesis', 's3', 's3-bucket', 'kinesis-stream', 'proxy']));
   });
 
@@ -77,7 +80,8 @@ describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const stages = [...dockerfile.matchAll(/^FROM \S+ AS ([\w-]+)$/gm)].map(([, name]) => name);
 
-  it('has a target for every service in services/ (and the VaR worker and Lambda)', () => {
+  it('has a stage for every declared image (servers, the VaR worker and Lambda), running the declared entry', () => {
+    expect(dockerfileProblems(dockerfile, declarations)).toEqual([]);
     expect(stages).toEqual(expect.arrayContaining([...serviceFolders, 'var-worker', 'var-lambda']));
   });
 

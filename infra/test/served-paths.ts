@@ -1,19 +1,18 @@
 import type { Pool } from '@closecross/db';
 import { serviceModules } from '@closecross/local-system';
-import { createService } from '@closecross/platform';
+import { createService, matchesPathPattern, platformPaths, type ServiceDeclaration, type ServiceModule } from '@closecross/platform';
 
-type ServiceModule = ReturnType<typeof serviceModules>[number];
-
-/** Every service module, mounted with settings that make no connection (for listing routes). */
-export function serviceModulesForListing(): ServiceModule[] {
-  return serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', artifactsDir: '/tmp/unused' });
+/** Every declared service's module, mounted with settings that make no connection (for listing routes). */
+export function serviceModulesForListing(declarations?: readonly ServiceDeclaration[]): Promise<ServiceModule<any>[]> {
+  return serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', artifactsDir: '/tmp/unused' }, declarations);
 }
 
 /** The paths one service serves, from the service itself (no database or AWS call is made while mounting). */
-export async function servedPaths(module: ServiceModule): Promise<string[]> {
+export async function servedPaths(module: ServiceModule<any>): Promise<string[]> {
   const unusedPool = { query: async () => ({ rows: [] }) } as unknown as Pool;
-  // The route table is not checked here: the tests compare the two themselves.
-  const app = await createService({ name: module.name, modules: [module], pool: unusedPool, logLevel: 'silent', routeTable: [{ service: module.name, pathPatterns: ['*'], healthPath: '/health' }] });
+  // Its declaration's patterns are not checked here: the tests compare them themselves.
+  const { pathPatterns: _declared, ...undeclared } = module;
+  const app = await createService({ name: module.name, modules: [undeclared], pool: unusedPool, logLevel: 'silent', auth: false } as Parameters<typeof createService>[0]);
   // Listed without starting the app (starting would connect the queue and the stream consumer):
   // printRoutes draws a tree whose children extend their parent's path.
   const paths: string[] = [];
@@ -28,7 +27,8 @@ export async function servedPaths(module: ServiceModule): Promise<string[]> {
     paths.push(path);
   }
   await app.close();
-  return paths.filter((path) => !path.startsWith('/docs') && !['/health', '/ready'].includes(path) && !path.endsWith('*'));
+  // Platform paths go to the default service whoever serves them.
+  return paths.filter((path) => !path.endsWith('*') && !platformPaths.some((pattern) => matchesPathPattern(pattern, concretePath(path))));
 }
 
 /** A registered path with its parameters filled in, as a request would carry it. */

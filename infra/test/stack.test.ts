@@ -1,14 +1,15 @@
-import { ingestConfigSpec } from '@closecross/ingestor';
-import { modelConfigSpec } from '@closecross/model';
-import { loadConfig, matchesPathPattern, platformConfigSpec, routeTable } from '@closecross/platform';
-import { riskConfigSpec } from '@closecross/risk-analysis';
+import { loadConfig, matchesPathPattern, platformConfigSpec, routeTableOf, type ConfigSpec } from '@closecross/platform';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapKeyLength } from '../lib/admin-bootstrap.ts';
 import { maxPatternsPerRule } from '../lib/listener-rules.ts';
-import { serviceNames } from '../lib/settings.ts';
 import { sdkActionsReachableFrom } from './sdk-calls.ts';
 import { concretePath, servedPaths, serviceModulesForListing } from './served-paths.ts';
-import { resourcesOf, synthStack } from './synth-stack.ts';
+import { declarations, resourcesOf, synthStack } from './synth-stack.ts';
+
+const routeTable = routeTableOf(declarations);
+const serviceNames = declarations.map((declaration) => declaration.name);
+const listedModules = await serviceModulesForListing();
 
 let synthesized: ReturnType<typeof synthStack>;
 beforeAll(() => {
@@ -56,7 +57,7 @@ describe('services behind the ALB', () => {
     expect(new Set(rules.map((rule) => rule.Priority)).size).toBe(rules.length);
   });
 
-  it.each(serviceModulesForListing().map((module) => [module.name, module] as const))(
+  it.each(listedModules.map((module) => [module.name, module] as const))(
     'the ALB sends every path %s registers to it (the route table the proxy is rendered from)',
     async (name, module) => {
       const paths = await servedPaths(module);
@@ -70,9 +71,10 @@ describe('services behind the ALB', () => {
     expect(albServiceFor('/health')).toBe('market-data');
   });
 
-  it('scales the HTTP services on ALBRequestCountPerTarget at 20 per task with 300 s cool-downs, min/max from context', () => {
+  it('scales the HTTP services on ALBRequestCountPerTarget at 20 per task with 300 s cool-downs, min/max from the declarations and context', () => {
     const policies = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([, policy]) => policy.Properties);
     const tracking = policies.filter((policy) => policy.PolicyType === 'TargetTrackingScaling');
+    expect(tracking).toHaveLength(declarations.filter((declaration) => declaration.tasks.scaleOn !== 'stream-lag').length);
     expect(tracking).toHaveLength(3);
     for (const policy of tracking) {
       expect(policy.TargetTrackingScalingPolicyConfiguration).toMatchObject({
@@ -84,8 +86,10 @@ describe('services behind the ALB', () => {
     }
     const targets = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, target]) => target.Properties);
     const bounds = targets.map((target) => [target.MinCapacity, target.MaxCapacity]).sort();
-    const expected = serviceNames.map((name) => [synthesized.settings.services[name].minTasks, synthesized.settings.services[name].maxTasks]).sort();
+    const expected = serviceNames.map((name) => [synthesized.settings.services[name]!.minTasks, synthesized.settings.services[name]!.maxTasks]).sort();
     expect(bounds).toEqual(expected);
+    // dev sets no sizes: each service runs as its declaration says.
+    for (const { name, tasks } of declarations) expect({ name, min: synthesized.settings.services[name]!.minTasks, max: synthesized.settings.services[name]!.maxTasks }).toEqual({ name, min: tasks.minTasks, max: tasks.maxTasks });
   });
 
   it('takes min/max tasks from context overrides', () => {
@@ -145,12 +149,14 @@ describe('least privilege and secrets', () => {
         .flatMap((statement) => [statement.Action].flat())
         .sort();
     };
-    // What the code calls, read from the files each task's entry reaches; the role adds only
-    // s3:ListBucket (so a missing artifact reads as NoSuchKey) and iam:PassRole (implied by RunTask).
-    const implied: Record<string, string[]> = { model: ['s3:ListBucket'], 'risk-analysis': ['iam:PassRole'] };
-    for (const service of serviceNames) {
-      const called = sdkActionsReachableFrom(new URL(`../../services/${service}/src/server.ts`, import.meta.url).pathname);
-      expect({ service, actions: roleActions(service) }).toEqual({ service, actions: [...called, ...(implied[service] ?? [])].sort() });
+    // Each role holds exactly its declaration's calls; those not marked implied are exactly what
+    // the code calls, read from the files its server entry reaches.
+    for (const declaration of declarations) {
+      const declared = declaration.aws.flatMap((permission) => permission.actions);
+      const called = sdkActionsReachableFrom(new URL(`../../services/${declaration.name}/${declaration.server.file}`, import.meta.url).pathname);
+      const notImplied = declaration.aws.filter((permission) => !permission.impliedBecause).flatMap((permission) => permission.actions);
+      expect({ service: declaration.name, actions: roleActions(declaration.name) }).toEqual({ service: declaration.name, actions: [...declared].sort() });
+      expect({ service: declaration.name, called }).toEqual({ service: declaration.name, called: [...notImplied].sort() });
     }
     expect(roleActions('market-data')).toEqual([]);
     expect(roleActions('ingestor')).toEqual(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']);
@@ -171,21 +177,40 @@ describe('least privilege and secrets', () => {
   });
 
   it('gives every task its secrets from Secrets Manager, and no credential in plain environment', () => {
-    const [secretAttachment] = resourcesOf(template(), 'AWS::SecretsManager::SecretTargetAttachment')[0]!;
+    const [databaseSecret] = resourcesOf(template(), 'AWS::SecretsManager::SecretTargetAttachment')[0]!;
+    const [adminSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('AdminBootstrapSecret'))!;
+    const adminValue = (key: string) => ({ 'Fn::Join': ['', [{ Ref: adminSecret }, `:${key}::`]] });
     const taskDefinitions = resourcesOf(template(), 'AWS::ECS::TaskDefinition');
     expect(taskDefinitions).toHaveLength(5);
-    let withSecrets = 0;
     for (const [, taskDefinition] of taskDefinitions) {
       for (const container of taskDefinition.Properties.ContainerDefinitions) {
-        for (const variable of container.Environment ?? []) expect(variable.Name).not.toMatch(/PASSWORD|SECRET|TOKEN|ACCESS_KEY|DATABASE_URL/);
-        for (const secret of container.Secrets ?? []) {
-          expect(secret.ValueFrom).toEqual({ Ref: secretAttachment });
-          withSecrets++;
+        for (const variable of container.Environment ?? []) expect(variable.Name).not.toMatch(/PASSWORD|SECRET|TOKEN|ACCESS_KEY|DATABASE_URL|ADMIN/);
+        if (taskDefinition.Properties.Family === 'dev-closecross-var-worker') expect(container.Secrets).toBeUndefined();
+        else {
+          expect(container.Secrets).toEqual([
+            { Name: 'DB_SECRET_JSON', ValueFrom: { Ref: databaseSecret } },
+            { Name: 'ADMIN_BOOTSTRAP_KEY', ValueFrom: adminValue('api_key') },
+            { Name: 'ADMIN_BOOTSTRAP_PASSWORD', ValueFrom: adminValue('password') },
+          ]);
         }
-        if (taskDefinition.Properties.Family !== 'dev-closecross-var-worker') expect(container.Secrets).toEqual([{ Name: 'DB_SECRET_JSON', ValueFrom: { Ref: secretAttachment } }]);
       }
     }
-    expect(withSecrets).toBe(4);
+  });
+
+  it("generates the first admin's API key (letters and digits) and password at deploy, readable by the task execution roles only", () => {
+    template().hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'dev/closecross/admin-bootstrap',
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'api_key', PasswordLength: bootstrapKeyLength, ExcludePunctuation: true, IncludeSpace: false }),
+    });
+    expect(bootstrapKeyLength).toBeGreaterThanOrEqual(40);
+    const [adminSecret, secret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('AdminBootstrapSecret'))!;
+    // The password comes from the generated password secret, resolved by CloudFormation: no value in the template.
+    expect(JSON.stringify(secret.Properties.GenerateSecretString.SecretStringTemplate)).toMatch(/resolve:secretsmanager:/);
+    const readers = resourcesOf(template(), 'AWS::IAM::Policy')
+      .filter(([, policy]) => policy.Properties.PolicyDocument.Statement.some((statement: { Resource?: unknown }) => JSON.stringify(statement.Resource ?? '').includes(adminSecret)))
+      .flatMap(([, policy]) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref));
+    expect(readers.sort()).toEqual(serviceNames.map((name) => expect.stringMatching(new RegExp(`^Services${name.replace(/-/g, '')}TaskExecutionRole`))).sort());
+    expect(readers).toHaveLength(declarations.length);
   });
 });
 
@@ -206,7 +231,7 @@ describe('data stores', () => {
     const [, subnetGroup] = resourcesOf(template(), 'AWS::RDS::DBSubnetGroup')[0]!;
     const isolated = resourcesOf(template(), 'AWS::EC2::Subnet').filter(([id]) => id.includes('data')).map(([id]) => ({ Ref: id }));
     expect(subnetGroup.Properties.SubnetIds).toEqual(isolated);
-    // Reachable only from the four services' security groups.
+    // Reachable only from the security groups of the services that use the database.
     const sources = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress')
       .filter(([, rule]) => rule.Properties.FromPort === 5432)
       .map(([, rule]) => rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0] as string);
@@ -291,19 +316,19 @@ describe('environments from context', () => {
 });
 
 describe('task environments', () => {
-  /** Each service's own configuration spec: what its code reads from the environment. */
-  const specs: Record<string, Record<string, unknown>> = {
-    'market-data': platformConfigSpec,
-    ingestor: { ...platformConfigSpec, ...ingestConfigSpec },
-    model: { ...platformConfigSpec, ...modelConfigSpec },
-    'risk-analysis': { ...platformConfigSpec, ...riskConfigSpec },
-    'var-worker': platformConfigSpec,
-  };
+  /** Each task's own configuration spec, from the declarations: what its code reads from the environment. */
+  const specs: Record<string, ConfigSpec> = Object.fromEntries(
+    declarations.flatMap((declaration) => [
+      [declaration.name, { ...platformConfigSpec, ...declaration.settings }],
+      ...(declaration.workers ?? []).map((worker) => [worker.name, { ...platformConfigSpec, ...(worker.settings ?? {}) }]),
+    ]),
+  );
 
   it('sets only variables its service reads, with values its own config loader accepts', () => {
     for (const [, taskDefinition] of resourcesOf(template(), 'AWS::ECS::TaskDefinition')) {
       const service = (taskDefinition.Properties.Family as string).replace('dev-closecross-', '');
       const spec = specs[service]!;
+      expect({ service, declared: service in specs }).toEqual({ service, declared: true });
       const [container] = taskDefinition.Properties.ContainerDefinitions;
       const names = [...container.Environment, ...(container.Secrets ?? [])].map((variable: { Name: string }) => variable.Name);
       expect({ service, unknown: names.filter((name) => !(name in spec)) }).toEqual({ service, unknown: [] });

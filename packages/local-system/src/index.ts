@@ -1,3 +1,3 @@
 export { startLocalSystem, type LocalSystem } from './local-system.ts';
 export { loadLocalConfig, runtimeFileName, type LocalConfig } from './local-config.ts';
-export { serviceModules } from './service-modules.ts';
+export { routeTable, serviceDeclarations, serviceModules, servicesRoot, type LocalResources } from './service-modules.ts';

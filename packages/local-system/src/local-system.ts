@@ -31,7 +31,7 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
   // The emulator keeps records in memory: checkpoints from an earlier run point into a stream
   // that no longer exists, so the local stream's shards start over.
   await pool.query('delete from ingest_shard where stream = $1', [config.LOCAL_STREAM]);
-  const modules = serviceModules({ kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
+  const modules = await serviceModules({ kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
   const app = await createService({ name: 'local-system', modules, pool, logLevel: config.LOG_LEVEL });
   const url = await app.listen({ host: config.HOST, port: config.PORT });
   const runtimeFile = path.join(config.DATA_DIR, runtimeFileName);

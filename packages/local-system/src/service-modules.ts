@@ -1,17 +1,33 @@
-import { ingestorServiceWith, loadIngestConfig } from '@closecross/ingestor';
-import { marketDataService } from '@closecross/market-data';
-import { loadModelConfig, modelServiceWith } from '@closecross/model';
-import type { ServiceModule } from '@closecross/platform';
-import { riskAnalysisService } from '@closecross/risk-analysis';
+import { loadServiceDeclarations, routeTableOf, type ServiceDeclaration, type ServiceModule } from '@closecross/platform';
 
-/** Every service, mounted together at the same paths the ALB routes to each. */
-export function serviceModules(local: { kinesisEndpoint: string; stream: string; artifactsDir: string }): ServiceModule<any>[] {
-  const ingestConfig = loadIngestConfig({ ...process.env, KINESIS_ENDPOINT: local.kinesisEndpoint, INGEST_STREAM: local.stream });
-  const modelConfig = loadModelConfig({ ...process.env, ARTIFACT_STORE_URL: `file://${local.artifactsDir}` });
-  return [
-    marketDataService,
-    riskAnalysisService,
-    ingestorServiceWith({ config: ingestConfig }),
-    modelServiceWith({ config: modelConfig }),
-  ];
+/** Where the services live: every `services/<name>/service.ts` is one service. */
+export const servicesRoot = new URL('../../../services/', import.meta.url);
+
+/** The declarations of this repository's services, in folder order. */
+export const serviceDeclarations: readonly ServiceDeclaration[] = await loadServiceDeclarations(servicesRoot);
+
+/** Which service owns which paths: the table the ALB rules and the nginx proxy are made from too. */
+export const routeTable = routeTableOf(serviceDeclarations);
+
+export interface LocalResources {
+  kinesisEndpoint: string;
+  stream: string;
+  artifactsDir: string;
+}
+
+/**
+ * The declared services' modules, mounted together at the same paths the ALB routes to each.
+ * Each module carries its declaration's patterns, so createService checks its routes against
+ * them and that no two services claim a path. The local stand-ins for AWS reach the services as
+ * the variables their settings read, as docker compose passes them.
+ */
+export async function serviceModules(local: LocalResources, declarations: readonly ServiceDeclaration[] = serviceDeclarations): Promise<ServiceModule<any>[]> {
+  const environment = { ...process.env, KINESIS_ENDPOINT: local.kinesisEndpoint, INGEST_STREAM: local.stream, ARTIFACT_STORE_URL: `file://${local.artifactsDir}` };
+  return Promise.all(
+    declarations.map(async (declaration) => {
+      const module = await declaration.module(environment);
+      if (module.name !== declaration.name) throw new Error(`the module of ${declaration.name} is named ${module.name}: a module is named after its declaration`);
+      return { ...module, pathPatterns: declaration.pathPatterns };
+    }),
+  );
 }

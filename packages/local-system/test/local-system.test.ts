@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@closecross/dev-postgres';
-import { routeTable } from '@closecross/platform';
 import { generateStockRows, spawnTsx, waitFor } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeTable } from '../src/index.ts';
 
 const startEntry = fileURLToPath(new URL('../src/start.ts', import.meta.url));
 const replayEntry = fileURLToPath(new URL('../../../services/ingestor/src/replay-cli.ts', import.meta.url));
@@ -39,7 +39,7 @@ describe('pnpm start: the local system', () => {
     for (const route of [...referenceRoutes, ...riskRoutes]) {
       expect(paths).toContain(route);
     }
-    expect(routeTable.map((entry) => entry.service)).toEqual(['market-data', 'risk-analysis', 'ingestor', 'model']);
+    expect(routeTable.map((entry) => entry.service)).toEqual(['ingestor', 'market-data', 'model', 'risk-analysis']);
 
     const runtime = JSON.parse(await readFile(path.join(dataDir, 'local-system.json'), 'utf8'));
     expect(runtime.url).toBe(base);

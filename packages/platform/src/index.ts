@@ -7,5 +7,6 @@ export * from './errors.ts';
 export * from './service-factory.ts';
 export * from './graceful-shutdown.ts';
 export * from './route-table.ts';
+export * from './service-declaration.ts';
 export * from './auth/scopes.ts';
 export * from './run-service.ts';

@@ -1,0 +1,18 @@
+import { declareService } from '@closecross/platform';
+
+/** The reference database API (auction rows, dates, models, inferences) and price bars; also the ALB's default service. */
+export default declareService({
+  name: 'market-data',
+  pathPatterns: ['/healthcheck*', '/stock_data*', '/date_mappings*', '/models*', '/model-inferences*', '/price_bars*'],
+  healthPath: '/health',
+  server: { file: 'src/server.ts', image: 'market-data' },
+  settings: {},
+  aws: [], // PostgreSQL only; its credentials arrive as an ECS secret.
+  tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 20 } },
+  usesDatabase: true,
+  runsJobs: false,
+  async module() {
+    const { marketDataService } = await import('./src/plugin.ts');
+    return marketDataService;
+  },
+});
