@@ -1,1 +1,8 @@
-export {};
+export { JobEngine, defaultLeaseSeconds, type JobContext, type JobDefinition, type JobEngineOptions, type JobLogger, type JobOutcome, type EnqueueOptions } from './job-engine.ts';
+export { JobInputError } from './job-errors.ts';
+export { JobStore, jobStatuses, finishedStatuses, type JobStatus, type JobView } from './job-store.ts';
+export { jobsModule, jobsModuleWith, type JobsModuleOptions } from './jobs-module.ts';
+export { JobViewSchema } from './routes/job-schemas.ts';
+export { isNyseTradingDay, nyseHolidays } from './schedules/trading-calendar.ts';
+export { assertValidTiming, nextTicks, type ScheduleTiming } from './schedules/cron-schedule.ts';
+export { ScheduleStore, type ScheduleInput, type ScheduleView } from './schedules/schedule-store.ts';

@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import { logEvents } from '@closecross/platform';
+import PgBoss from 'pg-boss';
+import type { Pool, PoolClient } from 'pg';
+import { JobInputError } from './job-errors.ts';
+import { bossSchema, renewLeases, settleLostJobs } from './job-leases.ts';
+import { JobStore, type JobView } from './job-store.ts';
+import { coalescingReporter } from './progress-reporter.ts';
+import { ScheduleTicker } from './schedules/schedule-ticker.ts';
+
+/** What a handler gets: the job, its attempt (from 1), a signal that fires on cancel, progress. */
+export interface JobContext<Params = Record<string, unknown>> {
+  id: string;
+  params: Params;
+  attempt: number;
+  signal: AbortSignal;
+  /** Stage and progress 0..1 for the clients polling the job; cheap to call often. */
+  report(stage: string, progress: number): void;
+}
+
+export interface JobOutcome {
+  result?: unknown;
+  metrics?: Record<string, unknown> | null;
+}
+
+export interface JobDefinition<Params = any> {
+  handler(context: JobContext<Params>): Promise<JobOutcome | void>;
+  /** Jobs of this kind one task runs at once (0: this task only enqueues). */
+  concurrency?: number;
+  /** Retries after a failed or lost attempt. */
+  retryLimit?: number;
+  /** Seconds before the first retry. */
+  retryDelaySeconds?: number;
+  /** Doubling the delay at each retry (with jitter). */
+  retryBackoff?: boolean;
+  /** The scope a caller needs to cancel a job of this kind (`admin` always may). */
+  scope?: string;
+}
+
+export interface EnqueueOptions {
+  createdBy?: string | undefined;
+  /** A retried submission with the same key answers the same job. */
+  idempotencyKey?: string | undefined;
+}
+
+/** The logger an engine writes to (pino's, Fastify's). */
+export interface JobLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface JobEngineOptions {
+  pool: Pool;
+  log: JobLogger;
+  /** A running job whose task stops renewing for this long is taken over by another task. */
+  leaseSeconds?: number;
+  /** How often running jobs' leases are renewed and their cancel flags read. */
+  renewSeconds?: number;
+  /** How often pg-boss looks for expired jobs (across all tasks, one runs it). */
+  maintenanceSeconds?: number;
+  /** How often an idle kind looks for queued jobs (a local enqueue looks at once). */
+  pollSeconds?: number;
+  /** How often schedules are evaluated; 0: this task fires none. */
+  scheduleSeconds?: number;
+}
+
+interface KindState {
+  definition: Required<Omit<JobDefinition, 'handler'>> & Pick<JobDefinition, 'handler'>;
+  active: number;
+  fetching: boolean;
+}
+
+interface RunningJob {
+  kind: string;
+  controller: AbortController;
+}
+
+class JobCancelledError extends Error {}
+
+export const defaultLeaseSeconds = 30;
+
+/**
+ * One job mechanism for every service, on pg-boss (its queue tables in the same database, through
+ * the service's own pool). The `job` table holds what clients see, one shape for every kind; the
+ * pg-boss job has the same id and carries the delivery: retries with backoff, and a short lease
+ * that this engine renews while a handler runs, so a job whose task died is retried elsewhere.
+ */
+export class JobEngine {
+  readonly store: JobStore;
+  private readonly pool: Pool;
+  private readonly log: JobLogger;
+  private readonly boss: PgBoss;
+  private readonly leaseSeconds: number;
+  private readonly renewSeconds: number;
+  private readonly maintenanceSeconds: number;
+  private readonly pollSeconds: number;
+  private readonly kinds = new Map<string, KindState>();
+  private readonly running = new Map<string, RunningJob>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly ticker: ScheduleTicker | undefined;
+  private started = false;
+  private stopping = false;
+
+  constructor(options: JobEngineOptions) {
+    this.pool = options.pool;
+    this.log = options.log;
+    this.store = new JobStore(options.pool);
+    this.leaseSeconds = options.leaseSeconds ?? defaultLeaseSeconds;
+    this.renewSeconds = options.renewSeconds ?? Math.min(2, this.leaseSeconds / 3);
+    this.maintenanceSeconds = options.maintenanceSeconds ?? 5;
+    this.pollSeconds = options.pollSeconds ?? 0.5;
+    // The service's pool, so the queue uses the same credentials (DATABASE_URL or the RDS secret).
+    this.boss = new PgBoss({
+      db: { executeSql: (text, values) => options.pool.query(text, values) },
+      schema: bossSchema,
+      supervise: true,
+      maintenanceIntervalSeconds: this.maintenanceSeconds,
+      // Schedules are ours (time zones, trading days); pg-boss's own cron stays off.
+      schedule: false,
+    });
+    this.boss.on('error', (error) => this.log.error({ err: error }, 'job queue error'));
+    const scheduleSeconds = options.scheduleSeconds ?? 2;
+    if (scheduleSeconds > 0) {
+      this.ticker = new ScheduleTicker({
+        pool: options.pool,
+        log: options.log,
+        everySeconds: scheduleSeconds,
+        kinds: () => [...this.kinds.keys()],
+        enqueueWith: (client, kind, params, enqueueOptions) => this.enqueueWith(client, kind, params, enqueueOptions),
+        afterEnqueue: (kind) => this.pump(kind),
+      });
+    }
+  }
+
+  /** Declares a kind this task runs (and may enqueue); before start(). */
+  define<Params = Record<string, unknown>>(kind: string, definition: JobDefinition<Params>): this {
+    if (this.started) throw new Error(`define(${kind}) after start()`);
+    if (!/^[\w.-]+$/.test(kind)) throw new Error(`job kind "${kind}" must be letters, digits, _ . or -`);
+    this.kinds.set(kind, {
+      definition: {
+        handler: definition.handler as JobDefinition['handler'],
+        concurrency: definition.concurrency ?? 1,
+        retryLimit: definition.retryLimit ?? 2,
+        retryDelaySeconds: definition.retryDelaySeconds ?? 2,
+        retryBackoff: definition.retryBackoff ?? true,
+        scope: definition.scope ?? 'admin',
+      },
+      active: 0,
+      fetching: false,
+    });
+    return this;
+  }
+
+  isDefined(kind: string): boolean {
+    return this.kinds.has(kind);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    for (const [kind, { definition }] of this.kinds) {
+      await this.boss.createQueue(kind, { name: kind, ...this.deliveryOptions(definition) });
+    }
+    this.started = true;
+    this.every(this.pollSeconds, () => {
+      for (const kind of this.kinds.keys()) this.pump(kind);
+    });
+    this.every(this.maintenanceSeconds, () => this.settleLost());
+    this.leaseTimer = setInterval(() => void this.renewRunning().catch((error) => this.log.error({ err: error }, 'lease renewal failed')), this.renewSeconds * 1000);
+    this.leaseTimer.unref();
+    this.ticker?.start();
+    for (const kind of this.kinds.keys()) this.pump(kind);
+  }
+
+  /** Queues a job of a kind this task defines; answers its id (the existing one for a known idempotency key). */
+  async enqueue(kind: string, params: object, options: EnqueueOptions = {}): Promise<string> {
+    const client = await this.pool.connect();
+    let id: string;
+    try {
+      await client.query('begin');
+      id = await this.enqueueWith(client, kind, params, options);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    setImmediate(() => this.pump(kind));
+    return id;
+  }
+
+  /** The enqueue inside the caller's transaction: the status row and the queue entry commit together. */
+  async enqueueWith(client: PoolClient, kind: string, params: object, options: EnqueueOptions = {}): Promise<string> {
+    const state = this.kinds.get(kind);
+    if (!state) throw new Error(`job kind "${kind}" is not defined in this task`);
+    if (!this.started) throw new Error('enqueue before the job engine started');
+    const id = randomUUID();
+    const inserted = await this.store.insert(client, { id, kind, params, scope: state.definition.scope, createdBy: options.createdBy, idempotencyKey: options.idempotencyKey });
+    if (!inserted) return (await this.store.idByKey(client, kind, options.idempotencyKey!))!;
+    await this.boss.send(kind, {}, { id, db: { executeSql: (text, values) => client.query(text, values) }, ...this.deliveryOptions(state.definition) });
+    return id;
+  }
+
+  /** Asks a job to stop (see JobStore.requestCancel); a handler running here is aborted now. */
+  async cancel(id: string): Promise<JobView | undefined> {
+    const job = await this.store.requestCancel(id);
+    this.running.get(id)?.controller.abort(new JobCancelledError(`job ${id} was cancelled`));
+    return job;
+  }
+
+  get(id: string): Promise<JobView | undefined> {
+    return this.store.get(id);
+  }
+
+  list(filter: { kind?: string; status?: string; limit?: number }): Promise<JobView[]> {
+    return this.store.list(filter);
+  }
+
+  /**
+   * Stops taking jobs and waits for the running ones; past `timeoutMs` their handlers are aborted
+   * and the attempts go back to the queue. Leases are renewed until the last one ends.
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.ticker?.stop();
+    const drained = Promise.allSettled([...this.inFlight]);
+    let timeout: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(true), options.timeoutMs ?? 10_000))),
+    ]);
+    clearTimeout(timeout);
+    if (timedOut) {
+      for (const job of this.running.values()) job.controller.abort(new Error('the task is stopping'));
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    }
+    clearInterval(this.leaseTimer);
+    await this.boss.stop({ graceful: false, close: false, wait: true });
+    this.started = false;
+  }
+
+  private deliveryOptions(definition: KindState['definition']) {
+    return {
+      retryLimit: definition.retryLimit,
+      retryDelay: definition.retryDelaySeconds,
+      retryBackoff: definition.retryBackoff,
+      // The lease, not a run time limit: renewLeases keeps pushing it while the handler runs.
+      expireInSeconds: this.leaseSeconds,
+    };
+  }
+
+  private every(seconds: number, work: () => Promise<void> | void): void {
+    const timer = setInterval(() => void Promise.resolve(work()).catch((error) => this.log.error({ err: error }, 'job engine loop failed')), seconds * 1000);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Fetches as many queued jobs of `kind` as there are free slots, and runs them. */
+  private pump(kind: string): void {
+    const state = this.kinds.get(kind);
+    if (!state || !this.started || this.stopping || state.fetching) return;
+    const free = state.definition.concurrency - state.active;
+    if (free <= 0) return;
+    state.fetching = true;
+    void (async () => {
+      try {
+        const jobs = await this.boss.fetch<object>(kind, { batchSize: free, includeMetadata: true });
+        if (jobs.length === 0) return false;
+        // A retried job keeps the expire_in its last lease reached; shorten it before anything else.
+        await renewLeases(this.pool, kind, jobs.map((job) => job.id), this.leaseSeconds);
+        for (const job of jobs) this.track(this.run(kind, state, job.id, job.retryCount, job.retryLimit));
+        return jobs.length === free;
+      } finally {
+        state.fetching = false;
+      }
+    })()
+      .then((more) => {
+        if (more) setImmediate(() => this.pump(kind));
+      })
+      .catch((error) => this.log.error({ err: error, kind }, 'job fetch failed'));
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async run(kind: string, state: KindState, id: string, retryCount: number, retryLimit: number): Promise<void> {
+    state.active++;
+    const controller = new AbortController();
+    this.running.set(id, { kind, controller });
+    try {
+      const started = await this.store.startAttempt(id);
+      if (!started) {
+        // Finished, or cancelled while queued (or while its lost task held it): nothing to run.
+        await this.store.markCancelled(id);
+        await this.boss.complete(kind, id);
+        return;
+      }
+      const { attempt, params } = started;
+      if (started.previousStatus === 'running') {
+        this.log.warn({ event: logEvents.jobAttemptFailed, jobId: id, kind, attempt: attempt - 1 }, 'job attempt lost (its task stopped renewing the lease); taken over');
+      }
+      const reporter = coalescingReporter((stage, progress) => this.store.report(id, attempt, stage, progress));
+      try {
+        const outcome = await state.definition.handler({ id, params, attempt, signal: controller.signal, report: reporter.report });
+        await reporter.flush();
+        if (await this.store.succeed(id, attempt, outcome?.result ?? null, outcome?.metrics ?? null)) await this.boss.complete(kind, id);
+        else if (await this.store.markCancelled(id)) await this.boss.complete(kind, id);
+        else this.log.warn({ jobId: id, kind, attempt }, 'a later attempt owns this job; this result is dropped');
+      } catch (error) {
+        await reporter.flush();
+        await this.settleFailure(kind, id, attempt, error, retryCount >= retryLimit);
+      }
+    } catch (error) {
+      // Bookkeeping failed (the database, say): the lease runs out and pg-boss retries the job.
+      this.log.error({ err: error, jobId: id, kind }, 'job engine could not record a job');
+    } finally {
+      state.active--;
+      this.running.delete(id);
+      setImmediate(() => this.pump(kind));
+    }
+  }
+
+  private async settleFailure(kind: string, id: string, attempt: number, error: unknown, lastAttempt: boolean): Promise<void> {
+    if (await this.store.markCancelled(id)) {
+      this.log.info({ jobId: id, kind, attempt }, 'job cancelled');
+      await this.boss.complete(kind, id);
+      return;
+    }
+    const inputError = error instanceof JobInputError;
+    const final = inputError || lastAttempt;
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(await this.store.fail(id, attempt, message, final))) {
+      this.log.warn({ jobId: id, kind, attempt }, 'a later attempt owns this job; this failure is dropped');
+      return;
+    }
+    // The one place job failures are logged, for every kind: the stack's alarm counts these lines.
+    this.log.warn({ event: final ? logEvents.jobFailed : logEvents.jobAttemptFailed, err: error, jobId: id, kind, attempt }, final ? 'job failed' : 'job attempt failed; retrying');
+    // Bad input is final: complete the queue entry so pg-boss does not retry it.
+    if (inputError) await this.boss.complete(kind, id, { error: message });
+    else await this.boss.fail(kind, id, { message });
+  }
+
+  private async renewRunning(): Promise<void> {
+    if (this.running.size === 0) return;
+    const byKind = new Map<string, string[]>();
+    for (const [id, job] of this.running) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), id]);
+    for (const [kind, ids] of byKind) await renewLeases(this.pool, kind, ids, this.leaseSeconds);
+    for (const id of await this.store.cancelRequested([...this.running.keys()])) {
+      this.running.get(id)?.controller.abort(new JobCancelledError(`job ${id} was cancelled`));
+    }
+  }
+
+  private async settleLost(): Promise<void> {
+    for (const lost of await settleLostJobs(this.pool, [...this.kinds.keys()], this.leaseSeconds)) {
+      if (lost.status === 'failed') {
+        this.log.warn({ event: logEvents.jobFailed, jobId: lost.id, kind: lost.kind, attempt: lost.attempts }, 'job failed: its last attempt was lost');
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import type { ServiceContext, ServiceModule } from '@closecross/platform';
+import type { FastifyPluginAsync } from 'fastify';
+import { jobsRoutes } from './routes/jobs-routes.ts';
+import { schedulesRoutes } from './routes/schedules-routes.ts';
+
+export interface JobsModuleOptions extends ServiceContext {
+  /** How often followed jobs are read for `GET /jobs/{id}/events`. */
+  eventPollMs?: number;
+}
+
+const jobsPlugin: FastifyPluginAsync<JobsModuleOptions> = async (app, options) => {
+  await app.register(jobsRoutes({ pool: options.pool, ...(options.eventPollMs ? { eventPollMs: options.eventPollMs } : {}) }));
+  await app.register(schedulesRoutes({ pool: options.pool }));
+};
+
+/**
+ * The one job API (`/jobs*`, `/schedules*`), mounted once per process: it reads and writes the
+ * job tables only; a kind's handler runs where an engine defines that kind.
+ */
+export const jobsModule: ServiceModule<JobsModuleOptions> = { name: 'jobs', plugin: jobsPlugin };
+export const jobsModuleWith = (options: Omit<JobsModuleOptions, 'pool'>): ServiceModule<JobsModuleOptions> => ({ ...jobsModule, options });

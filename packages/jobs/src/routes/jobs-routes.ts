@@ -1,0 +1,118 @@
+import { PassThrough } from 'node:stream';
+import { ConflictError, ErrorResponse, ForbiddenError, NotFoundError } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { finishedStatuses, JobStore } from '../job-store.ts';
+import { JobEventHub, type JobSnapshot } from './job-event-hub.ts';
+import { JobStatusSchema, JobViewSchema } from './job-schemas.ts';
+
+const JobId = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const errors = { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+
+/** The caller's scopes, when the platform's auth set them (undefined with auth off: all allowed). */
+function callerScopes(request: FastifyRequest): ReadonlySet<string> | undefined {
+  return (request as { principal?: { scopes: ReadonlySet<string> } }).principal?.scopes;
+}
+
+/** GET /jobs, GET /jobs/{id}, its event stream, and cancel: the same for every kind. */
+export function jobsRoutes(options: { pool: Pool; eventPollMs?: number }): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const store = new JobStore(options.pool);
+    const hub = new JobEventHub(options.pool, options.eventPollMs);
+    app.addHook('onClose', async () => hub.close());
+
+    app.get(
+      '/jobs/:id',
+      {
+        schema: { tags: ['jobs'], summary: 'A job of any kind: status, stage, progress 0..1, params, metrics, result, error, attempts', params: JobId, response: { 200: JobViewSchema, ...errors } },
+        config: { scope: 'read' },
+      },
+      async (request) => {
+        const job = await store.get(request.params.id);
+        if (!job) throw new NotFoundError(`job ${request.params.id} does not exist`);
+        return job;
+      },
+    );
+
+    app.get(
+      '/jobs',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Jobs, newest first, filtered by kind and status',
+          querystring: Type.Object({
+            kind: Type.Optional(Type.String({ maxLength: 100 })),
+            status: Type.Optional(JobStatusSchema),
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          }),
+          response: { 200: Type.Object({ jobs: Type.Array(JobViewSchema) }), ...errors },
+        },
+        config: { scope: 'read' },
+      },
+      async (request) => ({ jobs: await store.list(request.query) }),
+    );
+
+    app.post(
+      '/jobs/:id/cancel',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: "Cancel a job: a queued one never starts, a running one's handler is aborted (needs the kind's scope, or admin)",
+          params: JobId,
+          response: { 200: JobViewSchema, 409: ErrorResponse, ...errors },
+        },
+        // Reading is enough to reach it; the job's own scope is checked below, once the kind is known.
+        config: { scope: 'read' },
+      },
+      async (request) => {
+        const job = await store.get(request.params.id);
+        if (!job) throw new NotFoundError(`job ${request.params.id} does not exist`);
+        const scopes = callerScopes(request);
+        if (scopes && !scopes.has(job.scope) && !scopes.has('admin')) throw new ForbiddenError(`cancelling a ${job.kind} job needs scope ${job.scope}`);
+        if (finishedStatuses.includes(job.status)) throw new ConflictError(`job ${job.id} already ${job.status}`);
+        return (await store.requestCancel(job.id))!;
+      },
+    );
+
+    app.get(
+      '/jobs/:id/events',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Server-Sent Events: one `job` event per change of status, stage or progress, until the job ends',
+          params: JobId,
+        },
+        config: { scope: 'read' },
+      },
+      async (request, reply) => {
+        const job = await store.get(request.params.id);
+        if (!job) throw new NotFoundError(`job ${request.params.id} does not exist`);
+        const stream = new PassThrough();
+        let last = '';
+        let unfollow = () => {};
+        const send = (snapshot: JobSnapshot) => {
+          const key = `${snapshot.status}|${snapshot.stage}|${snapshot.progress}`;
+          if (key === last || stream.writableEnded) return;
+          last = key;
+          const { id, status, stage, progress, attempts, error } = snapshot;
+          stream.write(`event: job\ndata: ${JSON.stringify({ id, status, stage, progress, attempts, error })}\n\n`);
+          if (finishedStatuses.includes(status)) {
+            unfollow();
+            stream.end();
+          }
+        };
+        send(job);
+        if (!stream.writableEnded) {
+          unfollow = hub.follow(job.id, send);
+          reply.raw.on('close', () => {
+            unfollow();
+            stream.end();
+          });
+        }
+        return reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache').header('x-accel-buffering', 'no').send(stream);
+      },
+    );
+  };
+}
