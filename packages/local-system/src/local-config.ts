@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { env, loadConfig } from '@closecross/platform';
+import { ConfigError, env, loadConfig, loopbackAddress } from '@closecross/platform';
 
 export const localConfigSpec = {
   DATA_DIR: env.string({ default: './.data', description: 'folder of the local system: the Postgres cluster and artifacts' }),
@@ -9,11 +9,15 @@ export const localConfigSpec = {
   LOCAL_KINESIS_PORT: env.int({ default: 0, min: 0, max: 65535, description: 'port of the in-process Kinesis emulator; 0 picks a free one' }),
   LOCAL_STREAM: env.string({ default: 'closecross-auction', description: 'stream of the local Kinesis emulator' }),
   LOCAL_STREAM_SHARDS: env.int({ default: 2, min: 1, max: 50, description: 'shards of the local stream' }),
+  AUTH_DISABLED: env.boolean({ default: false, description: 'turn sign-in off; refused unless HOST is loopback' }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 };
 
 export function loadLocalConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(localConfigSpec, source);
+  if (config.AUTH_DISABLED && !loopbackAddress(config.HOST)) {
+    throw new ConfigError([`AUTH_DISABLED: sign-in may be switched off only when HOST is loopback (127.0.0.1 or ::1), got "${config.HOST}"`]);
+  }
   return { ...config, DATA_DIR: path.resolve(config.DATA_DIR) };
 }
 

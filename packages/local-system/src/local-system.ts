@@ -1,8 +1,8 @@
-import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runMigrations } from '@closecross/db';
 import { ensureDatabase, startDevPostgres } from '@closecross/dev-postgres';
 import { createPool, createService, type Service } from '@closecross/platform';
+import { localAdminFrom, readLocalSystemFile, writeLocalSystemFile, type LocalAdmin } from './local-admin.ts';
 import { runtimeFileName, type LocalConfig } from './local-config.ts';
 import { startLocalKinesis } from './local-kinesis.ts';
 import { serviceModules } from './service-modules.ts';
@@ -11,6 +11,8 @@ export interface LocalSystem {
   app: Service;
   url: string;
   databaseUrl: string;
+  /** The local admin; `created` on the first start, when it is printed once. */
+  admin: LocalAdmin & { created: boolean };
   stop(): Promise<void>;
 }
 
@@ -32,22 +34,33 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
   // that no longer exists, so the local stream's shards start over.
   await pool.query('delete from ingest_shard where stream = $1', [config.LOCAL_STREAM]);
   const modules = await serviceModules({ kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
-  const app = await createService({ name: 'local-system', modules, pool, logLevel: config.LOG_LEVEL });
-  const url = await app.listen({ host: config.HOST, port: config.PORT });
   const runtimeFile = path.join(config.DATA_DIR, runtimeFileName);
-  const runtime = { url, databaseUrl, kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, pid: process.pid };
-  await writeFile(runtimeFile, `${JSON.stringify(runtime, null, 2)}\n`);
+  const { admin, created } = localAdminFrom(await readLocalSystemFile(runtimeFile));
+  // Kept before listening, so a crash right after start cannot lose the only admin credential.
+  await writeLocalSystemFile(runtimeFile, { admin });
+  const app = await createService({
+    name: 'local-system',
+    modules,
+    pool,
+    logLevel: config.LOG_LEVEL,
+    auth: config.AUTH_DISABLED ? false : {},
+    bootstrapAdmin: { apiKey: admin.api_key, username: admin.username, password: admin.password },
+  });
+  const url = await app.listen({ host: config.HOST, port: config.PORT });
+  await writeLocalSystemFile(runtimeFile, { admin, url, databaseUrl, kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, pid: process.pid });
 
   return {
     app,
     url,
     databaseUrl,
+    admin: { ...admin, created },
     async stop() {
       await app.close();
       await kinesis.stop();
       await pool.end();
       await postgres.stop();
-      await rm(runtimeFile, { force: true });
+      // The admin stays for the next start; what only held while running goes.
+      await writeLocalSystemFile(runtimeFile, { admin });
     },
   };
 }

@@ -9,6 +9,12 @@ try {
       await system.stop();
     },
   });
+  if (system.admin.created) {
+    // Shown once; kept (mode 0600) in DATA_DIR/local-system.json for the tools and the tests.
+    console.log(`Local admin created. API key: ${system.admin.api_key}`);
+    console.log(`Dashboard sign-in: ${system.admin.username} / ${system.admin.password}`);
+    console.log('Both are kept in DATA_DIR/local-system.json (readable by you only).');
+  }
   console.log(`Closecross is running at ${system.url} (API docs: ${system.url}/docs)`);
 } catch (error) {
   if (error instanceof ConfigError) {

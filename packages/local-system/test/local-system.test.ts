@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,16 +41,21 @@ describe('pnpm start: the local system', () => {
     }
     expect(routeTable.map((entry) => entry.service)).toEqual(['ingestor', 'market-data', 'model', 'risk-analysis']);
 
-    const runtime = JSON.parse(await readFile(path.join(dataDir, 'local-system.json'), 'utf8'));
+    const runtimeFile = path.join(dataDir, 'local-system.json');
+    const runtime = JSON.parse(await readFile(runtimeFile, 'utf8'));
     expect(runtime.url).toBe(base);
+    // The first start makes a local admin, prints its key and password once, and keeps them 0600.
+    expect((await stat(runtimeFile)).mode & 0o777).toBe(0o600);
+    expect(first.output()).toContain(`API key: ${runtime.admin.api_key}`);
+    expect(first.output()).toContain(`admin / ${runtime.admin.password}`);
+    const auth = { authorization: `Bearer ${runtime.admin.api_key}` };
+    const get = (url: string) => fetch(url, { headers: auth });
 
     const rows = generateStockRows({ dateIds: [0], stocks: 5, buckets: 2 });
-    const posted = await fetch(`${base}/stock_data/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ commit: true, data: rows }),
-    });
-    expect(posted.status).toBe(200);
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/stock_data/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ commit: true, data: rows }) });
+    expect((await post({})).status).toBe(401);
+    expect((await post(auth)).status).toBe(200);
 
     // `pnpm replay` and `pnpm load` with no options find the running system through DATA_DIR.
     const csv = path.join(dataDir, 'replay.csv');
@@ -59,18 +64,21 @@ describe('pnpm start: the local system', () => {
       ...replayed.map((row) => Object.values(row).map((value) => (value === null ? '' : String(value))).join(','))].join('\n'));
     const replay = spawnTsx(replayEntry, { DATA_DIR: dataDir }, [csv]);
     expect(await replay.exited).toBe(0);
-    await waitFor(async () => ((await (await fetch(`${base}/stock_data/?date_id=42`)).json()) as { total_results: number }).total_results === 30, 30_000, 'replayed rows');
+    await waitFor(async () => ((await (await get(`${base}/stock_data/?date_id=42`)).json()) as { total_results: number }).total_results === 30, 30_000, 'replayed rows');
     const load = spawnTsx(loadEntry, { DATA_DIR: dataDir }, [csv]);
     expect(await load.exited).toBe(0);
     expect(load.output()).toContain('loaded 30 rows (0 new or changed)');
-    const ingest = (await (await fetch(`${base}/ingest/status`)).json()) as { rowsWritten: number };
+    const ingest = (await (await get(`${base}/ingest/status`)).json()) as { rowsWritten: number };
     expect(ingest.rowsWritten).toBe(30);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
+    // The admin survives a restart and is not printed again.
+    expect(JSON.parse(await readFile(runtimeFile, 'utf8'))).toEqual({ admin: runtime.admin });
     const second = await startSystem(port);
-    const read = (await (await fetch(`${base}/stock_data/?date_id=0&page_size=100`)).json()) as { data: { row_id: string }[] };
+    expect(second.output()).not.toContain('API key:');
+    const read = (await (await get(`${base}/stock_data/?date_id=0&page_size=100`)).json()) as { data: { row_id: string }[] };
     expect(read.data.map((row: { row_id: string }) => row.row_id)).toEqual(rows.map((row) => row.row_id));
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

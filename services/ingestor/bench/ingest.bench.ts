@@ -94,7 +94,7 @@ const replayOptions = { batch: 500, partition: 'stock' as const, rate: 0, asReco
 
 async function ingestor(stream: string, pool: import('pg').Pool) {
   const config = loadIngestConfig({ KINESIS_ENDPOINT: kinesis.endpoint, INGEST_STREAM: stream, INGEST_POLL_MS: '20' });
-  const app = await createService({ name: 'bench-ingestor', modules: [ingestorServiceWith({ config })], pool, logLevel: 'warn' });
+  const app = await createService({ auth: false, name: 'bench-ingestor', modules: [ingestorServiceWith({ config })], pool, logLevel: 'warn' });
   await app.ready();
   return app;
 }

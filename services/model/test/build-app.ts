@@ -21,6 +21,7 @@ export async function buildModelApp(database: TestDatabase, store: ArtifactStore
       modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '1', MODEL_TRAIN_THREADS: '2', ...env }), store }),
     ],
     pool: database.pool,
+    auth: false,
     // With `logLines`, warnings and worse are collected there (what an alarm's log filter sees).
     ...testLogging(logLines),
   });

@@ -130,7 +130,7 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP', ()
   let workerPort: number;
 
   beforeAll(async () => {
-    worker = await createService({ name: 'var-worker', modules: [varWorkerService], logLevel: 'silent' });
+    worker = await createService({ name: 'var-worker', modules: [varWorkerService], logLevel: 'silent', auth: false });
     await worker.listen({ host: '127.0.0.1', port: 0 });
     workerPort = (worker.server.address() as { port: number }).port;
   });
@@ -178,7 +178,7 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP', ()
 
 describe('the worker endpoint', () => {
   it('rejects shots below 100 and non-numeric strings with 400', async () => {
-    const worker = await createService({ name: 'var-worker', modules: [varWorkerService], logLevel: 'silent' });
+    const worker = await createService({ name: 'var-worker', modules: [varWorkerService], logLevel: 'silent', auth: false });
     const response = await worker.inject({ method: 'POST', url: '/calculate_var9599', payload: { mean: 'x', std: 0.1, shots: 10 } });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('body/mean must be a number from -1000000 to 1000000, got "x"');

@@ -12,6 +12,7 @@ export async function buildRiskApp(pool: Pool, dependencies: RiskDependencies = 
     name: 'risk-test',
     modules: [marketDataService, riskAnalysisServiceWith({ config: loadRiskConfig(env), queuePollMs: 100, ...dependencies })],
     pool,
+    auth: false,
     // With `logLines`, warnings and worse are collected there (what an alarm's log filter sees).
     ...testLogging(logLines),
   });

@@ -43,6 +43,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
     app.post(
       '/train-model/',
       {
+        config: { scope: 'models' },
         schema: {
           tags: ['model'],
           summary: 'Train a model (from scratch, or continuing from model_id) as a job; answers 202 with its id',
@@ -77,6 +78,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
     app.post(
       '/inference-model/',
       {
+        config: { scope: 'models' },
         schema: {
           tags: ['model'],
           summary: "Predict every row of day pred_date_id with a model, as a job: a CSV in the store, registered in model_inference",
@@ -93,7 +95,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
 
     app.get(
       '/jobs/:id',
-      { schema: { tags: ['model'], summary: 'A job: status, stage, progress 0..1, metrics, result, error', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: JobView, ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['model'], summary: 'A job: status, stage, progress 0..1, metrics, result, error', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: JobView, ...errors } } },
       async (request) => {
         const job = await deps.jobs.find(request.params.id);
         if (!job) throw notFound(`job ${request.params.id} does not exist`);
@@ -104,6 +106,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
     app.get(
       '/jobs',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['model'],
           summary: 'Jobs, newest first, filtered by kind and status',
@@ -121,6 +124,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
     app.post(
       '/predict',
       {
+        config: { scope: 'models' },
         schema: {
           tags: ['model'],
           summary: 'Predictions for up to 20,000 rows in the stock_data shape, in the same order',
@@ -157,14 +161,14 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
       data_window: Type.Any(),
     });
 
-    app.get('/model-reports', { schema: { tags: ['model'], summary: 'Validation MAE beside predicting zero, for every trained model', response: { 200: Type.Array(Report) } } }, async () => {
+    app.get('/model-reports', { config: { scope: 'read' }, schema: { tags: ['model'], summary: 'Validation MAE beside predicting zero, for every trained model', response: { 200: Type.Array(Report) } } }, async () => {
       const result = await pool.query('select model_id, model_name, metadata from model where metadata is not null order by model_id');
       return result.rows.map(reportOf);
     });
 
     app.get(
       '/model-reports/:model_id',
-      { schema: { tags: ['model'], summary: "A model's evaluation: validation MAE per fold beside predicting zero", params: Type.Object({ model_id: Type.Integer({ minimum: 1 }) }), response: { 200: Report, ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['model'], summary: "A model's evaluation: validation MAE per fold beside predicting zero", params: Type.Object({ model_id: Type.Integer({ minimum: 1 }) }), response: { 200: Report, ...errors } } },
       async (request) => {
         const result = await pool.query('select model_id, model_name, metadata from model where model_id = $1', [request.params.model_id]);
         if (!result.rows[0]) throw notFound(`model ${request.params.model_id} does not exist`);

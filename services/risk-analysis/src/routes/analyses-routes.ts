@@ -28,6 +28,7 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
     app.post(
       '/analyses',
       {
+        config: { scope: 'risk' },
         schema: {
           tags: ['risk analyses'],
           summary: 'Queue an analysis; answers its id at once (poll GET /analyses/{id})',
@@ -56,7 +57,7 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
 
     app.get(
       '/analyses/:id',
-      { schema: { tags: ['risk analyses'], summary: 'Status, progress and (when done) the full result of an analysis', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: AnalysisView, 400: ErrorResponse, 404: ErrorResponse } } },
+      { config: { scope: 'read' }, schema: { tags: ['risk analyses'], summary: 'Status, progress and (when done) the full result of an analysis', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: AnalysisView, 400: ErrorResponse, 404: ErrorResponse } } },
       async (request) => {
         const row = await state.analysis(request.params.id);
         if (!row) throw notFound(`analysis ${request.params.id} does not exist`);

@@ -55,7 +55,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
   }
 
   return async (app) => {
-    app.post('/warmup', { schema: { tags, summary: 'Warm up r resources of compute service s', body: WarmupBody, response: { 200: ResultOk, ...errors } } }, async (request) => {
+    app.post('/warmup', { config: { scope: 'risk' }, schema: { tags, summary: 'Warm up r resources of compute service s', body: WarmupBody, response: { 200: ResultOk, ...errors } } }, async (request) => {
       const service = readService(request.body.s);
       const resources = readResources(request.body.r, config);
       const previous = await state.scale();
@@ -75,22 +75,22 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return { result: 'ok' as const };
     });
 
-    app.get('/scaled_ready', { schema: { tags, summary: 'Whether the warmed resources are ready: "true" or "false"', response: { 200: Type.Object({ warm: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
+    app.get('/scaled_ready', { config: { scope: 'read' }, schema: { tags, summary: 'Whether the warmed resources are ready: "true" or "false"', response: { 200: Type.Object({ warm: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
       const scale = await refreshedScale();
       return { warm: scale.state === 'ready' ? ('true' as const) : ('false' as const) };
     });
 
-    app.get('/get_warmup_cost', { schema: { tags, summary: 'Billable time (ms) and cost (USD) of the warm-up', response: { 200: Billing, ...errors } } }, async () => {
+    app.get('/get_warmup_cost', { config: { scope: 'read' }, schema: { tags, summary: 'Billable time (ms) and cost (USD) of the warm-up', response: { 200: Billing, ...errors } } }, async () => {
       const scale = await refreshedScale();
       return { billable_time: scale.warmupBillableMs, cost: scale.warmupCost };
     });
 
-    app.get('/get_endpoints', { schema: { tags, summary: 'Each compute endpoint with a ready-to-run call', response: { 200: Type.Record(Type.String(), Type.String()), ...errors } } }, async (request) => {
+    app.get('/get_endpoints', { config: { scope: 'read' }, schema: { tags, summary: 'Each compute endpoint with a ready-to-run call', response: { 200: Type.Record(Type.String(), Type.String()), ...errors } } }, async (request) => {
       const scale = await readyScale();
       return backends[scale.service].endpoints(scale.workers, baseUrlOf(request));
     });
 
-    app.post('/analyse', { schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors } } }, async (request) => {
+    app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors } } }, async (request) => {
       const scale = await readyScale();
       const parameters = readAnalysisParameters(request.body, config);
       const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
@@ -111,52 +111,52 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       }
     });
 
-    app.get('/get_sig_vars9599', { schema: { tags, summary: 'var95 and var99 of each signal', response: { 200: Type.Object({ var95: Type.Array(Type.Number()), var99: Type.Array(Type.Number()) }), ...errors } } }, async () => {
+    app.get('/get_sig_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'var95 and var99 of each signal', response: { 200: Type.Object({ var95: Type.Array(Type.Number()), var99: Type.Array(Type.Number()) }), ...errors } } }, async () => {
       const { result } = await currentResult();
       return { var95: result.var95, var99: result.var99 };
     });
 
-    app.get('/get_avg_vars9599', { schema: { tags, summary: 'Averages of var95 and var99 over the signals', response: { 200: Type.Object({ var95: Type.Number(), var99: Type.Number() }), ...errors } } }, async () => {
+    app.get('/get_avg_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'Averages of var95 and var99 over the signals', response: { 200: Type.Object({ var95: Type.Number(), var99: Type.Number() }), ...errors } } }, async () => {
       const { result } = await currentResult();
       return { var95: result.averageVar95!, var99: result.averageVar99! };
     });
 
-    app.get('/get_sig_profit_loss', { schema: { tags, summary: 'Profit or loss of each signal whose exit day is in the data', response: { 200: Type.Object({ profit_loss: Type.Array(Type.Number()) }), ...errors } } }, async () => {
+    app.get('/get_sig_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Profit or loss of each signal whose exit day is in the data', response: { 200: Type.Object({ profit_loss: Type.Array(Type.Number()) }), ...errors } } }, async () => {
       const { result } = await currentResult();
       return { profit_loss: result.profitLoss };
     });
 
-    app.get('/get_tot_profit_loss', { schema: { tags, summary: 'Total profit or loss', response: { 200: Type.Object({ profit_loss: Type.Number() }), ...errors } } }, async () => {
+    app.get('/get_tot_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Total profit or loss', response: { 200: Type.Object({ profit_loss: Type.Number() }), ...errors } } }, async () => {
       const { result } = await currentResult();
       return { profit_loss: result.totalProfitLoss };
     });
 
-    app.get('/get_chart_url', { schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: Type.Object({ url: Type.String() }), ...errors } } }, async (request) => {
+    app.get('/get_chart_url', { config: { scope: 'read' }, schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: Type.Object({ url: Type.String() }), ...errors } } }, async (request) => {
       const current = await currentResult();
       return { url: `${baseUrlOf(request)}/chart?analysis=${current.id}` };
     });
 
-    app.get('/get_time_cost', { schema: { tags, summary: 'Billable time (ms) and cost (USD) of the last analysis', response: { 200: Billing, ...errors } } }, async () => {
+    app.get('/get_time_cost', { config: { scope: 'read' }, schema: { tags, summary: 'Billable time (ms) and cost (USD) of the last analysis', response: { 200: Billing, ...errors } } }, async () => {
       const current = await currentResult();
       return { billable_time: current.billableMs ?? 0, cost: current.cost ?? 0 };
     });
 
-    app.get('/get_audit', { schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())) } } }, async () => state.audit());
+    app.get('/get_audit', { config: { scope: 'read' }, schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())) } } }, async () => state.audit());
 
-    app.get('/reset', { schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } } }, async () => {
+    app.get('/reset', { config: { scope: 'risk' }, schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } } }, async () => {
       await warmedScale();
       await state.clearCurrent();
       return { result: 'ok' as const };
     });
 
-    app.get('/terminate', { schema: { tags, summary: 'Scale to zero; a new /warmup is needed afterwards', response: { 200: ResultOk, ...errors } } }, async () => {
+    app.get('/terminate', { config: { scope: 'risk' }, schema: { tags, summary: 'Scale to zero; a new /warmup is needed afterwards', response: { 200: ResultOk, ...errors } } }, async () => {
       const scale = await warmedScale();
       await backends[scale.service].terminate(scale.workers);
       await state.updateScale({ state: 'terminated' });
       return { result: 'ok' as const };
     });
 
-    app.get('/scaled_terminated', { schema: { tags, summary: 'Whether every resource has stopped: "true" or "false"', response: { 200: Type.Object({ terminated: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
+    app.get('/scaled_terminated', { config: { scope: 'read' }, schema: { tags, summary: 'Whether every resource has stopped: "true" or "false"', response: { 200: Type.Object({ terminated: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
       const scale = await warmedScale();
       const stopped = scale.state === 'terminated' && (await backends[scale.service].isTerminated(scale.workers));
       return { terminated: stopped ? ('true' as const) : ('false' as const) };
@@ -164,7 +164,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/chart',
-      { schema: { tags, summary: 'The chart: per-signal var95 and var99 and their averages (HTML page, or SVG with format=svg)', querystring: Type.Object({ analysis: Type.Optional(Type.String({ format: 'uuid' })), format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('svg')])) }), response: { ...errors } } },
+      { config: { scope: 'read' }, schema: { tags, summary: 'The chart: per-signal var95 and var99 and their averages (HTML page, or SVG with format=svg)', querystring: Type.Object({ analysis: Type.Optional(Type.String({ format: 'uuid' })), format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('svg')])) }), response: { ...errors } } },
       async (request, reply) => {
         const analysis = request.query.analysis ? await state.analysis(request.query.analysis) : await currentResult();
         if (!analysis?.result) throw notFound(`analysis ${request.query.analysis} has no results`);

@@ -17,6 +17,7 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
   app.post(
     '/calculate_var9599',
     {
+      config: { scope: 'risk' },
       schema: {
         tags: ['risk worker'],
         summary: "The reference's worker call: VaR 95/99 of Normal(mean, std) from `shots` draws",
@@ -42,6 +43,7 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
   app.post(
     '/monte-carlo-task',
     {
+      config: { scope: 'risk' },
       schema: {
         tags: ['risk worker'],
         summary: 'Run one resource task of an analysis (what the risk service sends its ECS workers)',
