@@ -1,3 +1,4 @@
+import { jobsModule } from '@closecross/jobs';
 import { loadServiceDeclarations, routeTableOf, type ServiceDeclaration, type ServiceModule } from '@closecross/platform';
 
 /** Where the services live: every `services/<name>/service.ts` is one service. */
@@ -23,11 +24,13 @@ export interface LocalResources {
  */
 export async function serviceModules(local: LocalResources, declarations: readonly ServiceDeclaration[] = serviceDeclarations): Promise<ServiceModule<any>[]> {
   const environment = { ...process.env, KINESIS_ENDPOINT: local.kinesisEndpoint, INGEST_STREAM: local.stream, ARTIFACT_STORE_URL: `file://${local.artifactsDir}` };
-  return Promise.all(
+  const modules = await Promise.all(
     declarations.map(async (declaration) => {
       const module = await declaration.module(environment);
       if (module.name !== declaration.name) throw new Error(`the module of ${declaration.name} is named ${module.name}: a module is named after its declaration`);
       return { ...module, pathPatterns: declaration.pathPatterns };
     }),
   );
+  // The one job API, once for the whole process; each service's engine runs its own kinds.
+  return [...modules, jobsModule];
 }
