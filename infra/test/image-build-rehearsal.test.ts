@@ -122,10 +122,12 @@ describe('the Dockerfile rehearsed without Docker', () => {
   it('the var-worker target answers the reference VaR call', async () => {
     const target = targets.find((candidate) => candidate.name === 'var-worker')!;
     const port = await freePort();
-    const child = spawnCommand(process.execPath, target.cmd.slice(1), { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' }, path.join(workspace, 'deploy', target.folder));
+    // The worker has no database: it takes the one caller holding the shared service token.
+    const serviceToken = 'rehearsal-service-token-0123456789abcdef';
+    const child = spawnCommand(process.execPath, target.cmd.slice(1), { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', SERVICE_TOKEN: serviceToken }, path.join(workspace, 'deploy', target.folder));
     started.push(child);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000, 'var-worker /health');
-    const response = await fetch(`http://127.0.0.1:${port}/calculate_var9599`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"mean":0.001,"std":0.02,"shots":20000}' });
+    const response = await fetch(`http://127.0.0.1:${port}/calculate_var9599`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken}` }, body: '{"mean":0.001,"std":0.02,"shots":20000}' });
     const body = (await response.json()) as { var95: number; var99: number };
     expect(body.var95).toBeCloseTo(-0.0319, 2);
     expect(body.var99).toBeLessThan(body.var95);
