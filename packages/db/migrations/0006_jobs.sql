@@ -43,3 +43,16 @@ CREATE TABLE "job_schedule" (
 );
 --> statement-breakpoint
 CREATE INDEX "job_schedule_due_idx" ON "job_schedule" USING btree ("next_run") WHERE "enabled";
+--> statement-breakpoint
+-- The model service's jobs move into `job`; one left unfinished by the old queue cannot resume there.
+INSERT INTO "job" ("id", "kind", "status", "stage", "progress", "params", "result", "metrics", "error", "attempts", "scope", "created_at", "started_at", "finished_at", "updated_at")
+SELECT "id", "kind",
+	CASE WHEN "status" IN ('queued', 'running') THEN 'failed' ELSE "status" END,
+	"stage", "progress", "request", "result", "metrics",
+	CASE WHEN "status" IN ('queued', 'running') THEN 'interrupted by the move to the job engine; submit it again' ELSE "error" END,
+	"attempts", 'models', "created_at", "started_at",
+	CASE WHEN "status" IN ('queued', 'running') THEN now() ELSE "finished_at" END,
+	coalesce("finished_at", "started_at", "created_at")
+FROM "model_job";
+--> statement-breakpoint
+DROP TABLE "model_job";

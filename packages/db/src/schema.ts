@@ -189,23 +189,51 @@ export const ingestRejects = pgTable(
   (table) => [uniqueIndex('ingest_rejects_record_key').on(table.stream, table.shardId, table.sequenceNumber)],
 );
 
-/** Training and inference jobs of the model service: what was asked, where it is, what came of it. */
-export const modelJob = pgTable(
-  'model_job',
+/** Every job of every kind (packages/jobs): what was asked, where it is, what came of it. */
+export const job = pgTable(
+  'job',
   {
     id: uuid('id').primaryKey(),
     kind: text('kind').notNull(),
-    status: text('status').notNull(),
+    status: text('status').notNull().default('queued'),
     stage: text('stage').notNull().default('queued'),
     progress: doublePrecision('progress').notNull().default(0),
-    request: jsonb('request').notNull(),
-    metrics: jsonb('metrics'),
+    params: jsonb('params').notNull().default(sql`'{}'::jsonb`),
     result: jsonb('result'),
+    metrics: jsonb('metrics'),
     error: text('error'),
     attempts: integer('attempts').notNull().default(0),
+    scope: text('scope').notNull().default('admin'),
+    createdBy: text('created_by'),
+    idempotencyKey: text('idempotency_key'),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
   },
-  (table) => [index('model_job_kind_status_idx').on(table.kind, table.status, table.createdAt)],
+  (table) => [
+    index('job_kind_status_idx').on(table.kind, table.status, table.createdAt),
+    index('job_created_at_idx').on(table.createdAt),
+    uniqueIndex('job_idempotency_key').on(table.kind, table.idempotencyKey).where(sql`${table.idempotencyKey} is not null`),
+  ],
+);
+
+/** A cron in a time zone that enqueues a job of a kind; `next_run` moves by compare-and-set, once per tick. */
+export const jobSchedule = pgTable(
+  'job_schedule',
+  {
+    name: text('name').primaryKey(),
+    kind: text('kind').notNull(),
+    cron: text('cron').notNull(),
+    timezone: text('timezone').notNull().default('UTC'),
+    tradingDaysOnly: boolean('trading_days_only').notNull().default(false),
+    params: jsonb('params').notNull().default(sql`'{}'::jsonb`),
+    enabled: boolean('enabled').notNull().default(true),
+    lastTick: timestamp('last_tick', { withTimezone: true }),
+    nextRun: timestamp('next_run', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (table) => [index('job_schedule_due_idx').on(table.nextRun).where(sql`${table.enabled}`)],
 );

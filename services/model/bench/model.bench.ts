@@ -6,6 +6,7 @@
  */
 import { prepareRows } from '@closecross/contracts';
 import { upsertStockRows, withTransaction } from '@closecross/db';
+import { jobsModule } from '@closecross/jobs';
 import { marketDataService } from '@closecross/market-data';
 import { createService } from '@closecross/platform';
 import { benchSize, median, startBenchPostgres, waitFor } from '@closecross/tests/support';
@@ -36,7 +37,7 @@ const rowCount = (await pool.query('select count(*)::int as n from stock_data'))
 const store = artifactStoreFor(`file://${mkdtempSync(path.join(os.tmpdir(), 'closecross-model-bench-'))}`);
 const app = await createService({
   name: 'bench',
-  modules: [marketDataService, modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '5' }), store })],
+  modules: [marketDataService, modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '5' }), store }), jobsModule],
   pool,
   logLevel: 'warn',
   auth: false, // the bench measures the work, not credential checks (loopback only)

@@ -1,4 +1,5 @@
 import type { Pool } from '@closecross/db';
+import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
 import { featureCount, featureMatrix, featureNames } from './features.ts';
 import type { ArtifactStore } from './store/artifact-store.ts';
@@ -24,8 +25,7 @@ export interface InferenceRequest {
 
 export type Report = (stage: string, progress: number) => void;
 
-/** A failure the job reports as it is (bad input, missing data), not a crash to retry. */
-export class JobInputError extends Error {}
+export { JobInputError };
 
 export const artifactKey = (modelName: string) => `trained_models/${modelName}.json`;
 

@@ -1,9 +1,9 @@
+import { JobEngine } from '@closecross/jobs';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
-import { JobRepository } from './job-repository.ts';
-import { JobRunner } from './job-runner.ts';
 import { ModelCache } from './model-cache.ts';
 import { loadModelConfig, type ModelConfig } from './model-config.ts';
+import { defineModelJobs } from './model-job-kinds.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { artifactStoreFor, type ArtifactStore } from './store/artifact-store.ts';
 
@@ -15,13 +15,13 @@ export interface ModelServiceOptions extends ServiceContext {
 const modelPlugin: FastifyPluginAsync<ModelServiceOptions> = async (app, options) => {
   const config = options.config ?? loadModelConfig();
   const store = options.store ?? artifactStoreFor(config.ARTIFACT_STORE_URL, { endpoint: config.S3_ENDPOINT });
-  const jobs = new JobRepository(options.pool);
-  const runner = new JobRunner({ pool: options.pool, jobs, store, config, log: app.log });
+  const engine = new JobEngine({ pool: options.pool, log: app.log, leaseSeconds: config.MODEL_JOB_LEASE_SECONDS, maintenanceSeconds: config.MODEL_JOB_MAINTENANCE_SECONDS });
+  defineModelJobs(engine, { pool: options.pool, store, config });
   const cache = new ModelCache();
-  await app.register(modelRoutes({ jobs, runner, store, cache, config }), options);
-  app.addHook('onReady', async () => runner.start());
+  await app.register(modelRoutes({ engine, store, cache, config }), options);
+  app.addHook('onReady', async () => engine.start());
   app.addHook('onClose', async () => {
-    await runner.stop();
+    await engine.stop();
     cache.clear();
   });
 };

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { jobsModule } from '@closecross/jobs';
 import { marketDataService } from '@closecross/market-data';
 import { createService, type Service } from '@closecross/platform';
 import { generateStockRows, seededRandom, testLogging, waitFor, type GeneratedStockRow, type TestDatabase } from '@closecross/tests/support';
@@ -19,6 +20,7 @@ export async function buildModelApp(database: TestDatabase, store: ArtifactStore
     modules: [
       marketDataService,
       modelServiceWith({ config: loadModelConfig({ MODEL_JOB_MAINTENANCE_SECONDS: '1', MODEL_TRAIN_THREADS: '2', ...env }), store }),
+      jobsModule,
     ],
     pool: database.pool,
     auth: false,

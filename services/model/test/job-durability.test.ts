@@ -26,7 +26,8 @@ async function startModelTask() {
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'error',
-    MODEL_JOB_EXPIRE_SECONDS: '20',
+    AUTH_DISABLED: 'true',
+    MODEL_JOB_LEASE_SECONDS: '10',
     MODEL_JOB_MAINTENANCE_SECONDS: '1',
     MODEL_TRAIN_THREADS: '1',
   });

@@ -2,8 +2,7 @@ import { badRequest, ErrorResponse, notFound, type ServiceContext } from '@close
 import { StockRow } from '@closecross/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { JobRepository } from '../job-repository.ts';
-import type { JobRunner } from '../job-runner.ts';
+import type { JobEngine } from '@closecross/jobs';
 import type { ModelCache } from '../model-cache.ts';
 import type { ModelConfig } from '../model-config.ts';
 import { loadModelArtifact, predictRows } from '../model-jobs.ts';
@@ -11,26 +10,10 @@ import type { ArtifactStore } from '../store/artifact-store.ts';
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse };
 const Params = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'XGBoost parameters over the defaults' });
-const JobView = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  status: Type.String({ description: 'queued, running, succeeded or failed' }),
-  stage: Type.String(),
-  progress: Type.Number({ minimum: 0, maximum: 1 }),
-  request: Type.Any(),
-  metrics: Type.Any(),
-  result: Type.Any(),
-  error: Type.Union([Type.String(), Type.Null()]),
-  attempts: Type.Integer(),
-  created_at: Type.String(),
-  started_at: Type.Union([Type.String(), Type.Null()]),
-  finished_at: Type.Union([Type.String(), Type.Null()]),
-});
 const Accepted = Type.Object({ message: Type.String(), job_id: Type.String() });
 
 export interface ModelRouteDeps {
-  jobs: JobRepository;
-  runner: JobRunner;
+  engine: JobEngine;
   store: ArtifactStore;
   cache: ModelCache;
   config: ModelConfig;
@@ -70,7 +53,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         const end = body.date_id ?? body.end_date_id ?? last;
         if (start > end) throw badRequest(`body/start_date_id (${start}) must not be after end_date_id (${end})`);
         const { date_id: _dateId, ...rest } = body;
-        const jobId = await deps.runner.submit('train', { ...rest, start_date_id: start, end_date_id: end });
+        const jobId = await deps.engine.enqueue('train', { ...rest, start_date_id: start, end_date_id: end }, { createdBy: request.principal?.name });
         return reply.status(202).send({ message: `Training started for model ${body.model_name}`, job_id: jobId });
       },
     );
@@ -88,37 +71,9 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
       },
       async (request, reply) => {
         if (!(await modelExists(request.body.model_id))) throw notFound(`model ${request.body.model_id} does not exist`);
-        const jobId = await deps.runner.submit('inference', request.body);
+        const jobId = await deps.engine.enqueue('inference', request.body, { createdBy: request.principal?.name });
         return reply.status(202).send({ message: `Inference started for model ${request.body.model_id}`, job_id: jobId });
       },
-    );
-
-    app.get(
-      '/jobs/:id',
-      { config: { scope: 'read' }, schema: { tags: ['model'], summary: 'A job: status, stage, progress 0..1, metrics, result, error', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: JobView, ...errors } } },
-      async (request) => {
-        const job = await deps.jobs.find(request.params.id);
-        if (!job) throw notFound(`job ${request.params.id} does not exist`);
-        return job;
-      },
-    );
-
-    app.get(
-      '/jobs',
-      {
-        config: { scope: 'read' },
-        schema: {
-          tags: ['model'],
-          summary: 'Jobs, newest first, filtered by kind and status',
-          querystring: Type.Object({
-            kind: Type.Optional(Type.Union([Type.Literal('train'), Type.Literal('inference')])),
-            status: Type.Optional(Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')])),
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          }),
-          response: { 200: Type.Object({ jobs: Type.Array(JobView) }), ...errors },
-        },
-      },
-      async (request) => ({ jobs: await deps.jobs.list(request.query) }),
     );
 
     app.post(
