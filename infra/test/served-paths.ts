@@ -2,9 +2,14 @@ import type { Pool } from '@closecross/db';
 import { serviceModules } from '@closecross/local-system';
 import { createService, matchesPathPattern, platformPaths, type ServiceDeclaration, type ServiceModule } from '@closecross/platform';
 
-/** Every declared service's module, mounted with settings that make no connection (for listing routes). */
-export function serviceModulesForListing(declarations?: readonly ServiceDeclaration[]): Promise<ServiceModule<any>[]> {
-  return serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', artifactsDir: '/tmp/unused' }, declarations);
+/**
+ * Every declared service's module, mounted with settings that make no connection (for listing
+ * routes). The local system's platform modules (the job API) carry no patterns: they serve
+ * platform paths only, which any service may serve.
+ */
+export async function serviceModulesForListing(declarations?: readonly ServiceDeclaration[]): Promise<ServiceModule<any>[]> {
+  const modules = await serviceModules({ kinesisEndpoint: 'http://127.0.0.1:1', stream: 's', artifactsDir: '/tmp/unused' }, declarations);
+  return modules.filter((module) => module.pathPatterns);
 }
 
 /** The paths one service serves, from the service itself (no database or AWS call is made while mounting). */
