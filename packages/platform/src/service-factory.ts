@@ -68,10 +68,6 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorContract(app);
-  const authSettings: AuthSettings = options.auth === false ? { enabled: false } : { enabled: true, ...(options.auth ?? {}) };
-  const auth = await installAuthentication(app, authSettings, options.pool);
-  if (auth && options.bootstrapAdmin) await ensureBootstrapAdmin(auth, options.bootstrapAdmin);
-  if (!authSettings.enabled) refuseNonLoopbackListen(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -89,6 +85,12 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // After swagger, whose route list then holds the platform's /auth routes too; scopes are still
+  // stamped on each route's schema before the document is generated.
+  const authSettings: AuthSettings = options.auth === false ? { enabled: false } : { enabled: true, ...(options.auth ?? {}) };
+  const auth = await installAuthentication(app, authSettings, options.pool);
+  if (auth && options.bootstrapAdmin) await ensureBootstrapAdmin(auth, options.bootstrapAdmin);
+  if (!authSettings.enabled) refuseNonLoopbackListen(app);
 
   app.get(
     '/health',

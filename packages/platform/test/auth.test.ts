@@ -254,6 +254,9 @@ describe('abuse protection and the audit', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    for (const url of ['/health', '/docs/json', '/docs/static/index.html']) {
+      expect((await app.inject({ url })).headers['x-content-type-options'], url).toBe('nosniff');
+    }
   });
 
   it('audits every write, allowed or refused, with who, route, status and request id', async () => {

@@ -145,7 +145,7 @@ export async function installAuthentication(app: FastifyInstance, settings: Auth
   // 3. Whether the route allows it, before the body is read.
   app.addHook('preParsing', async (request) => {
     const scope = (request.routeOptions.config as { scope?: RouteScope } | undefined)?.scope ?? 'authenticated';
-    if (scope === 'public') return;
+    if (scope === 'public' || isOpenPlatformPath(request.routeOptions.url ?? '')) return;
     const principal = request.principal;
     if (!principal) {
       throw new UnauthenticatedError(
