@@ -129,18 +129,21 @@ export async function installAuthentication(app: FastifyInstance, settings: Auth
   });
 
   // 2. Rate limits, per key or session, else per address (route-level onRequest, after the above).
-  await app.register(rateLimit, {
-    global: true,
-    max: rateLimitPerMinute,
-    timeWindow: 60_000,
-    keyGenerator: (request) => (request.principal ? `${request.principal.kind}:${request.principal.id}` : `ip:${request.ip}`),
-    allowList: (request) => isOpenPlatformPath(request.routeOptions.url ?? ''),
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: 'Too Many Requests',
-      message: `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    }),
-  });
+  // With sign-in off (loopback only) there is no caller to tell apart, so no limit either.
+  if (settings.enabled) {
+    await app.register(rateLimit, {
+      global: true,
+      max: rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => (request.principal ? `${request.principal.kind}:${request.principal.id}` : `ip:${request.ip}`),
+      allowList: (request) => isOpenPlatformPath(request.routeOptions.url ?? ''),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      }),
+    });
+  }
 
   // 3. Whether the route allows it, before the body is read.
   app.addHook('preParsing', async (request) => {
