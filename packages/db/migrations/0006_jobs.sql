@@ -56,3 +56,6 @@ SELECT "id", "kind",
 FROM "model_job";
 --> statement-breakpoint
 DROP TABLE "model_job";
+--> statement-breakpoint
+-- Analyses queued by POST /analyses are jobs now: their lease is the engine's.
+ALTER TABLE "risk_analysis" DROP COLUMN "lease_until";

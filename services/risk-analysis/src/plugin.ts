@@ -18,9 +18,9 @@ const riskAnalysisPlugin: FastifyPluginAsync<RiskServiceOptions> = async (app, o
   await app.register(legacyRoutes(context));
   await app.register(analysesRoutes(context));
   await app.register(varWorkerRoutes, options);
-  app.addHook('onReady', async () => context.queue.start());
+  app.addHook('onReady', async () => context.engine.start());
   app.addHook('onClose', async () => {
-    await context.queue.stop();
+    await context.engine.stop();
     await context.backends.local.terminate([]);
   });
 };

@@ -1,8 +1,9 @@
 import type { Pool } from '@closecross/db';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { JobEngine, type JobEngineOptions } from '@closecross/jobs';
 import type { FastifyBaseLogger } from 'fastify';
-import { AnalysisQueue } from './analysis-queue.ts';
+import { defineAnalysisJobs } from './analysis-jobs.ts';
 import { AnalysisRunner } from './analysis-runner.ts';
 import type { ComputeBackend, ServiceName } from './backends/compute-backend.ts';
 import { EcsBackend, type EcsSender, type Fetch } from './backends/ecs-backend.ts';
@@ -11,14 +12,14 @@ import { LocalBackend } from './backends/local-backend.ts';
 import type { RiskConfig } from './risk-config.ts';
 import { RiskStateRepository } from './risk-state-repository.ts';
 
-/** What the risk routes share: state, backends, the runner and the queue of one task. */
+/** What the risk routes share: state, backends, the runner and the job engine of one task. */
 export interface RiskContext {
   config: RiskConfig;
   pool: Pool;
   state: RiskStateRepository;
   backends: Record<ServiceName, ComputeBackend>;
   runner: AnalysisRunner;
-  queue: AnalysisQueue;
+  engine: JobEngine;
 }
 
 /** AWS clients and HTTP for the backends; tests pass stubs at the SDK boundary. */
@@ -26,7 +27,8 @@ export interface RiskDependencies {
   lambdaClient?: LambdaSender;
   ecsClient?: EcsSender;
   fetchWorker?: Fetch;
-  queuePollMs?: number;
+  /** Engine timings (tests shorten them). */
+  jobEngine?: Partial<Omit<JobEngineOptions, 'pool' | 'log'>>;
 }
 
 export function createRiskContext(pool: Pool, config: RiskConfig, log: FastifyBaseLogger, dependencies: RiskDependencies = {}): RiskContext {
@@ -56,6 +58,6 @@ export function createRiskContext(pool: Pool, config: RiskConfig, log: FastifyBa
     ),
   };
   const runner = new AnalysisRunner(pool, state, backends);
-  const queue = new AnalysisQueue(state, runner, log, { concurrency: config.RISK_JOB_CONCURRENCY, ...(dependencies.queuePollMs ? { pollMs: dependencies.queuePollMs } : {}) });
-  return { config, pool, state, backends, runner, queue };
+  const engine = defineAnalysisJobs(new JobEngine({ pool, log, ...dependencies.jobEngine }), { state, runner, config });
+  return { config, pool, state, backends, runner, engine };
 }

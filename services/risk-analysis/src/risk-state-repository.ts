@@ -1,4 +1,4 @@
-import { withTransaction, type Pool } from '@closecross/db';
+import { withTransaction, type Pool, type PoolClient } from '@closecross/db';
 import type { AnalysisResult } from '@closecross/quant';
 import type { ServiceName, WorkerRecord } from './backends/compute-backend.ts';
 
@@ -35,7 +35,7 @@ export interface StoredResult extends AnalysisResult {
   bars: number;
 }
 
-export type AnalysisStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type AnalysisStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface AnalysisRow {
   id: string;
@@ -94,16 +94,11 @@ export class RiskStateRepository {
     await this.pool.query('update risk_scale set current_analysis_id = null, updated_at = now() where id = 1');
   }
 
-  async createAnalysis(id: string, params: AnalysisRequest, status: 'queued' | 'running'): Promise<void> {
-    await this.pool.query(
-      `insert into risk_analysis (id, status, params, started_at, attempts) values ($1, $2, $3, case when $2 = 'running' then now() end, case when $2 = 'running' then 1 else 0 end)`,
-      [id, status, JSON.stringify(params)],
-    );
+  /** An analysis the reference's POST /analyse runs in the request. */
+  async createAnalysis(id: string, params: AnalysisRequest): Promise<void> {
+    await this.pool.query(`insert into risk_analysis (id, status, params, started_at, attempts) values ($1, 'running', $2, now(), 1)`, [id, JSON.stringify(params)]);
   }
 
-  async reportProgress(id: string, progress: number): Promise<void> {
-    await this.pool.query(`update risk_analysis set progress = greatest(progress, $2) where id = $1 and status = 'running'`, [id, progress]);
-  }
 
   /**
    * Stores the result, writes its audit record, and (for the reference API) makes it the
@@ -112,38 +107,55 @@ export class RiskStateRepository {
   async completeAnalysis(id: string, result: StoredResult, billing: { billableMs: number; cost: number }, makeCurrent: boolean): Promise<void> {
     await withTransaction(this.pool, async (client) => {
       const updated = await client.query(
-        `update risk_analysis set status = 'succeeded', progress = 1, result = $2, billable_ms = $3, cost = $4, finished_at = now(), lease_until = null
+        `update risk_analysis set status = 'succeeded', progress = 1, result = $2, billable_ms = $3, cost = $4, finished_at = now()
          where id = $1 and status = 'running' returning params`,
         [id, JSON.stringify(result), billing.billableMs, billing.cost],
       );
-      // A job whose lease another task took over finished there first: nothing more to record.
       if (updated.rowCount === 0) return;
-      const params = updated.rows[0].params as AnalysisRequest;
-      const record = {
-        s: params.s,
-        r: params.r,
-        h: params.h,
-        d: params.d,
-        t: params.t,
-        p: params.p,
-        profit_loss: result.totalProfitLoss,
-        av95: result.averageVar95,
-        av99: result.averageVar99,
-        time: billing.billableMs,
-        cost: billing.cost,
-        symbol: result.symbol,
-        start: result.start,
-        end: result.end,
-        seed: params.seed,
-        analysis_id: id,
-      };
-      await client.query('insert into risk_audit (analysis_id, record) values ($1, $2)', [id, JSON.stringify(record)]);
+      await this.recordAudit(client, id, updated.rows[0].params as AnalysisRequest, result, billing);
       if (makeCurrent) await client.query('update risk_scale set current_analysis_id = $1, updated_at = now() where id = 1', [id]);
     });
   }
 
+  /**
+   * Stores the result of an analysis run as a job (POST /analyses) with its audit record, in one
+   * transaction; a second run of the same job (a retry after its task died) records nothing more.
+   */
+  async recordJobAnalysis(id: string, params: AnalysisRequest, result: StoredResult, billing: { billableMs: number; cost: number }, startedAt: Date): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      const inserted = await client.query(
+        `insert into risk_analysis (id, status, params, progress, result, billable_ms, cost, attempts, started_at, finished_at)
+         values ($1, 'succeeded', $2, 1, $3, $4, $5, 1, $6, now()) on conflict (id) do nothing`,
+        [id, JSON.stringify(params), JSON.stringify(result), billing.billableMs, billing.cost, startedAt],
+      );
+      if (inserted.rowCount === 1) await this.recordAudit(client, id, params, result, billing);
+    });
+  }
+
+  private async recordAudit(client: PoolClient, id: string, params: AnalysisRequest, result: StoredResult, billing: { billableMs: number; cost: number }): Promise<void> {
+    const record = {
+      s: params.s,
+      r: params.r,
+      h: params.h,
+      d: params.d,
+      t: params.t,
+      p: params.p,
+      profit_loss: result.totalProfitLoss,
+      av95: result.averageVar95,
+      av99: result.averageVar99,
+      time: billing.billableMs,
+      cost: billing.cost,
+      symbol: result.symbol,
+      start: result.start,
+      end: result.end,
+      seed: params.seed,
+      analysis_id: id,
+    };
+    await client.query('insert into risk_audit (analysis_id, record) values ($1, $2)', [id, JSON.stringify(record)]);
+  }
+
   async failAnalysis(id: string, error: string): Promise<void> {
-    await this.pool.query(`update risk_analysis set status = 'failed', error = $2, finished_at = now(), lease_until = null where id = $1`, [id, error]);
+    await this.pool.query(`update risk_analysis set status = 'failed', error = $2, finished_at = now() where id = $1`, [id, error]);
   }
 
   async analysis(id: string): Promise<AnalysisRow | undefined> {
@@ -164,35 +176,5 @@ export class RiskStateRepository {
          from risk_audit order by id`,
     );
     return result.rows.map((row) => row.record);
-  }
-
-  /**
-   * Takes the oldest queued analysis, or one whose runner stopped renewing its lease (a task
-   * that died mid-run), for this task to run. SKIP LOCKED lets tasks claim side by side.
-   */
-  async claimNext(leaseMs: number, maxAttempts: number): Promise<AnalysisRow | undefined> {
-    const result = await this.pool.query(
-      `update risk_analysis set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()),
-              lease_until = now() + make_interval(secs => $1 / 1000.0)
-        where id = (select id from risk_analysis
-                     where (status = 'queued' or (status = 'running' and lease_until < now())) and attempts < $2
-                     order by created_at for update skip locked limit 1)
-        returning ${analysisColumns}`,
-      [leaseMs, maxAttempts],
-    );
-    return result.rows[0];
-  }
-
-  async renewLease(id: string, leaseMs: number): Promise<void> {
-    await this.pool.query(`update risk_analysis set lease_until = now() + make_interval(secs => $2 / 1000.0) where id = $1 and status = 'running'`, [id, leaseMs]);
-  }
-
-  /** Runs past their last attempt whose lease ran out are failed, so none stays "running" forever. */
-  async failAbandoned(maxAttempts: number): Promise<void> {
-    await this.pool.query(
-      `update risk_analysis set status = 'failed', error = 'the task running it stopped ' || attempts || ' times', finished_at = now()
-        where status = 'running' and lease_until < now() and attempts >= $1`,
-      [maxAttempts],
-    );
   }
 }

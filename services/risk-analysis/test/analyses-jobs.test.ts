@@ -69,26 +69,33 @@ describe('POST /analyses and GET /analyses/{id}', () => {
     expect((await finished(app, submitted.id)).status).toBe('succeeded');
   });
 
-  it('a job whose task died mid-run (lease expired) is taken over and finished', async () => {
-    const id = randomUUID();
-    const params = { s: 'local', r: 1, h: 30, d: 2000, t: 'sell', p: 5, seed: 3, symbol: 'TEST', start: '2020-01-01', end: '2021-12-31' };
-    await database.pool.query(
-      `insert into risk_analysis (id, status, params, attempts, started_at, lease_until) values ($1, 'running', $2, 1, now(), now() - interval '1 second')`,
-      [id, JSON.stringify(params)],
+  it('a job whose task died mid-run (its lease ran out) is taken over and finished', async () => {
+    const idle = await buildRiskApp(database.pool, {}, { ...env, RISK_JOB_CONCURRENCY: '0' });
+    const { id } = (await idle.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '2020-01-01', seed: 3 } })).json();
+    await idle.close();
+    // As a task leaves it when it dies mid-run: the queue entry active with a lease long past, the job running its first attempt.
+    const taken = await database.pool.query(
+      `update pgboss.job set state = 'active', started_on = now() - interval '1 minute', expire_in = interval '1 second' where id = $1 and state = 'created'`,
+      [id],
     );
+    await database.pool.query(`update job set status = 'running', attempts = 1, started_at = now() where id = $1 and status = 'queued'`, [id]);
     const done = await finished(app, id);
     expect(done.status).toBe('succeeded');
-    expect((await database.pool.query('select attempts from risk_analysis where id = $1', [id])).rows[0].attempts).toBe(2);
+    // Unless the running task fetched it first (then it simply ran once), the takeover is the second attempt.
+    expect((await database.pool.query('select attempts from job where id = $1', [id])).rows[0].attempts).toBe(taken.rowCount === 1 ? 2 : 1);
+    expect(loggedEvents(logLines, logEvents.jobAttemptFailed).map((line) => line.jobId)).toEqual(taken.rowCount === 1 ? [id] : []);
   });
 
-  it('a job that fails reports its error', async () => {
-    const id = randomUUID();
-    const params = { s: 'local', r: 1, h: 30, d: 2000, t: 'sell', p: 5, seed: 3, symbol: 'GONE', start: '2020-01-01', end: '2021-12-31' };
-    await database.pool.query(`insert into risk_analysis (id, status, params) values ($1, 'queued', $2)`, [id, JSON.stringify(params)]);
+  it('a job that fails reports its error, fails at once, and logs job_failed through the job engine', async () => {
+    // A window with no bars: accepted (the symbol has bars), then the analysis cannot run.
+    const submitted = await app.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '1990-01-01', end: '1990-12-31', seed: 3 } });
+    const { id } = submitted.json();
     const done = await finished(app, id);
     expect(done.status).toBe('failed');
     expect(done.error).toContain('needs at least 31 bars, got 0');
+    expect((await app.inject({ url: `/analyses/${id}` })).json()).toMatchObject({ result: null, billable_time: null });
+    expect((await database.pool.query('select attempts from job where id = $1', [id])).rows[0].attempts).toBe(1);
     // The stack's job-failure alarm counts JSON log lines with event "job_failed".
-    expect(loggedEvents(logLines, logEvents.jobFailed).map((line) => line.analysisId)).toEqual([id]);
+    expect(loggedEvents(logLines, logEvents.jobFailed)).toMatchObject([{ jobId: id, kind: 'risk-analysis', attempt: 1 }]);
   });
 });

@@ -10,7 +10,7 @@ import type { RiskDependencies } from '../src/risk-context.ts';
 export async function buildRiskApp(pool: Pool, dependencies: RiskDependencies = {}, env: NodeJS.ProcessEnv = {}, logLines?: string[]): Promise<Service> {
   const app = await createService({
     name: 'risk-test',
-    modules: [marketDataService, riskAnalysisServiceWith({ config: loadRiskConfig(env), queuePollMs: 100, ...dependencies })],
+    modules: [marketDataService, riskAnalysisServiceWith({ config: loadRiskConfig(env), jobEngine: { maintenanceSeconds: 1 }, ...dependencies })],
     pool,
     auth: false,
     // With `logLines`, warnings and worse are collected there (what an alarm's log filter sees).

@@ -1,15 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis-request.ts';
 import { resolveWindow } from '../price-data.ts';
+import { analysisKind } from '../analysis-jobs.ts';
 import type { RiskContext } from '../risk-context.ts';
+import type { AnalysisRequest } from '../risk-state-repository.ts';
 import { AnalysesBody, ErrorResponse } from '../schemas.ts';
 
 const AnalysisView = Type.Object({
   id: Type.String(),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]),
   progress: Type.Number({ minimum: 0, maximum: 1 }),
   params: Type.Any({ description: 's, r, h, d, t, p, seed, symbol, start, end' }),
   result: Type.Any({ description: 'per-signal mean, std, Monte Carlo VaR and ES, closed-form and historical VaR, P&L; averages, total, Kupiec backtest' }),
@@ -23,7 +24,7 @@ const AnalysisView = Type.Object({
 
 /** The resource API beside the reference's: many users, each analysis its own job and id. */
 export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
-  const { state, config, queue } = context;
+  const { state, config, engine } = context;
   return async (app) => {
     app.post(
       '/analyses',
@@ -47,10 +48,9 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
         const parameters = readAnalysisParameters(request.body, config);
         const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
         const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
-        const id = randomUUID();
         const seed = request.body.seed ?? newSeed();
-        await state.createAnalysis(id, { s: service, r: resources, ...parameters, seed, symbol, ...window }, 'queued');
-        queue.kick();
+        const analysis: AnalysisRequest = { s: service, r: resources, ...parameters, seed, symbol, ...window };
+        const id = await engine.enqueue(analysisKind, analysis, { createdBy: request.principal?.name });
         return reply.status(202).send({ id, status: 'queued' as const, seed, href: `/analyses/${id}` });
       },
     );
@@ -59,7 +59,24 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
       '/analyses/:id',
       { config: { scope: 'read' }, schema: { tags: ['risk analyses'], summary: 'Status, progress and (when done) the full result of an analysis', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: AnalysisView, 400: ErrorResponse, 404: ErrorResponse } } },
       async (request) => {
-        const row = await state.analysis(request.params.id);
+        // A job's status is the engine's; its result and billing, once stored, are the analysis row's.
+        // Analyses of the reference's POST /analyse have the row only.
+        const [job, row] = await Promise.all([engine.get(request.params.id), state.analysis(request.params.id)]);
+        if (job && job.kind === analysisKind) {
+          return {
+            id: job.id,
+            status: job.status,
+            progress: job.progress,
+            params: job.params,
+            result: job.status === 'succeeded' ? (row?.result ?? null) : null,
+            billable_time: row?.billableMs ?? null,
+            cost: row?.cost ?? null,
+            error: job.error,
+            created_at: job.created_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+          };
+        }
         if (!row) throw notFound(`analysis ${request.params.id} does not exist`);
         return {
           id: row.id,

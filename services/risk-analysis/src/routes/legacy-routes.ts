@@ -97,7 +97,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
       const analysis = { s: scale.service, r: scale.resources, ...parameters, seed: request.body.seed ?? newSeed(), symbol, ...window };
       const id = randomUUID();
-      await state.createAnalysis(id, analysis, 'running');
+      await state.createAnalysis(id, analysis);
       try {
         const { result, billing } = await runner.compute(analysis);
         if (result.signals.length === 0) {
