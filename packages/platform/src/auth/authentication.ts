@@ -74,7 +74,7 @@ export interface AuthServices {
  * before its body is parsed.
  */
 export async function installAuthentication(app: FastifyInstance, settings: AuthSettings, pool: Pool | undefined): Promise<AuthServices | undefined> {
-  const rateLimitPerMinute = settings.rateLimitPerMinute ?? 3_000;
+  const rateLimitPerMinute = settings.rateLimitPerMinute ?? 1_200;
   requireDeclaredScopes(app);
   await app.register(helmet, {
     // Swagger UI and the chart page use inline styles; scripts only from this origin.
