@@ -21,6 +21,9 @@ export const artifactPrefix = 'models';
 /** Cool-down of every scaling policy: the reference's warm-up. */
 export const scalingCooldown = Duration.seconds(300);
 
+/** A service allowed to start the VaR workers is their caller: it may reach them and holds their token. */
+const startsVarWorkers = (declaration: ServiceDeclaration) => declaration.aws.some((permission) => permission.on === 'var-worker-task-definition');
+
 export interface DeployedService {
   name: string;
   declaration: ServiceDeclaration;
@@ -92,6 +95,7 @@ export class FargateServices extends Construct {
     // Injected by ECS from Secrets Manager at start: no password in a task definition.
     const databaseSecret = { DB_SECRET_JSON: ecs.Secret.fromSecretsManager(stores.databaseSecret) };
     const adminSecrets = props.adminBootstrap.taskSecrets();
+    const workerTokenSecret = varCompute.workerToken.taskSecrets();
 
     const rules = listenerRulesFor(routeTableOf(declarations));
     if (!declarations.some((declaration) => declaration.name === defaultService)) throw new Error(`no declared service is the default service ${defaultService}`);
@@ -124,7 +128,7 @@ export class FargateServices extends Construct {
           ...(declaration.usesDatabase ? { DB_SSL: 'require', DB_POOL_MAX: '10' } : {}),
           ...Object.fromEntries(declaredValues.map(([variable, value]) => [variable, deploymentValue(value, size)])),
         },
-        secrets: { ...(declaration.usesDatabase ? databaseSecret : {}), ...adminSecrets },
+        secrets: { ...(declaration.usesDatabase ? databaseSecret : {}), ...adminSecrets, ...(startsVarWorkers(declaration) ? workerTokenSecret : {}) },
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
         healthCheck: healthCheckOf(containerPort, declaration.healthPath),
         stopTimeout: Duration.seconds(30),
@@ -135,7 +139,7 @@ export class FargateServices extends Construct {
       const securityGroup = new ec2.SecurityGroup(this, `${name}SecurityGroup`, { vpc, description: `${name} tasks: from the ALB only` });
       securityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(containerPort), `ALB to ${name}`);
       if (declaration.usesDatabase) stores.database.connections.allowFrom(securityGroup, ec2.Port.tcp(databasePort), `${name} to PostgreSQL`);
-      if (declaration.aws.some((permission) => permission.on === 'var-worker-task-definition')) {
+      if (startsVarWorkers(declaration)) {
         varCompute.workerSecurityGroup.addIngressRule(securityGroup, ec2.Port.tcp(workerPort), `${name} to VaR workers`);
       }
 

@@ -9,18 +9,22 @@ import type { WorkerEntryPoint } from '@closecross/platform';
 import { healthCheckOf, lambdaImageCode, serviceImage } from './images.ts';
 import { serviceLogGroup } from './logging.ts';
 import type { DeploymentSettings } from './settings.ts';
+import { VarWorkerToken } from './var-worker-token.ts';
 
 export const workerPort = 8080;
 
 /**
  * What the risk service fans Monte Carlo work out to: the VaR Lambda function, and the VaR
  * worker task definition it starts with RunTask (no service: the risk service starts and stops
- * the tasks itself). Their images are the workers the risk service declares.
+ * the tasks itself) with the token the workers accept. Their images are the workers the risk
+ * service declares.
  */
 export class VarCompute extends Construct {
   readonly function: lambda.DockerImageFunction;
   readonly workerTaskDefinition: ecs.FargateTaskDefinition;
   readonly workerSecurityGroup: ec2.SecurityGroup;
+  /** Injected here into the workers; the stack injects it into the service that starts them. */
+  readonly workerToken: VarWorkerToken;
   readonly logGroups: logs.LogGroup[];
 
   constructor(scope: Construct, id: string, props: { settings: DeploymentSettings; vpc: ec2.IVpc; lambdaEntry: WorkerEntryPoint; workerEntry: WorkerEntryPoint }) {
@@ -44,6 +48,7 @@ export class VarCompute extends Construct {
       ...(settings.varLambda.reservedConcurrency > 0 ? { reservedConcurrentExecutions: settings.varLambda.reservedConcurrency } : {}),
     });
 
+    this.workerToken = new VarWorkerToken(this, 'WorkerToken', { settings });
     const workerLogs = serviceLogGroup(this, 'WorkerLogs', `/closecross/${settings.name}/var-worker`, settings.logRetentionDays);
     this.workerTaskDefinition = new ecs.FargateTaskDefinition(this, 'WorkerTask', {
       family: `${settings.name}-closecross-var-worker`,
@@ -55,6 +60,8 @@ export class VarCompute extends Construct {
       image: serviceImage(props.workerEntry.image),
       portMappings: [{ containerPort: workerPort }],
       environment: { PORT: String(workerPort), LOG_LEVEL: 'info', AWS_REGION: Stack.of(this).region },
+      // Without it a worker listening beyond loopback refuses to start (it has no other way to know its caller).
+      secrets: this.workerToken.taskSecrets(),
       logging: ecs.LogDrivers.awsLogs({ logGroup: workerLogs, streamPrefix: props.workerEntry.name }),
       // The risk service waits for HEALTHY before sending work.
       healthCheck: healthCheckOf(workerPort),

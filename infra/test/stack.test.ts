@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapKeyLength } from '../lib/admin-bootstrap.ts';
 import { maxPatternsPerRule } from '../lib/listener-rules.ts';
+import { varWorkerTokenLength } from '../lib/var-worker-token.ts';
 import { sdkActionsReachableFrom } from './sdk-calls.ts';
 import { concretePath, servedPaths, serviceModulesForListing } from './served-paths.ts';
 import { declarations, resourcesOf, synthStack } from './synth-stack.ts';
@@ -179,22 +180,62 @@ describe('least privilege and secrets', () => {
   it('gives every task its secrets from Secrets Manager, and no credential in plain environment', () => {
     const [databaseSecret] = resourcesOf(template(), 'AWS::SecretsManager::SecretTargetAttachment')[0]!;
     const [adminSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('AdminBootstrapSecret'))!;
+    const [tokenSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('VarComputeWorkerTokenSecret'))!;
     const adminValue = (key: string) => ({ 'Fn::Join': ['', [{ Ref: adminSecret }, `:${key}::`]] });
+    const serviceSecrets = [
+      { Name: 'DB_SECRET_JSON', ValueFrom: { Ref: databaseSecret } },
+      { Name: 'ADMIN_BOOTSTRAP_KEY', ValueFrom: adminValue('api_key') },
+      { Name: 'ADMIN_BOOTSTRAP_PASSWORD', ValueFrom: adminValue('password') },
+    ];
+    const workerToken = { Name: 'SERVICE_TOKEN', ValueFrom: { Ref: tokenSecret } };
     const taskDefinitions = resourcesOf(template(), 'AWS::ECS::TaskDefinition');
     expect(taskDefinitions).toHaveLength(5);
-    for (const [, taskDefinition] of taskDefinitions) {
-      for (const container of taskDefinition.Properties.ContainerDefinitions) {
+    const secretsByFamily = Object.fromEntries(
+      taskDefinitions.map(([, taskDefinition]) => {
+        const [container, ...others] = taskDefinition.Properties.ContainerDefinitions;
+        expect(others).toEqual([]);
         for (const variable of container.Environment ?? []) expect(variable.Name).not.toMatch(/PASSWORD|SECRET|TOKEN|ACCESS_KEY|DATABASE_URL|ADMIN/);
-        if (taskDefinition.Properties.Family === 'dev-closecross-var-worker') expect(container.Secrets).toBeUndefined();
-        else {
-          expect(container.Secrets).toEqual([
-            { Name: 'DB_SECRET_JSON', ValueFrom: { Ref: databaseSecret } },
-            { Name: 'ADMIN_BOOTSTRAP_KEY', ValueFrom: adminValue('api_key') },
-            { Name: 'ADMIN_BOOTSTRAP_PASSWORD', ValueFrom: adminValue('password') },
-          ]);
-        }
-      }
+        return [(taskDefinition.Properties.Family as string).replace('dev-closecross-', ''), container.Secrets];
+      }),
+    );
+    expect(secretsByFamily).toEqual({
+      'market-data': serviceSecrets,
+      ingestor: serviceSecrets,
+      model: serviceSecrets,
+      // The caller of the VaR workers sends their token; the workers, with no database, hold only it.
+      'risk-analysis': [...serviceSecrets, workerToken],
+      'var-worker': [workerToken],
+    });
+  });
+
+  it("generates the VaR workers' token (letters and digits) at deploy, injected as SERVICE_TOKEN into the workers and the risk service, readable by those two execution roles only", () => {
+    template().hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'dev/closecross/var-worker-token',
+      GenerateSecretString: { PasswordLength: varWorkerTokenLength, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    expect(varWorkerTokenLength).toBeGreaterThanOrEqual(40);
+    const [tokenSecret, secret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('VarComputeWorkerTokenSecret'))!;
+    expect(secret.Properties.SecretString).toBeUndefined();
+    for (const family of ['dev-closecross-var-worker', 'dev-closecross-risk-analysis']) {
+      template().hasResourceProperties('AWS::ECS::TaskDefinition', {
+        Family: family,
+        ContainerDefinitions: [Match.objectLike({ Secrets: Match.arrayWith([{ Name: 'SERVICE_TOKEN', ValueFrom: { Ref: tokenSecret } }]) })],
+      });
     }
+    const grants = resourcesOf(template(), 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource?: unknown }[])
+        .filter((statement) => JSON.stringify(statement.Resource ?? '').includes(tokenSecret))
+        .map((statement) => ({ roles: policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[], actions: [statement.Action].flat().sort() })),
+    );
+    expect(grants.flatMap((grant) => grant.roles).sort()).toEqual([
+      expect.stringMatching(/^ServicesriskanalysisTaskExecutionRole/),
+      expect.stringMatching(/^VarComputeWorkerTaskExecutionRole/),
+    ]);
+    for (const grant of grants) expect(grant.actions).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    // The execution roles read it for ECS at start; the tasks' own roles (what their code may call) never can.
+    const taskRoles = resourcesOf(template(), 'AWS::IAM::Role').filter(([id]) => /TaskRole/.test(id) && !/ExecutionRole/.test(id)).map(([id]) => id);
+    expect(taskRoles.length).toBeGreaterThanOrEqual(5);
+    for (const grant of grants) for (const role of grant.roles) expect(taskRoles).not.toContain(role);
   });
 
   it("generates the first admin's API key (letters and digits) and password at deploy, readable by the task execution roles only", () => {
