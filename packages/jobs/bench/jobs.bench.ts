@@ -4,15 +4,14 @@
  * - enqueue→start latency, p50 and p99: jobs enqueued one at a time, either by the task that
  *   runs them (it looks at once) or by another task (the runner finds them at its next poll,
  *   every 0.5 s: pg-boss 10 has no push).
- * BENCH_SMOKE=1 runs tiny sizes.
+ * Sizes: BENCH_JOBS (2000), BENCH_LATENCY_JOBS (200); BENCH_SMOKE=1 runs tiny ones.
  */
-import { startBenchPostgres } from '@closecross/tests/support';
+import { benchSize, startBenchPostgres } from '@closecross/tests/support';
 import type { Pool } from 'pg';
 import { JobEngine } from '../src/index.ts';
 
-const smoke = process.env.BENCH_SMOKE === '1';
-const queued = Number(process.env.BENCH_JOBS ?? (smoke ? 50 : 2000));
-const sampled = Number(process.env.BENCH_LATENCY_JOBS ?? (smoke ? 20 : 200));
+const queued = benchSize('BENCH_JOBS', 2000, 50);
+const sampled = benchSize('BENCH_LATENCY_JOBS', 200, 20);
 const slots = 20;
 const quiet = { info: () => {}, warn: () => {}, error: (object: object, message: string) => console.error(message, object) };
 
