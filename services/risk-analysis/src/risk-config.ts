@@ -1,4 +1,4 @@
-import { env, loadConfig, type ConfigOf } from '@closecross/platform';
+import { env, loadConfig, platformConfigSpec, type ConfigOf } from '@closecross/platform';
 
 /** The risk service's settings. Prices default to public AWS list prices (us-east-1, x86). */
 export const riskConfigSpec = {
@@ -22,6 +22,9 @@ export const riskConfigSpec = {
   RISK_JOB_CONCURRENCY: env.int({ default: 1, min: 0, max: 16, description: 'analyses one task runs at once from the queue (0: none)' }),
 };
 
-export type RiskConfig = ConfigOf<typeof riskConfigSpec>;
+/** Its settings, and the platform's SERVICE_TOKEN, which it sends the VaR workers it starts. */
+const riskServiceSpec = { ...riskConfigSpec, SERVICE_TOKEN: platformConfigSpec.SERVICE_TOKEN };
 
-export const loadRiskConfig = (source: NodeJS.ProcessEnv = process.env): RiskConfig => loadConfig(riskConfigSpec, source);
+export type RiskConfig = ConfigOf<typeof riskServiceSpec>;
+
+export const loadRiskConfig = (source: NodeJS.ProcessEnv = process.env): RiskConfig => loadConfig(riskServiceSpec, source);

@@ -53,6 +53,7 @@ export function createRiskContext(pool: Pool, config: RiskConfig, log: FastifyBa
         memoryGb: config.RISK_WORKER_MEMORY_GB,
         vcpuHourUsd: config.PRICE_FARGATE_VCPU_HOUR_USD,
         gbHourUsd: config.PRICE_FARGATE_GB_HOUR_USD,
+        serviceToken: config.SERVICE_TOKEN,
       },
       dependencies.fetchWorker,
     ),

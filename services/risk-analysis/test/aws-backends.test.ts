@@ -3,6 +3,7 @@ import type { InvokeCommand } from '@aws-sdk/client-lambda';
 import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EcsBackend } from '../src/backends/ecs-backend.ts';
 import { handler } from '../src/lambda/var-handler.ts';
 import { varWorkerService } from '../src/worker/worker-plugin.ts';
 import { buildRiskApp } from './build-app.ts';
@@ -124,13 +125,15 @@ function ecsStub() {
   };
 }
 
-describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP', () => {
+describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP, signed in with the service token', () => {
   let worker: Service;
   let app: Service;
   let workerPort: number;
+  // As the stack generates it: letters and digits. The worker has no database, so this is the one key it accepts.
+  const workerToken = 'VarWorkerToken0123456789abcdefghijklmnopqrstuv';
 
   beforeAll(async () => {
-    worker = await createService({ name: 'var-worker', modules: [varWorkerService], logLevel: 'silent', auth: false });
+    worker = await createService({ name: 'var-worker', modules: [varWorkerService], logLevel: 'silent', auth: { serviceToken: workerToken } });
     await worker.listen({ host: '127.0.0.1', port: 0 });
     workerPort = (worker.server.address() as { port: number }).port;
   });
@@ -142,7 +145,7 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP', ()
 
   it('starts r tasks, waits for them, lists their endpoints, analyses on them, stops them', async () => {
     const stub = ecsStub();
-    app = await buildRiskApp(database.pool, { ecsClient: stub }, { RISK_DEFAULT_SYMBOL: 'TEST', RISK_WORKER_PORT: String(workerPort), RISK_ECS_SUBNETS: 'subnet-a,subnet-b' });
+    app = await buildRiskApp(database.pool, { ecsClient: stub }, { RISK_DEFAULT_SYMBOL: 'TEST', RISK_WORKER_PORT: String(workerPort), RISK_ECS_SUBNETS: 'subnet-a,subnet-b', SERVICE_TOKEN: workerToken });
     await loadGeneratedBars(app, 'TEST');
 
     expect((await app.inject({ method: 'POST', url: '/warmup', payload: { s: 'ec2', r: 2 } })).json()).toEqual({ result: 'ok' });
@@ -161,9 +164,11 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP', ()
     const endpoints = (await app.inject({ url: '/get_endpoints' })).json();
     const url = `http://127.0.0.1:${workerPort}/calculate_var9599`;
     expect(endpoints).toEqual({ [url]: expect.stringContaining(url) });
-    // The listed endpoint answers the reference's call, with numeric strings.
-    const direct = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mean: '0.0005', std: '0.02', shots: '10000', seed: 3 }) });
+    // The listed endpoint answers the reference's call, with numeric strings, to a caller holding the token.
+    const referenceCall = JSON.stringify({ mean: '0.0005', std: '0.02', shots: '10000', seed: 3 });
+    const direct = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${workerToken}` }, body: referenceCall });
     expect(await direct.json()).toMatchObject({ var95: expect.any(Number), var99: expect.any(Number), seed: 3 });
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: referenceCall })).status).toBe(401);
 
     expect((await app.inject({ method: 'POST', url: '/analyse', payload: flow })).json()).toMatchObject({ result: 'ok' });
     const vars = (await app.inject({ url: '/get_sig_vars9599' })).json();
@@ -173,6 +178,20 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP', ()
     expect((await app.inject({ url: '/terminate' })).json()).toEqual({ result: 'ok' });
     expect(stub.calls.filter((name) => name === 'StopTaskCommand')).toHaveLength(2);
     expect((await app.inject({ url: '/scaled_terminated' })).json()).toEqual({ terminated: 'true' });
+  });
+
+  it("sends the workers' resource tasks with the token, and a worker refuses them (401) without it or with another", async () => {
+    const settings = { cluster: 'closecross', taskDefinition: 'closecross-var-worker', subnets: ['subnet-a'], securityGroups: [], workerPort, vcpu: 0.25, memoryGb: 0.5, vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 };
+    const workers = [{ id: 'arn:aws:ecs:eu-west-1:123456789012:task/closecross/1', url: `http://127.0.0.1:${workerPort}` }];
+    const tasks = [0, 1].map((resource) => ({ resource, d: 1000, seed: 7, moments: [{ mean: 0.0005, std: 0.02 }] }));
+
+    const signedIn = await new EcsBackend(ecsStub(), { ...settings, serviceToken: workerToken }).run(tasks, workers);
+    expect(signedIn.parts.map((part) => part.resource)).toEqual([0, 1]);
+    expect(signedIn.parts[0]!.var95).toHaveLength(1);
+
+    const refusal = /worker http:\/\/127\.0\.0\.1:\d+\/monte-carlo-task answered 401: this service's SERVICE_TOKEN is not the one the workers were started with/;
+    await expect(new EcsBackend(ecsStub(), settings).run(tasks, workers)).rejects.toThrow(refusal);
+    await expect(new EcsBackend(ecsStub(), { ...settings, serviceToken: `${workerToken}x` }).run(tasks, workers)).rejects.toThrow(refusal);
   });
 });
 

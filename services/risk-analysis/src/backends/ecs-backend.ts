@@ -19,6 +19,8 @@ export interface EcsSettings {
   memoryGb: number;
   vcpuHourUsd: number;
   gbHourUsd: number;
+  /** The workers' bearer token (SERVICE_TOKEN): a worker listening beyond loopback refuses calls without it. */
+  serviceToken?: string | undefined;
 }
 
 /** What calling a worker over HTTP looks like; tests may pass their own fetch. */
@@ -116,11 +118,14 @@ export class EcsBackend implements ComputeBackend {
   async run(tasks: MonteCarloTask[], workers: WorkerRecord[], onPartDone?: () => void): Promise<RunOutcome> {
     const urls = workers.map((worker) => worker.url).filter((url): url is string => Boolean(url));
     if (urls.length === 0) throw new Error('no ECS worker has an address yet');
+    const { serviceToken } = this.settings;
+    const headers = { 'content-type': 'application/json', ...(serviceToken ? { authorization: `Bearer ${serviceToken}` } : {}) };
     const outcomes = await Promise.all(
       tasks.map(async (task, index) => {
         const url = `${urls[index % urls.length]}/monte-carlo-task`;
         const started = performance.now();
-        const response = await this.fetchWorker(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(task) });
+        const response = await this.fetchWorker(url, { method: 'POST', headers, body: JSON.stringify(task) });
+        if (response.status === 401) throw new Error(`worker ${url} answered 401: this service's SERVICE_TOKEN is not the one the workers were started with`);
         if (!response.ok) throw new Error(`worker ${url} answered ${response.status}`);
         const body = (await response.json()) as { part: MonteCarloPart };
         onPartDone?.();
