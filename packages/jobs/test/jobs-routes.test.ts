@@ -127,7 +127,7 @@ describe('the schedule routes', () => {
       expect((await secured.inject({ url: `/jobs/${id}`, headers: reader })).statusCode).toBe(200);
       expect((await secured.inject({ method: 'PUT', url: '/schedules/nightly', headers: riskUser, payload: closing })).statusCode).toBe(403);
       const refused = await secured.inject({ method: 'POST', url: `/jobs/${id}/cancel`, headers: reader });
-      expect(refused.json()).toEqual({ statusCode: 403, error: 'Forbidden', message: 'cancelling a parked job needs scope risk' });
+      expect(refused.json()).toEqual({ statusCode: 403, error: 'Forbidden', message: 'cancelling a parked job needs scope "risk"' });
       expect((await secured.inject({ method: 'POST', url: `/jobs/${id}/cancel`, headers: riskUser })).json()).toMatchObject({ status: 'cancelled' });
     } finally {
       await secured.close();

@@ -70,7 +70,7 @@ export function jobsRoutes(options: { pool: Pool; eventPollMs?: number }): Fasti
         const job = await store.get(request.params.id);
         if (!job) throw new NotFoundError(`job ${request.params.id} does not exist`);
         const scopes = callerScopes(request);
-        if (scopes && !scopes.has(job.scope) && !scopes.has('admin')) throw new ForbiddenError(`cancelling a ${job.kind} job needs scope ${job.scope}`);
+        if (scopes && !scopes.has(job.scope) && !scopes.has('admin')) throw new ForbiddenError(`cancelling a ${job.kind} job needs scope "${job.scope}"`);
         if (finishedStatuses.includes(job.status)) throw new ConflictError(`job ${job.id} already ${job.status}`);
         return (await store.requestCancel(job.id))!;
       },
