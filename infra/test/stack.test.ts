@@ -1,10 +1,14 @@
-import { loadConfig, matchesPathPattern, platformConfigSpec, routeTableOf, type ConfigSpec } from '@closecross/platform';
-import { Match } from 'aws-cdk-lib/assertions';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, matchesPathPattern, platformConfigSpec, routeTableOf, type ConfigSpec, type ServiceDeclaration } from '@closecross/platform';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapKeyLength } from '../lib/admin-bootstrap.ts';
 import { maxPatternsPerRule } from '../lib/listener-rules.ts';
 import { varWorkerTokenLength } from '../lib/var-worker-token.ts';
-import { sdkActionsReachableFrom } from './sdk-calls.ts';
+import { callsNoTaskMakes, sdkActionsReachableFrom } from './sdk-calls.ts';
 import { concretePath, servedPaths, serviceModulesForListing } from './served-paths.ts';
 import { declarations, resourcesOf, synthStack } from './synth-stack.ts';
 
@@ -19,6 +23,7 @@ beforeAll(() => {
 
 const template = () => synthesized.template;
 const serviceNameOf = (service: string) => `dev-closecross-${service}`;
+const serverEntryOf = (declaration: ServiceDeclaration) => fileURLToPath(new URL(`../../services/${declaration.name}/${declaration.server.file}`, import.meta.url));
 
 /** The target group each ECS service registers with, by service name. */
 function targetGroupOf(service: string): string {
@@ -112,9 +117,9 @@ describe('services behind the ALB', () => {
 
 describe('least privilege and secrets', () => {
   /** Every statement of every identity and resource policy in the template. */
-  function statements(): { owner: string; Effect: string; Action: string | string[]; Resource?: unknown }[] {
+  function statements(of: Template = template()): { owner: string; Effect: string; Action: string | string[]; Resource?: unknown }[] {
     const found: { owner: string; Effect: string; Action: string | string[]; Resource?: unknown }[] = [];
-    for (const [id, resource] of Object.entries(template().toJSON().Resources as Record<string, { Type: string; Properties: any }>)) {
+    for (const [id, resource] of Object.entries(of.toJSON().Resources as Record<string, { Type: string; Properties: any }>)) {
       const documents = [
         resource.Properties?.PolicyDocument,
         ...(resource.Properties?.Policies ?? []).map((policy: { PolicyDocument: unknown }) => policy.PolicyDocument),
@@ -138,31 +143,76 @@ describe('least privilege and secrets', () => {
     expect([...new Set(anyResource.flatMap((statement) => [statement.Action].flat()))]).toEqual(['ecr:GetAuthorizationToken']);
   });
 
-  it('gives each service task role exactly the calls its code makes', () => {
-    const roleActions = (service: string) => {
-      const [, taskDefinition] = resourcesOf(template(), 'AWS::ECS::TaskDefinition').find(([, resource]) => resource.Properties.Family === serviceNameOf(service))!;
-      const role = taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0] as string;
-      return statements()
-        .filter((statement) => {
-          const policy = template().toJSON().Resources[statement.owner];
-          return policy.Type === 'AWS::IAM::Policy' && policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role);
-        })
-        .flatMap((statement) => [statement.Action].flat())
-        .sort();
+  /** The actions a service's task role allows, from its task definition's role in the template. */
+  function roleActions(service: string, of: Template = template()): string[] {
+    const [, taskDefinition] = resourcesOf(of, 'AWS::ECS::TaskDefinition').find(([, resource]) => resource.Properties.Family === serviceNameOf(service))!;
+    const role = taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0] as string;
+    return statements(of)
+      .filter((statement) => {
+        const policy = of.toJSON().Resources[statement.owner];
+        return policy.Type === 'AWS::IAM::Policy' && policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role);
+      })
+      .flatMap((statement) => [statement.Action].flat())
+      .sort();
+  }
+
+  /**
+   * Where a task role and the code its entry reaches disagree: calls made that the role lacks, and
+   * grants no code makes (those declared implied aside). Both empty for a right role.
+   */
+  function roleAgainstCode(declaration: ServiceDeclaration, of: Template = template(), entry = serverEntryOf(declaration)) {
+    const granted = roleActions(declaration.name, of);
+    const called = sdkActionsReachableFrom(entry);
+    const implied = declaration.aws.filter((permission) => permission.impliedBecause).flatMap((permission) => permission.actions);
+    return {
+      service: declaration.name,
+      calledNotGranted: called.filter((action) => !granted.includes(action)),
+      grantedNotCalled: granted.filter((action) => !called.includes(action) && !implied.includes(action)),
     };
+  }
+
+  it('gives each service task role exactly the calls its code makes', () => {
     // Each role holds exactly its declaration's calls; those not marked implied are exactly what
-    // the code calls, read from the files its server entry reaches.
+    // the code calls, read from the files its server entry reaches (its own and the workspace packages').
     for (const declaration of declarations) {
       const declared = declaration.aws.flatMap((permission) => permission.actions);
-      const called = sdkActionsReachableFrom(new URL(`../../services/${declaration.name}/${declaration.server.file}`, import.meta.url).pathname);
-      const notImplied = declaration.aws.filter((permission) => !permission.impliedBecause).flatMap((permission) => permission.actions);
       expect({ service: declaration.name, actions: roleActions(declaration.name) }).toEqual({ service: declaration.name, actions: [...declared].sort() });
-      expect({ service: declaration.name, called }).toEqual({ service: declaration.name, called: [...notImplied].sort() });
+      expect(roleAgainstCode(declaration)).toEqual({ service: declaration.name, calledNotGranted: [], grantedNotCalled: [] });
     }
     expect(roleActions('market-data')).toEqual([]);
     expect(roleActions('ingestor')).toEqual(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']);
     expect(roleActions('model')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
     expect(roleActions('risk-analysis')).toEqual(['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole', 'lambda:InvokeFunction']);
+  });
+
+  it("names the Kinesis call an ingestor role lacks: GetRecords dropped from its declaration, or calls reached only through @closecross/kinesis", () => {
+    const ingestor = declarations.find((declaration) => declaration.name === 'ingestor')!;
+    const withoutGetRecords = { ...ingestor, aws: ingestor.aws.map((permission) => ({ ...permission, actions: permission.actions.filter((action) => action !== 'kinesis:GetRecords') })) };
+    const { template: narrowed } = synthStack({}, declarations.map((declaration) => (declaration === ingestor ? withoutGetRecords : declaration)));
+    expect(roleAgainstCode(withoutGetRecords, narrowed)).toEqual({ service: 'ingestor', calledNotGranted: ['kinesis:GetRecords'], grantedNotCalled: [] });
+
+    // The same ingestor, also setting up its stream with the emulator helper of packages/kinesis:
+    // its deployed role (read-only) lacks the calls that helper makes, and the check says which.
+    const fixtures = mkdtempSync(join(tmpdir(), 'closecross-ingestor-'));
+    try {
+      const entry = join(fixtures, 'server.ts');
+      writeFileSync(entry, `import { createKinesisClient, ensureStream } from '@closecross/kinesis';\nimport '${relative(fixtures, serverEntryOf(ingestor))}';\nawait ensureStream(createKinesisClient(), 'auction', 2);\n`);
+      expect(roleAgainstCode(ingestor, template(), entry)).toEqual({ service: 'ingestor', calledNotGranted: ['kinesis:CreateStream', 'kinesis:DescribeStreamSummary'], grantedNotCalled: [] });
+    } finally {
+      rmSync(fixtures, { recursive: true, force: true });
+    }
+  });
+
+  it("sets DB_SECRET_ID in no task, so the platform's own Secrets Manager read (not granted to task roles) never runs in one", () => {
+    expect(callsNoTaskMakes).toEqual([{ file: 'packages/platform/src/database-credentials.ts', action: 'secretsmanager:GetSecretValue' }]);
+    for (const [, taskDefinition] of resourcesOf(template(), 'AWS::ECS::TaskDefinition')) {
+      for (const container of taskDefinition.Properties.ContainerDefinitions) {
+        const names = [...(container.Environment ?? []), ...(container.Secrets ?? [])].map((variable: { Name: string }) => variable.Name);
+        expect(names).not.toContain('DB_SECRET_ID');
+        // Where the platform reads the database, ECS hands it the secret itself, which wins over DB_SECRET_ID.
+        if (names.includes('DB_SSL')) expect(names).toContain('DB_SECRET_JSON');
+      }
+    }
   });
 
   it('lets the risk service run only the VaR worker task definition, on its cluster, and invoke only the VaR function', () => {
@@ -182,14 +232,14 @@ describe('least privilege and secrets', () => {
     const [adminSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('AdminBootstrapSecret'))!;
     const [tokenSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('VarComputeWorkerTokenSecret'))!;
     const adminValue = (key: string) => ({ 'Fn::Join': ['', [{ Ref: adminSecret }, `:${key}::`]] });
-    const serviceSecrets = [
-      { Name: 'DB_SECRET_JSON', ValueFrom: { Ref: databaseSecret } },
+    const databaseValue = { Name: 'DB_SECRET_JSON', ValueFrom: { Ref: databaseSecret } };
+    const adminValues = [
       { Name: 'ADMIN_BOOTSTRAP_KEY', ValueFrom: adminValue('api_key') },
       { Name: 'ADMIN_BOOTSTRAP_PASSWORD', ValueFrom: adminValue('password') },
     ];
     const workerToken = { Name: 'SERVICE_TOKEN', ValueFrom: { Ref: tokenSecret } };
     const taskDefinitions = resourcesOf(template(), 'AWS::ECS::TaskDefinition');
-    expect(taskDefinitions).toHaveLength(5);
+    expect(taskDefinitions).toHaveLength(declarations.length + 1);
     const secretsByFamily = Object.fromEntries(
       taskDefinitions.map(([, taskDefinition]) => {
         const [container, ...others] = taskDefinition.Properties.ContainerDefinitions;
@@ -198,14 +248,14 @@ describe('least privilege and secrets', () => {
         return [(taskDefinition.Properties.Family as string).replace('dev-closecross-', ''), container.Secrets];
       }),
     );
+    // Every service: the database's secret if it uses one, the first admin's; the caller of the VaR
+    // workers (risk-analysis) also their token, which is all the workers, with no database, hold.
+    const callers = ['risk-analysis'];
     expect(secretsByFamily).toEqual({
-      'market-data': serviceSecrets,
-      ingestor: serviceSecrets,
-      model: serviceSecrets,
-      // The caller of the VaR workers sends their token; the workers, with no database, hold only it.
-      'risk-analysis': [...serviceSecrets, workerToken],
+      ...Object.fromEntries(declarations.map(({ name, usesDatabase }) => [name, [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(callers.includes(name) ? [workerToken] : [])]])),
       'var-worker': [workerToken],
     });
+    expect(secretsByFamily['risk-analysis']).toEqual([databaseValue, ...adminValues, workerToken]);
   });
 
   it("generates the VaR workers' token (letters and digits) at deploy, injected as SERVICE_TOKEN into the workers and the risk service, readable by those two execution roles only", () => {
