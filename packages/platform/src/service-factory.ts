@@ -63,6 +63,8 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     bodyLimit: (options.bodyLimitMb ?? 64) * 1024 * 1024,
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // A client whose base URL ends in "/" sends "//warmup": runs of slashes in the path are one.
+    rewriteUrl: (request) => collapseSlashes(request.url ?? '/'),
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -134,6 +136,14 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   registering = undefined;
   assertModuleRoutes(options.modules, routesByModule, options.routeTable);
   return Object.assign(app, auth ? { auth } : {}) as Service;
+}
+
+/** `//warmup?x=a//b` -> `/warmup?x=a//b`: only the path, never the query. */
+export function collapseSlashes(url: string): string {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  if (!path.includes('//')) return url;
+  return path.replace(/\/{2,}/g, '/') + (query === -1 ? '' : url.slice(query));
 }
 
 const loopbackAddress = (address: string) => address === '::1' || address === 'localhost' || address.startsWith('127.');

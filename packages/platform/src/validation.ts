@@ -1,10 +1,28 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
+/** Dates outside these years are typos or probes (PostgreSQL has no year 0000); every date field is held to them. */
+export const earliestDate = '1800-01-01';
+export const latestDate = '2999-12-31';
+
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})$/;
+
+function saneDay(year: string, month: string, day: string): boolean {
+  const y = Number(year);
+  const m = Number(month);
+  const d = Number(day);
+  if (y < 1800 || y > 2999 || m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 function makeAjv(options: Options): Ajv {
-  const ajv = new Ajv({ useDefaults: true, removeAdditional: true, allErrors: false, strict: false, ...options });
+  // strictNumbers: NaN and Infinity (what "Infinity" or "1e400" coerce or parse to) are not numbers.
+  const ajv = new Ajv({ useDefaults: true, removeAdditional: true, allErrors: false, strict: false, strictNumbers: true, ...options });
   addFormats.default(ajv);
+  ajv.addFormat('date', { type: 'string', validate: (text: string) => { const m = isoDate.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!); } });
+  ajv.addFormat('date-time', { type: 'string', validate: (text: string) => { const m = isoDateTime.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!) && !Number.isNaN(Date.parse(text)); } });
   return ajv;
 }
 
@@ -13,5 +31,53 @@ function makeAjv(options: Options): Ajv {
 const coercing = makeAjv({ coerceTypes: 'array' });
 const exact = makeAjv({ coerceTypes: false });
 
+interface Refusal {
+  path: string;
+  message: string;
+}
+
+/**
+ * What Ajv lets through: a string holding a NUL byte (PostgreSQL cannot store it in text or jsonb),
+ * and a non-finite number made by coercion ("Infinity", "1e400": Ajv's strictNumbers checks JSON
+ * numbers, not the ones it coerced from text).
+ */
+function refusalIn(value: unknown, path: string, depth = 0): Refusal | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? { path, message: 'must not contain a NUL byte (\\u0000)' } : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, message: 'must be a finite number' };
+  if (value === null || typeof value !== 'object' || depth > 64) return undefined;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = refusalIn(value[index], `${path}/${index}`, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return { path: `${path}/${key.replaceAll('\u0000', '\\u0000')}`, message: 'must not contain a NUL byte (\\u0000)' };
+    const found = refusalIn(item, `${path}/${key}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Ajv's check, then the refusals above, reported the way Ajv reports its own errors. */
+function hardened(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown) => {
+    if (!validate(data)) {
+      wrapped.errors = validate.errors;
+      return false;
+    }
+    const refusal = refusalIn(data, '');
+    if (refusal) {
+      const error: ErrorObject = { keyword: 'hardening', instancePath: refusal.path, schemaPath: '#', params: {}, message: refusal.message };
+      wrapped.errors = [error];
+      return false;
+    }
+    wrapped.errors = null;
+    return true;
+  }) as ValidateFunction;
+  return wrapped;
+}
+
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? exact : coercing).compile(schema);
+  hardened((httpPart === 'body' ? exact : coercing).compile(schema));
