@@ -23,3 +23,4 @@ export * from './performance/risk-ratios.ts';
 export * from './performance/trade-statistics.ts';
 export type { DailyPnl, PeriodPnl, PnlBreakdown, PnlWindow } from './performance/pnl-series.ts';
 export * from './performance/performance-report.ts';
+export * from './performance/trade-journal-csv.ts';
