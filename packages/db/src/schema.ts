@@ -167,12 +167,6 @@ export const ingestShard = pgTable(
   (table) => [primaryKey({ name: 'ingest_shard_pkey', columns: [table.stream, table.shardId] })],
 );
 
-/** Ingestor tasks alive (heartbeat), so the shards can be shared fairly among them. */
-export const ingestWorker = pgTable('ingest_worker', {
-  owner: text('owner').primaryKey(),
-  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().default(sql`now()`),
-});
-
 /** A record the ingestor could not use, kept with its raw bytes and why. */
 export const ingestRejects = pgTable(
   'ingest_rejects',

@@ -17,7 +17,7 @@ describe('runMigrations', () => {
   it('creates the reference tables, price_bars, the risk service tables, the sign-in tables and the job tables', async () => {
     database = await createTestDatabase({ migrate: false });
     await runMigrations(database.pool);
-    expect(await tableNames(database)).toEqual(['api_key', 'app_user', 'audit_log', 'date_mapping', 'ingest_rejects', 'ingest_shard', 'ingest_worker', 'job', 'job_schedule', 'model', 'model_inference', 'price_bars', 'risk_analysis', 'risk_audit', 'risk_scale', 'stock_data', 'user_session']);
+    expect(await tableNames(database)).toEqual(['api_key', 'app_user', 'audit_log', 'date_mapping', 'fleet_worker', 'ingest_rejects', 'ingest_shard', 'job', 'job_schedule', 'model', 'model_inference', 'price_bar_1m', 'price_bars', 'price_latest', 'price_subscription', 'risk_analysis', 'risk_audit', 'risk_scale', 'stock_data', 'user_session']);
   });
 
   it('is a no-op the second time', async () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import type { Pool } from '@closecross/db';
 import type { FastifyBaseLogger } from 'fastify';
@@ -21,7 +20,6 @@ export interface IngestorStatus {
  * through leases in Postgres, and runs a reader per held shard.
  */
 export class Ingestor {
-  readonly owner = `ingestor-${randomUUID()}`;
   private readonly leases: ShardLeases;
   private readonly readers = new Map<string, ShardReader>();
   private readonly finishedStats: ShardStats[] = [];
@@ -42,7 +40,12 @@ export class Ingestor {
     this.config = config;
     this.log = log;
     this.faults = faults;
-    this.leases = new ShardLeases(pool, config.INGEST_STREAM, this.owner, config.INGEST_LEASE_MS);
+    this.leases = new ShardLeases(pool, config.INGEST_STREAM, config.INGEST_LEASE_MS);
+  }
+
+  /** Its id in the fleet (`GET /workers`) and in ingest_shard.owner. */
+  get owner(): string {
+    return this.leases.ownerId;
   }
 
   start(): void {
@@ -81,27 +84,27 @@ export class Ingestor {
         parentShardIds: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id)),
       })),
     );
-    const live = await this.leases.heartbeat();
-    const held = new Set(await this.leases.renew());
-    for (const [shardId, reader] of this.readers) {
-      if (!held.has(shardId)) {
-        // Lost or finished: the reader stops on its own (a lost lease fails its next commit).
-        void reader.stop();
-        this.forget(shardId, reader);
-      }
-    }
-    const share = await this.leases.fairShare(live);
-    const surplus = [...held].slice(share);
-    if (surplus.length > 0) {
-      // A task joined: hand shards back so it can take them.
-      await Promise.all(surplus.map((shardId) => this.readers.get(shardId)?.stop()));
-      for (const shardId of surplus) this.forget(shardId, this.readers.get(shardId));
-      await this.leases.release(surplus);
-      for (const shardId of surplus) held.delete(shardId);
-    }
+    // The lease package's round: heartbeat, renew, drop what was lost, hand back the surplus
+    // when a task joined (readers stopped first, so the batch in hand commits), take the share.
+    const outcome = await this.leases.fairShare.round(
+      { load: this.readers.size, holds: [...this.readers.keys()], details: { stream: this.config.INGEST_STREAM, rowsPerSecond: this.rowsPerSecond() } },
+      {
+        lost: (shardIds) => {
+          for (const shardId of shardIds) {
+            // Lost or finished: the reader stops on its own (a lost lease fails its next commit).
+            const reader = this.readers.get(shardId);
+            void reader?.stop();
+            this.forget(shardId, reader);
+          }
+        },
+        handBack: async (shardIds) => {
+          await Promise.all(shardIds.map((shardId) => this.readers.get(shardId)?.stop()));
+          for (const shardId of shardIds) this.forget(shardId, this.readers.get(shardId));
+        },
+      },
+    );
     if (this.stopped) return;
-    const acquired = await this.leases.acquire(live, held.size);
-    for (const shardId of [...held, ...acquired]) {
+    for (const shardId of outcome.held) {
       if (!this.readers.has(shardId)) this.startReader(shardId);
     }
   }
@@ -135,10 +138,14 @@ export class Ingestor {
       });
   }
 
-  status(): IngestorStatus {
+  private rowsPerSecond(): number {
     const now = Date.now();
     while (this.recent.length > 0 && this.recent[0]!.at < now - 10_000) this.recent.shift();
-    const rowsPerSecond = this.recent.reduce((sum, entry) => sum + entry.rows, 0) / 10;
+    return this.recent.reduce((sum, entry) => sum + entry.rows, 0) / 10;
+  }
+
+  status(): IngestorStatus {
+    const rowsPerSecond = this.rowsPerSecond();
     const shards = [
       ...[...this.readers.values()].map((reader) => ({ ...reader.stats, held: true })),
       ...this.finishedStats.map((stats) => ({ ...stats, held: false })),
@@ -159,9 +166,7 @@ export class Ingestor {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.ticking;
-    const held = [...this.readers.keys()];
     await Promise.all([...this.readers.values()].map((reader) => reader.stop().catch(() => 'stopped')));
-    await this.leases.release(held).catch(() => undefined);
-    await this.leases.leave().catch(() => undefined);
+    await this.leases.fairShare.leave();
   }
 }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from '@closecross/db';
+import { FairShareLeases, WorkerRegistry } from '@closecross/leases';
 
 export interface ShardInfo {
   shardId: string;
@@ -13,21 +14,36 @@ export class LeaseLostError extends Error {
 }
 
 /**
- * Shard leases in Postgres. A task holds a shard while it renews the lease; the checkpoint is
+ * A stream's shards shared among ingestor tasks: the fair share, renewals, hand-backs and
+ * takeovers are the lease package's (on ingest_shard's owner and lease_until); this adds what is
+ * the ingestor's own. A shard is eligible once all its parents are finished, so after a split or
+ * merge the children wait for the parents' last records: order per key is kept. The checkpoint is
  * written only by the holder and only in the transaction that writes the rows, so a task that
  * lost its lease (paused, partitioned) cannot commit rows the new holder will also write.
  */
 export class ShardLeases {
+  readonly fairShare: FairShareLeases;
   private readonly pool: Pool;
   private readonly stream: string;
   private readonly owner: string;
   private readonly leaseMs: number;
 
-  constructor(pool: Pool, stream: string, owner: string, leaseMs: number) {
+  constructor(pool: Pool, stream: string, leaseMs: number) {
     this.pool = pool;
     this.stream = stream;
-    this.owner = owner;
     this.leaseMs = leaseMs;
+    const registry = new WorkerRegistry(pool, { kind: 'ingestor', pool: stream, leaseMs });
+    this.owner = registry.id;
+    this.fairShare = new FairShareLeases(pool, registry, {
+      table: 'ingest_shard',
+      key: 'shard_id',
+      scope: { column: 'stream', value: stream },
+      eligible: `not s.finished and not exists (select 1 from ingest_shard p where p.stream = s.stream and p.shard_id = any(s.parent_shard_ids) and not p.finished)`,
+    });
+  }
+
+  get ownerId(): string {
+    return this.owner;
   }
 
   async syncShards(shards: ShardInfo[]): Promise<void> {
@@ -39,65 +55,6 @@ export class ShardLeases {
       [this.stream, shards.map((shard) => shard.shardId), shards.map((shard) => shard.parentShardIds.filter(Boolean).join(','))],
     );
     // string_to_array('', ',') is {} : a shard without parents.
-  }
-
-  async heartbeat(): Promise<number> {
-    await this.pool.query(
-      `insert into ingest_worker (owner, heartbeat_at) values ($1, now()) on conflict (owner) do update set heartbeat_at = now()`,
-      [this.owner],
-    );
-    await this.pool.query(`delete from ingest_worker where heartbeat_at < now() - make_interval(secs => $1 / 1000.0)`, [this.leaseMs * 2]);
-    const live = await this.pool.query<{ count: number }>('select count(*)::int as count from ingest_worker');
-    return live.rows[0]!.count;
-  }
-
-  /** Renews what this task holds and answers the shard ids it still holds. */
-  async renew(): Promise<string[]> {
-    const result = await this.pool.query<{ shard_id: string }>(
-      `update ingest_shard set lease_until = now() + make_interval(secs => $3 / 1000.0), updated_at = now()
-        where stream = $1 and owner = $2 and not finished and lease_until > now() returning shard_id`,
-      [this.stream, this.owner, this.leaseMs],
-    );
-    return result.rows.map((row) => row.shard_id);
-  }
-
-  /**
-   * Takes free shards up to this task's fair share (active shards / live tasks). A shard is
-   * active once all its parents are finished, so after a split or merge the children wait for
-   * the parents' last records: order per key is kept.
-   */
-  async acquire(liveWorkers: number, held: number): Promise<string[]> {
-    const result = await this.pool.query<{ shard_id: string }>(
-      `with active as (
-         select s.shard_id from ingest_shard s
-          where s.stream = $1 and not s.finished
-            and not exists (select 1 from ingest_shard p where p.stream = s.stream and p.shard_id = any(s.parent_shard_ids) and not p.finished)
-       ),
-       share as (select ceil((select count(*) from active)::numeric / greatest($4::int, 1))::int as n),
-       free as (
-         select s.stream, s.shard_id from ingest_shard s join active a using (shard_id)
-          where s.stream = $1 and (s.owner is null or s.lease_until < now())
-          order by s.shard_id
-          for update of s skip locked
-          limit greatest((select n from share) - $5::int, 0)
-       )
-       update ingest_shard s set owner = $2, lease_until = now() + make_interval(secs => $3 / 1000.0), updated_at = now()
-         from free where s.stream = free.stream and s.shard_id = free.shard_id
-       returning s.shard_id`,
-      [this.stream, this.owner, this.leaseMs, liveWorkers, held],
-    );
-    return result.rows.map((row) => row.shard_id);
-  }
-
-  /** How many active shards one task should hold. */
-  async fairShare(liveWorkers: number): Promise<number> {
-    const result = await this.pool.query<{ n: number }>(
-      `select ceil(count(*)::numeric / greatest($2::int, 1))::int as n from ingest_shard s
-        where s.stream = $1 and not s.finished
-          and not exists (select 1 from ingest_shard p where p.stream = s.stream and p.shard_id = any(s.parent_shard_ids) and not p.finished)`,
-      [this.stream, liveWorkers],
-    );
-    return result.rows[0]!.n;
   }
 
   async checkpointOf(shardId: string): Promise<string | null> {
@@ -123,16 +80,6 @@ export class ShardLeases {
       `update ingest_shard set finished = true, owner = null, lease_until = null, updated_at = now() where stream = $1 and shard_id = $2 and owner = $3`,
       [this.stream, shardId, this.owner],
     );
-  }
-
-  async release(shardIds: string[]): Promise<void> {
-    await this.pool.query(
-      `update ingest_shard set owner = null, lease_until = null, updated_at = now() where stream = $1 and owner = $2 and shard_id = any($3)`,
-      [this.stream, this.owner, shardIds],
-    );
-  }
-
-  async leave(): Promise<void> {
-    await this.pool.query('delete from ingest_worker where owner = $1', [this.owner]);
+    this.fairShare.forget(shardId);
   }
 }
