@@ -1,3 +1,4 @@
-export { DateString, Id, NullableInteger, NullableNumber, NullableString } from './json-schema.ts';
-export { prepareRows, rowIdOf, RowError, StockRow, type StockRowType } from './stock-row.ts';
+export { DateString, Id, int4Max, NullableInteger, NullableNumber, NullableString } from './json-schema.ts';
+export { prepareBatch, prepareRows, rowIdOf, StockRow, type PreparedRows, type StockRowType } from './stock-row.ts';
 export { PriceBar, StoredPriceBar, TickerSymbol } from './price-bar.ts';
+export { parseReferenceJson, ReferenceJsonError } from './reference-json.ts';

@@ -13,7 +13,8 @@ export const PriceBar = Type.Object({
   low: Price,
   close: Price,
   adj_close: Type.Optional(NullableNumber({ minimum: 0 })),
-  volume: Type.Optional(NullableNumber({ minimum: 0 })),
+  // Stored in a bigint column and read back as a JS number.
+  volume: Type.Optional(NullableNumber({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 });
 export type PriceBar = Static<typeof PriceBar>;
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, NullableInteger, NullableNumber, NullableString } from './json-schema.ts';
+import { Id, int4Max, NullableInteger, NullableNumber, NullableString } from './json-schema.ts';
 
 /**
  * One order-book snapshot in the closing auction: the reference's row, unchanged. The API's
@@ -22,9 +22,12 @@ export const StockRow = Type.Object(
     ask_size: NullableNumber(),
     wap: NullableNumber(),
     target: Type.Optional(NullableNumber({ description: 'basis points; null when unknown' })),
-    time_id: Type.Optional(NullableInteger({ minimum: 0 })),
+    time_id: Type.Optional(NullableInteger({ minimum: 0, maximum: int4Max })),
     row_id: Type.Optional(
-      Type.String({ pattern: '^\\d+_\\d+_\\d+$', description: '"{date_id}_{seconds_in_bucket}_{stock_id}"; derived when absent' }),
+      Type.String({
+        maxLength: 64,
+        description: '"{date_id}_{seconds_in_bucket}_{stock_id}": always derived from the key; a value that disagrees (pandas turns "1_300_7" into "13007") is corrected and counted',
+      }),
     ),
     train_type: Type.Optional(NullableString({ maxLength: 64 })),
   },
@@ -37,32 +40,35 @@ export type StockRowType = StockRow;
 export const rowIdOf = (row: Pick<StockRow, 'date_id' | 'seconds_in_bucket' | 'stock_id'>) =>
   `${row.date_id}_${row.seconds_in_bucket}_${row.stock_id}`;
 
-/** A row the schema accepts but the key rules do not; the message names the row's index and field. */
-export class RowError extends Error {
-  readonly index: number;
-  readonly field: string;
-  constructor(index: number, field: string, message: string) {
-    super(`body/data/${index}/${field} ${message}`);
-    this.index = index;
-    this.field = field;
-  }
+/** Rows ready to write, and how many carried a row_id that disagreed with their key. */
+export interface PreparedRows {
+  rows: StockRow[];
+  corrected: number;
 }
 
 /**
- * Checks what the schema cannot (row_id agrees with the key) and orders the rows by key, keeping
- * the last of duplicates: Postgres cannot update one row twice in a statement, and a fixed lock
- * order keeps concurrent overlapping batches from deadlocking.
+ * The key columns are the truth and row_id is derived from them: a row_id that disagrees is
+ * replaced and counted, never a reason to lose the row. Orders the rows by key, keeping the last
+ * of duplicates: Postgres cannot update one row twice in a statement, and a fixed lock order keeps
+ * concurrent overlapping batches from deadlocking.
  */
-export function prepareRows(rows: readonly StockRow[]): StockRow[] {
+export function prepareBatch(rows: readonly StockRow[]): PreparedRows {
   const byKey = new Map<string, StockRow>();
-  rows.forEach((row, index) => {
+  let corrected = 0;
+  for (const row of rows) {
     const rowId = rowIdOf(row);
     if (row.row_id !== undefined && row.row_id !== rowId) {
-      throw new RowError(index, 'row_id', `must be "${rowId}" (date_id_seconds_in_bucket_stock_id), got "${row.row_id}"`);
+      corrected++;
+      byKey.set(rowId, { ...row, row_id: rowId });
+    } else {
+      byKey.set(rowId, row);
     }
-    byKey.set(rowId, row);
-  });
-  return [...byKey.values()].sort(
+  }
+  const sorted = [...byKey.values()].sort(
     (a, b) => a.date_id - b.date_id || a.seconds_in_bucket - b.seconds_in_bucket || a.stock_id - b.stock_id,
   );
+  return { rows: sorted, corrected };
 }
+
+/** `prepareBatch` for writers that need only the rows. */
+export const prepareRows = (rows: readonly StockRow[]): StockRow[] => prepareBatch(rows).rows;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareRows, rowIdOf, RowError, type StockRowType } from '../src/index.ts';
+import { prepareBatch, prepareRows, rowIdOf, type StockRowType } from '../src/index.ts';
 
 const row = (stock_id: number, date_id: number, seconds_in_bucket: number, wap = 1): StockRowType => ({
   stock_id, date_id, seconds_in_bucket, wap,
@@ -17,9 +17,10 @@ describe('auction row contract', () => {
     expect(prepared.map((r) => [rowIdOf(r), r.wap])).toEqual([['0_10_1', 1], ['1_0_2', 9], ['1_10_1', 1]]);
   });
 
-  it('a row_id that disagrees with the key is refused naming the row index and field', () => {
-    const rows = [row(1, 0, 0), { ...row(1, 0, 10), row_id: '0_10_2' }];
-    expect(() => prepareRows(rows)).toThrow(RowError);
-    expect(() => prepareRows(rows)).toThrow('body/data/1/row_id must be "0_10_1" (date_id_seconds_in_bucket_stock_id), got "0_10_2"');
+  it('a row_id that pandas flattened ("1_300_7" as "13007") is replaced by the derived one and counted, the row kept', () => {
+    const rows = [{ ...row(7, 1, 300), row_id: '13007' }, { ...row(1, 0, 10), row_id: '0_10_1' }, row(2, 0, 10)];
+    const prepared = prepareBatch(rows);
+    expect(prepared.corrected).toBe(1);
+    expect(prepared.rows.map((r) => r.row_id ?? rowIdOf(r))).toEqual(['0_10_1', '0_10_2', '1_300_7']);
   });
 });

@@ -1,4 +1,4 @@
-import { prepareRows, RowError } from '@closecross/contracts';
+import { parseReferenceJson, prepareBatch, ReferenceJsonError } from '@closecross/contracts';
 import { upsertStockRows, withTransaction } from '@closecross/db';
 import { badRequest, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -7,6 +7,17 @@ import { StockDataPost, StockDataPosted, StockDataQuery, StoredStockRow } from '
 import { findStockRowsJson } from '../repositories/stock-data-repository.ts';
 
 export const stockDataRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
+  // The reference producer writes a missing price as the bare literal NaN (Python's json.dumps);
+  // in this plugin's routes only, such JSON is read with NaN/Infinity as null.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseReferenceJson(body as string));
+    } catch (error) {
+      done(error instanceof ReferenceJsonError ? badRequest(error.message) : (error as Error));
+    }
+  });
+
   app.get(
     '/stock_data/',
     {
@@ -44,23 +55,17 @@ export const stockDataRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
         tags: ['stock data'],
         summary: 'Store auction rows: all or nothing, idempotent (upsert on stock_id, date_id, seconds_in_bucket)',
         description:
-          'Creates missing date mappings in the same transaction. A bad row fails the whole request with 400 naming its index and field.',
+          'Creates missing date mappings in the same transaction. A bad row fails the whole request with 400 naming its index and field. NaN, Infinity and -Infinity (as the reference producer writes missing prices) are read as null; a row_id that disagrees with the key is replaced by the derived one and counted in `corrected`.',
         body: StockDataPost,
         response: { 200: StockDataPosted, 400: ErrorResponse },
       },
     },
     async (request) => {
-      let rows;
-      try {
-        rows = prepareRows(request.body.data);
-      } catch (error) {
-        if (error instanceof RowError) throw badRequest(error.message);
-        throw error;
-      }
+      const { rows, corrected } = prepareBatch(request.body.data);
       const commit = request.body.commit ?? true;
       const written = commit ? await withTransaction(pool, (client) => upsertStockRows(client, rows)) : 0;
       const message = commit ? 'Data ingested successfully.' : 'Data validated; nothing written (commit was false).';
-      return { message, received: request.body.data.length, written, committed: commit };
+      return { message, received: request.body.data.length, written, corrected, committed: commit };
     },
   );
 };

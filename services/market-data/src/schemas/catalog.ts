@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DateString, Id, NullableInteger, NullableString, PageQuery } from './common.ts';
+import { DateString, Id, int4Max, NullableInteger, NullableString, PageQuery } from './common.ts';
 
 export const DateMapping = Type.Object({
   date_id: Type.Integer(),
@@ -19,12 +19,12 @@ export type Model = Static<typeof Model>;
 export const ModelPost = Type.Object({
   model_name: Type.String({ minLength: 1, maxLength: 200 }),
   model_artifact_path: Type.Optional(NullableString({ maxLength: 1024 })),
-  date_id: Type.Optional(NullableInteger({ minimum: 0 })),
+  date_id: Type.Optional(NullableInteger({ minimum: 0, maximum: int4Max })),
 });
 export const ModelCreated = Type.Object({ message: Type.String(), model_id: Type.Integer() });
 export const ModelQuery = Type.Object({
   model_id: Type.Optional(Id),
-  model_name: Type.Optional(Type.String({ minLength: 1 })),
+  model_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   ...PageQuery,
 });
 export const ModelIdParams = Type.Object({ model_id: Id });
@@ -37,7 +37,7 @@ export const ModelInference = Type.Object({
 });
 export const ModelInferencePost = Type.Object({
   model_id: Id,
-  date_id: Type.Optional(NullableInteger({ minimum: 0 })),
+  date_id: Type.Optional(NullableInteger({ minimum: 0, maximum: int4Max })),
   predictions: Type.Optional(NullableString({ maxLength: 2048 })),
 });
 export const ModelInferenceQuery = Type.Object({

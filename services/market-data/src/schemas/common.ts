@@ -1,10 +1,13 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
 // The field shapes the shared contracts are built from, so market-data's own schemas match them.
-export { DateString, Id, NullableInteger, NullableNumber, NullableString } from '@closecross/contracts';
+import { int4Max } from '@closecross/contracts';
+
+export { DateString, Id, int4Max, NullableInteger, NullableNumber, NullableString } from '@closecross/contracts';
 
 export const PageQuery = {
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  // Bounded so (page - 1) * page_size stays an exact integer for OFFSET.
+  page: Type.Integer({ minimum: 1, maximum: int4Max, default: 1 }),
   page_size: Type.Integer({ minimum: 1, maximum: 50_000, default: 10 }),
 };
 

@@ -39,6 +39,7 @@ export const StockDataPosted = Type.Object({
   message: Type.String(),
   received: Type.Integer({ description: 'rows in the request' }),
   written: Type.Integer({ description: 'rows inserted or changed; 0 when the same rows are sent again' }),
+  corrected: Type.Integer({ description: 'rows whose row_id disagreed with their key: stored with the derived row_id' }),
   committed: Type.Boolean(),
 });
 
@@ -47,7 +48,7 @@ export const StockDataQuery = Type.Object({
   start_date_id: Type.Optional(Id),
   end_date_id: Type.Optional(Id),
   stock_id: Type.Optional(Id),
-  seconds_in_bucket: Type.Optional(Type.Integer({ minimum: 0 })),
+  seconds_in_bucket: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
   ...PageQuery,
 });
 export type StockDataQuery = Static<typeof StockDataQuery>;
