@@ -12,6 +12,7 @@ export interface IngestorStatus {
   rowsPerSecond: number;
   rowsWritten: number;
   rejects: number;
+  correctedRowIds: number;
   shards: (ShardStats & { held: boolean })[];
 }
 
@@ -157,6 +158,7 @@ export class Ingestor {
       rowsPerSecond,
       rowsWritten: shards.reduce((sum, shard) => sum + shard.rowsWritten, 0),
       rejects: shards.reduce((sum, shard) => sum + shard.rejects, 0),
+      correctedRowIds: shards.reduce((sum, shard) => sum + shard.correctedRowIds, 0),
       shards,
     };
   }

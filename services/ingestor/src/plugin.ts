@@ -18,6 +18,7 @@ const ShardStatus = Type.Object({
   millisBehindLatest: Type.Union([Type.Number(), Type.Null()]),
   rowsWritten: Type.Number(),
   rejects: Type.Number(),
+  correctedRowIds: Type.Number(),
   lastSequenceNumber: Type.Union([Type.String(), Type.Null()]),
 });
 
@@ -31,6 +32,7 @@ const ingestorPlugin: FastifyPluginAsyncTypebox<IngestorOptions> = async (app, o
   app.get(
     '/ingest/status',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['ingestor'],
         summary: "This task's consumer: shards held, lag behind the tip, rows per second, rejects",
@@ -42,6 +44,7 @@ const ingestorPlugin: FastifyPluginAsyncTypebox<IngestorOptions> = async (app, o
             rowsPerSecond: Type.Number(),
             rowsWritten: Type.Number(),
             rejects: Type.Number(),
+            correctedRowIds: Type.Number({ description: 'rows stored with a derived row_id because theirs disagreed with the key' }),
             shards: Type.Array(ShardStatus),
             table: Type.Object({ rejects: Type.Number(), shards: Type.Array(Type.Object({ shardId: Type.String(), owner: Type.Union([Type.String(), Type.Null()]), finished: Type.Boolean(), rowsWritten: Type.Number(), checkpoint: Type.Union([Type.String(), Type.Null()]) })) }),
           }),
@@ -60,7 +63,7 @@ const ingestorPlugin: FastifyPluginAsyncTypebox<IngestorOptions> = async (app, o
     },
   );
 
-  app.get('/ingest/metrics', { schema: { tags: ['ingestor'], summary: 'The same state in the Prometheus text format' } }, async (_request, reply) => {
+  app.get('/ingest/metrics', { config: { scope: 'read' }, schema: { tags: ['ingestor'], summary: 'The same state in the Prometheus text format' } }, async (_request, reply) => {
     const status = ingestor.status();
     const lines = [
       '# HELP closecross_ingest_rows_per_second Rows written per second over the last 10 s.',
@@ -72,6 +75,9 @@ const ingestorPlugin: FastifyPluginAsyncTypebox<IngestorOptions> = async (app, o
       '# HELP closecross_ingest_rejects_total Records rejected by this task.',
       '# TYPE closecross_ingest_rejects_total counter',
       `closecross_ingest_rejects_total ${status.rejects}`,
+      '# HELP closecross_ingest_corrected_row_ids_total Rows stored with the row_id derived from their key, theirs having disagreed.',
+      '# TYPE closecross_ingest_corrected_row_ids_total counter',
+      `closecross_ingest_corrected_row_ids_total ${status.correctedRowIds}`,
       '# HELP closecross_ingest_lag_ms Milliseconds behind the tip of each held shard.',
       '# TYPE closecross_ingest_lag_ms gauge',
       ...status.shards.filter((shard) => shard.held && shard.millisBehindLatest !== null).map((shard) => `closecross_ingest_lag_ms{shard="${shard.shardId}"} ${shard.millisBehindLatest}`),

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { rowIdOf, StockRow, type StockRowType } from '@closecross/contracts';
+import { parseReferenceJson, StockRow, type StockRowType } from '@closecross/contracts';
 import { Ajv } from 'ajv';
 
 // The API's own row schema, checked as the API checks a JSON body: types exact, no coercion.
@@ -10,7 +10,9 @@ export type DecodedRecord = { rows: StockRowType[] } | { reason: string };
 /**
  * One Kinesis record to rows. Accepts the reference's body `{"data": [row, ...], "commit": true}`,
  * one row as an object, or either gzip-compressed (inflated up to `maxBytes`, so a record cannot
- * grow without bound). Anything else, or any bad row, rejects the whole record with a reason.
+ * grow without bound). NaN, Infinity and -Infinity (the reference producer's missing prices) read
+ * as null; a row_id that disagrees with the key is left for `prepareBatch` to correct and count.
+ * Anything else, or any bad row, rejects the whole record with a reason.
  */
 export function decodeRecord(data: Uint8Array, maxBytes: number): DecodedRecord {
   let bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -25,9 +27,9 @@ export function decodeRecord(data: Uint8Array, maxBytes: number): DecodedRecord 
   if (bytes.length > maxBytes) return { reason: `record is over ${maxBytes} bytes (${bytes.length})` };
   let body: unknown;
   try {
-    body = JSON.parse(bytes.toString('utf8'));
+    body = parseReferenceJson(bytes.toString('utf8'));
   } catch (error) {
-    return { reason: `record is not JSON: ${(error as Error).message}` };
+    return { reason: `record is not JSON: ${(error as Error).message.replace(/^body is /, '')}` };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { reason: 'record must be {"data": [row, ...]} or one row object' };
@@ -39,10 +41,6 @@ export function decodeRecord(data: Uint8Array, maxBytes: number): DecodedRecord 
       const error = validateRow.errors![0]!;
       const where = `data/${index}${error.instancePath}`;
       return { reason: `${where} ${error.message}` };
-    }
-    const row = rows[index] as StockRowType;
-    if (row.row_id !== undefined && row.row_id !== rowIdOf(row)) {
-      return { reason: `data/${index}/row_id must be "${rowIdOf(row)}", got "${row.row_id}"` };
     }
   }
   return { rows: rows as StockRowType[] };

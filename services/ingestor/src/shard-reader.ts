@@ -6,7 +6,7 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import { prepareRows, type StockRowType } from '@closecross/contracts';
+import { prepareBatch, type StockRowType } from '@closecross/contracts';
 import { upsertStockRows, withTransaction, type Pool } from '@closecross/db';
 import { decodeRecord } from './record-decoder.ts';
 import type { ShardLeases } from './shard-leases.ts';
@@ -16,6 +16,8 @@ export interface ShardStats {
   millisBehindLatest: number | null;
   rowsWritten: number;
   rejects: number;
+  /** Rows whose row_id disagreed with their key, stored with the derived one. */
+  correctedRowIds: number;
   lastSequenceNumber: string | null;
 }
 
@@ -51,7 +53,7 @@ export class ShardReader {
     this.pool = pool;
     this.leases = leases;
     this.options = options;
-    this.stats = { shardId: options.shardId, millisBehindLatest: null, rowsWritten: 0, rejects: 0, lastSequenceNumber: null };
+    this.stats = { shardId: options.shardId, millisBehindLatest: null, rowsWritten: 0, rejects: 0, correctedRowIds: 0, lastSequenceNumber: null };
     this.done = this.run();
   }
 
@@ -123,7 +125,7 @@ export class ShardReader {
       else rejects.push({ sequenceNumber: record.SequenceNumber!, reason: decoded.reason, payload: Buffer.from(record.Data ?? []) });
     }
     const last = records[records.length - 1]!.SequenceNumber!;
-    const prepared = prepareRows(rows);
+    const { rows: prepared, corrected } = prepareBatch(rows);
     try {
       await withTransaction(this.pool, async (client) => {
         await upsertStockRows(client, prepared);
@@ -143,6 +145,7 @@ export class ShardReader {
     }
     this.stats.rowsWritten += prepared.length;
     this.stats.rejects += rejects.length;
+    this.stats.correctedRowIds += corrected;
     this.stats.lastSequenceNumber = last;
     this.options.onRows?.(prepared.length);
     return 'written';
