@@ -2,6 +2,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Id, int4Max, NullableInteger, NullableNumber, NullableString } from './json-schema.ts';
 
 /**
+ * A price, size or target. Bounded well past any real auction (sizes are USD, up to ~1e10) so that
+ * the model's features (sums, differences, ratios) stay finite in XGBoost's 32-bit floats.
+ */
+const measureLimit = 1e15;
+const Measure = (options: object = {}) => NullableNumber({ minimum: -measureLimit, maximum: measureLimit, ...options });
+
+/**
  * One order-book snapshot in the closing auction: the reference's row, unchanged. The API's
  * POST body and the Kinesis records both carry it, so the ingestor checks exactly what the API checks.
  */
@@ -10,18 +17,18 @@ export const StockRow = Type.Object(
     stock_id: Id,
     date_id: Id,
     seconds_in_bucket: Type.Integer({ minimum: 0, maximum: 86_400 }),
-    imbalance_size: NullableNumber(),
+    imbalance_size: Measure(),
     imbalance_buy_sell_flag: NullableInteger({ minimum: -1, maximum: 1 }),
-    reference_price: NullableNumber(),
-    matched_size: NullableNumber(),
-    far_price: Type.Optional(NullableNumber({ description: 'null before 300 s' })),
-    near_price: Type.Optional(NullableNumber({ description: 'null before 300 s' })),
-    bid_price: NullableNumber(),
-    bid_size: NullableNumber(),
-    ask_price: NullableNumber(),
-    ask_size: NullableNumber(),
-    wap: NullableNumber(),
-    target: Type.Optional(NullableNumber({ description: 'basis points; null when unknown' })),
+    reference_price: Measure(),
+    matched_size: Measure(),
+    far_price: Type.Optional(Measure({ description: 'null before 300 s' })),
+    near_price: Type.Optional(Measure({ description: 'null before 300 s' })),
+    bid_price: Measure(),
+    bid_size: Measure(),
+    ask_price: Measure(),
+    ask_size: Measure(),
+    wap: Measure(),
+    target: Type.Optional(Measure({ description: 'basis points; null when unknown' })),
     time_id: Type.Optional(NullableInteger({ minimum: 0, maximum: int4Max })),
     row_id: Type.Optional(
       Type.String({

@@ -65,7 +65,7 @@ describe('inference', () => {
     const trained = await finishedJob(app, (await app.inject({ method: 'POST', url: '/train-model/', payload: { model_name: 's3_v1', date_id: 10, rounds: 40, folds: 1 } })).json().job_id);
     expect(trained.result.artifact).toBe('s3://closecross-artifacts/models/trained_models/s3_v1.json');
     const response = await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.result.model_id, pred_date_id: 11 } });
-    expect(response.statusCode).toBe(202);
+    expect(response.statusCode).toBe(200);
     expect(response.json().message).toBe(`Inference started for model ${trained.result.model_id}`);
     const job = await finishedJob(app, response.json().job_id);
     expect(job).toMatchObject({ status: 'succeeded', result: { rows: 40 * 55, predictions: `inference_data/inference_${trained.result.model_id}_11.csv` } });

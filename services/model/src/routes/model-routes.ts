@@ -1,5 +1,5 @@
 import { badRequest, ErrorResponse, notFound, type ServiceContext } from '@closecross/platform';
-import { StockRow } from '@closecross/contracts';
+import { int4Max, StockRow } from '@closecross/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { JobEngine } from '@closecross/jobs';
@@ -9,8 +9,12 @@ import { loadModelArtifact, predictRows } from '../model-jobs.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse };
-const Params = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'XGBoost parameters over the defaults' });
-const Accepted = Type.Object({ message: Type.String(), job_id: Type.String() });
+const Params = Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]), { maxProperties: 50, description: 'XGBoost parameters over the defaults' });
+// The reference answered these two routes 200 with its message, and its clients treat anything
+// else as a failure; the job id is added for polling.
+const Started = Type.Object({ message: Type.String(), job_id: Type.String() });
+const ModelId = (options: object = {}) => Type.Integer({ minimum: 1, maximum: int4Max, ...options });
+const DayId = (options: object = {}) => Type.Integer({ minimum: 0, maximum: int4Max, ...options });
 
 export interface ModelRouteDeps {
   engine: JobEngine;
@@ -29,19 +33,19 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         config: { scope: 'models' },
         schema: {
           tags: ['model'],
-          summary: 'Train a model (from scratch, or continuing from model_id) as a job; answers 202 with its id',
+          summary: 'Train a model (from scratch, or continuing from model_id) as a job; answers 200 with the reference\'s message and the job id',
           body: Type.Object({
             model_name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._-]+$' }),
-            model_id: Type.Optional(Type.Integer({ minimum: 1, description: 'base model: its trees are kept and new ones added' })),
-            date_id: Type.Optional(Type.Integer({ minimum: 0, description: 'train on this day only' })),
-            start_date_id: Type.Optional(Type.Integer({ minimum: 0 })),
-            end_date_id: Type.Optional(Type.Integer({ minimum: 0 })),
+            model_id: Type.Optional(ModelId({ description: 'base model: its trees are kept and new ones added' })),
+            date_id: Type.Optional(DayId({ description: 'train on this day only' })),
+            start_date_id: Type.Optional(DayId()),
+            end_date_id: Type.Optional(DayId()),
             params: Type.Optional(Params),
             rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
             folds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
             early_stopping_rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           }),
-          response: { 202: Accepted, ...errors },
+          response: { 200: Started, ...errors },
         },
       },
       async (request, reply) => {
@@ -54,7 +58,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         if (start > end) throw badRequest(`body/start_date_id (${start}) must not be after end_date_id (${end})`);
         const { date_id: _dateId, ...rest } = body;
         const jobId = await deps.engine.enqueue('train', { ...rest, start_date_id: start, end_date_id: end }, { createdBy: request.principal?.name });
-        return reply.status(202).send({ message: `Training started for model ${body.model_name}`, job_id: jobId });
+        return reply.status(200).send({ message: `Training started for model ${body.model_name}`, job_id: jobId });
       },
     );
 
@@ -65,14 +69,14 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         schema: {
           tags: ['model'],
           summary: "Predict every row of day pred_date_id with a model, as a job: a CSV in the store, registered in model_inference",
-          body: Type.Object({ model_id: Type.Integer({ minimum: 1 }), pred_date_id: Type.Integer({ minimum: 0 }) }),
-          response: { 202: Accepted, ...errors },
+          body: Type.Object({ model_id: ModelId(), pred_date_id: DayId() }),
+          response: { 200: Started, ...errors },
         },
       },
       async (request, reply) => {
         if (!(await modelExists(request.body.model_id))) throw notFound(`model ${request.body.model_id} does not exist`);
         const jobId = await deps.engine.enqueue('inference', request.body, { createdBy: request.principal?.name });
-        return reply.status(202).send({ message: `Inference started for model ${request.body.model_id}`, job_id: jobId });
+        return reply.status(200).send({ message: `Inference started for model ${request.body.model_id}`, job_id: jobId });
       },
     );
 
@@ -83,7 +87,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         schema: {
           tags: ['model'],
           summary: 'Predictions for up to 20,000 rows in the stock_data shape, in the same order',
-          body: Type.Object({ model_id: Type.Integer({ minimum: 1 }), rows: Type.Array(StockRow, { maxItems: deps.config.MODEL_PREDICT_MAX_ROWS }) }),
+          body: Type.Object({ model_id: ModelId(), rows: Type.Array(StockRow, { maxItems: deps.config.MODEL_PREDICT_MAX_ROWS }) }),
           response: { 200: Type.Object({ model_id: Type.Integer(), predictions: Type.Array(Type.Number()) }), ...errors },
         },
       },
@@ -123,7 +127,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
 
     app.get(
       '/model-reports/:model_id',
-      { config: { scope: 'read' }, schema: { tags: ['model'], summary: "A model's evaluation: validation MAE per fold beside predicting zero", params: Type.Object({ model_id: Type.Integer({ minimum: 1 }) }), response: { 200: Report, ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['model'], summary: "A model's evaluation: validation MAE per fold beside predicting zero", params: Type.Object({ model_id: ModelId() }), response: { 200: Report, ...errors } } },
       async (request) => {
         const result = await pool.query('select model_id, model_name, metadata from model where model_id = $1', [request.params.model_id]);
         if (!result.rows[0]) throw notFound(`model ${request.params.model_id} does not exist`);
