@@ -101,6 +101,13 @@ describe('parseTradeJournalCsv', () => {
     expect(trades[0]).toMatchObject({ side: 'short', entryAt: '2024-05-06T19:30:00Z', exitAt: '2024-05-06T15:45:00-04:00', pnl: 5 });
   });
 
+  it('a quoted note running over two lines keeps later line numbers right, and a single-digit hour is read', () => {
+    const text = `symbol,notes,qty,buy_value,buy_time,sell_value,sell_time,strategy\nSPY,"first line\nsecond line",1,100,2024-02-01 9:30,101,2024-02-01 10:00,s\nSPY,,x,100,2024-02-01 9:30,101,2024-02-01 10:00,s`;
+    expect(journalError(text).message).toBe('CSV line 4: qty must be a positive number, got "x"');
+    const [first] = parseTradeJournalCsv(text.split('\n').slice(0, 3).join('\n'));
+    expect(first).toMatchObject({ entryAt: '2024-02-01T09:30:00', exitAt: '2024-02-01T10:00:00', pnl: 1 });
+  });
+
   it('a header-only journal has no trades, and blank lines are skipped', () => {
     expect(parseTradeJournalCsv(`${header}\n`)).toEqual([]);
     expect(parseTradeJournalCsv(`${header}\n\n,,,,,,,,,\n2024-02-01,s,SPY,1,100,10:00,101,11:00,0,1\n\n`)).toHaveLength(1);

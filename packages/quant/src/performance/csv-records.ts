@@ -20,65 +20,73 @@ export class CsvSyntaxError extends Error {
  */
 export function readCsvRecords(text: string): CsvRecord[] {
   const records: CsvRecord[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
+  const length = text.length;
   let index = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const endCell = () => {
-    cells.push(quoted ? cell : cell.trim());
-    cell = '';
-    quoted = false;
-  };
-  const endRecord = () => {
-    endCell();
-    records.push({ line: recordLine, cells });
-    cells = [];
-  };
-  while (index < text.length) {
-    const char = text[index]!;
-    if (char === '"' && cell.trim() === '' && !quoted) {
-      // A quoted field: read to its closing quote.
-      const startLine = line;
-      cell = '';
-      index++;
+  let line = 1;
+  let cells: string[] = [];
+  let recordLine = 1;
+  while (index < length) {
+    // One field per turn: index is at its first character.
+    let start = index;
+    while (text[start] === ' ' || text[start] === '\t') start++;
+    let cell: string;
+    if (text[start] === '"') {
+      const quoteLine = line;
+      let value = '';
+      let from = start + 1;
       for (;;) {
-        if (index >= text.length) throw new CsvSyntaxError(startLine, 'a quoted field is never closed');
-        const inner = text[index]!;
-        if (inner === '"') {
-          if (text[index + 1] === '"') {
-            cell += '"';
-            index += 2;
-            continue;
-          }
-          index++;
+        const quote = text.indexOf('"', from);
+        if (quote === -1) throw new CsvSyntaxError(quoteLine, 'a quoted field is never closed');
+        value += text.slice(from, quote);
+        if (text[quote + 1] === '"') {
+          value += '"';
+          from = quote + 2;
+        } else {
+          from = quote + 1;
           break;
         }
-        if (inner === '\n' || (inner === '\r' && text[index + 1] !== '\n')) line++;
-        cell += inner;
-        index++;
       }
-      quoted = true;
-      while (text[index] === ' ' || text[index] === '\t') index++;
-      const next = text[index];
+      line += countLineEnds(value);
+      while (text[from] === ' ' || text[from] === '\t') from++;
+      const next = text[from];
       if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
         throw new CsvSyntaxError(line, `unexpected ${JSON.stringify(next)} after a closing quote`);
       }
+      cell = value;
+      index = from;
+    } else {
+      let end = index;
+      while (end < length) {
+        const code = text.charCodeAt(end);
+        if (code === 44 || code === 10 || code === 13) break; // , \n \r
+        end++;
+      }
+      cell = text.slice(index, end).trim();
+      index = end;
+    }
+    cells.push(cell);
+    const separator = text[index];
+    if (separator === ',') {
+      index++;
+      if (index === length) cells.push(''); // a last line ending in a comma has an empty last field
       continue;
     }
-    if (char === ',') {
-      endCell();
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[index + 1] === '\n') index++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      cell += char;
-    }
+    records.push({ line: recordLine, cells });
+    cells = [];
+    if (separator === '\r' && text[index + 1] === '\n') index++;
     index++;
+    line++;
+    recordLine = line;
   }
-  if (cell !== '' || quoted || cells.length > 0) endRecord();
+  if (cells.length > 0) records.push({ line: recordLine, cells });
   return records;
+}
+
+function countLineEnds(value: string): number {
+  let count = 0;
+  for (let index = 0; index < value.length; index++) {
+    const char = value[index];
+    if (char === '\n' || (char === '\r' && value[index + 1] !== '\n')) count++;
+  }
+  return count;
 }

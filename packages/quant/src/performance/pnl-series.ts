@@ -57,12 +57,16 @@ function groupBy(days: readonly PnlDay[], periodOf: (date: string) => CalendarPe
   let cumulativeBefore = 0;
   let current: { period: CalendarPeriod; last: number } | undefined;
   for (const day of days) {
-    const period = periodOf(day.date);
-    if (current && current.period.period !== period.period) {
+    // Days come in order, so a day up to the current period's end belongs to it.
+    if (current && day.date <= current.period.end) {
+      current.last = day.cumulative;
+      continue;
+    }
+    if (current) {
       periods.push({ ...current.period, pnl: current.last - cumulativeBefore });
       cumulativeBefore = current.last;
     }
-    current = { period, last: day.cumulative };
+    current = { period: periodOf(day.date), last: day.cumulative };
   }
   if (current) periods.push({ ...current.period, pnl: current.last - cumulativeBefore });
   return periods;

@@ -1,6 +1,5 @@
-import { isIsoDate } from '../bars/daily-bar.ts';
 import { CsvSyntaxError, readCsvRecords, type CsvRecord } from './csv-records.ts';
-import type { ClosedTrade } from './performance-input.ts';
+import { isCalendarDate, type ClosedTrade } from './performance-input.ts';
 
 export type TradeJournalField =
   | 'date'
@@ -101,7 +100,7 @@ interface JournalTime {
   hasZone: boolean;
 }
 
-const dateTime = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const dateTime = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const timeOfDay = /^(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
 
 function clockText(hours: string, minutes: string, seconds = '00', fraction = ''): string | undefined {
@@ -113,7 +112,7 @@ function readTime(raw: string, rowDate: string | undefined): JournalTime | undef
   const full = dateTime.exec(raw);
   if (full) {
     const [, day, hours, minutes, seconds, fraction, zone] = full;
-    if (!isIsoDate(day!)) return undefined;
+    if (!isCalendarDate(day!)) return undefined;
     if (hours === undefined) return zone ? undefined : { text: day!, day: day!, hasClock: false, hasZone: false };
     const clock = clockText(hours, minutes!, seconds, fraction);
     if (!clock) return undefined;
@@ -133,8 +132,9 @@ function readTime(raw: string, rowDate: string | undefined): JournalTime | undef
 function compareTimes(a: JournalTime, b: JournalTime): number | 'zones differ' {
   if (!a.hasClock || !b.hasClock) return a.day < b.day ? -1 : a.day > b.day ? 1 : 0;
   if (a.hasZone !== b.hasZone) return 'zones differ';
-  const instant = (time: JournalTime) => Date.parse(time.hasZone ? time.text : `${time.text}Z`);
-  return Math.sign(instant(a) - instant(b));
+  // Local times share one normalised layout, so their text orders them; zoned ones need the instant.
+  if (!a.hasZone) return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+  return Math.sign(Date.parse(a.text) - Date.parse(b.text));
 }
 
 /** P&L agreeing with the values within a cent (with room for binary rounding) is taken as written. */
@@ -194,7 +194,7 @@ export function parseTradeJournalCsv(text: string, options: TradeJournalOptions 
     };
 
     const rawDate = cell('date');
-    if (rawDate !== '' && !isIsoDate(rawDate)) fail('date', `must be a date written YYYY-MM-DD, got ${JSON.stringify(rawDate)}`);
+    if (rawDate !== '' && !isCalendarDate(rawDate)) fail('date', `must be a date written YYYY-MM-DD, got ${JSON.stringify(rawDate)}`);
     const rowDate = rawDate === '' ? undefined : rawDate;
     const time = (field: 'buyTime' | 'sellTime'): JournalTime => {
       const raw = cell(field);

@@ -24,7 +24,10 @@ export interface TradeStatistics {
 /** Counts and ratios over closed trades, summed in close-date order. */
 export function tradeStatistics(trades: readonly ClosedTrade[]): TradeStatistics {
   validateClosedTrades(trades);
-  const ordered = [...trades].sort((a, b) => (closeDate(a) < closeDate(b) ? -1 : closeDate(a) > closeDate(b) ? 1 : 0));
+  const ordered = trades
+    .map((trade) => ({ trade, day: closeDate(trade) }))
+    .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0))
+    .map(({ trade }) => trade);
   let wins = 0;
   let losses = 0;
   let grossProfit = 0;
