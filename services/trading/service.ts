@@ -1,0 +1,19 @@
+import { declareService } from '@closecross/platform';
+import { tradingConfigSpec } from './src/trading-config.ts';
+
+/** Strategies, scans, signals, orders through a broker (paper or Alpaca), positions, P&L, backtests. */
+export default declareService({
+  name: 'trading',
+  pathPatterns: ['/trading*'],
+  healthPath: '/health',
+  server: { file: 'src/server.ts', image: 'trading' },
+  settings: tradingConfigSpec,
+  aws: [],
+  tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 50 } },
+  usesDatabase: true,
+  runsJobs: true, // logs job_failed (a failed scan among them) and order_rejected: the stack alarms on both
+  async module(environment) {
+    const { loadTradingConfig, tradingServiceWith } = await import('./src/index.ts');
+    return tradingServiceWith({ config: loadTradingConfig(environment) });
+  },
+});

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { withTransaction } from '@closecross/db';
+import { ConflictError, NotFoundError } from '@closecross/platform';
+import type { Pool, PoolClient } from 'pg';
+import { BrokerRejectedError, BrokerUnavailableError, type Broker, type BrokerOrderUpdate, type OrderState, type OrderType, type Side, type TimeInForce } from '../brokers/broker.ts';
+import type { BrokerName } from '../brokers/broker-factory.ts';
+import { tradingLogEvents } from '../trading-events.ts';
+import { isTerminal, openOrderStates, pathBetween } from './order-state-machine.ts';
+
+export interface NewOrder {
+  clientOrderId: string;
+  accountId: string;
+  strategyId?: number | null;
+  signalId?: number | null;
+  purpose: 'entry' | 'exit' | 'manual';
+  symbol: string;
+  side: Side;
+  quantity: number;
+  type: OrderType;
+  timeInForce: TimeInForce;
+  limitPrice?: number | null;
+  sessionDate: string;
+  closesLot?: string | null;
+  createdBy?: string | null;
+}
+
+export interface OrderView {
+  id: string;
+  client_order_id: string;
+  account_id: string;
+  strategy_id: number | null;
+  signal_id: number | null;
+  purpose: string;
+  symbol: string;
+  side: Side;
+  quantity: number;
+  type: OrderType;
+  time_in_force: TimeInForce;
+  limit_price: number | null;
+  session_date: string;
+  closes_lot: string | null;
+  state: OrderState;
+  reason: string | null;
+  broker: string;
+  broker_order_id: string | null;
+  filled_quantity: number;
+  average_fill_price: number | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
+export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
+  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${iso('created_at')}, ${iso('updated_at')}`;
+
+export interface OrderDeskLog {
+  warn(object: object, message: string): void;
+}
+
+/** The same order asked for twice: a retried submission answers the first, a different one is a conflict. */
+function sameOrder(stored: OrderView, order: NewOrder): boolean {
+  return stored.symbol === order.symbol && stored.side === order.side && stored.quantity === order.quantity && stored.type === order.type && stored.account_id === order.accountId && (stored.limit_price ?? null) === (order.limitPrice ?? null);
+}
+
+/**
+ * Orders: stored first (state `new`), then sent to the account's broker; every answer moves the
+ * order along the written state machine, each step stored with its time and cause, in one
+ * transaction with the fills and cash entries it brings.
+ */
+export class OrderDesk {
+  private readonly pool: Pool;
+  private readonly brokerOf: (name: BrokerName) => Broker;
+  private readonly log: OrderDeskLog;
+  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog) {
+    this.pool = pool;
+    this.brokerOf = brokerOf;
+    this.log = log;
+  }
+
+  /** Stores and submits an order; a known client order id answers that order (created: false). */
+  async place(order: NewOrder, cause: string, client?: PoolClient): Promise<{ order: OrderView; created: boolean }> {
+    const insert = async (db: Pool | PoolClient) => {
+      const inserted = await db.query<OrderView>(
+        `insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, broker, created_by)
+         select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'new', a.broker, $15 from trading_account a where a.id = $3
+         on conflict (client_order_id) do nothing returning ${orderColumns}`,
+        [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null],
+      );
+      const row = inserted.rows[0];
+      if (row) {
+        await db.query('insert into trading_order_transition (order_id, from_state, to_state, cause) values ($1, null, $2, $3)', [row.id, 'new', cause]);
+        return { order: row, created: true };
+      }
+      const existing = (await db.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId])).rows[0];
+      if (!existing) throw new NotFoundError(`account ${order.accountId} does not exist`);
+      if (!sameOrder(existing, order)) throw new ConflictError(`client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`);
+      return { order: existing, created: false };
+    };
+    const placed = client ? await insert(client) : await withTransaction(this.pool, insert);
+    // Inside a caller's transaction the broker hears of it once that commits (submitNew).
+    if (!placed.created || client) return placed;
+    return { order: await this.submit(placed.order), created: true };
+  }
+
+  /** Sends a stored `new` order to its broker and records the answer. */
+  async submit(order: OrderView): Promise<OrderView> {
+    const broker = this.brokerOf(order.broker as BrokerName);
+    let update: BrokerOrderUpdate;
+    try {
+      update = await broker.submit({
+        clientOrderId: order.client_order_id,
+        symbol: order.symbol,
+        side: order.side,
+        quantity: order.quantity,
+        type: order.type,
+        timeInForce: order.time_in_force,
+        ...(order.limit_price !== null ? { limitPrice: order.limit_price } : {}),
+      });
+    } catch (error) {
+      if (error instanceof BrokerRejectedError) return this.apply(order.id, { clientOrderId: order.client_order_id, state: 'rejected', reason: error.message, fills: [] }, `rejected by ${broker.name}`);
+      if (error instanceof BrokerUnavailableError) {
+        // Stays new: the order-sync job sends it again (the client order id keeps it one order).
+        this.log.warn({ orderId: order.id, err: error }, 'broker unavailable; the order is sent again by the next sync');
+        return this.get(order.id);
+      }
+      throw error;
+    }
+    return this.apply(order.id, update, `${broker.name} answered`);
+  }
+
+  /** Asks the broker where an order stands and records it. */
+  async sync(id: string): Promise<OrderView> {
+    const order = await this.get(id);
+    if (order.state === 'new') return this.submit(order);
+    if (isTerminal(order.state)) return order;
+    const broker = this.brokerOf(order.broker as BrokerName);
+    return this.apply(id, await broker.status(order.client_order_id), `${broker.name} status`);
+  }
+
+  /** Every open order, synced; answers how many changed state. */
+  async syncOpen(): Promise<number> {
+    const open = await this.pool.query<{ id: string; state: OrderState }>('select id, state from trading_order where state = any($1::text[]) order by created_at', [openOrderStates]);
+    let changed = 0;
+    for (const row of open.rows) {
+      const after = await this.sync(row.id);
+      if (after.state !== row.state) changed++;
+    }
+    return changed;
+  }
+
+  async cancel(id: string, by: string): Promise<OrderView> {
+    const order = await this.get(id);
+    if (isTerminal(order.state)) throw new ConflictError(`order ${id} is ${order.state}: it cannot be cancelled`);
+    if (order.state === 'new') return this.apply(id, { clientOrderId: order.client_order_id, state: 'cancelled', reason: `cancelled by ${by}`, fills: [] }, `cancelled by ${by}`);
+    await this.apply(id, { clientOrderId: order.client_order_id, state: 'cancel_pending', fills: [] }, `cancel asked by ${by}`);
+    const broker = this.brokerOf(order.broker as BrokerName);
+    return this.apply(id, await broker.cancel(order.client_order_id), `${broker.name} answered the cancel`);
+  }
+
+  /**
+   * Records a broker's answer: new fills (once each, with their cash), then the state along the
+   * machine's path; an answer the machine has no path for is a ConflictError, and changes nothing.
+   */
+  async apply(id: string, update: BrokerOrderUpdate, cause: string): Promise<OrderView> {
+    const result = await withTransaction(this.pool, async (client) => {
+      const order = (await client.query<OrderView>(`select ${orderColumns} from trading_order where id = $1 for update`, [id])).rows[0];
+      if (!order) throw new NotFoundError(`order ${id} does not exist`);
+      let newFills = 0;
+      for (const fill of update.fills) {
+        const inserted = await client.query<{ fill_id: string }>(
+          `insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, ($9::timestamptz at time zone 'America/New_York')::date, $9) on conflict (fill_id) do nothing returning fill_id`,
+          [fill.fillId, id, order.strategy_id, order.symbol, order.side, fill.quantity, fill.price, fill.fee, fill.at],
+        );
+        if (inserted.rowCount === 0) continue;
+        newFills++;
+        const cash = (order.side === 'buy' ? -1 : 1) * fill.quantity * fill.price;
+        await client.query(
+          `insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at) values ($1, $2, 'trade', $3, $4, $5, $6)${fill.fee > 0 ? `, ($1, $2, 'fee', $7, $4, 'fee', $6)` : ''}`,
+          [order.strategy_id, order.account_id, cash, fill.fillId, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`, fill.at, ...(fill.fee > 0 ? [-fill.fee] : [])],
+        );
+      }
+      const target = update.state === 'partially_filled' && newFills === 0 ? order.state : update.state;
+      // No path (a cancelled order reported filled, say): a 409, and the transaction keeps nothing.
+      const path = pathBetween(order.state, target);
+      let from = order.state;
+      for (const state of path) {
+        await client.query('insert into trading_order_transition (order_id, from_state, to_state, cause) values ($1, $2, $3, $4)', [id, from, state, state === update.state && update.reason ? `${cause}: ${update.reason}` : cause]);
+        from = state;
+      }
+      const updated = await client.query<OrderView>(
+        `update trading_order o set state = $2, reason = coalesce($3, o.reason), broker_order_id = coalesce($4, o.broker_order_id),
+           filled_quantity = f.filled, average_fill_price = f.average, updated_at = now()
+         from (select coalesce(sum(quantity), 0)::float8 as filled, (sum(quantity * price) / nullif(sum(quantity), 0))::float8 as average from trading_fill where order_id = $1) f
+         where o.id = $1 returning ${orderColumns}`,
+        [id, from, update.reason ?? null, update.brokerOrderId ?? null],
+      );
+      return { order: updated.rows[0]!, rejected: from === 'rejected' && order.state !== 'rejected' };
+    });
+    if (result.rejected) {
+      this.log.warn({ event: tradingLogEvents.orderRejected, orderId: id, symbol: result.order.symbol, reason: result.order.reason }, 'order rejected');
+    }
+    return result.order;
+  }
+
+  async get(id: string): Promise<OrderView> {
+    const order = (await this.pool.query<OrderView>(`select ${orderColumns} from trading_order where id = $1`, [id])).rows[0];
+    if (!order) throw new NotFoundError(`order ${id} does not exist`);
+    return order;
+  }
+}

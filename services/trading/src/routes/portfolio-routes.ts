@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { withTransaction } from '@closecross/db';
+import { JobViewSchema } from '@closecross/jobs';
+import { ErrorResponse, InvalidInputError, NotFoundError, type ServiceContext } from '@closecross/platform';
+import { InvalidParameterError, parseTradeJournalCsv, performanceReport, TradeJournalError, type ClosedTrade } from '@closecross/quant';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { StrategyInput } from '../strategies/strategy-definition.ts';
+import { closedTradeOf, journalTrades } from '../performance/closed-trades.ts';
+import { snapshotColumns, type SnapshotRow } from '../performance/snapshot-job.ts';
+import { positionBookOf, positionRows } from '../positions/strategy-positions.ts';
+import { backtestJobKind, snapshotJobKind } from '../trading-events.ts';
+import type { TradingRouteDeps } from './trading-routes.ts';
+
+const errors = { 400: ErrorResponse, 404: ErrorResponse };
+const StrategyQuery = Type.Object({ strategy_id: Type.Optional(Type.Integer({ minimum: 1 })) });
+const Position = Type.Object({
+  strategy_id: Type.Union([Type.Integer(), Type.Null()]),
+  symbol: Type.String(),
+  quantity: Type.Number(),
+  average_cost: Type.Number(),
+  realized_pnl: Type.Number(),
+  unrealized_pnl: Type.Number(),
+  last_price: Type.Union([Type.Number(), Type.Null()]),
+  fees: Type.Number(),
+  open_lots: Type.Integer(),
+});
+const Accepted = Type.Object({ job_id: Type.String(), href: Type.String() });
+
+export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
+  return async (app, { pool }) => {
+    const strategyIds = async (strategyId: number | undefined): Promise<(number | null)[]> => {
+      if (strategyId !== undefined) return [(await deps.strategies.get(strategyId)).id];
+      return [...(await pool.query<{ id: number }>('select id::int as id from trading_strategy order by id')).rows.map((row) => row.id), null];
+    };
+    const nameOf = async (strategyId: number | null) => (strategyId === null ? 'manual' : (await deps.strategies.get(strategyId)).name);
+
+    app.get(
+      '/trading/positions',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Positions per strategy and symbol: net quantity, average cost of open lots, realized P&L (by lot: exits close their own lot, other fills FIFO; net of fees), unrealized at the latest price',
+          querystring: StrategyQuery,
+          response: { 200: Type.Object({ positions: Type.Array(Position) }), ...errors },
+        },
+      },
+      async (request) => {
+        const positions = [];
+        for (const id of await strategyIds(request.query.strategy_id)) {
+          const book = await positionBookOf(pool, id);
+          positions.push(...positionRows(id, book, await deps.prices.markPrices(book.symbols())));
+        }
+        return { positions };
+      },
+    );
+
+    app.get(
+      '/trading/cash',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: "A strategy's cash ledger (allocation, trades, fees) and its balance",
+          querystring: Type.Object({ strategy_id: Type.Integer({ minimum: 1 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })) }),
+          response: { 200: Type.Object({ strategy_id: Type.Integer(), balance: Type.Number(), entries: Type.Array(Type.Object({ kind: Type.String(), amount: Type.Number(), note: Type.Union([Type.String(), Type.Null()]), at: Type.String() })) }), ...errors },
+        },
+      },
+      async (request) => {
+        await deps.strategies.get(request.query.strategy_id);
+        const balance = (await pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [request.query.strategy_id])).rows[0]!.balance;
+        const entries = await pool.query(
+          `select kind, amount, note, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from trading_cash_entry where strategy_id = $1 order by at desc, id desc limit $2`,
+          [request.query.strategy_id, request.query.limit ?? 500],
+        );
+        return { strategy_id: request.query.strategy_id, balance, entries: entries.rows };
+      },
+    );
+
+    const Snapshot = Type.Object({ scope: Type.String(), date: Type.String(), strategy_id: Type.Union([Type.Integer(), Type.Null()]), realized: Type.Number(), unrealized: Type.Number(), equity: Type.Number(), cash: Type.Number(), exposure: Type.Number(), peak_equity: Type.Number(), drawdown: Type.Number() });
+    const RangeQuery = Type.Object({ strategy_id: Type.Optional(Type.Integer({ minimum: 1 })), start: Type.Optional(Type.String({ format: 'date' })), end: Type.Optional(Type.String({ format: 'date' })) });
+    const snapshotsOf = async (strategyId: number | undefined, start?: string, end?: string) => {
+      const scope = strategyId === undefined ? 'total' : `strategy:${strategyId}`;
+      return (await pool.query<SnapshotRow>(`select ${snapshotColumns} from trading_snapshot where scope = $1 and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date) order by date`, [scope, start ?? null, end ?? null])).rows;
+    };
+    app.get('/trading/snapshots', { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Daily snapshots of a strategy, or in total', querystring: RangeQuery, response: { 200: Type.Object({ snapshots: Type.Array(Snapshot) }) } } }, async (request) => ({
+      snapshots: await snapshotsOf(request.query.strategy_id, request.query.start, request.query.end),
+    }));
+    app.post(
+      '/trading/snapshots',
+      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Takes the daily snapshot now, as a job (it also runs after every close)', body: Type.Optional(Type.Object({ date: Type.Optional(Type.String({ format: 'date' })) }, { additionalProperties: false })), response: { 202: Accepted } } },
+      async (request, reply) => {
+        const jobId = await deps.engine.enqueue(snapshotJobKind, request.body ?? {}, { createdBy: request.principal?.name });
+        return reply.status(202).send({ job_id: jobId, href: `/jobs/${jobId}` });
+      },
+    );
+
+    app.get(
+      '/trading/performance',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Performance of a strategy or all: P&L windows and series, trade statistics, Sharpe, Sortino, drawdown', querystring: RangeQuery, response: { 200: Type.Any(), ...errors } } },
+      async (request) => {
+        const { strategy_id: strategyId, start, end } = request.query;
+        const trades: ClosedTrade[] = [];
+        for (const id of await strategyIds(strategyId)) {
+          const name = await nameOf(id);
+          trades.push(...(await positionBookOf(pool, id)).closed.map((trip) => closedTradeOf(name, trip)));
+        }
+        trades.push(...(await journalTrades(pool, strategyId === undefined ? undefined : await nameOf(strategyId))));
+        const inRange = trades.filter((trade) => (!start || trade.exitAt.slice(0, 10) >= start) && (!end || trade.exitAt.slice(0, 10) <= end));
+        const equity = (await snapshotsOf(strategyId, start, end)).map(({ date, equity: value }) => ({ date, equity: value }));
+        try {
+          return { strategy_id: strategyId ?? null, start: start ?? null, end: end ?? null, ...performanceReport({ trades: inRange, dailyEquity: equity, ...(end ? { asOf: end } : {}) }) };
+        } catch (error) {
+          if (error instanceof InvalidParameterError) throw new InvalidInputError(error.message);
+          throw error;
+        }
+      },
+    );
+
+    // The journal comes as CSV; parsed in the handler so a bad line answers 400 naming it.
+    app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    app.post(
+      '/trading/journal',
+      {
+        config: { scope: 'trade' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Imports closed trades from a CSV journal (one row per round trip), all or nothing: a bad line is a 400 naming it and nothing is imported',
+          querystring: Type.Object({ strategy: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'for rows without a strategy column' })) }),
+          body: Type.String({ minLength: 1 }),
+          response: { 201: Type.Object({ import_id: Type.String(), imported: Type.Integer() }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        let trades: ClosedTrade[];
+        try {
+          trades = parseTradeJournalCsv(request.body, request.query.strategy ? { defaultStrategy: request.query.strategy } : {});
+        } catch (error) {
+          if (error instanceof TradeJournalError) throw new InvalidInputError(`CSV ${error.message}`);
+          throw error;
+        }
+        const importId = randomUUID();
+        await withTransaction(pool, async (client) => {
+          for (const [index, trade] of trades.entries()) {
+            await client.query(
+              `insert into trading_journal_trade (import_id, line, strategy, symbol, side, quantity, entry_value, exit_value, entry_at, exit_at, fees, pnl, imported_by)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+              [importId, index + 2, trade.strategy, trade.symbol, trade.side, trade.quantity, trade.entryValue, trade.exitValue, trade.entryAt, trade.exitAt, trade.fees, trade.pnl, request.principal?.name ?? null],
+            );
+          }
+        });
+        return reply.status(201).send({ import_id: importId, imported: trades.length });
+      },
+    );
+
+    app.post(
+      '/trading/backtests',
+      {
+        config: { scope: 'trade' },
+        schema: {
+          tags: ['trading'],
+          summary: "Backtests a stored strategy (strategy_id) or one not stored (strategy) over a date range, as a job: trades, daily equity, performance",
+          body: Type.Object(
+            {
+              strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
+              strategy: Type.Optional(StrategyInput),
+              start: Type.Optional(Type.String({ format: 'date' })),
+              end: Type.Optional(Type.String({ format: 'date' })),
+              costs: Type.Optional(
+                Type.Object(
+                  { fee_per_share: Type.Optional(Type.Number({ minimum: 0 })), fee_bps: Type.Optional(Type.Number({ minimum: 0 })), fee_minimum: Type.Optional(Type.Number({ minimum: 0 })), slippage_bps: Type.Optional(Type.Number({ minimum: 0 })), volume_participation: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })), seed: Type.Optional(Type.Integer({ minimum: 0 })) },
+                  { additionalProperties: false },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 202: Accepted, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        if ((body.strategy_id === undefined) === (body.strategy === undefined)) throw new InvalidInputError('body: give strategy_id or strategy, not both');
+        if (body.strategy_id !== undefined) await deps.strategies.get(body.strategy_id);
+        if (body.start && body.end && body.start > body.end) throw new InvalidInputError(`body/start (${body.start}) must not be after end (${body.end})`);
+        const jobId = await deps.engine.enqueue(backtestJobKind, body, { createdBy: request.principal?.name });
+        return reply.status(202).send({ job_id: jobId, href: `/trading/backtests/${jobId}` });
+      },
+    );
+    app.get(
+      '/trading/backtests/:id',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A backtest job: status, then its result', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: JobViewSchema, ...errors } } },
+      async (request) => {
+        const job = await deps.engine.get(request.params.id);
+        if (!job || job.kind !== backtestJobKind) throw new NotFoundError(`backtest ${request.params.id} does not exist`);
+        return job;
+      },
+    );
+  };
+}

@@ -1,0 +1,97 @@
+import { ErrorResponse, type ServiceContext } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { StrategyInput, StrategyPatch, StrategyView } from '../strategies/strategy-definition.ts';
+import { scanJobKind } from '../trading-events.ts';
+import type { TradingRouteDeps } from './trading-routes.ts';
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const Signal = Type.Object({
+  id: Type.Integer(),
+  strategy_id: Type.Integer(),
+  symbol: Type.String(),
+  bar_date: Type.String(),
+  side: Type.String(),
+  price: Type.Number(),
+  status: Type.String(),
+  expires_at: Type.String(),
+  decided_by: Type.Union([Type.String(), Type.Null()]),
+  decided_at: Type.Union([Type.String(), Type.Null()]),
+  decision_note: Type.Union([Type.String(), Type.Null()]),
+  order_id: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+});
+
+export function strategyRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
+  return async (app) => {
+    app.get('/trading/strategies', { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Every strategy', response: { 200: Type.Object({ strategies: Type.Array(StrategyView) }) } } }, async () => ({
+      strategies: await deps.strategies.list(),
+    }));
+    app.get('/trading/strategies/:id', { config: { scope: 'read' }, schema: { tags: ['trading'], params: IdParams, response: { 200: StrategyView, ...errors } } }, async (request) => deps.strategies.get(request.params.id));
+    app.post(
+      '/trading/strategies',
+      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Creates a strategy; its scan schedule goes on the job engine (trading days only)', body: StrategyInput, response: { 201: StrategyView, ...errors } } },
+      async (request, reply) => reply.status(201).send(await deps.strategies.create(request.body, request.principal?.name)),
+    );
+    app.patch(
+      '/trading/strategies/:id',
+      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Changes a strategy (its schedule follows)', params: IdParams, body: StrategyPatch, response: { 200: StrategyView, ...errors } } },
+      async (request) => deps.strategies.update(request.params.id, request.body),
+    );
+    app.delete('/trading/strategies/:id', { config: { scope: 'trade' }, schema: { tags: ['trading'], params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+      await deps.strategies.remove(request.params.id);
+      return reply.status(204).send(null);
+    });
+    app.post(
+      '/trading/strategies/:id/scans',
+      {
+        config: { scope: 'trade' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Scans now, as a job (idempotent: one signal per strategy, symbol, bar date and side)',
+          params: IdParams,
+          body: Type.Optional(Type.Object({ as_of: Type.Optional(Type.String({ format: 'date' })) }, { additionalProperties: false })),
+          response: { 202: Type.Object({ job_id: Type.String(), href: Type.String() }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await deps.strategies.get(request.params.id);
+        const jobId = await deps.engine.enqueue(scanJobKind, { strategy_id: request.params.id, ...(request.body?.as_of ? { as_of: request.body.as_of } : {}) }, { createdBy: request.principal?.name });
+        return reply.status(202).send({ job_id: jobId, href: `/jobs/${jobId}` });
+      },
+    );
+
+    app.get(
+      '/trading/signals',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Signals, newest bar first',
+          querystring: Type.Object({ strategy_id: Type.Optional(Type.Integer({ minimum: 1 })), status: Type.Optional(Type.Union(['pending', 'approved', 'rejected', 'expired', 'ordered'].map((status) => Type.Literal(status)))), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+          response: { 200: Type.Object({ signals: Type.Array(Signal) }) },
+        },
+      },
+      async (request) => ({ signals: await deps.signals.list(request.query) }),
+    );
+    app.get('/trading/signals/:id', { config: { scope: 'read' }, schema: { tags: ['trading'], params: IdParams, response: { 200: Signal, ...errors } } }, async (request) => deps.signals.get(request.params.id));
+    const Decision = Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }));
+    app.post(
+      '/trading/signals/:id/approve',
+      {
+        config: { scope: 'trade' },
+        schema: { tags: ['trading'], summary: 'Approves a pending signal (who and when are kept) and places its entry order', params: IdParams, body: Decision, response: { 200: Type.Object({ signal: Signal, order_id: Type.Union([Type.String(), Type.Null()]) }), ...errors, 422: ErrorResponse } },
+      },
+      async (request) => {
+        const { signal, order } = await deps.signals.approve(request.params.id, request.principal?.name ?? 'anonymous', request.body?.note);
+        return { signal, order_id: order?.id ?? null };
+      },
+    );
+    app.post(
+      '/trading/signals/:id/reject',
+      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Rejects a pending signal (who and when are kept)', params: IdParams, body: Decision, response: { 200: Signal, ...errors } } },
+      async (request) => deps.signals.reject(request.params.id, request.principal?.name ?? 'anonymous', request.body?.note),
+    );
+  };
+}

@@ -1,0 +1,32 @@
+import type { JobEngine } from '@closecross/jobs';
+import type { ServiceContext } from '@closecross/platform';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AccountStore } from '../accounts/account-store.ts';
+import type { PriceReader } from '../market/price-reader.ts';
+import type { OrderDesk } from '../orders/order-desk.ts';
+import type { SignalDesk } from '../signals/signal-desk.ts';
+import type { StrategyStore } from '../strategies/strategy-store.ts';
+import type { TradingConfig } from '../trading-config.ts';
+import { accountRoutes } from './account-routes.ts';
+import { orderRoutes } from './order-routes.ts';
+import { portfolioRoutes } from './portfolio-routes.ts';
+import { strategyRoutes } from './strategy-routes.ts';
+
+export interface TradingRouteDeps {
+  engine: JobEngine;
+  config: TradingConfig;
+  accounts: AccountStore;
+  strategies: StrategyStore;
+  signals: SignalDesk;
+  orders: OrderDesk;
+  prices: PriceReader;
+}
+
+export function tradingRoutes(deps: TradingRouteDeps): FastifyPluginAsync<ServiceContext> {
+  return async (app, options) => {
+    await app.register(accountRoutes(deps), options);
+    await app.register(strategyRoutes(deps), options);
+    await app.register(orderRoutes(deps), options);
+    await app.register(portfolioRoutes(deps), options);
+  };
+}

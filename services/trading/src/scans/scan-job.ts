@@ -1,0 +1,100 @@
+import { JobInputError } from '@closecross/jobs';
+import type { DailyBar, Side } from '@closecross/quant';
+import { NotFoundError } from '@closecross/platform';
+import type { PriceReader } from '../market/price-reader.ts';
+import type { OrderDesk } from '../orders/order-desk.ts';
+import { positionBookOf } from '../positions/strategy-positions.ts';
+import type { SignalDesk } from '../signals/signal-desk.ts';
+import type { Strategy } from '../strategies/strategy-definition.ts';
+import { exitIntents, opensPosition } from '../strategies/strategy-decisions.ts';
+import { ruleFor, ruleLookback } from '../strategies/strategy-rules.ts';
+import type { StrategyStore } from '../strategies/strategy-store.ts';
+import type { Pool } from 'pg';
+
+export interface ScanParams {
+  strategy_id: number;
+  /** Scan as of this day (YYYY-MM-DD): the latest bars up to it. Default: the latest stored. */
+  as_of?: string;
+}
+
+export interface ScanDeps {
+  pool: Pool;
+  strategies: StrategyStore;
+  signals: SignalDesk;
+  orders: OrderDesk;
+  prices: PriceReader;
+}
+
+export interface ScanResult {
+  strategy_id: number;
+  symbols: number;
+  signals: { id: number; symbol: string; bar_date: string; side: Side; status: string }[];
+  exit_orders: number;
+  entry_orders: number;
+}
+
+/** What a rule says on the last bar of a window, given `warmup` bars of history before it. */
+export function signalOnLastBar(strategy: Strategy, bars: readonly DailyBar[]): Side | undefined {
+  const rule = ruleFor(strategy.rule);
+  let fired: Side | undefined;
+  for (const bar of bars) fired = rule.update(bar);
+  return fired !== undefined && bars.length - 1 >= strategy.warmup_bars ? fired : undefined;
+}
+
+/**
+ * One scan of a strategy over the latest stored bars of its universe: exits due on open lots,
+ * then a signal per symbol whose last bar fires (stored once: strategy, symbol, bar date, side);
+ * with approval `auto`, each new signal becomes its entry order at once. Run again, it finds the
+ * same signals and places nothing twice (signals are unique, orders carry deterministic ids).
+ */
+export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage: string, progress: number) => void = () => {}): Promise<ScanResult> {
+  let strategy: Strategy;
+  try {
+    strategy = await deps.strategies.get(params.strategy_id);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new JobInputError(error.message);
+    throw error;
+  }
+  const window = Math.max(strategy.warmup_bars + ruleLookback(strategy.rule) + 1, (strategy.exits.after_bars ?? 0) + 2);
+  report('reading bars', 0.05);
+  const barsBySymbol = await deps.prices.lastBars(strategy.universe, window, params.as_of);
+  const book = await positionBookOf(deps.pool, strategy.id);
+  const result: ScanResult = { strategy_id: strategy.id, symbols: 0, signals: [], exit_orders: 0, entry_orders: 0 };
+  let done = 0;
+  for (const [symbol, bars] of barsBySymbol) {
+    done++;
+    const latest = bars.at(-1);
+    if (!latest) continue;
+    result.symbols++;
+    const signal = signalOnLastBar(strategy, bars);
+    const indexOfDay = new Map(bars.map((bar, index) => [bar.date, index]));
+    const barsSince = (openedOn: string) => {
+      const opened = indexOfDay.get(openedOn);
+      // Opened before the window: more bars ago than any exit waits for.
+      return opened === undefined ? Number.MAX_SAFE_INTEGER : bars.length - 1 - opened;
+    };
+    for (const intent of exitIntents(strategy, latest, book.openLots(symbol), (lot) => barsSince(lot.openedOn), signal)) {
+      const { created } = await deps.orders.place(
+        { ...intent, clientOrderId: `exit-${intent.closesLot}`, accountId: strategy.account_id, strategyId: strategy.id, createdBy: 'scan' },
+        `exit: ${intent.reason}`,
+      );
+      if (created) result.exit_orders++;
+    }
+    if (signal !== undefined && opensPosition(strategy, signal)) {
+      const stored = await deps.signals.record(strategy, symbol, signal, latest);
+      // Older pending signals whose window passed expire now (an auto strategy's new one is ordered first).
+      if (stored) {
+        let status: string = stored.status;
+        if (strategy.approval === 'auto') {
+          const { signal: ordered } = await deps.signals.approve(stored.id, 'auto', `strategy ${strategy.id} approves automatically`, { atBar: latest });
+          status = ordered.status;
+          result.entry_orders++;
+        }
+        result.signals.push({ id: stored.id, symbol, bar_date: stored.bar_date, side: signal, status });
+      }
+    }
+    if (done % 50 === 0) report('scanning', 0.1 + (0.9 * done) / barsBySymbol.size);
+  }
+  await deps.signals.expireDue();
+  return result;
+}

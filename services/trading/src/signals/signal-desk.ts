@@ -1,0 +1,125 @@
+import { withTransaction } from '@closecross/db';
+import { ConflictError, NotFoundError, UnprocessableError } from '@closecross/platform';
+import type { DailyBar, Side } from '@closecross/quant';
+import type { Pool } from 'pg';
+import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
+import { currentSession, nextOpenSession, nextTradingDay, sessionClose } from '../sessions.ts';
+import type { Strategy } from '../strategies/strategy-definition.ts';
+import { entryIntent, type OrderIntent } from '../strategies/strategy-decisions.ts';
+import type { StrategyStore } from '../strategies/strategy-store.ts';
+
+export interface SignalView {
+  id: number;
+  strategy_id: number;
+  symbol: string;
+  bar_date: string;
+  side: Side;
+  price: number;
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'ordered';
+  expires_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_note: string | null;
+  order_id: string | null;
+  created_at: string;
+}
+
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
+export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, side, price, status, ${iso('expires_at')},
+  decided_by, ${iso('decided_at')}, decision_note, order_id, ${iso('created_at')}`;
+
+/**
+ * Signals: pending -> approved / rejected / expired, approved -> ordered. A pending signal
+ * expires at the close of the session after its bar (its entry window).
+ */
+export class SignalDesk {
+  private readonly pool: Pool;
+  private readonly strategies: StrategyStore;
+  private readonly orders: OrderDesk;
+  private readonly timezone: string;
+  constructor(pool: Pool, strategies: StrategyStore, orders: OrderDesk, timezone: string) {
+    this.pool = pool;
+    this.strategies = strategies;
+    this.orders = orders;
+    this.timezone = timezone;
+  }
+
+  /** Stores a signal once per strategy, symbol, bar date and side; answers it only when this call stored it. */
+  async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar): Promise<SignalView | undefined> {
+    const expiresAt = sessionClose(nextTradingDay(bar.date), this.timezone);
+    const result = await this.pool.query<SignalView>(
+      `insert into trading_signal (strategy_id, symbol, bar_date, side, price, status, expires_at) values ($1, $2, $3, $4, $5, 'pending', $6)
+       on conflict on constraint trading_signal_once do nothing returning ${signalColumns}`,
+      [strategy.id, symbol, bar.date, side, bar.close, expiresAt],
+    );
+    return result.rows[0];
+  }
+
+  async get(id: number): Promise<SignalView> {
+    const signal = (await this.pool.query<SignalView>(`select ${signalColumns} from trading_signal where id = $1`, [id])).rows[0];
+    if (!signal) throw new NotFoundError(`signal ${id} does not exist`);
+    return signal;
+  }
+
+  async list(filter: { strategy_id?: number; status?: string; limit?: number }): Promise<SignalView[]> {
+    await this.expireDue();
+    const result = await this.pool.query<SignalView>(
+      `select ${signalColumns} from trading_signal where ($1::bigint is null or strategy_id = $1) and ($2::text is null or status = $2)
+       order by bar_date desc, id desc limit $3`,
+      [filter.strategy_id ?? null, filter.status ?? null, filter.limit ?? 100],
+    );
+    return result.rows;
+  }
+
+  /** Pending signals whose entry window passed become expired; answers how many. */
+  async expireDue(now = new Date()): Promise<number> {
+    const result = await this.pool.query("update trading_signal set status = 'expired', decided_at = $1, decided_by = 'system', decision_note = 'entry window passed' where status = 'pending' and expires_at <= $1", [now]);
+    return result.rowCount ?? 0;
+  }
+
+  async reject(id: number, by: string, note: string | undefined): Promise<SignalView> {
+    return this.decide(id, by, 'rejected', note);
+  }
+
+  /**
+   * Approves a pending signal and places its entry order. From a scan (`atBar`), the order is
+   * timed from the signal's bar, as in a backtest; approved later by a person, from now.
+   */
+  async approve(id: number, by: string, note?: string, options: { atBar?: DailyBar; now?: Date } = {}): Promise<{ signal: SignalView; order: OrderView | undefined }> {
+    // A scan approving at the bar decides in the bar's own time: no entry window applies.
+    const signal = await this.decide(id, by, 'approved', note, options.atBar !== undefined);
+    const strategy = await this.strategies.get(signal.strategy_id);
+    const bar = options.atBar ?? { date: signal.bar_date, open: signal.price, high: signal.price, low: signal.price, close: signal.price, adjClose: null, volume: null };
+    let intent = entryIntent(strategy, signal.symbol, signal.side, bar, nextTradingDay(signal.bar_date));
+    if (!intent) throw new UnprocessableError(`strategy ${strategy.id}'s sizing gives no whole share of ${signal.symbol} at ${signal.price}`);
+    if (!options.atBar) intent = retimed(intent, options.now ?? new Date(), this.timezone);
+    const { order } = await this.orders.place(
+      { ...intent, clientOrderId: `signal-${signal.id}`, accountId: strategy.account_id, strategyId: strategy.id, signalId: signal.id, createdBy: by },
+      `entry for signal ${signal.id} (${intent.reason}), approved by ${by}`,
+    );
+    const ordered = await this.pool.query<SignalView>(`update trading_signal set status = 'ordered', order_id = $2 where id = $1 returning ${signalColumns}`, [id, order.id]);
+    return { signal: ordered.rows[0]!, order };
+  }
+
+  private async decide(id: number, by: string, status: 'approved' | 'rejected', note: string | undefined, atBar = false): Promise<SignalView> {
+    // Expiry first, in its own statement, so a late approval leaves the signal expired (and answers 409).
+    if (!atBar) await this.expireDue();
+    return withTransaction(this.pool, async (client) => {
+      const current = (await client.query<SignalView>(`select ${signalColumns} from trading_signal where id = $1 for update`, [id])).rows[0];
+      if (!current) throw new NotFoundError(`signal ${id} does not exist`);
+      if (current.status === 'expired') throw new ConflictError(`signal ${id} expired at ${current.expires_at}: its entry window passed`);
+      if (current.status !== 'pending') throw new ConflictError(`signal ${id} is ${current.status}${current.decided_by ? ` (by ${current.decided_by} at ${current.decided_at})` : ''}: only a pending signal can be ${status}`);
+      const result = await client.query<SignalView>(
+        `update trading_signal set status = $2, decided_by = $3, decided_at = now(), decision_note = $4 where id = $1 returning ${signalColumns}`,
+        [id, status, by, note ?? null],
+      );
+      return result.rows[0]!;
+    });
+  }
+}
+
+/** An entry approved by a person goes to the session still ahead of now. */
+function retimed(intent: OrderIntent, now: Date, timezone: string): OrderIntent {
+  if (intent.type === 'market_on_open') return { ...intent, sessionDate: nextOpenSession(now, timezone) };
+  return { ...intent, sessionDate: currentSession(now, timezone) };
+}

@@ -1,0 +1,105 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Symbol = Type.String({ pattern: '^[A-Za-z0-9.^_-]{1,15}$', description: 'a symbol with stored price bars' });
+
+// Union members leave additionalProperties open: the validator's removeAdditional would strip a
+// later member's fields while it tries the earlier ones.
+export const RuleDefinition = Type.Union(
+  [
+    Type.Object(
+      {
+        kind: Type.Literal('three_candles'),
+        body: Type.Optional(Type.Number({ minimum: 0, description: 'smallest candle body that counts (default 0.01)' })),
+        body_mode: Type.Optional(Type.Union([Type.Literal('absolute'), Type.Literal('relative')])),
+      },
+      { description: 'three white soldiers (buy) / three black crows (sell), as in the reference' },
+    ),
+    Type.Object(
+      {
+        kind: Type.Literal('rsi'),
+        period: Type.Optional(Type.Integer({ minimum: 2, maximum: 500 })),
+        oversold: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+        overbought: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+      },
+      { description: 'RSI entering oversold (buy) or overbought (sell)' },
+    ),
+    Type.Object(
+      {
+        kind: Type.Literal('moving_average_crossover'),
+        fast: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        slow: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
+      },
+      { description: 'fast SMA of closes crossing the slow one' },
+    ),
+  ],
+  { description: 'the signal rule from @closecross/quant, with its parameters' },
+);
+export type RuleDefinition = Static<typeof RuleDefinition>;
+
+export const Sizing = Type.Union([
+  Type.Object({ mode: Type.Literal('fixed_quantity'), quantity: Type.Number({ exclusiveMinimum: 0 }) }),
+  Type.Object({ mode: Type.Literal('fixed_notional'), notional: Type.Number({ exclusiveMinimum: 0 }) }),
+  Type.Object({ mode: Type.Literal('allocation_share'), share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }) }),
+]);
+export type Sizing = Static<typeof Sizing>;
+
+export const StrategyFields = {
+  name: Type.String({ minLength: 1, maxLength: 120 }),
+  account_id: Type.String({ minLength: 1, maxLength: 64, default: 'paper' }),
+  universe: Type.Array(Symbol, { minItems: 1, maxItems: 2000, uniqueItems: true }),
+  rule: RuleDefinition,
+  side_policy: Type.Union([Type.Literal('long_only'), Type.Literal('short_only'), Type.Literal('long_short')], {
+    default: 'long_only',
+    description: 'long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both',
+  }),
+  warmup_bars: Type.Integer({ minimum: 0, maximum: 5000, default: 0, description: 'bars of history before the first signal (the reference h)' }),
+  schedule: Type.Union([Type.Object({ cron: Type.String({ minLength: 9, maxLength: 120 }), timezone: Type.String({ minLength: 1, maxLength: 64 }) }), Type.Null()], {
+    default: { cron: '30 16 * * 1-5', timezone: 'America/New_York' },
+    description: 'when scans run (trading days only); null: on demand only',
+  }),
+  approval: Type.Union([Type.Literal('manual'), Type.Literal('auto')], { default: 'manual', description: 'manual: signals wait for a person; auto: signals become orders' }),
+  entry: Type.Object(
+    {
+      timing: Type.Union([Type.Literal('close'), Type.Literal('next_open'), Type.Literal('limit')], { description: "close: the signal day's close; next_open: the next session's open; limit: a day limit order" }),
+      limit_offset_bps: Type.Optional(Type.Number({ minimum: 0, maximum: 5000, description: "limit price this far below (buy) or above (sell) the signal's close" })),
+    },
+    { additionalProperties: false, default: { timing: 'close' } },
+  ),
+  sizing: Sizing,
+  exits: Type.Object(
+    {
+      after_bars: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, description: 'close a trade this many bars after its entry, at the close' })),
+      stop_loss_pct: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+      take_profit_pct: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10000 })),
+      on_opposite_signal: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  allocation: Type.Number({ exclusiveMinimum: 0, description: 'capital given to the strategy (its cash at the start)' }),
+  enabled: Type.Boolean({ default: true }),
+};
+
+export const StrategyInput = Type.Object(StrategyFields, { additionalProperties: false });
+export type StrategyInput = Static<typeof StrategyInput>;
+export const StrategyPatch = Type.Partial(Type.Object(StrategyFields, { additionalProperties: false }));
+export type StrategyPatch = Static<typeof StrategyPatch>;
+
+export const StrategyView = Type.Object({ id: Type.Integer(), ...StrategyFields, created_by: Type.Union([Type.String(), Type.Null()]), created_at: Type.String(), updated_at: Type.String() });
+
+/** A stored strategy as the engine works with it. */
+export interface Strategy {
+  id: number;
+  name: string;
+  account_id: string;
+  universe: string[];
+  rule: RuleDefinition;
+  side_policy: 'long_only' | 'short_only' | 'long_short';
+  warmup_bars: number;
+  schedule: { cron: string; timezone: string } | null;
+  approval: 'manual' | 'auto';
+  entry: { timing: 'close' | 'next_open' | 'limit'; limit_offset_bps?: number };
+  sizing: Sizing;
+  exits: { after_bars?: number; stop_loss_pct?: number; take_profit_pct?: number; on_opposite_signal?: boolean };
+  allocation: number;
+  enabled: boolean;
+}

@@ -1,0 +1,15 @@
+import { env, loadConfig, type ConfigOf } from '@closecross/platform';
+import { alpacaConfigSpec } from './brokers/alpaca/alpaca-config.ts';
+
+export const tradingConfigSpec = {
+  TRADING_BROKER: env.oneOf(['paper', 'alpaca'], { default: 'paper', description: 'the broker of accounts created without one (each account names its own: paper or alpaca)' }),
+  TRADING_LATEST_QUOTE_TABLE: env.string({ default: 'price_latest', description: 'the prices service table of latest quotes (symbol, price, quoted_at) the paper broker fills market orders from when it exists; stored daily bars otherwise' }),
+  TRADING_TIMEZONE: env.string({ default: 'America/New_York', description: 'the exchange time zone: sessions, entry windows and the default schedules' }),
+  TRADING_SNAPSHOT_CRON: env.string({ default: '15 17 * * 1-5', description: 'when the daily snapshot job runs (trading days only, in TRADING_TIMEZONE)' }),
+  TRADING_ORDER_SYNC_CRON: env.string({ default: '*/5 * * * 1-5', description: 'when open orders are polled at their broker (trading days only)' }),
+  TRADING_JOB_CONCURRENCY: env.int({ default: 2, min: 0, max: 16, description: 'trading jobs (scans, backtests, snapshots) one task runs at once (0: none)' }),
+  TRADING_JOB_RETRIES: env.int({ default: 2, min: 0, max: 10, description: 'retries of a failed or lost trading job' }),
+  ...alpacaConfigSpec,
+};
+export type TradingConfig = ConfigOf<typeof tradingConfigSpec>;
+export const loadTradingConfig = (source: NodeJS.ProcessEnv = process.env): TradingConfig => loadConfig(tradingConfigSpec, source);

@@ -1,0 +1,43 @@
+import { ScheduleStore, type JobEngine } from '@closecross/jobs';
+import type { Pool } from 'pg';
+import { runBacktestJob, type BacktestParams } from './backtests/backtest-job.ts';
+import type { PriceReader } from './market/price-reader.ts';
+import type { OrderDesk } from './orders/order-desk.ts';
+import { takeSnapshots } from './performance/snapshot-job.ts';
+import { runScan, type ScanParams } from './scans/scan-job.ts';
+import type { SignalDesk } from './signals/signal-desk.ts';
+import type { StrategyStore } from './strategies/strategy-store.ts';
+import type { TradingConfig } from './trading-config.ts';
+import { backtestJobKind, orderSyncJobKind, scanJobKind, snapshotJobKind } from './trading-events.ts';
+
+export interface TradingJobDeps {
+  pool: Pool;
+  config: TradingConfig;
+  strategies: StrategyStore;
+  signals: SignalDesk;
+  orders: OrderDesk;
+  prices: PriceReader;
+}
+
+/** The trading service's job kinds on the platform's engine: scans, backtests, snapshots, order sync. */
+export function defineTradingJobs(engine: JobEngine, deps: TradingJobDeps): JobEngine {
+  const policy = { concurrency: deps.config.TRADING_JOB_CONCURRENCY, retryLimit: deps.config.TRADING_JOB_RETRIES, scope: 'trade' };
+  return engine
+    .define<ScanParams>(scanJobKind, { ...policy, handler: async ({ params, report }) => ({ result: await runScan(deps, params, report) }) })
+    .define<BacktestParams>(backtestJobKind, { ...policy, handler: ({ params, report }) => runBacktestJob(deps, params, report) })
+    .define<{ date?: string }>(snapshotJobKind, { ...policy, handler: async ({ params }) => ({ result: await takeSnapshots({ ...deps, timezone: deps.config.TRADING_TIMEZONE }, params) }) })
+    .define(orderSyncJobKind, { ...policy, handler: async () => ({ result: { changed: await deps.orders.syncOpen() } }) });
+}
+
+/** The service's own schedules (snapshot after the close, order sync), trading days only; made sure of at start. */
+export async function ensureTradingSchedules(pool: Pool, config: TradingConfig): Promise<void> {
+  const schedules = new ScheduleStore(pool);
+  for (const [name, kind, cron] of [
+    ['trading-daily-snapshot', snapshotJobKind, config.TRADING_SNAPSHOT_CRON],
+    ['trading-order-sync', orderSyncJobKind, config.TRADING_ORDER_SYNC_CRON],
+  ] as const) {
+    const existing = await schedules.get(name);
+    // An operator's change through /schedules is kept; only a missing schedule is created.
+    if (!existing) await schedules.put(name, { kind, cron, timezone: config.TRADING_TIMEZONE, trading_days_only: true, params: {}, enabled: true });
+  }
+}

@@ -1,0 +1,50 @@
+import { jobsModule } from '@closecross/jobs';
+import { createService, type Service } from '@closecross/platform';
+import type { DailyBar } from '@closecross/quant';
+import { testLogging, waitFor, type TestDatabase } from '@closecross/tests/support';
+import { tradingServiceWith } from '../../src/plugin.ts';
+import { loadTradingConfig } from '../../src/trading-config.ts';
+
+/** The trading service and the job API on a test database, sign-in off; warnings into `logLines` when given. */
+export async function buildTradingApp(database: TestDatabase, env: Record<string, string> = {}, logLines?: string[]): Promise<Service> {
+  const app = await createService({
+    name: 'trading-test',
+    modules: [tradingServiceWith({ config: loadTradingConfig(env), engine: { maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
+    pool: database.pool,
+    auth: false,
+    ...testLogging(logLines),
+  });
+  await app.ready();
+  return app;
+}
+
+/** Stores bars as market-data's POST /price_bars would. */
+export async function storeBars(database: TestDatabase, symbol: string, bars: readonly DailyBar[]): Promise<void> {
+  await database.pool.query(
+    `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
+     select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])
+     on conflict (symbol, date) do update set open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume`,
+    [symbol, bars.map((b) => b.date), bars.map((b) => b.open), bars.map((b) => b.high), bars.map((b) => b.low), bars.map((b) => b.close), bars.map((b) => b.adjClose), bars.map((b) => b.volume)],
+  );
+}
+
+export async function finishedJob(app: Service, jobId: string, timeoutMs = 60_000): Promise<any> {
+  let job: any;
+  await waitFor(async () => {
+    job = (await app.inject({ url: `/jobs/${jobId}` })).json();
+    return job.status === 'succeeded' || job.status === 'failed';
+  }, timeoutMs, `job ${jobId}`);
+  return job;
+}
+
+/** Weekday bars from (open, close) pairs; high and low wrap the body; volume 1,000,000. */
+export function weekdayBars(candles: readonly [number, number][], start = '2024-01-02', volume = 1_000_000): DailyBar[] {
+  const bars: DailyBar[] = [];
+  let day = Date.parse(`${start}T00:00:00Z`);
+  for (const [open, close] of candles) {
+    while ([0, 6].includes(new Date(day).getUTCDay())) day += 86_400_000;
+    bars.push({ date: new Date(day).toISOString().slice(0, 10), open, high: Math.max(open, close) + 0.5, low: Math.min(open, close) - 0.5, close, adjClose: close, volume });
+    day += 86_400_000;
+  }
+  return bars;
+}
