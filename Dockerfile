@@ -62,3 +62,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libxgboost0 && 
 USER node
 COPY --from=build --chown=node:node /deploy/model /app
 CMD ["node", "--import", "tsx", "src/server.ts"]
+
+FROM runtime AS trading
+COPY --from=build --chown=node:node /deploy/trading /app
+CMD ["node", "--import", "tsx", "src/server.ts"]

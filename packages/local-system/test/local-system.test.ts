@@ -39,7 +39,7 @@ describe('pnpm start: the local system', () => {
     for (const route of [...referenceRoutes, ...riskRoutes]) {
       expect(paths).toContain(route);
     }
-    expect(routeTable.map((entry) => entry.service)).toEqual(['ingestor', 'market-data', 'model', 'risk-analysis']);
+    expect(routeTable.map((entry) => entry.service)).toEqual(['ingestor', 'market-data', 'model', 'risk-analysis', 'trading']);
 
     const runtimeFile = path.join(dataDir, 'local-system.json');
     const runtime = JSON.parse(await readFile(runtimeFile, 'utf8'));
