@@ -23,7 +23,7 @@ export async function readLocalSystemFile(file: string): Promise<LocalSystemFile
     return JSON.parse(await readFile(file, 'utf8')) as LocalSystemFile;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`${file} is not readable JSON (${(error as Error).message}); remove it to make a new local admin`);
+    throw new Error(`${file} is not readable JSON (${(error as Error).message}); remove it to make a new local admin`, { cause: error });
   }
 }
 
