@@ -1,18 +1,28 @@
 import type { Pool } from '@closecross/db';
-import { InvalidInputError, UnprocessableError } from '@closecross/platform';
+import { InvalidInputError, UnavailableError, UnprocessableError } from '@closecross/platform';
 import {
+  BarSeries,
   InvalidParameterError,
   mergeAnalysis,
   monteCarloTasks,
   NotEnoughDataError,
   planAnalysis,
+  type AnalysisPlan,
 } from '@closecross/quant';
 import type { ComputeBackend, ServiceName } from './backends/compute-backend.ts';
+import { PoolClosedError } from './backends/thread-pool.ts';
 import { loadAnalysisBars } from './price-data.ts';
 import type { AnalysisRequest, RiskStateRepository, StoredResult } from './risk-state-repository.ts';
 
 export interface RunOptions {
   onProgress?: (fraction: number) => void;
+}
+
+/** An analysis checked against its data: what can be known before any compute starts. */
+export interface PreparedAnalysis {
+  request: AnalysisRequest;
+  series: BarSeries;
+  plan: AnalysisPlan;
 }
 
 /** Runs one analysis: bars from Postgres, the plan, the Monte Carlo on a backend, the merge. */
@@ -27,7 +37,12 @@ export class AnalysisRunner {
     this.backends = backends;
   }
 
-  async compute(request: AnalysisRequest, options: RunOptions = {}) {
+  /**
+   * Loads the bars and plans: every reason the caller's request cannot give an answer (a bad
+   * parameter, too few bars, no signal in the window) is thrown here, as a 4xx, before anything
+   * is written or any compute starts.
+   */
+  async prepare(request: AnalysisRequest): Promise<PreparedAnalysis> {
     const series = await loadAnalysisBars(this.pool, request.symbol, { start: request.start, end: request.end });
     let plan;
     try {
@@ -39,15 +54,35 @@ export class AnalysisRunner {
       }
       throw error;
     }
+    if (plan.signals.length === 0) {
+      throw new UnprocessableError(
+        `no ${request.t} signals in ${request.symbol} from ${request.start} to ${request.end} with h=${request.h}: try t=${request.t === 'buy' ? 'sell' : 'buy'}, a smaller h, or a wider start/end`,
+      );
+    }
+    return { request, series, plan };
+  }
+
+  async execute(prepared: PreparedAnalysis, options: RunOptions = {}) {
+    const { request, series, plan } = prepared;
     const tasks = monteCarloTasks(plan);
     let done = 0;
     const scale = await this.state.scale();
-    const outcome = await this.backends[request.s].run(tasks, scale?.service === request.s ? scale.workers : [], () => {
-      done++;
-      options.onProgress?.(done / tasks.length);
-    });
+    let outcome;
+    try {
+      outcome = await this.backends[request.s].run(tasks, scale?.service === request.s ? scale.workers : [], () => {
+        done++;
+        options.onProgress?.(done / tasks.length);
+      });
+    } catch (error) {
+      if (error instanceof PoolClosedError) throw new UnavailableError(`${error.message}; warm up and run it again`, { retryAfterSeconds: 1, cause: error });
+      throw error;
+    }
     const merged = mergeAnalysis(series, plan, outcome.parts);
     const result: StoredResult = { ...merged, symbol: request.symbol, start: request.start, end: request.end, bars: series.length };
     return { result, billing: { billableMs: outcome.billableMs, cost: outcome.cost } };
+  }
+
+  async compute(request: AnalysisRequest, options: RunOptions = {}) {
+    return this.execute(await this.prepare(request), options);
   }
 }

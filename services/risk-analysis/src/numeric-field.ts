@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 
 /** The reference sent numbers or numeric strings ("101"); the schema lets both through. */
 export const NumberOrString = (description: string) =>
-  Type.Unsafe<number | string>({ type: ['number', 'string'], description, examples: [101] });
+  Type.Unsafe<number | string>({ type: ['number', 'string'], maxLength: 64, description, examples: [101] });
 
 /** Reads a number or numeric string, answering 400 with the field's rule when it is not one. */
 export function readNumber(

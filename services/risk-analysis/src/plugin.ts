@@ -21,7 +21,7 @@ const riskAnalysisPlugin: FastifyPluginAsync<RiskServiceOptions> = async (app, o
   app.addHook('onReady', async () => context.engine.start());
   app.addHook('onClose', async () => {
     await context.engine.stop();
-    await context.backends.local.terminate([]);
+    await context.close();
   });
 };
 

@@ -19,11 +19,17 @@ export const riskConfigSpec = {
   PRICE_LAMBDA_REQUEST_USD: env.number({ default: 0.0000002, min: 0, description: 'Lambda price per request' }),
   PRICE_FARGATE_VCPU_HOUR_USD: env.number({ default: 0.04048, min: 0, description: 'Fargate price per vCPU-hour' }),
   PRICE_FARGATE_GB_HOUR_USD: env.number({ default: 0.004445, min: 0, description: 'Fargate price per GB-hour' }),
+  RISK_AWS_BACKENDS: env.oneOf(['aws', 'local-processes'], {
+    default: 'aws',
+    description: 'where s=lambda and s=ecs run: on AWS (needs AWS_REGION and the function, cluster and subnets), or as local processes on this machine (pnpm start sets it)',
+  }),
+  RISK_LAMBDA_LOCAL_CONCURRENCY: env.int({ default: 32, min: 1, max: 1000, description: 'local-processes: execution environments of the VaR function at most (past it, invocations are throttled)' }),
+  RISK_LAMBDA_TIMEOUT_SECONDS: env.int({ default: 900, min: 1, max: 900, description: "local-processes: the VaR function's timeout" }),
   RISK_JOB_CONCURRENCY: env.int({ default: 1, min: 0, max: 16, description: 'analyses one task runs at once from the queue (0: none)' }),
 };
 
-/** Its settings, and the platform's SERVICE_TOKEN, which it sends the VaR workers it starts. */
-const riskServiceSpec = { ...riskConfigSpec, SERVICE_TOKEN: platformConfigSpec.SERVICE_TOKEN };
+/** Its settings, the platform's SERVICE_TOKEN (sent to the VaR workers it starts), AWS_REGION (are AWS backends configured?) and LOG_LEVEL (of local workers). */
+const riskServiceSpec = { ...riskConfigSpec, SERVICE_TOKEN: platformConfigSpec.SERVICE_TOKEN, AWS_REGION: platformConfigSpec.AWS_REGION, LOG_LEVEL: platformConfigSpec.LOG_LEVEL };
 
 export type RiskConfig = ConfigOf<typeof riskServiceSpec>;
 

@@ -2,7 +2,8 @@ import { withTransaction, type Pool, type PoolClient } from '@closecross/db';
 import type { AnalysisResult } from '@closecross/quant';
 import type { ServiceName, WorkerRecord } from './backends/compute-backend.ts';
 
-export type ScaleState = 'warming' | 'ready' | 'terminated';
+/** `failed`: the last /warmup failed after the earlier workers were stopped, so nothing is warm. */
+export type ScaleState = 'warming' | 'ready' | 'terminated' | 'failed';
 
 export interface Scale {
   service: ServiceName;

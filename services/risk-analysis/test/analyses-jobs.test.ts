@@ -86,10 +86,26 @@ describe('POST /analyses and GET /analyses/{id}', () => {
     expect(loggedEvents(logLines, logEvents.jobAttemptFailed).map((line) => line.jobId)).toEqual(taken.rowCount === 1 ? [id] : []);
   });
 
-  it('a job that fails reports its error, fails at once, and logs job_failed through the job engine', async () => {
-    // A window with no bars: accepted (the symbol has bars), then the analysis cannot run.
+  it('refuses with 422 and queues nothing when the window cannot give an answer', async () => {
+    const jobs = async () => (await database.pool.query("select count(*)::int as n from job where kind = 'risk-analysis'")).rows[0].n;
+    const before = await jobs();
     const submitted = await app.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '1990-01-01', end: '1990-12-31', seed: 3 } });
+    expect(submitted.statusCode).toBe(422);
+    expect(submitted.json().message).toContain('needs at least 31 bars, got 0');
+    expect(await jobs()).toBe(before);
+  });
+
+  it('a job that fails reports its error, fails at once, and logs job_failed through the job engine', async () => {
+    // Accepted while its bars exist; they are gone by the time a task runs it.
+    await app.close();
+    const submitter = await buildRiskApp(database.pool, {}, { ...env, RISK_JOB_CONCURRENCY: '0' });
+    await loadGeneratedBars(submitter, 'GONE');
+    const submitted = await submitter.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: 2000, t: 'sell', p: 5, symbol: 'GONE', seed: 3 } });
+    expect(submitted.statusCode).toBe(202);
     const { id } = submitted.json();
+    await submitter.close();
+    await database.pool.query("delete from price_bars where symbol = 'GONE'");
+    app = await buildRiskApp(database.pool, {}, env, logLines);
     const done = await finished(app, id);
     expect(done.status).toBe('failed');
     expect(done.error).toContain('needs at least 31 bars, got 0');

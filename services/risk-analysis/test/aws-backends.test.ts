@@ -72,7 +72,7 @@ describe('s=lambda through the Lambda SDK (stubbed) and the real handler', () =>
     expect((await app.inject({ url: '/scaled_terminated' })).json()).toEqual({ terminated: 'true' });
   });
 
-  it('answers 500 without internals and records the failure when the function errors', async () => {
+  it('answers 503 without internals when the function errors, and leaves a scale that says it failed', async () => {
     const failing = {
       async send() {
         return { StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorMessage":"boom"}') };
@@ -80,8 +80,11 @@ describe('s=lambda through the Lambda SDK (stubbed) and the real handler', () =>
     };
     app = await buildRiskApp(database.pool, { lambdaClient: failing }, { RISK_DEFAULT_SYMBOL: 'TEST' });
     const response = await app.inject({ method: 'POST', url: '/warmup', payload: { s: 'lambda', r: 1 } });
-    expect(response.statusCode).toBe(500);
-    expect(response.json().message).toBe('Internal Server Error');
+    expect(response.statusCode).toBe(503);
+    expect(response.json().message).toContain('the lambda warm-up of 1 failed');
+    expect(response.body).not.toContain('at ');
+    expect((await app.inject({ url: '/scaled_ready' })).json()).toEqual({ warm: 'false' });
+    expect((await app.inject({ method: 'POST', url: '/analyse', payload: { h: 30, d: 1000, t: 'sell', p: 5 } })).statusCode).toBe(409);
   });
 });
 

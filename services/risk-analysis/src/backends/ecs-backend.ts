@@ -52,6 +52,18 @@ export class EcsBackend implements ComputeBackend {
 
   async warmup(resources: number) {
     const workers: WorkerRecord[] = [];
+    try {
+      await this.startWorkers(resources, workers);
+    } catch (error) {
+      // Workers started before the failure would run (and bill) unseen.
+      await this.terminate(workers).catch(() => {});
+      throw error;
+    }
+    // Fargate bills from start to stop; the start-up time is added once the tasks are running.
+    return { workers, billableMs: 0, cost: 0 };
+  }
+
+  private async startWorkers(resources: number, workers: WorkerRecord[]): Promise<void> {
     for (let started = 0; started < resources; started += runTaskBatch) {
       const response = await this.client.send(
         new RunTaskCommand({
@@ -70,8 +82,6 @@ export class EcsBackend implements ComputeBackend {
       }
       for (const task of response.tasks ?? []) workers.push({ id: task.taskArn });
     }
-    // Fargate bills from start to stop; the start-up time is added once the tasks are running.
-    return { workers, billableMs: 0, cost: 0 };
   }
 
   private async describe(workers: WorkerRecord[]): Promise<Task[]> {
@@ -82,7 +92,9 @@ export class EcsBackend implements ComputeBackend {
 
   private urlOf(task: Task): string | undefined {
     const detail = task.attachments?.flatMap((attachment) => attachment.details ?? []).find((entry) => entry.name === 'privateIPv4Address');
-    return detail?.value ? `http://${detail.value}:${this.settings.workerPort}` : undefined;
+    // Fargate tasks listen on the worker port; a task with a host port binding (the local stand-in) on that.
+    const port = task.containers?.[0]?.networkBindings?.[0]?.hostPort ?? this.settings.workerPort;
+    return detail?.value ? `http://${detail.value}:${port}` : undefined;
   }
 
   async isReady(workers: WorkerRecord[]) {

@@ -5,7 +5,8 @@ import { ThreadPool } from './thread-pool.ts';
 /**
  * r worker threads in this task. Free, but still timed. The pool is this process's own; any
  * task that has none (after a restart, or another task behind the ALB) makes one on first use,
- * so the warmed scale in the database is all that is shared.
+ * so the warmed scale in the database is all that is shared. Every analysis it takes ends: a pool
+ * replaced by one of another size finishes what it holds first; /terminate and /warmup fail it.
  */
 export class LocalBackend implements ComputeBackend {
   readonly name = 'local' as const;
@@ -13,7 +14,7 @@ export class LocalBackend implements ComputeBackend {
 
   private poolOf(size: number): ThreadPool {
     if (this.pool?.size !== size) {
-      void this.pool?.close();
+      void this.pool?.drainAndClose();
       this.pool = new ThreadPool(size);
     }
     return this.pool;
@@ -50,8 +51,9 @@ export class LocalBackend implements ComputeBackend {
   }
 
   async terminate(): Promise<void> {
-    await this.pool?.close();
+    const pool = this.pool;
     this.pool = undefined;
+    await pool?.close('the compute threads were stopped by /terminate or a new /warmup while this analysis ran');
   }
 
   async isTerminated(): Promise<boolean> {

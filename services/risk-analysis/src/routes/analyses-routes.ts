@@ -34,7 +34,7 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
           tags: ['risk analyses'],
           summary: 'Queue an analysis; answers its id at once (poll GET /analyses/{id})',
           body: AnalysesBody,
-          response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('queued'), seed: Type.Integer(), href: Type.String() }), 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+          response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('queued'), seed: Type.Integer(), href: Type.String() }), 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
         },
       },
       async (request, reply) => {
@@ -45,11 +45,14 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
         if (service === 'ecs' && warmed?.service !== 'ecs') {
           throw conflict('no ECS workers are running: call POST /warmup with {"s": "ecs", "r": n} and wait for GET /scaled_ready first');
         }
+        context.requireConfigured(service);
         const parameters = readAnalysisParameters(request.body, config);
         const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
         const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
         const seed = request.body.seed ?? newSeed();
         const analysis: AnalysisRequest = { s: service, r: resources, ...parameters, seed, symbol, ...window };
+        // A job is accepted only when it can run: the window and parameters are checked against the data now.
+        await context.runner.prepare(analysis);
         const id = await engine.enqueue(analysisKind, analysis, { createdBy: request.principal?.name });
         return reply.status(202).send({ id, status: 'queued' as const, seed, href: `/analyses/${id}` });
       },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound, UnprocessableError } from '@closecross/platform';
+import { conflict, notFound, UnavailableError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -44,6 +44,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
   async function readyScale(): Promise<Scale> {
     const scale = await refreshedScale();
     if (scale.state === 'terminated') throw conflict('compute was scaled to zero by /terminate: call POST /warmup again first');
+    if (scale.state === 'failed') throw conflict(`the last /warmup (s=${scale.service}, r=${scale.resources}) failed, so nothing is warm: call POST /warmup again first`);
     if (scale.state !== 'ready') throw conflict(`the ${scale.service} workers are still starting: poll GET /scaled_ready until it answers "true"`);
     return scale;
   }
@@ -55,15 +56,25 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
   }
 
   return async (app) => {
-    app.post('/warmup', { config: { scope: 'risk' }, schema: { tags, summary: 'Warm up r resources of compute service s', body: WarmupBody, response: { 200: ResultOk, ...errors } } }, async (request) => {
+    app.post('/warmup', { config: { scope: 'risk' }, schema: { tags, summary: 'Warm up r resources of compute service s', body: WarmupBody, response: { 200: ResultOk, ...errors, 503: ErrorResponse } } }, async (request) => {
       const service = readService(request.body.s);
       const resources = readResources(request.body.r, config);
+      // Checked before the warm workers are touched: a warm-up that cannot start leaves them warm.
+      context.requireConfigured(service);
       const previous = await state.scale();
-      if (previous && previous.state !== 'terminated') {
+      if (previous && previous.state !== 'terminated' && previous.state !== 'failed') {
         // Workers of an earlier warm-up would otherwise run (and bill) unseen.
         await backends[previous.service].terminate(previous.workers).catch((error) => request.log.warn({ err: error }, 'stopping earlier workers failed'));
       }
-      const outcome = await backends[service].warmup(resources);
+      let outcome;
+      try {
+        outcome = await backends[service].warmup(resources);
+      } catch (error) {
+        // The earlier scale is gone: say so, so /scaled_ready answers "false" and /analyse refuses.
+        await state.saveScale({ service, resources, state: 'failed', warmupBillableMs: 0, warmupCost: 0, workers: [] });
+        request.log.error({ err: error, service, resources }, 'warm-up failed');
+        throw new UnavailableError(`the ${service} warm-up of ${resources} failed (${(error as Error).message}); nothing is warm: call POST /warmup again`, { retryAfterSeconds: 5, cause: error });
+      }
       await state.saveScale({
         service,
         resources,
@@ -90,19 +101,19 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return backends[scale.service].endpoints(scale.workers, baseUrlOf(request));
     });
 
-    app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors } } }, async (request) => {
+    app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors, 503: ErrorResponse } } }, async (request) => {
       const scale = await readyScale();
       const parameters = readAnalysisParameters(request.body, config);
       const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
       const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
+      // Runs on the scale that is warm, never another: the request names no backend of its own.
       const analysis = { s: scale.service, r: scale.resources, ...parameters, seed: request.body.seed ?? newSeed(), symbol, ...window };
+      // Every 4xx (bad window, no signal) is found before the analysis row exists: a refusal writes nothing.
+      const prepared = await runner.prepare(analysis);
       const id = randomUUID();
       await state.createAnalysis(id, analysis);
       try {
-        const { result, billing } = await runner.compute(analysis);
-        if (result.signals.length === 0) {
-          throw new UnprocessableError(`no ${analysis.t} signals in ${symbol} from ${window.start} to ${window.end} with h=${analysis.h}: try t=${analysis.t === 'buy' ? 'sell' : 'buy'}, a smaller h, or a wider start/end`);
-        }
+        const { result, billing } = await runner.execute(prepared);
         await state.completeAnalysis(id, result, billing, true);
         return { result: 'ok' as const, analysis_id: id };
       } catch (error) {

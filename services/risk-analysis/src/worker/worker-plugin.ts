@@ -5,11 +5,13 @@ import { Type } from '@sinclair/typebox';
 import { NumberOrString, readNumber } from '../numeric-field.ts';
 
 
+// Seeds are safe integers (the generator splits them into two 32-bit words); moments finite.
+const Seed = (options: object = {}) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...options });
 const MonteCarloTaskBody = Type.Object({
-  resource: Type.Integer({ minimum: 0 }),
+  resource: Type.Integer({ minimum: 0, maximum: 1000 }),
   d: Type.Integer({ minimum: minShots, maximum: maxShots }),
-  seed: Type.Integer({ minimum: 0 }),
-  moments: Type.Array(Type.Object({ mean: Type.Number(), std: Type.Number({ minimum: 0 }) }), { maxItems: 100_000 }),
+  seed: Seed(),
+  moments: Type.Array(Type.Object({ mean: Type.Number({ minimum: -1e6, maximum: 1e6 }), std: Type.Number({ minimum: 0, maximum: 1e6 }) }), { maxItems: 100_000 }),
 });
 
 /** The compute endpoints: the reference's per-instance VaR call, and one resource task of an analysis. */
@@ -25,7 +27,7 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
           mean: NumberOrString('mean daily return'),
           std: NumberOrString('standard deviation of daily returns'),
           shots: NumberOrString('draws'),
-          seed: Type.Optional(Type.Integer({ minimum: 0, description: 'omit for a fresh seed' })),
+          seed: Type.Optional(Seed({ description: 'omit for a fresh seed' })),
         }),
         response: { 200: Type.Object({ var95: Type.Number(), var99: Type.Number(), seed: Type.Integer() }), 400: ErrorResponse },
       },
