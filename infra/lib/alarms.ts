@@ -51,6 +51,17 @@ export class Alarms extends Construct {
         evaluationPeriods: 3,
         datapointsToAlarm: 3,
       });
+      for (const [index, alarm] of (declaration.logAlarms ?? []).entries()) {
+        const filter = new logs.MetricFilter(this, `${name}LogAlarmFilter${index}`, {
+          logGroup,
+          filterPattern: logs.FilterPattern.stringValue('$.event', '=', alarm.event),
+          metricNamespace: `Closecross/${settings.name}`,
+          metricName: `${name}-${alarm.event}`,
+          metricValue: '1',
+          defaultValue: 0,
+        });
+        this.add(`${name}LogAlarm${index}`, { alarmDescription: `${name}: ${alarm.description}`, metric: filter.metric({ period: fiveMinutes, statistic: 'Sum' }), threshold: 1, evaluationPeriods: 1 });
+      }
       if (declaration.runsJobs) {
         const filter = new logs.MetricFilter(this, `${name}JobFailureFilter`, {
           logGroup,

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { defaultService, routeTableOf, type DeploymentValue, type ServiceDeclaration } from '@closecross/platform';
 import { Construct } from 'constructs';
 import type { AdminBootstrap } from './admin-bootstrap.ts';
@@ -190,6 +190,21 @@ export class FargateServices extends Construct {
             { lower: 300_000, change: +2 },
           ],
           cooldown: scalingCooldown,
+        });
+      } else if ('subscriptionsPerTask' in scaleOn) {
+        // Each price worker logs its subscriptions once a minute: their average is the load per task.
+        const filter = new logs.MetricFilter(this, `${name}SubscriptionsFilter`, {
+          logGroup,
+          filterPattern: logs.FilterPattern.stringValue('$.event', '=', 'price_worker_load'),
+          metricNamespace: `Closecross/${settings.name}`,
+          metricName: `${name}-subscriptions-per-task`,
+          metricValue: '$.subscriptions',
+        });
+        scaling.scaleToTrackCustomMetric('Subscriptions', {
+          metric: filter.metric({ statistic: 'Average', period: Duration.minutes(1) }),
+          targetValue: scaleOn.subscriptionsPerTask,
+          scaleInCooldown: scalingCooldown,
+          scaleOutCooldown: scalingCooldown,
         });
       } else {
         scaling.scaleOnRequestCount('Requests', { requestsPerTarget: scaleOn.requestsPerTask, targetGroup, scaleInCooldown: scalingCooldown, scaleOutCooldown: scalingCooldown });

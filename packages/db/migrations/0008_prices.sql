@@ -19,24 +19,36 @@ CREATE INDEX "fleet_worker_pool" ON "fleet_worker" USING btree ("kind","pool","h
 --> statement-breakpoint
 DROP TABLE "ingest_worker";
 --> statement-breakpoint
--- One live feed per symbol; owner and lease_until are the lease (packages/leases), cursor the
--- position of the last tick folded into the stored bars (moved in the same transaction).
+-- The unit of work the price workers share (packages/leases on owner and lease_until): a
+-- connection's worth of subscriptions. Each replay or Binance subscription is a feed of its own;
+-- all Alpaca subscriptions of one data feed are one, as Alpaca allows one connection per feed.
+CREATE TABLE "price_feed" (
+	"key" text PRIMARY KEY NOT NULL,
+	"provider" text NOT NULL,
+	"owner" text,
+	"lease_until" timestamp with time zone
+);
+--> statement-breakpoint
+-- One live subscription per symbol; cursor is the position of the last tick folded into the
+-- stored bars, moved in the transaction that writes them (only by the feed's lease holder).
 CREATE TABLE "price_subscription" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"provider" text NOT NULL,
 	"symbol" text NOT NULL,
 	"channels" text[] NOT NULL,
-	"owner" text,
-	"lease_until" timestamp with time zone,
+	"feed" text NOT NULL REFERENCES "price_feed" ("key"),
 	"state" text DEFAULT 'pending' NOT NULL,
 	"last_error" text,
 	"cursor" bigint,
 	"ticks" bigint DEFAULT 0 NOT NULL,
 	"last_tick_at" timestamp with time zone,
+	"tick_received_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "price_subscription_symbol_key" UNIQUE("symbol")
 );
+--> statement-breakpoint
+CREATE INDEX "price_subscription_feed" ON "price_subscription" USING btree ("feed");
 --> statement-breakpoint
 -- One-minute bars built from ticks (or imported from CSV); start is the minute's first instant.
 CREATE TABLE "price_bar_1m" (

@@ -70,8 +70,12 @@ export interface ServiceTasks {
   memoryMiB: number;
   minTasks: number;
   maxTasks: number;
-  /** requests: ALB requests per task that target tracking holds; stream-lag: grow while stream records wait (at most a task per shard). */
-  scaleOn: { requestsPerTask: number } | 'stream-lag';
+  /**
+   * requests: ALB requests per task that target tracking holds; stream-lag: grow while stream
+   * records wait (at most a task per shard); subscriptions: the live price subscriptions each
+   * task holds on average (the price workers log it), held by target tracking.
+   */
+  scaleOn: { requestsPerTask: number } | { subscriptionsPerTask: number } | 'stream-lag';
 }
 
 export interface ServiceDeclaration<Settings extends ConfigSpec = ConfigSpec> {
@@ -95,6 +99,8 @@ export interface ServiceDeclaration<Settings extends ConfigSpec = ConfigSpec> {
   usesDatabase: boolean;
   /** It runs jobs and logs `job_failed`, which the stack alarms on. */
   runsJobs: boolean;
+  /** Log events (`event` field) the stack counts and alarms on when one appears in five minutes. */
+  logAlarms?: readonly { event: string; description: string }[];
   /**
    * Its Fastify module with settings read from `environment` (loaded lazily, so the declaration
    * stays light). The local system passes its own Kinesis endpoint, stream and artifact folder.

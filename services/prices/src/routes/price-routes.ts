@@ -1,0 +1,123 @@
+import type { ServerResponse } from 'node:http';
+import { InvalidInputError, NotFoundError } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Pool } from 'pg';
+import { barIntervals, importBars, readBars, readLatest } from '../store/bars.ts';
+import { parseIntradayCsv, parseTimestamp } from '../store/intraday-csv.ts';
+import type { TickListener } from '../stream/tick-listener.ts';
+import { symbolPattern } from './subscription-routes.ts';
+
+const Bar = Type.Object({ start: Type.String(), open: Type.Number(), high: Type.Number(), low: Type.Number(), close: Type.Number(), volume: Type.Number(), complete: Type.Boolean() });
+const Latest = Type.Object({
+  symbol: Type.String(), provider: Type.String(), price: Type.Union([Type.Number(), Type.Null()]), bid: Type.Union([Type.Number(), Type.Null()]), ask: Type.Union([Type.Number(), Type.Null()]),
+  bid_size: Type.Union([Type.Number(), Type.Null()]), ask_size: Type.Union([Type.Number(), Type.Null()]), quoted_at: Type.String(), updated_at: Type.String(),
+});
+const SymbolParams = Type.Object({ symbol: Type.String({ pattern: symbolPattern }) });
+
+/** `2021-08-23`, `2021-08-23T13:30:00Z`, `2021-08-23 09:30:00-04:00` (a time without zone is UTC). */
+function instant(text: string | undefined, field: string): Date | undefined {
+  if (text === undefined || text === '') return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : parseTimestamp(text, 'UTC');
+  if (at === undefined || !Number.isFinite(at)) throw new InvalidInputError(`${field} must be a date or a time such as 2021-08-23 or 2021-08-23T13:30:00Z, got "${text}"`);
+  return new Date(at);
+}
+
+export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: TickListener }> = async (app, { pool, listener }) => {
+  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.get(
+    '/prices/:symbol/bars',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['prices'],
+        summary: 'Bars of a symbol: stored one-minute bars (the last one still being built) rolled up to 5m or 1h; 1d from the daily price bars',
+        params: SymbolParams,
+        querystring: Type.Object({
+          interval: Type.Union(barIntervals.map((interval) => Type.Literal(interval)), { default: '1m' }),
+          start: Type.Optional(Type.String()),
+          end: Type.Optional(Type.String({ description: 'exclusive for intraday intervals, inclusive for 1d' })),
+          limit: Type.Integer({ minimum: 1, maximum: 50_000, default: 1_000, description: 'the latest bars in the range' }),
+        }),
+        response: { 200: Type.Object({ symbol: Type.String(), interval: Type.String(), bars: Type.Array(Bar) }) },
+      },
+    },
+    async (request) => {
+      const symbol = request.params.symbol.toUpperCase();
+      const { interval, limit } = request.query;
+      const bars = await readBars(pool, symbol, interval, { start: instant(request.query.start, 'start'), end: instant(request.query.end, 'end'), limit });
+      return { symbol, interval, bars };
+    },
+  );
+
+  app.post(
+    '/prices/:symbol/bars',
+    {
+      config: { scope: 'ingest' },
+      schema: {
+        tags: ['prices'],
+        summary: 'Import one-minute bars from CSV (the intraday files: timestamp or Datetime, open, high, low, close, volume); upsert on (symbol, minute)',
+        params: SymbolParams,
+        querystring: Type.Object({ timezone: Type.String({ default: 'UTC', description: 'the zone of timestamps written without an offset' }) }),
+        body: Type.String({ description: 'the CSV, sent as text/csv' }),
+        response: { 200: Type.Object({ symbol: Type.String(), received: Type.Number(), written: Type.Number() }) },
+      },
+    },
+    async (request) => {
+      const symbol = request.params.symbol.toUpperCase();
+      const { bars } = parseIntradayCsv(request.body, request.query.timezone);
+      return { symbol, received: bars.length, written: await importBars(pool, symbol, bars) };
+    },
+  );
+
+  app.get(
+    '/prices/:symbol/latest',
+    { config: { scope: 'read' }, schema: { tags: ['prices'], summary: 'The latest trade price and quote of a symbol (stored at most once a flush)', params: SymbolParams, response: { 200: Latest } } },
+    async (request) => {
+      const latest = await readLatest(pool, request.params.symbol.toUpperCase());
+      if (!latest) throw new NotFoundError(`no live price for ${request.params.symbol.toUpperCase()}; subscribe with POST /prices/subscriptions`);
+      return latest;
+    },
+  );
+
+  const open = new Set<ServerResponse>();
+  // Streams never end on their own: end them so the server can close.
+  app.addHook('preClose', async () => {
+    for (const response of open) response.end();
+  });
+
+  app.get(
+    '/prices/stream',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['prices'],
+        summary: 'Live ticks as Server-Sent Events (event: trade | quote | bar), from whichever worker handles each symbol',
+        querystring: Type.Object({ symbols: Type.Optional(Type.String({ description: 'comma-separated; every symbol when absent' })) }),
+      },
+    },
+    (request, reply) => {
+      const symbols = new Set((request.query.symbols ?? '').split(',').map((symbol) => symbol.trim().toUpperCase()).filter(Boolean));
+      reply.hijack();
+      const response = reply.raw;
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': request.id });
+      response.write(`: streaming ${symbols.size > 0 ? [...symbols].join(',') : 'every symbol'}\n\n`);
+      open.add(response);
+      const remove = listener.add({
+        symbols,
+        send: (chunk) => {
+          // A client that reads too slowly is dropped rather than buffered without bound.
+          if (response.writableLength > 8 * 1024 * 1024) return void response.destroy();
+          response.write(chunk);
+        },
+      });
+      const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+      response.on('close', () => {
+        remove();
+        clearInterval(keepAlive);
+        open.delete(response);
+      });
+    },
+  );
+};

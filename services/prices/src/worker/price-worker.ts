@@ -1,0 +1,333 @@
+import { FairShareLeases, WorkerRegistry } from '@closecross/leases';
+import type { Pool } from 'pg';
+import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts';
+import type { FeedSink, ProviderAdapter } from '../providers/adapter.ts';
+import { BarDeltas } from './bar-deltas.ts';
+import { tickLine, type TickPublisher } from './tick-publisher.ts';
+
+export interface WorkerLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface PriceWorkerOptions {
+  pool: Pool;
+  log: WorkerLogger;
+  leaseMs: number;
+  flushMs: number;
+  staleSeconds: number;
+  publisher: TickPublisher;
+  /** The adapter of a provider, made on first use and shared by every subscription to it. */
+  adapterFor(provider: ProviderName, sink: FeedSink): ProviderAdapter;
+}
+
+interface Latest {
+  price?: number;
+  bid?: number;
+  ask?: number;
+  bidSize?: number;
+  askSize?: number;
+  time: number;
+}
+
+/** One subscription this worker runs: its cursor and what arrived since the last flush. */
+interface Run {
+  id: string;
+  provider: ProviderName;
+  symbol: string;
+  channels: Set<Channel>;
+  feed: string;
+  cursor: number | null;
+  deltas: BarDeltas;
+  lastPosition: number | null;
+  ticks: number;
+  lastTickTime: number | null;
+  latest: Latest | null;
+  state: FeedState;
+  error: string | null;
+  dirty: boolean;
+  lastEventAt: number;
+  staleLogged: number;
+}
+
+/** Logged when a live feed has been silent past PRICES_STALE_SECONDS: the stack's alarm counts it. */
+export const staleFeedEvent = 'price_feed_stale';
+/** Logged once a minute with the subscriptions held: the stack scales the service on their average. */
+export const loadEvent = 'price_worker_load';
+
+/**
+ * A price worker: takes its fair share of the feeds (packages/leases on price_feed), follows their
+ * subscriptions through the provider adapters, folds ticks into one-minute bar deltas and the
+ * latest quote, flushes both with the cursor under the lease, and publishes every tick.
+ */
+export class PriceWorker {
+  readonly leases: FairShareLeases;
+  private readonly runs = new Map<string, Run>(); // by symbol
+  private readonly adapters = new Map<ProviderName, ProviderAdapter>();
+  private roundTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private rounding: Promise<void> | undefined;
+  private flushing: Promise<void> | undefined;
+  private stopped = false;
+  private roundAgain = false;
+  ticksIn = 0;
+  private loadLoggedAt = 0;
+
+  private readonly options: PriceWorkerOptions;
+
+
+  constructor(options: PriceWorkerOptions) {
+
+    this.options = options;
+    const registry = new WorkerRegistry(options.pool, { kind: 'price-worker', pool: 'prices', leaseMs: options.leaseMs });
+    this.leases = new FairShareLeases(options.pool, registry, { table: 'price_feed', key: 'key' });
+  }
+
+  get id(): string {
+    return this.leases.owner;
+  }
+
+  start(): void {
+    this.round();
+    this.roundTimer = setInterval(() => this.round(), Math.max(100, Math.floor(this.options.leaseMs / 4)));
+    this.flushTimer = setInterval(() => void this.flush(), this.options.flushMs);
+  }
+
+  /** Runs a lease round now (a subscription changed), or right after the one under way. */
+  round(): void {
+    if (this.stopped) return;
+    if (this.rounding) {
+      this.roundAgain = true;
+      return;
+    }
+    this.rounding = this.leaseRound()
+      .catch((error) => this.options.log.warn({ err: error }, 'price worker round failed'))
+      .finally(() => {
+        this.rounding = undefined;
+        if (this.roundAgain) {
+          this.roundAgain = false;
+          this.round();
+        }
+      });
+  }
+
+  held(): { symbol: string; feed: string; state: FeedState; ticks: number }[] {
+    return [...this.runs.values()].map((run) => ({ symbol: run.symbol, feed: run.feed, state: run.state, ticks: run.ticks }));
+  }
+
+  private async leaseRound(): Promise<void> {
+    const outcome = await this.leases.round(
+      { load: this.runs.size, holds: [...this.runs.keys()].sort(), details: { ticks_in: this.ticksIn, feeds: this.runs.size } },
+      {
+        lost: (feeds) => this.detachFeeds(feeds),
+        // Hand back only after the ticks so far are stored with their cursor: the next holder resumes there.
+        handBack: async (feeds) => {
+          await this.flush();
+          this.detachFeeds(feeds);
+        },
+      },
+    );
+    if (this.stopped) return;
+    await this.follow(outcome.held);
+    this.checkStale();
+    if (Date.now() - this.loadLoggedAt >= 60_000) {
+      // Counted by the stack's scaling on subscriptions per task.
+      this.loadLoggedAt = Date.now();
+      this.options.log.info({ event: loadEvent, subscriptions: this.runs.size, feeds: outcome.held.length }, 'price worker load');
+    }
+  }
+
+  /** Starts the subscriptions of the held feeds that are not running; stops deleted ones. */
+  private async follow(feeds: string[]): Promise<void> {
+    const result = await this.options.pool.query<{ id: string; provider: ProviderName; symbol: string; channels: Channel[]; feed: string; cursor: string | null }>(
+      'select id, provider, symbol, channels, feed, cursor from price_subscription where feed = any($1)',
+      [feeds],
+    );
+    const wanted = new Map(result.rows.map((row) => [row.symbol, row]));
+    for (const run of [...this.runs.values()]) {
+      const row = wanted.get(run.symbol);
+      if (!row || row.id !== run.id) this.detach(run);
+    }
+    for (const row of wanted.values()) {
+      if (this.runs.has(row.symbol)) continue;
+      const run: Run = {
+        id: row.id,
+        provider: row.provider,
+        symbol: row.symbol,
+        channels: new Set(row.channels),
+        feed: row.feed,
+        cursor: row.cursor === null ? null : Number(row.cursor),
+        deltas: new BarDeltas(),
+        lastPosition: null,
+        ticks: 0,
+        lastTickTime: null,
+        latest: null,
+        state: 'connecting',
+        error: null,
+        dirty: true,
+        lastEventAt: Date.now(),
+        staleLogged: 0,
+      };
+      this.runs.set(row.symbol, run);
+      this.adapterOf(row.provider).follow({ symbol: row.symbol, channels: row.channels, resumeAfter: run.cursor });
+    }
+  }
+
+  private adapterOf(provider: ProviderName): ProviderAdapter {
+    let adapter = this.adapters.get(provider);
+    if (!adapter) {
+      adapter = this.options.adapterFor(provider, { event: (event) => this.onEvent(event), state: (symbol, state, error) => this.onState(symbol, state, error) });
+      this.adapters.set(provider, adapter);
+    }
+    return adapter;
+  }
+
+  private detachFeeds(feeds: string[]): void {
+    const lost = new Set(feeds);
+    for (const run of [...this.runs.values()]) if (lost.has(run.feed)) this.detach(run);
+  }
+
+  /** Stops a subscription here; what it had not flushed is dropped (its next holder replays from the cursor). */
+  private detach(run: Run): void {
+    this.runs.delete(run.symbol);
+    this.adapters.get(run.provider)?.unfollow(run.symbol);
+  }
+
+  /** The hot path: every event of every held subscription. */
+  onEvent(event: MarketEvent): void {
+    const run = this.runs.get(event.symbol);
+    if (!run || run.provider !== event.provider) return;
+    // At or below the stored cursor: already in the bars (a resumed replay, a reconnect overlap).
+    if (run.cursor !== null && event.position <= run.cursor) return;
+    if (run.lastPosition !== null && event.position <= run.lastPosition) return;
+    run.lastPosition = event.position;
+    run.ticks++;
+    run.lastTickTime = event.time;
+    run.lastEventAt = Date.now();
+    run.dirty = true;
+    this.ticksIn++;
+    if (event.type === 'trade') {
+      run.deltas.trade(event.time, event.price, event.size);
+      run.latest = { ...(run.latest ?? {}), price: event.price, time: event.time };
+    } else if (event.type === 'quote') {
+      run.latest = { ...(run.latest ?? {}), bid: event.bid, ask: event.ask, bidSize: event.bidSize, askSize: event.askSize, time: event.time };
+    } else if (!run.channels.has('trades')) {
+      // A provider bar is stored only when the bars are not built from trades.
+      run.deltas.merge({ start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
+      run.latest = { ...(run.latest ?? {}), price: event.close, time: event.time + 59_999 };
+    }
+    this.options.publisher.push(tickLine(event, Date.now()));
+  }
+
+  private onState(symbol: string, state: FeedState, error?: string): void {
+    const run = this.runs.get(symbol);
+    if (!run) return;
+    run.state = state;
+    run.error = error ?? null;
+    run.dirty = true;
+    if (state === 'error') this.options.log.warn({ event: 'price_feed_error', symbol, provider: run.provider, error }, 'price feed error');
+  }
+
+  private checkStale(): void {
+    const now = Date.now();
+    for (const run of this.runs.values()) {
+      const silentMs = now - run.lastEventAt;
+      if (silentMs > this.options.staleSeconds * 1000 && now - run.staleLogged > this.options.staleSeconds * 1000) {
+        run.staleLogged = now;
+        this.options.log.warn({ event: staleFeedEvent, symbol: run.symbol, provider: run.provider, state: run.state, silentSeconds: Math.round(silentMs / 1000) }, 'price feed stale');
+      }
+    }
+  }
+
+  /** Stores each dirty subscription's bar deltas, latest quote and cursor in one transaction under its feed's lease. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushAll().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async flushAll(): Promise<void> {
+    for (const run of [...this.runs.values()]) {
+      if (!run.dirty) continue;
+      const deltas = run.deltas;
+      const latest = run.latest;
+      const ticks = run.ticks;
+      const cursor = run.lastPosition ?? run.cursor;
+      run.deltas = new BarDeltas();
+      run.latest = null;
+      run.ticks = 0;
+      run.dirty = false;
+      try {
+        const stored = await this.store(run, deltas, latest, ticks, cursor);
+        if (!stored) {
+          this.options.log.warn({ symbol: run.symbol, feed: run.feed }, 'feed lease lost before flush; its next holder resumes from the stored cursor');
+          this.detach(run);
+          continue;
+        }
+        run.cursor = cursor;
+      } catch (error) {
+        // Put it back in front of what arrived meanwhile; the next flush tries again.
+        run.deltas = BarDeltas.combine(deltas, run.deltas);
+        run.latest = run.latest ?? latest;
+        run.ticks += ticks;
+        run.dirty = true;
+        this.options.log.warn({ err: error, symbol: run.symbol }, 'price flush failed; retrying');
+      }
+    }
+  }
+
+  private async store(run: Run, deltas: BarDeltas, latest: Latest | null, ticks: number, cursor: number | null): Promise<boolean> {
+    const client = await this.options.pool.connect();
+    try {
+      await client.query('begin');
+      const moved = await client.query(
+        `update price_subscription set cursor = $3, ticks = ticks + $4, last_tick_at = coalesce(to_timestamp($5::float8 / 1000), last_tick_at), tick_received_at = case when $4 > 0 then now() else tick_received_at end, state = $6, last_error = $7, updated_at = now()
+          where id = $1 and exists (select 1 from price_feed f where f.key = price_subscription.feed and f.owner = $2 and f.lease_until > now())`,
+        [run.id, this.id, cursor, ticks, run.lastTickTime, run.state, run.error],
+      );
+      if (moved.rowCount === 0) {
+        await client.query('rollback');
+        return false;
+      }
+      const bars = [...deltas.bars.values()];
+      if (bars.length > 0) {
+        await client.query(
+          `insert into price_bar_1m as b (symbol, start, provider, open, high, low, close, volume, trades)
+           select $1, to_timestamp(s::float8 / 1000), $2, o, h, l, c, v, t
+             from unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::int[]) as d(s, o, h, l, c, v, t)
+           on conflict (symbol, start) do update set high = greatest(b.high, excluded.high), low = least(b.low, excluded.low),
+             close = excluded.close, volume = b.volume + excluded.volume, trades = b.trades + excluded.trades, provider = excluded.provider`,
+          [run.symbol, run.provider, bars.map((bar) => bar.start), bars.map((bar) => bar.open), bars.map((bar) => bar.high), bars.map((bar) => bar.low), bars.map((bar) => bar.close), bars.map((bar) => bar.volume), bars.map((bar) => bar.trades)],
+        );
+      }
+      if (latest) {
+        await client.query(
+          `insert into price_latest as p (symbol, provider, price, bid, ask, bid_size, ask_size, quoted_at, updated_at)
+           values ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), now())
+           on conflict (symbol) do update set provider = excluded.provider, price = coalesce(excluded.price, p.price), bid = coalesce(excluded.bid, p.bid),
+             ask = coalesce(excluded.ask, p.ask), bid_size = coalesce(excluded.bid_size, p.bid_size), ask_size = coalesce(excluded.ask_size, p.ask_size),
+             quoted_at = excluded.quoted_at, updated_at = now()`,
+          [run.symbol, run.provider, latest.price ?? null, latest.bid ?? null, latest.ask ?? null, latest.bidSize ?? null, latest.askSize ?? null, latest.time],
+        );
+      }
+      await client.query('commit');
+      return true;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** On SIGTERM: stops the feeds, stores what arrived, hands the feeds back at once, leaves the fleet. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.roundTimer) clearInterval(this.roundTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.rounding;
+    await Promise.all([...this.adapters.values()].map((adapter) => adapter.close().catch(() => undefined)));
+    await this.flush().catch(() => undefined);
+    await this.leases.leave();
+  }
+}
