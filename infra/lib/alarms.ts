@@ -71,6 +71,27 @@ export class Alarms extends Construct {
           metricValue: '1',
           defaultValue: 0,
         });
+        if (name === 'trading') {
+          // The trading service pages on its own failures too: a scan that failed for good, and any order the broker refused.
+          const scanFailures = new logs.MetricFilter(this, 'TradingScanFailureFilter', {
+            logGroup,
+            filterPattern: logs.FilterPattern.all(jobFailedPattern, logs.FilterPattern.stringValue('$.kind', '=', 'trading-scan')),
+            metricNamespace: `Closecross/${settings.name}`,
+            metricName: 'trading-scan-failures',
+            metricValue: '1',
+            defaultValue: 0,
+          });
+          this.add('TradingScanFailures', { alarmDescription: 'trading: a strategy scan failed for good (GET /jobs?kind=trading-scan)', metric: scanFailures.metric({ period: fiveMinutes, statistic: 'Sum' }), threshold: 1, evaluationPeriods: 1 });
+          const rejected = new logs.MetricFilter(this, 'TradingOrderRejectedFilter', {
+            logGroup,
+            filterPattern: logs.FilterPattern.stringValue('$.event', '=', 'order_rejected'),
+            metricNamespace: `Closecross/${settings.name}`,
+            metricName: 'trading-orders-rejected',
+            metricValue: '1',
+            defaultValue: 0,
+          });
+          this.add('TradingOrdersRejected', { alarmDescription: 'trading: the broker rejected an order (GET /trading/orders?state=rejected)', metric: rejected.metric({ period: fiveMinutes, statistic: 'Sum' }), threshold: 1, evaluationPeriods: 1 });
+        }
         this.add(`${name}JobFailures`, {
           alarmDescription: `${name}: a job failed for good (see the job's error via GET /jobs or /analyses)`,
           metric: filter.metric({ period: fiveMinutes, statistic: 'Sum' }),
