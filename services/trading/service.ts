@@ -9,7 +9,7 @@ export default declareService({
   server: { file: 'src/server.ts', image: 'trading' },
   settings: tradingConfigSpec,
   aws: [],
-  tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 50 } },
+  tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 20 } },
   usesDatabase: true,
   runsJobs: true, // logs job_failed (a failed scan among them) and order_rejected: the stack alarms on both
   async module(environment) {
