@@ -1,0 +1,2 @@
+-- Filled by the service that owns these tables.
+select 1;
