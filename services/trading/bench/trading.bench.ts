@@ -1,0 +1,128 @@
+/**
+ * Trading benchmarks (pnpm --filter @closecross/trading bench; BENCH_SMOKE=1 for tiny sizes):
+ * (a) a scan of 500 symbols x 10 years of generated daily bars, as the scan job runs it (goal < 1 s),
+ *     beside the rule alone over every bar of every symbol;
+ * (b) a backtest of 100 symbols x 10 years, bars read from Postgres included (goal < 5 s);
+ * (c) order submit to paper fill through the API, p50 and p99 (goal p99 < 20 ms locally).
+ */
+import { createService } from '@closecross/platform';
+import { benchSize, median, startBenchPostgres } from '@closecross/tests/support';
+import { jobsModule } from '@closecross/jobs';
+import type { DailyBar } from '@closecross/quant';
+import { runBacktestJob } from '../src/backtests/backtest-job.ts';
+import { PriceReader } from '../src/market/price-reader.ts';
+import { tradingServiceWith } from '../src/plugin.ts';
+import { ruleFor } from '../src/strategies/strategy-rules.ts';
+import { StrategyStore } from '../src/strategies/strategy-store.ts';
+import { loadTradingConfig } from '../src/trading-config.ts';
+
+const scanSymbols = benchSize('BENCH_SCAN_SYMBOLS', 500, 5);
+const backtestSymbols = benchSize('BENCH_BACKTEST_SYMBOLS', 100, 3);
+const years = benchSize('BENCH_YEARS', 10, 1);
+const orders = benchSize('BENCH_ORDERS', 500, 10);
+const barsPerSymbol = Math.round(years * 252);
+
+function generatedBars(count: number, seed: number): DailyBar[] {
+  let state = seed >>> 0;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const bars: DailyBar[] = [];
+  let close = 50 + 100 * random();
+  let day = Date.parse('2010-01-04T00:00:00Z');
+  for (let i = 0; i < count; i++) {
+    while ([0, 6].includes(new Date(day).getUTCDay())) day += 86_400_000;
+    const open = close * (1 + (random() - 0.5) * 0.01);
+    close = open * (1 + (random() - 0.5) * 0.04);
+    bars.push({ date: new Date(day).toISOString().slice(0, 10), open, high: Math.max(open, close) * 1.005, low: Math.min(open, close) * 0.995, close, adjClose: close, volume: 1_000_000 });
+    day += 86_400_000;
+  }
+  return bars;
+}
+
+const postgres = await startBenchPostgres();
+const { pool } = await postgres.database();
+const symbols = Array.from({ length: Math.max(scanSymbols, backtestSymbols) }, (_, i) => `S${String(i).padStart(3, '0')}`);
+const barsOf = new Map<string, DailyBar[]>();
+for (const [index, symbol] of symbols.entries()) {
+  const bars = generatedBars(barsPerSymbol, index + 1);
+  barsOf.set(symbol, bars);
+  await pool.query(
+    `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
+     select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
+    [symbol, bars.map((b) => b.date), bars.map((b) => b.open), bars.map((b) => b.high), bars.map((b) => b.low), bars.map((b) => b.close), bars.map((b) => b.adjClose), bars.map((b) => b.volume)],
+  );
+}
+await pool.query('analyze price_bars');
+
+const config = loadTradingConfig({});
+const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+await app.ready();
+const strategies = new StrategyStore(pool);
+const definition = {
+  account_id: 'paper',
+  rule: { kind: 'three_candles' as const, body: 0.01, body_mode: 'relative' as const },
+  side_policy: 'long_short' as const,
+  warmup_bars: 101,
+  schedule: null,
+  approval: 'manual' as const,
+  entry: { timing: 'close' as const },
+  sizing: { mode: 'fixed_quantity' as const, quantity: 1 },
+  exits: { after_bars: 7 },
+  allocation: 1_000_000,
+  enabled: true,
+};
+const scanStrategy = await strategies.create({ ...definition, name: 'bench-scan', universe: symbols.slice(0, scanSymbols) }, 'bench');
+const backtestStrategy = await strategies.create({ ...definition, name: 'bench-backtest', universe: symbols.slice(0, backtestSymbols) }, 'bench');
+
+// (a) The scan job, through the engine, three times (the later ones find the same signals).
+const scanTimes: number[] = [];
+for (let run = 0; run < 3; run++) {
+  const started = performance.now();
+  const { job_id: jobId } = (await app.inject({ method: 'POST', url: `/trading/strategies/${scanStrategy.id}/scans`, payload: {} })).json();
+  for (;;) {
+    const job = (await app.inject({ url: `/jobs/${jobId}` })).json();
+    if (job.status === 'succeeded' || job.status === 'failed') {
+      if (job.status === 'failed') throw new Error(job.error);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  scanTimes.push(performance.now() - started);
+}
+const ruleStarted = performance.now();
+let fired = 0;
+for (const symbol of symbols.slice(0, scanSymbols)) {
+  const rule = ruleFor(definition.rule);
+  for (const bar of barsOf.get(symbol)!) if (rule.update(bar)) fired++;
+}
+const ruleMs = performance.now() - ruleStarted;
+
+// (b) The backtest job's work: bars from Postgres, the simulation, the performance report.
+const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
+const backtestTimes: number[] = [];
+let trades = 0;
+for (let run = 0; run < 3; run++) {
+  const started = performance.now();
+  const outcome = await runBacktestJob({ pool, strategies, prices }, { strategy_id: backtestStrategy.id });
+  backtestTimes.push(performance.now() - started);
+  trades = outcome.result.trades.length;
+}
+
+// (c) Market orders for the last stored session: each fills at submit, from that session's bar.
+const lastSession = barsOf.get(symbols[0]!)!.at(-1)!.date;
+const latencies: number[] = [];
+for (let i = 0; i < orders; i++) {
+  const started = performance.now();
+  const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: symbols[i % symbols.length], side: i % 2 ? 'sell' : 'buy', quantity: 1, type: 'market', session_date: lastSession } });
+  latencies.push(performance.now() - started);
+  if (response.json().state !== 'filled') throw new Error(`order not filled: ${response.body}`);
+}
+latencies.sort((a, b) => a - b);
+const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+
+console.log(`trading bench (${postgres.source}; ${years} years = ${barsPerSymbol} bars a symbol)`);
+console.log(`(a) scan job, ${scanSymbols} symbols: median ${median(scanTimes).toFixed(0)} ms (runs ${scanTimes.map((t) => t.toFixed(0)).join(', ')}); the rule alone over all ${scanSymbols * barsPerSymbol} bars: ${ruleMs.toFixed(0)} ms, ${fired} signals; goal < 1000 ms`);
+console.log(`(b) backtest, ${backtestSymbols} symbols: median ${median(backtestTimes).toFixed(0)} ms, ${trades} trades; goal < 5000 ms`);
+console.log(`(c) order submit to paper fill, ${orders} orders: p50 ${percentile(50).toFixed(2)} ms, p99 ${percentile(99).toFixed(2)} ms; goal p99 < 20 ms`);
+await app.close();
+await pool.end();
+await postgres.stop();
