@@ -66,3 +66,7 @@ CMD ["node", "--import", "tsx", "src/server.ts"]
 FROM runtime AS trading
 COPY --from=build --chown=node:node /deploy/trading /app
 CMD ["node", "--import", "tsx", "src/server.ts"]
+
+FROM runtime AS prices
+COPY --from=build --chown=node:node /deploy/prices /app
+CMD ["node", "--import", "tsx", "src/server.ts"]

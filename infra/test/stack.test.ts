@@ -81,8 +81,15 @@ describe('services behind the ALB', () => {
     const policies = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([, policy]) => policy.Properties);
     const tracking = policies.filter((policy) => policy.PolicyType === 'TargetTrackingScaling');
     expect(tracking).toHaveLength(declarations.filter((declaration) => declaration.tasks.scaleOn !== 'stream-lag').length);
-    expect(tracking).toHaveLength(3);
-    for (const policy of tracking) {
+    const onRequests = tracking.filter((policy) => policy.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification);
+    expect(onRequests).toHaveLength(declarations.filter((declaration) => typeof declaration.tasks.scaleOn === 'object' && 'requestsPerTask' in declaration.tasks.scaleOn).length);
+    // The price workers scale on the subscriptions each task holds, which they log once a minute.
+    const onSubscriptions = tracking.filter((policy) => policy.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification);
+    expect(onSubscriptions.map((policy) => policy.TargetTrackingScalingPolicyConfiguration)).toEqual([
+      expect.objectContaining({ TargetValue: 40, CustomizedMetricSpecification: expect.objectContaining({ MetricName: 'prices-subscriptions-per-task', Statistic: 'Average' }) }),
+    ]);
+    template().hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.event = "price_worker_load" }', MetricTransformations: [Match.objectLike({ MetricValue: '$.subscriptions' })] });
+    for (const policy of onRequests) {
       expect(policy.TargetTrackingScalingPolicyConfiguration).toMatchObject({
         PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget' },
         TargetValue: 20,
@@ -326,7 +333,7 @@ describe('data stores', () => {
     const sources = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress')
       .filter(([, rule]) => rule.Properties.FromPort === 5432)
       .map(([, rule]) => rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0] as string);
-    expect(sources.map((source) => /^Services(.+)SecurityGroup/.exec(source)?.[1]).sort()).toEqual(['ingestor', 'marketdata', 'model', 'riskanalysis']);
+    expect(sources.map((source) => /^Services(.+)SecurityGroup/.exec(source)?.[1]).sort()).toEqual(declarations.filter((declaration) => declaration.usesDatabase).map((declaration) => declaration.name.replaceAll('-', '')).sort());
   });
 
   it('lets only the risk service reach the VaR workers, and the ALB reach the services', () => {
@@ -334,7 +341,7 @@ describe('data stores', () => {
     const toWorkers = ingress.filter((rule) => rule.GroupId['Fn::GetAtt'][0].startsWith('VarComputeWorkerSecurityGroup'));
     expect(toWorkers.map((rule) => rule.SourceSecurityGroupId['Fn::GetAtt'][0])).toEqual([expect.stringMatching(/^ServicesriskanalysisSecurityGroup/)]);
     const toServices = ingress.filter((rule) => rule.FromPort === 8080 && /^Services\w+SecurityGroup/.test(rule.GroupId['Fn::GetAtt'][0]));
-    expect(toServices).toHaveLength(4);
+    expect(toServices).toHaveLength(declarations.length);
     for (const rule of toServices) expect(rule.SourceSecurityGroupId['Fn::GetAtt'][0]).toMatch(/^ServicesLoadBalancerSecurityGroup/);
   });
 
@@ -377,14 +384,17 @@ describe('VaR compute and alarms', () => {
     const alarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
     const paging = alarms.filter((alarm) => alarm.AlarmActions?.some((action: { Ref?: string }) => action.Ref?.includes('AlarmsTopic')));
     const rates = paging.filter((alarm) => alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression?.includes('100 * FILL(errors, 0) / requests')));
-    expect(rates).toHaveLength(4);
-    expect(paging.filter((alarm) => alarm.MetricName === 'TargetResponseTime' && alarm.ExtendedStatistic === 'p99')).toHaveLength(4);
+    expect(rates).toHaveLength(declarations.length);
+    expect(paging.filter((alarm) => alarm.MetricName === 'TargetResponseTime' && alarm.ExtendedStatistic === 'p99')).toHaveLength(declarations.length);
     expect(paging.filter((alarm) => alarm.MetricName === 'HTTPCode_ELB_5XX_Count')).toHaveLength(1);
     expect(paging.filter((alarm) => alarm.MetricName === 'GetRecords.IteratorAgeMilliseconds')).toHaveLength(1);
     const jobFailures = paging.filter((alarm) => /job-failures$/.test(alarm.MetricName ?? ''));
-    expect(jobFailures.map((alarm) => alarm.MetricName).sort()).toEqual(['model-job-failures', 'risk-analysis-job-failures']);
-    template().resourceCountIs('AWS::Logs::MetricFilter', 2);
-    template().hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.event = "job_failed" }' });
+    expect(jobFailures.map((alarm) => alarm.MetricName).sort()).toEqual(declarations.filter((declaration) => declaration.runsJobs).map((declaration) => `${declaration.name}-job-failures`).sort());
+    const filters = resourcesOf(template(), 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties.FilterPattern as string);
+    expect(filters.filter((pattern) => pattern === '{ $.event = "job_failed" }')).toHaveLength(declarations.filter((declaration) => declaration.runsJobs).length);
+    // A price feed with no tick for PRICES_STALE_SECONDS logs price_feed_stale: one pages.
+    expect(filters).toContain('{ $.event = "price_feed_stale" }');
+    expect(paging.filter((alarm) => alarm.MetricName === 'prices-price_feed_stale')).toHaveLength(1);
   });
 });
 

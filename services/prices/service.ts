@@ -13,8 +13,8 @@ export default declareService({
   server: { file: 'src/server.ts', image: 'prices' },
   settings: pricesConfigSpec,
   aws: [],
-  // Its load is feeds, not requests: tasks grow while each holds more than 50 subscriptions.
-  tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4, scaleOn: { subscriptionsPerTask: 50 } },
+  // Its load is feeds, not requests: tasks grow while each holds more than 40 subscriptions.
+  tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4, scaleOn: { subscriptionsPerTask: 40 } },
   usesDatabase: true,
   runsJobs: false,
   logAlarms: [{ event: 'price_feed_stale', description: 'a live price feed has had no tick for PRICES_STALE_SECONDS (see GET /prices/subscriptions)' }],
