@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTradeJournalCsv, performanceReport, TradeJournalError, tradeJournalFormat } from '../src/index.ts';
+import { CsvError, parseTradeJournalCsv, performanceReport, TradeJournalError, tradeJournalFormat } from '../src/index.ts';
 
 const header = 'date,strategy,symbol,quantity,buy_value,buy_time,sell_value,sell_time,fees,pnl';
 
@@ -103,7 +103,7 @@ describe('parseTradeJournalCsv', () => {
 
   it('a quoted note running over two lines keeps later line numbers right, and a single-digit hour is read', () => {
     const text = `symbol,notes,qty,buy_value,buy_time,sell_value,sell_time,strategy\nSPY,"first line\nsecond line",1,100,2024-02-01 9:30,101,2024-02-01 10:00,s\nSPY,,x,100,2024-02-01 9:30,101,2024-02-01 10:00,s`;
-    expect(journalError(text).message).toBe('CSV line 4: qty must be a positive number, got "x"');
+    expect(journalError(text).message).toBe('line 4: qty must be a positive number, got "x"');
     const [first] = parseTradeJournalCsv(text.split('\n').slice(0, 3).join('\n'));
     expect(first).toMatchObject({ entryAt: '2024-02-01T09:30:00', exitAt: '2024-02-01T10:00:00', pnl: 1 });
   });
@@ -129,35 +129,36 @@ describe('a bad journal is refused whole, naming the line and column', () => {
   it('a quantity that is not a number on line 7 names line 7 and the quantity column', () => {
     const lines = [header, good, good, good, good, good, '2024-02-01,s,SPY,abc,100,10:00,101,11:00,0,1', good];
     const error = journalError(lines.join('\n'));
-    expect(error.message).toBe('CSV line 7: quantity must be a positive number, got "abc"');
+    expect(error.message).toBe('line 7: quantity must be a positive number, got "abc"');
+    expect(error).toBeInstanceOf(CsvError); // the API answers it as `CSV ${message}`, like a bad price CSV
     expect(error.line).toBe(7);
     expect(error.column).toBe('quantity');
   });
 
   it('the column is named as the file writes it', () => {
     expect(journalError('Symbol,Qty,Buy Amount,Sell Amount,Trade Date,Strategy\nSPY,-2,100,101,2024-02-01,s').message).toBe(
-      'CSV line 2: Qty must be a positive number, got "-2"',
+      'line 2: Qty must be a positive number, got "-2"',
     );
   });
 
   it('a P&L more than a cent away from sell - buy - fees is refused', () => {
     expect(journalError(`${header}\n2024-02-01,s,SPY,1,100,10:00,101,11:00,0.5,1`).message).toBe(
-      'CSV line 2: pnl is 1 but sell_value - buy_value - fees is 0.5: more than a cent apart',
+      'line 2: pnl is 1 but sell_value - buy_value - fees is 0.5: more than a cent apart',
     );
   });
 
   it('missing required columns are listed on line 1', () => {
     expect(journalError('symbol,quantity,buy_value\nSPY,1,100').message).toBe(
-      'CSV line 1: missing columns buy_time, sell_value (or sell_amount), sell_time',
+      'line 1: missing columns buy_time, sell_value (or sell_amount), sell_time',
     );
   });
 
   it('two columns for one field, an unclosed quote and an extra field are refused', () => {
-    expect(journalError('symbol,qty,quantity,buy_value,sell_value,date\n').message).toBe('CSV line 1: columns "qty" and "quantity" both give quantity');
+    expect(journalError('symbol,qty,quantity,buy_value,sell_value,date\n').message).toBe('line 1: columns "qty" and "quantity" both give quantity');
     expect(journalError(`${header}\n${good}\n2024-02-01,"s,SPY,1,100,10:00,101,11:00,0,1\n${good}`).message).toBe(
-      'CSV line 3: a quoted field is never closed',
+      'line 3: a quoted field is never closed',
     );
-    expect(journalError(`${header}\n${good},extra`).message).toBe('CSV line 2: has 11 fields, the header has 10');
+    expect(journalError(`${header}\n${good},extra`).message).toBe('line 2: has 11 fields, the header has 10');
   });
 
   it('bad dates, times, fees, sides and strategies each name their column', () => {
@@ -165,23 +166,23 @@ describe('a bad journal is refused whole, naming the line and column', () => {
       `${header}\n${['date', 'strategy', 'symbol', 'quantity', 'buy_value', 'buy_time', 'sell_value', 'sell_time', 'fees', 'pnl']
         .map((name) => cells[name] ?? { date: '2024-02-01', strategy: 's', symbol: 'SPY', quantity: '1', buy_value: '100', buy_time: '10:00', sell_value: '101', sell_time: '11:00', fees: '0', pnl: '1' }[name])
         .join(',')}`;
-    expect(journalError(row({ date: '2024-02-30' })).message).toBe('CSV line 2: date must be a date written YYYY-MM-DD, got "2024-02-30"');
+    expect(journalError(row({ date: '2024-02-30' })).message).toBe('line 2: date must be a date written YYYY-MM-DD, got "2024-02-30"');
     expect(journalError(row({ sell_time: '25:00' })).message).toBe(
-      'CSV line 2: sell_time must be a date or date-time such as 2024-03-05 09:31, got "25:00"',
+      'line 2: sell_time must be a date or date-time such as 2024-03-05 09:31, got "25:00"',
     );
-    expect(journalError(row({ date: '' })).message).toBe('CSV line 2: buy_time "10:00" is a time of day and the row has no date');
-    expect(journalError(row({ fees: '-1', pnl: '2' })).message).toBe('CSV line 2: fees must be a non-negative number, got "-1"');
-    expect(journalError(row({ strategy: '' })).message).toBe('CSV line 2: strategy is empty and no default strategy was given');
+    expect(journalError(row({ date: '' })).message).toBe('line 2: buy_time "10:00" is a time of day and the row has no date');
+    expect(journalError(row({ fees: '-1', pnl: '2' })).message).toBe('line 2: fees must be a non-negative number, got "-1"');
+    expect(journalError(row({ strategy: '' })).message).toBe('line 2: strategy is empty and no default strategy was given');
     expect(journalError(row({ buy_time: '2024-02-01T10:00Z' })).message).toBe(
-      'CSV line 2: sell_time and buy_time must both give a time zone or neither (2024-02-01T10:00:00Z, 2024-02-01T11:00:00)',
+      'line 2: sell_time and buy_time must both give a time zone or neither (2024-02-01T10:00:00Z, 2024-02-01T11:00:00)',
     );
     expect(journalError('date,symbol,side,qty,buy_value,buy_time,sell_value,sell_time,strategy\n2024-02-01,SPY,short,1,100,10:00,101,11:00,s').message).toBe(
-      'CSV line 2: side says short but the trade was bought before it was sold',
+      'line 2: side says short but the trade was bought before it was sold',
     );
   });
 
   it('an empty file has no header', () => {
-    expect(journalError('').message).toBe('CSV line 1: the header line is missing');
+    expect(journalError('').message).toBe('line 1: the header line is missing');
   });
 });
 

@@ -1,3 +1,4 @@
+import { CsvError } from '../bars/yahoo-csv.ts';
 import { CsvSyntaxError, readCsvRecords, type CsvRecord } from './csv-records.ts';
 import { isCalendarDate, type ClosedTrade } from './performance-input.ts';
 
@@ -53,17 +54,18 @@ export const tradeJournalFormat = [
   '',
   'A long trade enters at its buy and exits at its sell, a short the other way round; a trade\'s',
   'entry value is what its first leg was worth. One bad line fails the whole file, and the error',
-  'names the line and column: `CSV line 7: quantity must be a positive number, got "abc"`.',
+  'names the line and column; the API answers 400 `CSV line 7: quantity must be a positive number, got "abc"`.',
 ].join('\n');
 
-/** A journal line that cannot be imported; `column` is the header as written in the file. */
-export class TradeJournalError extends Error {
-  readonly line: number;
+/**
+ * A journal line that cannot be imported: `line 7: quantity must be...` like every CsvError (the
+ * API prefixes `CSV `); `column` is the header as written in the file.
+ */
+export class TradeJournalError extends CsvError {
   readonly column: string | null;
   constructor(line: number, message: string, column: string | null = null) {
-    super(`CSV line ${line}: ${message}`);
+    super(line, message);
     this.name = 'TradeJournalError';
-    this.line = line;
     this.column = column;
   }
 }
@@ -220,7 +222,7 @@ export function parseTradeJournalCsv(text: string, options: TradeJournalOptions 
     const sellTime = time('sellTime');
 
     const order = compareTimes(buyTime, sellTime);
-    if (order === 'zones differ') fail('sellTime', `and buy_time must both give a time zone or neither (${buyTime.text}, ${sellTime.text})`);
+    if (order === 'zones differ') fail('sellTime', `and ${columnOf.get('buyTime')?.name ?? 'buy_time'} must both give a time zone or neither (${buyTime.text}, ${sellTime.text})`);
     const rawSide = cell('side').toLowerCase();
     if (rawSide !== '' && rawSide !== 'long' && rawSide !== 'short') fail('side', `must be long or short, got ${JSON.stringify(cell('side'))}`);
     const side: ClosedTrade['side'] = rawSide === 'long' || rawSide === 'short' ? rawSide : order === 1 ? 'short' : 'long';
