@@ -40,10 +40,10 @@ export class PriceReader {
   /** The last `count` bars of each symbol, in date order. */
   async lastBars(symbols: readonly string[], count: number, asOf?: string): Promise<Map<string, DailyBar[]>> {
     const result = await this.pool.query<BarRow>(
-      `select ${barColumns} from (
-         select p.*, row_number() over (partition by symbol order by date desc) as recent
-         from price_bars p where symbol = any($1::text[]) and ($3::date is null or date <= $3::date)
-       ) ranked where recent <= $2 order by symbol, date`,
+      // One index range scan per symbol (the primary key is symbol, date), not a window over all history.
+      `select ${barColumns} from unnest($1::text[]) as s(wanted)
+       cross join lateral (select * from price_bars p where p.symbol = s.wanted and ($3::date is null or p.date <= $3::date) order by p.date desc limit $2) recent
+       order by symbol, date`,
       [symbols, count, asOf ?? null],
     );
     return groupBars(result.rows, symbols);
