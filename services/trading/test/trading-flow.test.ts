@@ -205,4 +205,16 @@ describe('snapshots, performance, backtests', () => {
     expect(job.result.performance.trades.trades).toBe(1);
     expect((await app.inject({ url: `/trading/backtests/${response.json().job_id}` })).json().status).toBe('succeeded');
   });
+
+  it('a CSV journal imports all its round trips into performance, and a bad line imports nothing and names the line', async () => {
+    const good = 'date,strategy,symbol,quantity,buy_value,buy_time,sell_value,sell_time,fees,pnl\n2024-03-01,swing,MSFT,10,4000,09:31,4100,15:59,2,98\n2024-03-04,swing,AAPL,5,900,09:40,880,15:00,1,-21\n';
+    const imported = await app.inject({ method: 'POST', url: '/trading/journal', headers: { 'content-type': 'text/csv' }, payload: good });
+    expect(imported.statusCode).toBe(201);
+    expect(imported.json().imported).toBe(2);
+    const bad = 'date,strategy,symbol,quantity,buy_value,buy_time,sell_value,sell_time\n2024-03-05,swing,MSFT,10,4000,09:31,4100,15:59\n2024-03-06,swing,MSFT,abc,4000,09:31,4100,15:59\n';
+    const refused = await app.inject({ method: 'POST', url: '/trading/journal', headers: { 'content-type': 'text/csv' }, payload: bad });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().message).toMatch(/^CSV line 3/);
+    expect((await database.pool.query('select count(*)::int as n from trading_journal_trade')).rows[0].n).toBe(2);
+  });
 });
