@@ -1,0 +1,176 @@
+import { ConflictError, InvalidInputError, NotFoundError } from '@closecross/platform';
+import type { Pool } from 'pg';
+import { alertEventNames, type AlertEventName } from './alert-events.ts';
+import { redactBotToken, redactWebhookUrl, webhookFormats, type ChannelKind, type TelegramChannelConfig, type WebhookChannelConfig, type WebhookFormat } from './channels/channel-config.ts';
+
+/** Per-event switches: every event name, on or off. */
+export type EventSwitches = Record<AlertEventName, boolean>;
+
+/** A channel as the API shows it: secrets shortened to what identifies them. */
+export interface ChannelView {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  config: { chat_id: string; bot_token: string | null } | { url: string; format: WebhookFormat };
+  events: EventSwitches;
+  job_kinds: string[] | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChannelInput {
+  name: string;
+  kind: ChannelKind;
+  config: Record<string, unknown>;
+  /** Switches to set; an event left out is on. */
+  events?: Partial<Record<string, boolean>>;
+  job_kinds?: string[] | null;
+  enabled?: boolean;
+}
+
+export interface ChannelChange {
+  name?: string;
+  /** Merged into the stored config: change the chat without sending the token again. */
+  config?: Record<string, unknown>;
+  /** Merged into the stored switches. */
+  events?: Partial<Record<string, boolean>>;
+  job_kinds?: string[] | null;
+  enabled?: boolean;
+}
+
+interface ChannelRow {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  config: Record<string, unknown>;
+  events: string[];
+  job_kinds: string[] | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
+const columns = `id, name, kind, config, events, job_kinds, enabled, ${iso('created_at')}, ${iso('updated_at')}`;
+
+function switchesOf(events: readonly string[]): EventSwitches {
+  return Object.fromEntries(alertEventNames.map((name) => [name, events.includes(name)])) as EventSwitches;
+}
+
+function applySwitches(current: readonly string[], switches: Partial<Record<string, boolean>>): string[] {
+  const unknown = Object.keys(switches).filter((name) => !(alertEventNames as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new InvalidInputError(`body/events: unknown event ${unknown.map((name) => `"${name}"`).join(', ')}; events are ${alertEventNames.join(', ')}`);
+  return alertEventNames.filter((name) => switches[name] ?? current.includes(name));
+}
+
+/** Checks a channel's config for its kind; answers it with only the fields it uses. */
+export function checkedConfig(kind: ChannelKind, config: Record<string, unknown>): TelegramChannelConfig | WebhookChannelConfig {
+  if (kind === 'telegram') {
+    const chatId = config.chat_id;
+    if (!((typeof chatId === 'string' && /^(-?\d+|@\w{4,})$/.test(chatId)) || (typeof chatId === 'number' && Number.isSafeInteger(chatId)))) {
+      throw new InvalidInputError('body/config/chat_id must be a Telegram chat id (an integer, negative for groups) or @channelusername');
+    }
+    const token = config.bot_token;
+    if (token !== undefined && token !== null && (typeof token !== 'string' || !/^\d+:[\w-]{20,}$/.test(token))) {
+      throw new InvalidInputError('body/config/bot_token must be a bot token as BotFather gives it (123456789:AA…)');
+    }
+    return { chat_id: String(chatId), ...(typeof token === 'string' ? { bot_token: token } : {}) };
+  }
+  const url = config.url;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['https:', 'http:'].includes(parsed.protocol)) throw new InvalidInputError('body/config/url must be an http(s) URL');
+  const format = config.format ?? 'json';
+  if (!(webhookFormats as readonly unknown[]).includes(format)) throw new InvalidInputError(`body/config/format must be one of ${webhookFormats.join(', ')}`);
+  return { url: parsed.href, format: format as WebhookFormat };
+}
+
+function viewOf(row: ChannelRow): ChannelView {
+  const config =
+    row.kind === 'telegram'
+      ? { chat_id: String(row.config.chat_id), bot_token: redactBotToken(row.config.bot_token as string | undefined) }
+      : { url: redactWebhookUrl(String(row.config.url)), format: row.config.format as WebhookFormat };
+  return { id: row.id, name: row.name, kind: row.kind, config, events: switchesOf(row.events), job_kinds: row.job_kinds, enabled: row.enabled, created_at: row.created_at, updated_at: row.updated_at };
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
+
+/** The `alert_channel` table: where alerts go, and which events each place wants. */
+export class ChannelStore {
+  private readonly pool: Pool;
+  constructor(pool: Pool) {
+    this.pool = pool;
+  }
+
+  async list(): Promise<ChannelView[]> {
+    return (await this.pool.query<ChannelRow>(`select ${columns} from alert_channel order by name`)).rows.map(viewOf);
+  }
+
+  async get(id: string): Promise<ChannelView> {
+    return viewOf(await this.row(id));
+  }
+
+  async create(input: ChannelInput): Promise<ChannelView> {
+    const config = checkedConfig(input.kind, input.config);
+    const events = applySwitches(alertEventNames, input.events ?? {});
+    try {
+      const inserted = await this.pool.query<ChannelRow>(
+        `insert into alert_channel (name, kind, config, events, job_kinds, enabled) values ($1, $2, $3, $4, $5, $6) returning ${columns}`,
+        [input.name, input.kind, JSON.stringify(config), events, input.job_kinds ?? null, input.enabled ?? true],
+      );
+      return viewOf(inserted.rows[0]!);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`an alert channel named "${input.name}" exists`);
+      throw error;
+    }
+  }
+
+  async change(id: string, change: ChannelChange): Promise<ChannelView> {
+    const current = await this.row(id);
+    const config = change.config ? checkedConfig(current.kind, { ...current.config, ...change.config }) : current.config;
+    const events = change.events ? applySwitches(current.events, change.events) : current.events;
+    try {
+      const updated = await this.pool.query<ChannelRow>(
+        `update alert_channel set name = $2, config = $3, events = $4, job_kinds = $5, enabled = $6, updated_at = now() where id = $1 returning ${columns}`,
+        [id, change.name ?? current.name, JSON.stringify(config), events, change.job_kinds === undefined ? current.job_kinds : change.job_kinds, change.enabled ?? current.enabled],
+      );
+      if (!updated.rows[0]) throw new NotFoundError(`alert channel ${id} does not exist`);
+      return viewOf(updated.rows[0]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`an alert channel named "${change.name}" exists`);
+      throw error;
+    }
+  }
+
+  /** Deletes a channel; its unsent deliveries are cancelled (and stay in the history with its name). */
+  async remove(id: string): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(
+        `update alert_delivery set status = 'cancelled', last_error = 'channel deleted before the delivery was sent', lease_token = null, updated_at = now()
+         where channel_id = $1 and status in ('pending', 'sending')`,
+        [id],
+      );
+      const deleted = await client.query('delete from alert_channel where id = $1', [id]);
+      if (deleted.rowCount !== 1) throw new NotFoundError(`alert channel ${id} does not exist`);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async row(id: string): Promise<ChannelRow> {
+    const row = (await this.pool.query<ChannelRow>(`select ${columns} from alert_channel where id = $1`, [id])).rows[0];
+    if (!row) throw new NotFoundError(`alert channel ${id} does not exist`);
+    return row;
+  }
+}

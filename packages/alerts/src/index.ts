@@ -1,0 +1,10 @@
+export { alertEventNames, testEventName, type AlertEvent, type AlertEventName, type JobFinishedPayload, type SignalAwaitingApprovalPayload, type OrderFilledPayload, type OrderRejectedPayload, type LimitBreachedPayload, type TradingStateChangedPayload, type SquareOffDonePayload, type ReconciliationDifferencesPayload, type IngestLagPayload, type DailyPnlSummaryPayload } from './alert-events.ts';
+export { recordAlert, type Queryable, type RecordedAlert } from './record-alert.ts';
+export { alertText } from './alert-text.ts';
+export { AlertDeliverer, type AlertDelivererOptions } from './alert-deliverer.ts';
+export { alertsConfigSpec, loadAlertsConfig, type AlertsConfig } from './alerts-config.ts';
+export { retryDelayMs, outageCoveredMs, type RetrySchedule } from './retry-schedule.ts';
+export { ChannelStore, type ChannelView, type ChannelInput, type ChannelChange, type EventSwitches } from './channel-store.ts';
+export { AlertHistory, deliveryStatuses, type AlertView, type DeliveryView, type DeliveryStatus } from './alert-history.ts';
+export { alertsModule, alertsModuleWith, type AlertsModuleOptions } from './alerts-module.ts';
+export { webhookBody } from './channels/webhook-channel.ts';
