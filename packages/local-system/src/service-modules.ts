@@ -23,7 +23,14 @@ export interface LocalResources {
  * the variables their settings read, as docker compose passes them.
  */
 export async function serviceModules(local: LocalResources, declarations: readonly ServiceDeclaration[] = serviceDeclarations): Promise<ServiceModule<any>[]> {
-  const environment = { ...process.env, KINESIS_ENDPOINT: local.kinesisEndpoint, INGEST_STREAM: local.stream, ARTIFACT_STORE_URL: `file://${local.artifactsDir}` };
+  const environment = {
+    // On one machine, s=lambda and s=ecs run for real as local processes (the VaR handler, the VaR worker).
+    RISK_AWS_BACKENDS: 'local-processes',
+    ...process.env,
+    KINESIS_ENDPOINT: local.kinesisEndpoint,
+    INGEST_STREAM: local.stream,
+    ARTIFACT_STORE_URL: `file://${local.artifactsDir}`,
+  };
   const modules = await Promise.all(
     declarations.map(async (declaration) => {
       const module = await declaration.module(environment);

@@ -33,6 +33,19 @@ describe("the reference's training and inference calls", () => {
   });
 });
 
+describe('/predict with a model that has no loadable artifact', () => {
+  it('answers 422 naming the artifact, for a missing file, a path outside the store and no path', async () => {
+    const registered = await database.pool.query(
+      "insert into model (model_name, model_artifact_path) values ('missing', 'trained_models/missing.json'), ('outside', '../../etc/passwd'), ('none', null) returning model_id",
+    );
+    for (const { model_id: modelId } of registered.rows) {
+      const response = await app.inject({ method: 'POST', url: '/predict', payload: { model_id: modelId, rows: [] } });
+      expect(response.statusCode, JSON.stringify(response.json())).toBe(422);
+      expect(response.json().message).toContain(`model ${modelId}`);
+    }
+  });
+});
+
 describe('bad input answers 400 naming the field', () => {
   const row = { stock_id: 0, date_id: 0, seconds_in_bucket: 0, imbalance_size: 1, imbalance_buy_sell_flag: 0, reference_price: 1, matched_size: 1, bid_price: 1, bid_size: 1, ask_price: 1, ask_size: 1, wap: 1 };
   it.each([

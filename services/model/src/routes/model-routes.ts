@@ -1,4 +1,5 @@
-import { badRequest, ErrorResponse, notFound, type ServiceContext } from '@closecross/platform';
+import { badRequest, ErrorResponse, notFound, UnprocessableError, type ServiceContext } from '@closecross/platform';
+import { XGBoostError } from '@closecross/xgboost';
 import { int4Max, StockRow } from '@closecross/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -6,9 +7,9 @@ import type { JobEngine } from '@closecross/jobs';
 import type { ModelCache } from '../model-cache.ts';
 import type { ModelConfig } from '../model-config.ts';
 import { loadModelArtifact, predictRows } from '../model-jobs.ts';
-import type { ArtifactStore } from '../store/artifact-store.ts';
+import { ArtifactNotFoundError, type ArtifactStore } from '../store/artifact-store.ts';
 
-const errors = { 400: ErrorResponse, 404: ErrorResponse };
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const Params = Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]), { maxProperties: 50, description: 'XGBoost parameters over the defaults' });
 // The reference answered these two routes 200 with its message, and its clients treat anything
 // else as a failure; the job id is added for polling.
@@ -93,8 +94,16 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
       },
       async (request) => {
         const { model_id: modelId, rows } = request.body;
-        if (!(await modelExists(modelId))) throw notFound(`model ${modelId} does not exist`);
-        const booster = await deps.cache.get(modelId, () => loadModelArtifact(pool, deps.store, modelId));
+        const model = (await pool.query<{ path: string | null }>('select model_artifact_path as path from model where model_id = $1', [modelId])).rows[0];
+        if (!model) throw notFound(`model ${modelId} does not exist`);
+        // A model registered through POST /models/ may name no artifact, a missing one, or a file that is no model.
+        if (!model.path) throw new UnprocessableError(`model ${modelId} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
+        const booster = await deps.cache.get(modelId, () => loadModelArtifact(pool, deps.store, modelId)).catch((error: unknown) => {
+          if (error instanceof ArtifactNotFoundError || error instanceof RangeError || error instanceof XGBoostError) {
+            throw new UnprocessableError(`model ${modelId}'s artifact ${model.path} cannot be loaded: ${(error as Error).message.slice(0, 200)}`);
+          }
+          throw error;
+        });
         return { model_id: modelId, predictions: Array.from(predictRows(booster, rows)) };
       },
     );
