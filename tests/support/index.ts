@@ -7,3 +7,4 @@ export { startBenchPostgres, median, timeRuns } from './bench-database.ts';
 export { connectKinesis, startKinesisEmulator, type KinesisEmulator } from './kinesis-emulator.ts';
 export { loggedEvents, testLogging } from './log-capture.ts';
 export { benchSize, benchSmoke } from './bench-size.ts';
+export { startFaultyPostgres, type FaultyPostgres } from './faulty-postgres.ts';

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { PoolConfig } from 'pg';
 import { ConfigError } from './config.ts';
+import { timeoutSettings } from './database-pool.ts';
 import type { PlatformConfig } from './platform-config.ts';
 
 /** The part of the Secrets Manager client we use; tests pass a stub of this shape. */
@@ -54,10 +55,18 @@ function poolConfigOf(secret: RdsSecret, common: PoolConfig): PoolConfig {
  * DATABASE_URL. Either secret keeps the password out of the task definition.
  */
 export async function resolveDatabaseConfig(
-  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DB_SECRET_JSON' | 'DB_SECRET_ID' | 'DB_SSL' | 'DB_POOL_MAX' | 'AWS_REGION'>,
+  config: Pick<PlatformConfig, 'DATABASE_URL' | 'DB_SECRET_JSON' | 'DB_SECRET_ID' | 'DB_SSL' | 'DB_POOL_MAX' | 'AWS_REGION'> &
+    Partial<Pick<PlatformConfig, 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>>,
   secretsClient?: SecretsClient,
 ): Promise<PoolConfig> {
-  const common: PoolConfig = { max: config.DB_POOL_MAX, ssl: sslOption(config.DB_SSL) };
+  const common: PoolConfig = {
+    max: config.DB_POOL_MAX,
+    ssl: sslOption(config.DB_SSL),
+    ...timeoutSettings({
+      ...(config.DB_CONNECT_TIMEOUT_MS === undefined ? {} : { connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS }),
+      ...(config.DB_STATEMENT_TIMEOUT_MS === undefined ? {} : { statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS }),
+    }),
+  };
   if (config.DB_SECRET_JSON) return poolConfigOf(parseRdsSecret('DB_SECRET_JSON', config.DB_SECRET_JSON), common);
   if (config.DB_SECRET_ID) {
     const client =

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { Type } from '@sinclair/typebox';
+import { logEvents } from './logger.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The one error body every service answers with. */
@@ -64,6 +65,46 @@ export function statusOf(error: unknown): number {
   return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
 }
 
+/** What a caller is told to wait when the database does not answer: a restart or failover takes seconds. */
+export const databaseRetryAfterSeconds = 5;
+
+// Node's socket errors: nothing listens, the peer went away, the name does not resolve (yet).
+const unreachableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// SQLSTATEs of a server that is going, gone or full: 08xxx connection exceptions, admin_shutdown,
+// crash_shutdown, cannot_connect_now (starting or stopping), too_many_connections.
+const unavailableSqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
+// pg's own words for a connection it lost, could not make, or gave up waiting on.
+const unreachableMessages = [/^Connection terminated/, /timeout exceeded when trying to connect/, /^Query read timeout$/, /is not queryable/];
+
+function unavailabilityOf(error: unknown, depth: number): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 5) return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (unreachableSocketCodes.has(code) || unavailableSqlStates.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return 'the database is not reachable';
+    // 57014 query_canceled: nothing of ours cancels statements but statement_timeout.
+    if (code === '57014') return 'the database took too long to answer';
+  }
+  if (typeof message === 'string' && unreachableMessages.some((pattern) => pattern.test(message))) return 'the database is not reachable';
+  // Node reports a refused connection to every address of a host as one AggregateError.
+  for (const inner of (error as { errors?: unknown }).errors instanceof Array ? (error as { errors: unknown[] }).errors : []) {
+    const found = unavailabilityOf(inner, depth + 1);
+    if (found) return found;
+  }
+  return unavailabilityOf((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/**
+ * The one place a lost or unreachable database becomes an answer: a connection-level pg or socket
+ * error (refused, reset, server shutting down or starting, 08xxx, a connect or statement timeout)
+ * is an UnavailableError with Retry-After; anything else (a constraint, bad SQL) answers undefined
+ * and stays what it is. Domain code keeps throwing its typed errors and never needs this.
+ */
+export function databaseUnavailable(error: unknown): UnavailableError | undefined {
+  if (error instanceof DomainError) return undefined;
+  const reason = unavailabilityOf(error, 0);
+  return reason === undefined ? undefined : new UnavailableError(`${reason}; try again in ${databaseRetryAfterSeconds} s`, { retryAfterSeconds: databaseRetryAfterSeconds, cause: error });
+}
+
 export const badRequest = (message: string) => new InvalidInputError(message);
 export const notFound = (message: string) => new NotFoundError(message);
 export const conflict = (message: string) => new ConflictError(message);
@@ -74,12 +115,14 @@ export function errorBody(statusCode: number, message: string): ErrorBody {
 }
 
 export function installErrorContract(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((raised: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const error: FastifyError | DomainError = databaseUnavailable(raised) ?? raised;
     const statusCode = statusOf(error);
     const retryAfter = error instanceof DomainError ? error.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     if (statusCode >= 500) {
-      request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
+      if (error !== raised) request.log.warn({ event: logEvents.databaseUnavailable, err: raised, method: request.method, url: request.url }, 'database unavailable');
+      else request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
       // Internals (SQL, stack, file paths) stay in the log; a 503 says only what is unavailable.
       const message = error instanceof UnavailableError ? error.message : (STATUS_CODES[statusCode] ?? 'Internal Server Error');
       return reply.status(statusCode).send(errorBody(statusCode, message));

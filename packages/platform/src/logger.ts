@@ -37,7 +37,15 @@ export function requestIdFrom(request: IncomingMessage): string {
 }
 
 /**
- * `event` values other code depends on: the CDK stack's job-failure alarm counts log lines with
- * `event: "job_failed"` (a job that failed for good; a retried attempt is `job_attempt_failed`).
+ * `event` values other code depends on: the CDK stack's alarms count log lines with
+ * `event: "job_failed"` (a job that failed for good; a retried attempt is `job_attempt_failed`)
+ * and `event: "job_admission_refused"`.
  */
-export const logEvents = { jobFailed: 'job_failed', jobAttemptFailed: 'job_attempt_failed' } as const;
+export const logEvents = {
+  jobFailed: 'job_failed',
+  jobAttemptFailed: 'job_attempt_failed',
+  /** A request answered 503 because the database did not answer. */
+  databaseUnavailable: 'database_unavailable',
+  /** An enqueue refused because its queue was full (429): the stack's queue-full alarm counts these. */
+  jobAdmissionRefused: 'job_admission_refused',
+} as const;

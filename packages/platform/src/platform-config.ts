@@ -19,6 +19,18 @@ export const platformConfigSpec = {
     description: 'TLS to PostgreSQL: disable, require (encrypted), verify-full (encrypted, CA-checked)',
   }),
   DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200, description: 'PostgreSQL pool size per task' }),
+  DB_CONNECT_TIMEOUT_MS: env.int({
+    default: 5_000,
+    min: 100,
+    max: 120_000,
+    description: 'longest wait for a database connection (a new one, or a free one of a full pool); past it the request answers 503',
+  }),
+  DB_STATEMENT_TIMEOUT_MS: env.int({
+    default: 30_000,
+    min: 0,
+    max: 3_600_000,
+    description: 'longest a statement may run (PostgreSQL cancels it; a frozen server is given up on 2 s later); 0: no limit',
+  }),
   AWS_REGION: env.optionalString('AWS region for the AWS SDK clients'),
   BODY_LIMIT_MB: env.int({ default: 64, min: 1, max: 1024, description: 'largest request body, in MiB' }),
   MIGRATE_ON_START: env.boolean({ default: true, description: 'apply database migrations at start' }),
@@ -27,6 +39,11 @@ export const platformConfigSpec = {
   AUTH_DISABLED: env.boolean({ default: false, description: 'turn sign-in off; only allowed when HOST is loopback' }),
   SERVICE_TOKEN: env.optionalString('shared secret a service without a database (the VaR worker) accepts as its bearer token; its callers send it'),
   CORS_ORIGINS: env.optionalString('comma-separated origins allowed to call the API from a browser'),
+  TRUSTED_PROXIES: env.string({
+    default: 'loopback',
+    description: 'comma-separated addresses or CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-* headers are believed; nobody else can change the client address, protocol or host',
+  }),
+  PUBLIC_BASE_URL: env.optionalUrl('the http(s) URL clients reach the API at (the ALB, the local system); every URL the API returns is built from it, never from request headers', ['http:', 'https:']),
   RATE_LIMIT_PER_MINUTE: env.int({ default: 1200, min: 1, max: 1_000_000, description: 'requests per minute one caller may make' }),
 };
 

@@ -3,7 +3,9 @@ import { ConfigError } from './config.ts';
 import { resolveDatabaseConfig } from './database-credentials.ts';
 import { createPool } from './database-pool.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
+import { survivingDatabaseOutages } from './outage-guard.ts';
 import { loadPlatformConfig } from './platform-config.ts';
+import { publicBaseUrlOf } from './public-url.ts';
 import { createService, loopbackAddress, type CreateServiceOptions, type Service, type ServiceModule } from './service-factory.ts';
 import type { PlatformConfig } from './platform-config.ts';
 
@@ -22,7 +24,10 @@ export async function runService(options: RunServiceOptions): Promise<Service> {
     const usesDatabase = options.usesDatabase ?? true;
     const config = loadPlatformConfig(process.env, usesDatabase);
     const auth = authSettingsFrom(config, usesDatabase);
-    const pool = usesDatabase ? createPool(await resolveDatabaseConfig(config)) : undefined;
+    // The pool exists before the app and its logger; lost connections are logged once both do.
+    const logged: { by?: Service['log'] } = {};
+    const onConnectionError = (error: Error) => logged.by?.warn({ err: error }, 'database connection lost');
+    const pool = usesDatabase ? createPool({ ...(await resolveDatabaseConfig(config)), onConnectionError }) : undefined;
     if (pool && config.MIGRATE_ON_START) await options.prepareDatabase?.(pool);
     const app = await createService({
       name: options.name,
@@ -31,8 +36,12 @@ export async function runService(options: RunServiceOptions): Promise<Service> {
       logLevel: config.LOG_LEVEL,
       bodyLimitMb: config.BODY_LIMIT_MB,
       auth,
+      trustedProxies: config.TRUSTED_PROXIES,
+      publicBaseUrl: publicBaseUrlOf(config),
       bootstrapAdmin: { apiKey: config.ADMIN_BOOTSTRAP_KEY, password: config.ADMIN_BOOTSTRAP_PASSWORD },
     });
+    logged.by = app.log;
+    if (pool) survivingDatabaseOutages(app.log);
     installGracefulShutdown(app, { onClosed: async () => pool?.end() });
     await app.listen({ host: config.HOST, port: config.PORT });
     return app;

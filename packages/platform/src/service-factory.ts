@@ -6,8 +6,10 @@ import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
 import { installAuthentication, type AuthServices, type AuthSettings } from './auth/authentication.ts';
 import { ensureBootstrapAdmin, type BootstrapAdmin } from './auth/bootstrap.ts';
-import { ErrorResponse, installErrorContract } from './errors.ts';
+import { databaseAnswers } from './database-pool.ts';
+import { databaseRetryAfterSeconds, ErrorResponse, installErrorContract } from './errors.ts';
 import { loggerOptions, requestIdFrom } from './logger.ts';
+import { checkPublicBaseUrl, publicUrl, type PublicQuery } from './public-url.ts';
 import { assertModuleRoutes, type ServiceRoutes } from './route-table.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -45,6 +47,13 @@ export interface CreateServiceOptions {
   auth?: Omit<AuthSettings, 'enabled'> | false;
   /** The first admin's key and password, made sure of at start (needs the migrated database). */
   bootstrapAdmin?: BootstrapAdmin;
+  /**
+   * Addresses or CIDRs (comma-separated) whose X-Forwarded-For/-Proto/-Host are believed
+   * (TRUSTED_PROXIES); loopback only when absent. Nobody else can change `request.ip`.
+   */
+  trustedProxies?: string;
+  /** What `app.publicUrl` builds on (PUBLIC_BASE_URL); this process's loopback address when absent. */
+  publicBaseUrl?: string;
 }
 
 export type Service = FastifyInstance & { auth?: AuthServices };
@@ -61,13 +70,15 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     logger,
     genReqId: requestIdFrom,
     bodyLimit: (options.bodyLimitMb ?? 64) * 1024 * 1024,
-    trustProxy: true,
+    trustProxy: options.trustedProxies ?? 'loopback',
     routerOptions: { ignoreTrailingSlash: true },
     // A client whose base URL ends in "/" sends "//warmup": runs of slashes in the path are one.
     rewriteUrl: (request) => collapseSlashes(request.url ?? '/'),
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const publicBase = checkPublicBaseUrl(options.publicBaseUrl ?? 'http://127.0.0.1:8080').toString();
+  app.decorate('publicUrl', (path: string, query?: PublicQuery) => publicUrl(publicBase, path, query));
   app.setValidatorCompiler(validatorCompiler);
   installErrorContract(app);
   app.addHook('onSend', async (request, reply) => {
@@ -110,13 +121,11 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
       },
     },
     async (request, reply) => {
-      try {
-        await options.pool?.query('select 1');
-        return { status: 'ready' as const };
-      } catch (error) {
-        request.log.warn({ err: error }, 'database not reachable');
-        return reply.status(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'database not reachable' });
-      }
+      // Bounded (2 s), so the load balancer's probe gets an answer while the database is frozen.
+      if (!options.pool || (await databaseAnswers(options.pool))) return { status: 'ready' as const };
+      request.log.warn('database not reachable');
+      reply.header('retry-after', String(databaseRetryAfterSeconds));
+      return reply.status(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'database not reachable' });
     },
   );
 
