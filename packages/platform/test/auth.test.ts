@@ -259,6 +259,24 @@ describe('abuse protection and the audit', () => {
     }
   });
 
+  it('grants CORS to an origin on the allowlist only', async () => {
+    const open = await createService({
+      name: 'scoped',
+      modules: [{ name: 'scoped', plugin: scopedModule }],
+      routeTable: routes,
+      pool: database.pool,
+      auth: { corsOrigins: ['https://dashboard.example'] },
+      logLevel: 'silent',
+    });
+    const preflight = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' };
+    const allowed = await open.inject({ method: 'OPTIONS', url: '/things', headers: { origin: 'https://dashboard.example', ...preflight } });
+    const foreign = await open.inject({ method: 'OPTIONS', url: '/things', headers: { origin: 'https://evil.example', ...preflight } });
+    await open.close();
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://dashboard.example');
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('audits every write, allowed or refused, with who, route, status and request id', async () => {
     const writer = await createKey(app, ['ingest']);
     await app.inject({ method: 'POST', url: '/things', headers: { ...bearer(writer.key), 'x-request-id': 'audit-ok' }, payload: {} });
