@@ -7,8 +7,9 @@ export interface SseEvent {
 }
 
 /** A Server-Sent Events client over plain HTTP that collects events until closed. */
-export function openSse(url: string, headers: Record<string, string> = {}): { events: SseEvent[]; status: Promise<number>; close(): void } {
+export function openSse(url: string, headers: Record<string, string> = {}, options: { countOnly?: boolean } = {}): { events: SseEvent[]; count(): number; status: Promise<number>; close(): void } {
   const events: SseEvent[] = [];
+  let counted = 0;
   let request: http.ClientRequest;
   const status = new Promise<number>((resolve, reject) => {
     request = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
@@ -16,6 +17,12 @@ export function openSse(url: string, headers: Record<string, string> = {}): { ev
       let buffer = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
+        if (options.countOnly) {
+          // A load generator: frames counted, not parsed (events end with a blank line).
+          for (let at = chunk.indexOf('\n\nevent') ; at >= 0; at = chunk.indexOf('\n\nevent', at + 2)) counted++;
+          counted += chunk.startsWith('event') ? 1 : 0;
+          return;
+        }
         buffer += chunk;
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -30,5 +37,5 @@ export function openSse(url: string, headers: Record<string, string> = {}): { ev
     });
     request.on('error', (error) => (error.message.includes('socket hang up') ? undefined : reject(error)));
   });
-  return { events, status, close: () => request.destroy() };
+  return { events, count: () => (options.countOnly ? counted : events.length), status, close: () => request.destroy() };
 }
