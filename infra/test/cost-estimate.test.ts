@@ -19,7 +19,11 @@ describe('the monthly cost estimate of the synthesized stack', () => {
     const hourly = 0.5 * prices.fargate.vcpuHour + 1 * prices.fargate.gbHour; // 512 CPU units, 1024 MiB
     expect(market.baseline).toBeCloseTo(hourly * hoursPerMonth * 1, 2);
     expect(market.atMaxScale).toBeCloseTo(hourly * hoursPerMonth * 2, 2);
-    expect(category(dev.lines, 'ECS Fargate')).toHaveLength(5); // four services and the on-demand VaR workers
+    const services = dev.lines.filter((line) => line.category === 'ECS Fargate' && !line.item.includes('(on demand)'));
+    expect(services.map((line) => line.item.split(':')[0]).sort()).toEqual(Object.values(dev.template.Resources).filter((resource) => resource.Type === 'AWS::ECS::Service').map((resource) => String(resource.Properties!.ServiceName)).sort());
+    expect(category(dev.lines, 'ECS Fargate')).toHaveLength(services.length + 1); // every service and the on-demand VaR workers
+    // The price workers: 0.5 vCPU, 1 GB, 1 to 4 tasks.
+    expect(services.find((line) => line.item.startsWith('dev-closecross-prices'))!.item).toBe('dev-closecross-prices: 0.5 vCPU, 1 GB, 1-4 tasks');
   });
 
   it('follows the template: Multi-AZ doubles the database, shards scale Kinesis, tasks scale Fargate', () => {
