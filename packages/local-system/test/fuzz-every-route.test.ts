@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createService, type Service } from '@closecross/platform';
@@ -39,6 +40,7 @@ let database: TestDatabase;
 let kinesis: KinesisEmulator;
 let artifactsDir: string;
 let app: Service;
+let baseUrl: string;
 let countRows: () => Promise<string>;
 /** The next transaction id: it moves only when some transaction wrote, so unchanged means nothing to count. */
 let nextTransactionId: () => Promise<string>;
@@ -79,7 +81,7 @@ interface FuzzRequest {
 /** Values of every kind a field should not hold, or holds only at its edges. */
 const badScalar: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(
-    2_147_483_648, -2_147_483_649, 9_007_199_254_740_993, 1e308, -1e308, 1e-320, -1, 0, 1.5, -0.5,
+    2_147_483_648, -2_147_483_649, 2 ** 53 + 2, 1e308, -1e308, 1e-320, -1, 0, 1.5, -0.5,
     'Infinity', '-Infinity', 'NaN', '1e400', '99999999999999999999', '0x10', ' 1', '',
     '0000-01-01', '9999-12-31', '2023-02-30', '\u0000', 'a\u0000b', '%00', '../../etc/passwd', "'; drop table model; --",
     '\u{1F4A5}\u202E\uFEFF', 'ǅ'.repeat(300), true, false, null, [], {}, [null], { a: 1 },
@@ -195,14 +197,37 @@ async function operations(): Promise<Operation[]> {
   );
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${requestTimeoutMs} ms: ${what}`)), requestTimeoutMs);
-    }),
-  ]).finally(() => clearTimeout(timer));
+// A connection per request: the server may close one after refusing a body it did not read.
+const agent = new http.Agent({ keepAlive: false });
+
+/**
+ * Sends one request over HTTP on loopback (as a client would, through Node's HTTP parser) and
+ * answers its status and the start of its body. The lenient parser reads Fastify's own 414 for a
+ * path parameter past maxParamLength, which llhttp otherwise refuses as data after Connection: close. An event stream that opens with 200 is a stream
+ * kept open by design: it is closed at once and counts as answered.
+ */
+function send(request: FuzzRequest): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const what = `${request.method} ${request.url.slice(0, 200)} ${request.headers['content-type'] ?? ''} ${(request.payload ?? '').slice(0, 200)}`;
+    const outgoing = http.request(`${baseUrl}${request.url}`, { method: request.method, headers: request.headers, agent, insecureHTTPParser: true }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (String(response.headers['content-type']).startsWith('text/event-stream') && status < 300) {
+        outgoing.destroy();
+        resolve({ status, body: '' });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8').slice(0, 300) }));
+      response.on('error', reject);
+    });
+    outgoing.setTimeout(requestTimeoutMs, () => {
+      outgoing.destroy();
+      reject(new Error(`no answer within ${requestTimeoutMs} ms: ${what}`));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(request.payload);
+  });
 }
 
 beforeAll(async () => {
@@ -212,7 +237,7 @@ beforeAll(async () => {
   const declarations = onlyServices ? serviceDeclarations.filter((declaration) => onlyServices.includes(declaration.name)) : serviceDeclarations;
   const modules = await serviceModules({ kinesisEndpoint: kinesis.endpoint, stream: 'fuzz', artifactsDir }, declarations);
   app = await createService({ name: 'fuzz', modules, pool: database.pool, logLevel: 'silent', auth: false });
-  await app.ready();
+  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const tables = await database.pool.query<{ name: string }>(
     "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name",
   );
@@ -222,6 +247,7 @@ beforeAll(async () => {
   nextTransactionId = async () => (await database.pool.query<{ id: string }>('select pg_snapshot_xmax(pg_current_snapshot())::text as id')).rows[0]!.id;
 }, 120_000);
 afterAll(async () => {
+  agent.destroy();
   await app?.close();
   await kinesis?.stop();
   await database?.drop();
@@ -246,11 +272,11 @@ describe('fuzzing every route of every service', () => {
         sent++;
         let status = 0;
         try {
-          const response = await withTimeout(app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers, ...(request.payload === undefined ? {} : { payload: request.payload }) }), what);
-          status = response.statusCode;
+          const response = await send(request);
+          status = response.status;
           if (status >= 500) failures.push(`${status} ${response.body.slice(0, 200)} <- ${what}`);
         } catch (error) {
-          failures.push(`${(error as Error).message}`);
+          failures.push(`${(error as Error).message} <- ${what}`);
         }
         const nowId = await nextTransactionId();
         if (nowId === transactionId) continue;

@@ -55,7 +55,7 @@ describe('bad input answers 400 naming the field', () => {
     ['POST', '/predict', { model_id: 1, rows: [{ ...row, bid_size: 1e308 }] }, 'body/rows/0/bid_size'],
     ['POST', '/train-model/', { model_name: 'x', model_id: 2147483648 }, 'body/model_id'],
     ['POST', '/train-model/', { model_name: 'x', params: { eta: 'a\u0000' } }, 'body/params/eta'],
-    ['POST', '/inference-model/', { model_id: 1, pred_date_id: 9007199254740993 }, 'body/pred_date_id'],
+    ['POST', '/inference-model/', { model_id: 1, pred_date_id: 2 ** 53 + 2 }, 'body/pred_date_id'],
   ])('%s %s', async (method, url, payload, message) => {
     const jobsBefore = (await database.pool.query('select count(*)::int as n from job')).rows[0].n;
     const response = await app.inject({ method: method as 'GET', url, ...(payload === undefined ? {} : { payload }) });
