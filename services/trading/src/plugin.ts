@@ -6,6 +6,10 @@ import { brokerCache } from './brokers/broker-factory.ts';
 import { AccountStore } from './accounts/account-store.ts';
 import { PriceReader } from './market/price-reader.ts';
 import { OrderDesk } from './orders/order-desk.ts';
+import { ReturnHistory } from './risk/return-history.ts';
+import { RiskEngine } from './risk/risk-engine.ts';
+import { RiskStore } from './risk/risk-store.ts';
+import { SquareOff } from './risk/square-off.ts';
 import { tradingRoutes } from './routes/trading-routes.ts';
 import { SignalDesk } from './signals/signal-desk.ts';
 import { StrategyStore } from './strategies/strategy-store.ts';
@@ -23,13 +27,23 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
   const { pool } = options;
   const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
   const brokerOf = brokerCache({ pool, prices, timezone: config.TRADING_TIMEZONE, alpaca: alpacaSettingsFrom(config) });
-  const orders = new OrderDesk(pool, brokerOf, app.log);
+  const returns = new ReturnHistory(prices, config.TRADING_VAR_WINDOW_DAYS);
+  const risk = new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE });
+  const riskStore = new RiskStore(pool);
+  const orders = new OrderDesk(pool, brokerOf, app.log, risk);
+  const squareOff = new SquareOff({
+    pool,
+    orders,
+    store: riskStore,
+    timezone: config.TRADING_TIMEZONE,
+    settings: { deadlineMs: config.TRADING_SQUARE_OFF_DEADLINE_MS, callTimeoutMs: config.TRADING_SQUARE_OFF_CALL_TIMEOUT_MS, retries: config.TRADING_SQUARE_OFF_RETRIES },
+  });
   const strategies = new StrategyStore(pool);
   const signals = new SignalDesk(pool, strategies, orders, config.TRADING_TIMEZONE);
   const accounts = new AccountStore(pool);
   const engine = new JobEngine({ pool, log: app.log, ...options.engine });
-  defineTradingJobs(engine, { pool, config, strategies, signals, orders, prices });
-  await app.register(tradingRoutes({ engine, config, accounts, strategies, signals, orders, prices }), options);
+  defineTradingJobs(engine, { pool, config, strategies, signals, orders, prices, risk, returns });
+  await app.register(tradingRoutes({ engine, config, accounts, strategies, signals, orders, prices, risk, riskStore, returns, squareOff }), options);
   app.addHook('onReady', async () => {
     await ensureTradingSchedules(pool, config);
     await engine.start();

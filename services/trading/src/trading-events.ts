@@ -7,3 +7,4 @@ export const scanJobKind = 'trading-scan';
 export const backtestJobKind = 'trading-backtest';
 export const snapshotJobKind = 'trading-snapshot';
 export const orderSyncJobKind = 'trading-order-sync';
+export const riskSnapshotJobKind = 'trading-risk-snapshot';

@@ -1,14 +1,18 @@
 import { ScheduleStore, type JobEngine } from '@closecross/jobs';
+import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
 import { runBacktestJob, type BacktestParams } from './backtests/backtest-job.ts';
 import type { PriceReader } from './market/price-reader.ts';
 import type { OrderDesk } from './orders/order-desk.ts';
 import { takeSnapshots } from './performance/snapshot-job.ts';
+import type { ReturnHistory } from './risk/return-history.ts';
+import type { RiskEngine } from './risk/risk-engine.ts';
+import { takeRiskSnapshot } from './risk/risk-snapshot-job.ts';
 import { runScan, type ScanParams } from './scans/scan-job.ts';
 import type { SignalDesk } from './signals/signal-desk.ts';
 import type { StrategyStore } from './strategies/strategy-store.ts';
 import type { TradingConfig } from './trading-config.ts';
-import { backtestJobKind, orderSyncJobKind, scanJobKind, snapshotJobKind } from './trading-events.ts';
+import { backtestJobKind, orderSyncJobKind, riskSnapshotJobKind, scanJobKind, snapshotJobKind } from './trading-events.ts';
 
 export interface TradingJobDeps {
   pool: Pool;
@@ -17,16 +21,27 @@ export interface TradingJobDeps {
   signals: SignalDesk;
   orders: OrderDesk;
   prices: PriceReader;
+  risk: RiskEngine;
+  returns: ReturnHistory;
 }
 
-/** The trading service's job kinds on the platform's engine: scans, backtests, snapshots, order sync. */
+/** The trading service's job kinds on the platform's engine: scans, backtests, snapshots, risk snapshots, order sync. */
 export function defineTradingJobs(engine: JobEngine, deps: TradingJobDeps): JobEngine {
   const policy = { concurrency: deps.config.TRADING_JOB_CONCURRENCY, retryLimit: deps.config.TRADING_JOB_RETRIES, scope: 'trade' };
   return engine
     .define<ScanParams>(scanJobKind, { ...policy, handler: async ({ params, report }) => ({ result: await runScan(deps, params, report) }) })
     .define<BacktestParams>(backtestJobKind, { ...policy, handler: ({ params, report }) => runBacktestJob(deps, params, report) })
     .define<{ date?: string }>(snapshotJobKind, { ...policy, handler: async ({ params }) => ({ result: await takeSnapshots({ ...deps, timezone: deps.config.TRADING_TIMEZONE }, params) }) })
-    .define(orderSyncJobKind, { ...policy, handler: async () => ({ result: { changed: await deps.orders.syncOpen() } }) });
+    .define<{ date?: string }>(riskSnapshotJobKind, { ...policy, handler: async ({ params }) => ({ result: await takeRiskSnapshot(deps, params) }) })
+    // Fills found by the sync can breach a daily-loss or drawdown limit with no order in sight: the states move here too.
+    .define(orderSyncJobKind, {
+      ...policy,
+      handler: async () => {
+        const changed = await deps.orders.syncOpen();
+        const watched = await withTransaction(deps.pool, (client) => deps.risk.watch(client));
+        return { result: { changed, state_changes: watched.stateChanges.length } };
+      },
+    });
 }
 
 /** The service's own schedules (snapshot after the close, order sync), trading days only; made sure of at start. */
@@ -35,6 +50,7 @@ export async function ensureTradingSchedules(pool: Pool, config: TradingConfig):
   for (const [name, kind, cron] of [
     ['trading-daily-snapshot', snapshotJobKind, config.TRADING_SNAPSHOT_CRON],
     ['trading-order-sync', orderSyncJobKind, config.TRADING_ORDER_SYNC_CRON],
+    ['trading-risk-snapshot', riskSnapshotJobKind, config.TRADING_RISK_SNAPSHOT_CRON],
   ] as const) {
     const existing = await schedules.get(name);
     // An operator's change through /schedules is kept; only a missing schedule is created.

@@ -108,6 +108,12 @@ export class PriceReader {
     return prices;
   }
 
+  /** The live-quote table and its price and time columns, when the table exists with them. */
+  async liveQuoteSource(): Promise<{ table: string; price: string; at: string } | undefined> {
+    const columns = await this.findQuoteColumns();
+    return columns ? { table: this.quoteTable, ...columns } : undefined;
+  }
+
   private findQuoteColumns(): Promise<{ price: string; at: string } | undefined> {
     // Looked up again after a minute, so a table created by the prices service is found without a restart.
     if (this.quoteColumns && Date.now() - this.quoteColumnsFoundAt < 60_000) return this.quoteColumns;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 import { BrokerRejectedError, BrokerUnavailableError, type Broker, type BrokerOrderUpdate, type OrderState, type OrderType, type Side, type TimeInForce } from '../brokers/broker.ts';
 import type { BrokerName } from '../brokers/broker-factory.ts';
+import type { RiskEngine } from '../risk/risk-engine.ts';
 import { tradingLogEvents } from '../trading-events.ts';
 import { isTerminal, openOrderStates, pathBetween } from './order-state-machine.ts';
 
@@ -12,7 +14,7 @@ export interface NewOrder {
   accountId: string;
   strategyId?: number | null;
   signalId?: number | null;
-  purpose: 'entry' | 'exit' | 'manual';
+  purpose: 'entry' | 'exit' | 'manual' | 'square_off';
   symbol: string;
   side: Side;
   quantity: number;
@@ -41,6 +43,8 @@ export interface OrderView {
   closes_lot: string | null;
   state: OrderState;
   reason: string | null;
+  /** The pre-trade check that refused the order, when the risk engine did. */
+  risk_check: string | null;
   broker: string;
   broker_order_id: string | null;
   filled_quantity: number;
@@ -52,7 +56,7 @@ export interface OrderView {
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
 export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
-  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${iso('created_at')}, ${iso('updated_at')}`;
+  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${iso('created_at')}, ${iso('updated_at')}`;
 
 export interface OrderDeskLog {
   warn(object: object, message: string): void;
@@ -72,24 +76,45 @@ export class OrderDesk {
   private readonly pool: Pool;
   private readonly brokerOf: (name: BrokerName) => Broker;
   private readonly log: OrderDeskLog;
-  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog) {
+  private readonly risk: RiskEngine | undefined;
+  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine) {
     this.pool = pool;
     this.brokerOf = brokerOf;
     this.log = log;
+    this.risk = risk;
   }
 
-  /** Stores and submits an order; a known client order id answers that order (created: false). */
-  async place(order: NewOrder, cause: string, client?: PoolClient): Promise<{ order: OrderView; created: boolean }> {
-    const insert = async (db: Pool | PoolClient) => {
+  /**
+   * Stores and submits an order; a known client order id answers that order (created: false).
+   * The risk engine decides in the transaction that stores it: an order it refuses is stored as
+   * rejected (new -> rejected, the check named in `risk_check` and the transition's cause) and
+   * never reaches a broker.
+   */
+  async place(order: NewOrder, cause: string, client?: PoolClient, options: { squareOff?: boolean } = {}): Promise<{ order: OrderView; created: boolean }> {
+    const insert = async (db: PoolClient) => {
+      const decision = this.risk
+        ? await this.risk.check(db, { strategyId: order.strategyId ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, limitPrice: order.limitPrice ?? null, squareOff: options.squareOff === true })
+        : undefined;
+      const refused = decision !== undefined && !decision.accepted;
       const inserted = await db.query<OrderView>(
-        `insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, broker, created_by)
-         select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'new', a.broker, $15 from trading_account a where a.id = $3
-         on conflict (client_order_id) do nothing returning ${orderColumns}`,
-        [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null],
+        // The order and its first transitions in one statement: one round trip on the hot path.
+        `with o as (
+           insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, reason, risk_check, broker, created_by)
+           select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18, a.broker, $15 from trading_account a where a.id = $3
+           on conflict (client_order_id) do nothing returning *),
+         t as (
+           insert into trading_order_transition (order_id, from_state, to_state, cause)
+           select id, null, 'new', $19 from o union all select id, 'new', 'rejected', $20 from o where o.state = 'rejected')
+         select ${orderColumns} from o`,
+        [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null,
+          refused ? 'rejected' : 'new', refused ? decision.reason : null, refused ? decision.check : null, cause, refused ? `refused by the risk check ${decision.check}: ${decision.reason}` : null],
       );
       const row = inserted.rows[0];
       if (row) {
-        await db.query('insert into trading_order_transition (order_id, from_state, to_state, cause) values ($1, null, $2, $3)', [row.id, 'new', cause]);
+        if (refused) {
+          const strategy = order.strategyId ? (await db.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategyId])).rows[0]?.name : undefined;
+          await recordAlert(db, { event: 'order_rejected', payload: { order_id: row.id, ...(strategy ? { strategy } : {}), symbol: row.symbol, side: row.side, quantity: row.quantity, reason: row.reason ?? '', check: row.risk_check ?? undefined } });
+        }
         return { order: row, created: true };
       }
       const existing = (await db.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId])).rows[0];
@@ -98,8 +123,11 @@ export class OrderDesk {
       return { order: existing, created: false };
     };
     const placed = client ? await insert(client) : await withTransaction(this.pool, insert);
+    if (placed.created && placed.order.state === 'rejected') {
+      this.log.warn({ event: tradingLogEvents.orderRejected, orderId: placed.order.id, symbol: placed.order.symbol, reason: placed.order.reason, riskCheck: placed.order.risk_check }, 'order rejected');
+    }
     // Inside a caller's transaction the broker hears of it once that commits (submitNew).
-    if (!placed.created || client) return placed;
+    if (!placed.created || client || placed.order.state !== 'new') return placed;
     return { order: await this.submit(placed.order), created: true };
   }
 
@@ -196,7 +224,9 @@ export class OrderDesk {
          where o.id = $1 returning ${orderColumns}`,
         [id, from, update.reason ?? null, update.brokerOrderId ?? null],
       );
-      return { order: updated.rows[0]!, rejected: from === 'rejected' && order.state !== 'rejected' };
+      const rejected = from === 'rejected' && order.state !== 'rejected';
+      if (rejected) await recordAlert(client, { event: 'order_rejected', payload: { order_id: id, symbol: order.symbol, side: order.side, quantity: order.quantity, reason: updated.rows[0]!.reason ?? cause } });
+      return { order: updated.rows[0]!, rejected };
     });
     if (result.rejected) {
       this.log.warn({ event: tradingLogEvents.orderRejected, orderId: id, symbol: result.order.symbol, reason: result.order.reason }, 'order rejected');

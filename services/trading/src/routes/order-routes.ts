@@ -24,6 +24,7 @@ export const Order = Type.Object({
   closes_lot: Nullable(Type.String()),
   state: Type.String(),
   reason: Nullable(Type.String()),
+  risk_check: Nullable(Type.String({ description: 'the pre-trade risk check that refused the order (reason says why)' })),
   broker: Type.String(),
   broker_order_id: Nullable(Type.String()),
   filled_quantity: Type.Number(),

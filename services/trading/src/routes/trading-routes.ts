@@ -5,11 +5,16 @@ import type { AccountStore } from '../accounts/account-store.ts';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
+import type { ReturnHistory } from '../risk/return-history.ts';
+import type { RiskEngine } from '../risk/risk-engine.ts';
+import type { RiskStore } from '../risk/risk-store.ts';
+import type { SquareOff } from '../risk/square-off.ts';
 import type { StrategyStore } from '../strategies/strategy-store.ts';
 import type { TradingConfig } from '../trading-config.ts';
 import { accountRoutes } from './account-routes.ts';
 import { orderRoutes } from './order-routes.ts';
 import { portfolioRoutes } from './portfolio-routes.ts';
+import { riskRoutes } from './risk-routes.ts';
 import { strategyRoutes } from './strategy-routes.ts';
 
 export interface TradingRouteDeps {
@@ -20,6 +25,10 @@ export interface TradingRouteDeps {
   signals: SignalDesk;
   orders: OrderDesk;
   prices: PriceReader;
+  risk: RiskEngine;
+  riskStore: RiskStore;
+  returns: ReturnHistory;
+  squareOff: SquareOff;
 }
 
 export function tradingRoutes(deps: TradingRouteDeps): FastifyPluginAsync<ServiceContext> {
@@ -28,5 +37,6 @@ export function tradingRoutes(deps: TradingRouteDeps): FastifyPluginAsync<Servic
     await app.register(strategyRoutes(deps), options);
     await app.register(orderRoutes(deps), options);
     await app.register(portfolioRoutes(deps), options);
+    await app.register(riskRoutes(deps), options);
   };
 }

@@ -1,0 +1,77 @@
+import { recordAlert } from '@closecross/alerts';
+import type { Pool, PoolClient } from 'pg';
+import type { PriceReader } from '../market/price-reader.ts';
+import { localClock } from '../sessions.ts';
+import { riskOfPnl, scenarioPnl, type AlignedReturns, type RiskFigures } from './portfolio-var.ts';
+import { describeBreach, evaluateOrder, findBreaches, type Breach, type ProposedOrder, type RiskDecision } from './pre-trade-checks.ts';
+import { readRiskBook, RiskBook } from './risk-book.ts';
+import { recordStateChange } from './risk-store.ts';
+import type { ReturnHistory } from './return-history.ts';
+import type { StateChange } from './trading-state.ts';
+
+/** One advisory lock for every pre-trade check: two orders never pass on the same view of the book. */
+const riskLockKey = 0x74524953;
+
+export interface RiskEngineDeps {
+  pool: Pool;
+  prices: PriceReader;
+  returns: ReturnHistory;
+  timezone: string;
+}
+
+/**
+ * The one pre-trade risk engine every order passes (manual, signal entries, strategy exits; a
+ * square-off's closing orders only while they shrink a position). It runs inside the
+ * transaction that stores the order: the lock, one read of the whole book, the checks in memory
+ * (VaR over precomputed returns), and any state change a breach causes, stored and alerted in
+ * that same transaction.
+ */
+export class RiskEngine {
+  private readonly deps: RiskEngineDeps;
+  constructor(deps: RiskEngineDeps) {
+    this.deps = deps;
+  }
+
+  today(now = new Date()): string {
+    return localClock(now, this.deps.timezone).day;
+  }
+
+  async check(db: PoolClient, order: ProposedOrder): Promise<RiskDecision> {
+    await db.query('select pg_advisory_xact_lock($1)', [riskLockKey]);
+    const book = new RiskBook(await readRiskBook(db, this.deps.prices, this.today(), [order.symbol]));
+    const needsVar = book.data.limits.some((set) => set.limits.max_var99 !== undefined);
+    const returns = needsVar ? await this.returnsOf(book, [order.symbol]) : undefined;
+    const decision = evaluateOrder(book, order, (exposures) => this.varOf(exposures, returns));
+    await this.recordBreaches(db, decision.breaches, decision.stateChanges);
+    return decision;
+  }
+
+  /** Breaches found without an order (after fills, by the order-sync job and the risk snapshot): states move and are alerted. */
+  async watch(db: PoolClient): Promise<{ breaches: Breach[]; stateChanges: StateChange[] }> {
+    await db.query('select pg_advisory_xact_lock($1)', [riskLockKey]);
+    const book = new RiskBook(await readRiskBook(db, this.deps.prices, this.today()));
+    const found = findBreaches(book, ['total', ...book.strategies.keys()], 'risk watch');
+    await this.recordBreaches(db, found.breaches, found.stateChanges);
+    return found;
+  }
+
+  async returnsOf(book: RiskBook, extra: readonly string[] = []): Promise<AlignedReturns> {
+    const symbols = new Set(extra);
+    for (const positions of book.quantities.values()) for (const [symbol, quantity] of positions) if (quantity !== 0) symbols.add(symbol);
+    return this.deps.returns.returnsFor(symbols);
+  }
+
+  varOf(exposures: ReadonlyMap<string, number>, returns: AlignedReturns | undefined): RiskFigures {
+    if (!returns) throw new Error('returns were not read for a VaR limit');
+    return riskOfPnl(scenarioPnl(exposures, returns));
+  }
+
+  /** Each state a breach moved, with its limit_breached and trading_state_changed alerts. */
+  private async recordBreaches(db: PoolClient, breaches: readonly Breach[], changes: readonly StateChange[]): Promise<void> {
+    for (const change of changes) {
+      const breach = breaches.find((candidate) => candidate.scope === change.scope);
+      if (breach) await recordAlert(db, { event: 'limit_breached', payload: { limit: breach.limit, scope: breach.scope, value: breach.value, threshold: breach.threshold, action: `${change.scope} moved to ${change.to}: ${describeBreach(breach)}` } });
+      await recordStateChange(db, change);
+    }
+  }
+}

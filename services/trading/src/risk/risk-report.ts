@@ -1,0 +1,159 @@
+import type { Pool } from 'pg';
+import type { PriceReader } from '../market/price-reader.ts';
+import { es99Contributions, noRisk, riskOfPnl, scenarioPnl, type AlignedReturns, type RiskFigures } from './portfolio-var.ts';
+import { exposureOf, manualBook, readRiskBook, RiskBook } from './risk-book.ts';
+import { globalScope, strategyScope, type LimitName } from './risk-limits.ts';
+import type { ReturnHistory } from './return-history.ts';
+import { stricterState, type TradingState } from './trading-state.ts';
+
+export interface BookRisk extends RiskFigures {
+  gross: number;
+  net: number;
+  equity: number;
+  daily_loss: number;
+  drawdown: number;
+}
+
+export interface StrategyRisk extends BookRisk {
+  strategy_id: number | null;
+  name: string;
+  state: TradingState;
+  allocation: number;
+  allocation_use: number | null;
+  /** This book's part of the portfolio's ES99 (its mean P&L on the portfolio's worst days, as a loss). */
+  contribution_es99: number;
+  contribution_share: number | null;
+}
+
+export interface LimitUse {
+  scope: string;
+  limit: LimitName;
+  threshold: number;
+  /** The measure now (null where it exists only per order: max_order_notional). */
+  value: number | null;
+  /** value / threshold: 1 is at the limit. */
+  use: number | null;
+}
+
+export interface RiskReport {
+  as_of: string;
+  today: string;
+  var_method: string;
+  var_window_days: number;
+  returns_from: string | null;
+  returns_to: string | null;
+  state: TradingState;
+  total: BookRisk;
+  strategies: StrategyRisk[];
+  symbols: { symbol: string; quantity: number; price: number | null; exposure: number; by_strategy: { strategy_id: number | null; quantity: number; exposure: number }[] }[];
+  limits: LimitUse[];
+  unpriced: string[];
+  missing_history: string[];
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+/**
+ * What GET /trading/risk answers and the daily risk snapshot keeps: exposures per strategy and
+ * symbol, VaR 95/99 and ES of the whole book and of each strategy by historical simulation over
+ * the same aligned returns, each strategy's share of the portfolio's ES99, and every limit with
+ * how close its measure is.
+ */
+export async function riskReport(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; today: string }): Promise<RiskReport> {
+  const book = new RiskBook(await readRiskBook(deps.pool, deps.prices, deps.today));
+  const returns = await returnsFor(deps.returns, book);
+  const totalValues = book.exposures();
+  const totalPnl = scenarioPnl(totalValues, returns);
+  const bookIds = [...new Set([...book.strategies.keys(), ...book.quantities.keys()])].sort((a, b) => a - b);
+  const pnlByBook = new Map<string, Float64Array>();
+  for (const id of bookIds) pnlByBook.set(String(id), scenarioPnl(book.exposures(id), returns));
+  const contributions = es99Contributions(totalPnl, pnlByBook);
+  const totalRisk = totalPnl.length >= 2 ? riskOfPnl(totalPnl) : noRisk;
+
+  const bookRisk = (values: ReadonlyMap<string, number>, pnl: Float64Array, id: number | 'total'): BookRisk => {
+    const exposure = exposureOf(values);
+    const loss = book.lossAndDrawdown(id === manualBook ? null : id);
+    return { gross: round(exposure.gross), net: round(exposure.net), equity: round(loss.equity), daily_loss: round(loss.dailyLoss), drawdown: loss.drawdown, ...roundRisk(pnl.length >= 2 ? riskOfPnl(pnl) : noRisk) };
+  };
+  const strategies: StrategyRisk[] = [];
+  for (const id of bookIds) {
+    const strategy = book.strategies.get(id);
+    if (id === manualBook && !(book.quantities.get(manualBook)?.size)) continue;
+    const figures = bookRisk(book.exposures(id), pnlByBook.get(String(id))!, id);
+    const contribution = contributions.get(String(id)) ?? 0;
+    strategies.push({
+      strategy_id: id === manualBook ? null : id,
+      name: strategy?.name ?? 'manual orders',
+      state: id === manualBook ? book.state(globalScope) : stricterState(book.state(globalScope), book.state(strategyScope(id))),
+      allocation: strategy?.allocation ?? 0,
+      allocation_use: strategy && strategy.allocation > 0 ? figures.gross / strategy.allocation : null,
+      ...figures,
+      contribution_es99: round(contribution),
+      contribution_share: totalRisk.es99 > 0 ? contribution / totalRisk.es99 : null,
+    });
+  }
+
+  const symbols = [...new Set([...book.quantities.values()].flatMap((positions) => [...positions.keys()]))].sort();
+  const symbolRows = symbols
+    .map((symbol) => {
+      const price = book.marks.get(symbol) ?? null;
+      const byStrategy = bookIds
+        .map((id) => ({ strategy_id: id === manualBook ? null : id, quantity: book.quantity(id, symbol), exposure: round(book.quantity(id, symbol) * (price ?? 0)) }))
+        .filter((row) => row.quantity !== 0);
+      const quantity = book.totalQuantity(symbol);
+      return { symbol, quantity, price, exposure: round(quantity * (price ?? 0)), by_strategy: byStrategy };
+    })
+    .filter((row) => row.by_strategy.length > 0);
+
+  const limits: LimitUse[] = [];
+  for (const set of book.data.limits) {
+    const id = set.strategy_id;
+    const values = id === null ? totalValues : book.exposures(id);
+    const exposure = exposureOf(values);
+    const loss = book.lossAndDrawdown(id ?? 'total');
+    const positionMax = Math.max(0, ...[...values.values()].map(Math.abs));
+    const risk = id === null ? totalRisk : riskOfPnl(pnlByBook.get(String(id)) ?? new Float64Array());
+    const allocation = id === null ? undefined : book.strategies.get(id)?.allocation;
+    const measure: Record<LimitName, number | null> = {
+      max_order_notional: null,
+      max_position_notional: positionMax,
+      max_gross_exposure: exposure.gross,
+      max_net_exposure: Math.abs(exposure.net),
+      max_allocation_use: allocation ? exposure.gross / allocation : null,
+      max_var99: risk.var99,
+      max_daily_loss: loss.dailyLoss,
+      max_drawdown: loss.drawdown,
+      max_orders_per_minute: id === null ? book.orderRate() : book.orderRate(id),
+    };
+    for (const [name, threshold] of Object.entries(set.limits) as [LimitName, number][]) {
+      const value = measure[name];
+      limits.push({ scope: set.scope, limit: name, threshold, value: value === null ? null : round(value * 1e4) / 1e4, use: value === null || threshold === 0 ? null : value / threshold });
+    }
+  }
+
+  return {
+    as_of: new Date().toISOString(),
+    today: deps.today,
+    var_method: 'historical simulation, one day, over the aligned daily returns of the positions held now',
+    var_window_days: deps.returns.windowDays,
+    returns_from: returns.dates[0] ?? null,
+    returns_to: returns.dates.at(-1) ?? null,
+    state: book.state(globalScope),
+    total: { ...bookRisk(totalValues, totalPnl, 'total') },
+    strategies,
+    symbols: symbolRows,
+    limits,
+    unpriced: book.unpriced(),
+    missing_history: [...totalValues.keys()].filter((symbol) => !returns.bySymbol.has(symbol)).sort(),
+  };
+}
+
+async function returnsFor(history: ReturnHistory, book: RiskBook): Promise<AlignedReturns> {
+  const symbols = new Set<string>();
+  for (const positions of book.quantities.values()) for (const [symbol, quantity] of positions) if (quantity !== 0) symbols.add(symbol);
+  return history.returnsFor(symbols);
+}
+
+function roundRisk(risk: RiskFigures): RiskFigures {
+  return { var95: round(risk.var95), var99: round(risk.var99), es95: round(risk.es95), es99: round(risk.es99) };
+}
