@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runMigrations } from '@closecross/db';
+import { createPool } from '@closecross/platform';
 import { ensureDatabase, freePort, startDevPostgres, type DevPostgres } from '@closecross/dev-postgres';
 
 /**
@@ -38,7 +40,7 @@ function serverProcesses(postmasterPid: number): number[] {
   return [postmasterPid, ...children];
 }
 
-export async function startFaultyPostgres(databaseName = 'outage'): Promise<FaultyPostgres> {
+export async function startFaultyPostgres(options: { migrate?: boolean } = {}): Promise<FaultyPostgres> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'closecross-faulty-pg-'));
   // mkdtemp makes it 0700; as root, the server runs as `postgres` and must enter it.
   await chmod(root, 0o755);
@@ -46,7 +48,11 @@ export async function startFaultyPostgres(databaseName = 'outage'): Promise<Faul
   const port = await freePort();
   const boot = () => startDevPostgres({ dataDir, port, persistent: true, grantPassageWithin: root });
   let server: DevPostgres | undefined = await boot();
-  const url = await ensureDatabase(server.adminUrl, databaseName);
+  const url = await ensureDatabase(server.adminUrl, 'outage');
+  if (options.migrate) {
+    const pool = createPool({ connectionString: url, max: 1 });
+    await runMigrations(pool).finally(() => pool.end());
+  }
   let paused: number[] = [];
 
   const postmasterPid = async () => Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);

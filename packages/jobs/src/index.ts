@@ -6,3 +6,4 @@ export { JobViewSchema } from './routes/job-schemas.ts';
 export { isNyseTradingDay, nyseHolidays } from './schedules/trading-calendar.ts';
 export { assertValidTiming, nextTicks, type ScheduleTiming } from './schedules/cron-schedule.ts';
 export { ScheduleStore, type ScheduleInput, type ScheduleView } from './schedules/schedule-store.ts';
+export { admissionBoundsFrom, jobAdmissionSpec, QueueFullError, queueMetricsText, queueViews, type AdmissionBounds, type QueueFullDetails, type QueueView } from './queue-admission.ts';

@@ -6,6 +6,7 @@ import { JobInputError } from './job-errors.ts';
 import { bossSchema, renewLeases, settleLostJobs } from './job-leases.ts';
 import { JobStore, type JobView } from './job-store.ts';
 import { coalescingReporter } from './progress-reporter.ts';
+import { admissionBoundsFrom, admit, QueueFullError, queueViews, type AdmissionBounds, type QueueView } from './queue-admission.ts';
 import { ScheduleTicker } from './schedules/schedule-ticker.ts';
 
 /** What a handler gets: the job, its attempt (from 1), a signal that fires on cancel, progress. */
@@ -63,6 +64,8 @@ export interface JobEngineOptions {
   pollSeconds?: number;
   /** How often schedules are evaluated; 0: this task fires none. */
   scheduleSeconds?: number;
+  /** Queued jobs a kind, and one caller of a kind, may hold (JOB_MAX_QUEUED_PER_KIND, JOB_MAX_QUEUED_PER_CALLER when absent). */
+  admission?: Partial<AdmissionBounds>;
 }
 
 interface KindState {
@@ -95,6 +98,7 @@ export class JobEngine {
   private readonly renewSeconds: number;
   private readonly maintenanceSeconds: number;
   private readonly pollSeconds: number;
+  readonly admission: AdmissionBounds;
   private readonly kinds = new Map<string, KindState>();
   private readonly running = new Map<string, RunningJob>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -112,6 +116,7 @@ export class JobEngine {
     this.renewSeconds = options.renewSeconds ?? Math.min(2, this.leaseSeconds / 3);
     this.maintenanceSeconds = options.maintenanceSeconds ?? 5;
     this.pollSeconds = options.pollSeconds ?? 0.5;
+    this.admission = { ...admissionBoundsFrom(process.env), ...options.admission };
     // The service's pool, so the queue uses the same credentials (DATABASE_URL or the RDS secret).
     this.boss = new PgBoss({
       db: { executeSql: (text, values) => options.pool.query(text, values) },
@@ -193,11 +198,27 @@ export class JobEngine {
     return id;
   }
 
-  /** The enqueue inside the caller's transaction: the status row and the queue entry commit together. */
+  /**
+   * The enqueue inside the caller's transaction: the status row and the queue entry commit
+   * together. Past the queue's bounds it throws QueueFullError (the platform's 429 with
+   * Retry-After, saying how deep the queue is and how fast it drains); a retried submission of a
+   * job that exists (same idempotency key) is answered whatever the depth.
+   */
   async enqueueWith(client: PoolClient, kind: string, params: object, options: EnqueueOptions = {}): Promise<string> {
     const state = this.kinds.get(kind);
     if (!state) throw new Error(`job kind "${kind}" is not defined in this task`);
     if (!this.started) throw new Error('enqueue before the job engine started');
+    if (options.idempotencyKey) {
+      const existing = await this.store.idByKey(client, kind, options.idempotencyKey);
+      if (existing) return existing;
+    }
+    try {
+      await admit(client, kind, options.createdBy, this.admission);
+    } catch (error) {
+      // One line per refusal, for every kind: the stack's queue-full alarm counts these.
+      if (error instanceof QueueFullError) this.log.warn({ event: logEvents.jobAdmissionRefused, createdBy: options.createdBy ?? null, ...error.details }, 'job refused: queue full');
+      throw error;
+    }
     const id = randomUUID();
     const inserted = await this.store.insert(client, { id, kind, params, scope: state.definition.scope, createdBy: options.createdBy, idempotencyKey: options.idempotencyKey });
     if (!inserted) return (await this.store.idByKey(client, kind, options.idempotencyKey!))!;
@@ -218,6 +239,11 @@ export class JobEngine {
 
   list(filter: { kind?: string; status?: string; limit?: number }): Promise<JobView[]> {
     return this.store.list(filter);
+  }
+
+  /** Each kind's depth, drain rate and bounds (this task's kinds listed even when empty). */
+  queues(): Promise<QueueView[]> {
+    return queueViews(this.pool, this.admission, [...this.kinds.keys()]);
   }
 
   /**

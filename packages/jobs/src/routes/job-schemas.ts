@@ -26,6 +26,16 @@ export const JobViewSchema = Type.Object({
   updated_at: Type.String(),
 });
 
+export const QueueViewSchema = Type.Object({
+  kind: Type.String(),
+  queued: Type.Integer(),
+  running: Type.Integer(),
+  drain_per_second: Type.Number({ description: 'jobs finished per second over the last five minutes' }),
+  max_queued: Type.Integer({ description: 'queued jobs the kind may hold; past it enqueue answers 429' }),
+  max_queued_per_caller: Type.Integer({ description: 'queued jobs of the kind one caller may hold' }),
+  oldest_queued_at: Nullable(Type.String()),
+});
+
 export const ScheduleName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', description: 'letters, digits, . _ -' });
 
 export const ScheduleBody = Type.Object({

@@ -5,8 +5,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { finishedStatuses, JobStore } from '../job-store.ts';
+import { admissionBoundsFrom, queueMetricsText, queueViews, type AdmissionBounds } from '../queue-admission.ts';
 import { JobEventHub, type JobSnapshot } from './job-event-hub.ts';
-import { JobStatusSchema, JobViewSchema } from './job-schemas.ts';
+import { JobStatusSchema, JobViewSchema, QueueViewSchema } from './job-schemas.ts';
 
 const JobId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const errors = { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
@@ -17,9 +18,30 @@ function callerScopes(request: FastifyRequest): ReadonlySet<string> | undefined 
 }
 
 /** GET /jobs, GET /jobs/{id}, its event stream, and cancel: the same for every kind. */
-export function jobsRoutes(options: { pool: Pool; eventPollMs?: number }): FastifyPluginAsyncTypebox {
+export function jobsRoutes(options: { pool: Pool; eventPollMs?: number; admission?: AdmissionBounds }): FastifyPluginAsyncTypebox {
   return async (app) => {
     const store = new JobStore(options.pool);
+    // The same settings every engine reads, so the bounds shown are the ones enforced.
+    const admission = options.admission ?? admissionBoundsFrom(process.env);
+
+    app.get(
+      '/jobs/queues',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Every queue: jobs queued and running, the drain rate (jobs/s over five minutes) and the bounds past which enqueue answers 429',
+          response: { 200: Type.Object({ queues: Type.Array(QueueViewSchema) }), ...errors },
+        },
+        config: { scope: 'read' },
+      },
+      async () => ({ queues: await queueViews(options.pool, admission) }),
+    );
+
+    app.get(
+      '/jobs/metrics',
+      { schema: { tags: ['jobs'], summary: 'The queues as Prometheus text (closecross_job_queued, _queue_bound, _drain_per_second)' }, config: { scope: 'read' } },
+      async (_request, reply) => reply.type('text/plain; version=0.0.4').send(queueMetricsText(await queueViews(options.pool, admission))),
+    );
     const hub = new JobEventHub(options.pool, options.eventPollMs);
     app.addHook('onClose', async () => hub.close());
 
