@@ -14,9 +14,18 @@ import type { DeploymentSettings } from './settings.ts';
 /** The services log `event: "job_failed"` when a job fails for good (retried attempts log another event). */
 export const jobFailedPattern = logs.FilterPattern.stringValue('$.event', '=', logEvents.jobFailed);
 
+/** The job engine logs `event: "job_admission_refused"` for each enqueue refused 429 because its queue was full. */
+export const jobAdmissionRefusedPattern = logs.FilterPattern.stringValue('$.event', '=', logEvents.jobAdmissionRefused);
+
+/**
+ * Refusals in five minutes that page: a client told to wait now and then is admission control
+ * working; this many, two periods in three, is demand the workers cannot keep up with (or a flood).
+ */
+export const queueFullRefusalsPerFiveMinutes = 50;
+
 /**
  * What pages the operator: 5xx rate and p99 latency per service, 5xx the ALB itself answers,
- * ingest lag on the stream, failed jobs. All go to one SNS topic (email from the settings).
+ * ingest lag on the stream, failed jobs, job queues refusing work. All go to one SNS topic (email from the settings).
  */
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
@@ -92,6 +101,21 @@ export class Alarms extends Construct {
           });
           this.add('TradingOrdersRejected', { alarmDescription: 'trading: the broker rejected an order (GET /trading/orders?state=rejected)', metric: rejected.metric({ period: fiveMinutes, statistic: 'Sum' }), threshold: 1, evaluationPeriods: 1 });
         }
+        const refusals = new logs.MetricFilter(this, `${name}QueueFullFilter`, {
+          logGroup,
+          filterPattern: jobAdmissionRefusedPattern,
+          metricNamespace: `Closecross/${settings.name}`,
+          metricName: `${name}-jobs-refused-queue-full`,
+          metricValue: '1',
+          defaultValue: 0,
+        });
+        this.add(`${name}QueueFull`, {
+          alarmDescription: `${name}: job submissions refused (429) because a queue is at its bound (GET /jobs/queues shows depth, drain rate and bounds)`,
+          metric: refusals.metric({ period: fiveMinutes, statistic: 'Sum' }),
+          threshold: queueFullRefusalsPerFiveMinutes,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+        });
         this.add(`${name}JobFailures`, {
           alarmDescription: `${name}: a job failed for good (see the job's error via GET /jobs or /analyses)`,
           metric: filter.metric({ period: fiveMinutes, statistic: 'Sum' }),
