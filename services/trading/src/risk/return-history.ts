@@ -9,14 +9,15 @@ interface SymbolCloses {
 
 /**
  * Daily returns for the VaR, precomputed: each symbol's last `windowDays + 1` closes are read once
- * (adjusted closes when stored, so a split is not a loss) and kept for `ttlMs`; the returns of
- * every symbol are aligned on one calendar (the latest `windowDays + 1` dates any of them traded).
+ * (adjusted closes when stored, so a split is not a loss) and kept for `ttlMs`; the returns of a
+ * set of symbols are aligned on their own calendar (the latest `windowDays + 1` dates any of them
+ * traded), kept per set, so the same positions always give the same VaR.
  * A symbol without a bar on a calendar day keeps its previous close (a 0 return that day; the move
  * lands on its next bar), so one thinly traded symbol does not shorten everyone's window.
  */
 export class ReturnHistory {
   private closes = new Map<string, SymbolCloses>();
-  private aligned: AlignedReturns | undefined;
+  private aligned = new Map<string, AlignedReturns>();
   private loadedAt = 0;
   private loading: Promise<void> = Promise.resolve();
 
@@ -33,17 +34,25 @@ export class ReturnHistory {
   async returnsFor(symbols: Iterable<string>, now = Date.now()): Promise<AlignedReturns> {
     if (now - this.loadedAt > this.ttlMs) {
       this.closes = new Map();
-      this.aligned = undefined;
+      this.aligned = new Map();
       this.loadedAt = now;
     }
-    const missing = [...new Set(symbols)].filter((symbol) => !this.closes.has(symbol));
+    const wanted = [...new Set(symbols)].sort();
+    const missing = wanted.filter((symbol) => !this.closes.has(symbol));
     if (missing.length > 0) {
       // One read at a time: concurrent orders for a new symbol wait for the same read.
       this.loading = this.loading.then(() => this.load(missing.filter((symbol) => !this.closes.has(symbol))));
       await this.loading;
     }
-    this.aligned ??= this.align();
-    return this.aligned;
+    const key = wanted.join(' ');
+    let aligned = this.aligned.get(key);
+    if (!aligned) {
+      aligned = this.align(wanted);
+      // A handful of books at a time (before and after an order, the report): a small cache is enough.
+      if (this.aligned.size >= 32) this.aligned.clear();
+      this.aligned.set(key, aligned);
+    }
+    return aligned;
   }
 
   /** Drops everything: the next call reads again (after bars were imported, say). */
@@ -55,16 +64,17 @@ export class ReturnHistory {
     if (symbols.length === 0) return;
     const bars = await this.prices.lastBars(symbols, this.windowDays + 1);
     for (const symbol of symbols) this.closes.set(symbol, closesOf(bars.get(symbol) ?? []));
-    this.aligned = undefined;
+    this.aligned = new Map();
   }
 
-  private align(): AlignedReturns {
+  private align(symbols: readonly string[]): AlignedReturns {
     const allDates = new Set<string>();
-    for (const { dates } of this.closes.values()) for (const date of dates) allDates.add(date);
+    for (const symbol of symbols) for (const date of this.closes.get(symbol)?.dates ?? []) allDates.add(date);
     const calendar = [...allDates].sort().slice(-(this.windowDays + 1));
     const bySymbol = new Map<string, Float64Array>();
-    for (const [symbol, series] of this.closes) {
-      if (series.dates.length < 2) continue;
+    for (const symbol of symbols) {
+      const series = this.closes.get(symbol);
+      if (!series || series.dates.length < 2) continue;
       bySymbol.set(symbol, alignedReturns(series, calendar));
     }
     return { dates: calendar.slice(1), bySymbol };

@@ -1,7 +1,7 @@
-import { ErrorResponse, type ServiceContext } from '@closecross/platform';
+import { ErrorResponse, InvalidInputError, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { limitDescriptions, LimitChangeSchema, strategyScope } from '../risk/risk-limits.ts';
+import { limitDescriptions, limitNames, LimitChangeSchema, strategyScope } from '../risk/risk-limits.ts';
 import { riskReport } from '../risk/risk-report.ts';
 import { riskSnapshotColumns } from '../risk/risk-snapshot-job.ts';
 import { riskSnapshotJobKind } from '../trading-events.ts';
@@ -11,6 +11,14 @@ const errors = { 400: ErrorResponse, 404: ErrorResponse };
 const State = Type.Union([Type.Literal('active'), Type.Literal('reducing'), Type.Literal('halted')]);
 const HistoryQuery = Type.Object({ scope: Type.Optional(Type.String({ description: 'global or strategy:<id>' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) });
 export const squareOffConfirmation = 'SQUARE OFF';
+
+/** Before validation (which drops unknown fields): a misspelt limit is an error, never silently no limit. */
+async function refuseUnknownLimits(request: { body: unknown }): Promise<void> {
+  const limits = (request.body as { limits?: unknown } | undefined)?.limits;
+  if (limits === null || typeof limits !== 'object') return;
+  const unknown = Object.keys(limits).filter((name) => !(limitNames as string[]).includes(name));
+  if (unknown.length > 0) throw new InvalidInputError(`body/limits/${unknown[0]} is not a limit (the limits: ${limitNames.join(', ')})`);
+}
 
 /**
  * Central risk: the report, its daily history, limits (read by anyone with read, changed with
@@ -77,12 +85,12 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
     );
     app.put(
       '/trading/limits/global',
-      { config: { scope: 'risk' }, schema: { tags: ['trading'], summary: 'Replaces the global limits (absent or null: no limit), with why', body: LimitChangeSchema, response: { 200: Type.Any(), ...errors } } },
+      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: 'Replaces the global limits (absent or null: no limit), with why', body: LimitChangeSchema, response: { 200: Type.Any(), ...errors } } },
       async (request) => deps.riskStore.putLimits(null, request.body, by(request)),
     );
     app.put(
       '/trading/limits/strategies/:id',
-      { config: { scope: 'risk' }, schema: { tags: ['trading'], summary: "Replaces a strategy's limits (absent or null: no limit), with why", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: LimitChangeSchema, response: { 200: Type.Any(), ...errors } } },
+      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: "Replaces a strategy's limits (absent or null: no limit), with why", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: LimitChangeSchema, response: { 200: Type.Any(), ...errors } } },
       async (request) => deps.riskStore.putLimits(request.params.id, request.body, by(request)),
     );
 
