@@ -125,6 +125,9 @@ export class FargateServices extends Construct {
           PORT: String(containerPort),
           LOG_LEVEL: 'info',
           AWS_REGION: region,
+          // X-Forwarded-* are believed from inside the VPC (the ALB) only; returned URLs name the ALB.
+          TRUSTED_PROXIES: vpc.vpcCidrBlock,
+          PUBLIC_BASE_URL: `${settings.certificateArn ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`,
           ...(declaration.usesDatabase ? { DB_SSL: 'require', DB_POOL_MAX: '10' } : {}),
           ...Object.fromEntries(declaredValues.map(([variable, value]) => [variable, deploymentValue(value, size)])),
         },
