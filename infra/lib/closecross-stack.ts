@@ -8,6 +8,7 @@ import { declaredWorker } from './declarations.ts';
 import { FargateServices } from './fargate-services.ts';
 import { Network } from './network.ts';
 import { settingsFromContext, type DeploymentSettings } from './settings.ts';
+import { TelegramBotToken } from './telegram-bot-token.ts';
 import { VarCompute } from './var-compute.ts';
 
 /** The whole system in one stack: network, data stores, VaR compute, the declared services behind the ALB, alarms. */
@@ -16,6 +17,7 @@ export class CloseCrossStack extends Stack {
   readonly stores: DataStores;
   readonly varCompute: VarCompute;
   readonly adminBootstrap: AdminBootstrap;
+  readonly telegramBotToken: TelegramBotToken;
   readonly services: FargateServices;
   readonly alarms: Alarms;
 
@@ -36,7 +38,8 @@ export class CloseCrossStack extends Stack {
       workerEntry: declaredWorker(declarations, 'ecs-task').worker,
     });
     this.adminBootstrap = new AdminBootstrap(this, 'AdminBootstrap', { settings });
-    this.services = new FargateServices(this, 'Services', { settings, declarations, vpc, stores: this.stores, varCompute: this.varCompute, adminBootstrap: this.adminBootstrap });
+    this.telegramBotToken = new TelegramBotToken(this, 'TelegramBotToken', { settings });
+    this.services = new FargateServices(this, 'Services', { settings, declarations, vpc, stores: this.stores, varCompute: this.varCompute, adminBootstrap: this.adminBootstrap, telegramBotToken: this.telegramBotToken });
     this.alarms = new Alarms(this, 'Alarms', {
       settings,
       services: [...this.services.services.values()],
@@ -50,6 +53,7 @@ export class CloseCrossStack extends Stack {
     new CfnOutput(this, 'ArtifactBucket', { value: this.stores.bucket.bucketName });
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.stores.databaseSecret.secretArn, description: 'the RDS credentials (for pnpm load / db:migrate via DB_SECRET_ID)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'TelegramBotTokenSecretArn', { value: this.telegramBotToken.secret.secretArn, description: 'put the Telegram bot token for alerts here' });
     new CfnOutput(this, 'AdminBootstrapSecretArn', { value: this.adminBootstrap.secret.secretArn, description: "the first admin's API key and password (api_key, password)" });
   }
 }

@@ -14,6 +14,7 @@ import { listenerRulesFor } from './listener-rules.ts';
 import { serviceLogGroup } from './logging.ts';
 import type { DeploymentSettings, ServiceSize } from './settings.ts';
 import { taskPolicyStatements } from './task-policies.ts';
+import type { TelegramBotToken } from './telegram-bot-token.ts';
 import { workerPort, type VarCompute } from './var-compute.ts';
 
 const containerPort = 8080;
@@ -39,6 +40,7 @@ export interface FargateServicesProps {
   stores: DataStores;
   varCompute: VarCompute;
   adminBootstrap: AdminBootstrap;
+  telegramBotToken: TelegramBotToken;
 }
 
 /** The ECS cluster, the ALB with its rules from the declarations, and one Fargate service per declared service. */
@@ -131,7 +133,12 @@ export class FargateServices extends Construct {
           ...(declaration.usesDatabase ? { DB_SSL: 'require', DB_POOL_MAX: '10' } : {}),
           ...Object.fromEntries(declaredValues.map(([variable, value]) => [variable, deploymentValue(value, size)])),
         },
-        secrets: { ...(declaration.usesDatabase ? databaseSecret : {}), ...adminSecrets, ...(startsVarWorkers(declaration) ? workerTokenSecret : {}) },
+        secrets: {
+          ...(declaration.usesDatabase ? databaseSecret : {}),
+          ...adminSecrets,
+          ...(startsVarWorkers(declaration) ? workerTokenSecret : {}),
+          ...props.telegramBotToken.taskSecretsFor(declaration),
+        },
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
         healthCheck: healthCheckOf(containerPort, declaration.healthPath),
         stopTimeout: Duration.seconds(30),

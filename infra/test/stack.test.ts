@@ -245,6 +245,8 @@ describe('least privilege and secrets', () => {
       { Name: 'ADMIN_BOOTSTRAP_PASSWORD', ValueFrom: adminValue('password') },
     ];
     const workerToken = { Name: 'SERVICE_TOKEN', ValueFrom: { Ref: tokenSecret } };
+    const [telegramSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('TelegramBotTokenSecret'))!;
+    const telegramToken = { Name: 'ALERTS_TELEGRAM_BOT_TOKEN', ValueFrom: { Ref: telegramSecret } };
     const taskDefinitions = resourcesOf(template(), 'AWS::ECS::TaskDefinition');
     expect(taskDefinitions).toHaveLength(declarations.length + 1);
     const secretsByFamily = Object.fromEntries(
@@ -256,13 +258,31 @@ describe('least privilege and secrets', () => {
       }),
     );
     // Every service: the database's secret if it uses one, the first admin's; the caller of the VaR
-    // workers (risk-analysis) also their token, which is all the workers, with no database, hold.
+    // workers (risk-analysis) also their token, which is all the workers, with no database, hold;
+    // a service that delivers alerts (its settings read the token) the Telegram bot token.
     const callers = ['risk-analysis'];
+    const alertDeliverers = declarations.filter(({ settings }) => 'ALERTS_TELEGRAM_BOT_TOKEN' in settings).map(({ name }) => name);
+    expect(alertDeliverers).toContain('market-data');
     expect(secretsByFamily).toEqual({
-      ...Object.fromEntries(declarations.map(({ name, usesDatabase }) => [name, [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(callers.includes(name) ? [workerToken] : [])]])),
+      ...Object.fromEntries(
+        declarations.map(({ name, usesDatabase }) => [
+          name,
+          [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(callers.includes(name) ? [workerToken] : []), ...(alertDeliverers.includes(name) ? [telegramToken] : [])],
+        ]),
+      ),
       'var-worker': [workerToken],
     });
     expect(secretsByFamily['risk-analysis']).toEqual([databaseValue, ...adminValues, workerToken]);
+  });
+
+  it("keeps the Telegram bot token in Secrets Manager (no value in the template), readable only by the execution roles of the tasks that deliver alerts", () => {
+    template().hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'dev/closecross/telegram-bot-token' });
+    const [telegramSecret, secret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('TelegramBotTokenSecret'))!;
+    expect(secret.Properties.SecretString).toBeUndefined();
+    const readers = resourcesOf(template(), 'AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties.PolicyDocument.Statement as { Resource?: unknown }[]).some((statement) => JSON.stringify(statement.Resource ?? '').includes(telegramSecret)))
+      .flatMap(([, policy]) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[]);
+    expect(readers).toEqual([expect.stringMatching(/^ServicesmarketdataTaskExecutionRole/)]);
   });
 
   it("generates the VaR workers' token (letters and digits) at deploy, injected as SERVICE_TOKEN into the workers and the risk service, readable by those two execution roles only", () => {

@@ -1,3 +1,4 @@
+import { alertsConfigSpec } from '@closecross/alerts/config';
 import { declareService } from '@closecross/platform';
 
 /** The reference database API (auction rows, dates, models, inferences) and price bars; also the ALB's default service. */
@@ -6,7 +7,8 @@ export default declareService({
   pathPatterns: ['/healthcheck*', '/stock_data*', '/date_mappings*', '/models*', '/model-inferences*', '/price_bars*'],
   healthPath: '/health',
   server: { file: 'src/server.ts', image: 'market-data' },
-  settings: {},
+  // It mounts the alerts module (src/server.ts), whose deliverer reads these; the stack injects the Telegram token.
+  settings: alertsConfigSpec,
   aws: [], // PostgreSQL only; its credentials arrive as an ECS secret.
   tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 20 } },
   usesDatabase: true,

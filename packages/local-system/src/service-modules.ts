@@ -1,3 +1,4 @@
+import { alertsModule } from '@closecross/alerts';
 import { jobsModule } from '@closecross/jobs';
 import { loadServiceDeclarations, routeTableOf, type ServiceDeclaration, type ServiceModule } from '@closecross/platform';
 
@@ -39,5 +40,6 @@ export async function serviceModules(local: LocalResources, declarations: readon
     }),
   );
   // The one job API, once for the whole process; each service's engine runs its own kinds.
-  return [...modules, jobsModule];
+  // Alerts too: their routes and the one deliverer of this process.
+  return [...modules, jobsModule, alertsModule];
 }

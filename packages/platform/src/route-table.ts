@@ -16,9 +16,9 @@ export const defaultService = 'market-data';
 
 /**
  * Platform routes: any service may serve them (state is in Postgres); the ALB sends them to the
- * default service. Sign-in and keys, the audit, and the one job API with its schedules.
+ * default service. Sign-in and keys, the audit, the one job API with its schedules, and alerts.
  */
-export const platformPaths = ['/health', '/ready', '/docs', '/docs/*', '/auth/*', '/audit*', '/jobs*', '/schedules*'];
+export const platformPaths = ['/health', '/ready', '/docs', '/docs/*', '/auth/*', '/audit*', '/jobs*', '/schedules*', '/alerts*'];
 
 function patternToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
