@@ -90,7 +90,7 @@ export class OrderDesk {
    * rejected (new -> rejected, the check named in `risk_check` and the transition's cause) and
    * never reaches a broker.
    */
-  async place(order: NewOrder, cause: string, client?: PoolClient, options: { squareOff?: boolean } = {}): Promise<{ order: OrderView; created: boolean }> {
+  async place(order: NewOrder, cause: string, client?: PoolClient, options: { squareOff?: boolean; deferSubmit?: boolean } = {}): Promise<{ order: OrderView; created: boolean }> {
     const insert = async (db: PoolClient) => {
       const decision = this.risk
         ? await this.risk.check(db, { strategyId: order.strategyId ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, limitPrice: order.limitPrice ?? null, squareOff: options.squareOff === true })
@@ -126,8 +126,8 @@ export class OrderDesk {
     if (placed.created && placed.order.state === 'rejected') {
       this.log.warn({ event: tradingLogEvents.orderRejected, orderId: placed.order.id, symbol: placed.order.symbol, reason: placed.order.reason, riskCheck: placed.order.risk_check }, 'order rejected');
     }
-    // Inside a caller's transaction the broker hears of it once that commits (submitNew).
-    if (!placed.created || client || placed.order.state !== 'new') return placed;
+    // Inside a caller's transaction the broker hears of it once that commits; deferred, when the caller submits it (sync).
+    if (!placed.created || client || options.deferSubmit || placed.order.state !== 'new') return placed;
     return { order: await this.submit(placed.order), created: true };
   }
 

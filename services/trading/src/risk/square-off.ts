@@ -93,7 +93,7 @@ export class SquareOff {
         const earlierCloses = open.filter((order) => order.purpose === 'square_off');
         const cancels = open.filter((order) => order.purpose !== 'square_off');
         actions.push(...(await inParallel(cancels, (order) => this.cancelOne(order, deadline, input.by))));
-        for (const order of earlierCloses) await this.follow(order, deadline, 0);
+        actions.push(...(await inParallel(earlierCloses, (order) => this.follow(order, deadline, 0))));
 
         const session = currentSession(new Date(), this.deps.timezone);
         const toClose = await this.positionsToClose(input.strategyId);
@@ -120,13 +120,14 @@ export class SquareOff {
                   },
                   why,
                   undefined,
-                  { squareOff: true },
+                  // Stored here, sent by follow() under a timeout: a slow broker cannot hold the run past its deadline.
+                  { squareOff: true, deferSubmit: true },
                 )
               ).order;
             } catch (error) {
               return { kind: 'close' as const, order_id: null, strategy_id: position.strategy_id, symbol: position.symbol, side, quantity, outcome: 'failed' as const, state: null, attempts: 1, reason: (error as Error).message };
             }
-            return this.follow(placed, deadline, 1);
+            return this.follow(placed, deadline, 0);
           })),
         );
       } finally {
@@ -149,7 +150,8 @@ export class SquareOff {
     while (attempts <= this.deps.settings.retries && Date.now() < deadline) {
       attempts++;
       try {
-        current = await this.bounded(current.state === 'cancel_pending' ? orders.sync(order.id) : orders.cancel(order.id, `square-off (${by})`), deadline, `cancel of order ${order.id}`);
+        // Asked again even when we hold it cancel_pending: the first request may never have reached the broker.
+        current = await this.bounded(orders.cancel(order.id, `square-off (${by})`), deadline, `cancel of order ${order.id}`);
         reason = null;
         break;
       } catch (error) {
