@@ -5,9 +5,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { defaultService, routeTableOf, type DeploymentValue, type ServiceDeclaration } from '@closecross/platform';
+import { defaultService, routeTableOf, type DeploymentSecret, type DeploymentValue, type ServiceDeclaration } from '@closecross/platform';
 import { Construct } from 'constructs';
 import type { AdminBootstrap } from './admin-bootstrap.ts';
+import { AlpacaSecret } from './alpaca-secret.ts';
 import { databasePort, type DataStores } from './data-stores.ts';
 import { healthCheckOf, serviceImage } from './images.ts';
 import { listenerRulesFor } from './listener-rules.ts';
@@ -48,6 +49,8 @@ export class FargateServices extends Construct {
   readonly cluster: ecs.Cluster;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly services = new Map<string, DeployedService>();
+  /** Only when a service declares the Alpaca key pair among its secrets. */
+  readonly alpacaSecret: AlpacaSecret | undefined;
 
   constructor(scope: Construct, id: string, props: FargateServicesProps) {
     super(scope, id);
@@ -98,6 +101,11 @@ export class FargateServices extends Construct {
     const databaseSecret = { DB_SECRET_JSON: ecs.Secret.fromSecretsManager(stores.databaseSecret) };
     const adminSecrets = props.adminBootstrap.taskSecrets();
     const workerTokenSecret = varCompute.workerToken.taskSecrets();
+    // The operator's secrets each declaration names (the Alpaca pair), made only when one is declared.
+    const alpacaSecret = declarations.some((declaration) => Object.keys(declaration.secrets ?? {}).length > 0) ? new AlpacaSecret(this, 'AlpacaSecret', { settings }) : undefined;
+    this.alpacaSecret = alpacaSecret;
+    const declaredSecrets = (declaration: ServiceDeclaration) =>
+      Object.fromEntries((Object.entries(declaration.secrets ?? {}) as [string, DeploymentSecret][]).map(([variable, secret]) => [variable, alpacaSecret!.taskSecret(secret)]));
 
     const rules = listenerRulesFor(routeTableOf(declarations));
     if (!declarations.some((declaration) => declaration.name === defaultService)) throw new Error(`no declared service is the default service ${defaultService}`);
@@ -136,6 +144,7 @@ export class FargateServices extends Construct {
         secrets: {
           ...(declaration.usesDatabase ? databaseSecret : {}),
           ...adminSecrets,
+          ...declaredSecrets(declaration),
           ...(startsVarWorkers(declaration) ? workerTokenSecret : {}),
           ...props.telegramBotToken.taskSecretsFor(declaration),
         },

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { estimateMonthlyCost, totalsByCategory, type CloudFormationTemplate, type CostLine } from '../cost/estimate.ts';
 import { statedLoad } from '../cost/load.ts';
 import { hoursPerMonth, prices, referenceBudget } from '../cost/prices.ts';
-import { synthStack } from './synth-stack.ts';
+import { declarations, synthStack } from './synth-stack.ts';
 
 let dev: { template: CloudFormationTemplate; lines: CostLine[] };
 beforeAll(() => {
@@ -24,6 +24,15 @@ describe('the monthly cost estimate of the synthesized stack', () => {
     expect(category(dev.lines, 'ECS Fargate')).toHaveLength(services.length + 1); // every service and the on-demand VaR workers
     // The price workers: 0.5 vCPU, 1 GB, 1 to 4 tasks.
     expect(services.find((line) => line.item.startsWith('dev-closecross-prices'))!.item).toBe('dev-closecross-prices: 0.5 vCPU, 1 GB, 1-4 tasks');
+  });
+
+  it('prices the trading service at the size, and min and max tasks, its declaration gives', () => {
+    const { tasks } = declarations.find((declaration) => declaration.name === 'trading')!;
+    const line = dev.lines.find((entry) => entry.item.startsWith('dev-closecross-trading:'))!;
+    const hourly = (tasks.cpu / 1024) * prices.fargate.vcpuHour + (tasks.memoryMiB / 1024) * prices.fargate.gbHour;
+    expect(line.item).toBe(`dev-closecross-trading: ${tasks.cpu / 1024} vCPU, ${tasks.memoryMiB / 1024} GB, ${tasks.minTasks}-${tasks.maxTasks} tasks`);
+    expect(line.baseline).toBeCloseTo(hourly * hoursPerMonth * tasks.minTasks, 2);
+    expect(line.atMaxScale).toBeCloseTo(hourly * hoursPerMonth * tasks.maxTasks, 2);
   });
 
   it('follows the template: Multi-AZ doubles the database, shards scale Kinesis, tasks scale Fargate', () => {

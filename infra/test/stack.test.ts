@@ -77,7 +77,7 @@ describe('services behind the ALB', () => {
     expect(albServiceFor('/health')).toBe('market-data');
   });
 
-  it('scales the HTTP services on ALBRequestCountPerTarget at 20 per task with 300 s cool-downs, min/max from the declarations and context', () => {
+  it('scales the HTTP services on ALBRequestCountPerTarget at their declared requests per task (20 for the APIs) with 300 s cool-downs, min/max from the declarations and context', () => {
     const policies = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([, policy]) => policy.Properties);
     const tracking = policies.filter((policy) => policy.PolicyType === 'TargetTrackingScaling');
     expect(tracking).toHaveLength(declarations.filter((declaration) => declaration.tasks.scaleOn !== 'stream-lag').length);
@@ -89,14 +89,17 @@ describe('services behind the ALB', () => {
       expect.objectContaining({ TargetValue: 40, CustomizedMetricSpecification: expect.objectContaining({ MetricName: 'prices-subscriptions-per-task', Statistic: 'Average' }) }),
     ]);
     template().hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.event = "price_worker_load" }', MetricTransformations: [Match.objectLike({ MetricValue: '$.subscriptions' })] });
+    const requestTargets = declarations.flatMap(({ tasks }) => (typeof tasks.scaleOn === 'object' && 'requestsPerTask' in tasks.scaleOn ? [tasks.scaleOn.requestsPerTask] : []));
+    expect(onRequests.map((policy) => policy.TargetTrackingScalingPolicyConfiguration.TargetValue).sort()).toEqual(requestTargets.sort());
     for (const policy of onRequests) {
       expect(policy.TargetTrackingScalingPolicyConfiguration).toMatchObject({
         PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget' },
-        TargetValue: 20,
         ScaleInCooldown: 300,
         ScaleOutCooldown: 300,
       });
     }
+    // The API services hold 20 requests per task, as the reference did.
+    for (const name of ['market-data', 'model', 'risk-analysis', 'trading']) expect(declarations.find((declaration) => declaration.name === name)!.tasks.scaleOn).toEqual({ requestsPerTask: 20 });
     const targets = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, target]) => target.Properties);
     const bounds = targets.map((target) => [target.MinCapacity, target.MaxCapacity]).sort();
     const expected = serviceNames.map((name) => [synthesized.settings.services[name]!.minTasks, synthesized.settings.services[name]!.maxTasks]).sort();
@@ -245,6 +248,12 @@ describe('least privilege and secrets', () => {
       { Name: 'ADMIN_BOOTSTRAP_PASSWORD', ValueFrom: adminValue('password') },
     ];
     const workerToken = { Name: 'SERVICE_TOKEN', ValueFrom: { Ref: tokenSecret } };
+    const [alpacaSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('ServicesAlpacaSecret'))!;
+    const alpacaValue = (key: string) => ({ 'Fn::Join': ['', [{ Ref: alpacaSecret }, `:${key}::`]] });
+    const alpacaPair = [
+      { Name: 'ALPACA_KEY_ID', ValueFrom: alpacaValue('key_id') },
+      { Name: 'ALPACA_SECRET_KEY', ValueFrom: alpacaValue('secret_key') },
+    ];
     const [telegramSecret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('TelegramBotTokenSecret'))!;
     const telegramToken = { Name: 'ALERTS_TELEGRAM_BOT_TOKEN', ValueFrom: { Ref: telegramSecret } };
     const taskDefinitions = resourcesOf(template(), 'AWS::ECS::TaskDefinition');
@@ -259,6 +268,7 @@ describe('least privilege and secrets', () => {
     );
     // Every service: the database's secret if it uses one, the first admin's; the caller of the VaR
     // workers (risk-analysis) also their token, which is all the workers, with no database, hold;
+    // the trading service the Alpaca key pair it declares;
     // a service that delivers alerts (its settings read the token) the Telegram bot token.
     const callers = ['risk-analysis'];
     const alertDeliverers = declarations.filter(({ settings }) => 'ALERTS_TELEGRAM_BOT_TOKEN' in settings).map(({ name }) => name);
@@ -267,7 +277,7 @@ describe('least privilege and secrets', () => {
       ...Object.fromEntries(
         declarations.map(({ name, usesDatabase }) => [
           name,
-          [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(callers.includes(name) ? [workerToken] : []), ...(alertDeliverers.includes(name) ? [telegramToken] : [])],
+          [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(name === 'trading' ? alpacaPair : []), ...(callers.includes(name) ? [workerToken] : []), ...(alertDeliverers.includes(name) ? [telegramToken] : [])],
         ]),
       ),
       'var-worker': [workerToken],
@@ -283,6 +293,30 @@ describe('least privilege and secrets', () => {
       .filter(([, policy]) => (policy.Properties.PolicyDocument.Statement as { Resource?: unknown }[]).some((statement) => JSON.stringify(statement.Resource ?? '').includes(telegramSecret)))
       .flatMap(([, policy]) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[]);
     expect(readers).toEqual([expect.stringMatching(/^ServicesmarketdataTaskExecutionRole/)]);
+  });
+
+  it('keeps the Alpaca key pair in a retained secret with empty placeholders (never the pair itself), readable only by the trading execution role', () => {
+    const [alpacaSecret, secret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('ServicesAlpacaSecret'))!;
+    expect(secret.Properties.Name).toBe('dev/closecross/alpaca');
+    // Empty until the operator puts the pair in, which the trading service reads as "no Alpaca broker".
+    expect(JSON.parse(secret.Properties.SecretString)).toEqual({ key_id: '', secret_key: '' });
+    const tradingSettings = declarations.find((declaration) => declaration.name === 'trading')!.settings;
+    expect(loadConfig(tradingSettings as Parameters<typeof loadConfig>[0], { ALPACA_KEY_ID: '', ALPACA_SECRET_KEY: '' })).toMatchObject({ ALPACA_KEY_ID: undefined, ALPACA_SECRET_KEY: undefined });
+    expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const grants = resourcesOf(template(), 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource?: unknown }[])
+        .filter((statement) => JSON.stringify(statement.Resource ?? '').includes(alpacaSecret))
+        .map((statement) => ({ roles: policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[], actions: [statement.Action].flat().sort() })),
+    );
+    expect(grants).toEqual([{ roles: [expect.stringMatching(/^ServicestradingTaskExecutionRole/)], actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] }]);
+    const outputs = template().toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.entries(outputs).filter(([id]) => id.startsWith('ServicesAlpacaSecretArn')).map(([, output]) => output.Value)).toEqual([{ Ref: alpacaSecret }]);
+  });
+
+  it('makes no Alpaca secret when no service declares one', () => {
+    const withoutSecrets = declarations.map(({ secrets: _secrets, ...declaration }) => declaration);
+    const { template: plain } = synthStack({}, withoutSecrets);
+    expect(resourcesOf(plain, 'AWS::SecretsManager::Secret').map(([id]) => id).filter((id) => id.includes('Alpaca'))).toEqual([]);
   });
 
   it("generates the VaR workers' token (letters and digits) at deploy, injected as SERVICE_TOKEN into the workers and the risk service, readable by those two execution roles only", () => {
@@ -415,6 +449,9 @@ describe('VaR compute and alarms', () => {
     // A price feed with no tick for PRICES_STALE_SECONDS logs price_feed_stale: one pages.
     expect(filters).toContain('{ $.event = "price_feed_stale" }');
     expect(paging.filter((alarm) => alarm.MetricName === 'prices-price_feed_stale')).toHaveLength(1);
+    // A reconciliation that finds our positions and the broker's apart logs reconciliation_differences: one pages.
+    expect(filters).toContain('{ $.event = "reconciliation_differences" }');
+    expect(paging.filter((alarm) => alarm.MetricName === 'trading-reconciliation_differences')).toHaveLength(1);
   });
 });
 

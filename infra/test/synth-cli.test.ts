@@ -5,8 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadDeclarations } from '../lib/declarations.ts';
 
 const run = promisify(execFile);
+/** Every declared service is one ECS service in the template. */
+const declarations = await loadDeclarations();
 const infra = fileURLToPath(new URL('../', import.meta.url));
 const output = mkdtempSync(path.join(tmpdir(), 'closecross-synth-'));
 afterAll(() => rmSync(output, { recursive: true, force: true }));
@@ -19,7 +22,7 @@ describe('cdk synth through the pinned CLI', () => {
     const template = JSON.parse(readFileSync(path.join(output, 'closecross-prod.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
     expect(types).toEqual(expect.arrayContaining(['AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::RDS::DBInstance', 'AWS::Kinesis::Stream', 'AWS::Lambda::Function']));
-    expect(types.filter((type) => type === 'AWS::ECS::Service')).toHaveLength(4);
+    expect(types.filter((type) => type === 'AWS::ECS::Service')).toHaveLength(declarations.length);
     // Nothing was left for the CLI to look up (it would say so and write cdk.context.json).
     expect(stderr).not.toMatch(/context lookup|missing context/i);
     const manifest = JSON.parse(readFileSync(path.join(output, 'manifest.json'), 'utf8')) as { missing?: unknown[] };

@@ -8,6 +8,8 @@ export default declareService({
   healthPath: '/health',
   server: { file: 'src/server.ts', image: 'trading' },
   settings: tradingConfigSpec,
+  // The Alpaca key pair, from the stack's Alpaca secret (empty until the operator puts it in: no Alpaca broker).
+  secrets: { ALPACA_KEY_ID: 'alpaca-key-id', ALPACA_SECRET_KEY: 'alpaca-secret-key' },
   aws: [],
   tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 20 } },
   usesDatabase: true,

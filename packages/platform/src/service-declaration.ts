@@ -49,6 +49,12 @@ export type DeploymentValue =
   | 'var-worker-vcpu'
   | 'var-worker-memory-gb';
 
+/**
+ * Secrets the stack keeps in Secrets Manager for a declared variable; ECS injects each at task
+ * start, and only the execution role of a task that declares it may read it.
+ */
+export type DeploymentSecret = 'alpaca-key-id' | 'alpaca-secret-key';
+
 export interface ServiceEntryPoint {
   /** The file the image runs, relative to the service folder. */
   file: string;
@@ -93,6 +99,8 @@ export interface ServiceDeclaration<Settings extends ConfigSpec = ConfigSpec> {
   settings: Settings;
   /** Its variables the deployment fills in (names, ARNs, sizes). */
   deploymentValues?: Partial<Record<Extract<keyof Settings, string>, DeploymentValue>>;
+  /** Its variables ECS fills from Secrets Manager at start (keys the operator puts in). */
+  secrets?: Partial<Record<Extract<keyof Settings, string>, DeploymentSecret>>;
   /** Its task role: exactly these calls. */
   aws: readonly AwsPermission[];
   tasks: ServiceTasks;
@@ -132,6 +140,10 @@ export function declareService<Settings extends ConfigSpec>(declaration: Service
   if (!(minTasks >= 1 && maxTasks >= minTasks)) problems.push(`tasks need 1 <= minTasks <= maxTasks, got ${minTasks}..${maxTasks}`);
   for (const [variable] of Object.entries(declaration.deploymentValues ?? {})) {
     if (!(variable in declaration.settings)) problems.push(`deploymentValues sets ${variable}, which its settings do not read`);
+  }
+  for (const [variable] of Object.entries(declaration.secrets ?? {})) {
+    if (!(variable in declaration.settings)) problems.push(`secrets sets ${variable}, which its settings do not read`);
+    if (variable in (declaration.deploymentValues ?? {})) problems.push(`${variable} is both a deployment value and a secret`);
   }
   const images = [declaration.server, ...(declaration.workers ?? [])].map((entry) => entry.image);
   if (new Set(images).size !== images.length) problems.push(`image targets must differ: ${images.join(', ')}`);

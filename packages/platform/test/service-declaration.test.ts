@@ -33,6 +33,14 @@ describe('declareService', () => {
       /name must be lowercase[\s\S]*"quotes\*" is not an ALB path pattern[\s\S]*1 <= minTasks <= maxTasks, got 3..2[\s\S]*sets QUOTES_URL, which its settings do not read[\s\S]*\/audit\/x overlaps the platform's \/audit\*/,
     );
   });
+
+  it('refuses a secret for a variable its settings do not read, or one also set as a deployment value', () => {
+    const settings = { QUOTES_KEY: env.optionalString('the quote vendor key'), QUOTES_URL: env.string({ default: 'x', description: 'where' }) };
+    expect(declareService({ ...base, settings, secrets: { QUOTES_KEY: 'alpaca-key-id' } }).secrets).toEqual({ QUOTES_KEY: 'alpaca-key-id' });
+    const unread = { ...base, secrets: { QUOTES_TOKEN: 'alpaca-secret-key' } } as ServiceDeclaration;
+    expect(() => declareService(unread)).toThrow('secrets sets QUOTES_TOKEN, which its settings do not read');
+    expect(() => declareService({ ...base, settings, deploymentValues: { QUOTES_URL: 'cluster-name' }, secrets: { QUOTES_URL: 'alpaca-key-id' } })).toThrow('QUOTES_URL is both a deployment value and a secret');
+  });
 });
 
 describe('routeTableOf', () => {
