@@ -10,6 +10,7 @@ import { ReturnHistory } from './risk/return-history.ts';
 import { RiskEngine } from './risk/risk-engine.ts';
 import { RiskStore } from './risk/risk-store.ts';
 import { SquareOff } from './risk/square-off.ts';
+import { reconciliationModule } from './reconciliation/reconciliation-module.ts';
 import { tradingRoutes } from './routes/trading-routes.ts';
 import { SignalDesk } from './signals/signal-desk.ts';
 import { StrategyStore } from './strategies/strategy-store.ts';
@@ -44,6 +45,7 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
   const engine = new JobEngine({ pool, log: app.log, ...options.engine });
   defineTradingJobs(engine, { pool, config, strategies, signals, orders, prices, risk, returns });
   await app.register(tradingRoutes({ engine, config, accounts, strategies, signals, orders, prices, risk, riskStore, returns, squareOff }), options);
+  await app.register(reconciliationModule({ engine, config, brokerOf, orders }), options);
   app.addHook('onReady', async () => {
     await ensureTradingSchedules(pool, config);
     await engine.start();
