@@ -31,7 +31,10 @@ describe('historical-simulation VaR of a book', () => {
       ['FULL', bars('FULL', [['2024-01-02', 100], ['2024-01-03', 110], ['2024-01-04', 99], ['2024-01-05', 99]])],
       ['GAPPY', bars('GAPPY', [['2024-01-02', 50], ['2024-01-04', 55], ['2024-01-05', 44]])],
     ]);
-    const prices = { lastBars: async (symbols: readonly string[]) => new Map(symbols.map((symbol) => [symbol, stored.get(symbol) ?? []])) } as unknown as PriceReader;
+    const dayOf = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+    const prices = {
+      lastAdjustedCloses: async (symbols: readonly string[]) => new Map(symbols.map((symbol) => [symbol, { days: (stored.get(symbol) ?? []).map((bar) => dayOf(bar.date)), closes: (stored.get(symbol) ?? []).map((bar) => bar.adjClose) }])),
+    } as unknown as PriceReader;
     const aligned = await new ReturnHistory(prices, 10).returnsFor(['GAPPY', 'FULL']);
     expect(aligned.dates).toEqual(['2024-01-03', '2024-01-04', '2024-01-05']);
     expect([...aligned.bySymbol.get('FULL')!].map((r) => +r.toFixed(6))).toEqual([0.1, -0.1, 0]);

@@ -196,35 +196,41 @@ export class OrderDesk {
       if (!order) throw new NotFoundError(`order ${id} does not exist`);
       let newFills = 0;
       for (const fill of update.fills) {
-        const inserted = await client.query<{ fill_id: string }>(
-          `insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, ($9::timestamptz at time zone 'America/New_York')::date, $9) on conflict (fill_id) do nothing returning fill_id`,
-          [fill.fillId, id, order.strategy_id, order.symbol, order.side, fill.quantity, fill.price, fill.fee, fill.at],
-        );
-        if (inserted.rowCount === 0) continue;
-        newFills++;
+        // The fill and its cash (trade, and fee when there is one) in one statement; a fill seen before adds nothing.
         const cash = (order.side === 'buy' ? -1 : 1) * fill.quantity * fill.price;
-        await client.query(
-          `insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at) values ($1, $2, 'trade', $3, $4, $5, $6)${fill.fee > 0 ? `, ($1, $2, 'fee', $7, $4, 'fee', $6)` : ''}`,
-          [order.strategy_id, order.account_id, cash, fill.fillId, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`, fill.at, ...(fill.fee > 0 ? [-fill.fee] : [])],
+        const inserted = await client.query<{ n: number }>(
+          `with f as (
+             insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, ($9::timestamptz at time zone 'America/New_York')::date, $9) on conflict (fill_id) do nothing returning fill_id),
+           c as (
+             insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at)
+             select $3, $10, 'trade', $11, fill_id, $12, $9 from f
+             union all select $3, $10, 'fee', -$8::float8, fill_id, 'fee', $9 from f where $8::float8 > 0)
+           select count(*)::int as n from f`,
+          [fill.fillId, id, order.strategy_id, order.symbol, order.side, fill.quantity, fill.price, fill.fee, fill.at, order.account_id, cash, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`],
         );
+        if (inserted.rows[0]!.n > 0) newFills++;
       }
       const target = update.state === 'partially_filled' && newFills === 0 ? order.state : update.state;
       // No path (a cancelled order reported filled, say): a 409, and the transaction keeps nothing.
       const path = pathBetween(order.state, target);
-      let from = order.state;
-      for (const state of path) {
-        await client.query('insert into trading_order_transition (order_id, from_state, to_state, cause) values ($1, $2, $3, $4)', [id, from, state, state === update.state && update.reason ? `${cause}: ${update.reason}` : cause]);
-        from = state;
+      const from = [order.state, ...path.slice(0, -1)];
+      if (path.length > 0) {
+        await client.query(
+          `insert into trading_order_transition (order_id, from_state, to_state, cause)
+           select $1, step.from_state, step.to_state, step.cause from unnest($2::text[], $3::text[], $4::text[]) with ordinality as step(from_state, to_state, cause, n) order by step.n`,
+          [id, from, path, path.map((state) => (state === update.state && update.reason ? `${cause}: ${update.reason}` : cause))],
+        );
       }
+      const reached = path.at(-1) ?? order.state;
       const updated = await client.query<OrderView>(
         `update trading_order o set state = $2, reason = coalesce($3, o.reason), broker_order_id = coalesce($4, o.broker_order_id),
            filled_quantity = f.filled, average_fill_price = f.average, updated_at = now()
          from (select coalesce(sum(quantity), 0)::float8 as filled, (sum(quantity * price) / nullif(sum(quantity), 0))::float8 as average from trading_fill where order_id = $1) f
          where o.id = $1 returning ${orderColumns}`,
-        [id, from, update.reason ?? null, update.brokerOrderId ?? null],
+        [id, reached, update.reason ?? null, update.brokerOrderId ?? null],
       );
-      const rejected = from === 'rejected' && order.state !== 'rejected';
+      const rejected = reached === 'rejected' && order.state !== 'rejected';
       if (rejected) await recordAlert(client, { event: 'order_rejected', payload: { order_id: id, symbol: order.symbol, side: order.side, quantity: order.quantity, reason: updated.rows[0]!.reason ?? cause } });
       return { order: updated.rows[0]!, rejected };
     });

@@ -1,9 +1,9 @@
-import type { DailyBar } from '@closecross/quant';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { AlignedReturns } from './portfolio-var.ts';
 
 interface SymbolCloses {
-  dates: string[];
+  /** Days since 1970-01-01, ascending. */
+  days: number[];
   closes: number[];
 }
 
@@ -62,39 +62,35 @@ export class ReturnHistory {
 
   private async load(symbols: string[]): Promise<void> {
     if (symbols.length === 0) return;
-    const bars = await this.prices.lastBars(symbols, this.windowDays + 1);
-    for (const symbol of symbols) this.closes.set(symbol, closesOf(bars.get(symbol) ?? []));
+    const read = await this.prices.lastAdjustedCloses(symbols, this.windowDays + 1);
+    for (const symbol of symbols) this.closes.set(symbol, read.get(symbol) ?? { days: [], closes: [] });
     this.aligned = new Map();
   }
 
   private align(symbols: readonly string[]): AlignedReturns {
-    const allDates = new Set<string>();
-    for (const symbol of symbols) for (const date of this.closes.get(symbol)?.dates ?? []) allDates.add(date);
-    const calendar = [...allDates].sort().slice(-(this.windowDays + 1));
+    const allDays = new Set<number>();
+    for (const symbol of symbols) for (const day of this.closes.get(symbol)?.days ?? []) allDays.add(day);
+    const calendar = [...allDays].sort((a, b) => a - b).slice(-(this.windowDays + 1));
     const bySymbol = new Map<string, Float64Array>();
     for (const symbol of symbols) {
       const series = this.closes.get(symbol);
-      if (!series || series.dates.length < 2) continue;
+      if (!series || series.days.length < 2) continue;
       bySymbol.set(symbol, alignedReturns(series, calendar));
     }
-    return { dates: calendar.slice(1), bySymbol };
+    return { dates: calendar.slice(1).map((day) => new Date(day * 86_400_000).toISOString().slice(0, 10)), bySymbol };
   }
 }
 
-function closesOf(bars: readonly DailyBar[]): SymbolCloses {
-  return { dates: bars.map((bar) => bar.date), closes: bars.map((bar) => bar.adjClose ?? bar.close) };
-}
-
 /** Returns on the calendar's days, carrying the last close over days the symbol has no bar. */
-function alignedReturns(series: SymbolCloses, calendar: readonly string[]): Float64Array {
+function alignedReturns(series: SymbolCloses, calendar: readonly number[]): Float64Array {
   const returns = new Float64Array(Math.max(0, calendar.length - 1));
   let index = 0;
   // Before its first bar in the window, the symbol is flat at that first close.
   let previous = series.closes[0]!;
-  while (index < series.dates.length && series.dates[index]! <= calendar[0]!) previous = series.closes[index++]!;
+  while (index < series.days.length && series.days[index]! <= calendar[0]!) previous = series.closes[index++]!;
   for (let k = 1; k < calendar.length; k++) {
     let close = previous;
-    while (index < series.dates.length && series.dates[index]! <= calendar[k]!) close = series.closes[index++]!;
+    while (index < series.days.length && series.days[index]! <= calendar[k]!) close = series.closes[index++]!;
     returns[k - 1] = close / previous - 1;
     previous = close;
   }

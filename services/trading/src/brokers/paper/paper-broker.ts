@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
-import { AccountStore, costsOf } from '../../accounts/account-store.ts';
+import type { DailyBar } from '@closecross/quant';
+import { costsOf, type Account } from '../../accounts/account-store.ts';
 import type { PriceReader } from '../../market/price-reader.ts';
 import { localClock } from '../../sessions.ts';
 import { BrokerRejectedError, type Broker, type BrokerAccount, type BrokerOrderRequest, type BrokerOrderUpdate, type BrokerPosition, type OrderState } from '../broker.ts';
 import { paperFills } from './paper-fill-model.ts';
 
-interface StoredOrder {
+interface StoredOrder extends Account {
   client_order_id: string;
   account_id: string;
   symbol: string;
@@ -16,6 +17,10 @@ interface StoredOrder {
   limit_price: number | null;
   session_date: string;
   state: OrderState;
+  bars: { date: string; open: number; high: number; low: number; close: number; adj_close: number | null; volume: number | null }[];
+  has_bars: boolean;
+  live_price: number | null;
+  live_at: string | null;
 }
 
 export interface PaperBrokerDeps {
@@ -32,18 +37,17 @@ export interface PaperBrokerDeps {
  */
 export class PaperBroker implements Broker {
   readonly name = 'paper';
-  private readonly accounts: AccountStore;
 
   private readonly deps: PaperBrokerDeps;
   constructor(deps: PaperBrokerDeps) {
     this.deps = deps;
-    this.accounts = new AccountStore(deps.pool);
   }
 
   async submit(order: BrokerOrderRequest): Promise<BrokerOrderUpdate> {
-    if (!(await this.deps.prices.hasBars(order.symbol))) throw new BrokerRejectedError(`no price bars for ${order.symbol}: the paper broker fills from stored bars (POST /price_bars/${order.symbol})`);
     if (order.type === 'limit' && !(order.limitPrice! > 0)) throw new BrokerRejectedError('a limit order needs a positive limit price');
-    return this.status(order.clientOrderId);
+    const stored = await this.read(order.clientOrderId);
+    if (!stored.has_bars) throw new BrokerRejectedError(`no price bars for ${order.symbol}: the paper broker fills from stored bars (POST /price_bars/${order.symbol})`);
+    return this.outcome(stored);
   }
 
   async cancel(clientOrderId: string): Promise<BrokerOrderUpdate> {
@@ -53,15 +57,18 @@ export class PaperBroker implements Broker {
   }
 
   async status(clientOrderId: string): Promise<BrokerOrderUpdate> {
-    const order = await this.order(clientOrderId);
-    const account = await this.accounts.get(order.account_id);
-    const bars = await this.deps.prices.barsFrom(order.symbol, order.session_date);
-    const live = await this.deps.prices.livePrice(order.symbol);
+    return this.outcome(await this.read(clientOrderId));
+  }
+
+  private outcome(order: StoredOrder): BrokerOrderUpdate {
+    const { client_order_id: clientOrderId } = order;
+    const live = order.live_price !== null && order.live_at !== null ? { price: order.live_price, session: localClock(new Date(order.live_at), this.deps.timezone).day } : undefined;
+    const bars: DailyBar[] = order.bars.map((bar) => ({ date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close, adjClose: bar.adj_close, volume: bar.volume }));
     const outcome = paperFills(
       { clientOrderId, side: order.side, quantity: order.quantity, type: order.type, timeInForce: order.time_in_force, limitPrice: order.limit_price, sessionDate: order.session_date },
       bars,
-      costsOf(account),
-      live ? { price: live.price, session: localClock(live.at, this.deps.timezone).day } : undefined,
+      costsOf(order),
+      live,
     );
     const filled = outcome.fills.reduce((sum, fill) => sum + fill.quantity, 0);
     const state: OrderState = outcome.state === 'filled' ? 'filled' : outcome.state === 'expired' ? 'expired' : filled > 0 ? 'partially_filled' : 'accepted';
@@ -91,13 +98,27 @@ export class PaperBroker implements Broker {
     return { cash, equity: cash, buyingPower: cash, currency: 'USD' };
   }
 
-  private async order(clientOrderId: string): Promise<StoredOrder> {
-    const result = await this.deps.pool.query<StoredOrder>(
-      `select client_order_id, account_id, symbol, side, quantity, type, time_in_force, limit_price, to_char(session_date, 'YYYY-MM-DD') as session_date, state
-       from trading_order where client_order_id = $1`,
+  /**
+   * The order, its account's costs, its bars from the session on, whether the symbol has any bar,
+   * and the live quote: one query, so a submit costs one round trip here.
+   */
+  private async read(clientOrderId: string): Promise<StoredOrder> {
+    const quote = await this.deps.prices.liveQuoteSource();
+    const live = quote
+      ? `(select json_build_object('price', ${quote.price}::float8, 'at', ${quote.at}) from ${quote.table} q where q.symbol = o.symbol and ${quote.price} is not null order by ${quote.at} desc limit 1)`
+      : 'null::json';
+    const result = await this.deps.pool.query<StoredOrder & { live: { price: number; at: string } | null }>(
+      `select o.client_order_id, o.account_id, o.symbol, o.side, o.quantity, o.type, o.time_in_force, o.limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.state,
+              a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
+              (select coalesce(json_agg(json_build_object('date', to_char(p.date, 'YYYY-MM-DD'), 'open', p.open, 'high', p.high, 'low', p.low, 'close', p.close, 'adj_close', p.adj_close, 'volume', p.volume) order by p.date), '[]'::json)
+                 from price_bars p where p.symbol = o.symbol and p.date >= o.session_date) as bars,
+              exists (select 1 from price_bars p where p.symbol = o.symbol) as has_bars,
+              ${live} as live
+       from trading_order o join trading_account a on a.id = o.account_id where o.client_order_id = $1`,
       [clientOrderId],
     );
-    if (!result.rows[0]) throw new BrokerRejectedError(`the paper broker holds no order ${clientOrderId}`);
-    return result.rows[0];
+    const row = result.rows[0];
+    if (!row) throw new BrokerRejectedError(`the paper broker holds no order ${clientOrderId}`);
+    return { ...row, live_price: row.live?.price ?? null, live_at: row.live?.at ?? null };
   }
 }

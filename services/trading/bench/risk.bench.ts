@@ -1,0 +1,157 @@
+/**
+ * Risk benchmarks (pnpm --filter @closecross/trading bench; BENCH_SMOKE=1 for tiny sizes):
+ * (a) what the pre-trade risk engine adds per order with 50 open positions across 5 strategies and
+ *     every limit set (VaR included): the check alone inside its transaction, and order submit to
+ *     paper fill with the engine and without it, interleaved (goal: under 5 ms p99 added);
+ * (b) order submit to paper fill through the API, p50/p99, the engine in the path (goal p99 < 20 ms);
+ * (c) a portfolio VaR of 500 positions over 3 years of daily returns: the returns read and aligned
+ *     once (cold), then the VaR itself from the precomputed returns (goal < 50 ms).
+ */
+import { withTransaction } from '@closecross/db';
+import { createService } from '@closecross/platform';
+import { jobsModule } from '@closecross/jobs';
+import type { DailyBar } from '@closecross/quant';
+import { benchSize, startBenchPostgres } from '@closecross/tests/support';
+import { brokerCache } from '../src/brokers/broker-factory.ts';
+import { PriceReader } from '../src/market/price-reader.ts';
+import { OrderDesk } from '../src/orders/order-desk.ts';
+import { tradingServiceWith } from '../src/plugin.ts';
+import { riskOfPnl, scenarioPnl } from '../src/risk/portfolio-var.ts';
+import { ReturnHistory } from '../src/risk/return-history.ts';
+import { RiskEngine } from '../src/risk/risk-engine.ts';
+import { RiskStore } from '../src/risk/risk-store.ts';
+import { StrategyStore } from '../src/strategies/strategy-store.ts';
+import { loadTradingConfig } from '../src/trading-config.ts';
+
+const varSymbols = benchSize('BENCH_VAR_POSITIONS', 500, 20);
+const varDays = benchSize('BENCH_VAR_DAYS', 756, 60);
+const orderCount = benchSize('BENCH_RISK_ORDERS', 500, 20);
+const strategiesCount = 5;
+const positionsPerStrategy = 10;
+
+function generatedBars(count: number, seed: number): DailyBar[] {
+  let state = seed >>> 0;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const bars: DailyBar[] = [];
+  let close = 50 + 100 * random();
+  let day = Date.parse('2019-01-02T00:00:00Z');
+  for (let i = 0; i < count; i++) {
+    while ([0, 6].includes(new Date(day).getUTCDay())) day += 86_400_000;
+    const open = close * (1 + (random() - 0.5) * 0.01);
+    close = open * (1 + (random() - 0.5) * 0.04);
+    bars.push({ date: new Date(day).toISOString().slice(0, 10), open, high: Math.max(open, close) * 1.005, low: Math.min(open, close) * 0.995, close, adjClose: close, volume: 1_000_000_000 });
+    day += 86_400_000;
+  }
+  return bars;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const summary = (times: number[]) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  return `p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${percentile(sorted, 99).toFixed(2)} ms`;
+};
+
+const postgres = await startBenchPostgres();
+const { pool } = await postgres.database();
+const symbols = Array.from({ length: Math.max(varSymbols, strategiesCount * positionsPerStrategy) }, (_, i) => `R${String(i).padStart(3, '0')}`);
+for (const [index, symbol] of symbols.entries()) {
+  const bars = generatedBars(varDays + 1, index + 7);
+  await pool.query(
+    `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
+     select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
+    [symbol, bars.map((b) => b.date), bars.map((b) => b.open), bars.map((b) => b.high), bars.map((b) => b.low), bars.map((b) => b.close), bars.map((b) => b.adjClose), bars.map((b) => b.volume)],
+  );
+}
+await pool.query('analyze price_bars');
+const lastSession = (await pool.query<{ d: string }>("select to_char(max(date), 'YYYY-MM-DD') as d from price_bars")).rows[0]!.d;
+
+const config = loadTradingConfig({});
+const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+await app.ready();
+
+// 50 open positions across 5 strategies, each strategy 10 symbols.
+const strategies = new StrategyStore(pool);
+const strategyIds: number[] = [];
+for (let s = 0; s < strategiesCount; s++) {
+  const created = await strategies.create(
+    { name: `risk-bench-${s}`, account_id: 'paper', universe: ['R000'], rule: { kind: 'three_candles', body: 0.01, body_mode: 'relative' }, side_policy: 'long_short', warmup_bars: 10, schedule: null, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 7 }, allocation: 10_000_000, enabled: true },
+    'bench',
+  );
+  strategyIds.push(created.id);
+  for (let p = 0; p < positionsPerStrategy; p++) {
+    const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { strategy_id: created.id, symbol: symbols[s * positionsPerStrategy + p], side: p % 3 ? 'buy' : 'sell', quantity: 100, session_date: lastSession } });
+    if (response.json().state !== 'filled') throw new Error(`position not filled: ${response.body}`);
+  }
+}
+// Every limit set, loose enough that the bench's orders pass (every check runs to the end).
+const loose = { max_order_notional: 1e9, max_position_notional: 1e9, max_gross_exposure: 1e10, max_net_exposure: 1e10, max_var99: 1e10, max_daily_loss: 1e9, max_drawdown: 0.99, max_orders_per_minute: 1e6 };
+const store = new RiskStore(pool);
+await store.putLimits(null, { limits: loose, reason: 'bench' }, 'bench');
+for (const id of strategyIds) await store.putLimits(id, { limits: { ...loose, max_allocation_use: 100 }, reason: 'bench' }, 'bench');
+
+// (a) The engine's check alone, in a transaction rolled back, and the whole placement with and without the engine.
+const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
+const returns = new ReturnHistory(prices, config.TRADING_VAR_WINDOW_DAYS);
+const risk = new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE });
+const brokerOf = brokerCache({ pool, prices, timezone: config.TRADING_TIMEZONE, alpaca: undefined });
+const silent = { warn: () => {} };
+const withEngine = new OrderDesk(pool, brokerOf, silent, risk);
+const withoutEngine = new OrderDesk(pool, brokerOf, silent);
+const orderFor = (i: number) => ({ strategyId: strategyIds[i % strategiesCount]!, symbol: symbols[i % (strategiesCount * positionsPerStrategy)]!, side: (i % 2 ? 'sell' : 'buy') as 'buy' | 'sell', quantity: 1 });
+// Warm-up: returns read, statements planned (a check writes nothing unless a breach moves a state).
+for (let i = 0; i < 20; i++) await withTransaction(pool, (client) => risk.check(client, orderFor(i)));
+
+const checkTimes: number[] = [];
+for (let i = 0; i < orderCount; i++) {
+  await withTransaction(pool, async (client) => {
+    const started = performance.now();
+    const decision = await risk.check(client, orderFor(i));
+    checkTimes.push(performance.now() - started);
+    if (!decision.accepted) throw new Error(`bench order refused: ${decision.reason}`);
+  });
+}
+const placeWith: number[] = [];
+const placeWithout: number[] = [];
+for (let i = 0; i < orderCount; i++) {
+  for (const [desk, times] of (i % 2 ? [[withEngine, placeWith], [withoutEngine, placeWithout]] : [[withoutEngine, placeWithout], [withEngine, placeWith]]) as [OrderDesk, number[]][]) {
+    const order = orderFor(i);
+    const started = performance.now();
+    const { order: placed } = await desk.place({ ...order, clientOrderId: `bench-${desk === withEngine ? 'with' : 'without'}-${i}`, accountId: 'paper', purpose: 'manual', type: 'market', timeInForce: 'day', sessionDate: lastSession }, 'bench');
+    times.push(performance.now() - started);
+    if (placed.state !== 'filled') throw new Error(`bench order not filled: ${placed.state} ${placed.reason}`);
+  }
+}
+
+// (b) Through the API, as the trading engineer measured it, the engine in the path.
+const apiTimes: number[] = [];
+for (let i = 0; i < orderCount; i++) {
+  const order = orderFor(i);
+  const started = performance.now();
+  const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { strategy_id: order.strategyId, symbol: order.symbol, side: order.side, quantity: 1, session_date: lastSession } });
+  apiTimes.push(performance.now() - started);
+  if (response.json().state !== 'filled') throw new Error(`order not filled: ${response.body}`);
+}
+
+// (c) Portfolio VaR of 500 positions over 3 years of returns.
+const varReturns = new ReturnHistory(prices, varDays);
+const exposures = new Map(symbols.slice(0, varSymbols).map((symbol, i) => [symbol, (i % 4 === 0 ? -1 : 1) * (10_000 + 100 * i)] as const));
+const coldStarted = performance.now();
+const aligned = await varReturns.returnsFor(exposures.keys());
+const coldMs = performance.now() - coldStarted;
+const varTimes: number[] = [];
+let var99 = 0;
+for (let run = 0; run < 50; run++) {
+  const started = performance.now();
+  const again = await varReturns.returnsFor(exposures.keys());
+  var99 = riskOfPnl(scenarioPnl(exposures, again)).var99;
+  varTimes.push(performance.now() - started);
+}
+
+console.log(`risk bench (${postgres.source}; ${strategiesCount * positionsPerStrategy} positions across ${strategiesCount} strategies, every limit set, VaR window ${config.TRADING_VAR_WINDOW_DAYS} days)`);
+console.log(`(a) the risk check alone (lock, one read of the book, checks, VaR before and after), ${orderCount} orders: ${summary(checkTimes)}; goal p99 < 5 ms`);
+console.log(`    order placed to paper fill in process, with the engine: ${summary(placeWith)}; without: ${summary(placeWithout)} (interleaved)`);
+console.log(`(b) order submit to paper fill through the API, ${orderCount} orders, engine in the path: ${summary(apiTimes)}; goal p99 < 20 ms`);
+console.log(`(c) portfolio VaR of ${varSymbols} positions over ${aligned.dates.length} daily returns: ${summary(varTimes)} from precomputed returns (VaR99 ${var99.toFixed(0)}); cold (read ${varSymbols} x ${varDays + 1} closes and align) ${coldMs.toFixed(0)} ms; goal < 50 ms`);
+await app.close();
+await pool.end();
+await postgres.stop();
