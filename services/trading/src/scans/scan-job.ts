@@ -74,11 +74,11 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
       return opened === undefined ? Number.MAX_SAFE_INTEGER : bars.length - 1 - opened;
     };
     for (const intent of exitIntents(strategy, latest, book.openLots(symbol), (lot) => barsSince(lot.openedOn), signal)) {
-      const { created } = await deps.orders.place(
-        { ...intent, clientOrderId: `exit-${intent.closesLot}`, accountId: strategy.account_id, strategyId: strategy.id, createdBy: 'scan' },
-        `exit: ${intent.reason}`,
-      );
-      if (created) result.exit_orders++;
+      const exit = { ...intent, accountId: strategy.account_id, strategyId: strategy.id, createdBy: 'scan' };
+      let placed = await deps.orders.place({ ...exit, clientOrderId: `exit-${intent.closesLot}` }, `exit: ${intent.reason}`);
+      // An exit the risk engine refused (a halted strategy) never reached a broker: a later scan tries again, once a day.
+      if (!placed.created && placed.order.risk_check !== null) placed = await deps.orders.place({ ...exit, clientOrderId: `exit-${intent.closesLot}-${latest.date}` }, `exit: ${intent.reason} (again after ${placed.order.risk_check})`);
+      if (placed.created) result.exit_orders++;
     }
     if (signal !== undefined && opensPosition(strategy, signal)) {
       const stored = await deps.signals.record(strategy, symbol, signal, latest);
