@@ -1,26 +1,43 @@
 /**
  * Ticks through one price worker into bars and out to 50 SSE clients, on loopback: the replay
- * provider at full speed feeds the worker; every client takes every symbol. Prints ticks/s in,
- * ticks/s delivered per client, tick-to-client latency p50/p99 (worker receipt to client parse),
- * and the bars stored. The replay is paced to BENCH_RATE ticks/s in total (trades and quotes) for
- * BENCH_SECONDS; BENCH_CLIENTS clients.
+ * provider feeds the worker, paced to BENCH_RATE ticks/s in total (trades and quotes) for
+ * BENCH_SECONDS; BENCH_CLIENTS clients, every one taking every symbol, run in a child process
+ * (bench/sse-clients.ts) so their reading is not the service's cost. Prints ticks/s into bars,
+ * ticks/s to each client, tick-to-client latency p50/p99 (worker receipt to client read), the
+ * NOTIFY hop alone (worker receipt to a listener on this task), the CPU the service and the
+ * clients used, and the machine's load average, which these figures depend on.
  */
+import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { createService } from '@closecross/platform';
 import { benchSize, startBenchPostgres } from '@closecross/tests/support';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
 import { feedKeyOf } from '../src/providers/adapter.ts';
 import { createSubscription } from '../src/store/subscriptions.ts';
+import { TickListener } from '../src/stream/tick-listener.ts';
 import { writeReplayFiles } from '../test/replay-fixture.ts';
-import { openSse } from '../test/sse-client.ts';
 
 const rate = benchSize('BENCH_RATE', 20_000, 500);
 const runSeconds = benchSize('BENCH_SECONDS', 10, 2);
 const clients = benchSize('BENCH_CLIENTS', 50, 3);
+// Latency is taken after this warm-up (the replay files load, the JIT warms): steady state.
+const warmupSeconds = benchSize('BENCH_WARMUP_SECONDS', 2, 1);
 const symbols = ['S01', 'S02', 'S03', 'S04'];
 const fixture = writeReplayFiles(symbols, 2_000, 3);
 // The replay plays a trade and a quote per 15 data seconds of a symbol: speed for `rate` in total.
 const speed = (rate / symbols.length) * 7.5;
+
+interface ClientTally {
+  frames: number;
+  windowFrames: number;
+  chunkLatencies: number[];
+  tickLatencies: number[];
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+const sortedOf = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+const load = () => loadavg().map((value) => value.toFixed(1)).join(' / ');
 
 const postgres = await startBenchPostgres();
 const { pool } = await postgres.database();
@@ -29,26 +46,70 @@ const app = await createService({ name: 'prices', modules: [pricesServiceWith({ 
 await app.listen({ host: '127.0.0.1', port: 0 });
 const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-// Client 0 parses every tick for its latency; the others count frames (parsing 50 copies of every
-// tick in this one process would measure the bench, not the service).
-const streams = Array.from({ length: clients }, (_, index) => openSse(`${base}/prices/stream`, {}, { countOnly: index > 0 }));
-await Promise.all(streams.map((stream) => stream.status));
+// The NOTIFY hop alone: a second listener on this task, latency of each chunk's first tick.
+const probe = new TickListener(pool, (error) => console.error('probe listener', error));
+await probe.start();
+const hopLatencies: number[] = [];
+let measuring = false;
+let ticksPublished = 0;
+probe.add({
+  symbols: new Set(),
+  send: (chunk) => {
+    if (!measuring) return;
+    const at = chunk.indexOf('"received_at":');
+    if (at >= 0) hopLatencies.push(Date.now() - Number(chunk.subarray(at + 14, at + 27).toString()));
+    for (let end = chunk.indexOf('\n\n'); end >= 0; end = chunk.indexOf('\n\n', end + 2)) ticksPublished++;
+  },
+});
+
+const clientProcess = fork(new URL('./sse-clients.ts', import.meta.url).pathname, [`${base}/prices/stream`, String(clients)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+const clientMessage = <T>(type: string) => new Promise<T>((resolve, reject) => {
+  clientProcess.on('message', (message: { type: string }) => message.type === type && resolve(message as T));
+  clientProcess.once('exit', (code) => reject(new Error(`sse-clients exited with ${code}`)));
+});
+await clientMessage('ready');
+
+const loadBefore = load();
 const started = Date.now();
 for (const symbol of symbols) await createSubscription(pool, { provider: 'replay', symbol, channels: ['trades', 'quotes'], feed: feedKeyOf('replay', symbol, config.ALPACA_DATA_STREAM_URL) });
 await app.inject({ method: 'GET', url: '/prices/subscriptions' });
 
-await new Promise((resolve) => setTimeout(resolve, runSeconds * 1000));
-for (const stream of streams) stream.close();
+await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
+const cpuBefore = process.cpuUsage();
+const measuredFrom = Date.now();
+measuring = true;
+clientProcess.send({ type: 'mark' });
+await new Promise((resolve) => setTimeout(resolve, (runSeconds - warmupSeconds) * 1000));
+measuring = false;
+const cpu = process.cpuUsage(cpuBefore);
+const measuredSeconds = (Date.now() - measuredFrom) / 1000;
+const tallied = clientMessage<{ tallies: ClientTally[]; cpu: NodeJS.CpuUsage }>('tallies');
+clientProcess.send({ type: 'stop' });
+const { tallies, cpu: clientCpu } = await tallied;
 const seconds = (Date.now() - started) / 1000;
-const delivered = streams.map((stream) => stream.count());
-const latencies = streams[0]!.events.map((event) => event.receivedAt - Number(event.data.received_at)).sort((a, b) => a - b);
-const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+const loadAfter = load();
 
+await probe.close();
 await app.close(); // flushes the last bars
-const stored = await pool.query<{ bars: number; ticks: number }>('select (select count(*)::int from price_bar_1m) as bars, (select sum(ticks)::float8 from price_subscription) as ticks');
-console.log(`prices bench: ${symbols.length} replayed symbols paced to ${rate} ticks/s for ${runSeconds} s, one worker, ${clients} SSE clients${rate < 5_000 ? ' (smoke: figures mean nothing)' : ''}`);
-console.log(`  ticks stored by the worker: ${stored.rows[0]!.ticks} in ${seconds.toFixed(1)} s = ${Math.round(stored.rows[0]!.ticks / seconds)} ticks/s into ${stored.rows[0]!.bars} one-minute bars`);
-console.log(`  delivered to client 0: ${delivered[0]} (${Math.round(delivered[0]! / seconds)} ticks/s); to all ${clients}: ${delivered.reduce((a, b) => a + b, 0)} (${Math.round(delivered.reduce((a, b) => a + b, 0) / seconds)} ticks/s); fewest to one client ${Math.min(...delivered)}`);
-console.log(`  tick-to-client latency (worker receipt to client parse): p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms`);
+const stored = await pool.query<{ bars: number; ticks: number }>('select (select count(*)::int as bars from price_bar_1m) as bars, (select sum(ticks)::float8 from price_subscription) as ticks');
+const ticksIn = stored.rows[0]!.ticks;
+const frames = tallies.map((tally) => tally.frames);
+const allChunks = sortedOf(tallies.flatMap((tally) => tally.chunkLatencies));
+const client0 = sortedOf(tallies[0]!.tickLatencies);
+const hop = sortedOf(hopLatencies);
+const ms = (sorted: number[]) => `p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted[sorted.length - 1]} ms (${sorted.length} samples)`;
+
+console.log(`prices bench: ${symbols.length} replayed symbols paced to ${rate} ticks/s for ${runSeconds} s (latency and CPU after ${warmupSeconds} s), one worker, ${clients} SSE clients in a child process${rate < 5_000 ? ' (smoke: figures mean nothing)' : ''}`);
+console.log(`  machine: ${availableParallelism()} cores, load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after`);
+console.log(`  into bars: ${ticksIn} ticks in ${seconds.toFixed(1)} s = ${Math.round(ticksIn / seconds)} ticks/s into ${stored.rows[0]!.bars} one-minute bars`);
+console.log(`  to clients: fewest ${Math.min(...frames)}, most ${Math.max(...frames)} ticks to one client (${Math.round(Math.min(...frames) / seconds)} ticks/s each at the least); ${frames.reduce((a, b) => a + b, 0)} frames in all`);
+console.log(`  tick-to-client latency, every tick of client 0: ${ms(client0)}`);
+console.log(`  tick-to-client latency, first tick of each read, all ${clients} clients: ${ms(allChunks)}`);
+console.log(`  NOTIFY hop (worker receipt to a listener on this task): ${ms(hop)}`);
+const serviceCpuUs = cpu.user + cpu.system;
+const windowFrames = tallies.map((tally) => tally.windowFrames);
+console.log(`  while measured (${measuredSeconds.toFixed(1)} s): ${ticksPublished} ticks published (${Math.round(ticksPublished / measuredSeconds)} ticks/s), ${Math.round(Math.min(...windowFrames) / measuredSeconds)} ticks/s to each client at the least`);
+console.log(`  CPU while measured: service process ${(serviceCpuUs / 1e4 / measuredSeconds).toFixed(0)}% of a core (worker, NOTIFY, fan-out to ${clients} clients, SSE writes) = ${(serviceCpuUs / ticksPublished).toFixed(1)} us per tick, so one core's worth is ${Math.round(ticksPublished / (serviceCpuUs / 1e6))} ticks/s; clients' process ${((clientCpu.user + clientCpu.system) / 1e4 / measuredSeconds).toFixed(0)}%`);
+clientProcess.kill();
 await pool.end();
 await postgres.stop();

@@ -1,37 +1,45 @@
 import type { Pool, PoolClient } from 'pg';
-import { ticksChannel } from '../worker/tick-publisher.ts';
+import { sectionStart, symbolEnd, ticksChannel } from '../worker/tick-publisher.ts';
 
 export const subscriptionsChannel = 'price_subscriptions';
 
 export interface StreamClient {
   /** Upper-case symbols it asked for; every symbol when empty. */
   symbols: ReadonlySet<string>;
-  send(chunk: string): void;
+  /** One chunk of whole SSE frames; the same Buffer goes to every client with the same symbols. */
+  send(chunk: Buffer): void;
+}
+
+/** Clients that asked for the same symbols share one chunk per batch. */
+interface ClientGroup {
+  symbols: ReadonlySet<string>;
+  clients: Set<StreamClient>;
 }
 
 /**
  * The stream side of every task: one connection LISTENs for tick batches (from any worker on any
- * task) and subscription changes, and fans ticks out to this task's SSE clients. Each event's SSE
- * frame is built once, however many clients want it.
+ * task) and subscription changes, and fans ticks out to this task's SSE clients. The payloads
+ * carry SSE frames grouped by symbol (see tick-publisher.ts), so nothing is parsed per tick: the
+ * notifications of one socket read are gathered, and each group of clients with the same symbols
+ * gets one chunk, encoded once and written to each of them.
  */
 export class TickListener {
   private client: PoolClient | undefined;
   private closed = false;
-  private readonly clients = new Set<StreamClient>();
+  private readonly groups = new Map<string, ClientGroup>();
+  private pending: (readonly [symbol: string, frames: string])[] = [];
+  private flushScheduled = false;
   private readonly subscriptionListeners = new Set<() => void>();
   private retry: NodeJS.Timeout | undefined;
   delivered = 0;
 
   private readonly pool: Pool;
-
   private readonly onError: (error: unknown) => void;
 
-
   constructor(pool: Pool, onError: (error: unknown) => void) {
-
     this.pool = pool;
-
-    this.onError = onError;}
+    this.onError = onError;
+  }
 
   async start(): Promise<void> {
     if (this.closed) return;
@@ -39,7 +47,7 @@ export class TickListener {
       const client = await this.pool.connect();
       this.client = client;
       client.on('notification', (message) => {
-        if (message.channel === ticksChannel && message.payload) this.fanOut(message.payload);
+        if (message.channel === ticksChannel && message.payload) this.receive(message.payload);
         else if (message.channel === subscriptionsChannel) for (const listener of this.subscriptionListeners) listener();
       });
       client.on('error', (error) => this.reconnect(error));
@@ -59,34 +67,53 @@ export class TickListener {
   }
 
   add(client: StreamClient): () => void {
-    this.clients.add(client);
-    return () => this.clients.delete(client);
+    const key = [...client.symbols].sort().join(',');
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { symbols: client.symbols, clients: new Set() }));
+    group.clients.add(client);
+    return () => {
+      group.clients.delete(client);
+      if (group.clients.size === 0 && this.groups.get(key) === group) this.groups.delete(key);
+    };
   }
 
   get clientCount(): number {
-    return this.clients.size;
+    let count = 0;
+    for (const group of this.groups.values()) count += group.clients.size;
+    return count;
   }
 
   onSubscriptionsChanged(listener: () => void): void {
     this.subscriptionListeners.add(listener);
   }
 
-  private fanOut(payload: string): void {
-    if (this.clients.size === 0) return;
-    const perClient = new Map<StreamClient, string>();
-    for (const line of payload.split('\n')) {
-      const firstTab = line.indexOf('\t');
-      const secondTab = line.indexOf('\t', firstTab + 1);
-      const symbol = line.slice(0, firstTab);
-      const frame = `event: ${line.slice(firstTab + 1, secondTab)}\ndata: ${line.slice(secondTab + 1)}\n\n`;
-      for (const client of this.clients) {
-        if (client.symbols.size > 0 && !client.symbols.has(symbol)) continue;
-        perClient.set(client, (perClient.get(client) ?? '') + frame);
-      }
+  /** Splits a payload into its symbol sections; the write waits for the rest of this socket read. */
+  private receive(payload: string): void {
+    if (this.groups.size === 0) return;
+    for (let at = payload.indexOf(sectionStart); at >= 0; ) {
+      const nameEnd = payload.indexOf(symbolEnd, at + 1);
+      if (nameEnd < 0) break;
+      const next = payload.indexOf(sectionStart, nameEnd + 1);
+      this.pending.push([payload.slice(at + 1, nameEnd), payload.slice(nameEnd + 1, next < 0 ? payload.length : next)]);
+      at = next;
     }
-    for (const [client, chunk] of perClient) {
-      client.send(chunk);
-      this.delivered++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.fanOut());
+    }
+  }
+
+  private fanOut(): void {
+    this.flushScheduled = false;
+    const sections = this.pending;
+    this.pending = [];
+    for (const group of this.groups.values()) {
+      let chunk = '';
+      for (const [symbol, frames] of sections) if (group.symbols.size === 0 || group.symbols.has(symbol)) chunk += frames;
+      if (chunk === '') continue;
+      const bytes = Buffer.from(chunk);
+      for (const client of group.clients) client.send(bytes);
+      this.delivered += group.clients.size;
     }
   }
 

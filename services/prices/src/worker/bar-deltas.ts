@@ -20,8 +20,19 @@ export const minuteOf = (time: number): number => Math.floor(time / 60_000) * 60
 export class BarDeltas {
   readonly bars = new Map<number, BarDelta>();
 
+  /** The hot path: a trade folds into its minute's delta without allocating once the minute exists. */
   trade(time: number, price: number, size: number): void {
-    this.merge({ start: minuteOf(time), open: price, high: price, low: price, close: price, volume: size, trades: 1 });
+    const start = minuteOf(time);
+    const bar = this.bars.get(start);
+    if (!bar) {
+      this.bars.set(start, { start, open: price, high: price, low: price, close: price, volume: size, trades: 1 });
+      return;
+    }
+    if (price > bar.high) bar.high = price;
+    if (price < bar.low) bar.low = price;
+    bar.close = price;
+    bar.volume += size;
+    bar.trades += 1;
   }
 
   /** Merges a later delta of the same minute into this one (or adds a new minute). */

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts';
 import type { FeedSink, ProviderAdapter } from '../providers/adapter.ts';
 import { BarDeltas } from './bar-deltas.ts';
-import { tickLine, type TickPublisher } from './tick-publisher.ts';
+import { sseFrame, type TickPublisher } from './tick-publisher.ts';
 
 export interface WorkerLogger {
   info(object: object, message: string): void;
@@ -207,17 +207,27 @@ export class PriceWorker {
     run.lastEventAt = Date.now();
     run.dirty = true;
     this.ticksIn++;
+    // The latest quote is updated in place (a flush takes the object and leaves null): no allocation per tick.
     if (event.type === 'trade') {
       run.deltas.trade(event.time, event.price, event.size);
-      run.latest = { ...(run.latest ?? {}), price: event.price, time: event.time };
+      const latest = (run.latest ??= { time: event.time });
+      latest.price = event.price;
+      latest.time = event.time;
     } else if (event.type === 'quote') {
-      run.latest = { ...(run.latest ?? {}), bid: event.bid, ask: event.ask, bidSize: event.bidSize, askSize: event.askSize, time: event.time };
+      const latest = (run.latest ??= { time: event.time });
+      latest.bid = event.bid;
+      latest.ask = event.ask;
+      latest.bidSize = event.bidSize;
+      latest.askSize = event.askSize;
+      latest.time = event.time;
     } else if (!run.channels.has('trades')) {
       // A provider bar is stored only when the bars are not built from trades.
       run.deltas.merge({ start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
-      run.latest = { ...(run.latest ?? {}), price: event.close, time: event.time + 59_999 };
+      const latest = (run.latest ??= { time: event.time });
+      latest.price = event.close;
+      latest.time = event.time + 59_999;
     }
-    this.options.publisher.push(tickLine(event, Date.now()));
+    this.options.publisher.push(event.symbol, sseFrame(event, Date.now()));
   }
 
   private onState(symbol: string, state: FeedState, error?: string): void {
