@@ -18,6 +18,8 @@ COPY services ./services
 # The tests package is a workspace project the lockfile names; pnpm refuses a frozen install without it.
 COPY tests ./tests
 RUN pnpm install --frozen-lockfile
+# The dashboard's single-page app, built once here (Vite is a build-time dependency); its image serves dist/.
+RUN pnpm --filter @closecross/dashboard build
 # One self-contained folder per declared service (services/<name>/service.ts) with its production
 # dependencies (workspace packages copied in).
 RUN for folder in services/*/; do \
@@ -69,4 +71,9 @@ CMD ["node", "--import", "tsx", "src/server.ts"]
 
 FROM runtime AS prices
 COPY --from=build --chown=node:node /deploy/prices /app
+CMD ["node", "--import", "tsx", "src/server.ts"]
+
+# The web dashboard: serves the app built in the build stage (dist/) at /app; no Vite at run time.
+FROM runtime AS dashboard
+COPY --from=build --chown=node:node /deploy/dashboard /app
 CMD ["node", "--import", "tsx", "src/server.ts"]

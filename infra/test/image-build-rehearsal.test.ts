@@ -80,7 +80,7 @@ function injectedSecret(url: string): string {
 
 describe('the Dockerfile rehearsed without Docker', () => {
   it('has the runtime targets the stack deploys, each CMD naming a file of its deployed folder', () => {
-    expect(targets.map((target) => target.name).sort()).toEqual(['ingestor', 'market-data', 'model', 'prices', 'risk-analysis', 'trading', 'var-lambda', 'var-worker']);
+    expect(targets.map((target) => target.name).sort()).toEqual(['dashboard', 'ingestor', 'market-data', 'model', 'prices', 'risk-analysis', 'trading', 'var-lambda', 'var-worker']);
     for (const target of targets) {
       const entry = entryFileOf(target);
       expect({ target: target.name, entry, exists: existsSync(path.join(workspace, 'deploy', target.folder, entry)) }).toEqual({ target: target.name, entry, exists: true });
@@ -95,7 +95,7 @@ describe('the Dockerfile rehearsed without Docker', () => {
     }
   });
 
-  it.each(['market-data', 'risk-analysis', 'ingestor', 'model'])('the %s target starts from its folder with the ECS-injected database secret and answers /ready', async (name) => {
+  it.each(['market-data', 'risk-analysis', 'ingestor', 'model', 'dashboard'])('the %s target starts from its folder with the ECS-injected database secret and answers /ready', async (name) => {
     const target = targets.find((candidate) => candidate.name === name)!;
     const port = await freePort();
     const [command, ...args] = target.cmd;

@@ -1,0 +1,56 @@
+import { NotFoundError, type ServiceModule } from '@closecross/platform';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { builtStamp, distDir } from './dashboard-build.ts';
+import { loadStaticFiles, type StaticFile } from './static-files.ts';
+
+export interface DashboardOptions {
+  /** Where the built app is; dist/ of this package by default (the declaration builds it first when stale). */
+  root?: string;
+}
+
+const hidden = { hide: true, tags: ['dashboard'] };
+
+/**
+ * The web dashboard: the single-page app under /app. Files are public (the app signs in against
+ * /auth like any client); every other path under /app is the app's own route, answered with
+ * index.html so a reload or a shared link opens the same page.
+ */
+export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app, options) => {
+  const root = options.root ?? distDir;
+  const files = await loadStaticFiles(root);
+  const index = files.get('index.html');
+  if (!index) throw new Error(`the dashboard build in ${root} has no index.html`);
+  const stamp = (await builtStamp(root)) ?? 'unknown';
+
+  const send = (request: FastifyRequest, reply: FastifyReply, file: StaticFile) => {
+    reply.header('content-type', file.contentType);
+    reply.header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    reply.header('vary', 'accept-encoding');
+    const acceptsGzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    if (file.gzipped && acceptsGzip) {
+      reply.header('content-encoding', 'gzip');
+      return reply.send(file.gzipped);
+    }
+    return reply.send(file.body);
+  };
+
+  // Which build this task serves (the hash of its sources): a deploy check, and a tab can tell it is stale.
+  app.get(
+    '/app/version',
+    { config: { scope: 'public' }, schema: { tags: ['dashboard'], summary: 'The build of the dashboard this task serves', response: { 200: Type.Object({ build: Type.String() }) } } },
+    async () => ({ build: stamp }),
+  );
+  app.get('/app', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard' } }, async (request, reply) => send(request, reply, index));
+  app.get('/app/*', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard (its files, and its pages answered with index.html)' } }, async (request, reply) => {
+    const wanted = (request.params as { '*': string })['*'];
+    const file = files.get(wanted);
+    if (file) return send(request, reply, file);
+    // A missing asset is an error, not the app: a stale tab asking for an old chunk must see it fail.
+    if (wanted.startsWith('assets/') || /\.[a-z0-9]+$/i.test(wanted)) throw new NotFoundError(`no dashboard file ${wanted}`);
+    return send(request, reply, index);
+  });
+};
+
+export const dashboardServiceWith = (options: DashboardOptions = {}): ServiceModule<any> => ({ name: 'dashboard', plugin: dashboardPlugin, options });
+export const dashboardService = dashboardServiceWith();

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
+import { formatAge, formatChange, formatPercent } from '../web/src/lib/format.ts';
+import { isFinished, mergeJobEvent, parseJobEvent, progressLabel } from '../web/src/lib/jobs.ts';
+import { appendTick, parseTick } from '../web/src/lib/live.ts';
+import { can, cancelScopeOf, type Me } from '../web/src/lib/permissions.ts';
+import { auctionSeries, candlesFrom, monthlyByStrategy, pnlSeries, signalMarkers, varChartData } from '../web/src/lib/series.ts';
+
+describe('permissions', () => {
+  const viewer: Me = { kind: 'session', name: 'vera', role: 'viewer', scopes: ['read'] };
+  const admin: Me = { kind: 'session', name: 'admin', role: 'admin', scopes: ['admin'] };
+  it('lets a viewer read only, and an admin do everything', () => {
+    expect(can(viewer, 'read')).toBe(true);
+    expect(can(viewer, 'trade')).toBe(false);
+    expect(can(admin, 'trade')).toBe(true);
+    expect(can(null, 'read')).toBe(false);
+  });
+  it('names the scope that may cancel each job kind', () => {
+    expect([cancelScopeOf('train'), cancelScopeOf('inference'), cancelScopeOf('risk-analysis'), cancelScopeOf('trading-scan'), cancelScopeOf('other')]).toEqual(['models', 'models', 'risk', 'trade', 'admin']);
+  });
+});
+
+describe('job events', () => {
+  it('reads an SSE payload, clamping progress to 0..1', () => {
+    expect(parseJobEvent('{"id":"j","status":"running","stage":"fold 1","progress":1.7,"attempts":1,"error":null}')).toEqual({ id: 'j', status: 'running', stage: 'fold 1', progress: 1, attempts: 1, error: null });
+  });
+  it('refuses a payload without a known status instead of stalling silently', () => {
+    expect(() => parseJobEvent('{"id":"j","status":"weird"}')).toThrow(/known status/);
+    expect(() => parseJobEvent('not json')).toThrow(/not JSON/);
+  });
+  it('never runs progress backwards within an attempt, and keeps a finished job finished', () => {
+    const running = parseJobEvent('{"id":"j","status":"running","progress":0.6,"attempts":1}');
+    const late = parseJobEvent('{"id":"j","status":"running","progress":0.4,"attempts":1}');
+    expect(mergeJobEvent(running, late).progress).toBe(0.6);
+    const retried = parseJobEvent('{"id":"j","status":"running","progress":0.1,"attempts":2}');
+    expect(mergeJobEvent(running, retried).progress).toBe(0.1);
+    const done = parseJobEvent('{"id":"j","status":"succeeded","progress":1,"attempts":2}');
+    expect(isFinished(mergeJobEvent(done, retried))).toBe(true);
+    expect(progressLabel(running)).toBe('60%');
+  });
+});
+
+describe('chart series', () => {
+  it('orders candles by day and keeps one per day', () => {
+    const candles = candlesFrom([
+      { date: '2024-01-03', open: 2, high: 3, low: 1, close: 2 },
+      { date: '2024-01-02', open: 1, high: 2, low: 1, close: 1 },
+      { date: '2024-01-03', open: 9, high: 9, low: 9, close: 9 },
+    ]);
+    expect(candles.map((candle) => [candle.time, candle.close])).toEqual([['2024-01-02', 1], ['2024-01-03', 9]]);
+  });
+  it('marks buys below the bar and sells above, for the chart symbol only, in time order', () => {
+    const markers = signalMarkers([
+      { symbol: 'AAPL', side: 'sell', bar_date: '2024-02-01', status: 'approved' },
+      { symbol: 'MSFT', side: 'buy', bar_date: '2024-01-15' },
+      { symbol: 'aapl', side: 'buy', bar_date: '2024-01-10' },
+    ], 'AAPL');
+    expect(markers.map((marker) => [marker.time, marker.position, marker.shape])).toEqual([['2024-01-10', 'belowBar', 'arrowUp'], ['2024-02-01', 'aboveBar', 'arrowDown']]);
+    expect(markers[1]!.text).toBe('sell (approved)');
+  });
+  it('derives daily, cumulative P&L and drawdown from equity', () => {
+    const series = pnlSeries([{ date: '2024-01-03', equity: 90 }, { date: '2024-01-02', equity: 110 }, { date: '2024-01-01', equity: 100 }]);
+    expect(series.daily).toEqual([0, 10, -20]);
+    expect(series.cumulative).toEqual([0, 10, -10]);
+    expect(series.drawdown).toEqual([0, 0, -20]);
+    expect(series.days[1]! - series.days[0]!).toBe(86_400);
+  });
+  it('groups daily P&L by month and strategy, zero where a strategy was idle', () => {
+    const { months, byStrategy } = monthlyByStrategy([
+      { date: '2024-01-05', strategy: 'a', pnl: 1 },
+      { date: '2024-01-20', strategy: 'a', pnl: 2 },
+      { date: '2024-02-01', strategy: 'b', pnl: -4 },
+    ]);
+    expect(months).toEqual(['2024-01', '2024-02']);
+    expect(byStrategy.get('a')).toEqual([3, 0]);
+    expect(byStrategy.get('b')).toEqual([0, -4]);
+  });
+  it('draws the reference VaR chart: per-signal 95/99 and their averages as flat lines', () => {
+    const [x, v95, v99, a95, a99] = varChartData({ var95: [-0.01, -0.03], var99: [-0.02, -0.04, -0.05], averageVar95: -0.02, averageVar99: -0.03 });
+    expect(x).toEqual([1, 2]);
+    expect(v95).toEqual([-0.01, -0.03]);
+    expect(v99).toEqual([-0.02, -0.04]);
+    expect(a95).toEqual([-0.02, -0.02]);
+    expect(a99).toEqual([-0.03, -0.03]);
+  });
+  it('keeps auction gaps as gaps, ordered by seconds_in_bucket', () => {
+    const [seconds, reference] = auctionSeries([
+      { seconds_in_bucket: 10, reference_price: null, wap: 1, bid_price: 1, ask_price: 1, imbalance_size: 0, target: 0 },
+      { seconds_in_bucket: 0, reference_price: 1.001, wap: 1, bid_price: 1, ask_price: 1, imbalance_size: 0, target: 0 },
+    ]);
+    expect(seconds).toEqual([0, 10]);
+    expect(reference).toEqual([1.001, null]);
+  });
+});
+
+describe('live ticks', () => {
+  it('reads trades, bars and quotes (mid price), with times in seconds', () => {
+    expect(parseTick('trade', '{"symbol":"AAPL","time":1700000000000,"price":190.5,"size":3}')).toEqual({ symbol: 'AAPL', type: 'trade', time: 1_700_000_000, price: 190.5 });
+    expect(parseTick('bar', '{"symbol":"AAPL","time":1700000060,"close":191}')!.price).toBe(191);
+    expect(parseTick('quote', '{"symbol":"AAPL","time":1700000000,"bid":1,"ask":3}')).toMatchObject({ price: 2, bid: 1, ask: 3 });
+    expect(parseTick('quote', '{"symbol":"AAPL","time":1700000000,"bid":1}')).toBeNull();
+  });
+  it('keeps a bounded history whose times only grow', () => {
+    let history = appendTick(undefined, { symbol: 'A', type: 'trade', time: 1, price: 1 }, 2);
+    history = appendTick(history, { symbol: 'A', type: 'trade', time: 2, price: 2 }, 2);
+    history = appendTick(history, { symbol: 'A', type: 'trade', time: 2, price: 2.5 }, 2);
+    history = appendTick(history, { symbol: 'A', type: 'trade', time: 1.5, price: 9 }, 2);
+    history = appendTick(history, { symbol: 'A', type: 'trade', time: 3, price: 3 }, 2);
+    expect(history).toEqual({ times: [2, 3], prices: [2.5, 3] });
+  });
+});
+
+describe('CSV import', () => {
+  it('reads auction rows with nulls for empty and NaN cells, and names the line of a bad one', () => {
+    const rows = parseAuctionCsv('stock_id,date_id,seconds_in_bucket,far_price,row_id\r\n0,1,10,,0_1_10\n1,1,10,NaN,\n');
+    expect(rows).toEqual([{ stock_id: 0, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: '0_1_10' }, { stock_id: 1, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: null }]);
+    expect(() => parseAuctionCsv('stock_id,date_id,seconds_in_bucket\n0,1,abc\n')).toThrow('line 2: seconds_in_bucket is not a number: "abc"');
+    expect(() => parseAuctionCsv('stock_id,date_id\n')).toThrow('lacks seconds_in_bucket');
+  });
+  it('sends in batches of at most the given size', () => {
+    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+});
+
+describe('formatting', () => {
+  it('signs changes and percentages, and says how old something is', () => {
+    expect(formatChange(12)).toBe('+$12.00');
+    expect(formatChange(-3.5)).toBe('-$3.50');
+    expect(formatPercent(0.0123, { signed: true })).toBe('+1.23%');
+    expect(formatAge(5_000)).toBe('5 s ago');
+    expect(formatAge(null)).toBe('—');
+  });
+});

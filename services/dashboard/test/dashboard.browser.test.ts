@@ -1,0 +1,144 @@
+import { generateStockRows } from '@closecross/tests/support';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityViolations, launchChromium, openPage, screenshot, type BrowserSession, type WatchedPage } from './support/browser.ts';
+import { adminCall, dailyBars, startSystem, type RunningSystem } from './support/local-system.ts';
+
+// One real system (as `pnpm start` runs it) and one Chromium for the whole file: each start costs
+// seconds on two cores, and every test signs in through the page anyway.
+let system: RunningSystem;
+let chromium: BrowserSession;
+let browser: Browser;
+const opened: WatchedPage[] = [];
+const viewer = { username: 'vera', password: 'a viewer passphrase' };
+
+beforeAll(async () => {
+  [system, chromium] = await Promise.all([startSystem(), launchChromium()]);
+  browser = chromium.browser;
+  await adminCall(system, 'POST', '/auth/users', { ...viewer, role: 'viewer' });
+  await adminCall(system, 'POST', '/stock_data/', { commit: true, data: generateStockRows({ dateIds: [0, 1, 2, 3], stocks: 4, buckets: 55 }) });
+  await adminCall(system, 'POST', '/price_bars/SYNTH', dailyBars(800));
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(opened.map((watched) => watched.context.close()));
+  await chromium?.close();
+  await system?.stop();
+});
+
+async function page(): Promise<WatchedPage> {
+  const watched = await openPage(browser, system.url);
+  opened.push(watched);
+  return watched;
+}
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/app');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+}
+
+/** No console error, no uncaught exception, no serious or critical axe violation. */
+async function expectCleanPage(watched: WatchedPage): Promise<void> {
+  const violations = (await accessibilityViolations(watched.page)).filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  expect(violations).toEqual([]);
+  expect(watched.problems).toEqual([]);
+}
+
+describe('the dashboard in Chromium against pnpm start', () => {
+  it('signs in with the platform session and shows the overview with the user and role', async () => {
+    const watched = await page();
+    await watched.page.goto('/app');
+    await expectCleanPage(watched);
+    await watched.page.getByLabel('Username').fill('admin');
+    await watched.page.getByLabel('Password').fill('not the password at all');
+    await watched.page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(watched.page.getByRole('alert').textContent()).resolves.toContain('Wrong username or password');
+    watched.problems.length = 0; // the refused sign-in is a 401 the browser logs: expected here, once
+    await signIn(watched.page, 'admin', system.password);
+    expect(await watched.page.getByTestId('user').textContent()).toBe('admin');
+    expect(await watched.page.getByTestId('role').textContent()).toBe('admin');
+    await watched.page.getByRole('heading', { name: 'Jobs running' }).waitFor();
+    await watched.page.getByText('No job running.').waitFor();
+    await screenshot(watched.page, 'overview');
+    // A reload keeps the session (cookie) and the page (the server answers index.html for app routes).
+    await watched.page.goto('/app/fleet');
+    await watched.page.getByRole('heading', { name: 'Fleet', level: 1 }).waitFor();
+    await watched.page.getByRole('heading', { name: 'Workers' }).waitFor();
+    await watched.page.locator('table').first().waitFor();
+    await screenshot(watched.page, 'fleet');
+    await expectCleanPage(watched);
+  });
+
+  it('starts a training from the models page and watches its progress over SSE to the end', async () => {
+    const watched = await page();
+    await signIn(watched.page, 'admin', system.password);
+    await watched.page.getByRole('link', { name: 'Models' }).click();
+    await watched.page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
+    await watched.page.getByLabel('Model name').fill('xgb_browser');
+    await watched.page.getByLabel('First day').fill('0');
+    await watched.page.getByLabel('Last day').fill('3');
+    await watched.page.getByLabel('Rounds').fill('20');
+    await watched.page.getByRole('button', { name: 'Train' }).click();
+    const progress = watched.page.getByRole('progressbar', { name: 'Training progress' });
+    await progress.waitFor();
+    await watched.page.locator('.job-progress[data-status="succeeded"]').waitFor({ timeout: 90_000 });
+    expect(await progress.getAttribute('value')).toBe('1');
+    await watched.page.getByTestId('model-reports').getByText('xgb_browser').waitFor();
+    await screenshot(watched.page, 'models');
+    await expectCleanPage(watched);
+  });
+
+  it('runs a VaR analysis with its parameters and backend, watches it, and draws VaR 95/99 per signal', async () => {
+    const watched = await page();
+    await signIn(watched.page, 'admin', system.password);
+    await watched.page.getByRole('link', { name: 'Risk' }).click();
+    await watched.page.getByLabel('Symbol').selectOption('SYNTH');
+    await watched.page.getByLabel('Shots d').fill('2000');
+    await watched.page.getByLabel('Resources r').fill('2');
+    await watched.page.getByLabel('Seed').fill('42');
+    await watched.page.getByRole('button', { name: 'Run analysis' }).click();
+    await watched.page.getByRole('progressbar', { name: 'Analysis progress' }).waitFor();
+    const result = watched.page.getByTestId('var-result');
+    await result.waitFor({ timeout: 90_000 });
+    await result.locator('canvas').first().waitFor();
+    expect(await result.textContent()).toMatch(/average VaR 95 -?\d/);
+    // The audit lists the run.
+    await watched.page.getByRole('cell', { name: 'SYNTH' }).first().waitFor();
+    await screenshot(watched.page, 'risk');
+    await expectCleanPage(watched);
+  });
+
+  it('draws daily candles and the auction explorer on the market data page', async () => {
+    const watched = await page();
+    await signIn(watched.page, 'admin', system.password);
+    await watched.page.getByRole('link', { name: 'Market data' }).click();
+    await watched.page.getByRole('img', { name: /Daily candles of SYNTH/ }).locator('canvas').first().waitFor();
+    await watched.page.getByLabel('Stock (stock_id)').fill('1');
+    await watched.page.getByLabel('Day (date_id)').fill('2');
+    await watched.page.getByRole('button', { name: 'Show' }).click();
+    await watched.page.getByRole('img', { name: /Reference price, WAP/ }).locator('canvas').waitFor();
+    await screenshot(watched.page, 'market-data');
+    await expectCleanPage(watched);
+  });
+
+  it('shows a viewer no trading, training or risk controls', async () => {
+    const watched = await page();
+    await signIn(watched.page, viewer.username, viewer.password);
+    expect(await watched.page.getByTestId('role').textContent()).toBe('viewer');
+    for (const [link, heading] of [['Signals', 'Signals'], ['Orders & positions', 'Orders and positions'], ['Strategies', 'Strategies'], ['Models', 'Models'], ['Risk', 'Risk']] as const) {
+      await watched.page.getByRole('link', { name: link, exact: true }).click();
+      await watched.page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      await expect.poll(() => watched.page.getByText('Loading…').count(), { timeout: 15_000 }).toBe(0);
+      for (const control of ['Approve', 'Reject', 'Place order', 'Scan now', 'Backtest', 'Create', 'Train', 'Run analysis', 'Cancel']) {
+        expect(await watched.page.getByRole('button', { name: control }).count(), `${control} on ${heading}`).toBe(0);
+      }
+    }
+    await watched.page.getByRole('link', { name: 'Orders & positions' }).click();
+    await watched.page.getByRole('heading', { name: 'Positions', exact: true }).waitFor();
+    await screenshot(watched.page, 'viewer-orders');
+    await expectCleanPage(watched);
+  });
+});

@@ -1,0 +1,25 @@
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { afterPaint } from './afterPaint';
+
+/** uPlot for lines and bars (P&L, VaR, auction series). Redrawn when data or options change. */
+export function UPlotChart({ options, data, label, onDrawn }: { options: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData; label: string; onDrawn?: (ms: number) => void }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = host.current!;
+    const started = performance.now();
+    const chart = new uPlot({ ...options, width: Math.max(320, element.clientWidth) } as uPlot.Options, data, element);
+    afterPaint(started, `chart:${label}`, onDrawn);
+    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(320, element.clientWidth), height: options.height }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+    };
+  }, [options, data, onDrawn]);
+  return <div ref={host} className="chart" role="img" aria-label={label} />;
+}
+
+/** Bars for uPlot (its bars path), for daily and monthly P&L. */
+export const barsPath = uPlot.paths.bars!({ size: [0.7, 40] });

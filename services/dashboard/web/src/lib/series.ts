@@ -1,0 +1,150 @@
+/** Turning API answers into the series the charts draw. Pure: unit-tested, and timed by the bench. */
+
+export interface PriceBar {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+export interface Candle {
+  time: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+/** Candles in date order, one per day (the chart library refuses unordered or repeated times). */
+export function candlesFrom(bars: readonly PriceBar[]): Candle[] {
+  const byDate = new Map<string, Candle>();
+  for (const bar of bars) byDate.set(bar.date.slice(0, 10), { time: bar.date.slice(0, 10), open: bar.open, high: bar.high, low: bar.low, close: bar.close });
+  return [...byDate.values()].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+}
+
+export interface SignalPoint {
+  bar_date: string;
+  side: string;
+  symbol: string;
+  status?: string;
+}
+
+export interface Marker {
+  time: string;
+  position: 'aboveBar' | 'belowBar';
+  color: string;
+  shape: 'arrowUp' | 'arrowDown';
+  text: string;
+}
+
+/** Buy signals under the bar pointing up, sells above pointing down; only the chart's symbol, in time order. */
+export function signalMarkers(signals: readonly SignalPoint[], symbol: string): Marker[] {
+  return signals
+    .filter((signal) => signal.symbol.toUpperCase() === symbol.toUpperCase())
+    .map((signal): Marker => {
+      const buy = signal.side === 'buy' || signal.side === 'long';
+      return {
+        time: signal.bar_date.slice(0, 10),
+        position: buy ? 'belowBar' : 'aboveBar',
+        color: buy ? '#0a7d32' : '#b42318',
+        shape: buy ? 'arrowUp' : 'arrowDown',
+        text: `${buy ? 'buy' : 'sell'}${signal.status ? ` (${signal.status})` : ''}`,
+      };
+    })
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+}
+
+/** Seconds since the epoch at 00:00 UTC of a YYYY-MM-DD day: uPlot's time axis. */
+export const daySeconds = (day: string): number => Date.parse(`${day.slice(0, 10)}T00:00:00Z`) / 1000;
+
+export interface EquityPoint {
+  date: string;
+  equity: number;
+}
+
+export interface PnlSeries {
+  /** uPlot x: day starts in seconds. */
+  days: number[];
+  daily: number[];
+  cumulative: number[];
+  /** Equity below its running peak, <= 0. */
+  drawdown: number[];
+}
+
+/** Daily P&L, cumulative P&L and drawdown from an equity curve (one point per day). */
+export function pnlSeries(points: readonly EquityPoint[]): PnlSeries {
+  const ordered = [...points].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const out: PnlSeries = { days: [], daily: [], cumulative: [], drawdown: [] };
+  if (ordered.length === 0) return out;
+  const start = ordered[0]!.equity;
+  let previous = start;
+  let peak = start;
+  for (const point of ordered) {
+    peak = Math.max(peak, point.equity);
+    out.days.push(daySeconds(point.date));
+    out.daily.push(point.equity - previous);
+    out.cumulative.push(point.equity - start);
+    out.drawdown.push(point.equity - peak);
+    previous = point.equity;
+  }
+  return out;
+}
+
+export interface StrategyDay {
+  date: string;
+  strategy: string;
+  pnl: number;
+}
+
+/** Monthly P&L per strategy: months in order, and for each strategy one value per month (0 when idle). */
+export function monthlyByStrategy(rows: readonly StrategyDay[]): { months: string[]; byStrategy: Map<string, number[]> } {
+  const months = [...new Set(rows.map((row) => row.date.slice(0, 7)))].sort();
+  const index = new Map(months.map((month, position) => [month, position]));
+  const byStrategy = new Map<string, number[]>();
+  for (const row of rows) {
+    const values = byStrategy.get(row.strategy) ?? new Array<number>(months.length).fill(0);
+    values[index.get(row.date.slice(0, 7))!]! += row.pnl;
+    byStrategy.set(row.strategy, values);
+  }
+  return { months, byStrategy };
+}
+
+export interface VarResult {
+  var95: readonly number[];
+  var99: readonly number[];
+  averageVar95: number | null;
+  averageVar99: number | null;
+}
+
+/** The reference's VaR chart: VaR 95 and 99 per signal, and each one's average as a flat line. */
+export function varChartData(result: VarResult): [number[], number[], number[], number[], number[]] {
+  const count = Math.min(result.var95.length, result.var99.length);
+  const x = Array.from({ length: count }, (_, index) => index + 1);
+  const flat = (value: number | null) => new Array<number>(count).fill(value ?? Number.NaN);
+  return [x, result.var95.slice(0, count), result.var99.slice(0, count), flat(result.averageVar95), flat(result.averageVar99)];
+}
+
+export interface AuctionRow {
+  seconds_in_bucket: number;
+  reference_price: number | null;
+  wap: number | null;
+  bid_price: number | null;
+  ask_price: number | null;
+  imbalance_size: number | null;
+  target: number | null;
+}
+
+/** The auction explorer's series over seconds_in_bucket (gaps stay gaps: null, not 0). */
+export function auctionSeries(rows: readonly AuctionRow[]): (number | null)[][] {
+  const ordered = [...rows].sort((a, b) => a.seconds_in_bucket - b.seconds_in_bucket);
+  return [
+    ordered.map((row) => row.seconds_in_bucket),
+    ordered.map((row) => row.reference_price),
+    ordered.map((row) => row.wap),
+    ordered.map((row) => row.bid_price),
+    ordered.map((row) => row.ask_price),
+    ordered.map((row) => row.imbalance_size),
+    ordered.map((row) => row.target),
+  ];
+}

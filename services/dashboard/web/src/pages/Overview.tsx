@@ -1,0 +1,131 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import { api, unwrap } from '../api/client';
+import { QueryState, Waiting } from '../components/QueryState';
+import { formatChange, formatMoney, formatPercent, signClass } from '../lib/format';
+import { progressLabel, type JobView } from '../lib/jobs';
+import { can } from '../lib/permissions';
+import { useMe } from '../session';
+
+interface PnlWindow {
+  days: number;
+  pnl: number;
+  change: number;
+  changePercent: number | null;
+}
+export interface Performance {
+  asOf: string | null;
+  equityPnl: { total: number; lastDay: PnlWindow | null; last7Days: PnlWindow | null; last30Days: PnlWindow | null; daily: { date: string; pnl: number }[]; monthly: ({ pnl: number } & Record<string, unknown>)[]; cumulative: { date: string; pnl: number }[] };
+  trades: { trades: number; wins: number; winRate: number | null; meanReturn: number | null; bestReturn: number | null; worstReturn: number | null };
+  maxDrawdown: { amount?: number; percent?: number } | null;
+  sharpe: number | null;
+}
+
+export const performanceQuery = (strategyId?: number) => ({
+  queryKey: ['performance', strategyId ?? 'all'],
+  queryFn: async () => (await unwrap(api.GET('/trading/performance', { params: { query: strategyId ? { strategy_id: strategyId } : {} } }))) as unknown as Performance,
+});
+
+function Window({ label, window }: { label: string; window: PnlWindow | null }) {
+  return (
+    <div className="card">
+      <h3>{label}</h3>
+      <p className={`figure ${signClass(window?.pnl)}`}>{formatChange(window?.pnl)}</p>
+      <p className="muted">
+        vs. the {window?.days ?? ''} days before: {formatChange(window?.change)}
+        {window?.changePercent != null && ` (${formatPercent(window.changePercent / 100, { signed: true })})`}
+      </p>
+    </div>
+  );
+}
+
+/** The first page: money, open positions, what runs, and the controls a trader reaches for first. */
+export function Overview() {
+  const me = useMe();
+  const performance = useQuery(performanceQuery());
+  const snapshots = useQuery({ queryKey: ['snapshots', 'latest'], queryFn: () => unwrap(api.GET('/trading/snapshots')) });
+  const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 5_000 });
+  const jobs = useQuery({ queryKey: ['jobs', 'running'], queryFn: () => unwrap(api.GET('/jobs', { params: { query: { status: 'running', limit: 10 } } })), refetchInterval: 3_000 });
+  const open = positions.data?.positions.filter((position) => position.quantity !== 0) ?? [];
+  const latestEquity = snapshots.data?.snapshots.filter((snapshot) => snapshot.scope === 'portfolio').at(-1)?.equity;
+
+  return (
+    <section aria-labelledby="overview-title">
+      <h1 id="overview-title">Overview</h1>
+      <div className="cards" data-testid="overview-figures">
+        <div className="card">
+          <h3>Equity</h3>
+          <p className="figure">{snapshots.isPending ? '…' : formatMoney(latestEquity)}</p>
+          <p className="muted">{snapshots.isError ? snapshots.error.message : 'latest daily snapshot'}</p>
+        </div>
+        <div className="card">
+          <h3>Total P&amp;L</h3>
+          <p className={`figure ${signClass(performance.data?.equityPnl.total)}`}>{performance.isPending ? '…' : formatChange(performance.data?.equityPnl.total)}</p>
+          <p className="muted">{performance.isError ? performance.error.message : `as of ${performance.data?.asOf ?? '—'}`}</p>
+        </div>
+        <Window label="Last day" window={performance.data?.equityPnl.lastDay ?? null} />
+        <Window label="Last 7 days" window={performance.data?.equityPnl.last7Days ?? null} />
+        <Window label="Last 30 days" window={performance.data?.equityPnl.last30Days ?? null} />
+      </div>
+
+      <div className="columns">
+        <section aria-labelledby="open-positions">
+          <h2 id="open-positions">Open positions</h2>
+          <QueryState query={positions} isEmpty={() => open.length === 0} empty="No open position.">
+            {() => (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Symbol</th>
+                    <th scope="col">Strategy</th>
+                    <th scope="col">Quantity</th>
+                    <th scope="col">Unrealized</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {open.map((position) => (
+                    <tr key={`${position.strategy_id}-${position.symbol}`}>
+                      <td>{position.symbol}</td>
+                      <td>{position.strategy_id}</td>
+                      <td>{position.quantity}</td>
+                      <td className={signClass(position.unrealized_pnl)}>{formatChange(position.unrealized_pnl)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </QueryState>
+          <p>
+            <Link href="/orders">Orders and positions</Link>
+          </p>
+        </section>
+
+        <section aria-labelledby="jobs-running">
+          <h2 id="jobs-running">Jobs running</h2>
+          <QueryState query={jobs} isEmpty={(data) => data.jobs.length === 0} empty="No job running.">
+            {(data) => (
+              <ul className="plain">
+                {data.jobs.map((job) => (
+                  <li key={job.id}>
+                    <strong>{job.kind}</strong> {progressLabel(job as unknown as JobView)}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </QueryState>
+        </section>
+      </div>
+
+      <div className="columns">
+        <section aria-labelledby="trading-state">
+          <h2 id="trading-state">Trading state</h2>
+          {can(me, 'trade') ? <Waiting what="the central risk service (halt, reduce, resume and square-off with a confirmation)" /> : <p className="muted">Your role sees the state; trading controls need the trade scope.</p>}
+        </section>
+        <section aria-labelledby="latest-alerts">
+          <h2 id="latest-alerts">Latest alerts</h2>
+          <Waiting what="the alerts package's API" />
+        </section>
+      </div>
+    </section>
+  );
+}
