@@ -490,8 +490,14 @@ describe('task environments', () => {
       const [container] = taskDefinition.Properties.ContainerDefinitions;
       const names = [...container.Environment, ...(container.Secrets ?? [])].map((variable: { Name: string }) => variable.Name);
       expect({ service, unknown: names.filter((name) => !(name in spec)) }).toEqual({ service, unknown: [] });
-      // Deploy-time values (ARNs, names) stand in as plain strings; the loader checks the rest.
-      const environment = Object.fromEntries(container.Environment.map((variable: { Name: string; Value: unknown }) => [variable.Name, typeof variable.Value === 'string' ? variable.Value : 'deploy-time-value']));
+      // Deploy-time values (ARNs, names) stand in as plain strings, keeping the literal parts of a
+      // join (the ALB's name in `http://…` stays a URL); the loader checks the rest.
+      const standIn = (value: unknown): string => {
+        if (typeof value === 'string') return value;
+        const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+        return join ? join[1].map(standIn).join(join[0]) : 'deploy-time-value';
+      };
+      const environment = Object.fromEntries(container.Environment.map((variable: { Name: string; Value: unknown }) => [variable.Name, standIn(variable.Value)]));
       expect(() => loadConfig(spec as Parameters<typeof loadConfig>[0], { ...environment, DB_SECRET_JSON: '{}' })).not.toThrow();
     }
   });
