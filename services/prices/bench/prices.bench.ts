@@ -8,6 +8,7 @@
  * clients used, and the machine's load average, which these figures depend on.
  */
 import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { createService } from '@closecross/platform';
@@ -37,22 +38,37 @@ interface ClientTally {
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const sortedOf = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+/** CPU seconds of the bench's own Postgres (the processes named postgres under this one): the NOTIFY queue's side of the stream. */
+function postgresCpuSeconds(): number {
+  const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
+    try {
+      // After the command name in parentheses: state, ppid, ... utime and stime are fields 14 and 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [{ pid: Number(pid), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const entry of processes) if (!ours.has(entry.pid) && ours.has(entry.parent)) grew = Boolean(ours.add(entry.pid));
+  }
+  return processes.filter((entry) => ours.has(entry.pid) && entry.name.startsWith('postgres')).reduce((sum, entry) => sum + entry.ticks, 0) / 100;
+}
 const load = () => loadavg().map((value) => value.toFixed(1)).join(' / ');
 
 const postgres = await startBenchPostgres();
 const { pool } = await postgres.database();
 const config = loadPricesConfig({ PRICES_REPLAY_DIR: fixture.folder, PRICES_REPLAY_SPEED: String(speed), PRICES_FLUSH_MS: '1000', PRICES_PUBLISH_MS: '10' });
-const app = await createService({ name: 'prices', modules: [pricesServiceWith({ config })], pool, auth: false, logLevel: 'error' });
-await app.listen({ host: '127.0.0.1', port: 0 });
-const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-
-// The NOTIFY hop alone: a second listener on this task, latency of each chunk's first tick.
-const probe = new TickListener(pool, (error) => console.error('probe listener', error));
-await probe.start();
+// The NOTIFY hop alone: a client on the task's own listener (not a second LISTEN, which would
+// double Postgres's work), the latency of each batch's first tick.
+const listener = new TickListener(pool, (error) => console.error('tick listener', error));
 const hopLatencies: number[] = [];
 let measuring = false;
 let ticksPublished = 0;
-probe.add({
+listener.add({
   symbols: new Set(),
   send: (chunk) => {
     if (!measuring) return;
@@ -61,6 +77,9 @@ probe.add({
     for (let end = chunk.indexOf('\n\n'); end >= 0; end = chunk.indexOf('\n\n', end + 2)) ticksPublished++;
   },
 });
+const app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, listener })], pool, auth: false, logLevel: 'error' });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
 const clientProcess = fork(new URL('./sse-clients.ts', import.meta.url).pathname, [`${base}/prices/stream`, String(clients)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
 const clientMessage = <T>(type: string) => new Promise<T>((resolve, reject) => {
@@ -76,12 +95,14 @@ await app.inject({ method: 'GET', url: '/prices/subscriptions' });
 
 await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
 const cpuBefore = process.cpuUsage();
+const postgresBefore = postgresCpuSeconds();
 const measuredFrom = Date.now();
 measuring = true;
 clientProcess.send({ type: 'mark' });
 await new Promise((resolve) => setTimeout(resolve, (runSeconds - warmupSeconds) * 1000));
 measuring = false;
 const cpu = process.cpuUsage(cpuBefore);
+const postgresSeconds = postgresCpuSeconds() - postgresBefore;
 const measuredSeconds = (Date.now() - measuredFrom) / 1000;
 const tallied = clientMessage<{ tallies: ClientTally[]; cpu: NodeJS.CpuUsage }>('tallies');
 clientProcess.send({ type: 'stop' });
@@ -89,7 +110,6 @@ const { tallies, cpu: clientCpu } = await tallied;
 const seconds = (Date.now() - started) / 1000;
 const loadAfter = load();
 
-await probe.close();
 await app.close(); // flushes the last bars
 const stored = await pool.query<{ bars: number; ticks: number }>('select (select count(*)::int as bars from price_bar_1m) as bars, (select sum(ticks)::float8 from price_subscription) as ticks');
 const ticksIn = stored.rows[0]!.ticks;
@@ -109,7 +129,7 @@ console.log(`  NOTIFY hop (worker receipt to a listener on this task): ${ms(hop)
 const serviceCpuUs = cpu.user + cpu.system;
 const windowFrames = tallies.map((tally) => tally.windowFrames);
 console.log(`  while measured (${measuredSeconds.toFixed(1)} s): ${ticksPublished} ticks published (${Math.round(ticksPublished / measuredSeconds)} ticks/s), ${Math.round(Math.min(...windowFrames) / measuredSeconds)} ticks/s to each client at the least`);
-console.log(`  CPU while measured: service process ${(serviceCpuUs / 1e4 / measuredSeconds).toFixed(0)}% of a core (worker, NOTIFY, fan-out to ${clients} clients, SSE writes) = ${(serviceCpuUs / ticksPublished).toFixed(1)} us per tick, so one core's worth is ${Math.round(ticksPublished / (serviceCpuUs / 1e6))} ticks/s; clients' process ${((clientCpu.user + clientCpu.system) / 1e4 / measuredSeconds).toFixed(0)}%`);
+console.log(`  CPU while measured: service process ${(serviceCpuUs / 1e4 / measuredSeconds).toFixed(0)}% of a core (worker, NOTIFY, fan-out to ${clients} clients, SSE writes) = ${(serviceCpuUs / ticksPublished).toFixed(1)} us per tick, so one core's worth is ${Math.round(ticksPublished / (serviceCpuUs / 1e6))} ticks/s; Postgres ${((postgresSeconds * 100) / measuredSeconds).toFixed(0)}%; clients' process ${((clientCpu.user + clientCpu.system) / 1e4 / measuredSeconds).toFixed(0)}%`);
 clientProcess.kill();
 await pool.end();
 await postgres.stop();

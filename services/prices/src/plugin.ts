@@ -11,13 +11,15 @@ import { TickPublisher } from './worker/tick-publisher.ts';
 
 export interface PricesOptions extends ServiceContext {
   config?: PricesConfig;
+  /** The stream side, when the caller wants its own clients on it (the bench's probe); one is made otherwise. */
+  listener?: TickListener;
 }
 
 /** The prices API on every task, and a price worker where PRICES_WORKER_ENABLED (the default). */
 const pricesPlugin: FastifyPluginAsync<PricesOptions> = async (app, options) => {
   const config = options.config ?? loadPricesConfig();
   const { pool } = options;
-  const listener = new TickListener(pool, (error) => app.log.warn({ err: error }, 'tick listener connection lost; reconnecting'));
+  const listener = options.listener ?? new TickListener(pool, (error) => app.log.warn({ err: error }, 'tick listener connection lost; reconnecting'));
   const publisher = new TickPublisher(pool, config.PRICES_PUBLISH_MS, (error) => app.log.warn({ err: error }, 'tick publish failed'));
   const worker = config.PRICES_WORKER_ENABLED
     ? new PriceWorker({
