@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkerRegistry } from '@closecross/leases';
 import { logEvents } from '@closecross/platform';
 import PgBoss from 'pg-boss';
 import type { Pool, PoolClient } from 'pg';
@@ -105,6 +106,9 @@ export class JobEngine {
   private readonly timers: NodeJS.Timeout[] = [];
   private leaseTimer: NodeJS.Timeout | undefined;
   private readonly ticker: ScheduleTicker | undefined;
+  /** This task's row in the fleet (GET /workers), when it runs any kind. */
+  private fleet: WorkerRegistry | undefined;
+  private beating: Promise<void> | undefined;
   private started = false;
   private stopping = false;
 
@@ -176,6 +180,13 @@ export class JobEngine {
     this.every(this.maintenanceSeconds, () => this.settleLost());
     this.leaseTimer = setInterval(() => void this.renewRunning().catch((error) => this.log.error({ err: error }, 'lease renewal failed')), this.renewSeconds * 1000);
     this.leaseTimer.unref();
+    const runs = [...this.kinds].filter(([, { definition }]) => definition.concurrency > 0).map(([kind]) => kind).sort();
+    if (runs.length > 0) {
+      // A runner shows in the fleet beside the ingestors and price workers; a task that only enqueues does not.
+      this.fleet = new WorkerRegistry(this.pool, { kind: 'jobs', pool: runs.join(','), leaseMs: this.leaseSeconds * 1000 });
+      await this.heartbeat().catch((error) => this.log.warn({ err: error }, 'could not join the fleet; the next heartbeat tries again'));
+      this.every(this.leaseSeconds / 4, () => this.heartbeat());
+    }
     this.ticker?.start();
     for (const kind of this.kinds.keys()) this.pump(kind);
   }
@@ -267,6 +278,9 @@ export class JobEngine {
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     }
     clearInterval(this.leaseTimer);
+    // A heartbeat still on its way would put the row back after the leave.
+    await this.beating?.catch(() => undefined);
+    await this.fleet?.leave().catch((error) => this.log.warn({ err: error }, 'could not leave the fleet; the row goes after three lease times'));
     await this.boss.stop({ graceful: false, close: false, wait: true });
     this.started = false;
   }
@@ -382,6 +396,15 @@ export class JobEngine {
     for (const id of await this.store.cancelRequested([...this.running.keys()])) {
       this.running.get(id)?.controller.abort(new JobCancelledError(`job ${id} was cancelled`));
     }
+  }
+
+  /** Load is the jobs running here; it holds them as `kind:id`. */
+  private heartbeat(): Promise<void> {
+    if (!this.fleet || this.stopping) return Promise.resolve();
+    const kinds = Object.fromEntries([...this.kinds].map(([kind, state]) => [kind, { running: state.active, concurrency: state.definition.concurrency }]));
+    const holds = [...this.running].map(([id, job]) => `${job.kind}:${id}`).sort();
+    this.beating = this.fleet.heartbeat({ load: this.running.size, holds, details: { kinds } }).then(() => undefined);
+    return this.beating;
   }
 
   private async settleLost(): Promise<void> {

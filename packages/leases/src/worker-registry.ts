@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 
 export interface WorkerIdentity {
-  /** What it does: `ingestor`, `price-worker`, `job-runner`. */
+  /** What it does: `ingestor`, `price-worker`, `jobs` (a job engine that runs kinds). */
   kind: string;
   /** The set of items it shares with workers of the same kind and pool (a stream, a provider group). */
   pool: string;

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('live prices in pnpm start', () => {
-  it('subscribing to replayed symbols delivers ticks over SSE within a second, bars accumulate, and GET /workers shows the worker', async () => {
+  it('subscribing to replayed symbols delivers ticks over SSE within a second, bars accumulate, and GET /workers shows the worker, the ingestor and the job runners', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     system = spawnTsx(startEntry, { DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', PRICES_REPLAY_DIR: fixture.folder });
@@ -50,6 +50,8 @@ describe('live prices in pnpm start', () => {
     const workers = ((await (await fetch(`${base}/workers`, { headers: auth })).json()) as { workers: { kind: string; holds: string[] }[] }).workers;
     expect(workers.filter((worker) => worker.kind === 'price-worker')).toEqual([expect.objectContaining({ holds: ['AAPL', 'MSFT'] })]);
     expect(workers.map((worker) => worker.kind)).toContain('ingestor');
+    // The job engines that run kinds (model training, analyses, trading scans) are in the fleet too.
+    expect(workers.filter((worker) => worker.kind === 'jobs').length).toBeGreaterThan(0);
     stream.close();
 
     system.child.kill('SIGTERM');

@@ -17,7 +17,7 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (app
       config: { scope: 'read' },
       schema: {
         tags: ['workers'],
-        summary: 'Every worker task (ingestor, price-worker, job-runner): host, kind, version, started, last heartbeat, load, what it holds',
+        summary: 'Every worker task (ingestor, price-worker, jobs): host, kind, version, started, last heartbeat, load, what it holds',
         querystring: Type.Object({ kind: Type.Optional(Type.String()) }),
         response: { 200: Type.Object({ workers: Type.Array(Worker) }) },
       },
