@@ -62,6 +62,8 @@ describe('the dashboard in Chromium against pnpm start', () => {
     expect(await watched.page.getByTestId('role').textContent()).toBe('admin');
     await watched.page.getByRole('heading', { name: 'Jobs running' }).waitFor();
     await watched.page.getByText('No job running.').waitFor();
+    await watched.page.getByTestId('trading-state').getByText('Trading is').waitFor();
+    expect(await watched.page.getByRole('button', { name: 'Square off…' }).count()).toBe(1);
     await screenshot(watched.page, 'overview');
     // A reload keeps the session (cookie) and the page (the server answers index.html for app routes).
     await watched.page.goto('/app/fleet');
@@ -128,11 +130,11 @@ describe('the dashboard in Chromium against pnpm start', () => {
     const watched = await page();
     await signIn(watched.page, viewer.username, viewer.password);
     expect(await watched.page.getByTestId('role').textContent()).toBe('viewer');
-    for (const [link, heading] of [['Signals', 'Signals'], ['Orders & positions', 'Orders and positions'], ['Strategies', 'Strategies'], ['Models', 'Models'], ['Risk', 'Risk']] as const) {
+    for (const [link, heading] of [['Overview', 'Overview'], ['Signals', 'Signals'], ['Orders & positions', 'Orders and positions'], ['Strategies', 'Strategies'], ['Models', 'Models'], ['Risk', 'Risk']] as const) {
       await watched.page.getByRole('link', { name: link, exact: true }).click();
       await watched.page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await expect.poll(() => watched.page.getByText('Loading…').count(), { timeout: 15_000 }).toBe(0);
-      for (const control of ['Approve', 'Reject', 'Place order', 'Scan now', 'Backtest', 'Create', 'Train', 'Run analysis', 'Cancel']) {
+      for (const control of ['Approve', 'Reject', 'Place order', 'Scan now', 'Backtest', 'Create', 'Train', 'Run analysis', 'Cancel', 'Halt', 'Reduce only', 'Resume', 'Square off…']) {
         expect(await watched.page.getByRole('button', { name: control }).count(), `${control} on ${heading}`).toBe(0);
       }
     }

@@ -29,7 +29,9 @@ function generated() {
 
 const pnlOptions: Omit<uPlot.Options, 'width'> = { height: 260, series: [{}, { label: 'cumulative P&L', stroke: '#0a7d32', width: 2 }, { label: 'drawdown', stroke: '#b42318' }] };
 
+/** One chart per visit (?chart=candles or ?chart=pnl), so neither's work is counted in the other's time. */
 export default function ChartBench() {
+  const chart = new URLSearchParams(window.location.search).get('chart') ?? 'candles';
   const { candles, pnl } = useMemo(() => {
     const { bars, equity } = generated();
     return { candles: candlesFrom(bars), pnl: pnlSeries(equity) };
@@ -39,8 +41,7 @@ export default function ChartBench() {
   return (
     <section aria-labelledby="bench-title">
       <h1 id="bench-title">Chart benchmark</h1>
-      <CandleChart candles={candles} markers={markers} label="bench candles" />
-      <UPlotChart options={pnlOptions} data={data} label="bench pnl" />
+      {chart === 'candles' ? <CandleChart candles={candles} markers={markers} label="bench candles" /> : <UPlotChart options={pnlOptions} data={data} label="bench pnl" />}
     </section>
   );
 }

@@ -1,11 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
-import { QueryState, Waiting } from '../components/QueryState';
+import { QueryState } from '../components/QueryState';
+import { LatestAlerts, TradingControls } from '../components/TradingControls';
 import { formatChange, formatMoney, formatPercent, signClass } from '../lib/format';
 import { progressLabel, type JobView } from '../lib/jobs';
-import { can } from '../lib/permissions';
-import { useMe } from '../session';
 
 interface PnlWindow {
   days: number;
@@ -41,7 +40,6 @@ function Window({ label, window }: { label: string; window: PnlWindow | null }) 
 
 /** The first page: money, open positions, what runs, and the controls a trader reaches for first. */
 export function Overview() {
-  const me = useMe();
   const performance = useQuery(performanceQuery());
   const snapshots = useQuery({ queryKey: ['snapshots', 'latest'], queryFn: () => unwrap(api.GET('/trading/snapshots')) });
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 5_000 });
@@ -119,11 +117,11 @@ export function Overview() {
       <div className="columns">
         <section aria-labelledby="trading-state">
           <h2 id="trading-state">Trading state</h2>
-          {can(me, 'trade') ? <Waiting what="the central risk service (halt, reduce, resume and square-off with a confirmation)" /> : <p className="muted">Your role sees the state; trading controls need the trade scope.</p>}
+          <TradingControls />
         </section>
         <section aria-labelledby="latest-alerts">
           <h2 id="latest-alerts">Latest alerts</h2>
-          <Waiting what="the alerts package's API" />
+          <LatestAlerts />
         </section>
       </div>
     </section>

@@ -3,7 +3,8 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
 import { api, unwrap } from '../api/client';
 import { JobProgress } from '../components/JobProgress';
-import { ErrorNote, QueryState, Waiting } from '../components/QueryState';
+import { CentralRisk } from '../components/CentralRisk';
+import { ErrorNote, QueryState } from '../components/QueryState';
 import { UPlotChart } from '../components/UPlotChart';
 import { useJob } from '../components/useJob';
 import { formatDateTime, formatMoney, formatNumber, formatPercent } from '../lib/format';
@@ -82,7 +83,8 @@ export default function Risk() {
       <div className="columns">
         <section aria-labelledby="exposures">
           <h2 id="exposures">Exposures, VaR and limits</h2>
-          <Waiting what="the central risk service (exposures, portfolio and per-strategy VaR, limits editor, history of maximum risk)" />
+          <CentralRisk />
+          <p className="muted">Waits: a limits editor and the history of maximum risk in the page (the API has PUT /trading/limits/global and GET /trading/risk/history).</p>
         </section>
       </div>
       <h2>VaR analysis</h2>

@@ -1,0 +1,96 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../api/client';
+import { formatMoney, formatPercent } from '../lib/format';
+import { QueryState } from './QueryState';
+
+interface RiskFigures {
+  gross: number;
+  net: number;
+  var95: number;
+  var99: number;
+  es95: number;
+  es99: number;
+}
+interface RiskReport {
+  as_of: string;
+  state: string;
+  var_method: string;
+  total: RiskFigures;
+  strategies: (RiskFigures & { strategy_id: number | null; name: string; state: string; allocation_use: number | null; contribution_share: number | null })[];
+  symbols: { symbol: string; quantity: number; price: number | null; exposure: number }[];
+  limits: { scope: string; limit: string; threshold: number; value: number | null; use: number | null }[];
+}
+
+/** Exposures, portfolio and per-strategy VaR/ES, and how close each limit is (GET /trading/risk). */
+export function CentralRisk() {
+  const report = useQuery({ queryKey: ['trading-risk'], queryFn: async () => (await unwrap(api.GET('/trading/risk'))) as unknown as RiskReport, refetchInterval: 15_000 });
+  return (
+    <QueryState query={report}>
+      {(risk) => (
+        <div data-testid="central-risk">
+          <p>
+            Book: gross {formatMoney(risk.total.gross)}, net {formatMoney(risk.total.net)}; one-day VaR 95 {formatMoney(risk.total.var95)}, VaR 99 {formatMoney(risk.total.var99)}, ES 99 {formatMoney(risk.total.es99)}{' '}
+            <span className="muted">({risk.var_method})</span>
+          </p>
+          {risk.strategies.length === 0 ? (
+            <p className="muted empty">No position: nothing at risk.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Strategy</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Gross</th>
+                  <th scope="col">VaR 95</th>
+                  <th scope="col">VaR 99</th>
+                  <th scope="col">Share of ES 99</th>
+                  <th scope="col">Allocation used</th>
+                </tr>
+              </thead>
+              <tbody>
+                {risk.strategies.map((strategy) => (
+                  <tr key={String(strategy.strategy_id)}>
+                    <td>{strategy.name}</td>
+                    <td>{strategy.state}</td>
+                    <td>{formatMoney(strategy.gross)}</td>
+                    <td>{formatMoney(strategy.var95)}</td>
+                    <td>{formatMoney(strategy.var99)}</td>
+                    <td>{formatPercent(strategy.contribution_share)}</td>
+                    <td>{formatPercent(strategy.allocation_use)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h3>Limits</h3>
+          {risk.limits.length === 0 ? (
+            <p className="muted empty">No limit set (PUT /trading/limits/global).</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Scope</th>
+                  <th scope="col">Limit</th>
+                  <th scope="col">Threshold</th>
+                  <th scope="col">Now</th>
+                  <th scope="col">Used</th>
+                </tr>
+              </thead>
+              <tbody>
+                {risk.limits.map((limit) => (
+                  <tr key={`${limit.scope}-${limit.limit}`} className={limit.use != null && limit.use >= 0.9 ? 'loss' : ''}>
+                    <td>{limit.scope}</td>
+                    <td>{limit.limit}</td>
+                    <td>{limit.threshold}</td>
+                    <td>{limit.value ?? '—'}</td>
+                    <td>{formatPercent(limit.use)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </QueryState>
+  );
+}
