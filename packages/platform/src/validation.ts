@@ -38,12 +38,18 @@ interface Refusal {
 
 /**
  * What Ajv lets through: a string holding a NUL byte (PostgreSQL cannot store it in text or jsonb),
- * and a non-finite number made by coercion ("Infinity", "1e400": Ajv's strictNumbers checks JSON
- * numbers, not the ones it coerced from text).
+ * a non-finite number made by coercion ("Infinity", "1e400": Ajv's strictNumbers checks JSON
+ * numbers, not the ones it coerced from text), and a number past 2^53 where a schema set no
+ * bound (an id of a bigint column given as 1e308).
  */
 function refusalIn(value: unknown, path: string, depth = 0): Refusal | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? { path, message: 'must not contain a NUL byte (\\u0000)' } : undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, message: 'must be a finite number' };
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return { path, message: 'must be a finite number' };
+    // Past 2^53 an integer is no longer exact, and no column or quantity here needs more.
+    if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return { path, message: `must be from -${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` };
+    return undefined;
+  }
   if (value === null || typeof value !== 'object' || depth > 64) return undefined;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {

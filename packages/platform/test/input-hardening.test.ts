@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collapseSlashes, createService, type Service, type ServiceContext } from '../src/index.ts';
 
-const probeModule: FastifyPluginAsync<ServiceContext> = async (app) => {
+const probeModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
   app.get(
     '/things/:id',
     { config: { scope: 'read' }, schema: { params: Type.Object({ id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }) }), querystring: Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1 })), day: Type.Optional(Type.String({ format: 'date' })) }) } },
@@ -36,6 +36,13 @@ describe('input the validator refuses with a 400 naming the field', () => {
     const response = await app.inject({ url: '/things/2147483648' });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain('params/id must be <= 2147483647');
+  });
+
+  it('refuses a number past 2^53 where the schema sets no bound', async () => {
+    const response = await app.inject({ method: 'POST', url: '/things', payload: { price: 1e300, name: 'x' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe('body/price must be from -9007199254740991 to 9007199254740991');
+    expect((await app.inject({ url: '/things/1?page=317715292632332200000' })).statusCode).toBe(400);
   });
 
   it('refuses a JSON number that overflows to Infinity', async () => {
