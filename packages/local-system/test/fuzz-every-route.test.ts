@@ -294,5 +294,5 @@ describe('fuzzing every route of every service', () => {
     console.info(`fuzz: ${sent} requests over ${listed.length} operations (seed ${seed})`);
     expect(failures, `seed ${seed} (replay with FUZZ_SEED=${seed})`).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(listed.length * perOperation);
-  }, 300_000);
+  }, 600_000);
 });
