@@ -38,7 +38,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
   // Which build this task serves (the hash of its sources): a deploy check, and a tab can tell it is stale.
   app.get(
     '/app/version',
-    { config: { scope: 'public' }, schema: { tags: ['dashboard'], summary: 'The build of the dashboard this task serves', response: { 200: Type.Object({ build: Type.String() }) } } },
+    { config: { scope: 'public' }, schema: { ...hidden, summary: 'The build of the dashboard this task serves', response: { 200: Type.Object({ build: Type.String() }) } } },
     async () => ({ build: stamp }),
   );
   app.get('/app', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard' } }, async (request, reply) => send(request, reply, index));

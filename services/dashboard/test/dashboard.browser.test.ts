@@ -18,7 +18,44 @@ beforeAll(async () => {
   await adminCall(system, 'POST', '/auth/users', { ...viewer, role: 'viewer' });
   await adminCall(system, 'POST', '/stock_data/', { commit: true, data: generateStockRows({ dateIds: [0, 1, 2, 3], stocks: 4, buckets: 55 }) });
   await adminCall(system, 'POST', '/price_bars/SYNTH', dailyBars(800));
+  await adminCall(system, 'POST', '/price_bars/UPCO', risingBars());
+  await adminCall(system, 'POST', '/trading/accounts', { id: 'paper', name: 'Paper' });
 }, 180_000);
+
+/**
+ * Flat weekday bars, three rising candles ending on the latest weekday (the scan's day: one buy
+ * signal, its entry window open until the next session's close), then flat bars on the next
+ * weekdays, from which the paper broker fills the order and the square-off (it fills from stored bars).
+ */
+const signalDay = (() => {
+  const day = new Date();
+  day.setUTCHours(0, 0, 0, 0);
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() - 1);
+  return day;
+})();
+
+function risingBars() {
+  const weekday = (from: Date, step: number) => {
+    const day = new Date(from);
+    do day.setUTCDate(day.getUTCDate() + step);
+    while (day.getUTCDay() === 0 || day.getUTCDay() === 6);
+    return day;
+  };
+  const before: string[] = [];
+  for (let day = signalDay; before.length < 23; day = weekday(day, -1)) before.unshift(day.toISOString().slice(0, 10));
+  const after: string[] = [];
+  for (let day = weekday(signalDay, 1); after.length < 5; day = weekday(day, 1)) after.push(day.toISOString().slice(0, 10));
+  const prices = [...Array.from({ length: 20 }, () => [100, 100]), [100, 101], [101, 102], [102, 103], ...after.map(() => [103, 103])];
+  return [...before, ...after].map((date, index) => ({ date, open: prices[index]![0]!, high: Math.max(...prices[index]!) + 0.2, low: Math.min(...prices[index]!) - 0.2, close: prices[index]![1]!, adj_close: prices[index]![1]!, volume: 1_000_000 }));
+}
+
+async function finishedJob(id: string): Promise<{ status: string; error: string | null }> {
+  for (;;) {
+    const job = await adminCall<{ status: string; error: string | null }>(system, 'GET', `/jobs/${id}`);
+    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 afterAll(async () => {
   await Promise.all(opened.map((watched) => watched.context.close()));
@@ -123,6 +160,39 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByRole('button', { name: 'Show' }).click();
     await watched.page.getByRole('img', { name: /Reference price, WAP/ }).locator('canvas').waitFor();
     await screenshot(watched.page, 'market-data');
+    await expectCleanPage(watched);
+  });
+
+  it('approves a pending signal and sees its order fill and the position appear, then squares off to nothing open', async () => {
+    const strategy = await adminCall<{ id: number }>(system, 'POST', '/trading/strategies', {
+      name: 'soldiers', account_id: 'paper', universe: ['UPCO'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 10,
+      schedule: { cron: '30 16 * * 1-5', timezone: 'America/New_York' }, approval: 'manual', entry: { timing: 'close' },
+      sizing: { mode: 'fixed_quantity', quantity: 10 }, exits: { after_bars: 50 }, allocation: 10_000, enabled: true,
+    });
+    const scan = await adminCall<{ job_id: string }>(system, 'POST', `/trading/strategies/${strategy.id}/scans`, { as_of: signalDay.toISOString().slice(0, 10) });
+    expect(await finishedJob(scan.job_id)).toMatchObject({ status: 'succeeded' });
+
+    const watched = await page();
+    await signIn(watched.page, 'admin', system.password);
+    await watched.page.getByRole('link', { name: 'Signals' }).click();
+    await watched.page.getByRole('button', { name: 'Approve UPCO' }).click();
+    await watched.page.getByText('No signal waits for a decision.').waitFor();
+    await watched.page.getByRole('link', { name: 'Orders & positions' }).click();
+    await watched.page.getByTestId('orders').getByText('filled', { exact: true }).waitFor({ timeout: 30_000 });
+    await watched.page.getByTestId('positions').getByRole('cell', { name: 'UPCO' }).waitFor();
+    expect(await watched.page.getByTestId('positions').getByRole('row').nth(1).textContent()).toContain('10');
+    await screenshot(watched.page, 'orders-and-positions');
+
+    await watched.page.getByRole('link', { name: 'Overview' }).click();
+    await watched.page.getByRole('cell', { name: 'UPCO' }).waitFor();
+    await watched.page.getByRole('button', { name: 'Square off…' }).click();
+    await watched.page.getByLabel('Type SQUARE OFF to confirm').fill('SQUARE OFF');
+    await watched.page.getByLabel('Reason').fill('browser test');
+    await watched.page.getByRole('button', { name: 'Square off everything' }).click();
+    await watched.page.getByText(/Square-off done/).waitFor({ timeout: 30_000 });
+    await watched.page.getByText('No open position.').waitFor({ timeout: 30_000 });
+    await watched.page.getByTestId('trading-state').getByText('halted').waitFor();
+    await screenshot(watched.page, 'square-off');
     await expectCleanPage(watched);
   });
 
