@@ -268,16 +268,17 @@ describe('least privilege and secrets', () => {
     );
     // Every service: the database's secret if it uses one, the first admin's; the caller of the VaR
     // workers (risk-analysis) also their token, which is all the workers, with no database, hold;
-    // the trading service the Alpaca key pair it declares;
+    // the trading and prices services the Alpaca key pair they declare;
     // a service that delivers alerts (its settings read the token) the Telegram bot token.
     const callers = ['risk-analysis'];
+    const alpacaHolders = ['prices', 'trading'];
     const alertDeliverers = declarations.filter(({ settings }) => 'ALERTS_TELEGRAM_BOT_TOKEN' in settings).map(({ name }) => name);
     expect(alertDeliverers).toContain('market-data');
     expect(secretsByFamily).toEqual({
       ...Object.fromEntries(
         declarations.map(({ name, usesDatabase }) => [
           name,
-          [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(name === 'trading' ? alpacaPair : []), ...(callers.includes(name) ? [workerToken] : []), ...(alertDeliverers.includes(name) ? [telegramToken] : [])],
+          [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(alpacaHolders.includes(name) ? alpacaPair : []), ...(callers.includes(name) ? [workerToken] : []), ...(alertDeliverers.includes(name) ? [telegramToken] : [])],
         ]),
       ),
       'var-worker': [workerToken],
@@ -295,20 +296,25 @@ describe('least privilege and secrets', () => {
     expect(readers).toEqual([expect.stringMatching(/^ServicesmarketdataTaskExecutionRole/)]);
   });
 
-  it('keeps the Alpaca key pair in a retained secret with empty placeholders (never the pair itself), readable only by the trading execution role', () => {
+  it('keeps the Alpaca key pair in a retained secret with empty placeholders (never the pair itself), readable only by the trading and prices execution roles', () => {
     const [alpacaSecret, secret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('ServicesAlpacaSecret'))!;
     expect(secret.Properties.Name).toBe('dev/closecross/alpaca');
     // Empty until the operator puts the pair in, which the trading service reads as "no Alpaca broker".
     expect(JSON.parse(secret.Properties.SecretString)).toEqual({ key_id: '', secret_key: '' });
-    const tradingSettings = declarations.find((declaration) => declaration.name === 'trading')!.settings;
-    expect(loadConfig(tradingSettings as Parameters<typeof loadConfig>[0], { ALPACA_KEY_ID: '', ALPACA_SECRET_KEY: '' })).toMatchObject({ ALPACA_KEY_ID: undefined, ALPACA_SECRET_KEY: undefined });
+    // Both services read empty placeholders as no key (the prices service then refuses alpaca subscriptions).
+    for (const name of ['trading', 'prices']) {
+      const settings = declarations.find((declaration) => declaration.name === name)!.settings;
+      expect(loadConfig(settings as Parameters<typeof loadConfig>[0], { ALPACA_KEY_ID: '', ALPACA_SECRET_KEY: '' })).toMatchObject({ ALPACA_KEY_ID: undefined, ALPACA_SECRET_KEY: undefined });
+    }
     expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     const grants = resourcesOf(template(), 'AWS::IAM::Policy').flatMap(([, policy]) =>
       (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource?: unknown }[])
         .filter((statement) => JSON.stringify(statement.Resource ?? '').includes(alpacaSecret))
         .map((statement) => ({ roles: policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[], actions: [statement.Action].flat().sort() })),
     );
-    expect(grants).toEqual([{ roles: [expect.stringMatching(/^ServicestradingTaskExecutionRole/)], actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] }]);
+    const readers = grants.flatMap(({ roles }) => roles).sort();
+    expect(readers).toEqual([expect.stringMatching(/^ServicespricesTaskExecutionRole/), expect.stringMatching(/^ServicestradingTaskExecutionRole/)]);
+    expect(grants.every(({ actions }) => actions.join() === 'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue')).toBe(true);
     const outputs = template().toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.entries(outputs).filter(([id]) => id.startsWith('ServicesAlpacaSecretArn')).map(([, output]) => output.Value)).toEqual([{ Ref: alpacaSecret }]);
   });

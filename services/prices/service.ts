@@ -12,6 +12,9 @@ export default declareService({
   healthPath: '/health',
   server: { file: 'src/server.ts', image: 'prices' },
   settings: pricesConfigSpec,
+  // The Alpaca key pair from the stack's Alpaca secret (the trading service's too: one account's
+  // keys open its market-data stream). Empty until the operator puts it in: alpaca subscriptions answer 422.
+  secrets: { ALPACA_KEY_ID: 'alpaca-key-id', ALPACA_SECRET_KEY: 'alpaca-secret-key' },
   aws: [],
   // Its load is feeds, not requests: tasks grow while each holds more than 40 subscriptions.
   tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4, scaleOn: { subscriptionsPerTask: 40 } },
