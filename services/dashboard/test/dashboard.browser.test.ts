@@ -1,4 +1,6 @@
 import { generateStockRows } from '@closecross/tests/support';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations, launchChromium, openPage, screenshot, type BrowserSession, type WatchedPage } from './support/browser.ts';
@@ -193,6 +195,23 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByText('No open position.').waitFor({ timeout: 30_000 });
     await watched.page.getByTestId('trading-state').getByText('halted').waitFor();
     await screenshot(watched.page, 'square-off');
+    await expectCleanPage(watched);
+  });
+
+  // The replay provider plays the recorded minute bars in ../shared/data/intraday (absent: skipped).
+  it.skipIf(!existsSync(fileURLToPath(new URL('../../../../shared/data/intraday/', import.meta.url))))('adds a live subscription and sees the price move in the live table and chart', async () => {
+    const watched = await page();
+    await signIn(watched.page, 'admin', system.password);
+    await watched.page.getByRole('link', { name: 'Live prices' }).click();
+    await watched.page.getByLabel('Provider').selectOption('replay');
+    await watched.page.getByLabel('Symbol').fill('AAPL');
+    await watched.page.getByRole('button', { name: 'Subscribe' }).click();
+    const price = watched.page.getByTestId('price-AAPL');
+    await expect.poll(async () => (await price.textContent()) ?? '—', { timeout: 45_000 }).toMatch(/^\$\d/);
+    const first = await price.textContent();
+    await expect.poll(async () => price.textContent(), { timeout: 45_000 }).not.toBe(first);
+    await watched.page.getByRole('img', { name: 'Live price of AAPL' }).locator('canvas').waitFor();
+    await screenshot(watched.page, 'live-prices');
     await expectCleanPage(watched);
   });
 

@@ -9,7 +9,7 @@ import { appendTick, parseTick, type LiveTick, type SymbolHistory } from '../lib
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
 
-const liveOptions: Omit<uPlot.Options, 'width'> = { height: 260, series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }] };
+const liveOptions: Omit<uPlot.Options, 'width'> = { height: 260, axes: [{}, { size: 70 }], series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }] };
 
 /** Subscriptions (add, remove), a live table and a live chart fed by /prices/stream. */
 export default function LivePrices() {
@@ -47,7 +47,7 @@ export default function LivePrices() {
           </label>
           <label>
             Symbol
-            <input name="symbol" required pattern="[A-Za-z0-9.\-/]{1,20}" />
+            <input name="symbol" required pattern="[A-Za-z0-9.\-\/]{1,20}" />
           </label>
           <button type="submit" disabled={add.isPending}>
             Subscribe
