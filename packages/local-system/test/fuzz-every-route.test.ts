@@ -33,6 +33,8 @@ const uncountedTables = new Set(['audit_log', 'ingest_worker', 'ingest_shard', '
 // so no request, even one that turns out valid, starts real compute.
 process.env.MODEL_JOB_CONCURRENCY = '0';
 process.env.RISK_JOB_CONCURRENCY = '0';
+// A trading job that ran would write its own rows (a reconciliation, a snapshot) between requests.
+process.env.TRADING_JOB_CONCURRENCY = '0';
 process.env.RISK_AWS_BACKENDS = 'aws';
 delete process.env.AWS_REGION;
 
