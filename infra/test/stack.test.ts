@@ -455,6 +455,9 @@ describe('VaR compute and alarms', () => {
     // A price feed with no tick for PRICES_STALE_SECONDS logs price_feed_stale: one pages.
     expect(filters).toContain('{ $.event = "price_feed_stale" }');
     expect(paging.filter((alarm) => alarm.MetricName === 'prices-price_feed_stale')).toHaveLength(1);
+    // An alert its deliverer gave up on logs alert_delivery_failed (packages/alerts): one pages.
+    expect(filters).toContain('{ $.event = "alert_delivery_failed" }');
+    expect(paging.filter((alarm) => alarm.MetricName === 'market-data-alert_delivery_failed')).toHaveLength(1);
     // A reconciliation that finds our positions and the broker's apart logs reconciliation_differences: one pages.
     expect(filters).toContain('{ $.event = "reconciliation_differences" }');
     expect(paging.filter((alarm) => alarm.MetricName === 'trading-reconciliation_differences')).toHaveLength(1);

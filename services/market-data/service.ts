@@ -13,6 +13,8 @@ export default declareService({
   tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 20 } },
   usesDatabase: true,
   runsJobs: false,
+  // Its tasks deliver alerts: one that fails for good (retries spent, or refused: a bad token) pages.
+  logAlarms: [{ event: 'alert_delivery_failed', description: 'an alert could not be delivered: retries spent, or its channel refused it (GET /alerts?status=failed)' }],
   async module() {
     const { marketDataService } = await import('./src/plugin.ts');
     return marketDataService;

@@ -12,6 +12,7 @@ let telegram: TelegramFake;
 let webhook: WebhookReceiver;
 let channels: ChannelStore;
 const deliverers: AlertDeliverer[] = [];
+let deliveryLog = capturedLines();
 
 const orderRejected = (orderId: string): AlertEvent => ({
   event: 'order_rejected',
@@ -19,7 +20,8 @@ const orderRejected = (orderId: string): AlertEvent => ({
 });
 
 function startDeliverer(pool = database.pool, overrides: Record<string, string> = {}): AlertDeliverer {
-  const deliverer = new AlertDeliverer({ pool, log: capturedLines(), config: testAlertsConfig({ ALERTS_TELEGRAM_API_URL: telegram.url, ALERTS_TELEGRAM_BOT_TOKEN: telegram.token, ...overrides }) });
+  deliveryLog = capturedLines();
+  const deliverer = new AlertDeliverer({ pool, log: deliveryLog, config: testAlertsConfig({ ALERTS_TELEGRAM_API_URL: telegram.url, ALERTS_TELEGRAM_BOT_TOKEN: telegram.token, ...overrides }) });
   deliverer.start();
   deliverers.push(deliverer);
   return deliverer;
@@ -144,6 +146,8 @@ describe('delivery', () => {
     const [row] = await deliveryRows();
     expect(row).toMatchObject({ status: 'failed', attempts: 1, last_status_code: 401, last_error: 'Telegram 401: Unauthorized' });
     expect(telegram.calls.map((call) => call.path)).toEqual(['/bot<token>/sendMessage']);
+    // The line the stack's alarm counts (market-data's logAlarms).
+    expect(deliveryLog.lines.filter((line) => line.event === 'alert_delivery_failed')).toMatchObject([{ level: 'error', deliveryId: row!.id, alertEvent: 'order_rejected', error: 'Telegram 401: Unauthorized' }]);
   });
 
   it('a 5xx is retried and a webhook that refuses the body (400) is not', async () => {
