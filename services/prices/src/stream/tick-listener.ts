@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Notification, Pool, PoolClient } from 'pg';
 import { sectionStart, symbolEnd, ticksChannel } from '../worker/tick-publisher.ts';
 
 export const subscriptionsChannel = 'price_subscriptions';
@@ -46,24 +46,34 @@ export class TickListener {
     try {
       const client = await this.pool.connect();
       this.client = client;
-      client.on('notification', (message) => {
-        if (message.channel === ticksChannel && message.payload) this.receive(message.payload);
-        else if (message.channel === subscriptionsChannel) for (const listener of this.subscriptionListeners) listener();
-      });
-      client.on('error', (error) => this.reconnect(error));
+      client.on('notification', this.onNotification);
+      client.on('error', this.onConnectionError);
       await client.query(`listen ${ticksChannel}`);
       await client.query(`listen ${subscriptionsChannel}`);
     } catch (error) {
-      this.reconnect(error);
+      this.onConnectionError(error);
     }
   }
 
-  private reconnect(error: unknown): void {
+  private readonly onNotification = (message: Notification): void => {
+    if (message.channel === ticksChannel && message.payload) this.receive(message.payload);
+    else if (message.channel === subscriptionsChannel) for (const listener of this.subscriptionListeners) listener();
+  };
+
+  private readonly onConnectionError = (error: unknown): void => {
     this.onError(error);
-    const client = this.client;
-    this.client = undefined;
+    const client = this.detach();
     client?.release(true);
     if (!this.closed && !this.retry) this.retry = setTimeout(() => ((this.retry = undefined), void this.start()), 1_000);
+  };
+
+  /** Takes the handlers off the listening connection: the pool may lend it to anyone next. */
+  private detach(): PoolClient | undefined {
+    const client = this.client;
+    this.client = undefined;
+    client?.off('notification', this.onNotification);
+    client?.off('error', this.onConnectionError);
+    return client;
   }
 
   add(client: StreamClient): () => void {
@@ -121,10 +131,10 @@ export class TickListener {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     const client = this.client;
-    this.client = undefined;
     if (client) {
+      client.off('notification', this.onNotification);
       await client.query(`unlisten *`).catch(() => undefined);
-      client.release();
+      this.detach()?.release();
     }
   }
 }
