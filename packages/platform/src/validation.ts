@@ -19,7 +19,8 @@ function saneDay(year: string, month: string, day: string): boolean {
 
 function makeAjv(options: Options): Ajv {
   // strictNumbers: NaN and Infinity (what "Infinity" or "1e400" coerce or parse to) are not numbers.
-  const ajv = new Ajv({ useDefaults: true, removeAdditional: true, allErrors: false, strict: false, strictNumbers: true, ...options });
+  // Nothing is removed: a property the schema does not know is refused (see refusingUnknownProperties).
+  const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: false, strict: false, strictNumbers: true, ...options });
   addFormats.default(ajv);
   ajv.addFormat('date', { type: 'string', validate: (text: string) => { const m = isoDate.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!); } });
   ajv.addFormat('date-time', { type: 'string', validate: (text: string) => { const m = isoDateTime.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!) && !Number.isNaN(Date.parse(text)); } });
@@ -66,11 +67,49 @@ function refusalIn(value: unknown, path: string, depth = 0): Refusal | undefined
   return undefined;
 }
 
+type Schema = Record<string, unknown>;
+const isSchema = (value: unknown): value is Schema => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * A copy of a body schema in which every object that lists its properties, and says nothing of
+ * others, refuses others: a misspelt field (`comit`) or a flood of keys is a 400, not silently
+ * ignored. An object that states `additionalProperties` or `patternProperties` (a record) keeps
+ * its rule, and `allOf` members are left open (each sees only part of the object).
+ */
+export function refusingUnknownProperties(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(refusingUnknownProperties);
+  if (!isSchema(schema)) return schema;
+  const copy: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties' || key === 'patternProperties' || key === 'definitions' || key === '$defs') {
+      copy[key] = isSchema(value) ? Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, refusingUnknownProperties(inner)])) : value;
+    } else if (key === 'items' || key === 'anyOf' || key === 'oneOf' || key === 'additionalProperties' || key === 'not' || key === 'prefixItems') {
+      copy[key] = refusingUnknownProperties(value);
+    } else {
+      copy[key] = value;
+    }
+  }
+  // Nested ids would clash once a schema is compiled in two shapes (strict body, open elsewhere).
+  delete copy.$id;
+  if (isSchema(copy.properties) && !('additionalProperties' in copy) && !('patternProperties' in copy) && !('unevaluatedProperties' in copy)) {
+    copy.additionalProperties = false;
+  }
+  return copy;
+}
+
+/** Ajv says "must NOT have additional properties"; the caller is told which one. */
+function namingUnknownProperty(error: ErrorObject): ErrorObject {
+  if (error.keyword !== 'additionalProperties') return error;
+  const name = String((error.params as { additionalProperty?: unknown }).additionalProperty ?? '');
+  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+  return { ...error, message: `must NOT have unknown property "${shown.replaceAll('\u0000', '\\u0000')}" (it is not a field of this request)` };
+}
+
 /** Ajv's check, then the refusals above, reported the way Ajv reports its own errors. */
 function hardened(validate: ValidateFunction): ValidateFunction {
   const wrapped = ((data: unknown) => {
     if (!validate(data)) {
-      wrapped.errors = validate.errors;
+      wrapped.errors = validate.errors?.map(namingUnknownProperty) ?? null;
       return false;
     }
     const refusal = refusalIn(data, '');
@@ -85,5 +124,7 @@ function hardened(validate: ValidateFunction): ValidateFunction {
   return wrapped;
 }
 
+// Bodies are strict about unknown properties; query strings, params and headers are not (a
+// proxy or browser adds query parameters and headers of its own).
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  hardened((httpPart === 'body' ? exact : coercing).compile(schema));
+  hardened(httpPart === 'body' ? exact.compile(refusingUnknownProperties(schema) as object) : coercing.compile(schema));

@@ -96,6 +96,8 @@ export async function findStockRowsJson(pool: Pool, query: StockDataQuery): Prom
   const where = whereClause(query);
   const offset = (query.page - 1) * query.page_size;
   const counting = pool.query<{ total: number }>(`select count(*)::int as total from stock_data ${where}`);
+  // Handled at once: if the page fails first (or connect does), this rejection has nobody awaiting it.
+  counting.catch(() => undefined);
   const client = await pool.connect();
   try {
     // COPY streams the page out in Postgres's fastest text form: well under half the time of a

@@ -17,6 +17,7 @@ import {
 } from '../schemas/catalog.ts';
 import { ErrorResponse, Message, Page, pageOf } from '../schemas/common.ts';
 import * as catalog from '../repositories/catalog-repository.ts';
+import { checkObjectKey } from '../object-key.ts';
 
 /** Date mappings, models and model inferences: the small tables of the reference API. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
@@ -73,6 +74,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/models/',
     { config: { scope: 'ingest' }, schema: { tags: ['models'], summary: 'Register a model (400 "Model already exists" on a taken name)', body: ModelPost, response: { 200: ModelCreated, ...errors } } },
     async (request) => {
+      checkObjectKey('model_artifact_path', request.body.model_artifact_path);
       const row = await catalog.createModel(db, request.body);
       return { message: 'Model Created successfully.', model_id: row.model_id };
     },
@@ -98,6 +100,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   app.post(
     '/model-inferences/',
     { config: { scope: 'ingest' }, schema: { tags: ['model inferences'], summary: 'Register the predictions file of a model for a day', body: ModelInferencePost, response: { 200: ModelInference, ...errors } } },
-    async (request) => catalog.createInference(db, request.body),
+    async (request) => {
+      checkObjectKey('predictions', request.body.predictions);
+      return catalog.createInference(db, request.body);
+    },
   );
 };

@@ -69,6 +69,8 @@ export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (
     '/price_bars/:symbol',
     {
       config: { scope: 'ingest' },
+      // 200,000 bars (the schema's bound) as JSON or Yahoo CSV are about 20 MB.
+      bodyLimit: 32 * 1024 * 1024,
       schema: {
         tags: ['price bars'],
         summary: 'Store daily bars (JSON array, or Yahoo Finance CSV as text/csv); upsert on (symbol, date)',

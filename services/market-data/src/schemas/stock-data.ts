@@ -29,10 +29,24 @@ export const StoredStockRow = Type.Object({
 export type StoredStockRow = Static<typeof StoredStockRow>;
 
 export const maxRowsPerPost = 100_000;
+/** Bulk ingest keeps a large body: 100,000 rows as the reference producer writes them are about 45 MB. */
+export const stockDataBodyLimitBytes = 64 * 1024 * 1024;
+
+/**
+ * A posted row: the contract's fields, and `currently_scored`, a column of the competition's test
+ * files that a reference producer sends along (accepted, not stored). Anything else is refused.
+ */
+export const PostedStockRow = Type.Object({
+  ...StockRow.properties,
+  currently_scored: Type.Optional(Type.Union([Type.Boolean(), Type.Null(), Type.String({ maxLength: 8 })], { description: "the competition test files' flag; not stored" })),
+});
+
+/** The most `"key":` pairs a valid body can hold: every row with every field, and the envelope. */
+export const maxFieldsPerPost = maxRowsPerPost * Object.keys(PostedStockRow.properties).length + 8;
 
 export const StockDataPost = Type.Object({
   commit: Type.Optional(Type.Boolean({ default: true, description: 'false validates without writing' })),
-  data: Type.Array(StockRow, { maxItems: maxRowsPerPost }),
+  data: Type.Array(PostedStockRow, { maxItems: maxRowsPerPost }),
 });
 
 export const StockDataPosted = Type.Object({

@@ -85,6 +85,8 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
       '/predict',
       {
         config: { scope: 'models' },
+        // MODEL_PREDICT_MAX_ROWS rows of about 400 bytes each, with room for pretty-printed JSON.
+        bodyLimit: Math.max(1, deps.config.MODEL_PREDICT_MAX_ROWS) * 600 + 64 * 1024,
         schema: {
           tags: ['model'],
           summary: 'Predictions for up to 20,000 rows in the stock_data shape, in the same order',
