@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { alertSummary, deliverySummary } from '../web/src/lib/alerts.ts';
+import { apiErrorsFor, fieldOfApiMessage } from '../web/src/lib/field-errors.ts';
+import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/lib/limits.ts';
+import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
+import { changedFields, newStrategy, strategyFromForm, type StrategyDefinition } from '../web/src/lib/strategy-form.ts';
 import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
 import { formatAge, formatChange, formatPercent } from '../web/src/lib/format.ts';
 import { isFinished, mergeJobEvent, parseJobEvent, progressLabel } from '../web/src/lib/jobs.ts';
@@ -129,5 +134,104 @@ describe('formatting', () => {
     expect(formatPercent(0.0123, { signed: true })).toBe('+1.23%');
     expect(formatAge(5_000)).toBe('5 s ago');
     expect(formatAge(null)).toBe('—');
+  });
+});
+
+/** A FormData as the browser builds it from a form's inputs. */
+const formOf = (fields: Record<string, string>): FormData => {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  return form;
+};
+
+describe('API validation messages by field', () => {
+  it('puts a refused limit under its input and a missing reason under the reason', () => {
+    expect(fieldOfApiMessage('body/limits/max_drawdown must be >= 0')).toEqual({ field: 'limits.max_drawdown', message: 'must be >= 0' });
+    expect(fieldOfApiMessage("body must have required property 'reason'")).toEqual({ field: 'reason', message: 'reason is required' });
+    expect(fieldOfApiMessage("body/rule must have required property 'kind'")).toEqual({ field: 'rule.kind', message: 'kind is required' });
+    expect(fieldOfApiMessage('strategy 9 does not exist')).toBeNull();
+  });
+  it('keeps a message about an input the form lacks for the form as a whole, never dropped', () => {
+    expect(apiErrorsFor('body/rule/fast must be shorter than slow (10), got 30', ['rule.fast'])).toEqual({ 'rule.fast': 'must be shorter than slow (10), got 30' });
+    expect(apiErrorsFor('body/limits/max_leverage is not a limit (the limits: …)', ['limits.max_var99'])).toEqual({ '': 'body/limits/max_leverage is not a limit (the limits: …)' });
+  });
+});
+
+describe('limits form', () => {
+  it('sends empty inputs as no limit (null) and reads thousands separators', () => {
+    const { value, errors } = limitChangeFromForm(formOf({ 'limits.max_order_notional': '25,000', 'limits.max_drawdown': '0.1', 'limits.max_var99': '', breach_action: 'reducing', reason: ' committee ' }), false);
+    expect(errors).toEqual({});
+    expect(value).toMatchObject({ breach_action: 'reducing', reason: 'committee' });
+    expect(value!.limits).toMatchObject({ max_order_notional: 25_000, max_drawdown: 0.1, max_var99: null });
+  });
+  it('names each bad limit and the missing reason, and sends nothing', () => {
+    const { value, errors } = limitChangeFromForm(formOf({ 'limits.max_order_notional': '-5', 'limits.max_drawdown': '10', 'limits.max_orders_per_minute': '2.5', 'limits.max_var99': 'lots', reason: '' }), false);
+    expect(value).toBeUndefined();
+    expect(Object.keys(errors).sort()).toEqual(['limits.max_drawdown', 'limits.max_order_notional', 'limits.max_orders_per_minute', 'limits.max_var99', 'reason']);
+    expect(errors['limits.max_drawdown']).toContain('fraction');
+  });
+  it('offers the allocation-use limit per strategy only', () => {
+    expect(fieldsOfScope(false).map((field) => field.name)).not.toContain('max_allocation_use');
+    expect(fieldsOfScope(true).map((field) => field.name)).toContain('max_allocation_use');
+    expect(describeLimits({ max_order_notional: 500, max_drawdown: 0.1 })).toBe('Max order value $500.00; Max drawdown 10.0%');
+    expect(describeLimits({})).toBe('no limit');
+  });
+});
+
+describe('history of maximum risk', () => {
+  const day = (date: string, var99: number | null, uses: (number | null)[] = []) => ({ date, gross_exposure: 1000, net_exposure: 500, var95: var99 === null ? null : var99 / 2, var99, es95: null, es99: var99, details: { limits: uses.map((use) => ({ limit: 'max_var99', use })) } });
+  it('orders days, keeps missing VaR as gaps and takes the closest limit of each day', () => {
+    const series = riskHistorySeries([day('2024-01-03', 30, [0.5, 0.95]), day('2024-01-02', null), day('2024-01-04', 10, [null])]);
+    expect(series.var99).toEqual([null, 30, 10]);
+    expect(series.closestLimit).toEqual([null, 0.95, null]);
+    expect(series.days[1]! - series.days[0]!).toBe(86_400);
+  });
+  it('finds the day of maximum risk by VaR 99', () => {
+    expect(worstDay([day('2024-01-02', 10), day('2024-01-03', 40), day('2024-01-04', null)])!.date).toBe('2024-01-03');
+    expect(worstDay([day('2024-01-02', null)])).toBeNull();
+  });
+});
+
+describe('strategy form', () => {
+  const filled = (overrides: Record<string, string> = {}) =>
+    formOf({ name: 'crossing', account_id: 'paper', universe: 'aapl, msft aapl', 'rule.kind': 'moving_average_crossover', 'rule.fast': '10', 'rule.slow': '40', side_policy: 'long_only', warmup_bars: '60', 'entry.timing': 'close', 'sizing.mode': 'fixed_quantity', 'sizing.quantity': '25', allocation: '10000', 'exits.after_bars': '5', 'schedule.cron': '', approval: 'auto', enabled: 'on', ...overrides });
+  it('reads a strategy: symbols upper-cased once, an empty cron is on demand only', () => {
+    const { value, errors } = strategyFromForm(filled());
+    expect(errors).toEqual({});
+    expect(value).toMatchObject({ universe: ['AAPL', 'MSFT'], rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 }, sizing: { mode: 'fixed_quantity', quantity: 25 }, schedule: null, approval: 'auto', enabled: true, exits: { after_bars: 5 } });
+  });
+  it('refuses a fast average not shorter than the slow one, under the fast input', () => {
+    const { value, errors } = strategyFromForm(filled({ 'rule.fast': '50' }));
+    expect(value).toBeUndefined();
+    expect(errors).toEqual({ 'rule.fast': 'Fast must be shorter than slow (40).' });
+  });
+  it('names every bad field: empty name, a bad symbol, a share above 1, a four-field cron', () => {
+    const { errors } = strategyFromForm(filled({ name: ' ', universe: 'AAPL, BAD$', 'sizing.mode': 'allocation_share', 'sizing.share': '1.5', 'schedule.cron': '30 16 * *' }));
+    expect(Object.keys(errors).sort()).toEqual(['name', 'schedule.cron', 'sizing.share', 'universe']);
+    expect(errors.universe).toContain('"BAD$"');
+  });
+  it('keeps rule options the form does not show when the rule stays the same', () => {
+    const stored: StrategyDefinition = { ...newStrategy, name: 'crows', universe: ['NVDA'], rule: { kind: 'three_candles', body: 0.01, body_mode: 'relative' } };
+    const { value } = strategyFromForm(filled({ 'rule.kind': 'three_candles', 'rule.body': '0.02' }), stored);
+    expect(value!.rule).toEqual({ kind: 'three_candles', body: 0.02, body_mode: 'relative' });
+  });
+  it('sends only what an edit changed, whatever order the stored rule keys come in', () => {
+    const stored = strategyFromForm(filled()).value!;
+    const reordered = { ...stored, rule: { slow: 40, kind: 'moving_average_crossover', fast: 10 } } as StrategyDefinition;
+    expect(changedFields(reordered, stored)).toEqual({});
+    const edited = strategyFromForm(filled({ 'sizing.quantity': '30', approval: 'manual' })).value!;
+    expect(changedFields(reordered, edited)).toEqual({ sizing: { mode: 'fixed_quantity', quantity: 30 }, approval: 'manual' });
+  });
+});
+
+describe('alert lines', () => {
+  it('says what a refused order and a state change were about', () => {
+    expect(alertSummary('order_rejected', { side: 'buy', quantity: 1000, symbol: 'SYNTH', check: 'order_notional', reason: 'worth 98,000, over 500' })).toBe('buy 1,000 SYNTH refused by order_notional: worth 98,000, over 500');
+    expect(alertSummary('trading_state_changed', { scope: 'global', from: 'halted', to: 'active', by: 'tina', reason: 'loss reviewed' })).toBe('global: halted → active by tina (loss reviewed)');
+    expect(alertSummary('test', { text: 'hello' })).toBe('hello');
+  });
+  it('says how each delivery went, with the error of one that failed', () => {
+    expect(deliverySummary([])).toBe('no channel');
+    expect(deliverySummary([{ channel_name: 'desk', status: 'sent', attempts: 1, last_error: null }, { channel_name: 'ops', status: 'failed', attempts: 3, last_error: 'HTTP 500' }])).toBe('sent to desk; failed for ops (HTTP 500, 3 attempts)');
   });
 });

@@ -18,6 +18,7 @@ const Signals = lazy(() => import('./pages/Signals'));
 const Orders = lazy(() => import('./pages/Orders'));
 const Pnl = lazy(() => import('./pages/Pnl'));
 const LivePrices = lazy(() => import('./pages/LivePrices'));
+const Alerts = lazy(() => import('./pages/Alerts'));
 // Not in the navigation: the benchmark's page (generated series drawn by the same chart components).
 const ChartBench = lazy(() => import('./pages/ChartBench'));
 
@@ -31,6 +32,7 @@ const pages: { path: string; label: string; page: () => ReactNode }[] = [
   { path: '/market-data', label: 'Market data', page: () => <MarketData /> },
   { path: '/models', label: 'Models', page: () => <Models /> },
   { path: '/prices', label: 'Live prices', page: () => <LivePrices /> },
+  { path: '/alerts', label: 'Alerts', page: () => <Alerts /> },
   { path: '/fleet', label: 'Fleet', page: () => <Fleet /> },
 ];
 
@@ -113,6 +115,9 @@ export function App() {
                   {page.page()}
                 </Route>
               ))}
+              <Route path="/risk/analysis">
+                <Risk view="analysis" />
+              </Route>
               <Route path="/_bench/charts">
                 <ChartBench />
               </Route>

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
-import { formatMoney, formatPercent } from '../lib/format';
+import { formatMoney, formatNumber, formatPercent } from '../lib/format';
+import { formatLimit, limitLabel, useClass } from '../lib/limits';
 import { QueryState } from './QueryState';
 
 interface RiskFigures {
@@ -62,9 +63,34 @@ export function CentralRisk() {
               </tbody>
             </table>
           )}
-          <h3>Limits</h3>
+          <h3>Exposure per instrument</h3>
+          {risk.symbols.length === 0 ? (
+            <p className="muted empty">Nothing held.</p>
+          ) : (
+            <table data-testid="symbol-exposures">
+              <thead>
+                <tr>
+                  <th scope="col">Instrument</th>
+                  <th scope="col">Net quantity</th>
+                  <th scope="col">Mark</th>
+                  <th scope="col">Exposure</th>
+                </tr>
+              </thead>
+              <tbody>
+                {risk.symbols.map((row) => (
+                  <tr key={row.symbol}>
+                    <td>{row.symbol}</td>
+                    <td>{formatNumber(row.quantity, 4)}</td>
+                    <td>{formatMoney(row.price)}</td>
+                    <td>{formatMoney(row.exposure)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h3>How close each limit is</h3>
           {risk.limits.length === 0 ? (
-            <p className="muted empty">No limit set (PUT /trading/limits/global).</p>
+            <p className="muted empty">No limit set: set them below.</p>
           ) : (
             <table>
               <thead>
@@ -78,12 +104,14 @@ export function CentralRisk() {
               </thead>
               <tbody>
                 {risk.limits.map((limit) => (
-                  <tr key={`${limit.scope}-${limit.limit}`} className={limit.use != null && limit.use >= 0.9 ? 'loss' : ''}>
-                    <td>{limit.scope}</td>
-                    <td>{limit.limit}</td>
-                    <td>{limit.threshold}</td>
-                    <td>{limit.value ?? '—'}</td>
-                    <td>{formatPercent(limit.use)}</td>
+                  <tr key={`${limit.scope}-${limit.limit}`} className={useClass(limit.use)}>
+                    <td>{limit.scope === 'global' ? 'all trading' : limit.scope}</td>
+                    <td>{limitLabel(limit.limit)}</td>
+                    <td>{formatLimit(limit.limit, limit.threshold)}</td>
+                    <td>{formatLimit(limit.limit, limit.value)}</td>
+                    <td>
+                      <meter min={0} max={1} low={0.75} high={0.9} optimum={0} value={Math.min(1, limit.use ?? 0)} aria-label={`${limit.limit} use`} /> {formatPercent(limit.use, { digits: 0 })}
+                    </td>
                   </tr>
                 ))}
               </tbody>

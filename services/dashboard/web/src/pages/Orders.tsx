@@ -81,7 +81,8 @@ export default function Orders() {
                   <td>{order.type}</td>
                   <td>
                     <span className={`status status-${order.state}`}>{order.state}</span>
-                    {order.reason ? ` (${order.reason})` : ''}
+                    {order.risk_check ? ` (${order.risk_check})` : ''}
+                    {order.reason ? <span className="muted"> {order.reason}</span> : null}
                   </td>
                   <td>
                     {formatNumber(order.filled_quantity, 4)} @ {formatMoney(order.average_fill_price)}
@@ -207,7 +208,16 @@ function OrderEntry() {
         )}
       </QueryState>
       {place.isError && <ErrorNote error={place.error} />}
-      {place.data && <p role="status">Order {place.data.id.slice(0, 8)} is {place.data.state}.</p>}
+      {place.data &&
+        (place.data.state === 'rejected' ? (
+          <p role="alert" className="error" data-testid="order-refused">
+            Order {place.data.id.slice(0, 8)} was refused{place.data.risk_check ? ` by the risk check ${place.data.risk_check}` : ''}: {place.data.reason ?? 'no reason given'}.
+          </p>
+        ) : (
+          <p role="status">
+            Order {place.data.id.slice(0, 8)} is {place.data.state}.
+          </p>
+        ))}
     </form>
   );
 }

@@ -1,10 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
+import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
-import { JobProgress } from '../components/JobProgress';
 import { CentralRisk } from '../components/CentralRisk';
+import { JobProgress } from '../components/JobProgress';
+import { LimitsEditor, LimitsHistory } from '../components/LimitsEditor';
+import { RiskHistory } from '../components/RiskHistory';
 import { ErrorNote, QueryState } from '../components/QueryState';
+import { TradingStates } from '../components/TradingStates';
 import { UPlotChart } from '../components/UPlotChart';
 import { useJob } from '../components/useJob';
 import { formatDateTime, formatMoney, formatNumber, formatPercent } from '../lib/format';
@@ -34,8 +38,56 @@ const varOptions: Omit<uPlot.Options, 'width'> = {
   ],
 };
 
-/** The reference's VaR analysis as a job (parameters, backend, live progress, chart, audit); central risk waits for its API. */
-export default function Risk() {
+/**
+ * Risk in two views: the book (trading states, exposures and VaR, the history of maximum risk, the
+ * limits editor and its history) and the reference's VaR analysis, each at its own address.
+ */
+export default function Risk({ view = 'book' }: { view?: 'book' | 'analysis' }) {
+  return (
+    <section aria-labelledby="risk-title">
+      <h1 id="risk-title">Risk</h1>
+      <nav aria-label="Risk views" className="tabs">
+        <Link href="/risk" aria-current={view === 'book' ? 'page' : undefined}>
+          Book, limits and state
+        </Link>
+        <Link href="/risk/analysis" aria-current={view === 'analysis' ? 'page' : undefined}>
+          VaR analysis (reference)
+        </Link>
+      </nav>
+      {view === 'book' ? <BookRisk /> : <VarAnalysis />}
+    </section>
+  );
+}
+
+function BookRisk() {
+  return (
+    <>
+      <div className="columns">
+        <section aria-labelledby="trading-states-title">
+          <h2 id="trading-states-title">Trading state</h2>
+          <TradingStates />
+        </section>
+        <section aria-labelledby="exposures">
+          <h2 id="exposures">Exposures, VaR and limits now</h2>
+          <CentralRisk />
+        </section>
+      </div>
+      <section aria-labelledby="risk-history-title">
+        <h2 id="risk-history-title">History of maximum risk</h2>
+        <RiskHistory />
+      </section>
+      <section aria-labelledby="limits-title">
+        <h2 id="limits-title">Limits</h2>
+        <LimitsEditor />
+        <h3>Changes</h3>
+        <LimitsHistory />
+      </section>
+    </>
+  );
+}
+
+/** The reference's VaR analysis as a job (parameters, backend, live progress, chart, audit). */
+function VarAnalysis() {
   const me = useMe();
   const client = useQueryClient();
   const symbols = useQuery({ queryKey: ['price-symbols'], queryFn: () => unwrap(api.GET('/price_bars/')) });
@@ -78,15 +130,7 @@ export default function Risk() {
   const chartData = useMemo(() => (result ? (varChartData(result) as uPlot.AlignedData) : null), [result]);
 
   return (
-    <section aria-labelledby="risk-title">
-      <h1 id="risk-title">Risk</h1>
-      <div className="columns">
-        <section aria-labelledby="exposures">
-          <h2 id="exposures">Exposures, VaR and limits</h2>
-          <CentralRisk />
-          <p className="muted">Waits: a limits editor and the history of maximum risk in the page (the API has PUT /trading/limits/global and GET /trading/risk/history).</p>
-        </section>
-      </div>
+    <>
       <h2>VaR analysis</h2>
       {can(me, 'risk') ? (
         <form className="panel" onSubmit={submit} aria-label="VaR analysis parameters">
@@ -193,6 +237,6 @@ export default function Risk() {
           </table>
         )}
       </QueryState>
-    </section>
+    </>
   );
 }
