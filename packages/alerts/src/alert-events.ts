@@ -91,6 +91,8 @@ export interface ReconciliationDifferencesPayload {
 
 export interface IngestLagPayload {
   source: string;
+  /** An episode's two alerts: the lag went over the threshold, or came back under half of it. */
+  state?: 'started' | 'recovered';
   lag_seconds: number;
   threshold_seconds: number;
 }
@@ -101,7 +103,7 @@ export interface DailyPnlSummaryPayload {
   unrealized: number;
   total: number;
   equity?: number;
-  by_strategy?: { strategy: string; pnl: number }[];
+  by_strategy?: { strategy: string; pnl: number; realized?: number; unrealized?: number; equity?: number }[];
 }
 
 /** One alert as callers write it: the event's name and its payload, checked together. */

@@ -37,6 +37,7 @@ function linesOf(event: string, p: Payload): string[] {
       return [`Reconciliation with ${p.broker}: ${differences.length} differences`, ...list(differences.map((d) => `${d.symbol}: ours ${d.ours}, broker ${d.theirs}`))];
     }
     case 'ingest_lag':
+      if (p.state === 'recovered') return [`Ingest lag recovered on ${p.source}: ${p.lag_seconds} s behind (threshold ${p.threshold_seconds} s)`];
       return [`Ingest lag on ${p.source}: ${p.lag_seconds} s (threshold ${p.threshold_seconds} s)`];
     case 'daily_pnl_summary': {
       const byStrategy = (p.by_strategy ?? []) as { strategy: string; pnl: number }[];

@@ -123,6 +123,7 @@ export class Ingestor {
       recordsPerCall: this.config.INGEST_RECORDS_PER_CALL,
       pollMs: this.config.INGEST_POLL_MS,
       maxRecordBytes: this.config.INGEST_MAX_RECORD_BYTES,
+      lagAlertMs: this.config.INGEST_LAG_ALERT_SECONDS * 1000,
       ...(this.faults.beforeCommit ? { beforeCommit: this.faults.beforeCommit } : {}),
       onRows: (rows) => this.recent.push({ at: Date.now(), rows }),
     });

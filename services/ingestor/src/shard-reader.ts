@@ -7,7 +7,8 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { prepareBatch, type StockRowType } from '@closecross/contracts';
-import { upsertStockRows, withTransaction, type Pool } from '@closecross/db';
+import { upsertStockRows, withTransaction, type Pool, type PoolClient } from '@closecross/db';
+import { LagEpisodes, recordLagAlert, type LagChange } from './lag-episodes.ts';
 import { decodeRecord } from './record-decoder.ts';
 import type { ShardLeases } from './shard-leases.ts';
 
@@ -30,6 +31,8 @@ export interface ShardReaderOptions {
   /** Test-only fault injection: called after the rows are written, before the commit. */
   beforeCommit?: () => void;
   onRows?: (rows: number) => void;
+  /** Lag (MillisBehindLatest) over this starts an ingest_lag episode; 0 or unset: no lag alerts. */
+  lagAlertMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,12 +50,14 @@ export class ShardReader {
   private readonly pool: Pool;
   private readonly leases: ShardLeases;
   private readonly options: ShardReaderOptions;
+  private readonly lag: LagEpisodes;
 
   constructor(kinesis: KinesisClient, pool: Pool, leases: ShardLeases, options: ShardReaderOptions) {
     this.kinesis = kinesis;
     this.pool = pool;
     this.leases = leases;
     this.options = options;
+    this.lag = new LagEpisodes(options.lagAlertMs ?? 0);
     this.stats = { shardId: options.shardId, millisBehindLatest: null, rowsWritten: 0, rejects: 0, correctedRowIds: 0, lastSequenceNumber: null };
     this.done = this.run();
   }
@@ -102,9 +107,14 @@ export class ShardReader {
       }
       this.stats.millisBehindLatest = response.MillisBehindLatest ?? null;
       const records = response.Records ?? [];
+      const lagChange = this.lag.changeFor(this.stats.millisBehindLatest);
       if (records.length > 0) {
-        const outcome = await this.writeBatch(records);
+        const outcome = await this.writeBatch(records, lagChange);
         if (outcome === 'lost') return 'lost';
+      } else if (lagChange) {
+        // Nothing to write (caught up, say): the episode's alert on its own.
+        await this.recordLag(this.pool, lagChange);
+        this.lag.settle(lagChange);
       }
       if (!response.NextShardIterator) {
         await this.leases.finish(this.options.shardId);
@@ -116,7 +126,11 @@ export class ShardReader {
     return 'stopped';
   }
 
-  private async writeBatch(records: _Record[]): Promise<'written' | 'lost'> {
+  private async recordLag(db: Pool | PoolClient, change: LagChange): Promise<void> {
+    await recordLagAlert(db, { stream: this.options.stream, shardId: this.options.shardId, change, lagMs: this.stats.millisBehindLatest ?? 0, thresholdMs: this.options.lagAlertMs ?? 0 });
+  }
+
+  private async writeBatch(records: _Record[], lagChange: LagChange | undefined): Promise<'written' | 'lost'> {
     const rows: StockRowType[] = [];
     const rejects: { sequenceNumber: string; reason: string; payload: Buffer }[] = [];
     for (const record of records) {
@@ -137,6 +151,8 @@ export class ShardReader {
           );
         }
         await this.leases.commitCheckpoint(client, this.options.shardId, last, prepared.length);
+        // The batch that saw the lag cross carries its alert: both commit, or neither.
+        if (lagChange) await this.recordLag(client, lagChange);
         this.options.beforeCommit?.();
       });
     } catch (error) {
@@ -147,6 +163,7 @@ export class ShardReader {
     this.stats.rejects += rejects.length;
     this.stats.correctedRowIds += corrected;
     this.stats.lastSequenceNumber = last;
+    if (lagChange) this.lag.settle(lagChange);
     this.options.onRows?.(prepared.length);
     return 'written';
   }

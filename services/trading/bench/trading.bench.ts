@@ -108,21 +108,31 @@ for (let run = 0; run < 3; run++) {
 }
 
 // (c) Market orders for the last stored session: each fills at submit, from that session's bar.
+// A channel that wants order_filled, switched on for every other order (untimed), so the fill's
+// alert is measured against the same run without it; no deliverer runs here, deliveries wait.
+await pool.query("insert into alert_channel (name, kind, config, events) values ('bench-fills', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', '{order_filled}')");
 const lastSession = barsOf.get(symbols[0]!)!.at(-1)!.date;
 const latencies: number[] = [];
+const withAlert: number[] = [];
+const withoutAlert: number[] = [];
 for (let i = 0; i < orders; i++) {
+  await pool.query("update alert_channel set enabled = $1 where name = 'bench-fills'", [i % 2 === 0]);
   const started = performance.now();
   const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: symbols[i % symbols.length], side: i % 2 ? 'sell' : 'buy', quantity: 1, type: 'market', session_date: lastSession } });
-  latencies.push(performance.now() - started);
+  const elapsed = performance.now() - started;
+  latencies.push(elapsed);
+  (i % 2 === 0 ? withAlert : withoutAlert).push(elapsed);
   if (response.json().state !== 'filled') throw new Error(`order not filled: ${response.body}`);
 }
-latencies.sort((a, b) => a - b);
-const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+const percentileOf = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const percentile = (p: number) => percentileOf(latencies, p);
+const filledAlerts = (await pool.query<{ n: number }>("select count(*)::int as n from alert where event = 'order_filled'")).rows[0]!.n;
 
 console.log(`trading bench (${postgres.source}; ${years} years = ${barsPerSymbol} bars a symbol)`);
 console.log(`(a) scan job, ${scanSymbols} symbols: median ${median(scanTimes).toFixed(0)} ms (runs ${scanTimes.map((t) => t.toFixed(0)).join(', ')}); the rule alone over all ${scanSymbols * barsPerSymbol} bars: ${ruleMs.toFixed(0)} ms, ${fired} signals; goal < 1000 ms`);
 console.log(`(b) backtest, ${backtestSymbols} symbols: median ${median(backtestTimes).toFixed(0)} ms, ${trades} trades; goal < 5000 ms`);
 console.log(`(c) order submit to paper fill, ${orders} orders: p50 ${percentile(50).toFixed(2)} ms, p99 ${percentile(99).toFixed(2)} ms; goal p99 < 20 ms`);
+console.log(`    with a channel wanting order_filled (${withAlert.length} orders, ${filledAlerts} alerts written): p50 ${percentileOf(withAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withAlert, 99).toFixed(2)} ms; without: p50 ${percentileOf(withoutAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withoutAlert, 99).toFixed(2)} ms`);
 await app.close();
 await pool.end();
 await postgres.stop();

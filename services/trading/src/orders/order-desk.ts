@@ -223,15 +223,27 @@ export class OrderDesk {
         );
       }
       const reached = path.at(-1) ?? order.state;
+      const filled = reached === 'filled' && order.state !== 'filled';
       const updated = await client.query<OrderView>(
-        `update trading_order o set state = $2, reason = coalesce($3, o.reason), broker_order_id = coalesce($4, o.broker_order_id),
-           filled_quantity = f.filled, average_fill_price = f.average, updated_at = now()
-         from (select coalesce(sum(quantity), 0)::float8 as filled, (sum(quantity * price) / nullif(sum(quantity), 0))::float8 as average from trading_fill where order_id = $1) f
-         where o.id = $1 returning ${orderColumns}`,
-        [id, reached, update.reason ?? null, update.brokerOrderId ?? null],
+        // The order_filled alert (OrderFilledPayload) rides in the same statement: the fill's
+        // transaction gains no round trip, and alert_record writes nothing when no channel wants it.
+        `with u as (
+           update trading_order o set state = $2, reason = coalesce($3, o.reason), broker_order_id = coalesce($4, o.broker_order_id),
+             filled_quantity = f.filled, average_fill_price = f.average, updated_at = now()
+           from (select coalesce(sum(quantity), 0)::float8 as filled, (sum(quantity * price) / nullif(sum(quantity), 0))::float8 as average from trading_fill where order_id = $1) f
+           where o.id = $1 returning o.*),
+         alerted as (
+           select alert_record('order_filled', jsonb_strip_nulls(jsonb_build_object('order_id', u.id, 'strategy', s.name, 'symbol', u.symbol, 'side', u.side,
+             'quantity', u.filled_quantity, 'price', u.average_fill_price))) as alert_id
+           from u left join trading_strategy s on s.id = u.strategy_id where $5::boolean)
+         select ${orderColumns} from u left join alerted on true`,
+        [id, reached, update.reason ?? null, update.brokerOrderId ?? null, filled],
       );
       const rejected = reached === 'rejected' && order.state !== 'rejected';
-      if (rejected) await recordAlert(client, { event: 'order_rejected', payload: { order_id: id, symbol: order.symbol, side: order.side, quantity: order.quantity, reason: updated.rows[0]!.reason ?? cause } });
+      if (rejected) {
+        const strategy = order.strategy_id === null ? undefined : (await client.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategy_id])).rows[0]?.name;
+        await recordAlert(client, { event: 'order_rejected', payload: { order_id: id, ...(strategy ? { strategy } : {}), symbol: order.symbol, side: order.side, quantity: order.quantity, reason: updated.rows[0]!.reason ?? cause } });
+      }
       return { order: updated.rows[0]!, rejected };
     });
     if (result.rejected) {

@@ -1,4 +1,6 @@
-import type { Pool } from 'pg';
+import { recordAlert, type DailyPnlSummaryPayload } from '@closecross/alerts';
+import { withTransaction } from '@closecross/db';
+import type { Pool, PoolClient } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
@@ -19,19 +21,31 @@ export interface SnapshotRow {
 
 export const snapshotColumns = "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, realized, unrealized, equity, cash, exposure, peak_equity, drawdown";
 
+/** Money in an alert: cents, not float noise. */
+const cents = (value: number) => Math.round(value * 100) / 100;
+
+interface SnapshotValues {
+  realized: number;
+  unrealized: number;
+  equity: number;
+  cash: number;
+  exposure: number;
+}
+
 /**
  * After the close: open orders synced with their brokers, then one snapshot per strategy and one
  * in total (`scope` = `strategy:<id>` or `total`): realized and unrealized P&L, cash, equity,
  * exposure, and drawdown from the running peak of equity. Taken twice the same day, it is replaced.
+ * The snapshots and the daily_pnl_summary alert commit together.
  */
 export async function takeSnapshots(deps: { pool: Pool; prices: PriceReader; orders: OrderDesk; timezone: string }, params: { date?: string } = {}): Promise<{ date: string; snapshots: SnapshotRow[] }> {
   await deps.orders.syncOpen();
   const date = params.date ?? localClock(new Date(), deps.timezone).day;
-  const strategies = (await deps.pool.query<{ id: number }>('select id::int as id from trading_strategy order by id')).rows;
+  const strategies = (await deps.pool.query<{ id: number; name: string }>('select id::int as id, name from trading_strategy order by id')).rows;
   const cashBy = new Map((await deps.pool.query<{ strategy_id: number; cash: number }>('select strategy_id::int as strategy_id, sum(amount)::float8 as cash from trading_cash_entry where strategy_id is not null group by strategy_id')).rows.map((row) => [row.strategy_id, row.cash]));
-  const rows: SnapshotRow[] = [];
-  const total = { realized: 0, unrealized: 0, equity: 0, cash: 0, exposure: 0 };
-  for (const { id } of strategies) {
+  const valuesBy: { id: number; name: string; values: SnapshotValues }[] = [];
+  const total: SnapshotValues = { realized: 0, unrealized: 0, equity: 0, cash: 0, exposure: 0 };
+  for (const { id, name } of strategies) {
     const book = await positionBookOf(deps.pool, id);
     const prices = await deps.prices.markPrices(book.symbols());
     let unrealized = 0;
@@ -47,23 +61,48 @@ export async function takeSnapshots(deps: { pool: Pool; prices: PriceReader; ord
     }
     const cash = cashBy.get(id) ?? 0;
     const values = { realized: book.totalRealized(), unrealized, equity: cash + marketValue, cash, exposure };
-    rows.push(await store(deps.pool, `strategy:${id}`, date, id, values));
+    valuesBy.push({ id, name, values });
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += values[key];
   }
-  rows.push(await store(deps.pool, 'total', date, null, total));
-  return { date, snapshots: rows };
+  return withTransaction(deps.pool, async (client) => {
+    const rows: SnapshotRow[] = [];
+    const byStrategy: NonNullable<DailyPnlSummaryPayload['by_strategy']> = [];
+    for (const { id, name, values } of valuesBy) {
+      const { row, day } = await store(client, `strategy:${id}`, date, id, values);
+      rows.push(row);
+      byStrategy.push({ strategy: name, pnl: cents(day.realized + day.unrealized), realized: cents(day.realized), unrealized: cents(day.unrealized), equity: cents(values.equity) });
+    }
+    const { row, day } = await store(client, 'total', date, null, total);
+    rows.push(row);
+    await recordAlert(client, {
+      event: 'daily_pnl_summary',
+      payload: { date, realized: cents(day.realized), unrealized: cents(day.unrealized), total: cents(day.realized + day.unrealized), equity: cents(total.equity), by_strategy: byStrategy },
+    });
+    return { date, snapshots: rows };
+  });
 }
 
-async function store(pool: Pool, scope: string, date: string, strategyId: number | null, values: { realized: number; unrealized: number; equity: number; cash: number; exposure: number }): Promise<SnapshotRow> {
-  const peak = (await pool.query<{ peak: number | null }>('select max(peak_equity)::float8 as peak from trading_snapshot where scope = $1 and date < $2', [scope, date])).rows[0]!.peak;
-  const peakEquity = Math.max(peak ?? values.equity, values.equity);
+/**
+ * Stores a scope's snapshot and answers it with the day's P&L: realized and unrealized against
+ * the last snapshot before this date (from zero for a scope's first). Equity moves with
+ * allocations too, so the day's P&L is the change in P&L, not in equity.
+ */
+async function store(db: PoolClient, scope: string, date: string, strategyId: number | null, values: SnapshotValues): Promise<{ row: SnapshotRow; day: { realized: number; unrealized: number } }> {
+  const before = (
+    await db.query<{ peak: number | null; realized: number | null; unrealized: number | null }>(
+      `select (select max(peak_equity)::float8 from trading_snapshot where scope = $1 and date < $2) as peak, last.realized, last.unrealized
+       from (select 1) one left join lateral (select realized::float8, unrealized::float8 from trading_snapshot where scope = $1 and date < $2 order by date desc limit 1) last on true`,
+      [scope, date],
+    )
+  ).rows[0]!;
+  const peakEquity = Math.max(before.peak ?? values.equity, values.equity);
   const drawdown = peakEquity > 0 ? values.equity / peakEquity - 1 : 0;
-  const result = await pool.query<SnapshotRow>(
+  const result = await db.query<SnapshotRow>(
     `insert into trading_snapshot (scope, date, strategy_id, realized, unrealized, equity, cash, exposure, peak_equity, drawdown) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      on conflict (scope, date) do update set realized = excluded.realized, unrealized = excluded.unrealized, equity = excluded.equity, cash = excluded.cash,
        exposure = excluded.exposure, peak_equity = excluded.peak_equity, drawdown = excluded.drawdown, taken_at = now()
      returning ${snapshotColumns}`,
     [scope, date, strategyId, values.realized, values.unrealized, values.equity, values.cash, values.exposure, peakEquity, drawdown],
   );
-  return result.rows[0]!;
+  return { row: result.rows[0]!, day: { realized: values.realized - (before.realized ?? 0), unrealized: values.unrealized - (before.unrealized ?? 0) } };
 }

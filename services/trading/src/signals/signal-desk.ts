@@ -1,3 +1,4 @@
+import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError, UnprocessableError } from '@closecross/platform';
 import type { DailyBar, Side } from '@closecross/quant';
@@ -44,15 +45,31 @@ export class SignalDesk {
     this.timezone = timezone;
   }
 
-  /** Stores a signal once per strategy, symbol, bar date and side; answers it only when this call stored it. */
+  /**
+   * Stores a signal once per strategy, symbol, bar date and side; answers it only when this call
+   * stored it. A manual strategy's new signal waits for a person: its signal_awaiting_approval
+   * alert commits with it (an auto strategy's is ordered at once, and alerted when filled; one
+   * whose entry window already passed, from a scan of old bars, has nobody to wait for).
+   */
   async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar): Promise<SignalView | undefined> {
     const expiresAt = sessionClose(nextTradingDay(bar.date), this.timezone);
-    const result = await this.pool.query<SignalView>(
-      `insert into trading_signal (strategy_id, symbol, bar_date, side, price, status, expires_at) values ($1, $2, $3, $4, $5, 'pending', $6)
-       on conflict on constraint trading_signal_once do nothing returning ${signalColumns}`,
-      [strategy.id, symbol, bar.date, side, bar.close, expiresAt],
-    );
-    return result.rows[0];
+    return withTransaction(this.pool, async (client) => {
+      const stored = (
+        await client.query<SignalView>(
+          `insert into trading_signal (strategy_id, symbol, bar_date, side, price, status, expires_at) values ($1, $2, $3, $4, $5, 'pending', $6)
+           on conflict on constraint trading_signal_once do nothing returning ${signalColumns}`,
+          [strategy.id, symbol, bar.date, side, bar.close, expiresAt],
+        )
+      ).rows[0];
+      if (stored && strategy.approval === 'manual' && Date.parse(stored.expires_at) > Date.now()) {
+        const quantity = entryIntent(strategy, symbol, side, bar, nextTradingDay(bar.date))?.quantity;
+        await recordAlert(client, {
+          event: 'signal_awaiting_approval',
+          payload: { signal_id: String(stored.id), strategy: strategy.name, symbol, side, ...(quantity === undefined ? {} : { quantity }), price: stored.price, expires_at: stored.expires_at },
+        });
+      }
+      return stored;
+    });
   }
 
   async get(id: number): Promise<SignalView> {
