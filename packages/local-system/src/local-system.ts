@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runMigrations } from '@closecross/db';
-import { ensureDatabase, startDevPostgres } from '@closecross/dev-postgres';
-import { createPool, createService, type Service } from '@closecross/platform';
+import { ensureDatabase, freePort, startDevPostgres } from '@closecross/dev-postgres';
+import { createPool, createService, publicBaseUrlOf, survivingDatabaseOutages, type Service } from '@closecross/platform';
 import { localAdminFrom, readLocalSystemFile, writeLocalSystemFile, type LocalAdmin } from './local-admin.ts';
 import { runtimeFileName, type LocalConfig } from './local-config.ts';
 import { startLocalKinesis } from './local-kinesis.ts';
@@ -38,6 +38,8 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
   const { admin, created } = localAdminFrom(await readLocalSystemFile(runtimeFile));
   // Kept before listening, so a crash right after start cannot lose the only admin credential.
   await writeLocalSystemFile(runtimeFile, { admin });
+  // The port is fixed before the app exists, so its own URL is known (PORT=0 picks a free one).
+  const port = config.PORT === 0 ? await freePort() : config.PORT;
   const app = await createService({
     name: 'local-system',
     modules,
@@ -45,8 +47,12 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
     logLevel: config.LOG_LEVEL,
     auth: config.AUTH_DISABLED ? false : {},
     bootstrapAdmin: { apiKey: admin.api_key, username: admin.username, password: admin.password },
+    // URLs the API returns (chart, endpoints) name this system's own address, never a request's Host.
+    publicBaseUrl: publicBaseUrlOf({ HOST: config.HOST, PORT: port }),
   });
-  const url = await app.listen({ host: config.HOST, port: config.PORT });
+  // A database call nobody awaited that fails while PostgreSQL restarts is logged, not fatal.
+  survivingDatabaseOutages(app.log);
+  const url = await app.listen({ host: config.HOST, port });
   await writeLocalSystemFile(runtimeFile, { admin, url, databaseUrl, kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, pid: process.pid });
 
   return {

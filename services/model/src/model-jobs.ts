@@ -1,8 +1,9 @@
 import type { Pool } from '@closecross/db';
 import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
+import type { ModelPredictor } from './predict/model-predictor.ts';
 import { featureCount, featureMatrix, featureNames } from './features.ts';
-import type { ArtifactStore } from './store/artifact-store.ts';
+import { ArtifactNotFoundError, type ArtifactStore } from './store/artifact-store.ts';
 import { trainInThread } from './train-in-thread.ts';
 import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from './trainer.ts';
 import { loadDayRows, loadTrainingData } from './training-data.ts';
@@ -40,13 +41,61 @@ async function modelRow(pool: Pool, modelId: number) {
   return row;
 }
 
-/** Reads a model's artifact; its path is the store key (as registered by training). */
-export async function loadModelArtifact(pool: Pool, store: ArtifactStore, modelId: number): Promise<Buffer> {
-  return store.get((await modelRow(pool, modelId)).model_artifact_path!);
+/**
+ * A model whose artifact cannot serve: missing from the store, a path outside it, or no model
+ * XGBoost can load. Said in our words (no store path, no native trace); final for a job, a 422 for
+ * /predict. The cause, with the details, goes to the log.
+ */
+export class ModelArtifactError extends JobInputError {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'ModelArtifactError';
+  }
 }
 
-export async function runTraining(pool: Pool, store: ArtifactStore, request: TrainRequest, report: Report, threads: number) {
-  const base = request.model_id !== undefined ? await loadModelArtifact(pool, store, request.model_id) : undefined;
+/** The store did not hand the artifact over (S3 or the disk failed): worth another try; a 503 for /predict. */
+export class ArtifactStoreUnavailableError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'ArtifactStoreUnavailableError';
+  }
+}
+
+/** The wording of an artifact XGBoost refused to load. */
+export const unloadableArtifact = (modelId: number, key: string, cause: unknown) =>
+  new ModelArtifactError(`model ${modelId}'s artifact "${key}" is not a model XGBoost can load: train the model again or register the right artifact`, cause);
+
+/** Reads a model's artifact; its path is the store key (as registered by training). */
+export async function loadModelArtifact(pool: Pool, store: ArtifactStore, modelId: number): Promise<Buffer> {
+  const key = (await modelRow(pool, modelId)).model_artifact_path!;
+  try {
+    return await store.get(key);
+  } catch (error) {
+    if (error instanceof ArtifactNotFoundError) throw new ModelArtifactError(`model ${modelId}'s artifact "${key}" is not in the artifact store: train the model again or register the right artifact`, error);
+    // The file store's refusal of a key that would leave it (registered before keys were checked).
+    if (error instanceof RangeError) throw new ModelArtifactError(`model ${modelId}'s artifact path "${key}" is not a key of the artifact store`, error);
+    throw new ArtifactStoreUnavailableError(`the artifact store did not give model ${modelId}'s artifact "${key}"; try again later`, error);
+  }
+}
+
+/**
+ * A base model's artifact to train on, first loaded once on the predict thread (one row of zeros)
+ * so an artifact XGBoost refuses fails the job at once, in the same words as /predict.
+ */
+async function loadBaseModel(pool: Pool, store: ArtifactStore, predictor: ModelPredictor, modelId: number): Promise<Buffer> {
+  const key = (await modelRow(pool, modelId)).model_artifact_path!;
+  const artifact = await loadModelArtifact(pool, store, modelId);
+  try {
+    await predictor.predict(`${modelId}:${key}`, new Float32Array(featureCount), 1, featureCount, async () => artifact);
+  } catch (error) {
+    if ((error as Error).name === 'XGBoostError') throw unloadableArtifact(modelId, key, error);
+    throw error;
+  }
+  return artifact;
+}
+
+export async function runTraining(pool: Pool, store: ArtifactStore, predictor: ModelPredictor, request: TrainRequest, report: Report, threads: number) {
+  const base = request.model_id !== undefined ? await loadBaseModel(pool, store, predictor, request.model_id) : undefined;
   report('reading rows', 0.02);
   const data = await loadTrainingData(pool, request.start_date_id, request.end_date_id, (fraction) => report('reading rows', 0.02 + fraction * 0.08));
   if (data.rows === 0) throw new JobInputError(`no labelled rows from date_id ${request.start_date_id} to ${request.end_date_id}; load them first`);
@@ -103,6 +152,19 @@ export function predictRows(booster: Booster, rows: Parameters<typeof featureMat
   }
 }
 
+/**
+ * Predictions for rows from a model, on the predict thread: the features are built here, the
+ * artifact read only when the thread lacks the model, and a refusal said in our words.
+ */
+export async function predictWithModel(predictor: ModelPredictor, pool: Pool, store: ArtifactStore, modelId: number, key: string, rows: Parameters<typeof featureMatrix>[0]): Promise<Float32Array> {
+  try {
+    return await predictor.predict(`${modelId}:${key}`, featureMatrix(rows), rows.length, featureCount, () => loadModelArtifact(pool, store, modelId));
+  } catch (error) {
+    if ((error as Error).name === 'XGBoostError') throw unloadableArtifact(modelId, key, error);
+    throw error;
+  }
+}
+
 const csvCell = (value: string | number | null) => (value === null ? '' : String(value));
 
 /**
@@ -110,21 +172,15 @@ const csvCell = (value: string | number | null) => (value === null ? '' : String
  * so a day's own features predict that day's targets (the reference fed day D-1's rows to
  * predict day D, which pairs each prediction with the wrong rows).
  */
-export async function runInference(pool: Pool, store: ArtifactStore, request: InferenceRequest, report: Report) {
-  const artifact = await loadModelArtifact(pool, store, request.model_id);
+export async function runInference(pool: Pool, store: ArtifactStore, predictor: ModelPredictor, request: InferenceRequest, report: Report) {
+  const { model_artifact_path: modelKey } = await modelRow(pool, request.model_id);
   report('reading rows', 0.1);
   const rows = await loadDayRows(pool, request.pred_date_id);
   if (rows.length === 0) {
     throw new JobInputError(`no rows for date_id ${request.pred_date_id}: load that day first (POST /stock_data/, pnpm load or pnpm replay)`);
   }
   report('predicting', 0.4);
-  const booster = Booster.load(artifact);
-  let predictions: Float32Array;
-  try {
-    predictions = predictRows(booster, rows);
-  } finally {
-    booster.free();
-  }
+  const predictions = await predictWithModel(predictor, pool, store, request.model_id, modelKey!, rows);
   const labelled = rows.some((row) => row.target !== null);
   const lines = [`row_id,stock_id,seconds_in_bucket,prediction${labelled ? ',target' : ''}`];
   let absoluteError = 0;

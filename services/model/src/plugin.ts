@@ -2,9 +2,9 @@ import { JobEngine } from '@closecross/jobs';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import { smallBodiesByDefault } from './body-limits.ts';
-import { ModelCache } from './model-cache.ts';
 import { loadModelConfig, type ModelConfig } from './model-config.ts';
 import { defineModelJobs } from './model-job-kinds.ts';
+import { ModelPredictor } from './predict/model-predictor.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { artifactStoreFor, type ArtifactStore } from './store/artifact-store.ts';
 
@@ -18,13 +18,13 @@ const modelPlugin: FastifyPluginAsync<ModelServiceOptions> = async (app, options
   const config = options.config ?? loadModelConfig();
   const store = options.store ?? artifactStoreFor(config.ARTIFACT_STORE_URL, { endpoint: config.S3_ENDPOINT });
   const engine = new JobEngine({ pool: options.pool, log: app.log, leaseSeconds: config.MODEL_JOB_LEASE_SECONDS, maintenanceSeconds: config.MODEL_JOB_MAINTENANCE_SECONDS });
-  defineModelJobs(engine, { pool: options.pool, store, config });
-  const cache = new ModelCache();
-  await app.register(modelRoutes({ engine, store, cache, config }), options);
+  const predictor = new ModelPredictor();
+  defineModelJobs(engine, { pool: options.pool, store, config, predictor });
+  await app.register(modelRoutes({ engine, store, predictor, config }), options);
   app.addHook('onReady', async () => engine.start());
   app.addHook('onClose', async () => {
     await engine.stop();
-    cache.clear();
+    await predictor.close();
   });
 };
 

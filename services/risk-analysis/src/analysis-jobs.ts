@@ -1,6 +1,7 @@
 import { JobInputError, type JobEngine } from '@closecross/jobs';
 import { DomainError, statusOf } from '@closecross/platform';
 import type { AnalysisRunner } from './analysis-runner.ts';
+import { analysisFailureInOurWords } from './failure-words.ts';
 import type { RiskConfig } from './risk-config.ts';
 import type { AnalysisRequest, RiskStateRepository } from './risk-state-repository.ts';
 
@@ -24,7 +25,7 @@ export function defineAnalysisJobs(engine: JobEngine, deps: { state: RiskStateRe
         .catch((error: unknown) => {
           // The caller's own mistake (no bars in the window, a bad parameter): a retry gives the same answer.
           if (error instanceof DomainError && statusOf(error) < 500) throw new JobInputError(error.message, { cause: error });
-          throw error;
+          throw analysisFailureInOurWords(error, params.s, `job ${id}`);
         });
       report('saving', 0.99);
       await deps.state.recordJobAnalysis(id, params, result, billing, startedAt);

@@ -12,6 +12,7 @@ import {
 import type { ComputeBackend, ServiceName } from './backends/compute-backend.ts';
 import { PoolClosedError } from './backends/thread-pool.ts';
 import { loadAnalysisBars } from './price-data.ts';
+import { overTaskBudget } from './work-budget.ts';
 import type { AnalysisRequest, RiskStateRepository, StoredResult } from './risk-state-repository.ts';
 
 export interface RunOptions {
@@ -54,6 +55,10 @@ export class AnalysisRunner {
       }
       throw error;
     }
+    // Each resource runs d draws per signal: past the budget one task would hold a core (or a
+    // worker, or a Lambda call) for too long, and the VaR workers would refuse its task.
+    const over = overTaskBudget(request.d, plan.signals.length);
+    if (over) throw new InvalidInputError(`body/d: ${over} (${plan.signals.length} ${request.t} signals of ${request.symbol} from ${request.start} to ${request.end}); lower d or narrow start/end`);
     if (plan.signals.length === 0) {
       throw new UnprocessableError(
         `no ${request.t} signals in ${request.symbol} from ${request.start} to ${request.end} with h=${request.h}: try t=${request.t === 'buy' ? 'sell' : 'buy'}, a smaller h, or a wider start/end`,

@@ -43,7 +43,7 @@ describe.skipIf(!dailyFolder || !goldenFolder)('the reference flow on NVDA with 
     expect(warmupCost.billable_time).toBeGreaterThan(0);
     const endpoints = (await json('GET', '/get_endpoints')).body;
     const [url, call] = Object.entries(endpoints)[0]!;
-    expect(url).toBe('http://localhost:80/calculate_var9599');
+    expect(url).toBe('http://127.0.0.1:8080/calculate_var9599');
     expect(call).toContain(`-X POST -d '{"mean"`);
 
     // The whole file, as the golden file was made (the default window is the last 1095 days).
@@ -67,8 +67,9 @@ describe.skipIf(!dailyFolder || !goldenFolder)('the reference flow on NVDA with 
     expect((await json('GET', '/get_tot_profit_loss')).body).toEqual({ profit_loss: golden.total_profit_loss });
 
     const chartUrl = (await json('GET', '/get_chart_url')).body.url as string;
-    expect(chartUrl).toMatch(/^http:\/\/localhost:80\/chart\?analysis=[0-9a-f-]{36}$/);
-    const chart = await app.inject({ url: chartUrl.replace('http://localhost:80', '') });
+    // From the configured base (PUBLIC_BASE_URL; this loopback address when unset), never the Host header.
+    expect(chartUrl).toMatch(/^http:\/\/127\.0\.0\.1:8080\/chart\?analysis=[0-9a-f-]{36}$/);
+    const chart = await app.inject({ url: chartUrl.replace('http://127.0.0.1:8080', '') });
     expect(chart.headers['content-type']).toContain('text/html');
     expect(chart.body).toContain('Risk Analysis Chart');
     expect(chart.body).toContain(`Signal ${golden.signals.length - 1}`);

@@ -1,15 +1,14 @@
-import { badRequest, ErrorResponse, notFound, UnprocessableError, type ServiceContext } from '@closecross/platform';
-import { XGBoostError } from '@closecross/xgboost';
+import { badRequest, ErrorResponse, notFound, UnavailableError, UnprocessableError, type ServiceContext } from '@closecross/platform';
 import { int4Max, StockRow } from '@closecross/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { JobEngine } from '@closecross/jobs';
-import type { ModelCache } from '../model-cache.ts';
 import type { ModelConfig } from '../model-config.ts';
-import { loadModelArtifact, predictRows } from '../model-jobs.ts';
-import { ArtifactNotFoundError, type ArtifactStore } from '../store/artifact-store.ts';
+import { ArtifactStoreUnavailableError, ModelArtifactError, predictWithModel } from '../model-jobs.ts';
+import type { ModelPredictor } from '../predict/model-predictor.ts';
+import type { ArtifactStore } from '../store/artifact-store.ts';
 
-const errors = { 400: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 413: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
 const Params = Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]), { maxProperties: 50, description: 'XGBoost parameters over the defaults' });
 // The reference answered these two routes 200 with its message, and its clients treat anything
 // else as a failure; the job id is added for polling.
@@ -20,7 +19,7 @@ const DayId = (options: object = {}) => Type.Integer({ minimum: 0, maximum: int4
 export interface ModelRouteDeps {
   engine: JobEngine;
   store: ArtifactStore;
-  cache: ModelCache;
+  predictor: ModelPredictor;
   config: ModelConfig;
 }
 
@@ -100,13 +99,13 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         if (!model) throw notFound(`model ${modelId} does not exist`);
         // A model registered through POST /models/ may name no artifact, a missing one, or a file that is no model.
         if (!model.path) throw new UnprocessableError(`model ${modelId} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
-        const booster = await deps.cache.get(modelId, () => loadModelArtifact(pool, deps.store, modelId)).catch((error: unknown) => {
-          if (error instanceof ArtifactNotFoundError || error instanceof RangeError || error instanceof XGBoostError) {
-            throw new UnprocessableError(`model ${modelId}'s artifact ${model.path} cannot be loaded: ${(error as Error).message.slice(0, 200)}`);
-          }
+        // On the predict thread: loading and predicting block in XGBoost, the event loop does not.
+        const predictions = await predictWithModel(deps.predictor, pool, deps.store, modelId, model.path, rows).catch((error: unknown) => {
+          if (error instanceof ModelArtifactError) throw new UnprocessableError(error.message, { cause: error });
+          if (error instanceof ArtifactStoreUnavailableError) throw new UnavailableError(error.message, { retryAfterSeconds: 5, cause: error });
           throw error;
         });
-        return { model_id: modelId, predictions: Array.from(predictRows(booster, rows)) };
+        return { model_id: modelId, predictions: Array.from(predictions) };
       },
     );
 

@@ -33,15 +33,22 @@ export interface ComputeBackend {
   readonly name: ServiceName;
   warmup(resources: number): Promise<WarmupOutcome>;
   isReady(workers: WorkerRecord[]): Promise<{ ready: boolean; workers: WorkerRecord[] }>;
-  /** URL -> a ready-to-run call, as the reference listed them. */
-  endpoints(workers: WorkerRecord[], baseUrl: string): Record<string, string>;
+  /** URL -> a ready-to-run call, as the reference listed them; `ownWorkerUrl` is this service's /calculate_var9599 from PUBLIC_BASE_URL. */
+  endpoints(workers: WorkerRecord[], ownWorkerUrl: string): Record<string, string>;
   run(tasks: MonteCarloTask[], workers: WorkerRecord[], onPartDone?: () => void): Promise<RunOutcome>;
   terminate(workers: WorkerRecord[]): Promise<void>;
   isTerminated(workers: WorkerRecord[]): Promise<boolean>;
 }
 
+/**
+ * A value as one shell word: inside single quotes nothing is special, and a quote in the value
+ * closes the quoting, adds an escaped quote and reopens it. A URL or name from anywhere (a worker's
+ * address, a setting) cannot become shell text for whoever pastes the command.
+ */
+export const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
 export const sampleCall = (url: string) =>
-  `curl -s -H "Content-Type: application/json" -X POST -d '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' ${url}`;
+  `curl -s -H 'Content-Type: application/json' -X POST -d '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' ${shellQuote(url)}`;
 
 /** Accepts the reference's names, case-insensitively; ec2 is ecs. */
 export function parseServiceName(raw: string): ServiceName | undefined {

@@ -1,6 +1,6 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { MonteCarloPart, MonteCarloTask } from '@closecross/quant';
-import type { ComputeBackend, RunOutcome, WorkerRecord } from './compute-backend.ts';
+import { shellQuote, type ComputeBackend, type RunOutcome, type WorkerRecord } from './compute-backend.ts';
 
 /** The part of the Lambda client we use; tests pass a stub of this shape. */
 export interface LambdaSender {
@@ -68,7 +68,7 @@ export class LambdaBackend implements ComputeBackend {
   endpoints(): Record<string, string> {
     const url = `lambda://${this.functionName}`;
     return {
-      [url]: `aws lambda invoke --function-name ${this.functionName} --cli-binary-format raw-in-base64-out --payload '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' /dev/stdout`,
+      [url]: `aws lambda invoke --function-name ${shellQuote(this.functionName)} --cli-binary-format raw-in-base64-out --payload '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' /dev/stdout`,
     };
   }
 

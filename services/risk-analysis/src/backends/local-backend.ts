@@ -33,9 +33,8 @@ export class LocalBackend implements ComputeBackend {
     return { ready: true, workers };
   }
 
-  endpoints(_workers: WorkerRecord[], baseUrl: string): Record<string, string> {
-    const url = `${baseUrl}/calculate_var9599`;
-    return { [url]: sampleCall(url) };
+  endpoints(_workers: WorkerRecord[], ownWorkerUrl: string): Record<string, string> {
+    return { [ownWorkerUrl]: sampleCall(ownWorkerUrl) };
   }
 
   async run(tasks: MonteCarloTask[], _workers: WorkerRecord[], onPartDone?: () => void): Promise<RunOutcome> {

@@ -2,20 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { conflict, notFound, UnavailableError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis-request.ts';
 import { EcsBackend } from '../backends/ecs-backend.ts';
 import { renderChartPage, renderChartSvg } from '../chart.ts';
 import { resolveWindow } from '../price-data.ts';
 import type { RiskContext } from '../risk-context.ts';
 import type { AnalysisRow, Scale } from '../risk-state-repository.ts';
+import { analysisFailureInOurWords } from '../failure-words.ts';
 import { AnalyseBody, Billing, ErrorResponse, ResultOk, WarmupBody } from '../schemas.ts';
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse };
 const tags = ['risk (reference API)'];
-
-/** The base URL the caller used, through the ALB's forwarded host and scheme. */
-export const baseUrlOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
 /**
  * The reference's sixteen routes, with its shapes. Its out-of-order calls crashed with 500;
@@ -96,9 +93,9 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return { billable_time: scale.warmupBillableMs, cost: scale.warmupCost };
     });
 
-    app.get('/get_endpoints', { config: { scope: 'read' }, schema: { tags, summary: 'Each compute endpoint with a ready-to-run call', response: { 200: Type.Record(Type.String(), Type.String()), ...errors } } }, async (request) => {
+    app.get('/get_endpoints', { config: { scope: 'read' }, schema: { tags, summary: 'Each compute endpoint with a ready-to-run call', response: { 200: Type.Record(Type.String(), Type.String()), ...errors } } }, async () => {
       const scale = await readyScale();
-      return backends[scale.service].endpoints(scale.workers, baseUrlOf(request));
+      return backends[scale.service].endpoints(scale.workers, app.publicUrl('/calculate_var9599'));
     });
 
     app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors, 503: ErrorResponse } } }, async (request) => {
@@ -117,7 +114,8 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
         await state.completeAnalysis(id, result, billing, true);
         return { result: 'ok' as const, analysis_id: id };
       } catch (error) {
-        await state.failAnalysis(id, (error as Error).message);
+        // The stored failure is read back by clients: in our words; the error answered is mapped by the platform.
+        await state.failAnalysis(id, analysisFailureInOurWords(error, scale.service, `analysis ${id}`).message);
         throw error;
       }
     });
@@ -142,9 +140,9 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return { profit_loss: result.totalProfitLoss };
     });
 
-    app.get('/get_chart_url', { config: { scope: 'read' }, schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: Type.Object({ url: Type.String() }), ...errors } } }, async (request) => {
+    app.get('/get_chart_url', { config: { scope: 'read' }, schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: Type.Object({ url: Type.String() }), ...errors } } }, async () => {
       const current = await currentResult();
-      return { url: `${baseUrlOf(request)}/chart?analysis=${current.id}` };
+      return { url: app.publicUrl('/chart', { analysis: current.id }) };
     });
 
     app.get('/get_time_cost', { config: { scope: 'read' }, schema: { tags, summary: 'Billable time (ms) and cost (USD) of the last analysis', response: { 200: Billing, ...errors } } }, async () => {

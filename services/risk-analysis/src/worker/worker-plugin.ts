@@ -1,8 +1,11 @@
 import { badRequest, ErrorResponse, type ServiceContext, type ServiceModule } from '@closecross/platform';
-import { InvalidParameterError, maxShots, minShots, monteCarloVar, runMonteCarloTask, type MonteCarloTask } from '@closecross/quant';
+import { InvalidParameterError, maxShots, minShots, runMonteCarloTask, type MonteCarloTask } from '@closecross/quant';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { smallBodiesByDefault } from '../body-limits.ts';
 import { NumberOrString, readNumber } from '../numeric-field.ts';
+import { inlineDrawsAtMost, overTaskBudget, workBudget } from '../work-budget.ts';
+import { ComputeThreads } from './compute-threads.ts';
 
 
 // Seeds are safe integers (the generator splits them into two 32-bit words); moments finite.
@@ -11,11 +14,25 @@ const MonteCarloTaskBody = Type.Object({
   resource: Type.Integer({ minimum: 0, maximum: 1000 }),
   d: Type.Integer({ minimum: minShots, maximum: maxShots }),
   seed: Seed(),
-  moments: Type.Array(Type.Object({ mean: Type.Number({ minimum: -1e6, maximum: 1e6 }), std: Type.Number({ minimum: 0, maximum: 1e6 }) }), { maxItems: 100_000 }),
+  moments: Type.Array(Type.Object({ mean: Type.Number({ minimum: -1e6, maximum: 1e6 }), std: Type.Number({ minimum: 0, maximum: 1e6 }) }), { maxItems: workBudget.momentsPerTask }),
 });
+const budgetText = `work budget: at most ${workBudget.shotsPerCall.toLocaleString('en-US')} shots per call, ${workBudget.drawsPerTask.toLocaleString('en-US')} draws (d × moments) per task`;
 
 /** The compute endpoints: the reference's per-instance VaR call, and one resource task of an analysis. */
 export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
+  smallBodiesByDefault(app);
+  const threads = new ComputeThreads();
+  app.addHook('onClose', async () => threads.close());
+
+  /** Small work on the event loop (a thread's round trip would cost more), the rest on a compute thread. */
+  const compute = async (task: MonteCarloTask) => {
+    if (task.d * task.moments.length <= inlineDrawsAtMost) {
+      const started = performance.now();
+      return { part: runMonteCarloTask(task), busyMs: performance.now() - started };
+    }
+    return threads.run(task);
+  };
+
   app.post(
     '/calculate_var9599',
     {
@@ -23,6 +40,7 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
       schema: {
         tags: ['risk worker'],
         summary: "The reference's worker call: VaR 95/99 of Normal(mean, std) from `shots` draws",
+        description: budgetText,
         body: Type.Object({
           mean: NumberOrString('mean daily return'),
           std: NumberOrString('standard deviation of daily returns'),
@@ -35,10 +53,16 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
     async (request) => {
       const mean = readNumber('mean', request.body.mean, { min: -1e6, max: 1e6 });
       const std = readNumber('std', request.body.std, { min: 0, max: 1e6 });
-      const shots = readNumber('shots', request.body.shots, { integer: true, min: minShots, max: maxShots });
+      const shots = readNumber('shots', request.body.shots, {
+        integer: true,
+        min: minShots,
+        max: workBudget.shotsPerCall,
+        aboveMaxHint: `the work budget is ${workBudget.shotsPerCall.toLocaleString('en-US')} shots per call; run larger simulations as an analysis (POST /analyses)`,
+      });
       const seed = request.body.seed ?? Math.floor(Math.random() * 2 ** 31);
-      const { var95, var99 } = monteCarloVar(mean, std, shots, seed);
-      return { var95, var99, seed };
+      // Resource 0, signal 0 is stream 0: the same numbers as monteCarloVar(mean, std, shots, seed).
+      const { part } = await compute({ resource: 0, d: shots, seed, moments: [{ mean, std }] });
+      return { var95: part.var95[0]!, var99: part.var99[0]!, seed };
     },
   );
 
@@ -49,6 +73,7 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
       schema: {
         tags: ['risk worker'],
         summary: 'Run one resource task of an analysis (what the risk service sends its ECS workers)',
+        description: budgetText,
         body: MonteCarloTaskBody,
         response: {
           200: Type.Object({
@@ -66,10 +91,11 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
       },
     },
     async (request) => {
-      const started = performance.now();
+      const task = request.body as MonteCarloTask;
+      const over = overTaskBudget(task.d, task.moments.length);
+      if (over) throw badRequest(`body/d: ${over}; send fewer shots or split the moments over more tasks`);
       try {
-        const part = runMonteCarloTask(request.body as MonteCarloTask);
-        return { part, busyMs: performance.now() - started };
+        return await compute(task);
       } catch (error) {
         if (error instanceof InvalidParameterError) throw badRequest(`body/${error.message}`);
         throw error;

@@ -1,0 +1,60 @@
+import { parentPort } from 'node:worker_threads';
+import { Booster, DMatrix } from '@closecross/xgboost';
+
+/** What the predictor sends: `artifact` only when the thread said it lacks the model. */
+export interface PredictMessage {
+  id: number;
+  model: string;
+  artifact?: Uint8Array;
+  features: Float32Array;
+  rows: number;
+  columns: number;
+}
+
+export type PredictAnswer =
+  | { id: number; predictions: Float32Array }
+  | { id: number; missing: true }
+  | { id: number; error: string; name: string };
+
+// The thread's own boosters, least recently used dropped past this many.
+const cacheSize = 8;
+const boosters = new Map<string, Booster>();
+
+function boosterOf(model: string, artifact: Uint8Array | undefined): Booster | undefined {
+  const cached = boosters.get(model);
+  if (cached) {
+    boosters.delete(model);
+    boosters.set(model, cached);
+    return cached;
+  }
+  if (!artifact) return undefined;
+  const booster = Booster.load(Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength));
+  boosters.set(model, booster);
+  if (boosters.size > cacheSize) {
+    const [oldest, evicted] = boosters.entries().next().value as [string, Booster];
+    boosters.delete(oldest);
+    evicted.free();
+  }
+  return booster;
+}
+
+// A predict thread: loading a model and predicting block in XGBoost's native calls, so they run
+// here and the event loop keeps answering /health.
+parentPort!.on('message', (message: PredictMessage) => {
+  const answer = (value: PredictAnswer, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(value, transfer);
+  try {
+    const booster = boosterOf(message.model, message.artifact);
+    if (!booster) return answer({ id: message.id, missing: true });
+    // No rows still loads the model: a caller learns now that its artifact will not serve.
+    if (message.rows === 0) return answer({ id: message.id, predictions: new Float32Array() });
+    const matrix = new DMatrix(message.features, message.rows, message.columns);
+    try {
+      const predictions = booster.predict(matrix);
+      answer({ id: message.id, predictions }, [predictions.buffer as ArrayBuffer]);
+    } finally {
+      matrix.free();
+    }
+  } catch (error) {
+    answer({ id: message.id, error: (error as Error).message, name: (error as Error).name });
+  }
+});
