@@ -23,7 +23,8 @@ if (!databaseUrl) {
   console.error('no database: start the local system (pnpm start), or give --database-url or DATABASE_URL');
   process.exit(2);
 }
-const pool = createPool({ connectionString: databaseUrl, max: 1 });
+// One COPY and one MERGE of a million rows outlast the default statement timeout (30 s): none here.
+const pool = createPool({ connectionString: databaseUrl, max: 1, timeouts: { statementTimeoutMs: 0 } });
 const size = statSync(file).size;
 let bytes = 0;
 const bar = progressBar('load', size, 'bytes');
