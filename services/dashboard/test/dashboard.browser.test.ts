@@ -1,9 +1,11 @@
 import { generateStockRows } from '@closecross/tests/support';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchChromium, openPage, screenshot, type BrowserSession, type WatchedPage } from './support/browser.ts';
+import { accessibilityViolations, launchChromium, openPage, screenshot, watchPage, type BrowserSession, type WatchedPage } from './support/browser.ts';
 import { adminCall, dailyBars, startSystem, type RunningSystem } from './support/local-system.ts';
 
 // One real system (as `pnpm start` runs it) and one Chromium for the whole file: each start costs
@@ -71,6 +73,29 @@ async function page(): Promise<WatchedPage> {
   return watched;
 }
 
+/**
+ * A new page in the admin's one signed-in context: sign-in is limited to 10 a minute per address,
+ * and each test still starts from a fresh page (own console, own app state) on the overview.
+ */
+let adminContext: BrowserContext | undefined;
+let previousAdminPage: Page | undefined;
+async function adminPage(): Promise<WatchedPage> {
+  // The previous test's page would keep polling the API: closed, so pages do not pile up on two cores.
+  await previousAdminPage?.close();
+  if (!adminContext) {
+    const first = await page();
+    await signIn(first.page, 'admin', system.password);
+    adminContext = first.context;
+    previousAdminPage = first.page;
+    return first;
+  }
+  const watched = await watchPage(adminContext);
+  previousAdminPage = watched.page;
+  await watched.page.goto('/app');
+  await watched.page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  return watched;
+}
+
 async function signIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/app');
   await page.getByLabel('Username').fill(username);
@@ -114,8 +139,7 @@ describe('the dashboard in Chromium against pnpm start', () => {
   });
 
   it('starts a training from the models page and watches its progress over SSE to the end', async () => {
-    const watched = await page();
-    await signIn(watched.page, 'admin', system.password);
+    const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Models' }).click();
     await watched.page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
     await watched.page.getByLabel('Model name').fill('xgb_browser');
@@ -133,9 +157,9 @@ describe('the dashboard in Chromium against pnpm start', () => {
   });
 
   it('runs a VaR analysis with its parameters and backend, watches it, and draws VaR 95/99 per signal', async () => {
-    const watched = await page();
-    await signIn(watched.page, 'admin', system.password);
-    await watched.page.getByRole('link', { name: 'Risk' }).click();
+    const watched = await adminPage();
+    await watched.page.getByRole('link', { name: 'Risk', exact: true }).click();
+    await watched.page.getByRole('link', { name: 'VaR analysis (reference)' }).click();
     await watched.page.getByLabel('Symbol').selectOption('SYNTH');
     await watched.page.getByLabel('Shots d').fill('2000');
     await watched.page.getByLabel('Resources r').fill('2');
@@ -148,13 +172,12 @@ describe('the dashboard in Chromium against pnpm start', () => {
     expect(await result.textContent()).toMatch(/average VaR 95 -?\d/);
     // The audit lists the run.
     await watched.page.getByRole('cell', { name: 'SYNTH' }).first().waitFor();
-    await screenshot(watched.page, 'risk');
+    await screenshot(watched.page, 'risk-var-analysis');
     await expectCleanPage(watched);
   });
 
   it('draws daily candles and the auction explorer on the market data page', async () => {
-    const watched = await page();
-    await signIn(watched.page, 'admin', system.password);
+    const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Market data' }).click();
     await watched.page.getByRole('img', { name: /Daily candles of SYNTH/ }).locator('canvas').first().waitFor();
     await watched.page.getByLabel('Stock (stock_id)').fill('1');
@@ -174,8 +197,7 @@ describe('the dashboard in Chromium against pnpm start', () => {
     const scan = await adminCall<{ job_id: string }>(system, 'POST', `/trading/strategies/${strategy.id}/scans`, { as_of: signalDay.toISOString().slice(0, 10) });
     expect(await finishedJob(scan.job_id)).toMatchObject({ status: 'succeeded' });
 
-    const watched = await page();
-    await signIn(watched.page, 'admin', system.password);
+    const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Signals' }).click();
     await watched.page.getByRole('button', { name: 'Approve UPCO' }).click();
     await watched.page.getByText('No signal waits for a decision.').waitFor();
@@ -198,10 +220,156 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await expectCleanPage(watched);
   });
 
+  it('resumes halted trading from the risk page only with a reason, then halts it again', async () => {
+    await adminCall(system, 'PUT', '/trading/state', { state: 'halted', reason: 'browser test: start halted' });
+    const watched = await adminPage();
+    await watched.page.getByRole('link', { name: 'Risk', exact: true }).click();
+    const global = watched.page.getByTestId('state-global');
+    await global.getByText('halted', { exact: true }).waitFor();
+    await watched.page.getByRole('button', { name: 'Resume all trading', exact: true }).click();
+    await watched.page.getByRole('button', { name: 'Confirm: resume all trading' }).click();
+    // No reason: nothing is sent, and the message sits under the reason input.
+    await watched.page.getByText('Say why trading may resume: the reason is kept with your name.').waitFor();
+    const why = watched.page.getByLabel('Why resume? (kept with your name)');
+    expect(await why.getAttribute('aria-invalid')).toBe('true');
+    await global.getByText('halted', { exact: true }).waitFor();
+    await why.fill('loss reviewed in the browser test');
+    await watched.page.getByRole('button', { name: 'Confirm: resume all trading' }).click();
+    await global.getByText('active', { exact: true }).waitFor();
+    const latestChange = watched.page.getByTestId('state-changes').locator('li').first();
+    await expect.poll(() => latestChange.textContent()).toMatch(/all trading: halted → active by admin — loss reviewed in the browser test/);
+    await screenshot(watched.page, 'risk-state');
+
+    await watched.page.getByRole('button', { name: 'Halt all trading', exact: true }).click();
+    await watched.page.getByLabel('Why halt? (kept with your name)').fill('halted from the browser test');
+    await watched.page.getByRole('button', { name: 'Confirm: halt all trading' }).click();
+    await global.getByText('halted', { exact: true }).waitFor();
+    const { changes } = await adminCall<{ changes: { to_state: string; reason: string; changed_by: string; automatic: boolean }[] }>(system, 'GET', '/trading/state?scope=global&limit=2');
+    expect(changes).toMatchObject([
+      { to_state: 'halted', reason: 'halted from the browser test', changed_by: 'admin', automatic: false },
+      { to_state: 'active', reason: 'loss reviewed in the browser test', changed_by: 'admin', automatic: false },
+    ]);
+    await expectCleanPage(watched);
+    await adminCall(system, 'PUT', '/trading/state', { state: 'active', reason: 'browser test: trading on again' });
+  });
+
+  it('changes a limit on the risk page, refusing a bad value by field, and sees a manual order refused with the risk reason', async () => {
+    await adminCall(system, 'PUT', '/trading/state', { state: 'active', reason: 'browser test: trading on for the limit' });
+    // A manual position (filled from UPCO's stored bars) and two earlier daily risk snapshots, so the history has a book to draw.
+    const held = await adminCall<{ id: string }>(system, 'POST', '/trading/orders', { account_id: 'paper', symbol: 'UPCO', side: 'buy', quantity: 4, type: 'market', time_in_force: 'day' });
+    await expect.poll(async () => (await adminCall<{ order: { state: string } }>(system, 'GET', `/trading/orders/${held.id}`)).order.state, { timeout: 30_000 }).toBe('filled');
+    for (const daysAgo of [3, 2]) {
+      const snapshot = await adminCall<{ job_id: string }>(system, 'POST', '/trading/risk/snapshots', { date: new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10) });
+      expect(await finishedJob(snapshot.job_id)).toMatchObject({ status: 'succeeded' });
+    }
+    const watched = await adminPage();
+    await watched.page.getByRole('link', { name: 'Risk', exact: true }).click();
+    const editor = watched.page.getByTestId('limits-editor');
+    const orderValue = editor.getByLabel('Max order value', { exact: true });
+    await orderValue.fill('-5');
+    await editor.getByRole('button', { name: 'Save limits' }).click();
+    await editor.getByText('Max order value must be 0 or more (empty: no limit).').waitFor();
+    await editor.getByText('Say why: the reason is kept in the history of limits.').waitFor();
+    expect(await orderValue.getAttribute('aria-invalid')).toBe('true');
+    await orderValue.fill('500');
+    await editor.getByLabel('Reason for the change').fill('browser test: small orders only');
+    await editor.getByRole('button', { name: 'Save limits' }).click();
+    await editor.getByText('Saved the limits of all trading.').waitFor();
+    await watched.page.getByTestId('limits-history').getByRole('cell', { name: 'browser test: small orders only' }).waitFor();
+    await watched.page.getByTestId('central-risk').getByRole('cell', { name: 'Max order value' }).waitFor();
+    expect((await adminCall<{ limits: { scope: string; limits: Record<string, number> }[] }>(system, 'GET', '/trading/limits')).limits).toContainEqual(expect.objectContaining({ scope: 'global', limits: { max_order_notional: 500 } }));
+    // Today's snapshot from the page joins the two earlier days in the history of maximum risk.
+    await watched.page.getByRole('button', { name: "Take today's snapshot now" }).click();
+    await watched.page.locator('.job-progress[data-status="succeeded"]').waitFor({ timeout: 30_000 });
+    const history = watched.page.getByTestId('risk-history');
+    await expect.poll(() => history.textContent(), { timeout: 15_000 }).toMatch(/^.*3 days from .* latest gross exposure \$412/);
+    await history.getByRole('img', { name: /History of maximum risk/ }).locator('canvas').waitFor();
+    await history.scrollIntoViewIfNeeded();
+    await screenshot(watched.page, 'risk-limits');
+
+    // SYNTH closes at 1 or more, so 1,000 shares are worth more than 500.
+    await watched.page.getByRole('link', { name: 'Orders & positions' }).click();
+    await watched.page.getByLabel('Symbol').fill('SYNTH');
+    await watched.page.getByLabel('Quantity').fill('1000');
+    await watched.page.getByRole('button', { name: 'Place order' }).click();
+    const refused = watched.page.getByTestId('order-refused');
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(/refused by the risk check order_notional: order value [\d,.]+ \(1000 SYNTH at [\d,.]+\) is over the limit 500 per order/);
+    await watched.page.getByTestId('orders').getByText('order_notional', { exact: false }).first().waitFor();
+    await screenshot(watched.page, 'order-refused');
+    await expectCleanPage(watched);
+    await adminCall(system, 'PUT', '/trading/limits/global', { limits: {}, reason: 'browser test: limits off again' });
+  });
+
+  it('edits a strategy: a refused field under its input, then its rule, sizing, universe and approval, then disables it', async () => {
+    const created = await adminCall<{ id: number }>(system, 'POST', '/trading/strategies', {
+      name: 'edit-me', account_id: 'paper', universe: ['SYNTH'], rule: { kind: 'moving_average_crossover', fast: 5, slow: 20 }, side_policy: 'long_only', warmup_bars: 30,
+      schedule: null, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 5 }, allocation: 5_000, enabled: true,
+    });
+    const watched = await adminPage();
+    await watched.page.getByRole('link', { name: 'Strategies' }).click();
+    await watched.page.getByRole('button', { name: 'Edit edit-me', exact: true }).click();
+    const form = watched.page.getByTestId('edit-strategy');
+    expect(await form.getByLabel('Name', { exact: true }).inputValue()).toBe('edit-me');
+    await form.getByLabel('Fast', { exact: true }).fill('30');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.getByText('Fast must be shorter than slow (20).').waitFor();
+    expect(await form.getByLabel('Fast', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await screenshot(watched.page, 'strategy-edit');
+    await form.getByLabel('Fast', { exact: true }).fill('10');
+    await form.getByLabel('Slow', { exact: true }).fill('40');
+    await form.getByLabel('Quantity (shares)').fill('25');
+    await form.getByLabel('Universe').fill('SYNTH, UPCO');
+    await form.getByLabel('Approval').selectOption('auto');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await watched.page.getByText('Saved edit-me.').waitFor();
+    const row = watched.page.getByTestId('strategy-edit-me');
+    await expect.poll(() => row.textContent()).toMatch(/MA crossover 10 \/ 40.*SYNTH, UPCO.*25 shares.*auto/);
+    await watched.page.getByRole('button', { name: 'Disable edit-me', exact: true }).click();
+    await row.getByRole('cell', { name: 'no', exact: true }).waitFor();
+    expect(await adminCall(system, 'GET', `/trading/strategies/${created.id}`)).toMatchObject({
+      rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 }, sizing: { mode: 'fixed_quantity', quantity: 25 }, universe: ['SYNTH', 'UPCO'], approval: 'auto', enabled: false, warmup_bars: 30, schedule: null, allocation: 5_000,
+    });
+    await screenshot(watched.page, 'strategies');
+    await expectCleanPage(watched);
+  });
+
+  it('adds a webhook channel, switches one event off, and sends a test message that arrives', async () => {
+    const received: string[] = [];
+    const hook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(body);
+        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const watched = await adminPage();
+      await watched.page.getByRole('link', { name: 'Alerts', exact: true }).click();
+      await watched.page.getByLabel('Channel name').fill('desk-hook');
+      await watched.page.getByLabel('Webhook URL').fill(`http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`);
+      await watched.page.getByRole('button', { name: 'Add channel' }).click();
+      await watched.page.getByText('Added desk-hook.').waitFor();
+      const jobSucceeded = watched.page.getByRole('checkbox', { name: 'job succeeded to desk-hook' });
+      expect(await jobSucceeded.isChecked()).toBe(true);
+      await jobSucceeded.uncheck();
+      await expect.poll(async () => (await adminCall<{ channels: { name: string; events: Record<string, boolean> }[] }>(system, 'GET', '/alerts/channels')).channels.find((channel) => channel.name === 'desk-hook')?.events).toMatchObject({ job_succeeded: false, order_rejected: true });
+      await watched.page.getByRole('button', { name: 'Send a test message to desk-hook' }).click();
+      await watched.page.getByText('Test message: sent to desk-hook.').waitFor({ timeout: 20_000 });
+      expect(received.some((body) => body.includes('Test from the Closecross dashboard to desk-hook'))).toBe(true);
+      await watched.page.getByTestId('alerts').getByRole('cell', { name: 'Test from the Closecross dashboard to desk-hook' }).waitFor();
+      await screenshot(watched.page, 'alerts');
+      await expectCleanPage(watched);
+    } finally {
+      await new Promise((resolve) => hook.close(resolve));
+    }
+  });
+
   // The replay provider plays the recorded minute bars in ../shared/data/intraday (absent: skipped).
   it.skipIf(!existsSync(fileURLToPath(new URL('../../../../shared/data/intraday/', import.meta.url))))('adds a live subscription and sees the price move in the live table and chart', async () => {
-    const watched = await page();
-    await signIn(watched.page, 'admin', system.password);
+    const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Live prices' }).click();
     await watched.page.getByLabel('Provider').selectOption('replay');
     await watched.page.getByLabel('Symbol').fill('AAPL');
@@ -219,11 +387,11 @@ describe('the dashboard in Chromium against pnpm start', () => {
     const watched = await page();
     await signIn(watched.page, viewer.username, viewer.password);
     expect(await watched.page.getByTestId('role').textContent()).toBe('viewer');
-    for (const [link, heading] of [['Overview', 'Overview'], ['Signals', 'Signals'], ['Orders & positions', 'Orders and positions'], ['Strategies', 'Strategies'], ['Models', 'Models'], ['Risk', 'Risk']] as const) {
+    for (const [link, heading] of [['Overview', 'Overview'], ['Signals', 'Signals'], ['Orders & positions', 'Orders and positions'], ['Strategies', 'Strategies'], ['Models', 'Models'], ['Risk', 'Risk'], ['Alerts', 'Alerts']] as const) {
       await watched.page.getByRole('link', { name: link, exact: true }).click();
       await watched.page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await expect.poll(() => watched.page.getByText('Loading…').count(), { timeout: 15_000 }).toBe(0);
-      for (const control of ['Approve', 'Reject', 'Place order', 'Scan now', 'Backtest', 'Create', 'Train', 'Run analysis', 'Cancel', 'Halt', 'Reduce only', 'Resume', 'Square off…']) {
+      for (const control of ['Approve', 'Reject', 'Place order', 'Scan now', 'Backtest', 'Create', 'Train', 'Run analysis', 'Cancel', 'Halt', 'Reduce only', 'Resume', 'Square off…', 'Save limits', 'Take today', 'Edit', 'Disable', 'Send test', 'Add channel']) {
         expect(await watched.page.getByRole('button', { name: control }).count(), `${control} on ${heading}`).toBe(0);
       }
     }

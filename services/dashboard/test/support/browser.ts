@@ -43,7 +43,11 @@ export interface WatchedPage {
 
 /** A new context (own cookies and storage) and page whose console errors are collected. */
 export async function openPage(browser: Browser, baseURL: string): Promise<WatchedPage> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 860 } });
+  return watchPage(await browser.newContext({ baseURL, viewport: { width: 1280, height: 860 } }));
+}
+
+/** A new page in an existing context (its cookies: a session already signed in), its console errors collected. */
+export async function watchPage(context: BrowserContext): Promise<WatchedPage> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {

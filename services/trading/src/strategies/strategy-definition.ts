@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const Symbol = Type.String({ pattern: '^[A-Za-z0-9.^_-]{1,15}$', description: 'a symbol with stored price bars' });
 
@@ -81,7 +81,15 @@ export const StrategyFields = {
 
 export const StrategyInput = Type.Object(StrategyFields, { additionalProperties: false });
 export type StrategyInput = Static<typeof StrategyInput>;
-export const StrategyPatch = Type.Partial(Type.Object(StrategyFields, { additionalProperties: false }));
+// Without the defaults: the validator fills defaults in, so a patch of {"enabled": false} would
+// otherwise reset approval, schedule, warm-up and the rest to them.
+const withoutDefault = <T extends TSchema>(schema: T): T => {
+  const copy = { ...schema };
+  delete (copy as { default?: unknown }).default;
+  return copy;
+};
+const patchFields = Object.fromEntries(Object.entries(StrategyFields).map(([name, schema]) => [name, withoutDefault(schema)])) as typeof StrategyFields;
+export const StrategyPatch = Type.Partial(Type.Object(patchFields, { additionalProperties: false }));
 export type StrategyPatch = Static<typeof StrategyPatch>;
 
 export const StrategyView = Type.Object({ id: Type.Integer(), ...StrategyFields, created_by: Type.Union([Type.String(), Type.Null()]), created_at: Type.String(), updated_at: Type.String() });

@@ -1,4 +1,4 @@
-import { formatChange, formatNumber } from './format';
+import { formatChange, formatNumber } from './format.ts';
 
 /** The events a channel switches on or off (packages/alerts alert-events.ts), in the order the page lists them. */
 export const alertEvents = [

@@ -30,7 +30,7 @@ export function apiErrorsFor(message: string, fields: readonly string[]): FieldE
 }
 
 /** Reads an optional number input: empty is "not set" (null); anything else must be a finite number. */
-export function optionalNumber(raw: FormDataEntryValue | null): { value: number | null; bad: boolean } {
+export function optionalNumber(raw: unknown): { value: number | null; bad: boolean } {
   const text = String(raw ?? '').trim().replaceAll(',', '').replaceAll('_', '');
   if (text === '') return { value: null, bad: false };
   const value = Number(text);

@@ -1,5 +1,5 @@
-import { formatMoney, formatNumber, formatPercent } from './format';
-import { optionalNumber, type FieldErrors } from './field-errors';
+import { formatMoney, formatNumber, formatPercent } from './format.ts';
+import { optionalNumber, type FieldErrors } from './field-errors.ts';
 
 /** How a limit is entered and shown: an amount of money, a fraction (0.1 = 10%), or a count. */
 type LimitUnit = 'money' | 'fraction' | 'share' | 'count';

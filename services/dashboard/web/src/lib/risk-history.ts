@@ -1,4 +1,4 @@
-import { daySeconds } from './series';
+import { daySeconds } from './series.ts';
 
 /** One row of GET /trading/risk/history: the day's risk after the close, in total or for one strategy. */
 export interface RiskSnapshot {

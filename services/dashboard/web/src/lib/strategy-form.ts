@@ -1,4 +1,4 @@
-import { optionalNumber, type FieldErrors } from './field-errors';
+import { optionalNumber, type FieldErrors } from './field-errors.ts';
 
 /** A strategy as GET /trading/strategies answers it (the fields the form edits). */
 export interface StrategyDefinition {

@@ -67,13 +67,23 @@ export default function Alerts() {
 type Channel = NonNullable<Awaited<ReturnType<typeof listChannels>>>['channels'][number];
 const listChannels = () => unwrap(api.GET('/alerts/channels'));
 
-/** Every channel as a column of switches, one row per event; each switch saves at once. */
+/**
+ * Every channel as a column of switches, one row per event; each switch saves at once. Switches
+ * follow the click in the page and are keyed by the stored value, so the stored one wins when it differs.
+ */
 function Channels() {
   const client = useQueryClient();
   const channels = useQuery({ queryKey: ['alert-channels'], queryFn: listChannels });
   const refresh = () => client.invalidateQueries({ queryKey: ['alert-channels'] });
   const change = useMutation({
     mutationFn: ({ id, body }: { id: string; body: { events?: Record<string, boolean>; enabled?: boolean } }) => unwrap(api.PATCH('/alerts/channels/{id}', { params: { path: { id } }, body })),
+    // The switch moves at once (the cached channel changed ahead of the answer); a refusal puts it back on refresh.
+    onMutate: async ({ id, body }) => {
+      await client.cancelQueries({ queryKey: ['alert-channels'] });
+      client.setQueryData<{ channels: Channel[] }>(['alert-channels'], (data) =>
+        data && { channels: data.channels.map((channel) => (channel.id === id ? { ...channel, enabled: body.enabled ?? channel.enabled, events: { ...channel.events, ...body.events } } : channel)) },
+      );
+    },
     onSettled: refresh,
   });
   const remove = useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/alerts/channels/{id}', { params: { path: { id } } })), onSettled: refresh });
@@ -111,7 +121,7 @@ function Channels() {
                 <th scope="row">channel on</th>
                 {data.channels.map((channel) => (
                   <td key={channel.id}>
-                    <input type="checkbox" aria-label={`${channel.name} enabled`} checked={channel.enabled} disabled={change.isPending} onChange={(event) => change.mutate({ id: channel.id, body: { enabled: event.target.checked } })} />
+                    <input key={String(channel.enabled)} type="checkbox" aria-label={`${channel.name} enabled`} defaultChecked={channel.enabled} onChange={(event) => change.mutate({ id: channel.id, body: { enabled: event.target.checked } })} />
                   </td>
                 ))}
               </tr>
@@ -120,7 +130,7 @@ function Channels() {
                   <th scope="row">{eventLabel(name)}</th>
                   {data.channels.map((channel) => (
                     <td key={channel.id}>
-                      <input type="checkbox" aria-label={`${eventLabel(name)} to ${channel.name}`} checked={channel.events[name] ?? false} disabled={change.isPending} onChange={(event) => change.mutate({ id: channel.id, body: { events: { [name]: event.target.checked } } })} />
+                      <input key={String(channel.events[name] ?? false)} type="checkbox" aria-label={`${eventLabel(name)} to ${channel.name}`} defaultChecked={channel.events[name] ?? false} onChange={(event) => change.mutate({ id: channel.id, body: { events: { [name]: event.target.checked } } })} />
                     </td>
                   ))}
                 </tr>

@@ -113,7 +113,7 @@ const ruleLabel = (rule: StrategyDefinition['rule']): string => {
   return `three candles${rule.body !== undefined ? ` (body ${rule.body})` : ''}`;
 };
 const sizingLabel = (sizing: StrategyDefinition['sizing']): string =>
-  sizing.mode === 'fixed_quantity' ? `${formatNumber(sizing.quantity, 4)} shares` : sizing.mode === 'fixed_notional' ? `${formatMoney(sizing.notional)} a trade` : `${formatPercent(sizing.share, { digits: 0 })} of allocation`;
+  sizing.mode === 'fixed_quantity' ? `${formatNumber(sizing.quantity, 4)} share${sizing.quantity === 1 ? '' : 's'}` : sizing.mode === 'fixed_notional' ? `${formatMoney(sizing.notional)} a trade` : `${formatPercent(sizing.share, { digits: 0 })} of allocation`;
 
 function StrategyStats({ id }: { id: number }) {
   const performance = useQuery(performanceQuery(id));
