@@ -159,11 +159,14 @@ try {
   const writes: autocannon.Request[] = batches.map((body) => ({ method: 'POST', path: '/stock_data/', body }));
   const analysis: autocannon.Request = { method: 'POST', path: '/analyses', body: JSON.stringify({ h: 101, d: 1000, t: 'sell', p: 7, symbol: 'NVDA', s: 'local', r: 1 }) };
 
+  // Compute within the work budget (5 × 10M draws), run on the worker routes' threads: /health while they are busy.
+  const compute: autocannon.Request = { method: 'POST', path: '/monte-carlo-task', body: JSON.stringify({ resource: 0, d: 10_000_000, seed: 1, moments: Array.from({ length: 5 }, () => ({ mean: 0.0005, std: 0.02 })) }) };
   console.log(`load: ${connections} clients, ${seconds} s per route, services on loopback, sign-in on`);
   const runs: Array<[string, string, autocannon.Request[]]> = [
     ['GET /stock_data/ (100 rows)', marketData, [read]],
     ['POST /stock_data/ (100-row batches)', marketData, writes],
     ['POST /analyses', risk, [analysis]],
+    ['POST /monte-carlo-task (d = 10M over 5 moments)', risk, [compute]],
   ];
   for (const [name, base, requests] of runs) {
     const watcher = watch([`${marketData}/health`, `${risk}/health`], `${marketData}/jobs/queues`);
