@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { installAuthentication, type AuthServices, type AuthSettings } from './auth/authentication.ts';
 import { ensureBootstrapAdmin, type BootstrapAdmin } from './auth/bootstrap.ts';
 import { databaseAnswers } from './database-pool.ts';
+import { smallBodiesByDefault } from './body-limits.ts';
 import { databaseRetryAfterSeconds, ErrorResponse, installErrorContract } from './errors.ts';
 import { loggerOptions, requestIdFrom } from './logger.ts';
 import { checkPublicBaseUrl, publicUrl, type PublicQuery } from './public-url.ts';
@@ -80,6 +81,8 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   const publicBase = checkPublicBaseUrl(options.publicBaseUrl ?? 'http://127.0.0.1:8080').toString();
   app.decorate('publicUrl', (path: string, query?: PublicQuery) => publicUrl(publicBase, path, query));
   app.setValidatorCompiler(validatorCompiler);
+  // Every route takes small bodies unless it states its own bodyLimit (bulk ingest, CSV imports).
+  smallBodiesByDefault(app);
   installErrorContract(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

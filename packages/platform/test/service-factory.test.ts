@@ -135,6 +135,25 @@ describe('createService', () => {
     ).rejects.toThrow('Routes of example that the route table sends elsewhere: /elsewhere');
   });
 
+  it('takes small bodies on every route unless the route states its own limit', async () => {
+    const bulky: FastifyPluginAsync<ServiceContext> = async (instance) => {
+      instance.post('/small', { config: { scope: 'ingest' } }, async () => ({ ok: true }));
+      instance.post('/bulk', { config: { scope: 'ingest' }, bodyLimit: 8 * 1024 * 1024 }, async () => ({ ok: true }));
+    };
+    const app = await createService({
+      name: 'bulky',
+      modules: [{ name: 'bulky', plugin: bulky }],
+      routeTable: [{ service: 'bulky', pathPatterns: ['/small', '/bulk'], healthPath: '/health' }],
+      pool: database.pool,
+      logLevel: 'silent',
+      auth: false,
+    });
+    const payload = { blob: 'x'.repeat(2 * 1024 * 1024) };
+    expect((await app.inject({ method: 'POST', url: '/small', payload })).statusCode).toBe(413);
+    expect((await app.inject({ method: 'POST', url: '/bulk', payload })).statusCode).toBe(200);
+    await app.close();
+  });
+
   it('answers 415 for a content type it cannot read', async () => {
     const app = await build();
     const response = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });

@@ -1,12 +1,10 @@
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
-import { smallBodiesByDefault } from './body-limits.ts';
 import { catalogRoutes } from './routes/catalog-routes.ts';
 import { priceBarRoutes } from './routes/price-bar-routes.ts';
 import { stockDataRoutes } from './routes/stock-data-routes.ts';
 
 const marketDataPlugin: FastifyPluginAsync<ServiceContext> = async (app, context) => {
-  smallBodiesByDefault(app);
   await app.register(catalogRoutes, context);
   await app.register(stockDataRoutes, context);
   await app.register(priceBarRoutes, context);

@@ -1,7 +1,6 @@
 import { JobEngine } from '@closecross/jobs';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
-import { smallBodiesByDefault } from './body-limits.ts';
 import { loadModelConfig, type ModelConfig } from './model-config.ts';
 import { defineModelJobs } from './model-job-kinds.ts';
 import { ModelPredictor } from './predict/model-predictor.ts';
@@ -14,7 +13,6 @@ export interface ModelServiceOptions extends ServiceContext {
 }
 
 const modelPlugin: FastifyPluginAsync<ModelServiceOptions> = async (app, options) => {
-  smallBodiesByDefault(app);
   const config = options.config ?? loadModelConfig();
   const store = options.store ?? artifactStoreFor(config.ARTIFACT_STORE_URL, { endpoint: config.S3_ENDPOINT });
   const engine = new JobEngine({ pool: options.pool, log: app.log, leaseSeconds: config.MODEL_JOB_LEASE_SECONDS, maintenanceSeconds: config.MODEL_JOB_MAINTENANCE_SECONDS });

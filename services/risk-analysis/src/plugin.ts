@@ -1,6 +1,5 @@
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
-import { smallBodiesByDefault } from './body-limits.ts';
 import { loadRiskConfig, type RiskConfig } from './risk-config.ts';
 import { createRiskContext, type RiskDependencies } from './risk-context.ts';
 import { analysesRoutes } from './routes/analyses-routes.ts';
@@ -14,7 +13,6 @@ export interface RiskServiceOptions extends ServiceContext, RiskDependencies {
 }
 
 const riskAnalysisPlugin: FastifyPluginAsync<RiskServiceOptions> = async (app, options) => {
-  smallBodiesByDefault(app);
   const config = options.config ?? loadRiskConfig();
   const context = createRiskContext(options.pool, config, app.log, options);
   await app.register(legacyRoutes(context));

@@ -55,6 +55,8 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
     '/prices/:symbol/bars',
     {
       config: { scope: 'ingest' },
+      // A month of one-minute bars is a few MB of CSV: larger than the platform's small default.
+      bodyLimit: 64 * 1024 * 1024,
       schema: {
         tags: ['prices'],
         summary: 'Import one-minute bars from CSV (the intraday files: timestamp or Datetime, open, high, low, close, volume); upsert on (symbol, minute)',

@@ -2,7 +2,6 @@ import { badRequest, ErrorResponse, type ServiceContext, type ServiceModule } fr
 import { InvalidParameterError, maxShots, minShots, runMonteCarloTask, type MonteCarloTask } from '@closecross/quant';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { smallBodiesByDefault } from '../body-limits.ts';
 import { NumberOrString, readNumber } from '../numeric-field.ts';
 import { inlineDrawsAtMost, overTaskBudget, workBudget } from '../work-budget.ts';
 import { ComputeThreads } from './compute-threads.ts';
@@ -20,7 +19,6 @@ const budgetText = `work budget: at most ${workBudget.shotsPerCall.toLocaleStrin
 
 /** The compute endpoints: the reference's per-instance VaR call, and one resource task of an analysis. */
 export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
-  smallBodiesByDefault(app);
   const threads = new ComputeThreads();
   app.addHook('onClose', async () => threads.close());
 

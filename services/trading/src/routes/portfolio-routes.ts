@@ -124,6 +124,8 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
       '/trading/journal',
       {
         config: { scope: 'trade' },
+        // A journal of many years of round trips: larger than the platform's small default.
+        bodyLimit: 32 * 1024 * 1024,
         schema: {
           tags: ['trading'],
           summary: 'Imports closed trades from a CSV journal (one row per round trip), all or nothing: a bad line is a 400 naming it and nothing is imported',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 
-/** What a request of this service may send unless its route says more: its small JSON bodies fit many times over. */
+/** What a request may send unless its route says more: the API's small JSON bodies fit many times over. */
 export const smallBodyLimitBytes = 1024 * 1024;
 
 /**
