@@ -64,7 +64,7 @@ for (const r of [1, 2]) {
   await post('/analyse', { ...reference, seed: 99, start: bars[0]!.date }); // warm the threads at full size
   const api = median(await Promise.all([] as number[]).then(async () => {
     const times: number[] = [];
-    for (let run = 0; run < runs; run++) times.push(await timed(() => post('/analyse', { ...reference, r, seed: run, start: bars[0]!.date })));
+    for (let run = 0; run < runs; run++) times.push(await timed(() => post('/analyse', { ...reference, seed: run, start: bars[0]!.date }))); // the scale r comes from /warmup
     return times;
   }));
   analyse(series, { ...reference, r, seed: 99 }); // warm the JIT at full size
