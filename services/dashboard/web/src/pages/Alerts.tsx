@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, unwrap } from '../api/client';
 import { Field, FormError } from '../components/Field';
 import { ErrorNote, QueryState } from '../components/QueryState';
+import { QueryTable } from '../components/QueryTable';
 import { alertEvents, alertSummary, deliverySummary, eventLabel } from '../lib/alerts';
 import { apiErrorsFor, type FieldErrors } from '../lib/field-errors';
 import { formatDateTime } from '../lib/format';
@@ -36,30 +37,21 @@ export default function Alerts() {
           </select>
         </label>
       </div>
-      <QueryState query={alerts} isEmpty={(data) => data.alerts.length === 0} empty="No alert yet.">
-        {(data) => (
-          <table data-testid="alerts">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">What</th>
-                <th scope="col">Deliveries</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.alerts.map((alert) => (
-                <tr key={alert.id}>
-                  <td>{formatDateTime(alert.created_at)}</td>
-                  <td>{eventLabel(alert.event)}</td>
-                  <td>{alertSummary(alert.event, alert.payload)}</td>
-                  <td>{deliverySummary(alert.deliveries)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={alerts}
+        rows={(data) => data.alerts}
+        empty="No alert yet."
+        testId="alerts"
+        headers={['When', 'Event', 'What', 'Deliveries']}
+        row={(alert) => (
+          <tr key={alert.id}>
+            <td>{formatDateTime(alert.created_at)}</td>
+            <td>{eventLabel(alert.event)}</td>
+            <td>{alertSummary(alert.event, alert.payload)}</td>
+            <td>{deliverySummary(alert.deliveries)}</td>
+          </tr>
         )}
-      </QueryState>
+      />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { ErrorNote, QueryState } from '../components/QueryState';
+import { QueryTable } from '../components/QueryTable';
 import { formatAge, formatDateTime, formatNumber } from '../lib/format';
 import { progressLabel, type JobView } from '../lib/jobs';
 import { can, cancelScopeOf } from '../lib/permissions';
@@ -28,36 +29,24 @@ export default function Fleet() {
     <section aria-labelledby="fleet-title">
       <h1 id="fleet-title">Fleet</h1>
       <h2>Workers</h2>
-      <QueryState query={workers} isEmpty={(data) => data.workers.length === 0} empty="No worker has registered.">
-        {(data) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Kind</th>
-                <th scope="col">Host / pid</th>
-                <th scope="col">Live</th>
-                <th scope="col">Heartbeat</th>
-                <th scope="col">Load</th>
-                <th scope="col">Holds</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.workers.map((worker) => (
-                <tr key={worker.id}>
-                  <td>{worker.kind}</td>
-                  <td>
-                    {worker.host} / {worker.pid}
-                  </td>
-                  <td>{worker.live ? 'yes' : 'no'}</td>
-                  <td>{formatAge(worker.heartbeat_age_ms)}</td>
-                  <td>{formatNumber(worker.load)}</td>
-                  <td>{worker.holds.join(', ') || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={workers}
+        rows={(data) => data.workers}
+        empty="No worker has registered."
+        headers={['Kind', 'Host / pid', 'Live', 'Heartbeat', 'Load', 'Holds']}
+        row={(worker) => (
+          <tr key={worker.id}>
+            <td>{worker.kind}</td>
+            <td>
+              {worker.host} / {worker.pid}
+            </td>
+            <td>{worker.live ? 'yes' : 'no'}</td>
+            <td>{formatAge(worker.heartbeat_age_ms)}</td>
+            <td>{formatNumber(worker.load)}</td>
+            <td>{worker.holds.join(', ') || '—'}</td>
+          </tr>
         )}
-      </QueryState>
+      />
 
       <h2>Ingestion</h2>
       <QueryState query={ingest}>
@@ -95,47 +84,35 @@ export default function Fleet() {
 
       <h2>Schedules</h2>
       {toggle.isError && <ErrorNote error={toggle.error} />}
-      <QueryState query={schedules} isEmpty={(data) => data.schedules.length === 0} empty="No schedule.">
-        {(data) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Cron</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Last tick</th>
-                <th scope="col">Enabled</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.schedules.map((schedule) => (
-                <tr key={schedule.name}>
-                  <td>{schedule.name}</td>
-                  <td>{schedule.kind}</td>
-                  <td>
-                    <code>{schedule.cron}</code> {schedule.timezone}
-                    {schedule.trading_days_only ? ' (trading days)' : ''}
-                  </td>
-                  <td>{formatDateTime(schedule.next_run)}</td>
-                  <td>{formatDateTime(schedule.last_tick)}</td>
-                  <td>
-                    {can(me, 'admin') ? (
-                      <button type="button" onClick={() => toggle.mutate(schedule as never)}>
-                        {schedule.enabled ? 'Pause' : 'Resume'}
-                      </button>
-                    ) : schedule.enabled ? (
-                      'yes'
-                    ) : (
-                      'paused'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={schedules}
+        rows={(data) => data.schedules}
+        empty="No schedule."
+        headers={['Name', 'Kind', 'Cron', 'Next run', 'Last tick', 'Enabled']}
+        row={(schedule) => (
+          <tr key={schedule.name}>
+            <td>{schedule.name}</td>
+            <td>{schedule.kind}</td>
+            <td>
+              <code>{schedule.cron}</code> {schedule.timezone}
+              {schedule.trading_days_only ? ' (trading days)' : ''}
+            </td>
+            <td>{formatDateTime(schedule.next_run)}</td>
+            <td>{formatDateTime(schedule.last_tick)}</td>
+            <td>
+              {can(me, 'admin') ? (
+                <button type="button" onClick={() => toggle.mutate(schedule as never)}>
+                  {schedule.enabled ? 'Pause' : 'Resume'}
+                </button>
+              ) : schedule.enabled ? (
+                'yes'
+              ) : (
+                'paused'
+              )}
+            </td>
+          </tr>
         )}
-      </QueryState>
+      />
 
       <h2>Recent jobs</h2>
       {cancel.isError && <ErrorNote error={cancel.error} />}

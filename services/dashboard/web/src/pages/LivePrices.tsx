@@ -2,14 +2,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
 import { api, unwrap } from '../api/client';
-import { ErrorNote, QueryState } from '../components/QueryState';
+import { ErrorNote } from '../components/QueryState';
+import { actionsHeader, QueryTable } from '../components/QueryTable';
 import { UPlotChart } from '../components/UPlotChart';
 import { formatAge, formatMoney, formatNumber } from '../lib/format';
 import { appendTick, parseTick, type LiveTick, type SymbolHistory } from '../lib/live';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
 
-const liveOptions: Omit<uPlot.Options, 'width'> = { height: 260, axes: [{}, { size: 70 }], series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }] };
+const liveOptions: Omit<uPlot.Options, 'width'> = { height: 260, axes: [{}, {}], series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }] };
 
 /** Subscriptions (add, remove), a live table and a live chart fed by /prices/stream. */
 export default function LivePrices() {
@@ -57,58 +58,41 @@ export default function LivePrices() {
       )}
       {remove.isError && <ErrorNote error={remove.error} />}
       {streamError && <ErrorNote error={streamError} />}
-      <QueryState query={subscriptions} isEmpty={(data) => data.subscriptions.length === 0} empty="No subscription.">
-        {(data) => (
-          <table data-testid="live-table">
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Provider</th>
-                <th scope="col">State</th>
-                <th scope="col">Last price</th>
-                <th scope="col">Bid / ask</th>
-                <th scope="col">Ticks</th>
-                <th scope="col">Last tick</th>
-                {ingest && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {data.subscriptions.map((subscription) => {
-                const tick = latest[subscription.symbol];
-                return (
-                  <tr key={subscription.id}>
-                    <td>
-                      <button type="button" className="link" onClick={() => setChartSymbol(subscription.symbol)}>
-                        {subscription.symbol}
-                      </button>
-                    </td>
-                    <td>{subscription.provider}</td>
-                    <td>
-                      {subscription.state}
-                      {subscription.last_error ? ` (${subscription.last_error})` : ''}
-                    </td>
-                    <td data-testid={`price-${subscription.symbol}`}>{tick ? formatMoney(tick.price) : '—'}</td>
-                    <td>{tick?.bid !== undefined ? `${formatNumber(tick.bid, 4)} / ${formatNumber(tick.ask, 4)}` : '—'}</td>
-                    <td>{formatNumber(subscription.ticks, 0)}</td>
-                    <td>{formatAge(subscription.last_tick_age_ms)}</td>
-                    {ingest && (
-                      <td>
-                        <button type="button" className="secondary" onClick={() => remove.mutate(subscription.id)}>
-                          Remove
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-      </QueryState>
+      <QueryTable
+        query={subscriptions}
+        rows={(data) => data.subscriptions}
+        empty="No subscription."
+        testId="live-table"
+        headers={['Symbol', 'Provider', 'State', 'Last price', 'Bid / ask', 'Ticks', 'Last tick', ingest && actionsHeader]}
+        row={(subscription) => {
+          const tick = latest[subscription.symbol];
+          return (
+            <tr key={subscription.id}>
+              <td>
+                <button type="button" className="link" onClick={() => setChartSymbol(subscription.symbol)}>
+                  {subscription.symbol}
+                </button>
+              </td>
+              <td>{subscription.provider}</td>
+              <td>
+                {subscription.state}
+                {subscription.last_error ? ` (${subscription.last_error})` : ''}
+              </td>
+              <td data-testid={`price-${subscription.symbol}`}>{tick ? formatMoney(tick.price) : '—'}</td>
+              <td>{tick?.bid !== undefined ? `${formatNumber(tick.bid, 4)} / ${formatNumber(tick.ask, 4)}` : '—'}</td>
+              <td>{formatNumber(subscription.ticks, 0)}</td>
+              <td>{formatAge(subscription.last_tick_age_ms)}</td>
+              {ingest && (
+                <td>
+                  <button type="button" className="secondary" onClick={() => remove.mutate(subscription.id)}>
+                    Remove
+                  </button>
+                </td>
+              )}
+            </tr>
+          );
+        }}
+      />
       {shown && (
         <section aria-labelledby="live-chart">
           <h2 id="live-chart">{shown}</h2>

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../api/client';
 import { ErrorNote, QueryState } from '../components/QueryState';
+import { actionsHeader, QueryTable } from '../components/QueryTable';
 import { formatChange, formatDateTime, formatMoney, formatNumber, signClass } from '../lib/format';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
@@ -22,88 +23,61 @@ export default function Orders() {
     <section aria-labelledby="orders-title">
       <h1 id="orders-title">Orders and positions</h1>
       <h2>Positions</h2>
-      <QueryState query={positions} isEmpty={(data) => data.positions.length === 0} empty="No position.">
-        {(data) => (
-          <table data-testid="positions">
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Strategy</th>
-                <th scope="col">Quantity</th>
-                <th scope="col">Average cost</th>
-                <th scope="col">Last</th>
-                <th scope="col">Unrealized</th>
-                <th scope="col">Realized</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.positions.map((position) => (
-                <tr key={`${position.strategy_id}-${position.symbol}`}>
-                  <td>{position.symbol}</td>
-                  <td>{position.strategy_id ?? 'manual'}</td>
-                  <td>{formatNumber(position.quantity, 4)}</td>
-                  <td>{formatMoney(position.average_cost)}</td>
-                  <td>{formatMoney(position.last_price)}</td>
-                  <td className={signClass(position.unrealized_pnl)}>{formatChange(position.unrealized_pnl)}</td>
-                  <td className={signClass(position.realized_pnl)}>{formatChange(position.realized_pnl)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={positions}
+        rows={(data) => data.positions}
+        empty="No position."
+        testId="positions"
+        headers={['Symbol', 'Strategy', 'Quantity', 'Average cost', 'Last', 'Unrealized', 'Realized']}
+        row={(position) => (
+          <tr key={`${position.strategy_id}-${position.symbol}`}>
+            <td>{position.symbol}</td>
+            <td>{position.strategy_id ?? 'manual'}</td>
+            <td>{formatNumber(position.quantity, 4)}</td>
+            <td>{formatMoney(position.average_cost)}</td>
+            <td>{formatMoney(position.last_price)}</td>
+            <td className={signClass(position.unrealized_pnl)}>{formatChange(position.unrealized_pnl)}</td>
+            <td className={signClass(position.realized_pnl)}>{formatChange(position.realized_pnl)}</td>
+          </tr>
         )}
-      </QueryState>
+      />
       {trader && <OrderEntry />}
       <h2>Orders</h2>
       {cancel.isError && <ErrorNote error={cancel.error} />}
-      <QueryState query={orders} isEmpty={(data) => data.orders.length === 0} empty="No order yet.">
-        {(data) => (
-          <table data-testid="orders">
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Quantity</th>
-                <th scope="col">Type</th>
-                <th scope="col">State</th>
-                <th scope="col">Filled</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.orders.map((order) => (
-                <tr key={order.id}>
-                  <td>{order.symbol}</td>
-                  <td>{order.side}</td>
-                  <td>{formatNumber(order.quantity, 4)}</td>
-                  <td>{order.type}</td>
-                  <td>
-                    <span className={`status status-${order.state}`}>{order.state}</span>
-                    {order.risk_check ? ` (${order.risk_check})` : ''}
-                    {order.reason ? <span className="muted"> {order.reason}</span> : null}
-                  </td>
-                  <td>
-                    {formatNumber(order.filled_quantity, 4)} @ {formatMoney(order.average_fill_price)}
-                  </td>
-                  <td>{formatDateTime(order.created_at)}</td>
-                  <td>
-                    <button type="button" className="link" onClick={() => setSelected(order.id)}>
-                      History
-                    </button>
-                    {trader && openStates.has(order.state) && (
-                      <button type="button" className="secondary" onClick={() => cancel.mutate(order.id)}>
-                        Cancel
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={orders}
+        rows={(data) => data.orders}
+        empty="No order yet."
+        testId="orders"
+        headers={['Symbol', 'Side', 'Quantity', 'Type', 'State', 'Filled', 'Created', actionsHeader]}
+        row={(order) => (
+          <tr key={order.id}>
+            <td>{order.symbol}</td>
+            <td>{order.side}</td>
+            <td>{formatNumber(order.quantity, 4)}</td>
+            <td>{order.type}</td>
+            <td>
+              <span className={`status status-${order.state}`}>{order.state}</span>
+              {order.risk_check ? ` (${order.risk_check})` : ''}
+              {order.reason ? <span className="muted"> {order.reason}</span> : null}
+            </td>
+            <td>
+              {formatNumber(order.filled_quantity, 4)} @ {formatMoney(order.average_fill_price)}
+            </td>
+            <td>{formatDateTime(order.created_at)}</td>
+            <td>
+              <button type="button" className="link" onClick={() => setSelected(order.id)}>
+                History
+              </button>
+              {trader && openStates.has(order.state) && (
+                <button type="button" className="secondary" onClick={() => cancel.mutate(order.id)}>
+                  Cancel
+                </button>
+              )}
+            </td>
+          </tr>
         )}
-      </QueryState>
+      />
       {selected && (
         <section aria-labelledby="order-history">
           <h2 id="order-history">Order {selected.slice(0, 8)}: state history</h2>

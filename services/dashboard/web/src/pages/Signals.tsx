@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
-import { ErrorNote, QueryState } from '../components/QueryState';
+import { ErrorNote } from '../components/QueryState';
+import { QueryTable } from '../components/QueryTable';
 import { formatDateTime, formatMoney } from '../lib/format';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
@@ -23,74 +24,50 @@ export default function Signals() {
       <h1 id="signals-title">Signals</h1>
       <h2>Pending</h2>
       {decide.isError && <ErrorNote error={decide.error} />}
-      <QueryState query={pending} isEmpty={(data) => data.signals.length === 0} empty="No signal waits for a decision.">
-        {(data) => (
-          <table data-testid="pending-signals">
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Bar</th>
-                <th scope="col">Price</th>
-                <th scope="col">Strategy</th>
-                <th scope="col">Expires</th>
-                {trader && <th scope="col">Decision</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {data.signals.map((signal) => (
-                <tr key={signal.id}>
-                  <td>{signal.symbol}</td>
-                  <td>{signal.side}</td>
-                  <td>{signal.bar_date}</td>
-                  <td>{formatMoney(signal.price)}</td>
-                  <td>{signal.strategy_id}</td>
-                  <td>{formatDateTime(signal.expires_at)}</td>
-                  {trader && (
-                    <td>
-                      <button type="button" disabled={decide.isPending} onClick={() => decide.mutate({ id: signal.id, approve: true })}>
-                        Approve {signal.symbol}
-                      </button>{' '}
-                      <button type="button" className="secondary" disabled={decide.isPending} onClick={() => decide.mutate({ id: signal.id, approve: false })}>
-                        Reject
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={pending}
+        rows={(data) => data.signals}
+        empty="No signal waits for a decision."
+        testId="pending-signals"
+        headers={['Symbol', 'Side', 'Bar', 'Price', 'Strategy', 'Expires', trader && 'Decision']}
+        row={(signal) => (
+          <tr key={signal.id}>
+            <td>{signal.symbol}</td>
+            <td>{signal.side}</td>
+            <td>{signal.bar_date}</td>
+            <td>{formatMoney(signal.price)}</td>
+            <td>{signal.strategy_id}</td>
+            <td>{formatDateTime(signal.expires_at)}</td>
+            {trader && (
+              <td>
+                <button type="button" disabled={decide.isPending} onClick={() => decide.mutate({ id: signal.id, approve: true })}>
+                  Approve {signal.symbol}
+                </button>{' '}
+                <button type="button" className="secondary" disabled={decide.isPending} onClick={() => decide.mutate({ id: signal.id, approve: false })}>
+                  Reject
+                </button>
+              </td>
+            )}
+          </tr>
         )}
-      </QueryState>
+      />
       <h2>History</h2>
-      <QueryState query={history} isEmpty={(data) => data.signals.length === 0} empty="No signal yet.">
-        {(data) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Bar</th>
-                <th scope="col">Status</th>
-                <th scope="col">Decided by</th>
-                <th scope="col">Order</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.signals.map((signal) => (
-                <tr key={signal.id}>
-                  <td>{signal.symbol}</td>
-                  <td>{signal.side}</td>
-                  <td>{signal.bar_date}</td>
-                  <td>{signal.status}</td>
-                  <td>{signal.decided_by ?? '—'}</td>
-                  <td>{signal.order_id ? <code>{signal.order_id.slice(0, 8)}</code> : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={history}
+        rows={(data) => data.signals}
+        empty="No signal yet."
+        headers={['Symbol', 'Side', 'Bar', 'Status', 'Decided by', 'Order']}
+        row={(signal) => (
+          <tr key={signal.id}>
+            <td>{signal.symbol}</td>
+            <td>{signal.side}</td>
+            <td>{signal.bar_date}</td>
+            <td>{signal.status}</td>
+            <td>{signal.decided_by ?? '—'}</td>
+            <td>{signal.order_id ? <code>{signal.order_id.slice(0, 8)}</code> : '—'}</td>
+          </tr>
         )}
-      </QueryState>
+      />
     </section>
   );
 }

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { BacktestReport, type BacktestResult } from '../components/BacktestReport';
 import { JobProgress } from '../components/JobProgress';
-import { ErrorNote, QueryState } from '../components/QueryState';
+import { ErrorNote } from '../components/QueryState';
+import { actionsHeader, QueryTable } from '../components/QueryTable';
 import { StrategyForm } from '../components/StrategyForm';
 import { useJob } from '../components/useJob';
 import { formatMoney, formatNumber, formatPercent } from '../lib/format';
@@ -37,58 +38,40 @@ export default function Strategies() {
   return (
     <section aria-labelledby="strategies-title">
       <h1 id="strategies-title">Strategies</h1>
-      <QueryState query={strategies} isEmpty={(data) => data.strategies.length === 0} empty="No strategy yet.">
-        {(data) => (
-          <table data-testid="strategies">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Universe</th>
-                <th scope="col">Sizing</th>
-                <th scope="col">Approval</th>
-                <th scope="col">Enabled</th>
-                <th scope="col">Trades / wins / win rate</th>
-                <th scope="col">Mean / best / worst return</th>
-                {trader && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {data.strategies.map((strategy) => (
-                <tr key={strategy.id} data-testid={`strategy-${strategy.name}`}>
-                  <td>{strategy.name}</td>
-                  <td>{ruleLabel(strategy.rule)}</td>
-                  <td>{strategy.universe.join(', ')}</td>
-                  <td>{sizingLabel(strategy.sizing)}</td>
-                  <td>{strategy.approval}</td>
-                  <td>{strategy.enabled ? 'yes' : 'no'}</td>
-                  <StrategyStats id={strategy.id} />
-                  {trader && (
-                    <td className="actions">
-                      <button type="button" onClick={() => scan.mutate(strategy.id)} aria-label={`Scan now ${strategy.name}`}>
-                        Scan now
-                      </button>{' '}
-                      <button type="button" className="secondary" onClick={() => backtest.mutate(strategy.id)} aria-label={`Backtest ${strategy.name}`}>
-                        Backtest
-                      </button>{' '}
-                      <button type="button" className="secondary" onClick={() => (setEditingId(strategy.id), setNotice(null))} aria-label={`Edit ${strategy.name}`} aria-expanded={editingId === strategy.id}>
-                        Edit
-                      </button>{' '}
-                      <button type="button" className="secondary" disabled={toggle.isPending} onClick={() => toggle.mutate({ id: strategy.id, enabled: !strategy.enabled })} aria-label={`${strategy.enabled ? 'Disable' : 'Enable'} ${strategy.name}`}>
-                        {strategy.enabled ? 'Disable' : 'Enable'}
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <QueryTable
+        query={strategies}
+        rows={(data) => data.strategies}
+        empty="No strategy yet."
+        testId="strategies"
+        headers={['Name', 'Rule', 'Universe', 'Sizing', 'Approval', 'Enabled', 'Trades / wins / win rate', 'Mean / best / worst return', trader && actionsHeader]}
+        row={(strategy) => (
+          <tr key={strategy.id} data-testid={`strategy-${strategy.name}`}>
+            <td>{strategy.name}</td>
+            <td>{ruleLabel(strategy.rule)}</td>
+            <td>{strategy.universe.join(', ')}</td>
+            <td>{sizingLabel(strategy.sizing)}</td>
+            <td>{strategy.approval}</td>
+            <td>{strategy.enabled ? 'yes' : 'no'}</td>
+            <StrategyStats id={strategy.id} />
+            {trader && (
+              <td className="actions">
+                <button type="button" onClick={() => scan.mutate(strategy.id)} aria-label={`Scan now ${strategy.name}`}>
+                  Scan now
+                </button>{' '}
+                <button type="button" className="secondary" onClick={() => backtest.mutate(strategy.id)} aria-label={`Backtest ${strategy.name}`}>
+                  Backtest
+                </button>{' '}
+                <button type="button" className="secondary" onClick={() => (setEditingId(strategy.id), setNotice(null))} aria-label={`Edit ${strategy.name}`} aria-expanded={editingId === strategy.id}>
+                  Edit
+                </button>{' '}
+                <button type="button" className="secondary" disabled={toggle.isPending} onClick={() => toggle.mutate({ id: strategy.id, enabled: !strategy.enabled })} aria-label={`${strategy.enabled ? 'Disable' : 'Enable'} ${strategy.name}`}>
+                  {strategy.enabled ? 'Disable' : 'Enable'}
+                </button>
+              </td>
+            )}
+          </tr>
         )}
-      </QueryState>
+      />
       {notice && <p role="status">{notice}</p>}
       {[scan, backtest, toggle].map((mutation, index) => mutation.isError && <ErrorNote key={index} error={mutation.error} />)}
       {jobId && <JobProgress job={job} label={`${jobLabel} progress`} />}
