@@ -16,7 +16,7 @@ const money = (_chart: uPlot, values: number[]) => values.map((value) => formatM
 const historyOptions: Omit<uPlot.Options, 'width'> = {
   height: 260,
   scales: { use: { range: (_chart, _min, max) => [0, Math.max(1.2, max)] } },
-  axes: [{}, { label: 'loss / exposure', values: money, size: 80 }, { side: 1, scale: 'use', label: 'closest limit', values: (_chart, values) => values.map((value) => formatPercent(value, { digits: 0 })), grid: { show: false } }],
+  axes: [{}, { label: 'loss / exposure', values: money }, { side: 1, scale: 'use', label: 'closest limit', values: (_chart, values) => values.map((value) => formatPercent(value, { digits: 0 })), grid: { show: false } }],
   series: [
     {},
     { label: 'VaR 95', stroke: '#1f6feb', width: 2, points: { show: true, size: 5 }, value: (_chart, value) => formatMoney(value) },

@@ -36,7 +36,8 @@ export default function Fleet() {
         headers={['Kind', 'Host / pid', 'Live', 'Heartbeat', 'Load', 'Holds']}
         row={(worker) => (
           <tr key={worker.id}>
-            <td>{worker.kind}</td>
+            {/* Job runners of one process differ only by the kinds they run (their pool). */}
+            <td>{worker.kind === 'jobs' && worker.pool ? `jobs (${worker.pool.split(',').join(', ')})` : worker.kind}</td>
             <td>
               {worker.host} / {worker.pid}
             </td>
