@@ -1,3 +1,4 @@
+import { utcIsoText } from '@closecross/platform';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { AlertsConfig } from './alerts-config.ts';
@@ -126,7 +127,7 @@ export class AlertDeliverer {
          returning d.id, d.attempts, d.lease_token, d.alert_id, d.channel_id
        )
        select claimed.id, claimed.attempts, claimed.lease_token, claimed.alert_id::text as alert_id, a.event, a.payload,
-         to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+         ${utcIsoText('a.created_at')} as created_at,
          claimed.channel_id, c.kind as channel_kind, c.config as channel_config, c.enabled as channel_enabled
        from claimed join alert a on a.id = claimed.alert_id left join alert_channel c on c.id = claimed.channel_id`,
       [this.batchSize, randomUUID(), this.config.ALERTS_LEASE_SECONDS],

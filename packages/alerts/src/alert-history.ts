@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@closecross/platform';
+import { ConflictError, NotFoundError, utcIsoColumn, utcIsoText } from '@closecross/platform';
 import type { Pool } from 'pg';
 import { testEventName } from './alert-events.ts';
 
@@ -37,8 +37,6 @@ export interface AlertFilter {
   channel_id?: string | undefined;
 }
 
-const iso = (column: string, as: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${as}`;
-
 /** What was sent, when, where, and how it went: alerts newest first, each with its deliveries. */
 export class AlertHistory {
   private readonly pool: Pool;
@@ -48,7 +46,7 @@ export class AlertHistory {
 
   async list(filter: AlertFilter): Promise<{ alerts: AlertView[]; next_before_id: string | null }> {
     const alerts = await this.pool.query<Omit<AlertView, 'deliveries'>>(
-      `select a.id::text as id, a.event, a.payload, ${iso('a.created_at', 'created_at')} from alert a
+      `select a.id::text as id, a.event, a.payload, ${utcIsoColumn('a.created_at', 'created_at')} from alert a
        where ($2::bigint is null or a.id < $2) and ($3::text is null or a.event = $3)
          and ($4::text is null and $5::uuid is null
               or exists (select 1 from alert_delivery d where d.alert_id = a.id and ($4::text is null or d.status = $4) and ($5::uuid is null or d.channel_id = $5)))
@@ -61,7 +59,7 @@ export class AlertHistory {
   }
 
   async get(id: string): Promise<AlertView> {
-    const alert = (await this.pool.query<Omit<AlertView, 'deliveries'>>(`select id::text as id, event, payload, ${iso('created_at', 'created_at')} from alert where id = $1`, [id])).rows[0];
+    const alert = (await this.pool.query<Omit<AlertView, 'deliveries'>>(`select id::text as id, event, payload, ${utcIsoColumn('created_at')} from alert where id = $1`, [id])).rows[0];
     if (!alert) throw new NotFoundError(`alert ${id} does not exist`);
     return { ...alert, deliveries: (await this.deliveriesOf([id])).get(id) ?? [] };
   }
@@ -93,8 +91,8 @@ export class AlertHistory {
     if (alertIds.length === 0) return byAlert;
     const rows = await this.pool.query<DeliveryView & { alert_id: string }>(
       `select alert_id::text as alert_id, id, channel_id, channel_name, status, attempts, last_error, last_status_code,
-         case when status in ('pending', 'sending') then to_char(next_attempt_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end as next_attempt_at,
-         ${iso('sent_at', 'sent_at')}, ${iso('updated_at', 'updated_at')}
+         case when status in ('pending', 'sending') then ${utcIsoText('next_attempt_at')} end as next_attempt_at,
+         ${utcIsoColumn('sent_at')}, ${utcIsoColumn('updated_at')}
        from alert_delivery where alert_id = any($1::bigint[]) order by alert_id, channel_name`,
       [alertIds],
     );

@@ -1,4 +1,4 @@
-import { ConflictError, InvalidInputError, NotFoundError } from '@closecross/platform';
+import { ConflictError, InvalidInputError, NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool } from 'pg';
 import { alertEventNames, type AlertEventName } from './alert-events.ts';
 import { redactBotToken, redactWebhookUrl, webhookFormats, type ChannelKind, type TelegramChannelConfig, type WebhookChannelConfig, type WebhookFormat } from './channels/channel-config.ts';
@@ -51,8 +51,7 @@ interface ChannelRow {
   updated_at: string;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-const columns = `id, name, kind, config, events, job_kinds, enabled, ${iso('created_at')}, ${iso('updated_at')}`;
+const columns = `id, name, kind, config, events, job_kinds, enabled, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
 
 function switchesOf(events: readonly string[]): EventSwitches {
   return Object.fromEntries(alertEventNames.map((name) => [name, events.includes(name)])) as EventSwitches;

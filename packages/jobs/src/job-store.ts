@@ -1,3 +1,4 @@
+import { utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -27,9 +28,8 @@ export interface JobView {
   updated_at: string;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
 const viewColumns = `id, kind, status, stage, progress, params, params as request, metrics, result, error, attempts, scope, created_by,
-  cancel_requested, ${iso('created_at')}, ${iso('started_at')}, ${iso('finished_at')}, ${iso('updated_at')}`;
+  cancel_requested, ${utcIsoColumn('created_at')}, ${utcIsoColumn('started_at')}, ${utcIsoColumn('finished_at')}, ${utcIsoColumn('updated_at')}`;
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;
 

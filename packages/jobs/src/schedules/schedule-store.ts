@@ -1,3 +1,4 @@
+import { utcIsoColumn } from '@closecross/platform';
 import type { Pool } from 'pg';
 import { nextTicks, type ScheduleTiming } from './cron-schedule.ts';
 
@@ -15,8 +16,7 @@ export interface ScheduleView extends ScheduleInput {
   updated_at: string;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-const viewColumns = `name, kind, cron, timezone, trading_days_only, params, enabled, ${iso('last_tick')}, ${iso('next_run')}, ${iso('created_at')}, ${iso('updated_at')}`;
+const viewColumns = `name, kind, cron, timezone, trading_days_only, params, enabled, ${utcIsoColumn('last_tick')}, ${utcIsoColumn('next_run')}, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
 
 /** The `job_schedule` table. */
 export class ScheduleStore {

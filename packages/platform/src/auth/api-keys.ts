@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Principal } from './principal.ts';
 import { scopes as allScopes, type Scope } from './scopes.ts';
 import { randomToken, tokenHash } from './secrets.ts';
+import { utcIsoColumn } from '../sql-timestamps.ts';
 
 export interface ApiKeyView {
   id: string;
@@ -17,8 +18,7 @@ export interface ApiKeyView {
   revoked_at: string | null;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-const viewColumns = `id, name, prefix, scopes, created_by, ${['created_at', 'last_used_at', 'expires_at', 'revoked_at'].map(iso).join(', ')}`;
+const viewColumns = `id, name, prefix, scopes, created_by, ${['created_at', 'last_used_at', 'expires_at', 'revoked_at'].map((column) => utcIsoColumn(column)).join(', ')}`;
 
 /** `cc_` and 43 URL-safe characters; the first 8 after `cc_` are shown in listings to tell keys apart. */
 const newKeyText = () => `cc_${randomToken()}`;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
+import { utcIsoText } from '../sql-timestamps.ts';
 
 export interface AuditEntry {
   id: number;
@@ -49,7 +50,7 @@ export function recordWrites(app: FastifyInstance, pool: Pool): void {
 
 export async function pageAudit(pool: Pool, query: { before_id?: number | undefined; limit: number; actor?: string | undefined; method?: string | undefined; route?: string | undefined }) {
   const result = await pool.query<AuditEntry>(
-    `select id::float8 as id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, actor_kind, actor_id, actor_name, method, route, path, status, request_id, address
+    `select id::float8 as id, ${utcIsoText('at')} as at, actor_kind, actor_id, actor_name, method, route, path, status, request_id, address
        from audit_log
       where ($1::bigint is null or id < $1) and ($2::text is null or actor_name = $2 or actor_id = $2)
         and ($3::text is null or method = $3) and ($4::text is null or route = $4)

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { decoyPasswordHash, hashPassword, minimumPasswordLength, passwordMatches } from './passwords.ts';
 import { roleScopes, type Role } from './scopes.ts';
+import { utcIsoColumn, utcIsoText } from '../sql-timestamps.ts';
 
 export interface UserView {
   id: string;
@@ -14,9 +15,8 @@ export interface UserView {
   disabled: boolean;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-const viewColumns = `id, username, role, ${['created_at', 'last_login_at'].map(iso).join(', ')},
-  case when locked_until > now() then ${iso('locked_until').replace(' as locked_until', '')} end as locked_until, disabled_at is not null as disabled`;
+const viewColumns = `id, username, role, ${['created_at', 'last_login_at'].map((column) => utcIsoColumn(column)).join(', ')},
+  case when locked_until > now() then ${utcIsoText('locked_until')} end as locked_until, disabled_at is not null as disabled`;
 
 export interface LockoutPolicy {
   /** Bad passwords in a row before the account locks. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
-import { ConflictError, NotFoundError } from '@closecross/platform';
+import { ConflictError, NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 import { BrokerRejectedError, BrokerUnavailableError, type Broker, type BrokerOrderUpdate, type OrderState, type OrderType, type Side, type TimeInForce } from '../brokers/broker.ts';
 import type { BrokerName } from '../brokers/broker-factory.ts';
@@ -54,9 +54,8 @@ export interface OrderView {
   updated_at: string;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
 export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
-  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${iso('created_at')}, ${iso('updated_at')}`;
+  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
 
 export interface OrderDeskLog {
   warn(object: object, message: string): void;

@@ -4,6 +4,7 @@
  * the differences it found; a run with differences logs `reconciliation_differences` (the stack
  * alarms on it) and records the alert of that name in the same transaction.
  */
+import { utcIsoText } from '@closecross/platform';
 import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
@@ -27,7 +28,7 @@ export interface ReconciliationRun {
   run_at: string;
 }
 
-export const reconciliationColumns = `id::int as id, broker, job_id, accounts, symbols_compared, differences, difference_count, to_char(run_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as run_at`;
+export const reconciliationColumns = `id::int as id, broker, job_id, accounts, symbols_compared, differences, difference_count, ${utcIsoText('run_at')} as run_at`;
 
 export interface ReconcileDeps {
   pool: Pool;

@@ -1,12 +1,11 @@
 import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
-import { NotFoundError } from '@closecross/platform';
+import { NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 import { cleanLimits, globalScope, strategyScope, type BreachAction, type LimitChange, type Limits } from './risk-limits.ts';
 import type { StateChange, TradingState } from './trading-state.ts';
 
 type Db = Pool | PoolClient;
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
 
 export interface StateView {
   scope: string;
@@ -58,13 +57,13 @@ export class RiskStore {
   }
 
   async states(): Promise<StateView[]> {
-    const result = await this.pool.query<StateView>(`select scope, strategy_id::int as strategy_id, state, reason, changed_by, ${iso('changed_at')} from trading_state order by strategy_id nulls first`);
+    const result = await this.pool.query<StateView>(`select scope, strategy_id::int as strategy_id, state, reason, changed_by, ${utcIsoColumn('changed_at')} from trading_state order by strategy_id nulls first`);
     return result.rows;
   }
 
   async stateHistory(scope: string | undefined, limit: number): Promise<StateChangeView[]> {
     const result = await this.pool.query<StateChangeView>(
-      `select scope, from_state, to_state, reason, changed_by, automatic, ${iso('at')} from trading_state_change where ($1::text is null or scope = $1) order by id desc limit $2`,
+      `select scope, from_state, to_state, reason, changed_by, automatic, ${utcIsoColumn('at')} from trading_state_change where ($1::text is null or scope = $1) order by id desc limit $2`,
       [scope ?? null, limit],
     );
     return result.rows;
@@ -88,13 +87,13 @@ export class RiskStore {
   }
 
   async limitSets(): Promise<LimitSetView[]> {
-    const result = await this.pool.query<LimitSetView>(`select scope, strategy_id::int as strategy_id, limits, breach_action, updated_by, reason, ${iso('updated_at')} from trading_risk_limit order by strategy_id nulls first`);
+    const result = await this.pool.query<LimitSetView>(`select scope, strategy_id::int as strategy_id, limits, breach_action, updated_by, reason, ${utcIsoColumn('updated_at')} from trading_risk_limit order by strategy_id nulls first`);
     return result.rows;
   }
 
   async limitHistory(scope: string | undefined, limit: number): Promise<(Omit<LimitSetView, 'updated_by' | 'updated_at' | 'strategy_id'> & { changed_by: string | null; at: string })[]> {
     const result = await this.pool.query(
-      `select scope, limits, breach_action, changed_by, reason, ${iso('at')} from trading_risk_limit_change where ($1::text is null or scope = $1) order by id desc limit $2`,
+      `select scope, limits, breach_action, changed_by, reason, ${utcIsoColumn('at')} from trading_risk_limit_change where ($1::text is null or scope = $1) order by id desc limit $2`,
       [scope ?? null, limit],
     );
     return result.rows;
@@ -110,7 +109,7 @@ export class RiskStore {
       const stored = await client.query<LimitSetView>(
         `insert into trading_risk_limit (scope, strategy_id, limits, breach_action, updated_by, reason, updated_at) values ($1, $2, $3, $4, $5, $6, now())
          on conflict (scope) do update set limits = excluded.limits, breach_action = excluded.breach_action, updated_by = excluded.updated_by, reason = excluded.reason, updated_at = now()
-         returning scope, strategy_id::int as strategy_id, limits, breach_action, updated_by, reason, ${iso('updated_at')}`,
+         returning scope, strategy_id::int as strategy_id, limits, breach_action, updated_by, reason, ${utcIsoColumn('updated_at')}`,
         [scope, strategyId, JSON.stringify(limits), action, by, change.reason],
       );
       await client.query('insert into trading_risk_limit_change (scope, limits, breach_action, changed_by, reason) values ($1, $2, $3, $4, $5)', [scope, JSON.stringify(limits), action, by, change.reason]);

@@ -1,4 +1,4 @@
-import { ErrorResponse, InvalidInputError, type ServiceContext } from '@closecross/platform';
+import { ErrorResponse, InvalidInputError, type ServiceContext, utcIsoColumn } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
@@ -121,9 +121,8 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
       { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'An order with every transition (time, cause) and fill', params: IdParams, response: { 200: Type.Object({ order: Order, transitions: Type.Array(Transition), fills: Type.Array(Fill) }), ...errors } } },
       async (request) => {
         const order = await deps.orders.get(request.params.id);
-        const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-        const transitions = await pool.query(`select from_state, to_state, cause, ${iso('at')} from trading_order_transition where order_id = $1 order by id`, [order.id]);
-        const fills = await pool.query(`select fill_id, quantity, price, fee, to_char(trade_date, 'YYYY-MM-DD') as trade_date, ${iso('at')} from trading_fill where order_id = $1 order by at, fill_id`, [order.id]);
+        const transitions = await pool.query(`select from_state, to_state, cause, ${utcIsoColumn('at')} from trading_order_transition where order_id = $1 order by id`, [order.id]);
+        const fills = await pool.query(`select fill_id, quantity, price, fee, to_char(trade_date, 'YYYY-MM-DD') as trade_date, ${utcIsoColumn('at')} from trading_fill where order_id = $1 order by at, fill_id`, [order.id]);
         return { order, transitions: transitions.rows, fills: fills.rows };
       },
     );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { withTransaction } from '@closecross/db';
 import { JobViewSchema } from '@closecross/jobs';
-import { ErrorResponse, InvalidInputError, NotFoundError, type ServiceContext } from '@closecross/platform';
+import { ErrorResponse, InvalidInputError, NotFoundError, type ServiceContext, utcIsoText } from '@closecross/platform';
 import { InvalidParameterError, parseTradeJournalCsv, performanceReport, TradeJournalError, type ClosedTrade } from '@closecross/quant';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -71,7 +71,7 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
         await deps.strategies.get(request.query.strategy_id);
         const balance = (await pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [request.query.strategy_id])).rows[0]!.balance;
         const entries = await pool.query(
-          `select kind, amount, note, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from trading_cash_entry where strategy_id = $1 order by at desc, id desc limit $2`,
+          `select kind, amount, note, ${utcIsoText('at')} as at from trading_cash_entry where strategy_id = $1 order by at desc, id desc limit $2`,
           [request.query.strategy_id, request.query.limit ?? 500],
         );
         return { strategy_id: request.query.strategy_id, balance, entries: entries.rows };

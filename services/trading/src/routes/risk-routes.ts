@@ -1,4 +1,4 @@
-import { ErrorResponse, InvalidInputError, type ServiceContext } from '@closecross/platform';
+import { ErrorResponse, InvalidInputError, type ServiceContext, utcIsoText } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { limitDescriptions, limitNames, LimitChangeSchema, strategyScope } from '../risk/risk-limits.ts';
@@ -141,7 +141,7 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
       '/trading/square-offs',
       { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Square-offs, newest first, with what each did and what it left', response: { 200: Type.Object({ square_offs: Type.Array(Type.Any()) }) } } },
       async () => {
-        const result = await pool.query(`select id, scope, requested_by, reason, status, result, to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at from trading_square_off order by started_at desc limit 50`);
+        const result = await pool.query(`select id, scope, requested_by, reason, status, result, ${utcIsoText('started_at')} as started_at from trading_square_off order by started_at desc limit 50`);
         return { square_offs: result.rows };
       },
     );

@@ -1,6 +1,6 @@
 import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
-import { ConflictError, NotFoundError, UnprocessableError } from '@closecross/platform';
+import { ConflictError, NotFoundError, UnprocessableError, utcIsoColumn } from '@closecross/platform';
 import type { DailyBar, Side } from '@closecross/quant';
 import type { Pool } from 'pg';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
@@ -25,9 +25,8 @@ export interface SignalView {
   created_at: string;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, side, price, status, ${iso('expires_at')},
-  decided_by, ${iso('decided_at')}, decision_note, order_id, ${iso('created_at')}`;
+export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, side, price, status, ${utcIsoColumn('expires_at')},
+  decided_by, ${utcIsoColumn('decided_at')}, decision_note, order_id, ${utcIsoColumn('created_at')}`;
 
 /**
  * Signals: pending -> approved / rejected / expired, approved -> ordered. A pending signal

@@ -1,6 +1,6 @@
 import { withTransaction } from '@closecross/db';
 import { assertValidTiming, ScheduleStore } from '@closecross/jobs';
-import { ConflictError, InvalidInputError, NotFoundError } from '@closecross/platform';
+import { ConflictError, InvalidInputError, NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 import { scanJobKind } from '../trading-events.ts';
 import type { Strategy, StrategyInput, StrategyPatch } from './strategy-definition.ts';
@@ -12,8 +12,7 @@ export interface StrategyRecord extends Strategy {
   updated_at: string;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-const columns = `id::int as id, name, account_id, definition, allocation, enabled, created_by, ${iso('created_at')}, ${iso('updated_at')}`;
+const columns = `id::int as id, name, account_id, definition, allocation, enabled, created_by, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
 
 interface Row {
   id: number;
