@@ -107,7 +107,9 @@ export class ApiKeys {
     void this.pool.query('update api_key set last_used_at = now() where id = $1', [id]).catch(() => this.touched.delete(id));
   }
 
-  static assertNameFree(existing: ApiKeyView[], name: string): void {
-    if (existing.some((key) => key.name === name)) throw new ConflictError(`an active API key named ${name} exists; revoke it first or pick another name`);
+  /** Names tell active keys apart in listings and the audit, so two active keys may not share one. */
+  async assertNameFree(name: string): Promise<void> {
+    const taken = await this.pool.query('select 1 from api_key where name = $1 and revoked_at is null limit 1', [name]);
+    if (taken.rowCount) throw new ConflictError(`an active API key named ${name} exists; revoke it first or pick another name`);
   }
 }

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
 import { ErrorResponse, InvalidInputError, TooManyRequestsError, UnauthenticatedError } from '../errors.ts';
-import { ApiKeys } from './api-keys.ts';
 import { pageAudit } from './audit-log.ts';
 import type { AuthServices } from './authentication.ts';
 import { roles, roleScopes, scopes, type Role, type Scope } from './scopes.ts';
@@ -137,7 +136,7 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
         if (expiresAt && !(expiresAt.getTime() > Date.now() && expiresAt.getFullYear() < 10_000)) {
           throw new InvalidInputError('body/expires_at must be a time in the future');
         }
-        ApiKeys.assertNameFree(await services.keys.list(), request.body.name);
+        await services.keys.assertNameFree(request.body.name);
         const created = await services.keys.create({ name: request.body.name, scopes: request.body.scopes as Scope[], expiresAt, createdBy: request.principal?.name });
         return reply.status(201).send(created);
       },
