@@ -84,6 +84,9 @@ class JobCancelledError extends Error {}
 
 export const defaultLeaseSeconds = 30;
 
+/** The advisory lock key queue creation takes, the same in every task ("cc-jobs" as bytes, as a bigint). */
+const queueCreationLockKey = '27975069404717683';
+
 /**
  * One job mechanism for every service, on pg-boss (its queue tables in the same database, through
  * the service's own pool). The `job` table holds what clients see, one shape for every kind; the
@@ -170,9 +173,7 @@ export class JobEngine {
   async start(): Promise<void> {
     if (this.started) return;
     await this.boss.start();
-    for (const [kind, { definition }] of this.kinds) {
-      await this.boss.createQueue(kind, { name: kind, ...this.deliveryOptions(definition) });
-    }
+    await this.createQueues();
     this.started = true;
     this.every(this.pollSeconds, () => {
       for (const kind of this.kinds.keys()) this.pump(kind);
@@ -283,6 +284,31 @@ export class JobEngine {
     await this.fleet?.leave().catch((error) => this.log.warn({ err: error }, 'could not leave the fleet; the row goes after three lease times'));
     await this.boss.stop({ graceful: false, close: false, wait: true });
     this.started = false;
+  }
+
+  /**
+   * Creating a queue adds foreign keys to pg-boss's queue table; two tasks doing it at once
+   * deadlock. One advisory lock, held on its own connection across all of this task's queues,
+   * makes tasks that start together take turns; the lock goes with the connection if the task dies.
+   */
+  private async createQueues(): Promise<void> {
+    if (this.kinds.size === 0) return;
+    const lockHolder = await this.pool.connect();
+    try {
+      await lockHolder.query('select pg_advisory_lock($1::bigint)', [queueCreationLockKey]);
+      try {
+        for (const [kind, { definition }] of this.kinds) {
+          await this.boss.createQueue(kind, { name: kind, ...this.deliveryOptions(definition) });
+        }
+      } finally {
+        await lockHolder.query('select pg_advisory_unlock($1::bigint)', [queueCreationLockKey]);
+      }
+      lockHolder.release();
+    } catch (error) {
+      // A connection in an unknown state (the unlock failed, say) is closed, not reused.
+      lockHolder.release(error as Error);
+      throw error;
+    }
   }
 
   private deliveryOptions(definition: KindState['definition']) {
