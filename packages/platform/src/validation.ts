@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { explainedErrors } from './union-errors.ts';
 
 /** Dates outside these years are typos or probes (PostgreSQL has no year 0000); every date field is held to them. */
 export const earliestDate = '1800-01-01';
@@ -20,7 +21,8 @@ function saneDay(year: string, month: string, day: string): boolean {
 function makeAjv(options: Options): Ajv {
   // strictNumbers: NaN and Infinity (what "Infinity" or "1e400" coerce or parse to) are not numbers.
   // Nothing is removed: a property the schema does not know is refused (see refusingUnknownProperties).
-  const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: false, strict: false, strictNumbers: true, ...options });
+  // verbose: each error carries its schema and the value sent, so a failed union can name both.
+  const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: false, strict: false, strictNumbers: true, verbose: true, ...options });
   addFormats.default(ajv);
   ajv.addFormat('date', { type: 'string', validate: (text: string) => { const m = isoDate.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!); } });
   ajv.addFormat('date-time', { type: 'string', validate: (text: string) => { const m = isoDateTime.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!) && !Number.isNaN(Date.parse(text)); } });
@@ -109,7 +111,8 @@ function namingUnknownProperty(error: ErrorObject): ErrorObject {
 function hardened(validate: ValidateFunction): ValidateFunction {
   const wrapped = ((data: unknown) => {
     if (!validate(data)) {
-      wrapped.errors = validate.errors?.map(namingUnknownProperty) ?? null;
+      // The schema and value each verbose error carries are dropped once the message names what it needs.
+      wrapped.errors = explainedErrors((validate.errors ?? []).map(namingUnknownProperty)).map(({ schema: _schema, parentSchema: _parent, data: _data, ...told }) => told);
       return false;
     }
     const refusal = refusalIn(data, '');
