@@ -1,3 +1,4 @@
+import { decodeLiveTicks, liveTicksChannel, type LiveTick } from '@closecross/contracts';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../src/model.ts';
@@ -25,12 +26,12 @@ function recordingClient(symbols: string[]): StreamClient & { chunks: Buffer[]; 
 /** The data of every frame in a client's stream, parsed as an SSE client would. */
 const eventsOf = (text: string) =>
   text.split('\n\n').filter(Boolean).map((frame) => {
-    const [event, data] = frame.split('\n');
-    return { event: event!.replace('event: ', ''), data: JSON.parse(data!.replace('data: ', '')) as Record<string, unknown> };
+    const [id, event, data] = frame.split('\n');
+    return { id: id!.replace('id: ', ''), event: event!.replace('event: ', ''), data: JSON.parse(data!.replace('data: ', '')) as Record<string, unknown> };
   });
 
 describe('the SSE frame a worker builds once per tick', () => {
-  it('is the JSON of the event with received_at, for trades, quotes and bars', () => {
+  it('is the id symbol:position and the JSON of the event with received_at, for trades, quotes and bars', () => {
     const events: MarketEvent[] = [
       trade('AAPL', 3),
       { provider: 'alpaca', symbol: 'MSFT', time: 1, position: 2, type: 'quote', bid: 99.5, ask: 100.25, bidSize: 3, askSize: 7 },
@@ -38,7 +39,7 @@ describe('the SSE frame a worker builds once per tick', () => {
     ];
     for (const event of events) {
       const frame = sseFrame(event, 1_700_000_000_123);
-      expect(frame).toBe(`event: ${event.type}\ndata: ${JSON.stringify({ ...event, received_at: 1_700_000_000_123 })}\n\n`);
+      expect(frame).toBe(`id: ${event.symbol}:${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event, received_at: 1_700_000_000_123 })}\n\n`);
     }
   });
 
@@ -103,5 +104,32 @@ describe('ticks from a publisher through NOTIFY to a listener', () => {
     await sizes.query('unlisten *');
     sizes.release();
     await listener.close();
+  });
+});
+
+describe('the live-ticks contract other services listen with', () => {
+  it('decodes what a publisher sends on the contract channel, without reading prices tables', async () => {
+    const { pool } = database;
+    const received: LiveTick[] = [];
+    const listening = await pool.connect();
+    listening.on('notification', (message) => {
+      if (message.channel === liveTicksChannel && message.payload) received.push(...decodeLiveTicks(message.payload));
+    });
+    await listening.query(`listen ${liveTicksChannel}`);
+    const publisher = new TickPublisher(pool, 5, (error) => {
+      throw error;
+    });
+    const quote: MarketEvent = { provider: 'alpaca', symbol: 'MSFT', time: 1_796_000_000_000, position: 8, type: 'quote', bid: 99.5, ask: 100.25, bidSize: 3, askSize: 7 };
+    for (let position = 0; position < 50; position++) publisher.push('AAPL', sseFrame(trade('AAPL', position), 42));
+    publisher.push('MSFT', sseFrame(quote, 43));
+    await publisher.close();
+    await waitFor(async () => received.length === 51, 10_000, 'every published tick decoded');
+    expect(received.filter((tick) => tick.symbol === 'AAPL').map((tick) => tick.position)).toEqual(Array.from({ length: 50 }, (_, position) => position));
+    expect(received.find((tick) => tick.symbol === 'AAPL' && tick.position === 7)).toEqual({
+      type: 'trade', provider: 'replay', symbol: 'AAPL', ts: trade('AAPL', 7).time, position: 7, price: 148.57, size: 482_548.25, receivedAt: 42,
+    });
+    expect(received.find((tick) => tick.symbol === 'MSFT')).toEqual({ type: 'quote', provider: 'alpaca', symbol: 'MSFT', ts: 1_796_000_000_000, position: 8, bid: 99.5, ask: 100.25, bidSize: 3, askSize: 7, receivedAt: 43 });
+    await listening.query('unlisten *');
+    listening.release();
   });
 });

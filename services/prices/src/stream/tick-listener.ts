@@ -1,5 +1,5 @@
 import type { Notification, Pool, PoolClient } from 'pg';
-import { sectionStart, symbolEnd, ticksChannel } from '../worker/tick-publisher.ts';
+import { liveTicksChannel as ticksChannel, tickSectionStart as sectionStart, tickSymbolEnd as symbolEnd } from '@closecross/contracts';
 
 export const subscriptionsChannel = 'price_subscriptions';
 

@@ -1,33 +1,16 @@
+import { encodeTickFrame, liveTicksChannel, tickSectionStart, tickSymbolEnd } from '@closecross/contracts';
 import type { Pool } from 'pg';
 import type { MarketEvent } from '../model.ts';
 
-export const ticksChannel = 'price_ticks';
 /** NOTIFY payloads must stay under 8000 bytes. */
 const maxPayloadBytes = 7_500;
-/** Opens a symbol's section of a payload; ends its symbol. Neither occurs in JSON text or a symbol. */
-export const sectionStart = '\x1e';
-export const symbolEnd = '\x1f';
-
-/** A JSON number; JSON has no NaN or Infinity, so those are null as JSON.stringify writes them. */
-const num = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 
 /**
- * The Server-Sent Events frame of an event, built here once per tick so nothing downstream parses
- * or serializes it again. Written field by field: JSON.stringify of a copy with `received_at` cost
- * five times as much on the worker's hot path. Provider and symbol are ASCII without quotes or
- * backslashes (the provider names and the route's symbol pattern), so the payload's length is its size.
+ * The Server-Sent Events frame of an event (with its id, symbol:position), built here once per
+ * tick so nothing downstream parses or serializes it again; the format is the live-ticks contract
+ * in @closecross/contracts, which other services decode.
  */
-export function sseFrame(event: MarketEvent, receivedAt: number): string {
-  const head = `{"provider":"${event.provider}","symbol":"${event.symbol}","time":${num(event.time)},"position":${num(event.position)},"type":"${event.type}"`;
-  switch (event.type) {
-    case 'trade':
-      return `event: trade\ndata: ${head},"price":${num(event.price)},"size":${num(event.size)},"received_at":${receivedAt}}\n\n`;
-    case 'quote':
-      return `event: quote\ndata: ${head},"bid":${num(event.bid)},"ask":${num(event.ask)},"bidSize":${num(event.bidSize)},"askSize":${num(event.askSize)},"received_at":${receivedAt}}\n\n`;
-    case 'bar':
-      return `event: bar\ndata: ${head},"open":${num(event.open)},"high":${num(event.high)},"low":${num(event.low)},"close":${num(event.close)},"volume":${num(event.volume)},"received_at":${receivedAt}}\n\n`;
-  }
-}
+export const sseFrame = (event: MarketEvent, receivedAt: number): string => encodeTickFrame(event, receivedAt);
 
 /**
  * Sends ticks to every task's stream clients through Postgres NOTIFY, batched: a payload is one
@@ -65,7 +48,7 @@ export class TickPublisher {
   private seal(): void {
     if (this.sections.size === 0) return;
     let payload = '';
-    for (const [symbol, frames] of this.sections) payload += `${sectionStart}${symbol}${symbolEnd}${frames}`;
+    for (const [symbol, frames] of this.sections) payload += `${tickSectionStart}${symbol}${tickSymbolEnd}${frames}`;
     this.payloads.push(payload);
     this.sections = new Map();
     this.bytes = 0;
@@ -85,7 +68,7 @@ export class TickPublisher {
     // elements (a JSON tick has a dozen), which was the costliest step of a send.
     const rows = payloads.map((_, index) => `($${index + 2})`).join(', ');
     this.sending = this.pool
-      .query(`select pg_notify($1, payload) from (values ${rows}) as batch (payload)`, [ticksChannel, ...payloads])
+      .query(`select pg_notify($1, payload) from (values ${rows}) as batch (payload)`, [liveTicksChannel, ...payloads])
       .then(() => void (this.published += payloads.length))
       .catch(this.onError)
       .finally(() => {
