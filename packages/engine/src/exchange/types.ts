@@ -1,0 +1,49 @@
+import type { Clock } from '../clock.ts';
+import type { TradingCalendar } from '../calendar/types.ts';
+import type { FillEvent, OrderUpdate } from '../events.ts';
+
+export type AssetClass = 'equity' | 'crypto';
+
+/** What the exchange needs to know about a symbol: its precisions decide what "exact" means. */
+export interface Instrument {
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  /** Decimals of a fill price (4 for US equities: the tape prints sub-penny executions). */
+  readonly pricePrecision: number;
+  /** Decimals of a quantity (0: whole shares; 6 for crypto). */
+  readonly quantityPrecision: number;
+}
+
+/**
+ * Costs per account and instrument. All deterministic, so a backtest and its rerun agree.
+ * fee = clamp(quantity x feePerUnit + notional x feeBps / 10^4, minFee, notional x maxFeeRate),
+ * rounded up to the cent; slippage moves the fill price against the order by slippageBps.
+ */
+export interface CostConfig {
+  readonly feePerUnit: number;
+  readonly feeBps: number;
+  readonly minFee: number;
+  /** Cap as a share of notional (IBKR: 1 %); 0 = no cap. */
+  readonly maxFeeRate: number;
+  readonly slippageBps: number;
+  /** Max share of a bar's volume one order may take per bar (0.025 = 2.5 %); the rest waits. 0 = no cap. */
+  readonly volumeCap: number;
+}
+
+/** What one event did at the exchange: fills, then the order updates they caused (same order). */
+export interface ExchangeReport {
+  readonly fills: readonly FillEvent[];
+  readonly updates: readonly OrderUpdate[];
+}
+
+export interface SimulatedExchangeOptions {
+  readonly clock: Clock;
+  /** Defaults to calendarForSymbol (NYSE, or 24/7 for crypto). */
+  readonly calendarFor?: (symbol: string) => TradingCalendar;
+  /** Defaults to instrumentForSymbol. */
+  readonly instrumentFor?: (symbol: string) => Instrument;
+  /** Costs by instrument; defaults to defaultCosts (IBKR-like equities, 5 bps crypto taker). */
+  readonly costsFor?: (instrument: Instrument) => CostConfig;
+  /** Prefix of generated order ids (default 'O'); ids are sequential, so runs are reproducible. */
+  readonly idPrefix?: string;
+}
