@@ -150,7 +150,7 @@ export class AlertDeliverer {
               defaultToken: this.config.ALERTS_TELEGRAM_BOT_TOKEN,
               timeoutMs: this.config.ALERTS_SEND_TIMEOUT_MS,
             })
-          : await sendWebhook(delivery.channel_config as unknown as WebhookChannelConfig, alert, this.config.ALERTS_SEND_TIMEOUT_MS);
+          : await sendWebhook(delivery.channel_config as unknown as WebhookChannelConfig, alert, { timeoutMs: this.config.ALERTS_SEND_TIMEOUT_MS, allowNetworks: this.config.ALERTS_WEBHOOK_ALLOW_NETWORKS });
     } catch (error) {
       result = { outcome: 'retry', error: error instanceof Error ? error.message : String(error) };
     }
@@ -173,7 +173,8 @@ export class AlertDeliverer {
   /** Records an attempt's outcome, only while this deliverer still holds the lease it claimed with. */
   private async settle(delivery: ClaimedDelivery, status: 'sent' | 'pending' | 'failed' | 'cancelled', outcome: { error?: string; statusCode?: number | undefined; waitMs?: number }): Promise<void> {
     const settled = await this.pool.query(
-      `update alert_delivery set status = $3, last_error = coalesce($4, last_error), last_status_code = coalesce($5, last_status_code),
+      // A sent delivery keeps no earlier attempt's error: last_error says why it is not sent, if it is not.
+      `update alert_delivery set status = $3, last_error = case when $3 = 'sent' then null else coalesce($4, last_error) end, last_status_code = coalesce($5, last_status_code),
          sent_at = case when $3 = 'sent' then now() else sent_at end,
          next_attempt_at = case when $3 = 'pending' then now() + make_interval(secs => $6::float8 / 1000) else next_attempt_at end,
          lease_token = null, updated_at = now()

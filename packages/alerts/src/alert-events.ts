@@ -78,8 +78,14 @@ export interface TradingStateChangedPayload {
 
 export interface SquareOffDonePayload {
   scope: string;
+  /** How it ended: `done` only when nothing is left open or held. Absent in alerts written before it existed. */
+  status?: 'done' | 'incomplete';
   cancelled_orders: number;
   closed_positions: number;
+  /** What is left: counts, or the lists of open orders and positions (their length counts). */
+  remaining?: { open_orders: number | unknown[]; positions: number | unknown[] };
+  /** Why what is left waits, when it waits for something (`market closed: waits for the 2026-12-14 open`). */
+  waiting_for?: string;
   /** What could not be cancelled or closed, each with why. */
   failures: { what: string; id?: string; symbol?: string; reason: string }[];
 }

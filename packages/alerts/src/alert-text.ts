@@ -27,9 +27,18 @@ function linesOf(event: string, p: Payload): string[] {
       return [`Trading state ${p.scope}: ${p.from} -> ${p.to}`, `reason: ${p.reason}`, ...(p.by ? [`by ${p.by}`] : [])];
     case 'square_off_done': {
       const failures = (p.failures ?? []) as { what: string; id?: string; symbol?: string; reason: string }[];
+      const count = (value: unknown) => (Array.isArray(value) ? value.length : typeof value === 'number' ? value : 0);
+      const openOrders = count(p.remaining?.open_orders);
+      const positions = count(p.remaining?.positions);
+      // Older payloads carry no status: anything left over, or any failure, is not done.
+      const complete = p.status === 'done' || (p.status === undefined && failures.length === 0 && openOrders + positions === 0);
+      const did = `${p.cancelled_orders} orders cancelled, ${p.closed_positions} positions closed`;
+      if (complete) return [`Square-off done (${p.scope}): ${did}`];
+      const left = p.remaining ? [`${openOrders} ${openOrders === 1 ? 'order remains' : 'orders remain'}`, `${positions} ${positions === 1 ? 'position remains' : 'positions remain'}`].join(', ') : `${failures.length} failed`;
       return [
-        `Square-off done (${p.scope}): ${p.cancelled_orders} orders cancelled, ${p.closed_positions} positions closed, ${failures.length} failed`,
-        ...list(failures.map((failure) => `FAILED ${failure.what} ${failure.symbol ?? ''} ${failure.id ?? ''}: ${failure.reason}`.replace(/ +/g, ' '))),
+        `Square-off INCOMPLETE (${p.scope}): ${left}${p.waiting_for ? `, ${p.waiting_for}` : ''}`,
+        did,
+        ...list(failures.map((failure) => `LEFT ${failure.what} ${failure.symbol ?? ''} ${failure.id ?? ''}: ${failure.reason}`.replace(/ +/g, ' '))),
       ];
     }
     case 'reconciliation_differences': {

@@ -1,4 +1,16 @@
-import { ConfigError, env, loadConfig, type ConfigOf } from '@closecross/platform';
+import { ConfigError, env, loadConfig, type ConfigOf, type ConfigVar } from '@closecross/platform';
+import { webhookNetworkKinds, type WebhookNetworkKind } from './channels/webhook-target.ts';
+
+/** A comma-separated list of network kinds; empty: the public internet only. */
+const networkList: ConfigVar<WebhookNetworkKind[]> = {
+  description: `networks besides the public internet that webhooks may reach, comma-separated: ${webhookNetworkKinds.join(', ')}; empty (the default) refuses them all (169.254.169.254 is link-local)`,
+  parse(raw) {
+    const kinds = (raw ?? '').split(',').map((kind) => kind.trim()).filter((kind) => kind !== '');
+    const unknown = kinds.filter((kind) => !(webhookNetworkKinds as readonly string[]).includes(kind));
+    if (unknown.length > 0) throw new Error(`must list only ${webhookNetworkKinds.join(', ')}, got ${unknown.map((kind) => `"${kind}"`).join(', ')}`);
+    return kinds as WebhookNetworkKind[];
+  },
+};
 
 /** What the alerts module reads, in every task that mounts it (market-data on AWS, the local system). */
 export const alertsConfigSpec = {
@@ -9,6 +21,7 @@ export const alertsConfigSpec = {
   ALERTS_MAX_ATTEMPTS: env.int({ description: 'attempts of a delivery before it is marked failed', default: 24, min: 1, max: 1000 }),
   ALERTS_SEND_TIMEOUT_MS: env.int({ description: 'timeout of one attempt (the HTTP call to Telegram or a webhook)', default: 10_000, min: 100 }),
   ALERTS_LEASE_SECONDS: env.int({ description: 'how long a claimed delivery stays with its deliverer before another may retry it; longer than the send timeout', default: 60, min: 1 }),
+  ALERTS_WEBHOOK_ALLOW_NETWORKS: networkList,
   ALERTS_POLL_MS: env.int({ description: 'how often each deliverer looks for due deliveries', default: 1000, min: 10 }),
 };
 

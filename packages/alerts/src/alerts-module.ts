@@ -16,7 +16,7 @@ export interface AlertsModuleOptions extends ServiceContext {
 const alertsPlugin: FastifyPluginAsync<AlertsModuleOptions> = async (app, options) => {
   const config = options.config ?? loadAlertsConfig(process.env);
   const deliverer = options.deliver === false ? undefined : new AlertDeliverer({ pool: options.pool, log: app.log, config });
-  await app.register(alertsRoutes({ pool: options.pool, wakeDeliverer: () => deliverer?.wake(), testWaitMs: options.testWaitMs ?? 5000 }));
+  await app.register(alertsRoutes({ pool: options.pool, channelRules: { allowNetworks: config.ALERTS_WEBHOOK_ALLOW_NETWORKS, defaultTelegramToken: config.ALERTS_TELEGRAM_BOT_TOKEN }, wakeDeliverer: () => deliverer?.wake(), testWaitMs: options.testWaitMs ?? 5000 }));
   if (deliverer) {
     app.addHook('onReady', async () => deliverer.start());
     // Before the pool closes: the round in hand settles what it claimed.

@@ -2,6 +2,8 @@ import { ConflictError, InvalidInputError, NotFoundError, utcIsoColumn } from '@
 import type { Pool } from 'pg';
 import { alertEventNames, type AlertEventName } from './alert-events.ts';
 import { redactBotToken, redactWebhookUrl, webhookFormats, type ChannelKind, type TelegramChannelConfig, type WebhookChannelConfig, type WebhookFormat } from './channels/channel-config.ts';
+import { newWebhookSecret } from './channels/webhook-signature.ts';
+import { checkWebhookTarget, WebhookTargetError, type WebhookNetworkKind } from './channels/webhook-target.ts';
 
 /** Per-event switches: every event name, on or off. */
 export type EventSwitches = Record<AlertEventName, boolean>;
@@ -17,6 +19,15 @@ export interface ChannelView {
   enabled: boolean;
   created_at: string;
   updated_at: string;
+  /** A webhook's signing secret, only in the answer that creates the channel or renews the secret. */
+  secret?: string;
+}
+
+export interface ChannelStoreOptions {
+  /** Networks besides the public internet a webhook may point at (ALERTS_WEBHOOK_ALLOW_NETWORKS). */
+  allowNetworks?: readonly WebhookNetworkKind[];
+  /** ALERTS_TELEGRAM_BOT_TOKEN: a Telegram channel without its own token uses it; with neither, it is refused. */
+  defaultTelegramToken?: string | undefined;
 }
 
 export interface ChannelInput {
@@ -63,16 +74,28 @@ function applySwitches(current: readonly string[], switches: Partial<Record<stri
   return alertEventNames.filter((name) => switches[name] ?? current.includes(name));
 }
 
-/** Checks a channel's config for its kind; answers it with only the fields it uses. */
-export function checkedConfig(kind: ChannelKind, config: Record<string, unknown>): TelegramChannelConfig | WebhookChannelConfig {
+/** Bot tokens are `<bot id>:<secret>` as BotFather gives them. */
+const botTokenShape = /^\d+:[\w-]{20,}$/;
+
+/**
+ * Checks a channel's config for its kind; answers it with only the fields it uses (a webhook's
+ * secret is kept from `current`, or made). A Telegram channel needs a token, its own or the
+ * system's; a webhook's host must resolve to public addresses only, unless `allowNetworks` allows more.
+ */
+export async function checkedConfig(kind: ChannelKind, config: Record<string, unknown>, options: ChannelStoreOptions = {}): Promise<TelegramChannelConfig | WebhookChannelConfig> {
   if (kind === 'telegram') {
     const chatId = config.chat_id;
     if (!((typeof chatId === 'string' && /^(-?\d+|@\w{4,})$/.test(chatId)) || (typeof chatId === 'number' && Number.isSafeInteger(chatId)))) {
       throw new InvalidInputError('body/config/chat_id must be a Telegram chat id (an integer, negative for groups) or @channelusername');
     }
     const token = config.bot_token;
-    if (token !== undefined && token !== null && (typeof token !== 'string' || !/^\d+:[\w-]{20,}$/.test(token))) {
+    if (token !== undefined && token !== null && (typeof token !== 'string' || !botTokenShape.test(token))) {
       throw new InvalidInputError('body/config/bot_token must be a bot token as BotFather gives it (123456789:AA…)');
+    }
+    if (typeof token !== 'string' && !(options.defaultTelegramToken && botTokenShape.test(options.defaultTelegramToken))) {
+      throw new InvalidInputError(
+        'body/config/bot_token is required: it is missing and this system has no ALERTS_TELEGRAM_BOT_TOKEN to fall back on; give the bot token as BotFather gives it (123456789:AA…)',
+      );
     }
     return { chat_id: String(chatId), ...(typeof token === 'string' ? { bot_token: token } : {}) };
   }
@@ -84,9 +107,16 @@ export function checkedConfig(kind: ChannelKind, config: Record<string, unknown>
     parsed = undefined;
   }
   if (!parsed || !['https:', 'http:'].includes(parsed.protocol)) throw new InvalidInputError('body/config/url must be an http(s) URL');
+  try {
+    await checkWebhookTarget(parsed, options.allowNetworks ?? []);
+  } catch (error) {
+    if (error instanceof WebhookTargetError) throw new InvalidInputError(`body/config/url ${redactWebhookUrl(parsed.href)} is refused: ${error.message}`);
+    throw error;
+  }
   const format = config.format ?? 'json';
-  if (!(webhookFormats as readonly unknown[]).includes(format)) throw new InvalidInputError(`body/config/format must be one of ${webhookFormats.join(', ')}`);
-  return { url: parsed.href, format: format as WebhookFormat };
+  if (!(webhookFormats as readonly unknown[]).includes(format)) throw new InvalidInputError(`body/config/format must be one of ${webhookFormats.join(', ')}, got ${JSON.stringify(format)}`);
+  const secret = typeof config.secret === 'string' ? config.secret : newWebhookSecret();
+  return { url: parsed.href, format: format as WebhookFormat, secret };
 }
 
 function viewOf(row: ChannelRow): ChannelView {
@@ -102,8 +132,10 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
 /** The `alert_channel` table: where alerts go, and which events each place wants. */
 export class ChannelStore {
   private readonly pool: Pool;
-  constructor(pool: Pool) {
+  private readonly options: ChannelStoreOptions;
+  constructor(pool: Pool, options: ChannelStoreOptions = {}) {
     this.pool = pool;
+    this.options = options;
   }
 
   async list(): Promise<ChannelView[]> {
@@ -114,15 +146,19 @@ export class ChannelStore {
     return viewOf(await this.row(id));
   }
 
+  /** Creates a channel; a webhook's answer carries its signing secret, the one time it is shown. */
   async create(input: ChannelInput): Promise<ChannelView> {
-    const config = checkedConfig(input.kind, input.config);
+    // A secret is the server's to make: one in the request is not taken.
+    const { secret: _ignored, ...given } = input.config;
+    const config = await checkedConfig(input.kind, given, this.options);
     const events = applySwitches(alertEventNames, input.events ?? {});
     try {
       const inserted = await this.pool.query<ChannelRow>(
         `insert into alert_channel (name, kind, config, events, job_kinds, enabled) values ($1, $2, $3, $4, $5, $6) returning ${columns}`,
         [input.name, input.kind, JSON.stringify(config), events, input.job_kinds ?? null, input.enabled ?? true],
       );
-      return viewOf(inserted.rows[0]!);
+      const view = viewOf(inserted.rows[0]!);
+      return 'secret' in config && config.secret ? { ...view, secret: config.secret } : view;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`an alert channel named "${input.name}" exists`);
       throw error;
@@ -131,7 +167,8 @@ export class ChannelStore {
 
   async change(id: string, change: ChannelChange): Promise<ChannelView> {
     const current = await this.row(id);
-    const config = change.config ? checkedConfig(current.kind, { ...current.config, ...change.config }) : current.config;
+    const { secret: _ignored, ...given } = change.config ?? {};
+    const config = change.config ? await checkedConfig(current.kind, { ...current.config, ...given }, this.options) : current.config;
     const events = change.events ? applySwitches(current.events, change.events) : current.events;
     try {
       const updated = await this.pool.query<ChannelRow>(
@@ -144,6 +181,16 @@ export class ChannelStore {
       if (isUniqueViolation(error)) throw new ConflictError(`an alert channel named "${change.name}" exists`);
       throw error;
     }
+  }
+
+  /** A new signing secret for a webhook channel, answered this once; deliveries from now on are signed with it. */
+  async renewSecret(id: string): Promise<ChannelView> {
+    const current = await this.row(id);
+    if (current.kind !== 'webhook') throw new InvalidInputError(`alert channel ${id} is a ${current.kind} channel: only webhooks are signed`);
+    const secret = newWebhookSecret();
+    const updated = await this.pool.query<ChannelRow>(`update alert_channel set config = config || jsonb_build_object('secret', $2::text), updated_at = now() where id = $1 returning ${columns}`, [id, secret]);
+    if (!updated.rows[0]) throw new NotFoundError(`alert channel ${id} does not exist`);
+    return { ...viewOf(updated.rows[0]), secret };
   }
 
   /** Deletes a channel; its unsent deliveries are cancelled (and stay in the history with its name). */

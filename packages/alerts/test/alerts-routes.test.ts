@@ -66,8 +66,8 @@ describe('channels', () => {
     const stored = (await database.pool.query('select config from alert_channel where id = $1', [channel.id])).rows[0].config;
     expect(stored).toEqual({ chat_id: '2', bot_token: '7654321:AAHsecretsecretsecretsecret' });
 
-    // Disabled: nothing is written for it; enabled while the alert waits, then deleted.
-    expect((await recordAlert(database.pool, { event: 'ingest_lag', payload: { source: 's', lag_seconds: 90, threshold_seconds: 60 } })).alertId).toBeNull();
+    // Disabled: the alert is kept but nothing is sent to it; enabled while the alert waits, then deleted.
+    expect((await recordAlert(database.pool, { event: 'ingest_lag', payload: { source: 's', lag_seconds: 90, threshold_seconds: 60 } })).deliveryIds).toEqual([]);
     await app.inject({ method: 'PATCH', url: `/alerts/channels/${channel.id}`, payload: { enabled: true } });
     // Written not yet due, so the deliverer leaves it waiting.
     const { deliveryIds } = await withTransaction(database.pool, async (client) => {

@@ -18,7 +18,7 @@ describe('webhook bodies', () => {
   it("Slack gets {text}, Discord {content} within its 2,000 characters, each ending with the delivery id; ours carries the payload", () => {
     const slack = webhookBody({ url: 'https://hooks.slack.com/services/x', format: 'slack' }, squareOff);
     expect(Object.keys(slack)).toEqual(['text']);
-    expect(slack.text).toMatch(/^Square-off done \(all\): 4 orders cancelled, 2 positions closed, 40 failed\nFAILED close SYM0 /);
+    expect(slack.text).toMatch(/^Square-off INCOMPLETE \(all\): 40 failed\n4 orders cancelled, 2 positions closed\nLEFT close SYM0 /);
     expect(slack.text).toContain('… and 30 more');
     const discord = webhookBody({ url: 'https://discord.com/api/webhooks/1/x', format: 'discord' }, squareOff);
     expect(Object.keys(discord)).toEqual(['content']);

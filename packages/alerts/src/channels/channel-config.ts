@@ -10,6 +10,8 @@ export interface TelegramChannelConfig {
 export interface WebhookChannelConfig {
   url: string;
   format: WebhookFormat;
+  /** Key of the HMAC-SHA256 signature of every delivery; made by the server, shown once. */
+  secret?: string;
 }
 
 export type ChannelKind = 'telegram' | 'webhook';

@@ -64,6 +64,9 @@ export const ChannelViewSchema = Type.Object({
   enabled: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
+  secret: Type.Optional(
+    Type.String({ description: "a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again" }),
+  ),
 });
 
 export const DeliveryViewSchema = Type.Object({

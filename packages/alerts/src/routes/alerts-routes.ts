@@ -3,13 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
 import { AlertHistory, type AlertView } from '../alert-history.ts';
-import { ChannelStore, type ChannelInput } from '../channel-store.ts';
+import { ChannelStore, type ChannelInput, type ChannelStoreOptions } from '../channel-store.ts';
 import { AlertListQuery, AlertViewSchema, ChannelChangeBody, ChannelCreateBody, ChannelId, ChannelViewSchema, TestBody } from './alert-schemas.ts';
 
 const errors = { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export interface AlertsRoutesOptions {
   pool: Pool;
+  /** What channel creation checks against: the allowed webhook networks and the system's Telegram token. */
+  channelRules: ChannelStoreOptions;
   /** Asks this task's deliverer to look now (a test message need not wait for the poll). */
   wakeDeliverer: () => void;
   /** How long POST /alerts/test waits for its deliveries to settle before answering 202. */
@@ -21,7 +23,7 @@ const settled = (alert: AlertView) => alert.deliveries.every((delivery) => deliv
 /** Channels with their switches (admin), the alert history (read), and a test message (admin). */
 export function alertsRoutes(options: AlertsRoutesOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const channels = new ChannelStore(options.pool);
+    const channels = new ChannelStore(options.pool, options.channelRules);
     const history = new AlertHistory(options.pool);
 
     app.get(
@@ -93,6 +95,15 @@ export function alertsRoutes(options: AlertsRoutesOptions): FastifyPluginAsyncTy
         config: { scope: 'admin' },
       },
       async (request) => channels.change(request.params.id, request.body),
+    );
+
+    app.post(
+      '/alerts/channels/:id/secret',
+      {
+        schema: { tags: ['alerts'], summary: "Renew a webhook channel's signing secret; the answer shows the new one, the only time it is shown", params: ChannelId, response: { 200: ChannelViewSchema, ...errors } },
+        config: { scope: 'admin' },
+      },
+      async (request) => channels.renewSecret(request.params.id),
     );
 
     app.delete(

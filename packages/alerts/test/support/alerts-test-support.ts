@@ -1,6 +1,6 @@
 import { loadAlertsConfig, type AlertsConfig } from '../../src/index.ts';
 
-/** Settings for tests: the retry schedule scaled down to milliseconds, polling every 50 ms. */
+/** Settings for tests: the retry schedule scaled down to milliseconds, polling every 50 ms, webhooks on loopback allowed (the fakes listen on 127.0.0.1). */
 export function testAlertsConfig(overrides: Record<string, string> = {}): AlertsConfig {
   return loadAlertsConfig({
     ALERTS_RETRY_BASE_MS: '100',
@@ -9,6 +9,7 @@ export function testAlertsConfig(overrides: Record<string, string> = {}): Alerts
     ALERTS_POLL_MS: '50',
     ALERTS_SEND_TIMEOUT_MS: '2000',
     ALERTS_LEASE_SECONDS: '5',
+    ALERTS_WEBHOOK_ALLOW_NETWORKS: 'loopback',
     ...overrides,
   });
 }
