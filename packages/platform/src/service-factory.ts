@@ -12,6 +12,7 @@ import { databaseRetryAfterSeconds, ErrorResponse, installErrorContract } from '
 import { loggerOptions, requestIdFrom } from './logger.ts';
 import { checkPublicBaseUrl, publicUrl, type PublicQuery } from './public-url.ts';
 import { assertModuleRoutes, type ServiceRoutes } from './route-table.ts';
+import { refuseMalformedUnicode } from './unicode.ts';
 import { validatorCompiler } from './validation.ts';
 
 /** What every service plugin receives: its dependencies, never globals. */
@@ -84,6 +85,7 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   // Every route takes small bodies unless it states its own bodyLimit (bulk ingest, CSV imports).
   smallBodiesByDefault(app);
   installErrorContract(app);
+  refuseMalformedUnicode(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
