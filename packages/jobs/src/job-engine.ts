@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '@closecross/engine';
 import { WorkerRegistry } from '@closecross/leases';
 import { logEvents } from '@closecross/platform';
 import PgBoss from 'pg-boss';
@@ -65,6 +66,8 @@ export interface JobEngineOptions {
   pollSeconds?: number;
   /** How often schedules are evaluated; 0: this task fires none. */
   scheduleSeconds?: number;
+  /** When schedules are due (the system clock unless a test or a backtest pins one). */
+  clock?: Clock;
   /** Queued jobs a kind, and one caller of a kind, may hold (JOB_MAX_QUEUED_PER_KIND, JOB_MAX_QUEUED_PER_CALLER when absent). */
   admission?: Partial<AdmissionBounds>;
 }
@@ -140,6 +143,7 @@ export class JobEngine {
         pool: options.pool,
         log: options.log,
         everySeconds: scheduleSeconds,
+        clock: options.clock ?? systemClock,
         kinds: () => [...this.kinds.keys()],
         enqueueWith: (client, kind, params, enqueueOptions) => this.enqueueWith(client, kind, params, enqueueOptions),
         afterEnqueue: (kind) => this.pump(kind),

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@closecross/engine';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AdmissionBounds } from './queue-admission.ts';
@@ -9,11 +10,13 @@ export interface JobsModuleOptions extends ServiceContext {
   eventPollMs?: number;
   /** The bounds shown by GET /jobs/queues; JOB_MAX_QUEUED_PER_KIND and _PER_CALLER when absent. */
   admission?: AdmissionBounds;
+  /** "Now" for schedules' next runs; the system clock unless a test pins one. */
+  clock?: Clock;
 }
 
 const jobsPlugin: FastifyPluginAsync<JobsModuleOptions> = async (app, options) => {
   await app.register(jobsRoutes({ pool: options.pool, ...(options.eventPollMs ? { eventPollMs: options.eventPollMs } : {}), ...(options.admission ? { admission: options.admission } : {}) }));
-  await app.register(schedulesRoutes({ pool: options.pool }));
+  await app.register(schedulesRoutes({ pool: options.pool, clock: options.clock ?? systemClock }));
 };
 
 /**

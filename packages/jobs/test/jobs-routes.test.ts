@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SimulatedClock } from '@closecross/engine';
 import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, testLogging, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,13 +8,15 @@ import { capturedLog } from './support/log.ts';
 
 let database: TestDatabase;
 let app: Service;
+// Thursday 24 December 2026, 17:00 in New York: after the close, before the Christmas holiday.
+const clock = new SimulatedClock('2026-12-24T22:00:00Z');
 let engine: JobEngine;
 let releaseStaged: () => void = () => {};
 const staged = new Promise<void>((resolve) => (releaseStaged = resolve));
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  app = await createService({ name: 'jobs-test', modules: [jobsModuleWith({ eventPollMs: 100 })], pool: database.pool, auth: false, ...testLogging() });
+  app = await createService({ name: 'jobs-test', modules: [jobsModuleWith({ eventPollMs: 100, clock })], pool: database.pool, auth: false, ...testLogging() });
   await app.ready();
   engine = new JobEngine({ pool: database.pool, log: capturedLog(), renewSeconds: 0.3, scheduleSeconds: 0 });
   engine
@@ -90,7 +93,7 @@ describe('the job routes', () => {
 describe('the schedule routes', () => {
   const closing = { kind: 'report', cron: '5 16 * * 1-5', timezone: 'America/New_York', trading_days_only: true, params: { symbol: 'NVDA' } };
 
-  it('PUT creates (201) then changes (200) a schedule; GET shows it with its next runs; DELETE removes it', async () => {
+  it('PUT creates (201) then changes (200) a schedule; GET shows it with its next runs (from 24 December 2026: past Christmas and the weekend); DELETE removes it', async () => {
     const created = await app.inject({ method: 'PUT', url: '/schedules/closing-report', payload: closing });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ name: 'closing-report', ...closing, enabled: true, last_tick: null, next_run: expect.any(String) });
@@ -98,7 +101,7 @@ describe('the schedule routes', () => {
     expect(changed.statusCode).toBe(200);
     const shown = (await app.inject({ url: '/schedules/closing-report?next=3' })).json();
     expect(shown.cron).toBe('10 16 * * 1-5');
-    expect(shown.next_runs).toHaveLength(3);
+    expect(shown.next_runs).toEqual(['2026-12-28T21:10:00.000Z', '2026-12-29T21:10:00.000Z', '2026-12-30T21:10:00.000Z']);
     expect(shown.next_runs[0]).toBe(shown.next_run);
     expect((await app.inject({ url: '/schedules' })).json().schedules.map((schedule: { name: string }) => schedule.name)).toEqual(['closing-report']);
     expect((await app.inject({ method: 'DELETE', url: '/schedules/closing-report' })).statusCode).toBe(204);

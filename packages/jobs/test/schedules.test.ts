@@ -1,3 +1,4 @@
+import { SimulatedClock } from '@closecross/engine';
 import { createPool } from '@closecross/platform';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,4 +65,42 @@ describe('a schedule with two tasks running the engine', () => {
     const schedule = await new ScheduleStore(database.pool).get('every-2s');
     expect(Date.parse(schedule!.last_tick!)).toBe(ticks.at(-1));
   }, 60_000);
+});
+
+describe('a schedule on the injected clock (the wall clock plays no part)', () => {
+  it('fires Friday 11 December 2026 at the 16:00 New York close only once the clock reaches it, then waits for Monday', async () => {
+    const clock = new SimulatedClock('2026-12-11T20:59:58Z');
+    const store = new ScheduleStore(database.pool, clock);
+    const ran: string[] = [];
+    const engine = new JobEngine({ pool: database.pool, log: capturedLog(), scheduleSeconds: 0.1, clock }).define('close-report', {
+      handler: async ({ id }) => {
+        ran.push(id);
+        return {};
+      },
+    });
+    const { schedule } = await store.put('friday-close', { kind: 'close-report', cron: '0 16 * * *', timezone: 'America/New_York', trading_days_only: true, params: {}, enabled: true });
+    expect(schedule.next_run).toBe('2026-12-11T21:00:00.000Z');
+    await engine.start();
+    try {
+      // Several looks while the pinned clock stands two seconds before the tick: nothing is due.
+      for (let look = 0; look < 5; look++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await database.pool.query(`select count(*)::int as n from job where kind = 'close-report'`)).rows[0].n).toBe(0);
+      clock.advanceTo(Date.parse('2026-12-11T21:00:01Z'));
+      await waitFor(async () => ran.length === 1, 10_000, 'the Friday close job');
+    } finally {
+      await engine.stop();
+    }
+    const jobs = await database.pool.query<{ key: string }>(`select idempotency_key as key from job where kind = 'close-report'`);
+    expect(jobs.rows.map((row) => row.key)).toEqual(['schedule:friday-close:2026-12-11T21:00:00.000Z']);
+    // Saturday and Sunday are no trading days: the next run is Monday's close.
+    expect((await store.get('friday-close'))!.next_run).toBe('2026-12-14T21:00:00.000Z');
+  }, 30_000);
+
+  it('computes a new schedule\'s next run from the clock: on Christmas Eve 2026 after the close, Monday 28 December', async () => {
+    const store = new ScheduleStore(database.pool, new SimulatedClock('2026-12-24T21:30:00Z'));
+    const { schedule } = await store.put('christmas', { kind: 'close-report', cron: '0 16 * * *', timezone: 'America/New_York', trading_days_only: true, params: {}, enabled: false });
+    expect(schedule.next_run).toBeNull();
+    const enabled = await store.put('christmas', { kind: 'close-report', cron: '0 16 * * *', timezone: 'America/New_York', trading_days_only: true, params: {}, enabled: true });
+    expect(enabled.schedule.next_run).toBe('2026-12-28T21:00:00.000Z');
+  });
 });

@@ -1,3 +1,4 @@
+import type { Clock } from '@closecross/engine';
 import { ErrorResponse, NotFoundError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -10,9 +11,9 @@ const errors = { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const ByName = Type.Object({ name: ScheduleName });
 
 /** Schedules: a cron in a time zone (optionally NYSE trading days only) that enqueues a job of a kind. */
-export function schedulesRoutes(options: { pool: Pool }): FastifyPluginAsyncTypebox {
+export function schedulesRoutes(options: { pool: Pool; clock: Clock }): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const store = new ScheduleStore(options.pool);
+    const store = new ScheduleStore(options.pool, options.clock);
 
     app.get(
       '/schedules',
@@ -35,7 +36,7 @@ export function schedulesRoutes(options: { pool: Pool }): FastifyPluginAsyncType
       async (request) => {
         const schedule = await store.get(request.params.name);
         if (!schedule) throw new NotFoundError(`schedule ${request.params.name} does not exist`);
-        const nextRuns = schedule.enabled ? nextTicks(schedule, new Date(), request.query.next).map((tick) => tick.toISOString()) : [];
+        const nextRuns = schedule.enabled ? nextTicks(schedule, options.clock.now(), request.query.next).map((tick) => tick.toISOString()) : [];
         return { ...schedule, next_runs: nextRuns };
       },
     );

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@closecross/engine';
 import { utcIsoColumn } from '@closecross/platform';
 import type { Pool } from 'pg';
 import { nextTicks, type ScheduleTiming } from './cron-schedule.ts';
@@ -21,8 +22,11 @@ const viewColumns = `name, kind, cron, timezone, trading_days_only, params, enab
 /** The `job_schedule` table. */
 export class ScheduleStore {
   private readonly pool: Pool;
-  constructor(pool: Pool) {
+  private readonly clock: Clock;
+  /** `clock` says when "now" is for a schedule's next run (tests pin it). */
+  constructor(pool: Pool, clock: Clock = systemClock) {
     this.pool = pool;
+    this.clock = clock;
   }
 
   async list(): Promise<ScheduleView[]> {
@@ -37,7 +41,7 @@ export class ScheduleStore {
    * Creates or changes a schedule; its next run is computed afresh from now, so a changed cron
    * takes effect at once. Answers the schedule and whether it is new.
    */
-  async put(name: string, input: ScheduleInput, now = new Date()): Promise<{ schedule: ScheduleView; created: boolean }> {
+  async put(name: string, input: ScheduleInput, now = this.clock.now()): Promise<{ schedule: ScheduleView; created: boolean }> {
     const nextRun = input.enabled ? (nextTicks(input, now, 1)[0] ?? null) : null;
     const result = await this.pool.query<ScheduleView & { created: boolean }>(
       `insert into job_schedule (name, kind, cron, timezone, trading_days_only, params, enabled, next_run)

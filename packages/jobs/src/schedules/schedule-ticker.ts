@@ -1,3 +1,4 @@
+import type { Clock } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
 import { nextTicks } from './cron-schedule.ts';
 
@@ -15,6 +16,8 @@ export interface ScheduleTickerOptions {
   pool: Pool;
   log: { warn(object: object, message: string): void; error(object: object, message: string): void };
   everySeconds: number;
+  /** Which ticks are due, and the next one after a late tick. */
+  clock: Clock;
   /** The kinds this task runs: it fires only their schedules. */
   kinds: () => string[];
   enqueueWith: (client: PoolClient, kind: string, params: object, options: { createdBy: string; idempotencyKey: string }) => Promise<string>;
@@ -61,14 +64,14 @@ export class ScheduleTicker {
     if (kinds.length === 0) return;
     const due = await this.options.pool.query<DueSchedule>(
       `select name, kind, cron, timezone, trading_days_only, params, next_run from job_schedule
-       where enabled and next_run <= now() and kind = any($1::text[]) order by next_run`,
-      [kinds],
+       where enabled and next_run <= $2 and kind = any($1::text[]) order by next_run`,
+      [kinds, this.options.clock.now()],
     );
     for (const schedule of due.rows) await this.fire(schedule);
   }
 
   private async fire(schedule: DueSchedule): Promise<void> {
-    const now = new Date();
+    const now = this.options.clock.now();
     const following = nextTicks(schedule, now > schedule.next_run ? now : schedule.next_run, 1)[0] ?? null;
     const client = await this.options.pool.connect();
     try {
