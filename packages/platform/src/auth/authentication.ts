@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { ApiKeys } from './api-keys.ts';
@@ -27,6 +28,8 @@ export interface AuthSettings {
   sessionTtlMs?: number;
   /** Send the session cookie with `Secure` (browsers keep Secure cookies from http://localhost too). */
   cookieSecure?: boolean;
+  /** What account locks are judged by; the system clock when absent (tests pin it). */
+  clock?: Clock;
 }
 
 /** Paths open to anyone on every service: probes and the API description. */
@@ -101,7 +104,7 @@ export async function installAuthentication(app: FastifyInstance, settings: Auth
   const services: AuthServices | undefined = pool
     ? {
         keys: new ApiKeys(pool),
-        users: new Users(pool, settings.lockout ?? { maxFailures: 5, lockMs: 15 * 60_000 }),
+        users: new Users(pool, settings.lockout ?? { maxFailures: 5, lockMs: 15 * 60_000 }, settings.clock),
         sessions: new Sessions(pool, settings.sessionTtlMs ?? 12 * 3_600_000),
       }
     : undefined;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { decoyPasswordHash, hashPassword, minimumPasswordLength, passwordMatches } from './passwords.ts';
@@ -34,10 +35,12 @@ function checkPassword(password: string): void {
 export class Users {
   private readonly pool: Pool;
   private readonly lockout: LockoutPolicy;
+  private readonly clock: Clock;
 
-  constructor(pool: Pool, lockout: LockoutPolicy) {
+  constructor(pool: Pool, lockout: LockoutPolicy, clock: Clock = systemClock) {
     this.pool = pool;
     this.lockout = lockout;
+    this.clock = clock;
   }
 
   async create(input: { username: string; password: string; role: Role }): Promise<UserView> {
@@ -92,10 +95,12 @@ export class Users {
    * `locked` even to the right password, so guessing on cannot find it.
    */
   async signIn(username: string, password: string): Promise<SignInOutcome> {
+    // The lock is judged by the injected clock, so a test can pin the hour and walk past a lock.
+    const now = this.clock.now();
     const result = await this.pool.query<{ id: string; password_hash: string; locked_ms: number | null; disabled: boolean }>(
-      `select id, password_hash, (extract(epoch from locked_until - now()) * 1000)::float8 as locked_ms, disabled_at is not null as disabled
+      `select id, password_hash, (extract(epoch from locked_until - $2::timestamptz) * 1000)::float8 as locked_ms, disabled_at is not null as disabled
          from app_user where username = $1`,
-      [username],
+      [username, now],
     );
     const row = result.rows[0];
     if (!row || row.disabled) {
@@ -104,19 +109,25 @@ export class Users {
     }
     if (row.locked_ms !== null && row.locked_ms > 0) return { ok: false, reason: 'locked', retryAfterSeconds: Math.ceil(row.locked_ms / 1000) };
     if (!(await passwordMatches(row.password_hash, password))) {
+      // A lock that has run out starts the count afresh: the first wrong password after it is
+      // failure 1 of maxFailures, not another lock (the counter used to stay at its maximum).
       const failed = await this.pool.query<{ locked: boolean }>(
-        `update app_user set failed_logins = failed_logins + 1,
-           locked_until = case when failed_logins + 1 >= $2 then now() + $3 * interval '1 millisecond' end
+        `update app_user set
+           failed_logins = case when locked_until is not null and locked_until <= $4::timestamptz then 1 else failed_logins + 1 end,
+           locked_until = case
+             when (case when locked_until is not null and locked_until <= $4::timestamptz then 1 else failed_logins + 1 end) >= $2
+               then $4::timestamptz + $3 * interval '1 millisecond'
+           end
          where id = $1 returning locked_until is not null as locked`,
-        [row.id, this.lockout.maxFailures, this.lockout.lockMs],
+        [row.id, this.lockout.maxFailures, this.lockout.lockMs, now],
       );
       return failed.rows[0]?.locked
         ? { ok: false, reason: 'locked', retryAfterSeconds: Math.ceil(this.lockout.lockMs / 1000) }
         : { ok: false, reason: 'bad-credentials' };
     }
     const signedIn = await this.pool.query<UserView>(
-      `update app_user set failed_logins = 0, locked_until = null, last_login_at = now() where id = $1 returning ${viewColumns}`,
-      [row.id],
+      `update app_user set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1 returning ${viewColumns}`,
+      [row.id, now],
     );
     return { ok: true, user: signedIn.rows[0]! };
   }
