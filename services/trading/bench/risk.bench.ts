@@ -13,6 +13,7 @@ import { jobsModule } from '@closecross/jobs';
 import type { DailyBar } from '@closecross/quant';
 import { benchSize, startBenchPostgres } from '@closecross/tests/support';
 import { brokerCache } from '../src/brokers/broker-factory.ts';
+import { systemClock } from '@closecross/engine';
 import { PriceReader } from '../src/market/price-reader.ts';
 import { OrderDesk } from '../src/orders/order-desk.ts';
 import { tradingServiceWith } from '../src/plugin.ts';
@@ -95,7 +96,7 @@ for (const id of strategyIds) await store.putLimits(id, { limits: { ...loose, ma
 const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
 const returns = new ReturnHistory(prices, config.TRADING_VAR_WINDOW_DAYS);
 const risk = new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE });
-const brokerOf = brokerCache({ pool, prices, timezone: config.TRADING_TIMEZONE, alpaca: undefined });
+const brokerOf = brokerCache({ pool, prices, clock: systemClock, timezone: config.TRADING_TIMEZONE, alpaca: undefined });
 const silent = { warn: () => {} };
 const withEngine = new OrderDesk(pool, brokerOf, silent, risk);
 const withoutEngine = new OrderDesk(pool, brokerOf, silent);

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@closecross/engine';
 import { JobEngine } from '@closecross/jobs';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
@@ -19,6 +20,8 @@ import { defineTradingJobs, ensureTradingSchedules } from './trading-jobs.ts';
 
 export interface TradingServiceOptions extends ServiceContext {
   config?: TradingConfig;
+  /** The one clock every business decision asks (sessions, expiries, snapshots); tests pin it. Default: the system clock. */
+  clock?: Clock;
   /** Job engine timings for tests (seconds). */
   engine?: { leaseSeconds?: number; maintenanceSeconds?: number; scheduleSeconds?: number; pollSeconds?: number };
 }
@@ -26,8 +29,9 @@ export interface TradingServiceOptions extends ServiceContext {
 const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, options) => {
   const config = options.config ?? loadTradingConfig();
   const { pool } = options;
+  const clock = options.clock ?? systemClock;
   const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
-  const brokerOf = brokerCache({ pool, prices, timezone: config.TRADING_TIMEZONE, alpaca: alpacaSettingsFrom(config) });
+  const brokerOf = brokerCache({ pool, prices, clock, timezone: config.TRADING_TIMEZONE, alpaca: alpacaSettingsFrom(config) });
   const returns = new ReturnHistory(prices, config.TRADING_VAR_WINDOW_DAYS);
   const risk = new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE });
   const riskStore = new RiskStore(pool);
@@ -36,15 +40,15 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
     pool,
     orders,
     store: riskStore,
-    timezone: config.TRADING_TIMEZONE,
+    clock,
     settings: { deadlineMs: config.TRADING_SQUARE_OFF_DEADLINE_MS, callTimeoutMs: config.TRADING_SQUARE_OFF_CALL_TIMEOUT_MS, retries: config.TRADING_SQUARE_OFF_RETRIES },
   });
   const strategies = new StrategyStore(pool);
-  const signals = new SignalDesk(pool, strategies, orders, config.TRADING_TIMEZONE);
+  const signals = new SignalDesk(pool, strategies, orders, clock);
   const accounts = new AccountStore(pool);
   const engine = new JobEngine({ pool, log: app.log, ...options.engine });
-  defineTradingJobs(engine, { pool, config, strategies, signals, orders, prices, risk, returns });
-  await app.register(tradingRoutes({ engine, config, accounts, strategies, signals, orders, prices, risk, riskStore, returns, squareOff }), options);
+  defineTradingJobs(engine, { pool, clock, config, strategies, signals, orders, prices, risk, returns });
+  await app.register(tradingRoutes({ engine, clock, config, accounts, strategies, signals, orders, prices, risk, riskStore, returns, squareOff }), options);
   await app.register(reconciliationModule({ engine, config, brokerOf, orders }), options);
   app.addHook('onReady', async () => {
     await ensureTradingSchedules(pool, config);

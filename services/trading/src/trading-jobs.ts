@@ -1,3 +1,4 @@
+import type { Clock } from '@closecross/engine';
 import { ScheduleStore, type JobEngine } from '@closecross/jobs';
 import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
@@ -16,6 +17,8 @@ import { backtestJobKind, orderSyncJobKind, riskSnapshotJobKind, scanJobKind, sn
 
 export interface TradingJobDeps {
   pool: Pool;
+  /** The one clock: "today" of scans and snapshots, session times. */
+  clock: Clock;
   config: TradingConfig;
   strategies: StrategyStore;
   signals: SignalDesk;

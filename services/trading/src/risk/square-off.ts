@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
+import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { OrderState, Side } from '../brokers/broker.ts';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
@@ -62,8 +63,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * what is left at the deadline is listed with why, stored, and alerted.
  */
 export class SquareOff {
-  private readonly deps: { pool: Pool; orders: OrderDesk; store: RiskStore; timezone: string; settings: SquareOffSettings };
-  constructor(deps: { pool: Pool; orders: OrderDesk; store: RiskStore; timezone: string; settings: SquareOffSettings }) {
+  private readonly deps: { pool: Pool; orders: OrderDesk; store: RiskStore; clock: Clock; settings: SquareOffSettings };
+  constructor(deps: { pool: Pool; orders: OrderDesk; store: RiskStore; clock: Clock; settings: SquareOffSettings }) {
     this.deps = deps;
   }
 
@@ -95,7 +96,6 @@ export class SquareOff {
         actions.push(...(await inParallel(cancels, (order) => this.cancelOne(order, deadline, input.by))));
         actions.push(...(await inParallel(earlierCloses, (order) => this.follow(order, deadline, 0))));
 
-        const session = currentSession(new Date(), this.deps.timezone);
         const toClose = await this.positionsToClose(input.strategyId);
         actions.push(
           ...(await inParallel(toClose, async (position) => {
@@ -115,7 +115,7 @@ export class SquareOff {
                     quantity,
                     type: 'market',
                     timeInForce: 'day',
-                    sessionDate: session,
+                    sessionDate: currentSession(this.deps.clock.nowMs(), position.symbol),
                     createdBy: input.by,
                   },
                   why,
@@ -264,11 +264,21 @@ export class SquareOff {
       ...openOrders.map((order) => ({ what: 'open order', id: order.order_id, symbol: order.symbol, reason: order.reason })),
       ...positions.map((position) => ({ what: 'position', symbol: position.symbol, reason: `${position.quantity} left${position.strategy_id === null ? '' : ` (strategy ${position.strategy_id})`}: ${position.reason}` })),
     ];
+    // The first "market closed: waits for ..." reason: what the whole run waits for, in the alert's words.
+    const waiting = [...openOrders.map((order) => order.reason), ...positions.map((position) => position.reason)].find((reason) => reason.includes('waits for'));
     await withTransaction(this.deps.pool, async (client) => {
       await client.query('update trading_square_off set status = $2, result = $3, finished_at = now() where id = $1', [id, result.status, JSON.stringify(result)]);
       await recordAlert(client, {
         event: 'square_off_done',
-        payload: { scope, cancelled_orders: actions.filter((action) => action.kind === 'cancel' && action.outcome === 'done').length, closed_positions: actions.filter((action) => action.kind === 'close' && action.outcome === 'done').length, failures },
+        payload: {
+          scope,
+          status: result.status,
+          cancelled_orders: actions.filter((action) => action.kind === 'cancel' && action.outcome === 'done').length,
+          closed_positions: actions.filter((action) => action.kind === 'close' && action.outcome === 'done').length,
+          remaining: { open_orders: openOrders.length, positions: positions.length },
+          ...(waiting ? { waiting_for: waiting } : {}),
+          failures,
+        },
       });
     });
     return result;

@@ -71,15 +71,16 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
         if (body.type === 'limit' && body.limit_price === undefined) throw new InvalidInputError('body/limit_price is required for a limit order');
         if (body.type !== 'limit' && body.limit_price !== undefined) throw new InvalidInputError(`body/limit_price is only for limit orders, not ${body.type}`);
         const key = body.client_order_id ?? request.headers['idempotency-key'];
-        const now = new Date();
-        const session = body.session_date ?? (body.type === 'market_on_open' ? nextOpenSession(now, deps.config.TRADING_TIMEZONE) : currentSession(now, deps.config.TRADING_TIMEZONE));
+        const nowMs = deps.clock.nowMs();
+        const symbol = body.symbol.toUpperCase();
+        const session = body.session_date ?? (body.type === 'market_on_open' ? nextOpenSession(nowMs, symbol) : currentSession(nowMs, symbol));
         const { order, created } = await deps.orders.place(
           {
             clientOrderId: key ?? randomUUID(),
             accountId: body.account_id,
             strategyId: body.strategy_id ?? null,
             purpose: 'manual',
-            symbol: body.symbol.toUpperCase(),
+            symbol,
             side: body.side,
             quantity: body.quantity,
             type: body.type,

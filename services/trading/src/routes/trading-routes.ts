@@ -1,3 +1,4 @@
+import type { Clock } from '@closecross/engine';
 import type { JobEngine } from '@closecross/jobs';
 import type { ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
@@ -19,6 +20,8 @@ import { strategyRoutes } from './strategy-routes.ts';
 
 export interface TradingRouteDeps {
   engine: JobEngine;
+  /** The one clock: which session an order is for, what has passed. */
+  clock: Clock;
   config: TradingConfig;
   accounts: AccountStore;
   strategies: StrategyStore;

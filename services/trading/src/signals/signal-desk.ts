@@ -2,6 +2,7 @@ import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError, UnprocessableError, utcIsoColumn } from '@closecross/platform';
 import type { DailyBar, Side } from '@closecross/quant';
+import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
 import { currentSession, nextOpenSession, nextTradingDay, sessionClose } from '../sessions.ts';
@@ -36,12 +37,12 @@ export class SignalDesk {
   private readonly pool: Pool;
   private readonly strategies: StrategyStore;
   private readonly orders: OrderDesk;
-  private readonly timezone: string;
-  constructor(pool: Pool, strategies: StrategyStore, orders: OrderDesk, timezone: string) {
+  private readonly clock: Clock;
+  constructor(pool: Pool, strategies: StrategyStore, orders: OrderDesk, clock: Clock) {
     this.pool = pool;
     this.strategies = strategies;
     this.orders = orders;
-    this.timezone = timezone;
+    this.clock = clock;
   }
 
   /**
@@ -51,7 +52,7 @@ export class SignalDesk {
    * whose entry window already passed, from a scan of old bars, has nobody to wait for).
    */
   async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar): Promise<SignalView | undefined> {
-    const expiresAt = sessionClose(nextTradingDay(bar.date), this.timezone);
+    const expiresAt = sessionClose(nextTradingDay(bar.date, symbol), symbol);
     return withTransaction(this.pool, async (client) => {
       const stored = (
         await client.query<SignalView>(
@@ -60,8 +61,8 @@ export class SignalDesk {
           [strategy.id, symbol, bar.date, side, bar.close, expiresAt],
         )
       ).rows[0];
-      if (stored && strategy.approval === 'manual' && Date.parse(stored.expires_at) > Date.now()) {
-        const quantity = entryIntent(strategy, symbol, side, bar, nextTradingDay(bar.date))?.quantity;
+      if (stored && strategy.approval === 'manual' && Date.parse(stored.expires_at) > this.clock.nowMs()) {
+        const quantity = entryIntent(strategy, symbol, side, bar, nextTradingDay(bar.date, symbol))?.quantity;
         await recordAlert(client, {
           event: 'signal_awaiting_approval',
           payload: { signal_id: String(stored.id), strategy: strategy.name, symbol, side, ...(quantity === undefined ? {} : { quantity }), price: stored.price, expires_at: stored.expires_at },
@@ -88,7 +89,7 @@ export class SignalDesk {
   }
 
   /** Pending signals whose entry window passed become expired; answers how many. */
-  async expireDue(now = new Date()): Promise<number> {
+  async expireDue(now = this.clock.now()): Promise<number> {
     const result = await this.pool.query("update trading_signal set status = 'expired', decided_at = $1, decided_by = 'system', decision_note = 'entry window passed' where status = 'pending' and expires_at <= $1", [now]);
     return result.rowCount ?? 0;
   }
@@ -106,9 +107,9 @@ export class SignalDesk {
     const signal = await this.decide(id, by, 'approved', note, options.atBar !== undefined);
     const strategy = await this.strategies.get(signal.strategy_id);
     const bar = options.atBar ?? { date: signal.bar_date, open: signal.price, high: signal.price, low: signal.price, close: signal.price, adjClose: null, volume: null };
-    let intent = entryIntent(strategy, signal.symbol, signal.side, bar, nextTradingDay(signal.bar_date));
+    let intent = entryIntent(strategy, signal.symbol, signal.side, bar, nextTradingDay(signal.bar_date, signal.symbol));
     if (!intent) throw new UnprocessableError(`strategy ${strategy.id}'s sizing gives no whole share of ${signal.symbol} at ${signal.price}`);
-    if (!options.atBar) intent = retimed(intent, options.now ?? new Date(), this.timezone);
+    if (!options.atBar) intent = retimed(intent, (options.now ?? this.clock.now()).getTime());
     const { order } = await this.orders.place(
       { ...intent, clientOrderId: `signal-${signal.id}`, accountId: strategy.account_id, strategyId: strategy.id, signalId: signal.id, createdBy: by },
       `entry for signal ${signal.id} (${intent.reason}), approved by ${by}`,
@@ -135,7 +136,7 @@ export class SignalDesk {
 }
 
 /** An entry approved by a person goes to the session still ahead of now. */
-function retimed(intent: OrderIntent, now: Date, timezone: string): OrderIntent {
-  if (intent.type === 'market_on_open') return { ...intent, sessionDate: nextOpenSession(now, timezone) };
-  return { ...intent, sessionDate: currentSession(now, timezone) };
+function retimed(intent: OrderIntent, nowMs: number): OrderIntent {
+  if (intent.type === 'market_on_open') return { ...intent, sessionDate: nextOpenSession(nowMs, intent.symbol) };
+  return { ...intent, sessionDate: currentSession(nowMs, intent.symbol) };
 }

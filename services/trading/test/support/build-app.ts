@@ -1,3 +1,4 @@
+import type { Clock } from '@closecross/engine';
 import { jobsModule } from '@closecross/jobs';
 import { createService, type Service } from '@closecross/platform';
 import type { DailyBar } from '@closecross/quant';
@@ -5,11 +6,14 @@ import { testLogging, waitFor, type TestDatabase } from '@closecross/tests/suppo
 import { tradingServiceWith } from '../../src/plugin.ts';
 import { loadTradingConfig } from '../../src/trading-config.ts';
 
-/** The trading service and the job API on a test database, sign-in off; warnings into `logLines` when given. */
-export async function buildTradingApp(database: TestDatabase, env: Record<string, string> = {}, logLines?: string[]): Promise<Service> {
+/**
+ * The trading service and the job API on a test database, sign-in off; warnings into `logLines`
+ * when given. A test that depends on the day or the hour pins `clock` (a SimulatedClock).
+ */
+export async function buildTradingApp(database: TestDatabase, env: Record<string, string> = {}, logLines?: string[], options: { clock?: Clock } = {}): Promise<Service> {
   const app = await createService({
     name: 'trading-test',
-    modules: [tradingServiceWith({ config: loadTradingConfig(env), engine: { maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
+    modules: [tradingServiceWith({ config: loadTradingConfig(env), ...(options.clock ? { clock: options.clock } : {}), engine: { maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
     pool: database.pool,
     auth: false,
     ...testLogging(logLines),
@@ -47,4 +51,14 @@ export function weekdayBars(candles: readonly [number, number][], start = '2024-
     day += 86_400_000;
   }
   return bars;
+}
+
+/** An instant at a wall-clock time in New York on a day: `newYork('2021-08-23', '10:00')`. */
+export function newYork(day: string, time: string): Date {
+  const [hours, minutes] = time.split(':').map(Number) as [number, number];
+  const utcGuess = Date.parse(`${day}T00:00:00Z`) + (hours * 60 + minutes) * 60_000;
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(utcGuess);
+  const get = (type: string) => Number(parts.find((part) => part.type === type)!.value);
+  const offset = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - utcGuess;
+  return new Date(utcGuess - offset);
 }

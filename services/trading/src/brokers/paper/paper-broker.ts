@@ -1,3 +1,4 @@
+import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { DailyBar } from '@closecross/quant';
 import { costsOf, type Account } from '../../accounts/account-store.ts';
@@ -25,6 +26,7 @@ interface StoredOrder extends Account {
 
 export interface PaperBrokerDeps {
   pool: Pool;
+  clock: Clock;
   prices: PriceReader;
   timezone: string;
 }
@@ -77,7 +79,7 @@ export class PaperBroker implements Broker {
       brokerOrderId: `paper-${clientOrderId}`,
       state,
       ...(state === 'expired' ? { reason: `day order not filled in its session (${order.session_date})${filled > 0 ? `: ${filled} of ${order.quantity} filled` : ''}` } : {}),
-      fills: outcome.fills.map((fill) => ({ fillId: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.barDate ? new Date(`${fill.barDate}T21:00:00Z`) : new Date() })),
+      fills: outcome.fills.map((fill) => ({ fillId: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.barDate ? new Date(`${fill.barDate}T21:00:00Z`) : this.deps.clock.now() })),
     };
   }
 
