@@ -7,6 +7,8 @@ import { loadStaticFiles, type StaticFile } from './static-files.ts';
 export interface DashboardOptions {
   /** Where the built app is; dist/ of this package by default (the declaration builds it first when stale). */
   root?: string;
+  /** The desk's time zone (IANA): the app shows every time in it, with its label. UTC when not given. */
+  timezone?: string;
 }
 
 const hidden = { hide: true, tags: ['dashboard'] };
@@ -40,6 +42,16 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
     '/app/version',
     { config: { scope: 'public' }, schema: { ...hidden, summary: 'The build of the dashboard this task serves', response: { 200: Type.Object({ build: Type.String() }) } } },
     async () => ({ build: stamp }),
+  );
+  // What the app needs before it draws anything: the desk's time zone (public: no secret, and the sign-in page shows times too).
+  const timezone = options.timezone ?? 'UTC';
+  app.get(
+    '/app/config',
+    { config: { scope: 'public' }, schema: { ...hidden, summary: "The dashboard's settings: the desk's time zone", response: { 200: Type.Object({ timezone: Type.String() }) } } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-cache');
+      return { timezone };
+    },
   );
   app.get('/app', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard' } }, async (request, reply) => send(request, reply, index));
   app.get('/app/*', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard (its files, and its pages answered with index.html)' } }, async (request, reply) => {

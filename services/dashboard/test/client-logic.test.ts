@@ -5,7 +5,13 @@ import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/l
 import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
 import { changedFields, newStrategy, strategyFromForm, type StrategyDefinition } from '../web/src/lib/strategy-form.ts';
 import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
-import { formatAge, formatChange, formatPercent } from '../web/src/lib/format.ts';
+import { axesSizedToLabels, widthOfLabels } from '../web/src/lib/chart-axes.ts';
+import { exposureRows, strategyStateLabel } from '../web/src/lib/exposures.ts';
+import { deskToday, deskZoneLabel, formatAge, formatChange, formatDateTime, formatPercent } from '../web/src/lib/format.ts';
+import { strategyNamer } from '../web/src/lib/names.ts';
+import { sessionLabel } from '../web/src/lib/orders.ts';
+import { latestEquity, scopeOf, totalSnapshots, type Snapshot } from '../web/src/lib/snapshots.ts';
+import { parseSquareOffAnswer, squareOffOutcome, squareOffProgress } from '../web/src/lib/square-off.ts';
 import { isFinished, mergeJobEvent, parseJobEvent, progressLabel } from '../web/src/lib/jobs.ts';
 import { appendTick, parseTick } from '../web/src/lib/live.ts';
 import { can, cancelScopeOf, type Me } from '../web/src/lib/permissions.ts';
@@ -235,3 +241,138 @@ describe('alert lines', () => {
     expect(deliverySummary([{ channel_name: 'desk', status: 'sent', attempts: 1, last_error: null }, { channel_name: 'ops', status: 'failed', attempts: 3, last_error: 'HTTP 500' }])).toBe('sent to desk; failed for ops (HTTP 500, 3 attempts)');
   });
 });
+
+/** A daily snapshot row as GET /trading/snapshots answers it (services/trading snapshot-job.ts). */
+const snapshotRow = (scope: string, date: string, equity: number, strategyId: number | null = null): Snapshot => ({ scope, date, strategy_id: strategyId, realized: 0, unrealized: 0, equity, cash: equity, exposure: 0, peak_equity: equity, drawdown: 0 });
+
+describe('daily snapshots', () => {
+  it("takes the Overview's equity from the book's snapshot (scope total, as the API writes it), the latest day", () => {
+    const rows = [snapshotRow('total', '2026-12-03', 10_250.5), snapshotRow('total', '2026-12-04', 10_100.25)];
+    expect(latestEquity(rows)).toEqual({ equity: 10_100.25, date: '2026-12-04' });
+    expect(totalSnapshots([...rows].reverse()).map((row) => row.date)).toEqual(['2026-12-03', '2026-12-04']);
+    expect(latestEquity([])).toBeNull();
+  });
+  it('refuses a scope the API does not write instead of showing "no snapshot"', () => {
+    expect(scopeOf(snapshotRow('strategy:3', '2026-12-04', 1))).toBe('strategy:3');
+    expect(() => scopeOf(snapshotRow('portfolio', '2026-12-04', 1))).toThrow(/scope "portfolio"; the dashboard knows total and strategy:<id>/);
+  });
+  it('does not compile a comparison with a scope that does not exist', () => {
+    const scope = scopeOf(snapshotRow('total', '2026-12-04', 1));
+    // @ts-expect-error -- 'portfolio' is no snapshot scope: tsc fails here if the type ever widens to any string
+    expect(scope === 'portfolio').toBe(false);
+  });
+});
+
+/** The answer of POST /trading/square-off as services/trading square-off.ts builds it. */
+const squareOffAnswer = (status: 'done' | 'incomplete', remaining: { positions?: unknown[]; open_orders?: unknown[] } = {}) => ({
+  id: 'a1b2c3d4-0000-4000-8000-000000000000',
+  scope: 'global',
+  status,
+  requested_by: 'admin',
+  halted: { scope: 'global', from: 'active', changed: true },
+  actions: [
+    { kind: 'cancel', order_id: '11111111-aaaa-4000-8000-000000000000', strategy_id: 2, symbol: 'NVDA', side: 'buy', quantity: 10, outcome: 'done', state: 'cancelled', attempts: 1, reason: null },
+    { kind: 'close', order_id: '22222222-bbbb-4000-8000-000000000000', strategy_id: 2, symbol: 'NVDA', side: 'sell', quantity: 7, outcome: status === 'done' ? 'done' : 'open', state: status === 'done' ? 'filled' : 'accepted', attempts: 9, reason: status === 'done' ? null : 'still accepted at the deadline: market closed: waits for the open of 2026-12-07' },
+  ],
+  remaining: { positions: remaining.positions ?? [], open_orders: remaining.open_orders ?? [] },
+  started_at: '2026-12-06T22:00:00.000Z',
+  finished_at: '2026-12-06T22:00:30.000Z',
+  duration_ms: status === 'done' ? 1_250 : 30_004,
+});
+
+describe('square-off outcome', () => {
+  const names = strategyNamer([{ id: 2, name: 'soldiers' }]);
+  it('says incomplete, with what remains and why, when the API says incomplete', () => {
+    const answer = parseSquareOffAnswer(
+      squareOffAnswer('incomplete', {
+        positions: [{ strategy_id: 2, symbol: 'NVDA', quantity: 7, reason: 'still accepted at the deadline: market closed: waits for the open of 2026-12-07' }],
+        open_orders: [{ order_id: '22222222-bbbb-4000-8000-000000000000', strategy_id: 2, symbol: 'NVDA', state: 'accepted', reason: 'still accepted at the deadline: market closed: waits for the open of 2026-12-07' }],
+      }),
+    );
+    const outcome = squareOffOutcome(answer, names);
+    expect(outcome.status).toBe('incomplete');
+    expect(outcome.headline).toBe('Square-off incomplete after 30.0 s: 1 order cancelled, 0 positions closed; 1 position and 1 open order remain. Trading stays halted.');
+    expect(outcome.headline).not.toMatch(/done/);
+    expect(outcome.remaining).toEqual([
+      'NVDA 7 held (soldiers): still accepted at the deadline: market closed: waits for the open of 2026-12-07',
+      'order 22222222 NVDA accepted (soldiers): still accepted at the deadline: market closed: waits for the open of 2026-12-07',
+    ]);
+  });
+  it('says done only when the API says done and nothing remains', () => {
+    expect(squareOffOutcome(parseSquareOffAnswer(squareOffAnswer('done')), names)).toEqual({ status: 'done', headline: 'Square-off done in 1.3 s: 1 order cancelled, 1 position closed; nothing open.', remaining: [] });
+    // "done" beside a remaining position is not believed: what remains is shown.
+    const contradictory = squareOffOutcome(parseSquareOffAnswer(squareOffAnswer('done', { positions: [{ strategy_id: null, symbol: 'UPCO', quantity: 4, reason: 'not closed' }] })), names);
+    expect(contradictory.status).toBe('incomplete');
+    expect(contradictory.remaining).toEqual(['UPCO 4 held (manual): not closed']);
+  });
+  it('refuses an answer without a known status or without what remains', () => {
+    expect(() => parseSquareOffAnswer({ result: 'ok' })).toThrow(/without a known status/);
+    expect(() => parseSquareOffAnswer({ status: 'incomplete' })).toThrow(/without what remains/);
+  });
+  it('shows what is still open while it runs and after', () => {
+    expect(squareOffProgress(1, 2, 12_400)).toBe('Squaring off for 12 s: now 1 position and 2 open orders.');
+    expect(squareOffProgress(0, 0, null)).toBe('Since then: nothing open now.');
+  });
+});
+
+describe('exposures held and pending', () => {
+  it('splits the API projected quantity into held and open orders (NVDA 17 = 7 held + 10 pending)', () => {
+    const rows = exposureRows([{ symbol: 'NVDA', quantity: 17, price: 120, exposure: 2_040 }], [{ symbol: 'NVDA', quantity: 7, last_price: 119 }]);
+    expect(rows).toEqual([{ symbol: 'NVDA', held: 7, pending: 10, ifFilled: 17, price: 120, exposure: 2_040 }]);
+  });
+  it('keeps a position whose closing order waits (the API nets it to nothing) as held, not "nothing held"', () => {
+    const rows = exposureRows([], [{ symbol: 'NVDA', quantity: 7, last_price: 119 }, { symbol: 'AAPL', quantity: 0, last_price: 190 }]);
+    expect(rows).toEqual([{ symbol: 'NVDA', held: 7, pending: -7, ifFilled: 0, price: 119, exposure: null }]);
+  });
+  it("shows a strategy's own state as the state table does, and what all trading's state makes of it", () => {
+    expect(strategyStateLabel('active', 'halted')).toBe('active (all trading halted)');
+    expect(strategyStateLabel('active', 'active')).toBe('active');
+    expect(strategyStateLabel('halted', 'reducing')).toBe('halted');
+    expect(strategyStateLabel(null, 'halted')).toBe('halted (all trading)');
+  });
+});
+
+describe("the desk's time zone", () => {
+  it('shows an instant in the desk zone with its label, daylight saving included', () => {
+    expect(formatDateTime('2026-12-06T22:40:29Z', 'America/New_York')).toBe('2026-12-06 17:40:29 EST');
+    expect(formatDateTime('2026-07-06T22:40:29Z', 'America/New_York')).toBe('2026-07-06 18:40:29 EDT');
+    expect(formatDateTime('2026-12-06T22:40:29Z', 'UTC')).toBe('2026-12-06 22:40:29 UTC');
+    expect(formatDateTime(null)).toBe('—');
+  });
+  it("knows the desk's today, which is not UTC's in the evening", () => {
+    expect(deskToday(new Date('2026-12-07T03:00:00Z'), 'America/New_York')).toBe('2026-12-06');
+    expect(deskZoneLabel(new Date('2026-12-07T03:00:00Z'), 'America/New_York')).toBe('America/New_York, EST');
+  });
+});
+
+describe('names and sessions', () => {
+  it('names strategies, the manual book, and an unknown id', () => {
+    const name = strategyNamer([{ id: 4, name: 'soldiers' }]);
+    expect([name(4), name(null), name(9)]).toEqual(['soldiers', 'manual', 'strategy #9']);
+  });
+  it('says which session an open order waits for', () => {
+    expect(sessionLabel({ session_date: '2026-12-07', state: 'accepted' }, '2026-12-06')).toBe('waits for the session of 2026-12-07');
+    expect(sessionLabel({ session_date: '2026-12-04', state: 'filled' }, '2026-12-06')).toBe('2026-12-04');
+    expect(sessionLabel({ session_date: '2026-12-07', state: 'cancelled' }, '2026-12-06')).toBe('2026-12-07');
+  });
+});
+
+describe('chart value axes', () => {
+  const sevenPixelsPerCharacter = { font: '', measureText: (text: string) => ({ width: text.length * 7 }) };
+  it('gives a chart without its own axes a value axis sized to its labels (the P&L and backtest charts)', () => {
+    const axes = axesSizedToLabels({ series: [{}, { label: 'daily P&L' }] });
+    expect(axes).toHaveLength(2);
+    expect(axes[0]!.size).toBeUndefined();
+    expect(typeof axes[1]!.size).toBe('function');
+  });
+  it('keeps an axis of a fixed size, and sizes each of several value axes', () => {
+    const axes = axesSizedToLabels({ series: [{}], axes: [{}, { size: 40 }, { label: 'target', side: 1 }] });
+    expect(axes[1]!.size).toBe(40);
+    expect(typeof axes[2]!.size).toBe('function');
+  });
+  it('is as wide as the longest label (the first digit of -12,500.00 is not cut)', () => {
+    expect(widthOfLabels(['148.45', '-12,500.00'], sevenPixelsPerCharacter, '12px sans', 0, 1)).toBe(10 * 7 + 18);
+    expect(widthOfLabels(['-12,500.00'], sevenPixelsPerCharacter, undefined, 20, 2)).toBe(35 + 18 + 20);
+  });
+});
+

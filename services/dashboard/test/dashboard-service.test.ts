@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createService, type Service } from '@closecross/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDashboardConfig } from '../src/dashboard-config.ts';
 import { dashboardServiceWith } from '../src/plugin.ts';
 
 // The service against a small build of its own (the real build is exercised by the browser suite).
@@ -18,7 +19,7 @@ beforeAll(async () => {
   await writeFile(path.join(root, 'assets', 'index-abc.js'), script);
   await writeFile(path.join(root, '.source-stamp'), 'stamp-1\n');
   const pool = { query: async () => ({ rows: [] }) } as unknown as NonNullable<Parameters<typeof createService>[0]['pool']>;
-  app = await createService({ name: 'dashboard', modules: [dashboardServiceWith({ root })], pool, logLevel: 'silent', auth: false });
+  app = await createService({ name: 'dashboard', modules: [dashboardServiceWith({ root, timezone: 'America/New_York' })], pool, logLevel: 'silent', auth: false });
 });
 afterAll(async () => {
   await app.close();
@@ -56,5 +57,17 @@ describe('the dashboard service', () => {
 
   it('says which build it serves', async () => {
     expect((await app.inject({ url: '/app/version' })).json()).toEqual({ build: 'stamp-1' });
+  });
+
+  it("tells the app the desk's time zone, so every time on screen carries it", async () => {
+    const response = await app.inject({ url: '/app/config' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ timezone: 'America/New_York' });
+  });
+
+  it('reads the zone from TRADING_TIMEZONE and refuses one that is not a time zone, naming the variable and the value', () => {
+    expect(loadDashboardConfig({ TRADING_TIMEZONE: 'Europe/London' }).TRADING_TIMEZONE).toBe('Europe/London');
+    expect(loadDashboardConfig({}).TRADING_TIMEZONE).toBe('America/New_York');
+    expect(() => loadDashboardConfig({ TRADING_TIMEZONE: 'Mars/Olympus' })).toThrow(/TRADING_TIMEZONE is "Mars\/Olympus", not an IANA time zone/);
   });
 });

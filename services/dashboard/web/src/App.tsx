@@ -3,6 +3,7 @@ import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from
 import { Link, Route, Router, Switch } from 'wouter';
 import { api, setCsrfToken, unwrap, whenSignedOut } from './api/client';
 import { ErrorNote } from './components/QueryState';
+import { deskZoneLabel } from './lib/format';
 import { roleLabel, type Me } from './lib/permissions';
 import { Overview } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
@@ -100,6 +101,9 @@ export function App() {
               </Link>
             ))}
           </nav>
+          <span className="muted zone" data-testid="desk-zone" title="Every time on these pages is in the desk's time zone">
+            Times: {deskZoneLabel()}
+          </span>
           <span className="who">
             <span data-testid="user">{me.name}</span> <span className="role" data-testid="role">{roleLabel(me)}</span>
             <button type="button" className="link" onClick={signOut}>

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, unwrap } from '../api/client';
 import { apiErrorsFor, type FieldErrors } from '../lib/field-errors';
 import { formatDateTime } from '../lib/format';
-import { describeLimits, fieldsOfScope, limitChangeFromForm, type BreachAction, type LimitChange } from '../lib/limits';
+import { describeLimits, fieldsOfScope, formatLimit, limitChangeFromForm, type BreachAction, type LimitChange } from '../lib/limits';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
 import { Field, FormError } from './Field';
@@ -88,17 +88,34 @@ export function LimitsEditor() {
               </label>
               <span className="muted">{current ? `Set ${formatDateTime(current.updated_at)} by ${current.updated_by ?? '—'}: ${current.reason ?? ''}` : 'No limit set for this scope.'}</span>
             </div>
-            {/* Keyed by scope: switching scope starts from that scope's stored limits. */}
-            <form key={`${scope}-${current?.updated_at ?? 'none'}`} className="panel" onSubmit={submit} aria-label={`Limits of ${scopeName(scope)}`} noValidate>
-              <fieldset className="grid" disabled={!editable}>
-                <legend className="visually-hidden">Limits (empty: no limit)</legend>
-                {fields.map((field) => (
-                  <Field key={field.name} label={field.label} name={`limits.${field.name}`} errors={errors} hint={data.descriptions[field.name]}>
-                    {(props) => <input {...props} inputMode="decimal" placeholder="no limit" defaultValue={current?.limits[field.name] ?? ''} />}
-                  </Field>
-                ))}
-              </fieldset>
-              {editable && (
+            {!editable ? (
+              // Read-only for whoever lacks the risk scope: the values as text, no input that looks editable.
+              <table data-testid="limits-read-only">
+                <caption className="visually-hidden">Limits of {scopeName(scope)}</caption>
+                <tbody>
+                  {fields.map((field) => (
+                    <tr key={field.name}>
+                      <th scope="row">{field.label}</th>
+                      <td>{current?.limits[field.name] == null ? 'no limit' : formatLimit(field.name, current.limits[field.name])}</td>
+                    </tr>
+                  ))}
+                  <tr>
+                    <th scope="row">On a daily-loss or drawdown breach</th>
+                    <td>{(current?.breach_action ?? 'halted') === 'halted' ? 'halt' : 'reduce only'}</td>
+                  </tr>
+                </tbody>
+              </table>
+            ) : (
+              // Keyed by scope: switching scope starts from that scope's stored limits.
+              <form key={`${scope}-${current?.updated_at ?? 'none'}`} className="panel" onSubmit={submit} aria-label={`Limits of ${scopeName(scope)}`} noValidate>
+                <fieldset className="grid">
+                  <legend className="visually-hidden">Limits (empty: no limit)</legend>
+                  {fields.map((field) => (
+                    <Field key={field.name} label={field.label} name={`limits.${field.name}`} errors={errors} hint={data.descriptions[field.name]}>
+                      {(props) => <input {...props} inputMode="decimal" placeholder="no limit" defaultValue={current?.limits[field.name] ?? ''} />}
+                    </Field>
+                  ))}
+                </fieldset>
                 <div className="row">
                   <Field label="On a daily-loss or drawdown breach" name="breach_action" errors={errors}>
                     {(props) => (
@@ -115,10 +132,10 @@ export function LimitsEditor() {
                     Save limits
                   </button>
                 </div>
-              )}
-              <FormError errors={errors} />
-              {saved && <p role="status">Saved the limits of {saved}.</p>}
-            </form>
+                <FormError errors={errors} />
+                {saved && <p role="status">Saved the limits of {saved}.</p>}
+              </form>
+            )}
             {!editable && <p className="muted">Changing limits needs the risk scope.</p>}
           </div>
         );

@@ -1,13 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { alertSummary, deliverySummary, eventLabel } from '../lib/alerts';
 import { formatDateTime } from '../lib/format';
+import { isOpenOrder } from '../lib/orders';
 import { can } from '../lib/permissions';
+import { parseSquareOffAnswer, squareOffOutcome, squareOffProgress } from '../lib/square-off';
 import { useMe } from '../session';
 import { ErrorNote, QueryState } from './QueryState';
 import { StateBadge, StateChanger, tradingStateQuery } from './TradingStates';
+import { useStrategyNames } from './useStrategyNames';
 
 /** The phrase the API requires for a square-off: typed by the person, so it is never one stray click. */
 export const squareOffPhrase = 'SQUARE OFF';
@@ -21,7 +24,7 @@ export function TradingControls() {
   const refresh = () => Promise.all(['trading-state', 'positions', 'orders'].map((key) => client.invalidateQueries({ queryKey: [key] })));
   const [confirming, setConfirming] = useState(false);
   const squareOff = useMutation({
-    mutationFn: (reason: string) => unwrap(api.POST('/trading/square-off', { body: { confirm: squareOffPhrase, reason } })),
+    mutationFn: async (reason: string) => parseSquareOffAnswer(await unwrap(api.POST('/trading/square-off', { body: { confirm: squareOffPhrase, reason } }))),
     onSettled: refresh,
     onSuccess: () => setConfirming(false),
   });
@@ -65,13 +68,51 @@ export function TradingControls() {
               </button>
             ))}
           {squareOff.isError && <ErrorNote error={squareOff.error} />}
-          {squareOff.isSuccess && <p role="status">Square-off done: every open order cancelled, positions closing at market.</p>}
+          {(squareOff.isPending || squareOff.data) && <SquareOffReport answer={squareOff.data} startedAt={squareOff.submittedAt} />}
           <p>
             <Link href="/risk">Per-strategy states, limits and risk</Link>
           </p>
         </div>
       )}
     </QueryState>
+  );
+}
+
+/**
+ * The square-off as it goes: while the API works (up to its deadline), the seconds and what is
+ * still open; then the API's outcome with what remains and why, and, when incomplete, what is
+ * open now (refreshed), so a wait for the market's open shows its progress.
+ */
+function SquareOffReport({ answer, startedAt }: { answer: ReturnType<typeof parseSquareOffAnswer> | undefined; startedAt: number }) {
+  const strategyName = useStrategyNames();
+  const watching = !answer || answer.status === 'incomplete';
+  const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: watching ? 2_000 : false });
+  const openOrders = useQuery({ queryKey: ['orders', 'open'], queryFn: () => unwrap(api.GET('/trading/orders', { params: { query: { limit: 1000 } } })), refetchInterval: watching ? 2_000 : false });
+  const [now, setNow] = useState(startedAt);
+  useEffect(() => {
+    if (answer) return;
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [answer]);
+  const heldNow = positions.data?.positions.filter((position) => position.quantity !== 0).length;
+  const ordersNow = openOrders.data?.orders.filter(isOpenOrder).length;
+  const progress = heldNow === undefined || ordersNow === undefined ? null : squareOffProgress(heldNow, ordersNow, answer ? null : now - startedAt);
+  if (!answer) return <p role="status" data-testid="square-off-outcome" data-status="running">{progress ?? 'Squaring off…'}</p>;
+  const outcome = squareOffOutcome(answer, strategyName);
+  return (
+    <div role="status" data-testid="square-off-outcome" data-status={outcome.status} className={outcome.status === 'done' ? '' : 'panel warning'}>
+      <p>
+        <strong>{outcome.headline}</strong>
+      </p>
+      {outcome.remaining.length > 0 && (
+        <ul data-testid="square-off-remaining">
+          {outcome.remaining.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
+      {outcome.status === 'incomplete' && progress && <p data-testid="square-off-progress">{progress}</p>}
+    </div>
   );
 }
 

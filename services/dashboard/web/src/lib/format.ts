@@ -28,10 +28,51 @@ export function formatAge(ms: number | null | undefined): string {
   return `${Math.round(ms / 86_400_000)} d ago`;
 }
 
-export function formatDateTime(iso: string | null | undefined): string {
+/**
+ * The desk's time zone (GET /app/config, the trading service's TRADING_TIMEZONE): every time on
+ * screen is shown in it, with its label, so "17:05" never leaves a reader guessing UTC or local.
+ */
+let deskZone = 'UTC';
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatterFor = (zone: string) => {
+  let formatter = formatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    formatters.set(zone, formatter);
+  }
+  return formatter;
+};
+
+/** Sets the desk's zone; an unknown zone is refused (the times stay in UTC, labelled so). */
+export function setDeskTimeZone(zone: string): void {
+  formatterFor(zone);
+  deskZone = zone;
+}
+export const deskTimeZone = (): string => deskZone;
+
+function partsIn(date: Date, zone: string): Record<string, string> {
+  return Object.fromEntries(formatterFor(zone).formatToParts(date).map((part) => [part.type, part.value]));
+}
+
+/** "2026-12-06 17:40:29 EST": an instant in the desk's zone (or `zone`), with the zone's label. */
+export function formatDateTime(iso: string | null | undefined, zone = deskZone): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace('T', ' ').slice(0, 19);
+  if (Number.isNaN(date.getTime())) return iso;
+  const part = partsIn(date, zone);
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second} ${part.timeZoneName}`;
+}
+
+/** The desk zone's name and its short label now: "America/New_York, EST". */
+export function deskZoneLabel(now: Date = new Date(), zone = deskZone): string {
+  const label = partsIn(now, zone).timeZoneName;
+  return label && label !== zone ? `${zone}, ${label}` : zone;
+}
+
+/** Today's date (YYYY-MM-DD) at the desk: which session is today, for display only. */
+export function deskToday(now: Date = new Date(), zone = deskZone): string {
+  const part = partsIn(now, zone);
+  return `${part.year}-${part.month}-${part.day}`;
 }
 
 /** The sign of a value as a CSS class, so gains and losses read at a glance (with the sign in the text too). */

@@ -5,12 +5,12 @@ import { api, unwrap } from '../api/client';
 import { ErrorNote } from '../components/QueryState';
 import { actionsHeader, QueryTable } from '../components/QueryTable';
 import { UPlotChart } from '../components/UPlotChart';
-import { formatAge, formatMoney, formatNumber } from '../lib/format';
+import { deskZoneLabel, formatAge, formatMoney, formatNumber } from '../lib/format';
 import { appendTick, parseTick, type LiveTick, type SymbolHistory } from '../lib/live';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
 
-const liveOptions: Omit<uPlot.Options, 'width'> = { height: 260, axes: [{}, {}], series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }] };
+const liveOptions = (): Omit<uPlot.Options, 'width'> => ({ height: 260, axes: [{ label: `time (${deskZoneLabel()})` }, {}], series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }] });
 
 /** Subscriptions (add, remove), a live table and a live chart fed by /prices/stream. */
 export default function LivePrices() {
@@ -27,6 +27,7 @@ export default function LivePrices() {
   const [chartSymbol, setChartSymbol] = useState<string | null>(null);
   const shown = chartSymbol && symbols.includes(chartSymbol) ? chartSymbol : symbols[0];
   const shownHistory = shown ? history[shown] : undefined;
+  const chartOptions = useMemo(liveOptions, []);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -97,7 +98,7 @@ export default function LivePrices() {
         <section aria-labelledby="live-chart">
           <h2 id="live-chart">{shown}</h2>
           {shownHistory && shownHistory.times.length > 1 ? (
-            <UPlotChart options={liveOptions} data={[shownHistory.times, shownHistory.prices]} label={`Live price of ${shown}`} />
+            <UPlotChart options={chartOptions} data={[shownHistory.times, shownHistory.prices]} label={`Live price of ${shown}`} deskTime />
           ) : (
             <p role="status" className="muted">
               Waiting for ticks…

@@ -3,11 +3,12 @@ import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../api/client';
 import { ErrorNote, QueryState } from '../components/QueryState';
 import { actionsHeader, QueryTable } from '../components/QueryTable';
-import { formatChange, formatDateTime, formatMoney, formatNumber, signClass } from '../lib/format';
+import { StateBadge, tradingStateQuery } from '../components/TradingStates';
+import { useStrategyNames } from '../components/useStrategyNames';
+import { deskToday, formatChange, formatDateTime, formatMoney, formatNumber, signClass } from '../lib/format';
+import { isOpenOrder, sessionLabel } from '../lib/orders';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
-
-const openStates = new Set(['new', 'submitted', 'accepted', 'partially_filled']);
 
 /** Orders with their state history, positions with unrealized P&L, and manual order entry. */
 export default function Orders() {
@@ -19,9 +20,19 @@ export default function Orders() {
   const detail = useQuery({ queryKey: ['order', selected], enabled: !!selected, queryFn: () => unwrap(api.GET('/trading/orders/{id}', { params: { path: { id: selected! } } })) });
   const cancel = useMutation({ mutationFn: (id: string) => unwrap(api.POST('/trading/orders/{id}/cancel', { params: { path: { id } } })), onSettled: () => client.invalidateQueries({ queryKey: ['orders'] }) });
   const trader = can(me, 'trade');
+  const strategyName = useStrategyNames();
+  const states = useQuery(tradingStateQuery);
+  const global = states.data?.states.find((view) => view.strategy_id === null);
+  const halted = global?.state === 'halted';
   return (
     <section aria-labelledby="orders-title">
       <h1 id="orders-title">Orders and positions</h1>
+      {global && global.state !== 'active' && (
+        <div className="banner" role="alert" data-testid="halted-banner">
+          Trading is <StateBadge view={global} />.{' '}
+          {halted ? 'New orders are refused until someone with the risk scope resumes trading on the Risk page.' : 'Only orders that reduce a position are accepted.'}
+        </div>
+      )}
       <h2>Positions</h2>
       <QueryTable
         query={positions}
@@ -32,7 +43,7 @@ export default function Orders() {
         row={(position) => (
           <tr key={`${position.strategy_id}-${position.symbol}`}>
             <td>{position.symbol}</td>
-            <td>{position.strategy_id ?? 'manual'}</td>
+            <td>{strategyName(position.strategy_id)}</td>
             <td>{formatNumber(position.quantity, 4)}</td>
             <td>{formatMoney(position.average_cost)}</td>
             <td>{formatMoney(position.last_price)}</td>
@@ -41,7 +52,7 @@ export default function Orders() {
           </tr>
         )}
       />
-      {trader && <OrderEntry />}
+      {trader && <OrderEntry halted={halted} />}
       <h2>Orders</h2>
       {cancel.isError && <ErrorNote error={cancel.error} />}
       <QueryTable
@@ -49,13 +60,15 @@ export default function Orders() {
         rows={(data) => data.orders}
         empty="No order yet."
         testId="orders"
-        headers={['Symbol', 'Side', 'Quantity', 'Type', 'State', 'Filled', 'Created', actionsHeader]}
+        headers={['Symbol', 'Strategy', 'Side', 'Quantity', 'Type', 'Session', 'State', 'Filled', 'Created', actionsHeader]}
         row={(order) => (
-          <tr key={order.id}>
+          <tr key={order.id} data-testid={`order-${order.id}`}>
             <td>{order.symbol}</td>
+            <td>{strategyName(order.strategy_id)}</td>
             <td>{order.side}</td>
             <td>{formatNumber(order.quantity, 4)}</td>
             <td>{order.type}</td>
+            <td>{sessionLabel(order, deskToday())}</td>
             <td>
               <span className={`status status-${order.state}`}>{order.state}</span>
               {order.risk_check ? ` (${order.risk_check})` : ''}
@@ -69,7 +82,7 @@ export default function Orders() {
               <button type="button" className="link" onClick={() => setSelected(order.id)}>
                 History
               </button>
-              {trader && openStates.has(order.state) && (
+              {trader && isOpenOrder(order) && (
                 <button type="button" className="secondary" onClick={() => cancel.mutate(order.id)}>
                   Cancel
                 </button>
@@ -103,7 +116,7 @@ export default function Orders() {
   );
 }
 
-function OrderEntry() {
+function OrderEntry({ halted }: { halted: boolean }) {
   const client = useQueryClient();
   const accounts = useQuery({ queryKey: ['accounts'], queryFn: () => unwrap(api.GET('/trading/accounts')) });
   const place = useMutation({
@@ -127,9 +140,11 @@ function OrderEntry() {
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="entry-title">
       <h2 id="entry-title">Manual order</h2>
+      {halted && <p className="muted">Order entry is off while trading is halted.</p>}
       <QueryState query={accounts} isEmpty={(data) => data.accounts.length === 0} empty="No trading account: an admin creates one (POST /trading/accounts).">
         {(data) => (
-          <div className="row">
+          <fieldset className="row plain-fieldset" disabled={halted}>
+            <legend className="visually-hidden">{halted ? 'Order entry (disabled: trading is halted)' : 'Order entry'}</legend>
             <label>
               Account
               <select name="account_id">
@@ -175,10 +190,10 @@ function OrderEntry() {
                 <option value="gtc">gtc</option>
               </select>
             </label>
-            <button type="submit" disabled={place.isPending}>
+            <button type="submit" disabled={place.isPending || halted}>
               Place order
             </button>
-          </div>
+          </fieldset>
         )}
       </QueryState>
       {place.isError && <ErrorNote error={place.error} />}

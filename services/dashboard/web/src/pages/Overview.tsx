@@ -3,8 +3,10 @@ import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { QueryState } from '../components/QueryState';
 import { LatestAlerts, TradingControls } from '../components/TradingControls';
+import { useStrategyNames } from '../components/useStrategyNames';
 import { formatChange, formatMoney, formatPercent, signClass } from '../lib/format';
 import { progressLabel, type JobView } from '../lib/jobs';
+import { latestEquity } from '../lib/snapshots';
 
 interface PnlWindow {
   days: number;
@@ -44,8 +46,9 @@ export function Overview() {
   const snapshots = useQuery({ queryKey: ['snapshots', 'latest'], queryFn: () => unwrap(api.GET('/trading/snapshots')) });
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 5_000 });
   const jobs = useQuery({ queryKey: ['jobs', 'running'], queryFn: () => unwrap(api.GET('/jobs', { params: { query: { status: 'running', limit: 10 } } })), refetchInterval: 3_000 });
+  const strategyName = useStrategyNames();
   const open = positions.data?.positions.filter((position) => position.quantity !== 0) ?? [];
-  const latestEquity = snapshots.data?.snapshots.filter((snapshot) => snapshot.scope === 'portfolio').at(-1)?.equity;
+  const equity = snapshots.data ? latestEquity(snapshots.data.snapshots) : null;
 
   return (
     <section aria-labelledby="overview-title">
@@ -53,8 +56,8 @@ export function Overview() {
       <div className="cards" data-testid="overview-figures">
         <div className="card">
           <h3>Equity</h3>
-          <p className="figure">{snapshots.isPending ? '…' : formatMoney(latestEquity)}</p>
-          <p className="muted">{snapshots.isError ? snapshots.error.message : 'latest daily snapshot'}</p>
+          <p className="figure" data-testid="equity">{snapshots.isPending ? '…' : formatMoney(equity?.equity)}</p>
+          <p className="muted">{snapshots.isError ? snapshots.error.message : equity ? `daily snapshot of ${equity.date}` : 'no daily snapshot yet'}</p>
         </div>
         <div className="card">
           <h3>Total P&amp;L</h3>
@@ -84,7 +87,7 @@ export function Overview() {
                   {open.map((position) => (
                     <tr key={`${position.strategy_id}-${position.symbol}`}>
                       <td>{position.symbol}</td>
-                      <td>{position.strategy_id}</td>
+                      <td>{strategyName(position.strategy_id)}</td>
                       <td>{position.quantity}</td>
                       <td className={signClass(position.unrealized_pnl)}>{formatChange(position.unrealized_pnl)}</td>
                     </tr>

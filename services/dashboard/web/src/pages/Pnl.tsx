@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { api, unwrap } from '../api/client';
@@ -6,6 +6,7 @@ import { QueryState } from '../components/QueryState';
 import { barsPath, UPlotChart } from '../components/UPlotChart';
 import { formatChange } from '../lib/format';
 import { daySeconds, monthlyByStrategy, pnlSeries } from '../lib/series';
+import { totalSnapshots } from '../lib/snapshots';
 
 const palette = ['#1f6feb', '#0a7d32', '#9a6700', '#6e40c9', '#b42318', '#57606a'];
 const dailyOptions: Omit<uPlot.Options, 'width'> = { height: 220, series: [{}, { label: 'daily P&L', fill: 'rgba(31,111,235,0.5)', stroke: '#1f6feb', paths: barsPath, points: { show: false } }] };
@@ -16,22 +17,24 @@ const cumulativeOptions: Omit<uPlot.Options, 'width'> = {
 
 /** Daily bars, monthly bars per strategy, cumulative line and drawdown, from the daily snapshots. */
 export default function Pnl() {
+  // Without strategy_id the API answers the whole book's snapshots (scope total); each strategy's come with its id.
   const snapshots = useQuery({ queryKey: ['snapshots', 'all'], queryFn: () => unwrap(api.GET('/trading/snapshots')) });
   const strategies = useQuery({ queryKey: ['strategies'], queryFn: () => unwrap(api.GET('/trading/strategies')) });
-  const portfolio = useMemo(() => pnlSeries((snapshots.data?.snapshots ?? []).filter((snapshot) => snapshot.scope === 'portfolio')), [snapshots.data]);
+  const strategyList = strategies.data?.strategies ?? [];
+  const perStrategy = useQueries({
+    queries: strategyList.map((strategy) => ({ queryKey: ['snapshots', strategy.id], queryFn: () => unwrap(api.GET('/trading/snapshots', { params: { query: { strategy_id: strategy.id } } })) })),
+  });
+  const portfolio = useMemo(() => pnlSeries(totalSnapshots(snapshots.data?.snapshots ?? [])), [snapshots.data]);
+  const perStrategyData = perStrategy.map((query) => query.data);
+  // Recomputed when an answer changes, not on every render (the charts redraw when their data changes).
+  const answersSeen = perStrategy.map((query) => query.dataUpdatedAt).join(',');
   const monthly = useMemo(() => {
-    const names = new Map((strategies.data?.strategies ?? []).map((strategy) => [strategy.id, strategy.name]));
-    const byStrategy = new Map<number, { date: string; equity: number }[]>();
-    for (const snapshot of snapshots.data?.snapshots ?? []) {
-      if (snapshot.scope === 'portfolio' || snapshot.strategy_id == null) continue;
-      byStrategy.set(snapshot.strategy_id, [...(byStrategy.get(snapshot.strategy_id) ?? []), snapshot]);
-    }
-    const rows = [...byStrategy].flatMap(([id, points]) => {
-      const series = pnlSeries(points);
-      return series.days.map((day, index) => ({ date: new Date(day * 1000).toISOString().slice(0, 10), strategy: names.get(id) ?? `#${id}`, pnl: series.daily[index]! }));
+    const rows = strategyList.flatMap((strategy, index) => {
+      const series = pnlSeries(perStrategyData[index]?.snapshots ?? []);
+      return series.days.map((day, at) => ({ date: new Date(day * 1000).toISOString().slice(0, 10), strategy: strategy.name, pnl: series.daily[at]! }));
     });
     return monthlyByStrategy(rows);
-  }, [snapshots.data, strategies.data]);
+  }, [strategies.data, answersSeen]);
   const monthlyData = useMemo(() => [monthly.months.map((month) => daySeconds(`${month}-01`)), ...[...monthly.byStrategy.values()]] as uPlot.AlignedData, [monthly]);
   const monthlyOptions = useMemo<Omit<uPlot.Options, 'width'>>(
     () => ({ height: 240, series: [{}, ...[...monthly.byStrategy.keys()].map((name, index) => ({ label: name, stroke: palette[index % palette.length]!, fill: `${palette[index % palette.length]!}88`, paths: barsPath, points: { show: false } }))] }),
@@ -44,7 +47,7 @@ export default function Pnl() {
         {() => (
           <>
             <p>
-              Cumulative: <strong>{formatChange(portfolio.cumulative.at(-1))}</strong>; worst drawdown {formatChange(Math.min(...portfolio.drawdown))}.
+              Cumulative: <strong data-testid="pnl-cumulative">{formatChange(portfolio.cumulative.at(-1))}</strong>; worst drawdown {formatChange(Math.min(...portfolio.drawdown))}.
             </p>
             <h2>Daily</h2>
             <UPlotChart options={dailyOptions} data={[portfolio.days, portfolio.daily]} label="Daily P&L bars" />

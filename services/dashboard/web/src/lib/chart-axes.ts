@@ -1,0 +1,36 @@
+import type uPlot from 'uplot';
+
+/** The context a value axis measures its labels with (a canvas 2D context in the browser). */
+export interface LabelMeasure {
+  font: string;
+  measureText(text: string): { width: number };
+}
+
+/**
+ * Every chart's axes with each value axis as wide as its longest label: uPlot's default width cut
+ * the first digit off labels such as 148.45 or -12,500. Applied to every chart, whether it passes
+ * its own `axes` or not (a chart without them gets uPlot's default x and y axes, the y one sized).
+ * An axis with its own `size` keeps it.
+ */
+export function axesSizedToLabels(options: Pick<uPlot.Options, 'axes' | 'series' | 'scales'>): uPlot.Axis[] {
+  const axes = options.axes ?? [{}, {}];
+  return axes.map((axis, index) => (index === 0 || axis.size !== undefined ? axis : { ...axis, size: labelWidth(axis) }));
+}
+
+type SizeOf = Extract<NonNullable<uPlot.Axis['size']>, (...args: never[]) => number>;
+
+/** The width an axis needs: its longest label, the tick and gap, and room for its title. */
+export function labelWidth(axis: uPlot.Axis): SizeOf {
+  return (self, values, axisIndex, cycle) => {
+    const drawn = self.axes[axisIndex] as uPlot.Axis & { _size?: number; font?: [string] };
+    if (cycle > 1 && drawn._size) return drawn._size;
+    return widthOfLabels(values ?? [], self.ctx as LabelMeasure, drawn.font?.[0], axis.label ? 20 : 0, (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1);
+  };
+}
+
+/** CSS pixels for the longest of `labels` in `font`, plus 18 for the tick and gap and `titleRoom` for the axis label. */
+export function widthOfLabels(labels: readonly string[], measure: LabelMeasure, font: string | undefined, titleRoom: number, pixelRatio: number): number {
+  if (font) measure.font = font;
+  const widest = labels.reduce((most, label) => Math.max(most, measure.measureText(label).width), 0);
+  return Math.ceil(widest / pixelRatio + 10 + 8 + titleRoom);
+}
