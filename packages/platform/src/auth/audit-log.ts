@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { utcIsoText } from '../sql-timestamps.ts';
+import { changesState } from './credentials.ts';
 
 export interface AuditEntry {
   id: number;
@@ -16,8 +17,6 @@ export interface AuditEntry {
   address: string | null;
 }
 
-const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 /** Who made a request, for the audit: the principal, or the address of an anonymous caller. */
 function actorOf(request: FastifyRequest) {
   const principal = request.principal;
@@ -25,13 +24,13 @@ function actorOf(request: FastifyRequest) {
 }
 
 /**
- * Appends one row per write request (allowed or refused) once its answer is sent: who, which
+ * Appends one row per write request (allowed or refused; a state-changing GET counts as one) once its answer is sent: who, which
  * route, the status and the request id that joins it to the logs. The table refuses updates and
  * deletes (a trigger), so the record cannot be rewritten through the app.
  */
 export function recordWrites(app: FastifyInstance, pool: Pool): void {
   app.addHook('onResponse', async (request, reply) => {
-    if (!writeMethods.has(request.method)) return;
+    if (!changesState(request)) return;
     const actor = actorOf(request);
     const route = request.routeOptions.url ?? '(no route)';
     const path = request.url.split('?')[0]!.slice(0, 2048);

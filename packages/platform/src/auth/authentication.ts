@@ -9,7 +9,7 @@ import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { ApiKeys } from './api-keys.ts';
 import { recordWrites } from './audit-log.ts';
 import { authRoutes } from './auth-routes.ts';
-import { isSafeMethod, presentedKey } from './credentials.ts';
+import { changesState, presentedKey } from './credentials.ts';
 import type { Principal } from './principal.ts';
 import { scopes as allScopes, type RouteScope, type Scope } from './scopes.ts';
 import { sameSecret } from './secrets.ts';
@@ -59,7 +59,8 @@ function requireDeclaredScopes(app: FastifyInstance): void {
     if (scope !== 'public') {
       schema.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }];
       const need = scope === 'authenticated' ? 'any valid credential' : `scope \`${scope}\``;
-      schema.description = `${schema.description ? `${String(schema.description)}\n\n` : ''}Requires ${need}.`;
+      const csrf = (route.config as { stateChanging?: boolean } | undefined)?.stateChanging ? ' Changes state: with a session cookie, send x-csrf-token too.' : '';
+      schema.description = `${schema.description ? `${String(schema.description)}\n\n` : ''}Requires ${need}.${csrf}`;
     }
   });
 }
@@ -161,12 +162,12 @@ export async function installAuthentication(app: FastifyInstance, settings: Auth
     if (scope !== 'authenticated' && !principal.scopes.has(scope)) {
       throw new ForbiddenError(`this route needs scope "${scope}"; ${principal.kind === 'session' ? `role ${principal.role}` : `key ${principal.name}`} has ${[...principal.scopes].join(', ') || 'none'}`);
     }
-    // A cookie rides along on cross-site requests; the CSRF token does not.
-    if (principal.kind === 'session' && !isSafeMethod(request.method)) {
+    // A cookie rides along on cross-site requests (a link or an <img> makes a GET); the CSRF token does not.
+    if (principal.kind === 'session' && changesState(request)) {
       const sent = request.headers['x-csrf-token'];
       const token = Array.isArray(sent) ? sent[0] : sent;
       if (!token || !principal.csrfToken || !sameSecret(token, principal.csrfToken)) {
-        throw new ForbiddenError('missing or wrong x-csrf-token header: cookie-authenticated writes must echo the csrf_token from POST /auth/login or GET /auth/me');
+        throw new ForbiddenError(`missing or wrong x-csrf-token header: cookie-authenticated writes${request.method === 'GET' || request.method === 'HEAD' ? ` (and ${request.method} ${request.routeOptions.url ?? request.url}, which changes state)` : ''} must echo the csrf_token from POST /auth/login or GET /auth/me`);
       }
     }
   });

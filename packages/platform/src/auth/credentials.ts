@@ -14,3 +14,7 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const isSafeMethod = (method: string) => safeMethods.has(method);
+
+/** Whether a request changes state: every write, and a safe method its route marks `stateChanging`. */
+export const changesState = (request: FastifyRequest) =>
+  !isSafeMethod(request.method) || (request.method !== 'OPTIONS' && request.routeOptions.config?.stateChanging === true);

@@ -25,5 +25,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a caller needs for this route; `public` for none. */
     scope?: RouteScope;
+    /**
+     * A GET (or HEAD) that changes state, kept for clients that call it so (the reference's
+     * `/terminate`, `/reset`): a session cookie alone is then not enough, as for a write; the
+     * CSRF token must come with it, and the request is audited. API keys are unaffected.
+     */
+    stateChanging?: boolean;
   }
 }

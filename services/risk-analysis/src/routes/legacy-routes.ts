@@ -152,13 +152,13 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
 
     app.get('/get_audit', { config: { scope: 'read' }, schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())) } } }, async () => state.audit());
 
-    app.get('/reset', { config: { scope: 'risk' }, schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } } }, async () => {
+    app.get('/reset', { config: { scope: 'risk', stateChanging: true }, schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } } }, async () => {
       await warmedScale();
       await state.clearCurrent();
       return { result: 'ok' as const };
     });
 
-    app.get('/terminate', { config: { scope: 'risk' }, schema: { tags, summary: 'Scale to zero; a new /warmup is needed afterwards', response: { 200: ResultOk, ...errors } } }, async () => {
+    app.get('/terminate', { config: { scope: 'risk', stateChanging: true }, schema: { tags, summary: 'Scale to zero; a new /warmup is needed afterwards', response: { 200: ResultOk, ...errors } } }, async () => {
       const scale = await warmedScale();
       await backends[scale.service].terminate(scale.workers);
       await state.updateScale({ state: 'terminated' });
