@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, env, loadConfig, loopbackAddress } from '@closecross/platform';
+import { ConfigError, env, loadConfig, loopbackAddress, platformConfigSpec } from '@closecross/platform';
 
 export const localConfigSpec = {
   DATA_DIR: env.string({ default: './.data', description: 'folder of the local system: the Postgres cluster and artifacts' }),
@@ -10,6 +10,8 @@ export const localConfigSpec = {
   LOCAL_STREAM: env.string({ default: 'closecross-auction', description: 'stream of the local Kinesis emulator' }),
   LOCAL_STREAM_SHARDS: env.int({ default: 2, min: 1, max: 50, description: 'shards of the local stream' }),
   AUTH_DISABLED: env.boolean({ default: false, description: 'turn sign-in off; refused unless HOST is loopback' }),
+  // The same variable, default and bounds as each service's own settings.
+  RATE_LIMIT_PER_MINUTE: platformConfigSpec.RATE_LIMIT_PER_MINUTE,
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 };
 
