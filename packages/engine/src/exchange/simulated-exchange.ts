@@ -1,29 +1,714 @@
-import type { MarketEvent, OrderUpdate } from '../events.ts';
-import type { OrderModification, OrderRequest, OrderView } from '../orders.ts';
-import type { ExchangeReport, SimulatedExchangeOptions } from './types.ts';
+/**
+ * The simulated exchange: one fill model for backtests and paper trading. It is pure: time comes
+ * from the injected Clock (an order's submission instant) and from the events it is fed; nothing
+ * here reads the wall clock or does I/O.
+ *
+ * The rules (each one is tested in test/exchange*.test.ts):
+ * - Next event: an order fills only from an event processed after its submission whose start is at
+ *   or after the submission instant; never from the bar (or tick) that caused it.
+ * - Sessions: nothing fills outside a session of the symbol's calendar. An order placed while its
+ *   market is shut is `accepted` and says "waits for the open of YYYY-MM-DD"; crypto never waits.
+ * - Bars: the price path is open -> the extreme nearer the open -> the other extreme -> close
+ *   (ohlc-path.ts). Market orders fill at the open. Limits fill at the limit, or at the open when it
+ *   is better. Stops trigger on the high/low and fill at the stop, or at the open when it gapped
+ *   through. Stop-limits trigger like stops, then fill like limits on the rest of the path.
+ *   Trailing stops follow the best price along the path. Several orders on one bar fill in path order,
+ *   which decides a bracket's one-cancels-other exits.
+ * - Ticks: buys at the ask, sells at the bid; trade ticks at their price, both sides. Stops trigger
+ *   when the bid/ask crosses them and fill at that bid/ask.
+ * - MOO: the first event at or after the open of the order's session, at its open (bar) or bid/ask
+ *   (tick); placed during a session it is for the next one. MOC: the close of the bar that contains
+ *   the session's close; on ticks, the last price seen before the close, settled by the first event
+ *   (tick, bar or timer) at or after the close, stamped at the close.
+ * - Time in force: day orders (and MOO/MOC) expire at their session's close (13:00 New York on a
+ *   half day); gtc stays; ioc fills what its first eligible event allows and cancels the rest; fok
+ *   fills all on its first eligible event or is cancelled.
+ * - Costs (CostConfig): slippage moves market-like fills against the order by slippageBps (limits
+ *   never fill past their limit), then the price is rounded half-even to the instrument's precision;
+ *   fees per fill as CostConfig says; on bars an order takes at most volumeCap x the bar's volume
+ *   (a bar with volume 0 is treated as volume unknown: no cap) and the rest waits for the next bar;
+ *   on ticks it takes at most the displayed size (quote size, or the trade's size) when given.
+ * - Bracket exits work from the event after the entry's fill, good till cancelled, for the filled
+ *   quantity; a fill of one reduces the other (one-cancels-other).
+ */
+import { calendarForSymbol } from '../calendar/index.ts';
+import type { Session, TradingCalendar } from '../calendar/types.ts';
+import type { Bar, FillEvent, MarketEvent, OrderUpdate, QuoteTick, Side, Timer, TradeTick } from '../events.ts';
+import { type Fixed, fromNumber, hasDigits, maxFixed, minFixed, mulFixed, mulRatio, roundFixed, toNumber, divRound } from '../money.ts';
+import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
+import { defaultCosts, instrumentForSymbol } from './instruments.ts';
+import { firstTouch, ohlcPath, type OhlcPath } from './ohlc-path.ts';
+import type { CostConfig, ExchangeReport, Instrument, SimulatedExchangeOptions } from './types.ts';
 
-/** The simulated exchange (stub: implementation lands next). */
+type SimpleType = Exclude<OrderType, 'bracket'>;
+
+interface OrderRecord {
+  readonly id: string;
+  readonly clientId: string | undefined;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: SimpleType;
+  readonly timeInForce: TimeInForce;
+  quantity: Fixed;
+  filled: Fixed;
+  filledNotional: Fixed;
+  limitPrice: number | undefined;
+  stopPrice: number | undefined;
+  readonly trailAmount: number | undefined;
+  readonly trailPercent: number | undefined;
+  /** Best price seen by a trailing stop (highest for a sell, lowest for a buy). */
+  extreme: number | undefined;
+  triggered: boolean;
+  state: OrderState;
+  reason: string | undefined;
+  readonly submittedMs: number;
+  /** Eligible from events numbered above this (the next-event rule). */
+  readySeq: number;
+  /** ...whose start is at or after this instant. */
+  readyMs: number;
+  readonly session: Session;
+  readonly activeFromMs: number;
+  readonly expiresMs: number | undefined;
+  updatedMs: number;
+  readonly parentId: string | undefined;
+  readonly bracketRole: BracketRole | undefined;
+  ocoId: string | undefined;
+  /** A bracket entry's exits, created at its first fill. */
+  bracket: { takeProfit: number; stopLoss: number; stopLimit: number | undefined; exitIds: [string, string] | undefined } | undefined;
+  readonly instrument: Instrument;
+  readonly calendar: TradingCalendar;
+  readonly costs: CostConfig;
+}
+
+interface Book {
+  open: OrderRecord[];
+  last: number;
+  lastMs: number;
+}
+
+interface Candidate {
+  readonly order: OrderRecord;
+  readonly position: number;
+  readonly price: number;
+  /** Units available to this order on this event (undefined: no cap). */
+  readonly cap: Fixed | undefined;
+  readonly ts: number;
+  /** Apply slippage (market-like) or not (a limit at its limit). */
+  readonly limitCap: number | undefined;
+}
+
+const emptyReport: ExchangeReport = Object.freeze({ fills: Object.freeze([]) as readonly FillEvent[], updates: Object.freeze([]) as readonly OrderUpdate[] });
+const terminal = new Set<OrderState>(['filled', 'cancelled', 'expired', 'rejected']);
+const timesInForce: readonly TimeInForce[] = ['day', 'gtc', 'ioc', 'fok'];
+const orderTypes: readonly OrderType[] = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close', 'bracket'];
+
+function describeSession(session: Session): string {
+  return session.earlyClose ? `${session.day} (13:00 half day: ${session.earlyClose})` : session.day;
+}
+
 export class SimulatedExchange {
-  readonly options: SimulatedExchangeOptions;
+  private readonly clock: SimulatedExchangeOptions['clock'];
+  private readonly calendarFor: (symbol: string) => TradingCalendar;
+  private readonly instrumentFor: (symbol: string) => Instrument;
+  private readonly costsFor: (instrument: Instrument) => CostConfig;
+  private readonly idPrefix: string;
+  private readonly orders = new Map<string, OrderRecord>();
+  private readonly books = new Map<string, Book>();
+  private nextId = 0;
+  private eventSeq = 0;
+
   constructor(options: SimulatedExchangeOptions) {
-    this.options = options;
+    this.clock = options.clock;
+    this.calendarFor = options.calendarFor ?? calendarForSymbol;
+    this.instrumentFor = options.instrumentFor ?? instrumentForSymbol;
+    this.costsFor = options.costsFor ?? defaultCosts;
+    this.idPrefix = options.idPrefix ?? 'O';
   }
-  submit(_request: OrderRequest): OrderUpdate {
-    throw new Error('not implemented yet');
+
+  /** Accepts (or rejects, with the field, value and what is allowed) an order; never fills here. */
+  submit(request: OrderRequest): OrderUpdate {
+    const now = this.clock.nowMs();
+    const symbol = typeof request.symbol === 'string' ? request.symbol : '';
+    const instrument = this.instrumentFor(symbol || '?');
+    const problem = this.validate(request, instrument);
+    const calendar = this.calendarFor(symbol || '?');
+    const type: SimpleType = request.type === 'bracket' ? request.entry.type : (request.type as SimpleType);
+    const openSession = calendar.sessionOf(now);
+    let session: Session;
+    if (type === 'market_on_open') session = openSession ? calendar.nextSession(now) : calendar.currentOrNextSession(now);
+    else session = openSession ?? calendar.currentOrNextSession(now);
+    const timeInForce: TimeInForce = type === 'market_on_open' || type === 'market_on_close' ? 'day' : (request.timeInForce ?? 'day');
+    const record = this.newRecord({
+      request,
+      type,
+      timeInForce,
+      instrument,
+      calendar,
+      session,
+      now,
+      quantity: problem ? 0n : fromNumber(request.quantity, instrument.quantityPrecision),
+      parentId: undefined,
+      bracketRole: request.type === 'bracket' ? 'entry' : undefined,
+    });
+    if (problem) {
+      record.state = 'rejected';
+      record.reason = problem;
+      return this.update(record, now);
+    }
+    if (request.type === 'bracket') {
+      const round = (price: number) => this.roundPrice(price, instrument);
+      record.bracket = {
+        takeProfit: round(request.takeProfit.limitPrice),
+        stopLoss: round(request.stopLoss.stopPrice),
+        stopLimit: request.stopLoss.limitPrice === undefined ? undefined : round(request.stopLoss.limitPrice),
+        exitIds: undefined,
+      };
+    }
+    if (type === 'trailing_stop') {
+      const book = this.books.get(symbol);
+      if (book && book.lastMs > 0) this.trail(record, book.last);
+    }
+    this.book(symbol).open.push(record);
+    return this.update(record, now);
   }
-  cancel(_orderId: string): OrderUpdate {
-    throw new Error('not implemented yet');
+
+  /** Cancels a live order (a bracket entry takes its unfilled exits with it); a finished one is returned as it is. */
+  cancel(orderId: string, reason = 'cancelled by request'): OrderUpdate {
+    const record = this.record(orderId);
+    const now = this.clock.nowMs();
+    if (terminal.has(record.state)) return this.update(record, record.updatedMs);
+    // A bracket's exits protect what its entry already filled, so they outlive the entry's cancel.
+    this.finish(record, 'cancelled', reason, now);
+    this.prune(this.book(record.symbol));
+    return this.update(record, now);
   }
-  modify(_orderId: string, _changes: OrderModification): OrderUpdate {
-    throw new Error('not implemented yet');
+
+  /** Changes quantity or prices of a live order; the new terms fill from the next event, like a new order. */
+  modify(orderId: string, changes: OrderModification): OrderUpdate {
+    const record = this.record(orderId);
+    const now = this.clock.nowMs();
+    if (terminal.has(record.state)) throw new RangeError(`order ${orderId} is ${record.state} and cannot be modified`);
+    const { instrument } = record;
+    if (changes.quantity !== undefined) {
+      const quantity = this.checkQuantity(changes.quantity, instrument);
+      if (typeof quantity === 'string') throw new RangeError(quantity);
+      if (quantity <= record.filled) throw new RangeError(`quantity must exceed the ${toNumber(record.filled)} already filled; got ${changes.quantity}`);
+      record.quantity = quantity;
+    }
+    for (const field of ['limitPrice', 'stopPrice'] as const) {
+      const value = changes[field];
+      if (value === undefined) continue;
+      if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new RangeError(`${field} must be a positive number; got ${String(value)}`);
+      if (record[field] === undefined) throw new RangeError(`${field} does not apply to a ${record.type} order`);
+      record[field] = this.roundPrice(value, instrument);
+    }
+    record.readySeq = this.eventSeq;
+    record.readyMs = Math.max(now, record.activeFromMs);
+    return this.update(record, now);
   }
-  process(_event: MarketEvent): ExchangeReport {
-    throw new Error('not implemented yet');
+
+  order(orderId: string): OrderView | undefined {
+    const record = this.orders.get(orderId);
+    return record && this.view(record);
   }
-  order(_orderId: string): OrderView | undefined {
-    throw new Error('not implemented yet');
+
+  openOrders(symbol?: string): OrderView[] {
+    const books = symbol === undefined ? [...this.books.values()] : [this.books.get(symbol)].filter((book): book is Book => book !== undefined);
+    return books.flatMap((book) => book.open.map((record) => this.view(record)));
   }
-  openOrders(_symbol?: string): OrderView[] {
-    throw new Error('not implemented yet');
+
+  /** The last price seen for a symbol (bar close, trade price, or quote mid), if any. */
+  lastPrice(symbol: string): number | undefined {
+    const book = this.books.get(symbol);
+    return book && book.lastMs > 0 ? book.last : undefined;
+  }
+
+  /**
+   * Feeds one event. Returns fills and the order updates they caused; a symbol with no open orders
+   * costs a Map lookup and two assignments, and returns a shared empty report.
+   */
+  process(event: MarketEvent): ExchangeReport {
+    this.eventSeq++;
+    if (event.kind === 'timer') return this.onTimer(event);
+    const book = this.book(event.symbol);
+    if (book.open.length === 0) {
+      this.remember(book, event);
+      return emptyReport;
+    }
+    const fills: FillEvent[] = [];
+    const updates: OrderUpdate[] = [];
+    const start = event.kind === 'bar' ? event.startMs : event.ts;
+    const end = event.kind === 'bar' ? event.endMs : event.ts;
+    const path = event.kind === 'bar' ? ohlcPath(event.open, event.high, event.low, event.close) : undefined;
+    const candidates: Candidate[] = [];
+    const touched: OrderRecord[] = [];
+    for (const order of book.open.slice()) {
+      if (terminal.has(order.state) || order.readySeq >= this.eventSeq) continue;
+      if (order.type === 'market_on_close') {
+        if (order.state === 'accepted' && start >= order.session.open && start < order.session.close) {
+          order.state = 'working';
+          order.reason = `fills at the close of ${describeSession(order.session)}`;
+          updates.push(this.update(order, start));
+        }
+        const candidate = this.marketOnClose(order, event, book, start, end, updates);
+        if (candidate) candidates.push(candidate);
+        continue;
+      }
+      if (order.expiresMs !== undefined && start >= order.expiresMs) {
+        this.finish(order, 'expired', this.expiryReason(order), order.expiresMs);
+        updates.push(this.update(order, order.expiresMs));
+        continue;
+      }
+      if (start < order.readyMs) continue;
+      const session = order.calendar.sessionOf(start);
+      if (session === undefined) continue;
+      if (order.state === 'accepted') {
+        order.state = 'working';
+        order.reason = undefined;
+        updates.push(this.update(order, start));
+      }
+      touched.push(order);
+      const candidate = path ? this.onBar(order, event as Bar, path) : this.onTick(order, event as QuoteTick | TradeTick);
+      if (candidate) candidates.push(candidate);
+    }
+    candidates.sort((a, b) => a.position - b.position);
+    for (const candidate of candidates) this.fill(candidate, fills, updates);
+    for (const order of touched) {
+      if (terminal.has(order.state)) continue;
+      if (order.timeInForce === 'ioc' || order.timeInForce === 'fok') {
+        const why = order.timeInForce === 'ioc' ? 'immediate or cancel: the rest was not available on the next event' : 'fill or kill: the whole quantity was not available on the next event';
+        this.finish(order, 'cancelled', why, end);
+        updates.push(this.update(order, end));
+      } else if (order.expiresMs !== undefined && end >= order.expiresMs) {
+        this.finish(order, 'expired', this.expiryReason(order), order.expiresMs);
+        updates.push(this.update(order, order.expiresMs));
+      }
+    }
+    this.remember(book, event);
+    this.prune(book);
+    return fills.length === 0 && updates.length === 0 ? emptyReport : { fills, updates };
+  }
+
+  // --- fills -------------------------------------------------------------------------------
+
+  private onBar(order: OrderRecord, bar: Bar, path: OhlcPath): Candidate | undefined {
+    const buy = order.side === 'buy';
+    const cap = this.barCap(order, bar.volume);
+    const at = (position: number, price: number, limitCap?: number): Candidate => ({ order, position, price, cap, ts: bar.endMs, limitCap });
+    switch (order.type) {
+      case 'market':
+        return at(0, bar.open);
+      case 'market_on_open':
+        return order.session.day === order.calendar.sessionOf(bar.startMs)?.day ? at(0, bar.open) : undefined;
+      case 'limit': {
+        const t = firstTouch(path, order.limitPrice!, buy ? 'down' : 'up');
+        if (t < 0) return undefined;
+        return at(t, t === 0 ? bar.open : order.limitPrice!, order.limitPrice);
+      }
+      case 'stop': {
+        const t = firstTouch(path, order.stopPrice!, buy ? 'up' : 'down');
+        if (t < 0) return undefined;
+        return at(t, t === 0 ? bar.open : order.stopPrice!);
+      }
+      case 'stop_limit': {
+        let from = 0;
+        let priceAtTrigger = bar.open;
+        if (!order.triggered) {
+          from = firstTouch(path, order.stopPrice!, buy ? 'up' : 'down');
+          if (from < 0) return undefined;
+          order.triggered = true;
+          if (from > 0) priceAtTrigger = order.stopPrice!;
+        }
+        const limit = order.limitPrice!;
+        const t = firstTouch(path, limit, buy ? 'down' : 'up', from);
+        if (t < 0) return undefined;
+        return at(t, t === from ? (buy ? Math.min(priceAtTrigger, limit) : Math.max(priceAtTrigger, limit)) : limit, limit);
+      }
+      case 'trailing_stop':
+        return this.trailOnPath(order, path, at);
+      default:
+        return undefined;
+    }
+  }
+
+  private trailOnPath(order: OrderRecord, path: OhlcPath, at: (position: number, price: number) => Candidate): Candidate | undefined {
+    const sell = order.side === 'sell';
+    if (order.extreme === undefined) this.trail(order, path[0]);
+    if (sell ? path[0] <= order.stopPrice! : path[0] >= order.stopPrice!) return at(0, path[0]);
+    this.trail(order, path[0]);
+    for (let i = 0; i < 3; i++) {
+      const a = path[i]!;
+      const b = path[i + 1]!;
+      const stop = order.stopPrice!;
+      if (sell ? b > a : b < a) this.trail(order, b);
+      else if (sell ? b <= stop : b >= stop) return at(i + (stop - a) / (b - a), stop);
+    }
+    return undefined;
+  }
+
+  /** Moves a trailing stop with a new price (only ever in the order's favour). */
+  private trail(order: OrderRecord, price: number): void {
+    const sell = order.side === 'sell';
+    if (order.extreme !== undefined && (sell ? price <= order.extreme : price >= order.extreme)) return;
+    order.extreme = price;
+    const distance = order.trailAmount ?? (price * order.trailPercent!) / 100;
+    order.stopPrice = sell ? price - distance : price + distance;
+  }
+
+  private onTick(order: OrderRecord, tick: QuoteTick | TradeTick): Candidate | undefined {
+    const buy = order.side === 'buy';
+    const price = tick.kind === 'trade' ? tick.price : buy ? tick.ask : tick.bid;
+    if (!(price > 0)) return undefined;
+    const size = tick.kind === 'trade' ? tick.size : buy ? tick.askSize : tick.bidSize;
+    const cap = size > 0 ? roundFixed(fromNumber(size), order.instrument.quantityPrecision, 'floor') : undefined;
+    const at = (limitCap?: number): Candidate => ({ order, position: 0, price, cap, ts: tick.ts, limitCap });
+    switch (order.type) {
+      case 'market':
+        return at();
+      case 'market_on_open':
+        return order.session.day === order.calendar.sessionOf(tick.ts)?.day ? at() : undefined;
+      case 'limit':
+        return (buy ? price <= order.limitPrice! : price >= order.limitPrice!) ? at(order.limitPrice) : undefined;
+      case 'stop':
+        return (buy ? price >= order.stopPrice! : price <= order.stopPrice!) ? at() : undefined;
+      case 'stop_limit':
+        if (!order.triggered && (buy ? price >= order.stopPrice! : price <= order.stopPrice!)) order.triggered = true;
+        return order.triggered && (buy ? price <= order.limitPrice! : price >= order.limitPrice!) ? at(order.limitPrice) : undefined;
+      case 'trailing_stop':
+        if (order.extreme === undefined) this.trail(order, price);
+        if (buy ? price >= order.stopPrice! : price <= order.stopPrice!) return at();
+        this.trail(order, price);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** MOC: the close of the bar containing the session close, or the last price before it (ticks). */
+  private marketOnClose(order: OrderRecord, event: Bar | QuoteTick | TradeTick, book: Book, start: number, end: number, updates: OrderUpdate[]): Candidate | undefined {
+    const close = order.session.close;
+    if (event.kind === 'bar' && start < close && end >= close && start >= order.readyMs && start >= order.session.open) {
+      return { order, position: 3, price: event.close, cap: this.barCap(order, event.volume), ts: close, limitCap: undefined };
+    }
+    if (start < close) return undefined;
+    return this.settleAtClose(order, book, updates);
+  }
+
+  private settleAtClose(order: OrderRecord, book: Book, updates: OrderUpdate[]): Candidate | undefined {
+    const { close, open } = order.session;
+    if (book.lastMs > open && book.lastMs <= close && book.lastMs >= order.readyMs) {
+      return { order, position: 3, price: book.last, cap: undefined, ts: close, limitCap: undefined };
+    }
+    this.finish(order, 'expired', `market on close: no price between the order and the close of ${describeSession(order.session)}`, close);
+    updates.push(this.update(order, close));
+    return undefined;
+  }
+
+  private onTimer(timer: Timer): ExchangeReport {
+    const fills: FillEvent[] = [];
+    const updates: OrderUpdate[] = [];
+    for (const book of this.books.values()) {
+      if (book.open.length === 0) continue;
+      const candidates: Candidate[] = [];
+      for (const order of book.open.slice()) {
+        if (terminal.has(order.state) || order.readySeq >= this.eventSeq || order.expiresMs === undefined || timer.ts < order.expiresMs) continue;
+        if (order.type === 'market_on_close') {
+          const candidate = this.settleAtClose(order, book, updates);
+          if (candidate) candidates.push(candidate);
+        } else {
+          this.finish(order, 'expired', this.expiryReason(order), order.expiresMs);
+          updates.push(this.update(order, order.expiresMs));
+        }
+      }
+      for (const candidate of candidates) this.fill(candidate, fills, updates);
+      this.prune(book);
+    }
+    return fills.length === 0 && updates.length === 0 ? emptyReport : { fills, updates };
+  }
+
+  private barCap(order: OrderRecord, volume: number): Fixed | undefined {
+    const { volumeCap } = order.costs;
+    if (!(volumeCap > 0) || !(volume > 0)) return undefined;
+    return roundFixed(mulRatio(fromNumber(volume), volumeCap), order.instrument.quantityPrecision, 'floor');
+  }
+
+  private fill(candidate: Candidate, fills: FillEvent[], updates: OrderUpdate[]): void {
+    const { order } = candidate;
+    if (terminal.has(order.state)) return; // its one-cancels-other sibling filled first on this event
+    const remaining = order.quantity - order.filled;
+    const quantity = candidate.cap === undefined ? remaining : minFixed(remaining, candidate.cap);
+    if (quantity <= 0n) return;
+    if (order.timeInForce === 'fok' && quantity < remaining) return; // cancelled after the event
+    const { instrument, costs } = order;
+    const buy = order.side === 'buy';
+    const base = fromNumber(candidate.price);
+    const slipRatio = fromNumber(costs.slippageBps / 10_000);
+    let price = candidate.limitCap === undefined ? mulFixed(base, (buy ? 1n : -1n) * slipRatio + 10n ** 12n) : base;
+    price = roundFixed(price, instrument.pricePrecision, 'half_even');
+    if (candidate.limitCap !== undefined) {
+      const limit = fromNumber(candidate.limitCap);
+      price = buy ? minFixed(price, limit) : maxFixed(price, limit);
+    }
+    const notional = mulFixed(price, quantity);
+    let fee = mulFixed(quantity, fromNumber(costs.feePerUnit)) + mulRatio(notional, costs.feeBps / 10_000);
+    fee = maxFixed(fee, fromNumber(costs.minFee));
+    if (costs.maxFeeRate > 0) fee = minFixed(fee, mulRatio(notional, costs.maxFeeRate));
+    fee = roundFixed(fee, 2, 'ceiling');
+    order.filled += quantity;
+    order.filledNotional += notional;
+    order.state = order.filled === order.quantity ? 'filled' : 'partially_filled';
+    order.reason = undefined;
+    const fill: FillEvent = {
+      kind: 'fill',
+      ts: candidate.ts,
+      orderId: order.id,
+      clientId: order.clientId,
+      symbol: order.symbol,
+      side: order.side,
+      quantity: toNumber(quantity),
+      price: toNumber(price),
+      fee: toNumber(fee),
+      slippage: toNumber(buy ? price - base : base - price),
+      exact: { quantity, price, notional, fee },
+    };
+    fills.push(fill);
+    updates.push(this.update(order, candidate.ts));
+    if (order.bracket) this.releaseExits(order, quantity, updates, candidate.ts);
+    if (order.ocoId) {
+      const sibling = this.orders.get(order.ocoId);
+      if (sibling && !terminal.has(sibling.state)) {
+        sibling.quantity = maxFixed(sibling.filled, sibling.quantity - quantity);
+        if (sibling.quantity === sibling.filled) this.finish(sibling, 'cancelled', `one-cancels-other: ${order.id} filled`, candidate.ts);
+        updates.push(this.update(sibling, candidate.ts));
+      }
+    }
+  }
+
+  /** A bracket entry filled: its exits appear (or grow) for the filled quantity, from the next event. */
+  private releaseExits(entry: OrderRecord, quantity: Fixed, updates: OrderUpdate[], ts: number): void {
+    const bracket = entry.bracket!;
+    if (bracket.exitIds) {
+      for (const id of bracket.exitIds) {
+        const exit = this.orders.get(id)!;
+        if (!terminal.has(exit.state)) {
+          exit.quantity += quantity;
+          updates.push(this.update(exit, ts));
+        }
+      }
+      return;
+    }
+    const side: Side = entry.side === 'buy' ? 'sell' : 'buy';
+    const common = { instrument: entry.instrument, calendar: entry.calendar, session: entry.calendar.currentOrNextSession(ts), now: ts, quantity, parentId: entry.id, timeInForce: 'gtc' as const };
+    const takeProfit = this.newRecord({
+      ...common,
+      request: { type: 'limit', symbol: entry.symbol, side, quantity: 0, limitPrice: bracket.takeProfit, clientId: entry.clientId },
+      type: 'limit',
+      bracketRole: 'take_profit',
+    });
+    const stopLoss = this.newRecord({
+      ...common,
+      request:
+        bracket.stopLimit === undefined
+          ? { type: 'stop', symbol: entry.symbol, side, quantity: 0, stopPrice: bracket.stopLoss, clientId: entry.clientId }
+          : { type: 'stop_limit', symbol: entry.symbol, side, quantity: 0, stopPrice: bracket.stopLoss, limitPrice: bracket.stopLimit, clientId: entry.clientId },
+      type: bracket.stopLimit === undefined ? 'stop' : 'stop_limit',
+      bracketRole: 'stop_loss',
+    });
+    takeProfit.ocoId = stopLoss.id;
+    stopLoss.ocoId = takeProfit.id;
+    bracket.exitIds = [takeProfit.id, stopLoss.id];
+    const book = this.book(entry.symbol);
+    book.open.push(takeProfit, stopLoss);
+    updates.push(this.update(takeProfit, ts), this.update(stopLoss, ts));
+  }
+
+  // --- records and views -------------------------------------------------------------------
+
+  private newRecord(args: {
+    request: OrderRequest;
+    type: SimpleType;
+    timeInForce: TimeInForce;
+    instrument: Instrument;
+    calendar: TradingCalendar;
+    session: Session;
+    now: number;
+    quantity: Fixed;
+    parentId: string | undefined;
+    bracketRole: BracketRole | undefined;
+  }): OrderRecord {
+    const { request, type, instrument, calendar, session, now } = args;
+    const activeFromMs = Math.max(now, session.open);
+    const single = type === 'market_on_open' || type === 'market_on_close';
+    const record: OrderRecord = {
+      id: `${this.idPrefix}${++this.nextId}`,
+      clientId: typeof request.clientId === 'string' ? request.clientId : undefined,
+      symbol: request.symbol,
+      side: request.side,
+      type,
+      timeInForce: args.timeInForce,
+      quantity: args.quantity,
+      filled: 0n,
+      filledNotional: 0n,
+      limitPrice: 'limitPrice' in request && request.limitPrice !== undefined ? this.roundPrice(request.limitPrice, instrument) : request.type === 'bracket' && request.entry.type === 'limit' ? this.roundPrice(request.entry.limitPrice, instrument) : undefined,
+      stopPrice: 'stopPrice' in request && request.stopPrice !== undefined ? this.roundPrice(request.stopPrice, instrument) : request.type === 'bracket' && request.entry.type === 'stop' ? this.roundPrice(request.entry.stopPrice, instrument) : undefined,
+      trailAmount: request.type === 'trailing_stop' ? request.trailAmount : undefined,
+      trailPercent: request.type === 'trailing_stop' ? request.trailPercent : undefined,
+      extreme: undefined,
+      triggered: false,
+      state: now >= session.open && type !== 'market_on_open' ? 'working' : 'accepted',
+      reason: undefined,
+      submittedMs: now,
+      readySeq: this.eventSeq,
+      readyMs: activeFromMs,
+      session,
+      activeFromMs,
+      expiresMs: args.timeInForce === 'day' || single ? session.close : undefined,
+      updatedMs: now,
+      parentId: args.parentId,
+      bracketRole: args.bracketRole,
+      ocoId: undefined,
+      bracket: undefined,
+      instrument,
+      calendar,
+      costs: this.costsFor(instrument),
+    };
+    if (record.state === 'accepted') record.reason = `waits for the open of ${describeSession(session)}`;
+    else if (type === 'market_on_close') record.reason = `fills at the close of ${describeSession(session)}`;
+    this.orders.set(record.id, record);
+    return record;
+  }
+
+  private view(record: OrderRecord): OrderView {
+    return {
+      id: record.id,
+      clientId: record.clientId,
+      symbol: record.symbol,
+      side: record.side,
+      type: record.type,
+      timeInForce: record.timeInForce,
+      quantity: toNumber(record.quantity),
+      filledQuantity: toNumber(record.filled),
+      averageFillPrice: record.filled === 0n ? undefined : toNumber(divRound(record.filledNotional * 10n ** 12n, record.filled)),
+      limitPrice: record.limitPrice,
+      stopPrice: record.stopPrice === undefined ? undefined : this.roundPrice(record.stopPrice, record.instrument),
+      trailAmount: record.trailAmount,
+      trailPercent: record.trailPercent,
+      triggered: record.triggered,
+      state: record.state,
+      reason: record.reason,
+      submittedMs: record.submittedMs,
+      sessionDay: record.session.day,
+      activeFromMs: record.activeFromMs,
+      expiresMs: record.expiresMs,
+      updatedMs: record.updatedMs,
+      parentId: record.parentId,
+      bracketRole: record.bracketRole,
+      ocoId: record.ocoId,
+    };
+  }
+
+  private update(record: OrderRecord, ts: number): OrderUpdate {
+    record.updatedMs = Math.max(record.updatedMs, ts);
+    return { kind: 'order', ts, order: this.view(record) };
+  }
+
+  private finish(record: OrderRecord, state: 'cancelled' | 'expired', reason: string, ts: number): void {
+    record.state = state;
+    record.reason = reason;
+    record.updatedMs = Math.max(record.updatedMs, ts);
+  }
+
+  private expiryReason(order: OrderRecord): string {
+    return `day order expired at the close of ${describeSession(order.session)}`;
+  }
+
+  private record(orderId: string): OrderRecord {
+    const record = this.orders.get(orderId);
+    if (!record) throw new RangeError(`no order with id "${orderId}"`);
+    return record;
+  }
+
+  private book(symbol: string): Book {
+    let book = this.books.get(symbol);
+    if (!book) {
+      book = { open: [], last: 0, lastMs: 0 };
+      this.books.set(symbol, book);
+    }
+    return book;
+  }
+
+  private remember(book: Book, event: Bar | QuoteTick | TradeTick): void {
+    if (event.kind === 'bar') {
+      book.last = event.close;
+      book.lastMs = event.endMs;
+    } else if (event.kind === 'trade') {
+      book.last = event.price;
+      book.lastMs = event.ts;
+    } else if (event.bid > 0 && event.ask > 0) {
+      book.last = (event.bid + event.ask) / 2;
+      book.lastMs = event.ts;
+    }
+  }
+
+  private prune(book: Book): void {
+    if (book.open.some((order) => terminal.has(order.state))) book.open = book.open.filter((order) => !terminal.has(order.state));
+  }
+
+  private roundPrice(price: number, instrument: Instrument): number {
+    return toNumber(fromNumber(price, instrument.pricePrecision));
+  }
+
+  // --- validation --------------------------------------------------------------------------
+
+  private checkQuantity(quantity: unknown, instrument: Instrument): Fixed | string {
+    const allowed = `a positive number with at most ${instrument.quantityPrecision} decimals for ${instrument.symbol}`;
+    if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0) return `quantity must be ${allowed}; got ${String(quantity)}`;
+    const exact = fromNumber(quantity);
+    if (!hasDigits(exact, instrument.quantityPrecision)) return `quantity must be ${allowed}; got ${quantity}`;
+    return exact;
+  }
+
+  private validate(request: OrderRequest, instrument: Instrument): string | undefined {
+    const raw = request as unknown as Record<string, unknown>;
+    if (typeof raw.symbol !== 'string' || raw.symbol.length === 0) return `symbol must be a non-empty string; got ${JSON.stringify(raw.symbol)}`;
+    if (!orderTypes.includes(raw.type as OrderType)) return `type must be one of ${orderTypes.join(', ')}; got ${JSON.stringify(raw.type)}`;
+    if (raw.side !== 'buy' && raw.side !== 'sell') return `side must be buy or sell; got ${JSON.stringify(raw.side)}`;
+    if (raw.timeInForce !== undefined && !timesInForce.includes(raw.timeInForce as TimeInForce)) return `timeInForce must be one of ${timesInForce.join(', ')}; got ${JSON.stringify(raw.timeInForce)}`;
+    const quantity = this.checkQuantity(raw.quantity, instrument);
+    if (typeof quantity === 'string') return quantity;
+    const price = (field: string, value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : `${field} must be a positive number; got ${JSON.stringify(value)}`);
+    switch (request.type) {
+      case 'limit':
+        return price('limitPrice', request.limitPrice);
+      case 'stop':
+        return price('stopPrice', request.stopPrice);
+      case 'stop_limit':
+        return price('stopPrice', request.stopPrice) ?? price('limitPrice', request.limitPrice);
+      case 'trailing_stop': {
+        const { trailAmount, trailPercent } = request;
+        if ((trailAmount === undefined) === (trailPercent === undefined)) return `exactly one of trailAmount and trailPercent must be given; got trailAmount ${String(trailAmount)}, trailPercent ${String(trailPercent)}`;
+        if (trailAmount !== undefined) return price('trailAmount', trailAmount);
+        if (!(typeof trailPercent === 'number' && trailPercent > 0 && trailPercent < 100)) return `trailPercent must be a number above 0 and below 100; got ${JSON.stringify(trailPercent)}`;
+        return undefined;
+      }
+      case 'bracket': {
+        const entry = request.entry as unknown as Record<string, unknown> | undefined;
+        if (!entry || !['market', 'limit', 'stop'].includes(entry.type as string)) return `entry.type must be market, limit or stop; got ${JSON.stringify(entry?.type)}`;
+        const problem =
+          (entry.type === 'limit' ? price('entry.limitPrice', entry.limitPrice) : entry.type === 'stop' ? price('entry.stopPrice', entry.stopPrice) : undefined) ??
+          price('takeProfit.limitPrice', request.takeProfit?.limitPrice) ??
+          price('stopLoss.stopPrice', request.stopLoss?.stopPrice) ??
+          (request.stopLoss.limitPrice === undefined ? undefined : price('stopLoss.limitPrice', request.stopLoss.limitPrice));
+        if (problem) return problem;
+        const { limitPrice } = request.takeProfit;
+        const { stopPrice } = request.stopLoss;
+        if (request.side === 'buy' ? limitPrice <= stopPrice : limitPrice >= stopPrice) {
+          return `takeProfit.limitPrice must be ${request.side === 'buy' ? 'above' : 'below'} stopLoss.stopPrice for a ${request.side} bracket; got ${limitPrice} and ${stopPrice}`;
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
   }
 }
