@@ -15,7 +15,7 @@ import { parseSquareOffAnswer, squareOffOutcome, squareOffProgress } from '../we
 import { isFinished, mergeJobEvent, parseJobEvent, progressLabel } from '../web/src/lib/jobs.ts';
 import { appendTick, parseTick } from '../web/src/lib/live.ts';
 import { can, cancelScopeOf, type Me } from '../web/src/lib/permissions.ts';
-import { auctionSeries, candlesFrom, monthlyByStrategy, pnlSeries, signalMarkers, varChartData } from '../web/src/lib/series.ts';
+import { auctionSeries, candlesFrom, markerLabelPadding, monthlyByStrategy, pnlSeries, priceAxisRange, signalMarkers, varChartData } from '../web/src/lib/series.ts';
 
 describe('permissions', () => {
   const viewer: Me = { kind: 'session', name: 'vera', role: 'viewer', scopes: ['read'] };
@@ -254,7 +254,8 @@ describe('daily snapshots', () => {
   });
   it('refuses a scope the API does not write instead of showing "no snapshot"', () => {
     expect(scopeOf(snapshotRow('strategy:3', '2026-12-04', 1))).toBe('strategy:3');
-    expect(() => scopeOf(snapshotRow('portfolio', '2026-12-04', 1))).toThrow(/scope "portfolio"; the dashboard knows total and strategy:<id>/);
+    expect(scopeOf(snapshotRow('manual', '2026-12-04', 1))).toBe('manual');
+    expect(() => scopeOf(snapshotRow('portfolio', '2026-12-04', 1))).toThrow(/scope "portfolio"; the dashboard knows total, manual and strategy:<id>/);
   });
   it('does not compile a comparison with a scope that does not exist', () => {
     const scope = scopeOf(snapshotRow('total', '2026-12-04', 1));
@@ -373,6 +374,21 @@ describe('chart value axes', () => {
   it('is as wide as the longest label (the first digit of -12,500.00 is not cut)', () => {
     expect(widthOfLabels(['148.45', '-12,500.00'], sevenPixelsPerCharacter, '12px sans', 0, 1)).toBe(10 * 7 + 18);
     expect(widthOfLabels(['-12,500.00'], sevenPixelsPerCharacter, undefined, 20, 2)).toBe(35 + 18 + 20);
+  });
+});
+
+describe('candle chart room', () => {
+  it("leaves room beside the first and last bars for half the longest marker label ('sell (pending)' on 25 bars, 790 px)", () => {
+    const pad = markerLabelPadding([{ text: 'buy (approved)' }, { text: 'sell (pending)' }], 25, 790);
+    const spacing = 790 / (25 + 2 * pad);
+    expect(pad * spacing).toBeGreaterThanOrEqual((14 * 7) / 2 + 6);
+    expect(pad).toBe(3);
+    expect(markerLabelPadding([], 25, 790)).toBe(0);
+  });
+  it('keeps the price axis at zero or above whatever margins are asked', () => {
+    expect(priceAxisRange({ minValue: -100, maxValue: 105 })).toEqual({ minValue: 0, maxValue: 105 });
+    expect(priceAxisRange({ minValue: 99.5, maxValue: 103.2 })).toEqual({ minValue: 99.5, maxValue: 103.2 });
+    expect(priceAxisRange(null)).toBeNull();
   });
 });
 

@@ -148,3 +148,22 @@ export function auctionSeries(rows: readonly AuctionRow[]): (number | null)[][] 
     ordered.map((row) => row.target),
   ];
 }
+
+/**
+ * Bars of empty space to leave on each side of the candles so a marker's label on the first or
+ * last bar is drawn whole (labels are centred on their bar): half the longest label, in bars at
+ * the spacing the chart will have. `charWidth` is the label font's average character width.
+ */
+export function markerLabelPadding(markers: readonly Pick<Marker, 'text'>[], barCount: number, chartWidth: number, charWidth = 7): number {
+  if (markers.length === 0 || barCount === 0) return 0;
+  const halfLabel = (Math.max(...markers.map((marker) => marker.text.length)) * charWidth) / 2 + 6;
+  // pad * spacing >= halfLabel, where spacing = width / (bars + 2 pad).
+  if (chartWidth <= 2 * halfLabel) return barCount;
+  return Math.ceil((halfLabel * barCount) / (chartWidth - 2 * halfLabel));
+}
+
+/** A price axis never runs below zero: a price is not negative, whatever margins the markers ask for. */
+export function priceAxisRange(range: { minValue: number; maxValue: number } | null): { minValue: number; maxValue: number } | null {
+  if (!range) return null;
+  return { minValue: Math.max(0, range.minValue), maxValue: Math.max(range.maxValue, Math.max(0, range.minValue)) };
+}
