@@ -34,7 +34,7 @@
 import { calendarForSymbol } from '../calendar/index.ts';
 import type { Session, TradingCalendar } from '../calendar/types.ts';
 import type { Bar, FillEvent, MarketEvent, OrderUpdate, QuoteTick, Side, Timer, TradeTick } from '../events.ts';
-import { type Fixed, fromNumber, hasDigits, maxFixed, minFixed, mulFixed, mulRatio, roundFixed, toNumber, divRound } from '../money.ts';
+import { type Fixed, FIXED_ONE, fromNumber, hasDigits, maxFixed, minFixed, mulFixed, mulRatio, roundFixed, toNumber, divRound } from '../money.ts';
 import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
 import { defaultCosts, instrumentForSymbol } from './instruments.ts';
 import { firstTouch, ohlcPath, type OhlcPath } from './ohlc-path.ts';
@@ -93,7 +93,7 @@ interface Candidate {
   /** Units available to this order on this event (undefined: no cap). */
   readonly cap: Fixed | undefined;
   readonly ts: number;
-  /** Apply slippage (market-like) or not (a limit at its limit). */
+  /** A limit price the fill may not cross, slippage included. */
   readonly limitCap: number | undefined;
 }
 
@@ -443,8 +443,8 @@ export class SimulatedExchange {
     const buy = order.side === 'buy';
     const base = fromNumber(candidate.price);
     const slipRatio = fromNumber(costs.slippageBps / 10_000);
-    let price = candidate.limitCap === undefined ? mulFixed(base, (buy ? 1n : -1n) * slipRatio + 10n ** 12n) : base;
-    price = roundFixed(price, instrument.pricePrecision, 'half_even');
+    // Slippage always; a limit then caps it, so a limit filled at its limit has none.
+    let price = roundFixed(mulFixed(base, (buy ? 1n : -1n) * slipRatio + FIXED_ONE), instrument.pricePrecision, 'half_even');
     if (candidate.limitCap !== undefined) {
       const limit = fromNumber(candidate.limitCap);
       price = buy ? minFixed(price, limit) : maxFixed(price, limit);
