@@ -127,7 +127,8 @@ export async function runTraining(pool: Pool, store: ArtifactStore, predictor: M
     base_rounds: outcome.baseRounds,
     data_window: { start_date_id: request.start_date_id, end_date_id: request.end_date_id, rows: data.rows },
     metrics,
-    artifact_uri: store.uri(key),
+    // The key, not store.uri(key): the metadata is read with `read`, and a URI shows the server's paths or bucket.
+    artifact_key: key,
   };
   // The artifact carries its metadata too, beside the model, for whoever finds it in the store.
   await store.put(`${key}.metadata.json`, Buffer.from(JSON.stringify(metadata, null, 2)), 'application/json');
@@ -138,7 +139,7 @@ export async function runTraining(pool: Pool, store: ArtifactStore, predictor: M
      returning model_id`,
     [request.model_name, key, request.end_date_id, JSON.stringify(metadata)],
   );
-  return { result: { model_id: inserted.rows[0]!.model_id, model_name: request.model_name, artifact: store.uri(key), rounds: outcome.rounds }, metrics };
+  return { result: { model_id: inserted.rows[0]!.model_id, model_name: request.model_name, artifact: key, rounds: outcome.rounds }, metrics };
 }
 
 /** Predictions for rows, in their order, from a model's booster. */
@@ -202,5 +203,6 @@ export async function runInference(pool: Pool, store: ArtifactStore, predictor: 
     [request.model_id, request.pred_date_id, key],
   );
   const metrics = counted > 0 ? { mae: absoluteError / counted, labelled_rows: counted } : null;
-  return { result: { inference_id: inserted.rows[0]!.id, predictions: key, uri: store.uri(key), rows: rows.length }, metrics };
+  // Object keys only: job results are read with `read`, and a store URI shows the server's paths.
+  return { result: { inference_id: inserted.rows[0]!.id, predictions: key, rows: rows.length }, metrics };
 }

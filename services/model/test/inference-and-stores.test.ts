@@ -63,7 +63,7 @@ describe('artifact stores', () => {
 describe('inference', () => {
   it('predicts every row of the day, writes the CSV with targets to S3, registers it, and reports MAE', async () => {
     const trained = await finishedJob(app, (await app.inject({ method: 'POST', url: '/train-model/', payload: { model_name: 's3_v1', date_id: 10, rounds: 40, folds: 1 } })).json().job_id);
-    expect(trained.result.artifact).toBe('s3://closecross-artifacts/models/trained_models/s3_v1.json');
+    expect(trained.result.artifact).toBe('trained_models/s3_v1.json');
     const response = await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.result.model_id, pred_date_id: 11 } });
     expect(response.statusCode).toBe(200);
     expect(response.json().message).toBe(`Inference started for model ${trained.result.model_id}`);

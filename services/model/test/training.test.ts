@@ -71,6 +71,23 @@ describe('training', () => {
     expect((await app.inject({ url: `/model-reports/${continued.result.model_id}` })).json().base_model_id).toBe(base.result.model_id);
   });
 
+  it('shows object keys, never server paths, in job results and model metadata readable with read', async () => {
+    const storeRoot = store.uri('x').replace(/^file:\/\//, '').replace(/\/x$/, '');
+    const trained = await finishedJob(app, (await train({ model_name: 'keys_v1', start_date_id: 0, end_date_id: 0, rounds: 10, folds: 1 })).json().job_id);
+    expect(trained.result).toEqual({ model_id: expect.any(Number), model_name: 'keys_v1', artifact: 'trained_models/keys_v1.json', rounds: expect.any(Number) });
+    const inferred = await finishedJob(app, (await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.result.model_id, pred_date_id: 1 } })).json().job_id);
+    expect(inferred.result).toEqual({ inference_id: expect.any(Number), predictions: `inference_data/inference_${trained.result.model_id}_1.csv`, rows: 60 * 55 });
+    const model = (await app.inject({ url: `/models/${trained.result.model_id}` })).json();
+    const report = (await app.inject({ url: `/model-reports/${trained.result.model_id}` })).json();
+    const stored = (await database.pool.query('select metadata from model where model_id = $1', [trained.result.model_id])).rows[0].metadata;
+    expect(stored.artifact_key).toBe('trained_models/keys_v1.json');
+    const metadataFile = (await store.get('trained_models/keys_v1.json.metadata.json')).toString('utf8');
+    for (const read of [JSON.stringify(trained), JSON.stringify(inferred), JSON.stringify(model), JSON.stringify(report), JSON.stringify(stored), (await app.inject({ url: '/jobs?kind=train' })).body, metadataFile]) {
+      expect(read).not.toContain('file://');
+      expect(read).not.toContain(storeRoot);
+    }
+  });
+
   it('reloads the artifact and predicts exactly as /predict does', async () => {
     const job = await finishedJob(app, (await train({ model_name: 'reload_v1', start_date_id: 0, end_date_id: 0, rounds: 30, folds: 1 })).json().job_id);
     const rows = rowsWithSignal([0], 10).slice(0, 200);
