@@ -1,3 +1,4 @@
+import type { Clock } from '@closecross/engine';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import { loadPricesConfig, type PricesConfig } from './prices-config.ts';
@@ -13,6 +14,8 @@ export interface PricesOptions extends ServiceContext {
   config?: PricesConfig;
   /** The stream side, when the caller wants its own clients on it (the bench's probe); one is made otherwise. */
   listener?: TickListener;
+  /** Stamps the replay's ticks and the worker's records; the system clock unless a test pins one. */
+  clock?: Clock;
 }
 
 /** The prices API on every task, and a price worker where PRICES_WORKER_ENABLED (the default). */
@@ -29,7 +32,8 @@ const pricesPlugin: FastifyPluginAsync<PricesOptions> = async (app, options) => 
         flushMs: config.PRICES_FLUSH_MS,
         staleSeconds: config.PRICES_STALE_SECONDS,
         publisher,
-        adapterFor: (provider, sink) => createAdapter(config, app.log, provider, sink),
+        ...(options.clock ? { clock: options.clock } : {}),
+        adapterFor: (provider, sink) => createAdapter(config, app.log, provider, sink, options.clock),
       })
     : undefined;
 

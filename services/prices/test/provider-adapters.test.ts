@@ -10,7 +10,7 @@ import { FakeBinance } from './fakes/fake-binance.ts';
 function recordingSink(): FeedSink & { events: MarketEvent[]; states: { symbol: string; state: FeedState; error?: string | undefined }[] } {
   const events: MarketEvent[] = [];
   const states: { symbol: string; state: FeedState; error?: string | undefined }[] = [];
-  return { events, states, event: (event) => events.push(event), state: (symbol, state, error) => states.push({ symbol, state, error }) };
+  return { events, states, event: (event) => events.push(event), state: (symbol, state, error) => states.push({ symbol, state, error }), refuse: (symbol, reason) => states.push({ symbol, state: 'error', error: `refused: ${reason}` }) };
 }
 const warnings: object[] = [];
 const log = { warn: (object: object) => warnings.push(object) };

@@ -1,6 +1,8 @@
 import http from 'node:http';
 
 export interface SseEvent {
+  /** The frame's id (symbol:position), when it has one. */
+  id?: string;
   event: string;
   data: Record<string, unknown>;
   receivedAt: number;
@@ -19,8 +21,8 @@ export function openSse(url: string, headers: Record<string, string> = {}, optio
       response.on('data', (chunk: string) => {
         if (options.countOnly) {
           // A load generator: frames counted, not parsed (events end with a blank line).
-          for (let at = chunk.indexOf('\n\nevent') ; at >= 0; at = chunk.indexOf('\n\nevent', at + 2)) counted++;
-          counted += chunk.startsWith('event') ? 1 : 0;
+          for (let at = chunk.indexOf('\n\nid: '); at >= 0; at = chunk.indexOf('\n\nid: ', at + 2)) counted++;
+          counted += chunk.startsWith('id: ') ? 1 : 0;
           return;
         }
         buffer += chunk;
@@ -30,7 +32,8 @@ export function openSse(url: string, headers: Record<string, string> = {}, optio
           buffer = buffer.slice(end + 2);
           const event = /^event: (.*)$/m.exec(frame)?.[1];
           const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data), receivedAt: Date.now() });
+          const id = /^id: (.*)$/m.exec(frame)?.[1];
+          if (event && data) events.push({ ...(id === undefined ? {} : { id }), event, data: JSON.parse(data), receivedAt: Date.now() });
         }
       });
       response.on('error', () => undefined);

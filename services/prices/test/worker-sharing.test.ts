@@ -70,7 +70,7 @@ describe('price workers sharing subscriptions', () => {
     // Play on past the takeover, then stop the survivors cleanly and compare with the files.
     await waitFor(async () => {
       const cursors = await database.pool.query<{ n: number }>('select min(coalesce(cursor, 0))::int as n from price_subscription');
-      return cursors.rows[0]!.n >= 8 * 120;
+      return cursors.rows[0]!.n >= 9 * 120;
     }, 60_000, 'every symbol past 120 bars');
     for (const worker of [first, third]) worker.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -78,15 +78,20 @@ describe('price workers sharing subscriptions', () => {
 
     for (const symbol of symbols) {
       const subscription = await database.pool.query<{ cursor: string }>('select cursor from price_subscription where symbol = $1', [symbol]);
-      const complete = Math.floor((Number(subscription.rows[0]!.cursor) + 1) / 8);
+      // Nine events a bar: four trades, four quotes, then the file's bar, stored as it is.
+      const complete = Math.floor((Number(subscription.rows[0]!.cursor) + 1) / 9);
       const stored = await database.pool.query(
         `select (extract(epoch from start) * 1000)::float8 as start, open, high, low, close, volume, trades from price_bar_1m where symbol = $1 order by start limit $2`,
         [symbol, complete],
       );
-      const expected = fixture.bars.get(symbol)!.slice(0, complete).map((bar) => ({ ...bar, trades: 4 }));
+      const expected = fixture.bars.get(symbol)!.slice(0, complete).map((bar) => ({ ...bar, trades: 0 }));
       expect(stored.rows).toEqual(expected);
     }
-    const bars = await database.pool.query<{ n: number }>('select count(*)::int as n from price_bar_1m where trades > 4');
-    expect(bars.rows[0]!.n).toBe(0);
+    // Nothing stored past what was played: no bar ahead of the cursor, none outside the file.
+    const bars = await database.pool.query<{ symbol: string; n: number }>('select symbol, count(*)::int as n from price_bar_1m group by symbol');
+    for (const { symbol, n } of bars.rows) {
+      const subscription = await database.pool.query<{ cursor: string }>('select cursor from price_subscription where symbol = $1', [symbol]);
+      expect(n).toBe(Math.floor((Number(subscription.rows[0]!.cursor) + 1) / 9));
+    }
   });
 });

@@ -4,6 +4,11 @@ import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts'
 export interface FeedSink {
   event(event: MarketEvent): void;
   state(symbol: string, state: FeedState, error?: string): void;
+  /**
+   * This process cannot serve the symbol at all (its replay folder lacks the file): the worker
+   * hands the feed back for another worker to take, and records why.
+   */
+  refuse(symbol: string, reason: string): void;
 }
 
 export interface FollowRequest {
@@ -19,6 +24,11 @@ export interface FollowRequest {
  */
 export interface ProviderAdapter {
   readonly provider: ProviderName;
+  /**
+   * True when the adapter emits its source's own one-minute bars (the replay's file rows): they
+   * are stored as they are, replacing the minute, and trades are not folded into bars on top.
+   */
+  readonly sourceBars: boolean;
   follow(request: FollowRequest): void;
   unfollow(symbol: string): void;
   close(): Promise<void>;

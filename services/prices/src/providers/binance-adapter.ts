@@ -23,6 +23,7 @@ const streamsOf = (request: FollowRequest): string[] => request.channels.map((ch
  */
 export class BinanceAdapter implements ProviderAdapter {
   readonly provider = 'binance' as const;
+  readonly sourceBars = false;
   private readonly connections: BinanceConnection[] = [];
   private readonly positions = new LivePositions();
 

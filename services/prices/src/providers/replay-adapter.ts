@@ -1,35 +1,63 @@
+import { systemClock, type Clock } from '@closecross/engine';
 import type { IntradayBar } from '../store/intraday-csv.ts';
 import type { Channel, MarketEvent } from '../model.ts';
 import type { FeedSink, FollowRequest, ProviderAdapter } from './adapter.ts';
 import { loadReplayBars, replayFiles } from './replay-files.ts';
 
-const day = 86_400_000;
-/** Per bar: four trades (open; low and high in the order that reaches close; close) and a quote after each. */
-const eventsPerBar = 8;
-const tradeOffsetsMs = [0, 15_000, 30_000, 45_000];
+/**
+ * Per bar: four trades (open; low and high in the order that reaches close; close), a quote after
+ * each, then the file's bar itself once its trades are out.
+ */
+const eventsPerBar = 9;
+const barStep = 8;
+/** Data seconds into the bar of each trade: the pace of the file (a minute a bar) sets the spacing. */
+const tradeOffsetsSeconds = [0, 15, 30, 45];
 const halfSpread = 0.00005;
+/** A pinned clock moves only when a test moves it: look again at least this often. */
+const maxWaitMs = 250;
 
 export interface ReplayOptions {
+  /** Absolute folder of the intraday files (PRICES_REPLAY_DIR resolved from the repository root). */
   folder: string;
-  /** Data seconds per wall second: 60 plays a one-minute bar per second; 0 as fast as it can. */
+  /** Data seconds per wall second: 1 plays the file at its own pace, 60 a one-minute bar per second; 0 as fast as it can. */
   speed: number;
+  /** Stamps every trade and quote, and paces the replay (tests pin it). */
+  clock?: Clock;
 }
 
 /**
- * The embedded provider: plays intraday one-minute bars as ticks, so a laptop has live prices
- * with no network. Each event's position is its index in the endless replay (the file again and
- * again, each lap shifted by whole days past the last), so a resumed replay continues exactly
- * after the stored cursor and bars come out equal to the file's.
+ * The embedded provider: plays intraday one-minute files as a live feed, so a laptop has live
+ * prices with no network, on any day.
+ *
+ * How file time maps to now: the file's bars play in order, from the subscription's cursor, at
+ * `speed` data seconds per wall second of the clock, and the file starts over when it ends
+ * (endlessly). Each trade and quote is stamped with the clock's now when it plays, so prices move
+ * "now" and a paper order fills on them; nothing carries a time ahead of the clock.
+ *
+ * What is stored: the file's own bars, under the file's own minutes (2021-08-23 13:30 stays
+ * 13:30 of that day), each written once its trades have played and replacing the minute whole.
+ * So stored bars equal the source row for row whatever the subscription history (a restart, a
+ * second lap, an unsubscribe and subscribe again), and no invented bar appears under a real
+ * minute. Trades stamped now are not folded into bars on top.
+ *
+ * Positions: an event's index in the endless replay (lap after lap), so a resumed replay carries
+ * on exactly after the stored cursor.
  */
 export class ReplayAdapter implements ProviderAdapter {
   readonly provider = 'replay' as const;
+  readonly sourceBars = true;
   private readonly players = new Map<string, ReplayPlayer>();
-  private readonly cache = new Map<string, IntradayBar[]>();
+  private readonly cache = new Map<string, Promise<IntradayBar[]>>();
   private readonly options: ReplayOptions;
+  private readonly clock: Clock;
   private readonly sink: FeedSink;
+  /** One counter per follow, so a load that finishes after an unfollow (or a newer follow) starts nothing. */
+  private generation = 0;
+  private readonly following = new Map<string, number>();
 
   constructor(options: ReplayOptions, sink: FeedSink) {
     this.options = options;
+    this.clock = options.clock ?? systemClock;
     this.sink = sink;
   }
 
@@ -41,61 +69,65 @@ export class ReplayAdapter implements ProviderAdapter {
     this.unfollow(request.symbol);
     const file = replayFiles(this.options.folder).get(request.symbol);
     if (!file) {
-      this.sink.state(request.symbol, 'error', `no replay file for ${request.symbol} in ${this.options.folder}`);
+      this.sink.refuse(request.symbol, `no replay file for ${request.symbol} in ${this.options.folder}`);
       return;
     }
+    const generation = ++this.generation;
+    this.following.set(request.symbol, generation);
     let bars = this.cache.get(file);
     if (!bars) {
       bars = loadReplayBars(file);
       this.cache.set(file, bars);
+      bars.catch(() => this.cache.delete(file));
     }
-    const player = new ReplayPlayer(request.symbol, bars, new Set(request.channels), this.options.speed, this.sink);
-    this.players.set(request.symbol, player);
-    player.start((request.resumeAfter ?? -1) + 1);
+    bars.then(
+      (loaded) => {
+        if (this.following.get(request.symbol) !== generation) return;
+        const player = new ReplayPlayer(request.symbol, loaded, new Set(request.channels), this.options.speed, this.clock, this.sink);
+        this.players.set(request.symbol, player);
+        player.start((request.resumeAfter ?? -1) + 1);
+      },
+      (error: unknown) => {
+        if (this.following.get(request.symbol) !== generation) return;
+        this.following.delete(request.symbol);
+        this.sink.refuse(request.symbol, `the replay file ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
   }
 
   unfollow(symbol: string): void {
+    this.following.delete(symbol);
     this.players.get(symbol)?.stop();
     this.players.delete(symbol);
   }
 
   async close(): Promise<void> {
-    for (const symbol of [...this.players.keys()]) this.unfollow(symbol);
+    for (const symbol of new Set([...this.players.keys(), ...this.following.keys()])) this.unfollow(symbol);
   }
 }
 
 class ReplayPlayer {
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
   private next = 0;
   private startedAt = 0;
   private firstEvent = 0;
-  private readonly lapMs: number;
 
   private readonly symbol: string;
-
   private readonly bars: IntradayBar[];
-
   private readonly channels: Set<Channel>;
-
   private readonly speed: number;
-
+  private readonly clock: Clock;
   private readonly sink: FeedSink;
 
-
-  constructor(symbol: string, bars: IntradayBar[], channels: Set<Channel>, speed: number, sink: FeedSink) {
-
+  constructor(symbol: string, bars: IntradayBar[], channels: Set<Channel>, speed: number, clock: Clock, sink: FeedSink) {
     this.symbol = symbol;
-
     this.bars = bars;
-
     this.channels = channels;
-
     this.speed = speed;
-
+    this.clock = clock;
     this.sink = sink;
-    const span = bars.length === 0 ? 0 : bars[bars.length - 1]!.start - bars[0]!.start + 60_000;
-    this.lapMs = Math.max(1, Math.ceil(span / day)) * day;
   }
 
   start(from: number): void {
@@ -105,7 +137,7 @@ class ReplayPlayer {
     }
     this.next = from;
     this.firstEvent = from;
-    this.startedAt = Date.now();
+    this.startedAt = this.clock.nowMs();
     this.sink.state(this.symbol, 'live');
     this.schedule(0);
   }
@@ -113,19 +145,29 @@ class ReplayPlayer {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = delayMs <= 0 ? (setImmediate(() => this.play()) as unknown as NodeJS.Timeout) : setTimeout(() => this.play(), delayMs);
+    if (delayMs <= 0) this.immediate = setImmediate(() => this.play());
+    else this.timer = setTimeout(() => this.play(), Math.min(delayMs, maxWaitMs));
   }
 
-  /** Wall ms after the start at which the event index plays: a trade every 15 data seconds. */
+  /** The data second (from the first event played) at which an event index plays. */
+  private dataSecondOf(index: number): number {
+    const bar = (barIndex: number) => Math.floor(barIndex / eventsPerBar) * 60 + (barIndex % eventsPerBar === barStep ? 59 : tradeOffsetsSeconds[Math.floor((barIndex % eventsPerBar) / 2)]!);
+    return bar(index) - bar(this.firstEvent);
+  }
+
+  /** Clock ms after the start at which an event index plays. */
   private dueAt(index: number): number {
-    return ((index - this.firstEvent) / 2) * (15_000 / this.speed);
+    return (this.dataSecondOf(index) * 1000) / this.speed;
   }
 
   private play(): void {
+    this.timer = undefined;
+    this.immediate = undefined;
     if (this.stopped) return;
     if (this.speed === 0) {
       // As fast as possible, yielding to the event loop every few thousand events.
@@ -133,27 +175,32 @@ class ReplayPlayer {
       this.schedule(0);
       return;
     }
-    const elapsed = Date.now() - this.startedAt;
-    while (!this.stopped && this.dueAt(this.next) <= elapsed) this.emit(this.next++);
-    this.schedule(Math.max(1, this.dueAt(this.next) - (Date.now() - this.startedAt)));
+    const elapsed = this.clock.nowMs() - this.startedAt;
+    // At most a few thousand at once, should the clock jump ahead: the rest after a yield.
+    for (let emitted = 0; emitted < 4_000 && !this.stopped && this.dueAt(this.next) <= elapsed; emitted++) this.emit(this.next++);
+    this.schedule(Math.max(1, this.dueAt(this.next) - (this.clock.nowMs() - this.startedAt)));
   }
 
   private emit(index: number): void {
     const perLap = this.bars.length * eventsPerBar;
-    const lap = Math.floor(index / perLap);
     const within = index % perLap;
     const bar = this.bars[Math.floor(within / eventsPerBar)]!;
     const step = within % eventsPerBar;
-    const trade = Math.floor(step / 2);
-    const rising = bar.close >= bar.open;
-    const price = trade === 0 ? bar.open : trade === 3 ? bar.close : (trade === 1) === rising ? bar.low : bar.high;
-    const time = bar.start + lap * this.lapMs + tradeOffsetsMs[trade]!;
-    // Built whole (no spread of a shared base): the replay is the bench's provider at 20,000 ticks/s.
     let event: MarketEvent | undefined;
-    if (step % 2 === 0) {
-      if (this.channels.has('trades')) event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'trade', price, size: bar.volume / 4 };
-    } else if (this.channels.has('quotes')) {
-      event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'quote', bid: price * (1 - halfSpread), ask: price * (1 + halfSpread), bidSize: 100, askSize: 100 };
+    if (step === barStep) {
+      // The source's bar under its own minute: the worker stores it as it is.
+      event = { provider: 'replay', symbol: this.symbol, time: bar.start, position: index, type: 'bar', open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume };
+    } else {
+      const trade = Math.floor(step / 2);
+      const rising = bar.close >= bar.open;
+      const price = trade === 0 ? bar.open : trade === 3 ? bar.close : (trade === 1) === rising ? bar.low : bar.high;
+      const time = this.clock.nowMs();
+      // Built whole (no spread of a shared base): the replay is the bench's provider at 20,000 ticks/s.
+      if (step % 2 === 0) {
+        if (this.channels.has('trades')) event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'trade', price, size: bar.volume / 4 };
+      } else if (this.channels.has('quotes')) {
+        event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'quote', bid: price * (1 - halfSpread), ask: price * (1 + halfSpread), bidSize: 100, askSize: 100 };
+      }
     }
     if (event) this.sink.event(event);
   }

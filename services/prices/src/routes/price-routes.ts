@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
 import { barIntervals, importBars, readBars, readLatest } from '../store/bars.ts';
-import { parseIntradayCsv, parseTimestamp } from '../store/intraday-csv.ts';
+import { parseIntradayCsvInSlices, parseTimestamp } from '../store/intraday-csv.ts';
 import type { TickListener } from '../stream/tick-listener.ts';
 import { symbolPattern } from './subscription-routes.ts';
 
@@ -68,7 +68,7 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
     },
     async (request) => {
       const symbol = request.params.symbol.toUpperCase();
-      const { bars } = parseIntradayCsv(request.body, request.query.timezone);
+      const { bars } = await parseIntradayCsvInSlices(request.body, request.query.timezone);
       return { symbol, received: bars.length, written: await importBars(pool, symbol, bars) };
     },
   );

@@ -1,8 +1,9 @@
+import { systemClock, type Clock } from '@closecross/engine';
 import { FairShareLeases, WorkerRegistry } from '@closecross/leases';
 import type { Pool } from 'pg';
 import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts';
 import type { FeedSink, ProviderAdapter } from '../providers/adapter.ts';
-import { BarDeltas } from './bar-deltas.ts';
+import { BarDeltas, type BarDelta } from './bar-deltas.ts';
 import { sseFrame, type TickPublisher } from './tick-publisher.ts';
 
 export interface WorkerLogger {
@@ -18,6 +19,8 @@ export interface PriceWorkerOptions {
   flushMs: number;
   staleSeconds: number;
   publisher: TickPublisher;
+  /** Stamps what the worker records (staleness, arrival); the system clock unless a test pins one. */
+  clock?: Clock;
   /** The adapter of a provider, made on first use and shared by every subscription to it. */
   adapterFor(provider: ProviderName, sink: FeedSink): ProviderAdapter;
 }
@@ -40,6 +43,8 @@ interface Run {
   feed: string;
   cursor: number | null;
   deltas: BarDeltas;
+  /** A source's own bars (the replay's file rows) since the last flush: stored as they are, replacing the minute. */
+  sourceBars: Map<number, BarDelta>;
   lastPosition: number | null;
   ticks: number;
   lastTickTime: number | null;
@@ -53,6 +58,8 @@ interface Run {
 
 /** Logged when a live feed has been silent past PRICES_STALE_SECONDS: the stack's alarm counts it. */
 export const staleFeedEvent = 'price_feed_stale';
+/** Logged when a worker cannot serve a feed (say its replay folder lacks the file) and hands it back. */
+export const refusedFeedEvent = 'price_feed_refused';
 /** Logged once a minute with the subscriptions held: the stack scales the service on their average. */
 export const loadEvent = 'price_worker_load';
 
@@ -75,13 +82,15 @@ export class PriceWorker {
   private loadLoggedAt = 0;
 
   private readonly options: PriceWorkerOptions;
-
+  private readonly clock: Clock;
 
   constructor(options: PriceWorkerOptions) {
-
     this.options = options;
+    this.clock = options.clock ?? systemClock;
     const registry = new WorkerRegistry(options.pool, { kind: 'price-worker', pool: 'prices', leaseMs: options.leaseMs });
-    this.leases = new FairShareLeases(options.pool, registry, { table: 'price_feed', key: 'key' });
+    // A feed this worker refused (it cannot serve it) is not eligible for it: another worker takes it.
+    const me = `'${registry.id.replaceAll("'", "''")}'`;
+    this.leases = new FairShareLeases(options.pool, registry, { table: 'price_feed', key: 'key', eligible: `not (${me} = any(s.refused_by))` });
   }
 
   get id(): string {
@@ -131,9 +140,9 @@ export class PriceWorker {
     if (this.stopped) return;
     await this.follow(outcome.held);
     this.checkStale();
-    if (Date.now() - this.loadLoggedAt >= 60_000) {
+    if (this.clock.nowMs() - this.loadLoggedAt >= 60_000) {
       // Counted by the stack's scaling on subscriptions per task.
-      this.loadLoggedAt = Date.now();
+      this.loadLoggedAt = this.clock.nowMs();
       this.options.log.info({ event: loadEvent, subscriptions: this.runs.size, feeds: outcome.held.length }, 'price worker load');
     }
   }
@@ -159,6 +168,7 @@ export class PriceWorker {
         feed: row.feed,
         cursor: row.cursor === null ? null : Number(row.cursor),
         deltas: new BarDeltas(),
+        sourceBars: new Map(),
         lastPosition: null,
         ticks: 0,
         lastTickTime: null,
@@ -166,7 +176,7 @@ export class PriceWorker {
         state: 'connecting',
         error: null,
         dirty: true,
-        lastEventAt: Date.now(),
+        lastEventAt: this.clock.nowMs(),
         staleLogged: 0,
       };
       this.runs.set(row.symbol, run);
@@ -177,7 +187,11 @@ export class PriceWorker {
   private adapterOf(provider: ProviderName): ProviderAdapter {
     let adapter = this.adapters.get(provider);
     if (!adapter) {
-      adapter = this.options.adapterFor(provider, { event: (event) => this.onEvent(event), state: (symbol, state, error) => this.onState(symbol, state, error) });
+      adapter = this.options.adapterFor(provider, {
+        event: (event) => this.onEvent(event),
+        state: (symbol, state, error) => this.onState(symbol, state, error),
+        refuse: (symbol, reason) => void this.refuse(symbol, reason),
+      });
       this.adapters.set(provider, adapter);
     }
     return adapter;
@@ -203,13 +217,20 @@ export class PriceWorker {
     if (run.lastPosition !== null && event.position <= run.lastPosition) return;
     run.lastPosition = event.position;
     run.ticks++;
-    run.lastTickTime = event.time;
-    run.lastEventAt = Date.now();
+    run.lastEventAt = this.clock.nowMs();
     run.dirty = true;
     this.ticksIn++;
+    const fromSource = this.adapters.get(run.provider)?.sourceBars === true;
+    if (event.type === 'bar' && fromSource) {
+      // The source's own bar under its own minute: stored whole, not a tick of now.
+      run.sourceBars.set(event.time, { start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
+      if (run.channels.has('bars')) this.options.publisher.push(event.symbol, sseFrame(event, this.clock.nowMs()));
+      return;
+    }
+    run.lastTickTime = event.time;
     // The latest quote is updated in place (a flush takes the object and leaves null): no allocation per tick.
     if (event.type === 'trade') {
-      run.deltas.trade(event.time, event.price, event.size);
+      if (!fromSource) run.deltas.trade(event.time, event.price, event.size);
       const latest = (run.latest ??= { time: event.time });
       latest.price = event.price;
       latest.time = event.time;
@@ -227,7 +248,33 @@ export class PriceWorker {
       latest.price = event.close;
       latest.time = event.time + 59_999;
     }
-    this.options.publisher.push(event.symbol, sseFrame(event, Date.now()));
+    this.options.publisher.push(event.symbol, sseFrame(event, this.clock.nowMs()));
+  }
+
+  /**
+   * This worker cannot serve a feed (the adapter says why): stop it here, hand the lease back with
+   * this worker named among those that refused it, so the others take it and this one does not,
+   * and say why on the subscription and in the log.
+   */
+  private async refuse(symbol: string, reason: string): Promise<void> {
+    const run = this.runs.get(symbol);
+    if (!run) return;
+    this.detach(run);
+    const why = `worker ${this.id} cannot serve it: ${reason}; handed back for another worker`;
+    this.options.log.warn({ event: refusedFeedEvent, symbol, provider: run.provider, feed: run.feed, worker: this.id, reason }, 'price feed refused: handed back');
+    try {
+      await this.options.pool.query(
+        `with refused as (
+           update price_feed set refused_by = case when $2 = any(refused_by) then refused_by else array_append(refused_by, $2) end, owner = null, lease_until = null
+            where key = $1 and owner = $2 returning key)
+         update price_subscription set state = 'pending', last_error = $4, updated_at = now() where id = $3 and feed in (select key from refused)`,
+        [run.feed, this.id, run.id, why],
+      );
+      this.leases.forget(run.feed);
+    } catch (error) {
+      // The lease then lapses on its own; the eligibility rule still keeps it from this worker only once recorded.
+      this.options.log.warn({ err: error, symbol }, 'could not hand back a refused feed; its lease will lapse');
+    }
   }
 
   private onState(symbol: string, state: FeedState, error?: string): void {
@@ -240,7 +287,7 @@ export class PriceWorker {
   }
 
   private checkStale(): void {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     for (const run of this.runs.values()) {
       const silentMs = now - run.lastEventAt;
       if (silentMs > this.options.staleSeconds * 1000 && now - run.staleLogged > this.options.staleSeconds * 1000) {
@@ -260,15 +307,17 @@ export class PriceWorker {
     for (const run of [...this.runs.values()]) {
       if (!run.dirty) continue;
       const deltas = run.deltas;
+      const sourceBars = run.sourceBars;
       const latest = run.latest;
       const ticks = run.ticks;
       const cursor = run.lastPosition ?? run.cursor;
       run.deltas = new BarDeltas();
+      run.sourceBars = new Map();
       run.latest = null;
       run.ticks = 0;
       run.dirty = false;
       try {
-        const stored = await this.store(run, deltas, latest, ticks, cursor);
+        const stored = await this.store(run, deltas, sourceBars, latest, ticks, cursor);
         if (!stored) {
           this.options.log.warn({ symbol: run.symbol, feed: run.feed }, 'feed lease lost before flush; its next holder resumes from the stored cursor');
           this.detach(run);
@@ -278,6 +327,7 @@ export class PriceWorker {
       } catch (error) {
         // Put it back in front of what arrived meanwhile; the next flush tries again.
         run.deltas = BarDeltas.combine(deltas, run.deltas);
+        run.sourceBars = new Map([...sourceBars, ...run.sourceBars]);
         run.latest = run.latest ?? latest;
         run.ticks += ticks;
         run.dirty = true;
@@ -286,7 +336,7 @@ export class PriceWorker {
     }
   }
 
-  private async store(run: Run, deltas: BarDeltas, latest: Latest | null, ticks: number, cursor: number | null): Promise<boolean> {
+  private async store(run: Run, deltas: BarDeltas, sourceBars: Map<number, BarDelta>, latest: Latest | null, ticks: number, cursor: number | null): Promise<boolean> {
     const client = await this.options.pool.connect();
     try {
       await client.query('begin');
@@ -308,6 +358,19 @@ export class PriceWorker {
            on conflict (symbol, start) do update set high = greatest(b.high, excluded.high), low = least(b.low, excluded.low),
              close = excluded.close, volume = b.volume + excluded.volume, trades = b.trades + excluded.trades, provider = excluded.provider`,
           [run.symbol, run.provider, bars.map((bar) => bar.start), bars.map((bar) => bar.open), bars.map((bar) => bar.high), bars.map((bar) => bar.low), bars.map((bar) => bar.close), bars.map((bar) => bar.volume), bars.map((bar) => bar.trades)],
+        );
+      }
+      if (sourceBars.size > 0) {
+        const rows = [...sourceBars.values()];
+        // A source's bar is the minute as the source states it: it replaces what is stored, so a
+        // replay played twice (a restart, a second lap, a new subscription) stores it once.
+        await client.query(
+          `insert into price_bar_1m as b (symbol, start, provider, open, high, low, close, volume, trades)
+           select $1, to_timestamp(s::float8 / 1000), $2, o, h, l, c, v, 0
+             from unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[]) as d(s, o, h, l, c, v)
+           on conflict (symbol, start) do update set open = excluded.open, high = excluded.high, low = excluded.low,
+             close = excluded.close, volume = excluded.volume, trades = 0, provider = excluded.provider`,
+          [run.symbol, run.provider, rows.map((bar) => bar.start), rows.map((bar) => bar.open), rows.map((bar) => bar.high), rows.map((bar) => bar.low), rows.map((bar) => bar.close), rows.map((bar) => bar.volume)],
         );
       }
       if (latest) {
