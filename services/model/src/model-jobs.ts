@@ -3,7 +3,7 @@ import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
 import type { ModelPredictor } from './predict/model-predictor.ts';
 import { featureCount, featureMatrix, featureNames } from './features.ts';
-import { ArtifactNotFoundError, type ArtifactStore } from './store/artifact-store.ts';
+import { ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from './store/artifact-store.ts';
 import { trainInThread } from './train-in-thread.ts';
 import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from './trainer.ts';
 import { loadDayRows, loadTrainingData } from './training-data.ts';
@@ -71,6 +71,9 @@ export async function loadModelArtifact(pool: Pool, store: ArtifactStore, modelI
   try {
     return await store.get(key);
   } catch (error) {
+    if (error instanceof ArtifactNotAFileError) {
+      throw new ModelArtifactError(`model ${modelId}'s artifact path "${key}" names a folder of the artifact store, not a file: register the artifact's own key (such as "trained_models/<name>.json") or train the model again`, error);
+    }
     if (error instanceof ArtifactNotFoundError) throw new ModelArtifactError(`model ${modelId}'s artifact "${key}" is not in the artifact store: train the model again or register the right artifact`, error);
     // The file store's refusal of a key that would leave it (registered before keys were checked).
     if (error instanceof RangeError) throw new ModelArtifactError(`model ${modelId}'s artifact path "${key}" is not a key of the artifact store`, error);

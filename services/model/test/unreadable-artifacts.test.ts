@@ -5,7 +5,7 @@ import type { Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reasonWithoutInternals } from '../src/job-error-words.ts';
-import { artifactStoreFor } from '../src/store/artifact-store.ts';
+import { ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '../src/store/artifact-store.ts';
 import { buildModelApp, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 // The probe of issue 17: a model registered with model_artifact_path ../../../../etc/passwd made
@@ -17,6 +17,7 @@ let storeRoot: string;
 const logLines: string[] = [];
 let escaping: number;
 let garbage: number;
+let folder: number;
 
 beforeAll(async () => {
   storeRoot = mkdtempSync(path.join(os.tmpdir(), 'closecross-artifacts-'));
@@ -27,9 +28,10 @@ beforeAll(async () => {
   await postRows(app, rowsWithSignal([0, 1, 2], 20));
   // Registered as the probe did, before keys were checked at the door (market-data refuses it now).
   const registered = await database.pool.query<{ model_id: number }>(
-    "insert into model (model_name, model_artifact_path) values ('escaping', '../../../../etc/passwd'), ('garbage', 'trained_models/garbage.json') returning model_id",
+    `insert into model (model_name, model_artifact_path) values ('escaping', '../../../../etc/passwd'), ('garbage', 'trained_models/garbage.json'),
+       ('folder', 'trained_models') returning model_id`,
   );
-  [escaping, garbage] = registered.rows.map((row) => row.model_id) as [number, number];
+  [escaping, garbage, folder] = registered.rows.map((row) => row.model_id) as [number, number, number];
 });
 afterAll(async () => {
   await app?.close();
@@ -58,7 +60,20 @@ describe('a model whose artifact cannot be read', () => {
     expectOurWords(response.body);
   });
 
+  // Issue 20: a folder as the artifact path answered 503 "try again later" and its inference job
+  // waited to retry for good; the store's read of a folder is a typed "not a file" now.
+  it('POST /predict with a folder as the artifact path answers 422 naming it, not 503', async () => {
+    const response = await predict(folder);
+    expect(response.statusCode).toBe(422);
+    expect(response.json().message).toBe(
+      `model ${folder}'s artifact path "trained_models" names a folder of the artifact store, not a file: register the artifact's own key (such as "trained_models/<name>.json") or train the model again`,
+    );
+    expect(response.headers['retry-after']).toBeUndefined();
+    expectOurWords(response.body);
+  });
+
   it.each([
+    ['the folder', () => folder, 'names a folder of the artifact store, not a file'],
     ['the escaping path', () => escaping, 'is not a key of the artifact store'],
     ['the unloadable artifact', () => garbage, 'is not a model XGBoost can load'],
   ])('an inference job with %s fails at once (no retries) and GET /jobs shows our words only', async (_, modelId, reason) => {
@@ -80,6 +95,15 @@ describe('a model whose artifact cannot be read', () => {
     expect(job).toMatchObject({ status: 'failed', attempts: 1 });
     expect(job.error).toContain('is not a model XGBoost can load');
     expectOurWords(job.error);
+  });
+});
+
+describe('the file store reading a key that is no file', () => {
+  it('says "not a file" for a folder and "not found" below a file, both final (not a store failure)', async () => {
+    const store = artifactStoreFor(`file://${storeRoot}`);
+    await expect(store.get('trained_models')).rejects.toBeInstanceOf(ArtifactNotAFileError);
+    await expect(store.get('trained_models/garbage.json/inner.json')).rejects.toBeInstanceOf(ArtifactNotFoundError);
+    await expect(store.get('trained_models/none.json')).rejects.toBeInstanceOf(ArtifactNotFoundError);
   });
 });
 

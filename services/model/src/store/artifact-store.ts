@@ -11,7 +11,11 @@ export interface ArtifactStore {
   uri(key: string): string;
 }
 
+/** No object under the key: missing, or (ArtifactNotAFileError) a folder or prefix of others. Final, never worth a retry. */
 export class ArtifactNotFoundError extends Error {}
+
+/** The key names a folder (the file store) or a prefix of other keys, not an object. */
+export class ArtifactNotAFileError extends ArtifactNotFoundError {}
 
 export class FileArtifactStore implements ArtifactStore {
   private readonly root: string;
@@ -32,7 +36,10 @@ export class FileArtifactStore implements ArtifactStore {
     try {
       return await readFile(this.pathOf(key));
     } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT') throw new ArtifactNotFoundError(`no artifact ${key}`);
+      const code = (error as { code?: string }).code;
+      // ENOTDIR: a segment of the key is a file (trained_models/x.json/more): nothing there either.
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new ArtifactNotFoundError(`no artifact ${key}`, { cause: error });
+      if (code === 'EISDIR') throw new ArtifactNotAFileError(`${key} is a folder, not an artifact`, { cause: error });
       throw error;
     }
   }
