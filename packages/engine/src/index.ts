@@ -6,3 +6,5 @@ export * from './calendar/index.ts';
 export * from './exchange/types.ts';
 export { SimulatedExchange } from './exchange/simulated-exchange.ts';
 export * from './portfolio/portfolio.ts';
+export * from './exchange/instruments.ts';
+export { firstTouch, ohlcPath, priceAt, type OhlcPath } from './exchange/ohlc-path.ts';
