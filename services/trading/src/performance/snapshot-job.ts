@@ -1,5 +1,7 @@
 import { recordAlert, type DailyPnlSummaryPayload } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
+import { systemClock, type Clock } from '@closecross/engine';
+import { isNyseTradingDay } from '@closecross/jobs';
 import type { Pool, PoolClient } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
@@ -32,21 +34,55 @@ interface SnapshotValues {
   exposure: number;
 }
 
+export interface SnapshotDeps {
+  pool: Pool;
+  prices: PriceReader;
+  orders: OrderDesk;
+  timezone: string;
+  /** "Today" when no date is given; the system clock by default. */
+  clock?: Clock;
+  /** Whether the market traded on a day (NYSE by default): no snapshot is taken on a day it was shut. */
+  isTradingDay?: (day: string) => boolean;
+}
+
+export interface SnapshotResult {
+  date: string;
+  snapshots: SnapshotRow[];
+  /** Why nothing was written (the market was shut that day). */
+  skipped?: string;
+}
+
+/** The scope of the manual book (orders placed without a strategy) in `trading_snapshot`. */
+export const manualScope = 'manual';
+
+/** Why no snapshot is taken on a day, or undefined when the market traded. */
+export function snapshotClosedReason(day: string, isTradingDay: (day: string) => boolean = isNyseTradingDay): string | undefined {
+  return isTradingDay(day) ? undefined : `${day} is not an NYSE trading day (a weekend or a market holiday): no snapshot is taken for it`;
+}
+
 /**
- * After the close: open orders synced with their brokers, then one snapshot per strategy and one
- * in total (`scope` = `strategy:<id>` or `total`): realized and unrealized P&L, cash, equity,
- * exposure, and drawdown from the running peak of equity. Taken twice the same day, it is replaced.
- * The snapshots and the daily_pnl_summary alert commit together.
+ * After the close: open orders synced with their brokers, then one snapshot per strategy, one of
+ * the manual book (orders without a strategy, scope `manual`, when it has traded) and one in
+ * total (`scope` = `strategy:<id>`, `manual` or `total`): realized and unrealized P&L, cash,
+ * equity, exposure, and drawdown from the running peak of equity. The total is every book, the
+ * manual one included, as the risk engine's equity is, so the daily-loss check compares like with
+ * like. Taken twice the same day, it is replaced. The snapshots and the daily_pnl_summary alert
+ * commit together. On a day the market was shut nothing is written and nothing is alerted.
  */
-export async function takeSnapshots(deps: { pool: Pool; prices: PriceReader; orders: OrderDesk; timezone: string }, params: { date?: string } = {}): Promise<{ date: string; snapshots: SnapshotRow[] }> {
+export async function takeSnapshots(deps: SnapshotDeps, params: { date?: string } = {}): Promise<SnapshotResult> {
+  const date = params.date ?? localClock((deps.clock ?? systemClock).now(), deps.timezone).day;
+  const closed = snapshotClosedReason(date, deps.isTradingDay);
+  if (closed) return { date, snapshots: [], skipped: closed };
   await deps.orders.syncOpen();
-  const date = params.date ?? localClock(new Date(), deps.timezone).day;
   const strategies = (await deps.pool.query<{ id: number; name: string }>('select id::int as id, name from trading_strategy order by id')).rows;
-  const cashBy = new Map((await deps.pool.query<{ strategy_id: number; cash: number }>('select strategy_id::int as strategy_id, sum(amount)::float8 as cash from trading_cash_entry where strategy_id is not null group by strategy_id')).rows.map((row) => [row.strategy_id, row.cash]));
-  const valuesBy: { id: number; name: string; values: SnapshotValues }[] = [];
+  const cashBy = new Map((await deps.pool.query<{ strategy_id: number | null; cash: number }>('select strategy_id::int as strategy_id, sum(amount)::float8 as cash from trading_cash_entry group by strategy_id')).rows.map((row) => [row.strategy_id, row.cash]));
+  const valuesBy: { id: number | null; name: string; values: SnapshotValues }[] = [];
   const total: SnapshotValues = { realized: 0, unrealized: 0, equity: 0, cash: 0, exposure: 0 };
-  for (const { id, name } of strategies) {
+  const books: { id: number | null; name: string }[] = [...strategies, { id: null, name: 'manual orders' }];
+  for (const { id, name } of books) {
     const book = await positionBookOf(deps.pool, id);
+    // The manual book has no allocation: it counts once it has traded.
+    if (id === null && book.symbols().length === 0 && !cashBy.has(null)) continue;
     const prices = await deps.prices.markPrices(book.symbols());
     let unrealized = 0;
     let marketValue = 0;
@@ -68,7 +104,7 @@ export async function takeSnapshots(deps: { pool: Pool; prices: PriceReader; ord
     const rows: SnapshotRow[] = [];
     const byStrategy: NonNullable<DailyPnlSummaryPayload['by_strategy']> = [];
     for (const { id, name, values } of valuesBy) {
-      const { row, day } = await store(client, `strategy:${id}`, date, id, values);
+      const { row, day } = await store(client, id === null ? manualScope : `strategy:${id}`, date, id, values);
       rows.push(row);
       byStrategy.push({ strategy: name, pnl: cents(day.realized + day.unrealized), realized: cents(day.realized), unrealized: cents(day.unrealized), equity: cents(values.equity) });
     }

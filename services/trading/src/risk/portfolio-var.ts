@@ -7,6 +7,17 @@ import { historicalVar } from '@closecross/quant';
 export interface AlignedReturns {
   dates: readonly string[];
   bySymbol: ReadonlyMap<string, Float64Array>;
+  /** Symbols whose bars stopped (sessions missing against the calendar): not aligned, valued on their own. */
+  stale?: ReadonlyMap<string, StaleSeries>;
+}
+
+/** A series whose last bar is too old to be carried forward as zero returns. */
+export interface StaleSeries {
+  lastBar: string;
+  /** Trading sessions since the last bar, before today. */
+  missingSessions: number;
+  /** The series' own daily returns (its last bars, on its own dates). */
+  returns: Float64Array;
 }
 
 /** VaR and expected shortfall as positive losses in account currency (0 when the tail is a gain). */
@@ -18,6 +29,14 @@ export interface RiskFigures {
 }
 
 export const noRisk: RiskFigures = { var95: 0, var99: 0, es95: 0, es99: 0 };
+
+/** A book's VaR with what it could not measure from aligned returns, said in words for a refusal. */
+export interface BookRiskFigures extends RiskFigures {
+  /** Symbols held without a return history at all (no two bars): their risk is not in the figures. */
+  unmeasured: string[];
+  /** Stale symbols charged on their own history, e.g. `ACME (last bar 2019-06-28, 540 sessions missing)`. */
+  stale: string[];
+}
 
 /**
  * The portfolio's P&L in each historical scenario: exposure (signed value held) times the symbol's
@@ -31,6 +50,31 @@ export function scenarioPnl(exposures: Iterable<readonly [string, number]>, retu
     for (let k = 0; k < pnl.length; k++) pnl[k]! += value * series[k]!;
   }
   return pnl;
+}
+
+/**
+ * VaR and ES of a book, never less than its stale parts alone: the aligned scenarios of the fresh
+ * symbols, plus each stale symbol's own VaR and ES (exposure times its own returns) added in full,
+ * with no diversification credit. A stale series is unknown risk, so it is charged, not netted.
+ */
+export function bookRisk(exposures: Iterable<readonly [string, number]>, returns: AlignedReturns): BookRiskFigures {
+  const values = [...exposures];
+  const risk: BookRiskFigures = { ...riskOfPnl(scenarioPnl(values, returns)), unmeasured: [], stale: [] };
+  for (const [symbol, value] of values) {
+    if (value === 0 || returns.bySymbol.has(symbol)) continue;
+    const series = returns.stale?.get(symbol);
+    if (!series || series.returns.length < 2) {
+      risk.unmeasured.push(symbol);
+      continue;
+    }
+    risk.stale.push(`${symbol} (last bar ${series.lastBar}, ${series.missingSessions} sessions missing)`);
+    const own = riskOfPnl(series.returns.map((r) => value * r));
+    risk.var95 += own.var95;
+    risk.var99 += own.var99;
+    risk.es95 += own.es95;
+    risk.es99 += own.es99;
+  }
+  return risk;
 }
 
 /** Historical-simulation VaR 95/99 and ES of scenario P&Ls (packages/quant's historicalVar), as losses. */

@@ -1,7 +1,7 @@
 import type { Side } from '../brokers/broker.ts';
 import { exposureOf, type RiskBook } from './risk-book.ts';
 import { globalScope, strategyScope, type BreachAction, type LimitName, type Limits } from './risk-limits.ts';
-import type { RiskFigures } from './portfolio-var.ts';
+import type { BookRiskFigures } from './portfolio-var.ts';
 import { isStricter, shrinksPosition, stricterState, type StateChange } from './trading-state.ts';
 
 /** An order as the engine sees it before it is stored. */
@@ -83,7 +83,7 @@ const priceLimits: LimitName[] = ['max_order_notional', 'max_position_notional',
  * larger, so an order that brings an over-limit book back down always passes.
  * `varOf` answers the VaR of signed exposures per symbol (historical simulation).
  */
-export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (exposures: ReadonlyMap<string, number>) => RiskFigures): RiskDecision {
+export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (exposures: ReadonlyMap<string, number>) => BookRiskFigures): RiskDecision {
   const delta = order.side === 'buy' ? order.quantity : -order.quantity;
   const reducing = shrinksPosition(book.quantity(order.strategyId, order.symbol), delta);
   const decision: RiskDecision = { accepted: true, reducing, breaches: [], stateChanges: [] };
@@ -141,7 +141,7 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
     if (over(after, before, target.limits.max_position_notional)) return reject('position_notional', `the ${order.symbol} position ${target.label} would be worth ${money(after)}, over the limit ${money(target.limits.max_position_notional!)} per symbol`);
   }
 
-  const varBefore = new Map<string, RiskFigures>();
+  const varBefore = new Map<string, BookRiskFigures>();
   for (const target of targets) {
     const values = target.book === undefined ? book.exposures() : book.exposures(target.book);
     const before = exposureOf(values);
@@ -161,7 +161,10 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
       const risk = varOf(afterValues);
       const prior = varBefore.get(target.scope) ?? varOf(values);
       varBefore.set(target.scope, prior);
-      if (over(risk.var99, prior.var99, varLimit)) return reject('var99', `one-day VaR 99 ${target.label} would be ${money(risk.var99)} (now ${money(prior.var99)}), over the limit ${money(varLimit)}`);
+      // No history to measure the order's own symbol by: the VaR cannot be known, so a growing position is refused.
+      if (!reducing && risk.unmeasured.includes(order.symbol)) return reject('var99', `no return history for ${order.symbol} (fewer than two daily bars): one-day VaR 99 ${target.label} cannot be measured against the limit ${money(varLimit)}`);
+      const staleNote = risk.stale.length > 0 ? `; stale prices charged on their own history, without diversification: ${risk.stale.join(', ')}` : '';
+      if (over(risk.var99, prior.var99, varLimit)) return reject('var99', `one-day VaR 99 ${target.label} would be ${money(risk.var99)} (now ${money(prior.var99)}), over the limit ${money(varLimit)}${staleNote}`);
     }
   }
   return decision;

@@ -1,8 +1,9 @@
 import { recordAlert } from '@closecross/alerts';
+import { systemClock, type Clock } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
 import { localClock } from '../sessions.ts';
-import { riskOfPnl, scenarioPnl, type AlignedReturns, type RiskFigures } from './portfolio-var.ts';
+import { bookRisk, type AlignedReturns, type BookRiskFigures } from './portfolio-var.ts';
 import { describeBreach, evaluateOrder, findBreaches, type Breach, type ProposedOrder, type RiskDecision } from './pre-trade-checks.ts';
 import { readRiskBook, RiskBook } from './risk-book.ts';
 import { recordStateChange } from './risk-store.ts';
@@ -17,6 +18,8 @@ export interface RiskEngineDeps {
   prices: PriceReader;
   returns: ReturnHistory;
   timezone: string;
+  /** Today's trading day, and which bars are stale; the system clock by default. */
+  clock?: Clock;
 }
 
 /**
@@ -32,7 +35,7 @@ export class RiskEngine {
     this.deps = deps;
   }
 
-  today(now = new Date()): string {
+  today(now = (this.deps.clock ?? systemClock).now()): string {
     return localClock(now, this.deps.timezone).day;
   }
 
@@ -58,12 +61,14 @@ export class RiskEngine {
   async returnsOf(book: RiskBook, extra: readonly string[] = []): Promise<AlignedReturns> {
     const symbols = new Set(extra);
     for (const positions of book.quantities.values()) for (const [symbol, quantity] of positions) if (quantity !== 0) symbols.add(symbol);
-    return this.deps.returns.returnsFor(symbols);
+    const clock = this.deps.clock ?? systemClock;
+    return this.deps.returns.returnsFor(symbols, clock.nowMs(), this.today());
   }
 
-  varOf(exposures: ReadonlyMap<string, number>, returns: AlignedReturns | undefined): RiskFigures {
+  /** VaR of signed exposures: aligned scenarios, stale symbols charged on their own history. */
+  varOf(exposures: ReadonlyMap<string, number>, returns: AlignedReturns | undefined): BookRiskFigures {
     if (!returns) throw new Error('returns were not read for a VaR limit');
-    return riskOfPnl(scenarioPnl(exposures, returns));
+    return bookRisk(exposures, returns);
   }
 
   /** Each state a breach moved, with its limit_breached and trading_state_changed alerts. */

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
-import { es99Contributions, noRisk, riskOfPnl, scenarioPnl, type AlignedReturns, type RiskFigures } from './portfolio-var.ts';
+import { bookRisk, es99Contributions, scenarioPnl, type AlignedReturns, type RiskFigures } from './portfolio-var.ts';
 import { exposureOf, manualBook, readRiskBook, RiskBook } from './risk-book.ts';
 import { globalScope, strategyScope, type LimitName } from './risk-limits.ts';
 import type { ReturnHistory } from './return-history.ts';
@@ -48,7 +48,14 @@ export interface RiskReport {
   symbols: { symbol: string; quantity: number; price: number | null; exposure: number; by_strategy: { strategy_id: number | null; quantity: number; exposure: number }[] }[];
   limits: LimitUse[];
   unpriced: string[];
+  /** Symbols held with no return history at all (fewer than two bars): not in the VaR. */
   missing_history: string[];
+  /**
+   * Symbols whose bars stopped: more than `max_missing_sessions` trading sessions since the last
+   * bar. Their VaR and ES are their own, from their last bars, added in full (no diversification).
+   */
+  stale_history: { symbol: string; last_bar: string; missing_sessions: number }[];
+  max_missing_sessions: number;
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;
@@ -59,27 +66,30 @@ const round = (value: number) => Math.round(value * 100) / 100;
  * the same aligned returns, each strategy's share of the portfolio's ES99, and every limit with
  * how close its measure is.
  */
-export async function riskReport(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; today: string }): Promise<RiskReport> {
+export async function riskReport(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; today: string; nowMs?: number }): Promise<RiskReport> {
   const book = new RiskBook(await readRiskBook(deps.pool, deps.prices, deps.today));
-  const returns = await returnsFor(deps.returns, book);
+  const returns = await returnsFor(deps.returns, book, deps.nowMs ?? Date.now(), deps.today);
   const totalValues = book.exposures();
   const totalPnl = scenarioPnl(totalValues, returns);
   const bookIds = [...new Set([...book.strategies.keys(), ...book.quantities.keys()])].sort((a, b) => a - b);
   const pnlByBook = new Map<string, Float64Array>();
   for (const id of bookIds) pnlByBook.set(String(id), scenarioPnl(book.exposures(id), returns));
   const contributions = es99Contributions(totalPnl, pnlByBook);
-  const totalRisk = totalPnl.length >= 2 ? riskOfPnl(totalPnl) : noRisk;
+  const totalRisk = bookRisk(totalValues, returns);
+  // A stale symbol's own ES99 is charged in full to the total: each book holding it carries its part.
+  const staleEs99 = (values: ReadonlyMap<string, number>) => bookRisk([...values].filter(([symbol]) => returns.stale?.has(symbol)), returns).es99;
+  for (const id of bookIds) contributions.set(String(id), (contributions.get(String(id)) ?? 0) + staleEs99(book.exposures(id)));
 
-  const bookRisk = (values: ReadonlyMap<string, number>, pnl: Float64Array, id: number | 'total'): BookRisk => {
+  const riskOfBook = (values: ReadonlyMap<string, number>, id: number | 'total'): BookRisk => {
     const exposure = exposureOf(values);
     const loss = book.lossAndDrawdown(id === manualBook ? null : id);
-    return { gross: round(exposure.gross), net: round(exposure.net), equity: round(loss.equity), daily_loss: round(loss.dailyLoss), drawdown: loss.drawdown, ...roundRisk(pnl.length >= 2 ? riskOfPnl(pnl) : noRisk) };
+    return { gross: round(exposure.gross), net: round(exposure.net), equity: round(loss.equity), daily_loss: round(loss.dailyLoss), drawdown: loss.drawdown, ...roundRisk(bookRisk(values, returns)) };
   };
   const strategies: StrategyRisk[] = [];
   for (const id of bookIds) {
     const strategy = book.strategies.get(id);
     if (id === manualBook && !(book.quantities.get(manualBook)?.size)) continue;
-    const figures = bookRisk(book.exposures(id), pnlByBook.get(String(id))!, id);
+    const figures = riskOfBook(book.exposures(id), id);
     const contribution = contributions.get(String(id)) ?? 0;
     strategies.push({
       strategy_id: id === manualBook ? null : id,
@@ -112,7 +122,7 @@ export async function riskReport(deps: { pool: Pool; prices: PriceReader; return
     const exposure = exposureOf(values);
     const loss = book.lossAndDrawdown(id ?? 'total');
     const positionMax = Math.max(0, ...[...values.values()].map(Math.abs));
-    const risk = id === null ? totalRisk : riskOfPnl(pnlByBook.get(String(id)) ?? new Float64Array());
+    const risk = id === null ? totalRisk : bookRisk(values, returns);
     const allocation = id === null ? undefined : book.strategies.get(id)?.allocation;
     const measure: Record<LimitName, number | null> = {
       max_order_notional: null,
@@ -132,26 +142,28 @@ export async function riskReport(deps: { pool: Pool; prices: PriceReader; return
   }
 
   return {
-    as_of: new Date().toISOString(),
+    as_of: new Date(deps.nowMs ?? Date.now()).toISOString(),
     today: deps.today,
     var_method: 'historical simulation, one day, over the aligned daily returns of the positions held now',
     var_window_days: deps.returns.windowDays,
     returns_from: returns.dates[0] ?? null,
     returns_to: returns.dates.at(-1) ?? null,
     state: book.state(globalScope),
-    total: { ...bookRisk(totalValues, totalPnl, 'total') },
+    total: { ...riskOfBook(totalValues, 'total') },
     strategies,
     symbols: symbolRows,
     limits,
     unpriced: book.unpriced(),
-    missing_history: [...totalValues.keys()].filter((symbol) => !returns.bySymbol.has(symbol)).sort(),
+    missing_history: totalRisk.unmeasured.sort(),
+    stale_history: [...(returns.stale ?? new Map())].filter(([symbol]) => totalValues.has(symbol)).map(([symbol, series]) => ({ symbol, last_bar: series.lastBar, missing_sessions: series.missingSessions })).sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    max_missing_sessions: deps.returns.maxMissingSessions,
   };
 }
 
-async function returnsFor(history: ReturnHistory, book: RiskBook): Promise<AlignedReturns> {
+async function returnsFor(history: ReturnHistory, book: RiskBook, nowMs: number, today: string): Promise<AlignedReturns> {
   const symbols = new Set<string>();
   for (const positions of book.quantities.values()) for (const [symbol, quantity] of positions) if (quantity !== 0) symbols.add(symbol);
-  return history.returnsFor(symbols);
+  return history.returnsFor(symbols, nowMs, today);
 }
 
 function roundRisk(risk: RiskFigures): RiskFigures {

@@ -1,6 +1,7 @@
 import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
+import { snapshotClosedReason } from '../performance/snapshot-job.ts';
 import type { ReturnHistory } from './return-history.ts';
 import type { RiskEngine } from './risk-engine.ts';
 import { riskReport } from './risk-report.ts';
@@ -24,11 +25,13 @@ export const riskSnapshotColumns = "scope, to_char(date, 'YYYY-MM-DD') as date, 
  * After the close: breaches looked for (a loss that came with no order still moves the state),
  * then the day's risk kept per strategy and in total (exposures, VaR and ES, contributions, how
  * close each limit is), so GET /trading/risk/history shows how the maximum risk moves day by day.
- * Taken twice the same day, it is replaced.
+ * Taken twice the same day, it is replaced. On a day the market was shut, nothing is kept.
  */
-export async function takeRiskSnapshot(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; risk: RiskEngine }, params: { date?: string } = {}): Promise<{ date: string; rows: number; state_changes: number }> {
-  const watched = await withTransaction(deps.pool, (client) => deps.risk.watch(client));
+export async function takeRiskSnapshot(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; risk: RiskEngine }, params: { date?: string } = {}): Promise<{ date: string; rows: number; state_changes: number; skipped?: string }> {
   const date = params.date ?? deps.risk.today();
+  const closed = snapshotClosedReason(date);
+  if (closed) return { date, rows: 0, state_changes: 0, skipped: closed };
+  const watched = await withTransaction(deps.pool, (client) => deps.risk.watch(client));
   // Bars imported during the day count from the next snapshot on.
   deps.returns.clear();
   const report = await riskReport({ ...deps, today: date });
