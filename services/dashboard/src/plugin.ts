@@ -53,6 +53,44 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
       return { timezone };
     },
   );
+  /**
+   * The app's sign-in: the platform's POST /auth/login, answered 200 whether the password was
+   * right or not. A wrong password is an answer the page shows, not a failed request: a 401 to
+   * fetch() is a console error in every browser, so a person mistyping a password left an error
+   * in the console. The platform route does the work (rate limit per address, lockout, audit, the
+   * cookie); this forwards its cookie and, for a refusal, its status and message.
+   */
+  app.post(
+    '/app/sign-in',
+    {
+      config: { scope: 'public' },
+      bodyLimit: 4096,
+      schema: {
+        ...hidden,
+        summary: 'Sign in for the dashboard: POST /auth/login, a refusal answered 200 with signed_in false',
+        body: Type.Object({ username: Type.String(), password: Type.String() }, { additionalProperties: false }),
+        response: {
+          200: Type.Union([
+            Type.Object({ signed_in: Type.Literal(true), me: Type.Record(Type.String(), Type.Unknown()) }),
+            Type.Object({ signed_in: Type.Literal(false), status: Type.Integer(), message: Type.String() }),
+          ]),
+        },
+      },
+    },
+    async (request, reply) => {
+      const answer = await app.inject({ method: 'POST', url: '/auth/login', payload: request.body as object, remoteAddress: request.ip, headers: { 'content-type': 'application/json', ...(request.headers['user-agent'] ? { 'user-agent': request.headers['user-agent'] } : {}) } });
+      const body = answer.json() as Record<string, unknown>;
+      if (answer.statusCode >= 500) return reply.status(answer.statusCode).send(body);
+      if (answer.statusCode !== 200) {
+        if (answer.headers['retry-after']) reply.header('retry-after', answer.headers['retry-after']);
+        return { signed_in: false as const, status: answer.statusCode, message: String(body.message ?? 'sign-in refused') };
+      }
+      const cookie = answer.headers['set-cookie'];
+      if (cookie) reply.header('set-cookie', cookie);
+      reply.header('cache-control', 'no-store');
+      return { signed_in: true as const, me: body };
+    },
+  );
   app.get('/app', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard' } }, async (request, reply) => send(request, reply, index));
   app.get('/app/*', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard (its files, and its pages answered with index.html)' } }, async (request, reply) => {
     const wanted = (request.params as { '*': string })['*'];

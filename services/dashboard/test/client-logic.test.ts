@@ -5,7 +5,7 @@ import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/l
 import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
 import { changedFields, newStrategy, strategyFromForm, type StrategyDefinition } from '../web/src/lib/strategy-form.ts';
 import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
-import { axesSizedToLabels, widthOfLabels } from '../web/src/lib/chart-axes.ts';
+import { axesSizedToLabels, dailyIncrements, dailyXAxis, widthOfLabels } from '../web/src/lib/chart-axes.ts';
 import { exposureRows, strategyStateLabel } from '../web/src/lib/exposures.ts';
 import { deskToday, deskZoneLabel, formatAge, formatChange, formatDateTime, formatPercent } from '../web/src/lib/format.ts';
 import { strategyNamer } from '../web/src/lib/names.ts';
@@ -370,6 +370,14 @@ describe('chart value axes', () => {
     const axes = axesSizedToLabels({ series: [{}], axes: [{}, { size: 40 }, { label: 'target', side: 1 }] });
     expect(axes[1]!.size).toBe(40);
     expect(typeof axes[2]!.size).toBe('function');
+  });
+  it('ticks a chart of days on whole days, labelled with the date in no time zone', () => {
+    const axis = dailyXAxis({ label: 'day' });
+    expect(axis.label).toBe('day');
+    expect(axis.incrs).toBe(dailyIncrements);
+    expect(Math.min(...dailyIncrements)).toBe(86_400);
+    const values = axis.values as (chart: unknown, splits: number[]) => string[];
+    expect(values(null, [Date.parse('2026-12-03T00:00:00Z') / 1000, Date.parse('2026-12-04T00:00:00Z') / 1000])).toEqual(['2026-12-03', '2026-12-04']);
   });
   it('is as wide as the longest label (the first digit of -12,500.00 is not cut)', () => {
     expect(widthOfLabels(['148.45', '-12,500.00'], sevenPixelsPerCharacter, '12px sans', 0, 1)).toBe(10 * 7 + 18);

@@ -3,7 +3,7 @@ import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from
 import { Link, Route, Router, Switch } from 'wouter';
 import { api, setCsrfToken, unwrap, whenSignedOut } from './api/client';
 import { ErrorNote } from './components/QueryState';
-import { deskZoneLabel } from './lib/format';
+import { deskTimeZone, deskZoneLabel, deskZoneShort } from './lib/format';
 import { roleLabel, type Me } from './lib/permissions';
 import { Overview } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
@@ -101,8 +101,11 @@ export function App() {
               </Link>
             ))}
           </nav>
-          <span className="muted zone" data-testid="desk-zone" title="Every time on these pages is in the desk's time zone">
-            Times: {deskZoneLabel()}
+          <span className="muted zone" data-testid="desk-zone">
+            Times in{' '}
+            <abbr title={`Every time on these pages is in the desk's time zone: ${deskZoneLabel()}`} data-zone={deskTimeZone()}>
+              {deskZoneShort()}
+            </abbr>
           </span>
           <span className="who">
             <span data-testid="user">{me.name}</span> <span className="role" data-testid="role">{roleLabel(me)}</span>

@@ -82,7 +82,7 @@ export function BacktestReport({ result }: { result: BacktestResult }) {
           </p>
         </div>
       </div>
-      {series.days.length > 1 && <UPlotChart options={equityOptions} data={[series.days, series.cumulative, series.drawdown]} label={`Backtest of ${result.strategy}: cumulative P&L and drawdown`} />}
+      {series.days.length > 1 && <UPlotChart options={equityOptions} data={[series.days, series.cumulative, series.drawdown]} label={`Backtest of ${result.strategy}: cumulative P&L and drawdown`} daily />}
       {result.trades.length === 0 ? (
         <p className="muted empty">No closed trade in the period.</p>
       ) : (

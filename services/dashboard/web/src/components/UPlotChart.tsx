@@ -1,23 +1,26 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { axesSizedToLabels } from '../lib/chart-axes';
+import { axesSizedToLabels, dailyXAxis } from '../lib/chart-axes';
 import { deskTimeZone } from '../lib/format';
 import { afterPaint } from './afterPaint';
 
 /**
  * uPlot for lines and bars (P&L, VaR, auction series). Redrawn when data or options change. Value
- * axes are as wide as their labels. `deskTime`: an intraday time axis in the desk's zone (daily
- * charts keep their dates, which are days, not instants).
+ * axes are as wide as their labels. `deskTime`: an intraday time axis in the desk's zone. `daily`:
+ * x values are days (00:00 UTC), ticked and labelled as dates in no time zone (a browser west of
+ * UTC would otherwise draw each day as the evening before).
  */
-export function UPlotChart({ options, data, label, onDrawn, deskTime = false }: { options: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData; label: string; onDrawn?: (ms: number) => void; deskTime?: boolean }) {
+export function UPlotChart({ options, data, label, onDrawn, deskTime = false, daily = false }: { options: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData; label: string; onDrawn?: (ms: number) => void; deskTime?: boolean; daily?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = host.current!;
     const started = performance.now();
-    const zone = deskTimeZone();
+    const zone = daily ? 'UTC' : deskTime ? deskTimeZone() : null;
+    const axes = axesSizedToLabels(options);
+    if (daily) axes[0] = dailyXAxis(axes[0]);
     const chart = new uPlot(
-      { ...options, axes: axesSizedToLabels(options), ...(deskTime ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), zone) } : {}), width: Math.max(320, element.clientWidth) } as uPlot.Options,
+      { ...options, axes, ...(zone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), zone) } : {}), width: Math.max(320, element.clientWidth) } as uPlot.Options,
       data,
       element,
     );
@@ -28,7 +31,7 @@ export function UPlotChart({ options, data, label, onDrawn, deskTime = false }: 
       resize.disconnect();
       chart.destroy();
     };
-  }, [options, data, onDrawn, deskTime]);
+  }, [options, data, onDrawn, deskTime, daily]);
   return <div ref={host} className="chart" role="img" aria-label={label} />;
 }
 

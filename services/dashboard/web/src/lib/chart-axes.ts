@@ -34,3 +34,14 @@ export function widthOfLabels(labels: readonly string[], measure: LabelMeasure, 
   const widest = labels.reduce((most, label) => Math.max(most, measure.measureText(label).width), 0);
   return Math.ceil(widest / pixelRatio + 10 + 8 + titleRoom);
 }
+
+const day = 86_400;
+/** Whole days, weeks, months (30 d), quarters and years: a daily chart never ticks at "2am". */
+export const dailyIncrements = [day, 2 * day, 7 * day, 14 * day, 30 * day, 91 * day, 182 * day, 365 * day, 2 * 365 * day, 5 * 365 * day];
+
+/** The x axis of a chart of days (seconds at 00:00 UTC): ticks on whole days, labelled with the date itself, in no time zone. */
+export function dailyXAxis(axis: uPlot.Axis = {}): uPlot.Axis {
+  return { space: 90, ...axis, incrs: dailyIncrements, values: (_chart, splits) => splits.map((seconds) => dayLabel(seconds)) };
+}
+
+export const dayLabel = (seconds: number): string => new Date(seconds * 1000).toISOString().slice(0, 10);

@@ -63,6 +63,9 @@ export function formatDateTime(iso: string | null | undefined, zone = deskZone):
   return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second} ${part.timeZoneName}`;
 }
 
+/** The desk zone's short label now: "EST" (or "GMT+5:30" where the zone has no abbreviation). */
+export const deskZoneShort = (now: Date = new Date(), zone = deskZone): string => partsIn(now, zone).timeZoneName ?? zone;
+
 /** The desk zone's name and its short label now: "America/New_York, EST". */
 export function deskZoneLabel(now: Date = new Date(), zone = deskZone): string {
   const label = partsIn(now, zone).timeZoneName;

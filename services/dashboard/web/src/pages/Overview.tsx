@@ -33,7 +33,7 @@ function Window({ label, window }: { label: string; window: PnlWindow | null }) 
       <h3>{label}</h3>
       <p className={`figure ${signClass(window?.pnl)}`}>{formatChange(window?.pnl)}</p>
       <p className="muted">
-        vs. the {window?.days ?? ''} days before: {formatChange(window?.change)}
+        vs. the {window?.days === 1 ? 'day' : `${window?.days ?? ''} days`} before: {formatChange(window?.change)}
         {window?.changePercent != null && ` (${formatPercent(window.changePercent / 100, { signed: true })})`}
       </p>
     </div>

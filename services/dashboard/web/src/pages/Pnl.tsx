@@ -50,11 +50,11 @@ export default function Pnl() {
               Cumulative: <strong data-testid="pnl-cumulative">{formatChange(portfolio.cumulative.at(-1))}</strong>; worst drawdown {formatChange(Math.min(...portfolio.drawdown))}.
             </p>
             <h2>Daily</h2>
-            <UPlotChart options={dailyOptions} data={[portfolio.days, portfolio.daily]} label="Daily P&L bars" />
+            <UPlotChart options={dailyOptions} data={[portfolio.days, portfolio.daily]} label="Daily P&L bars" daily />
             <h2>Cumulative and drawdown</h2>
-            <UPlotChart options={cumulativeOptions} data={[portfolio.days, portfolio.cumulative, portfolio.drawdown]} label="Cumulative P&L and drawdown" />
+            <UPlotChart options={cumulativeOptions} data={[portfolio.days, portfolio.cumulative, portfolio.drawdown]} label="Cumulative P&L and drawdown" daily />
             <h2>Monthly by strategy</h2>
-            {monthly.months.length === 0 ? <p className="muted empty">No strategy snapshot yet.</p> : <UPlotChart options={monthlyOptions} data={monthlyData} label="Monthly P&L per strategy" />}
+            {monthly.months.length === 0 ? <p className="muted empty">No strategy snapshot yet.</p> : <UPlotChart options={monthlyOptions} data={monthlyData} label="Monthly P&L per strategy" daily />}
           </>
         )}
       </QueryState>

@@ -1,6 +1,17 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, unwrap } from '../api/client';
+import { ApiError } from '../api/client';
 import type { Me } from '../lib/permissions';
+
+/**
+ * POST /app/sign-in: the platform's POST /auth/login (cookie, rate limit, lockout, audit), with a
+ * refusal answered 200 so a mistyped password is no failed request in the browser's console.
+ */
+async function signIn(username: string, password: string): Promise<Me> {
+  const response = await fetch('/app/sign-in', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const answer = (await response.json().catch(() => ({}))) as { signed_in?: boolean; me?: Me; status?: number; message?: string };
+  if (response.ok && answer.signed_in && answer.me) return answer.me;
+  throw new ApiError(answer.status ?? response.status, answer.message ?? `${response.status} ${response.statusText}`);
+}
 
 /** The platform's sign-in: POST /auth/login sets the session cookie and answers the CSRF token. */
 export function SignIn({ onSignedIn, notice }: { onSignedIn: (me: Me) => void; notice?: string }) {
@@ -12,8 +23,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (me: Me) => void; n
     setBusy(true);
     setError(null);
     try {
-      const me = await unwrap(api.POST('/auth/login', { body: { username: String(form.get('username')), password: String(form.get('password')) } }));
-      onSignedIn(me as unknown as Me);
+      onSignedIn(await signIn(String(form.get('username')), String(form.get('password'))));
     } catch (failure) {
       setError(failure instanceof ApiError && failure.status === 401 ? 'Wrong username or password.' : (failure as Error).message);
     } finally {
