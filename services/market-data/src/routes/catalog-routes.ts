@@ -18,6 +18,7 @@ import {
 import { ErrorResponse, Message, Page, pageOf } from '../schemas/common.ts';
 import * as catalog from '../repositories/catalog-repository.ts';
 import { checkObjectKey } from '../object-key.ts';
+import { refuseFolderArtifactKey } from '../model-artifact-key.ts';
 
 /** Date mappings, models and model inferences: the small tables of the reference API. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
@@ -75,6 +76,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     { config: { scope: 'ingest' }, schema: { tags: ['models'], summary: 'Register a model (400 "Model already exists" on a taken name)', body: ModelPost, response: { 200: ModelCreated, ...errors } } },
     async (request) => {
       checkObjectKey('model_artifact_path', request.body.model_artifact_path);
+      await refuseFolderArtifactKey(pool, request.body.model_artifact_path);
       const row = await catalog.createModel(db, request.body);
       return { message: 'Model Created successfully.', model_id: row.model_id };
     },
