@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { StrategyInput } from '../strategies/strategy-definition.ts';
 import { closedTradeOf, journalTrades } from '../performance/closed-trades.ts';
-import { snapshotColumns, type SnapshotRow } from '../performance/snapshot-job.ts';
+import { snapshotClosedReason, snapshotColumns, type SnapshotRow } from '../performance/snapshot-job.ts';
 import { positionBookOf, positionRows } from '../positions/strategy-positions.ts';
 import { backtestJobKind, snapshotJobKind } from '../trading-events.ts';
 import type { TradingRouteDeps } from './trading-routes.ts';
@@ -89,8 +89,10 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
     }));
     app.post(
       '/trading/snapshots',
-      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Takes the daily snapshot now, as a job (it also runs after every close)', body: Type.Optional(Type.Object({ date: Type.Optional(Type.String({ format: 'date' })) }, { additionalProperties: false })), response: { 202: Accepted } } },
+      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Takes the daily snapshot now, as a job (it also runs after every close); none on a day the NYSE is shut', body: Type.Optional(Type.Object({ date: Type.Optional(Type.String({ format: 'date' })) }, { additionalProperties: false })), response: { 202: Accepted } } },
       async (request, reply) => {
+        const closed = request.body?.date ? snapshotClosedReason(request.body.date) : undefined;
+        if (closed) throw new InvalidInputError(`body/date: ${closed}; give a trading day`);
         const jobId = await deps.engine.enqueue(snapshotJobKind, request.body ?? {}, { createdBy: request.principal?.name });
         return reply.status(202).send({ job_id: jobId, href: `/jobs/${jobId}` });
       },
