@@ -4,7 +4,7 @@ import { SimulatedClock } from '../clock.ts';
 import type { Bar, BarInterval, FillEvent, OrderUpdate } from '../events.ts';
 import { SimulatedExchange } from '../exchange/simulated-exchange.ts';
 import type { CostConfig, ExchangeReport, Instrument } from '../exchange/types.ts';
-import { fromNumber } from '../money.ts';
+import { fromNumber, toNumber } from '../money.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import type { PositionView, StrategyLogger, StrategyState } from '../strategy/context.ts';
@@ -161,7 +161,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   let firstMs = Number.NaN;
 
   const closeStep = (nextMs: number): void => {
-    // The time step `stepMs` is complete: every bar ending then has been seen.
+    // The time step `stepMs` is complete: every bar ending then has been seen. At the closing
+    // auction, market-on-close orders placed at the cut-off settle at the close just seen.
+    if (auction) deliver(exchange.process({ kind: 'timer', ts: stepMs, name: 'close_auction' }));
     const drawdown = performance.observe(equity);
     steps++;
     if (grossExposure > 0) stepsInMarket++;
@@ -226,7 +228,6 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   deliver(undefined);
 
   for (const [symbol, book] of books) if (book.lastPrice > 0) portfolio.mark(symbol, book.lastPrice);
-  const snapshot = portfolio.snapshot();
   return buildReport({
     strategy: options.definition.name,
     params: runtime.context.params as Record<string, unknown>,
@@ -236,9 +237,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     endMs: stepMs,
     bars,
     startingCash: options.startingCash,
-    endingCash: Number(snapshot.cash),
-    endingEquity: equity,
-    fees: Number(snapshot.fees),
+    endingCash: toNumber(portfolio.cash),
+    endingEquity: toNumber(portfolio.equity),
+    fees: toNumber(portfolio.fees),
     ordersSubmitted,
     fills,
     ledger,

@@ -43,7 +43,10 @@ export class TradeLedger {
   realizedGross: Fixed = FIXED_ZERO;
   realizedFees: Fixed = FIXED_ZERO;
 
-  constructor(private readonly dayOf: (symbol: string, ms: number) => string) {}
+  private readonly dayOf: (symbol: string, ms: number) => string;
+  constructor(dayOf: (symbol: string, ms: number) => string) {
+    this.dayOf = dayOf;
+  }
 
   apply(fill: FillEvent): void {
     const direction: 1 | -1 = fill.side === 'buy' ? 1 : -1;
