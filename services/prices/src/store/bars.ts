@@ -58,11 +58,14 @@ export async function readBars(pool: Pool, symbol: string, interval: BarInterval
   });
 }
 
+/** Rows per statement: small enough that building its parameters never holds the event loop long. */
+const importChunkRows = 2_500;
+
 /** Upserts imported one-minute bars (an import replaces a stored minute whole). */
 export async function importBars(pool: Pool, symbol: string, bars: IntradayBar[]): Promise<number> {
   let written = 0;
-  for (let offset = 0; offset < bars.length; offset += 10_000) {
-    const chunk = bars.slice(offset, offset + 10_000);
+  for (let offset = 0; offset < bars.length; offset += importChunkRows) {
+    const chunk = bars.slice(offset, offset + importChunkRows);
     const result = await pool.query(
       `insert into price_bar_1m (symbol, start, provider, open, high, low, close, volume, trades)
        select $1, to_timestamp(s::float8 / 1000), 'csv', o, h, l, c, v, 0

@@ -179,34 +179,51 @@ function cellNumber(cells: string[], at: number, name: string, index: number, op
 
 class CsvBarParser {
   readonly bars: IntradayBar[] = [];
-  private readonly lines: string[];
+  private readonly text: string;
   private readonly zone: string;
   private readonly columns: { time: number; open: number; high: number; low: number; close: number; volume: number };
   /** The line each minute came from, to name both lines of a repeated minute. */
   private readonly lineOfMinute = new Map<number, number>();
-  private next = 1;
+  /** Where the next line starts in the text, and its 0-based number: lines are cut as they are read (splitting a 3 MB file at once held the loop). */
+  private at: number;
+  private lineIndex = 1;
 
   constructor(text: string, zone: string) {
     assertTimeZone(zone);
+    this.text = text;
     this.zone = zone;
-    this.lines = text.split(/\r?\n/);
-    const header = (this.lines[0] ?? '').split(',').map((name) => name.trim().toLowerCase());
+    const headerEnd = text.indexOf('\n');
+    const headerLine = (headerEnd < 0 ? text : text.slice(0, headerEnd)).replace(/\r$/, '');
+    this.at = headerEnd < 0 ? text.length : headerEnd + 1;
+    const header = headerLine.split(',').map((name) => name.trim().toLowerCase());
     const time = header.findIndex((name) => timeColumns.includes(name));
     const column = (name: string) => header.indexOf(name);
     const missing = [time < 0 ? 'a time column (timestamp or Datetime)' : '', ...(['open', 'high', 'low', 'close'] as const).filter((name) => column(name) < 0)].filter(Boolean);
-    if (missing.length > 0) throw new InvalidInputError(`CSV header lacks ${missing.join(', ')}; got "${this.lines[0] ?? ''}"`);
+    if (missing.length > 0) throw new InvalidInputError(`CSV header lacks ${missing.join(', ')}; got "${headerLine}"`);
     this.columns = { time, open: column('open'), high: column('high'), low: column('low'), close: column('close'), volume: column('volume') };
   }
 
   get done(): boolean {
-    return this.next >= this.lines.length;
+    return this.at >= this.text.length;
+  }
+
+  /** The next line without its line break, or undefined at the end. */
+  private nextLine(): string | undefined {
+    if (this.at >= this.text.length) return undefined;
+    const end = this.text.indexOf('\n', this.at);
+    const stop = end < 0 ? this.text.length : end;
+    const line = this.text.slice(this.at, stop > this.at && this.text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop);
+    this.at = stop + 1;
+    this.lineIndex++;
+    return line;
   }
 
   parseRows(count: number): void {
     const { time, open, high, low, close, volume } = this.columns;
-    const end = Math.min(this.lines.length, this.next + count);
-    for (let index = this.next; index < end; index++) {
-      const line = this.lines[index]!;
+    for (let read = 0; read < count; read++) {
+      const line = this.nextLine();
+      if (line === undefined) break;
+      const index = this.lineIndex - 1;
       if (line === '' || line.trim() === '') continue;
       const cells = line.split(',');
       const start = parseTimestamp(cells[time] ?? '', this.zone);
@@ -221,6 +238,5 @@ class CsvBarParser {
       this.lineOfMinute.set(minute, index + 1);
       this.bars.push(bar);
     }
-    this.next = end;
   }
 }
