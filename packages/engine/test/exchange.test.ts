@@ -101,6 +101,9 @@ describe('the OHLC path: open, nearer extreme, other extreme, close', () => {
     const untouched = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 90, quantity: 1 });
     expect(exchange.process(minuteBar('AAPL', '2026-12-08T15:02:00Z', [100, 101, 99, 100])).fills).toEqual([]);
     expect(exchange.order(untouched.order.id)?.state).toBe('working');
+    // a bar that fills nothing allocates no report: the backtest's hot path
+    const quiet = exchange.process(minuteBar('AAPL', '2026-12-08T15:03:00Z', [100, 101, 99, 100]));
+    expect(exchange.process(minuteBar('AAPL', '2026-12-08T15:04:00Z', [100, 101, 99, 100]))).toBe(quiet);
   });
 
   it('triggers a stop-limit on the path and fills it at the limit on the rest of the path', () => {

@@ -118,6 +118,8 @@ export class ExchangeCalendar implements TradingCalendar {
   private readonly years = new Map<number, NyseYear>();
   private readonly sessions = new Map<string, Session | null>();
   private lastSession: Session | undefined;
+  private shutFrom = 0;
+  private shutUntil = 0;
   private readonly config: ExchangeHours;
 
   constructor(config: ExchangeHours) {
@@ -173,8 +175,15 @@ export class ExchangeCalendar implements TradingCalendar {
   sessionOf(ms: number): Session | undefined {
     const last = this.lastSession;
     if (last !== undefined && ms >= last.open && ms < last.close) return last;
-    const session = this.session(this.zone.dayOf(ms));
-    if (session === undefined || ms < session.open || ms >= session.close) return undefined;
+    // Nights, weekends and holidays: remember the shut stretch up to the next open, so a backtest
+    // walking through it asks the calendar once, not per bar.
+    if (ms >= this.shutFrom && ms < this.shutUntil) return undefined;
+    const session = this.currentOrNextSession(ms);
+    if (ms < session.open) {
+      this.shutFrom = ms;
+      this.shutUntil = session.open;
+      return undefined;
+    }
     this.lastSession = session;
     return session;
   }

@@ -8,7 +8,17 @@
 export type OhlcPath = readonly [number, number, number, number];
 
 export function ohlcPath(open: number, high: number, low: number, close: number): OhlcPath {
-  return high - open <= open - low ? [open, high, low, close] : [open, low, high, close];
+  return fillOhlcPath([0, 0, 0, 0], open, high, low, close);
+}
+
+/** The same, written into a scratch array (the exchange reuses one, so a bar allocates nothing). */
+export function fillOhlcPath(target: [number, number, number, number], open: number, high: number, low: number, close: number): OhlcPath {
+  const highFirst = high - open <= open - low;
+  target[0] = open;
+  target[1] = highFirst ? high : low;
+  target[2] = highFirst ? low : high;
+  target[3] = close;
+  return target;
 }
 
 /**

@@ -37,7 +37,7 @@ import type { Bar, FillEvent, MarketEvent, OrderUpdate, QuoteTick, Side, Timer, 
 import { type Fixed, FIXED_ONE, fromNumber, hasDigits, maxFixed, minFixed, mulFixed, mulRatio, roundFixed, toNumber, divRound } from '../money.ts';
 import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
 import { defaultCosts, instrumentForSymbol } from './instruments.ts';
-import { firstTouch, ohlcPath, type OhlcPath } from './ohlc-path.ts';
+import { fillOhlcPath, firstTouch, type OhlcPath } from './ohlc-path.ts';
 import type { CostConfig, ExchangeReport, Instrument, SimulatedExchangeOptions } from './types.ts';
 
 type SimpleType = Exclude<OrderType, 'bracket'>;
@@ -59,6 +59,8 @@ interface OrderRecord {
   /** Best price seen by a trailing stop (highest for a sell, lowest for a buy). */
   extreme: number | undefined;
   triggered: boolean;
+  /** The last event this order was eligible for (ioc/fok and day expiry act after it). */
+  touchedSeq: number;
   state: OrderState;
   reason: string | undefined;
   readonly submittedMs: number;
@@ -90,8 +92,9 @@ interface Candidate {
   readonly order: OrderRecord;
   readonly position: number;
   readonly price: number;
-  /** Units available to this order on this event (undefined: no cap). */
-  readonly cap: Fixed | undefined;
+  /** Units available to this order on this event: capBase x capRatio (capBase undefined: no cap); made exact only on a fill. */
+  readonly capBase: number | undefined;
+  readonly capRatio: number;
   readonly ts: number;
   /** A limit price the fill may not cross, slippage included. */
   readonly limitCap: number | undefined;
@@ -116,6 +119,10 @@ export class SimulatedExchange {
   private readonly books = new Map<string, Book>();
   private nextId = 0;
   private eventSeq = 0;
+  private fills: FillEvent[] = [];
+  private updates: OrderUpdate[] = [];
+  private readonly candidates: Candidate[] = [];
+  private readonly path: [number, number, number, number] = [0, 0, 0, 0];
 
   constructor(options: SimulatedExchangeOptions) {
     this.clock = options.clock;
@@ -235,14 +242,17 @@ export class SimulatedExchange {
       this.remember(book, event);
       return emptyReport;
     }
-    const fills: FillEvent[] = [];
-    const updates: OrderUpdate[] = [];
+    // Scratch arrays: a bar that fills nothing allocates nothing.
+    const fills = this.fills;
+    const updates = this.updates;
+    const candidates = this.candidates;
+    candidates.length = 0;
     const start = event.kind === 'bar' ? event.startMs : event.ts;
     const end = event.kind === 'bar' ? event.endMs : event.ts;
-    const path = event.kind === 'bar' ? ohlcPath(event.open, event.high, event.low, event.close) : undefined;
-    const candidates: Candidate[] = [];
-    const touched: OrderRecord[] = [];
-    for (const order of book.open.slice()) {
+    const path = event.kind === 'bar' ? fillOhlcPath(this.path, event.open, event.high, event.low, event.close) : undefined;
+    const count = book.open.length; // exits released by fills below join after this event
+    for (let index = 0; index < count; index++) {
+      const order = book.open[index]!;
       if (terminal.has(order.state) || order.readySeq >= this.eventSeq) continue;
       if (order.type === 'market_on_close') {
         if (order.state === 'accepted' && start >= order.session.open && start < order.session.close) {
@@ -267,14 +277,15 @@ export class SimulatedExchange {
         order.reason = undefined;
         updates.push(this.update(order, start));
       }
-      touched.push(order);
+      order.touchedSeq = this.eventSeq;
       const candidate = path ? this.onBar(order, event as Bar, path) : this.onTick(order, event as QuoteTick | TradeTick);
       if (candidate) candidates.push(candidate);
     }
-    candidates.sort((a, b) => a.position - b.position);
+    if (candidates.length > 1) candidates.sort((a, b) => a.position - b.position);
     for (const candidate of candidates) this.fill(candidate, fills, updates);
-    for (const order of touched) {
-      if (terminal.has(order.state)) continue;
+    for (let index = 0; index < count; index++) {
+      const order = book.open[index]!;
+      if (order.touchedSeq !== this.eventSeq || terminal.has(order.state)) continue;
       if (order.timeInForce === 'ioc' || order.timeInForce === 'fok') {
         const why = order.timeInForce === 'ioc' ? 'immediate or cancel: the rest was not available on the next event' : 'fill or kill: the whole quantity was not available on the next event';
         this.finish(order, 'cancelled', why, end);
@@ -284,31 +295,39 @@ export class SimulatedExchange {
         updates.push(this.update(order, order.expiresMs));
       }
     }
+    candidates.length = 0;
     this.remember(book, event);
     this.prune(book);
-    return fills.length === 0 && updates.length === 0 ? emptyReport : { fills, updates };
+    return this.report();
+  }
+
+  /** Hands out what the scratch arrays collected, and starts new ones only if they were used. */
+  private report(): ExchangeReport {
+    if (this.fills.length === 0 && this.updates.length === 0) return emptyReport;
+    const report = { fills: this.fills, updates: this.updates };
+    this.fills = [];
+    this.updates = [];
+    return report;
   }
 
   // --- fills -------------------------------------------------------------------------------
 
   private onBar(order: OrderRecord, bar: Bar, path: OhlcPath): Candidate | undefined {
     const buy = order.side === 'buy';
-    const cap = this.barCap(order, bar.volume);
-    const at = (position: number, price: number, limitCap?: number): Candidate => ({ order, position, price, cap, ts: bar.endMs, limitCap });
     switch (order.type) {
       case 'market':
-        return at(0, bar.open);
+        return this.onBarAt(order, bar, 0, bar.open, undefined);
       case 'market_on_open':
-        return order.session.day === order.calendar.sessionOf(bar.startMs)?.day ? at(0, bar.open) : undefined;
+        return order.session.day === order.calendar.sessionOf(bar.startMs)?.day ? this.onBarAt(order, bar, 0, bar.open, undefined) : undefined;
       case 'limit': {
         const t = firstTouch(path, order.limitPrice!, buy ? 'down' : 'up');
         if (t < 0) return undefined;
-        return at(t, t === 0 ? bar.open : order.limitPrice!, order.limitPrice);
+        return this.onBarAt(order, bar, t, t === 0 ? bar.open : order.limitPrice!, order.limitPrice);
       }
       case 'stop': {
         const t = firstTouch(path, order.stopPrice!, buy ? 'up' : 'down');
         if (t < 0) return undefined;
-        return at(t, t === 0 ? bar.open : order.stopPrice!);
+        return this.onBarAt(order, bar, t, t === 0 ? bar.open : order.stopPrice!, undefined);
       }
       case 'stop_limit': {
         let from = 0;
@@ -322,28 +341,33 @@ export class SimulatedExchange {
         const limit = order.limitPrice!;
         const t = firstTouch(path, limit, buy ? 'down' : 'up', from);
         if (t < 0) return undefined;
-        return at(t, t === from ? (buy ? Math.min(priceAtTrigger, limit) : Math.max(priceAtTrigger, limit)) : limit, limit);
+        return this.onBarAt(order, bar, t, t === from ? (buy ? Math.min(priceAtTrigger, limit) : Math.max(priceAtTrigger, limit)) : limit, limit);
       }
       case 'trailing_stop':
-        return this.trailOnPath(order, path, at);
+        return this.trailOnPath(order, bar, path);
       default:
         return undefined;
     }
   }
 
-  private trailOnPath(order: OrderRecord, path: OhlcPath, at: (position: number, price: number) => Candidate): Candidate | undefined {
+  private trailOnPath(order: OrderRecord, bar: Bar, path: OhlcPath): Candidate | undefined {
     const sell = order.side === 'sell';
     if (order.extreme === undefined) this.trail(order, path[0]);
-    if (sell ? path[0] <= order.stopPrice! : path[0] >= order.stopPrice!) return at(0, path[0]);
+    if (sell ? path[0] <= order.stopPrice! : path[0] >= order.stopPrice!) return this.onBarAt(order, bar, 0, path[0], undefined);
     this.trail(order, path[0]);
     for (let i = 0; i < 3; i++) {
       const a = path[i]!;
       const b = path[i + 1]!;
       const stop = order.stopPrice!;
       if (sell ? b > a : b < a) this.trail(order, b);
-      else if (sell ? b <= stop : b >= stop) return at(i + (stop - a) / (b - a), stop);
+      else if (sell ? b <= stop : b >= stop) return this.onBarAt(order, bar, i + (stop - a) / (b - a), stop, undefined);
     }
     return undefined;
+  }
+
+  private onBarAt(order: OrderRecord, bar: Bar, position: number, price: number, limitCap: number | undefined): Candidate {
+    const { volumeCap } = order.costs;
+    return { order, position, price, capBase: volumeCap > 0 && bar.volume > 0 ? bar.volume : undefined, capRatio: volumeCap, ts: bar.endMs, limitCap };
   }
 
   /** Moves a trailing stop with a new price (only ever in the order's favour). */
@@ -360,23 +384,22 @@ export class SimulatedExchange {
     const price = tick.kind === 'trade' ? tick.price : buy ? tick.ask : tick.bid;
     if (!(price > 0)) return undefined;
     const size = tick.kind === 'trade' ? tick.size : buy ? tick.askSize : tick.bidSize;
-    const cap = size > 0 ? roundFixed(fromNumber(size), order.instrument.quantityPrecision, 'floor') : undefined;
-    const at = (limitCap?: number): Candidate => ({ order, position: 0, price, cap, ts: tick.ts, limitCap });
+    const capBase = size > 0 ? size : undefined;
     switch (order.type) {
       case 'market':
-        return at();
+        return this.onTickAt(order, tick, price, capBase, undefined);
       case 'market_on_open':
-        return order.session.day === order.calendar.sessionOf(tick.ts)?.day ? at() : undefined;
+        return order.session.day === order.calendar.sessionOf(tick.ts)?.day ? this.onTickAt(order, tick, price, capBase, undefined) : undefined;
       case 'limit':
-        return (buy ? price <= order.limitPrice! : price >= order.limitPrice!) ? at(order.limitPrice) : undefined;
+        return (buy ? price <= order.limitPrice! : price >= order.limitPrice!) ? this.onTickAt(order, tick, price, capBase, order.limitPrice) : undefined;
       case 'stop':
-        return (buy ? price >= order.stopPrice! : price <= order.stopPrice!) ? at() : undefined;
+        return (buy ? price >= order.stopPrice! : price <= order.stopPrice!) ? this.onTickAt(order, tick, price, capBase, undefined) : undefined;
       case 'stop_limit':
         if (!order.triggered && (buy ? price >= order.stopPrice! : price <= order.stopPrice!)) order.triggered = true;
-        return order.triggered && (buy ? price <= order.limitPrice! : price >= order.limitPrice!) ? at(order.limitPrice) : undefined;
+        return order.triggered && (buy ? price <= order.limitPrice! : price >= order.limitPrice!) ? this.onTickAt(order, tick, price, capBase, order.limitPrice) : undefined;
       case 'trailing_stop':
         if (order.extreme === undefined) this.trail(order, price);
-        if (buy ? price >= order.stopPrice! : price <= order.stopPrice!) return at();
+        if (buy ? price >= order.stopPrice! : price <= order.stopPrice!) return this.onTickAt(order, tick, price, capBase, undefined);
         this.trail(order, price);
         return undefined;
       default:
@@ -384,11 +407,16 @@ export class SimulatedExchange {
     }
   }
 
+  private onTickAt(order: OrderRecord, tick: QuoteTick | TradeTick, price: number, capBase: number | undefined, limitCap: number | undefined): Candidate {
+    return { order, position: 0, price, capBase, capRatio: 1, ts: tick.ts, limitCap };
+  }
+
   /** MOC: the close of the bar containing the session close, or the last price before it (ticks). */
   private marketOnClose(order: OrderRecord, event: Bar | QuoteTick | TradeTick, book: Book, start: number, end: number, updates: OrderUpdate[]): Candidate | undefined {
     const close = order.session.close;
     if (event.kind === 'bar' && start < close && end >= close && start >= order.readyMs && start >= order.session.open) {
-      return { order, position: 3, price: event.close, cap: this.barCap(order, event.volume), ts: close, limitCap: undefined };
+      const { volumeCap } = order.costs;
+      return { order, position: 3, price: event.close, capBase: volumeCap > 0 && event.volume > 0 ? event.volume : undefined, capRatio: volumeCap, ts: close, limitCap: undefined };
     }
     if (start < close) return undefined;
     return this.settleAtClose(order, book, updates);
@@ -397,7 +425,7 @@ export class SimulatedExchange {
   private settleAtClose(order: OrderRecord, book: Book, updates: OrderUpdate[]): Candidate | undefined {
     const { close, open } = order.session;
     if (book.lastMs > open && book.lastMs <= close && book.lastMs >= order.readyMs) {
-      return { order, position: 3, price: book.last, cap: undefined, ts: close, limitCap: undefined };
+      return { order, position: 3, price: book.last, capBase: undefined, capRatio: 1, ts: close, limitCap: undefined };
     }
     this.finish(order, 'expired', `market on close: no price between the order and the close of ${describeSession(order.session)}`, close);
     updates.push(this.update(order, close));
@@ -405,8 +433,8 @@ export class SimulatedExchange {
   }
 
   private onTimer(timer: Timer): ExchangeReport {
-    const fills: FillEvent[] = [];
-    const updates: OrderUpdate[] = [];
+    const fills = this.fills;
+    const updates = this.updates;
     for (const book of this.books.values()) {
       if (book.open.length === 0) continue;
       const candidates: Candidate[] = [];
@@ -423,20 +451,16 @@ export class SimulatedExchange {
       for (const candidate of candidates) this.fill(candidate, fills, updates);
       this.prune(book);
     }
-    return fills.length === 0 && updates.length === 0 ? emptyReport : { fills, updates };
+    return this.report();
   }
 
-  private barCap(order: OrderRecord, volume: number): Fixed | undefined {
-    const { volumeCap } = order.costs;
-    if (!(volumeCap > 0) || !(volume > 0)) return undefined;
-    return roundFixed(mulRatio(fromNumber(volume), volumeCap), order.instrument.quantityPrecision, 'floor');
-  }
 
   private fill(candidate: Candidate, fills: FillEvent[], updates: OrderUpdate[]): void {
     const { order } = candidate;
     if (terminal.has(order.state)) return; // its one-cancels-other sibling filled first on this event
     const remaining = order.quantity - order.filled;
-    const quantity = candidate.cap === undefined ? remaining : minFixed(remaining, candidate.cap);
+    const cap = candidate.capBase === undefined ? undefined : roundFixed(mulRatio(fromNumber(candidate.capBase), candidate.capRatio), order.instrument.quantityPrecision, 'floor');
+    const quantity = cap === undefined ? remaining : minFixed(remaining, cap);
     if (quantity <= 0n) return;
     if (order.timeInForce === 'fok' && quantity < remaining) return; // cancelled after the event
     const { instrument, costs } = order;
@@ -555,6 +579,7 @@ export class SimulatedExchange {
       trailPercent: request.type === 'trailing_stop' ? request.trailPercent : undefined,
       extreme: undefined,
       triggered: false,
+      touchedSeq: -1,
       state: now >= session.open && type !== 'market_on_open' ? 'working' : 'accepted',
       reason: undefined,
       submittedMs: now,
