@@ -15,6 +15,26 @@ const Latest = Type.Object({
 });
 const SymbolParams = Type.Object({ symbol: Type.String({ pattern: symbolPattern }) });
 
+/** The most symbols one stream may ask for: beyond it, ask for every symbol (no ?symbols=). */
+export const maxStreamSymbols = 100;
+const symbolRegex = new RegExp(symbolPattern);
+
+/** `?symbols=` of /prices/stream: upper-cased, each a symbol, at most maxStreamSymbols; a 400 names the bad one. */
+function streamSymbols(text: string | undefined): Set<string> {
+  const symbols = new Set<string>();
+  if (text === undefined) return symbols;
+  const given = text.split(',').map((symbol) => symbol.trim());
+  for (const symbol of given) {
+    if (symbol === '') continue;
+    if (!symbolRegex.test(symbol)) {
+      throw new InvalidInputError(`querystring/symbols: "${symbol.slice(0, 40)}" is not a symbol (1 to 32 letters, digits and . - / : _, starting with a letter or digit)`);
+    }
+    symbols.add(symbol.toUpperCase());
+  }
+  if (symbols.size > maxStreamSymbols) throw new InvalidInputError(`querystring/symbols: ${symbols.size} symbols given, at most ${maxStreamSymbols} allowed (leave symbols out to stream every symbol)`);
+  return symbols;
+}
+
 /** `2021-08-23`, `2021-08-23T13:30:00Z`, `2021-08-23 09:30:00-04:00` (a time without zone is UTC). */
 function instant(text: string | undefined, field: string): Date | undefined {
   if (text === undefined || text === '') return undefined;
@@ -95,25 +115,32 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
       config: { scope: 'read' },
       schema: {
         tags: ['prices'],
-        summary: 'Live ticks as Server-Sent Events (event: trade | quote | bar), from whichever worker handles each symbol',
-        querystring: Type.Object({ symbols: Type.Optional(Type.String({ description: 'comma-separated; every symbol when absent' })) }),
+        summary: 'Live ticks as Server-Sent Events (event: trade | quote | bar, id: SYMBOL:POSITION), from whichever worker handles each symbol; send Last-Event-ID to resume after the event you received last',
+        querystring: Type.Object({
+          symbols: Type.Optional(Type.String({ maxLength: 8_192, description: `comma-separated, at most ${maxStreamSymbols}; every symbol when absent` })),
+        }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 64, description: 'the id of the last event received (SYMBOL:POSITION): the stream resumes after it' })) }),
       },
     },
     (request, reply) => {
-      const symbols = new Set((request.query.symbols ?? '').split(',').map((symbol) => symbol.trim().toUpperCase()).filter(Boolean));
+      const symbols = streamSymbols(request.query.symbols);
+      const lastEventId = request.headers['last-event-id'];
       reply.hijack();
       const response = reply.raw;
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': request.id });
       response.write(`: streaming ${symbols.size > 0 ? [...symbols].join(',') : 'every symbol'}\n\n`);
       open.add(response);
-      const remove = listener.add({
-        symbols,
-        send: (chunk) => {
-          // A client that reads too slowly is dropped rather than buffered without bound.
-          if (response.writableLength > 8 * 1024 * 1024) return void response.destroy();
-          response.write(chunk);
+      const remove = listener.add(
+        {
+          symbols,
+          send: (chunk) => {
+            // A client that reads too slowly is dropped rather than buffered without bound.
+            if (response.writableLength > 8 * 1024 * 1024) return void response.destroy();
+            response.write(chunk);
+          },
         },
-      });
+        lastEventId,
+      );
       const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
       response.on('close', () => {
         remove();

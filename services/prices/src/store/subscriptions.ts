@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '@closecross/platform';
 import type { Pool } from 'pg';
 import type { Channel, ProviderName } from '../model.ts';
-import { subscriptionsChannel } from '../stream/tick-listener.ts';
+import { subscriptionNotice, subscriptionsChannel } from '../stream/tick-listener.ts';
 
 export interface SubscriptionView {
   id: string;
@@ -52,7 +52,7 @@ export async function createSubscription(pool: Pool, input: { provider: Provider
       throw new ConflictError(`${input.symbol} is already subscribed (subscription ${existing.rows[0]?.id}, provider ${existing.rows[0]?.provider}); delete it first to change it`);
     }
     // Workers look at once instead of at their next lease round.
-    await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, inserted.rows[0]!.id]);
+    await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('created', input.symbol, inserted.rows[0]!.id)]);
     await client.query('commit');
     return (await getSubscription(pool, inserted.rows[0]!.id))!;
   } catch (error) {
@@ -78,10 +78,10 @@ export async function deleteSubscription(pool: Pool, id: string): Promise<void> 
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const deleted = await client.query<{ feed: string }>('delete from price_subscription where id = $1 returning feed', [id]);
+    const deleted = await client.query<{ feed: string; symbol: string }>('delete from price_subscription where id = $1 returning feed, symbol', [id]);
     if (deleted.rowCount === 0) throw new NotFoundError(`no subscription ${id}`);
     await client.query('delete from price_feed f where key = $1 and not exists (select 1 from price_subscription s where s.feed = f.key)', [deleted.rows[0]!.feed]);
-    await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, id]);
+    await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('deleted', deleted.rows[0]!.symbol, id)]);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
