@@ -148,6 +148,29 @@ describe('the Binance adapter against a fake combined-stream server', () => {
     expect(sink.states.map((state) => state.state)).toContain('reconnecting');
   });
 
+  it('closes a connection left with no streams when its last symbol is unfollowed, and does not reconnect it', async () => {
+    const { fake, adapter } = await start({ streamsPerConnection: 2 });
+    adapter.follow({ symbol: 'AUSDT', channels: ['trades', 'quotes'], resumeAfter: null });
+    adapter.follow({ symbol: 'BUSDT', channels: ['trades'], resumeAfter: null });
+    await waitFor(async () => fake.connections.length === 2, 5_000, 'two connections');
+    adapter.unfollow('BUSDT');
+    await waitFor(async () => fake.connections.length === 1, 5_000, "BUSDT's connection closed");
+    expect(fake.connections[0]!.url).toBe('/stream?streams=ausdt@trade/ausdt@bookTicker');
+    expect(adapter.connectionCount).toBe(1);
+    adapter.unfollow('AUSDT');
+    await waitFor(async () => fake.connections.length === 0, 5_000, 'the last connection closed');
+    const opened = fake.opened;
+    // Well past the reconnect backoff (50 ms here): nothing comes back.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(fake.connections).toHaveLength(0);
+    expect(fake.opened).toBe(opened);
+    expect(adapter.connectionCount).toBe(0);
+    // Following again opens a fresh connection.
+    adapter.follow({ symbol: 'CUSDT', channels: ['trades'], resumeAfter: null });
+    await waitFor(async () => fake.connections.length === 1, 5_000, 'a new connection');
+    expect(fake.connections[0]!.url).toBe('/stream?streams=cusdt@trade');
+  });
+
   it('reopens each connection before its maximum age (Binance cuts them at 24 hours)', async () => {
     const { fake, adapter } = await start({ reconnectAfterMs: 300 });
     adapter.follow({ symbol: 'BTCUSDT', channels: ['trades'], resumeAfter: null });

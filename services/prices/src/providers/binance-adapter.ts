@@ -49,12 +49,23 @@ export class BinanceAdapter implements ProviderAdapter {
     connection.add(request);
   }
 
+  /**
+   * Stops a symbol's streams; a connection left with none is closed and dropped (Binance refuses
+   * a combined stream of no streams, so it would otherwise reconnect every few seconds for good).
+   */
   unfollow(symbol: string): void {
-    for (const connection of this.connections) connection.remove(symbol);
+    for (const connection of [...this.connections]) {
+      connection.remove(symbol);
+      if (connection.streamCount === 0) {
+        this.connections.splice(this.connections.indexOf(connection), 1);
+        void connection.close();
+      }
+    }
   }
 
+  /** Connections open or reopening: one per up-to-`streamsPerConnection` streams followed. */
   get connectionCount(): number {
-    return this.connections.filter((connection) => connection.streamCount > 0).length;
+    return this.connections.length;
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,8 @@ export class FakeBinance {
   readonly connections: { socket: WebSocket; streams: Set<string>; url: string }[] = [];
   refuseNext = 0;
   pongs = 0;
+  /** Connections accepted so far, closed ones included. */
+  opened = 0;
 
   constructor() {
     this.http = http.createServer();
@@ -27,6 +29,7 @@ export class FakeBinance {
         const url = new URL(request.url ?? '/', 'http://x');
         const entry = { socket: ws, streams: new Set((url.searchParams.get('streams') ?? '').split('/').filter(Boolean)), url: request.url ?? '' };
         this.connections.push(entry);
+        this.opened++;
         ws.on('pong', () => this.pongs++);
         ws.on('message', (raw) => {
           const message = JSON.parse(raw.toString()) as { method: string; params: string[]; id: number };
