@@ -73,8 +73,16 @@ describe('the prices API', () => {
     const unknown = await post('/prices/subscriptions', { provider: 'replay', symbol: 'ZZZ' });
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().message).toMatch(/replayable: AAA, BBB/);
-    expect((await post('/prices/subscriptions', { provider: 'nyse', symbol: 'BBB' })).statusCode).toBe(400);
-    expect((await post('/prices/subscriptions', { provider: 'replay', symbol: 'CCC', channels: ['ticks'] })).statusCode).toBe(400);
+    // Enums name the field, the value sent and the values allowed.
+    const provider = await post('/prices/subscriptions', { provider: 'nasdaq', symbol: 'BBB' });
+    expect(provider.statusCode).toBe(400);
+    expect(provider.json().message).toBe('body/provider must be one of "replay", "alpaca", "binance" (got "nasdaq")');
+    const channel = await post('/prices/subscriptions', { provider: 'replay', symbol: 'CCC', channels: ['ticks'] });
+    expect(channel.statusCode).toBe(400);
+    expect(channel.json().message).toMatch(/channels\/0.*"trades", "quotes", "bars".*"ticks"/);
+    const interval = await app.inject({ url: '/prices/AAA/bars?interval=2m' });
+    expect(interval.statusCode).toBe(400);
+    expect(interval.json().message).toMatch(/interval.*"1m", "5m", "1h", "1d".*"2m"/);
     expect((await post('/prices/subscriptions', { provider: 'alpaca', symbol: 'AAPL' })).statusCode).toBe(422);
     expect((await app.inject({ url: '/prices/NOPE/latest' })).statusCode).toBe(404);
   });
