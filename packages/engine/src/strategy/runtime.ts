@@ -60,13 +60,12 @@ export class StrategyRuntime {
     this.historyBars = historyBarsOf(options.definition, params);
     this.interval = options.interval;
     const { clock, backend } = options;
-    const runtime = this;
     this.context = {
       params,
       universe: Object.freeze([...options.universe]),
       interval: options.interval,
       now: () => clock.nowMs(),
-      history: (symbol, interval) => runtime.historyOf(symbol, interval ?? options.interval),
+      history: (symbol, interval) => this.historyOf(symbol, interval ?? options.interval),
       indicators: Indicators,
       position: (symbol) => backend.position(symbol),
       positions: () => backend.positions(),
@@ -75,8 +74,8 @@ export class StrategyRuntime {
       submit: (order) => backend.submit(order),
       cancel: (orderId) => backend.cancel(orderId),
       openOrders: (symbol) => backend.openOrders(symbol),
-      setTimer: (name, atMs, payload) => runtime.setTimer(name, atMs, payload),
-      cancelTimer: (name) => runtime.cancelTimer(name),
+      setTimer: (name, atMs, payload) => this.setTimer(name, atMs, payload),
+      cancelTimer: (name) => this.cancelTimer(name),
       log: options.log ?? silentLog,
       state: options.state ? structuredClone(options.state) : {},
     };

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Bar } from '../src/events.ts';
+import { StrategyFailedError, StrategyWorkerHost, listStrategies, sourceHash, type AccountSnapshot } from '../src/host.ts';
+import { dailyBars } from './support/shared-bars.ts';
+
+const fixtures = fileURLToPath(new URL('./fixtures/strategies/', import.meta.url));
+const account: AccountSnapshot = { cash: 100_000, equity: 100_000, positions: [], openOrders: [] };
+const bars: Bar[] = dailyBars('AAPL').slice(0, 6);
+const hosts: StrategyWorkerHost[] = [];
+const start = async (file: string, budgetMs = 500) => {
+  const host = await StrategyWorkerHost.start({ source: { module: `${fixtures}${file}` }, params: {}, universe: ['AAPL'], interval: '1d', budgetMs }, bars[0]!.startMs);
+  hosts.push(host);
+  return host;
+};
+afterAll(async () => {
+  for (const host of hosts) await host.terminate();
+});
+
+describe('strategies in worker threads, under a time budget per event', () => {
+  it('a throwing strategy and one looping forever are stopped with their errors while a good one beside them goes on trading', async () => {
+    const failures: string[] = [];
+    const good = await start('buy-once.ts');
+    const thrower = await StrategyWorkerHost.start({ source: { module: `${fixtures}throws-on-third-bar.ts` }, params: {}, universe: ['AAPL'], interval: '1d', budgetMs: 500, onFailure: (failure) => failures.push(`${failure.strategy}:${failure.reason}`) }, bars[0]!.startMs);
+    hosts.push(thrower);
+    const looper = await start('loops-forever.ts', 300);
+    const commands: string[] = [];
+    let loopStoppedAfterMs = 0;
+    for (const bar of bars) {
+      const [fromGood, fromThrower] = await Promise.all([good.event(bar, bar.endMs, account), thrower.event(bar, bar.endMs, account)]);
+      commands.push(...fromGood.commands.map((command) => command.type));
+      if (fromThrower.failure) expect(fromThrower.failure.message).toContain('division by zero in my signal');
+      const before = performance.now();
+      const fromLooper = await looper.event(bar, bar.endMs, account);
+      if (fromLooper.failure && loopStoppedAfterMs === 0) loopStoppedAfterMs = performance.now() - before;
+    }
+    expect(good.running).toBe(true);
+    expect(good.state).toEqual({ bars: 6 });
+    expect(commands).toEqual(['submit']);
+    expect(thrower.running).toBe(false);
+    expect(thrower.failure).toMatchObject({ strategy: 'throws-on-third-bar', reason: 'threw', during: expect.stringContaining('onBar AAPL 1d') });
+    expect(failures).toEqual(['throws-on-third-bar:threw']);
+    expect(looper.failure).toMatchObject({ strategy: 'loops-forever', reason: 'over_budget', message: 'took longer than its budget of 300 ms' });
+    expect(loopStoppedAfterMs).toBeGreaterThanOrEqual(290);
+    expect(loopStoppedAfterMs).toBeLessThan(1500);
+  });
+
+  it('the event loop stays free while a strategy loops: a timer set meanwhile fires on time', async () => {
+    const looper = await start('loops-forever.ts', 400);
+    await looper.event(bars[0]!, bars[0]!.endMs, account);
+    const lateness: number[] = [];
+    const ticking = setInterval(() => lateness.push(performance.now()), 20);
+    await looper.event(bars[1]!, bars[1]!.endMs, account);
+    clearInterval(ticking);
+    expect(lateness.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('a bad parameter refuses the start with the field, the value and what is allowed', async () => {
+    const failure = StrategyWorkerHost.start({ source: { module: `${fixtures}buy-once.ts` }, params: { quantity: 0 }, universe: ['AAPL'], interval: '1d' }, bars[0]!.startMs);
+    await expect(failure).rejects.toThrow(StrategyFailedError);
+    await expect(failure).rejects.toThrow('parameter /quantity = 0 is not allowed: an integer, >= 1, <= 1000');
+  });
+
+  it('a built-in runs in a worker too, and its state comes back after each event', async () => {
+    const host = await StrategyWorkerHost.start({ source: { builtin: 'three_candles' }, params: { exit_after_bars: 7 }, universe: ['AAPL'], interval: '1d' }, bars[0]!.startMs);
+    hosts.push(host);
+    const outcome = await host.start(bars[0]!.startMs, account);
+    expect(outcome.state).toEqual({ lots: [], startEquity: 100_000 });
+  });
+});
+
+describe('STRATEGIES_DIR', () => {
+  it('lists each strategy with its name, parameter schema (JSON) and the sha256 of its file; refuses what is not a strategy', async () => {
+    const { strategies, refused } = await listStrategies(fixtures);
+    const names = strategies.map((strategy) => strategy.name).sort();
+    expect(names).toEqual(['buy-once', 'loops-forever', 'throws-on-third-bar']);
+    const buyOnce = strategies.find((strategy) => strategy.name === 'buy-once')!;
+    expect(buyOnce.sourceHash).toBe(sourceHash(readFileSync(`${fixtures}buy-once.ts`)));
+    expect(buyOnce.sourceHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(buyOnce.parameters).toMatchObject({ type: 'object', properties: { quantity: { type: 'integer', minimum: 1, maximum: 1000, default: 5 } } });
+    expect(refused).toEqual([{ file: `${fixtures}not-a-strategy.ts`, sourceHash: sourceHash(readFileSync(`${fixtures}not-a-strategy.ts`)), error: expect.stringContaining('does not default-export a strategy') }]);
+  });
+});
