@@ -34,11 +34,11 @@
 import { calendarForSymbol } from '../calendar/index.ts';
 import type { Session, TradingCalendar } from '../calendar/types.ts';
 import type { Bar, FillEvent, MarketEvent, OrderUpdate, QuoteTick, Side, Timer, TradeTick } from '../events.ts';
-import { type Fixed, FIXED_ONE, fromNumber, hasDigits, maxFixed, minFixed, mulFixed, mulRatio, roundFixed, toNumber, divRound } from '../money.ts';
+import { type Fixed, FIXED_ONE, fromNumber, parseFixed, toDecimalString, hasDigits, maxFixed, minFixed, mulFixed, mulRatio, roundFixed, toNumber, divRound } from '../money.ts';
 import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
 import { defaultCosts, instrumentForSymbol } from './instruments.ts';
 import { fillOhlcPath, firstTouch, type OhlcPath } from './ohlc-path.ts';
-import type { CostConfig, ExchangeReport, Instrument, SimulatedExchangeOptions } from './types.ts';
+import type { CostConfig, ExchangeReport, ExchangeSnapshot, Instrument, SavedOrder, SimulatedExchangeOptions } from './types.ts';
 
 type SimpleType = Exclude<OrderType, 'bracket'>;
 
@@ -222,6 +222,54 @@ export class SimulatedExchange {
   openOrders(symbol?: string): OrderView[] {
     const books = symbol === undefined ? [...this.books.values()] : [this.books.get(symbol)].filter((book): book is Book => book !== undefined);
     return books.flatMap((book) => book.open.map((record) => this.view(record)));
+  }
+
+  /** Open orders and last prices as plain JSON, for a restart (see ExchangeSnapshot). */
+  snapshot(): ExchangeSnapshot {
+    const orders: SavedOrder[] = [];
+    const lastPrices: Array<{ symbol: string; price: number; ms: number }> = [];
+    for (const [symbol, book] of this.books) {
+      if (book.lastMs > 0) lastPrices.push({ symbol, price: book.last, ms: book.lastMs });
+      for (const record of book.open) {
+        if (terminal.has(record.state)) continue;
+        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, quantity, filled, filledNotional, bracket, ...rest } = record;
+        orders.push({
+          ...rest,
+          state: record.state as SavedOrder['state'],
+          quantity: toDecimalString(quantity),
+          filled: toDecimalString(filled),
+          filledNotional: toDecimalString(filledNotional),
+          bracket: bracket && { ...bracket },
+        });
+      }
+    }
+    return { version: 1, nextId: this.nextId, lastPrices, orders };
+  }
+
+  /** An exchange with a snapshot's open orders, eligible from the first event fed after it. */
+  static restore(snapshot: ExchangeSnapshot, options: SimulatedExchangeOptions): SimulatedExchange {
+    if (snapshot.version !== 1) throw new RangeError(`exchange snapshot version must be 1; got ${String(snapshot.version)}`);
+    const exchange = new SimulatedExchange(options);
+    exchange.nextId = snapshot.nextId;
+    for (const { symbol, price, ms } of snapshot.lastPrices) Object.assign(exchange.book(symbol), { last: price, lastMs: ms });
+    for (const saved of snapshot.orders) {
+      const instrument = exchange.instrumentFor(saved.symbol);
+      const record: OrderRecord = {
+        ...saved,
+        quantity: parseFixed(saved.quantity),
+        filled: parseFixed(saved.filled),
+        filledNotional: parseFixed(saved.filledNotional),
+        bracket: saved.bracket && { ...saved.bracket },
+        readySeq: 0,
+        touchedSeq: -1,
+        instrument,
+        calendar: exchange.calendarFor(saved.symbol),
+        costs: exchange.costsFor(instrument),
+      };
+      exchange.orders.set(record.id, record);
+      exchange.book(record.symbol).open.push(record);
+    }
+    return exchange;
   }
 
   /** The last price seen for a symbol (bar close, trade price, or quote mid), if any. */

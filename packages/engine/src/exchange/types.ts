@@ -47,3 +47,45 @@ export interface SimulatedExchangeOptions {
   /** Prefix of generated order ids (default 'O'); ids are sequential, so runs are reproducible. */
   readonly idPrefix?: string;
 }
+
+/**
+ * Plain-JSON state of a simulated exchange: its open orders (exact values as decimal strings) and
+ * the last price per symbol, so paper trading picks up where it stopped after a restart. Finished
+ * orders are not kept (the trading service's own tables hold their history).
+ */
+export interface ExchangeSnapshot {
+  readonly version: 1;
+  readonly nextId: number;
+  readonly lastPrices: ReadonlyArray<{ readonly symbol: string; readonly price: number; readonly ms: number }>;
+  readonly orders: ReadonlyArray<SavedOrder>;
+}
+
+export interface SavedOrder {
+  readonly id: string;
+  readonly clientId: string | undefined;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly type: 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop' | 'market_on_open' | 'market_on_close';
+  readonly timeInForce: 'day' | 'gtc' | 'ioc' | 'fok';
+  readonly quantity: string;
+  readonly filled: string;
+  readonly filledNotional: string;
+  readonly limitPrice: number | undefined;
+  readonly stopPrice: number | undefined;
+  readonly trailAmount: number | undefined;
+  readonly trailPercent: number | undefined;
+  readonly extreme: number | undefined;
+  readonly triggered: boolean;
+  readonly state: 'accepted' | 'working' | 'partially_filled';
+  readonly reason: string | undefined;
+  readonly submittedMs: number;
+  readonly readyMs: number;
+  readonly session: { readonly day: string; readonly open: number; readonly close: number; readonly earlyClose?: string };
+  readonly activeFromMs: number;
+  readonly expiresMs: number | undefined;
+  readonly updatedMs: number;
+  readonly parentId: string | undefined;
+  readonly bracketRole: 'entry' | 'take_profit' | 'stop_loss' | undefined;
+  readonly ocoId: string | undefined;
+  readonly bracket: { readonly takeProfit: number; readonly stopLoss: number; readonly stopLimit: number | undefined; readonly exitIds: [string, string] | undefined } | undefined;
+}
