@@ -166,7 +166,7 @@ describe('a bad journal is refused whole, naming the line and column', () => {
       `${header}\n${['date', 'strategy', 'symbol', 'quantity', 'buy_value', 'buy_time', 'sell_value', 'sell_time', 'fees', 'pnl']
         .map((name) => cells[name] ?? { date: '2024-02-01', strategy: 's', symbol: 'SPY', quantity: '1', buy_value: '100', buy_time: '10:00', sell_value: '101', sell_time: '11:00', fees: '0', pnl: '1' }[name])
         .join(',')}`;
-    expect(journalError(row({ date: '2024-02-30' })).message).toBe('line 2: date must be a date written YYYY-MM-DD, got "2024-02-30"');
+    expect(journalError(row({ date: '2024-02-30' })).message).toBe('line 2: date must be a date (YYYY-MM-DD) or a date-time such as 2024-01-10T00:00:00Z, got "2024-02-30"');
     expect(journalError(row({ sell_time: '25:00' })).message).toBe(
       'line 2: sell_time must be a date or date-time such as 2024-03-05 09:31, got "25:00"',
     );

@@ -16,6 +16,11 @@ export interface ClosedTrade {
   fees: number;
   /** Realized profit or loss after fees, in the account currency. */
   pnl: number;
+  /**
+   * What the trade's return is measured against when not its entry value: a journal from the
+   * seed-003 system measures net_pnl / buy_value, short trades too (as that system's dashboard does).
+   */
+  returnBase?: number;
 }
 
 /** Equity at the end of a day: cash plus open positions at their marks. */
@@ -91,6 +96,9 @@ export function validateClosedTrades(trades: readonly ClosedTrade[], name = 'tra
     if (trade.quantity <= 0) throw new InvalidParameterError(field(index, 'quantity'), `must be positive, got ${trade.quantity}`);
     if (trade.entryValue <= 0) {
       throw new InvalidParameterError(field(index, 'entryValue'), `must be positive (a trade's return divides by it), got ${trade.entryValue}`);
+    }
+    if (trade.returnBase !== undefined && !(Number.isFinite(trade.returnBase) && trade.returnBase > 0)) {
+      throw new InvalidParameterError(field(index, 'returnBase'), `must be a positive number (a trade's return divides by it), got ${trade.returnBase}`);
     }
     const entryDay = String(trade.entryAt).slice(0, 10);
     const exitDay = String(trade.exitAt).slice(0, 10);

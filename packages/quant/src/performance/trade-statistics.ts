@@ -15,7 +15,7 @@ export interface TradeStatistics {
   profitFactor: number | null;
   /** Mean P&L per trade; null without trades. */
   expectancy: number | null;
-  /** Return per trade = pnl / entryValue (fees included in pnl); null without trades. */
+  /** Return per trade = pnl / entryValue, or / returnBase when the trade has one (fees included in pnl); null without trades. */
   meanReturn: number | null;
   bestReturn: number | null;
   worstReturn: number | null;
@@ -45,7 +45,7 @@ export function tradeStatistics(trades: readonly ClosedTrade[]): TradeStatistics
       losses++;
       grossLoss -= trade.pnl;
     }
-    const tradeReturn = trade.pnl / trade.entryValue;
+    const tradeReturn = trade.pnl / (trade.returnBase ?? trade.entryValue);
     returnSum += tradeReturn;
     bestReturn = Math.max(bestReturn, tradeReturn);
     worstReturn = Math.min(worstReturn, tradeReturn);

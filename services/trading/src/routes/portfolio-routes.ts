@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { withTransaction } from '@closecross/db';
 import { JobViewSchema } from '@closecross/jobs';
 import { ErrorResponse, InvalidInputError, NotFoundError, type ServiceContext, utcIsoText } from '@closecross/platform';
-import { InvalidParameterError, parseTradeJournalCsv, performanceReport, TradeJournalError, type ClosedTrade } from '@closecross/quant';
+import { InvalidParameterError, parseTradeJournalCsv, performanceReport, TradeJournalError, tradeStatistics, type ClosedTrade } from '@closecross/quant';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { StrategyInput } from '../strategies/strategy-definition.ts';
-import { closedTradeOf, journalTrades } from '../performance/closed-trades.ts';
+import { closedTradeOf, journalStrategyNames, journalTrades } from '../performance/closed-trades.ts';
 import { snapshotClosedReason, snapshotColumns, type SnapshotRow } from '../performance/snapshot-job.ts';
 import { positionBookOf, positionRows } from '../positions/strategy-positions.ts';
 import { backtestJobKind, snapshotJobKind } from '../trading-events.ts';
@@ -98,21 +98,58 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
       },
     );
 
+    const PerformanceQuery = Type.Object({
+      strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
+      strategy: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'a strategy by name: a stored one, or one whose trades came in a journal (POST /trading/journal)' })),
+      start: Type.Optional(Type.String({ format: 'date' })),
+      end: Type.Optional(Type.String({ format: 'date' })),
+    });
     app.get(
       '/trading/performance',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Performance of a strategy or all: P&L windows and series, trade statistics, Sharpe, Sortino, drawdown', querystring: RangeQuery, response: { 200: Type.Any(), ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Performance of a strategy (by id, or by name, journal strategies included) or of all: P&L windows and series, trade statistics, Sharpe, Sortino, drawdown, and each strategy by name',
+          querystring: PerformanceQuery,
+          response: { 200: Type.Any(), ...errors },
+        },
+      },
       async (request) => {
-        const { strategy_id: strategyId, start, end } = request.query;
+        const { strategy: strategyName, start, end } = request.query;
+        let strategyId = request.query.strategy_id;
+        if (strategyId !== undefined && strategyName !== undefined) throw new InvalidInputError('querystring: give strategy_id or strategy (a name), not both');
         const trades: ClosedTrade[] = [];
-        for (const id of await strategyIds(strategyId)) {
-          const name = await nameOf(id);
-          trades.push(...(await positionBookOf(pool, id)).closed.map((trip) => closedTradeOf(name, trip)));
+        if (strategyName !== undefined) {
+          // A stored strategy of that name counts its own trades and equity; journal trades count by name alone.
+          strategyId = (await pool.query<{ id: number }>('select id::int as id from trading_strategy where name = $1', [strategyName])).rows[0]?.id;
+          const fromJournal = await journalTrades(pool, strategyName);
+          if (strategyId === undefined && fromJournal.length === 0) {
+            throw new NotFoundError(`no strategy named ${JSON.stringify(strategyName)}: neither a stored strategy nor one in an imported journal (known journal strategies: ${(await journalStrategyNames(pool)).join(', ') || 'none'})`);
+          }
+          if (strategyId !== undefined) trades.push(...(await positionBookOf(pool, strategyId)).closed.map((trip) => closedTradeOf(strategyName, trip)));
+          trades.push(...fromJournal);
+        } else {
+          for (const id of await strategyIds(strategyId)) {
+            const name = await nameOf(id);
+            trades.push(...(await positionBookOf(pool, id)).closed.map((trip) => closedTradeOf(name, trip)));
+          }
+          trades.push(...(await journalTrades(pool, strategyId === undefined ? undefined : await nameOf(strategyId))));
         }
-        trades.push(...(await journalTrades(pool, strategyId === undefined ? undefined : await nameOf(strategyId))));
         const inRange = trades.filter((trade) => (!start || trade.exitAt.slice(0, 10) >= start) && (!end || trade.exitAt.slice(0, 10) <= end));
-        const equity = (await snapshotsOf(strategyId, start, end)).map(({ date, equity: value }) => ({ date, equity: value }));
+        // Equity snapshots exist for stored strategies (and in total); a journal strategy has its trades only.
+        const equity = strategyName !== undefined && strategyId === undefined ? [] : (await snapshotsOf(strategyId, start, end)).map(({ date, equity: value }) => ({ date, equity: value }));
         try {
-          return { strategy_id: strategyId ?? null, start: start ?? null, end: end ?? null, ...performanceReport({ trades: inRange, dailyEquity: equity, ...(end ? { asOf: end } : {}) }) };
+          const names = [...new Set(inRange.map((trade) => trade.strategy))].sort();
+          const byStrategy = names.map((name) => ({ strategy: name, ...tradeStatistics(inRange.filter((trade) => trade.strategy === name)) }));
+          return {
+            strategy_id: strategyId ?? null,
+            strategy: strategyName ?? (strategyId === undefined ? null : await nameOf(strategyId)),
+            start: start ?? null,
+            end: end ?? null,
+            ...performanceReport({ trades: inRange, dailyEquity: equity, ...(end ? { asOf: end } : {}) }),
+            by_strategy: byStrategy,
+          };
         } catch (error) {
           if (error instanceof InvalidParameterError) throw new InvalidInputError(error.message);
           throw error;
@@ -133,7 +170,7 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
           summary: 'Imports closed trades from a CSV journal (one row per round trip), all or nothing: a bad line is a 400 naming it and nothing is imported',
           querystring: Type.Object({ strategy: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'for rows without a strategy column' })) }),
           body: Type.String({ minLength: 1 }),
-          response: { 201: Type.Object({ import_id: Type.String(), imported: Type.Integer() }), ...errors },
+          response: { 201: Type.Object({ import_id: Type.String(), imported: Type.Integer(), strategies: Type.Array(Type.String({ description: 'the strategy names the trades count for: GET /trading/performance?strategy=<name>' })) }), ...errors },
         },
       },
       async (request, reply) => {
@@ -148,13 +185,13 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
         await withTransaction(pool, async (client) => {
           for (const [index, trade] of trades.entries()) {
             await client.query(
-              `insert into trading_journal_trade (import_id, line, strategy, symbol, side, quantity, entry_value, exit_value, entry_at, exit_at, fees, pnl, imported_by)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-              [importId, index + 2, trade.strategy, trade.symbol, trade.side, trade.quantity, trade.entryValue, trade.exitValue, trade.entryAt, trade.exitAt, trade.fees, trade.pnl, request.principal?.name ?? null],
+              `insert into trading_journal_trade (import_id, line, strategy, symbol, side, quantity, entry_value, exit_value, entry_at, exit_at, fees, pnl, return_base, imported_by)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+              [importId, index + 2, trade.strategy, trade.symbol, trade.side, trade.quantity, trade.entryValue, trade.exitValue, trade.entryAt, trade.exitAt, trade.fees, trade.pnl, trade.returnBase ?? null, request.principal?.name ?? null],
             );
           }
         });
-        return reply.status(201).send({ import_id: importId, imported: trades.length });
+        return reply.status(201).send({ import_id: importId, imported: trades.length, strategies: [...new Set(trades.map((trade) => trade.strategy))].sort() });
       },
     );
 
