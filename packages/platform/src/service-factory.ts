@@ -12,6 +12,7 @@ import { databaseRetryAfterSeconds, ErrorResponse, installErrorContract } from '
 import { loggerOptions, requestIdFrom } from './logger.ts';
 import { checkPublicBaseUrl, publicUrl, type PublicQuery } from './public-url.ts';
 import { assertModuleRoutes, type ServiceRoutes } from './route-table.ts';
+import { refuseKeyFloods } from './json-key-budget.ts';
 import { refuseMalformedUnicode } from './unicode.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -109,6 +110,8 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   const auth = await installAuthentication(app, authSettings, options.pool);
   if (auth && options.bootstrapAdmin) await ensureBootstrapAdmin(auth, options.bootstrapAdmin);
   if (!authSettings.enabled) refuseNonLoopbackListen(app);
+  // After sign-in's preParsing hook: a caller is refused before its body is even counted.
+  refuseKeyFloods(app);
 
   app.get(
     '/health',

@@ -47,7 +47,8 @@ describe('a body with properties its schema does not know', () => {
 
   it('refuses a flood of keys beside a valid body (the 2.5-million-key probe in small), rather than answering "0 received"', async () => {
     const flood: Record<string, unknown> = { rows: [] };
-    for (let key = 0; key < 10_000; key++) flood[`k${key}`] = key;
+    // Under the door's 1,000 keys per object (key-floods.test.ts), so the schema's refusal is what answers.
+    for (let key = 0; key < 500; key++) flood[`k${key}`] = key;
     const response = await post(flood);
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain('unknown property "k0"');
