@@ -7,6 +7,7 @@ import { brokerCache } from './brokers/broker-factory.ts';
 import { AccountStore } from './accounts/account-store.ts';
 import { PriceReader } from './market/price-reader.ts';
 import { OrderDesk } from './orders/order-desk.ts';
+import { PaperExchange } from './paper/paper-exchange.ts';
 import { ReturnHistory } from './risk/return-history.ts';
 import { RiskEngine } from './risk/risk-engine.ts';
 import { RiskStore } from './risk/risk-store.ts';
@@ -33,9 +34,10 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
   const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
   const brokerOf = brokerCache({ pool, prices, clock, timezone: config.TRADING_TIMEZONE, alpaca: alpacaSettingsFrom(config) });
   const returns = new ReturnHistory(prices, config.TRADING_VAR_WINDOW_DAYS);
-  const risk = new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE });
+  const risk = new RiskEngine({ pool, prices, returns, clock, timezone: config.TRADING_TIMEZONE });
   const riskStore = new RiskStore(pool);
-  const orders = new OrderDesk(pool, brokerOf, app.log, risk);
+  const orders = new OrderDesk(pool, brokerOf, app.log, risk, clock);
+  const paperExchange = new PaperExchange({ pool, orders, clock, log: app.log });
   const squareOff = new SquareOff({
     pool,
     orders,
@@ -53,8 +55,12 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
   app.addHook('onReady', async () => {
     await ensureTradingSchedules(pool, config);
     await engine.start();
+    if (config.TRADING_PAPER_EXCHANGE) await paperExchange.start();
   });
-  app.addHook('onClose', async () => engine.stop());
+  app.addHook('onClose', async () => {
+    await paperExchange.stop();
+    await engine.stop();
+  });
 };
 
 /** The trading service: strategies, scans, signals, orders, paper and Alpaca brokers, positions, P&L, backtests. */

@@ -7,6 +7,7 @@ export const tradingConfigSpec = {
   TRADING_TIMEZONE: env.string({ default: 'America/New_York', description: 'the exchange time zone: sessions, entry windows and the default schedules' }),
   TRADING_SNAPSHOT_CRON: env.string({ default: '15 17 * * 1-5', description: 'when the daily snapshot job runs (trading days only, in TRADING_TIMEZONE)' }),
   TRADING_ORDER_SYNC_CRON: env.string({ default: '*/5 * * * 1-5', description: 'when open orders are polled at their broker (trading days only)' }),
+  TRADING_PAPER_EXCHANGE: env.boolean({ default: true, description: 'whether this task may run the paper exchange (live-price fills of paper orders; one task at a time holds it)' }),
   TRADING_JOB_CONCURRENCY: env.int({ default: 2, min: 0, max: 16, description: 'trading jobs (scans, backtests, snapshots) one task runs at once (0: none)' }),
   TRADING_JOB_RETRIES: env.int({ default: 2, min: 0, max: 10, description: 'retries of a failed or lost trading job' }),
   TRADING_VAR_WINDOW_DAYS: env.int({ default: 500, min: 20, max: 5_000, description: 'daily returns in the historical-simulation VaR of pre-trade checks and GET /trading/risk (500: about two years, five days beyond the 99% quantile)' }),

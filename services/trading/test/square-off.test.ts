@@ -5,6 +5,7 @@ import { startAlpacaFake, type AlpacaFake } from './fakes/alpaca-fake-server.ts'
 import { SimulatedClock } from '@closecross/engine';
 import { buildTradingApp, newYork, storeBars } from './support/build-app.ts';
 import { dailyBars } from './support/daily-prices.ts';
+import { startTicker } from './support/live-ticks.ts';
 
 const confirm = 'SQUARE OFF';
 const strategyBody = (name: string, accountId: string) => ({ name, account_id: accountId, universe: ['AAPL'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 10, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 2 }, allocation: 1_000_000 });
@@ -31,8 +32,10 @@ describe('square-off with the paper broker', () => {
   const aapl = dailyBars('AAPL');
   const nvda = dailyBars('NVDA');
   const session = aapl.at(-1)!.date;
-  // The morning of the last stored session, market open: the suite gives the same answers on any day.
-  const clock = new SimulatedClock(newYork(session, '10:00'));
+  // Before the open of the last stored session: the orders fill at its open from the daily bar; then
+  // the market opens and the square-offs close on live trades. The same answers on any day.
+  const clock = new SimulatedClock(newYork(session, '08:00'));
+  let stopTicker = async () => {};
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -50,12 +53,12 @@ describe('square-off with the paper broker', () => {
     // Resting limits far from the market: open until cancelled.
     expect((await place({ strategy_id: swing, symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limit_price: 1, time_in_force: 'gtc' })).state).toBe('accepted');
     expect((await place({ strategy_id: momentum, symbol: 'NVDA', side: 'buy', quantity: 10, type: 'limit', limit_price: 1, time_in_force: 'gtc' })).state).toBe('accepted');
-    // Today's live quotes: the square-off's market orders fill at them.
-    for (const [symbol, price] of [['AAPL', aapl.at(-1)!.close], ['NVDA', nvda.at(-1)!.close]] as const) {
-      await database.pool.query("insert into price_latest (symbol, provider, price, quoted_at) values ($1, 'test', $2, $3)", [symbol, price, clock.now()]);
-    }
+    // The market opens; live trades come in: the square-off's market orders fill at them.
+    clock.advanceTo(newYork(session, '10:00'));
+    stopTicker = startTicker(database, clock, { AAPL: aapl.at(-1)!.close, NVDA: nvda.at(-1)!.close });
   });
   afterAll(async () => {
+    await stopTicker();
     await app?.close();
     await database?.drop();
   });

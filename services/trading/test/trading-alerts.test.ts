@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import type { Service } from '@closecross/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTradingApp, finishedJob, storeBars, weekdayBars } from './support/build-app.ts';
+import { buildTradingApp, finishedJob, newYork, PinnedClock, storeBars, weekdayBars } from './support/build-app.ts';
 
 let database: TestDatabase;
 let app: Service;
@@ -12,15 +12,11 @@ const soldiers: [number, number][] = [...flat, [100, 101], [101, 102], [102, 103
 const crows: [number, number][] = [...flat, [100, 99], [99, 98], [98, 97]];
 const signalDay = weekdayBars(soldiers).at(-1)!.date;
 
-/** The first of `count` weekdays ending on the latest weekday up to today: a signal still in its entry window. */
-function weekdaysEndingToday(count: number): string {
-  let day = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
-  let found = 0;
-  for (;;) {
-    if (![0, 6].includes(new Date(day).getUTCDay()) && ++found === count) return new Date(day).toISOString().slice(0, 10);
-    day -= 86_400_000;
-  }
-}
+// A signal on 2024-03-01 (a Friday) still in its entry window in the evening of that day.
+const lateDay = '2024-03-01';
+const lateStart = '2024-01-31';
+// Before the open of the signal day: orders for it fill at its open or close, prices that came after them.
+const clock = new PinnedClock(newYork(signalDay, '08:00'));
 
 const strategyBody = (overrides: Record<string, unknown>) => ({
   rule: { kind: 'three_candles', body: 0.5 },
@@ -36,9 +32,10 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await storeBars(database, 'UP', weekdayBars(soldiers));
   await storeBars(database, 'DOWN', weekdayBars(crows));
-  await storeBars(database, 'LATE', weekdayBars(crows, weekdaysEndingToday(crows.length)));
+  await storeBars(database, 'LATE', weekdayBars(crows, lateStart));
+  expect(weekdayBars(crows, lateStart).at(-1)!.date).toBe(lateDay);
   // No retries: a job whose transaction fails is failed at once.
-  app = await buildTradingApp(database, { TRADING_JOB_RETRIES: '0' });
+  app = await buildTradingApp(database, { TRADING_JOB_RETRIES: '0' }, undefined, { clock });
   // A channel that wants the three events; no deliverer runs here, so deliveries stay pending.
   await database.pool.query(`insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{signal_awaiting_approval,order_filled,daily_pnl_summary}')`);
 });
@@ -72,6 +69,7 @@ async function failingAlerts(event: string): Promise<() => Promise<void>> {
 
 describe('signal_awaiting_approval', () => {
   it('a manual strategy scan that cannot write the alert stores no signal either; once it can, the pending signal and its alert are there together', async () => {
+    clock.set(newYork(lateDay, '17:00'));
     const id = await createStrategy({ name: 'crows', universe: ['LATE', 'DOWN'], side_policy: 'short_only', approval: 'manual' });
     const restore = await failingAlerts('signal_awaiting_approval');
     const failed = await runJob(`/trading/strategies/${id}/scans`);
@@ -93,6 +91,7 @@ describe('signal_awaiting_approval', () => {
     // Scanned again, the same signal is not stored twice, nor alerted twice.
     await runJob(`/trading/strategies/${id}/scans`);
     expect(await alertsOf('signal_awaiting_approval')).toHaveLength(1);
+    clock.set(newYork(signalDay, '08:00'));
   });
 });
 

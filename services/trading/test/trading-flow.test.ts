@@ -1,7 +1,8 @@
 import { createTestDatabase, loggedEvents, type TestDatabase } from '@closecross/tests/support';
 import type { Service } from '@closecross/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTradingApp, finishedJob, storeBars, weekdayBars } from './support/build-app.ts';
+import { SimulatedClock } from '@closecross/engine';
+import { buildTradingApp, finishedJob, newYork, storeBars, weekdayBars } from './support/build-app.ts';
 
 let database: TestDatabase;
 let app: Service;
@@ -11,6 +12,9 @@ const logLines: string[] = [];
 const flat: [number, number][] = Array.from({ length: 20 }, () => [100, 100]);
 const soldiers: [number, number][] = [...flat, [100, 101], [101, 102], [102, 103]];
 const crows: [number, number][] = [...flat, [100, 99], [99, 98], [98, 97]];
+
+// 15:00 in New York on the day of the signal bar (2024-02-01): its close is still ahead. The cases walk it forward.
+const clock = new SimulatedClock(newYork(weekdayBars(soldiers).at(-1)!.date, '15:00'));
 
 const strategyBody = (overrides: Record<string, unknown> = {}) => ({
   name: 'soldiers',
@@ -30,7 +34,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await storeBars(database, 'UP', weekdayBars(soldiers));
   await storeBars(database, 'DOWN', weekdayBars(crows));
-  app = await buildTradingApp(database, {}, logLines);
+  app = await buildTradingApp(database, {}, logLines, { clock });
 });
 afterAll(async () => {
   await app?.close();
@@ -102,6 +106,7 @@ describe('an auto strategy on three rising candles', () => {
   it('exits two bars later at the close and realizes the move', async () => {
     const later = weekdayBars([...soldiers, [103, 103.2], [103.2, 106]]);
     await storeBars(database, 'UP', later.slice(-2));
+    clock.advanceTo(newYork(later.at(-1)!.date, '15:00'));
     const result = await scan(strategyId);
     expect(result.exit_orders).toBe(1);
     const positions = (await app.inject({ url: `/trading/positions?strategy_id=${strategyId}` })).json().positions;
@@ -168,11 +173,27 @@ describe('manual orders', () => {
     expect(transitions).toEqual(['new', 'submitted', 'accepted', 'cancel_pending', 'cancelled']);
   });
 
-  it('an order for a symbol without bars is rejected with its reason, and logged for the alarm', async () => {
+  it('a market order for a symbol with no price at all waits while the market is open, and says where live prices come from', async () => {
     const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'NOPE', side: 'buy', quantity: 1 } });
-    expect(response.json()).toMatchObject({ state: 'rejected' });
-    expect(response.json().reason).toMatch(/no price bars for NOPE/);
-    expect(loggedEvents(logLines, 'order_rejected')).toEqual([expect.objectContaining({ symbol: 'NOPE' })]);
+    expect(response.json()).toMatchObject({ state: 'accepted', session_date: '2024-02-05' });
+    expect(response.json().waiting_for).toBe('market open: waits for the first live price of NOPE after it was placed (none yet: is it subscribed? POST /prices/subscriptions)');
+  });
+
+  it('a refused order is logged for the alarm', async () => {
+    await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: { max_order_notional: 1 }, reason: 'refuse the next order' } });
+    const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, type: 'market_on_close' } });
+    await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: {}, reason: 'back to none' } });
+    expect(response.json()).toMatchObject({ state: 'rejected', risk_check: 'order_notional' });
+    expect(loggedEvents(logLines, 'order_rejected')).toEqual([expect.objectContaining({ symbol: 'UP' })]);
+  });
+
+  it('no hindsight: an order for a session that has passed is refused with a 400 naming it', async () => {
+    const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2024-02-01' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe('body/session_date 2024-02-01 has passed for UP: orders go to the current session (2024-02-05) or a later one');
+    const holiday = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2024-12-25' } });
+    expect(holiday.statusCode).toBe(400);
+    expect(holiday.json().message).toMatch(/^body\/session_date 2024-12-25 is not a session of XNYS \(Christmas Day\)/);
   });
 });
 

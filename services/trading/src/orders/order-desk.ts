@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { recordAlert } from '@closecross/alerts';
+import { systemClock, type Clock } from '@closecross/engine';
 import { withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
@@ -50,12 +51,14 @@ export interface OrderView {
   filled_quantity: number;
   average_fill_price: number | null;
   created_by: string | null;
+  /** When it was placed, by the service's clock: a paper fill comes from a price after this. */
+  placed_at: string;
   created_at: string;
   updated_at: string;
 }
 
 export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
-  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
+  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('placed_at')}, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
 
 export interface OrderDeskLog {
   warn(object: object, message: string): void;
@@ -76,11 +79,13 @@ export class OrderDesk {
   private readonly brokerOf: (name: BrokerName) => Broker;
   private readonly log: OrderDeskLog;
   private readonly risk: RiskEngine | undefined;
-  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine) {
+  readonly clock: Clock;
+  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine, clock: Clock = systemClock) {
     this.pool = pool;
     this.brokerOf = brokerOf;
     this.log = log;
     this.risk = risk;
+    this.clock = clock;
   }
 
   /**
@@ -98,15 +103,15 @@ export class OrderDesk {
       const inserted = await db.query<OrderView>(
         // The order and its first transitions in one statement: one round trip on the hot path.
         `with o as (
-           insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, reason, risk_check, broker, created_by)
-           select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18, a.broker, $15 from trading_account a where a.id = $3
+           insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, reason, risk_check, broker, created_by, placed_at)
+           select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18, a.broker, $15, $21 from trading_account a where a.id = $3
            on conflict (client_order_id) do nothing returning *),
          t as (
            insert into trading_order_transition (order_id, from_state, to_state, cause)
            select id, null, 'new', $19 from o union all select id, 'new', 'rejected', $20 from o where o.state = 'rejected')
          select ${orderColumns} from o`,
         [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null,
-          refused ? 'rejected' : 'new', refused ? decision.reason : null, refused ? decision.check : null, cause, refused ? `refused by the risk check ${decision.check}: ${decision.reason}` : null],
+          refused ? 'rejected' : 'new', refused ? decision.reason : null, refused ? decision.check : null, cause, refused ? `refused by the risk check ${decision.check}: ${decision.reason}` : null, this.clock.now()],
       );
       const row = inserted.rows[0];
       if (row) {
@@ -194,7 +199,15 @@ export class OrderDesk {
       const order = (await client.query<OrderView>(`select ${orderColumns} from trading_order where id = $1 for update`, [id])).rows[0];
       if (!order) throw new NotFoundError(`order ${id} does not exist`);
       let newFills = 0;
+      // Never more than the order: a fill from another source (a live tick and a daily bar, two tasks) past the quantity is dropped.
+      let room = order.quantity - order.filled_quantity;
       for (const fill of update.fills) {
+        const seen = (await client.query('select 1 from trading_fill where fill_id = $1', [fill.fillId])).rowCount === 1;
+        if (!seen && fill.quantity > room + 1e-9) {
+          this.log.warn({ orderId: id, fillId: fill.fillId, quantity: fill.quantity, room }, 'a fill past the order quantity is dropped');
+          continue;
+        }
+        if (!seen) room -= fill.quantity;
         // The fill and its cash (trade, and fee when there is one) in one statement; a fill seen before adds nothing.
         const cash = (order.side === 'buy' ? -1 : 1) * fill.quantity * fill.price;
         const inserted = await client.query<{ n: number }>(
@@ -210,7 +223,9 @@ export class OrderDesk {
         );
         if (inserted.rows[0]!.n > 0) newFills++;
       }
-      const target = update.state === 'partially_filled' && newFills === 0 ? order.state : update.state;
+      // A late answer of an earlier step (the submit's `accepted` after the paper exchange filled it) changes nothing.
+      const stale = (update.state === 'submitted' || update.state === 'accepted') && (order.state === 'partially_filled' || order.state === 'filled');
+      const target = stale || (update.state === 'partially_filled' && newFills === 0) ? order.state : update.state;
       // No path (a cancelled order reported filled, say): a 409, and the transaction keeps nothing.
       const path = pathBetween(order.state, target);
       const from = [order.state, ...path.slice(0, -1)];

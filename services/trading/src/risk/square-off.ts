@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import type { OrderState, Side } from '../brokers/broker.ts';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
 import { isTerminal, openOrderStates } from '../orders/order-state-machine.ts';
+import { waitingFor } from '../orders/order-waits.ts';
 import { currentSession } from '../sessions.ts';
 import { globalScope, strategyScope } from './risk-limits.ts';
 import type { RiskStore } from './risk-store.ts';
@@ -70,6 +71,7 @@ export class SquareOff {
 
   async run(input: { strategyId: number | null; by: string; reason?: string }): Promise<SquareOffResult> {
     const { pool, orders, store, settings } = this.deps;
+    // The deadline is elapsed time on the wall (a timeout), not a business decision: a pinned clock must not stop it.
     const started = Date.now();
     const deadline = started + settings.deadlineMs;
     const scope = input.strategyId === null ? globalScope : strategyScope(input.strategyId);
@@ -180,13 +182,19 @@ export class SquareOff {
         reason = (error as Error).message;
       }
       if (isTerminal(current.state)) break;
+      // A paper order waiting for its market to open cannot fill before the deadline: say so now instead of waiting it out.
+      const waits = waitingFor(current, this.deps.clock.nowMs());
+      if (waits !== null && !waits.startsWith('market open')) {
+        reason = waits;
+        break;
+      }
       await pause(Math.min(wait, Math.max(0, deadline - Date.now())));
       wait = Math.min(wait * 2, 500);
     }
     const done = current.purpose === 'square_off' ? current.state === 'filled' : current.state === 'cancelled' || current.state === 'expired' || current.state === 'filled' || current.state === 'rejected';
     const outcome: SquareOffAction['outcome'] = done ? 'done' : isTerminal(current.state) ? 'failed' : 'open';
     if (!done && isTerminal(current.state)) reason = current.reason ?? `ended ${current.state}`;
-    if (outcome === 'open') reason = `still ${current.state} at the deadline${reason ? `: ${reason}` : ''}`;
+    if (outcome === 'open' && !reason?.includes('waits for the open')) reason = `still ${current.state} at the deadline${reason ? `: ${reason}` : ''}`;
     return {
       kind: 'close',
       order_id: current.id,

@@ -2,8 +2,10 @@ import { ErrorResponse, InvalidInputError, type ServiceContext, utcIsoColumn } f
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
-import { orderColumns } from '../orders/order-desk.ts';
-import { currentSession, nextOpenSession } from '../sessions.ts';
+import { orderColumns, type OrderView } from '../orders/order-desk.ts';
+import { withWait } from '../orders/order-waits.ts';
+import { currentSession, nextOpenSession, sessionOn } from '../sessions.ts';
+import { calendarFor } from '../market/calendars.ts';
 import type { TradingRouteDeps } from './trading-routes.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -28,6 +30,8 @@ export const Order = Type.Object({
   broker: Type.String(),
   broker_order_id: Nullable(Type.String()),
   filled_quantity: Type.Number(),
+  placed_at: Type.String({ description: 'when it was placed (the service clock): a paper fill comes from a price after it' }),
+  waiting_for: Type.Optional(Nullable(Type.String({ description: 'what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07"' }))),
   average_fill_price: Type.Union([Type.Number(), Type.Null()]),
   created_by: Nullable(Type.String()),
   created_at: Type.String(),
@@ -73,7 +77,11 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
         const key = body.client_order_id ?? request.headers['idempotency-key'];
         const nowMs = deps.clock.nowMs();
         const symbol = body.symbol.toUpperCase();
-        const session = body.session_date ?? (body.type === 'market_on_open' ? nextOpenSession(nowMs, symbol) : currentSession(nowMs, symbol));
+        const current = body.type === 'market_on_open' ? nextOpenSession(nowMs, symbol) : currentSession(nowMs, symbol);
+        const session = body.session_date ?? current;
+        // No hindsight: an order for a session that has passed would fill at prices already known.
+        if (session < current) throw new InvalidInputError(`body/session_date ${session} has passed for ${symbol}: orders go to the current session (${current}) or a later one`);
+        if (body.session_date !== undefined && !sessionOn(session, symbol)) throw new InvalidInputError(`body/session_date ${session} is not a session of ${calendarFor(symbol).name} (${calendarFor(symbol).closureReason(session) ?? 'closed'}); the next one is ${currentSession(Date.parse(`${session}T12:00:00Z`), symbol)}`);
         const { order, created } = await deps.orders.place(
           {
             clientOrderId: key ?? randomUUID(),
@@ -91,7 +99,7 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
           },
           `placed by ${request.principal?.name ?? 'anonymous'}`,
         );
-        return reply.status(created ? 201 : 200).send(order);
+        return reply.status(created ? 201 : 200).send(withWait(order, deps.clock.nowMs()));
       },
     );
 
@@ -113,7 +121,7 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
            order by created_at desc, id limit $4`,
           [state ?? null, strategyId ?? null, symbol ?? null, limit ?? 100],
         );
-        return { orders: result.rows };
+        return { orders: result.rows.map((order: OrderView) => withWait(order, deps.clock.nowMs())) };
       },
     );
 
@@ -124,19 +132,19 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
         const order = await deps.orders.get(request.params.id);
         const transitions = await pool.query(`select from_state, to_state, cause, ${utcIsoColumn('at')} from trading_order_transition where order_id = $1 order by id`, [order.id]);
         const fills = await pool.query(`select fill_id, quantity, price, fee, to_char(trade_date, 'YYYY-MM-DD') as trade_date, ${utcIsoColumn('at')} from trading_fill where order_id = $1 order by at, fill_id`, [order.id]);
-        return { order, transitions: transitions.rows, fills: fills.rows };
+        return { order: withWait(order, deps.clock.nowMs()), transitions: transitions.rows, fills: fills.rows };
       },
     );
 
     app.post(
       '/trading/orders/:id/cancel',
       { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Cancels an open order (409 when it is filled, cancelled, rejected or expired)', params: IdParams, response: { 200: Order, ...errors } } },
-      async (request) => deps.orders.cancel(request.params.id, request.principal?.name ?? 'anonymous'),
+      async (request) => withWait(await deps.orders.cancel(request.params.id, request.principal?.name ?? 'anonymous'), deps.clock.nowMs()),
     );
     app.post(
       '/trading/orders/:id/sync',
       { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Asks the broker where the order stands now', params: IdParams, response: { 200: Order, ...errors } } },
-      async (request) => deps.orders.sync(request.params.id),
+      async (request) => withWait(await deps.orders.sync(request.params.id), deps.clock.nowMs()),
     );
   };
 }

@@ -85,7 +85,8 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
       // Older pending signals whose window passed expire now (an auto strategy's new one is ordered first).
       if (stored) {
         let status: string = stored.status;
-        if (strategy.approval === 'auto') {
+        // An auto strategy orders while the signal's entry window is open; an older bar's signal just expires (no hindsight).
+        if (strategy.approval === 'auto' && Date.parse(stored.expires_at) > deps.signals.clock.nowMs()) {
           const { signal: ordered } = await deps.signals.approve(stored.id, 'auto', `strategy ${strategy.id} approves automatically`, { atBar: latest });
           status = ordered.status;
           result.entry_orders++;

@@ -5,7 +5,7 @@ import type { DailyBar, Side } from '@closecross/quant';
 import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
-import { currentSession, nextOpenSession, nextTradingDay, sessionClose } from '../sessions.ts';
+import { currentSession, nextTradingDay, sessionClose } from '../sessions.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
 import { entryIntent, type OrderIntent } from '../strategies/strategy-decisions.ts';
 import type { StrategyStore } from '../strategies/strategy-store.ts';
@@ -37,7 +37,7 @@ export class SignalDesk {
   private readonly pool: Pool;
   private readonly strategies: StrategyStore;
   private readonly orders: OrderDesk;
-  private readonly clock: Clock;
+  readonly clock: Clock;
   constructor(pool: Pool, strategies: StrategyStore, orders: OrderDesk, clock: Clock) {
     this.pool = pool;
     this.strategies = strategies;
@@ -109,7 +109,9 @@ export class SignalDesk {
     const bar = options.atBar ?? { date: signal.bar_date, open: signal.price, high: signal.price, low: signal.price, close: signal.price, adjClose: null, volume: null };
     let intent = entryIntent(strategy, signal.symbol, signal.side, bar, nextTradingDay(signal.bar_date, signal.symbol));
     if (!intent) throw new UnprocessableError(`strategy ${strategy.id}'s sizing gives no whole share of ${signal.symbol} at ${signal.price}`);
-    if (!options.atBar) intent = retimed(intent, (options.now ?? this.clock.now()).getTime());
+    const nowMs = (options.now ?? this.clock.now()).getTime();
+    // No hindsight: approved by a person, or scanned after the bar's session closed, the entry goes to the session still ahead.
+    if (!options.atBar || sessionClose(intent.sessionDate, intent.symbol).getTime() <= nowMs) intent = retimed(intent, nowMs);
     const { order } = await this.orders.place(
       { ...intent, clientOrderId: `signal-${signal.id}`, accountId: strategy.account_id, strategyId: strategy.id, signalId: signal.id, createdBy: by },
       `entry for signal ${signal.id} (${intent.reason}), approved by ${by}`,
@@ -135,8 +137,13 @@ export class SignalDesk {
   }
 }
 
-/** An entry approved by a person goes to the session still ahead of now. */
+/**
+ * An entry decided now goes to the session still ahead: a market order that fills at the first
+ * live price after it while the market is open, and waits for the open when it is shut (a limit
+ * stays a limit).
+ */
 function retimed(intent: OrderIntent, nowMs: number): OrderIntent {
-  if (intent.type === 'market_on_open') return { ...intent, sessionDate: nextOpenSession(nowMs, intent.symbol) };
-  return { ...intent, sessionDate: currentSession(nowMs, intent.symbol) };
+  const sessionDate = currentSession(nowMs, intent.symbol);
+  if (intent.type === 'limit') return { ...intent, sessionDate };
+  return { ...intent, type: 'market', sessionDate };
 }

@@ -62,3 +62,23 @@ export function newYork(day: string, time: string): Date {
   const offset = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - utcGuess;
   return new Date(utcGuess - offset);
 }
+
+/**
+ * A clock a test sets to any instant, forwards or back (a SimulatedClock only moves forward, as a
+ * backtest must): each case pins the moment it is about.
+ */
+export class PinnedClock implements Clock {
+  private ms: number;
+  constructor(at: Date) {
+    this.ms = at.getTime();
+  }
+  set(at: Date): void {
+    this.ms = at.getTime();
+  }
+  nowMs(): number {
+    return this.ms;
+  }
+  now(): Date {
+    return new Date(this.ms);
+  }
+}

@@ -3,7 +3,8 @@ import type { Pool } from 'pg';
 import type { DailyBar } from '@closecross/quant';
 import { costsOf, type Account } from '../../accounts/account-store.ts';
 import type { PriceReader } from '../../market/price-reader.ts';
-import { localClock } from '../../sessions.ts';
+import { calendarFor } from '../../market/calendars.ts';
+import { sessionOn } from '../../sessions.ts';
 import { BrokerRejectedError, type Broker, type BrokerAccount, type BrokerOrderRequest, type BrokerOrderUpdate, type BrokerPosition, type OrderState } from '../broker.ts';
 import { paperFills } from './paper-fill-model.ts';
 
@@ -17,11 +18,11 @@ interface StoredOrder extends Account {
   time_in_force: BrokerOrderRequest['timeInForce'];
   limit_price: number | null;
   session_date: string;
+  placed_at: Date;
   state: OrderState;
   bars: { date: string; open: number; high: number; low: number; close: number; adj_close: number | null; volume: number | null }[];
-  has_bars: boolean;
-  live_price: number | null;
-  live_at: string | null;
+  /** Fills the paper exchange made from live prices (stored; the bars serve only what they left). */
+  live_filled: number;
 }
 
 export interface PaperBrokerDeps {
@@ -31,9 +32,13 @@ export interface PaperBrokerDeps {
   timezone: string;
 }
 
+/** The channel the paper exchange listens on for orders to work (payload: the order id). */
+export const paperOrdersChannel = 'trading_paper_orders';
+
 /**
- * The paper broker: it holds no book of its own. An order's fills are a function of the order
- * (our `trading_order` row), the stored bars from its session on, the live price when one exists,
+ * The paper broker: it holds no book of its own. Live prices fill working orders through the
+ * paper exchange (paper/paper-exchange.ts), which stores each fill once. Here, an order's other
+ * fills are a function of the order, the stored daily bars whose prices came after it was placed,
  * and the account's costs and seed (paper-fill-model.ts): asked again, it answers the same fills
  * with the same ids, so nothing is filled twice however often it is polled.
  */
@@ -48,8 +53,10 @@ export class PaperBroker implements Broker {
   async submit(order: BrokerOrderRequest): Promise<BrokerOrderUpdate> {
     if (order.type === 'limit' && !(order.limitPrice! > 0)) throw new BrokerRejectedError('a limit order needs a positive limit price');
     const stored = await this.read(order.clientOrderId);
-    if (!stored.has_bars) throw new BrokerRejectedError(`no price bars for ${order.symbol}: the paper broker fills from stored bars (POST /price_bars/${order.symbol})`);
-    return this.outcome(stored);
+    const outcome = this.outcome(stored);
+    // The exchange task (whichever holds its lock) starts watching live prices for it.
+    if (outcome.state === 'accepted' || outcome.state === 'partially_filled') await this.deps.pool.query('select pg_notify($1, $2)', [paperOrdersChannel, order.clientOrderId]);
+    return outcome;
   }
 
   async cancel(clientOrderId: string): Promise<BrokerOrderUpdate> {
@@ -64,22 +71,26 @@ export class PaperBroker implements Broker {
 
   private outcome(order: StoredOrder): BrokerOrderUpdate {
     const { client_order_id: clientOrderId } = order;
-    const live = order.live_price !== null && order.live_at !== null ? { price: order.live_price, session: localClock(new Date(order.live_at), this.deps.timezone).day } : undefined;
     const bars: DailyBar[] = order.bars.map((bar) => ({ date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close, adjClose: bar.adj_close, volume: bar.volume }));
     const outcome = paperFills(
       { clientOrderId, side: order.side, quantity: order.quantity, type: order.type, timeInForce: order.time_in_force, limitPrice: order.limit_price, sessionDate: order.session_date },
       bars,
       costsOf(order),
-      live,
+      { placedAtMs: order.placed_at.getTime(), nowMs: this.deps.clock.nowMs(), sessionTimes: (day) => sessionOn(day, order.symbol), filledElsewhere: order.live_filled },
     );
-    const filled = outcome.fills.reduce((sum, fill) => sum + fill.quantity, 0);
-    const state: OrderState = outcome.state === 'filled' ? 'filled' : outcome.state === 'expired' ? 'expired' : filled > 0 ? 'partially_filled' : 'accepted';
+    const filled = order.live_filled + outcome.fills.reduce((sum, fill) => sum + fill.quantity, 0);
+    let state: OrderState = outcome.state === 'filled' ? 'filled' : outcome.state === 'expired' ? 'expired' : filled > 0 ? 'partially_filled' : 'accepted';
+    // A day order whose session's close has passed, with no bar of it stored to fill from, expires when the next session opens.
+    if (state !== 'filled' && state !== 'expired' && order.time_in_force === 'day') {
+      const session = sessionOn(order.session_date, order.symbol);
+      if (session && this.deps.clock.nowMs() >= session.close && this.deps.clock.nowMs() >= nextOpenAfter(session.close, order.symbol)) state = 'expired';
+    }
     return {
       clientOrderId,
       brokerOrderId: `paper-${clientOrderId}`,
       state,
       ...(state === 'expired' ? { reason: `day order not filled in its session (${order.session_date})${filled > 0 ? `: ${filled} of ${order.quantity} filled` : ''}` } : {}),
-      fills: outcome.fills.map((fill) => ({ fillId: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.barDate ? new Date(`${fill.barDate}T21:00:00Z`) : this.deps.clock.now() })),
+      fills: outcome.fills.map((fill) => ({ fillId: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.barDate ? barTime(order, fill.barDate) : this.deps.clock.now() })),
     };
   }
 
@@ -100,27 +111,28 @@ export class PaperBroker implements Broker {
     return { cash, equity: cash, buyingPower: cash, currency: 'USD' };
   }
 
-  /**
-   * The order, its account's costs, its bars from the session on, whether the symbol has any bar,
-   * and the live quote: one query, so a submit costs one round trip here.
-   */
+  /** The order, its account's costs, its bars from the session on, and what live prices filled: one query. */
   private async read(clientOrderId: string): Promise<StoredOrder> {
-    const quote = await this.deps.prices.liveQuoteSource();
-    const live = quote
-      ? `(select json_build_object('price', ${quote.price}::float8, 'at', ${quote.at}) from ${quote.table} q where q.symbol = o.symbol and ${quote.price} is not null order by ${quote.at} desc limit 1)`
-      : 'null::json';
-    const result = await this.deps.pool.query<StoredOrder & { live: { price: number; at: string } | null }>(
-      `select o.client_order_id, o.account_id, o.symbol, o.side, o.quantity, o.type, o.time_in_force, o.limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.state,
+    const result = await this.deps.pool.query<StoredOrder>(
+      `select o.client_order_id, o.account_id, o.symbol, o.side, o.quantity, o.type, o.time_in_force, o.limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at, o.state,
               a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
               (select coalesce(json_agg(json_build_object('date', to_char(p.date, 'YYYY-MM-DD'), 'open', p.open, 'high', p.high, 'low', p.low, 'close', p.close, 'adj_close', p.adj_close, 'volume', p.volume) order by p.date), '[]'::json)
                  from price_bars p where p.symbol = o.symbol and p.date >= o.session_date) as bars,
-              exists (select 1 from price_bars p where p.symbol = o.symbol) as has_bars,
-              ${live} as live
+              (select coalesce(sum(f.quantity), 0)::float8 from trading_fill f where f.order_id = o.id and f.fill_id like '%:live:%') as live_filled
        from trading_order o join trading_account a on a.id = o.account_id where o.client_order_id = $1`,
       [clientOrderId],
     );
     const row = result.rows[0];
     if (!row) throw new BrokerRejectedError(`the paper broker holds no order ${clientOrderId}`);
-    return { ...row, live_price: row.live?.price ?? null, live_at: row.live?.at ?? null };
+    return row;
   }
 }
+
+/** When a bar's fill happened: its session's open, or its close for a market-on-close order. */
+function barTime(order: StoredOrder, day: string): Date {
+  const session = sessionOn(day, order.symbol);
+  if (!session) return new Date(`${day}T21:00:00Z`);
+  return new Date(order.type === 'market_on_close' ? session.close : session.open);
+}
+
+const nextOpenAfter = (ms: number, symbol: string) => calendarFor(symbol).nextOpen(ms);

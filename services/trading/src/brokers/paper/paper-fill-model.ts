@@ -79,37 +79,87 @@ function barPrice(order: PaperOrder, bar: DailyBar): number | undefined {
   }
 }
 
+/** When a bar's prices happened: its session's open and close (epoch ms), from the symbol's calendar. */
+export type SessionTimes = (day: string) => { open: number; close: number } | undefined;
+
 /**
- * Fills of one order from daily bars (in date order) and, for market and limit orders of today's
- * session, a live price. The one fill model of live paper trading and of backtests. Each bar
- * gives at most `volumeParticipation` of its volume; the rest waits for later bars, or expires
- * with a day order once its session's bar is done.
+ * Whether a bar's price is one the order could have had: it happened after the order was placed.
+ * A market, MOO or limit order trades from the open on (the whole bar is after it only when it
+ * was placed before the open); a MOC order at the close. A bar of a session that ended before the
+ * order was placed never fills it.
  */
-export function paperFills(order: PaperOrder, bars: readonly DailyBar[], costs: FillCosts, live?: { price: number; session: string }): PaperOutcome {
+function barIsAfter(order: PaperOrder, bar: DailyBar, placedAtMs: number | undefined, sessionTimes: SessionTimes | undefined): boolean {
+  if (placedAtMs === undefined || sessionTimes === undefined) return true;
+  const session = sessionTimes(bar.date);
+  if (!session) return false;
+  return order.type === 'market_on_close' ? placedAtMs < session.close : placedAtMs < session.open;
+}
+
+/**
+ * Fills of one order from daily bars (in date order), the one fill model of paper trading's bars
+ * and of backtests. `truth` (paper): only bars whose price came after the order was placed, and
+ * only for what live fills (`filledElsewhere`) left. Each bar gives at most `volumeParticipation`
+ * of its volume; the rest waits for later bars, or expires with a day order once its session's
+ * bar is done.
+ */
+export function paperFills(order: PaperOrder, bars: readonly DailyBar[], costs: FillCosts, truth: { placedAtMs?: number; nowMs?: number; sessionTimes?: SessionTimes; filledElsewhere?: number } = {}): PaperOutcome {
   const fills: PaperFill[] = [];
-  let remaining = order.quantity;
+  let remaining = order.quantity - (truth.filledElsewhere ?? 0);
+  if (remaining <= 1e-9) return { fills, state: 'filled' };
   const take = (quantity: number, rawPrice: number, fillId: string, barDate?: string) => {
     const price = slipped(costs, order, fills.length, rawPrice);
     fills.push({ fillId, quantity, price, fee: feeFor(costs, quantity, price), ...(barDate ? { barDate } : {}) });
     remaining -= quantity;
   };
-  const liveSession = live && live.session === order.sessionDate && (order.type === 'market' || order.type === 'limit');
-  if (liveSession) {
-    const crosses = order.type === 'market' || (order.side === 'buy' ? live.price <= order.limitPrice! : live.price >= order.limitPrice!);
-    if (crosses) take(remaining, order.type === 'limit' && order.side === 'buy' ? Math.min(live.price, order.limitPrice!) : order.type === 'limit' ? Math.max(live.price, order.limitPrice!) : live.price, `${order.clientOrderId}:live`);
-    if (remaining <= 0) return { fills, state: 'filled' };
-  }
   for (const bar of bars) {
     if (bar.date < order.sessionDate) continue;
-    // A live fill already spoke for the session's market order; the bar serves what it left.
-    const price = barPrice(order, bar);
+    const price = barIsAfter(order, bar, truth.placedAtMs, truth.sessionTimes) ? barPrice(order, bar) : undefined;
     if (price !== undefined) {
       const cap = bar.volume == null ? remaining : Math.floor(bar.volume * costs.volumeParticipation);
       const quantity = Math.min(remaining, cap);
       if (quantity > 0) take(quantity, price, `${order.clientOrderId}:${bar.date}`, bar.date);
     }
     if (remaining <= 0) return { fills, state: 'filled' };
-    if (order.timeInForce === 'day') return { fills, state: 'expired' };
+    // A day order ends with its session: once its close has passed (live prices may still fill it until then).
+    if (order.timeInForce === 'day') return { fills, state: sessionOver(bar.date, truth) ? 'expired' : 'working' };
   }
   return { fills, state: 'working' };
+}
+
+function sessionOver(day: string, truth: { nowMs?: number; sessionTimes?: SessionTimes }): boolean {
+  if (truth.nowMs === undefined || truth.sessionTimes === undefined) return true;
+  const session = truth.sessionTimes(day);
+  return session === undefined || session.close <= truth.nowMs;
+}
+
+/** A live price as the paper exchange sees it: a trade, a quote, or a one-minute bar. */
+export interface LivePriceEvent {
+  /** trade price or bar close */
+  price?: number | undefined;
+  bid?: number | undefined;
+  ask?: number | undefined;
+  /** trade size, a bar's volume, or the quote's size on the side taken */
+  size?: number | undefined;
+  bidSize?: number | undefined;
+  askSize?: number | undefined;
+}
+
+/**
+ * The fill a live price gives an order (market or limit) whose session is open, or undefined:
+ * buys at the ask and sells at the bid on a quote, at the price on a trade or bar; slippage
+ * and the account's fee as on bars; at most `volumeParticipation` of the size shown.
+ */
+export function liveFill(order: PaperOrder, event: LivePriceEvent, costs: FillCosts, remaining: number, fillIndex: number, fillId: string): PaperFill | undefined {
+  if (order.type !== 'market' && order.type !== 'limit') return undefined;
+  const quoted = order.side === 'buy' ? event.ask : event.bid;
+  const raw = quoted !== undefined && quoted > 0 ? quoted : event.price;
+  if (raw === undefined || !(raw > 0)) return undefined;
+  const limit = order.limitPrice ?? undefined;
+  if (order.type === 'limit' && limit !== undefined && (order.side === 'buy' ? raw > limit : raw < limit)) return undefined;
+  const shown = quoted !== undefined && quoted > 0 ? (order.side === 'buy' ? event.askSize : event.bidSize) : event.size;
+  const cap = shown !== undefined && shown > 0 && costs.volumeParticipation < 1 ? Math.max(1, Math.floor(shown * costs.volumeParticipation)) : remaining;
+  const quantity = Math.min(remaining, cap);
+  if (!(quantity > 0)) return undefined;
+  const price = slipped(costs, order, fillIndex, raw);
+  return { fillId, quantity, price, fee: feeFor(costs, quantity, price) };
 }
