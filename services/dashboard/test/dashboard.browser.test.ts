@@ -17,7 +17,8 @@ const opened: WatchedPage[] = [];
 const viewer = { username: 'vera', password: 'a viewer passphrase' };
 
 beforeAll(async () => {
-  [system, chromium] = await Promise.all([startSystem(), launchChromium()]);
+  // The alert test's webhook receiver listens on 127.0.0.1: loopback targets allowed explicitly, as the alerts tests do.
+  [system, chromium] = await Promise.all([startSystem({ ALERTS_WEBHOOK_ALLOW_NETWORKS: 'loopback' }), launchChromium()]);
   browser = chromium.browser;
   await adminCall(system, 'POST', '/auth/users', { ...viewer, role: 'viewer' });
   await adminCall(system, 'POST', '/stock_data/', { commit: true, data: generateStockRows({ dateIds: [0, 1, 2, 3], stocks: 4, buckets: 55 }) });
@@ -358,7 +359,10 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByRole('button', { name: "Take today's snapshot now" }).click();
     await watched.page.locator('.job-progress[data-status="succeeded"]').waitFor({ timeout: 30_000 });
     const history = watched.page.getByTestId('risk-history');
-    await expect.poll(() => history.textContent(), { timeout: 15_000 }).toMatch(/^.*3 days from .* latest gross exposure \$412/);
+    // Today's snapshot is a row only on a trading day (none on a weekend or holiday): the page shows as many days as the API keeps.
+    await expect.poll(async () => (await adminCall<{ snapshots: unknown[] }>(system, 'GET', '/trading/risk/history')).snapshots.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    const kept = (await adminCall<{ snapshots: unknown[] }>(system, 'GET', '/trading/risk/history')).snapshots.length;
+    await expect.poll(() => history.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^.*${kept} days from .* latest gross exposure \\$412`));
     await history.getByRole('img', { name: /History of maximum risk/ }).locator('canvas').waitFor();
     await history.scrollIntoViewIfNeeded();
     await screenshot(watched.page, 'risk-limits');
@@ -378,11 +382,14 @@ describe('the dashboard in Chromium against pnpm start', () => {
   });
 
   it("shows the book's equity from the latest daily snapshot and the P&L from the snapshots, as the API has them", async () => {
-    // Snapshots of the last weekdays (a day the market was shut is skipped by the API, so a few more are tried).
+    // Snapshots of the last weekdays (the API refuses a day the market was shut, so a few more are tried).
     const day = new Date(signalDay);
     for (let tried = 0; tried < 8; tried++) {
-      const job = await adminCall<{ job_id: string }>(system, 'POST', '/trading/snapshots', { date: day.toISOString().slice(0, 10) });
-      expect(await finishedJob(job.job_id)).toMatchObject({ status: 'succeeded' });
+      const job = await adminCall<{ job_id: string }>(system, 'POST', '/trading/snapshots', { date: day.toISOString().slice(0, 10) }).catch((error: Error) => {
+        if (/answered 400: .*body\/date/.test(error.message)) return null;
+        throw error;
+      });
+      if (job) expect(await finishedJob(job.job_id)).toMatchObject({ status: 'succeeded' });
       if ((await adminCall<{ snapshots: unknown[] }>(system, 'GET', '/trading/snapshots')).snapshots.length >= 2) break;
       do day.setUTCDate(day.getUTCDate() - 1);
       while (day.getUTCDay() === 0 || day.getUTCDay() === 6);
