@@ -16,7 +16,8 @@
  * the Friday after a Thursday Independence Day (e.g. 2002-07-05) instead of a Wednesday July 3.
  * Rules are checked against the exchange's published calendars for 2000-2030.
  */
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type HolidaysType from 'date-holidays';
 import type { Session, TradingCalendar } from './types.ts';
 import { addDays, weekdayOf, ZoneClock } from './time-zone.ts';
 
@@ -48,9 +49,11 @@ export const nyseSpecialClosures: Readonly<Record<string, string>> = {
   '2025-01-09': 'National Day of Mourning for Jimmy Carter',
 };
 
-let federal: Holidays | undefined;
-function federalHolidays(): Holidays {
+let federal: HolidaysType | undefined;
+/** Loaded on first use: the library's data for every country is ~800 kB of code, which a strategy worker that never asks about the NYSE should not parse. */
+function federalHolidays(): HolidaysType {
   if (!federal) {
+    const Holidays = createRequire(import.meta.url)('date-holidays') as typeof HolidaysType;
     federal = new Holidays('US', { types: ['public'] });
     federal.setHoliday('easter -2', { name: { en: 'Good Friday' }, type: 'public' });
   }
