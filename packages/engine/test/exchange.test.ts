@@ -71,6 +71,18 @@ describe('the OHLC path: open, nearer extreme, other extreme, close', () => {
     expect(exchange.order(exits[1]!.id)?.state).toBe('cancelled');
   });
 
+  it('protects a short: a sell bracket\'s stop above and profit below, the nearer one first (100 -> 100.6 -> 97 -> 98)', () => {
+    const { exchange } = exchangeAt('2026-12-08T15:00:00Z');
+    const entry = exchange.submit({ symbol: 'MSFT', side: 'sell', type: 'bracket', quantity: 4, entry: { type: 'limit', limitPrice: 100 }, takeProfit: { limitPrice: 97.5 }, stopLoss: { stopPrice: 100.5 } });
+    expect(exchange.process(minuteBar('MSFT', '2026-12-08T15:00:00Z', [99, 99.5, 98, 99.2])).fills).toEqual([]); // below the entry's limit
+    expect(exchange.process(minuteBar('MSFT', '2026-12-08T15:01:00Z', [99.5, 100.2, 99.4, 100])).fills.map((fill) => [fill.orderId, fill.side, fill.price])).toEqual([[entry.order.id, 'sell', 100]]);
+    const [takeProfit, stopLoss] = exchange.openOrders('MSFT');
+    expect([takeProfit?.side, takeProfit?.limitPrice, stopLoss?.side, stopLoss?.stopPrice]).toEqual(['buy', 97.5, 'buy', 100.5]);
+    const report = exchange.process(minuteBar('MSFT', '2026-12-08T15:02:00Z', [100, 100.6, 97, 98]));
+    expect(report.fills.map((fill) => [fill.orderId, fill.side, fill.price])).toEqual([[stopLoss!.id, 'buy', 100.5]]);
+    expect(exchange.order(takeProfit!.id)?.state).toBe('cancelled');
+  });
+
   it('fills a stop that the open gapped through at the open, both ways', () => {
     const { exchange } = exchangeAt('2026-12-08T15:00:00Z');
     const sellStop = exchange.submit({ symbol: 'NVDA', side: 'sell', type: 'stop', stopPrice: 95, quantity: 1 });
