@@ -31,6 +31,8 @@ export class BarMerger {
 
   constructor(sources: readonly BarSource[]) {
     this.cursors = sources.map((source, index) => {
+      // An array is one chunk: no iterator step per bar.
+      if (Array.isArray(source)) return { index, iterator: [][Symbol.iterator](), chunked: false, buffer: source as readonly Bar[], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false };
       const asyncIterable = Symbol.asyncIterator in (source as object);
       const iterator = asyncIterable ? (source as AsyncIterable<Bar | readonly Bar[]>)[Symbol.asyncIterator]() : (source as Iterable<Bar>)[Symbol.iterator]();
       return { index, iterator, chunked: asyncIterable, buffer: [], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false };
@@ -46,7 +48,8 @@ export class BarMerger {
   async start(): Promise<void> {
     this.started = true;
     for (const cursor of this.cursors) {
-      await this.load(cursor);
+      if (cursor.buffer.length > 0) this.check(cursor, cursor.buffer[0]!);
+      else await this.load(cursor);
       if (!cursor.done) this.push(cursor);
     }
   }

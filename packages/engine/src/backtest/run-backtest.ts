@@ -152,6 +152,17 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   const performance = new PerformanceTracker();
   const equityCurve: EquityPoint[] = [];
   const mainCalendar = calendarFor(options.universe[0] ?? '');
+  // Session days change on whole hours in the markets we trade: one dayOf per hour, not per step.
+  let dayHour = Number.NaN;
+  let dayOfHour = '';
+  const dayOf = (ms: number): string => {
+    const hour = Math.floor(ms / 3_600_000);
+    if (hour !== dayHour) {
+      dayHour = hour;
+      dayOfHour = mainCalendar.dayOf(ms);
+    }
+    return dayOfHour;
+  };
   let stepMs = Number.NaN;
   let stepDay = '';
   let steps = 0;
@@ -168,7 +179,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     steps++;
     if (grossExposure > 0) stepsInMarket++;
     exposureSum += equity > 0 ? grossExposure / equity : 0;
-    const nextDay = Number.isNaN(nextMs) ? '' : mainCalendar.dayOf(nextMs);
+    const nextDay = Number.isNaN(nextMs) ? '' : dayOf(nextMs);
     const sessionEnds = nextDay !== stepDay;
     if (sessionEnds) performance.closePeriod(equity);
     if (pointsPerSession === 'step' || sessionEnds) equityCurve.push({ ms: stepMs, equity, drawdown, exposure: grossExposure });
@@ -189,7 +200,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       if (!Number.isNaN(stepMs)) closeStep(t);
       else firstMs = bar.startMs;
       stepMs = t;
-      stepDay = mainCalendar.dayOf(t);
+      stepDay = dayOf(t);
     }
     bars++;
     const decideAt = auction ? Math.max(bar.startMs, t - leadMs) : t;
