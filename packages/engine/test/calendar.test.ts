@@ -93,6 +93,12 @@ describe('24/7 calendar and the symbol rule', () => {
     expect(alwaysOpenCalendar.nextSession(sunday).day).toBe('2026-12-14');
     expect(alwaysOpenCalendar.previousSession(sunday).day).toBe('2026-12-12');
     expect(iso(alwaysOpenCalendar.nextOpen(sunday))).toBe('2026-12-14T00:00:00.000Z');
+    // at midnight exactly: Saturday's session has just closed, Sunday's has just opened
+    const midnight = utc('2026-12-13T00:00:00Z');
+    expect(alwaysOpenCalendar.previousSession(midnight).day).toBe('2026-12-12');
+    expect(alwaysOpenCalendar.sessionOf(midnight).day).toBe('2026-12-13');
+    expect(alwaysOpenCalendar.nextSession(midnight).day).toBe('2026-12-14');
+    expect(alwaysOpenCalendar.nextOpen(midnight)).toBe(midnight);
   });
 
   it('sends crypto symbols to 24/7 and everything else to the NYSE', () => {

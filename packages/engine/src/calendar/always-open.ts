@@ -44,7 +44,7 @@ export class AlwaysOpenCalendar implements TradingCalendar {
     return this.sessionOf(Math.floor(ms / dayMs) * dayMs + dayMs);
   }
   previousSession(ms: number): Session {
-    return this.sessionOf(Math.ceil(ms / dayMs) * dayMs - dayMs - 1);
+    return this.sessionOf(Math.floor(ms / dayMs) * dayMs - 1);
   }
 }
 
