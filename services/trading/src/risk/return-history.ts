@@ -58,7 +58,8 @@ export class ReturnHistory {
    * yet. With `today` (the trading day of the injected clock), stale series are set apart.
    */
   async returnsFor(symbols: Iterable<string>, now = Date.now(), today?: string): Promise<AlignedReturns> {
-    if (now - this.loadedAt > this.ttlMs) {
+    // Either way: callers on a pinned clock and on the wall clock must not keep each other's cache for good.
+    if (Math.abs(now - this.loadedAt) > this.ttlMs) {
       this.closes = new Map();
       this.aligned = new Map();
       this.loadedAt = now;

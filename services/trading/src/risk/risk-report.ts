@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
 import { bookRisk, es99Contributions, scenarioPnl, type AlignedReturns, type RiskFigures } from './portfolio-var.ts';
@@ -66,9 +67,10 @@ const round = (value: number) => Math.round(value * 100) / 100;
  * the same aligned returns, each strategy's share of the portfolio's ES99, and every limit with
  * how close its measure is.
  */
-export async function riskReport(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; today: string; nowMs?: number }): Promise<RiskReport> {
+export async function riskReport(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; today: string; nowMs?: number; clock?: Clock }): Promise<RiskReport> {
+  const nowMs = deps.nowMs ?? (deps.clock ?? systemClock).nowMs();
   const book = new RiskBook(await readRiskBook(deps.pool, deps.prices, deps.today));
-  const returns = await returnsFor(deps.returns, book, deps.nowMs ?? Date.now(), deps.today);
+  const returns = await returnsFor(deps.returns, book, nowMs, deps.today);
   const totalValues = book.exposures();
   const totalPnl = scenarioPnl(totalValues, returns);
   const bookIds = [...new Set([...book.strategies.keys(), ...book.quantities.keys()])].sort((a, b) => a - b);
@@ -142,7 +144,7 @@ export async function riskReport(deps: { pool: Pool; prices: PriceReader; return
   }
 
   return {
-    as_of: new Date(deps.nowMs ?? Date.now()).toISOString(),
+    as_of: new Date(nowMs).toISOString(),
     today: deps.today,
     var_method: 'historical simulation, one day, over the aligned daily returns of the positions held now',
     var_window_days: deps.returns.windowDays,
