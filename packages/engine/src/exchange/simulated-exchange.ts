@@ -179,12 +179,11 @@ export class SimulatedExchange {
     return this.update(record, now);
   }
 
-  /** Cancels a live order (a bracket entry takes its unfilled exits with it); a finished one is returned as it is. */
+  /** Cancels a live order; a finished one is returned as it is. A bracket entry's exits stay: they protect what it filled. */
   cancel(orderId: string, reason = 'cancelled by request'): OrderUpdate {
     const record = this.record(orderId);
     const now = this.clock.nowMs();
     if (terminal.has(record.state)) return this.update(record, record.updatedMs);
-    // A bracket's exits protect what its entry already filled, so they outlive the entry's cancel.
     this.finish(record, 'cancelled', reason, now);
     this.prune(this.book(record.symbol));
     return this.update(record, now);
