@@ -138,7 +138,10 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
         }
         const inRange = trades.filter((trade) => (!start || trade.exitAt.slice(0, 10) >= start) && (!end || trade.exitAt.slice(0, 10) <= end));
         // Equity snapshots exist for stored strategies (and in total); a journal strategy has its trades only.
-        const equity = strategyName !== undefined && strategyId === undefined ? [] : (await snapshotsOf(strategyId, start, end)).map(({ date, equity: value }) => ({ date, equity: value }));
+        const snapshots = strategyName !== undefined && strategyId === undefined ? [] : (await snapshotsOf(strategyId, start, end)).map(({ date, equity: value }) => ({ date, equity: value }));
+        // Daily returns divide by equity: a book with no capital (manual orders only, equity 0 or
+        // below) has no return series, so its report gives trade figures without return ratios.
+        const equity = snapshots.every((point) => point.equity > 0) ? snapshots : [];
         try {
           const names = [...new Set(inRange.map((trade) => trade.strategy))].sort();
           const byStrategy = names.map((name) => ({ strategy: name, ...tradeStatistics(inRange.filter((trade) => trade.strategy === name)) }));
