@@ -55,7 +55,8 @@ describe('live prices in pnpm start', () => {
     stream.close();
 
     system.child.kill('SIGTERM');
-    expect(await system.exited).toBe(0);
+    const exitCode = await system.exited;
+    expect(exitCode, `exit code ${exitCode}; its output: ${system.output().slice(-4_000)}`).toBe(0);
     system = undefined;
   }, 180_000);
 });

@@ -40,6 +40,8 @@ interface Run {
   provider: ProviderName;
   symbol: string;
   channels: Set<Channel>;
+  /** Its adapter emits the source's own bars (the replay): stored as they are, trades not folded. */
+  fromSource: boolean;
   feed: string;
   cursor: number | null;
   deltas: BarDeltas;
@@ -160,11 +162,13 @@ export class PriceWorker {
     }
     for (const row of wanted.values()) {
       if (this.runs.has(row.symbol)) continue;
+      const adapter = this.adapterOf(row.provider);
       const run: Run = {
         id: row.id,
         provider: row.provider,
         symbol: row.symbol,
         channels: new Set(row.channels),
+        fromSource: adapter.sourceBars,
         feed: row.feed,
         cursor: row.cursor === null ? null : Number(row.cursor),
         deltas: new BarDeltas(),
@@ -180,7 +184,7 @@ export class PriceWorker {
         staleLogged: 0,
       };
       this.runs.set(row.symbol, run);
-      this.adapterOf(row.provider).follow({ symbol: row.symbol, channels: row.channels, resumeAfter: run.cursor });
+      adapter.follow({ symbol: row.symbol, channels: row.channels, resumeAfter: run.cursor });
     }
   }
 
@@ -220,7 +224,7 @@ export class PriceWorker {
     run.lastEventAt = this.clock.nowMs();
     run.dirty = true;
     this.ticksIn++;
-    const fromSource = this.adapters.get(run.provider)?.sourceBars === true;
+    const fromSource = run.fromSource;
     if (event.type === 'bar' && fromSource) {
       // The source's own bar under its own minute: stored whole, not a tick of now.
       run.sourceBars.set(event.time, { start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
