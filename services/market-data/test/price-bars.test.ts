@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SimulatedClock } from '@closecross/engine';
+import { createService } from '@closecross/platform';
 import { sharedDataPath } from '@closecross/tests/support';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { marketDataServiceWith } from '../src/plugin.ts';
 import { useMarketDataApp } from './build-app.ts';
 
 const context = useMarketDataApp();
@@ -125,5 +128,27 @@ describe.skipIf(!dailyFolder)('the real daily CSVs in ../shared/data/daily', () 
       closes[symbol] = (await context.app.inject({ url: `/price_bars/${symbol}?start=2020-01-02&end=2020-01-02` })).json().bars[0].close;
     }
     expect(closes).toEqual({ AAPL: 75.087502, MSFT: 160.619995, NVDA: 59.977501, SPY: 324.869995 });
+  });
+});
+
+describe('POST /price_bars/{symbol}: no bars from the future', () => {
+  it('refuses a bar dated after today in New York (a UTC date already on the next day), naming it, and writes nothing; today\'s bar is taken', async () => {
+    // 01:00 UTC on Saturday 2026-12-12 is 20:00 on Friday 2026-12-11 in New York.
+    const clock = new SimulatedClock('2026-12-12T01:00:00Z');
+    const app = await createService({ name: 'market-data', modules: [marketDataServiceWith({ clock })], pool: context.database.pool, logLevel: 'silent', auth: false });
+    try {
+      const bar = (date: string) => ({ date, open: 10, high: 11, low: 9, close: 10.5 });
+      const refused = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [bar('2026-12-10'), bar('2026-12-11'), bar('2026-12-12')] });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().message).toBe('body/2/date 2026-12-12 is after today (2026-12-11 in America/New_York): bars of days that have not happened are refused');
+      expect((await context.database.pool.query("select count(*)::int as n from price_bars where symbol = 'ABC'")).rows[0].n).toBe(0);
+      const csv = await app.inject({ method: 'POST', url: '/price_bars/ABC', headers: { 'content-type': 'text/csv' }, payload: 'Date,Open,High,Low,Close,Volume\n2026-12-14,10,11,9,10.5,100\n' });
+      expect(csv.statusCode).toBe(400);
+      expect(csv.json().message).toMatch(/^body\/0\/date 2026-12-14 is after today/);
+      const taken = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [bar('2026-12-10'), bar('2026-12-11')] });
+      expect(taken.json()).toMatchObject({ symbol: 'ABC', received: 2, written: 2 });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@closecross/engine';
 import { parseYahooCsv, CsvError } from '@closecross/quant';
 import { badRequest, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -18,7 +19,11 @@ import { findPriceBars, listSymbols, upsertPriceBars } from '../repositories/pri
 // The CSV parser runs before the handler; this carries its count of skipped lines across.
 const skippedLines = new WeakMap<FastifyRequest, number>();
 
-export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
+/** Daily bars are exchange days: "today" is the date in New York. */
+const exchangeZone = 'America/New_York';
+const todayIn = (clock: Clock) => new Intl.DateTimeFormat('en-CA', { timeZone: exchangeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(clock.now());
+
+export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext & { clock?: Clock }> = async (app, { pool, clock = systemClock }) => {
   // A Yahoo CSV becomes the same bar objects as a JSON body, so one schema validates both.
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (request, body, done) => {
     try {
@@ -81,6 +86,10 @@ export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (
     },
     async (request) => {
       const symbol = request.params.symbol.toUpperCase();
+      // No hindsight: a bar of a day that has not happened yet would fill orders at prices nobody could know.
+      const today = todayIn(clock);
+      const future = request.body.findIndex((bar) => bar.date > today);
+      if (future >= 0) throw badRequest(`body/${future}/date ${request.body[future]!.date} is after today (${today} in ${exchangeZone}): bars of days that have not happened are refused`);
       const written = await upsertPriceBars(pool, symbol, request.body);
       return { symbol, received: request.body.length, written, skipped: skippedLines.get(request) ?? 0 };
     },
