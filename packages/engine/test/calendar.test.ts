@@ -96,7 +96,7 @@ describe('24/7 calendar and the symbol rule', () => {
     // at midnight exactly: Saturday's session has just closed, Sunday's has just opened
     const midnight = utc('2026-12-13T00:00:00Z');
     expect(alwaysOpenCalendar.previousSession(midnight).day).toBe('2026-12-12');
-    expect(alwaysOpenCalendar.sessionOf(midnight).day).toBe('2026-12-13');
+    expect(alwaysOpenCalendar.sessionOf(midnight)?.day).toBe('2026-12-13');
     expect(alwaysOpenCalendar.nextSession(midnight).day).toBe('2026-12-14');
     expect(alwaysOpenCalendar.nextOpen(midnight)).toBe(midnight);
   });
