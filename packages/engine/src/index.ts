@@ -10,7 +10,7 @@ export * from './exchange/instruments.ts';
 export { firstTouch, ohlcPath, priceAt, type OhlcPath } from './exchange/ohlc-path.ts';
 // Strategies as code: the API a strategy module uses, the built-ins, and the backtest runner (all pure).
 export { Type, type Static, type TObject } from '@sinclair/typebox';
-export { defineStrategy, isStrategyDefinition, strategyParameters, type StrategyDefinition } from './strategy/define.ts';
+export { defineStrategy, isStrategyDefinition, strategyParameters, type AnyStrategyDefinition, type StrategyDefinition } from './strategy/define.ts';
 export { StrategyParameterError, resolveParameters, parameterSchemaJson } from './strategy/parameters.ts';
 export { BarHistory } from './strategy/bar-history.ts';
 export type { JsonValue, StrategyContext, StrategyHandlers, StrategyLogger, StrategyState, PositionView as StrategyPositionView } from './strategy/context.ts';

@@ -8,7 +8,7 @@ import { fromNumber, toNumber } from '../money.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import type { PositionView, StrategyLogger, StrategyState } from '../strategy/context.ts';
-import type { StrategyDefinition } from '../strategy/define.ts';
+import type { AnyStrategyDefinition } from '../strategy/define.ts';
 import { StrategyRuntime, type StrategyBackend } from '../strategy/runtime.ts';
 import { BarMerger, type BarSource } from './bar-merge.ts';
 import { PerformanceTracker } from './performance.ts';
@@ -16,7 +16,7 @@ import { buildReport, type BacktestReport, type EquityPoint } from './report.ts'
 import { TradeLedger } from './trade-ledger.ts';
 
 export interface BacktestOptions {
-  definition: StrategyDefinition;
+  definition: AnyStrategyDefinition;
   /** Raw instance parameters (validated against the definition's schema). */
   params?: unknown;
   universe: readonly string[];

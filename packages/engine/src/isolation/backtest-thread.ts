@@ -6,10 +6,10 @@ import { parseDailyCsv, parseIntradayCsv } from '../backtest/csv-bars.ts';
 import { runBacktest } from '../backtest/run-backtest.ts';
 import type { BarSource } from '../backtest/bar-merge.ts';
 import { builtinStrategies } from '../strategies/index.ts';
-import { isStrategyDefinition, type StrategyDefinition } from '../strategy/define.ts';
+import { isStrategyDefinition, type AnyStrategyDefinition } from '../strategy/define.ts';
 import type { BacktestJob } from './backtest-worker.ts';
 
-async function load(job: BacktestJob): Promise<StrategyDefinition> {
+async function load(job: BacktestJob): Promise<AnyStrategyDefinition> {
   if ('builtin' in job.strategy) {
     const definition = builtinStrategies.get(job.strategy.builtin);
     if (!definition) throw new Error(`no built-in strategy ${job.strategy.builtin} (known: ${[...builtinStrategies.keys()].join(', ')})`);

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { SimulatedClock } from '../clock.ts';
 import type { OrderView } from '../orders.ts';
 import { builtinStrategies } from '../strategies/index.ts';
-import { isStrategyDefinition, type StrategyDefinition } from '../strategy/define.ts';
+import { isStrategyDefinition, type AnyStrategyDefinition } from '../strategy/define.ts';
 import { StrategyRuntime } from '../strategy/runtime.ts';
 import type { AccountSnapshot, HostMessage, LogLine, StrategyCommand, StrategySource, WorkerMessage } from './protocol.ts';
 
@@ -23,7 +23,7 @@ let localIds = 0;
 const send = (message: WorkerMessage) => port.postMessage(message);
 const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-async function load(source: StrategySource): Promise<StrategyDefinition> {
+async function load(source: StrategySource): Promise<AnyStrategyDefinition> {
   if ('builtin' in source) {
     const definition = builtinStrategies.get(source.builtin);
     if (!definition) throw new Error(`no built-in strategy ${source.builtin} (known: ${[...builtinStrategies.keys()].join(', ')})`);

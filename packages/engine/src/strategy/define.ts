@@ -12,10 +12,13 @@ export interface StrategyDefinition<S extends TObject = TObject> {
   /** Bars of history kept per symbol and interval (default 250); a function of the parameters when it depends on them. */
   readonly historyBars?: number | ((params: Static<S>) => number);
   /** Cross-field checks the schema cannot express; throw a `StrategyParameterError` naming the field. */
-  readonly validate?: (params: Static<S>) => void;
+  validate?(params: Static<S>): void;
   /** A fresh set of handlers for one instance; its closures are that instance's private memory. */
-  readonly create: (params: Static<S>) => StrategyHandlers<Static<S>>;
+  create(params: Static<S>): StrategyHandlers<Static<S>>;
 }
+
+/** Any strategy, whatever its parameters (what hosts, runners and listings accept). */
+export type AnyStrategyDefinition = StrategyDefinition<any>;
 
 const strategyName = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -39,7 +42,7 @@ export function defineStrategy<S extends TObject>(definition: StrategyDefinition
 }
 
 /** Whether a module's default export looks like a strategy definition (for loaders). */
-export function isStrategyDefinition(value: unknown): value is StrategyDefinition {
+export function isStrategyDefinition(value: unknown): value is AnyStrategyDefinition {
   if (!value || typeof value !== 'object') return false;
   const candidate = value as Partial<StrategyDefinition>;
   return typeof candidate.name === 'string' && typeof candidate.create === 'function' && candidate.parameters?.type === 'object';

@@ -4,7 +4,7 @@ import type { Bar, BarInterval, FillEvent, OrderUpdate, Tick, Timer } from '../e
 import type { OrderRequest, OrderView } from '../orders.ts';
 import { BarHistory } from './bar-history.ts';
 import type { JsonValue, PositionView, StrategyContext, StrategyHandlers, StrategyLogger, StrategyState } from './context.ts';
-import { historyBarsOf, strategyParameters, type StrategyDefinition } from './define.ts';
+import { historyBarsOf, strategyParameters, type AnyStrategyDefinition } from './define.ts';
 
 /** What a host gives a running strategy: its orders go out and its money comes in through this. */
 export interface StrategyBackend {
@@ -18,7 +18,7 @@ export interface StrategyBackend {
 }
 
 export interface StrategyRuntimeOptions {
-  definition: StrategyDefinition;
+  definition: AnyStrategyDefinition;
   /** Raw parameters; validated here (a StrategyParameterError names the field). */
   params: unknown;
   universe: readonly string[];
@@ -44,7 +44,7 @@ const silentLog: StrategyLogger = { info: () => {}, warn: () => {}, error: () =>
  * events in time order; it never reads a clock of its own.
  */
 export class StrategyRuntime {
-  readonly definition: StrategyDefinition;
+  readonly definition: AnyStrategyDefinition;
   readonly context: StrategyContext<any>;
   private readonly handlers: StrategyHandlers<any>;
   private readonly histories = new Map<string, BarHistory>();
