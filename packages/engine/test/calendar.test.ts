@@ -68,6 +68,16 @@ describe('NYSE calendar', () => {
     expect(nyseCalendar.isOpen(utc('2026-12-14T21:00:00Z'))).toBe(false);
     expect(nyseCalendar.previousSession(utc('2026-12-14T21:00:00Z')).day).toBe('2026-12-14');
     expect(nyseCalendar.dayOf(utc('2026-12-15T03:00:00Z'))).toBe('2026-12-14'); // 22:00 in New York
+    expect(nyseCalendar.dayOf(utc('2026-12-15T04:59:59.999Z'))).toBe('2026-12-14');
+    expect(nyseCalendar.dayOf(utc('2026-12-15T05:00:00Z'))).toBe('2026-12-15'); // midnight in New York (EST)
+    expect(nyseCalendar.dayOf(utc('2026-12-14T04:59:59.999Z'))).toBe('2026-12-13'); // back a day: the cached day's bounds hold
+    // the days DST starts and ends are 23 and 25 hours long
+    expect(nyseCalendar.dayOf(utc('2026-03-09T03:59:59Z'))).toBe('2026-03-08');
+    expect(nyseCalendar.dayOf(utc('2026-03-09T04:00:00Z'))).toBe('2026-03-09');
+    expect(nyseCalendar.dayOf(utc('2026-11-02T04:59:59Z'))).toBe('2026-11-01');
+    expect(nyseCalendar.dayOf(utc('2026-11-02T05:00:00Z'))).toBe('2026-11-02');
+    expect(nyseCalendar.dayOf(utc('2026-11-01T04:00:00Z'))).toBe('2026-11-01');
+    expect(nyseCalendar.dayOf(utc('2026-11-01T03:59:59Z'))).toBe('2026-10-31');
   });
 
   it('refuses a malformed day with the value', () => {

@@ -22,7 +22,7 @@ export class AlwaysOpenCalendar implements TradingCalendar {
     return { day, open, close: open + dayMs };
   }
   dayOf(ms: number): string {
-    return utcDayOf(ms);
+    return this.sessionOf(ms).day;
   }
   sessionOf(ms: number): Session {
     const last = this.last;

@@ -9,6 +9,9 @@ export class ZoneClock {
   readonly timeZone: string;
   private readonly formatter: Intl.DateTimeFormat;
   private readonly offsetByHour = new Map<number, number>();
+  private day = '';
+  private dayFrom = 0;
+  private dayUntil = 0;
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
@@ -40,9 +43,14 @@ export class ZoneClock {
     return offset;
   }
 
-  /** The local calendar day (YYYY-MM-DD) of an instant. */
+  /** The local calendar day (YYYY-MM-DD) of an instant; the last day's bounds are kept, so a run of instants in one day costs two comparisons. */
   dayOf(ms: number): string {
-    return utcDayOf(ms + this.offsetMs(ms));
+    if (ms >= this.dayFrom && ms < this.dayUntil) return this.day;
+    const day = utcDayOf(ms + this.offsetMs(ms));
+    this.day = day;
+    this.dayFrom = this.instant(day, '00:00');
+    this.dayUntil = this.instant(addDays(day, 1), '00:00');
+    return day;
   }
 
   /** The instant of a local wall time on a day ('09:30'). */
