@@ -3,6 +3,7 @@ import { dailyBar } from '../src/calendar/index.ts';
 import { SimulatedClock } from '../src/clock.ts';
 import { SimulatedExchange } from '../src/exchange/simulated-exchange.ts';
 import { zeroCosts } from '../src/exchange/instruments.ts';
+import { firstTouch, ohlcPath, priceAt } from '../src/exchange/ohlc-path.ts';
 import type { CostConfig } from '../src/exchange/types.ts';
 import { at, minuteBar, quote, trade } from './exchange-helpers.ts';
 
@@ -42,6 +43,20 @@ describe('the next-event rule', () => {
 });
 
 describe('the OHLC path: open, nearer extreme, other extreme, close', () => {
+  it('goes to the nearer extreme first, the high on a tie, and finds where a level is first reached', () => {
+    expect(ohlcPath(100, 103, 99, 102)).toEqual([100, 99, 103, 102]);
+    expect(ohlcPath(100, 101, 97, 98)).toEqual([100, 101, 97, 98]);
+    expect(ohlcPath(100, 102, 98, 100)).toEqual([100, 102, 98, 100]);
+    const path = ohlcPath(100, 104, 96, 101); // 100 -> 104 -> 96 -> 101
+    expect(firstTouch(path, 102, 'up')).toBe(0.5);
+    expect(firstTouch(path, 100, 'down')).toBe(0); // already there at the open
+    expect(firstTouch(path, 98, 'down')).toBe(1.75);
+    expect(firstTouch(path, 102, 'up', 1.5)).toBe(-1); // after the high, the price never gets back to 102
+    expect(firstTouch(path, 100, 'up', 2)).toBe(2.8);
+    expect(firstTouch(path, 105, 'up')).toBe(-1);
+    expect(priceAt(path, 1.75)).toBe(98);
+  });
+
   function longWithBracket(takeProfit: number, stopLoss: number) {
     const { exchange } = exchangeAt('2026-12-08T15:00:00Z');
     const entry = exchange.submit({ symbol: 'MSFT', side: 'buy', type: 'bracket', quantity: 10, entry: { type: 'market' }, takeProfit: { limitPrice: takeProfit }, stopLoss: { stopPrice: stopLoss } });
