@@ -68,6 +68,7 @@ export type Side = 'buy' | 'sell';
  */
 export interface FillEvent {
   readonly kind: 'fill';
+  /** When the fill is known: the end of the bar it came from, the tick's time, or the session close for a MOC. */
   readonly ts: number;
   readonly orderId: string;
   readonly clientId: string | undefined;
