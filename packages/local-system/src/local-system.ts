@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runMigrations } from '@closecross/db';
-import { ensureDatabase, freePort, startDevPostgres } from '@closecross/dev-postgres';
 import { createPool, createService, publicBaseUrlOf, survivingDatabaseOutages, type CreateServiceOptions, type Service } from '@closecross/platform';
 import { browserEntryModule } from './browser-entry.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { localAdminFrom, readLocalSystemFile, writeLocalSystemFile, type LocalAdmin } from './local-admin.ts';
 import { runtimeFileName, type LocalConfig } from './local-config.ts';
 import { startLocalKinesis } from './local-kinesis.ts';
-import { assertPortFree, portInUse } from './port-check.ts';
+import { assertPortFree, freePort, portInUse } from './port-check.ts';
+import { startPostgresProcess } from './postgres-process.ts';
 import { serviceModules } from './service-modules.ts';
 
 export interface LocalSystem {
@@ -29,7 +29,8 @@ export function localAuthSettings(config: Pick<LocalConfig, 'AUTH_DISABLED' | 'R
 
 /**
  * Takes DATA_DIR (one system per folder) and checks the port before anything else, so a refused
- * start leaves nothing behind; then starts Postgres in DATA_DIR (kept across restarts), migrates,
+ * start leaves nothing behind; then starts Postgres in DATA_DIR (kept across restarts; in a process
+ * of its own, so a Ctrl-C stops the services before the database), migrates,
  * mounts every service in one Fastify instance and listens. `stop` closes them in reverse order.
  */
 export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem> {
@@ -48,11 +49,22 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
   };
   try {
     await assertPortFree(config.HOST, port);
-    const postgres = await startDevPostgres({ dataDir: path.join(config.DATA_DIR, 'postgres'), port: config.LOCAL_PG_PORT, persistent: true });
+    const postgres = await startPostgresProcess(path.join(config.DATA_DIR, 'postgres'), config.LOCAL_PG_PORT, 'closecross');
     started.push(() => postgres.stop());
-    const databaseUrl = await ensureDatabase(postgres.adminUrl, 'closecross');
+    const databaseUrl = postgres.databaseUrl;
     const pool = createPool({ connectionString: databaseUrl, max: 20 });
-    started.push(() => pool.end());
+    // pool.end() resolves before its connections have closed; Postgres stopped that instant would
+    // terminate them mid-close (an error event on a client some service already let go of).
+    const connections = new Set<{ once(event: 'end', listener: () => void): unknown }>();
+    pool.on('connect', (client) => {
+      connections.add(client);
+      client.once('end', () => connections.delete(client));
+    });
+    started.push(async () => {
+      await pool.end();
+      const closing = [...connections].map((client) => new Promise<void>((resolve) => client.once('end', () => resolve())));
+      await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 3_000).unref())]);
+    });
     await runMigrations(pool);
     const kinesis = await startLocalKinesis(config.LOCAL_KINESIS_PORT, config.LOCAL_STREAM, config.LOCAL_STREAM_SHARDS);
     started.push(() => kinesis.stop());
