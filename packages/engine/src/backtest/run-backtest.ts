@@ -112,6 +112,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     interval: options.interval,
     clock,
     backend,
+    calendarFor,
     ...(options.state ? { state: options.state } : {}),
     ...(options.log ? { log: options.log } : {}),
   });

@@ -1,6 +1,7 @@
 import type * as Indicators from 'trading-signals';
 import type { Bar, BarInterval, FillEvent, OrderUpdate, Tick, Timer } from '../events.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
+import type { TradingCalendar } from '../calendar/types.ts';
 import type { BarHistory } from './bar-history.ts';
 
 /** JSON a strategy keeps in `ctx.state`: the host persists it, so it survives a restart. */
@@ -37,6 +38,8 @@ export interface StrategyContext<P = Record<string, unknown>> {
   readonly interval: BarInterval;
   /** The clock's current instant, epoch ms UTC (the simulated clock in a backtest). */
   now(): number;
+  /** The trading calendar of a symbol (sessions, half days, 24/7 for crypto): e.g. `ctx.calendar(s).sessionOf(bar.startMs)`. */
+  calendar(symbol: string): TradingCalendar;
   /** Bars seen so far for a symbol (and interval, default the instance's), ending at the current event. */
   history(symbol: string, interval?: BarInterval): BarHistory;
   /** The `trading-signals` indicator classes (SMA, EMA, RSI, MACD, BollingerBands, ...), number-based. */

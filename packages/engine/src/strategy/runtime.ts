@@ -1,4 +1,6 @@
 import * as Indicators from 'trading-signals';
+import { calendarForSymbol } from '../calendar/index.ts';
+import type { TradingCalendar } from '../calendar/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Bar, BarInterval, FillEvent, OrderUpdate, Tick, Timer } from '../events.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
@@ -28,6 +30,8 @@ export interface StrategyRuntimeOptions {
   /** State saved by an earlier run of this instance (restored before onStart). */
   state?: StrategyState;
   log?: StrategyLogger;
+  /** Calendars by symbol (default: NYSE, 24/7 for crypto). */
+  calendarFor?: (symbol: string) => TradingCalendar;
 }
 
 interface PendingTimer {
@@ -65,6 +69,7 @@ export class StrategyRuntime {
       universe: Object.freeze([...options.universe]),
       interval: options.interval,
       now: () => clock.nowMs(),
+      calendar: options.calendarFor ?? calendarForSymbol,
       history: (symbol, interval) => this.historyOf(symbol, interval ?? options.interval),
       indicators: Indicators,
       position: (symbol) => backend.position(symbol),
