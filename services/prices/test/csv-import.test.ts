@@ -72,6 +72,19 @@ describe('importing one-minute bars from CSV', () => {
     expect((await importCsv('FUZZ', zoned)).json().message).toMatch(/^CSV line 3: minute 2021-08-23T13:30:00.000Z .* repeats line 2/);
   });
 
+  it('reads cells in place as Number() would: CRLF, spaces, exponents, long decimals, no volume column, rows out of order', () => {
+    const csv = 'Datetime , Close,Open,High,Low\r\n2021-08-23 09:31:00-04:00, 148.6999969482422 ,148.5,148.75,1.4847e2\r\n\r\n2021-08-23T13:30:00Z,2,1,3,0.5\r\n';
+    expect(parseIntradayCsv(csv).bars).toEqual([
+      { start: Date.UTC(2021, 7, 23, 13, 31), open: 148.5, high: 148.75, low: 148.47, close: 148.6999969482422, volume: 0 },
+      { start: Date.UTC(2021, 7, 23, 13, 30), open: 1, high: 3, low: 0.5, close: 2, volume: 0 },
+    ]);
+    const values = ['0.1', '2300413.7295', '46319.0', '9007199254740993', '0.30000000000000004', '123456789.123456789', '5.'];
+    const rows = values.map((value, index) => `2021-01-01 00:0${index}:00,${value},${value},${value},${value},${value}`);
+    expect(parseIntradayCsv(`timestamp,open,high,low,close,volume\n${rows.join('\n')}`).bars.map((bar) => bar.close)).toEqual(values.map(Number));
+    expect(() => parseIntradayCsv('timestamp,open,high,low,close,volume\n2021-01-01 00:00:00,1,1,1,-1,1\n')).toThrow('CSV line 2: close must be a non-negative number, got "-1"');
+    expect(() => parseIntradayCsv('timestamp,open,high,low,close,volume\n2021-01-01 00:00:00,1,1,1,1,1\n2021-01-01 00:01:00,1,1\n')).toThrow('CSV line 3: low must be a non-negative number, got ""');
+  });
+
   it('reads wall times in a zone exactly across DST changes, half-hour ones included, as the formatter does', () => {
     for (const zone of ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC']) {
       const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });

@@ -107,36 +107,67 @@ function digitsAt(text: string, from: number, count: number): number {
 
 /**
  * The files' own layout read by character codes, with no regular expression or allocation:
- * `YYYY-MM-DD HH:MM:SS`, then optionally `.fraction`, then optionally `Z`, `±HH:MM` or `±HHMM`.
- * Anything else (seconds left out, spaces around) is left to the pattern: undefined here.
+ * `YYYY-MM-DD HH:MM:SS`, then optionally `.fraction`, then optionally `Z`, `±HH:MM` or `±HHMM`,
+ * in text[from, to). Anything else (seconds left out, spaces around) is left to the pattern:
+ * undefined here.
  */
-function fixedTimestamp(text: string, zone: string): number | undefined {
-  const length = text.length;
-  if (length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
-  const separator = text.charCodeAt(10);
+function fixedTimestamp(text: string, zone: string, from = 0, to = text.length): number | undefined {
+  if (to - from < 19 || text.charCodeAt(from + 4) !== 45 || text.charCodeAt(from + 7) !== 45 || text.charCodeAt(from + 13) !== 58 || text.charCodeAt(from + 16) !== 58) return undefined;
+  const separator = text.charCodeAt(from + 10);
   if (separator !== 32 && separator !== 84) return undefined;
-  const year = digitsAt(text, 0, 4), month = digitsAt(text, 5, 2), day = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2), minute = digitsAt(text, 14, 2), second = digitsAt(text, 17, 2);
+  const year = digitsAt(text, from, 4), month = digitsAt(text, from + 5, 2), day = digitsAt(text, from + 8, 2);
+  const hour = digitsAt(text, from + 11, 2), minute = digitsAt(text, from + 14, 2), second = digitsAt(text, from + 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
-  let at = 19;
+  let at = from + 19;
   let millis = 0;
-  if (text.charCodeAt(at) === 46) {
+  if (text.charCodeAt(at) === 46 && at < to) {
     const digitsFrom = ++at;
-    while (at < length && text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57) at++;
+    while (at < to && text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57) at++;
     const count = at - digitsFrom;
     if (count === 0 || count > 9) return undefined;
     millis = digitsAt(text, digitsFrom, Math.min(3, count)) * (count >= 3 ? 1 : count === 2 ? 10 : 100);
   }
   const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  if (at === length) return offsetsOf(zone).wallTimeToUtc(wall);
+  if (at === to) return offsetsOf(zone).wallTimeToUtc(wall);
   const sign = text.charCodeAt(at);
-  if (sign === 90) return at + 1 === length ? wall : undefined; // Z
+  if (sign === 90) return at + 1 === to ? wall : undefined; // Z
   if (sign !== 43 && sign !== 45) return undefined;
   const offsetHours = digitsAt(text, at + 1, 2);
   const colon = text.charCodeAt(at + 3) === 58 ? 1 : 0;
   const offsetMinutes = digitsAt(text, at + 3 + colon, 2);
-  if (offsetHours < 0 || offsetMinutes < 0 || at + 5 + colon !== length) return undefined;
+  if (offsetHours < 0 || offsetMinutes < 0 || at + 5 + colon !== to) return undefined;
   return wall - (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+}
+
+const powersOfTen = Array.from({ length: 23 }, (_, power) => 10 ** power);
+const exactIntegerLimit = 2 ** 53;
+
+/**
+ * A plain decimal (`46319.0`, `2300413.7295`) in text[from, to) by character codes: its digits
+ * as an exact integer divided by an exact power of ten, which IEEE division rounds exactly as
+ * Number() does. Anything else (a sign, an exponent, more than 2^53 in digits, spaces) goes to
+ * Number() of the slice.
+ */
+function decimalAt(text: string, from: number, to: number): number {
+  let mantissa = 0;
+  let scale = 0;
+  let dot = false;
+  let digits = 0;
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 48 && code <= 57) {
+      mantissa = mantissa * 10 + (code - 48);
+      digits++;
+      if (dot) scale++;
+      if (mantissa >= exactIntegerLimit || scale > 22) return Number(text.slice(from, to));
+    } else if (code === 46 && !dot) {
+      dot = true;
+    } else {
+      return Number(text.slice(from, to));
+    }
+  }
+  if (digits === 0) return Number(text.slice(from, to));
+  return scale === 0 ? mantissa : mantissa / powersOfTen[scale]!;
 }
 
 /** Rows parsed between two yields to the event loop: a few milliseconds of work. */
@@ -167,24 +198,23 @@ export async function parseIntradayCsvInSlices(text: string, zone = 'UTC'): Prom
   return { bars: parser.bars };
 }
 
-/** A non-negative number cell (an optional one may be empty: 0); the error names the line. */
-function cellNumber(cells: string[], at: number, name: string, index: number, optional = false): number {
-  const raw = cells[at] ?? '';
-  const value = raw === '' ? Number.NaN : Number(raw);
-  if (value >= 0 && value !== Number.POSITIVE_INFINITY) return value;
-  const trimmed = raw.trim();
-  if (optional && trimmed === '') return 0;
-  throw new InvalidInputError(`CSV line ${index + 1}: ${name} must be a non-negative number, got "${trimmed}"`);
-}
+/** Cells a row may hold before the rest are ignored (the files have six or seven). */
+const maxCells = 64;
 
 class CsvBarParser {
   readonly bars: IntradayBar[] = [];
   private readonly text: string;
   private readonly zone: string;
   private readonly columns: { time: number; open: number; high: number; low: number; close: number; volume: number };
-  /** The line each minute came from, to name both lines of a repeated minute. */
-  private readonly lineOfMinute = new Map<number, number>();
-  /** Where the next line starts in the text, and its 0-based number: lines are cut as they are read (splitting a 3 MB file at once held the loop). */
+  /** The line of each bar, and once the file goes back in time, of each minute: to name both lines of a repeated minute. */
+  private readonly lineOfBar: number[] = [];
+  private lineOfMinute: Map<number, number> | undefined;
+  private latestMinute = Number.NEGATIVE_INFINITY;
+  private readonly cellStart = new Int32Array(maxCells);
+  private readonly cellEnd = new Int32Array(maxCells);
+  /** Cells in the row being read. */
+  private cells = 0;
+  /** Where the next line starts in the text, and the number of the line read last (the header is 1): rows are read in place (splitting a 3 MB file at once held the loop). */
   private at: number;
   private lineIndex = 1;
 
@@ -207,36 +237,79 @@ class CsvBarParser {
     return this.at >= this.text.length;
   }
 
-  /** The next line without its line break, or undefined at the end. */
-  private nextLine(): string | undefined {
-    if (this.at >= this.text.length) return undefined;
-    const end = this.text.indexOf('\n', this.at);
-    const stop = end < 0 ? this.text.length : end;
-    const line = this.text.slice(this.at, stop > this.at && this.text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop);
-    this.at = stop + 1;
-    this.lineIndex++;
-    return line;
+  /**
+   * Up to `count` more rows, read in place: each cell is a range of the text (no line or cell
+   * strings), numbers and times are read by character codes.
+   */
+  parseRows(count: number): void {
+    const { text, cellStart, cellEnd } = this;
+    const { time, open, high, low, close, volume } = this.columns;
+    const length = text.length;
+    for (let read = 0; read < count && this.at < length; read++) {
+      const lineStart = this.at;
+      const newline = text.indexOf('\n', lineStart);
+      let lineEnd = newline < 0 ? length : newline;
+      this.at = lineEnd + 1;
+      const lineNumber = ++this.lineIndex;
+      if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+      let cells = 0;
+      for (let from = lineStart; cells < maxCells; ) {
+        const comma = text.indexOf(',', from);
+        const end = comma < 0 || comma > lineEnd ? lineEnd : comma;
+        cellStart[cells] = from;
+        cellEnd[cells++] = end;
+        if (end === lineEnd) break;
+        from = end + 1;
+      }
+      if (cells === 1 && text.slice(lineStart, lineEnd).trim() === '') continue;
+      this.cells = cells;
+      const start = time < cells ? (fixedTimestamp(text, this.zone, cellStart[time], cellEnd[time]) ?? parseTimestamp(this.cell(time), this.zone)) : undefined;
+      if (start === undefined) throw new InvalidInputError(`CSV line ${lineNumber}: "${this.cell(time)}" is not a timestamp like 2021-08-23 09:30:00 or 2021-08-23 09:30:00-04:00`);
+      const bar: IntradayBar = {
+        start,
+        open: this.number(open, 'open', lineNumber, false),
+        high: this.number(high, 'high', lineNumber, false),
+        low: this.number(low, 'low', lineNumber, false),
+        close: this.number(close, 'close', lineNumber, false),
+        volume: volume < 0 ? 0 : this.number(volume, 'volume', lineNumber, true),
+      };
+      if (bar.high < Math.max(bar.open, bar.close, bar.low) || bar.low > Math.min(bar.open, bar.close)) throw new InvalidInputError(`CSV line ${lineNumber}: high and low must enclose open and close`);
+      this.checkMinute(start, lineNumber);
+      this.bars.push(bar);
+      this.lineOfBar.push(lineNumber);
+    }
   }
 
-  parseRows(count: number): void {
-    const { time, open, high, low, close, volume } = this.columns;
-    for (let read = 0; read < count; read++) {
-      const line = this.nextLine();
-      if (line === undefined) break;
-      const index = this.lineIndex - 1;
-      if (line === '' || line.trim() === '') continue;
-      const cells = line.split(',');
-      const start = parseTimestamp(cells[time] ?? '', this.zone);
-      if (start === undefined) throw new InvalidInputError(`CSV line ${index + 1}: "${cells[time] ?? ''}" is not a timestamp like 2021-08-23 09:30:00 or 2021-08-23 09:30:00-04:00`);
-      const bar = { start, open: cellNumber(cells, open, 'open', index), high: cellNumber(cells, high, 'high', index), low: cellNumber(cells, low, 'low', index), close: cellNumber(cells, close, 'close', index), volume: volume < 0 ? 0 : cellNumber(cells, volume, 'volume', index, true) };
-      if (bar.high < Math.max(bar.open, bar.close, bar.low) || bar.low > Math.min(bar.open, bar.close)) throw new InvalidInputError(`CSV line ${index + 1}: high and low must enclose open and close`);
-      const minute = Math.floor(start / 60_000) * 60_000;
-      const earlier = this.lineOfMinute.get(minute);
-      if (earlier !== undefined) {
-        throw new InvalidInputError(`CSV line ${index + 1}: minute ${new Date(minute).toISOString()} ("${(cells[time] ?? '').trim()}") repeats line ${earlier}; one bar per minute`);
-      }
-      this.lineOfMinute.set(minute, index + 1);
-      this.bars.push(bar);
+  /** A cell of the row being read, as text ('' past its last cell). Methods, not closures per row: a closure per row doubled the cost under tsx. */
+  private cell(column: number): string {
+    return column < this.cells ? this.text.slice(this.cellStart[column], this.cellEnd[column]) : '';
+  }
+
+  /** A non-negative number cell of the row being read (an optional one may be empty: 0); the error names the line. */
+  private number(column: number, name: string, lineNumber: number, optional: boolean): number {
+    const value = column < this.cells ? decimalAt(this.text, this.cellStart[column]!, this.cellEnd[column]!) : Number.NaN;
+    if (value >= 0 && value !== Number.POSITIVE_INFINITY) return value;
+    const raw = this.cell(column).trim();
+    if (optional && raw === '') return 0;
+    throw new InvalidInputError(`CSV line ${lineNumber}: ${name} must be a non-negative number, got "${raw}"`);
+  }
+
+  /**
+   * One bar per minute. Files come in time order, so a minute past every earlier one needs no
+   * lookup; the first minute that is not builds the index of every earlier minute once.
+   */
+  private checkMinute(start: number, lineNumber: number): void {
+    const minute = Math.floor(start / 60_000) * 60_000;
+    if (this.lineOfMinute === undefined && minute > this.latestMinute) {
+      this.latestMinute = minute;
+      return;
     }
+    if (this.lineOfMinute === undefined) {
+      this.lineOfMinute = new Map();
+      for (let index = 0; index < this.bars.length; index++) this.lineOfMinute.set(Math.floor(this.bars[index]!.start / 60_000) * 60_000, this.lineOfBar[index]!);
+    }
+    const earlier = this.lineOfMinute.get(minute);
+    if (earlier !== undefined) throw new InvalidInputError(`CSV line ${lineNumber}: minute ${new Date(minute).toISOString()} ("${this.cell(this.columns.time).trim()}") repeats line ${earlier}; one bar per minute`);
+    this.lineOfMinute.set(minute, lineNumber);
   }
 }
