@@ -25,6 +25,8 @@ describe('cdk synth through the pinned CLI', () => {
     expect(types.filter((type) => type === 'AWS::ECS::Service')).toHaveLength(declarations.length);
     // Nothing was left for the CLI to look up (it would say so and write cdk.context.json).
     expect(stderr).not.toMatch(/context lookup|missing context/i);
+    // Every feature flag this aws-cdk-lib knows is set in cdk.json (the CLI warns "N feature flags are not configured" otherwise).
+    expect(stderr).not.toMatch(/feature flags? (are|is) not configured/i);
     const manifest = JSON.parse(readFileSync(path.join(output, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
     expect(manifest.missing ?? []).toEqual([]);
   }, 180_000);
