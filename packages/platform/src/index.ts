@@ -7,6 +7,7 @@ export * from './logger.ts';
 export * from './errors.ts';
 export * from './body-limits.ts';
 export * from './json-key-budget.ts';
+export * from './sliced-json.ts';
 export * from './sql-timestamps.ts';
 export * from './service-factory.ts';
 export * from './graceful-shutdown.ts';

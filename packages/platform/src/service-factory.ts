@@ -13,6 +13,7 @@ import { loggerOptions, requestIdFrom } from './logger.ts';
 import { checkPublicBaseUrl, publicUrl, type PublicQuery } from './public-url.ts';
 import { assertModuleRoutes, type ServiceRoutes } from './route-table.ts';
 import { refuseKeyFloods } from './json-key-budget.ts';
+import { parseLargeJsonInSlices } from './sliced-json.ts';
 import { refuseMalformedUnicode } from './unicode.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -83,6 +84,8 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   const publicBase = checkPublicBaseUrl(options.publicBaseUrl ?? 'http://127.0.0.1:8080').toString();
   app.decorate('publicUrl', (path: string, query?: PublicQuery) => publicUrl(publicBase, path, query));
   app.setValidatorCompiler(validatorCompiler);
+  // A large JSON body is parsed a slice at a time, so /health is answered meanwhile.
+  parseLargeJsonInSlices(app);
   // Every route takes small bodies unless it states its own bodyLimit (bulk ingest, CSV imports).
   smallBodiesByDefault(app);
   installErrorContract(app);

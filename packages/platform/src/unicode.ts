@@ -16,11 +16,44 @@ const shortPath = (path: string) => (path.length > 200 ? `${path.slice(0, 120)}â
 
 const pointerOf = (name: string) => name.replaceAll('~', '~0').replaceAll('/', '~1');
 
+/** Whether any string or key in `value` is not well-formed, with no path built per value (the fast first pass). */
+function holdsMalformed(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') {
+      if (!wellFormed(item)) return true;
+    } else if (Array.isArray(item)) {
+      for (let index = 0; index < item.length; index++) pending.push(item[index]);
+    } else if (item !== null && typeof item === 'object') {
+      for (const key in item) {
+        if (!Object.hasOwn(item, key)) continue;
+        if (!wellFormed(key)) return true;
+        pending.push((item as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * JSON bodies whose text holds no surrogate escape (`\ud800`): decoded UTF-8 is always well-formed
+ * (a bad byte becomes U+FFFD), so only such an escape can make a lone surrogate, and these need no walk.
+ */
+const bodiesWithoutSurrogateEscapes = new WeakSet<FastifyRequest>();
+const surrogateEscape = /\\u[dD][89a-fA-F]/;
+
+/** Called by the JSON parser with the text it parsed. */
+export function noteJsonText(request: FastifyRequest, text: string): void {
+  if (!surrogateEscape.test(text)) bodiesWithoutSurrogateEscapes.add(request);
+}
+
 /**
  * The path (`body/alerts/0/text`) and reason of the first string, or key, that is not well-formed
  * UTF-16 (a lone surrogate, `"\ud800"` in JSON). Iterative, so no nesting depth escapes it.
  */
 export function malformedUnicodeIn(value: unknown, root: string): { path: string; reason: string } | undefined {
+  if (!holdsMalformed(value)) return undefined;
   const pending: Array<[unknown, string]> = [[value, root]];
   while (pending.length > 0) {
     const [item, path] = pending.pop()!;
@@ -50,7 +83,7 @@ export function refuseMalformedUnicode(app: FastifyInstance): void {
     const parts: Array<[unknown, string]> = [
       [request.params, 'params'],
       [request.query, 'querystring'],
-      [request.body, 'body'],
+      [bodiesWithoutSurrogateEscapes.has(request) ? undefined : request.body, 'body'],
     ];
     for (const [value, root] of parts) {
       const found = malformedUnicodeIn(value, root);

@@ -69,6 +69,25 @@ function refusalIn(value: unknown, path: string, depth = 0): Refusal | undefined
   return undefined;
 }
 
+/**
+ * Whether refusalIn would find anything, without building a path per value: a 120,000-row body
+ * is walked in a fraction of the time, and the paths are built only for a body that fails.
+ */
+function holdsRefusal(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value === 'number') return !Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER;
+  if (value === null || typeof value !== 'object' || depth > 64) return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) if (holdsRefusal(value[index], depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes('\u0000') || holdsRefusal((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
 type Schema = Record<string, unknown>;
 const isSchema = (value: unknown): value is Schema => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -115,7 +134,7 @@ function hardened(validate: ValidateFunction): ValidateFunction {
       wrapped.errors = explainedErrors((validate.errors ?? []).map(namingUnknownProperty)).map(({ schema: _schema, parentSchema: _parent, data: _data, ...told }) => told);
       return false;
     }
-    const refusal = refusalIn(data, '');
+    const refusal = holdsRefusal(data) ? refusalIn(data, '') : undefined;
     if (refusal) {
       const error: ErrorObject = { keyword: 'hardening', instancePath: refusal.path, schemaPath: '#', params: {}, message: refusal.message };
       wrapped.errors = [error];
