@@ -76,3 +76,14 @@ describe('equal-weight rebalance of AAPL, MSFT, NVDA and SPY, daily 2016-2021', 
     expect(report.equityCurve.length).toBe(new Set(universe.flatMap((symbol) => dailyBars(symbol).map((bar) => bar.endMs))).size);
   });
 });
+
+describe('the five-minute strategy of docs/strategies.md (examples/sma-cross.ts)', () => {
+  it('trades SPY 2016-2021 in and out on its crosses: every entry a buy of 100, every exit the whole position, and refuses fast >= slow by field', async () => {
+    const { default: smaCross } = await import('../examples/sma-cross.ts');
+    const report = await runBacktest({ definition: smaCross, params: { fast: 20, slow: 50 }, universe: ['SPY'], interval: '1d', sources: [dailyBars('SPY')], startingCash: 100_000 });
+    expect(report.trades.length).toBeGreaterThan(3);
+    for (const trade of report.trades) expect(trade).toMatchObject({ direction: 'long', quantity: 100 });
+    expect(report.openPositions.length).toBeLessThanOrEqual(1);
+    await expect(runBacktest({ definition: smaCross, params: { fast: 50, slow: 20 }, universe: ['SPY'], interval: '1d', sources: [[]], startingCash: 1 })).rejects.toThrow('parameter /fast = 50 is not allowed: shorter than slow (20)');
+  });
+});
