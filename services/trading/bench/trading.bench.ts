@@ -104,7 +104,7 @@ for (let run = 0; run < 3; run++) {
   const started = performance.now();
   const outcome = await runBacktestJob({ pool, strategies, prices }, { strategy_id: backtestStrategy.id });
   backtestTimes.push(performance.now() - started);
-  trades = outcome.result.trades.length;
+  trades = outcome.metrics.trades;
 }
 
 // (c) Market orders for the last stored session: each fills at submit, from that session's bar.

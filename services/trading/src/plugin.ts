@@ -45,7 +45,7 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
     clock,
     settings: { deadlineMs: config.TRADING_SQUARE_OFF_DEADLINE_MS, callTimeoutMs: config.TRADING_SQUARE_OFF_CALL_TIMEOUT_MS, retries: config.TRADING_SQUARE_OFF_RETRIES },
   });
-  const strategies = new StrategyStore(pool);
+  const strategies = new StrategyStore(pool, { clock });
   const signals = new SignalDesk(pool, strategies, orders, clock);
   const accounts = new AccountStore(pool);
   const engine = new JobEngine({ pool, log: app.log, ...options.engine });

@@ -10,6 +10,8 @@ import { closedTradeOf, journalStrategyNames, journalTrades } from '../performan
 import { snapshotClosedReason, snapshotColumns, type SnapshotRow } from '../performance/snapshot-job.ts';
 import { positionBookOf, positionRows } from '../positions/strategy-positions.ts';
 import { backtestJobKind, snapshotJobKind } from '../trading-events.ts';
+import { backtestReportJson, backtestView, type CompactReport } from '../backtests/backtest-results.ts';
+import { equityCsv, tradesCsv } from '../backtests/backtest-csv.ts';
 import type { TradingRouteDeps } from './trading-routes.ts';
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse };
@@ -198,25 +200,39 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
       },
     );
 
+    const BacktestCostsBody = Type.Object(
+      {
+        fee_per_share: Type.Optional(Type.Number({ minimum: 0 })),
+        fee_bps: Type.Optional(Type.Number({ minimum: 0 })),
+        fee_minimum: Type.Optional(Type.Number({ minimum: 0 })),
+        fee_max_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'cap of a fee as a share of the notional (0: none)' })),
+        slippage_bps: Type.Optional(Type.Number({ minimum: 0 })),
+        volume_participation: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+        seed: Type.Optional(Type.Integer({ minimum: 0 })),
+      },
+      { additionalProperties: false, description: "overrides, field by field, the account's costs (the engine's stated defaults when the account sets none)" },
+    );
     app.post(
       '/trading/backtests',
       {
         config: { scope: 'trade' },
         schema: {
           tags: ['trading'],
-          summary: "Backtests a stored strategy (strategy_id) or one not stored (strategy) over a date range, as a job: trades, daily equity, performance",
+          summary: 'Backtests a stored strategy (strategy_id) or one not stored (strategy) on the engine, in a worker thread, as a job: its report (trades, equity and drawdown, exposure, fees, Sharpe/Sortino, open positions at the end) is stored compressed and exported as JSON and CSV',
           body: Type.Object(
             {
               strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
               strategy: Type.Optional(StrategyInput),
-              start: Type.Optional(Type.String({ format: 'date' })),
+              start: Type.Optional(Type.String({ format: 'date', description: 'first day of bars fed to the strategy (its warm-up counts from here)' })),
               end: Type.Optional(Type.String({ format: 'date' })),
-              costs: Type.Optional(
-                Type.Object(
-                  { fee_per_share: Type.Optional(Type.Number({ minimum: 0 })), fee_bps: Type.Optional(Type.Number({ minimum: 0 })), fee_minimum: Type.Optional(Type.Number({ minimum: 0 })), slippage_bps: Type.Optional(Type.Number({ minimum: 0 })), volume_participation: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })), seed: Type.Optional(Type.Integer({ minimum: 0 })) },
-                  { additionalProperties: false },
-                ),
+              costs: Type.Optional(BacktestCostsBody),
+              decision: Type.Optional(
+                Type.Union([Type.Literal('after_close'), Type.Literal('close_auction')], {
+                  description: "after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention)",
+                }),
               ),
+              starting_cash: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "default: the strategy's allocation" })),
+              price_decimals: Type.Optional(Type.Integer({ minimum: 0, maximum: 8, description: "decimals fills are priced to (default: the instrument's, 4 for equities)" })),
             },
             { additionalProperties: false },
           ),
@@ -227,19 +243,74 @@ export function portfolioRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypeb
         const body = request.body;
         if ((body.strategy_id === undefined) === (body.strategy === undefined)) throw new InvalidInputError('body: give strategy_id or strategy, not both');
         if (body.strategy_id !== undefined) await deps.strategies.get(body.strategy_id);
+        // A strategy not stored is checked as a create would check it (code, parameters by its schema): a 400 now, not a failed job.
+        if (body.strategy !== undefined) await deps.strategies.prepare(body.strategy);
         if (body.start && body.end && body.start > body.end) throw new InvalidInputError(`body/start (${body.start}) must not be after end (${body.end})`);
         const jobId = await deps.engine.enqueue(backtestJobKind, body, { createdBy: request.principal?.name });
         return reply.status(202).send({ job_id: jobId, href: `/trading/backtests/${jobId}` });
       },
     );
+    const BacktestId = Type.Object({ id: Type.String({ format: 'uuid' }) });
+    const backtestJob = async (id: string) => {
+      const job = await deps.engine.get(id);
+      if (!job || job.kind !== backtestJobKind) throw new NotFoundError(`backtest ${id} does not exist`);
+      return job;
+    };
+    const storedReport = async (id: string): Promise<CompactReport> => {
+      const job = await backtestJob(id);
+      const json = await backtestReportJson(pool, id);
+      if (json === undefined) throw new NotFoundError(`backtest ${id} has no report (${job.status === 'succeeded' ? 'it ran before reports were stored' : `it is ${job.status}`})`);
+      return JSON.parse(json) as CompactReport;
+    };
     app.get(
       '/trading/backtests/:id',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A backtest job: status, then its result', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: JobViewSchema, ...errors } } },
-      async (request) => {
-        const job = await deps.engine.get(request.params.id);
-        if (!job || job.kind !== backtestJobKind) throw new NotFoundError(`backtest ${request.params.id} does not exist`);
-        return job;
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: "A backtest job: status, then its result: the engine's summary, the trades, daily equity and performance, the positions open at the end (valued, flagged) and the export links",
+          params: BacktestId,
+          response: { 200: JobViewSchema, ...errors },
+        },
       },
+      async (request) => {
+        const job = await backtestJob(request.params.id);
+        if (job.status !== 'succeeded' || !job.result || typeof job.result !== 'object' || !('backtest_id' in job.result)) return job;
+        const json = await backtestReportJson(pool, request.params.id);
+        return json === undefined ? job : { ...job, result: backtestView(job.result as Record<string, unknown>, JSON.parse(json) as CompactReport) };
+      },
+    );
+    const ExportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'json: the whole report; csv: the trades (default json)' })) });
+    app.get(
+      '/trading/backtests/:id/report',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's report: the engine's JSON (columns), or ?format=csv for the trades", params: BacktestId, querystring: ExportQuery, produces: ['application/json', 'text/csv'], response: { 200: Type.String(), ...errors } } },
+      async (request, reply) => {
+        if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}-trades.csv"`).send(tradesCsv(await storedReport(request.params.id)));
+        await backtestJob(request.params.id);
+        const json = await backtestReportJson(pool, request.params.id);
+        if (json === undefined) throw new NotFoundError(`backtest ${request.params.id} has no report`);
+        return reply.type('application/json; charset=utf-8').send(json);
+      },
+    );
+    app.get(
+      '/trading/backtests/:id/report.json',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's whole report as JSON (the engine's columns)", params: BacktestId, produces: ['application/json'], response: { 200: Type.String(), ...errors } } },
+      async (request, reply) => {
+        await backtestJob(request.params.id);
+        const json = await backtestReportJson(pool, request.params.id);
+        if (json === undefined) throw new NotFoundError(`backtest ${request.params.id} has no report`);
+        return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}.json"`).send(json);
+      },
+    );
+    app.get(
+      '/trading/backtests/:id/trades.csv',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's trades as CSV: the closed ones, then the positions open at the end (status open_at_end, valued at their last price)", params: BacktestId, produces: ['text/csv'], response: { 200: Type.String(), ...errors } } },
+      async (request, reply) => reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}-trades.csv"`).send(tradesCsv(await storedReport(request.params.id))),
+    );
+    app.get(
+      '/trading/backtests/:id/equity.csv',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's equity curve as CSV: time, equity, drawdown, gross exposure", params: BacktestId, produces: ['text/csv'], response: { 200: Type.String(), ...errors } } },
+      async (request, reply) => reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}-equity.csv"`).send(equityCsv(await storedReport(request.params.id))),
     );
   };
 }

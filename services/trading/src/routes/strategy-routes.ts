@@ -2,6 +2,7 @@ import { ErrorResponse, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { StrategyInput, StrategyPatch, StrategyView } from '../strategies/strategy-definition.ts';
+import { viewOf } from '../strategies/strategy-store.ts';
 import { scanJobKind } from '../trading-events.ts';
 import type { TradingRouteDeps } from './trading-routes.ts';
 
@@ -23,21 +24,50 @@ const Signal = Type.Object({
   created_at: Type.String(),
 });
 
+const ParameterSchema = Type.Object(
+  { type: Type.Literal('object'), properties: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())), required: Type.Optional(Type.Array(Type.String())) },
+  { additionalProperties: true, description: 'the parameters as JSON Schema (defaults, bounds, descriptions): the form of an instance' },
+);
+const StrategyCodeView = Type.Object({
+  name: Type.String({ description: 'what an instance names in `code`' }),
+  description: Type.String(),
+  origin: Type.Union([Type.Literal('builtin'), Type.Literal('user')], { description: 'builtin: ships with the service; user: a module of STRATEGIES_DIR' }),
+  parameters: ParameterSchema,
+  source_hash: Type.String({ description: "sha256 of the module's source, hex" }),
+  file: Type.Union([Type.String(), Type.Null()], { description: "a user module's file in STRATEGIES_DIR" }),
+});
+const RefusedCodeView = Type.Object({ file: Type.String(), source_hash: Type.String(), error: Type.String({ description: 'why the file is not a usable strategy' }) });
+
 export function strategyRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
   return async (app) => {
+    app.get(
+      '/trading/strategy-code',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The strategy code instances can run: the built-ins and the modules of STRATEGIES_DIR (name, description, parameter schema, source hash); files that are not strategies are listed with why',
+          response: { 200: Type.Object({ strategies: Type.Array(StrategyCodeView), refused: Type.Array(RefusedCodeView) }) },
+        },
+      },
+      async () => {
+        const { strategies, refused } = await deps.strategies.catalogue.list();
+        return { strategies: strategies.map((code) => ({ ...code, parameters: code.parameters as { type: 'object'; properties: Record<string, Record<string, unknown>> } })), refused };
+      },
+    );
     app.get('/trading/strategies', { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Every strategy', response: { 200: Type.Object({ strategies: Type.Array(StrategyView) }) } } }, async () => ({
-      strategies: await deps.strategies.list(),
+      strategies: (await deps.strategies.list()).map(viewOf),
     }));
-    app.get('/trading/strategies/:id', { config: { scope: 'read' }, schema: { tags: ['trading'], params: IdParams, response: { 200: StrategyView, ...errors } } }, async (request) => deps.strategies.get(request.params.id));
+    app.get('/trading/strategies/:id', { config: { scope: 'read' }, schema: { tags: ['trading'], params: IdParams, response: { 200: StrategyView, ...errors } } }, async (request) => viewOf(await deps.strategies.get(request.params.id)));
     app.post(
       '/trading/strategies',
       { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Creates a strategy; its scan schedule goes on the job engine (trading days only)', body: StrategyInput, response: { 201: StrategyView, ...errors } } },
-      async (request, reply) => reply.status(201).send(await deps.strategies.create(request.body, request.principal?.name)),
+      async (request, reply) => reply.status(201).send(viewOf(await deps.strategies.create(request.body, request.principal?.name))),
     );
     app.patch(
       '/trading/strategies/:id',
       { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Changes a strategy (its schedule follows)', params: IdParams, body: StrategyPatch, response: { 200: StrategyView, ...errors } } },
-      async (request) => deps.strategies.update(request.params.id, request.body),
+      async (request) => viewOf(await deps.strategies.update(request.params.id, request.body)),
     );
     app.delete('/trading/strategies/:id', { config: { scope: 'trade' }, schema: { tags: ['trading'], params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
       await deps.strategies.remove(request.params.id);

@@ -1,5 +1,5 @@
 import { JobInputError } from '@closecross/jobs';
-import type { DailyBar, Side } from '@closecross/quant';
+import type { Side } from '@closecross/quant';
 import { NotFoundError } from '@closecross/platform';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
@@ -7,9 +7,10 @@ import { positionBookOf } from '../positions/strategy-positions.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
 import { exitIntents, opensPosition } from '../strategies/strategy-decisions.ts';
-import { ruleFor, ruleLookback } from '../strategies/strategy-rules.ts';
+import { ruleLookback } from '../strategies/strategy-rules.ts';
 import type { StrategyStore } from '../strategies/strategy-store.ts';
 import type { Pool } from 'pg';
+import { decisionsOnLastBar } from './engine-decisions.ts';
 
 export interface ScanParams {
   strategy_id: number;
@@ -33,12 +34,13 @@ export interface ScanResult {
   entry_orders: number;
 }
 
-/** What a rule says on the last bar of a window, given `warmup` bars of history before it. */
-export function signalOnLastBar(strategy: Strategy, bars: readonly DailyBar[]): Side | undefined {
-  const rule = ruleFor(strategy.rule);
-  let fired: Side | undefined;
-  for (const bar of bars) fired = rule.update(bar);
-  return fired !== undefined && bars.length - 1 >= strategy.warmup_bars ? fired : undefined;
+/** Bars a user module's scan reads per symbol (the engine's default history window and a little more). */
+const userModuleWindow = 260;
+
+/** The signal in what the code sent on a bar: a built-in's entry order (client id entry:...), else a user module's first order. */
+function signalOf(orders: readonly { side: Side; clientId?: string }[], builtin: boolean): Side | undefined {
+  const entry = builtin ? orders.find((order) => order.clientId?.startsWith('entry:')) : orders[0];
+  return entry?.side;
 }
 
 /**
@@ -55,18 +57,25 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
     if (error instanceof NotFoundError) throw new JobInputError(error.message);
     throw error;
   }
-  const window = Math.max(strategy.warmup_bars + ruleLookback(strategy.rule) + 1, (strategy.exits.after_bars ?? 0) + 2);
+  const resolved = await deps.strategies.catalogue.resolve(strategy.code, 'strategy/code').catch((error: unknown) => {
+    throw new JobInputError((error as Error).message);
+  });
+  const builtin = resolved.builtin !== undefined;
+  const window = builtin && strategy.rule ? Math.max(strategy.warmup_bars + ruleLookback(strategy.rule) + 1, (strategy.exits.after_bars ?? 0) + 2) : Math.max(userModuleWindow, strategy.warmup_bars + 1);
   report('reading bars', 0.05);
   const barsBySymbol = await deps.prices.lastBars(strategy.universe, window, params.as_of);
   const book = await positionBookOf(deps.pool, strategy.id);
   const result: ScanResult = { strategy_id: strategy.id, symbols: 0, signals: [], exit_orders: 0, entry_orders: 0 };
+  // The code decides, as in a backtest: the engine's runtime over the same bars.
+  report('deciding', 0.08);
+  const decisions = new Map((await decisionsOnLastBar(resolved, strategy, barsBySymbol)).map((decision) => [decision.symbol, decision]));
   let done = 0;
   for (const [symbol, bars] of barsBySymbol) {
     done++;
     const latest = bars.at(-1);
     if (!latest) continue;
     result.symbols++;
-    const signal = signalOnLastBar(strategy, bars);
+    const signal = signalOf(decisions.get(symbol)?.orders ?? [], builtin);
     const indexOfDay = new Map(bars.map((bar, index) => [bar.date, index]));
     const barsSince = (openedOn: string) => {
       const opened = indexOfDay.get(openedOn);

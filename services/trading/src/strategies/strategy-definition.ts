@@ -47,7 +47,25 @@ export const StrategyFields = {
   name: Type.String({ minLength: 1, maxLength: 120 }),
   account_id: Type.String({ minLength: 1, maxLength: 64, default: 'paper' }),
   universe: Type.Array(Symbol, { minItems: 1, maxItems: 2000, uniqueItems: true }),
-  rule: RuleDefinition,
+  rule: Type.Optional(RuleDefinition),
+  code: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+      description: 'the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule\'s kind',
+    }),
+  ),
+  parameters: Type.Optional(
+    Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+      description: "the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give",
+    }),
+  ),
+  interval: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}(s|m|h|d|w)$', default: '1d', description: 'the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service\'s bars)' })),
+  mode: Type.Optional(
+    Type.Union([Type.Literal('scheduled'), Type.Literal('live')], {
+      default: 'scheduled',
+      description: 'scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread',
+    }),
+  ),
   side_policy: Type.Union([Type.Literal('long_only'), Type.Literal('short_only'), Type.Literal('long_short')], {
     default: 'long_only',
     description: 'long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both',
@@ -65,7 +83,7 @@ export const StrategyFields = {
     },
     { additionalProperties: false, default: { timing: 'close' } },
   ),
-  sizing: Sizing,
+  sizing: Type.Union(Sizing.anyOf, { default: { mode: 'fixed_quantity', quantity: 1 }, description: "a built-in's entry size (a user module sizes its own orders)" }),
   exits: Type.Object(
     {
       after_bars: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, description: 'close a trade this many bars after its entry, at the close' })),
@@ -92,7 +110,17 @@ const patchFields = Object.fromEntries(Object.entries(StrategyFields).map(([name
 export const StrategyPatch = Type.Partial(Type.Object(patchFields, { additionalProperties: false }));
 export type StrategyPatch = Static<typeof StrategyPatch>;
 
-export const StrategyView = Type.Object({ id: Type.Integer(), ...StrategyFields, created_by: Type.Union([Type.String(), Type.Null()]), created_at: Type.String(), updated_at: Type.String() });
+export const StrategyView = Type.Object({
+  id: Type.Integer(),
+  ...StrategyFields,
+  rule: Type.Union([RuleDefinition, Type.Null()], { description: "the built-in's rule; null for a user module's instance" }),
+  code: Type.String({ description: 'the strategy code the instance runs (a built-in or a STRATEGIES_DIR module)' }),
+  parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'the parameters given for the code (over what the rule fields say)' }),
+  effective_parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema' }),
+  created_by: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
 
 /** A stored strategy as the engine works with it. */
 export interface Strategy {
@@ -100,7 +128,16 @@ export interface Strategy {
   name: string;
   account_id: string;
   universe: string[];
-  rule: RuleDefinition;
+  /** The rule of a built-in instance (today's payloads); absent for a user module's instance. */
+  rule?: RuleDefinition;
+  /** The strategy code: a built-in's name or a STRATEGIES_DIR module's. */
+  code: string;
+  /** Parameters given for the code beyond what the rule fields say. */
+  parameters: Record<string, unknown>;
+  interval: string;
+  mode: 'scheduled' | 'live';
+  /** What the code runs with (defaults filled in). */
+  effective_parameters: Record<string, unknown>;
   side_policy: 'long_only' | 'short_only' | 'long_short';
   warmup_bars: number;
   schedule: { cron: string; timezone: string } | null;

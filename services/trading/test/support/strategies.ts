@@ -1,9 +1,8 @@
-import type { Strategy } from '../../src/strategies/strategy-definition.ts';
+import type { StrategyInput } from '../../src/strategies/strategy-definition.ts';
 
-/** The reference's analysis as a strategy: three candles, warm-up h, exit p bars later, one share per signal. */
-export function referenceStrategy(symbol: string, side: 'buy' | 'sell', options: { h: number; p: number; body: number }): Strategy {
+/** The reference's analysis as a strategy payload: three candles, warm-up h, exit p bars later, one share per signal. */
+export function referenceStrategy(symbol: string, side: 'buy' | 'sell', options: { h: number; p: number; body: number }): StrategyInput {
   return {
-    id: 1,
     name: `reference ${side} ${symbol}`,
     account_id: 'paper',
     universe: [symbol],
