@@ -73,6 +73,15 @@ FROM runtime AS prices
 COPY --from=build --chown=node:node /deploy/prices /app
 CMD ["node", "--import", "tsx", "src/server.ts"]
 
+# The Kinesis stand-in of docker compose (kinesalite, pinned), installed when the image is built
+# so a start needs no network. Independent of the build stage: building it builds nothing else.
+FROM node:22-bookworm-slim AS kinesalite
+RUN npm install --global kinesalite@3.3.3 && npm cache clean --force \
+  && mkdir /data && chown node:node /data
+USER node
+EXPOSE 4567
+CMD ["kinesalite", "--port", "4567", "--path", "/data", "--createStreamMs", "0"]
+
 # The web dashboard: serves the app built in the build stage (dist/) at /app; no Vite at run time.
 FROM runtime AS dashboard
 COPY --from=build --chown=node:node /deploy/dashboard /app

@@ -1,11 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultService, routeTableOf, serviceForPath as serviceForPathIn } from '@closecross/platform';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadDeclarations } from '../lib/declarations.ts';
 import { proxyConfigPath, renderProxyConfig } from '../proxy/render-proxy-config.ts';
-import { composeProblems, dockerfileProblems } from './declared-files.ts';
+import { composeProblems, dockerfileProblems, dockerStages } from './declared-files.ts';
 import { concretePath, servedPaths, serviceModulesForListing } from './served-paths.ts';
 
 const repository = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,8 +74,70 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps data in volumes and serves one port', () => {
-    expect(Object.keys(compose.volumes).sort()).toEqual(['kinesis-data', 'postgres-data', 's3-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(['admin-secrets', 'kinesis-data', 'postgres-data', 's3-data']);
     expect(compose.services.proxy.ports).toEqual(['8080:8080']);
+  });
+});
+
+describe('docker compose up makes an admin, as pnpm start does (every route answered 401 before)', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any> };
+  const stages = dockerStages(read('Dockerfile'));
+
+  it('every service starts after the admin exists, with its key and password from the admin-secrets volume, then runs its image\'s own command', () => {
+    expect(compose.services.admin.command).toEqual(['node', '/bootstrap/bootstrap-admin.mjs']);
+    expect(compose.services.admin.volumes).toEqual(['admin-secrets:/run/closecross', './infra/compose/bootstrap-admin.mjs:/bootstrap/bootstrap-admin.mjs:ro']);
+    for (const { name, server } of declarations) {
+      const service = compose.services[name];
+      expect({ name, after: service.depends_on.admin }).toEqual({ name, after: { condition: 'service_completed_successfully' } });
+      expect({ name, mounted: service.volumes }).toEqual({ name, mounted: expect.arrayContaining(['admin-secrets:/run/closecross:ro']) });
+      expect(service.entrypoint.slice(0, 2)).toEqual(['sh', '-c']);
+      expect(service.entrypoint[2]).toContain('. /run/closecross/admin.env');
+      // An entrypoint clears the image's CMD: the command compose gives must be the stage's own.
+      const cmd = stages.find((stage) => stage.name === server.image)!.lines.find((line) => line.startsWith('CMD '))!;
+      expect({ name, command: service.command }).toEqual({ name, command: JSON.parse(cmd.slice(4)) });
+    }
+  });
+
+  it('the bootstrap makes a key and a password once, prints them once and says where they are kept; the services\' shell loads them', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'closecross-admin-'));
+    try {
+      const run = () => execFileSync(process.execPath, [path.join(repository, 'infra/compose/bootstrap-admin.mjs')], { env: { PATH: process.env.PATH!, ADMIN_SECRETS_DIR: folder, ADMIN_SECRETS_UID: String(process.getuid?.() ?? 0) }, encoding: 'utf8' });
+      const first = run();
+      const file = path.join(folder, 'admin.env');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const entrypoint = compose.services['market-data'].entrypoint as string[];
+      // The services' entrypoint, with the volume's path pointed at the test folder and `$$` as compose passes it ($).
+      const script = entrypoint[2]!.replace('/run/closecross/admin.env', file).replace('$$@', '$@');
+      const loaded = JSON.parse(execFileSync('sh', ['-c', script, entrypoint[3]!, process.execPath, '-e', 'console.log(JSON.stringify({ key: process.env.ADMIN_BOOTSTRAP_KEY, password: process.env.ADMIN_BOOTSTRAP_PASSWORD }))'], { encoding: 'utf8' })) as { key: string; password: string };
+      expect(loaded.key).toMatch(/^cc_[\w-]{43}$/);
+      expect(loaded.password).toMatch(/^[\w-]{24}$/);
+      expect(first).toContain(`Admin created. API key: ${loaded.key}`);
+      expect(first).toContain(`Dashboard sign-in: admin / ${loaded.password}`);
+      expect(first).toContain(`Both are kept in the admin-secrets volume (${file}).`);
+      const second = run();
+      expect(second).not.toContain(loaded.key);
+      expect(second).toContain(`the API key and the dashboard password of user admin are kept in the admin-secrets volume (${file})`);
+      expect(readFileSync(file, 'utf8')).toBe(`ADMIN_BOOTSTRAP_KEY=${loaded.key}\nADMIN_BOOTSTRAP_PASSWORD=${loaded.password}\n`);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kinesalite built into an image, not fetched at each start', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any> };
+  const kinesalite = dockerStages(read('Dockerfile')).find((stage) => stage.name === 'kinesalite');
+
+  it('compose builds the kinesalite target and runs no npx', () => {
+    expect(compose.services.kinesis.build).toEqual({ context: '.', target: 'kinesalite' });
+    expect(read('docker-compose.yml')).not.toMatch(/\bnpx\b/);
+  });
+
+  it('the stage installs the version the local system uses, runs as node, and keeps its data in /data', () => {
+    const version = (JSON.parse(read('packages/local-system/package.json')) as { dependencies: Record<string, string> }).dependencies.kinesalite!.replace(/^\^/, '');
+    expect(kinesalite?.lines.join('\n')).toContain(`npm install --global kinesalite@${version}`);
+    expect(kinesalite?.lines).toContain('USER node');
+    expect(kinesalite?.lines).toContain('CMD ["kinesalite", "--port", "4567", "--path", "/data", "--createStreamMs", "0"]');
   });
 });
 
