@@ -154,4 +154,14 @@ describe('the report', () => {
     expect(report.summary.maxDrawdown).toBeGreaterThan(0);
     expect(report.summary.sharpe).not.toBeNull();
   });
+
+  it('lists at most maxTrades trades while the summary counts them all', async () => {
+    const run = (maxTrades?: number) =>
+      runBacktest({ definition: movingAverageCrossover, params: { exit_on_opposite_signal: true, quantity: 10 }, universe: ['NVDA'], interval: '1d', sources: [dailyBars('NVDA')], startingCash: 100_000, ...(maxTrades ? { maxTrades } : {}) });
+    const [all, capped] = await Promise.all([run(), run(2)]);
+    expect(all.summary.trades).toBeGreaterThan(2);
+    expect(capped.trades).toEqual(all.trades.slice(0, 2));
+    expect(capped.summary).toEqual({ ...all.summary, tradesOmitted: all.summary.trades - 2 });
+    expect(all.summary.tradesOmitted).toBe(0);
+  });
 });

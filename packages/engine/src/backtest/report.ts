@@ -48,7 +48,9 @@ export interface BacktestSummary {
   /** Annualised from per-session returns (252 sessions a year; 365 for 24/7 markets); null when undefined. */
   readonly sharpe: number | null;
   readonly sortino: number | null;
+  /** Closed trades in all (the report lists at most `maxTrades` of them: see tradesOmitted). */
   readonly trades: number;
+  readonly tradesOmitted: number;
   readonly winRate: number | null;
   readonly ordersSubmitted: number;
   readonly fills: number;
@@ -118,7 +120,6 @@ export function buildReport(input: ReportInput): BacktestReport {
     });
   }
   const trades = input.ledger.trades;
-  const wins = trades.filter((trade) => trade.profitLoss > 0).length;
   const sharpe = input.performance.sharpe(input.periodsPerYear);
   const sortino = input.performance.sortino(input.periodsPerYear);
   return {
@@ -144,8 +145,9 @@ export function buildReport(input: ReportInput): BacktestReport {
       timeInMarket: input.exposure.timeInMarket,
       sharpe: sharpe ?? null,
       sortino: sortino ?? null,
-      trades: trades.length,
-      winRate: trades.length > 0 ? wins / trades.length : null,
+      trades: input.ledger.count,
+      tradesOmitted: input.ledger.count - trades.length,
+      winRate: input.ledger.count > 0 ? input.ledger.wins / input.ledger.count : null,
       ordersSubmitted: input.ordersSubmitted,
       fills: input.fills,
     },

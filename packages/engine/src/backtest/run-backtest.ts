@@ -40,6 +40,8 @@ export interface BacktestOptions {
   closeAuctionLeadMs?: number;
   /** Equity points kept in the report: one per time step (`step`) or one per session (`session`, the default for intraday bars). */
   equityPoints?: 'step' | 'session';
+  /** Closed trades listed in the report (default 10,000); every trade still counts in the summary. */
+  maxTrades?: number;
   /** State the instance saved in an earlier run. */
   state?: StrategyState;
   log?: StrategyLogger;
@@ -72,7 +74,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     idPrefix: 'BT',
   });
   const portfolio = new Portfolio(fromNumber(options.startingCash));
-  const ledger = new TradeLedger((symbol, ms) => calendarFor(symbol).dayOf(ms));
+  const ledger = new TradeLedger((symbol, ms) => calendarFor(symbol).dayOf(ms), options.maxTrades ?? 10_000);
   const books = new Map<string, SymbolBook>();
   const bookOf = (symbol: string): SymbolBook => {
     let book = books.get(symbol);

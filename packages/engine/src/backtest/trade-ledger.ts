@@ -43,9 +43,14 @@ export class TradeLedger {
   realizedGross: Fixed = FIXED_ZERO;
   realizedFees: Fixed = FIXED_ZERO;
 
+  /** Every closed trade counts here; only the first `keep` are listed (a long intraday run would list hundreds of thousands). */
+  count = 0;
+  wins = 0;
   private readonly dayOf: (symbol: string, ms: number) => string;
-  constructor(dayOf: (symbol: string, ms: number) => string) {
+  private readonly keep: number;
+  constructor(dayOf: (symbol: string, ms: number) => string, keep = Number.POSITIVE_INFINITY) {
     this.dayOf = dayOf;
+    this.keep = keep;
   }
 
   apply(fill: FillEvent): void {
@@ -64,7 +69,9 @@ export class TradeLedger {
       const fees = entryFee + exitFee;
       this.realizedGross += gross;
       this.realizedFees += fees;
-      this.trades.push({
+      this.count++;
+      if (gross - fees > 0n) this.wins++;
+      if (this.trades.length < this.keep) this.trades.push({
         symbol: fill.symbol,
         direction: lot.direction === 1 ? 'long' : 'short',
         quantity: toNumber(closed),
