@@ -217,14 +217,16 @@ describe('snapshots, performance, backtests', () => {
 
   it('POST /trading/backtests runs the same strategy as a job and answers trades, equity and performance', async () => {
     const soldiers = (await app.inject({ url: '/trading/strategies' })).json().strategies.find((s: any) => s.name === 'soldiers');
-    const response = await app.inject({ method: 'POST', url: '/trading/backtests', payload: { strategy_id: soldiers.id } });
+    // As the scan traded it: entered at the signal session's close (close_auction), the paper account's costs (none).
+    const noCosts = { fee_per_share: 0, fee_bps: 0, fee_minimum: 0, slippage_bps: 0, volume_participation: 1 };
+    const response = await app.inject({ method: 'POST', url: '/trading/backtests', payload: { strategy_id: soldiers.id, decision: 'close_auction', costs: noCosts } });
     expect(response.statusCode).toBe(202);
-    const job = await finishedJob(app, response.json().job_id);
+    expect((await finishedJob(app, response.json().job_id)).status).toBe('succeeded');
+    const job = (await app.inject({ url: `/trading/backtests/${response.json().job_id}` })).json();
     expect(job.status).toBe('succeeded');
     expect(job.result.trades).toEqual([expect.objectContaining({ symbol: 'UP', side: 'long', quantity: 10, pnl: 30 })]);
     expect(job.result.daily_equity.at(-1).equity).toBe(10_030);
     expect(job.result.performance.trades.trades).toBe(1);
-    expect((await app.inject({ url: `/trading/backtests/${response.json().job_id}` })).json().status).toBe('succeeded');
   });
 
   it('a CSV journal imports all its round trips into performance, and a bad line imports nothing and names the line', async () => {
