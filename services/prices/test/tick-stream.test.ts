@@ -83,6 +83,8 @@ describe('ticks from a publisher through NOTIFY to a listener', () => {
     await waitFor(async () => eventsOf(everything.text()).length === 300, 10_000, 'every tick to the client of every symbol');
     await waitFor(async () => eventsOf(msftAndBtc.text()).length === 200, 10_000, 'MSFT and BTC-PERP ticks');
 
+    // The size-recording connection is another socket: its notifications may come a little later.
+    await waitFor(async () => payloadSizes.length === publisher.published, 10_000, 'every payload on the recording connection');
     expect(payloadSizes.length).toBeGreaterThan(1);
     expect(Math.max(...payloadSizes)).toBeLessThan(8_000);
     const positionsOf = (text: string, symbol: string) => eventsOf(text).filter(({ data }) => data.symbol === symbol).map(({ data }) => data.position);
