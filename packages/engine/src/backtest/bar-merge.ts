@@ -15,6 +15,9 @@ interface Cursor {
   position: number;
   lastEndMs: number;
   done: boolean;
+  /** The head bar's end and start, kept as numbers so heap comparisons touch no bar object. */
+  headEnd: number;
+  headStart: number;
 }
 
 /**
@@ -32,10 +35,10 @@ export class BarMerger {
   constructor(sources: readonly BarSource[]) {
     this.cursors = sources.map((source, index) => {
       // An array is one chunk: no iterator step per bar.
-      if (Array.isArray(source)) return { index, iterator: [][Symbol.iterator](), chunked: false, buffer: source as readonly Bar[], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false };
+      if (Array.isArray(source)) return { index, iterator: [][Symbol.iterator](), chunked: false, buffer: source as readonly Bar[], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false, headEnd: 0, headStart: 0 };
       const asyncIterable = Symbol.asyncIterator in (source as object);
       const iterator = asyncIterable ? (source as AsyncIterable<Bar | readonly Bar[]>)[Symbol.asyncIterator]() : (source as Iterable<Bar>)[Symbol.iterator]();
-      return { index, iterator, chunked: asyncIterable, buffer: [], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false };
+      return { index, iterator, chunked: asyncIterable, buffer: [], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false, headEnd: 0, headStart: 0 };
     });
   }
 
@@ -114,17 +117,18 @@ export class BarMerger {
 
   /** A source must be in time order: a bar ending before the one before it is refused, naming both. */
   private check(cursor: Cursor, bar: Bar): void {
-    if (bar.endMs < cursor.lastEndMs) {
-      throw new RangeError(`bars of ${bar.symbol} out of time order: ${new Date(bar.endMs).toISOString()} after ${new Date(cursor.lastEndMs).toISOString()}`);
+    const end = bar.endMs;
+    if (end < cursor.lastEndMs) {
+      throw new RangeError(`bars of ${bar.symbol} out of time order: ${new Date(end).toISOString()} after ${new Date(cursor.lastEndMs).toISOString()}`);
     }
-    cursor.lastEndMs = bar.endMs;
+    cursor.lastEndMs = end;
+    cursor.headEnd = end;
+    cursor.headStart = bar.startMs;
   }
 
   private before(a: Cursor, b: Cursor): boolean {
-    const barA = a.buffer[a.position]!;
-    const barB = b.buffer[b.position]!;
-    if (barA.endMs !== barB.endMs) return barA.endMs < barB.endMs;
-    if (barA.startMs !== barB.startMs) return barA.startMs < barB.startMs;
+    if (a.headEnd !== b.headEnd) return a.headEnd < b.headEnd;
+    if (a.headStart !== b.headStart) return a.headStart < b.headStart;
     return a.index < b.index;
   }
 

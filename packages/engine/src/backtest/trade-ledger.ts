@@ -28,7 +28,6 @@ interface OpenLot {
   /** Fee still attributed to the open quantity. */
   fee: Fixed;
   openedMs: number;
-  openedDay: string;
 }
 
 /**
@@ -59,7 +58,6 @@ export class TradeLedger {
     if (!lots) this.lots.set(fill.symbol, (lots = []));
     let remaining = fill.exact.quantity;
     let remainingFee = fill.exact.fee;
-    const day = this.dayOf(fill.symbol, fill.ts);
     while (remaining > 0n && lots.length > 0 && lots[0]!.direction === -direction) {
       const lot = lots[0]!;
       const closed = remaining < lot.quantity ? remaining : lot.quantity;
@@ -77,8 +75,9 @@ export class TradeLedger {
         quantity: toNumber(closed),
         entryMs: lot.openedMs,
         exitMs: fill.ts,
-        entryDay: lot.openedDay,
-        exitDay: day,
+        // Session days only for listed trades: a calendar lookup per trade is not free.
+        entryDay: this.dayOf(fill.symbol, lot.openedMs),
+        exitDay: this.dayOf(fill.symbol, fill.ts),
         entryPrice: toNumber(lot.price),
         exitPrice: toNumber(fill.exact.price),
         grossProfitLoss: toNumber(gross),
@@ -91,7 +90,7 @@ export class TradeLedger {
       remainingFee -= exitFee;
       if (lot.quantity === 0n) lots.shift();
     }
-    if (remaining > 0n) lots.push({ direction, quantity: remaining, price: fill.exact.price, fee: remainingFee, openedMs: fill.ts, openedDay: day });
+    if (remaining > 0n) lots.push({ direction, quantity: remaining, price: fill.exact.price, fee: remainingFee, openedMs: fill.ts });
   }
 
   /** Lots still open, per symbol (for the end-of-run valuation). */
