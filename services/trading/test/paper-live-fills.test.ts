@@ -136,7 +136,24 @@ describe('paper trading on live prices', () => {
     const closes = (await database.pool.query("select count(*)::int as n, sum(filled_quantity)::float8 as filled from trading_order where purpose = 'square_off'")).rows[0];
     expect(closes).toEqual({ n: 1, filled: 10 });
     const positions = (await app.inject({ url: `/trading/positions?strategy_id=${strategyId}` })).json().positions;
-    expect(positions).toEqual([expect.objectContaining({ symbol: 'UP', quantity: 0 })]);
-    expect(positions[0].realized_pnl).toBeCloseTo(18, 9);
+    expect(positions).toEqual([expect.objectContaining({ symbol: 'UP', quantity: 0, realized_pnl: 18 })]);
+  });
+
+  it('exact money: bought at 100.01 and sold at 98.71, ten shares lose exactly 13 (doubles say -13.000000000000114), in the P&L, the cash and the JSON', async () => {
+    expect((98.71 - 100.01) * 10).toBe(-13.000000000000114);
+    const buy = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'EXACT', side: 'buy', quantity: 10 } })).json();
+    await publish({ type: 'quote', symbol: 'EXACT', time: clock.nowMs() + 1_000, bid: 100, ask: 100.01, bidSize: 100, askSize: 100 });
+    await filled(buy.id);
+    clock.advanceTo(clock.nowMs() + 60_000);
+    const sell = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'EXACT', side: 'sell', quantity: 10 } })).json();
+    await publish({ type: 'quote', symbol: 'EXACT', time: clock.nowMs() + 1_000, bid: 98.71, ask: 98.72, bidSize: 100, askSize: 100 });
+    await filled(sell.id);
+    const response = await app.inject({ url: '/trading/positions' });
+    expect(response.body).toContain('"realized_pnl":-13,');
+    expect(response.json().positions.find((row: any) => row.symbol === 'EXACT')).toMatchObject({ quantity: 0, realized_pnl: -13 });
+    const cash = (await database.pool.query("select sum(amount)::text as total from trading_cash_entry e join trading_fill f on f.fill_id = e.fill_id where f.symbol = 'EXACT'")).rows[0].total;
+    expect(cash).toBe('-13.00');
+    const types = (await database.pool.query("select table_name, column_name, data_type from information_schema.columns where (table_name, column_name) in (('trading_fill', 'price'), ('trading_cash_entry', 'amount'), ('trading_order', 'limit_price'), ('trading_snapshot', 'realized'), ('trading_account', 'fee_bps')) order by 1, 2")).rows;
+    expect(types.map((row) => row.data_type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'numeric']);
   });
 });

@@ -9,6 +9,7 @@ import type { BrokerName } from '../brokers/broker-factory.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { tradingLogEvents } from '../trading-events.ts';
 import { isTerminal, openOrderStates, pathBetween } from './order-state-machine.ts';
+import { bookedDecimal } from '../money/numeric-values.ts';
 
 export interface NewOrder {
   clientOrderId: string;
@@ -209,17 +210,17 @@ export class OrderDesk {
         }
         if (!seen) room -= fill.quantity;
         // The fill and its cash (trade, and fee when there is one) in one statement; a fill seen before adds nothing.
-        const cash = (order.side === 'buy' ? -1 : 1) * fill.quantity * fill.price;
+        // Cash is quantity x price in numeric, exact; price, quantity and fee are booked as decimals (the fee to 8 places).
         const inserted = await client.query<{ n: number }>(
           `with f as (
              insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, ($9::timestamptz at time zone 'America/New_York')::date, $9) on conflict (fill_id) do nothing returning fill_id),
+             values ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, ($9::timestamptz at time zone 'America/New_York')::date, $9) on conflict (fill_id) do nothing returning fill_id, quantity, price, fee),
            c as (
              insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at)
-             select $3, $10, 'trade', $11, fill_id, $12, $9 from f
-             union all select $3, $10, 'fee', -$8::float8, fill_id, 'fee', $9 from f where $8::float8 > 0)
+             select $3, $10, 'trade', case when $5 = 'buy' then -(f.quantity * f.price) else f.quantity * f.price end, fill_id, $11, $9 from f
+             union all select $3, $10, 'fee', -f.fee, fill_id, 'fee', $9 from f where f.fee > 0)
            select count(*)::int as n from f`,
-          [fill.fillId, id, order.strategy_id, order.symbol, order.side, fill.quantity, fill.price, fill.fee, fill.at, order.account_id, cash, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`],
+          [fill.fillId, id, order.strategy_id, order.symbol, order.side, bookedDecimal(fill.quantity), bookedDecimal(fill.price), bookedDecimal(fill.fee), fill.at, order.account_id, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`],
         );
         if (inserted.rows[0]!.n > 0) newFills++;
       }

@@ -1,3 +1,4 @@
+import { FIXED_ZERO, divFixed, fromNumber, mulFixed, toNumber, type Fixed } from '@closecross/engine';
 import type { Side } from '../brokers/broker.ts';
 
 /** A fill as positions see it. */
@@ -63,22 +64,28 @@ const epsilon = 1e-9;
  */
 export class PositionBook {
   private readonly lots = new Map<string, Lot[]>();
-  private readonly realized = new Map<string, number>();
-  private readonly fees = new Map<string, number>();
+  // Exact sums (fixed point, see the engine's money.ts): prices x quantities and fees add up without
+  // binary noise, so a loss of 13 reads -13, not -13.000000000000114; numbers only at the edge.
+  private readonly realized = new Map<string, Fixed>();
+  private readonly fees = new Map<string, Fixed>();
   readonly closed: ClosedRoundTrip[] = [];
 
   apply(fill: BookFill): ClosedRoundTrip[] {
     const lots = this.lots.get(fill.symbol) ?? [];
     this.lots.set(fill.symbol, lots);
-    this.fees.set(fill.symbol, (this.fees.get(fill.symbol) ?? 0) + fill.fee);
+    const fillFee = fromNumber(fill.fee);
+    this.fees.set(fill.symbol, (this.fees.get(fill.symbol) ?? FIXED_ZERO) + fillFee);
     const direction: 1 | -1 = fill.side === 'buy' ? 1 : -1;
     const closedNow: ClosedRoundTrip[] = [];
     let remaining = fill.quantity;
     const closeFrom = (lot: Lot) => {
       const quantity = Math.min(lot.quantity, remaining);
-      const entryFee = lot.entryFee * (quantity / lot.quantity);
-      const exitFee = fill.fee * (quantity / fill.quantity);
-      const gross = lot.direction * (fill.price - lot.entryPrice) * quantity;
+      const size = fromNumber(quantity);
+      // Each side's fee in proportion to the part closed.
+      const entryFee = divFixed(mulFixed(fromNumber(lot.entryFee), size), fromNumber(lot.quantity));
+      const exitFee = divFixed(mulFixed(fillFee, size), fromNumber(fill.quantity));
+      const gross = mulFixed(fromNumber(fill.price) - fromNumber(lot.entryPrice), size) * BigInt(lot.direction);
+      const net = gross - entryFee - exitFee;
       const trip: ClosedRoundTrip = {
         symbol: fill.symbol,
         direction: lot.direction,
@@ -88,14 +95,14 @@ export class PositionBook {
         entryDate: lot.openedOn,
         exitDate: fill.date,
         lot: lot.key,
-        fees: entryFee + exitFee,
-        profitLoss: entryFee + exitFee === 0 ? gross : gross - entryFee - exitFee,
+        fees: toNumber(entryFee + exitFee),
+        profitLoss: toNumber(net),
       };
-      lot.entryFee -= entryFee;
-      lot.quantity -= quantity;
-      remaining -= quantity;
+      lot.entryFee = toNumber(fromNumber(lot.entryFee) - entryFee);
+      lot.quantity = toNumber(fromNumber(lot.quantity) - size);
+      remaining = toNumber(fromNumber(remaining) - size);
       closedNow.push(trip);
-      this.realized.set(fill.symbol, (this.realized.get(fill.symbol) ?? 0) + trip.profitLoss);
+      this.realized.set(fill.symbol, (this.realized.get(fill.symbol) ?? FIXED_ZERO) + net);
     };
     if (fill.closesLot !== undefined) {
       const lot = lots.find((candidate) => candidate.key === fill.closesLot && candidate.direction === -direction);
@@ -107,13 +114,14 @@ export class PositionBook {
     }
     this.lots.set(fill.symbol, lots.filter((lot) => lot.quantity > epsilon));
     if (remaining > epsilon) {
-      const openFee = fill.fee * (remaining / fill.quantity);
+      const openFee = toNumber(divFixed(mulFixed(fillFee, fromNumber(remaining)), fromNumber(fill.quantity)));
       const existing = this.lots.get(fill.symbol)!.find((lot) => lot.key === fill.orderId);
       if (existing) {
         // Another partial fill of the same entry order: one lot at the average price.
-        existing.entryPrice = (existing.entryPrice * existing.quantity + fill.price * remaining) / (existing.quantity + remaining);
-        existing.quantity += remaining;
-        existing.entryFee += openFee;
+        const cost = mulFixed(fromNumber(existing.entryPrice), fromNumber(existing.quantity)) + mulFixed(fromNumber(fill.price), fromNumber(remaining));
+        existing.quantity = toNumber(fromNumber(existing.quantity) + fromNumber(remaining));
+        existing.entryPrice = toNumber(divFixed(cost, fromNumber(existing.quantity)));
+        existing.entryFee = toNumber(fromNumber(existing.entryFee) + fromNumber(openFee));
       } else {
         this.lots.get(fill.symbol)!.push({ key: fill.orderId, symbol: fill.symbol, direction, quantity: remaining, entryPrice: fill.price, entryFee: openFee, openedOn: fill.date });
       }
@@ -133,20 +141,29 @@ export class PositionBook {
 
   position(symbol: string): PositionView {
     const lots = this.lots.get(symbol) ?? [];
-    const quantity = lots.reduce((sum, lot) => sum + lot.direction * lot.quantity, 0);
-    const size = lots.reduce((sum, lot) => sum + lot.quantity, 0);
-    const averageCost = size > 0 ? lots.reduce((sum, lot) => sum + lot.entryPrice * lot.quantity, 0) / size : 0;
-    return { symbol, quantity, averageCost, realized: this.realized.get(symbol) ?? 0, fees: this.fees.get(symbol) ?? 0, openLots: lots.length };
+    let quantity = FIXED_ZERO;
+    let size = FIXED_ZERO;
+    let cost = FIXED_ZERO;
+    for (const lot of lots) {
+      const lotSize = fromNumber(lot.quantity);
+      quantity += lotSize * BigInt(lot.direction);
+      size += lotSize;
+      cost += mulFixed(fromNumber(lot.entryPrice), lotSize);
+    }
+    return { symbol, quantity: toNumber(quantity), averageCost: size > FIXED_ZERO ? toNumber(divFixed(cost, size)) : 0, realized: toNumber(this.realized.get(symbol) ?? FIXED_ZERO), fees: toNumber(this.fees.get(symbol) ?? FIXED_ZERO), openLots: lots.length };
   }
 
   /** Unrealized P&L of the open lots at `price`. */
   unrealized(symbol: string, price: number): number {
-    return (this.lots.get(symbol) ?? []).reduce((sum, lot) => sum + lot.direction * (price - lot.entryPrice) * lot.quantity, 0);
+    const mark = fromNumber(price);
+    let total = FIXED_ZERO;
+    for (const lot of this.lots.get(symbol) ?? []) total += mulFixed(mark - fromNumber(lot.entryPrice), fromNumber(lot.quantity)) * BigInt(lot.direction);
+    return toNumber(total);
   }
 
   totalRealized(): number {
-    let total = 0;
+    let total = FIXED_ZERO;
     for (const value of this.realized.values()) total += value;
-    return total;
+    return toNumber(total);
   }
 }
