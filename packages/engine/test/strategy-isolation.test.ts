@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../src/clock.ts';
 import type { Bar } from '../src/events.ts';
+import { SimulatedExchange } from '../src/exchange/simulated-exchange.ts';
 import { StrategyFailedError, StrategyWorkerHost, listStrategies, sourceHash, type AccountSnapshot } from '../src/host.ts';
 import { dailyBars } from './support/shared-bars.ts';
 
@@ -70,11 +72,37 @@ describe('strategies in worker threads, under a time budget per event', () => {
   });
 });
 
+describe('a strategy thread beside the simulated exchange (the paper loop)', () => {
+  it('sees its own order ids on fills and open orders, and its cancel reaches the exchange order', async () => {
+    const clock = new SimulatedClock(bars[0]!.startMs);
+    const exchange = new SimulatedExchange({ clock });
+    const host = await start('ids-round-trip.ts');
+    const accountNow = (): AccountSnapshot => ({ ...account, openOrders: exchange.openOrders() });
+    const cancelled: string[] = [];
+    for (const bar of bars.slice(0, 4)) {
+      clock.advanceTo(bar.endMs);
+      const report = exchange.process(bar);
+      for (const fill of report.fills) await host.event(fill, clock.nowMs(), accountNow());
+      const outcome = await host.event(bar, clock.nowMs(), accountNow());
+      for (const command of outcome.commands) {
+        if (command.type === 'submit') host.bindOrder(command.localId, exchange.submit(command.order).order.id);
+        else cancelled.push(exchange.cancel(command.orderId).order.state);
+      }
+    }
+    const state = host.state as { submitted: string[]; filled: string; openBeforeCancel: string[] };
+    expect(state.submitted).toEqual(['L1', 'L2']);
+    expect(state.filled).toBe('L1');
+    expect(state.openBeforeCancel).toEqual(['L2']);
+    expect(cancelled).toEqual(['cancelled']);
+    expect(exchange.openOrders()).toEqual([]);
+  });
+});
+
 describe('STRATEGIES_DIR', () => {
   it('lists each strategy with its name, parameter schema (JSON) and the sha256 of its file; refuses what is not a strategy', async () => {
     const { strategies, refused } = await listStrategies(fixtures);
     const names = strategies.map((strategy) => strategy.name).sort();
-    expect(names).toEqual(['buy-once', 'loops-forever', 'throws-on-third-bar']);
+    expect(names).toEqual(['buy-once', 'ids-round-trip', 'loops-forever', 'throws-on-third-bar']);
     const buyOnce = strategies.find((strategy) => strategy.name === 'buy-once')!;
     expect(buyOnce.sourceHash).toBe(sourceHash(readFileSync(`${fixtures}buy-once.ts`)));
     expect(buyOnce.sourceHash).toMatch(/^[0-9a-f]{64}$/);

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BarInterval } from '../events.ts';
+import type { OrderView } from '../orders.ts';
 import type { StrategyLogger, StrategyState } from '../strategy/context.ts';
 import type { AccountSnapshot, HostEvent, HostMessage, StrategyCommand, StrategySource, WorkerMessage } from './protocol.ts';
 
@@ -35,7 +36,11 @@ export interface StrategyFailure {
 }
 
 export interface EventOutcome {
-  /** The orders and cancels the strategy issued during the event (empty when it failed). */
+  /**
+   * The orders and cancels the strategy issued during the event, in order (empty when it failed).
+   * Submit each order, then `bindOrder(command.localId, exchangeId)`; cancels already name the
+   * exchange's id for bound orders.
+   */
   readonly commands: readonly StrategyCommand[];
   readonly state: StrategyState | undefined;
   readonly failure: StrategyFailure | undefined;
@@ -127,6 +132,49 @@ export class StrategyWorkerHost {
     return host;
   }
 
+  private readonly exchangeIdOf = new Map<string, string>();
+  private readonly localIdOf = new Map<string, string>();
+
+  /**
+   * Ties the id `ctx.submit` answered inside the thread (a `submit` command's `localId`) to the
+   * id the exchange gave the order. From then on the strategy sees its own id on that order's
+   * fills, updates and open orders, and a `cancel` command it sends names the exchange's id.
+   */
+  bindOrder(localId: string, exchangeId: string): void {
+    this.exchangeIdOf.set(localId, exchangeId);
+    this.localIdOf.set(exchangeId, localId);
+  }
+
+  /** Forgets a finished order's ids (call when it is filled, cancelled, expired or rejected). */
+  releaseOrder(exchangeId: string): void {
+    const localId = this.localIdOf.get(exchangeId);
+    if (localId === undefined) return;
+    this.localIdOf.delete(exchangeId);
+    this.exchangeIdOf.delete(localId);
+  }
+
+  private toLocal(id: string | undefined): string | undefined {
+    return id === undefined ? undefined : (this.localIdOf.get(id) ?? id);
+  }
+
+  private localView<T extends OrderView>(order: T): T {
+    return { ...order, id: this.toLocal(order.id)!, parentId: this.toLocal(order.parentId), ocoId: this.toLocal(order.ocoId) };
+  }
+
+  private localEvent(event: HostEvent): HostEvent {
+    if (event.kind === 'fill') return { ...event, orderId: this.toLocal(event.orderId)! };
+    if (event.kind === 'order') return { ...event, order: this.localView(event.order) };
+    return event;
+  }
+
+  private localAccount(account: AccountSnapshot): AccountSnapshot {
+    return this.localIdOf.size === 0 ? account : { ...account, openOrders: account.openOrders.map((order) => this.localView(order)) };
+  }
+
+  private exchangeCommands(commands: readonly StrategyCommand[]): StrategyCommand[] {
+    return commands.map((command) => (command.type === 'cancel' ? { ...command, orderId: this.exchangeIdOf.get(command.orderId) ?? command.orderId } : command));
+  }
+
   /** Why the strategy was stopped, once it has been. */
   get failure(): StrategyFailure | undefined {
     return this.failureValue;
@@ -145,17 +193,17 @@ export class StrategyWorkerHost {
   }
 
   start(nowMs: number, account: AccountSnapshot): Promise<EventOutcome> {
-    return this.exchange({ type: 'start', seq: ++this.seq, nowMs, account }, 'start');
+    return this.exchange({ type: 'start', seq: ++this.seq, nowMs, account: this.localAccount(account) }, 'start');
   }
 
   /** Delivers one event; resolves with the strategy's commands, or with its failure (the thread is then gone). */
   event(event: HostEvent, nowMs: number, account: AccountSnapshot): Promise<EventOutcome> {
-    return this.exchange({ type: 'event', seq: ++this.seq, nowMs, event, account }, event);
+    return this.exchange({ type: 'event', seq: ++this.seq, nowMs, event: this.localEvent(event), account: this.localAccount(account) }, event);
   }
 
   /** onStop, then the thread ends. */
   async stop(nowMs: number, account: AccountSnapshot): Promise<EventOutcome> {
-    const outcome = await this.exchange({ type: 'stop', seq: ++this.seq, nowMs, account }, 'stop');
+    const outcome = await this.exchange({ type: 'stop', seq: ++this.seq, nowMs, account: this.localAccount(account) }, 'stop');
     this.exitReason ??= 'stopped';
     await this.worker.terminate();
     return outcome;
@@ -190,7 +238,7 @@ export class StrategyWorkerHost {
     this.writeLogs(answer.logs);
     this.nextTimerMs = answer.nextTimerMs;
     this.state = answer.state;
-    return { commands: answer.commands, state: answer.state, failure: undefined };
+    return { commands: this.exchangeCommands(answer.commands), state: answer.state, failure: undefined };
   }
 
   private async fail(failure: StrategyFailure): Promise<EventOutcome> {
