@@ -1,4 +1,4 @@
-import { NotFoundError, type ServiceModule } from '@closecross/platform';
+import { NotFoundError, UnavailableError, type ServiceModule } from '@closecross/platform';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { builtStamp, distDir } from './dashboard-build.ts';
@@ -80,7 +80,8 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
     async (request, reply) => {
       const answer = await app.inject({ method: 'POST', url: '/auth/login', payload: request.body as object, remoteAddress: request.ip, headers: { 'content-type': 'application/json', ...(request.headers['user-agent'] ? { 'user-agent': request.headers['user-agent'] } : {}) } });
       const body = answer.json() as Record<string, unknown>;
-      if (answer.statusCode >= 500) return reply.status(answer.statusCode).send(body);
+      // The platform's own 5xx (its database unreachable, say) stays a 503 the client retries.
+      if (answer.statusCode >= 500) throw new UnavailableError(String(body.message ?? 'sign-in is unavailable'), { retryAfterSeconds: Number(answer.headers['retry-after'] ?? 5) || 5 });
       if (answer.statusCode !== 200) {
         if (answer.headers['retry-after']) reply.header('retry-after', answer.headers['retry-after']);
         return { signed_in: false as const, status: answer.statusCode, message: String(body.message ?? 'sign-in refused') };
