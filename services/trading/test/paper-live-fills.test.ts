@@ -122,13 +122,16 @@ describe('paper trading on live prices', () => {
   it('the kill switch on Monday with the market open completes within its deadline on live prices, without a second closing order', async () => {
     clock.advanceTo(newYork('2026-12-14', '09:31'));
     let ticking = true;
+    const squaringOff = app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm: 'SQUARE OFF', strategy_id: strategyId } });
+    // Live trades start once the square-off is under way (its row stored), so it is the one that sees Sunday's closing order fill.
+    await waitFor(async () => (await database.pool.query("select 1 from trading_square_off where status = 'running'")).rowCount === 1, 5_000, 'the square-off under way');
     const ticker = (async () => {
       for (let n = 1; ticking; n++) {
         await publish({ type: 'trade', symbol: 'UP', time: clock.nowMs() + n, price: 106, size: 1_000 });
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const result = (await app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm: 'SQUARE OFF', strategy_id: strategyId } })).json();
+    const result = (await squaringOff).json();
     ticking = false;
     await ticker;
     expect(result).toMatchObject({ status: 'done', remaining: { open_orders: [], positions: [] } });
