@@ -50,6 +50,10 @@ describe('opening-range breakout on AAPL 1-minute bars, August 2021 (bracket exi
     });
     expect(inWorker.trades).toEqual(inProcess.trades);
     expect(inWorker.summary).toEqual(inProcess.summary);
+    // A bad parameter comes back from the thread as the same error, naming the field.
+    await expect(
+      runBacktestInWorker({ strategy: { builtin: 'rsi' }, params: { period: 1 }, universe: ['AAPL'], interval: '1d', startingCash: 1, data: [] }),
+    ).rejects.toMatchObject({ name: 'StrategyParameterError', field: '/period', value: 1, allowed: 'an integer, >= 2, <= 500' });
     // Intraday: one equity point per session, not one per minute.
     expect(inWorker.equityCurve.length).toBe(new Set(aaplMinutes.map((bar) => nyseCalendar.dayOf(bar.startMs))).size);
   });

@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../src/clock.ts';
 import type { Bar } from '../src/events.ts';
 import { SimulatedExchange } from '../src/exchange/simulated-exchange.ts';
-import { StrategyFailedError, StrategyWorkerHost, listStrategies, sourceHash, type AccountSnapshot } from '../src/host.ts';
+import { StrategyParameterError } from '../src/strategy/parameters.ts';
+import { StrategyWorkerHost, listStrategies, sourceHash, type AccountSnapshot } from '../src/host.ts';
 import { dailyBars } from './support/shared-bars.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/strategies/', import.meta.url));
@@ -60,8 +61,8 @@ describe('strategies in worker threads, under a time budget per event', () => {
 
   it('a bad parameter refuses the start with the field, the value and what is allowed', async () => {
     const failure = StrategyWorkerHost.start({ source: { module: `${fixtures}buy-once.ts` }, params: { quantity: 0 }, universe: ['AAPL'], interval: '1d' }, bars[0]!.startMs);
-    await expect(failure).rejects.toThrow(StrategyFailedError);
-    await expect(failure).rejects.toThrow('parameter /quantity = 0 is not allowed: an integer, >= 1, <= 1000');
+    await expect(failure).rejects.toThrow(StrategyParameterError);
+    await expect(failure).rejects.toMatchObject({ field: '/quantity', value: 0, allowed: 'an integer, >= 1, <= 1000', message: 'parameter /quantity = 0 is not allowed: an integer, >= 1, <= 1000' });
   });
 
   it('a built-in runs in a worker too, and its state comes back after each event', async () => {

@@ -6,6 +6,7 @@ import { parseDailyCsv, parseIntradayCsv } from '../backtest/csv-bars.ts';
 import { runBacktest } from '../backtest/run-backtest.ts';
 import type { BarSource } from '../backtest/bar-merge.ts';
 import { builtinStrategies } from '../strategies/index.ts';
+import { StrategyParameterError } from '../strategy/parameters.ts';
 import { isStrategyDefinition, type AnyStrategyDefinition } from '../strategy/define.ts';
 import type { BacktestJob } from './backtest-worker.ts';
 
@@ -49,5 +50,6 @@ try {
   });
   parentPort!.postMessage({ report });
 } catch (error) {
-  parentPort!.postMessage({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), field: (error as { field?: string }).field });
+  const parameter = error instanceof StrategyParameterError ? { field: error.field, value: error.value, allowed: error.allowed } : undefined;
+  parentPort!.postMessage({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...(parameter ? { parameter } : {}) });
 }

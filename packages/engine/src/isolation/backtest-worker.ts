@@ -8,6 +8,7 @@ import type { BacktestReport } from '../backtest/report.ts';
 import type { Bar, BarInterval } from '../events.ts';
 import type { CostConfig } from '../exchange/types.ts';
 import type { StrategyState } from '../strategy/context.ts';
+import { StrategyParameterError } from '../strategy/parameters.ts';
 import type { StrategySource } from './protocol.ts';
 
 export interface BacktestJob {
@@ -24,13 +25,11 @@ export interface BacktestJob {
   state?: StrategyState;
 }
 
-/** The backtest failed in its thread: a bad parameter (with `field`), a strategy that threw, unreadable data. */
+/** The backtest failed in its thread: a strategy that threw, unreadable data, cancelled or too long. (A bad parameter rejects with StrategyParameterError.) */
 export class BacktestFailedError extends Error {
-  readonly field: string | undefined;
-  constructor(message: string, field: string | undefined) {
+  constructor(message: string) {
     super(message);
     this.name = 'BacktestFailedError';
-    this.field = field;
   }
 }
 
@@ -49,13 +48,17 @@ export function runBacktestInWorker(job: BacktestJob, options: { signal?: AbortS
       void worker.terminate();
       outcome();
     };
-    const abort = () => settle(() => reject(new BacktestFailedError('backtest cancelled', undefined)));
-    const timer = options.timeoutMs ? setTimeout(() => settle(() => reject(new BacktestFailedError(`backtest took longer than ${options.timeoutMs} ms`, undefined))), options.timeoutMs) : undefined;
+    const abort = () => settle(() => reject(new BacktestFailedError('backtest cancelled')));
+    const timer = options.timeoutMs ? setTimeout(() => settle(() => reject(new BacktestFailedError(`backtest took longer than ${options.timeoutMs} ms`))), options.timeoutMs) : undefined;
     options.signal?.addEventListener('abort', abort, { once: true });
-    worker.once('message', (message: { report?: BacktestReport; error?: string; field?: string }) => {
-      settle(() => (message.report ? resolve(message.report) : reject(new BacktestFailedError(message.error ?? 'backtest failed', message.field))));
+    worker.once('message', (message: { report?: BacktestReport; error?: string; parameter?: { field: string; value: unknown; allowed: string } }) => {
+      settle(() => {
+        if (message.report) resolve(message.report);
+        else if (message.parameter) reject(new StrategyParameterError(message.parameter.field, message.parameter.value, message.parameter.allowed));
+        else reject(new BacktestFailedError(message.error ?? 'backtest failed'));
+      });
     });
-    worker.once('error', (error) => settle(() => reject(new BacktestFailedError(error.message, undefined))));
-    worker.once('exit', (code) => settle(() => reject(new BacktestFailedError(`backtest thread exited with code ${code}`, undefined))));
+    worker.once('error', (error) => settle(() => reject(new BacktestFailedError(error.message))));
+    worker.once('exit', (code) => settle(() => reject(new BacktestFailedError(`backtest thread exited with code ${code}`))));
   });
 }

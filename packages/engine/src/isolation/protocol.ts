@@ -32,4 +32,4 @@ export interface LogLine {
 export type WorkerMessage =
   | { type: 'ready'; name: string; nextTimerMs: number }
   | { type: 'done'; seq: number; commands: StrategyCommand[]; state: StrategyState; nextTimerMs: number; logs: LogLine[] }
-  | { type: 'failed'; seq: number | undefined; error: string; logs: LogLine[] };
+  | { type: 'failed'; seq: number | undefined; error: string; logs: LogLine[]; parameter?: { field: string; value: unknown; allowed: string } };

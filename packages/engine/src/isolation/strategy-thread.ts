@@ -9,6 +9,7 @@ import { SimulatedClock } from '../clock.ts';
 import type { OrderView } from '../orders.ts';
 import { builtinStrategies } from '../strategies/index.ts';
 import { isStrategyDefinition, type AnyStrategyDefinition } from '../strategy/define.ts';
+import { StrategyParameterError } from '../strategy/parameters.ts';
 import { StrategyRuntime } from '../strategy/runtime.ts';
 import type { AccountSnapshot, HostMessage, LogLine, StrategyCommand, StrategySource, WorkerMessage } from './protocol.ts';
 
@@ -92,7 +93,8 @@ port.on('message', async (message: HostMessage) => {
     }
     send({ type: 'done', seq: message.seq, commands, state: runtime.state(), nextTimerMs: runtime.nextTimerMs, logs });
   } catch (error) {
-    send({ type: 'failed', seq, error: describe(error), logs });
+    const parameter = error instanceof StrategyParameterError ? { field: error.field, value: error.value, allowed: error.allowed } : undefined;
+    send({ type: 'failed', seq, error: describe(error), logs, ...(parameter ? { parameter } : {}) });
   } finally {
     logs = [];
   }

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { BarInterval } from '../events.ts';
 import type { OrderView } from '../orders.ts';
 import type { StrategyLogger, StrategyState } from '../strategy/context.ts';
+import { StrategyParameterError } from '../strategy/parameters.ts';
 import type { AccountSnapshot, HostEvent, HostMessage, StrategyCommand, StrategySource, WorkerMessage } from './protocol.ts';
 
 const threadScript = new URL('./strategy-thread-entry.mjs', import.meta.url);
@@ -116,6 +117,8 @@ export class StrategyWorkerHost {
     });
     if (ready.type !== 'ready') {
       await worker.terminate();
+      // A bad parameter is the caller's mistake, not the strategy's: the same error as in-process (a 400 naming the field).
+      if (ready.type === 'failed' && ready.parameter) throw new StrategyParameterError(ready.parameter.field, ready.parameter.value, ready.parameter.allowed);
       throw new StrategyFailedError({ strategy: label, reason: 'load_failed', message: ready.type === 'failed' ? ready.error : 'unexpected answer', during: 'load' });
     }
     const host = new StrategyWorkerHost(worker, ready.name, options);
