@@ -9,8 +9,9 @@
  *     id: AAPL:1023\nevent: trade\ndata: {"provider":"replay","symbol":"AAPL","time":1796...,"position":1023,"type":"trade","price":148.2,"size":100,"received_at":1796...}\n\n
  *
  * `time` is the tick's time in epoch ms: trades and quotes of the replay provider are stamped
- * with the real clock (its `bar` ticks keep the file's own minute), live providers' with the
- * exchange's time. `position` orders one symbol's ticks within its subscription: a listener
+ * with the real clock (it sends no `bar` ticks: the file's bars are stored under their own
+ * minutes, not streamed), live providers' with the exchange's time; a `bar` tick (Alpaca,
+ * Binance) is a closed one-minute bar starting at `time`. `position` orders one symbol's ticks within its subscription: a listener
  * drops a position at or below the last it saw, since a worker takeover replays from the last
  * stored cursor (the prices SSE stream does this for its clients). A symbol subscribed anew
  * starts its positions over; the prices service then sends `created SYMBOL id` on the

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeLiveTicks, tickSectionStart, tickSymbolEnd, type LiveTick } from '@closecross/contracts';
 import { SimulatedClock } from '@closecross/engine';
 import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
@@ -8,6 +9,7 @@ import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
 import type { MarketEvent } from '../src/model.ts';
 import type { FeedSink } from '../src/providers/adapter.ts';
 import { ReplayAdapter } from '../src/providers/replay-adapter.ts';
+import { TickListener } from '../src/stream/tick-listener.ts';
 import { createSubscription } from '../src/store/subscriptions.ts';
 import { PriceWorker, type WorkerLogger } from '../src/worker/price-worker.ts';
 import { TickPublisher } from '../src/worker/tick-publisher.ts';
@@ -72,10 +74,16 @@ describe('PRICES_REPLAY_DIR', () => {
 describe('replayed bars in the database', () => {
   let database: TestDatabase;
   let app: Service;
+  const published: LiveTick[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
     const config = loadPricesConfig({ PRICES_REPLAY_DIR: fixture.folder, PRICES_REPLAY_SPEED: '0', PRICES_LEASE_MS: '2000', PRICES_FLUSH_MS: '100' });
-    app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, clock: new SimulatedClock(pinnedNow) })], pool: database.pool, auth: false, logLevel: 'error' });
+    // Every tick the stream would carry, decoded as another service would.
+    const listener = new TickListener(database.pool, (error) => {
+      throw error;
+    });
+    listener.add({ symbols: new Set(), send: (chunk) => void published.push(...decodeLiveTicks(`${tickSectionStart}X${tickSymbolEnd}${chunk.toString()}`)) });
+    app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, listener, clock: new SimulatedClock(pinnedNow) })], pool: database.pool, auth: false, logLevel: 'error' });
     await app.ready();
   });
   afterAll(async () => {
@@ -89,7 +97,7 @@ describe('replayed bars in the database', () => {
   it('equal the file after unsubscribing and subscribing again (every volume once, not twice), and the latest quote is stamped with the clock', async () => {
     const file = fixture.bars.get('BBB')!;
     for (let round = 0; round < 2; round++) {
-      const created = await app.inject({ method: 'POST', url: '/prices/subscriptions', payload: { provider: 'replay', symbol: 'BBB', channels: ['trades', 'quotes'] } });
+      const created = await app.inject({ method: 'POST', url: '/prices/subscriptions', payload: { provider: 'replay', symbol: 'BBB', channels: ['trades', 'quotes', 'bars'] } });
       expect(created.statusCode).toBe(201);
       // As fast as it can: a lap of the file is 360 events; wait for two laps to be stored.
       await waitFor(async () => {
@@ -101,6 +109,10 @@ describe('replayed bars in the database', () => {
     expect(await storedBars('BBB')).toEqual(file);
     const latest = (await app.inject({ url: '/prices/BBB/latest' })).json();
     expect(latest.quoted_at).toBe(new Date(pinnedNow).toISOString());
+    // The stream carries trades and quotes of now only: the file's bars are stored, not sent as ticks of 2021.
+    expect(published.length).toBeGreaterThan(0);
+    expect(new Set(published.map((tick) => tick.type))).toEqual(new Set(['trade', 'quote']));
+    expect(published.every((tick) => tick.ts === pinnedNow)).toBe(true);
   });
 });
 

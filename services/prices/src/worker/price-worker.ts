@@ -226,9 +226,9 @@ export class PriceWorker {
     this.ticksIn++;
     const fromSource = run.fromSource;
     if (event.type === 'bar' && fromSource) {
-      // The source's own bar under its own minute: stored whole, not a tick of now.
+      // The source's own bar under its own minute: stored whole. Not published: the stream carries
+      // ticks of now, and a bar of 2021 there would take a live strategy back in time.
       run.sourceBars.set(event.time, { start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
-      if (run.channels.has('bars')) this.options.publisher.push(event.symbol, sseFrame(event, this.clock.nowMs()));
       return;
     }
     run.lastTickTime = event.time;
