@@ -16,6 +16,8 @@ import { reconciliationModule } from './reconciliation/reconciliation-module.ts'
 import { tradingRoutes } from './routes/trading-routes.ts';
 import { SignalDesk } from './signals/signal-desk.ts';
 import { StrategyStore } from './strategies/strategy-store.ts';
+import { LiveStrategyRunner } from './live-strategies/live-strategy-runner.ts';
+import { liveStrategyRoutes } from './live-strategies/live-strategy-routes.ts';
 import { loadTradingConfig, type TradingConfig } from './trading-config.ts';
 import { defineTradingJobs, ensureTradingSchedules } from './trading-jobs.ts';
 
@@ -48,16 +50,28 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
   const strategies = new StrategyStore(pool, { clock });
   const signals = new SignalDesk(pool, strategies, orders, clock);
   const accounts = new AccountStore(pool);
+  const liveStrategies = new LiveStrategyRunner({ pool, strategies, signals, orders, clock, log: app.log });
+  strategies.onChange(() => void liveStrategies.sync());
+  // One LISTEN per task: the paper exchange's listener hands its ticks to the live strategies too.
+  const fillOnTicks = paperExchange.onTicks.bind(paperExchange);
+  paperExchange.onTicks = (ticks) => {
+    fillOnTicks(ticks);
+    liveStrategies.onTicks(ticks);
+  };
   const engine = new JobEngine({ pool, log: app.log, ...options.engine });
   defineTradingJobs(engine, { pool, clock, config, strategies, signals, orders, prices, risk, returns });
   await app.register(tradingRoutes({ engine, clock, config, accounts, strategies, signals, orders, prices, risk, riskStore, returns, squareOff }), options);
   await app.register(reconciliationModule({ engine, config, brokerOf, orders }), options);
+  await app.register(liveStrategyRoutes(liveStrategies), options);
   app.addHook('onReady', async () => {
     await ensureTradingSchedules(pool, config);
     await engine.start();
     if (config.TRADING_PAPER_EXCHANGE) await paperExchange.start();
+    // Live strategies run where the live ticks arrive: the task that may run the paper exchange. Not awaited: loading their threads takes seconds.
+    if (config.TRADING_PAPER_EXCHANGE) void liveStrategies.sync();
   });
   app.addHook('onClose', async () => {
+    await liveStrategies.stop();
     await paperExchange.stop();
     await engine.stop();
   });

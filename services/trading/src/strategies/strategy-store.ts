@@ -86,6 +86,7 @@ export class StrategyStore {
   private readonly pool: Pool;
   readonly catalogue: StrategyCatalogue;
   private readonly clock: Clock;
+  private readonly changeListeners: (() => void)[] = [];
   constructor(pool: Pool, options: { catalogue?: StrategyCatalogue; clock?: Clock } = {}) {
     this.pool = pool;
     this.schedules = new ScheduleStore(pool);
@@ -128,6 +129,15 @@ export class StrategyStore {
     return recordOf(row);
   }
 
+  /** Called after a strategy is created, changed or removed (live instances follow). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
   /** An instance not stored (a backtest's `strategy`), checked as create checks it: what it would store. */
   async prepare(input: StrategyInput): Promise<Omit<Strategy, 'id'>> {
     if (input.rule) assertValidRule(input.rule);
@@ -154,6 +164,7 @@ export class StrategyStore {
       return record;
     });
     await this.syncSchedule(created);
+    this.changed();
     return created;
   }
 
@@ -183,6 +194,7 @@ export class StrategyStore {
       return recordOf(result.rows[0]!);
     });
     await this.syncSchedule(updated);
+    this.changed();
     return updated;
   }
 
@@ -190,6 +202,7 @@ export class StrategyStore {
     await this.get(id);
     await this.schedules.remove(scheduleNameOf(id));
     await this.pool.query('delete from trading_strategy where id = $1', [id]);
+    this.changed();
   }
 
   /** The strategy's scan schedule on the engine: trading days only, off while the strategy is disabled. */

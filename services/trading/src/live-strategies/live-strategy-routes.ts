@@ -1,0 +1,21 @@
+import type { ServiceContext } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { LiveStrategyRunner } from './live-strategy-runner.ts';
+
+const LiveStatus = Type.Object({
+  strategy_id: Type.Integer(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('failed'), Type.Literal('idle')], { description: 'failed: stopped for a fault (threw, looped, over its budget) until the instance is changed' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'why it was stopped, with what it was handling' }),
+  updated_at: Type.String(),
+});
+
+export function liveStrategyRoutes(runner: LiveStrategyRunner): FastifyPluginAsyncTypebox<ServiceContext> {
+  return async (app) => {
+    app.get(
+      '/trading/live-strategies',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Live strategy instances (mode live): running, stopped or failed, with the error that stopped one', response: { 200: Type.Object({ strategies: Type.Array(LiveStatus) }) } } },
+      async () => ({ strategies: await runner.statuses() }),
+    );
+  };
+}

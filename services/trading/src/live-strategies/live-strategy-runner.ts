@@ -1,0 +1,254 @@
+/**
+ * Live strategies: each enabled instance in live mode runs its code in a worker thread (the
+ * engine's isolation host, with a time budget per event) on the live ticks and one-minute bars
+ * the paper exchange's listener hands over (one LISTEN per task: the runner never opens its own).
+ * What a strategy sends becomes a pending signal (approval manual) or an order through the order
+ * desk and its pre-trade risk checks (approval auto). A strategy that throws, loops or blows its
+ * budget is stopped, its error kept and alerted; the others go on. Its ctx.state is saved in
+ * trading_strategy_state after every event that changed it and restored at start.
+ */
+import { recordAlert } from '@closecross/alerts';
+import type { LiveTick } from '@closecross/contracts';
+import { calendarForSymbol, type Bar, type Clock, type OrderRequest, type StrategyState, type Tick } from '@closecross/engine';
+import { StrategyWorkerHost, type AccountSnapshot, type HostEvent, type StrategyCommand, type StrategyFailure } from '@closecross/engine/host';
+import type { Pool } from 'pg';
+import type { OrderType } from '../brokers/broker.ts';
+import type { OrderDesk } from '../orders/order-desk.ts';
+import { positionBookOf } from '../positions/strategy-positions.ts';
+import type { SignalDesk } from '../signals/signal-desk.ts';
+import type { StrategyRecord, StrategyStore } from '../strategies/strategy-store.ts';
+
+export interface LiveStrategyLog {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface LiveStrategyDeps {
+  pool: Pool;
+  strategies: StrategyStore;
+  signals: SignalDesk;
+  orders: OrderDesk;
+  clock: Clock;
+  log: LiveStrategyLog;
+  /** Longest one event may take in a strategy (ms); default 1,000. */
+  budgetMs?: number;
+}
+
+interface Running {
+  strategy: StrategyRecord;
+  host: StrategyWorkerHost;
+  /** Events of one instance are handled one at a time, in arrival order. */
+  queue: Promise<void>;
+  stopped: boolean;
+  /** The instance's updated_at when started: a change restarts it. */
+  version: string;
+}
+
+export interface LiveStrategyStatus {
+  strategy_id: number;
+  status: 'running' | 'stopped' | 'failed' | 'idle';
+  error: string | null;
+  updated_at: string;
+}
+
+const liveOrderTypes: Partial<Record<OrderRequest['type'], OrderType>> = { market: 'market', limit: 'limit', market_on_open: 'market_on_open', market_on_close: 'market_on_close' };
+
+/** A live tick as the engine's event: a one-minute bar (its minute ended), a trade or a quote. */
+export function engineEventOf(tick: LiveTick): Bar | Tick | undefined {
+  if (tick.type === 'bar' && tick.open !== undefined && tick.high !== undefined && tick.low !== undefined && tick.close !== undefined) {
+    return { kind: 'bar', symbol: tick.symbol, interval: '1m', startMs: tick.ts, endMs: tick.ts + 60_000, open: tick.open, high: tick.high, low: tick.low, close: tick.close, volume: tick.size ?? 0 };
+  }
+  if (tick.type === 'trade' && tick.price !== undefined) return { kind: 'trade', symbol: tick.symbol, ts: tick.ts, price: tick.price, size: tick.size ?? 0 };
+  if (tick.type === 'quote' && tick.bid !== undefined && tick.ask !== undefined) return { kind: 'quote', symbol: tick.symbol, ts: tick.ts, bid: tick.bid, ask: tick.ask, bidSize: tick.bidSize ?? 0, askSize: tick.askSize ?? 0 };
+  return undefined;
+}
+
+export class LiveStrategyRunner {
+  private readonly deps: LiveStrategyDeps;
+  private readonly running = new Map<number, Running>();
+  private readonly lastPrice = new Map<string, number>();
+  private starting: Promise<void> = Promise.resolve();
+
+  constructor(deps: LiveStrategyDeps) {
+    this.deps = deps;
+  }
+
+  /** Starts the live instances not running yet and stops the ones no longer live, enabled or unchanged; idempotent. */
+  sync(): Promise<void> {
+    this.starting = this.starting.then(() => this.syncNow()).catch((error: unknown) => this.deps.log.error({ err: error }, 'live strategies: could not sync the instances'));
+    return this.starting;
+  }
+
+  private async syncNow(): Promise<void> {
+    const live = (await this.deps.strategies.list()).filter((strategy) => strategy.mode === 'live' && strategy.enabled);
+    const wanted = new Map(live.map((strategy) => [strategy.id, strategy]));
+    for (const [id, running] of this.running) {
+      const now = wanted.get(id);
+      if (!now || now.updated_at !== running.version) await this.halt(running, 'stopped', null);
+    }
+    for (const strategy of live) {
+      if (this.running.has(strategy.id)) continue;
+      const failed = (await this.deps.pool.query<{ status: string; updated_at: Date }>('select status, updated_at from trading_strategy_state where strategy_id = $1', [strategy.id])).rows[0];
+      // A strategy stopped for a fault stays stopped until the instance is changed (PATCH): no restart loop on the same bug.
+      if (failed?.status === 'failed' && failed.updated_at.getTime() >= Date.parse(strategy.updated_at)) continue;
+      await this.startOne(strategy);
+    }
+  }
+
+  private async startOne(strategy: StrategyRecord): Promise<void> {
+    const saved = (await this.deps.pool.query<{ state: StrategyState }>('select state from trading_strategy_state where strategy_id = $1', [strategy.id])).rows[0]?.state;
+    try {
+      const resolved = await this.deps.strategies.catalogue.resolve(strategy.code, 'code');
+      const host = await StrategyWorkerHost.start(
+        {
+          source: resolved.source,
+          params: strategy.effective_parameters,
+          universe: strategy.universe,
+          interval: strategy.interval as Bar['interval'],
+          ...(saved ? { state: saved } : {}),
+          budgetMs: this.deps.budgetMs ?? 1_000,
+        },
+        this.deps.clock.nowMs(),
+      );
+      const running: Running = { strategy, host, queue: Promise.resolve(), stopped: false, version: strategy.updated_at };
+      this.running.set(strategy.id, running);
+      await this.saveStatus(strategy.id, 'running', null);
+      this.enqueue(running, () => host.start(this.deps.clock.nowMs(), this.accountFallback(strategy)), 'start');
+      this.deps.log.info({ strategyId: strategy.id, code: strategy.code }, 'live strategy started');
+    } catch (error) {
+      const failure = (error as { failure?: StrategyFailure }).failure;
+      await this.fail(strategy, failure ?? { strategy: strategy.code, reason: 'load_failed', message: (error as Error).message, during: 'load' });
+    }
+  }
+
+  /** Ticks from the live feed (the paper exchange's listener calls this): each live instance on the symbol gets them in order. */
+  onTicks(ticks: readonly LiveTick[]): void {
+    if (this.running.size === 0) return;
+    for (const tick of ticks) {
+      const event = engineEventOf(tick);
+      if (!event) continue;
+      if (event.kind === 'trade') this.lastPrice.set(event.symbol, event.price);
+      else if (event.kind === 'bar') this.lastPrice.set(event.symbol, event.close);
+      for (const running of this.running.values()) {
+        if (running.stopped || !running.strategy.universe.includes(event.symbol)) continue;
+        // A one-minute bar reaches a strategy reading 1m bars; trades and quotes reach every live strategy (onTick).
+        if (event.kind === 'bar' && running.strategy.interval !== '1m') continue;
+        this.enqueue(running, async () => running.host.event(event as HostEvent, this.deps.clock.nowMs(), await this.account(running.strategy)), event);
+      }
+    }
+  }
+
+  private enqueue(running: Running, send: () => Promise<{ commands: readonly StrategyCommand[]; state: StrategyState | undefined; failure: StrategyFailure | undefined }>, event: Bar | Tick | 'start'): void {
+    running.queue = running.queue.then(async () => {
+      if (running.stopped) return;
+      const outcome = await send();
+      if (outcome.failure) {
+        await this.halt(running, 'failed', outcome.failure);
+        return;
+      }
+      if (outcome.state) await this.saveState(running.strategy.id, outcome.state);
+      for (const command of outcome.commands) if (command.type === 'submit') await this.act(running.strategy, command.order, command.localId, event);
+    }).catch((error: unknown) => this.deps.log.error({ err: error, strategyId: running.strategy.id }, 'live strategy: an event could not be handled'));
+  }
+
+  /** A strategy's order: a pending signal (manual approval) or an order through the desk and its risk checks (auto). */
+  private async act(strategy: StrategyRecord, order: OrderRequest, localId: string, event: Bar | Tick | 'start'): Promise<void> {
+    const nowMs = this.deps.clock.nowMs();
+    const calendar = calendarForSymbol(order.symbol);
+    const session = calendar.sessionOf(nowMs) ?? calendar.nextSession(nowMs);
+    const price = this.lastPrice.get(order.symbol) ?? (typeof event === 'object' && event.kind === 'bar' ? event.close : undefined);
+    if (strategy.approval === 'manual') {
+      if (price === undefined) return this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol }, 'live strategy: an order with no price seen yet is not a signal');
+      await this.deps.signals.record(strategy, order.symbol, order.side, { date: session.day, open: price, high: price, low: price, close: price, adjClose: null, volume: null });
+      return;
+    }
+    const type = liveOrderTypes[order.type];
+    if (!type) return this.deps.log.warn({ strategyId: strategy.id, type: order.type }, `live strategy: ${order.type} orders are not placed live yet (market, limit, market_on_open, market_on_close are)`);
+    const limitPrice = order.type === 'limit' ? order.limitPrice : null;
+    await this.deps.orders.place(
+      {
+        clientOrderId: `live-${strategy.id}-${nowMs}-${localId}`,
+        accountId: strategy.account_id,
+        strategyId: strategy.id,
+        purpose: 'entry',
+        symbol: order.symbol,
+        side: order.side,
+        quantity: order.quantity,
+        type,
+        timeInForce: 'day',
+        limitPrice,
+        sessionDate: session.day,
+        createdBy: 'live strategy',
+      },
+      `live strategy ${strategy.name} (${strategy.code})`,
+    );
+  }
+
+  /** What ctx.cash/positions answer: the strategy's cash ledger and its positions from its fills. */
+  private async account(strategy: StrategyRecord): Promise<AccountSnapshot> {
+    const cash = (await this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [strategy.id])).rows[0]!.balance;
+    const book = await positionBookOf(this.deps.pool, strategy.id);
+    let equity = cash;
+    const positions = book.symbols().map((symbol) => {
+      const position = book.position(symbol);
+      const lastPrice = this.lastPrice.get(symbol) ?? position.averageCost;
+      equity += position.quantity * lastPrice;
+      return { symbol, quantity: position.quantity, averagePrice: position.averageCost, lastPrice };
+    }).filter((position) => position.quantity !== 0);
+    return { cash, equity, positions, openOrders: [] };
+  }
+
+  private accountFallback(strategy: StrategyRecord): AccountSnapshot {
+    return { cash: strategy.allocation, equity: strategy.allocation, positions: [], openOrders: [] };
+  }
+
+  private async halt(running: Running, status: 'stopped' | 'failed', failure: StrategyFailure | null): Promise<void> {
+    if (running.stopped) return;
+    running.stopped = true;
+    this.running.delete(running.strategy.id);
+    await running.host.terminate();
+    if (failure) await this.fail(running.strategy, failure);
+    else await this.saveStatus(running.strategy.id, status, null);
+  }
+
+  private async fail(strategy: StrategyRecord, failure: StrategyFailure): Promise<void> {
+    const error = `${failure.reason} during ${failure.during}: ${failure.message}`;
+    this.deps.log.error({ strategyId: strategy.id, failure }, `live strategy ${strategy.name} stopped: ${error}`);
+    await this.saveStatus(strategy.id, 'failed', error);
+    await recordAlert(this.deps.pool, { event: 'trading_state_changed', payload: { scope: `strategy:${strategy.id}`, from: 'running', to: 'stopped', reason: `live strategy ${strategy.name} (${strategy.code}) stopped: ${error}`, by: 'live strategy host' } });
+  }
+
+  private async saveState(strategyId: number, state: StrategyState): Promise<void> {
+    await this.deps.pool.query(
+      `insert into trading_strategy_state (strategy_id, state, status, updated_at) values ($1, $2, 'running', now())
+       on conflict (strategy_id) do update set state = excluded.state, updated_at = now()`,
+      [strategyId, JSON.stringify(state)],
+    );
+  }
+
+  private async saveStatus(strategyId: number, status: LiveStrategyStatus['status'], error: string | null): Promise<void> {
+    await this.deps.pool.query(
+      `insert into trading_strategy_state (strategy_id, status, error, updated_at) values ($1, $2, $3, now())
+       on conflict (strategy_id) do update set status = excluded.status, error = excluded.error, updated_at = now()`,
+      [strategyId, status, error],
+    );
+  }
+
+  /** Each live instance's run status and its last error. */
+  async statuses(): Promise<LiveStrategyStatus[]> {
+    const rows = await this.deps.pool.query<{ strategy_id: number; status: LiveStrategyStatus['status']; error: string | null; updated_at: Date }>('select strategy_id::int as strategy_id, status, error, updated_at from trading_strategy_state order by strategy_id');
+    return rows.rows.map((row) => ({ ...row, updated_at: row.updated_at.toISOString() }));
+  }
+
+  /** Waits for the events handed over so far (tests and shutdown). */
+  async settled(): Promise<void> {
+    await this.starting;
+    await Promise.all([...this.running.values()].map((running) => running.queue));
+  }
+
+  async stop(): Promise<void> {
+    await this.starting;
+    for (const running of [...this.running.values()]) await this.halt(running, 'stopped', null);
+  }
+}

@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import { encodeTickFrame, liveTicksChannel, tickSectionStart, tickSymbolEnd } from '@closecross/contracts';
+import type { Service } from '@closecross/platform';
+import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTradingApp, newYork, PinnedClock } from './support/build-app.ts';
+
+const strategiesDir = fileURLToPath(new URL('./fixtures/live-strategies/', import.meta.url));
+// Monday 2026-12-07, 10:00 in New York: the NYSE is open, whatever day the machine thinks it is.
+const clock = new PinnedClock(newYork('2026-12-07', '10:00'));
+
+let database: TestDatabase;
+let app: Service;
+let position = 0;
+
+/** A one-minute bar as the prices service publishes it on the live-ticks channel (its minute started a minute before the clock). */
+async function publishBar(symbol: string, close: number): Promise<void> {
+  const time = clock.nowMs() - 60_000;
+  const frame = encodeTickFrame({ type: 'bar', provider: 'replay', symbol, time, position: ++position, open: close, high: close, low: close, close, volume: 1_000 }, time);
+  await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${symbol}${tickSymbolEnd}${frame}`]);
+}
+
+const statusOf = async (id: number) => ((await app.inject({ url: '/trading/live-strategies' })).json().strategies as { strategy_id: number; status: string; error: string | null }[]).find((row) => row.strategy_id === id);
+const stateOf = async (id: number) => (await database.pool.query('select state from trading_strategy_state where strategy_id = $1', [id])).rows[0]?.state;
+
+async function createLive(name: string, code: string, extra: Record<string, unknown> = {}): Promise<number> {
+  const response = await app.inject({ method: 'POST', url: '/trading/strategies', payload: { name, universe: ['UP'], code, mode: 'live', interval: '1m', schedule: null, allocation: 10_000, approval: 'auto', ...extra } });
+  expect(response.statusCode, response.body).toBe(201);
+  const id = response.json().id as number;
+  await waitFor(async () => (await statusOf(id))?.status === 'running', 30_000, `live strategy ${name} running`);
+  return id;
+}
+
+beforeAll(async () => {
+  process.env.STRATEGIES_DIR = strategiesDir;
+  database = await createTestDatabase();
+  app = await buildTradingApp(database, {}, undefined, { clock });
+}, 60_000);
+afterAll(async () => {
+  delete process.env.STRATEGIES_DIR;
+  await app?.close();
+  await database?.drop();
+});
+
+describe('live strategies', () => {
+  let breakout: number;
+  let manual: number;
+  let thrower: number;
+  let looper: number;
+
+  it('a strategy that throws and one that loops are stopped with their errors and alerted; the good one trades on through the order desk', async () => {
+    breakout = await createLive('breakout', 'live_breakout', { parameters: { threshold: 100, quantity: 10 } });
+    manual = await createLive('breakout-manual', 'live_breakout', { approval: 'manual', universe: ['DOWN'], parameters: { threshold: 50, quantity: 3 } });
+    thrower = await createLive('thrower', 'live_thrower');
+    looper = await createLive('looper', 'live_looper');
+
+    await publishBar('UP', 99);
+    await waitFor(async () => (await stateOf(breakout))?.bars === 1, 20_000, 'the first bar reaches the breakout');
+    await waitFor(async () => (await statusOf(thrower))?.status === 'failed' && (await statusOf(looper))?.status === 'failed', 20_000, 'the faulty strategies stopped');
+    expect((await statusOf(thrower))!.error).toMatch(/^threw during onBar UP 1m .*division by zero in the signal/);
+    expect((await statusOf(looper))!.error).toMatch(/^over_budget during onBar UP 1m/);
+    const alerts = (await database.pool.query("select payload from alert where event = 'trading_state_changed' order by id")).rows.map((row) => row.payload);
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ scope: `strategy:${thrower}`, to: 'stopped', reason: expect.stringMatching(/division by zero/) }),
+        expect.objectContaining({ scope: `strategy:${looper}`, to: 'stopped', reason: expect.stringMatching(/over_budget/) }),
+      ]),
+    );
+
+    // The good one goes on: a bar above its threshold is an order through the desk (and its pre-trade risk checks).
+    await publishBar('UP', 101);
+    await waitFor(async () => (await database.pool.query('select 1 from trading_order where strategy_id = $1', [breakout])).rowCount === 1, 20_000, 'the breakout order');
+    const order = (await database.pool.query('select symbol, side, quantity::float8 as quantity, type, created_by, risk_check, session_date::text as session_date from trading_order where strategy_id = $1', [breakout])).rows[0];
+    expect(order).toMatchObject({ symbol: 'UP', side: 'buy', quantity: 10, type: 'market', created_by: 'live strategy', session_date: '2026-12-07' });
+    expect(await stateOf(breakout)).toMatchObject({ bars: 2, bought: true });
+    expect((await statusOf(breakout))!.status).toBe('running');
+  }, 90_000);
+
+  it('with manual approval its order is a pending signal, not an order', async () => {
+    await publishBar('DOWN', 60);
+    await waitFor(async () => (await app.inject({ url: `/trading/signals?strategy_id=${manual}` })).json().signals.length === 1, 20_000, 'the pending signal');
+    const [signal] = (await app.inject({ url: `/trading/signals?strategy_id=${manual}` })).json().signals;
+    expect(signal).toMatchObject({ symbol: 'DOWN', side: 'buy', price: 60, status: 'pending', bar_date: '2026-12-07' });
+    expect((await database.pool.query('select 1 from trading_order where strategy_id = $1', [manual])).rowCount).toBe(0);
+  }, 30_000);
+
+  it("its ctx.state survives a restart of the service; a strategy stopped for a fault stays stopped", async () => {
+    await app.close();
+    app = await buildTradingApp(database, {}, undefined, { clock });
+    await waitFor(async () => (await statusOf(breakout))?.status === 'running', 30_000, 'the breakout running again');
+    await publishBar('UP', 102);
+    await waitFor(async () => (await stateOf(breakout))?.bars === 3, 20_000, 'the third bar counted on top of the saved state');
+    // It remembered that it bought: no second order.
+    expect((await database.pool.query('select 1 from trading_order where strategy_id = $1', [breakout])).rowCount).toBe(1);
+    expect((await statusOf(thrower))!.status).toBe('failed');
+  }, 90_000);
+});
