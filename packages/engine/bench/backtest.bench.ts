@@ -47,19 +47,23 @@ async function timed(run: () => Promise<BacktestReport>): Promise<{ barsPerSecon
 const daily = () =>
   timed(() => runBacktest({ definition: smaCross, universe: universe('S'), interval: '1d', sources: dailyData, startingCash: 1_000_000 }));
 
+// The run keeps its thread busy (a backtest runs on a worker), so timers would not fire during it:
+// RSS is sampled by the data source, every 100 chunks (a chunk is one symbol's session).
+let chunks = 0;
+const onChunk = () => {
+  if (++chunks % 100 === 0) sampleRss();
+};
 const minute = () =>
   timed(async () => {
-    const rssTimer = setInterval(sampleRss, 50);
     try {
       return await runBacktest({
         definition: smaCross,
         universe: universe('M'),
         interval: '1m',
-        sources: Array.from({ length: symbols }, (_, k) => randomWalkMinuteBars(k, minuteSessionList)),
+        sources: Array.from({ length: symbols }, (_, k) => randomWalkMinuteBars(k, minuteSessionList, 42, onChunk)),
         startingCash: 1_000_000,
       });
     } finally {
-      clearInterval(rssTimer);
       sampleRss();
     }
   });

@@ -57,7 +57,7 @@ const round = (value: number) => Math.round(value * 10_000) / 10_000;
  * One-minute bars as a seeded random walk (0.1 % volatility a minute), streamed one session per
  * chunk so nothing but the current chunk is in memory. Volume 100,000 a bar.
  */
-export async function* randomWalkMinuteBars(symbolIndex: number, sessionList: ReturnType<typeof sessions>, seed = 42): AsyncGenerator<Bar[]> {
+export async function* randomWalkMinuteBars(symbolIndex: number, sessionList: ReturnType<typeof sessions>, seed = 42, onChunk?: () => void): AsyncGenerator<Bar[]> {
   const random = new Xoshiro128(seed, symbolIndex);
   const symbol = `M${String(symbolIndex).padStart(3, '0')}`;
   let price = 50 + symbolIndex;
@@ -71,6 +71,7 @@ export async function* randomWalkMinuteBars(symbolIndex: number, sessionList: Re
       chunk.push({ kind: 'bar', symbol, interval: '1m', startMs, endMs: startMs + 60_000, open, high, low, close, volume: 100_000 });
       price = close;
     }
+    onChunk?.();
     yield chunk;
   }
 }
