@@ -278,6 +278,7 @@ interface Run {
   load: [number, number];
 }
 const runs: Record<'a' | 'b', Run[]> = { a: [], b: [] };
+const roundTrips: number[] = [];
 
 async function runVariant(variant: 'a' | 'b'): Promise<void> {
   const loadBefore = loadavg()[0]!;
@@ -288,6 +289,10 @@ async function runVariant(variant: 'a' | 'b'): Promise<void> {
       const sample = await tickToFill();
       if (sample === 'miss' && ++misses > samplesPerRun) throw new Error(`more ticks came before the exchange had loaded the order (${misses}) than were timed: raise BENCH_LIVE_SETTLE_MS`);
       if (sample !== 'miss') samples.push(sample);
+      // One bare round trip beside each tick: what each of the fill transaction's statements costs at least under this load.
+      const started = epochNow();
+      await pool.query('select 1');
+      roundTrips.push(epochNow() - started);
     }
   } else {
     samples.push(...(await tickToOrderToFill(samplesPerRun)));
@@ -330,6 +335,8 @@ function report(variant: 'a' | 'b', title: string): void {
 
 console.log(`live paper bench (${postgres.source}; real trading service over HTTP with an API key, risk engine with every limit set; ${symbol} trades from ${sharedDataPath('data/intraday/ftx_btc-perp_1m_2022-01.csv') ? 'the FTX one-minute file' : 'a generated walk'}; ${benchSeconds.toFixed(0)} s; 2 shared cores)`);
 report('a', '(a) tick -> fill of a working market order');
+const sortedTrips = [...roundTrips].sort((a, b) => a - b);
+console.log(`    one PostgreSQL round trip (select 1 through the pool) between (a)'s ticks: p50 ${fmt(percentile(sortedTrips, 50))}, p99 ${fmt(percentile(sortedTrips, 99))} ms; the fill's transaction is 7 (begin, the order for update, fill seen, fill + cash, transitions, order + alert, commit)`);
 report('b', `(b) tick -> order (API, risk) -> fill by the next tick, ticks every ${tickIntervalMs} ms`);
 
 await Promise.all([publisher.end(), fillListener.end(), tickListener.end()]);
