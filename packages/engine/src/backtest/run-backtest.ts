@@ -188,6 +188,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     if (pointsPerSession === 'step' || sessionEnds) equityCurve.push({ ms: stepMs, equity, drawdown, exposure: grossExposure });
   };
 
+  if (options.signal?.aborted) throw new Error('backtest cancelled');
   runtime.start();
   deliver(undefined);
   for (;;) {
@@ -197,7 +198,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       await merger.refill();
       continue;
     }
-    if (options.signal?.aborted) throw new Error('backtest cancelled');
+    if ((bars & 0xffff) === 0 && bars > 0) {
+      // Every 65,536 bars, let the thread's other work run (an abort, a progress message, a timer).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) throw new Error('backtest cancelled');
+    }
     const t = bar.endMs;
     if (t !== stepMs) {
       if (!Number.isNaN(stepMs)) closeStep(t);
