@@ -4,6 +4,7 @@ import { apiErrorsFor, fieldOfApiMessage } from '../web/src/lib/field-errors.ts'
 import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/lib/limits.ts';
 import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
 import { changedFields, newStrategy, strategyFromForm, type StrategyDefinition } from '../web/src/lib/strategy-form.ts';
+import { codeInstanceFromForm, parameterFields, strategyLabel, type StrategyCode } from '../web/src/lib/strategy-code.ts';
 import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
 import { axesSizedToLabels, dailyIncrements, dailyXAxis, widthOfLabels } from '../web/src/lib/chart-axes.ts';
 import { exposureRows, strategyStateLabel } from '../web/src/lib/exposures.ts';
@@ -227,6 +228,56 @@ describe('strategy form', () => {
     expect(changedFields(reordered, stored)).toEqual({});
     const edited = strategyFromForm(filled({ 'sizing.quantity': '30', approval: 'manual' })).value!;
     expect(changedFields(reordered, edited)).toEqual({ sizing: { mode: 'fixed_quantity', quantity: 30 }, approval: 'manual' });
+  });
+});
+
+describe('strategy code instances', () => {
+  // GET /trading/strategy-code's entry for docs/strategies.md's sma-cross, as a user's STRATEGIES_DIR lists it.
+  const smaCross: StrategyCode = {
+    name: 'sma-cross',
+    description: 'long while the fast SMA of closes is above the slow one, flat otherwise',
+    origin: 'user',
+    parameters: {
+      properties: {
+        fast: { type: 'integer', minimum: 1, maximum: 200, default: 10, description: 'bars of the fast average' },
+        slow: { type: 'integer', minimum: 2, maximum: 500, default: 30, description: 'bars of the slow average' },
+        quantity: { type: 'integer', minimum: 1, default: 100 },
+        side: { anyOf: [{ const: 'long', type: 'string' }, { const: 'short', type: 'string' }], default: 'long' },
+      },
+    },
+  };
+  it("labels a user module's instance (rule null: the Strategies page went blank on it) by its code, parameters, interval and mode", () => {
+    expect(strategyLabel({ rule: null, code: 'sma-cross', parameters: { fast: 2, slow: 5 }, interval: '1m', mode: 'live' })).toBe('sma-cross (fast 2, slow 5), 1m, live');
+    expect(strategyLabel({ rule: null, code: 'sma-cross', parameters: {}, interval: '1d', mode: 'scheduled' })).toBe('sma-cross');
+    expect(strategyLabel({ rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 }, code: 'moving_average_crossover', parameters: {}, interval: '1d', mode: 'scheduled' })).toBe('MA crossover 10 / 40');
+  });
+  it("reads the parameter inputs from the code's schema: kinds, bounds, choices, hints", () => {
+    const fields = parameterFields(smaCross);
+    expect(fields.map((field) => [field.name, field.kind])).toEqual([['fast', 'integer'], ['slow', 'integer'], ['quantity', 'integer'], ['side', 'choice']]);
+    expect(fields[0]).toMatchObject({ minimum: 1, maximum: 200, default: 10, hint: 'bars of the fast average; 1 to 200; empty: 10' });
+    expect(fields[3]!.choices).toEqual(['long', 'short']);
+  });
+  const filled = (overrides: Record<string, string> = {}) =>
+    formOf({ name: 'my sma', universe: 'aapl, msft btc-perp', interval: '1m', mode: 'live', approval: 'manual', allocation: '100000', 'parameters.fast': '2', 'parameters.slow': '5', 'parameters.quantity': '', 'parameters.side': 'long', ...overrides });
+  it('reads an instance: empty parameters left to their defaults, a live one with no scan schedule', () => {
+    const { value, errors } = codeInstanceFromForm(filled(), smaCross);
+    expect(errors).toEqual({});
+    expect(value).toEqual({ name: 'my sma', code: 'sma-cross', universe: ['AAPL', 'MSFT', 'BTC-PERP'], interval: '1m', mode: 'live', approval: 'manual', allocation: 100000, schedule: null, parameters: { fast: 2, slow: 5, side: 'long' } });
+    expect(codeInstanceFromForm(filled({ mode: 'scheduled', interval: '1d' }), smaCross).value).not.toHaveProperty('schedule');
+  });
+  it("refuses what the schema refuses, under each parameter's input", () => {
+    const { value, errors } = codeInstanceFromForm(filled({ 'parameters.fast': '0', 'parameters.slow': '2.5', 'parameters.side': 'sideways', interval: '1 minute', universe: '' }), smaCross);
+    expect(value).toBeUndefined();
+    expect(errors).toEqual({
+      'parameters.fast': 'fast must be at least 1.',
+      'parameters.slow': 'slow must be a whole number.',
+      'parameters.side': 'side: one of long, short.',
+      interval: 'Interval "1 minute" is not one: a number and s, m, h, d or w (1m, 5m, 1d).',
+      universe: 'Universe needs at least one symbol.',
+    });
+  });
+  it("puts the API's refusal of a parameter (the code's own cross-field rule) under that parameter's input", () => {
+    expect(apiErrorsFor('body/parameters/fast: parameter /fast = 9 is not allowed: shorter than slow (5)', ['name', 'parameters.fast'])).toEqual({ 'parameters.fast': 'parameter /fast = 9 is not allowed: shorter than slow (5)' });
   });
 });
 

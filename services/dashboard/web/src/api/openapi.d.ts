@@ -1382,44 +1382,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/app/version": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The build of the dashboard this task serves */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            build: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/ingest/status": {
         parameters: {
             query?: never;
@@ -2449,7 +2411,32 @@ export interface paths {
                          * @default true
                          */
                         commit?: boolean;
-                        data: components["schemas"]["def-0"][];
+                        data: {
+                            stock_id: number;
+                            date_id: number;
+                            seconds_in_bucket: number;
+                            imbalance_size: number | null;
+                            imbalance_buy_sell_flag: number | null;
+                            reference_price: number | null;
+                            matched_size: number | null;
+                            /** @description null before 300 s */
+                            far_price?: number | null;
+                            /** @description null before 300 s */
+                            near_price?: number | null;
+                            bid_price: number | null;
+                            bid_size: number | null;
+                            ask_price: number | null;
+                            ask_size: number | null;
+                            wap: number | null;
+                            /** @description basis points; null when unknown */
+                            target?: number | null;
+                            time_id?: number | null;
+                            /** @description "{date_id}_{seconds_in_bucket}_{stock_id}": always derived from the key; a value that disagrees (pandas turns "1_300_7" into "13007") is corrected and counted */
+                            row_id?: string;
+                            train_type?: string | null;
+                            /** @description the competition test files' flag; not stored */
+                            currently_scored?: boolean | (never | null) | string;
+                        }[];
                     };
                 };
             };
@@ -2763,7 +2750,33 @@ export interface paths {
                     };
                 };
                 /** @description The error contract of every Closecross service */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2851,7 +2864,33 @@ export interface paths {
                     };
                 };
                 /** @description The error contract of every Closecross service */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2939,7 +2978,33 @@ export interface paths {
                     };
                 };
                 /** @description The error contract of every Closecross service */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3078,7 +3143,33 @@ export interface paths {
                     };
                 };
                 /** @description The error contract of every Closecross service */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3406,7 +3497,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Live ticks as Server-Sent Events (event: trade | quote | bar), from whichever worker handles each symbol
+         * Live ticks as Server-Sent Events (event: trade | quote | bar, id: SYMBOL:POSITION), from whichever worker handles each symbol; send Last-Event-ID to resume after the event you received last
          * @description Requires scope `read`.
          *
          *     Requires scope `read`.
@@ -3414,10 +3505,13 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description comma-separated; every symbol when absent */
+                    /** @description comma-separated, at most 100; every symbol when absent */
                     symbols?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description the id of the last event received (SYMBOL:POSITION): the stream resumes after it */
+                    "last-event-id"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -3448,7 +3542,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every worker task (ingestor, price-worker, job-runner): host, kind, version, started, last heartbeat, load, what it holds
+         * Every worker task (ingestor, price-worker, jobs): host, kind, version, started, last heartbeat, load, what it holds
          * @description Requires scope `read`.
          *
          *     Requires scope `read`.
@@ -4681,9 +4775,9 @@ export interface paths {
         };
         /**
          * Clear the results and their time and cost; the warmed scale stays
-         * @description Requires scope `risk`.
+         * @description Requires scope `risk`. Changes state: with a session cookie, send x-csrf-token too.
          *
-         *     Requires scope `risk`.
+         *     Requires scope `risk`. Changes state: with a session cookie, send x-csrf-token too.
          */
         get: {
             parameters: {
@@ -4777,9 +4871,9 @@ export interface paths {
         };
         /**
          * Scale to zero; a new /warmup is needed afterwards
-         * @description Requires scope `risk`.
+         * @description Requires scope `risk`. Changes state: with a session cookie, send x-csrf-token too.
          *
-         *     Requires scope `risk`.
+         *     Requires scope `risk`. Changes state: with a session cookie, send x-csrf-token too.
          */
         get: {
             parameters: {
@@ -5279,7 +5373,9 @@ export interface paths {
         put?: never;
         /**
          * The reference's worker call: VaR 95/99 of Normal(mean, std) from `shots` draws
-         * @description Requires scope `risk`.
+         * @description work budget: at most 10,000,000 shots per call, 500,000,000 draws (d × moments) per task
+         *
+         *     Requires scope `risk`.
          */
         post: {
             parameters: {
@@ -5357,7 +5453,9 @@ export interface paths {
         put?: never;
         /**
          * Run one resource task of an analysis (what the risk service sends its ECS workers)
-         * @description Requires scope `risk`.
+         * @description work budget: at most 10,000,000 shots per call, 500,000,000 draws (d × moments) per task
+         *
+         *     Requires scope `risk`.
          */
         post: {
             parameters: {
@@ -5709,6 +5807,78 @@ export interface paths {
         };
         trace?: never;
     };
+    "/trading/strategy-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The strategy code instances can run: the built-ins and the modules of STRATEGIES_DIR (name, description, parameter schema, source hash); files that are not strategies are listed with why
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            strategies: {
+                                /** @description what an instance names in `code` */
+                                name: string;
+                                description: string;
+                                /** @description builtin: ships with the service; user: a module of STRATEGIES_DIR */
+                                origin: "builtin" | "user";
+                                /** @description the parameters as JSON Schema (defaults, bounds, descriptions): the form of an instance */
+                                parameters: {
+                                    /** @enum {string} */
+                                    type: "object";
+                                    properties: {
+                                        [key: string]: {
+                                            [key: string]: unknown;
+                                        };
+                                    };
+                                    required?: string[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                /** @description sha256 of the module's source, hex */
+                                source_hash: string;
+                                /** @description a user module's file in STRATEGIES_DIR */
+                                file: string | null;
+                            }[];
+                            refused: {
+                                file: string;
+                                source_hash: string;
+                                /** @description why the file is not a usable strategy */
+                                error: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/trading/strategies": {
         parameters: {
             query?: never;
@@ -5744,8 +5914,8 @@ export interface paths {
                                 /** @default paper */
                                 account_id: string;
                                 universe: string[];
-                                /** @description the signal rule from @closecross/quant, with its parameters */
-                                rule: {
+                                /** @description the built-in's rule; null for a user module's instance */
+                                rule: ({
                                     /** @enum {string} */
                                     kind: "three_candles";
                                     /** @description smallest candle body that counts (default 0.01) */
@@ -5762,7 +5932,23 @@ export interface paths {
                                     kind: "moving_average_crossover";
                                     fast?: number;
                                     slow?: number;
+                                }) | (never | null);
+                                /** @description the strategy code the instance runs (a built-in or a STRATEGIES_DIR module) */
+                                code: string;
+                                /** @description the parameters given for the code (over what the rule fields say) */
+                                parameters: {
+                                    [key: string]: unknown;
                                 };
+                                /**
+                                 * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                 * @default 1d
+                                 */
+                                interval: string;
+                                /**
+                                 * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                 * @default scheduled
+                                 */
+                                mode: "scheduled" | "live";
                                 /**
                                  * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                                  * @default long_only
@@ -5800,6 +5986,13 @@ export interface paths {
                                     /** @description limit price this far below (buy) or above (sell) the signal's close */
                                     limit_offset_bps?: number;
                                 };
+                                /**
+                                 * @description a built-in's entry size (a user module sizes its own orders)
+                                 * @default {
+                                 *       "mode": "fixed_quantity",
+                                 *       "quantity": 1
+                                 *     }
+                                 */
                                 sizing: {
                                     /** @enum {string} */
                                     mode: "fixed_quantity";
@@ -5825,6 +6018,10 @@ export interface paths {
                                 allocation: number;
                                 /** @default true */
                                 enabled: boolean;
+                                /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
+                                effective_parameters: {
+                                    [key: string]: unknown;
+                                };
                                 created_by: string | null;
                                 created_at: string;
                                 updated_at: string;
@@ -5854,7 +6051,7 @@ export interface paths {
                         account_id: string;
                         universe: string[];
                         /** @description the signal rule from @closecross/quant, with its parameters */
-                        rule: {
+                        rule?: {
                             /** @enum {string} */
                             kind: "three_candles";
                             /** @description smallest candle body that counts (default 0.01) */
@@ -5872,6 +6069,22 @@ export interface paths {
                             fast?: number;
                             slow?: number;
                         };
+                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                        code?: string;
+                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                         * @default 1d
+                         */
+                        interval?: string;
+                        /**
+                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                         * @default scheduled
+                         */
+                        mode?: "scheduled" | "live";
                         /**
                          * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                          * @default long_only
@@ -5909,6 +6122,13 @@ export interface paths {
                             /** @description limit price this far below (buy) or above (sell) the signal's close */
                             limit_offset_bps?: number;
                         };
+                        /**
+                         * @description a built-in's entry size (a user module sizes its own orders)
+                         * @default {
+                         *       "mode": "fixed_quantity",
+                         *       "quantity": 1
+                         *     }
+                         */
                         sizing: {
                             /** @enum {string} */
                             mode: "fixed_quantity";
@@ -5950,8 +6170,8 @@ export interface paths {
                             /** @default paper */
                             account_id: string;
                             universe: string[];
-                            /** @description the signal rule from @closecross/quant, with its parameters */
-                            rule: {
+                            /** @description the built-in's rule; null for a user module's instance */
+                            rule: ({
                                 /** @enum {string} */
                                 kind: "three_candles";
                                 /** @description smallest candle body that counts (default 0.01) */
@@ -5968,7 +6188,23 @@ export interface paths {
                                 kind: "moving_average_crossover";
                                 fast?: number;
                                 slow?: number;
+                            }) | (never | null);
+                            /** @description the strategy code the instance runs (a built-in or a STRATEGIES_DIR module) */
+                            code: string;
+                            /** @description the parameters given for the code (over what the rule fields say) */
+                            parameters: {
+                                [key: string]: unknown;
                             };
+                            /**
+                             * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                             * @default 1d
+                             */
+                            interval: string;
+                            /**
+                             * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                             * @default scheduled
+                             */
+                            mode: "scheduled" | "live";
                             /**
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
@@ -6006,6 +6242,13 @@ export interface paths {
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
                                 limit_offset_bps?: number;
                             };
+                            /**
+                             * @description a built-in's entry size (a user module sizes its own orders)
+                             * @default {
+                             *       "mode": "fixed_quantity",
+                             *       "quantity": 1
+                             *     }
+                             */
                             sizing: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
@@ -6031,6 +6274,10 @@ export interface paths {
                             allocation: number;
                             /** @default true */
                             enabled: boolean;
+                            /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
+                            effective_parameters: {
+                                [key: string]: unknown;
+                            };
                             created_by: string | null;
                             created_at: string;
                             updated_at: string;
@@ -6119,8 +6366,8 @@ export interface paths {
                             /** @default paper */
                             account_id: string;
                             universe: string[];
-                            /** @description the signal rule from @closecross/quant, with its parameters */
-                            rule: {
+                            /** @description the built-in's rule; null for a user module's instance */
+                            rule: ({
                                 /** @enum {string} */
                                 kind: "three_candles";
                                 /** @description smallest candle body that counts (default 0.01) */
@@ -6137,7 +6384,23 @@ export interface paths {
                                 kind: "moving_average_crossover";
                                 fast?: number;
                                 slow?: number;
+                            }) | (never | null);
+                            /** @description the strategy code the instance runs (a built-in or a STRATEGIES_DIR module) */
+                            code: string;
+                            /** @description the parameters given for the code (over what the rule fields say) */
+                            parameters: {
+                                [key: string]: unknown;
                             };
+                            /**
+                             * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                             * @default 1d
+                             */
+                            interval: string;
+                            /**
+                             * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                             * @default scheduled
+                             */
+                            mode: "scheduled" | "live";
                             /**
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
@@ -6175,6 +6438,13 @@ export interface paths {
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
                                 limit_offset_bps?: number;
                             };
+                            /**
+                             * @description a built-in's entry size (a user module sizes its own orders)
+                             * @default {
+                             *       "mode": "fixed_quantity",
+                             *       "quantity": 1
+                             *     }
+                             */
                             sizing: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
@@ -6200,6 +6470,10 @@ export interface paths {
                             allocation: number;
                             /** @default true */
                             enabled: boolean;
+                            /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
+                            effective_parameters: {
+                                [key: string]: unknown;
+                            };
                             created_by: string | null;
                             created_at: string;
                             updated_at: string;
@@ -6328,7 +6602,6 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        /** @default paper */
                         account_id?: string;
                         universe?: string[];
                         /** @description the signal rule from @closecross/quant, with its parameters */
@@ -6350,43 +6623,34 @@ export interface paths {
                             fast?: number;
                             slow?: number;
                         };
-                        /**
-                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
-                         * @default long_only
-                         */
+                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                        code?: string;
+                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars) */
+                        interval?: string;
+                        /** @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread */
+                        mode?: "scheduled" | "live";
+                        /** @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both */
                         side_policy?: "long_only" | "short_only" | "long_short";
-                        /**
-                         * @description bars of history before the first signal (the reference h)
-                         * @default 0
-                         */
+                        /** @description bars of history before the first signal (the reference h) */
                         warmup_bars?: number;
-                        /**
-                         * @description when scans run (trading days only); null: on demand only
-                         * @default {
-                         *       "cron": "30 16 * * 1-5",
-                         *       "timezone": "America/New_York"
-                         *     }
-                         */
+                        /** @description when scans run (trading days only); null: on demand only */
                         schedule?: {
                             cron: string;
                             timezone: string;
                         } | null;
-                        /**
-                         * @description manual: signals wait for a person; auto: signals become orders
-                         * @default manual
-                         */
+                        /** @description manual: signals wait for a person; auto: signals become orders */
                         approval?: "manual" | "auto";
-                        /**
-                         * @default {
-                         *       "timing": "close"
-                         *     }
-                         */
                         entry?: {
                             /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
                             timing: "close" | "next_open" | "limit";
                             /** @description limit price this far below (buy) or above (sell) the signal's close */
                             limit_offset_bps?: number;
                         };
+                        /** @description a built-in's entry size (a user module sizes its own orders) */
                         sizing?: {
                             /** @enum {string} */
                             mode: "fixed_quantity";
@@ -6400,7 +6664,6 @@ export interface paths {
                             mode: "allocation_share";
                             share: number;
                         };
-                        /** @default {} */
                         exits?: {
                             /** @description close a trade this many bars after its entry, at the close */
                             after_bars?: number;
@@ -6410,7 +6673,6 @@ export interface paths {
                         };
                         /** @description capital given to the strategy (its cash at the start) */
                         allocation?: number;
-                        /** @default true */
                         enabled?: boolean;
                     };
                 };
@@ -6428,8 +6690,8 @@ export interface paths {
                             /** @default paper */
                             account_id: string;
                             universe: string[];
-                            /** @description the signal rule from @closecross/quant, with its parameters */
-                            rule: {
+                            /** @description the built-in's rule; null for a user module's instance */
+                            rule: ({
                                 /** @enum {string} */
                                 kind: "three_candles";
                                 /** @description smallest candle body that counts (default 0.01) */
@@ -6446,7 +6708,23 @@ export interface paths {
                                 kind: "moving_average_crossover";
                                 fast?: number;
                                 slow?: number;
+                            }) | (never | null);
+                            /** @description the strategy code the instance runs (a built-in or a STRATEGIES_DIR module) */
+                            code: string;
+                            /** @description the parameters given for the code (over what the rule fields say) */
+                            parameters: {
+                                [key: string]: unknown;
                             };
+                            /**
+                             * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                             * @default 1d
+                             */
+                            interval: string;
+                            /**
+                             * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                             * @default scheduled
+                             */
+                            mode: "scheduled" | "live";
                             /**
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
@@ -6484,6 +6762,13 @@ export interface paths {
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
                                 limit_offset_bps?: number;
                             };
+                            /**
+                             * @description a built-in's entry size (a user module sizes its own orders)
+                             * @default {
+                             *       "mode": "fixed_quantity",
+                             *       "quantity": 1
+                             *     }
+                             */
                             sizing: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
@@ -6509,6 +6794,10 @@ export interface paths {
                             allocation: number;
                             /** @default true */
                             enabled: boolean;
+                            /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
+                            effective_parameters: {
+                                [key: string]: unknown;
+                            };
                             created_by: string | null;
                             created_at: string;
                             updated_at: string;
@@ -7076,6 +7365,10 @@ export interface paths {
                                 broker: string;
                                 broker_order_id: string | null;
                                 filled_quantity: number;
+                                /** @description when it was placed (the service clock): a paper fill comes from a price after it */
+                                placed_at: string;
+                                /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                                waiting_for?: string | null;
                                 average_fill_price: number | null;
                                 created_by: string | null;
                                 created_at: string;
@@ -7153,6 +7446,10 @@ export interface paths {
                             broker: string;
                             broker_order_id: string | null;
                             filled_quantity: number;
+                            /** @description when it was placed (the service clock): a paper fill comes from a price after it */
+                            placed_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
@@ -7188,6 +7485,10 @@ export interface paths {
                             broker: string;
                             broker_order_id: string | null;
                             filled_quantity: number;
+                            /** @description when it was placed (the service clock): a paper fill comes from a price after it */
+                            placed_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
@@ -7308,6 +7609,10 @@ export interface paths {
                                 broker: string;
                                 broker_order_id: string | null;
                                 filled_quantity: number;
+                                /** @description when it was placed (the service clock): a paper fill comes from a price after it */
+                                placed_at: string;
+                                /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                                waiting_for?: string | null;
                                 average_fill_price: number | null;
                                 created_by: string | null;
                                 created_at: string;
@@ -7431,6 +7736,10 @@ export interface paths {
                             broker: string;
                             broker_order_id: string | null;
                             filled_quantity: number;
+                            /** @description when it was placed (the service clock): a paper fill comes from a price after it */
+                            placed_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
@@ -7537,6 +7846,10 @@ export interface paths {
                             broker: string;
                             broker_order_id: string | null;
                             filled_quantity: number;
+                            /** @description when it was placed (the service clock): a paper fill comes from a price after it */
+                            placed_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
@@ -7803,7 +8116,7 @@ export interface paths {
         };
         put?: never;
         /**
-         * Takes the daily snapshot now, as a job (it also runs after every close)
+         * Takes the daily snapshot now, as a job (it also runs after every close); none on a day the NYSE is shut
          * @description Requires scope `trade`.
          */
         post: {
@@ -7850,7 +8163,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Performance of a strategy or all: P&L windows and series, trade statistics, Sharpe, Sortino, drawdown
+         * Performance of a strategy (by id, or by name, journal strategies included) or of all: P&L windows and series, trade statistics, Sharpe, Sortino, drawdown, and each strategy by name
          * @description Requires scope `read`.
          *
          *     Requires scope `read`.
@@ -7859,6 +8172,8 @@ export interface paths {
             parameters: {
                 query?: {
                     strategy_id?: number;
+                    /** @description a strategy by name: a stored one, or one whose trades came in a journal (POST /trading/journal) */
+                    strategy?: string;
                     start?: string;
                     end?: string;
                 };
@@ -7951,6 +8266,7 @@ export interface paths {
                         "application/json": {
                             import_id: string;
                             imported: number;
+                            strategies: string[];
                         };
                     };
                 };
@@ -7998,7 +8314,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Backtests a stored strategy (strategy_id) or one not stored (strategy) over a date range, as a job: trades, daily equity, performance
+         * Backtests a stored strategy (strategy_id) or one not stored (strategy) on the engine, in a worker thread, as a job: its report (trades, equity and drawdown, exposure, fees, Sharpe/Sortino, open positions at the end) is stored compressed and exported as JSON and CSV
          * @description Requires scope `trade`.
          */
         post: {
@@ -8018,7 +8334,7 @@ export interface paths {
                             account_id: string;
                             universe: string[];
                             /** @description the signal rule from @closecross/quant, with its parameters */
-                            rule: {
+                            rule?: {
                                 /** @enum {string} */
                                 kind: "three_candles";
                                 /** @description smallest candle body that counts (default 0.01) */
@@ -8036,6 +8352,22 @@ export interface paths {
                                 fast?: number;
                                 slow?: number;
                             };
+                            /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                            code?: string;
+                            /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                            parameters?: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                             * @default 1d
+                             */
+                            interval?: string;
+                            /**
+                             * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                             * @default scheduled
+                             */
+                            mode?: "scheduled" | "live";
                             /**
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
@@ -8073,6 +8405,13 @@ export interface paths {
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
                                 limit_offset_bps?: number;
                             };
+                            /**
+                             * @description a built-in's entry size (a user module sizes its own orders)
+                             * @default {
+                             *       "mode": "fixed_quantity",
+                             *       "quantity": 1
+                             *     }
+                             */
                             sizing: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
@@ -8099,18 +8438,30 @@ export interface paths {
                             /** @default true */
                             enabled: boolean;
                         };
-                        /** Format: date */
+                        /**
+                         * Format: date
+                         * @description first day of bars fed to the strategy (its warm-up counts from here)
+                         */
                         start?: string;
                         /** Format: date */
                         end?: string;
+                        /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
                         costs?: {
                             fee_per_share?: number;
                             fee_bps?: number;
                             fee_minimum?: number;
+                            /** @description cap of a fee as a share of the notional (0: none) */
+                            fee_max_rate?: number;
                             slippage_bps?: number;
                             volume_participation?: number;
                             seed?: number;
                         };
+                        /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                        decision?: "after_close" | "close_auction";
+                        /** @description default: the strategy's allocation */
+                        starting_cash?: number;
+                        /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                        price_decimals?: number;
                     };
                 };
             };
@@ -8169,7 +8520,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A backtest job: status, then its result
+         * A backtest job: status, then its result: the engine's summary, the trades, daily equity and performance, the positions open at the end (valued, flagged) and the export links
          * @description Requires scope `read`.
          *
          *     Requires scope `read`.
@@ -8240,6 +8591,296 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/backtests/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backtest's report: the engine's JSON (columns), or ?format=csv for the trades
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json: the whole report; csv: the trades (default json) */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/backtests/{id}/report.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backtest's whole report as JSON (the engine's columns)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/backtests/{id}/trades.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backtest's trades as CSV: the closed ones, then the positions open at the end (status open_at_end, valued at their last price)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/backtests/{id}/equity.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backtest's equity curve as CSV: time, equity, drawdown, gross exposure
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
                             statusCode: number;
                             error: string;
                             message: string;
@@ -9003,6 +9644,56 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/live-strategies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live strategy instances (mode live): running, stopped or failed, with the error that stopped one
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            strategies: {
+                                strategy_id: number;
+                                /** @description failed: stopped for a fault (threw, looped, over its budget) until the instance is changed */
+                                status: "running" | "stopped" | "failed" | "idle";
+                                /** @description why it was stopped, with what it was handling */
+                                error: string | null;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -10325,6 +11016,8 @@ export interface paths {
                                 created_at: string;
                                 /** @description ISO 8601, UTC */
                                 updated_at: string;
+                                /** @description a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again */
+                                secret?: string;
                             }[];
                         };
                     };
@@ -10447,6 +11140,8 @@ export interface paths {
                             created_at: string;
                             /** @description ISO 8601, UTC */
                             updated_at: string;
+                            /** @description a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again */
+                            secret?: string;
                         };
                     };
                 };
@@ -10562,6 +11257,8 @@ export interface paths {
                             created_at: string;
                             /** @description ISO 8601, UTC */
                             updated_at: string;
+                            /** @description a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again */
+                            secret?: string;
                         };
                     };
                 };
@@ -10763,6 +11460,8 @@ export interface paths {
                             created_at: string;
                             /** @description ISO 8601, UTC */
                             updated_at: string;
+                            /** @description a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again */
+                            secret?: string;
                         };
                     };
                 };
@@ -10820,6 +11519,123 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/alerts/channels/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew a webhook channel's signing secret; the answer shows the new one, the only time it is shown
+         * @description Requires scope `admin`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            config: {
+                                chat_id?: string;
+                                /** @description only the bot id: the secret part is never shown */
+                                bot_token?: string | null;
+                                /** @description origin and the last characters only */
+                                url?: string;
+                                format?: string;
+                            };
+                            events: {
+                                [key: string]: boolean;
+                            };
+                            /** @description job kinds whose job_failed / job_succeeded this channel gets; null: every kind */
+                            job_kinds: string[] | null;
+                            enabled: boolean;
+                            /** @description ISO 8601, UTC */
+                            created_at: string;
+                            /** @description ISO 8601, UTC */
+                            updated_at: string;
+                            /** @description a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again */
+                            secret?: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }

@@ -14,7 +14,8 @@ export function fieldOfApiMessage(message: string): { field: string; message: st
     const field = [...(required[1] ? required[1].split('/') : []), required[2]!].join('.');
     return { field, message: `${required[2]} is required` };
   }
-  const named = /^body\/([\w/]+) (.+)$/s.exec(message);
+  // A code's parameter check answers "body/parameters/fast: parameter /fast = 9 is not allowed: ...".
+  const named = /^body\/([\w/]+):? (.+)$/s.exec(message);
   if (!named) return null;
   return { field: named[1]!.replaceAll('/', '.'), message: named[2]! };
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { BacktestReport, type BacktestResult } from '../components/BacktestReport';
+import { CodeInstanceForm } from '../components/CodeInstanceForm';
 import { JobProgress } from '../components/JobProgress';
 import { ErrorNote } from '../components/QueryState';
 import { actionsHeader, QueryTable } from '../components/QueryTable';
@@ -9,6 +10,7 @@ import { StrategyForm } from '../components/StrategyForm';
 import { useJob } from '../components/useJob';
 import { formatMoney, formatNumber, formatPercent } from '../lib/format';
 import { can } from '../lib/permissions';
+import { strategyLabel } from '../lib/strategy-code';
 import type { StrategyDefinition } from '../lib/strategy-form';
 import { useMe } from '../session';
 import { performanceQuery } from './Overview';
@@ -34,7 +36,7 @@ export default function Strategies() {
   });
   const report = useQuery({ queryKey: ['backtest', jobId], enabled: jobLabel === 'Backtest' && job?.status === 'succeeded', queryFn: () => unwrap(api.GET('/trading/backtests/{id}', { params: { path: { id: jobId! } } })) });
   const trader = can(me, 'trade');
-  const editing = strategies.data?.strategies.find((strategy) => strategy.id === editingId);
+  const editing = strategies.data?.strategies.find((strategy) => strategy.id === editingId && strategy.rule !== null);
   return (
     <section aria-labelledby="strategies-title">
       <h1 id="strategies-title">Strategies</h1>
@@ -43,13 +45,13 @@ export default function Strategies() {
         rows={(data) => data.strategies}
         empty="No strategy yet."
         testId="strategies"
-        headers={['Name', 'Rule', 'Universe', 'Sizing', 'Approval', 'Enabled', 'Trades / wins / win rate', 'Mean / best / worst return', trader && actionsHeader]}
+        headers={['Name', 'Runs', 'Universe', 'Sizing', 'Approval', 'Enabled', 'Trades / wins / win rate', 'Mean / best / worst return', trader && actionsHeader]}
         row={(strategy) => (
           <tr key={strategy.id} data-testid={`strategy-${strategy.name}`}>
             <td>{strategy.name}</td>
-            <td>{ruleLabel(strategy.rule)}</td>
+            <td>{strategyLabel(strategy)}</td>
             <td>{strategy.universe.join(', ')}</td>
-            <td>{sizingLabel(strategy.sizing)}</td>
+            <td>{strategy.rule ? sizingLabel(strategy.sizing) : 'by its code'}</td>
             <td>{strategy.approval}</td>
             <td>{strategy.enabled ? 'yes' : 'no'}</td>
             <StrategyStats id={strategy.id} />
@@ -61,9 +63,14 @@ export default function Strategies() {
                 <button type="button" className="secondary" onClick={() => backtest.mutate(strategy.id)} aria-label={`Backtest ${strategy.name}`}>
                   Backtest
                 </button>{' '}
-                <button type="button" className="secondary" onClick={() => (setEditingId(strategy.id), setNotice(null))} aria-label={`Edit ${strategy.name}`} aria-expanded={editingId === strategy.id}>
-                  Edit
-                </button>{' '}
+                {/* The rule form edits a built-in's rule; a user module's instance has none (its parameters are the API's PATCH). */}
+                {strategy.rule && (
+                  <>
+                    <button type="button" className="secondary" onClick={() => (setEditingId(strategy.id), setNotice(null))} aria-label={`Edit ${strategy.name}`} aria-expanded={editingId === strategy.id}>
+                      Edit
+                    </button>{' '}
+                  </>
+                )}
                 <button type="button" className="secondary" disabled={toggle.isPending} onClick={() => toggle.mutate({ id: strategy.id, enabled: !strategy.enabled })} aria-label={`${strategy.enabled ? 'Disable' : 'Enable'} ${strategy.name}`}>
                   {strategy.enabled ? 'Disable' : 'Enable'}
                 </button>
@@ -85,16 +92,12 @@ export default function Strategies() {
           onClose={() => setEditingId(null)}
         />
       )}
+      {trader && <CodeInstanceForm key={`code-${created}`} onSaved={(message) => (setNotice(message), setCreated((count) => count + 1))} />}
       {trader && <StrategyForm key={`new-${created}`} onSaved={(message) => (setNotice(message), setCreated((count) => count + 1))} />}
     </section>
   );
 }
 
-const ruleLabel = (rule: StrategyDefinition['rule']): string => {
-  if (rule.kind === 'rsi') return `RSI ${rule.period ?? 14} (${rule.oversold ?? 30} / ${rule.overbought ?? 70})`;
-  if (rule.kind === 'moving_average_crossover') return `MA crossover ${rule.fast ?? 10} / ${rule.slow ?? 30}`;
-  return `three candles${rule.body !== undefined ? ` (body ${rule.body})` : ''}`;
-};
 const sizingLabel = (sizing: StrategyDefinition['sizing']): string =>
   sizing.mode === 'fixed_quantity' ? `${formatNumber(sizing.quantity, 4)} share${sizing.quantity === 1 ? '' : 's'}` : sizing.mode === 'fixed_notional' ? `${formatMoney(sizing.notional)} a trade` : `${formatPercent(sizing.share, { digits: 0 })} of allocation`;
 
