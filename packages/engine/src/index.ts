@@ -22,3 +22,4 @@ export { BarMerger, type BarSource } from './backtest/bar-merge.ts';
 export { buildReport, equityToCsv, reportToJson, tradesToCsv, type BacktestReport, type BacktestSummary, type EquityPoint, type OpenPosition } from './backtest/report.ts';
 export type { BacktestTrade } from './backtest/trade-ledger.ts';
 export { intervalMs, parseDailyCsv, parseIntradayCsv } from './backtest/csv-bars.ts';
+export { builtinInstanceOf, type StoredRuleFields } from './strategies/from-rule.ts';

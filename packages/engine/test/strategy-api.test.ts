@@ -5,6 +5,7 @@ import { runBacktest } from '../src/backtest/run-backtest.ts';
 import { dailyBar } from '../src/calendar/index.ts';
 import type { Bar } from '../src/events.ts';
 import { zeroCosts } from '../src/exchange/instruments.ts';
+import { builtinInstanceOf } from '../src/strategies/from-rule.ts';
 import { builtinStrategies, movingAverageCrossover, rsi, threeCandles } from '../src/strategies/index.ts';
 import { defineStrategy, strategyParameters } from '../src/strategy/define.ts';
 import { StrategyParameterError } from '../src/strategy/parameters.ts';
@@ -44,6 +45,23 @@ describe('strategy parameters (TypeBox: defaults, bounds, errors naming field, v
   it('checks rules across fields (fast shorter than slow; oversold below overbought)', () => {
     expect(thrown(() => strategyParameters(movingAverageCrossover, { fast: 30, slow: 20 }))).toMatchObject({ field: '/fast', value: 30, allowed: 'shorter than slow (20)' });
     expect(thrown(() => strategyParameters(rsi, { oversold: 80 }))).toMatchObject({ field: '/oversold', value: 80, allowed: 'below overbought (70)' });
+  });
+
+  it("maps today's stored rules onto built-in instances whose parameters validate", () => {
+    const stored = {
+      rule: { kind: 'rsi' as const, period: 10, overbought: 75 },
+      side_policy: 'long_short' as const,
+      warmup_bars: 20,
+      entry: { timing: 'limit' as const, limit_offset_bps: 25 },
+      sizing: { mode: 'fixed_notional' as const, notional: 5_000 },
+      exits: { after_bars: 5, stop_loss_pct: 3 },
+    };
+    const instance = builtinInstanceOf(stored);
+    expect(instance).toEqual({
+      strategy: 'rsi',
+      params: { period: 10, overbought: 75, side_policy: 'long_short', warmup_bars: 20, entry: 'limit', limit_offset_bps: 25, sizing: 'fixed_notional', notional: 5_000, exit_after_bars: 5, stop_loss_pct: 3 },
+    });
+    expect(strategyParameters(builtinStrategies.get(instance.strategy)!, instance.params)).toMatchObject({ period: 10, oversold: 30, overbought: 75, quantity: 1, notional: 5_000 });
   });
 
   it('lists the three built-ins under the names of the rule kinds', () => {
