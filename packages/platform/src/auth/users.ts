@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock } from '@closecross/engine';
+import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { decoyPasswordHash, hashPassword, minimumPasswordLength, passwordMatches } from './passwords.ts';
@@ -35,12 +35,18 @@ function checkPassword(password: string): void {
 export class Users {
   private readonly pool: Pool;
   private readonly lockout: LockoutPolicy;
-  private readonly clock: Clock;
+  private clock: Clock | undefined;
 
-  constructor(pool: Pool, lockout: LockoutPolicy, clock: Clock = systemClock) {
+  /** Without a clock, the engine's system clock, loaded at the first sign-in (the engine takes a second to load, and most tasks never sign anyone in). */
+  constructor(pool: Pool, lockout: LockoutPolicy, clock?: Clock) {
     this.pool = pool;
     this.lockout = lockout;
     this.clock = clock;
+  }
+
+  private async clockOf(): Promise<Clock> {
+    this.clock ??= (await import('@closecross/engine')).systemClock;
+    return this.clock;
   }
 
   async create(input: { username: string; password: string; role: Role }): Promise<UserView> {
@@ -96,7 +102,7 @@ export class Users {
    */
   async signIn(username: string, password: string): Promise<SignInOutcome> {
     // The lock is judged by the injected clock, so a test can pin the hour and walk past a lock.
-    const now = this.clock.now();
+    const now = (await this.clockOf()).now();
     const result = await this.pool.query<{ id: string; password_hash: string; locked_ms: number | null; disabled: boolean }>(
       `select id, password_hash, (extract(epoch from locked_until - $2::timestamptz) * 1000)::float8 as locked_ms, disabled_at is not null as disabled
          from app_user where username = $1`,
