@@ -120,6 +120,17 @@ describe('exits through the exchange', () => {
     expect(Math.min(...bars.map((bar) => bar.close))).toBeGreaterThan(100.94);
   });
 
+  it('a bar crossing both the stop and the take-profit leaves the position flat (the second exit is undone)', async () => {
+    const wide = [...bars.slice(0, 4), day('2021-03-05', 103, 106.5, 100, 103), day('2021-03-08', 103, 103.5, 102.5, 103), day('2021-03-09', 103, 103.5, 102.5, 103)];
+    const report = await runBacktest({ definition: threeCandles, params: { stop_loss_pct: 2, take_profit_pct: 2, quantity: 10 }, universe: ['TEST'], interval: '1d', sources: [wide], startingCash: 10_000, costsFor: () => zeroCosts });
+    expect(report.openPositions).toEqual([]);
+    // The entry's round trip closes at the stop (the low comes first on a bar that opens nearer it), the reversal at the next open.
+    expect(report.trades.map((trade) => [trade.direction, trade.entryPrice, trade.exitPrice])).toEqual([
+      ['long', 103, 100.94],
+      ['short', 105.06, 103],
+    ]);
+  });
+
   it('with the rule paper uses (after the close), the entry is the next session close; the reference mode fills at the signal close', async () => {
     const afterClose = await runBacktest({ definition: threeCandles, params: { exit_after_bars: 1 }, universe: ['TEST'], interval: '1d', sources: [bars], startingCash: 10_000, costsFor: () => zeroCosts });
     const atAuction = await runBacktest({ definition: threeCandles, params: { exit_after_bars: 1 }, universe: ['TEST'], interval: '1d', sources: [bars], startingCash: 10_000, costsFor: () => zeroCosts, dailyDecision: 'close_auction' });

@@ -175,7 +175,15 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
           // An exit filled: its lot is done; the other exit of the pair is cancelled (one-cancels-other).
           const entryId = client.slice(client.indexOf(':') + 1);
           const index = state.lots.findIndex((lot) => lot.entryOrderId === entryId);
-          if (index < 0) return;
+          if (index < 0) {
+            // Both exits of a lot filled on one bar (the stop and the take-profit are two orders, not
+            // a one-cancels-other pair): the second reversed the position, so undo it at once.
+            if (client.startsWith('stop:') || client.startsWith('take:')) {
+              ctx.submit({ type: 'market', symbol: fill.symbol, side: fill.side === 'buy' ? 'sell' : 'buy', quantity: fill.quantity, clientId: `undo:${entryId}` });
+              ctx.log.warn(`both exits of lot ${entryId} filled on one bar; the second is undone at market`);
+            }
+            return;
+          }
           const lot = state.lots[index]!;
           lot.quantity -= fill.quantity;
           if (lot.quantity > 1e-12) return;
