@@ -134,17 +134,19 @@ describe('daily_pnl_summary', () => {
   it('each daily snapshot alerts the day P&L per strategy and in total, against the previous snapshot', async () => {
     const strategies = (await app.inject({ url: '/trading/strategies' })).json().strategies;
     expect(strategies.map((s: { name: string }) => s.name)).toEqual(['crows', 'soldiers']);
-    // The day of the fill: soldiers bought 10 UP at 103, marked at 103.
+    // The day of the fill: soldiers bought 10 UP at 103, marked at 103; the manual book (counted in
+    // the total, as the risk engine counts it) bought 5 DOWN at its open, 98, marked at its close, 97.
     expect((await runJob('/trading/snapshots', { date: signalDay })).status).toBe('succeeded');
     expect((await alertsOf('daily_pnl_summary')).at(-1)).toEqual({
       date: signalDay,
       realized: 0,
-      unrealized: 0,
-      total: 0,
-      equity: 20_000,
+      unrealized: -5,
+      total: -5,
+      equity: 19_995,
       by_strategy: [
         { strategy: 'crows', pnl: 0, realized: 0, unrealized: 0, equity: 10_000 },
         { strategy: 'soldiers', pnl: 0, realized: 0, unrealized: 0, equity: 10_000 },
+        { strategy: 'manual orders', pnl: -5, realized: 0, unrealized: -5, equity: -5 },
       ],
     });
 
@@ -157,10 +159,11 @@ describe('daily_pnl_summary', () => {
       realized: 0,
       unrealized: 30,
       total: 30,
-      equity: 20_030,
+      equity: 20_025,
       by_strategy: [
         { strategy: 'crows', pnl: 0, realized: 0, unrealized: 0, equity: 10_000 },
         { strategy: 'soldiers', pnl: 30, realized: 0, unrealized: 30, equity: 10_030 },
+        { strategy: 'manual orders', pnl: 0, realized: 0, unrealized: 0, equity: -5 },
       ],
     });
     // The alert and the snapshots are one transaction: one alert per snapshot taken.
