@@ -186,6 +186,8 @@ export async function checkedParameters(resolved: ResolvedCode, params: Record<s
     host = await StrategyWorkerHost.start({ source: resolved.source, params, universe: instance.universe, interval: instance.interval as `${number}d` }, clock.nowMs());
     return params;
   } catch (error) {
+    // The host answers a parameter its schema refuses as a StrategyParameterError (field, value, allowed); older hosts as a failed load.
+    if (error instanceof StrategyParameterError) throw parameterErrorOf(error, prefix);
     if (error instanceof StrategyFailedError) {
       const field = /parameter (\/\S*)/.exec(error.failure.message)?.[1];
       throw new InvalidInputError(`${prefix}${field ?? ''}: ${error.failure.message.replace(/^StrategyParameterError: /, '')}`);
