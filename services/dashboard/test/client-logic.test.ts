@@ -4,6 +4,7 @@ import { apiErrorsFor, fieldOfApiMessage } from '../web/src/lib/field-errors.ts'
 import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/lib/limits.ts';
 import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
 import { changedFields, newStrategy, strategyFromForm, type StrategyDefinition } from '../web/src/lib/strategy-form.ts';
+import { backtestCountsLine, backtestExports, tradeTimeLabel } from '../web/src/lib/backtest-report.ts';
 import { codeInstanceFromForm, parameterFields, strategyLabel, type StrategyCode } from '../web/src/lib/strategy-code.ts';
 import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
 import { axesSizedToLabels, dailyIncrements, dailyXAxis, widthOfLabels } from '../web/src/lib/chart-axes.ts';
@@ -278,6 +279,23 @@ describe('strategy code instances', () => {
   });
   it("puts the API's refusal of a parameter (the code's own cross-field rule) under that parameter's input", () => {
     expect(apiErrorsFor('body/parameters/fast: parameter /fast = 9 is not allowed: shorter than slow (5)', ['name', 'parameters.fast'])).toEqual({ 'parameters.fast': 'parameter /fast = 9 is not allowed: shorter than slow (5)' });
+  });
+});
+
+describe('backtest report', () => {
+  it("leaves out the counts a code's backtest does not have (it read ' signals, 240 orders ( expired)')", () => {
+    expect(backtestCountsLine({ signals: null, orders: 240, fills: 239, expired_orders: null })).toBe('240 orders, 239 fills');
+    expect(backtestCountsLine({ signals: 12, orders: 12, expired_orders: 2 })).toBe('12 signals, 12 orders (2 expired)');
+  });
+  it('shows the minute of an intraday trade in the desk zone, the date of a daily one', () => {
+    expect(tradeTimeLabel('2021-08-23T13:39:00.000Z', '1m', 'America/New_York')).toBe('2021-08-23 09:39:00 EDT');
+    expect(tradeTimeLabel('2021-08-23T20:00:00.000Z', '1d', 'America/New_York')).toBe('2021-08-23');
+    expect(tradeTimeLabel('2021-08-23T20:00:00.000Z', undefined)).toBe('2021-08-23');
+  });
+  it("links the API's exports", () => {
+    const id = '69788dfc-019e-4be2-a00a-3dae272ad366';
+    expect(backtestExports({ json: `/trading/backtests/${id}/report.json`, trades_csv: `/trading/backtests/${id}/trades.csv`, equity_csv: `/trading/backtests/${id}/equity.csv` }).map((link) => link.label)).toEqual(['report (JSON)', 'trades (CSV)', 'equity (CSV)']);
+    expect(backtestExports(undefined)).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { formatChange, formatMoney, formatNumber, formatPercent, signClass } from '../lib/format';
+import { backtestCountsLine, backtestExports, tradeTimeLabel } from '../lib/backtest-report';
 import { pnlSeries } from '../lib/series';
 import { UPlotChart } from './UPlotChart';
 
@@ -20,9 +21,16 @@ export interface BacktestResult {
   end: string | null;
   symbols_without_bars: string[];
   realized: number;
-  signals: number;
+  /** Null for a code's backtest: only the built-in rules count signals and expiries. */
+  signals: number | null;
   orders: number;
-  expired_orders: number;
+  fills?: number | null;
+  expired_orders: number | null;
+  /** The bars it ran on: 1d, or intraday (1m, 5m), whose trades need their minute. */
+  interval?: string;
+  unrealized?: number;
+  open_positions?: { symbol: string; direction: string; quantity: number; averagePrice: number; lastPrice: number; marketValue: number; unrealizedProfitLoss: number; openAtEnd: boolean }[];
+  report?: { json?: string; trades_csv?: string; equity_csv?: string };
   trades: ReportTrade[];
   daily_equity: { date: string; equity: number }[];
   performance: {
@@ -53,10 +61,15 @@ export function BacktestReport({ result }: { result: BacktestResult }) {
         <div className="card">
           <h3>Realized P&amp;L</h3>
           <p className={`figure ${signClass(result.realized)}`}>{formatChange(result.realized)}</p>
-          <p className="muted">
-            {result.signals} signals, {result.orders} orders ({result.expired_orders} expired)
-          </p>
+          <p className="muted">{backtestCountsLine(result)}</p>
         </div>
+        {result.unrealized !== undefined && (
+          <div className="card">
+            <h3>Unrealized, open at the end</h3>
+            <p className={`figure ${signClass(result.unrealized)}`}>{formatChange(result.unrealized)}</p>
+            <p className="muted">{result.open_positions?.length ? `${result.open_positions.length} position${result.open_positions.length === 1 ? '' : 's'} still open` : 'nothing open'}</p>
+          </div>
+        )}
         <div className="card">
           <h3>Trades / wins / win rate</h3>
           <p className="figure">
@@ -82,6 +95,46 @@ export function BacktestReport({ result }: { result: BacktestResult }) {
           </p>
         </div>
       </div>
+      {backtestExports(result.report).length > 0 && (
+        <p data-testid="backtest-exports">
+          Export:{' '}
+          {backtestExports(result.report).map((link, index) => (
+            <span key={link.href}>
+              {index > 0 && ' · '}
+              <a href={link.href} download>
+                {link.label}
+              </a>
+            </span>
+          ))}
+        </p>
+      )}
+      {result.open_positions && result.open_positions.length > 0 && (
+        <table data-testid="backtest-open-positions">
+          <caption className="muted">Open at the end: valued at the last price, not realized</caption>
+          <thead>
+            <tr>
+              <th scope="col">Instrument</th>
+              <th scope="col">Side</th>
+              <th scope="col">Quantity</th>
+              <th scope="col">Average price</th>
+              <th scope="col">Last price</th>
+              <th scope="col">Unrealized P&amp;L</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.open_positions.map((position) => (
+              <tr key={position.symbol}>
+                <td>{position.symbol}</td>
+                <td>{position.direction}</td>
+                <td>{formatNumber(position.quantity, 4)}</td>
+                <td>{formatMoney(position.averagePrice)}</td>
+                <td>{formatMoney(position.lastPrice)}</td>
+                <td className={signClass(position.unrealizedProfitLoss)}>{formatChange(position.unrealizedProfitLoss)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {series.days.length > 1 && <UPlotChart options={equityOptions} data={[series.days, series.cumulative, series.drawdown]} label={`Backtest of ${result.strategy}: cumulative P&L and drawdown`} daily />}
       {result.trades.length === 0 ? (
         <p className="muted empty">No closed trade in the period.</p>
@@ -105,8 +158,8 @@ export function BacktestReport({ result }: { result: BacktestResult }) {
                 <td>{trade.symbol}</td>
                 <td>{trade.side}</td>
                 <td>{formatNumber(trade.quantity, 4)}</td>
-                <td>{trade.entryAt.slice(0, 10)}</td>
-                <td>{trade.exitAt.slice(0, 10)}</td>
+                <td>{tradeTimeLabel(trade.entryAt, result.interval)}</td>
+                <td>{tradeTimeLabel(trade.exitAt, result.interval)}</td>
                 <td className={signClass(trade.pnl)}>{formatChange(trade.pnl)}</td>
                 <td>{formatPercent(trade.entryValue ? trade.pnl / trade.entryValue : null)}</td>
               </tr>
