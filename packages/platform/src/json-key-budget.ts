@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidInputError } from './errors.ts';
+import { noteNoSurrogateEscapes } from './unicode.ts';
 
 /**
  * Bytes of body per key a route takes by default: a route's key budget is its body limit over
@@ -33,6 +34,10 @@ const openArray = 0x5b;
 const closeArray = 0x5d;
 /** What the open-container stack holds for an array: its colons belong to no object of its own. */
 const arrayMark = -1;
+const letterU = 0x75;
+const isD = (byte: number) => byte === 0x64 || byte === 0x44;
+/** 8, 9, a-f, A-F: the second hex digit of a surrogate's escape (\ud800-\udfff). */
+const isSurrogateSecondDigit = (byte: number) => byte === 0x38 || byte === 0x39 || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
 
 /**
  * Counts the keys of a JSON body (colons outside strings) as its chunks arrive and fails the
@@ -46,6 +51,10 @@ export class JsonKeyBudget extends Transform {
   private escaped = false;
   /** Keys so far of each open object (arrayMark for an open array), innermost last. */
   private readonly open: number[] = [];
+  /** Where in a `\u` escape the scan is: 1 after `\u`, 2 after `\ud`; 0 elsewhere. */
+  private escapeDigits = 0;
+  /** Whether the text holds a surrogate's escape (`\ud83d`): only then can a parsed string hold a lone surrogate. */
+  sawSurrogateEscape = false;
   private readonly maxKeys: number;
   private readonly maxKeysPerObject: number;
 
@@ -58,12 +67,19 @@ export class JsonKeyBudget extends Transform {
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const open = this.open;
-    let { keys, inString, escaped } = this;
+    let { keys, inString, escaped, escapeDigits } = this;
     for (let index = 0; index < bytes.length; index++) {
       const byte = bytes[index]!;
       if (inString) {
-        if (escaped) escaped = false;
-        else if (byte === backslash) escaped = true;
+        if (escapeDigits === 1) escapeDigits = isD(byte) ? 2 : 0;
+        else if (escapeDigits === 2) {
+          if (isSurrogateSecondDigit(byte)) this.sawSurrogateEscape = true;
+          escapeDigits = 0;
+        }
+        if (escaped) {
+          escaped = false;
+          if (byte === letterU) escapeDigits = 1;
+        } else if (byte === backslash) escaped = true;
         else if (byte === quote) inString = false;
       } else if (byte === quote) {
         inString = true;
@@ -81,7 +97,7 @@ export class JsonKeyBudget extends Transform {
       else if (byte === openArray) open.push(arrayMark);
       else if (byte === closeObject || byte === closeArray) open.pop();
     }
-    Object.assign(this, { keys, inString, escaped });
+    Object.assign(this, { keys, inString, escaped, escapeDigits });
     callback(null, bytes);
   }
 }
@@ -97,6 +113,10 @@ export function refuseKeyFloods(app: FastifyInstance): void {
     if (!isJson(request)) return payload;
     const maxKeys = request.routeOptions.config?.maxJsonKeys ?? Math.max(1_000, Math.floor((request.routeOptions.bodyLimit ?? 1024 * 1024) / bytesPerKeyAtLeast));
     const counted = new JsonKeyBudget(maxKeys, request.routeOptions.config?.maxJsonKeysPerObject ?? defaultKeysPerObject);
+    // Read whole with no surrogate escape: the Unicode check at the door need not walk the parsed body.
+    counted.on('end', () => {
+      if (!counted.sawSurrogateEscape) noteNoSurrogateEscapes(request);
+    });
     // Fastify checks the received length against content-length; a pass-through keeps it.
     payload.on('error', (error) => counted.destroy(error));
     return payload.pipe(counted);

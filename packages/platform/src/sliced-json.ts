@@ -2,7 +2,6 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import secureJsonParse from 'secure-json-parse';
 import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from './errors.ts';
-import { noteJsonText } from './unicode.ts';
 
 /** Bodies up to this many characters are parsed in one go (a few ms); larger ones in slices. */
 export const slicedParseFrom = 1024 * 1024;
@@ -163,7 +162,6 @@ export function parseLargeJsonInSlices(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
-    noteJsonText(request, text);
     if (text.length < slicedParseFrom) return parseSmall(request, text, done);
     parseJsonInSlices(text).then(
       (value) => done(null, value),

@@ -37,15 +37,14 @@ function holdsMalformed(value: unknown): boolean {
 }
 
 /**
- * JSON bodies whose text holds no surrogate escape (`\ud800`): decoded UTF-8 is always well-formed
- * (a bad byte becomes U+FFFD), so only such an escape can make a lone surrogate, and these need no walk.
+ * JSON bodies whose text held no surrogate escape (`\ud800`), as counted while they were read
+ * (json-key-budget.ts): decoded UTF-8 is always well-formed (a bad byte becomes U+FFFD), so only
+ * such an escape can make a lone surrogate, and these bodies need no walk.
  */
 const bodiesWithoutSurrogateEscapes = new WeakSet<FastifyRequest>();
-const surrogateEscape = /\\u[dD][89a-fA-F]/;
 
-/** Called by the JSON parser with the text it parsed. */
-export function noteJsonText(request: FastifyRequest, text: string): void {
-  if (!surrogateEscape.test(text)) bodiesWithoutSurrogateEscapes.add(request);
+export function noteNoSurrogateEscapes(request: FastifyRequest): void {
+  bodiesWithoutSurrogateEscapes.add(request);
 }
 
 /**

@@ -2,7 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@closecross/tests/support
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type Service, type ServiceContext } from '../src/index.ts';
+import { createService, JsonKeyBudget, type Service, type ServiceContext } from '../src/index.ts';
 
 // Issue 20: POST /alerts/test with "text":"\ud800" answered 500 (PostgreSQL refuses a lone
 // surrogate in jsonb). Two routes that store what they are sent as JSON, one with a schema and
@@ -75,5 +75,22 @@ describe('a lone surrogate in any string is refused at the door', () => {
     const response = await postJson('/notes/raw', deep);
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/^body\/0\/0[/0]*…[/0]+ must be well-formed Unicode/);
+  });
+});
+
+describe('the scan that spares clean bodies the walk', () => {
+  async function sawSurrogateEscape(chunks: string[]): Promise<boolean> {
+    const scan = new JsonKeyBudget(1_000);
+    scan.resume();
+    for (const chunk of chunks) scan.write(Buffer.from(chunk));
+    scan.end();
+    await new Promise((resolve) => scan.on('end', resolve));
+    return scan.sawSurrogateEscape;
+  }
+
+  it('sees a surrogate escape even when a chunk ends inside it, and nothing in other escapes', async () => {
+    expect(await sawSurrogateEscape(['{"a":"x\\', 'u', 'D', '800"}'])).toBe(true);
+    expect(await sawSurrogateEscape(['{"a":"\\ud83d\\ude80"}'])).toBe(true);
+    expect(await sawSurrogateEscape(['{"a":"\\u00e9 \\\\ud800 \\u0d80", "ud800": 1}'])).toBe(false);
   });
 });
