@@ -7,7 +7,7 @@ import { changedFields, newStrategy, strategyFromForm, type StrategyDefinition }
 import { backtestCountsLine, backtestExports, tradeTimeLabel } from '../web/src/lib/backtest-report.ts';
 import { codeInstanceFromForm, parameterFields, strategyLabel, type StrategyCode } from '../web/src/lib/strategy-code.ts';
 import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
-import { axesSizedToLabels, dailyIncrements, dailyXAxis, widthOfLabels } from '../web/src/lib/chart-axes.ts';
+import { axesSizedToLabels, dailyIncrements, dailyXAxis, dailyXRange, widthOfLabels } from '../web/src/lib/chart-axes.ts';
 import { exposureRows, strategyStateLabel } from '../web/src/lib/exposures.ts';
 import { deskToday, deskZoneLabel, formatAge, formatChange, formatDateTime, formatPercent } from '../web/src/lib/format.ts';
 import { strategyNamer } from '../web/src/lib/names.ts';
@@ -451,6 +451,15 @@ describe('chart value axes', () => {
   it('is as wide as the longest label (the first digit of -12,500.00 is not cut)', () => {
     expect(widthOfLabels(['148.45', '-12,500.00'], sevenPixelsPerCharacter, '12px sans', 0, 1)).toBe(10 * 7 + 18);
     expect(widthOfLabels(['-12,500.00'], sevenPixelsPerCharacter, undefined, 20, 2)).toBe(35 + 18 + 20);
+  });
+});
+
+describe('daily chart range', () => {
+  it('draws a single day (the first snapshot) a few days either side, not on an axis running three years ahead', () => {
+    const day = Date.UTC(2026, 11, 4) / 1000;
+    expect(dailyXRange([day])).toEqual([day - 3 * 86_400, day + 3 * 86_400]);
+    expect(dailyXRange([day, day + 86_400, day + 86_400 * 10])).toEqual([day, day + 86_400 * 10]);
+    expect(dailyXRange([])).toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { axesSizedToLabels, dailyXAxis } from '../lib/chart-axes';
+import { axesSizedToLabels, dailyXAxis, dailyXRange } from '../lib/chart-axes';
 import { deskTimeZone } from '../lib/format';
 import { afterPaint } from './afterPaint';
 
@@ -19,8 +19,11 @@ export function UPlotChart({ options, data, label, onDrawn, deskTime = false, da
     const zone = daily ? 'UTC' : deskTime ? deskTimeZone() : null;
     const axes = axesSizedToLabels(options);
     if (daily) axes[0] = dailyXAxis(axes[0]);
+    // One day of data would otherwise be drawn on an axis running years ahead.
+    const range = daily && !options.scales?.x?.range ? dailyXRange(data[0]) : null;
+    const scales = range ? { ...options.scales, x: { ...options.scales?.x, time: true, range: (): uPlot.Range.MinMax => range } } : options.scales;
     const chart = new uPlot(
-      { ...options, axes, ...(zone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), zone) } : {}), width: Math.max(320, element.clientWidth) } as uPlot.Options,
+      { ...options, axes, ...(scales ? { scales } : {}), ...(zone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), zone) } : {}), width: Math.max(320, element.clientWidth) } as uPlot.Options,
       data,
       element,
     );

@@ -45,3 +45,15 @@ export function dailyXAxis(axis: uPlot.Axis = {}): uPlot.Axis {
 }
 
 export const dayLabel = (seconds: number): string => new Date(seconds * 1000).toISOString().slice(0, 10);
+
+/**
+ * The x range of a chart of days, from its days themselves: a single day (the first snapshot) is
+ * drawn three days either side of it. uPlot widens one point's time axis by 86400 / ms units,
+ * which for seconds ran the axis from that day to nearly three years on.
+ */
+export function dailyXRange(days: ArrayLike<number | null | undefined>): [number, number] | null {
+  const first = days[0];
+  const last = days[days.length - 1];
+  if (first == null || last == null) return null;
+  return first === last ? [first - 3 * day, last + 3 * day] : [first, last];
+}
