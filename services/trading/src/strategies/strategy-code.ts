@@ -6,7 +6,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinStrategies, parameterSchemaJson, StrategyParameterError, strategyParameters, type Clock, type StrategyDefinition } from '@closecross/engine';
+import { builtinInstanceOf, builtinStrategies, parameterSchemaJson, type StoredRuleFields, StrategyParameterError, strategyParameters, type Clock, type StrategyDefinition } from '@closecross/engine';
 import { listStrategies, sourceHash, StrategyFailedError, StrategyWorkerHost, type StrategySource } from '@closecross/engine/host';
 import { InvalidInputError } from '@closecross/platform';
 import type { Strategy } from './strategy-definition.ts';
@@ -127,25 +127,15 @@ async function folderSignature(folder: string): Promise<string> {
 
 /**
  * A built-in instance's parameters from today's rule fields (rule, side policy, warm-up, entry,
- * sizing, exits), then `parameters` over them: a stored rule runs as the built-in of its kind.
+ * sizing, exits: the engine's own mapping, builtinInstanceOf), then `parameters` over them: a
+ * stored rule runs as the built-in of its kind. Without a rule, the fields of the code's kind.
  */
-export function builtinParametersOf(strategy: Pick<Strategy, 'rule' | 'side_policy' | 'warmup_bars' | 'entry' | 'sizing' | 'exits'> & { parameters?: Record<string, unknown> | undefined }): Record<string, unknown> {
-  const mapped: Record<string, unknown> = {};
-  const { kind: _kind, ...ruleFields } = (strategy.rule ?? {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(ruleFields)) if (value !== undefined) mapped[name] = value;
-  mapped.side_policy = strategy.side_policy;
-  mapped.warmup_bars = strategy.warmup_bars;
-  mapped.entry = strategy.entry.timing;
-  if (strategy.entry.limit_offset_bps !== undefined) mapped.limit_offset_bps = strategy.entry.limit_offset_bps;
-  mapped.sizing = strategy.sizing.mode;
-  if (strategy.sizing.mode === 'fixed_quantity') mapped.quantity = strategy.sizing.quantity;
-  if (strategy.sizing.mode === 'fixed_notional') mapped.notional = strategy.sizing.notional;
-  if (strategy.sizing.mode === 'allocation_share') mapped.share = strategy.sizing.share;
-  if (strategy.exits.after_bars !== undefined) mapped.exit_after_bars = strategy.exits.after_bars;
-  if (strategy.exits.stop_loss_pct !== undefined) mapped.stop_loss_pct = strategy.exits.stop_loss_pct;
-  if (strategy.exits.take_profit_pct !== undefined) mapped.take_profit_pct = strategy.exits.take_profit_pct;
-  if (strategy.exits.on_opposite_signal !== undefined) mapped.exit_on_opposite_signal = strategy.exits.on_opposite_signal;
-  return { ...mapped, ...(strategy.parameters ?? {}) };
+export function builtinParametersOf(
+  strategy: Pick<Strategy, 'side_policy' | 'warmup_bars' | 'entry' | 'sizing' | 'exits'> & { rule?: Strategy['rule'] | undefined; code?: string | undefined; parameters?: Record<string, unknown> | undefined },
+): Record<string, unknown> {
+  const rule = strategy.rule ?? ({ kind: strategy.code } as StoredRuleFields['rule']);
+  const { params } = builtinInstanceOf({ ...strategy, rule });
+  return { ...params, ...(strategy.parameters ?? {}) };
 }
 
 /** The rule a built-in's parameters describe (what today's payloads and the dashboard's form read). */
