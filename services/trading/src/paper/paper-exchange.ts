@@ -79,13 +79,18 @@ export class PaperExchange {
     const client = this.client;
     this.client = undefined;
     if (client) {
+      client.removeAllListeners('notification');
+      // A late error on the released connection (the database going away) must not throw unhandled.
+      client.removeAllListeners('error');
+      client.on('error', () => {});
       try {
         await client.query('unlisten *');
         await client.query('select pg_advisory_unlock($1)', [paperExchangeLockKey]);
       } catch {
         // The connection is going anyway.
       }
-      client.release();
+      // Ended, not pooled: it held a LISTEN and a lock, and keeps the no-op error listener above.
+      client.release(true);
     }
     this.bySymbol.clear();
   }
@@ -116,7 +121,10 @@ export class PaperExchange {
       else if (message.channel === paperOrdersChannel && message.payload) void this.load(message.payload).catch((error: unknown) => this.options.log.error({ err: error }, 'paper exchange: an order could not be loaded'));
     });
     client.on('error', (error) => {
+      // Stopped already (the client went back to the pool): nothing of ours fails.
+      if (this.client !== client) return;
       this.options.log.error({ err: error }, 'paper exchange: its connection failed; another task (or this one) takes over');
+      client.removeAllListeners('notification');
       this.client = undefined;
       this.bySymbol.clear();
       client.release(error);
