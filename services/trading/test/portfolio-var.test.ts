@@ -1,11 +1,12 @@
 import { historicalVar, simpleReturns } from '@closecross/quant';
+import { SimulatedClock } from '@closecross/engine';
 import type { Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PriceReader } from '../src/market/price-reader.ts';
 import { es99Contributions, riskOfPnl, scenarioPnl } from '../src/risk/portfolio-var.ts';
 import { ReturnHistory } from '../src/risk/return-history.ts';
-import { buildTradingApp, finishedJob, storeBars } from './support/build-app.ts';
+import { buildTradingApp, finishedJob, newYork, storeBars } from './support/build-app.ts';
 import { dailyBars, realPrices } from './support/daily-prices.ts';
 
 describe('historical-simulation VaR of a book', () => {
@@ -55,7 +56,8 @@ describe(`portfolio VaR across strategies on ${realPrices ? 'real' : 'generated'
     database = await createTestDatabase();
     await storeBars(database, 'AAPL', aapl);
     await storeBars(database, 'NVDA', nvda);
-    app = await buildTradingApp(database);
+    // The morning of the last stored session, so an order for it is not one for a session that has passed.
+    app = await buildTradingApp(database, {}, undefined, { clock: new SimulatedClock(newYork(session, '08:00')) });
     const make = async (name: string) =>
       (await app.inject({ method: 'POST', url: '/trading/strategies', payload: { name, universe: ['AAPL'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 10, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 2 }, allocation: 100_000 } })).json().id;
     first = await make('swing');

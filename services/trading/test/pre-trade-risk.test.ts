@@ -1,7 +1,8 @@
+import { SimulatedClock } from '@closecross/engine';
 import type { Service } from '@closecross/platform';
 import { createTestDatabase, loggedEvents, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildTradingApp, storeBars } from './support/build-app.ts';
+import { buildTradingApp, newYork, storeBars } from './support/build-app.ts';
 import { dailyBars, realPrices } from './support/daily-prices.ts';
 
 let database: TestDatabase;
@@ -20,7 +21,8 @@ beforeAll(async () => {
   await storeBars(database, 'DLAA', bars.AAPL!);
   // A channel that wants every risk event, so alerts are written to the outbox.
   await database.pool.query("insert into alert_channel (name, kind, config, events) values ('risk-desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['order_rejected', 'limit_breached', 'trading_state_changed'])");
-  app = await buildTradingApp(database, {}, logLines);
+  // The morning of the last stored session: its orders are for a session still ahead, and its bars are known.
+  app = await buildTradingApp(database, {}, logLines, { clock: new SimulatedClock(newYork(lastOf('AAPL').date, '08:00')) });
 });
 afterAll(async () => {
   await app?.close();
