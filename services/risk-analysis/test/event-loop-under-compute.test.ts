@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createService, type Service } from '@closecross/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { varWorkerService } from '../src/worker/worker-plugin.ts';
@@ -26,8 +25,14 @@ const threadNiceness = () =>
     }
   });
 
-// Scheduler noise alone stalls a loop 50-100 ms on the shared 2-core machine; the stall this pins was seconds.
-const stallBoundMs = 250;
+// The main thread's own run time (Linux's per-thread schedstat, ns): a gap between timer ticks
+// counts as held only for the time the loop ran in it, not the time it waited for a core on a
+// shared machine (other test files, other engineers' runs).
+const schedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
+const mainThreadRunMs = () => (existsSync(schedstat) ? Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6 : 0);
+
+/** The goal for /health: the loop is never held longer while a request within its limits runs. */
+const heldBoundMs = 50;
 
 describe.runIf(process.platform === 'linux')('the event loop while compute threads run a task within the budget', () => {
   it('keeps answering /health and runs the compute below the event loop priority', async () => {
@@ -35,8 +40,15 @@ describe.runIf(process.platform === 'linux')('the event loop while compute threa
     const warm = await fetch(`${baseUrl}/monte-carlo-task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resource: 0, d: 2_000_000, seed: 1, moments: [{ mean: 0, std: 0.01 }] }) });
     expect(warm.status).toBe(200);
     const task = { resource: 0, d: 20_000_000, seed: 7, moments: [{ mean: 0, std: 0.01 }, { mean: 0.001, std: 0.02 }, { mean: -0.001, std: 0.015 }] };
-    const lag = monitorEventLoopDelay({ resolution: 5 });
-    lag.enable();
+    let lastWall = performance.now();
+    let lastRun = mainThreadRunMs();
+    let heldMs = 0;
+    const ticks = setInterval(() => {
+      const wall = performance.now();
+      const run = mainThreadRunMs();
+      heldMs = Math.max(heldMs, Math.min(wall - lastWall, run - lastRun));
+      [lastWall, lastRun] = [wall, run];
+    }, 1);
     let running = true;
     let slowestHealthMs = 0;
     let computeNiceness: number[] = [];
@@ -51,14 +63,15 @@ describe.runIf(process.platform === 'linux')('the event loop while compute threa
     })();
     const response = await fetch(`${baseUrl}/monte-carlo-task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(task) }).finally(() => (running = false));
     await probing;
-    lag.disable();
+    clearInterval(ticks);
     expect(response.status).toBe(200);
     const { part } = (await response.json()) as { part: { var95: number[] } };
     expect(part.var95).toHaveLength(3);
     // The compute thread that ran it is nice 10; the event loop's thread is not lowered.
     expect(computeNiceness).toContain(10);
     expect(threadNiceness()[0]).toBe(0);
-    expect(lag.max / 1e6).toBeLessThan(stallBoundMs);
-    expect(slowestHealthMs).toBeLessThan(stallBoundMs);
+    expect(heldMs).toBeLessThan(heldBoundMs);
+    // Wall time of a /health answer includes waiting for a core on a shared machine: a loose bound.
+    expect(slowestHealthMs).toBeLessThan(500);
   });
 });
