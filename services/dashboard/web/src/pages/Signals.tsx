@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { ErrorNote } from '../components/QueryState';
 import { QueryTable } from '../components/QueryTable';
+import { useStrategyNames } from '../components/useStrategyNames';
 import { formatDateTime, formatMoney } from '../lib/format';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
@@ -19,6 +20,7 @@ export default function Signals() {
     onSettled: refresh,
   });
   const trader = can(me, 'trade');
+  const strategyName = useStrategyNames();
   return (
     <section aria-labelledby="signals-title">
       <h1 id="signals-title">Signals</h1>
@@ -36,7 +38,7 @@ export default function Signals() {
             <td>{signal.side}</td>
             <td>{signal.bar_date}</td>
             <td>{formatMoney(signal.price)}</td>
-            <td>{signal.strategy_id}</td>
+            <td>{strategyName(signal.strategy_id)}</td>
             <td>{formatDateTime(signal.expires_at)}</td>
             {trader && (
               <td>
@@ -56,12 +58,13 @@ export default function Signals() {
         query={history}
         rows={(data) => data.signals}
         empty="No signal yet."
-        headers={['Symbol', 'Side', 'Bar', 'Status', 'Decided by', 'Order']}
+        headers={['Symbol', 'Side', 'Bar', 'Strategy', 'Status', 'Decided by', 'Order']}
         row={(signal) => (
           <tr key={signal.id}>
             <td>{signal.symbol}</td>
             <td>{signal.side}</td>
             <td>{signal.bar_date}</td>
+            <td>{strategyName(signal.strategy_id)}</td>
             <td>{signal.status}</td>
             <td>{signal.decided_by ?? '—'}</td>
             <td>{signal.order_id ? <code>{signal.order_id.slice(0, 8)}</code> : '—'}</td>
