@@ -20,6 +20,11 @@ async function publishBar(symbol: string, close: number): Promise<void> {
   await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${symbol}${tickSymbolEnd}${frame}`]);
 }
 
+async function publishTrade(symbol: string, price: number, time: number): Promise<void> {
+  const frame = encodeTickFrame({ type: 'trade', provider: 'replay', symbol, time, position: ++position, price, size: 1_000 }, time);
+  await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${symbol}${tickSymbolEnd}${frame}`]);
+}
+
 const statusOf = async (id: number) => ((await app.inject({ url: '/trading/live-strategies' })).json().strategies as { strategy_id: number; status: string; error: string | null }[]).find((row) => row.strategy_id === id);
 const stateOf = async (id: number) => (await database.pool.query('select state from trading_strategy_state where strategy_id = $1', [id])).rows[0]?.state;
 
@@ -74,6 +79,13 @@ describe('live strategies', () => {
     expect(order).toMatchObject({ symbol: 'UP', side: 'buy', quantity: 10, type: 'market', created_by: 'live strategy', session_date: '2026-12-07' });
     expect(await stateOf(breakout)).toMatchObject({ bars: 2, bought: true });
     expect((await statusOf(breakout))!.status).toBe('running');
+
+    // The paper exchange fills it on the next live trade; the strategy hears of the fill (onFill, its own client id) before its next bar.
+    await publishTrade('UP', 101.5, clock.nowMs() + 1_000);
+    await waitFor(async () => (await database.pool.query('select 1 from trading_fill where strategy_id = $1', [breakout])).rowCount === 1, 20_000, 'the paper fill');
+    await publishBar('UP', 101.6);
+    await waitFor(async () => (await stateOf(breakout))?.bars === 3, 20_000, 'the third bar');
+    expect(await stateOf(breakout)).toMatchObject({ filled: 10, fillClientId: 'breakout' });
   }, 90_000);
 
   it('with manual approval its order is a pending signal, not an order', async () => {
@@ -89,7 +101,7 @@ describe('live strategies', () => {
     app = await buildTradingApp(database, {}, undefined, { clock });
     await waitFor(async () => (await statusOf(breakout))?.status === 'running', 30_000, 'the breakout running again');
     await publishBar('UP', 102);
-    await waitFor(async () => (await stateOf(breakout))?.bars === 3, 20_000, 'the third bar counted on top of the saved state');
+    await waitFor(async () => (await stateOf(breakout))?.bars === 4, 20_000, 'the fourth bar counted on top of the saved state');
     // It remembered that it bought: no second order.
     expect((await database.pool.query('select 1 from trading_order where strategy_id = $1', [breakout])).rowCount).toBe(1);
     expect((await statusOf(thrower))!.status).toBe('failed');

@@ -9,7 +9,7 @@
  */
 import { recordAlert } from '@closecross/alerts';
 import type { LiveTick } from '@closecross/contracts';
-import { calendarForSymbol, type Bar, type Clock, type OrderRequest, type StrategyState, type Tick } from '@closecross/engine';
+import { calendarForSymbol, fromNumber, mulFixed, type Bar, type Clock, type FillEvent, type OrderRequest, type StrategyState, type Tick } from '@closecross/engine';
 import { StrategyWorkerHost, type AccountSnapshot, type HostEvent, type StrategyCommand, type StrategyFailure } from '@closecross/engine/host';
 import type { Pool } from 'pg';
 import type { OrderType } from '../brokers/broker.ts';
@@ -43,6 +43,8 @@ interface Running {
   stopped: boolean;
   /** The instance's updated_at when started: a change restarts it. */
   version: string;
+  /** Its orders at the desk (id -> local id and the fills already told), until they are done. */
+  orders: Map<string, { localId: string; clientId: string | undefined; told: Set<string> }>;
 }
 
 export interface LiveStrategyStatus {
@@ -111,7 +113,7 @@ export class LiveStrategyRunner {
         },
         this.deps.clock.nowMs(),
       );
-      const running: Running = { strategy, host, queue: Promise.resolve(), stopped: false, version: strategy.updated_at };
+      const running: Running = { strategy, host, queue: Promise.resolve(), stopped: false, version: strategy.updated_at, orders: new Map() };
       this.running.set(strategy.id, running);
       await this.saveStatus(strategy.id, 'running', null);
       this.enqueue(running, () => host.start(this.deps.clock.nowMs(), this.accountFallback(strategy)), 'start');
@@ -142,18 +144,21 @@ export class LiveStrategyRunner {
   private enqueue(running: Running, send: () => Promise<{ commands: readonly StrategyCommand[]; state: StrategyState | undefined; failure: StrategyFailure | undefined }>, event: Bar | Tick | 'start'): void {
     running.queue = running.queue.then(async () => {
       if (running.stopped) return;
+      // Fills of its orders since the last event reach it first (onFill), in the order they happened.
+      if (running.orders.size > 0 && !(await this.tellFills(running))) return;
       const outcome = await send();
       if (outcome.failure) {
         await this.halt(running, 'failed', outcome.failure);
         return;
       }
       if (outcome.state) await this.saveState(running.strategy.id, outcome.state);
-      for (const command of outcome.commands) if (command.type === 'submit') await this.act(running.strategy, command.order, command.localId, event);
+      for (const command of outcome.commands) if (command.type === 'submit') await this.act(running, command.order, command.localId, event);
     }).catch((error: unknown) => this.deps.log.error({ err: error, strategyId: running.strategy.id }, 'live strategy: an event could not be handled'));
   }
 
   /** A strategy's order: a pending signal (manual approval) or an order through the desk and its risk checks (auto). */
-  private async act(strategy: StrategyRecord, order: OrderRequest, localId: string, event: Bar | Tick | 'start'): Promise<void> {
+  private async act(running: Running, order: OrderRequest, localId: string, event: Bar | Tick | 'start'): Promise<void> {
+    const strategy = running.strategy;
     const nowMs = this.deps.clock.nowMs();
     const calendar = calendarForSymbol(order.symbol);
     const session = calendar.sessionOf(nowMs) ?? calendar.nextSession(nowMs);
@@ -166,7 +171,7 @@ export class LiveStrategyRunner {
     const type = liveOrderTypes[order.type];
     if (!type) return this.deps.log.warn({ strategyId: strategy.id, type: order.type }, `live strategy: ${order.type} orders are not placed live yet (market, limit, market_on_open, market_on_close are)`);
     const limitPrice = order.type === 'limit' ? order.limitPrice : null;
-    await this.deps.orders.place(
+    const { order: placed } = await this.deps.orders.place(
       {
         clientOrderId: `live-${strategy.id}-${nowMs}-${localId}`,
         accountId: strategy.account_id,
@@ -183,6 +188,45 @@ export class LiveStrategyRunner {
       },
       `live strategy ${strategy.name} (${strategy.code})`,
     );
+    // Its later fills and cancels name the desk's id; the strategy keeps seeing the id ctx.submit gave it.
+    running.host.bindOrder(localId, placed.id);
+    running.orders.set(placed.id, { localId, clientId: order.clientId, told: new Set() });
+  }
+
+  /** Tells the strategy the fills its desk orders got since it was last told; false when it failed on one. */
+  private async tellFills(running: Running): Promise<boolean> {
+    const ids = [...running.orders.keys()];
+    const fills = await this.deps.pool.query<{ fill_id: string; order_id: string; symbol: string; side: 'buy' | 'sell'; quantity: number; price: number; fee: number; at: Date; state: string; remaining: number }>(
+      `select f.fill_id, f.order_id::text as order_id, f.symbol, f.side, f.quantity::float8 as quantity, f.price::float8 as price, f.fee::float8 as fee, f.at, o.state,
+              (o.quantity - coalesce((select sum(g.quantity) from trading_fill g where g.order_id = o.id), 0))::float8 as remaining
+         from trading_order o left join trading_fill f on f.order_id = o.id where o.id = any($1::uuid[]) order by f.at, f.fill_id`,
+      [ids],
+    );
+    for (const row of fills.rows) {
+      const tracked = running.orders.get(row.order_id);
+      if (!tracked) continue;
+      if (row.fill_id && !tracked.told.has(row.fill_id)) {
+        tracked.told.add(row.fill_id);
+        const quantity = fromNumber(row.quantity);
+        const price = fromNumber(row.price);
+        const fill: FillEvent = {
+          kind: 'fill', ts: row.at.getTime(), orderId: row.order_id, clientId: tracked.clientId, symbol: row.symbol, side: row.side, quantity: row.quantity, price: row.price, fee: row.fee, slippage: 0,
+          exact: { quantity, price, notional: mulFixed(quantity, price), fee: fromNumber(row.fee) },
+        };
+        const outcome = await running.host.event(fill, this.deps.clock.nowMs(), await this.account(running.strategy));
+        if (outcome.failure) {
+          await this.halt(running, 'failed', outcome.failure);
+          return false;
+        }
+        if (outcome.state) await this.saveState(running.strategy.id, outcome.state);
+        for (const command of outcome.commands) if (command.type === 'submit') await this.act(running, command.order, command.localId, 'start');
+      }
+      if (['filled', 'cancelled', 'expired', 'rejected'].includes(row.state)) {
+        running.host.releaseOrder(row.order_id);
+        running.orders.delete(row.order_id);
+      }
+    }
+    return true;
   }
 
   /** What ctx.cash/positions answer: the strategy's cash ledger and its positions from its fills. */
