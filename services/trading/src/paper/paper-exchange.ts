@@ -1,24 +1,68 @@
 import { decodeLiveTicks, liveTicksChannel, type LiveTick } from '@closecross/contracts';
-import type { Clock } from '@closecross/engine';
+import { SimulatedExchange, fromNumber, toNumber, type Clock, type CostConfig, type ExchangeReport, type OrderRequest, type SimulatedExchangeOptions } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
-import { costsOf, type Account } from '../accounts/account-store.ts';
+import type { Account } from '../accounts/account-store.ts';
 import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
-import { liveFill, type FillCosts, type PaperOrder } from '../brokers/paper/paper-fill-model.ts';
+import type { OrderType, TimeInForce } from '../brokers/broker.ts';
 import { calendarFor } from '../market/calendars.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
+import { costsKey, engineCostsOf } from './paper-costs.ts';
+import { marketEventOf } from './live-events.ts';
 
 /** Held by the one task that runs the paper exchange, on the connection that listens: it ends with that connection. */
 const paperExchangeLockKey = 0x50_41_50_52;
 
-interface WorkingOrder extends PaperOrder {
+/** A working paper order as this task knows it; the engine's exchange holds its fill state. */
+interface WorkingOrder {
+  /** trading_order.id, also the engine order's clientId */
   id: string;
+  clientOrderId: string;
+  accountId: string;
   symbol: string;
-  placedAtMs: number;
+  quantity: number;
+  /** Filled so far: stored, plus fills the engine made whose booking is under way. */
+  filled: number;
+  /** Fills so far (stored or under way): the next live fill is number fills + 1. */
+  fills: number;
+  /** The engine order id in its account's exchange; undefined when the engine refused the order. */
+  engineId: string | undefined;
+  /** What the order was submitted with: a change (another task's edit) resubmits it. */
+  terms: string;
+  /** Bookings of this order, one after another, in fill order. */
+  booking: Promise<void>;
+  /** A booking failed: later fills are not booked; the order is read again from PostgreSQL. */
+  failed: boolean;
+}
+
+/** One account's simulated exchange: its costs are the account's. */
+interface AccountExchange {
+  exchange: SimulatedExchange;
+  /** costsKey of the costs it was built with */
+  costs: string;
+  /** The instant its clock answers: the submission instant of the order being submitted. */
+  submitAt: { ms: number };
+  options: SimulatedExchangeOptions;
+}
+
+interface WorkingRow {
+  order_id: string;
+  client_order_id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  quantity: number;
+  type: OrderType;
+  time_in_force: TimeInForce;
+  limit_price: number | null;
+  session_date: string;
+  placed_at: Date;
   filled: number;
   fills: number;
-  costs: FillCosts;
-  /** The order's apply in flight: ticks for one order are handled one at a time. */
-  busy: boolean;
+  account_id: string;
+  fee_per_share: Account['fee_per_share'];
+  fee_bps: Account['fee_bps'];
+  fee_minimum: Account['fee_minimum'];
+  slippage_bps: Account['slippage_bps'];
+  volume_participation: Account['volume_participation'];
 }
 
 export interface PaperExchangeLog {
@@ -41,18 +85,29 @@ export interface PaperExchangeOptions {
 const workingStates = ['new', 'submitted', 'accepted', 'partially_filled'];
 
 /**
- * Paper trading on live prices. One task at a time runs it (a PostgreSQL advisory lock held by
- * the connection that LISTENs, so it is released the moment that task or its connection dies,
- * and another task takes over within `takeoverMs`). It keeps the working paper orders in memory,
- * by symbol, loaded from PostgreSQL at start and told of new ones on `trading_paper_orders`;
- * each live tick on the prices service's channel fills the orders of its symbol placed before
- * it, while the symbol's market is in the order's session. Each fill is stored through the order
- * desk with an id of the order and the fill's number, so a retry or a second task never fills
- * twice. Tasks are otherwise stateless: everything is read back from PostgreSQL.
+ * Paper trading on live prices, through the engine's SimulatedExchange: the one fill model of
+ * backtests and paper (fills from the first event at or after submission, ticks at bid/ask, bars
+ * by the OHLC path, the account's fees, slippage and volume cap, sessions from the calendar).
+ *
+ * One task at a time runs it (a PostgreSQL advisory lock held by the connection that LISTENs, so
+ * it is released the moment that task or its connection dies, and another task takes over within
+ * `takeoverMs`). The working paper orders (market and limit) are read from PostgreSQL at start
+ * and on `trading_paper_orders`, and submitted into a SimulatedExchange per account, each at its
+ * `placed_at` (or its session's open, when that is later) so only later prices fill it. Each live
+ * tick or one-minute bar on the prices service's channel is processed by the exchanges at its own
+ * time; their fills are stored through the order desk with the id `<client order id>:live:<n>`,
+ * n counting the order's stored fills, so a retry, a restart or a second task never fills twice;
+ * their expiries (a day order past its session's close) are stored as order updates. Tasks are
+ * otherwise stateless: everything is read back from PostgreSQL.
+ *
+ * The exchanges' clock is not the service clock: it is the submission instant of the order being
+ * submitted (after a restart, orders placed long ago are submitted again at their own placed_at,
+ * in any order, which a clock that only goes forward cannot do); events carry their own time.
  */
 export class PaperExchange {
   private readonly options: PaperExchangeOptions;
-  private readonly bySymbol = new Map<string, Map<string, WorkingOrder>>();
+  private readonly working = new Map<string, WorkingOrder>();
+  private readonly accounts = new Map<string, AccountExchange>();
   private client: PoolClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -92,7 +147,12 @@ export class PaperExchange {
       // Ended, not pooled: it held a LISTEN and a lock, and keeps the no-op error listener above.
       client.release(true);
     }
-    this.bySymbol.clear();
+    this.forgetAll();
+  }
+
+  private forgetAll(): void {
+    this.working.clear();
+    this.accounts.clear();
   }
 
   private schedule(ms: number, work: () => Promise<void>): void {
@@ -126,14 +186,14 @@ export class PaperExchange {
       this.options.log.error({ err: error }, 'paper exchange: its connection failed; another task (or this one) takes over');
       client.removeAllListeners('notification');
       this.client = undefined;
-      this.bySymbol.clear();
+      this.forgetAll();
       client.release(error);
       this.schedule(this.options.takeoverMs ?? 5_000, () => this.tryTakeOver());
     });
     await client.query(`listen ${liveTicksChannel}`);
     await client.query(`listen ${paperOrdersChannel}`);
     await this.load();
-    this.options.log.info({ orders: [...this.bySymbol.values()].reduce((sum, orders) => sum + orders.size, 0) }, 'paper exchange: running on this task');
+    this.options.log.info({ orders: this.working.size }, 'paper exchange: running on this task');
     this.scheduleRefresh();
   }
 
@@ -145,77 +205,143 @@ export class PaperExchange {
     });
   }
 
-  /** Reads the working paper orders (all, or one client order id) into memory. */
+  /** Reads the working paper orders (all, or one client order id) and submits the new ones into their account's exchange. */
   private async load(clientOrderId?: string): Promise<void> {
     if (!this.client) return;
-    const result = await this.options.pool.query<Account & { id: string; client_order_id: string; symbol: string; side: 'buy' | 'sell'; quantity: number; type: PaperOrder['type']; time_in_force: PaperOrder['timeInForce']; limit_price: number | null; session_date: string; placed_at: Date; filled: number; fills: number }>(
+    const result = await this.options.pool.query<WorkingRow>(
       `select o.id as order_id, o.client_order_id, o.symbol, o.side, o.quantity::float8 as quantity, o.type, o.time_in_force, o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at,
               o.filled_quantity::float8 as filled, (select count(*)::int from trading_fill f where f.order_id = o.id) as fills,
-              a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed
+              a.id as account_id, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation
        from trading_order o join trading_account a on a.id = o.account_id
        where o.broker = 'paper' and o.state = any($1::text[]) and o.type in ('market', 'limit') and ($2::text is null or o.client_order_id = $2)`,
       [workingStates, clientOrderId ?? null],
     );
-    if (clientOrderId === undefined) this.bySymbol.clear();
-    for (const row of result.rows) {
-      const orderId = (row as unknown as { order_id: string }).order_id;
-      const orders = this.bySymbol.get(row.symbol) ?? new Map<string, WorkingOrder>();
-      this.bySymbol.set(row.symbol, orders);
-      const known = orders.get(orderId);
-      orders.set(orderId, {
-        id: orderId,
-        clientOrderId: row.client_order_id,
-        symbol: row.symbol,
-        side: row.side,
-        quantity: row.quantity,
-        type: row.type,
-        timeInForce: row.time_in_force,
-        limitPrice: row.limit_price,
-        sessionDate: row.session_date,
-        placedAtMs: row.placed_at.getTime(),
-        filled: Math.max(row.filled, known?.filled ?? 0),
-        fills: Math.max(row.fills, known?.fills ?? 0),
-        costs: costsOf(row),
-        busy: known?.busy ?? false,
-      });
+    if (!this.client) return;
+    if (clientOrderId === undefined) {
+      // Cancelled, expired or filled elsewhere: no longer ours to fill.
+      const still = new Set(result.rows.map((row) => row.order_id));
+      for (const order of this.working.values()) if (!still.has(order.id)) this.drop(order, 'no longer working in trading_order');
+    }
+    for (const row of result.rows) this.admit(row);
+    if (clientOrderId === undefined) this.compact();
+  }
+
+  /** Submits an order read from PostgreSQL, unless the exchange already works it on the same terms and costs. */
+  private admit(row: WorkingRow): void {
+    const costs = engineCostsOf(row);
+    const account = this.accountExchange(row.account_id, costs);
+    const placedAtMs = row.placed_at.getTime();
+    const terms = `${row.side}|${row.quantity}|${row.type}|${row.time_in_force}|${row.limit_price}|${row.session_date}|${placedAtMs}`;
+    const known = this.working.get(row.order_id);
+    if (known && known.terms === terms && !known.failed) return;
+    if (known) this.drop(known, 'its terms changed');
+    const filled = Math.max(row.filled, known?.filled ?? 0);
+    const order: WorkingOrder = {
+      id: row.order_id,
+      clientOrderId: row.client_order_id,
+      accountId: row.account_id,
+      symbol: row.symbol,
+      quantity: row.quantity,
+      filled,
+      fills: Math.max(row.fills, known?.fills ?? 0),
+      engineId: undefined,
+      terms,
+      booking: known?.booking ?? Promise.resolve(),
+      failed: false,
+    };
+    const remaining = toNumber(fromNumber(row.quantity) - fromNumber(filled));
+    if (!(remaining > 0)) return;
+    // The order's session from the calendar: submitted at its open when that is after the order was placed.
+    const session = calendarFor(row.symbol).session(row.session_date);
+    account.submitAt.ms = Math.max(placedAtMs, session?.open ?? placedAtMs);
+    const common = { clientId: row.order_id, symbol: row.symbol, side: row.side, quantity: remaining, timeInForce: row.time_in_force } as const;
+    const request: OrderRequest = row.type === 'limit' ? { ...common, type: 'limit', limitPrice: row.limit_price ?? Number.NaN } : { ...common, type: 'market' };
+    const accepted = account.exchange.submit(request);
+    if (accepted.order.state === 'rejected') {
+      // Not fillable here (a fractional share, say): the broker's sync still answers for it.
+      this.options.log.warn({ orderId: row.order_id, reason: accepted.order.reason }, 'paper exchange: the simulated exchange refused an order');
+    } else {
+      order.engineId = accepted.order.id;
+    }
+    this.working.set(order.id, order);
+  }
+
+  private accountExchange(accountId: string, costs: CostConfig): AccountExchange {
+    const key = costsKey(costs);
+    const known = this.accounts.get(accountId);
+    if (known && known.costs === key) return known;
+    const submitAt = { ms: 0 };
+    const options: SimulatedExchangeOptions = { clock: { nowMs: () => submitAt.ms, now: () => new Date(submitAt.ms) }, calendarFor, costsFor: () => costs, idPrefix: `paper-${accountId}-` };
+    // New costs apply to what is still to fill: the open orders move over as they are.
+    const exchange = known ? SimulatedExchange.restore(known.exchange.snapshot(), options) : new SimulatedExchange(options);
+    const account = { exchange, costs: key, submitAt, options };
+    this.accounts.set(accountId, account);
+    return account;
+  }
+
+  /** Keeps only open orders in each exchange: the engine remembers finished ones, which a long-running task must not pile up. */
+  private compact(): void {
+    for (const [accountId, account] of this.accounts) {
+      if (account.exchange.openOrders().length === 0) this.accounts.delete(accountId);
+      else account.exchange = SimulatedExchange.restore(account.exchange.snapshot(), account.options);
     }
   }
 
-  /** Ticks of one NOTIFY: each fills the orders of its symbol it can. */
+  private drop(order: WorkingOrder, reason: string): void {
+    this.working.delete(order.id);
+    const account = this.accounts.get(order.accountId);
+    if (account && order.engineId !== undefined && account.exchange.order(order.engineId)) account.exchange.cancel(order.engineId, reason);
+  }
+
+  /** Ticks of one NOTIFY: each is processed by every account's exchange at its own time. */
   onTicks(ticks: readonly LiveTick[]): void {
     for (const tick of ticks) {
       this.lastTickAt.set(tick.symbol, Math.max(this.lastTickAt.get(tick.symbol) ?? 0, tick.ts));
-      const orders = this.bySymbol.get(tick.symbol);
-      if (!orders || orders.size === 0) continue;
-      const session = calendarFor(tick.symbol).sessionOf(tick.ts);
-      if (!session) continue;
-      for (const order of orders.values()) {
-        // The first price after the order, in its session (a day order's passed session expires at its sync).
-        if (order.busy || tick.ts <= order.placedAtMs || order.sessionDate > session.day || (order.timeInForce === 'day' && order.sessionDate < session.day)) continue;
-        const fill = liveFill(order, tick, order.costs, order.quantity - order.filled, order.fills, `${order.clientOrderId}:live:${order.fills + 1}`);
-        if (fill) void this.book(order, fill, tick);
+      if (this.working.size === 0) continue;
+      const event = marketEventOf(tick);
+      if (!event) continue;
+      for (const account of this.accounts.values()) {
+        const report = account.exchange.process(event);
+        if (report.fills.length > 0 || report.updates.length > 0) this.record(report, tick);
       }
     }
   }
 
-  private async book(order: WorkingOrder, fill: NonNullable<ReturnType<typeof liveFill>>, tick: LiveTick): Promise<void> {
-    order.busy = true;
-    try {
-      const done = order.filled + fill.quantity >= order.quantity - 1e-9;
-      const after = await this.options.orders.apply(
-        order.id,
-        { clientOrderId: order.clientOrderId, state: done ? 'filled' : 'partially_filled', fills: [{ fillId: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: new Date(tick.ts) }] },
-        `paper exchange: ${tick.type} ${tick.symbol} at ${new Date(tick.ts).toISOString()} (position ${tick.position})`,
-      );
-      order.filled = after.filled_quantity;
+  /** Books an exchange report: fills through the order desk, expiries and cancels as order updates. */
+  private record(report: ExchangeReport, tick: LiveTick): void {
+    const cause = `paper exchange: ${tick.type} ${tick.symbol} at ${new Date(tick.ts).toISOString()} (position ${tick.position})`;
+    for (const fill of report.fills) {
+      const order = fill.clientId === undefined ? undefined : this.working.get(fill.clientId);
+      if (!order || order.failed) continue;
       order.fills += 1;
-      if (after.state !== 'partially_filled' && !workingStates.includes(after.state)) this.bySymbol.get(order.symbol)?.delete(order.id);
-    } catch (error) {
-      // Cancelled or expired meanwhile (a 409 from the state machine): it is no longer ours to fill.
-      this.options.log.warn({ orderId: order.id, err: error }, 'paper exchange: a live fill was not booked');
-      this.bySymbol.get(order.symbol)?.delete(order.id);
-    } finally {
-      order.busy = false;
+      order.filled = toNumber(fromNumber(order.filled) + fill.exact.quantity);
+      const done = order.filled >= order.quantity - 1e-9;
+      if (done) this.working.delete(order.id);
+      const booked = { fillId: `${order.clientOrderId}:live:${order.fills}`, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: new Date(fill.ts) };
+      this.book(order, { clientOrderId: order.clientOrderId, state: done ? 'filled' : 'partially_filled', fills: [booked] }, cause);
     }
+    for (const update of report.updates) {
+      const { state, clientId, reason } = update.order;
+      if ((state !== 'expired' && state !== 'cancelled') || clientId === undefined) continue;
+      const order = this.working.get(clientId);
+      if (!order || order.failed) continue;
+      this.working.delete(order.id);
+      this.book(order, { clientOrderId: order.clientOrderId, state, ...(reason ? { reason } : {}), fills: [] }, cause);
+    }
+  }
+
+  /** One booking after the order's previous one; a failed one stops the rest and drops the order (read again at the next refresh). */
+  private book(order: WorkingOrder, update: Parameters<OrderDesk['apply']>[1], cause: string): void {
+    order.booking = order.booking.then(async () => {
+      if (order.failed) return;
+      try {
+        await this.options.orders.apply(order.id, update, cause);
+      } catch (error) {
+        // Cancelled or expired meanwhile (a 409 from the state machine), or the database failed: not ours to fill until read again.
+        order.failed = true;
+        this.options.log.warn({ orderId: order.id, err: error }, 'paper exchange: a live fill or update was not booked');
+        if (this.working.get(order.id) === order) this.drop(order, 'its booking failed');
+      }
+    });
   }
 }
