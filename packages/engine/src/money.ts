@@ -15,6 +15,8 @@ export const FIXED_ONE: Fixed = 10n ** BigInt(FIXED_DIGITS);
 export const FIXED_ZERO: Fixed = 0n;
 
 const pow10: bigint[] = Array.from({ length: 2 * FIXED_DIGITS + 1 }, (_, i) => 10n ** BigInt(i));
+const UNITS_PER_TEN_THOUSANDTH = pow10[FIXED_DIGITS - 4]!;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export type Rounding = 'half_even' | 'half_up' | 'down' | 'up' | 'floor' | 'ceiling';
 
@@ -76,6 +78,16 @@ export function parseFixed(text: string, rounding: Rounding = 'half_even'): Fixe
 export function fromNumber(value: number, digits: number = FIXED_DIGITS, rounding: Rounding = 'half_even'): Fixed {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
   if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return BigInt(value) * FIXED_ONE;
+  // Fast exact path for prices and ratios with at most 4 decimals (no text): when s / 10^4 is the
+  // double itself, s x 10^-4 is its shortest decimal, because below 10^9 a double's neighbours are
+  // closer than 10^-7, so no other decimal of 4 or fewer places (or fewer digits) maps to it.
+  if (Math.abs(value) < 1e9) {
+    const scaled = Math.round(value * 10_000);
+    if (scaled / 10_000 === value) {
+      const units = BigInt(scaled) * UNITS_PER_TEN_THOUSANDTH;
+      return digits >= 4 ? units : roundFixed(units, digits, rounding);
+    }
+  }
   const units = parseFixed(String(value), rounding);
   return digits >= FIXED_DIGITS ? units : roundFixed(units, digits, rounding);
 }
@@ -140,6 +152,12 @@ export function toDecimalString(value: Fixed, options: { minDigits?: number; max
 
 /** A Fixed as the nearest double, for display and for strategies; never for booking. */
 export function toNumber(value: Fixed): number {
+  // Exact fast path: a whole number of 10^-4 units below 2^53 is an exact double n, and n / 10^4
+  // is correctly rounded, the same double as the decimal text parses to; likewise for all 12 digits.
+  const tenThousandths = value / UNITS_PER_TEN_THOUSANDTH;
+  if (tenThousandths * UNITS_PER_TEN_THOUSANDTH === value) {
+    if (tenThousandths <= MAX_SAFE && tenThousandths >= -MAX_SAFE) return Number(tenThousandths) / 10_000;
+  } else if (value <= MAX_SAFE && value >= -MAX_SAFE) return Number(value) / 1e12;
   return Number(toDecimalString(value));
 }
 

@@ -72,6 +72,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     ...(options.instrumentFor ? { instrumentFor: options.instrumentFor } : {}),
     ...(options.costsFor ? { costsFor: options.costsFor } : {}),
     idPrefix: 'BT',
+    // The report counts orders and fills itself; a finished order is never asked for again.
+    keepFinishedOrders: false,
   });
   const portfolio = new Portfolio(fromNumber(options.startingCash));
   const ledger = new TradeLedger((symbol, ms) => calendarFor(symbol).dayOf(ms), options.maxTrades ?? 10_000);

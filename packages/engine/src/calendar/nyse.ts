@@ -123,6 +123,8 @@ export class ExchangeCalendar implements TradingCalendar {
   private lastSession: Session | undefined;
   private shutFrom = 0;
   private shutUntil = 0;
+  private shutNext: Session | undefined;
+  private readonly nextDays = new Map<string, string>();
   private readonly config: ExchangeHours;
 
   constructor(config: ExchangeHours) {
@@ -176,30 +178,38 @@ export class ExchangeCalendar implements TradingCalendar {
   }
 
   sessionOf(ms: number): Session | undefined {
-    const last = this.lastSession;
-    if (last !== undefined && ms >= last.open && ms < last.close) return last;
-    // Nights, weekends and holidays: remember the shut stretch up to the next open, so a backtest
-    // walking through it asks the calendar once, not per bar.
-    if (ms >= this.shutFrom && ms < this.shutUntil) return undefined;
     const session = this.currentOrNextSession(ms);
-    if (ms < session.open) {
-      this.shutFrom = ms;
-      this.shutUntil = session.open;
-      return undefined;
-    }
-    this.lastSession = session;
-    return session;
+    return ms >= session.open ? session : undefined;
   }
 
   isOpen(ms: number): boolean {
     return this.sessionOf(ms) !== undefined;
   }
 
+  /** The next calendar day's text, memoized (the session walks step day by day and used to parse and format each). */
+  private dayAfter(day: string): string {
+    let next = this.nextDays.get(day);
+    if (next === undefined) this.nextDays.set(day, (next = addDays(day, 1)));
+    return next;
+  }
+
   currentOrNextSession(ms: number): Session {
+    const last = this.lastSession;
+    if (last !== undefined && ms >= last.open && ms < last.close) return last;
+    // Nights, weekends and holidays: the shut stretch up to the next open is remembered, so a
+    // backtest walking through it (or submitting orders in it) asks the calendar once, not per event.
+    if (ms >= this.shutFrom && ms < this.shutUntil) return this.shutNext!;
     let day = this.zone.dayOf(ms);
-    for (let i = 0; i < 370; i++, day = addDays(day, 1)) {
+    for (let i = 0; i < 370; i++, day = this.dayAfter(day)) {
       const session = this.session(day);
-      if (session !== undefined && ms < session.close) return session;
+      if (session !== undefined && ms < session.close) {
+        if (ms < session.open) {
+          this.shutFrom = ms;
+          this.shutUntil = session.open;
+          this.shutNext = session;
+        } else this.lastSession = session;
+        return session;
+      }
     }
     throw new Error(`${this.name}: no session within a year after ${new Date(ms).toISOString()}`);
   }
@@ -211,7 +221,7 @@ export class ExchangeCalendar implements TradingCalendar {
 
   nextSession(ms: number): Session {
     let day = this.zone.dayOf(ms);
-    for (let i = 0; i < 370; i++, day = addDays(day, 1)) {
+    for (let i = 0; i < 370; i++, day = this.dayAfter(day)) {
       const session = this.session(day);
       if (session !== undefined && session.open > ms) return session;
     }

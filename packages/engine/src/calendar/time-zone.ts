@@ -12,6 +12,8 @@ export class ZoneClock {
   private day = '';
   private dayFrom = 0;
   private dayUntil = 0;
+  /** Local days by number (days since 1970-01-01 in local time): a few thousand entries for decades. */
+  private readonly days = new Map<number, { readonly day: string; readonly from: number; readonly until: number }>();
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
@@ -46,11 +48,19 @@ export class ZoneClock {
   /** The local calendar day (YYYY-MM-DD) of an instant; the last day's bounds are kept, so a run of instants in one day costs two comparisons. */
   dayOf(ms: number): string {
     if (ms >= this.dayFrom && ms < this.dayUntil) return this.day;
-    const day = utcDayOf(ms + this.offsetMs(ms));
-    this.day = day;
-    this.dayFrom = this.instant(day, '00:00');
-    this.dayUntil = this.instant(addDays(day, 1), '00:00');
-    return day;
+    // Callers interleave days (a backtest's current step, the ledger's entry days): each local day's
+    // text and bounds are memoized by day number, so going back to one builds no Date and no string.
+    const number = Math.floor((ms + this.offsetMs(ms)) / dayMs);
+    let entry = this.days.get(number);
+    if (entry === undefined) {
+      const day = utcDayOf(number * dayMs);
+      entry = { day, from: this.instant(day, '00:00'), until: this.instant(addDays(day, 1), '00:00') };
+      this.days.set(number, entry);
+    }
+    this.day = entry.day;
+    this.dayFrom = entry.from;
+    this.dayUntil = entry.until;
+    return entry.day;
   }
 
   /** The instant of a local wall time on a day ('09:30'). */

@@ -34,7 +34,7 @@
 import { calendarForSymbol } from '../calendar/index.ts';
 import type { Session, TradingCalendar } from '../calendar/types.ts';
 import type { Bar, FillEvent, MarketEvent, OrderUpdate, QuoteTick, Side, Timer, TradeTick } from '../events.ts';
-import { type Fixed, FIXED_ONE, fromNumber, parseFixed, toDecimalString, hasDigits, maxFixed, minFixed, mulFixed, mulRatio, roundFixed, toNumber, divRound } from '../money.ts';
+import { type Fixed, FIXED_ONE, fromNumber, parseFixed, toDecimalString, hasDigits, maxFixed, minFixed, mulFixed, roundFixed, toNumber, divRound } from '../money.ts';
 import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
 import { defaultCosts, instrumentForSymbol } from './instruments.ts';
 import { fillOhlcPath, firstTouch, type OhlcPath } from './ohlc-path.ts';
@@ -100,10 +100,47 @@ interface Candidate {
   readonly limitCap: number | undefined;
 }
 
+interface SymbolSetup {
+  readonly instrument: Instrument;
+  readonly calendar: TradingCalendar;
+  readonly costs: CostConfig;
+}
+
+/** A CostConfig's ratios and amounts as Fixed, made once per config (a fill used to parse each from text). */
+interface ExactCosts {
+  readonly slippage: Fixed;
+  readonly feePerUnit: Fixed;
+  readonly feeRate: Fixed;
+  readonly minFee: Fixed;
+  readonly maxFeeRate: Fixed;
+  readonly volumeCap: Fixed;
+}
+const exactCostsByConfig = new WeakMap<CostConfig, ExactCosts>();
+function exactCostsOf(costs: CostConfig): ExactCosts {
+  let exact = exactCostsByConfig.get(costs);
+  if (exact === undefined) {
+    exact = {
+      slippage: fromNumber(costs.slippageBps / 10_000),
+      feePerUnit: fromNumber(costs.feePerUnit),
+      feeRate: fromNumber(costs.feeBps / 10_000),
+      minFee: fromNumber(costs.minFee),
+      maxFeeRate: fromNumber(costs.maxFeeRate),
+      volumeCap: fromNumber(costs.volumeCap),
+    };
+    exactCostsByConfig.set(costs, exact);
+  }
+  return exact;
+}
+
 const emptyReport: ExchangeReport = Object.freeze({ fills: Object.freeze([]) as readonly FillEvent[], updates: Object.freeze([]) as readonly OrderUpdate[] });
 const terminal = new Set<OrderState>(['filled', 'cancelled', 'expired', 'rejected']);
 const timesInForce: readonly TimeInForce[] = ['day', 'gtc', 'ioc', 'fok'];
 const orderTypes: readonly OrderType[] = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop', 'market_on_open', 'market_on_close', 'bracket'];
+
+/** A positive finite price, or what is wrong with it (module level: a closure per order costs an allocation). */
+function price(field: string, value: unknown): string | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : `${field} must be a positive number; got ${JSON.stringify(value)}`;
+}
 
 function describeSession(session: Session): string {
   return session.earlyClose ? `${session.day} (13:00 half day: ${session.earlyClose})` : session.day;
@@ -123,6 +160,9 @@ export class SimulatedExchange {
   private updates: OrderUpdate[] = [];
   private readonly candidates: Candidate[] = [];
   private readonly path: [number, number, number, number] = [0, 0, 0, 0];
+  private readonly keepFinishedOrders: boolean;
+  /** Per symbol: its instrument, calendar and costs, asked once (an order used to ask all three). */
+  private readonly setups = new Map<string, SymbolSetup>();
 
   constructor(options: SimulatedExchangeOptions) {
     this.clock = options.clock;
@@ -130,15 +170,25 @@ export class SimulatedExchange {
     this.instrumentFor = options.instrumentFor ?? instrumentForSymbol;
     this.costsFor = options.costsFor ?? defaultCosts;
     this.idPrefix = options.idPrefix ?? 'O';
+    this.keepFinishedOrders = options.keepFinishedOrders ?? true;
+  }
+
+  private setup(symbol: string): SymbolSetup {
+    let setup = this.setups.get(symbol);
+    if (setup === undefined) {
+      const instrument = this.instrumentFor(symbol);
+      setup = { instrument, calendar: this.calendarFor(symbol), costs: this.costsFor(instrument) };
+      this.setups.set(symbol, setup);
+    }
+    return setup;
   }
 
   /** Accepts (or rejects, with the field, value and what is allowed) an order; never fills here. */
   submit(request: OrderRequest): OrderUpdate {
     const now = this.clock.nowMs();
     const symbol = typeof request.symbol === 'string' ? request.symbol : '';
-    const instrument = this.instrumentFor(symbol || '?');
+    const { instrument, calendar, costs } = this.setup(symbol || '?');
     const problem = this.validate(request, instrument);
-    const calendar = this.calendarFor(symbol || '?');
     const type: SimpleType = request.type === 'bracket' ? request.entry.type : (request.type as SimpleType);
     const openSession = calendar.sessionOf(now);
     let session: Session;
@@ -153,6 +203,7 @@ export class SimulatedExchange {
       calendar,
       session,
       now,
+      costs,
       quantity: problem ? 0n : fromNumber(request.quantity, instrument.quantityPrecision),
       parentId: undefined,
       bracketRole: request.type === 'bracket' ? 'entry' : undefined,
@@ -506,14 +557,15 @@ export class SimulatedExchange {
     const { order } = candidate;
     if (terminal.has(order.state)) return; // its one-cancels-other sibling filled first on this event
     const remaining = order.quantity - order.filled;
-    const cap = candidate.capBase === undefined ? undefined : roundFixed(mulRatio(fromNumber(candidate.capBase), candidate.capRatio), order.instrument.quantityPrecision, 'floor');
+    const exactCosts = exactCostsOf(order.costs);
+    const cap = candidate.capBase === undefined ? undefined : roundFixed(mulFixed(fromNumber(candidate.capBase), candidate.capRatio === order.costs.volumeCap ? exactCosts.volumeCap : fromNumber(candidate.capRatio)), order.instrument.quantityPrecision, 'floor');
     const quantity = cap === undefined ? remaining : minFixed(remaining, cap);
     if (quantity <= 0n) return;
     if (order.timeInForce === 'fok' && quantity < remaining) return; // cancelled after the event
     const { instrument, costs } = order;
     const buy = order.side === 'buy';
     const base = fromNumber(candidate.price);
-    const slipRatio = fromNumber(costs.slippageBps / 10_000);
+    const slipRatio = exactCosts.slippage;
     // Slippage always; a limit then caps it, so a limit filled at its limit has none.
     let price = roundFixed(mulFixed(base, (buy ? 1n : -1n) * slipRatio + FIXED_ONE), instrument.pricePrecision, 'half_even');
     if (candidate.limitCap !== undefined) {
@@ -521,9 +573,9 @@ export class SimulatedExchange {
       price = buy ? minFixed(price, limit) : maxFixed(price, limit);
     }
     const notional = mulFixed(price, quantity);
-    let fee = mulFixed(quantity, fromNumber(costs.feePerUnit)) + mulRatio(notional, costs.feeBps / 10_000);
-    fee = maxFixed(fee, fromNumber(costs.minFee));
-    if (costs.maxFeeRate > 0) fee = minFixed(fee, mulRatio(notional, costs.maxFeeRate));
+    let fee = mulFixed(quantity, exactCosts.feePerUnit) + mulFixed(notional, exactCosts.feeRate);
+    fee = maxFixed(fee, exactCosts.minFee);
+    if (costs.maxFeeRate > 0) fee = minFixed(fee, mulFixed(notional, exactCosts.maxFeeRate));
     fee = roundFixed(fee, 2, 'ceiling');
     order.filled += quantity;
     order.filledNotional += notional;
@@ -560,8 +612,8 @@ export class SimulatedExchange {
     const bracket = entry.bracket!;
     if (bracket.exitIds) {
       for (const id of bracket.exitIds) {
-        const exit = this.orders.get(id)!;
-        if (!terminal.has(exit.state)) {
+        const exit = this.orders.get(id);
+        if (exit !== undefined && !terminal.has(exit.state)) {
           exit.quantity += quantity;
           updates.push(this.update(exit, ts));
         }
@@ -569,7 +621,7 @@ export class SimulatedExchange {
       return;
     }
     const side: Side = entry.side === 'buy' ? 'sell' : 'buy';
-    const common = { instrument: entry.instrument, calendar: entry.calendar, session: entry.calendar.currentOrNextSession(ts), now: ts, quantity, parentId: entry.id, timeInForce: 'gtc' as const };
+    const common = { instrument: entry.instrument, calendar: entry.calendar, costs: entry.costs, session: entry.calendar.currentOrNextSession(ts), now: ts, quantity, parentId: entry.id, timeInForce: 'gtc' as const };
     const takeProfit = this.newRecord({
       ...common,
       request: { type: 'limit', symbol: entry.symbol, side, quantity: 0, limitPrice: bracket.takeProfit, clientId: entry.clientId },
@@ -601,6 +653,7 @@ export class SimulatedExchange {
     timeInForce: TimeInForce;
     instrument: Instrument;
     calendar: TradingCalendar;
+    costs: CostConfig;
     session: Session;
     now: number;
     quantity: Fixed;
@@ -642,7 +695,7 @@ export class SimulatedExchange {
       bracket: undefined,
       instrument,
       calendar,
-      costs: this.costsFor(instrument),
+      costs: args.costs,
     };
     if (record.state === 'accepted') record.reason = `waits for the open of ${describeSession(session)}`;
     else if (type === 'market_on_close') record.reason = `fills at the close of ${describeSession(session)}`;
@@ -722,8 +775,16 @@ export class SimulatedExchange {
     }
   }
 
+  /** Drops finished orders from the book (in place); without keepFinishedOrders, from the exchange too. */
   private prune(book: Book): void {
-    if (book.open.some((order) => terminal.has(order.state))) book.open = book.open.filter((order) => !terminal.has(order.state));
+    const open = book.open;
+    let kept = 0;
+    for (let index = 0; index < open.length; index++) {
+      const order = open[index]!;
+      if (!terminal.has(order.state)) open[kept++] = order;
+      else if (!this.keepFinishedOrders) this.orders.delete(order.id);
+    }
+    open.length = kept;
   }
 
   private roundPrice(price: number, instrument: Instrument): number {
@@ -748,7 +809,6 @@ export class SimulatedExchange {
     if (raw.timeInForce !== undefined && !timesInForce.includes(raw.timeInForce as TimeInForce)) return `timeInForce must be one of ${timesInForce.join(', ')}; got ${JSON.stringify(raw.timeInForce)}`;
     const quantity = this.checkQuantity(raw.quantity, instrument);
     if (typeof quantity === 'string') return quantity;
-    const price = (field: string, value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : `${field} must be a positive number; got ${JSON.stringify(value)}`);
     switch (request.type) {
       case 'limit':
         return price('limitPrice', request.limitPrice);

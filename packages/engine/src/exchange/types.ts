@@ -46,6 +46,12 @@ export interface SimulatedExchangeOptions {
   readonly costsFor?: (instrument: Instrument) => CostConfig;
   /** Prefix of generated order ids (default 'O'); ids are sequential, so runs are reproducible. */
   readonly idPrefix?: string;
+  /**
+   * Whether finished orders (filled, cancelled, expired, rejected) stay answerable by `order(id)`
+   * and `cancel(id)` (default true). A backtest passes false: its memory then holds only working
+   * orders, however many it places; an unknown or dropped id reads as undefined in `order(id)`.
+   */
+  readonly keepFinishedOrders?: boolean;
 }
 
 /**
