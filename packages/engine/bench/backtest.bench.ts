@@ -4,12 +4,22 @@
  *
  * - daily: the SMA-cross strategy on BENCH_SYMBOLS (100) symbols x BENCH_YEARS (10) years of daily
  *   bars resampled from the real series in shared/data/daily (see synthetic-bars.ts), in memory.
- * - minute: the same strategy on BENCH_SYMBOLS symbols x BENCH_MINUTE_SESSIONS (252: a year, about
- *   9.8 million bars for 100 symbols) of one-minute bars, a seeded random walk streamed one session
- *   per chunk (generation is inside the timing: it is the data source).
- * Runs alternate (daily, minute, daily, ...) BENCH_RUNS (3) times each; the median and the spread
- * (min..max) are printed, with the peak RSS seen during the minute runs. BENCH_SMOKE=1 runs a tiny size.
+ * - minute: the same strategy on BENCH_SYMBOLS symbols x BENCH_MINUTE_SESSIONS (25: about 975,000
+ *   bars for 100 symbols) of one-minute bars, a seeded random walk streamed one session per chunk
+ *   (generation is inside the timing: it is the data source).
+ * Speed runs alternate (daily, minute, daily, ...) BENCH_RUNS (5) times each; each prints bars per
+ * second of this thread's CPU time (user + system of the main thread, from /proc: on a shared,
+ * loaded machine wall time counts time spent waiting for a core), of the process's CPU time (GC
+ * helper threads included) and of wall time, with the median and the spread (min..max).
+ * - memory: once, BENCH_MEMORY_SESSIONS (257) sessions of 1-minute bars for BENCH_SYMBOLS symbols
+ *   (10,023,000 bars for 100), streamed; the heap after a full GC and the RSS are sampled every
+ *   ~500,000 bars. Bounded means the heap after GC does not grow with the bars processed.
+ * BENCH_SMOKE=1 runs a tiny size.
  */
+import { readFileSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { runBacktest, type BacktestReport } from '@closecross/engine';
 import { benchSize } from '../../../tests/support/bench-size.ts';
 import smaCross from './sma-cross.ts';
@@ -17,56 +27,57 @@ import { randomWalkMinuteBars, resampledDailyBars, sessions } from './synthetic-
 
 const symbols = benchSize('BENCH_SYMBOLS', 100, 5);
 const years = benchSize('BENCH_YEARS', 10, 1);
-const minuteSessions = benchSize('BENCH_MINUTE_SESSIONS', 252, 3);
-const runs = benchSize('BENCH_RUNS', 3, 1);
+const minuteSessions = benchSize('BENCH_MINUTE_SESSIONS', 25, 3);
+const memorySessions = benchSize('BENCH_MEMORY_SESSIONS', 257, 3);
+const runs = benchSize('BENCH_RUNS', 5, 1);
 const universe = (prefix: string) => Array.from({ length: symbols }, (_, k) => `${prefix}${String(k).padStart(3, '0')}`);
 
 const dailyData = resampledDailyBars(symbols, years * 252);
 const minuteSessionList = sessions('2021-01-04', minuteSessions);
+const memorySessionList = sessions('2021-01-04', memorySessions);
 
-let peakRss = 0;
-const sampleRss = () => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-};
+/** CPU seconds of this thread (utime + stime in /proc/thread-self/stat, in clock ticks of 10 ms); undefined off Linux. */
+function threadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
-/**
- * Bars per second of wall time, and per second of this process's CPU time (user + system: on a
- * shared, loaded machine the wall clock counts time the process waited for a core; CPU time is
- * the per-core figure).
- */
-async function timed(run: () => Promise<BacktestReport>): Promise<{ barsPerSecond: number; barsPerCpuSecond: number; report: BacktestReport; seconds: number }> {
+interface Timing {
+  report: BacktestReport;
+  wall: number;
+  threadCpu: number;
+  processCpu: number;
+}
+
+async function timed(run: () => Promise<BacktestReport>): Promise<Timing> {
+  const threadBefore = threadCpuSeconds();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const report = await run();
-  const seconds = (performance.now() - started) / 1000;
+  const wall = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { barsPerSecond: report.summary.bars / seconds, barsPerCpuSecond: report.summary.bars / cpuSeconds, report, seconds };
+  const threadAfter = threadCpuSeconds();
+  const processCpu = (cpu.user + cpu.system) / 1e6;
+  return { report, wall, processCpu, threadCpu: threadBefore === undefined || threadAfter === undefined ? processCpu : threadAfter - threadBefore };
 }
 
-const daily = () =>
-  timed(() => runBacktest({ definition: smaCross, universe: universe('S'), interval: '1d', sources: dailyData, startingCash: 1_000_000 }));
+const daily = () => timed(() => runBacktest({ definition: smaCross, universe: universe('S'), interval: '1d', sources: dailyData, startingCash: 1_000_000 }));
 
-// The run keeps its thread busy (a backtest runs on a worker), so timers would not fire during it:
-// RSS is sampled by the data source, every 100 chunks (a chunk is one symbol's session).
-let chunks = 0;
-const onChunk = () => {
-  if (++chunks % 100 === 0) sampleRss();
-};
-const minute = () =>
-  timed(async () => {
-    try {
-      return await runBacktest({
-        definition: smaCross,
-        universe: universe('M'),
-        interval: '1m',
-        sources: Array.from({ length: symbols }, (_, k) => randomWalkMinuteBars(k, minuteSessionList, 42, onChunk)),
-        startingCash: 1_000_000,
-      });
-    } finally {
-      sampleRss();
-    }
-  });
+const minute = (sessionList: ReturnType<typeof sessions>, onChunk?: () => void) =>
+  timed(() =>
+    runBacktest({
+      definition: smaCross,
+      universe: universe('M'),
+      interval: '1m',
+      sources: Array.from({ length: symbols }, (_, k) => randomWalkMinuteBars(k, sessionList, 42, onChunk)),
+      startingCash: 1_000_000,
+    }),
+  );
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -74,26 +85,53 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
+const spread = (values: number[]) => `median ${fmt(median(values))} (min ${fmt(Math.min(...values))}, max ${fmt(Math.max(...values))})`;
+const load = () => loadavg().map((value) => value.toFixed(1)).join(' ');
 
-const dailyRates: number[] = [];
-const minuteRates: number[] = [];
-const dailyCpuRates: number[] = [];
-const minuteCpuRates: number[] = [];
+const rates = { daily: { thread: [] as number[], process: [] as number[], wall: [] as number[] }, minute: { thread: [] as number[], process: [] as number[], wall: [] as number[] } };
+const record = (kind: 'daily' | 'minute', timing: Timing) => {
+  const bars = timing.report.summary.bars;
+  rates[kind].thread.push(bars / timing.threadCpu);
+  rates[kind].process.push(bars / timing.processCpu);
+  rates[kind].wall.push(bars / timing.wall);
+  return `${kind} ${fmt(bars / timing.threadCpu)} bars per thread CPU second (${fmt(bars / timing.processCpu)} per process CPU second, ${fmt(bars / timing.wall)} per wall second, ${timing.wall.toFixed(2)} s)`;
+};
+
 let lastDaily: BacktestReport | undefined;
 let lastMinute: BacktestReport | undefined;
-const rssBefore = process.memoryUsage.rss();
+const loads: string[] = [];
 for (let i = 0; i < runs; i++) {
   const d = await daily();
-  dailyRates.push(d.barsPerSecond);
-  dailyCpuRates.push(d.barsPerCpuSecond);
   lastDaily = d.report;
-  const m = await minute();
-  minuteRates.push(m.barsPerSecond);
-  minuteCpuRates.push(m.barsPerCpuSecond);
+  const m = await minute(minuteSessionList);
   lastMinute = m.report;
-  console.log(`run ${i + 1}: daily ${fmt(d.barsPerSecond)} bars/s wall (${d.seconds.toFixed(2)} s), ${fmt(d.barsPerCpuSecond)} per CPU second; minute ${fmt(m.barsPerSecond)} bars/s wall (${m.seconds.toFixed(2)} s), ${fmt(m.barsPerCpuSecond)} per CPU second`);
+  loads.push(load());
+  console.log(`run ${i + 1}: ${record('daily', d)}; ${record('minute', m)}; load average ${loads.at(-1)}`);
 }
-console.log(`daily:  ${symbols} symbols x ${years} years = ${fmt(lastDaily!.summary.bars)} bars, ${lastDaily!.summary.fills} fills, ${lastDaily!.trades.length} trades; per CPU second median ${fmt(median(dailyCpuRates))} (min ${fmt(Math.min(...dailyCpuRates))}, max ${fmt(Math.max(...dailyCpuRates))}); wall median ${fmt(median(dailyRates))} bars/s (min ${fmt(Math.min(...dailyRates))}, max ${fmt(Math.max(...dailyRates))}); ${runs} runs`);
-console.log(`minute: ${symbols} symbols x ${minuteSessions} sessions = ${fmt(lastMinute!.summary.bars)} bars, ${lastMinute!.summary.fills} fills, ${lastMinute!.trades.length} trades, ${lastMinute!.equityCurve.length} equity points; per CPU second median ${fmt(median(minuteCpuRates))} (min ${fmt(Math.min(...minuteCpuRates))}, max ${fmt(Math.max(...minuteCpuRates))}); wall median ${fmt(median(minuteRates))} bars/s (min ${fmt(Math.min(...minuteRates))}, max ${fmt(Math.max(...minuteRates))})`);
-console.log(`machine: load average ${(await import('node:os')).loadavg().map((value) => value.toFixed(1)).join(' ')}, ${(await import('node:os')).cpus().length} cores`);
-console.log(`memory: RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before the runs (daily bars held in memory), peak ${(peakRss / 2 ** 20).toFixed(0)} MiB during the streamed minute runs`);
+console.log(`daily:  ${symbols} symbols x ${years} years = ${fmt(lastDaily!.summary.bars)} bars, ${lastDaily!.summary.fills} fills, ${lastDaily!.trades.length} trades; per thread CPU second ${spread(rates.daily.thread)}; per process CPU second ${spread(rates.daily.process)}; per wall second ${spread(rates.daily.wall)}; ${runs} runs`);
+console.log(`minute: ${symbols} symbols x ${minuteSessions} sessions = ${fmt(lastMinute!.summary.bars)} bars, ${lastMinute!.summary.fills} fills; per thread CPU second ${spread(rates.minute.thread)}; per process CPU second ${spread(rates.minute.process)}; per wall second ${spread(rates.minute.wall)}; ${runs} runs`);
+console.log(`machine: load average ${loads.join(' | ')} after each round, ${cpus().length} cores`);
+
+// Memory: a full GC before each sample (only in this run, which is not timed for speed).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const samples: Array<{ bars: number; heap: number; rss: number }> = [];
+let chunks = 0;
+const chunksPerSample = Math.max(1, Math.round(500_000 / 390));
+const sample = () => {
+  if (++chunks % chunksPerSample !== 0) return;
+  gc();
+  samples.push({ bars: chunks * 390, heap: process.memoryUsage().heapUsed, rss: process.memoryUsage.rss() });
+};
+gc();
+const heapBefore = process.memoryUsage().heapUsed;
+const rssBefore = process.memoryUsage.rss();
+const memoryRun = await minute(memorySessionList, sample);
+gc();
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const heaps = samples.map((s) => s.heap);
+console.log(
+  `memory: ${fmt(memoryRun.report.summary.bars)} one-minute bars streamed (${symbols} symbols x ${memorySessions} sessions) in ${memoryRun.wall.toFixed(1)} s, ${fmt(memoryRun.report.summary.bars / memoryRun.threadCpu)} bars per thread CPU second; ` +
+    `heap after GC ${mib(heapBefore)} before, ${samples.length ? `${mib(Math.min(...heaps))} to ${mib(Math.max(...heaps))} over ${samples.length} samples (first ${mib(heaps[0]!)}, last ${mib(heaps.at(-1)!)})` : 'no samples'}, ${mib(process.memoryUsage().heapUsed)} after; ` +
+    `RSS ${mib(rssBefore)} before, peak ${mib(Math.max(rssBefore, ...samples.map((s) => s.rss)))}; ${memoryRun.report.summary.fills} fills, ${memoryRun.report.equityCurve.length} equity points; load average ${load()}`,
+);
