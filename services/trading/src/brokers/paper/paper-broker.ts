@@ -37,7 +37,8 @@ export const paperOrdersChannel = 'trading_paper_orders';
 
 /**
  * The paper broker: it holds no book of its own. Live prices fill working orders through the
- * paper exchange (paper/paper-exchange.ts), which stores each fill once. Here, an order's other
+ * paper exchange (paper/paper-exchange.ts: the engine's SimulatedExchange, the fill model of
+ * backtests), which stores each fill once. Here, an order's other
  * fills are a function of the order, the stored daily bars whose prices came after it was placed,
  * and the account's costs and seed (paper-fill-model.ts): asked again, it answers the same fills
  * with the same ids, so nothing is filled twice however often it is polled.

@@ -96,8 +96,9 @@ function barIsAfter(order: PaperOrder, bar: DailyBar, placedAtMs: number | undef
 }
 
 /**
- * Fills of one order from daily bars (in date order), the one fill model of paper trading's bars
- * and of backtests. `truth` (paper): only bars whose price came after the order was placed, and
+ * Fills of one order from stored daily bars (in date order), for paper orders no live price
+ * filled (MOO and MOC orders, and sessions the prices service did not stream). Live prices fill
+ * through the engine's SimulatedExchange (paper/paper-exchange.ts). `truth` (paper): only bars whose price came after the order was placed, and
  * only for what live fills (`filledElsewhere`) left. Each bar gives at most `volumeParticipation`
  * of its volume; the rest waits for later bars, or expires with a day order once its session's
  * bar is done.
@@ -130,36 +131,4 @@ function sessionOver(day: string, truth: { nowMs?: number; sessionTimes?: Sessio
   if (truth.nowMs === undefined || truth.sessionTimes === undefined) return true;
   const session = truth.sessionTimes(day);
   return session === undefined || session.close <= truth.nowMs;
-}
-
-/** A live price as the paper exchange sees it: a trade, a quote, or a one-minute bar. */
-export interface LivePriceEvent {
-  /** trade price or bar close */
-  price?: number | undefined;
-  bid?: number | undefined;
-  ask?: number | undefined;
-  /** trade size, a bar's volume, or the quote's size on the side taken */
-  size?: number | undefined;
-  bidSize?: number | undefined;
-  askSize?: number | undefined;
-}
-
-/**
- * The fill a live price gives an order (market or limit) whose session is open, or undefined:
- * buys at the ask and sells at the bid on a quote, at the price on a trade or bar; slippage
- * and the account's fee as on bars; at most `volumeParticipation` of the size shown.
- */
-export function liveFill(order: PaperOrder, event: LivePriceEvent, costs: FillCosts, remaining: number, fillIndex: number, fillId: string): PaperFill | undefined {
-  if (order.type !== 'market' && order.type !== 'limit') return undefined;
-  const quoted = order.side === 'buy' ? event.ask : event.bid;
-  const raw = quoted !== undefined && quoted > 0 ? quoted : event.price;
-  if (raw === undefined || !(raw > 0)) return undefined;
-  const limit = order.limitPrice ?? undefined;
-  if (order.type === 'limit' && limit !== undefined && (order.side === 'buy' ? raw > limit : raw < limit)) return undefined;
-  const shown = quoted !== undefined && quoted > 0 ? (order.side === 'buy' ? event.askSize : event.bidSize) : event.size;
-  const cap = shown !== undefined && shown > 0 && costs.volumeParticipation < 1 ? Math.max(1, Math.floor(shown * costs.volumeParticipation)) : remaining;
-  const quantity = Math.min(remaining, cap);
-  if (!(quantity > 0)) return undefined;
-  const price = slipped(costs, order, fillIndex, raw);
-  return { fillId, quantity, price, fee: feeFor(costs, quantity, price) };
 }
