@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../src/clock.ts';
@@ -109,5 +111,20 @@ describe('STRATEGIES_DIR', () => {
     expect(buyOnce.sourceHash).toMatch(/^[0-9a-f]{64}$/);
     expect(buyOnce.parameters).toMatchObject({ type: 'object', properties: { quantity: { type: 'integer', minimum: 1, maximum: 1000, default: 5 } } });
     expect(refused).toEqual([{ file: `${fixtures}not-a-strategy.ts`, sourceHash: sourceHash(readFileSync(`${fixtures}not-a-strategy.ts`)), error: expect.stringContaining('does not default-export a strategy') }]);
+  });
+});
+
+describe('a STRATEGIES_DIR outside the repository', () => {
+  it('loads the five-minute example from a folder where no node_modules holds @closecross/engine, as docs/strategies.md teaches', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'closecross-strategies-'));
+    try {
+      copyFileSync(fileURLToPath(new URL('../examples/sma-cross.ts', import.meta.url)), path.join(folder, 'sma-cross.ts'));
+      const { strategies, refused } = await listStrategies(folder);
+      expect(refused).toEqual([]);
+      expect(strategies.map((strategy) => strategy.name)).toEqual(['sma-cross']);
+      expect(strategies[0]!.parameters).toMatchObject({ properties: { fast: { default: 10 }, slow: { default: 30 } } });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

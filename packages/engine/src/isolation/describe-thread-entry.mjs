@@ -1,5 +1,6 @@
-// Entry of the describing thread: strategies are TypeScript, so the thread registers tsx first.
-import { register } from 'tsx/esm/api';
+// Entry of the describing thread: strategies are TypeScript and import @closecross/engine from any folder,
+// so the thread registers tsx and the engine's resolve hook first.
+import { registerStrategyThread } from './register-thread.mjs';
 
-register();
+registerStrategyThread();
 await import('./describe-thread.ts');
