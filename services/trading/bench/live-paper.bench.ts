@@ -272,8 +272,9 @@ async function tickToStrategyToFill(samples: number): Promise<{ samples: Sample[
     }
     nextFillWaiter = undefined;
     // Unfilled within 5 s: a day order placed just before 24:00 UTC expires with its session; counted, not timed.
+    // Three in a run means the strategy's events queue behind the feed: the run stops rather than wait 5 s a tick.
     if (!fill) {
-      unfilled += 1;
+      if (++unfilled >= 3) break;
       continue;
     }
     const recorded: RecordedFill = fill;
@@ -382,7 +383,7 @@ function report(variant: 'a' | 'b' | 'c', title: string): void {
   const misses = runs[variant].reduce((sum, run) => sum + run.misses, 0);
   console.log(`${title}: ${all.length} ticks in ${runs[variant].length} runs, load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}`);
   console.log(`    p50 ${spread('p50')}; p95 ${spread('p95')}; p99 ${spread('p99')}; goal p99 < 20 ms: ${median(perRun.map((run) => run.p99)) < 20 ? 'met' : 'missed'}`);
-  console.log(`    all ticks pooled: p50 ${fmt(percentile(sorted, 50))}, p95 ${fmt(percentile(sorted, 95))}, p99 ${fmt(percentile(sorted, 99))} ms${variant === 'a' ? `; ${misses} ticks came before the exchange had loaded the order (not timed)` : variant === 'b' ? `; ${misses} orders not filled within 5 s (not timed)` : ''}`);
+  console.log(`    all ticks pooled: p50 ${fmt(percentile(sorted, 50))}, p95 ${fmt(percentile(sorted, 95))}, p99 ${fmt(percentile(sorted, 99))} ms${variant === 'a' ? `; ${misses} ticks came before the exchange had loaded the order (not timed)` : variant === 'b' ? `; ${misses} orders not filled within 5 s (not timed; a run stops at its third)` : ''}`);
   for (const part of Object.keys(all[0]?.parts ?? {})) {
     const values = all.map((sample) => sample.parts[part]!).sort((a, b) => a - b);
     console.log(`      ${part}: p50 ${fmt(percentile(values, 50))}, p99 ${fmt(percentile(values, 99))} ms`);
