@@ -17,6 +17,7 @@ import type { OrderDesk } from '../orders/order-desk.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
 import type { StrategyRecord, StrategyStore } from '../strategies/strategy-store.ts';
+import { MinuteBars } from './minute-bars.ts';
 
 export interface LiveStrategyLog {
   info(object: object, message: string): void;
@@ -70,6 +71,7 @@ export class LiveStrategyRunner {
   private readonly deps: LiveStrategyDeps;
   private readonly running = new Map<number, Running>();
   private readonly lastPrice = new Map<string, number>();
+  private readonly minuteBars = new MinuteBars();
   private starting: Promise<void> = Promise.resolve();
 
   constructor(deps: LiveStrategyDeps) {
@@ -130,14 +132,26 @@ export class LiveStrategyRunner {
     for (const tick of ticks) {
       const event = engineEventOf(tick);
       if (!event) continue;
-      if (event.kind === 'trade') this.lastPrice.set(event.symbol, event.price);
-      else if (event.kind === 'bar') this.lastPrice.set(event.symbol, event.close);
-      for (const running of this.running.values()) {
-        if (running.stopped || !running.strategy.universe.includes(event.symbol)) continue;
-        // A one-minute bar reaches a strategy reading 1m bars; trades and quotes reach every live strategy (onTick).
-        if (event.kind === 'bar' && running.strategy.interval !== '1m') continue;
-        this.enqueue(running, async () => running.host.event(event as HostEvent, this.deps.clock.nowMs(), await this.account(running.strategy)), event);
+      if (event.kind === 'trade') {
+        this.lastPrice.set(event.symbol, event.price);
+        // A feed of trades alone (the replay) still gives 1m strategies their bars: a completed minute comes first.
+        const completed = this.minuteBars.trade(event.symbol, event.ts, event.price, event.size);
+        if (completed) this.deliver(completed);
+      } else if (event.kind === 'bar') {
+        this.lastPrice.set(event.symbol, event.close);
+        this.minuteBars.sawSourceBar(event.symbol);
       }
+      this.deliver(event);
+    }
+  }
+
+  /** One event to each running instance that trades its symbol and reads its kind. */
+  private deliver(event: Bar | Tick): void {
+    for (const running of this.running.values()) {
+      if (running.stopped || !running.strategy.universe.includes(event.symbol)) continue;
+      // A one-minute bar reaches a strategy reading 1m bars; trades and quotes reach every live strategy (onTick).
+      if (event.kind === 'bar' && running.strategy.interval !== '1m') continue;
+      this.enqueue(running, async () => running.host.event(event as HostEvent, this.deps.clock.nowMs(), await this.account(running.strategy)), event);
     }
   }
 
