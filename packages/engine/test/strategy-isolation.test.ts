@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,18 @@ describe('strategies in worker threads, under a time budget per event', () => {
     await looper.event(bars[1]!, bars[1]!.endMs, account);
     clearInterval(ticking);
     expect(lateness.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('a module slower to load than its budget is a load_timeout (the host was busy: worth a retry), not a failed load', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'closecross-slow-'));
+    try {
+      const module = path.join(folder, 'slow-to-load.ts');
+      writeFileSync(module, "await new Promise((resolve) => setTimeout(resolve, 3_000));\nexport default {};\n");
+      const started = StrategyWorkerHost.start({ source: { module }, params: {}, universe: ['AAPL'], interval: '1d', loadBudgetMs: 300 }, bars[0]!.startMs);
+      await expect(started).rejects.toMatchObject({ failure: { reason: 'load_timeout', message: 'not loaded within 300 ms', during: 'load' } });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('a bad parameter refuses the start with the field, the value and what is allowed', async () => {

@@ -30,7 +30,8 @@ export interface StrategyWorkerOptions {
 
 export interface StrategyFailure {
   readonly strategy: string;
-  readonly reason: 'threw' | 'over_budget' | 'exited' | 'load_failed';
+  /** load_timeout: the thread did not load the module within its budget (a busy host: worth a retry). */
+  readonly reason: 'threw' | 'over_budget' | 'exited' | 'load_failed' | 'load_timeout';
   readonly message: string;
   /** What it was handling (e.g. "bar AAPL 2021-08-23T13:31:00.000Z"). */
   readonly during: string;
@@ -102,7 +103,7 @@ export class StrategyWorkerHost {
     const ready = await new Promise<WorkerMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         void worker.terminate();
-        reject(new StrategyFailedError({ strategy: label, reason: 'load_failed', message: `not loaded within ${options.loadBudgetMs ?? 10_000} ms`, during: 'load' }));
+        reject(new StrategyFailedError({ strategy: label, reason: 'load_timeout', message: `not loaded within ${options.loadBudgetMs ?? 10_000} ms`, during: 'load' }));
       }, options.loadBudgetMs ?? 10_000);
       worker.once('message', (message: WorkerMessage) => {
         clearTimeout(timer);

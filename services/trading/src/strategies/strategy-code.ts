@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinInstanceOf, builtinStrategies, parameterSchemaJson, type StoredRuleFields, StrategyParameterError, strategyParameters, type Clock, type StrategyDefinition } from '@closecross/engine';
 import { listStrategies, sourceHash, StrategyFailedError, StrategyWorkerHost, type StrategySource } from '@closecross/engine/host';
-import { InvalidInputError } from '@closecross/platform';
+import { InvalidInputError, UnavailableError } from '@closecross/platform';
 import type { Strategy } from './strategy-definition.ts';
 
 export const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -178,6 +178,10 @@ export async function checkedParameters(resolved: ResolvedCode, params: Record<s
   } catch (error) {
     // The host answers a parameter its schema refuses as a StrategyParameterError (field, value, allowed); older hosts as a failed load.
     if (error instanceof StrategyParameterError) throw parameterErrorOf(error, prefix);
+    // A thread too slow to load the module says nothing of the parameters: the client tries again.
+    if (error instanceof StrategyFailedError && error.failure.reason === 'load_timeout') {
+      throw new UnavailableError(`the strategy code could not be loaded in time to check its parameters (${error.failure.message}): try again`, { retryAfterSeconds: 5 });
+    }
     if (error instanceof StrategyFailedError) {
       const field = /parameter (\/\S*)/.exec(error.failure.message)?.[1];
       throw new InvalidInputError(`${prefix}${field ?? ''}: ${error.failure.message.replace(/^StrategyParameterError: /, '')}`);
