@@ -82,6 +82,9 @@ export interface PaperExchangeOptions {
   refreshMs?: number;
 }
 
+/** Tick payloads kept while orders are read (a stalled database must not grow memory without end). */
+const maxHeldPayloads = 10_000;
+
 const workingStates = ['new', 'submitted', 'accepted', 'partially_filled'];
 
 /**
@@ -111,6 +114,9 @@ export class PaperExchange {
   private client: PoolClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Loads under way: ticks wait for them, so an order just announced is in the exchange before the next price. */
+  private loading = 0;
+  private held: (readonly LiveTick[])[] = [];
   /** The last tick time seen per symbol (epoch ms): an order's view says when no price came. */
   readonly lastTickAt = new Map<string, number>();
 
@@ -151,6 +157,7 @@ export class PaperExchange {
   }
 
   private forgetAll(): void {
+    this.held = [];
     this.working.clear();
     this.accounts.clear();
   }
@@ -208,6 +215,19 @@ export class PaperExchange {
   /** Reads the working paper orders (all, or one client order id) and submits the new ones into their account's exchange. */
   private async load(clientOrderId?: string): Promise<void> {
     if (!this.client) return;
+    this.loading++;
+    try {
+      await this.loadNow(clientOrderId);
+    } finally {
+      if (--this.loading === 0 && this.held.length > 0) {
+        const held = this.held;
+        this.held = [];
+        for (const ticks of held) this.fillFrom(ticks);
+      }
+    }
+  }
+
+  private async loadNow(clientOrderId: string | undefined): Promise<void> {
     const result = await this.options.pool.query<WorkingRow>(
       `select o.id as order_id, o.client_order_id, o.symbol, o.side, o.quantity::float8 as quantity, o.type, o.time_in_force, o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at,
               o.filled_quantity::float8 as filled, (select count(*)::int from trading_fill f where f.order_id = o.id) as fills,
@@ -293,11 +313,21 @@ export class PaperExchange {
     if (account && order.engineId !== undefined && account.exchange.order(order.engineId)) account.exchange.cancel(order.engineId, reason);
   }
 
-  /** Ticks of one NOTIFY: each is processed by every account's exchange at its own time. */
+  /**
+   * Ticks of one NOTIFY: each is processed by every account's exchange at its own time. While
+   * orders are being read (an order announced on `trading_paper_orders` a moment before the tick,
+   * say), the ticks wait for them, in order, so the order's first price is not missed.
+   */
   onTicks(ticks: readonly LiveTick[]): void {
+    for (const tick of ticks) this.lastTickAt.set(tick.symbol, Math.max(this.lastTickAt.get(tick.symbol) ?? 0, tick.ts));
+    if (this.loading === 0) this.fillFrom(ticks);
+    else if (this.held.length < maxHeldPayloads) this.held.push(ticks);
+    else this.options.log.warn({ symbols: [...new Set(ticks.map((tick) => tick.symbol))] }, 'paper exchange: ticks dropped while orders are read (the database is slow)');
+  }
+
+  private fillFrom(ticks: readonly LiveTick[]): void {
     for (const tick of ticks) {
-      this.lastTickAt.set(tick.symbol, Math.max(this.lastTickAt.get(tick.symbol) ?? 0, tick.ts));
-      if (this.working.size === 0) continue;
+      if (this.working.size === 0) return;
       const event = marketEventOf(tick);
       if (!event) continue;
       for (const account of this.accounts.values()) {
