@@ -106,6 +106,20 @@ describe('the daily snapshot is one book with the risk engine (manual orders inc
     }
   });
 
+  it('a snapshot of a past day values the book as it stood at that close: later fills and cash, and later closes, are left out', async () => {
+    // The next session's bars are known and the manual book buys 10 BETA on it: neither belongs to the day before.
+    await storeBars(database, 'ACME', acme);
+    await storeBars(database, 'BETA', beta);
+    await filledBuy(null, 'BETA', 10, 47, 1, nextDay);
+    const { job } = await snapshot({ date: snapshotDay });
+    expect(job.status).toBe('succeeded');
+    expect(await snapshotRows()).toEqual([
+      { scope: 'manual', date: snapshotDay, equity: 150 * 52 - 150 * 51 - 1.5, realized: 0, unrealized: 150 },
+      { scope: `strategy:${strategyId}`, date: snapshotDay, equity: 100_000 + 200 - 1, realized: 0, unrealized: 200 },
+      { scope: 'total', date: snapshotDay, equity: 100_000 + 199 + 148.5, realized: 0, unrealized: 350 },
+    ]);
+  });
+
   it('on a Saturday or a market holiday no row is written and no daily P&L alert is sent', async () => {
     for (const closedDay of ['2024-01-06', '2023-12-25', '2024-01-15']) {
       const { answer } = await snapshot({ date: closedDay });

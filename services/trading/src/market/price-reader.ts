@@ -91,10 +91,10 @@ export class PriceReader {
   }
 
   /** The latest close of each symbol (bars only). */
-  async latestCloses(symbols: readonly string[]): Promise<Map<string, { date: string; close: number }>> {
+  async latestCloses(symbols: readonly string[], onOrBefore?: string): Promise<Map<string, { date: string; close: number }>> {
     const result = await this.pool.query<{ symbol: string; date: string; close: number }>(
-      `select distinct on (symbol) symbol, to_char(date, 'YYYY-MM-DD') as date, close from price_bars where symbol = any($1::text[]) order by symbol, date desc`,
-      [symbols],
+      `select distinct on (symbol) symbol, to_char(date, 'YYYY-MM-DD') as date, close from price_bars where symbol = any($1::text[]) and ($2::date is null or date <= $2) order by symbol, date desc`,
+      [symbols, onOrBefore ?? null],
     );
     return new Map(result.rows.map((row) => [row.symbol, { date: row.date, close: row.close }]));
   }

@@ -6,7 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
-import { localClock } from '../sessions.ts';
+import { localClock, sessionClose } from '../sessions.ts';
 
 export interface SnapshotRow {
   scope: string;
@@ -70,20 +70,31 @@ export function snapshotClosedReason(day: string, isTradingDay: (day: string) =>
  * commit together. On a day the market was shut nothing is written and nothing is alerted.
  */
 export async function takeSnapshots(deps: SnapshotDeps, params: { date?: string } = {}): Promise<SnapshotResult> {
-  const date = params.date ?? localClock((deps.clock ?? systemClock).now(), deps.timezone).day;
+  const today = localClock((deps.clock ?? systemClock).now(), deps.timezone).day;
+  const date = params.date ?? today;
   const closed = snapshotClosedReason(date, deps.isTradingDay);
   if (closed) return { date, snapshots: [], skipped: closed };
   await deps.orders.syncOpen();
+  // A past day is valued as it stood at its close: its fills, their cash and its closing prices,
+  // nothing traded after (allocations count whenever made: they are capital, not P&L).
+  const asOf = date < today ? sessionClose(date) : undefined;
   const strategies = (await deps.pool.query<{ id: number; name: string }>('select id::int as id, name from trading_strategy order by id')).rows;
-  const cashBy = new Map((await deps.pool.query<{ strategy_id: number | null; cash: number }>('select strategy_id::int as strategy_id, sum(amount)::float8 as cash from trading_cash_entry group by strategy_id')).rows.map((row) => [row.strategy_id, row.cash]));
+  const cashBy = new Map(
+    (
+      await deps.pool.query<{ strategy_id: number | null; cash: number }>(
+        'select strategy_id::int as strategy_id, sum(amount)::float8 as cash from trading_cash_entry where $1::timestamptz is null or fill_id is null or at <= $1 group by strategy_id',
+        [asOf ?? null],
+      )
+    ).rows.map((row) => [row.strategy_id, row.cash]),
+  );
   const valuesBy: { id: number | null; name: string; values: SnapshotValues }[] = [];
   const total: SnapshotValues = { realized: 0, unrealized: 0, equity: 0, cash: 0, exposure: 0 };
   const books: { id: number | null; name: string }[] = [...strategies, { id: null, name: 'manual orders' }];
   for (const { id, name } of books) {
-    const book = await positionBookOf(deps.pool, id);
+    const book = await positionBookOf(deps.pool, id, asOf);
     // The manual book has no allocation: it counts once it has traded.
     if (id === null && book.symbols().length === 0 && !cashBy.has(null)) continue;
-    const prices = await deps.prices.markPrices(book.symbols());
+    const prices = asOf ? new Map([...(await deps.prices.latestCloses(book.symbols(), date))].map(([symbol, bar]) => [symbol, bar.close])) : await deps.prices.markPrices(book.symbols());
     let unrealized = 0;
     let marketValue = 0;
     let exposure = 0;
