@@ -55,6 +55,9 @@ export interface LiveStrategyStatus {
   updated_at: string;
 }
 
+/** How long a strategy's ledger is trusted without a fill of its own (ms of monotonic time). */
+const accountRefreshMs = 1_000;
+
 const liveOrderTypes: Partial<Record<OrderRequest['type'], OrderType>> = { market: 'market', limit: 'limit', market_on_open: 'market_on_open', market_on_close: 'market_on_close' };
 
 /** A live tick as the engine's event: a one-minute bar (its minute ended), a trade or a quote. */
@@ -72,6 +75,8 @@ export class LiveStrategyRunner {
   private readonly running = new Map<number, Running>();
   private readonly lastPrice = new Map<string, number>();
   private readonly minuteBars = new MinuteBars();
+  /** Each running strategy's cash and holdings as last read from its ledger (see account()). */
+  private readonly ledgers = new Map<number, { readAt: number; cash: number; held: { symbol: string; quantity: number; averageCost: number }[] }>();
   private starting: Promise<void> = Promise.resolve();
 
   constructor(deps: LiveStrategyDeps) {
@@ -221,6 +226,8 @@ export class LiveStrategyRunner {
       if (!tracked) continue;
       if (row.fill_id && !tracked.told.has(row.fill_id)) {
         tracked.told.add(row.fill_id);
+        // Its cash and holdings moved: read the ledger again before telling it.
+        this.ledgers.delete(running.strategy.id);
         const quantity = fromNumber(row.quantity);
         const price = fromNumber(row.price);
         const fill: FillEvent = {
@@ -243,18 +250,29 @@ export class LiveStrategyRunner {
     return true;
   }
 
-  /** What ctx.cash/positions answer: the strategy's cash ledger and its positions from its fills. */
+  /**
+   * What ctx.cash/positions answer: the strategy's cash ledger and its positions from its fills,
+   * marked at the last live prices. The ledger is read again after a fill of its own orders, and
+   * otherwise at most once per `accountRefreshMs` (fills it did not place itself, such as a
+   * square-off's, show within that), not on every tick: replaying its fills per tick put the
+   * strategy behind a fast feed.
+   */
   private async account(strategy: StrategyRecord): Promise<AccountSnapshot> {
-    const cash = (await this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [strategy.id])).rows[0]!.balance;
-    const book = await positionBookOf(this.deps.pool, strategy.id);
-    let equity = cash;
-    const positions = book.symbols().map((symbol) => {
-      const position = book.position(symbol);
-      const lastPrice = this.lastPrice.get(symbol) ?? position.averageCost;
-      equity += position.quantity * lastPrice;
-      return { symbol, quantity: position.quantity, averagePrice: position.averageCost, lastPrice };
-    }).filter((position) => position.quantity !== 0);
-    return { cash, equity, positions, openOrders: [] };
+    let ledger = this.ledgers.get(strategy.id);
+    if (!ledger || performance.now() - ledger.readAt > accountRefreshMs) {
+      const cash = (await this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [strategy.id])).rows[0]!.balance;
+      const book = await positionBookOf(this.deps.pool, strategy.id);
+      const held = book.symbols().map((symbol) => ({ symbol, ...book.position(symbol) })).filter((position) => position.quantity !== 0);
+      ledger = { readAt: performance.now(), cash, held: held.map(({ symbol, quantity, averageCost }) => ({ symbol, quantity, averageCost })) };
+      this.ledgers.set(strategy.id, ledger);
+    }
+    let equity = ledger.cash;
+    const positions = ledger.held.map(({ symbol, quantity, averageCost }) => {
+      const lastPrice = this.lastPrice.get(symbol) ?? averageCost;
+      equity += quantity * lastPrice;
+      return { symbol, quantity, averagePrice: averageCost, lastPrice };
+    });
+    return { cash: ledger.cash, equity, positions, openOrders: [] };
   }
 
   private accountFallback(strategy: StrategyRecord): AccountSnapshot {
@@ -265,6 +283,7 @@ export class LiveStrategyRunner {
     if (running.stopped) return;
     running.stopped = true;
     this.running.delete(running.strategy.id);
+    this.ledgers.delete(running.strategy.id);
     await running.host.terminate();
     if (failure) await this.fail(running.strategy, failure);
     else await this.saveStatus(running.strategy.id, status, null);
