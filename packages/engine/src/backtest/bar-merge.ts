@@ -28,7 +28,18 @@ interface Cursor {
  */
 export class BarMerger {
   private readonly cursors: Cursor[];
-  private readonly heap: Cursor[] = [];
+  private heap: Cursor[] = [];
+  /**
+   * The cursors whose heads all end and start at the same instant (`batchEnd`, `batchStart`), in
+   * source order, taken off the heap together: at an instant every source shares (the usual case:
+   * 100 symbols' daily bars), bars come out in order with no heap work per bar. Invariant: every
+   * cursor on the heap is strictly later than the batch; anything else dissolves the batch back
+   * onto the heap, so the order is always the heap's.
+   */
+  private batch: Cursor[] = [];
+  private batchPosition = 0;
+  private batchEnd = 0;
+  private batchStart = 0;
   private starved: Cursor | undefined;
   private started = false;
 
@@ -44,7 +55,7 @@ export class BarMerger {
 
   /** True once every source is exhausted. */
   get done(): boolean {
-    return this.started && this.starved === undefined && this.heap.length === 0;
+    return this.started && this.starved === undefined && this.heap.length === 0 && this.batchPosition >= this.batch.length;
   }
 
   /** Reads the first chunk of each source (call once before `next`). */
@@ -63,7 +74,7 @@ export class BarMerger {
     if (!cursor) return;
     this.starved = undefined;
     await this.load(cursor);
-    if (!cursor.done) this.push(cursor);
+    if (!cursor.done) this.requeue(cursor);
   }
 
   /** Whether `next()` answered undefined because a source needs `refill()` (not because all are done). */
@@ -72,30 +83,88 @@ export class BarMerger {
   }
 
   next(): Bar | undefined {
-    if (this.starved !== undefined || this.heap.length === 0) return undefined;
-    const cursor = this.heap[0]!;
+    if (this.starved !== undefined) return undefined;
+    if (this.batchPosition >= this.batch.length && !this.takeBatch()) return undefined;
+    const cursor = this.batch[this.batchPosition]!;
     const bar = cursor.buffer[cursor.position++]!;
     if (cursor.position < cursor.buffer.length) {
       this.check(cursor, cursor.buffer[cursor.position]!);
-      this.siftDown(0);
+      // Still at the batch's instant: it stays first (it has the lowest source index left).
+      if (cursor.headEnd !== this.batchEnd || cursor.headStart !== this.batchStart) {
+        this.batchPosition++;
+        this.requeue(cursor);
+      }
     } else {
-      this.popTop();
+      this.batchPosition++;
       if (cursor.chunked) this.starved = cursor;
-      else this.loadSync(cursor);
+      else if (this.loadSync(cursor)) this.requeue(cursor);
     }
     return bar;
   }
 
-  private loadSync(cursor: Cursor): void {
+  /** Takes every cursor at the heap's earliest instant as the next batch; false when none is left. */
+  private takeBatch(): boolean {
+    const heap = this.heap;
+    if (heap.length === 0) return false;
+    const top = heap[0]!;
+    const end = top.headEnd;
+    const start = top.headStart;
+    this.batchEnd = end;
+    this.batchStart = start;
+    let allTied = true;
+    for (let i = 1; i < heap.length; i++) {
+      if (heap[i]!.headEnd !== end || heap[i]!.headStart !== start) {
+        allTied = false;
+        break;
+      }
+    }
+    if (allTied) {
+      // The whole heap is the batch: source order is the heap's tie order.
+      let sorted = true;
+      for (let i = 1; i < heap.length; i++) {
+        if (heap[i - 1]!.index > heap[i]!.index) {
+          sorted = false;
+          break;
+        }
+      }
+      if (!sorted) heap.sort((a, b) => a.index - b.index);
+      const spare = this.batch;
+      spare.length = 0;
+      this.batch = heap;
+      this.heap = spare;
+    } else {
+      const batch = this.batch;
+      batch.length = 0;
+      while (heap.length > 0 && heap[0]!.headEnd === end && heap[0]!.headStart === start) {
+        batch.push(heap[0]!);
+        this.popTop();
+      }
+    }
+    this.batchPosition = 0;
+    return true;
+  }
+
+  /** Back onto the heap: directly when later than the batch, else the batch goes back onto the heap first. */
+  private requeue(cursor: Cursor): void {
+    if (this.batchPosition < this.batch.length && (cursor.headEnd < this.batchEnd || (cursor.headEnd === this.batchEnd && cursor.headStart <= this.batchStart))) {
+      for (let i = this.batchPosition; i < this.batch.length; i++) this.push(this.batch[i]!);
+      this.batch.length = 0;
+      this.batchPosition = 0;
+    }
+    this.push(cursor);
+  }
+
+  /** The next bar of a synchronous iterator; false when it is done. */
+  private loadSync(cursor: Cursor): boolean {
     const result = (cursor.iterator as Iterator<Bar>).next();
     if (result.done) {
       cursor.done = true;
-      return;
+      return false;
     }
     cursor.buffer = [result.value];
     cursor.position = 0;
     this.check(cursor, result.value);
-    this.push(cursor);
+    return true;
   }
 
   private async load(cursor: Cursor): Promise<void> {
