@@ -2,8 +2,9 @@ import { defineStrategy, Type } from '@closecross/engine';
 
 /**
  * The benchmark's strategy: long `quantity` shares while the fast SMA of closes is above the slow
- * one, flat otherwise; market orders, so each fills at the next bar's open. The SMAs are
- * trading-signals' (ctx.indicators), one pair per symbol.
+ * one, flat otherwise; market orders, so each fills at the next bar's open. The SMAs are the
+ * context's FastSMA (the same values as trading-signals' SMA, bit for bit, with no allocation per
+ * update), one pair per symbol.
  */
 export default defineStrategy({
   name: 'sma-cross',
@@ -23,8 +24,8 @@ export default defineStrategy({
         let fast = fastBy.get(bar.symbol);
         let slow = slowBy.get(bar.symbol);
         if (!fast || !slow) {
-          fastBy.set(bar.symbol, (fast = new ctx.indicators.SMA(params.fast)));
-          slowBy.set(bar.symbol, (slow = new ctx.indicators.SMA(params.slow)));
+          fastBy.set(bar.symbol, (fast = new ctx.indicators.FastSMA(params.fast)));
+          slowBy.set(bar.symbol, (slow = new ctx.indicators.FastSMA(params.slow)));
         }
         const fastValue = fast.update(bar.close, false);
         const slowValue = slow.update(bar.close, false);

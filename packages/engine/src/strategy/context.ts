@@ -1,4 +1,5 @@
 import type * as Indicators from 'trading-signals';
+import type { FastEMA, FastSMA } from '../indicators/fast-moving-averages.ts';
 import type { Bar, BarInterval, FillEvent, OrderUpdate, Tick, Timer } from '../events.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
 import type { TradingCalendar } from '../calendar/types.ts';
@@ -7,6 +8,12 @@ import type { BarHistory } from './bar-history.ts';
 /** JSON a strategy keeps in `ctx.state`: the host persists it, so it survives a restart. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type StrategyState = { [key: string]: JsonValue };
+
+/**
+ * `trading-signals`' indicator classes, plus our allocation-free `FastSMA` and `FastEMA` for hot
+ * loops (same numbers as the library's SMA and EMA, bit for bit; see fast-moving-averages.ts).
+ */
+export type StrategyIndicators = typeof Indicators & { readonly FastSMA: typeof FastSMA; readonly FastEMA: typeof FastEMA };
 
 /** A position as a strategy sees it (numbers; the portfolio books it exactly). */
 export interface PositionView {
@@ -42,8 +49,11 @@ export interface StrategyContext<P = Record<string, unknown>> {
   calendar(symbol: string): TradingCalendar;
   /** Bars seen so far for a symbol (and interval, default the instance's), ending at the current event. */
   history(symbol: string, interval?: BarInterval): BarHistory;
-  /** The `trading-signals` indicator classes (SMA, EMA, RSI, MACD, BollingerBands, ...), number-based. */
-  readonly indicators: typeof Indicators;
+  /**
+   * The `trading-signals` indicator classes (SMA, EMA, RSI, MACD, BollingerBands, ...), number-based,
+   * and our `FastSMA`/`FastEMA`: the same averages with no allocation per update, for many symbols.
+   */
+  readonly indicators: StrategyIndicators;
   /** This strategy's position in a symbol (quantity 0 when flat). */
   position(symbol: string): PositionView;
   /** Every open position of this strategy. */

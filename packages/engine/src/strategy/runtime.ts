@@ -4,8 +4,9 @@ import type { TradingCalendar } from '../calendar/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Bar, BarInterval, FillEvent, OrderUpdate, Tick, Timer } from '../events.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
+import { FastEMA, FastSMA } from '../indicators/fast-moving-averages.ts';
 import { BarHistory } from './bar-history.ts';
-import type { JsonValue, PositionView, StrategyContext, StrategyHandlers, StrategyLogger, StrategyState } from './context.ts';
+import type { JsonValue, PositionView, StrategyContext, StrategyHandlers, StrategyIndicators, StrategyLogger, StrategyState } from './context.ts';
 import { historyBarsOf, strategyParameters, type AnyStrategyDefinition } from './define.ts';
 
 /** What a host gives a running strategy: its orders go out and its money comes in through this. */
@@ -40,6 +41,9 @@ interface PendingTimer {
   payload: JsonValue | undefined;
 }
 
+/** The library's classes and our fast averages, built once. */
+const indicators: StrategyIndicators = Object.freeze({ ...Indicators, FastSMA, FastEMA });
+
 const silentLog: StrategyLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
@@ -71,7 +75,7 @@ export class StrategyRuntime {
       now: () => clock.nowMs(),
       calendar: options.calendarFor ?? calendarForSymbol,
       history: (symbol, interval) => this.historyOf(symbol, interval ?? options.interval),
-      indicators: Indicators,
+      indicators,
       position: (symbol) => backend.position(symbol),
       positions: () => backend.positions(),
       cash: () => backend.cash(),
