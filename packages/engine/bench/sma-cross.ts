@@ -16,23 +16,21 @@ export default defineStrategy({
   }),
   historyBars: 2,
   create: (params) => {
-    const fastBy = new Map<string, { update(price: number, replace: boolean): number | null }>();
-    const slowBy = new Map<string, { update(price: number, replace: boolean): number | null }>();
-    const above = new Map<string, boolean>();
+    // One record per symbol: one lookup a bar.
+    const bySymbol = new Map<string, { fast: { update(price: number): number | null }; slow: { update(price: number): number | null }; above: boolean | undefined }>();
     return {
       onBar(ctx, bar) {
-        let fast = fastBy.get(bar.symbol);
-        let slow = slowBy.get(bar.symbol);
-        if (!fast || !slow) {
-          fastBy.set(bar.symbol, (fast = new ctx.indicators.FastSMA(params.fast)));
-          slowBy.set(bar.symbol, (slow = new ctx.indicators.FastSMA(params.slow)));
+        let state = bySymbol.get(bar.symbol);
+        if (state === undefined) {
+          state = { fast: new ctx.indicators.FastSMA(params.fast), slow: new ctx.indicators.FastSMA(params.slow), above: undefined };
+          bySymbol.set(bar.symbol, state);
         }
-        const fastValue = fast.update(bar.close, false);
-        const slowValue = slow.update(bar.close, false);
+        const fastValue = state.fast.update(bar.close);
+        const slowValue = state.slow.update(bar.close);
         if (fastValue === null || slowValue === null) return;
         const isAbove = fastValue > slowValue;
-        if (above.get(bar.symbol) === isAbove) return;
-        above.set(bar.symbol, isAbove);
+        if (state.above === isAbove) return;
+        state.above = isAbove;
         const held = ctx.position(bar.symbol).quantity;
         if (isAbove && held === 0) ctx.submit({ type: 'market', symbol: bar.symbol, side: 'buy', quantity: params.quantity });
         else if (!isAbove && held > 0) ctx.submit({ type: 'market', symbol: bar.symbol, side: 'sell', quantity: held });

@@ -8,6 +8,7 @@ import { fromNumber, toNumber } from '../money.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import type { PositionView, StrategyLogger, StrategyState } from '../strategy/context.ts';
+import type { BarHistory } from '../strategy/bar-history.ts';
 import type { AnyStrategyDefinition } from '../strategy/define.ts';
 import { StrategyRuntime, type StrategyBackend } from '../strategy/runtime.ts';
 import { BarMerger, type BarSource } from './bar-merge.ts';
@@ -53,6 +54,13 @@ interface SymbolBook {
   quantity: number;
   averagePrice: number;
   lastPrice: number;
+}
+
+/** Per symbol, resolved once per bar: its book here and its bar history in the strategy's runtime. */
+interface SymbolSlot {
+  readonly book: SymbolBook;
+  readonly interval: BarInterval;
+  readonly history: BarHistory;
 }
 
 const dailyIntervals = new Set(['1d', '1w']);
@@ -148,6 +156,16 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     while (pendingUpdates.length > 0) runtime.order(pendingUpdates.shift()!);
   };
 
+  const slots = new Map<string, SymbolSlot>();
+  const slotOf = (bar: Bar): SymbolSlot => {
+    let slot = slots.get(bar.symbol);
+    if (slot === undefined || slot.interval !== bar.interval) {
+      slot = { book: bookOf(bar.symbol), interval: bar.interval, history: runtime.historyOf(bar.symbol, bar.interval) };
+      slots.set(bar.symbol, slot);
+    }
+    return slot;
+  };
+
   const merger = new BarMerger(options.sources);
   await merger.start();
   const daily = dailyIntervals.has(options.interval);
@@ -221,10 +239,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       runtime.timer(timer);
       deliver(undefined);
     }
-    const book = bookOf(bar.symbol);
+    const slot = slotOf(bar);
+    const book = slot.book;
     if (auction) {
       if (decideAt > clock.nowMs()) clock.advanceTo(decideAt);
-      runtime.bar(bar);
+      runtime.barInto(slot.history, bar);
       deliver(undefined);
       clock.advanceTo(t);
       deliver(exchange.process(bar));
@@ -240,7 +259,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     }
     book.lastPrice = bar.close;
     if (!auction) {
-      runtime.bar(bar);
+      runtime.barInto(slot.history, bar);
       deliver(undefined);
     }
   }

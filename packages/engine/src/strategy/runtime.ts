@@ -129,6 +129,11 @@ export class StrategyRuntime {
     this.historyOf(bar.symbol, bar.interval).push(bar.endMs, bar.open, bar.high, bar.low, bar.close, bar.volume);
     this.handlers.onBar?.(this.context, bar);
   }
+  /** `bar`, with the bar's history already looked up by the host (`historyOf(bar.symbol, bar.interval)`). */
+  barInto(history: BarHistory, bar: Bar): void {
+    history.push(bar.endMs, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.handlers.onBar?.(this.context, bar);
+  }
   tick(tick: Tick): void {
     this.handlers.onTick?.(this.context, tick);
   }
