@@ -176,7 +176,7 @@ describe('manual orders', () => {
   it('a market order for a symbol with no price at all waits while the market is open, and says where live prices come from', async () => {
     const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'NOPE', side: 'buy', quantity: 1 } });
     expect(response.json()).toMatchObject({ state: 'accepted', session_date: '2024-02-05' });
-    expect(response.json().waiting_for).toBe('market open: waits for the first live price of NOPE after it was placed (none yet: is it subscribed? POST /prices/subscriptions)');
+    expect(response.json().waiting_for).toBe('market open: waits for the first live price of NOPE after it was placed (live prices come once the symbol is subscribed: POST /prices/subscriptions)');
   });
 
   it('a refused order is logged for the alarm', async () => {

@@ -27,7 +27,7 @@ export function waitingFor(order: Pick<OrderView, 'broker' | 'state' | 'symbol' 
     case 'limit':
       return `market open: waits for a live price of ${order.symbol} at or better than ${order.limit_price} (live prices come once the symbol is subscribed: ${subscriptionRoute})`;
     default:
-      return `market open: waits for the first live price of ${order.symbol} after it was placed (none yet: is it subscribed? ${subscriptionRoute})`;
+      return `market open: waits for the first live price of ${order.symbol} after it was placed (live prices come once the symbol is subscribed: ${subscriptionRoute})`;
   }
 }
 
