@@ -53,15 +53,17 @@ function pastWeekdayBars() {
 
 /**
  * BTC-PERP daily bars, one a calendar day (crypto trades every day), ending on the desk's today:
- * flat near the replay file's prices, then three rising candles (three white soldiers) on the last
- * three days, so a scan as of today signals a buy whose entry window runs to the next UTC day's end.
+ * a swaying month near the replay file's prices (so VaR has returns to measure), then three rising
+ * candles (three white soldiers) on the last three days, so a scan as of today signals a buy whose
+ * entry window runs to the end of the next UTC day.
  */
 function btcSoldierBars() {
   const today = deskToday();
-  const closes = [...Array.from({ length: 27 }, () => 46_000), 46_500, 47_000, 47_500];
+  const sway = Array.from({ length: 27 }, (_, index) => Math.round(46_000 + 700 * Math.sin(index * 1.7)));
+  const closes = [...sway, sway.at(-1)! + 500, sway.at(-1)! + 1_000, sway.at(-1)! + 1_500];
   return closes.map((close, index) => {
-    const open = index === 0 ? close : Math.min(close, closes[index - 1]!);
-    return { date: addDays(today, index - closes.length + 1), open, high: close + 100, low: open - 100, close, adj_close: close, volume: 1_000 };
+    const open = index === 0 ? close : closes[index - 1]!;
+    return { date: addDays(today, index - closes.length + 1), open, high: Math.max(open, close) + 100, low: Math.min(open, close) - 100, close, adj_close: close, volume: 1_000 };
   });
 }
 
@@ -455,6 +457,9 @@ describe('the dashboard in Chromium against pnpm start', () => {
     const watched = await adminPage();
     await expect.poll(() => watched.page.getByTestId('equity').textContent()).toBe(money.format(latest.equity));
     await watched.page.getByText(`daily snapshot of ${latest.date}`).waitFor();
+    // The picture shows the page settled: open positions and the total P&L loaded too.
+    await expect.poll(() => watched.page.getByText('Loading…').count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => watched.page.getByText(/^as of /).textContent(), { timeout: 15_000 }).not.toBe('as of —');
     await screenshot(watched.page, 'overview');
 
     await watched.page.getByRole('link', { name: 'P&L', exact: true }).click();
