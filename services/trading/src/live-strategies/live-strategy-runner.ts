@@ -262,8 +262,11 @@ export class LiveStrategyRunner {
     if (!ledger || performance.now() - ledger.readAt > accountRefreshMs) {
       const cash = (await this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [strategy.id])).rows[0]!.balance;
       const book = await positionBookOf(this.deps.pool, strategy.id);
-      const held = book.symbols().map((symbol) => ({ symbol, ...book.position(symbol) })).filter((position) => position.quantity !== 0);
-      ledger = { readAt: performance.now(), cash, held: held.map(({ symbol, quantity, averageCost }) => ({ symbol, quantity, averageCost })) };
+      const held = book.symbols().map((symbol) => {
+        const { quantity, averageCost } = book.position(symbol);
+        return { symbol, quantity, averageCost };
+      });
+      ledger = { readAt: performance.now(), cash, held: held.filter((position) => position.quantity !== 0) };
       this.ledgers.set(strategy.id, ledger);
     }
     let equity = ledger.cash;
