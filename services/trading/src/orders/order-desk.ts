@@ -241,7 +241,7 @@ export class OrderDesk {
       const filled = reached === 'filled' && order.state !== 'filled';
       const updated = await client.query<OrderView>(
         // The order_filled alert (OrderFilledPayload) rides in the same statement: the fill's
-        // transaction gains no round trip, and alert_record writes nothing when no channel wants it.
+        // transaction gains no round trip; alert_record keeps it and queues a delivery per channel that wants it.
         `with u as (
            update trading_order o set state = $2, reason = coalesce($3, o.reason), broker_order_id = coalesce($4, o.broker_order_id),
              filled_quantity = f.filled, average_fill_price = f.average, updated_at = now()
