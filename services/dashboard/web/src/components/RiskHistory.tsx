@@ -80,7 +80,7 @@ export function RiskHistory() {
               <p>
                 {rows.length} day{rows.length === 1 ? '' : 's'} from {rows[0]!.date} to {latest.date}; highest VaR 99 {worst ? `${formatMoney(worst.var99)} on ${worst.date}` : '— (not enough returns yet)'}; latest gross exposure {formatMoney(latest.gross_exposure)}.
               </p>
-              <UPlotChart options={historyOptions} data={chartData} label="History of maximum risk: VaR 95, VaR 99, ES 99, gross exposure and the closest limit per day" />
+              <UPlotChart options={historyOptions} data={chartData} label="History of maximum risk: VaR 95, VaR 99, ES 99, gross exposure and the closest limit per day" daily />
               <p className="muted">VaR and ES: one-day losses by historical simulation. Closest limit: the highest use of any limit that day (100% = at the limit).</p>
             </>
           );
