@@ -5,6 +5,7 @@
  * (b) a backtest of 100 symbols x 10 years, bars read from Postgres included (goal < 5 s);
  * (c) order submit to paper fill through the API, p50 and p99 (goal p99 < 20 ms locally).
  */
+import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
 import { createService } from '@closecross/platform';
 import { benchSize, median, startBenchPostgres } from '@closecross/tests/support';
 import { jobsModule } from '@closecross/jobs';
@@ -21,6 +22,7 @@ const backtestSymbols = benchSize('BENCH_BACKTEST_SYMBOLS', 100, 3);
 const years = benchSize('BENCH_YEARS', 10, 1);
 const orders = benchSize('BENCH_ORDERS', 500, 10);
 const barsPerSymbol = Math.round(years * 252);
+const nyse = calendarForSymbol('SPY');
 
 function generatedBars(count: number, seed: number): DailyBar[] {
   let state = seed >>> 0;
@@ -53,8 +55,13 @@ for (const [index, symbol] of symbols.entries()) {
 }
 await pool.query('analyze price_bars');
 
+// The bars are history (2010 on): the service's clock stands before the open of the last stored
+// NYSE session, so (c)'s orders are for a session still ahead (one that has passed is refused) and
+// its stored bar is the first price after them.
+const lastSession = barsOf.get(symbols[0]!)!.map((bar) => bar.date).filter((day) => nyse.isSessionDay(day)).at(-1)!;
+const clock = new SimulatedClock(nyse.session(lastSession)!.open - 3_600_000);
 const config = loadTradingConfig({});
-const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
 await app.ready();
 const strategies = new StrategyStore(pool);
 const definition = {
@@ -107,11 +114,10 @@ for (let run = 0; run < 3; run++) {
   trades = outcome.metrics.trades;
 }
 
-// (c) Market orders for the last stored session: each fills at submit, from that session's bar.
+// (c) Market orders for the last stored session (the clock before its open): each fills at submit, from that session's bar.
 // A channel that wants order_filled, switched on for every other order (untimed), so the fill's
 // alert is measured against the same run without it; no deliverer runs here, deliveries wait.
 await pool.query("insert into alert_channel (name, kind, config, events) values ('bench-fills', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', '{order_filled}')");
-const lastSession = barsOf.get(symbols[0]!)!.at(-1)!.date;
 const latencies: number[] = [];
 const withAlert: number[] = [];
 const withoutAlert: number[] = [];
