@@ -13,7 +13,7 @@ import { jobsModule } from '@closecross/jobs';
 import type { DailyBar } from '@closecross/quant';
 import { benchSize, startBenchPostgres } from '@closecross/tests/support';
 import { brokerCache } from '../src/brokers/broker-factory.ts';
-import { systemClock } from '@closecross/engine';
+import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
 import { PriceReader } from '../src/market/price-reader.ts';
 import { OrderDesk } from '../src/orders/order-desk.ts';
 import { tradingServiceWith } from '../src/plugin.ts';
@@ -66,10 +66,15 @@ for (const [index, symbol] of symbols.entries()) {
   );
 }
 await pool.query('analyze price_bars');
-const lastSession = (await pool.query<{ d: string }>("select to_char(max(date), 'YYYY-MM-DD') as d from price_bars")).rows[0]!.d;
+// The bars are history: the clock stands before the open of the last stored NYSE session, so the
+// orders are for a session still ahead (one that has passed is refused) and its bar fills them.
+const nyse = calendarForSymbol('SPY');
+const storedDays = (await pool.query<{ d: string }>("select distinct to_char(date, 'YYYY-MM-DD') as d from price_bars order by d desc limit 10")).rows.map((row) => row.d);
+const lastSession = storedDays.find((day) => nyse.isSessionDay(day))!;
+const clock = new SimulatedClock(nyse.session(lastSession)!.open - 3_600_000);
 
 const config = loadTradingConfig({});
-const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
 await app.ready();
 
 // 50 open positions across 5 strategies, each strategy 10 symbols.
@@ -95,11 +100,11 @@ for (const id of strategyIds) await store.putLimits(id, { limits: { ...loose, ma
 // (a) The engine's check alone, in a transaction rolled back, and the whole placement with and without the engine.
 const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
 const returns = new ReturnHistory(prices, config.TRADING_VAR_WINDOW_DAYS);
-const risk = new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE });
-const brokerOf = brokerCache({ pool, prices, clock: systemClock, timezone: config.TRADING_TIMEZONE, alpaca: undefined });
+const risk = new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE, clock });
+const brokerOf = brokerCache({ pool, prices, clock, timezone: config.TRADING_TIMEZONE, alpaca: undefined });
 const silent = { warn: () => {} };
-const withEngine = new OrderDesk(pool, brokerOf, silent, risk);
-const withoutEngine = new OrderDesk(pool, brokerOf, silent);
+const withEngine = new OrderDesk(pool, brokerOf, silent, risk, clock);
+const withoutEngine = new OrderDesk(pool, brokerOf, silent, undefined, clock);
 const orderFor = (i: number) => ({ strategyId: strategyIds[i % strategiesCount]!, symbol: symbols[i % (strategiesCount * positionsPerStrategy)]!, side: (i % 2 ? 'sell' : 'buy') as 'buy' | 'sell', quantity: 1 });
 // Warm-up: returns read, statements planned (a check writes nothing unless a breach moves a state).
 for (let i = 0; i < 20; i++) await withTransaction(pool, (client) => risk.check(client, orderFor(i)));
