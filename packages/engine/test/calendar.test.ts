@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isNyseTradingDay } from '../../jobs/src/schedules/trading-calendar.ts';
+import { isNyseTradingDay } from './support/nyse-rules-oracle.ts';
 import { addDays, alwaysOpenCalendar, calendarForSymbol, dailyBar, isCryptoSymbol, nyseCalendar } from '../src/calendar/index.ts';
 
 const utc = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('NYSE calendar', () => {
-  it('agrees with the jobs scheduler on every day from 2000 to 2030', () => {
+  it('agrees with the NYSE rules written out by hand (observance, Good Friday, special closures) on every day from 2000 to 2030', () => {
     const disagreements: string[] = [];
     for (let day = '2000-01-01'; day <= '2030-12-31'; day = addDays(day, 1)) {
       if (nyseCalendar.isSessionDay(day) !== isNyseTradingDay(day)) disagreements.push(day);
