@@ -19,7 +19,7 @@ export interface WebhookReceiver {
   failNext(status: number, options?: { calls?: number; retryAfterSeconds?: number }): void;
   /** Stops listening: connections are refused until up(). */
   down(): Promise<void>;
-  /** Listens again on the same port. */
+  /** Listens again on the same port (nothing to do when already listening). */
   up(): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,7 +67,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       for (let index = 0; index < (options.calls ?? 1); index++) failures.push({ status, retryAfterSeconds: options.retryAfterSeconds });
     },
     down: close,
-    up: () => listen(port),
+    up: () => (server.listening ? Promise.resolve() : listen(port)),
     close: () => (server.listening ? close() : Promise.resolve()),
   };
 }
