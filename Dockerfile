@@ -6,7 +6,7 @@
 # Debian bookworm slim, production dependencies only, non-root, a HEALTHCHECK on /health,
 # libxgboost0 in the model image only, no secrets (all from the environment).
 
-FROM node:22-bookworm-slim AS base
+FROM node:24-bookworm-slim AS base
 RUN npm install -g pnpm@12.21.0 && npm cache clean --force
 WORKDIR /repo
 
@@ -27,7 +27,7 @@ RUN for folder in services/*/; do \
       if [ -f "${folder}service.ts" ]; then pnpm --filter "./services/${name}" deploy --legacy --prod "/deploy/${name}"; fi; \
     done
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 WORKDIR /app
 USER node
@@ -50,7 +50,7 @@ CMD ["node", "--import", "tsx", "src/worker/server.ts"]
 
 # The VaR Lambda function: AWS's Node 22 Lambda base image (its runtime runs the code as a
 # non-root user), the risk package, and the plain-JavaScript entry that loads the TS handler.
-FROM public.ecr.aws/lambda/nodejs:22 AS var-lambda
+FROM public.ecr.aws/lambda/nodejs:24 AS var-lambda
 COPY --from=build /deploy/risk-analysis ${LAMBDA_TASK_ROOT}
 CMD ["src/lambda/var-lambda.handler"]
 
@@ -75,7 +75,7 @@ CMD ["node", "--import", "tsx", "src/server.ts"]
 
 # The Kinesis stand-in of docker compose (kinesalite, pinned), installed when the image is built
 # so a start needs no network. Independent of the build stage: building it builds nothing else.
-FROM node:22-bookworm-slim AS kinesalite
+FROM node:24-bookworm-slim AS kinesalite
 RUN npm install --global kinesalite@3.3.3 && npm cache clean --force \
   && mkdir /data && chown node:node /data
 USER node

@@ -150,8 +150,8 @@ describe('Dockerfile', () => {
     expect(stages).toEqual(expect.arrayContaining([...serviceFolders, 'var-worker', 'var-lambda']));
   });
 
-  it('runs as a non-root user with a HEALTHCHECK on /health, Node 22 on bookworm slim', () => {
-    expect(dockerfile).toMatch(/^FROM node:22-bookworm-slim AS runtime$/m);
+  it('runs as a non-root user with a HEALTHCHECK on /health, Node 24 on bookworm slim', () => {
+    expect(dockerfile).toMatch(/^FROM node:24-bookworm-slim AS runtime$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
   });
