@@ -2,7 +2,7 @@
 #   docker build --target market-data -t closecross/market-data .
 # Targets: one per image a service declares in services/<name>/service.ts (its server, and the
 # risk service's var-worker and var-lambda, the VaR Lambda function's container image); the
-# tests check each declared target is a stage here whose CMD runs the declared entry. Node 22 on
+# tests check each declared target is a stage here whose CMD runs the declared entry. Node 24 on
 # Debian bookworm slim, production dependencies only, non-root, a HEALTHCHECK on /health,
 # libxgboost0 in the model image only, no secrets (all from the environment).
 
@@ -48,7 +48,7 @@ FROM runtime AS var-worker
 COPY --from=build --chown=node:node /deploy/risk-analysis /app
 CMD ["node", "--import", "tsx", "src/worker/server.ts"]
 
-# The VaR Lambda function: AWS's Node 22 Lambda base image (its runtime runs the code as a
+# The VaR Lambda function: AWS's Node 24 Lambda base image (its runtime runs the code as a
 # non-root user), the risk package, and the plain-JavaScript entry that loads the TS handler.
 FROM public.ecr.aws/lambda/nodejs:24 AS var-lambda
 COPY --from=build /deploy/risk-analysis ${LAMBDA_TASK_ROOT}
@@ -65,8 +65,11 @@ USER node
 COPY --from=build --chown=node:node /deploy/model /app
 CMD ["node", "--import", "tsx", "src/server.ts"]
 
+# The team's strategies (strategies/ at the repository root) are baked in: a deploy ships them.
 FROM runtime AS trading
 COPY --from=build --chown=node:node /deploy/trading /app
+COPY --chown=node:node strategies /app/strategies
+ENV STRATEGIES_DIR=/app/strategies
 CMD ["node", "--import", "tsx", "src/server.ts"]
 
 FROM runtime AS prices

@@ -156,6 +156,13 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
   });
 
+  it("bakes the team's strategies folder into the trading image and points STRATEGIES_DIR at it", () => {
+    const tradingStage = dockerfile.slice(dockerfile.indexOf('AS trading\n'), dockerfile.indexOf('AS prices\n'));
+    expect(tradingStage).toMatch(/^COPY --chown=node:node strategies \/app\/strategies$/m);
+    expect(tradingStage).toMatch(/^ENV STRATEGIES_DIR=\/app\/strategies$/m);
+    expect(read('strategies/README.md')).toContain('defineStrategy');
+  });
+
   it('installs libxgboost0 only in the model image, and bakes in no secret', () => {
     const instructions = dockerfile.split('\n').filter((line) => !line.startsWith('#')).join('\n');
     const modelStage = instructions.slice(instructions.indexOf('AS model\n'));
