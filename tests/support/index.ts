@@ -7,4 +7,5 @@ export { startBenchPostgres, median, timeRuns } from './bench-database.ts';
 export { connectKinesis, startKinesisEmulator, type KinesisEmulator } from './kinesis-emulator.ts';
 export { loggedEvents, testLogging } from './log-capture.ts';
 export { benchSize, benchSmoke } from './bench-size.ts';
+export { BenchResults, describeRow, interleavedRuns, type BenchFigureInput, type BenchGoal, type BenchRow } from './bench-results.ts';
 export { startFaultyPostgres, type FaultyPostgres } from './faulty-postgres.ts';
