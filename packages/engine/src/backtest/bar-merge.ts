@@ -40,6 +40,12 @@ export class BarMerger {
   private batchPosition = 0;
   private batchEnd = 0;
   private batchStart = 0;
+  /**
+   * Cursors that left the batch for a strictly later instant, in the order they left (source
+   * order). When the heap is empty and they all share one instant (aligned sources), they are the
+   * next batch as they stand: no heap work at all; otherwise they join the heap.
+   */
+  private following: Cursor[] = [];
   private starved: Cursor | undefined;
   private started = false;
 
@@ -55,7 +61,7 @@ export class BarMerger {
 
   /** True once every source is exhausted. */
   get done(): boolean {
-    return this.started && this.starved === undefined && this.heap.length === 0 && this.batchPosition >= this.batch.length;
+    return this.started && this.starved === undefined && this.heap.length === 0 && this.following.length === 0 && this.batchPosition >= this.batch.length;
   }
 
   /** Reads the first chunk of each source (call once before `next`). */
@@ -104,6 +110,21 @@ export class BarMerger {
 
   /** Takes every cursor at the heap's earliest instant as the next batch; false when none is left. */
   private takeBatch(): boolean {
+    const following = this.following;
+    if (following.length > 0) {
+      if (this.heap.length === 0 && tiedInSourceOrder(following)) {
+        const spare = this.batch;
+        spare.length = 0;
+        this.batch = following;
+        this.following = spare;
+        this.batchEnd = following[0]!.headEnd;
+        this.batchStart = following[0]!.headStart;
+        this.batchPosition = 0;
+        return true;
+      }
+      for (const cursor of following) this.push(cursor);
+      following.length = 0;
+    }
     const heap = this.heap;
     if (heap.length === 0) return false;
     const top = heap[0]!;
@@ -144,14 +165,16 @@ export class BarMerger {
     return true;
   }
 
-  /** Back onto the heap: directly when later than the batch, else the batch goes back onto the heap first. */
+  /** Back in line: staged after the batch when later than it (or when the batch is over), else the batch goes back onto the heap first. */
   private requeue(cursor: Cursor): void {
     if (this.batchPosition < this.batch.length && (cursor.headEnd < this.batchEnd || (cursor.headEnd === this.batchEnd && cursor.headStart <= this.batchStart))) {
       for (let i = this.batchPosition; i < this.batch.length; i++) this.push(this.batch[i]!);
       this.batch.length = 0;
       this.batchPosition = 0;
+      this.push(cursor);
+      return;
     }
-    this.push(cursor);
+    this.following.push(cursor);
   }
 
   /** The next bar of a synchronous iterator; false when it is done. */
@@ -237,4 +260,15 @@ export class BarMerger {
       i = smallest;
     }
   }
+}
+
+/** Whether the cursors' heads all share one instant and the cursors are in source order. */
+function tiedInSourceOrder(cursors: readonly Cursor[]): boolean {
+  const end = cursors[0]!.headEnd;
+  const start = cursors[0]!.headStart;
+  for (let i = 1; i < cursors.length; i++) {
+    const cursor = cursors[i]!;
+    if (cursor.headEnd !== end || cursor.headStart !== start || cursor.index < cursors[i - 1]!.index) return false;
+  }
+  return true;
 }

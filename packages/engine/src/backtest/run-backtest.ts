@@ -2,7 +2,7 @@ import { calendarForSymbol } from '../calendar/index.ts';
 import type { TradingCalendar } from '../calendar/types.ts';
 import { SimulatedClock } from '../clock.ts';
 import type { Bar, BarInterval, FillEvent, OrderUpdate } from '../events.ts';
-import { SimulatedExchange } from '../exchange/simulated-exchange.ts';
+import { SimulatedExchange, type ExchangeBook } from '../exchange/simulated-exchange.ts';
 import type { CostConfig, ExchangeReport, Instrument } from '../exchange/types.ts';
 import { fromNumber, toNumber } from '../money.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
@@ -56,11 +56,12 @@ interface SymbolBook {
   lastPrice: number;
 }
 
-/** Per symbol, resolved once per bar: its book here and its bar history in the strategy's runtime. */
+/** Per symbol, resolved once per bar: its book here, its book at the exchange and its bar history in the strategy's runtime. */
 interface SymbolSlot {
   readonly book: SymbolBook;
   readonly interval: BarInterval;
   readonly history: BarHistory;
+  readonly exchangeBook: ExchangeBook;
 }
 
 const dailyIntervals = new Set(['1d', '1w']);
@@ -84,7 +85,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     keepFinishedOrders: false,
   });
   const portfolio = new Portfolio(fromNumber(options.startingCash));
-  const ledger = new TradeLedger((symbol, ms) => calendarFor(symbol).dayOf(ms), options.maxTrades ?? 10_000);
+  // A calendar per symbol, asked once: calendarForSymbol tests the symbol against patterns.
+  const calendars = new Map<string, TradingCalendar>();
+  const calendarOf = (symbol: string): TradingCalendar => {
+    let calendar = calendars.get(symbol);
+    if (calendar === undefined) calendars.set(symbol, (calendar = calendarFor(symbol)));
+    return calendar;
+  };
+  const ledger = new TradeLedger((symbol, ms) => calendarOf(symbol).dayOf(ms), options.maxTrades ?? 10_000);
   const books = new Map<string, SymbolBook>();
   const bookOf = (symbol: string): SymbolBook => {
     let book = books.get(symbol);
@@ -160,7 +168,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   const slotOf = (bar: Bar): SymbolSlot => {
     let slot = slots.get(bar.symbol);
     if (slot === undefined || slot.interval !== bar.interval) {
-      slot = { book: bookOf(bar.symbol), interval: bar.interval, history: runtime.historyOf(bar.symbol, bar.interval) };
+      slot = { book: bookOf(bar.symbol), interval: bar.interval, history: runtime.historyOf(bar.symbol, bar.interval), exchangeBook: exchange.bookOf(bar.symbol) };
       slots.set(bar.symbol, slot);
     }
     return slot;
@@ -246,10 +254,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       runtime.barInto(slot.history, bar);
       deliver(undefined);
       clock.advanceTo(t);
-      deliver(exchange.process(bar));
+      deliver(exchange.processIn(slot.exchangeBook, bar));
     } else {
       if (t > clock.nowMs()) clock.advanceTo(t);
-      deliver(exchange.process(bar));
+      const report = exchange.processIn(slot.exchangeBook, bar);
+      // Most bars fill nothing: the exchange answers one shared empty report.
+      if (report.fills.length > 0 || report.updates.length > 0 || pendingUpdates.length > 0) deliver(report);
     }
     // Mark to the bar's close: O(1), numbers only.
     const quantity = book.quantity;
@@ -260,7 +270,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     book.lastPrice = bar.close;
     if (!auction) {
       runtime.barInto(slot.history, bar);
-      deliver(undefined);
+      if (pendingUpdates.length > 0) deliver(undefined);
     }
   }
   if (!Number.isNaN(stepMs)) closeStep(Number.NaN);

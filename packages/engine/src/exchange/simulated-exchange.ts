@@ -88,6 +88,11 @@ interface Book {
   lastMs: number;
 }
 
+/** A symbol's book at the exchange, for a host that feeds the same symbols over and over (`processIn`): opaque outside. */
+export interface ExchangeBook {
+  readonly __exchangeBook: never;
+}
+
 interface Candidate {
   readonly order: OrderRecord;
   readonly position: number;
@@ -333,9 +338,22 @@ export class SimulatedExchange {
    * costs a Map lookup and two assignments, and returns a shared empty report.
    */
   process(event: MarketEvent): ExchangeReport {
+    if (event.kind === 'timer') {
+      this.eventSeq++;
+      return this.onTimer(event);
+    }
+    return this.processIn(this.book(event.symbol) as unknown as ExchangeBook, event);
+  }
+
+  /** The book of a symbol, to hand back to `processIn` (a backtest resolves it once per symbol, not once per bar). */
+  bookOf(symbol: string): ExchangeBook {
+    return this.book(symbol) as unknown as ExchangeBook;
+  }
+
+  /** `process` for an event of the symbol whose book this is (from `bookOf(event.symbol)`): no lookup by symbol. */
+  processIn(handle: ExchangeBook, event: Bar | QuoteTick | TradeTick): ExchangeReport {
     this.eventSeq++;
-    if (event.kind === 'timer') return this.onTimer(event);
-    const book = this.book(event.symbol);
+    const book = handle as unknown as Book;
     if (book.open.length === 0) {
       this.remember(book, event);
       return emptyReport;
