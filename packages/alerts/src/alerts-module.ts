@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AlertDeliverer } from './alert-deliverer.ts';
 import { loadAlertsConfig, type AlertsConfig } from './alerts-config.ts';
 import { alertsRoutes } from './routes/alerts-routes.ts';
+import { telegramRoutes } from './routes/telegram-routes.ts';
 
 export interface AlertsModuleOptions extends ServiceContext {
   /** Absent: read from the environment (alertsConfigSpec) when the module is mounted. */
@@ -17,6 +18,7 @@ const alertsPlugin: FastifyPluginAsync<AlertsModuleOptions> = async (app, option
   const config = options.config ?? loadAlertsConfig(process.env);
   const deliverer = options.deliver === false ? undefined : new AlertDeliverer({ pool: options.pool, log: app.log, config });
   await app.register(alertsRoutes({ pool: options.pool, channelRules: { allowNetworks: config.ALERTS_WEBHOOK_ALLOW_NETWORKS, defaultTelegramToken: config.ALERTS_TELEGRAM_BOT_TOKEN }, wakeDeliverer: () => deliverer?.wake(), testWaitMs: options.testWaitMs ?? 5000 }));
+  await app.register(telegramRoutes({ pool: options.pool, botToken: config.ALERTS_TELEGRAM_BOT_TOKEN, telegramApiUrl: config.ALERTS_TELEGRAM_API_URL }));
   if (deliverer) {
     app.addHook('onReady', async () => deliverer.start());
     // Before the pool closes: the round in hand settles what it claimed.

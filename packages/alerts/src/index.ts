@@ -10,3 +10,8 @@ export { alertsModule, alertsModuleWith, type AlertsModuleOptions } from './aler
 export { webhookBody } from './channels/webhook-channel.ts';
 export { webhookSignature, verifyWebhookSignature, signatureHeader, signatureTimestampHeader } from './channels/webhook-signature.ts';
 export { webhookNetworkKinds, refusedAddress, type WebhookNetworkKind } from './channels/webhook-target.ts';
+export { TelegramCommandBot, isBotToken, unlinkedReply, type CommandBotOptions, type BotLog } from './telegram-bot/command-bot.ts';
+export { startTelegramPolling } from './telegram-bot/start-polling.ts';
+export { ChatLinks, type ChatLink } from './telegram-bot/chat-links.ts';
+export { webhookSecretOf } from './telegram-bot/sealed-key.ts';
+export { commands as telegramCommands, squareOffConfirmation as telegramSquareOffConfirmation } from './telegram-bot/commands.ts';

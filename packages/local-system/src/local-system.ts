@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { startTelegramPolling } from '@closecross/alerts';
 import { runMigrations } from '@closecross/db';
 import { createPool, createService, publicBaseUrlOf, survivingDatabaseOutages, type CreateServiceOptions, type Service } from '@closecross/platform';
 import { browserEntryModule } from './browser-entry.ts';
@@ -96,6 +97,9 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
     await writeLocalSystemFile(runtimeFile, { admin, url, databaseUrl, kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, pid: process.pid });
     // The admin stays for the next start; what only held while running goes (before the lock, which goes last).
     started.splice(1, 0, () => writeLocalSystemFile(runtimeFile, { admin }));
+    // Telegram commands by long polling when a bot token is configured; stopped first, before the pool closes.
+    const telegramBot = await startTelegramPolling({ pool, systemUrl: url, log: app.log });
+    if (telegramBot) started.push(() => telegramBot.stop());
 
     return {
       app,

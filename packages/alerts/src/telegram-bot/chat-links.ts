@@ -1,0 +1,80 @@
+import type { Pool } from 'pg';
+import { utcIsoColumn } from '@closecross/platform';
+
+/** A chat an admin linked to a user: the chat acts as that user through its own API key. */
+export interface ChatLink {
+  chat_id: string;
+  username: string;
+  role: string;
+  scopes: string[];
+  api_key_id: string;
+  linked_by: string;
+  linked_at: string;
+}
+
+interface ChatLinkRow extends ChatLink {
+  api_key_sealed: Buffer;
+  confirmation_pending: string | null;
+  confirmation_until_ms: number | null;
+}
+
+const columns = `chat_id::text as chat_id, username, role, scopes, api_key_id, linked_by, ${utcIsoColumn('linked_at')}`;
+
+/** The telegram_chat_link and telegram_command tables (migration 0020). */
+export class ChatLinks {
+  private readonly pool: Pool;
+
+  constructor(pool: Pool) {
+    this.pool = pool;
+  }
+
+  async list(): Promise<ChatLink[]> {
+    return (await this.pool.query<ChatLink>(`select ${columns} from telegram_chat_link order by linked_at, chat_id`)).rows;
+  }
+
+  async get(chatId: string): Promise<ChatLink | undefined> {
+    return (await this.pool.query<ChatLink>(`select ${columns} from telegram_chat_link where chat_id = $1`, [chatId])).rows[0];
+  }
+
+  /** The link with what only the bot needs: the sealed key and a pending confirmation. */
+  async sealed(chatId: string): Promise<ChatLinkRow | undefined> {
+    const result = await this.pool.query<ChatLinkRow>(
+      `select ${columns}, api_key_sealed, confirmation_pending, (extract(epoch from confirmation_until) * 1000)::float8 as confirmation_until_ms from telegram_chat_link where chat_id = $1`,
+      [chatId],
+    );
+    return result.rows[0];
+  }
+
+  async put(link: Omit<ChatLink, 'linked_at'> & { api_key_sealed: Buffer }): Promise<ChatLink> {
+    const result = await this.pool.query<ChatLink>(
+      `insert into telegram_chat_link (chat_id, username, role, scopes, api_key_id, api_key_sealed, linked_by) values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (chat_id) do update set username = excluded.username, role = excluded.role, scopes = excluded.scopes, api_key_id = excluded.api_key_id,
+         api_key_sealed = excluded.api_key_sealed, linked_by = excluded.linked_by, linked_at = now(), confirmation_pending = null, confirmation_until = null
+       returning ${columns}`,
+      [link.chat_id, link.username, link.role, link.scopes, link.api_key_id, link.api_key_sealed, link.linked_by],
+    );
+    return result.rows[0]!;
+  }
+
+  async remove(chatId: string): Promise<ChatLink | undefined> {
+    return (await this.pool.query<ChatLink>(`delete from telegram_chat_link where chat_id = $1 returning ${columns}`, [chatId])).rows[0];
+  }
+
+  /** Remembers what the chat must type next, until `untilMs` (Telegram's time of the asking message + the window). */
+  async awaitConfirmation(chatId: string, text: string | null, untilMs: number | null): Promise<void> {
+    await this.pool.query('update telegram_chat_link set confirmation_pending = $2, confirmation_until = to_timestamp($3::float8 / 1000) where chat_id = $1', [chatId, text, untilMs]);
+  }
+
+  /** Records an update before it runs; false when it was recorded before (Telegram delivered it again). */
+  async begin(command: { updateId: number; chatId: string; username: string | null; text: string }): Promise<boolean> {
+    const result = await this.pool.query(
+      `insert into telegram_command (update_id, chat_id, username, text, outcome) values ($1, $2, $3, $4, 'running') on conflict (update_id) do nothing`,
+      [command.updateId, command.chatId, command.username, command.text.slice(0, 1000)],
+    );
+    return result.rowCount === 1;
+  }
+
+  async finish(updateId: number, outcome: string, requestIds: readonly string[]): Promise<void> {
+    await this.pool.query('update telegram_command set outcome = $2, request_ids = $3 where update_id = $1', [updateId, outcome.slice(0, 1000), [...requestIds]]);
+  }
+}
