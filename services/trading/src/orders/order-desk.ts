@@ -10,6 +10,9 @@ import type { RiskEngine } from '../risk/risk-engine.ts';
 import { tradingLogEvents } from '../trading-events.ts';
 import { isTerminal, openOrderStates, pathBetween } from './order-state-machine.ts';
 import { bookedDecimal } from '../money/numeric-values.ts';
+import type { Account } from '../accounts/account-store.ts';
+import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
+import { sessionOn } from '../sessions.ts';
 
 export interface NewOrder {
   clientOrderId: string;
@@ -61,6 +64,17 @@ export interface OrderView {
 export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
   to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('placed_at')}, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
 
+/** An account's paper costs, as the paper exchange builds its fill model from them. */
+export type PaperOrderCosts = Pick<Account, 'fee_per_share' | 'fee_bps' | 'fee_minimum' | 'slippage_bps' | 'volume_participation'>;
+
+/** A paper order accepted in its placement statement, for this task's paper exchange. */
+export interface AcceptedPaperOrder {
+  order: OrderView;
+  costs: PaperOrderCosts;
+  /** placed_at, to the millisecond the clock gave it */
+  placedAt: Date;
+}
+
 export interface OrderDeskLog {
   warn(object: object, message: string): void;
 }
@@ -81,6 +95,8 @@ export class OrderDesk {
   private readonly log: OrderDeskLog;
   private readonly risk: RiskEngine | undefined;
   readonly clock: Clock;
+  /** This task's paper exchange, while it runs here: a paper order accepted in its placement statement is handed to it at once. */
+  paperAccepted: ((accepted: AcceptedPaperOrder) => void) | undefined;
   constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine, clock: Clock = systemClock) {
     this.pool = pool;
     this.brokerOf = brokerOf;
@@ -96,6 +112,11 @@ export class OrderDesk {
    * never reaches a broker.
    */
   async place(order: NewOrder, cause: string, client?: PoolClient, options: { squareOff?: boolean; deferSubmit?: boolean } = {}): Promise<{ order: OrderView; created: boolean }> {
+    // Alone (not in a caller's transaction), an order the book in memory lets through is stored in one statement.
+    if (!client && this.risk) {
+      const placed = await this.placeInOneStatement(this.risk, order, cause, options);
+      if (placed) return placed;
+    }
     const insert = async (db: PoolClient) => {
       const decision = this.risk
         ? await this.risk.check(db, { strategyId: order.strategyId ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, limitPrice: order.limitPrice ?? null, squareOff: options.squareOff === true })
@@ -134,6 +155,73 @@ export class OrderDesk {
     // Inside a caller's transaction the broker hears of it once that commits; deferred, when the caller submits it (sync).
     if (!placed.created || client || options.deferSubmit || placed.order.state !== 'new') return placed;
     return { order: await this.submit(placed.order), created: true };
+  }
+
+  /**
+   * The hot path of a placement: the pre-trade checks on the risk book in memory, then one
+   * statement that stores the order only while the book's version and the marks are the ones the
+   * checks saw (else nothing is stored: the book takes the marks the statement answered, is read
+   * again when its version moved, and the checks run again). A paper market or limit order for a
+   * session still ahead, with no daily bar of its session stored to fill it from, is accepted in
+   * that same statement (new -> submitted -> accepted, as the paper broker answers it) and
+   * announced to the paper exchange. Undefined when the locked path must decide: a refusal, a
+   * breach that moves a state, or a book that kept moving.
+   */
+  private async placeInOneStatement(risk: RiskEngine, order: NewOrder, cause: string, options: { squareOff?: boolean; deferSubmit?: boolean }): Promise<{ order: OrderView; created: boolean } | undefined> {
+    const placedAt = this.clock.now();
+    const session = sessionOn(order.sessionDate, order.symbol);
+    const paperWorkable = !options.deferSubmit && (order.type === 'market' || (order.type === 'limit' && (order.limitPrice ?? 0) > 0)) && (order.timeInForce === 'gtc' || (session !== undefined && placedAt.getTime() < session.close));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { decision, guard } = await risk.checkInMemory({ strategyId: order.strategyId ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, limitPrice: order.limitPrice ?? null, squareOff: options.squareOff === true });
+      if (!decision.accepted || decision.stateChanges.length > 0) return undefined;
+      const result = await this.pool.query<{ version: string | null; current_version: string; marks: Record<string, [number | null, string | null, number | null, string | null]>; placed: OrderView | null; costs: PaperOrderCosts | null }>(
+        `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+         current_marks as (${guard.marksSql('$21')}),
+         guard as (
+           update trading_risk_book_version set version = version + 1
+           where version = $22::bigint and (select * from current_marks) = $23::jsonb returning version),
+         o as (
+           insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, broker, broker_order_id, created_by, placed_at)
+           select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+             case when a.broker = 'paper' and $17::boolean and not exists (select 1 from price_bars p where p.symbol = $7 and p.date >= $13::date) then 'accepted' else 'new' end,
+             a.broker, case when a.broker = 'paper' and $17::boolean and not exists (select 1 from price_bars p where p.symbol = $7 and p.date >= $13::date) then 'paper-' || $2 end, $15, $16
+           from trading_account a cross join guard where a.id = $3
+           on conflict (client_order_id) do nothing returning *),
+         t as (
+           insert into trading_order_transition (order_id, from_state, to_state, cause)
+           select id, null, 'new', $18 from o
+           union all select id, 'new', 'submitted', $19 from o where o.state = 'accepted'
+           union all select id, 'submitted', 'accepted', $19 from o where o.state = 'accepted'),
+         announced as (select pg_notify($20, o.client_order_id) from o where o.state = 'accepted')
+         select (select version::text from guard) as version, (select version::text from trading_risk_book_version) as current_version, (select * from current_marks) as marks,
+           (select row_to_json(x) from (select ${orderColumns} from o) x) as placed,
+           (select row_to_json(y) from (select a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation from o join trading_account a on a.id = o.account_id) y) as costs,
+           (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`,
+        [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null,
+          placedAt, paperWorkable, cause, 'paper answered', paperOrdersChannel, guard.symbols, guard.version, guard.marks],
+      );
+      const row = result.rows[0]!;
+      if (row.version === null) {
+        risk.book.moved(row.current_version, row.marks);
+        continue;
+      }
+      const placed = row.placed;
+      if (!placed) {
+        risk.book.unchanged(row.version);
+        const existing = (await this.pool.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId])).rows[0];
+        if (!existing) throw new NotFoundError(`account ${order.accountId} does not exist`);
+        if (!sameOrder(existing, order)) throw new ConflictError(`client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`);
+        return { order: existing, created: false };
+      }
+      risk.book.placed(row.version, { id: placed.id, strategyId: placed.strategy_id, symbol: placed.symbol, side: placed.side, quantity: placed.quantity, counted: true });
+      if (placed.state === 'accepted') {
+        this.paperAccepted?.({ order: placed, costs: row.costs!, placedAt });
+        return { order: placed, created: true };
+      }
+      if (options.deferSubmit) return { order: placed, created: true };
+      return { order: await this.submit(placed), created: true };
+    }
+    return undefined;
   }
 
   /** Sends a stored `new` order to its broker and records the answer. */

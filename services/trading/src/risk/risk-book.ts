@@ -31,10 +31,7 @@ export interface RiskBookData {
  * strategies, states, limits, the baselines of daily loss and drawdown, and the order rate.
  */
 export async function readRiskBook(db: Pool | PoolClient, prices: PriceReader, today: string, extraSymbols: readonly string[] = []): Promise<RiskBookData> {
-  const quote = await prices.liveQuoteSource();
-  const live = quote
-    ? `left join lateral (select ${quote.price}::float8 as price, ${quote.at} as at from ${quote.table} q where q.symbol = s.symbol and ${quote.price} is not null order by ${quote.at} desc limit 1) q on true`
-    : 'left join lateral (select null::float8 as price, null::timestamptz as at) q on true';
+  const live = liveQuoteJoin(await prices.liveQuoteSource());
   const result = await db.query<Omit<RiskBookData, 'today'>>(
     `with pos as (select strategy_id::int as strategy_id, symbol, quantity, cash_flow from trading_position),
      pending as (
@@ -42,9 +39,7 @@ export async function readRiskBook(db: Pool | PoolClient, prices: PriceReader, t
        from trading_order where state = any($3::text[]) group by strategy_id, symbol),
      symbols as (select symbol from pos where quantity <> 0 union select symbol from pending union select unnest($1::text[])),
      marks as (
-       select s.symbol, b.close, b.date, q.price as live_price, to_char(q.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as live_at from symbols s
-       left join lateral (select coalesce(p.close, p.adj_close) as close, to_char(p.date, 'YYYY-MM-DD') as date from price_bars p where p.symbol = s.symbol order by p.date desc limit 1) b on true
-       ${live}),
+       ${marksOf('symbols', live)}),
      scopes as (select 'total' as scope union all select 'strategy:' || id from trading_strategy)
      select
        (select coalesce(json_agg(pos), '[]'::json) from pos) as positions,
@@ -60,6 +55,20 @@ export async function readRiskBook(db: Pool | PoolClient, prices: PriceReader, t
     [extraSymbols, today, openOrderStates],
   );
   return { today, ...result.rows[0]! };
+}
+
+/** The live-quote join of a mark: the latest quote of the prices service's table, when it has one. */
+export function liveQuoteJoin(quote: { table: string; price: string; at: string } | undefined): string {
+  return quote
+    ? `left join lateral (select ${quote.price}::float8 as price, ${quote.at} as at from ${quote.table} q where q.symbol = s.symbol and ${quote.price} is not null order by ${quote.at} desc limit 1) q on true`
+    : 'left join lateral (select null::float8 as price, null::timestamptz as at) q on true';
+}
+
+/** The marks (latest bar's close, latest live quote) of the symbols in relation `symbols` (a column `symbol`), as RiskBookData['marks'] rows. */
+export function marksOf(symbols: string, live: string): string {
+  return `select s.symbol, b.close, b.date, q.price as live_price, to_char(q.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as live_at from ${symbols} s
+       left join lateral (select coalesce(p.close, p.adj_close) as close, to_char(p.date, 'YYYY-MM-DD') as date from price_bars p where p.symbol = s.symbol order by p.date desc limit 1) b on true
+       ${live}`;
 }
 
 export interface BookExposure {

@@ -5,6 +5,7 @@ import type { PriceReader } from '../market/price-reader.ts';
 import { localClock } from '../sessions.ts';
 import { bookRisk, type AlignedReturns, type BookRiskFigures } from './portfolio-var.ts';
 import { describeBreach, evaluateOrder, findBreaches, type Breach, type ProposedOrder, type RiskDecision } from './pre-trade-checks.ts';
+import { LiveRiskBook, type BookGuard } from './live-risk-book.ts';
 import { readRiskBook, RiskBook } from './risk-book.ts';
 import { recordStateChange } from './risk-store.ts';
 import type { ReturnHistory } from './return-history.ts';
@@ -31,8 +32,26 @@ export interface RiskEngineDeps {
  */
 export class RiskEngine {
   private readonly deps: RiskEngineDeps;
+  /** This task's book in memory, for the one-statement placement (OrderDesk.place). */
+  readonly book: LiveRiskBook;
   constructor(deps: RiskEngineDeps) {
     this.deps = deps;
+    this.book = new LiveRiskBook(deps.prices);
+  }
+
+  /**
+   * The same checks on the book in memory (read first when its version moved): the decision, and
+   * the guard the order's statement must prove (the version and the marks it was valued at). A
+   * refusal or a state change is not final here: the caller takes the locked path (check()).
+   */
+  async checkInMemory(order: ProposedOrder): Promise<{ decision: RiskDecision; guard: BookGuard }> {
+    const today = this.today();
+    if (this.book.stale(today)) await this.book.load(this.deps.pool, today, [order.symbol]);
+    const { data, guard } = this.book.view(order.symbol);
+    const book = new RiskBook(data);
+    const needsVar = data.limits.some((set) => set.limits.max_var99 !== undefined);
+    const returns = needsVar ? await this.returnsOf(book, [order.symbol]) : undefined;
+    return { decision: evaluateOrder(book, order, (exposures) => this.varOf(exposures, returns)), guard };
   }
 
   today(now = (this.deps.clock ?? systemClock).now()): string {

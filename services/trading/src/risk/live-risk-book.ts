@@ -1,0 +1,200 @@
+import { fromNumber, mulFixed, toNumber, type Fixed } from '@closecross/engine';
+import type { Pool, PoolClient } from 'pg';
+import type { Side } from '../brokers/broker.ts';
+import type { PriceReader } from '../market/price-reader.ts';
+import { openOrderStates } from '../orders/order-state-machine.ts';
+import { bookOf, liveQuoteJoin, marksOf, readRiskBook, type RiskBookData } from './risk-book.ts';
+
+type Mark = RiskBookData['marks'][number];
+
+/** The order rate's window (ms of monotonic time, as the stored check's `now() - interval '1 minute'`). */
+const rateWindowMs = 60_000;
+
+/** What a fast placement statement must prove still holds: the book's version and the marks it was valued at. */
+export interface BookGuard {
+  version: string;
+  /** The symbols valued (sorted), and their marks as a jsonb object keyed by symbol. */
+  symbols: string[];
+  marks: string;
+  /** SQL of the marks now, as a jsonb object keyed by symbol, over `unnest($n::text[])`. */
+  marksSql: (symbolsParam: string) => string;
+}
+
+/** One fill as the book counts it (trading_position's trigger: quantity signed, cash flow the trade's less its fee). */
+export interface BookFill {
+  orderId: string;
+  strategyId: number | null;
+  symbol: string;
+  side: Side;
+  quantity: number;
+  price: number;
+  fee: number;
+  /** The order has nothing left to fill (filled, or done). */
+  done: boolean;
+}
+
+const markValue = (mark: Mark | undefined) => [mark?.close ?? null, mark?.date ?? null, mark?.live_price ?? null, mark?.live_at ?? null];
+
+/**
+ * The pre-trade risk book of this task, in memory: positions and cash flow per book and symbol,
+ * the open orders' unfilled quantities, strategies, states, limits, the daily baselines, the order
+ * rate and the marks. It is read from PostgreSQL at start and whenever the book's version
+ * (trading_risk_book_version, moved by every change to what the checks read) is not the one it
+ * was read at; this task's own orders and fills move it forward in the statements that store them,
+ * so a task alone on the book reads it once. A placement is stored only while the version and the
+ * marks are the ones the check saw (see OrderDesk.place), so no check passes on a stale view.
+ */
+export class LiveRiskBook {
+  private version: string | undefined;
+  private today = '';
+  private base: Omit<RiskBookData, 'positions' | 'pending' | 'marks' | 'recent_orders' | 'today'> | undefined;
+  private readonly positions = new Map<string, { strategy_id: number | null; symbol: string; quantity: Fixed; cash_flow: Fixed }>();
+  private readonly openOrders = new Map<string, { strategy_id: number | null; symbol: string; remaining: Fixed }>();
+  private readonly marks = new Map<string, Mark>();
+  /** Orders let through, by monotonic time. */
+  private recent: { strategy_id: number | null; at: number }[] = [];
+  private liveJoin = '';
+  private readonly prices: PriceReader;
+  constructor(prices: PriceReader) {
+    this.prices = prices;
+  }
+
+  /** Whether the book must be read before the next check. */
+  stale(today: string): boolean {
+    return this.version === undefined || this.base === undefined || this.today !== today;
+  }
+
+  invalidate(): void {
+    this.version = undefined;
+  }
+
+  /** Reads the whole book: the version first, so a change made during the read moves it on and the next placement reads again. */
+  async load(db: Pool | PoolClient, today: string, extraSymbols: readonly string[] = []): Promise<void> {
+    this.version = undefined;
+    const version = (await db.query<{ version: string }>('select version::text as version from trading_risk_book_version')).rows[0]?.version;
+    const data = await readRiskBook(db, this.prices, today, extraSymbols);
+    const orders = await db.query<{ open: { id: string; strategy_id: number | null; symbol: string; remaining: number }[]; recent: { strategy_id: number | null; age_ms: number }[] }>(
+      `select
+         (select coalesce(json_agg(json_build_object('id', id, 'strategy_id', strategy_id::int, 'symbol', symbol, 'remaining', case when side = 'buy' then 1 else -1 end * (quantity - filled_quantity))), '[]'::json)
+            from trading_order where state = any($1::text[]) and quantity - filled_quantity <> 0) as open,
+         (select coalesce(json_agg(json_build_object('strategy_id', strategy_id::int, 'age_ms', extract(epoch from now() - created_at) * 1000)), '[]'::json)
+            from trading_order where created_at > now() - interval '1 minute' and risk_check is null) as recent`,
+      [openOrderStates],
+    );
+    this.liveJoin = liveQuoteJoin(await this.prices.liveQuoteSource());
+    this.today = today;
+    this.base = { strategies: data.strategies, states: data.states, limits: data.limits, baselines: data.baselines };
+    this.positions.clear();
+    for (const row of data.positions) this.positions.set(`${bookOf(row.strategy_id)}|${row.symbol}`, { strategy_id: row.strategy_id, symbol: row.symbol, quantity: fromNumber(Number(row.quantity)), cash_flow: fromNumber(Number(row.cash_flow)) });
+    this.openOrders.clear();
+    for (const row of orders.rows[0]!.open) this.openOrders.set(row.id, { strategy_id: row.strategy_id, symbol: row.symbol, remaining: fromNumber(Number(row.remaining)) });
+    const now = performance.now();
+    this.recent = orders.rows[0]!.recent.map((row) => ({ strategy_id: row.strategy_id, at: now - row.age_ms }));
+    this.marks.clear();
+    for (const mark of data.marks) this.marks.set(mark.symbol, mark);
+    this.version = version;
+  }
+
+  /** The symbols a check of an order for `symbol` values: held, on open orders, and its own. */
+  private valuedSymbols(symbol: string): string[] {
+    const symbols = new Set<string>([symbol]);
+    for (const row of this.positions.values()) if (row.quantity !== 0n) symbols.add(row.symbol);
+    for (const row of this.openOrders.values()) symbols.add(row.symbol);
+    return [...symbols].sort();
+  }
+
+  /** The book as the checks read it (RiskBookData), valued at the marks known, and the guard that proves it current. */
+  view(symbol: string): { data: RiskBookData; guard: BookGuard } {
+    const symbols = this.valuedSymbols(symbol);
+    const pending = new Map<string, { strategy_id: number | null; symbol: string; quantity: Fixed }>();
+    for (const row of this.openOrders.values()) {
+      const key = `${bookOf(row.strategy_id)}|${row.symbol}`;
+      const known = pending.get(key);
+      if (known) known.quantity += row.remaining;
+      else pending.set(key, { strategy_id: row.strategy_id, symbol: row.symbol, quantity: row.remaining });
+    }
+    const now = performance.now();
+    this.recent = this.recent.filter((row) => now - row.at < rateWindowMs);
+    const rates = new Map<number, { strategy_id: number | null; n: number }>();
+    for (const row of this.recent) {
+      const known = rates.get(bookOf(row.strategy_id));
+      if (known) known.n++;
+      else rates.set(bookOf(row.strategy_id), { strategy_id: row.strategy_id, n: 1 });
+    }
+    const marks: Mark[] = [];
+    const guardMarks: Record<string, unknown[]> = {};
+    for (const name of symbols) {
+      const mark = this.marks.get(name);
+      if (mark) marks.push(mark);
+      guardMarks[name] = markValue(mark);
+    }
+    const data: RiskBookData = {
+      today: this.today,
+      ...this.base!,
+      positions: [...this.positions.values()].map((row) => ({ strategy_id: row.strategy_id, symbol: row.symbol, quantity: toNumber(row.quantity), cash_flow: toNumber(row.cash_flow) })),
+      pending: [...pending.values()].filter((row) => row.quantity !== 0n).map((row) => ({ strategy_id: row.strategy_id, symbol: row.symbol, quantity: toNumber(row.quantity) })),
+      marks,
+      recent_orders: [...rates.values()],
+    };
+    const live = this.liveJoin;
+    return {
+      data,
+      guard: {
+        version: this.version!,
+        symbols,
+        marks: JSON.stringify(guardMarks),
+        marksSql: (symbolsParam) =>
+          `select coalesce(jsonb_object_agg(m.symbol, jsonb_build_array(m.close, m.date, m.live_price, m.live_at)), '{}'::jsonb) from (${marksOf(`(select unnest(${symbolsParam}::text[]) as symbol)`, live)}) m`,
+      },
+    };
+  }
+
+  /** A placement statement found the book moved: the marks it answered are taken, and a new version means a read. */
+  moved(version: string, marks: Record<string, [number | null, string | null, number | null, string | null]>): void {
+    for (const [symbol, [close, date, livePrice, liveAt]] of Object.entries(marks)) this.marks.set(symbol, { symbol, close, date, live_price: livePrice, live_at: liveAt });
+    if (version !== this.version) this.version = undefined;
+  }
+
+  /** This task placed an order at `version - 1` (its statement moved the version on): it is open, and counts in the order rate. */
+  placed(version: string, order: { id: string; strategyId: number | null; symbol: string; side: Side; quantity: number; counted: boolean }): void {
+    if (!this.follows(version)) return;
+    this.openOrders.set(order.id, { strategy_id: order.strategyId, symbol: order.symbol, remaining: fromNumber(order.side === 'buy' ? order.quantity : -order.quantity) });
+    if (order.counted) this.recent.push({ strategy_id: order.strategyId, at: performance.now() });
+  }
+
+  /** This task's statement moved the version on without changing the book (an order placed before, answered again). */
+  unchanged(version: string): void {
+    this.follows(version);
+  }
+
+  /** This task booked a fill at `version - 1`: the position moves and the order's open quantity shrinks. */
+  filled(version: string, fill: BookFill): void {
+    if (!this.follows(version)) return;
+    const quantity = fromNumber(fill.quantity);
+    const signed = fill.side === 'buy' ? quantity : -quantity;
+    const cash = (fill.side === 'buy' ? -mulFixed(quantity, fromNumber(fill.price)) : mulFixed(quantity, fromNumber(fill.price))) - fromNumber(fill.fee);
+    const key = `${bookOf(fill.strategyId)}|${fill.symbol}`;
+    const position = this.positions.get(key);
+    if (position) {
+      position.quantity += signed;
+      position.cash_flow += cash;
+    } else {
+      this.positions.set(key, { strategy_id: fill.strategyId, symbol: fill.symbol, quantity: signed, cash_flow: cash });
+    }
+    const open = this.openOrders.get(fill.orderId);
+    if (open) {
+      open.remaining -= signed;
+      if (fill.done || open.remaining === 0n) this.openOrders.delete(fill.orderId);
+    }
+  }
+
+  /** Whether `version` is the next after the book's; the book takes it, or is read again when it is not. */
+  private follows(version: string): boolean {
+    if (this.version !== undefined && BigInt(version) === BigInt(this.version) + 1n) {
+      this.version = version;
+      return true;
+    }
+    this.version = undefined;
+    return false;
+  }
+}
