@@ -48,6 +48,8 @@ export class BarMerger {
   private following: Cursor[] = [];
   private starved: Cursor | undefined;
   private started = false;
+  /** The index (in the constructor's list) of the source of the bar `next()` answered last. */
+  lastSource = -1;
 
   constructor(sources: readonly BarSource[]) {
     this.cursors = sources.map((source, index) => {
@@ -93,6 +95,7 @@ export class BarMerger {
     if (this.batchPosition >= this.batch.length && !this.takeBatch()) return undefined;
     const cursor = this.batch[this.batchPosition]!;
     const bar = cursor.buffer[cursor.position++]!;
+    this.lastSource = cursor.index;
     if (cursor.position < cursor.buffer.length) {
       this.check(cursor, cursor.buffer[cursor.position]!);
       // Still at the batch's instant: it stays first (it has the lowest source index left).

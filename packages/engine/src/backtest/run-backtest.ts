@@ -58,6 +58,7 @@ interface SymbolBook {
 
 /** Per symbol, resolved once per bar: its book here, its book at the exchange and its bar history in the strategy's runtime. */
 interface SymbolSlot {
+  readonly symbol: string;
   readonly book: SymbolBook;
   readonly interval: BarInterval;
   readonly history: BarHistory;
@@ -168,13 +169,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   const slotOf = (bar: Bar): SymbolSlot => {
     let slot = slots.get(bar.symbol);
     if (slot === undefined || slot.interval !== bar.interval) {
-      slot = { book: bookOf(bar.symbol), interval: bar.interval, history: runtime.historyOf(bar.symbol, bar.interval), exchangeBook: exchange.bookOf(bar.symbol) };
+      slot = { symbol: bar.symbol, book: bookOf(bar.symbol), interval: bar.interval, history: runtime.historyOf(bar.symbol, bar.interval), exchangeBook: exchange.bookOf(bar.symbol) };
       slots.set(bar.symbol, slot);
     }
     return slot;
   };
 
   const merger = new BarMerger(options.sources);
+  const slotsBySource: Array<SymbolSlot | undefined> = options.sources.map(() => undefined);
   await merger.start();
   const daily = dailyIntervals.has(options.interval);
   const auction = daily && options.dailyDecision === 'close_auction';
@@ -247,7 +249,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       runtime.timer(timer);
       deliver(undefined);
     }
-    const slot = slotOf(bar);
+    // A source usually holds one symbol: its last slot is checked before the lookup by symbol.
+    let slot = slotsBySource[merger.lastSource];
+    if (slot === undefined || slot.symbol !== bar.symbol || slot.interval !== bar.interval) slotsBySource[merger.lastSource] = slot = slotOf(bar);
     const book = slot.book;
     if (auction) {
       if (decideAt > clock.nowMs()) clock.advanceTo(decideAt);
