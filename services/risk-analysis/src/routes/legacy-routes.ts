@@ -14,6 +14,17 @@ import { AnalyseBody, Billing, ErrorResponse, ResultOk, WarmupBody } from '../sc
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse };
 const tags = ['risk (reference API)'];
 
+/** What a handed-out curl call authenticates with, for the shell to fill in when it is pasted (the shape the reference listed is kept). */
+export const apiKeyPlaceholder = '-H "Authorization: Bearer $CLOSECROSS_API_KEY"';
+export const workerTokenPlaceholder = '-H "Authorization: Bearer $CLOSECROSS_SERVICE_TOKEN"';
+
+/** Puts the credential header into each curl call: the API key for this API's own URL, the service token for a worker's. */
+function withCredentialPlaceholders(endpoints: Record<string, string>, ownWorkerUrl: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(endpoints).map(([url, call]) => [url, call.replace(/^curl -s /, `curl -s ${url === ownWorkerUrl ? apiKeyPlaceholder : workerTokenPlaceholder} `)]),
+  );
+}
+
 /**
  * The reference's sixteen routes, with its shapes. Its out-of-order calls crashed with 500;
  * here each answers 409 saying what to call first.
@@ -93,10 +104,23 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return { billable_time: scale.warmupBillableMs, cost: scale.warmupCost };
     });
 
-    app.get('/get_endpoints', { config: { scope: 'read' }, schema: { tags, summary: 'Each compute endpoint with a ready-to-run call', response: { 200: Type.Record(Type.String(), Type.String()), ...errors } } }, async () => {
-      const scale = await readyScale();
-      return backends[scale.service].endpoints(scale.workers, app.publicUrl('/calculate_var9599'));
-    });
+    app.get(
+      '/get_endpoints',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags,
+          summary: 'Each compute endpoint with a ready-to-run call',
+          description: `A curl call to this API carries \`${apiKeyPlaceholder}\`: set CLOSECROSS_API_KEY to a key with scope \`risk\` and paste it. One to an ECS worker carries \`${workerTokenPlaceholder}\` (the workers' SERVICE_TOKEN). A Lambda call uses the AWS CLI's own credentials.`,
+          response: { 200: Type.Record(Type.String(), Type.String()), ...errors },
+        },
+      },
+      async () => {
+        const scale = await readyScale();
+        const ownWorkerUrl = app.publicUrl('/calculate_var9599');
+        return withCredentialPlaceholders(backends[scale.service].endpoints(scale.workers, ownWorkerUrl), ownWorkerUrl);
+      },
+    );
 
     app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors, 503: ErrorResponse } } }, async (request) => {
       const scale = await readyScale();
