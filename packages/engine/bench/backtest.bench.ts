@@ -71,10 +71,10 @@ async function timed(run: () => Promise<BacktestReport>): Promise<Timing> {
   return { report, wall, processCpu, threadCpu: threadBefore === undefined || threadAfter === undefined ? processCpu : threadAfter - threadBefore };
 }
 
-const daily = () => timed(() => runBacktest({ definition: smaCross, universe: universe('S'), interval: '1d', sources: dailyData, startingCash: 1_000_000 }));
+const daily = () => timed(() => runBacktest({ definition: smaCross, universe: universe('S'), interval: '1d', sources: dailyData, startingCash: 10_000_000 }));
 
 const minuteRun = (sources: () => BacktestOptions['sources']) =>
-  timed(() => runBacktest({ definition: smaCross, universe: universe('M'), interval: '1m', sources: sources(), startingCash: 1_000_000 }));
+  timed(() => runBacktest({ definition: smaCross, universe: universe('M'), interval: '1m', sources: sources(), startingCash: 10_000_000 }));
 /** The speed runs: the walk generated ahead, streamed from its tapes. */
 const minute = () => minuteRun(() => minuteTapes.map(streamMinuteTape));
 

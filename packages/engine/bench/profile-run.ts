@@ -18,13 +18,13 @@ for (let run = 0; run < Number(process.env.RUNS ?? 4); run++) {
   const started = performance.now();
   const report =
     mode === 'daily'
-      ? await runBacktest({ definition: smaCross, universe: universe('S'), interval: '1d', sources: dailyBars, startingCash: 1_000_000 })
+      ? await runBacktest({ definition: smaCross, universe: universe('S'), interval: '1d', sources: dailyBars, startingCash: 10_000_000 })
       : await runBacktest({
           definition: smaCross,
           universe: universe('M'),
           interval: '1m',
           sources: minuteTapes.map(streamMinuteTape),
-          startingCash: 1_000_000,
+          startingCash: 10_000_000,
         });
   const seconds = (performance.now() - started) / 1000;
   console.log(`${mode}: ${report.summary.bars} bars, ${report.summary.fills} fills, ${Math.round(report.summary.bars / seconds)} bars/s wall`);

@@ -53,6 +53,8 @@ export interface BacktestSummary {
   readonly tradesOmitted: number;
   readonly winRate: number | null;
   readonly ordersSubmitted: number;
+  /** Orders the exchange refused at submission (a bad field, or insufficient buying power); their reasons reached the strategy's onOrder. */
+  readonly ordersRejected: number;
   readonly fills: number;
 }
 
@@ -83,6 +85,7 @@ export interface ReportInput {
   endingEquity: number;
   fees: number;
   ordersSubmitted: number;
+  ordersRejected: number;
   fills: number;
   ledger: TradeLedger;
   lastPrices: ReadonlyMap<string, number>;
@@ -149,6 +152,7 @@ export function buildReport(input: ReportInput): BacktestReport {
       tradesOmitted: input.ledger.count - trades.length,
       winRate: input.ledger.count > 0 ? input.ledger.wins / input.ledger.count : null,
       ordersSubmitted: input.ordersSubmitted,
+      ordersRejected: input.ordersRejected,
       fills: input.fills,
     },
     trades,

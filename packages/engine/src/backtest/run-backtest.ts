@@ -3,7 +3,7 @@ import type { TradingCalendar } from '../calendar/types.ts';
 import { SimulatedClock } from '../clock.ts';
 import type { Bar, BarInterval, FillEvent, OrderUpdate } from '../events.ts';
 import { SimulatedExchange, type ExchangeBook } from '../exchange/simulated-exchange.ts';
-import type { CostConfig, ExchangeReport, Instrument } from '../exchange/types.ts';
+import type { AccountModel, CostConfig, ExchangeReport, Instrument } from '../exchange/types.ts';
 import { fromNumber, toNumber } from '../money.ts';
 import type { OrderRequest, OrderView } from '../orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
@@ -25,6 +25,12 @@ export interface BacktestOptions {
   /** Bars, one source per symbol or any grouping, each in time order; merged by time. */
   sources: readonly BarSource[];
   startingCash: number;
+  /**
+   * What the account may buy (default a cash account): an order it cannot pay for is rejected at
+   * submission, and the strategy's onOrder hears "insufficient buying power: needs X, has Y".
+   * `{kind: 'margin', leverage: 2}` lets positions reach twice the equity.
+   */
+  account?: AccountModel;
   /** Costs per instrument; the exchange's stated defaults when absent. */
   costsFor?: (instrument: Instrument) => CostConfig;
   instrumentFor?: (symbol: string) => Instrument;
@@ -76,6 +82,10 @@ const dailyIntervals = new Set(['1d', '1w']);
 export async function runBacktest(options: BacktestOptions): Promise<BacktestReport> {
   const calendarFor = options.calendarFor ?? calendarForSymbol;
   const clock = new SimulatedClock(0);
+  const portfolio = new Portfolio(fromNumber(options.startingCash));
+  let equity = options.startingCash;
+  let grossExposure = 0;
+  const books = new Map<string, SymbolBook>();
   const exchange = new SimulatedExchange({
     clock,
     calendarFor,
@@ -84,8 +94,16 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     idPrefix: 'BT',
     // The report counts orders and fills itself; a finished order is never asked for again.
     keepFinishedOrders: false,
+    buyingPower: {
+      account: options.account ?? { kind: 'cash' },
+      ledger: {
+        cash: () => toNumber(portfolio.cash),
+        equity: () => equity,
+        grossExposure: () => grossExposure,
+        position: (symbol) => books.get(symbol)?.quantity ?? 0,
+      },
+    },
   });
-  const portfolio = new Portfolio(fromNumber(options.startingCash));
   // A calendar per symbol, asked once: calendarForSymbol tests the symbol against patterns.
   const calendars = new Map<string, TradingCalendar>();
   const calendarOf = (symbol: string): TradingCalendar => {
@@ -94,17 +112,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     return calendar;
   };
   const ledger = new TradeLedger((symbol, ms) => calendarOf(symbol).dayOf(ms), options.maxTrades ?? 10_000);
-  const books = new Map<string, SymbolBook>();
   const bookOf = (symbol: string): SymbolBook => {
     let book = books.get(symbol);
     if (!book) books.set(symbol, (book = { quantity: 0, averagePrice: 0, lastPrice: 0 }));
     return book;
   };
   let cash = options.startingCash;
-  let equity = options.startingCash;
-  let grossExposure = 0;
   let fills = 0;
   let ordersSubmitted = 0;
+  let ordersRejected = 0;
   const pendingUpdates: OrderUpdate[] = [];
 
   const positionView = (symbol: string, book: SymbolBook): PositionView => ({ symbol, quantity: book.quantity, averagePrice: book.averagePrice, lastPrice: book.lastPrice });
@@ -112,6 +128,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     submit(order: OrderRequest): string {
       ordersSubmitted++;
       const update = exchange.submit(order);
+      if (update.order.state === 'rejected') ordersRejected++;
       pendingUpdates.push(update);
       return update.order.id;
     },
@@ -295,6 +312,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     endingEquity: toNumber(portfolio.equity),
     fees: toNumber(portfolio.fees),
     ordersSubmitted,
+    ordersRejected,
     fills,
     ledger,
     lastPrices: new Map([...books].map(([symbol, book]) => [symbol, book.lastPrice])),

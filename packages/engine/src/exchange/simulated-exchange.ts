@@ -38,7 +38,7 @@ import { type Fixed, FIXED_ONE, fromNumber, parseFixed, toDecimalString, hasDigi
 import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
 import { defaultCosts, instrumentForSymbol } from './instruments.ts';
 import { fillOhlcPath, firstTouch, type OhlcPath } from './ohlc-path.ts';
-import type { CostConfig, ExchangeReport, ExchangeSnapshot, Instrument, SavedOrder, SimulatedExchangeOptions } from './types.ts';
+import type { BuyingPowerCheck, CostConfig, ExchangeReport, ExchangeSnapshot, Instrument, SavedOrder, SimulatedExchangeOptions } from './types.ts';
 
 type SimpleType = Exclude<OrderType, 'bracket'>;
 
@@ -80,6 +80,8 @@ interface OrderRecord {
   readonly instrument: Instrument;
   readonly calendar: TradingCalendar;
   readonly costs: CostConfig;
+  /** Buying power this order holds while open (its opening cost plus fees at submission), scaled by what is left to fill. */
+  reservation: number;
 }
 
 interface Book {
@@ -147,6 +149,26 @@ function price(field: string, value: unknown): string | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : `${field} must be a positive number; got ${JSON.stringify(value)}`;
 }
 
+/** A fill's price: slippage always, against the order, rounded half-even to the instrument; a limit then caps it (so a limit filled at its limit has none). */
+function slippedPrice(base: Fixed, buy: boolean, exactCosts: ExactCosts, instrument: Instrument, limitCap: number | undefined): Fixed {
+  let price = roundFixed(mulFixed(base, (buy ? 1n : -1n) * exactCosts.slippage + FIXED_ONE), instrument.pricePrecision, 'half_even');
+  if (limitCap !== undefined) {
+    const limit = fromNumber(limitCap);
+    price = buy ? minFixed(price, limit) : maxFixed(price, limit);
+  }
+  return price;
+}
+
+/** A fill's fee (CostConfig): per unit plus a rate of notional, at least minFee, at most maxFeeRate of notional, up to the cent. */
+function feeOf(quantity: Fixed, notional: Fixed, costs: CostConfig, exactCosts: ExactCosts): Fixed {
+  let fee = mulFixed(quantity, exactCosts.feePerUnit) + mulFixed(notional, exactCosts.feeRate);
+  fee = maxFixed(fee, exactCosts.minFee);
+  if (costs.maxFeeRate > 0) fee = minFixed(fee, mulFixed(notional, exactCosts.maxFeeRate));
+  return roundFixed(fee, 2, 'ceiling');
+}
+
+const cents = (amount: number) => amount.toFixed(2);
+
 function describeSession(session: Session): string {
   return session.earlyClose ? `${session.day} (13:00 half day: ${session.earlyClose})` : session.day;
 }
@@ -168,6 +190,9 @@ export class SimulatedExchange {
   private readonly keepFinishedOrders: boolean;
   /** Per symbol: its instrument, calendar and costs, asked once (an order used to ask all three). */
   private readonly setups = new Map<string, SymbolSetup>();
+  private readonly buyingPower: BuyingPowerCheck | undefined;
+  /** Open orders holding buying power (finished ones are dropped as they are met). */
+  private readonly reserving = new Set<OrderRecord>();
 
   constructor(options: SimulatedExchangeOptions) {
     this.clock = options.clock;
@@ -176,6 +201,14 @@ export class SimulatedExchange {
     this.costsFor = options.costsFor ?? defaultCosts;
     this.idPrefix = options.idPrefix ?? 'O';
     this.keepFinishedOrders = options.keepFinishedOrders ?? true;
+    const buyingPower = options.buyingPower;
+    if (buyingPower !== undefined) {
+      const { account } = buyingPower;
+      if (account.kind === 'margin' ? !(typeof account.leverage === 'number' && Number.isFinite(account.leverage) && account.leverage >= 1) : account.kind !== 'cash') {
+        throw new RangeError(`account must be {kind: 'cash'} or {kind: 'margin', leverage: a number >= 1}; got ${JSON.stringify(account)}`);
+      }
+    }
+    this.buyingPower = buyingPower;
   }
 
   private setup(symbol: string): SymbolSetup {
@@ -231,8 +264,62 @@ export class SimulatedExchange {
       const book = this.books.get(symbol);
       if (book && book.lastMs > 0) this.trail(record, book.last);
     }
+    const refusal = this.buyingPower === undefined ? undefined : this.checkBuyingPower(record, this.buyingPower);
+    if (refusal !== undefined) {
+      record.state = 'rejected';
+      record.reason = refusal;
+      if (!this.keepFinishedOrders) this.orders.delete(record.id);
+      return this.update(record, now);
+    }
     this.book(symbol).open.push(record);
     return this.update(record, now);
+  }
+
+  /**
+   * Whether the account can pay for an order, at submission: the part that opens or adds to a
+   * position needs its price x quantity plus the order's fees; the account has its buying power
+   * (cash: cash less what shorts hold as collateral; margin: leverage x equity less gross exposure)
+   * less what open orders reserved, plus what the order's closing part frees. The price is the
+   * order's limit (or stop) price, else the last price with slippage against the order; before any
+   * price is known nothing is checked. Answers the refusal, or undefined (and reserves the cost).
+   */
+  private checkBuyingPower(record: OrderRecord, { account, ledger }: BuyingPowerCheck): string | undefined {
+    const reference = record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
+    if (reference === undefined) return undefined;
+    const buy = record.side === 'buy';
+    const exactCosts = exactCostsOf(record.costs);
+    const price = slippedPrice(fromNumber(reference), buy, exactCosts, record.instrument, record.type === 'limit' || record.type === 'stop_limit' ? reference : undefined);
+    const quantity = toNumber(record.quantity);
+    const held = ledger.position(record.symbol);
+    // The part that closes what is held frees buying power; the rest opens (or adds to) a position.
+    const closing = buy ? Math.min(quantity, Math.max(0, -held)) : Math.min(quantity, Math.max(0, held));
+    const unitPrice = toNumber(price);
+    const fee = toNumber(feeOf(record.quantity, mulFixed(price, record.quantity), record.costs, exactCosts));
+    const needs = toNumber(mulFixed(price, fromNumber(quantity - closing, record.instrument.quantityPrecision))) + fee;
+    let power: number;
+    if (account.kind === 'cash') {
+      // equity - cash is the positions' net value; gross less net is twice the shorts' value.
+      const shortCollateral = Math.round((ledger.grossExposure() - (ledger.equity() - ledger.cash())) * 100) / 100;
+      power = ledger.cash() - shortCollateral;
+    } else power = ledger.equity() * account.leverage - ledger.grossExposure();
+    const has = power - this.reserved() + closing * unitPrice;
+    if (needs > has + 1e-9) {
+      const kind = account.kind === 'cash' ? 'cash account' : `margin account, leverage ${account.leverage}`;
+      return `insufficient buying power: needs ${cents(needs)}, has ${cents(Math.max(0, has))} (${kind})`;
+    }
+    record.reservation = needs;
+    if (needs > 0) this.reserving.add(record);
+    return undefined;
+  }
+
+  /** Buying power held by open orders: each its reservation, scaled by the share still to fill. */
+  private reserved(): number {
+    let total = 0;
+    for (const order of this.reserving) {
+      if (terminal.has(order.state)) this.reserving.delete(order);
+      else total += order.reservation * (toNumber(order.quantity - order.filled) / toNumber(order.quantity));
+    }
+    return total;
   }
 
   /** Cancels a live order; a finished one is returned as it is. A bracket entry's exits stay: they protect what it filled. */
@@ -287,7 +374,7 @@ export class SimulatedExchange {
       if (book.lastMs > 0) lastPrices.push({ symbol, price: book.last, ms: book.lastMs });
       for (const record of book.open) {
         if (terminal.has(record.state)) continue;
-        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, quantity, filled, filledNotional, bracket, ...rest } = record;
+        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation: _reservation, quantity, filled, filledNotional, bracket, ...rest } = record;
         orders.push({
           ...rest,
           state: record.state as SavedOrder['state'],
@@ -317,6 +404,7 @@ export class SimulatedExchange {
         bracket: saved.bracket && { ...saved.bracket },
         readySeq: 0,
         touchedSeq: -1,
+        reservation: 0,
         instrument,
         calendar: exchange.calendarFor(saved.symbol),
         costs: exchange.costsFor(instrument),
@@ -580,21 +668,11 @@ export class SimulatedExchange {
     const quantity = cap === undefined ? remaining : minFixed(remaining, cap);
     if (quantity <= 0n) return;
     if (order.timeInForce === 'fok' && quantity < remaining) return; // cancelled after the event
-    const { instrument, costs } = order;
     const buy = order.side === 'buy';
     const base = fromNumber(candidate.price);
-    const slipRatio = exactCosts.slippage;
-    // Slippage always; a limit then caps it, so a limit filled at its limit has none.
-    let price = roundFixed(mulFixed(base, (buy ? 1n : -1n) * slipRatio + FIXED_ONE), instrument.pricePrecision, 'half_even');
-    if (candidate.limitCap !== undefined) {
-      const limit = fromNumber(candidate.limitCap);
-      price = buy ? minFixed(price, limit) : maxFixed(price, limit);
-    }
+    const price = slippedPrice(base, buy, exactCosts, order.instrument, candidate.limitCap);
     const notional = mulFixed(price, quantity);
-    let fee = mulFixed(quantity, exactCosts.feePerUnit) + mulFixed(notional, exactCosts.feeRate);
-    fee = maxFixed(fee, exactCosts.minFee);
-    if (costs.maxFeeRate > 0) fee = minFixed(fee, mulFixed(notional, exactCosts.maxFeeRate));
-    fee = roundFixed(fee, 2, 'ceiling');
+    const fee = feeOf(quantity, notional, order.costs, exactCosts);
     order.filled += quantity;
     order.filledNotional += notional;
     order.state = order.filled === order.quantity ? 'filled' : 'partially_filled';
@@ -714,6 +792,7 @@ export class SimulatedExchange {
       instrument,
       calendar,
       costs: args.costs,
+      reservation: 0,
     };
     if (record.state === 'accepted') record.reason = `waits for the open of ${describeSession(session)}`;
     else if (type === 'market_on_close') record.reason = `fills at the close of ${describeSession(session)}`;

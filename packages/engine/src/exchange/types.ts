@@ -36,6 +36,31 @@ export interface ExchangeReport {
   readonly updates: readonly OrderUpdate[];
 }
 
+/**
+ * How much an account may buy (LEAN's buying-power model, nautilus' balance check). A `cash`
+ * account spends only what it holds: an order opening or adding to a position needs its price x
+ * quantity plus fees in cash not already reserved by open orders (a short, if a strategy sells
+ * one, is held fully collateralised: its proceeds and as much again). A `margin` account may hold
+ * up to `leverage` x equity in positions (gross).
+ */
+export type AccountModel = { readonly kind: 'cash' } | { readonly kind: 'margin'; readonly leverage: number };
+
+/** The money side of the account an order is paid from, as the host books it (numbers at the last prices). */
+export interface AccountLedger {
+  cash(): number;
+  /** Cash plus the market value of every position (shorts negative). */
+  equity(): number;
+  /** Sum of the absolute market values of the positions. */
+  grossExposure(): number;
+  /** Signed quantity held (negative: short). */
+  position(symbol: string): number;
+}
+
+export interface BuyingPowerCheck {
+  readonly account: AccountModel;
+  readonly ledger: AccountLedger;
+}
+
 export interface SimulatedExchangeOptions {
   readonly clock: Clock;
   /** Defaults to calendarForSymbol (NYSE, or 24/7 for crypto). */
@@ -52,6 +77,12 @@ export interface SimulatedExchangeOptions {
    * orders, however many it places; an unknown or dropped id reads as undefined in `order(id)`.
    */
   readonly keepFinishedOrders?: boolean;
+  /**
+   * Refuse, at submission, an order the account cannot pay for (see AccountModel): it is
+   * `rejected` with the reason "insufficient buying power: needs X, has Y". Absent: no check (the
+   * trading service's paper accounts have their own pre-trade risk checks).
+   */
+  readonly buyingPower?: BuyingPowerCheck;
 }
 
 /**
