@@ -41,9 +41,9 @@ async function asAdmin(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, p
 }
 
 /** A chat sends one message and gets the bot's reply. */
-async function chat(chatId: number, text: string): Promise<string> {
+async function chat(chatId: number, text: string, date?: number): Promise<string> {
   const before = telegram.messages.length;
-  await telegram.userSends({ chatId, text });
+  await telegram.userSends({ chatId, text, ...(date === undefined ? {} : { date }) });
   return (await telegram.nextMessageTo(chatId, { afterCount: before, timeoutMs: 15_000 })).text;
 }
 
@@ -131,9 +131,18 @@ describe('commands of a linked chat', () => {
       [`telegram ${traderChat} tess`, 'PUT', 200],
     ]);
     for (const entry of audit) expect(entry.request_id).toMatch(new RegExp(`^telegram-${traderChat}-\\d+-1$`));
-    const commands = (await database.pool.query('select text, outcome, request_ids from telegram_command where chat_id = $1 order by id', [traderChat])).rows;
-    expect(commands.map((row) => row.text)).toEqual(['/halt broker maintenance', '/status', '/resume', '/resume maintenance over']);
-    expect(commands.filter((row) => row.text.startsWith('/resume m'))[0].request_ids).toEqual([audit[0]!.request_id]);
+    const log = await asAdmin('GET', `/alerts/telegram/commands?chat_id=${traderChat}`);
+    expect(log.statusCode, log.body).toBe(200);
+    const commands = log.json().commands as Array<{ text: string; outcome: string; username: string; request_ids: string[] }>;
+    expect(commands.map((row) => [row.text, row.outcome, row.username])).toEqual([
+      ['/resume maintenance over', 'Trading resumed: maintenance over', 'tess'],
+      ['/resume', 'reason is missing: resuming is a decision, say why. Usage: /resume <reason>', 'tess'],
+      ['/status', 'Trading: halted (broker maintenance, by telegram 700001 tess)', 'tess'],
+      ['/halt broker maintenance', 'Trading halted: broker maintenance', 'tess'],
+    ]);
+    // Each command's API calls join the audit by request id.
+    expect(commands[0]!.request_ids).toEqual([audit[0]!.request_id]);
+    expect(commands[3]!.request_ids).toEqual([audit[1]!.request_id]);
   });
 
   it('a chat linked to a read-only user cannot halt: the API refuses with its scope, and trading stays active', async () => {
@@ -197,6 +206,15 @@ describe('commands of a linked chat', () => {
     expect(await chat(traderChat, '/resume square-off drill over')).toBe('Trading resumed: square-off drill over');
   });
 
+  it("a confirmation typed after the 2-minute window (by Telegram's message times) squares nothing off", async () => {
+    const asked = Math.floor(Date.now() / 1000) - 600;
+    expect(await chat(traderChat, '/squareoff', asked)).toContain('reply exactly: SQUARE OFF');
+    expect(await chat(traderChat, 'SQUARE OFF', asked + 121)).toBe('Too late: the confirmation window of 2 minutes passed. Send /squareoff again.');
+    expect((await globalState()).state).toBe('active');
+    // The late answer settled it: typed again, it is no confirmation.
+    expect(await chat(traderChat, 'SQUARE OFF', asked + 122)).toBe('Not a command. Send /help for the commands.');
+  });
+
   it('/pnl refuses a days value that is not a whole number; /help lists every command', async () => {
     expect(await chat(traderChat, '/pnl lots')).toBe('days must be a whole number from 1 to 366, got "lots". Usage: /pnl [days]');
     expect(await chat(traderChat, '/pnl 5')).toMatch(/^No daily snapshots yet|^P&L, last 5 days/);
@@ -233,6 +251,17 @@ describe('webhook', () => {
     });
     expect(forged.status).toBe(401);
     expect((await globalState()).state).toBe('halted');
+
+    // Telegram delivers an update again when it got no answer in time: it runs once.
+    const update = { update_id: 5_000_001, message: { message_id: 77, date: Math.floor(Date.now() / 1000), from: { id: traderChat, is_bot: false, first_name: 'Tess' }, chat: { id: traderChat, type: 'private' }, text: '/halt twice delivered' } };
+    const before = telegram.messages.length;
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const response = await fetch(`${systemUrl}/alerts/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhookSecretOf(telegram.token) }, body: JSON.stringify(update) });
+      expect(response.status).toBe(200);
+    }
+    expect(telegram.messages.slice(before).map((message) => message.text)).toEqual(['Trading was already halted.']);
+    const audited = (await asAdmin('GET', '/audit?route=/trading/state')).json().entries as Array<{ request_id: string }>;
+    expect(audited.filter((entry) => entry.request_id.startsWith(`telegram-${traderChat}-5000001-`))).toHaveLength(1);
     expect(await chat(traderChat, '/resume webhook drill over')).toBe('Trading resumed: webhook drill over');
   });
 });

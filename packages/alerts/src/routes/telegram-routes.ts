@@ -111,6 +111,25 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
       },
     );
 
+    app.get(
+      '/alerts/telegram/commands',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['alerts'],
+          summary: 'What Telegram chats sent, newest first: the text, the outcome, and the request ids of the API calls it made (GET /audit rows with those request_id values)',
+          querystring: Type.Object({ chat_id: Type.Optional(ChatId), before_id: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+          response: {
+            200: Type.Object({
+              commands: Type.Array(Type.Object({ id: Type.String(), update_id: Type.String(), chat_id: Type.String(), username: Type.Union([Type.String(), Type.Null()]), text: Type.String(), outcome: Type.String(), request_ids: Type.Array(Type.String()), received_at: Type.String() })),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => ({ commands: await links.commands(request.query) }),
+    );
+
     // The bot answering webhook calls; built on first use, when this task's public URL is known.
     let webhookBot: TelegramCommandBot | undefined;
     app.addHook('onClose', async () => webhookBot?.stop());

@@ -20,6 +20,18 @@ interface ChatLinkRow extends ChatLink {
 
 const columns = `chat_id::text as chat_id, username, role, scopes, api_key_id, linked_by, ${utcIsoColumn('linked_at')}`;
 
+/** One update a chat sent: what it said, what came of it, and the request ids of its API calls (audit_log.request_id). */
+export interface ChatCommand {
+  id: string;
+  update_id: string;
+  chat_id: string;
+  username: string | null;
+  text: string;
+  outcome: string;
+  request_ids: string[];
+  received_at: string;
+}
+
 /** The telegram_chat_link and telegram_command tables (migration 0020). */
 export class ChatLinks {
   private readonly pool: Pool;
@@ -72,6 +84,16 @@ export class ChatLinks {
       [command.updateId, command.chatId, command.username, command.text.slice(0, 1000)],
     );
     return result.rowCount === 1;
+  }
+
+  /** Commands newest first, of one chat or all; page with before_id. */
+  async commands(filter: { chat_id?: string | undefined; before_id?: number | undefined; limit: number }): Promise<ChatCommand[]> {
+    const result = await this.pool.query<ChatCommand>(
+      `select id::text as id, update_id::text as update_id, chat_id::text as chat_id, username, text, outcome, request_ids, ${utcIsoColumn('received_at')}
+         from telegram_command where ($1::bigint is null or chat_id = $1) and ($2::bigint is null or id < $2) order by id desc limit $3`,
+      [filter.chat_id ?? null, filter.before_id ?? null, filter.limit],
+    );
+    return result.rows;
   }
 
   async finish(updateId: number, outcome: string, requestIds: readonly string[]): Promise<void> {
