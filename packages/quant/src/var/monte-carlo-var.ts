@@ -1,7 +1,7 @@
 import { InvalidParameterError, requireInteger } from '../errors.ts';
 import { rotl, seedState, Xoshiro128 } from '../random/xoshiro128.ts';
-import { inverseNormalCdf } from '../stats/normal.ts';
-import { selectInPlace } from './order-statistic.ts';
+import { inverseNormalCdf, inverseNormalCdfLowerTail } from '../stats/normal.ts';
+import { scanLowWords } from './tail-scan.ts';
 
 /**
  * Monte Carlo Value at Risk of a Normal(mean, std) daily return, with the reference's
@@ -57,58 +57,120 @@ function checkInputs(mean: number, std: number, d: number): void {
   if (!Number.isFinite(std) || std < 0) throw new InvalidParameterError('std', `must be a finite number >= 0, got ${std}`);
 }
 
+/** From this many draws on, the scan reads four stretches of the stream at once (tail-scan.ts). */
+const simdMinShots = 1024;
+
+/**
+ * Fills `tail` with the uniforms of the draws whose high word is below `threshold`, unordered;
+ * answers how many, or -1 when they do not fit (the caller widens and scans again).
+ */
+function keepLowUniforms(tail: Float64Array, d: number, threshold: number, seed: number, stream: number): number {
+  const key = lowBitsKey(seed, stream);
+  let state = seedState(seed, stream);
+  let count = 0;
+  let from = 0;
+  if (threshold < 4294967296 && d >= simdMinShots) {
+    const kept = scanLowWords(state, d, threshold, tail.length);
+    if (!kept) return -1;
+    const pairs = kept.pairs;
+    for (let k = 0; k < kept.count; k++) tail[k] = uniformOf(pairs[2 * k]!, lowBits(key, pairs[2 * k + 1]!));
+    count = kept.count;
+    from = kept.covered;
+    state = kept.after;
+  }
+  let { s0, s1, s2, s3 } = state;
+  for (let i = from; i < d; i++) {
+    // One xoshiro128** step, inlined: the high word of draw i's uniform.
+    const high = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    if (high < threshold) {
+      if (count === tail.length) return -1;
+      tail[count++] = uniformOf(high, lowBits(key, i));
+    }
+  }
+  return count;
+}
+
 /**
  * The lowest uniforms of the stream: at least `needed` of them, in `tail[0..count)`, unordered.
  * The threshold leaves room for eight standard deviations of the binomial count, and the rare
- * stream that still falls short is simply read again keeping everything.
+ * stream that still falls short is simply read again with the threshold doubled, at last keeping everything.
  */
-function lowestUniforms(d: number, needed: number, seed: number, stream: number): { tail: Float64Array; count: number } {
+function lowestUniforms(d: number, needed: number, seed: number, stream: number): { tail: Float64Array; count: number; top: number } {
   const expected = needed + 8 * Math.sqrt(needed) + 32;
   let fraction = Math.min(1, expected / d);
   for (;;) {
     const threshold = fraction >= 1 ? 4294967296 : Math.floor(fraction * 4294967296);
     const tail = new Float64Array(Math.min(d, Math.ceil(fraction * d * 1.2) + 64));
-    let count = 0;
-    let { s0, s1, s2, s3 } = seedState(seed, stream);
-    const key = lowBitsKey(seed, stream);
-    for (let i = 0; i < d; i++) {
-      // One xoshiro128** step, inlined: the high word of draw i's uniform.
-      const high = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      if (high < threshold) {
-        if (count === tail.length) break; // more than room for: widen below
-        tail[count++] = uniformOf(high, lowBits(key, i));
-      }
-    }
-    if (count >= needed && (count < tail.length || fraction >= 1)) return { tail, count };
+    const count = keepLowUniforms(tail, d, threshold, seed, stream);
+    // Every kept uniform is below `top`: (high + 1) / 2^32 <= threshold / 2^32.
+    if (count >= needed) return { tail, count, top: threshold / 4294967296 };
     fraction = Math.min(1, fraction * 2);
   }
+}
+
+/**
+ * The `rank`-th lowest (from 0) of `values[0..count)`, all in [0, top): the histogram's bucket
+ * that holds it, then a sort of that bucket's few values. Answers the value and how many are lower.
+ */
+function orderStatistic(values: Float64Array, count: number, rank: number, counts: Int32Array, scale: number): number {
+  let bucket = 0;
+  let below = 0;
+  while (below + counts[bucket]! <= rank) below += counts[bucket++]!;
+  const members = new Float64Array(counts[bucket]!);
+  let found = 0;
+  for (let i = 0; i < count; i++) {
+    const value = values[i]!;
+    if (((value * scale) | 0) === bucket) members[found++] = value;
+  }
+  return members.sort()[rank - below]!;
 }
 
 /** One resource's estimate from `d` draws of stream `stream` of `seed`. */
 export function monteCarloVar(mean: number, std: number, d: number, seed: number, stream = 0): MonteCarloVar {
   checkInputs(mean, std, d);
   const { rank95, rank99 } = tailRanks(d);
-  const { tail, count } = lowestUniforms(d, rank95 + 1, seed, stream);
-  const u95 = selectInPlace(tail, rank95, 0, count);
-  // After selecting rank95, tail[0..rank95) holds the lower uniforms: rank99 is among them.
-  const u99 = selectInPlace(tail, rank99, 0, rank95);
+  const { tail, count, top } = lowestUniforms(d, rank95 + 1, seed, stream);
+  // A histogram of the kept uniforms (about 16 a bucket) finds both order statistics without a sort
+  // or a selection over all of them: only the two buckets that hold them are looked into.
+  const buckets = Math.min(16_384, Math.max(16, 2 ** Math.ceil(Math.log2(count / 16))));
+  const scale = buckets / top;
+  const counts = new Int32Array(buckets + 1);
+  for (let i = 0; i < count; i++) counts[(tail[i]! * scale) | 0]!++;
+  const u95 = orderStatistic(tail, count, rank95, counts, scale);
+  const u99 = orderStatistic(tail, count, rank99, counts, scale);
+  // ES: the mean of the draws at or below each VaR. Those strictly below are summed; the VaR's own
+  // draw fills the rest of the rank95 + 1 (rank99 + 1) places, so ties count exactly as a sort would.
   let sum95 = 0;
   let sum99 = 0;
-  for (let i = 0; i <= rank95; i++) {
-    const z = inverseNormalCdf(tail[i]!);
-    sum95 += z;
-    if (tail[i]! <= u99) sum99 += z;
+  let below95 = 0;
+  let below99 = 0;
+  for (let i = 0; i < count; i++) {
+    const u = tail[i]!;
+    if (u < u95) {
+      // Below 0.07 (every one of them at large d) the lower-tail form gives the same z, faster.
+      const z = u < 0.07 ? inverseNormalCdfLowerTail(u) : inverseNormalCdf(u);
+      sum95 += z;
+      below95++;
+      if (u < u99) {
+        sum99 += z;
+        below99++;
+      }
+    }
   }
+  const z95 = inverseNormalCdf(u95);
+  const z99 = inverseNormalCdf(u99);
+  sum95 += (rank95 + 1 - below95) * z95;
+  sum99 += (rank99 + 1 - below99) * z99;
   return {
-    var95: mean + std * inverseNormalCdf(u95),
-    var99: mean + std * inverseNormalCdf(u99),
+    var95: mean + std * z95,
+    var99: mean + std * z99,
     es95: mean + (std * sum95) / (rank95 + 1),
     es99: mean + (std * sum99) / (rank99 + 1),
   };
