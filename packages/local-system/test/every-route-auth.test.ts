@@ -6,8 +6,11 @@ import { createTestDatabase, startKinesisEmulator, type KinesisEmulator, type Te
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceModules } from '../src/service-modules.ts';
 
-/** Routes anyone may call: the probes, the API description, the reference health check and sign-in. */
-const publicRoutes = new Set(['GET /health', 'GET /ready', 'GET /healthcheck/', 'POST /auth/login']);
+/**
+ * Routes anyone may call: the probes, the API description, the reference health check, sign-in,
+ * and Telegram's webhook (which Telegram authenticates with the secret_token header instead).
+ */
+const publicRoutes = new Set(['GET /health', 'GET /ready', 'GET /healthcheck/', 'POST /auth/login', 'POST /alerts/telegram/webhook']);
 
 let database: TestDatabase;
 let kinesis: KinesisEmulator;
