@@ -1,14 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../src/backtest/run-backtest.ts';
 import { SimulatedClock } from '../src/clock.ts';
+import { runBacktestInWorker } from '../src/host.ts';
 import type { Bar, OrderUpdate } from '../src/events.ts';
 import { SimulatedExchange } from '../src/exchange/simulated-exchange.ts';
 import type { AccountLedger, AccountModel } from '../src/exchange/types.ts';
 import { toNumber } from '../src/money.ts';
 import { Portfolio } from '../src/portfolio/portfolio.ts';
 import { defineStrategy } from '../src/strategy/define.ts';
-import { Type } from '@sinclair/typebox';
-import { aaplDaily } from './exchange-helpers.ts';
+import { aaplDaily, dataDir } from './exchange-helpers.ts';
 
 // AAPL 2016-08-24 closed at 27.0075: a market buy is priced at it plus 1 bp of slippage,
 // 27.01020075 -> 27.0102, and pays $0.005 a share (at least $1).
@@ -141,6 +143,22 @@ describe('buying power in a backtest (cash account by default)', () => {
     const margin = await runBacktest({ definition: buyOnce([]), universe: ['AAPL'], interval: '1d', sources: [bars], startingCash: 20_000, account: { kind: 'margin', leverage: 2 } });
     expect([margin.summary.ordersRejected, margin.summary.fills]).toEqual([0, 1]);
     expect(margin.summary.endingCash).toBe(-6855.2);
+  });
+
+  it('the account crosses to a worker thread: the opening-range breakout on AAPL minutes with $1,000 trades nothing in cash, and trades on margin', async () => {
+    const job = {
+      strategy: { module: fileURLToPath(new URL('../examples/opening-range-breakout.ts', import.meta.url)) },
+      universe: ['AAPL'],
+      interval: '1m' as const,
+      startingCash: 1_000,
+      data: [{ kind: 'intraday_csv' as const, symbol: 'AAPL', file: fileURLToPath(new URL('intraday/lumibot_AAPL_1m_2021-08.csv', dataDir)) }],
+    };
+    const cash = await runBacktestInWorker(job);
+    expect(cash.summary.ordersRejected).toBeGreaterThan(0);
+    expect(cash.summary.fills).toBe(0);
+    const margin = await runBacktestInWorker({ ...job, account: { kind: 'margin', leverage: 100 } });
+    expect(margin.summary.ordersRejected).toBe(0);
+    expect(margin.summary.fills).toBeGreaterThan(0);
   });
 
   it('a bad account is refused before the run, naming it', async () => {

@@ -43,6 +43,7 @@ try {
     interval: job.interval,
     sources,
     startingCash: job.startingCash,
+    ...(job.account ? { account: job.account } : {}),
     ...(job.costs ? { costsFor: () => job.costs! } : {}),
     ...(job.dailyDecision ? { dailyDecision: job.dailyDecision } : {}),
     ...(job.equityPoints ? { equityPoints: job.equityPoints } : {}),

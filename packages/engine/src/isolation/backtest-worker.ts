@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BacktestReport } from '../backtest/report.ts';
 import type { Bar, BarInterval } from '../events.ts';
-import type { CostConfig } from '../exchange/types.ts';
+import type { AccountModel, CostConfig } from '../exchange/types.ts';
 import type { StrategyState } from '../strategy/context.ts';
 import { StrategyParameterError } from '../strategy/parameters.ts';
 import type { StrategySource } from './protocol.ts';
@@ -17,6 +17,8 @@ export interface BacktestJob {
   universe: string[];
   interval: BarInterval;
   startingCash: number;
+  /** What the account may buy (runBacktest's `account`): a cash account when absent. */
+  account?: AccountModel;
   data: Array<{ kind: 'bars'; bars: Bar[] } | { kind: 'daily_csv'; symbol: string; file: string } | { kind: 'intraday_csv'; symbol: string; file: string; interval?: BarInterval }>;
   /** One cost configuration for every instrument; the exchange's stated defaults when absent. */
   costs?: CostConfig;
