@@ -21,7 +21,7 @@ matplotlib.use("Agg")  # no display needed: the chart goes to a PNG
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from closecross_api import Closecross  # noqa: E402
+from closecross_api import Closecross, run_script  # noqa: E402
 
 
 def moving_average_strategy(symbol: str, fast: int, slow: int, quantity: int, allocation: float) -> dict[str, Any]:
@@ -116,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

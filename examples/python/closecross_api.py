@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import requests
 
@@ -64,7 +64,7 @@ class Closecross:
         for attempt in range(1, attempts + 1):
             response = self.session.request(method, url, params=params, json=json, headers=headers, stream=stream, timeout=self.timeout)
             if response.status_code in RETRIED_STATUSES and attempt < attempts:
-                time.sleep(min(float(response.headers.get("Retry-After") or 1), 30.0))
+                time.sleep(_retry_after_seconds(response))
                 continue
             if response.status_code >= 400:
                 raise _error_of(method, path, response)
@@ -114,6 +114,26 @@ class Closecross:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} still {job['status']} after {timeout:.0f} s")
             time.sleep(poll)
+
+
+def run_script(main: Callable[[], None]) -> None:
+    """Runs a script's main: an API error ends it with the API's message (exit 1), a route this system lacks with exit 2."""
+    try:
+        main()
+    except RouteMissingError as error:
+        print(f"this system has no route {error.method} {error.path.split('?')[0]}: {error.message}", file=sys.stderr)
+        sys.exit(2)
+    except (ApiError, JobFailedError, TimeoutError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _retry_after_seconds(response: requests.Response) -> float:
+    """Retry-After in seconds (1 when absent or a date), at most 30."""
+    try:
+        return min(max(float(response.headers.get("Retry-After") or 1), 0.0), 30.0)
+    except ValueError:
+        return 1.0
 
 
 def _error_of(method: str, path: str, response: requests.Response) -> ApiError:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
 import pandas as pd
 
-from closecross_api import Closecross, RouteMissingError
+from closecross_api import Closecross, run_script
 
 
 def grid_size(space: dict[str, dict[str, float]]) -> int:
@@ -34,20 +33,15 @@ def start_optimization(api: Closecross, body: dict[str, Any]) -> str:
 
 
 def trials_frame(api: Closecross, run_id: str) -> pd.DataFrame:
-    """Every trial of a run (GET /trading/optimizations/{id}/trials), best first: parameters and figures as columns."""
-    answer = api.get(f"/trading/optimizations/{run_id}/trials")
-    trials = answer["trials"] if isinstance(answer, dict) else answer
+    """Every trial of a run (GET /trading/optimizations/{id}/trials, ranked best first, failed ones last): parameters and figures as columns."""
     rows = []
-    for trial in trials:
+    for trial in api.get(f"/trading/optimizations/{run_id}/trials", {"limit": 10_000})["trials"]:
         row = {"trial": trial["trial"], "status": trial["status"], "rank": trial["rank"], "objective": trial["objective"], "feasible": trial["feasible"]}
         row.update({f"param_{name}": value for name, value in trial["parameters"].items()})
         row.update({name: value for name, value in (trial.get("figures") or {}).items()})
         row["error"] = trial["error"]
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    return frame.sort_values(["rank", "trial"], na_position="last").reset_index(drop=True)
+    return pd.DataFrame(rows)
 
 
 def main() -> None:
@@ -109,9 +103,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except RouteMissingError as error:
-        # Optimisations came with issue 24; an older system lacks them.
-        print(f"this system has no route {error.method} {error.path.split('?')[0]}: {error.message}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

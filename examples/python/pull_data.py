@@ -13,7 +13,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from closecross_api import Closecross
+from closecross_api import Closecross, run_script
 
 AUCTION_COLUMNS = [
     "stock_id", "date_id", "seconds_in_bucket", "imbalance_size", "imbalance_buy_sell_flag", "reference_price",
@@ -72,4 +72,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xgboost
 
-from closecross_api import Closecross, RouteMissingError
+from closecross_api import Closecross, run_script
 from pull_data import auction_rows
 
 # The model service's features (services/model/src/features.ts), in its order.
@@ -113,9 +113,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except RouteMissingError as error:
-        # The predictions download and the artifact route came with issue 25; an older system lacks them.
-        print(f"this system has no route {error.method} {error.path.split('?')[0]}: {error.message}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

@@ -128,6 +128,17 @@ describe.skipIf(!dailyFolder || !optiverFolder)('examples/python against a runni
     expect(output).toContain(`auction rows: ${apiRows.length} rows, ${stocks} stocks, days [0, 1]`);
   });
 
+  it("a script stops on the API's refusal with its message (exit 1), and without a key says how to set one", async () => {
+    const out = path.join(workDir, 'refused');
+    const badDate = await runExample('pull_data.py', ['--symbols', 'AAPL', '--start', '2021-13-45', '--out', out]);
+    expect(badDate.code).toBe(1);
+    expect(badDate.output.trim()).toBe('error: GET /price_bars/AAPL answered 400: querystring/start must match format "date"');
+
+    const run = spawnCommand(python, ['pull_data.py', '--out', out], { CLOSECROSS_URL: base, CLOSECROSS_KEY: '' }, examples);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('CLOSECROSS_KEY is not set: export an API key');
+  });
+
   it('backtest_equity.py: backtests a moving-average crossover on AAPL, and its equity CSV, figures and PNG are the backtest the API reports', { timeout: 180_000 }, async () => {
     const out = path.join(workDir, 'backtest');
     const { code, output } = await runExample('backtest_equity.py', ['--symbol', 'AAPL', '--fast', '10', '--slow', '50', '--quantity', '100', '--out', out]);
@@ -186,5 +197,59 @@ describe.skipIf(!dailyFolder || !optiverFolder)('examples/python against a runni
 
     // The artifact the script downloaded is the one the API serves.
     expect(await readFile(path.join(out, `model_${modelId}.json`), 'utf8')).toBe(await getText(`/models/${modelId}/artifact`));
+  });
+
+  it('optimize.py: a grid over the moving-average crossover on AAPL, its trials ranked as the API ranks them', { timeout: 600_000 }, async () => {
+    const out = path.join(workDir, 'optimize');
+    const { code, output } = await runExample('optimize.py', ['--symbol', 'AAPL', '--fast', '5', '20', '5', '--slow', '40', '80', '20', '--objective', 'sharpe', '--out', out]);
+    // Exit 2: the system lacks POST /trading/optimizations (issue 24's research routes).
+    expect(code === 2 ? /this system has no route .*/.exec(output)?.[0] : code, output).toBe(0);
+    const runId = /^optimization ([0-9a-f-]{36})$/m.exec(output)?.[1];
+    expect(runId, output).toBeDefined();
+
+    const run = await getJson(`/trading/optimizations/${runId}`);
+    expect(run.status).toBe('succeeded');
+    expect(run.trials).toMatchObject({ done: 12, budget: 12 });
+    const apiTrials = (await getJson(`/trading/optimizations/${runId}/trials`)).trials as { trial: number; rank: number | null; objective: number | null; parameters: { fast: number; slow: number } }[];
+    expect(apiTrials).toHaveLength(12);
+    const written = csvObjects(await readFile(path.join(out, 'trials.csv'), 'utf8'));
+    const byTrial = new Map(apiTrials.map((trial) => [trial.trial, trial]));
+    expect(written).toHaveLength(12);
+    for (const row of written) {
+      const trial = byTrial.get(Number(row.trial))!;
+      expect([Number(row.param_fast), Number(row.param_slow), numberOrNull(row.rank), numberOrNull(row.objective)]).toEqual([trial.parameters.fast, trial.parameters.slow, trial.rank, trial.objective]);
+    }
+    // The grid: every (fast, slow) pair once.
+    expect(new Set(apiTrials.map((trial) => `${trial.parameters.fast}/${trial.parameters.slow}`)).size).toBe(12);
+    // Written best first, as the API ranks them.
+    expect(written.map((row) => Number(row.trial))).toEqual(apiTrials.map((trial) => trial.trial));
+    expect(written[0]!.rank).toBe('1');
+    expect(output).toContain(`best sharpe ${run.overfitting.best_sharpe}, deflated sharpe ${run.overfitting.deflated_sharpe} over ${run.overfitting.trials} trials`);
+  });
+
+  it('closecross.ipynb runs from top to bottom (nbconvert --execute) and its summary is what the API holds', { timeout: 900_000 }, async () => {
+    const out = path.join(workDir, 'notebook');
+    const run = spawnCommand(
+      python,
+      ['-m', 'nbconvert', '--to', 'notebook', '--execute', 'closecross.ipynb', '--output-dir', out, '--ExecutePreprocessor.timeout=1200'],
+      { CLOSECROSS_URL: base, CLOSECROSS_KEY: key, CLOSECROSS_NOTEBOOK_OUT: out, PYTHONDONTWRITEBYTECODE: '1', PYDEVD_DISABLE_FILE_VALIDATION: '1', MPLCONFIGDIR: path.join(workDir, 'matplotlib') },
+      examples,
+    );
+    expect(await run.exited, run.output()).toBe(0);
+
+    const executed = JSON.parse(await readFile(path.join(out, 'closecross.ipynb'), 'utf8')) as { cells: { cell_type: string; outputs?: { output_type: string; name?: string; text?: string | string[] }[] }[] };
+    const codeCells = executed.cells.filter((cell) => cell.cell_type === 'code');
+    expect(codeCells.flatMap((cell) => cell.outputs ?? []).filter((output) => output.output_type === 'error')).toEqual([]);
+    // The backtest's chart is drawn inline.
+    expect(JSON.stringify(codeCells)).toContain('image/png');
+    const lastOutput = (codeCells.at(-1)!.outputs ?? []).filter((output) => output.name === 'stdout').map((output) => [output.text].flat().join('')).join('');
+    const summary = JSON.parse(lastOutput.trim()) as { bars: number; auction_rows: number; backtest: string; inference: number; largest_difference: number; optimization: string; trials: number };
+
+    expect(summary.bars).toBe((await getJson('/price_bars/AAPL')).bars.length);
+    expect(summary.auction_rows).toBe((await getJson('/stock_data/?date_id=0&page_size=1')).total_results);
+    expect((await getJson(`/trading/backtests/${summary.backtest}`)).status).toBe('succeeded');
+    expect((await getJson(`/model-inferences/${summary.inference}`)).date_id).toBeTypeOf('number');
+    expect(summary.largest_difference).toBeLessThanOrEqual(1e-6);
+    expect(summary.trials).toBe((await getJson(`/trading/optimizations/${summary.optimization}/trials`)).trials.length);
   });
 });
