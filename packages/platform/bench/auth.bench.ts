@@ -2,14 +2,21 @@
  * What sign-in costs per request: the same read route over HTTP on loopback, with auth off and
  * with an API key (a bearer token checked against the database, then cached for 5 s), sequential
  * keep-alive requests; plus a key's first use, when its hash is looked up in PostgreSQL.
- * BENCH_SMOKE=1 runs tiny sizes (CI checks that it starts).
+ * The two sides run interleaved, BENCH_RUNS (5) rounds of BENCH_REQUESTS / BENCH_RUNS requests
+ * each (20,000 in all a side); each round's p50 and p99 are one run of the figure. BENCH_FIRST_USES
+ * (500) keys' first uses are spread over the rounds too. BENCH_SMOKE=1 (or --smoke) runs tiny sizes.
+ * Figures go to bench-results/platform-auth.json.
  */
 import { createService, type Service } from '@closecross/platform';
-import { startBenchPostgres } from '@closecross/tests/support';
+import { BenchResults, benchSize, describeRow, startBenchPostgres } from '@closecross/tests/support';
 
-const smoke = process.env.BENCH_SMOKE === '1';
-const requests = smoke ? 200 : 20_000;
-const firstUses = smoke ? 20 : 500;
+const rounds = Math.max(1, Math.round(benchSize('BENCH_RUNS', 5, 1)));
+const requests = benchSize('BENCH_REQUESTS', 20_000, 200);
+const firstUses = benchSize('BENCH_FIRST_USES', 500, 20);
+const perRound = Math.max(1, Math.round(requests / rounds));
+const firstUsesPerRound = Math.max(1, Math.round(firstUses / rounds));
+const warmUp = Math.min(200, perRound);
+const results = new BenchResults('platform-auth');
 const adminKey = `bench-admin-${'b'.repeat(32)}`;
 
 function percentile(sorted: number[], fraction: number): number {
@@ -38,12 +45,12 @@ async function serve(pool: import('pg').Pool, auth: boolean): Promise<{ app: Ser
 
 async function timeRequests(url: string, headers: Record<string, string>, count: number): Promise<number[]> {
   const times: number[] = [];
-  for (let i = 0; i < count + 200; i++) {
+  for (let i = 0; i < count + warmUp; i++) {
     const started = performance.now();
     const response = await fetch(`${url}/things`, { headers });
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`status ${response.status}`);
-    if (i >= 200) times.push(performance.now() - started); // the first 200 warm up
+    if (i >= warmUp) times.push(performance.now() - started); // the first ones warm up
   }
   return times;
 }
@@ -53,30 +60,43 @@ const { pool } = await postgres.database();
 try {
   const open = await serve(pool, false);
   const secured = await serve(pool, true);
-  // Interleaved halves, so drift of the machine falls on both alike.
-  const off: number[] = [];
-  const on: number[] = [];
-  for (let round = 0; round < 4; round++) {
-    off.push(...(await timeRequests(open.url, {}, requests / 4)));
-    on.push(...(await timeRequests(secured.url, { authorization: `Bearer ${adminKey}` }, requests / 4)));
-  }
-  const keys: string[] = [];
-  for (let i = 0; i < firstUses; i++) keys.push((await secured.app.auth!.keys.create({ name: `bench-${i}`, scopes: ['read'] })).key);
-  const first: number[] = [];
-  for (const key of keys) {
-    const started = performance.now();
-    const response = await fetch(`${secured.url}/things`, { headers: { authorization: `Bearer ${key}` } });
-    await response.arrayBuffer();
-    first.push(performance.now() - started);
+  // Interleaved rounds (off, key, first uses, off, key ...), so drift of the machine falls on all alike.
+  const sides = { off: { p50: [] as number[], p99: [] as number[] }, on: { p50: [] as number[], p99: [] as number[] }, first: { p50: [] as number[], p99: [] as number[] } };
+  const keep = (side: keyof typeof sides, times: number[]) => {
+    const row = summary(side, times);
+    sides[side].p50.push(row.p50);
+    sides[side].p99.push(row.p99);
+  };
+  for (let round = 0; round < rounds; round++) {
+    keep('off', await timeRequests(open.url, {}, perRound));
+    keep('on', await timeRequests(secured.url, { authorization: `Bearer ${adminKey}` }, perRound));
+    const keys: string[] = [];
+    for (let i = 0; i < firstUsesPerRound; i++) keys.push((await secured.app.auth!.keys.create({ name: `bench-${round}-${i}`, scopes: ['read'] })).key);
+    const first: number[] = [];
+    for (const key of keys) {
+      const started = performance.now();
+      const response = await fetch(`${secured.url}/things`, { headers: { authorization: `Bearer ${key}` } });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`a key's first use answered ${response.status}`);
+      first.push(performance.now() - started);
+    }
+    keep('first', first);
   }
   await open.app.close();
   await secured.app.close();
 
-  const rows = [summary('auth off', off), summary('API key (cached)', on), summary("API key's first use (DB lookup)", first)];
-  console.log(`\nSign-in cost per request: GET /things over HTTP on loopback, ${requests} sequential requests each (${firstUses} first uses)`);
-  for (const row of rows) console.log(`  ${row.label.padEnd(34)} p50 ${row.p50.toFixed(3)} ms   p99 ${row.p99.toFixed(3)} ms`);
-  console.log(`  added by auth (cached key)         p50 ${(rows[1]!.p50 - rows[0]!.p50).toFixed(3)} ms   p99 ${(rows[1]!.p99 - rows[0]!.p99).toFixed(3)} ms`);
-  console.log(`  added by auth (first use)          p50 ${(rows[2]!.p50 - rows[0]!.p50).toFixed(3)} ms   p99 ${(rows[2]!.p99 - rows[0]!.p99).toFixed(3)} ms`);
+  console.log(`\nSign-in cost per request: GET /things over HTTP on loopback, ${rounds} interleaved rounds of ${perRound} sequential requests a side (${firstUsesPerRound} first uses a round)`);
+  const labels = { off: 'auth off', on: 'API key (cached)', first: "API key's first use (hash looked up in PostgreSQL)" } as const;
+  for (const side of ['off', 'on', 'first'] as const) {
+    for (const quantile of ['p50', 'p99'] as const) {
+      console.log(describeRow(results.record({ name: `sign-in: GET /things over HTTP, ${labels[side]}, ${quantile}`, unit: 'ms', runs: sides[side][quantile], note: side === 'first' ? `${firstUsesPerRound} keys a run` : `${perRound} requests a run` })));
+    }
+  }
+  const added = (quantile: 'p50' | 'p99') => sides.on[quantile].map((value, round) => value - sides.off[quantile][round]!);
+  for (const quantile of ['p50', 'p99'] as const) {
+    console.log(describeRow(results.record({ name: `sign-in: added by a cached API key over auth off, ${quantile}`, unit: 'ms', runs: added(quantile), note: 'each run one interleaved pair' })));
+  }
+  console.log(`results: ${await results.write()}`);
 } finally {
   await pool.end();
   await postgres.stop();
