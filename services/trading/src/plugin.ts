@@ -18,6 +18,7 @@ import { SignalDesk } from './signals/signal-desk.ts';
 import { StrategyStore } from './strategies/strategy-store.ts';
 import { LiveStrategyRunner } from './live-strategies/live-strategy-runner.ts';
 import { liveStrategyRoutes } from './live-strategies/live-strategy-routes.ts';
+import { researchRoutes } from './routes/research-routes.ts';
 import { loadTradingConfig, type TradingConfig } from './trading-config.ts';
 import { defineTradingJobs, ensureTradingSchedules } from './trading-jobs.ts';
 
@@ -63,6 +64,7 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
   await app.register(tradingRoutes({ engine, clock, config, accounts, strategies, signals, orders, prices, risk, riskStore, returns, squareOff }), options);
   await app.register(reconciliationModule({ engine, config, brokerOf, orders }), options);
   await app.register(liveStrategyRoutes(liveStrategies), options);
+  await app.register(researchRoutes({ engine, clock, strategies, prices }), options);
   app.addHook('onReady', async () => {
     await ensureTradingSchedules(pool, config);
     await engine.start();

@@ -1,0 +1,383 @@
+/**
+ * Research on the one job engine. An optimisation or a walk-forward is a coordinating job: it
+ * draws trials (grid, random, TPE), stores each as queued and enqueues it as a trial job; trial
+ * jobs run on whichever task has a free slot (each task runs as many as it has research threads),
+ * so more tasks mean more trials at once. A trial stores its figures as it finishes; a failed one
+ * stores its error and the run goes on. A coordinator that restarts (its task lost) resumes from
+ * the stored trials; a cancelled one cancels its open trials.
+ */
+import { calendarForSymbol, defaultCosts, instrumentForSymbol, type Clock, type CostConfig } from '@closecross/engine';
+import { JobInputError, type JobContext, type JobEngine } from '@closecross/jobs';
+import { InvalidInputError, NotFoundError } from '@closecross/platform';
+import type { Pool } from 'pg';
+import { AccountStore, type Account } from '../accounts/account-store.ts';
+import type { BarColumns } from '../backtests/backtest-protocol.ts';
+import type { PriceReader } from '../market/price-reader.ts';
+import type { OptimizationRequest, WalkForwardRequest } from '../schemas/research.ts';
+import { checkedParameters, type ResolvedCode } from '../strategies/strategy-code.ts';
+import type { Strategy } from '../strategies/strategy-definition.ts';
+import type { StrategyStore } from '../strategies/strategy-store.ts';
+import { deflatedSharpe, objectiveOf } from './research-figures.ts';
+import type { ResearchThreadData } from './research-protocol.ts';
+import { rankedTrials, ResearchStore, type RunSpec, type TrialRow, type WindowSpec } from './research-store.ts';
+import { ResearchThreadError, type ResearchThreadPool } from './research-threads.ts';
+import { gridPoint, gridSize, randomPoint, searchSpaceOf, seededRandom } from './search-space.ts';
+import { tpePoint } from './tpe-sampler.ts';
+import { walkForwardWindows } from './walk-forward.ts';
+
+export const researchJobKinds = {
+  optimization: 'trading-optimization',
+  walkForward: 'trading-walk-forward',
+  trial: 'trading-research-trial',
+  lookahead: 'trading-lookahead-check',
+} as const;
+
+export interface ResearchDeps {
+  pool: Pool;
+  engine: JobEngine;
+  strategies: StrategyStore;
+  prices: PriceReader;
+  clock: Clock;
+  threads: ResearchThreadPool;
+  store: ResearchStore;
+  /** Trials a coordinator keeps queued or running at once (over every task). */
+  inFlight: number;
+  /** How often a coordinator reads its trials (ms). */
+  pollMs: number;
+}
+
+export interface RunBody {
+  strategy_id?: number | undefined;
+  strategy?: OptimizationRequest['strategy'];
+  universe?: string[] | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+  parameters?: Record<string, unknown> | undefined;
+  costs?: OptimizationRequest['costs'];
+  decision?: 'after_close' | 'close_auction' | undefined;
+  starting_cash?: number | undefined;
+}
+
+export interface ResolvedRun {
+  strategy: Omit<Strategy, 'id'> & { id?: number };
+  resolved: ResolvedCode;
+  universe: string[];
+  baseParams: Record<string, unknown>;
+  thread: Omit<ResearchThreadData, 'series'>;
+}
+
+const setsCosts = (account: Account) => account.fee_per_share > 0 || account.fee_bps > 0 || account.fee_minimum > 0 || account.slippage_bps > 0 || account.volume_participation < 1;
+
+/** The account's costs (the engine's stated defaults when it sets none), then the request's overrides. */
+function costsOf(account: Account | undefined, symbol: string, given: RunBody['costs'] = {}): CostConfig {
+  const base: CostConfig =
+    account && setsCosts(account)
+      ? { feePerUnit: account.fee_per_share, feeBps: account.fee_bps, minFee: account.fee_minimum, maxFeeRate: 0, slippageBps: account.slippage_bps, volumeCap: account.volume_participation >= 1 ? 0 : account.volume_participation }
+      : defaultCosts(instrumentForSymbol(symbol));
+  return {
+    feePerUnit: given.fee_per_share ?? base.feePerUnit,
+    feeBps: given.fee_bps ?? base.feeBps,
+    minFee: given.fee_minimum ?? base.minFee,
+    maxFeeRate: given.fee_max_rate ?? base.maxFeeRate,
+    slippageBps: given.slippage_bps ?? base.slippageBps,
+    volumeCap: given.volume_participation === undefined ? base.volumeCap : given.volume_participation >= 1 ? 0 : given.volume_participation,
+  };
+}
+
+/** A run's strategy, code, universe and fixed parameters, checked (400s naming the field). */
+export async function resolveRun(deps: Pick<ResearchDeps, 'strategies' | 'pool' | 'clock'>, body: RunBody): Promise<ResolvedRun> {
+  if ((body.strategy_id === undefined) === (body.strategy === undefined)) throw new InvalidInputError('body: give strategy_id or strategy, not both');
+  const strategy = body.strategy_id !== undefined ? await deps.strategies.get(body.strategy_id) : await deps.strategies.prepare(body.strategy!);
+  if (strategy.interval !== '1d') throw new InvalidInputError(`body/strategy: research runs on daily bars (interval 1d); this strategy reads ${strategy.interval}`);
+  if (body.start && body.end && body.start > body.end) throw new InvalidInputError(`body/start (${body.start}) must not be after end (${body.end})`);
+  const resolved = await deps.strategies.catalogue.resolve(strategy.code, 'body/strategy/code');
+  const universe = body.universe ?? strategy.universe;
+  const baseParams = await checkedParameters(resolved, { ...strategy.effective_parameters, ...(body.parameters ?? {}) }, { universe, interval: '1d' }, deps.clock, 'body/parameters');
+  const account = await new AccountStore(deps.pool).get(strategy.account_id).catch(() => undefined);
+  return {
+    strategy,
+    resolved,
+    universe,
+    baseParams,
+    thread: { source: resolved.source, universe, startingCash: body.starting_cash ?? strategy.allocation, costs: costsOf(account, universe[0] ?? '', body.costs), decision: body.decision ?? 'after_close' },
+  };
+}
+
+/** A search's spec (space checked against the code's parameter schema, budget against a grid's size). */
+export function searchSpec(run: ResolvedRun, body: OptimizationRequest | WalkForwardRequest, kind: RunSpec['kind']): RunSpec {
+  const dimensions = searchSpaceOf(body.space, run.resolved.code.parameters);
+  if (body.method === 'grid') {
+    const size = gridSize(dimensions);
+    if (size > body.budget) throw new InvalidInputError(`body/budget: ${body.budget} is below the grid's ${size} points: raise the budget, or search random or tpe`);
+  }
+  if (body.objective === 'profit_with_max_drawdown' && body.max_drawdown_pct === undefined) throw new InvalidInputError('body/max_drawdown_pct: missing: profit_with_max_drawdown needs the largest drawdown allowed, in percent');
+  const heatmap = 'heatmap' in body ? body.heatmap : undefined;
+  for (const [index, name] of (heatmap ?? []).entries()) {
+    if (!dimensions.some((dimension) => dimension.name === name)) throw new InvalidInputError(`body/heatmap/${index}: ${JSON.stringify(name)} is not searched (searched: ${dimensions.map((dimension) => dimension.name).join(', ')})`);
+  }
+  return {
+    kind,
+    strategy: { name: run.strategy.name, code: run.strategy.code, source_hash: run.resolved.code.source_hash },
+    thread: run.thread,
+    start: body.start ?? null,
+    end: body.end ?? null,
+    baseParams: run.baseParams,
+    dimensions,
+    method: body.method,
+    budget: body.method === 'grid' ? gridSize(dimensions) : body.budget,
+    objective: body.objective,
+    maxDrawdownPct: body.max_drawdown_pct,
+    seed: body.seed ?? 1,
+    heatmap,
+  };
+}
+
+/** The sessions with bars in the period (the first symbol's calendar). */
+export async function sessionsOf(pool: Pool, universe: readonly string[], start: string | null, end: string | null): Promise<string[]> {
+  const rows = (
+    await pool.query<{ day: string }>(
+      `select distinct date::text as day from price_bars where symbol = any($1::text[]) and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date) order by day`,
+      [universe, start, end],
+    )
+  ).rows;
+  const calendar = calendarForSymbol(universe[0] ?? '');
+  return rows.map((row) => row.day).filter((day) => calendar.session(day) !== undefined);
+}
+
+/** The period's daily bars as columns (what a research thread loads once). */
+export async function loadSeries(prices: PriceReader, universe: readonly string[], start: string | null, end: string | null): Promise<BarColumns[]> {
+  const bars = await prices.barsUpTo(universe, end ?? undefined);
+  const series: BarColumns[] = [];
+  for (const symbol of universe) {
+    const rows = (bars.get(symbol) ?? []).filter((bar) => !start || bar.date >= start);
+    if (rows.length === 0) continue;
+    series.push({
+      symbol,
+      days: rows.map((bar) => bar.date),
+      open: Float64Array.from(rows, (bar) => bar.open),
+      high: Float64Array.from(rows, (bar) => bar.high),
+      low: Float64Array.from(rows, (bar) => bar.low),
+      close: Float64Array.from(rows, (bar) => bar.close),
+      volume: Float64Array.from(rows, (bar) => bar.volume ?? 0),
+    });
+  }
+  if (series.length === 0) throw new JobInputError(`no stored bars for ${universe.join(', ')}${start ? ` from ${start}` : ''}${end ? ` to ${end}` : ''}: load them first (POST /price_bars/{symbol})`);
+  return series;
+}
+
+/** Data sets this task has read, by run (a few at a time): the threads load them once each. */
+export class ResearchDatasets {
+  private readonly loaded = new Map<string, Promise<ResearchThreadData>>();
+  private readonly prices: PriceReader;
+  constructor(prices: PriceReader) {
+    this.prices = prices;
+  }
+
+  get(runId: string, spec: Pick<RunSpec, 'thread' | 'start' | 'end'>): Promise<ResearchThreadData> {
+    let data = this.loaded.get(runId);
+    if (!data) {
+      data = loadSeries(this.prices, spec.thread.universe, spec.start, spec.end).then((series) => ({ ...spec.thread, series }));
+      data.catch(() => this.loaded.delete(runId));
+      this.loaded.set(runId, data);
+      while (this.loaded.size > 4) this.loaded.delete(this.loaded.keys().next().value!);
+    }
+    return data;
+  }
+}
+
+/** A trial job: one parameter set on this task's research threads; its figures (or its error) go into its row. */
+export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets, context: JobContext<{ run_id: string; window: number; trial: number }>) {
+  const { run_id: runId, window, trial } = context.params;
+  const spec = await deps.store.run(runId);
+  if (!spec) throw new JobInputError(`research run ${runId} does not exist`);
+  const row = await deps.store.trial(runId, window, trial);
+  if (!row) throw new JobInputError(`trial ${trial} of run ${runId} does not exist`);
+  if (row.status !== 'queued') return { result: { status: row.status, objective: row.objective } };
+  let answer;
+  try {
+    answer = await deps.threads.run(
+      runId,
+      () => datasets.get(runId, spec),
+      { params: { ...spec.baseParams, ...row.params }, startDay: row.start_day, endDay: row.end_day, measureFrom: row.measure_from ?? undefined, wantEquity: row.phase === 'out_of_sample' },
+      context.signal,
+    );
+  } catch (error) {
+    // A thread that died under the trial (a strategy that exhausted memory, say) fails this trial only.
+    if (!(error instanceof ResearchThreadError)) throw error;
+    answer = { id: 0, type: 'failed' as const, error: error.message };
+  }
+  if (answer.type === 'failed') {
+    const error = `${answer.field !== undefined ? `parameters${answer.field}: ` : ''}${answer.error}`;
+    await deps.store.finishTrial(runId, window, trial, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error });
+    return { result: { status: 'failed', error } };
+  }
+  const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
+  await deps.store.finishTrial(runId, window, trial, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null });
+  return { result: { status: 'succeeded', objective: value } };
+}
+
+/** What a coordinator drives: the trials of one window (or of the whole optimisation) in one phase. */
+interface Study {
+  window: number;
+  phase: 'search' | 'out_of_sample';
+  budget: number;
+  startDay: string;
+  endDay: string;
+  measureFrom: string | null;
+  point(index: number, finished: readonly TrialRow[], pending: readonly TrialRow[]): Record<string, unknown>;
+}
+
+const trialNoOf = (study: Study, index: number) => (study.phase === 'search' ? index : -1 - index);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A seed per (run seed, window, trial): a resumed run draws what it would have drawn. */
+const trialSeed = (seed: number, window: number, trial: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(window + 2, 0x85ebca6b) ^ Math.imul(trial + 3, 0xc2b2ae35)) >>> 0;
+
+function searchStudy(spec: RunSpec, window: number, range: { start: string; end: string }): Study {
+  return {
+    window,
+    phase: 'search',
+    budget: spec.budget,
+    startDay: range.start,
+    endDay: range.end,
+    measureFrom: null,
+    point: (index, finished, pending) => {
+      const random = seededRandom(trialSeed(spec.seed, window, index));
+      if (spec.method === 'grid') return gridPoint(spec.dimensions, index);
+      if (spec.method === 'random') return randomPoint(spec.dimensions, random);
+      return tpePoint(spec.dimensions, finished.map((row) => ({ params: row.params, objective: row.status === 'succeeded' && row.feasible && row.objective !== null ? row.objective : undefined })), random, pending.map((row) => row.params));
+    },
+  };
+}
+
+/**
+ * Drives studies to their budgets: keeps up to `inFlight` trials queued or running (drawn and
+ * stored first, then enqueued under an idempotency key, so a restart neither loses nor repeats
+ * one), reads the finished ones, reports progress. A trial job that ended without storing its
+ * trial (its retries spent, cancelled) is stored as failed with the job's error.
+ */
+async function driveStudies(deps: ResearchDeps, context: JobContext, runId: string, studies: readonly Study[], stageOf: (rows: TrialRow[]) => [string, number]): Promise<TrialRow[]> {
+  let lastJobCheck = 0;
+  for (;;) {
+    const rows = await deps.store.trials(runId);
+    if (context.signal.aborted) {
+      // Cancelled: its open trials go too. A task stopping (a deploy): they run on, and the run resumes elsewhere.
+      if ((await deps.engine.get(context.id))?.cancel_requested) {
+        await Promise.all(rows.filter((row) => row.status === 'queued' && row.job_id).map((row) => deps.engine.cancel(row.job_id!).catch(() => undefined)));
+        throw new Error('research run cancelled');
+      }
+      throw new Error('the task is stopping: the run resumes on another attempt');
+    }
+    const queued = rows.filter((row) => row.status === 'queued');
+    let inFlight = queued.length;
+    for (const row of queued) if (!row.job_id) await enqueueTrial(deps, runId, row.window_no, row.trial_no);
+    if (queued.length > 0 && deps.clock.nowMs() - lastJobCheck > 2000) {
+      lastJobCheck = deps.clock.nowMs();
+      for (const row of queued.filter((candidate) => candidate.job_id)) {
+        const job = await deps.engine.get(row.job_id!);
+        if (job && (job.status === 'failed' || job.status === 'cancelled')) {
+          await deps.store.finishTrial(runId, row.window_no, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error: `trial job ${job.status}: ${job.error ?? 'no error given'}` });
+        }
+      }
+    }
+    let complete = queued.length === 0;
+    for (const study of studies) {
+      const mine = rows.filter((row) => row.window_no === study.window && row.phase === study.phase);
+      const finished = mine.filter((row) => row.status !== 'queued');
+      const pending = mine.filter((row) => row.status === 'queued');
+      for (let index = mine.length; index < study.budget && inFlight < deps.inFlight; index++) {
+        const trialNo = trialNoOf(study, index);
+        const params = study.point(index, finished, pending);
+        await deps.store.queueTrial(runId, { window_no: study.window, trial_no: trialNo, phase: study.phase, start_day: study.startDay, end_day: study.endDay, measure_from: study.measureFrom, params });
+        await enqueueTrial(deps, runId, study.window, trialNo);
+        pending.push({ params } as TrialRow);
+        inFlight++;
+      }
+      if (mine.length < study.budget) complete = false;
+    }
+    const [stage, progress] = stageOf(rows);
+    context.report(stage, progress);
+    if (complete) return rows;
+    await sleep(deps.pollMs);
+  }
+}
+
+async function enqueueTrial(deps: ResearchDeps, runId: string, window: number, trial: number): Promise<void> {
+  const jobId = await deps.engine.enqueue(researchJobKinds.trial, { run_id: runId, window, trial }, { createdBy: `research:${runId}`, idempotencyKey: `${runId}:${window}:${trial}` });
+  await deps.store.setJob(runId, window, trial, jobId);
+}
+
+const format = (value: number | null | undefined) => (value === null || value === undefined ? 'none' : Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(3));
+
+/** The best Sharpe beside the deflated Sharpe ratio of as many trials. */
+export function overfittingOf(rows: readonly TrialRow[]) {
+  const searched = rows.filter((row) => row.phase === 'search');
+  const sharpes = searched.map((row) => row.figures?.sharpe).filter((sharpe): sharpe is number => typeof sharpe === 'number' && Number.isFinite(sharpe));
+  const best = rankedTrials(searched)[0];
+  const figures = best?.rank !== null ? best?.figures : undefined;
+  if (!figures) return { trials: sharpes.length, best_sharpe: null, expected_max_sharpe: null, deflated_sharpe: null, warning: null };
+  const { expectedMax, deflated } = deflatedSharpe(sharpes, figures);
+  const warning =
+    deflated !== null && deflated < 0.95
+      ? `the best Sharpe (${format(figures.sharpe)}) is within what the best of ${sharpes.length} trials of no skill would show (${format(expectedMax)}): deflated Sharpe ${format(deflated)} < 0.95, likely overfit`
+      : null;
+  return { trials: sharpes.length, best_sharpe: figures.sharpe, expected_max_sharpe: expectedMax, deflated_sharpe: deflated, warning };
+}
+
+/** Re-checks a run's request inside the job (the strategy may have changed since): bad input fails the job at once. */
+async function specFromRequest(deps: ResearchDeps, body: OptimizationRequest | WalkForwardRequest, kind: RunSpec['kind']): Promise<RunSpec> {
+  try {
+    return searchSpec(await resolveRun(deps, body), body, kind);
+  } catch (error) {
+    if (error instanceof InvalidInputError || error instanceof NotFoundError) throw new JobInputError(error.message);
+    throw error;
+  }
+}
+
+export async function runOptimizationJob(deps: ResearchDeps, context: JobContext<OptimizationRequest>) {
+  const spec = (await deps.store.run(context.id)) ?? (await deps.store.ensureRun(context.id, await specFromRequest(deps, context.params, 'optimization')));
+  const sessions = await sessionsOf(deps.pool, spec.thread.universe, spec.start, spec.end);
+  if (sessions.length === 0) throw new JobInputError(`no stored bars for ${spec.thread.universe.join(', ')} in the period: load them first (POST /price_bars/{symbol})`);
+  const study = searchStudy(spec, -1, { start: sessions[0]!, end: sessions.at(-1)! });
+  const rows = await driveStudies(deps, context, context.id, [study], (all) => {
+    const done = all.filter((row) => row.status !== 'queued').length;
+    const best = rankedTrials(all)[0];
+    return [`trials ${done}/${spec.budget}; best ${spec.objective} ${format(best?.rank ? best.objective : null)}`, done / spec.budget];
+  });
+  const ranked = rankedTrials(rows);
+  return {
+    result: {
+      trials: { done: rows.length, succeeded: rows.filter((row) => row.status === 'succeeded').length, failed: rows.filter((row) => row.status === 'failed').length },
+      best: ranked[0]?.rank ? ranked[0] : null,
+      overfitting: overfittingOf(rows),
+    },
+  };
+}
+
+export async function runWalkForwardJob(deps: ResearchDeps, context: JobContext<WalkForwardRequest>) {
+  let spec = await deps.store.run(context.id);
+  if (!spec) {
+    const fresh = await specFromRequest(deps, context.params, 'walk_forward');
+    const sessions = await sessionsOf(deps.pool, fresh.thread.universe, fresh.start, fresh.end);
+    let windows: WindowSpec[];
+    try {
+      windows = walkForwardWindows(sessions, context.params.windows);
+    } catch (error) {
+      throw new JobInputError((error as Error).message);
+    }
+    spec = await deps.store.ensureRun(context.id, { ...fresh, windows });
+  }
+  const windows = spec.windows ?? [];
+  const total = windows.length * (spec.budget + 1);
+  const stage = (all: TrialRow[]) => {
+    const done = all.filter((row) => row.status !== 'queued').length;
+    return [`windows ${windows.length}: trials ${done}/${total}`, done / total] as [string, number];
+  };
+  const searched = await driveStudies(deps, context, context.id, windows.map((window) => searchStudy(spec, window.window, window.inSample)), stage);
+  const outOfSample: Study[] = windows.flatMap((window) => {
+    const best = rankedTrials(searched.filter((row) => row.window_no === window.window && row.phase === 'search'))[0];
+    if (!best?.rank) return [];
+    return [{ window: window.window, phase: 'out_of_sample' as const, budget: 1, startDay: window.inSample.start, endDay: window.outOfSample.end, measureFrom: window.outOfSample.start, point: () => best.parameters }];
+  });
+  const rows = await driveStudies(deps, context, context.id, outOfSample, stage);
+  return { result: { windows: windows.length, trials: rows.length, failed: rows.filter((row) => row.status === 'failed').length } };
+}
