@@ -138,7 +138,7 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
       { config: { scope: 'public' }, schema: { tags: ['alerts'], summary: "Telegram's webhook for bot commands (Telegram calls it with the X-Telegram-Bot-Api-Secret-Token header set by PUT /alerts/telegram/webhook)" } },
       async (request, reply) => {
         if (!token) throw new NotFoundError('Telegram commands are off on this system');
-        webhookBot ??= new TelegramCommandBot({ pool: options.pool, botToken: token, telegramApiUrl: options.telegramApiUrl, systemUrl: app.publicUrl('/'), log: request.log });
+        webhookBot ??= new TelegramCommandBot({ pool: options.pool, botToken: token, telegramApiUrl: options.telegramApiUrl, systemUrl: app.publicUrl('/'), log: app.log });
         await webhookBot.webhookHandler()(request, reply);
       },
     );
