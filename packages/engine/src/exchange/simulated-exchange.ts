@@ -36,6 +36,7 @@ import type { Session, TradingCalendar } from '../calendar/types.ts';
 import type { Bar, FillEvent, MarketEvent, OrderUpdate, QuoteTick, Side, Timer, TradeTick } from '../events.ts';
 import { type Fixed, FIXED_ONE, fromNumber, parseFixed, toDecimalString, hasDigits, maxFixed, minFixed, mulFixed, roundFixed, toNumber, divRound } from '../money.ts';
 import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
+import { exactCostsOf, feeOf, slippedPrice, unitFill, type UnitFill } from './fill-arithmetic.ts';
 import { defaultCosts, instrumentForSymbol } from './instruments.ts';
 import { fillOhlcPath, firstTouch, type OhlcPath } from './ohlc-path.ts';
 import type { BuyingPowerCheck, CostConfig, ExchangeReport, ExchangeSnapshot, Instrument, SavedOrder, SimulatedExchangeOptions } from './types.ts';
@@ -113,32 +114,6 @@ interface SymbolSetup {
   readonly costs: CostConfig;
 }
 
-/** A CostConfig's ratios and amounts as Fixed, made once per config (a fill used to parse each from text). */
-interface ExactCosts {
-  readonly slippage: Fixed;
-  readonly feePerUnit: Fixed;
-  readonly feeRate: Fixed;
-  readonly minFee: Fixed;
-  readonly maxFeeRate: Fixed;
-  readonly volumeCap: Fixed;
-}
-const exactCostsByConfig = new WeakMap<CostConfig, ExactCosts>();
-function exactCostsOf(costs: CostConfig): ExactCosts {
-  let exact = exactCostsByConfig.get(costs);
-  if (exact === undefined) {
-    exact = {
-      slippage: fromNumber(costs.slippageBps / 10_000),
-      feePerUnit: fromNumber(costs.feePerUnit),
-      feeRate: fromNumber(costs.feeBps / 10_000),
-      minFee: fromNumber(costs.minFee),
-      maxFeeRate: fromNumber(costs.maxFeeRate),
-      volumeCap: fromNumber(costs.volumeCap),
-    };
-    exactCostsByConfig.set(costs, exact);
-  }
-  return exact;
-}
-
 const emptyReport: ExchangeReport = Object.freeze({ fills: Object.freeze([]) as readonly FillEvent[], updates: Object.freeze([]) as readonly OrderUpdate[] });
 const terminal = new Set<OrderState>(['filled', 'cancelled', 'expired', 'rejected']);
 const timesInForce: readonly TimeInForce[] = ['day', 'gtc', 'ioc', 'fok'];
@@ -149,23 +124,10 @@ function price(field: string, value: unknown): string | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? undefined : `${field} must be a positive number; got ${JSON.stringify(value)}`;
 }
 
-/** A fill's price: slippage always, against the order, rounded half-even to the instrument; a limit then caps it (so a limit filled at its limit has none). */
-function slippedPrice(base: Fixed, buy: boolean, exactCosts: ExactCosts, instrument: Instrument, limitCap: number | undefined): Fixed {
-  let price = roundFixed(mulFixed(base, (buy ? 1n : -1n) * exactCosts.slippage + FIXED_ONE), instrument.pricePrecision, 'half_even');
-  if (limitCap !== undefined) {
-    const limit = fromNumber(limitCap);
-    price = buy ? minFixed(price, limit) : maxFixed(price, limit);
-  }
-  return price;
-}
-
-/** A fill's fee (CostConfig): per unit plus a rate of notional, at least minFee, at most maxFeeRate of notional, up to the cent. */
-function feeOf(quantity: Fixed, notional: Fixed, costs: CostConfig, exactCosts: ExactCosts): Fixed {
-  let fee = mulFixed(quantity, exactCosts.feePerUnit) + mulFixed(notional, exactCosts.feeRate);
-  fee = maxFixed(fee, exactCosts.minFee);
-  if (costs.maxFeeRate > 0) fee = minFixed(fee, mulFixed(notional, exactCosts.maxFeeRate));
-  return roundFixed(fee, 2, 'ceiling');
-}
+/** Scratch for the whole-number fill arithmetic (read right after each call). */
+const unitScratch: UnitFill = { base: 0, price: 0, notional: 0, feeCents: 0 };
+const UNITS_4 = 10n ** 8n;
+const UNITS_CENT = 10n ** 10n;
 
 const cents = (amount: number) => amount.toFixed(2);
 
@@ -287,15 +249,24 @@ export class SimulatedExchange {
     const reference = record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
     if (reference === undefined) return undefined;
     const buy = record.side === 'buy';
-    const exactCosts = exactCostsOf(record.costs);
-    const price = slippedPrice(fromNumber(reference), buy, exactCosts, record.instrument, record.type === 'limit' || record.type === 'stop_limit' ? reference : undefined);
+    const limitCap = record.type === 'limit' || record.type === 'stop_limit' ? reference : undefined;
     const quantity = toNumber(record.quantity);
     const held = ledger.position(record.symbol);
     // The part that closes what is held frees buying power; the rest opens (or adds to) a position.
     const closing = buy ? Math.min(quantity, Math.max(0, -held)) : Math.min(quantity, Math.max(0, held));
-    const unitPrice = toNumber(price);
-    const fee = toNumber(feeOf(record.quantity, mulFixed(price, record.quantity), record.costs, exactCosts));
-    const needs = toNumber(mulFixed(price, fromNumber(quantity - closing, record.instrument.quantityPrecision))) + fee;
+    let unitPrice: number;
+    let needs: number;
+    if (unitFill(unitScratch, reference, buy, quantity, limitCap, record.costs, record.instrument)) {
+      // The same values as the Fixed path below, in whole 1/10,000ths and cents.
+      unitPrice = unitScratch.price / 10_000;
+      needs = (unitScratch.price * (quantity - closing)) / 10_000 + (unitScratch.feeCents * 100) / 10_000;
+    } else {
+      const exactCosts = exactCostsOf(record.costs);
+      const price = slippedPrice(fromNumber(reference), buy, exactCosts, record.instrument, limitCap);
+      unitPrice = toNumber(price);
+      const fee = toNumber(feeOf(record.quantity, mulFixed(price, record.quantity), record.costs, exactCosts));
+      needs = toNumber(mulFixed(price, fromNumber(quantity - closing, record.instrument.quantityPrecision))) + fee;
+    }
     let power: number;
     if (account.kind === 'cash') {
       // equity - cash is the positions' net value; gross less net is twice the shorts' value.
@@ -317,7 +288,7 @@ export class SimulatedExchange {
     let total = 0;
     for (const order of this.reserving) {
       if (terminal.has(order.state)) this.reserving.delete(order);
-      else total += order.reservation * (toNumber(order.quantity - order.filled) / toNumber(order.quantity));
+      else total += order.filled === 0n ? order.reservation : order.reservation * (toNumber(order.quantity - order.filled) / toNumber(order.quantity));
     }
     return total;
   }
@@ -669,10 +640,29 @@ export class SimulatedExchange {
     if (quantity <= 0n) return;
     if (order.timeInForce === 'fok' && quantity < remaining) return; // cancelled after the event
     const buy = order.side === 'buy';
-    const base = fromNumber(candidate.price);
-    const price = slippedPrice(base, buy, exactCosts, order.instrument, candidate.limitCap);
-    const notional = mulFixed(price, quantity);
-    const fee = feeOf(quantity, notional, order.costs, exactCosts);
+    let price: Fixed;
+    let notional: Fixed;
+    let fee: Fixed;
+    let slippage: number;
+    let shownPrice: number | undefined;
+    let shownFee = 0;
+    const wholeUnits = quantity % FIXED_ONE === 0n ? Number(quantity / FIXED_ONE) : Number.NaN;
+    if (unitFill(unitScratch, candidate.price, buy, wholeUnits, candidate.limitCap, order.costs, order.instrument)) {
+      // Whole shares at a 4-decimal price: the Fixed path's values, computed in whole numbers.
+      price = BigInt(unitScratch.price) * UNITS_4;
+      notional = BigInt(unitScratch.notional) * UNITS_4;
+      fee = BigInt(unitScratch.feeCents) * UNITS_CENT;
+      slippage = (buy ? unitScratch.price - unitScratch.base : unitScratch.base - unitScratch.price) / 10_000;
+      // toNumber of each, without its bigint divisions (a whole number of 1/10,000ths over 10,000 is the same double)
+      shownPrice = unitScratch.price / 10_000;
+      shownFee = (unitScratch.feeCents * 100) / 10_000;
+    } else {
+      const base = fromNumber(candidate.price);
+      price = slippedPrice(base, buy, exactCosts, order.instrument, candidate.limitCap);
+      notional = mulFixed(price, quantity);
+      fee = feeOf(quantity, notional, order.costs, exactCosts);
+      slippage = toNumber(buy ? price - base : base - price);
+    }
     order.filled += quantity;
     order.filledNotional += notional;
     order.state = order.filled === order.quantity ? 'filled' : 'partially_filled';
@@ -684,10 +674,10 @@ export class SimulatedExchange {
       clientId: order.clientId,
       symbol: order.symbol,
       side: order.side,
-      quantity: toNumber(quantity),
-      price: toNumber(price),
-      fee: toNumber(fee),
-      slippage: toNumber(buy ? price - base : base - price),
+      quantity: shownPrice !== undefined ? wholeUnits : toNumber(quantity),
+      price: shownPrice ?? toNumber(price),
+      fee: shownPrice !== undefined ? shownFee : toNumber(fee),
+      slippage,
       exact: { quantity, price, notional, fee },
     };
     fills.push(fill);
