@@ -48,7 +48,8 @@ export function windowsCsv(view: WalkForwardView): string {
 
 const escape = (value: unknown) =>
   String(value ?? '').replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-const number = (value: number | null | undefined, digits = 3) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : Math.abs(value) >= 1000 ? value.toFixed(0) : value.toFixed(digits));
+const number = (value: number | null | undefined, digits = 3) =>
+  value === null || value === undefined || !Number.isFinite(value) ? '–' : Number.isInteger(value) ? String(value) : Math.abs(value) >= 1000 ? value.toFixed(0) : value.toFixed(digits);
 
 const width = 720;
 const height = 260;
@@ -201,7 +202,7 @@ export function backtestHtml(id: string, report: CompactReport): string {
   const body = `<p>Strategy <b>${escape(report.strategy)}</b> on ${escape(report.universe.join(', '))} (${escape(report.interval)}); parameters ${escape(JSON.stringify(report.params))}.</p>
 ${lineChartSvg('equity', [{ name: 'equity', color: '#1f77b4', values: curve.equity }], labels)}
 ${lineChartSvg('drawdown', [{ name: 'drawdown', color: '#d62728', values: curve.drawdown.map((value) => -value) }], labels)}
-<h2>Summary</h2><table>${summary.map(([name, value]) => `<tr><th class="l">${escape(name)}</th><td>${escape(typeof value === 'number' ? number(value, 4) : value)}</td></tr>`).join('')}</table>
+<h2>Summary</h2><table>${summary.map(([name, value]) => `<tr><th class="l">${escape(name)}</th><td>${escape(/Ms$/.test(name) && typeof value === 'number' ? new Date(value).toISOString() : typeof value === 'number' ? number(value, 4) : value)}</td></tr>`).join('')}</table>
 <h2>Trades</h2><table><tr>${tradeColumns.map((name) => `<th>${escape(name)}</th>`).join('')}</tr>${report.trades.rows
     .slice(0, 2000)
     .map((row) => `<tr>${row.map((cell, index) => `<td>${escape(/Ms$/.test(tradeColumns[index] ?? '') && typeof cell === 'number' ? new Date(cell).toISOString().slice(0, 10) : typeof cell === 'number' ? number(cell, 4) : cell)}</td>`).join('')}</tr>`)
