@@ -28,24 +28,43 @@ const pairs = prices.flatMap((a, i) => prices.slice(i + 1).map((b) => [a, b] as 
 export const featureNames: readonly string[] = [...rawFeatures, 'imb_s1', 'imb_s2', ...pairs.map(([a, b]) => `${a}_${b}_diff`)];
 export const featureCount = featureNames.length;
 
-const value = (input: FeatureInput, name: (typeof rawFeatures)[number]) => {
-  const raw = input[name];
-  return raw === null || raw === undefined ? Number.NaN : raw;
-};
+/** The raw inputs' count: `writeFeatureValues` reads this many values per row, in `rawFeatureNames` order. */
+export const rawFeatureNames: readonly string[] = rawFeatures;
+export const rawFeatureCount = rawFeatures.length;
 
 const ratio = (numerator: number, denominator: number) => (denominator === 0 ? Number.NaN : numerator / denominator);
+const bidSizeAt = rawFeatures.indexOf('bid_size');
+const askSizeAt = rawFeatures.indexOf('ask_size');
+const imbalanceAt = rawFeatures.indexOf('imbalance_size');
+const matchedAt = rawFeatures.indexOf('matched_size');
+const pairsAt = pairs.map(([a, b]) => [rawFeatures.indexOf(a), rawFeatures.indexOf(b)] as const);
+
+/**
+ * Writes the 29 features of one row into `target` at `offset`, from its 12 raw inputs at
+ * `values[from..]` in `rawFeatureNames` order, NaN where missing. The one definition: row objects
+ * (`writeFeatures`) and the training reader's decoded columns both come through here.
+ */
+export function writeFeatureValues(values: ArrayLike<number>, from: number, target: Float32Array, offset: number): void {
+  let at = offset;
+  for (let i = 0; i < rawFeatureCount; i++) target[at++] = values[from + i]!;
+  const bidSize = values[from + bidSizeAt]!;
+  const askSize = values[from + askSizeAt]!;
+  const imbalance = values[from + imbalanceAt]!;
+  const matched = values[from + matchedAt]!;
+  target[at++] = ratio(bidSize - askSize, bidSize + askSize);
+  target[at++] = ratio(imbalance - matched, matched + imbalance);
+  for (const [a, b] of pairsAt) target[at++] = values[from + a]! - values[from + b]!;
+}
+
+const rowValues = new Float64Array(rawFeatureCount);
 
 /** Writes the 29 features of `input` into `target` at `offset`. */
 export function writeFeatures(input: FeatureInput, target: Float32Array, offset: number): void {
-  let at = offset;
-  for (const name of rawFeatures) target[at++] = value(input, name);
-  const bidSize = value(input, 'bid_size');
-  const askSize = value(input, 'ask_size');
-  const imbalance = value(input, 'imbalance_size');
-  const matched = value(input, 'matched_size');
-  target[at++] = ratio(bidSize - askSize, bidSize + askSize);
-  target[at++] = ratio(imbalance - matched, matched + imbalance);
-  for (const [a, b] of pairs) target[at++] = value(input, a) - value(input, b);
+  for (let i = 0; i < rawFeatureCount; i++) {
+    const raw = input[rawFeatures[i]!];
+    rowValues[i] = raw === null || raw === undefined ? Number.NaN : raw;
+  }
+  writeFeatureValues(rowValues, 0, target, offset);
 }
 
 /** The feature matrix (rows x 29, row-major) of rows in order. */

@@ -1,6 +1,6 @@
 import type { Pool } from '@closecross/db';
 import { to as copyTo } from 'pg-copy-streams';
-import { featureCount, writeFeatures, type FeatureInput } from './features.ts';
+import { featureCount, writeFeatureValues, type FeatureInput } from './features.ts';
 
 export interface TrainingData {
   features: Float32Array;
@@ -11,12 +11,86 @@ export interface TrainingData {
 }
 
 const featureColumns = 'seconds_in_bucket, imbalance_buy_sell_flag, imbalance_size, matched_size, bid_size, ask_size, reference_price, far_price, near_price, ask_price, bid_price, wap';
-const columnNames = [...featureColumns.split(', '), 'target'];
+const readColumns = [...featureColumns.split(', '), 'target'];
+const inputCount = readColumns.length; // the 12 raw inputs, then the target
+
+/** COPY's binary form: an 11-byte signature, flags and the header extension's length, then tuples. */
+const copySignature = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * Decodes COPY binary tuples of `inputCount` float8 columns into rows of features and labels as
+ * the chunks arrive: each value is read straight from the bytes (no text, no row objects), and the
+ * 29 features are built into the matrix DMatrix is made from. NULL is NaN, missing to XGBoost.
+ */
+class TrainingRowDecoder {
+  read = 0;
+  private carry: Buffer = Buffer.alloc(0);
+  private headerDone = false;
+  private readonly values = new Float64Array(inputCount);
+  private readonly features: Float32Array;
+  private readonly labels: Float32Array;
+  private readonly capacity: number;
+  constructor(features: Float32Array, labels: Float32Array, capacity: number) {
+    this.features = features;
+    this.labels = labels;
+    this.capacity = capacity;
+  }
+
+  /** Decodes every whole tuple in carry + chunk, keeping the rest for the next chunk. */
+  push(chunk: Buffer): void {
+    const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    let at = 0;
+    if (!this.headerDone) {
+      if (bytes.length < 19) return void (this.carry = bytes);
+      if (!bytes.subarray(0, 11).equals(copySignature)) throw new Error('COPY did not answer in binary form');
+      at = 19 + bytes.readInt32BE(15);
+      this.headerDone = true;
+    }
+    const { values, features, labels } = this;
+    while (at + 2 <= bytes.length) {
+      const fields = bytes.readInt16BE(at);
+      if (fields === -1) {
+        at = bytes.length; // the trailer
+        break;
+      }
+      if (fields !== inputCount) throw new Error(`COPY gave ${fields} columns, expected ${inputCount}`);
+      let cursor = at + 2;
+      let whole = true;
+      for (let c = 0; c < inputCount; c++) {
+        if (cursor + 4 > bytes.length) {
+          whole = false;
+          break;
+        }
+        const length = bytes.readInt32BE(cursor);
+        cursor += 4;
+        if (length === -1) {
+          values[c] = Number.NaN;
+          continue;
+        }
+        if (cursor + length > bytes.length) {
+          whole = false;
+          break;
+        }
+        values[c] = bytes.readDoubleBE(cursor);
+        cursor += length;
+      }
+      if (!whole) break;
+      at = cursor;
+      // Rows added since the count wait for the next training.
+      if (this.read >= this.capacity) continue;
+      writeFeatureValues(values, 0, features, this.read * featureCount);
+      labels[this.read] = values[inputCount - 1]!;
+      this.read++;
+    }
+    this.carry = at < bytes.length ? Buffer.from(bytes.subarray(at)) : Buffer.alloc(0);
+  }
+}
 
 /**
  * The labelled rows of days `start`..`end` in time order (day, bucket, stock), streamed from
- * Postgres (COPY) straight into the feature matrix: never the whole result in memory as
- * objects, never page by page over HTTP.
+ * Postgres as binary COPY straight into the feature matrix: never the whole result in memory as
+ * text or objects, never page by page over HTTP; Postgres produces the next chunk while this one
+ * is decoded. The matrix lives in shared memory, so the training thread reads it without a copy.
  */
 export async function loadTrainingData(pool: Pool, start: number, end: number, onProgress?: (fraction: number) => void): Promise<TrainingData> {
   const counted = await pool.query<{ rows: number; first: number | null; last: number | null }>(
@@ -24,37 +98,30 @@ export async function loadTrainingData(pool: Pool, start: number, end: number, o
     [start, end],
   );
   const { rows, first, last } = counted.rows[0]!;
-  const features = new Float32Array(rows * featureCount);
-  const labels = new Float32Array(rows);
+  const features = new Float32Array(new SharedArrayBuffer(rows * featureCount * Float32Array.BYTES_PER_ELEMENT));
+  const labels = new Float32Array(new SharedArrayBuffer(rows * Float32Array.BYTES_PER_ELEMENT));
+  const decoder = new TrainingRowDecoder(features, labels, rows);
   const client = await pool.connect();
   try {
-    // COPY streams the rows as text: no row objects, each value parsed once into the matrix.
+    // Every column as float8, so each value is 8 bytes read as they are (int4 columns are exact in a double).
     const copy = client.query(
       copyTo(
-        `copy (select ${featureColumns}, target from stock_data where date_id between ${Number(start)} and ${Number(end)} and target is not null
-               order by date_id, seconds_in_bucket, stock_id) to stdout`,
+        `copy (select ${readColumns.map((column) => `${column}::float8`).join(', ')} from stock_data
+               where date_id between ${Number(start)} and ${Number(end)} and target is not null
+               order by date_id, seconds_in_bucket, stock_id) to stdout with (format binary)`,
       ),
     );
-    const row: Record<string, number | null> = {};
-    let read = 0;
-    let carry = '';
+    let reported = 0;
     for await (const chunk of copy) {
-      const text = carry + (chunk as Buffer).toString('utf8');
-      const lines = text.split('\n');
-      carry = lines.pop()!;
-      for (const line of lines) {
-        if (read >= rows) break; // rows added since the count wait for the next training
-        const cells = line.split('\t');
-        for (let c = 0; c < columnNames.length; c++) {
-          const cell = cells[c]!;
-          row[columnNames[c]!] = cell === '\\N' ? null : Number(cell);
-        }
-        writeFeatures(row as unknown as FeatureInput, features, read * featureCount);
-        labels[read] = row.target!;
-        read++;
+      decoder.push(chunk as Buffer);
+      // A progress report per percent, not per 64 KB chunk.
+      if (onProgress && (decoder.read - reported) * 100 >= rows) {
+        reported = decoder.read;
+        onProgress(decoder.read / rows);
       }
-      onProgress?.(rows === 0 ? 1 : read / rows);
     }
+    onProgress?.(1);
+    const read = decoder.read;
     return { features: features.subarray(0, read * featureCount), labels: labels.subarray(0, read), rows: read, firstDateId: first, lastDateId: last };
   } finally {
     client.release();

@@ -6,7 +6,9 @@ import { trainWithFolds } from './trainer.ts';
 const { data, options } = workerData;
 try {
   const outcome = trainWithFolds(data, options, (stage, fraction) => parentPort!.postMessage({ type: 'progress', stage, fraction }));
-  parentPort!.postMessage({ type: 'done', outcome }, [outcome.model.buffer as ArrayBuffer]);
+  // A model of a few KB sits in Node's shared Buffer pool, which cannot be transferred: its own copy can.
+  const model = new Uint8Array(outcome.model);
+  parentPort!.postMessage({ type: 'done', outcome: { ...outcome, model } }, [model.buffer]);
 } catch (error) {
   parentPort!.postMessage({ type: 'error', message: (error as Error).message, name: (error as Error).name });
 }

@@ -1,0 +1,53 @@
+import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureCount, featureMatrix, type FeatureInput } from '../src/features.ts';
+import { loadTrainingData } from '../src/training-data.ts';
+import { buildModelApp, fileStore, postRows, rowsWithSignal } from './build-app.ts';
+import type { Service } from '@closecross/platform';
+
+// The training reader decodes COPY's binary form straight into the feature matrix; it must build
+// exactly the matrix the row objects give (the one definition /predict and inference use).
+let database: TestDatabase;
+let app: Service;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  app = await buildModelApp(database, fileStore());
+  const rows = rowsWithSignal([3, 4, 5], 30, 7);
+  // Missing values of every kind: null inputs, a null target (not a training row), zero denominators.
+  rows[5] = { ...rows[5]!, imbalance_buy_sell_flag: null, wap: null } as never;
+  rows[6] = { ...rows[6]!, bid_size: 0, ask_size: 0, imbalance_size: 0, matched_size: 0 };
+  rows[7] = { ...rows[7]!, target: null } as never;
+  await postRows(app, rows);
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  await database?.drop();
+});
+
+describe('loadTrainingData', () => {
+  it('builds, bit for bit, the features and labels of the labelled rows in time order, as the row objects give them', async () => {
+    const data = await loadTrainingData(database.pool, 3, 5);
+    const expected = (
+      await database.pool.query<FeatureInput & { target: number }>(
+        'select * from stock_data where date_id between 3 and 5 and target is not null order by date_id, seconds_in_bucket, stock_id',
+      )
+    ).rows;
+    expect(data.rows).toBe(3 * 30 * 55 - 1);
+    expect(data.rows).toBe(expected.length);
+    expect({ first: data.firstDateId, last: data.lastDateId }).toEqual({ first: 3, last: 5 });
+    expect(data.features.length).toBe(expected.length * featureCount);
+    // Object.is: NaN where missing, and the same float32 everywhere else.
+    const matrix = featureMatrix(expected);
+    const differing = Array.from(data.features).findIndex((value, index) => !Object.is(value, matrix[index]));
+    expect(differing).toBe(-1);
+    expect(Array.from(data.labels)).toEqual(expected.map((row) => Math.fround(row.target)));
+    expect(Array.from(data.features.subarray(0, featureCount)).some(Number.isNaN)).toBe(true); // far/near price at 0 s
+  });
+
+  it('reads a window with no labelled rows as none', async () => {
+    const data = await loadTrainingData(database.pool, 50, 60);
+    expect(data.rows).toBe(0);
+    expect(data.features.length).toBe(0);
+  });
+});
