@@ -3,18 +3,22 @@
  * r=1 and r=2, beside the library's single-thread time for the same work in the same run.
  *   service overhead = api(r=1) / library(r=1) - 1        (goal < 20%)
  *   speed-up from 2 workers = library(r=2) / api(r=2)      (goal >= 1.6x)
+ * For each r the two sides run interleaved (api, library, api, library ...), BENCH_RUNS (5) pairs
+ * after a warm-up; each pair gives one overhead or speed-up. Medians, spreads and load averages go
+ * to bench-results/risk-analysis.json.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { marketDataService } from '@closecross/market-data';
 import { createService } from '@closecross/platform';
 import { analyse, BarSeries, parseYahooCsv, type DailyBar } from '@closecross/quant';
-import { benchSize, median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
+import { BenchResults, benchSize, describeRow, interleavedRuns, median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
 import { riskAnalysisServiceWith } from '../src/plugin.ts';
 import { loadRiskConfig } from '../src/risk-config.ts';
 
 const d = benchSize('BENCH_SHOTS', 1_000_000, 1_000);
-const runs = benchSize('BENCH_RUNS', 3, 1);
+const runs = Math.max(1, Math.round(benchSize('BENCH_RUNS', 5, 1)));
+const results = new BenchResults('risk-analysis');
 
 const dailyFolder = sharedDataPath('data/daily');
 let bars: DailyBar[];
@@ -52,39 +56,32 @@ const post = async (url: string, body: unknown) => {
 };
 await post('/price_bars/NVDA', bars.map((bar) => ({ date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close })));
 
-async function timed(work: () => unknown | Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-}
-
-const figures: Record<number, { library: number; api: number; signals: number }> = {};
+const figures: Record<number, { library: number[]; api: number[]; signals: number }> = {};
 for (const r of [1, 2]) {
-  await post('/warmup', { s: 'local', r });
-  await post('/analyse', { ...reference, seed: 99, start: bars[0]!.date }); // warm the threads at full size
-  const api = median(await Promise.all([] as number[]).then(async () => {
-    const times: number[] = [];
-    for (let run = 0; run < runs; run++) times.push(await timed(() => post('/analyse', { ...reference, seed: run, start: bars[0]!.date }))); // the scale r comes from /warmup
-    return times;
-  }));
-  analyse(series, { ...reference, r, seed: 99 }); // warm the JIT at full size
-  const library = median(await (async () => {
-    const times: number[] = [];
-    for (let run = 0; run < runs; run++) times.push(await timed(() => analyse(series, { ...reference, r, seed: run })));
-    return times;
-  })());
-  figures[r] = { library, api, signals: analyse(series, { ...reference, d: 100, r }).signals.length };
+  await post('/warmup', { s: 'local', r }); // the scale r of the service's /analyse
+  let seed = 0;
+  // interleavedRuns warms each side once (the threads and the JIT at full size), then A B A B.
+  const times = await interleavedRuns(runs, {
+    api: async () => {
+      await post('/analyse', { ...reference, seed: ++seed, start: bars[0]!.date });
+    },
+    library: () => {
+      analyse(series, { ...reference, r, seed: seed });
+    },
+  });
+  figures[r] = { library: times.library, api: times.api, signals: analyse(series, { ...reference, d: 100, r }).signals.length };
 }
 
-const overhead = figures[1]!.api / figures[1]!.library - 1;
-const speedUp = figures[2]!.library / figures[2]!.api;
-console.log(`/analyse on ${source}: h=101, d=${d.toLocaleString('en')}, t=sell, p=7, ${figures[1]!.signals} signals; median of ${runs} runs`);
-console.table([
-  { r: 1, 'library, one thread (ms)': figures[1]!.library.toFixed(0), 'POST /analyse, s=local (ms)': figures[1]!.api.toFixed(0) },
-  { r: 2, 'library, one thread (ms)': figures[2]!.library.toFixed(0), 'POST /analyse, s=local (ms)': figures[2]!.api.toFixed(0) },
-]);
-console.log(`service overhead at r=1: ${(overhead * 100).toFixed(1)}%  (goal < 20%: ${overhead < 0.2 ? 'met' : 'missed'})`);
-console.log(`speed-up from 2 workers: ${speedUp.toFixed(2)}x  (goal >= 1.6x: ${speedUp >= 1.6 ? 'met' : 'missed'})`);
+const overheads = figures[1]!.api.map((api, run) => (api / figures[1]!.library[run]! - 1) * 100);
+const speedUps = figures[2]!.library.map((library, run) => library / figures[2]!.api[run]!);
+console.log(`/analyse on ${source}: h=101, d=${d.toLocaleString('en')}, t=sell, p=7, ${figures[1]!.signals} signals; ${runs} interleaved pairs a scale`);
+for (const r of [1, 2]) {
+  console.log(describeRow(results.record({ name: `POST /analyse NVDA d=${d.toLocaleString('en')}, s=local, r=${r}, wall`, unit: 'ms', runs: figures[r]!.api })));
+  console.log(describeRow(results.record({ name: `the library's analyse, the same work, one thread, r=${r}, wall`, unit: 'ms', runs: figures[r]!.library })));
+}
+console.log(describeRow(results.record({ name: 'service overhead at r=1: POST /analyse over the library', unit: '%', runs: overheads, goal: { below: 20 }, note: `API ${median(figures[1]!.api).toFixed(0)} vs library ${median(figures[1]!.library).toFixed(0)} ms; each run one interleaved pair` })));
+console.log(describeRow(results.record({ name: 'speed-up from 2 worker threads (r=2): library one thread / POST /analyse', unit: 'x', runs: speedUps, goal: { atLeast: 1.6 }, note: `library ${median(figures[2]!.library).toFixed(0)} vs API ${median(figures[2]!.api).toFixed(0)} ms; each run one interleaved pair` })));
+console.log(`results: ${await results.write()}`);
 
 await app.close();
 await pool.end();
