@@ -1,7 +1,8 @@
 /**
- * (a) The bulk loader on generated rows beside plain COPY of the same file, in one run:
+ * (a) The bulk loader on generated rows beside plain COPY of the same file, in one run, interleaved
+ *     (loader, COPY, COPY, loader, ...; a warm-up round, then BENCH_LOAD_RUNS rounds, 5 by default):
  *     into an empty table with stock_data's keys and indexes (the same end state), and into an
- *     empty table with no index at all. Goal: loader >= 0.8x COPY.
+ *     empty table with no index at all. Goal: loader >= 0.8x COPY, median of the per-round ratios.
  * (b) replay -> kinesalite -> ingestor -> Postgres end to end, and each half alone, to say which
  *     part limits the stream path. Goal: >= 20,000 rows/s, the ingestor not the bottleneck.
  */
@@ -16,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@closecross/dev-postgres';
-import { benchSize, connectKinesis, generateStockRows, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
+import { BenchResults, benchSize, connectKinesis, describeRow, generateStockRows, interleavedRuns, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
 import { from as copyFrom } from 'pg-copy-streams';
 import { readAuctionCsv } from '../src/auction-csv.ts';
 import { bulkLoad } from '../src/bulk-load.ts';
@@ -25,7 +26,9 @@ import { ingestorServiceWith } from '../src/plugin.ts';
 import { replayRows } from '../src/replay.ts';
 
 const loadRows = benchSize('BENCH_LOAD_ROWS', 1_000_000, 5_000);
+const loadRuns = benchSize('BENCH_LOAD_RUNS', 5, 2);
 const streamRows = benchSize('BENCH_STREAM_ROWS', 200_000, 2_000);
+const results = new BenchResults('ingestor');
 const folder = await mkdtemp(path.join(os.tmpdir(), 'closecross-ingest-bench-'));
 const header = 'stock_id,date_id,seconds_in_bucket,imbalance_size,imbalance_buy_sell_flag,reference_price,matched_size,far_price,near_price,bid_price,bid_size,ask_price,ask_size,wap,target,time_id,row_id';
 
@@ -53,34 +56,46 @@ const rate = (rows: number, s: number) => Math.round(rows / s).toLocaleString('e
 
 const postgres = await startBenchPostgres();
 
-// (a) loader against COPY
+// (a) loader against COPY, interleaved: loader, COPY (same keys and indexes), COPY (no index), again
+// and again, each into an empty table of one database (emptied outside the timing).
 const loadFile = path.join(folder, 'load.csv');
 await writeCsv(loadFile, loadRows);
-const loaderDb = await postgres.database();
-const loaderSeconds = await seconds(() => bulkLoad(loaderDb.pool, loadFile));
-const copyDb = await postgres.database();
+const loadDb = await postgres.database();
 const copyInto = async (table: string) => {
-  const client = await copyDb.pool.connect();
+  const client = await loadDb.pool.connect();
   try {
     await pipeline((await import('node:fs')).createReadStream(loadFile), client.query(copyFrom(`copy ${table} (${header}) from stdin with (format csv, header true)`)));
   } finally {
     client.release();
   }
 };
-await copyDb.pool.query('create table copy_indexed (like stock_data including all)');
-await copyDb.pool.query('create table copy_plain (like stock_data)');
-const indexedSeconds = await seconds(() => copyInto('copy_indexed'));
-const plainSeconds = await seconds(() => copyInto('copy_plain'));
-
-console.log(`(a) bulk load of ${loadRows.toLocaleString('en')} generated rows (PostgreSQL from ${postgres.source})`);
-console.table([
-  { path: 'pnpm load (COPY to typed staging + one MERGE, one transaction)', seconds: loaderSeconds.toFixed(2), 'rows/s': rate(loadRows, loaderSeconds) },
-  { path: 'COPY into an empty table with stock_data keys and indexes', seconds: indexedSeconds.toFixed(2), 'rows/s': rate(loadRows, indexedSeconds) },
-  { path: 'COPY into an empty table with no index', seconds: plainSeconds.toFixed(2), 'rows/s': rate(loadRows, plainSeconds) },
-]);
-console.log(`loader / COPY (same keys and indexes): ${(indexedSeconds / loaderSeconds).toFixed(2)}x; loader / COPY (no index): ${(plainSeconds / loaderSeconds).toFixed(2)}x  (goal >= 0.8x)`);
-await loaderDb.pool.end();
-await copyDb.pool.end();
+await loadDb.pool.query('create table copy_indexed (like stock_data including all)');
+await loadDb.pool.query('create table copy_plain (like stock_data)');
+/** One side's seconds: its table emptied first, outside the timing. */
+const timedInto = (table: string, work: () => Promise<unknown>) => async () => {
+  await loadDb.pool.query(`truncate ${table}${table === 'stock_data' ? ', date_mapping cascade' : ''}`);
+  return seconds(work);
+};
+const load = await interleavedRuns(loadRuns, {
+  loader: timedInto('stock_data', () => bulkLoad(loadDb.pool, loadFile)),
+  copyIndexed: timedInto('copy_indexed', () => copyInto('copy_indexed')),
+  copyPlain: timedInto('copy_plain', () => copyInto('copy_plain')),
+});
+const perRound = (numerator: number[], denominator: number[]) => numerator.map((value, index) => value / denominator[index]!);
+const rates = (runs: number[]) => runs.map((s) => loadRows / s);
+const loadText = `${loadRows.toLocaleString('en-US')} rows`;
+console.log(`(a) bulk load of ${loadText} (PostgreSQL from ${postgres.source}; ${loadRuns} interleaved rounds after a warm-up; ratios per round)`);
+for (const row of [
+  // Loader rate / COPY rate is COPY's seconds / the loader's, round by round.
+  results.record({ name: `pnpm load ${loadText} / COPY into an empty table with the same keys and indexes`, unit: 'x', runs: perRound(load.copyIndexed, load.loader), goal: { atLeast: 0.8 }, note: 'rows/s ratio per round: the same end state' }),
+  results.record({ name: `pnpm load ${loadText} / COPY into a table with no index`, unit: 'x', runs: perRound(load.copyPlain, load.loader) }),
+  results.record({ name: `pnpm load ${loadText} (COPY to typed staging + one MERGE)`, unit: 'rows/s', runs: rates(load.loader) }),
+  results.record({ name: `COPY ${loadText} into an empty table with stock_data's keys and indexes`, unit: 'rows/s', runs: rates(load.copyIndexed) }),
+  results.record({ name: `COPY ${loadText} into an empty table with no index`, unit: 'rows/s', runs: rates(load.copyPlain) }),
+]) {
+  console.log(`  ${describeRow(row)}`);
+}
+await loadDb.pool.end();
 
 // (b) the stream path
 const streamFile = path.join(folder, 'stream.csv');
@@ -134,6 +149,8 @@ console.table([
 ]);
 const bottleneck = produceSeconds > consumeSeconds ? 'the producer side (replay -> kinesalite)' : 'the ingestor';
 console.log(`end to end ${rate(streamRows, e2eSeconds)} rows/s (goal >= 20,000); the slower half is ${bottleneck}`);
+results.record({ name: `replay -> kinesalite -> ingestor -> Postgres, ${streamRows.toLocaleString('en-US')} rows, 4 shards (one run)`, unit: 'rows/s', runs: [streamRows / e2eSeconds], goal: { atLeast: 20_000 } });
+console.log(`results: ${await results.write()}`);
 
 await e2eDb.pool.end();
 await consumeDb.pool.end();
