@@ -6,7 +6,9 @@ import { marketDataService } from '@closecross/market-data';
 import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleCall } from '../src/backends/compute-backend.ts';
 import { riskAnalysisServiceWith } from '../src/plugin.ts';
+import { withCredentialPlaceholders } from '../src/routes/legacy-routes.ts';
 import { loadRiskConfig } from '../src/risk-config.ts';
 
 // Issue 25: the curl commands /get_endpoints handed out sent no key, so pasted they got 401.
@@ -59,5 +61,18 @@ describe('commands /get_endpoints hands out work when pasted', () => {
     expect(pasted.status).toBe('200');
     expect(JSON.parse(pasted.body)).toMatchObject({ var95: expect.any(Number), var99: expect.any(Number) });
     expect((await runPasted(command, {})).status).toBe('401');
+  });
+});
+
+describe('which credential each handed-out call carries', () => {
+  it("an ECS worker's address gets the service token placeholder, this API's own URL the API key's; an aws lambda invoke is left as it is", () => {
+    const own = 'https://risk.example.com/calculate_var9599';
+    const worker = 'http://10.0.3.17:8080/calculate_var9599';
+    const lambda = "aws lambda invoke --function-name 'closecross-var' --payload '{}' /dev/stdout";
+    expect(withCredentialPlaceholders({ [own]: sampleCall(own), [worker]: sampleCall(worker), 'lambda://closecross-var': lambda }, own)).toEqual({
+      [own]: sampleCall(own).replace('curl -s ', 'curl -s -H "Authorization: Bearer $CLOSECROSS_API_KEY" '),
+      [worker]: sampleCall(worker).replace('curl -s ', 'curl -s -H "Authorization: Bearer $CLOSECROSS_SERVICE_TOKEN" '),
+      'lambda://closecross-var': lambda,
+    });
   });
 });

@@ -19,7 +19,7 @@ export const apiKeyPlaceholder = '-H "Authorization: Bearer $CLOSECROSS_API_KEY"
 export const workerTokenPlaceholder = '-H "Authorization: Bearer $CLOSECROSS_SERVICE_TOKEN"';
 
 /** Puts the credential header into each curl call: the API key for this API's own URL, the service token for a worker's. */
-function withCredentialPlaceholders(endpoints: Record<string, string>, ownWorkerUrl: string): Record<string, string> {
+export function withCredentialPlaceholders(endpoints: Record<string, string>, ownWorkerUrl: string): Record<string, string> {
   return Object.fromEntries(
     Object.entries(endpoints).map(([url, call]) => [url, call.replace(/^curl -s /, `curl -s ${url === ownWorkerUrl ? apiKeyPlaceholder : workerTokenPlaceholder} `)]),
   );
