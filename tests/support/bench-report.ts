@@ -21,10 +21,13 @@ function measured(row: BenchRow): string {
 export function renderBenchTable(files: BenchResultsFile[]): string {
   const lines = ['| bench | benchmark | median (spread) | goal | met | load average | run at (UTC) |', '|---|---|---|---|---|---|---|'];
   for (const file of [...files].sort((a, b) => a.bench.localeCompare(b.bench))) {
+    // A run given other sizes than the defaults says so beside its name.
+    const settings = Object.entries(file.settings ?? {}).map(([name, value]) => `${name}=${value}`);
+    const bench = settings.length > 0 ? `${file.bench} (${settings.join(', ')})` : file.bench;
     for (const row of file.rows) {
       const met = row.met === null ? '–' : row.met ? 'met' : '**missed**';
       const load = `${row.loadAverage[0].toFixed(1)} to ${row.loadAverage[1].toFixed(1)}`;
-      lines.push(`| ${cell(file.bench)} | ${cell(row.name)} | ${cell(measured(row))} | ${cell(row.goal)} | ${met} | ${load} | ${file.writtenAt.slice(0, 16).replace('T', ' ')} |`);
+      lines.push(`| ${cell(bench)} | ${cell(row.name)} | ${cell(measured(row))} | ${cell(row.goal)} | ${met} | ${load} | ${file.writtenAt.slice(0, 16).replace('T', ' ')} |`);
     }
   }
   return lines.join('\n');

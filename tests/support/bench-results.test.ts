@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableEnd, tableStart, readBenchResults, renderBenchTable, replaceBetweenMarkers, writeBenchReport } from './bench-report.ts';
-import { BenchResults, describeRow, interleavedRuns } from './bench-results.ts';
+import { BenchResults, benchSettings, describeRow, interleavedRuns } from './bench-results.ts';
 
 let directory: string;
 beforeEach(async () => {
@@ -62,6 +62,7 @@ describe('bench report', () => {
     bench: 'quant',
     smoke: false,
     writtenAt: '2026-12-07T02:10:33.000Z',
+    settings: {},
     rows: [
       { name: 'VaR d=10^7, ours / numpy | same algorithm', unit: 'x', goal: 'at least 1.5x', median: 1.634, low: 1.5, high: 1.81, runs: 5, met: true, loadAverage: [2.04, 3.5] as [number, number], note: '61.2 M vs 37.4 M samples/s' },
       { name: 'analysis AAPL', unit: 'ms', goal: 'under 50 ms', median: 61.25, low: 55, high: 70, runs: 1, met: false, loadAverage: [1, 1] as [number, number] },
@@ -75,6 +76,12 @@ describe('bench report', () => {
       '| quant | VaR d=10^7, ours / numpy \\| same algorithm | 1.63x (1.5 to 1.81, 5 runs); 61.2 M vs 37.4 M samples/s | at least 1.5x | met | 2.0 to 3.5 | 2026-12-07 02:10 |',
       '| quant | analysis AAPL | 61.3 ms (1 run) | under 50 ms | **missed** | 1.0 to 1.0 | 2026-12-07 02:10 |',
     ]);
+  });
+
+  it('names the size settings of a run given other sizes than the defaults', () => {
+    const table = renderBenchTable([{ ...file, settings: { BENCH_RUNS: '3', BENCH_SHOTS: '100000' } }]);
+    expect(table).toContain('| quant (BENCH_RUNS=3, BENCH_SHOTS=100000) | analysis AAPL |');
+    expect(benchSettings({ BENCH_SMOKE: '1', BENCH_RESULTS_DIR: '/tmp/x', BENCH_RUNS: '3', PATH: '/bin', BENCH_JOBS: '' })).toEqual({ BENCH_RUNS: '3' });
   });
 
   it('replaces only what lies between the markers, and refuses a README without them', () => {

@@ -50,7 +50,18 @@ export interface BenchResultsFile {
   smoke: boolean;
   /** When the file was written (metadata for the reader, no decision depends on it). */
   writtenAt: string;
+  /** The BENCH_* size settings the run was given (none: the default full size). */
+  settings: Record<string, string>;
   rows: BenchRow[];
+}
+
+/** The BENCH_* variables set for a run, but for the mode and the results folder: what made it other than the default size. */
+export function benchSettings(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(source)
+      .filter(([name, value]) => name.startsWith('BENCH_') && name !== 'BENCH_SMOKE' && name !== 'BENCH_RESULTS_DIR' && value !== undefined && value !== '')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  ) as Record<string, string>;
 }
 
 export function goalText(goal: BenchGoal, unit: string): string {
@@ -139,7 +150,7 @@ export class BenchResults {
   async write(): Promise<string> {
     clearInterval(this.sampler);
     const path = this.path;
-    const file: BenchResultsFile = { bench: this.bench, smoke: this.options.smoke ?? benchSmoke, writtenAt: new Date().toISOString(), rows: this.rows };
+    const file: BenchResultsFile = { bench: this.bench, smoke: this.options.smoke ?? benchSmoke, writtenAt: new Date().toISOString(), settings: benchSettings(), rows: this.rows };
     await mkdir(resolve(path, '..'), { recursive: true });
     await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);
     return path;
