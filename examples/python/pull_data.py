@@ -31,12 +31,12 @@ def daily_bars(api: Closecross, symbol: str, start: str | None = None, end: str 
     return bars.set_index("date")
 
 
-def auction_rows(api: Closecross, date_ids: Iterable[int], stock_id: int | None = None) -> pd.DataFrame:
+def auction_rows(api: Closecross, date_ids: Iterable[int], stock_id: int | None = None, page_size: int = 50_000) -> pd.DataFrame:
     """The auction rows of some days (GET /stock_data/, every page), in the API's order: day, second, stock."""
     rows: list[dict] = []
     for date_id in date_ids:
         params = {"date_id": date_id, **({"stock_id": stock_id} if stock_id is not None else {})}
-        rows.extend(api.pages("/stock_data/", params))
+        rows.extend(api.pages("/stock_data/", params, page_size))
     return pd.DataFrame(rows, columns=AUCTION_COLUMNS)
 
 
@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--end", help="last day of bars (YYYY-MM-DD)")
     parser.add_argument("--date-ids", nargs="*", type=int, default=[], help="days of auction rows to pull")
     parser.add_argument("--stock-id", type=int, help="only this stock's auction rows")
+    parser.add_argument("--page-size", type=int, default=50_000, help="auction rows per request (at most 50,000)")
     parser.add_argument("--out", default="out", help="folder the CSV files go to")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -63,7 +64,7 @@ def main() -> None:
               f"last close {bars['close'].iloc[-1]}, mean daily return {returns.mean():.6f}, stdev {returns.std():.6f}")
 
     if args.date_ids:
-        rows = auction_rows(api, args.date_ids, args.stock_id)
+        rows = auction_rows(api, args.date_ids, args.stock_id, args.page_size)
         rows.to_csv(os.path.join(args.out, "auction_rows.csv"), index=False)
         print(f"auction rows: {len(rows)} rows, {rows['stock_id'].nunique()} stocks, days {sorted(rows['date_id'].unique().tolist())}")
         if rows["target"].notna().any():

@@ -90,7 +90,7 @@ describe.skipIf(!dailyFolder || !optiverFolder)('examples/python against a runni
     app = await createService({ name: 'python-examples', modules, pool: database.pool, logLevel: 'silent', bootstrapAdmin: { apiKey: adminKey } });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
 
-    // A key of its own, with the scopes the scripts use (no admin).
+    // The bootstrap admin makes the scripts a key of their own, with only the scopes they use.
     key = adminKey;
     key = (await post('/auth/keys', { name: 'python-examples', scopes: ['read', 'ingest', 'models', 'trade'] })).key;
     await post('/price_bars/AAPL', await readFile(path.join(dailyFolder!, 'AAPL.csv'), 'utf8'), 'text/csv');
@@ -104,9 +104,9 @@ describe.skipIf(!dailyFolder || !optiverFolder)('examples/python against a runni
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it('pull_data.py: AAPL daily bars and the auction rows of two days land in pandas as the API answers them', async () => {
+  it('pull_data.py: AAPL daily bars and the auction rows of two days, 4,000 rows a page, land in pandas as the API answers them', async () => {
     const out = path.join(workDir, 'pull');
-    const { code, output } = await runExample('pull_data.py', ['--symbols', 'AAPL', '--start', '2021-01-01', '--end', '2021-06-30', '--date-ids', '0', '1', '--out', out]);
+    const { code, output } = await runExample('pull_data.py', ['--symbols', 'AAPL', '--start', '2021-01-01', '--end', '2021-06-30', '--date-ids', '0', '1', '--page-size', '4000', '--out', out]);
     expect(code, output).toBe(0);
 
     const apiBars = (await getJson('/price_bars/AAPL?start=2021-01-01&end=2021-06-30')).bars as { date: string; close: number; volume: number }[];
