@@ -28,7 +28,7 @@ import { runInNewContext } from 'node:vm';
 import { runBacktest, type BacktestOptions, type BacktestReport } from '@closecross/engine';
 import { benchSize } from '../../../tests/support/bench-size.ts';
 import smaCross from './sma-cross.ts';
-import { minuteTape, randomWalkMinuteBars, resampledDailyBars, sessions, streamMinuteTape } from './synthetic-bars.ts';
+import { minuteTape, randomWalkMinuteBars, resampledDailyBars, sessions, streamTape } from './synthetic-bars.ts';
 
 const symbols = benchSize('BENCH_SYMBOLS', 100, 5);
 const years = benchSize('BENCH_YEARS', 10, 1);
@@ -76,7 +76,7 @@ const daily = () => timed(() => runBacktest({ definition: smaCross, universe: un
 const minuteRun = (sources: () => BacktestOptions['sources']) =>
   timed(() => runBacktest({ definition: smaCross, universe: universe('M'), interval: '1m', sources: sources(), startingCash: 10_000_000 }));
 /** The speed runs: the walk generated ahead, streamed from its tapes. */
-const minute = () => minuteRun(() => minuteTapes.map(streamMinuteTape));
+const minute = () => minuteRun(() => minuteTapes.map(streamTape));
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -6,7 +6,7 @@
  */
 import { runBacktest } from '@closecross/engine';
 import smaCross from './sma-cross.ts';
-import { minuteTape, resampledDailyBars, sessions, streamMinuteTape } from './synthetic-bars.ts';
+import { minuteTape, resampledDailyBars, sessions, streamTape } from './synthetic-bars.ts';
 
 const symbols = Number(process.env.SYMBOLS ?? 50);
 const mode = process.env.MODE ?? 'daily';
@@ -23,7 +23,7 @@ for (let run = 0; run < Number(process.env.RUNS ?? 4); run++) {
           definition: smaCross,
           universe: universe('M'),
           interval: '1m',
-          sources: minuteTapes.map(streamMinuteTape),
+          sources: minuteTapes.map(streamTape),
           startingCash: 10_000_000,
         });
   const seconds = (performance.now() - started) / 1000;

@@ -3,7 +3,7 @@
  * behaviour byte-identical: run before and after, compare the lines (not part of `pnpm bench`).
  *   node --import tsx bench/report-fingerprint.ts
  * Runs: the bench's SMA-cross on 100 daily symbols x 10 years and on 20 symbols x 5 minute
- * sessions (generated as streamed, and from the speed runs' tapes: the two hashes must agree); the built-in moving-average crossover and the two examples on the real shared data
+ * sessions (also from the speed runs' tapes: the two hashes must agree); the built-in moving-average crossover and the two examples on the real shared data
  * (daily AAPL/MSFT/NVDA/SPY, AAPL and BTC-PERP minutes), with and without the closing auction.
  */
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ import { movingAverageCrossover, parseDailyCsv, parseIntradayCsv, runBacktest, t
 import equalWeight from '../examples/equal-weight-rebalance.ts';
 import openingRangeBreakout from '../examples/opening-range-breakout.ts';
 import smaCross from './sma-cross.ts';
-import { minuteTape, randomWalkMinuteBars, resampledDailyBars, sessions, streamMinuteTape } from './synthetic-bars.ts';
+import { minuteTape, randomWalkMinuteBars, resampledDailyBars, sessions, streamTape } from './synthetic-bars.ts';
 
 const dataDir = new URL('../../../../shared/data/', import.meta.url);
 const daily = (symbol: string): Bar[] => parseDailyCsv(symbol, readFileSync(new URL(`daily/${symbol}.csv`, dataDir), 'utf8'));
@@ -25,7 +25,7 @@ const runs: Array<[string, () => BacktestOptions]> = [
   ['sma-cross daily 100x10y', () => ({ definition: smaCross, universe: universe('S', 100), interval: '1d', sources: resampledDailyBars(100, 2520), startingCash: 1_000_000 })],
   ['sma-cross minute 20x5', () => ({ definition: smaCross, universe: universe('M', 20), interval: '1m', sources: Array.from({ length: 20 }, (_, k) => randomWalkMinuteBars(k, minuteSessions, 42)), startingCash: 1_000_000 })],
   // The bench's speed runs stream the same walk from tapes into reused bar objects: the same hash as the line above.
-  ['sma-cross minute 20x5 from tapes', () => ({ definition: smaCross, universe: universe('M', 20), interval: '1m', sources: Array.from({ length: 20 }, (_, k) => streamMinuteTape(minuteTape(k, minuteSessions, 42))), startingCash: 1_000_000 })],
+  ['sma-cross minute 20x5 from tapes', () => ({ definition: smaCross, universe: universe('M', 20), interval: '1m', sources: Array.from({ length: 20 }, (_, k) => streamTape(minuteTape(k, minuteSessions, 42))), startingCash: 1_000_000 })],
   ['sma-cross daily real, close auction', () => ({ definition: smaCross, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000, dailyDecision: 'close_auction' })],
   ['ma-crossover builtin daily real', () => ({ definition: movingAverageCrossover, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000 })],
   ['ma-crossover builtin close auction', () => ({ definition: movingAverageCrossover, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000, dailyDecision: 'close_auction' })],

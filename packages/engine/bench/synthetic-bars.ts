@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Xoshiro128 } from '@closecross/quant';
-import { dailyBar, nyseCalendar, parseDailyCsv, type Bar } from '@closecross/engine';
+import { dailyBar, nyseCalendar, parseDailyCsv, type Bar, type BarInterval } from '@closecross/engine';
 
 const dataDir = new URL('../../../../shared/data/', import.meta.url);
 const realSymbols = ['AAPL', 'MSFT', 'NVDA', 'SPY'];
@@ -84,63 +84,85 @@ export async function* randomWalkMinuteBars(symbolIndex: number, sessionList: Re
 }
 
 /**
- * The same walk generated ahead, as numbers in typed arrays (no object per bar): the speed runs
+ * Bars held as numbers in typed arrays (no object per bar), cut into chunks: the minute speed runs
  * time the backtest reading a stream, not the random number generator that invents the data.
  */
-export interface MinuteTape {
+export interface BarTape {
   readonly symbol: string;
-  /** Index of each session's first bar, and the total at the end. */
-  readonly sessionStarts: readonly number[];
+  readonly interval: BarInterval;
+  /** Index of each chunk's first bar, and the total at the end. */
+  readonly chunkStarts: readonly number[];
   readonly startMs: Float64Array;
+  readonly endMs: Float64Array;
   readonly open: Float64Array;
   readonly high: Float64Array;
   readonly low: Float64Array;
   readonly close: Float64Array;
+  readonly volume: Float64Array;
 }
 
-export function minuteTape(symbolIndex: number, sessionList: ReturnType<typeof sessions>, seed = 42): MinuteTape {
+function emptyTape(symbol: string, interval: BarInterval, total: number) {
+  return {
+    symbol,
+    interval,
+    chunkStarts: [] as number[],
+    startMs: new Float64Array(total),
+    endMs: new Float64Array(total),
+    open: new Float64Array(total),
+    high: new Float64Array(total),
+    low: new Float64Array(total),
+    close: new Float64Array(total),
+    volume: new Float64Array(total),
+  };
+}
+
+/** The minute walk of `randomWalkMinuteBars`, generated ahead: one chunk per session. */
+export function minuteTape(symbolIndex: number, sessionList: ReturnType<typeof sessions>, seed = 42): BarTape {
   const total = sessionList.reduce((sum, session) => sum + Math.ceil((session.close - session.open) / 60_000), 0);
-  const tape = { symbol: minuteSymbol(symbolIndex), sessionStarts: [] as number[], startMs: new Float64Array(total), open: new Float64Array(total), high: new Float64Array(total), low: new Float64Array(total), close: new Float64Array(total) };
+  const tape = emptyTape(minuteSymbol(symbolIndex), '1m', total);
   const random = new Xoshiro128(seed, symbolIndex);
   const step = { open: 0, high: 0, low: 0, close: 50 + symbolIndex };
   let i = 0;
   for (const session of sessionList) {
-    tape.sessionStarts.push(i);
+    tape.chunkStarts.push(i);
     for (let startMs = session.open; startMs < session.close; startMs += 60_000, i++) {
       walkStep(random, step.close, step);
       tape.startMs[i] = startMs;
+      tape.endMs[i] = startMs + 60_000;
       tape.open[i] = step.open;
       tape.high[i] = step.high;
       tape.low[i] = step.low;
       tape.close[i] = step.close;
+      tape.volume[i] = 100_000;
     }
   }
-  tape.sessionStarts.push(i);
+  tape.chunkStarts.push(i);
   return tape;
 }
 
 /**
- * Streams a tape one session per chunk, into the same bar objects and chunk array each time (a
+ * Streams a tape one chunk at a time, into the same bar objects and chunk array each time (a
  * decoder's buffer): the engine copies what it keeps of a bar (history, last price), and the merger
  * asks for the next chunk only once it has handed out the whole current one. The bench strategy
  * keeps no bar object.
  */
-export async function* streamMinuteTape(tape: MinuteTape): AsyncGenerator<Bar[]> {
+export async function* streamTape(tape: BarTape): AsyncGenerator<Bar[]> {
   const chunk: Bar[] = [];
-  const pool: Bar[] = [];
-  for (let s = 0; s + 1 < tape.sessionStarts.length; s++) {
-    const from = tape.sessionStarts[s]!;
-    const to = tape.sessionStarts[s + 1]!;
+  const pool: Array<{ -readonly [K in keyof Bar]: Bar[K] }> = [];
+  for (let c = 0; c + 1 < tape.chunkStarts.length; c++) {
+    const from = tape.chunkStarts[c]!;
+    const to = tape.chunkStarts[c + 1]!;
     chunk.length = to - from;
     for (let i = from; i < to; i++) {
-      let bar = pool[i - from] as { -readonly [K in keyof Bar]: Bar[K] } | undefined;
-      if (bar === undefined) pool.push((bar = { kind: 'bar', symbol: tape.symbol, interval: '1m', startMs: 0, endMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 100_000 }));
+      let bar = pool[i - from];
+      if (bar === undefined) pool.push((bar = { kind: 'bar', symbol: tape.symbol, interval: tape.interval, startMs: 0, endMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 }));
       bar.startMs = tape.startMs[i]!;
-      bar.endMs = bar.startMs + 60_000;
+      bar.endMs = tape.endMs[i]!;
       bar.open = tape.open[i]!;
       bar.high = tape.high[i]!;
       bar.low = tape.low[i]!;
       bar.close = tape.close[i]!;
+      bar.volume = tape.volume[i]!;
       chunk[i - from] = bar;
     }
     yield chunk;
