@@ -19,9 +19,22 @@ BEGIN
 	RETURN NULL;
 END $$;
 --> statement-breakpoint
-CREATE TRIGGER "trading_order_risk_book" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "trading_order" FOR EACH STATEMENT EXECUTE FUNCTION "trading_risk_book_changed"();
+-- Orders and fills per row, and an order only when a column the checks read changed: the order
+-- sync's answer "still accepted" (an update of updated_at alone) and a fill reported again (an
+-- insert that does nothing) leave the book as it is.
+CREATE TRIGGER "trading_order_risk_book_rows" AFTER INSERT OR DELETE ON "trading_order" FOR EACH ROW EXECUTE FUNCTION "trading_risk_book_changed"();
 --> statement-breakpoint
-CREATE TRIGGER "trading_fill_risk_book" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "trading_fill" FOR EACH STATEMENT EXECUTE FUNCTION "trading_risk_book_changed"();
+CREATE TRIGGER "trading_order_risk_book_changes" AFTER UPDATE ON "trading_order" FOR EACH ROW
+	WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.filled_quantity IS DISTINCT FROM NEW.filled_quantity
+		OR OLD.strategy_id IS DISTINCT FROM NEW.strategy_id OR OLD.symbol IS DISTINCT FROM NEW.symbol OR OLD.side IS DISTINCT FROM NEW.side
+		OR OLD.risk_check IS DISTINCT FROM NEW.risk_check OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+	EXECUTE FUNCTION "trading_risk_book_changed"();
+--> statement-breakpoint
+CREATE TRIGGER "trading_order_risk_book_truncate" AFTER TRUNCATE ON "trading_order" FOR EACH STATEMENT EXECUTE FUNCTION "trading_risk_book_changed"();
+--> statement-breakpoint
+CREATE TRIGGER "trading_fill_risk_book_rows" AFTER INSERT OR UPDATE OR DELETE ON "trading_fill" FOR EACH ROW EXECUTE FUNCTION "trading_risk_book_changed"();
+--> statement-breakpoint
+CREATE TRIGGER "trading_fill_risk_book_truncate" AFTER TRUNCATE ON "trading_fill" FOR EACH STATEMENT EXECUTE FUNCTION "trading_risk_book_changed"();
 --> statement-breakpoint
 CREATE TRIGGER "trading_position_risk_book" AFTER UPDATE OR DELETE OR TRUNCATE ON "trading_position" FOR EACH STATEMENT EXECUTE FUNCTION "trading_risk_book_changed"();
 --> statement-breakpoint

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '@closecross/engine';
 import { withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
-import { BrokerRejectedError, BrokerUnavailableError, type Broker, type BrokerOrderUpdate, type OrderState, type OrderType, type Side, type TimeInForce } from '../brokers/broker.ts';
+import { BrokerRejectedError, BrokerUnavailableError, type Broker, type BrokerFill, type BrokerOrderUpdate, type OrderState, type OrderType, type Side, type TimeInForce } from '../brokers/broker.ts';
 import type { BrokerName } from '../brokers/broker-factory.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { tradingLogEvents } from '../trading-events.ts';
@@ -63,6 +63,13 @@ export interface OrderView {
 
 export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
   to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('placed_at')}, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
+
+/** What the caller of apply() knows of the order (the paper exchange, which books its fills in order): its state now, side and symbol. */
+export interface KnownOrder {
+  state: OrderState;
+  side: Side;
+  symbol: string;
+}
 
 /** An account's paper costs, as the paper exchange builds its fill model from them. */
 export type PaperOrderCosts = Pick<Account, 'fee_per_share' | 'fee_bps' | 'fee_minimum' | 'slippage_bps' | 'volume_participation'>;
@@ -149,6 +156,8 @@ export class OrderDesk {
       return { order: existing, created: false };
     };
     const placed = client ? await insert(client) : await withTransaction(this.pool, insert);
+    // Decided on the book as read under the lock: the copy in memory is read again before the next check.
+    this.risk?.book.invalidate();
     if (placed.created && placed.order.state === 'rejected') {
       this.log.warn({ event: tradingLogEvents.orderRejected, orderId: placed.order.id, symbol: placed.order.symbol, reason: placed.order.reason, riskCheck: placed.order.risk_check }, 'order rejected');
     }
@@ -174,7 +183,7 @@ export class OrderDesk {
     for (let attempt = 0; attempt < 3; attempt++) {
       const { decision, guard } = await risk.checkInMemory({ strategyId: order.strategyId ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, limitPrice: order.limitPrice ?? null, squareOff: options.squareOff === true });
       if (!decision.accepted || decision.stateChanges.length > 0) return undefined;
-      const result = await this.pool.query<{ version: string | null; current_version: string; marks: Record<string, [number | null, string | null, number | null, string | null]>; placed: OrderView | null; costs: PaperOrderCosts | null }>(
+      const result = await risk.book.track(() => this.pool.query<{ version: string | null; current_version: string; marks: Record<string, [number | null, string | null, number | null, string | null]>; placed: OrderView | null; costs: PaperOrderCosts | null }>(
         `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
          current_marks as (${guard.marksSql('$21')}),
          guard as (
@@ -199,10 +208,11 @@ export class OrderDesk {
            (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`,
         [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null,
           placedAt, paperWorkable, cause, 'paper answered', paperOrdersChannel, guard.symbols, guard.version, guard.marks],
-      );
+      ));
       const row = result.rows[0]!;
       if (row.version === null) {
         risk.book.moved(row.current_version, row.marks);
+        await risk.book.settled();
         continue;
       }
       const placed = row.placed;
@@ -283,7 +293,12 @@ export class OrderDesk {
    * Records a broker's answer: new fills (once each, with their cash), then the state along the
    * machine's path; an answer the machine has no path for is a ConflictError, and changes nothing.
    */
-  async apply(id: string, update: BrokerOrderUpdate, cause: string): Promise<OrderView> {
+  async apply(id: string, update: BrokerOrderUpdate, cause: string, known?: KnownOrder): Promise<OrderView> {
+    const fill = update.fills[0];
+    if (known && fill && update.fills.length === 1 && (update.state === 'filled' || update.state === 'partially_filled')) {
+      const booked = await this.applyFillInOneStatement(id, update.state, fill, cause, known);
+      if (booked) return booked;
+    }
     const result = await withTransaction(this.pool, async (client) => {
       const order = (await client.query<OrderView>(`select ${orderColumns} from trading_order where id = $1 for update`, [id])).rows[0];
       if (!order) throw new NotFoundError(`order ${id} does not exist`);
@@ -353,6 +368,67 @@ export class OrderDesk {
       this.log.warn({ event: tradingLogEvents.orderRejected, orderId: id, symbol: result.order.symbol, reason: result.order.reason }, 'order rejected');
     }
     return result.order;
+  }
+
+  /**
+   * One fill of an order in the state its caller knows (the paper exchange, which placed its
+   * fills in order), in one statement: the fill, its cash, the transitions, the order's filled
+   * quantity and average (as the locked path sums them), the order_filled alert, and the risk
+   * book's version, whose in-memory copy takes the fill. Undefined, with nothing stored, when the
+   * order is not as known (another fill, a cancel): the locked path then decides.
+   */
+  private async applyFillInOneStatement(id: string, state: 'filled' | 'partially_filled', fill: BrokerFill, cause: string, known: KnownOrder): Promise<OrderView | undefined> {
+    let path: OrderState[];
+    try {
+      path = pathBetween(known.state, state);
+    } catch {
+      return undefined;
+    }
+    const from = [known.state, ...path.slice(0, -1)];
+    const filled = state === 'filled' && known.state !== 'filled';
+    let row: { updated: OrderView | null; version: string | null } | undefined;
+    try {
+      const tracked = <T,>(statement: () => Promise<T>) => (this.risk ? this.risk.book.track(statement) : statement());
+      row = (
+        await tracked(() => this.pool.query<{ updated: OrderView | null; version: string | null }>(
+          `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+           prior as (select coalesce(sum(quantity), 0) as quantity, coalesce(sum(quantity * price), 0) as notional from trading_fill where order_id = $1),
+           u as (
+             update trading_order o set state = $2, filled_quantity = ((select quantity from prior) + $3::numeric)::float8,
+               average_fill_price = (((select notional from prior) + $3::numeric * $4::numeric) / ((select quantity from prior) + $3::numeric))::float8, updated_at = now()
+             where o.id = $1 and o.state = $5 and o.filled_quantity::float8 = (select quantity from prior)::float8 and (select quantity from prior) + $3::numeric <= o.quantity + 1e-9
+               and not exists (select 1 from trading_fill where fill_id = $6)
+             returning o.*),
+           f as (
+             insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
+             select $6, u.id, u.strategy_id, u.symbol, u.side, $3::numeric, $4::numeric, $7::numeric, ($8::timestamptz at time zone 'America/New_York')::date, $8 from u
+             returning fill_id, quantity, price, fee),
+           c as (
+             insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at)
+             select u.strategy_id, u.account_id, 'trade', case when u.side = 'buy' then -(f.quantity * f.price) else f.quantity * f.price end, f.fill_id, $9, $8 from f cross join u
+             union all select u.strategy_id, u.account_id, 'fee', -f.fee, f.fill_id, 'fee', $8 from f cross join u where f.fee > 0),
+           t as (
+             insert into trading_order_transition (order_id, from_state, to_state, cause)
+             select u.id, step.from_state, step.to_state, step.cause from u cross join unnest($10::text[], $11::text[], $12::text[]) with ordinality as step(from_state, to_state, cause, n) order by step.n),
+           alerted as (
+             select alert_record('order_filled', jsonb_strip_nulls(jsonb_build_object('order_id', u.id, 'strategy', s.name, 'symbol', u.symbol, 'side', u.side,
+               'quantity', u.filled_quantity, 'price', u.average_fill_price))) as alert_id
+             from u left join trading_strategy s on s.id = u.strategy_id where $13::boolean),
+           v as (update trading_risk_book_version set version = version + 1 where exists (select 1 from u) returning version)
+           select (select row_to_json(x) from (select ${orderColumns} from u) x) as updated, (select version::text from v) as version,
+             (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`,
+          [id, state, bookedDecimal(fill.quantity), bookedDecimal(fill.price), known.state, fill.fillId, bookedDecimal(fill.fee), fill.at, `${known.side} ${fill.quantity} ${known.symbol} @ ${fill.price}`, from, path, path.map(() => cause), filled],
+        ))
+      ).rows[0];
+    } catch (error) {
+      // The fill stored meanwhile by another task (its id is unique): the locked path answers.
+      if ((error as { code?: string }).code === '23505') return undefined;
+      throw error;
+    }
+    const updated = row?.updated;
+    if (!updated) return undefined;
+    if (row!.version !== null) this.risk?.book.filled(row!.version, { orderId: id, strategyId: updated.strategy_id, symbol: updated.symbol, side: updated.side, quantity: fill.quantity, price: fill.price, fee: fill.fee, done: state === 'filled' });
+    return updated;
   }
 
   async get(id: string): Promise<OrderView> {

@@ -5,7 +5,8 @@ import type { Account } from '../accounts/account-store.ts';
 import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
 import type { OrderType, TimeInForce } from '../brokers/broker.ts';
 import { calendarFor } from '../market/calendars.ts';
-import type { OrderDesk } from '../orders/order-desk.ts';
+import type { AcceptedPaperOrder, OrderDesk } from '../orders/order-desk.ts';
+import type { OrderState } from '../brokers/broker.ts';
 import { costsKey, engineCostsOf } from './paper-costs.ts';
 import { marketEventOf } from './live-events.ts';
 
@@ -19,7 +20,10 @@ interface WorkingOrder {
   clientOrderId: string;
   accountId: string;
   symbol: string;
+  side: 'buy' | 'sell';
   quantity: number;
+  /** Its state as this task booked it last: a fill is stored in one statement while the order is still so. */
+  state: OrderState;
   /** Filled so far: stored, plus fills the engine made whose booking is under way. */
   filled: number;
   /** Fills so far (stored or under way): the next live fill is number fills + 1. */
@@ -55,6 +59,7 @@ interface WorkingRow {
   limit_price: number | null;
   session_date: string;
   placed_at: Date;
+  state: OrderState;
   filled: number;
   fills: number;
   account_id: string;
@@ -110,6 +115,8 @@ const workingStates = ['new', 'submitted', 'accepted', 'partially_filled'];
 export class PaperExchange {
   private readonly options: PaperExchangeOptions;
   private readonly working = new Map<string, WorkingOrder>();
+  /** client order id -> order id of the working orders: an announced order already handed over is not read again. */
+  private readonly byClientId = new Map<string, string>();
   private readonly accounts = new Map<string, AccountExchange>();
   private client: PoolClient | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -158,7 +165,9 @@ export class PaperExchange {
 
   private forgetAll(): void {
     this.held = [];
+    if (this.options.orders.paperAccepted) this.options.orders.paperAccepted = undefined;
     this.working.clear();
+    this.byClientId.clear();
     this.accounts.clear();
   }
 
@@ -185,7 +194,7 @@ export class PaperExchange {
     this.client = client;
     client.on('notification', (message) => {
       if (message.channel === liveTicksChannel && message.payload) this.onTicks(decodeLiveTicks(message.payload));
-      else if (message.channel === paperOrdersChannel && message.payload) void this.load(message.payload).catch((error: unknown) => this.options.log.error({ err: error }, 'paper exchange: an order could not be loaded'));
+      else if (message.channel === paperOrdersChannel && message.payload && !this.byClientId.has(message.payload)) void this.load(message.payload).catch((error: unknown) => this.options.log.error({ err: error }, 'paper exchange: an order could not be loaded'));
     });
     client.on('error', (error) => {
       // Stopped already (the client went back to the pool): nothing of ours fails.
@@ -199,6 +208,7 @@ export class PaperExchange {
     });
     await client.query(`listen ${liveTicksChannel}`);
     await client.query(`listen ${paperOrdersChannel}`);
+    this.options.orders.paperAccepted = (accepted) => this.admitAccepted(accepted);
     await this.load();
     this.options.log.info({ orders: this.working.size }, 'paper exchange: running on this task');
     this.scheduleRefresh();
@@ -229,7 +239,7 @@ export class PaperExchange {
 
   private async loadNow(clientOrderId: string | undefined): Promise<void> {
     const result = await this.options.pool.query<WorkingRow>(
-      `select o.id as order_id, o.client_order_id, o.symbol, o.side, o.quantity::float8 as quantity, o.type, o.time_in_force, o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at,
+      `select o.id as order_id, o.client_order_id, o.state, o.symbol, o.side, o.quantity::float8 as quantity, o.type, o.time_in_force, o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at,
               o.filled_quantity::float8 as filled, (select count(*)::int from trading_fill f where f.order_id = o.id) as fills,
               a.id as account_id, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation
        from trading_order o join trading_account a on a.id = o.account_id
@@ -261,7 +271,9 @@ export class PaperExchange {
       clientOrderId: row.client_order_id,
       accountId: row.account_id,
       symbol: row.symbol,
+      side: row.side,
       quantity: row.quantity,
+      state: row.state,
       filled,
       fills: Math.max(row.fills, known?.fills ?? 0),
       engineId: undefined,
@@ -284,6 +296,16 @@ export class PaperExchange {
       order.engineId = accepted.order.id;
     }
     this.working.set(order.id, order);
+    this.byClientId.set(order.clientOrderId, order.id);
+  }
+
+  /** A paper order this task accepted in its placement statement: worked at once, with no read. */
+  private admitAccepted({ order, costs, placedAt }: AcceptedPaperOrder): void {
+    if (!this.client || this.working.has(order.id)) return;
+    this.admit({
+      order_id: order.id, client_order_id: order.client_order_id, state: order.state, symbol: order.symbol, side: order.side, quantity: order.quantity, type: order.type, time_in_force: order.time_in_force,
+      limit_price: order.limit_price, session_date: order.session_date, placed_at: placedAt, filled: order.filled_quantity, fills: 0, account_id: order.account_id, ...costs,
+    });
   }
 
   private accountExchange(accountId: string, costs: CostConfig): AccountExchange {
@@ -308,7 +330,7 @@ export class PaperExchange {
   }
 
   private drop(order: WorkingOrder, reason: string): void {
-    this.working.delete(order.id);
+    this.forget(order);
     const account = this.accounts.get(order.accountId);
     if (account && order.engineId !== undefined && account.exchange.order(order.engineId)) account.exchange.cancel(order.engineId, reason);
   }
@@ -346,7 +368,7 @@ export class PaperExchange {
       order.fills += 1;
       order.filled = toNumber(fromNumber(order.filled) + fill.exact.quantity);
       const done = order.filled >= order.quantity - 1e-9;
-      if (done) this.working.delete(order.id);
+      if (done) this.forget(order);
       const booked = { fillId: `${order.clientOrderId}:live:${order.fills}`, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: new Date(fill.ts) };
       this.book(order, { clientOrderId: order.clientOrderId, state: done ? 'filled' : 'partially_filled', fills: [booked] }, cause);
     }
@@ -355,9 +377,14 @@ export class PaperExchange {
       if ((state !== 'expired' && state !== 'cancelled') || clientId === undefined) continue;
       const order = this.working.get(clientId);
       if (!order || order.failed) continue;
-      this.working.delete(order.id);
+      this.forget(order);
       this.book(order, { clientOrderId: order.clientOrderId, state, ...(reason ? { reason } : {}), fills: [] }, cause);
     }
+  }
+
+  private forget(order: WorkingOrder): void {
+    if (this.working.get(order.id) === order) this.working.delete(order.id);
+    if (this.byClientId.get(order.clientOrderId) === order.id) this.byClientId.delete(order.clientOrderId);
   }
 
   /** One booking after the order's previous one; a failed one stops the rest and drops the order (read again at the next refresh). */
@@ -365,7 +392,8 @@ export class PaperExchange {
     order.booking = order.booking.then(async () => {
       if (order.failed) return;
       try {
-        await this.options.orders.apply(order.id, update, cause);
+        const booked = await this.options.orders.apply(order.id, update, cause, { state: order.state, side: order.side, symbol: order.symbol });
+        order.state = booked.state;
       } catch (error) {
         // Cancelled or expired meanwhile (a 409 from the state machine), or the database failed: not ours to fill until read again.
         order.failed = true;

@@ -54,6 +54,11 @@ export class LiveRiskBook {
   /** Orders let through, by monotonic time. */
   private recent: { strategy_id: number | null; at: number }[] = [];
   private liveJoin = '';
+  /** This task's own changes that came back ahead of an earlier one (by version): applied when the gap closes. */
+  private readonly ahead = new Map<bigint, () => void>();
+  /** This task's statements that move the version, under way; and who waits for them to settle. */
+  private inFlight = 0;
+  private settledWaiters: (() => void)[] = [];
   private readonly prices: PriceReader;
   constructor(prices: PriceReader) {
     this.prices = prices;
@@ -61,16 +66,38 @@ export class LiveRiskBook {
 
   /** Whether the book must be read before the next check. */
   stale(today: string): boolean {
+    // A gap no statement of ours is left to close: another task's change came between.
+    if (this.ahead.size > 0 && this.inFlight === 0) this.invalidate();
     return this.version === undefined || this.base === undefined || this.today !== today;
   }
 
   invalidate(): void {
     this.version = undefined;
+    this.ahead.clear();
+  }
+
+  /** Runs one of this task's statements that move the version (a placement, a fill): a moved book waits for them before it is read again. */
+  async track<T>(statement: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await statement();
+    } finally {
+      if (--this.inFlight === 0) {
+        const waiters = this.settledWaiters;
+        this.settledWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    }
+  }
+
+  /** Resolves when none of this task's statements is under way. */
+  settled(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   /** Reads the whole book: the version first, so a change made during the read moves it on and the next placement reads again. */
   async load(db: Pool | PoolClient, today: string, extraSymbols: readonly string[] = []): Promise<void> {
-    this.version = undefined;
+    this.invalidate();
     const version = (await db.query<{ version: string }>('select version::text as version from trading_risk_book_version')).rows[0]?.version;
     const data = await readRiskBook(db, this.prices, today, extraSymbols);
     const orders = await db.query<{ open: { id: string; strategy_id: number | null; symbol: string; remaining: number }[]; recent: { strategy_id: number | null; age_ms: number }[] }>(
@@ -152,24 +179,31 @@ export class LiveRiskBook {
   /** A placement statement found the book moved: the marks it answered are taken, and a new version means a read. */
   moved(version: string, marks: Record<string, [number | null, string | null, number | null, string | null]>): void {
     for (const [symbol, [close, date, livePrice, liveAt]] of Object.entries(marks)) this.marks.set(symbol, { symbol, close, date, live_price: livePrice, live_at: liveAt });
-    if (version !== this.version) this.version = undefined;
+    // Moved by statements of ours still under way (their answers bring the book up), or by another task: read again.
+    if (version !== this.version && this.inFlight === 0 && this.ahead.size === 0) this.invalidate();
   }
 
   /** This task placed an order at `version - 1` (its statement moved the version on): it is open, and counts in the order rate. */
   placed(version: string, order: { id: string; strategyId: number | null; symbol: string; side: Side; quantity: number; counted: boolean }): void {
-    if (!this.follows(version)) return;
+    this.follow(version, () => this.addOrder(order));
+  }
+
+  private addOrder(order: { id: string; strategyId: number | null; symbol: string; side: Side; quantity: number; counted: boolean }): void {
     this.openOrders.set(order.id, { strategy_id: order.strategyId, symbol: order.symbol, remaining: fromNumber(order.side === 'buy' ? order.quantity : -order.quantity) });
     if (order.counted) this.recent.push({ strategy_id: order.strategyId, at: performance.now() });
   }
 
   /** This task's statement moved the version on without changing the book (an order placed before, answered again). */
   unchanged(version: string): void {
-    this.follows(version);
+    this.follow(version, () => {});
   }
 
   /** This task booked a fill at `version - 1`: the position moves and the order's open quantity shrinks. */
   filled(version: string, fill: BookFill): void {
-    if (!this.follows(version)) return;
+    this.follow(version, () => this.addFill(fill));
+  }
+
+  private addFill(fill: BookFill): void {
     const quantity = fromNumber(fill.quantity);
     const signed = fill.side === 'buy' ? quantity : -quantity;
     const cash = (fill.side === 'buy' ? -mulFixed(quantity, fromNumber(fill.price)) : mulFixed(quantity, fromNumber(fill.price))) - fromNumber(fill.fee);
@@ -188,13 +222,29 @@ export class LiveRiskBook {
     }
   }
 
-  /** Whether `version` is the next after the book's; the book takes it, or is read again when it is not. */
-  private follows(version: string): boolean {
-    if (this.version !== undefined && BigInt(version) === BigInt(this.version) + 1n) {
-      this.version = version;
-      return true;
+  /**
+   * One of this task's changes, stored at `version` (its statement moved the version from the one
+   * before): applied when it is the next after the book's, with any that came back ahead of it;
+   * kept while an earlier one is still to come back. Statements of one task answer in any order.
+   */
+  private follow(version: string, change: () => void): void {
+    if (this.version === undefined) return;
+    const at = BigInt(version);
+    let next = BigInt(this.version) + 1n;
+    if (at < next) {
+      this.invalidate();
+      return;
     }
-    this.version = undefined;
-    return false;
+    if (at > next) {
+      this.ahead.set(at, change);
+      return;
+    }
+    change();
+    this.version = version;
+    for (next = at + 1n; this.ahead.has(next); next++) {
+      this.ahead.get(next)!();
+      this.ahead.delete(next);
+      this.version = next.toString();
+    }
   }
 }

@@ -1,0 +1,149 @@
+import { SimulatedClock } from '@closecross/engine';
+import type { Service } from '@closecross/platform';
+import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
+import type { Pool, PoolClient } from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RiskStore } from '../src/risk/risk-store.ts';
+import { buildTradingApp, newYork, storeBars, weekdayBars } from './support/build-app.ts';
+import { publishTrade } from './support/live-ticks.ts';
+
+// Bars of BOOK up to Friday 2026-12-04; the clock stands on Monday 2026-12-07 at 10:00 in New York
+// (the NYSE open), so an order for that session has no daily bar to fill from: the paper exchange works it.
+const bookBars = weekdayBars(Array.from({ length: 30 }, (_, i): [number, number] => [100 + (i % 3), 100 + ((i + 1) % 3)]), '2026-10-26');
+const clock = new SimulatedClock(newYork('2026-12-07', '10:00'));
+
+let database: TestDatabase;
+let app: Service;
+
+/**
+ * The statements a placement sends that touch the risk book or the order (the pool's own, and
+ * those of clients it lends for transactions), while `work` runs.
+ */
+async function bookStatements(pool: Pool, work: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const relevant = /insert into trading_order|trading_risk_book_version|pg_advisory_xact_lock|trading_order_transition/;
+  const record = (text: unknown) => {
+    const sql = typeof text === 'string' ? text : (text as { text?: string } | undefined)?.text;
+    if (sql && relevant.test(sql)) seen.push(sql);
+  };
+  const query = pool.query;
+  const connect = pool.connect;
+  pool.query = ((...args: Parameters<Pool['query']>) => {
+    record(args[0]);
+    return (query as (...a: unknown[]) => unknown).apply(pool, args);
+  }) as Pool['query'];
+  // pool.query lends itself a client through connect(callback): that one is counted by the query wrapper already.
+  pool.connect = ((...args: unknown[]) => (args.length > 0 ? (connect as (...a: unknown[]) => unknown).apply(pool, args) : lend())) as Pool['connect'];
+  const lend = async () => {
+    const client: PoolClient = await (connect as () => Promise<PoolClient>).apply(pool);
+    const clientQuery = client.query;
+    client.query = ((...args: unknown[]) => {
+      record(args[0]);
+      return (clientQuery as (...a: unknown[]) => unknown).apply(client, args);
+    }) as PoolClient['query'];
+    const release = client.release;
+    client.release = ((error?: Error | boolean) => {
+      client.query = clientQuery;
+      client.release = release;
+      return release.call(client, error);
+    }) as PoolClient['release'];
+    return client;
+  };
+  try {
+    await work();
+  } finally {
+    pool.query = query;
+    pool.connect = connect;
+  }
+  return seen;
+}
+
+async function place(side: 'buy' | 'sell', quantity: number) {
+  const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BOOK', side, quantity, session_date: '2026-12-07' } });
+  expect(response.statusCode).toBe(201);
+  return response.json();
+}
+
+async function limits(values: Record<string, number>) {
+  const response = await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: values, reason: 'set by the test' } });
+  expect(response.statusCode).toBe(200);
+}
+
+/** A live price of BOOK in the prices service's latest-quote table, as another process writes it. */
+async function quote(price: number) {
+  await database.pool.query("insert into price_latest (symbol, provider, price, quoted_at) values ('BOOK', 'test', $1, now()) on conflict (symbol) do update set price = excluded.price, quoted_at = excluded.quoted_at", [price]);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await storeBars(database, 'BOOK', bookBars);
+  app = await buildTradingApp(database, {}, undefined, { clock });
+  // Costs off, so a fill's price is the tick's price exactly.
+  await database.pool.query("update trading_account set fee_per_share = 0, fee_bps = 0, fee_minimum = 0, slippage_bps = 0, volume_participation = 1 where id = 'paper'");
+});
+afterAll(async () => {
+  await app?.close();
+  await database?.drop();
+});
+beforeEach(async () => {
+  await app.inject({ method: 'PUT', url: '/trading/state', payload: { state: 'active', reason: 'test starts active' } });
+});
+
+describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE open)', () => {
+  it('an order placed alone is checked in memory and stored, accepted for the paper exchange, in one statement: no lock, no read of the book', async () => {
+    await limits({ max_order_notional: 1_000_000 });
+    await quote(100);
+    await place('buy', 1); // the book is read once, here
+    let placed: any;
+    const statements = await bookStatements(database.pool, async () => {
+      placed = await place('buy', 2);
+    });
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/update trading_risk_book_version set version = version \+ 1/);
+    expect(placed).toMatchObject({ state: 'accepted', broker_order_id: `paper-${placed.client_order_id}`, risk_check: null });
+    const detail = (await app.inject({ url: `/trading/orders/${placed.id}` })).json();
+    expect(detail.transitions.map((t: any) => [t.from_state, t.to_state, t.cause])).toEqual([
+      [null, 'new', expect.any(String)],
+      ['new', 'submitted', 'paper answered'],
+      ['submitted', 'accepted', 'paper answered'],
+    ]);
+  });
+
+  it('a halt set by another task (another RiskStore on the same database) refuses the very next order', async () => {
+    await new RiskStore(database.pool).setState(null, 'halted', 'halted by another task', 'desk on another task');
+    const refused = await place('buy', 1);
+    expect(refused).toMatchObject({ state: 'rejected', risk_check: 'trading_state' });
+    expect(refused.reason).toMatch(/trading is halted globally/);
+  });
+
+  it('a live price written by the prices service values the very next order (the statement proves the marks it was checked at)', async () => {
+    await limits({ max_order_notional: 10_000 });
+    await quote(100);
+    expect((await place('buy', 90)).state).toBe('accepted'); // 9,000
+    await quote(120);
+    const refused = await place('buy', 90); // 10,800
+    expect(refused).toMatchObject({ state: 'rejected', risk_check: 'order_notional' });
+    expect(refused.reason).toMatch(/order value 10,800 \(90 BOOK at 120\) is over the limit 10,000/);
+  });
+
+  it('a fill booked by this task moves the book in memory in its own statement: the position counts at once, with no read of the book', async () => {
+    await limits({ max_position_notional: 10_000 });
+    await quote(100);
+    expect((await place('buy', 1)).state).toBe('accepted'); // 94 working x 100: the limit change moved the version, so the book is read here
+    // Every working BOOK order fills at 100 on the first trade after it was placed; each fill moves the version in its own statement.
+    clock.advanceBy(1_000);
+    await publishTrade(database, 'BOOK', 100, clock.nowMs() + 1);
+    await waitFor(async () => (await database.pool.query("select count(*)::int as n from trading_order where symbol = 'BOOK' and state = 'accepted'")).rows[0].n === 0, 5_000, 'the working BOOK orders filled');
+    const held = (await database.pool.query("select quantity::float8 as quantity from trading_position where symbol = 'BOOK' and strategy_id is null")).rows[0].quantity;
+    expect(held).toBe(94);
+    let within: any;
+    const statements = await bookStatements(database.pool, async () => {
+      within = await place('buy', 5); // 99 x 100 = 9,900
+    });
+    expect(within.state).toBe('accepted');
+    expect(statements).toHaveLength(1);
+    const over = await place('buy', 2); // 101 x 100 = 10,100: the 94 held count without the book being read again
+    expect(over).toMatchObject({ state: 'rejected', risk_check: 'position_notional' });
+    expect(over.reason).toMatch(/would be worth 10,100, over the limit 10,000/);
+  });
+});
