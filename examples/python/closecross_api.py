@@ -74,8 +74,8 @@ class Closecross:
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.request("GET", path, params=params).json()
 
-    def post(self, path: str, body: Any) -> Any:
-        return self.request("POST", path, json=body).json()
+    def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+        return self.request("POST", path, json=body, headers=headers).json()
 
     def get_text(self, path: str, params: dict[str, Any] | None = None, accept: str | None = None) -> str:
         return self.request("GET", path, params=params, headers={"Accept": accept} if accept else None).text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import uuid
 from typing import Any
 
 import pandas as pd
@@ -28,8 +29,11 @@ def grid_size(space: dict[str, dict[str, float]]) -> int:
 
 
 def start_optimization(api: Closecross, body: dict[str, Any]) -> str:
-    """POST /trading/optimizations (202 with the job id); answers the run's id."""
-    return api.post("/trading/optimizations", body)["job_id"]
+    """POST /trading/optimizations (202 with the job id); answers the run's id.
+
+    The Idempotency-Key makes the helper's retry (after a 429 or 503) answer the same run, never start a second.
+    """
+    return api.post("/trading/optimizations", body, headers={"Idempotency-Key": str(uuid.uuid4())})["job_id"]
 
 
 def trials_frame(api: Closecross, run_id: str) -> pd.DataFrame:
