@@ -1,6 +1,6 @@
 import { Xoshiro128 } from '@closecross/quant';
 import { describe, expect, it } from 'vitest';
-import { exactCostsOf, feeOf, slippedPrice, unitFill, type UnitFill } from '../src/exchange/fill-arithmetic.ts';
+import { exactCostsOf, feeOf, slippedPrice, unitFill, unitVolumeCap, volumeCapOf, type UnitFill } from '../src/exchange/fill-arithmetic.ts';
 import { cryptoTakerCosts, instrumentForSymbol, usEquityCosts, zeroCosts } from '../src/exchange/instruments.ts';
 import type { CostConfig, Instrument } from '../src/exchange/types.ts';
 import { fromNumber, mulFixed, toDecimalString } from '../src/money.ts';
@@ -54,6 +54,17 @@ describe('fill arithmetic in whole numbers agrees with the Fixed path', () => {
       expect(numbers, `${buy ? 'buy' : 'sell'} ${quantity} at ${reference} limit ${limitCap}`).toEqual(exactly(reference, buy, quantity, limitCap, costs, instrument));
     }
     expect(compared).toBeGreaterThan(12_000);
+  });
+
+  it('the volume cap in whole shares agrees with the Fixed path on 5,000 random bars (2.5 % of volume, floored), and declines fractional volumes', () => {
+    const random = new Xoshiro128(22, 5);
+    for (let i = 0; i < 5_000; i++) {
+      const volume = Math.floor(random.nextOpenUnit() * 10 ** (1 + Math.floor(random.nextOpenUnit() * 9)));
+      const ratio = [0.025, 1, 0.1234, 0.0001][i % 4]!;
+      expect(toDecimalString(BigInt(unitVolumeCap(volume, ratio, equity)!) * 10n ** 12n), `${volume} x ${ratio}`).toBe(toDecimalString(volumeCapOf(volume, ratio, equity)));
+    }
+    expect(unitVolumeCap(1000.5, 0.025, equity)).toBeUndefined();
+    expect(unitVolumeCap(1000, 0.025, crypto)).toBeUndefined();
   });
 
   it('declines what it cannot do exactly: prices past 4 decimals, fractional quantities, fees below 1/10,000th, fractional basis points', () => {

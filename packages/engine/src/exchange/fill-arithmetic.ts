@@ -160,3 +160,16 @@ export function unitFill(into: UnitFill, reference: number, buy: boolean, quanti
   into.feeCents = remainder > 0 ? cents + 1 : cents;
   return true;
 }
+
+/** The volume cap in Fixed: `capBase x capRatio`, floored to the instrument's quantity precision. */
+export function volumeCapOf(capBase: number, capRatio: number, instrument: Instrument, exactRatio?: Fixed): Fixed {
+  return roundFixed(mulFixed(fromNumber(capBase), exactRatio ?? fromNumber(capRatio)), instrument.quantityPrecision, 'floor');
+}
+
+/** `volumeCapOf` in whole units for whole-unit instruments (a whole volume, a ratio of at most 4 decimals); undefined when not exact. */
+export function unitVolumeCap(capBase: number, capRatio: number, instrument: Instrument): number | undefined {
+  if (instrument.quantityPrecision !== 0 || !Number.isInteger(capBase) || capBase < 0) return undefined;
+  const ratio = tenThousandths(capRatio);
+  if (ratio === undefined || ratio < 0 || capBase * ratio > MAX_SAFE) return undefined;
+  return divide(capBase * ratio, 10_000);
+}

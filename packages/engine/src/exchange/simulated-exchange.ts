@@ -34,9 +34,9 @@
 import { calendarForSymbol } from '../calendar/index.ts';
 import type { Session, TradingCalendar } from '../calendar/types.ts';
 import type { Bar, FillEvent, MarketEvent, OrderUpdate, QuoteTick, Side, Timer, TradeTick } from '../events.ts';
-import { type Fixed, FIXED_ONE, fromNumber, parseFixed, toDecimalString, hasDigits, maxFixed, minFixed, mulFixed, roundFixed, toNumber, divRound } from '../money.ts';
+import { type Fixed, FIXED_ONE, fromNumber, parseFixed, toDecimalString, hasDigits, maxFixed, mulFixed, toNumber, divRound } from '../money.ts';
 import type { BracketRole, OrderModification, OrderRequest, OrderState, OrderType, OrderView, TimeInForce } from '../orders.ts';
-import { exactCostsOf, feeOf, slippedPrice, unitFill, type UnitFill } from './fill-arithmetic.ts';
+import { exactCostsOf, feeOf, slippedPrice, unitFill, unitVolumeCap, volumeCapOf, type UnitFill } from './fill-arithmetic.ts';
 import { defaultCosts, instrumentForSymbol } from './instruments.ts';
 import { fillOhlcPath, firstTouch, type OhlcPath } from './ohlc-path.ts';
 import type { BuyingPowerCheck, CostConfig, ExchangeReport, ExchangeSnapshot, Instrument, SavedOrder, SimulatedExchangeOptions } from './types.ts';
@@ -130,6 +130,11 @@ const UNITS_4 = 10n ** 8n;
 const UNITS_CENT = 10n ** 10n;
 
 const cents = (amount: number) => amount.toFixed(2);
+
+/** What a quantity may be (built only for a refusal's message). */
+function quantityAllowed(instrument: Instrument): string {
+  return `a positive number with at most ${instrument.quantityPrecision} decimals for ${instrument.symbol}`;
+}
 
 function describeSession(session: Session): string {
   return session.earlyClose ? `${session.day} (13:00 half day: ${session.earlyClose})` : session.day;
@@ -635,8 +640,12 @@ export class SimulatedExchange {
     if (terminal.has(order.state)) return; // its one-cancels-other sibling filled first on this event
     const remaining = order.quantity - order.filled;
     const exactCosts = exactCostsOf(order.costs);
-    const cap = candidate.capBase === undefined ? undefined : roundFixed(mulFixed(fromNumber(candidate.capBase), candidate.capRatio === order.costs.volumeCap ? exactCosts.volumeCap : fromNumber(candidate.capRatio)), order.instrument.quantityPrecision, 'floor');
-    const quantity = cap === undefined ? remaining : minFixed(remaining, cap);
+    let quantity = remaining;
+    if (candidate.capBase !== undefined) {
+      const wholeCap = unitVolumeCap(candidate.capBase, candidate.capRatio, order.instrument);
+      const cap = wholeCap !== undefined ? BigInt(wholeCap) * FIXED_ONE : volumeCapOf(candidate.capBase, candidate.capRatio, order.instrument, candidate.capRatio === order.costs.volumeCap ? exactCosts.volumeCap : undefined);
+      if (cap < remaining) quantity = cap;
+    }
     if (quantity <= 0n) return;
     if (order.timeInForce === 'fok' && quantity < remaining) return; // cancelled after the event
     const buy = order.side === 'buy';
@@ -881,10 +890,9 @@ export class SimulatedExchange {
   // --- validation --------------------------------------------------------------------------
 
   private checkQuantity(quantity: unknown, instrument: Instrument): Fixed | string {
-    const allowed = `a positive number with at most ${instrument.quantityPrecision} decimals for ${instrument.symbol}`;
-    if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0) return `quantity must be ${allowed}; got ${String(quantity)}`;
+    if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0) return `quantity must be ${quantityAllowed(instrument)}; got ${String(quantity)}`;
     const exact = fromNumber(quantity);
-    if (!hasDigits(exact, instrument.quantityPrecision)) return `quantity must be ${allowed}; got ${quantity}`;
+    if (!hasDigits(exact, instrument.quantityPrecision)) return `quantity must be ${quantityAllowed(instrument)}; got ${quantity}`;
     return exact;
   }
 
