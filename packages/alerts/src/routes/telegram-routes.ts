@@ -132,14 +132,18 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
 
     // The bot answering webhook calls; built on first use, when this task's public URL is known.
     let webhookBot: TelegramCommandBot | undefined;
+    let handleWebhook: ReturnType<TelegramCommandBot['webhookHandler']> | undefined;
     app.addHook('onClose', async () => webhookBot?.stop());
     app.post(
       '/alerts/telegram/webhook',
       { config: { scope: 'public' }, schema: { tags: ['alerts'], summary: "Telegram's webhook for bot commands (Telegram calls it with the X-Telegram-Bot-Api-Secret-Token header set by PUT /alerts/telegram/webhook)" } },
       async (request, reply) => {
         if (!token) throw new NotFoundError('Telegram commands are off on this system');
-        webhookBot ??= new TelegramCommandBot({ pool: options.pool, botToken: token, telegramApiUrl: options.telegramApiUrl, systemUrl: app.publicUrl('/'), log: app.log });
-        await webhookBot.webhookHandler()(request, reply);
+        if (!webhookBot || !handleWebhook) {
+          webhookBot = new TelegramCommandBot({ pool: options.pool, botToken: token, telegramApiUrl: options.telegramApiUrl, systemUrl: app.publicUrl('/'), log: app.log });
+          handleWebhook = webhookBot.webhookHandler();
+        }
+        await handleWebhook(request, reply);
       },
     );
 

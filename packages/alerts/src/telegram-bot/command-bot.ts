@@ -52,9 +52,13 @@ export class TelegramCommandBot {
     this.bot.catch((error) => options.log.error({ err: error.error, event: 'telegram_command_failed', update_id: error.ctx.update.update_id }, 'a Telegram update could not be handled'));
   }
 
-  /** The Fastify handler of POST /alerts/telegram/webhook: checks the secret_token header, then runs the update. */
+  /**
+   * The Fastify handler of POST /alerts/telegram/webhook: checks the secret_token header, then runs
+   * the update. A command still running after 50 s (a square-off waiting on its broker) is answered
+   * 200 and finishes on its own, so Telegram does not deliver it again while it runs.
+   */
   webhookHandler() {
-    return webhookCallback(this.bot, 'fastify', { secretToken: webhookSecretOf(this.options.botToken) });
+    return webhookCallback(this.bot, 'fastify', { secretToken: webhookSecretOf(this.options.botToken), onTimeout: 'return', timeoutMilliseconds: 50_000 });
   }
 
   /** Starts long polling (deleting any webhook, as getUpdates requires); resolves once polling runs. */
