@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Research on the one job engine. An optimisation or a walk-forward is a coordinating job: it
  * draws trials (grid, random, TPE), stores each as queued and enqueues it as a trial job; trial
@@ -165,7 +166,12 @@ export async function loadSeries(prices: PriceReader, universe: readonly string[
   return series;
 }
 
-/** Data sets this task has read, by run (a few at a time): the threads load them once each. */
+/** The data a run's trials read: runs on the same strategy code, bars and costs share threads (and their loaded bars). */
+export function datasetKeyOf(spec: Pick<RunSpec, 'thread' | 'start' | 'end'>): string {
+  return createHash('sha256').update(JSON.stringify([spec.thread, spec.start, spec.end])).digest('hex');
+}
+
+/** Data sets this task has read, by data set key (a few at a time): the threads load them once each. */
 export class ResearchDatasets {
   private readonly loaded = new Map<string, Promise<ResearchThreadData>>();
   private readonly prices: PriceReader;
@@ -173,12 +179,12 @@ export class ResearchDatasets {
     this.prices = prices;
   }
 
-  get(runId: string, spec: Pick<RunSpec, 'thread' | 'start' | 'end'>): Promise<ResearchThreadData> {
-    let data = this.loaded.get(runId);
+  get(key: string, spec: Pick<RunSpec, 'thread' | 'start' | 'end'>): Promise<ResearchThreadData> {
+    let data = this.loaded.get(key);
     if (!data) {
       data = loadSeries(this.prices, spec.thread.universe, spec.start, spec.end).then((series) => ({ ...spec.thread, series }));
-      data.catch(() => this.loaded.delete(runId));
-      this.loaded.set(runId, data);
+      data.catch(() => this.loaded.delete(key));
+      this.loaded.set(key, data);
       while (this.loaded.size > 4) this.loaded.delete(this.loaded.keys().next().value!);
     }
     return data;
@@ -195,9 +201,10 @@ export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets
   if (row.status !== 'queued') return { result: { status: row.status, objective: row.objective } };
   let answer;
   try {
+    const key = datasetKeyOf(spec);
     answer = await deps.threads.run(
-      runId,
-      () => datasets.get(runId, spec),
+      key,
+      () => datasets.get(key, spec),
       { params: { ...spec.baseParams, ...row.params }, startDay: row.start_day, endDay: row.end_day, measureFrom: row.measure_from ?? undefined, wantEquity: row.phase === 'out_of_sample' },
       context.signal,
     );

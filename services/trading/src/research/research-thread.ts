@@ -7,10 +7,13 @@
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinStrategies, calendarForSymbol, dailyBar, instrumentForSymbol, isStrategyDefinition, runBacktest, StrategyParameterError, type AnyStrategyDefinition, type Bar, type OrderRequest, type StrategyContext } from '@closecross/engine';
+import { runBelowTheEventLoop } from '@closecross/platform';
 import { figuresOf } from './research-figures.ts';
 import type { RecordedDecision, ResearchThreadData, TrialAnswer, TrialRequest } from './research-protocol.ts';
 
 const data = workerData as ResearchThreadData;
+// Trials yield the CPU to the task's event loop (/health, the API) when the cores are all busy.
+runBelowTheEventLoop();
 
 async function load(): Promise<AnyStrategyDefinition> {
   if ('builtin' in data.source) {

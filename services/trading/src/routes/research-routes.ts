@@ -44,18 +44,18 @@ export interface ResearchRouteDeps {
   clock: Clock;
   strategies: StrategyStore;
   prices: PriceReader;
-  /** Research threads (and trial slots) of this task: TRADING_RESEARCH_THREADS, default the machine's cores. */
+  /** Research threads (and trial slots) of this task: TRADING_RESEARCH_THREADS, default the machine's cores; 0: this task runs no trial (it coordinates and serves). */
   threads?: number;
   /** Trials one run keeps queued or running at once, over all tasks (TRADING_RESEARCH_IN_FLIGHT, default 64). */
   inFlight?: number;
 }
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-const positiveInteger = (raw: string | undefined, fallback: number) => (raw && /^[1-9]\d*$/.test(raw) ? Number(raw) : fallback);
+const wholeNumber = (raw: string | undefined, fallback: number) => (raw && /^\d+$/.test(raw) ? Number(raw) : fallback);
 
 export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
   return async (app, { pool }) => {
-    const threadCount = options.threads ?? positiveInteger(process.env.TRADING_RESEARCH_THREADS, availableParallelism());
+    const threadCount = options.threads ?? wholeNumber(process.env.TRADING_RESEARCH_THREADS, availableParallelism());
     const store = new ResearchStore(pool);
     const deps: ResearchDeps = {
       pool,
@@ -63,9 +63,9 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       strategies: options.strategies,
       prices: options.prices,
       clock: options.clock,
-      threads: new ResearchThreadPool(threadCount),
+      threads: new ResearchThreadPool(Math.max(1, threadCount)),
       store,
-      inFlight: options.inFlight ?? positiveInteger(process.env.TRADING_RESEARCH_IN_FLIGHT, 64),
+      inFlight: options.inFlight ?? Math.max(1, wholeNumber(process.env.TRADING_RESEARCH_IN_FLIGHT, 64)),
       pollMs: 100,
     };
     const datasets = new ResearchDatasets(options.prices);
@@ -75,7 +75,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       .define(researchJobKinds.optimization, { ...coordinator, handler: (context) => runOptimizationJob(deps, context as never) })
       .define(researchJobKinds.walkForward, { ...coordinator, handler: (context) => runWalkForwardJob(deps, context as never) })
       .define(researchJobKinds.trial, { concurrency: threadCount, retryLimit: 2, scope: 'trade', handler: (context) => runTrialJob(deps, datasets, context as never) })
-      .define(researchJobKinds.lookahead, { concurrency: 1, retryLimit: 2, scope: 'trade', handler: (context) => runLookaheadJob(deps, context as never) });
+      .define(researchJobKinds.lookahead, { concurrency: threadCount > 0 ? 1 : 0, retryLimit: 2, scope: 'trade', handler: (context) => runLookaheadJob(deps, context as never) });
     app.addHook('onClose', async () => deps.threads.close());
 
     const keyOf = (request: FastifyRequest) => {

@@ -1,0 +1,247 @@
+/**
+ * Research benchmarks (pnpm --filter @closecross/trading bench; BENCH_SMOKE=1 for tiny sizes), on
+ * generated daily bars (a seeded random walk per symbol; not /work/shared/data, which holds four
+ * symbols): the built-in moving-average cross (an SMA cross) over BENCH_RESEARCH_SYMBOLS (100)
+ * symbols x BENCH_RESEARCH_YEARS (10) years.
+ *
+ * This process only coordinates (TRADING_RESEARCH_THREADS=0: it serves the API and runs the
+ * optimisation's coordinating job); trials run in worker processes started from this file
+ * (`research.bench.ts worker`), each a whole trading task on the same database, as ECS tasks are.
+ *
+ * (a) BENCH_RESEARCH_TRIALS (1,000) random-search trials on one task with two research threads
+ *     (both cores busy): minutes, goal < 3; the task's own /health p99 meanwhile (polled over HTTP
+ *     every 25 ms), goal < 50 ms.
+ * (b) job-engine overhead per trial: the same trials (a run's, replayed) as jobs through the
+ *     engine vs on two research threads called directly, interleaved A B A B, goal < 5 %.
+ * (c) two tasks (one research thread each) vs one, interleaved, goal >= 1.8x; each variant's tasks
+ *     are started and warmed (threads started, bars loaded) before the timed run.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
+import { jobsModule } from '@closecross/jobs';
+import { createPool, createService } from '@closecross/platform';
+import type { DailyBar } from '@closecross/quant';
+import { BenchResults, benchSize, describeRow, interleavedRuns, median, spawnTsx, startBenchPostgres, type RunningProcess } from '@closecross/tests/support';
+import { tradingServiceWith } from '../src/plugin.ts';
+import { datasetKeyOf, ResearchDatasets } from '../src/research/research-jobs.ts';
+import { ResearchStore } from '../src/research/research-store.ts';
+import { ResearchThreadPool } from '../src/research/research-threads.ts';
+import { PriceReader } from '../src/market/price-reader.ts';
+import { loadTradingConfig } from '../src/trading-config.ts';
+
+const symbolsCount = benchSize('BENCH_RESEARCH_SYMBOLS', 100, 3);
+const years = benchSize('BENCH_RESEARCH_YEARS', 10, 1);
+const sweepTrials = benchSize('BENCH_RESEARCH_TRIALS', 1000, 8);
+const ratioTrials = benchSize('BENCH_RESEARCH_RATIO_TRIALS', 100, 4);
+const rounds = benchSize('BENCH_RESEARCH_ROUNDS', 5, 1);
+const barsPerSymbol = Math.round(years * 252);
+const nyse = calendarForSymbol('SPY');
+const thisFile = fileURLToPath(import.meta.url);
+
+function generatedBars(count: number, seed: number): DailyBar[] {
+  let state = (seed * 2654435761) >>> 0;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const bars: DailyBar[] = [];
+  let close = 20 + 180 * random();
+  let day = Date.parse('2012-01-03T00:00:00Z');
+  while (bars.length < count) {
+    const date = new Date(day).toISOString().slice(0, 10);
+    day += 86_400_000;
+    if (!nyse.isSessionDay(date)) continue;
+    const open = close * (1 + (random() - 0.5) * 0.01);
+    close = open * (1 + (random() - 0.49) * 0.04);
+    bars.push({ date, open, high: Math.max(open, close) * 1.005, low: Math.min(open, close) * 0.995, close, adjClose: close, volume: 2_000_000 });
+  }
+  return bars;
+}
+
+/** A trading task on the bench database (the clock after the last bar: nothing depends on today). */
+async function tradingTask(databaseUrl: string, lastDay: string) {
+  const pool = createPool({ connectionString: databaseUrl, max: 10 });
+  const clock = new SimulatedClock(nyse.session(lastDay)!.close + 3_600_000);
+  const app = await createService({ name: 'research-bench', modules: [tradingServiceWith({ config: loadTradingConfig({}), clock, engine: { scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+  await app.ready();
+  return { app, pool };
+}
+
+if (process.argv[2] === 'worker') {
+  // A worker task: serves the API (its /health is measured) and runs trial jobs on its research threads.
+  const { app, pool } = await tradingTask(process.env.BENCH_DATABASE_URL!, process.env.BENCH_LAST_DAY!);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  console.log(`listening ${address}`);
+  process.once('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
+} else {
+  const results = new BenchResults('trading-research');
+  const postgres = await startBenchPostgres();
+  const { url, pool } = await postgres.database();
+  const symbols = Array.from({ length: symbolsCount }, (_, index) => `R${String(index).padStart(3, '0')}`);
+  let lastDay = '';
+  for (const [index, symbol] of symbols.entries()) {
+    const bars = generatedBars(barsPerSymbol, index + 1);
+    lastDay = bars.at(-1)!.date;
+    await pool.query(
+      `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
+       select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
+      [symbol, bars.map((b) => b.date), bars.map((b) => b.open), bars.map((b) => b.high), bars.map((b) => b.low), bars.map((b) => b.close), bars.map((b) => b.adjClose), bars.map((b) => b.volume)],
+    );
+  }
+  await pool.query('analyze price_bars');
+  process.env.TRADING_RESEARCH_THREADS = '0';
+  const { app } = await tradingTask(url, lastDay);
+
+  const workers = new Set<RunningProcess & { base: string }>();
+  async function startWorker(threads: number) {
+    const worker = spawnTsx(thisFile, { BENCH_DATABASE_URL: url, BENCH_LAST_DAY: lastDay, TRADING_RESEARCH_THREADS: String(threads) }, ['worker']);
+    for (let waited = 0; !/listening (\S+)/.test(worker.output()); waited += 50) {
+      if (waited > 120_000 || worker.child.exitCode !== null) throw new Error(`research worker did not start: ${worker.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const started = Object.assign(worker, { base: /listening (\S+)/.exec(worker.output())![1]! });
+    workers.add(started);
+    return started;
+  }
+  async function stopWorkers() {
+    for (const worker of workers) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    workers.clear();
+  }
+
+  const strategy = {
+    name: 'bench sma cross',
+    account_id: 'paper',
+    universe: symbols,
+    rule: { kind: 'moving_average_crossover', fast: 10, slow: 30 },
+    side_policy: 'long_only',
+    schedule: null,
+    sizing: { mode: 'fixed_quantity', quantity: 100 },
+    exits: { on_opposite_signal: true },
+    allocation: 10_000_000,
+  };
+  let seed = 1;
+  /** An optimisation of `budget` random trials, start to finish (its wall ms). */
+  async function optimise(budget: number, label: string): Promise<{ ms: number; id: string }> {
+    const started = performance.now();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/optimizations',
+      payload: { strategy, method: 'random', seed: seed++, budget, objective: 'sharpe', space: { fast: { min: 2, max: 50 }, slow: { min: 51, max: 250 } } },
+    });
+    if (response.statusCode !== 202) throw new Error(`${label}: ${response.body}`);
+    const id = response.json().job_id as string;
+    for (;;) {
+      const job = (await app.inject({ url: `/jobs/${id}` })).json();
+      if (job.status === 'succeeded') break;
+      if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`${label}: ${job.status} ${job.error}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const failed = (await pool.query("select count(*)::int as n from trading_research_trial where run_id = $1 and status = 'failed'", [id])).rows[0].n as number;
+    if (failed > 0) throw new Error(`${label}: ${failed} trials failed`);
+    return { ms: performance.now() - started, id };
+  }
+
+  // (a) The sweep on one task with two research threads, /health of that task polled meanwhile.
+  const sweepWorker = await startWorker(2);
+  await optimise(Math.min(4, sweepTrials), 'warm-up');
+  const health: number[] = [];
+  let sweeping = true;
+  const poller = (async () => {
+    while (sweeping) {
+      const started = performance.now();
+      const answer = await fetch(`${sweepWorker.base}/health`);
+      await answer.arrayBuffer();
+      health.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  })();
+  const load = [loadavg()[0]!];
+  const sweep = await optimise(sweepTrials, 'sweep');
+  load.push(loadavg()[0]!);
+  sweeping = false;
+  await poller;
+  const sortedHealth = [...health].sort((a, b) => a - b);
+  const p99 = sortedHealth[Math.min(sortedHealth.length - 1, Math.floor(sortedHealth.length * 0.99))]!;
+  const size = `${sweepTrials} trials, ${symbolsCount} symbols x ${years} years of generated daily bars (${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars a trial), moving-average cross, one task with 2 research threads on ${availableParallelism()} cores`;
+  console.log(describeRow(results.record({ name: 'research sweep, one task', unit: 'min', runs: [sweep.ms / 60_000], goal: { below: 3 }, note: `${size}; ${(sweep.ms / sweepTrials).toFixed(0)} ms a trial; load ${load.map((value) => value.toFixed(1)).join(' to ')}` })));
+  console.log(describeRow(results.record({ name: "/health p99 of the task running the sweep", unit: 'ms', runs: [p99], goal: { below: 50 }, note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${sortedHealth.at(-1)!.toFixed(1)} ms` })));
+
+  // (b) Engine overhead per trial: a run through the job engine vs its trials replayed on threads called directly.
+  const store = new ResearchStore(pool);
+  const direct = new ResearchThreadPool(2);
+  const datasets = new ResearchDatasets(new PriceReader(pool, loadTradingConfig({}).TRADING_LATEST_QUOTE_TABLE));
+  let lastRun = '';
+  const overhead = await interleavedRuns(rounds, {
+    engine: async () => {
+      const run = await optimise(ratioTrials, 'engine');
+      lastRun = run.id;
+      return run.ms / ratioTrials;
+    },
+    direct: async () => {
+      const spec = (await store.run(lastRun))!;
+      const trials = await store.trials(lastRun);
+      const key = datasetKeyOf(spec);
+      const started = performance.now();
+      const queue = [...trials];
+      await Promise.all(
+        [0, 1].map(async () => {
+          for (let trial = queue.shift(); trial; trial = queue.shift()) {
+            const answer = await direct.run(key, () => datasets.get(key, spec), { params: { ...spec.baseParams, ...trial.params }, startDay: trial.start_day, endDay: trial.end_day });
+            if (answer.type === 'failed') throw new Error(`direct trial failed: ${answer.error}`);
+          }
+        }),
+      );
+      return (performance.now() - started) / ratioTrials;
+    },
+  });
+  await direct.close();
+  const ratios = overhead.engine.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
+  console.log(
+    describeRow(
+      results.record({
+        name: 'job-engine overhead per trial vs the research threads called directly',
+        unit: '%',
+        runs: ratios,
+        goal: { below: 5 },
+        note: `${ratioTrials} trials a run, interleaved engine/direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)`,
+      }),
+    ),
+  );
+  await stopWorkers();
+
+  // (c) Two tasks vs one, one research thread each: more tasks, more trials at once.
+  const scaling = await interleavedRuns(rounds, {
+    one: async () => {
+      await startWorker(1);
+      // Untimed: the task's thread starts and loads the bars once, as a long-lived task's has.
+      await optimise(4, 'warm-up');
+      const { ms } = await optimise(ratioTrials, 'one task');
+      await stopWorkers();
+      return ms;
+    },
+    two: async () => {
+      await Promise.all([startWorker(1), startWorker(1)]);
+      await optimise(8, 'warm-up');
+      const { ms } = await optimise(ratioTrials, 'two tasks');
+      await stopWorkers();
+      return ms;
+    },
+  });
+  const speedups = scaling.one.map((oneMs, index) => oneMs / scaling.two[index]!);
+  console.log(
+    describeRow(
+      results.record({
+        name: 'two job-engine tasks vs one (one research thread each)',
+        unit: 'x',
+        runs: speedups,
+        goal: { atLeast: 1.8 },
+        note: `${ratioTrials} trials a run, interleaved; one task median ${(median(scaling.one) / 1000).toFixed(1)} s, two ${(median(scaling.two) / 1000).toFixed(1)} s`,
+      }),
+    ),
+  );
+  console.log(`results: ${await results.write()}`);
+  await app.close();
+  await pool.end();
+  await postgres.stop();
+}
