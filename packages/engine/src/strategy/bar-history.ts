@@ -1,21 +1,21 @@
+const FIELDS = 6;
+const fieldOffsets = { time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5 } as const;
+
 /**
- * The bars a strategy has seen for one symbol and interval, newest last, in typed-array ring
- * buffers (no object per bar). It only ever holds bars already delivered, so it ends at the
+ * The bars a strategy has seen for one symbol and interval, newest last, in a typed-array ring
+ * of records (no object per bar). It only ever holds bars already delivered, so it ends at the
  * current event: there is no later bar to read, by construction. `ago` counts back from the
  * newest bar (0 = the current bar); a negative `ago` (the future) or one past the kept window is
  * a RangeError, never a silent NaN.
  */
+
 export class BarHistory {
   readonly symbol: string;
   readonly interval: string;
   /** How many bars are kept (older ones fall off). */
   readonly capacity: number;
-  private readonly times: Float64Array;
-  private readonly opens: Float64Array;
-  private readonly highs: Float64Array;
-  private readonly lows: Float64Array;
-  private readonly closes: Float64Array;
-  private readonly volumes: Float64Array;
+  /** One record of six numbers a slot (time, open, high, low, close, volume): a bar is written to one cache line, not six arrays. */
+  private readonly records: Float64Array;
   private next = 0;
   private count = 0;
   /** Bars seen in total, including those that fell off the window. */
@@ -26,12 +26,7 @@ export class BarHistory {
     this.symbol = symbol;
     this.interval = interval;
     this.capacity = capacity;
-    this.times = new Float64Array(capacity);
-    this.opens = new Float64Array(capacity);
-    this.highs = new Float64Array(capacity);
-    this.lows = new Float64Array(capacity);
-    this.closes = new Float64Array(capacity);
-    this.volumes = new Float64Array(capacity);
+    this.records = new Float64Array(capacity * FIELDS);
   }
 
   /** Bars available now (at most `capacity`). */
@@ -42,12 +37,14 @@ export class BarHistory {
   /** The engine appends each bar as it is delivered; strategies only read. */
   push(time: number, open: number, high: number, low: number, close: number, volume: number): void {
     const slot = this.next;
-    this.times[slot] = time;
-    this.opens[slot] = open;
-    this.highs[slot] = high;
-    this.lows[slot] = low;
-    this.closes[slot] = close;
-    this.volumes[slot] = volume;
+    const records = this.records;
+    const at = slot * FIELDS;
+    records[at] = time;
+    records[at + 1] = open;
+    records[at + 2] = high;
+    records[at + 3] = low;
+    records[at + 4] = close;
+    records[at + 5] = volume;
     this.next = slot + 1 === this.capacity ? 0 : slot + 1;
     if (this.count < this.capacity) this.count++;
     this.seen++;
@@ -66,30 +63,30 @@ export class BarHistory {
   }
 
   time(ago = 0): number {
-    return this.times[this.slot(ago)]!;
+    return this.records[this.slot(ago) * FIELDS]!;
   }
   open(ago = 0): number {
-    return this.opens[this.slot(ago)]!;
+    return this.records[this.slot(ago) * FIELDS + 1]!;
   }
   high(ago = 0): number {
-    return this.highs[this.slot(ago)]!;
+    return this.records[this.slot(ago) * FIELDS + 2]!;
   }
   low(ago = 0): number {
-    return this.lows[this.slot(ago)]!;
+    return this.records[this.slot(ago) * FIELDS + 3]!;
   }
   close(ago = 0): number {
-    return this.closes[this.slot(ago)]!;
+    return this.records[this.slot(ago) * FIELDS + 4]!;
   }
   volume(ago = 0): number {
-    return this.volumes[this.slot(ago)]!;
+    return this.records[this.slot(ago) * FIELDS + 5]!;
   }
 
   /** The last `n` values of a field, oldest first, as a fresh array (for batch maths). */
   series(field: 'time' | 'open' | 'high' | 'low' | 'close' | 'volume', n = this.count): Float64Array {
     if (!Number.isInteger(n) || n < 0 || n > this.count) throw new RangeError(`${n} bars of ${this.symbol} asked, ${this.count} held`);
-    const source = { time: this.times, open: this.opens, high: this.highs, low: this.lows, close: this.closes, volume: this.volumes }[field];
+    const offset = fieldOffsets[field];
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = source[this.slot(n - 1 - i)]!;
+    for (let i = 0; i < n; i++) out[i] = this.records[this.slot(n - 1 - i) * FIELDS + offset]!;
     return out;
   }
 }
