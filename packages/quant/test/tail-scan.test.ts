@@ -58,7 +58,7 @@ describe('the SIMD tail scan', () => {
     expect(scanned).toBeDefined();
     const covered = scanned!.covered;
     expect(covered).toBe(4 * Math.floor(d / 4));
-    const kept = Array.from({ length: scanned!.count }, (_, k) => `${scanned!.pairs[2 * k + 1]}:${scanned!.pairs[2 * k]}`).sort();
+    const kept = Array.from({ length: scanned!.count }, (_, k) => `${scanned!.indexes[k]}:${scanned!.words[k]}`).sort();
     expect(kept).toEqual(keptOneByOne(seed, stream, covered, threshold));
     // The draws past the four lanes go on from the state it answers.
     const generator = new Xoshiro128(seed, stream);

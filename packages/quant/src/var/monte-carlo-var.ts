@@ -72,8 +72,8 @@ function keepLowUniforms(tail: Float64Array, d: number, threshold: number, seed:
   if (threshold < 4294967296 && d >= simdMinShots) {
     const kept = scanLowWords(state, d, threshold, tail.length);
     if (!kept) return -1;
-    const pairs = kept.pairs;
-    for (let k = 0; k < kept.count; k++) tail[k] = uniformOf(pairs[2 * k]!, lowBits(key, pairs[2 * k + 1]!));
+    const { words, indexes } = kept;
+    for (let k = 0; k < kept.count; k++) tail[k] = uniformOf(words[k]!, lowBits(key, indexes[k]!));
     count = kept.count;
     from = kept.covered;
     state = kept.after;

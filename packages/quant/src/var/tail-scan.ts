@@ -20,7 +20,8 @@ interface TailScanExports {
   scan(steps: number, threshold: number, capacity: number, first: number, stride: number): number;
 }
 
-const stateBytes = 64;
+/** The kept words start here, after the lanes' state and the shuffle table (see tail-scan.wat). */
+const wordsAt = 320;
 const pageBytes = 65_536;
 let exports: TailScanExports | undefined;
 
@@ -30,8 +31,10 @@ function instance(): TailScanExports {
 }
 
 export interface KeptWords {
-  /** Pairs (word, draw index), `count` of them: pair k at [2k], [2k + 1]. A view into the scan's memory, valid until the next scan. */
-  pairs: Uint32Array;
+  /** The kept words, `count` of them: views into the scan's memory, valid until the next scan. */
+  words: Uint32Array;
+  /** Each kept word's draw index. */
+  indexes: Uint32Array;
   count: number;
   /** The stream's state after the scan's last draw (where the draws past the four lanes go on). */
   after: GeneratorState;
@@ -46,7 +49,8 @@ export interface KeptWords {
 export function scanLowWords(start: GeneratorState, d: number, threshold: number, capacity: number): KeptWords | undefined {
   const wasm = instance();
   const stride = Math.floor(d / 4);
-  const neededBytes = stateBytes + (capacity + 4) * 8;
+  const indexesAt = wordsAt + (capacity + 4) * 4;
+  const neededBytes = indexesAt + (capacity + 4) * 4;
   if (wasm.memory.buffer.byteLength < neededBytes) wasm.memory.grow(Math.ceil((neededBytes - wasm.memory.buffer.byteLength) / pageBytes));
   const state = new Int32Array(wasm.memory.buffer, 0, 16);
   let lane = start;
@@ -61,7 +65,8 @@ export function scanLowWords(start: GeneratorState, d: number, threshold: number
   if (count < 0) return undefined;
   const after = new Int32Array(wasm.memory.buffer, 0, 16);
   return {
-    pairs: new Uint32Array(wasm.memory.buffer, stateBytes, count * 2),
+    words: new Uint32Array(wasm.memory.buffer, wordsAt, count),
+    indexes: new Uint32Array(wasm.memory.buffer, indexesAt, count),
     count,
     after: { s0: after[3]!, s1: after[7]!, s2: after[11]!, s3: after[15]! },
     covered: stride * 4,
