@@ -215,9 +215,11 @@ describe('commands of a linked chat', () => {
     expect(await chat(traderChat, 'SQUARE OFF', asked + 122)).toBe('Not a command. Send /help for the commands.');
   });
 
-  it('/pnl refuses a days value that is not a whole number; /help lists every command', async () => {
+  it('/pnl refuses a days value that is not a whole number; /help (and /start) lists every command; an unknown one is named', async () => {
     expect(await chat(traderChat, '/pnl lots')).toBe('days must be a whole number from 1 to 366, got "lots". Usage: /pnl [days]');
     expect(await chat(traderChat, '/pnl 5')).toMatch(/^No daily snapshots yet|^P&L, last 5 days/);
+    expect(await chat(traderChat, '/start')).toBe(await chat(traderChat, '/help'));
+    expect(await chat(traderChat, '/buy NVDA')).toBe('Unknown command /buy. Send /help for the commands.');
     const help = await chat(traderChat, '/help');
     for (const command of ['/status', '/positions', '/pnl [days]', '/signals', '/approve <id>', '/reject <id>', '/halt [reason]', '/resume <reason>', '/squareoff', '/help']) expect(help).toContain(`${command} - `);
   });

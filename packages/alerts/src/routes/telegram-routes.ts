@@ -93,8 +93,14 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
         const created = await app.inject({ method: 'POST', url: '/auth/keys', headers: { ...headers, 'content-type': 'application/json' }, payload: { name: `telegram ${chatId} ${username}`, scopes } });
         if (created.statusCode !== 201) return passRefusal(reply, created);
         const key = created.json() as { id: string; key: string };
-        const link = await links.put({ chat_id: chatId, username, role: user.role, scopes, api_key_id: key.id, api_key_sealed: sealApiKey(key.key, botToken), linked_by: request.principal?.name ?? 'anonymous' });
-        return reply.status(201).send(link);
+        try {
+          const link = await links.put({ chat_id: chatId, username, role: user.role, scopes, api_key_id: key.id, api_key_sealed: sealApiKey(key.key, botToken), linked_by: request.principal?.name ?? 'anonymous' });
+          return reply.status(201).send(link);
+        } catch (error) {
+          // No link, no key: a key nobody holds must not stay active (and its name would refuse the retry).
+          await app.inject({ method: 'DELETE', url: `/auth/keys/${key.id}`, headers });
+          throw error;
+        }
       },
     );
 

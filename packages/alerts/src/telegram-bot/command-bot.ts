@@ -2,7 +2,7 @@ import { Bot, webhookCallback, type Context } from 'grammy';
 import type { Pool } from 'pg';
 import { ChatApi } from './chat-api.ts';
 import { ChatLinks } from './chat-links.ts';
-import { commands, confirmationWindowMs, confirmedSquareOff, parseCommand, type CommandContext, type CommandReply } from './commands.ts';
+import { commandNamed, confirmationWindowMs, confirmedSquareOff, parseCommand, type CommandContext, type CommandReply } from './commands.ts';
 import { openApiKey, webhookSecretOf } from './sealed-key.ts';
 
 /** Bot tokens are `<bot id>:<secret>`; AWS's generated placeholder (no colon) is not one. */
@@ -130,7 +130,7 @@ export class TelegramCommandBot {
     }
     const parsed = parseCommand(text);
     if (!parsed) return { text: `${preface}${preface ? '' : 'Not a command. '}Send /help for the commands.` };
-    const command = commands[parsed.name];
+    const command = commandNamed(parsed.name);
     if (!command) return { text: `${preface}Unknown command /${parsed.name}. Send /help for the commands.` };
     const reply = await command.run(parsed.args, context);
     const answer = typeof reply === 'string' ? { text: reply } : reply;

@@ -145,6 +145,10 @@ export const commands: Record<string, CommandSpec> = {
   help: { usage: '/help', summary: 'this list', run: help },
 };
 
+/** Telegram sends /start when a person first opens the bot: it gets the list. */
+const aliases: Record<string, string> = { start: 'help' };
+export const commandNamed = (name: string): CommandSpec | undefined => commands[aliases[name] ?? name];
+
 /** `/cmd@bot args` -> { name, args }; undefined for text that is not a command. */
 export function parseCommand(text: string): { name: string; args: string } | undefined {
   const match = /^\/([A-Za-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
