@@ -96,6 +96,29 @@ describe('live strategies', () => {
     expect((await database.pool.query('select 1 from trading_order where strategy_id = $1', [manual])).rowCount).toBe(0);
   }, 30_000);
 
+  it('a strategy hears of its orders that end unfilled (onOrder): one cancelled through the API, and a day order expired at the NYSE close by the paper exchange', async () => {
+    const watcher = await createLive('watcher', 'live_order_watcher', { universe: ['WATCH'], parameters: { limitPrice: 1 } });
+    const ordersOf = async () => (await database.pool.query<{ id: string; state: string; reason: string | null }>('select id, state, reason from trading_order where strategy_id = $1 order by created_at', [watcher])).rows;
+    await publishBar('WATCH', 50);
+    await waitFor(async () => (await ordersOf()).length === 1 && (await ordersOf())[0]!.state === 'accepted', 20_000, 'the resting limit order');
+    const [first] = await ordersOf();
+    expect((await app.inject({ method: 'POST', url: `/trading/orders/${first!.id}/cancel` })).json()).toMatchObject({ state: 'cancelled' });
+
+    // Before its next bar it hears of the cancel, with the desk's reason and its own client id; free again, it rests another.
+    await publishBar('WATCH', 50);
+    await waitFor(async () => (await ordersOf()).length === 2, 20_000, 'the second order, after the cancel was heard');
+    expect((await stateOf(watcher)).updates).toEqual([{ state: 'cancelled', clientId: 'watch-1', reason: expect.stringMatching(/cancelled/) }]);
+
+    // A trade after 16:00 in New York: the paper exchange expires the day order with its session.
+    await waitFor(async () => (await ordersOf())[1]!.state === 'accepted', 20_000, 'the second order working');
+    await publishTrade('WATCH', 50, newYork('2026-12-07', '16:00').getTime() + 1_000);
+    await waitFor(async () => (await ordersOf())[1]!.state === 'expired', 20_000, 'the day order expired at the close');
+    await publishBar('WATCH', 50);
+    await waitFor(async () => ((await stateOf(watcher)).updates ?? []).length === 2, 20_000, 'the expiry heard');
+    expect((await stateOf(watcher)).updates[1]).toEqual({ state: 'expired', clientId: 'watch-2', reason: (await ordersOf())[1]!.reason });
+    expect((await stateOf(watcher)).updates[1].reason).toMatch(/2026-12-07/);
+  }, 90_000);
+
   it("its ctx.state survives a restart of the service; a strategy stopped for a fault stays stopped", async () => {
     await app.close();
     app = await buildTradingApp(database, {}, undefined, { clock });

@@ -9,7 +9,7 @@
  */
 import { recordAlert } from '@closecross/alerts';
 import type { LiveTick } from '@closecross/contracts';
-import { calendarForSymbol, fromNumber, mulFixed, type Bar, type Clock, type FillEvent, type OrderRequest, type StrategyState, type Tick } from '@closecross/engine';
+import { calendarForSymbol, fromNumber, mulFixed, type Bar, type Clock, type FillEvent, type OrderRequest, type OrderUpdate, type OrderView, type StrategyState, type Tick } from '@closecross/engine';
 import { StrategyWorkerHost, type AccountSnapshot, type HostEvent, type StrategyCommand, type StrategyFailure } from '@closecross/engine/host';
 import type { Pool } from 'pg';
 import type { OrderType } from '../brokers/broker.ts';
@@ -53,6 +53,62 @@ export interface LiveStrategyStatus {
   status: 'running' | 'stopped' | 'failed' | 'idle';
   error: string | null;
   updated_at: string;
+}
+
+/** A desk order of a live strategy, with one of its fills (none: fill columns null). */
+interface TrackedOrderRow {
+  fill_id: string | null;
+  order_id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  quantity: number | null;
+  price: number | null;
+  fee: number | null;
+  at: Date | null;
+  state: string;
+  reason: string | null;
+  type: OrderType;
+  time_in_force: 'day' | 'gtc';
+  order_quantity: number;
+  filled_quantity: number;
+  average_fill_price: number | null;
+  limit_price: number | null;
+  session_date: string;
+  placed_at: Date;
+  updated_at: Date;
+}
+
+/** Desk states after which an order changes no more. */
+const endedStates = new Set(['filled', 'cancelled', 'expired', 'rejected']);
+
+/** A desk order that ended as the engine's OrderView, as a strategy reads it in onOrder (the host gives it the strategy's own id). */
+function engineOrderView(row: TrackedOrderRow, clientId: string | undefined): OrderView {
+  return {
+    id: row.order_id,
+    clientId,
+    symbol: row.symbol,
+    side: row.side,
+    type: row.type,
+    timeInForce: row.time_in_force,
+    quantity: row.order_quantity,
+    filledQuantity: row.filled_quantity,
+    averageFillPrice: row.average_fill_price ?? undefined,
+    limitPrice: row.limit_price ?? undefined,
+    stopPrice: undefined,
+    trailAmount: undefined,
+    trailPercent: undefined,
+    triggered: false,
+    state: row.state as OrderView['state'],
+    reason: row.reason ?? undefined,
+    submittedMs: row.placed_at.getTime(),
+    sessionDay: row.session_date,
+    activeFromMs: row.placed_at.getTime(),
+    expiresMs: undefined,
+    updatedMs: row.updated_at.getTime(),
+    parentId: undefined,
+    bracketRole: undefined,
+    ocoId: undefined,
+  };
 }
 
 /** How long a strategy's ledger is trusted without a fill of its own (ms of monotonic time). */
@@ -212,15 +268,22 @@ export class LiveStrategyRunner {
     running.orders.set(placed.id, { localId, clientId: order.clientId, told: new Set() });
   }
 
-  /** Tells the strategy the fills its desk orders got since it was last told; false when it failed on one. */
+  /**
+   * Tells the strategy what became of its desk orders since it was last told: each new fill
+   * (onFill), in the order they happened, then an order that ended without filling all of it
+   * (cancelled, expired at its session's close, rejected) as an order update (onOrder) with the
+   * desk's reason. False when the strategy failed on one.
+   */
   private async tellFills(running: Running): Promise<boolean> {
     const ids = [...running.orders.keys()];
-    const fills = await this.deps.pool.query<{ fill_id: string; order_id: string; symbol: string; side: 'buy' | 'sell'; quantity: number; price: number; fee: number; at: Date; state: string; remaining: number }>(
-      `select f.fill_id, f.order_id::text as order_id, f.symbol, f.side, f.quantity::float8 as quantity, f.price::float8 as price, f.fee::float8 as fee, f.at, o.state,
-              (o.quantity - coalesce((select sum(g.quantity) from trading_fill g where g.order_id = o.id), 0))::float8 as remaining
+    const fills = await this.deps.pool.query<TrackedOrderRow>(
+      `select f.fill_id, o.id::text as order_id, o.symbol, o.side, f.quantity::float8 as quantity, f.price::float8 as price, f.fee::float8 as fee, f.at, o.state, o.reason,
+              o.type, o.time_in_force, o.quantity::float8 as order_quantity, o.filled_quantity::float8 as filled_quantity, o.average_fill_price::float8 as average_fill_price,
+              o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at, o.updated_at
          from trading_order o left join trading_fill f on f.order_id = o.id where o.id = any($1::uuid[]) order by f.at, f.fill_id`,
       [ids],
     );
+    const ended = new Map<string, TrackedOrderRow>();
     for (const row of fills.rows) {
       const tracked = running.orders.get(row.order_id);
       if (!tracked) continue;
@@ -228,25 +291,41 @@ export class LiveStrategyRunner {
         tracked.told.add(row.fill_id);
         // Its cash and holdings moved: read the ledger again before telling it.
         this.ledgers.delete(running.strategy.id);
-        const quantity = fromNumber(row.quantity);
-        const price = fromNumber(row.price);
+        const quantity = fromNumber(row.quantity!);
+        const price = fromNumber(row.price!);
         const fill: FillEvent = {
-          kind: 'fill', ts: row.at.getTime(), orderId: row.order_id, clientId: tracked.clientId, symbol: row.symbol, side: row.side, quantity: row.quantity, price: row.price, fee: row.fee, slippage: 0,
-          exact: { quantity, price, notional: mulFixed(quantity, price), fee: fromNumber(row.fee) },
+          kind: 'fill', ts: row.at!.getTime(), orderId: row.order_id, clientId: tracked.clientId, symbol: row.symbol, side: row.side, quantity: row.quantity!, price: row.price!, fee: row.fee!, slippage: 0,
+          exact: { quantity, price, notional: mulFixed(quantity, price), fee: fromNumber(row.fee!) },
         };
-        const outcome = await running.host.event(fill, this.deps.clock.nowMs(), await this.account(running.strategy));
-        if (outcome.failure) {
-          await this.halt(running, 'failed', outcome.failure);
+        if (!(await this.tell(running, fill))) return false;
+      }
+      if (endedStates.has(row.state)) ended.set(row.order_id, row);
+    }
+    for (const [orderId, row] of ended) {
+      const tracked = running.orders.get(orderId);
+      if (!tracked) continue;
+      running.orders.delete(orderId);
+      if (row.state !== 'filled') {
+        const update: OrderUpdate = { kind: 'order', ts: row.updated_at.getTime(), order: engineOrderView(row, tracked.clientId) };
+        if (!(await this.tell(running, update))) {
+          running.host.releaseOrder(orderId);
           return false;
         }
-        if (outcome.state) await this.saveState(running.strategy.id, outcome.state);
-        for (const command of outcome.commands) if (command.type === 'submit') await this.act(running, command.order, command.localId, 'start');
       }
-      if (['filled', 'cancelled', 'expired', 'rejected'].includes(row.state)) {
-        running.host.releaseOrder(row.order_id);
-        running.orders.delete(row.order_id);
-      }
+      running.host.releaseOrder(orderId);
     }
+    return true;
+  }
+
+  /** One fill or order update to the strategy, and what it does about it; false when it failed. */
+  private async tell(running: Running, event: FillEvent | OrderUpdate): Promise<boolean> {
+    const outcome = await running.host.event(event, this.deps.clock.nowMs(), await this.account(running.strategy));
+    if (outcome.failure) {
+      await this.halt(running, 'failed', outcome.failure);
+      return false;
+    }
+    if (outcome.state) await this.saveState(running.strategy.id, outcome.state);
+    for (const command of outcome.commands) if (command.type === 'submit') await this.act(running, command.order, command.localId, 'start');
     return true;
   }
 
