@@ -68,6 +68,17 @@ describe('buying power: a cash account pays for what it buys (AAPL, August 2016,
     expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.state).toBe('accepted');
   });
 
+  it('a modification is checked as a new order would be: more shares than the cash pays for throw and leave the order as it was', () => {
+    const { exchange } = accountAfterFirstClose('20000');
+    const order = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 });
+    // its own reservation (13,507.60) does not count against it
+    expect(() => exchange.modify(order.order.id, { quantity: 1000 })).toThrow(new RangeError('insufficient buying power: needs 27015.20, has 20000.00 (cash account)'));
+    expect(exchange.order(order.order.id)!.quantity).toBe(500);
+    // 700 x 27.0102 = 18,907.14 + $3.50
+    expect(exchange.modify(order.order.id, { quantity: 700 }).order.quantity).toBe(700);
+    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 50 }).order.reason).toBe('insufficient buying power: needs 1351.51, has 1089.36 (cash account)');
+  });
+
   it('a limit buy is priced at its limit', () => {
     const { exchange } = accountAfterFirstClose('2600');
     // 100 x 26 = 2,600 + the $1 minimum fee

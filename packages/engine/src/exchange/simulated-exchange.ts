@@ -81,8 +81,10 @@ interface OrderRecord {
   readonly instrument: Instrument;
   readonly calendar: TradingCalendar;
   readonly costs: CostConfig;
-  /** Buying power this order holds while open (its opening cost plus fees at submission), scaled by what is left to fill. */
+  /** Buying power this order holds while open (its opening cost plus fees when checked), scaled by what is left to fill... */
   reservation: number;
+  /** ...of what was left when it was checked (filled then). */
+  reservedFilled: Fixed;
 }
 
 interface Book {
@@ -250,12 +252,12 @@ export class SimulatedExchange {
    * order's limit (or stop) price, else the last price with slippage against the order; before any
    * price is known nothing is checked. Answers the refusal, or undefined (and reserves the cost).
    */
-  private checkBuyingPower(record: OrderRecord, { account, ledger }: BuyingPowerCheck): string | undefined {
+  private checkBuyingPower(record: OrderRecord, { account, ledger }: BuyingPowerCheck, toFill: Fixed = record.quantity): string | undefined {
     const reference = record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
     if (reference === undefined) return undefined;
     const buy = record.side === 'buy';
     const limitCap = record.type === 'limit' || record.type === 'stop_limit' ? reference : undefined;
-    const quantity = toNumber(record.quantity);
+    const quantity = toNumber(toFill);
     const held = ledger.position(record.symbol);
     // The part that closes what is held frees buying power; the rest opens (or adds to) a position.
     const closing = buy ? Math.min(quantity, Math.max(0, -held)) : Math.min(quantity, Math.max(0, held));
@@ -269,7 +271,7 @@ export class SimulatedExchange {
       const exactCosts = exactCostsOf(record.costs);
       const price = slippedPrice(fromNumber(reference), buy, exactCosts, record.instrument, limitCap);
       unitPrice = toNumber(price);
-      const fee = toNumber(feeOf(record.quantity, mulFixed(price, record.quantity), record.costs, exactCosts));
+      const fee = toNumber(feeOf(toFill, mulFixed(price, toFill), record.costs, exactCosts));
       needs = toNumber(mulFixed(price, fromNumber(quantity - closing, record.instrument.quantityPrecision))) + fee;
     }
     let power: number;
@@ -284,6 +286,7 @@ export class SimulatedExchange {
       return `insufficient buying power: needs ${cents(needs)}, has ${cents(Math.max(0, has))} (${kind})`;
     }
     record.reservation = needs;
+    record.reservedFilled = record.filled;
     if (needs > 0) this.reserving.add(record);
     return undefined;
   }
@@ -293,7 +296,8 @@ export class SimulatedExchange {
     let total = 0;
     for (const order of this.reserving) {
       if (terminal.has(order.state)) this.reserving.delete(order);
-      else total += order.filled === 0n ? order.reservation : order.reservation * (toNumber(order.quantity - order.filled) / toNumber(order.quantity));
+      else if (order.filled === order.reservedFilled) total += order.reservation;
+      else total += order.reservation * (toNumber(order.quantity - order.filled) / toNumber(order.quantity - order.reservedFilled));
     }
     return total;
   }
@@ -314,6 +318,7 @@ export class SimulatedExchange {
     const now = this.clock.nowMs();
     if (terminal.has(record.state)) throw new RangeError(`order ${orderId} is ${record.state} and cannot be modified`);
     const { instrument } = record;
+    const before = { quantity: record.quantity, limitPrice: record.limitPrice, stopPrice: record.stopPrice };
     if (changes.quantity !== undefined) {
       const quantity = this.checkQuantity(changes.quantity, instrument);
       if (typeof quantity === 'string') throw new RangeError(quantity);
@@ -326,6 +331,17 @@ export class SimulatedExchange {
       if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new RangeError(`${field} must be a positive number; got ${String(value)}`);
       if (record[field] === undefined) throw new RangeError(`${field} does not apply to a ${record.type} order`);
       record[field] = this.roundPrice(value, instrument);
+    }
+    if (this.buyingPower !== undefined && record.parentId === undefined) {
+      // New terms are checked as a new order would be, against everything but this order's own reservation.
+      const held = this.reserving.delete(record);
+      const refusal = this.checkBuyingPower(record, this.buyingPower, record.quantity - record.filled);
+      if (refusal !== undefined) {
+        Object.assign(record, before);
+        if (held) this.reserving.add(record);
+        throw new RangeError(refusal);
+      }
+      if (record.reservation > 0) this.reserving.add(record);
     }
     record.readySeq = this.eventSeq;
     record.readyMs = Math.max(now, record.activeFromMs);
@@ -350,7 +366,7 @@ export class SimulatedExchange {
       if (book.lastMs > 0) lastPrices.push({ symbol, price: book.last, ms: book.lastMs });
       for (const record of book.open) {
         if (terminal.has(record.state)) continue;
-        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation: _reservation, quantity, filled, filledNotional, bracket, ...rest } = record;
+        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation: _reservation, reservedFilled: _reservedFilled, quantity, filled, filledNotional, bracket, ...rest } = record;
         orders.push({
           ...rest,
           state: record.state as SavedOrder['state'],
@@ -381,6 +397,7 @@ export class SimulatedExchange {
         readySeq: 0,
         touchedSeq: -1,
         reservation: 0,
+        reservedFilled: 0n,
         instrument,
         calendar: exchange.calendarFor(saved.symbol),
         costs: exchange.costsFor(instrument),
@@ -792,6 +809,7 @@ export class SimulatedExchange {
       calendar,
       costs: args.costs,
       reservation: 0,
+      reservedFilled: 0n,
     };
     if (record.state === 'accepted') record.reason = `waits for the open of ${describeSession(session)}`;
     else if (type === 'market_on_close') record.reason = `fills at the close of ${describeSession(session)}`;
