@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinStrategies, calendarForSymbol, dailyBar, instrumentForSymbol, isStrategyDefinition, runBacktest, StrategyParameterError, type AnyStrategyDefinition, type Bar, type OrderRequest, type StrategyContext } from '@closecross/engine';
-import { runBelowTheEventLoop } from '@closecross/platform';
+import { runBelowTheEventLoop } from '@closecross/platform/background-thread';
 import { figuresOf } from './research-figures.ts';
 import type { RecordedDecision, ResearchThreadData, TrialAnswer, TrialRequest } from './research-protocol.ts';
 

@@ -96,7 +96,6 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     const events = (request: FastifyRequest, reply: FastifyReply, snapshot: () => Promise<{ status: string } & Record<string, unknown>>) => {
       const stream = new PassThrough();
       let last = '';
-      let timer: NodeJS.Timeout | undefined;
       const tick = async () => {
         const current = await snapshot().catch(() => undefined);
         if (!current || stream.writableEnded) return;
@@ -110,7 +109,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
           stream.end();
         }
       };
-      timer = setInterval(() => void tick(), 500);
+      const timer = setInterval(() => void tick(), 500);
       void tick();
       request.raw.on('close', () => {
         clearInterval(timer);
