@@ -264,6 +264,13 @@ describe('webhook', () => {
     expect(telegram.messages.slice(before).map((message) => message.text)).toEqual(['Trading was already halted.']);
     const audited = (await asAdmin('GET', '/audit?route=/trading/state')).json().entries as Array<{ request_id: string }>;
     expect(audited.filter((entry) => entry.request_id.startsWith(`telegram-${traderChat}-5000001-`))).toHaveLength(1);
+    // The same id with another message (Telegram reuses ids after a week of silence): it runs, and the first record stays.
+    const reused = { ...update, message: { ...update.message, text: '/status' } };
+    const beforeReused = telegram.messages.length;
+    const reusedResponse = await fetch(`${systemUrl}/alerts/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhookSecretOf(telegram.token) }, body: JSON.stringify(reused) });
+    expect(reusedResponse.status).toBe(200);
+    expect(telegram.messages.slice(beforeReused).map((message) => message.text.split('\n')[0])).toEqual(['Trading: halted (via webhook, by telegram 700001 tess)']);
+    expect((await database.pool.query('select text, outcome from telegram_command where update_id = 5000001')).rows).toEqual([{ text: '/halt twice delivered', outcome: 'Trading was already halted.' }]);
     expect(await chat(traderChat, '/resume webhook drill over')).toBe('Trading resumed: webhook drill over');
   });
 });

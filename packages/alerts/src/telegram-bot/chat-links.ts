@@ -77,13 +77,21 @@ export class ChatLinks {
     await this.pool.query('update telegram_chat_link set confirmation_pending = $2, confirmation_until = to_timestamp($3::float8 / 1000) where chat_id = $1', [chatId, text, untilMs]);
   }
 
-  /** Records an update before it runs; false when it was recorded before (Telegram delivered it again). */
-  async begin(command: { updateId: number; chatId: string; username: string | null; text: string }): Promise<boolean> {
+  /**
+   * Records an update before it runs: `new`; `again` when the same update (id, chat and text) was
+   * recorded before, as Telegram redelivers it; `id reused` when the id belongs to another update
+   * (Telegram picks update ids at random after a week without updates, and another bot has its
+   * own): that one runs, its API calls audited, without a row here.
+   */
+  async begin(command: { updateId: number; chatId: string; username: string | null; text: string }): Promise<'new' | 'again' | 'id reused'> {
+    const text = command.text.slice(0, 1000);
     const result = await this.pool.query(
       `insert into telegram_command (update_id, chat_id, username, text, outcome) values ($1, $2, $3, $4, 'running') on conflict (update_id) do nothing`,
-      [command.updateId, command.chatId, command.username, command.text.slice(0, 1000)],
+      [command.updateId, command.chatId, command.username, text],
     );
-    return result.rowCount === 1;
+    if (result.rowCount === 1) return 'new';
+    const same = await this.pool.query('select 1 from telegram_command where update_id = $1 and chat_id = $2 and text = $3', [command.updateId, command.chatId, text]);
+    return same.rowCount === 1 ? 'again' : 'id reused';
   }
 
   /** Commands newest first, of one chat or all; page with before_id. */
@@ -96,7 +104,7 @@ export class ChatLinks {
     return result.rows;
   }
 
-  async finish(updateId: number, outcome: string, requestIds: readonly string[]): Promise<void> {
-    await this.pool.query('update telegram_command set outcome = $2, request_ids = $3 where update_id = $1', [updateId, outcome.slice(0, 1000), [...requestIds]]);
+  async finish(updateId: number, chatId: string, outcome: string, requestIds: readonly string[]): Promise<void> {
+    await this.pool.query('update telegram_command set outcome = $3, request_ids = $4 where update_id = $1 and chat_id = $2', [updateId, chatId, outcome.slice(0, 1000), [...requestIds]]);
   }
 }

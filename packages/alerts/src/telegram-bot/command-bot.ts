@@ -91,16 +91,19 @@ export class TelegramCommandBot {
     const text = message.text ?? '';
     const updateId = context.update.update_id;
     const link = await this.links.sealed(chatId);
-    if (!(await this.links.begin({ updateId, chatId, username: link?.username ?? null, text }))) return;
+    const recorded = await this.links.begin({ updateId, chatId, username: link?.username ?? null, text });
+    if (recorded === 'again') return;
+    const finish = (outcome: string, requestIds: readonly string[]) => (recorded === 'new' ? this.links.finish(updateId, chatId, outcome, requestIds) : Promise.resolve());
+    if (recorded === 'id reused') this.options.log.warn({ event: 'telegram_update_id_reused', update_id: updateId, chat_id: chatId }, 'a Telegram update id seen before came with another message: it runs, unrecorded in telegram_command');
     if (!link) {
       this.options.log.warn({ event: 'telegram_chat_refused', chat_id: chatId }, 'a Telegram chat that is not linked sent a command');
-      await this.links.finish(updateId, 'refused: chat not linked', []);
+      await finish('refused: chat not linked', []);
       await context.reply(unlinkedReply(chatId));
       return;
     }
     const apiKey = openApiKey(link.api_key_sealed, this.options.botToken);
     if (!apiKey) {
-      await this.links.finish(updateId, 'refused: key sealed under another bot token', []);
+      await finish('refused: key sealed under another bot token', []);
       await context.reply('This chat\'s link was made with another bot token: an admin must link it again (POST /alerts/telegram/links).');
       return;
     }
@@ -113,7 +116,7 @@ export class TelegramCommandBot {
       reply = { text: `Could not run that: ${error instanceof Error ? error.message : String(error)}` };
     }
     if (reply.awaitConfirmation) await this.links.awaitConfirmation(chatId, reply.awaitConfirmation, message.date * 1000 + confirmationWindowMs);
-    await this.links.finish(updateId, reply.text.split('\n')[0]!, commandContext.api.requestIds);
+    await finish(reply.text.split('\n')[0]!, commandContext.api.requestIds);
     await context.reply(clip(reply.text), { link_preview_options: { is_disabled: true } });
   }
 
