@@ -20,6 +20,7 @@ const Orders = lazy(() => import('./pages/Orders'));
 const Pnl = lazy(() => import('./pages/Pnl'));
 const LivePrices = lazy(() => import('./pages/LivePrices'));
 const Alerts = lazy(() => import('./pages/Alerts'));
+const Research = lazy(() => import('./pages/Research'));
 // Not in the navigation: the benchmark's page (generated series drawn by the same chart components).
 const ChartBench = lazy(() => import('./pages/ChartBench'));
 
@@ -30,6 +31,7 @@ const pages: { path: string; label: string; page: () => ReactNode }[] = [
   { path: '/orders', label: 'Orders & positions', page: () => <Orders /> },
   { path: '/pnl', label: 'P&L', page: () => <Pnl /> },
   { path: '/risk', label: 'Risk', page: () => <Risk /> },
+  { path: '/research', label: 'Research', page: () => <Research /> },
   { path: '/market-data', label: 'Market data', page: () => <MarketData /> },
   { path: '/models', label: 'Models', page: () => <Models /> },
   { path: '/prices', label: 'Live prices', page: () => <LivePrices /> },
@@ -124,6 +126,12 @@ export function App() {
               ))}
               <Route path="/risk/analysis">
                 <Risk view="analysis" />
+              </Route>
+              <Route path="/research/walk-forwards">
+                <Research view="walk-forwards" />
+              </Route>
+              <Route path="/research/lookahead">
+                <Research view="lookahead" />
               </Route>
               <Route path="/_bench/charts">
                 <ChartBench />
