@@ -21,9 +21,9 @@ export function waitingFor(order: Pick<OrderView, 'broker' | 'state' | 'symbol' 
   if (open.day > order.session_date && order.type !== 'limit') return `its session (${order.session_date}) has passed: it expires at the next sync`;
   switch (order.type) {
     case 'market_on_open':
-      return `waits for the daily bar of ${order.session_date} (its open price; POST /price_bars/${order.symbol})`;
+      return `market open: fills at the first live price of ${order.symbol} since the open of ${order.session_date} (live prices come once the symbol is subscribed: ${subscriptionRoute})`;
     case 'market_on_close':
-      return `waits for the close of ${order.session_date} (the daily bar of that day; POST /price_bars/${order.symbol})`;
+      return `fills at the close of ${order.session_date}, at the last live price of ${order.symbol} before it (live prices come once the symbol is subscribed: ${subscriptionRoute})`;
     case 'limit':
       return `market open: waits for a live price of ${order.symbol} at or better than ${order.limit_price} (live prices come once the symbol is subscribed: ${subscriptionRoute})`;
     default:

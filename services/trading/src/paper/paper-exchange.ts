@@ -91,6 +91,8 @@ export interface PaperExchangeOptions {
 const maxHeldPayloads = 10_000;
 
 const workingStates = ['new', 'submitted', 'accepted', 'partially_filled'];
+/** The order types the engine's exchange works from the live feed (MOO at the session's open, MOC at its close). */
+const workedTypes = ['market', 'limit', 'market_on_open', 'market_on_close'];
 
 /**
  * Paper trading on live prices, through the engine's SimulatedExchange: the one fill model of
@@ -124,6 +126,9 @@ export class PaperExchange {
   /** Loads under way: ticks wait for them, so an order just announced is in the exchange before the next price. */
   private loading = 0;
   private held: (readonly LiveTick[])[] = [];
+  /** Session closes working MOC orders wait for (epoch ms, ascending), and their timers. */
+  private closesDue: number[] = [];
+  private closeTimers: NodeJS.Timeout[] = [];
   /** The last tick time seen per symbol (epoch ms): an order's view says when no price came. */
   readonly lastTickAt = new Map<string, number>();
 
@@ -165,6 +170,9 @@ export class PaperExchange {
 
   private forgetAll(): void {
     this.held = [];
+    this.closesDue = [];
+    for (const timer of this.closeTimers) clearTimeout(timer);
+    this.closeTimers = [];
     if (this.options.orders.paperAccepted) this.options.orders.paperAccepted = undefined;
     this.working.clear();
     this.byClientId.clear();
@@ -243,8 +251,8 @@ export class PaperExchange {
               o.filled_quantity::float8 as filled, (select count(*)::int from trading_fill f where f.order_id = o.id) as fills,
               a.id as account_id, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation
        from trading_order o join trading_account a on a.id = o.account_id
-       where o.broker = 'paper' and o.state = any($1::text[]) and o.type in ('market', 'limit') and ($2::text is null or o.client_order_id = $2)`,
-      [workingStates, clientOrderId ?? null],
+       where o.broker = 'paper' and o.state = any($1::text[]) and o.type = any($3::text[]) and ($2::text is null or o.client_order_id = $2)`,
+      [workingStates, clientOrderId ?? null, workedTypes],
     );
     if (!this.client) return;
     if (clientOrderId === undefined) {
@@ -283,17 +291,21 @@ export class PaperExchange {
     };
     const remaining = toNumber(fromNumber(row.quantity) - fromNumber(filled));
     if (!(remaining > 0)) return;
-    // The order's session from the calendar: submitted at its open when that is after the order was placed.
+    // The order's session from the calendar: submitted at its open when that is after the order was
+    // placed. A MOO placed before its session's open is submitted just before it, so the engine books
+    // it for that session; placed after the open, it waits for the next session's open, and says which.
     const session = calendarFor(row.symbol).session(row.session_date);
-    account.submitAt.ms = Math.max(placedAtMs, session?.open ?? placedAtMs);
+    const open = session?.open ?? placedAtMs;
+    account.submitAt.ms = row.type === 'market_on_open' ? (placedAtMs < open ? open - 1 : placedAtMs) : Math.max(placedAtMs, open);
     const common = { clientId: row.order_id, symbol: row.symbol, side: row.side, quantity: remaining, timeInForce: row.time_in_force } as const;
-    const request: OrderRequest = row.type === 'limit' ? { ...common, type: 'limit', limitPrice: row.limit_price ?? Number.NaN } : { ...common, type: 'market' };
+    const request: OrderRequest = row.type === 'limit' ? { ...common, type: 'limit', limitPrice: row.limit_price ?? Number.NaN } : { ...common, type: row.type };
     const accepted = account.exchange.submit(request);
     if (accepted.order.state === 'rejected') {
       // Not fillable here (a fractional share, say): the broker's sync still answers for it.
       this.options.log.warn({ orderId: row.order_id, reason: accepted.order.reason }, 'paper exchange: the simulated exchange refused an order');
     } else {
       order.engineId = accepted.order.id;
+      if (row.type === 'market_on_close' && session) this.settleAt(session.close);
     }
     this.working.set(order.id, order);
     this.byClientId.set(order.clientOrderId, order.id);
@@ -350,18 +362,44 @@ export class PaperExchange {
   private fillFrom(ticks: readonly LiveTick[]): void {
     for (const tick of ticks) {
       if (this.working.size === 0) return;
+      // A session close a MOC order waits for has passed: settled before this later price (of any symbol) counts.
+      if (this.closesDue.length > 0 && this.closesDue[0]! <= tick.ts) this.settleCloses(tick.ts);
       const event = marketEventOf(tick);
       if (!event) continue;
       for (const account of this.accounts.values()) {
         const report = account.exchange.process(event);
-        if (report.fills.length > 0 || report.updates.length > 0) this.record(report, tick);
+        if (report.fills.length > 0 || report.updates.length > 0) this.record(report, `paper exchange: ${tick.type} ${tick.symbol} at ${new Date(tick.ts).toISOString()} (position ${tick.position})`);
       }
     }
   }
 
+  /**
+   * A MOC order fills at its session's close: at the close of the bar that holds it, or at the last
+   * live price before it, settled by the first event at or after the close. With no later price of
+   * its own symbol (the NYSE is shut after 16:00), the first later tick of any symbol, or a timer at
+   * the close, settles it.
+   */
+  private settleAt(closeMs: number): void {
+    if (this.closesDue.includes(closeMs)) return;
+    this.closesDue.push(closeMs);
+    this.closesDue.sort((a, b) => a - b);
+    const timer = setTimeout(() => {
+      if (this.client && this.loading === 0) this.settleCloses(closeMs);
+    }, Math.max(0, closeMs - this.options.clock.nowMs()) + 1);
+    timer.unref();
+    this.closeTimers.push(timer);
+  }
+
+  private settleCloses(atMs: number): void {
+    this.closesDue = this.closesDue.filter((closeMs) => closeMs > atMs);
+    for (const account of this.accounts.values()) {
+      const report = account.exchange.process({ kind: 'timer', ts: atMs, name: 'session close' });
+      if (report.fills.length > 0 || report.updates.length > 0) this.record(report, `paper exchange: the session close at ${new Date(atMs).toISOString()}`);
+    }
+  }
+
   /** Books an exchange report: fills through the order desk, expiries and cancels as order updates. */
-  private record(report: ExchangeReport, tick: LiveTick): void {
-    const cause = `paper exchange: ${tick.type} ${tick.symbol} at ${new Date(tick.ts).toISOString()} (position ${tick.position})`;
+  private record(report: ExchangeReport, cause: string): void {
     for (const fill of report.fills) {
       const order = fill.clientId === undefined ? undefined : this.working.get(fill.clientId);
       if (!order || order.failed) continue;
