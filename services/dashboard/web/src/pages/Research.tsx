@@ -410,6 +410,7 @@ function OptimizationRun({ id }: { id: string }) {
   const finished = runFinished(progress?.status ?? view.data?.status);
   const trials = useQuery({ queryKey: ['optimization-trials', id, finished, progress?.done ?? -1], queryFn: () => getJson<{ trials: Trial[] }>(`/trading/optimizations/${id}/trials`), placeholderData: (previous) => previous });
   const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/optimizations/${id}/cancel`, {}) });
+  const trader = can(useMe(), 'trade');
   const data = view.data;
   const objectiveName = data?.request?.objective ? objectiveLabels[data.request.objective] : 'objective';
   return (
@@ -424,7 +425,7 @@ function OptimizationRun({ id }: { id: string }) {
           <span data-testid="best-so-far">{formatNumber(progress?.best_objective ?? data?.best?.objective ?? null, 4)}</span>
           {progress?.best_parameters && ` (${parametersLine(progress.best_parameters)})`}
         </span>
-        {!finished && (
+        {trader && !finished && (
           <button type="button" className="secondary" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
             Cancel
           </button>
@@ -580,6 +581,7 @@ function SensitivityOf({ parameter, objectiveName }: { parameter: OptimizationVi
 }
 
 function TrialsTable({ trials, request, objectiveName }: { trials: Trial[]; request: RunRequest; objectiveName: string }) {
+  const trader = can(useMe(), 'trade');
   const [sort, setSort] = useState<TrialSort>({ key: 'rank', descending: false });
   const [opened, setOpened] = useState<{ trial: number; problem?: string } | null>(null);
   const names = useMemo(() => [...new Set(trials.flatMap((trial) => Object.keys(trial.parameters)))], [trials]);
@@ -649,7 +651,7 @@ function TrialsTable({ trials, request, objectiveName }: { trials: Trial[]; requ
                 {trial.error && <span className="error-text"> {trial.error}</span>}
               </td>
               <td>
-                {trial.status === 'succeeded' && (
+                {trader && trial.status === 'succeeded' && (
                   <button type="button" className="link" onClick={() => open(trial)} aria-label={`Backtest report of trial ${trial.trial}`}>
                     Backtest report
                   </button>
@@ -702,6 +704,7 @@ function WalkForwardRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/walk-forwards/${id}/events`);
   const view = useQuery({ queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status], queryFn: () => getJson<WalkForwardView>(`/trading/walk-forwards/${id}`), placeholderData: (previous) => previous });
   const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/walk-forwards/${id}/cancel`, {}) });
+  const trader = can(useMe(), 'trade');
   const data = view.data;
   const status = progress?.status ?? data?.status;
   const equity = useMemo(() => {
@@ -729,7 +732,7 @@ function WalkForwardRun({ id }: { id: string }) {
         <span role="status" aria-live="polite" data-testid="walk-forward-progress">
           <strong className={`status status-${status ?? 'queued'}`}>{status ?? 'queued'}</strong> {progress?.stage ?? data?.stage} · trials done {progress?.trials_done ?? '…'}, windows run out of sample {progress?.out_of_sample_done ?? '…'} of {data?.windows.length ?? '…'}
         </span>
-        {!runFinished(status) && (
+        {trader && !runFinished(status) && (
           <button type="button" className="secondary" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
             Cancel
           </button>
