@@ -85,7 +85,18 @@ interface OrderRecord {
   reservation: number;
   /** ...of what was left when it was checked (filled then). */
   reservedFilled: Fixed;
+  /** The view's numbers, remembered with the exact values they were made from (an order is viewed at every update). */
+  readonly shown: ShownNumbers;
 }
+
+interface ShownNumbers {
+  quantityOf: Fixed;
+  quantity: number;
+  filledOf: Fixed;
+  filled: number;
+  averageFillPrice: number | undefined;
+}
+const unshown = (): ShownNumbers => ({ quantityOf: -1n, quantity: 0, filledOf: -1n, filled: 0, averageFillPrice: undefined });
 
 interface Book {
   open: OrderRecord[];
@@ -366,7 +377,7 @@ export class SimulatedExchange {
       if (book.lastMs > 0) lastPrices.push({ symbol, price: book.last, ms: book.lastMs });
       for (const record of book.open) {
         if (terminal.has(record.state)) continue;
-        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation: _reservation, reservedFilled: _reservedFilled, quantity, filled, filledNotional, bracket, ...rest } = record;
+        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation: _reservation, reservedFilled: _reservedFilled, shown: _shown, quantity, filled, filledNotional, bracket, ...rest } = record;
         orders.push({
           ...rest,
           state: record.state as SavedOrder['state'],
@@ -398,6 +409,7 @@ export class SimulatedExchange {
         touchedSeq: -1,
         reservation: 0,
         reservedFilled: 0n,
+        shown: unshown(),
         instrument,
         calendar: exchange.calendarFor(saved.symbol),
         costs: exchange.costsFor(instrument),
@@ -810,6 +822,7 @@ export class SimulatedExchange {
       costs: args.costs,
       reservation: 0,
       reservedFilled: 0n,
+      shown: unshown(),
     };
     if (record.state === 'accepted') record.reason = `waits for the open of ${describeSession(session)}`;
     else if (type === 'market_on_close') record.reason = `fills at the close of ${describeSession(session)}`;
@@ -818,6 +831,17 @@ export class SimulatedExchange {
   }
 
   private view(record: OrderRecord): OrderView {
+    const shown = record.shown;
+    if (shown.quantityOf !== record.quantity) {
+      shown.quantityOf = record.quantity;
+      shown.quantity = toNumber(record.quantity);
+    }
+    if (shown.filledOf !== record.filled) {
+      // filledNotional changes only with filled
+      shown.filledOf = record.filled;
+      shown.filled = toNumber(record.filled);
+      shown.averageFillPrice = record.filled === 0n ? undefined : toNumber(divRound(record.filledNotional * FIXED_ONE, record.filled));
+    }
     return {
       id: record.id,
       clientId: record.clientId,
@@ -825,9 +849,9 @@ export class SimulatedExchange {
       side: record.side,
       type: record.type,
       timeInForce: record.timeInForce,
-      quantity: toNumber(record.quantity),
-      filledQuantity: toNumber(record.filled),
-      averageFillPrice: record.filled === 0n ? undefined : toNumber(divRound(record.filledNotional * 10n ** 12n, record.filled)),
+      quantity: shown.quantity,
+      filledQuantity: shown.filled,
+      averageFillPrice: shown.averageFillPrice,
       limitPrice: record.limitPrice,
       stopPrice: record.stopPrice === undefined ? undefined : this.roundPrice(record.stopPrice, record.instrument),
       trailAmount: record.trailAmount,
