@@ -1,4 +1,5 @@
-import { generateStockRows } from '@closecross/tests/support';
+import http from 'node:http';
+import { generateStockRows, waitFor } from '@closecross/tests/support';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useMarketDataApp } from './build-app.ts';
 
@@ -215,3 +216,37 @@ function omit(row: object, key: string): object {
   delete copy[key];
   return copy;
 }
+
+describe('GET /stock_data/ streamed', () => {
+  it('gives every connection back: pages asked with HEAD, and pages whose reader hangs up after the first bytes', async () => {
+    await post(generateStockRows({ dateIds: [0], stocks: 200 }));
+    const pool = context.database.pool;
+    // More than the pool holds (20): a connection kept by any of them would leave the last waiting.
+    for (let i = 0; i < 25; i++) {
+      const head = await context.app.inject({ method: 'HEAD', url: '/stock_data/?date_id=0&page_size=20000' });
+      expect(head.statusCode).toBe(200);
+    }
+    const base = await context.app.listen({ host: '127.0.0.1', port: 0 });
+    for (let i = 0; i < 25; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const request = http.get(`${base}/stock_data/?date_id=0&page_size=20000`, (response) => {
+          response.once('data', () => {
+            request.destroy();
+            resolve();
+          });
+        });
+        request.on('error', (error) => ((error as { code?: string }).code === 'ECONNRESET' ? resolve() : reject(error)));
+      });
+    }
+    await waitFor(async () => pool.totalCount === pool.idleCount, 10_000, 'every connection back in the pool');
+    const page = await context.app.inject({ url: '/stock_data/?date_id=0&page_size=20000' });
+    expect(page.json().data).toHaveLength(11_000);
+    expect(page.json().total_results).toBe(11_000);
+  });
+
+  it('answers an empty page as the envelope with no rows', async () => {
+    const page = await context.app.inject({ url: '/stock_data/?date_id=4242' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toBe('{"total_results":0,"total_pages":0,"page":1,"page_size":10,"data":[]}');
+  });
+});

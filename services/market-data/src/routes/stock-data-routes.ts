@@ -4,7 +4,7 @@ import { badRequest, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, Page, pageOf } from '../schemas/common.ts';
 import { maxFieldsPerPost, maxRowsPerPost, stockDataBodyLimitBytes, StockDataPost, StockDataPosted, StockDataQuery, StoredStockRow } from '../schemas/stock-data.ts';
-import { findStockRowsJson } from '../repositories/stock-data-repository.ts';
+import { streamStockRowsJson } from '../repositories/stock-data-repository.ts';
 
 /**
  * Parsing is the costly part of a large body (a 60 MB object of 5 million keys held the event loop
@@ -54,10 +54,11 @@ export const stockDataRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
       if (hasRange && query.start_date_id! > query.end_date_id!) {
         throw badRequest('querystring/start_date_id must not be after end_date_id');
       }
-      const { total, dataJson } = await findStockRowsJson(pool, query);
-      const envelope = JSON.stringify(pageOf(query, total, []));
-      // The envelope ends in `"data":[]}`; the rows' JSON goes in place of the empty array.
-      const body = Buffer.concat([Buffer.from(envelope.slice(0, -3)), dataJson, Buffer.from('}')]);
+      // The envelope ends in `"data":[]}`; the rows' JSON array streams in place of the empty one.
+      const body = await streamStockRowsJson(pool, query, (total) => {
+        const envelope = JSON.stringify(pageOf(query, total, []));
+        return { prefix: envelope.slice(0, -3), suffix: '}' };
+      });
       return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
