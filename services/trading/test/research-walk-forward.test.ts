@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { SimulatedClock } from '@closecross/engine';
 import { jobsModule } from '@closecross/jobs';
 import { createService, type Service } from '@closecross/platform';
-import { createTestDatabase, testLogging, waitFor, type TestDatabase } from '@closecross/tests/support';
+import { createTestDatabase, spawnTsx, testLogging, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tradingServiceWith } from '../src/plugin.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
@@ -196,22 +196,53 @@ describe('a backtest exports a self-contained HTML report', () => {
 });
 
 describe('a restart loses no finished trial', () => {
-  it('the task running an optimisation stops; another task takes the run over and finishes it without rerunning what had finished', async () => {
-    const response = await post('/trading/optimizations', { strategy: smaCross, ...period, method: 'random', seed: 3, budget: 30, objective: 'sharpe', space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 150 } } });
-    expect(response.statusCode, response.body).toBe(202);
-    const id = response.json().job_id;
-    await waitFor(async () => (await app.inject({ url: `/trading/optimizations/${id}` })).json().trials.done >= 6, 60_000, 'six trials done');
-    const other = await tradingTask();
-    const before = (await database.pool.query("select trial_no, finished_at from trading_research_trial where run_id = $1 and status <> 'queued'", [id])).rows;
-    await app.close();
-    app = other;
-    const job = await finishedJob(app, id, 180_000);
-    expect(job.status, job.error).toBe('succeeded');
-    expect(job.attempts).toBeGreaterThanOrEqual(2);
-    const after = (await database.pool.query('select trial_no, status, finished_at from trading_research_trial where run_id = $1 order by trial_no', [id])).rows;
-    expect(after.map((row) => row.trial_no)).toEqual(Array.from({ length: 30 }, (_, index) => index));
-    expect(after.every((row) => row.status === 'succeeded')).toBe(true);
-    // The trials finished before the stop were not run again.
-    for (const row of before) expect(after.find((candidate) => candidate.trial_no === row.trial_no)!.finished_at).toEqual(row.finished_at);
+  it('the task coordinating an optimisation is killed (SIGKILL); another task takes the run over and finishes it without rerunning what had finished', async () => {
+    // A database of its own, where the killed task is the only one until it dies.
+    const own = await createTestDatabase();
+    await storeBars(own, 'AAPL', aapl);
+    const child = spawnTsx(fileURLToPath(new URL('./fixtures/research-task/research-task.ts', import.meta.url)), {
+      RESEARCH_TASK_DATABASE_URL: own.url,
+      RESEARCH_TASK_CLOCK_MS: String(clock().nowMs()),
+      TRADING_RESEARCH_THREADS: '1',
+    });
+    let successor: Service | undefined;
+    try {
+      await waitFor(async () => /listening (\S+)/.test(child.output()) || child.child.exitCode !== null, 60_000, 'the first task listening');
+      const base = /listening (\S+)/.exec(child.output())?.[1];
+      expect(base, child.output()).toBeDefined();
+      const started = await fetch(`${base}/trading/optimizations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ strategy: smaCross, ...period, method: 'random', seed: 3, budget: 30, objective: 'sharpe', space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 150 } } }),
+      });
+      expect(started.status).toBe(202);
+      const id = ((await started.json()) as { job_id: string }).job_id;
+      const finished = async () => (await own.pool.query("select trial_no, finished_at from trading_research_trial where run_id = $1 and status <> 'queued' order by trial_no", [id])).rows;
+      await waitFor(async () => (await finished()).length >= 5, 60_000, 'five trials done');
+      child.child.kill('SIGKILL');
+      await child.exited;
+      const before = await finished();
+      expect(before.length).toBeLessThan(30);
+      successor = await createService({
+        name: 'trading-research-successor',
+        modules: [tradingServiceWith({ config: loadTradingConfig({}), clock: clock(), engine: { leaseSeconds: 3, maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
+        pool: own.pool,
+        auth: false,
+        ...testLogging(undefined),
+      });
+      await successor.ready();
+      const job = await finishedJob(successor, id, 180_000);
+      expect(job.status, job.error).toBe('succeeded');
+      expect(job.attempts).toBe(2);
+      const after = (await own.pool.query('select trial_no, status, finished_at from trading_research_trial where run_id = $1 order by trial_no', [id])).rows;
+      expect(after.map((row) => row.trial_no)).toEqual(Array.from({ length: 30 }, (_, index) => index));
+      expect(after.every((row) => row.status === 'succeeded')).toBe(true);
+      // The trials finished before the kill were not run again.
+      for (const row of before) expect(after.find((candidate) => candidate.trial_no === row.trial_no)!.finished_at).toEqual(row.finished_at);
+    } finally {
+      child.child.kill('SIGKILL');
+      await successor?.close();
+      await own.drop();
+    }
   }, 240_000);
 });

@@ -145,6 +145,15 @@ describe('a grid optimisation of the moving-average cross on AAPL and MSFT', () 
     expect(html.body).not.toMatch(/<script|<link|<img|src=|url\(/i);
   });
 
+  it('streams progress over SSE: trials done, best so far; the stream ends with the run', async () => {
+    const response = await app.inject({ url: `/trading/optimizations/${id}/events` });
+    expect(response.headers['content-type']).toBe('text/event-stream');
+    const events = response.body.trim().split('\n\n');
+    const last = JSON.parse(events.at(-1)!.split('\n').find((line) => line.startsWith('data: '))!.slice(6));
+    expect(events.at(-1)).toMatch(/^event: progress\n/);
+    expect(last).toMatchObject({ status: 'succeeded', done: 12, failed: 3, budget: 12, best_objective: view.best.objective, best_parameters: view.best.parameters });
+  });
+
   it('answers the same run for the same Idempotency-Key (no second compute)', async () => {
     const again = await post('/trading/optimizations', { strategy: smaCross(), ...period, method: 'grid', budget: 12, objective: 'sharpe', space: { fast: { min: 5, max: 20, step: 5 }, slow: { values: [10, 30, 60] } } }, { 'idempotency-key': 'grid-once' });
     expect(again.statusCode).toBe(202);
