@@ -11,8 +11,9 @@ import { loadGeneratedBars } from './price-fixture.ts';
 let database: TestDatabase;
 let app: Service;
 const ended = ['succeeded', 'failed', 'cancelled'];
-// Big enough to be still running when the compute changes under it.
-const heavy = { h: 30, d: 1_500_000, t: 'sell', p: 5, seed: 11 };
+// Big enough to be still running when the compute changes under it (and seen running by a poll
+// every 100 ms: at 1.5 M draws a signal the faster Monte Carlo could finish between two polls).
+const heavy = { h: 30, d: 5_000_000, t: 'sell', p: 5, seed: 11 };
 
 beforeAll(async () => {
   database = await createTestDatabase();
