@@ -97,7 +97,7 @@ function strategyOf(form: FormData, code: StrategyCode, errors: FieldErrors): { 
 const periodOf = (form: FormData, errors: FieldErrors): { start?: string; end?: string } => {
   const start = String(form.get('start') ?? '').trim();
   const end = String(form.get('end') ?? '').trim();
-  if (start && end && start > end) errors.end = `End (${end}) is before start (${start}).`;
+  if (start && end && start > end) errors.end = `Last day (${end}) is before the first (${start}).`;
   return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
 };
 
@@ -186,10 +186,10 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
         <Field label="Universe" name="universe" errors={errors} className="wide" hint="symbols with stored daily bars, separated by commas or spaces">
           {(props) => <input {...props} placeholder="AAPL, MSFT" />}
         </Field>
-        <Field label="Start" name="start" errors={errors} hint="empty: the first stored bar">
+        <Field label="First day" name="start" errors={errors} hint="empty: the first stored bar">
           {(props) => <input {...props} type="date" />}
         </Field>
-        <Field label="End" name="end" errors={errors} hint="empty: the last stored bar">
+        <Field label="Last day" name="end" errors={errors} hint="empty: the last stored bar">
           {(props) => <input {...props} type="date" />}
         </Field>
         <Field label="Starting cash" name="allocation" errors={errors}>
@@ -621,7 +621,7 @@ function TrialsTable({ trials, request, objectiveName }: { trials: Trial[]; requ
             {names.map((name) => (
               <Fragment key={name}>{header(`parameter:${name}`, name)}</Fragment>
             ))}
-            {header('objective', objectiveName)}
+            {header('objective', `Objective (${objectiveName})`)}
             {header('sharpe', 'Sharpe')}
             {header('net_profit', 'Net profit')}
             {header('max_drawdown_pct', 'Max drawdown')}
@@ -873,10 +873,10 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
         <Field label="Universe" name="universe" errors={errors} className="wide" hint="symbols with stored daily bars">
           {(props) => <input {...props} placeholder="AAPL, MSFT" />}
         </Field>
-        <Field label="Start" name="start" errors={errors}>
+        <Field label="First day" name="start" errors={errors}>
           {(props) => <input {...props} type="date" />}
         </Field>
-        <Field label="End" name="end" errors={errors}>
+        <Field label="Last day" name="end" errors={errors}>
           {(props) => <input {...props} type="date" />}
         </Field>
         <Field label="Starting cash" name="allocation" errors={errors}>
