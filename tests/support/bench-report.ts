@@ -30,6 +30,7 @@ export function renderBenchTable(files: BenchResultsFile[]): string {
       lines.push(`| ${cell(bench)} | ${cell(row.name)} | ${cell(measured(row))} | ${cell(row.goal)} | ${met} | ${load} | ${file.writtenAt.slice(0, 16).replace('T', ' ')} |`);
     }
   }
+  if (lines.length === 2) lines.push('| – | no full-size run recorded yet: run `pnpm bench`, then `pnpm bench:report` | | | | | |');
   return lines.join('\n');
 }
 

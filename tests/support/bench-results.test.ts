@@ -78,6 +78,11 @@ describe('bench report', () => {
     ]);
   });
 
+  it('says so when no full-size run is recorded', () => {
+    expect(renderBenchTable([]).split('\n')).toHaveLength(3);
+    expect(renderBenchTable([])).toContain('no full-size run recorded yet');
+  });
+
   it('names the size settings of a run given other sizes than the defaults', () => {
     const table = renderBenchTable([{ ...file, settings: { BENCH_RUNS: '3', BENCH_SHOTS: '100000' } }]);
     expect(table).toContain('| quant (BENCH_RUNS=3, BENCH_SHOTS=100000) | analysis AAPL |');
