@@ -12,6 +12,7 @@ const dailyDir = fileURLToPath(new URL('../../../../shared/data/daily/', import.
 const realData = existsSync(`${dailyDir}AAPL.csv`) && existsSync(`${dailyDir}MSFT.csv`);
 const noRealData = 'no ../shared/data/daily: the research runs on its real AAPL and MSFT bars';
 
+const strategiesDir = fileURLToPath(new URL('./fixtures/strategies/', import.meta.url));
 let system: RunningSystem;
 let chromium: BrowserSession;
 let watched: WatchedPage;
@@ -29,7 +30,8 @@ function csvBars(symbol: string) {
 
 beforeAll(async () => {
   if (!realData) return;
-  [system, chromium] = await Promise.all([startSystem(), launchChromium()]);
+  // The strategies folder holds one module that peeks at future bars, for the lookahead check to flag.
+  [system, chromium] = await Promise.all([startSystem({ STRATEGIES_DIR: strategiesDir }), launchChromium()]);
   await adminCall(system, 'POST', '/auth/users', { ...viewer, role: 'viewer' });
   await adminCall(system, 'POST', '/trading/accounts', { id: 'paper', name: 'Paper' });
   for (const symbol of ['AAPL', 'MSFT']) await adminCall(system, 'POST', `/price_bars/${symbol}`, csvBars(symbol));
@@ -269,11 +271,9 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await expectCleanPage(watched);
   });
 
-  it('runs a lookahead check of the moving-average cross and shows the verdict the API gives', async ({ skip }) => {
-    skip(!realData, noRealData);
-    const page = watched.page;
+  async function lookaheadCheck(page: Page, code: string) {
     await page.goto('/app/research/lookahead');
-    await page.getByLabel('Strategy code').selectOption('moving_average_crossover');
+    await page.getByLabel('Strategy code').selectOption(code);
     await page.getByLabel('Universe').fill('AAPL');
     await page.getByLabel('First day').fill(period.start);
     await page.getByLabel('Last day').fill(period.end);
@@ -282,14 +282,30 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     const verdict = page.getByTestId('lookahead-verdict');
     await verdict.waitFor({ timeout: 120_000 });
     const [run] = (await adminCall<{ lookahead_checks: { id: string }[] }>(system, 'GET', '/trading/lookahead-checks')).lookahead_checks;
-    const check = await adminCall<{ status: string; result: { biased: boolean; verdict: string; checked: number; signals: number } }>(system, 'GET', `/trading/lookahead-checks/${run!.id}`);
+    const check = await adminCall<{ status: string; result: { biased: boolean; verdict: string; checked: number; signals: number; flagged: { day: string }[] } }>(system, 'GET', `/trading/lookahead-checks/${run!.id}`);
     expect(check.status).toBe('succeeded');
+    expect(await verdict.textContent()).toBe(check.result.verdict);
+    expect(await verdict.getAttribute('data-biased')).toBe(String(check.result.biased));
+    await page.getByText(`${check.result.checked} of ${check.result.signals} decisions rerun on cut data; ${check.result.flagged.length} changed.`).waitFor();
+    return check.result;
+  }
+
+  it('runs a lookahead check of the moving-average cross and shows the clean verdict the API gives', async ({ skip }) => {
+    skip(!realData, noRealData);
     // The built-in cross reads only bars it was shown: no decision changes.
-    expect(check.result.biased).toBe(false);
-    expect(await verdict.textContent()).toBe(`No lookahead found: ${check.result.verdict}`);
-    expect(await verdict.getAttribute('data-biased')).toBe('false');
-    await page.getByText(`${check.result.checked} of ${check.result.signals} decisions rerun on cut data; 0 changed.`).waitFor();
-    await screenshot(page, 'research-lookahead');
+    expect((await lookaheadCheck(watched.page, 'moving_average_crossover')).biased).toBe(false);
+    expect(await watched.page.getByRole('alert').count()).toBe(0);
+    await screenshot(watched.page, 'research-lookahead');
+    await expectCleanPage(watched);
+  });
+
+  it('flags a strategy that reads bars ahead of its decisions, as the API does, with each changed decision', async ({ skip }) => {
+    skip(!realData, noRealData);
+    const result = await lookaheadCheck(watched.page, 'week_ahead_peeker');
+    expect(result.biased).toBe(true);
+    expect(await watched.page.getByRole('alert').textContent()).toBe(result.verdict);
+    expect(await watched.page.getByTestId('lookahead-flagged').locator('tbody tr td:first-child').allTextContents()).toEqual(result.flagged.map((flag) => flag.day));
+    await screenshot(watched.page, 'research-lookahead-biased');
     await expectCleanPage(watched);
   });
 

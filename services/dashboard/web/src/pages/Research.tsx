@@ -315,7 +315,12 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
 
 /** Recent runs of a kind, newest first; one opens below. */
 function RecentRuns({ path, listKey, label, openId, onOpen }: { path: string; listKey: string; label: string; openId: string | null; onOpen: (id: string) => void }) {
-  const runs = useQuery({ queryKey: ['research-runs', path, openId], queryFn: () => getJson<Record<string, RunStatus[]>>(`${path}?limit=10`) });
+  // Polled while a listed run is still going, so its status does not stay at "queued".
+  const runs = useQuery({
+    queryKey: ['research-runs', path, openId],
+    queryFn: () => getJson<Record<string, RunStatus[]>>(`${path}?limit=10`),
+    refetchInterval: (query) => ((query.state.data?.[listKey] ?? []).some((run) => !runFinished(run.status)) ? 2_000 : false),
+  });
   return (
     <QueryState query={runs} isEmpty={(data) => (data[listKey] ?? []).length === 0} empty={`No ${label} yet.`}>
       {(data) => (
@@ -906,7 +911,6 @@ function LookaheadRun({ id }: { id: string }) {
       {result && (
         <>
           <p role={result.biased ? 'alert' : 'status'} className={result.biased ? 'banner' : 'verdict-clean'} data-testid="lookahead-verdict" data-biased={result.biased}>
-            {result.biased ? 'Lookahead bias: ' : 'No lookahead found: '}
             {result.verdict}
           </p>
           <p className="muted">
