@@ -8,4 +8,5 @@ export { connectKinesis, startKinesisEmulator, type KinesisEmulator } from './ki
 export { loggedEvents, testLogging } from './log-capture.ts';
 export { benchSize, benchSmoke } from './bench-size.ts';
 export { BenchResults, describeRow, interleavedRuns, type BenchFigureInput, type BenchGoal, type BenchRow } from './bench-results.ts';
+export { searchCapacity } from './bench-capacity-search.ts';
 export { startFaultyPostgres, type FaultyPostgres } from './faulty-postgres.ts';

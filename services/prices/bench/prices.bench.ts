@@ -19,7 +19,7 @@ import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createService } from '@closecross/platform';
-import { BenchResults, benchSize, benchSmoke, describeRow, median, startBenchPostgres } from '@closecross/tests/support';
+import { BenchResults, benchSize, benchSmoke, describeRow, median, searchCapacity, startBenchPostgres } from '@closecross/tests/support';
 import type { Pool } from 'pg';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
 import { feedKeyOf } from '../src/providers/adapter.ts';
@@ -154,38 +154,6 @@ const describeTrial = (result: Trial) =>
   `  ${String(result.rate).padStart(7)} ticks/s offered: published ${Math.round(result.published)}/s, slowest client ${Math.round(result.slowestClient)}/s, ` +
   `p50 ${result.p50} ms, p99 ${result.p99} ms, service ${result.cpuPerTickUs.toFixed(1)} us a tick, Postgres ${(result.postgresShare * 100).toFixed(0)}% of a core: ${result.held ? 'held' : 'not held'}`;
 
-/** The highest rate held: doubling from `from`, then bisecting between the last held and the first missed. */
-async function searchCapacity(pool: Pool, from: number, trials: Trial[]): Promise<number> {
-  const run = async (rate: number) => {
-    const result = await trial(pool, rate);
-    trials.push(result);
-    console.log(describeTrial(result));
-    return result.held;
-  };
-  let missed = 0;
-  let rate = from;
-  // Down first, if even the first rate is missed.
-  while (!(await run(rate))) {
-    missed = rate;
-    rate = Math.floor(rate / 2);
-    if (rate < 100) return 0;
-  }
-  let held = rate;
-  while (missed === 0) {
-    rate = Math.min(maxRate, held * 2);
-    if (rate === held) return held; // at the ceiling the bench offers
-    if (await run(rate)) held = rate;
-    else missed = rate;
-  }
-  for (let step = 0; step < searchSteps; step++) {
-    rate = Math.round((held + missed) / 2 / 100) * 100;
-    if (rate <= held || rate >= missed) break;
-    if (await run(rate)) held = rate;
-    else missed = rate;
-  }
-  return held;
-}
-
 const postgres = await startBenchPostgres();
 const { pool } = await postgres.database();
 try {
@@ -199,7 +167,15 @@ try {
   for (let search = 0; search < searches; search++) {
     const from = search === 0 ? startRate : Math.max(500, Math.round(capacities.at(-1)! / 2 / 100) * 100);
     console.log(`search ${search + 1}, from ${from} ticks/s:`);
-    const capacity = await searchCapacity(pool, from, trials);
+    const capacity = await searchCapacity(
+      async (rate) => {
+        const result = await trial(pool, rate);
+        trials.push(result);
+        console.log(describeTrial(result));
+        return result.held;
+      },
+      { from, ceiling: maxRate, steps: searchSteps },
+    );
     capacities.push(capacity);
     const best = trials.filter((result) => result.held && result.rate === capacity).at(-1);
     if (best) atCapacity.push(best);
