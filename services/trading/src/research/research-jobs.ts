@@ -264,8 +264,13 @@ function searchStudy(spec: RunSpec, window: number, range: { start: string; end:
  */
 async function driveStudies(deps: ResearchDeps, context: JobContext, runId: string, studies: readonly Study[], stageOf: (rows: TrialRow[]) => [string, number]): Promise<TrialRow[]> {
   let lastJobCheck = 0;
+  const known = new Map<string, TrialRow>();
+  let since: string | null = null;
   for (;;) {
-    const rows = await deps.store.trials(runId);
+    const polled = await deps.store.trialsChangedSince(runId, since);
+    since = polled.now;
+    for (const row of polled.rows) known.set(`${row.window_no}:${row.trial_no}`, row);
+    const rows = [...known.values()];
     if (context.signal.aborted) {
       // Cancelled: its open trials go too. A task stopping (a deploy): they run on, and the run resumes elsewhere.
       if ((await deps.engine.get(context.id))?.cancel_requested) {
@@ -345,11 +350,12 @@ export async function runOptimizationJob(deps: ResearchDeps, context: JobContext
   const sessions = await sessionsOf(deps.pool, spec.thread.universe, spec.start, spec.end);
   if (sessions.length === 0) throw new JobInputError(`no stored bars for ${spec.thread.universe.join(', ')} in the period: load them first (POST /price_bars/{symbol})`);
   const study = searchStudy(spec, -1, { start: sessions[0]!, end: sessions.at(-1)! });
-  const rows = await driveStudies(deps, context, context.id, [study], (all) => {
+  await driveStudies(deps, context, context.id, [study], (all) => {
     const done = all.filter((row) => row.status !== 'queued').length;
     const best = rankedTrials(all)[0];
     return [`trials ${done}/${spec.budget}; best ${spec.objective} ${format(best?.rank ? best.objective : null)}`, done / spec.budget];
   });
+  const rows = await deps.store.trials(context.id);
   const ranked = rankedTrials(rows);
   return {
     result: {
@@ -385,6 +391,7 @@ export async function runWalkForwardJob(deps: ResearchDeps, context: JobContext<
     if (!best?.rank) return [];
     return [{ window: window.window, phase: 'out_of_sample' as const, budget: 1, startDay: window.inSample.start, endDay: window.outOfSample.end, measureFrom: window.outOfSample.start, point: () => best.parameters }];
   });
-  const rows = await driveStudies(deps, context, context.id, outOfSample, stage);
+  await driveStudies(deps, context, context.id, outOfSample, stage);
+  const rows = await deps.store.trials(context.id);
   return { result: { windows: windows.length, trials: rows.length, failed: rows.filter((row) => row.status === 'failed').length } };
 }

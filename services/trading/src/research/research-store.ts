@@ -110,6 +110,23 @@ export class ResearchStore {
     );
   }
 
+  /**
+   * What a coordinator polls: the trials still queued, and those finished since `since` (the
+   * database's clock, with 5 s of overlap for transactions that committed late), without their
+   * figures and curves. Finished trials never change, so the caller merges these into what it has.
+   */
+  async trialsChangedSince(runId: string, since: string | null): Promise<{ rows: TrialRow[]; now: string }> {
+    const result = await this.pool.query<TrialRow & { polled_at: string }>(
+      `select run_id, window_no, trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective, feasible,
+              null as figures, null as error, job_id, null as finished_at, ${utcIsoText('now()')} as polled_at
+         from trading_research_trial
+        where run_id = $1 and ($2::timestamptz is null or status = 'queued' or finished_at >= $2::timestamptz - interval '5 seconds')`,
+      [runId, since],
+    );
+    const now = result.rows[0]?.polled_at ?? (await this.pool.query<{ now: string }>(`select ${utcIsoText('now()')} as now`)).rows[0]!.now;
+    return { rows: result.rows, now };
+  }
+
   /** Every trial of a run (or of one window), without equity curves unless asked. */
   async trials(runId: string, options: { window?: number | undefined; status?: string | undefined; withEquity?: boolean } = {}): Promise<TrialRow[]> {
     return (
