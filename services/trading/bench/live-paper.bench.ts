@@ -22,8 +22,8 @@
  *     channel in the bench's process POSTs it): what HTTP and sign-in add, and the figure from
  *     before the live mode existed.
  *
- * "Recorded" is the commit of the paper exchange's fill transaction (fill, cash, transitions, the
- * order's state): a trigger the bench adds to its own database NOTIFYs on each fill, and NOTIFY is
+ * "Recorded" is the commit of the paper exchange's fill statement (fill, cash, transitions, the
+ * order's state, in one statement since the risk book moved into memory): a trigger the bench adds to its own database NOTIFYs on each fill, and NOTIFY is
  * delivered at commit. Its payload carries the fill transaction's start and the instant the fill
  * row was written, so each latency splits into NOTIFY delivery to the exchange, the fill's first
  * statements, and the rest of the transaction with its commit.
@@ -393,7 +393,7 @@ function report(variant: 'a' | 'b' | 'c', title: string): void {
 console.log(`live paper bench (${postgres.source}; real trading service over HTTP with an API key, a live strategy instance, risk engine with every limit set; ${symbol} trades from ${sharedDataPath('data/intraday/ftx_btc-perp_1m_2022-01.csv') ? 'the FTX one-minute file' : 'a generated walk'}; ${benchSeconds.toFixed(0)} s; 2 shared cores)`);
 report('a', '(a) tick -> fill of a working market order');
 const sortedTrips = [...roundTrips].sort((a, b) => a - b);
-console.log(`    one PostgreSQL round trip (select 1 through the pool) between (a)'s ticks: p50 ${fmt(percentile(sortedTrips, 50))}, p99 ${fmt(percentile(sortedTrips, 99))} ms; the fill's transaction is 7 (begin, the order for update, fill seen, fill + cash, transitions, order + alert, commit)`);
+console.log(`    one PostgreSQL round trip (select 1 through the pool) between (a)'s ticks: p50 ${fmt(percentile(sortedTrips, 50))}, p99 ${fmt(percentile(sortedTrips, 99))} ms; the paper exchange's fill is one statement (fill, cash, transitions, order, alert, the risk book's version), seven round trips when the order is not as the exchange knows it`);
 report('b', `(b) tick -> live strategy (worker thread) -> order (desk, risk) -> fill by a later tick, ticks every ${tickIntervalMs} ms`);
 report('c', `(c) tick -> stand-in strategy -> order through the API (HTTP, API key, risk) -> fill by a later tick, ticks every ${tickIntervalMs} ms`);
 

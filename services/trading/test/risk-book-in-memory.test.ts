@@ -98,6 +98,7 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
     const statements = await bookStatements(database.pool, async () => {
       placed = await place('buy', 2);
     });
+    if (statements.length !== 1) console.log(statements.map((sql) => sql.replace(/\s+/g, " ").slice(0, 120)));
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatch(/update trading_risk_book_version set version = version \+ 1/);
     expect(placed).toMatchObject({ state: 'accepted', broker_order_id: `paper-${placed.client_order_id}`, risk_check: null });
@@ -145,5 +146,17 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
     const over = await place('buy', 2); // 101 x 100 = 10,100: the 94 held count without the book being read again
     expect(over).toMatchObject({ state: 'rejected', risk_check: 'position_notional' });
     expect(over.reason).toMatch(/would be worth 10,100, over the limit 10,000/);
+  });
+
+  it("an order answered by the paper broker in its own transaction (a symbol with its session's daily bar stored) moves the book in memory too: the next order needs no read", async () => {
+    await storeBars(database, 'BARD', [...bookBars, { ...bookBars.at(-1)!, date: '2026-12-07' }]);
+    const answered = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BARD', side: 'buy', quantity: 1, session_date: '2026-12-07' } });
+    expect(answered.json()).toMatchObject({ symbol: 'BARD', state: 'accepted' });
+    const detail = (await app.inject({ url: `/trading/orders/${answered.json().id}` })).json();
+    expect(detail.transitions.map((t: any) => t.cause)).toEqual([expect.any(String), 'paper answered', 'paper answered']);
+    const statements = await bookStatements(database.pool, async () => {
+      expect((await place('sell', 1)).state).toBe('accepted');
+    });
+    expect(statements).toHaveLength(1);
   });
 });

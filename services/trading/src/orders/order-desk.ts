@@ -300,9 +300,11 @@ export class OrderDesk {
       if (booked) return booked;
     }
     const result = await withTransaction(this.pool, async (client) => {
-      const order = (await client.query<OrderView>(`select ${orderColumns} from trading_order where id = $1 for update`, [id])).rows[0];
+      // This transaction moves the risk book's version itself, once, at the end (the triggers leave it): the book in memory follows it.
+      const order = (await client.query<OrderView>(`select ${orderColumns}, set_config('closecross.risk_book_counted', 'on', true) as counted from trading_order where id = $1 for update`, [id])).rows[0];
       if (!order) throw new NotFoundError(`order ${id} does not exist`);
       let newFills = 0;
+      const booked: { quantity: number; price: number; fee: number }[] = [];
       // Never more than the order: a fill from another source (a live tick and a daily bar, two tasks) past the quantity is dropped.
       let room = order.quantity - order.filled_quantity;
       for (const fill of update.fills) {
@@ -325,7 +327,10 @@ export class OrderDesk {
            select count(*)::int as n from f`,
           [fill.fillId, id, order.strategy_id, order.symbol, order.side, bookedDecimal(fill.quantity), bookedDecimal(fill.price), bookedDecimal(fill.fee), fill.at, order.account_id, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`],
         );
-        if (inserted.rows[0]!.n > 0) newFills++;
+        if (inserted.rows[0]!.n > 0) {
+          newFills++;
+          booked.push({ quantity: Number(bookedDecimal(fill.quantity)), price: Number(bookedDecimal(fill.price)), fee: Number(bookedDecimal(fill.fee)) });
+        }
       }
       // A late answer of an earlier step (the submit's `accepted` after the paper exchange filled it) changes nothing.
       const stale = (update.state === 'submitted' || update.state === 'accepted') && (order.state === 'partially_filled' || order.state === 'filled');
@@ -342,7 +347,7 @@ export class OrderDesk {
       }
       const reached = path.at(-1) ?? order.state;
       const filled = reached === 'filled' && order.state !== 'filled';
-      const updated = await client.query<OrderView>(
+      const updated = await client.query<OrderView & { book_version: string }>(
         // The order_filled alert (OrderFilledPayload) rides in the same statement: the fill's
         // transaction gains no round trip; alert_record keeps it and queues a delivery per channel that wants it.
         `with u as (
@@ -353,8 +358,9 @@ export class OrderDesk {
          alerted as (
            select alert_record('order_filled', jsonb_strip_nulls(jsonb_build_object('order_id', u.id, 'strategy', s.name, 'symbol', u.symbol, 'side', u.side,
              'quantity', u.filled_quantity, 'price', u.average_fill_price))) as alert_id
-           from u left join trading_strategy s on s.id = u.strategy_id where $5::boolean)
-         select ${orderColumns} from u left join alerted on true`,
+           from u left join trading_strategy s on s.id = u.strategy_id where $5::boolean),
+         v as (update trading_risk_book_version set version = version + 1 returning version)
+         select ${orderColumns}, (select version::text from v) as book_version from u left join alerted on true`,
         [id, reached, update.reason ?? null, update.brokerOrderId ?? null, filled],
       );
       const rejected = reached === 'rejected' && order.state !== 'rejected';
@@ -362,7 +368,12 @@ export class OrderDesk {
         const strategy = order.strategy_id === null ? undefined : (await client.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategy_id])).rows[0]?.name;
         await recordAlert(client, { event: 'order_rejected', payload: { order_id: id, ...(strategy ? { strategy } : {}), symbol: order.symbol, side: order.side, quantity: order.quantity, reason: updated.rows[0]!.reason ?? cause } });
       }
-      return { order: updated.rows[0]!, rejected };
+      const { book_version: version, ...after } = updated.rows[0]!;
+      return { order: after as OrderView, rejected, version, booked };
+    });
+    this.risk?.book.orderChanged(result.version, {
+      orderId: id, strategyId: result.order.strategy_id, symbol: result.order.symbol, side: result.order.side, fills: result.booked,
+      remaining: isTerminal(result.order.state) ? 0 : result.order.quantity - result.order.filled_quantity,
     });
     if (result.rejected) {
       this.log.warn({ event: tradingLogEvents.orderRejected, orderId: id, symbol: result.order.symbol, reason: result.order.reason }, 'order rejected');
@@ -427,7 +438,13 @@ export class OrderDesk {
     }
     const updated = row?.updated;
     if (!updated) return undefined;
-    if (row!.version !== null) this.risk?.book.filled(row!.version, { orderId: id, strategyId: updated.strategy_id, symbol: updated.symbol, side: updated.side, quantity: fill.quantity, price: fill.price, fee: fill.fee, done: state === 'filled' });
+    if (row!.version !== null) {
+      this.risk?.book.orderChanged(row!.version, {
+        orderId: id, strategyId: updated.strategy_id, symbol: updated.symbol, side: updated.side,
+        fills: [{ quantity: Number(bookedDecimal(fill.quantity)), price: Number(bookedDecimal(fill.price)), fee: Number(bookedDecimal(fill.fee)) }],
+        remaining: state === 'filled' ? 0 : updated.quantity - updated.filled_quantity,
+      });
+    }
     return updated;
   }
 

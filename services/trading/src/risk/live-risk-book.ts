@@ -20,17 +20,14 @@ export interface BookGuard {
   marksSql: (symbolsParam: string) => string;
 }
 
-/** One fill as the book counts it (trading_position's trigger: quantity signed, cash flow the trade's less its fee). */
-export interface BookFill {
+/** What one of this task's statements did to an order: its new fills (as booked), and what is left open of it (0: done). */
+export interface BookOrderChange {
   orderId: string;
   strategyId: number | null;
   symbol: string;
   side: Side;
-  quantity: number;
-  price: number;
-  fee: number;
-  /** The order has nothing left to fill (filled, or done). */
-  done: boolean;
+  fills: readonly { quantity: number; price: number; fee: number }[];
+  remaining: number;
 }
 
 const markValue = (mark: Mark | undefined) => [mark?.close ?? null, mark?.date ?? null, mark?.live_price ?? null, mark?.live_at ?? null];
@@ -198,28 +195,30 @@ export class LiveRiskBook {
     this.follow(version, () => {});
   }
 
-  /** This task booked a fill at `version - 1`: the position moves and the order's open quantity shrinks. */
-  filled(version: string, fill: BookFill): void {
-    this.follow(version, () => this.addFill(fill));
+  /** This task changed an order at `version - 1` (fills, a new state): positions move, and its open quantity is what is left. */
+  orderChanged(version: string, change: BookOrderChange): void {
+    this.follow(version, () => this.applyChange(change));
   }
 
-  private addFill(fill: BookFill): void {
-    const quantity = fromNumber(fill.quantity);
-    const signed = fill.side === 'buy' ? quantity : -quantity;
-    const cash = (fill.side === 'buy' ? -mulFixed(quantity, fromNumber(fill.price)) : mulFixed(quantity, fromNumber(fill.price))) - fromNumber(fill.fee);
-    const key = `${bookOf(fill.strategyId)}|${fill.symbol}`;
-    const position = this.positions.get(key);
-    if (position) {
-      position.quantity += signed;
-      position.cash_flow += cash;
-    } else {
-      this.positions.set(key, { strategy_id: fill.strategyId, symbol: fill.symbol, quantity: signed, cash_flow: cash });
+  private applyChange(change: BookOrderChange): void {
+    const key = `${bookOf(change.strategyId)}|${change.symbol}`;
+    for (const fill of change.fills) {
+      const quantity = fromNumber(fill.quantity);
+      const notional = mulFixed(quantity, fromNumber(fill.price));
+      // As trading_position's trigger books it: quantity signed, cash flow the trade's less its fee.
+      const signed = change.side === 'buy' ? quantity : -quantity;
+      const cash = (change.side === 'buy' ? -notional : notional) - fromNumber(fill.fee);
+      const position = this.positions.get(key);
+      if (position) {
+        position.quantity += signed;
+        position.cash_flow += cash;
+      } else {
+        this.positions.set(key, { strategy_id: change.strategyId, symbol: change.symbol, quantity: signed, cash_flow: cash });
+      }
     }
-    const open = this.openOrders.get(fill.orderId);
-    if (open) {
-      open.remaining -= signed;
-      if (fill.done || open.remaining === 0n) this.openOrders.delete(fill.orderId);
-    }
+    const remaining = fromNumber(change.remaining);
+    if (remaining === 0n) this.openOrders.delete(change.orderId);
+    else this.openOrders.set(change.orderId, { strategy_id: change.strategyId, symbol: change.symbol, remaining: change.side === 'buy' ? remaining : -remaining });
   }
 
   /**
