@@ -19,28 +19,29 @@ function scopesOf(text: string): Scope[] {
 export function authCommands(program: Command, run: Run): void {
   program
     .command('login')
-    .description('Save the server and a key for the next commands (verified first). With --username, signs in and makes a key for this machine.')
-    .requiredOption('--url <url>', 'where the API answers, e.g. http://127.0.0.1:3000')
-    .option('--key <key>', 'an API key (cc_...)')
+    .description('Save the server (--url) and a key (--key) for the next commands, verified first. With --username, signs in and makes a key for this machine.')
     .option('--username <name>', "a dashboard user: a key is made for this machine with the user's scopes")
     .option('--password <password>', 'the password (default: CLOSECROSS_PASSWORD)')
     .option('--scopes <list>', 'scopes of the key made with --username', 'read,ingest,models,risk,trade')
     .action(
-      run(async (cx: Context, options: { url: string; key?: string; username?: string; password?: string; scopes: string }) => {
-        let apiKey = options.key;
+      run(async (cx: Context, options: { username?: string; password?: string; scopes: string }) => {
+        // --url and --key are the program's own options (every command takes them).
+        const url = cx.options.url ?? cx.io.env.CLOSECROSS_URL;
+        if (!url) throw new CliError('give --url (where the API answers, e.g. http://127.0.0.1:3000)', exitCodes.usage);
+        let apiKey = cx.options.key;
         if (!apiKey && options.username) {
           const password = options.password ?? cx.io.env.CLOSECROSS_PASSWORD;
           if (!password) throw new CliError('--password (or CLOSECROSS_PASSWORD) is needed with --username', exitCodes.usage);
-          const session = createClosecrossClient({ baseUrl: options.url, session: { username: options.username, password } });
+          const session = createClosecrossClient({ baseUrl: url, session: { username: options.username, password } });
           const created = await session.unwrap(session.api.POST('/auth/keys', { body: { name: `cli ${options.username}@${hostname()}`, scopes: scopesOf(options.scopes) } }));
           apiKey = created.key;
         }
         if (!apiKey) throw new CliError('give --key, or --username and --password', exitCodes.usage);
-        const client = createClosecrossClient({ baseUrl: options.url, apiKey });
+        const client = createClosecrossClient({ baseUrl: url, apiKey });
         const me = await client.unwrap(client.api.GET('/auth/me'));
         const file = configFile(cx.io.env);
-        await saveLogin(file, { url: options.url, api_key: apiKey });
-        cx.emit({ url: options.url, name: me.name, scopes: me.scopes, saved_to: file }, () => cx.line(`Logged in to ${options.url} as ${me.name} (${me.scopes.join(', ')}); saved in ${file}`));
+        await saveLogin(file, { url, api_key: apiKey });
+        cx.emit({ url, name: me.name, scopes: me.scopes, saved_to: file }, () => cx.line(`Logged in to ${url} as ${me.name} (${me.scopes.join(', ')}); saved in ${file}`));
       }),
     );
 

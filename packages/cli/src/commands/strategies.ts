@@ -55,6 +55,14 @@ export function searchSpace(entries: readonly string[]): Record<string, unknown>
   return space;
 }
 
+/** A trial of an optimisation as GET /trading/optimizations/{id} ranks it. */
+interface Trial {
+  rank: number | null;
+  parameters: Record<string, unknown>;
+  objective: number | null;
+  figures?: { sharpe?: number | null; net_profit?: number; max_drawdown_pct?: number } | null;
+}
+
 interface BacktestResult {
   summary?: Record<string, unknown>;
   [field: string]: unknown;
@@ -182,15 +190,17 @@ export function strategyCommands(program: Command, run: Run): void {
         const started = await newerRoute('Optimisation', () => client.json<{ job_id: string; href: string }>('POST', '/trading/optimizations', { body }));
         if (!options.wait) return cx.emit(started, () => cx.line(`Optimisation queued: job ${started.job_id}`));
         await cx.followJob(started.job_id, `optimize strategy ${id}`);
-        const outcome = await client.json<Record<string, unknown>>('GET', `/trading/optimizations/${started.job_id}`);
-        const trials = ((outcome.trials ?? (outcome.result as Record<string, unknown> | undefined)?.trials ?? []) as Record<string, unknown>[]).slice(0, options.top);
+        const outcome = await client.json<{ trials?: { done?: number }; best?: Trial | null; top?: Trial[] }>('GET', `/trading/optimizations/${started.job_id}`);
+        const top = (outcome.top ?? []).slice(0, options.top);
         cx.emit(outcome, () => {
-          cx.line(`Optimisation ${started.job_id} of strategy ${id} (${options.method}, ${options.objective}):`);
-          cx.table(trials, [
+          cx.line(`Optimisation ${started.job_id} of strategy ${id} (${options.method}, ${options.objective}, ${outcome.trials?.done ?? 0} trials):`);
+          cx.table(top, [
             { header: 'rank', value: (trial) => trial.rank },
             { header: 'parameters', value: (trial) => trial.parameters },
-            { header: 'objective', value: (trial) => trial.objective ?? trial.score },
-            { header: 'figures', value: (trial) => trial.figures },
+            { header: options.objective, value: (trial) => trial.objective },
+            { header: 'sharpe', value: (trial) => trial.figures?.sharpe },
+            { header: 'net profit', value: (trial) => trial.figures?.net_profit },
+            { header: 'max drawdown %', value: (trial) => trial.figures?.max_drawdown_pct },
           ]);
         });
       }),

@@ -121,10 +121,11 @@ export function tradingCommands(program: Command, run: Run): void {
     .description('An order with every transition and fill')
     .action(
       run(async (cx: Context, orderId: string) => {
-        const order = await cx.client().json<Order & { transitions?: Record<string, unknown>[]; fills?: Record<string, unknown>[] }>('GET', `/trading/orders/${encodeURIComponent(orderId)}`);
-        cx.emit(order, () => {
-          cx.table([order], orderColumns);
-          if (order.transitions?.length) cx.table(order.transitions, ['at', 'from_state', 'to_state', 'cause'].map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })));
+        const shown = await cx.client().json<{ order: Order; transitions: Record<string, unknown>[]; fills: Record<string, unknown>[] }>('GET', `/trading/orders/${encodeURIComponent(orderId)}`);
+        cx.emit(shown, () => {
+          cx.table([shown.order], orderColumns);
+          if (shown.transitions.length > 0) cx.table(shown.transitions, Object.keys(shown.transitions[0]!).map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })));
+          if (shown.fills.length > 0) cx.table(shown.fills, Object.keys(shown.fills[0]!).map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })));
         });
       }),
     );
