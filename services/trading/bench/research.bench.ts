@@ -165,6 +165,21 @@ if (process.argv[2] === 'worker') {
   const p99 = sortedHealth[Math.min(sortedHealth.length - 1, Math.floor(sortedHealth.length * 0.99))]!;
   const size = `${sweepTrials} trials, ${symbolsCount} symbols x ${years} years of generated daily bars (${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars a trial), moving-average cross, one task with 2 research threads on ${availableParallelism()} cores`;
   console.log(describeRow(results.record({ name: 'research sweep, one task', unit: 'min', runs: [sweep.ms / 60_000], goal: { below: 3 }, note: `${size}; ${(sweep.ms / sweepTrials).toFixed(0)} ms a trial; load ${load.map((value) => value.toFixed(1)).join(' to ')}` })));
+  const cpu = (
+    await pool.query<{ ms: number }>("select (result->>'cpu_ms')::float8 as ms from job where kind = 'trading-research-trial' and params->>'run_id' = $1 and result ? 'cpu_ms'", [sweep.id])
+  ).rows.map((row) => row.ms);
+  console.log(describeRow(results.record({ name: 'trial thread CPU (one backtest of the sweep)', unit: 'ms', runs: cpu, note: `${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars: ${Math.round((symbolsCount * barsPerSymbol) / (median(cpu) / 1000)).toLocaleString('en-US')} bars per thread CPU second` })));
+  console.log(
+    describeRow(
+      results.record({
+        name: `research sweep of ${sweepTrials} trials on 2 cores, from thread CPU`,
+        unit: 'min',
+        runs: [(sweepTrials * median(cpu)) / 2 / 60_000],
+        goal: { below: 3 },
+        note: 'the trials\' median thread CPU x trials / 2 threads: what an idle 2-core machine gives, job engine excluded (its share is the overhead figure)',
+      }),
+    ),
+  );
   console.log(describeRow(results.record({ name: "/health p99 of the task running the sweep", unit: 'ms', runs: [p99], goal: { below: 50 }, note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${sortedHealth.at(-1)!.toFixed(1)} ms` })));
 
   // (b) Engine overhead per trial: a run through the job engine vs its trials replayed on threads called directly.

@@ -220,7 +220,7 @@ export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets
   }
   const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
   await deps.store.finishTrial(runId, window, trial, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null });
-  return { result: { status: 'succeeded', objective: value } };
+  return { result: { status: 'succeeded', objective: value, cpu_ms: answer.cpuMs } };
 }
 
 /** What a coordinator drives: the trials of one window (or of the whole optimisation) in one phase. */

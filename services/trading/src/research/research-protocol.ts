@@ -37,5 +37,5 @@ export interface RecordedDecision {
 }
 
 export type TrialAnswer =
-  | { id: number; type: 'done'; figures: TrialFigures; params: Record<string, unknown>; equity?: { days: string[]; equity: number[] }; decisions?: RecordedDecision[] }
+  | { id: number; type: 'done'; figures: TrialFigures; params: Record<string, unknown>; cpuMs: number; equity?: { days: string[]; equity: number[] }; decisions?: RecordedDecision[] }
   | { id: number; type: 'failed'; error: string; field?: string };
