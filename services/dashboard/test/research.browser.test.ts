@@ -207,7 +207,7 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await page.getByTestId('heatmap').scrollIntoViewIfNeeded();
     await screenshot(page, 'research-heatmap');
     await expectCleanPage(watched);
-  });
+  }, 240_000);
 
   it("opens the best trial's backtest report in one click: the trial's parameters over its period", async ({ skip }) => {
     skip(!realData, noRealData);
@@ -225,7 +225,7 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await report.scrollIntoViewIfNeeded();
     await screenshot(page, 'research-trial-backtest');
     await expectCleanPage(watched);
-  });
+  }, 240_000);
 
   it('runs a rolling walk-forward and shows the stitched out-of-sample curve, the efficiency and the parameters chosen per window as the API has them', async ({ skip }) => {
     skip(!realData, noRealData);
@@ -242,7 +242,7 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await page.getByLabel('Out-of-sample sessions').fill('125');
     await page.getByRole('button', { name: 'Start walk-forward' }).click();
     await page.getByRole('progressbar', { name: 'Walk-forward progress' }).waitFor();
-    await progressTexts(page, 'walk-forward-progress', '[data-testid="walk-forward"][data-status="succeeded"]', 240_000);
+    await progressTexts(page, 'walk-forward-progress', '[data-testid="walk-forward"][data-status="succeeded"]', 200_000);
 
     const [run] = (await adminCall<{ walk_forwards: { id: string }[] }>(system, 'GET', '/trading/walk-forwards')).walk_forwards;
     const view = await adminCall<{
@@ -269,7 +269,7 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await page.getByTestId('walk-forward-figures').scrollIntoViewIfNeeded();
     await screenshot(page, 'research-walk-forward');
     await expectCleanPage(watched);
-  });
+  }, 240_000);
 
   async function lookaheadCheck(page: Page, code: string) {
     await page.goto('/app/research/lookahead');
@@ -279,11 +279,12 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await page.getByLabel('Last day').fill(period.end);
     await page.getByLabel('Signals checked').fill('6');
     await page.getByRole('button', { name: 'Run lookahead check' }).click();
-    const verdict = page.getByTestId('lookahead-verdict');
-    await verdict.waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="lookahead"]:is([data-status="succeeded"], [data-status="failed"])').waitFor({ timeout: 200_000 });
     const [run] = (await adminCall<{ lookahead_checks: { id: string }[] }>(system, 'GET', '/trading/lookahead-checks')).lookahead_checks;
-    const check = await adminCall<{ status: string; result: { biased: boolean; verdict: string; checked: number; signals: number; flagged: { day: string }[] } }>(system, 'GET', `/trading/lookahead-checks/${run!.id}`);
-    expect(check.status).toBe('succeeded');
+    const check = await adminCall<{ status: string; error: string | null; result: { biased: boolean; verdict: string; checked: number; signals: number; flagged: { day: string }[] } }>(system, 'GET', `/trading/lookahead-checks/${run!.id}`);
+    expect(check.status, check.error ?? '').toBe('succeeded');
+    const verdict = page.getByTestId('lookahead-verdict');
+    await verdict.waitFor();
     expect(await verdict.textContent()).toBe(check.result.verdict);
     expect(await verdict.getAttribute('data-biased')).toBe(String(check.result.biased));
     await page.getByText(`${check.result.checked} of ${check.result.signals} decisions rerun on cut data; ${check.result.flagged.length} changed.`).waitFor();
@@ -297,7 +298,7 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     expect(await watched.page.getByRole('alert').count()).toBe(0);
     await screenshot(watched.page, 'research-lookahead');
     await expectCleanPage(watched);
-  });
+  }, 240_000);
 
   it('flags a strategy that reads bars ahead of its decisions, as the API does, with each changed decision', async ({ skip }) => {
     skip(!realData, noRealData);
@@ -307,7 +308,7 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     expect(await watched.page.getByTestId('lookahead-flagged').locator('tbody tr td:first-child').allTextContents()).toEqual(result.flagged.map((flag) => flag.day));
     await screenshot(watched.page, 'research-lookahead-biased');
     await expectCleanPage(watched);
-  });
+  }, 240_000);
 
   it('shows a viewer the runs and their figures but no control that starts or cancels one', async ({ skip }) => {
     skip(!realData, noRealData);
