@@ -145,6 +145,17 @@ export async function sessionsOf(pool: Pool, universe: readonly string[], start:
   return rows.map((row) => row.day).filter((day) => calendar.session(day) !== undefined);
 }
 
+/** The first and last day with bars in the period (an index range read, not every day). */
+export async function periodOf(pool: Pool, universe: readonly string[], start: string | null, end: string | null): Promise<{ first: string; last: string } | undefined> {
+  const row = (
+    await pool.query<{ first: string | null; last: string | null }>(
+      `select min(date)::text as first, max(date)::text as last from price_bars where symbol = any($1::text[]) and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date)`,
+      [universe, start, end],
+    )
+  ).rows[0];
+  return row?.first && row.last ? { first: row.first, last: row.last } : undefined;
+}
+
 /** The period's daily bars as columns (what a research thread loads once). */
 export async function loadSeries(prices: PriceReader, universe: readonly string[], start: string | null, end: string | null): Promise<BarColumns[]> {
   const bars = await prices.barsUpTo(universe, end ?? undefined);
@@ -347,9 +358,9 @@ async function specFromRequest(deps: ResearchDeps, body: OptimizationRequest | W
 
 export async function runOptimizationJob(deps: ResearchDeps, context: JobContext<OptimizationRequest>) {
   const spec = (await deps.store.run(context.id)) ?? (await deps.store.ensureRun(context.id, await specFromRequest(deps, context.params, 'optimization')));
-  const sessions = await sessionsOf(deps.pool, spec.thread.universe, spec.start, spec.end);
-  if (sessions.length === 0) throw new JobInputError(`no stored bars for ${spec.thread.universe.join(', ')} in the period: load them first (POST /price_bars/{symbol})`);
-  const study = searchStudy(spec, -1, { start: sessions[0]!, end: sessions.at(-1)! });
+  const period = await periodOf(deps.pool, spec.thread.universe, spec.start, spec.end);
+  if (!period) throw new JobInputError(`no stored bars for ${spec.thread.universe.join(', ')} in the period: load them first (POST /price_bars/{symbol})`);
+  const study = searchStudy(spec, -1, { start: period.first, end: period.last });
   await driveStudies(deps, context, context.id, [study], (all) => {
     const done = all.filter((row) => row.status !== 'queued').length;
     const best = rankedTrials(all)[0];
