@@ -204,8 +204,8 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     expect(html.headers()['content-type']).toContain('text/html');
     await page.getByTestId('optimization-figures').scrollIntoViewIfNeeded();
     await screenshot(page, 'research-optimization');
-    await page.getByTestId('heatmap').scrollIntoViewIfNeeded();
-    await screenshot(page, 'research-heatmap');
+    await page.getByTestId('trials').scrollIntoViewIfNeeded();
+    await screenshot(page, 'research-trials');
     await expectCleanPage(watched);
   }, 240_000);
 
@@ -268,6 +268,8 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     expect((await equityCsv.text()).trim().split('\n')).toHaveLength(view.out_of_sample_equity.length + 1);
     await page.getByTestId('walk-forward-figures').scrollIntoViewIfNeeded();
     await screenshot(page, 'research-walk-forward');
+    await page.getByTestId('windows').scrollIntoViewIfNeeded();
+    await screenshot(page, 'research-walk-forward-windows');
     await expectCleanPage(watched);
   }, 240_000);
 

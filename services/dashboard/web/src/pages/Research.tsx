@@ -1,5 +1,5 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { Fragment, useMemo, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
 import { Link } from 'wouter';
 import { api, ApiError, sendText, unwrap } from '../api/client';
@@ -313,6 +313,15 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
   );
 }
 
+/** The recent runs' list read again once the opened run ends, so it does not show it running. */
+function useListRefreshedWhenDone(status: string | undefined) {
+  const client = useQueryClient();
+  const done = runFinished(status);
+  useEffect(() => {
+    if (done) void client.invalidateQueries({ queryKey: ['research-runs'] });
+  }, [client, done]);
+}
+
 /** Recent runs of a kind, newest first; one opens below. */
 function RecentRuns({ path, listKey, label, openId, onOpen }: { path: string; listKey: string; label: string; openId: string | null; onOpen: (id: string) => void }) {
   // Polled while a listed run is still going, so its status does not stay at "queued".
@@ -413,6 +422,7 @@ function OptimizationRun({ id }: { id: string }) {
   // Refetched as the stream reports trials done, and once at the end.
   const view = useQuery({ queryKey: ['optimization', id, progress?.done ?? -1, progress?.status], queryFn: () => getJson<OptimizationView>(`/trading/optimizations/${id}`), placeholderData: (previous) => previous });
   const finished = runFinished(progress?.status ?? view.data?.status);
+  useListRefreshedWhenDone(progress?.status ?? view.data?.status);
   const trials = useQuery({ queryKey: ['optimization-trials', id, finished, progress?.done ?? -1], queryFn: () => getJson<{ trials: Trial[] }>(`/trading/optimizations/${id}/trials`), placeholderData: (previous) => previous });
   const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/optimizations/${id}/cancel`, {}) });
   const trader = can(useMe(), 'trade');
@@ -712,6 +722,7 @@ function WalkForwardRun({ id }: { id: string }) {
   const trader = can(useMe(), 'trade');
   const data = view.data;
   const status = progress?.status ?? data?.status;
+  useListRefreshedWhenDone(status);
   const equity = useMemo(() => {
     const points = [...(data?.out_of_sample_equity ?? [])].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
     return [points.map((point) => daySeconds(point.date)), points.map((point) => point.equity)] as uPlot.AlignedData;
@@ -903,6 +914,7 @@ function LookaheadRun({ id }: { id: string }) {
   const { job } = useJob(id);
   const check = useQuery({ queryKey: ['lookahead', id, job?.status], queryFn: () => getJson<LookaheadView>(`/trading/lookahead-checks/${id}`) });
   const result = check.data?.result ?? null;
+  useListRefreshedWhenDone(check.data?.status);
   return (
     <section aria-labelledby="lookahead-title" className="panel" data-testid="lookahead" data-status={check.data?.status}>
       <h2 id="lookahead-title">Lookahead check of {runStrategyLabel(check.data?.request)}</h2>
