@@ -82,13 +82,18 @@ export function deflatedSharpe(sharpes: readonly number[], best: Pick<TrialFigur
   const values = sharpes.map(perPeriod);
   const mean = values.reduce((sum, value) => sum + value, 0) / trials;
   const variance = trials > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (trials - 1) : 0;
-  const sr0 =
-    trials > 1 ? Math.sqrt(variance) * ((1 - eulerGamma) * inverseNormalCdf(1 - 1 / trials) + eulerGamma * inverseNormalCdf(1 - 1 / (trials * Math.E))) : 0;
-  const sr = perPeriod(best.sharpe);
-  const skew = best.skewness ?? 0;
-  const kurtosis = best.kurtosis ?? 3;
-  const denominator = 1 - skew * sr + ((kurtosis - 1) / 4) * sr * sr;
-  if (!(denominator > 0)) return { expectedMax: sr0 * Math.sqrt(sessionsPerYear), deflated: null };
-  const z = ((sr - sr0) * Math.sqrt(best.observations - 1)) / Math.sqrt(denominator);
-  return { expectedMax: sr0 * Math.sqrt(sessionsPerYear), deflated: normalCdf(z) };
+  const { sr0, deflated } = deflatedSharpeRatio({ trials, variance, sharpe: perPeriod(best.sharpe), skewness: best.skewness ?? 0, kurtosis: best.kurtosis ?? 3, observations: best.observations });
+  return { expectedMax: sr0 * Math.sqrt(sessionsPerYear), deflated };
+}
+
+/**
+ * The formula itself, on per-period (not annualised) figures: SR0 = sqrt(V) ((1 - g) Z(1 - 1/N) +
+ * g Z(1 - 1/(N e))), DSR = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - skew SR + (kurtosis - 1) / 4 SR^2)).
+ */
+export function deflatedSharpeRatio(input: { trials: number; variance: number; sharpe: number; skewness: number; kurtosis: number; observations: number }): { sr0: number; deflated: number | null } {
+  const { trials, variance, sharpe, skewness, kurtosis, observations } = input;
+  const sr0 = trials > 1 ? Math.sqrt(variance) * ((1 - eulerGamma) * inverseNormalCdf(1 - 1 / trials) + eulerGamma * inverseNormalCdf(1 - 1 / (trials * Math.E))) : 0;
+  const denominator = 1 - skewness * sharpe + ((kurtosis - 1) / 4) * sharpe * sharpe;
+  if (!(denominator > 0)) return { sr0, deflated: null };
+  return { sr0, deflated: normalCdf(((sharpe - sr0) * Math.sqrt(observations - 1)) / Math.sqrt(denominator)) };
 }
