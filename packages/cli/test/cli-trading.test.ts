@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,6 +169,36 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
     const unknown = await cli('orderz');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'orderz'/);
+  });
+});
+
+describe('an older server', () => {
+  let older: Server;
+  let url: string;
+  beforeAll(async () => {
+    // What a server from before a route existed answers: the platform's not-found contract.
+    older = createServer((request, response) => {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ statusCode: 404, error: 'Not Found', message: `No route for ${request.method} ${request.url!.split('?')[0]}` }));
+    });
+    older.listen(0, '127.0.0.1');
+    await once(older, 'listening');
+    url = `http://127.0.0.1:${(older.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => older.close(() => resolve())));
+
+  it('optimize and the downloads say they are not available on this server (exit 9); a missing thing stays exit 4', async () => {
+    const olderEnv = { CLOSECROSS_URL: url, CLOSECROSS_API_KEY: 'cc_any' };
+    const optimize = await runCli(['strategies', 'optimize', '1', '--space', 'period=5:20:5'], olderEnv);
+    expect(optimize.code).toBe(9);
+    expect(optimize.stderr).toMatch(/Optimisation is not available on this server \(POST \/trading\/optimizations answered 404\)/);
+    const download = await runCli(['models', 'download', 'predictions', '3'], olderEnv);
+    expect(download.code).toBe(9);
+    expect(download.stderr).toMatch(/Downloading predictions is not available on this server/);
+    // On a server that has the route, an unknown inference is a plain 404.
+    const unknown = await cli('models', 'download', 'predictions', '99999');
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/answered 404: model inference 99999 does not exist/);
   });
 });
 
