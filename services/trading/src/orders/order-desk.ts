@@ -102,9 +102,12 @@ export class OrderDesk {
   private readonly log: OrderDeskLog;
   private readonly risk: RiskEngine | undefined;
   readonly clock: Clock;
+  /** Whether an order placed alone is checked on the risk book in memory (the default); false: always the locked path (benchmarks compare the two). */
+  private readonly riskInMemory: boolean;
   /** This task's paper exchange, while it runs here: a paper order accepted in its placement statement is handed to it at once. */
   paperAccepted: ((accepted: AcceptedPaperOrder) => void) | undefined;
-  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine, clock: Clock = systemClock) {
+  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine, clock: Clock = systemClock, options: { riskInMemory?: boolean } = {}) {
+    this.riskInMemory = options.riskInMemory ?? true;
     this.pool = pool;
     this.brokerOf = brokerOf;
     this.log = log;
@@ -120,7 +123,7 @@ export class OrderDesk {
    */
   async place(order: NewOrder, cause: string, client?: PoolClient, options: { squareOff?: boolean; deferSubmit?: boolean } = {}): Promise<{ order: OrderView; created: boolean }> {
     // Alone (not in a caller's transaction), an order the book in memory lets through is stored in one statement.
-    if (!client && this.risk) {
+    if (!client && this.risk && this.riskInMemory) {
       const placed = await this.placeInOneStatement(this.risk, order, cause, options);
       if (placed) return placed;
     }
