@@ -735,7 +735,8 @@ function WalkForwardRun({ id }: { id: string }) {
     () => ({
       height: 220,
       scales: { x: { time: false } },
-      axes: [{ label: 'window' }, { label: 'annualised return', values: (_chart, ticks) => ticks.map((tick) => formatPercent(tick, { digits: 0 })) }],
+      // Windows are whole numbers: ticks at whole steps only.
+      axes: [{ label: 'window', incrs: [1, 2, 5, 10, 20, 50, 100], values: (_chart, ticks) => ticks.map(String) }, { label: 'annualised return', values: (_chart, ticks) => ticks.map((tick) => formatPercent(tick, { digits: 0 })) }],
       series: [{ label: 'window' }, { label: 'in-sample', stroke: '#1f6feb', width: 2, points: { show: true, size: 6 } }, { label: 'out-of-sample', stroke: '#b42318', width: 2, points: { show: true, size: 6 } }],
     }),
     [],
