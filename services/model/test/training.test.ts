@@ -70,7 +70,8 @@ describe('training', () => {
     const error = (predictions: number[]) => predictions.reduce((sum, p, i) => sum + Math.abs(p - rows[i]!.target!), 0) / rows.length;
     expect(error(await predict(continued.result.model_id))).toBeLessThan(error(await predict(base.result.model_id)));
     expect((await app.inject({ url: `/model-reports/${continued.result.model_id}` })).json().base_model_id).toBe(base.result.model_id);
-  });
+    // Two trainings: over a minute on a machine shared by many test runs.
+  }, 240_000);
 
   it('shows object keys, never server paths, in job results and model metadata readable with read', async () => {
     const storeRoot = store.uri('x').replace(/^file:\/\//, '').replace(/\/x$/, '');
