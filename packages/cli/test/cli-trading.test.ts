@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createClosecrossClient, type ClosecrossClient } from '@closecross/client';
 import { freePort } from '@closecross/dev-postgres';
+import { sharedDataPath } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRunningSystem, type RunningSystem } from '../../client/test/running-system.ts';
 import { runCli as runInProcess, type Io } from '../src/index.ts';
@@ -146,13 +147,21 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
     expect(unknown.stderr).toMatch(/answered 404: signal 987654/);
   });
 
-  it('jobs watch follows a job to its end: a failed one is exit 8 with its error; jobs list shows it', async () => {
+  it('jobs watch follows a job to its end: a failed one is exit 8 with its error, a succeeded one exit 0', async () => {
     const failing = await client.unwrap(client.api.POST('/train-model/', { body: { model_name: 'no-rows', start_date_id: 900, end_date_id: 901 } }));
     const watched = await cli('jobs', 'watch', failing.job_id);
     expect(watched.code).toBe(8);
     expect(watched.stderr).toMatch(new RegExp(`closecross: job ${failing.job_id} failed: no labelled rows from date_id 900 to 901`));
     const listed = await cli('jobs', 'list', '--kind', 'train', '--json');
     expect(listed.json<{ id: string; status: string }[]>()).toEqual([expect.objectContaining({ id: failing.job_id, status: 'failed' })]);
+
+    // A risk analysis on the real AAPL bars succeeds: exit 0, its progress on stderr.
+    await client.json('POST', '/price_bars/AAPL', { body: await readFile(sharedDataPath('data/daily/AAPL.csv')!, 'utf8'), headers: { 'content-type': 'text/csv' } });
+    const analysis = await client.unwrap(client.api.POST('/analyses', { body: { h: 101, d: 1000, t: 'buy', p: 7, symbol: 'AAPL', seed: 3 } }));
+    const succeeded = await cli('jobs', 'watch', analysis.id);
+    expect(succeeded.code, succeeded.stderr).toBe(0);
+    expect(succeeded.stdout).toMatch(/status\s+succeeded/);
+    expect(succeeded.stderr).toMatch(/: 100% succeeded: done/);
   });
 
   it('alerts test with no channel is exit 4 with what to do', async () => {
