@@ -2308,6 +2308,215 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/model-inferences/{id}/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An inference's predictions, as CSV (the stored file) or JSON; streamed
+         * @description The format is `format` when given, else the Accept header (text/csv or application/json; CSV when either is acceptable).
+         *
+         *     Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description csv or json; wins over Accept */
+                    format?: "csv" | "json";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                        "application/json": {
+                            inference_id: number;
+                            model_id: number;
+                            date_id: number | null;
+                            predictions: {
+                                /** @description "{date_id}_{seconds_in_bucket}_{stock_id}" */
+                                row_id: string;
+                                stock_id: number;
+                                seconds_in_bucket: number;
+                                prediction: number | null;
+                                /** @description present when the day was labelled */
+                                target?: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{model_id}/artifact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A model's artifact: XGBoost's JSON model, as training stored it (xgboost.Booster(model_file=...) loads it); streamed
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stock_data/": {
         parameters: {
             query?: never;
@@ -3919,7 +4128,9 @@ export interface paths {
         };
         /**
          * Each compute endpoint with a ready-to-run call
-         * @description Requires scope `read`.
+         * @description A curl call to this API carries `-H "Authorization: Bearer $CLOSECROSS_API_KEY"`: set CLOSECROSS_API_KEY to a key with scope `risk` and paste it. One to an ECS worker carries `-H "Authorization: Bearer $CLOSECROSS_SERVICE_TOKEN"` (the workers' SERVICE_TOKEN). A Lambda call uses the AWS CLI's own credentials.
+         *
+         *     Requires scope `read`.
          *
          *     Requires scope `read`.
          */
@@ -9700,6 +9911,2698 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/trading/optimizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Optimisations, newest first (status only: GET one for its trials)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            optimizations: {
+                                id: string;
+                                kind: string;
+                                /** @description queued, running, succeeded, failed or cancelled (the job) */
+                                status: string;
+                                stage: string;
+                                progress: number;
+                                error: string | null;
+                                request: unknown;
+                                created_by: string | null;
+                                created_at: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Optimises a strategy's parameters: trials (backtests) fanned out as jobs over every task's research threads; grid, random or TPE; ranked by the objective
+         * @description Requires scope `trade`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description a retried submission with the same key answers the same run (no second compute) */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a stored strategy */
+                        strategy_id?: number;
+                        strategy?: {
+                            name: string;
+                            /** @default paper */
+                            account_id: string;
+                            universe: string[];
+                            /** @description the signal rule from @closecross/quant, with its parameters */
+                            rule?: {
+                                /** @enum {string} */
+                                kind: "three_candles";
+                                /** @description smallest candle body that counts (default 0.01) */
+                                body?: number;
+                                body_mode?: "absolute" | "relative";
+                            } | {
+                                /** @enum {string} */
+                                kind: "rsi";
+                                period?: number;
+                                oversold?: number;
+                                overbought?: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "moving_average_crossover";
+                                fast?: number;
+                                slow?: number;
+                            };
+                            /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                            code?: string;
+                            /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                            parameters?: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                             * @default 1d
+                             */
+                            interval?: string;
+                            /**
+                             * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                             * @default scheduled
+                             */
+                            mode?: "scheduled" | "live";
+                            /**
+                             * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                             * @default long_only
+                             */
+                            side_policy: "long_only" | "short_only" | "long_short";
+                            /**
+                             * @description bars of history before the first signal (the reference h)
+                             * @default 0
+                             */
+                            warmup_bars: number;
+                            /**
+                             * @description when scans run (trading days only); null: on demand only
+                             * @default {
+                             *       "cron": "30 16 * * 1-5",
+                             *       "timezone": "America/New_York"
+                             *     }
+                             */
+                            schedule: {
+                                cron: string;
+                                timezone: string;
+                            } | null;
+                            /**
+                             * @description manual: signals wait for a person; auto: signals become orders
+                             * @default manual
+                             */
+                            approval: "manual" | "auto";
+                            /**
+                             * @default {
+                             *       "timing": "close"
+                             *     }
+                             */
+                            entry: {
+                                /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                timing: "close" | "next_open" | "limit";
+                                /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                limit_offset_bps?: number;
+                            };
+                            /**
+                             * @description a built-in's entry size (a user module sizes its own orders)
+                             * @default {
+                             *       "mode": "fixed_quantity",
+                             *       "quantity": 1
+                             *     }
+                             */
+                            sizing: {
+                                /** @enum {string} */
+                                mode: "fixed_quantity";
+                                quantity: number;
+                            } | {
+                                /** @enum {string} */
+                                mode: "fixed_notional";
+                                notional: number;
+                            } | {
+                                /** @enum {string} */
+                                mode: "allocation_share";
+                                share: number;
+                            };
+                            /** @default {} */
+                            exits: {
+                                /** @description close a trade this many bars after its entry, at the close */
+                                after_bars?: number;
+                                stop_loss_pct?: number;
+                                take_profit_pct?: number;
+                                on_opposite_signal?: boolean;
+                            };
+                            /** @description capital given to the strategy (its cash at the start) */
+                            allocation: number;
+                            /** @default true */
+                            enabled: boolean;
+                        };
+                        /** @description the symbols (default: the strategy's universe) */
+                        universe?: string[];
+                        /**
+                         * Format: date
+                         * @description first day of bars (default: the first stored)
+                         */
+                        start?: string;
+                        /**
+                         * Format: date
+                         * @description last day of bars (default: the last stored)
+                         */
+                        end?: string;
+                        /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                        costs?: {
+                            fee_per_share?: number;
+                            fee_bps?: number;
+                            fee_minimum?: number;
+                            fee_max_rate?: number;
+                            slippage_bps?: number;
+                            volume_participation?: number;
+                        };
+                        decision?: "after_close" | "close_auction";
+                        /** @description default: the strategy's allocation */
+                        starting_cash?: number;
+                        /** @description the parameters searched, by name, each with its range or choices */
+                        space: {
+                            [key: string]: {
+                                /** @description lowest value tried (within the parameter schema's minimum) */
+                                min: number;
+                                /** @description highest value tried (within the parameter schema's maximum) */
+                                max: number;
+                                /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                step?: number;
+                                /** @description random and TPE draw on a log scale (min > 0) */
+                                log?: boolean;
+                            } | {
+                                values: (number | string | boolean)[];
+                            };
+                        };
+                        /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                        method: "grid" | "random" | "tpe";
+                        /** @description trials at most (a grid needs at least its size) */
+                        budget: number;
+                        /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                        objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                        /** @description the constraint of profit_with_max_drawdown, in percent */
+                        max_drawdown_pct?: number;
+                        /** @description random and TPE draws are reproducible from it (default 1) */
+                        seed?: number;
+                        /** @description the two searched parameters of the heat map (default: the first two) */
+                        heatmap?: [
+                            string,
+                            string
+                        ];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job_id: string;
+                            href: string;
+                            events: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/optimizations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An optimisation: status, trial counts, the best and top ten trials, overfitting (deflated Sharpe), sensitivity and heat map, export links
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: string;
+                            /** @description queued, running, succeeded, failed or cancelled (the job) */
+                            status: string;
+                            stage: string;
+                            progress: number;
+                            error: string | null;
+                            request: unknown;
+                            created_by: string | null;
+                            created_at: string;
+                            finished_at: string | null;
+                            trials: {
+                                done: number;
+                                succeeded: number;
+                                failed: number;
+                                queued: number;
+                                budget: number;
+                            };
+                            best: {
+                                /** @description the trial number in its run (and window) */
+                                trial: number;
+                                /** @description a walk-forward's window; null in an optimisation */
+                                window: number | null;
+                                phase: "search" | "out_of_sample";
+                                status: "queued" | "succeeded" | "failed";
+                                /** @description 1 = best objective; null when failed or without an objective */
+                                rank: number | null;
+                                /** @description the searched parameters of this trial */
+                                parameters: {
+                                    [key: string]: unknown;
+                                };
+                                objective: number | null;
+                                /** @description false when profit_with_max_drawdown's constraint is broken */
+                                feasible: boolean;
+                                figures: {
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    net_profit: number;
+                                    total_return: number;
+                                    cagr: number | null;
+                                    /** @description the deepest fall from a peak, percent */
+                                    max_drawdown_pct: number;
+                                    calmar: number | null;
+                                    trades: number;
+                                    win_rate: number | null;
+                                    fees: number;
+                                    /** @description period (session) returns */
+                                    observations: number;
+                                    skewness: number | null;
+                                    /** @description not excess: 3 for a normal distribution */
+                                    kurtosis: number | null;
+                                } | null;
+                                error: string | null;
+                                job_id: string | null;
+                                start: string;
+                                end: string;
+                                finished_at: string | null;
+                            } | null;
+                            /** @description the ten best trials */
+                            top: {
+                                /** @description the trial number in its run (and window) */
+                                trial: number;
+                                /** @description a walk-forward's window; null in an optimisation */
+                                window: number | null;
+                                phase: "search" | "out_of_sample";
+                                status: "queued" | "succeeded" | "failed";
+                                /** @description 1 = best objective; null when failed or without an objective */
+                                rank: number | null;
+                                /** @description the searched parameters of this trial */
+                                parameters: {
+                                    [key: string]: unknown;
+                                };
+                                objective: number | null;
+                                /** @description false when profit_with_max_drawdown's constraint is broken */
+                                feasible: boolean;
+                                figures: {
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    net_profit: number;
+                                    total_return: number;
+                                    cagr: number | null;
+                                    /** @description the deepest fall from a peak, percent */
+                                    max_drawdown_pct: number;
+                                    calmar: number | null;
+                                    trades: number;
+                                    win_rate: number | null;
+                                    fees: number;
+                                    /** @description period (session) returns */
+                                    observations: number;
+                                    skewness: number | null;
+                                    /** @description not excess: 3 for a normal distribution */
+                                    kurtosis: number | null;
+                                } | null;
+                                error: string | null;
+                                job_id: string | null;
+                                start: string;
+                                end: string;
+                                finished_at: string | null;
+                            }[];
+                            /** @description the multiple-testing correction of the best Sharpe */
+                            overfitting: {
+                                /** @description trials with a Sharpe ratio (the multiple tests) */
+                                trials: number;
+                                /** @description the best trial's annualised Sharpe */
+                                best_sharpe: number | null;
+                                /** @description the annualised Sharpe the best of this many trials of no skill would reach (SR0) */
+                                expected_max_sharpe: number | null;
+                                /** @description probability (0..1) that the best trial's true Sharpe is above zero after the trials, skewness and kurtosis (Bailey & Lopez de Prado, 2014) */
+                                deflated_sharpe: number | null;
+                                /** @description a sentence when the best Sharpe is likely luck (deflated Sharpe below 0.95) */
+                                warning: string | null;
+                            };
+                            sensitivity: {
+                                parameters: {
+                                    name: string;
+                                    /** @description every trial with an objective */
+                                    points: {
+                                        value: unknown;
+                                        objective: number;
+                                    }[];
+                                    /** @description the objective per value (numeric ranges in up to 20 bins, value = the bin centre) */
+                                    by_value: {
+                                        value: unknown;
+                                        trials: number;
+                                        mean: number;
+                                        best: number;
+                                    }[];
+                                }[];
+                                heatmap: {
+                                    x: string;
+                                    y: string;
+                                    x_values: unknown[];
+                                    y_values: unknown[];
+                                    /** @description best objective per cell, rows by y, columns by x; null where no trial fell */
+                                    best: (number | null)[][];
+                                } | null;
+                            };
+                            links: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/optimizations/{id}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trials ranked (best first; failed ones after, with their error)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    window?: number;
+                    status?: "succeeded" | "failed" | "queued";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trials: {
+                                /** @description the trial number in its run (and window) */
+                                trial: number;
+                                /** @description a walk-forward's window; null in an optimisation */
+                                window: number | null;
+                                phase: "search" | "out_of_sample";
+                                status: "queued" | "succeeded" | "failed";
+                                /** @description 1 = best objective; null when failed or without an objective */
+                                rank: number | null;
+                                /** @description the searched parameters of this trial */
+                                parameters: {
+                                    [key: string]: unknown;
+                                };
+                                objective: number | null;
+                                /** @description false when profit_with_max_drawdown's constraint is broken */
+                                feasible: boolean;
+                                figures: {
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    net_profit: number;
+                                    total_return: number;
+                                    cagr: number | null;
+                                    /** @description the deepest fall from a peak, percent */
+                                    max_drawdown_pct: number;
+                                    calmar: number | null;
+                                    trades: number;
+                                    win_rate: number | null;
+                                    fees: number;
+                                    /** @description period (session) returns */
+                                    observations: number;
+                                    skewness: number | null;
+                                    /** @description not excess: 3 for a normal distribution */
+                                    kurtosis: number | null;
+                                } | null;
+                                error: string | null;
+                                job_id: string | null;
+                                start: string;
+                                end: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/optimizations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels an optimisation: no trial is queued after it, queued and running trials are cancelled; finished trials stay
+         * @description Requires scope `trade`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: string;
+                            /** @description queued, running, succeeded, failed or cancelled (the job) */
+                            status: string;
+                            stage: string;
+                            progress: number;
+                            error: string | null;
+                            request: unknown;
+                            created_by: string | null;
+                            created_at: string;
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/optimizations/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events: `progress` {status, trials done and failed, budget, best objective and parameters} at each change, until the run ends
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/optimizations/{id}/report.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The optimisation and every trial as JSON
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/optimizations/{id}/trials.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trials as CSV, ranked: parameters, objective, figures, error
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/optimizations/{id}/report.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A self-contained HTML report (inline SVG charts): overfitting, best trial, heat map, sensitivity, the trials
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Walk-forwards, newest first (status only)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            walk_forwards: {
+                                id: string;
+                                kind: string;
+                                /** @description queued, running, succeeded, failed or cancelled (the job) */
+                                status: string;
+                                stage: string;
+                                progress: number;
+                                error: string | null;
+                                request: unknown;
+                                created_by: string | null;
+                                created_at: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A walk-forward analysis: rolling or anchored windows (sessions), an optimisation per in-sample window, its best parameters run out of sample; the out-of-sample curve stitched
+         * @description Requires scope `trade`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description a retried submission with the same key answers the same run (no second compute) */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a stored strategy */
+                        strategy_id?: number;
+                        strategy?: {
+                            name: string;
+                            /** @default paper */
+                            account_id: string;
+                            universe: string[];
+                            /** @description the signal rule from @closecross/quant, with its parameters */
+                            rule?: {
+                                /** @enum {string} */
+                                kind: "three_candles";
+                                /** @description smallest candle body that counts (default 0.01) */
+                                body?: number;
+                                body_mode?: "absolute" | "relative";
+                            } | {
+                                /** @enum {string} */
+                                kind: "rsi";
+                                period?: number;
+                                oversold?: number;
+                                overbought?: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "moving_average_crossover";
+                                fast?: number;
+                                slow?: number;
+                            };
+                            /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                            code?: string;
+                            /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                            parameters?: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                             * @default 1d
+                             */
+                            interval?: string;
+                            /**
+                             * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                             * @default scheduled
+                             */
+                            mode?: "scheduled" | "live";
+                            /**
+                             * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                             * @default long_only
+                             */
+                            side_policy: "long_only" | "short_only" | "long_short";
+                            /**
+                             * @description bars of history before the first signal (the reference h)
+                             * @default 0
+                             */
+                            warmup_bars: number;
+                            /**
+                             * @description when scans run (trading days only); null: on demand only
+                             * @default {
+                             *       "cron": "30 16 * * 1-5",
+                             *       "timezone": "America/New_York"
+                             *     }
+                             */
+                            schedule: {
+                                cron: string;
+                                timezone: string;
+                            } | null;
+                            /**
+                             * @description manual: signals wait for a person; auto: signals become orders
+                             * @default manual
+                             */
+                            approval: "manual" | "auto";
+                            /**
+                             * @default {
+                             *       "timing": "close"
+                             *     }
+                             */
+                            entry: {
+                                /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                timing: "close" | "next_open" | "limit";
+                                /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                limit_offset_bps?: number;
+                            };
+                            /**
+                             * @description a built-in's entry size (a user module sizes its own orders)
+                             * @default {
+                             *       "mode": "fixed_quantity",
+                             *       "quantity": 1
+                             *     }
+                             */
+                            sizing: {
+                                /** @enum {string} */
+                                mode: "fixed_quantity";
+                                quantity: number;
+                            } | {
+                                /** @enum {string} */
+                                mode: "fixed_notional";
+                                notional: number;
+                            } | {
+                                /** @enum {string} */
+                                mode: "allocation_share";
+                                share: number;
+                            };
+                            /** @default {} */
+                            exits: {
+                                /** @description close a trade this many bars after its entry, at the close */
+                                after_bars?: number;
+                                stop_loss_pct?: number;
+                                take_profit_pct?: number;
+                                on_opposite_signal?: boolean;
+                            };
+                            /** @description capital given to the strategy (its cash at the start) */
+                            allocation: number;
+                            /** @default true */
+                            enabled: boolean;
+                        };
+                        /** @description the symbols (default: the strategy's universe) */
+                        universe?: string[];
+                        /**
+                         * Format: date
+                         * @description first day of bars (default: the first stored)
+                         */
+                        start?: string;
+                        /**
+                         * Format: date
+                         * @description last day of bars (default: the last stored)
+                         */
+                        end?: string;
+                        /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                        costs?: {
+                            fee_per_share?: number;
+                            fee_bps?: number;
+                            fee_minimum?: number;
+                            fee_max_rate?: number;
+                            slippage_bps?: number;
+                            volume_participation?: number;
+                        };
+                        decision?: "after_close" | "close_auction";
+                        /** @description default: the strategy's allocation */
+                        starting_cash?: number;
+                        /** @description the parameters searched, by name, each with its range or choices */
+                        space: {
+                            [key: string]: {
+                                /** @description lowest value tried (within the parameter schema's minimum) */
+                                min: number;
+                                /** @description highest value tried (within the parameter schema's maximum) */
+                                max: number;
+                                /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                step?: number;
+                                /** @description random and TPE draw on a log scale (min > 0) */
+                                log?: boolean;
+                            } | {
+                                values: (number | string | boolean)[];
+                            };
+                        };
+                        /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                        method: "grid" | "random" | "tpe";
+                        /** @description trials at most (a grid needs at least its size) */
+                        budget: number;
+                        /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                        objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                        /** @description the constraint of profit_with_max_drawdown, in percent */
+                        max_drawdown_pct?: number;
+                        /** @description random and TPE draws are reproducible from it (default 1) */
+                        seed?: number;
+                        windows: {
+                            /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                            mode: "rolling" | "anchored";
+                            /** @description sessions of each in-sample window */
+                            in_sample: number;
+                            /** @description sessions of each out-of-sample window */
+                            out_of_sample: number;
+                            /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                            step?: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job_id: string;
+                            href: string;
+                            events: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A walk-forward: windows with their parameters and in/out-of-sample figures, the stitched out-of-sample curve, walk-forward efficiency
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: string;
+                            /** @description queued, running, succeeded, failed or cancelled (the job) */
+                            status: string;
+                            stage: string;
+                            progress: number;
+                            error: string | null;
+                            request: unknown;
+                            created_by: string | null;
+                            created_at: string;
+                            finished_at: string | null;
+                            windows: {
+                                window: number;
+                                in_sample: {
+                                    start: string;
+                                    end: string;
+                                };
+                                out_of_sample: {
+                                    start: string;
+                                    end: string;
+                                };
+                                /** @description the best in-sample trial's parameters, run out of sample; null while unknown or when no trial succeeded */
+                                parameters: {
+                                    [key: string]: unknown;
+                                } | null;
+                                trials: {
+                                    done: number;
+                                    failed: number;
+                                };
+                                in_sample_figures: {
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    net_profit: number;
+                                    total_return: number;
+                                    cagr: number | null;
+                                    /** @description the deepest fall from a peak, percent */
+                                    max_drawdown_pct: number;
+                                    calmar: number | null;
+                                    trades: number;
+                                    win_rate: number | null;
+                                    fees: number;
+                                    /** @description period (session) returns */
+                                    observations: number;
+                                    skewness: number | null;
+                                    /** @description not excess: 3 for a normal distribution */
+                                    kurtosis: number | null;
+                                } | null;
+                                in_sample_objective: number | null;
+                                out_of_sample_figures: {
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    net_profit: number;
+                                    total_return: number;
+                                    cagr: number | null;
+                                    /** @description the deepest fall from a peak, percent */
+                                    max_drawdown_pct: number;
+                                    calmar: number | null;
+                                    trades: number;
+                                    win_rate: number | null;
+                                    fees: number;
+                                    /** @description period (session) returns */
+                                    observations: number;
+                                    skewness: number | null;
+                                    /** @description not excess: 3 for a normal distribution */
+                                    kurtosis: number | null;
+                                } | null;
+                                out_of_sample_objective: number | null;
+                                error: string | null;
+                            }[];
+                            /** @description the out-of-sample windows stitched: each starts where the previous ended (returns compounded) */
+                            out_of_sample_equity: {
+                                date: string;
+                                equity: number;
+                            }[];
+                            /** @description figures of the stitched out-of-sample curve */
+                            out_of_sample: {
+                                sharpe: number | null;
+                                sortino: number | null;
+                                net_profit: number;
+                                total_return: number;
+                                cagr: number | null;
+                                /** @description the deepest fall from a peak, percent */
+                                max_drawdown_pct: number;
+                                calmar: number | null;
+                                trades: number;
+                                win_rate: number | null;
+                                fees: number;
+                                /** @description period (session) returns */
+                                observations: number;
+                                skewness: number | null;
+                                /** @description not excess: 3 for a normal distribution */
+                                kurtosis: number | null;
+                            } | null;
+                            /** @description the windows' best in-sample figures, averaged */
+                            in_sample: {
+                                sharpe: number | null;
+                                sortino: number | null;
+                                net_profit: number;
+                                total_return: number;
+                                cagr: number | null;
+                                /** @description the deepest fall from a peak, percent */
+                                max_drawdown_pct: number;
+                                calmar: number | null;
+                                trades: number;
+                                win_rate: number | null;
+                                fees: number;
+                                /** @description period (session) returns */
+                                observations: number;
+                                skewness: number | null;
+                                /** @description not excess: 3 for a normal distribution */
+                                kurtosis: number | null;
+                            } | null;
+                            /** @description annualised out-of-sample return / annualised in-sample return (Pardo) */
+                            walk_forward_efficiency: number | null;
+                            links: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trials of every window (or of ?window=n), ranked within the run
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    window?: number;
+                    status?: "succeeded" | "failed" | "queued";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            trials: {
+                                /** @description the trial number in its run (and window) */
+                                trial: number;
+                                /** @description a walk-forward's window; null in an optimisation */
+                                window: number | null;
+                                phase: "search" | "out_of_sample";
+                                status: "queued" | "succeeded" | "failed";
+                                /** @description 1 = best objective; null when failed or without an objective */
+                                rank: number | null;
+                                /** @description the searched parameters of this trial */
+                                parameters: {
+                                    [key: string]: unknown;
+                                };
+                                objective: number | null;
+                                /** @description false when profit_with_max_drawdown's constraint is broken */
+                                feasible: boolean;
+                                figures: {
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    net_profit: number;
+                                    total_return: number;
+                                    cagr: number | null;
+                                    /** @description the deepest fall from a peak, percent */
+                                    max_drawdown_pct: number;
+                                    calmar: number | null;
+                                    trades: number;
+                                    win_rate: number | null;
+                                    fees: number;
+                                    /** @description period (session) returns */
+                                    observations: number;
+                                    skewness: number | null;
+                                    /** @description not excess: 3 for a normal distribution */
+                                    kurtosis: number | null;
+                                } | null;
+                                error: string | null;
+                                job_id: string | null;
+                                start: string;
+                                end: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a walk-forward (finished trials stay)
+         * @description Requires scope `trade`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: string;
+                            /** @description queued, running, succeeded, failed or cancelled (the job) */
+                            status: string;
+                            stage: string;
+                            progress: number;
+                            error: string | null;
+                            request: unknown;
+                            created_by: string | null;
+                            created_at: string;
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events: `progress` {status, stage, progress, windows with an out-of-sample result} until the run ends
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}/report.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The walk-forward and its trials as JSON
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}/windows.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The windows as CSV: days, chosen parameters, in- and out-of-sample figures
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}/equity.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The stitched out-of-sample equity as CSV (date, equity)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/walk-forwards/{id}/report.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A self-contained HTML report (inline SVG): the stitched out-of-sample curve, in/out-of-sample per window, figures, windows
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/lookahead-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lookahead checks, newest first
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            lookahead_checks: {
+                                id: string;
+                                kind: string;
+                                /** @description queued, running, succeeded, failed or cancelled (the job) */
+                                status: string;
+                                stage: string;
+                                progress: number;
+                                error: string | null;
+                                request: unknown;
+                                created_by: string | null;
+                                created_at: string;
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A lookahead check: the strategy's backtest, then for each of up to max_signals decision instants a rerun on data cut at that instant; a decision that changes flags the strategy
+         * @description Requires scope `trade`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description a retried submission with the same key answers the same run (no second compute) */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a stored strategy */
+                        strategy_id?: number;
+                        strategy?: {
+                            name: string;
+                            /** @default paper */
+                            account_id: string;
+                            universe: string[];
+                            /** @description the signal rule from @closecross/quant, with its parameters */
+                            rule?: {
+                                /** @enum {string} */
+                                kind: "three_candles";
+                                /** @description smallest candle body that counts (default 0.01) */
+                                body?: number;
+                                body_mode?: "absolute" | "relative";
+                            } | {
+                                /** @enum {string} */
+                                kind: "rsi";
+                                period?: number;
+                                oversold?: number;
+                                overbought?: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "moving_average_crossover";
+                                fast?: number;
+                                slow?: number;
+                            };
+                            /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                            code?: string;
+                            /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                            parameters?: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                             * @default 1d
+                             */
+                            interval?: string;
+                            /**
+                             * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                             * @default scheduled
+                             */
+                            mode?: "scheduled" | "live";
+                            /**
+                             * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                             * @default long_only
+                             */
+                            side_policy: "long_only" | "short_only" | "long_short";
+                            /**
+                             * @description bars of history before the first signal (the reference h)
+                             * @default 0
+                             */
+                            warmup_bars: number;
+                            /**
+                             * @description when scans run (trading days only); null: on demand only
+                             * @default {
+                             *       "cron": "30 16 * * 1-5",
+                             *       "timezone": "America/New_York"
+                             *     }
+                             */
+                            schedule: {
+                                cron: string;
+                                timezone: string;
+                            } | null;
+                            /**
+                             * @description manual: signals wait for a person; auto: signals become orders
+                             * @default manual
+                             */
+                            approval: "manual" | "auto";
+                            /**
+                             * @default {
+                             *       "timing": "close"
+                             *     }
+                             */
+                            entry: {
+                                /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                timing: "close" | "next_open" | "limit";
+                                /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                limit_offset_bps?: number;
+                            };
+                            /**
+                             * @description a built-in's entry size (a user module sizes its own orders)
+                             * @default {
+                             *       "mode": "fixed_quantity",
+                             *       "quantity": 1
+                             *     }
+                             */
+                            sizing: {
+                                /** @enum {string} */
+                                mode: "fixed_quantity";
+                                quantity: number;
+                            } | {
+                                /** @enum {string} */
+                                mode: "fixed_notional";
+                                notional: number;
+                            } | {
+                                /** @enum {string} */
+                                mode: "allocation_share";
+                                share: number;
+                            };
+                            /** @default {} */
+                            exits: {
+                                /** @description close a trade this many bars after its entry, at the close */
+                                after_bars?: number;
+                                stop_loss_pct?: number;
+                                take_profit_pct?: number;
+                                on_opposite_signal?: boolean;
+                            };
+                            /** @description capital given to the strategy (its cash at the start) */
+                            allocation: number;
+                            /** @default true */
+                            enabled: boolean;
+                        };
+                        /** @description the symbols (default: the strategy's universe) */
+                        universe?: string[];
+                        /**
+                         * Format: date
+                         * @description first day of bars (default: the first stored)
+                         */
+                        start?: string;
+                        /**
+                         * Format: date
+                         * @description last day of bars (default: the last stored)
+                         */
+                        end?: string;
+                        /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                        costs?: {
+                            fee_per_share?: number;
+                            fee_bps?: number;
+                            fee_minimum?: number;
+                            fee_max_rate?: number;
+                            slippage_bps?: number;
+                            volume_participation?: number;
+                        };
+                        decision?: "after_close" | "close_auction";
+                        /** @description default: the strategy's allocation */
+                        starting_cash?: number;
+                        /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                        max_signals?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job_id: string;
+                            href: string;
+                            events: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/lookahead-checks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lookahead check: status, then whether it is biased and each flagged decision (full run beside cut run)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: string;
+                            /** @description queued, running, succeeded, failed or cancelled (the job) */
+                            status: string;
+                            stage: string;
+                            progress: number;
+                            error: string | null;
+                            request: unknown;
+                            created_by: string | null;
+                            created_at: string;
+                            finished_at: string | null;
+                            result: {
+                                /** @description true when a decision changed once the data was cut at its time: the strategy used data it could not have had */
+                                biased: boolean;
+                                /** @description instants with decisions in the full run */
+                                signals: number;
+                                checked: number;
+                                flagged: {
+                                    at: string;
+                                    day: string;
+                                    full: {
+                                        symbol: string;
+                                        side: string;
+                                        type: string;
+                                        quantity: number;
+                                        price: number | null;
+                                    }[];
+                                    cut: {
+                                        symbol: string;
+                                        side: string;
+                                        type: string;
+                                        quantity: number;
+                                        price: number | null;
+                                    }[];
+                                    error: string | null;
+                                }[];
+                                verdict: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/lookahead-checks/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a lookahead check
+         * @description Requires scope `trade`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: string;
+                            /** @description queued, running, succeeded, failed or cancelled (the job) */
+                            status: string;
+                            stage: string;
+                            progress: number;
+                            error: string | null;
+                            request: unknown;
+                            created_by: string | null;
+                            created_at: string;
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/backtests/{id}/report.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backtest's self-contained HTML report (inline SVG equity and drawdown, summary, trades)
+         * @description Requires scope `read`.
+         *
+         *     Requires scope `read`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/queues": {
         parameters: {
             query?: never;
@@ -11629,6 +14532,590 @@ export interface paths {
                             message: string;
                         };
                     };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/telegram/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Telegram chats linked to users: who each chat acts as
+         * @description Requires scope `admin`.
+         *
+         *     Requires scope `admin`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            links: {
+                                chat_id: string;
+                                username: string;
+                                role: string;
+                                scopes: string[];
+                                /** @description the API key the chat acts with (GET /auth/keys: named "telegram <chat id> <username>") */
+                                api_key_id: string;
+                                linked_by: string;
+                                linked_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Link a Telegram chat to a user: the chat may then command with that user's scopes (a new link of the same chat replaces the old one and revokes its key)
+         * @description Requires scope `admin`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the chat's id as Telegram gives it (a private chat: the user's id; a group: negative) */
+                        chat_id: string;
+                        username: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            chat_id: string;
+                            username: string;
+                            role: string;
+                            scopes: string[];
+                            /** @description the API key the chat acts with (GET /auth/keys: named "telegram <chat id> <username>") */
+                            api_key_id: string;
+                            linked_by: string;
+                            linked_at: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/telegram/links/{chat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink a chat: it can no longer command, and its API key is revoked
+         * @description Requires scope `admin`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the chat's id as Telegram gives it (a private chat: the user's id; a group: negative) */
+                    chat_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            chat_id: string;
+                            username: string;
+                            role: string;
+                            scopes: string[];
+                            /** @description the API key the chat acts with (GET /auth/keys: named "telegram <chat id> <username>") */
+                            api_key_id: string;
+                            linked_by: string;
+                            linked_at: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/telegram/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What Telegram chats sent, newest first: the text, the outcome, and the request ids of the API calls it made (GET /audit rows with those request_id values)
+         * @description Requires scope `admin`.
+         *
+         *     Requires scope `admin`.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description the chat's id as Telegram gives it (a private chat: the user's id; a group: negative) */
+                    chat_id?: string;
+                    before_id?: number;
+                    limit: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            commands: {
+                                id: string;
+                                update_id: string;
+                                chat_id: string;
+                                username: string | null;
+                                text: string;
+                                outcome: string;
+                                request_ids: string[];
+                                received_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/telegram/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Point the bot's webhook at this system (PUBLIC_BASE_URL/alerts/telegram/webhook, with a secret_token): on AWS, where nothing long-polls
+         * @description Requires scope `admin`.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The error contract of every Closecross service */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Telegram's webhook for bot commands (Telegram calls it with the X-Telegram-Bot-Api-Secret-Token header set by PUT /alerts/telegram/webhook) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };

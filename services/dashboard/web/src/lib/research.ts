@@ -2,7 +2,9 @@
  * The research page's logic (optimisations, walk-forwards, lookahead checks): the search space read
  * from the form of a strategy code's parameters, the trials' sort, the progress events, the heat
  * map's colours and a trial's backtest request. Pure: unit-tested in test/research-logic.test.ts.
- * The shapes mirror services/trading/src/schemas/research.ts until the OpenAPI types carry them.
+ * The shapes are services/trading/src/schemas/research.ts's as the page reads them (the objective
+ * named, the request as sent); the typed client's answers are cast to them, which the compiler
+ * checks are comparable.
  */
 import { optionalNumber, type FieldErrors } from './field-errors.ts';
 import type { ParameterField } from './strategy-code.ts';

@@ -420,10 +420,10 @@ function Optimizations() {
 function OptimizationRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/optimizations/${id}/events`);
   // Refetched as the stream reports trials done, and once at the end.
-  const view = useQuery({ queryKey: ['optimization', id, progress?.done ?? -1, progress?.status], queryFn: () => getJson<OptimizationView>(`/trading/optimizations/${id}`), placeholderData: (previous) => previous });
+  const view = useQuery({ queryKey: ['optimization', id, progress?.done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}', { params: { path: { id } } })).then((answer) => answer as OptimizationView), placeholderData: (previous) => previous });
   const finished = runFinished(progress?.status ?? view.data?.status);
   useListRefreshedWhenDone(progress?.status ?? view.data?.status);
-  const trials = useQuery({ queryKey: ['optimization-trials', id, finished, progress?.done ?? -1], queryFn: () => getJson<{ trials: Trial[] }>(`/trading/optimizations/${id}/trials`), placeholderData: (previous) => previous });
+  const trials = useQuery({ queryKey: ['optimization-trials', id, finished, progress?.done ?? -1], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}/trials', { params: { path: { id } } })).then((answer) => answer as { trials: Trial[] }), placeholderData: (previous) => previous });
   const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/optimizations/${id}/cancel`, {}) });
   const trader = can(useMe(), 'trade');
   const data = view.data;
@@ -717,7 +717,7 @@ const equityOptions: Omit<uPlot.Options, 'width'> = {
 
 function WalkForwardRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/walk-forwards/${id}/events`);
-  const view = useQuery({ queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status], queryFn: () => getJson<WalkForwardView>(`/trading/walk-forwards/${id}`), placeholderData: (previous) => previous });
+  const view = useQuery({ queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/walk-forwards/{id}', { params: { path: { id } } })).then((answer) => answer as WalkForwardView), placeholderData: (previous) => previous });
   const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/walk-forwards/${id}/cancel`, {}) });
   const trader = can(useMe(), 'trade');
   const data = view.data;
@@ -913,7 +913,7 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
 
 function LookaheadRun({ id }: { id: string }) {
   const { job } = useJob(id);
-  const check = useQuery({ queryKey: ['lookahead', id, job?.status], queryFn: () => getJson<LookaheadView>(`/trading/lookahead-checks/${id}`) });
+  const check = useQuery({ queryKey: ['lookahead', id, job?.status], queryFn: () => unwrap(api.GET('/trading/lookahead-checks/{id}', { params: { path: { id } } })).then((answer) => answer as LookaheadView) });
   const result = check.data?.result ?? null;
   useListRefreshedWhenDone(check.data?.status);
   return (
