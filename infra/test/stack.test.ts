@@ -189,7 +189,8 @@ describe('least privilege and secrets', () => {
       expect({ service: declaration.name, actions: roleActions(declaration.name) }).toEqual({ service: declaration.name, actions: [...declared].sort() });
       expect(roleAgainstCode(declaration)).toEqual({ service: declaration.name, calledNotGranted: [], grantedNotCalled: [] });
     }
-    expect(roleActions('market-data')).toEqual([]);
+    // market-data serves the model routes' downloads (artifact, predictions) from the model service's store, read-only.
+    expect(roleActions('market-data')).toEqual(['s3:GetObject', 's3:ListBucket']);
     expect(roleActions('ingestor')).toEqual(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']);
     expect(roleActions('model')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
     expect(roleActions('risk-analysis')).toEqual(['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole', 'lambda:InvokeFunction']);
