@@ -20,6 +20,12 @@ async function publishBar(symbol: string, close: number): Promise<void> {
   await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${symbol}${tickSymbolEnd}${frame}`]);
 }
 
+/** A one-minute bar whose minute starts at `time`. */
+async function publishBarAt(symbol: string, close: number, time: number): Promise<void> {
+  const frame = encodeTickFrame({ type: 'bar', provider: 'replay', symbol, time, position: ++position, open: close, high: close, low: close, close, volume: 1_000 }, time);
+  await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${symbol}${tickSymbolEnd}${frame}`]);
+}
+
 async function publishTrade(symbol: string, price: number, time: number): Promise<void> {
   const frame = encodeTickFrame({ type: 'trade', provider: 'replay', symbol, time, position: ++position, price, size: 1_000 }, time);
   await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${symbol}${tickSymbolEnd}${frame}`]);
@@ -95,6 +101,29 @@ describe('live strategies', () => {
     expect(signal).toMatchObject({ symbol: 'DOWN', side: 'buy', price: 60, status: 'pending', bar_date: '2026-12-07' });
     expect((await database.pool.query('select 1 from trading_order where strategy_id = $1', [manual])).rowCount).toBe(0);
   }, 30_000);
+
+  it('a manual 1m strategy signalling on every bar of the session gets one pending signal per bar, each expiring five bars later (not two days on)', async () => {
+    const every = await createLive('every-bar-manual', 'live_every_bar', { approval: 'manual', universe: ['EVERY'], parameters: { quantity: 2 } });
+    const signalsOf = async () =>
+      (await database.pool.query<{ bar_date: string; bar_at: Date; expires_at: Date; price: number }>('select bar_date::text as bar_date, bar_at, expires_at, price::float8 as price from trading_signal where strategy_id = $1 order by bar_at', [every])).rows;
+    // Three minutes of one session: 09:57, 09:58 and 09:58 again (a redelivered bar is one signal, not two).
+    const first = newYork('2026-12-07', '09:57').getTime();
+    await publishBarAt('EVERY', 40, first);
+    await waitFor(async () => (await signalsOf()).length === 1, 20_000, 'the first signal');
+    await publishBarAt('EVERY', 41, first + 60_000);
+    await waitFor(async () => (await signalsOf()).length === 2, 20_000, 'the second signal of the same symbol, side and day');
+    await publishBarAt('EVERY', 41, first + 60_000);
+    await publishBarAt('EVERY', 42, first + 120_000);
+    await waitFor(async () => (await signalsOf()).length === 3, 20_000, 'the third bar\'s signal');
+    const signals = await signalsOf();
+    expect(signals.map((signal) => [signal.bar_date, signal.bar_at.toISOString(), signal.price])).toEqual([
+      ['2026-12-07', new Date(first + 60_000).toISOString(), 40],
+      ['2026-12-07', new Date(first + 120_000).toISOString(), 41],
+      ['2026-12-07', new Date(first + 180_000).toISOString(), 42],
+    ]);
+    // Five one-minute bars after the bar that made it.
+    for (const signal of signals) expect(signal.expires_at.getTime() - signal.bar_at.getTime()).toBe(5 * 60_000);
+  }, 60_000);
 
   it('a strategy hears of its orders that end unfilled (onOrder): one cancelled through the API, and a day order expired at the NYSE close by the paper exchange', async () => {
     const watcher = await createLive('watcher', 'live_order_watcher', { universe: ['WATCH'], parameters: { limitPrice: 1 } });

@@ -240,7 +240,10 @@ export class LiveStrategyRunner {
     const price = this.lastPrice.get(order.symbol) ?? (typeof event === 'object' && event.kind === 'bar' ? event.close : undefined);
     if (strategy.approval === 'manual') {
       if (price === undefined) return this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol }, 'live strategy: an order with no price seen yet is not a signal');
-      await this.deps.signals.record(strategy, order.symbol, order.side, { date: session.day, open: price, high: price, low: price, close: price, adjClose: null, volume: null });
+      // Keyed by the instant of the bar (its end) or tick that made it: a 1m strategy signals many times a session.
+      const at = typeof event === 'object' ? (event.kind === 'bar' ? event.endMs : event.ts) : nowMs;
+      const stored = await this.deps.signals.record(strategy, order.symbol, order.side, { date: session.day, open: price, high: price, low: price, close: price, adjClose: null, volume: null }, { at, interval: strategy.interval });
+      if (!stored) this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol, side: order.side, at: new Date(at).toISOString() }, 'live strategy: a second signal on the same bar, symbol and side is not stored again');
       return;
     }
     const type = liveOrderTypes[order.type];

@@ -2,7 +2,7 @@ import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError, UnprocessableError, utcIsoColumn } from '@closecross/platform';
 import type { DailyBar, Side } from '@closecross/quant';
-import type { Clock } from '@closecross/engine';
+import { calendarForSymbol, intervalMs, type BarInterval, type Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
 import { currentSession, nextTradingDay, sessionClose } from '../sessions.ts';
@@ -15,6 +15,8 @@ export interface SignalView {
   strategy_id: number;
   symbol: string;
   bar_date: string;
+  /** The instant of the intraday bar or tick a live strategy signalled on; null for a daily bar's signal. */
+  bar_at: string | null;
   side: Side;
   price: number;
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'ordered';
@@ -26,12 +28,17 @@ export interface SignalView {
   created_at: string;
 }
 
-export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, side, price, status, ${utcIsoColumn('expires_at')},
+export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, ${utcIsoColumn('bar_at')}, side, price, status, ${utcIsoColumn('expires_at')},
   decided_by, ${utcIsoColumn('decided_at')}, decision_note, order_id, ${utcIsoColumn('created_at')}`;
 
+/** How many bars of its own interval an intraday signal waits for a person before it expires. */
+export const intradaySignalBars = 5;
+
 /**
- * Signals: pending -> approved / rejected / expired, approved -> ordered. A pending signal
- * expires at the close of the session after its bar (its entry window).
+ * Signals: pending -> approved / rejected / expired, approved -> ordered. A daily bar's pending
+ * signal expires at the close of the session after its bar (its entry window); an intraday one
+ * (a live strategy's, `at` given) after five bars of its interval, and no later than the close of
+ * its session where the market shuts (a 24/7 market's sessions run back to back: no cap).
  */
 export class SignalDesk {
   private readonly pool: Pool;
@@ -46,19 +53,20 @@ export class SignalDesk {
   }
 
   /**
-   * Stores a signal once per strategy, symbol, bar date and side; answers it only when this call
-   * stored it. A manual strategy's new signal waits for a person: its signal_awaiting_approval
+   * Stores a signal once per strategy, symbol, bar date, side and (intraday, `intraday.at`) the
+   * instant of the bar or tick it came from; answers it only when this call stored it (a second
+   * signal on the same bar is logged, not silently dropped, by the caller). A manual strategy's new signal waits for a person: its signal_awaiting_approval
    * alert commits with it (an auto strategy's is ordered at once, and alerted when filled; one
    * whose entry window already passed, from a scan of old bars, has nobody to wait for).
    */
-  async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar): Promise<SignalView | undefined> {
-    const expiresAt = sessionClose(nextTradingDay(bar.date, symbol), symbol);
+  async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar, intraday?: { at: number; interval: string }): Promise<SignalView | undefined> {
+    const expiresAt = intraday ? intradaySignalExpiry(intraday.at, intraday.interval, symbol) : sessionClose(nextTradingDay(bar.date, symbol), symbol);
     return withTransaction(this.pool, async (client) => {
       const stored = (
         await client.query<SignalView>(
-          `insert into trading_signal (strategy_id, symbol, bar_date, side, price, status, expires_at) values ($1, $2, $3, $4, $5, 'pending', $6)
+          `insert into trading_signal (strategy_id, symbol, bar_date, bar_at, side, price, status, expires_at) values ($1, $2, $3, $4, $5, $6, 'pending', $7)
            on conflict on constraint trading_signal_once do nothing returning ${signalColumns}`,
-          [strategy.id, symbol, bar.date, side, bar.close, expiresAt],
+          [strategy.id, symbol, bar.date, intraday ? new Date(intraday.at) : null, side, bar.close, expiresAt],
         )
       ).rows[0];
       if (stored && strategy.approval === 'manual' && Date.parse(stored.expires_at) > this.clock.nowMs()) {
@@ -135,6 +143,18 @@ export class SignalDesk {
       return result.rows[0]!;
     });
   }
+}
+
+/**
+ * When an intraday signal made at `atMs` on `interval` bars stops waiting for a person: five bars
+ * later, capped at the close of its session unless the market reopens at that very instant (24/7).
+ */
+export function intradaySignalExpiry(atMs: number, interval: string, symbol: string): Date {
+  const byBars = atMs + intradaySignalBars * intervalMs(interval as BarInterval);
+  const calendar = calendarForSymbol(symbol);
+  const session = calendar.sessionOf(atMs) ?? calendar.currentOrNextSession(atMs);
+  const capped = calendar.isOpen(session.close) ? byBars : Math.min(byBars, session.close);
+  return new Date(capped);
 }
 
 /**
