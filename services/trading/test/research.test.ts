@@ -163,6 +163,26 @@ describe('a grid optimisation of the moving-average cross on AAPL and MSFT', () 
   });
 });
 
+describe('a trial whose thread dies', () => {
+  it('is a failed trial with why; the other trials run on new threads and the run succeeds', async () => {
+    const response = await post('/trading/optimizations', {
+      strategy: { name: 'killer', account_id: 'paper', universe: ['AAPL'], code: 'thread_killer', schedule: null, allocation: 100_000 },
+      ...period,
+      method: 'grid',
+      budget: 3,
+      objective: 'net_profit',
+      space: { exit_code: { values: [0, 7, 0] } },
+    });
+    expect(response.statusCode, response.body).toBe(202);
+    const view = await finished('/trading/optimizations', response.json().job_id);
+    // The grid's choices are distinct values: 0 and 7.
+    expect(view.trials).toMatchObject({ done: 2, succeeded: 1, failed: 1 });
+    const trials = (await app.inject({ url: `/trading/optimizations/${view.id}/trials` })).json().trials;
+    expect(trials.find((trial: any) => trial.parameters.exit_code === 7)).toMatchObject({ status: 'failed', rank: null, error: 'research thread exited with code 7' });
+    expect(trials.find((trial: any) => trial.parameters.exit_code === 0)).toMatchObject({ status: 'succeeded', rank: 1 });
+  }, 120_000);
+});
+
 describe('random and TPE searches', () => {
   it('a TPE search spends its budget, its draws within the ranges, and its best is at least the random start\'s best', async () => {
     const response = await post('/trading/optimizations', {
