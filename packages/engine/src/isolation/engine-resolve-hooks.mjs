@@ -4,11 +4,27 @@
 // strategy and the host that runs it share one engine. And a strategy is an ES module whatever
 // folder it sits in: a TypeScript file with no `"type": "module"` package.json above it would
 // otherwise load as CommonJS, where its imports of the engine fail.
+//
+// The format is decided here, not taken from the next hook: what the chain answers for such a file
+// depends on Node and tsx. Node 24 answers `null` for a `.ts` file with no package.json above it (its
+// type is left to syntax detection at load time, which then picks CommonJS for tsx's output); tsx
+// answers `commonjs` when a package.json without `"type"` is above it; Node's own type stripping
+// says `commonjs-typescript` or `module-typescript`. Every one of those is a strategy's TypeScript,
+// and it loads as an ES module. Only `.cts` says CommonJS on purpose, and keeps it.
 const engineIndex = new URL('../index.ts', import.meta.url).href;
+const userTypeScript = /\.(ts|tsx|mts)$/;
+
+/** The format a strategy thread loads a resolved URL in: an ES module for TypeScript outside node_modules. */
+export function strategyFormat(url, format) {
+  if (!url.startsWith('file:')) return format;
+  const { pathname } = new URL(url);
+  if (!userTypeScript.test(pathname) || pathname.includes('/node_modules/')) return format;
+  return 'module';
+}
 
 export async function resolve(specifier, context, nextResolve) {
   // Resolved by the next hook (tsx's), so the TypeScript source loads as every other module does.
   const resolved = await nextResolve(specifier === '@closecross/engine' ? engineIndex : specifier, context);
-  const userTypeScript = resolved.url.startsWith('file:') && /\.tsx?$/.test(resolved.url) && !resolved.url.includes('/node_modules/');
-  return userTypeScript && resolved.format === 'commonjs' ? { ...resolved, format: 'module' } : resolved;
+  const format = strategyFormat(resolved.url, resolved.format);
+  return format === resolved.format ? resolved : { ...resolved, format };
 }
