@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertSummary, deliverySummary } from '../web/src/lib/alerts.ts';
+import { alertSummary, deliverySummary, eventLabel } from '../web/src/lib/alerts.ts';
 import { apiErrorsFor, fieldOfApiMessage } from '../web/src/lib/field-errors.ts';
 import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/lib/limits.ts';
 import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
@@ -304,6 +304,23 @@ describe('alert lines', () => {
     expect(alertSummary('order_rejected', { side: 'buy', quantity: 1000, symbol: 'SYNTH', check: 'order_notional', reason: 'worth 98,000, over 500' })).toBe('buy 1,000 SYNTH refused by order_notional: worth 98,000, over 500');
     expect(alertSummary('trading_state_changed', { scope: 'global', from: 'halted', to: 'active', by: 'tina', reason: 'loss reviewed' })).toBe('global: halted → active by tina (loss reviewed)');
     expect(alertSummary('test', { text: 'hello' })).toBe('hello');
+  });
+  it('says a square-off that left a position open is incomplete, with what remains and why, never "done"', () => {
+    const incomplete = {
+      scope: 'global', status: 'incomplete', cancelled_orders: 1, closed_positions: 0, remaining: { open_orders: 1, positions: 1 }, waiting_for: 'market closed: waits for the open of 2026-12-07',
+      failures: [{ what: 'position', symbol: 'AAPL', reason: '10 left: market closed: waits for the open of 2026-12-07' }],
+    };
+    expect(eventLabel('square_off_done', incomplete)).toBe('square off incomplete');
+    expect(alertSummary('square_off_done', incomplete)).toBe(
+      'INCOMPLETE: global: 1 cancelled, 0 closed; 1 position remains, 1 order remains (market closed: waits for the open of 2026-12-07). Left: position AAPL: 10 left: market closed: waits for the open of 2026-12-07',
+    );
+    const done = { scope: 'global', status: 'done', cancelled_orders: 2, closed_positions: 3, remaining: { open_orders: 0, positions: 0 }, failures: [] };
+    expect(eventLabel('square_off_done', done)).toBe('square off done');
+    expect(alertSummary('square_off_done', done)).toBe('done: global: 2 cancelled, 3 closed');
+    // An alert from before the status existed: a failure means incomplete.
+    expect(eventLabel('square_off_done', { scope: 'global', cancelled_orders: 0, closed_positions: 0, failures: [{ what: 'open order', reason: 'timeout' }] })).toBe('square off incomplete');
+    // The channel switch has no payload: it names the event without claiming an outcome.
+    expect(eventLabel('square_off_done')).toBe('square off');
   });
   it('says how each delivery went, with the error of one that failed', () => {
     expect(deliverySummary([])).toBe('no channel');

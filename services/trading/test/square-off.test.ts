@@ -1,5 +1,5 @@
 import type { Service } from '@closecross/platform';
-import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
+import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlpacaFake, type AlpacaFake } from './fakes/alpaca-fake-server.ts';
 import { SimulatedClock } from '@closecross/engine';
@@ -199,4 +199,39 @@ describe('square-off with Alpaca (the local fake server)', () => {
     expect(closes.map((order) => order.symbol).sort()).toEqual(['AAPL', 'MSFT', 'NVDA', 'SPY']);
     expect(fake.orders().every((order) => ['filled', 'canceled'].includes(order.status))).toBe(true);
   });
+});
+
+describe('square-off with the market open and no live price coming', () => {
+  let database: TestDatabase;
+  let app: Service;
+  // Monday 2026-12-07 10:00 in New York; BTC-PERP trades around the clock anyway.
+  const clock = new SimulatedClock(newYork('2026-12-07', '10:00'));
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await database.pool.query("insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['square_off_done'])");
+    app = await buildTradingApp(database, { TRADING_SQUARE_OFF_DEADLINE_MS: '1500' }, undefined, { clock });
+    // A long BTC-PERP position, filled on a live trade; then the feed goes quiet.
+    const stop = startTicker(database, clock, { 'BTC-PERP': 90_000 });
+    const placed = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BTC-PERP', side: 'buy', quantity: 1, session_date: '2026-12-07' } })).json();
+    await waitFor(async () => (await app.inject({ url: `/trading/orders/${placed.id}` })).json().order.state === 'filled', 20_000, 'the BTC-PERP entry filled');
+    await stop();
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('answers incomplete, and says the closing order waits for the first live price of BTC-PERP (and where prices are subscribed)', async () => {
+    const result = (await app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm } })).json();
+    expect(result.status).toBe('incomplete');
+    const close = result.actions.find((action: any) => action.kind === 'close');
+    expect(close).toMatchObject({ symbol: 'BTC-PERP', side: 'sell', outcome: 'open', state: 'accepted' });
+    expect(close.reason).toMatch(/^still accepted at the deadline: market open: waits for the first live price of BTC-PERP after it was placed \(live prices come once the symbol is subscribed: POST \/prices\/subscriptions/);
+    expect(result.remaining.positions).toEqual([expect.objectContaining({ symbol: 'BTC-PERP', quantity: 1, reason: close.reason })]);
+    expect(result.remaining.open_orders).toEqual([expect.objectContaining({ order_id: close.order_id, reason: close.reason })]);
+    const alert = (await database.pool.query("select payload from alert where event = 'square_off_done' order by id desc limit 1")).rows[0].payload;
+    expect(alert).toMatchObject({ status: 'incomplete', remaining: { open_orders: 1, positions: 1 } });
+    expect(alert.failures.map((failure: any) => failure.reason)).toEqual(expect.arrayContaining([expect.stringContaining('waits for the first live price of BTC-PERP')]));
+  }, 30_000);
 });

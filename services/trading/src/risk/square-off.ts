@@ -194,7 +194,12 @@ export class SquareOff {
     const done = current.purpose === 'square_off' ? current.state === 'filled' : current.state === 'cancelled' || current.state === 'expired' || current.state === 'filled' || current.state === 'rejected';
     const outcome: SquareOffAction['outcome'] = done ? 'done' : isTerminal(current.state) ? 'failed' : 'open';
     if (!done && isTerminal(current.state)) reason = current.reason ?? `ended ${current.state}`;
-    if (outcome === 'open' && !reason?.includes('waits for the open')) reason = `still ${current.state} at the deadline${reason ? `: ${reason}` : ''}`;
+    if (outcome === 'open' && !reason?.includes('waits for the open')) {
+      // With the market open, what it still waits for (a first live price, a price at its limit) says why it did not fill.
+      const waits = waitingFor(current, this.deps.clock.nowMs());
+      const why = [reason, waits && !reason?.includes(waits) ? waits : null].filter(Boolean).join('; ');
+      reason = `still ${current.state} at the deadline${why ? `: ${why}` : ''}`;
+    }
     return {
       kind: 'close',
       order_id: current.id,
