@@ -1,4 +1,4 @@
-import type { paths } from '../api/openapi.d.ts';
+import type { paths } from '@closecross/client';
 
 /** One daily snapshot as GET /trading/snapshots answers it (typed from the OpenAPI document). */
 export type Snapshot = paths['/trading/snapshots']['get']['responses'][200]['content']['application/json']['snapshots'][number];

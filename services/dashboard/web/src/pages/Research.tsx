@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
 import { Link } from 'wouter';
-import { api, ApiError, sendText, unwrap } from '../api/client';
+import { api, ApiError, apiError, sendText, unwrap } from '../api/client';
 import { BacktestReport, type BacktestResult } from '../components/BacktestReport';
 import { Field, FormError } from '../components/Field';
 import { JobProgress } from '../components/JobProgress';
@@ -47,7 +47,7 @@ type View = 'optimizations' | 'walk-forwards' | 'lookahead';
 async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   const answer = (await response.json().catch(() => ({}))) as T & { message?: string };
-  if (!response.ok) throw new ApiError(response.status, answer.message ?? `${response.status} ${response.statusText}`);
+  if (!response.ok) throw apiError(response.status, answer.message ?? `${response.status} ${response.statusText}`, path);
   return answer;
 }
 const postJson = <T,>(path: string, body: unknown) => sendText('POST', path, JSON.stringify(body), 'application/json') as Promise<T>;

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, apiError } from '../api/client';
 import type { Me } from '../lib/permissions';
 
 /**
@@ -10,7 +10,7 @@ async function signIn(username: string, password: string): Promise<Me> {
   const response = await fetch('/app/sign-in', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   const answer = (await response.json().catch(() => ({}))) as { signed_in?: boolean; me?: Me; status?: number; message?: string };
   if (response.ok && answer.signed_in && answer.me) return answer.me;
-  throw new ApiError(answer.status ?? response.status, answer.message ?? `${response.status} ${response.statusText}`);
+  throw apiError(answer.status ?? response.status, answer.message ?? `${response.status} ${response.statusText}`, '/app/sign-in');
 }
 
 /** The platform's sign-in: POST /auth/login sets the session cookie and answers the CSRF token. */
