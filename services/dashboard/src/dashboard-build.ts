@@ -21,10 +21,17 @@ async function filesUnder(folder: string): Promise<string[]> {
   return nested.flat().sort();
 }
 
-/** A hash of every source file of the app and the package manifest: a build made from them carries it. */
+/** The API client the app is built with (@closecross/client): its sources go into the bundle too. */
+const clientRoot = fileURLToPath(new URL('../node_modules/@closecross/client/', import.meta.url));
+
+/**
+ * A hash of every source file of the app, of the API client it bundles and of the package
+ * manifest: a build made from them carries it. (An image has no client sources: its build is served as is.)
+ */
 export async function sourceStamp(): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of [...(await filesUnder(webRoot)), fileURLToPath(new URL('../package.json', import.meta.url))]) {
+  const client = existsSync(clientRoot) ? [...(await filesUnder(path.join(clientRoot, 'src'))), path.join(clientRoot, 'package.json')] : [];
+  for (const file of [...(await filesUnder(webRoot)), ...client, fileURLToPath(new URL('../package.json', import.meta.url))]) {
     hash.update(path.relative(webRoot, file));
     hash.update(await readFile(file));
   }
