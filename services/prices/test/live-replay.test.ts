@@ -15,6 +15,7 @@ import { PriceWorker, type WorkerLogger } from '../src/worker/price-worker.ts';
 import { TickPublisher } from '../src/worker/tick-publisher.ts';
 import { feedKeyOf } from '../src/providers/adapter.ts';
 import { createAdapter } from '../src/providers/adapter-factory.ts';
+import { barsOfPublishedTrades } from './published-bars.ts';
 import { writeReplayFiles } from './replay-fixture.ts';
 
 // A Saturday in December: the replay plays whatever the calendar says, stamped with this clock.
@@ -28,7 +29,7 @@ function recordingSink(): FeedSink & { events: MarketEvent[]; refusals: string[]
 }
 
 describe('the replay provider as a live feed on an injected clock', () => {
-  it('stamps trades and quotes with the clock, plays on only as the clock moves, and emits each file bar under its own minute', async () => {
+  it('stamps trades and quotes with the clock, plays on only as the clock moves, and sends nothing under the file\'s own minutes', async () => {
     const clock = new SimulatedClock(pinnedNow);
     const sink = recordingSink();
     // 60: a file minute per clock second.
@@ -40,16 +41,16 @@ describe('the replay provider as a live feed on an injected clock', () => {
     expect(sink.events.map((event) => event.type)).toEqual(['trade', 'quote']);
     expect(sink.events.every((event) => event.time === pinnedNow)).toBe(true);
 
-    clock.advanceBy(1_000); // one file minute: the first bar's other trades and the bar itself
-    await waitFor(async () => sink.events.some((event) => event.type === 'bar'), 5_000, 'the first bar');
+    clock.advanceBy(1_000); // one file minute: the first bar's other trades, then the second bar's open
+    await waitFor(async () => sink.events.some((event) => event.position === 10), 5_000, 'the second bar\'s open quote');
     const file = fixture.bars.get('AAA')!;
     const trades = sink.events.filter((event) => event.type === 'trade');
-    expect(trades.map((event) => event.price)).toEqual(expect.arrayContaining([file[0]!.open, file[0]!.high, file[0]!.low, file[0]!.close]));
+    expect(trades.slice(0, 4).map((event) => event.price)).toEqual(expect.arrayContaining([file[0]!.open, file[0]!.high, file[0]!.low, file[0]!.close]));
+    expect(trades[4]).toMatchObject({ price: file[1]!.open, position: 9 });
     expect(trades.slice(1).every((event) => event.time === pinnedNow + 1_000)).toBe(true);
-    const bar = sink.events.find((event) => event.type === 'bar')!;
-    expect(bar).toEqual({ provider: 'replay', symbol: 'AAA', type: 'bar', time: file[0]!.start, position: 8, open: file[0]!.open, high: file[0]!.high, low: file[0]!.low, close: file[0]!.close, volume: file[0]!.volume });
-    // Nothing carries a time ahead of the clock.
-    expect(sink.events.every((event) => event.time <= clock.nowMs())).toBe(true);
+    // Position 8, where the file's bar ends, is silent: no event carries a 2021 minute.
+    expect(sink.events.map((event) => event.position)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9, 10]);
+    expect(sink.events.every((event) => event.type !== 'bar' && event.time >= pinnedNow && event.time <= clock.nowMs())).toBe(true);
     await adapter.close();
   });
 
@@ -74,16 +75,17 @@ describe('PRICES_REPLAY_DIR', () => {
 describe('replayed bars in the database', () => {
   let database: TestDatabase;
   let app: Service;
+  const clock = new SimulatedClock(pinnedNow);
   const published: LiveTick[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
-    const config = loadPricesConfig({ PRICES_REPLAY_DIR: fixture.folder, PRICES_REPLAY_SPEED: '0', PRICES_LEASE_MS: '2000', PRICES_FLUSH_MS: '100' });
+    const config = loadPricesConfig({ PRICES_REPLAY_DIR: fixture.folder, PRICES_REPLAY_SPEED: '60', PRICES_LEASE_MS: '2000', PRICES_FLUSH_MS: '100' });
     // Every tick the stream would carry, decoded as another service would.
     const listener = new TickListener(database.pool, (error) => {
       throw error;
     });
     listener.add({ symbols: new Set(), send: (chunk) => void published.push(...decodeLiveTicks(`${tickSectionStart}X${tickSymbolEnd}${chunk.toString()}`)) });
-    app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, listener, clock: new SimulatedClock(pinnedNow) })], pool: database.pool, auth: false, logLevel: 'error' });
+    app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, listener, clock })], pool: database.pool, auth: false, logLevel: 'error' });
     await app.ready();
   });
   afterAll(async () => {
@@ -93,26 +95,36 @@ describe('replayed bars in the database', () => {
 
   const storedBars = async (symbol: string) =>
     (await database.pool.query(`select (extract(epoch from start) * 1000)::float8 as start, open, high, low, close, volume from price_bar_1m where symbol = $1 order by start`, [symbol])).rows;
+  const cursorOf = async (symbol: string) => Number((await database.pool.query<{ cursor: string | null }>('select cursor from price_subscription where symbol = $1', [symbol])).rows[0]?.cursor ?? -1);
 
-  it('equal the file after unsubscribing and subscribing again (every volume once, not twice), and the latest quote is stamped with the clock', async () => {
-    const file = fixture.bars.get('BBB')!;
+  it('are the bars of what was published after unsubscribing and subscribing again (every trade once, not twice), and the latest quote is stamped with the clock', async () => {
+    const trades = () => published.filter((tick) => tick.type === 'trade');
+    let lastTickAt = 0;
     for (let round = 0; round < 2; round++) {
+      const before = trades().length;
       const created = await app.inject({ method: 'POST', url: '/prices/subscriptions', payload: { provider: 'replay', symbol: 'BBB', channels: ['trades', 'quotes', 'bars'] } });
       expect(created.statusCode).toBe(201);
-      // As fast as it can: a lap of the file is 360 events; wait for two laps to be stored.
-      await waitFor(async () => {
-        const cursor = await database.pool.query<{ cursor: string | null }>('select cursor from price_subscription where symbol = $1', ['BBB']);
-        return Number(cursor.rows[0]?.cursor ?? -1) >= 2 * 9 * file.length;
-      }, 20_000, 'two laps of BBB stored');
+      await waitFor(async () => trades().length === before + 1, 10_000, `round ${round}: the first trade`);
+      // 25 s of the clock in five steps: 100 trades, past the 21-bar file's end (it starts over).
+      for (let step = 1; step <= 5; step++) {
+        clock.advanceBy(5_000);
+        await waitFor(async () => trades().length === before + 1 + 20 * step, 10_000, `round ${round}: the trades of step ${step}`);
+      }
+      // The clock stands still: once the cursor reaches the last tick published, everything published is stored.
+      const last = published.at(-1)!.position;
+      await waitFor(async () => (await cursorOf('BBB')) >= last, 10_000, `round ${round}: every tick stored`);
+      lastTickAt = clock.nowMs();
       expect((await app.inject({ method: 'DELETE', url: `/prices/subscriptions/${created.json().id}` })).statusCode).toBe(204);
+      clock.advanceBy(30_000);
     }
-    expect(await storedBars('BBB')).toEqual(file);
+    const expected = barsOfPublishedTrades(trades());
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    expect(await storedBars('BBB')).toEqual(expected);
     const latest = (await app.inject({ url: '/prices/BBB/latest' })).json();
-    expect(latest.quoted_at).toBe(new Date(pinnedNow).toISOString());
-    // The stream carries trades and quotes of now only: the file's bars are stored, not sent as ticks of 2021.
-    expect(published.length).toBeGreaterThan(0);
+    expect(latest.quoted_at).toBe(new Date(lastTickAt).toISOString());
+    // The stream carries trades and quotes of now only: no bar of 2021.
     expect(new Set(published.map((tick) => tick.type))).toEqual(new Set(['trade', 'quote']));
-    expect(published.every((tick) => tick.ts === pinnedNow)).toBe(true);
+    expect(published.every((tick) => tick.ts >= pinnedNow && tick.ts <= clock.nowMs())).toBe(true);
   });
 });
 

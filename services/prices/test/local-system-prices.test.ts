@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('live prices in pnpm start', () => {
-  it('subscribing to replayed symbols delivers ticks over SSE within a second, bars accumulate, and GET /workers shows the worker, the ingestor and the job runners', async () => {
+  it('subscribing to replayed symbols delivers ticks over SSE within a second, bars of them are stored under the minutes of now, and GET /workers shows the worker, the ingestor and the job runners', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     system = spawnTsx(startEntry, { DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', PRICES_REPLAY_DIR: fixture.folder });
@@ -46,7 +46,13 @@ describe('live prices in pnpm start', () => {
     await waitFor(async () => ['AAPL', 'MSFT'].every((symbol) => stream.events.some((event) => event.data.symbol === symbol)), 1_000, 'ticks of both symbols over SSE');
     console.info(`first ticks of both symbols ${Math.max(...['AAPL', 'MSFT'].map((symbol) => stream.events.find((event) => event.data.symbol === symbol)!.receivedAt)) - subscribedAt} ms after subscribing`);
 
-    await waitFor(async () => ((await (await fetch(`${base}/prices/AAPL/bars`, { headers: auth })).json()) as { bars: unknown[] }).bars.length >= 3, 20_000, 'bars accumulating');
+    // The bars stored are those of the ticks published, under the minutes of now (a bar a real minute).
+    const aaplBars = async () => ((await (await fetch(`${base}/prices/AAPL/bars`, { headers: auth })).json()) as { bars: { start: string; volume: number }[] }).bars;
+    await waitFor(async () => (await aaplBars()).length >= 1, 20_000, 'a bar of the ticks');
+    const firstBar = (await aaplBars())[0]!;
+    expect(Date.parse(firstBar.start)).toBeGreaterThanOrEqual(subscribedAt - (subscribedAt % 60_000));
+    expect(Date.parse(firstBar.start)).toBeLessThanOrEqual(Date.now());
+    expect(firstBar.volume).toBeGreaterThan(0);
     const workers = ((await (await fetch(`${base}/workers`, { headers: auth })).json()) as { workers: { kind: string; holds: string[] }[] }).workers;
     expect(workers.filter((worker) => worker.kind === 'price-worker')).toEqual([expect.objectContaining({ holds: ['AAPL', 'MSFT'] })]);
     expect(workers.map((worker) => worker.kind)).toContain('ingestor');

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { SimulatedClock } from '@closecross/engine';
 import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,11 +11,13 @@ const fixture = writeReplayFiles(['AAA', 'BBB'], 300, 11);
 let database: TestDatabase;
 let app: Service;
 let base: string;
+// Half a minute into a Saturday's 15:00: the replay's trades carry this clock's minutes.
+const clock = new SimulatedClock(Date.parse('2026-12-12T15:00:30.000Z'));
 
 beforeAll(async () => {
   database = await createTestDatabase();
   const config = loadPricesConfig({ PRICES_REPLAY_DIR: fixture.folder, PRICES_REPLAY_SPEED: '600', PRICES_LEASE_MS: '2000', PRICES_FLUSH_MS: '100' });
-  app = await createService({ name: 'prices', modules: [pricesServiceWith({ config })], pool: database.pool, auth: false, logLevel: 'error' });
+  app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, clock })], pool: database.pool, auth: false, logLevel: 'error' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 });
@@ -37,13 +40,15 @@ describe('the prices API', () => {
     expect(stream.events[0]!.data).toMatchObject({ symbol: 'AAA', provider: 'replay' });
     expect(stream.events.every((event) => event.data.symbol === 'AAA')).toBe(true);
 
-    await waitFor(async () => (await app.inject({ url: '/prices/AAA/bars?interval=1m' })).json().bars.length >= 3, 10_000, 'bars');
+    // On into the next minute: the trades of 15:00 make a complete bar, those of 15:01 the one being built.
+    clock.advanceBy(45_000);
+    await waitFor(async () => (await app.inject({ url: '/prices/AAA/bars?interval=1m' })).json().bars.length >= 2, 10_000, 'bars');
     const bars = (await app.inject({ url: '/prices/AAA/bars?interval=1m' })).json().bars;
     const file = fixture.bars.get('AAA')!;
-    expect(bars[0]).toEqual({ start: new Date(file[0]!.start).toISOString(), open: file[0]!.open, high: file[0]!.high, low: file[0]!.low, close: file[0]!.close, volume: file[0]!.volume, complete: true });
-    // Replayed bars are the file's rows under their own minutes, each stored once it has played: all complete.
-    expect(bars).toEqual(file.slice(0, bars.length).map((bar) => ({ start: new Date(bar.start).toISOString(), open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume, complete: true })));
-    const fiveMinutes = (await app.inject({ url: '/prices/AAA/bars?interval=5m&start=2021-08-23T13:30:00Z&end=2021-08-23T13:35:00Z' })).json().bars;
+    expect(bars.map((bar: { start: string; complete: boolean }) => [bar.start, bar.complete])).toEqual([['2026-12-12T15:00:00.000Z', true], ['2026-12-12T15:01:00.000Z', false]]);
+    // 15:00 holds the file's first bar's open trade, played at 15:00:30 before the clock moved.
+    expect(bars[0]).toEqual({ start: '2026-12-12T15:00:00.000Z', open: file[0]!.open, high: file[0]!.open, low: file[0]!.open, close: file[0]!.open, volume: file[0]!.volume / 4, complete: true });
+    const fiveMinutes = (await app.inject({ url: '/prices/AAA/bars?interval=5m&start=2026-12-12T15:00:00Z&end=2026-12-12T15:05:00Z' })).json().bars;
     expect(fiveMinutes).toHaveLength(1);
     expect(fiveMinutes[0].open).toBe(file[0]!.open);
 

@@ -24,11 +24,6 @@ export interface FollowRequest {
  */
 export interface ProviderAdapter {
   readonly provider: ProviderName;
-  /**
-   * True when the adapter emits its source's own one-minute bars (the replay's file rows): they
-   * are stored as they are, replacing the minute, and trades are not folded into bars on top.
-   */
-  readonly sourceBars: boolean;
   follow(request: FollowRequest): void;
   unfollow(symbol: string): void;
   close(): Promise<void>;

@@ -24,7 +24,6 @@ type AlpacaMessage = { T: string; S?: string; msg?: string; code?: number; [fiel
  */
 export class AlpacaAdapter implements ProviderAdapter {
   readonly provider = 'alpaca' as const;
-  readonly sourceBars = false;
   private readonly followed = new Map<string, FollowRequest>();
   private readonly positions = new LivePositions();
   private readonly socket: ReconnectingSocket;

@@ -23,7 +23,6 @@ const streamsOf = (request: FollowRequest): string[] => request.channels.map((ch
  */
 export class BinanceAdapter implements ProviderAdapter {
   readonly provider = 'binance' as const;
-  readonly sourceBars = false;
   private readonly connections: BinanceConnection[] = [];
   private readonly positions = new LivePositions();
 

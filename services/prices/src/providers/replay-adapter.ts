@@ -6,7 +6,8 @@ import { loadReplayBars, replayFiles } from './replay-files.ts';
 
 /**
  * Per bar: four trades (open; low and high in the order that reaches close; close), a quote after
- * each, then the file's bar itself once its trades are out.
+ * each, then a silent step where the file's bar ends (kept so positions, and stored cursors, stay
+ * those of nine events a bar).
  */
 const eventsPerBar = 9;
 const barStep = 8;
@@ -34,18 +35,16 @@ export interface ReplayOptions {
  * (endlessly). Each trade and quote is stamped with the clock's now when it plays, so prices move
  * "now" and a paper order fills on them; nothing carries a time ahead of the clock.
  *
- * What is stored: the file's own bars, under the file's own minutes (2021-08-23 13:30 stays
- * 13:30 of that day), each written once its trades have played and replacing the minute whole.
- * So stored bars equal the source row for row whatever the subscription history (a restart, a
- * second lap, an unsubscribe and subscribe again), and no invented bar appears under a real
- * minute. Trades stamped now are not folded into bars on top.
+ * What is stored: what it published, as for any live feed: the worker folds the trades (stamped
+ * now) into one-minute bars under the real minutes they carry, the bars a live strategy builds
+ * from the stream. The file's own rows are not stored (a CSV import does that), so a symbol's
+ * stored minutes are one timeline: a backtest over today reads what live strategies saw today.
  *
  * Positions: an event's index in the endless replay (lap after lap), so a resumed replay carries
  * on exactly after the stored cursor.
  */
 export class ReplayAdapter implements ProviderAdapter {
   readonly provider = 'replay' as const;
-  readonly sourceBars = true;
   private readonly players = new Map<string, ReplayPlayer>();
   private readonly cache = new Map<string, Promise<IntradayBar[]>>();
   private readonly options: ReplayOptions;
@@ -186,21 +185,18 @@ class ReplayPlayer {
     const within = index % perLap;
     const bar = this.bars[Math.floor(within / eventsPerBar)]!;
     const step = within % eventsPerBar;
+    // The file's bar is not an event of now: its step is silent.
+    if (step === barStep) return;
+    const trade = Math.floor(step / 2);
+    const rising = bar.close >= bar.open;
+    const price = trade === 0 ? bar.open : trade === 3 ? bar.close : (trade === 1) === rising ? bar.low : bar.high;
+    const time = this.clock.nowMs();
+    // Built whole (no spread of a shared base): the replay is the bench's provider at 20,000 ticks/s.
     let event: MarketEvent | undefined;
-    if (step === barStep) {
-      // The source's bar under its own minute: the worker stores it as it is.
-      event = { provider: 'replay', symbol: this.symbol, time: bar.start, position: index, type: 'bar', open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume };
-    } else {
-      const trade = Math.floor(step / 2);
-      const rising = bar.close >= bar.open;
-      const price = trade === 0 ? bar.open : trade === 3 ? bar.close : (trade === 1) === rising ? bar.low : bar.high;
-      const time = this.clock.nowMs();
-      // Built whole (no spread of a shared base): the replay is the bench's provider at 20,000 ticks/s.
-      if (step % 2 === 0) {
-        if (this.channels.has('trades')) event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'trade', price, size: bar.volume / 4 };
-      } else if (this.channels.has('quotes')) {
-        event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'quote', bid: price * (1 - halfSpread), ask: price * (1 + halfSpread), bidSize: 100, askSize: 100 };
-      }
+    if (step % 2 === 0) {
+      if (this.channels.has('trades')) event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'trade', price, size: bar.volume / 4 };
+    } else if (this.channels.has('quotes')) {
+      event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'quote', bid: price * (1 - halfSpread), ask: price * (1 + halfSpread), bidSize: 100, askSize: 100 };
     }
     if (event) this.sink.event(event);
   }

@@ -3,7 +3,7 @@ import { FairShareLeases, WorkerRegistry } from '@closecross/leases';
 import type { Pool } from 'pg';
 import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts';
 import type { FeedSink, ProviderAdapter } from '../providers/adapter.ts';
-import { BarDeltas, type BarDelta } from './bar-deltas.ts';
+import { BarDeltas, minuteOf, type BarDelta } from './bar-deltas.ts';
 import { sseFrame, type TickPublisher } from './tick-publisher.ts';
 
 export interface WorkerLogger {
@@ -40,12 +40,14 @@ interface Run {
   provider: ProviderName;
   symbol: string;
   channels: Set<Channel>;
-  /** Its adapter emits the source's own bars (the replay): stored as they are, trades not folded. */
-  fromSource: boolean;
   feed: string;
   cursor: number | null;
   deltas: BarDeltas;
-  /** A source's own bars (the replay's file rows) since the last flush: stored as they are, replacing the minute. */
+  /** The minute of the latest trade folded: a trade of an earlier minute is not (its bar was already complete on the stream). */
+  tradeMinute: number | null;
+  /** The feed published a bar of its own for the symbol: from then on its minutes are the feed's bars, not folded trades. */
+  feedBars: boolean;
+  /** The feed's own bars published since the last flush: stored as they are, replacing the minute. */
   sourceBars: Map<number, BarDelta>;
   lastPosition: number | null;
   ticks: number;
@@ -168,10 +170,11 @@ export class PriceWorker {
         provider: row.provider,
         symbol: row.symbol,
         channels: new Set(row.channels),
-        fromSource: adapter.sourceBars,
         feed: row.feed,
         cursor: row.cursor === null ? null : Number(row.cursor),
         deltas: new BarDeltas(),
+        tradeMinute: null,
+        feedBars: false,
         sourceBars: new Map(),
         lastPosition: null,
         ticks: 0,
@@ -224,17 +227,18 @@ export class PriceWorker {
     run.lastEventAt = this.clock.nowMs();
     run.dirty = true;
     this.ticksIn++;
-    const fromSource = run.fromSource;
-    if (event.type === 'bar' && fromSource) {
-      // The source's own bar under its own minute: stored whole. Not published: the stream carries
-      // ticks of now, and a bar of 2021 there would take a live strategy back in time.
-      run.sourceBars.set(event.time, { start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
-      return;
-    }
     run.lastTickTime = event.time;
+    // Stored bars are the bars a live strategy builds from what is published here (the trading
+    // service's one-minute rule): the OHLC of the trades in each minute of their own time, volume
+    // summed; a trade of a minute before the latest one's is left out; once the feed publishes a
+    // bar of its own, its minutes are those bars. So a backtest over these minutes sees live's bars.
     // The latest quote is updated in place (a flush takes the object and leaves null): no allocation per tick.
     if (event.type === 'trade') {
-      if (!fromSource) run.deltas.trade(event.time, event.price, event.size);
+      const minute = minuteOf(event.time);
+      if (!run.feedBars && (run.tradeMinute === null || minute >= run.tradeMinute)) {
+        run.tradeMinute = minute;
+        run.deltas.trade(event.time, event.price, event.size);
+      }
       const latest = (run.latest ??= { time: event.time });
       latest.price = event.price;
       latest.time = event.time;
@@ -245,12 +249,15 @@ export class PriceWorker {
       latest.bidSize = event.bidSize;
       latest.askSize = event.askSize;
       latest.time = event.time;
-    } else if (!run.channels.has('trades')) {
-      // A provider bar is stored only when the bars are not built from trades.
-      run.deltas.merge({ start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
-      const latest = (run.latest ??= { time: event.time });
-      latest.price = event.close;
-      latest.time = event.time + 59_999;
+    } else {
+      run.feedBars = true;
+      run.sourceBars.set(event.time, { start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
+      if (!run.channels.has('trades')) {
+        // Without trades the bar's close is the latest price; with them, the trades are later.
+        const latest = (run.latest ??= { time: event.time });
+        latest.price = event.close;
+        latest.time = event.time + 59_999;
+      }
     }
     this.options.publisher.push(event.symbol, sseFrame(event, this.clock.nowMs()));
   }
@@ -366,8 +373,8 @@ export class PriceWorker {
       }
       if (sourceBars.size > 0) {
         const rows = [...sourceBars.values()];
-        // A source's bar is the minute as the source states it: it replaces what is stored, so a
-        // replay played twice (a restart, a second lap, a new subscription) stores it once.
+        // A feed's bar is the minute as the feed states it (and as live strategies took it): it
+        // replaces what is stored, trades folded into that minute before it came included.
         await client.query(
           `insert into price_bar_1m as b (symbol, start, provider, open, high, low, close, volume, trades)
            select $1, to_timestamp(s::float8 / 1000), $2, o, h, l, c, v, 0
