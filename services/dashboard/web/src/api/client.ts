@@ -1,10 +1,11 @@
-import { ClosecrossApiError, createClosecrossClient } from '@closecross/client';
+import { browserSessionClient, sendTextWith } from './session-client.ts';
+
+export { ApiError, apiError } from './session-client.ts';
 
 /**
- * The typed API client: @closecross/client, whose paths, parameters and answers are generated from
- * the services' OpenAPI document (`pnpm openapi` regenerates them), with its retries on 429/503 and
- * its typed errors. Same origin, so the session cookie rides along (a Request's credentials are
- * 'same-origin' by default); every write echoes the session's CSRF token.
+ * The app's API client: @closecross/client, whose paths, parameters and answers are generated from
+ * the services' OpenAPI document (`pnpm openapi`), with its retries on 429/503 and its typed
+ * errors. Same origin, so the session cookie rides along; every write echoes the session's CSRF token.
  */
 let csrfToken: string | undefined;
 export const setCsrfToken = (token: string | undefined) => {
@@ -17,26 +18,7 @@ export const whenSignedOut = (listener: () => void) => {
   onSignedOut = listener;
 };
 
-/** The client's error: `status`, the API's `message`, and for a refused value its `field` (`body/...`). */
-export const ApiError = ClosecrossApiError;
-export type ApiError = ClosecrossApiError;
-
-/** An ApiError for an answer read by hand (not through `api`), carrying the API's message. */
-export function apiError(status: number, message: string, url = ''): ApiError {
-  return new ClosecrossApiError({ status, method: '', url, body: { statusCode: status, error: '', message } });
-}
-
-const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Every request the client sends (each retry too): the CSRF header on writes, a 401 signs out. */
-async function send(request: Request): Promise<Response> {
-  if (!readOnly.has(request.method) && csrfToken) request.headers.set('x-csrf-token', csrfToken);
-  const response = await fetch(request);
-  if (response.status === 401 && !new URL(request.url).pathname.endsWith('/auth/login')) onSignedOut();
-  return response;
-}
-
-export const closecross = createClosecrossClient({ baseUrl: window.location.origin, fetch: send });
+export const closecross = browserSessionClient({ origin: window.location.origin, csrfToken: () => csrfToken, signedOut: () => onSignedOut() });
 
 /** The generated openapi-fetch client: `api.GET('/trading/orders', { params: { query: { limit: 20 } } })`. */
 export const api = closecross.api;
@@ -45,7 +27,4 @@ export const api = closecross.api;
 export const unwrap = <T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> => closecross.unwrap(call);
 
 /** For bodies the typed client does not send as JSON (CSV uploads): the answer's JSON, or an ApiError. */
-export async function sendText(method: 'POST' | 'PUT', path: string, body: string, contentType: string): Promise<unknown> {
-  const response = await closecross.request(method, path, { body, headers: { 'content-type': contentType } });
-  return response.status === 204 ? {} : await response.json().catch(() => ({}));
-}
+export const sendText = (method: 'POST' | 'PUT', path: string, body: string, contentType: string): Promise<unknown> => sendTextWith(closecross, method, path, body, contentType);
