@@ -4,7 +4,7 @@ import { api, unwrap } from '../api/client';
 import { QueryState } from '../components/QueryState';
 import { LatestAlerts, TradingControls } from '../components/TradingControls';
 import { useStrategyNames } from '../components/useStrategyNames';
-import { formatChange, formatMoney, formatPercent, signClass } from '../lib/format';
+import { formatChange, formatDateTime, formatMoney, formatPercent, signClass } from '../lib/format';
 import { progressLabel, type JobView } from '../lib/jobs';
 import { latestEquity } from '../lib/snapshots';
 
@@ -27,6 +27,21 @@ export const performanceQuery = (strategyId?: number) => ({
   queryFn: async () => (await unwrap(api.GET('/trading/performance', { params: { query: strategyId ? { strategy_id: strategyId } : {} } }))) as unknown as Performance,
 });
 
+/** The part of GET /trading/risk the Overview reads: the book's equity now (allocations, cash flows, positions at their latest prices). */
+interface LiveBook {
+  as_of: string;
+  total: { equity: number };
+}
+
+/** The live P&L of every book, as GET /trading/positions values it: realized (net of fees) and unrealized at the latest prices. */
+export function livePnl(positions: readonly { realized_pnl: number; unrealized_pnl: number }[]): { realized: number; unrealized: number; total: number } {
+  // Summed in cents: the figures are money the API rounds to the cent.
+  const cents = (value: number) => Math.round(value * 100);
+  const realized = positions.reduce((sum, position) => sum + cents(position.realized_pnl), 0);
+  const unrealized = positions.reduce((sum, position) => sum + cents(position.unrealized_pnl), 0);
+  return { realized: realized / 100, unrealized: unrealized / 100, total: (realized + unrealized) / 100 };
+}
+
 function Window({ label, window }: { label: string; window: PnlWindow | null }) {
   return (
     <div className="card">
@@ -46,9 +61,13 @@ export function Overview() {
   const snapshots = useQuery({ queryKey: ['snapshots', 'latest'], queryFn: () => unwrap(api.GET('/trading/snapshots')) });
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 5_000 });
   const jobs = useQuery({ queryKey: ['jobs', 'running'], queryFn: () => unwrap(api.GET('/jobs', { params: { query: { status: 'running', limit: 10 } } })), refetchInterval: 3_000 });
+  // Live figures: a day the NYSE is shut has no daily snapshot, while crypto trades on.
+  const book = useQuery({ queryKey: ['trading-risk'], queryFn: async () => (await unwrap(api.GET('/trading/risk'))) as unknown as LiveBook, refetchInterval: 15_000 });
   const strategyName = useStrategyNames();
   const open = positions.data?.positions.filter((position) => position.quantity !== 0) ?? [];
   const equity = snapshots.data ? latestEquity(snapshots.data.snapshots) : null;
+  const pnl = positions.data ? livePnl(positions.data.positions) : null;
+  const snapshotNote = snapshots.isError ? snapshots.error.message : equity ? `last daily snapshot of ${equity.date}: ${formatMoney(equity.equity)}` : 'no daily snapshot yet';
 
   return (
     <section aria-labelledby="overview-title">
@@ -56,13 +75,15 @@ export function Overview() {
       <div className="cards" data-testid="overview-figures">
         <div className="card">
           <h3>Equity</h3>
-          <p className="figure" data-testid="equity">{snapshots.isPending ? '…' : formatMoney(equity?.equity)}</p>
-          <p className="muted">{snapshots.isError ? snapshots.error.message : equity ? `daily snapshot of ${equity.date}` : 'no daily snapshot yet'}</p>
+          <p className="figure" data-testid="equity">{book.isPending ? '…' : formatMoney(book.data?.total.equity)}</p>
+          <p className="muted" data-testid="equity-note">
+            {book.isError ? book.error.message : `live, ${formatDateTime(book.data?.as_of)}`}; {snapshotNote}
+          </p>
         </div>
         <div className="card">
           <h3>Total P&amp;L</h3>
-          <p className={`figure ${signClass(performance.data?.equityPnl.total)}`}>{performance.isPending ? '…' : formatChange(performance.data?.equityPnl.total)}</p>
-          <p className="muted">{performance.isError ? performance.error.message : `as of ${performance.data?.asOf ?? '—'}`}</p>
+          <p className={`figure ${signClass(pnl?.total)}`} data-testid="total-pnl">{positions.isPending ? '…' : formatChange(pnl?.total)}</p>
+          <p className="muted" data-testid="total-pnl-note">{positions.isError ? positions.error.message : `live: realized ${formatChange(pnl?.realized)}, unrealized ${formatChange(pnl?.unrealized)}`}</p>
         </div>
         <Window label="Last day" window={performance.data?.equityPnl.lastDay ?? null} />
         <Window label="Last 7 days" window={performance.data?.equityPnl.last7Days ?? null} />
