@@ -159,4 +159,14 @@ describe('paper trading on live prices', () => {
     const types = (await database.pool.query("select table_name, column_name, data_type from information_schema.columns where (table_name, column_name) in (('trading_fill', 'price'), ('trading_cash_entry', 'amount'), ('trading_order', 'limit_price'), ('trading_snapshot', 'realized'), ('trading_account', 'fee_bps')) order by 1, 2")).rows;
     expect(types.map((row) => row.data_type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'numeric']);
   });
+  it("one calendar for a crypto order and its fill: BTC-PERP bought at 20:00 in New York on 2026-12-14 (01:00 UTC on the 15th) has its session and its fill's trade date both 2026-12-15", async () => {
+    clock.advanceTo(newYork('2026-12-14', '20:00'));
+    const placed = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BTC-PERP', side: 'buy', quantity: 1 } })).json();
+    expect(placed).toMatchObject({ state: 'accepted', session_date: '2026-12-15' });
+    await publish({ type: 'trade', symbol: 'BTC-PERP', time: clock.nowMs() + 500, price: 97_300, size: 3 });
+    await filled(placed.id);
+    const { order: stored, fills } = await order(placed.id);
+    expect(stored.session_date).toBe('2026-12-15');
+    expect(fills.map((fill: any) => fill.trade_date)).toEqual(['2026-12-15']);
+  });
 });

@@ -13,6 +13,7 @@ import { bookedDecimal } from '../money/numeric-values.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
 import { sessionOn } from '../sessions.ts';
+import { fillTradeDate } from './trade-date.ts';
 
 export interface NewOrder {
   clientOrderId: string;
@@ -322,13 +323,13 @@ export class OrderDesk {
         const inserted = await client.query<{ n: number }>(
           `with f as (
              insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
-             values ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, ($9::timestamptz at time zone 'America/New_York')::date, $9) on conflict (fill_id) do nothing returning fill_id, quantity, price, fee),
+             values ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, $12::date, $9) on conflict (fill_id) do nothing returning fill_id, quantity, price, fee),
            c as (
              insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at)
              select $3, $10, 'trade', case when $5 = 'buy' then -(f.quantity * f.price) else f.quantity * f.price end, fill_id, $11, $9 from f
              union all select $3, $10, 'fee', -f.fee, fill_id, 'fee', $9 from f where f.fee > 0)
            select count(*)::int as n from f`,
-          [fill.fillId, id, order.strategy_id, order.symbol, order.side, bookedDecimal(fill.quantity), bookedDecimal(fill.price), bookedDecimal(fill.fee), fill.at, order.account_id, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`],
+          [fill.fillId, id, order.strategy_id, order.symbol, order.side, bookedDecimal(fill.quantity), bookedDecimal(fill.price), bookedDecimal(fill.fee), fill.at, order.account_id, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`, fillTradeDate(order.symbol, fill.at)],
         );
         if (inserted.rows[0]!.n > 0) {
           newFills++;
@@ -415,7 +416,7 @@ export class OrderDesk {
              returning o.*),
            f as (
              insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
-             select $6, u.id, u.strategy_id, u.symbol, u.side, $3::numeric, $4::numeric, $7::numeric, ($8::timestamptz at time zone 'America/New_York')::date, $8 from u
+             select $6, u.id, u.strategy_id, u.symbol, u.side, $3::numeric, $4::numeric, $7::numeric, $14::date, $8 from u
              returning fill_id, quantity, price, fee),
            c as (
              insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at)
@@ -431,7 +432,7 @@ export class OrderDesk {
            v as (update trading_risk_book_version set version = version + 1 where exists (select 1 from u) returning version)
            select (select row_to_json(x) from (select ${orderColumns} from u) x) as updated, (select version::text from v) as version,
              (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`,
-          [id, state, bookedDecimal(fill.quantity), bookedDecimal(fill.price), known.state, fill.fillId, bookedDecimal(fill.fee), fill.at, `${known.side} ${fill.quantity} ${known.symbol} @ ${fill.price}`, from, path, path.map(() => cause), filled],
+          [id, state, bookedDecimal(fill.quantity), bookedDecimal(fill.price), known.state, fill.fillId, bookedDecimal(fill.fee), fill.at, `${known.side} ${fill.quantity} ${known.symbol} @ ${fill.price}`, from, path, path.map(() => cause), filled, fillTradeDate(known.symbol, fill.at)],
         ))
       ).rows[0];
     } catch (error) {
