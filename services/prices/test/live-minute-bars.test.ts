@@ -4,7 +4,11 @@ import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
+import { feedKeyOf, type FeedSink, type ProviderAdapter } from '../src/providers/adapter.ts';
+import { createSubscription } from '../src/store/subscriptions.ts';
 import { TickListener } from '../src/stream/tick-listener.ts';
+import { PriceWorker, type WorkerLogger } from '../src/worker/price-worker.ts';
+import { TickPublisher } from '../src/worker/tick-publisher.ts';
 import { barsOfPublishedTrades, type MinuteBar } from './published-bars.ts';
 import { writeReplayFiles } from './replay-fixture.ts';
 
@@ -68,5 +72,77 @@ describe('the bars stored of a live replay', () => {
     expect((await storedBars()).reduce((sum, bar) => sum + bar.volume, 0)).toBe(playedVolume);
     // Nothing under the file's own 2021 minutes: the symbol's stored minutes are one timeline.
     expect((await storedBars()).every((bar) => bar.start >= Date.parse('2026-12-12T15:00:00Z'))).toBe(true);
+  });
+});
+
+/** A provider that sends what the test tells it to, as a live feed's adapter would. */
+class ScriptedAdapter implements ProviderAdapter {
+  readonly provider = 'binance' as const;
+  following = false;
+  private readonly sink: FeedSink;
+  private position = 0;
+  constructor(sink: FeedSink) {
+    this.sink = sink;
+  }
+  follow(): void {
+    this.following = true;
+  }
+  unfollow(): void {
+    this.following = false;
+  }
+  async close(): Promise<void> {}
+  trade(at: string, price: number, size: number): void {
+    this.sink.event({ provider: 'binance', symbol: 'BTCUSDT', time: Date.parse(at), position: ++this.position, type: 'trade', price, size });
+  }
+  bar(minute: string, open: number, high: number, low: number, close: number, volume: number): void {
+    this.sink.event({ provider: 'binance', symbol: 'BTCUSDT', time: Date.parse(minute), position: ++this.position, type: 'bar', open, high, low, close, volume });
+  }
+}
+
+describe('the bars stored of a feed that streams trades and bars of its own', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  const storedBars = async () =>
+    (await database.pool.query(`select to_char(start at time zone 'UTC', 'HH24:MI') as minute, open, high, low, close, volume from price_bar_1m where symbol = 'BTCUSDT' order by start`)).rows;
+
+  it('leave out a trade of a minute already closed on the stream, and take the feed\'s bars once it sends them, as a live strategy does', async () => {
+    const publisher = new TickPublisher(database.pool, 20, () => undefined);
+    let adapter: ScriptedAdapter | undefined;
+    const log: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const worker = new PriceWorker({ pool: database.pool, log, leaseMs: 2_000, flushMs: 60_000, staleSeconds: 600, publisher, clock: new SimulatedClock(Date.parse('2026-12-12T15:01:30Z')), adapterFor: (_provider, sink) => (adapter = new ScriptedAdapter(sink)) });
+    await createSubscription(database.pool, { provider: 'binance', symbol: 'BTCUSDT', channels: ['trades', 'bars'], feed: feedKeyOf('binance', 'BTCUSDT', 'ws://unused/v2/iex') });
+    worker.start();
+    await waitFor(async () => adapter?.following === true, 10_000, 'the worker to follow BTCUSDT');
+    const feed = adapter!;
+
+    feed.trade('2026-12-12T15:00:10Z', 100, 1);
+    feed.trade('2026-12-12T15:00:50Z', 102, 2);
+    feed.trade('2026-12-12T15:01:05Z', 101, 1);
+    // Late: 15:00 was complete on the stream when the 15:01 trade came; a live strategy never sees it.
+    feed.trade('2026-12-12T15:00:55Z', 90, 5);
+    await worker.flush();
+    expect(await storedBars()).toEqual([
+      { minute: '15:00', open: 100, high: 102, low: 100, close: 102, volume: 3 },
+      { minute: '15:01', open: 101, high: 101, low: 101, close: 101, volume: 1 },
+    ]);
+
+    // The feed's own bar: from now on its minutes are the feed's bars (the trades are not folded on top).
+    feed.bar('2026-12-12T15:00:00Z', 100, 103, 99, 101, 10);
+    feed.trade('2026-12-12T15:01:20Z', 104, 1);
+    await worker.flush();
+    feed.bar('2026-12-12T15:01:00Z', 101, 105, 100, 104, 7);
+    await worker.flush();
+    expect(await storedBars()).toEqual([
+      { minute: '15:00', open: 100, high: 103, low: 99, close: 101, volume: 10 },
+      { minute: '15:01', open: 101, high: 105, low: 100, close: 104, volume: 7 },
+    ]);
+    await worker.stop();
+    await publisher.close();
   });
 });
