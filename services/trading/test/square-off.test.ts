@@ -63,10 +63,13 @@ describe('square-off with the paper broker', () => {
     await database?.drop();
   });
 
-  it('asks for the confirmation field', async () => {
+  it('asks for the confirmation field, naming the value to type whether it is wrong or missing', async () => {
     const response = await app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm: 'yes' } });
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toMatch(/confirm/);
+    expect(response.json().message).toMatch(/confirm.*SQUARE OFF/);
+    const missing = await app.inject({ method: 'POST', url: '/trading/square-off', payload: { reason: 'panic' } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().message).toBe(`body must have required property 'confirm': send confirm "SQUARE OFF" to square off`);
     expect((await leftOver(database)).positions).toHaveLength(4);
   });
 

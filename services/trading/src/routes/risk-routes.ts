@@ -130,6 +130,13 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
           ),
           response: { 200: Type.Any(), ...errors },
         },
+        // Before the schema: a body without `confirm` is told the value to type, not only that the field is missing.
+        preValidation: async (request) => {
+          const body = request.body as Record<string, unknown> | null | undefined;
+          if (body !== null && typeof body === 'object' && !Array.isArray(body) && !('confirm' in body)) {
+            throw new InvalidInputError(`body must have required property 'confirm': send confirm "${squareOffConfirmation}" to square off`);
+          }
+        },
       },
       async (request) => {
         if (request.body.strategy_id !== undefined) await deps.strategies.get(request.body.strategy_id);
