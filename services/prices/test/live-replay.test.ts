@@ -100,11 +100,14 @@ describe('replayed bars in the database', () => {
   it('are the bars of what was published after unsubscribing and subscribing again (every trade once, not twice), and the latest quote is stamped with the clock', async () => {
     const trades = () => published.filter((tick) => tick.type === 'trade');
     let lastTickAt = 0;
+    const firstTrades: LiveTick[] = [];
+    const lastPositions: number[] = [];
     for (let round = 0; round < 2; round++) {
       const before = trades().length;
       const created = await app.inject({ method: 'POST', url: '/prices/subscriptions', payload: { provider: 'replay', symbol: 'BBB', channels: ['trades', 'quotes', 'bars'] } });
       expect(created.statusCode).toBe(201);
       await waitFor(async () => trades().length === before + 1, 10_000, `round ${round}: the first trade`);
+      firstTrades.push(trades().at(-1)!);
       // 25 s of the clock in five steps: 100 trades, past the 21-bar file's end (it starts over).
       for (let step = 1; step <= 5; step++) {
         clock.advanceBy(5_000);
@@ -112,11 +115,22 @@ describe('replayed bars in the database', () => {
       }
       // The clock stands still: once the cursor reaches the last tick published, everything published is stored.
       const last = published.at(-1)!.position;
+      lastPositions.push(last);
       await waitFor(async () => (await cursorOf('BBB')) >= last, 10_000, `round ${round}: every tick stored`);
       lastTickAt = clock.nowMs();
       expect((await app.inject({ method: 'DELETE', url: `/prices/subscriptions/${created.json().id}` })).statusCode).toBe(204);
       clock.advanceBy(30_000);
     }
+    // Subscribed again, the replay carries on after where the deleted subscription stopped: the
+    // price does not jump back to the file's first bar.
+    const file = fixture.bars.get('BBB')!;
+    expect(firstTrades[0]).toMatchObject({ position: 0, price: file[0]!.open });
+    expect(firstTrades[1]!.position).toBe(lastPositions[0]! + 1);
+    const resumed = lastPositions[0]! + 1;
+    const resumedBar = file[Math.floor(resumed / 9) % file.length]!;
+    // The bar's trades in order: open, then low and high in the order that reaches the close, then the close.
+    const pricesInOrder = resumedBar.close >= resumedBar.open ? [resumedBar.open, resumedBar.low, resumedBar.high, resumedBar.close] : [resumedBar.open, resumedBar.high, resumedBar.low, resumedBar.close];
+    expect(firstTrades[1]!.price).toBe(pricesInOrder[(resumed % 9) / 2]);
     const expected = barsOfPublishedTrades(trades());
     expect(expected.length).toBeGreaterThanOrEqual(2);
     expect(await storedBars('BBB')).toEqual(expected);

@@ -42,8 +42,12 @@ export async function createSubscription(pool: Pool, input: { provider: Provider
   try {
     await client.query('begin');
     await client.query('insert into price_feed (key, provider) values ($1, $2) on conflict (key) do nothing', [input.feed, input.provider]);
+    // A replay carries on where the symbol's last replay subscription stopped (kept by the delete):
+    // the price goes on from there instead of jumping back to the file's first bar.
     const inserted = await client.query<{ id: string }>(
-      `insert into price_subscription (provider, symbol, channels, feed) values ($1, $2, $3, $4) on conflict (symbol) do nothing returning id`,
+      `insert into price_subscription (provider, symbol, channels, feed, cursor)
+       values ($1, $2, $3, $4, case when $1 = 'replay' then (select replay_cursor from price_latest where symbol = $2) end)
+       on conflict (symbol) do nothing returning id`,
       [input.provider, input.symbol, input.channels, input.feed],
     );
     if (inserted.rowCount === 0) {
@@ -73,13 +77,18 @@ export async function listSubscriptions(pool: Pool): Promise<SubscriptionView[]>
   return result.rows.map(toView);
 }
 
-/** Deletes it, and its feed when no other subscription uses it; its worker stops it at its next round. */
+/**
+ * Deletes it, and its feed when no other subscription uses it; its worker stops it at its next
+ * round. A replay's cursor is kept on the symbol's latest quote, for its next replay subscription.
+ */
 export async function deleteSubscription(pool: Pool, id: string): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const deleted = await client.query<{ feed: string; symbol: string }>('delete from price_subscription where id = $1 returning feed, symbol', [id]);
+    const deleted = await client.query<{ feed: string; symbol: string; provider: ProviderName; cursor: string | null }>('delete from price_subscription where id = $1 returning feed, symbol, provider, cursor', [id]);
     if (deleted.rowCount === 0) throw new NotFoundError(`no subscription ${id}`);
+    const gone = deleted.rows[0]!;
+    if (gone.provider === 'replay' && gone.cursor !== null) await client.query('update price_latest set replay_cursor = $2 where symbol = $1', [gone.symbol, gone.cursor]);
     await client.query('delete from price_feed f where key = $1 and not exists (select 1 from price_subscription s where s.feed = f.key)', [deleted.rows[0]!.feed]);
     await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('deleted', deleted.rows[0]!.symbol, id)]);
     await client.query('commit');
