@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripTypeScriptTypes } from 'node:module';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedData } from './support/shared-bars.ts';
@@ -40,13 +41,13 @@ function guideStrategy(): string {
 // What the child does: list the folder, run the module in the strategy host on 60 AAPL sessions
 // (fast 2 / slow 3, so it trades), backtest it on AAPL's whole file in a backtest thread.
 const probe = `
-const [hostUrl, indexUrl, folder, csv] = process.argv.slice(2);
+const [hostUrl, indexUrl, folder, csv, file] = process.argv.slice(2);
 const { readFileSync } = await import('node:fs');
 const { listStrategies, StrategyWorkerHost, runBacktestInWorker } = await import(hostUrl);
 const { parseDailyCsv } = await import(indexUrl);
 const listing = await listStrategies(folder);
 const out = { listed: listing.strategies.map((s) => s.name), refused: listing.refused.map((r) => r.error) };
-const module = folder + '/sma-cross.ts';
+const module = folder + '/' + file;
 const bars = parseDailyCsv('AAPL', readFileSync(csv, 'utf8')).slice(0, 60);
 const account = { cash: 100000, equity: 100000, positions: [], openOrders: [] };
 try {
@@ -65,20 +66,23 @@ console.log(JSON.stringify(out));
 `;
 
 let strategies: string;
+let javascript: string;
 let scripts: string;
 beforeAll(() => {
   strategies = mkdtempSync(path.join(tmpdir(), 'closecross-user-strategies-'));
+  javascript = mkdtempSync(path.join(tmpdir(), 'closecross-user-strategies-js-'));
   scripts = mkdtempSync(path.join(tmpdir(), 'closecross-probe-'));
   writeFileSync(path.join(strategies, 'sma-cross.ts'), guideStrategy());
+  // The same strategy as JavaScript (STRATEGIES_DIR lists .js modules too): the guide's code, types stripped by Node.
+  writeFileSync(path.join(javascript, 'sma-cross.js'), stripTypeScriptTypes(guideStrategy()));
   writeFileSync(path.join(scripts, 'probe.mjs'), probe);
 });
 afterAll(() => {
-  rmSync(strategies, { recursive: true, force: true });
-  rmSync(scripts, { recursive: true, force: true });
+  for (const folder of [strategies, javascript, scripts]) rmSync(folder, { recursive: true, force: true });
 });
 
-async function probeWith(nodeArgs: string[]) {
-  const { stdout } = await run(process.execPath, [...nodeArgs, path.join(scripts, 'probe.mjs'), hostUrl, indexUrl, strategies, aaplCsv], { cwd: engineRoot, env: startEnv, timeout: 150_000 });
+async function probeWith(nodeArgs: string[], folder = strategies, file = 'sma-cross.ts') {
+  const { stdout } = await run(process.execPath, [...nodeArgs, path.join(scripts, 'probe.mjs'), hostUrl, indexUrl, folder, aaplCsv, file], { cwd: engineRoot, env: startEnv, timeout: 150_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
     listed: string[];
     refused: string[];
@@ -110,4 +114,15 @@ describe("the guide's strategy in a STRATEGIES_DIR of /tmp with no package.json,
       expect(out.backtest.fees).toBeGreaterThan(0);
     }, 180_000);
   }
+
+  it('node --import tsx: the same strategy as a JavaScript file (.js, ES module syntax) is listed, run live and backtested too', async () => {
+    expect(readdirSync(javascript)).toEqual(['sma-cross.js']);
+    const out = await probeWith(['--import', 'tsx'], javascript, 'sma-cross.js');
+    expect(out.refused).toEqual([]);
+    expect(out.listed).toEqual(['sma-cross']);
+    expect(out.live.error).toBeUndefined();
+    expect(out.live.submitted![0]).toEqual({ type: 'market', symbol: 'AAPL', side: 'buy', quantity: 5 });
+    expect(out.backtest.error).toBeUndefined();
+    expect(out.backtest.trades).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -10,15 +10,17 @@
 // type is left to syntax detection at load time, which then picks CommonJS for tsx's output); tsx
 // answers `commonjs` when a package.json without `"type"` is above it; Node's own type stripping
 // says `commonjs-typescript` or `module-typescript`. Every one of those is a strategy's TypeScript,
-// and it loads as an ES module. Only `.cts` says CommonJS on purpose, and keeps it.
+// and it loads as an ES module. A strategy's `.js` file is an ES module too: tsx would otherwise
+// compile its `import`s to `require`s. Only `.cts`/`.cjs` say CommonJS on purpose, and keep it;
+// dependencies (node_modules) keep what their packages say.
 const engineIndex = new URL('../index.ts', import.meta.url).href;
-const userTypeScript = /\.(ts|tsx|mts)$/;
+const strategySource = /\.(ts|tsx|mts|js)$/;
 
-/** The format a strategy thread loads a resolved URL in: an ES module for TypeScript outside node_modules. */
+/** The format a strategy thread loads a resolved URL in: an ES module for TypeScript and JavaScript outside node_modules. */
 export function strategyFormat(url, format) {
   if (!url.startsWith('file:')) return format;
   const { pathname } = new URL(url);
-  if (!userTypeScript.test(pathname) || pathname.includes('/node_modules/')) return format;
+  if (!strategySource.test(pathname) || pathname.includes('/node_modules/')) return format;
   return 'module';
 }
 
