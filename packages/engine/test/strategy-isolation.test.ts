@@ -126,6 +126,10 @@ describe('STRATEGIES_DIR', () => {
   });
 });
 
+// In vitest's process this passes even when a strategy wrongly loads as CommonJS: vitest's launcher sets
+// NODE_PATH to node_modules/.pnpm/node_modules, where `require('@closecross/engine')` finds the workspace
+// link. What `pnpm start` sees (no NODE_PATH) is tested in child processes by
+// strategy-isolation-outside-repo.test.ts.
 describe('a STRATEGIES_DIR outside the repository', () => {
   it('loads the five-minute example from a folder where no node_modules holds @closecross/engine, as docs/strategies.md teaches', async () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'closecross-strategies-'));
