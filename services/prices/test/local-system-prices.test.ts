@@ -53,7 +53,10 @@ describe('live prices in pnpm start', () => {
     expect(Date.parse(firstBar.start)).toBeGreaterThanOrEqual(subscribedAt - (subscribedAt % 60_000));
     expect(Date.parse(firstBar.start)).toBeLessThanOrEqual(Date.now());
     expect(firstBar.volume).toBeGreaterThan(0);
-    const workers = ((await (await fetch(`${base}/workers`, { headers: auth })).json()) as { workers: { kind: string; holds: string[] }[] }).workers;
+    const fleet = async () => ((await (await fetch(`${base}/workers`, { headers: auth })).json()) as { workers: { kind: string; holds: string[] }[] }).workers;
+    // The fleet row shows what a worker holds as of its last heartbeat (a lease round): wait for it.
+    await waitFor(async () => (await fleet()).some((worker) => worker.kind === 'price-worker' && worker.holds.length === 2), 10_000, 'the fleet view to show both held');
+    const workers = await fleet();
     expect(workers.filter((worker) => worker.kind === 'price-worker')).toEqual([expect.objectContaining({ holds: ['AAPL', 'MSFT'] })]);
     expect(workers.map((worker) => worker.kind)).toContain('ingestor');
     // The job engines that run kinds (model training, analyses, trading scans) are in the fleet too.
