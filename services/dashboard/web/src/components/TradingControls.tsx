@@ -126,7 +126,7 @@ export function LatestAlerts() {
           <ul className="plain" data-testid="latest-alerts">
             {data.alerts.map((alert) => (
               <li key={alert.id}>
-                <strong>{eventLabel(alert.event)}</strong> <span className="muted">{formatDateTime(alert.created_at)}</span> {alertSummary(alert.event, alert.payload)} <span className="muted">({deliverySummary(alert.deliveries)})</span>
+                <strong>{eventLabel(alert.event, alert.payload)}</strong> <span className="muted">{formatDateTime(alert.created_at)}</span> {alertSummary(alert.event, alert.payload)} <span className="muted">({deliverySummary(alert.deliveries)})</span>
               </li>
             ))}
           </ul>

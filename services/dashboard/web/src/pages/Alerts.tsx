@@ -46,7 +46,7 @@ export default function Alerts() {
         row={(alert) => (
           <tr key={alert.id}>
             <td>{formatDateTime(alert.created_at)}</td>
-            <td>{eventLabel(alert.event)}</td>
+            <td>{eventLabel(alert.event, alert.payload)}</td>
             <td>{alertSummary(alert.event, alert.payload)}</td>
             <td>{deliverySummary(alert.deliveries)}</td>
           </tr>
