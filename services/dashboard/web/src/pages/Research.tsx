@@ -446,14 +446,7 @@ function OptimizationRun({ id }: { id: string }) {
           </button>
         )}
       </div>
-      {streamError && <p className="muted">{streamError}</p>}
-      {data?.error && (
-        <p role="alert" className="error">
-          {data.error}
-        </p>
-      )}
-      {cancel.isError && <ErrorNote error={cancel.error} />}
-      {view.isError && <ErrorNote error={view.error} />}
+      <RunNotes streamError={streamError} runError={data?.error} errors={[view.isError ? view.error : null, cancel.isError ? cancel.error : null]} />
       {data && (
         <>
           {data.overfitting.warning && (
@@ -755,14 +748,7 @@ function WalkForwardRun({ id }: { id: string }) {
           </button>
         )}
       </div>
-      {streamError && <p className="muted">{streamError}</p>}
-      {data?.error && (
-        <p role="alert" className="error">
-          {data.error}
-        </p>
-      )}
-      {view.isError && <ErrorNote error={view.error} />}
-      {cancel.isError && <ErrorNote error={cancel.error} />}
+      <RunNotes streamError={streamError} runError={data?.error} errors={[view.isError ? view.error : null, cancel.isError ? cancel.error : null]} />
       {data && (
         <>
           <div className="cards" data-testid="walk-forward-figures">
@@ -952,5 +938,20 @@ function LookaheadRun({ id }: { id: string }) {
         </>
       )}
     </section>
+  );
+}
+
+/** What a run's panel says under its progress line: the event stream's trouble, the run's own error, and failed reads or cancels. */
+function RunNotes({ streamError, runError, errors }: { streamError: string | null | undefined; runError: string | null | undefined; errors: readonly (Error | null)[] }) {
+  return (
+    <>
+      {streamError && <p className="muted">{streamError}</p>}
+      {runError && (
+        <p role="alert" className="error">
+          {runError}
+        </p>
+      )}
+      {errors.map((error, index) => error && <ErrorNote key={index} error={error} />)}
+    </>
   );
 }
