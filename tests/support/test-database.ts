@@ -7,6 +7,12 @@ import { inject } from 'vitest';
 export interface TestDatabase {
   url: string;
   pool: Pool;
+  /**
+   * Empties tables between tests. A module under test may run its own background worker (the alerts
+   * deliverer, a job engine) that holds one of the tables while it reads another, so a TRUNCATE that
+   * locks them in the opposite order can be chosen as a deadlock victim: it is then tried again.
+   */
+  truncate(...tables: string[]): Promise<void>;
   /** Closes the pool and drops the database. */
   drop(): Promise<void>;
 }
@@ -32,6 +38,16 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   return {
     url: url.toString(),
     pool,
+    async truncate(...tables: string[]) {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await pool.query(`truncate ${tables.join(', ')} cascade`);
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+        }
+      }
+    },
     async drop() {
       await pool.end();
       await adminQuery(`drop database if exists ${name} with (force)`);

@@ -38,7 +38,7 @@ beforeAll(async () => {
   channels = new ChannelStore(database.pool, { allowNetworks: ['loopback'], defaultTelegramToken: telegram.token });
 });
 beforeEach(async () => {
-  await database.pool.query('truncate alert, alert_delivery, alert_channel cascade');
+  await database.truncate('alert', 'alert_delivery', 'alert_channel');
   // A test that failed while its webhook was down must not leave it down for the next.
   await webhook.up();
   webhook.received.length = 0;

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await app.ready();
 });
 beforeEach(async () => {
-  await database.pool.query('truncate alert, alert_delivery, alert_channel cascade');
+  await database.truncate('alert', 'alert_delivery', 'alert_channel');
 });
 afterAll(async () => {
   await app.close();

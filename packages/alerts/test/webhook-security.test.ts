@@ -36,7 +36,7 @@ beforeAll(async () => {
   loopbackAllowed = await appWith({});
 });
 beforeEach(async () => {
-  await database.pool.query('truncate alert, alert_delivery, alert_channel cascade');
+  await database.truncate('alert', 'alert_delivery', 'alert_channel');
   webhook.received.length = 0;
 });
 afterEach(async () => {

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   stream = `lagging-${++streamNumber}`;
-  await database.pool.query('truncate stock_data, date_mapping, ingest_shard, alert_channel, alert cascade');
+  await database.truncate('stock_data', 'date_mapping', 'ingest_shard', 'alert_channel', 'alert');
   await database.pool.query(`insert into alert_channel (name, kind, config, events) values ('ops', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{ingest_lag}')`);
 });
 

@@ -12,7 +12,7 @@ let stream: string;
 
 beforeEach(async () => {
   stream = `auction-${++streamNumber}`;
-  await context.database.pool.query('truncate stock_data, date_mapping, ingest_shard, ingest_rejects, fleet_worker cascade');
+  await context.database.truncate('stock_data', 'date_mapping', 'ingest_shard', 'ingest_rejects', 'fleet_worker');
 });
 afterEach(async () => {
   await Promise.all(apps.map((app) => app.close()));

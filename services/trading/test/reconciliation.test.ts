@@ -27,9 +27,9 @@ beforeEach(async () => {
 afterEach(async () => {
   await app.close();
   await fake.close();
-  await database.pool.query('truncate trading_reconciliation, trading_fill, trading_order_transition, trading_cash_entry, trading_order cascade');
+  await database.truncate('trading_reconciliation', 'trading_fill', 'trading_order_transition', 'trading_cash_entry', 'trading_order');
   await database.pool.query("delete from trading_account where id <> 'paper'");
-  await database.pool.query('truncate alert_channel, alert cascade');
+  await database.truncate('alert_channel', 'alert');
 });
 
 const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
