@@ -130,6 +130,15 @@ describe('CSV import', () => {
     expect(() => parseAuctionCsv('stock_id,date_id,seconds_in_bucket\n0,1,abc\n')).toThrow('line 2: seconds_in_bucket is not a number: "abc"');
     expect(() => parseAuctionCsv('stock_id,date_id\n')).toThrow('lacks seconds_in_bucket');
   });
+  it('reads quoted fields: a comma, a doubled quote and a line break inside quotes, as a spreadsheet writes them', () => {
+    const text = 'stock_id,date_id,seconds_in_bucket,"far_price",row_id\n0,1,10,"1.5","0_1,10"\n1,1,"20",,"say ""hi""\nthere"\n';
+    expect(parseAuctionCsv(text)).toEqual([
+      { stock_id: 0, date_id: 1, seconds_in_bucket: 10, far_price: 1.5, row_id: '0_1,10' },
+      { stock_id: 1, date_id: 1, seconds_in_bucket: 20, far_price: null, row_id: 'say "hi"\nthere' },
+    ]);
+    expect(() => parseAuctionCsv('stock_id,date_id,seconds_in_bucket\n0,1,"10\n')).toThrow('line 2: Quoted field unterminated');
+    expect(() => parseAuctionCsv('stock_id,date_id,seconds_in_bucket\n0,"1,2",10\n')).toThrow('line 2: date_id is not a number: "1,2"');
+  });
   it('sends in batches of at most the given size', () => {
     expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
   });
