@@ -1,20 +1,14 @@
 import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import type { Pool } from '@closecross/db';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IngestConfig } from './ingest-config.ts';
+import type { IngestStatus } from './schemas/ingest.ts';
 import { ShardLeases } from './shard-leases.ts';
 import { ShardReader, type ShardStats } from './shard-reader.ts';
 
-export interface IngestorStatus {
-  owner: string;
-  stream: string;
-  running: boolean;
-  rowsPerSecond: number;
-  rowsWritten: number;
-  rejects: number;
-  correctedRowIds: number;
-  shards: (ShardStats & { held: boolean })[];
-}
+/** What GET /ingest/status tells of this task, less the table's view. */
+export type IngestorStatus = Omit<Static<typeof IngestStatus>, 'table'>;
 
 /**
  * The stream consumer of one task: finds the shards, shares them with the other ingestor tasks

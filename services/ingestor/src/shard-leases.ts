@@ -1,10 +1,8 @@
 import type { Pool, PoolClient } from '@closecross/db';
 import { FairShareLeases, WorkerRegistry } from '@closecross/leases';
+import { checkpointOf, eligibleShard, insertShards, markFinished, moveCheckpoint, type ShardInfo } from './store/ingest-shard.ts';
 
-export interface ShardInfo {
-  shardId: string;
-  parentShardIds: string[];
-}
+export type { ShardInfo } from './store/ingest-shard.ts';
 
 export class LeaseLostError extends Error {
   constructor(shardId: string) {
@@ -38,7 +36,7 @@ export class ShardLeases {
       table: 'ingest_shard',
       key: 'shard_id',
       scope: { column: 'stream', value: stream },
-      eligible: `not s.finished and not exists (select 1 from ingest_shard p where p.stream = s.stream and p.shard_id = any(s.parent_shard_ids) and not p.finished)`,
+      eligible: eligibleShard,
     });
   }
 
@@ -48,38 +46,21 @@ export class ShardLeases {
 
   async syncShards(shards: ShardInfo[]): Promise<void> {
     if (shards.length === 0) return;
-    await this.pool.query(
-      `insert into ingest_shard (stream, shard_id, parent_shard_ids)
-       select $1, shard, string_to_array(parents, ',') from unnest($2::text[], $3::text[]) as s(shard, parents)
-       on conflict (stream, shard_id) do nothing`,
-      [this.stream, shards.map((shard) => shard.shardId), shards.map((shard) => shard.parentShardIds.filter(Boolean).join(','))],
-    );
-    // string_to_array('', ',') is {} : a shard without parents.
+    await insertShards(this.pool, this.stream, shards);
   }
 
   async checkpointOf(shardId: string): Promise<string | null> {
-    const result = await this.pool.query<{ checkpoint: string | null }>(
-      'select checkpoint from ingest_shard where stream = $1 and shard_id = $2',
-      [this.stream, shardId],
-    );
-    return result.rows[0]?.checkpoint ?? null;
+    return checkpointOf(this.pool, this.stream, shardId);
   }
 
   /** Inside the batch's transaction: moves the checkpoint, or fails if the lease is gone. */
   async commitCheckpoint(client: PoolClient, shardId: string, sequenceNumber: string, rows: number): Promise<void> {
-    const result = await client.query(
-      `update ingest_shard set checkpoint = $4, rows_written = rows_written + $5, lease_until = now() + make_interval(secs => $6 / 1000.0), updated_at = now()
-        where stream = $1 and shard_id = $2 and owner = $3`,
-      [this.stream, shardId, this.owner, sequenceNumber, rows, this.leaseMs],
-    );
-    if (result.rowCount === 0) throw new LeaseLostError(shardId);
+    const moved = await moveCheckpoint(client, { stream: this.stream, shardId, owner: this.owner }, sequenceNumber, rows, this.leaseMs);
+    if (!moved) throw new LeaseLostError(shardId);
   }
 
   async finish(shardId: string): Promise<void> {
-    await this.pool.query(
-      `update ingest_shard set finished = true, owner = null, lease_until = null, updated_at = now() where stream = $1 and shard_id = $2 and owner = $3`,
-      [this.stream, shardId, this.owner],
-    );
+    await markFinished(this.pool, { stream: this.stream, shardId, owner: this.owner });
     this.fairShare.forget(shardId);
   }
 }

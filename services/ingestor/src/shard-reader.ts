@@ -8,19 +8,15 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { prepareBatch, type StockRowType } from '@closecross/contracts';
 import { upsertStockRows, withTransaction, type Pool, type PoolClient } from '@closecross/db';
+import type { Static } from '@sinclair/typebox';
 import { LagEpisodes, recordLagAlert, type LagChange } from './lag-episodes.ts';
 import { decodeRecord } from './record-decoder.ts';
+import type { ShardStatus } from './schemas/ingest.ts';
 import type { ShardLeases } from './shard-leases.ts';
+import { insertRejects, type RejectedRecord } from './store/ingest-rejects.ts';
 
-export interface ShardStats {
-  shardId: string;
-  millisBehindLatest: number | null;
-  rowsWritten: number;
-  rejects: number;
-  /** Rows whose row_id disagreed with their key, stored with the derived one. */
-  correctedRowIds: number;
-  lastSequenceNumber: string | null;
-}
+/** One shard's reading so far (GET /ingest/status, less `held`). */
+export type ShardStats = Omit<Static<typeof ShardStatus>, 'held'>;
 
 export interface ShardReaderOptions {
   stream: string;
@@ -132,7 +128,7 @@ export class ShardReader {
 
   private async writeBatch(records: _Record[], lagChange: LagChange | undefined): Promise<'written' | 'lost'> {
     const rows: StockRowType[] = [];
-    const rejects: { sequenceNumber: string; reason: string; payload: Buffer }[] = [];
+    const rejects: RejectedRecord[] = [];
     for (const record of records) {
       const decoded = decodeRecord(record.Data ?? new Uint8Array(), this.options.maxRecordBytes);
       if ('rows' in decoded) rows.push(...decoded.rows);
@@ -143,13 +139,7 @@ export class ShardReader {
     try {
       await withTransaction(this.pool, async (client) => {
         await upsertStockRows(client, prepared);
-        if (rejects.length > 0) {
-          await client.query(
-            `insert into ingest_rejects (stream, shard_id, sequence_number, reason, payload)
-             select $1, $2, * from unnest($3::text[], $4::text[], $5::bytea[]) on conflict do nothing`,
-            [this.options.stream, this.options.shardId, rejects.map((r) => r.sequenceNumber), rejects.map((r) => r.reason), rejects.map((r) => r.payload)],
-          );
-        }
+        await insertRejects(client, { stream: this.options.stream, shardId: this.options.shardId }, rejects);
         await this.leases.commitCheckpoint(client, this.options.shardId, last, prepared.length);
         // The batch that saw the lag cross carries its alert: both commit, or neither.
         if (lagChange) await this.recordLag(client, lagChange);

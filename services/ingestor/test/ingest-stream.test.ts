@@ -45,7 +45,11 @@ describe('the ingestor on a multi-shard stream', () => {
     expect(status.rowsWritten).toBe(rows.length);
     expect(status.shards.filter((shard: { held: boolean }) => shard.held)).toHaveLength(4);
     expect(status.shards.every((shard: { millisBehindLatest: number | null }) => shard.millisBehindLatest !== null)).toBe(true);
-    const metrics = (await app.inject({ url: '/ingest/metrics' })).body;
+    const metricsResponse = await app.inject({ url: '/ingest/metrics' });
+    expect(metricsResponse.headers['content-type']).toBe('text/plain; version=0.0.4');
+    const metrics = metricsResponse.body;
+    // The Prometheus text as it is, not a JSON string of it.
+    expect(metrics.startsWith('# HELP closecross_ingest_rows_per_second')).toBe(true);
     expect(metrics).toContain(`closecross_ingest_rows_total ${rows.length}`);
     expect(metrics).toMatch(/closecross_ingest_lag_ms\{shard="shardId-000000000000"\} \d+/);
   });
