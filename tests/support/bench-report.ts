@@ -1,10 +1,14 @@
 /**
- * The README's benchmark table, written from the files the benches record (`bench-results/*.json`,
- * see bench-results.ts) between two markers, so the table is always the one the last runs wrote.
+ * The benchmark table of docs/benchmarks.md, written from the files the benches record
+ * (`bench-results/*.json`, see bench-results.ts) between two markers, so the table is always the
+ * one the last runs wrote.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatFigure, type BenchResultsFile, type BenchRow } from './bench-results.ts';
+
+/** The page that holds the table, from the repository root: where `pnpm bench:report` writes. */
+export const benchReportPage = 'docs/benchmarks.md';
 
 export const tableStart = '<!-- bench-table:start (written by `pnpm bench:report` from bench-results/; do not edit by hand) -->';
 export const tableEnd = '<!-- bench-table:end -->';
@@ -39,7 +43,7 @@ export function replaceBetweenMarkers(text: string, table: string): string {
   const start = text.indexOf(tableStart);
   const end = text.indexOf(tableEnd);
   if (start === -1 || end === -1 || end < start || text.indexOf(tableStart, start + 1) !== -1 || text.indexOf(tableEnd, end + 1) !== -1) {
-    throw new Error(`the README must hold the line "${tableStart}" once, followed later by "${tableEnd}" once`);
+    throw new Error(`the benchmarks page must hold the line "${tableStart}" once, followed later by "${tableEnd}" once`);
   }
   return `${text.slice(0, start + tableStart.length)}\n${table}\n${text.slice(end)}`;
 }
@@ -63,10 +67,10 @@ export async function readBenchResults(directory: string): Promise<BenchResultsF
   return files;
 }
 
-/** Writes the table of `directory`'s results into the README at `readmePath`; answers how many rows. */
-export async function writeBenchReport(directory: string, readmePath: string): Promise<number> {
+/** Writes the table of `directory`'s results into the page at `pagePath`; answers how many rows. */
+export async function writeBenchReport(directory: string, pagePath: string): Promise<number> {
   const files = await readBenchResults(directory);
-  const readme = await readFile(readmePath, 'utf8');
-  await writeFile(readmePath, replaceBetweenMarkers(readme, renderBenchTable(files)));
+  const page = await readFile(pagePath, 'utf8');
+  await writeFile(pagePath, replaceBetweenMarkers(page, renderBenchTable(files)));
   return files.reduce((count, file) => count + file.rows.length, 0);
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tableEnd, tableStart, readBenchResults, renderBenchTable, replaceBetweenMarkers, writeBenchReport } from './bench-report.ts';
+import { benchReportPage, tableEnd, tableStart, readBenchResults, renderBenchTable, replaceBetweenMarkers, writeBenchReport } from './bench-report.ts';
 import { BenchResults, benchSettings, describeRow, interleavedRuns } from './bench-results.ts';
 
 let directory: string;
@@ -89,22 +89,33 @@ describe('bench report', () => {
     expect(benchSettings({ BENCH_SMOKE: '1', BENCH_RESULTS_DIR: '/tmp/x', BENCH_RUNS: '3', PATH: '/bin', BENCH_JOBS: '' })).toEqual({ BENCH_RUNS: '3' });
   });
 
-  it('replaces only what lies between the markers, and refuses a README without them', () => {
+  it('replaces only what lies between the markers, and refuses a page without them', () => {
     const readme = `# Benchmarks\nbefore\n${tableStart}\nold table\n${tableEnd}\nafter\n`;
     expect(replaceBetweenMarkers(readme, 'new table')).toBe(`# Benchmarks\nbefore\n${tableStart}\nnew table\n${tableEnd}\nafter\n`);
-    expect(() => replaceBetweenMarkers('# Benchmarks\n', 'x')).toThrow('the README must hold the line');
-    expect(() => replaceBetweenMarkers(`${tableEnd}\n${tableStart}\n`, 'x')).toThrow('the README must hold the line');
+    expect(() => replaceBetweenMarkers('# Benchmarks\n', 'x')).toThrow('the benchmarks page must hold the line');
+    expect(() => replaceBetweenMarkers(`${tableEnd}\n${tableStart}\n`, 'x')).toThrow('the benchmarks page must hold the line');
   });
 
-  it('writes the README table from the results folder', async () => {
+  it('writes the table from the results folder into the page', async () => {
     await mkdir(join(directory, 'results'));
     await writeFile(join(directory, 'results', 'quant.json'), JSON.stringify(file));
-    const readmePath = join(directory, 'README.md');
-    await writeFile(readmePath, `intro\n${tableStart}\n${tableEnd}\n`);
-    expect(await writeBenchReport(join(directory, 'results'), readmePath)).toBe(2);
-    const written = await readFile(readmePath, 'utf8');
+    const pagePath = join(directory, 'benchmarks.md');
+    await writeFile(pagePath, `intro\n${tableStart}\n${tableEnd}\n`);
+    expect(await writeBenchReport(join(directory, 'results'), pagePath)).toBe(2);
+    const written = await readFile(pagePath, 'utf8');
     expect(written).toContain('| quant | analysis AAPL | 61.3 ms (1 run) |');
     expect(written.startsWith(`intro\n${tableStart}\n| bench |`)).toBe(true);
+  });
+});
+
+describe('the committed benchmarks page', () => {
+  it('holds the markers once each, so pnpm bench:report writes its table there and only there', async () => {
+    const root = new URL('../../', import.meta.url);
+    const page = await readFile(new URL(benchReportPage, root), 'utf8');
+    const table = page.slice(page.indexOf(tableStart) + tableStart.length + 1, page.indexOf(tableEnd) - 1);
+    expect(table.startsWith('| bench | benchmark |')).toBe(true);
+    expect(replaceBetweenMarkers(page, table)).toBe(page);
+    expect(await readFile(new URL('README.md', root), 'utf8')).not.toContain(tableStart);
   });
 });
 

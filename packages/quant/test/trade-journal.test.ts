@@ -187,8 +187,8 @@ describe('a bad journal is refused whole, naming the line and column', () => {
 });
 
 describe('the journal format', () => {
-  it('the README quotes the header set as the parser documents it', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(tradeJournalFormat);
+  it('docs/quant.md quotes the header set as the parser documents it', () => {
+    const guide = readFileSync(new URL('../../../docs/quant.md', import.meta.url), 'utf8');
+    expect(guide).toContain(tradeJournalFormat);
   });
 });
