@@ -16,3 +16,5 @@ export * from './route-table.ts';
 export * from './service-declaration.ts';
 export * from './auth/scopes.ts';
 export * from './run-service.ts';
+export * from './retry.ts';
+export { openEventStream, defaultHeartbeatMs, type EventStream, type EventStreamOptions } from './event-stream.ts';

@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { installAuthentication, type AuthServices, type AuthSettings } from './auth/authentication.ts';
 import { ensureBootstrapAdmin, type BootstrapAdmin } from './auth/bootstrap.ts';
 import { databaseAnswers } from './database-pool.ts';
+import { closeEventStreams } from './event-stream.ts';
 import { smallBodiesByDefault } from './body-limits.ts';
 import { databaseRetryAfterSeconds, ErrorResponse, installErrorContract } from './errors.ts';
 import { loggerOptions, requestIdFrom } from './logger.ts';
@@ -93,6 +94,8 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Event streams never end by themselves: end them so the server's close does not wait on them.
+  app.addHook('preClose', async () => closeEventStreams(app.server));
 
   await app.register(swagger, {
     openapi: {
