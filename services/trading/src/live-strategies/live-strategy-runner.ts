@@ -14,6 +14,9 @@ import { StrategyWorkerHost, type AccountSnapshot, type HostEvent, type Strategy
 import type { Pool } from 'pg';
 import type { OrderType } from '../brokers/broker.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
+import type { BrokerFill } from '../brokers/broker.ts';
+import type { OrderView as DeskOrder } from '../orders/order-desk.ts';
+import type { PositionBook } from '../positions/position-book.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
 import type { StrategyRecord, StrategyStore } from '../strategies/strategy-store.ts';
@@ -46,6 +49,8 @@ interface Running {
   version: string;
   /** Its orders at the desk (id -> local id and the fills already told), until they are done. */
   orders: Map<string, { localId: string; clientId: string | undefined; told: Set<string> }>;
+  /** When its orders were last read from PostgreSQL (performance.now()): see pollOrdersMs. */
+  polledAt: number;
 }
 
 export interface LiveStrategyStatus {
@@ -111,8 +116,35 @@ function engineOrderView(row: TrackedOrderRow, clientId: string | undefined): Or
   };
 }
 
-/** How long a strategy's ledger is trusted without a fill of its own (ms of monotonic time). */
+/** An order as the desk answers it, as a tracked row without a fill. */
+function deskRowOf(order: DeskOrder): TrackedOrderRow {
+  return {
+    fill_id: null, order_id: order.id, symbol: order.symbol, side: order.side, quantity: null, price: null, fee: null, at: null, state: order.state, reason: order.reason,
+    type: order.type, time_in_force: order.time_in_force, order_quantity: order.quantity, filled_quantity: order.filled_quantity, average_fill_price: order.average_fill_price,
+    limit_price: order.limit_price, session_date: order.session_date, placed_at: new Date(order.placed_at), updated_at: new Date(order.updated_at),
+  };
+}
+
+/** How long a strategy's ledger is trusted before it is read again in the background (ms of monotonic time). */
 const accountRefreshMs = 1_000;
+
+/**
+ * How often a strategy's open orders are read again from PostgreSQL (ms of monotonic time): what
+ * this task's order desk changes (the paper exchange's fills and expiries, a cancel through the
+ * API, a broker's answer) reaches the strategy at once through the desk's change listener; what
+ * another task changed shows within this.
+ */
+const pollOrdersMs = 1_000;
+
+/** A strategy's cash and holdings as this task knows them: read from its ledger, with its own fills since applied. */
+interface Ledger {
+  readAt: number;
+  cash: number;
+  book: PositionBook;
+  /** Fills applied in memory since it was read: a read that started before one of them is not taken. */
+  applied: number;
+  refreshing: Promise<void> | undefined;
+}
 
 const liveOrderTypes: Partial<Record<OrderRequest['type'], OrderType>> = { market: 'market', limit: 'limit', market_on_open: 'market_on_open', market_on_close: 'market_on_close' };
 
@@ -132,11 +164,25 @@ export class LiveStrategyRunner {
   private readonly lastPrice = new Map<string, number>();
   private readonly minuteBars = new MinuteBars();
   /** Each running strategy's cash and holdings as last read from its ledger (see account()). */
-  private readonly ledgers = new Map<number, { readAt: number; cash: number; held: { symbol: string; quantity: number; averageCost: number }[] }>();
+  private readonly ledgers = new Map<number, Ledger>();
   private starting: Promise<void> = Promise.resolve();
 
   constructor(deps: LiveStrategyDeps) {
     this.deps = deps;
+    deps.orders.onChanged((order, fills) => this.orderChanged(order, fills));
+  }
+
+  /**
+   * A change the order desk of this task stored (after its commit): an order of a running
+   * strategy hears of its new fills and of its end on its queue, before its next event.
+   */
+  private orderChanged(order: DeskOrder, fills: readonly BrokerFill[]): void {
+    for (const running of this.running.values()) {
+      if (!running.orders.has(order.id)) continue;
+      const row = deskRowOf(order);
+      const rows: TrackedOrderRow[] = fills.length === 0 ? [row] : fills.map((fill) => ({ ...row, fill_id: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.at }));
+      this.enqueueStep(running, () => this.tellRows(running, rows));
+    }
   }
 
   /** Starts the live instances not running yet and stops the ones no longer live, enabled or unchanged; idempotent. */
@@ -176,7 +222,7 @@ export class LiveStrategyRunner {
         },
         this.deps.clock.nowMs(),
       );
-      const running: Running = { strategy, host, queue: Promise.resolve(), stopped: false, version: strategy.updated_at, orders: new Map() };
+      const running: Running = { strategy, host, queue: Promise.resolve(), stopped: false, version: strategy.updated_at, orders: new Map(), polledAt: performance.now() };
       this.running.set(strategy.id, running);
       await this.saveStatus(strategy.id, 'running', null);
       this.enqueue(running, () => host.start(this.deps.clock.nowMs(), this.accountFallback(strategy)), 'start');
@@ -217,18 +263,28 @@ export class LiveStrategyRunner {
   }
 
   private enqueue(running: Running, send: () => Promise<{ commands: readonly StrategyCommand[]; state: StrategyState | undefined; failure: StrategyFailure | undefined }>, event: Bar | Tick | 'start'): void {
-    running.queue = running.queue.then(async () => {
-      if (running.stopped) return;
-      // Fills of its orders since the last event reach it first (onFill), in the order they happened.
-      if (running.orders.size > 0 && !(await this.tellFills(running))) return;
+    this.enqueueStep(running, async () => {
+      // What became of its orders in another task (or unheard of) since they were last read reaches it first.
+      if (running.orders.size > 0 && performance.now() - running.polledAt >= pollOrdersMs && !(await this.tellFills(running))) return;
       const outcome = await send();
       if (outcome.failure) {
         await this.halt(running, 'failed', outcome.failure);
         return;
       }
-      if (outcome.state) await this.saveState(running.strategy.id, outcome.state);
+      // Its state is saved while its orders go out: an order does not wait for that write.
+      const saving = outcome.state ? this.saveState(running.strategy.id, outcome.state) : undefined;
       for (const command of outcome.commands) if (command.type === 'submit') await this.act(running, command.order, command.localId, event);
-    }).catch((error: unknown) => this.deps.log.error({ err: error, strategyId: running.strategy.id }, 'live strategy: an event could not be handled'));
+      await saving;
+    });
+  }
+
+  /** One step on an instance's queue: steps run one at a time, in the order they were queued; none runs once it stopped. */
+  private enqueueStep(running: Running, step: () => Promise<unknown>): void {
+    running.queue = running.queue
+      .then(async () => {
+        if (!running.stopped) await step();
+      })
+      .catch((error: unknown) => this.deps.log.error({ err: error, strategyId: running.strategy.id }, 'live strategy: an event could not be handled'));
   }
 
   /** A strategy's order: a pending signal (manual approval) or an order through the desk and its risk checks (auto). */
@@ -278,6 +334,7 @@ export class LiveStrategyRunner {
    * desk's reason. False when the strategy failed on one.
    */
   private async tellFills(running: Running): Promise<boolean> {
+    running.polledAt = performance.now();
     const ids = [...running.orders.keys()];
     const fills = await this.deps.pool.query<TrackedOrderRow>(
       `select f.fill_id, o.id::text as order_id, o.symbol, o.side, f.quantity::float8 as quantity, f.price::float8 as price, f.fee::float8 as fee, f.at, o.state, o.reason,
@@ -286,14 +343,19 @@ export class LiveStrategyRunner {
          from trading_order o left join trading_fill f on f.order_id = o.id where o.id = any($1::uuid[]) order by f.at, f.fill_id`,
       [ids],
     );
+    return this.tellRows(running, fills.rows);
+  }
+
+  /** Tells the strategy the fills among rows not told yet, then the orders among them that ended (see tellFills). */
+  private async tellRows(running: Running, rows: readonly TrackedOrderRow[]): Promise<boolean> {
     const ended = new Map<string, TrackedOrderRow>();
-    for (const row of fills.rows) {
+    for (const row of rows) {
       const tracked = running.orders.get(row.order_id);
       if (!tracked) continue;
       if (row.fill_id && !tracked.told.has(row.fill_id)) {
         tracked.told.add(row.fill_id);
-        // Its cash and holdings moved: read the ledger again before telling it.
-        this.ledgers.delete(running.strategy.id);
+        // Its cash and holdings moved: the ledger in memory takes the fill before the strategy hears of it.
+        this.applyFill(running.strategy.id, row);
         const quantity = fromNumber(row.quantity!);
         const price = fromNumber(row.price!);
         const fill: FillEvent = {
@@ -341,23 +403,57 @@ export class LiveStrategyRunner {
    */
   private async account(strategy: StrategyRecord): Promise<AccountSnapshot> {
     let ledger = this.ledgers.get(strategy.id);
-    if (!ledger || performance.now() - ledger.readAt > accountRefreshMs) {
-      const cash = (await this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [strategy.id])).rows[0]!.balance;
-      const book = await positionBookOf(this.deps.pool, strategy.id);
-      const held = book.symbols().map((symbol) => {
-        const { quantity, averageCost } = book.position(symbol);
-        return { symbol, quantity, averageCost };
-      });
-      ledger = { readAt: performance.now(), cash, held: held.filter((position) => position.quantity !== 0) };
+    if (!ledger) {
+      ledger = await this.readLedger(strategy.id);
       this.ledgers.set(strategy.id, ledger);
+    } else if (performance.now() - ledger.readAt > accountRefreshMs && !ledger.refreshing) {
+      this.refreshLedger(strategy.id, ledger);
     }
     let equity = ledger.cash;
-    const positions = ledger.held.map(({ symbol, quantity, averageCost }) => {
+    const positions: { symbol: string; quantity: number; averagePrice: number; lastPrice: number }[] = [];
+    for (const symbol of ledger.book.symbols()) {
+      const { quantity, averageCost } = ledger.book.position(symbol);
+      if (quantity === 0) continue;
       const lastPrice = this.lastPrice.get(symbol) ?? averageCost;
       equity += quantity * lastPrice;
-      return { symbol, quantity, averagePrice: averageCost, lastPrice };
-    });
+      positions.push({ symbol, quantity, averagePrice: averageCost, lastPrice });
+    }
     return { cash: ledger.cash, equity, positions, openOrders: [] };
+  }
+
+  private async readLedger(strategyId: number): Promise<Ledger> {
+    const [cash, book] = await Promise.all([
+      this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [strategyId]),
+      positionBookOf(this.deps.pool, strategyId),
+    ]);
+    return { readAt: performance.now(), cash: cash.rows[0]!.balance, book, applied: 0, refreshing: undefined };
+  }
+
+  /**
+   * Reads the ledger again in the background (fills it did not place itself, such as a
+   * square-off's, show so); the event that asked goes on with the one in memory. A read that a
+   * fill applied in memory overtook is not taken: the next event reads again.
+   */
+  private refreshLedger(strategyId: number, ledger: Ledger): void {
+    const appliedBefore = ledger.applied;
+    ledger.refreshing = this.readLedger(strategyId)
+      .then((fresh) => {
+        if (this.ledgers.get(strategyId) === ledger && ledger.applied === appliedBefore) this.ledgers.set(strategyId, fresh);
+      })
+      .catch((error: unknown) => this.deps.log.warn({ err: error, strategyId }, 'live strategy: its ledger could not be read again'))
+      .finally(() => {
+        ledger.refreshing = undefined;
+      });
+  }
+
+  /** One fill of its own orders, as the ledger books it: the trade's cash and its fee, and the position. */
+  private applyFill(strategyId: number, row: TrackedOrderRow): void {
+    const ledger = this.ledgers.get(strategyId);
+    if (!ledger) return;
+    const notional = row.quantity! * row.price!;
+    ledger.cash += (row.side === 'buy' ? -notional : notional) - row.fee!;
+    ledger.book.apply({ symbol: row.symbol, side: row.side, quantity: row.quantity!, price: row.price!, fee: row.fee!, date: row.at!.toISOString().slice(0, 10), orderId: row.order_id });
+    ledger.applied += 1;
   }
 
   private accountFallback(strategy: StrategyRecord): AccountSnapshot {

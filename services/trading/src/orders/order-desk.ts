@@ -105,6 +105,7 @@ export class OrderDesk {
   readonly clock: Clock;
   /** Whether an order placed alone is checked on the risk book in memory (the default); false: always the locked path (benchmarks compare the two). */
   private readonly riskInMemory: boolean;
+  private readonly changeListeners: ((order: OrderView, fills: readonly BrokerFill[]) => void)[] = [];
   /** This task's paper exchange, while it runs here: a paper order accepted in its placement statement is handed to it at once. */
   paperAccepted: ((accepted: AcceptedPaperOrder) => void) | undefined;
   constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine, clock: Clock = systemClock, options: { riskInMemory?: boolean } = {}) {
@@ -301,7 +302,7 @@ export class OrderDesk {
     const fill = update.fills[0];
     if (known && fill && update.fills.length === 1 && (update.state === 'filled' || update.state === 'partially_filled')) {
       const booked = await this.applyFillInOneStatement(id, update.state, fill, cause, known);
-      if (booked) return booked;
+      if (booked) return this.changed(booked, update.fills);
     }
     const result = await withTransaction(this.pool, async (client) => {
       // This transaction moves the risk book's version itself, once, at the end (the triggers leave it): the book in memory follows it.
@@ -382,7 +383,27 @@ export class OrderDesk {
     if (result.rejected) {
       this.log.warn({ event: tradingLogEvents.orderRejected, orderId: id, symbol: result.order.symbol, reason: result.order.reason }, 'order rejected');
     }
-    return result.order;
+    return this.changed(result.order, update.fills);
+  }
+
+  /**
+   * Listens to every change apply() stores in this task (a fill, a cancel, an expiry, a broker's
+   * answer), after it committed, with the fills it was given (some may have been stored before):
+   * the live strategies hear of their orders so, not by reading them again on every event.
+   */
+  onChanged(listener: (order: OrderView, fills: readonly BrokerFill[]) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(order: OrderView, fills: readonly BrokerFill[]): OrderView {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(order, fills);
+      } catch (error) {
+        this.log.warn({ orderId: order.id, err: error }, 'an order-change listener failed');
+      }
+    }
+    return order;
   }
 
   /**
