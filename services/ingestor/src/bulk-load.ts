@@ -1,6 +1,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { withTransaction, type Pool } from '@closecross/db';
+import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -32,7 +33,13 @@ function headerOf(file: string): string[] {
     const buffer = Buffer.alloc(64 * 1024);
     const bytes = readSync(descriptor, buffer, 0, buffer.length, 0);
     const firstLine = buffer.toString('utf8', 0, bytes).split(/\r?\n/)[0] ?? '';
-    return firstLine.replace(/^\uFEFF/, '').split(',').map((name) => name.trim());
+    // The header as COPY's CSV format reads it: quoted names unquoted.
+    try {
+      const [names] = parse(firstLine, { bom: true, trim: true }) as string[][];
+      return names ?? [];
+    } catch (error) {
+      throw new LoadError(`${file}: the header line is not CSV: ${(error as Error).message}`, { cause: error });
+    }
   } finally {
     closeSync(descriptor);
   }

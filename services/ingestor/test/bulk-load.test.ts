@@ -59,6 +59,24 @@ describe('bulkLoad', () => {
     expect(await count()).toBe(0);
   });
 
+  it('loads a file whose header and cells are quoted, as a spreadsheet exports it', async () => {
+    const file = path.join(folder, 'quoted.csv');
+    writeFileSync(file, '"stock_id","date_id","seconds_in_bucket","wap","row_id"\n"1","7","0","1.0005","7_0_1"\n2,7,0,,"7_0_2"\n');
+    expect(await bulkLoad(database.pool, file)).toEqual({ staged: 2, written: 2 });
+    const stored = await database.pool.query('select stock_id, date_id, wap, row_id from stock_data order by stock_id');
+    expect(stored.rows).toEqual([
+      { stock_id: 1, date_id: 7, wap: 1.0005, row_id: '7_0_1' },
+      { stock_id: 2, date_id: 7, wap: null, row_id: '7_0_2' },
+    ]);
+  });
+
+  it('refuses a header that is not CSV with a LoadError, writing nothing', async () => {
+    const file = path.join(folder, 'open-quote.csv');
+    writeFileSync(file, '"stock_id,date_id,seconds_in_bucket\n1,2,0\n');
+    await expect(bulkLoad(database.pool, file)).rejects.toThrow(LoadError);
+    expect(await count()).toBe(0);
+  });
+
   it.skipIf(!optiver)('loads the competition files as they are', async () => {
     const train = await bulkLoad(database.pool, path.join(optiver!, 'train_sample_krithiktoure.csv'));
     expect(train).toEqual({ staged: 19_999, written: 19_999 });
