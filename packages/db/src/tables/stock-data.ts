@@ -1,7 +1,36 @@
 import type { StockRow } from '@closecross/contracts';
 import { rowIdOf } from '@closecross/contracts';
 import type { PoolClient } from 'pg';
-import { binaryArray } from './binary-array.ts';
+import { binaryArray } from '../binary-array.ts';
+import type { Queryable } from './queryable.ts';
+
+/**
+ * `stock_data`: the closing-auction order-book snapshots (one row per stock, day and bucket).
+ * Owner: market-data. The ingestor writes and the model service reads them through this module.
+ */
+export const table = 'stock_data';
+
+/** A stored row (every value column nullable, as the competition files leave cells empty). */
+export interface StockDataRow {
+  stock_id: number;
+  date_id: number;
+  seconds_in_bucket: number;
+  imbalance_size: number | null;
+  imbalance_buy_sell_flag: number | null;
+  reference_price: number | null;
+  matched_size: number | null;
+  far_price: number | null;
+  near_price: number | null;
+  bid_price: number | null;
+  bid_size: number | null;
+  ask_price: number | null;
+  ask_size: number | null;
+  wap: number | null;
+  target: number | null;
+  time_id: number | null;
+  row_id: string;
+  train_type: string | null;
+}
 
 /**
  * The `stock_data` columns with their Postgres element types, in the order the upsert, the
@@ -28,7 +57,9 @@ export const stockDataColumns = [
   ['train_type', 'text'],
 ] as const;
 
-type ColumnName = (typeof stockDataColumns)[number][0];
+export type StockDataColumn = (typeof stockDataColumns)[number][0];
+type ColumnName = StockDataColumn;
+export const columns = stockDataColumns.map(([name]) => name) satisfies (keyof StockDataRow)[];
 const columnNames = stockDataColumns.map(([name]) => name);
 const valueColumns = columnNames.filter((name) => !['stock_id', 'date_id', 'seconds_in_bucket'].includes(name));
 
@@ -64,5 +95,64 @@ export async function upsertStockRows(client: PoolClient, rows: readonly StockRo
     [dateIds],
   );
   const result = await client.query(upsertSql, columnArrays(rows));
+  return result.rowCount ?? 0;
+}
+
+/** The highest date_id stored, when any row is. */
+export async function lastDateId(db: Queryable): Promise<number | null> {
+  return (await db.query<{ last: number | null }>('select max(date_id) as last from stock_data')).rows[0]!.last;
+}
+
+/** How many labelled rows days `start`..`end` hold, and their first and last day. */
+export async function labelledSummary(db: Queryable, start: number, end: number): Promise<{ rows: number; first: number | null; last: number | null }> {
+  const counted = await db.query<{ rows: number; first: number | null; last: number | null }>(
+    'select count(*)::int as rows, min(date_id) as first, max(date_id) as last from stock_data where date_id between $1 and $2 and target is not null',
+    [start, end],
+  );
+  return counted.rows[0]!;
+}
+
+/**
+ * The binary COPY of days `start`..`end`'s labelled rows in time order (day, bucket, stock), each
+ * of `columns` as float8 (int4 columns are exact in a double): for pg-copy-streams' `to`.
+ */
+export function labelledCopySql(columns: readonly StockDataColumn[], start: number, end: number): string {
+  return `copy (select ${columns.map((column) => `${column}::float8`).join(', ')} from stock_data
+               where date_id between ${Number(start)} and ${Number(end)} and target is not null
+               order by date_id, seconds_in_bucket, stock_id) to stdout with (format binary)`;
+}
+
+/** Every row of one day (labelled or not) in key order: row_id, stock_id, `columns`, target. */
+export async function dayRows<Row extends Record<string, unknown>>(db: Queryable, dateId: number, columns: readonly StockDataColumn[]): Promise<Row[]> {
+  const result = await db.query<Row>(`select row_id, stock_id, ${columns.join(', ')}, target from stock_data where date_id = $1 order by seconds_in_bucket, stock_id`, [dateId]);
+  return result.rows;
+}
+
+/**
+ * Merges a staging table into stock_data inside the caller's transaction, creating the days it
+ * names first. `castOf(column)` is the SQL expression that gives each stock_data column from a
+ * staging row; of a key given twice, the row of the highest ctid (the last line COPY read) wins.
+ * MERGE joins the whole batch against the table once (for a backfill into new days, a cheap
+ * anti-join) instead of ON CONFLICT's per-row speculative insert. Returns rows inserted or changed.
+ */
+export async function mergeStaged(client: Queryable, staging: string, castOf: (column: StockDataColumn) => string): Promise<number> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(staging)) throw new Error(`staging table ${staging} is not a plain name`);
+  await client.query(`insert into date_mapping (date_id) select distinct date_id from ${staging} on conflict (date_id) do nothing`);
+  const result = await client.query(
+    `merge into stock_data target
+       using (
+         select distinct on (date_id, seconds_in_bucket, stock_id) * from (
+           select ${castOf('stock_id')} as stock_id, ${castOf('date_id')} as date_id, ${castOf('seconds_in_bucket')} as seconds_in_bucket,
+                  ${valueColumns.map((name) => `${castOf(name)} as ${name}`).join(', ')}, ctid as line
+             from ${staging}) typed
+         order by date_id, seconds_in_bucket, stock_id, line desc
+       ) source
+       on target.date_id = source.date_id and target.seconds_in_bucket = source.seconds_in_bucket and target.stock_id = source.stock_id
+       when matched and (${valueColumns.map((name) => `target.${name}`).join(', ')}) is distinct from (${valueColumns.map((name) => `source.${name}`).join(', ')}) then
+         update set ${valueColumns.map((name) => `${name} = source.${name}`).join(', ')}
+       when not matched then
+         insert (stock_id, date_id, seconds_in_bucket, ${valueColumns.join(', ')})
+         values (source.stock_id, source.date_id, source.seconds_in_bucket, ${valueColumns.map((name) => `source.${name}`).join(', ')})`,
+  );
   return result.rowCount ?? 0;
 }
