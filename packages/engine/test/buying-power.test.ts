@@ -6,7 +6,7 @@ import { SimulatedClock } from '../src/clock.ts';
 import { runBacktestInWorker } from '../src/host.ts';
 import type { Bar, OrderUpdate } from '../src/events.ts';
 import { SimulatedExchange } from '../src/exchange/simulated-exchange.ts';
-import type { AccountLedger, AccountModel } from '../src/exchange/types.ts';
+import type { AccountLedger, AccountModel, ExchangeSnapshot } from '../src/exchange/types.ts';
 import { toNumber } from '../src/money.ts';
 import { Portfolio } from '../src/portfolio/portfolio.ts';
 import { defineStrategy } from '../src/strategy/define.ts';
@@ -66,6 +66,24 @@ describe('buying power: a cash account pays for what it buys (AAPL, August 2016,
     expect(second.order.reason).toBe('insufficient buying power: needs 13507.60, has 12984.80 (cash account)');
     exchange.cancel(first.order.id);
     expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.state).toBe('accepted');
+  });
+
+  it('an open order still holds its buying power after a restart through JSON (and from a snapshot written before reservations were saved)', () => {
+    const { exchange, portfolio } = accountAfterFirstClose('40000');
+    const first = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1000 });
+    expect(first.order.state).toBe('accepted');
+    const saved = JSON.parse(JSON.stringify(exchange.snapshot())) as ExchangeSnapshot;
+    expect(saved.orders[0]).toMatchObject({ reservation: 27015.2, reservedFilled: '0' });
+    const clock = new SimulatedClock(bars[0]!.endMs);
+    const restoredFrom = (snapshot: ExchangeSnapshot) => SimulatedExchange.restore(snapshot, { clock, buyingPower: { account: { kind: 'cash' }, ledger: ledgerOf(portfolio) } });
+    // 40,000 - 27,015.20 still reserved = 12,984.80, as before the restart
+    expect(restoredFrom(saved).submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.reason).toBe('insufficient buying power: needs 13507.60, has 12984.80 (cash account)');
+    const older = { ...saved, orders: saved.orders.map(({ reservation: _reservation, reservedFilled: _reservedFilled, ...order }) => order) };
+    expect(restoredFrom(older).submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.reason).toBe('insufficient buying power: needs 13507.60, has 12984.80 (cash account)');
+    // cancelled after the restart, it frees what it held
+    const restored = restoredFrom(saved);
+    restored.cancel(first.order.id);
+    expect(restored.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.state).toBe('accepted');
   });
 
   it('a modification is checked as a new order would be: more shares than the cash pays for throw and leave the order as it was', () => {

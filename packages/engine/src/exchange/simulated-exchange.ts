@@ -302,6 +302,18 @@ export class SimulatedExchange {
     return undefined;
   }
 
+  /**
+   * Holds an open order's cost although the account cannot cover it now (an order accepted before a
+   * restart, restored from an older snapshot): its price x what is left to fill, at its limit or the last price.
+   */
+  private reserveAnyway(record: OrderRecord): void {
+    const reference = record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
+    if (reference === undefined) return;
+    record.reservation = reference * toNumber(record.quantity - record.filled);
+    record.reservedFilled = record.filled;
+    if (record.reservation > 0) this.reserving.add(record);
+  }
+
   /** Buying power held by open orders: each its reservation, scaled by the share still to fill. */
   private reserved(): number {
     let total = 0;
@@ -377,7 +389,7 @@ export class SimulatedExchange {
       if (book.lastMs > 0) lastPrices.push({ symbol, price: book.last, ms: book.lastMs });
       for (const record of book.open) {
         if (terminal.has(record.state)) continue;
-        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation: _reservation, reservedFilled: _reservedFilled, shown: _shown, quantity, filled, filledNotional, bracket, ...rest } = record;
+        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation, reservedFilled, shown: _shown, quantity, filled, filledNotional, bracket, ...rest } = record;
         orders.push({
           ...rest,
           state: record.state as SavedOrder['state'],
@@ -385,6 +397,7 @@ export class SimulatedExchange {
           filled: toDecimalString(filled),
           filledNotional: toDecimalString(filledNotional),
           bracket: bracket && { ...bracket },
+          ...(this.reserving.has(record) ? { reservation, reservedFilled: toDecimalString(reservedFilled) } : {}),
         });
       }
     }
@@ -407,8 +420,8 @@ export class SimulatedExchange {
         bracket: saved.bracket && { ...saved.bracket },
         readySeq: 0,
         touchedSeq: -1,
-        reservation: 0,
-        reservedFilled: 0n,
+        reservation: saved.reservation ?? 0,
+        reservedFilled: saved.reservedFilled === undefined ? 0n : parseFixed(saved.reservedFilled),
         shown: unshown(),
         instrument,
         calendar: exchange.calendarFor(saved.symbol),
@@ -416,6 +429,15 @@ export class SimulatedExchange {
       };
       exchange.orders.set(record.id, record);
       exchange.book(record.symbol).open.push(record);
+      if (exchange.buyingPower === undefined || record.parentId !== undefined) continue;
+      // An open order keeps holding the buying power it held: a restart must not let a new order spend it twice.
+      if (saved.reservation !== undefined) {
+        if (record.reservation > 0) exchange.reserving.add(record);
+      } else {
+        // An older snapshot: worked out again at the last price (it was accepted once, so a shortfall now holds what the account has).
+        const refused = exchange.checkBuyingPower(record, exchange.buyingPower, record.quantity - record.filled);
+        if (refused !== undefined) exchange.reserveAnyway(record);
+      }
     }
     return exchange;
   }
