@@ -3,22 +3,14 @@
  * real ones (Alpaca). Orders are ours first (the `trading_order` row and its state machine); a
  * broker only hears about them, and tells back what happened as `BrokerOrderUpdate`s.
  */
+import type { orderStates, orderTypes, sides, timesInForce } from '../schemas/orders.ts';
 
-export type Side = 'buy' | 'sell';
-export type OrderType = 'market' | 'limit' | 'market_on_open' | 'market_on_close';
-export type TimeInForce = 'day' | 'gtc';
+export type Side = (typeof sides)[number];
+export type OrderType = (typeof orderTypes)[number];
+export type TimeInForce = (typeof timesInForce)[number];
 
 /** The states of an order; transitions are written in order-state-machine.ts. */
-export type OrderState =
-  | 'new'
-  | 'submitted'
-  | 'accepted'
-  | 'partially_filled'
-  | 'filled'
-  | 'cancel_pending'
-  | 'cancelled'
-  | 'rejected'
-  | 'expired';
+export type OrderState = (typeof orderStates)[number];
 
 export interface BrokerOrderRequest {
   /** Our id for the order, sent as the broker's client order id: a retried submit places one order. */

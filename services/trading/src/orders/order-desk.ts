@@ -14,6 +14,7 @@ import type { Account } from '../accounts/account-store.ts';
 import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
 import { sessionOn } from '../sessions.ts';
 import { fillTradeDate } from './trade-date.ts';
+import type { StoredOrder } from '../schemas/orders.ts';
 
 export interface NewOrder {
   clientOrderId: string;
@@ -32,35 +33,8 @@ export interface NewOrder {
   createdBy?: string | null;
 }
 
-export interface OrderView {
-  id: string;
-  client_order_id: string;
-  account_id: string;
-  strategy_id: number | null;
-  signal_id: number | null;
-  purpose: string;
-  symbol: string;
-  side: Side;
-  quantity: number;
-  type: OrderType;
-  time_in_force: TimeInForce;
-  limit_price: number | null;
-  session_date: string;
-  closes_lot: string | null;
-  state: OrderState;
-  reason: string | null;
-  /** The pre-trade check that refused the order, when the risk engine did. */
-  risk_check: string | null;
-  broker: string;
-  broker_order_id: string | null;
-  filled_quantity: number;
-  average_fill_price: number | null;
-  created_by: string | null;
-  /** When it was placed, by the service's clock: a paper fill comes from a price after this. */
-  placed_at: string;
-  created_at: string;
-  updated_at: string;
-}
+/** A stored order, as orderColumns reads it: the API's order shape without what it waits for. */
+export type OrderView = StoredOrder;
 
 export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
   to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('placed_at')}, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
