@@ -35,6 +35,8 @@ const years = benchSize('BENCH_RESEARCH_YEARS', 10, 1);
 const sweepTrials = benchSize('BENCH_RESEARCH_TRIALS', 1000, 8);
 const ratioTrials = benchSize('BENCH_RESEARCH_RATIO_TRIALS', 100, 4);
 const rounds = benchSize('BENCH_RESEARCH_ROUNDS', 5, 1);
+/** Which measures to run (BENCH_RESEARCH_PARTS=b for the overhead alone, say): all three by default. */
+const parts = new Set((process.env.BENCH_RESEARCH_PARTS ?? 'a,b,c').split(',').map((part) => part.trim()));
 const barsPerSymbol = Math.round(years * 252);
 const nyse = calendarForSymbol('SPY');
 const thisFile = fileURLToPath(import.meta.url);
@@ -143,118 +145,127 @@ if (process.argv[2] === 'worker') {
   }
 
   // (a) The sweep on one task with two research threads, /health of that task polled meanwhile.
-  const sweepWorker = await startWorker(2);
-  await optimise(Math.min(4, sweepTrials), 'warm-up');
-  const health: number[] = [];
-  let sweeping = true;
-  const poller = (async () => {
-    while (sweeping) {
-      const started = performance.now();
-      const answer = await fetch(`${sweepWorker.base}/health`);
-      await answer.arrayBuffer();
-      health.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  })();
-  const load = [loadavg()[0]!];
-  const sweep = await optimise(sweepTrials, 'sweep');
-  load.push(loadavg()[0]!);
-  sweeping = false;
-  await poller;
-  const sortedHealth = [...health].sort((a, b) => a - b);
-  const p99 = sortedHealth[Math.min(sortedHealth.length - 1, Math.floor(sortedHealth.length * 0.99))]!;
-  const size = `${sweepTrials} trials, ${symbolsCount} symbols x ${years} years of generated daily bars (${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars a trial), moving-average cross, one task with 2 research threads on ${availableParallelism()} cores`;
-  console.log(describeRow(results.record({ name: 'research sweep, one task', unit: 'min', runs: [sweep.ms / 60_000], goal: { below: 3 }, note: `${size}; ${(sweep.ms / sweepTrials).toFixed(0)} ms a trial; load ${load.map((value) => value.toFixed(1)).join(' to ')}` })));
-  const cpu = (
-    await pool.query<{ ms: number }>("select (result->>'cpu_ms')::float8 as ms from job where kind = 'trading-research-trial' and params->>'run_id' = $1 and result ? 'cpu_ms'", [sweep.id])
-  ).rows.map((row) => row.ms);
-  console.log(describeRow(results.record({ name: 'trial thread CPU (one backtest of the sweep)', unit: 'ms', runs: cpu, note: `${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars: ${Math.round((symbolsCount * barsPerSymbol) / (median(cpu) / 1000)).toLocaleString('en-US')} bars per thread CPU second` })));
-  console.log(
-    describeRow(
-      results.record({
-        name: `research sweep of ${sweepTrials} trials on 2 cores, from thread CPU`,
-        unit: 'min',
-        runs: [(sweepTrials * median(cpu)) / 2 / 60_000],
-        goal: { below: 3 },
-        note: 'the trials\' median thread CPU x trials / 2 threads: what an idle 2-core machine gives, job engine excluded (its share is the overhead figure)',
-      }),
-    ),
-  );
-  console.log(describeRow(results.record({ name: "/health p99 of the task running the sweep", unit: 'ms', runs: [p99], goal: { below: 50 }, note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${sortedHealth.at(-1)!.toFixed(1)} ms` })));
+  if (parts.has('a')) {
+    const sweepWorker = await startWorker(2);
+    await optimise(Math.min(4, sweepTrials), 'warm-up');
+    const health: number[] = [];
+    let sweeping = true;
+    const poller = (async () => {
+      while (sweeping) {
+        const started = performance.now();
+        const answer = await fetch(`${sweepWorker.base}/health`);
+        await answer.arrayBuffer();
+        health.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    const load = [loadavg()[0]!];
+    const sweep = await optimise(sweepTrials, 'sweep');
+    load.push(loadavg()[0]!);
+    sweeping = false;
+    await poller;
+    const sortedHealth = [...health].sort((a, b) => a - b);
+    const p99 = sortedHealth[Math.min(sortedHealth.length - 1, Math.floor(sortedHealth.length * 0.99))]!;
+    const size = `${sweepTrials} trials, ${symbolsCount} symbols x ${years} years of generated daily bars (${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars a trial), moving-average cross, one task with 2 research threads on ${availableParallelism()} cores`;
+    console.log(describeRow(results.record({ name: 'research sweep, one task', unit: 'min', runs: [sweep.ms / 60_000], goal: { below: 3 }, note: `${size}; ${(sweep.ms / sweepTrials).toFixed(0)} ms a trial; load ${load.map((value) => value.toFixed(1)).join(' to ')}` })));
+    const cpu = (
+      await pool.query<{ ms: number }>("select (trial->>'cpu_ms')::float8 as ms from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1 and trial ? 'cpu_ms'", [sweep.id])
+    ).rows.map((row) => row.ms);
+    console.log(describeRow(results.record({ name: 'trial thread CPU (one backtest of the sweep)', unit: 'ms', runs: cpu, note: `${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars: ${Math.round((symbolsCount * barsPerSymbol) / (median(cpu) / 1000)).toLocaleString('en-US')} bars per thread CPU second` })));
+    console.log(
+      describeRow(
+        results.record({
+          name: `research sweep of ${sweepTrials} trials on 2 cores, from thread CPU`,
+          unit: 'min',
+          runs: [(sweepTrials * median(cpu)) / 2 / 60_000],
+          goal: { below: 3 },
+          note: 'the trials\' median thread CPU x trials / 2 threads: what an idle 2-core machine gives, job engine excluded (its share is the overhead figure)',
+        }),
+      ),
+    );
+    console.log(describeRow(results.record({ name: "/health p99 of the task running the sweep", unit: 'ms', runs: [p99], goal: { below: 50 }, note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${sortedHealth.at(-1)!.toFixed(1)} ms` })));
+    await stopWorkers();
+  }
 
   // (b) Engine overhead per trial: a run through the job engine vs its trials replayed on threads called directly.
-  const store = new ResearchStore(pool);
-  const direct = new ResearchThreadPool(2);
-  const datasets = new ResearchDatasets(new PriceReader(pool, loadTradingConfig({}).TRADING_LATEST_QUOTE_TABLE));
-  let lastRun = '';
-  const overhead = await interleavedRuns(rounds, {
-    engine: async () => {
-      const run = await optimise(ratioTrials, 'engine');
-      lastRun = run.id;
-      return run.ms / ratioTrials;
-    },
-    direct: async () => {
-      const spec = (await store.run(lastRun))!;
-      const trials = await store.trials(lastRun);
-      const key = datasetKeyOf(spec);
-      const started = performance.now();
-      const queue = [...trials];
-      await Promise.all(
-        [0, 1].map(async () => {
-          for (let trial = queue.shift(); trial; trial = queue.shift()) {
-            const answer = await direct.run(key, () => datasets.get(key, spec), { params: { ...spec.baseParams, ...trial.params }, startDay: trial.start_day, endDay: trial.end_day });
-            if (answer.type === 'failed') throw new Error(`direct trial failed: ${answer.error}`);
-          }
+  if (parts.has('b')) {
+    await startWorker(2);
+    await optimise(Math.min(4, ratioTrials), 'warm-up');
+    const store = new ResearchStore(pool);
+    const direct = new ResearchThreadPool(2);
+    const datasets = new ResearchDatasets(new PriceReader(pool, loadTradingConfig({}).TRADING_LATEST_QUOTE_TABLE));
+    let lastRun = '';
+    const overhead = await interleavedRuns(rounds, {
+      engine: async () => {
+        const run = await optimise(ratioTrials, 'engine');
+        lastRun = run.id;
+        return run.ms / ratioTrials;
+      },
+      direct: async () => {
+        const spec = (await store.run(lastRun))!;
+        const trials = await store.trials(lastRun);
+        const key = datasetKeyOf(spec);
+        const started = performance.now();
+        const queue = [...trials];
+        await Promise.all(
+          [0, 1].map(async () => {
+            for (let trial = queue.shift(); trial; trial = queue.shift()) {
+              const answer = await direct.run(key, () => datasets.get(key, spec), { params: { ...spec.baseParams, ...trial.params }, startDay: trial.start_day, endDay: trial.end_day });
+              if (answer.type === 'failed') throw new Error(`direct trial failed: ${answer.error}`);
+            }
+          }),
+        );
+        return (performance.now() - started) / ratioTrials;
+      },
+    });
+    await direct.close();
+    const ratios = overhead.engine.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
+    console.log(
+      describeRow(
+        results.record({
+          name: 'job-engine overhead per trial vs the research threads called directly',
+          unit: '%',
+          runs: ratios,
+          goal: { below: 5 },
+          note: `${ratioTrials} trials a run, interleaved engine/direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)`,
         }),
-      );
-      return (performance.now() - started) / ratioTrials;
-    },
-  });
-  await direct.close();
-  const ratios = overhead.engine.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
-  console.log(
-    describeRow(
-      results.record({
-        name: 'job-engine overhead per trial vs the research threads called directly',
-        unit: '%',
-        runs: ratios,
-        goal: { below: 5 },
-        note: `${ratioTrials} trials a run, interleaved engine/direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)`,
-      }),
-    ),
-  );
-  await stopWorkers();
+      ),
+    );
+    await stopWorkers();
+  }
 
   // (c) Two tasks vs one, one research thread each: more tasks, more trials at once.
-  const scaling = await interleavedRuns(rounds, {
-    one: async () => {
-      await startWorker(1);
-      // Untimed: the task's thread starts and loads the bars once, as a long-lived task's has.
-      await optimise(4, 'warm-up');
-      const { ms } = await optimise(ratioTrials, 'one task');
-      await stopWorkers();
-      return ms;
-    },
-    two: async () => {
-      await Promise.all([startWorker(1), startWorker(1)]);
-      await optimise(8, 'warm-up');
-      const { ms } = await optimise(ratioTrials, 'two tasks');
-      await stopWorkers();
-      return ms;
-    },
-  });
-  const speedups = scaling.one.map((oneMs, index) => oneMs / scaling.two[index]!);
-  console.log(
-    describeRow(
-      results.record({
-        name: 'two job-engine tasks vs one (one research thread each)',
-        unit: 'x',
-        runs: speedups,
-        goal: { atLeast: 1.8 },
-        note: `${ratioTrials} trials a run, interleaved; one task median ${(median(scaling.one) / 1000).toFixed(1)} s, two ${(median(scaling.two) / 1000).toFixed(1)} s`,
-      }),
-    ),
-  );
+  if (parts.has('c')) {
+    const scaling = await interleavedRuns(rounds, {
+      one: async () => {
+        await startWorker(1);
+        // Untimed: the task's thread starts and loads the bars once, as a long-lived task's has.
+        await optimise(4, 'warm-up');
+        const { ms } = await optimise(ratioTrials, 'one task');
+        await stopWorkers();
+        return ms;
+      },
+      two: async () => {
+        await Promise.all([startWorker(1), startWorker(1)]);
+        await optimise(8, 'warm-up');
+        const { ms } = await optimise(ratioTrials, 'two tasks');
+        await stopWorkers();
+        return ms;
+      },
+    });
+    const speedups = scaling.one.map((oneMs, index) => oneMs / scaling.two[index]!);
+    console.log(
+      describeRow(
+        results.record({
+          name: 'two job-engine tasks vs one (one research thread each)',
+          unit: 'x',
+          runs: speedups,
+          goal: { atLeast: 1.8 },
+          note: `${ratioTrials} trials a run, interleaved; one task median ${(median(scaling.one) / 1000).toFixed(1)} s, two ${(median(scaling.two) / 1000).toFixed(1)} s`,
+        }),
+      ),
+    );
+  }
   console.log(`results: ${await results.write()}`);
   await app.close();
   await pool.end();

@@ -202,36 +202,77 @@ export class ResearchDatasets {
   }
 }
 
-/** A trial job: one parameter set on this task's research threads; its figures (or its error) go into its row. */
-export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets, context: JobContext<{ run_id: string; window: number; trial: number }>) {
-  const { run_id: runId, window, trial } = context.params;
+/** A trial job's parameters: a batch of one window's trials (`trial` alone: a job queued before batches). */
+export interface TrialJobParams {
+  run_id: string;
+  window: number;
+  trials?: number[];
+  trial?: number;
+}
+
+/** What a trial job answers per trial (its thread CPU: steadier than wall time on a busy machine). */
+interface TrialResult {
+  trial: number;
+  status: string;
+  objective: number | null;
+  error?: string;
+  cpu_ms?: number;
+}
+
+/**
+ * A trial job: a batch of one window's trials on one of this task's research threads, one after
+ * another. Each trial's figures (or its error) are written as it ends, while the thread already
+ * runs the next trial; the job ends when every write has landed, so a trial the job reports is
+ * stored. A trial already finished (a retried job) is skipped.
+ */
+export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets, context: JobContext<TrialJobParams>) {
+  const { run_id: runId, window } = context.params;
+  const numbers = context.params.trials ?? (context.params.trial !== undefined ? [context.params.trial] : []);
   const spec = await deps.store.run(runId);
   if (!spec) throw new JobInputError(`research run ${runId} does not exist`);
-  const row = await deps.store.trial(runId, window, trial);
-  if (!row) throw new JobInputError(`trial ${trial} of run ${runId} does not exist`);
-  if (row.status !== 'queued') return { result: { status: row.status, objective: row.objective } };
-  let answer;
+  const rows = await deps.store.trialsToRun(runId, window, numbers);
+  if (rows.length < numbers.length) throw new JobInputError(`trials ${numbers.filter((trial) => !rows.some((row) => row.trial_no === trial)).join(', ')} of run ${runId} do not exist`);
+  const key = datasetKeyOf(spec);
+  const results: TrialResult[] = [];
+  const writes: Promise<void>[] = [];
+  let stopped: { error: unknown } | undefined;
   try {
-    const key = datasetKeyOf(spec);
-    answer = await deps.threads.run(
-      key,
-      () => datasets.get(key, spec),
-      { params: { ...spec.baseParams, ...row.params }, startDay: row.start_day, endDay: row.end_day, measureFrom: row.measure_from ?? undefined, wantEquity: row.phase === 'out_of_sample' },
-      context.signal,
-    );
+    for (const row of rows) {
+      if (row.status !== 'queued') {
+        results.push({ trial: row.trial_no, status: row.status, objective: row.objective });
+        continue;
+      }
+      let answer;
+      try {
+        answer = await deps.threads.run(
+          key,
+          () => datasets.get(key, spec),
+          { params: { ...spec.baseParams, ...row.params }, startDay: row.start_day, endDay: row.end_day, measureFrom: row.measure_from ?? undefined, wantEquity: row.phase === 'out_of_sample' },
+          context.signal,
+        );
+      } catch (error) {
+        // A thread that died under the trial (a strategy that exhausted memory, say) fails this trial only.
+        if (!(error instanceof ResearchThreadError)) throw error;
+        answer = { id: 0, type: 'failed' as const, error: error.message };
+      }
+      if (answer.type === 'failed') {
+        const error = `${answer.field !== undefined ? `parameters${answer.field}: ` : ''}${answer.error}`;
+        writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error }));
+        results.push({ trial: row.trial_no, status: 'failed', objective: null, error });
+        continue;
+      }
+      const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
+      writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null }));
+      results.push({ trial: row.trial_no, status: 'succeeded', objective: value, cpu_ms: answer.cpuMs });
+    }
   } catch (error) {
-    // A thread that died under the trial (a strategy that exhausted memory, say) fails this trial only.
-    if (!(error instanceof ResearchThreadError)) throw error;
-    answer = { id: 0, type: 'failed' as const, error: error.message };
+    stopped = { error };
   }
-  if (answer.type === 'failed') {
-    const error = `${answer.field !== undefined ? `parameters${answer.field}: ` : ''}${answer.error}`;
-    await deps.store.finishTrial(runId, window, trial, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error });
-    return { result: { status: 'failed', error } };
-  }
-  const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
-  await deps.store.finishTrial(runId, window, trial, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null });
-  return { result: { status: 'succeeded', objective: value, cpu_ms: answer.cpuMs } };
+  // Every finished trial lands, even when a later one was cancelled or the task is stopping.
+  const failedWrite = (await Promise.allSettled(writes)).find((settled) => settled.status === 'rejected');
+  if (stopped) throw stopped.error;
+  if (failedWrite) throw failedWrite.reason;
+  return { result: { trials: results } };
 }
 
 /** What a coordinator drives: the trials of one window (or of the whole optimisation) in one phase. */
@@ -268,10 +309,21 @@ function searchStudy(spec: RunSpec, window: number, range: { start: string; end:
 }
 
 /**
+ * How many trials one job runs. A job's pick-up and bookkeeping (a claim, its status rows, its
+ * trials' reads) happen between jobs, not between a batch's trials, so a thread waits on them once
+ * per batch. A sixteenth of the trials the run keeps in flight (at most 8), so about sixteen jobs
+ * are open for the fleet's threads; shrinking with the draws left, so the last trials go one per
+ * job and the threads end together.
+ */
+export function trialBatchSize(undrawn: number, inFlight: number): number {
+  return Math.max(1, Math.min(8, Math.floor(Math.min(undrawn, inFlight) / 16)));
+}
+
+/**
  * Drives studies to their budgets: keeps up to `inFlight` trials queued or running (drawn and
- * stored first, then enqueued under an idempotency key, so a restart neither loses nor repeats
- * one), reads the finished ones, reports progress. A trial job that ended without storing its
- * trial (its retries spent, cancelled) is stored as failed with the job's error.
+ * stored first, then enqueued a batch per job under an idempotency key, so a restart neither loses
+ * nor repeats one), reads the finished ones, reports progress. A trial job that ended without
+ * storing its trials (its retries spent, cancelled) has them stored as failed with the job's error.
  */
 async function driveStudies(deps: ResearchDeps, context: JobContext, runId: string, studies: readonly Study[], stageOf: (rows: TrialRow[]) => [string, number]): Promise<TrialRow[]> {
   let lastJobCheck = 0;
@@ -282,22 +334,30 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
     since = polled.now;
     for (const row of polled.rows) known.set(`${row.window_no}:${row.trial_no}`, row);
     const rows = [...known.values()];
+    const queued = rows.filter((row) => row.status === 'queued');
+    const openJobs = [...new Set(queued.flatMap((row) => (row.job_id ? [row.job_id] : [])))];
     if (context.signal.aborted) {
       // Cancelled: its open trials go too. A task stopping (a deploy): they run on, and the run resumes elsewhere.
       if ((await deps.engine.get(context.id))?.cancel_requested) {
-        await Promise.all(rows.filter((row) => row.status === 'queued' && row.job_id).map((row) => deps.engine.cancel(row.job_id!).catch(() => undefined)));
+        await Promise.all(openJobs.map((jobId) => deps.engine.cancel(jobId).catch(() => undefined)));
         throw new Error('research run cancelled');
       }
       throw new Error('the task is stopping: the run resumes on another attempt');
     }
-    const queued = rows.filter((row) => row.status === 'queued');
     let inFlight = queued.length;
-    for (const row of queued) if (!row.job_id) await enqueueTrial(deps, runId, row.window_no, row.trial_no);
-    if (queued.length > 0 && deps.clock.nowMs() - lastJobCheck > 2000) {
+    // Stored but not enqueued (the last attempt stopped between the two): enqueued now, a window's batch per job.
+    const unsent = queued.filter((row) => !row.job_id);
+    for (const window of new Set(unsent.map((row) => row.window_no))) {
+      const trials = unsent.filter((row) => row.window_no === window).map((row) => row.trial_no);
+      const size = trialBatchSize(trials.length, deps.inFlight);
+      for (let from = 0; from < trials.length; from += size) await enqueueTrials(deps, runId, window, trials.slice(from, from + size));
+    }
+    if (openJobs.length > 0 && deps.clock.nowMs() - lastJobCheck > 2000) {
       lastJobCheck = deps.clock.nowMs();
-      for (const row of queued.filter((candidate) => candidate.job_id)) {
-        const job = await deps.engine.get(row.job_id!);
-        if (job && (job.status === 'failed' || job.status === 'cancelled')) {
+      for (const jobId of openJobs) {
+        const job = await deps.engine.get(jobId);
+        if (!job || (job.status !== 'failed' && job.status !== 'cancelled')) continue;
+        for (const row of queued.filter((candidate) => candidate.job_id === jobId)) {
           await deps.store.finishTrial(runId, row.window_no, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error: `trial job ${job.status}: ${job.error ?? 'no error given'}` });
         }
       }
@@ -307,13 +367,17 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
       const mine = rows.filter((row) => row.window_no === study.window && row.phase === study.phase);
       const finished = mine.filter((row) => row.status !== 'queued');
       const pending = mine.filter((row) => row.status === 'queued');
-      for (let index = mine.length; index < study.budget && inFlight < deps.inFlight; index++) {
-        const trialNo = trialNoOf(study, index);
-        const params = study.point(index, finished, pending);
-        await deps.store.queueTrial(runId, { window_no: study.window, trial_no: trialNo, phase: study.phase, start_day: study.startDay, end_day: study.endDay, measure_from: study.measureFrom, params });
-        await enqueueTrial(deps, runId, study.window, trialNo);
-        pending.push({ params } as TrialRow);
-        inFlight++;
+      for (let index = mine.length; index < study.budget && inFlight < deps.inFlight; ) {
+        const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight), deps.inFlight - inFlight);
+        const drawn: Parameters<ResearchStore['queueTrials']>[1][number][] = [];
+        for (const end = index + size; index < end; index++) {
+          const params = study.point(index, finished, pending);
+          drawn.push({ window_no: study.window, trial_no: trialNoOf(study, index), phase: study.phase, start_day: study.startDay, end_day: study.endDay, measure_from: study.measureFrom, params });
+          pending.push({ params } as TrialRow);
+        }
+        await deps.store.queueTrials(runId, drawn);
+        await enqueueTrials(deps, runId, study.window, drawn.map((trial) => trial.trial_no));
+        inFlight += drawn.length;
       }
       if (mine.length < study.budget) complete = false;
     }
@@ -324,9 +388,11 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
   }
 }
 
-async function enqueueTrial(deps: ResearchDeps, runId: string, window: number, trial: number): Promise<void> {
-  const jobId = await deps.engine.enqueue(researchJobKinds.trial, { run_id: runId, window, trial }, { createdBy: `research:${runId}`, idempotencyKey: `${runId}:${window}:${trial}` });
-  await deps.store.setJob(runId, window, trial, jobId);
+/** One job for a batch of a window's trials; the key names the batch, so a retried enqueue finds its job. */
+async function enqueueTrials(deps: ResearchDeps, runId: string, window: number, trials: readonly number[]): Promise<void> {
+  const params: TrialJobParams = { run_id: runId, window, trials: [...trials] };
+  const jobId = await deps.engine.enqueue(researchJobKinds.trial, params, { createdBy: `research:${runId}`, idempotencyKey: `${runId}:${window}:${trials.join(',')}` });
+  await deps.store.setJob(runId, window, trials, jobId);
 }
 
 const format = (value: number | null | undefined) => (value === null || value === undefined ? 'none' : Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(3));

@@ -86,19 +86,34 @@ export class ResearchStore {
     return row?.spec;
   }
 
-  async queueTrial(runId: string, trial: Pick<TrialRow, 'window_no' | 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params'>): Promise<void> {
+  /** Stores drawn trials as queued (their parameters fixed then), in one statement; a trial stored already stays as it is. */
+  async queueTrials(runId: string, trials: readonly Pick<TrialRow, 'window_no' | 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params'>[]): Promise<void> {
+    if (trials.length === 0) return;
     await this.pool.query(
-      `insert into trading_research_trial (run_id, window_no, trial_no, phase, start_day, end_day, measure_from, params) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
-      [runId, trial.window_no, trial.trial_no, trial.phase, trial.start_day, trial.end_day, trial.measure_from, JSON.stringify(trial.params)],
+      `insert into trading_research_trial (run_id, window_no, trial_no, phase, start_day, end_day, measure_from, params)
+       select $1, window_no, trial_no, phase, start_day, end_day, measure_from, params
+         from jsonb_to_recordset($2::jsonb) as drawn(window_no int, trial_no int, phase text, start_day date, end_day date, measure_from date, params jsonb)
+       on conflict do nothing`,
+      [runId, JSON.stringify(trials)],
     );
   }
 
-  async setJob(runId: string, window: number, trial: number, jobId: string): Promise<void> {
-    await this.pool.query('update trading_research_trial set job_id = $4 where run_id = $1 and window_no = $2 and trial_no = $3', [runId, window, trial, jobId]);
+  /** The job that runs these trials (one job runs a batch of a window's trials). */
+  async setJob(runId: string, window: number, trials: readonly number[], jobId: string): Promise<void> {
+    await this.pool.query('update trading_research_trial set job_id = $4 where run_id = $1 and window_no = $2 and trial_no = any($3::int[])', [runId, window, trials, jobId]);
   }
 
-  async trial(runId: string, window: number, trial: number): Promise<TrialRow | undefined> {
-    return (await this.pool.query<TrialRow>(`select ${trialColumns}, equity from trading_research_trial where run_id = $1 and window_no = $2 and trial_no = $3`, [runId, window, trial])).rows[0];
+  /** What a trial job needs of its trials (no figures, no curves), in the order asked. */
+  async trialsToRun(runId: string, window: number, trials: readonly number[]): Promise<Pick<TrialRow, 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params' | 'status' | 'objective'>[]> {
+    const rows = (
+      await this.pool.query<Pick<TrialRow, 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params' | 'status' | 'objective'>>(
+        `select trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective
+           from trading_research_trial where run_id = $1 and window_no = $2 and trial_no = any($3::int[])`,
+        [runId, window, trials],
+      )
+    ).rows;
+    const order = new Map(trials.map((trial, index) => [trial, index]));
+    return rows.sort((a, b) => order.get(a.trial_no)! - order.get(b.trial_no)!);
   }
 
   /** Stores a trial's end; a queued trial only (a redelivered job does not overwrite a finished one). */
