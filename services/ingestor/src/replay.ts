@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { backoffDelay } from '@closecross/platform';
 import type { AuctionRow } from './auction-csv.ts';
 
 export interface ReplayOptions {
@@ -20,6 +21,8 @@ export interface ReplayOptions {
 const maxRecordsPerCall = 500;
 const maxBytesPerCall = 5 * 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Entries PutRecords failed (throttled): 50 ms, doubling, at most 5 s. */
+const throttledBackoff = { minDelayMs: 50, maxDelayMs: 5_000, factor: 2, jitter: false };
 
 /**
  * Sends auction rows to a Kinesis stream in the reference's record body
@@ -38,7 +41,7 @@ export async function replayRows(client: KinesisClient, rows: AsyncIterable<Auct
     let entries = pending;
     pending = [];
     pendingBytes = 0;
-    let backoff = 50;
+    let failedCalls = 0;
     while (entries.length > 0) {
       const response = await client.send(new PutRecordsCommand({ StreamName: options.stream, Records: entries.map((item) => item.entry) }));
       const failed = entries.filter((_, index) => response.Records?.[index]?.ErrorCode);
@@ -47,10 +50,8 @@ export async function replayRows(client: KinesisClient, rows: AsyncIterable<Auct
       sent += deliveredRows;
       if (delivered > 0) options.onProgress?.(sent);
       entries = failed;
-      if (failed.length > 0) {
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5_000);
-      }
+      // Only the failed entries go again, after a wait that grows while calls keep failing.
+      if (failed.length > 0) await sleep(backoffDelay(++failedCalls, throttledBackoff));
     }
     if (options.rate > 0) {
       const due = (sent / options.rate) * 1000 - (Date.now() - started);

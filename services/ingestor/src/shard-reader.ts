@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { prepareBatch, type StockRowType } from '@closecross/contracts';
 import { upsertStockRows, withTransaction, type Pool, type PoolClient } from '@closecross/db';
+import { backoffDelay } from '@closecross/platform';
 import type { Static } from '@sinclair/typebox';
 import { LagEpisodes, recordLagAlert, type LagChange } from './lag-episodes.ts';
 import { decodeRecord } from './record-decoder.ts';
@@ -32,6 +33,8 @@ export interface ShardReaderOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** GetRecords throttled (ProvisionedThroughputExceeded): 100 ms, doubling, at most 5 s. */
+const throttleBackoff = { minDelayMs: 100, maxDelayMs: 5_000, factor: 2, jitter: false };
 
 /**
  * Reads one shard from its checkpoint to its end (or until stopped), one GetRecords batch per
@@ -83,16 +86,17 @@ export class ShardReader {
 
   private async run(): Promise<'finished' | 'stopped' | 'lost'> {
     let iterator = await this.iterator();
-    let backoffMs = 100;
+    // Throttled calls in a row; a call that answers starts the backoff afresh.
+    let throttled = 0;
     while (!this.stopping) {
       let response;
       try {
         response = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.recordsPerCall }));
-        backoffMs = 100;
+        throttled = 0;
       } catch (error) {
         if (error instanceof ProvisionedThroughputExceededException) {
-          await sleep(backoffMs);
-          backoffMs = Math.min(backoffMs * 2, 5_000);
+          // Between waits the loop looks at `stopping`, so a stop is not held up by a throttled shard.
+          await sleep(backoffDelay(++throttled, throttleBackoff));
           continue;
         }
         if (error instanceof ExpiredIteratorException) {
