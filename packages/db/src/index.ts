@@ -13,3 +13,4 @@ export * as dateMapping from './tables/date-mapping.ts';
 export * as stockData from './tables/stock-data.ts';
 // The names the ingestor and market-data import today.
 export { stockDataColumns, upsertStockRows } from './tables/stock-data.ts';
+export { tableOwners, ownerOf, type TableName, type TableOwner } from './table-owners.ts';
