@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { loadRiskConfig, type RiskConfig } from './risk-config.ts';
 import { createRiskContext, type RiskDependencies } from './risk-context.ts';
 import { analysesRoutes } from './routes/analyses-routes.ts';
-import { legacyRoutes } from './routes/legacy-routes.ts';
+import { referenceRoutes } from './routes/reference-routes.ts';
 import { varWorkerRoutes } from './worker/worker-plugin.ts';
 
 export { riskConfigSpec } from './risk-config.ts';
@@ -15,7 +15,7 @@ export interface RiskServiceOptions extends ServiceContext, RiskDependencies {
 const riskAnalysisPlugin: FastifyPluginAsync<RiskServiceOptions> = async (app, options) => {
   const config = options.config ?? loadRiskConfig();
   const context = createRiskContext(options.pool, config, app.log, options);
-  await app.register(legacyRoutes(context));
+  await app.register(referenceRoutes(context));
   await app.register(analysesRoutes(context));
   await app.register(varWorkerRoutes, options);
   app.addHook('onReady', async () => context.engine.start());

@@ -4,8 +4,8 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { JobEngine, type JobEngineOptions } from '@closecross/jobs';
 import { UnprocessableError } from '@closecross/platform';
 import type { FastifyBaseLogger } from 'fastify';
-import { defineAnalysisJobs } from './analysis-jobs.ts';
-import { AnalysisRunner } from './analysis-runner.ts';
+import { defineAnalysisJobs } from './analysis/analysis-jobs.ts';
+import { AnalysisRunner } from './analysis/analysis-runner.ts';
 import type { ComputeBackend, ServiceName } from './backends/compute-backend.ts';
 import { EcsBackend, type EcsSender, type Fetch } from './backends/ecs-backend.ts';
 import { LambdaBackend, type LambdaSender } from './backends/lambda-backend.ts';
@@ -13,7 +13,7 @@ import { LocalBackend } from './backends/local-backend.ts';
 import { LocalEcsCluster } from './backends/local-ecs.ts';
 import { LocalLambdaRuntime } from './backends/local-lambda.ts';
 import type { RiskConfig } from './risk-config.ts';
-import { RiskStateRepository } from './risk-state-repository.ts';
+import { RiskStateRepository } from './repositories/risk-state-repository.ts';
 
 /** What the risk routes share: state, backends, the runner and the job engine of one task. */
 export interface RiskContext {

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@closecross/tests/support
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleCall } from '../src/backends/compute-backend.ts';
 import { riskAnalysisServiceWith } from '../src/plugin.ts';
-import { withCredentialPlaceholders } from '../src/routes/legacy-routes.ts';
+import { withCredentialPlaceholders } from '../src/routes/reference-routes.ts';
 import { loadRiskConfig } from '../src/risk-config.ts';
 
 // Issue 25: the curl commands /get_endpoints handed out sent no key, so pasted they got 401.

@@ -2,7 +2,7 @@ import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { varWorkerService } from '../src/worker/worker-plugin.ts';
-import { workBudget } from '../src/work-budget.ts';
+import { workBudget } from '../src/analysis/work-budget.ts';
 import { buildRiskApp } from './build-app.ts';
 import { loadGeneratedBars } from './price-fixture.ts';
 

@@ -2,8 +2,8 @@ import { JobInputError, type JobEngine } from '@closecross/jobs';
 import { DomainError, statusOf } from '@closecross/platform';
 import type { AnalysisRunner } from './analysis-runner.ts';
 import { analysisFailureInOurWords } from './failure-words.ts';
-import type { RiskConfig } from './risk-config.ts';
-import type { AnalysisRequest, RiskStateRepository } from './risk-state-repository.ts';
+import type { RiskConfig } from '../risk-config.ts';
+import type { AnalysisRequest, RiskStateRepository } from '../repositories/risk-state-repository.ts';
 
 export const analysisKind = 'risk-analysis';
 

@@ -1,10 +1,9 @@
 import { badRequest } from '@closecross/platform';
 import { parameterLimits } from '@closecross/quant';
-import type { Static } from '@sinclair/typebox';
-import { parseServiceName, type ServiceName } from './backends/compute-backend.ts';
+import { parseServiceName, type ServiceName } from '../backends/compute-backend.ts';
 import { readNumber } from './numeric-field.ts';
-import type { RiskConfig } from './risk-config.ts';
-import type { AnalyseBody } from './schemas.ts';
+import type { RiskConfig } from '../risk-config.ts';
+import type { AnalyseBody } from '../schemas/reference.ts';
 
 export function readService(raw: unknown): ServiceName {
   const service = typeof raw === 'string' ? parseServiceName(raw) : undefined;
@@ -17,7 +16,7 @@ export function readResources(raw: number | string | undefined, config: RiskConf
 }
 
 /** Checks the reference's h, d, t, p (numbers or numeric strings), answering 400 for each bad one. */
-export function readAnalysisParameters(body: Static<typeof AnalyseBody>, config: RiskConfig) {
+export function readAnalysisParameters(body: AnalyseBody, config: RiskConfig) {
   const h = readNumber('h', body.h, { integer: true, ...parameterLimits.h });
   const d = readNumber('d', body.d, { integer: true, min: parameterLimits.d.min, max: config.RISK_MAX_SHOTS });
   const p = readNumber('p', body.p, { integer: true, ...parameterLimits.p });

@@ -9,11 +9,11 @@ import {
   planAnalysis,
   type AnalysisPlan,
 } from '@closecross/quant';
-import type { ComputeBackend, ServiceName } from './backends/compute-backend.ts';
-import { PoolClosedError } from './backends/thread-pool.ts';
-import { loadAnalysisBars } from './price-data.ts';
+import type { ComputeBackend, ServiceName } from '../backends/compute-backend.ts';
+import { PoolClosedError } from '../backends/thread-pool.ts';
+import { loadAnalysisBars } from './price-window.ts';
 import { overTaskBudget } from './work-budget.ts';
-import type { AnalysisRequest, RiskStateRepository, StoredResult } from './risk-state-repository.ts';
+import type { AnalysisRequest, RiskStateRepository, StoredResult } from '../repositories/risk-state-repository.ts';
 
 export interface RunOptions {
   onProgress?: (fraction: number) => void;

@@ -1,11 +1,6 @@
 import { badRequest } from '@closecross/platform';
-import { Type } from '@sinclair/typebox';
 
-/** The reference sent numbers or numeric strings ("101"); the schema lets both through. */
-export const NumberOrString = (description: string) =>
-  Type.Unsafe<number | string>({ type: ['number', 'string'], maxLength: 64, description, examples: [101] });
-
-/** Reads a number or numeric string, answering 400 with the field's rule when it is not one. */
+/** Reads a number or numeric string (a NumberOrString field), answering 400 with the field's rule when it is not one. */
 export function readNumber(
   field: string,
   raw: number | string | undefined,

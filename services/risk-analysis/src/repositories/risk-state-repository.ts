@@ -1,6 +1,7 @@
 import { withTransaction, type Pool, type PoolClient } from '@closecross/db';
 import type { AnalysisResult } from '@closecross/quant';
-import type { ServiceName, WorkerRecord } from './backends/compute-backend.ts';
+import type { ServiceName, WorkerRecord } from '../backends/compute-backend.ts';
+import type { AuditRecord } from '../schemas/reference.ts';
 
 /** `failed`: the last /warmup failed after the earlier workers were stopped, so nothing is warm. */
 export type ScaleState = 'warming' | 'ready' | 'terminated' | 'failed';
@@ -171,7 +172,7 @@ export class RiskStateRepository {
     return result.rows[0];
   }
 
-  async audit(): Promise<Record<string, unknown>[]> {
+  async audit(): Promise<AuditRecord[]> {
     const result = await this.pool.query(
       `select record || jsonb_build_object('recorded_at', to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) as record
          from risk_audit order by id`,

@@ -1,26 +1,12 @@
 import { conflict, notFound } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis-request.ts';
-import { resolveWindow } from '../price-data.ts';
-import { analysisKind } from '../analysis-jobs.ts';
+import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis/analysis-request.ts';
+import { resolveWindow } from '../analysis/price-window.ts';
+import { analysisKind } from '../analysis/analysis-jobs.ts';
 import type { RiskContext } from '../risk-context.ts';
-import type { AnalysisRequest } from '../risk-state-repository.ts';
-import { AnalysesBody, ErrorResponse } from '../schemas.ts';
-
-const AnalysisView = Type.Object({
-  id: Type.String(),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]),
-  progress: Type.Number({ minimum: 0, maximum: 1 }),
-  params: Type.Any({ description: 's, r, h, d, t, p, seed, symbol, start, end' }),
-  result: Type.Any({ description: 'per-signal mean, std, Monte Carlo VaR and ES, closed-form and historical VaR, P&L; averages, total, Kupiec backtest' }),
-  billable_time: Type.Union([Type.Number(), Type.Null()]),
-  cost: Type.Union([Type.Number(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String(),
-  started_at: Type.Union([Type.String(), Type.Null()]),
-  finished_at: Type.Union([Type.String(), Type.Null()]),
-});
+import type { AnalysisRequest } from '../repositories/risk-state-repository.ts';
+import { AnalysesBody, AnalysisIdParams, AnalysisQueued, AnalysisView } from '../schemas/analyses.ts';
+import { ErrorResponse } from '../schemas/common.ts';
 
 /** The resource API beside the reference's: many users, each analysis its own job and id. */
 export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
@@ -34,7 +20,7 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
           tags: ['risk analyses'],
           summary: 'Queue an analysis; answers its id at once (poll GET /analyses/{id})',
           body: AnalysesBody,
-          response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('queued'), seed: Type.Integer(), href: Type.String() }), 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
+          response: { 202: AnalysisQueued, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
         },
       },
       async (request, reply) => {
@@ -60,7 +46,7 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
 
     app.get(
       '/analyses/:id',
-      { config: { scope: 'read' }, schema: { tags: ['risk analyses'], summary: 'Status, progress and (when done) the full result of an analysis', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: AnalysisView, 400: ErrorResponse, 404: ErrorResponse } } },
+      { config: { scope: 'read' }, schema: { tags: ['risk analyses'], summary: 'Status, progress and (when done) the full result of an analysis', params: AnalysisIdParams, response: { 200: AnalysisView, 400: ErrorResponse, 404: ErrorResponse } } },
       async (request) => {
         // A job's status is the engine's; its result and billing, once stored, are the analysis row's.
         // Analyses of the reference's POST /analyse have the row only.
@@ -70,7 +56,8 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
             id: job.id,
             status: job.status,
             progress: job.progress,
-            params: job.params,
+            // The engine keeps a job's params untyped; a job of this kind was queued with an AnalysisRequest.
+            params: job.params as unknown as AnalysisRequest,
             result: job.status === 'succeeded' ? (row?.result ?? null) : null,
             billable_time: row?.billableMs ?? null,
             cost: row?.cost ?? null,

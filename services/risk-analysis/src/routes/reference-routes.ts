@@ -1,15 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound, UnavailableError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis-request.ts';
+import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis/analysis-request.ts';
 import { EcsBackend } from '../backends/ecs-backend.ts';
-import { renderChartPage, renderChartSvg } from '../chart.ts';
-import { resolveWindow } from '../price-data.ts';
+import { renderChartPage, renderChartSvg } from '../chart/chart.ts';
+import { resolveWindow } from '../analysis/price-window.ts';
 import type { RiskContext } from '../risk-context.ts';
-import type { AnalysisRow, Scale } from '../risk-state-repository.ts';
-import { analysisFailureInOurWords } from '../failure-words.ts';
-import { AnalyseBody, Billing, ErrorResponse, ResultOk, WarmupBody } from '../schemas.ts';
+import type { AnalysisRow, Scale } from '../repositories/risk-state-repository.ts';
+import { analysisFailureInOurWords } from '../analysis/failure-words.ts';
+import { Billing, ErrorResponse, ResultOk } from '../schemas/common.ts';
+import {
+  AnalyseBody,
+  AnalyseDone,
+  AuditRecords,
+  AverageVars,
+  ChartPage,
+  ChartQuery,
+  ChartUrl,
+  Endpoints,
+  SignalProfitLoss,
+  SignalVars,
+  TerminatedState,
+  TotalProfitLoss,
+  WarmState,
+  WarmupBody,
+} from '../schemas/reference.ts';
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse };
 const tags = ['risk (reference API)'];
@@ -26,10 +41,10 @@ export function withCredentialPlaceholders(endpoints: Record<string, string>, ow
 }
 
 /**
- * The reference's sixteen routes, with its shapes. Its out-of-order calls crashed with 500;
- * here each answers 409 saying what to call first.
+ * The reference risk API: its sixteen routes, with its shapes. Its out-of-order calls crashed
+ * with 500; here each answers 409 saying what to call first.
  */
-export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
+export function referenceRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
   const { state, backends, config, runner } = context;
 
   async function warmedScale(): Promise<Scale> {
@@ -94,7 +109,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return { result: 'ok' as const };
     });
 
-    app.get('/scaled_ready', { config: { scope: 'read' }, schema: { tags, summary: 'Whether the warmed resources are ready: "true" or "false"', response: { 200: Type.Object({ warm: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
+    app.get('/scaled_ready', { config: { scope: 'read' }, schema: { tags, summary: 'Whether the warmed resources are ready: "true" or "false"', response: { 200: WarmState, ...errors } } }, async () => {
       const scale = await refreshedScale();
       return { warm: scale.state === 'ready' ? ('true' as const) : ('false' as const) };
     });
@@ -112,7 +127,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
           tags,
           summary: 'Each compute endpoint with a ready-to-run call',
           description: `A curl call to this API carries \`${apiKeyPlaceholder}\`: set CLOSECROSS_API_KEY to a key with scope \`risk\` and paste it. One to an ECS worker carries \`${workerTokenPlaceholder}\` (the workers' SERVICE_TOKEN). A Lambda call uses the AWS CLI's own credentials.`,
-          response: { 200: Type.Record(Type.String(), Type.String()), ...errors },
+          response: { 200: Endpoints, ...errors },
         },
       },
       async () => {
@@ -122,7 +137,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: Type.Object({ result: Type.Literal('ok'), analysis_id: Type.String() }), ...errors, 503: ErrorResponse } } }, async (request) => {
+    app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: AnalyseDone, ...errors, 503: ErrorResponse } } }, async (request) => {
       const scale = await readyScale();
       const parameters = readAnalysisParameters(request.body, config);
       const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
@@ -144,27 +159,27 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       }
     });
 
-    app.get('/get_sig_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'var95 and var99 of each signal', response: { 200: Type.Object({ var95: Type.Array(Type.Number()), var99: Type.Array(Type.Number()) }), ...errors } } }, async () => {
+    app.get('/get_sig_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'var95 and var99 of each signal', response: { 200: SignalVars, ...errors } } }, async () => {
       const { result } = await currentResult();
       return { var95: result.var95, var99: result.var99 };
     });
 
-    app.get('/get_avg_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'Averages of var95 and var99 over the signals', response: { 200: Type.Object({ var95: Type.Number(), var99: Type.Number() }), ...errors } } }, async () => {
+    app.get('/get_avg_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'Averages of var95 and var99 over the signals', response: { 200: AverageVars, ...errors } } }, async () => {
       const { result } = await currentResult();
       return { var95: result.averageVar95!, var99: result.averageVar99! };
     });
 
-    app.get('/get_sig_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Profit or loss of each signal whose exit day is in the data', response: { 200: Type.Object({ profit_loss: Type.Array(Type.Number()) }), ...errors } } }, async () => {
+    app.get('/get_sig_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Profit or loss of each signal whose exit day is in the data', response: { 200: SignalProfitLoss, ...errors } } }, async () => {
       const { result } = await currentResult();
       return { profit_loss: result.profitLoss };
     });
 
-    app.get('/get_tot_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Total profit or loss', response: { 200: Type.Object({ profit_loss: Type.Number() }), ...errors } } }, async () => {
+    app.get('/get_tot_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Total profit or loss', response: { 200: TotalProfitLoss, ...errors } } }, async () => {
       const { result } = await currentResult();
       return { profit_loss: result.totalProfitLoss };
     });
 
-    app.get('/get_chart_url', { config: { scope: 'read' }, schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: Type.Object({ url: Type.String() }), ...errors } } }, async () => {
+    app.get('/get_chart_url', { config: { scope: 'read' }, schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: ChartUrl, ...errors } } }, async () => {
       const current = await currentResult();
       return { url: app.publicUrl('/chart', { analysis: current.id }) };
     });
@@ -174,7 +189,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return { billable_time: current.billableMs ?? 0, cost: current.cost ?? 0 };
     });
 
-    app.get('/get_audit', { config: { scope: 'read' }, schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())) } } }, async () => state.audit());
+    app.get('/get_audit', { config: { scope: 'read' }, schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: AuditRecords } } }, async () => state.audit());
 
     app.get('/reset', { config: { scope: 'risk', stateChanging: true }, schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } } }, async () => {
       await warmedScale();
@@ -189,7 +204,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
       return { result: 'ok' as const };
     });
 
-    app.get('/scaled_terminated', { config: { scope: 'read' }, schema: { tags, summary: 'Whether every resource has stopped: "true" or "false"', response: { 200: Type.Object({ terminated: Type.Union([Type.Literal('true'), Type.Literal('false')]) }), ...errors } } }, async () => {
+    app.get('/scaled_terminated', { config: { scope: 'read' }, schema: { tags, summary: 'Whether every resource has stopped: "true" or "false"', response: { 200: TerminatedState, ...errors } } }, async () => {
       const scale = await warmedScale();
       const stopped = scale.state === 'terminated' && (await backends[scale.service].isTerminated(scale.workers));
       return { terminated: stopped ? ('true' as const) : ('false' as const) };
@@ -197,7 +212,7 @@ export function legacyRoutes(context: RiskContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/chart',
-      { config: { scope: 'read' }, schema: { tags, summary: 'The chart: per-signal var95 and var99 and their averages (HTML page, or SVG with format=svg)', querystring: Type.Object({ analysis: Type.Optional(Type.String({ format: 'uuid' })), format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('svg')])) }), response: { ...errors } } },
+      { config: { scope: 'read' }, schema: { tags, summary: 'The chart: per-signal var95 and var99 and their averages (HTML page, or SVG with format=svg)', querystring: ChartQuery, response: { 200: { content: { 'text/html': { schema: ChartPage }, 'image/svg+xml': { schema: ChartPage } } }, ...errors } } },
       async (request, reply) => {
         const analysis = request.query.analysis ? await state.analysis(request.query.analysis) : await currentResult();
         if (!analysis?.result) throw notFound(`analysis ${request.query.analysis} has no results`);
