@@ -7,9 +7,20 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * dayMs).toISOString().slice(0, 10);
 }
 
+/** One formatter per time zone: building one costs far more than formatting (the pre-trade check asks for today on every order). */
+const localFormats = new Map<string, Intl.DateTimeFormat>();
+function localFormat(timezone: string): Intl.DateTimeFormat {
+  let format = localFormats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    localFormats.set(timezone, format);
+  }
+  return format;
+}
+
 /** The local date and minutes after midnight of an instant in a time zone. */
 export function localClock(instant: Date, timezone: string): { day: string; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
+  const parts = localFormat(timezone).formatToParts(instant);
   const part = (type: string) => parts.find((candidate) => candidate.type === type)!.value;
   return { day: `${part('year')}-${part('month')}-${part('day')}`, minutes: Number(part('hour')) * 60 + Number(part('minute')) };
 }
