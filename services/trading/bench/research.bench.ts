@@ -201,6 +201,17 @@ if (process.argv[2] === 'worker') {
         lastRun = run.id;
         return run.ms / ratioTrials;
       },
+      // As before trial batches: this process coordinates, so its setting makes every job one trial.
+      oneTrialAJob: async () => {
+        process.env.TRADING_RESEARCH_BATCH = '1';
+        try {
+          const run = await optimise(ratioTrials, 'engine, one trial a job');
+          lastRun = run.id;
+          return run.ms / ratioTrials;
+        } finally {
+          delete process.env.TRADING_RESEARCH_BATCH;
+        }
+      },
       direct: async () => {
         const spec = (await store.run(lastRun))!;
         const trials = await store.trials(lastRun);
@@ -220,6 +231,7 @@ if (process.argv[2] === 'worker') {
     });
     await direct.close();
     const ratios = overhead.engine.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
+    const oneTrialRatios = overhead.oneTrialAJob.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
     console.log(
       describeRow(
         results.record({
@@ -227,7 +239,17 @@ if (process.argv[2] === 'worker') {
           unit: '%',
           runs: ratios,
           goal: { below: 5 },
-          note: `${ratioTrials} trials a run, interleaved engine/direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)`,
+          note: `${ratioTrials} trials a run, trials batched per job, interleaved engine / one trial a job / direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)`,
+        }),
+      ),
+    );
+    console.log(
+      describeRow(
+        results.record({
+          name: 'job-engine overhead per trial, one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)',
+          unit: '%',
+          runs: oneTrialRatios,
+          note: `the same rounds; median ${median(overhead.oneTrialAJob).toFixed(0)} ms a trial`,
         }),
       ),
     );

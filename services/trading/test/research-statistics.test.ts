@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deflatedSharpeRatio, figuresOf } from '../src/research/research-figures.ts';
+import { trialBatchSize } from '../src/research/research-jobs.ts';
 import { gridPoint, gridSize, searchSpaceOf } from '../src/research/search-space.ts';
 import { stitchEquity } from '../src/research/walk-forward.ts';
 
@@ -52,5 +53,25 @@ describe('stitched out-of-sample equity', () => {
       { date: 'd2', equity: 1200 },
       { date: 'd3', equity: 600 },
     ]);
+  });
+});
+
+describe('trial batches', () => {
+  it('a sixteenth of the trials in flight, at most the largest batch allowed, and one a job when few are left to draw', () => {
+    expect(trialBatchSize(1000, 64)).toBe(4);
+    expect(trialBatchSize(1000, 256)).toBe(8);
+    expect(trialBatchSize(1000, 256, 3)).toBe(3);
+    expect(trialBatchSize(1000, 64, 1)).toBe(1);
+    expect(trialBatchSize(40, 64)).toBe(2);
+    expect(trialBatchSize(31, 64)).toBe(1);
+    expect(trialBatchSize(0, 64)).toBe(1);
+  });
+
+  it('a study of 1,000 trials drawn batch by batch goes in 278 jobs, its last 31 trials one a job', () => {
+    const sizes: number[] = [];
+    for (let undrawn = 1000; undrawn > 0; undrawn -= sizes.at(-1)!) sizes.push(Math.min(undrawn, trialBatchSize(undrawn, 64)));
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(1000);
+    expect(sizes.slice(-31)).toEqual(Array.from({ length: 31 }, () => 1));
+    expect(sizes.length).toBe(278);
   });
 });

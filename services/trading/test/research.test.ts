@@ -208,6 +208,31 @@ describe('random and TPE searches', () => {
   }, 180_000);
 });
 
+describe('trial jobs run batches of trials', () => {
+  it('40 random trials on AAPL go in fewer jobs than trials; each job lists the trials it stored, each trial names its job, and every trial has its figures', async () => {
+    const response = await post('/trading/optimizations', { strategy: smaCross(['AAPL']), ...period, costs: noCosts, method: 'random', budget: 40, seed: 11, objective: 'sharpe', space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 150 } } });
+    expect(response.statusCode, response.body).toBe(202);
+    const id = response.json().job_id;
+    const view = await finished('/trading/optimizations', id);
+    expect(view.trials).toMatchObject({ done: 40, succeeded: 40, failed: 0, queued: 0 });
+    const jobs = (await database.pool.query<{ id: string; params: { trials: number[] }; result: { trials: { trial: number; status: string; objective: number }[] } }>("select id, params, result from job where kind = 'trading-research-trial' and params->>'run_id' = $1 and status = 'succeeded'", [id])).rows;
+    // 64 trials in flight: batches of 40/16 = 2 while 32 or more are left to draw, then one a job (the last threads end together).
+    expect(jobs.length).toBe(35);
+    expect(jobs.filter((job) => job.params.trials.length === 2)).toHaveLength(5);
+    const stored = (await database.pool.query<{ trial_no: number; job_id: string; objective: number; figures: unknown }>('select trial_no, job_id, objective, figures from trading_research_trial where run_id = $1', [id])).rows;
+    expect(stored).toHaveLength(40);
+    for (const job of jobs) {
+      expect(job.result.trials.map((trial) => trial.trial)).toEqual(job.params.trials);
+      for (const answered of job.result.trials) {
+        const row = stored.find((candidate) => candidate.trial_no === answered.trial)!;
+        expect(row.job_id).toBe(job.id);
+        expect(answered).toMatchObject({ status: 'succeeded', objective: row.objective });
+        expect(row.figures).not.toBeNull();
+      }
+    }
+  }, 180_000);
+});
+
 describe('cancelling an optimisation', () => {
   it('stops it: no trial is queued after, the finished trials stay', async () => {
     const response = await post('/trading/optimizations', { strategy: smaCross(['AAPL']), ...period, method: 'random', budget: 2000, objective: 'sharpe', space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 200 } } });

@@ -45,6 +45,14 @@ export interface ResearchDeps {
   inFlight: number;
   /** How often a coordinator reads its trials (ms). */
   pollMs: number;
+  /** Most trials one trial job runs (default TRADING_RESEARCH_BATCH, else 8; 1: a job per trial). */
+  trialBatch?: number;
+}
+
+/** TRADING_RESEARCH_BATCH when it is a whole number from 1, else 8; read per run, so a task's setting applies to its next run. */
+function trialBatchOf(deps: Pick<ResearchDeps, 'trialBatch'>): number {
+  const raw = process.env.TRADING_RESEARCH_BATCH;
+  return deps.trialBatch ?? (raw && /^[1-9]\d*$/.test(raw) ? Number(raw) : 8);
 }
 
 export interface RunBody {
@@ -311,12 +319,12 @@ function searchStudy(spec: RunSpec, window: number, range: { start: string; end:
 /**
  * How many trials one job runs. A job's pick-up and bookkeeping (a claim, its status rows, its
  * trials' reads) happen between jobs, not between a batch's trials, so a thread waits on them once
- * per batch. A sixteenth of the trials the run keeps in flight (at most 8), so about sixteen jobs
+ * per batch. A sixteenth of the trials the run keeps in flight (at most `maxBatch`), so about sixteen jobs
  * are open for the fleet's threads; shrinking with the draws left, so the last trials go one per
  * job and the threads end together.
  */
-export function trialBatchSize(undrawn: number, inFlight: number): number {
-  return Math.max(1, Math.min(8, Math.floor(Math.min(undrawn, inFlight) / 16)));
+export function trialBatchSize(undrawn: number, inFlight: number, maxBatch = 8): number {
+  return Math.max(1, Math.min(maxBatch, Math.floor(Math.min(undrawn, inFlight) / 16)));
 }
 
 /**
@@ -327,6 +335,7 @@ export function trialBatchSize(undrawn: number, inFlight: number): number {
  */
 async function driveStudies(deps: ResearchDeps, context: JobContext, runId: string, studies: readonly Study[], stageOf: (rows: TrialRow[]) => [string, number]): Promise<TrialRow[]> {
   let lastJobCheck = 0;
+  const maxBatch = trialBatchOf(deps);
   const known = new Map<string, TrialRow>();
   let since: string | null = null;
   for (;;) {
@@ -349,7 +358,7 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
     const unsent = queued.filter((row) => !row.job_id);
     for (const window of new Set(unsent.map((row) => row.window_no))) {
       const trials = unsent.filter((row) => row.window_no === window).map((row) => row.trial_no);
-      const size = trialBatchSize(trials.length, deps.inFlight);
+      const size = trialBatchSize(trials.length, deps.inFlight, maxBatch);
       for (let from = 0; from < trials.length; from += size) await enqueueTrials(deps, runId, window, trials.slice(from, from + size));
     }
     if (openJobs.length > 0 && deps.clock.nowMs() - lastJobCheck > 2000) {
@@ -367,8 +376,10 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
       const mine = rows.filter((row) => row.window_no === study.window && row.phase === study.phase);
       const finished = mine.filter((row) => row.status !== 'queued');
       const pending = mine.filter((row) => row.status === 'queued');
-      for (let index = mine.length; index < study.budget && inFlight < deps.inFlight; ) {
-        const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight), deps.inFlight - inFlight);
+      for (let index = mine.length; index < study.budget; ) {
+        const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch), study.budget - index);
+        // A whole batch or none: trials finish one by one, and topping up one at a time would make every job one trial.
+        if (deps.inFlight - inFlight < size) break;
         const drawn: Parameters<ResearchStore['queueTrials']>[1][number][] = [];
         for (const end = index + size; index < end; index++) {
           const params = study.point(index, finished, pending);
