@@ -439,9 +439,14 @@ export async function runOptimizationJob(deps: ResearchDeps, context: JobContext
   if (!period) throw new JobInputError(`no stored bars for ${spec.thread.universe.join(', ')} in the period: load them first (POST /price_bars/{symbol})`);
   const study = searchStudy(spec, -1, { start: period.first, end: period.last });
   await driveStudies(deps, context, context.id, [study], (all) => {
-    const done = all.filter((row) => row.status !== 'queued').length;
-    const best = rankedTrials(all)[0];
-    return [`trials ${done}/${spec.budget}; best ${spec.objective} ${format(best?.rank ? best.objective : null)}`, done / spec.budget];
+    // Every poll (10 a second): a count and a maximum, not the ranking of every trial.
+    let done = 0;
+    let best: number | null = null;
+    for (const row of all) {
+      if (row.status !== 'queued') done++;
+      if (row.status === 'succeeded' && row.feasible && row.objective !== null && (best === null || row.objective > best)) best = row.objective;
+    }
+    return [`trials ${done}/${spec.budget}; best ${spec.objective} ${format(best)}`, done / spec.budget];
   });
   const rows = await deps.store.trials(context.id);
   const ranked = rankedTrials(rows);
