@@ -1,3 +1,4 @@
+import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
 
 /** `date_mapping`: the calendar day of each competition date_id (null until someone dates it). Owner: market-data. */
@@ -9,7 +10,7 @@ export interface DateMappingRow {
   date: string | null;
 }
 
-export const columns = ['date_id', 'date'] as const satisfies readonly (keyof DateMappingRow)[];
+export const columns = columnsOf<DateMappingRow>({ date_id: 'int4', date: 'date null' });
 
 /** Makes sure a day exists (undated when new), as every writer of rows that name a date_id does first. */
 export async function ensure(db: Queryable, dateId: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
 import { ensure as ensureDate } from './date-mapping.ts';
 
@@ -27,8 +28,8 @@ export interface ModelInferenceRow {
   created_at: Date;
 }
 
-export const modelColumns = ['model_id', 'model_name', 'model_artifact_path', 'date_id', 'metadata', 'created_at'] as const satisfies readonly (keyof ModelRow)[];
-export const inferenceColumns = ['id', 'model_id', 'date_id', 'predictions', 'created_at'] as const satisfies readonly (keyof ModelInferenceRow)[];
+export const modelColumns = columnsOf<ModelRow>({ model_id: 'int4', model_name: 'text', model_artifact_path: 'text null', date_id: 'int4 null', metadata: 'jsonb null', created_at: 'timestamptz' });
+export const inferenceColumns = columnsOf<ModelInferenceRow>({ id: 'int4', model_id: 'int4', date_id: 'int4 null', predictions: 'text null', created_at: 'timestamptz' });
 
 /** A model as the catalog lists it. */
 export type ModelSummary = Pick<ModelRow, 'model_id' | 'model_name' | 'model_artifact_path' | 'date_id'>;

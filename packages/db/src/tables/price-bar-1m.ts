@@ -1,3 +1,4 @@
+import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
 
 /** `price_bar_1m`: one-minute bars built from live ticks. Owner: prices. Trading's backtests read them here. */
@@ -15,7 +16,7 @@ export interface PriceBar1mRow {
   trades: number;
 }
 
-export const columns = ['symbol', 'start', 'provider', 'open', 'high', 'low', 'close', 'volume', 'trades'] as const satisfies readonly (keyof PriceBar1mRow)[];
+export const columns = columnsOf<PriceBar1mRow>({ symbol: 'text', start: 'timestamptz', provider: 'text', open: 'float8', high: 'float8', low: 'float8', close: 'float8', volume: 'float8', trades: 'int4' });
 
 /** One symbol's minute bars as columns (null arrays when there are none). */
 export interface MinuteBarArrays {

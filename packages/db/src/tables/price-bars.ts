@@ -1,3 +1,4 @@
+import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
 
 /**
@@ -24,7 +25,7 @@ export interface PriceBarRow {
 }
 
 /** The columns a declared row has, checked against the migrated database by the schema test. */
-export const columns = ['symbol', 'date', 'open', 'high', 'low', 'close', 'adj_close', 'volume'] as const satisfies readonly (keyof PriceBarRow)[];
+export const columns = columnsOf<PriceBarRow>({ symbol: 'text', date: 'date', open: 'float8', high: 'float8', low: 'float8', close: 'float8', adj_close: 'float8 null', volume: 'int8 null' });
 
 const barColumns = `symbol, to_char(date, 'YYYY-MM-DD') as date, open, high, low, close, adj_close, volume`;
 

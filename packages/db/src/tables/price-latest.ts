@@ -1,3 +1,4 @@
+import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
 
 /**
@@ -17,11 +18,22 @@ export interface PriceLatestRow {
   ask_size: number | null;
   quoted_at: Date;
   updated_at: Date;
-  /** Where a replay subscription stopped (bigint, so a string), kept for its next start. */
-  replay_cursor: string | null;
+  /** Where a replay subscription stopped, kept for its next start. */
+  replay_cursor: number | null;
 }
 
-export const columns = ['symbol', 'provider', 'price', 'bid', 'ask', 'bid_size', 'ask_size', 'quoted_at', 'updated_at', 'replay_cursor'] as const satisfies readonly (keyof PriceLatestRow)[];
+export const columns = columnsOf<PriceLatestRow>({
+  symbol: 'text',
+  provider: 'text',
+  price: 'float8 null',
+  bid: 'float8 null',
+  ask: 'float8 null',
+  bid_size: 'float8 null',
+  ask_size: 'float8 null',
+  quoted_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  replay_cursor: 'int8 null',
+});
 
 /** The table and the columns a live mark reads: what trading's PriceReader found by name before. */
 export const liveQuoteSource = { table: 'price_latest', price: 'price', at: 'quoted_at' } as const;

@@ -2,6 +2,7 @@ import type { StockRow } from '@closecross/contracts';
 import { rowIdOf } from '@closecross/contracts';
 import type { PoolClient } from 'pg';
 import { binaryArray } from '../binary-array.ts';
+import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
 
 /**
@@ -59,7 +60,26 @@ export const stockDataColumns = [
 
 export type StockDataColumn = (typeof stockDataColumns)[number][0];
 type ColumnName = StockDataColumn;
-export const columns = stockDataColumns.map(([name]) => name) satisfies (keyof StockDataRow)[];
+export const columns = columnsOf<StockDataRow>({
+  stock_id: 'int4',
+  date_id: 'int4',
+  seconds_in_bucket: 'int4',
+  imbalance_size: 'float8 null',
+  imbalance_buy_sell_flag: 'int4 null',
+  reference_price: 'float8 null',
+  matched_size: 'float8 null',
+  far_price: 'float8 null',
+  near_price: 'float8 null',
+  bid_price: 'float8 null',
+  bid_size: 'float8 null',
+  ask_price: 'float8 null',
+  ask_size: 'float8 null',
+  wap: 'float8 null',
+  target: 'float8 null',
+  time_id: 'int4 null',
+  row_id: 'text',
+  train_type: 'text null',
+});
 const columnNames = stockDataColumns.map(([name]) => name);
 const valueColumns = columnNames.filter((name) => !['stock_id', 'date_id', 'seconds_in_bucket'].includes(name));
 
