@@ -3,6 +3,7 @@ import { ClosecrossApiError, ClosecrossJobError } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
 import { retryAfterSeconds, retryingFetch, wallClock, type ClientClock, type RetryOptions, type Sleep } from './retry.ts';
 import { serverSentEvents, type ServerSentEvent } from './sse.ts';
+import type { QueryOf, ResponseOf } from './types.ts';
 
 export type ClosecrossApi = Client<paths>;
 
@@ -54,8 +55,6 @@ export interface PriceTick {
   received_at: number;
 }
 
-type JsonOf<P extends keyof paths> = paths[P] extends { get: { responses: { 200: { content: { 'application/json': infer Body } } } } } ? Body : never;
-type QueryOf<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Query } } } ? NonNullable<Query> : never;
 
 /** The list routes that page, and the field holding each page's items. */
 const pagedItems = {
@@ -67,7 +66,7 @@ const pagedItems = {
   '/alerts': 'alerts',
 } as const;
 export type PagedPath = keyof typeof pagedItems;
-export type PageItem<P extends PagedPath> = JsonOf<P>[(typeof pagedItems)[P] & keyof JsonOf<P>] extends ReadonlyArray<infer Item> ? Item : never;
+export type PageItem<P extends PagedPath> = ResponseOf<P>[(typeof pagedItems)[P] & keyof ResponseOf<P>] extends ReadonlyArray<infer Item> ? Item : never;
 export type PageQuery<P extends PagedPath> = Omit<QueryOf<P>, 'page' | 'before_id'>;
 
 type Answer<Data> = { data?: Data; error?: unknown; response: Response };

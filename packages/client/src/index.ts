@@ -3,3 +3,4 @@ export { ClosecrossApiError, ClosecrossJobError, isErrorBody, type ApiErrorBody 
 export { retryAfterSeconds, retryingFetch, type ClientClock, type RetryOptions, type Sleep } from './retry.ts';
 export { serverSentEvents, type ServerSentEvent } from './sse.ts';
 export type { components, paths } from './generated/openapi.ts';
+export type { ApiPath, HttpMethod, QueryOf, RequestBodyOf, ResponseOf } from './types.ts';

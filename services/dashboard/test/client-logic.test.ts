@@ -20,8 +20,8 @@ import { can, cancelScopeOf, type Me } from '../web/src/lib/permissions.ts';
 import { auctionSeries, candlesFrom, markerLabelPadding, monthlyByStrategy, pnlSeries, priceAxisRange, signalMarkers, varChartData } from '../web/src/lib/series.ts';
 
 describe('permissions', () => {
-  const viewer: Me = { kind: 'session', name: 'vera', role: 'viewer', scopes: ['read'] };
-  const admin: Me = { kind: 'session', name: 'admin', role: 'admin', scopes: ['admin'] };
+  const viewer: Me = { kind: 'session', id: '1', name: 'vera', role: 'viewer', scopes: ['read'] };
+  const admin: Me = { kind: 'session', id: '2', name: 'admin', role: 'admin', scopes: ['admin'] };
   it('lets a viewer read only, and an admin do everything', () => {
     expect(can(viewer, 'read')).toBe(true);
     expect(can(viewer, 'trade')).toBe(false);
@@ -247,7 +247,10 @@ describe('strategy code instances', () => {
     name: 'sma-cross',
     description: 'long while the fast SMA of closes is above the slow one, flat otherwise',
     origin: 'user',
+    source_hash: 'a'.repeat(64),
+    file: 'sma-cross.mjs',
     parameters: {
+      type: 'object',
       properties: {
         fast: { type: 'integer', minimum: 1, maximum: 200, default: 10, description: 'bars of the fast average' },
         slow: { type: 'integer', minimum: 2, maximum: 500, default: 30, description: 'bars of the slow average' },

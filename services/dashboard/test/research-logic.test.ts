@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heatColor, heatRange, nextSort, numericSensitivity, parametersLine, parseResearchProgress, searchInput, searchSpaceFromForm, sortTrials, trialBacktestBody, type Trial } from '../web/src/lib/research.ts';
+import { heatColor, heatRange, nextSort, numericSensitivity, parametersLine, parseResearchProgress, runRequest, searchInput, searchSpaceFromForm, sortTrials, trialBacktestBody, type Trial } from '../web/src/lib/research.ts';
 import { parameterFields, type StrategyCode } from '../web/src/lib/strategy-code.ts';
 
 // The moving-average cross's schema as GET /trading/strategy-code lists it (the parts the form reads).
@@ -7,7 +7,10 @@ const smaCross: StrategyCode = {
   name: 'moving_average_crossover',
   description: 'fast SMA crossing the slow one',
   origin: 'builtin',
+  source_hash: 'b'.repeat(64),
+  file: null,
   parameters: {
+    type: 'object',
     properties: {
       fast: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
       slow: { type: 'integer', minimum: 2, maximum: 1000, default: 30 },
@@ -84,11 +87,12 @@ const trial = (number: number, rank: number | null, sharpe: number | null, fast:
   parameters: { fast },
   objective: sharpe,
   feasible: true,
-  figures: sharpe === null ? null : { sharpe, sortino: null, net_profit: sharpe * 1000, total_return: 0, cagr: null, max_drawdown_pct: 10 - number, calmar: null, trades: number, win_rate: null, fees: 0, observations: 252 },
+  figures: sharpe === null ? null : { sharpe, sortino: null, net_profit: sharpe * 1000, total_return: 0, cagr: null, max_drawdown_pct: 10 - number, calmar: null, trades: number, win_rate: null, fees: 0, observations: 252, skewness: null, kurtosis: null },
   error: status === 'failed' ? 'no bars' : null,
   job_id: null,
   start: '2018-08-23',
   end: '2021-08-23',
+  finished_at: null,
 });
 
 describe('the trials table sort', () => {
@@ -119,7 +123,8 @@ describe('the heat map colours', () => {
 
 describe("a trial's backtest", () => {
   it("replays the run's strategy with its fixed and the trial's parameters, on the run's universe, over the trial's period, with its costs", () => {
-    const request = { strategy: { name: 'research sma', code: 'moving_average_crossover', universe: ['AAPL'], parameters: { quantity: 50 }, allocation: 100_000 }, universe: ['AAPL', 'MSFT'], parameters: { exit_on_opposite_signal: true }, costs: { fee_bps: 1 } };
+    // As the API echoes it: the request as it was posted, read by runRequest as the page does.
+    const request = runRequest({ strategy: { name: 'research sma', code: 'moving_average_crossover', universe: ['AAPL'], parameters: { quantity: 50 }, allocation: 100_000 }, universe: ['AAPL', 'MSFT'], parameters: { exit_on_opposite_signal: true }, costs: { fee_bps: 1 } });
     expect(trialBacktestBody(request, { parameters: { fast: 10, slow: 60 }, start: '2018-08-23', end: '2021-08-23' }).body).toEqual({
       strategy: { name: 'research sma', code: 'moving_average_crossover', universe: ['AAPL', 'MSFT'], parameters: { quantity: 50, exit_on_opposite_signal: true, fast: 10, slow: 60 }, allocation: 100_000 },
       start: '2018-08-23',

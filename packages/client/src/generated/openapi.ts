@@ -1478,7 +1478,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
             };
         };
@@ -3266,10 +3268,21 @@ export interface paths {
                             model_name: string;
                             validation_mae: number | null;
                             zero_mae: number | null;
-                            folds: unknown[];
+                            folds: {
+                                fold: number;
+                                train_rows: number;
+                                validation_rows: number;
+                                validation_mae: number;
+                                zero_mae: number;
+                                rounds: number;
+                            }[];
                             rounds: number | null;
                             base_model_id: number | null;
-                            data_window: unknown;
+                            data_window: {
+                                start_date_id: number;
+                                end_date_id: number;
+                                rows: number;
+                            } | null;
                         }[];
                     };
                 };
@@ -3318,10 +3331,21 @@ export interface paths {
                             model_name: string;
                             validation_mae: number | null;
                             zero_mae: number | null;
-                            folds: unknown[];
+                            folds: {
+                                fold: number;
+                                train_rows: number;
+                                validation_rows: number;
+                                validation_mae: number;
+                                zero_mae: number;
+                                rounds: number;
+                            }[];
                             rounds: number | null;
                             base_model_id: number | null;
-                            data_window: unknown;
+                            data_window: {
+                                start_date_id: number;
+                                end_date_id: number;
+                                rows: number;
+                            } | null;
                         };
                     };
                 };
@@ -3435,6 +3459,7 @@ export interface paths {
                                 symbol: string;
                                 channels: string[];
                                 feed: string;
+                                /** @description the worker holding its feed, null while none does (it is taken within a lease round) */
                                 worker: string | null;
                                 /** @description unassigned (no worker holds it yet), pending, connecting, live, reconnecting, error */
                                 state: string;
@@ -3467,8 +3492,9 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @default replay */
-                        provider: "replay" | "alpaca" | "binance";
+                        provider?: "replay" | "alpaca" | "binance";
                         symbol: string;
+                        /** @description trades and quotes when absent */
                         channels?: ("trades" | "quotes" | "bars")[];
                     };
                 };
@@ -3486,6 +3512,7 @@ export interface paths {
                             symbol: string;
                             channels: string[];
                             feed: string;
+                            /** @description the worker holding its feed, null while none does (it is taken within a lease round) */
                             worker: string | null;
                             /** @description unassigned (no worker holds it yet), pending, connecting, live, reconnecting, error */
                             state: string;
@@ -3561,13 +3588,13 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
-                    interval: "1m" | "5m" | "1h" | "1d";
+                query?: {
+                    interval?: "1m" | "5m" | "1h" | "1d";
                     start?: string;
                     /** @description exclusive for intraday intervals, inclusive for 1d */
                     end?: string;
                     /** @description the latest bars in the range */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -3593,6 +3620,7 @@ export interface paths {
                                 low: number;
                                 close: number;
                                 volume: number;
+                                /** @description false for the bar being built: its interval has not ended by the symbol's last tick */
                                 complete: boolean;
                             }[];
                         };
@@ -3607,9 +3635,9 @@ export interface paths {
          */
         post: {
             parameters: {
-                query: {
+                query?: {
                     /** @description the zone of timestamps written without an offset */
-                    timezone: string;
+                    timezone?: string;
                 };
                 header?: never;
                 path: {
@@ -3731,7 +3759,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/event-stream": string;
+                    };
                 };
             };
         };
@@ -4962,9 +4992,29 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
+                        "application/json": ({
+                            s: string;
+                            r: number;
+                            h: number;
+                            d: number;
+                            t: string;
+                            p: number;
+                            profit_loss: number;
+                            av95: number | null;
+                            av99: number | null;
+                            /** @description billable ms */
+                            time: number;
+                            /** @description USD */
+                            cost: number;
+                            symbol?: string;
+                            start?: string;
+                            end?: string;
+                            seed?: number;
+                            analysis_id?: string;
+                            recorded_at: string;
+                        } & {
                             [key: string]: unknown;
-                        }[];
+                        })[];
                     };
                 };
             };
@@ -5289,6 +5339,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                        "image/svg+xml": string;
+                    };
+                };
                 /** @description The error contract of every Closecross service */
                 400: {
                     headers: {
@@ -5525,9 +5585,106 @@ export interface paths {
                             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                             progress: number;
                             /** @description s, r, h, d, t, p, seed, symbol, start, end */
-                            params: unknown;
+                            params: {
+                                /** @description local, lambda or ecs */
+                                s: string;
+                                r: number;
+                                h: number;
+                                d: number;
+                                /** @description buy or sell */
+                                t: string;
+                                p: number;
+                                seed: number;
+                                symbol: string;
+                                start: string;
+                                end: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
                             /** @description per-signal mean, std, Monte Carlo VaR and ES, closed-form and historical VaR, P&L; averages, total, Kupiec backtest */
-                            result: unknown;
+                            result: ({
+                                /** @description the parameters the analysis ran with */
+                                params: {
+                                    h: number;
+                                    d: number;
+                                    t: string;
+                                    p: number;
+                                    r: number;
+                                    seed: number;
+                                    body?: number;
+                                    bodyMode?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                signals: ({
+                                    index: number;
+                                    date: string;
+                                    mean: number;
+                                    std: number;
+                                    /** @description Monte Carlo, averaged over the r resources */
+                                    var95: number;
+                                    var99: number;
+                                    es95: number;
+                                    es99: number;
+                                    closedForm: {
+                                        var95: number;
+                                        var99: number;
+                                        es95: number;
+                                        es99: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                    historical: {
+                                        var95: number;
+                                        var99: number;
+                                        es95: number;
+                                        es99: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                    profitLoss: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                var95: number[];
+                                var99: number[];
+                                profitLoss: number[];
+                                averageVar95: number | null;
+                                averageVar99: number | null;
+                                totalProfitLoss: number;
+                                backtest: {
+                                    var95: ({
+                                        observations: number;
+                                        exceedances: number;
+                                        expectedRate: number;
+                                        observedRate: number;
+                                        likelihoodRatio: number;
+                                        pValue: number;
+                                        rejected: boolean;
+                                    } & {
+                                        [key: string]: unknown;
+                                    }) | null;
+                                    var99: ({
+                                        observations: number;
+                                        exceedances: number;
+                                        expectedRate: number;
+                                        observedRate: number;
+                                        likelihoodRatio: number;
+                                        pValue: number;
+                                        rejected: boolean;
+                                    } & {
+                                        [key: string]: unknown;
+                                    }) | null;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                symbol: string;
+                                start: string;
+                                end: string;
+                                bars: number;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
                             billable_time: number | null;
                             cost: number | null;
                             error: string | null;
@@ -7562,14 +7719,18 @@ export interface paths {
                                 signal_id: number | null;
                                 purpose: string;
                                 symbol: string;
-                                side: string;
+                                /** @enum {string} */
+                                side: "buy" | "sell";
                                 quantity: number;
-                                type: string;
-                                time_in_force: string;
+                                /** @enum {string} */
+                                type: "market" | "limit" | "market_on_open" | "market_on_close";
+                                /** @enum {string} */
+                                time_in_force: "day" | "gtc";
                                 limit_price: number | null;
                                 session_date: string;
                                 closes_lot: string | null;
-                                state: string;
+                                /** @enum {string} */
+                                state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
                                 reason: string | null;
                                 /** @description the pre-trade risk check that refused the order (reason says why) */
                                 risk_check: string | null;
@@ -7578,12 +7739,12 @@ export interface paths {
                                 filled_quantity: number;
                                 /** @description when it was placed (the service clock): a paper fill comes from a price after it */
                                 placed_at: string;
-                                /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
-                                waiting_for?: string | null;
                                 average_fill_price: number | null;
                                 created_by: string | null;
                                 created_at: string;
                                 updated_at: string;
+                                /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                                waiting_for?: string | null;
                             }[];
                         };
                     };
@@ -7608,16 +7769,16 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @default paper */
-                        account_id: string;
+                        account_id?: string;
                         /** @description book the order to a strategy */
                         strategy_id?: number;
                         symbol: string;
                         side: "buy" | "sell";
                         quantity: number;
                         /** @default market */
-                        type: "market" | "limit" | "market_on_open" | "market_on_close";
+                        type?: "market" | "limit" | "market_on_open" | "market_on_close";
                         /** @default day */
-                        time_in_force: "day" | "gtc";
+                        time_in_force?: "day" | "gtc";
                         limit_price?: number;
                         /**
                          * Format: date
@@ -7643,14 +7804,18 @@ export interface paths {
                             signal_id: number | null;
                             purpose: string;
                             symbol: string;
-                            side: string;
+                            /** @enum {string} */
+                            side: "buy" | "sell";
                             quantity: number;
-                            type: string;
-                            time_in_force: string;
+                            /** @enum {string} */
+                            type: "market" | "limit" | "market_on_open" | "market_on_close";
+                            /** @enum {string} */
+                            time_in_force: "day" | "gtc";
                             limit_price: number | null;
                             session_date: string;
                             closes_lot: string | null;
-                            state: string;
+                            /** @enum {string} */
+                            state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
                             reason: string | null;
                             /** @description the pre-trade risk check that refused the order (reason says why) */
                             risk_check: string | null;
@@ -7659,12 +7824,12 @@ export interface paths {
                             filled_quantity: number;
                             /** @description when it was placed (the service clock): a paper fill comes from a price after it */
                             placed_at: string;
-                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
-                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                         };
                     };
                 };
@@ -7682,14 +7847,18 @@ export interface paths {
                             signal_id: number | null;
                             purpose: string;
                             symbol: string;
-                            side: string;
+                            /** @enum {string} */
+                            side: "buy" | "sell";
                             quantity: number;
-                            type: string;
-                            time_in_force: string;
+                            /** @enum {string} */
+                            type: "market" | "limit" | "market_on_open" | "market_on_close";
+                            /** @enum {string} */
+                            time_in_force: "day" | "gtc";
                             limit_price: number | null;
                             session_date: string;
                             closes_lot: string | null;
-                            state: string;
+                            /** @enum {string} */
+                            state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
                             reason: string | null;
                             /** @description the pre-trade risk check that refused the order (reason says why) */
                             risk_check: string | null;
@@ -7698,12 +7867,12 @@ export interface paths {
                             filled_quantity: number;
                             /** @description when it was placed (the service clock): a paper fill comes from a price after it */
                             placed_at: string;
-                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
-                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                         };
                     };
                 };
@@ -7806,14 +7975,18 @@ export interface paths {
                                 signal_id: number | null;
                                 purpose: string;
                                 symbol: string;
-                                side: string;
+                                /** @enum {string} */
+                                side: "buy" | "sell";
                                 quantity: number;
-                                type: string;
-                                time_in_force: string;
+                                /** @enum {string} */
+                                type: "market" | "limit" | "market_on_open" | "market_on_close";
+                                /** @enum {string} */
+                                time_in_force: "day" | "gtc";
                                 limit_price: number | null;
                                 session_date: string;
                                 closes_lot: string | null;
-                                state: string;
+                                /** @enum {string} */
+                                state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
                                 reason: string | null;
                                 /** @description the pre-trade risk check that refused the order (reason says why) */
                                 risk_check: string | null;
@@ -7822,12 +7995,12 @@ export interface paths {
                                 filled_quantity: number;
                                 /** @description when it was placed (the service clock): a paper fill comes from a price after it */
                                 placed_at: string;
-                                /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
-                                waiting_for?: string | null;
                                 average_fill_price: number | null;
                                 created_by: string | null;
                                 created_at: string;
                                 updated_at: string;
+                                /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                                waiting_for?: string | null;
                             };
                             transitions: {
                                 from_state: string | null;
@@ -7933,14 +8106,18 @@ export interface paths {
                             signal_id: number | null;
                             purpose: string;
                             symbol: string;
-                            side: string;
+                            /** @enum {string} */
+                            side: "buy" | "sell";
                             quantity: number;
-                            type: string;
-                            time_in_force: string;
+                            /** @enum {string} */
+                            type: "market" | "limit" | "market_on_open" | "market_on_close";
+                            /** @enum {string} */
+                            time_in_force: "day" | "gtc";
                             limit_price: number | null;
                             session_date: string;
                             closes_lot: string | null;
-                            state: string;
+                            /** @enum {string} */
+                            state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
                             reason: string | null;
                             /** @description the pre-trade risk check that refused the order (reason says why) */
                             risk_check: string | null;
@@ -7949,12 +8126,12 @@ export interface paths {
                             filled_quantity: number;
                             /** @description when it was placed (the service clock): a paper fill comes from a price after it */
                             placed_at: string;
-                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
-                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                         };
                     };
                 };
@@ -8043,14 +8220,18 @@ export interface paths {
                             signal_id: number | null;
                             purpose: string;
                             symbol: string;
-                            side: string;
+                            /** @enum {string} */
+                            side: "buy" | "sell";
                             quantity: number;
-                            type: string;
-                            time_in_force: string;
+                            /** @enum {string} */
+                            type: "market" | "limit" | "market_on_open" | "market_on_close";
+                            /** @enum {string} */
+                            time_in_force: "day" | "gtc";
                             limit_price: number | null;
                             session_date: string;
                             closes_lot: string | null;
-                            state: string;
+                            /** @enum {string} */
+                            state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
                             reason: string | null;
                             /** @description the pre-trade risk check that refused the order (reason says why) */
                             risk_check: string | null;
@@ -8059,12 +8240,12 @@ export interface paths {
                             filled_quantity: number;
                             /** @description when it was placed (the service clock): a paper fill comes from a price after it */
                             placed_at: string;
-                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
-                            waiting_for?: string | null;
                             average_fill_price: number | null;
                             created_by: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07" */
+                            waiting_for?: string | null;
                         };
                     };
                 };
@@ -8400,7 +8581,180 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            strategy_id: number | null;
+                            strategy: string | null;
+                            start: string | null;
+                            end: string | null;
+                            /** @description the day the windows end; null with neither equity nor a trade */
+                            asOf: string | null;
+                            periodsPerYear: number;
+                            equityPnl: {
+                                /** @enum {string} */
+                                basis: "equity" | "closed-trades";
+                                total: number;
+                                daily: {
+                                    date: string;
+                                    pnl: number;
+                                }[];
+                                weekly: {
+                                    /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                    period: string;
+                                    start: string;
+                                    end: string;
+                                    pnl: number;
+                                }[];
+                                monthly: {
+                                    /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                    period: string;
+                                    start: string;
+                                    end: string;
+                                    pnl: number;
+                                }[];
+                                cumulative: {
+                                    date: string;
+                                    pnl: number;
+                                }[];
+                                lastDay: {
+                                    days: number;
+                                    from: string;
+                                    to: string;
+                                    pnl: number;
+                                    previousFrom: string;
+                                    previousTo: string;
+                                    previousPnl: number;
+                                    change: number;
+                                    /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                    changePercent: number | null;
+                                } | null;
+                                last7Days: {
+                                    days: number;
+                                    from: string;
+                                    to: string;
+                                    pnl: number;
+                                    previousFrom: string;
+                                    previousTo: string;
+                                    previousPnl: number;
+                                    change: number;
+                                    /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                    changePercent: number | null;
+                                } | null;
+                                last30Days: {
+                                    days: number;
+                                    from: string;
+                                    to: string;
+                                    pnl: number;
+                                    previousFrom: string;
+                                    previousTo: string;
+                                    previousPnl: number;
+                                    change: number;
+                                    /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                    changePercent: number | null;
+                                } | null;
+                            };
+                            realizedPnl: {
+                                /** @enum {string} */
+                                basis: "equity" | "closed-trades";
+                                total: number;
+                                daily: {
+                                    date: string;
+                                    pnl: number;
+                                }[];
+                                weekly: {
+                                    /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                    period: string;
+                                    start: string;
+                                    end: string;
+                                    pnl: number;
+                                }[];
+                                monthly: {
+                                    /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                    period: string;
+                                    start: string;
+                                    end: string;
+                                    pnl: number;
+                                }[];
+                                cumulative: {
+                                    date: string;
+                                    pnl: number;
+                                }[];
+                                lastDay: {
+                                    days: number;
+                                    from: string;
+                                    to: string;
+                                    pnl: number;
+                                    previousFrom: string;
+                                    previousTo: string;
+                                    previousPnl: number;
+                                    change: number;
+                                    /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                    changePercent: number | null;
+                                } | null;
+                                last7Days: {
+                                    days: number;
+                                    from: string;
+                                    to: string;
+                                    pnl: number;
+                                    previousFrom: string;
+                                    previousTo: string;
+                                    previousPnl: number;
+                                    change: number;
+                                    /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                    changePercent: number | null;
+                                } | null;
+                                last30Days: {
+                                    days: number;
+                                    from: string;
+                                    to: string;
+                                    pnl: number;
+                                    previousFrom: string;
+                                    previousTo: string;
+                                    previousPnl: number;
+                                    change: number;
+                                    /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                    changePercent: number | null;
+                                } | null;
+                            };
+                            trades: {
+                                trades: number;
+                                wins: number;
+                                losses: number;
+                                breakeven: number;
+                                winRate: number | null;
+                                grossProfit: number;
+                                grossLoss: number;
+                                profitFactor: number | null;
+                                expectancy: number | null;
+                                meanReturn: number | null;
+                                bestReturn: number | null;
+                                worstReturn: number | null;
+                            };
+                            dailyReturnCount: number;
+                            sharpe: number | null;
+                            sortino: number | null;
+                            maxDrawdown: {
+                                fraction: number;
+                                amount: number;
+                                peakDate: string;
+                                troughDate: string;
+                                recoveryDate: string | null;
+                            } | null;
+                            by_strategy: {
+                                strategy: string;
+                                trades: number;
+                                wins: number;
+                                losses: number;
+                                breakeven: number;
+                                winRate: number | null;
+                                grossProfit: number;
+                                grossLoss: number;
+                                profitFactor: number | null;
+                                expectancy: number | null;
+                                meanReturn: number | null;
+                                bestReturn: number | null;
+                                worstReturn: number | null;
+                            }[];
+                        };
                     };
                 };
                 /** @description The error contract of every Closecross service */
@@ -9136,7 +9490,78 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            as_of: string;
+                            today: string;
+                            var_method: string;
+                            var_window_days: number;
+                            returns_from: string | null;
+                            returns_to: string | null;
+                            /** @enum {string} */
+                            state: "active" | "reducing" | "halted";
+                            total: {
+                                gross: number;
+                                net: number;
+                                equity: number;
+                                daily_loss: number;
+                                drawdown: number;
+                                var95: number;
+                                var99: number;
+                                es95: number;
+                                es99: number;
+                            };
+                            strategies: {
+                                strategy_id: number | null;
+                                name: string;
+                                /** @enum {string} */
+                                state: "active" | "reducing" | "halted";
+                                allocation: number;
+                                allocation_use: number | null;
+                                gross: number;
+                                net: number;
+                                equity: number;
+                                daily_loss: number;
+                                drawdown: number;
+                                var95: number;
+                                var99: number;
+                                es95: number;
+                                es99: number;
+                                /** @description this book's part of the portfolio's ES99 (its mean P&L on the portfolio's worst days, as a loss) */
+                                contribution_es99: number;
+                                contribution_share: number | null;
+                            }[];
+                            symbols: {
+                                symbol: string;
+                                quantity: number;
+                                price: number | null;
+                                exposure: number;
+                                by_strategy: {
+                                    strategy_id: number | null;
+                                    quantity: number;
+                                    exposure: number;
+                                }[];
+                            }[];
+                            limits: {
+                                scope: string;
+                                /** @enum {string} */
+                                limit: "max_order_notional" | "max_position_notional" | "max_gross_exposure" | "max_net_exposure" | "max_allocation_use" | "max_var99" | "max_daily_loss" | "max_drawdown" | "max_orders_per_minute";
+                                threshold: number;
+                                /** @description the measure now (null where it exists only per order: max_order_notional) */
+                                value: number | null;
+                                /** @description value / threshold: 1 is at the limit */
+                                use: number | null;
+                            }[];
+                            unpriced: string[];
+                            /** @description symbols held with no return history at all (fewer than two bars): not in the VaR */
+                            missing_history: string[];
+                            /** @description symbols whose bars stopped (more than max_missing_sessions sessions since the last): their own VaR and ES, from their last bars, added in full */
+                            stale_history: {
+                                symbol: string;
+                                last_bar: string;
+                                missing_sessions: number;
+                            }[];
+                            max_missing_sessions: number;
+                        };
                     };
                 };
             };
@@ -9182,7 +9607,49 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            snapshots: unknown[];
+                            snapshots: {
+                                scope: string;
+                                date: string;
+                                strategy_id: number | null;
+                                gross_exposure: number;
+                                net_exposure: number;
+                                var95: number | null;
+                                var99: number | null;
+                                es95: number | null;
+                                es99: number | null;
+                                details: {
+                                    /** @enum {string} */
+                                    state?: "active" | "reducing" | "halted";
+                                    limits?: {
+                                        scope: string;
+                                        /** @enum {string} */
+                                        limit: "max_order_notional" | "max_position_notional" | "max_gross_exposure" | "max_net_exposure" | "max_allocation_use" | "max_var99" | "max_daily_loss" | "max_drawdown" | "max_orders_per_minute";
+                                        threshold: number;
+                                        /** @description the measure now (null where it exists only per order: max_order_notional) */
+                                        value: number | null;
+                                        /** @description value / threshold: 1 is at the limit */
+                                        use: number | null;
+                                    }[];
+                                    symbols?: {
+                                        symbol: string;
+                                        quantity: number;
+                                        price: number | null;
+                                        exposure: number;
+                                        by_strategy: {
+                                            strategy_id: number | null;
+                                            quantity: number;
+                                            exposure: number;
+                                        }[];
+                                    }[];
+                                    var_window_days?: number;
+                                    returns_to?: string | null;
+                                    contribution_es99?: number;
+                                    contribution_share?: number | null;
+                                    allocation_use?: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -9274,7 +9741,35 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            limits: unknown[];
+                            limits: {
+                                scope: string;
+                                strategy_id: number | null;
+                                limits: {
+                                    /** @description largest value of one order (quantity x price), in account currency */
+                                    max_order_notional?: number;
+                                    /** @description largest value of the position in one symbol after the order */
+                                    max_position_notional?: number;
+                                    /** @description largest sum of |position value| over symbols */
+                                    max_gross_exposure?: number;
+                                    /** @description largest |sum of signed position values| */
+                                    max_net_exposure?: number;
+                                    /** @description largest share (0..n) of a strategy's allocation its gross exposure may use; per strategy only */
+                                    max_allocation_use?: number;
+                                    /** @description largest one-day 99% historical VaR of the positions, in account currency */
+                                    max_var99?: number;
+                                    /** @description largest loss since the last daily snapshot (the previous close), in account currency; a breach moves the state to breach_action */
+                                    max_daily_loss?: number;
+                                    /** @description largest fall of equity from its running peak, as a fraction (0.1 = 10%); a breach moves the state to breach_action */
+                                    max_drawdown?: number;
+                                    /** @description most orders accepted by the engine in the last 60 seconds */
+                                    max_orders_per_minute?: number;
+                                };
+                                /** @enum {string} */
+                                breach_action: "reducing" | "halted";
+                                updated_by: string | null;
+                                reason: string | null;
+                                updated_at: string;
+                            }[];
                             descriptions: {
                                 [key: string]: string;
                             };
@@ -9324,7 +9819,34 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            changes: unknown[];
+                            changes: {
+                                scope: string;
+                                limits: {
+                                    /** @description largest value of one order (quantity x price), in account currency */
+                                    max_order_notional?: number;
+                                    /** @description largest value of the position in one symbol after the order */
+                                    max_position_notional?: number;
+                                    /** @description largest sum of |position value| over symbols */
+                                    max_gross_exposure?: number;
+                                    /** @description largest |sum of signed position values| */
+                                    max_net_exposure?: number;
+                                    /** @description largest share (0..n) of a strategy's allocation its gross exposure may use; per strategy only */
+                                    max_allocation_use?: number;
+                                    /** @description largest one-day 99% historical VaR of the positions, in account currency */
+                                    max_var99?: number;
+                                    /** @description largest loss since the last daily snapshot (the previous close), in account currency; a breach moves the state to breach_action */
+                                    max_daily_loss?: number;
+                                    /** @description largest fall of equity from its running peak, as a fraction (0.1 = 10%); a breach moves the state to breach_action */
+                                    max_drawdown?: number;
+                                    /** @description most orders accepted by the engine in the last 60 seconds */
+                                    max_orders_per_minute?: number;
+                                };
+                                /** @enum {string} */
+                                breach_action: "reducing" | "halted";
+                                changed_by: string | null;
+                                reason: string | null;
+                                at: string;
+                            }[];
                         };
                     };
                 };
@@ -9394,7 +9916,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            scope: string;
+                            strategy_id: number | null;
+                            limits: {
+                                /** @description largest value of one order (quantity x price), in account currency */
+                                max_order_notional?: number;
+                                /** @description largest value of the position in one symbol after the order */
+                                max_position_notional?: number;
+                                /** @description largest sum of |position value| over symbols */
+                                max_gross_exposure?: number;
+                                /** @description largest |sum of signed position values| */
+                                max_net_exposure?: number;
+                                /** @description largest share (0..n) of a strategy's allocation its gross exposure may use; per strategy only */
+                                max_allocation_use?: number;
+                                /** @description largest one-day 99% historical VaR of the positions, in account currency */
+                                max_var99?: number;
+                                /** @description largest loss since the last daily snapshot (the previous close), in account currency; a breach moves the state to breach_action */
+                                max_daily_loss?: number;
+                                /** @description largest fall of equity from its running peak, as a fraction (0.1 = 10%); a breach moves the state to breach_action */
+                                max_drawdown?: number;
+                                /** @description most orders accepted by the engine in the last 60 seconds */
+                                max_orders_per_minute?: number;
+                            };
+                            /** @enum {string} */
+                            breach_action: "reducing" | "halted";
+                            updated_by: string | null;
+                            reason: string | null;
+                            updated_at: string;
+                        };
                     };
                 };
                 /** @description The error contract of every Closecross service */
@@ -9490,7 +10040,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            scope: string;
+                            strategy_id: number | null;
+                            limits: {
+                                /** @description largest value of one order (quantity x price), in account currency */
+                                max_order_notional?: number;
+                                /** @description largest value of the position in one symbol after the order */
+                                max_position_notional?: number;
+                                /** @description largest sum of |position value| over symbols */
+                                max_gross_exposure?: number;
+                                /** @description largest |sum of signed position values| */
+                                max_net_exposure?: number;
+                                /** @description largest share (0..n) of a strategy's allocation its gross exposure may use; per strategy only */
+                                max_allocation_use?: number;
+                                /** @description largest one-day 99% historical VaR of the positions, in account currency */
+                                max_var99?: number;
+                                /** @description largest loss since the last daily snapshot (the previous close), in account currency; a breach moves the state to breach_action */
+                                max_daily_loss?: number;
+                                /** @description largest fall of equity from its running peak, as a fraction (0.1 = 10%); a breach moves the state to breach_action */
+                                max_drawdown?: number;
+                                /** @description most orders accepted by the engine in the last 60 seconds */
+                                max_orders_per_minute?: number;
+                            };
+                            /** @enum {string} */
+                            breach_action: "reducing" | "halted";
+                            updated_by: string | null;
+                            reason: string | null;
+                            updated_at: string;
+                        };
                     };
                 };
                 /** @description The error contract of every Closecross service */
@@ -9561,8 +10139,26 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            states: unknown[];
-                            changes: unknown[];
+                            states: {
+                                scope: string;
+                                strategy_id: number | null;
+                                /** @enum {string} */
+                                state: "active" | "reducing" | "halted";
+                                reason: string | null;
+                                changed_by: string | null;
+                                changed_at: string;
+                            }[];
+                            changes: {
+                                scope: string;
+                                /** @enum {string} */
+                                from_state: "active" | "reducing" | "halted";
+                                /** @enum {string} */
+                                to_state: "active" | "reducing" | "halted";
+                                reason: string;
+                                changed_by: string;
+                                automatic: boolean;
+                                at: string;
+                            }[];
                         };
                     };
                 };
@@ -9596,7 +10192,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            state: unknown;
+                            state: {
+                                scope: string;
+                                strategy_id: number | null;
+                                /** @enum {string} */
+                                state: "active" | "reducing" | "halted";
+                                reason: string | null;
+                                changed_by: string | null;
+                                changed_at: string;
+                            };
                             changed: boolean;
                         };
                     };
@@ -9677,7 +10281,56 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            id: string;
+                            scope: string;
+                            /** @enum {string} */
+                            status: "done" | "incomplete";
+                            requested_by: string;
+                            halted: {
+                                scope: string;
+                                from: string;
+                                changed: boolean;
+                            };
+                            actions: {
+                                /** @enum {string} */
+                                kind: "cancel" | "close";
+                                order_id: string | null;
+                                strategy_id: number | null;
+                                symbol: string;
+                                /** @enum {string|null} */
+                                side: "buy" | "sell" | null;
+                                quantity: number | null;
+                                /**
+                                 * @description done: cancelled or filled; open: at the broker, not final yet; failed: could not be done (see reason)
+                                 * @enum {string}
+                                 */
+                                outcome: "done" | "open" | "failed";
+                                /** @enum {string|null} */
+                                state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired" | null;
+                                attempts: number;
+                                reason: string | null;
+                            }[];
+                            remaining: {
+                                open_orders: {
+                                    order_id: string;
+                                    strategy_id: number | null;
+                                    symbol: string;
+                                    /** @enum {string} */
+                                    state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
+                                    reason: string;
+                                }[];
+                                positions: {
+                                    strategy_id: number | null;
+                                    symbol: string;
+                                    quantity: number;
+                                    reason: string;
+                                }[];
+                            };
+                            started_at: string;
+                            finished_at: string;
+                            duration_ms: number;
+                        };
                     };
                 };
                 /** @description The error contract of every Closecross service */
@@ -9743,7 +10396,64 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            square_offs: unknown[];
+                            square_offs: {
+                                id: string;
+                                scope: string;
+                                requested_by: string | null;
+                                reason: string | null;
+                                status: string;
+                                result: {
+                                    id: string;
+                                    scope: string;
+                                    /** @enum {string} */
+                                    status: "done" | "incomplete";
+                                    requested_by: string;
+                                    halted: {
+                                        scope: string;
+                                        from: string;
+                                        changed: boolean;
+                                    };
+                                    actions: {
+                                        /** @enum {string} */
+                                        kind: "cancel" | "close";
+                                        order_id: string | null;
+                                        strategy_id: number | null;
+                                        symbol: string;
+                                        /** @enum {string|null} */
+                                        side: "buy" | "sell" | null;
+                                        quantity: number | null;
+                                        /**
+                                         * @description done: cancelled or filled; open: at the broker, not final yet; failed: could not be done (see reason)
+                                         * @enum {string}
+                                         */
+                                        outcome: "done" | "open" | "failed";
+                                        /** @enum {string|null} */
+                                        state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired" | null;
+                                        attempts: number;
+                                        reason: string | null;
+                                    }[];
+                                    remaining: {
+                                        open_orders: {
+                                            order_id: string;
+                                            strategy_id: number | null;
+                                            symbol: string;
+                                            /** @enum {string} */
+                                            state: "new" | "submitted" | "accepted" | "partially_filled" | "filled" | "cancel_pending" | "cancelled" | "rejected" | "expired";
+                                            reason: string;
+                                        }[];
+                                        positions: {
+                                            strategy_id: number | null;
+                                            symbol: string;
+                                            quantity: number;
+                                            reason: string;
+                                        }[];
+                                    };
+                                    started_at: string;
+                                    finished_at: string;
+                                    duration_ms: number;
+                                } | null;
+                                started_at: string;
+                            }[];
                         };
                     };
                 };

@@ -73,7 +73,7 @@ export function App() {
           localStorage.removeItem(signedInHint);
           setSession({ state: 'signed-out' });
         }
-        else if (data) signedIn(data as Me);
+        else if (data) signedIn(data);
         else setSession({ state: 'failed', error: new Error(`GET /auth/me answered ${response.status}`) });
       })
       .catch((error: unknown) => setSession({ state: 'failed', error }));

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, unwrap } from '../api/client';
 import { apiErrorsFor, type FieldErrors } from '../lib/field-errors';
-import { codeInstanceFromForm, parameterFields, type StrategyCode } from '../lib/strategy-code';
+import { codeInstanceFromForm, parameterFields } from '../lib/strategy-code';
 import { Field, FormError } from './Field';
 import { ErrorNote } from './QueryState';
 
@@ -16,7 +16,7 @@ export function CodeInstanceForm({ onSaved }: { onSaved: (message: string) => vo
   const codes = useQuery({ queryKey: ['strategy-code'], queryFn: () => unwrap(api.GET('/trading/strategy-code')) });
   const [chosen, setChosen] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const listed = (codes.data?.strategies ?? []) as StrategyCode[];
+  const listed = codes.data?.strategies ?? [];
   // A user's own module first: that is what this form is for; the built-ins follow.
   const ordered = [...listed.filter((code) => code.origin === 'user'), ...listed.filter((code) => code.origin === 'builtin')];
   const code = ordered.find((candidate) => candidate.name === chosen) ?? ordered[0];

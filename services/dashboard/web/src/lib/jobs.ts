@@ -1,16 +1,12 @@
 /** Job status as the engine reports it (GET /jobs/{id}, and each `job` event of /jobs/{id}/events). */
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+import type { ResponseOf } from '@closecross/client';
 
-export interface JobView {
-  id: string;
-  kind?: string;
-  status: JobStatus;
-  stage: string | null;
-  progress: number;
-  attempts?: number;
-  error: string | null;
-}
+type Job = ResponseOf<'/jobs/{id}'>;
+export type JobStatus = Job['status'];
+
+/** The fields of a job the pages follow; an event may leave out its kind and attempts, and a stage. */
+export type JobView = Pick<Job, 'id' | 'status' | 'progress' | 'error'> & Partial<Pick<Job, 'kind' | 'attempts'>> & { stage: Job['stage'] | null };
 
 export const finishedStatuses: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 export const isFinished = (job: Pick<JobView, 'status'> | null | undefined): boolean => !!job && finishedStatuses.has(job.status);

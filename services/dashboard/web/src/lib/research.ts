@@ -2,15 +2,16 @@
  * The research page's logic (optimisations, walk-forwards, lookahead checks): the search space read
  * from the form of a strategy code's parameters, the trials' sort, the progress events, the heat
  * map's colours and a trial's backtest request. Pure: unit-tested in test/research-logic.test.ts.
- * The shapes are services/trading/src/schemas/research.ts's as the page reads them (the objective
- * named, the request as sent); the typed client's answers are cast to them, which the compiler
- * checks are comparable.
+ * The shapes are the API's, generated from the OpenAPI document (@closecross/client); a run's
+ * `request` is echoed untyped, and `runRequest` reads it as the body it was.
  */
+import type { RequestBodyOf, ResponseOf } from '@closecross/client';
 import { optionalNumber, type FieldErrors } from './field-errors.ts';
 import type { ParameterField } from './strategy-code.ts';
 
-export type SearchMethod = 'grid' | 'random' | 'tpe';
-export type Objective = 'sharpe' | 'sortino' | 'net_profit' | 'calmar' | 'profit_with_max_drawdown';
+type OptimizationBody = RequestBodyOf<'/trading/optimizations'>;
+export type SearchMethod = OptimizationBody['method'];
+export type Objective = OptimizationBody['objective'];
 export const objectiveLabels: Record<Objective, string> = {
   sharpe: 'Sharpe',
   sortino: 'Sortino',
@@ -19,109 +20,22 @@ export const objectiveLabels: Record<Objective, string> = {
   profit_with_max_drawdown: 'profit within a max drawdown',
 };
 
-export type ParameterRange = { min: number; max: number; step?: number } | { values: (number | string | boolean)[] };
+export type ParameterRange = OptimizationBody['space'][string];
 
-export interface TrialFigures {
-  sharpe: number | null;
-  sortino: number | null;
-  net_profit: number;
-  total_return: number;
-  cagr: number | null;
-  max_drawdown_pct: number;
-  calmar: number | null;
-  trades: number;
-  win_rate: number | null;
-  fees: number;
-  observations: number;
-}
+export type OptimizationView = ResponseOf<'/trading/optimizations/{id}'>;
+export type WalkForwardView = ResponseOf<'/trading/walk-forwards/{id}'>;
+export type LookaheadView = ResponseOf<'/trading/lookahead-checks/{id}'>;
+/** A run as the lists show it (an optimisation's; walk-forwards and lookahead checks answer the same fields). */
+export type RunStatus = ResponseOf<'/trading/optimizations'>['optimizations'][number];
+export type Trial = ResponseOf<'/trading/optimizations/{id}/trials'>['trials'][number];
+export type TrialFigures = NonNullable<Trial['figures']>;
+export type WalkForwardWindow = WalkForwardView['windows'][number];
+export type LookaheadDecision = NonNullable<LookaheadView['result']>['flagged'][number]['full'][number];
 
-export interface Trial {
-  trial: number;
-  window: number | null;
-  phase: 'search' | 'out_of_sample';
-  status: 'queued' | 'succeeded' | 'failed';
-  rank: number | null;
-  parameters: Record<string, unknown>;
-  objective: number | null;
-  feasible: boolean;
-  figures: TrialFigures | null;
-  error: string | null;
-  job_id: string | null;
-  start: string;
-  end: string;
-}
-
-/** What a run was asked (the request echoed by the API): enough to rerun one of its trials as a backtest. */
-export interface RunRequest {
-  strategy_id?: number;
-  strategy?: Record<string, unknown> & { universe?: string[]; parameters?: Record<string, unknown> };
-  universe?: string[];
-  start?: string;
-  end?: string;
-  parameters?: Record<string, unknown>;
-  costs?: Record<string, unknown>;
-  decision?: string;
-  starting_cash?: number;
-  objective?: Objective;
-  method?: SearchMethod;
-}
-
-export interface RunStatus {
-  id: string;
-  kind: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  stage: string;
-  progress: number;
-  error: string | null;
-  request: RunRequest;
-  created_at: string;
-  finished_at: string | null;
-}
-
-export interface OptimizationView extends RunStatus {
-  trials: { done: number; succeeded: number; failed: number; queued: number; budget: number };
-  best: Trial | null;
-  top: Trial[];
-  overfitting: { trials: number; best_sharpe: number | null; expected_max_sharpe: number | null; deflated_sharpe: number | null; warning: string | null };
-  sensitivity: {
-    parameters: { name: string; points: { value: unknown; objective: number }[]; by_value: { value: unknown; trials: number; mean: number; best: number }[] }[];
-    heatmap: { x: string; y: string; x_values: unknown[]; y_values: unknown[]; best: (number | null)[][] } | null;
-  };
-  links: Record<string, string>;
-}
-
-export interface WalkForwardWindow {
-  window: number;
-  in_sample: { start: string; end: string };
-  out_of_sample: { start: string; end: string };
-  parameters: Record<string, unknown> | null;
-  trials: { done: number; failed: number };
-  in_sample_figures: TrialFigures | null;
-  in_sample_objective: number | null;
-  out_of_sample_figures: TrialFigures | null;
-  out_of_sample_objective: number | null;
-  error: string | null;
-}
-
-export interface WalkForwardView extends RunStatus {
-  windows: WalkForwardWindow[];
-  out_of_sample_equity: { date: string; equity: number }[];
-  out_of_sample: TrialFigures | null;
-  in_sample: TrialFigures | null;
-  walk_forward_efficiency: number | null;
-  links: Record<string, string>;
-}
-
-export interface LookaheadDecision {
-  symbol: string;
-  side: string;
-  type: string;
-  quantity: number;
-  price: number | null;
-}
-export interface LookaheadView extends RunStatus {
-  result: { biased: boolean; signals: number; checked: number; flagged: { at: string; day: string; full: LookaheadDecision[]; cut: LookaheadDecision[]; error: string | null }[]; verdict: string } | null;
-}
+/** What a run was asked (the request the API echoes): enough to rerun one of its trials as a backtest. */
+export type RunRequest = Partial<OptimizationBody & RequestBodyOf<'/trading/walk-forwards'> & RequestBodyOf<'/trading/lookahead-checks'>>;
+/** A run's echoed `request` (untyped in its answer) as the body it was posted with. */
+export const runRequest = (echoed: unknown): RunRequest => (echoed !== null && typeof echoed === 'object' ? echoed : {}) as RunRequest;
 
 /** One `progress` event of /trading/optimizations/{id}/events (or a walk-forward's). */
 export interface ResearchProgress {

@@ -1,12 +1,8 @@
 /** Turning API answers into the series the charts draw. Pure: unit-tested, and timed by the bench. */
+import type { ResponseOf } from '@closecross/client';
 
-export interface PriceBar {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-}
+/** The fields of a daily bar (GET /price_bars/{symbol}) a candle needs. */
+export type PriceBar = Pick<ResponseOf<'/price_bars/{symbol}'>['bars'][number], 'date' | 'open' | 'high' | 'low' | 'close'>;
 
 export interface Candle {
   time: string;
@@ -23,12 +19,8 @@ export function candlesFrom(bars: readonly PriceBar[]): Candle[] {
   return [...byDate.values()].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
 
-export interface SignalPoint {
-  bar_date: string;
-  side: string;
-  symbol: string;
-  status?: string;
-}
+/** The fields of a signal (GET /trading/signals) a chart marker needs. */
+export type SignalPoint = Pick<ResponseOf<'/trading/signals'>['signals'][number], 'bar_date' | 'side' | 'symbol'> & Partial<Pick<ResponseOf<'/trading/signals'>['signals'][number], 'status'>>;
 
 export interface Marker {
   time: string;
@@ -125,15 +117,8 @@ export function varChartData(result: VarResult): [number[], number[], number[], 
   return [x, result.var95.slice(0, count), result.var99.slice(0, count), flat(result.averageVar95), flat(result.averageVar99)];
 }
 
-export interface AuctionRow {
-  seconds_in_bucket: number;
-  reference_price: number | null;
-  wap: number | null;
-  bid_price: number | null;
-  ask_price: number | null;
-  imbalance_size: number | null;
-  target: number | null;
-}
+/** The fields of an auction row (GET /stock_data/) the explorer draws. */
+export type AuctionRow = Pick<ResponseOf<'/stock_data/'>['data'][number], 'seconds_in_bucket' | 'reference_price' | 'wap' | 'bid_price' | 'ask_price' | 'imbalance_size' | 'target'>;
 
 /** The auction explorer's series over seconds_in_bucket (gaps stay gaps: null, not 0). */
 export function auctionSeries(rows: readonly AuctionRow[]): (number | null)[][] {

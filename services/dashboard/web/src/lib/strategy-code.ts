@@ -1,21 +1,13 @@
+import type { ResponseOf } from '@closecross/client';
 import { optionalNumber, type FieldErrors } from './field-errors.ts';
 
+type Strategy = ResponseOf<'/trading/strategies'>['strategies'][number];
+
 /** The fields of a stored strategy (GET /trading/strategies) that say what it runs. */
-export interface StrategyLike {
-  rule: { kind: string; [option: string]: unknown } | null;
-  code: string;
-  parameters: Record<string, unknown>;
-  interval?: string;
-  mode?: 'scheduled' | 'live';
-}
+export type StrategyLike = Pick<Strategy, 'rule' | 'code' | 'parameters'> & Partial<Pick<Strategy, 'interval' | 'mode'>>;
 
 /** A strategy code as GET /trading/strategy-code lists it: its name and its parameters as JSON Schema. */
-export interface StrategyCode {
-  name: string;
-  description: string;
-  origin: 'builtin' | 'user';
-  parameters: { properties: Record<string, Record<string, unknown>>; required?: string[] };
-}
+export type StrategyCode = ResponseOf<'/trading/strategy-code'>['strategies'][number];
 
 /**
  * What a strategy runs, for its table row: a built-in's rule as before ("MA crossover 10 / 30");

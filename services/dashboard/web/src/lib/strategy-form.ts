@@ -1,21 +1,10 @@
+import type { ResponseOf } from '@closecross/client';
 import { optionalNumber, type FieldErrors } from './field-errors.ts';
 
-/** A strategy as GET /trading/strategies answers it (the fields the form edits). */
-export interface StrategyDefinition {
-  name: string;
-  account_id: string;
-  universe: string[];
-  rule: { kind: 'three_candles'; body?: number; body_mode?: 'absolute' | 'relative' } | { kind: 'rsi'; period?: number; oversold?: number; overbought?: number } | { kind: 'moving_average_crossover'; fast?: number; slow?: number };
-  side_policy: 'long_only' | 'short_only' | 'long_short';
-  warmup_bars: number;
-  schedule: { cron: string; timezone: string } | null;
-  approval: 'manual' | 'auto';
-  entry: { timing: 'close' | 'next_open' | 'limit'; limit_offset_bps?: number };
-  sizing: { mode: 'fixed_quantity'; quantity: number } | { mode: 'fixed_notional'; notional: number } | { mode: 'allocation_share'; share: number };
-  exits: { after_bars?: number; stop_loss_pct?: number; take_profit_pct?: number; on_opposite_signal?: boolean };
-  allocation: number;
-  enabled: boolean;
-}
+type Strategy = ResponseOf<'/trading/strategies'>['strategies'][number];
+
+/** A built-in strategy as GET /trading/strategies answers it (the fields the form edits; a built-in has a rule). */
+export type StrategyDefinition = Pick<Strategy, 'name' | 'account_id' | 'universe' | 'side_policy' | 'warmup_bars' | 'schedule' | 'approval' | 'entry' | 'sizing' | 'exits' | 'allocation' | 'enabled'> & { rule: NonNullable<Strategy['rule']> };
 
 export type RuleKind = StrategyDefinition['rule']['kind'];
 export type SizingMode = StrategyDefinition['sizing']['mode'];

@@ -7,7 +7,7 @@ import { ErrorNote, QueryState } from '../components/QueryState';
 import { UPlotChart } from '../components/UPlotChart';
 import { useJob } from '../components/useJob';
 import { formatNumber, signClass } from '../lib/format';
-import { isFinished, type JobView } from '../lib/jobs';
+import { isFinished } from '../lib/jobs';
 import { can, cancelScopeOf } from '../lib/permissions';
 import { useMe } from '../session';
 import { JobsTable } from './Fleet';
@@ -115,7 +115,7 @@ export default function Models() {
       <h2>Jobs</h2>
       {cancel.isError && <ErrorNote error={cancel.error} />}
       <QueryState query={jobs} isEmpty={(data) => data.length === 0} empty="No training or inference yet.">
-        {(data) => <JobsTable jobs={data as unknown as (JobView & { kind: string; created_at: string; created_by: string | null })[]} canCancel={(kind) => can(me, cancelScopeOf(kind))} onCancel={(id) => cancel.mutate(id)} />}
+        {(data) => <JobsTable jobs={data} canCancel={(kind) => can(me, cancelScopeOf(kind))} onCancel={(id) => cancel.mutate(id)} />}
       </QueryState>
 
       <h2>Reports</h2>

@@ -22,11 +22,11 @@ import {
   parametersLine,
   parameterText,
   runFinished,
+  runRequest,
   searchInput,
   searchSpaceFromForm,
   sortTrials,
   trialBacktestBody,
-  type LookaheadView,
   type Objective,
   type OptimizationView,
   type RunRequest,
@@ -111,7 +111,7 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
   const [chosen, setChosen] = useState<string | null>(null);
   const [objective, setObjective] = useState<Objective>('sharpe');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const listed = (codes.data?.strategies ?? []) as StrategyCode[];
+  const listed = codes.data?.strategies ?? [];
   const code = listed.find((candidate) => candidate.name === chosen) ?? listed.find((candidate) => candidate.name === 'moving_average_crossover') ?? listed[0];
   const fields = code ? parameterFields(code) : [];
   const inputNames = ['universe', 'start', 'end', 'allocation', 'method', 'budget', 'objective', 'max_drawdown_pct', 'seed', 'windows.in_sample', 'windows.out_of_sample', 'windows.step', 'windows.mode', 'space', ...fields.flatMap((field) => (['min', 'max', 'step', 'values', 'fixed'] as const).map((part) => searchInput(field.name, part)))];
@@ -367,8 +367,9 @@ function RecentRuns({ path, listKey, label, openId, onOpen }: { path: string; li
   );
 }
 
-const runStrategyLabel = (request: RunRequest | undefined): string => {
-  if (!request) return '—';
+const runStrategyLabel = (echoed: unknown): string => {
+  if (!echoed) return '—';
+  const request = runRequest(echoed);
   const name = request.strategy ? String(request.strategy.code ?? request.strategy.name ?? 'strategy') : `strategy ${request.strategy_id ?? '?'}`;
   const universe = request.universe ?? request.strategy?.universe ?? [];
   return `${name} on ${universe.join(', ')}${request.start || request.end ? `, ${request.start ?? '…'} to ${request.end ?? '…'}` : ''}`;
@@ -420,14 +421,15 @@ function Optimizations() {
 function OptimizationRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/optimizations/${id}/events`);
   // Refetched as the stream reports trials done, and once at the end.
-  const view = useQuery({ queryKey: ['optimization', id, progress?.done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}', { params: { path: { id } } })).then((answer) => answer as OptimizationView), placeholderData: (previous) => previous });
+  const view = useQuery({ queryKey: ['optimization', id, progress?.done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}', { params: { path: { id } } })), placeholderData: (previous) => previous });
   const finished = runFinished(progress?.status ?? view.data?.status);
   useListRefreshedWhenDone(progress?.status ?? view.data?.status);
   const trials = useQuery({ queryKey: ['optimization-trials', id, finished, progress?.done ?? -1], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}/trials', { params: { path: { id } } })).then((answer) => answer as { trials: Trial[] }), placeholderData: (previous) => previous });
   const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/optimizations/${id}/cancel`, {}) });
   const trader = can(useMe(), 'trade');
   const data = view.data;
-  const objectiveName = data?.request?.objective ? objectiveLabels[data.request.objective] : 'objective';
+  const asked = runRequest(data?.request);
+  const objectiveName = asked.objective ? objectiveLabels[asked.objective] : 'objective';
   return (
     <section aria-labelledby="optimization-title" className="panel" data-testid="optimization" data-status={progress?.status ?? data?.status}>
       <h2 id="optimization-title">Optimisation of {runStrategyLabel(data?.request)}</h2>
@@ -490,7 +492,7 @@ function OptimizationRun({ id }: { id: string }) {
         </>
       )}
       {trials.isError && <ErrorNote error={trials.error} />}
-      {trials.data && data && <TrialsTable trials={trials.data.trials} request={data.request} objectiveName={objectiveName} />}
+      {trials.data && data && <TrialsTable trials={trials.data.trials} request={asked} objectiveName={objectiveName} />}
     </section>
   );
 }
@@ -710,7 +712,7 @@ const equityOptions: Omit<uPlot.Options, 'width'> = {
 
 function WalkForwardRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/walk-forwards/${id}/events`);
-  const view = useQuery({ queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/walk-forwards/{id}', { params: { path: { id } } })).then((answer) => answer as WalkForwardView), placeholderData: (previous) => previous });
+  const view = useQuery({ queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/walk-forwards/{id}', { params: { path: { id } } })), placeholderData: (previous) => previous });
   const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/walk-forwards/${id}/cancel`, {}) });
   const trader = can(useMe(), 'trade');
   const data = view.data;
@@ -836,7 +838,7 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
   const codes = useQuery({ queryKey: ['strategy-code'], queryFn: () => unwrap(api.GET('/trading/strategy-code')) });
   const [chosen, setChosen] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const listed = (codes.data?.strategies ?? []) as StrategyCode[];
+  const listed = codes.data?.strategies ?? [];
   const code = listed.find((candidate) => candidate.name === chosen) ?? listed[0];
   const start = useMutation({
     mutationFn: (body: Record<string, unknown>) => postJson<{ job_id: string }>('/trading/lookahead-checks', body),
@@ -899,7 +901,7 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
 
 function LookaheadRun({ id }: { id: string }) {
   const { job } = useJob(id);
-  const check = useQuery({ queryKey: ['lookahead', id, job?.status], queryFn: () => unwrap(api.GET('/trading/lookahead-checks/{id}', { params: { path: { id } } })).then((answer) => answer as LookaheadView) });
+  const check = useQuery({ queryKey: ['lookahead', id, job?.status], queryFn: () => unwrap(api.GET('/trading/lookahead-checks/{id}', { params: { path: { id } } })) });
   const result = check.data?.result ?? null;
   useListRefreshedWhenDone(check.data?.status);
   return (
