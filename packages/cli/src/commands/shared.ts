@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
 import { Context } from '../context.ts';
 import { CliError, exitCodes } from '../exit-codes.ts';
 import { ClosecrossApiError } from '@closecross/client';
@@ -6,11 +7,15 @@ import { ClosecrossApiError } from '@closecross/client';
 /** Wraps a command's action: gives it the Context built from the global options. */
 export type Run = <Args extends unknown[]>(action: (cx: Context, ...args: Args) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
+/** A comma-separated option value (`--universe AAPL,MSFT`), read as one CSV line: an item may be quoted (`"a,b"`). */
 export function list(text: string): string[] {
-  return text
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+  let records: string[][];
+  try {
+    records = parse(text, { trim: true, relax_column_count: true, skip_empty_lines: true });
+  } catch (error) {
+    throw new CliError(`${JSON.stringify(text)}: not a comma-separated list (${(error as Error).message})`, exitCodes.usage);
+  }
+  return records.flat().filter(Boolean);
 }
 
 /** A whole number from a command-line value, or a usage error naming the option. */
