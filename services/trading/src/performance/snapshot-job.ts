@@ -7,19 +7,10 @@ import type { PriceReader } from '../market/price-reader.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import { localClock, sessionClose } from '../sessions.ts';
+import type { Snapshot } from '../schemas/portfolio.ts';
 
-export interface SnapshotRow {
-  scope: string;
-  date: string;
-  strategy_id: number | null;
-  realized: number;
-  unrealized: number;
-  equity: number;
-  cash: number;
-  exposure: number;
-  peak_equity: number;
-  drawdown: number;
-}
+/** A daily snapshot row (trading_snapshot), as snapshotColumns reads it. */
+export type SnapshotRow = Snapshot;
 
 export const snapshotColumns = "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, realized, unrealized, equity, cash, exposure, peak_equity, drawdown";
 

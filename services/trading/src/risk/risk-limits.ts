@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import type { LimitPut } from '../schemas/risk.ts';
 
 /**
  * The limits the pre-trade engine enforces, each optional (absent: not checked). The same set
@@ -30,30 +31,7 @@ export interface LimitSet {
   breach_action: BreachAction;
 }
 
-const limit = (name: LimitName) => Type.Optional(Type.Union([Type.Number({ minimum: 0, description: limitDescriptions[name] }), Type.Null()]));
-export const LimitsSchema = Type.Object(
-  {
-    max_order_notional: limit('max_order_notional'),
-    max_position_notional: limit('max_position_notional'),
-    max_gross_exposure: limit('max_gross_exposure'),
-    max_net_exposure: limit('max_net_exposure'),
-    max_allocation_use: limit('max_allocation_use'),
-    max_var99: limit('max_var99'),
-    max_daily_loss: limit('max_daily_loss'),
-    max_drawdown: limit('max_drawdown'),
-    max_orders_per_minute: limit('max_orders_per_minute'),
-  },
-  { additionalProperties: false },
-);
-export const LimitChangeSchema = Type.Object(
-  {
-    limits: LimitsSchema,
-    breach_action: Type.Optional(Type.Union([Type.Literal('reducing'), Type.Literal('halted')], { description: 'the state a daily-loss or drawdown breach moves this scope to (default halted)' })),
-    reason: Type.String({ minLength: 1, maxLength: 500, description: 'why: kept in the history' }),
-  },
-  { additionalProperties: false },
-);
-export type LimitChange = Static<typeof LimitChangeSchema>;
+export type LimitChange = Static<typeof LimitPut>;
 
 export const globalScope = 'global';
 export const strategyScope = (strategyId: number) => `strategy:${strategyId}`;

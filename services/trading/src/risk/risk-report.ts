@@ -5,59 +5,10 @@ import { bookRisk, es99Contributions, scenarioPnl, type AlignedReturns, type Ris
 import { exposureOf, manualBook, readRiskBook, RiskBook } from './risk-book.ts';
 import { globalScope, strategyScope, type LimitName } from './risk-limits.ts';
 import type { ReturnHistory } from './return-history.ts';
-import { stricterState, type TradingState } from './trading-state.ts';
+import { stricterState } from './trading-state.ts';
+import type { BookRisk, LimitUse, RiskReport, StrategyRisk } from '../schemas/risk.ts';
 
-export interface BookRisk extends RiskFigures {
-  gross: number;
-  net: number;
-  equity: number;
-  daily_loss: number;
-  drawdown: number;
-}
-
-export interface StrategyRisk extends BookRisk {
-  strategy_id: number | null;
-  name: string;
-  state: TradingState;
-  allocation: number;
-  allocation_use: number | null;
-  /** This book's part of the portfolio's ES99 (its mean P&L on the portfolio's worst days, as a loss). */
-  contribution_es99: number;
-  contribution_share: number | null;
-}
-
-export interface LimitUse {
-  scope: string;
-  limit: LimitName;
-  threshold: number;
-  /** The measure now (null where it exists only per order: max_order_notional). */
-  value: number | null;
-  /** value / threshold: 1 is at the limit. */
-  use: number | null;
-}
-
-export interface RiskReport {
-  as_of: string;
-  today: string;
-  var_method: string;
-  var_window_days: number;
-  returns_from: string | null;
-  returns_to: string | null;
-  state: TradingState;
-  total: BookRisk;
-  strategies: StrategyRisk[];
-  symbols: { symbol: string; quantity: number; price: number | null; exposure: number; by_strategy: { strategy_id: number | null; quantity: number; exposure: number }[] }[];
-  limits: LimitUse[];
-  unpriced: string[];
-  /** Symbols held with no return history at all (fewer than two bars): not in the VaR. */
-  missing_history: string[];
-  /**
-   * Symbols whose bars stopped: more than `max_missing_sessions` trading sessions since the last
-   * bar. Their VaR and ES are their own, from their last bars, added in full (no diversification).
-   */
-  stale_history: { symbol: string; last_bar: string; missing_sessions: number }[];
-  max_missing_sessions: number;
-}
+export type { BookRisk, LimitUse, RiskReport, StrategyRisk };
 
 const round = (value: number) => Math.round(value * 100) / 100;
 

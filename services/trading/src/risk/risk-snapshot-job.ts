@@ -6,19 +6,6 @@ import type { ReturnHistory } from './return-history.ts';
 import type { RiskEngine } from './risk-engine.ts';
 import { riskReport } from './risk-report.ts';
 
-export interface RiskSnapshotRow {
-  scope: string;
-  date: string;
-  strategy_id: number | null;
-  gross_exposure: number;
-  net_exposure: number;
-  var95: number | null;
-  var99: number | null;
-  es95: number | null;
-  es99: number | null;
-  details: unknown;
-}
-
 export const riskSnapshotColumns = "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, gross_exposure, net_exposure, var95, var99, es95, es99, details";
 
 /**

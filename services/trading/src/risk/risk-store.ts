@@ -2,39 +2,13 @@ import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
 import { NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
-import { cleanLimits, globalScope, strategyScope, type BreachAction, type LimitChange, type Limits } from './risk-limits.ts';
+import { cleanLimits, globalScope, strategyScope, type BreachAction, type LimitChange } from './risk-limits.ts';
 import type { StateChange, TradingState } from './trading-state.ts';
+import type { LimitChangeView, LimitSetView, StateChangeView, StateView } from '../schemas/risk.ts';
 
 type Db = Pool | PoolClient;
 
-export interface StateView {
-  scope: string;
-  strategy_id: number | null;
-  state: TradingState;
-  reason: string | null;
-  changed_by: string | null;
-  changed_at: string;
-}
-
-export interface StateChangeView {
-  scope: string;
-  from_state: TradingState;
-  to_state: TradingState;
-  reason: string;
-  changed_by: string;
-  automatic: boolean;
-  at: string;
-}
-
-export interface LimitSetView {
-  scope: string;
-  strategy_id: number | null;
-  limits: Limits;
-  breach_action: BreachAction;
-  updated_by: string | null;
-  reason: string | null;
-  updated_at: string;
-}
+export type { LimitSetView, StateChangeView, StateView };
 
 /**
  * Records a state change in the caller's transaction: the state row, a line of history (who, why,
@@ -91,8 +65,8 @@ export class RiskStore {
     return result.rows;
   }
 
-  async limitHistory(scope: string | undefined, limit: number): Promise<(Omit<LimitSetView, 'updated_by' | 'updated_at' | 'strategy_id'> & { changed_by: string | null; at: string })[]> {
-    const result = await this.pool.query(
+  async limitHistory(scope: string | undefined, limit: number): Promise<LimitChangeView[]> {
+    const result = await this.pool.query<LimitChangeView>(
       `select scope, limits, breach_action, changed_by, reason, ${utcIsoColumn('at')} from trading_risk_limit_change where ($1::text is null or scope = $1) order by id desc limit $2`,
       [scope ?? null, limit],
     );

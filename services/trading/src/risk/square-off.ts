@@ -3,13 +3,14 @@ import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
 import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
-import type { OrderState, Side } from '../brokers/broker.ts';
+import type { Side } from '../brokers/broker.ts';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
 import { isTerminal, openOrderStates } from '../orders/order-state-machine.ts';
 import { waitingFor } from '../orders/order-waits.ts';
 import { currentSession } from '../sessions.ts';
 import { globalScope, strategyScope } from './risk-limits.ts';
 import type { RiskStore } from './risk-store.ts';
+import type { SquareOffAction, SquareOffResult } from '../schemas/risk.ts';
 
 export interface SquareOffSettings {
   /** The whole square-off answers within this, whatever the brokers do. */
@@ -20,35 +21,7 @@ export interface SquareOffSettings {
   retries: number;
 }
 
-export interface SquareOffAction {
-  kind: 'cancel' | 'close';
-  order_id: string | null;
-  strategy_id: number | null;
-  symbol: string;
-  side: Side | null;
-  quantity: number | null;
-  /** done: cancelled or filled; open: at the broker, not final yet; failed: could not be done (see reason). */
-  outcome: 'done' | 'open' | 'failed';
-  state: OrderState | null;
-  attempts: number;
-  reason: string | null;
-}
-
-export interface SquareOffResult {
-  id: string;
-  scope: string;
-  status: 'done' | 'incomplete';
-  requested_by: string;
-  halted: { scope: string; from: string; changed: boolean };
-  actions: SquareOffAction[];
-  remaining: {
-    open_orders: { order_id: string; strategy_id: number | null; symbol: string; state: OrderState; reason: string }[];
-    positions: { strategy_id: number | null; symbol: string; quantity: number; reason: string }[];
-  };
-  started_at: string;
-  finished_at: string;
-  duration_ms: number;
-}
+export type { SquareOffAction, SquareOffResult };
 
 class CallTimeoutError extends Error {}
 

@@ -1,16 +1,31 @@
-import { ErrorResponse, InvalidInputError, type ServiceContext, utcIsoText } from '@closecross/platform';
+import { InvalidInputError, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { limitDescriptions, limitNames, LimitChangeSchema, strategyScope } from '../risk/risk-limits.ts';
+import { limitDescriptions, limitNames, strategyScope } from '../risk/risk-limits.ts';
 import { riskReport } from '../risk/risk-report.ts';
-import { riskSnapshotColumns } from '../risk/risk-snapshot-job.ts';
+import { Accepted, errors } from '../schemas/common.ts';
+import {
+  HistoryQuery,
+  LimitHistory,
+  LimitList,
+  LimitPut,
+  LimitSetView,
+  RiskHistory,
+  RiskHistoryQuery,
+  RiskReport,
+  SnapshotPost,
+  SquareOffList,
+  SquareOffPost,
+  SquareOffResult,
+  squareOffConfirmation,
+  StateList,
+  StatePut,
+  StateSet,
+  StrategyIdParams,
+} from '../schemas/risk.ts';
+import { riskSnapshotsOf } from '../store/trading-risk-snapshot.ts';
+import { latestSquareOffs } from '../store/trading-square-off.ts';
 import { riskSnapshotJobKind } from '../trading-events.ts';
 import type { TradingRouteDeps } from './trading-routes.ts';
-
-const errors = { 400: ErrorResponse, 404: ErrorResponse };
-const State = Type.Union([Type.Literal('active'), Type.Literal('reducing'), Type.Literal('halted')]);
-const HistoryQuery = Type.Object({ scope: Type.Optional(Type.String({ description: 'global or strategy:<id>' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) });
-export const squareOffConfirmation = 'SQUARE OFF';
 
 /** Before validation (which drops unknown fields): a misspelt limit is an error, never silently no limit. */
 async function refuseUnknownLimits(request: { body: unknown }): Promise<void> {
@@ -36,10 +51,10 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
         schema: {
           tags: ['trading'],
           summary: 'Exposures per strategy and symbol, VaR 95/99 and expected shortfall of the whole book and of each strategy (historical simulation), each strategy\'s share of the ES99, every limit and how close it is',
-          response: { 200: Type.Any() },
+          response: { 200: RiskReport },
         },
       },
-      async () => riskReport({ pool, prices: deps.prices, returns: deps.returns, today: deps.risk.today() }),
+      async () => riskReport({ pool, prices: deps.prices, returns: deps.returns, today: deps.risk.today(), clock: deps.clock }),
     );
 
     app.get(
@@ -49,15 +64,14 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
         schema: {
           tags: ['trading'],
           summary: 'The daily risk snapshots (after each close): exposures, VaR and ES, limits in use; in total or for one strategy',
-          querystring: Type.Object({ strategy_id: Type.Optional(Type.Integer({ minimum: 1 })), start: Type.Optional(Type.String({ format: 'date' })), end: Type.Optional(Type.String({ format: 'date' })) }),
-          response: { 200: Type.Object({ snapshots: Type.Array(Type.Any()) }) },
+          querystring: RiskHistoryQuery,
+          response: { 200: RiskHistory },
         },
       },
       async (request) => {
         const { strategy_id: strategyId, start, end } = request.query;
         const scope = strategyId === undefined ? 'total' : strategyScope(strategyId);
-        const result = await pool.query(`select ${riskSnapshotColumns} from trading_risk_snapshot where scope = $1 and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date) order by date`, [scope, start ?? null, end ?? null]);
-        return { snapshots: result.rows };
+        return { snapshots: await riskSnapshotsOf(pool, scope, start ?? null, end ?? null) };
       },
     );
 
@@ -65,7 +79,7 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
       '/trading/risk/snapshots',
       {
         config: { scope: 'risk' },
-        schema: { tags: ['trading'], summary: 'Takes the daily risk snapshot now, as a job (it also runs after every close)', body: Type.Optional(Type.Object({ date: Type.Optional(Type.String({ format: 'date' })) }, { additionalProperties: false })), response: { 202: Type.Object({ job_id: Type.String(), href: Type.String() }) } },
+        schema: { tags: ['trading'], summary: 'Takes the daily risk snapshot now, as a job (it also runs after every close)', body: SnapshotPost, response: { 202: Accepted } },
       },
       async (request, reply) => {
         const jobId = await deps.engine.enqueue(riskSnapshotJobKind, request.body ?? {}, { createdBy: request.principal?.name });
@@ -75,28 +89,28 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
 
     app.get(
       '/trading/limits',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The risk limits, globally and per strategy, and what each limit means', response: { 200: Type.Object({ limits: Type.Array(Type.Any()), descriptions: Type.Record(Type.String(), Type.String()) }) } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The risk limits, globally and per strategy, and what each limit means', response: { 200: LimitList } } },
       async () => ({ limits: await deps.riskStore.limitSets(), descriptions: { ...limitDescriptions } }),
     );
     app.get(
       '/trading/limits/history',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Every change of the limits, newest first: what, who and why', querystring: HistoryQuery, response: { 200: Type.Object({ changes: Type.Array(Type.Any()) }) } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Every change of the limits, newest first: what, who and why', querystring: HistoryQuery, response: { 200: LimitHistory } } },
       async (request) => ({ changes: await deps.riskStore.limitHistory(request.query.scope, request.query.limit ?? 100) }),
     );
     app.put(
       '/trading/limits/global',
-      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: 'Replaces the global limits (absent or null: no limit), with why', body: LimitChangeSchema, response: { 200: Type.Any(), ...errors } } },
+      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: 'Replaces the global limits (absent or null: no limit), with why', body: LimitPut, response: { 200: LimitSetView, ...errors } } },
       async (request) => deps.riskStore.putLimits(null, request.body, by(request)),
     );
     app.put(
       '/trading/limits/strategies/:id',
-      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: "Replaces a strategy's limits (absent or null: no limit), with why", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: LimitChangeSchema, response: { 200: Type.Any(), ...errors } } },
+      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: "Replaces a strategy's limits (absent or null: no limit), with why", params: StrategyIdParams, body: LimitPut, response: { 200: LimitSetView, ...errors } } },
       async (request) => deps.riskStore.putLimits(request.params.id, request.body, by(request)),
     );
 
     app.get(
       '/trading/state',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Trading states (global and per strategy) and their latest changes', querystring: HistoryQuery, response: { 200: Type.Object({ states: Type.Array(Type.Any()), changes: Type.Array(Type.Any()) }) } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Trading states (global and per strategy) and their latest changes', querystring: HistoryQuery, response: { 200: StateList } } },
       async (request) => ({ states: await deps.riskStore.states(), changes: await deps.riskStore.stateHistory(request.query.scope, request.query.limit ?? 100) }),
     );
     app.put(
@@ -106,8 +120,8 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
         schema: {
           tags: ['trading'],
           summary: 'Sets the trading state, globally or for one strategy: halting, reducing, or resuming after a stop (a decision: who and why are kept, and alerted)',
-          body: Type.Object({ strategy_id: Type.Optional(Type.Integer({ minimum: 1 })), state: State, reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
-          response: { 200: Type.Object({ state: Type.Any(), changed: Type.Boolean() }), ...errors },
+          body: StatePut,
+          response: { 200: StateSet, ...errors },
         },
       },
       async (request) => deps.riskStore.setState(request.body.strategy_id ?? null, request.body.state, request.body.reason, by(request)),
@@ -120,15 +134,8 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
         schema: {
           tags: ['trading'],
           summary: 'Kill switch: halts (everything, or one strategy), cancels every open order, closes every position at market, and answers what it did order by order; safe to call again',
-          body: Type.Object(
-            {
-              confirm: Type.Literal(squareOffConfirmation, { description: `must be "${squareOffConfirmation}"` }),
-              strategy_id: Type.Optional(Type.Integer({ minimum: 1, description: 'only this strategy (default: everything)' })),
-              reason: Type.Optional(Type.String({ maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: Type.Any(), ...errors },
+          body: SquareOffPost,
+          response: { 200: SquareOffResult, ...errors },
         },
         // Before the schema: a body without `confirm` is told the value to type, not only that the field is missing.
         preValidation: async (request) => {
@@ -146,11 +153,8 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
 
     app.get(
       '/trading/square-offs',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Square-offs, newest first, with what each did and what it left', response: { 200: Type.Object({ square_offs: Type.Array(Type.Any()) }) } } },
-      async () => {
-        const result = await pool.query(`select id, scope, requested_by, reason, status, result, ${utcIsoText('started_at')} as started_at from trading_square_off order by started_at desc limit 50`);
-        return { square_offs: result.rows };
-      },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Square-offs, newest first, with what each did and what it left', response: { 200: SquareOffList } } },
+      async () => ({ square_offs: await latestSquareOffs(pool) }),
     );
   };
 }

@@ -14,7 +14,9 @@ import type { StrategyStore } from '../strategies/strategy-store.ts';
 import type { TradingConfig } from '../trading-config.ts';
 import { accountRoutes } from './account-routes.ts';
 import { orderRoutes } from './order-routes.ts';
-import { portfolioRoutes } from './portfolio-routes.ts';
+import { backtestRoutes } from './backtests.ts';
+import { performanceRoutes } from './performance.ts';
+import { positionRoutes } from './positions.ts';
 import { riskRoutes } from './risk-routes.ts';
 import { strategyRoutes } from './strategy-routes.ts';
 
@@ -39,7 +41,9 @@ export function tradingRoutes(deps: TradingRouteDeps): FastifyPluginAsync<Servic
     await app.register(accountRoutes(deps), options);
     await app.register(strategyRoutes(deps), options);
     await app.register(orderRoutes(deps), options);
-    await app.register(portfolioRoutes(deps), options);
+    await app.register(positionRoutes(deps), options);
+    await app.register(performanceRoutes(deps), options);
+    await app.register(backtestRoutes(deps), options);
     await app.register(riskRoutes(deps), options);
   };
 }
