@@ -241,3 +241,29 @@ describe('snapshots, performance, backtests', () => {
     expect((await database.pool.query('select count(*)::int as n from trading_journal_trade')).rows[0].n).toBe(2);
   });
 });
+
+describe('a scan after the close (as its 16:30 schedule runs it)', () => {
+  it('sends an exit that came due to the session still ahead, as a market order, instead of filling it at the close already known', async () => {
+    const late = weekdayBars(soldiers, '2024-09-03');
+    const signalDay = late.at(-1)!.date;
+    await storeBars(database, 'LATE', late);
+    clock.advanceTo(newYork(signalDay, '15:00'));
+    const strategyId = (await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'late-exit', universe: ['LATE'] }) })).json().id;
+    expect((await scan(strategyId)).entry_orders).toBe(1);
+
+    // Two bars on, the exit is due; the scan runs at 16:30, after the session whose bar it read closed.
+    const later = weekdayBars([...soldiers, [103, 103.2], [103.2, 106]], '2024-09-03');
+    await storeBars(database, 'LATE', later.slice(-2));
+    const exitDay = later.at(-1)!.date;
+    clock.advanceTo(newYork(exitDay, '16:30'));
+    expect((await scan(strategyId)).exit_orders).toBe(1);
+    const orders = (await app.inject({ url: `/trading/orders?strategy_id=${strategyId}` })).json().orders;
+    const exit = orders.find((order: { purpose: string }) => order.purpose === 'exit');
+    // for 2024-10-08, the session after the one (Monday 7 October) whose close of 106 the scan read, and not filled at it
+    expect(exitDay).toBe('2024-10-07');
+    expect(exit).toMatchObject({ side: 'sell', quantity: 10, type: 'market', session_date: '2024-10-08', filled_quantity: 0 });
+    expect(exit.state).not.toBe('filled');
+    const positions = (await app.inject({ url: `/trading/positions?strategy_id=${strategyId}` })).json().positions;
+    expect(positions[0]).toMatchObject({ symbol: 'LATE', quantity: 10, realized_pnl: 0 });
+  });
+});

@@ -6,7 +6,7 @@ import type { OrderDesk } from '../orders/order-desk.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
-import { exitIntents, opensPosition } from '../strategies/strategy-decisions.ts';
+import { exitIntents, forSessionAhead, opensPosition } from '../strategies/strategy-decisions.ts';
 import { ruleLookback } from '../strategies/strategy-rules.ts';
 import type { StrategyStore } from '../strategies/strategy-store.ts';
 import type { Pool } from 'pg';
@@ -82,7 +82,9 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
       // Opened before the window: more bars ago than any exit waits for.
       return opened === undefined ? Number.MAX_SAFE_INTEGER : bars.length - 1 - opened;
     };
-    for (const intent of exitIntents(strategy, latest, book.openLots(symbol), (lot) => barsSince(lot.openedOn), signal)) {
+    for (const due of exitIntents(strategy, latest, book.openLots(symbol), (lot) => barsSince(lot.openedOn), signal)) {
+      // Scanned after the bar's session closed, the exit goes to the session still ahead (no fill at a close already known).
+      const intent = forSessionAhead(due, deps.signals.clock.nowMs());
       const exit = { ...intent, accountId: strategy.account_id, strategyId: strategy.id, createdBy: 'scan' };
       let placed = await deps.orders.place({ ...exit, clientOrderId: `exit-${intent.closesLot}` }, `exit: ${intent.reason}`);
       // An exit the risk engine refused (a halted strategy) never reached a broker: a later scan tries again, once a day.

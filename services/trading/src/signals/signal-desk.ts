@@ -5,9 +5,9 @@ import type { DailyBar, Side } from '@closecross/quant';
 import { calendarForSymbol, intervalMs, type BarInterval, type Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
-import { currentSession, nextTradingDay, sessionClose } from '../sessions.ts';
+import { nextTradingDay, sessionClose } from '../sessions.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
-import { entryIntent, type OrderIntent } from '../strategies/strategy-decisions.ts';
+import { entryIntent, forSessionAhead } from '../strategies/strategy-decisions.ts';
 import type { StrategyStore } from '../strategies/strategy-store.ts';
 
 export interface SignalView {
@@ -119,7 +119,7 @@ export class SignalDesk {
     if (!intent) throw new UnprocessableError(`strategy ${strategy.id}'s sizing gives no whole share of ${signal.symbol} at ${signal.price}`);
     const nowMs = (options.now ?? this.clock.now()).getTime();
     // No hindsight: approved by a person, or scanned after the bar's session closed, the entry goes to the session still ahead.
-    if (!options.atBar || sessionClose(intent.sessionDate, intent.symbol).getTime() <= nowMs) intent = retimed(intent, nowMs);
+    intent = forSessionAhead(intent, nowMs, !options.atBar);
     const { order } = await this.orders.place(
       { ...intent, clientOrderId: `signal-${signal.id}`, accountId: strategy.account_id, strategyId: strategy.id, signalId: signal.id, createdBy: by },
       `entry for signal ${signal.id} (${intent.reason}), approved by ${by}`,
@@ -157,13 +157,3 @@ export function intradaySignalExpiry(atMs: number, interval: string, symbol: str
   return new Date(capped);
 }
 
-/**
- * An entry decided now goes to the session still ahead: a market order that fills at the first
- * live price after it while the market is open, and waits for the open when it is shut (a limit
- * stays a limit).
- */
-function retimed(intent: OrderIntent, nowMs: number): OrderIntent {
-  const sessionDate = currentSession(nowMs, intent.symbol);
-  if (intent.type === 'limit') return { ...intent, sessionDate };
-  return { ...intent, type: 'market', sessionDate };
-}

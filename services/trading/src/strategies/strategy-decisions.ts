@@ -1,6 +1,7 @@
 import type { DailyBar, Side } from '@closecross/quant';
 import type { OrderType, TimeInForce } from '../brokers/broker.ts';
 import type { Lot } from '../positions/position-book.ts';
+import { currentSession, sessionClose } from '../sessions.ts';
 import type { Sizing, Strategy } from './strategy-definition.ts';
 
 /** An order a strategy wants, before it is stored or sent. */
@@ -86,4 +87,17 @@ export function exitIntents(strategy: Strategy, bar: DailyBar, lots: readonly Lo
     });
   }
   return intents;
+}
+
+/**
+ * No hindsight: an order decided at `nowMs` for a session whose close has passed goes to the session
+ * still ahead, as a market order that fills at the first live price after it while the market is
+ * open and waits for the open when it is shut (a limit stays a limit). Otherwise it is left as it is,
+ * unless `always` (an entry a person approved now, not at its bar).
+ */
+export function forSessionAhead(intent: OrderIntent, nowMs: number, always = false): OrderIntent {
+  if (!always && sessionClose(intent.sessionDate, intent.symbol).getTime() > nowMs) return intent;
+  const sessionDate = currentSession(nowMs, intent.symbol);
+  if (intent.type === 'limit') return { ...intent, sessionDate };
+  return { ...intent, type: 'market', sessionDate };
 }
