@@ -97,6 +97,14 @@ export function brokenLinks(file: string, markdown = readFileSync(file, 'utf8'))
 describe('the links of the README and docs/', () => {
   const pages = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs'))];
 
+  it('keeps the README a map of under 250 lines that links every page of docs/', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme.split('\n').length).toBeLessThan(250);
+    const linked = new Set(linkTargets(readme).map(({ target }) => resolve(root, target.split('#')[0] ?? '')));
+    const unlinked = pages.filter((page) => page.startsWith(join(root, 'docs')) && !linked.has(page)).map((page) => relative(root, page));
+    expect(unlinked).toEqual([]);
+  });
+
   it('finds the pages and their links', () => {
     expect(pages.length).toBeGreaterThan(10);
     expect(linkTargets(readFileSync(join(root, 'README.md'), 'utf8')).length).toBeGreaterThan(20);
