@@ -19,7 +19,9 @@ export const defaultBackoff: Readonly<Required<BackoffOptions>> = Object.freeze(
  * Math.random when absent) lets a test pin the jitter.
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
-  const { minDelayMs, maxDelayMs, factor, jitter } = { ...defaultBackoff, ...definedOnly(options) };
+  const { minDelayMs, factor, jitter } = { ...defaultBackoff, ...definedOnly(options) };
+  // A first wait above the default cap raises the cap rather than being cut to it.
+  const maxDelayMs = options.maxDelayMs ?? Math.max(defaultBackoff.maxDelayMs, minDelayMs);
   if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be an integer >= 1 (1 = the first retry), got ${attempt}`);
   if (!(minDelayMs >= 0) || !Number.isFinite(minDelayMs)) throw new RangeError(`minDelayMs must be a finite number >= 0, got ${minDelayMs}`);
   if (!(maxDelayMs >= minDelayMs)) throw new RangeError(`maxDelayMs must be a number >= minDelayMs (${minDelayMs}), got ${maxDelayMs}`);
@@ -54,6 +56,8 @@ export async function retry<T>(operation: (attempt: number) => Promise<T>, optio
   const { retries, shouldRetry = () => true, retryAfterMs, signal, onRetry, sleep = sleepFor } = options;
   if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`retries must be an integer >= 0, got ${retries}`);
   const backoff = { minDelayMs: options.minDelayMs, maxDelayMs: options.maxDelayMs, factor: options.factor, jitter: options.jitter };
+  // A schedule that cannot be is refused before the first attempt, not after it fails.
+  backoffDelay(1, backoff, () => 0);
   try {
     return await pRetry(
       async (attempt) => {
