@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClosecrossApiError, createClosecrossClient, retryAfterSeconds } from '../src/index.ts';
+import { ClosecrossApiError, createClosecrossClient, retryAfterSeconds, retryingFetch } from '../src/index.ts';
 import { startRunningSystem, type RunningSystem } from './running-system.ts';
 
 describe('retries on 429 from a running system', () => {
@@ -74,6 +74,44 @@ describe('retries on 503 (a server that answers "not now" twice)', () => {
     expect(waits).toEqual([2_000, 2_000]);
     expect(received).toHaveLength(3);
     for (const attempt of received) expect(attempt).toEqual({ method: 'POST', body: '{"name":"again","scopes":["read"]}', key: 'Bearer cc_test' });
+  });
+});
+
+describe('what is not retried', () => {
+  it('throws a refused connection at once, as fetch threw it, without a second attempt', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    let attempts = 0;
+    const send = retryingFetch((request) => (attempts++, fetch(request)), { attempts: 4, sleep: async () => undefined });
+    await expect(send(new Request(`http://127.0.0.1:${port}/auth/me`))).rejects.toThrow(TypeError);
+    expect(attempts).toBe(1);
+  });
+
+  it('stops waiting when the request is aborted, and sends nothing more', async () => {
+    let received = 0;
+    const busy = createServer((request, response) => {
+      received++;
+      response.writeHead(503, { 'retry-after': '20' });
+      response.end();
+    });
+    busy.listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    try {
+      const controller = new AbortController();
+      const send = retryingFetch(async (request) => {
+        const response = await fetch(request);
+        setTimeout(() => controller.abort(new Error('the page was left')), 20);
+        return response;
+      }, { attempts: 4, maxDelayMs: 60_000 });
+      const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}/auth/me`;
+      await expect(send(new Request(url, { signal: controller.signal }))).rejects.toThrow('the page was left');
+      expect(received).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
   });
 });
 
