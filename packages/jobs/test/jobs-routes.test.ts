@@ -68,10 +68,14 @@ describe('the job routes', () => {
   it('GET /jobs/{id}/events streams each change of stage and progress, then the end, and closes', async () => {
     const id = await engine.enqueue('staged', {});
     await waitFor(async () => (await engine.get(id))?.stage === 'reading rows', 10_000, 'the first stage');
-    const streaming = app.inject({ url: `/jobs/${id}/events` });
+    const streaming = app.inject({ url: `/jobs/${id}/events`, headers: { 'x-request-id': 'sse-job-stream-1' } });
     setTimeout(releaseStaged, 300);
     const response = await streaming;
     expect(response.headers['content-type']).toBe('text/event-stream');
+    // The platform's one SSE writer: unbuffered, uncached, with the request id every reply carries.
+    expect(response.headers['cache-control']).toBe('no-cache');
+    expect(response.headers['x-accel-buffering']).toBe('no');
+    expect(response.headers['x-request-id']).toBe('sse-job-stream-1');
     const events = response.body.trim().split('\n\n').map((block) => {
       const [event, data] = block.split('\n');
       expect(event).toBe('event: job');

@@ -1,5 +1,4 @@
-import { PassThrough } from 'node:stream';
-import { ConflictError, ErrorResponse, ForbiddenError, NotFoundError } from '@closecross/platform';
+import { ConflictError, ErrorResponse, ForbiddenError, NotFoundError, openEventStream } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -111,29 +110,26 @@ export function jobsRoutes(options: { pool: Pool; eventPollMs?: number; admissio
       async (request, reply) => {
         const job = await store.get(request.params.id);
         if (!job) throw new NotFoundError(`job ${request.params.id} does not exist`);
-        const stream = new PassThrough();
+        const stream = openEventStream(request, reply);
         let last = '';
         let unfollow = () => {};
         const send = (snapshot: JobSnapshot) => {
           const key = `${snapshot.status}|${snapshot.stage}|${snapshot.progress}`;
-          if (key === last || stream.writableEnded) return;
+          if (key === last || stream.isClosed) return;
           last = key;
           const { id, status, stage, progress, attempts, error } = snapshot;
-          stream.write(`event: job\ndata: ${JSON.stringify({ id, status, stage, progress, attempts, error })}\n\n`);
+          stream.send('job', { id, status, stage, progress, attempts, error });
           if (finishedStatuses.includes(status)) {
             unfollow();
-            stream.end();
+            stream.close();
           }
         };
         send(job);
-        if (!stream.writableEnded) {
+        if (!stream.isClosed) {
           unfollow = hub.follow(job.id, send);
-          reply.raw.on('close', () => {
-            unfollow();
-            stream.end();
-          });
+          void stream.closed.then(() => unfollow());
         }
-        return reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache').header('x-accel-buffering', 'no').send(stream);
+        return reply;
       },
     );
   };
