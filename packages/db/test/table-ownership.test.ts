@@ -24,14 +24,7 @@ const stillMoving: readonly { file: string; table: string }[] = [
   { file: 'services/model/src/routes/model-routes.ts', table: 'model' },
   { file: 'services/model/src/routes/model-routes.ts', table: 'stock_data' },
   { file: 'services/model/src/training-data.ts', table: 'stock_data' },
-  { file: 'services/prices/src/store/bars.ts', table: 'price_bars' },
-  { file: 'services/risk-analysis/src/analysis/price-window.ts', table: 'price_bars' },
-  { file: 'services/trading/src/backtests/minute-bars.ts', table: 'price_bar_1m' },
   { file: 'services/trading/src/brokers/paper/paper-broker.ts', table: 'price_bars' },
-  { file: 'services/trading/src/market/price-reader.ts', table: 'price_bars' },
-  { file: 'services/trading/src/orders/order-desk.ts', table: 'price_bars' },
-  { file: 'services/trading/src/research/research-jobs.ts', table: 'price_bars' },
-  { file: 'services/trading/src/risk/risk-book.ts', table: 'price_bars' },
   { file: 'packages/local-system/src/local-system.ts', table: 'ingest_shard' },
 ];
 const isStillMoving = (file: string, table: string) => stillMoving.some((entry) => entry.file === file && entry.table === table);

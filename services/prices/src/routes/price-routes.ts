@@ -1,22 +1,27 @@
 import type { ServerResponse } from 'node:http';
 import { InvalidInputError, NotFoundError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
-import { barIntervals, importBars, readBars, readLatest } from '../store/bars.ts';
+import { SymbolParams, symbolPattern } from '../schemas/common.ts';
+import {
+  BarsQuery,
+  BarsResult,
+  CsvBody,
+  defaultBarInterval,
+  defaultBarsLimit,
+  defaultImportZone,
+  EventStream,
+  ImportQuery,
+  ImportResult,
+  Latest,
+  maxStreamSymbols,
+  StreamHeaders,
+  StreamQuery,
+} from '../schemas/prices.ts';
+import { importBars, readBars, readLatest } from '../store/bars.ts';
 import { parseIntradayCsvInSlices, parseTimestamp } from '../store/intraday-csv.ts';
 import type { TickListener } from '../stream/tick-listener.ts';
-import { symbolPattern } from './subscription-routes.ts';
 
-const Bar = Type.Object({ start: Type.String(), open: Type.Number(), high: Type.Number(), low: Type.Number(), close: Type.Number(), volume: Type.Number(), complete: Type.Boolean() });
-const Latest = Type.Object({
-  symbol: Type.String(), provider: Type.String(), price: Type.Union([Type.Number(), Type.Null()]), bid: Type.Union([Type.Number(), Type.Null()]), ask: Type.Union([Type.Number(), Type.Null()]),
-  bid_size: Type.Union([Type.Number(), Type.Null()]), ask_size: Type.Union([Type.Number(), Type.Null()]), quoted_at: Type.String(), updated_at: Type.String(),
-});
-const SymbolParams = Type.Object({ symbol: Type.String({ pattern: symbolPattern }) });
-
-/** The most symbols one stream may ask for: beyond it, ask for every symbol (no ?symbols=). */
-export const maxStreamSymbols = 100;
 const symbolRegex = new RegExp(symbolPattern);
 
 /** `?symbols=` of /prices/stream: upper-cased, each a symbol, at most maxStreamSymbols; a 400 names the bad one. */
@@ -54,18 +59,13 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
         tags: ['prices'],
         summary: 'Bars of a symbol: stored one-minute bars (the last one still being built) rolled up to 5m or 1h; 1d from the daily price bars',
         params: SymbolParams,
-        querystring: Type.Object({
-          interval: Type.Union(barIntervals.map((interval) => Type.Literal(interval)), { default: '1m' }),
-          start: Type.Optional(Type.String()),
-          end: Type.Optional(Type.String({ description: 'exclusive for intraday intervals, inclusive for 1d' })),
-          limit: Type.Integer({ minimum: 1, maximum: 50_000, default: 1_000, description: 'the latest bars in the range' }),
-        }),
-        response: { 200: Type.Object({ symbol: Type.String(), interval: Type.String(), bars: Type.Array(Bar) }) },
+        querystring: BarsQuery,
+        response: { 200: BarsResult },
       },
     },
     async (request) => {
       const symbol = request.params.symbol.toUpperCase();
-      const { interval, limit } = request.query;
+      const { interval = defaultBarInterval, limit = defaultBarsLimit } = request.query;
       const bars = await readBars(pool, symbol, interval, { start: instant(request.query.start, 'start'), end: instant(request.query.end, 'end'), limit });
       return { symbol, interval, bars };
     },
@@ -81,14 +81,14 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
         tags: ['prices'],
         summary: 'Import one-minute bars from CSV (the intraday files: timestamp or Datetime, open, high, low, close, volume); upsert on (symbol, minute)',
         params: SymbolParams,
-        querystring: Type.Object({ timezone: Type.String({ default: 'UTC', description: 'the zone of timestamps written without an offset' }) }),
-        body: Type.String({ description: 'the CSV, sent as text/csv' }),
-        response: { 200: Type.Object({ symbol: Type.String(), received: Type.Number(), written: Type.Number() }) },
+        querystring: ImportQuery,
+        body: CsvBody,
+        response: { 200: ImportResult },
       },
     },
     async (request) => {
       const symbol = request.params.symbol.toUpperCase();
-      const { bars } = await parseIntradayCsvInSlices(request.body, request.query.timezone);
+      const { bars } = await parseIntradayCsvInSlices(request.body, request.query.timezone ?? defaultImportZone);
       return { symbol, received: bars.length, written: await importBars(pool, symbol, bars) };
     },
   );
@@ -116,10 +116,9 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
       schema: {
         tags: ['prices'],
         summary: 'Live ticks as Server-Sent Events (event: trade | quote | bar, id: SYMBOL:POSITION), from whichever worker handles each symbol; send Last-Event-ID to resume after the event you received last',
-        querystring: Type.Object({
-          symbols: Type.Optional(Type.String({ maxLength: 8_192, description: `comma-separated, at most ${maxStreamSymbols}; every symbol when absent` })),
-        }),
-        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 64, description: 'the id of the last event received (SYMBOL:POSITION): the stream resumes after it' })) }),
+        querystring: StreamQuery,
+        headers: StreamHeaders,
+        response: { 200: { content: { 'text/event-stream': { schema: EventStream } } } },
       },
     },
     (request, reply) => {

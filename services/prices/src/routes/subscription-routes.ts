@@ -1,29 +1,12 @@
 import { InvalidInputError, UnprocessableError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
-import { channels, providerNames, type Channel } from '../model.ts';
+import type { Channel } from '../model.ts';
 import type { PricesConfig } from '../prices-config.ts';
 import { feedKeyOf } from '../providers/adapter.ts';
 import { replayFiles } from '../providers/replay-files.ts';
+import { NoContent, Subscription, SubscriptionBody, SubscriptionIdParams, SubscriptionList } from '../schemas/subscriptions.ts';
 import { createSubscription, deleteSubscription, listSubscriptions } from '../store/subscriptions.ts';
-
-export const symbolPattern = '^[A-Za-z0-9][A-Za-z0-9.\\-/:_]{0,31}$';
-
-const Subscription = Type.Object({
-  id: Type.String(),
-  provider: Type.String(),
-  symbol: Type.String(),
-  channels: Type.Array(Type.String()),
-  feed: Type.String(),
-  worker: Type.Union([Type.String(), Type.Null()]),
-  state: Type.String({ description: 'unassigned (no worker holds it yet), pending, connecting, live, reconnecting, error' }),
-  last_error: Type.Union([Type.String(), Type.Null()]),
-  ticks: Type.Number(),
-  last_tick_at: Type.Union([Type.String(), Type.Null()], { description: "the provider's time of the last stored tick" }),
-  last_tick_age_ms: Type.Union([Type.Number(), Type.Null()], { description: 'wall ms since a tick was last stored' }),
-  created_at: Type.String(),
-});
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; config: PricesConfig }> = async (app, { pool, config }) => {
   app.post(
@@ -34,17 +17,13 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; config:
       schema: {
         tags: ['prices'],
         summary: 'Subscribe to live prices of a symbol (taken by a worker within seconds, no restart)',
-        body: Type.Object({
-          provider: Type.Union(providerNames.map((name) => Type.Literal(name)), { default: 'replay' }),
-          symbol: Type.String({ pattern: symbolPattern }),
-          channels: Type.Optional(Type.Array(Type.Union(channels.map((channel) => Type.Literal(channel))), { minItems: 1, uniqueItems: true })),
-        }),
+        body: SubscriptionBody,
         response: { 201: Subscription },
       },
     },
     async (request, reply) => {
       const symbol = request.body.symbol.toUpperCase();
-      const provider = request.body.provider;
+      const provider = request.body.provider ?? 'replay';
       if (provider === 'replay') {
         const available = [...replayFiles(config.PRICES_REPLAY_DIR).keys()];
         if (!available.includes(symbol)) throw new UnprocessableError(`no replay file for ${symbol} in PRICES_REPLAY_DIR; replayable: ${available.join(', ') || 'none'}`);
@@ -59,13 +38,13 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; config:
 
   app.get(
     '/prices/subscriptions',
-    { config: { scope: 'read' }, schema: { tags: ['prices'], summary: 'Every subscription with the worker holding it, its state and the age of its last tick', response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }) } } },
+    { config: { scope: 'read' }, schema: { tags: ['prices'], summary: 'Every subscription with the worker holding it, its state and the age of its last tick', response: { 200: SubscriptionList } } },
     async () => ({ subscriptions: await listSubscriptions(pool) }),
   );
 
   app.delete(
     '/prices/subscriptions/:id',
-    { config: { scope: 'ingest' }, schema: { tags: ['prices'], summary: 'Stop a subscription (its worker drops it within seconds)', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 204: Type.Null() } } },
+    { config: { scope: 'ingest' }, schema: { tags: ['prices'], summary: 'Stop a subscription (its worker drops it within seconds)', params: SubscriptionIdParams, response: { 204: NoContent } } },
     async (request, reply) => {
       await deleteSubscription(pool, request.params.id);
       return reply.status(204).send(null);

@@ -1,35 +1,17 @@
+import { priceBars } from '@closecross/db';
 import type { Pool } from 'pg';
+import type { Bar, BarInterval, Latest } from '../schemas/prices.ts';
 import type { IntradayBar } from './intraday-csv.ts';
 
-export type BarInterval = '1m' | '5m' | '1h' | '1d';
-export const barIntervals: readonly BarInterval[] = ['1m', '5m', '1h', '1d'];
 const intervalMs: Record<BarInterval, number> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 };
 
-export interface BarView {
-  start: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  /** False for the bar being built: its interval has not ended by the symbol's last tick. */
-  complete: boolean;
-}
-
 /** With no range, the latest `limit` bars. */
-export async function readBars(pool: Pool, symbol: string, interval: BarInterval, range: { start?: Date | undefined; end?: Date | undefined; limit: number }): Promise<BarView[]> {
+export async function readBars(pool: Pool, symbol: string, interval: BarInterval, range: { start?: Date | undefined; end?: Date | undefined; limit: number }): Promise<Bar[]> {
   const params = [symbol, range.start ?? null, range.end ?? null, range.limit];
   let rows: { start: Date; open: number; high: number; low: number; close: number; volume: number }[];
   if (interval === '1d') {
     // Daily bars are market-data's price_bars (a date each, no zone): its start is that date at 00:00 UTC.
-    const result = await pool.query(
-      `select * from (select date::timestamp at time zone 'UTC' as start, open, high, low, close, coalesce(volume, 0)::float8 as volume from price_bars
-          where symbol = $1 and ($2::timestamptz is null or date >= ($2::timestamptz at time zone 'UTC')::date)
-            and ($3::timestamptz is null or date <= ($3::timestamptz at time zone 'UTC')::date)
-          order by date desc limit $4) d order by start`,
-      params,
-    );
-    rows = result.rows;
+    rows = await priceBars.latestDailyBarsAsIntervals(pool, symbol, range.start ?? null, range.end ?? null, range.limit);
   } else {
     const bucket = interval === '1m' ? 'start' : `date_bin(interval '${interval === '5m' ? '5 minutes' : '1 hour'}', start, timestamptz '2000-01-01 00:00:00+00')`;
     const result = await pool.query(
@@ -79,19 +61,7 @@ export async function importBars(pool: Pool, symbol: string, bars: IntradayBar[]
   return written;
 }
 
-export interface LatestView {
-  symbol: string;
-  provider: string;
-  price: number | null;
-  bid: number | null;
-  ask: number | null;
-  bid_size: number | null;
-  ask_size: number | null;
-  quoted_at: string;
-  updated_at: string;
-}
-
-export async function readLatest(pool: Pool, symbol: string): Promise<LatestView | undefined> {
+export async function readLatest(pool: Pool, symbol: string): Promise<Latest | undefined> {
   const result = await pool.query('select symbol, provider, price, bid, ask, bid_size, ask_size, quoted_at, updated_at from price_latest where symbol = $1', [symbol]);
   const row = result.rows[0];
   return row ? { ...row, quoted_at: new Date(row.quoted_at).toISOString(), updated_at: new Date(row.updated_at).toISOString() } : undefined;

@@ -1,24 +1,11 @@
 import { ConflictError, NotFoundError } from '@closecross/platform';
 import type { Pool } from 'pg';
 import type { Channel, ProviderName } from '../model.ts';
+import type { Subscription } from '../schemas/subscriptions.ts';
 import { subscriptionNotice, subscriptionsChannel } from '../stream/tick-listener.ts';
 
-export interface SubscriptionView {
-  id: string;
-  provider: ProviderName;
-  symbol: string;
-  channels: Channel[];
-  feed: string;
-  /** The worker holding its feed, null while none does (it is taken within a lease round). */
-  worker: string | null;
-  state: string;
-  last_error: string | null;
-  ticks: number;
-  last_tick_at: string | null;
-  /** Wall milliseconds since a tick of it was last stored (flushes are a second apart). */
-  last_tick_age_ms: number | null;
-  created_at: string;
-}
+/** A subscription as the API shows it; its provider and channels are the ones the API accepted. */
+export type SubscriptionView = Subscription & { provider: ProviderName; channels: Channel[] };
 
 const viewSql = `
   select s.id, s.provider, s.symbol, s.channels, s.feed,

@@ -1,6 +1,6 @@
-import type { Pool } from '@closecross/db';
-import { BarSeries } from '@closecross/quant';
+import { priceBars, type Pool } from '@closecross/db';
 import { InvalidInputError, NotFoundError } from '@closecross/platform';
+import { BarSeries } from '@closecross/quant';
 
 /**
  * The window an analysis runs on: `start`..`end` as given, by default the last `defaultDays`
@@ -12,8 +12,7 @@ export async function resolveWindow(
   window: { start?: string | undefined; end?: string | undefined },
   defaultDays: number,
 ): Promise<{ start: string; end: string }> {
-  const range = await pool.query<{ last: string | null }>(`select to_char(max(date), 'YYYY-MM-DD') as last from price_bars where symbol = $1`, [symbol]);
-  const last = range.rows[0]?.last;
+  const last = await priceBars.lastDate(pool, symbol);
   if (!last) {
     throw new NotFoundError(
       `no price bars for ${symbol}; load them first with POST /price_bars/${symbol} (a Yahoo Finance CSV as Content-Type: text/csv, or JSON bars)`,
@@ -25,15 +24,9 @@ export async function resolveWindow(
   return { start, end };
 }
 
-/**
- * The bars an analysis runs on, from the market-data service's table: `symbol` between `start`
- * and `end` (inclusive), by default the last `defaultDays` calendar days of what is stored.
- */
+/** The bars an analysis runs on, market-data's daily bars of `symbol` between `start` and `end` (inclusive). */
 export async function loadAnalysisBars(pool: Pool, symbol: string, window: { start: string; end: string }): Promise<BarSeries> {
-  const result = await pool.query(
-    `select to_char(date, 'YYYY-MM-DD') as date, open, high, low, close, adj_close as "adjClose", volume
-       from price_bars where symbol = $1 and date between $2 and $3 order by date`,
-    [symbol, window.start, window.end],
-  );
-  return BarSeries.from(result.rows);
+  const rows = await priceBars.barsBetween(pool, symbol, window.start, window.end);
+  // volume is int8: a number through the platform's pools already, a string through a bare pg pool.
+  return BarSeries.from(rows.map((row) => ({ ...row, volume: row.volume === null ? null : Number(row.volume) })));
 }
