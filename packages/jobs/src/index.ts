@@ -1,4 +1,4 @@
-export { JobEngine, defaultLeaseSeconds, type JobContext, type JobDefinition, type JobEngineOptions, type JobLogger, type JobOutcome, type EnqueueOptions } from './job-engine.ts';
+export { JobEngine, defaultLeaseSeconds, type JobContext, type JobDefinition, type JobErrorWords, type FailedJob, type JobEngineOptions, type JobLogger, type JobOutcome, type EnqueueOptions } from './job-engine.ts';
 export { JobInputError } from './job-errors.ts';
 export { JobStore, jobStatuses, finishedStatuses, type JobStatus, type JobView } from './job-store.ts';
 export { jobsModule, jobsModuleWith, type JobsModuleOptions } from './jobs-module.ts';

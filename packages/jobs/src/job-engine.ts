@@ -38,7 +38,26 @@ export interface JobDefinition<Params = any> {
   retryBackoff?: boolean;
   /** The scope a caller needs to cancel a job of this kind (`admin` always may). */
   scope?: string;
+  /** How this kind's failures read to clients; the engine's `describeError` when absent (see JobErrorWords). */
+  describeError?: JobErrorWords<Params>;
 }
+
+/** The job a failure belongs to, for wording it. */
+export interface FailedJob<Params = Record<string, unknown>> {
+  kind: string;
+  id: string;
+  attempt: number;
+  params: Params;
+}
+
+/**
+ * What a failed attempt shows its clients (the job's `error`), so a service words its failures
+ * once: its own errors as they are, anything else (a native trace, a worker's private address) in
+ * its words. A string or an Error's message is stored; a JobInputError answered makes the failure
+ * final (no retry). The log line keeps the original error. Not asked about a JobInputError the
+ * handler throws (stored as it is) or a cancelled job; a failure's own message when none is set.
+ */
+export type JobErrorWords<Params = any> = (error: unknown, job: FailedJob<Params>) => string | Error;
 
 export interface EnqueueOptions {
   createdBy?: string | undefined;
@@ -70,10 +89,12 @@ export interface JobEngineOptions {
   clock?: Clock;
   /** Queued jobs a kind, and one caller of a kind, may hold (JOB_MAX_QUEUED_PER_KIND, JOB_MAX_QUEUED_PER_CALLER when absent). */
   admission?: Partial<AdmissionBounds>;
+  /** How failures of every kind read to clients, unless a kind's definition says otherwise (see JobErrorWords). */
+  describeError?: JobErrorWords;
 }
 
 interface KindState {
-  definition: Required<Omit<JobDefinition, 'handler'>> & Pick<JobDefinition, 'handler'>;
+  definition: Required<Omit<JobDefinition, 'handler' | 'describeError'>> & Pick<JobDefinition, 'handler' | 'describeError'>;
   active: number;
   fetching: boolean;
 }
@@ -105,6 +126,7 @@ export class JobEngine {
   private readonly renewSeconds: number;
   private readonly maintenanceSeconds: number;
   private readonly pollSeconds: number;
+  private readonly describeError: JobErrorWords | undefined;
   readonly admission: AdmissionBounds;
   private readonly kinds = new Map<string, KindState>();
   private readonly running = new Map<string, RunningJob>();
@@ -126,6 +148,7 @@ export class JobEngine {
     this.renewSeconds = options.renewSeconds ?? Math.min(2, this.leaseSeconds / 3);
     this.maintenanceSeconds = options.maintenanceSeconds ?? 5;
     this.pollSeconds = options.pollSeconds ?? 0.5;
+    this.describeError = options.describeError;
     this.admission = { ...admissionBoundsFrom(process.env), ...options.admission };
     // The service's pool, so the queue uses the same credentials (DATABASE_URL or the RDS secret).
     this.boss = new PgBoss({
@@ -163,6 +186,7 @@ export class JobEngine {
         retryDelaySeconds: definition.retryDelaySeconds ?? 2,
         retryBackoff: definition.retryBackoff ?? true,
         scope: definition.scope ?? 'admin',
+        describeError: (definition.describeError ?? this.describeError) as JobErrorWords | undefined,
       },
       active: 0,
       fetching: false,
@@ -386,7 +410,7 @@ export class JobEngine {
         else this.log.warn({ jobId: id, kind, attempt }, 'a later attempt owns this job; this result is dropped');
       } catch (error) {
         await reporter.flush();
-        await this.settleFailure(kind, id, attempt, error, retryCount >= retryLimit);
+        await this.settleFailure(state, { kind, id, attempt, params }, error, retryCount >= retryLimit);
       }
     } catch (error) {
       // Bookkeeping failed (the database, say): the lease runs out and pg-boss retries the job.
@@ -398,15 +422,17 @@ export class JobEngine {
     }
   }
 
-  private async settleFailure(kind: string, id: string, attempt: number, error: unknown, lastAttempt: boolean): Promise<void> {
+  private async settleFailure(state: KindState, job: FailedJob, error: unknown, lastAttempt: boolean): Promise<void> {
+    const { kind, id, attempt } = job;
     if (await this.store.markCancelled(id)) {
       this.log.info({ jobId: id, kind, attempt }, 'job cancelled');
       await this.boss.complete(kind, id);
       return;
     }
-    const inputError = error instanceof JobInputError;
+    const worded = this.inServiceWords(state, job, error);
+    const inputError = worded instanceof JobInputError;
     const final = inputError || lastAttempt;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = worded instanceof Error ? worded.message : String(worded);
     if (!(await this.store.fail(id, attempt, message, final))) {
       this.log.warn({ jobId: id, kind, attempt }, 'a later attempt owns this job; this failure is dropped');
       return;
@@ -416,6 +442,19 @@ export class JobEngine {
     // Bad input is final: complete the queue entry so pg-boss does not retry it.
     if (inputError) await this.boss.complete(kind, id, { error: message });
     else await this.boss.fail(kind, id, { message });
+  }
+
+  /** The failure as its kind words it (a JobInputError from the handler is already in its words). */
+  private inServiceWords(state: KindState, job: FailedJob, error: unknown): unknown {
+    const describe = state.definition.describeError;
+    if (!describe || error instanceof JobInputError) return error;
+    try {
+      return describe(error, job);
+    } catch (wordingError) {
+      // A broken wording must not leak the raw failure to clients, nor lose the job's settlement.
+      this.log.error({ err: wordingError, jobId: job.id, kind: job.kind }, 'describeError threw; the job shows a generic failure');
+      return `the ${job.kind} job failed; the details are in the service log under job ${job.id}`;
+    }
   }
 
   private async renewRunning(): Promise<void> {
