@@ -1,5 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowTypesPath, rowTypesSource } from '../src/row-types.ts';
 import { columnsOf } from '../src/tables/columns.ts';
 import { declaredRows } from '../src/tables/declared.ts';
 
@@ -21,6 +23,19 @@ async function migratedColumns(table: string): Promise<Record<string, string>> {
 const sorted = (columns: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(columns).sort(([a], [b]) => a.localeCompare(b)));
 
 describe('row types in packages/db/src/tables match the migrated database', () => {
+  it('rows.generated.ts is what pnpm db:rows writes from the migrations (run it and commit when this fails)', async () => {
+    expect(readFileSync(rowTypesPath, 'utf8')).toBe(await rowTypesSource(database.pool));
+  });
+
+  it('generates a row type per table that follows a column change', async () => {
+    await database.pool.query('create table zz_generated_probe (id int8 primary key, amount numeric, day date, tags text[] not null)');
+    try {
+      expect(await rowTypesSource(database.pool)).toContain('export interface ZzGeneratedProbeRow {\n  id: number;\n  amount: string | null;\n  day: Date | null;\n  tags: string[];\n}');
+    } finally {
+      await database.pool.query('drop table zz_generated_probe');
+    }
+  });
+
   it.each(declaredRows.map((declared) => [declared.table, declared.columns] as const))('%s: every column, its type and whether it may be null', async (table, columns) => {
     expect(sorted(columns)).toEqual(await migratedColumns(table));
   });
