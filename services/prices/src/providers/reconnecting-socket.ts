@@ -1,3 +1,4 @@
+import { backoffDelay } from '@closecross/platform';
 import WebSocket from 'ws';
 
 export interface SocketLogger {
@@ -20,7 +21,7 @@ export interface ReconnectingSocketOptions {
 
 /**
  * A `ws` connection kept open: reopened after a close, an error or a missed pong, with
- * exponential backoff and jitter (reset once a connection has stayed up), sooner or later as the
+ * the platform's exponential backoff and jitter (reset once a connection has stayed up), sooner or later as the
  * adapter says (a rate limit's Retry-After), and before the provider's maximum age.
  */
 export class ReconnectingSocket {
@@ -35,10 +36,9 @@ export class ReconnectingSocket {
 
   private readonly options: ReconnectingSocketOptions;
 
-
   constructor(options: ReconnectingSocketOptions) {
-
-    this.options = options;}
+    this.options = options;
+  }
 
   start(): void {
     this.open();
@@ -105,9 +105,7 @@ export class ReconnectingSocket {
     if (this.ageTimer) clearTimeout(this.ageTimer);
     if (this.closed) return;
     this.options.onDown(reason);
-    const base = this.options.initialBackoffMs ?? 500;
-    const backoff = Math.min(this.options.maxBackoffMs ?? 30_000, base * 2 ** this.attempt++);
-    const delay = this.nextDelayMs ?? backoff / 2 + Math.random() * (backoff / 2);
+    const delay = this.nextDelayMs ?? backoffDelay(++this.attempt, { minDelayMs: this.options.initialBackoffMs ?? 500, maxDelayMs: this.options.maxBackoffMs ?? 30_000 });
     this.nextDelayMs = undefined;
     this.retryTimer = setTimeout(() => this.open(), delay);
   }

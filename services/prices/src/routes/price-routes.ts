@@ -1,5 +1,4 @@
-import type { ServerResponse } from 'node:http';
-import { InvalidInputError, NotFoundError } from '@closecross/platform';
+import { InvalidInputError, NotFoundError, openEventStream } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Pool } from 'pg';
 import { SymbolParams, symbolPattern } from '../schemas/common.ts';
@@ -103,12 +102,6 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
     },
   );
 
-  const open = new Set<ServerResponse>();
-  // Streams never end on their own: end them so the server can close.
-  app.addHook('preClose', async () => {
-    for (const response of open) response.end();
-  });
-
   app.get(
     '/prices/stream',
     {
@@ -124,28 +117,12 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
     (request, reply) => {
       const symbols = streamSymbols(request.query.symbols);
       const lastEventId = request.headers['last-event-id'];
-      reply.hijack();
-      const response = reply.raw;
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': request.id });
-      response.write(`: streaming ${symbols.size > 0 ? [...symbols].join(',') : 'every symbol'}\n\n`);
-      open.add(response);
-      const remove = listener.add(
-        {
-          symbols,
-          send: (chunk) => {
-            // A client that reads too slowly is dropped rather than buffered without bound.
-            if (response.writableLength > 8 * 1024 * 1024) return void response.destroy();
-            response.write(chunk);
-          },
-        },
-        lastEventId,
-      );
-      const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
-      response.on('close', () => {
-        remove();
-        clearInterval(keepAlive);
-        open.delete(response);
-      });
+      // The platform's writer: SSE headers, a heartbeat comment, a slow client dropped, the stream ended when the server closes.
+      const stream = openEventStream(request, reply, { heartbeatMs: 15_000 });
+      stream.comment(`streaming ${symbols.size > 0 ? [...symbols].join(',') : 'every symbol'}`);
+      // The listener encodes each tick once for every client: its frames go out as they are.
+      const remove = listener.add({ symbols, send: (chunk) => void stream.sendEncoded(chunk) }, lastEventId);
+      void stream.closed.then(remove);
     },
   );
 };
