@@ -41,6 +41,30 @@ const barsPerSymbol = Math.round(years * 252);
 const nyse = calendarForSymbol('SPY');
 const thisFile = fileURLToPath(import.meta.url);
 
+interface ThreadSample {
+  thread: number;
+  idle: number | null;
+  busy: number;
+}
+
+/**
+ * The threads' waits between trials over their time on trials, in percent: how much of a thread's
+ * time its task kept it waiting (on a job's claim and bookkeeping). Steadier than wall time on a
+ * busy machine. Each thread's longest wait in a run is its wait from the run before, left out.
+ */
+function idleShare(samples: readonly ThreadSample[]): number {
+  let idle = 0;
+  let busy = 0;
+  for (const thread of new Set(samples.map((sample) => sample.thread))) {
+    const mine = samples.filter((sample) => sample.thread === thread);
+    const waits = mine.flatMap((sample) => (sample.idle === null ? [] : [sample.idle])).sort((a, b) => a - b);
+    if (waits.length === mine.length) waits.pop();
+    idle += waits.reduce((sum, wait) => sum + wait, 0);
+    busy += mine.reduce((sum, sample) => sum + sample.busy, 0);
+  }
+  return busy > 0 ? (idle / busy) * 100 : 0;
+}
+
 function generatedBars(count: number, seed: number): DailyBar[] {
   let state = (seed * 2654435761) >>> 0;
   const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
@@ -195,19 +219,25 @@ if (process.argv[2] === 'worker') {
     const direct = new ResearchThreadPool(2);
     const datasets = new ResearchDatasets(new PriceReader(pool, loadTradingConfig({}).TRADING_LATEST_QUOTE_TABLE));
     let lastRun = '';
+    const idleShares: Record<'engine' | 'oneTrialAJob' | 'direct', number[]> = { engine: [], oneTrialAJob: [], direct: [] };
+    const engineRun = async (variant: 'engine' | 'oneTrialAJob', label: string) => {
+      const run = await optimise(ratioTrials, label);
+      lastRun = run.id;
+      const samples = await pool.query<ThreadSample>(
+        `select (trial->>'thread')::int as thread, (trial->>'idle_ms')::float8 as idle, (trial->>'busy_ms')::float8 as busy
+           from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1 and trial ? 'busy_ms'`,
+        [run.id],
+      );
+      idleShares[variant].push(idleShare(samples.rows));
+      return run.ms / ratioTrials;
+    };
     const overhead = await interleavedRuns(rounds, {
-      engine: async () => {
-        const run = await optimise(ratioTrials, 'engine');
-        lastRun = run.id;
-        return run.ms / ratioTrials;
-      },
+      engine: () => engineRun('engine', 'engine'),
       // As before trial batches: this process coordinates, so its setting makes every job one trial.
       oneTrialAJob: async () => {
         process.env.TRADING_RESEARCH_BATCH = '1';
         try {
-          const run = await optimise(ratioTrials, 'engine, one trial a job');
-          lastRun = run.id;
-          return run.ms / ratioTrials;
+          return await engineRun('oneTrialAJob', 'engine, one trial a job');
         } finally {
           delete process.env.TRADING_RESEARCH_BATCH;
         }
@@ -218,15 +248,19 @@ if (process.argv[2] === 'worker') {
         const key = datasetKeyOf(spec);
         const started = performance.now();
         const queue = [...trials];
+        const samples: ThreadSample[] = [];
         await Promise.all(
           [0, 1].map(async () => {
             for (let trial = queue.shift(); trial; trial = queue.shift()) {
               const answer = await direct.run(key, () => datasets.get(key, spec), { params: { ...spec.baseParams, ...trial.params }, startDay: trial.start_day, endDay: trial.end_day });
               if (answer.type === 'failed') throw new Error(`direct trial failed: ${answer.error}`);
+              samples.push({ thread: answer.thread, idle: answer.idleMs ?? null, busy: answer.busyMs });
             }
           }),
         );
-        return (performance.now() - started) / ratioTrials;
+        const ms = (performance.now() - started) / ratioTrials;
+        idleShares.direct.push(idleShare(samples));
+        return ms;
       },
     });
     await direct.close();
@@ -243,6 +277,20 @@ if (process.argv[2] === 'worker') {
         }),
       ),
     );
+    // interleavedRuns discards its first round (a warm-up): so do these.
+    for (const shares of Object.values(idleShares)) shares.shift();
+    for (const [variant, label] of [['engine', 'trials batched per job'], ['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)'], ['direct', 'threads called directly']] as const) {
+      console.log(
+        describeRow(
+          results.record({
+            name: `research threads' idle time between trials, % of their time on trials: ${label}`,
+            unit: '%',
+            runs: idleShares[variant],
+            note: `${ratioTrials} trials a run, same interleaved rounds; each thread's wait from its answer to its next trial, summed, over its wall time on trials (each thread's first wait in a run, from the run before, left out)`,
+          }),
+        ),
+      );
+    }
     console.log(
       describeRow(
         results.record({

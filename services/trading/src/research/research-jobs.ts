@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
  * stores its error and the run goes on. A coordinator that restarts (its task lost) resumes from
  * the stored trials; a cancelled one cancels its open trials.
  */
+import { priceBars } from '@closecross/db';
 import { calendarForSymbol, defaultCosts, instrumentForSymbol, type Clock, type CostConfig } from '@closecross/engine';
 import { JobInputError, type JobContext, type JobEngine } from '@closecross/jobs';
 import { InvalidInputError, NotFoundError } from '@closecross/platform';
@@ -143,25 +144,14 @@ export function searchSpec(run: ResolvedRun, body: OptimizationRequest | WalkFor
 
 /** The sessions with bars in the period (the first symbol's calendar). */
 export async function sessionsOf(pool: Pool, universe: readonly string[], start: string | null, end: string | null): Promise<string[]> {
-  const rows = (
-    await pool.query<{ day: string }>(
-      `select distinct date::text as day from price_bars where symbol = any($1::text[]) and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date) order by day`,
-      [universe, start, end],
-    )
-  ).rows;
+  const days = await priceBars.daysWithBars(pool, universe, start, end);
   const calendar = calendarForSymbol(universe[0] ?? '');
-  return rows.map((row) => row.day).filter((day) => calendar.session(day) !== undefined);
+  return days.filter((day) => calendar.session(day) !== undefined);
 }
 
 /** The first and last day with bars in the period (an index range read, not every day). */
 export async function periodOf(pool: Pool, universe: readonly string[], start: string | null, end: string | null): Promise<{ first: string; last: string } | undefined> {
-  const row = (
-    await pool.query<{ first: string | null; last: string | null }>(
-      `select min(date)::text as first, max(date)::text as last from price_bars where symbol = any($1::text[]) and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date)`,
-      [universe, start, end],
-    )
-  ).rows[0];
-  return row?.first && row.last ? { first: row.first, last: row.last } : undefined;
+  return priceBars.periodOf(pool, universe, start, end);
 }
 
 /** The period's daily bars as columns (what a research thread loads once). */
@@ -225,6 +215,10 @@ interface TrialResult {
   objective: number | null;
   error?: string;
   cpu_ms?: number;
+  /** The thread's wall time on the trial, and how long it had waited since its previous trial (the bench's overhead measure). */
+  busy_ms?: number;
+  idle_ms?: number;
+  thread?: number;
 }
 
 /**
@@ -271,7 +265,7 @@ export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets
       }
       const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
       writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null }));
-      results.push({ trial: row.trial_no, status: 'succeeded', objective: value, cpu_ms: answer.cpuMs });
+      results.push({ trial: row.trial_no, status: 'succeeded', objective: value, cpu_ms: answer.cpuMs, busy_ms: answer.busyMs, thread: answer.thread, ...(answer.idleMs !== undefined ? { idle_ms: answer.idleMs } : {}) });
     }
   } catch (error) {
     stopped = { error };

@@ -37,5 +37,18 @@ export interface RecordedDecision {
 }
 
 export type TrialAnswer =
-  | { id: number; type: 'done'; figures: TrialFigures; params: Record<string, unknown>; cpuMs: number; equity?: { days: string[]; equity: number[] }; decisions?: RecordedDecision[] }
+  | {
+      id: number;
+      type: 'done';
+      figures: TrialFigures;
+      params: Record<string, unknown>;
+      cpuMs: number;
+      /** How long the thread sat idle between its previous answer and this request (none on its first trial): the wait on a job's claim and bookkeeping. */
+      idleMs?: number;
+      /** The trial's wall time on the thread, and the thread (its threadId). */
+      busyMs: number;
+      thread: number;
+      equity?: { days: string[]; equity: number[] };
+      decisions?: RecordedDecision[];
+    }
   | { id: number; type: 'failed'; error: string; field?: string };

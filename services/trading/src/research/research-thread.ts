@@ -5,7 +5,7 @@
  * asked, the equity or the decisions) go back; no report is serialised.
  */
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { builtinStrategies, calendarForSymbol, dailyBar, instrumentForSymbol, isStrategyDefinition, runBacktest, StrategyParameterError, type AnyStrategyDefinition, type Bar, type OrderRequest, type StrategyContext } from '@closecross/engine';
 import { runBelowTheEventLoop } from '@closecross/platform/background-thread';
 import { figuresOf } from './research-figures.ts';
@@ -78,8 +78,9 @@ function recording(definition: AnyStrategyDefinition, decisions: RecordedDecisio
   } as AnyStrategyDefinition;
 }
 
-async function run(definition: AnyStrategyDefinition, request: TrialRequest): Promise<TrialAnswer> {
+async function run(definition: AnyStrategyDefinition, request: TrialRequest, idleMs: number | undefined): Promise<TrialAnswer> {
   const cpu = process.threadCpuUsage();
+  const started = performance.now();
   const decisions: RecordedDecision[] = [];
   const sources = symbols.map(({ bars, days }) => bars.slice(lowerBound(days, request.startDay), lowerBound(days, request.endDay + '~')));
   const report = await runBacktest({
@@ -114,6 +115,9 @@ async function run(definition: AnyStrategyDefinition, request: TrialRequest): Pr
       const used = process.threadCpuUsage(cpu);
       return (used.user + used.system) / 1000;
     })(),
+    ...(idleMs !== undefined ? { idleMs } : {}),
+    busyMs: performance.now() - started,
+    thread: threadId,
     ...(request.wantEquity ? { equity: { days: curve.slice(startIndex).map((point) => mainCalendar.dayOf(point.ms)), equity } } : {}),
     ...(request.recordDecisions ? { decisions } : {}),
   };
@@ -121,13 +125,19 @@ async function run(definition: AnyStrategyDefinition, request: TrialRequest): Pr
 
 const definition = load();
 definition.catch(() => undefined);
+/** When this thread last answered: the gap to the next request is time it waited on its task. */
+let answeredAt: number | undefined;
 parentPort!.on('message', (request: TrialRequest) => {
+  const idleMs = answeredAt === undefined ? undefined : performance.now() - answeredAt;
   void definition
-    .then((loaded) => run(loaded, request))
+    .then((loaded) => run(loaded, request, idleMs))
     .catch((error: unknown): TrialAnswer => {
       const field = error instanceof StrategyParameterError ? error.field : undefined;
       return { id: request.id, type: 'failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...(field !== undefined ? { field } : {}) };
     })
-    .then((answer) => parentPort!.postMessage(answer));
+    .then((answer) => {
+      answeredAt = performance.now();
+      parentPort!.postMessage(answer);
+    });
 });
 parentPort!.postMessage({ type: 'ready' });
