@@ -1,3 +1,5 @@
+import { backoffDelay } from '@closecross/platform';
+
 /** When a failed delivery is tried again: exponential backoff from `baseMs`, capped at `maxMs`. */
 export interface RetrySchedule {
   baseMs: number;
@@ -6,12 +8,16 @@ export interface RetrySchedule {
   maxAttempts: number;
 }
 
-/** Jitter draws each delay from [lowestJitter, 1] of its nominal value, so deliverers retrying together spread out. */
+/**
+ * Jitter draws each delay from [lowestJitter, 1] of its nominal value, so deliverers retrying
+ * together spread out. Not the platform's full jitter (from 0): the schedule promises a shortest
+ * span (outageCoveredMs), which a wait of 0 would break.
+ */
 const lowestJitter = 0.5;
 
-/** The wait after the `attempt`-th failed attempt (from 1). */
+/** The wait after the `attempt`-th failed attempt (from 1): the platform's backoff, doubling from `baseMs`. */
 export function retryDelayMs(schedule: RetrySchedule, attempt: number, random: () => number = Math.random): number {
-  const nominal = Math.min(schedule.maxMs, schedule.baseMs * 2 ** Math.min(attempt - 1, 40));
+  const nominal = backoffDelay(attempt, { minDelayMs: schedule.baseMs, maxDelayMs: schedule.maxMs, factor: 2, jitter: false });
   return Math.round(nominal * (lowestJitter + (1 - lowestJitter) * random()));
 }
 

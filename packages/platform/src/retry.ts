@@ -26,8 +26,8 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, rand
   if (!(minDelayMs >= 0) || !Number.isFinite(minDelayMs)) throw new RangeError(`minDelayMs must be a finite number >= 0, got ${minDelayMs}`);
   if (!(maxDelayMs >= minDelayMs)) throw new RangeError(`maxDelayMs must be a number >= minDelayMs (${minDelayMs}), got ${maxDelayMs}`);
   if (!(factor >= 1) || !Number.isFinite(factor)) throw new RangeError(`factor must be a finite number >= 1, got ${factor}`);
-  // factor ** attempt overflows to Infinity for a large attempt; the cap still applies.
-  const nominal = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
+  // factor ** attempt overflows to Infinity for a large attempt: the cap still applies (and 0 stays 0, not NaN).
+  const nominal = minDelayMs === 0 ? 0 : Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
   return jitter ? Math.round(nominal * random()) : nominal;
 }
 

@@ -30,6 +30,7 @@ describe('backoffDelay', () => {
     expect(backoffDelay(2, { minDelayMs: 100, factor: 3, maxDelayMs: 500, jitter: false })).toBe(300);
     // A huge attempt overflows the power to Infinity; the cap still holds.
     expect(backoffDelay(5_000, { jitter: false })).toBe(30_000);
+    expect(backoffDelay(5_000, { minDelayMs: 0, jitter: false })).toBe(0);
     // A first wait above the default cap raises the cap (an explicit cap below it is refused).
     expect(backoffDelay(3, { minDelayMs: 60_000, jitter: false })).toBe(60_000);
   });
