@@ -98,8 +98,12 @@ describe('live strategies', () => {
     await publishBar('DOWN', 60);
     await waitFor(async () => (await app.inject({ url: `/trading/signals?strategy_id=${manual}` })).json().signals.length === 1, 20_000, 'the pending signal');
     const [signal] = (await app.inject({ url: `/trading/signals?strategy_id=${manual}` })).json().signals;
-    expect(signal).toMatchObject({ symbol: 'DOWN', side: 'buy', price: 60, status: 'pending', bar_date: '2026-12-07' });
+    // It keeps what the strategy asked for (3), which the instance's sizing (1 by default) does not override.
+    expect(signal).toMatchObject({ symbol: 'DOWN', side: 'buy', price: 60, quantity: 3, status: 'pending', bar_date: '2026-12-07' });
     expect((await database.pool.query('select 1 from trading_order where strategy_id = $1', [manual])).rowCount).toBe(0);
+    const approved = await app.inject({ method: 'POST', url: `/trading/signals/${signal.id}/approve`, payload: {} });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect((await app.inject({ url: `/trading/orders/${approved.json().signal.order_id}` })).json().order).toMatchObject({ symbol: 'DOWN', side: 'buy', quantity: 3, signal_id: signal.id });
   }, 30_000);
 
   it('a manual 1m strategy signalling on every bar of the session gets one pending signal per bar, each expiring five bars later (not two days on)', async () => {

@@ -298,7 +298,7 @@ export class LiveStrategyRunner {
       if (price === undefined) return this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol }, 'live strategy: an order with no price seen yet is not a signal');
       // Keyed by the instant of the bar (its end) or tick that made it: a 1m strategy signals many times a session.
       const at = typeof event === 'object' ? (event.kind === 'bar' ? event.endMs : event.ts) : nowMs;
-      const stored = await this.deps.signals.record(strategy, order.symbol, order.side, { date: session.day, open: price, high: price, low: price, close: price, adjClose: null, volume: null }, { at, interval: strategy.interval });
+      const stored = await this.deps.signals.record(strategy, order.symbol, order.side, { date: session.day, open: price, high: price, low: price, close: price, adjClose: null, volume: null }, { at, interval: strategy.interval }, order.quantity);
       if (!stored) this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol, side: order.side, at: new Date(at).toISOString() }, 'live strategy: a second signal on the same bar, symbol and side is not stored again');
       return;
     }

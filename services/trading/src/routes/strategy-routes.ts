@@ -15,6 +15,7 @@ const Signal = Type.Object({
   bar_date: Type.String(),
   side: Type.String(),
   price: Type.Number(),
+  quantity: Type.Union([Type.Number(), Type.Null()], { description: 'what a strategy written as code asked for (the approved order\'s quantity); null for a built-in rule, sized by the instance\'s sizing' }),
   status: Type.String(),
   expires_at: Type.String(),
   decided_by: Type.Union([Type.String(), Type.Null()]),

@@ -37,10 +37,13 @@ export interface ScanResult {
 /** Bars a user module's scan reads per symbol (the engine's default history window and a little more). */
 const userModuleWindow = 260;
 
-/** The signal in what the code sent on a bar: a built-in's entry order (client id entry:...), else a user module's first order. */
-function signalOf(orders: readonly { side: Side; clientId?: string }[], builtin: boolean): Side | undefined {
+/**
+ * The signal in what the code sent on a bar: a built-in's entry order (client id entry:...), sized
+ * by the instance; else a user module's first order, with the quantity it asked for.
+ */
+function signalOf(orders: readonly { side: Side; quantity: number; clientId?: string }[], builtin: boolean): { side: Side; quantity: number | undefined } | undefined {
   const entry = builtin ? orders.find((order) => order.clientId?.startsWith('entry:')) : orders[0];
-  return entry?.side;
+  return entry && { side: entry.side, quantity: builtin ? undefined : entry.quantity };
 }
 
 /**
@@ -75,7 +78,8 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
     const latest = bars.at(-1);
     if (!latest) continue;
     result.symbols++;
-    const signal = signalOf(decisions.get(symbol)?.orders ?? [], builtin);
+    const decided = signalOf(decisions.get(symbol)?.orders ?? [], builtin);
+    const signal = decided?.side;
     const indexOfDay = new Map(bars.map((bar, index) => [bar.date, index]));
     const barsSince = (openedOn: string) => {
       const opened = indexOfDay.get(openedOn);
@@ -92,7 +96,7 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
       if (placed.created) result.exit_orders++;
     }
     if (signal !== undefined && opensPosition(strategy, signal)) {
-      const stored = await deps.signals.record(strategy, symbol, signal, latest);
+      const stored = await deps.signals.record(strategy, symbol, signal, latest, undefined, decided?.quantity);
       // Older pending signals whose window passed expire now (an auto strategy's new one is ordered first).
       if (stored) {
         let status: string = stored.status;

@@ -19,6 +19,8 @@ export interface SignalView {
   bar_at: string | null;
   side: Side;
   price: number;
+  /** What a strategy written as code asked for (its ctx.submit); null for a built-in rule, sized by the instance's sizing. */
+  quantity: number | null;
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'ordered';
   expires_at: string;
   decided_by: string | null;
@@ -28,7 +30,7 @@ export interface SignalView {
   created_at: string;
 }
 
-export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, ${utcIsoColumn('bar_at')}, side, price, status, ${utcIsoColumn('expires_at')},
+export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, ${utcIsoColumn('bar_at')}, side, price, quantity::float8 as quantity, status, ${utcIsoColumn('expires_at')},
   decided_by, ${utcIsoColumn('decided_at')}, decision_note, order_id, ${utcIsoColumn('created_at')}`;
 
 /** How many bars of its own interval an intraday signal waits for a person before it expires. */
@@ -59,21 +61,21 @@ export class SignalDesk {
    * alert commits with it (an auto strategy's is ordered at once, and alerted when filled; one
    * whose entry window already passed, from a scan of old bars, has nobody to wait for).
    */
-  async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar, intraday?: { at: number; interval: string }): Promise<SignalView | undefined> {
+  async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar, intraday?: { at: number; interval: string }, quantity?: number): Promise<SignalView | undefined> {
     const expiresAt = intraday ? intradaySignalExpiry(intraday.at, intraday.interval, symbol) : sessionClose(nextTradingDay(bar.date, symbol), symbol);
     return withTransaction(this.pool, async (client) => {
       const stored = (
         await client.query<SignalView>(
-          `insert into trading_signal (strategy_id, symbol, bar_date, bar_at, side, price, status, expires_at) values ($1, $2, $3, $4, $5, $6, 'pending', $7)
+          `insert into trading_signal (strategy_id, symbol, bar_date, bar_at, side, price, quantity, status, expires_at) values ($1, $2, $3, $4, $5, $6, $8, 'pending', $7)
            on conflict on constraint trading_signal_once do nothing returning ${signalColumns}`,
-          [strategy.id, symbol, bar.date, intraday ? new Date(intraday.at) : null, side, bar.close, expiresAt],
+          [strategy.id, symbol, bar.date, intraday ? new Date(intraday.at) : null, side, bar.close, expiresAt, quantity ?? null],
         )
       ).rows[0];
       if (stored && strategy.approval === 'manual' && Date.parse(stored.expires_at) > this.clock.nowMs()) {
-        const quantity = entryIntent(strategy, symbol, side, bar, nextTradingDay(bar.date, symbol))?.quantity;
+        const sized = entryIntent(strategy, symbol, side, bar, nextTradingDay(bar.date, symbol), stored.quantity ?? undefined)?.quantity;
         await recordAlert(client, {
           event: 'signal_awaiting_approval',
-          payload: { signal_id: String(stored.id), strategy: strategy.name, symbol, side, ...(quantity === undefined ? {} : { quantity }), price: stored.price, expires_at: stored.expires_at },
+          payload: { signal_id: String(stored.id), strategy: strategy.name, symbol, side, ...(sized === undefined ? {} : { quantity: sized }), price: stored.price, expires_at: stored.expires_at },
         });
       }
       return stored;
@@ -115,7 +117,8 @@ export class SignalDesk {
     const signal = await this.decide(id, by, 'approved', note, options.atBar !== undefined);
     const strategy = await this.strategies.get(signal.strategy_id);
     const bar = options.atBar ?? { date: signal.bar_date, open: signal.price, high: signal.price, low: signal.price, close: signal.price, adjClose: null, volume: null };
-    let intent = entryIntent(strategy, signal.symbol, signal.side, bar, nextTradingDay(signal.bar_date, signal.symbol));
+    // A strategy written as code said how much (signal.quantity): that is the order, not the instance's sizing rule.
+    let intent = entryIntent(strategy, signal.symbol, signal.side, bar, nextTradingDay(signal.bar_date, signal.symbol), signal.quantity ?? undefined);
     if (!intent) throw new UnprocessableError(`strategy ${strategy.id}'s sizing gives no whole share of ${signal.symbol} at ${signal.price}`);
     const nowMs = (options.now ?? this.clock.now()).getTime();
     // No hindsight: approved by a person, or scanned after the bar's session closed, the entry goes to the session still ahead.

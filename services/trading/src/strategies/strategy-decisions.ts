@@ -39,10 +39,11 @@ export function quantityFor(sizing: Sizing, allocation: number, price: number): 
 /**
  * The entry order of a signal on `bar`: at that bar's close (market-on-close of the signal's
  * session), at the next session's open, or a day limit for the next session. Undefined when the
- * sizing gives no whole share.
+ * sizing gives no whole share (or the quantity `asked` is not positive).
  */
-export function entryIntent(strategy: Strategy, symbol: string, side: Side, bar: DailyBar, nextSession: string): OrderIntent | undefined {
-  const quantity = quantityFor(strategy.sizing, strategy.allocation, bar.close);
+export function entryIntent(strategy: Strategy, symbol: string, side: Side, bar: DailyBar, nextSession: string, asked?: number): OrderIntent | undefined {
+  // What a strategy written as code asked for; else the instance's sizing rule.
+  const quantity = asked ?? quantityFor(strategy.sizing, strategy.allocation, bar.close);
   if (!(quantity > 0)) return undefined;
   const base = { purpose: 'entry' as const, symbol, side, quantity, reason: `${side} signal on ${bar.date}` };
   switch (strategy.entry.timing) {
