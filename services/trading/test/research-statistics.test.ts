@@ -57,21 +57,26 @@ describe('stitched out-of-sample equity', () => {
 });
 
 describe('trial batches', () => {
-  it('a sixteenth of the trials in flight, at most the largest batch allowed, and one a job when few are left to draw', () => {
-    expect(trialBatchSize(1000, 64)).toBe(4);
-    expect(trialBatchSize(1000, 256)).toBe(8);
+  it('half a thread\'s share of the trials in flight, a quarter of its share of those left, at most the largest batch allowed', () => {
+    // 4 slots assumed until seen: 64 in flight / (2 x 4) = 8.
+    expect(trialBatchSize(1000, 64)).toBe(8);
     expect(trialBatchSize(1000, 256, 3)).toBe(3);
     expect(trialBatchSize(1000, 64, 1)).toBe(1);
+    // 32 threads over the fleet: one trial a job, so every thread has two jobs open.
+    expect(trialBatchSize(1000, 64, 8, 32)).toBe(1);
+    expect(trialBatchSize(1000, 64, 8, 8)).toBe(4);
+    // Near a study's end: 40 left / (4 x 4) = 2; under 16 per 4 slots, one a job.
     expect(trialBatchSize(40, 64)).toBe(2);
-    expect(trialBatchSize(31, 64)).toBe(1);
+    expect(trialBatchSize(15, 64)).toBe(1);
     expect(trialBatchSize(0, 64)).toBe(1);
   });
 
-  it('a study of 1,000 trials drawn batch by batch goes in 278 jobs, its last 31 trials one a job', () => {
+  it('a study of 1,000 trials drawn batch by batch on 4 slots goes in 165 jobs, its last trials one a job', () => {
     const sizes: number[] = [];
     for (let undrawn = 1000; undrawn > 0; undrawn -= sizes.at(-1)!) sizes.push(Math.min(undrawn, trialBatchSize(undrawn, 64)));
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(1000);
-    expect(sizes.slice(-31)).toEqual(Array.from({ length: 31 }, () => 1));
-    expect(sizes.length).toBe(278);
+    expect(sizes.slice(0, 100)).toEqual(Array.from({ length: 100 }, () => 8));
+    expect(sizes.slice(-15)).toEqual(Array.from({ length: 15 }, () => 1));
+    expect(sizes.length).toBe(165);
   });
 });
