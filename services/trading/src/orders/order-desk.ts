@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordAlert } from '@closecross/alerts';
 import { systemClock, type Clock } from '@closecross/engine';
-import { withTransaction } from '@closecross/db';
+import { priceBars, withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 import { BrokerRejectedError, BrokerUnavailableError, type Broker, type BrokerFill, type BrokerOrderUpdate, type OrderState, type OrderType, type Side, type TimeInForce } from '../brokers/broker.ts';
@@ -38,6 +38,9 @@ export type OrderView = StoredOrder;
 
 export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
   to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('placed_at')}, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
+
+/** In the placement statement: whether market-data holds a bar of the order's symbol ($7) on or after its session ($13); with none, a paper order waits for live prices. */
+const sessionHasBar = priceBars.fragments.hasBarOnOrAfter('$7', '$13::date');
 
 /** What the caller of apply() knows of the order (the paper exchange, which books its fills in order): its state now, side and symbol. */
 export interface KnownOrder {
@@ -171,8 +174,8 @@ export class OrderDesk {
          o as (
            insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, broker, broker_order_id, created_by, placed_at)
            select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-             case when a.broker = 'paper' and $17::boolean and not exists (select 1 from price_bars p where p.symbol = $7 and p.date >= $13::date) then 'accepted' else 'new' end,
-             a.broker, case when a.broker = 'paper' and $17::boolean and not exists (select 1 from price_bars p where p.symbol = $7 and p.date >= $13::date) then 'paper-' || $2 end, $15, $16
+             case when a.broker = 'paper' and $17::boolean and not ${sessionHasBar} then 'accepted' else 'new' end,
+             a.broker, case when a.broker = 'paper' and $17::boolean and not ${sessionHasBar} then 'paper-' || $2 end, $15, $16
            from trading_account a cross join guard where a.id = $3
            on conflict (client_order_id) do nothing returning *),
          t as (

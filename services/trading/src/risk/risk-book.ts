@@ -1,3 +1,4 @@
+import { priceBars, priceLatest } from '@closecross/db';
 import type { PoolClient, Pool } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
 import { openOrderStates } from '../orders/order-state-machine.ts';
@@ -59,15 +60,13 @@ export async function readRiskBook(db: Pool | PoolClient, prices: PriceReader, t
 
 /** The live-quote join of a mark: the latest quote of the prices service's table, when it has one. */
 export function liveQuoteJoin(quote: { table: string; price: string; at: string } | undefined): string {
-  return quote
-    ? `left join lateral (select ${quote.price}::float8 as price, ${quote.at} as at from ${quote.table} q where q.symbol = s.symbol and ${quote.price} is not null order by ${quote.at} desc limit 1) q on true`
-    : 'left join lateral (select null::float8 as price, null::timestamptz as at) q on true';
+  return quote ? `left join lateral ${priceLatest.fragments.latestQuoteLateral('s.symbol')} q on true` : 'left join lateral (select null::float8 as price, null::timestamptz as at) q on true';
 }
 
 /** The marks (latest bar's close, latest live quote) of the symbols in relation `symbols` (a column `symbol`), as RiskBookData['marks'] rows. */
 export function marksOf(symbols: string, live: string): string {
   return `select s.symbol, b.close, b.date, q.price as live_price, to_char(q.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as live_at from ${symbols} s
-       left join lateral (select coalesce(p.close, p.adj_close) as close, to_char(p.date, 'YYYY-MM-DD') as date from price_bars p where p.symbol = s.symbol order by p.date desc limit 1) b on true
+       left join lateral ${priceBars.fragments.latestCloseLateral('s.symbol')} b on true
        ${live}`;
 }
 

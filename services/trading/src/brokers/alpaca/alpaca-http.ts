@@ -3,6 +3,7 @@
  * turned into our two broker errors, and bounded retries with backoff for calls that are safe to
  * repeat (reads, cancels, and submits, which carry a client order id).
  */
+import { retry } from '@closecross/platform';
 import { BrokerRejectedError, BrokerUnavailableError } from '../broker.ts';
 
 export const ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
@@ -15,7 +16,7 @@ export interface AlpacaHttpSettings {
   timeoutMs?: number;
   /** Attempts after the first, for 429, 5xx, timeouts and network errors. */
   retries?: number;
-  /** First backoff; doubles per attempt, with jitter. */
+  /** First backoff; doubles per attempt, with full jitter (the platform's retry). */
   backoffMs?: number;
   /** The longest Retry-After we wait out; a longer one is handed to the caller at once. */
   maxRetryAfterMs?: number;
@@ -87,20 +88,17 @@ export function createAlpacaHttp(settings: AlpacaHttpSettings): AlpacaHttp {
     throw new AlpacaRejectedError(message, response.status, code);
   }
 
+  const retryAfterMsOf = (error: unknown) => (error instanceof BrokerUnavailableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined);
   return {
-    async call(request) {
-      for (let attemptNo = 0; ; attemptNo++) {
-        try {
-          return await attempt(request);
-        } catch (error) {
-          if (!(error instanceof BrokerUnavailableError) || attemptNo >= retries) throw error;
-          const waitMs = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoffMs * 2 ** attemptNo * (0.5 + Math.random() / 2);
-          // A broker asking for a long pause is better served by the caller's next poll than by a blocked request.
-          if (waitMs > maxRetryAfterMs) throw error;
-          await new Promise((resolve) => setTimeout(resolve, waitMs));
-        }
-      }
-    },
+    call: (request) =>
+      retry(() => attempt(request), {
+        retries,
+        minDelayMs: backoffMs,
+        factor: 2,
+        // A refusal is final; a broker asking for a long pause is better served by the caller's next poll than by a blocked request.
+        shouldRetry: (error) => error instanceof BrokerUnavailableError && !((retryAfterMsOf(error) ?? 0) > maxRetryAfterMs),
+        retryAfterMs: retryAfterMsOf,
+      }),
   };
 }
 
