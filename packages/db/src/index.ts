@@ -14,6 +14,7 @@ export * as priceBar1m from './tables/price-bar-1m.ts';
 export * as models from './tables/models.ts';
 export * as dateMapping from './tables/date-mapping.ts';
 export * as stockData from './tables/stock-data.ts';
+export * as ingestShard from './tables/ingest-shard.ts';
 // The names the ingestor and market-data import today.
 export { stockDataColumns, upsertStockRows } from './tables/stock-data.ts';
 export { tableOwners, ownerOf, type TableName, type TableOwner } from './table-owners.ts';

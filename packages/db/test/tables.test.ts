@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dateMapping, models, priceBar1m, priceBars, priceLatest, stockData, withTransaction } from '../src/index.ts';
+import { dateMapping, ingestShard, models, priceBar1m, priceBars, priceLatest, stockData, withTransaction } from '../src/index.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -164,5 +164,13 @@ describe('stockData (auction rows as the ingestor writes and the model service r
     expect(stockData.labelledCopySql(['wap', 'target'], 700, 700)).toContain('copy (select wap::float8, target::float8 from stock_data');
     expect(await dateMapping.find(database.pool, 700)).toEqual({ date_id: 700, date: null });
     await expect(stockData.mergeStaged(database.pool, 'x; drop table y', (column) => column)).rejects.toThrow(/not a plain name/);
+  });
+});
+
+describe('ingestShard (the ingestor\'s checkpoints as the local system resets them)', () => {
+  it('forgets the shards of one stream and keeps the others', async () => {
+    await database.pool.query(`insert into ingest_shard (stream, shard_id, checkpoint) values ('local', 'shardId-0', '49'), ('local', 'shardId-1', null), ('prod', 'shardId-0', '77')`);
+    expect(await ingestShard.forgetStream(database.pool, 'local')).toBe(2);
+    expect((await database.pool.query('select stream, shard_id from ingest_shard')).rows).toEqual([{ stream: 'prod', shard_id: 'shardId-0' }]);
   });
 });
