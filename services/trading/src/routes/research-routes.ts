@@ -5,10 +5,9 @@
  * write, and idempotent by Idempotency-Key; reading is scope `read`.
  */
 import { availableParallelism } from 'node:os';
-import { PassThrough } from 'node:stream';
 import type { Clock } from '@closecross/engine';
 import { finishedStatuses, type JobEngine, type JobView } from '@closecross/jobs';
-import { ConflictError, ErrorResponse, NotFoundError, type ServiceContext } from '@closecross/platform';
+import { ConflictError, ErrorResponse, NotFoundError, openEventStream, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -94,28 +93,22 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     };
     /** Server-Sent Events: one `progress` event per change, until the run ends. */
     const events = (request: FastifyRequest, reply: FastifyReply, snapshot: () => Promise<{ status: string } & Record<string, unknown>>) => {
-      const stream = new PassThrough();
+      const stream = openEventStream(request, reply);
       let last = '';
       const tick = async () => {
         const current = await snapshot().catch(() => undefined);
-        if (!current || stream.writableEnded) return;
+        if (!current || stream.isClosed) return;
         const text = JSON.stringify(current);
         if (text !== last) {
           last = text;
-          stream.write(`event: progress\ndata: ${text}\n\n`);
+          stream.send('progress', current);
         }
-        if (finishedStatuses.includes(current.status as never)) {
-          clearInterval(timer);
-          stream.end();
-        }
+        if (finishedStatuses.includes(current.status as never)) stream.close();
       };
       const timer = setInterval(() => void tick(), 500);
+      void stream.closed.then(() => clearInterval(timer));
       void tick();
-      request.raw.on('close', () => {
-        clearInterval(timer);
-        stream.end();
-      });
-      return reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache').header('x-accel-buffering', 'no').send(stream);
+      return reply;
     };
     const download = (reply: FastifyReply, type: string, filename: string, body: string) => reply.type(type).header('content-disposition', `attachment; filename="${filename}"`).send(body);
 
