@@ -5,8 +5,10 @@ import { tableOwners } from '../src/index.ts';
 import { homeOf, repositoryTableReferences, tableReferencesIn } from './support/sql-table-references.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const known = new Set(Object.keys(tableOwners));
-const owners: Record<string, string> = tableOwners;
+// The catalog counts as packages/db's: a service that looks up another's columns there is guessing
+// a shape the owner's typed reader gives (trading did so for price_latest).
+const owners: Record<string, string> = { ...tableOwners, information_schema: 'packages/db', pg_catalog: 'packages/db' };
+const known = new Set(Object.keys(owners));
 
 /**
  * SQL that names another owner's table, as it stood when the typed readers landed: each entry is
@@ -16,8 +18,6 @@ const owners: Record<string, string> = tableOwners;
  */
 const stillMoving: readonly { file: string; table: string }[] = [
   // being moved to packages/db readers
-  { file: 'services/ingestor/src/bulk-load.ts', table: 'date_mapping' },
-  { file: 'services/ingestor/src/bulk-load.ts', table: 'stock_data' },
   { file: 'services/model/src/model-jobs.ts', table: 'model' },
   { file: 'services/model/src/model-jobs.ts', table: 'date_mapping' },
   { file: 'services/model/src/model-jobs.ts', table: 'model_inference' },
@@ -45,7 +45,7 @@ describe('every table has one owner', () => {
 });
 
 describe('SQL names only its own service\'s tables', () => {
-  it('finds a table in plain, template and multi-line SQL, with its line, and ignores prose and interpolations', () => {
+  it('finds a table (or the catalog) in plain, template and multi-line SQL, with its line, and ignores prose, comments and interpolations', () => {
     const source = [
       "const a = 'select 1 from price_bars where symbol = $1';",
       'const b = `select *',
@@ -53,12 +53,14 @@ describe('SQL names only its own service\'s tables', () => {
       "const c = 'train a model from scratch, or go on from model 3';",
       'const d = `select 1 from ${table} where x in (select 1 from model_inference)`;',
       '// select * from stock_data (a comment, not SQL that runs)',
+      "const e = 'select column_name from information_schema.columns where table_name = $1';",
     ].join('\n');
     expect(tableReferencesIn('services/trading/src/x.ts', source, known)).toEqual([
       { file: 'services/trading/src/x.ts', line: 1, table: 'price_bars' },
       { file: 'services/trading/src/x.ts', line: 3, table: 'trading_order' },
       { file: 'services/trading/src/x.ts', line: 3, table: 'trading_fill' },
       { file: 'services/trading/src/x.ts', line: 5, table: 'model_inference' },
+      { file: 'services/trading/src/x.ts', line: 7, table: 'information_schema' },
     ]);
   });
 
