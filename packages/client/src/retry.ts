@@ -46,11 +46,12 @@ export const retriedStatuses: ReadonlySet<number> = new Set([429, 503]);
 
 /** An answer worth sending the request again for, and how long to wait first. */
 class RetriedAnswer extends Error {
-  constructor(
-    readonly response: Response,
-    readonly delayMs: number,
-  ) {
+  readonly response: Response;
+  readonly delayMs: number;
+  constructor(response: Response, delayMs: number) {
     super(`answered ${response.status}`);
+    this.response = response;
+    this.delayMs = delayMs;
   }
 }
 

@@ -196,7 +196,7 @@ describe('limits form', () => {
 });
 
 describe('history of maximum risk', () => {
-  const day = (date: string, var99: number | null, uses: (number | null)[] = []) => ({ date, gross_exposure: 1000, net_exposure: 500, var95: var99 === null ? null : var99 / 2, var99, es95: null, es99: var99, details: { limits: uses.map((use) => ({ limit: 'max_var99', use })) } });
+  const day = (date: string, var99: number | null, uses: (number | null)[] = []) => ({ date, gross_exposure: 1000, net_exposure: 500, var95: var99 === null ? null : var99 / 2, var99, es95: null, es99: var99, details: { limits: uses.map((use) => ({ scope: 'global', limit: 'max_var99' as const, threshold: 100, value: use === null ? null : use * 100, use })) } });
   it('orders days, keeps missing VaR as gaps and takes the closest limit of each day', () => {
     const series = riskHistorySeries([day('2024-01-03', 30, [0.5, 0.95]), day('2024-01-02', null), day('2024-01-04', 10, [null])]);
     expect(series.var99).toEqual([null, 30, 10]);

@@ -6,34 +6,16 @@ import { formatLimit, limitLabel, useClass } from '../lib/limits';
 import { QueryState } from './QueryState';
 import { tradingStateQuery } from './TradingStates';
 
-interface RiskFigures {
-  gross: number;
-  net: number;
-  var95: number;
-  var99: number;
-  es95: number;
-  es99: number;
-}
-interface RiskReport {
-  as_of: string;
-  state: string;
-  var_method: string;
-  total: RiskFigures;
-  strategies: (RiskFigures & { strategy_id: number | null; name: string; state: string; allocation_use: number | null; contribution_share: number | null })[];
-  symbols: { symbol: string; quantity: number; price: number | null; exposure: number }[];
-  limits: { scope: string; limit: string; threshold: number; value: number | null; use: number | null }[];
-}
-
 /** Exposures, portfolio and per-strategy VaR/ES, and how close each limit is (GET /trading/risk). */
 export function CentralRisk() {
-  const report = useQuery({ queryKey: ['trading-risk'], queryFn: async () => (await unwrap(api.GET('/trading/risk'))) as unknown as RiskReport, refetchInterval: 15_000 });
+  const report = useQuery({ queryKey: ['trading-risk'], queryFn: () => unwrap(api.GET('/trading/risk')), refetchInterval: 15_000 });
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 15_000 });
   const states = useQuery(tradingStateQuery);
-  const ownState = (strategyId: number | null): TradingState | null => (strategyId === null ? null : ((states.data?.states.find((view) => view.strategy_id === strategyId)?.state as TradingState | undefined) ?? 'active'));
+  const ownState = (strategyId: number | null): TradingState | null => (strategyId === null ? null : (states.data?.states.find((view) => view.strategy_id === strategyId)?.state ?? 'active'));
   return (
     <QueryState query={report}>
       {(risk) => {
-        const global = (states.data?.states.find((view) => view.strategy_id === null)?.state ?? risk.state) as TradingState;
+        const global = states.data?.states.find((view) => view.strategy_id === null)?.state ?? risk.state;
         const rows = exposureRows(risk.symbols, positions.data?.positions ?? []);
         return (
           <div data-testid="central-risk">

@@ -3,31 +3,13 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, unwrap } from '../api/client';
 import { apiErrorsFor, type FieldErrors } from '../lib/field-errors';
 import { formatDateTime } from '../lib/format';
-import { describeLimits, fieldsOfScope, formatLimit, limitChangeFromForm, type BreachAction, type LimitChange } from '../lib/limits';
+import { describeLimits, fieldsOfScope, formatLimit, limitChangeFromForm, type LimitChange } from '../lib/limits';
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
 import { Field, FormError } from './Field';
 import { QueryState } from './QueryState';
 
-interface LimitSetView {
-  scope: string;
-  strategy_id: number | null;
-  limits: Record<string, number>;
-  breach_action: BreachAction;
-  updated_by: string | null;
-  reason: string | null;
-  updated_at: string;
-}
-interface LimitChangeView {
-  scope: string;
-  limits: Record<string, number>;
-  breach_action: BreachAction;
-  changed_by: string | null;
-  reason: string | null;
-  at: string;
-}
-
-const limitsQuery = { queryKey: ['trading-limits'], queryFn: async () => (await unwrap(api.GET('/trading/limits'))) as unknown as { limits: LimitSetView[]; descriptions: Record<string, string> } };
+const limitsQuery = { queryKey: ['trading-limits'], queryFn: () => unwrap(api.GET('/trading/limits')) };
 
 /**
  * The limits of one scope (everything as one book, or one strategy) as a form: an empty input is
@@ -146,7 +128,7 @@ export function LimitsEditor() {
 
 /** Every change of the limits, newest first: what, who and why. */
 export function LimitsHistory() {
-  const history = useQuery({ queryKey: ['trading-limits-history'], queryFn: async () => (await unwrap(api.GET('/trading/limits/history', { params: { query: { limit: 20 } } }))) as unknown as { changes: LimitChangeView[] } });
+  const history = useQuery({ queryKey: ['trading-limits-history'], queryFn: () => unwrap(api.GET('/trading/limits/history', { params: { query: { limit: 20 } } })) });
   const strategies = useQuery({ queryKey: ['strategies'], queryFn: () => unwrap(api.GET('/trading/strategies')) });
   const names = new Map((strategies.data?.strategies ?? []).map((strategy) => [`strategy:${strategy.id}`, strategy.name]));
   return (

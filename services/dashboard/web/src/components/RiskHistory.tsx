@@ -5,7 +5,7 @@ import { api, unwrap } from '../api/client';
 import { formatMoney, formatPercent } from '../lib/format';
 import { isFinished } from '../lib/jobs';
 import { can } from '../lib/permissions';
-import { riskHistorySeries, worstDay, type RiskSnapshot } from '../lib/risk-history';
+import { riskHistorySeries, worstDay } from '../lib/risk-history';
 import { useMe } from '../session';
 import { JobProgress } from './JobProgress';
 import { ErrorNote, QueryState } from './QueryState';
@@ -39,7 +39,7 @@ export function RiskHistory() {
   const [strategyId, setStrategyId] = useState<number | null>(null);
   const history = useQuery({
     queryKey: ['trading-risk-history', strategyId],
-    queryFn: async () => (await unwrap(api.GET('/trading/risk/history', { params: { query: strategyId === null ? {} : { strategy_id: strategyId } } }))).snapshots as RiskSnapshot[],
+    queryFn: async () => (await unwrap(api.GET('/trading/risk/history', { params: { query: strategyId === null ? {} : { strategy_id: strategyId } } }))).snapshots,
   });
   const [jobId, setJobId] = useState<string | null>(null);
   const { job } = useJob(jobId);

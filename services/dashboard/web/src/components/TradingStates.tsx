@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import type { ResponseOf } from '@closecross/client';
 import { api, ApiError, unwrap } from '../api/client';
+import type { TradingState } from '../lib/exposures';
 import { apiErrorsFor, type FieldErrors } from '../lib/field-errors';
 import { formatDateTime } from '../lib/format';
 import { can } from '../lib/permissions';
@@ -8,29 +10,11 @@ import { useMe } from '../session';
 import { Field, FormError } from './Field';
 import { QueryState } from './QueryState';
 
-export type TradingState = 'active' | 'reducing' | 'halted';
-
-export interface StateView {
-  scope: string;
-  strategy_id: number | null;
-  state: TradingState;
-  reason: string | null;
-  changed_by: string | null;
-  changed_at: string | null;
-}
-export interface StateChangeView {
-  scope: string;
-  from_state: TradingState;
-  to_state: TradingState;
-  reason: string | null;
-  changed_by: string | null;
-  automatic: boolean;
-  at: string;
-}
+export type StateView = ResponseOf<'/trading/state'>['states'][number];
 
 export const tradingStateQuery = {
   queryKey: ['trading-state'],
-  queryFn: async () => (await unwrap(api.GET('/trading/state', { params: { query: { limit: 20 } } }))) as unknown as { states: StateView[]; changes: StateChangeView[] },
+  queryFn: () => unwrap(api.GET('/trading/state', { params: { query: { limit: 20 } } })),
   refetchInterval: 5_000,
 };
 
@@ -95,7 +79,8 @@ export function StateChanger({ strategyId, label, state }: { strategyId: number 
 }
 
 /** A state as a badge with when, who and why it last changed. */
-export function StateBadge({ view }: { view: Pick<StateView, 'state' | 'changed_at' | 'changed_by' | 'reason'> }) {
+/** A state as the API keeps it, or a scope never changed (no row: active, changed_at null). */
+export function StateBadge({ view }: { view: Pick<StateView, 'state' | 'changed_by' | 'reason'> & { changed_at: StateView['changed_at'] | null } }) {
   return (
     <>
       <strong className={`status state-${view.state}`}>{view.state}</strong>

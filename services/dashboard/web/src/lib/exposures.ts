@@ -5,19 +5,13 @@
  * (held 7, pending -7) is still held, not "nothing".
  */
 
-export interface RiskSymbolRow {
-  symbol: string;
-  /** Filled plus open orders (the API's projected quantity). */
-  quantity: number;
-  price: number | null;
-  exposure: number;
-}
+import type { ResponseOf } from '@closecross/client';
 
-export interface HeldPosition {
-  symbol: string;
-  quantity: number;
-  last_price: number | null;
-}
+/** A symbol of GET /trading/risk: its quantity is filled plus open orders (the API's projected quantity). */
+export type RiskSymbolRow = Pick<ResponseOf<'/trading/risk'>['symbols'][number], 'symbol' | 'quantity' | 'price' | 'exposure'>;
+
+/** A position of GET /trading/positions, as far as the book needs it. */
+export type HeldPosition = Pick<ResponseOf<'/trading/positions'>['positions'][number], 'symbol' | 'quantity' | 'last_price'>;
 
 export interface ExposureRow {
   symbol: string;
@@ -53,7 +47,8 @@ export function exposureRows(riskSymbols: readonly RiskSymbolRow[], positions: r
 
 const round = (value: number) => Math.round(value * 1e8) / 1e8;
 
-export type TradingState = 'active' | 'reducing' | 'halted';
+/** A trading state (GET /trading/state): global, or one strategy's. */
+export type TradingState = ResponseOf<'/trading/state'>['states'][number]['state'];
 
 /**
  * A strategy's state as the state table shows it (its own), and what the global state makes of

@@ -1,11 +1,18 @@
+import type { RequestBodyOf } from '@closecross/client';
 import { formatMoney, formatNumber, formatPercent } from './format.ts';
 import { optionalNumber, type FieldErrors } from './field-errors.ts';
 
 /** How a limit is entered and shown: an amount of money, a fraction (0.1 = 10%), or a count. */
 type LimitUnit = 'money' | 'fraction' | 'share' | 'count';
 
+/** The body of PUT /trading/limits/global (and of a strategy's limits). */
+export type LimitChange = RequestBodyOf<'/trading/limits/global', 'put'>;
+export type BreachAction = NonNullable<LimitChange['breach_action']>;
+/** A limit's name, as the API knows it. */
+export type LimitName = keyof LimitChange['limits'];
+
 export interface LimitField {
-  name: string;
+  name: LimitName;
   label: string;
   unit: LimitUnit;
   /** Set per strategy only (the API ignores it globally: a book has no allocation). */
@@ -27,12 +34,6 @@ export const limitFields: readonly LimitField[] = [
 
 export const fieldsOfScope = (strategyScope: boolean): readonly LimitField[] => limitFields.filter((field) => strategyScope || !field.strategyOnly);
 
-export type BreachAction = 'reducing' | 'halted';
-export interface LimitChange {
-  limits: Record<string, number | null>;
-  breach_action: BreachAction;
-  reason: string;
-}
 
 /**
  * Reads the limits form: an empty input is "no limit" (sent as null, which removes it), a value must

@@ -102,12 +102,8 @@ export function monthlyByStrategy(rows: readonly StrategyDay[]): { months: strin
   return { months, byStrategy };
 }
 
-export interface VarResult {
-  var95: readonly number[];
-  var99: readonly number[];
-  averageVar95: number | null;
-  averageVar99: number | null;
-}
+/** The fields of a VaR analysis's result (GET /analyses/{id}) the chart draws. */
+export type VarResult = Pick<NonNullable<ResponseOf<'/analyses/{id}'>['result']>, 'var95' | 'var99' | 'averageVar95' | 'averageVar99'>;
 
 /** The reference's VaR chart: VaR 95 and 99 per signal, and each one's average as a flat line. */
 export function varChartData(result: VarResult): [number[], number[], number[], number[], number[]] {

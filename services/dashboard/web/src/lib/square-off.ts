@@ -1,29 +1,12 @@
 /**
  * The kill switch's answer (POST /trading/square-off) as a person reads it: the outcome the API
- * gives (`status`, `remaining`), never "done" when it says otherwise. The answer is `unknown` in
- * the OpenAPI document, so it is checked here rather than trusted.
+ * gives (`status`, `remaining`), never "done" when it says otherwise. The shape is the OpenAPI
+ * document's; the answer is still checked at run time, as an answer without them must never read as done.
  */
+import type { ResponseOf } from '@closecross/client';
 
-export interface SquareOffAction {
-  kind: 'cancel' | 'close';
-  order_id: string | null;
-  strategy_id: number | null;
-  symbol: string;
-  quantity: number | null;
-  outcome: 'done' | 'open' | 'failed';
-  reason: string | null;
-}
-
-export interface SquareOffAnswer {
-  id: string;
-  status: 'done' | 'incomplete';
-  actions: SquareOffAction[];
-  remaining: {
-    open_orders: { order_id: string; strategy_id: number | null; symbol: string; state: string; reason: string }[];
-    positions: { strategy_id: number | null; symbol: string; quantity: number; reason: string }[];
-  };
-  duration_ms: number;
-}
+export type SquareOffAnswer = Pick<ResponseOf<'/trading/square-off', 'post'>, 'id' | 'status' | 'actions' | 'remaining' | 'duration_ms'>;
+export type SquareOffAction = SquareOffAnswer['actions'][number];
 
 export function parseSquareOffAnswer(answer: unknown): SquareOffAnswer {
   const value = answer as Partial<SquareOffAnswer> | null;

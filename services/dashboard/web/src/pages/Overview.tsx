@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
+import type { ResponseOf } from '@closecross/client';
 import { api, unwrap } from '../api/client';
 import { QueryState } from '../components/QueryState';
 import { LatestAlerts, TradingControls } from '../components/TradingControls';
@@ -8,30 +9,12 @@ import { formatChange, formatDateTime, formatMoney, formatPercent, signClass } f
 import { progressLabel, type JobView } from '../lib/jobs';
 import { latestEquity } from '../lib/snapshots';
 
-interface PnlWindow {
-  days: number;
-  pnl: number;
-  change: number;
-  changePercent: number | null;
-}
-export interface Performance {
-  asOf: string | null;
-  equityPnl: { total: number; lastDay: PnlWindow | null; last7Days: PnlWindow | null; last30Days: PnlWindow | null; daily: { date: string; pnl: number }[]; monthly: ({ pnl: number } & Record<string, unknown>)[]; cumulative: { date: string; pnl: number }[] };
-  trades: { trades: number; wins: number; winRate: number | null; meanReturn: number | null; bestReturn: number | null; worstReturn: number | null };
-  maxDrawdown: { amount?: number; percent?: number } | null;
-  sharpe: number | null;
-}
+type PnlWindow = ResponseOf<'/trading/performance'>['equityPnl']['lastDay'];
 
 export const performanceQuery = (strategyId?: number) => ({
   queryKey: ['performance', strategyId ?? 'all'],
-  queryFn: async () => (await unwrap(api.GET('/trading/performance', { params: { query: strategyId ? { strategy_id: strategyId } : {} } }))) as unknown as Performance,
+  queryFn: () => unwrap(api.GET('/trading/performance', { params: { query: strategyId ? { strategy_id: strategyId } : {} } })),
 });
-
-/** The part of GET /trading/risk the Overview reads: the book's equity now (allocations, cash flows, positions at their latest prices). */
-interface LiveBook {
-  as_of: string;
-  total: { equity: number };
-}
 
 /** The live P&L of every book, as GET /trading/positions values it: realized (net of fees) and unrealized at the latest prices. */
 export function livePnl(positions: readonly { realized_pnl: number; unrealized_pnl: number }[]): { realized: number; unrealized: number; total: number } {
@@ -42,7 +25,7 @@ export function livePnl(positions: readonly { realized_pnl: number; unrealized_p
   return { realized: realized / 100, unrealized: unrealized / 100, total: (realized + unrealized) / 100 };
 }
 
-function Window({ label, window }: { label: string; window: PnlWindow | null }) {
+function Window({ label, window }: { label: string; window: PnlWindow }) {
   return (
     <div className="card">
       <h3>{label}</h3>
@@ -62,7 +45,8 @@ export function Overview() {
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 5_000 });
   const jobs = useQuery({ queryKey: ['jobs', 'running'], queryFn: () => unwrap(api.GET('/jobs', { params: { query: { status: 'running', limit: 10 } } })), refetchInterval: 3_000 });
   // Live figures: a day the NYSE is shut has no daily snapshot, while crypto trades on.
-  const book = useQuery({ queryKey: ['trading-risk'], queryFn: async () => (await unwrap(api.GET('/trading/risk'))) as unknown as LiveBook, refetchInterval: 15_000 });
+  // The book's equity now (allocations, cash flows, positions at their latest prices).
+  const book = useQuery({ queryKey: ['trading-risk'], queryFn: () => unwrap(api.GET('/trading/risk')), refetchInterval: 15_000 });
   const strategyName = useStrategyNames();
   const open = positions.data?.positions.filter((position) => position.quantity !== 0) ?? [];
   const equity = snapshots.data ? latestEquity(snapshots.data.snapshots) : null;

@@ -14,16 +14,9 @@ import { useJob } from '../components/useJob';
 import { formatDateTime, formatMoney, formatNumber, formatPercent } from '../lib/format';
 import { isFinished } from '../lib/jobs';
 import { can } from '../lib/permissions';
-import { varChartData, type VarResult } from '../lib/series';
+import { varChartData } from '../lib/series';
 import { useMe } from '../session';
 
-interface AnalysisResult extends VarResult {
-  totalProfitLoss: number;
-  signals: { date: string }[];
-  symbol: string;
-  start: string;
-  end: string;
-}
 
 const varOptions: Omit<uPlot.Options, 'width'> = {
   height: 320,
@@ -126,7 +119,7 @@ function VarAnalysis() {
       ...(seed ? { seed: Number(seed) } : {}),
     });
   };
-  const result = analysis.data?.result as AnalysisResult | null | undefined;
+  const result = analysis.data?.result;
   const chartData = useMemo(() => (result ? (varChartData(result) as uPlot.AlignedData) : null), [result]);
 
   return (
