@@ -138,9 +138,16 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
   it('positions, pnl and signals answer tables and JSON; deciding an unknown signal is exit 4', async () => {
     expect((await cli('positions', '--json')).json()).toEqual([]);
     expect((await cli('positions')).stdout).toMatch(/\(none\)/);
-    const pnl = await cli('pnl', '--json');
-    expect(pnl.json()).toMatchObject({ equityPnl: { total: 0 }, realizedPnl: { total: 0 } });
-    expect((await cli('pnl')).stdout).toMatch(/total P&L\s+0/);
+    const pnl = (await cli('pnl', '--json')).json<{ equityPnl: { total: number; lastDay: { pnl: number } | null }; realizedPnl: { total: number; last7Days: { pnl: number } | null } }>();
+    expect(pnl).toMatchObject({ equityPnl: { total: 0 }, realizedPnl: { total: 0 } });
+    // The table shows the API's figures, each period as its P&L (not the period object as JSON); an empty period is blank.
+    const table = (await cli('pnl')).stdout;
+    const row = (label: string, value: number | undefined) => new RegExp(`^${label.replace(/[()]/g, '\\$&')}[ \\t]+${value ?? ''}[ \\t]*$`, 'm');
+    expect(table).toMatch(row('realized P&L', pnl.realizedPnl.total));
+    expect(table).toMatch(row('realized, last 7 days', pnl.realizedPnl.last7Days?.pnl));
+    expect(table).toMatch(row('equity P&L (daily snapshots)', pnl.equityPnl.total));
+    expect(table).toMatch(row('equity, last day', pnl.equityPnl.lastDay?.pnl));
+    expect(table).not.toMatch(/[{}]/);
     expect((await cli('signals', 'list', '--json')).json()).toEqual([]);
     const unknown = await cli('signals', 'approve', '987654');
     expect(unknown.code).toBe(4);

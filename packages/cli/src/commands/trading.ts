@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { ResponseOf } from '@closecross/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError, exitCodes } from '../exit-codes.ts';
 import { integer, oneOf, positiveNumber, type Run } from './shared.ts';
 
-interface Order {
-  id: string;
-  symbol: string;
-  side: string;
-  quantity: number;
-  type: string;
-  limit_price: number | null;
-  state: string;
-  filled_quantity: number;
-  average_fill_price: number | null;
-  session_date: string;
-  placed_at: string;
-  reason: string | null;
-  waiting_for?: string;
-}
+type Order = ResponseOf<'/trading/orders'>['orders'][number];
 
 const orderColumns = [
   { header: 'id', value: (order: Order) => order.id },
@@ -121,7 +108,7 @@ export function tradingCommands(program: Command, run: Run): void {
     .description('An order with every transition and fill')
     .action(
       run(async (cx: Context, orderId: string) => {
-        const shown = await cx.client().json<{ order: Order; transitions: Record<string, unknown>[]; fills: Record<string, unknown>[] }>('GET', `/trading/orders/${encodeURIComponent(orderId)}`);
+        const shown = await cx.client().json<ResponseOf<'/trading/orders/{id}'>>('GET', `/trading/orders/${encodeURIComponent(orderId)}`);
         cx.emit(shown, () => {
           cx.table([shown.order], orderColumns);
           if (shown.transitions.length > 0) cx.table(shown.transitions, Object.keys(shown.transitions[0]!).map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })));
@@ -171,21 +158,20 @@ export function tradingCommands(program: Command, run: Run): void {
     .option('--end <date>', 'to, YYYY-MM-DD')
     .action(
       run(async (cx: Context, options: { strategyId?: number; strategy?: string; start?: string; end?: string }) => {
-        // GET /trading/performance answers an untyped body in the OpenAPI document for now: read loosely.
-        const performance = await cx.client().json<{
-          equityPnl?: { total?: number; lastDay?: number | null; last7Days?: number | null; last30Days?: number | null };
-          realizedPnl?: { total?: number };
-          trades?: { trades?: number; winRate?: number | null };
-          sharpe?: number | null;
-          maxDrawdown?: number | null;
-        }>('GET', '/trading/performance', { query: { strategy_id: options.strategyId, strategy: options.strategy, start: options.start, end: options.end } });
+        // Periods (last day, 7 and 30 days) are objects with their P&L and the previous period's: the table shows the P&L.
+        const performance = await cx.client().json<ResponseOf<'/trading/performance'>>('GET', '/trading/performance', { query: { strategy_id: options.strategyId, strategy: options.strategy, start: options.start, end: options.end } });
+        const { equityPnl: equity, realizedPnl: realized } = performance;
         cx.emit(performance, () =>
           cx.record({
-            'total P&L': performance.equityPnl?.total,
-            'last day': performance.equityPnl?.lastDay,
-            'last 7 days': performance.equityPnl?.last7Days,
-            'last 30 days': performance.equityPnl?.last30Days,
-            realized: performance.realizedPnl?.total,
+            // Realized: closed trades, known at once. Equity: from the daily snapshots (after each session's close), open positions included.
+            'realized P&L': realized?.total,
+            'realized, last day': realized?.lastDay?.pnl,
+            'realized, last 7 days': realized?.last7Days?.pnl,
+            'realized, last 30 days': realized?.last30Days?.pnl,
+            'equity P&L (daily snapshots)': equity?.total,
+            'equity, last day': equity?.lastDay?.pnl,
+            'equity, last 7 days': equity?.last7Days?.pnl,
+            'equity, last 30 days': equity?.last30Days?.pnl,
             trades: performance.trades?.trades,
             'win rate': performance.trades?.winRate,
             sharpe: performance.sharpe,
