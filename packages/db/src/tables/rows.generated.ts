@@ -557,6 +557,7 @@ export interface TradingSignalRow {
   order_id: string | null;
   created_at: Date;
   bar_at: Date | null;
+  quantity: string | null;
 }
 
 /** A row of `trading_snapshot`. */
