@@ -85,6 +85,20 @@ describe('importing one-minute bars from CSV', () => {
     expect(() => parseIntradayCsv('timestamp,open,high,low,close,volume\n2021-01-01 00:00:00,1,1,1,1,1\n2021-01-01 00:01:00,1,1\n')).toThrow('CSV line 3: low must be a non-negative number, got ""');
   });
 
+  it('reads quoted fields as CSV means them (a comma inside quotes is text, quotes around a number are not part of it); an unclosed quote is a 400', async () => {
+    const csv = 'timestamp,note,open,high,low,close,volume\n"2021-01-01 00:00:00","halted, then resumed","1","2",0.5,1.5,10\n2021-01-01 00:01:00,"say ""hi""",1,2,0.5,1.25,\n';
+    expect(parseIntradayCsv(csv).bars).toEqual([
+      { start: Date.UTC(2021, 0, 1, 0, 0), open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 },
+      { start: Date.UTC(2021, 0, 1, 0, 1), open: 1, high: 2, low: 0.5, close: 1.25, volume: 0 },
+    ]);
+    const imported = await importCsv('QUOTED', csv);
+    expect(imported.statusCode).toBe(200);
+    expect(imported.json()).toEqual({ symbol: 'QUOTED', received: 2, written: 2 });
+    const unclosed = await importCsv('QUOTED', 'timestamp,open,high,low,close\n2021-01-01 00:02:00,"1,2,0.5,1.5\n');
+    expect(unclosed.statusCode).toBe(400);
+    expect(unclosed.json().message).toMatch(/^CSV: Quote Not Closed: .* at line 2/);
+  });
+
   it('reads wall times in a zone exactly across DST changes, half-hour ones included, as the formatter does', () => {
     for (const zone of ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC']) {
       const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });

@@ -1,4 +1,7 @@
+import { finished } from 'node:stream/promises';
 import { InvalidInputError } from '@closecross/platform';
+import { CsvError, parse as parseCsvStream, type Options } from 'csv-parse';
+import { parse as parseCsv } from 'csv-parse/sync';
 
 export interface IntradayBar {
   /** The minute's start, epoch ms (UTC). */
@@ -170,8 +173,29 @@ function decimalAt(text: string, from: number, to: number): number {
   return scale === 0 ? mantissa : mantissa / powersOfTen[scale]!;
 }
 
-/** Rows parsed between two yields to the event loop: a few milliseconds of work. */
-const rowsPerSlice = 2_000;
+/** Characters parsed between two yields to the event loop: a few milliseconds of work. */
+const charactersPerSlice = 64 * 1024;
+
+/**
+ * csv-parse reads the records (quoted fields, CRLF or LF); each record becomes a bar as it is
+ * read (on_record), so no record array is kept. A line of one blank cell is skipped, as before.
+ */
+function csvOptions(rows: CsvBarRows): Options {
+  return {
+    relax_column_count: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n'],
+    on_record: (record: string[], info) => {
+      rows.accept(record, info.lines);
+      return null;
+    },
+  };
+}
+
+/** A malformed file (a quote never closed, say) is the client's 400, in csv-parse's words with its line. */
+function asInputError(error: unknown): unknown {
+  return error instanceof CsvError ? new InvalidInputError(`CSV: ${error.message}`) : error;
+}
 
 /**
  * One-minute bars from CSV: a header naming a time column (timestamp, Datetime, date or time) and
@@ -180,125 +204,96 @@ const rowsPerSlice = 2_000;
  * minute: two would leave it unclear which is true).
  */
 export function parseIntradayCsv(text: string, zone = 'UTC'): { bars: IntradayBar[] } {
-  const parser = new CsvBarParser(text, zone);
-  while (!parser.done) parser.parseRows(Number.POSITIVE_INFINITY);
-  return { bars: parser.bars };
+  const rows = new CsvBarRows(zone);
+  try {
+    parseCsv(text, csvOptions(rows));
+  } catch (error) {
+    throw asInputError(error);
+  }
+  return { bars: rows.finish() };
 }
 
 /**
- * The same, yielding to the event loop every few thousand rows, so a large file (the BTC-PERP
- * month, 45,031 rows) never holds the loop: /health and the feed leases go on meanwhile.
+ * The same, fed to csv-parse's stream parser a slice at a time with a yield to the event loop
+ * between slices, so a large file (the BTC-PERP month, 45,031 rows) never holds the loop:
+ * /health and the feed leases go on meanwhile.
  */
 export async function parseIntradayCsvInSlices(text: string, zone = 'UTC'): Promise<{ bars: IntradayBar[] }> {
-  const parser = new CsvBarParser(text, zone);
-  while (!parser.done) {
-    parser.parseRows(rowsPerSlice);
-    if (!parser.done) await new Promise((resolve) => setImmediate(resolve));
+  const rows = new CsvBarRows(zone);
+  const parser = parseCsvStream(csvOptions(rows));
+  // Nothing is pushed downstream (on_record keeps the bars); flowing, the stream ends once parsed.
+  parser.resume();
+  const parsed = finished(parser);
+  parsed.catch(() => undefined);
+  for (let at = 0; at < text.length && !parser.destroyed; at += charactersPerSlice) {
+    parser.write(text.slice(at, at + charactersPerSlice));
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  return { bars: parser.bars };
+  if (!parser.destroyed) parser.end();
+  try {
+    await parsed;
+  } catch (error) {
+    throw asInputError(error);
+  }
+  return { bars: rows.finish() };
 }
 
-/** Cells a row may hold before the rest are ignored (the files have six or seven). */
-const maxCells = 64;
-
-class CsvBarParser {
-  readonly bars: IntradayBar[] = [];
-  private readonly text: string;
+/** Turns the records of an intraday file into bars: the first is the header, each after it a bar. */
+class CsvBarRows {
+  private readonly bars: IntradayBar[] = [];
   private readonly zone: string;
-  private readonly columns: { time: number; open: number; high: number; low: number; close: number; volume: number };
+  private columns: { time: number; open: number; high: number; low: number; close: number; volume: number } | undefined;
   /** The line of each bar, and once the file goes back in time, of each minute: to name both lines of a repeated minute. */
   private readonly lineOfBar: number[] = [];
   private lineOfMinute: Map<number, number> | undefined;
   private latestMinute = Number.NEGATIVE_INFINITY;
-  private readonly cellStart = new Int32Array(maxCells);
-  private readonly cellEnd = new Int32Array(maxCells);
-  /** Cells in the row being read. */
-  private cells = 0;
-  /** Where the next line starts in the text, and the number of the line read last (the header is 1): rows are read in place (splitting a 3 MB file at once held the loop). */
-  private at: number;
-  private lineIndex = 1;
 
-  constructor(text: string, zone: string) {
+  constructor(zone: string) {
     assertTimeZone(zone);
-    this.text = text;
     this.zone = zone;
-    const headerEnd = text.indexOf('\n');
-    const headerLine = (headerEnd < 0 ? text : text.slice(0, headerEnd)).replace(/\r$/, '');
-    this.at = headerEnd < 0 ? text.length : headerEnd + 1;
-    const header = headerLine.split(',').map((name) => name.trim().toLowerCase());
+  }
+
+  /** The bars read; a file without even a header line is refused as one whose header lacks every column. */
+  finish(): IntradayBar[] {
+    if (!this.columns) this.readHeader([]);
+    return this.bars;
+  }
+
+  accept(record: string[], lineNumber: number): void {
+    if (!this.columns) return this.readHeader(record);
+    if (record.length === 1 && record[0]!.trim() === '') return;
+    const { time, open, high, low, close, volume } = this.columns;
+    const timeCell = record[time] ?? '';
+    const start = time < record.length ? (fixedTimestamp(timeCell, this.zone) ?? parseTimestamp(timeCell, this.zone)) : undefined;
+    if (start === undefined) throw new InvalidInputError(`CSV line ${lineNumber}: "${timeCell}" is not a timestamp like 2021-08-23 09:30:00 or 2021-08-23 09:30:00-04:00`);
+    const bar: IntradayBar = {
+      start,
+      open: number(record, open, 'open', lineNumber, false),
+      high: number(record, high, 'high', lineNumber, false),
+      low: number(record, low, 'low', lineNumber, false),
+      close: number(record, close, 'close', lineNumber, false),
+      volume: volume < 0 ? 0 : number(record, volume, 'volume', lineNumber, true),
+    };
+    if (bar.high < Math.max(bar.open, bar.close, bar.low) || bar.low > Math.min(bar.open, bar.close)) throw new InvalidInputError(`CSV line ${lineNumber}: high and low must enclose open and close`);
+    this.checkMinute(start, lineNumber, timeCell);
+    this.bars.push(bar);
+    this.lineOfBar.push(lineNumber);
+  }
+
+  private readHeader(record: string[]): void {
+    const header = record.map((name) => name.trim().toLowerCase());
     const time = header.findIndex((name) => timeColumns.includes(name));
     const column = (name: string) => header.indexOf(name);
     const missing = [time < 0 ? 'a time column (timestamp or Datetime)' : '', ...(['open', 'high', 'low', 'close'] as const).filter((name) => column(name) < 0)].filter(Boolean);
-    if (missing.length > 0) throw new InvalidInputError(`CSV header lacks ${missing.join(', ')}; got "${headerLine}"`);
+    if (missing.length > 0) throw new InvalidInputError(`CSV header lacks ${missing.join(', ')}; got "${record.join(',')}"`);
     this.columns = { time, open: column('open'), high: column('high'), low: column('low'), close: column('close'), volume: column('volume') };
-  }
-
-  get done(): boolean {
-    return this.at >= this.text.length;
-  }
-
-  /**
-   * Up to `count` more rows, read in place: each cell is a range of the text (no line or cell
-   * strings), numbers and times are read by character codes.
-   */
-  parseRows(count: number): void {
-    const { text, cellStart, cellEnd } = this;
-    const { time, open, high, low, close, volume } = this.columns;
-    const length = text.length;
-    for (let read = 0; read < count && this.at < length; read++) {
-      const lineStart = this.at;
-      const newline = text.indexOf('\n', lineStart);
-      let lineEnd = newline < 0 ? length : newline;
-      this.at = lineEnd + 1;
-      const lineNumber = ++this.lineIndex;
-      if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-      let cells = 0;
-      for (let from = lineStart; cells < maxCells; ) {
-        const comma = text.indexOf(',', from);
-        const end = comma < 0 || comma > lineEnd ? lineEnd : comma;
-        cellStart[cells] = from;
-        cellEnd[cells++] = end;
-        if (end === lineEnd) break;
-        from = end + 1;
-      }
-      if (cells === 1 && text.slice(lineStart, lineEnd).trim() === '') continue;
-      this.cells = cells;
-      const start = time < cells ? (fixedTimestamp(text, this.zone, cellStart[time], cellEnd[time]) ?? parseTimestamp(this.cell(time), this.zone)) : undefined;
-      if (start === undefined) throw new InvalidInputError(`CSV line ${lineNumber}: "${this.cell(time)}" is not a timestamp like 2021-08-23 09:30:00 or 2021-08-23 09:30:00-04:00`);
-      const bar: IntradayBar = {
-        start,
-        open: this.number(open, 'open', lineNumber, false),
-        high: this.number(high, 'high', lineNumber, false),
-        low: this.number(low, 'low', lineNumber, false),
-        close: this.number(close, 'close', lineNumber, false),
-        volume: volume < 0 ? 0 : this.number(volume, 'volume', lineNumber, true),
-      };
-      if (bar.high < Math.max(bar.open, bar.close, bar.low) || bar.low > Math.min(bar.open, bar.close)) throw new InvalidInputError(`CSV line ${lineNumber}: high and low must enclose open and close`);
-      this.checkMinute(start, lineNumber);
-      this.bars.push(bar);
-      this.lineOfBar.push(lineNumber);
-    }
-  }
-
-  /** A cell of the row being read, as text ('' past its last cell). Methods, not closures per row: a closure per row doubled the cost under tsx. */
-  private cell(column: number): string {
-    return column < this.cells ? this.text.slice(this.cellStart[column], this.cellEnd[column]) : '';
-  }
-
-  /** A non-negative number cell of the row being read (an optional one may be empty: 0); the error names the line. */
-  private number(column: number, name: string, lineNumber: number, optional: boolean): number {
-    const value = column < this.cells ? decimalAt(this.text, this.cellStart[column]!, this.cellEnd[column]!) : Number.NaN;
-    if (value >= 0 && value !== Number.POSITIVE_INFINITY) return value;
-    const raw = this.cell(column).trim();
-    if (optional && raw === '') return 0;
-    throw new InvalidInputError(`CSV line ${lineNumber}: ${name} must be a non-negative number, got "${raw}"`);
   }
 
   /**
    * One bar per minute. Files come in time order, so a minute past every earlier one needs no
    * lookup; the first minute that is not builds the index of every earlier minute once.
    */
-  private checkMinute(start: number, lineNumber: number): void {
+  private checkMinute(start: number, lineNumber: number, timeCell: string): void {
     const minute = Math.floor(start / 60_000) * 60_000;
     if (this.lineOfMinute === undefined && minute > this.latestMinute) {
       this.latestMinute = minute;
@@ -309,7 +304,17 @@ class CsvBarParser {
       for (let index = 0; index < this.bars.length; index++) this.lineOfMinute.set(Math.floor(this.bars[index]!.start / 60_000) * 60_000, this.lineOfBar[index]!);
     }
     const earlier = this.lineOfMinute.get(minute);
-    if (earlier !== undefined) throw new InvalidInputError(`CSV line ${lineNumber}: minute ${new Date(minute).toISOString()} ("${this.cell(this.columns.time).trim()}") repeats line ${earlier}; one bar per minute`);
+    if (earlier !== undefined) throw new InvalidInputError(`CSV line ${lineNumber}: minute ${new Date(minute).toISOString()} ("${timeCell.trim()}") repeats line ${earlier}; one bar per minute`);
     this.lineOfMinute.set(minute, lineNumber);
   }
+}
+
+/** A non-negative number cell of a record (an optional one may be empty: 0); the error names the line. */
+function number(record: string[], column: number, name: string, lineNumber: number, optional: boolean): number {
+  const cell = column < record.length ? record[column]! : undefined;
+  const value = cell === undefined ? Number.NaN : decimalAt(cell, 0, cell.length);
+  if (value >= 0 && value !== Number.POSITIVE_INFINITY) return value;
+  const raw = (cell ?? '').trim();
+  if (optional && raw === '') return 0;
+  throw new InvalidInputError(`CSV line ${lineNumber}: ${name} must be a non-negative number, got "${raw}"`);
 }
