@@ -31,7 +31,7 @@ async function publishTrade(symbol: string, price: number, time: number): Promis
   await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${symbol}${tickSymbolEnd}${frame}`]);
 }
 
-const statusOf = async (id: number) => ((await app.inject({ url: '/trading/live-strategies' })).json().strategies as { strategy_id: number; status: string; error: string | null }[]).find((row) => row.strategy_id === id);
+const statusOf = async (id: number) => ((await app.inject({ url: '/trading/live-strategies' })).json().strategies as { strategy_id: number; status: string; error: string | null; waiting_for: string | null }[]).find((row) => row.strategy_id === id);
 const stateOf = async (id: number) => (await database.pool.query('select state from trading_strategy_state where strategy_id = $1', [id])).rows[0]?.state;
 
 async function createLive(name: string, code: string, extra: Record<string, unknown> = {}): Promise<number> {
@@ -93,6 +93,15 @@ describe('live strategies', () => {
     await waitFor(async () => (await stateOf(breakout))?.bars === 3, 20_000, 'the third bar');
     expect(await stateOf(breakout)).toMatchObject({ filled: 10, fillClientId: 'breakout' });
   }, 90_000);
+
+  it('a running instance with no live price for a symbol says what it waits for and how to subscribe it, until the prices service stores one', async () => {
+    // The test publishes its ticks straight onto the channel: the prices service stored no price for UP.
+    expect(await statusOf(breakout)).toMatchObject({ status: 'running', prices: [{ symbol: 'UP', last_price_at: null }], waiting_for: expect.stringMatching(/^live prices for UP \(none yet\): .*POST \/prices\/subscriptions \{"provider": "replay", "symbol": "UP"\}/) });
+    await database.pool.query("insert into price_latest (symbol, provider, price, quoted_at, updated_at) values ('UP', 'replay', 101.6, $1, $1)", [clock.now()]);
+    expect(await statusOf(breakout)).toMatchObject({ prices: [{ symbol: 'UP', last_price_at: clock.now().toISOString() }], waiting_for: null });
+    // A stopped one waits for nothing.
+    expect(await statusOf(thrower)).toMatchObject({ status: 'failed', waiting_for: null });
+  });
 
   it('with manual approval its order is a pending signal, not an order', async () => {
     await publishBar('DOWN', 60);

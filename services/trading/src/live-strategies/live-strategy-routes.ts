@@ -8,6 +8,8 @@ const LiveStatus = Type.Object({
   status: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('failed'), Type.Literal('idle')], { description: 'failed: stopped for a fault (threw, looped, over its budget) until the instance is changed' }),
   error: Type.Union([Type.String(), Type.Null()], { description: 'why it was stopped, with what it was handling' }),
   updated_at: Type.String(),
+  prices: Type.Array(Type.Object({ symbol: Type.String(), last_price_at: Type.Union([Type.String(), Type.Null()], { description: 'the latest live price stored by the prices service; null: none' }) }), { description: 'each symbol of its universe' }),
+  waiting_for: Type.Union([Type.String(), Type.Null()], { description: 'running, but a symbol has had no live price for two minutes: what it waits for and how to subscribe it' }),
 });
 
 export function liveStrategyRoutes(runner: LiveStrategyRunner): FastifyPluginAsyncTypebox<ServiceContext> {

@@ -8,6 +8,7 @@
  * trading_strategy_state after every event that changed it and restored at start.
  */
 import { recordAlert } from '@closecross/alerts';
+import { priceLatest } from '@closecross/db';
 import type { LiveTick } from '@closecross/contracts';
 import { calendarForSymbol, fromNumber, mulFixed, type Bar, type Clock, type FillEvent, type OrderRequest, type OrderUpdate, type OrderView, type StrategyState, type Tick } from '@closecross/engine';
 import { StrategyWorkerHost, type AccountSnapshot, type HostEvent, type StrategyCommand, type StrategyFailure } from '@closecross/engine/host';
@@ -58,7 +59,14 @@ export interface LiveStrategyStatus {
   status: 'running' | 'stopped' | 'failed' | 'idle';
   error: string | null;
   updated_at: string;
+  /** Each symbol of its universe with the instant of its latest live price (null: none stored). */
+  prices: { symbol: string; last_price_at: string | null }[];
+  /** Running with a symbol that has had no live price for a while: what it waits for and how to get it. */
+  waiting_for: string | null;
 }
+
+/** A running instance whose symbol has had no live price for this long says so (ms). */
+const quietFeedMs = 120_000;
 
 /** A desk order of a live strategy, with one of its fills (none: fill columns null). */
 interface TrackedOrderRow {
@@ -496,7 +504,21 @@ export class LiveStrategyRunner {
   /** Each live instance's run status and its last error. */
   async statuses(): Promise<LiveStrategyStatus[]> {
     const rows = await this.deps.pool.query<{ strategy_id: number; status: LiveStrategyStatus['status']; error: string | null; updated_at: Date }>('select strategy_id::int as strategy_id, status, error, updated_at from trading_strategy_state order by strategy_id');
-    return rows.rows.map((row) => ({ ...row, updated_at: row.updated_at.toISOString() }));
+    const universes = new Map((await this.deps.strategies.list()).map((strategy) => [strategy.id, strategy.universe]));
+    const symbols = [...new Set(rows.rows.flatMap((row) => universes.get(row.strategy_id) ?? []))];
+    // The prices service's latest price per symbol (its table, read through its typed reader): a strategy hears nothing of a symbol no feed serves.
+    const lastPriceAt = new Map(await Promise.all(symbols.map(async (symbol) => [symbol, (await priceLatest.livePrice(this.deps.pool, symbol))?.at ?? null] as const)));
+    const nowMs = this.deps.clock.nowMs();
+    return rows.rows.map((row) => {
+      const prices = (universes.get(row.strategy_id) ?? []).map((symbol) => ({ symbol, last_price_at: lastPriceAt.get(symbol)?.toISOString() ?? null }));
+      const quiet = row.status === 'running' ? prices.filter((price) => price.last_price_at === null || nowMs - Date.parse(price.last_price_at) > quietFeedMs) : [];
+      const waiting_for =
+        quiet.length === 0
+          ? null
+          : `live prices for ${quiet.map((price) => `${price.symbol} (${price.last_price_at === null ? 'none yet' : `last at ${price.last_price_at}`})`).join(', ')}: ` +
+            `a live strategy hears the symbols the prices service serves; subscribe each (POST /prices/subscriptions {"provider": "replay", "symbol": "${quiet[0]!.symbol}"}, or the Prices page), or wait for its market to open`;
+      return { ...row, updated_at: row.updated_at.toISOString(), prices, waiting_for };
+    });
   }
 
   /** Waits for the events handed over so far (tests and shutdown). */
