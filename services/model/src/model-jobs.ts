@@ -1,4 +1,4 @@
-import type { Pool } from '@closecross/db';
+import { models, type Pool } from '@closecross/db';
 import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
 import type { ModelPredictor } from './predict/model-predictor.ts';
@@ -7,22 +7,9 @@ import { ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from
 import { trainInThread } from './train-in-thread.ts';
 import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from './trainer.ts';
 import { loadDayRows, loadTrainingData } from './training-data.ts';
+import type { InferenceRequest, TrainRequest } from './schemas/model.ts';
 
-export interface TrainRequest {
-  model_name: string;
-  model_id?: number;
-  start_date_id: number;
-  end_date_id: number;
-  params?: Record<string, string | number | boolean>;
-  rounds?: number;
-  folds?: number;
-  early_stopping_rounds?: number;
-}
-
-export interface InferenceRequest {
-  model_id: number;
-  pred_date_id: number;
-}
+export type { InferenceRequest, TrainRequest } from './schemas/model.ts';
 
 export type Report = (stage: string, progress: number) => void;
 
@@ -31,11 +18,7 @@ export { JobInputError };
 export const artifactKey = (modelName: string) => `trained_models/${modelName}.json`;
 
 async function modelRow(pool: Pool, modelId: number) {
-  const result = await pool.query<{ model_id: number; model_name: string; model_artifact_path: string | null; metadata: Record<string, unknown> | null }>(
-    'select model_id, model_name, model_artifact_path, metadata from model where model_id = $1',
-    [modelId],
-  );
-  const row = result.rows[0];
+  const row = await models.findForJob(pool, modelId);
   if (!row) throw new JobInputError(`model ${modelId} does not exist`);
   if (!row.model_artifact_path) throw new JobInputError(`model ${modelId} has no artifact`);
   return row;
@@ -135,14 +118,8 @@ export async function runTraining(pool: Pool, store: ArtifactStore, predictor: M
   };
   // The artifact carries its metadata too, beside the model, for whoever finds it in the store.
   await store.put(`${key}.metadata.json`, Buffer.from(JSON.stringify(metadata, null, 2)), 'application/json');
-  await pool.query('insert into date_mapping (date_id) values ($1) on conflict do nothing', [request.end_date_id]);
-  const inserted = await pool.query<{ model_id: number }>(
-    `insert into model (model_name, model_artifact_path, date_id, metadata) values ($1, $2, $3, $4)
-     on conflict (model_name) do update set model_artifact_path = excluded.model_artifact_path, metadata = excluded.metadata
-     returning model_id`,
-    [request.model_name, key, request.end_date_id, JSON.stringify(metadata)],
-  );
-  return { result: { model_id: inserted.rows[0]!.model_id, model_name: request.model_name, artifact: key, rounds: outcome.rounds }, metrics };
+  const modelId = await models.saveTrained(pool, { model_name: request.model_name, model_artifact_path: key, date_id: request.end_date_id, metadata });
+  return { result: { model_id: modelId, model_name: request.model_name, artifact: key, rounds: outcome.rounds }, metrics };
 }
 
 /** Predictions for rows, in their order, from a model's booster. */
@@ -200,12 +177,8 @@ export async function runInference(pool: Pool, store: ArtifactStore, predictor: 
   report('saving', 0.8);
   const key = `inference_data/inference_${request.model_id}_${request.pred_date_id}.csv`;
   await store.put(key, Buffer.from(`${lines.join('\n')}\n`), 'text/csv');
-  await pool.query('insert into date_mapping (date_id) values ($1) on conflict do nothing', [request.pred_date_id]);
-  const inserted = await pool.query<{ id: number }>(
-    'insert into model_inference (model_id, date_id, predictions) values ($1, $2, $3) returning id',
-    [request.model_id, request.pred_date_id, key],
-  );
+  const inferenceId = await models.saveInference(pool, { model_id: request.model_id, date_id: request.pred_date_id, predictions: key });
   const metrics = counted > 0 ? { mae: absoluteError / counted, labelled_rows: counted } : null;
   // Object keys only: job results are read with `read`, and a store URI shows the server's paths.
-  return { result: { inference_id: inserted.rows[0]!.id, predictions: key, rows: rows.length }, metrics };
+  return { result: { inference_id: inferenceId, predictions: key, rows: rows.length }, metrics };
 }

@@ -1,5 +1,6 @@
 import { Booster, DMatrix, train, type BoosterParams } from '@closecross/xgboost';
 import { featureCount } from './features.ts';
+import type { FoldMetrics } from './schemas/model.ts';
 import type { TrainingData } from './training-data.ts';
 
 /**
@@ -26,14 +27,7 @@ export const defaultRounds = 400;
 export const defaultEarlyStopping = 40;
 export const defaultFolds = 3;
 
-export interface FoldMetrics {
-  fold: number;
-  train_rows: number;
-  validation_rows: number;
-  validation_mae: number;
-  zero_mae: number;
-  rounds: number;
-}
+export type { FoldMetrics };
 
 export interface TrainingOutcome {
   model: Buffer;

@@ -1,4 +1,4 @@
-import type { Pool } from '@closecross/db';
+import { stockData, type Pool } from '@closecross/db';
 import { to as copyTo } from 'pg-copy-streams';
 import { featureCount, writeFeatureValues, type FeatureInput } from './features.ts';
 
@@ -10,8 +10,10 @@ export interface TrainingData {
   lastDateId: number | null;
 }
 
-const featureColumns = 'seconds_in_bucket, imbalance_buy_sell_flag, imbalance_size, matched_size, bid_size, ask_size, reference_price, far_price, near_price, ask_price, bid_price, wap';
-const readColumns = [...featureColumns.split(', '), 'target'];
+const featureColumns = [
+  'seconds_in_bucket', 'imbalance_buy_sell_flag', 'imbalance_size', 'matched_size', 'bid_size', 'ask_size', 'reference_price', 'far_price', 'near_price', 'ask_price', 'bid_price', 'wap',
+] as const satisfies readonly stockData.StockDataColumn[];
+const readColumns = [...featureColumns, 'target'] as const;
 const inputCount = readColumns.length; // the 12 raw inputs, then the target
 
 /** COPY's binary form: an 11-byte signature, flags and the header extension's length, then tuples. */
@@ -93,24 +95,14 @@ class TrainingRowDecoder {
  * is decoded. The matrix lives in shared memory, so the training thread reads it without a copy.
  */
 export async function loadTrainingData(pool: Pool, start: number, end: number, onProgress?: (fraction: number) => void): Promise<TrainingData> {
-  const counted = await pool.query<{ rows: number; first: number | null; last: number | null }>(
-    'select count(*)::int as rows, min(date_id) as first, max(date_id) as last from stock_data where date_id between $1 and $2 and target is not null',
-    [start, end],
-  );
-  const { rows, first, last } = counted.rows[0]!;
+  const { rows, first, last } = await stockData.labelledSummary(pool, start, end);
   const features = new Float32Array(new SharedArrayBuffer(rows * featureCount * Float32Array.BYTES_PER_ELEMENT));
   const labels = new Float32Array(new SharedArrayBuffer(rows * Float32Array.BYTES_PER_ELEMENT));
   const decoder = new TrainingRowDecoder(features, labels, rows);
   const client = await pool.connect();
   try {
     // Every column as float8, so each value is 8 bytes read as they are (int4 columns are exact in a double).
-    const copy = client.query(
-      copyTo(
-        `copy (select ${readColumns.map((column) => `${column}::float8`).join(', ')} from stock_data
-               where date_id between ${Number(start)} and ${Number(end)} and target is not null
-               order by date_id, seconds_in_bucket, stock_id) to stdout with (format binary)`,
-      ),
-    );
+    const copy = client.query(copyTo(stockData.labelledCopySql(readColumns, start, end)));
     let reported = 0;
     for await (const chunk of copy) {
       decoder.push(chunk as Buffer);
@@ -130,9 +122,5 @@ export async function loadTrainingData(pool: Pool, start: number, end: number, o
 
 /** Every row of one day (labelled or not), in key order, with what the predictions file needs. */
 export async function loadDayRows(pool: Pool, dateId: number) {
-  const result = await pool.query<FeatureInput & { row_id: string; stock_id: number; target: number | null }>(
-    `select row_id, stock_id, ${featureColumns}, target from stock_data where date_id = $1 order by seconds_in_bucket, stock_id`,
-    [dateId],
-  );
-  return result.rows;
+  return stockData.dayRows<Pick<FeatureInput, keyof FeatureInput> & { row_id: string; stock_id: number; target: number | null }>(pool, dateId, featureColumns);
 }
