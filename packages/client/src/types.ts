@@ -11,14 +11,16 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Operation<P extends ApiPath, M extends HttpMethod> = NonNullable<paths[P][M]>;
 type JsonContent<R> = R extends { content: { 'application/json': infer Body } } ? Body : never;
 
-/** The JSON body of the operation's success answer (200, else 201). */
+/** The JSON body of the operation's success answer (200, else 201, else 202). */
 export type ResponseOf<P extends ApiPath, M extends HttpMethod = 'get'> =
   Operation<P, M> extends { responses: infer Responses }
     ? Responses extends { 200: infer Ok }
       ? JsonContent<Ok>
       : Responses extends { 201: infer Created }
         ? JsonContent<Created>
-        : never
+        : Responses extends { 202: infer Accepted }
+          ? JsonContent<Accepted>
+          : never
     : never;
 
 /** The JSON body the operation takes. */

@@ -1,3 +1,4 @@
+import type { ResponseOf } from '@closecross/client';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { auctionRowBatches, readableFile, symbolOfFile, writeRows, type AuctionRow } from '../csv-files.ts';
@@ -10,7 +11,7 @@ const formats = ['csv', 'json'] as const;
 /** Posts auction rows; a row batch goes in one request (all or nothing, idempotent upserts). */
 async function postRows(cx: Context, rows: AuctionRow[], commit: boolean) {
   const client = cx.client();
-  return client.json<{ received: number; written: number; corrected: number }>('POST', '/stock_data/', { body: { data: rows, commit } });
+  return client.json<ResponseOf<'/stock_data/', 'post'>>('POST', '/stock_data/', { body: { data: rows, commit } });
 }
 
 export function dataCommands(program: Command, run: Run): void {
@@ -100,8 +101,8 @@ export function dataCommands(program: Command, run: Run): void {
         const intraday = /(^|,)\s*"?(datetime|timestamp)"?\s*(,|$)/.test(header);
         const client = cx.client();
         const answer = intraday
-          ? await client.json<{ symbol: string; received: number; written: number }>('POST', `/prices/${encodeURIComponent(symbol)}/bars`, { body: csv, headers: { 'content-type': 'text/csv' }, query: { timezone: options.timezone } })
-          : await client.json<{ symbol: string; received: number; written: number; skipped?: number }>('POST', `/price_bars/${encodeURIComponent(symbol)}`, { body: csv, headers: { 'content-type': 'text/csv' } });
+          ? await client.json<ResponseOf<'/prices/{symbol}/bars', 'post'>>('POST', `/prices/${encodeURIComponent(symbol)}/bars`, { body: csv, headers: { 'content-type': 'text/csv' }, query: { timezone: options.timezone } })
+          : await client.json<ResponseOf<'/price_bars/{symbol}', 'post'>>('POST', `/price_bars/${encodeURIComponent(symbol)}`, { body: csv, headers: { 'content-type': 'text/csv' } });
         cx.emit({ ...answer, kind: intraday ? 'one-minute' : 'daily' }, () => cx.line(`${answer.symbol}: ${answer.received} ${intraday ? 'one-minute' : 'daily'} bars received, ${answer.written} written`));
       }),
     );

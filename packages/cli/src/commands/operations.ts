@@ -1,3 +1,4 @@
+import type { ResponseOf } from '@closecross/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError, exitCodes } from '../exit-codes.ts';
@@ -28,7 +29,7 @@ export function operationCommands(program: Command, run: Run): void {
           await client.json('POST', '/warmup', { body: { s: options.service, r: options.resources } });
           // Warm-up of lambda or ecs takes a while; local is at once. Bounded: two minutes.
           for (let waited = 0; ; waited++) {
-            const ready = await client.json<{ warm: string }>('GET', '/scaled_ready');
+            const ready = await client.json<ResponseOf<'/scaled_ready'>>('GET', '/scaled_ready');
             if (ready.warm === 'true') break;
             if (waited >= 120) throw new CliError('the compute did not warm up within two minutes (GET /scaled_ready stays "false")', exitCodes.tryLater);
             await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -39,10 +40,10 @@ export function operationCommands(program: Command, run: Run): void {
           });
           bar.update(0.75, 'reading the results');
           const [averages, total, chart, cost] = await Promise.all([
-            client.json<{ var95: number; var99: number }>('GET', '/get_avg_vars9599'),
-            client.json<{ profit_loss: number }>('GET', '/get_tot_profit_loss'),
-            client.json<{ url: string }>('GET', '/get_chart_url'),
-            client.json<{ billable_time: number; cost: number }>('GET', '/get_time_cost'),
+            client.json<ResponseOf<'/get_avg_vars9599'>>('GET', '/get_avg_vars9599'),
+            client.json<ResponseOf<'/get_tot_profit_loss'>>('GET', '/get_tot_profit_loss'),
+            client.json<ResponseOf<'/get_chart_url'>>('GET', '/get_chart_url'),
+            client.json<ResponseOf<'/get_time_cost'>>('GET', '/get_time_cost'),
           ]);
           bar.update(1, 'done');
           bar.stop();

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import type { ResponseOf } from '@closecross/client';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError, exitCodes } from '../exit-codes.ts';
@@ -55,13 +56,6 @@ export function searchSpace(entries: readonly string[]): Record<string, unknown>
   return space;
 }
 
-/** A trial of an optimisation as GET /trading/optimizations/{id} ranks it. */
-interface Trial {
-  rank: number | null;
-  parameters: Record<string, unknown>;
-  objective: number | null;
-  figures?: { sharpe?: number | null; net_profit?: number; max_drawdown_pct?: number } | null;
-}
 
 interface BacktestResult {
   summary?: Record<string, unknown>;
@@ -136,7 +130,7 @@ export function strategyCommands(program: Command, run: Run): void {
       run(async (cx: Context, strategyId: string, options: { start?: string; end?: string; startingCash?: number; trades?: string; equity?: string; wait: boolean }) => {
         const client = cx.client();
         const id = integer('strategy-id', 1)(strategyId);
-        const started = await client.json<{ job_id: string; href: string }>('POST', '/trading/backtests', {
+        const started = await client.json<ResponseOf<'/trading/backtests', 'post'>>('POST', '/trading/backtests', {
           body: { strategy_id: id, ...(options.start ? { start: options.start } : {}), ...(options.end ? { end: options.end } : {}), ...(options.startingCash ? { starting_cash: options.startingCash } : {}) },
         });
         if (!options.wait) return cx.emit(started, () => cx.line(`Backtest queued: job ${started.job_id}`));
@@ -187,10 +181,10 @@ export function strategyCommands(program: Command, run: Run): void {
           ...(options.seed !== undefined ? { seed: options.seed } : {}),
         };
         if (!body.space) throw new CliError('--space is needed (e.g. --space period=5:30:5)', exitCodes.usage);
-        const started = await newerRoute('Optimisation', () => client.json<{ job_id: string; href: string }>('POST', '/trading/optimizations', { body }));
+        const started = await newerRoute('Optimisation', () => client.json<ResponseOf<'/trading/optimizations', 'post'>>('POST', '/trading/optimizations', { body }));
         if (!options.wait) return cx.emit(started, () => cx.line(`Optimisation queued: job ${started.job_id}`));
         await cx.followJob(started.job_id, `optimize strategy ${id}`);
-        const outcome = await client.json<{ trials?: { done?: number }; best?: Trial | null; top?: Trial[] }>('GET', `/trading/optimizations/${started.job_id}`);
+        const outcome = await client.json<ResponseOf<'/trading/optimizations/{id}'>>('GET', `/trading/optimizations/${started.job_id}`);
         const top = (outcome.top ?? []).slice(0, options.top);
         cx.emit(outcome, () => {
           cx.line(`Optimisation ${started.job_id} of strategy ${id} (${options.method}, ${options.objective}, ${outcome.trials?.done ?? 0} trials):`);
