@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound, UnavailableError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { analysisFailureInOurWords } from '../analysis/analysis-jobs.ts';
 import { newSeed, readAnalysisParameters, readResources, readService } from '../analysis/analysis-request.ts';
 import { EcsBackend } from '../backends/ecs-backend.ts';
 import { renderChartPage, renderChartSvg } from '../chart/chart.ts';
 import { resolveWindow } from '../analysis/price-window.ts';
 import type { RiskContext } from '../risk-context.ts';
 import type { AnalysisRow, Scale } from '../repositories/risk-state-repository.ts';
-import { analysisFailureInOurWords } from '../analysis/failure-words.ts';
 import { Billing, ErrorResponse, ResultOk } from '../schemas/common.ts';
 import {
   AnalyseBody,
