@@ -6,7 +6,7 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { logEvents } from '@closecross/platform';
+import { logEvents, type LogAlarm } from '@closecross/platform';
 import { Construct } from 'constructs';
 import type { DeployedService } from './fargate-services.ts';
 import type { DeploymentSettings } from './settings.ts';
@@ -16,6 +16,13 @@ export const jobFailedPattern = logs.FilterPattern.stringValue('$.event', '=', l
 
 /** The job engine logs `event: "job_admission_refused"` for each enqueue refused 429 because its queue was full. */
 export const jobAdmissionRefusedPattern = logs.FilterPattern.stringValue('$.event', '=', logEvents.jobAdmissionRefused);
+
+/** A declared log alarm's filter: its event, and each `where` field equal to its value. */
+export function logAlarmPattern(alarm: LogAlarm): logs.IFilterPattern {
+  const event = logs.FilterPattern.stringValue('$.event', '=', alarm.event);
+  const fields = Object.entries(alarm.where ?? {}).map(([field, value]) => logs.FilterPattern.stringValue(`$.${field}`, '=', value));
+  return fields.length === 0 ? event : logs.FilterPattern.all(event, ...fields);
+}
 
 /**
  * Refusals in five minutes that page: a client told to wait now and then is admission control
@@ -60,12 +67,13 @@ export class Alarms extends Construct {
         evaluationPeriods: 3,
         datapointsToAlarm: 3,
       });
+      // Log alarms come from the declarations only: a service pages on a line by declaring it.
       for (const [index, alarm] of (declaration.logAlarms ?? []).entries()) {
         const filter = new logs.MetricFilter(this, `${name}LogAlarmFilter${index}`, {
           logGroup,
-          filterPattern: logs.FilterPattern.stringValue('$.event', '=', alarm.event),
+          filterPattern: logAlarmPattern(alarm),
           metricNamespace: `Closecross/${settings.name}`,
-          metricName: `${name}-${alarm.event}`,
+          metricName: `${name}-${alarm.metric ?? alarm.event}`,
           metricValue: '1',
           defaultValue: 0,
         });
@@ -80,27 +88,6 @@ export class Alarms extends Construct {
           metricValue: '1',
           defaultValue: 0,
         });
-        if (name === 'trading') {
-          // The trading service pages on its own failures too: a scan that failed for good, and any order the broker refused.
-          const scanFailures = new logs.MetricFilter(this, 'TradingScanFailureFilter', {
-            logGroup,
-            filterPattern: logs.FilterPattern.all(jobFailedPattern, logs.FilterPattern.stringValue('$.kind', '=', 'trading-scan')),
-            metricNamespace: `Closecross/${settings.name}`,
-            metricName: 'trading-scan-failures',
-            metricValue: '1',
-            defaultValue: 0,
-          });
-          this.add('TradingScanFailures', { alarmDescription: 'trading: a strategy scan failed for good (GET /jobs?kind=trading-scan)', metric: scanFailures.metric({ period: fiveMinutes, statistic: 'Sum' }), threshold: 1, evaluationPeriods: 1 });
-          const rejected = new logs.MetricFilter(this, 'TradingOrderRejectedFilter', {
-            logGroup,
-            filterPattern: logs.FilterPattern.stringValue('$.event', '=', 'order_rejected'),
-            metricNamespace: `Closecross/${settings.name}`,
-            metricName: 'trading-orders-rejected',
-            metricValue: '1',
-            defaultValue: 0,
-          });
-          this.add('TradingOrdersRejected', { alarmDescription: 'trading: the broker rejected an order (GET /trading/orders?state=rejected)', metric: rejected.metric({ period: fiveMinutes, statistic: 'Sum' }), threshold: 1, evaluationPeriods: 1 });
-        }
         const refusals = new logs.MetricFilter(this, `${name}QueueFullFilter`, {
           logGroup,
           filterPattern: jobAdmissionRefusedPattern,

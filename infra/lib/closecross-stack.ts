@@ -58,6 +58,11 @@ export class CloseCrossStack extends Stack {
   }
 }
 
+/** What CloudFormation shows for the stack: every deployed service by name, read from the declarations so it never goes stale. */
+export function stackDescription(environment: string, declarations: readonly ServiceDeclaration[]): string {
+  return `Closecross ${environment}: the services ${declarations.map((declaration) => declaration.name).join(', ')} on ECS Fargate behind one load balancer, with PostgreSQL, a Kinesis stream, an artifact bucket and the VaR compute`;
+}
+
 /**
  * The stack of the environment the app's context picks (`-c env=<name>`), named
  * `closecross-<env>`, deploying the given services (the repository's: loadDeclarations()).
@@ -65,7 +70,7 @@ export class CloseCrossStack extends Stack {
 export function closecrossStackFor(app: App, declarations: readonly ServiceDeclaration[]): { stack: CloseCrossStack; settings: DeploymentSettings } {
   const settings = settingsFromContext(app.node, declarations);
   const stack = new CloseCrossStack(app, `closecross-${settings.name}`, settings, declarations, {
-    description: `Closecross ${settings.name}: market data, models, risk and ingestion on ECS Fargate`,
+    description: stackDescription(settings.name, declarations),
   });
   return { stack, settings };
 }

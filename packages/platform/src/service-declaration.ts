@@ -107,13 +107,25 @@ export interface ServiceDeclaration<Settings extends ConfigSpec = ConfigSpec> {
   usesDatabase: boolean;
   /** It runs jobs and logs `job_failed`, which the stack alarms on. */
   runsJobs: boolean;
-  /** Log events (`event` field) the stack counts and alarms on when one appears in five minutes. */
-  logAlarms?: readonly { event: string; description: string }[];
+  /** Log lines the stack counts and pages on when one appears in five minutes: the only source of its per-service log alarms. */
+  logAlarms?: readonly LogAlarm[];
   /**
    * Its Fastify module with settings read from `environment` (loaded lazily, so the declaration
    * stays light). The local system passes its own Kinesis endpoint, stream and artifact folder.
    */
   module(environment: NodeJS.ProcessEnv): Promise<ServiceModule<any>>;
+}
+
+/** One kind of log line that pages (see ServiceDeclaration.logAlarms). */
+export interface LogAlarm {
+  /** The line's `event` field. */
+  event: string;
+  /** Other top-level fields the line must also have, with these values (e.g. `{ kind: 'trading-scan' }` on `job_failed`). */
+  where?: Readonly<Record<string, string>>;
+  /** The metric's name after the service's (`<service>-<metric>`); the event when absent. Unique within a service. */
+  metric?: string;
+  /** What the alarm says after the service's name: what happened, and where to look. */
+  description: string;
 }
 
 export class ServiceDeclarationError extends Error {
@@ -145,6 +157,17 @@ export function declareService<Settings extends ConfigSpec>(declaration: Service
     if (!(variable in declaration.settings)) problems.push(`secrets sets ${variable}, which its settings do not read`);
     if (variable in (declaration.deploymentValues ?? {})) problems.push(`${variable} is both a deployment value and a secret`);
   }
+  const logMetrics = (declaration.logAlarms ?? []).map((alarm) => alarm.metric ?? alarm.event);
+  for (const alarm of declaration.logAlarms ?? []) {
+    if (!/^[\w.-]+$/.test(alarm.event)) problems.push(`logAlarms event must be letters, digits, _ . or -, got "${alarm.event}"`);
+    if (alarm.metric !== undefined && !/^[\w.-]+$/.test(alarm.metric)) problems.push(`logAlarms metric must be letters, digits, _ . or -, got "${alarm.metric}"`);
+    for (const [field, value] of Object.entries(alarm.where ?? {})) {
+      if (!/^\w+$/.test(field) || field === 'event') problems.push(`logAlarms where field must be a top-level field other than event, got "${field}"`);
+      if (/["\\]/.test(value)) problems.push(`logAlarms where ${field} must not hold quotes or backslashes, got ${JSON.stringify(value)}`);
+    }
+  }
+  const repeatedMetrics = logMetrics.filter((metric, index) => logMetrics.indexOf(metric) !== index);
+  if (repeatedMetrics.length > 0) problems.push(`logAlarms metrics must differ (name one with metric): ${[...new Set(repeatedMetrics)].join(', ')} repeated`);
   const images = [declaration.server, ...(declaration.workers ?? [])].map((entry) => entry.image);
   if (new Set(images).size !== images.length) problems.push(`image targets must differ: ${images.join(', ')}`);
   try {
