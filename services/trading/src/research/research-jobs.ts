@@ -22,7 +22,7 @@ import type { StrategyStore } from '../strategies/strategy-store.ts';
 import { deflatedSharpe, objectiveOf } from './research-figures.ts';
 import type { ResearchThreadData } from './research-protocol.ts';
 import { rankedTrials, ResearchStore, type RunSpec, type TrialRow, type WindowSpec } from './research-store.ts';
-import { ResearchThreadError, type ResearchThreadPool } from './research-threads.ts';
+import type { ResearchThreadPool, SeriesOutcome } from './research-threads.ts';
 import { gridPoint, gridSize, randomPoint, searchSpaceOf, seededRandom } from './search-space.ts';
 import { tpePoint } from './tpe-sampler.ts';
 import { walkForwardWindows } from './walk-forward.ts';
@@ -235,38 +235,28 @@ export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets
   const rows = await deps.store.trialsToRun(runId, window, numbers);
   if (rows.length < numbers.length) throw new JobInputError(`trials ${numbers.filter((trial) => !rows.some((row) => row.trial_no === trial)).join(', ')} of run ${runId} do not exist`);
   const key = datasetKeyOf(spec);
-  const results: TrialResult[] = [];
+  const results = new Map<number, TrialResult>();
+  const toRun = rows.filter((row) => row.status === 'queued');
+  for (const row of rows) if (row.status !== 'queued') results.set(row.trial_no, { trial: row.trial_no, status: row.status, objective: row.objective });
   const writes: Promise<void>[] = [];
+  const settle = (index: number, outcome: SeriesOutcome) => {
+    const row = toRun[index]!;
+    // A thread that died under the trial (a strategy that exhausted memory, say) fails this trial only.
+    const answer = outcome.answer ?? { type: 'failed' as const, error: outcome.error.message, field: undefined };
+    if (answer.type === 'failed') {
+      const error = `${answer.field !== undefined ? `parameters${answer.field}: ` : ''}${answer.error}`;
+      writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error }));
+      results.set(row.trial_no, { trial: row.trial_no, status: 'failed', objective: null, error });
+      return;
+    }
+    const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
+    writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null }));
+    results.set(row.trial_no, { trial: row.trial_no, status: 'succeeded', objective: value, cpu_ms: answer.cpuMs, busy_ms: answer.busyMs, thread: answer.thread, ...(answer.idleMs !== undefined ? { idle_ms: answer.idleMs } : {}) });
+  };
   let stopped: { error: unknown } | undefined;
   try {
-    for (const row of rows) {
-      if (row.status !== 'queued') {
-        results.push({ trial: row.trial_no, status: row.status, objective: row.objective });
-        continue;
-      }
-      let answer;
-      try {
-        answer = await deps.threads.run(
-          key,
-          () => datasets.get(key, spec),
-          { params: { ...spec.baseParams, ...row.params }, startDay: row.start_day, endDay: row.end_day, measureFrom: row.measure_from ?? undefined, wantEquity: row.phase === 'out_of_sample' },
-          context.signal,
-        );
-      } catch (error) {
-        // A thread that died under the trial (a strategy that exhausted memory, say) fails this trial only.
-        if (!(error instanceof ResearchThreadError)) throw error;
-        answer = { id: 0, type: 'failed' as const, error: error.message };
-      }
-      if (answer.type === 'failed') {
-        const error = `${answer.field !== undefined ? `parameters${answer.field}: ` : ''}${answer.error}`;
-        writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error }));
-        results.push({ trial: row.trial_no, status: 'failed', objective: null, error });
-        continue;
-      }
-      const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
-      writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null }));
-      results.push({ trial: row.trial_no, status: 'succeeded', objective: value, cpu_ms: answer.cpuMs, busy_ms: answer.busyMs, thread: answer.thread, ...(answer.idleMs !== undefined ? { idle_ms: answer.idleMs } : {}) });
-    }
+    const requests = toRun.map((row) => ({ params: { ...spec.baseParams, ...row.params }, startDay: row.start_day, endDay: row.end_day, measureFrom: row.measure_from ?? undefined, wantEquity: row.phase === 'out_of_sample' }));
+    await deps.threads.runSeries(key, () => datasets.get(key, spec), requests, settle, context.signal);
   } catch (error) {
     stopped = { error };
   }
@@ -274,7 +264,7 @@ export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets
   const failedWrite = (await Promise.allSettled(writes)).find((settled) => settled.status === 'rejected');
   if (stopped) throw stopped.error;
   if (failedWrite) throw failedWrite.reason;
-  return { result: { trials: results } };
+  return { result: { trials: rows.flatMap((row) => results.get(row.trial_no) ?? []) } };
 }
 
 /** What a coordinator drives: the trials of one window (or of the whole optimisation) in one phase. */

@@ -127,17 +127,20 @@ const definition = load();
 definition.catch(() => undefined);
 /** When this thread last answered: the gap to the next request is time it waited on its task. */
 let answeredAt: number | undefined;
+/** Trials run one after another: a request posted while one runs waits its turn here, not on the task's event loop. */
+let running: Promise<void> = Promise.resolve();
 parentPort!.on('message', (request: TrialRequest) => {
-  const idleMs = answeredAt === undefined ? undefined : performance.now() - answeredAt;
-  void definition
-    .then((loaded) => run(loaded, request, idleMs))
-    .catch((error: unknown): TrialAnswer => {
-      const field = error instanceof StrategyParameterError ? error.field : undefined;
-      return { id: request.id, type: 'failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...(field !== undefined ? { field } : {}) };
-    })
-    .then((answer) => {
-      answeredAt = performance.now();
-      parentPort!.postMessage(answer);
-    });
+  const receivedAt = performance.now();
+  running = running.then(async () => {
+    const idleMs = answeredAt === undefined ? undefined : Math.max(0, receivedAt - answeredAt);
+    const answer = await definition
+      .then((loaded) => run(loaded, request, idleMs))
+      .catch((error: unknown): TrialAnswer => {
+        const field = error instanceof StrategyParameterError ? error.field : undefined;
+        return { id: request.id, type: 'failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...(field !== undefined ? { field } : {}) };
+      });
+    answeredAt = performance.now();
+    parentPort!.postMessage(answer);
+  });
 });
 parentPort!.postMessage({ type: 'ready' });

@@ -13,8 +13,8 @@ interface ResearchThread {
   worker: Worker;
   ready: Promise<void>;
   busy: boolean;
-  answer: ((answer: TrialAnswer) => void) | undefined;
-  fail: ((error: Error) => void) | undefined;
+  /** Requests posted and not answered yet, by id: the thread runs them in order. */
+  pending: Map<number, { answer: (answer: TrialAnswer) => void; fail: (error: Error) => void }>;
 }
 
 /** A thread that died under a trial (out of memory, a strategy that killed it): the trial failed, the pool goes on. */
@@ -25,21 +25,19 @@ let requestIds = 0;
 /** Starts a thread on a data set; answers it once loaded. Used by the pool and, alone, by the lookahead check's cut runs. */
 export function startResearchThread(key: string, data: ResearchThreadData): ResearchThread {
   const worker = new Worker(threadScript, { workerData: data });
-  const thread: ResearchThread = { key, worker, ready: Promise.resolve(), busy: false, answer: undefined, fail: undefined };
+  const thread: ResearchThread = { key, worker, ready: Promise.resolve(), busy: false, pending: new Map() };
   thread.ready = new Promise<void>((resolve, reject) => {
     worker.on('message', (message: TrialAnswer | { type: 'ready' }) => {
       if (message.type === 'ready') return resolve();
-      const answer = thread.answer;
-      thread.answer = undefined;
-      thread.fail = undefined;
-      answer?.(message);
+      const waiting = thread.pending.get(message.id);
+      thread.pending.delete(message.id);
+      waiting?.answer(message);
     });
     const died = (error: Error) => {
       reject(error);
-      const fail = thread.fail;
-      thread.answer = undefined;
-      thread.fail = undefined;
-      fail?.(error);
+      const waiting = [...thread.pending.values()];
+      thread.pending.clear();
+      for (const { fail } of waiting) fail(error);
     };
     worker.once('error', (error) => died(new ResearchThreadError(`research thread failed: ${error.message}`)));
     worker.once('exit', (code) => died(new ResearchThreadError(`research thread exited with code ${code}`)));
@@ -48,27 +46,46 @@ export function startResearchThread(key: string, data: ResearchThreadData): Rese
   return thread;
 }
 
-/** One trial on a thread; an abort terminates the thread (the caller drops it). */
-export async function runOnThread(thread: ResearchThread, request: Omit<TrialRequest, 'id'>, signal?: AbortSignal): Promise<TrialAnswer> {
-  await thread.ready;
-  if (signal?.aborted) throw new Error('trial cancelled');
-  return new Promise<TrialAnswer>((resolve, reject) => {
+/** Posts a trial to a (loaded) thread: its answer, or the thread's death. Behind what the thread runs already. */
+function post(thread: ResearchThread, request: Omit<TrialRequest, 'id'>): Promise<TrialAnswer> {
+  const id = ++requestIds;
+  const answer = new Promise<TrialAnswer>((resolve, reject) => thread.pending.set(id, { answer: resolve, fail: reject }));
+  // Handled where it is awaited; one posted ahead and never awaited (a cancel, a death before it) must not be an unhandled rejection.
+  answer.catch(() => undefined);
+  thread.worker.postMessage({ ...request, id } satisfies TrialRequest);
+  return answer;
+}
+
+/** Rejects with 'trial cancelled' once `signal` aborts, terminating the thread (the caller drops it). */
+function cancelled(thread: ResearchThread, signal: AbortSignal | undefined): { promise: Promise<never>; done: () => void } {
+  let done = () => undefined as void;
+  const promise = new Promise<never>((_, reject) => {
+    if (!signal) return;
     const abort = () => {
       void thread.worker.terminate();
       reject(new Error('trial cancelled'));
     };
-    signal?.addEventListener('abort', abort, { once: true });
-    thread.answer = (answer) => {
-      signal?.removeEventListener('abort', abort);
-      resolve(answer);
-    };
-    thread.fail = (error) => {
-      signal?.removeEventListener('abort', abort);
-      reject(error);
-    };
-    thread.worker.postMessage({ ...request, id: ++requestIds } satisfies TrialRequest);
+    signal.addEventListener('abort', abort, { once: true });
+    done = () => signal.removeEventListener('abort', abort);
   });
+  promise.catch(() => undefined);
+  return { promise, done };
 }
+
+/** One trial on a thread; an abort terminates the thread (the caller drops it). */
+export async function runOnThread(thread: ResearchThread, request: Omit<TrialRequest, 'id'>, signal?: AbortSignal): Promise<TrialAnswer> {
+  await thread.ready;
+  if (signal?.aborted) throw new Error('trial cancelled');
+  const abort = cancelled(thread, signal);
+  try {
+    return await Promise.race([post(thread, request), abort.promise]);
+  } finally {
+    abort.done();
+  }
+}
+
+/** A trial of a series: its answer, or the error its thread died of (the series goes on on another thread). */
+export type SeriesOutcome = { answer: TrialAnswer; error?: undefined } | { answer?: undefined; error: ResearchThreadError };
 
 export class ResearchThreadPool {
   private readonly threads: ResearchThread[] = [];
@@ -88,9 +105,80 @@ export class ResearchThreadPool {
       this.drop(thread);
       throw error;
     } finally {
-      thread.busy = false;
-      this.waiting.shift()?.();
+      this.release(thread);
     }
+  }
+
+  /**
+   * Runs trials one after another on one thread holding `key`'s data, the next one posted while one
+   * runs, so the thread goes from one to the next without waiting on this event loop. Calls
+   * `settle` with each trial's outcome, in order, as it ends (a failed write there stops the
+   * series). A thread that dies fails the trial it was running; the rest go on on a fresh thread.
+   */
+  async runSeries(key: string, data: () => Promise<ResearchThreadData>, requests: readonly Omit<TrialRequest, 'id'>[], settle: (index: number, outcome: SeriesOutcome) => void, signal?: AbortSignal): Promise<void> {
+    let next = 0;
+    while (next < requests.length) {
+      if (signal?.aborted) throw new Error('trial cancelled');
+      const thread = await this.acquire(key, data);
+      let healthy = true;
+      try {
+        const loaded = await thread.ready.then(
+          () => undefined,
+          (error: unknown) => {
+            if (!(error instanceof ResearchThreadError)) throw error;
+            return error;
+          },
+        );
+        if (loaded) {
+          // A thread that died loading fails the trial it was started for, as one dying under it does.
+          healthy = false;
+          next++;
+          settle(next - 1, { error: loaded });
+          continue;
+        }
+        const abort = cancelled(thread, signal);
+        try {
+          const base = next;
+          const answers: Promise<TrialAnswer>[] = [];
+          const postUpTo = (offset: number) => {
+            while (answers.length <= offset && base + answers.length < requests.length) answers.push(post(thread, requests[base + answers.length]!));
+          };
+          postUpTo(1);
+          for (let offset = 0; next < requests.length; offset++) {
+            let outcome: SeriesOutcome;
+            try {
+              outcome = { answer: await Promise.race([answers[offset]!, abort.promise]) };
+            } catch (error) {
+              if (!(error instanceof ResearchThreadError)) throw error;
+              outcome = { error };
+            }
+            if (outcome.error) {
+              // This trial's thread died: the trial posted after it goes on a fresh thread.
+              healthy = false;
+              next++;
+              settle(next - 1, outcome);
+              break;
+            }
+            postUpTo(offset + 2);
+            next++;
+            settle(next - 1, outcome);
+          }
+        } finally {
+          abort.done();
+        }
+      } catch (error) {
+        healthy = false;
+        throw error;
+      } finally {
+        if (!healthy) this.drop(thread);
+        this.release(thread);
+      }
+    }
+  }
+
+  private release(thread: ResearchThread): void {
+    thread.busy = false;
+    this.waiting.shift()?.();
   }
 
   private async acquire(key: string, data: () => Promise<ResearchThreadData>): Promise<ResearchThread> {
