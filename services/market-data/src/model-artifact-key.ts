@@ -1,5 +1,6 @@
 import { badRequest } from '@closecross/platform';
-import type { Pool } from 'pg';
+import type { Pool } from '@closecross/db';
+import { isFolderOfRegisteredKeys } from './repositories/catalog-repository.ts';
 
 /** The folders the model service writes into the artifact store: a model's artifact is a file inside one. */
 const storeFolders = new Set(['trained_models', 'inference_data']);
@@ -12,15 +13,7 @@ const storeFolders = new Set(['trained_models', 'inference_data']);
  */
 export async function refuseFolderArtifactKey(pool: Pool, key: string | null | undefined): Promise<void> {
   if (key === null || key === undefined) return;
-  const folder = storeFolders.has(key)
-    ? true
-    : (
-        await pool.query<{ folder: boolean }>(
-          `select exists (select 1 from model where starts_with(model_artifact_path, $1 || '/'))
-               or exists (select 1 from model_inference where starts_with(predictions, $1 || '/')) as folder`,
-          [key],
-        )
-      ).rows[0]!.folder;
+  const folder = storeFolders.has(key) || (await isFolderOfRegisteredKeys(pool, key));
   if (folder) {
     throw badRequest(
       `body/model_artifact_path "${key}" names a folder of the artifact store, not a file: give the artifact's own key, such as "trained_models/<name>.json"`,

@@ -22,7 +22,6 @@ import { refuseFolderArtifactKey } from '../model-artifact-key.ts';
 
 /** Date mappings, models and model inferences: the small tables of the reference API. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { pool }) => {
-  const db = catalog.catalogDb(pool);
   const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
   app.get(
@@ -35,7 +34,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/date_mappings/',
     { config: { scope: 'read' }, schema: { tags: ['date mappings'], summary: 'Date mappings, filtered by date_id and/or date', querystring: DateMappingQuery, response: { 200: Page(DateMapping), ...errors } } },
     async (request) => {
-      const { rows, total } = await catalog.listDateMappings(db, request.query);
+      const { rows, total } = await catalog.listDateMappings(pool, request.query);
       return pageOf(request.query, total, rows);
     },
   );
@@ -43,7 +42,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/date_mappings/:date_id',
     { config: { scope: 'read' }, schema: { tags: ['date mappings'], summary: 'One date mapping', params: DateIdParams, response: { 200: DateMapping, ...errors } } },
     async (request) => {
-      const row = await catalog.findDateMapping(db, request.params.date_id);
+      const row = await catalog.findDateMapping(pool, request.params.date_id);
       if (!row) throw notFound(`date_id ${request.params.date_id} has no mapping`);
       return row;
     },
@@ -51,14 +50,14 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   app.post(
     '/date_mappings/',
     { config: { scope: 'ingest' }, schema: { tags: ['date mappings'], summary: 'Date a day (idempotent; 409 if already dated differently)', body: DateMappingPost, response: { 200: DateMapping, ...errors } } },
-    async (request) => catalog.saveDateMapping(db, request.body),
+    async (request) => catalog.saveDateMapping(pool, request.body),
   );
 
   app.get(
     '/models/',
     { config: { scope: 'read' }, schema: { tags: ['models'], summary: 'Models, filtered by model_id or model_name', querystring: ModelQuery, response: { 200: Page(Model), ...errors } } },
     async (request) => {
-      const { rows, total } = await catalog.listModels(db, request.query);
+      const { rows, total } = await catalog.listModels(pool, request.query);
       return pageOf(request.query, total, rows);
     },
   );
@@ -66,7 +65,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/models/:model_id',
     { config: { scope: 'read' }, schema: { tags: ['models'], summary: 'One model', params: ModelIdParams, response: { 200: Model, ...errors } } },
     async (request) => {
-      const row = await catalog.findModel(db, request.params.model_id);
+      const row = await catalog.findModel(pool, request.params.model_id);
       if (!row) throw notFound(`model ${request.params.model_id} does not exist`);
       return row;
     },
@@ -77,7 +76,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     async (request) => {
       checkObjectKey('model_artifact_path', request.body.model_artifact_path);
       await refuseFolderArtifactKey(pool, request.body.model_artifact_path);
-      const row = await catalog.createModel(db, request.body);
+      const row = await catalog.createModel(pool, request.body);
       return { message: 'Model Created successfully.', model_id: row.model_id };
     },
   );
@@ -86,7 +85,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/model-inferences/',
     { config: { scope: 'read' }, schema: { tags: ['model inferences'], summary: 'Model inferences, filtered by model_id and/or date_id', querystring: ModelInferenceQuery, response: { 200: Page(ModelInference), ...errors } } },
     async (request) => {
-      const { rows, total } = await catalog.listInferences(db, request.query);
+      const { rows, total } = await catalog.listInferences(pool, request.query);
       return pageOf(request.query, total, rows);
     },
   );
@@ -94,7 +93,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/model-inferences/:id',
     { config: { scope: 'read' }, schema: { tags: ['model inferences'], summary: 'One model inference', params: InferenceIdParams, response: { 200: ModelInference, ...errors } } },
     async (request) => {
-      const row = await catalog.findInference(db, request.params.id);
+      const row = await catalog.findInference(pool, request.params.id);
       if (!row) throw notFound(`model inference ${request.params.id} does not exist`);
       return row;
     },
@@ -104,7 +103,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     { config: { scope: 'ingest' }, schema: { tags: ['model inferences'], summary: 'Register the predictions file of a model for a day', body: ModelInferencePost, response: { 200: ModelInference, ...errors } } },
     async (request) => {
       checkObjectKey('predictions', request.body.predictions);
-      return catalog.createInference(db, request.body);
+      return catalog.createInference(pool, request.body);
     },
   );
 };

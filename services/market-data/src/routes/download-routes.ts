@@ -1,13 +1,12 @@
 import { basename } from 'node:path';
 import { notFound, NotFoundError, UnavailableError, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import Negotiator from 'negotiator';
 import { ArtifactMissingError, type ArtifactReader } from '../artifacts/artifact-reader.ts';
-import { PredictionsCsvToJson } from '../artifacts/predictions-json.ts';
+import { predictionsCsvToJson } from '../artifacts/predictions-json.ts';
 import * as catalog from '../repositories/catalog-repository.ts';
-import { ErrorResponse } from '../schemas/common.ts';
 import { InferenceIdParams, ModelIdParams } from '../schemas/catalog.ts';
+import { downloadErrors as errors, ModelArtifact, PredictionsCsv, PredictionsJson, PredictionsQuery } from '../schemas/downloads.ts';
 
 export interface DownloadRouteOptions extends ServiceContext {
   artifacts: ArtifactReader;
@@ -15,22 +14,6 @@ export interface DownloadRouteOptions extends ServiceContext {
 
 const formats = { csv: 'text/csv', json: 'application/json' } as const;
 type Format = keyof typeof formats;
-
-const PredictionRow = Type.Object({
-  row_id: Type.String({ description: '"{date_id}_{seconds_in_bucket}_{stock_id}"' }),
-  stock_id: Type.Integer(),
-  seconds_in_bucket: Type.Integer(),
-  prediction: Type.Union([Type.Number(), Type.Null()]),
-  target: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'present when the day was labelled' })),
-});
-const PredictionsJson = Type.Object({
-  inference_id: Type.Integer(),
-  model_id: Type.Integer(),
-  date_id: Type.Union([Type.Integer(), Type.Null()]),
-  predictions: Type.Array(PredictionRow),
-});
-const PredictionsCsv = Type.String({ description: 'row_id,stock_id,seconds_in_bucket,prediction[,target]: one line per row of the day, in (seconds_in_bucket, stock_id) order' });
-const errors = { 400: ErrorResponse, 404: ErrorResponse, 406: ErrorResponse, 503: ErrorResponse };
 
 /** Streams the object under `key`, in our words when the store has none or does not answer. */
 async function openArtifact(artifacts: ArtifactReader, key: string, what: string) {
@@ -48,7 +31,6 @@ async function openArtifact(artifacts: ArtifactReader, key: string, what: string
  * from the store to the caller without holding the object.
  */
 export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = async (app, { pool, artifacts }) => {
-  const db = catalog.catalogDb(pool);
 
   app.get(
     '/model-inferences/:id/predictions',
@@ -59,7 +41,7 @@ export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = a
         summary: "An inference's predictions, as CSV (the stored file) or JSON; streamed",
         description: 'The format is `format` when given, else the Accept header (text/csv or application/json; CSV when either is acceptable).',
         params: InferenceIdParams,
-        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')], { description: 'csv or json; wins over Accept' })) }),
+        querystring: PredictionsQuery,
         response: { 200: { content: { 'text/csv': { schema: PredictionsCsv }, 'application/json': { schema: PredictionsJson } } }, ...errors },
       },
     },
@@ -68,7 +50,7 @@ export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = a
       if (format === undefined) {
         return reply.status(406).send({ statusCode: 406, error: 'Not Acceptable', message: `headers/accept "${request.headers.accept}" accepts neither text/csv nor application/json; send one of them or ?format=csv|json` });
       }
-      const inference = await catalog.findInference(db, request.params.id);
+      const inference = await catalog.findInference(pool, request.params.id);
       if (!inference) throw notFound(`model inference ${request.params.id} does not exist`);
       if (!inference.predictions) throw notFound(`model inference ${inference.id} has no predictions file (predictions is null)`);
       const { body, bytes } = await openArtifact(artifacts, inference.predictions, `model inference ${inference.id}'s predictions file`);
@@ -78,8 +60,7 @@ export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = a
         return reply.type('text/csv; charset=utf-8').send(body as never);
       }
       const prefix = `${JSON.stringify({ inference_id: inference.id, model_id: inference.model_id, date_id: inference.date_id }).slice(0, -1)},"predictions":`;
-      const json = body.pipe(new PredictionsCsvToJson(prefix, '}'));
-      body.on('error', (error) => json.destroy(error));
+      const json = predictionsCsvToJson(body, prefix, '}');
       return reply.type('application/json; charset=utf-8').send(json as never);
     },
   );
@@ -92,11 +73,11 @@ export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = a
         tags: ['models'],
         summary: "A model's artifact: XGBoost's JSON model, as training stored it (xgboost.Booster(model_file=...) loads it); streamed",
         params: ModelIdParams,
-        response: { 200: { content: { 'application/json': { schema: Type.Unknown({ description: "XGBoost's JSON model format" }) } } }, ...errors },
+        response: { 200: { content: { 'application/json': { schema: ModelArtifact } } }, ...errors },
       },
     },
     async (request, reply) => {
-      const model = await catalog.findModel(db, request.params.model_id);
+      const model = await catalog.findModel(pool, request.params.model_id);
       if (!model) throw notFound(`model ${request.params.model_id} does not exist`);
       if (!model.model_artifact_path) throw notFound(`model ${model.model_id} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
       const { body, bytes } = await openArtifact(artifacts, model.model_artifact_path, `model ${model.model_id}'s artifact`);
