@@ -1,3 +1,4 @@
+import type { ResponseOf } from '@closecross/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { ErrorNote, QueryState } from '../components/QueryState';
@@ -20,8 +21,9 @@ export default function Fleet() {
     onSettled: () => client.invalidateQueries({ queryKey: ['jobs'] }),
   });
   const toggle = useMutation({
-    mutationFn: (schedule: { name: string; kind: string; cron: string; timezone: string; trading_days_only: boolean; params: Record<string, unknown>; enabled: boolean }) =>
-      unwrap(api.PUT('/schedules/{name}', { params: { path: { name: schedule.name } }, body: { kind: schedule.kind, cron: schedule.cron, timezone: schedule.timezone, trading_days_only: schedule.trading_days_only, params: schedule.params, enabled: !schedule.enabled } })),
+    // GET /schedules leaves a schedule's params untyped; PUT takes them back as they were.
+    mutationFn: (schedule: ResponseOf<'/schedules'>['schedules'][number]) =>
+      unwrap(api.PUT('/schedules/{name}', { params: { path: { name: schedule.name } }, body: { kind: schedule.kind, cron: schedule.cron, timezone: schedule.timezone, trading_days_only: schedule.trading_days_only, params: schedule.params as Record<string, unknown>, enabled: !schedule.enabled } })),
     onSettled: () => client.invalidateQueries({ queryKey: ['schedules'] }),
   });
 
@@ -102,7 +104,7 @@ export default function Fleet() {
             <td>{formatDateTime(schedule.last_tick)}</td>
             <td>
               {can(me, 'admin') ? (
-                <button type="button" onClick={() => toggle.mutate(schedule as never)}>
+                <button type="button" onClick={() => toggle.mutate(schedule)}>
                   {schedule.enabled ? 'Pause' : 'Resume'}
                 </button>
               ) : schedule.enabled ? (

@@ -1,3 +1,4 @@
+import type { RequestBodyOf } from '@closecross/client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
@@ -87,7 +88,7 @@ function AuctionExplorer() {
     enabled: !!picked,
     queryFn: () => unwrap(api.GET('/stock_data/', { params: { query: { ...picked!, page: 1, page_size: 1000 } } })),
   });
-  const series = useMemo(() => (rows.data && rows.data.data.length > 0 ? auctionSeries(rows.data.data as never) : null), [rows.data]);
+  const series = useMemo(() => (rows.data && rows.data.data.length > 0 ? auctionSeries(rows.data.data) : null), [rows.data]);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -149,7 +150,7 @@ function CsvImport() {
         setProgress({ done: 0, total: rows.length });
         let done = 0;
         for (const part of parts) {
-          const answer = await unwrap(api.POST('/stock_data/', { body: { commit: true, data: part as never } }));
+          const answer = await unwrap(api.POST('/stock_data/', { body: { commit: true, data: part as RequestBodyOf<'/stock_data/', 'post'>['data'] } }));
           written += answer.written;
           done += part.length;
           setProgress({ done, total: rows.length });

@@ -170,7 +170,7 @@ function Inference({ models, allowed }: { models: { model_id: number; model_name
     queryFn: async () => {
       const rows = await unwrap(api.GET('/stock_data/', { params: { query: { date_id: picked!.date_id, stock_id: picked!.stock_id, page: 1, page_size: 1000 } } }));
       if (rows.data.length === 0) return { rows: [], predictions: [] as number[] };
-      const answer = await unwrap(api.POST('/predict', { body: { model_id: picked!.model_id, rows: rows.data as never } }));
+      const answer = await unwrap(api.POST('/predict', { body: { model_id: picked!.model_id, rows: rows.data } }));
       return { rows: rows.data, predictions: answer.predictions };
     },
   });
