@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reasonWithoutInternals } from '../src/job-error-words.ts';
+import { reasonWithoutInternals } from '../src/model-job-kinds.ts';
 import { ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '../src/store/artifact-store.ts';
 import { buildModelApp, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
