@@ -200,7 +200,7 @@ export const parametersLine = (parameters: Record<string, unknown> | null | unde
  * parameters and the trial's searched ones, on the run's universe, over the trial's period, with the
  * run's costs. A run of a stored strategy (strategy_id) is answered with why it cannot be built here.
  */
-export function trialBacktestBody(request: RunRequest, trial: Pick<Trial, 'parameters' | 'start' | 'end'>): { body?: Record<string, unknown>; problem?: string } {
+export function trialBacktestBody(request: RunRequest, trial: Pick<Trial, 'parameters' | 'start' | 'end'>): { body?: RequestBodyOf<'/trading/backtests'>; problem?: string } {
   if (!request.strategy) return { problem: 'this run names a stored strategy (strategy_id): backtest it from the Strategies page with these parameters' };
   const strategy = {
     ...request.strategy,

@@ -1,3 +1,4 @@
+import type { RequestBodyOf } from '@closecross/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
@@ -597,7 +598,7 @@ function TrialsTable({ trials, request, objectiveName }: { trials: Trial[]; requ
   const names = useMemo(() => [...new Set(trials.flatMap((trial) => Object.keys(trial.parameters)))], [trials]);
   const sorted = useMemo(() => sortTrials(trials, sort), [trials, sort]);
   const backtest = useMutation({
-    mutationFn: (body: Record<string, unknown>) => unwrap(api.POST('/trading/backtests', { body: body as never })),
+    mutationFn: (body: RequestBodyOf<'/trading/backtests'>) => unwrap(api.POST('/trading/backtests', { body })),
   });
   const { job } = useJob(backtest.data?.job_id);
   const report = useQuery({
