@@ -2454,7 +2454,15 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            learner: {
+                                [key: string]: unknown;
+                            };
+                            /** @description the XGBoost version that saved it */
+                            version: number[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description The error contract of every Closecross service */
@@ -7345,6 +7353,8 @@ export interface paths {
                                 bar_date: string;
                                 side: string;
                                 price: number;
+                                /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
+                                quantity: number | null;
                                 status: string;
                                 expires_at: string;
                                 decided_by: string | null;
@@ -7402,6 +7412,8 @@ export interface paths {
                             bar_date: string;
                             side: string;
                             price: number;
+                            /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
+                            quantity: number | null;
                             status: string;
                             expires_at: string;
                             decided_by: string | null;
@@ -7505,6 +7517,8 @@ export interface paths {
                                 bar_date: string;
                                 side: string;
                                 price: number;
+                                /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
+                                quantity: number | null;
                                 status: string;
                                 expires_at: string;
                                 decided_by: string | null;
@@ -7620,6 +7634,8 @@ export interface paths {
                             bar_date: string;
                             side: string;
                             price: number;
+                            /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
+                            quantity: number | null;
                             status: string;
                             expires_at: string;
                             decided_by: string | null;
@@ -10482,8 +10498,8 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     /** @description only the runs that found differences */
                     with_differences?: boolean;
                 };
@@ -10504,6 +10520,7 @@ export interface paths {
                                 id: number;
                                 broker: string;
                                 job_id: string | null;
+                                /** @description our accounts on the broker, and those with orders placed through it */
                                 accounts: string[];
                                 symbols_compared: number;
                                 differences: {
@@ -10607,6 +10624,14 @@ export interface paths {
                                 /** @description why it was stopped, with what it was handling */
                                 error: string | null;
                                 updated_at: string;
+                                /** @description each symbol of its universe */
+                                prices: {
+                                    symbol: string;
+                                    /** @description the latest live price stored by the prices service; null: none */
+                                    last_price_at: string | null;
+                                }[];
+                                /** @description running, but a symbol has had no live price for two minutes: what it waits for and how to subscribe it */
+                                waiting_for: string | null;
                             }[];
                         };
                     };
