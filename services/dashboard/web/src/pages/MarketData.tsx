@@ -1,4 +1,4 @@
-import type { RequestBodyOf } from '@closecross/client';
+import type { RequestBodyOf, ResponseOf } from '@closecross/client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
@@ -139,7 +139,7 @@ function CsvImport() {
       if (kind === 'daily') {
         const symbol = String(form.get('symbol')).trim().toUpperCase();
         setProgress({ done: 0, total: 1 });
-        const answer = (await sendText('POST', `/price_bars/${encodeURIComponent(symbol)}`, text, 'text/csv')) as { written: number; skipped: number };
+        const answer = (await sendText('POST', `/price_bars/${encodeURIComponent(symbol)}`, text, 'text/csv')) as ResponseOf<'/price_bars/{symbol}', 'post'>;
         setProgress({ done: 1, total: 1 });
         setOutcome(`${symbol}: ${answer.written} bars written, ${answer.skipped} skipped.`);
         await client.invalidateQueries({ queryKey: ['price-symbols'] });

@@ -1,4 +1,4 @@
-import type { RequestBodyOf } from '@closecross/client';
+import type { RequestBodyOf, ResponseOf } from '@closecross/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
@@ -118,7 +118,7 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
   const inputNames = ['universe', 'start', 'end', 'allocation', 'method', 'budget', 'objective', 'max_drawdown_pct', 'seed', 'windows.in_sample', 'windows.out_of_sample', 'windows.step', 'windows.mode', 'space', ...fields.flatMap((field) => (['min', 'max', 'step', 'values', 'fixed'] as const).map((part) => searchInput(field.name, part)))];
   const route = kind === 'optimization' ? '/trading/optimizations' : '/trading/walk-forwards';
   const start = useMutation({
-    mutationFn: (body: Record<string, unknown>) => postJson<{ job_id: string }>(route, body),
+    mutationFn: (body: Record<string, unknown>) => postJson<ResponseOf<'/trading/optimizations', 'post'>>(route, body),
     onSuccess: (answer) => (setErrors({}), onStarted(answer.job_id)),
     // "body/space/fast/max: ..." lands under that parameter's max; "body/parameters/fast: ..." under its fixed value.
     onError: (error) => {
@@ -426,7 +426,7 @@ function OptimizationRun({ id }: { id: string }) {
   const finished = runFinished(progress?.status ?? view.data?.status);
   useListRefreshedWhenDone(progress?.status ?? view.data?.status);
   const trials = useQuery({ queryKey: ['optimization-trials', id, finished, progress?.done ?? -1], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}/trials', { params: { path: { id } } })).then((answer) => answer as { trials: Trial[] }), placeholderData: (previous) => previous });
-  const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/optimizations/${id}/cancel`, {}) });
+  const cancel = useMutation({ mutationFn: () => postJson<ResponseOf<'/trading/optimizations/{id}/cancel', 'post'>>(`/trading/optimizations/${id}/cancel`, {}) });
   const trader = can(useMe(), 'trade');
   const data = view.data;
   const asked = runRequest(data?.request);
@@ -714,7 +714,7 @@ const equityOptions: Omit<uPlot.Options, 'width'> = {
 function WalkForwardRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/walk-forwards/${id}/events`);
   const view = useQuery({ queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/walk-forwards/{id}', { params: { path: { id } } })), placeholderData: (previous) => previous });
-  const cancel = useMutation({ mutationFn: () => postJson<RunStatus>(`/trading/walk-forwards/${id}/cancel`, {}) });
+  const cancel = useMutation({ mutationFn: () => postJson<ResponseOf<'/trading/walk-forwards/{id}/cancel', 'post'>>(`/trading/walk-forwards/${id}/cancel`, {}) });
   const trader = can(useMe(), 'trade');
   const data = view.data;
   const status = progress?.status ?? data?.status;
@@ -842,7 +842,7 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
   const listed = codes.data?.strategies ?? [];
   const code = listed.find((candidate) => candidate.name === chosen) ?? listed[0];
   const start = useMutation({
-    mutationFn: (body: Record<string, unknown>) => postJson<{ job_id: string }>('/trading/lookahead-checks', body),
+    mutationFn: (body: Record<string, unknown>) => postJson<ResponseOf<'/trading/lookahead-checks', 'post'>>('/trading/lookahead-checks', body),
     onSuccess: (answer) => (setErrors({}), onStarted(answer.job_id)),
     onError: (error) => setErrors(apiErrorsFor(error instanceof ApiError ? error.message : String(error), ['universe', 'start', 'end', 'allocation', 'max_signals'])),
   });

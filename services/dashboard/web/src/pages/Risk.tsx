@@ -84,7 +84,7 @@ function VarAnalysis() {
   const me = useMe();
   const client = useQueryClient();
   const symbols = useQuery({ queryKey: ['price-symbols'], queryFn: () => unwrap(api.GET('/price_bars/')) });
-  const audit = useQuery({ queryKey: ['risk-audit'], queryFn: async () => (await unwrap(api.GET('/get_audit'))) as Record<string, unknown>[] });
+  const audit = useQuery({ queryKey: ['risk-audit'], queryFn: () => unwrap(api.GET('/get_audit')) });
   const [analysisId, setAnalysisId] = useState<string | null>(null);
   const { job, error: jobError } = useJob(analysisId);
   const analysis = useQuery({
