@@ -23,7 +23,7 @@ import { BenchResults, benchSize, benchSmoke, describeRow, median, searchCapacit
 import type { Pool } from 'pg';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
 import { feedKeyOf } from '../src/providers/adapter.ts';
-import { createSubscription } from '../src/store/subscriptions.ts';
+import { createSubscription } from '../src/store/price-subscription.ts';
 import { TickListener } from '../src/stream/tick-listener.ts';
 import { writeReplayFiles } from '../test/replay-fixture.ts';
 

@@ -3,7 +3,7 @@ import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, sharedDataPath, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
-import { parseIntradayCsv, parseTimestamp } from '../src/store/intraday-csv.ts';
+import { parseIntradayCsv, parseTimestamp } from '../src/bars/intraday-csv.ts';
 
 const btcFile = sharedDataPath('data/intraday/ftx_btc-perp_1m_2022-01.csv');
 let database: TestDatabase;

@@ -5,7 +5,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/test
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
 import { feedKeyOf, type FeedSink, type ProviderAdapter } from '../src/providers/adapter.ts';
-import { createSubscription } from '../src/store/subscriptions.ts';
+import { createSubscription } from '../src/store/price-subscription.ts';
 import { TickListener } from '../src/stream/tick-listener.ts';
 import { PriceWorker, type WorkerLogger } from '../src/worker/price-worker.ts';
 import { TickPublisher } from '../src/worker/tick-publisher.ts';

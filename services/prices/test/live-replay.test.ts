@@ -10,7 +10,7 @@ import type { MarketEvent } from '../src/model.ts';
 import type { FeedSink } from '../src/providers/adapter.ts';
 import { ReplayAdapter } from '../src/providers/replay-adapter.ts';
 import { TickListener } from '../src/stream/tick-listener.ts';
-import { createSubscription } from '../src/store/subscriptions.ts';
+import { createSubscription } from '../src/store/price-subscription.ts';
 import { PriceWorker, type WorkerLogger } from '../src/worker/price-worker.ts';
 import { TickPublisher } from '../src/worker/tick-publisher.ts';
 import { feedKeyOf } from '../src/providers/adapter.ts';

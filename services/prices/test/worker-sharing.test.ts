@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase, spawnTsx, waitFor, type RunningProcess, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedKeyOf } from '../src/providers/adapter.ts';
-import { createSubscription } from '../src/store/subscriptions.ts';
+import { createSubscription } from '../src/store/price-subscription.ts';
 import { writeReplayFiles } from './replay-fixture.ts';
 
 const workerEntry = fileURLToPath(new URL('../src/worker-main.ts', import.meta.url));

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseIntradayCsvInSlices, type IntradayBar } from '../store/intraday-csv.ts';
+import { parseIntradayCsvInSlices, type IntradayBar } from '../bars/intraday-csv.ts';
 
 /** lumibot_AAPL_1m_2021-08.csv is AAPL; ftx_btc-perp_1m_2022-01.csv is BTC-PERP. */
 export function symbolOfFile(file: string): string | undefined {

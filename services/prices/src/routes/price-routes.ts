@@ -17,8 +17,10 @@ import {
   StreamHeaders,
   StreamQuery,
 } from '../schemas/prices.ts';
-import { importBars, readBars, readLatest } from '../store/bars.ts';
-import { parseIntradayCsvInSlices, parseTimestamp } from '../store/intraday-csv.ts';
+import { readBars } from '../bars/bar-reader.ts';
+import { importBars } from '../store/price-bar-1m.ts';
+import { readLatest } from '../store/price-latest.ts';
+import { parseIntradayCsvInSlices, parseTimestamp } from '../bars/intraday-csv.ts';
 import type { TickListener } from '../stream/tick-listener.ts';
 
 const symbolRegex = new RegExp(symbolPattern);

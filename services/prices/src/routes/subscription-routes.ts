@@ -6,7 +6,7 @@ import type { PricesConfig } from '../prices-config.ts';
 import { feedKeyOf } from '../providers/adapter.ts';
 import { replayFiles } from '../providers/replay-files.ts';
 import { NoContent, Subscription, SubscriptionBody, SubscriptionIdParams, SubscriptionList } from '../schemas/subscriptions.ts';
-import { createSubscription, deleteSubscription, listSubscriptions } from '../store/subscriptions.ts';
+import { createSubscription, deleteSubscription, listSubscriptions } from '../store/price-subscription.ts';
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; config: PricesConfig }> = async (app, { pool, config }) => {
   app.post(

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '@closecross/platform';
+import { withTransaction, type Queryable } from '@closecross/db';
 import type { Pool } from 'pg';
 import type { Channel, ProviderName } from '../model.ts';
 import type { Subscription } from '../schemas/subscriptions.ts';
@@ -25,9 +26,7 @@ function toView(row: Record<string, unknown>): SubscriptionView {
 }
 
 export async function createSubscription(pool: Pool, input: { provider: ProviderName; symbol: string; channels: Channel[]; feed: string }): Promise<SubscriptionView> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  const id = await withTransaction(pool, async (client) => {
     await client.query('insert into price_feed (key, provider) values ($1, $2) on conflict (key) do nothing', [input.feed, input.provider]);
     // A replay carries on where the symbol's last replay subscription stopped (kept by the delete):
     // the price goes on from there instead of jumping back to the file's first bar.
@@ -38,20 +37,15 @@ export async function createSubscription(pool: Pool, input: { provider: Provider
       [input.provider, input.symbol, input.channels, input.feed],
     );
     if (inserted.rowCount === 0) {
-      await client.query('rollback');
-      const existing = await pool.query<{ id: string; provider: string }>('select id, provider from price_subscription where symbol = $1', [input.symbol]);
+      // The other subscription is committed, so this transaction sees it; the throw rolls the feed row back.
+      const existing = await client.query<{ id: string; provider: string }>('select id, provider from price_subscription where symbol = $1', [input.symbol]);
       throw new ConflictError(`${input.symbol} is already subscribed (subscription ${existing.rows[0]?.id}, provider ${existing.rows[0]?.provider}); delete it first to change it`);
     }
     // Workers look at once instead of at their next lease round.
     await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('created', input.symbol, inserted.rows[0]!.id)]);
-    await client.query('commit');
-    return (await getSubscription(pool, inserted.rows[0]!.id))!;
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    return inserted.rows[0]!.id;
+  });
+  return (await getSubscription(pool, id))!;
 }
 
 export async function getSubscription(pool: Pool, id: string): Promise<SubscriptionView | undefined> {
@@ -69,20 +63,63 @@ export async function listSubscriptions(pool: Pool): Promise<SubscriptionView[]>
  * round. A replay's cursor is kept on the symbol's latest quote, for its next replay subscription.
  */
 export async function deleteSubscription(pool: Pool, id: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  await withTransaction(pool, async (client) => {
     const deleted = await client.query<{ feed: string; symbol: string; provider: ProviderName; cursor: string | null }>('delete from price_subscription where id = $1 returning feed, symbol, provider, cursor', [id]);
     if (deleted.rowCount === 0) throw new NotFoundError(`no subscription ${id}`);
     const gone = deleted.rows[0]!;
     if (gone.provider === 'replay' && gone.cursor !== null) await client.query('update price_latest set replay_cursor = $2 where symbol = $1', [gone.symbol, gone.cursor]);
-    await client.query('delete from price_feed f where key = $1 and not exists (select 1 from price_subscription s where s.feed = f.key)', [deleted.rows[0]!.feed]);
-    await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('deleted', deleted.rows[0]!.symbol, id)]);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    await client.query('delete from price_feed f where key = $1 and not exists (select 1 from price_subscription s where s.feed = f.key)', [gone.feed]);
+    await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('deleted', gone.symbol, id)]);
+  });
+}
+
+/** When the symbol's subscription last stored a tick (the provider's time), if it has one. */
+export async function lastTickAt(db: Queryable, symbol: string): Promise<Date | null> {
+  const result = await db.query<{ at: Date | null }>('select last_tick_at as at from price_subscription where symbol = $1', [symbol]);
+  return result.rows[0]?.at ?? null;
+}
+
+/** A subscription as a worker runs it. */
+export interface HeldSubscription {
+  id: string;
+  provider: ProviderName;
+  symbol: string;
+  channels: Channel[];
+  feed: string;
+  cursor: string | null;
+}
+
+/** The subscriptions of the feeds a worker holds. */
+export async function subscriptionsOfFeeds(db: Queryable, feeds: string[]): Promise<HeldSubscription[]> {
+  const result = await db.query<HeldSubscription>('select id, provider, symbol, channels, feed, cursor from price_subscription where feed = any($1)', [feeds]);
+  return result.rows;
+}
+
+/**
+ * A flush's bookkeeping: the cursor, tick count and state, written only while `worker` still
+ * holds the subscription's feed lease. False when it no longer does (nothing written).
+ */
+export async function advanceSubscription(
+  db: Queryable,
+  id: string,
+  worker: string,
+  flush: { cursor: number | null; ticks: number; lastTickTime: number | null; state: string; error: string | null },
+): Promise<boolean> {
+  const moved = await db.query(
+    `update price_subscription set cursor = $3, ticks = ticks + $4, last_tick_at = coalesce(to_timestamp($5::float8 / 1000), last_tick_at), tick_received_at = case when $4 > 0 then now() else tick_received_at end, state = $6, last_error = $7, updated_at = now()
+      where id = $1 and exists (select 1 from price_feed f where f.key = price_subscription.feed and f.owner = $2 and f.lease_until > now())`,
+    [id, worker, flush.cursor, flush.ticks, flush.lastTickTime, flush.state, flush.error],
+  );
+  return moved.rowCount !== 0;
+}
+
+/** Hands a feed `worker` cannot serve back (remembering the refusal), and says why on its subscription. */
+export async function refuseFeed(db: Queryable, feed: string, worker: string, subscriptionId: string, why: string): Promise<void> {
+  await db.query(
+    `with refused as (
+       update price_feed set refused_by = case when $2 = any(refused_by) then refused_by else array_append(refused_by, $2) end, owner = null, lease_until = null
+        where key = $1 and owner = $2 returning key)
+     update price_subscription set state = 'pending', last_error = $4, updated_at = now() where id = $3 and feed in (select key from refused)`,
+    [feed, worker, subscriptionId, why],
+  );
 }

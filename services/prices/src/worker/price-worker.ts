@@ -1,8 +1,12 @@
 import { systemClock, type Clock } from '@closecross/engine';
 import { FairShareLeases, WorkerRegistry } from '@closecross/leases';
+import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
 import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts';
 import type { FeedSink, ProviderAdapter } from '../providers/adapter.ts';
+import { addTradeBars, replaceWithFeedBars } from '../store/price-bar-1m.ts';
+import { upsertLatest } from '../store/price-latest.ts';
+import { advanceSubscription, refuseFeed, subscriptionsOfFeeds } from '../store/price-subscription.ts';
 import { BarDeltas, minuteOf, type BarDelta } from './bar-deltas.ts';
 import { sseFrame, type TickPublisher } from './tick-publisher.ts';
 
@@ -153,11 +157,7 @@ export class PriceWorker {
 
   /** Starts the subscriptions of the held feeds that are not running; stops deleted ones. */
   private async follow(feeds: string[]): Promise<void> {
-    const result = await this.options.pool.query<{ id: string; provider: ProviderName; symbol: string; channels: Channel[]; feed: string; cursor: string | null }>(
-      'select id, provider, symbol, channels, feed, cursor from price_subscription where feed = any($1)',
-      [feeds],
-    );
-    const wanted = new Map(result.rows.map((row) => [row.symbol, row]));
+    const wanted = new Map((await subscriptionsOfFeeds(this.options.pool, feeds)).map((row) => [row.symbol, row]));
     for (const run of [...this.runs.values()]) {
       const row = wanted.get(run.symbol);
       if (!row || row.id !== run.id) this.detach(run);
@@ -274,13 +274,7 @@ export class PriceWorker {
     const why = `worker ${this.id} cannot serve it: ${reason}; handed back for another worker`;
     this.options.log.warn({ event: refusedFeedEvent, symbol, provider: run.provider, feed: run.feed, worker: this.id, reason }, 'price feed refused: handed back');
     try {
-      await this.options.pool.query(
-        `with refused as (
-           update price_feed set refused_by = case when $2 = any(refused_by) then refused_by else array_append(refused_by, $2) end, owner = null, lease_until = null
-            where key = $1 and owner = $2 returning key)
-         update price_subscription set state = 'pending', last_error = $4, updated_at = now() where id = $3 and feed in (select key from refused)`,
-        [run.feed, this.id, run.id, why],
-      );
+      await refuseFeed(this.options.pool, run.feed, this.id, run.id, why);
       this.leases.forget(run.feed);
     } catch (error) {
       // The lease then lapses on its own; the eligibility rule still keeps it from this worker only once recorded.
@@ -348,60 +342,15 @@ export class PriceWorker {
   }
 
   private async store(run: Run, deltas: BarDeltas, sourceBars: Map<number, BarDelta>, latest: Latest | null, ticks: number, cursor: number | null): Promise<boolean> {
-    const client = await this.options.pool.connect();
-    try {
-      await client.query('begin');
-      const moved = await client.query(
-        `update price_subscription set cursor = $3, ticks = ticks + $4, last_tick_at = coalesce(to_timestamp($5::float8 / 1000), last_tick_at), tick_received_at = case when $4 > 0 then now() else tick_received_at end, state = $6, last_error = $7, updated_at = now()
-          where id = $1 and exists (select 1 from price_feed f where f.key = price_subscription.feed and f.owner = $2 and f.lease_until > now())`,
-        [run.id, this.id, cursor, ticks, run.lastTickTime, run.state, run.error],
-      );
-      if (moved.rowCount === 0) {
-        await client.query('rollback');
-        return false;
-      }
+    return withTransaction(this.options.pool, async (client) => {
+      // Nothing is written when this worker no longer holds the feed: committing that empty transaction is a rollback.
+      if (!(await advanceSubscription(client, run.id, this.id, { cursor, ticks, lastTickTime: run.lastTickTime, state: run.state, error: run.error }))) return false;
       const bars = [...deltas.bars.values()];
-      if (bars.length > 0) {
-        await client.query(
-          `insert into price_bar_1m as b (symbol, start, provider, open, high, low, close, volume, trades)
-           select $1, to_timestamp(s::float8 / 1000), $2, o, h, l, c, v, t
-             from unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::int[]) as d(s, o, h, l, c, v, t)
-           on conflict (symbol, start) do update set high = greatest(b.high, excluded.high), low = least(b.low, excluded.low),
-             close = excluded.close, volume = b.volume + excluded.volume, trades = b.trades + excluded.trades, provider = excluded.provider`,
-          [run.symbol, run.provider, bars.map((bar) => bar.start), bars.map((bar) => bar.open), bars.map((bar) => bar.high), bars.map((bar) => bar.low), bars.map((bar) => bar.close), bars.map((bar) => bar.volume), bars.map((bar) => bar.trades)],
-        );
-      }
-      if (sourceBars.size > 0) {
-        const rows = [...sourceBars.values()];
-        // A feed's bar is the minute as the feed states it (and as live strategies took it): it
-        // replaces what is stored, trades folded into that minute before it came included.
-        await client.query(
-          `insert into price_bar_1m as b (symbol, start, provider, open, high, low, close, volume, trades)
-           select $1, to_timestamp(s::float8 / 1000), $2, o, h, l, c, v, 0
-             from unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[]) as d(s, o, h, l, c, v)
-           on conflict (symbol, start) do update set open = excluded.open, high = excluded.high, low = excluded.low,
-             close = excluded.close, volume = excluded.volume, trades = 0, provider = excluded.provider`,
-          [run.symbol, run.provider, rows.map((bar) => bar.start), rows.map((bar) => bar.open), rows.map((bar) => bar.high), rows.map((bar) => bar.low), rows.map((bar) => bar.close), rows.map((bar) => bar.volume)],
-        );
-      }
-      if (latest) {
-        await client.query(
-          `insert into price_latest as p (symbol, provider, price, bid, ask, bid_size, ask_size, quoted_at, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), now())
-           on conflict (symbol) do update set provider = excluded.provider, price = coalesce(excluded.price, p.price), bid = coalesce(excluded.bid, p.bid),
-             ask = coalesce(excluded.ask, p.ask), bid_size = coalesce(excluded.bid_size, p.bid_size), ask_size = coalesce(excluded.ask_size, p.ask_size),
-             quoted_at = excluded.quoted_at, updated_at = now()`,
-          [run.symbol, run.provider, latest.price ?? null, latest.bid ?? null, latest.ask ?? null, latest.bidSize ?? null, latest.askSize ?? null, latest.time],
-        );
-      }
-      await client.query('commit');
+      if (bars.length > 0) await addTradeBars(client, run.symbol, run.provider, bars);
+      if (sourceBars.size > 0) await replaceWithFeedBars(client, run.symbol, run.provider, [...sourceBars.values()]);
+      if (latest) await upsertLatest(client, run.symbol, run.provider, latest);
       return true;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** On SIGTERM: stops the feeds, stores what arrived, hands the feeds back at once, leaves the fleet. */
