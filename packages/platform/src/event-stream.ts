@@ -91,7 +91,9 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
     openStreams.set(server, streams);
     streams.add(stream);
   }
-  if (options.retryMs !== undefined) write(`retry: ${Math.max(0, Math.round(options.retryMs))}\n\n`);
+  // A HEAD (which Fastify answers for every GET route) gets the headers only, not a stream that never ends.
+  if (request.method === 'HEAD') stream.close();
+  else if (options.retryMs !== undefined) write(`retry: ${Math.max(0, Math.round(options.retryMs))}\n\n`);
   return stream;
 }
 

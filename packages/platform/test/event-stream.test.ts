@@ -127,6 +127,17 @@ describe('openEventStream', () => {
     expect(client.retries).toEqual([2_500]);
   });
 
+  it('answers HEAD with the headers and ends, instead of holding a stream open', async () => {
+    const server = await serverWithStream();
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) => http.request(server.url, { method: 'HEAD', agent: false }, resolve).on('error', reject).end());
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/event-stream');
+    const stream = await server.nextStream();
+    await stream.closed;
+    expect(stream.isClosed).toBe(true);
+    expect(stream.send('job', {})).toBe(false);
+  });
+
   it('refuses an event name or id that would break the frame', async () => {
     const server = await serverWithStream();
     await openClient(server.url);
