@@ -3,10 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { stockData, withTransaction, type Pool } from '@closecross/db';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-
-// The Postgres type of each stock_data column, for the staging table COPY fills.
-const columnTypes: Record<string, string> = Object.fromEntries(stockData.stockDataColumns);
+import { copyIntoStaging, createStaging, stagedTypeOf, stagingTable } from './store/load-staging.ts';
 
 export class LoadError extends Error {}
 
@@ -45,23 +42,20 @@ export async function bulkLoad(pool: Pool, file: string, options: { onBytes?: (b
     if (!has.has(name)) {
       if (name === 'row_id') return `date_id || '_' || seconds_in_bucket || '_' || stock_id`;
       if (name === 'train_type' && options.trainType) return pg.escapeLiteral(options.trainType);
-      return `null::${columnTypes[name] ?? 'text'}`;
+      return `null::${stagedTypeOf(name)}`;
     }
     return name;
   };
   return withTransaction(pool, async (client) => {
-    // The de-duplicating sort of a backfill fits in memory rather than spilling to disk.
-    await client.query(`set local work_mem = '256MB'`);
-    // Typed like the table, so COPY parses each value once (an empty CSV cell is null).
-    await client.query(`create temp table load_staging (${header.map((name) => `${name} ${columnTypes[name] ?? 'text'}`).join(', ')}) on commit drop`);
-    const copy = client.query(copyFrom(`copy load_staging (${header.join(', ')}) from stdin with (format csv, header true)`));
+    await createStaging(client, header);
+    const copy = copyIntoStaging(client, header);
     const source = createReadStream(file);
     if (options.onBytes) source.on('data', (chunk) => options.onBytes!(chunk.length));
     await pipeline(source, copy);
     const staged = Number(copy.rowCount ?? 0);
     // Into stock_data through its owner's merge (the days dated first; the last line of a
     // repeated key wins, as a temp table filled by one COPY keeps file order in ctid).
-    const written = await stockData.mergeStaged(client, 'load_staging', cast);
+    const written = await stockData.mergeStaged(client, stagingTable, cast);
     return { staged, written };
   });
 }
