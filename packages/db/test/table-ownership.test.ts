@@ -18,12 +18,6 @@ const known = new Set(Object.keys(owners));
  */
 const stillMoving: readonly { file: string; table: string }[] = [
   // being moved to packages/db readers
-  { file: 'services/model/src/model-jobs.ts', table: 'model' },
-  { file: 'services/model/src/model-jobs.ts', table: 'date_mapping' },
-  { file: 'services/model/src/model-jobs.ts', table: 'model_inference' },
-  { file: 'services/model/src/routes/model-routes.ts', table: 'model' },
-  { file: 'services/model/src/routes/model-routes.ts', table: 'stock_data' },
-  { file: 'services/model/src/training-data.ts', table: 'stock_data' },
   { file: 'services/trading/src/brokers/paper/paper-broker.ts', table: 'price_bars' },
   { file: 'packages/local-system/src/local-system.ts', table: 'ingest_shard' },
 ];
