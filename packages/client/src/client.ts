@@ -23,15 +23,8 @@ export interface ClosecrossClientOptions {
   fetch?: (request: Request) => Promise<Response>;
 }
 
-/** What `GET /jobs/{id}/events` sends on every change of a job. */
-export interface JobEvent {
-  id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  stage: string;
-  progress: number;
-  attempts: number;
-  error: string | null;
-}
+/** What `GET /jobs/{id}/events` sends on every change of a job: these fields of the job (the stream is not in the OpenAPI document). */
+export type JobEvent = Pick<ResponseOf<'/jobs/{id}'>, 'id' | 'status' | 'stage' | 'progress' | 'attempts' | 'error'>;
 
 /** A live tick of `GET /prices/stream` (event `trade`, `quote` or `bar`). */
 export interface PriceTick {
