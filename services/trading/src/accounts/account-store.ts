@@ -1,19 +1,9 @@
 import { NotFoundError } from '@closecross/platform';
 import type { Pool } from 'pg';
+import type { Account } from '../schemas/accounts.ts';
 import type { FillCosts } from '../brokers/paper/paper-fill-model.ts';
 
-export interface Account {
-  id: string;
-  name: string;
-  broker: 'paper' | 'alpaca';
-  currency: string;
-  fee_per_share: number;
-  fee_bps: number;
-  fee_minimum: number;
-  slippage_bps: number;
-  volume_participation: number;
-  seed: number;
-}
+export type { Account };
 
 export type AccountSettings = Partial<Omit<Account, 'id'>>;
 

@@ -11,22 +11,14 @@ import type { Pool } from 'pg';
 import { reconcilePositions, type PositionDifference } from '../brokers/alpaca/index.ts';
 import type { Broker } from '../brokers/broker.ts';
 import type { BrokerName } from '../brokers/broker-factory.ts';
+import type { Reconciliation } from '../schemas/reconciliations.ts';
 
 export const reconcileJobKind = 'trading-reconcile';
 /** The log line a run with differences writes: services/trading/service.ts declares an alarm on it. */
 export const reconciliationDifferencesEvent = 'reconciliation_differences';
 
-export interface ReconciliationRun {
-  id: number;
-  broker: string;
-  job_id: string | null;
-  /** Our accounts on the broker, and those with orders placed through it. */
-  accounts: string[];
-  symbols_compared: number;
-  differences: PositionDifference[];
-  difference_count: number;
-  run_at: string;
-}
+/** A stored run, as reconciliationColumns reads it (the API's shape). */
+export type ReconciliationRun = Reconciliation;
 
 export const reconciliationColumns = `id::int as id, broker, job_id, accounts, symbols_compared, differences, difference_count, ${utcIsoText('run_at')} as run_at`;
 

@@ -9,7 +9,6 @@ import type { Clock } from '@closecross/engine';
 import { finishedStatuses, type JobEngine, type JobView } from '@closecross/jobs';
 import { ConflictError, ErrorResponse, NotFoundError, openEventStream, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { backtestReportJson, type CompactReport } from '../backtests/backtest-results.ts';
 import type { PriceReader } from '../market/price-reader.ts';
@@ -20,18 +19,22 @@ import { rankedTrials, ResearchStore } from '../research/research-store.ts';
 import { ResearchThreadPool } from '../research/research-threads.ts';
 import { optimizationView, runStatusOf, walkForwardView } from '../research/research-views.ts';
 import { walkForwardWindows } from '../research/walk-forward.ts';
+import { ReportText } from '../schemas/backtests.ts';
 import {
   IdempotencyHeaders,
+  LookaheadCheckList,
   LookaheadRequest,
   LookaheadView,
+  OptimizationList,
   OptimizationRequest,
   OptimizationView,
   ResearchAccepted,
   ResearchId,
   ResearchListQuery,
   RunStatus,
+  TrialList,
   TrialsQuery,
-  TrialView,
+  WalkForwardList,
   WalkForwardRequest,
   WalkForwardView,
 } from '../schemas/research.ts';
@@ -134,7 +137,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/optimizations',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Optimisations, newest first (status only: GET one for its trials)', querystring: ResearchListQuery, response: { 200: Type.Object({ optimizations: Type.Array(RunStatus) }) } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Optimisations, newest first (status only: GET one for its trials)', querystring: ResearchListQuery, response: { 200: OptimizationList } } },
       async (request) => ({ optimizations: (await options.engine.store.list({ kind: researchJobKinds.optimization, limit: request.query.limit ?? 50 })).map(runStatusOf) }),
     );
     const optimization = async (id: string) => {
@@ -149,7 +152,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/optimizations/:id/trials',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The trials ranked (best first; failed ones after, with their error)', params: ResearchId, querystring: TrialsQuery, response: { 200: Type.Object({ trials: Type.Array(TrialView) }), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The trials ranked (best first; failed ones after, with their error)', params: ResearchId, querystring: TrialsQuery, response: { 200: TrialList, ...errors } } },
       async (request) => {
         await jobOf(researchJobKinds.optimization, request.params.id, 'optimization');
         const rows = await store.trials(request.params.id, { status: request.query.status });
@@ -174,7 +177,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/optimizations/:id/report.json',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The optimisation and every trial as JSON', params: ResearchId, produces: ['application/json'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The optimisation and every trial as JSON', params: ResearchId, produces: ['application/json'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => {
         const { view, rows } = await optimization(request.params.id);
         return download(reply, 'application/json; charset=utf-8', `optimization-${request.params.id}.json`, JSON.stringify({ ...view, trials_ranked: rankedTrials(rows) }));
@@ -182,7 +185,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/optimizations/:id/trials.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The trials as CSV, ranked: parameters, objective, figures, error', params: ResearchId, produces: ['text/csv'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The trials as CSV, ranked: parameters, objective, figures, error', params: ResearchId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => {
         const { spec, rows } = await optimization(request.params.id);
         return download(reply, 'text/csv; charset=utf-8', `optimization-${request.params.id}-trials.csv`, trialsCsv(rankedTrials(rows), spec?.dimensions.map((dimension) => dimension.name) ?? []));
@@ -190,7 +193,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/optimizations/:id/report.html',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A self-contained HTML report (inline SVG charts): overfitting, best trial, heat map, sensitivity, the trials', params: ResearchId, produces: ['text/html'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A self-contained HTML report (inline SVG charts): overfitting, best trial, heat map, sensitivity, the trials', params: ResearchId, produces: ['text/html'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => {
         const { spec, rows, view } = await optimization(request.params.id);
         return reply.type('text/html; charset=utf-8').send(optimizationHtml(view, rankedTrials(rows), spec?.dimensions.map((dimension) => dimension.name) ?? [], spec?.strategy.name ?? ''));
@@ -220,7 +223,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/walk-forwards',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Walk-forwards, newest first (status only)', querystring: ResearchListQuery, response: { 200: Type.Object({ walk_forwards: Type.Array(RunStatus) }) } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Walk-forwards, newest first (status only)', querystring: ResearchListQuery, response: { 200: WalkForwardList } } },
       async (request) => ({ walk_forwards: (await options.engine.store.list({ kind: researchJobKinds.walkForward, limit: request.query.limit ?? 50 })).map(runStatusOf) }),
     );
     const walkForward = async (id: string) => {
@@ -236,7 +239,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/walk-forwards/:id/trials',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "The trials of every window (or of ?window=n), ranked within the run", params: ResearchId, querystring: TrialsQuery, response: { 200: Type.Object({ trials: Type.Array(TrialView) }), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "The trials of every window (or of ?window=n), ranked within the run", params: ResearchId, querystring: TrialsQuery, response: { 200: TrialList, ...errors } } },
       async (request) => {
         await jobOf(researchJobKinds.walkForward, request.params.id, 'walk-forward');
         return { trials: rankedTrials(await store.trials(request.params.id, { window: request.query.window, status: request.query.status })).slice(0, request.query.limit ?? 1000) };
@@ -261,7 +264,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/walk-forwards/:id/report.json',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The walk-forward and its trials as JSON', params: ResearchId, produces: ['application/json'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The walk-forward and its trials as JSON', params: ResearchId, produces: ['application/json'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => {
         const { view, rows } = await walkForward(request.params.id);
         return download(reply, 'application/json; charset=utf-8', `walk-forward-${request.params.id}.json`, JSON.stringify({ ...view, trials: rankedTrials(rows) }));
@@ -269,12 +272,12 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/walk-forwards/:id/windows.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The windows as CSV: days, chosen parameters, in- and out-of-sample figures', params: ResearchId, produces: ['text/csv'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The windows as CSV: days, chosen parameters, in- and out-of-sample figures', params: ResearchId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => download(reply, 'text/csv; charset=utf-8', `walk-forward-${request.params.id}-windows.csv`, windowsCsv((await walkForward(request.params.id)).view)),
     );
     app.get(
       '/trading/walk-forwards/:id/equity.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The stitched out-of-sample equity as CSV (date, equity)', params: ResearchId, produces: ['text/csv'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The stitched out-of-sample equity as CSV (date, equity)', params: ResearchId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => {
         const { view } = await walkForward(request.params.id);
         return download(reply, 'text/csv; charset=utf-8', `walk-forward-${request.params.id}-equity.csv`, ['date,equity', ...view.out_of_sample_equity.map((point) => `${point.date},${point.equity}`)].join('\n') + '\n');
@@ -282,7 +285,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/walk-forwards/:id/report.html',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A self-contained HTML report (inline SVG): the stitched out-of-sample curve, in/out-of-sample per window, figures, windows', params: ResearchId, produces: ['text/html'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A self-contained HTML report (inline SVG): the stitched out-of-sample curve, in/out-of-sample per window, figures, windows', params: ResearchId, produces: ['text/html'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => {
         const { view, spec } = await walkForward(request.params.id);
         return reply.type('text/html; charset=utf-8').send(walkForwardHtml(view, spec?.strategy.name ?? ''));
@@ -310,7 +313,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.get(
       '/trading/lookahead-checks',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Lookahead checks, newest first', querystring: ResearchListQuery, response: { 200: Type.Object({ lookahead_checks: Type.Array(RunStatus) }) } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Lookahead checks, newest first', querystring: ResearchListQuery, response: { 200: LookaheadCheckList } } },
       async (request) => ({ lookahead_checks: (await options.engine.store.list({ kind: researchJobKinds.lookahead, limit: request.query.limit ?? 50 })).map(runStatusOf) }),
     );
     app.get(
@@ -330,7 +333,7 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     // ---- a backtest's HTML report (its CSV and JSON are the backtest routes')
     app.get(
       '/trading/backtests/:id/report.html',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's self-contained HTML report (inline SVG equity and drawdown, summary, trades)", params: ResearchId, produces: ['text/html'], response: { 200: Type.String(), ...errors } } },
+      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's self-contained HTML report (inline SVG equity and drawdown, summary, trades)", params: ResearchId, produces: ['text/html'], response: { 200: ReportText, ...errors } } },
       async (request, reply) => {
         const job = await jobOf(backtestJobKind, request.params.id, 'backtest');
         const json = await backtestReportJson(pool, request.params.id);

@@ -12,13 +12,13 @@ import type { RiskStore } from '../risk/risk-store.ts';
 import type { SquareOff } from '../risk/square-off.ts';
 import type { StrategyStore } from '../strategies/strategy-store.ts';
 import type { TradingConfig } from '../trading-config.ts';
-import { accountRoutes } from './account-routes.ts';
-import { orderRoutes } from './order-routes.ts';
+import { accountRoutes } from './accounts.ts';
+import { orderRoutes } from './orders.ts';
 import { backtestRoutes } from './backtests.ts';
 import { performanceRoutes } from './performance.ts';
 import { positionRoutes } from './positions.ts';
-import { riskRoutes } from './risk-routes.ts';
-import { strategyRoutes } from './strategy-routes.ts';
+import { riskRoutes } from './risk.ts';
+import { strategyRoutes } from './strategies.ts';
 
 export interface TradingRouteDeps {
   engine: JobEngine;

@@ -236,3 +236,8 @@ export const TrialsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
 });
 export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'a retried submission with the same key answers the same run (no second compute)' })) });
+
+export const OptimizationList = Type.Object({ optimizations: Type.Array(RunStatus) });
+export const WalkForwardList = Type.Object({ walk_forwards: Type.Array(RunStatus) });
+export const LookaheadCheckList = Type.Object({ lookahead_checks: Type.Array(RunStatus) });
+export const TrialList = Type.Object({ trials: Type.Array(TrialView) });

@@ -7,6 +7,7 @@ import { breachActions, limitDescriptions, limitNames, type LimitName } from '..
 import { tradingStates } from '../risk/trading-state.ts';
 import { NullableInteger, NullableNumber, NullableString, StringEnum } from './common.ts';
 import { OrderStateSchema, Side } from './orders.ts';
+export { StrategyIdParams } from './strategies.ts';
 
 export const TradingStateSchema = StringEnum(tradingStates);
 export const LimitNameSchema = StringEnum(limitNames);
@@ -159,7 +160,6 @@ export const LimitChangeView = Type.Object({ scope: Type.String(), limits: Limit
 export type LimitChangeView = Static<typeof LimitChangeView>;
 export const LimitList = Type.Object({ limits: Type.Array(LimitSetView), descriptions: Type.Record(Type.String(), Type.String()) });
 export const LimitHistory = Type.Object({ changes: Type.Array(LimitChangeView) });
-export const StrategyIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const HistoryQuery = Type.Object({ scope: Type.Optional(Type.String({ description: 'global or strategy:<id>' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) });
 
 export const StateView = Type.Object({ scope: Type.String(), strategy_id: NullableInteger(), state: TradingStateSchema, reason: NullableString(), changed_by: NullableString(), changed_at: Type.String() });
