@@ -1,5 +1,3 @@
-// Drizzle table objects for market-data's catalog only, until it switches to dateMapping and models (then delete schema.ts).
-export * as schema from './schema.ts';
 export { runMigrations, migrationsFolder } from './migrate.ts';
 export { withTransaction } from './transaction.ts';
 export type { Pool, PoolClient, PoolConfig } from 'pg';
