@@ -1,4 +1,5 @@
-import { generateStockRows } from '@closecross/tests/support';
+import { generateStockRows, sharedDataPath } from '@closecross/tests/support';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -240,6 +241,27 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByRole('button', { name: 'Show' }).click();
     await watched.page.getByRole('img', { name: /Reference price, WAP/ }).locator('canvas').waitFor();
     await screenshot(watched.page, 'market-data');
+    await expectCleanPage(watched);
+  });
+
+  it('imports auction rows from a CSV whose every field is quoted (a spreadsheet export), and the API has them', async ({ skip }) => {
+    const file = sharedDataPath('data/optiver/train_sample_krithiktoure.csv');
+    if (!file) return skip('the shared Optiver rows are not on this machine');
+    const [header, ...lines] = (await readFile(file, 'utf8')).split(/\r?\n/);
+    // Stock 10 on day 1: rows no other test writes (the synthetic rows are stocks 0-3, days 0-3).
+    const picked = lines.filter((line) => line.startsWith('10,1,')).slice(0, 2);
+    expect(picked).toHaveLength(2);
+    const quoted = (line: string) => line.split(',').map((cell) => `"${cell}"`).join(',');
+    const text = [header!, ...picked].map(quoted).join('\r\n') + '\r\n';
+    const watched = await adminPage();
+    await watched.page.getByRole('link', { name: 'Market data' }).click();
+    await watched.page.getByLabel('File').setInputFiles({ name: 'auction-quoted.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await watched.page.getByRole('button', { name: 'Import' }).click();
+    await expect(watched.page.getByRole('status').filter({ hasText: 'rows sent' }).textContent()).resolves.toBe('2 rows sent, 2 new or changed.');
+    const stored = await adminCall<{ data: { seconds_in_bucket: number; wap: number | null; row_id: string | null }[] }>(system, 'GET', '/stock_data/?stock_id=10&date_id=1&page=1&page_size=10');
+    const columns = header!.split(',');
+    const expected = picked.map((line) => Object.fromEntries(line.split(',').map((cell, index) => [columns[index]!, cell])));
+    expect(stored.data.map((row) => [row.seconds_in_bucket, row.wap, row.row_id]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(expected.map((row) => [Number(row.seconds_in_bucket), Number(row.wap), row.row_id]));
     await expectCleanPage(watched);
   });
 
