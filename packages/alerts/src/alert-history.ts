@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, utcIsoColumn, utcIsoText } from '@closecross/platform';
+import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
 import { testEventName } from './alert-events.ts';
 
@@ -66,9 +67,7 @@ export class AlertHistory {
 
   /** Writes a test message to one channel, or every enabled one; no event switch applies. */
   async recordTest(channelId: string | undefined, text: string | undefined): Promise<string> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
+    return withTransaction(this.pool, async (client) => {
       const channels = await client.query<{ id: string; name: string; enabled: boolean }>('select id, name, enabled from alert_channel where ($1::uuid is null and enabled) or id = $1 order by name', [channelId ?? null]);
       if (channels.rows.length === 0) throw new NotFoundError(channelId ? `alert channel ${channelId} does not exist` : 'no enabled alert channel: create one with POST /alerts/channels');
       if (!channels.rows[0]!.enabled) throw new ConflictError(`alert channel ${channels.rows[0]!.name} is disabled: PATCH it with {"enabled": true} first`);
@@ -76,14 +75,8 @@ export class AlertHistory {
       const alert = await client.query<{ id: string }>('insert into alert (event, payload) values ($1, $2) returning id::text as id', [testEventName, JSON.stringify(payload)]);
       const alertId = alert.rows[0]!.id;
       await client.query('insert into alert_delivery (alert_id, channel_id, channel_name) select $1, id, name from unnest($2::uuid[], $3::text[]) as c(id, name)', [alertId, channels.rows.map((c) => c.id), channels.rows.map((c) => c.name)]);
-      await client.query('commit');
       return alertId;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async deliveriesOf(alertIds: string[]): Promise<Map<string, DeliveryView[]>> {

@@ -1,4 +1,5 @@
 import { ConflictError, InvalidInputError, NotFoundError, utcIsoColumn } from '@closecross/platform';
+import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
 import { alertEventNames, type AlertEventName } from './alert-events.ts';
 import { redactBotToken, redactWebhookUrl, webhookFormats, type ChannelKind, type TelegramChannelConfig, type WebhookChannelConfig, type WebhookFormat } from './channels/channel-config.ts';
@@ -195,9 +196,7 @@ export class ChannelStore {
 
   /** Deletes a channel; its unsent deliveries are cancelled (and stay in the history with its name). */
   async remove(id: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
+    await withTransaction(this.pool, async (client) => {
       await client.query(
         `update alert_delivery set status = 'cancelled', last_error = 'channel deleted before the delivery was sent', lease_token = null, updated_at = now()
          where channel_id = $1 and status in ('pending', 'sending')`,
@@ -205,13 +204,7 @@ export class ChannelStore {
       );
       const deleted = await client.query('delete from alert_channel where id = $1', [id]);
       if (deleted.rowCount !== 1) throw new NotFoundError(`alert channel ${id} does not exist`);
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async row(id: string): Promise<ChannelRow> {

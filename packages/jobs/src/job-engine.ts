@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withTransaction } from '@closecross/db';
 import { systemClock, type Clock } from '@closecross/engine';
 import { WorkerRegistry } from '@closecross/leases';
 import { logEvents } from '@closecross/platform';
@@ -222,18 +223,7 @@ export class JobEngine {
 
   /** Queues a job of a kind this task defines; answers its id (the existing one for a known idempotency key). */
   async enqueue(kind: string, params: object, options: EnqueueOptions = {}): Promise<string> {
-    const client = await this.pool.connect();
-    let id: string;
-    try {
-      await client.query('begin');
-      id = await this.enqueueWith(client, kind, params, options);
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    const id = await withTransaction(this.pool, (client) => this.enqueueWith(client, kind, params, options));
     setImmediate(() => this.pump(kind));
     return id;
   }

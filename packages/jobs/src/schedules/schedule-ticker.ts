@@ -1,3 +1,4 @@
+import { withTransaction } from '@closecross/db';
 import type { Clock } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
 import { nextTicks } from './cron-schedule.ts';
@@ -73,27 +74,23 @@ export class ScheduleTicker {
   private async fire(schedule: DueSchedule): Promise<void> {
     const now = this.options.clock.now();
     const following = nextTicks(schedule, now > schedule.next_run ? now : schedule.next_run, 1)[0] ?? null;
-    const client = await this.options.pool.connect();
     try {
-      await client.query('begin');
-      const claimed = await client.query(
-        `update job_schedule set last_tick = $2, next_run = $3, updated_at = now() where name = $1 and enabled and next_run = $2`,
-        [schedule.name, schedule.next_run, following],
-      );
-      if (claimed.rowCount === 1) {
+      const fired = await withTransaction(this.options.pool, async (client) => {
+        const claimed = await client.query(
+          `update job_schedule set last_tick = $2, next_run = $3, updated_at = now() where name = $1 and enabled and next_run = $2`,
+          [schedule.name, schedule.next_run, following],
+        );
+        if (claimed.rowCount !== 1) return false;
         // The key makes the tick's job unique too, should two transactions ever both pass the compare.
         await this.options.enqueueWith(client, schedule.kind, schedule.params, {
           createdBy: `schedule:${schedule.name}`,
           idempotencyKey: `schedule:${schedule.name}:${schedule.next_run.toISOString()}`,
         });
-      }
-      await client.query('commit');
-      if (claimed.rowCount === 1) this.options.afterEnqueue(schedule.kind);
+        return true;
+      });
+      if (fired) this.options.afterEnqueue(schedule.kind);
     } catch (error) {
-      await client.query('rollback').catch(() => undefined);
       this.options.log.warn({ err: error, schedule: schedule.name }, 'schedule tick not fired; retried at the next look');
-    } finally {
-      client.release();
     }
   }
 }
