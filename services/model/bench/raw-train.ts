@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { DMatrix, train } from '@closecross/xgboost';
 import { featureCount } from '../src/features.ts';
-import { defaultParams } from '../src/trainer.ts';
+import { defaultParams } from '../src/training/trainer.ts';
 
 const [featuresFile, labelsFile, roundsText] = process.argv.slice(2);
 const asFloats = (file: string) => {

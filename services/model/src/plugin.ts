@@ -2,10 +2,10 @@ import { JobEngine } from '@closecross/jobs';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import { loadModelConfig, type ModelConfig } from './model-config.ts';
-import { defineModelJobs } from './model-job-kinds.ts';
+import { defineModelJobs } from './jobs/model-job-kinds.ts';
 import { ModelPredictor } from './predict/model-predictor.ts';
 import { modelRoutes } from './routes/model-routes.ts';
-import { artifactStoreFor, type ArtifactStore } from './store/artifact-store.ts';
+import { artifactStoreFor, type ArtifactStore } from './artifacts/artifact-store.ts';
 
 export interface ModelServiceOptions extends ServiceContext {
   config?: ModelConfig;

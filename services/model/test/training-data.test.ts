@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureCount, featureMatrix, type FeatureInput } from '../src/features.ts';
-import { loadTrainingData } from '../src/training-data.ts';
+import { loadTrainingData } from '../src/training/training-data.ts';
 import { buildModelApp, fileStore, postRows, rowsWithSignal } from './build-app.ts';
 import type { Service } from '@closecross/platform';
 

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@closecross/tests/support
 import type { Service } from '@closecross/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureNames } from '../src/features.ts';
-import type { ArtifactStore } from '../src/store/artifact-store.ts';
+import type { ArtifactStore } from '../src/artifacts/artifact-store.ts';
 import { buildModelApp, fileStore, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 let database: TestDatabase;
@@ -96,7 +96,7 @@ describe('training', () => {
     const rows = rowsWithSignal([0], 10).slice(0, 200);
     const served = (await app.inject({ method: 'POST', url: '/predict', payload: { model_id: job.result.model_id, rows } })).json().predictions;
     const booster = Booster.load(await store.get('trained_models/reload_v1.json'));
-    const { predictRows } = await import('../src/model-jobs.ts');
+    const { predictRows } = await import('../src/jobs/model-jobs.ts');
     expect(Array.from(predictRows(booster, rows))).toEqual(served);
     booster.free();
   });

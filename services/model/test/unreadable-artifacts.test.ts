@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reasonWithoutInternals } from '../src/model-job-kinds.ts';
-import { ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '../src/store/artifact-store.ts';
+import { reasonWithoutInternals } from '../src/jobs/model-job-kinds.ts';
+import { ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '../src/artifacts/artifact-store.ts';
 import { buildModelApp, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 // The probe of issue 17: a model registered with model_artifact_path ../../../../etc/passwd made

@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { JobEngine } from '@closecross/jobs';
 import type { ModelConfig } from '../model-config.ts';
-import { ArtifactStoreUnavailableError, ModelArtifactError, predictWithModel } from '../model-jobs.ts';
+import { ArtifactStoreUnavailableError, ModelArtifactError, predictWithModel } from '../jobs/model-jobs.ts';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
 import { errors, InferenceBody, ModelIdParams, ModelReport, PredictBody, Predictions, Started, TrainBody } from '../schemas/model.ts';
-import type { ArtifactStore } from '../store/artifact-store.ts';
+import type { ArtifactStore } from '../artifacts/artifact-store.ts';
 
 export interface ModelRouteDeps {
   engine: JobEngine;

@@ -1,6 +1,6 @@
 import { Booster, DMatrix, train, type BoosterParams } from '@closecross/xgboost';
-import { featureCount } from './features.ts';
-import type { FoldMetrics } from './schemas/model.ts';
+import { featureCount } from '../features.ts';
+import type { FoldMetrics } from '../schemas/model.ts';
 import type { TrainingData } from './training-data.ts';
 
 /**

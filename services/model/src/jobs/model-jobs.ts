@@ -1,15 +1,15 @@
 import { models, type Pool } from '@closecross/db';
 import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
-import type { ModelPredictor } from './predict/model-predictor.ts';
-import { featureCount, featureMatrix, featureNames } from './features.ts';
-import { ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from './store/artifact-store.ts';
-import { trainInThread } from './train-in-thread.ts';
-import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from './trainer.ts';
-import { loadDayRows, loadTrainingData } from './training-data.ts';
-import type { InferenceRequest, TrainRequest } from './schemas/model.ts';
+import type { ModelPredictor } from '../predict/model-predictor.ts';
+import { featureCount, featureMatrix, featureNames } from '../features.ts';
+import { ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from '../artifacts/artifact-store.ts';
+import { trainInThread } from '../training/train-in-thread.ts';
+import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from '../training/trainer.ts';
+import { loadDayRows, loadTrainingData } from '../training/training-data.ts';
+import type { InferenceRequest, TrainRequest } from '../schemas/model.ts';
 
-export type { InferenceRequest, TrainRequest } from './schemas/model.ts';
+export type { InferenceRequest, TrainRequest } from '../schemas/model.ts';
 
 export type Report = (stage: string, progress: number) => void;
 

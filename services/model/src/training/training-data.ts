@@ -1,6 +1,6 @@
 import { stockData, type Pool } from '@closecross/db';
 import { to as copyTo } from 'pg-copy-streams';
-import { featureCount, writeFeatureValues, type FeatureInput } from './features.ts';
+import { featureCount, writeFeatureValues, type FeatureInput } from '../features.ts';
 
 export interface TrainingData {
   features: Float32Array;
