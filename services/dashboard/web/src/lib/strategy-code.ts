@@ -1,5 +1,6 @@
 import type { ResponseOf } from '@closecross/client';
 import { optionalNumber, type FieldErrors } from './field-errors.ts';
+import { symbolsOf } from './symbols.ts';
 
 type Strategy = ResponseOf<'/trading/strategies'>['strategies'][number];
 
@@ -104,7 +105,7 @@ export function codeInstanceFromForm(form: FormData, code: StrategyCode): { valu
   const name = text('name');
   if (!name) errors.name = 'Name is required.';
   else if (name.length > 120) errors.name = 'Name: at most 120 characters.';
-  const universe = [...new Set(text('universe').split(/[\s,]+/).filter(Boolean).map((symbol) => symbol.toUpperCase()))];
+  const universe = symbolsOf(text('universe'));
   const badSymbol = universe.find((symbol) => !symbolPattern.test(symbol));
   if (universe.length === 0) errors.universe = 'Universe needs at least one symbol.';
   else if (badSymbol) errors.universe = `"${badSymbol}" is not a symbol (letters, digits, . ^ _ -, up to 15).`;

@@ -1,3 +1,4 @@
+import { symbolsOf } from '../lib/symbols';
 import type { RequestBodyOf, ResponseOf } from '@closecross/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
@@ -85,7 +86,7 @@ const objectives = Object.keys(objectiveLabels) as Objective[];
 
 /** The strategy part of a run's request: an instance of a code, not stored (research does not touch the live strategies). */
 function strategyOf(form: FormData, code: StrategyCode, errors: FieldErrors): { universe: string[]; strategy: Record<string, unknown> } | null {
-  const universe = [...new Set(String(form.get('universe') ?? '').split(/[\s,]+/).filter(Boolean).map((symbol) => symbol.toUpperCase()))];
+  const universe = symbolsOf(String(form.get('universe') ?? ''));
   const bad = universe.find((symbol) => !/^[A-Za-z0-9.^_-]{1,15}$/.test(symbol));
   if (universe.length === 0) errors.universe = 'Universe needs at least one symbol.';
   else if (bad) errors.universe = `"${bad}" is not a symbol (letters, digits, . ^ _ -, up to 15).`;
