@@ -1,7 +1,9 @@
 import { withTransaction, type Pool, type PoolClient } from '@closecross/db';
 import type { AnalysisResult } from '@closecross/quant';
 import type { ServiceName, WorkerRecord } from '../backends/compute-backend.ts';
+import type { AnalysisParams } from '../schemas/analyses.ts';
 import type { AuditRecord } from '../schemas/reference.ts';
+import type { Static } from '@sinclair/typebox';
 
 /** `failed`: the last /warmup failed after the earlier workers were stopped, so nothing is warm. */
 export type ScaleState = 'warming' | 'ready' | 'terminated' | 'failed';
@@ -16,19 +18,8 @@ export interface Scale {
   currentAnalysisId: string | null;
 }
 
-/** Everything that defines an analysis: the reference's parameters, the data and the seed. */
-export interface AnalysisRequest {
-  s: ServiceName;
-  r: number;
-  h: number;
-  d: number;
-  t: 'buy' | 'sell';
-  p: number;
-  seed: number;
-  symbol: string;
-  start: string;
-  end: string;
-}
+/** Everything that defines an analysis (the API's AnalysisParams), with the service and side narrowed to what was accepted. */
+export type AnalysisRequest = Static<typeof AnalysisParams> & { s: ServiceName; t: 'buy' | 'sell' };
 
 export interface StoredResult extends AnalysisResult {
   symbol: string;
@@ -135,7 +126,7 @@ export class RiskStateRepository {
   }
 
   private async recordAudit(client: PoolClient, id: string, params: AnalysisRequest, result: StoredResult, billing: { billableMs: number; cost: number }): Promise<void> {
-    const record = {
+    const record: Omit<AuditRecord, 'recorded_at'> = {
       s: params.s,
       r: params.r,
       h: params.h,
