@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type uPlot from 'uplot';
 import { Link } from 'wouter';
-import { api, ApiError, apiError, sendText, unwrap } from '../api/client';
+import { api, ApiError, closecross, unwrap } from '../api/client';
 import { BacktestReport, type BacktestResult } from '../components/BacktestReport';
 import { Field, FormError } from '../components/Field';
 import { JobProgress } from '../components/JobProgress';
@@ -45,14 +45,9 @@ import { useMe } from '../session';
 
 type View = 'optimizations' | 'walk-forwards' | 'lookahead';
 
-/** A research route's JSON (its types are ours until the OpenAPI client carries the research routes). */
-async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  const answer = (await response.json().catch(() => ({}))) as T & { message?: string };
-  if (!response.ok) throw apiError(response.status, answer.message ?? `${response.status} ${response.statusText}`, path);
-  return answer;
-}
-const postJson = <T,>(path: string, body: unknown) => sendText('POST', path, JSON.stringify(body), 'application/json') as Promise<T>;
+/** A research route named at run time (optimisations or walk-forwards), through the app's client. */
+const getJson = <T,>(path: string, query: Record<string, number>) => closecross.json<T>('GET', path, { query });
+const postJson = <T,>(path: string, body: unknown) => closecross.json<T>('POST', path, { body });
 
 /**
  * Research: optimise a strategy code's parameters (trials fanned out as jobs, progress over SSE,
@@ -329,7 +324,7 @@ function RecentRuns({ path, listKey, label, openId, onOpen }: { path: string; li
   // Polled while a listed run is still going, so its status does not stay at "queued".
   const runs = useQuery({
     queryKey: ['research-runs', path, openId],
-    queryFn: () => getJson<Record<string, RunStatus[]>>(`${path}?limit=10`),
+    queryFn: () => getJson<Record<string, RunStatus[]>>(path, { limit: 10 }),
     refetchInterval: (query) => ((query.state.data?.[listKey] ?? []).some((run) => !runFinished(run.status)) ? 2_000 : false),
   });
   return (
