@@ -300,20 +300,25 @@ function searchStudy(spec: RunSpec, window: number, range: { start: string; end:
   };
 }
 
-/** Trial slots assumed over the fleet until a coordinator has seen them all busy. */
-const assumedSlots = 4;
+/**
+ * The fleet's trial slots (its research threads) as this task last saw them: the trial jobs running
+ * while others waited (every slot busy), or at least as many as ran. 4 until seen; a coordinator
+ * starts from it and updates it every 2 s, so a run's first batches fit the fleet of the run before.
+ */
+let fleetSlots = 4;
 
 /**
- * How many trials one job runs. A job's claim and bookkeeping (pg-boss's fetch, its status rows,
- * its trials' read) happen between jobs, not between a batch's trials, so a thread waits on them
- * once per batch. For `slots` threads over the fleet: at most half a thread's share of the trials
- * in flight (two jobs open per thread: one running, one waiting for it), and a quarter of a
- * thread's share of the trials left to draw, so batches shrink to one trial a job at the end and
- * the threads end together; at most `maxBatch`.
+ * How many trials one job runs. A job's claim and bookkeeping (the last trial's write, the job's
+ * completion, pg-boss's fetch, the lease, the attempt's start, its trials' read) happen between
+ * jobs, not between a batch's trials, so a thread waits on them once per batch. For `slots`
+ * threads over the fleet: at most half a thread's share of the trials in flight (two jobs open
+ * per thread: one running, one waiting for it), and half a thread's share of the trials left to
+ * draw (guided scheduling: batches shrink to one trial a job at the end, so the threads end
+ * within about a trial of each other); at most `maxBatch`.
  */
-export function trialBatchSize(undrawn: number, inFlight: number, maxBatch = 8, slots = assumedSlots): number {
+export function trialBatchSize(undrawn: number, inFlight: number, maxBatch = 8, slots = 4): number {
   const perSlot = Math.max(1, slots);
-  return Math.max(1, Math.min(maxBatch, Math.floor(Math.min(undrawn / (4 * perSlot), inFlight / (2 * perSlot)))));
+  return Math.max(1, Math.min(maxBatch, Math.floor(Math.min(undrawn, inFlight) / (2 * perSlot))));
 }
 
 /**
@@ -325,8 +330,7 @@ export function trialBatchSize(undrawn: number, inFlight: number, maxBatch = 8, 
 async function driveStudies(deps: ResearchDeps, context: JobContext, runId: string, studies: readonly Study[], stageOf: (rows: TrialRow[]) => [string, number]): Promise<TrialRow[]> {
   let lastJobCheck = 0;
   const maxBatch = trialBatchOf(deps);
-  // The fleet's trial slots: the trial jobs running while others wait (every slot busy), or at least as many as run.
-  let slots = assumedSlots;
+
   const known = new Map<string, TrialRow>();
   let since: string | null = null;
   for (;;) {
@@ -349,13 +353,13 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
     const unsent = queued.filter((row) => !row.job_id);
     for (const window of new Set(unsent.map((row) => row.window_no))) {
       const trials = unsent.filter((row) => row.window_no === window).map((row) => row.trial_no);
-      const size = trialBatchSize(trials.length, deps.inFlight, maxBatch, slots);
+      const size = trialBatchSize(trials.length, deps.inFlight, maxBatch, fleetSlots);
       for (let from = 0; from < trials.length; from += size) await enqueueTrials(deps, runId, window, trials.slice(from, from + size));
     }
     if (openJobs.length > 0 && deps.clock.nowMs() - lastJobCheck > 2000) {
       lastJobCheck = deps.clock.nowMs();
       const trialQueue = (await deps.engine.queues()).find((queue) => queue.kind === researchJobKinds.trial);
-      if (trialQueue) slots = trialQueue.queued > 0 ? Math.max(1, trialQueue.running) : Math.max(slots, trialQueue.running);
+      if (trialQueue) fleetSlots = trialQueue.queued > 0 ? Math.max(1, trialQueue.running) : Math.max(fleetSlots, trialQueue.running);
       for (const jobId of openJobs) {
         const job = await deps.engine.get(jobId);
         if (!job || (job.status !== 'failed' && job.status !== 'cancelled')) continue;
@@ -370,7 +374,7 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
       const finished = mine.filter((row) => row.status !== 'queued');
       const pending = mine.filter((row) => row.status === 'queued');
       for (let index = mine.length; index < study.budget; ) {
-        const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch, slots), study.budget - index);
+        const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch, fleetSlots), study.budget - index);
         // A whole batch or none: trials finish one by one, and topping up one at a time would make every job one trial.
         if (deps.inFlight - inFlight < size) break;
         const drawn: Parameters<ResearchStore['queueTrials']>[1][number][] = [];
