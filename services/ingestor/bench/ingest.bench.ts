@@ -19,11 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '@closecross/dev-postgres';
 import { BenchResults, benchSize, connectKinesis, describeRow, generateStockRows, interleavedRuns, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
 import { from as copyFrom } from 'pg-copy-streams';
-import { readAuctionCsv } from '../src/auction-csv.ts';
-import { bulkLoad } from '../src/bulk-load.ts';
+import { readAuctionCsv } from '../src/auction-files/auction-csv.ts';
+import { bulkLoad } from '../src/auction-files/bulk-load.ts';
 import { loadIngestConfig } from '../src/ingest-config.ts';
 import { ingestorServiceWith } from '../src/plugin.ts';
-import { replayRows } from '../src/replay.ts';
+import { replayRows } from '../src/auction-files/replay.ts';
 
 const loadRows = benchSize('BENCH_LOAD_ROWS', 1_000_000, 5_000);
 const loadRuns = benchSize('BENCH_LOAD_RUNS', 5, 2);

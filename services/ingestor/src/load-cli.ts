@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createPool } from '@closecross/platform';
-import { bulkLoad, LoadError } from './bulk-load.ts';
+import { bulkLoad, LoadError } from './auction-files/bulk-load.ts';
 import { readLocalSystem } from './local-stream.ts';
 import { progressBar } from './progress-bar.ts';
 

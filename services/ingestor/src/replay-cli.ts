@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readAuctionCsv } from './auction-csv.ts';
+import { readAuctionCsv } from './auction-files/auction-csv.ts';
 import { createKinesisClient } from '@closecross/kinesis';
 import { readLocalSystem } from './local-stream.ts';
 import { progressBar } from './progress-bar.ts';
-import { replayRows } from './replay.ts';
+import { replayRows } from './auction-files/replay.ts';
 
 const usage = `pnpm replay <csv> [options]
   Sends the auction rows of a CSV to the Kinesis stream, as {"data": [rows], "commit": true} records.

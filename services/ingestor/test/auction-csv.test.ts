@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readAuctionCsv, type AuctionRow } from '../src/auction-csv.ts';
+import { readAuctionCsv, type AuctionRow } from '../src/auction-files/auction-csv.ts';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'closecross-auction-csv-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createTestDatabase, generateStockRows, sharedDataPath, spawnTsx, type TestDatabase } from '@closecross/tests/support';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bulkLoad, LoadError } from '../src/bulk-load.ts';
+import { bulkLoad, LoadError } from '../src/auction-files/bulk-load.ts';
 import { writeAuctionCsv } from './csv-fixture.ts';
 
 let database: TestDatabase;

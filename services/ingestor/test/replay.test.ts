@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { generateStockRows, spawnTsx, waitFor } from '@closecross/tests/support';
 import { describe, expect, it } from 'vitest';
-import { readAuctionCsv } from '../src/auction-csv.ts';
-import { replayRows, type ReplayOptions } from '../src/replay.ts';
+import { readAuctionCsv } from '../src/auction-files/auction-csv.ts';
+import { replayRows, type ReplayOptions } from '../src/auction-files/replay.ts';
 import { writeAuctionCsv } from './csv-fixture.ts';
 import { buildIngestorApp, countRows, useDatabaseAndKinesis } from './stream-fixture.ts';
 

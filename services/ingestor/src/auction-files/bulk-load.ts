@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { stockData, withTransaction, type Pool } from '@closecross/db';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
-import { copyIntoStaging, createStaging, stagedTypeOf, stagingTable } from './store/load-staging.ts';
+import { copyIntoStaging, createStaging, stagedTypeOf, stagingTable } from '../store/load-staging.ts';
 
 export class LoadError extends Error {}
 
