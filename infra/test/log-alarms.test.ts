@@ -38,6 +38,15 @@ describe('log alarms come from the declarations only', () => {
     expect(tradingMetrics.sort()).toEqual(['trading-job-failures', 'trading-jobs-refused-queue-full', 'trading-orders-rejected', 'trading-scan-failures']);
   });
 
+  it("trading's own declaration pages on failed scans and rejected orders, as the stack did before alarms came from declarations", () => {
+    expect(trading.logAlarms).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event: 'job_failed', where: { kind: 'trading-scan' }, metric: 'scan-failures' }),
+        expect.objectContaining({ event: 'order_rejected', metric: 'orders-rejected' }),
+      ]),
+    );
+  });
+
   it('refuses a declaration whose log alarms would collide or break the filter, naming each', () => {
     expect(() =>
       declareService({
