@@ -11,7 +11,7 @@ export const alpacaSecretKeys = { 'alpaca-key-id': 'key_id', 'alpaca-secret-key'
 /**
  * The Alpaca API key pair of the trading service, `{ "key_id", "secret_key" }` in Secrets Manager.
  * The stack cannot know it: both start empty, which the trading service reads as "no Alpaca
- * broker", until the operator puts the pair in (README, Trading). Retained, so a stack update or
+ * broker", until the operator puts the pair in (docs/services/trading.md). Retained, so a stack update or
  * deletion never loses the pair the operator put there.
  */
 export class AlpacaSecret extends Construct {

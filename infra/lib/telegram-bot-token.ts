@@ -11,7 +11,7 @@ export const telegramTokenVariable = 'ALERTS_TELEGRAM_BOT_TOKEN';
 /**
  * The Telegram bot token for alerts, in Secrets Manager. The stack cannot know it: it starts as a
  * generated placeholder (no colon, so the alerts module reads it as "no token yet") until the
- * operator puts BotFather's token in (README, Alerts). ECS injects it into every task whose
+ * operator puts BotFather's token in (docs/alerts.md). ECS injects it into every task whose
  * settings read it: the tasks that mount the alerts module and deliver.
  */
 export class TelegramBotToken extends Construct {

@@ -1,6 +1,6 @@
 /**
  * Bench results: each benchmark records its figures here, one row per figure, and
- * `pnpm bench:report` writes the README's benchmark table from the files (so it cannot go stale).
+ * `pnpm bench:report` writes the benchmark table of docs/benchmarks.md from the files (so it cannot go stale).
  *
  * A row is a figure's runs summarised: median, spread (lowest and highest run), how many runs,
  * its goal and whether the median meets it, and the 1-minute load average seen while it ran.

@@ -17,7 +17,7 @@ export function webhookSignature(secret: string, timestampSeconds: number, body:
 }
 
 /**
- * What a receiver does (the README shows it standalone): recompute the signature of the raw body,
+ * What a receiver does (docs/alerts.md shows it standalone): recompute the signature of the raw body,
  * compare in constant time, and refuse a timestamp more than `toleranceSeconds` from now.
  */
 export function verifyWebhookSignature(secret: string, headers: { timestamp: string | undefined; signature: string | undefined }, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {

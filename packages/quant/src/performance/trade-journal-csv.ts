@@ -44,7 +44,7 @@ export const tradeJournalColumns: readonly TradeJournalColumn[] = [
   { field: 'netPnl', headers: ['net_pnl', 'net_p&l', 'net_p_l'], required: 'no', meaning: 'profit or loss after fees, kept as written (within a cent of sell_value - buy_value - fees); a journal with it is measured as its own system does: a trade\'s return is net_pnl / buy_value, short trades too' },
 ];
 
-/** The journal format as text (a Markdown table and its rules), for the API's README and docs. */
+/** The journal format as text (a Markdown table and its rules), for docs/quant.md and the API's docs. */
 export const tradeJournalFormat = [
   'One row per round trip, a header line first. Columns in any order; header names are matched',
   'case-insensitively, with spaces, hyphens and slashes read as underscores (`Buy Value` and',

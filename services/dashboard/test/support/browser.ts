@@ -7,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 /** Debian's Chromium (installed by .ci/run); playwright-core never downloads a browser. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Where screenshots go: test-output/ always; docs/screenshots/ too when SAVE_SCREENSHOTS=1 (to refresh the README's). */
+/** Where screenshots go: test-output/ always; docs/screenshots/ too when SAVE_SCREENSHOTS=1 (to refresh the ones docs/ shows). */
 export const screenshotDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const docsScreenshots = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
 
