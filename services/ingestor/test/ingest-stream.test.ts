@@ -1,9 +1,13 @@
 import { gzipSync } from 'node:zlib';
-import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, ListShardsCommand, ProvisionedThroughputExceededException, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { createKinesisClient } from '@closecross/kinesis';
+import { createService } from '@closecross/platform';
 import { generateStockRows, waitFor } from '@closecross/tests/support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildIngestorApp, countRows, putRecords, recordsOf, useDatabaseAndKinesis } from './stream-fixture.ts';
 import type { Service } from '@closecross/platform';
+import { loadIngestConfig } from '../src/ingest-config.ts';
+import { ingestorServiceWith } from '../src/plugin.ts';
 
 const context = useDatabaseAndKinesis();
 let apps: Service[] = [];
@@ -52,6 +56,32 @@ describe('the ingestor on a multi-shard stream', () => {
     expect(metrics.startsWith('# HELP closecross_ingest_rows_per_second')).toBe(true);
     expect(metrics).toContain(`closecross_ingest_rows_total ${rows.length}`);
     expect(metrics).toMatch(/closecross_ingest_lag_ms\{shard="shardId-000000000000"\} \d+/);
+  });
+
+  it('waits out throttled GetRecords calls, 100 ms then 200 ms, and then reads every row', async () => {
+    await context.kinesis.createStream(stream, 1);
+    const rows = generateStockRows({ dateIds: [4], stocks: 5, buckets: 3 });
+    await putRecords(context.kinesis.client, stream, recordsOf(rows, 5));
+    // The emulator's client, with its first two GetRecords answered as Kinesis answers a shard over its read limit.
+    const emulator = createKinesisClient(context.kinesis.endpoint);
+    const calls: number[] = [];
+    const throttling = {
+      send: (command: object) => {
+        if (!(command instanceof GetRecordsCommand)) return emulator.send(command as never);
+        calls.push(performance.now());
+        if (calls.length <= 2) return Promise.reject(new ProvisionedThroughputExceededException({ message: 'Rate exceeded for shard', $metadata: {} }));
+        return emulator.send(command);
+      },
+    } as unknown as KinesisClient;
+    const config = loadIngestConfig({ KINESIS_ENDPOINT: context.kinesis.endpoint, INGEST_STREAM: stream, INGEST_LEASE_MS: '2000', INGEST_POLL_MS: '50' });
+    const app = await createService({ name: 'ingestor-test', modules: [ingestorServiceWith({ config, kinesis: throttling })], pool: context.database.pool, logLevel: 'silent', auth: false });
+    apps.push(app);
+    await app.ready();
+    await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 20_000, 'all rows');
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    // Timers never fire early: the waits are at least the backoff's (a loaded machine only adds).
+    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(99);
+    expect(calls[2]! - calls[1]!).toBeGreaterThanOrEqual(199);
   });
 
   it('reads gzip-compressed records as well as plain ones', async () => {
