@@ -220,6 +220,7 @@ if (process.argv[2] === 'worker') {
     const datasets = new ResearchDatasets(new PriceReader(pool, loadTradingConfig({}).TRADING_LATEST_QUOTE_TABLE));
     let lastRun = '';
     const idleShares: Record<'engine' | 'oneTrialAJob' | 'direct', number[]> = { engine: [], oneTrialAJob: [], direct: [] };
+    const runEdges: Record<'engine' | 'oneTrialAJob', { start_ms: number; end_ms: number }[]> = { engine: [], oneTrialAJob: [] };
     const engineRun = async (variant: 'engine' | 'oneTrialAJob', label: string) => {
       const run = await optimise(ratioTrials, label);
       lastRun = run.id;
@@ -229,6 +230,14 @@ if (process.argv[2] === 'worker') {
         [run.id],
       );
       idleShares[variant].push(idleShare(samples.rows));
+      // The run's own start and end, beside its trials: queued -> first trial job started, last trial stored -> the run done.
+      const edges = await pool.query<{ start_ms: number; end_ms: number }>(
+        `select extract(epoch from (select min(started_at) from job where kind = 'trading-research-trial' and params->>'run_id' = $1) - run.created_at) * 1000 as start_ms,
+                extract(epoch from run.finished_at - (select max(finished_at) from trading_research_trial where run_id = $1::uuid)) * 1000 as end_ms
+           from job as run where run.id = $1::uuid`,
+        [run.id],
+      );
+      runEdges[variant].push(edges.rows[0]!);
       return run.ms / ratioTrials;
     };
     const overhead = await interleavedRuns(rounds, {
@@ -273,12 +282,15 @@ if (process.argv[2] === 'worker') {
           unit: '%',
           runs: ratios,
           goal: { below: 5 },
-          note: `${ratioTrials} trials a run, trials batched per job, interleaved engine / one trial a job / direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)`,
+          note: `${ratioTrials} trials a run, trials batched per job, interleaved engine / one trial a job / direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)${edgesNote('engine')}`,
         }),
       ),
     );
     // interleavedRuns discards its first round (a warm-up): so do these.
     for (const shares of Object.values(idleShares)) shares.shift();
+    for (const edges of Object.values(runEdges)) edges.shift();
+    const edgesNote = (variant: 'engine' | 'oneTrialAJob') =>
+      `; a run's start (queued -> its first trial job started) median ${median(runEdges[variant].map((edge) => Number(edge.start_ms))).toFixed(0)} ms, its end (last trial stored -> the run done) ${median(runEdges[variant].map((edge) => Number(edge.end_ms))).toFixed(0)} ms`;
     for (const [variant, label] of [['engine', 'trials batched per job'], ['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)'], ['direct', 'threads called directly']] as const) {
       console.log(
         describeRow(
@@ -297,7 +309,7 @@ if (process.argv[2] === 'worker') {
           name: 'job-engine overhead per trial, one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)',
           unit: '%',
           runs: oneTrialRatios,
-          note: `the same rounds; median ${median(overhead.oneTrialAJob).toFixed(0)} ms a trial`,
+          note: `the same rounds; median ${median(overhead.oneTrialAJob).toFixed(0)} ms a trial${edgesNote('oneTrialAJob')}`,
         }),
       ),
     );
