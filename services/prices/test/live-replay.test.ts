@@ -6,7 +6,7 @@ import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
-import type { MarketEvent } from '../src/model.ts';
+import type { MarketEvent } from '../src/providers/market-events.ts';
 import type { FeedSink } from '../src/providers/adapter.ts';
 import { ReplayAdapter } from '../src/providers/replay-adapter.ts';
 import { TickListener } from '../src/stream/tick-listener.ts';

@@ -1,6 +1,6 @@
 import { waitFor } from '@closecross/tests/support';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FeedState, MarketEvent } from '../src/model.ts';
+import type { FeedState, MarketEvent } from '../src/providers/market-events.ts';
 import { AlpacaAdapter } from '../src/providers/alpaca-adapter.ts';
 import { BinanceAdapter } from '../src/providers/binance-adapter.ts';
 import type { FeedSink } from '../src/providers/adapter.ts';

@@ -3,7 +3,7 @@ import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPricesConfig, pricesServiceWith } from '../src/index.ts';
-import type { MarketEvent } from '../src/model.ts';
+import type { MarketEvent } from '../src/providers/market-events.ts';
 import { subscriptionNotice, subscriptionsChannel, TickListener } from '../src/stream/tick-listener.ts';
 import { sseFrame, TickPublisher } from '../src/worker/tick-publisher.ts';
 import { openSse } from './sse-client.ts';

@@ -1,7 +1,7 @@
 import { decodeLiveTicks, liveTicksChannel, type LiveTick } from '@closecross/contracts';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MarketEvent } from '../src/model.ts';
+import type { MarketEvent } from '../src/providers/market-events.ts';
 import { TickListener, type StreamClient } from '../src/stream/tick-listener.ts';
 import { sseFrame, TickPublisher } from '../src/worker/tick-publisher.ts';
 

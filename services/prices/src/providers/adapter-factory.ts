@@ -1,5 +1,5 @@
 import type { Clock } from '@closecross/engine';
-import type { ProviderName } from '../model.ts';
+import type { ProviderName } from './market-events.ts';
 import type { PricesConfig } from '../prices-config.ts';
 import type { FeedSink, ProviderAdapter } from './adapter.ts';
 import { AlpacaAdapter } from './alpaca-adapter.ts';

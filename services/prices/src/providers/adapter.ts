@@ -1,4 +1,4 @@
-import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts';
+import type { Channel, FeedState, MarketEvent, ProviderName } from './market-events.ts';
 
 /** Where an adapter sends what it receives: normalised events and each symbol's feed state. */
 export interface FeedSink {

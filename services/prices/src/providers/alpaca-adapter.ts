@@ -1,4 +1,4 @@
-import type { Channel } from '../model.ts';
+import type { Channel } from './market-events.ts';
 import type { FeedSink, FollowRequest, ProviderAdapter } from './adapter.ts';
 import { LivePositions, ReconnectingSocket, parseProviderTime, type SocketLogger } from './reconnecting-socket.ts';
 

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '@closecross/engine';
 import type { IntradayBar } from '../bars/intraday-csv.ts';
-import type { Channel, MarketEvent } from '../model.ts';
+import type { Channel, MarketEvent } from './market-events.ts';
 import type { FeedSink, FollowRequest, ProviderAdapter } from './adapter.ts';
 import { loadReplayBars, replayFiles } from './replay-files.ts';
 

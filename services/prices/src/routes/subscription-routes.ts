@@ -1,7 +1,7 @@
 import { InvalidInputError, UnprocessableError } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Pool } from 'pg';
-import type { Channel } from '../model.ts';
+import type { Channel } from '../providers/market-events.ts';
 import type { PricesConfig } from '../prices-config.ts';
 import { feedKeyOf } from '../providers/adapter.ts';
 import { replayFiles } from '../providers/replay-files.ts';

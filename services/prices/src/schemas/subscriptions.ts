@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { channels, providerNames } from '../model.ts';
+import { channels, providerNames } from '../providers/market-events.ts';
 import { symbolPattern } from './common.ts';
 
 export const Subscription = Type.Object({

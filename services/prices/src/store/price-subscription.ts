@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '@closecross/platform';
 import { withTransaction, type Queryable } from '@closecross/db';
 import type { Pool } from 'pg';
-import type { Channel, ProviderName } from '../model.ts';
+import type { Channel, ProviderName } from '../providers/market-events.ts';
 import type { Subscription } from '../schemas/subscriptions.ts';
 import { subscriptionNotice, subscriptionsChannel } from '../stream/tick-listener.ts';
 

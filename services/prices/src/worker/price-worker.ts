@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '@closecross/engine';
 import { FairShareLeases, WorkerRegistry } from '@closecross/leases';
 import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
-import type { Channel, FeedState, MarketEvent, ProviderName } from '../model.ts';
+import type { Channel, FeedState, MarketEvent, ProviderName } from '../providers/market-events.ts';
 import type { FeedSink, ProviderAdapter } from '../providers/adapter.ts';
 import { addTradeBars, replaceWithFeedBars } from '../store/price-bar-1m.ts';
 import { upsertLatest } from '../store/price-latest.ts';

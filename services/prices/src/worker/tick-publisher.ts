@@ -1,6 +1,6 @@
 import { encodeTickFrame, liveTicksChannel, tickSectionStart, tickSymbolEnd } from '@closecross/contracts';
 import type { Pool } from 'pg';
-import type { MarketEvent } from '../model.ts';
+import type { MarketEvent } from '../providers/market-events.ts';
 
 /** NOTIFY payloads must stay under 8000 bytes. */
 const maxPayloadBytes = 7_500;
