@@ -273,6 +273,11 @@ if (process.argv[2] === 'worker') {
       },
     });
     await direct.close();
+    // interleavedRuns discards its first round (a warm-up): so do these.
+    for (const shares of Object.values(idleShares)) shares.shift();
+    for (const edges of Object.values(runEdges)) edges.shift();
+    const edgesNote = (variant: 'engine' | 'oneTrialAJob') =>
+      `; a run's start (queued -> its first trial job started) median ${median(runEdges[variant].map((edge) => Number(edge.start_ms))).toFixed(0)} ms, its end (last trial stored -> the run done) ${median(runEdges[variant].map((edge) => Number(edge.end_ms))).toFixed(0)} ms`;
     const ratios = overhead.engine.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
     const oneTrialRatios = overhead.oneTrialAJob.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
     console.log(
@@ -286,11 +291,6 @@ if (process.argv[2] === 'worker') {
         }),
       ),
     );
-    // interleavedRuns discards its first round (a warm-up): so do these.
-    for (const shares of Object.values(idleShares)) shares.shift();
-    for (const edges of Object.values(runEdges)) edges.shift();
-    const edgesNote = (variant: 'engine' | 'oneTrialAJob') =>
-      `; a run's start (queued -> its first trial job started) median ${median(runEdges[variant].map((edge) => Number(edge.start_ms))).toFixed(0)} ms, its end (last trial stored -> the run done) ${median(runEdges[variant].map((edge) => Number(edge.end_ms))).toFixed(0)} ms`;
     for (const [variant, label] of [['engine', 'trials batched per job'], ['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)'], ['direct', 'threads called directly']] as const) {
       console.log(
         describeRow(
