@@ -9,7 +9,7 @@ import type { PriceReader } from '../market/price-reader.ts';
 import type { Strategy, StrategyInput } from '../strategies/strategy-definition.ts';
 import type { StrategyStore } from '../strategies/strategy-store.ts';
 import type { BacktestThreadInput, BacktestThreadMessage, BarColumns } from './backtest-protocol.ts';
-import { storeBacktestResult } from './backtest-results.ts';
+import { storeBacktestResult } from '../store/trading-backtest-result.ts';
 import { readMinuteBars } from './minute-bars.ts';
 
 export interface BacktestCosts {

@@ -5,31 +5,10 @@
  */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { calendarForSymbol, type BacktestSummary } from '@closecross/engine';
+import { calendarForSymbol } from '@closecross/engine';
 import { performanceReport, type ClosedTrade } from '@closecross/quant';
 import type { Pool } from 'pg';
-
-export interface StoredBacktest {
-  id: string;
-  strategy: string;
-  code: string;
-  sourceHash: string;
-  interval: string;
-  summary: BacktestSummary;
-  reportGzip: Buffer;
-  reportBytes: number;
-}
-
-/** Stores a run's report (a retried job replaces its own); answers the bytes stored. */
-export async function storeBacktestResult(pool: Pool, stored: StoredBacktest): Promise<number> {
-  await pool.query(
-    `insert into trading_backtest_result (job_id, strategy, code, source_hash, interval, summary, report_gzip, report_bytes) values ($1, $2, $3, $4, $5, $6, $7, $8)
-     on conflict (job_id) do update set strategy = excluded.strategy, code = excluded.code, source_hash = excluded.source_hash, interval = excluded.interval,
-       summary = excluded.summary, report_gzip = excluded.report_gzip, report_bytes = excluded.report_bytes, created_at = now()`,
-    [stored.id, stored.strategy, stored.code, stored.sourceHash, stored.interval, JSON.stringify(stored.summary), stored.reportGzip, stored.reportBytes],
-  );
-  return stored.reportGzip.byteLength;
-}
+import { backtestReportGzip } from '../store/trading-backtest-result.ts';
 
 /** The report as reportToJson wrote it (columns). */
 export interface CompactReport {
@@ -46,9 +25,9 @@ export interface CompactReport {
 
 /** A stored report's JSON text, or undefined when the run stored none. */
 export async function backtestReportJson(pool: Pool, id: string): Promise<string | undefined> {
-  const row = (await pool.query<{ report_gzip: Buffer }>('select report_gzip from trading_backtest_result where job_id = $1', [id])).rows[0];
-  if (!row) return undefined;
-  return (await promisify(gunzip)(row.report_gzip)).toString('utf8');
+  const gzip = await backtestReportGzip(pool, id);
+  if (!gzip) return undefined;
+  return (await promisify(gunzip)(gzip)).toString('utf8');
 }
 
 const dayOf = (symbol: string, ms: number) => calendarForSymbol(symbol).dayOf(ms);

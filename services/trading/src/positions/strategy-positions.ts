@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { strategyFills } from '../store/trading-fill.ts';
 import { PositionBook } from './position-book.ts';
 
 /**
@@ -6,14 +7,9 @@ import { PositionBook } from './position-book.ts';
  * memory); with `asOf`, from the fills made up to that instant only (a snapshot of a past day).
  */
 export async function positionBookOf(pool: Pool, strategyId: number | null, asOf?: Date): Promise<PositionBook> {
-  const result = await pool.query<{ symbol: string; side: 'buy' | 'sell'; quantity: number; price: number; fee: number; date: string; order_id: string; closes_lot: string | null }>(
-    `select f.symbol, f.side, f.quantity, f.price, f.fee, to_char(f.trade_date, 'YYYY-MM-DD') as date, f.order_id, o.closes_lot
-     from trading_fill f join trading_order o on o.id = f.order_id
-     where f.strategy_id is not distinct from $1 and ($2::timestamptz is null or f.at <= $2) order by f.at, f.fill_id`,
-    [strategyId, asOf ?? null],
-  );
+  const fills = await strategyFills(pool, strategyId, asOf ?? null);
   const book = new PositionBook();
-  for (const row of result.rows) book.apply({ symbol: row.symbol, side: row.side, quantity: row.quantity, price: row.price, fee: row.fee, date: row.date, orderId: row.order_id, closesLot: row.closes_lot ?? undefined });
+  for (const row of fills) book.apply({ symbol: row.symbol, side: row.side, quantity: row.quantity, price: row.price, fee: row.fee, date: row.date, orderId: row.order_id, closesLot: row.closes_lot ?? undefined });
   return book;
 }
 
