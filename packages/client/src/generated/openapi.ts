@@ -1545,15 +1545,15 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     date_id?: number;
                     /**
                      * @description YYYY-MM-DD, a real day from 1800-01-01 to 2999-12-31
                      * @example 2021-08-23
                      */
                     date?: string;
-                    page: number;
-                    page_size: number;
+                    page?: number;
+                    page_size?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1808,11 +1808,11 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     model_id?: number;
                     model_name?: string;
-                    page: number;
-                    page_size: number;
+                    page?: number;
+                    page_size?: number;
                 };
                 header?: never;
                 path?: never;
@@ -2064,11 +2064,11 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     model_id?: number;
                     date_id?: number;
-                    page: number;
-                    page_size: number;
+                    page?: number;
+                    page_size?: number;
                 };
                 header?: never;
                 path?: never;
@@ -2544,14 +2544,14 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     date_id?: number;
                     start_date_id?: number;
                     end_date_id?: number;
                     stock_id?: number;
                     seconds_in_bucket?: number;
-                    page: number;
-                    page_size: number;
+                    page?: number;
+                    page_size?: number;
                 };
                 header?: never;
                 path?: never;

@@ -1,6 +1,7 @@
 import { stockDataColumns, type Pool } from '@closecross/db';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { to as copyTo, type CopyToStreamQuery } from 'pg-copy-streams';
+import type { PageRequest } from '../schemas/common.ts';
 import type { StockDataQuery } from '../schemas/stock-data.ts';
 
 const columns = stockDataColumns;
@@ -139,7 +140,7 @@ class CopyTextToJsonStream extends Transform {
  * connection goes back to the pool when the page has been read, and is closed if the reader
  * stops early (a COPY left half-read cannot serve another query).
  */
-export async function streamStockRowsJson(pool: Pool, query: StockDataQuery, envelope: (total: number) => { prefix: string; suffix: string }): Promise<Readable> {
+export async function streamStockRowsJson(pool: Pool, query: StockDataQuery & PageRequest, envelope: (total: number) => { prefix: string; suffix: string }): Promise<Readable> {
   const where = whereClause(query);
   const offset = (query.page - 1) * query.page_size;
   const counting = pool.query<{ total: number }>(`select count(*)::int as total from stock_data ${where}`);

@@ -15,7 +15,7 @@ import {
   ModelPost,
   ModelQuery,
 } from '../schemas/catalog.ts';
-import { ErrorResponse, Message, Page, pageOf } from '../schemas/common.ts';
+import { ErrorResponse, Message, Page, pageOf, pageRequestOf } from '../schemas/common.ts';
 import * as catalog from '../repositories/catalog-repository.ts';
 import { checkObjectKey } from '../object-key.ts';
 import { refuseFolderArtifactKey } from '../model-artifact-key.ts';
@@ -34,8 +34,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/date_mappings/',
     { config: { scope: 'read' }, schema: { tags: ['date mappings'], summary: 'Date mappings, filtered by date_id and/or date', querystring: DateMappingQuery, response: { 200: Page(DateMapping), ...errors } } },
     async (request) => {
-      const { rows, total } = await catalog.listDateMappings(pool, request.query);
-      return pageOf(request.query, total, rows);
+      const query = pageRequestOf(request.query);
+      const { rows, total } = await catalog.listDateMappings(pool, query);
+      return pageOf(query, total, rows);
     },
   );
   app.get(
@@ -57,8 +58,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/models/',
     { config: { scope: 'read' }, schema: { tags: ['models'], summary: 'Models, filtered by model_id or model_name', querystring: ModelQuery, response: { 200: Page(Model), ...errors } } },
     async (request) => {
-      const { rows, total } = await catalog.listModels(pool, request.query);
-      return pageOf(request.query, total, rows);
+      const query = pageRequestOf(request.query);
+      const { rows, total } = await catalog.listModels(pool, query);
+      return pageOf(query, total, rows);
     },
   );
   app.get(
@@ -85,8 +87,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
     '/model-inferences/',
     { config: { scope: 'read' }, schema: { tags: ['model inferences'], summary: 'Model inferences, filtered by model_id and/or date_id', querystring: ModelInferenceQuery, response: { 200: Page(ModelInference), ...errors } } },
     async (request) => {
-      const { rows, total } = await catalog.listInferences(pool, request.query);
-      return pageOf(request.query, total, rows);
+      const query = pageRequestOf(request.query);
+      const { rows, total } = await catalog.listInferences(pool, query);
+      return pageOf(query, total, rows);
     },
   );
   app.get(

@@ -2,7 +2,7 @@ import { parseReferenceJson, prepareBatch, ReferenceJsonError } from '@closecros
 import { upsertStockRows, withTransaction } from '@closecross/db';
 import { badRequest, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorResponse, Page, pageOf } from '../schemas/common.ts';
+import { ErrorResponse, Page, pageOf, pageRequestOf } from '../schemas/common.ts';
 import { maxFieldsPerPost, maxRowsPerPost, stockDataBodyLimitBytes, StockDataPost, StockDataPosted, StockDataQuery, StoredStockRow } from '../schemas/stock-data.ts';
 import { streamStockRowsJson } from '../repositories/stock-data-repository.ts';
 
@@ -46,7 +46,7 @@ export const stockDataRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
       },
     },
     async (request, reply) => {
-      const query = request.query;
+      const query = pageRequestOf(request.query);
       const hasRange = query.start_date_id !== undefined && query.end_date_id !== undefined;
       if (query.date_id === undefined && !hasRange) {
         throw badRequest('querystring must have date_id, or both start_date_id and end_date_id');

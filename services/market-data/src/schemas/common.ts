@@ -5,10 +5,14 @@ import { int4Max } from '@closecross/contracts';
 
 export { DateString, Id, int4Max, NullableInteger, NullableNumber, NullableString } from '@closecross/contracts';
 
+export const defaultPage = 1;
+export const defaultPageSize = 10;
+
+// Optional with defaults: a client may leave them out (the validator fills them in).
 export const PageQuery = {
   // Bounded so (page - 1) * page_size stays an exact integer for OFFSET.
-  page: Type.Integer({ minimum: 1, maximum: int4Max, default: 1 }),
-  page_size: Type.Integer({ minimum: 1, maximum: 50_000, default: 10 }),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: int4Max, default: defaultPage })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 50_000, default: defaultPageSize })),
 };
 
 /** The reference's list envelope. */
@@ -28,6 +32,11 @@ export const Message = Type.Object({ message: Type.String() });
 export interface PageRequest {
   page: number;
   page_size: number;
+}
+
+/** A validated query with its page: the validator has filled the defaults in; this says so to TypeScript. */
+export function pageRequestOf<Query extends { page?: number | undefined; page_size?: number | undefined }>(query: Query): Query & PageRequest {
+  return { ...query, page: query.page ?? defaultPage, page_size: query.page_size ?? defaultPageSize };
 }
 
 export function pageOf<T>(request: PageRequest, total: number, data: T[]) {
