@@ -22,3 +22,18 @@ export async function strategyFills(pool: Pool, strategyId: number | null, asOf:
   );
   return result.rows;
 }
+
+/**
+ * Net quantity per symbol (buys minus sells) over the fills of the orders placed through `broker`:
+ * by the order's broker, not the account's current one (an account moved back to paper still holds
+ * at Alpaca what its Alpaca orders bought, and paper fills never reach Alpaca).
+ */
+export async function netQuantitiesThrough(pool: Pool, broker: string): Promise<{ symbol: string; quantity: number }[]> {
+  const result = await pool.query<{ symbol: string; quantity: number }>(
+    `select f.symbol, sum(case when f.side = 'buy' then f.quantity else -f.quantity end)::float8 as quantity
+     from trading_fill f join trading_order o on o.id = f.order_id
+     where o.broker = $1 group by f.symbol order by f.symbol`,
+    [broker],
+  );
+  return result.rows;
+}
