@@ -358,7 +358,8 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
     }
     if (openJobs.length > 0 && deps.clock.nowMs() - lastJobCheck > 2000) {
       lastJobCheck = deps.clock.nowMs();
-      const trialQueue = (await deps.engine.queues()).find((queue) => queue.kind === researchJobKinds.trial);
+      // Only sizes batches: a failed read keeps the last estimate.
+      const trialQueue = (await deps.engine.queues().catch(() => [])).find((queue) => queue.kind === researchJobKinds.trial);
       if (trialQueue) fleetSlots = trialQueue.queued > 0 ? Math.max(1, trialQueue.running) : Math.max(fleetSlots, trialQueue.running);
       for (const jobId of openJobs) {
         const job = await deps.engine.get(jobId);
