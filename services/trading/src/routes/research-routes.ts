@@ -73,10 +73,11 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     const datasets = new ResearchDatasets(options.prices);
     // Coordinators mostly wait on their trials: a few at once per task. Trials: one per research thread.
     const coordinator = { concurrency: 4, retryLimit: 5, scope: 'trade' };
+    // One trial job more than threads: the pool holds it until a thread is free, so no thread waits on the next claim between batches.
     options.engine
       .define(researchJobKinds.optimization, { ...coordinator, handler: (context) => runOptimizationJob(deps, context as never) })
       .define(researchJobKinds.walkForward, { ...coordinator, handler: (context) => runWalkForwardJob(deps, context as never) })
-      .define(researchJobKinds.trial, { concurrency: threadCount, retryLimit: 2, scope: 'trade', handler: (context) => runTrialJob(deps, datasets, context as never) })
+      .define(researchJobKinds.trial, { concurrency: threadCount > 0 ? threadCount + 1 : 0, retryLimit: 2, scope: 'trade', handler: (context) => runTrialJob(deps, datasets, context as never) })
       .define(researchJobKinds.lookahead, { concurrency: threadCount > 0 ? 1 : 0, retryLimit: 2, scope: 'trade', handler: (context) => runLookaheadJob(deps, context as never) });
     app.addHook('onClose', async () => deps.threads.close());
 
