@@ -18,7 +18,6 @@ const known = new Set(Object.keys(owners));
  */
 const stillMoving: readonly { file: string; table: string }[] = [
   // being moved to packages/db readers
-  { file: 'services/trading/src/brokers/paper/paper-broker.ts', table: 'price_bars' },
   { file: 'packages/local-system/src/local-system.ts', table: 'ingest_shard' },
 ];
 const isStillMoving = (file: string, table: string) => stillMoving.some((entry) => entry.file === file && entry.table === table);

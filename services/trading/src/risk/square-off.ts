@@ -47,6 +47,8 @@ export class SquareOff {
     // The deadline is elapsed time on the wall (a timeout), not a business decision: a pinned clock must not stop it.
     const started = Date.now();
     const deadline = started + settings.deadlineMs;
+    // When it ran, as every record of ours says: by the service's clock.
+    const startedAt = this.deps.clock.now();
     const scope = input.strategyId === null ? globalScope : strategyScope(input.strategyId);
     const id = randomUUID();
     const why = `square-off by ${input.by}${input.reason ? `: ${input.reason}` : ''}`;
@@ -112,7 +114,7 @@ export class SquareOff {
       lock.release();
     }
 
-    const result = await this.finish(id, scope, input, actions, { scope, from: before, changed: halt.changed }, started);
+    const result = await this.finish(id, scope, input, actions, { scope, from: before, changed: halt.changed }, started, startedAt);
     return result;
   }
 
@@ -219,7 +221,7 @@ export class SquareOff {
   }
 
   /** What is left, each with the reason its action gave; stored, and alerted with the failures. */
-  private async finish(id: string, scope: string, input: { strategyId: number | null; by: string }, actions: SquareOffAction[], halted: SquareOffResult['halted'], started: number): Promise<SquareOffResult> {
+  private async finish(id: string, scope: string, input: { strategyId: number | null; by: string }, actions: SquareOffAction[], halted: SquareOffResult['halted'], started: number, startedAt: Date): Promise<SquareOffResult> {
     const reasonFor = (symbol: string, strategyId: number | null, orderId?: string) =>
       actions.find((action) => (orderId ? action.order_id === orderId : action.symbol === symbol && action.strategy_id === strategyId && action.kind === 'close') && action.reason)?.reason ?? null;
     const openOrders = (await this.openOrders(input.strategyId)).map((order) => ({
@@ -242,8 +244,8 @@ export class SquareOff {
       halted,
       actions,
       remaining: { open_orders: openOrders, positions },
-      started_at: new Date(started).toISOString(),
-      finished_at: new Date(finishedAt).toISOString(),
+      started_at: startedAt.toISOString(),
+      finished_at: new Date(startedAt.getTime() + (finishedAt - started)).toISOString(),
       duration_ms: finishedAt - started,
     };
     const failures = [

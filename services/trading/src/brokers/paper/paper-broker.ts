@@ -1,3 +1,4 @@
+import { priceBars } from '@closecross/db';
 import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { DailyBar } from '@closecross/quant';
@@ -117,8 +118,7 @@ export class PaperBroker implements Broker {
     const result = await this.deps.pool.query<StoredOrder>(
       `select o.client_order_id, o.account_id, o.symbol, o.side, o.quantity, o.type, o.time_in_force, o.limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at, o.state,
               a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
-              (select coalesce(json_agg(json_build_object('date', to_char(p.date, 'YYYY-MM-DD'), 'open', p.open, 'high', p.high, 'low', p.low, 'close', p.close, 'adj_close', p.adj_close, 'volume', p.volume) order by p.date), '[]'::json)
-                 from price_bars p where p.symbol = o.symbol and p.date >= o.session_date) as bars,
+              ${priceBars.fragments.barsJsonFrom('o.symbol', 'o.session_date')} as bars,
               (select coalesce(sum(f.quantity), 0)::float8 from trading_fill f where f.order_id = o.id and f.fill_id like '%:live:%') as live_filled
        from trading_order o join trading_account a on a.id = o.account_id where o.client_order_id = $1`,
       [clientOrderId],
