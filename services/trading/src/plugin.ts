@@ -17,8 +17,8 @@ import { tradingRoutes } from './routes/trading-routes.ts';
 import { SignalDesk } from './signals/signal-desk.ts';
 import { StrategyStore } from './strategies/strategy-store.ts';
 import { LiveStrategyRunner } from './live-strategies/live-strategy-runner.ts';
-import { liveStrategyRoutes } from './live-strategies/live-strategy-routes.ts';
-import { researchRoutes } from './routes/research-routes.ts';
+import { liveStrategyRoutes } from './routes/live-strategies.ts';
+import { researchRoutes } from './routes/research.ts';
 import { loadTradingConfig, type TradingConfig } from './trading-config.ts';
 import { defineTradingJobs, ensureTradingSchedules } from './trading-jobs.ts';
 

@@ -21,6 +21,8 @@ import type { PositionBook } from '../positions/position-book.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
 import type { StrategyRecord, StrategyStore } from '../strategies/strategy-store.ts';
+import type { Static } from '@sinclair/typebox';
+import type { LiveStatus } from '../schemas/live-strategies.ts';
 import { MinuteBars } from './minute-bars.ts';
 
 export interface LiveStrategyLog {
@@ -54,16 +56,8 @@ interface Running {
   polledAt: number;
 }
 
-export interface LiveStrategyStatus {
-  strategy_id: number;
-  status: 'running' | 'stopped' | 'failed' | 'idle';
-  error: string | null;
-  updated_at: string;
-  /** Each symbol of its universe with the instant of its latest live price (null: none stored). */
-  prices: { symbol: string; last_price_at: string | null }[];
-  /** Running with a symbol that has had no live price for a while: what it waits for and how to get it. */
-  waiting_for: string | null;
-}
+/** What GET /trading/live-strategies answers per instance (its schema's type). */
+export type LiveStrategyStatus = Static<typeof LiveStatus>;
 
 /** A running instance whose symbol has had no live price for this long says so (ms). */
 const quietFeedMs = 120_000;

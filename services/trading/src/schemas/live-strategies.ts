@@ -1,9 +1,7 @@
-import type { ServiceContext } from '@closecross/platform';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { LiveStrategyRunner } from './live-strategy-runner.ts';
 
-const LiveStatus = Type.Object({
+/** A live strategy instance's run status, what stopped it, and the live prices it hears. */
+export const LiveStatus = Type.Object({
   strategy_id: Type.Integer(),
   status: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('failed'), Type.Literal('idle')], { description: 'failed: stopped for a fault (threw, looped, over its budget) until the instance is changed' }),
   error: Type.Union([Type.String(), Type.Null()], { description: 'why it was stopped, with what it was handling' }),
@@ -12,12 +10,4 @@ const LiveStatus = Type.Object({
   waiting_for: Type.Union([Type.String(), Type.Null()], { description: 'running, but a symbol has had no live price for two minutes: what it waits for and how to subscribe it' }),
 });
 
-export function liveStrategyRoutes(runner: LiveStrategyRunner): FastifyPluginAsyncTypebox<ServiceContext> {
-  return async (app) => {
-    app.get(
-      '/trading/live-strategies',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Live strategy instances (mode live): running, stopped or failed, with the error that stopped one', response: { 200: Type.Object({ strategies: Type.Array(LiveStatus) }) } } },
-      async () => ({ strategies: await runner.statuses() }),
-    );
-  };
-}
+export const LiveStrategies = Type.Object({ strategies: Type.Array(LiveStatus) });
