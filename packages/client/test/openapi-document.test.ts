@@ -41,3 +41,48 @@ describe('the committed OpenAPI document (regenerate with `pnpm openapi`)', () =
     expect((await readFile(clientTypesPath, 'utf8')) === (await clientTypesText(live)), 'packages/client/src/generated/openapi.ts is stale: run pnpm openapi').toBe(true);
   });
 });
+
+describe('the contracts the live document states', () => {
+  /** Every object schema reachable from a schema (properties, items, unions), with where it is. */
+  function* objectsIn(schema: unknown, at: string): Generator<{ at: string; schema: { properties?: Record<string, unknown>; required?: string[] } }> {
+    if (!schema || typeof schema !== 'object') return;
+    const node = schema as Record<string, unknown>;
+    if (node.properties && typeof node.properties === 'object') {
+      yield { at, schema: node as never };
+      for (const [name, child] of Object.entries(node.properties as Record<string, unknown>)) yield* objectsIn(child, `${at}/${name}`);
+    }
+    if (node.items) yield* objectsIn(node.items, `${at}[]`);
+    for (const key of ['anyOf', 'oneOf', 'allOf'] as const) if (Array.isArray(node[key])) for (const [i, child] of (node[key] as unknown[]).entries()) yield* objectsIn(child, `${at}<${i}>`);
+  }
+  const operations = () =>
+    Object.entries(live.paths).flatMap(([route, methods]) =>
+      Object.entries(methods as Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> }; parameters?: { name: string; in: string; required?: boolean; schema?: { default?: unknown } }[]; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${route}`, operation })),
+    );
+
+  it('asks no request to send a field that has a default (body fields and query parameters)', () => {
+    const offenders: string[] = [];
+    for (const { name, operation } of operations()) {
+      for (const [type, body] of Object.entries(operation.requestBody?.content ?? {})) {
+        for (const { at, schema } of objectsIn(body.schema, `${name} ${type} body`)) {
+          for (const field of schema.required ?? []) if ((schema.properties?.[field] as { default?: unknown } | undefined)?.default !== undefined) offenders.push(`${at}/${field}`);
+        }
+      }
+      for (const parameter of operation.parameters ?? []) if (parameter.required && parameter.schema?.default !== undefined) offenders.push(`${name} ${parameter.in} ${parameter.name}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('answers no JSON body without a schema (no untyped {} and no Type.Any() in a response)', () => {
+    const untyped: string[] = [];
+    for (const { name, operation } of operations()) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        for (const [type, body] of Object.entries(response.content ?? {})) {
+          if (!type.includes('json')) continue;
+          const schema = body.schema as Record<string, unknown> | undefined;
+          if (!schema || Object.keys(schema).filter((key) => key !== 'description' && key !== 'title').length === 0) untyped.push(`${name} ${status} ${type}`);
+        }
+      }
+    }
+    expect(untyped).toEqual([]);
+  });
+});

@@ -18,3 +18,4 @@ export * from './auth/scopes.ts';
 export * from './run-service.ts';
 export * from './retry.ts';
 export { openEventStream, defaultHeartbeatMs, type EventStream, type EventStreamOptions } from './event-stream.ts';
+export { defaulted } from './defaulted.ts';

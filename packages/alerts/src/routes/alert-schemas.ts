@@ -1,3 +1,4 @@
+import { defaulted } from '@closecross/platform';
 import { Type } from '@sinclair/typebox';
 import { alertEventNames } from '../alert-events.ts';
 import { deliveryStatuses } from '../alert-history.ts';
@@ -91,7 +92,7 @@ export const AlertViewSchema = Type.Object({
 });
 
 export const AlertListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  limit: defaulted(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   before_id: Type.Optional(Type.String({ pattern: '^\\d{1,18}$', description: "the previous page's next_before_id" })),
   event: Type.Optional(Type.String({ maxLength: 100 })),
   status: Type.Optional(Type.Union(deliveryStatuses.map((status) => Type.Literal(status)))),

@@ -1,4 +1,4 @@
-import { ConflictError, ErrorResponse, InvalidInputError, NotFoundError, roleScopes, type Role } from '@closecross/platform';
+import { ConflictError, ErrorResponse, InvalidInputError, NotFoundError, roleScopes, type Role, defaulted } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -124,7 +124,7 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
         schema: {
           tags: ['alerts'],
           summary: 'What Telegram chats sent, newest first: the text, the outcome, and the request ids of the API calls it made (GET /audit rows with those request_id values)',
-          querystring: Type.Object({ chat_id: Type.Optional(ChatId), before_id: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+          querystring: Type.Object({ chat_id: Type.Optional(ChatId), before_id: Type.Optional(Type.Integer({ minimum: 1 })), limit: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
           response: {
             200: Type.Object({
               commands: Type.Array(Type.Object({ id: Type.String(), update_id: Type.String(), chat_id: Type.String(), username: Type.Union([Type.String(), Type.Null()]), text: Type.String(), outcome: Type.String(), request_ids: Type.Array(Type.String()), received_at: Type.String() })),

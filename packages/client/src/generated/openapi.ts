@@ -395,8 +395,8 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
-                    include_revoked: boolean;
+                query?: {
+                    include_revoked?: boolean;
                 };
                 header?: never;
                 path?: never;
@@ -1166,9 +1166,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     before_id?: number;
-                    limit: number;
+                    limit?: number;
                     actor?: string;
                     method?: "POST" | "PUT" | "PATCH" | "DELETE";
                     route?: string;
@@ -6424,7 +6424,7 @@ export interface paths {
                     "application/json": {
                         name: string;
                         /** @default paper */
-                        account_id: string;
+                        account_id?: string;
                         universe: string[];
                         /** @description the signal rule from @closecross/quant, with its parameters */
                         rule?: {
@@ -6465,12 +6465,12 @@ export interface paths {
                          * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                          * @default long_only
                          */
-                        side_policy: "long_only" | "short_only" | "long_short";
+                        side_policy?: "long_only" | "short_only" | "long_short";
                         /**
                          * @description bars of history before the first signal (the reference h)
                          * @default 0
                          */
-                        warmup_bars: number;
+                        warmup_bars?: number;
                         /**
                          * @description when scans run (trading days only); null: on demand only
                          * @default {
@@ -6478,7 +6478,7 @@ export interface paths {
                          *       "timezone": "America/New_York"
                          *     }
                          */
-                        schedule: {
+                        schedule?: {
                             cron: string;
                             timezone: string;
                         } | null;
@@ -6486,13 +6486,13 @@ export interface paths {
                          * @description manual: signals wait for a person; auto: signals become orders
                          * @default manual
                          */
-                        approval: "manual" | "auto";
+                        approval?: "manual" | "auto";
                         /**
                          * @default {
                          *       "timing": "close"
                          *     }
                          */
-                        entry: {
+                        entry?: {
                             /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
                             timing: "close" | "next_open" | "limit";
                             /** @description limit price this far below (buy) or above (sell) the signal's close */
@@ -6505,7 +6505,7 @@ export interface paths {
                          *       "quantity": 1
                          *     }
                          */
-                        sizing: {
+                        sizing?: {
                             /** @enum {string} */
                             mode: "fixed_quantity";
                             quantity: number;
@@ -6519,7 +6519,7 @@ export interface paths {
                             share: number;
                         };
                         /** @default {} */
-                        exits: {
+                        exits?: {
                             /** @description close a trade this many bars after its entry, at the close */
                             after_bars?: number;
                             stop_loss_pct?: number;
@@ -6529,7 +6529,7 @@ export interface paths {
                         /** @description capital given to the strategy (its cash at the start) */
                         allocation: number;
                         /** @default true */
-                        enabled: boolean;
+                        enabled?: boolean;
                     };
                 };
             };
@@ -8912,7 +8912,7 @@ export interface paths {
                         strategy?: {
                             name: string;
                             /** @default paper */
-                            account_id: string;
+                            account_id?: string;
                             universe: string[];
                             /** @description the signal rule from @closecross/quant, with its parameters */
                             rule?: {
@@ -8953,12 +8953,12 @@ export interface paths {
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
                              */
-                            side_policy: "long_only" | "short_only" | "long_short";
+                            side_policy?: "long_only" | "short_only" | "long_short";
                             /**
                              * @description bars of history before the first signal (the reference h)
                              * @default 0
                              */
-                            warmup_bars: number;
+                            warmup_bars?: number;
                             /**
                              * @description when scans run (trading days only); null: on demand only
                              * @default {
@@ -8966,7 +8966,7 @@ export interface paths {
                              *       "timezone": "America/New_York"
                              *     }
                              */
-                            schedule: {
+                            schedule?: {
                                 cron: string;
                                 timezone: string;
                             } | null;
@@ -8974,13 +8974,13 @@ export interface paths {
                              * @description manual: signals wait for a person; auto: signals become orders
                              * @default manual
                              */
-                            approval: "manual" | "auto";
+                            approval?: "manual" | "auto";
                             /**
                              * @default {
                              *       "timing": "close"
                              *     }
                              */
-                            entry: {
+                            entry?: {
                                 /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
                                 timing: "close" | "next_open" | "limit";
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
@@ -8993,7 +8993,7 @@ export interface paths {
                              *       "quantity": 1
                              *     }
                              */
-                            sizing: {
+                            sizing?: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
                                 quantity: number;
@@ -9007,7 +9007,7 @@ export interface paths {
                                 share: number;
                             };
                             /** @default {} */
-                            exits: {
+                            exits?: {
                                 /** @description close a trade this many bars after its entry, at the close */
                                 after_bars?: number;
                                 stop_loss_pct?: number;
@@ -9017,7 +9017,7 @@ export interface paths {
                             /** @description capital given to the strategy (its cash at the start) */
                             allocation: number;
                             /** @default true */
-                            enabled: boolean;
+                            enabled?: boolean;
                         };
                         /**
                          * Format: date
@@ -10718,7 +10718,7 @@ export interface paths {
                         strategy?: {
                             name: string;
                             /** @default paper */
-                            account_id: string;
+                            account_id?: string;
                             universe: string[];
                             /** @description the signal rule from @closecross/quant, with its parameters */
                             rule?: {
@@ -10759,12 +10759,12 @@ export interface paths {
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
                              */
-                            side_policy: "long_only" | "short_only" | "long_short";
+                            side_policy?: "long_only" | "short_only" | "long_short";
                             /**
                              * @description bars of history before the first signal (the reference h)
                              * @default 0
                              */
-                            warmup_bars: number;
+                            warmup_bars?: number;
                             /**
                              * @description when scans run (trading days only); null: on demand only
                              * @default {
@@ -10772,7 +10772,7 @@ export interface paths {
                              *       "timezone": "America/New_York"
                              *     }
                              */
-                            schedule: {
+                            schedule?: {
                                 cron: string;
                                 timezone: string;
                             } | null;
@@ -10780,13 +10780,13 @@ export interface paths {
                              * @description manual: signals wait for a person; auto: signals become orders
                              * @default manual
                              */
-                            approval: "manual" | "auto";
+                            approval?: "manual" | "auto";
                             /**
                              * @default {
                              *       "timing": "close"
                              *     }
                              */
-                            entry: {
+                            entry?: {
                                 /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
                                 timing: "close" | "next_open" | "limit";
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
@@ -10799,7 +10799,7 @@ export interface paths {
                              *       "quantity": 1
                              *     }
                              */
-                            sizing: {
+                            sizing?: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
                                 quantity: number;
@@ -10813,7 +10813,7 @@ export interface paths {
                                 share: number;
                             };
                             /** @default {} */
-                            exits: {
+                            exits?: {
                                 /** @description close a trade this many bars after its entry, at the close */
                                 after_bars?: number;
                                 stop_loss_pct?: number;
@@ -10823,7 +10823,7 @@ export interface paths {
                             /** @description capital given to the strategy (its cash at the start) */
                             allocation: number;
                             /** @default true */
-                            enabled: boolean;
+                            enabled?: boolean;
                         };
                         /** @description the symbols (default: the strategy's universe) */
                         universe?: string[];
@@ -11748,7 +11748,7 @@ export interface paths {
                         strategy?: {
                             name: string;
                             /** @default paper */
-                            account_id: string;
+                            account_id?: string;
                             universe: string[];
                             /** @description the signal rule from @closecross/quant, with its parameters */
                             rule?: {
@@ -11789,12 +11789,12 @@ export interface paths {
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
                              */
-                            side_policy: "long_only" | "short_only" | "long_short";
+                            side_policy?: "long_only" | "short_only" | "long_short";
                             /**
                              * @description bars of history before the first signal (the reference h)
                              * @default 0
                              */
-                            warmup_bars: number;
+                            warmup_bars?: number;
                             /**
                              * @description when scans run (trading days only); null: on demand only
                              * @default {
@@ -11802,7 +11802,7 @@ export interface paths {
                              *       "timezone": "America/New_York"
                              *     }
                              */
-                            schedule: {
+                            schedule?: {
                                 cron: string;
                                 timezone: string;
                             } | null;
@@ -11810,13 +11810,13 @@ export interface paths {
                              * @description manual: signals wait for a person; auto: signals become orders
                              * @default manual
                              */
-                            approval: "manual" | "auto";
+                            approval?: "manual" | "auto";
                             /**
                              * @default {
                              *       "timing": "close"
                              *     }
                              */
-                            entry: {
+                            entry?: {
                                 /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
                                 timing: "close" | "next_open" | "limit";
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
@@ -11829,7 +11829,7 @@ export interface paths {
                              *       "quantity": 1
                              *     }
                              */
-                            sizing: {
+                            sizing?: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
                                 quantity: number;
@@ -11843,7 +11843,7 @@ export interface paths {
                                 share: number;
                             };
                             /** @default {} */
-                            exits: {
+                            exits?: {
                                 /** @description close a trade this many bars after its entry, at the close */
                                 after_bars?: number;
                                 stop_loss_pct?: number;
@@ -11853,7 +11853,7 @@ export interface paths {
                             /** @description capital given to the strategy (its cash at the start) */
                             allocation: number;
                             /** @default true */
-                            enabled: boolean;
+                            enabled?: boolean;
                         };
                         /** @description the symbols (default: the strategy's universe) */
                         universe?: string[];
@@ -12842,7 +12842,7 @@ export interface paths {
                         strategy?: {
                             name: string;
                             /** @default paper */
-                            account_id: string;
+                            account_id?: string;
                             universe: string[];
                             /** @description the signal rule from @closecross/quant, with its parameters */
                             rule?: {
@@ -12883,12 +12883,12 @@ export interface paths {
                              * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
                              * @default long_only
                              */
-                            side_policy: "long_only" | "short_only" | "long_short";
+                            side_policy?: "long_only" | "short_only" | "long_short";
                             /**
                              * @description bars of history before the first signal (the reference h)
                              * @default 0
                              */
-                            warmup_bars: number;
+                            warmup_bars?: number;
                             /**
                              * @description when scans run (trading days only); null: on demand only
                              * @default {
@@ -12896,7 +12896,7 @@ export interface paths {
                              *       "timezone": "America/New_York"
                              *     }
                              */
-                            schedule: {
+                            schedule?: {
                                 cron: string;
                                 timezone: string;
                             } | null;
@@ -12904,13 +12904,13 @@ export interface paths {
                              * @description manual: signals wait for a person; auto: signals become orders
                              * @default manual
                              */
-                            approval: "manual" | "auto";
+                            approval?: "manual" | "auto";
                             /**
                              * @default {
                              *       "timing": "close"
                              *     }
                              */
-                            entry: {
+                            entry?: {
                                 /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
                                 timing: "close" | "next_open" | "limit";
                                 /** @description limit price this far below (buy) or above (sell) the signal's close */
@@ -12923,7 +12923,7 @@ export interface paths {
                              *       "quantity": 1
                              *     }
                              */
-                            sizing: {
+                            sizing?: {
                                 /** @enum {string} */
                                 mode: "fixed_quantity";
                                 quantity: number;
@@ -12937,7 +12937,7 @@ export interface paths {
                                 share: number;
                             };
                             /** @default {} */
-                            exits: {
+                            exits?: {
                                 /** @description close a trade this many bars after its entry, at the close */
                                 after_bars?: number;
                                 stop_loss_pct?: number;
@@ -12947,7 +12947,7 @@ export interface paths {
                             /** @description capital given to the strategy (its cash at the start) */
                             allocation: number;
                             /** @default true */
-                            enabled: boolean;
+                            enabled?: boolean;
                         };
                         /** @description the symbols (default: the strategy's universe) */
                         universe?: string[];
@@ -13593,10 +13593,10 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     kind?: string;
                     status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -13921,9 +13921,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description how many next runs */
-                    next: number;
+                    next?: number;
                 };
                 header?: never;
                 path: {
@@ -14024,21 +14024,21 @@ export interface paths {
                          * @description IANA zone the cron reads in, e.g. America/New_York
                          * @default UTC
                          */
-                        timezone: string;
+                        timezone?: string;
                         /**
                          * @description skip ticks whose local day is not an NYSE trading day
                          * @default false
                          */
-                        trading_days_only: boolean;
+                        trading_days_only?: boolean;
                         /**
                          * @description the params of each job it enqueues
                          * @default {}
                          */
-                        params: {
+                        params?: {
                             [key: string]: unknown;
                         };
                         /** @default true */
-                        enabled: boolean;
+                        enabled?: boolean;
                     };
                 };
             };
@@ -14213,8 +14213,8 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     /** @description the previous page's next_before_id */
                     before_id?: string;
                     event?: string;
@@ -15629,11 +15629,11 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description the chat's id as Telegram gives it (a private chat: the user's id; a group: negative) */
                     chat_id?: string;
                     before_id?: number;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;

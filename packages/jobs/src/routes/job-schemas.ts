@@ -1,3 +1,4 @@
+import { defaulted } from '@closecross/platform';
 import { Type } from '@sinclair/typebox';
 import { jobStatuses } from '../job-store.ts';
 
@@ -41,10 +42,10 @@ export const ScheduleName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', de
 export const ScheduleBody = Type.Object({
   kind: Type.String({ pattern: '^[\\w.-]{1,100}$', description: 'the job kind it enqueues (runs on the tasks that define it)' }),
   cron: Type.String({ minLength: 1, maxLength: 200, description: '5 fields (minute hour day month weekday) or 6 (seconds first)' }),
-  timezone: Type.String({ default: 'UTC', maxLength: 100, description: 'IANA zone the cron reads in, e.g. America/New_York' }),
-  trading_days_only: Type.Boolean({ default: false, description: 'skip ticks whose local day is not an NYSE trading day' }),
-  params: Type.Record(Type.String(), Type.Any(), { default: {}, description: 'the params of each job it enqueues' }),
-  enabled: Type.Boolean({ default: true }),
+  timezone: defaulted(Type.String({ default: 'UTC', maxLength: 100, description: 'IANA zone the cron reads in, e.g. America/New_York' })),
+  trading_days_only: defaulted(Type.Boolean({ default: false, description: 'skip ticks whose local day is not an NYSE trading day' })),
+  params: defaulted(Type.Record(Type.String(), Type.Any(), { default: {}, description: 'the params of each job it enqueues' })),
+  enabled: defaulted(Type.Boolean({ default: true })),
 });
 
 export const ScheduleViewSchema = Type.Object({

@@ -1,4 +1,4 @@
-import { ConflictError, ErrorResponse, ForbiddenError, NotFoundError, openEventStream } from '@closecross/platform';
+import { ConflictError, ErrorResponse, ForbiddenError, NotFoundError, openEventStream, defaulted } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -66,7 +66,7 @@ export function jobsRoutes(options: { pool: Pool; eventPollMs?: number; admissio
           querystring: Type.Object({
             kind: Type.Optional(Type.String({ maxLength: 100 })),
             status: Type.Optional(JobStatusSchema),
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+            limit: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           }),
           response: { 200: Type.Object({ jobs: Type.Array(JobViewSchema) }), ...errors },
         },

@@ -1,5 +1,5 @@
 import type { Clock } from '@closecross/engine';
-import { ErrorResponse, NotFoundError } from '@closecross/platform';
+import { ErrorResponse, NotFoundError, defaulted } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
@@ -28,7 +28,7 @@ export function schedulesRoutes(options: { pool: Pool; clock: Clock }): FastifyP
           tags: ['schedules'],
           summary: 'A schedule and its next runs',
           params: ByName,
-          querystring: Type.Object({ next: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'how many next runs' }) }),
+          querystring: Type.Object({ next: defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'how many next runs' })) }),
           response: { 200: Type.Intersect([ScheduleViewSchema, Type.Object({ next_runs: Type.Array(Type.String()) })]), ...errors },
         },
         config: { scope: 'read' },

@@ -1,3 +1,4 @@
+import { defaulted } from '../defaulted.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
@@ -149,7 +150,7 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
         schema: {
           tags: ['auth'],
           summary: 'API keys (never the keys themselves): name, scopes, created, last used, expiry, revocation',
-          querystring: Type.Object({ include_revoked: Type.Boolean({ default: false }) }),
+          querystring: Type.Object({ include_revoked: defaulted(Type.Boolean({ default: false })) }),
           response: { 200: Type.Object({ keys: Type.Array(KeyView) }), ...errors },
         },
       },
@@ -222,7 +223,7 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
           summary: 'Every write request (allowed or refused), newest first; page with before_id',
           querystring: Type.Object({
             before_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+            limit: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
             actor: Type.Optional(Type.String({ maxLength: 100 })),
             method: Type.Optional(Type.Union(['POST', 'PUT', 'PATCH', 'DELETE'].map((method) => Type.Literal(method)))),
             route: Type.Optional(Type.String({ maxLength: 300 })),

@@ -1,3 +1,4 @@
+import { defaulted } from '@closecross/platform';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const Symbol = Type.String({ pattern: '^[A-Za-z0-9.^_-]{1,15}$', description: 'a symbol with stored price bars' });
@@ -97,7 +98,10 @@ export const StrategyFields = {
   enabled: Type.Boolean({ default: true }),
 };
 
-export const StrategyInput = Type.Object(StrategyFields, { additionalProperties: false });
+// A field with a default is optional to send (the validator fills the default in), so a typed client need not send it.
+const inputFields = Object.fromEntries(Object.entries(StrategyFields).map(([name, schema]) => [name, 'default' in schema ? defaulted(schema) : schema])) as typeof StrategyFields;
+export const StrategyInput = Type.Object(inputFields, { additionalProperties: false });
+/** A strategy as created, after validation (every default filled in). */
 export type StrategyInput = Static<typeof StrategyInput>;
 // Without the defaults: the validator fills defaults in, so a patch of {"enabled": false} would
 // otherwise reset approval, schedule, warm-up and the rest to them.
