@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startTelegramPolling } from '@closecross/alerts';
-import { runMigrations } from '@closecross/db';
+import { runMigrations, ingestShard } from '@closecross/db';
 import { createPool, createService, publicBaseUrlOf, survivingDatabaseOutages, type CreateServiceOptions, type Service } from '@closecross/platform';
 import { browserEntryModule } from './browser-entry.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -71,7 +71,7 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
     started.push(() => kinesis.stop());
     // The emulator keeps records in memory: checkpoints from an earlier run point into a stream
     // that no longer exists, so the local stream's shards start over.
-    await pool.query('delete from ingest_shard where stream = $1', [config.LOCAL_STREAM]);
+    await ingestShard.forgetStream(pool, config.LOCAL_STREAM);
     const modules = await serviceModules({ kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
     const runtimeFile = path.join(config.DATA_DIR, runtimeFileName);
     const { admin, created } = localAdminFrom(await readLocalSystemFile(runtimeFile));
