@@ -24,12 +24,21 @@ const serviceBoundary = (service, { allowPackageImports }) => {
   return restrictedImports([
     ...(allowPackageImports
       ? []
-      : [{ group: others.flatMap(packageOf), message: 'A service never imports another service: share the shape through @closecross/contracts (or storage through @closecross/db) and call the other service over HTTP.' }]),
+      : [
+          {
+            group: others.flatMap(packageOf),
+            message:
+              'A service never imports another service: share the shape through @closecross/contracts (or storage through @closecross/db) and call the other service over HTTP.',
+          },
+        ]),
     ...others.map((other) => ({ regex: relativeInto(other), message: `No reaching into services/${other}: import what it shares from a package.` })),
   ]);
 };
 const noServices = restrictedImports([
-  { group: services.flatMap(packageOf), message: 'Packages sit below the services and never import one (only packages/local-system, the composition root, mounts them).' },
+  {
+    group: services.flatMap(packageOf),
+    message: 'Packages sit below the services and never import one (only packages/local-system, the composition root, mounts them).',
+  },
   ...services.map((service) => ({ regex: relativeInto(service), message: `No reaching into services/${service} from a package.` })),
 ]);
 
@@ -38,7 +47,22 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', performance: 'readonly', structuredClone: 'readonly', NodeJS: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        performance: 'readonly',
+        structuredClone: 'readonly',
+        NodeJS: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -46,7 +46,11 @@ try {
   const kinesis = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
   await new Promise<void>((resolve) => kinesis.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => kinesis.close(() => resolve())));
-  const document = await liveOpenApiDocument({ pool, kinesisEndpoint: `http://127.0.0.1:${(kinesis.address() as AddressInfo).port}`, artifactsDir: path.join(scratch, 'artifacts') });
+  const document = await liveOpenApiDocument({
+    pool,
+    kinesisEndpoint: `http://127.0.0.1:${(kinesis.address() as AddressInfo).port}`,
+    artifactsDir: path.join(scratch, 'artifacts'),
+  });
   const files = [
     { file: publishedDocumentPath, text: documentText(document) },
     { file: clientTypesPath, text: await clientTypesText(document) },

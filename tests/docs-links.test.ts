@@ -48,7 +48,10 @@ export function headingAnchors(markdown: string): Set<string> {
     const title = inCode ? undefined : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1];
     if (title === undefined) continue;
     const text = title.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
-    const base = text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const count = seen.get(base) ?? 0;
     seen.set(base, count + 1);
     anchors.add(count === 0 ? base : `${base}-${count}`);
@@ -128,7 +131,11 @@ describe('the links of the README and docs/', () => {
       '```',
     ].join('\n');
     expect(linkTargets(markdown).map(({ target }) => target)).toEqual([
-      '../api.md#sign-in-and-permissions-every-service-every-route', '#a-page', 'https://example.com/x.md', '../nowhere.md', '../api.md#no-such-heading',
+      '../api.md#sign-in-and-permissions-every-service-every-route',
+      '#a-page',
+      'https://example.com/x.md',
+      '../nowhere.md',
+      '../api.md#no-such-heading',
     ]);
     expect(headingAnchors(markdown)).toEqual(new Set(['a-page', 'sign-in-and-permissions-every-service-every-route']));
     expect(brokenLinks(page, markdown)).toEqual([

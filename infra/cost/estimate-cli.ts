@@ -38,7 +38,9 @@ try {
     console.log('|---|---:|---:|---:|');
     for (const total of totals) console.log(`| ${total.category} | ${usd(total.baseline)} | ${usd(total.atMaxScale)} | ${usd(total.reference)} |`);
     console.log(`| **total** | **${usd(sum((t) => t.baseline))}** | **${usd(sum((t) => t.atMaxScale))}** | **${usd(sum((t) => t.reference))}** |`);
-    console.log(`\nbaseline / reference: ${(sum((t) => t.baseline) / sum((t) => t.reference)).toFixed(2)}x; a year at baseline: ${usd(12 * sum((t) => t.baseline))} USD`);
+    console.log(
+      `\nbaseline / reference: ${(sum((t) => t.baseline) / sum((t) => t.reference)).toFixed(2)}x; a year at baseline: ${usd(12 * sum((t) => t.baseline))} USD`,
+    );
   }
 } finally {
   rmSync(outdir, { recursive: true, force: true });

@@ -23,12 +23,17 @@ export class AdminBootstrap extends Construct {
     const password = new secretsmanager.Secret(this, 'Password', {
       secretName: `${settings.name}/closecross/admin-password`,
       description: "Closecross first admin's dashboard password (copied into the bootstrap secret)",
-      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', passwordLength: 32, excludeCharacters: '"\\' },
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'admin' }),
+        generateStringKey: 'password',
+        passwordLength: 32,
+        excludeCharacters: '"\\',
+      },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.secret = new secretsmanager.Secret(this, 'Secret', {
       secretName: `${settings.name}/closecross/admin-bootstrap`,
-      description: "Closecross first admin: API key and dashboard password, injected into the service tasks",
+      description: 'Closecross first admin: API key and dashboard password, injected into the service tasks',
       generateSecretString: {
         // CloudFormation resolves the reference when it creates the secret; the value never enters the template.
         secretStringTemplate: JSON.stringify({ password: password.secretValueFromJson('password').unsafeUnwrap() }),

@@ -38,7 +38,11 @@ export class Alarms extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
 
-  constructor(scope: Construct, id: string, props: { settings: DeploymentSettings; services: DeployedService[]; loadBalancer: elbv2.ApplicationLoadBalancer; stream: kinesis.IStream }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { settings: DeploymentSettings; services: DeployedService[]; loadBalancer: elbv2.ApplicationLoadBalancer; stream: kinesis.IStream },
+  ) {
     super(scope, id);
     const { settings } = props;
     this.topic = new sns.Topic(this, 'Topic', { topicName: `${settings.name}-closecross-alarms`, enforceSSL: true });
@@ -77,7 +81,12 @@ export class Alarms extends Construct {
           metricValue: '1',
           defaultValue: 0,
         });
-        this.add(`${name}LogAlarm${index}`, { alarmDescription: `${name}: ${alarm.description}`, metric: filter.metric({ period: fiveMinutes, statistic: 'Sum' }), threshold: 1, evaluationPeriods: 1 });
+        this.add(`${name}LogAlarm${index}`, {
+          alarmDescription: `${name}: ${alarm.description}`,
+          metric: filter.metric({ period: fiveMinutes, statistic: 'Sum' }),
+          threshold: 1,
+          evaluationPeriods: 1,
+        });
       }
       if (declaration.runsJobs) {
         const filter = new logs.MetricFilter(this, `${name}JobFailureFilter`, {

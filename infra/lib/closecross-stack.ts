@@ -39,7 +39,15 @@ export class CloseCrossStack extends Stack {
     });
     this.adminBootstrap = new AdminBootstrap(this, 'AdminBootstrap', { settings });
     this.telegramBotToken = new TelegramBotToken(this, 'TelegramBotToken', { settings });
-    this.services = new FargateServices(this, 'Services', { settings, declarations, vpc, stores: this.stores, varCompute: this.varCompute, adminBootstrap: this.adminBootstrap, telegramBotToken: this.telegramBotToken });
+    this.services = new FargateServices(this, 'Services', {
+      settings,
+      declarations,
+      vpc,
+      stores: this.stores,
+      varCompute: this.varCompute,
+      adminBootstrap: this.adminBootstrap,
+      telegramBotToken: this.telegramBotToken,
+    });
     this.alarms = new Alarms(this, 'Alarms', {
       settings,
       services: [...this.services.services.values()],
@@ -51,10 +59,19 @@ export class CloseCrossStack extends Stack {
     new CfnOutput(this, 'Url', { value: `${scheme}://${this.services.loadBalancer.loadBalancerDnsName}`, description: 'the API (docs at /docs)' });
     new CfnOutput(this, 'StreamName', { value: this.stores.stream.streamName, description: 'Kinesis stream for pnpm replay --stream' });
     new CfnOutput(this, 'ArtifactBucket', { value: this.stores.bucket.bucketName });
-    new CfnOutput(this, 'DatabaseSecretArn', { value: this.stores.databaseSecret.secretArn, description: 'the RDS credentials (for pnpm load / db:migrate via DB_SECRET_ID)' });
+    new CfnOutput(this, 'DatabaseSecretArn', {
+      value: this.stores.databaseSecret.secretArn,
+      description: 'the RDS credentials (for pnpm load / db:migrate via DB_SECRET_ID)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
-    new CfnOutput(this, 'TelegramBotTokenSecretArn', { value: this.telegramBotToken.secret.secretArn, description: 'put the Telegram bot token for alerts here' });
-    new CfnOutput(this, 'AdminBootstrapSecretArn', { value: this.adminBootstrap.secret.secretArn, description: "the first admin's API key and password (api_key, password)" });
+    new CfnOutput(this, 'TelegramBotTokenSecretArn', {
+      value: this.telegramBotToken.secret.secretArn,
+      description: 'put the Telegram bot token for alerts here',
+    });
+    new CfnOutput(this, 'AdminBootstrapSecretArn', {
+      value: this.adminBootstrap.secret.secretArn,
+      description: "the first admin's API key and password (api_key, password)",
+    });
   }
 }
 

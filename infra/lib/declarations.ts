@@ -8,8 +8,12 @@ export function loadDeclarations(): Promise<ServiceDeclaration[]> {
 }
 
 /** The one declared worker that runs as `runs` (the VaR Lambda, the VaR worker task), with the service that declares it. */
-export function declaredWorker(declarations: readonly ServiceDeclaration[], runs: WorkerEntryPoint['runs']): { owner: ServiceDeclaration; worker: WorkerEntryPoint } {
+export function declaredWorker(
+  declarations: readonly ServiceDeclaration[],
+  runs: WorkerEntryPoint['runs'],
+): { owner: ServiceDeclaration; worker: WorkerEntryPoint } {
   const found = declarations.flatMap((owner) => (owner.workers ?? []).filter((worker) => worker.runs === runs).map((worker) => ({ owner, worker })));
-  if (found.length !== 1) throw new Error(`the stack deploys exactly one ${runs} worker; the declarations have ${found.map(({ worker }) => worker.name).join(', ') || 'none'}`);
+  if (found.length !== 1)
+    throw new Error(`the stack deploys exactly one ${runs} worker; the declarations have ${found.map(({ worker }) => worker.name).join(', ') || 'none'}`);
   return found[0]!;
 }

@@ -75,18 +75,30 @@ export class FargateServices extends Construct {
     /** What each deployment value a declaration may ask for is, in this stack. */
     const deploymentValue = (value: DeploymentValue, size: ServiceSize): string => {
       switch (value) {
-        case 'auction-stream-name': return stores.stream.streamName;
-        case 'artifact-store-url': return `s3://${stores.bucket.bucketName}/${artifactPrefix}`;
-        case 'task-vcpus': return String(Math.max(1, size.cpu / 1024));
-        case 'cluster-name': return this.cluster.clusterName;
-        case 'task-subnets': return privateSubnets.join(',');
-        case 'var-function-name': return varCompute.function.functionName;
-        case 'var-function-memory-mb': return String(settings.varLambda.memoryMiB);
-        case 'var-worker-task-definition': return varCompute.workerTaskDefinition.taskDefinitionArn;
-        case 'var-worker-security-group': return varCompute.workerSecurityGroup.securityGroupId;
-        case 'var-worker-port': return String(workerPort);
-        case 'var-worker-vcpu': return String(settings.varWorker.cpu / 1024);
-        case 'var-worker-memory-gb': return String(settings.varWorker.memoryMiB / 1024);
+        case 'auction-stream-name':
+          return stores.stream.streamName;
+        case 'artifact-store-url':
+          return `s3://${stores.bucket.bucketName}/${artifactPrefix}`;
+        case 'task-vcpus':
+          return String(Math.max(1, size.cpu / 1024));
+        case 'cluster-name':
+          return this.cluster.clusterName;
+        case 'task-subnets':
+          return privateSubnets.join(',');
+        case 'var-function-name':
+          return varCompute.function.functionName;
+        case 'var-function-memory-mb':
+          return String(settings.varLambda.memoryMiB);
+        case 'var-worker-task-definition':
+          return varCompute.workerTaskDefinition.taskDefinitionArn;
+        case 'var-worker-security-group':
+          return varCompute.workerSecurityGroup.securityGroupId;
+        case 'var-worker-port':
+          return String(workerPort);
+        case 'var-worker-vcpu':
+          return String(settings.varWorker.cpu / 1024);
+        case 'var-worker-memory-gb':
+          return String(settings.varWorker.memoryMiB / 1024);
       }
     };
     const policyResources = {
@@ -102,13 +114,18 @@ export class FargateServices extends Construct {
     const adminSecrets = props.adminBootstrap.taskSecrets();
     const workerTokenSecret = varCompute.workerToken.taskSecrets();
     // The operator's secrets each declaration names (the Alpaca pair), made only when one is declared.
-    const alpacaSecret = declarations.some((declaration) => Object.keys(declaration.secrets ?? {}).length > 0) ? new AlpacaSecret(this, 'AlpacaSecret', { settings }) : undefined;
+    const alpacaSecret = declarations.some((declaration) => Object.keys(declaration.secrets ?? {}).length > 0)
+      ? new AlpacaSecret(this, 'AlpacaSecret', { settings })
+      : undefined;
     this.alpacaSecret = alpacaSecret;
     const declaredSecrets = (declaration: ServiceDeclaration) =>
-      Object.fromEntries((Object.entries(declaration.secrets ?? {}) as [string, DeploymentSecret][]).map(([variable, secret]) => [variable, alpacaSecret!.taskSecret(secret)]));
+      Object.fromEntries(
+        (Object.entries(declaration.secrets ?? {}) as [string, DeploymentSecret][]).map(([variable, secret]) => [variable, alpacaSecret!.taskSecret(secret)]),
+      );
 
     const rules = listenerRulesFor(routeTableOf(declarations));
-    if (!declarations.some((declaration) => declaration.name === defaultService)) throw new Error(`no declared service is the default service ${defaultService}`);
+    if (!declarations.some((declaration) => declaration.name === defaultService))
+      throw new Error(`no declared service is the default service ${defaultService}`);
     for (const declaration of declarations) {
       const { name } = declaration;
       const size = settings.services[name]!;
@@ -184,7 +201,14 @@ export class FargateServices extends Construct {
         targets: [service],
         // Tasks finish in-flight requests within 10 s of SIGTERM.
         deregistrationDelay: Duration.seconds(30),
-        healthCheck: { path: declaration.healthPath, interval: Duration.seconds(15), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3, healthyHttpCodes: '200' },
+        healthCheck: {
+          path: declaration.healthPath,
+          interval: Duration.seconds(15),
+          timeout: Duration.seconds(5),
+          healthyThresholdCount: 2,
+          unhealthyThresholdCount: 3,
+          healthyHttpCodes: '200',
+        },
       });
       if (name === defaultService) listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
       for (const rule of rules.filter((candidate) => candidate.service === name)) {
@@ -226,7 +250,12 @@ export class FargateServices extends Construct {
           scaleOutCooldown: scalingCooldown,
         });
       } else {
-        scaling.scaleOnRequestCount('Requests', { requestsPerTarget: scaleOn.requestsPerTask, targetGroup, scaleInCooldown: scalingCooldown, scaleOutCooldown: scalingCooldown });
+        scaling.scaleOnRequestCount('Requests', {
+          requestsPerTarget: scaleOn.requestsPerTask,
+          targetGroup,
+          scaleInCooldown: scalingCooldown,
+          scaleOutCooldown: scalingCooldown,
+        });
       }
       this.services.set(name, { name, declaration, service, targetGroup, logGroup });
     }

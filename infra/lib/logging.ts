@@ -4,7 +4,9 @@ import type { Construct } from 'constructs';
 
 /** Retention in days as CloudWatch accepts it (it takes only certain values). */
 function retentionOf(days: number): logs.RetentionDays {
-  const allowed = Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number' && value > 0).sort((a, b) => a - b);
+  const allowed = Object.values(logs.RetentionDays)
+    .filter((value): value is number => typeof value === 'number' && value > 0)
+    .sort((a, b) => a - b);
   const chosen = allowed.find((value) => value >= days) ?? allowed.at(-1)!;
   return chosen as logs.RetentionDays;
 }

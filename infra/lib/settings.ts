@@ -41,7 +41,6 @@ export interface DeploymentSettings {
   certificateArn: string;
 }
 
-
 /** Fargate's valid memory sizes (MiB) for each CPU size. */
 const range = (from: number, to: number) => Array.from({ length: (to - from) / 1024 + 1 }, (_, index) => from + index * 1024);
 const fargateMemory: Record<number, number[]> = {
@@ -94,7 +93,8 @@ export function validateSettings(settings: DeploymentSettings, declarations: rea
   }
   if (!(settings.streamShards >= 1)) problems.push(`streamShards must be at least 1, got ${settings.streamShards}`);
   if (settings.database.backupRetentionDays < 1) problems.push('database.backupRetentionDays must be at least 1 (backups are required)');
-  if (settings.database.maxAllocatedStorageGb < settings.database.allocatedStorageGb) problems.push('database.maxAllocatedStorageGb must be >= allocatedStorageGb');
+  if (settings.database.maxAllocatedStorageGb < settings.database.allocatedStorageGb)
+    problems.push('database.maxAllocatedStorageGb must be >= allocatedStorageGb');
   const declared = new Set(declarations.map((declaration) => declaration.name));
   for (const name of Object.keys(settings.services)) {
     if (!declared.has(name)) problems.push(`services.${name} names no declared service (services/*/service.ts: ${[...declared].join(', ')})`);
@@ -102,9 +102,12 @@ export function validateSettings(settings: DeploymentSettings, declarations: rea
   for (const { name, tasks } of declarations) {
     const size = settings.services[name]!;
     checkSize(`services.${name}`, size, problems);
-    if (size.minTasks < 1 || size.maxTasks < size.minTasks) problems.push(`services.${name} needs 1 <= minTasks <= maxTasks, got ${size.minTasks}..${size.maxTasks}`);
+    if (size.minTasks < 1 || size.maxTasks < size.minTasks)
+      problems.push(`services.${name} needs 1 <= minTasks <= maxTasks, got ${size.minTasks}..${size.maxTasks}`);
     if (tasks.scaleOn === 'stream-lag' && size.maxTasks > settings.streamShards) {
-      problems.push(`services.${name}.maxTasks (${size.maxTasks}) exceeds the stream's ${settings.streamShards} shards: a task beyond one per shard has nothing to read`);
+      problems.push(
+        `services.${name}.maxTasks (${size.maxTasks}) exceeds the stream's ${settings.streamShards} shards: a task beyond one per shard has nothing to read`,
+      );
     }
   }
   checkSize('varWorker', settings.varWorker, problems);
@@ -122,7 +125,8 @@ export function settingsFromContext(context: ContextReader, declarations: readon
   const environments = context.tryGetContext('environments') as Record<string, Omit<DeploymentSettings, 'name'>> | undefined;
   const environment = String(context.tryGetContext('env') ?? 'dev');
   const base = environments?.[environment];
-  if (!base) throw new SettingsError([`no environment "${environment}" in the "environments" context (have: ${Object.keys(environments ?? {}).join(', ') || 'none'})`]);
+  if (!base)
+    throw new SettingsError([`no environment "${environment}" in the "environments" context (have: ${Object.keys(environments ?? {}).join(', ') || 'none'})`]);
   const settings = structuredClone({ name: environment, ...base }) as DeploymentSettings;
   const overrides = settings.services ?? {};
   settings.services = { ...overrides };

@@ -36,7 +36,10 @@ function resourceOf(resource: AwsResource, resources: PolicyResources): { resour
     case 'var-worker-task-definition':
       return { resources: [workerTaskDefinition.taskDefinitionArn], conditions: onCluster };
     case 'var-worker-tasks': {
-      const tasksOfCluster = Arn.format({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(cluster));
+      const tasksOfCluster = Arn.format(
+        { service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+        Stack.of(cluster),
+      );
       return { resources: [tasksOfCluster], conditions: onCluster };
     }
     case 'var-worker-roles':
@@ -48,5 +51,7 @@ function resourceOf(resource: AwsResource, resources: PolicyResources): { resour
 }
 
 export function taskPolicyStatements(declaration: ServiceDeclaration, resources: PolicyResources): iam.PolicyStatement[] {
-  return declaration.aws.map((permission) => new iam.PolicyStatement({ sid: permission.sid, actions: [...permission.actions], ...resourceOf(permission.on, resources) }));
+  return declaration.aws.map(
+    (permission) => new iam.PolicyStatement({ sid: permission.sid, actions: [...permission.actions], ...resourceOf(permission.on, resources) }),
+  );
 }

@@ -27,15 +27,24 @@ export class VarCompute extends Construct {
   readonly workerToken: VarWorkerToken;
   readonly logGroups: logs.LogGroup[];
 
-  constructor(scope: Construct, id: string, props: { settings: DeploymentSettings; vpc: ec2.IVpc; lambdaEntry: WorkerEntryPoint; workerEntry: WorkerEntryPoint }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { settings: DeploymentSettings; vpc: ec2.IVpc; lambdaEntry: WorkerEntryPoint; workerEntry: WorkerEntryPoint },
+  ) {
     super(scope, id);
     const { settings, vpc } = props;
     const functionName = `${settings.name}-closecross-var`;
     const lambdaLogs = serviceLogGroup(this, 'FunctionLogs', `/aws/lambda/${functionName}`, settings.logRetentionDays);
     // Pure compute on the event it is given: no VPC, no database, no AWS calls. Its role may
     // write its own log group only (the managed basic-execution policy allows any log group).
-    const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Closecross VaR Lambda: its own logs only' });
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [lambdaLogs.logGroupArn] }));
+    const role = new iam.Role(this, 'FunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Closecross VaR Lambda: its own logs only',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [lambdaLogs.logGroupArn] }),
+    );
     this.function = new lambda.DockerImageFunction(this, 'Function', {
       role,
       functionName,

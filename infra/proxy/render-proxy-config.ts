@@ -11,7 +11,10 @@ const repositoryRoutes = routeTableOf(await loadDeclarations());
 
 /** An ALB path pattern (`*` any run, `?` one character) as an anchored nginx regex location. */
 export function nginxLocation(pattern: string): string {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return `~ ^${regex}$`;
 }
 

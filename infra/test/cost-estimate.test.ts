@@ -20,7 +20,12 @@ describe('the monthly cost estimate of the synthesized stack', () => {
     expect(market.baseline).toBeCloseTo(hourly * hoursPerMonth * 1, 2);
     expect(market.atMaxScale).toBeCloseTo(hourly * hoursPerMonth * 2, 2);
     const services = dev.lines.filter((line) => line.category === 'ECS Fargate' && !line.item.includes('(on demand)'));
-    expect(services.map((line) => line.item.split(':')[0]).sort()).toEqual(Object.values(dev.template.Resources).filter((resource) => resource.Type === 'AWS::ECS::Service').map((resource) => String(resource.Properties!.ServiceName)).sort());
+    expect(services.map((line) => line.item.split(':')[0]).sort()).toEqual(
+      Object.values(dev.template.Resources)
+        .filter((resource) => resource.Type === 'AWS::ECS::Service')
+        .map((resource) => String(resource.Properties!.ServiceName))
+        .sort(),
+    );
     expect(category(dev.lines, 'ECS Fargate')).toHaveLength(services.length + 1); // every service and the on-demand VaR workers
     // The price workers: 0.5 vCPU, 1 GB, 1 to 4 tasks.
     expect(services.find((line) => line.item.startsWith('dev-closecross-prices'))!.item).toBe('dev-closecross-prices: 0.5 vCPU, 1 GB, 1-4 tasks');
@@ -36,7 +41,15 @@ describe('the monthly cost estimate of the synthesized stack', () => {
   });
 
   it('follows the template: Multi-AZ doubles the database, shards scale Kinesis, tasks scale Fargate', () => {
-    const changed = estimateMonthlyCost(synthStack({ 'database.multiAz': 'true', streamShards: '4', 'services.ingestor.maxTasks': '4', 'services.model.minTasks': '2' }).template.toJSON() as CloudFormationTemplate, statedLoad);
+    const changed = estimateMonthlyCost(
+      synthStack({
+        'database.multiAz': 'true',
+        streamShards: '4',
+        'services.ingestor.maxTasks': '4',
+        'services.model.minTasks': '2',
+      }).template.toJSON() as CloudFormationTemplate,
+      statedLoad,
+    );
     const instance = (lines: CostLine[]) => lines.find((line) => line.item.startsWith('PostgreSQL'))!.baseline;
     expect(instance(changed)).toBeCloseTo(2 * instance(dev.lines), 2);
     const shardCost = hoursPerMonth * prices.kinesis.shardHour;
@@ -48,7 +61,11 @@ describe('the monthly cost estimate of the synthesized stack', () => {
   it('refuses a resource type it does not know how to price, and an instance class without a price', () => {
     const withQueue = { Resources: { ...dev.template.Resources, Queue: { Type: 'AWS::SQS::Queue', Properties: {} } } };
     expect(() => estimateMonthlyCost(withQueue, statedLoad)).toThrow('the cost estimate does not price AWS::SQS::Queue');
-    const exotic = estimateMonthlyCost.bind(null, synthStack({ 'database.instanceClass': 'x2g.16xlarge' }).template.toJSON() as CloudFormationTemplate, statedLoad);
+    const exotic = estimateMonthlyCost.bind(
+      null,
+      synthStack({ 'database.instanceClass': 'x2g.16xlarge' }).template.toJSON() as CloudFormationTemplate,
+      statedLoad,
+    );
     expect(exotic).toThrow('no price for RDS instance class db.x2g.16xlarge');
   });
 

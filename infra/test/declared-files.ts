@@ -16,10 +16,12 @@ export function composeProblems(compose: ComposeFile, declarations: readonly Ser
       problems.push(`docker-compose.yml has no service ${name} (declared in services/${name}/service.ts)`);
       continue;
     }
-    if (service.build?.context !== '.' || service.build?.target !== server.image) problems.push(`compose service ${name} must build { context: ., target: ${server.image} }`);
+    if (service.build?.context !== '.' || service.build?.target !== server.image)
+      problems.push(`compose service ${name} must build { context: ., target: ${server.image} }`);
     const check = (service.healthcheck?.test ?? []) as string[];
     if (!check.join(' ').includes(healthPath)) problems.push(`compose service ${name} has no health check on ${healthPath}`);
-    if (usesDatabase && service.depends_on?.postgres?.condition !== 'service_healthy') problems.push(`compose service ${name} must start after postgres is healthy`);
+    if (usesDatabase && service.depends_on?.postgres?.condition !== 'service_healthy')
+      problems.push(`compose service ${name} must start after postgres is healthy`);
     if (compose.services.proxy?.depends_on?.[name]?.condition !== 'service_healthy') problems.push(`the compose proxy must wait for ${name} to be healthy`);
   }
   return problems;
@@ -57,7 +59,8 @@ export function dockerfileProblems(dockerfile: string, declarations: readonly Se
       const args = cmd ? (JSON.parse(cmd.slice(4)) as string[]) : [];
       // A Lambda image's CMD names `module.handler`; any other runs the file with node.
       const runs = args[0] === 'node' ? args.at(-1) : args[0]?.replace(/\.handler$/, '');
-      if (runs !== entry.file && runs !== entry.file.replace(/\.m?[jt]s$/, '')) problems.push(`stage ${entry.image} must run ${entry.file}, its CMD runs ${runs ?? 'nothing'}`);
+      if (runs !== entry.file && runs !== entry.file.replace(/\.m?[jt]s$/, ''))
+        problems.push(`stage ${entry.image} must run ${entry.file}, its CMD runs ${runs ?? 'nothing'}`);
     }
   }
   return problems;

@@ -45,21 +45,25 @@ describe('a service declared beside the others', () => {
     expect(mine.flatMap((rule) => rule.Conditions[0].PathPatternConfig.Values)).toEqual(['/quotes*']);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { Family: 'dev-closecross-quotes', Cpu: '256', Memory: '512' });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 3 });
-    const tracking = resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy').map(([, policy]) => policy.Properties.TargetTrackingScalingPolicyConfiguration?.TargetValue);
+    const tracking = resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy').map(
+      ([, policy]) => policy.Properties.TargetTrackingScalingPolicyConfiguration?.TargetValue,
+    );
     expect(tracking.filter((target) => target === 50)).toHaveLength(1);
   });
 
   it('is named missing from docker compose and the Dockerfile until they run it', () => {
     const compose = parse(readFileSync(new URL('docker-compose.yml', repository), 'utf8'), { merge: true });
     expect(composeProblems(compose, withQuotes)).toEqual(['docker-compose.yml has no service quotes (declared in services/quotes/service.ts)']);
-    expect(dockerfileProblems(readFileSync(new URL('Dockerfile', repository), 'utf8'), withQuotes)).toEqual(['the Dockerfile has no stage quotes (declared by quotes)']);
+    expect(dockerfileProblems(readFileSync(new URL('Dockerfile', repository), 'utf8'), withQuotes)).toEqual([
+      'the Dockerfile has no stage quotes (declared by quotes)',
+    ]);
   });
 
   it('gets its locations in the nginx config', () => {
     expect(renderProxyConfig(routeTableOf(withQuotes))).toContain('    location ~ ^/quotes.*$ { proxy_pass http://quotes:8080; }');
   });
 
-  it('is routed by the local gateway, which refuses it when it serves a path outside its patterns or claims another service\'s', async () => {
+  it("is routed by the local gateway, which refuses it when it serves a path outside its patterns or claims another service's", async () => {
     const table = routeTableOf(withQuotes);
     expect(serviceForPath('/quotes/latest', table)).toBe('quotes');
     const marketData = declarations.find((declaration) => declaration.name === 'market-data')!;
@@ -72,7 +76,11 @@ describe('a service declared beside the others', () => {
     await app.close();
 
     const narrower = { ...quotes, pathPatterns: ['/quotes/history*'] };
-    await expect(gateway(await serviceModules(local, [marketData, narrower]))).rejects.toThrow('Routes of quotes that the route table sends elsewhere: /quotes/latest');
-    expect(() => routeTableOf([...declarations, { ...quotes, pathPatterns: ['/stock_data/quotes'] }])).toThrow('market-data /stock_data* overlaps quotes /stock_data/quotes');
+    await expect(gateway(await serviceModules(local, [marketData, narrower]))).rejects.toThrow(
+      'Routes of quotes that the route table sends elsewhere: /quotes/latest',
+    );
+    expect(() => routeTableOf([...declarations, { ...quotes, pathPatterns: ['/stock_data/quotes'] }])).toThrow(
+      'market-data /stock_data* overlaps quotes /stock_data/quotes',
+    );
   });
 });

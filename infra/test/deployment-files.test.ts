@@ -33,8 +33,24 @@ describe('the declarations, the local proxy and the services agree', () => {
   });
 
   it('every reference and service path goes to its service through the proxy as through the table', () => {
-    const paths = ['/stock_data/', '/models/1', '/model-inferences/', '/price_bars/NVDA', '/warmup', '/get_sig_vars9599', '/analyses/abc', '/chart',
-      '/calculate_var9599', '/ingest/status', '/train-model/', '/inference-model/', '/jobs/abc', '/predict', '/model-reports/1', '/healthcheck/'];
+    const paths = [
+      '/stock_data/',
+      '/models/1',
+      '/model-inferences/',
+      '/price_bars/NVDA',
+      '/warmup',
+      '/get_sig_vars9599',
+      '/analyses/abc',
+      '/chart',
+      '/calculate_var9599',
+      '/ingest/status',
+      '/train-model/',
+      '/inference-model/',
+      '/jobs/abc',
+      '/predict',
+      '/model-reports/1',
+      '/healthcheck/',
+    ];
     for (const path of paths) {
       expect({ path, service: proxyServiceFor(path) }).toEqual({ path, service: serviceForPath(path) });
     }
@@ -45,14 +61,17 @@ describe('the declarations, the local proxy and the services agree', () => {
     expect(routeTable.map((entry) => entry.service)).toEqual(declarations.map((declaration) => declaration.name));
   });
 
-  it.each(modules.map((module) => [module.name, module] as const))('every path %s registers reaches it through the table and the proxy', async (name, module) => {
-    const paths = await servedPaths(module);
-    expect(paths.length).toBeGreaterThan(1);
-    for (const path of paths) {
-      const concrete = concretePath(path);
-      expect({ path, table: serviceForPath(concrete), proxy: proxyServiceFor(concrete) }).toEqual({ path, table: name, proxy: name });
-    }
-  });
+  it.each(modules.map((module) => [module.name, module] as const))(
+    'every path %s registers reaches it through the table and the proxy',
+    async (name, module) => {
+      const paths = await servedPaths(module);
+      expect(paths.length).toBeGreaterThan(1);
+      for (const path of paths) {
+        const concrete = concretePath(path);
+        expect({ path, table: serviceForPath(concrete), proxy: proxyServiceFor(concrete) }).toEqual({ path, table: name, proxy: name });
+      }
+    },
+  );
 });
 
 describe('docker-compose.yml', () => {
@@ -65,7 +84,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('has health checks on every service and the infrastructure, and start order on them', () => {
-    for (const name of ['postgres', 'kinesis', 's3', 'proxy', ...serviceFolders]) expect({ name, test: compose.services[name]?.healthcheck?.test }).toEqual({ name, test: expect.any(Array) });
+    for (const name of ['postgres', 'kinesis', 's3', 'proxy', ...serviceFolders])
+      expect({ name, test: compose.services[name]?.healthcheck?.test }).toEqual({ name, test: expect.any(Array) });
     for (const name of serviceFolders) expect(compose.services[name].healthcheck.test.join(' ')).toContain('/health');
     for (const name of serviceFolders) expect(compose.services[name].depends_on.postgres.condition).toBe('service_healthy');
     expect(compose.services.ingestor.depends_on['kinesis-stream'].condition).toBe('service_completed_successfully');
@@ -83,7 +103,7 @@ describe('docker compose up makes an admin, as pnpm start does (every route answ
   const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, any> };
   const stages = dockerStages(read('Dockerfile'));
 
-  it('every service starts after the admin exists, with its key and password from the admin-secrets volume, then runs its image\'s own command', () => {
+  it("every service starts after the admin exists, with its key and password from the admin-secrets volume, then runs its image's own command", () => {
     expect(compose.services.admin.command).toEqual(['node', '/bootstrap/bootstrap-admin.mjs']);
     expect(compose.services.admin.volumes).toEqual(['admin-secrets:/run/closecross', './infra/compose/bootstrap-admin.mjs:/bootstrap/bootstrap-admin.mjs:ro']);
     for (const { name, server } of declarations) {
@@ -98,17 +118,34 @@ describe('docker compose up makes an admin, as pnpm start does (every route answ
     }
   });
 
-  it('the bootstrap makes a key and a password once, prints them once and says where they are kept; the services\' shell loads them', () => {
+  it("the bootstrap makes a key and a password once, prints them once and says where they are kept; the services' shell loads them", () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'closecross-admin-'));
     try {
-      const run = () => execFileSync(process.execPath, [path.join(repository, 'infra/compose/bootstrap-admin.mjs')], { env: { PATH: process.env.PATH!, ADMIN_SECRETS_DIR: folder, ADMIN_SECRETS_UID: String(process.getuid?.() ?? 0) }, encoding: 'utf8' });
+      const run = () =>
+        execFileSync(process.execPath, [path.join(repository, 'infra/compose/bootstrap-admin.mjs')], {
+          env: { PATH: process.env.PATH!, ADMIN_SECRETS_DIR: folder, ADMIN_SECRETS_UID: String(process.getuid?.() ?? 0) },
+          encoding: 'utf8',
+        });
       const first = run();
       const file = path.join(folder, 'admin.env');
       expect(statSync(file).mode & 0o777).toBe(0o600);
       const entrypoint = compose.services['market-data'].entrypoint as string[];
       // The services' entrypoint, with the volume's path pointed at the test folder and `$$` as compose passes it ($).
       const script = entrypoint[2]!.replace('/run/closecross/admin.env', file).replace('$$@', '$@');
-      const loaded = JSON.parse(execFileSync('sh', ['-c', script, entrypoint[3]!, process.execPath, '-e', 'console.log(JSON.stringify({ key: process.env.ADMIN_BOOTSTRAP_KEY, password: process.env.ADMIN_BOOTSTRAP_PASSWORD }))'], { encoding: 'utf8' })) as { key: string; password: string };
+      const loaded = JSON.parse(
+        execFileSync(
+          'sh',
+          [
+            '-c',
+            script,
+            entrypoint[3]!,
+            process.execPath,
+            '-e',
+            'console.log(JSON.stringify({ key: process.env.ADMIN_BOOTSTRAP_KEY, password: process.env.ADMIN_BOOTSTRAP_PASSWORD }))',
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as { key: string; password: string };
       expect(loaded.key).toMatch(/^cc_[\w-]{43}$/);
       expect(loaded.password).toMatch(/^[\w-]{24}$/);
       expect(first).toContain(`Admin created. API key: ${loaded.key}`);
@@ -134,7 +171,10 @@ describe('kinesalite built into an image, not fetched at each start', () => {
   });
 
   it('the stage installs the version the local system uses, runs as node, and keeps its data in /data', () => {
-    const version = (JSON.parse(read('packages/local-system/package.json')) as { dependencies: Record<string, string> }).dependencies.kinesalite!.replace(/^\^/, '');
+    const version = (JSON.parse(read('packages/local-system/package.json')) as { dependencies: Record<string, string> }).dependencies.kinesalite!.replace(
+      /^\^/,
+      '',
+    );
     expect(kinesalite?.lines.join('\n')).toContain(`npm install --global kinesalite@${version}`);
     expect(kinesalite?.lines).toContain('USER node');
     expect(kinesalite?.lines).toContain('CMD ["kinesalite", "--port", "4567", "--path", "/data", "--createStreamMs", "0"]');
@@ -164,7 +204,10 @@ describe('Dockerfile', () => {
   });
 
   it('installs libxgboost0 only in the model image, and bakes in no secret', () => {
-    const instructions = dockerfile.split('\n').filter((line) => !line.startsWith('#')).join('\n');
+    const instructions = dockerfile
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .join('\n');
     const modelStage = instructions.slice(instructions.indexOf('AS model\n'));
     expect(instructions.match(/libxgboost0/g)?.length).toBe(1);
     expect(modelStage).toContain('libxgboost0');

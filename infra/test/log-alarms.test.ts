@@ -17,7 +17,12 @@ beforeAll(() => {
   template = synthStack(
     {},
     tradingWithAlarms([
-      { event: 'job_failed', where: { kind: 'trading-scan' }, metric: 'scan-failures', description: 'a strategy scan failed for good (GET /jobs?kind=trading-scan)' },
+      {
+        event: 'job_failed',
+        where: { kind: 'trading-scan' },
+        metric: 'scan-failures',
+        description: 'a strategy scan failed for good (GET /jobs?kind=trading-scan)',
+      },
       { event: 'order_rejected', metric: 'orders-rejected', description: 'the broker rejected an order (GET /trading/orders?state=rejected)' },
     ]),
   ).template;
@@ -30,9 +35,14 @@ describe('log alarms come from the declarations only', () => {
     expect(metricOf('trading-scan-failures')?.FilterPattern).toBe('{ ($.event = "job_failed") && ($.kind = "trading-scan") }');
     expect(metricOf('trading-orders-rejected')?.FilterPattern).toBe('{ $.event = "order_rejected" }');
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
-    const paging = (metric: string) => alarms.filter((alarm) => alarm.MetricName === metric && alarm.AlarmActions?.some((action: { Ref?: string }) => action.Ref?.includes('AlarmsTopic')));
-    expect(paging('trading-scan-failures')).toMatchObject([{ AlarmDescription: 'trading: a strategy scan failed for good (GET /jobs?kind=trading-scan)', Threshold: 1, EvaluationPeriods: 1 }]);
-    expect(paging('trading-orders-rejected')).toMatchObject([{ AlarmDescription: 'trading: the broker rejected an order (GET /trading/orders?state=rejected)', Threshold: 1 }]);
+    const paging = (metric: string) =>
+      alarms.filter((alarm) => alarm.MetricName === metric && alarm.AlarmActions?.some((action: { Ref?: string }) => action.Ref?.includes('AlarmsTopic')));
+    expect(paging('trading-scan-failures')).toMatchObject([
+      { AlarmDescription: 'trading: a strategy scan failed for good (GET /jobs?kind=trading-scan)', Threshold: 1, EvaluationPeriods: 1 },
+    ]);
+    expect(paging('trading-orders-rejected')).toMatchObject([
+      { AlarmDescription: 'trading: the broker rejected an order (GET /trading/orders?state=rejected)', Threshold: 1 },
+    ]);
     // Trading's log metrics are exactly the declared ones plus those every job-running service has: none by its name.
     const tradingMetrics = filters.map((filter) => filter.MetricTransformations[0].MetricName as string).filter((metric) => metric.startsWith('trading-'));
     expect(tradingMetrics.sort()).toEqual(['trading-job-failures', 'trading-jobs-refused-queue-full', 'trading-orders-rejected', 'trading-scan-failures']);
@@ -67,6 +77,14 @@ describe('log alarms come from the declarations only', () => {
     const description = (template.toJSON() as { Description: string }).Description;
     expect(description).toMatch(/^Closecross dev: the services /);
     for (const name of ['market-data', 'ingestor', 'model', 'risk-analysis', 'trading', 'prices', 'dashboard']) expect(description).toContain(name);
-    expect(declarations.map((declaration) => declaration.name).sort()).toEqual(['dashboard', 'ingestor', 'market-data', 'model', 'prices', 'risk-analysis', 'trading']);
+    expect(declarations.map((declaration) => declaration.name).sort()).toEqual([
+      'dashboard',
+      'ingestor',
+      'market-data',
+      'model',
+      'prices',
+      'risk-analysis',
+      'trading',
+    ]);
   });
 });

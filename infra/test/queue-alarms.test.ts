@@ -7,14 +7,26 @@ describe('queue-full alarms', () => {
     const { template } = synthStack();
     const filters = resourcesOf(template, 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
     const refusalFilters = filters.filter((filter) => filter.FilterPattern === '{ $.event = "job_admission_refused" }');
-    const jobServices = declarations.filter((declaration) => declaration.runsJobs).map((declaration) => declaration.name).sort();
-    expect(refusalFilters.map((filter) => filter.MetricTransformations[0].MetricName).sort()).toEqual(jobServices.map((name) => `${name}-jobs-refused-queue-full`));
+    const jobServices = declarations
+      .filter((declaration) => declaration.runsJobs)
+      .map((declaration) => declaration.name)
+      .sort();
+    expect(refusalFilters.map((filter) => filter.MetricTransformations[0].MetricName).sort()).toEqual(
+      jobServices.map((name) => `${name}-jobs-refused-queue-full`),
+    );
 
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
     const queueFull = alarms.filter((alarm) => /-jobs-refused-queue-full$/.test(alarm.MetricName ?? ''));
     expect(queueFull).toHaveLength(jobServices.length);
     for (const alarm of queueFull) {
-      expect(alarm).toMatchObject({ Threshold: queueFullRefusalsPerFiveMinutes, Statistic: 'Sum', Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+      expect(alarm).toMatchObject({
+        Threshold: queueFullRefusalsPerFiveMinutes,
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      });
       expect(alarm.AlarmActions.some((action: { Ref?: string }) => action.Ref?.includes('AlarmsTopic'))).toBe(true);
     }
   });

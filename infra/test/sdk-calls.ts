@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 /** IAM service prefix of each AWS SDK v3 client package, and commands whose action is named otherwise. */
-const iamPrefix: Record<string, string> = { kinesis: 'kinesis', s3: 's3', ecs: 'ecs', lambda: 'lambda', 'secrets-manager': 'secretsmanager', sqs: 'sqs', sns: 'sns' };
+const iamPrefix: Record<string, string> = {
+  kinesis: 'kinesis',
+  s3: 's3',
+  ecs: 'ecs',
+  lambda: 'lambda',
+  'secrets-manager': 'secretsmanager',
+  sqs: 'sqs',
+  sns: 'sns',
+};
 const renamed: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
 
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,7 +41,9 @@ function workspacePackages(): Map<string, string> {
   const folders = globs.flatMap((glob) => {
     if (!glob.endsWith('/*')) return [path.join(repositoryRoot, glob)];
     const parent = path.join(repositoryRoot, glob.slice(0, -2));
-    return readdirSync(parent, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => path.join(parent, entry.name));
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => path.join(parent, entry.name));
   });
   const byName = new Map<string, string>();
   for (const folder of folders) {
@@ -122,7 +132,10 @@ export function sdkCallsReachableFrom(entry: string): { files: string[]; calls: 
       for (const [, imported, client] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g)) {
         const prefix = iamPrefix[client!];
         if (!prefix) throw new Error(`no IAM prefix known for @aws-sdk/client-${client} (in ${file})`);
-        const commands = imported!.split(',').map((name) => name.trim().replace(/^type\s+/, '')).filter((name) => name.endsWith('Command'));
+        const commands = imported!
+          .split(',')
+          .map((name) => name.trim().replace(/^type\s+/, ''))
+          .filter((name) => name.endsWith('Command'));
         for (const command of commands) {
           if (!new RegExp(`new ${command}\\(`).test(source)) continue;
           const action = renamed[`${prefix}:${command.replace(/Command$/, '')}`] ?? `${prefix}:${command.replace(/Command$/, '')}`;
@@ -141,7 +154,10 @@ export function sdkCallsReachableFrom(entry: string): { files: string[]; calls: 
       }
       const names = new Set<string>();
       for (const entry of forwarded!.slice(1, -1).split(',')) {
-        const [local, exported = local] = entry.trim().split(/\s+as\s+/).map((name) => name.trim());
+        const [local, exported = local] = entry
+          .trim()
+          .split(/\s+as\s+/)
+          .map((name) => name.trim());
         if (!local || local.startsWith('type ')) continue;
         if (now === 'all' || now.has(exported!)) names.add(local);
       }

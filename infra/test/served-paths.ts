@@ -17,7 +17,9 @@ export async function servedPaths(module: ServiceModule<any>): Promise<string[]>
   const unusedPool = { query: async () => ({ rows: [] }) } as unknown as Pool;
   // Its declaration's patterns are not checked here: the tests compare them themselves.
   const { pathPatterns: _declared, ...undeclared } = module;
-  const app = await createService({ name: module.name, modules: [undeclared], pool: unusedPool, logLevel: 'silent', auth: false } as Parameters<typeof createService>[0]);
+  const app = await createService({ name: module.name, modules: [undeclared], pool: unusedPool, logLevel: 'silent', auth: false } as Parameters<
+    typeof createService
+  >[0]);
   // Listed without starting the app (starting would connect the queue and the stream consumer):
   // printRoutes draws a tree whose children extend their parent's path.
   const paths: string[] = [];

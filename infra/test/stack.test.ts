@@ -23,7 +23,8 @@ beforeAll(() => {
 
 const template = () => synthesized.template;
 const serviceNameOf = (service: string) => `dev-closecross-${service}`;
-const serverEntryOf = (declaration: ServiceDeclaration) => fileURLToPath(new URL(`../../services/${declaration.name}/${declaration.server.file}`, import.meta.url));
+const serverEntryOf = (declaration: ServiceDeclaration) =>
+  fileURLToPath(new URL(`../../services/${declaration.name}/${declaration.server.file}`, import.meta.url));
 
 /** The target group each ECS service registers with, by service name. */
 function targetGroupOf(service: string): string {
@@ -38,7 +39,9 @@ function albServiceFor(path: string): string {
     .map(([, rule]) => rule.Properties)
     .sort((a, b) => a.Priority - b.Priority);
   for (const rule of rules) {
-    const patterns = rule.Conditions.flatMap((condition: { Field: string; PathPatternConfig?: { Values: string[] } }) => condition.PathPatternConfig?.Values ?? []);
+    const patterns = rule.Conditions.flatMap(
+      (condition: { Field: string; PathPatternConfig?: { Values: string[] } }) => condition.PathPatternConfig?.Values ?? [],
+    );
     if (patterns.some((pattern: string) => matchesPathPattern(pattern, path))) return byTargetGroup.get(rule.Actions[0].TargetGroupArn.Ref)!;
   }
   const [, listener] = resourcesOf(template(), 'AWS::ElasticLoadBalancingV2::Listener')[0]!;
@@ -82,14 +85,24 @@ describe('services behind the ALB', () => {
     const tracking = policies.filter((policy) => policy.PolicyType === 'TargetTrackingScaling');
     expect(tracking).toHaveLength(declarations.filter((declaration) => declaration.tasks.scaleOn !== 'stream-lag').length);
     const onRequests = tracking.filter((policy) => policy.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification);
-    expect(onRequests).toHaveLength(declarations.filter((declaration) => typeof declaration.tasks.scaleOn === 'object' && 'requestsPerTask' in declaration.tasks.scaleOn).length);
+    expect(onRequests).toHaveLength(
+      declarations.filter((declaration) => typeof declaration.tasks.scaleOn === 'object' && 'requestsPerTask' in declaration.tasks.scaleOn).length,
+    );
     // The price workers scale on the subscriptions each task holds, which they log once a minute.
     const onSubscriptions = tracking.filter((policy) => policy.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification);
     expect(onSubscriptions.map((policy) => policy.TargetTrackingScalingPolicyConfiguration)).toEqual([
-      expect.objectContaining({ TargetValue: 40, CustomizedMetricSpecification: expect.objectContaining({ MetricName: 'prices-subscriptions-per-task', Statistic: 'Average' }) }),
+      expect.objectContaining({
+        TargetValue: 40,
+        CustomizedMetricSpecification: expect.objectContaining({ MetricName: 'prices-subscriptions-per-task', Statistic: 'Average' }),
+      }),
     ]);
-    template().hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.event = "price_worker_load" }', MetricTransformations: [Match.objectLike({ MetricValue: '$.subscriptions' })] });
-    const requestTargets = declarations.flatMap(({ tasks }) => (typeof tasks.scaleOn === 'object' && 'requestsPerTask' in tasks.scaleOn ? [tasks.scaleOn.requestsPerTask] : []));
+    template().hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.event = "price_worker_load" }',
+      MetricTransformations: [Match.objectLike({ MetricValue: '$.subscriptions' })],
+    });
+    const requestTargets = declarations.flatMap(({ tasks }) =>
+      typeof tasks.scaleOn === 'object' && 'requestsPerTask' in tasks.scaleOn ? [tasks.scaleOn.requestsPerTask] : [],
+    );
     expect(onRequests.map((policy) => policy.TargetTrackingScalingPolicyConfiguration.TargetValue).sort()).toEqual(requestTargets.sort());
     for (const policy of onRequests) {
       expect(policy.TargetTrackingScalingPolicyConfiguration).toMatchObject({
@@ -99,13 +112,19 @@ describe('services behind the ALB', () => {
       });
     }
     // The API services hold 20 requests per task, as the reference did.
-    for (const name of ['market-data', 'model', 'risk-analysis', 'trading']) expect(declarations.find((declaration) => declaration.name === name)!.tasks.scaleOn).toEqual({ requestsPerTask: 20 });
+    for (const name of ['market-data', 'model', 'risk-analysis', 'trading'])
+      expect(declarations.find((declaration) => declaration.name === name)!.tasks.scaleOn).toEqual({ requestsPerTask: 20 });
     const targets = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').map(([, target]) => target.Properties);
     const bounds = targets.map((target) => [target.MinCapacity, target.MaxCapacity]).sort();
     const expected = serviceNames.map((name) => [synthesized.settings.services[name]!.minTasks, synthesized.settings.services[name]!.maxTasks]).sort();
     expect(bounds).toEqual(expected);
     // dev sets no sizes: each service runs as its declaration says.
-    for (const { name, tasks } of declarations) expect({ name, min: synthesized.settings.services[name]!.minTasks, max: synthesized.settings.services[name]!.maxTasks }).toEqual({ name, min: tasks.minTasks, max: tasks.maxTasks });
+    for (const { name, tasks } of declarations)
+      expect({ name, min: synthesized.settings.services[name]!.minTasks, max: synthesized.settings.services[name]!.maxTasks }).toEqual({
+        name,
+        min: tasks.minTasks,
+        max: tasks.maxTasks,
+      });
   });
 
   it('takes min/max tasks from context overrides', () => {
@@ -116,10 +135,14 @@ describe('services behind the ALB', () => {
   it('scales the ingestor with the stream: step scaling on iterator age, at most one task per shard', () => {
     const steps = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalingPolicy').filter(([, policy]) => policy.Properties.PolicyType === 'StepScaling');
     expect(steps.length).toBeGreaterThanOrEqual(2);
-    const lagAlarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'GetRecords.IteratorAgeMilliseconds');
+    const lagAlarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties.MetricName === 'GetRecords.IteratorAgeMilliseconds',
+    );
     expect(lagAlarms.length).toBeGreaterThanOrEqual(3); // scale out, scale in, and the ingest-lag alarm
     template().hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 2 });
-    const [, ingestorTarget] = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').find(([, target]) => JSON.stringify(target.Properties.ResourceId).includes('Servicesingestor'))!;
+    const [, ingestorTarget] = resourcesOf(template(), 'AWS::ApplicationAutoScaling::ScalableTarget').find(([, target]) =>
+      JSON.stringify(target.Properties.ResourceId).includes('Servicesingestor'),
+    )!;
     expect(ingestorTarget.Properties.MaxCapacity).toBe(synthesized.settings.streamShards);
     expect(() => synthStack({ streamShards: '1' })).toThrow(/ingestor.maxTasks \(2\) exceeds the stream's 1 shards/);
   });
@@ -196,10 +219,16 @@ describe('least privilege and secrets', () => {
     expect(roleActions('risk-analysis')).toEqual(['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole', 'lambda:InvokeFunction']);
   });
 
-  it("names the Kinesis call an ingestor role lacks: GetRecords dropped from its declaration, or calls reached only through @closecross/kinesis", () => {
+  it('names the Kinesis call an ingestor role lacks: GetRecords dropped from its declaration, or calls reached only through @closecross/kinesis', () => {
     const ingestor = declarations.find((declaration) => declaration.name === 'ingestor')!;
-    const withoutGetRecords = { ...ingestor, aws: ingestor.aws.map((permission) => ({ ...permission, actions: permission.actions.filter((action) => action !== 'kinesis:GetRecords') })) };
-    const { template: narrowed } = synthStack({}, declarations.map((declaration) => (declaration === ingestor ? withoutGetRecords : declaration)));
+    const withoutGetRecords = {
+      ...ingestor,
+      aws: ingestor.aws.map((permission) => ({ ...permission, actions: permission.actions.filter((action) => action !== 'kinesis:GetRecords') })),
+    };
+    const { template: narrowed } = synthStack(
+      {},
+      declarations.map((declaration) => (declaration === ingestor ? withoutGetRecords : declaration)),
+    );
     expect(roleAgainstCode(withoutGetRecords, narrowed)).toEqual({ service: 'ingestor', calledNotGranted: ['kinesis:GetRecords'], grantedNotCalled: [] });
 
     // The same ingestor, also setting up its stream with the emulator helper of packages/kinesis:
@@ -207,8 +236,15 @@ describe('least privilege and secrets', () => {
     const fixtures = mkdtempSync(join(tmpdir(), 'closecross-ingestor-'));
     try {
       const entry = join(fixtures, 'server.ts');
-      writeFileSync(entry, `import { createKinesisClient, ensureStream } from '@closecross/kinesis';\nimport '${relative(fixtures, serverEntryOf(ingestor))}';\nawait ensureStream(createKinesisClient(), 'auction', 2);\n`);
-      expect(roleAgainstCode(ingestor, template(), entry)).toEqual({ service: 'ingestor', calledNotGranted: ['kinesis:CreateStream', 'kinesis:DescribeStreamSummary'], grantedNotCalled: [] });
+      writeFileSync(
+        entry,
+        `import { createKinesisClient, ensureStream } from '@closecross/kinesis';\nimport '${relative(fixtures, serverEntryOf(ingestor))}';\nawait ensureStream(createKinesisClient(), 'auction', 2);\n`,
+      );
+      expect(roleAgainstCode(ingestor, template(), entry)).toEqual({
+        service: 'ingestor',
+        calledNotGranted: ['kinesis:CreateStream', 'kinesis:DescribeStreamSummary'],
+        grantedNotCalled: [],
+      });
     } finally {
       rmSync(fixtures, { recursive: true, force: true });
     }
@@ -231,7 +267,11 @@ describe('least privilege and secrets', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('VarComputeFunction'), 'Arn'] } }),
-          Match.objectLike({ Action: 'ecs:RunTask', Resource: { Ref: Match.stringLikeRegexp('VarComputeWorkerTask') }, Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } } }),
+          Match.objectLike({
+            Action: 'ecs:RunTask',
+            Resource: { Ref: Match.stringLikeRegexp('VarComputeWorkerTask') },
+            Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } },
+          }),
           Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
         ]),
       },
@@ -279,7 +319,13 @@ describe('least privilege and secrets', () => {
       ...Object.fromEntries(
         declarations.map(({ name, usesDatabase }) => [
           name,
-          [...(usesDatabase ? [databaseValue] : []), ...adminValues, ...(alpacaHolders.includes(name) ? alpacaPair : []), ...(callers.includes(name) ? [workerToken] : []), ...(alertDeliverers.includes(name) ? [telegramToken] : [])],
+          [
+            ...(usesDatabase ? [databaseValue] : []),
+            ...adminValues,
+            ...(alpacaHolders.includes(name) ? alpacaPair : []),
+            ...(callers.includes(name) ? [workerToken] : []),
+            ...(alertDeliverers.includes(name) ? [telegramToken] : []),
+          ],
         ]),
       ),
       'var-worker': [workerToken],
@@ -287,12 +333,16 @@ describe('least privilege and secrets', () => {
     expect(secretsByFamily['risk-analysis']).toEqual([databaseValue, ...adminValues, workerToken]);
   });
 
-  it("keeps the Telegram bot token in Secrets Manager (no value in the template), readable only by the execution roles of the tasks that deliver alerts", () => {
+  it('keeps the Telegram bot token in Secrets Manager (no value in the template), readable only by the execution roles of the tasks that deliver alerts', () => {
     template().hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'dev/closecross/telegram-bot-token' });
     const [telegramSecret, secret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('TelegramBotTokenSecret'))!;
     expect(secret.Properties.SecretString).toBeUndefined();
     const readers = resourcesOf(template(), 'AWS::IAM::Policy')
-      .filter(([, policy]) => (policy.Properties.PolicyDocument.Statement as { Resource?: unknown }[]).some((statement) => JSON.stringify(statement.Resource ?? '').includes(telegramSecret)))
+      .filter(([, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as { Resource?: unknown }[]).some((statement) =>
+          JSON.stringify(statement.Resource ?? '').includes(telegramSecret),
+        ),
+      )
       .flatMap(([, policy]) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[]);
     expect(readers).toEqual([expect.stringMatching(/^ServicesmarketdataTaskExecutionRole/)]);
   });
@@ -305,25 +355,39 @@ describe('least privilege and secrets', () => {
     // Both services read empty placeholders as no key (the prices service then refuses alpaca subscriptions).
     for (const name of ['trading', 'prices']) {
       const settings = declarations.find((declaration) => declaration.name === name)!.settings;
-      expect(loadConfig(settings as Parameters<typeof loadConfig>[0], { ALPACA_KEY_ID: '', ALPACA_SECRET_KEY: '' })).toMatchObject({ ALPACA_KEY_ID: undefined, ALPACA_SECRET_KEY: undefined });
+      expect(loadConfig(settings as Parameters<typeof loadConfig>[0], { ALPACA_KEY_ID: '', ALPACA_SECRET_KEY: '' })).toMatchObject({
+        ALPACA_KEY_ID: undefined,
+        ALPACA_SECRET_KEY: undefined,
+      });
     }
     expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     const grants = resourcesOf(template(), 'AWS::IAM::Policy').flatMap(([, policy]) =>
       (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource?: unknown }[])
         .filter((statement) => JSON.stringify(statement.Resource ?? '').includes(alpacaSecret))
-        .map((statement) => ({ roles: policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[], actions: [statement.Action].flat().sort() })),
+        .map((statement) => ({
+          roles: policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[],
+          actions: [statement.Action].flat().sort(),
+        })),
     );
     const readers = grants.flatMap(({ roles }) => roles).sort();
     expect(readers).toEqual([expect.stringMatching(/^ServicespricesTaskExecutionRole/), expect.stringMatching(/^ServicestradingTaskExecutionRole/)]);
     expect(grants.every(({ actions }) => actions.join() === 'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue')).toBe(true);
     const outputs = template().toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.entries(outputs).filter(([id]) => id.startsWith('ServicesAlpacaSecretArn')).map(([, output]) => output.Value)).toEqual([{ Ref: alpacaSecret }]);
+    expect(
+      Object.entries(outputs)
+        .filter(([id]) => id.startsWith('ServicesAlpacaSecretArn'))
+        .map(([, output]) => output.Value),
+    ).toEqual([{ Ref: alpacaSecret }]);
   });
 
   it('makes no Alpaca secret when no service declares one', () => {
     const withoutSecrets = declarations.map(({ secrets: _secrets, ...declaration }) => declaration);
     const { template: plain } = synthStack({}, withoutSecrets);
-    expect(resourcesOf(plain, 'AWS::SecretsManager::Secret').map(([id]) => id).filter((id) => id.includes('Alpaca'))).toEqual([]);
+    expect(
+      resourcesOf(plain, 'AWS::SecretsManager::Secret')
+        .map(([id]) => id)
+        .filter((id) => id.includes('Alpaca')),
+    ).toEqual([]);
   });
 
   it("generates the VaR workers' token (letters and digits) at deploy, injected as SERVICE_TOKEN into the workers and the risk service, readable by those two execution roles only", () => {
@@ -343,7 +407,10 @@ describe('least privilege and secrets', () => {
     const grants = resourcesOf(template(), 'AWS::IAM::Policy').flatMap(([, policy]) =>
       (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource?: unknown }[])
         .filter((statement) => JSON.stringify(statement.Resource ?? '').includes(tokenSecret))
-        .map((statement) => ({ roles: policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[], actions: [statement.Action].flat().sort() })),
+        .map((statement) => ({
+          roles: policy.Properties.Roles.map((role: { Ref: string }) => role.Ref) as string[],
+          actions: [statement.Action].flat().sort(),
+        })),
     );
     expect(grants.flatMap((grant) => grant.roles).sort()).toEqual([
       expect.stringMatching(/^ServicesriskanalysisTaskExecutionRole/),
@@ -351,7 +418,9 @@ describe('least privilege and secrets', () => {
     ]);
     for (const grant of grants) expect(grant.actions).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     // The execution roles read it for ECS at start; the tasks' own roles (what their code may call) never can.
-    const taskRoles = resourcesOf(template(), 'AWS::IAM::Role').filter(([id]) => /TaskRole/.test(id) && !/ExecutionRole/.test(id)).map(([id]) => id);
+    const taskRoles = resourcesOf(template(), 'AWS::IAM::Role')
+      .filter(([id]) => /TaskRole/.test(id) && !/ExecutionRole/.test(id))
+      .map(([id]) => id);
     expect(taskRoles.length).toBeGreaterThanOrEqual(5);
     for (const grant of grants) for (const role of grant.roles) expect(taskRoles).not.toContain(role);
   });
@@ -359,14 +428,21 @@ describe('least privilege and secrets', () => {
   it("generates the first admin's API key (letters and digits) and password at deploy, readable by the task execution roles only", () => {
     template().hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'dev/closecross/admin-bootstrap',
-      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'api_key', PasswordLength: bootstrapKeyLength, ExcludePunctuation: true, IncludeSpace: false }),
+      GenerateSecretString: Match.objectLike({
+        GenerateStringKey: 'api_key',
+        PasswordLength: bootstrapKeyLength,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      }),
     });
     expect(bootstrapKeyLength).toBeGreaterThanOrEqual(40);
     const [adminSecret, secret] = resourcesOf(template(), 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('AdminBootstrapSecret'))!;
     // The password comes from the generated password secret, resolved by CloudFormation: no value in the template.
     expect(JSON.stringify(secret.Properties.GenerateSecretString.SecretStringTemplate)).toMatch(/resolve:secretsmanager:/);
     const readers = resourcesOf(template(), 'AWS::IAM::Policy')
-      .filter(([, policy]) => policy.Properties.PolicyDocument.Statement.some((statement: { Resource?: unknown }) => JSON.stringify(statement.Resource ?? '').includes(adminSecret)))
+      .filter(([, policy]) =>
+        policy.Properties.PolicyDocument.Statement.some((statement: { Resource?: unknown }) => JSON.stringify(statement.Resource ?? '').includes(adminSecret)),
+      )
       .flatMap(([, policy]) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref));
     expect(readers.sort()).toEqual(serviceNames.map((name) => expect.stringMatching(new RegExp(`^Services${name.replace(/-/g, '')}TaskExecutionRole`))).sort());
     expect(readers).toHaveLength(declarations.length);
@@ -388,13 +464,20 @@ describe('data stores', () => {
     });
     template().hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }) });
     const [, subnetGroup] = resourcesOf(template(), 'AWS::RDS::DBSubnetGroup')[0]!;
-    const isolated = resourcesOf(template(), 'AWS::EC2::Subnet').filter(([id]) => id.includes('data')).map(([id]) => ({ Ref: id }));
+    const isolated = resourcesOf(template(), 'AWS::EC2::Subnet')
+      .filter(([id]) => id.includes('data'))
+      .map(([id]) => ({ Ref: id }));
     expect(subnetGroup.Properties.SubnetIds).toEqual(isolated);
     // Reachable only from the security groups of the services that use the database.
     const sources = resourcesOf(template(), 'AWS::EC2::SecurityGroupIngress')
       .filter(([, rule]) => rule.Properties.FromPort === 5432)
       .map(([, rule]) => rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0] as string);
-    expect(sources.map((source) => /^Services(.+)SecurityGroup/.exec(source)?.[1]).sort()).toEqual(declarations.filter((declaration) => declaration.usesDatabase).map((declaration) => declaration.name.replaceAll('-', '')).sort());
+    expect(sources.map((source) => /^Services(.+)SecurityGroup/.exec(source)?.[1]).sort()).toEqual(
+      declarations
+        .filter((declaration) => declaration.usesDatabase)
+        .map((declaration) => declaration.name.replaceAll('-', ''))
+        .sort(),
+    );
   });
 
   it('lets only the risk service reach the VaR workers, and the ALB reach the services', () => {
@@ -417,9 +500,14 @@ describe('data stores', () => {
   });
 
   it('has an encrypted Kinesis stream the ingestor reads by name', () => {
-    template().hasResourceProperties('AWS::Kinesis::Stream', { Name: 'dev-closecross-auction', StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } });
+    template().hasResourceProperties('AWS::Kinesis::Stream', {
+      Name: 'dev-closecross-auction',
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+    });
     template().hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'INGEST_STREAM', Value: { Ref: Match.stringLikeRegexp('AuctionStream') } }]) })],
+      ContainerDefinitions: [
+        Match.objectLike({ Environment: Match.arrayWith([{ Name: 'INGEST_STREAM', Value: { Ref: Match.stringLikeRegexp('AuctionStream') } }]) }),
+      ],
     });
   });
 });
@@ -444,15 +532,24 @@ describe('VaR compute and alarms', () => {
   it('alarms on 5xx rate and p99 latency per service, ALB 5xx, ingest lag and job failures, all to one topic', () => {
     const alarms = resourcesOf(template(), 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
     const paging = alarms.filter((alarm) => alarm.AlarmActions?.some((action: { Ref?: string }) => action.Ref?.includes('AlarmsTopic')));
-    const rates = paging.filter((alarm) => alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression?.includes('100 * FILL(errors, 0) / requests')));
+    const rates = paging.filter((alarm) =>
+      alarm.Metrics?.some((metric: { Expression?: string }) => metric.Expression?.includes('100 * FILL(errors, 0) / requests')),
+    );
     expect(rates).toHaveLength(declarations.length);
     expect(paging.filter((alarm) => alarm.MetricName === 'TargetResponseTime' && alarm.ExtendedStatistic === 'p99')).toHaveLength(declarations.length);
     expect(paging.filter((alarm) => alarm.MetricName === 'HTTPCode_ELB_5XX_Count')).toHaveLength(1);
     expect(paging.filter((alarm) => alarm.MetricName === 'GetRecords.IteratorAgeMilliseconds')).toHaveLength(1);
     const jobFailures = paging.filter((alarm) => /job-failures$/.test(alarm.MetricName ?? ''));
-    expect(jobFailures.map((alarm) => alarm.MetricName).sort()).toEqual(declarations.filter((declaration) => declaration.runsJobs).map((declaration) => `${declaration.name}-job-failures`).sort());
+    expect(jobFailures.map((alarm) => alarm.MetricName).sort()).toEqual(
+      declarations
+        .filter((declaration) => declaration.runsJobs)
+        .map((declaration) => `${declaration.name}-job-failures`)
+        .sort(),
+    );
     const filters = resourcesOf(template(), 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties.FilterPattern as string);
-    expect(filters.filter((pattern) => pattern === '{ $.event = "job_failed" }')).toHaveLength(declarations.filter((declaration) => declaration.runsJobs).length);
+    expect(filters.filter((pattern) => pattern === '{ $.event = "job_failed" }')).toHaveLength(
+      declarations.filter((declaration) => declaration.runsJobs).length,
+    );
     // A price feed with no tick for PRICES_STALE_SECONDS logs price_feed_stale: one pages.
     expect(filters).toContain('{ $.event = "price_feed_stale" }');
     expect(paging.filter((alarm) => alarm.MetricName === 'prices-price_feed_stale')).toHaveLength(1);
@@ -507,7 +604,9 @@ describe('task environments', () => {
         const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
         return join ? join[1].map(standIn).join(join[0]) : 'deploy-time-value';
       };
-      const environment = Object.fromEntries(container.Environment.map((variable: { Name: string; Value: unknown }) => [variable.Name, standIn(variable.Value)]));
+      const environment = Object.fromEntries(
+        container.Environment.map((variable: { Name: string; Value: unknown }) => [variable.Name, standIn(variable.Value)]),
+      );
       expect(() => loadConfig(spec as Parameters<typeof loadConfig>[0], { ...environment, DB_SECRET_JSON: '{}' })).not.toThrow();
     }
   });

@@ -10,7 +10,10 @@ import type { DeploymentSettings } from '../lib/settings.ts';
 export const declarations = await loadDeclarations();
 
 /** The stack as `cdk synth` builds it from cdk.json's context, plus `-c` style overrides (and, to test, other services). */
-export function synthStack(overrides: Record<string, unknown> = {}, services: readonly ServiceDeclaration[] = declarations): { template: Template; settings: DeploymentSettings; stack: CloseCrossStack } {
+export function synthStack(
+  overrides: Record<string, unknown> = {},
+  services: readonly ServiceDeclaration[] = declarations,
+): { template: Template; settings: DeploymentSettings; stack: CloseCrossStack } {
   const { stack, settings } = closecrossStackFor(new App({ context: { ...cdkJsonContext(), ...overrides } }), services);
   return { template: Template.fromStack(stack), settings, stack };
 }

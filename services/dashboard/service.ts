@@ -14,7 +14,11 @@ export default declareService({
   usesDatabase: true,
   runsJobs: false,
   async module(environment) {
-    const [{ dashboardServiceWith }, { ensureDashboardBuilt }, { loadDashboardConfig }] = await Promise.all([import('./src/plugin.ts'), import('./src/dashboard-build.ts'), import('./src/dashboard-config.ts')]);
+    const [{ dashboardServiceWith }, { ensureDashboardBuilt }, { loadDashboardConfig }] = await Promise.all([
+      import('./src/plugin.ts'),
+      import('./src/dashboard-build.ts'),
+      import('./src/dashboard-config.ts'),
+    ]);
     const config = loadDashboardConfig(environment);
     // Built before the app is created (a plugin must start within Fastify's timeout; a first build takes seconds).
     await ensureDashboardBuilt(console.log);

@@ -14,13 +14,20 @@ export default declareService({
   // PostgreSQL's credentials arrive as an ECS secret; the downloads read artifacts and predictions.
   aws: [
     { sid: 'ReadArtifacts', actions: ['s3:GetObject'], on: 'artifact-objects' },
-    { sid: 'TellMissingArtifacts', actions: ['s3:ListBucket'], on: 'artifact-bucket', impliedBecause: 'without it a missing artifact reads as 403, not the NoSuchKey the downloads answer 404 for' },
+    {
+      sid: 'TellMissingArtifacts',
+      actions: ['s3:ListBucket'],
+      on: 'artifact-bucket',
+      impliedBecause: 'without it a missing artifact reads as 403, not the NoSuchKey the downloads answer 404 for',
+    },
   ],
   tasks: { cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 20 } },
   usesDatabase: true,
   runsJobs: false,
   // Its tasks deliver alerts: one that fails for good (retries spent, or refused: a bad token) pages.
-  logAlarms: [{ event: 'alert_delivery_failed', description: 'an alert could not be delivered: retries spent, or its channel refused it (GET /alerts?status=failed)' }],
+  logAlarms: [
+    { event: 'alert_delivery_failed', description: 'an alert could not be delivered: retries spent, or its channel refused it (GET /alerts?status=failed)' },
+  ],
   async module(environment) {
     const { artifactReaderFromEnvironment, marketDataServiceWith } = await import('./src/plugin.ts');
     return marketDataServiceWith({ artifacts: artifactReaderFromEnvironment(environment) });

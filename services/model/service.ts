@@ -11,7 +11,12 @@ export default declareService({
   deploymentValues: { ARTIFACT_STORE_URL: 'artifact-store-url', MODEL_TRAIN_THREADS: 'task-vcpus' },
   aws: [
     { sid: 'ReadWriteArtifacts', actions: ['s3:GetObject', 's3:PutObject'], on: 'artifact-objects' },
-    { sid: 'TellMissingArtifacts', actions: ['s3:ListBucket'], on: 'artifact-bucket', impliedBecause: 'without it a missing artifact reads as 403, not the NoSuchKey the store reports as "not found"' },
+    {
+      sid: 'TellMissingArtifacts',
+      actions: ['s3:ListBucket'],
+      on: 'artifact-bucket',
+      impliedBecause: 'without it a missing artifact reads as 403, not the NoSuchKey the store reports as "not found"',
+    },
   ],
   tasks: { cpu: 1024, memoryMiB: 4096, minTasks: 1, maxTasks: 2, scaleOn: { requestsPerTask: 20 } },
   usesDatabase: true,

@@ -16,7 +16,12 @@ export default declareService({
   runsJobs: true, // logs job_failed (a failed scan among them) and order_rejected: the stack alarms on both
   logAlarms: [
     { event: 'reconciliation_differences', description: "our positions and the broker's differ (GET /trading/reconciliations?with_differences=true)" },
-    { event: 'job_failed', where: { kind: 'trading-scan' }, metric: 'scan-failures', description: 'a strategy scan failed for good (GET /jobs?kind=trading-scan)' },
+    {
+      event: 'job_failed',
+      where: { kind: 'trading-scan' },
+      metric: 'scan-failures',
+      description: 'a strategy scan failed for good (GET /jobs?kind=trading-scan)',
+    },
     { event: 'order_rejected', metric: 'orders-rejected', description: 'the broker rejected an order (GET /trading/orders?state=rejected)' },
   ],
   async module(environment) {

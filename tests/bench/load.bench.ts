@@ -21,7 +21,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@closecross/dev-postgres';
 import autocannon from 'autocannon';
-import { BenchResults, benchSize, describeRow, generateStockRows, sharedDataPath, spawnTsx, startFaultyPostgres, waitFor, type RunningProcess } from '../support/index.ts';
+import {
+  BenchResults,
+  benchSize,
+  describeRow,
+  generateStockRows,
+  sharedDataPath,
+  spawnTsx,
+  startFaultyPostgres,
+  waitFor,
+  type RunningProcess,
+} from '../support/index.ts';
 
 const seconds = benchSize('BENCH_LOAD_SECONDS', 8, 2);
 const loadRuns = Math.max(1, Math.round(benchSize('BENCH_LOAD_RUNS', 5, 1)));
@@ -72,7 +82,9 @@ function watch(healthUrls: string[], queuesUrl: string) {
   const probes = healthUrls.map(async (url) => {
     while (running) {
       const begun = performance.now();
-      await fetch(url).then((answer) => answer.arrayBuffer()).catch(() => undefined);
+      await fetch(url)
+        .then((answer) => answer.arrayBuffer())
+        .catch(() => undefined);
       longestHealthMs = Math.max(longestHealthMs, performance.now() - begun);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -80,7 +92,8 @@ function watch(healthUrls: string[], queuesUrl: string) {
   const queues = (async () => {
     while (running) {
       const answer = await fetch(queuesUrl, { headers: { authorization } }).catch(() => undefined);
-      if (answer?.ok) for (const queue of ((await answer.json()) as { queues: { queued: number }[] }).queues) deepestQueue = Math.max(deepestQueue, queue.queued);
+      if (answer?.ok)
+        for (const queue of ((await answer.json()) as { queues: { queued: number }[] }).queues) deepestQueue = Math.max(deepestQueue, queue.queued);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   })();
@@ -113,7 +126,13 @@ interface RunReport {
  * One autocannon run; every answer's status and time are kept (autocannon's own latency histogram
  * has no per-status split). `until` ends it early (the restart run ends a while after the database is back).
  */
-async function load(url: string, requests: autocannon.Request[], durationSeconds: number, onAnswer?: (status: number, at: number) => void, until?: Promise<unknown>): Promise<RunReport> {
+async function load(
+  url: string,
+  requests: autocannon.Request[],
+  durationSeconds: number,
+  onAnswer?: (status: number, at: number) => void,
+  until?: Promise<unknown>,
+): Promise<RunReport> {
   const begun = Date.now();
   const latencies: number[] = [];
   let answered = 0;
@@ -141,7 +160,9 @@ async function load(url: string, requests: autocannon.Request[], durationSeconds
   if (result.timeouts > 0) byStatus.timeout = result.timeouts;
   latencies.sort((a, b) => a - b);
   const elapsedSeconds = (Date.now() - begun) / 1000;
-  const otherNon2xx = Object.entries(byStatus).filter(([status]) => !status.startsWith('2') && status !== '429').reduce((sum, [, count]) => sum + count, 0);
+  const otherNon2xx = Object.entries(byStatus)
+    .filter(([status]) => !status.startsWith('2') && status !== '429')
+    .reduce((sum, [, count]) => sum + count, 0);
   return {
     requests: answered,
     okPerSecond: latencies.length / elapsedSeconds,
@@ -163,21 +184,46 @@ try {
   const [marketData, risk] = await Promise.all([startService('market-data'), startService('risk-analysis')]);
   // Data to read and the prices the analyses need.
   const day = generateStockRows({ dateIds: [0], stocks: 200, buckets: 55 });
-  const seeded = await fetch(`${marketData}/stock_data/`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ commit: true, data: day }) });
+  const seeded = await fetch(`${marketData}/stock_data/`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: JSON.stringify({ commit: true, data: day }),
+  });
   if (!seeded.ok) throw new Error(`seeding rows: ${seeded.status} ${await seeded.text()}`);
   const nvda = sharedDataPath('data/daily/NVDA.csv');
   if (!nvda) throw new Error('the bench needs ../shared/data/daily/NVDA.csv for the analyses');
-  const bars = await fetch(`${marketData}/price_bars/NVDA`, { method: 'POST', headers: { authorization, 'content-type': 'text/csv' }, body: readFileSync(nvda) });
+  const bars = await fetch(`${marketData}/price_bars/NVDA`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'text/csv' },
+    body: readFileSync(nvda),
+  });
   if (!bars.ok) throw new Error(`loading NVDA bars: ${bars.status} ${await bars.text()}`);
 
   // 50 batches of 100 rows over 5,000 keys on day 1, sent round and round: overlapping upserts.
-  const batches = Array.from({ length: 50 }, (_, index) => JSON.stringify({ commit: true, data: generateStockRows({ dateIds: [1], stocks: 100, buckets: 1, seed: index }).map((row) => ({ ...row, seconds_in_bucket: (index % 50) * 10, row_id: undefined })) }));
+  const batches = Array.from({ length: 50 }, (_, index) =>
+    JSON.stringify({
+      commit: true,
+      data: generateStockRows({ dateIds: [1], stocks: 100, buckets: 1, seed: index }).map((row) => ({
+        ...row,
+        seconds_in_bucket: (index % 50) * 10,
+        row_id: undefined,
+      })),
+    }),
+  );
   const read: autocannon.Request = { method: 'GET', path: '/stock_data/?date_id=0&page_size=100' };
   const writes: autocannon.Request[] = batches.map((body) => ({ method: 'POST', path: '/stock_data/', body }));
-  const analysis: autocannon.Request = { method: 'POST', path: '/analyses', body: JSON.stringify({ h: 101, d: 1000, t: 'sell', p: 7, symbol: 'NVDA', s: 'local', r: 1 }) };
+  const analysis: autocannon.Request = {
+    method: 'POST',
+    path: '/analyses',
+    body: JSON.stringify({ h: 101, d: 1000, t: 'sell', p: 7, symbol: 'NVDA', s: 'local', r: 1 }),
+  };
 
   // Compute within the work budget (5 × 10M draws), run on the worker routes' threads: /health while they are busy.
-  const compute: autocannon.Request = { method: 'POST', path: '/monte-carlo-task', body: JSON.stringify({ resource: 0, d: 10_000_000, seed: 1, moments: Array.from({ length: 5 }, () => ({ mean: 0.0005, std: 0.02 })) }) };
+  const compute: autocannon.Request = {
+    method: 'POST',
+    path: '/monte-carlo-task',
+    body: JSON.stringify({ resource: 0, d: 10_000_000, seed: 1, moments: Array.from({ length: 5 }, () => ({ mean: 0.0005, std: 0.02 })) }),
+  };
   console.log(`load: ${connections} clients, ${seconds} s a run, ${loadRuns} runs a route, the routes interleaved; services on loopback, sign-in on`);
   const routes: Array<[string, string, autocannon.Request[]]> = [
     ['GET /stock_data/ (100 rows)', marketData, [read]],
@@ -185,7 +231,20 @@ try {
     ['POST /analyses', risk, [analysis]],
     ['POST /monte-carlo-task (d = 10M over 5 moments)', risk, [compute]],
   ];
-  const figures = new Map(routes.map(([name]) => [name, { ok: [] as number[], refused: [] as number[], other: [] as number[], p50: [] as number[], p99: [] as number[], health: [] as number[], queue: [] as number[] }]));
+  const figures = new Map(
+    routes.map(([name]) => [
+      name,
+      {
+        ok: [] as number[],
+        refused: [] as number[],
+        other: [] as number[],
+        p50: [] as number[],
+        p99: [] as number[],
+        health: [] as number[],
+        queue: [] as number[],
+      },
+    ]),
+  );
   for (let run = 0; run < loadRuns; run++) {
     for (const [name, base, requests] of routes) {
       const watcher = watch([`${marketData}/health`, `${risk}/health`], `${marketData}/jobs/queues`);
@@ -211,7 +270,12 @@ try {
       results.record({ name: `load ${name}: 2xx answers per second`, unit: 'req/s', runs: figure.ok, note: `${connections} clients, ${seconds} s a run` }),
       results.record({ name: `load ${name}: refused (429) per second`, unit: 'req/s', runs: figure.refused, note: 'apart from the 2xx; no work done' }),
       results.record({ name: `load ${name}: other non-2xx answers a run`, unit: 'answers', runs: figure.other }),
-      results.record({ name: `load ${name}: 2xx p99`, unit: 'ms', runs: figure.p99, note: `2xx p50 median ${figure.p50.sort((a, b) => a - b)[Math.floor(figure.p50.length / 2)]} ms; deepest job queue ${Math.max(...figure.queue)}` }),
+      results.record({
+        name: `load ${name}: 2xx p99`,
+        unit: 'ms',
+        runs: figure.p99,
+        note: `2xx p50 median ${figure.p50.sort((a, b) => a - b)[Math.floor(figure.p50.length / 2)]} ms; deepest job queue ${Math.max(...figure.queue)}`,
+      }),
       results.record({ name: `load ${name}: longest /health during the run`, unit: 'ms', runs: figure.health }),
     ];
     for (const row of rows) console.log(describeRow(row));
@@ -241,10 +305,17 @@ try {
   ]);
   const exited = started.filter((task) => task.child.exitCode !== null).length;
   console.log(`across a ${outageSeconds} s database restart (fast shutdown, then start; ${before} s of load before it, ${after} s after):`);
-  for (const [name, report] of [['reads', readsAcross], ['writes', writesAcross]] as const) {
-    console.log(`  ${name}: ${report.requests} answers; non-2xx ${describeStatuses(report.byStatus)}; longest wait ${report.longest} ms (bound ${requestBoundMs} ms)`);
+  for (const [name, report] of [
+    ['reads', readsAcross],
+    ['writes', writesAcross],
+  ] as const) {
+    console.log(
+      `  ${name}: ${report.requests} answers; non-2xx ${describeStatuses(report.byStatus)}; longest wait ${report.longest} ms (bound ${requestBoundMs} ms)`,
+    );
   }
-  console.log(`  first 2xx ${firstSuccessAfterBack ? `${firstSuccessAfterBack - backAt} ms` : 'never'} after the database was back (goal under 5000 ms); service processes exited: ${exited}`);
+  console.log(
+    `  first 2xx ${firstSuccessAfterBack ? `${firstSuccessAfterBack - backAt} ms` : 'never'} after the database was back (goal under 5000 ms); service processes exited: ${exited}`,
+  );
   console.log(
     describeRow(
       results.record({

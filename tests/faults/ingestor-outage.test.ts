@@ -2,7 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { freePort } from '@closecross/dev-postgres';
 import { createPool } from '@closecross/platform';
-import { generateStockRows, spawnTsx, startFaultyPostgres, startKinesisEmulator, waitFor, type FaultyPostgres, type KinesisEmulator, type RunningProcess } from '@closecross/tests/support';
+import {
+  generateStockRows,
+  spawnTsx,
+  startFaultyPostgres,
+  startKinesisEmulator,
+  waitFor,
+  type FaultyPostgres,
+  type KinesisEmulator,
+  type RunningProcess,
+} from '@closecross/tests/support';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -64,7 +73,8 @@ async function putRows(dateId: number): Promise<number> {
 const storedRows = async () => (await pool.query<{ n: number }>('select count(*)::int as n from stock_data')).rows[0]!.n;
 /** Shards whose lease the ingestor holds and has renewed in the last lease time. */
 const heldShards = async () =>
-  (await pool.query<{ n: number }>("select count(*)::int as n from ingest_shard where stream = $1 and owner is not null and lease_until > now()", [stream])).rows[0]!.n;
+  (await pool.query<{ n: number }>('select count(*)::int as n from ingest_shard where stream = $1 and owner is not null and lease_until > now()', [stream]))
+    .rows[0]!.n;
 
 describe('the ingestor through a database outage', () => {
   it('keeps its lease loop running through a fast shutdown of PostgreSQL, and resumes by itself: leases renewed, records sent meanwhile stored', async () => {
@@ -85,7 +95,11 @@ describe('the ingestor through a database outage', () => {
     await waitFor(async () => (await storedRows().catch(() => -1)) === before + during, 60_000, 'the rows sent during the outage');
     await waitFor(async () => (await heldShards()) === 2, 20_000, 'both shards held again');
     const renewedAt = (await pool.query<{ at: Date }>('select max(lease_until) as at from ingest_shard where stream = $1', [stream])).rows[0]!.at;
-    await waitFor(async () => (await pool.query<{ at: Date }>('select max(lease_until) as at from ingest_shard where stream = $1', [stream])).rows[0]!.at > renewedAt, 10_000, 'a lease renewed after the outage');
+    await waitFor(
+      async () => (await pool.query<{ at: Date }>('select max(lease_until) as at from ingest_shard where stream = $1', [stream])).rows[0]!.at > renewedAt,
+      10_000,
+      'a lease renewed after the outage',
+    );
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     expect(server.child.exitCode).toBeNull();
     expect(server.output()).toContain('ingestor round failed');

@@ -31,7 +31,9 @@ export function renderBenchTable(files: BenchResultsFile[]): string {
     for (const row of file.rows) {
       const met = row.met === null ? '–' : row.met ? 'met' : '**missed**';
       const load = `${row.loadAverage[0].toFixed(1)} to ${row.loadAverage[1].toFixed(1)}`;
-      lines.push(`| ${cell(bench)} | ${cell(row.name)} | ${cell(measured(row))} | ${cell(row.goal)} | ${met} | ${load} | ${file.writtenAt.slice(0, 16).replace('T', ' ')} |`);
+      lines.push(
+        `| ${cell(bench)} | ${cell(row.name)} | ${cell(measured(row))} | ${cell(row.goal)} | ${met} | ${load} | ${file.writtenAt.slice(0, 16).replace('T', ' ')} |`,
+      );
     }
   }
   if (lines.length === 2) lines.push('| – | no full-size run recorded yet: run `pnpm bench`, then `pnpm bench:report` | | | | | |');

@@ -64,8 +64,29 @@ describe('bench report', () => {
     writtenAt: '2026-12-07T02:10:33.000Z',
     settings: {},
     rows: [
-      { name: 'VaR d=10^7, ours / numpy | same algorithm', unit: 'x', goal: 'at least 1.5x', median: 1.634, low: 1.5, high: 1.81, runs: 5, met: true, loadAverage: [2.04, 3.5] as [number, number], note: '61.2 M vs 37.4 M samples/s' },
-      { name: 'analysis AAPL', unit: 'ms', goal: 'under 50 ms', median: 61.25, low: 55, high: 70, runs: 1, met: false, loadAverage: [1, 1] as [number, number] },
+      {
+        name: 'VaR d=10^7, ours / numpy | same algorithm',
+        unit: 'x',
+        goal: 'at least 1.5x',
+        median: 1.634,
+        low: 1.5,
+        high: 1.81,
+        runs: 5,
+        met: true,
+        loadAverage: [2.04, 3.5] as [number, number],
+        note: '61.2 M vs 37.4 M samples/s',
+      },
+      {
+        name: 'analysis AAPL',
+        unit: 'ms',
+        goal: 'under 50 ms',
+        median: 61.25,
+        low: 55,
+        high: 70,
+        runs: 1,
+        met: false,
+        loadAverage: [1, 1] as [number, number],
+      },
     ],
   };
 

@@ -150,7 +150,13 @@ export class BenchResults {
   async write(): Promise<string> {
     clearInterval(this.sampler);
     const path = this.path;
-    const file: BenchResultsFile = { bench: this.bench, smoke: this.options.smoke ?? benchSmoke, writtenAt: new Date().toISOString(), settings: benchSettings(), rows: this.rows };
+    const file: BenchResultsFile = {
+      bench: this.bench,
+      smoke: this.options.smoke ?? benchSmoke,
+      writtenAt: new Date().toISOString(),
+      settings: benchSettings(),
+      rows: this.rows,
+    };
     await mkdir(resolve(path, '..'), { recursive: true });
     await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);
     return path;

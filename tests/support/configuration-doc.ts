@@ -48,7 +48,14 @@ export function allowedOf(variable: ConfigSpec[string]): string {
 }
 
 export function renderSection(section: SpecSection): string {
-  const lines = [`## ${section.heading}`, '', `Declared in \`${section.source}\`${section.field ? ` (\`${section.field}\`)` : ''}.`, '', '| variable | default | allowed | description |', '|---|---|---|---|'];
+  const lines = [
+    `## ${section.heading}`,
+    '',
+    `Declared in \`${section.source}\`${section.field ? ` (\`${section.field}\`)` : ''}.`,
+    '',
+    '| variable | default | allowed | description |',
+    '|---|---|---|---|',
+  ];
   for (const [name, variable] of Object.entries(section.spec)) {
     lines.push(`| \`${name}\` | ${cell(defaultOf(variable))} | ${cell(allowedOf(variable))} | ${cell(variable.description)} |`);
   }
@@ -66,13 +73,27 @@ async function specFrom(path: string, name: string): Promise<ConfigSpec> {
 export async function configSections(): Promise<SpecSection[]> {
   const sections: SpecSection[] = [
     { heading: 'Every service (packages/platform)', source: 'packages/platform/src/platform-config.ts', spec: platformConfigSpec },
-    { heading: 'Job queues (packages/jobs)', source: 'packages/jobs/src/queue-admission.ts', spec: await specFrom('packages/jobs/src/queue-admission.ts', 'jobAdmissionSpec') },
-    { heading: 'pnpm start (the local system)', source: 'packages/local-system/src/local-config.ts', spec: await specFrom('packages/local-system/src/local-config.ts', 'localConfigSpec') },
+    {
+      heading: 'Job queues (packages/jobs)',
+      source: 'packages/jobs/src/queue-admission.ts',
+      spec: await specFrom('packages/jobs/src/queue-admission.ts', 'jobAdmissionSpec'),
+    },
+    {
+      heading: 'pnpm start (the local system)',
+      source: 'packages/local-system/src/local-config.ts',
+      spec: await specFrom('packages/local-system/src/local-config.ts', 'localConfigSpec'),
+    },
   ];
   for (const declaration of await loadServiceDeclarations(new URL('services/', repositoryRoot))) {
     sections.push({ heading: declaration.name, source: `services/${declaration.name}/service.ts`, field: 'settings', spec: declaration.settings });
     for (const worker of declaration.workers ?? []) {
-      if (worker.settings) sections.push({ heading: `${declaration.name}: ${worker.name}`, source: `services/${declaration.name}/service.ts`, field: `workers: ${worker.name}`, spec: worker.settings });
+      if (worker.settings)
+        sections.push({
+          heading: `${declaration.name}: ${worker.name}`,
+          source: `services/${declaration.name}/service.ts`,
+          field: `workers: ${worker.name}`,
+          spec: worker.settings,
+        });
     }
   }
   return sections;

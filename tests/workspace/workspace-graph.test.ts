@@ -17,16 +17,16 @@ function workspacePackages(): WorkspacePackage[] {
   const manifest = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
   const globs = manifest.split('allowBuilds')[0]!.matchAll(/^\s+-\s+(\S+)\s*$/gm);
   const folders = [...globs].flatMap(([, glob]) =>
-    glob!.endsWith('/*')
-      ? readdirSync(path.join(root, glob!.slice(0, -2))).map((name) => `${glob!.slice(0, -2)}/${name}`)
-      : [glob!],
+    glob!.endsWith('/*') ? readdirSync(path.join(root, glob!.slice(0, -2))).map((name) => `${glob!.slice(0, -2)}/${name}`) : [glob!],
   );
   return folders
     .filter((folder) => existsSync(path.join(root, folder, 'package.json')))
     .map((folder) => {
       const json = JSON.parse(readFileSync(path.join(root, folder, 'package.json'), 'utf8'));
       const workspaceNames = (section: Record<string, string> | undefined) =>
-        Object.entries(section ?? {}).filter(([, version]) => version.startsWith('workspace:')).map(([name]) => name);
+        Object.entries(section ?? {})
+          .filter(([, version]) => version.startsWith('workspace:'))
+          .map(([name]) => name);
       return { name: json.name, folder, dependencies: workspaceNames(json.dependencies), devDependencies: workspaceNames(json.devDependencies) };
     });
 }
@@ -61,7 +61,9 @@ const serviceNames = new Set(services.map((pkg) => pkg.name));
 
 describe('workspace graph', () => {
   it('lists the shared packages and every service', () => {
-    expect(packages.map((pkg) => pkg.name)).toEqual(expect.arrayContaining(['@closecross/contracts', '@closecross/kinesis', '@closecross/tests', '@closecross/market-data']));
+    expect(packages.map((pkg) => pkg.name)).toEqual(
+      expect.arrayContaining(['@closecross/contracts', '@closecross/kinesis', '@closecross/tests', '@closecross/market-data']),
+    );
   });
 
   // pnpm -r (and so pnpm bench) refuses to order tasks over a cycle, devDependencies included.

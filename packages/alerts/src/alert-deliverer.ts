@@ -108,7 +108,13 @@ export class AlertDeliverer {
     const claimed = await this.claim();
     this.claimedCount += claimed.length;
     // One delivery's bookkeeping failing leaves it to its lease; the others still settle.
-    await Promise.all(claimed.map((delivery) => this.deliver(delivery).catch((error) => this.log.error({ err: error, deliveryId: delivery.id }, 'alert delivery not recorded; retried when its lease ends'))));
+    await Promise.all(
+      claimed.map((delivery) =>
+        this.deliver(delivery).catch((error) =>
+          this.log.error({ err: error, deliveryId: delivery.id }, 'alert delivery not recorded; retried when its lease ends'),
+        ),
+      ),
+    );
     return claimed.length;
   }
 
@@ -137,10 +143,18 @@ export class AlertDeliverer {
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     if (!delivery.channel_kind || !delivery.channel_enabled) {
-      await this.settle(delivery, 'cancelled', { error: delivery.channel_kind ? 'channel disabled before the delivery was sent' : 'channel deleted before the delivery was sent' });
+      await this.settle(delivery, 'cancelled', {
+        error: delivery.channel_kind ? 'channel disabled before the delivery was sent' : 'channel deleted before the delivery was sent',
+      });
       return;
     }
-    const alert: OutgoingAlert = { deliveryId: delivery.id, alertId: delivery.alert_id, event: delivery.event, payload: delivery.payload, createdAt: delivery.created_at };
+    const alert: OutgoingAlert = {
+      deliveryId: delivery.id,
+      alertId: delivery.alert_id,
+      event: delivery.event,
+      payload: delivery.payload,
+      createdAt: delivery.created_at,
+    };
     let result: SendResult;
     try {
       result =
@@ -150,7 +164,10 @@ export class AlertDeliverer {
               defaultToken: this.config.ALERTS_TELEGRAM_BOT_TOKEN,
               timeoutMs: this.config.ALERTS_SEND_TIMEOUT_MS,
             })
-          : await sendWebhook(delivery.channel_config as unknown as WebhookChannelConfig, alert, { timeoutMs: this.config.ALERTS_SEND_TIMEOUT_MS, allowNetworks: this.config.ALERTS_WEBHOOK_ALLOW_NETWORKS });
+          : await sendWebhook(delivery.channel_config as unknown as WebhookChannelConfig, alert, {
+              timeoutMs: this.config.ALERTS_SEND_TIMEOUT_MS,
+              allowNetworks: this.config.ALERTS_WEBHOOK_ALLOW_NETWORKS,
+            });
     } catch (error) {
       result = { outcome: 'retry', error: error instanceof Error ? error.message : String(error) };
     }
@@ -171,7 +188,11 @@ export class AlertDeliverer {
   }
 
   /** Records an attempt's outcome, only while this deliverer still holds the lease it claimed with. */
-  private async settle(delivery: ClaimedDelivery, status: 'sent' | 'pending' | 'failed' | 'cancelled', outcome: { error?: string; statusCode?: number | undefined; waitMs?: number }): Promise<void> {
+  private async settle(
+    delivery: ClaimedDelivery,
+    status: 'sent' | 'pending' | 'failed' | 'cancelled',
+    outcome: { error?: string; statusCode?: number | undefined; waitMs?: number },
+  ): Promise<void> {
     const settled = await this.pool.query(
       // A sent delivery keeps no earlier attempt's error: last_error says why it is not sent, if it is not.
       `update alert_delivery set status = $3, last_error = case when $3 = 'sent' then null else coalesce($4, last_error) end, last_status_code = coalesce($5, last_status_code),
@@ -181,6 +202,7 @@ export class AlertDeliverer {
        where id = $1 and lease_token = $2 and status = 'sending'`,
       [delivery.id, delivery.lease_token, status, outcome.error ?? null, outcome.statusCode ?? null, outcome.waitMs ?? 0],
     );
-    if (settled.rowCount !== 1) this.log.warn({ deliveryId: delivery.id }, 'alert delivery lease lost before its outcome was recorded; another deliverer owns it');
+    if (settled.rowCount !== 1)
+      this.log.warn({ deliveryId: delivery.id }, 'alert delivery lease lost before its outcome was recorded; another deliverer owns it');
   }
 }

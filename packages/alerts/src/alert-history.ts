@@ -60,7 +60,11 @@ export class AlertHistory {
   }
 
   async get(id: string): Promise<AlertView> {
-    const alert = (await this.pool.query<Omit<AlertView, 'deliveries'>>(`select id::text as id, event, payload, ${utcIsoColumn('created_at')} from alert where id = $1`, [id])).rows[0];
+    const alert = (
+      await this.pool.query<Omit<AlertView, 'deliveries'>>(`select id::text as id, event, payload, ${utcIsoColumn('created_at')} from alert where id = $1`, [
+        id,
+      ])
+    ).rows[0];
     if (!alert) throw new NotFoundError(`alert ${id} does not exist`);
     return { ...alert, deliveries: (await this.deliveriesOf([id])).get(id) ?? [] };
   }
@@ -68,13 +72,23 @@ export class AlertHistory {
   /** Writes a test message to one channel, or every enabled one; no event switch applies. */
   async recordTest(channelId: string | undefined, text: string | undefined): Promise<string> {
     return withTransaction(this.pool, async (client) => {
-      const channels = await client.query<{ id: string; name: string; enabled: boolean }>('select id, name, enabled from alert_channel where ($1::uuid is null and enabled) or id = $1 order by name', [channelId ?? null]);
-      if (channels.rows.length === 0) throw new NotFoundError(channelId ? `alert channel ${channelId} does not exist` : 'no enabled alert channel: create one with POST /alerts/channels');
+      const channels = await client.query<{ id: string; name: string; enabled: boolean }>(
+        'select id, name, enabled from alert_channel where ($1::uuid is null and enabled) or id = $1 order by name',
+        [channelId ?? null],
+      );
+      if (channels.rows.length === 0)
+        throw new NotFoundError(channelId ? `alert channel ${channelId} does not exist` : 'no enabled alert channel: create one with POST /alerts/channels');
       if (!channels.rows[0]!.enabled) throw new ConflictError(`alert channel ${channels.rows[0]!.name} is disabled: PATCH it with {"enabled": true} first`);
       const payload = { text: text ?? null, channel: channels.rows.map((channel) => channel.name).join(', ') };
-      const alert = await client.query<{ id: string }>('insert into alert (event, payload) values ($1, $2) returning id::text as id', [testEventName, JSON.stringify(payload)]);
+      const alert = await client.query<{ id: string }>('insert into alert (event, payload) values ($1, $2) returning id::text as id', [
+        testEventName,
+        JSON.stringify(payload),
+      ]);
       const alertId = alert.rows[0]!.id;
-      await client.query('insert into alert_delivery (alert_id, channel_id, channel_name) select $1, id, name from unnest($2::uuid[], $3::text[]) as c(id, name)', [alertId, channels.rows.map((c) => c.id), channels.rows.map((c) => c.name)]);
+      await client.query(
+        'insert into alert_delivery (alert_id, channel_id, channel_name) select $1, id, name from unnest($2::uuid[], $3::text[]) as c(id, name)',
+        [alertId, channels.rows.map((c) => c.id), channels.rows.map((c) => c.name)],
+      );
       return alertId;
     });
   }

@@ -3,7 +3,8 @@ import type { AlertEventName } from './alert-events.ts';
 /** Telegram's limit per message; webhooks get the same text (Discord's limit is lower, see below). */
 const maxTextLength = 4000;
 
-const money = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : String(value));
+const money = (value: unknown) =>
+  typeof value === 'number' ? value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : String(value);
 const list = (items: string[], max = 10) => [...items.slice(0, max), ...(items.length > max ? [`… and ${items.length - max} more`] : [])];
 
 type Payload = Record<string, any>;
@@ -16,11 +17,19 @@ function linesOf(event: string, p: Payload): string[] {
     case 'job_succeeded':
       return [`Job succeeded: ${p.kind}`, `job ${p.job_id}, attempt ${p.attempts}`];
     case 'signal_awaiting_approval':
-      return [`Signal awaiting approval: ${p.side} ${p.symbol} (${p.strategy})`, `signal ${p.signal_id}${p.quantity === undefined ? '' : `, quantity ${p.quantity}`}${p.price === undefined ? '' : ` at ${money(p.price)}`}`, ...(p.expires_at ? [`expires ${p.expires_at}`] : [])];
+      return [
+        `Signal awaiting approval: ${p.side} ${p.symbol} (${p.strategy})`,
+        `signal ${p.signal_id}${p.quantity === undefined ? '' : `, quantity ${p.quantity}`}${p.price === undefined ? '' : ` at ${money(p.price)}`}`,
+        ...(p.expires_at ? [`expires ${p.expires_at}`] : []),
+      ];
     case 'order_filled':
       return [`Order filled: ${p.side} ${p.quantity} ${p.symbol} at ${money(p.price)}`, `order ${p.order_id}${p.strategy ? ` (${p.strategy})` : ''}`];
     case 'order_rejected':
-      return [`Order rejected: ${p.side} ${p.quantity} ${p.symbol}`, `reason: ${p.reason}${p.check ? ` (check ${p.check})` : ''}`, `order ${p.order_id}${p.strategy ? ` (${p.strategy})` : ''}`];
+      return [
+        `Order rejected: ${p.side} ${p.quantity} ${p.symbol}`,
+        `reason: ${p.reason}${p.check ? ` (check ${p.check})` : ''}`,
+        `order ${p.order_id}${p.strategy ? ` (${p.strategy})` : ''}`,
+      ];
     case 'limit_breached':
       return [`Limit breached: ${p.limit} (${p.scope})`, `value ${p.value}, limit ${p.threshold}`, ...(p.action ? [`action: ${p.action}`] : [])];
     case 'trading_state_changed':
@@ -34,7 +43,12 @@ function linesOf(event: string, p: Payload): string[] {
       const complete = p.status === 'done' || (p.status === undefined && failures.length === 0 && openOrders + positions === 0);
       const did = `${p.cancelled_orders} orders cancelled, ${p.closed_positions} positions closed`;
       if (complete) return [`Square-off done (${p.scope}): ${did}`];
-      const left = p.remaining ? [`${openOrders} ${openOrders === 1 ? 'order remains' : 'orders remain'}`, `${positions} ${positions === 1 ? 'position remains' : 'positions remain'}`].join(', ') : `${failures.length} failed`;
+      const left = p.remaining
+        ? [
+            `${openOrders} ${openOrders === 1 ? 'order remains' : 'orders remain'}`,
+            `${positions} ${positions === 1 ? 'position remains' : 'positions remain'}`,
+          ].join(', ')
+        : `${failures.length} failed`;
       return [
         `Square-off INCOMPLETE (${p.scope}): ${left}${p.waiting_for ? `, ${p.waiting_for}` : ''}`,
         did,
@@ -43,7 +57,10 @@ function linesOf(event: string, p: Payload): string[] {
     }
     case 'reconciliation_differences': {
       const differences = (p.differences ?? []) as { symbol: string; ours: number; theirs: number }[];
-      return [`Reconciliation with ${p.broker}: ${differences.length} differences`, ...list(differences.map((d) => `${d.symbol}: ours ${d.ours}, broker ${d.theirs}`))];
+      return [
+        `Reconciliation with ${p.broker}: ${differences.length} differences`,
+        ...list(differences.map((d) => `${d.symbol}: ours ${d.ours}, broker ${d.theirs}`)),
+      ];
     }
     case 'ingest_lag':
       if (p.state === 'recovered') return [`Ingest lag recovered on ${p.source}: ${p.lag_seconds} s behind (threshold ${p.threshold_seconds} s)`];

@@ -17,7 +17,14 @@ export interface AlertsModuleOptions extends ServiceContext {
 const alertsPlugin: FastifyPluginAsync<AlertsModuleOptions> = async (app, options) => {
   const config = options.config ?? loadAlertsConfig(process.env);
   const deliverer = options.deliver === false ? undefined : new AlertDeliverer({ pool: options.pool, log: app.log, config });
-  await app.register(alertsRoutes({ pool: options.pool, channelRules: { allowNetworks: config.ALERTS_WEBHOOK_ALLOW_NETWORKS, defaultTelegramToken: config.ALERTS_TELEGRAM_BOT_TOKEN }, wakeDeliverer: () => deliverer?.wake(), testWaitMs: options.testWaitMs ?? 5000 }));
+  await app.register(
+    alertsRoutes({
+      pool: options.pool,
+      channelRules: { allowNetworks: config.ALERTS_WEBHOOK_ALLOW_NETWORKS, defaultTelegramToken: config.ALERTS_TELEGRAM_BOT_TOKEN },
+      wakeDeliverer: () => deliverer?.wake(),
+      testWaitMs: options.testWaitMs ?? 5000,
+    }),
+  );
   await app.register(telegramRoutes({ pool: options.pool, botToken: config.ALERTS_TELEGRAM_BOT_TOKEN, telegramApiUrl: config.ALERTS_TELEGRAM_API_URL }));
   if (deliverer) {
     app.addHook('onReady', async () => deliverer.start());

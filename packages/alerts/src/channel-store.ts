@@ -2,7 +2,15 @@ import { ConflictError, InvalidInputError, NotFoundError, utcIsoColumn } from '@
 import { withTransaction } from '@closecross/db';
 import type { Pool } from 'pg';
 import { alertEventNames, type AlertEventName } from './alert-events.ts';
-import { redactBotToken, redactWebhookUrl, webhookFormats, type ChannelKind, type TelegramChannelConfig, type WebhookChannelConfig, type WebhookFormat } from './channels/channel-config.ts';
+import {
+  redactBotToken,
+  redactWebhookUrl,
+  webhookFormats,
+  type ChannelKind,
+  type TelegramChannelConfig,
+  type WebhookChannelConfig,
+  type WebhookFormat,
+} from './channels/channel-config.ts';
 import { newWebhookSecret } from './channels/webhook-signature.ts';
 import { checkWebhookTarget, WebhookTargetError, type WebhookNetworkKind } from './channels/webhook-target.ts';
 
@@ -71,7 +79,8 @@ function switchesOf(events: readonly string[]): EventSwitches {
 
 function applySwitches(current: readonly string[], switches: Partial<Record<string, boolean>>): string[] {
   const unknown = Object.keys(switches).filter((name) => !(alertEventNames as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new InvalidInputError(`body/events: unknown event ${unknown.map((name) => `"${name}"`).join(', ')}; events are ${alertEventNames.join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidInputError(`body/events: unknown event ${unknown.map((name) => `"${name}"`).join(', ')}; events are ${alertEventNames.join(', ')}`);
   return alertEventNames.filter((name) => switches[name] ?? current.includes(name));
 }
 
@@ -83,7 +92,11 @@ const botTokenShape = /^\d+:[\w-]{20,}$/;
  * secret is kept from `current`, or made). A Telegram channel needs a token, its own or the
  * system's; a webhook's host must resolve to public addresses only, unless `allowNetworks` allows more.
  */
-export async function checkedConfig(kind: ChannelKind, config: Record<string, unknown>, options: ChannelStoreOptions = {}): Promise<TelegramChannelConfig | WebhookChannelConfig> {
+export async function checkedConfig(
+  kind: ChannelKind,
+  config: Record<string, unknown>,
+  options: ChannelStoreOptions = {},
+): Promise<TelegramChannelConfig | WebhookChannelConfig> {
   if (kind === 'telegram') {
     const chatId = config.chat_id;
     if (!((typeof chatId === 'string' && /^(-?\d+|@\w{4,})$/.test(chatId)) || (typeof chatId === 'number' && Number.isSafeInteger(chatId)))) {
@@ -115,7 +128,8 @@ export async function checkedConfig(kind: ChannelKind, config: Record<string, un
     throw error;
   }
   const format = config.format ?? 'json';
-  if (!(webhookFormats as readonly unknown[]).includes(format)) throw new InvalidInputError(`body/config/format must be one of ${webhookFormats.join(', ')}, got ${JSON.stringify(format)}`);
+  if (!(webhookFormats as readonly unknown[]).includes(format))
+    throw new InvalidInputError(`body/config/format must be one of ${webhookFormats.join(', ')}, got ${JSON.stringify(format)}`);
   const secret = typeof config.secret === 'string' ? config.secret : newWebhookSecret();
   return { url: parsed.href, format: format as WebhookFormat, secret };
 }
@@ -125,7 +139,17 @@ function viewOf(row: ChannelRow): ChannelView {
     row.kind === 'telegram'
       ? { chat_id: String(row.config.chat_id), bot_token: redactBotToken(row.config.bot_token as string | undefined) }
       : { url: redactWebhookUrl(String(row.config.url)), format: row.config.format as WebhookFormat };
-  return { id: row.id, name: row.name, kind: row.kind, config, events: switchesOf(row.events), job_kinds: row.job_kinds, enabled: row.enabled, created_at: row.created_at, updated_at: row.updated_at };
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    config,
+    events: switchesOf(row.events),
+    job_kinds: row.job_kinds,
+    enabled: row.enabled,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
 }
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
@@ -174,7 +198,14 @@ export class ChannelStore {
     try {
       const updated = await this.pool.query<ChannelRow>(
         `update alert_channel set name = $2, config = $3, events = $4, job_kinds = $5, enabled = $6, updated_at = now() where id = $1 returning ${columns}`,
-        [id, change.name ?? current.name, JSON.stringify(config), events, change.job_kinds === undefined ? current.job_kinds : change.job_kinds, change.enabled ?? current.enabled],
+        [
+          id,
+          change.name ?? current.name,
+          JSON.stringify(config),
+          events,
+          change.job_kinds === undefined ? current.job_kinds : change.job_kinds,
+          change.enabled ?? current.enabled,
+        ],
       );
       if (!updated.rows[0]) throw new NotFoundError(`alert channel ${id} does not exist`);
       return viewOf(updated.rows[0]);
@@ -189,7 +220,10 @@ export class ChannelStore {
     const current = await this.row(id);
     if (current.kind !== 'webhook') throw new InvalidInputError(`alert channel ${id} is a ${current.kind} channel: only webhooks are signed`);
     const secret = newWebhookSecret();
-    const updated = await this.pool.query<ChannelRow>(`update alert_channel set config = config || jsonb_build_object('secret', $2::text), updated_at = now() where id = $1 returning ${columns}`, [id, secret]);
+    const updated = await this.pool.query<ChannelRow>(
+      `update alert_channel set config = config || jsonb_build_object('secret', $2::text), updated_at = now() where id = $1 returning ${columns}`,
+      [id, secret],
+    );
     if (!updated.rows[0]) throw new NotFoundError(`alert channel ${id} does not exist`);
     return { ...viewOf(updated.rows[0]), secret };
   }

@@ -1,4 +1,19 @@
-export { alertEventNames, testEventName, type AlertEvent, type AlertEventName, type JobFinishedPayload, type SignalAwaitingApprovalPayload, type OrderFilledPayload, type OrderRejectedPayload, type LimitBreachedPayload, type TradingStateChangedPayload, type SquareOffDonePayload, type ReconciliationDifferencesPayload, type IngestLagPayload, type DailyPnlSummaryPayload } from './alert-events.ts';
+export {
+  alertEventNames,
+  testEventName,
+  type AlertEvent,
+  type AlertEventName,
+  type JobFinishedPayload,
+  type SignalAwaitingApprovalPayload,
+  type OrderFilledPayload,
+  type OrderRejectedPayload,
+  type LimitBreachedPayload,
+  type TradingStateChangedPayload,
+  type SquareOffDonePayload,
+  type ReconciliationDifferencesPayload,
+  type IngestLagPayload,
+  type DailyPnlSummaryPayload,
+} from './alert-events.ts';
 export { recordAlert, type Queryable, type RecordedAlert } from './record-alert.ts';
 export { alertText } from './alert-text.ts';
 export { AlertDeliverer, type AlertDelivererOptions } from './alert-deliverer.ts';

@@ -16,19 +16,35 @@ let deliveryLog = capturedLines();
 
 const orderRejected = (orderId: string): AlertEvent => ({
   event: 'order_rejected',
-  payload: { order_id: orderId, strategy: 'momentum', symbol: 'NVDA', side: 'buy', quantity: 100, reason: 'position notional 1,250,000 over the 1,000,000 limit for NVDA', check: 'max_position_notional' },
+  payload: {
+    order_id: orderId,
+    strategy: 'momentum',
+    symbol: 'NVDA',
+    side: 'buy',
+    quantity: 100,
+    reason: 'position notional 1,250,000 over the 1,000,000 limit for NVDA',
+    check: 'max_position_notional',
+  },
 });
 
 function startDeliverer(pool = database.pool, overrides: Record<string, string> = {}): AlertDeliverer {
   deliveryLog = capturedLines();
-  const deliverer = new AlertDeliverer({ pool, log: deliveryLog, config: testAlertsConfig({ ALERTS_TELEGRAM_API_URL: telegram.url, ALERTS_TELEGRAM_BOT_TOKEN: telegram.token, ...overrides }) });
+  const deliverer = new AlertDeliverer({
+    pool,
+    log: deliveryLog,
+    config: testAlertsConfig({ ALERTS_TELEGRAM_API_URL: telegram.url, ALERTS_TELEGRAM_BOT_TOKEN: telegram.token, ...overrides }),
+  });
   deliverer.start();
   deliverers.push(deliverer);
   return deliverer;
 }
 
-async function deliveryRows(): Promise<Array<{ id: string; channel_name: string; status: string; attempts: number; last_error: string | null; last_status_code: number | null }>> {
-  return (await database.pool.query('select id, channel_name, status, attempts, last_error, last_status_code from alert_delivery order by created_at, channel_name')).rows;
+async function deliveryRows(): Promise<
+  Array<{ id: string; channel_name: string; status: string; attempts: number; last_error: string | null; last_status_code: number | null }>
+> {
+  return (
+    await database.pool.query('select id, channel_name, status, attempts, last_error, last_status_code from alert_delivery order by created_at, channel_name')
+  ).rows;
 }
 
 beforeAll(async () => {
@@ -64,10 +80,14 @@ describe('delivery', () => {
 
     // Down: attempts are refused and, between attempts, the delivery waits as pending (never failed).
     // A read can land while the next attempt holds the row ('sending'), so wait for a between-attempts read.
-    await waitFor(async () => {
-      const [row] = await deliveryRows();
-      return row!.attempts >= 3 && row!.status === 'pending';
-    }, 10_000, 'three refused attempts, then pending');
+    await waitFor(
+      async () => {
+        const [row] = await deliveryRows();
+        return row!.attempts >= 3 && row!.status === 'pending';
+      },
+      10_000,
+      'three refused attempts, then pending',
+    );
     const whileDown = (await deliveryRows())[0]!;
     expect(whileDown.status).not.toBe('failed');
     expect(whileDown.status).not.toBe('sent');
@@ -82,7 +102,11 @@ describe('delivery', () => {
     const [arrived] = webhook.received;
     expect(arrived!.headers['idempotency-key']).toBe(deliveryIds[0]);
     expect(arrived!.headers['x-closecross-delivery']).toBe(deliveryIds[0]);
-    expect(arrived!.body).toMatchObject({ delivery_id: deliveryIds[0], event: 'order_rejected', payload: { order_id: 'order-1', check: 'max_position_notional' } });
+    expect(arrived!.body).toMatchObject({
+      delivery_id: deliveryIds[0],
+      event: 'order_rejected',
+      payload: { order_id: 'order-1', check: 'max_position_notional' },
+    });
     expect(arrived!.body.text).toContain('reason: position notional 1,250,000 over the 1,000,000 limit for NVDA');
   });
 
@@ -155,7 +179,9 @@ describe('delivery', () => {
     expect(row).toMatchObject({ status: 'failed', attempts: 1, last_status_code: 401, last_error: 'Telegram 401: Unauthorized' });
     expect(telegram.calls.map((call) => call.path)).toEqual(['/bot<token>/sendMessage']);
     // The line the stack's alarm counts (market-data's logAlarms).
-    expect(deliveryLog.lines.filter((line) => line.event === 'alert_delivery_failed')).toMatchObject([{ level: 'error', deliveryId: row!.id, alertEvent: 'order_rejected', error: 'Telegram 401: Unauthorized' }]);
+    expect(deliveryLog.lines.filter((line) => line.event === 'alert_delivery_failed')).toMatchObject([
+      { level: 'error', deliveryId: row!.id, alertEvent: 'order_rejected', error: 'Telegram 401: Unauthorized' },
+    ]);
   });
 
   it('a 5xx is retried and a webhook that refuses the body (400) is not', async () => {
@@ -187,7 +213,9 @@ describe('delivery', () => {
     await channels.create({ name: 'hook-a', kind: 'webhook', config: { url: `${webhook.url}/a`, format: 'json' } });
     const { deliveryIds } = await recordAlert(database.pool, orderRejected('order-orphaned'));
     // A deliverer that claimed it and died before recording anything.
-    await database.pool.query("update alert_delivery set status = 'sending', attempts = 1, lease_token = gen_random_uuid(), next_attempt_at = now() + interval '1 second'");
+    await database.pool.query(
+      "update alert_delivery set status = 'sending', attempts = 1, lease_token = gen_random_uuid(), next_attempt_at = now() + interval '1 second'",
+    );
     startDeliverer();
     await waitFor(async () => (await deliveryRows())[0]!.status === 'sent', 5000, 'sent after the lease');
     expect(webhook.received.map((request) => request.headers['idempotency-key'])).toEqual(deliveryIds);
@@ -198,7 +226,12 @@ describe('delivery', () => {
 describe('per-event switches', () => {
   it('a channel gets only the events it has on, and job events only for the job kinds it lists', async () => {
     const everything = await channels.create({ name: 'all', kind: 'webhook', config: { url: `${webhook.url}/all`, format: 'json' } });
-    await channels.create({ name: 'failures-only', kind: 'webhook', config: { url: `${webhook.url}/failures`, format: 'json' }, events: { job_succeeded: false, order_filled: false } });
+    await channels.create({
+      name: 'failures-only',
+      kind: 'webhook',
+      config: { url: `${webhook.url}/failures`, format: 'json' },
+      events: { job_succeeded: false, order_filled: false },
+    });
     await channels.create({ name: 'training', kind: 'webhook', config: { url: `${webhook.url}/training`, format: 'json' }, job_kinds: ['train'] });
     await channels.create({ name: 'off', kind: 'webhook', config: { url: `${webhook.url}/off`, format: 'json' }, enabled: false });
     await channels.change(everything.id, { events: { daily_pnl_summary: false } });
@@ -212,7 +245,11 @@ describe('per-event switches', () => {
     expect(nobody).toEqual({ alertId: expect.any(String), deliveryIds: [expect.any(String), expect.any(String)] });
 
     await waitFor(async () => (await deliveryRows()).every((row) => row.status === 'sent'), 5000, 'all sent');
-    const got = (path: string) => webhook.received.filter((request) => request.path === path).map((request) => request.body.event).sort();
+    const got = (path: string) =>
+      webhook.received
+        .filter((request) => request.path === path)
+        .map((request) => request.body.event)
+        .sort();
     expect(got('/all')).toEqual(['job_failed', 'job_succeeded', 'order_filled']);
     expect(got('/failures')).toEqual(['daily_pnl_summary', 'job_failed']);
     expect(got('/training')).toEqual(['daily_pnl_summary', 'job_succeeded', 'order_filled']);
@@ -223,6 +260,8 @@ describe('per-event switches', () => {
     await channels.create({ name: 'quiet', kind: 'webhook', config: { url: webhook.url, format: 'json' }, events: { ingest_lag: false } });
     const recorded = await recordAlert(database.pool, { event: 'ingest_lag', payload: { source: 's', lag_seconds: 1, threshold_seconds: 0 } });
     expect(recorded).toEqual({ alertId: expect.stringMatching(/^\d+$/), deliveryIds: [] });
-    expect((await database.pool.query('select event, payload from alert')).rows).toEqual([{ event: 'ingest_lag', payload: { source: 's', lag_seconds: 1, threshold_seconds: 0 } }]);
+    expect((await database.pool.query('select event, payload from alert')).rows).toEqual([
+      { event: 'ingest_lag', payload: { source: 's', lag_seconds: 1, threshold_seconds: 0 } },
+    ]);
   });
 });

@@ -14,10 +14,19 @@ let deliverer: AlertDeliverer;
 beforeAll(async () => {
   database = await createTestDatabase();
   webhook = await startWebhookReceiver();
-  await new ChannelStore(database.pool, { allowNetworks: ['loopback'] }).create({ name: 'jobs-hook', kind: 'webhook', config: { url: webhook.url, format: 'json' } });
+  await new ChannelStore(database.pool, { allowNetworks: ['loopback'] }).create({
+    name: 'jobs-hook',
+    kind: 'webhook',
+    config: { url: webhook.url, format: 'json' },
+  });
   engine = new JobEngine({ pool: database.pool, log: capturedLines(), scheduleSeconds: 0 });
   engine
-    .define('train', { scope: 'models', handler: async () => { throw new JobInputError('no rows between date_id 0 and 478'); } })
+    .define('train', {
+      scope: 'models',
+      handler: async () => {
+        throw new JobInputError('no rows between date_id 0 and 478');
+      },
+    })
     .define('risk-analysis', { scope: 'risk', handler: async () => ({ result: { var99: -0.06 } }) });
   await engine.start();
   deliverer = new AlertDeliverer({ pool: database.pool, log: capturedLines(), config: testAlertsConfig() });
@@ -38,7 +47,10 @@ describe('job alerts', () => {
     const succeeded = await engine.enqueue('risk-analysis', { symbol: 'NVDA' });
     await waitFor(async () => webhook.received.length === 2, 10_000, 'two job alerts');
     const byJob = Object.fromEntries(webhook.received.map((request) => [(request.body.payload as { job_id: string }).job_id, request.body]));
-    expect(byJob[failed]).toMatchObject({ event: 'job_failed', payload: { kind: 'train', attempts: 1, error: 'no rows between date_id 0 and 478', created_by: 'alice' } });
+    expect(byJob[failed]).toMatchObject({
+      event: 'job_failed',
+      payload: { kind: 'train', attempts: 1, error: 'no rows between date_id 0 and 478', created_by: 'alice' },
+    });
     expect(byJob[failed]!.text).toContain('Job failed: train');
     expect(byJob[succeeded]).toMatchObject({ event: 'job_succeeded', payload: { kind: 'risk-analysis', error: null } });
     expect(await alertsOf(failed)).toHaveLength(1);
@@ -47,7 +59,9 @@ describe('job alerts', () => {
   it('a job status change that rolls back leaves no alert: the alert is part of the transaction that finishes the job', async () => {
     const id = await engine.enqueue('train', {});
     await waitFor(async () => (await alertsOf(id)).length === 1, 10_000, 'the real failure alert');
-    const parked = await database.pool.query<{ id: string }>("insert into job (id, kind, status) values (gen_random_uuid(), 'trading-scan', 'running') returning id");
+    const parked = await database.pool.query<{ id: string }>(
+      "insert into job (id, kind, status) values (gen_random_uuid(), 'trading-scan', 'running') returning id",
+    );
     const parkedId = parked.rows[0]!.id;
     await expect(
       withTransaction(database.pool, async (client) => {

@@ -20,6 +20,8 @@ describe('the retry schedule', () => {
   });
 
   it('refuses a lease no longer than the send timeout, which would let two deliverers send one delivery', () => {
-    expect(() => loadAlertsConfig({ ALERTS_LEASE_SECONDS: '5', ALERTS_SEND_TIMEOUT_MS: '5000' })).toThrow(/ALERTS_LEASE_SECONDS \(5 s\) must be longer than ALERTS_SEND_TIMEOUT_MS/);
+    expect(() => loadAlertsConfig({ ALERTS_LEASE_SECONDS: '5', ALERTS_SEND_TIMEOUT_MS: '5000' })).toThrow(
+      /ALERTS_LEASE_SECONDS \(5 s\) must be longer than ALERTS_SEND_TIMEOUT_MS/,
+    );
   });
 });

@@ -37,7 +37,12 @@ async function freePort(): Promise<number> {
 
 /** The REST API as the admin. */
 async function asAdmin(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
-  return system.inject({ method, url, headers: { authorization: `Bearer ${adminKey}` }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+  return system.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${adminKey}` },
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
 }
 
 /** A chat sends one message and gets the bot's reply. */
@@ -48,7 +53,12 @@ async function chat(chatId: number, text: string, date?: number): Promise<string
 }
 
 async function globalState(): Promise<{ state: string; reason: string | null; changed_by: string | null }> {
-  const states = (await asAdmin('GET', '/trading/state')).json().states as Array<{ scope: string; state: string; reason: string | null; changed_by: string | null }>;
+  const states = (await asAdmin('GET', '/trading/state')).json().states as Array<{
+    scope: string;
+    state: string;
+    reason: string | null;
+    changed_by: string | null;
+  }>;
   return states.find((row) => row.scope === 'global') ?? { state: 'active', reason: null, changed_by: null };
 }
 
@@ -70,10 +80,18 @@ beforeAll(async () => {
     ...testLogging(),
   });
   await system.listen({ host: '127.0.0.1', port });
-  for (const [username, role] of [['tess', 'trader'], ['vic', 'viewer']]) {
+  for (const [username, role] of [
+    ['tess', 'trader'],
+    ['vic', 'viewer'],
+  ]) {
     expect((await asAdmin('POST', '/auth/users', { username, password: 'a long enough password', role })).statusCode).toBe(201);
   }
-  bot = await startTelegramPolling({ pool: database.pool, systemUrl, log: botLog, environment: { ALERTS_TELEGRAM_API_URL: telegram.url, ALERTS_TELEGRAM_BOT_TOKEN: telegram.token } });
+  bot = await startTelegramPolling({
+    pool: database.pool,
+    systemUrl,
+    log: botLog,
+    environment: { ALERTS_TELEGRAM_API_URL: telegram.url, ALERTS_TELEGRAM_BOT_TOKEN: telegram.token },
+  });
   expect(bot).toBeDefined();
 }, 60_000);
 
@@ -97,12 +115,22 @@ describe('linking chats', () => {
   it("an admin links a chat to a user: the chat gets an API key with the user's role scopes, kept sealed", async () => {
     const response = await asAdmin('POST', '/alerts/telegram/links', { chat_id: String(traderChat), username: 'tess' });
     expect(response.statusCode, response.body).toBe(201);
-    expect(response.json()).toMatchObject({ chat_id: String(traderChat), username: 'tess', role: 'trader', scopes: ['read', 'trade', 'risk'], linked_by: 'bootstrap-admin' });
+    expect(response.json()).toMatchObject({
+      chat_id: String(traderChat),
+      username: 'tess',
+      role: 'trader',
+      scopes: ['read', 'trade', 'risk'],
+      linked_by: 'bootstrap-admin',
+    });
     const keys = (await asAdmin('GET', '/auth/keys')).json().keys as Array<{ id: string; name: string; scopes: string[] }>;
     expect(keys.find((key) => key.id === response.json().api_key_id)).toMatchObject({ name: `telegram ${traderChat} tess`, scopes: ['read', 'trade', 'risk'] });
-    const stored = (await database.pool.query('select api_key_sealed from telegram_chat_link where chat_id = $1', [traderChat])).rows[0].api_key_sealed as Buffer;
+    const stored = (await database.pool.query('select api_key_sealed from telegram_chat_link where chat_id = $1', [traderChat])).rows[0]
+      .api_key_sealed as Buffer;
     expect(stored.toString('latin1')).not.toContain('cc_');
-    expect((await asAdmin('POST', '/alerts/telegram/links', { chat_id: String(viewerChat), username: 'vic' })).json()).toMatchObject({ role: 'viewer', scopes: ['read'] });
+    expect((await asAdmin('POST', '/alerts/telegram/links', { chat_id: String(viewerChat), username: 'vic' })).json()).toMatchObject({
+      role: 'viewer',
+      scopes: ['read'],
+    });
   });
 
   it('linking names the field and the value it refuses: an unknown user, a chat id that is not a number; only an admin may link', async () => {
@@ -125,7 +153,12 @@ describe('commands of a linked chat', () => {
     expect(await chat(traderChat, '/resume')).toBe('reason is missing: resuming is a decision, say why. Usage: /resume <reason>');
     expect(await chat(traderChat, '/resume maintenance over')).toBe('Trading resumed: maintenance over');
     expect((await globalState()).state).toBe('active');
-    const audit = (await asAdmin('GET', '/audit?route=/trading/state')).json().entries as Array<{ actor_name: string; method: string; status: number; request_id: string }>;
+    const audit = (await asAdmin('GET', '/audit?route=/trading/state')).json().entries as Array<{
+      actor_name: string;
+      method: string;
+      status: number;
+      request_id: string;
+    }>;
     expect(audit.map((entry) => [entry.actor_name, entry.method, entry.status])).toEqual([
       [`telegram ${traderChat} tess`, 'PUT', 200],
       [`telegram ${traderChat} tess`, 'PUT', 200],
@@ -183,11 +216,16 @@ describe('commands of a linked chat', () => {
     });
     expect(strategy.statusCode, strategy.body).toBe(201);
     const signalId = (
-      await database.pool.query(`insert into trading_signal (strategy_id, symbol, bar_date, side, price, status, expires_at) values ($1, 'NVDA', '2024-03-01', 'buy', 822.79, 'pending', '2999-01-01T00:00:00Z') returning id::int as id`, [strategy.json().id])
+      await database.pool.query(
+        `insert into trading_signal (strategy_id, symbol, bar_date, side, price, status, expires_at) values ($1, 'NVDA', '2024-03-01', 'buy', 822.79, 'pending', '2999-01-01T00:00:00Z') returning id::int as id`,
+        [strategy.json().id],
+      )
     ).rows[0].id as number;
     expect(await chat(traderChat, '/signals')).toContain(`#${signalId} buy NVDA at 822.79 (strategy ${strategy.json().id}, bar 2024-03-01`);
     expect(await chat(viewerChat, `/approve ${signalId}`)).toBe('Refused (403): this route needs scope "trade"; key telegram 700002 vic has read');
-    expect(await chat(traderChat, '/approve x')).toBe('id must be a whole number from 1 to 9007199254740991, got "x". Usage: /approve <signal id> (see /signals)');
+    expect(await chat(traderChat, '/approve x')).toBe(
+      'id must be a whole number from 1 to 9007199254740991, got "x". Usage: /approve <signal id> (see /signals)',
+    );
     const reply = await chat(traderChat, `/approve ${signalId}`);
     const signal = (await asAdmin('GET', `/trading/signals/${signalId}`)).json();
     expect(signal).toMatchObject({ status: 'ordered', decided_by: `telegram ${traderChat} tess`, decision_note: `from Telegram chat ${traderChat}` });
@@ -221,7 +259,19 @@ describe('commands of a linked chat', () => {
     expect(await chat(traderChat, '/start')).toBe(await chat(traderChat, '/help'));
     expect(await chat(traderChat, '/buy NVDA')).toBe('Unknown command /buy. Send /help for the commands.');
     const help = await chat(traderChat, '/help');
-    for (const command of ['/status', '/positions', '/pnl [days]', '/signals', '/approve <id>', '/reject <id>', '/halt [reason]', '/resume <reason>', '/squareoff', '/help']) expect(help).toContain(`${command} - `);
+    for (const command of [
+      '/status',
+      '/positions',
+      '/pnl [days]',
+      '/signals',
+      '/approve <id>',
+      '/reject <id>',
+      '/halt [reason]',
+      '/resume <reason>',
+      '/squareoff',
+      '/help',
+    ])
+      expect(help).toContain(`${command} - `);
   });
 
   it('an unlinked chat is refused again after its admin unlinks it, and its key is revoked', async () => {
@@ -249,16 +299,32 @@ describe('webhook', () => {
     const forged = await fetch(`${systemUrl}/alerts/telegram/webhook`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'guessed' },
-      body: JSON.stringify({ update_id: 9_999_999, message: { message_id: 1, date: 1_700_000_000, chat: { id: traderChat, type: 'private' }, text: '/resume forged' } }),
+      body: JSON.stringify({
+        update_id: 9_999_999,
+        message: { message_id: 1, date: 1_700_000_000, chat: { id: traderChat, type: 'private' }, text: '/resume forged' },
+      }),
     });
     expect(forged.status).toBe(401);
     expect((await globalState()).state).toBe('halted');
 
     // Telegram delivers an update again when it got no answer in time: it runs once.
-    const update = { update_id: 5_000_001, message: { message_id: 77, date: Math.floor(Date.now() / 1000), from: { id: traderChat, is_bot: false, first_name: 'Tess' }, chat: { id: traderChat, type: 'private' }, text: '/halt twice delivered' } };
+    const update = {
+      update_id: 5_000_001,
+      message: {
+        message_id: 77,
+        date: Math.floor(Date.now() / 1000),
+        from: { id: traderChat, is_bot: false, first_name: 'Tess' },
+        chat: { id: traderChat, type: 'private' },
+        text: '/halt twice delivered',
+      },
+    };
     const before = telegram.messages.length;
     for (let delivery = 0; delivery < 2; delivery++) {
-      const response = await fetch(`${systemUrl}/alerts/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhookSecretOf(telegram.token) }, body: JSON.stringify(update) });
+      const response = await fetch(`${systemUrl}/alerts/telegram/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhookSecretOf(telegram.token) },
+        body: JSON.stringify(update),
+      });
       expect(response.status).toBe(200);
     }
     expect(telegram.messages.slice(before).map((message) => message.text)).toEqual(['Trading was already halted.']);
@@ -267,10 +333,18 @@ describe('webhook', () => {
     // The same id with another message (Telegram reuses ids after a week of silence): it runs, and the first record stays.
     const reused = { ...update, message: { ...update.message, text: '/status' } };
     const beforeReused = telegram.messages.length;
-    const reusedResponse = await fetch(`${systemUrl}/alerts/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhookSecretOf(telegram.token) }, body: JSON.stringify(reused) });
+    const reusedResponse = await fetch(`${systemUrl}/alerts/telegram/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhookSecretOf(telegram.token) },
+      body: JSON.stringify(reused),
+    });
     expect(reusedResponse.status).toBe(200);
-    expect(telegram.messages.slice(beforeReused).map((message) => message.text.split('\n')[0])).toEqual(['Trading: halted (via webhook, by telegram 700001 tess)']);
-    expect((await database.pool.query('select text, outcome from telegram_command where update_id = 5000001')).rows).toEqual([{ text: '/halt twice delivered', outcome: 'Trading was already halted.' }]);
+    expect(telegram.messages.slice(beforeReused).map((message) => message.text.split('\n')[0])).toEqual([
+      'Trading: halted (via webhook, by telegram 700001 tess)',
+    ]);
+    expect((await database.pool.query('select text, outcome from telegram_command where update_id = 5000001')).rows).toEqual([
+      { text: '/halt twice delivered', outcome: 'Trading was already halted.' },
+    ]);
     expect(await chat(traderChat, '/resume webhook drill over')).toBe('Trading resumed: webhook drill over');
   });
 });

@@ -22,7 +22,7 @@ describe("a linked chat's sealed API key", () => {
     expect(openApiKey(altered, token)).toBeUndefined();
   });
 
-  it("the webhook secret is what Telegram accepts as secret_token (1-256 of A-Z a-z 0-9 _ -), one per bot token", () => {
+  it('the webhook secret is what Telegram accepts as secret_token (1-256 of A-Z a-z 0-9 _ -), one per bot token', () => {
     expect(webhookSecretOf(token)).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
     expect(webhookSecretOf(token)).not.toBe(webhookSecretOf('987654321:AAH-another_token'));
   });

@@ -59,7 +59,10 @@ export class Context {
     if (this.cached) return this.cached;
     const connection = resolveConnection({ url: this.options.url, key: this.options.key }, this.io.env, this.io.cwd);
     if (!connection) {
-      throw new CliError('no server: run closecross login --url <URL> --key <KEY>, set CLOSECROSS_URL and CLOSECROSS_API_KEY, or start the local system (pnpm start)', exitCodes.unauthorised);
+      throw new CliError(
+        'no server: run closecross login --url <URL> --key <KEY>, set CLOSECROSS_URL and CLOSECROSS_API_KEY, or start the local system (pnpm start)',
+        exitCodes.unauthorised,
+      );
     }
     this.cached = createClosecrossClient({ baseUrl: connection.url, ...(connection.apiKey ? { apiKey: connection.apiKey } : {}) });
     return this.cached;
@@ -101,7 +104,13 @@ export class Context {
     if (this.options.quiet) return { update: () => undefined, stop: () => undefined };
     if (this.io.stderr.isTTY) {
       const bar = new cliProgress.SingleBar(
-        { format: `${label} [{bar}] {percentage}% | {stage}`, stream: this.io.stderr as NodeJS.WritableStream, hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
+        {
+          format: `${label} [{bar}] {percentage}% | {stage}`,
+          stream: this.io.stderr as NodeJS.WritableStream,
+          hideCursor: true,
+          clearOnComplete: false,
+          etaBuffer: 20,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, 0, { stage: '' });

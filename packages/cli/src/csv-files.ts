@@ -7,7 +7,19 @@ import { CliError, exitCodes } from './exit-codes.ts';
 
 /** The auction row fields POST /stock_data/ takes; other columns of a file are left out. */
 const integerFields = new Set(['stock_id', 'date_id', 'seconds_in_bucket', 'imbalance_buy_sell_flag', 'time_id']);
-const numberFields = new Set(['imbalance_size', 'reference_price', 'matched_size', 'far_price', 'near_price', 'bid_price', 'bid_size', 'ask_price', 'ask_size', 'wap', 'target']);
+const numberFields = new Set([
+  'imbalance_size',
+  'reference_price',
+  'matched_size',
+  'far_price',
+  'near_price',
+  'bid_price',
+  'bid_size',
+  'ask_price',
+  'ask_size',
+  'wap',
+  'target',
+]);
 
 export type AuctionRow = Record<string, number | string | null>;
 
@@ -44,7 +56,9 @@ export async function* auctionRowBatches(file: string, batchSize: number, onByte
       else if (numberFields.has(field)) row[field] = numberOf(text, field, line);
       else if (field === 'row_id') row[field] = text;
     }
-    for (const field of ['stock_id', 'date_id', 'seconds_in_bucket']) if (row[field] === undefined || row[field] === null) throw new CliError(`line ${line}: ${field} is missing; is this an auction rows CSV?`, exitCodes.usage);
+    for (const field of ['stock_id', 'date_id', 'seconds_in_bucket'])
+      if (row[field] === undefined || row[field] === null)
+        throw new CliError(`line ${line}: ${field} is missing; is this an auction rows CSV?`, exitCodes.usage);
     batch.push(row);
     if (batch.length >= batchSize) {
       yield batch;
@@ -55,8 +69,20 @@ export async function* auctionRowBatches(file: string, batchSize: number, onByte
 }
 
 /** Writes rows as CSV (columns in the first row's order) or JSON, to a file or stdout. */
-export async function writeRows(rows: readonly Record<string, unknown>[], format: 'csv' | 'json', out: string | undefined, stdout: { write(text: string): unknown }): Promise<void> {
-  const text = format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : stringify(rows as Record<string, unknown>[], { header: true, columns: rows.length > 0 ? Object.keys(rows[0]!) : [], cast: { boolean: (value) => String(value) } });
+export async function writeRows(
+  rows: readonly Record<string, unknown>[],
+  format: 'csv' | 'json',
+  out: string | undefined,
+  stdout: { write(text: string): unknown },
+): Promise<void> {
+  const text =
+    format === 'json'
+      ? `${JSON.stringify(rows, null, 2)}\n`
+      : stringify(rows as Record<string, unknown>[], {
+          header: true,
+          columns: rows.length > 0 ? Object.keys(rows[0]!) : [],
+          cast: { boolean: (value) => String(value) },
+        });
   if (out) await writeFile(out, text);
   else stdout.write(text);
 }

@@ -14,7 +14,8 @@ import { tradingCommands } from './commands/trading.ts';
 export function failureMessage(error: unknown): string {
   if (error instanceof ClosecrossApiError) {
     const where = error.field ? ` [${error.location}/${error.field}]` : '';
-    const retry = error.retryAfterSeconds !== undefined && (error.status === 429 || error.status === 503) ? ` (retry in ${Math.ceil(error.retryAfterSeconds)} s)` : '';
+    const retry =
+      error.retryAfterSeconds !== undefined && (error.status === 429 || error.status === 503) ? ` (retry in ${Math.ceil(error.retryAfterSeconds)} s)` : '';
     return `${error.method} ${error.url} answered ${error.status}: ${error.message}${where}${retry}`;
   }
   if (isUnreachable(error)) {
@@ -28,7 +29,9 @@ export function failureMessage(error: unknown): string {
 export function createProgram(io: Io): { program: Command; exitCode: () => number } {
   let exitCode: number = exitCodes.ok;
   const program = new Command('closecross')
-    .description('The Closecross API from a terminal: data, models, risk, strategies, orders, positions and jobs.\nServer and key: --url/--key, CLOSECROSS_URL/CLOSECROSS_API_KEY, `closecross login`, or the running local system.')
+    .description(
+      'The Closecross API from a terminal: data, models, risk, strategies, orders, positions and jobs.\nServer and key: --url/--key, CLOSECROSS_URL/CLOSECROSS_API_KEY, `closecross login`, or the running local system.',
+    )
     .version('0.1.0')
     .addOption(new Option('--url <url>', 'the API (default: CLOSECROSS_URL, the saved login, or the running local system)'))
     .addOption(new Option('--key <key>', 'an API key (default: CLOSECROSS_API_KEY or the saved login)'))

@@ -79,6 +79,12 @@ export function resolveConnection(flags: { url?: string | undefined; key?: strin
   const sameAs = (other: string | undefined) => other !== undefined && other.replace(/\/+$/, '') === url.replace(/\/+$/, '');
   // A saved or local key is only sent to the server it belongs to.
   const apiKey = flags.key ?? env.CLOSECROSS_API_KEY ?? (sameAs(saved?.url) ? saved?.api_key : undefined) ?? (sameAs(local?.url) ? local?.apiKey : undefined);
-  const source = flags.url ? '--url' : env.CLOSECROSS_URL ? 'CLOSECROSS_URL' : saved?.url ? configFile(env) : 'the running local system (DATA_DIR/local-system.json)';
+  const source = flags.url
+    ? '--url'
+    : env.CLOSECROSS_URL
+      ? 'CLOSECROSS_URL'
+      : saved?.url
+        ? configFile(env)
+        : 'the running local system (DATA_DIR/local-system.json)';
   return { url, apiKey, source };
 }

@@ -85,7 +85,9 @@ describe('closecross data, models, risk and strategies against a running system'
     const downloaded = (await readFile(out, 'utf8')).trim().split('\n');
     expect(downloaded[0]).toBe('row_id,stock_id,seconds_in_bucket,prediction,target');
     expect(downloaded).toHaveLength(9_495);
-    const asJson = (await cli('models', 'download', 'predictions', String(inferenceId), '--json')).json<{ predictions: { row_id: string; prediction: number }[] }>();
+    const asJson = (await cli('models', 'download', 'predictions', String(inferenceId), '--json')).json<{
+      predictions: { row_id: string; prediction: number }[];
+    }>();
     expect(asJson.predictions).toHaveLength(9_494);
 
     // /predict on a few of the day's rows gives the predictions the inference stored.
@@ -122,7 +124,9 @@ describe('closecross data, models, risk and strategies against a running system'
     const created = await cli('strategies', 'create', '--name', 'aapl-3c', '--universe', 'AAPL', '--code', 'three_candles', '--allocation', '100000', '--json');
     expect(created.code, created.stderr).toBe(0);
     const strategyId = created.json<{ id: number }>().id;
-    expect((await cli('strategies', 'list', '--json')).json<{ id: number; name: string }[]>()).toEqual([expect.objectContaining({ id: strategyId, name: 'aapl-3c' })]);
+    expect((await cli('strategies', 'list', '--json')).json<{ id: number; name: string }[]>()).toEqual([
+      expect.objectContaining({ id: strategyId, name: 'aapl-3c' }),
+    ]);
 
     const trades = path.join(scratch, 'trades.csv');
     const equity = path.join(scratch, 'equity.csv');
@@ -133,7 +137,20 @@ describe('closecross data, models, risk and strategies against a running system'
     expect((await readFile(trades, 'utf8')).split('\n')[0]).toMatch(/^symbol,direction,quantity,/);
     expect((await readFile(equity, 'utf8')).split('\n')[0]).toBe('time,equity,drawdown,exposure');
 
-    const optimize = await cli('strategies', 'optimize', String(strategyId), '--space', 'body=0.005:0.02:0.005', '--method', 'grid', '--budget', '4', '--objective', 'net_profit', '--json');
+    const optimize = await cli(
+      'strategies',
+      'optimize',
+      String(strategyId),
+      '--space',
+      'body=0.005:0.02:0.005',
+      '--method',
+      'grid',
+      '--budget',
+      '4',
+      '--objective',
+      'net_profit',
+      '--json',
+    );
     expect(optimize.code, optimize.stderr).toBe(0);
     const outcome = optimize.json<{ trials: { done: number }; best: { parameters: { body: number } }; top: { rank: number }[] }>();
     expect(outcome.trials.done).toBe(4);

@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 // GET /trading/state's states are untyped in the OpenAPI document for now: read loosely.
-const globalState = async () => (await client.json<{ states: { scope: string; state: string }[] }>('GET', '/trading/state')).states.find((state) => state.scope === 'global')!.state;
+const globalState = async () =>
+  (await client.json<{ states: { scope: string; state: string }[] }>('GET', '/trading/state')).states.find((state) => state.scope === 'global')!.state;
 
 describe('closecross login, orders, halt, square-off, jobs and exit codes against a running system', () => {
   it('login with a user makes and saves a key (0600); whoami and keys use it with no key given; logout forgets it', async () => {
@@ -58,7 +59,10 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
     const created = await cli('keys', 'create', 'reader', '--scopes', 'read', '--json');
     expect(created.code, created.stderr).toBe(0);
     const { key } = created.json<{ key: string }>();
-    const refused = await runCli(['orders', 'place', '--symbol', 'BTC-PERP', '--side', 'buy', '--quantity', '1', '--type', 'limit', '--limit-price', '5'], { ...env, CLOSECROSS_API_KEY: key });
+    const refused = await runCli(['orders', 'place', '--symbol', 'BTC-PERP', '--side', 'buy', '--quantity', '1', '--type', 'limit', '--limit-price', '5'], {
+      ...env,
+      CLOSECROSS_API_KEY: key,
+    });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^closecross: POST \/trading\/orders answered 403: .*scope/m);
     const badScope = await cli('keys', 'create', 'x', '--scopes', 'read,everything');
@@ -68,7 +72,24 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
 
   it('orders place (idempotent by client order id), list, show and cancel; a final order cannot be cancelled (exit 5)', async () => {
     const clientOrderId = randomUUID();
-    const place = () => cli('orders', 'place', '--symbol', 'BTC-PERP', '--side', 'buy', '--quantity', '2', '--type', 'limit', '--limit-price', '10', '--client-order-id', clientOrderId, '--json');
+    const place = () =>
+      cli(
+        'orders',
+        'place',
+        '--symbol',
+        'BTC-PERP',
+        '--side',
+        'buy',
+        '--quantity',
+        '2',
+        '--type',
+        'limit',
+        '--limit-price',
+        '10',
+        '--client-order-id',
+        clientOrderId,
+        '--json',
+      );
     const first = await place();
     expect(first.code, first.stderr).toBe(0);
     const order = first.json<{ id: string; state: string; quantity: number }>();
@@ -80,7 +101,10 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
     const table = await cli('orders', 'list');
     expect(table.stdout).toContain(order.id);
     expect(table.stdout).toMatch(/limit 10/);
-    expect((await cli('orders', 'show', order.id, '--json')).json()).toMatchObject({ order: { id: order.id, symbol: 'BTC-PERP' }, transitions: expect.any(Array) });
+    expect((await cli('orders', 'show', order.id, '--json')).json()).toMatchObject({
+      order: { id: order.id, symbol: 'BTC-PERP' },
+      transitions: expect.any(Array),
+    });
 
     const cancelled = await cli('orders', 'cancel', order.id, '--json');
     expect(cancelled.json()).toMatchObject({ id: order.id, state: 'cancelled' });
@@ -119,7 +143,9 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
   });
 
   it('square-off wants "SQUARE OFF" typed: anything else does nothing (exit 10); typed, it cancels the open orders', async () => {
-    const open = (await cli('orders', 'place', '--symbol', 'BTC-PERP', '--side', 'buy', '--quantity', '1', '--type', 'limit', '--limit-price', '11', '--json')).json<{ id: string; state: string }>();
+    const open = (
+      await cli('orders', 'place', '--symbol', 'BTC-PERP', '--side', 'buy', '--quantity', '1', '--type', 'limit', '--limit-price', '11', '--json')
+    ).json<{ id: string; state: string }>();
     expect(open.state).toBe('accepted');
     const confirmEnv = { ...env, CLOSECROSS_CONFIRM_FROM_STDIN: '1' };
     const wrong = await runCli(['square-off'], confirmEnv, { input: 'yes\n' });
@@ -138,7 +164,10 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
   it('positions, pnl and signals answer tables and JSON; deciding an unknown signal is exit 4', async () => {
     expect((await cli('positions', '--json')).json()).toEqual([]);
     expect((await cli('positions')).stdout).toMatch(/\(none\)/);
-    const pnl = (await cli('pnl', '--json')).json<{ equityPnl: { total: number; lastDay: { pnl: number } | null }; realizedPnl: { total: number; last7Days: { pnl: number } | null } }>();
+    const pnl = (await cli('pnl', '--json')).json<{
+      equityPnl: { total: number; lastDay: { pnl: number } | null };
+      realizedPnl: { total: number; last7Days: { pnl: number } | null };
+    }>();
     expect(pnl).toMatchObject({ equityPnl: { total: 0 }, realizedPnl: { total: 0 } });
     // The table shows the API's figures, each period as its P&L (not the period object as JSON); an empty period is blank.
     const table = (await cli('pnl')).stdout;
@@ -163,7 +192,10 @@ describe('closecross login, orders, halt, square-off, jobs and exit codes agains
     expect(listed.json<{ id: string; status: string }[]>()).toEqual([expect.objectContaining({ id: failing.job_id, status: 'failed' })]);
 
     // A risk analysis on the real AAPL bars succeeds: exit 0, its progress on stderr.
-    await client.json('POST', '/price_bars/AAPL', { body: await readFile(sharedDataPath('data/daily/AAPL.csv')!, 'utf8'), headers: { 'content-type': 'text/csv' } });
+    await client.json('POST', '/price_bars/AAPL', {
+      body: await readFile(sharedDataPath('data/daily/AAPL.csv')!, 'utf8'),
+      headers: { 'content-type': 'text/csv' },
+    });
     const analysis = await client.unwrap(client.api.POST('/analyses', { body: { h: 101, d: 1000, t: 'buy', p: 7, symbol: 'AAPL', seed: 3 } }));
     const succeeded = await cli('jobs', 'watch', analysis.id);
     expect(succeeded.code, succeeded.stderr).toBe(0);
@@ -231,7 +263,13 @@ describe('--help everywhere', () => {
   async function inProcess(argv: string[]) {
     let stdout = '';
     let stderr = '';
-    const io: Io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, stdin: process.stdin, env: {}, cwd: os.tmpdir() };
+    const io: Io = {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      stdin: process.stdin,
+      env: {},
+      cwd: os.tmpdir(),
+    };
     const code = await runInProcess(argv, io);
     return { code, stdout, stderr };
   }
@@ -239,7 +277,36 @@ describe('--help everywhere', () => {
   it('every command and group answers --help with its usage and exit 0', async () => {
     const paths = await commandPaths();
     // The brief's commands are all there.
-    for (const expected of ['login', 'keys create', 'data load', 'data replay', 'data bars import', 'data export rows', 'models train', 'models infer', 'models predict', 'models report', 'models download', 'risk analyse', 'strategies list', 'strategies create', 'strategies backtest', 'strategies optimize', 'signals approve', 'signals reject', 'orders place', 'orders list', 'orders cancel', 'positions', 'pnl', 'halt', 'resume', 'square-off', 'alerts test', 'jobs watch']) {
+    for (const expected of [
+      'login',
+      'keys create',
+      'data load',
+      'data replay',
+      'data bars import',
+      'data export rows',
+      'models train',
+      'models infer',
+      'models predict',
+      'models report',
+      'models download',
+      'risk analyse',
+      'strategies list',
+      'strategies create',
+      'strategies backtest',
+      'strategies optimize',
+      'signals approve',
+      'signals reject',
+      'orders place',
+      'orders list',
+      'orders cancel',
+      'positions',
+      'pnl',
+      'halt',
+      'resume',
+      'square-off',
+      'alerts test',
+      'jobs watch',
+    ]) {
       expect(paths.map((words) => words.join(' '))).toContain(expected);
     }
     for (const words of paths) {

@@ -14,6 +14,10 @@ describe('comma-separated option values, read as one CSV line', () => {
     expect(() => list('"AAPL,MSFT')).toThrow(/"\\"AAPL,MSFT": not a comma-separated list/);
   });
   it('reads a searched choice list in --space the same way', () => {
-    expect(searchSpace(['side=long,short', 'label="x,y",z', 'period=5:30:5'])).toEqual({ side: { values: ['long', 'short'] }, label: { values: ['x,y', 'z'] }, period: { min: 5, max: 30, step: 5 } });
+    expect(searchSpace(['side=long,short', 'label="x,y",z', 'period=5:30:5'])).toEqual({
+      side: { values: ['long', 'short'] },
+      label: { values: ['x,y', 'z'] },
+      period: { min: 5, max: 30, step: 5 },
+    });
   });
 });

@@ -48,7 +48,6 @@ export interface PriceTick {
   received_at: number;
 }
 
-
 /** The list routes that page, and the field holding each page's items. */
 const pagedItems = {
   '/date_mappings/': 'data',
@@ -135,7 +134,11 @@ export class ClosecrossClient {
    * Any route, typed or not (a route newer than this client's document): the answer when it is a
    * 2xx, else a ClosecrossApiError. `query` values are sent as strings; `body` as JSON unless a string.
    */
-  async request(method: string, path: string, init: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    init: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [name, value] of Object.entries(init.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const headers = new Headers(init.headers);
@@ -144,7 +147,9 @@ export class ClosecrossClient {
       body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
       if (!headers.has('content-type')) headers.set('content-type', typeof init.body === 'string' ? 'text/plain' : 'application/json');
     }
-    const response = await this.send(new Request(url, { method, headers, ...(body === undefined ? {} : { body }), ...(init.signal ? { signal: init.signal } : {}) }));
+    const response = await this.send(
+      new Request(url, { method, headers, ...(body === undefined ? {} : { body }), ...(init.signal ? { signal: init.signal } : {}) }),
+    );
     if (!response.ok) throw apiError(response, await bodyOf(response), this.clock);
     return response;
   }
@@ -170,7 +175,9 @@ export class ClosecrossClient {
     const itemsField = pagedItems[path];
     let cursor: Record<string, unknown> = {};
     for (;;) {
-      const body = (await this.unwrap((this.api.GET as (path: string, init: unknown) => Promise<Answer<Record<string, unknown>>>)(path, { params: { query: { ...query, ...cursor } } }))) as Record<string, unknown>;
+      const body = (await this.unwrap(
+        (this.api.GET as (path: string, init: unknown) => Promise<Answer<Record<string, unknown>>>)(path, { params: { query: { ...query, ...cursor } } }),
+      )) as Record<string, unknown>;
       const items = (body[itemsField] ?? []) as PageItem<P>[];
       yield* items;
       if (typeof body.total_pages === 'number' && typeof body.page === 'number') {
@@ -184,7 +191,10 @@ export class ClosecrossClient {
 
   /** A job's events (status, stage, progress), until it ends; the last one says how. */
   async *jobEvents(jobId: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<JobEvent> {
-    const response = await this.request('GET', `/jobs/${encodeURIComponent(jobId)}/events`, { headers: { accept: 'text/event-stream' }, ...(options.signal ? { signal: options.signal } : {}) });
+    const response = await this.request('GET', `/jobs/${encodeURIComponent(jobId)}/events`, {
+      headers: { accept: 'text/event-stream' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     for await (const event of serverSentEvents(response.body!, options.signal)) {
       if (event.event !== 'job') continue;
       const job = JSON.parse(event.data) as JobEvent;
@@ -224,7 +234,11 @@ export class ClosecrossClient {
     let lastEventId = options.lastEventId;
     for (let dropped = 0; dropped < 5; dropped++) {
       const headers: Record<string, string> = { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) };
-      const response = await this.request('GET', '/prices/stream', { query: { symbols: options.symbols?.join(',') }, headers, ...(options.signal ? { signal: options.signal } : {}) });
+      const response = await this.request('GET', '/prices/stream', {
+        query: { symbols: options.symbols?.join(',') },
+        headers,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       try {
         for await (const event of serverSentEvents(response.body!, options.signal) as AsyncGenerator<ServerSentEvent>) {
           if (event.id) lastEventId = event.id;
@@ -263,10 +277,15 @@ export class ClosecrossClient {
   private async login(): Promise<{ cookie: string; csrfToken: string }> {
     const credentials = this.options.session!;
     const base = this.options.fetch ?? ((request: Request) => fetch(request));
-    const response = await base(new Request(`${this.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) }));
+    const response = await base(
+      new Request(`${this.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) }),
+    );
     const body = await bodyOf(response);
     if (!response.ok) throw apiError(response, body, this.clock);
-    const cookie = response.headers.getSetCookie().map((line) => line.split(';')[0]!.trim()).find((pair) => pair.startsWith('cc_session='));
+    const cookie = response.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0]!.trim())
+      .find((pair) => pair.startsWith('cc_session='));
     const csrfToken = (body as { csrf_token?: string }).csrf_token;
     if (!cookie || !csrfToken) throw new Error('POST /auth/login answered no session cookie or CSRF token');
     return { cookie, csrfToken };

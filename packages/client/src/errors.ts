@@ -57,5 +57,7 @@ export class ClosecrossJobError extends Error {
 }
 
 export function isErrorBody(body: unknown): body is ApiErrorBody {
-  return typeof body === 'object' && body !== null && typeof (body as ApiErrorBody).message === 'string' && typeof (body as ApiErrorBody).statusCode === 'number';
+  return (
+    typeof body === 'object' && body !== null && typeof (body as ApiErrorBody).message === 'string' && typeof (body as ApiErrorBody).statusCode === 'number'
+  );
 }

@@ -1,4 +1,15 @@
-export { ClosecrossClient, createClosecrossClient, unwrap, type ClosecrossApi, type ClosecrossClientOptions, type JobEvent, type PagedPath, type PageItem, type PageQuery, type PriceTick } from './client.ts';
+export {
+  ClosecrossClient,
+  createClosecrossClient,
+  unwrap,
+  type ClosecrossApi,
+  type ClosecrossClientOptions,
+  type JobEvent,
+  type PagedPath,
+  type PageItem,
+  type PageQuery,
+  type PriceTick,
+} from './client.ts';
 export { ClosecrossApiError, ClosecrossJobError, isErrorBody, type ApiErrorBody } from './errors.ts';
 export { retryAfterSeconds, retryingFetch, type ClientClock, type RetryOptions, type Sleep } from './retry.ts';
 export { serverSentEvents, type ServerSentEvent } from './sse.ts';

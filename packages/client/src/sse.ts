@@ -9,7 +9,10 @@ export interface ServerSentEvent {
 
 /** The events of an SSE body, in order, until the server ends the stream (or `signal` aborts). */
 export async function* serverSentEvents(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<ServerSentEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(new EventSourceParserStream()).getReader();
+  const reader = body
+    .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
   const abort = () => void reader.cancel().catch(() => undefined);
   signal?.addEventListener('abort', abort, { once: true });
   try {

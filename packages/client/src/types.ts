@@ -24,7 +24,9 @@ export type ResponseOf<P extends ApiPath, M extends HttpMethod = 'get'> =
     : never;
 
 /** The JSON body the operation takes. */
-export type RequestBodyOf<P extends ApiPath, M extends HttpMethod = 'post'> = Operation<P, M> extends { requestBody?: infer Body } ? JsonContent<NonNullable<Body>> : never;
+export type RequestBodyOf<P extends ApiPath, M extends HttpMethod = 'post'> =
+  Operation<P, M> extends { requestBody?: infer Body } ? JsonContent<NonNullable<Body>> : never;
 
 /** The operation's query parameters. */
-export type QueryOf<P extends ApiPath, M extends HttpMethod = 'get'> = Operation<P, M> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
+export type QueryOf<P extends ApiPath, M extends HttpMethod = 'get'> =
+  Operation<P, M> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;

@@ -42,7 +42,9 @@ describe('the client against a running system', () => {
     const reader = createClosecrossClient({ baseUrl: system.url, apiKey: created.key });
     expect(await reader.unwrap(reader.api.GET('/auth/me'))).toMatchObject({ kind: 'key', name: 'client-session-test', scopes: ['read'] });
     // The read-only key is refused a write, with the API's reason.
-    const refused = (await reader.json('POST', '/trading/orders', { body: { symbol: 'BTC-PERP', side: 'buy', quantity: 1, type: 'limit', limit_price: 1 } }).catch((error: unknown) => error)) as ClosecrossApiError;
+    const refused = (await reader
+      .json('POST', '/trading/orders', { body: { symbol: 'BTC-PERP', side: 'buy', quantity: 1, type: 'limit', limit_price: 1 } })
+      .catch((error: unknown) => error)) as ClosecrossApiError;
     expect(refused.status).toBe(403);
     expect(refused.message).toMatch(/scope/);
 
@@ -64,7 +66,11 @@ describe('the client against a running system', () => {
     // Three writes audited, read two per page: every entry once, newest first.
     for (const name of ['audit-a', 'audit-b', 'audit-c']) await client.unwrap(client.api.POST('/auth/keys', { body: { name, scopes: ['read'] } }));
     // The audit line is written just after the answer: wait until all four are in.
-    await waitFor(async () => (await client.unwrap(client.api.GET('/audit', { params: { query: { route: '/auth/keys', limit: 100 } } }))).entries.length >= 4, 10_000, 'the audit lines');
+    await waitFor(
+      async () => (await client.unwrap(client.api.GET('/audit', { params: { query: { route: '/auth/keys', limit: 100 } } }))).entries.length >= 4,
+      10_000,
+      'the audit lines',
+    );
     const audited: number[] = [];
     for await (const entry of client.paginate('/audit', { limit: 2, route: '/auth/keys' })) audited.push(Number(entry.id));
     expect(audited.length).toBeGreaterThanOrEqual(4); // three here, one in the session test
@@ -90,7 +96,12 @@ describe('the client against a running system', () => {
   it('a failed job throws a ClosecrossJobError naming the job and why', async () => {
     // Training on days with no auction rows is queued, then fails.
     const queued = await client.unwrap(client.api.POST('/train-model/', { body: { model_name: 'no-rows', start_date_id: 900, end_date_id: 901 } }));
-    await expect(client.waitForJob(queued.job_id)).rejects.toMatchObject({ name: 'ClosecrossJobError', jobId: queued.job_id, status: 'failed', message: expect.stringContaining('no labelled rows from date_id 900 to 901') });
+    await expect(client.waitForJob(queued.job_id)).rejects.toMatchObject({
+      name: 'ClosecrossJobError',
+      jobId: queued.job_id,
+      status: 'failed',
+      message: expect.stringContaining('no labelled rows from date_id 900 to 901'),
+    });
   });
 
   it('streams live prices of a subscribed symbol as an async iterator', async () => {

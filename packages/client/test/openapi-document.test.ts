@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, startKinesisEmulator, type KinesisEmulator, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientTypesPath, clientTypesText, committedDocumentText, documentText, liveOpenApiDocument, type OpenApiDocument } from '../../../scripts/openapi-document.ts';
+import {
+  clientTypesPath,
+  clientTypesText,
+  committedDocumentText,
+  documentText,
+  liveOpenApiDocument,
+  type OpenApiDocument,
+} from '../../../scripts/openapi-document.ts';
 
 let database: TestDatabase;
 let kinesis: KinesisEmulator;
@@ -32,13 +39,20 @@ describe('the committed OpenAPI document (regenerate with `pnpm openapi`)', () =
     // Compared as text (the file is written exactly so); on a difference, name the paths that differ.
     if (committed !== documentText(live)) {
       const old = JSON.parse(committed) as OpenApiDocument;
-      const changed = [...new Set([...Object.keys(old.paths), ...Object.keys(live.paths)])].filter((route) => JSON.stringify(old.paths[route]) !== JSON.stringify(live.paths[route]));
-      expect.fail(`services/dashboard/openapi/closecross.openapi.json is stale (paths that differ: ${changed.join(', ') || 'none; components or info'}); run pnpm openapi and commit it`);
+      const changed = [...new Set([...Object.keys(old.paths), ...Object.keys(live.paths)])].filter(
+        (route) => JSON.stringify(old.paths[route]) !== JSON.stringify(live.paths[route]),
+      );
+      expect.fail(
+        `services/dashboard/openapi/closecross.openapi.json is stale (paths that differ: ${changed.join(', ') || 'none; components or info'}); run pnpm openapi and commit it`,
+      );
     }
   });
 
   it("is what the client's generated types were made from", async () => {
-    expect((await readFile(clientTypesPath, 'utf8')) === (await clientTypesText(live)), 'packages/client/src/generated/openapi.ts is stale: run pnpm openapi').toBe(true);
+    expect(
+      (await readFile(clientTypesPath, 'utf8')) === (await clientTypesText(live)),
+      'packages/client/src/generated/openapi.ts is stale: run pnpm openapi',
+    ).toBe(true);
   });
 });
 
@@ -52,11 +66,21 @@ describe('the contracts the live document states', () => {
       for (const [name, child] of Object.entries(node.properties as Record<string, unknown>)) yield* objectsIn(child, `${at}/${name}`);
     }
     if (node.items) yield* objectsIn(node.items, `${at}[]`);
-    for (const key of ['anyOf', 'oneOf', 'allOf'] as const) if (Array.isArray(node[key])) for (const [i, child] of (node[key] as unknown[]).entries()) yield* objectsIn(child, `${at}<${i}>`);
+    for (const key of ['anyOf', 'oneOf', 'allOf'] as const)
+      if (Array.isArray(node[key])) for (const [i, child] of (node[key] as unknown[]).entries()) yield* objectsIn(child, `${at}<${i}>`);
   }
   const operations = () =>
     Object.entries(live.paths).flatMap(([route, methods]) =>
-      Object.entries(methods as Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> }; parameters?: { name: string; in: string; required?: boolean; schema?: { default?: unknown } }[]; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${route}`, operation })),
+      Object.entries(
+        methods as Record<
+          string,
+          {
+            requestBody?: { content?: Record<string, { schema?: unknown }> };
+            parameters?: { name: string; in: string; required?: boolean; schema?: { default?: unknown } }[];
+            responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+          }
+        >,
+      ).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${route}`, operation })),
     );
 
   it('asks no request to send a field that has a default (body fields and query parameters)', () => {
@@ -64,10 +88,12 @@ describe('the contracts the live document states', () => {
     for (const { name, operation } of operations()) {
       for (const [type, body] of Object.entries(operation.requestBody?.content ?? {})) {
         for (const { at, schema } of objectsIn(body.schema, `${name} ${type} body`)) {
-          for (const field of schema.required ?? []) if ((schema.properties?.[field] as { default?: unknown } | undefined)?.default !== undefined) offenders.push(`${at}/${field}`);
+          for (const field of schema.required ?? [])
+            if ((schema.properties?.[field] as { default?: unknown } | undefined)?.default !== undefined) offenders.push(`${at}/${field}`);
         }
       }
-      for (const parameter of operation.parameters ?? []) if (parameter.required && parameter.schema?.default !== undefined) offenders.push(`${name} ${parameter.in} ${parameter.name}`);
+      for (const parameter of operation.parameters ?? [])
+        if (parameter.required && parameter.schema?.default !== undefined) offenders.push(`${name} ${parameter.in} ${parameter.name}`);
     }
     expect(offenders).toEqual([]);
   });

@@ -16,7 +16,12 @@ describe('retries on 429 from a running system', () => {
 
   it("waits what Retry-After says, at most `attempts` times, then hands back the API's 429", async () => {
     const waits: number[] = [];
-    const client = createClosecrossClient({ baseUrl: system.url, apiKey: system.apiKey, retry: { attempts: 3, maxDelayMs: 120_000 }, sleep: async (ms) => void waits.push(ms) });
+    const client = createClosecrossClient({
+      baseUrl: system.url,
+      apiKey: system.apiKey,
+      retry: { attempts: 3, maxDelayMs: 120_000 },
+      sleep: async (ms) => void waits.push(ms),
+    });
     for (let call = 0; call < 3; call++) await client.unwrap(client.api.GET('/auth/me'));
     const refusal = (await client.unwrap(client.api.GET('/auth/me')).catch((error: unknown) => error)) as ClosecrossApiError;
     expect(refusal).toBeInstanceOf(ClosecrossApiError);
@@ -35,7 +40,12 @@ describe('retries on 429 from a running system', () => {
 
   it('does not wait longer than maxDelayMs: a long Retry-After is handed back at once', async () => {
     const waits: number[] = [];
-    const client = createClosecrossClient({ baseUrl: system.url, apiKey: system.apiKey, retry: { attempts: 5, maxDelayMs: 1_000 }, sleep: async (ms) => void waits.push(ms) });
+    const client = createClosecrossClient({
+      baseUrl: system.url,
+      apiKey: system.apiKey,
+      retry: { attempts: 5, maxDelayMs: 1_000 },
+      sleep: async (ms) => void waits.push(ms),
+    });
     await expect(client.unwrap(client.api.GET('/auth/me'))).rejects.toMatchObject({ status: 429 });
     expect(waits).toEqual([]);
   });
@@ -101,11 +111,14 @@ describe('what is not retried', () => {
     await once(busy, 'listening');
     try {
       const controller = new AbortController();
-      const send = retryingFetch(async (request) => {
-        const response = await fetch(request);
-        setTimeout(() => controller.abort(new Error('the page was left')), 20);
-        return response;
-      }, { attempts: 4, maxDelayMs: 60_000 });
+      const send = retryingFetch(
+        async (request) => {
+          const response = await fetch(request);
+          setTimeout(() => controller.abort(new Error('the page was left')), 20);
+          return response;
+        },
+        { attempts: 4, maxDelayMs: 60_000 },
+      );
       const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}/auth/me`;
       await expect(send(new Request(url, { signal: controller.signal }))).rejects.toThrow('the page was left');
       expect(received).toBe(1);

@@ -121,7 +121,7 @@ export function encodeTickFrame(event: LiveTickEvent, receivedAt: number): strin
 /** The symbol sections of a payload, in order: `[symbol, frames]`. */
 export function splitTickSections(payload: string): [symbol: string, frames: string][] {
   const sections: [string, string][] = [];
-  for (let at = payload.indexOf(tickSectionStart); at >= 0; ) {
+  for (let at = payload.indexOf(tickSectionStart); at >= 0;) {
     const nameEnd = payload.indexOf(tickSymbolEnd, at + 1);
     if (nameEnd < 0) break;
     const next = payload.indexOf(tickSectionStart, nameEnd + 1);
@@ -151,7 +151,8 @@ export function decodeLiveTicks(payload: string): LiveTick[] {
         continue;
       }
       const { type, symbol, provider, time, position } = data;
-      if ((type !== 'trade' && type !== 'quote' && type !== 'bar') || typeof symbol !== 'string' || typeof time !== 'number' || typeof position !== 'number') continue;
+      if ((type !== 'trade' && type !== 'quote' && type !== 'bar') || typeof symbol !== 'string' || typeof time !== 'number' || typeof position !== 'number')
+        continue;
       const tick: LiveTick = { type, provider: String(provider), symbol, ts: time, position, receivedAt: optional(data.received_at) ?? time };
       if (type === 'trade') {
         tick.price = optional(data.price);

@@ -33,7 +33,8 @@ export const StockRow = Type.Object(
     row_id: Type.Optional(
       Type.String({
         maxLength: 64,
-        description: '"{date_id}_{seconds_in_bucket}_{stock_id}": always derived from the key; a value that disagrees (pandas turns "1_300_7" into "13007") is corrected and counted',
+        description:
+          '"{date_id}_{seconds_in_bucket}_{stock_id}": always derived from the key; a value that disagrees (pandas turns "1_300_7" into "13007") is corrected and counted',
       }),
     ),
     train_type: Type.Optional(NullableString({ maxLength: 64 })),
@@ -44,8 +45,7 @@ export type StockRow = Static<typeof StockRow>;
 /** The same type under a name that does not shadow the schema value, for `import type` lists. */
 export type StockRowType = StockRow;
 
-export const rowIdOf = (row: Pick<StockRow, 'date_id' | 'seconds_in_bucket' | 'stock_id'>) =>
-  `${row.date_id}_${row.seconds_in_bucket}_${row.stock_id}`;
+export const rowIdOf = (row: Pick<StockRow, 'date_id' | 'seconds_in_bucket' | 'stock_id'>) => `${row.date_id}_${row.seconds_in_bucket}_${row.stock_id}`;
 
 /** Rows ready to write, and how many carried a row_id that disagreed with their key. */
 export interface PreparedRows {
@@ -71,9 +71,7 @@ export function prepareBatch(rows: readonly StockRow[]): PreparedRows {
       byKey.set(rowId, row);
     }
   }
-  const sorted = [...byKey.values()].sort(
-    (a, b) => a.date_id - b.date_id || a.seconds_in_bucket - b.seconds_in_bucket || a.stock_id - b.stock_id,
-  );
+  const sorted = [...byKey.values()].sort((a, b) => a.date_id - b.date_id || a.seconds_in_bucket - b.seconds_in_bucket || a.stock_id - b.stock_id);
   return { rows: sorted, corrected };
 }
 

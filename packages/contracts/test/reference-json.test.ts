@@ -3,7 +3,8 @@ import { parseReferenceJson, ReferenceJsonError } from '../src/index.ts';
 
 // The reference producer's record body: json.dumps of a pandas row whose far/near prices are
 // missing before 300 s, so they come out as the bare literal NaN.
-const producerBody = '{"data": [{"stock_id": 0, "date_id": 0, "seconds_in_bucket": 0, "far_price": NaN, "near_price": NaN, "wap": 1.0, "target": -Infinity, "row_id": "0_0_0"}], "commit": true}';
+const producerBody =
+  '{"data": [{"stock_id": 0, "date_id": 0, "seconds_in_bucket": 0, "far_price": NaN, "near_price": NaN, "wap": 1.0, "target": -Infinity, "row_id": "0_0_0"}], "commit": true}';
 
 describe('JSON as the reference producer wrote it', () => {
   it('reads NaN, Infinity and -Infinity outside strings as null', () => {

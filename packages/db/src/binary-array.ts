@@ -18,10 +18,7 @@ function header(buffer: Buffer, length: number, hasNull: boolean, type: ElementT
   buffer.writeInt32BE(1, 16);
 }
 
-function fixedWidthArray(
-  values: ArrayLike<number | null | undefined>,
-  type: 'int4' | 'int8' | 'float8',
-): Buffer {
+function fixedWidthArray(values: ArrayLike<number | null | undefined>, type: 'int4' | 'int8' | 'float8'): Buffer {
   const width = type === 'int4' ? 4 : 8;
   let nulls = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === null || values[i] === undefined) nulls++;

@@ -12,7 +12,9 @@ if (!name || positionals.length > 1) {
 }
 try {
   const file = createMigration(migrationsFolder, name, values.number === undefined ? {} : { number: Number(values.number) });
-  console.log(`created ${relative(process.cwd(), file)} and its journal entry: write the SQL, then pnpm db:rows (the generated row types) and commit the three files`);
+  console.log(
+    `created ${relative(process.cwd(), file)} and its journal entry: write the SQL, then pnpm db:rows (the generated row types) and commit the three files`,
+  );
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);

@@ -59,6 +59,12 @@ export async function rowTypesSource(db: Queryable): Promise<string> {
     '',
   ];
   for (const [table, columns] of tables) lines.push(`/** A row of \`${table}\`. */`, `export interface ${pascal(table)}Row {`, ...columns, '}', '');
-  lines.push('/** Every table and its row type. */', 'export interface Tables {', ...[...tables.keys()].map((table) => `  ${table}: ${pascal(table)}Row;`), '}', '');
+  lines.push(
+    '/** Every table and its row type. */',
+    'export interface Tables {',
+    ...[...tables.keys()].map((table) => `  ${table}: ${pascal(table)}Row;`),
+    '}',
+    '',
+  );
   return lines.join('\n');
 }

@@ -7,8 +7,15 @@ import { createMigration, readJournal } from '../src/new-migration.ts';
 
 describe('the migrations journal', () => {
   it('lists every migration file once, and nothing else', () => {
-    const files = readdirSync(migrationsFolder).filter((file) => file.endsWith('.sql')).map((file) => file.replace(/\.sql$/, '')).sort();
-    expect(readJournal(migrationsFolder).entries.map((entry) => entry.tag).sort()).toEqual(files);
+    const files = readdirSync(migrationsFolder)
+      .filter((file) => file.endsWith('.sql'))
+      .map((file) => file.replace(/\.sql$/, ''))
+      .sort();
+    expect(
+      readJournal(migrationsFolder)
+        .entries.map((entry) => entry.tag)
+        .sort(),
+    ).toEqual(files);
   });
 
   it('has each entry later than the one before, so an already-migrated database applies every new one', () => {
@@ -32,7 +39,11 @@ describe('pnpm db:migration (createMigration)', () => {
   it('creates the next numbered file and a journal entry after the last', () => {
     const copy = copyOfMigrations();
     const before = readJournal(copy).entries;
-    const highest = Math.max(...readdirSync(copy).filter((file) => file.endsWith('.sql')).map((file) => Number(file.slice(0, 4))));
+    const highest = Math.max(
+      ...readdirSync(copy)
+        .filter((file) => file.endsWith('.sql'))
+        .map((file) => Number(file.slice(0, 4))),
+    );
     const tag = `${String(highest + 1).padStart(4, '0')}_trading_order_notes`;
     expect(createMigration(copy, 'trading_order_notes')).toBe(join(copy, `${tag}.sql`));
     expect(readFileSync(join(copy, `${tag}.sql`), 'utf8')).toMatch(/^-- trading order notes: /);

@@ -7,17 +7,64 @@ let database: TestDatabase;
 afterEach(async () => database.drop());
 
 async function tableNames(db: TestDatabase): Promise<string[]> {
-  const result = await db.pool.query(
-    "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
-  );
+  const result = await db.pool.query("select table_name from information_schema.tables where table_schema = 'public' order by table_name");
   return result.rows.map((row) => row.table_name);
 }
 
 describe('runMigrations', () => {
-  it('creates the reference tables, price_bars, the risk service tables, the sign-in tables, the job tables, the trading tables (its stored backtest reports and live strategies\' state too, research runs and trials), its risk tables and book version, and the Telegram chat links and command log', async () => {
+  it("creates the reference tables, price_bars, the risk service tables, the sign-in tables, the job tables, the trading tables (its stored backtest reports and live strategies' state too, research runs and trials), its risk tables and book version, and the Telegram chat links and command log", async () => {
     database = await createTestDatabase({ migrate: false });
     await runMigrations(database.pool);
-    expect(await tableNames(database)).toEqual(['alert', 'alert_channel', 'alert_delivery', 'api_key', 'app_user', 'audit_log', 'date_mapping', 'fleet_worker', 'ingest_rejects', 'ingest_shard', 'job', 'job_schedule', 'model', 'model_inference', 'price_bar_1m', 'price_bars', 'price_feed', 'price_latest', 'price_subscription', 'risk_analysis', 'risk_audit', 'risk_scale', 'stock_data', 'telegram_chat_link', 'telegram_command', 'trading_account', 'trading_backtest_result', 'trading_cash_entry', 'trading_fill', 'trading_journal_trade', 'trading_order', 'trading_order_transition', 'trading_position', 'trading_reconciliation', 'trading_research_run', 'trading_research_trial', 'trading_risk_book_version', 'trading_risk_limit', 'trading_risk_limit_change', 'trading_risk_snapshot', 'trading_signal', 'trading_snapshot', 'trading_square_off', 'trading_state', 'trading_state_change', 'trading_strategy', 'trading_strategy_state', 'user_session']);
+    expect(await tableNames(database)).toEqual([
+      'alert',
+      'alert_channel',
+      'alert_delivery',
+      'api_key',
+      'app_user',
+      'audit_log',
+      'date_mapping',
+      'fleet_worker',
+      'ingest_rejects',
+      'ingest_shard',
+      'job',
+      'job_schedule',
+      'model',
+      'model_inference',
+      'price_bar_1m',
+      'price_bars',
+      'price_feed',
+      'price_latest',
+      'price_subscription',
+      'risk_analysis',
+      'risk_audit',
+      'risk_scale',
+      'stock_data',
+      'telegram_chat_link',
+      'telegram_command',
+      'trading_account',
+      'trading_backtest_result',
+      'trading_cash_entry',
+      'trading_fill',
+      'trading_journal_trade',
+      'trading_order',
+      'trading_order_transition',
+      'trading_position',
+      'trading_reconciliation',
+      'trading_research_run',
+      'trading_research_trial',
+      'trading_risk_book_version',
+      'trading_risk_limit',
+      'trading_risk_limit_change',
+      'trading_risk_snapshot',
+      'trading_signal',
+      'trading_snapshot',
+      'trading_square_off',
+      'trading_state',
+      'trading_state_change',
+      'trading_strategy',
+      'trading_strategy_state',
+      'user_session',
+    ]);
   });
 
   it('is a no-op the second time', async () => {

@@ -30,15 +30,20 @@ describe('row types in packages/db/src/tables match the migrated database', () =
   it('generates a row type per table that follows a column change', async () => {
     await database.pool.query('create table zz_generated_probe (id int8 primary key, amount numeric, day date, tags text[] not null)');
     try {
-      expect(await rowTypesSource(database.pool)).toContain('export interface ZzGeneratedProbeRow {\n  id: number;\n  amount: string | null;\n  day: Date | null;\n  tags: string[];\n}');
+      expect(await rowTypesSource(database.pool)).toContain(
+        'export interface ZzGeneratedProbeRow {\n  id: number;\n  amount: string | null;\n  day: Date | null;\n  tags: string[];\n}',
+      );
     } finally {
       await database.pool.query('drop table zz_generated_probe');
     }
   });
 
-  it.each(declaredRows.map((declared) => [declared.table, declared.columns] as const))('%s: every column, its type and whether it may be null', async (table, columns) => {
-    expect(sorted(columns)).toEqual(await migratedColumns(table));
-  });
+  it.each(declaredRows.map((declared) => [declared.table, declared.columns] as const))(
+    '%s: every column, its type and whether it may be null',
+    async (table, columns) => {
+      expect(sorted(columns)).toEqual(await migratedColumns(table));
+    },
+  );
 
   it('notices a column a migration added, dropped or retyped', async () => {
     await database.pool.query('alter table price_bars add column dividend float8');

@@ -32,7 +32,7 @@ describe('every table has one owner', () => {
   });
 });
 
-describe('SQL names only its own service\'s tables', () => {
+describe("SQL names only its own service's tables", () => {
   it('finds a table (or the catalog) in plain, template and multi-line SQL, with its line, and ignores prose, comments and interpolations', () => {
     const source = [
       "const a = 'select 1 from price_bars where symbol = $1';",
@@ -59,10 +59,14 @@ describe('SQL names only its own service\'s tables', () => {
     const foreign = references.filter((reference) => homeOf(reference.file) !== owners[reference.table]);
     const offending = foreign
       .filter((reference) => !isStillMoving(reference.file, reference.table))
-      .map((reference) => `${reference.file}:${reference.line} names ${reference.table}, owned by ${owners[reference.table]}: use its reader in packages/db/src/tables/ (or add one there)`);
+      .map(
+        (reference) =>
+          `${reference.file}:${reference.line} names ${reference.table}, owned by ${owners[reference.table]}: use its reader in packages/db/src/tables/ (or add one there)`,
+      );
     expect(offending).toEqual([]);
     const moved = stillMoving.filter((entry) => !foreign.some((reference) => reference.file === entry.file && reference.table === entry.table));
     // Not a failure (owners switch in their own commits), but the entry is stale: delete it.
-    if (moved.length > 0) console.warn(`table-ownership: allow-list entries no longer needed: ${moved.map((entry) => `${entry.file} ${entry.table}`).join('; ')}`);
+    if (moved.length > 0)
+      console.warn(`table-ownership: allow-list entries no longer needed: ${moved.map((entry) => `${entry.file} ${entry.table}`).join('; ')}`);
   });
 });

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => database.drop());
 
-describe('priceBars (market-data\'s daily bars as other services read them)', () => {
+describe("priceBars (market-data's daily bars as other services read them)", () => {
   it('reads the last bars of each symbol up to a day, in date order, with volume a number (the platform pool parses int8)', async () => {
     const rows = await priceBars.lastBars(database.pool, ['SPY', 'QQQ', 'IWM'], 2, '2024-01-04');
     expect(rows.map((row) => `${row.symbol} ${row.date}`)).toEqual(['QQQ 2024-01-03', 'SPY 2024-01-03', 'SPY 2024-01-04']);
@@ -61,18 +61,23 @@ describe('priceBars (market-data\'s daily bars as other services read them)', ()
     ]);
   });
 
-  it('gives sub-selects that read the bars inside the caller\'s own statement', async () => {
+  it("gives sub-selects that read the bars inside the caller's own statement", async () => {
     const { fragments } = priceBars;
     const result = await database.pool.query(
       `select ${fragments.barsJsonFrom('$1', '$2::date')} as bars, ${fragments.hasBarOnOrAfter('$1', '$3::date')} as later, c.close, c.date
          from (select 1) one left join lateral ${fragments.latestCloseLateral('$1')} c on true`,
       ['QQQ', '2024-01-01', '2024-01-04'],
     );
-    expect(result.rows[0]).toEqual({ bars: [{ date: '2024-01-03', open: 400, high: 401, low: 396, close: 397, adj_close: null, volume: null }], later: false, close: 397, date: '2024-01-03' });
+    expect(result.rows[0]).toEqual({
+      bars: [{ date: '2024-01-03', open: 400, high: 401, low: 396, close: 397, adj_close: null, volume: null }],
+      later: false,
+      close: 397,
+      date: '2024-01-03',
+    });
   });
 });
 
-describe('priceLatest and priceBar1m (the prices service\'s tables as trading reads them)', () => {
+describe("priceLatest and priceBar1m (the prices service's tables as trading reads them)", () => {
   it('reads the live price of a symbol with one, and nothing for one without', async () => {
     await database.pool.query(
       `insert into price_latest (symbol, provider, price, bid, ask, quoted_at) values ('BTC-PERP', 'replay', 42000.5, 42000, 42001, '2024-01-06T12:00:00Z'), ('ETH-PERP', 'replay', null, 2200, 2201, '2024-01-06T12:00:00Z')`,
@@ -81,7 +86,9 @@ describe('priceLatest and priceBar1m (the prices service\'s tables as trading re
     expect(await priceLatest.livePrice(database.pool, 'ETH-PERP')).toBeUndefined();
     expect((await priceLatest.latestQuote(database.pool, 'ETH-PERP'))?.bid).toBe(2200);
     const { source } = { source: priceLatest.liveQuoteSource };
-    const marked = await database.pool.query(`select q.price, q.at from (values ('BTC-PERP')) s(symbol) left join lateral ${priceLatest.fragments.latestQuoteLateral('s.symbol')} q on true`);
+    const marked = await database.pool.query(
+      `select q.price, q.at from (values ('BTC-PERP')) s(symbol) left join lateral ${priceLatest.fragments.latestQuoteLateral('s.symbol')} q on true`,
+    );
     expect(marked.rows[0]).toEqual({ price: 42000.5, at: new Date('2024-01-06T12:00:00Z') });
     expect(source).toEqual({ table: 'price_latest', price: 'price', at: 'quoted_at' });
   });
@@ -101,10 +108,25 @@ describe('priceLatest and priceBar1m (the prices service\'s tables as trading re
 
 describe('models and dateMapping (the model catalog)', () => {
   it('saves a trained model, replacing it under the same name, and its inferences, dating their days', async () => {
-    const id = await models.saveTrained(database.pool, { model_name: 'lgbm-day-480', model_artifact_path: 'trained_models/a.json', date_id: 480, metadata: { rounds: 10 } });
-    const again = await models.saveTrained(database.pool, { model_name: 'lgbm-day-480', model_artifact_path: 'trained_models/b.json', date_id: 480, metadata: { rounds: 20 } });
+    const id = await models.saveTrained(database.pool, {
+      model_name: 'lgbm-day-480',
+      model_artifact_path: 'trained_models/a.json',
+      date_id: 480,
+      metadata: { rounds: 10 },
+    });
+    const again = await models.saveTrained(database.pool, {
+      model_name: 'lgbm-day-480',
+      model_artifact_path: 'trained_models/b.json',
+      date_id: 480,
+      metadata: { rounds: 20 },
+    });
     expect(again).toBe(id);
-    expect(await models.findForJob(database.pool, id)).toEqual({ model_id: id, model_name: 'lgbm-day-480', model_artifact_path: 'trained_models/b.json', metadata: { rounds: 20 } });
+    expect(await models.findForJob(database.pool, id)).toEqual({
+      model_id: id,
+      model_name: 'lgbm-day-480',
+      model_artifact_path: 'trained_models/b.json',
+      metadata: { rounds: 20 },
+    });
     expect(await models.artifactPath(database.pool, id)).toBe('trained_models/b.json');
     expect(await models.artifactPath(database.pool, id + 1000)).toBeUndefined();
     expect(await models.exists(database.pool, id)).toBe(true);
@@ -129,7 +151,9 @@ describe('models and dateMapping (the model catalog)', () => {
     expect((await models.list(database.pool, {}, { limit: 1, offset: 1 })).total).toBe(2);
     expect(await models.find(database.pool, created.model_id)).toEqual(created);
     expect(await withTransaction(database.pool, (client) => models.insertInference(client, { model_id: created.model_id + 1000 }))).toBeUndefined();
-    const inference = await withTransaction(database.pool, (client) => models.insertInference(client, { model_id: created.model_id, date_id: 483, predictions: null }));
+    const inference = await withTransaction(database.pool, (client) =>
+      models.insertInference(client, { model_id: created.model_id, date_id: 483, predictions: null }),
+    );
     expect(await models.listInferences(database.pool, { model_id: created.model_id }, { limit: 10, offset: 0 })).toEqual({ rows: [inference], total: 1 });
     expect(await dateMapping.find(database.pool, 483)).toEqual({ date_id: 483, date: null });
   });
@@ -167,9 +191,11 @@ describe('stockData (auction rows as the ingestor writes and the model service r
   });
 });
 
-describe('ingestShard (the ingestor\'s checkpoints as the local system resets them)', () => {
+describe("ingestShard (the ingestor's checkpoints as the local system resets them)", () => {
   it('forgets the shards of one stream and keeps the others', async () => {
-    await database.pool.query(`insert into ingest_shard (stream, shard_id, checkpoint) values ('local', 'shardId-0', '49'), ('local', 'shardId-1', null), ('prod', 'shardId-0', '77')`);
+    await database.pool.query(
+      `insert into ingest_shard (stream, shard_id, checkpoint) values ('local', 'shardId-0', '49'), ('local', 'shardId-1', null), ('prod', 'shardId-0', '77')`,
+    );
     expect(await ingestShard.forgetStream(database.pool, 'local')).toBe(2);
     expect((await database.pool.query('select stream, shard_id from ingest_shard')).rows).toEqual([{ stream: 'prod', shard_id: 'shardId-0' }]);
   });

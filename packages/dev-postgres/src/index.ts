@@ -58,7 +58,9 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
   if (asRoot) {
     const opened = await grantClusterPassage(dataDir, options.grantPassageWithin ?? path.dirname(dataDir), postgresAccount());
     for (const folder of opened) {
-      (options.log ?? console.warn)(`gave the postgres group passage (g+x) through ${folder}: as root, PostgreSQL runs as "postgres" and must reach ${dataDir}`);
+      (options.log ?? console.warn)(
+        `gave the postgres group passage (g+x) through ${folder}: as root, PostgreSQL runs as "postgres" and must reach ${dataDir}`,
+      );
     }
   }
   const server = new EmbeddedPostgres({
@@ -70,8 +72,10 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=300',
       // A throwaway test cluster need not survive a power cut; a persistent one must.
       ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off']),
     ],

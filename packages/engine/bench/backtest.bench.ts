@@ -91,9 +91,15 @@ const median = (values: number[]) => {
 };
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
 const spread = (values: number[]) => `median ${fmt(median(values))} (min ${fmt(Math.min(...values))}, max ${fmt(Math.max(...values))})`;
-const load = () => loadavg().map((value) => value.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 
-const rates = { daily: { thread: [] as number[], process: [] as number[], wall: [] as number[] }, minute: { thread: [] as number[], process: [] as number[], wall: [] as number[] } };
+const rates = {
+  daily: { thread: [] as number[], process: [] as number[], wall: [] as number[] },
+  minute: { thread: [] as number[], process: [] as number[], wall: [] as number[] },
+};
 const record = (kind: 'daily' | 'minute', timing: Timing) => {
   const bars = timing.report.summary.bars;
   rates[kind].thread.push(bars / timing.threadCpu);
@@ -117,8 +123,20 @@ const loads: string[] = [];
 {
   // Warm-up, not counted: the first run of a process otherwise pays for compiling the hot path.
   const few = Math.max(1, Math.round(symbols / 10));
-  await runBacktest({ definition: smaCross, universe: universe('S').slice(0, few), interval: '1d', sources: dailyData.slice(0, few), startingCash: 10_000_000 });
-  await runBacktest({ definition: smaCross, universe: universe('M').slice(0, few), interval: '1m', sources: minuteTapes.slice(0, few).map(streamTape), startingCash: 10_000_000 });
+  await runBacktest({
+    definition: smaCross,
+    universe: universe('S').slice(0, few),
+    interval: '1d',
+    sources: dailyData.slice(0, few),
+    startingCash: 10_000_000,
+  });
+  await runBacktest({
+    definition: smaCross,
+    universe: universe('M').slice(0, few),
+    interval: '1m',
+    sources: minuteTapes.slice(0, few).map(streamTape),
+    startingCash: 10_000_000,
+  });
   console.log(`warm-up: one daily and one minute run of ${few} symbols, not counted`);
 }
 for (let i = 0; i < runs; i++) {
@@ -129,12 +147,36 @@ for (let i = 0; i < runs; i++) {
   loads.push(load());
   console.log(`run ${i + 1}: ${record('daily', d)}; ${record('minute', m)}; load average ${loads.at(-1)}`);
 }
-console.log(`daily:  ${symbols} symbols x ${years} years = ${fmt(lastDaily!.summary.bars)} bars, ${lastDaily!.summary.fills} fills, ${lastDaily!.trades.length} trades; per thread CPU second ${spread(rates.daily.thread)}; per process CPU second ${spread(rates.daily.process)}; per wall second ${spread(rates.daily.wall)}; ${runs} runs`);
-console.log(`minute: ${symbols} symbols x ${minuteSessions} sessions = ${fmt(lastMinute!.summary.bars)} bars, ${lastMinute!.summary.fills} fills; per thread CPU second ${spread(rates.minute.thread)}; per process CPU second ${spread(rates.minute.process)}; per wall second ${spread(rates.minute.wall)}; ${runs} runs`);
+console.log(
+  `daily:  ${symbols} symbols x ${years} years = ${fmt(lastDaily!.summary.bars)} bars, ${lastDaily!.summary.fills} fills, ${lastDaily!.trades.length} trades; per thread CPU second ${spread(rates.daily.thread)}; per process CPU second ${spread(rates.daily.process)}; per wall second ${spread(rates.daily.wall)}; ${runs} runs`,
+);
+console.log(
+  `minute: ${symbols} symbols x ${minuteSessions} sessions = ${fmt(lastMinute!.summary.bars)} bars, ${lastMinute!.summary.fills} fills; per thread CPU second ${spread(rates.minute.thread)}; per process CPU second ${spread(rates.minute.process)}; per wall second ${spread(rates.minute.wall)}; ${runs} runs`,
+);
 console.log(`machine: load average ${loads.join(' | ')} after each round, ${cpus().length} cores`);
 const perCore = { atLeast: 1_000_000 };
-console.log(describeRow(results.record({ name: `SMA-cross backtest, daily bars (${symbols} symbols x ${years} years)`, unit: 'bars/s', runs: rates.daily.thread, goal: perCore, note: 'bars per thread CPU second of the backtest; the bars in memory before the timing' })));
-console.log(describeRow(results.record({ name: `SMA-cross backtest, 1-minute bars (${symbols} symbols x ${minuteSessions} sessions)`, unit: 'bars/s', runs: rates.minute.thread, goal: perCore, note: 'bars per thread CPU second; streamed from a walk generated ahead (not counted)' })));
+console.log(
+  describeRow(
+    results.record({
+      name: `SMA-cross backtest, daily bars (${symbols} symbols x ${years} years)`,
+      unit: 'bars/s',
+      runs: rates.daily.thread,
+      goal: perCore,
+      note: 'bars per thread CPU second of the backtest; the bars in memory before the timing',
+    }),
+  ),
+);
+console.log(
+  describeRow(
+    results.record({
+      name: `SMA-cross backtest, 1-minute bars (${symbols} symbols x ${minuteSessions} sessions)`,
+      unit: 'bars/s',
+      runs: rates.minute.thread,
+      goal: perCore,
+      note: 'bars per thread CPU second; streamed from a walk generated ahead (not counted)',
+    }),
+  ),
+);
 
 // The tapes go before the memory run, so its heap and RSS are the backtest's alone.
 minuteTapes.length = 0;
@@ -164,6 +206,15 @@ console.log(
 );
 if (heaps.length > 0) {
   const note = `${fmt(memoryRun.report.summary.bars)} one-minute bars streamed; heap after a full GC per ~500,000 bars (bounded: it does not grow with the bars)`;
-  console.log(describeRow(results.record({ name: `backtest heap over a streamed run (${symbols} symbols x ${memorySessions} sessions)`, unit: 'MiB', runs: heaps.map((heap) => heap / 2 ** 20), note })));
+  console.log(
+    describeRow(
+      results.record({
+        name: `backtest heap over a streamed run (${symbols} symbols x ${memorySessions} sessions)`,
+        unit: 'MiB',
+        runs: heaps.map((heap) => heap / 2 ** 20),
+        note,
+      }),
+    ),
+  );
 }
 console.log(`results: ${await results.write()}`);

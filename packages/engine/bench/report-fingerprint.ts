@@ -22,17 +22,83 @@ const universe = (prefix: string, n: number) => Array.from({ length: n }, (_, k)
 const minuteSessions = sessions('2021-01-04', 5);
 
 const runs: Array<[string, () => BacktestOptions]> = [
-  ['sma-cross daily 100x10y', () => ({ definition: smaCross, universe: universe('S', 100), interval: '1d', sources: resampledDailyBars(100, 2520), startingCash: 1_000_000 })],
-  ['sma-cross minute 20x5', () => ({ definition: smaCross, universe: universe('M', 20), interval: '1m', sources: Array.from({ length: 20 }, (_, k) => randomWalkMinuteBars(k, minuteSessions, 42)), startingCash: 1_000_000 })],
+  [
+    'sma-cross daily 100x10y',
+    () => ({ definition: smaCross, universe: universe('S', 100), interval: '1d', sources: resampledDailyBars(100, 2520), startingCash: 1_000_000 }),
+  ],
+  [
+    'sma-cross minute 20x5',
+    () => ({
+      definition: smaCross,
+      universe: universe('M', 20),
+      interval: '1m',
+      sources: Array.from({ length: 20 }, (_, k) => randomWalkMinuteBars(k, minuteSessions, 42)),
+      startingCash: 1_000_000,
+    }),
+  ],
   // The bench's speed runs stream the same walk from tapes into reused bar objects: the same hash as the line above.
-  ['sma-cross minute 20x5 from tapes', () => ({ definition: smaCross, universe: universe('M', 20), interval: '1m', sources: Array.from({ length: 20 }, (_, k) => streamTape(minuteTape(k, minuteSessions, 42))), startingCash: 1_000_000 })],
-  ['sma-cross daily real, close auction', () => ({ definition: smaCross, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000, dailyDecision: 'close_auction' })],
-  ['ma-crossover builtin daily real', () => ({ definition: movingAverageCrossover, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000 })],
-  ['ma-crossover builtin close auction', () => ({ definition: movingAverageCrossover, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000, dailyDecision: 'close_auction' })],
+  [
+    'sma-cross minute 20x5 from tapes',
+    () => ({
+      definition: smaCross,
+      universe: universe('M', 20),
+      interval: '1m',
+      sources: Array.from({ length: 20 }, (_, k) => streamTape(minuteTape(k, minuteSessions, 42))),
+      startingCash: 1_000_000,
+    }),
+  ],
+  [
+    'sma-cross daily real, close auction',
+    () => ({ definition: smaCross, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000, dailyDecision: 'close_auction' }),
+  ],
+  [
+    'ma-crossover builtin daily real',
+    () => ({ definition: movingAverageCrossover, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000 }),
+  ],
+  [
+    'ma-crossover builtin close auction',
+    () => ({
+      definition: movingAverageCrossover,
+      universe: real,
+      interval: '1d',
+      sources: real.map(daily),
+      startingCash: 100_000,
+      dailyDecision: 'close_auction',
+    }),
+  ],
   ['equal-weight daily real', () => ({ definition: equalWeight, universe: real, interval: '1d', sources: real.map(daily), startingCash: 100_000 })],
-  ['orb AAPL 1m', () => ({ definition: openingRangeBreakout, universe: ['AAPL'], interval: '1m', sources: [minutes('AAPL', 'lumibot_AAPL_1m_2021-08.csv')], startingCash: 100_000 })],
-  ['orb AAPL+MSFT 1m short', () => ({ definition: openingRangeBreakout, params: { allow_short: true }, universe: ['AAPL', 'MSFT'], interval: '1m', sources: [minutes('AAPL', 'lumibot_AAPL_1m_2021-08.csv'), minutes('MSFT', 'lumibot_MSFT_1m_2021-08.csv')], startingCash: 100_000 })],
-  ['sma-cross BTC-PERP 1m', () => ({ definition: smaCross, universe: ['BTC-PERP'], interval: '1m', sources: [minutes('BTC-PERP', 'ftx_btc-perp_1m_2022-01.csv')], startingCash: 1_000_000, params: { quantity: 1 } })],
+  [
+    'orb AAPL 1m',
+    () => ({
+      definition: openingRangeBreakout,
+      universe: ['AAPL'],
+      interval: '1m',
+      sources: [minutes('AAPL', 'lumibot_AAPL_1m_2021-08.csv')],
+      startingCash: 100_000,
+    }),
+  ],
+  [
+    'orb AAPL+MSFT 1m short',
+    () => ({
+      definition: openingRangeBreakout,
+      params: { allow_short: true },
+      universe: ['AAPL', 'MSFT'],
+      interval: '1m',
+      sources: [minutes('AAPL', 'lumibot_AAPL_1m_2021-08.csv'), minutes('MSFT', 'lumibot_MSFT_1m_2021-08.csv')],
+      startingCash: 100_000,
+    }),
+  ],
+  [
+    'sma-cross BTC-PERP 1m',
+    () => ({
+      definition: smaCross,
+      universe: ['BTC-PERP'],
+      interval: '1m',
+      sources: [minutes('BTC-PERP', 'ftx_btc-perp_1m_2022-01.csv')],
+      startingCash: 1_000_000,
+      params: { quantity: 1 },
+    }),
+  ],
 ];
 for (const [name, options] of runs) {
   const report = await runBacktest(options());

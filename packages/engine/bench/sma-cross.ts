@@ -17,7 +17,10 @@ export default defineStrategy({
   historyBars: 2,
   create: (params) => {
     // One record per symbol: one lookup a bar.
-    const bySymbol = new Map<string, { fast: { update(price: number): number | null }; slow: { update(price: number): number | null }; above: boolean | undefined }>();
+    const bySymbol = new Map<
+      string,
+      { fast: { update(price: number): number | null }; slow: { update(price: number): number | null }; above: boolean | undefined }
+    >();
     return {
       onBar(ctx, bar) {
         let state = bySymbol.get(bar.symbol);

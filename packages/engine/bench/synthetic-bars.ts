@@ -68,7 +68,12 @@ const minuteSymbol = (symbolIndex: number) => `M${String(symbolIndex).padStart(3
  * One-minute bars as a seeded random walk (0.1 % volatility a minute), streamed one session per
  * chunk so nothing but the current chunk is in memory. Volume 100,000 a bar.
  */
-export async function* randomWalkMinuteBars(symbolIndex: number, sessionList: ReturnType<typeof sessions>, seed = 42, onChunk?: () => void): AsyncGenerator<Bar[]> {
+export async function* randomWalkMinuteBars(
+  symbolIndex: number,
+  sessionList: ReturnType<typeof sessions>,
+  seed = 42,
+  onChunk?: () => void,
+): AsyncGenerator<Bar[]> {
   const random = new Xoshiro128(seed, symbolIndex);
   const symbol = minuteSymbol(symbolIndex);
   const step = { open: 0, high: 0, low: 0, close: 50 + symbolIndex };
@@ -76,7 +81,18 @@ export async function* randomWalkMinuteBars(symbolIndex: number, sessionList: Re
     const chunk: Bar[] = [];
     for (let startMs = session.open; startMs < session.close; startMs += 60_000) {
       walkStep(random, step.close, step);
-      chunk.push({ kind: 'bar', symbol, interval: '1m', startMs, endMs: startMs + 60_000, open: step.open, high: step.high, low: step.low, close: step.close, volume: 100_000 });
+      chunk.push({
+        kind: 'bar',
+        symbol,
+        interval: '1m',
+        startMs,
+        endMs: startMs + 60_000,
+        open: step.open,
+        high: step.high,
+        low: step.low,
+        close: step.close,
+        volume: 100_000,
+      });
     }
     onChunk?.();
     yield chunk;
@@ -155,7 +171,8 @@ export async function* streamTape(tape: BarTape): AsyncGenerator<Bar[]> {
     chunk.length = to - from;
     for (let i = from; i < to; i++) {
       let bar = pool[i - from];
-      if (bar === undefined) pool.push((bar = { kind: 'bar', symbol: tape.symbol, interval: tape.interval, startMs: 0, endMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 }));
+      if (bar === undefined)
+        pool.push((bar = { kind: 'bar', symbol: tape.symbol, interval: tape.interval, startMs: 0, endMs: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 }));
       bar.startMs = tape.startMs[i]!;
       bar.endMs = tape.endMs[i]!;
       bar.open = tape.open[i]!;

@@ -34,7 +34,9 @@ export default defineStrategy({
         if (ctx.openOrders().length > 0) return;
         const equity = ctx.equity();
         const target = (equity * (1 - params.cash_buffer_pct / 100)) / ctx.universe.length;
-        const drifted = ctx.universe.some((symbol) => Math.abs(ctx.position(symbol).quantity * ctx.history(symbol).close() - target) / equity > params.drift_pct / 100);
+        const drifted = ctx.universe.some(
+          (symbol) => Math.abs(ctx.position(symbol).quantity * ctx.history(symbol).close() - target) / equity > params.drift_pct / 100,
+        );
         if (sessions % params.every_sessions !== 0 && !drifted) return;
         const orders = ctx.universe.map((symbol) => {
           const price = ctx.history(symbol).close();

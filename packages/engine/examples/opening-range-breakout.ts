@@ -59,11 +59,27 @@ export default defineStrategy({
         const range = day.high - day.low;
         if (bar.close > day.high) {
           day.entered = true;
-          ctx.submit({ type: 'bracket', symbol: bar.symbol, side: 'buy', quantity: params.quantity, entry: { type: 'market' }, takeProfit: { limitPrice: cents(day.high + params.target_multiple * range) }, stopLoss: { stopPrice: cents(day.low) } });
+          ctx.submit({
+            type: 'bracket',
+            symbol: bar.symbol,
+            side: 'buy',
+            quantity: params.quantity,
+            entry: { type: 'market' },
+            takeProfit: { limitPrice: cents(day.high + params.target_multiple * range) },
+            stopLoss: { stopPrice: cents(day.low) },
+          });
           ctx.log.info(`breakout above ${day.high} on ${session.day}`);
         } else if (params.allow_short && bar.close < day.low) {
           day.entered = true;
-          ctx.submit({ type: 'bracket', symbol: bar.symbol, side: 'sell', quantity: params.quantity, entry: { type: 'market' }, takeProfit: { limitPrice: cents(day.low - params.target_multiple * range) }, stopLoss: { stopPrice: cents(day.high) } });
+          ctx.submit({
+            type: 'bracket',
+            symbol: bar.symbol,
+            side: 'sell',
+            quantity: params.quantity,
+            entry: { type: 'market' },
+            takeProfit: { limitPrice: cents(day.low - params.target_multiple * range) },
+            stopLoss: { stopPrice: cents(day.high) },
+          });
         }
       },
       onTimer(ctx, timer) {
@@ -72,6 +88,11 @@ export default defineStrategy({
     };
   },
   validate: (params) => {
-    if (params.flatten_minutes >= 390 - params.range_minutes) throw new StrategyParameterError('/flatten_minutes', params.flatten_minutes, `less than the session after the range (${390 - params.range_minutes} minutes)`);
+    if (params.flatten_minutes >= 390 - params.range_minutes)
+      throw new StrategyParameterError(
+        '/flatten_minutes',
+        params.flatten_minutes,
+        `less than the session after the range (${390 - params.range_minutes} minutes)`,
+      );
   },
 });

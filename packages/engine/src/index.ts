@@ -14,13 +14,30 @@ export { defineStrategy, isStrategyDefinition, strategyParameters, type AnyStrat
 export { StrategyParameterError, resolveParameters, parameterSchemaJson } from './strategy/parameters.ts';
 export { BarHistory } from './strategy/bar-history.ts';
 export { FastEMA, FastSMA } from './indicators/fast-moving-averages.ts';
-export type { JsonValue, StrategyContext, StrategyHandlers, StrategyIndicators, StrategyLogger, StrategyState, PositionView as StrategyPositionView } from './strategy/context.ts';
+export type {
+  JsonValue,
+  StrategyContext,
+  StrategyHandlers,
+  StrategyIndicators,
+  StrategyLogger,
+  StrategyState,
+  PositionView as StrategyPositionView,
+} from './strategy/context.ts';
 export { StrategyRuntime, type StrategyBackend, type StrategyRuntimeOptions } from './strategy/runtime.ts';
 export { builtinStrategies, movingAverageCrossover, rsi, threeCandles } from './strategies/index.ts';
 export { ruleStrategyFields } from './strategies/rule-strategy.ts';
 export { runBacktest, type BacktestOptions } from './backtest/run-backtest.ts';
 export { BarMerger, type BarSource } from './backtest/bar-merge.ts';
-export { buildReport, equityToCsv, reportToJson, tradesToCsv, type BacktestReport, type BacktestSummary, type EquityPoint, type OpenPosition } from './backtest/report.ts';
+export {
+  buildReport,
+  equityToCsv,
+  reportToJson,
+  tradesToCsv,
+  type BacktestReport,
+  type BacktestSummary,
+  type EquityPoint,
+  type OpenPosition,
+} from './backtest/report.ts';
 export type { BacktestTrade } from './backtest/trade-ledger.ts';
 export { intervalMs, parseDailyCsv, parseIntradayCsv } from './backtest/csv-bars.ts';
 export { builtinInstanceOf, type StoredRuleFields } from './strategies/from-rule.ts';

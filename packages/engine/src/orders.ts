@@ -7,15 +7,7 @@ import type { Side } from './events.ts';
 
 export type TimeInForce = 'day' | 'gtc' | 'ioc' | 'fok';
 
-export type OrderType =
-  | 'market'
-  | 'limit'
-  | 'stop'
-  | 'stop_limit'
-  | 'trailing_stop'
-  | 'market_on_open'
-  | 'market_on_close'
-  | 'bracket';
+export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop' | 'market_on_open' | 'market_on_close' | 'bracket';
 
 interface OrderBase {
   /** The caller's id, echoed on every update and fill (e.g. the trading service's order row id). */
@@ -59,7 +51,8 @@ export interface MarketOnCloseOrderRequest extends OrderBase {
 }
 
 /** The entry leg of a bracket: a market, limit or stop order (side/quantity come from the bracket). */
-export type BracketEntry = { readonly type: 'market' } | { readonly type: 'limit'; readonly limitPrice: number } | { readonly type: 'stop'; readonly stopPrice: number };
+export type BracketEntry =
+  { readonly type: 'market' } | { readonly type: 'limit'; readonly limitPrice: number } | { readonly type: 'stop'; readonly stopPrice: number };
 
 /**
  * Entry plus two exits on the opposite side, for the entry's filled quantity; the exits are

@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { BarMerger, type BarSource } from '../src/backtest/bar-merge.ts';
 import type { Bar } from '../src/events.ts';
 
-const bar = (symbol: string, startMs: number, endMs: number): Bar => ({ kind: 'bar', symbol, interval: '1m', startMs, endMs, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+const bar = (symbol: string, startMs: number, endMs: number): Bar => ({
+  kind: 'bar',
+  symbol,
+  interval: '1m',
+  startMs,
+  endMs,
+  open: 1,
+  high: 1,
+  low: 1,
+  close: 1,
+  volume: 1,
+});
 
 async function drain(sources: BarSource[]): Promise<Bar[]> {
   const merger = new BarMerger(sources);
@@ -44,7 +55,20 @@ describe('merging bar sources in time order (the batch of sources sharing an ins
   it('aligned daily-like sources come out by instant, then source order', async () => {
     const sources = [0, 1, 2].map((k) => [0, 1, 2, 3].map((day) => bar(`S${k}`, day * 10, day * 10 + 5)));
     const merged = await drain(sources);
-    expect(merged.map((b) => `${b.symbol}@${b.endMs}`)).toEqual(['S0@5', 'S1@5', 'S2@5', 'S0@15', 'S1@15', 'S2@15', 'S0@25', 'S1@25', 'S2@25', 'S0@35', 'S1@35', 'S2@35']);
+    expect(merged.map((b) => `${b.symbol}@${b.endMs}`)).toEqual([
+      'S0@5',
+      'S1@5',
+      'S2@5',
+      'S0@15',
+      'S1@15',
+      'S2@15',
+      'S0@25',
+      'S1@25',
+      'S2@25',
+      'S0@35',
+      'S1@35',
+      'S2@35',
+    ]);
   });
 
   it('matches the definition on 200 random mixes: misaligned instants, ties, grouped sources with equal ends, chunks and synchronous iterators', async () => {
@@ -69,6 +93,8 @@ describe('merging bar sources in time order (the batch of sources sharing an ins
   });
 
   it('refuses a source out of time order, naming both times', async () => {
-    await expect(drain([[bar('A', 0, 60_000), bar('A', 0, 30_000)]])).rejects.toThrow(/bars of A out of time order: 1970-01-01T00:00:30.000Z after 1970-01-01T00:01:00.000Z/);
+    await expect(drain([[bar('A', 0, 60_000), bar('A', 0, 30_000)]])).rejects.toThrow(
+      /bars of A out of time order: 1970-01-01T00:00:30.000Z after 1970-01-01T00:01:00.000Z/,
+    );
   });
 });

@@ -75,11 +75,16 @@ describe('buying power: a cash account pays for what it buys (AAPL, August 2016,
     const saved = JSON.parse(JSON.stringify(exchange.snapshot())) as ExchangeSnapshot;
     expect(saved.orders[0]).toMatchObject({ reservation: 27015.2, reservedFilled: '0' });
     const clock = new SimulatedClock(bars[0]!.endMs);
-    const restoredFrom = (snapshot: ExchangeSnapshot) => SimulatedExchange.restore(snapshot, { clock, buyingPower: { account: { kind: 'cash' }, ledger: ledgerOf(portfolio) } });
+    const restoredFrom = (snapshot: ExchangeSnapshot) =>
+      SimulatedExchange.restore(snapshot, { clock, buyingPower: { account: { kind: 'cash' }, ledger: ledgerOf(portfolio) } });
     // 40,000 - 27,015.20 still reserved = 12,984.80, as before the restart
-    expect(restoredFrom(saved).submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.reason).toBe('insufficient buying power: needs 13507.60, has 12984.80 (cash account)');
+    expect(restoredFrom(saved).submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.reason).toBe(
+      'insufficient buying power: needs 13507.60, has 12984.80 (cash account)',
+    );
     const older = { ...saved, orders: saved.orders.map(({ reservation: _reservation, reservedFilled: _reservedFilled, ...order }) => order) };
-    expect(restoredFrom(older).submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.reason).toBe('insufficient buying power: needs 13507.60, has 12984.80 (cash account)');
+    expect(restoredFrom(older).submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 }).order.reason).toBe(
+      'insufficient buying power: needs 13507.60, has 12984.80 (cash account)',
+    );
     // cancelled after the restart, it frees what it held
     const restored = restoredFrom(saved);
     restored.cancel(first.order.id);
@@ -90,17 +95,23 @@ describe('buying power: a cash account pays for what it buys (AAPL, August 2016,
     const { exchange } = accountAfterFirstClose('20000');
     const order = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 500 });
     // its own reservation (13,507.60) does not count against it
-    expect(() => exchange.modify(order.order.id, { quantity: 1000 })).toThrow(new RangeError('insufficient buying power: needs 27015.20, has 20000.00 (cash account)'));
+    expect(() => exchange.modify(order.order.id, { quantity: 1000 })).toThrow(
+      new RangeError('insufficient buying power: needs 27015.20, has 20000.00 (cash account)'),
+    );
     expect(exchange.order(order.order.id)!.quantity).toBe(500);
     // 700 x 27.0102 = 18,907.14 + $3.50
     expect(exchange.modify(order.order.id, { quantity: 700 }).order.quantity).toBe(700);
-    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 50 }).order.reason).toBe('insufficient buying power: needs 1351.51, has 1089.36 (cash account)');
+    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 50 }).order.reason).toBe(
+      'insufficient buying power: needs 1351.51, has 1089.36 (cash account)',
+    );
   });
 
   it('a limit buy is priced at its limit', () => {
     const { exchange } = accountAfterFirstClose('2600');
     // 100 x 26 = 2,600 + the $1 minimum fee
-    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 26, quantity: 100 }).order.reason).toBe('insufficient buying power: needs 2601.00, has 2600.00 (cash account)');
+    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 26, quantity: 100 }).order.reason).toBe(
+      'insufficient buying power: needs 2601.00, has 2600.00 (cash account)',
+    );
     expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 25.99, quantity: 100 }).order.state).toBe('accepted');
   });
 
@@ -122,10 +133,14 @@ describe('buying power: a cash account pays for what it buys (AAPL, August 2016,
 
   it('a margin account with leverage 2 holds up to twice its equity', () => {
     const cash = accountAfterFirstClose('20000');
-    expect(cash.exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1000 }).order.reason).toBe('insufficient buying power: needs 27015.20, has 20000.00 (cash account)');
+    expect(cash.exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1000 }).order.reason).toBe(
+      'insufficient buying power: needs 27015.20, has 20000.00 (cash account)',
+    );
     const margin = accountAfterFirstClose('20000', { kind: 'margin', leverage: 2 });
     // 1,500 x 27.0102 = 40,515.30 + $7.50 is more than 2 x 20,000
-    expect(margin.exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1500 }).order.reason).toBe('insufficient buying power: needs 40522.80, has 40000.00 (margin account, leverage 2)');
+    expect(margin.exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1500 }).order.reason).toBe(
+      'insufficient buying power: needs 40522.80, has 40000.00 (margin account, leverage 2)',
+    );
     expect(margin.exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1000 }).order.state).toBe('accepted');
     margin.next(bars[1]!);
     expect(toNumber(margin.portfolio.cash)).toBe(-6855.2); // borrowed: 26,850.20 + $5.00 paid from $20,000
@@ -166,10 +181,19 @@ describe('buying power in a backtest (cash account by default)', () => {
   it('the strategy hears the refusal in onOrder and the report counts it; with margin the same order fills', async () => {
     const heard: OrderUpdate[] = [];
     const cash = await runBacktest({ definition: buyOnce(heard), universe: ['AAPL'], interval: '1d', sources: [bars], startingCash: 20_000 });
-    expect(heard.map((update) => [update.order.state, update.order.reason])).toEqual([['rejected', 'insufficient buying power: needs 27015.20, has 20000.00 (cash account)']]);
+    expect(heard.map((update) => [update.order.state, update.order.reason])).toEqual([
+      ['rejected', 'insufficient buying power: needs 27015.20, has 20000.00 (cash account)'],
+    ]);
     expect([cash.summary.ordersSubmitted, cash.summary.ordersRejected, cash.summary.fills]).toEqual([1, 1, 0]);
 
-    const margin = await runBacktest({ definition: buyOnce([]), universe: ['AAPL'], interval: '1d', sources: [bars], startingCash: 20_000, account: { kind: 'margin', leverage: 2 } });
+    const margin = await runBacktest({
+      definition: buyOnce([]),
+      universe: ['AAPL'],
+      interval: '1d',
+      sources: [bars],
+      startingCash: 20_000,
+      account: { kind: 'margin', leverage: 2 },
+    });
     expect([margin.summary.ordersRejected, margin.summary.fills]).toEqual([0, 1]);
     expect(margin.summary.endingCash).toBe(-6855.2);
   });
@@ -192,7 +216,14 @@ describe('buying power in a backtest (cash account by default)', () => {
 
   it('a bad account is refused before the run, naming it', async () => {
     await expect(
-      runBacktest({ definition: buyOnce([]), universe: ['AAPL'], interval: '1d', sources: [bars], startingCash: 20_000, account: { kind: 'margin', leverage: Number.NaN } }),
+      runBacktest({
+        definition: buyOnce([]),
+        universe: ['AAPL'],
+        interval: '1d',
+        sources: [bars],
+        startingCash: 20_000,
+        account: { kind: 'margin', leverage: Number.NaN },
+      }),
     ).rejects.toThrow(/^account must be \{kind: 'cash'\} or \{kind: 'margin', leverage: a number >= 1\}; got \{"kind":"margin","leverage":null\}$/);
   });
 });

@@ -28,7 +28,12 @@ describe('NYSE calendar', () => {
   });
 
   it('closes at 13:00 New York on half days, in the right UTC hour either side of DST', () => {
-    expect(nyseCalendar.session('2026-11-27')).toEqual({ day: '2026-11-27', open: utc('2026-11-27T14:30:00Z'), close: utc('2026-11-27T18:00:00Z'), earlyClose: 'Day after Thanksgiving' });
+    expect(nyseCalendar.session('2026-11-27')).toEqual({
+      day: '2026-11-27',
+      open: utc('2026-11-27T14:30:00Z'),
+      close: utc('2026-11-27T18:00:00Z'),
+      earlyClose: 'Day after Thanksgiving',
+    });
     expect(nyseCalendar.session('2026-12-24')?.close).toBe(utc('2026-12-24T18:00:00Z'));
     expect(nyseCalendar.session('2025-07-03')?.close).toBe(utc('2025-07-03T17:00:00Z')); // EDT
     expect(nyseCalendar.session('2024-07-03')?.earlyClose).toBe('Day before Independence Day'); // a Wednesday, from 2013
@@ -121,6 +126,8 @@ describe('24/7 calendar and the symbol rule', () => {
   it('builds a daily bar spanning its session, and refuses a holiday', () => {
     const bar = dailyBar('AAPL', '2026-11-27', { open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 });
     expect([iso(bar.startMs), iso(bar.endMs)]).toEqual(['2026-11-27T14:30:00.000Z', '2026-11-27T18:00:00.000Z']);
-    expect(() => dailyBar('AAPL', '2026-11-26', { open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 })).toThrow('AAPL: 2026-11-26 is not a session of XNYS (Thanksgiving Day)');
+    expect(() => dailyBar('AAPL', '2026-11-26', { open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 })).toThrow(
+      'AAPL: 2026-11-26 is not a session of XNYS (Thanksgiving Day)',
+    );
   });
 });

@@ -16,14 +16,22 @@ describe('costs with the default, stated models', () => {
     clock.advanceTo(bars[1]!.endMs);
     const [small] = exchange.process(bars[1]!).fills;
     // open 26.8475 x 1.0001 = 26.85018475 -> 26.8502; 100 shares: $0.50 in per-share fees, so the $1 minimum
-    expect([toDecimalString(small!.exact.price), toDecimalString(small!.exact.notional), toDecimalString(small!.exact.fee)]).toEqual(['26.8502', '2685.02', '1']);
+    expect([toDecimalString(small!.exact.price), toDecimalString(small!.exact.notional), toDecimalString(small!.exact.fee)]).toEqual([
+      '26.8502',
+      '2685.02',
+      '1',
+    ]);
     expect(small!.slippage).toBe(0.0027);
 
     exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1000 });
     clock.advanceTo(bars[2]!.endMs);
     const [large] = exchange.process(bars[2]!).fills;
     // 26.852501 x 1.0001 = 26.8551862501 -> 26.8552; 1000 x $0.005 = $5
-    expect([toDecimalString(large!.exact.price), toDecimalString(large!.exact.notional), toDecimalString(large!.exact.fee)]).toEqual(['26.8552', '26855.2', '5']);
+    expect([toDecimalString(large!.exact.price), toDecimalString(large!.exact.notional), toDecimalString(large!.exact.fee)]).toEqual([
+      '26.8552',
+      '26855.2',
+      '5',
+    ]);
 
     exchange.submit({ symbol: 'AAPL', side: 'sell', type: 'market', quantity: 1 });
     const [tiny] = exchange.process(bars[3]!).fills;
@@ -37,12 +45,27 @@ describe('costs with the default, stated models', () => {
       .find((line) => line.startsWith('2022-01-02 12:00:00'))!
       .split(',');
     const startMs = at('2022-01-02T12:00:00Z');
-    const bar: Bar = { kind: 'bar', symbol: 'BTC-PERP', interval: '1m', startMs, endMs: startMs + 60_000, open: Number(row[1]), high: Number(row[2]), low: Number(row[3]), close: Number(row[4]), volume: Number(row[5]) };
+    const bar: Bar = {
+      kind: 'bar',
+      symbol: 'BTC-PERP',
+      interval: '1m',
+      startMs,
+      endMs: startMs + 60_000,
+      open: Number(row[1]),
+      high: Number(row[2]),
+      low: Number(row[3]),
+      close: Number(row[4]),
+      volume: Number(row[5]),
+    };
     const exchange = new SimulatedExchange({ clock: new SimulatedClock(startMs) });
     const order = exchange.submit({ symbol: 'BTC-PERP', side: 'buy', type: 'market', quantity: 0.5 });
     expect(order.order.state).toBe('working');
     const [fill] = exchange.process(bar).fills;
     // 47257 x 1.0002 = 47266.4514; x 0.5 = 23633.2257; 5 bps = 11.81661285 -> 11.82
-    expect([toDecimalString(fill!.exact.price), toDecimalString(fill!.exact.notional), toDecimalString(fill!.exact.fee)]).toEqual(['47266.4514', '23633.2257', '11.82']);
+    expect([toDecimalString(fill!.exact.price), toDecimalString(fill!.exact.notional), toDecimalString(fill!.exact.fee)]).toEqual([
+      '47266.4514',
+      '23633.2257',
+      '11.82',
+    ]);
   });
 });

@@ -29,6 +29,7 @@ export function aaplDaily(from: string, to: string): Bar[] {
     .slice(1)
     .map((line) => line.split(','))
     .filter(([day]) => day! >= from && day! <= to)
-    .map(([day, open, high, low, close, , volume]) => dailyBar('AAPL', day!, { open: Number(open), high: Number(high), low: Number(low), close: Number(close), volume: Number(volume) }));
+    .map(([day, open, high, low, close, , volume]) =>
+      dailyBar('AAPL', day!, { open: Number(open), high: Number(high), low: Number(low), close: Number(close), volume: Number(volume) }),
+    );
 }
-

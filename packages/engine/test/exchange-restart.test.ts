@@ -6,12 +6,23 @@ import type { ExchangeSnapshot } from '../src/exchange/types.ts';
 import { minuteBar } from './exchange-helpers.ts';
 
 describe('brackets filled in parts, and a restart', () => {
-  it('grows a bracket\'s exits with each part of the entry, and a partial exit shrinks its sibling', () => {
+  it("grows a bracket's exits with each part of the entry, and a partial exit shrinks its sibling", () => {
     const clock = new SimulatedClock('2026-12-08T15:00:00Z');
     const exchange = new SimulatedExchange({ clock, costsFor: () => ({ ...zeroCosts, volumeCap: 0.025 }) });
-    const entry = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'bracket', quantity: 60, entry: { type: 'market' }, takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 90 } });
+    const entry = exchange.submit({
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'bracket',
+      quantity: 60,
+      entry: { type: 'market' },
+      takeProfit: { limitPrice: 110 },
+      stopLoss: { stopPrice: 90 },
+    });
     exchange.process(minuteBar('AAPL', '2026-12-08T15:00:00Z', [100, 100, 100, 100], 1000)); // 25 of 60
-    const exitIds = exchange.openOrders('AAPL').filter((order) => order.parentId === entry.order.id).map((order) => order.id);
+    const exitIds = exchange
+      .openOrders('AAPL')
+      .filter((order) => order.parentId === entry.order.id)
+      .map((order) => order.id);
     expect(exitIds.map((id) => exchange.order(id)?.quantity)).toEqual([25, 25]);
     exchange.process(minuteBar('AAPL', '2026-12-08T15:01:00Z', [100, 100, 100, 100], 1000)); // 50 of 60
     expect(exitIds.map((id) => exchange.order(id)?.quantity)).toEqual([50, 50]);
@@ -25,7 +36,7 @@ describe('brackets filled in parts, and a restart', () => {
     expect(exchange.order(exitIds[1]!)).toMatchObject({ quantity: 35, filledQuantity: 0, state: 'working' });
   });
 
-  it('picks up open orders, a triggered stop-limit and a trailing stop\'s best price after a restart through JSON', () => {
+  it("picks up open orders, a triggered stop-limit and a trailing stop's best price after a restart through JSON", () => {
     const clock = new SimulatedClock('2026-12-08T15:00:00Z');
     const before = new SimulatedExchange({ clock, costsFor: () => zeroCosts });
     const trailing = before.submit({ symbol: 'AAPL', side: 'sell', type: 'trailing_stop', trailAmount: 2, quantity: 5, timeInForce: 'gtc' });

@@ -14,7 +14,7 @@ function exchangeAt(iso: string, costs: CostConfig = zeroCosts) {
 }
 
 describe('the next-event rule', () => {
-  it('fills a daily-bar order at the next session\'s open, never from the bar that caused it', () => {
+  it("fills a daily-bar order at the next session's open, never from the bar that caused it", () => {
     const { exchange } = exchangeAt('2026-12-07T21:00:00Z'); // Monday 16:00 New York: the strategy handles Monday's bar
     const monday = dailyBar('AAPL', '2026-12-07', { open: 190, high: 195, low: 185, close: 192, volume: 5e7 });
     expect(exchange.process(monday).fills).toEqual([]);
@@ -59,7 +59,15 @@ describe('the OHLC path: open, nearer extreme, other extreme, close', () => {
 
   function longWithBracket(takeProfit: number, stopLoss: number) {
     const { exchange } = exchangeAt('2026-12-08T15:00:00Z');
-    const entry = exchange.submit({ symbol: 'MSFT', side: 'buy', type: 'bracket', quantity: 10, entry: { type: 'market' }, takeProfit: { limitPrice: takeProfit }, stopLoss: { stopPrice: stopLoss } });
+    const entry = exchange.submit({
+      symbol: 'MSFT',
+      side: 'buy',
+      type: 'bracket',
+      quantity: 10,
+      entry: { type: 'market' },
+      takeProfit: { limitPrice: takeProfit },
+      stopLoss: { stopPrice: stopLoss },
+    });
     // the entry's bar reaches both exits, which must not fill on it
     const entryBar = exchange.process(minuteBar('MSFT', '2026-12-08T15:00:00Z', [100, 110, 90, 100]));
     expect(entryBar.fills.map((fill) => [fill.orderId, fill.price])).toEqual([[entry.order.id, 100]]);
@@ -86,11 +94,21 @@ describe('the OHLC path: open, nearer extreme, other extreme, close', () => {
     expect(exchange.order(exits[1]!.id)?.state).toBe('cancelled');
   });
 
-  it('protects a short: a sell bracket\'s stop above and profit below, the nearer one first (100 -> 100.6 -> 97 -> 98)', () => {
+  it("protects a short: a sell bracket's stop above and profit below, the nearer one first (100 -> 100.6 -> 97 -> 98)", () => {
     const { exchange } = exchangeAt('2026-12-08T15:00:00Z');
-    const entry = exchange.submit({ symbol: 'MSFT', side: 'sell', type: 'bracket', quantity: 4, entry: { type: 'limit', limitPrice: 100 }, takeProfit: { limitPrice: 97.5 }, stopLoss: { stopPrice: 100.5 } });
+    const entry = exchange.submit({
+      symbol: 'MSFT',
+      side: 'sell',
+      type: 'bracket',
+      quantity: 4,
+      entry: { type: 'limit', limitPrice: 100 },
+      takeProfit: { limitPrice: 97.5 },
+      stopLoss: { stopPrice: 100.5 },
+    });
     expect(exchange.process(minuteBar('MSFT', '2026-12-08T15:00:00Z', [99, 99.5, 98, 99.2])).fills).toEqual([]); // below the entry's limit
-    expect(exchange.process(minuteBar('MSFT', '2026-12-08T15:01:00Z', [99.5, 100.2, 99.4, 100])).fills.map((fill) => [fill.orderId, fill.side, fill.price])).toEqual([[entry.order.id, 'sell', 100]]);
+    expect(
+      exchange.process(minuteBar('MSFT', '2026-12-08T15:01:00Z', [99.5, 100.2, 99.4, 100])).fills.map((fill) => [fill.orderId, fill.side, fill.price]),
+    ).toEqual([[entry.order.id, 'sell', 100]]);
     const [takeProfit, stopLoss] = exchange.openOrders('MSFT');
     expect([takeProfit?.side, takeProfit?.limitPrice, stopLoss?.side, stopLoss?.stopPrice]).toEqual(['buy', 97.5, 'buy', 100.5]);
     const report = exchange.process(minuteBar('MSFT', '2026-12-08T15:02:00Z', [100, 100.6, 97, 98]));
@@ -222,13 +240,17 @@ describe('time in force', () => {
       [ioc.order.id, 25],
       [fokFits.order.id, 20],
     ]);
-    expect(exchange.order(ioc.order.id)).toMatchObject({ state: 'cancelled', filledQuantity: 25, reason: 'immediate or cancel: the rest was not available on the next event' });
+    expect(exchange.order(ioc.order.id)).toMatchObject({
+      state: 'cancelled',
+      filledQuantity: 25,
+      reason: 'immediate or cancel: the rest was not available on the next event',
+    });
     expect(exchange.order(fokTooBig.order.id)).toMatchObject({ state: 'cancelled', filledQuantity: 0 });
     expect(exchange.order(fokFits.order.id)?.state).toBe('filled');
     expect(exchange.order(fokNoPrice.order.id)?.state).toBe('cancelled');
   });
 
-  it('splits a fill over bars at 2.5 % of each bar\'s volume', () => {
+  it("splits a fill over bars at 2.5 % of each bar's volume", () => {
     const { exchange } = exchangeAt('2026-12-08T15:00:00Z', { ...zeroCosts, volumeCap: 0.025 });
     const order = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 60 });
     const fills = [
@@ -246,7 +268,7 @@ describe('time in force', () => {
 });
 
 describe('market on open and on close', () => {
-  it('a MOO placed on Saturday waits for Monday\'s open and fills at the first bar\'s open', () => {
+  it("a MOO placed on Saturday waits for Monday's open and fills at the first bar's open", () => {
     const { exchange } = exchangeAt('2026-12-12T15:00:00Z');
     const order = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market_on_open', quantity: 2 });
     expect(order.order).toMatchObject({ state: 'accepted', reason: 'waits for the open of 2026-12-14', activeFromMs: at('2026-12-14T14:30:00Z') });
@@ -283,7 +305,7 @@ describe('market on open and on close', () => {
 });
 
 describe('a shut market', () => {
-  it('an order placed on Saturday waits for Monday\'s open, says so, and fills from Monday\'s first tick', () => {
+  it("an order placed on Saturday waits for Monday's open, says so, and fills from Monday's first tick", () => {
     const { exchange } = exchangeAt('2026-12-12T15:00:00Z');
     const order = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1 });
     expect(order.order).toMatchObject({ state: 'accepted', reason: 'waits for the open of 2026-12-14', sessionDay: '2026-12-14' });
@@ -313,10 +335,22 @@ describe('orders refused, changed and cancelled', () => {
       state: 'rejected',
       reason: 'quantity must be a positive number with at most 0 decimals for AAPL; got 10.5',
     });
-    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, limitPrice: -3 }).order.reason).toBe('limitPrice must be a positive number; got -3');
-    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1, timeInForce: 'gtd' as never }).order.reason).toBe('timeInForce must be one of day, gtc, ioc, fok; got "gtd"');
+    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, limitPrice: -3 }).order.reason).toBe(
+      'limitPrice must be a positive number; got -3',
+    );
+    expect(exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'market', quantity: 1, timeInForce: 'gtd' as never }).order.reason).toBe(
+      'timeInForce must be one of day, gtc, ioc, fok; got "gtd"',
+    );
     expect(
-      exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'bracket', quantity: 1, entry: { type: 'market' }, takeProfit: { limitPrice: 90 }, stopLoss: { stopPrice: 95 } }).order.reason,
+      exchange.submit({
+        symbol: 'AAPL',
+        side: 'buy',
+        type: 'bracket',
+        quantity: 1,
+        entry: { type: 'market' },
+        takeProfit: { limitPrice: 90 },
+        stopLoss: { stopPrice: 95 },
+      }).order.reason,
     ).toBe('takeProfit.limitPrice must be above stopLoss.stopPrice for a buy bracket; got 90 and 95');
     expect(exchange.submit({ symbol: 'AAPL', side: 'sell', type: 'trailing_stop', quantity: 1 }).order.reason).toBe(
       'exactly one of trailAmount and trailPercent must be given; got trailAmount undefined, trailPercent undefined',

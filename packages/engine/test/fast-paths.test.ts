@@ -7,7 +7,15 @@ import { SimulatedExchange } from '../src/exchange/simulated-exchange.ts';
 import { fromNumber, parseFixed, roundFixed, toDecimalString, toNumber } from '../src/money.ts';
 import { at } from './exchange-helpers.ts';
 
-const nyseHours = { name: 'XNYS', timeZone: 'America/New_York', open: '09:30', close: '16:00', earlyClose: '13:00', closures: nyseClosures, earlyCloses: nyseEarlyCloses };
+const nyseHours = {
+  name: 'XNYS',
+  timeZone: 'America/New_York',
+  open: '09:30',
+  close: '16:00',
+  earlyClose: '13:00',
+  closures: nyseClosures,
+  earlyCloses: nyseEarlyCloses,
+};
 
 /** A seeded stream of uniforms in [0, 1): the same values on every run. */
 function uniforms(seed: number): () => number {
@@ -61,7 +69,15 @@ describe('memoized calendar days and sessions', () => {
   it('keeps New York days right across DST changes when instants alternate between days', () => {
     const zone = new ZoneClock('America/New_York');
     const text = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' });
-    const instants = ['2021-03-14T04:59:00Z', '2021-03-14T05:00:00Z', '2021-11-07T03:59:00Z', '2021-11-07T04:00:00Z', '2021-11-07T05:30:00Z', '2012-06-01T03:59:59Z', '2012-06-01T04:00:00Z'].map(at);
+    const instants = [
+      '2021-03-14T04:59:00Z',
+      '2021-03-14T05:00:00Z',
+      '2021-11-07T03:59:00Z',
+      '2021-11-07T04:00:00Z',
+      '2021-11-07T05:30:00Z',
+      '2012-06-01T03:59:59Z',
+      '2012-06-01T04:00:00Z',
+    ].map(at);
     for (const ms of [...instants, ...instants.reverse(), ...instants]) expect(zone.dayOf(ms)).toBe(text.format(ms));
   });
 
@@ -103,17 +119,33 @@ describe('a backtest exchange that drops finished orders', () => {
   it('runs a bracket to its end with the filled entry gone: the take-profit fills, the stop is cancelled and dropped', () => {
     const clock = new SimulatedClock('2026-12-07T21:00:00Z');
     const exchange = new SimulatedExchange({ clock, costsFor: () => usEquityCosts, keepFinishedOrders: false });
-    const entry = exchange.submit({ symbol: 'AAPL', side: 'buy', type: 'bracket', quantity: 10, entry: { type: 'market' }, takeProfit: { limitPrice: 200 }, stopLoss: { stopPrice: 180 } }).order.id;
+    const entry = exchange.submit({
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'bracket',
+      quantity: 10,
+      entry: { type: 'market' },
+      takeProfit: { limitPrice: 200 },
+      stopLoss: { stopPrice: 180 },
+    }).order.id;
     clock.advanceTo(at('2026-12-08T21:00:00Z'));
     const entered = exchange.process(bar('2026-12-08', 193.5));
     expect(entered.fills.map((fill) => fill.orderId)).toEqual([entry]);
     expect(exchange.order(entry)).toBeUndefined();
     const exits = exchange.openOrders().map((order) => [order.bracketRole, order.state]);
-    expect(exits).toEqual([['take_profit', 'accepted'], ['stop_loss', 'accepted']]); // released at the close: from the next open
+    expect(exits).toEqual([
+      ['take_profit', 'accepted'],
+      ['stop_loss', 'accepted'],
+    ]); // released at the close: from the next open
     clock.advanceTo(at('2026-12-09T21:00:00Z'));
     const exited = exchange.process(dailyBar('AAPL', '2026-12-09', { open: 195, high: 201, low: 194, close: 200, volume: 5e7 }));
     expect(exited.fills.map((fill) => [fill.side, fill.price])).toEqual([['sell', 200]]);
-    expect(exited.updates.map((update) => [update.order.bracketRole, update.order.state])).toEqual([['take_profit', 'working'], ['stop_loss', 'working'], ['take_profit', 'filled'], ['stop_loss', 'cancelled']]);
+    expect(exited.updates.map((update) => [update.order.bracketRole, update.order.state])).toEqual([
+      ['take_profit', 'working'],
+      ['stop_loss', 'working'],
+      ['take_profit', 'filled'],
+      ['stop_loss', 'cancelled'],
+    ]);
     expect(exchange.openOrders()).toEqual([]);
   });
 });

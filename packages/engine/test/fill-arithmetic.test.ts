@@ -51,7 +51,9 @@ describe('fill arithmetic in whole numbers agrees with the Fixed path', () => {
       const numbers = inNumbers(reference, buy, quantity, limitCap, costs, instrument);
       if (numbers === undefined) continue;
       compared++;
-      expect(numbers, `${buy ? 'buy' : 'sell'} ${quantity} at ${reference} limit ${limitCap}`).toEqual(exactly(reference, buy, quantity, limitCap, costs, instrument));
+      expect(numbers, `${buy ? 'buy' : 'sell'} ${quantity} at ${reference} limit ${limitCap}`).toEqual(
+        exactly(reference, buy, quantity, limitCap, costs, instrument),
+      );
     }
     expect(compared).toBeGreaterThan(12_000);
   });
@@ -61,7 +63,9 @@ describe('fill arithmetic in whole numbers agrees with the Fixed path', () => {
     for (let i = 0; i < 5_000; i++) {
       const volume = Math.floor(random.nextOpenUnit() * 10 ** (1 + Math.floor(random.nextOpenUnit() * 9)));
       const ratio = [0.025, 1, 0.1234, 0.0001][i % 4]!;
-      expect(toDecimalString(BigInt(unitVolumeCap(volume, ratio, equity)!) * 10n ** 12n), `${volume} x ${ratio}`).toBe(toDecimalString(volumeCapOf(volume, ratio, equity)));
+      expect(toDecimalString(BigInt(unitVolumeCap(volume, ratio, equity)!) * 10n ** 12n), `${volume} x ${ratio}`).toBe(
+        toDecimalString(volumeCapOf(volume, ratio, equity)),
+      );
     }
     expect(unitVolumeCap(1000.5, 0.025, equity)).toBeUndefined();
     expect(unitVolumeCap(1000, 0.025, crypto)).toBeUndefined();

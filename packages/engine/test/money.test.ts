@@ -8,7 +8,7 @@ describe('exact money (Fixed, 12 decimals)', () => {
     expect(toDecimalString(sumFixed(Array.from({ length: 10 }, () => fromNumber(0.1))))).toBe('1');
   });
 
-  it('books the trading service\'s -13.000000000000114 as -13: 10 bought at 150.30, sold at 149.00', () => {
+  it("books the trading service's -13.000000000000114 as -13: 10 bought at 150.30, sold at 149.00", () => {
     expect((149 - 150.3) * 10).toBe(-13.000000000000114);
     const pnl = mulFixed(fromNumber(149) - fromNumber(150.3), fromNumber(10));
     expect(toDecimalString(pnl)).toBe('-13');

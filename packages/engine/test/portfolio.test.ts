@@ -47,7 +47,13 @@ describe('portfolio', () => {
     expect(text(portfolio.applyFill(fill('AAPL', 'sell', '80', '26.705', '1', 4)))).toBe('-5.625');
     portfolio.mark('AAPL', 26.682501); // close of 1 Sep
     const position = portfolio.position('AAPL')!;
-    expect([text(position.quantity), text(position.averagePrice), text(position.realizedPnl), text(position.unrealizedPnl), text(position.fees)]).toEqual(['-50', '26.705', '-36.02488', '1.12495', '4']);
+    expect([text(position.quantity), text(position.averagePrice), text(position.realizedPnl), text(position.unrealizedPnl), text(position.fees)]).toEqual([
+      '-50',
+      '26.705',
+      '-36.02488',
+      '1.12495',
+      '4',
+    ]);
     expect([text(portfolio.cash), text(portfolio.equity)]).toEqual(['11295.22512', '9961.10007']);
     expect(text(portfolio.startingCash + portfolio.realizedPnl + portfolio.unrealizedPnl - portfolio.fees)).toBe('9961.10007');
     expect(portfolio.exposure).toEqual({ long: 0n, short: parseFixed('1334.12505'), gross: parseFixed('1334.12505'), net: parseFixed('-1334.12505') });

@@ -24,7 +24,14 @@ const thrown = (run: () => unknown): StrategyParameterError => {
 
 describe('strategy parameters (TypeBox: defaults, bounds, errors naming field, value and what is allowed)', () => {
   it('fills in defaults', () => {
-    expect(strategyParameters(movingAverageCrossover, {})).toMatchObject({ fast: 10, slow: 30, side_policy: 'long_only', entry: 'close', quantity: 1, exit_after_bars: 0 });
+    expect(strategyParameters(movingAverageCrossover, {})).toMatchObject({
+      fast: 10,
+      slow: 30,
+      side_policy: 'long_only',
+      entry: 'close',
+      quantity: 1,
+      exit_after_bars: 0,
+    });
     expect(strategyParameters(rsi, { period: 7 })).toMatchObject({ period: 7, oversold: 30, overbought: 70 });
   });
 
@@ -36,14 +43,22 @@ describe('strategy parameters (TypeBox: defaults, bounds, errors naming field, v
 
   it('refuses a wrong type, a choice not offered and an unknown parameter', () => {
     expect(thrown(() => strategyParameters(threeCandles, { body: 'big' }))).toMatchObject({ field: '/body', value: 'big', allowed: 'a number, >= 0' });
-    expect(thrown(() => strategyParameters(threeCandles, { side_policy: 'both' }))).toMatchObject({ field: '/side_policy', value: 'both', allowed: 'one of "long_only", "short_only", "long_short"' });
+    expect(thrown(() => strategyParameters(threeCandles, { side_policy: 'both' }))).toMatchObject({
+      field: '/side_policy',
+      value: 'both',
+      allowed: 'one of "long_only", "short_only", "long_short"',
+    });
     const unknown = thrown(() => strategyParameters(threeCandles, { boddy: 0.5 }));
     expect(unknown.field).toBe('/boddy');
     expect(unknown.allowed).toContain('no such parameter (known: body, body_mode, side_policy');
   });
 
   it('checks rules across fields (fast shorter than slow; oversold below overbought)', () => {
-    expect(thrown(() => strategyParameters(movingAverageCrossover, { fast: 30, slow: 20 }))).toMatchObject({ field: '/fast', value: 30, allowed: 'shorter than slow (20)' });
+    expect(thrown(() => strategyParameters(movingAverageCrossover, { fast: 30, slow: 20 }))).toMatchObject({
+      field: '/fast',
+      value: 30,
+      allowed: 'shorter than slow (20)',
+    });
     expect(thrown(() => strategyParameters(rsi, { oversold: 80 }))).toMatchObject({ field: '/oversold', value: 80, allowed: 'below overbought (70)' });
   });
 
@@ -59,9 +74,26 @@ describe('strategy parameters (TypeBox: defaults, bounds, errors naming field, v
     const instance = builtinInstanceOf(stored);
     expect(instance).toEqual({
       strategy: 'rsi',
-      params: { period: 10, overbought: 75, side_policy: 'long_short', warmup_bars: 20, entry: 'limit', limit_offset_bps: 25, sizing: 'fixed_notional', notional: 5_000, exit_after_bars: 5, stop_loss_pct: 3 },
+      params: {
+        period: 10,
+        overbought: 75,
+        side_policy: 'long_short',
+        warmup_bars: 20,
+        entry: 'limit',
+        limit_offset_bps: 25,
+        sizing: 'fixed_notional',
+        notional: 5_000,
+        exit_after_bars: 5,
+        stop_loss_pct: 3,
+      },
     });
-    expect(strategyParameters(builtinStrategies.get(instance.strategy)!, instance.params)).toMatchObject({ period: 10, oversold: 30, overbought: 75, quantity: 1, notional: 5_000 });
+    expect(strategyParameters(builtinStrategies.get(instance.strategy)!, instance.params)).toMatchObject({
+      period: 10,
+      oversold: 30,
+      overbought: 75,
+      quantity: 1,
+      notional: 5_000,
+    });
   });
 
   it('lists the three built-ins under the names of the rule kinds', () => {
@@ -90,7 +122,13 @@ describe('no lookahead, by construction', () => {
       }),
     });
     const universe = ['AAPL', 'MSFT'];
-    await runBacktest({ definition: peeker, universe, interval: '1d', sources: universe.map((symbol) => dailyBars(symbol).slice(0, 50)), startingCash: 10_000 });
+    await runBacktest({
+      definition: peeker,
+      universe,
+      interval: '1d',
+      sources: universe.map((symbol) => dailyBars(symbol).slice(0, 50)),
+      startingCash: 10_000,
+    });
     expect(seen.length).toBe(100);
     for (const { now, latest } of seen) expect(latest).toBeLessThanOrEqual(now);
     expect(peeks.length).toBe(100);
@@ -99,7 +137,8 @@ describe('no lookahead, by construction', () => {
 });
 
 describe('exits through the exchange', () => {
-  const day = (date: string, open: number, high: number, low: number, close: number): Bar => dailyBar('TEST', date, { open, high, low, close, volume: 1_000_000 });
+  const day = (date: string, open: number, high: number, low: number, close: number): Bar =>
+    dailyBar('TEST', date, { open, high, low, close, volume: 1_000_000 });
   // Three rising candles (a buy on 2021-03-03, filled at the next close), then a day whose low
   // breaks the 2 % stop while its close does not.
   const bars = [
@@ -112,7 +151,15 @@ describe('exits through the exchange', () => {
   ];
 
   it('a stop loss fills at its stop when a low crosses it, though no close does', async () => {
-    const report = await runBacktest({ definition: threeCandles, params: { stop_loss_pct: 2, quantity: 10 }, universe: ['TEST'], interval: '1d', sources: [bars], startingCash: 10_000, costsFor: () => zeroCosts });
+    const report = await runBacktest({
+      definition: threeCandles,
+      params: { stop_loss_pct: 2, quantity: 10 },
+      universe: ['TEST'],
+      interval: '1d',
+      sources: [bars],
+      startingCash: 10_000,
+      costsFor: () => zeroCosts,
+    });
     expect(report.trades).toHaveLength(1);
     const [trade] = report.trades;
     expect(trade).toMatchObject({ entryDay: '2021-03-04', entryPrice: 103, exitDay: '2021-03-05', exitPrice: 100.94, quantity: 10 });
@@ -121,8 +168,21 @@ describe('exits through the exchange', () => {
   });
 
   it('a bar crossing both the stop and the take-profit leaves the position flat (the second exit is undone)', async () => {
-    const wide = [...bars.slice(0, 4), day('2021-03-05', 103, 106.5, 100, 103), day('2021-03-08', 103, 103.5, 102.5, 103), day('2021-03-09', 103, 103.5, 102.5, 103)];
-    const report = await runBacktest({ definition: threeCandles, params: { stop_loss_pct: 2, take_profit_pct: 2, quantity: 10 }, universe: ['TEST'], interval: '1d', sources: [wide], startingCash: 10_000, costsFor: () => zeroCosts });
+    const wide = [
+      ...bars.slice(0, 4),
+      day('2021-03-05', 103, 106.5, 100, 103),
+      day('2021-03-08', 103, 103.5, 102.5, 103),
+      day('2021-03-09', 103, 103.5, 102.5, 103),
+    ];
+    const report = await runBacktest({
+      definition: threeCandles,
+      params: { stop_loss_pct: 2, take_profit_pct: 2, quantity: 10 },
+      universe: ['TEST'],
+      interval: '1d',
+      sources: [wide],
+      startingCash: 10_000,
+      costsFor: () => zeroCosts,
+    });
     expect(report.openPositions).toEqual([]);
     // The entry's round trip closes at the stop (the low comes first on a bar that opens nearer it), the reversal at the next open.
     expect(report.trades.map((trade) => [trade.direction, trade.entryPrice, trade.exitPrice])).toEqual([
@@ -132,8 +192,25 @@ describe('exits through the exchange', () => {
   });
 
   it('with the rule paper uses (after the close), the entry is the next session close; the reference mode fills at the signal close', async () => {
-    const afterClose = await runBacktest({ definition: threeCandles, params: { exit_after_bars: 1 }, universe: ['TEST'], interval: '1d', sources: [bars], startingCash: 10_000, costsFor: () => zeroCosts });
-    const atAuction = await runBacktest({ definition: threeCandles, params: { exit_after_bars: 1 }, universe: ['TEST'], interval: '1d', sources: [bars], startingCash: 10_000, costsFor: () => zeroCosts, dailyDecision: 'close_auction' });
+    const afterClose = await runBacktest({
+      definition: threeCandles,
+      params: { exit_after_bars: 1 },
+      universe: ['TEST'],
+      interval: '1d',
+      sources: [bars],
+      startingCash: 10_000,
+      costsFor: () => zeroCosts,
+    });
+    const atAuction = await runBacktest({
+      definition: threeCandles,
+      params: { exit_after_bars: 1 },
+      universe: ['TEST'],
+      interval: '1d',
+      sources: [bars],
+      startingCash: 10_000,
+      costsFor: () => zeroCosts,
+      dailyDecision: 'close_auction',
+    });
     expect(afterClose.trades.map((trade) => [trade.entryDay, trade.exitDay])).toEqual([['2021-03-04', '2021-03-08']]);
     expect(atAuction.trades.map((trade) => [trade.entryDay, trade.exitDay])).toEqual([['2021-03-03', '2021-03-04']]);
   });
@@ -167,7 +244,14 @@ describe('bars from several sources', () => {
 
 describe('the report', () => {
   it('exports trades (open positions flagged), the equity curve as CSV, and compact JSON', async () => {
-    const report = await runBacktest({ definition: movingAverageCrossover, params: { exit_on_opposite_signal: true, quantity: 10 }, universe: ['NVDA'], interval: '1d', sources: [dailyBars('NVDA')], startingCash: 100_000 });
+    const report = await runBacktest({
+      definition: movingAverageCrossover,
+      params: { exit_on_opposite_signal: true, quantity: 10 },
+      universe: ['NVDA'],
+      interval: '1d',
+      sources: [dailyBars('NVDA')],
+      startingCash: 100_000,
+    });
     expect(report.trades.length).toBeGreaterThan(5);
     const csv = tradesToCsv(report).trim().split('\n');
     expect(csv[0]).toBe('symbol,direction,quantity,entry_time,exit_time,entry_day,exit_day,entry_price,exit_price,gross_profit_loss,fees,profit_loss,status');
@@ -186,7 +270,15 @@ describe('the report', () => {
 
   it('lists at most maxTrades trades while the summary counts them all', async () => {
     const run = (maxTrades?: number) =>
-      runBacktest({ definition: movingAverageCrossover, params: { exit_on_opposite_signal: true, quantity: 10 }, universe: ['NVDA'], interval: '1d', sources: [dailyBars('NVDA')], startingCash: 100_000, ...(maxTrades ? { maxTrades } : {}) });
+      runBacktest({
+        definition: movingAverageCrossover,
+        params: { exit_on_opposite_signal: true, quantity: 10 },
+        universe: ['NVDA'],
+        interval: '1d',
+        sources: [dailyBars('NVDA')],
+        startingCash: 100_000,
+        ...(maxTrades ? { maxTrades } : {}),
+      });
     const [all, capped] = await Promise.all([run(), run(2)]);
     expect(all.summary.trades).toBeGreaterThan(2);
     expect(capped.trades).toEqual(all.trades.slice(0, 2));

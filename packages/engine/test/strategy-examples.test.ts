@@ -40,7 +40,13 @@ describe('opening-range breakout on AAPL 1-minute bars, August 2021 (bracket exi
   });
 
   it('gives the same report in a worker thread, reading the CSV file there', async () => {
-    const inProcess = await runBacktest({ definition: openingRangeBreakout, universe: ['AAPL'], interval: '1m', sources: [aaplMinutes], startingCash: 100_000 });
+    const inProcess = await runBacktest({
+      definition: openingRangeBreakout,
+      universe: ['AAPL'],
+      interval: '1m',
+      sources: [aaplMinutes],
+      startingCash: 100_000,
+    });
     const inWorker = await runBacktestInWorker({
       strategy: { module: fileURLToPath(new URL('../examples/opening-range-breakout.ts', import.meta.url)) },
       universe: ['AAPL'],
@@ -73,8 +79,14 @@ describe('equal-weight rebalance of AAPL, MSFT, NVDA and SPY, daily 2016-2021', 
       // Target 24.5 % each (2 % cash buffer); a holding drifts at most 5 points before it is rebalanced, and one more session may pass.
       expect(Math.abs(position.marketValue / equity - 0.245)).toBeLessThan(0.08);
     }
-    expect(report.summary.unrealizedProfitLoss).toBeCloseTo(report.openPositions.reduce((sum, position) => sum + position.unrealizedProfitLoss, 0), 6);
-    expect(report.summary.endingEquity).toBeCloseTo(report.summary.endingCash + report.openPositions.reduce((sum, position) => sum + position.marketValue, 0), 4);
+    expect(report.summary.unrealizedProfitLoss).toBeCloseTo(
+      report.openPositions.reduce((sum, position) => sum + position.unrealizedProfitLoss, 0),
+      6,
+    );
+    expect(report.summary.endingEquity).toBeCloseTo(
+      report.summary.endingCash + report.openPositions.reduce((sum, position) => sum + position.marketValue, 0),
+      4,
+    );
     expect(report.summary.fees).toBeGreaterThan(0);
     // Daily: one equity point per session of any of the four files (their date ranges differ by a few days).
     expect(report.equityCurve.length).toBe(new Set(universe.flatMap((symbol) => dailyBars(symbol).map((bar) => bar.endMs))).size);
@@ -84,10 +96,19 @@ describe('equal-weight rebalance of AAPL, MSFT, NVDA and SPY, daily 2016-2021', 
 describe('the five-minute strategy of docs/strategies.md (examples/sma-cross.ts)', () => {
   it('trades SPY 2016-2021 in and out on its crosses: every entry a buy of 100, every exit the whole position, and refuses fast >= slow by field', async () => {
     const { default: smaCross } = await import('../examples/sma-cross.ts');
-    const report = await runBacktest({ definition: smaCross, params: { fast: 20, slow: 50 }, universe: ['SPY'], interval: '1d', sources: [dailyBars('SPY')], startingCash: 100_000 });
+    const report = await runBacktest({
+      definition: smaCross,
+      params: { fast: 20, slow: 50 },
+      universe: ['SPY'],
+      interval: '1d',
+      sources: [dailyBars('SPY')],
+      startingCash: 100_000,
+    });
     expect(report.trades.length).toBeGreaterThan(3);
     for (const trade of report.trades) expect(trade).toMatchObject({ direction: 'long', quantity: 100 });
     expect(report.openPositions.length).toBeLessThanOrEqual(1);
-    await expect(runBacktest({ definition: smaCross, params: { fast: 50, slow: 20 }, universe: ['SPY'], interval: '1d', sources: [[]], startingCash: 1 })).rejects.toThrow('parameter /fast = 50 is not allowed: shorter than slow (20)');
+    await expect(
+      runBacktest({ definition: smaCross, params: { fast: 50, slow: 20 }, universe: ['SPY'], interval: '1d', sources: [[]], startingCash: 1 }),
+    ).rejects.toThrow('parameter /fast = 50 is not allowed: shorter than slow (20)');
   });
 });

@@ -82,7 +82,11 @@ afterAll(() => {
 });
 
 async function probeWith(nodeArgs: string[], folder = strategies, file = 'sma-cross.ts') {
-  const { stdout } = await run(process.execPath, [...nodeArgs, path.join(scripts, 'probe.mjs'), hostUrl, indexUrl, folder, aaplCsv, file], { cwd: engineRoot, env: startEnv, timeout: 150_000 });
+  const { stdout } = await run(process.execPath, [...nodeArgs, path.join(scripts, 'probe.mjs'), hostUrl, indexUrl, folder, aaplCsv, file], {
+    cwd: engineRoot,
+    env: startEnv,
+    timeout: 150_000,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
     listed: string[];
     refused: string[];

@@ -15,7 +15,10 @@ const account: AccountSnapshot = { cash: 100_000, equity: 100_000, positions: []
 const bars: Bar[] = dailyBars('AAPL').slice(0, 6);
 const hosts: StrategyWorkerHost[] = [];
 const start = async (file: string, budgetMs = 500) => {
-  const host = await StrategyWorkerHost.start({ source: { module: `${fixtures}${file}` }, params: {}, universe: ['AAPL'], interval: '1d', budgetMs }, bars[0]!.startMs);
+  const host = await StrategyWorkerHost.start(
+    { source: { module: `${fixtures}${file}` }, params: {}, universe: ['AAPL'], interval: '1d', budgetMs },
+    bars[0]!.startMs,
+  );
   hosts.push(host);
   return host;
 };
@@ -27,7 +30,17 @@ describe('strategies in worker threads, under a time budget per event', () => {
   it('a throwing strategy and one looping forever are stopped with their errors while a good one beside them goes on trading', async () => {
     const failures: string[] = [];
     const good = await start('buy-once.ts');
-    const thrower = await StrategyWorkerHost.start({ source: { module: `${fixtures}throws-on-third-bar.ts` }, params: {}, universe: ['AAPL'], interval: '1d', budgetMs: 500, onFailure: (failure) => failures.push(`${failure.strategy}:${failure.reason}`) }, bars[0]!.startMs);
+    const thrower = await StrategyWorkerHost.start(
+      {
+        source: { module: `${fixtures}throws-on-third-bar.ts` },
+        params: {},
+        universe: ['AAPL'],
+        interval: '1d',
+        budgetMs: 500,
+        onFailure: (failure) => failures.push(`${failure.strategy}:${failure.reason}`),
+      },
+      bars[0]!.startMs,
+    );
     hosts.push(thrower);
     const looper = await start('loops-forever.ts', 300);
     const commands: string[] = [];
@@ -65,7 +78,7 @@ describe('strategies in worker threads, under a time budget per event', () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'closecross-slow-'));
     try {
       const module = path.join(folder, 'slow-to-load.ts');
-      writeFileSync(module, "await new Promise((resolve) => setTimeout(resolve, 3_000));\nexport default {};\n");
+      writeFileSync(module, 'await new Promise((resolve) => setTimeout(resolve, 3_000));\nexport default {};\n');
       const started = StrategyWorkerHost.start({ source: { module }, params: {}, universe: ['AAPL'], interval: '1d', loadBudgetMs: 300 }, bars[0]!.startMs);
       await expect(started).rejects.toMatchObject({ failure: { reason: 'load_timeout', message: 'not loaded within 300 ms', during: 'load' } });
     } finally {
@@ -74,13 +87,24 @@ describe('strategies in worker threads, under a time budget per event', () => {
   });
 
   it('a bad parameter refuses the start with the field, the value and what is allowed', async () => {
-    const failure = StrategyWorkerHost.start({ source: { module: `${fixtures}buy-once.ts` }, params: { quantity: 0 }, universe: ['AAPL'], interval: '1d' }, bars[0]!.startMs);
+    const failure = StrategyWorkerHost.start(
+      { source: { module: `${fixtures}buy-once.ts` }, params: { quantity: 0 }, universe: ['AAPL'], interval: '1d' },
+      bars[0]!.startMs,
+    );
     await expect(failure).rejects.toThrow(StrategyParameterError);
-    await expect(failure).rejects.toMatchObject({ field: '/quantity', value: 0, allowed: 'an integer, >= 1, <= 1000', message: 'parameter /quantity = 0 is not allowed: an integer, >= 1, <= 1000' });
+    await expect(failure).rejects.toMatchObject({
+      field: '/quantity',
+      value: 0,
+      allowed: 'an integer, >= 1, <= 1000',
+      message: 'parameter /quantity = 0 is not allowed: an integer, >= 1, <= 1000',
+    });
   });
 
   it('a built-in runs in a worker too, and its state comes back after each event', async () => {
-    const host = await StrategyWorkerHost.start({ source: { builtin: 'three_candles' }, params: { exit_after_bars: 7 }, universe: ['AAPL'], interval: '1d' }, bars[0]!.startMs);
+    const host = await StrategyWorkerHost.start(
+      { source: { builtin: 'three_candles' }, params: { exit_after_bars: 7 }, universe: ['AAPL'], interval: '1d' },
+      bars[0]!.startMs,
+    );
     hosts.push(host);
     const outcome = await host.start(bars[0]!.startMs, account);
     expect(outcome.state).toEqual({ lots: [], startEquity: 100_000 });
@@ -122,7 +146,13 @@ describe('STRATEGIES_DIR', () => {
     expect(buyOnce.sourceHash).toBe(sourceHash(readFileSync(`${fixtures}buy-once.ts`)));
     expect(buyOnce.sourceHash).toMatch(/^[0-9a-f]{64}$/);
     expect(buyOnce.parameters).toMatchObject({ type: 'object', properties: { quantity: { type: 'integer', minimum: 1, maximum: 1000, default: 5 } } });
-    expect(refused).toEqual([{ file: `${fixtures}not-a-strategy.ts`, sourceHash: sourceHash(readFileSync(`${fixtures}not-a-strategy.ts`)), error: expect.stringContaining('does not default-export a strategy') }]);
+    expect(refused).toEqual([
+      {
+        file: `${fixtures}not-a-strategy.ts`,
+        sourceHash: sourceHash(readFileSync(`${fixtures}not-a-strategy.ts`)),
+        error: expect.stringContaining('does not default-export a strategy'),
+      },
+    ]);
   });
 });
 

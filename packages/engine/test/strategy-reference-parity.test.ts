@@ -27,7 +27,14 @@ async function referenceRun(golden: Golden, side: 'buy' | 'sell') {
   const symbol = golden.file.replace('.csv', '');
   return runBacktest({
     definition: threeCandles,
-    params: { body: golden.body, warmup_bars: golden.h, exit_after_bars: golden.p, side_policy: side === 'buy' ? 'long_only' : 'short_only', entry: 'close', quantity: 1 },
+    params: {
+      body: golden.body,
+      warmup_bars: golden.h,
+      exit_after_bars: golden.p,
+      side_policy: side === 'buy' ? 'long_only' : 'short_only',
+      entry: 'close',
+      quantity: 1,
+    },
     universe: [symbol],
     interval: '1d',
     sources: [dailyBars(symbol)],

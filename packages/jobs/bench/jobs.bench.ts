@@ -64,7 +64,8 @@ async function latencyRun(pool: Pool, where: Enqueuer): Promise<number[]> {
     },
   });
   await worker.start();
-  const client = where === 'another task' ? new JobEngine({ pool, log: quiet, scheduleSeconds: 0 }).define('timed', { concurrency: 0, handler: async () => ({}) }) : worker;
+  const client =
+    where === 'another task' ? new JobEngine({ pool, log: quiet, scheduleSeconds: 0 }).define('timed', { concurrency: 0, handler: async () => ({}) }) : worker;
   if (client !== worker) await client.start();
   for (let seq = 0; seq < plan.latencyJobs; seq++) {
     enqueuedAt.set(seq, performance.now());

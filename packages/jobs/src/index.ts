@@ -1,4 +1,15 @@
-export { JobEngine, defaultLeaseSeconds, type JobContext, type JobDefinition, type JobErrorWords, type FailedJob, type JobEngineOptions, type JobLogger, type JobOutcome, type EnqueueOptions } from './job-engine.ts';
+export {
+  JobEngine,
+  defaultLeaseSeconds,
+  type JobContext,
+  type JobDefinition,
+  type JobErrorWords,
+  type FailedJob,
+  type JobEngineOptions,
+  type JobLogger,
+  type JobOutcome,
+  type EnqueueOptions,
+} from './job-engine.ts';
 export { JobInputError } from './job-errors.ts';
 export { JobStore, jobStatuses, finishedStatuses, type JobStatus, type JobView } from './job-store.ts';
 export { jobsModule, jobsModuleWith, type JobsModuleOptions } from './jobs-module.ts';
@@ -6,4 +17,13 @@ export { JobViewSchema } from './routes/job-schemas.ts';
 export { isNyseTradingDay, nyseHolidays } from './schedules/trading-calendar.ts';
 export { assertValidTiming, nextTicks, type ScheduleTiming } from './schedules/cron-schedule.ts';
 export { ScheduleStore, type ScheduleInput, type ScheduleView } from './schedules/schedule-store.ts';
-export { admissionBoundsFrom, jobAdmissionSpec, QueueFullError, queueMetricsText, queueViews, type AdmissionBounds, type QueueFullDetails, type QueueView } from './queue-admission.ts';
+export {
+  admissionBoundsFrom,
+  jobAdmissionSpec,
+  QueueFullError,
+  queueMetricsText,
+  queueViews,
+  type AdmissionBounds,
+  type QueueFullDetails,
+  type QueueView,
+} from './queue-admission.ts';

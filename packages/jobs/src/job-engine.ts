@@ -208,9 +208,15 @@ export class JobEngine {
       for (const kind of this.kinds.keys()) this.pump(kind);
     });
     this.every(this.maintenanceSeconds, () => this.settleLost());
-    this.leaseTimer = setInterval(() => void this.renewRunning().catch((error) => this.log.error({ err: error }, 'lease renewal failed')), this.renewSeconds * 1000);
+    this.leaseTimer = setInterval(
+      () => void this.renewRunning().catch((error) => this.log.error({ err: error }, 'lease renewal failed')),
+      this.renewSeconds * 1000,
+    );
     this.leaseTimer.unref();
-    const runs = [...this.kinds].filter(([, { definition }]) => definition.concurrency > 0).map(([kind]) => kind).sort();
+    const runs = [...this.kinds]
+      .filter(([, { definition }]) => definition.concurrency > 0)
+      .map(([kind]) => kind)
+      .sort();
     if (runs.length > 0) {
       // A runner shows in the fleet beside the ingestors and price workers; a task that only enqueues does not.
       this.fleet = new WorkerRegistry(this.pool, { kind: 'jobs', pool: runs.join(','), leaseMs: this.leaseSeconds * 1000 });
@@ -246,11 +252,19 @@ export class JobEngine {
       await admit(client, kind, options.createdBy, this.admission);
     } catch (error) {
       // One line per refusal, for every kind: the stack's queue-full alarm counts these.
-      if (error instanceof QueueFullError) this.log.warn({ event: logEvents.jobAdmissionRefused, createdBy: options.createdBy ?? null, ...error.details }, 'job refused: queue full');
+      if (error instanceof QueueFullError)
+        this.log.warn({ event: logEvents.jobAdmissionRefused, createdBy: options.createdBy ?? null, ...error.details }, 'job refused: queue full');
       throw error;
     }
     const id = randomUUID();
-    const inserted = await this.store.insert(client, { id, kind, params, scope: state.definition.scope, createdBy: options.createdBy, idempotencyKey: options.idempotencyKey });
+    const inserted = await this.store.insert(client, {
+      id,
+      kind,
+      params,
+      scope: state.definition.scope,
+      createdBy: options.createdBy,
+      idempotencyKey: options.idempotencyKey,
+    });
     if (!inserted) return (await this.store.idByKey(client, kind, options.idempotencyKey!))!;
     await this.boss.send(kind, {}, { id, db: { executeSql: (text, values) => client.query(text, values) }, ...this.deliveryOptions(state.definition) });
     return id;
@@ -357,7 +371,12 @@ export class JobEngine {
         const jobs = await this.boss.fetch<object>(kind, { batchSize: free, includeMetadata: true });
         if (jobs.length === 0) return false;
         // A retried job keeps the expire_in its last lease reached; shorten it before anything else.
-        await renewLeases(this.pool, kind, jobs.map((job) => job.id), this.leaseSeconds);
+        await renewLeases(
+          this.pool,
+          kind,
+          jobs.map((job) => job.id),
+          this.leaseSeconds,
+        );
         for (const job of jobs) this.track(this.run(kind, state, job.id, job.retryCount, job.retryLimit));
         return jobs.length === free;
       } finally {
@@ -389,7 +408,10 @@ export class JobEngine {
       }
       const { attempt, params } = started;
       if (started.previousStatus === 'running') {
-        this.log.warn({ event: logEvents.jobAttemptFailed, jobId: id, kind, attempt: attempt - 1 }, 'job attempt lost (its task stopped renewing the lease); taken over');
+        this.log.warn(
+          { event: logEvents.jobAttemptFailed, jobId: id, kind, attempt: attempt - 1 },
+          'job attempt lost (its task stopped renewing the lease); taken over',
+        );
       }
       const reporter = coalescingReporter((stage, progress) => this.store.report(id, attempt, stage, progress));
       try {
@@ -428,7 +450,10 @@ export class JobEngine {
       return;
     }
     // The one place job failures are logged, for every kind: the stack's alarm counts these lines.
-    this.log.warn({ event: final ? logEvents.jobFailed : logEvents.jobAttemptFailed, err: error, jobId: id, kind, attempt }, final ? 'job failed' : 'job attempt failed; retrying');
+    this.log.warn(
+      { event: final ? logEvents.jobFailed : logEvents.jobAttemptFailed, err: error, jobId: id, kind, attempt },
+      final ? 'job failed' : 'job attempt failed; retrying',
+    );
     // Bad input is final: complete the queue entry so pg-boss does not retry it.
     if (inputError) await this.boss.complete(kind, id, { error: message });
     else await this.boss.fail(kind, id, { message });

@@ -15,7 +15,13 @@ export interface JobsModuleOptions extends ServiceContext {
 }
 
 const jobsPlugin: FastifyPluginAsync<JobsModuleOptions> = async (app, options) => {
-  await app.register(jobsRoutes({ pool: options.pool, ...(options.eventPollMs ? { eventPollMs: options.eventPollMs } : {}), ...(options.admission ? { admission: options.admission } : {}) }));
+  await app.register(
+    jobsRoutes({
+      pool: options.pool,
+      ...(options.eventPollMs ? { eventPollMs: options.eventPollMs } : {}),
+      ...(options.admission ? { admission: options.admission } : {}),
+    }),
+  );
   await app.register(schedulesRoutes({ pool: options.pool, clock: options.clock ?? systemClock }));
 };
 

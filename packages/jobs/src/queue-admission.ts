@@ -4,7 +4,12 @@ import type { Pool, PoolClient } from 'pg';
 /** The settings of the bounds; every task reads the same ones (the stack sets them for all). */
 export const jobAdmissionSpec = {
   JOB_MAX_QUEUED_PER_KIND: env.int({ default: 1_000, min: 1, max: 10_000_000, description: 'queued jobs one kind may hold; past it enqueue answers 429' }),
-  JOB_MAX_QUEUED_PER_CALLER: env.int({ default: 100, min: 1, max: 10_000_000, description: 'queued jobs of one kind one caller (created_by) may hold; past it enqueue answers 429' }),
+  JOB_MAX_QUEUED_PER_CALLER: env.int({
+    default: 100,
+    min: 1,
+    max: 10_000_000,
+    description: 'queued jobs of one kind one caller (created_by) may hold; past it enqueue answers 429',
+  }),
 };
 
 export interface AdmissionBounds {
@@ -74,7 +79,12 @@ export async function admit(client: PoolClient, kind: string, createdBy: string 
   if (kindFull) {
     const wait = retryAfterSeconds(kindQueued - bounds.maxQueuedPerKind + 1, rate);
     throw new QueueFullError(`the ${kind} queue is full: ${kindQueued} jobs queued (bound ${bounds.maxQueuedPerKind}); ${drain}; try again in ${wait} s`, {
-      kind, queued: kindQueued, bound: bounds.maxQueuedPerKind, drainPerSecond: rate, retryAfterSeconds: wait, boundedBy: 'kind',
+      kind,
+      queued: kindQueued,
+      bound: bounds.maxQueuedPerKind,
+      drainPerSecond: rate,
+      retryAfterSeconds: wait,
+      boundedBy: 'kind',
     });
   }
   const wait = retryAfterSeconds(callerQueued - bounds.maxQueuedPerCaller + 1, rate);
@@ -110,7 +120,9 @@ export async function queueViews(db: Queryable, bounds: AdmissionBounds, kinds: 
        from job where status in ('queued', 'running') group by kind`,
   );
   const byKind = new Map(result.rows.map((row) => [row.kind, row]));
-  const activeKinds = (await db.query<{ kind: string }>(`select distinct kind from job where created_at > now() - interval '1 day'`)).rows.map((row) => row.kind);
+  const activeKinds = (await db.query<{ kind: string }>(`select distinct kind from job where created_at > now() - interval '1 day'`)).rows.map(
+    (row) => row.kind,
+  );
   const all = [...new Set([...kinds, ...byKind.keys(), ...activeKinds])].sort();
   return Promise.all(
     all.map(async (kind) => ({

@@ -53,7 +53,11 @@ describe('the job engine through a database outage', () => {
       `insert into job_schedule (name, kind, cron, timezone, trading_days_only, params, enabled, next_run)
        values ('after-freeze', 'double', '* * * * * *', 'UTC', false, '{"n": 50}', true, date_trunc('second', now()))`,
     );
-    await waitFor(async () => (await engine.list({ kind: 'double', status: 'succeeded' })).some((job) => (job.result as { doubled: number }).doubled === 100), 30_000, 'the scheduled job');
+    await waitFor(
+      async () => (await engine.list({ kind: 'double', status: 'succeeded' })).some((job) => (job.result as { doubled: number }).doubled === 100),
+      30_000,
+      'the scheduled job',
+    );
   });
 });
 

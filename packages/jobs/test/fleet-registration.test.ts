@@ -21,7 +21,10 @@ describe('job runners in the fleet (GET /workers)', () => {
     const runner = new JobEngine({ pool: database.pool, log: capturedLog(), leaseSeconds: 2, scheduleSeconds: 0 })
       .define('fit', { concurrency: 2, handler: () => held })
       .define('score', { concurrency: 1, handler: async () => ({}) });
-    const enqueuer = new JobEngine({ pool: database.pool, log: capturedLog(), scheduleSeconds: 0 }).define('fit', { concurrency: 0, handler: async () => ({}) });
+    const enqueuer = new JobEngine({ pool: database.pool, log: capturedLog(), scheduleSeconds: 0 }).define('fit', {
+      concurrency: 0,
+      handler: async () => ({}),
+    });
     await runner.start();
     await enqueuer.start();
 

@@ -31,7 +31,11 @@ beforeAll(async () => {
         return { result: { attempt } };
       },
     })
-    .define('bad-input', { handler: async () => { throw new JobInputError('no rows for date_id 300'); } })
+    .define('bad-input', {
+      handler: async () => {
+        throw new JobInputError('no rows for date_id 300');
+      },
+    })
     .define('held', {
       handler: async ({ signal, report }) => {
         report('waiting for the test', 0.2);
@@ -51,10 +55,14 @@ afterAll(async () => {
 
 async function settled(id: string, timeoutMs = 30_000): Promise<JobView> {
   let job: JobView | undefined;
-  await waitFor(async () => {
-    job = await engine.get(id);
-    return job !== undefined && ['succeeded', 'failed', 'cancelled'].includes(job.status);
-  }, timeoutMs, `job ${id}`);
+  await waitFor(
+    async () => {
+      job = await engine.get(id);
+      return job !== undefined && ['succeeded', 'failed', 'cancelled'].includes(job.status);
+    },
+    timeoutMs,
+    `job ${id}`,
+  );
   return job!;
 }
 
@@ -62,7 +70,19 @@ describe('JobEngine', () => {
   it('runs a job and keeps its result, metrics, params (also as request) and the last stage', async () => {
     const id = await engine.enqueue('double', { n: 21 }, { createdBy: 'alice' });
     const job = await settled(id);
-    expect(job).toMatchObject({ kind: 'double', status: 'succeeded', stage: 'done', progress: 1, attempts: 1, result: { doubled: 42 }, metrics: { n: 21 }, params: { n: 21 }, request: { n: 21 }, created_by: 'alice', error: null });
+    expect(job).toMatchObject({
+      kind: 'double',
+      status: 'succeeded',
+      stage: 'done',
+      progress: 1,
+      attempts: 1,
+      result: { doubled: 42 },
+      metrics: { n: 21 },
+      params: { n: 21 },
+      request: { n: 21 },
+      created_by: 'alice',
+      error: null,
+    });
     expect(job.started_at).not.toBeNull();
     expect(job.finished_at).not.toBeNull();
   });
@@ -78,7 +98,12 @@ describe('JobEngine', () => {
     const id = await engine.enqueue('flaky', { failures: 2, key: 'recovers' });
     const job = await settled(id);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 3, result: { attempt: 3 }, error: null });
-    expect(log.events(logEvents.jobAttemptFailed).filter((line) => line.jobId === id).map((line) => line.attempt)).toEqual([1, 2]);
+    expect(
+      log
+        .events(logEvents.jobAttemptFailed)
+        .filter((line) => line.jobId === id)
+        .map((line) => line.attempt),
+    ).toEqual([1, 2]);
     expect(log.events(logEvents.jobFailed).filter((line) => line.jobId === id)).toEqual([]);
   });
 
@@ -104,7 +129,11 @@ describe('JobEngine', () => {
     await runner.start();
     try {
       // Its queue entry is taken and dropped; the job is untouched.
-      await waitFor(async () => (await database.pool.query(`select state from pgboss.job where id = $1`, [id])).rows[0]?.state === 'completed', 10_000, 'the queue entry');
+      await waitFor(
+        async () => (await database.pool.query(`select state from pgboss.job where id = $1`, [id])).rows[0]?.state === 'completed',
+        10_000,
+        'the queue entry',
+      );
       expect(await engine.get(id)).toMatchObject({ status: 'cancelled', attempts: 0, started_at: null });
     } finally {
       await runner.stop();

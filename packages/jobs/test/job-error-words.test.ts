@@ -35,7 +35,13 @@ beforeAll(async () => {
     return {};
   };
   engine
-    .define<{ throw: string; scale?: string }>('worded', { retryLimit: 1, retryDelaySeconds: 1, retryBackoff: false, describeError: inServiceWords, handler: throwing })
+    .define<{ throw: string; scale?: string }>('worded', {
+      retryLimit: 1,
+      retryDelaySeconds: 1,
+      retryBackoff: false,
+      describeError: inServiceWords,
+      handler: throwing,
+    })
     .define<{ throw: string }>('engine-worded', { retryLimit: 0, handler: throwing })
     .define<{ throw: string }>('broken-words', {
       retryLimit: 0,
@@ -53,10 +59,14 @@ afterAll(async () => {
 
 async function settled(id: string): Promise<JobView> {
   let job: JobView | undefined;
-  await waitFor(async () => {
-    job = await engine.get(id);
-    return job !== undefined && ['succeeded', 'failed', 'cancelled'].includes(job.status);
-  }, 30_000, `job ${id}`);
+  await waitFor(
+    async () => {
+      job = await engine.get(id);
+      return job !== undefined && ['succeeded', 'failed', 'cancelled'].includes(job.status);
+    },
+    30_000,
+    `job ${id}`,
+  );
   return job!;
 }
 
@@ -64,7 +74,11 @@ describe("a service's job error wording, registered once as describeError", () =
   it('stores an internal failure in its words on every attempt, while the log keeps the original', async () => {
     const id = await engine.enqueue('worded', { throw: 'internal', scale: 'lambda' });
     const job = await settled(id);
-    expect(job).toMatchObject({ status: 'failed', attempts: 2, error: `the lambda job failed on an internal error; the details are in the service log under job ${id}` });
+    expect(job).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: `the lambda job failed on an internal error; the details are in the service log under job ${id}`,
+    });
     expect(JSON.stringify(job)).not.toContain('10.0.3.7');
     const logged = log.lines.filter((line) => line.jobId === id && (line.event === logEvents.jobAttemptFailed || line.event === logEvents.jobFailed));
     expect(logged.map((line) => [line.event, line.attempt, (line.err as Error).message])).toEqual([

@@ -44,7 +44,24 @@ describe('the job routes', () => {
   it('GET /jobs/{id} answers the job in the one status shape; 404 for an unknown id, 400 for a malformed one', async () => {
     const id = await engine.enqueue('parked', { symbol: 'NVDA' }, { createdBy: 'alice' });
     const job = (await app.inject({ url: `/jobs/${id}` })).json();
-    expect(job).toMatchObject({ id, kind: 'parked', status: 'queued', stage: 'queued', progress: 0, params: { symbol: 'NVDA' }, request: { symbol: 'NVDA' }, attempts: 0, scope: 'risk', created_by: 'alice', cancel_requested: false, result: null, metrics: null, error: null, started_at: null, finished_at: null });
+    expect(job).toMatchObject({
+      id,
+      kind: 'parked',
+      status: 'queued',
+      stage: 'queued',
+      progress: 0,
+      params: { symbol: 'NVDA' },
+      request: { symbol: 'NVDA' },
+      attempts: 0,
+      scope: 'risk',
+      created_by: 'alice',
+      cancel_requested: false,
+      result: null,
+      metrics: null,
+      error: null,
+      started_at: null,
+      finished_at: null,
+    });
     expect((await app.inject({ url: `/jobs/${randomUUID()}` })).statusCode).toBe(404);
     expect((await app.inject({ url: '/jobs/42' })).json()).toMatchObject({ statusCode: 400, message: 'params/id must match format "uuid"' });
   });
@@ -76,11 +93,14 @@ describe('the job routes', () => {
     expect(response.headers['cache-control']).toBe('no-cache');
     expect(response.headers['x-accel-buffering']).toBe('no');
     expect(response.headers['x-request-id']).toBe('sse-job-stream-1');
-    const events = response.body.trim().split('\n\n').map((block) => {
-      const [event, data] = block.split('\n');
-      expect(event).toBe('event: job');
-      return JSON.parse(data!.replace(/^data: /, '')) as { status: string; stage: string; progress: number };
-    });
+    const events = response.body
+      .trim()
+      .split('\n\n')
+      .map((block) => {
+        const [event, data] = block.split('\n');
+        expect(event).toBe('event: job');
+        return JSON.parse(data!.replace(/^data: /, '')) as { status: string; stage: string; progress: number };
+      });
     expect(events[0]).toMatchObject({ status: 'running', stage: 'reading rows', progress: 0.25 });
     expect(events).toContainEqual(expect.objectContaining({ stage: 'training', progress: 0.75 }));
     expect(events.at(-1)).toMatchObject({ status: 'succeeded', stage: 'done', progress: 1 });
@@ -122,11 +142,19 @@ describe('the schedule routes', () => {
     expect((await app.inject({ url: '/schedules/x' })).statusCode).toBe(404);
   });
 
-  it('with sign-in on: read looks, only admin changes schedules, and cancel needs the kind\'s scope', async () => {
-    const secured = await createService({ name: 'jobs-auth-test', modules: [jobsModuleWith({})], pool: database.pool, auth: { rateLimitPerMinute: 10_000 }, ...testLogging() });
+  it("with sign-in on: read looks, only admin changes schedules, and cancel needs the kind's scope", async () => {
+    const secured = await createService({
+      name: 'jobs-auth-test',
+      modules: [jobsModuleWith({})],
+      pool: database.pool,
+      auth: { rateLimitPerMinute: 10_000 },
+      ...testLogging(),
+    });
     await secured.ready();
     try {
-      const bearer = async (scopes: Array<'read' | 'risk' | 'admin'>) => ({ authorization: `Bearer ${(await secured.auth!.keys.create({ name: `key-${scopes.join('-')}`, scopes })).key}` });
+      const bearer = async (scopes: Array<'read' | 'risk' | 'admin'>) => ({
+        authorization: `Bearer ${(await secured.auth!.keys.create({ name: `key-${scopes.join('-')}`, scopes })).key}`,
+      });
       const reader = await bearer(['read']);
       const riskUser = await bearer(['read', 'risk']);
       const id = await engine.enqueue('parked', {});

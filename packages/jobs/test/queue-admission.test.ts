@@ -20,9 +20,17 @@ beforeAll(async () => {
   await engine.start();
   // A route that enqueues as POST /analyses does, beside the job API.
   const submit: FastifyPluginAsync<ServiceContext> = async (service) => {
-    service.post('/flood', { config: { scope: 'risk' } }, async (_request, reply) => reply.status(202).send({ id: await engine.enqueue('flood', { at: Date.now() }) }));
+    service.post('/flood', { config: { scope: 'risk' } }, async (_request, reply) =>
+      reply.status(202).send({ id: await engine.enqueue('flood', { at: Date.now() }) }),
+    );
   };
-  app = await createService({ name: 'example', modules: [{ name: 'example', plugin: submit }, jobsModuleWith({ admission: bounds })], pool: database.pool, auth: false, logLevel: 'silent' });
+  app = await createService({
+    name: 'example',
+    modules: [{ name: 'example', plugin: submit }, jobsModuleWith({ admission: bounds })],
+    pool: database.pool,
+    auth: false,
+    logLevel: 'silent',
+  });
 });
 
 afterAll(async () => {
@@ -66,7 +74,9 @@ describe('admission control on the job queues', () => {
     for (let i = 0; i < 10; i++) await engine.enqueue('per-caller', { i }, { createdBy: 'alice' });
     const refusal = await engine.enqueue('per-caller', { i: 10 }, { createdBy: 'alice' }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(QueueFullError);
-    expect((refusal as QueueFullError).message).toBe('you have 10 per-caller jobs queued (bound per caller 10); the queue holds 10 and it drains about 0 jobs/s; try again in 60 s');
+    expect((refusal as QueueFullError).message).toBe(
+      'you have 10 per-caller jobs queued (bound per caller 10); the queue holds 10 and it drains about 0 jobs/s; try again in 60 s',
+    );
     expect((refusal as QueueFullError).retryAfterSeconds).toBe(60);
     await expect(engine.enqueue('per-caller', { i: 0 }, { createdBy: 'bob' })).resolves.toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -46,9 +46,27 @@ describe('a schedule with two tasks running the engine', () => {
     );
     await Promise.all(engines.map((engine) => engine.start()));
     try {
-      await new ScheduleStore(database.pool).put('every-2s', { kind: 'tick', cron: '*/2 * * * * *', timezone: 'UTC', trading_days_only: false, params: { from: 'schedule' }, enabled: true });
-      await waitFor(async () => (await database.pool.query(`select count(*)::int as n from job where status = 'succeeded'`)).rows[0].n >= 4, 30_000, 'four ticks');
-      await new ScheduleStore(database.pool).put('every-2s', { kind: 'tick', cron: '*/2 * * * * *', timezone: 'UTC', trading_days_only: false, params: {}, enabled: false });
+      await new ScheduleStore(database.pool).put('every-2s', {
+        kind: 'tick',
+        cron: '*/2 * * * * *',
+        timezone: 'UTC',
+        trading_days_only: false,
+        params: { from: 'schedule' },
+        enabled: true,
+      });
+      await waitFor(
+        async () => (await database.pool.query(`select count(*)::int as n from job where status = 'succeeded'`)).rows[0].n >= 4,
+        30_000,
+        'four ticks',
+      );
+      await new ScheduleStore(database.pool).put('every-2s', {
+        kind: 'tick',
+        cron: '*/2 * * * * *',
+        timezone: 'UTC',
+        trading_days_only: false,
+        params: {},
+        enabled: false,
+      });
     } finally {
       await Promise.all(engines.map((engine) => engine.stop()));
       await Promise.all(pools.map((pool) => pool.end()));
@@ -78,7 +96,14 @@ describe('a schedule on the injected clock (the wall clock plays no part)', () =
         return {};
       },
     });
-    const { schedule } = await store.put('friday-close', { kind: 'close-report', cron: '0 16 * * *', timezone: 'America/New_York', trading_days_only: true, params: {}, enabled: true });
+    const { schedule } = await store.put('friday-close', {
+      kind: 'close-report',
+      cron: '0 16 * * *',
+      timezone: 'America/New_York',
+      trading_days_only: true,
+      params: {},
+      enabled: true,
+    });
     expect(schedule.next_run).toBe('2026-12-11T21:00:00.000Z');
     await engine.start();
     try {
@@ -96,11 +121,25 @@ describe('a schedule on the injected clock (the wall clock plays no part)', () =
     expect((await store.get('friday-close'))!.next_run).toBe('2026-12-14T21:00:00.000Z');
   }, 30_000);
 
-  it('computes a new schedule\'s next run from the clock: on Christmas Eve 2026 after the close, Monday 28 December', async () => {
+  it("computes a new schedule's next run from the clock: on Christmas Eve 2026 after the close, Monday 28 December", async () => {
     const store = new ScheduleStore(database.pool, new SimulatedClock('2026-12-24T21:30:00Z'));
-    const { schedule } = await store.put('christmas', { kind: 'close-report', cron: '0 16 * * *', timezone: 'America/New_York', trading_days_only: true, params: {}, enabled: false });
+    const { schedule } = await store.put('christmas', {
+      kind: 'close-report',
+      cron: '0 16 * * *',
+      timezone: 'America/New_York',
+      trading_days_only: true,
+      params: {},
+      enabled: false,
+    });
     expect(schedule.next_run).toBeNull();
-    const enabled = await store.put('christmas', { kind: 'close-report', cron: '0 16 * * *', timezone: 'America/New_York', trading_days_only: true, params: {}, enabled: true });
+    const enabled = await store.put('christmas', {
+      kind: 'close-report',
+      cron: '0 16 * * *',
+      timezone: 'America/New_York',
+      trading_days_only: true,
+      params: {},
+      enabled: true,
+    });
     expect(enabled.schedule.next_run).toBe('2026-12-28T21:00:00.000Z');
   });
 });

@@ -17,11 +17,15 @@ describe('takeover', () => {
   it('a job whose task is killed mid-run is finished by another task within 90 s, on the default lease', async () => {
     const task = spawnTsx(engineTask, { DATABASE_URL: database.url, ENQUEUE: '1' });
     let id = '';
-    await waitFor(async () => {
-      id = /job ([0-9a-f-]{36})/.exec(task.output())?.[1] ?? '';
-      if (!id) return false;
-      return (await database.pool.query('select stage from job where id = $1', [id])).rows[0]?.stage === 'working';
-    }, 60_000, `the child to start the job: ${task.output()}`);
+    await waitFor(
+      async () => {
+        id = /job ([0-9a-f-]{36})/.exec(task.output())?.[1] ?? '';
+        if (!id) return false;
+        return (await database.pool.query('select stage from job where id = $1', [id])).rows[0]?.stage === 'working';
+      },
+      60_000,
+      `the child to start the job: ${task.output()}`,
+    );
     task.child.kill('SIGKILL');
     await task.exited;
     const killedAt = Date.now();

@@ -5,7 +5,9 @@ import { FairShareLeases, WorkerRegistry, listFleet } from '../src/index.ts';
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
-  await database.pool.query(`create table lease_item (pool text not null, id text not null, owner text, lease_until timestamptz, done boolean not null default false, primary key (pool, id))`);
+  await database.pool.query(
+    `create table lease_item (pool text not null, id text not null, owner text, lease_until timestamptz, done boolean not null default false, primary key (pool, id))`,
+  );
 });
 afterAll(async () => database.drop());
 beforeEach(async () => {
@@ -82,7 +84,18 @@ describe('fair-share leases', () => {
     await a.round(report);
     await a.round({ load: 2, holds: ['item-1', 'item-2'], details: { note: 'x' } });
     const fleet = await listFleet(database.pool);
-    expect(fleet).toEqual([expect.objectContaining({ id: a.owner, kind: 'ingestor', pool: 'p', pid: process.pid, live: true, load: 2, holds: ['item-1', 'item-2'], details: { note: 'x' } })]);
+    expect(fleet).toEqual([
+      expect.objectContaining({
+        id: a.owner,
+        kind: 'ingestor',
+        pool: 'p',
+        pid: process.pid,
+        live: true,
+        load: 2,
+        holds: ['item-1', 'item-2'],
+        details: { note: 'x' },
+      }),
+    ]);
     await a.leave();
     expect(await listFleet(database.pool)).toEqual([]);
     const free = await database.pool.query('select count(*)::int as n from lease_item where owner is null');

@@ -72,7 +72,11 @@ export async function startLocalSystem(config: LocalConfig): Promise<LocalSystem
     // The emulator keeps records in memory: checkpoints from an earlier run point into a stream
     // that no longer exists, so the local stream's shards start over.
     await ingestShard.forgetStream(pool, config.LOCAL_STREAM);
-    const modules = await serviceModules({ kinesisEndpoint: kinesis.endpoint, stream: config.LOCAL_STREAM, artifactsDir: path.join(config.DATA_DIR, 'artifacts') });
+    const modules = await serviceModules({
+      kinesisEndpoint: kinesis.endpoint,
+      stream: config.LOCAL_STREAM,
+      artifactsDir: path.join(config.DATA_DIR, 'artifacts'),
+    });
     const runtimeFile = path.join(config.DATA_DIR, runtimeFileName);
     const { admin, created } = localAdminFrom(await readLocalSystemFile(runtimeFile));
     const app = await createService({

@@ -18,8 +18,14 @@ export async function assertPortFree(host: string, port: number): Promise<void> 
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') reject(portInUse(host, port));
-      else if (error.code === 'EACCES') reject(new StartRefusedError(`PORT ${port} on ${host}: not allowed to listen there (ports below 1024 need privileges); choose another with PORT=<number> pnpm start`));
-      else if (error.code === 'EADDRNOTAVAIL') reject(new StartRefusedError(`HOST ${host} is not an address of this machine; set HOST=127.0.0.1 (or another local address)`));
+      else if (error.code === 'EACCES')
+        reject(
+          new StartRefusedError(
+            `PORT ${port} on ${host}: not allowed to listen there (ports below 1024 need privileges); choose another with PORT=<number> pnpm start`,
+          ),
+        );
+      else if (error.code === 'EADDRNOTAVAIL')
+        reject(new StartRefusedError(`HOST ${host} is not an address of this machine; set HOST=127.0.0.1 (or another local address)`));
       else reject(error);
     });
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));

@@ -35,7 +35,8 @@ export async function serviceModules(local: LocalResources, declarations: readon
   const modules = await Promise.all(
     declarations.map(async (declaration) => {
       const module = await declaration.module(environment);
-      if (module.name !== declaration.name) throw new Error(`the module of ${declaration.name} is named ${module.name}: a module is named after its declaration`);
+      if (module.name !== declaration.name)
+        throw new Error(`the module of ${declaration.name} is named ${module.name}: a module is named after its declaration`);
       return { ...module, pathPatterns: declaration.pathPatterns };
     }),
   );

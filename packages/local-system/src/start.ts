@@ -21,7 +21,9 @@ try {
     console.log(`Dashboard sign-in: ${system.admin.username} / ${system.admin.password}`);
     console.log(`Both are kept in ${system.runtimeFile} (readable by you only).`);
   } else {
-    console.log(`Admin sign-in: the API key and the dashboard password of user ${system.admin.username} are kept in ${system.runtimeFile} (readable by you only).`);
+    console.log(
+      `Admin sign-in: the API key and the dashboard password of user ${system.admin.username} are kept in ${system.runtimeFile} (readable by you only).`,
+    );
   }
   console.log(`Closecross is running at ${system.url} (dashboard: ${system.url}/app, API docs: ${system.url}/docs)`);
 } catch (error) {

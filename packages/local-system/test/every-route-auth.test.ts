@@ -62,7 +62,19 @@ describe('sign-in on every route of every service', () => {
     const listed = await operations();
     const paths = new Set(listed.map((operation) => operation.path));
     // One route of each service and of the platform, so an empty or partial list cannot pass.
-    for (const route of ['/stock_data/', '/price_bars/{symbol}', '/warmup', '/analyses', '/train-model/', '/predict', '/ingest/status', '/jobs/{id}', '/schedules', '/auth/keys', '/audit']) {
+    for (const route of [
+      '/stock_data/',
+      '/price_bars/{symbol}',
+      '/warmup',
+      '/analyses',
+      '/train-model/',
+      '/predict',
+      '/ingest/status',
+      '/jobs/{id}',
+      '/schedules',
+      '/auth/keys',
+      '/audit',
+    ]) {
       expect(paths, route).toContain(route);
     }
     expect(listed.length).toBeGreaterThan(40);
@@ -77,7 +89,11 @@ describe('sign-in on every route of every service', () => {
         continue;
       }
       expect(operation.secured, `${name} shows its security in the OpenAPI document`).toBe(true);
-      const response = await app.inject({ method: operation.method as 'GET', url: concrete(operation.path), payload: operation.method === 'GET' ? undefined : {} });
+      const response = await app.inject({
+        method: operation.method as 'GET',
+        url: concrete(operation.path),
+        payload: operation.method === 'GET' ? undefined : {},
+      });
       if (response.statusCode !== 401) refused.push(`${name} answered ${response.statusCode}`);
     }
     expect(refused).toEqual([]);

@@ -83,10 +83,41 @@ interface FuzzRequest {
 /** Values of every kind a field should not hold, or holds only at its edges. */
 const badScalar: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(
-    2_147_483_648, -2_147_483_649, 2 ** 53 + 2, 1e308, -1e308, 1e-320, -1, 0, 1.5, -0.5,
-    'Infinity', '-Infinity', 'NaN', '1e400', '99999999999999999999', '0x10', ' 1', '',
-    '0000-01-01', '9999-12-31', '2023-02-30', '\u0000', 'a\u0000b', '%00', '../../etc/passwd', "'; drop table model; --",
-    '\u{1F4A5}\u202E\uFEFF', 'ǅ'.repeat(300), true, false, null, [], {}, [null], { a: 1 },
+    2_147_483_648,
+    -2_147_483_649,
+    2 ** 53 + 2,
+    1e308,
+    -1e308,
+    1e-320,
+    -1,
+    0,
+    1.5,
+    -0.5,
+    'Infinity',
+    '-Infinity',
+    'NaN',
+    '1e400',
+    '99999999999999999999',
+    '0x10',
+    ' 1',
+    '',
+    '0000-01-01',
+    '9999-12-31',
+    '2023-02-30',
+    '\u0000',
+    'a\u0000b',
+    '%00',
+    '../../etc/passwd',
+    "'; drop table model; --",
+    '\u{1F4A5}\u202E\uFEFF',
+    'ǅ'.repeat(300),
+    true,
+    false,
+    null,
+    [],
+    {},
+    [null],
+    { a: 1 },
   ),
   fc.integer(),
   fc.double(),
@@ -128,7 +159,11 @@ function brokenBody(schema: JsonSchema): fc.Arbitrary<unknown> {
   const variants: fc.Arbitrary<unknown>[] = [badScalar, fc.array(badScalar, { maxLength: 5 })];
   if (base && typeof base === 'object' && !Array.isArray(base) && fields.length > 0) {
     variants.push(fc.tuple(fc.constantFrom(...fields), badScalar).map(([field, value]) => ({ ...(base as object), [field]: value })));
-    variants.push(fc.tuple(fc.constantFrom(...fields), badScalar, fc.string({ maxLength: 12 }), badScalar).map(([field, value, extra, extraValue]) => ({ ...(base as object), [field]: value, [extra || 'extra']: extraValue })));
+    variants.push(
+      fc
+        .tuple(fc.constantFrom(...fields), badScalar, fc.string({ maxLength: 12 }), badScalar)
+        .map(([field, value, extra, extraValue]) => ({ ...(base as object), [field]: value, [extra || 'extra']: extraValue })),
+    );
     if (required.length > 0) {
       variants.push(fc.constantFrom(...required).map((field) => Object.fromEntries(Object.entries(base as object).filter(([name]) => name !== field))));
     }
@@ -145,7 +180,9 @@ function brokenBody(schema: JsonSchema): fc.Arbitrary<unknown> {
     if (property.type !== 'array' || !property.items?.properties || !base || typeof base !== 'object') continue;
     const item = skeleton(property.items);
     const itemFields = Object.keys(property.items.properties);
-    variants.push(fc.tuple(fc.constantFrom(...itemFields), badScalar).map(([name, value]) => ({ ...(base as object), [field]: [{ ...(item as object), [name]: value }] })));
+    variants.push(
+      fc.tuple(fc.constantFrom(...itemFields), badScalar).map(([name, value]) => ({ ...(base as object), [field]: [{ ...(item as object), [name]: value }] })),
+    );
   }
   return fc.oneof(...variants);
 }
@@ -155,7 +192,10 @@ const json = (value: unknown) => JSON.stringify(value) ?? 'null';
 function requestsFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
   const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
   const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query');
-  const pathValue = fc.oneof(badScalar.map((value) => (typeof value === 'string' ? value : json(value))), fc.constant('1'));
+  const pathValue = fc.oneof(
+    badScalar.map((value) => (typeof value === 'string' ? value : json(value))),
+    fc.constant('1'),
+  );
   const urlOf = (values: string[], query: [string, unknown][]) => {
     let url = operation.route;
     pathParameters.forEach((parameter, index) => {
@@ -165,10 +205,15 @@ function requestsFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
     return search ? `${url}?${search}` : url;
   };
   const queryArb = fc.array(
-    fc.tuple(fc.oneof(fc.constantFrom(...(queryParameters.length ? queryParameters.map((parameter) => parameter.name) : ['page'])), fc.string({ maxLength: 10 })), badScalar),
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...(queryParameters.length ? queryParameters.map((parameter) => parameter.name) : ['page'])), fc.string({ maxLength: 10 })),
+      badScalar,
+    ),
     { maxLength: 4 },
   );
-  const url = fc.tuple(fc.array(pathValue, { minLength: pathParameters.length, maxLength: pathParameters.length }), queryArb).map(([values, query]) => urlOf(values, query));
+  const url = fc
+    .tuple(fc.array(pathValue, { minLength: pathParameters.length, maxLength: pathParameters.length }), queryArb)
+    .map(([values, query]) => urlOf(values, query));
   if (operation.method === 'GET' || operation.method === 'HEAD') {
     return url.map((target) => ({ method: operation.method, url: target, headers: {} }));
   }
@@ -176,9 +221,23 @@ function requestsFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
   const bodies: fc.Arbitrary<Omit<FuzzRequest, 'method' | 'url'>>[] = [
     // Invalid JSON, a truncated document, NaN where the document is otherwise sound.
     fc.string({ unit: 'grapheme', maxLength: 200 }).map((text) => ({ headers: jsonHeaders, payload: `{${text}` })),
-    fc.constantFrom('', '{', '[', '{"a":}', 'null', '"text"', '{"data": [NaN]}', '{"__proto__": {"x": 1}}', '\u0000').map((payload) => ({ headers: jsonHeaders, payload })),
+    fc
+      .constantFrom('', '{', '[', '{"a":}', 'null', '"text"', '{"data": [NaN]}', '{"__proto__": {"x": 1}}', '\u0000')
+      .map((payload) => ({ headers: jsonHeaders, payload })),
     // Wrong content types.
-    fc.tuple(fc.constantFrom('text/plain', 'application/xml', 'text/csv', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream'), fc.string({ maxLength: 200 })).map(([type, payload]) => ({ headers: { 'content-type': type }, payload })),
+    fc
+      .tuple(
+        fc.constantFrom(
+          'text/plain',
+          'application/xml',
+          'text/csv',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/octet-stream',
+        ),
+        fc.string({ maxLength: 200 }),
+      )
+      .map(([type, payload]) => ({ headers: { 'content-type': type }, payload })),
   ];
   if (operation.body) bodies.push(brokenBody(operation.body).map((value) => ({ headers: jsonHeaders, payload: json(value) })));
   else bodies.push(badScalar.map((value) => ({ headers: jsonHeaders, payload: json(value) })));
@@ -211,18 +270,22 @@ const agent = new http.Agent({ keepAlive: false });
 function send(request: FuzzRequest): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const what = `${request.method} ${request.url.slice(0, 200)} ${request.headers['content-type'] ?? ''} ${(request.payload ?? '').slice(0, 200)}`;
-    const outgoing = http.request(`${baseUrl}${request.url}`, { method: request.method, headers: request.headers, agent, insecureHTTPParser: true }, (response) => {
-      const status = response.statusCode ?? 0;
-      if (String(response.headers['content-type']).startsWith('text/event-stream') && status < 300) {
-        outgoing.destroy();
-        resolve({ status, body: '' });
-        return;
-      }
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8').slice(0, 300) }));
-      response.on('error', reject);
-    });
+    const outgoing = http.request(
+      `${baseUrl}${request.url}`,
+      { method: request.method, headers: request.headers, agent, insecureHTTPParser: true },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (String(response.headers['content-type']).startsWith('text/event-stream') && status < 300) {
+          outgoing.destroy();
+          resolve({ status, body: '' });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8').slice(0, 300) }));
+        response.on('error', reject);
+      },
+    );
     outgoing.setTimeout(requestTimeoutMs, () => {
       outgoing.destroy();
       reject(new Error(`no answer within ${requestTimeoutMs} ms: ${what}`));
@@ -246,7 +309,8 @@ beforeAll(async () => {
   const counted = tables.rows.map((row) => row.name).filter((name) => !uncountedTables.has(name));
   // Jobs that schedules enqueue on their ticks (a schedule an earlier valid request made) are the
   // ticker's writes, not a request's.
-  const rowsOf = (name: string) => (name === 'job' ? `(select count(*) from job where created_by is null or created_by not like 'schedule:%')` : `(select count(*) from "${name}")`);
+  const rowsOf = (name: string) =>
+    name === 'job' ? `(select count(*) from job where created_by is null or created_by not like 'schedule:%')` : `(select count(*) from "${name}")`;
   const sql = `select concat_ws(',', ${counted.map((name) => `'${name}=' || ${rowsOf(name)}`).join(', ')}) as counts`;
   countRows = async () => (await database.pool.query<{ counts: string }>(sql)).rows[0]!.counts;
   nextTransactionId = async () => (await database.pool.query<{ id: string }>('select pg_snapshot_xmax(pg_current_snapshot())::text as id')).rows[0]!.id;

@@ -25,10 +25,15 @@ const deadPid = () => spawnSync(process.execPath, ['-e', 'process.stdout.write(S
 const startedAt = new Date('2026-12-11T14:30:00Z');
 
 describe('one system per DATA_DIR', () => {
-  it('refuses a second system on the same folder, naming the holder\'s pid and port; takes the folder once the first lets go', async () => {
+  it("refuses a second system on the same folder, naming the holder's pid and port; takes the folder once the first lets go", async () => {
     const dataDir = await mkdtemp(path.join(folder, 'held-'));
     const first = await lockDataDir(dataDir, { host: '127.0.0.1', port: 8080, startedAt });
-    expect(JSON.parse(await readFile(path.join(dataDir, lockFileName), 'utf8'))).toEqual({ pid: process.pid, host: '127.0.0.1', port: 8080, started_at: '2026-12-11T14:30:00.000Z' });
+    expect(JSON.parse(await readFile(path.join(dataDir, lockFileName), 'utf8'))).toEqual({
+      pid: process.pid,
+      host: '127.0.0.1',
+      port: 8080,
+      started_at: '2026-12-11T14:30:00.000Z',
+    });
     // Another process (pid 1 runs for sure) holding the folder.
     await first.release();
     await writeFile(path.join(dataDir, lockFileName), JSON.stringify({ pid: 1, host: '127.0.0.1', port: 8080, started_at: startedAt.toISOString() }));
@@ -71,7 +76,9 @@ describe('a port already in use', () => {
   it('is refused naming the port and the PORT variable that chooses another', async () => {
     const check = assertPortFree('127.0.0.1', port);
     await expect(check).rejects.toThrow(StartRefusedError);
-    await expect(check).rejects.toThrow(`PORT ${port} on 127.0.0.1 is already in use by another program. Choose another port with the PORT variable, for example PORT=${port + 1} pnpm start (PORT=0 picks any free port)`);
+    await expect(check).rejects.toThrow(
+      `PORT ${port} on 127.0.0.1 is already in use by another program. Choose another port with the PORT variable, for example PORT=${port + 1} pnpm start (PORT=0 picks any free port)`,
+    );
   });
 
   it('a free port passes, and stays free', async () => {
@@ -93,7 +100,14 @@ describe('GET / and the rate limit of the local composition', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const config = loadLocalConfig({ RATE_LIMIT_PER_MINUTE: '7' });
-    app = await createService({ name: 'local-entry-test', modules: [browserEntryModule], pool: database.pool, auth: localAuthSettings(config), bootstrapAdmin: { apiKey: adminKey }, ...testLogging() });
+    app = await createService({
+      name: 'local-entry-test',
+      modules: [browserEntryModule],
+      pool: database.pool,
+      auth: localAuthSettings(config),
+      bootstrapAdmin: { apiKey: adminKey },
+      ...testLogging(),
+    });
     await app.ready();
   });
   afterAll(async () => {

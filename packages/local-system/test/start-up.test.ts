@@ -61,53 +61,61 @@ describe('pnpm start refuses what it cannot do, and stops quietly', () => {
     }
   });
 
-  it('takes a folder a crashed system left locked; a second start on it is refused naming pid and port; Ctrl-C stops it with exit 0 and no ELIFECYCLE; a restart says where the admin is kept and stops on a script\'s SIGINT', { timeout: 300_000 }, async () => {
-    const dataDir = await mkdtemp(path.join(folder, 'system-'));
-    const port = await freePort();
-    // A lock left by a process that no longer runs.
-    const gone = spawn(process.execPath, ['-e', '']);
-    await new Promise((resolve) => gone.on('exit', resolve));
-    await writeFile(path.join(dataDir, 'local-system.lock'), JSON.stringify({ pid: gone.pid, host: '127.0.0.1', port: 1, started_at: '2026-12-11T14:30:00.000Z' }));
+  it(
+    "takes a folder a crashed system left locked; a second start on it is refused naming pid and port; Ctrl-C stops it with exit 0 and no ELIFECYCLE; a restart says where the admin is kept and stops on a script's SIGINT",
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = await mkdtemp(path.join(folder, 'system-'));
+      const port = await freePort();
+      // A lock left by a process that no longer runs.
+      const gone = spawn(process.execPath, ['-e', '']);
+      await new Promise((resolve) => gone.on('exit', resolve));
+      await writeFile(
+        path.join(dataDir, 'local-system.lock'),
+        JSON.stringify({ pid: gone.pid, host: '127.0.0.1', port: 1, started_at: '2026-12-11T14:30:00.000Z' }),
+      );
 
-    const first = pnpmStart({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '40' });
-    await running(first);
-    const runtimeFile = path.join(dataDir, 'local-system.json');
-    expect(first.output()).toContain(`Both are kept in ${runtimeFile} (readable by you only).`);
-    const lock = JSON.parse(await readFile(path.join(dataDir, 'local-system.lock'), 'utf8'));
-    expect(lock).toMatchObject({ host: '127.0.0.1', port });
+      const first = pnpmStart({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '40' });
+      await running(first);
+      const runtimeFile = path.join(dataDir, 'local-system.json');
+      expect(first.output()).toContain(`Both are kept in ${runtimeFile} (readable by you only).`);
+      const lock = JSON.parse(await readFile(path.join(dataDir, 'local-system.lock'), 'utf8'));
+      expect(lock).toMatchObject({ host: '127.0.0.1', port });
 
-    const second = spawnTsx(startEntry, { DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'warn' });
-    expect(await second.exited).toBe(1);
-    expect(second.output()).toContain(`DATA_DIR ${dataDir} is held by another Closecross system (pid ${lock.pid}, port ${port}: http://127.0.0.1:${port}`);
-    expect(second.output()).not.toMatch(/triggerUncaughtException|\n\s+at /);
+      const second = spawnTsx(startEntry, { DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'warn' });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(`DATA_DIR ${dataDir} is held by another Closecross system (pid ${lock.pid}, port ${port}: http://127.0.0.1:${port}`);
+      expect(second.output()).not.toMatch(/triggerUncaughtException|\n\s+at /);
 
-    // The composition's own settings: a browser at / goes to the dashboard; the rate limit is the configured one.
-    const base = `http://127.0.0.1:${port}`;
-    const home = await fetch(`${base}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
-    expect(home.status).toBe(302);
-    expect(home.headers.get('location')).toBe('/app');
-    const { admin } = JSON.parse(await readFile(runtimeFile, 'utf8'));
-    const statuses: number[] = [];
-    for (let request = 0; request < 42; request++) statuses.push((await fetch(`${base}/jobs?limit=1`, { headers: { authorization: `Bearer ${admin.api_key}` } })).status);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(40);
-    expect(statuses.slice(40)).toEqual([429, 429]);
+      // The composition's own settings: a browser at / goes to the dashboard; the rate limit is the configured one.
+      const base = `http://127.0.0.1:${port}`;
+      const home = await fetch(`${base}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+      expect(home.status).toBe(302);
+      expect(home.headers.get('location')).toBe('/app');
+      const { admin } = JSON.parse(await readFile(runtimeFile, 'utf8'));
+      const statuses: number[] = [];
+      for (let request = 0; request < 42; request++)
+        statuses.push((await fetch(`${base}/jobs?limit=1`, { headers: { authorization: `Bearer ${admin.api_key}` } })).status);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(40);
+      expect(statuses.slice(40)).toEqual([429, 429]);
 
-    // Ctrl-C in a terminal: SIGINT to the whole process group (pnpm, its shell, the system, Postgres).
-    process.kill(-first.child.pid!, 'SIGINT');
-    expect(await first.exited).toBe(0);
-    expect(first.output()).not.toMatch(/ELIFECYCLE|exit code 130/);
-    expect(first.output()).toContain('Closecross stopped.');
-    expect(existsSync(path.join(dataDir, 'local-system.lock'))).toBe(false);
-    expect(JSON.parse(await readFile(runtimeFile, 'utf8'))).toEqual({ admin });
+      // Ctrl-C in a terminal: SIGINT to the whole process group (pnpm, its shell, the system, Postgres).
+      process.kill(-first.child.pid!, 'SIGINT');
+      expect(await first.exited).toBe(0);
+      expect(first.output()).not.toMatch(/ELIFECYCLE|exit code 130/);
+      expect(first.output()).toContain('Closecross stopped.');
+      expect(existsSync(path.join(dataDir, 'local-system.lock'))).toBe(false);
+      expect(JSON.parse(await readFile(runtimeFile, 'utf8'))).toEqual({ admin });
 
-    const restarted = pnpmStart({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' });
-    await running(restarted);
-    expect(restarted.output()).not.toContain('API key:');
-    expect(restarted.output()).toContain(`the API key and the dashboard password of user admin are kept in ${runtimeFile} (readable by you only)`);
-    // A script's `kill -INT <pid of pnpm>`: pnpm alone gets the signal and passes it on.
-    restarted.child.kill('SIGINT');
-    expect(await restarted.exited).toBe(0);
-    expect(restarted.output()).not.toMatch(/ELIFECYCLE|exit code 130/);
-    expect(existsSync(path.join(dataDir, 'local-system.lock'))).toBe(false);
-  });
+      const restarted = pnpmStart({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' });
+      await running(restarted);
+      expect(restarted.output()).not.toContain('API key:');
+      expect(restarted.output()).toContain(`the API key and the dashboard password of user admin are kept in ${runtimeFile} (readable by you only)`);
+      // A script's `kill -INT <pid of pnpm>`: pnpm alone gets the signal and passes it on.
+      restarted.child.kill('SIGINT');
+      expect(await restarted.exited).toBe(0);
+      expect(restarted.output()).not.toMatch(/ELIFECYCLE|exit code 130/);
+      expect(existsSync(path.join(dataDir, 'local-system.lock'))).toBe(false);
+    },
+  );
 });

@@ -31,9 +31,14 @@ const summary = (label: string, times: number[]) => {
 async function serve(pool: import('pg').Pool, auth: boolean): Promise<{ app: Service; url: string }> {
   const app = await createService({
     name: 'auth-bench',
-    modules: [{ name: 'auth-bench', plugin: async (instance) => {
-      instance.get('/things', { config: { scope: 'read' } }, async () => ({ things: [1, 2, 3] }));
-    } }],
+    modules: [
+      {
+        name: 'auth-bench',
+        plugin: async (instance) => {
+          instance.get('/things', { config: { scope: 'read' } }, async () => ({ things: [1, 2, 3] }));
+        },
+      },
+    ],
     routeTable: [{ service: 'auth-bench', pathPatterns: ['/things'], healthPath: '/health' }],
     pool,
     logLevel: 'silent',
@@ -61,7 +66,11 @@ try {
   const open = await serve(pool, false);
   const secured = await serve(pool, true);
   // Interleaved rounds (off, key, first uses, off, key ...), so drift of the machine falls on all alike.
-  const sides = { off: { p50: [] as number[], p99: [] as number[] }, on: { p50: [] as number[], p99: [] as number[] }, first: { p50: [] as number[], p99: [] as number[] } };
+  const sides = {
+    off: { p50: [] as number[], p99: [] as number[] },
+    on: { p50: [] as number[], p99: [] as number[] },
+    first: { p50: [] as number[], p99: [] as number[] },
+  };
   const keep = (side: keyof typeof sides, times: number[]) => {
     const row = summary(side, times);
     sides[side].p50.push(row.p50);
@@ -85,16 +94,36 @@ try {
   await open.app.close();
   await secured.app.close();
 
-  console.log(`\nSign-in cost per request: GET /things over HTTP on loopback, ${rounds} interleaved rounds of ${perRound} sequential requests a side (${firstUsesPerRound} first uses a round)`);
+  console.log(
+    `\nSign-in cost per request: GET /things over HTTP on loopback, ${rounds} interleaved rounds of ${perRound} sequential requests a side (${firstUsesPerRound} first uses a round)`,
+  );
   const labels = { off: 'auth off', on: 'API key (cached)', first: "API key's first use (hash looked up in PostgreSQL)" } as const;
   for (const side of ['off', 'on', 'first'] as const) {
     for (const quantile of ['p50', 'p99'] as const) {
-      console.log(describeRow(results.record({ name: `sign-in: GET /things over HTTP, ${labels[side]}, ${quantile}`, unit: 'ms', runs: sides[side][quantile], note: side === 'first' ? `${firstUsesPerRound} keys a run` : `${perRound} requests a run` })));
+      console.log(
+        describeRow(
+          results.record({
+            name: `sign-in: GET /things over HTTP, ${labels[side]}, ${quantile}`,
+            unit: 'ms',
+            runs: sides[side][quantile],
+            note: side === 'first' ? `${firstUsesPerRound} keys a run` : `${perRound} requests a run`,
+          }),
+        ),
+      );
     }
   }
   const added = (quantile: 'p50' | 'p99') => sides.on[quantile].map((value, round) => value - sides.off[quantile][round]!);
   for (const quantile of ['p50', 'p99'] as const) {
-    console.log(describeRow(results.record({ name: `sign-in: added by a cached API key over auth off, ${quantile}`, unit: 'ms', runs: added(quantile), note: 'each run one interleaved pair' })));
+    console.log(
+      describeRow(
+        results.record({
+          name: `sign-in: added by a cached API key over auth off, ${quantile}`,
+          unit: 'ms',
+          runs: added(quantile),
+          note: 'each run one interleaved pair',
+        }),
+      ),
+    );
   }
   console.log(`results: ${await results.write()}`);
 } finally {

@@ -69,8 +69,7 @@ export async function resolveDatabaseConfig(
   };
   if (config.DB_SECRET_JSON) return poolConfigOf(parseRdsSecret('DB_SECRET_JSON', config.DB_SECRET_JSON), common);
   if (config.DB_SECRET_ID) {
-    const client =
-      secretsClient ?? new SecretsManagerClient(config.AWS_REGION ? { region: config.AWS_REGION } : {});
+    const client = secretsClient ?? new SecretsManagerClient(config.AWS_REGION ? { region: config.AWS_REGION } : {});
     const response = await client.send(new GetSecretValueCommand({ SecretId: config.DB_SECRET_ID }));
     return poolConfigOf(parseRdsSecret(`DB_SECRET_ID secret "${config.DB_SECRET_ID}"`, response.SecretString), common);
   }

@@ -69,7 +69,17 @@ export function statusOf(error: unknown): number {
 export const databaseRetryAfterSeconds = 5;
 
 // Node's socket errors: nothing listens, the peer went away, the name does not resolve (yet).
-const unreachableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const unreachableSocketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 // SQLSTATEs of a server that is going, gone or full: 08xxx connection exceptions, admin_shutdown,
 // crash_shutdown, cannot_connect_now (starting or stopping), too_many_connections.
 const unavailableSqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
@@ -102,7 +112,9 @@ function unavailabilityOf(error: unknown, depth: number): string | undefined {
 export function databaseUnavailable(error: unknown): UnavailableError | undefined {
   if (error instanceof DomainError) return undefined;
   const reason = unavailabilityOf(error, 0);
-  return reason === undefined ? undefined : new UnavailableError(`${reason}; try again in ${databaseRetryAfterSeconds} s`, { retryAfterSeconds: databaseRetryAfterSeconds, cause: error });
+  return reason === undefined
+    ? undefined
+    : new UnavailableError(`${reason}; try again in ${databaseRetryAfterSeconds} s`, { retryAfterSeconds: databaseRetryAfterSeconds, cause: error });
 }
 
 export const badRequest = (message: string) => new InvalidInputError(message);
@@ -121,7 +133,8 @@ export function installErrorContract(app: FastifyInstance): void {
     const retryAfter = error instanceof DomainError ? error.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     if (statusCode >= 500) {
-      if (error !== raised) request.log.warn({ event: logEvents.databaseUnavailable, err: raised, method: request.method, url: request.url }, 'database unavailable');
+      if (error !== raised)
+        request.log.warn({ event: logEvents.databaseUnavailable, err: raised, method: request.method, url: request.url }, 'database unavailable');
       else request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
       // Internals (SQL, stack, file paths) stay in the log; a 503 says only what is unavailable.
       const message = error instanceof UnavailableError ? error.message : (STATUS_CODES[statusCode] ?? 'Internal Server Error');

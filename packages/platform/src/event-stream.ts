@@ -43,7 +43,10 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
   const heartbeatMs = options.heartbeatMs ?? defaultHeartbeatMs;
   const response = reply.raw;
   // onSend hooks do not run for a hijacked reply: the request id is set here as every other reply has it.
-  const kept = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([name, value]) => value !== undefined && name !== 'content-length')) as Record<string, string | string[] | number>;
+  const kept = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([name, value]) => value !== undefined && name !== 'content-length')) as Record<
+    string,
+    string | string[] | number
+  >;
   reply.hijack();
   response.writeHead(200, { ...kept, 'x-request-id': request.id, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   response.flushHeaders();
@@ -65,9 +68,18 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
   heartbeat?.unref();
 
   const stream: EventStream = {
-    send: (event, data, id) => write(`${id === undefined ? '' : `id: ${singleLine(String(id), 'id')}\n`}event: ${singleLine(event, 'event')}\ndata: ${JSON.stringify(data) ?? 'null'}\n\n`),
+    send: (event, data, id) =>
+      write(
+        `${id === undefined ? '' : `id: ${singleLine(String(id), 'id')}\n`}event: ${singleLine(event, 'event')}\ndata: ${JSON.stringify(data) ?? 'null'}\n\n`,
+      ),
     sendEncoded: (frames) => write(frames),
-    comment: (text) => void write(`${text.split(/\r\n|\r|\n/).map((line) => `: ${line}`).join('\n')}\n\n`),
+    comment: (text) =>
+      void write(
+        `${text
+          .split(/\r\n|\r|\n/)
+          .map((line) => `: ${line}`)
+          .join('\n')}\n\n`,
+      ),
     close: () => {
       if (!response.writableEnded) response.end();
       finish();

@@ -85,12 +85,18 @@ export class JsonKeyBudget extends Transform {
         inString = true;
       } else if (byte === colon) {
         if (++keys > this.maxKeys) {
-          callback(new InvalidInputError(`body has more than ${this.maxKeys.toLocaleString('en-US')} keys, more than this route takes: refused before parsing`));
+          callback(
+            new InvalidInputError(`body has more than ${this.maxKeys.toLocaleString('en-US')} keys, more than this route takes: refused before parsing`),
+          );
           return;
         }
         const depth = open.length - 1;
         if (depth >= 0 && open[depth] !== arrayMark && ++open[depth]! > this.maxKeysPerObject) {
-          callback(new InvalidInputError(`body has an object of more than ${this.maxKeysPerObject.toLocaleString('en-US')} keys, more than this route takes in one object: refused before parsing`));
+          callback(
+            new InvalidInputError(
+              `body has an object of more than ${this.maxKeysPerObject.toLocaleString('en-US')} keys, more than this route takes in one object: refused before parsing`,
+            ),
+          );
           return;
         }
       } else if (byte === openObject) open.push(0);
@@ -111,7 +117,8 @@ const isJson = (request: FastifyRequest) => /^application\/(?:[\w.+-]+\+)?json\b
 export function refuseKeyFloods(app: FastifyInstance): void {
   app.addHook('preParsing', async (request, _reply, payload) => {
     if (!isJson(request)) return payload;
-    const maxKeys = request.routeOptions.config?.maxJsonKeys ?? Math.max(1_000, Math.floor((request.routeOptions.bodyLimit ?? 1024 * 1024) / bytesPerKeyAtLeast));
+    const maxKeys =
+      request.routeOptions.config?.maxJsonKeys ?? Math.max(1_000, Math.floor((request.routeOptions.bodyLimit ?? 1024 * 1024) / bytesPerKeyAtLeast));
     const counted = new JsonKeyBudget(maxKeys, request.routeOptions.config?.maxJsonKeysPerObject ?? defaultKeysPerObject);
     // Read whole with no surrogate escape: the Unicode check at the door need not walk the parsed body.
     counted.on('end', () => {

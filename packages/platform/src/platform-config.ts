@@ -8,10 +8,7 @@ export const platformConfigSpec = {
     default: 'info',
     description: 'pino log level',
   }),
-  DATABASE_URL: env.optionalUrl('PostgreSQL connection URL; ignored when DB_SECRET_JSON or DB_SECRET_ID is set', [
-    'postgres:',
-    'postgresql:',
-  ]),
+  DATABASE_URL: env.optionalUrl('PostgreSQL connection URL; ignored when DB_SECRET_JSON or DB_SECRET_ID is set', ['postgres:', 'postgresql:']),
   DB_SECRET_JSON: env.optionalString('the RDS secret itself (JSON: username, password, host, port, dbname), as ECS injects it from Secrets Manager'),
   DB_SECRET_ID: env.optionalString('Secrets Manager id of the RDS secret (username, password, host, port, dbname)'),
   DB_SSL: env.oneOf(['disable', 'require', 'verify-full'], {
@@ -41,9 +38,13 @@ export const platformConfigSpec = {
   CORS_ORIGINS: env.optionalString('comma-separated origins allowed to call the API from a browser'),
   TRUSTED_PROXIES: env.string({
     default: 'loopback',
-    description: 'comma-separated addresses or CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-* headers are believed; nobody else can change the client address, protocol or host',
+    description:
+      'comma-separated addresses or CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-* headers are believed; nobody else can change the client address, protocol or host',
   }),
-  PUBLIC_BASE_URL: env.optionalUrl('the http(s) URL clients reach the API at (the ALB, the local system); every URL the API returns is built from it, never from request headers', ['http:', 'https:']),
+  PUBLIC_BASE_URL: env.optionalUrl(
+    'the http(s) URL clients reach the API at (the ALB, the local system); every URL the API returns is built from it, never from request headers',
+    ['http:', 'https:'],
+  ),
   RATE_LIMIT_PER_MINUTE: env.int({ default: 1200, min: 1, max: 1_000_000, description: 'requests per minute one caller may make' }),
 };
 
@@ -52,8 +53,12 @@ export type PlatformConfig = ConfigOf<typeof platformConfigSpec>;
 export function loadPlatformConfig(source: NodeJS.ProcessEnv = process.env, requireDatabase = true): PlatformConfig {
   // Without a secret to read credentials from, DATABASE_URL is required; one pass reports it
   // together with any other bad variable.
-  const spec = source.DB_SECRET_JSON || source.DB_SECRET_ID || !requireDatabase
-    ? platformConfigSpec
-    : { ...platformConfigSpec, DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_JSON or DB_SECRET_ID)', protocols: ['postgres:', 'postgresql:'] }) };
+  const spec =
+    source.DB_SECRET_JSON || source.DB_SECRET_ID || !requireDatabase
+      ? platformConfigSpec
+      : {
+          ...platformConfigSpec,
+          DATABASE_URL: env.url({ description: 'PostgreSQL connection URL (or set DB_SECRET_JSON or DB_SECRET_ID)', protocols: ['postgres:', 'postgresql:'] }),
+        };
   return loadConfig(spec, source);
 }

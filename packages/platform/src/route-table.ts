@@ -21,7 +21,10 @@ export const defaultService = 'market-data';
 export const platformPaths = ['/health', '/ready', '/docs', '/docs/*', '/auth/*', '/audit*', '/jobs*', '/schedules*', '/alerts*'];
 
 function patternToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -57,10 +60,12 @@ export function assertDisjointRoutes(table: readonly ServiceRoutes[]): void {
   const clashes: string[] = [];
   table.forEach((entry, index) => {
     for (const pattern of entry.pathPatterns) {
-      for (const platform of platformPaths) if (patternsOverlap(pattern, platform)) clashes.push(`${entry.service} ${pattern} overlaps the platform's ${platform}`);
+      for (const platform of platformPaths)
+        if (patternsOverlap(pattern, platform)) clashes.push(`${entry.service} ${pattern} overlaps the platform's ${platform}`);
       for (const other of table.slice(index + 1)) {
         if (other.service === entry.service) continue;
-        for (const theirs of other.pathPatterns) if (patternsOverlap(pattern, theirs)) clashes.push(`${entry.service} ${pattern} overlaps ${other.service} ${theirs}`);
+        for (const theirs of other.pathPatterns)
+          if (patternsOverlap(pattern, theirs)) clashes.push(`${entry.service} ${pattern} overlaps ${other.service} ${theirs}`);
       }
     }
   });
@@ -101,8 +106,14 @@ export interface RoutedModule {
  * one mounted without is checked against the given table, or not at all when none is given
  * (a service's own entry: CI checks its routes against the ALB rules instead).
  */
-export function assertModuleRoutes(modules: readonly RoutedModule[], routesByModule: ReadonlyMap<string, readonly string[]>, table?: readonly ServiceRoutes[]): void {
-  const declared = modules.flatMap((module) => (module.pathPatterns ? [{ service: module.name, pathPatterns: module.pathPatterns, healthPath: '/health' }] : []));
+export function assertModuleRoutes(
+  modules: readonly RoutedModule[],
+  routesByModule: ReadonlyMap<string, readonly string[]>,
+  table?: readonly ServiceRoutes[],
+): void {
+  const declared = modules.flatMap((module) =>
+    module.pathPatterns ? [{ service: module.name, pathPatterns: module.pathPatterns, healthPath: '/health' }] : [],
+  );
   assertDisjointRoutes(declared);
   for (const module of modules) {
     const paths = routesByModule.get(module.name) ?? [];

@@ -61,16 +61,24 @@ export async function runService(options: RunServiceOptions): Promise<Service> {
 export function authSettingsFrom(config: PlatformConfig, usesDatabase: boolean): CreateServiceOptions['auth'] {
   if (config.AUTH_DISABLED) {
     if (!loopbackAddress(config.HOST)) {
-      throw new ConfigError([`AUTH_DISABLED: sign-in may be switched off only when HOST is loopback (127.0.0.1 or ::1), got "${config.HOST}"; unset AUTH_DISABLED or set HOST=127.0.0.1`]);
+      throw new ConfigError([
+        `AUTH_DISABLED: sign-in may be switched off only when HOST is loopback (127.0.0.1 or ::1), got "${config.HOST}"; unset AUTH_DISABLED or set HOST=127.0.0.1`,
+      ]);
     }
     return false;
   }
   if (!usesDatabase && !config.SERVICE_TOKEN && !loopbackAddress(config.HOST)) {
-    throw new ConfigError(['SERVICE_TOKEN: a service without a database checks callers against this shared token; set it (the CDK stack injects it from Secrets Manager), or AUTH_DISABLED=true with HOST=127.0.0.1']);
+    throw new ConfigError([
+      'SERVICE_TOKEN: a service without a database checks callers against this shared token; set it (the CDK stack injects it from Secrets Manager), or AUTH_DISABLED=true with HOST=127.0.0.1',
+    ]);
   }
   return {
     serviceToken: config.SERVICE_TOKEN,
-    corsOrigins: config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean) : [],
+    corsOrigins: config.CORS_ORIGINS
+      ? config.CORS_ORIGINS.split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean)
+      : [],
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   };
 }

@@ -14,13 +14,7 @@ import type { ServiceModule } from './service-factory.ts';
 
 /** Stack resources a task role can be granted calls on; the CDK stack knows each one's ARN. */
 export type AwsResource =
-  | 'auction-stream'
-  | 'artifact-objects'
-  | 'artifact-bucket'
-  | 'var-function'
-  | 'var-worker-task-definition'
-  | 'var-worker-tasks'
-  | 'var-worker-roles';
+  'auction-stream' | 'artifact-objects' | 'artifact-bucket' | 'var-function' | 'var-worker-task-definition' | 'var-worker-tasks' | 'var-worker-roles';
 
 export interface AwsPermission {
   /** The IAM statement id: what the calls are for. */
@@ -145,7 +139,8 @@ export function declareService<Settings extends ConfigSpec>(declaration: Service
   if (!/^[a-z][a-z0-9-]{1,30}$/.test(declaration.name)) problems.push(`name must be lowercase letters, digits and dashes, got "${declaration.name}"`);
   if (declaration.pathPatterns.length === 0) problems.push('pathPatterns must name at least one pattern');
   for (const pattern of declaration.pathPatterns) {
-    if (!albPattern.test(pattern) || pattern.length > maxPatternLength) problems.push(`path pattern "${pattern}" is not an ALB path pattern (starts with /, at most ${maxPatternLength} characters)`);
+    if (!albPattern.test(pattern) || pattern.length > maxPatternLength)
+      problems.push(`path pattern "${pattern}" is not an ALB path pattern (starts with /, at most ${maxPatternLength} characters)`);
   }
   if (!declaration.healthPath.startsWith('/')) problems.push(`healthPath must start with /, got "${declaration.healthPath}"`);
   const { minTasks, maxTasks } = declaration.tasks;
@@ -160,7 +155,8 @@ export function declareService<Settings extends ConfigSpec>(declaration: Service
   const logMetrics = (declaration.logAlarms ?? []).map((alarm) => alarm.metric ?? alarm.event);
   for (const alarm of declaration.logAlarms ?? []) {
     if (!/^[\w.-]+$/.test(alarm.event)) problems.push(`logAlarms event must be letters, digits, _ . or -, got "${alarm.event}"`);
-    if (alarm.metric !== undefined && !/^[\w.-]+$/.test(alarm.metric)) problems.push(`logAlarms metric must be letters, digits, _ . or -, got "${alarm.metric}"`);
+    if (alarm.metric !== undefined && !/^[\w.-]+$/.test(alarm.metric))
+      problems.push(`logAlarms metric must be letters, digits, _ . or -, got "${alarm.metric}"`);
     for (const [field, value] of Object.entries(alarm.where ?? {})) {
       if (!/^\w+$/.test(field) || field === 'event') problems.push(`logAlarms where field must be a top-level field other than event, got "${field}"`);
       if (/["\\]/.test(value)) problems.push(`logAlarms where ${field} must not hold quotes or backslashes, got ${JSON.stringify(value)}`);
@@ -192,13 +188,17 @@ export function routeTableOf(declarations: readonly ServiceDeclaration[]): Servi
 /** Every `<servicesRoot>/<name>/service.ts`, in folder order; its default export is the declaration of `<name>`. */
 export async function loadServiceDeclarations(servicesRoot: string | URL): Promise<ServiceDeclaration[]> {
   const root = typeof servicesRoot === 'string' ? servicesRoot : fileURLToPath(servicesRoot);
-  const folders = (await readdir(root, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const folders = (await readdir(root, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const declarations: ServiceDeclaration[] = [];
   for (const folder of folders) {
     const file = path.join(root, folder, 'service.ts');
     if (!existsSync(file)) continue;
     const declaration = ((await import(pathToFileURL(file).href)) as { default?: ServiceDeclaration }).default;
-    if (!declaration || typeof declaration.name !== 'string') throw new Error(`${file} must export its declaration as default (export default declareService({...}))`);
+    if (!declaration || typeof declaration.name !== 'string')
+      throw new Error(`${file} must export its declaration as default (export default declareService({...}))`);
     if (declaration.name !== folder) throw new Error(`${file} declares "${declaration.name}"; a service is named after its folder`);
     declarations.push(declaration);
   }

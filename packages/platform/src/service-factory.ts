@@ -63,7 +63,6 @@ export interface CreateServiceOptions {
 
 export type Service = FastifyInstance & { auth?: AuthServices };
 
-
 /**
  * Builds a Fastify instance with the parts every Closecross service shares: logging with request
  * ids, the error contract, OpenAPI at /docs, /health and /ready, then mounts the given modules at
@@ -121,7 +120,10 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
 
   app.get(
     '/health',
-    { config: { scope: 'public' }, schema: { tags: ['platform'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      config: { scope: 'public' },
+      schema: { tags: ['platform'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
   app.get(

@@ -64,7 +64,11 @@ export function malformedUnicodeIn(value: unknown, root: string): { path: string
       const entries = Object.entries(item);
       for (let index = entries.length - 1; index >= 0; index--) {
         const [key, inner] = entries[index]!;
-        if (!wellFormed(key)) return { path: `${path}/${pointerOf(key.replace(/\p{Cs}/gu, (unit) => `\\u${unit.charCodeAt(0).toString(16)}`))}`, reason: `its name holds ${loneSurrogateIn(key)}` };
+        if (!wellFormed(key))
+          return {
+            path: `${path}/${pointerOf(key.replace(/\p{Cs}/gu, (unit) => `\\u${unit.charCodeAt(0).toString(16)}`))}`,
+            reason: `its name holds ${loneSurrogateIn(key)}`,
+          };
         pending.push([inner, `${path}/${pointerOf(key)}`]);
       }
     }
@@ -86,7 +90,10 @@ export function refuseMalformedUnicode(app: FastifyInstance): void {
     ];
     for (const [value, root] of parts) {
       const found = malformedUnicodeIn(value, root);
-      if (found) throw new InvalidInputError(`${shortPath(found.path)} must be well-formed Unicode: ${found.reason} (a character is one code point, or a surrogate pair)`);
+      if (found)
+        throw new InvalidInputError(
+          `${shortPath(found.path)} must be well-formed Unicode: ${found.reason} (a character is one code point, or a surrogate pair)`,
+        );
     }
   });
 }

@@ -46,7 +46,9 @@ function discriminatorOf(branches: readonly unknown[]): { name: string; valuesBy
     const valuesByBranch = branches.map((branch) => literalsOf((branch as { properties: Schema }).properties[name]));
     if (valuesByBranch.some((values) => values === undefined)) continue;
     const seen = new Set<string>();
-    const distinct = (valuesByBranch as unknown[][]).every((values) => values.every((value) => !seen.has(shownValue(value)) && (seen.add(shownValue(value)), true)));
+    const distinct = (valuesByBranch as unknown[][]).every((values) =>
+      values.every((value) => !seen.has(shownValue(value)) && (seen.add(shownValue(value)), true)),
+    );
     if (distinct) return { name, valuesByBranch: valuesByBranch as unknown[][] };
   }
   return undefined;
@@ -96,7 +98,15 @@ function explainUnion(union: ErrorObject, branchErrors: ErrorObject[]): ErrorObj
       const allowed = discriminator.valuesByBranch.flat();
       const instancePath = `${union.instancePath}/${escapedPointer(discriminator.name)}`;
       if (!(discriminator.name in data)) {
-        return [{ ...union, keyword: 'required', instancePath: union.instancePath, params: { missingProperty: discriminator.name }, message: `must have required property '${discriminator.name}' (one of ${allowedList(allowed)})` }];
+        return [
+          {
+            ...union,
+            keyword: 'required',
+            instancePath: union.instancePath,
+            params: { missingProperty: discriminator.name },
+            message: `must have required property '${discriminator.name}' (one of ${allowedList(allowed)})`,
+          },
+        ];
       }
       return [{ ...union, keyword: 'enum', instancePath, params: { allowedValues: allowed }, message: oneOfMessage(allowed, sent) }];
     }
@@ -126,7 +136,8 @@ function explainListed(error: ErrorObject): ErrorObject {
   if (error.keyword === 'enum' && Array.isArray((error.params as { allowedValues?: unknown }).allowedValues) && /allowed values$/.test(error.message ?? '')) {
     return { ...error, message: oneOfMessage((error.params as { allowedValues: unknown[] }).allowedValues, error.data) };
   }
-  if (error.keyword === 'const') return { ...error, message: `must be ${shownValue((error.params as { allowedValue?: unknown }).allowedValue)} (got ${shownValue(error.data)})` };
+  if (error.keyword === 'const')
+    return { ...error, message: `must be ${shownValue((error.params as { allowedValue?: unknown }).allowedValue)} (got ${shownValue(error.data)})` };
   return error;
 }
 

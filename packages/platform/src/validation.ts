@@ -24,8 +24,20 @@ function makeAjv(options: Options): Ajv {
   // verbose: each error carries its schema and the value sent, so a failed union can name both.
   const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: false, strict: false, strictNumbers: true, verbose: true, ...options });
   addFormats.default(ajv);
-  ajv.addFormat('date', { type: 'string', validate: (text: string) => { const m = isoDate.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!); } });
-  ajv.addFormat('date-time', { type: 'string', validate: (text: string) => { const m = isoDateTime.exec(text); return m !== null && saneDay(m[1]!, m[2]!, m[3]!) && !Number.isNaN(Date.parse(text)); } });
+  ajv.addFormat('date', {
+    type: 'string',
+    validate: (text: string) => {
+      const m = isoDate.exec(text);
+      return m !== null && saneDay(m[1]!, m[2]!, m[3]!);
+    },
+  });
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (text: string) => {
+      const m = isoDateTime.exec(text);
+      return m !== null && saneDay(m[1]!, m[2]!, m[3]!) && !Number.isNaN(Date.parse(text));
+    },
+  });
   return ajv;
 }
 
@@ -131,7 +143,9 @@ function hardened(validate: ValidateFunction): ValidateFunction {
   const wrapped = ((data: unknown) => {
     if (!validate(data)) {
       // The schema and value each verbose error carries are dropped once the message names what it needs.
-      wrapped.errors = explainedErrors((validate.errors ?? []).map(namingUnknownProperty)).map(({ schema: _schema, parentSchema: _parent, data: _data, ...told }) => told);
+      wrapped.errors = explainedErrors((validate.errors ?? []).map(namingUnknownProperty)).map(
+        ({ schema: _schema, parentSchema: _parent, data: _data, ...told }) => told,
+      );
       return false;
     }
     const refusal = holdsRefusal(data) ? refusalIn(data, '') : undefined;

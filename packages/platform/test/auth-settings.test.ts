@@ -22,6 +22,8 @@ describe('sign-in settings from the environment', () => {
 
   it('refuses a service without a database on a public address without SERVICE_TOKEN', () => {
     expect(() => authSettingsFrom(loadPlatformConfig({ HOST: '0.0.0.0' }, false), false)).toThrow(/SERVICE_TOKEN/);
-    expect(authSettingsFrom(loadPlatformConfig({ HOST: '0.0.0.0', SERVICE_TOKEN: 't'.repeat(40) }, false), false)).toMatchObject({ serviceToken: 't'.repeat(40) });
+    expect(authSettingsFrom(loadPlatformConfig({ HOST: '0.0.0.0', SERVICE_TOKEN: 't'.repeat(40) }, false), false)).toMatchObject({
+      serviceToken: 't'.repeat(40),
+    });
   });
 });

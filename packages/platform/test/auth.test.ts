@@ -33,7 +33,12 @@ async function build(options: { logLines?: string[]; rateLimitPerMinute?: number
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 async function createKey(app: Service, scopes: string[], extra: Record<string, unknown> = {}) {
-  const response = await app.inject({ method: 'POST', url: '/auth/keys', headers: bearer(adminKey), payload: { name: `key-${Math.random().toString(36).slice(2)}`, scopes, ...extra } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/auth/keys',
+    headers: bearer(adminKey),
+    payload: { name: `key-${Math.random().toString(36).slice(2)}`, scopes, ...extra },
+  });
   expect(response.statusCode).toBe(201);
   return response.json() as { id: string; key: string; prefix: string };
 }
@@ -84,7 +89,11 @@ describe('API keys', () => {
     expect(created.key).toMatch(/^cc_[A-Za-z0-9_-]{43}$/);
     const listed = (await app.inject({ url: '/auth/keys', headers: bearer(adminKey) })).json().keys;
     expect(JSON.stringify(listed)).not.toContain(created.key);
-    expect(listed.find((key: { id: string }) => key.id === created.id)).toMatchObject({ prefix: created.key.slice(0, 11), scopes: ['read', 'ingest'], revoked_at: null });
+    expect(listed.find((key: { id: string }) => key.id === created.id)).toMatchObject({
+      prefix: created.key.slice(0, 11),
+      scopes: ['read', 'ingest'],
+      revoked_at: null,
+    });
     const stored = await database.pool.query('select * from api_key where id = $1', [created.id]);
     expect(JSON.stringify(stored.rows[0])).not.toContain(created.key.slice(11));
   });
@@ -92,7 +101,9 @@ describe('API keys', () => {
   it('records when a key was last used', async () => {
     const created = await createKey(app, ['read']);
     await app.inject({ url: '/things', headers: bearer(created.key) });
-    await expect.poll(async () => (await database.pool.query('select last_used_at from api_key where id = $1', [created.id])).rows[0].last_used_at).not.toBeNull();
+    await expect
+      .poll(async () => (await database.pool.query('select last_used_at from api_key where id = $1', [created.id])).rows[0].last_used_at)
+      .not.toBeNull();
   });
 
   it('refuses a revoked key at once', async () => {
@@ -110,7 +121,12 @@ describe('API keys', () => {
   });
 
   it('refuses a key that would be born expired, naming the field', async () => {
-    const response = await app.inject({ method: 'POST', url: '/auth/keys', headers: bearer(adminKey), payload: { name: 'late', scopes: ['read'], expires_at: '2001-01-01T00:00:00Z' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/auth/keys',
+      headers: bearer(adminKey),
+      payload: { name: 'late', scopes: ['read'], expires_at: '2001-01-01T00:00:00Z' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain('body/expires_at');
   });
@@ -125,7 +141,9 @@ describe('API keys', () => {
   it('never writes a key into the logs', async () => {
     const logLines: string[] = [];
     const logged = await build({ logLines });
-    const created = (await logged.inject({ method: 'POST', url: '/auth/keys', headers: bearer(adminKey), payload: { name: 'logged', scopes: ['read'] } })).json();
+    const created = (
+      await logged.inject({ method: 'POST', url: '/auth/keys', headers: bearer(adminKey), payload: { name: 'logged', scopes: ['read'] } })
+    ).json();
     await logged.inject({ url: '/things', headers: bearer(created.key) });
     await logged.inject({ url: '/things', headers: { 'x-api-key': created.key } });
     await logged.inject({ url: '/things', headers: bearer('cc_wrong-key-that-is-long-enough-to-look-real') });
@@ -205,7 +223,9 @@ describe('sign-in for people', () => {
   it('locks an account after five wrong passwords, even against the right one', async () => {
     await createUser('lockme', 'viewer');
     for (let attempt = 0; attempt < 4; attempt++) {
-      expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'lockme', password: `wrong guess ${attempt}` } })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'lockme', password: `wrong guess ${attempt}` } })).statusCode).toBe(
+        401,
+      );
     }
     const fifth = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'lockme', password: 'wrong guess 5' } });
     expect(fifth.statusCode).toBe(429);
@@ -227,7 +247,12 @@ describe('sign-in for people', () => {
   });
 
   it('refuses a short password, naming the field', async () => {
-    const response = await app.inject({ method: 'POST', url: '/auth/users', headers: bearer(adminKey), payload: { username: 'shorty', password: 'short', role: 'viewer' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/auth/users',
+      headers: bearer(adminKey),
+      payload: { username: 'shorty', password: 'short', role: 'viewer' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain('body/password');
   });
@@ -318,7 +343,14 @@ describe('declaring scopes', () => {
       instance.get('/careless', async () => ({}));
     };
     await expect(
-      createService({ name: 'careless', modules: [{ name: 'careless', plugin: careless }], routeTable: [{ service: 'careless', pathPatterns: ['/careless'], healthPath: '/health' }], pool: database.pool, logLevel: 'silent', auth: false }),
+      createService({
+        name: 'careless',
+        modules: [{ name: 'careless', plugin: careless }],
+        routeTable: [{ service: 'careless', pathPatterns: ['/careless'], healthPath: '/health' }],
+        pool: database.pool,
+        logLevel: 'silent',
+        auth: false,
+      }),
     ).rejects.toThrow('GET /careless declares no scope');
   });
 

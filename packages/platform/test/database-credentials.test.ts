@@ -51,7 +51,9 @@ describe('resolveDatabaseConfig', () => {
   it('names DB_SECRET_JSON, not its value, when the injected secret is bad', async () => {
     const attempt = resolveDatabaseConfig({ ...base, DB_SECRET_JSON: '{"username":"u","password":"hunter2"}', DB_SECRET_ID: undefined });
     await expect(attempt).rejects.toThrow('DB_SECRET_JSON lacks host');
-    await expect(resolveDatabaseConfig({ ...base, DB_SECRET_JSON: 'hunter2', DB_SECRET_ID: undefined })).rejects.toThrow(/^(?!.*hunter2).*DB_SECRET_JSON is not JSON/s);
+    await expect(resolveDatabaseConfig({ ...base, DB_SECRET_JSON: 'hunter2', DB_SECRET_ID: undefined })).rejects.toThrow(
+      /^(?!.*hunter2).*DB_SECRET_JSON is not JSON/s,
+    );
   });
 
   it('uses DATABASE_URL without a secret', async () => {

@@ -129,7 +129,9 @@ describe('openEventStream', () => {
 
   it('answers HEAD with the headers and ends, instead of holding a stream open', async () => {
     const server = await serverWithStream();
-    const answer = await new Promise<http.IncomingMessage>((resolve, reject) => http.request(server.url, { method: 'HEAD', agent: false }, resolve).on('error', reject).end());
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.request(server.url, { method: 'HEAD', agent: false }, resolve).on('error', reject).end(),
+    );
     expect(answer.statusCode).toBe(200);
     expect(answer.headers['content-type']).toBe('text/event-stream');
     const stream = await server.nextStream();
@@ -197,7 +199,7 @@ describe('openEventStream', () => {
     socket.destroy();
   });
 
-  it("ends the streams still open when a service built by createService closes, so the close does not wait on them", async () => {
+  it('ends the streams still open when a service built by createService closes, so the close does not wait on them', async () => {
     const service = await createService({
       name: 'streams',
       auth: false,

@@ -23,7 +23,10 @@ describe('databaseUnavailable: connection-level failures become 503 with Retry-A
     ['a connection cut mid-query', new Error('Connection terminated unexpectedly')],
     ['a full pool past the connect timeout', new Error('timeout exceeded when trying to connect')],
     ['a frozen server past the read timeout', new Error('Query read timeout')],
-    ['every address of the host refusing', new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })], 'connect failed')],
+    [
+      'every address of the host refusing',
+      new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })], 'connect failed'),
+    ],
     ['a refusal wrapped by the caller', new Error('could not read rows', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) })],
   ])('%s', (_case, error) => {
     const mapped = databaseUnavailable(error);
@@ -69,7 +72,12 @@ const echoService = (options: { trustedProxies?: string; publicBaseUrl?: string 
 describe('forwarded headers are believed only from trusted proxies', () => {
   it('X-Forwarded-For from a client that is not a trusted proxy does not change request.ip', async () => {
     const app = await echoService({ trustedProxies: '10.0.0.0/16' });
-    const answer = await app.inject({ method: 'GET', url: '/whoami', remoteAddress: '203.0.113.9', headers: { 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'javascript' } });
+    const answer = await app.inject({
+      method: 'GET',
+      url: '/whoami',
+      remoteAddress: '203.0.113.9',
+      headers: { 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'javascript' },
+    });
     expect(answer.json()).toMatchObject({ ip: '203.0.113.9', protocol: 'http' });
     await app.close();
   });
@@ -113,7 +121,9 @@ describe('publicUrl: returned URLs come from PUBLIC_BASE_URL only', () => {
 
   it('refuses a PUBLIC_BASE_URL that is not http(s), naming the variable', () => {
     expect(() => loadPlatformConfig({ DATABASE_URL: 'postgres://x@h/db', PUBLIC_BASE_URL: 'javascript://alert(1)' })).toThrow(ConfigError);
-    expect(() => loadPlatformConfig({ DATABASE_URL: 'postgres://x@h/db', PUBLIC_BASE_URL: 'javascript://alert(1)' })).toThrow(/PUBLIC_BASE_URL must be a http: or https: URL/);
+    expect(() => loadPlatformConfig({ DATABASE_URL: 'postgres://x@h/db', PUBLIC_BASE_URL: 'javascript://alert(1)' })).toThrow(
+      /PUBLIC_BASE_URL must be a http: or https: URL/,
+    );
   });
 
   it('refuses a base URL with credentials, a query or a fragment', () => {

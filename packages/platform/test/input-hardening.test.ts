@@ -6,19 +6,34 @@ import { collapseSlashes, createService, type Service, type ServiceContext } fro
 const probeModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
   app.get(
     '/things/:id',
-    { config: { scope: 'read' }, schema: { params: Type.Object({ id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }) }), querystring: Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1 })), day: Type.Optional(Type.String({ format: 'date' })) }) } },
+    {
+      config: { scope: 'read' },
+      schema: {
+        params: Type.Object({ id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }) }),
+        querystring: Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1 })), day: Type.Optional(Type.String({ format: 'date' })) }),
+      },
+    },
     async (request) => ({ id: request.params.id, page: request.query.page ?? null, day: request.query.day ?? null }),
   );
   app.post(
     '/things',
-    { config: { scope: 'ingest' }, schema: { body: Type.Object({ price: Type.Number(), name: Type.String(), tags: Type.Optional(Type.Record(Type.String(), Type.Any())) }) } },
+    {
+      config: { scope: 'ingest' },
+      schema: { body: Type.Object({ price: Type.Number(), name: Type.String(), tags: Type.Optional(Type.Record(Type.String(), Type.Any())) }) },
+    },
     async (request) => request.body,
   );
 };
 
 let app: Service;
 beforeAll(async () => {
-  app = await createService({ name: 'probe', modules: [{ name: 'probe', plugin: probeModule }], routeTable: [{ service: 'probe', pathPatterns: ['/things*'], healthPath: '/health' }], logLevel: 'silent', auth: false });
+  app = await createService({
+    name: 'probe',
+    modules: [{ name: 'probe', plugin: probeModule }],
+    routeTable: [{ service: 'probe', pathPatterns: ['/things*'], healthPath: '/health' }],
+    logLevel: 'silent',
+    auth: false,
+  });
   await app.ready();
 });
 afterAll(async () => app?.close());
@@ -46,7 +61,12 @@ describe('input the validator refuses with a 400 naming the field', () => {
   });
 
   it('refuses a JSON number that overflows to Infinity', async () => {
-    const response = await app.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload: '{"price": 1e400, "name": "x"}' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"price": 1e400, "name": "x"}',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain('body/price');
   });

@@ -10,7 +10,9 @@ import { loopHeldDuring } from './loop-hold.ts';
 // loop 5.5 s). Keys are counted, in all and per object, as the body arrives now.
 const probeModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
   const Rows = Type.Object({ rows: Type.Array(Type.Object({ id: Type.Integer(), price: Type.Number() }), { maxItems: 1_000_000 }) });
-  app.post('/bulk', { config: { scope: 'ingest' }, bodyLimit: 8 * 1024 * 1024, schema: { body: Rows } }, async (request) => ({ rows: request.body.rows.length }));
+  app.post('/bulk', { config: { scope: 'ingest' }, bodyLimit: 8 * 1024 * 1024, schema: { body: Rows } }, async (request) => ({
+    rows: request.body.rows.length,
+  }));
   app.post('/open', { config: { scope: 'ingest' }, bodyLimit: 8 * 1024 * 1024 }, async () => ({ ok: true }));
   app.post('/stated', { config: { scope: 'ingest', maxJsonKeys: 10, maxJsonKeysPerObject: 4 } }, async () => ({ ok: true }));
 };
@@ -99,10 +101,28 @@ describe('a JSON body with more keys than its route takes', () => {
     const five = await post('/stated', Buffer.from(JSON.stringify({ a: 1, b: 2, c: 3, d: 4, e: 5 })));
     expect(five.status).toBe(400);
     expect(five.json.message).toBe('body has an object of more than 4 keys, more than this route takes in one object: refused before parsing');
-    const eleven = await post('/stated', Buffer.from(JSON.stringify([{ a: 1, b: 2, c: 3, d: 4 }, { a: 1, b: 2, c: 3, d: 4 }, { a: 1, b: 2, c: 3 }])));
+    const eleven = await post(
+      '/stated',
+      Buffer.from(
+        JSON.stringify([
+          { a: 1, b: 2, c: 3, d: 4 },
+          { a: 1, b: 2, c: 3, d: 4 },
+          { a: 1, b: 2, c: 3 },
+        ]),
+      ),
+    );
     expect(eleven.status).toBe(400);
     expect(eleven.json.message).toBe('body has more than 10 keys, more than this route takes: refused before parsing');
-    const ten = await post('/stated', Buffer.from(JSON.stringify([{ a: 1, b: 2, c: 3, d: 4 }, { a: 1, b: 2, c: 3, d: 4 }, { a: 1, b: 2 }])));
+    const ten = await post(
+      '/stated',
+      Buffer.from(
+        JSON.stringify([
+          { a: 1, b: 2, c: 3, d: 4 },
+          { a: 1, b: 2, c: 3, d: 4 },
+          { a: 1, b: 2 },
+        ]),
+      ),
+    );
     expect(ten).toEqual({ status: 200, json: { ok: true } });
   });
 });

@@ -31,11 +31,18 @@ afterAll(async () => {
 });
 
 async function createUser(username: string) {
-  const response = await app.inject({ method: 'POST', url: '/auth/users', headers: { authorization: `Bearer ${adminKey}` }, payload: { username, password, role: 'viewer' } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/auth/users',
+    headers: { authorization: `Bearer ${adminKey}` },
+    payload: { username, password, role: 'viewer' },
+  });
   expect(response.statusCode).toBe(201);
 }
-const signIn = async (username: string, attempt: string) => (await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: attempt } })).statusCode;
-const failures = async (username: string) => (await database.pool.query<{ failed_logins: number }>('select failed_logins from app_user where username = $1', [username])).rows[0]!.failed_logins;
+const signIn = async (username: string, attempt: string) =>
+  (await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: attempt } })).statusCode;
+const failures = async (username: string) =>
+  (await database.pool.query<{ failed_logins: number }>('select failed_logins from app_user where username = $1', [username])).rows[0]!.failed_logins;
 
 describe('the lockout counter', () => {
   it('starts afresh when a lock runs out: one wrong password after it does not lock again', async () => {

@@ -14,7 +14,10 @@ const notesModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app, { poo
   });
   app.post(
     '/notes/typed',
-    { config: { scope: 'ingest' }, schema: { body: Type.Object({ text: Type.String(), tags: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))) }) } },
+    {
+      config: { scope: 'ingest' },
+      schema: { body: Type.Object({ text: Type.String(), tags: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))) }) },
+    },
     async (request) => {
       await pool.query('insert into probe_note (body) values ($1::jsonb)', [JSON.stringify(request.body)]);
       return { stored: true };
@@ -50,7 +53,9 @@ describe('a lone surrogate in any string is refused at the door', () => {
   it('answers 400 naming the field on a route without a schema, and stores nothing', async () => {
     const response = await postJson('/notes/raw', '{"alert":{"lines":["fine","x\\ud800y"]}}');
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toBe('body/alert/lines/1 must be well-formed Unicode: a lone surrogate \\ud800 at character 1 (a character is one code point, or a surrogate pair)');
+    expect(response.json().message).toBe(
+      'body/alert/lines/1 must be well-formed Unicode: a lone surrogate \\ud800 at character 1 (a character is one code point, or a surrogate pair)',
+    );
     expect(await noteCount()).toBe(0);
   });
 

@@ -61,7 +61,13 @@ describe('retry', () => {
     const { waits, sleep } = recordingSleep();
     const { attempts, operation } = failingTimes(3);
     const retried: Array<[string, number, number]> = [];
-    const answer = await retry(operation, { retries: 5, minDelayMs: 100, jitter: false, sleep, onRetry: (error, attempt, delayMs) => retried.push([(error as Error).message, attempt, delayMs]) });
+    const answer = await retry(operation, {
+      retries: 5,
+      minDelayMs: 100,
+      jitter: false,
+      sleep,
+      onRetry: (error, attempt, delayMs) => retried.push([(error as Error).message, attempt, delayMs]),
+    });
     expect(answer).toBe('answered on attempt 4');
     expect(attempts).toEqual([1, 2, 3, 4]);
     expect(waits).toEqual([100, 200, 400]);
@@ -129,7 +135,9 @@ describe('retry', () => {
   it('refuses a retry count that is not a whole number >= 0, and a schedule that cannot be, before the first attempt', async () => {
     await expect(retry(async () => 1, { retries: -1 })).rejects.toThrow('retries must be an integer >= 0, got -1');
     const { attempts, operation } = failingTimes(0);
-    await expect(retry(operation, { retries: 2, minDelayMs: 500, maxDelayMs: 100 })).rejects.toThrow('maxDelayMs must be a number >= minDelayMs (500), got 100');
+    await expect(retry(operation, { retries: 2, minDelayMs: 500, maxDelayMs: 100 })).rejects.toThrow(
+      'maxDelayMs must be a number >= minDelayMs (500), got 100',
+    );
     expect(attempts).toEqual([]);
     await expect(retry(async () => 1, { retries: 0 })).resolves.toBe(1);
   });

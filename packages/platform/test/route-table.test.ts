@@ -35,7 +35,7 @@ describe('route table', () => {
   it('refuses two services claiming a common path, or a service claiming a platform path, naming each clash', () => {
     expect(() => assertDisjointRoutes(table)).not.toThrow();
     expect(() => assertDisjointRoutes([...table, { service: 'c', pathPatterns: ['/b/x', '/jobs/mine'], healthPath: '/health' }])).toThrow(
-      'Overlapping route patterns: b /b* overlaps c /b/x; c /jobs/mine overlaps the platform\'s /jobs*',
+      "Overlapping route patterns: b /b* overlaps c /b/x; c /jobs/mine overlaps the platform's /jobs*",
     );
   });
 
@@ -45,10 +45,29 @@ describe('route table', () => {
   });
 
   it('checks a module mounted with its declared patterns against them, and the modules against each other', () => {
-    const routes = new Map([['a', ['/one/x']], ['b', ['/b/:id', '/one/stray']]]);
+    const routes = new Map([
+      ['a', ['/one/x']],
+      ['b', ['/b/:id', '/one/stray']],
+    ]);
     expect(() => assertModuleRoutes([{ name: 'a', pathPatterns: ['/one*'] }], routes)).not.toThrow();
-    expect(() => assertModuleRoutes([{ name: 'a', pathPatterns: ['/one*'] }, { name: 'b', pathPatterns: ['/b*'] }], routes)).toThrow('Routes of b that the route table sends elsewhere: /one/stray');
-    expect(() => assertModuleRoutes([{ name: 'a', pathPatterns: ['/one*'] }, { name: 'b', pathPatterns: ['/one/*'] }], routes)).toThrow('a /one* overlaps b /one/*');
+    expect(() =>
+      assertModuleRoutes(
+        [
+          { name: 'a', pathPatterns: ['/one*'] },
+          { name: 'b', pathPatterns: ['/b*'] },
+        ],
+        routes,
+      ),
+    ).toThrow('Routes of b that the route table sends elsewhere: /one/stray');
+    expect(() =>
+      assertModuleRoutes(
+        [
+          { name: 'a', pathPatterns: ['/one*'] },
+          { name: 'b', pathPatterns: ['/one/*'] },
+        ],
+        routes,
+      ),
+    ).toThrow('a /one* overlaps b /one/*');
     // Without patterns a module is checked against the table given, or not at all.
     expect(() => assertModuleRoutes([{ name: 'b' }], routes, table)).toThrow('Routes of b that the route table sends elsewhere: /one/stray');
     expect(() => assertModuleRoutes([{ name: 'b' }], routes)).not.toThrow();

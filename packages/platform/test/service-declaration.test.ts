@@ -28,7 +28,13 @@ describe('declareService', () => {
   });
 
   it('names every problem of a bad declaration at once', () => {
-    const bad = { ...base, name: 'Quotes', pathPatterns: ['quotes*', '/audit/x'], tasks: { ...base.tasks, minTasks: 3 }, deploymentValues: { QUOTES_URL: 'cluster-name' as const } };
+    const bad = {
+      ...base,
+      name: 'Quotes',
+      pathPatterns: ['quotes*', '/audit/x'],
+      tasks: { ...base.tasks, minTasks: 3 },
+      deploymentValues: { QUOTES_URL: 'cluster-name' as const },
+    };
     expect(() => declareService(bad as ServiceDeclaration)).toThrow(
       /name must be lowercase[\s\S]*"quotes\*" is not an ALB path pattern[\s\S]*1 <= minTasks <= maxTasks, got 3..2[\s\S]*sets QUOTES_URL, which its settings do not read[\s\S]*\/audit\/x overlaps the platform's \/audit\*/,
     );
@@ -39,7 +45,9 @@ describe('declareService', () => {
     expect(declareService({ ...base, settings, secrets: { QUOTES_KEY: 'alpaca-key-id' } }).secrets).toEqual({ QUOTES_KEY: 'alpaca-key-id' });
     const unread = { ...base, secrets: { QUOTES_TOKEN: 'alpaca-secret-key' } } as ServiceDeclaration;
     expect(() => declareService(unread)).toThrow('secrets sets QUOTES_TOKEN, which its settings do not read');
-    expect(() => declareService({ ...base, settings, deploymentValues: { QUOTES_URL: 'cluster-name' }, secrets: { QUOTES_URL: 'alpaca-key-id' } })).toThrow('QUOTES_URL is both a deployment value and a secret');
+    expect(() => declareService({ ...base, settings, deploymentValues: { QUOTES_URL: 'cluster-name' }, secrets: { QUOTES_URL: 'alpaca-key-id' } })).toThrow(
+      'QUOTES_URL is both a deployment value and a secret',
+    );
   });
 });
 
@@ -47,7 +55,9 @@ describe('routeTableOf', () => {
   it('refuses two declarations of one name, or two services claiming a common path', () => {
     expect(routeTableOf([base]).map((entry) => entry.service)).toEqual(['quotes']);
     expect(() => routeTableOf([base, base])).toThrow('Services declared twice: quotes');
-    expect(() => routeTableOf([base, { ...base, name: 'quote-feed', pathPatterns: ['/quotes/feed'] }])).toThrow('quotes /quotes* overlaps quote-feed /quotes/feed');
+    expect(() => routeTableOf([base, { ...base, name: 'quote-feed', pathPatterns: ['/quotes/feed'] }])).toThrow(
+      'quotes /quotes* overlaps quote-feed /quotes/feed',
+    );
   });
 });
 
@@ -58,11 +68,15 @@ describe('loadServiceDeclarations', () => {
     const platform = new URL('../src/index.ts', import.meta.url).href;
     for (const [folder, name] of Object.entries(declarations)) {
       mkdirSync(path.join(root, folder));
-      if (name) writeFileSync(path.join(root, folder, 'service.ts'), `import { declareService } from '${platform}';
+      if (name)
+        writeFileSync(
+          path.join(root, folder, 'service.ts'),
+          `import { declareService } from '${platform}';
 export default declareService({ name: '${name}', pathPatterns: ['/${name}*'], healthPath: '/health', server: { file: 'src/server.ts', image: '${name}' },
   settings: {}, aws: [], tasks: { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 1, scaleOn: { requestsPerTask: 20 } }, usesDatabase: false, runsJobs: false,
   module: async () => ({ name: '${name}', plugin: async () => {} }) });
-`);
+`,
+        );
     }
     return root;
   };

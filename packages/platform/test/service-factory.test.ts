@@ -131,7 +131,14 @@ describe('createService', () => {
       app.get('/elsewhere', { config: { scope: 'read' } }, async () => ({}));
     };
     await expect(
-      createService({ name: 'example', modules: [{ name: 'example', plugin: stray }], pool: database.pool, logLevel: 'silent', routeTable: exampleRoutes, auth: false }),
+      createService({
+        name: 'example',
+        modules: [{ name: 'example', plugin: stray }],
+        pool: database.pool,
+        logLevel: 'silent',
+        routeTable: exampleRoutes,
+        auth: false,
+      }),
     ).rejects.toThrow('Routes of example that the route table sends elsewhere: /elsewhere');
   });
 

@@ -7,7 +7,10 @@ import { loopHeldDuring } from './loop-hold.ts';
 
 describe('parseJsonInSlices', () => {
   it.each([
-    ['an object with rows', { model_id: 1, rows: [{ a: 1, b: [1, 2, { c: 'x,]}"' }] }, { a: null }, []], empty: {}, list: [], text: 'a"b\\c', n: -1.5e-7, t: true }],
+    [
+      'an object with rows',
+      { model_id: 1, rows: [{ a: 1, b: [1, 2, { c: 'x,]}"' }] }, { a: null }, []], empty: {}, list: [], text: 'a"b\\c', n: -1.5e-7, t: true },
+    ],
     ['a top-level array', [1, 'two', { three: [3] }, null, [], {}]],
     ['an empty object', {}],
     ['a lone value', 'just text'],
@@ -30,17 +33,31 @@ describe('parseJsonInSlices', () => {
   });
 });
 
-const Rows = Type.Object({ model_id: Type.Integer(), rows: Type.Array(Type.Object({ id: Type.Integer(), bid: Type.Number(), ask: Type.Number(), note: Type.String() }), { maxItems: 200_000 }) });
+const Rows = Type.Object({
+  model_id: Type.Integer(),
+  rows: Type.Array(Type.Object({ id: Type.Integer(), bid: Type.Number(), ask: Type.Number(), note: Type.String() }), { maxItems: 200_000 }),
+});
 const probeModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
-  app.post('/rows', { config: { scope: 'ingest' }, bodyLimit: 32 * 1024 * 1024, schema: { body: Rows } }, async (request) => ({ rows: request.body.rows.length, last: request.body.rows.at(-1) }));
+  app.post('/rows', { config: { scope: 'ingest' }, bodyLimit: 32 * 1024 * 1024, schema: { body: Rows } }, async (request) => ({
+    rows: request.body.rows.length,
+    last: request.body.rows.at(-1),
+  }));
   // No schema: what is measured is the parse (and the door's checks), not the validation after it.
-  app.post('/parsed', { config: { scope: 'ingest' }, bodyLimit: 32 * 1024 * 1024 }, async (request) => ({ rows: (request.body as { rows: unknown[] }).rows.length }));
+  app.post('/parsed', { config: { scope: 'ingest' }, bodyLimit: 32 * 1024 * 1024 }, async (request) => ({
+    rows: (request.body as { rows: unknown[] }).rows.length,
+  }));
 };
 
 let app: Service;
 let port: number;
 beforeAll(async () => {
-  app = await createService({ name: 'probe', modules: [{ name: 'probe', plugin: probeModule }], routeTable: [{ service: 'probe', pathPatterns: ['/rows', '/parsed'], healthPath: '/health' }], logLevel: 'silent', auth: false });
+  app = await createService({
+    name: 'probe',
+    modules: [{ name: 'probe', plugin: probeModule }],
+    routeTable: [{ service: 'probe', pathPatterns: ['/rows', '/parsed'], healthPath: '/health' }],
+    logLevel: 'silent',
+    auth: false,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
 });

@@ -25,12 +25,22 @@ const probeModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
     },
     async () => ({ ok: true }),
   );
-  app.get('/feeds', { config: { scope: 'read' }, schema: { querystring: Type.Object({ interval: Type.Optional(Type.Union([Type.Literal('1m'), Type.Literal('5m')])) }) } }, async () => ({ ok: true }));
+  app.get(
+    '/feeds',
+    { config: { scope: 'read' }, schema: { querystring: Type.Object({ interval: Type.Optional(Type.Union([Type.Literal('1m'), Type.Literal('5m')])) }) } },
+    async () => ({ ok: true }),
+  );
 };
 
 let app: Service;
 beforeAll(async () => {
-  app = await createService({ name: 'probe', modules: [{ name: 'probe', plugin: probeModule }], routeTable: [{ service: 'probe', pathPatterns: ['/feeds*'], healthPath: '/health' }], logLevel: 'silent', auth: false });
+  app = await createService({
+    name: 'probe',
+    modules: [{ name: 'probe', plugin: probeModule }],
+    routeTable: [{ service: 'probe', pathPatterns: ['/feeds*'], healthPath: '/health' }],
+    logLevel: 'silent',
+    auth: false,
+  });
   await app.ready();
 });
 afterAll(async () => app?.close());
@@ -59,7 +69,15 @@ describe('a value outside a union or enum is named with the values allowed', () 
 
   it('reports only the errors of the branch the discriminator picks', async () => {
     expect(await post({ provider: 'replay', rule: { kind: 'rsi', period: 1 } })).toBe('body/rule/period must be >= 2');
-    expect(await post({ provider: 'replay', rules: [{ kind: 'sma_cross', fast: 3, slow: 9 }, { kind: 'sma_cross', fast: 3 }] })).toBe("body/rules/1 must have required property 'slow'");
+    expect(
+      await post({
+        provider: 'replay',
+        rules: [
+          { kind: 'sma_cross', fast: 3, slow: 9 },
+          { kind: 'sma_cross', fast: 3 },
+        ],
+      }),
+    ).toBe("body/rules/1 must have required property 'slow'");
   });
 
   it('names a wrong or missing discriminator with its allowed values', async () => {

@@ -25,7 +25,13 @@ const probeModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
 
 let app: Service;
 beforeAll(async () => {
-  app = await createService({ name: 'probe', modules: [{ name: 'probe', plugin: probeModule }], routeTable: [{ service: 'probe', pathPatterns: ['/batches*'], healthPath: '/health' }], logLevel: 'silent', auth: false });
+  app = await createService({
+    name: 'probe',
+    modules: [{ name: 'probe', plugin: probeModule }],
+    routeTable: [{ service: 'probe', pathPatterns: ['/batches*'], healthPath: '/health' }],
+    logLevel: 'silent',
+    auth: false,
+  });
   await app.ready();
 });
 afterAll(async () => app?.close());

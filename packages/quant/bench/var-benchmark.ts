@@ -82,7 +82,9 @@ async function startNumpy(): Promise<{ run(seed: number): Promise<NumpyRun>; sto
   };
 }
 
-console.log(`Monte Carlo VaR 95/99 with ES, one mean/std, d = ${d.toLocaleString('en')}${repeats > 1 ? ` (${repeats} calls a run)` : ''}, one thread; ${runs} interleaved rounds after a warm-up`);
+console.log(
+  `Monte Carlo VaR 95/99 with ES, one mean/std, d = ${d.toLocaleString('en')}${repeats > 1 ? ` (${repeats} calls a run)` : ''}, one thread; ${runs} interleaved rounds after a warm-up`,
+);
 const numpy = await startNumpy();
 if (typeof numpy === 'string') console.log(`numpy: not available (${numpy}); no ratio`);
 
@@ -105,16 +107,36 @@ for (let round = 0; round <= runs; round++) {
   if (their) {
     theirs.push(their.cpuMs);
     ratios.push(their.cpuMs / our.cpuMs);
-    differences.push(`var95 ours ${our.value.var95.toFixed(6)} numpy ${their.var95.toFixed(6)} (closed form ${exact.var95.toFixed(6)}); es95 ours ${our.value.es95.toFixed(6)} numpy ${their.es95.toFixed(6)}`);
+    differences.push(
+      `var95 ours ${our.value.var95.toFixed(6)} numpy ${their.var95.toFixed(6)} (closed form ${exact.var95.toFixed(6)}); es95 ours ${our.value.es95.toFixed(6)} numpy ${their.es95.toFixed(6)}`,
+    );
   }
 }
 if (typeof numpy !== 'string') numpy.stop();
 
 const rate = (ms: number) => (d * repeats) / (ms / 1000);
 const million = (value: number) => `${(value / 1e6).toFixed(1)} M`;
-console.log(describeRow(results.record({ name: `Monte Carlo VaR d=${d.toLocaleString('en')}, ours, thread CPU`, unit: 'ms', runs: ours, note: `${million(rate(median(ours)))} samples/s; wall median ${median(oursWall).toFixed(1)} ms` })));
+console.log(
+  describeRow(
+    results.record({
+      name: `Monte Carlo VaR d=${d.toLocaleString('en')}, ours, thread CPU`,
+      unit: 'ms',
+      runs: ours,
+      note: `${million(rate(median(ours)))} samples/s; wall median ${median(oursWall).toFixed(1)} ms`,
+    }),
+  ),
+);
 if (ratios.length > 0) {
-  console.log(describeRow(results.record({ name: `Monte Carlo VaR d=${d.toLocaleString('en')}, numpy same algorithm, thread CPU`, unit: 'ms', runs: theirs, note: `${million(rate(median(theirs)))} samples/s` })));
+  console.log(
+    describeRow(
+      results.record({
+        name: `Monte Carlo VaR d=${d.toLocaleString('en')}, numpy same algorithm, thread CPU`,
+        unit: 'ms',
+        runs: theirs,
+        note: `${million(rate(median(theirs)))} samples/s`,
+      }),
+    ),
+  );
   console.log(
     describeRow(
       results.record({
@@ -133,7 +155,9 @@ const dailyFolder = sharedDataPath('data/daily');
 if (!dailyFolder) {
   console.log('../shared/data/daily not found: skipping the whole-analysis figures');
 } else {
-  for (const name of readdirSync(dailyFolder).filter((file) => file.endsWith('.csv')).sort()) {
+  for (const name of readdirSync(dailyFolder)
+    .filter((file) => file.endsWith('.csv'))
+    .sort()) {
     const series = BarSeries.from(parseYahooCsv(readFileSync(path.join(dailyFolder, name), 'utf8')).bars);
     const params = { h: 101, d: 10_000, t: 'sell' as const, p: 7, r: 3, seed: 1 };
     analyse(series, params); // warm-up

@@ -28,7 +28,10 @@ describe('analyse', () => {
       expect(signal.historical.var99).toBeLessThanOrEqual(signal.historical.var95);
     }
     expect(result.averageVar95).toBeCloseTo(result.var95.reduce((a, b) => a + b, 0) / result.var95.length, 15);
-    expect(result.totalProfitLoss).toBeCloseTo(result.profitLoss.reduce((a, b) => a + b, 0), 12);
+    expect(result.totalProfitLoss).toBeCloseTo(
+      result.profitLoss.reduce((a, b) => a + b, 0),
+      12,
+    );
     expect(result.backtest.var95?.observations).toBe(result.signals.filter((s) => s.index + 1 < series.length).length);
   });
 
@@ -97,7 +100,11 @@ describe('analyse', () => {
 
 describe('BarSeries', () => {
   it('orders rows given in any order, keeping the last of a repeated date', () => {
-    const bars = barsFrom([[1, 2], [2, 3], [3, 4]]);
+    const bars = barsFrom([
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
     const series = BarSeries.from([bars[2]!, bars[0]!, { ...bars[1]!, close: 9 }, bars[1]!]);
     expect(series.dates).toEqual(bars.map((bar) => bar.date));
     expect(Array.from(series.close)).toEqual([2, 3, 4]);

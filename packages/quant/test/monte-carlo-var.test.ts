@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  closedFormVar,
-  drawNormalReturns,
-  InvalidParameterError,
-  monteCarloVar,
-  monteCarloVarOverResources,
-  tailRanks,
-} from '../src/index.ts';
+import { closedFormVar, drawNormalReturns, InvalidParameterError, monteCarloVar, monteCarloVarOverResources, tailRanks } from '../src/index.ts';
 
 /** The reference's estimator, literally: sort descending, index int(d*q). */
 function sortedEstimate(draws: Float64Array) {
@@ -65,11 +58,11 @@ describe('monteCarloVar', () => {
       sum99 += estimate.var99;
     }
     // Standard error of the average of `seeds` estimates: sqrt(q(1-q)/d)/pdf(z)*std/sqrt(seeds).
-    const error95 = (Math.sqrt(0.05 * 0.95 / d) / 0.10314) * std / Math.sqrt(seeds);
-    const error99 = (Math.sqrt(0.01 * 0.99 / d) / 0.026652) * std / Math.sqrt(seeds);
+    const error95 = ((Math.sqrt((0.05 * 0.95) / d) / 0.10314) * std) / Math.sqrt(seeds);
+    const error99 = ((Math.sqrt((0.01 * 0.99) / d) / 0.026652) * std) / Math.sqrt(seeds);
     // The order-statistic estimator carries an O(1/d) bias; 4 errors plus that allowance.
     expect(Math.abs(sum95 / seeds - exact.var95)).toBeLessThan(4 * error95 + std / d);
-    expect(Math.abs(sum99 / seeds - exact.var99)).toBeLessThan(4 * error99 + 5 * std / d);
+    expect(Math.abs(sum99 / seeds - exact.var99)).toBeLessThan(4 * error99 + (5 * std) / d);
   });
 
   it('averages r resources, each its own stream', () => {

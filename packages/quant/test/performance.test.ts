@@ -224,7 +224,15 @@ describe('drawdown from the running peak', () => {
   });
 
   it('a drawdown not yet recovered has no recovery date', () => {
-    expect(maxDrawdown(equity([['2024-01-01', 100], ['2024-01-02', 80], ['2024-01-03', 90]]))).toEqual({
+    expect(
+      maxDrawdown(
+        equity([
+          ['2024-01-01', 100],
+          ['2024-01-02', 80],
+          ['2024-01-03', 90],
+        ]),
+      ),
+    ).toEqual({
       fraction: 0.2,
       amount: 20,
       peakDate: '2024-01-01',
@@ -234,7 +242,15 @@ describe('drawdown from the running peak', () => {
   });
 
   it('equity that never falls has no maximum drawdown', () => {
-    expect(maxDrawdown(equity([['2024-01-01', 100], ['2024-01-02', 100], ['2024-01-03', 101]]))).toBeNull();
+    expect(
+      maxDrawdown(
+        equity([
+          ['2024-01-01', 100],
+          ['2024-01-02', 100],
+          ['2024-01-03', 101],
+        ]),
+      ),
+    ).toBeNull();
   });
 });
 
@@ -248,10 +264,23 @@ describe('bad input is a typed error, never NaN', () => {
   });
 
   it('a repeated or out-of-order equity date is refused', () => {
-    expect(() => drawdownSeries(equity([['2024-01-02', 1], ['2024-01-02', 2]]))).toThrow('equity[1].date repeats 2024-01-02: one point a day');
-    expect(() => performanceReport({ trades: [], dailyEquity: equity([['2024-01-03', 1], ['2024-01-02', 2]]) })).toThrow(
-      'dailyEquity[1].date 2024-01-02 comes before 2024-01-03: the series must be in date order',
-    );
+    expect(() =>
+      drawdownSeries(
+        equity([
+          ['2024-01-02', 1],
+          ['2024-01-02', 2],
+        ]),
+      ),
+    ).toThrow('equity[1].date repeats 2024-01-02: one point a day');
+    expect(() =>
+      performanceReport({
+        trades: [],
+        dailyEquity: equity([
+          ['2024-01-03', 1],
+          ['2024-01-02', 2],
+        ]),
+      }),
+    ).toThrow('dailyEquity[1].date 2024-01-02 comes before 2024-01-03: the series must be in date order');
     expect(() => performanceReport({ trades: [], dailyEquity: equity([['2024-02-30', 1]]) })).toThrow(
       'dailyEquity[0].date must be a date written YYYY-MM-DD, got "2024-02-30"',
     );

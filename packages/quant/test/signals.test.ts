@@ -4,24 +4,45 @@ import { barsFrom, randomWalkBars } from './fixtures.ts';
 
 describe('three white soldiers and three black crows', () => {
   it('fires buy on the third of three rising candles, each closing higher', () => {
-    const bars = barsFrom([[10, 10.5], [10.4, 11], [10.9, 11.6], [11.5, 11.4]]);
+    const bars = barsFrom([
+      [10, 10.5],
+      [10.4, 11],
+      [10.9, 11.6],
+      [11.5, 11.4],
+    ]);
     expect(scanSignals(new ThreeCandlePattern(), bars)).toEqual([{ index: 2, date: bars[2]!.date, side: 'buy' }]);
   });
 
   it('fires sell on the third of three falling candles, each closing lower', () => {
-    const bars = barsFrom([[12, 11.5], [11.6, 11], [11.1, 10.2]]);
+    const bars = barsFrom([
+      [12, 11.5],
+      [11.6, 11],
+      [11.1, 10.2],
+    ]);
     expect(scanSignals(new ThreeCandlePattern(), bars, 'sell').map((s) => s.index)).toEqual([2]);
   });
 
   it('needs each body of at least `body` in price units', () => {
-    const bars = barsFrom([[10, 10.3], [10.3, 10.305], [10.9, 11.6]]);
+    const bars = barsFrom([
+      [10, 10.3],
+      [10.3, 10.305],
+      [10.9, 11.6],
+    ]);
     expect(scanSignals(new ThreeCandlePattern(), bars)).toEqual([]);
     expect(scanSignals(new ThreeCandlePattern({ body: 0.001 }), bars)).toHaveLength(1);
   });
 
   it('with a relative body scales the threshold with the price', () => {
-    const cheap = barsFrom([[1, 1.02], [1.02, 1.04], [1.04, 1.06]]);
-    const dear = barsFrom([[1000, 1002], [1002, 1004], [1004, 1006]]);
+    const cheap = barsFrom([
+      [1, 1.02],
+      [1.02, 1.04],
+      [1.04, 1.06],
+    ]);
+    const dear = barsFrom([
+      [1000, 1002],
+      [1002, 1004],
+      [1004, 1006],
+    ]);
     const rule = () => new ThreeCandlePattern({ body: 0.01, bodyMode: 'relative' });
     expect(scanSignals(rule(), cheap)).toHaveLength(1); // 2% bodies
     expect(scanSignals(rule(), dear)).toHaveLength(0); // 0.2% bodies
@@ -30,7 +51,11 @@ describe('three white soldiers and three black crows', () => {
   it('streaming and batch forms agree on a long random walk', () => {
     const bars = randomWalkBars(2_000, 3);
     const streamed = scanSignals(new ThreeCandlePattern(), bars, 'sell').map((s) => s.index);
-    const batch = threeCandleSignals(bars.map((b) => b.open), bars.map((b) => b.close), 'sell');
+    const batch = threeCandleSignals(
+      bars.map((b) => b.open),
+      bars.map((b) => b.close),
+      'sell',
+    );
     expect(streamed).toEqual(batch);
     expect(batch.length).toBeGreaterThan(10);
   });
@@ -39,17 +64,32 @@ describe('three white soldiers and three black crows', () => {
 describe('RSI', () => {
   it('computes Wilder RSI: all gains is 100, all losses 0', () => {
     const rising = new RsiRule({ period: 3 });
-    barsFrom([[1, 1], [1, 2], [2, 3], [3, 4]]).forEach((bar) => rising.update(bar));
+    barsFrom([
+      [1, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]).forEach((bar) => rising.update(bar));
     expect(rising.value).toBe(100);
     const falling = new RsiRule({ period: 3 });
-    barsFrom([[4, 4], [4, 3], [3, 2], [2, 1]]).forEach((bar) => falling.update(bar));
+    barsFrom([
+      [4, 4],
+      [4, 3],
+      [3, 2],
+      [2, 1],
+    ]).forEach((bar) => falling.update(bar));
     expect(falling.value).toBe(0);
   });
 
   it('matches a hand computation with smoothing', () => {
     const rule = new RsiRule({ period: 2 });
     // changes: +2, -1 (first averages: gain 1, loss 0.5), then +1: gain (1+1)/2=1, loss 0.25
-    barsFrom([[10, 10], [10, 12], [12, 11], [11, 12]]).forEach((bar) => rule.update(bar));
+    barsFrom([
+      [10, 10],
+      [10, 12],
+      [12, 11],
+      [11, 12],
+    ]).forEach((bar) => rule.update(bar));
     expect(rule.value).toBeCloseTo(100 - 100 / (1 + 1 / 0.25), 12);
   });
 
@@ -62,7 +102,10 @@ describe('RSI', () => {
 
   it('is not stable before a full period', () => {
     const rule = new RsiRule({ period: 14 });
-    barsFrom([[1, 1], [1, 2]]).forEach((bar) => rule.update(bar));
+    barsFrom([
+      [1, 1],
+      [1, 2],
+    ]).forEach((bar) => rule.update(bar));
     expect(rule.isStable).toBe(false);
   });
 });

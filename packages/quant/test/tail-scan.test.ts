@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { drawNormalReturns, inverseNormalCdf, inverseNormalCdfLowerTail, monteCarloVar, rotl, seedState, Xoshiro128, type GeneratorState } from '../src/index.ts';
+import {
+  drawNormalReturns,
+  inverseNormalCdf,
+  inverseNormalCdfLowerTail,
+  monteCarloVar,
+  rotl,
+  seedState,
+  Xoshiro128,
+  type GeneratorState,
+} from '../src/index.ts';
 import { jumpState } from '../src/random/xoshiro128-jump.ts';
 import { scanLowWords } from '../src/var/tail-scan.ts';
 import { tailScanWasmBase64 } from '../src/var/tail-scan.wasm.ts';

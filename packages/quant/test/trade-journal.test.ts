@@ -85,9 +85,12 @@ describe('parseTradeJournalCsv', () => {
   });
 
   it('the side column decides a same-day trade without times, and a default strategy fills empty cells', () => {
-    const trades = parseTradeJournalCsv('date,symbol,side,quantity,buy_value,sell_value,strategy\n2024-04-01,NVDA,short,2,1800,1900,\n2024-04-01,NVDA,,2,1800,1900,breakout', {
-      defaultStrategy: 'imported',
-    });
+    const trades = parseTradeJournalCsv(
+      'date,symbol,side,quantity,buy_value,sell_value,strategy\n2024-04-01,NVDA,short,2,1800,1900,\n2024-04-01,NVDA,,2,1800,1900,breakout',
+      {
+        defaultStrategy: 'imported',
+      },
+    );
     expect(trades.map(({ side, strategy, entryValue, pnl }) => ({ side, strategy, entryValue, pnl }))).toEqual([
       { side: 'short', strategy: 'imported', entryValue: 1900, pnl: 100 },
       { side: 'long', strategy: 'breakout', entryValue: 1800, pnl: 100 },
@@ -148,28 +151,39 @@ describe('a bad journal is refused whole, naming the line and column', () => {
   });
 
   it('missing required columns are listed on line 1', () => {
-    expect(journalError('symbol,quantity,buy_value\nSPY,1,100').message).toBe(
-      'line 1: missing columns buy_time, sell_value (or sell_amount), sell_time',
-    );
+    expect(journalError('symbol,quantity,buy_value\nSPY,1,100').message).toBe('line 1: missing columns buy_time, sell_value (or sell_amount), sell_time');
   });
 
   it('two columns for one field, an unclosed quote and an extra field are refused', () => {
     expect(journalError('symbol,qty,quantity,buy_value,sell_value,date\n').message).toBe('line 1: columns "qty" and "quantity" both give quantity');
-    expect(journalError(`${header}\n${good}\n2024-02-01,"s,SPY,1,100,10:00,101,11:00,0,1\n${good}`).message).toBe(
-      'line 3: a quoted field is never closed',
-    );
+    expect(journalError(`${header}\n${good}\n2024-02-01,"s,SPY,1,100,10:00,101,11:00,0,1\n${good}`).message).toBe('line 3: a quoted field is never closed');
     expect(journalError(`${header}\n${good},extra`).message).toBe('line 2: has 11 fields, the header has 10');
   });
 
   it('bad dates, times, fees, sides and strategies each name their column', () => {
     const row = (cells: Partial<Record<string, string>>) =>
       `${header}\n${['date', 'strategy', 'symbol', 'quantity', 'buy_value', 'buy_time', 'sell_value', 'sell_time', 'fees', 'pnl']
-        .map((name) => cells[name] ?? { date: '2024-02-01', strategy: 's', symbol: 'SPY', quantity: '1', buy_value: '100', buy_time: '10:00', sell_value: '101', sell_time: '11:00', fees: '0', pnl: '1' }[name])
+        .map(
+          (name) =>
+            cells[name] ??
+            {
+              date: '2024-02-01',
+              strategy: 's',
+              symbol: 'SPY',
+              quantity: '1',
+              buy_value: '100',
+              buy_time: '10:00',
+              sell_value: '101',
+              sell_time: '11:00',
+              fees: '0',
+              pnl: '1',
+            }[name],
+        )
         .join(',')}`;
-    expect(journalError(row({ date: '2024-02-30' })).message).toBe('line 2: date must be a date (YYYY-MM-DD) or a date-time such as 2024-01-10T00:00:00Z, got "2024-02-30"');
-    expect(journalError(row({ sell_time: '25:00' })).message).toBe(
-      'line 2: sell_time must be a date or date-time such as 2024-03-05 09:31, got "25:00"',
+    expect(journalError(row({ date: '2024-02-30' })).message).toBe(
+      'line 2: date must be a date (YYYY-MM-DD) or a date-time such as 2024-01-10T00:00:00Z, got "2024-02-30"',
     );
+    expect(journalError(row({ sell_time: '25:00' })).message).toBe('line 2: sell_time must be a date or date-time such as 2024-03-05 09:31, got "25:00"');
     expect(journalError(row({ date: '' })).message).toBe('line 2: buy_time "10:00" is a time of day and the row has no date');
     expect(journalError(row({ fees: '-1', pnl: '2' })).message).toBe('line 2: fees must be a non-negative number, got "-1"');
     expect(journalError(row({ strategy: '' })).message).toBe('line 2: strategy is empty and no default strategy was given');

@@ -43,7 +43,14 @@ export class Booster {
 
   static create(params: BoosterParams, cache: DMatrix[] = []): Booster {
     const out = [null];
-    check(native.boosterCreate(cache.map((matrix) => matrix.handle), cache.length, out), 'XGBoosterCreate');
+    check(
+      native.boosterCreate(
+        cache.map((matrix) => matrix.handle),
+        cache.length,
+        out,
+      ),
+      'XGBoosterCreate',
+    );
     const booster = new Booster(out[0]);
     booster.setParams(params);
     return booster;
@@ -78,7 +85,17 @@ export class Booster {
   evaluate(sets: Record<string, DMatrix>, iteration = this.boostedRounds): Record<string, number> {
     const names = Object.keys(sets);
     const out = [null as unknown as string];
-    check(native.boosterEvalOneIter(this.handle, iteration, names.map((name) => sets[name]!.handle), names, names.length, out), 'XGBoosterEvalOneIter');
+    check(
+      native.boosterEvalOneIter(
+        this.handle,
+        iteration,
+        names.map((name) => sets[name]!.handle),
+        names,
+        names.length,
+        out,
+      ),
+      'XGBoosterEvalOneIter',
+    );
     const metrics: Record<string, number> = {};
     for (const match of String(out[0]).matchAll(/\t([^:\t]+):([-\d.eE+naif]+)/g)) metrics[match[1]!] = Number(match[2]);
     return metrics;

@@ -25,11 +25,17 @@ function bind() {
     boosterFree: library.func('int XGBoosterFree(BoosterHandle handle)'),
     boosterSetParam: library.func('int XGBoosterSetParam(BoosterHandle handle, const char *name, const char *value)'),
     boosterUpdateOneIter: library.func('int XGBoosterUpdateOneIter(BoosterHandle handle, int iter, DMatrixHandle dtrain)'),
-    boosterEvalOneIter: library.func('int XGBoosterEvalOneIter(BoosterHandle handle, int iter, DMatrixHandle *dmats, const char **names, uint64_t len, _Out_ const char **out)'),
+    boosterEvalOneIter: library.func(
+      'int XGBoosterEvalOneIter(BoosterHandle handle, int iter, DMatrixHandle *dmats, const char **names, uint64_t len, _Out_ const char **out)',
+    ),
     boosterSlice: library.func('int XGBoosterSlice(BoosterHandle handle, int begin_layer, int end_layer, int step, _Out_ BoosterHandle *out)'),
     boosterBoostedRounds: library.func('int XGBoosterBoostedRounds(BoosterHandle handle, _Out_ int *out)'),
-    boosterPredict: library.func('int XGBoosterPredictFromDMatrix(BoosterHandle handle, DMatrixHandle dmat, const char *config, _Out_ const uint64_t **out_shape, _Out_ uint64_t *out_dim, _Out_ const float **out_result)'),
-    boosterSaveToBuffer: library.func('int XGBoosterSaveModelToBuffer(BoosterHandle handle, const char *config, _Out_ uint64_t *out_len, _Out_ const uint8_t **out_dptr)'),
+    boosterPredict: library.func(
+      'int XGBoosterPredictFromDMatrix(BoosterHandle handle, DMatrixHandle dmat, const char *config, _Out_ const uint64_t **out_shape, _Out_ uint64_t *out_dim, _Out_ const float **out_result)',
+    ),
+    boosterSaveToBuffer: library.func(
+      'int XGBoosterSaveModelToBuffer(BoosterHandle handle, const char *config, _Out_ uint64_t *out_len, _Out_ const uint8_t **out_dptr)',
+    ),
     boosterLoadFromBuffer: library.func('int XGBoosterLoadModelFromBuffer(BoosterHandle handle, const uint8_t *buf, uint64_t len)'),
     decode: koffi.decode,
   };

@@ -49,13 +49,17 @@ try {
     await page.goto('/app', { waitUntil: 'commit' });
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await page.waitForFunction(() => {
-      const page = (globalThis as unknown as { document: { querySelector(selector: string): { textContent: string | null } | null; body: { textContent: string | null } } }).document;
+      const page = (
+        globalThis as unknown as { document: { querySelector(selector: string): { textContent: string | null } | null; body: { textContent: string | null } } }
+      ).document;
       const text = page.querySelector('[data-testid="overview-figures"]')?.textContent ?? '';
       return text !== '' && !text.includes('…') && !(page.body.textContent ?? '').includes('Loading…');
     });
     overviewMs.push(performance.now() - started);
   }
-  console.log(`overview usable (navigation to figures shown, signed in, warm server): median ${median(overviewMs).toFixed(0)} ms of ${runs} (goal under 1000 ms)`);
+  console.log(
+    `overview usable (navigation to figures shown, signed in, warm server): median ${median(overviewMs).toFixed(0)} ms of ${runs} (goal under 1000 ms)`,
+  );
   await screenshot(page, 'bench-overview');
 
   // Each chart alone on the page, in a fresh navigation; the series are built before the timer starts.

@@ -66,7 +66,10 @@ export async function ensureDashboardBuilt(log: (message: string) => void = () =
     vite = await import('vite');
   } catch (error) {
     if (existsSync(path.join(distDir, 'index.html'))) return { built: false, ms: performance.now() - started };
-    throw new Error(`the dashboard has no build in ${distDir} and Vite is not installed to make one: run pnpm install, then pnpm --filter @closecross/dashboard build`, { cause: error });
+    throw new Error(
+      `the dashboard has no build in ${distDir} and Vite is not installed to make one: run pnpm install, then pnpm --filter @closecross/dashboard build`,
+      { cause: error },
+    );
   }
   log('building the dashboard (once per change of its sources)');
   // Staged under node_modules/.cache (same file system for the rename; no linter or git looks there).

@@ -40,14 +40,20 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
   // Which build this task serves (the hash of its sources): a deploy check, and a tab can tell it is stale.
   app.get(
     '/app/version',
-    { config: { scope: 'public' }, schema: { ...hidden, summary: 'The build of the dashboard this task serves', response: { 200: Type.Object({ build: Type.String() }) } } },
+    {
+      config: { scope: 'public' },
+      schema: { ...hidden, summary: 'The build of the dashboard this task serves', response: { 200: Type.Object({ build: Type.String() }) } },
+    },
     async () => ({ build: stamp }),
   );
   // What the app needs before it draws anything: the desk's time zone (public: no secret, and the sign-in page shows times too).
   const timezone = options.timezone ?? 'UTC';
   app.get(
     '/app/config',
-    { config: { scope: 'public' }, schema: { ...hidden, summary: "The dashboard's settings: the desk's time zone", response: { 200: Type.Object({ timezone: Type.String() }) } } },
+    {
+      config: { scope: 'public' },
+      schema: { ...hidden, summary: "The dashboard's settings: the desk's time zone", response: { 200: Type.Object({ timezone: Type.String() }) } },
+    },
     async (_request, reply) => {
       reply.header('cache-control', 'no-cache');
       return { timezone };
@@ -78,10 +84,17 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
       },
     },
     async (request, reply) => {
-      const answer = await app.inject({ method: 'POST', url: '/auth/login', payload: request.body as object, remoteAddress: request.ip, headers: { 'content-type': 'application/json', ...(request.headers['user-agent'] ? { 'user-agent': request.headers['user-agent'] } : {}) } });
+      const answer = await app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: request.body as object,
+        remoteAddress: request.ip,
+        headers: { 'content-type': 'application/json', ...(request.headers['user-agent'] ? { 'user-agent': request.headers['user-agent'] } : {}) },
+      });
       const body = answer.json() as Record<string, unknown>;
       // The platform's own 5xx (its database unreachable, say) stays a 503 the client retries.
-      if (answer.statusCode >= 500) throw new UnavailableError(String(body.message ?? 'sign-in is unavailable'), { retryAfterSeconds: Number(answer.headers['retry-after'] ?? 5) || 5 });
+      if (answer.statusCode >= 500)
+        throw new UnavailableError(String(body.message ?? 'sign-in is unavailable'), { retryAfterSeconds: Number(answer.headers['retry-after'] ?? 5) || 5 });
       if (answer.statusCode !== 200) {
         if (answer.headers['retry-after']) reply.header('retry-after', answer.headers['retry-after']);
         return { signed_in: false as const, status: answer.statusCode, message: String(body.message ?? 'sign-in refused') };
@@ -93,14 +106,18 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
     },
   );
   app.get('/app', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard' } }, async (request, reply) => send(request, reply, index));
-  app.get('/app/*', { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard (its files, and its pages answered with index.html)' } }, async (request, reply) => {
-    const wanted = (request.params as { '*': string })['*'];
-    const file = files.get(wanted);
-    if (file) return send(request, reply, file);
-    // A missing asset is an error, not the app: a stale tab asking for an old chunk must see it fail.
-    if (wanted.startsWith('assets/') || /\.[a-z0-9]+$/i.test(wanted)) throw new NotFoundError(`no dashboard file ${wanted}`);
-    return send(request, reply, index);
-  });
+  app.get(
+    '/app/*',
+    { config: { scope: 'public' }, schema: { ...hidden, summary: 'The dashboard (its files, and its pages answered with index.html)' } },
+    async (request, reply) => {
+      const wanted = (request.params as { '*': string })['*'];
+      const file = files.get(wanted);
+      if (file) return send(request, reply, file);
+      // A missing asset is an error, not the app: a stale tab asking for an old chunk must see it fail.
+      if (wanted.startsWith('assets/') || /\.[a-z0-9]+$/i.test(wanted)) throw new NotFoundError(`no dashboard file ${wanted}`);
+      return send(request, reply, index);
+    },
+  );
 };
 
 export const dashboardServiceWith = (options: DashboardOptions = {}): ServiceModule<any> => ({ name: 'dashboard', plugin: dashboardPlugin, options });

@@ -17,7 +17,16 @@ import { parseSquareOffAnswer, squareOffOutcome, squareOffProgress } from '../we
 import { isFinished, mergeJobEvent, parseJobEvent, progressLabel } from '../web/src/lib/jobs.ts';
 import { appendTick, parseTick } from '../web/src/lib/live.ts';
 import { can, cancelScopeOf, type Me } from '../web/src/lib/permissions.ts';
-import { auctionSeries, candlesFrom, markerLabelPadding, monthlyByStrategy, pnlSeries, priceAxisRange, signalMarkers, varChartData } from '../web/src/lib/series.ts';
+import {
+  auctionSeries,
+  candlesFrom,
+  markerLabelPadding,
+  monthlyByStrategy,
+  pnlSeries,
+  priceAxisRange,
+  signalMarkers,
+  varChartData,
+} from '../web/src/lib/series.ts';
 
 describe('permissions', () => {
   const viewer: Me = { kind: 'session', id: '1', name: 'vera', role: 'viewer', scopes: ['read'] };
@@ -29,13 +38,22 @@ describe('permissions', () => {
     expect(can(null, 'read')).toBe(false);
   });
   it('names the scope that may cancel each job kind', () => {
-    expect([cancelScopeOf('train'), cancelScopeOf('inference'), cancelScopeOf('risk-analysis'), cancelScopeOf('trading-scan'), cancelScopeOf('other')]).toEqual(['models', 'models', 'risk', 'trade', 'admin']);
+    expect([cancelScopeOf('train'), cancelScopeOf('inference'), cancelScopeOf('risk-analysis'), cancelScopeOf('trading-scan'), cancelScopeOf('other')]).toEqual(
+      ['models', 'models', 'risk', 'trade', 'admin'],
+    );
   });
 });
 
 describe('job events', () => {
   it('reads an SSE payload, clamping progress to 0..1', () => {
-    expect(parseJobEvent('{"id":"j","status":"running","stage":"fold 1","progress":1.7,"attempts":1,"error":null}')).toEqual({ id: 'j', status: 'running', stage: 'fold 1', progress: 1, attempts: 1, error: null });
+    expect(parseJobEvent('{"id":"j","status":"running","stage":"fold 1","progress":1.7,"attempts":1,"error":null}')).toEqual({
+      id: 'j',
+      status: 'running',
+      stage: 'fold 1',
+      progress: 1,
+      attempts: 1,
+      error: null,
+    });
   });
   it('refuses a payload without a known status instead of stalling silently', () => {
     expect(() => parseJobEvent('{"id":"j","status":"weird"}')).toThrow(/known status/);
@@ -60,19 +78,32 @@ describe('chart series', () => {
       { date: '2024-01-02', open: 1, high: 2, low: 1, close: 1 },
       { date: '2024-01-03', open: 9, high: 9, low: 9, close: 9 },
     ]);
-    expect(candles.map((candle) => [candle.time, candle.close])).toEqual([['2024-01-02', 1], ['2024-01-03', 9]]);
+    expect(candles.map((candle) => [candle.time, candle.close])).toEqual([
+      ['2024-01-02', 1],
+      ['2024-01-03', 9],
+    ]);
   });
   it('marks buys below the bar and sells above, for the chart symbol only, in time order', () => {
-    const markers = signalMarkers([
-      { symbol: 'AAPL', side: 'sell', bar_date: '2024-02-01', status: 'approved' },
-      { symbol: 'MSFT', side: 'buy', bar_date: '2024-01-15' },
-      { symbol: 'aapl', side: 'buy', bar_date: '2024-01-10' },
-    ], 'AAPL');
-    expect(markers.map((marker) => [marker.time, marker.position, marker.shape])).toEqual([['2024-01-10', 'belowBar', 'arrowUp'], ['2024-02-01', 'aboveBar', 'arrowDown']]);
+    const markers = signalMarkers(
+      [
+        { symbol: 'AAPL', side: 'sell', bar_date: '2024-02-01', status: 'approved' },
+        { symbol: 'MSFT', side: 'buy', bar_date: '2024-01-15' },
+        { symbol: 'aapl', side: 'buy', bar_date: '2024-01-10' },
+      ],
+      'AAPL',
+    );
+    expect(markers.map((marker) => [marker.time, marker.position, marker.shape])).toEqual([
+      ['2024-01-10', 'belowBar', 'arrowUp'],
+      ['2024-02-01', 'aboveBar', 'arrowDown'],
+    ]);
     expect(markers[1]!.text).toBe('sell (approved)');
   });
   it('derives daily, cumulative P&L and drawdown from equity', () => {
-    const series = pnlSeries([{ date: '2024-01-03', equity: 90 }, { date: '2024-01-02', equity: 110 }, { date: '2024-01-01', equity: 100 }]);
+    const series = pnlSeries([
+      { date: '2024-01-03', equity: 90 },
+      { date: '2024-01-02', equity: 110 },
+      { date: '2024-01-01', equity: 100 },
+    ]);
     expect(series.daily).toEqual([0, 10, -20]);
     expect(series.cumulative).toEqual([0, 10, -10]);
     expect(series.drawdown).toEqual([0, 0, -20]);
@@ -108,7 +139,12 @@ describe('chart series', () => {
 
 describe('live ticks', () => {
   it('reads trades, bars and quotes (mid price), with times in seconds', () => {
-    expect(parseTick('trade', '{"symbol":"AAPL","time":1700000000000,"price":190.5,"size":3}')).toEqual({ symbol: 'AAPL', type: 'trade', time: 1_700_000_000, price: 190.5 });
+    expect(parseTick('trade', '{"symbol":"AAPL","time":1700000000000,"price":190.5,"size":3}')).toEqual({
+      symbol: 'AAPL',
+      type: 'trade',
+      time: 1_700_000_000,
+      price: 190.5,
+    });
     expect(parseTick('bar', '{"symbol":"AAPL","time":1700000060,"close":191}')!.price).toBe(191);
     expect(parseTick('quote', '{"symbol":"AAPL","time":1700000000,"bid":1,"ask":3}')).toMatchObject({ price: 2, bid: 1, ask: 3 });
     expect(parseTick('quote', '{"symbol":"AAPL","time":1700000000,"bid":1}')).toBeNull();
@@ -126,7 +162,10 @@ describe('live ticks', () => {
 describe('CSV import', () => {
   it('reads auction rows with nulls for empty and NaN cells, and names the line of a bad one', () => {
     const rows = parseAuctionCsv('stock_id,date_id,seconds_in_bucket,far_price,row_id\r\n0,1,10,,0_1_10\n1,1,10,NaN,\n');
-    expect(rows).toEqual([{ stock_id: 0, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: '0_1_10' }, { stock_id: 1, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: null }]);
+    expect(rows).toEqual([
+      { stock_id: 0, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: '0_1_10' },
+      { stock_id: 1, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: null },
+    ]);
     expect(() => parseAuctionCsv('stock_id,date_id,seconds_in_bucket\n0,1,abc\n')).toThrow('line 2: seconds_in_bucket is not a number: "abc"');
     expect(() => parseAuctionCsv('stock_id,date_id\n')).toThrow('lacks seconds_in_bucket');
   });
@@ -169,22 +208,38 @@ describe('API validation messages by field', () => {
     expect(fieldOfApiMessage('strategy 9 does not exist')).toBeNull();
   });
   it('keeps a message about an input the form lacks for the form as a whole, never dropped', () => {
-    expect(apiErrorsFor('body/rule/fast must be shorter than slow (10), got 30', ['rule.fast'])).toEqual({ 'rule.fast': 'must be shorter than slow (10), got 30' });
-    expect(apiErrorsFor('body/limits/max_leverage is not a limit (the limits: …)', ['limits.max_var99'])).toEqual({ '': 'body/limits/max_leverage is not a limit (the limits: …)' });
+    expect(apiErrorsFor('body/rule/fast must be shorter than slow (10), got 30', ['rule.fast'])).toEqual({
+      'rule.fast': 'must be shorter than slow (10), got 30',
+    });
+    expect(apiErrorsFor('body/limits/max_leverage is not a limit (the limits: …)', ['limits.max_var99'])).toEqual({
+      '': 'body/limits/max_leverage is not a limit (the limits: …)',
+    });
   });
 });
 
 describe('limits form', () => {
   it('sends empty inputs as no limit (null) and reads thousands separators', () => {
-    const { value, errors } = limitChangeFromForm(formOf({ 'limits.max_order_notional': '25,000', 'limits.max_drawdown': '0.1', 'limits.max_var99': '', breach_action: 'reducing', reason: ' committee ' }), false);
+    const { value, errors } = limitChangeFromForm(
+      formOf({ 'limits.max_order_notional': '25,000', 'limits.max_drawdown': '0.1', 'limits.max_var99': '', breach_action: 'reducing', reason: ' committee ' }),
+      false,
+    );
     expect(errors).toEqual({});
     expect(value).toMatchObject({ breach_action: 'reducing', reason: 'committee' });
     expect(value!.limits).toMatchObject({ max_order_notional: 25_000, max_drawdown: 0.1, max_var99: null });
   });
   it('names each bad limit and the missing reason, and sends nothing', () => {
-    const { value, errors } = limitChangeFromForm(formOf({ 'limits.max_order_notional': '-5', 'limits.max_drawdown': '10', 'limits.max_orders_per_minute': '2.5', 'limits.max_var99': 'lots', reason: '' }), false);
+    const { value, errors } = limitChangeFromForm(
+      formOf({ 'limits.max_order_notional': '-5', 'limits.max_drawdown': '10', 'limits.max_orders_per_minute': '2.5', 'limits.max_var99': 'lots', reason: '' }),
+      false,
+    );
     expect(value).toBeUndefined();
-    expect(Object.keys(errors).sort()).toEqual(['limits.max_drawdown', 'limits.max_order_notional', 'limits.max_orders_per_minute', 'limits.max_var99', 'reason']);
+    expect(Object.keys(errors).sort()).toEqual([
+      'limits.max_drawdown',
+      'limits.max_order_notional',
+      'limits.max_orders_per_minute',
+      'limits.max_var99',
+      'reason',
+    ]);
     expect(errors['limits.max_drawdown']).toContain('fraction');
   });
   it('offers the allocation-use limit per strategy only', () => {
@@ -196,7 +251,16 @@ describe('limits form', () => {
 });
 
 describe('history of maximum risk', () => {
-  const day = (date: string, var99: number | null, uses: (number | null)[] = []) => ({ date, gross_exposure: 1000, net_exposure: 500, var95: var99 === null ? null : var99 / 2, var99, es95: null, es99: var99, details: { limits: uses.map((use) => ({ scope: 'global', limit: 'max_var99' as const, threshold: 100, value: use === null ? null : use * 100, use })) } });
+  const day = (date: string, var99: number | null, uses: (number | null)[] = []) => ({
+    date,
+    gross_exposure: 1000,
+    net_exposure: 500,
+    var95: var99 === null ? null : var99 / 2,
+    var99,
+    es95: null,
+    es99: var99,
+    details: { limits: uses.map((use) => ({ scope: 'global', limit: 'max_var99' as const, threshold: 100, value: use === null ? null : use * 100, use })) },
+  });
   it('orders days, keeps missing VaR as gaps and takes the closest limit of each day', () => {
     const series = riskHistorySeries([day('2024-01-03', 30, [0.5, 0.95]), day('2024-01-02', null), day('2024-01-04', 10, [null])]);
     expect(series.var99).toEqual([null, 30, 10]);
@@ -211,11 +275,37 @@ describe('history of maximum risk', () => {
 
 describe('strategy form', () => {
   const filled = (overrides: Record<string, string> = {}) =>
-    formOf({ name: 'crossing', account_id: 'paper', universe: 'aapl, msft aapl', 'rule.kind': 'moving_average_crossover', 'rule.fast': '10', 'rule.slow': '40', side_policy: 'long_only', warmup_bars: '60', 'entry.timing': 'close', 'sizing.mode': 'fixed_quantity', 'sizing.quantity': '25', allocation: '10000', 'exits.after_bars': '5', 'schedule.cron': '', approval: 'auto', enabled: 'on', ...overrides });
+    formOf({
+      name: 'crossing',
+      account_id: 'paper',
+      universe: 'aapl, msft aapl',
+      'rule.kind': 'moving_average_crossover',
+      'rule.fast': '10',
+      'rule.slow': '40',
+      side_policy: 'long_only',
+      warmup_bars: '60',
+      'entry.timing': 'close',
+      'sizing.mode': 'fixed_quantity',
+      'sizing.quantity': '25',
+      allocation: '10000',
+      'exits.after_bars': '5',
+      'schedule.cron': '',
+      approval: 'auto',
+      enabled: 'on',
+      ...overrides,
+    });
   it('reads a strategy: symbols upper-cased once, an empty cron is on demand only', () => {
     const { value, errors } = strategyFromForm(filled());
     expect(errors).toEqual({});
-    expect(value).toMatchObject({ universe: ['AAPL', 'MSFT'], rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 }, sizing: { mode: 'fixed_quantity', quantity: 25 }, schedule: null, approval: 'auto', enabled: true, exits: { after_bars: 5 } });
+    expect(value).toMatchObject({
+      universe: ['AAPL', 'MSFT'],
+      rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 },
+      sizing: { mode: 'fixed_quantity', quantity: 25 },
+      schedule: null,
+      approval: 'auto',
+      enabled: true,
+      exits: { after_bars: 5 },
+    });
   });
   it('refuses a fast average not shorter than the slow one, under the fast input', () => {
     const { value, errors } = strategyFromForm(filled({ 'rule.fast': '50' }));
@@ -223,12 +313,19 @@ describe('strategy form', () => {
     expect(errors).toEqual({ 'rule.fast': 'Fast must be shorter than slow (40).' });
   });
   it('names every bad field: empty name, a bad symbol, a share above 1, a four-field cron', () => {
-    const { errors } = strategyFromForm(filled({ name: ' ', universe: 'AAPL, BAD$', 'sizing.mode': 'allocation_share', 'sizing.share': '1.5', 'schedule.cron': '30 16 * *' }));
+    const { errors } = strategyFromForm(
+      filled({ name: ' ', universe: 'AAPL, BAD$', 'sizing.mode': 'allocation_share', 'sizing.share': '1.5', 'schedule.cron': '30 16 * *' }),
+    );
     expect(Object.keys(errors).sort()).toEqual(['name', 'schedule.cron', 'sizing.share', 'universe']);
     expect(errors.universe).toContain('"BAD$"');
   });
   it('keeps rule options the form does not show when the rule stays the same', () => {
-    const stored: StrategyDefinition = { ...newStrategy, name: 'crows', universe: ['NVDA'], rule: { kind: 'three_candles', body: 0.01, body_mode: 'relative' } };
+    const stored: StrategyDefinition = {
+      ...newStrategy,
+      name: 'crows',
+      universe: ['NVDA'],
+      rule: { kind: 'three_candles', body: 0.01, body_mode: 'relative' },
+    };
     const { value } = strategyFromForm(filled({ 'rule.kind': 'three_candles', 'rule.body': '0.02' }), stored);
     expect(value!.rule).toEqual({ kind: 'three_candles', body: 0.02, body_mode: 'relative' });
   });
@@ -255,31 +352,77 @@ describe('strategy code instances', () => {
         fast: { type: 'integer', minimum: 1, maximum: 200, default: 10, description: 'bars of the fast average' },
         slow: { type: 'integer', minimum: 2, maximum: 500, default: 30, description: 'bars of the slow average' },
         quantity: { type: 'integer', minimum: 1, default: 100 },
-        side: { anyOf: [{ const: 'long', type: 'string' }, { const: 'short', type: 'string' }], default: 'long' },
+        side: {
+          anyOf: [
+            { const: 'long', type: 'string' },
+            { const: 'short', type: 'string' },
+          ],
+          default: 'long',
+        },
       },
     },
   };
   it("labels a user module's instance (rule null: the Strategies page went blank on it) by its code, parameters, interval and mode", () => {
-    expect(strategyLabel({ rule: null, code: 'sma-cross', parameters: { fast: 2, slow: 5 }, interval: '1m', mode: 'live' })).toBe('sma-cross (fast 2, slow 5), 1m, live');
+    expect(strategyLabel({ rule: null, code: 'sma-cross', parameters: { fast: 2, slow: 5 }, interval: '1m', mode: 'live' })).toBe(
+      'sma-cross (fast 2, slow 5), 1m, live',
+    );
     expect(strategyLabel({ rule: null, code: 'sma-cross', parameters: {}, interval: '1d', mode: 'scheduled' })).toBe('sma-cross');
-    expect(strategyLabel({ rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 }, code: 'moving_average_crossover', parameters: {}, interval: '1d', mode: 'scheduled' })).toBe('MA crossover 10 / 40');
+    expect(
+      strategyLabel({
+        rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 },
+        code: 'moving_average_crossover',
+        parameters: {},
+        interval: '1d',
+        mode: 'scheduled',
+      }),
+    ).toBe('MA crossover 10 / 40');
   });
   it("reads the parameter inputs from the code's schema: kinds, bounds, choices, hints", () => {
     const fields = parameterFields(smaCross);
-    expect(fields.map((field) => [field.name, field.kind])).toEqual([['fast', 'integer'], ['slow', 'integer'], ['quantity', 'integer'], ['side', 'choice']]);
+    expect(fields.map((field) => [field.name, field.kind])).toEqual([
+      ['fast', 'integer'],
+      ['slow', 'integer'],
+      ['quantity', 'integer'],
+      ['side', 'choice'],
+    ]);
     expect(fields[0]).toMatchObject({ minimum: 1, maximum: 200, default: 10, hint: 'bars of the fast average; 1 to 200; empty: 10' });
     expect(fields[3]!.choices).toEqual(['long', 'short']);
   });
   const filled = (overrides: Record<string, string> = {}) =>
-    formOf({ name: 'my sma', universe: 'aapl, msft btc-perp', interval: '1m', mode: 'live', approval: 'manual', allocation: '100000', 'parameters.fast': '2', 'parameters.slow': '5', 'parameters.quantity': '', 'parameters.side': 'long', ...overrides });
+    formOf({
+      name: 'my sma',
+      universe: 'aapl, msft btc-perp',
+      interval: '1m',
+      mode: 'live',
+      approval: 'manual',
+      allocation: '100000',
+      'parameters.fast': '2',
+      'parameters.slow': '5',
+      'parameters.quantity': '',
+      'parameters.side': 'long',
+      ...overrides,
+    });
   it('reads an instance: empty parameters left to their defaults, a live one with no scan schedule', () => {
     const { value, errors } = codeInstanceFromForm(filled(), smaCross);
     expect(errors).toEqual({});
-    expect(value).toEqual({ name: 'my sma', code: 'sma-cross', universe: ['AAPL', 'MSFT', 'BTC-PERP'], interval: '1m', mode: 'live', approval: 'manual', allocation: 100000, schedule: null, parameters: { fast: 2, slow: 5, side: 'long' } });
+    expect(value).toEqual({
+      name: 'my sma',
+      code: 'sma-cross',
+      universe: ['AAPL', 'MSFT', 'BTC-PERP'],
+      interval: '1m',
+      mode: 'live',
+      approval: 'manual',
+      allocation: 100000,
+      schedule: null,
+      parameters: { fast: 2, slow: 5, side: 'long' },
+    });
     expect(codeInstanceFromForm(filled({ mode: 'scheduled', interval: '1d' }), smaCross).value).not.toHaveProperty('schedule');
   });
   it("refuses what the schema refuses, under each parameter's input", () => {
-    const { value, errors } = codeInstanceFromForm(filled({ 'parameters.fast': '0', 'parameters.slow': '2.5', 'parameters.side': 'sideways', interval: '1 minute', universe: '' }), smaCross);
+    const { value, errors } = codeInstanceFromForm(
+      filled({ 'parameters.fast': '0', 'parameters.slow': '2.5', 'parameters.side': 'sideways', interval: '1 minute', universe: '' }),
+      smaCross,
+    );
     expect(value).toBeUndefined();
     expect(errors).toEqual({
       'parameters.fast': 'fast must be at least 1.',
@@ -290,7 +433,9 @@ describe('strategy code instances', () => {
     });
   });
   it("puts the API's refusal of a parameter (the code's own cross-field rule) under that parameter's input", () => {
-    expect(apiErrorsFor('body/parameters/fast: parameter /fast = 9 is not allowed: shorter than slow (5)', ['name', 'parameters.fast'])).toEqual({ 'parameters.fast': 'parameter /fast = 9 is not allowed: shorter than slow (5)' });
+    expect(apiErrorsFor('body/parameters/fast: parameter /fast = 9 is not allowed: shorter than slow (5)', ['name', 'parameters.fast'])).toEqual({
+      'parameters.fast': 'parameter /fast = 9 is not allowed: shorter than slow (5)',
+    });
   });
 });
 
@@ -306,20 +451,35 @@ describe('backtest report', () => {
   });
   it("links the API's exports", () => {
     const id = '69788dfc-019e-4be2-a00a-3dae272ad366';
-    expect(backtestExports({ json: `/trading/backtests/${id}/report.json`, trades_csv: `/trading/backtests/${id}/trades.csv`, equity_csv: `/trading/backtests/${id}/equity.csv` }).map((link) => link.label)).toEqual(['report (JSON)', 'trades (CSV)', 'equity (CSV)']);
+    expect(
+      backtestExports({
+        json: `/trading/backtests/${id}/report.json`,
+        trades_csv: `/trading/backtests/${id}/trades.csv`,
+        equity_csv: `/trading/backtests/${id}/equity.csv`,
+      }).map((link) => link.label),
+    ).toEqual(['report (JSON)', 'trades (CSV)', 'equity (CSV)']);
     expect(backtestExports(undefined)).toEqual([]);
   });
 });
 
 describe('alert lines', () => {
   it('says what a refused order and a state change were about', () => {
-    expect(alertSummary('order_rejected', { side: 'buy', quantity: 1000, symbol: 'SYNTH', check: 'order_notional', reason: 'worth 98,000, over 500' })).toBe('buy 1,000 SYNTH refused by order_notional: worth 98,000, over 500');
-    expect(alertSummary('trading_state_changed', { scope: 'global', from: 'halted', to: 'active', by: 'tina', reason: 'loss reviewed' })).toBe('global: halted → active by tina (loss reviewed)');
+    expect(alertSummary('order_rejected', { side: 'buy', quantity: 1000, symbol: 'SYNTH', check: 'order_notional', reason: 'worth 98,000, over 500' })).toBe(
+      'buy 1,000 SYNTH refused by order_notional: worth 98,000, over 500',
+    );
+    expect(alertSummary('trading_state_changed', { scope: 'global', from: 'halted', to: 'active', by: 'tina', reason: 'loss reviewed' })).toBe(
+      'global: halted → active by tina (loss reviewed)',
+    );
     expect(alertSummary('test', { text: 'hello' })).toBe('hello');
   });
   it('says a square-off that left a position open is incomplete, with what remains and why, never "done"', () => {
     const incomplete = {
-      scope: 'global', status: 'incomplete', cancelled_orders: 1, closed_positions: 0, remaining: { open_orders: 1, positions: 1 }, waiting_for: 'market closed: waits for the open of 2026-12-07',
+      scope: 'global',
+      status: 'incomplete',
+      cancelled_orders: 1,
+      closed_positions: 0,
+      remaining: { open_orders: 1, positions: 1 },
+      waiting_for: 'market closed: waits for the open of 2026-12-07',
       failures: [{ what: 'position', symbol: 'AAPL', reason: '10 left: market closed: waits for the open of 2026-12-07' }],
     };
     expect(eventLabel('square_off_done', incomplete)).toBe('square off incomplete');
@@ -330,18 +490,36 @@ describe('alert lines', () => {
     expect(eventLabel('square_off_done', done)).toBe('square off done');
     expect(alertSummary('square_off_done', done)).toBe('done: global: 2 cancelled, 3 closed');
     // An alert from before the status existed: a failure means incomplete.
-    expect(eventLabel('square_off_done', { scope: 'global', cancelled_orders: 0, closed_positions: 0, failures: [{ what: 'open order', reason: 'timeout' }] })).toBe('square off incomplete');
+    expect(
+      eventLabel('square_off_done', { scope: 'global', cancelled_orders: 0, closed_positions: 0, failures: [{ what: 'open order', reason: 'timeout' }] }),
+    ).toBe('square off incomplete');
     // The channel switch has no payload: it names the event without claiming an outcome.
     expect(eventLabel('square_off_done')).toBe('square off');
   });
   it('says how each delivery went, with the error of one that failed', () => {
     expect(deliverySummary([])).toBe('no channel');
-    expect(deliverySummary([{ channel_name: 'desk', status: 'sent', attempts: 1, last_error: null }, { channel_name: 'ops', status: 'failed', attempts: 3, last_error: 'HTTP 500' }])).toBe('sent to desk; failed for ops (HTTP 500, 3 attempts)');
+    expect(
+      deliverySummary([
+        { channel_name: 'desk', status: 'sent', attempts: 1, last_error: null },
+        { channel_name: 'ops', status: 'failed', attempts: 3, last_error: 'HTTP 500' },
+      ]),
+    ).toBe('sent to desk; failed for ops (HTTP 500, 3 attempts)');
   });
 });
 
 /** A daily snapshot row as GET /trading/snapshots answers it (services/trading snapshot-job.ts). */
-const snapshotRow = (scope: string, date: string, equity: number, strategyId: number | null = null): Snapshot => ({ scope, date, strategy_id: strategyId, realized: 0, unrealized: 0, equity, cash: equity, exposure: 0, peak_equity: equity, drawdown: 0 });
+const snapshotRow = (scope: string, date: string, equity: number, strategyId: number | null = null): Snapshot => ({
+  scope,
+  date,
+  strategy_id: strategyId,
+  realized: 0,
+  unrealized: 0,
+  equity,
+  cash: equity,
+  exposure: 0,
+  peak_equity: equity,
+  drawdown: 0,
+});
 
 describe('daily snapshots', () => {
   it("takes the Overview's equity from the book's snapshot (scope total, as the API writes it), the latest day", () => {
@@ -370,8 +548,30 @@ const squareOffAnswer = (status: 'done' | 'incomplete', remaining: { positions?:
   requested_by: 'admin',
   halted: { scope: 'global', from: 'active', changed: true },
   actions: [
-    { kind: 'cancel', order_id: '11111111-aaaa-4000-8000-000000000000', strategy_id: 2, symbol: 'NVDA', side: 'buy', quantity: 10, outcome: 'done', state: 'cancelled', attempts: 1, reason: null },
-    { kind: 'close', order_id: '22222222-bbbb-4000-8000-000000000000', strategy_id: 2, symbol: 'NVDA', side: 'sell', quantity: 7, outcome: status === 'done' ? 'done' : 'open', state: status === 'done' ? 'filled' : 'accepted', attempts: 9, reason: status === 'done' ? null : 'still accepted at the deadline: market closed: waits for the open of 2026-12-07' },
+    {
+      kind: 'cancel',
+      order_id: '11111111-aaaa-4000-8000-000000000000',
+      strategy_id: 2,
+      symbol: 'NVDA',
+      side: 'buy',
+      quantity: 10,
+      outcome: 'done',
+      state: 'cancelled',
+      attempts: 1,
+      reason: null,
+    },
+    {
+      kind: 'close',
+      order_id: '22222222-bbbb-4000-8000-000000000000',
+      strategy_id: 2,
+      symbol: 'NVDA',
+      side: 'sell',
+      quantity: 7,
+      outcome: status === 'done' ? 'done' : 'open',
+      state: status === 'done' ? 'filled' : 'accepted',
+      attempts: 9,
+      reason: status === 'done' ? null : 'still accepted at the deadline: market closed: waits for the open of 2026-12-07',
+    },
   ],
   remaining: { positions: remaining.positions ?? [], open_orders: remaining.open_orders ?? [] },
   started_at: '2026-12-06T22:00:00.000Z',
@@ -385,12 +585,22 @@ describe('square-off outcome', () => {
     const answer = parseSquareOffAnswer(
       squareOffAnswer('incomplete', {
         positions: [{ strategy_id: 2, symbol: 'NVDA', quantity: 7, reason: 'still accepted at the deadline: market closed: waits for the open of 2026-12-07' }],
-        open_orders: [{ order_id: '22222222-bbbb-4000-8000-000000000000', strategy_id: 2, symbol: 'NVDA', state: 'accepted', reason: 'still accepted at the deadline: market closed: waits for the open of 2026-12-07' }],
+        open_orders: [
+          {
+            order_id: '22222222-bbbb-4000-8000-000000000000',
+            strategy_id: 2,
+            symbol: 'NVDA',
+            state: 'accepted',
+            reason: 'still accepted at the deadline: market closed: waits for the open of 2026-12-07',
+          },
+        ],
       }),
     );
     const outcome = squareOffOutcome(answer, names);
     expect(outcome.status).toBe('incomplete');
-    expect(outcome.headline).toBe('Square-off incomplete after 30.0 s: 1 order cancelled, 0 positions closed; 1 position and 1 open order remain. Trading stays halted.');
+    expect(outcome.headline).toBe(
+      'Square-off incomplete after 30.0 s: 1 order cancelled, 0 positions closed; 1 position and 1 open order remain. Trading stays halted.',
+    );
     expect(outcome.headline).not.toMatch(/done/);
     expect(outcome.remaining).toEqual([
       'NVDA 7 held (soldiers): still accepted at the deadline: market closed: waits for the open of 2026-12-07',
@@ -398,9 +608,16 @@ describe('square-off outcome', () => {
     ]);
   });
   it('says done only when the API says done and nothing remains', () => {
-    expect(squareOffOutcome(parseSquareOffAnswer(squareOffAnswer('done')), names)).toEqual({ status: 'done', headline: 'Square-off done in 1.3 s: 1 order cancelled, 1 position closed; nothing open.', remaining: [] });
+    expect(squareOffOutcome(parseSquareOffAnswer(squareOffAnswer('done')), names)).toEqual({
+      status: 'done',
+      headline: 'Square-off done in 1.3 s: 1 order cancelled, 1 position closed; nothing open.',
+      remaining: [],
+    });
     // "done" beside a remaining position is not believed: what remains is shown.
-    const contradictory = squareOffOutcome(parseSquareOffAnswer(squareOffAnswer('done', { positions: [{ strategy_id: null, symbol: 'UPCO', quantity: 4, reason: 'not closed' }] })), names);
+    const contradictory = squareOffOutcome(
+      parseSquareOffAnswer(squareOffAnswer('done', { positions: [{ strategy_id: null, symbol: 'UPCO', quantity: 4, reason: 'not closed' }] })),
+      names,
+    );
     expect(contradictory.status).toBe('incomplete');
     expect(contradictory.remaining).toEqual(['UPCO 4 held (manual): not closed']);
   });
@@ -420,7 +637,13 @@ describe('exposures held and pending', () => {
     expect(rows).toEqual([{ symbol: 'NVDA', held: 7, pending: 10, ifFilled: 17, price: 120, exposure: 2_040 }]);
   });
   it('keeps a position whose closing order waits (the API nets it to nothing) as held, not "nothing held"', () => {
-    const rows = exposureRows([], [{ symbol: 'NVDA', quantity: 7, last_price: 119 }, { symbol: 'AAPL', quantity: 0, last_price: 190 }]);
+    const rows = exposureRows(
+      [],
+      [
+        { symbol: 'NVDA', quantity: 7, last_price: 119 },
+        { symbol: 'AAPL', quantity: 0, last_price: 190 },
+      ],
+    );
     expect(rows).toEqual([{ symbol: 'NVDA', held: 7, pending: -7, ifFilled: 0, price: 119, exposure: null }]);
   });
   it("shows a strategy's own state as the state table does, and what all trading's state makes of it", () => {
@@ -506,4 +729,3 @@ describe('candle chart room', () => {
     expect(priceAxisRange(null)).toBeNull();
   });
 });
-

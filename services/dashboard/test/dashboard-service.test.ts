@@ -19,7 +19,13 @@ beforeAll(async () => {
   await writeFile(path.join(root, 'assets', 'index-abc.js'), script);
   await writeFile(path.join(root, '.source-stamp'), 'stamp-1\n');
   const pool = { query: async () => ({ rows: [] }) } as unknown as NonNullable<Parameters<typeof createService>[0]['pool']>;
-  app = await createService({ name: 'dashboard', modules: [dashboardServiceWith({ root, timezone: 'America/New_York' })], pool, logLevel: 'silent', auth: false });
+  app = await createService({
+    name: 'dashboard',
+    modules: [dashboardServiceWith({ root, timezone: 'America/New_York' })],
+    pool,
+    logLevel: 'silent',
+    auth: false,
+  });
 });
 afterAll(async () => {
   await app.close();

@@ -64,7 +64,15 @@ function btcSoldierBars() {
   const closes = [...sway, sway.at(-1)! + 500, sway.at(-1)! + 1_000, sway.at(-1)! + 1_500];
   return closes.map((close, index) => {
     const open = index === 0 ? close : closes[index - 1]!;
-    return { date: addDays(today, index - closes.length + 1), open, high: Math.max(open, close) + 100, low: Math.min(open, close) - 100, close, adj_close: close, volume: 1_000 };
+    return {
+      date: addDays(today, index - closes.length + 1),
+      open,
+      high: Math.max(open, close) + 100,
+      low: Math.min(open, close) - 100,
+      close,
+      adj_close: close,
+      volume: 1_000,
+    };
   });
 }
 
@@ -154,7 +162,8 @@ async function expectSquareOffAsTheApiSays(page: Page): Promise<SquareOffRecord>
   if (latest!.status === 'incomplete') {
     expect(text).toMatch(/^Square-off incomplete after [\d.]+ s: /);
     expect(text).not.toMatch(/Square-off done/);
-    for (const position of latest!.result.remaining.positions) expect(text).toContain(`${position.symbol} ${position.quantity} held (soldiers): ${position.reason}`);
+    for (const position of latest!.result.remaining.positions)
+      expect(text).toContain(`${position.symbol} ${position.quantity} held (soldiers): ${position.reason}`);
     for (const order of latest!.result.remaining.open_orders) expect(text).toContain(`order ${order.order_id.slice(0, 8)}`);
     expect(text).toMatch(/Since then: (nothing open now|now \d+ positions? and \d+ open orders?)\./);
   } else {
@@ -235,11 +244,18 @@ describe('the dashboard in Chromium against pnpm start', () => {
   it('draws daily candles and the auction explorer on the market data page', async () => {
     const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Market data' }).click();
-    await watched.page.getByRole('img', { name: /Daily candles of SYNTH/ }).locator('canvas').first().waitFor();
+    await watched.page
+      .getByRole('img', { name: /Daily candles of SYNTH/ })
+      .locator('canvas')
+      .first()
+      .waitFor();
     await watched.page.getByLabel('Stock (stock_id)').fill('1');
     await watched.page.getByLabel('Day (date_id)').fill('2');
     await watched.page.getByRole('button', { name: 'Show' }).click();
-    await watched.page.getByRole('img', { name: /Reference price, WAP/ }).locator('canvas').waitFor();
+    await watched.page
+      .getByRole('img', { name: /Reference price, WAP/ })
+      .locator('canvas')
+      .waitFor();
     await screenshot(watched.page, 'market-data');
     await expectCleanPage(watched);
   });
@@ -251,28 +267,51 @@ describe('the dashboard in Chromium against pnpm start', () => {
     // Stock 10 on day 1: rows no other test writes (the synthetic rows are stocks 0-3, days 0-3).
     const picked = lines.filter((line) => line.startsWith('10,1,')).slice(0, 2);
     expect(picked).toHaveLength(2);
-    const quoted = (line: string) => line.split(',').map((cell) => `"${cell}"`).join(',');
+    const quoted = (line: string) =>
+      line
+        .split(',')
+        .map((cell) => `"${cell}"`)
+        .join(',');
     const text = [header!, ...picked].map(quoted).join('\r\n') + '\r\n';
     const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Market data' }).click();
     await watched.page.getByLabel('File').setInputFiles({ name: 'auction-quoted.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
     await watched.page.getByRole('button', { name: 'Import' }).click();
     await expect(watched.page.getByRole('status').filter({ hasText: 'rows sent' }).textContent()).resolves.toBe('2 rows sent, 2 new or changed.');
-    const stored = await adminCall<{ data: { seconds_in_bucket: number; wap: number | null; row_id: string | null }[] }>(system, 'GET', '/stock_data/?stock_id=10&date_id=1&page=1&page_size=10');
+    const stored = await adminCall<{ data: { seconds_in_bucket: number; wap: number | null; row_id: string | null }[] }>(
+      system,
+      'GET',
+      '/stock_data/?stock_id=10&date_id=1&page=1&page_size=10',
+    );
     const columns = header!.split(',');
     const expected = picked.map((line) => Object.fromEntries(line.split(',').map((cell, index) => [columns[index]!, cell])));
-    expect(stored.data.map((row) => [row.seconds_in_bucket, row.wap, row.row_id]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(expected.map((row) => [Number(row.seconds_in_bucket), Number(row.wap), row.row_id]));
+    expect(stored.data.map((row) => [row.seconds_in_bucket, row.wap, row.row_id]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(
+      expected.map((row) => [Number(row.seconds_in_bucket), Number(row.wap), row.row_id]),
+    );
     await expectCleanPage(watched);
   });
 
-  it('approves a pending BTC-PERP signal, sees its order fill at a live price and the position appear, then squares off and shows the outcome the API gives', async ({ skip }) => {
+  it('approves a pending BTC-PERP signal, sees its order fill at a live price and the position appear, then squares off and shows the outcome the API gives', async ({
+    skip,
+  }) => {
     skip(!replayData, noReplayData);
     // Live prices first: an approved signal enters as a market order of the session still ahead and fills at the first live price after it.
     await subscribeBtc();
     await adminCall(system, 'POST', '/price_bars/BTC-PERP', btcSoldierBars());
     const strategy = await adminCall<{ id: number }>(system, 'POST', '/trading/strategies', {
-      name: 'soldiers', account_id: 'paper', universe: ['BTC-PERP'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 10,
-      schedule: null, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 0.5 }, exits: { after_bars: 50 }, allocation: 25_000, enabled: true,
+      name: 'soldiers',
+      account_id: 'paper',
+      universe: ['BTC-PERP'],
+      rule: { kind: 'three_candles', body: 0.5 },
+      side_policy: 'long_only',
+      warmup_bars: 10,
+      schedule: null,
+      approval: 'manual',
+      entry: { timing: 'close' },
+      sizing: { mode: 'fixed_quantity', quantity: 0.5 },
+      exits: { after_bars: 50 },
+      allocation: 25_000,
+      enabled: true,
     });
     const scan = await adminCall<{ job_id: string }>(system, 'POST', `/trading/strategies/${strategy.id}/scans`, { as_of: deskToday() });
     expect(await finishedJob(scan.job_id)).toMatchObject({ status: 'succeeded' });
@@ -286,9 +325,17 @@ describe('the dashboard in Chromium against pnpm start', () => {
     const orderRow = watched.page.getByTestId(`order-${order!.id}`);
     await orderRow.getByText('filled', { exact: true }).waitFor({ timeout: 45_000 });
     // The figures as the API has them: the fill's quantity and price, the position's quantity and average cost.
-    const filled = await adminCall<{ order: { state: string; filled_quantity: number }; fills: { quantity: number; price: number }[] }>(system, 'GET', `/trading/orders/${order!.id}`);
+    const filled = await adminCall<{ order: { state: string; filled_quantity: number }; fills: { quantity: number; price: number }[] }>(
+      system,
+      'GET',
+      `/trading/orders/${order!.id}`,
+    );
     expect(filled.order).toMatchObject({ state: 'filled', filled_quantity: 0.5 });
-    const { positions } = await adminCall<{ positions: { symbol: string; strategy_id: number | null; quantity: number; average_cost: number }[] }>(system, 'GET', '/trading/positions');
+    const { positions } = await adminCall<{ positions: { symbol: string; strategy_id: number | null; quantity: number; average_cost: number }[] }>(
+      system,
+      'GET',
+      '/trading/positions',
+    );
     const position = positions.find((row) => row.symbol === 'BTC-PERP' && row.strategy_id === strategy.id);
     expect(position).toMatchObject({ quantity: 0.5 });
     // A live BTC price of the replayed month (January 2022 traded between about 32,000 and 48,000), not the daily bars' 47,500.
@@ -305,7 +352,15 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await screenshot(watched.page, 'orders-and-positions');
 
     // An NYSE order too: cancelled by the square-off whether the NYSE is open (no live UPCO price comes) or shut (it waits for the open).
-    const nyseOrder = await adminCall<{ id: string }>(system, 'POST', '/trading/orders', { account_id: 'paper', symbol: 'UPCO', side: 'buy', quantity: 3, type: 'limit', limit_price: 90, time_in_force: 'gtc' });
+    const nyseOrder = await adminCall<{ id: string }>(system, 'POST', '/trading/orders', {
+      account_id: 'paper',
+      symbol: 'UPCO',
+      side: 'buy',
+      quantity: 3,
+      type: 'limit',
+      limit_price: 90,
+      time_in_force: 'gtc',
+    });
     await watched.page.getByRole('link', { name: 'Overview' }).click();
     await watched.page.getByRole('cell', { name: 'BTC-PERP' }).waitFor();
     await watched.page.getByRole('button', { name: 'Square off…' }).click();
@@ -326,15 +381,23 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await expectCleanPage(watched);
   });
 
-  it('after the square-off, shows what is held apart from open orders and each strategy state as the API has them, and a halted banner over a disabled order form', async ({ skip }) => {
+  it('after the square-off, shows what is held apart from open orders and each strategy state as the API has them, and a halted banner over a disabled order form', async ({
+    skip,
+  }) => {
     // Follows the square-off above, which needs live prices.
     skip(!replayData, noReplayData);
     const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Risk', exact: true }).click();
     const central = watched.page.getByTestId('central-risk');
     await central.waitFor();
-    const positions = (await adminCall<{ positions: { symbol: string; quantity: number }[] }>(system, 'GET', '/trading/positions')).positions.filter((position) => position.quantity !== 0);
-    const risk = await adminCall<{ symbols: { symbol: string; quantity: number }[]; strategies: { strategy_id: number | null; name: string }[] }>(system, 'GET', '/trading/risk');
+    const positions = (await adminCall<{ positions: { symbol: string; quantity: number }[] }>(system, 'GET', '/trading/positions')).positions.filter(
+      (position) => position.quantity !== 0,
+    );
+    const risk = await adminCall<{ symbols: { symbol: string; quantity: number }[]; strategies: { strategy_id: number | null; name: string }[] }>(
+      system,
+      'GET',
+      '/trading/risk',
+    );
     const { states } = await adminCall<{ states: { strategy_id: number | null; state: string }[] }>(system, 'GET', '/trading/state');
     const global = states.find((view) => view.strategy_id === null)?.state ?? 'active';
     expect(global).toBe('halted');
@@ -360,7 +423,9 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByRole('link', { name: 'Orders & positions' }).click();
     const banner = watched.page.getByTestId('halted-banner');
     await banner.waitFor();
-    expect(await banner.textContent()).toMatch(/^Trading is halted since .* New orders are refused until someone with the risk scope resumes trading on the Risk page\.$/);
+    expect(await banner.textContent()).toMatch(
+      /^Trading is halted since .* New orders are refused until someone with the risk scope resumes trading on the Risk page\.$/,
+    );
     expect(await watched.page.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
     expect(await watched.page.getByLabel('Symbol').isDisabled()).toBe(true);
     await screenshot(watched.page, 'orders-halted');
@@ -391,7 +456,11 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByLabel('Why halt? (kept with your name)').fill('halted from the browser test');
     await watched.page.getByRole('button', { name: 'Confirm: halt all trading' }).click();
     await global.getByText('halted', { exact: true }).waitFor();
-    const { changes } = await adminCall<{ changes: { to_state: string; reason: string; changed_by: string; automatic: boolean }[] }>(system, 'GET', '/trading/state?scope=global&limit=2');
+    const { changes } = await adminCall<{ changes: { to_state: string; reason: string; changed_by: string; automatic: boolean }[] }>(
+      system,
+      'GET',
+      '/trading/state?scope=global&limit=2',
+    );
     expect(changes).toMatchObject([
       { to_state: 'halted', reason: 'halted from the browser test', changed_by: 'admin', automatic: false },
       { to_state: 'active', reason: 'loss reviewed in the browser test', changed_by: 'admin', automatic: false },
@@ -405,8 +474,17 @@ describe('the dashboard in Chromium against pnpm start', () => {
     // A manual position (BTC-PERP, filled at a live price; without the replay data the book stays flat) and two earlier daily risk snapshots, so the history has a book to draw.
     if (replayData) {
       await subscribeBtc();
-      const held = await adminCall<{ id: string }>(system, 'POST', '/trading/orders', { account_id: 'paper', symbol: 'BTC-PERP', side: 'buy', quantity: 0.01, type: 'market', time_in_force: 'day' });
-      await expect.poll(async () => (await adminCall<{ order: { state: string } }>(system, 'GET', `/trading/orders/${held.id}`)).order.state, { timeout: 45_000 }).toBe('filled');
+      const held = await adminCall<{ id: string }>(system, 'POST', '/trading/orders', {
+        account_id: 'paper',
+        symbol: 'BTC-PERP',
+        side: 'buy',
+        quantity: 0.01,
+        type: 'market',
+        time_in_force: 'day',
+      });
+      await expect
+        .poll(async () => (await adminCall<{ order: { state: string } }>(system, 'GET', `/trading/orders/${held.id}`)).order.state, { timeout: 45_000 })
+        .toBe('filled');
     }
     // The two latest trading days before today (the job skips a day the NYSE was shut, so a few more are tried).
     for (let daysAgo = 1; daysAgo <= 10; daysAgo++) {
@@ -429,19 +507,28 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await editor.getByText('Saved the limits of all trading.').waitFor();
     await watched.page.getByTestId('limits-history').getByRole('cell', { name: 'browser test: small orders only' }).waitFor();
     await watched.page.getByTestId('central-risk').getByRole('cell', { name: 'Max order value' }).waitFor();
-    expect((await adminCall<{ limits: { scope: string; limits: Record<string, number> }[] }>(system, 'GET', '/trading/limits')).limits).toContainEqual(expect.objectContaining({ scope: 'global', limits: { max_order_notional: 500 } }));
+    expect((await adminCall<{ limits: { scope: string; limits: Record<string, number> }[] }>(system, 'GET', '/trading/limits')).limits).toContainEqual(
+      expect.objectContaining({ scope: 'global', limits: { max_order_notional: 500 } }),
+    );
     // Today's snapshot from the page joins the two earlier days in the history of maximum risk.
     await watched.page.getByRole('button', { name: "Take today's snapshot now" }).click();
     await watched.page.locator('.job-progress[data-status="succeeded"]').waitFor({ timeout: 30_000 });
     const history = watched.page.getByTestId('risk-history');
     // Today's snapshot is a row only on a trading day (none on a weekend or holiday): the page shows as many days as the API keeps.
-    await expect.poll(async () => (await adminCall<{ snapshots: unknown[] }>(system, 'GET', '/trading/risk/history')).snapshots.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => (await adminCall<{ snapshots: unknown[] }>(system, 'GET', '/trading/risk/history')).snapshots.length, { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(2);
     const kept = (await adminCall<{ snapshots: { gross_exposure: number }[] }>(system, 'GET', '/trading/risk/history')).snapshots;
     // The held position is in the latest day's gross exposure, which the page shows as the API has it.
     if (replayData) expect(kept.at(-1)!.gross_exposure).toBeGreaterThan(0);
     const grossShown = money.format(kept.at(-1)!.gross_exposure).replace(/[$.]/g, '\\$&');
-    await expect.poll(() => history.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^.*${kept.length} days from .* latest gross exposure ${grossShown}\\.`));
-    await history.getByRole('img', { name: /History of maximum risk/ }).locator('canvas').waitFor();
+    await expect
+      .poll(() => history.textContent(), { timeout: 15_000 })
+      .toMatch(new RegExp(`^.*${kept.length} days from .* latest gross exposure ${grossShown}\\.`));
+    await history
+      .getByRole('img', { name: /History of maximum risk/ })
+      .locator('canvas')
+      .waitFor();
     await history.scrollIntoViewIfNeeded();
     await screenshot(watched.page, 'risk-limits');
 
@@ -452,7 +539,9 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByRole('button', { name: 'Place order' }).click();
     const refused = watched.page.getByTestId('order-refused');
     await refused.waitFor();
-    expect(await refused.textContent()).toMatch(/refused by the risk check order_notional: order value [\d,.]+ \(1000 SYNTH at [\d,.]+\) is over the limit 500 per order/);
+    expect(await refused.textContent()).toMatch(
+      /refused by the risk check order_notional: order value [\d,.]+ \(1000 SYNTH at [\d,.]+\) is over the limit 500 per order/,
+    );
     await watched.page.getByTestId('orders').getByText('order_notional', { exact: false }).first().waitFor();
     await screenshot(watched.page, 'order-refused');
     await expectCleanPage(watched);
@@ -489,10 +578,15 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByRole('link', { name: 'Orders & positions' }).click();
     await watched.page.getByRole('link', { name: 'Overview' }).click();
     const shown = async (testId: string) => (await watched.page.getByTestId(testId).textContent()) ?? '';
-    await expect.poll(async () => received.risk !== undefined && (await shown('equity')) === money.format(received.risk.total.equity), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => received.risk !== undefined && (await shown('equity')) === money.format(received.risk.total.equity), { timeout: 30_000 })
+      .toBe(true);
     expect(await shown('equity')).not.toBe('—');
     const apiPnl = () => {
-      const cents = (received.positions?.positions ?? []).reduce((sum, position) => sum + Math.round(position.realized_pnl * 100) + Math.round(position.unrealized_pnl * 100), 0);
+      const cents = (received.positions?.positions ?? []).reduce(
+        (sum, position) => sum + Math.round(position.realized_pnl * 100) + Math.round(position.unrealized_pnl * 100),
+        0,
+      );
       return `${cents > 0 ? '+' : ''}${money.format(cents / 100)}`;
     };
     await expect.poll(async () => received.positions !== undefined && (await shown('total-pnl')) === apiPnl(), { timeout: 30_000 }).toBe(true);
@@ -513,8 +607,19 @@ describe('the dashboard in Chromium against pnpm start', () => {
 
   it('edits a strategy: a refused field under its input, then its rule, sizing, universe and approval, then disables it', async () => {
     const created = await adminCall<{ id: number }>(system, 'POST', '/trading/strategies', {
-      name: 'edit-me', account_id: 'paper', universe: ['SYNTH'], rule: { kind: 'moving_average_crossover', fast: 5, slow: 20 }, side_policy: 'long_only', warmup_bars: 30,
-      schedule: null, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 5 }, allocation: 5_000, enabled: true,
+      name: 'edit-me',
+      account_id: 'paper',
+      universe: ['SYNTH'],
+      rule: { kind: 'moving_average_crossover', fast: 5, slow: 20 },
+      side_policy: 'long_only',
+      warmup_bars: 30,
+      schedule: null,
+      approval: 'manual',
+      entry: { timing: 'close' },
+      sizing: { mode: 'fixed_quantity', quantity: 1 },
+      exits: { after_bars: 5 },
+      allocation: 5_000,
+      enabled: true,
     });
     const watched = await adminPage();
     await watched.page.getByRole('link', { name: 'Strategies' }).click();
@@ -538,7 +643,14 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await watched.page.getByRole('button', { name: 'Disable edit-me', exact: true }).click();
     await row.getByRole('cell', { name: 'no', exact: true }).waitFor();
     expect(await adminCall(system, 'GET', `/trading/strategies/${created.id}`)).toMatchObject({
-      rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 }, sizing: { mode: 'fixed_quantity', quantity: 25 }, universe: ['SYNTH', 'UPCO'], approval: 'auto', enabled: false, warmup_bars: 30, schedule: null, allocation: 5_000,
+      rule: { kind: 'moving_average_crossover', fast: 10, slow: 40 },
+      sizing: { mode: 'fixed_quantity', quantity: 25 },
+      universe: ['SYNTH', 'UPCO'],
+      approval: 'auto',
+      enabled: false,
+      warmup_bars: 30,
+      schedule: null,
+      allocation: 5_000,
     });
     await screenshot(watched.page, 'strategies');
     await expectCleanPage(watched);
@@ -565,7 +677,14 @@ describe('the dashboard in Chromium against pnpm start', () => {
       const jobSucceeded = watched.page.getByRole('checkbox', { name: 'job succeeded to desk-hook' });
       expect(await jobSucceeded.isChecked()).toBe(true);
       await jobSucceeded.uncheck();
-      await expect.poll(async () => (await adminCall<{ channels: { name: string; events: Record<string, boolean> }[] }>(system, 'GET', '/alerts/channels')).channels.find((channel) => channel.name === 'desk-hook')?.events).toMatchObject({ job_succeeded: false, order_rejected: true });
+      await expect
+        .poll(
+          async () =>
+            (await adminCall<{ channels: { name: string; events: Record<string, boolean> }[] }>(system, 'GET', '/alerts/channels')).channels.find(
+              (channel) => channel.name === 'desk-hook',
+            )?.events,
+        )
+        .toMatchObject({ job_succeeded: false, order_rejected: true });
       await watched.page.getByRole('button', { name: 'Send a test message to desk-hook' }).click();
       await watched.page.getByText('Test message: sent to desk-hook.').waitFor({ timeout: 20_000 });
       expect(received.some((body) => body.includes('Test from the Closecross dashboard to desk-hook'))).toBe(true);
@@ -597,11 +716,39 @@ describe('the dashboard in Chromium against pnpm start', () => {
     const watched = await page();
     await signIn(watched.page, viewer.username, viewer.password);
     expect(await watched.page.getByTestId('role').textContent()).toBe('viewer');
-    for (const [link, heading] of [['Overview', 'Overview'], ['Signals', 'Signals'], ['Orders & positions', 'Orders and positions'], ['Strategies', 'Strategies'], ['Models', 'Models'], ['Risk', 'Risk'], ['Alerts', 'Alerts']] as const) {
+    for (const [link, heading] of [
+      ['Overview', 'Overview'],
+      ['Signals', 'Signals'],
+      ['Orders & positions', 'Orders and positions'],
+      ['Strategies', 'Strategies'],
+      ['Models', 'Models'],
+      ['Risk', 'Risk'],
+      ['Alerts', 'Alerts'],
+    ] as const) {
       await watched.page.getByRole('link', { name: link, exact: true }).click();
       await watched.page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await expect.poll(() => watched.page.getByText('Loading…').count(), { timeout: 15_000 }).toBe(0);
-      for (const control of ['Approve', 'Reject', 'Place order', 'Scan now', 'Backtest', 'Create', 'Train', 'Run analysis', 'Cancel', 'Halt', 'Reduce only', 'Resume', 'Square off…', 'Save limits', 'Take today', 'Edit', 'Disable', 'Send test', 'Add channel']) {
+      for (const control of [
+        'Approve',
+        'Reject',
+        'Place order',
+        'Scan now',
+        'Backtest',
+        'Create',
+        'Train',
+        'Run analysis',
+        'Cancel',
+        'Halt',
+        'Reduce only',
+        'Resume',
+        'Square off…',
+        'Save limits',
+        'Take today',
+        'Edit',
+        'Disable',
+        'Send test',
+        'Add channel',
+      ]) {
         expect(await watched.page.getByRole('button', { name: control }).count(), `${control} on ${heading}`).toBe(0);
       }
     }

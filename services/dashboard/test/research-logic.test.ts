@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { heatColor, heatRange, nextSort, numericSensitivity, parametersLine, parseResearchProgress, runRequest, searchInput, searchSpaceFromForm, sortTrials, trialBacktestBody, type Trial } from '../web/src/lib/research.ts';
+import {
+  heatColor,
+  heatRange,
+  nextSort,
+  numericSensitivity,
+  parametersLine,
+  parseResearchProgress,
+  runRequest,
+  searchInput,
+  searchSpaceFromForm,
+  sortTrials,
+  trialBacktestBody,
+  type Trial,
+} from '../web/src/lib/research.ts';
 import { parameterFields, type StrategyCode } from '../web/src/lib/strategy-code.ts';
 
 // The moving-average cross's schema as GET /trading/strategy-code lists it (the parts the form reads).
@@ -63,7 +76,12 @@ describe('the search space read from the parameter rows', () => {
     [{ min: 'five', max: '20', step: '5' }, 'min', 'fast min: "five" is not a number.'],
   ])('refuses fast %j under its %s input', (bounds, part, message) => {
     const read = searchSpaceFromForm(
-      form({ [searchInput('fast', 'search')]: 'on', [searchInput('fast', 'min')]: bounds.min, [searchInput('fast', 'max')]: bounds.max, [searchInput('fast', 'step')]: bounds.step }),
+      form({
+        [searchInput('fast', 'search')]: 'on',
+        [searchInput('fast', 'min')]: bounds.min,
+        [searchInput('fast', 'max')]: bounds.max,
+        [searchInput('fast', 'step')]: bounds.step,
+      }),
       fields,
       'grid',
     );
@@ -71,7 +89,9 @@ describe('the search space read from the parameter rows', () => {
   });
 
   it('refuses a choice the schema does not list, and a search of nothing', () => {
-    expect(searchSpaceFromForm(form({ [searchInput('entry', 'search')]: 'on', [searchInput('entry', 'values')]: 'close tomorrow' }), fields, 'grid').errors).toEqual({
+    expect(
+      searchSpaceFromForm(form({ [searchInput('entry', 'search')]: 'on', [searchInput('entry', 'values')]: 'close tomorrow' }), fields, 'grid').errors,
+    ).toEqual({
       [searchInput('entry', 'values')]: 'entry: "tomorrow" is not one of close, next_open, limit.',
     });
     expect(searchSpaceFromForm(form({}), fields, 'grid').errors).toEqual({ space: 'Search at least one parameter: tick its "search" box.' });
@@ -87,7 +107,24 @@ const trial = (number: number, rank: number | null, sharpe: number | null, fast:
   parameters: { fast },
   objective: sharpe,
   feasible: true,
-  figures: sharpe === null ? null : { sharpe, sortino: null, net_profit: sharpe * 1000, total_return: 0, cagr: null, max_drawdown_pct: 10 - number, calmar: null, trades: number, win_rate: null, fees: 0, observations: 252, skewness: null, kurtosis: null },
+  figures:
+    sharpe === null
+      ? null
+      : {
+          sharpe,
+          sortino: null,
+          net_profit: sharpe * 1000,
+          total_return: 0,
+          cagr: null,
+          max_drawdown_pct: 10 - number,
+          calmar: null,
+          trades: number,
+          win_rate: null,
+          fees: 0,
+          observations: 252,
+          skewness: null,
+          kurtosis: null,
+        },
   error: status === 'failed' ? 'no bars' : null,
   job_id: null,
   start: '2018-08-23',
@@ -116,7 +153,12 @@ describe('the heat map colours', () => {
     expect(heatColor(0, -1, 1)).toBe('rgb(255, 255, 255)');
     expect(heatColor(1, -1, 1)).toBe('rgb(159, 217, 174)');
     expect(heatColor(null, -1, 1)).toBe('#eaeef2');
-    expect(heatRange([[null, 0.5], [-0.25, null]])).toEqual({ lowest: -0.25, highest: 0.5 });
+    expect(
+      heatRange([
+        [null, 0.5],
+        [-0.25, null],
+      ]),
+    ).toEqual({ lowest: -0.25, highest: 0.5 });
     expect(heatRange([[null]])).toBeNull();
   });
 });
@@ -124,9 +166,20 @@ describe('the heat map colours', () => {
 describe("a trial's backtest", () => {
   it("replays the run's strategy with its fixed and the trial's parameters, on the run's universe, over the trial's period, with its costs", () => {
     // As the API echoes it: the request as it was posted, read by runRequest as the page does.
-    const request = runRequest({ strategy: { name: 'research sma', code: 'moving_average_crossover', universe: ['AAPL'], parameters: { quantity: 50 }, allocation: 100_000 }, universe: ['AAPL', 'MSFT'], parameters: { exit_on_opposite_signal: true }, costs: { fee_bps: 1 } });
+    const request = runRequest({
+      strategy: { name: 'research sma', code: 'moving_average_crossover', universe: ['AAPL'], parameters: { quantity: 50 }, allocation: 100_000 },
+      universe: ['AAPL', 'MSFT'],
+      parameters: { exit_on_opposite_signal: true },
+      costs: { fee_bps: 1 },
+    });
     expect(trialBacktestBody(request, { parameters: { fast: 10, slow: 60 }, start: '2018-08-23', end: '2021-08-23' }).body).toEqual({
-      strategy: { name: 'research sma', code: 'moving_average_crossover', universe: ['AAPL', 'MSFT'], parameters: { quantity: 50, exit_on_opposite_signal: true, fast: 10, slow: 60 }, allocation: 100_000 },
+      strategy: {
+        name: 'research sma',
+        code: 'moving_average_crossover',
+        universe: ['AAPL', 'MSFT'],
+        parameters: { quantity: 50, exit_on_opposite_signal: true, fast: 10, slow: 60 },
+        allocation: 100_000,
+      },
       start: '2018-08-23',
       end: '2021-08-23',
       costs: { fee_bps: 1 },
@@ -137,12 +190,25 @@ describe("a trial's backtest", () => {
 
 describe('progress events and sensitivity', () => {
   it('reads a progress event and refuses one without a known status', () => {
-    expect(parseResearchProgress('{"status":"running","stage":"trials","progress":0.5,"done":6,"budget":12,"best_objective":1.2}')).toMatchObject({ status: 'running', done: 6, best_objective: 1.2 });
+    expect(parseResearchProgress('{"status":"running","stage":"trials","progress":0.5,"done":6,"budget":12,"best_objective":1.2}')).toMatchObject({
+      status: 'running',
+      done: 6,
+      best_objective: 1.2,
+    });
     expect(() => parseResearchProgress('{"status":"thinking"}')).toThrow(/known status/);
     expect(() => parseResearchProgress('not json')).toThrow(/not JSON/);
   });
   it('orders numeric sensitivity by value and leaves choices to a table', () => {
-    expect(numericSensitivity([{ value: 20, mean: 1, best: 2 }, { value: 5, mean: 0.5, best: 0.7 }])).toEqual([[5, 20], [0.5, 1], [0.7, 2]]);
+    expect(
+      numericSensitivity([
+        { value: 20, mean: 1, best: 2 },
+        { value: 5, mean: 0.5, best: 0.7 },
+      ]),
+    ).toEqual([
+      [5, 20],
+      [0.5, 1],
+      [0.7, 2],
+    ]);
     expect(numericSensitivity([{ value: 'close', mean: 1, best: 2 }])).toBeNull();
     expect(parametersLine({ fast: 10, stop: 0.125 })).toBe('fast 10, stop 0.125');
   });

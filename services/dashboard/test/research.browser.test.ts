@@ -61,7 +61,12 @@ async function expectCleanPage(page: WatchedPage) {
 
 /** A number as the test expects to read it: en-US grouping, at most `digits` decimals; null as a dash. */
 const shown = (value: number | null | undefined, digits: number) => (value == null ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits }));
-const shownParameters = (parameters: Record<string, unknown> | null) => (parameters ? Object.entries(parameters).map(([name, value]) => `${name} ${String(value)}`).join(', ') : '—');
+const shownParameters = (parameters: Record<string, unknown> | null) =>
+  parameters
+    ? Object.entries(parameters)
+        .map(([name, value]) => `${name} ${String(value)}`)
+        .join(', ')
+    : '—';
 
 /** Fills a parameter row of the search-space table: searched with a range, or a fixed value. */
 async function searchRange(page: Page, name: string, from: number, to: number, step?: number) {
@@ -86,7 +91,11 @@ async function progressTexts(page: Page, testId: string, until: string, timeout 
   const seen: string[] = [];
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
-    const text = (await page.getByTestId(testId).textContent().catch(() => null)) ?? '';
+    const text =
+      (await page
+        .getByTestId(testId)
+        .textContent()
+        .catch(() => null)) ?? '';
     if (text && seen.at(-1) !== text) seen.push(text);
     if (await page.locator(until).count()) {
       seen.push((await page.getByTestId(testId).textContent()) ?? '');
@@ -109,7 +118,7 @@ interface ApiTrial {
 }
 
 describe('the research page in Chromium against pnpm start, on real AAPL and MSFT bars', () => {
-  it('refuses a search range outside the parameter schema under its input, and the API\'s refusal of a too-small grid budget under Budget', async ({ skip }) => {
+  it("refuses a search range outside the parameter schema under its input, and the API's refusal of a too-small grid budget under Budget", async ({ skip }) => {
     skip(!realData, noRealData);
     const page = watched.page;
     await page.getByRole('link', { name: 'Research' }).click();
@@ -131,7 +140,9 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     watched.problems.length = 0;
   });
 
-  it('optimises the moving-average cross on a grid, watches trials done and the best so far over SSE, and shows the trials, heat map, sensitivity and overfitting figures as the API has them', async ({ skip }) => {
+  it('optimises the moving-average cross on a grid, watches trials done and the best so far over SSE, and shows the trials, heat map, sensitivity and overfitting figures as the API has them', async ({
+    skip,
+  }) => {
     skip(!realData, noRealData);
     const page = watched.page;
     await page.goto('/app/research');
@@ -178,12 +189,17 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
       expect(await cells.nth(row).locator('td').allTextContents()).toEqual(values.map((value) => (value === null ? '—' : shown(value, 3))));
     }
     // One sensitivity chart per searched parameter.
-    for (const parameter of view.sensitivity.parameters) await page.getByRole('img', { name: new RegExp(`against ${parameter.name}$`) }).locator('canvas').waitFor();
+    for (const parameter of view.sensitivity.parameters)
+      await page
+        .getByRole('img', { name: new RegExp(`against ${parameter.name}$`) })
+        .locator('canvas')
+        .waitFor();
 
     // The trials, ranked as the API ranks them; then sorted by Sharpe, highest first, and back.
     const { trials } = await adminCall<{ trials: ApiTrial[] }>(system, 'GET', `/trading/optimizations/${run!.id}/trials`);
     const table = page.getByTestId('trials');
-    const firstColumn = async (column: number) => table.locator('tbody tr').evaluateAll((rows, index) => rows.map((row) => row.children[index]?.textContent ?? ''), column);
+    const firstColumn = async (column: number) =>
+      table.locator('tbody tr').evaluateAll((rows, index) => rows.map((row) => row.children[index]?.textContent ?? ''), column);
     expect(await firstColumn(1)).toEqual(trials.map((trial) => String(trial.trial)));
     await table.getByRole('button', { name: 'Sharpe', exact: true }).click();
     const bySharpe = [...trials].filter((trial) => trial.figures?.sharpe != null).sort((a, b) => b.figures!.sharpe! - a.figures!.sharpe! || a.trial - b.trial);
@@ -220,14 +236,20 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await report.waitFor({ timeout: 90_000 });
     expect(await report.getByRole('heading', { level: 2 }).textContent()).toBe(`Backtest of research moving_average_crossover: ${best.start} to ${best.end}`);
     // The backtest the click started ran the trial's parameters.
-    const jobs = await adminCall<{ jobs: { id: string; kind: string; params: { strategy: { parameters: Record<string, unknown> } } }[] }>(system, 'GET', '/jobs?kind=trading-backtest&limit=1');
+    const jobs = await adminCall<{ jobs: { id: string; kind: string; params: { strategy: { parameters: Record<string, unknown> } } }[] }>(
+      system,
+      'GET',
+      '/jobs?kind=trading-backtest&limit=1',
+    );
     expect(jobs.jobs[0]!.params.strategy.parameters).toMatchObject(best.parameters);
     await report.scrollIntoViewIfNeeded();
     await screenshot(page, 'research-trial-backtest');
     await expectCleanPage(watched);
   }, 240_000);
 
-  it('runs a rolling walk-forward and shows the stitched out-of-sample curve, the efficiency and the parameters chosen per window as the API has them', async ({ skip }) => {
+  it('runs a rolling walk-forward and shows the stitched out-of-sample curve, the efficiency and the parameters chosen per window as the API has them', async ({
+    skip,
+  }) => {
     skip(!realData, noRealData);
     const page = watched.page;
     await page.goto('/app/research/walk-forwards');
@@ -258,13 +280,15 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     expect(await page.getByTestId('efficiency').textContent()).toBe(shown(view.walk_forward_efficiency, 3));
     expect(await page.getByTestId('out-of-sample').locator('.figure').textContent()).toBe(`Sharpe ${shown(view.out_of_sample?.sharpe, 3)}`);
     expect(await page.getByTestId('in-sample').locator('.figure').textContent()).toBe(`Sharpe ${shown(view.in_sample?.sharpe, 3)}`);
-    expect(await page.getByTestId('windows').getByTestId('window-parameters').allTextContents()).toEqual(view.windows.map((window) => shownParameters(window.parameters)));
+    expect(await page.getByTestId('windows').getByTestId('window-parameters').allTextContents()).toEqual(
+      view.windows.map((window) => shownParameters(window.parameters)),
+    );
     await page.getByRole('img', { name: 'Stitched out-of-sample equity' }).locator('canvas').waitFor();
     await page.getByRole('img', { name: 'In-sample and out-of-sample annualised return per window' }).locator('canvas').waitFor();
     const exports = page.getByTestId('walk-forward-exports');
     expect(await exports.getByRole('link', { name: 'windows (CSV)' }).getAttribute('href')).toBe(view.links.csv);
     expect(await exports.getByRole('link', { name: 'report (HTML)' }).getAttribute('href')).toBe(view.links.html);
-    const equityCsv = await page.request.get(await exports.getByRole('link', { name: 'out-of-sample equity (CSV)' }).getAttribute('href') as string);
+    const equityCsv = await page.request.get((await exports.getByRole('link', { name: 'out-of-sample equity (CSV)' }).getAttribute('href')) as string);
     expect((await equityCsv.text()).trim().split('\n')).toHaveLength(view.out_of_sample_equity.length + 1);
     await page.getByTestId('walk-forward-figures').scrollIntoViewIfNeeded();
     await screenshot(page, 'research-walk-forward');
@@ -283,7 +307,11 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     await page.getByRole('button', { name: 'Run lookahead check' }).click();
     await page.locator('[data-testid="lookahead"]:is([data-status="succeeded"], [data-status="failed"])').waitFor({ timeout: 200_000 });
     const [run] = (await adminCall<{ lookahead_checks: { id: string }[] }>(system, 'GET', '/trading/lookahead-checks')).lookahead_checks;
-    const check = await adminCall<{ status: string; error: string | null; result: { biased: boolean; verdict: string; checked: number; signals: number; flagged: { day: string }[] } }>(system, 'GET', `/trading/lookahead-checks/${run!.id}`);
+    const check = await adminCall<{
+      status: string;
+      error: string | null;
+      result: { biased: boolean; verdict: string; checked: number; signals: number; flagged: { day: string }[] };
+    }>(system, 'GET', `/trading/lookahead-checks/${run!.id}`);
     expect(check.status, check.error ?? '').toBe('succeeded');
     const verdict = page.getByTestId('lookahead-verdict');
     await verdict.waitFor();
@@ -307,7 +335,9 @@ describe('the research page in Chromium against pnpm start, on real AAPL and MSF
     const result = await lookaheadCheck(watched.page, 'week_ahead_peeker');
     expect(result.biased).toBe(true);
     expect(await watched.page.getByRole('alert').textContent()).toBe(result.verdict);
-    expect(await watched.page.getByTestId('lookahead-flagged').locator('tbody tr td:first-child').allTextContents()).toEqual(result.flagged.map((flag) => flag.day));
+    expect(await watched.page.getByTestId('lookahead-flagged').locator('tbody tr td:first-child').allTextContents()).toEqual(
+      result.flagged.map((flag) => flag.day),
+    );
     await screenshot(watched.page, 'research-lookahead-biased');
     await expectCleanPage(watched);
   }, 240_000);

@@ -22,10 +22,21 @@ beforeAll(async () => {
   database = await createTestDatabase();
   root = await mkdtemp(path.join(os.tmpdir(), 'dashboard-dist-'));
   await writeFile(path.join(root, 'index.html'), '<!doctype html>');
-  app = await createService({ name: 'dashboard', modules: [dashboardServiceWith({ root })], pool: database.pool, logLevel: 'silent', bootstrapAdmin: { apiKey: adminKey, password: 'the bootstrap admin password' } });
+  app = await createService({
+    name: 'dashboard',
+    modules: [dashboardServiceWith({ root })],
+    pool: database.pool,
+    logLevel: 'silent',
+    bootstrapAdmin: { apiKey: adminKey, password: 'the bootstrap admin password' },
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const created = await app.inject({ method: 'POST', url: '/auth/users', headers: { authorization: `Bearer ${adminKey}` }, payload: { username: 'vera', password, role: 'viewer' } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/auth/users',
+    headers: { authorization: `Bearer ${adminKey}` },
+    payload: { username: 'vera', password, role: 'viewer' },
+  });
   expect(created.statusCode).toBe(201);
 });
 afterAll(async () => {
@@ -36,7 +47,11 @@ afterAll(async () => {
 
 /** A signed-in browser: the session's cookie and CSRF token, and what the client told the app. */
 async function browser() {
-  const login = await fetch(`${origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'vera', password }) });
+  const login = await fetch(`${origin}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'vera', password }),
+  });
   expect(login.status).toBe(200);
   const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
   const state = { token: undefined as string | undefined, signedOut: 0, sent: [] as Array<{ method: string; path: string; csrf: string | null }> };
@@ -82,7 +97,9 @@ describe("the dashboard's API client (a browser session)", () => {
     expect(gone).toBeInstanceOf(ApiError);
     expect((gone as ApiError).status).toBe(401);
     expect(state.signedOut).toBe(1);
-    const wrong = await client.unwrap(client.api.POST('/auth/login', { body: { username: 'vera', password: 'not the password' } })).catch((error: unknown) => error);
+    const wrong = await client
+      .unwrap(client.api.POST('/auth/login', { body: { username: 'vera', password: 'not the password' } }))
+      .catch((error: unknown) => error);
     expect(wrong).toMatchObject({ status: 401, message: 'wrong username or password' });
     expect(state.signedOut).toBe(1);
   });
@@ -90,7 +107,9 @@ describe("the dashboard's API client (a browser session)", () => {
   it('sends a text body with the CSRF header; a refusal is an ApiError naming the field', async () => {
     const { client, state, csrfToken } = await browser();
     state.token = csrfToken;
-    const refused = await sendTextWith(client, 'POST', '/auth/login', JSON.stringify({ username: 'vera' }), 'application/json').catch((error: unknown) => error);
+    const refused = await sendTextWith(client, 'POST', '/auth/login', JSON.stringify({ username: 'vera' }), 'application/json').catch(
+      (error: unknown) => error,
+    );
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ status: 400, location: 'body', message: expect.stringContaining('password') });
     expect(state.sent.at(-1)).toEqual({ method: 'POST', path: '/auth/login', csrf: csrfToken });

@@ -28,7 +28,12 @@ beforeAll(async () => {
   });
   await app.ready();
   for (const username of ['rita', 'lena']) {
-    const created = await app.inject({ method: 'POST', url: '/auth/users', headers: { authorization: `Bearer ${adminKey}` }, payload: { username, password, role: 'viewer' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/auth/users',
+      headers: { authorization: `Bearer ${adminKey}` },
+      payload: { username, password, role: 'viewer' },
+    });
     expect(created.statusCode).toBe(201);
   }
 });
@@ -38,7 +43,8 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-const signIn = (attempt: string, address: string, username = 'rita') => app.inject({ method: 'POST', url: '/app/sign-in', payload: { username, password: attempt }, remoteAddress: address });
+const signIn = (attempt: string, address: string, username = 'rita') =>
+  app.inject({ method: 'POST', url: '/app/sign-in', payload: { username, password: attempt }, remoteAddress: address });
 
 describe('the dashboard sign-in', () => {
   it('answers a wrong password 200 with signed_in false, the status and the message, and no cookie', async () => {
@@ -59,7 +65,11 @@ describe('the dashboard sign-in', () => {
   });
 
   it("keeps the platform's lockout: the third wrong password locks the account, with when to try again", async () => {
-    const answers = [(await signIn('wrong 1', '203.0.113.3', 'lena')).json(), (await signIn('wrong 2', '203.0.113.3', 'lena')).json(), await signIn('wrong 3', '203.0.113.3', 'lena')];
+    const answers = [
+      (await signIn('wrong 1', '203.0.113.3', 'lena')).json(),
+      (await signIn('wrong 2', '203.0.113.3', 'lena')).json(),
+      await signIn('wrong 3', '203.0.113.3', 'lena'),
+    ];
     expect(answers.slice(0, 2)).toEqual([expect.objectContaining({ status: 401 }), expect.objectContaining({ status: 401 })]);
     const locked = answers[2] as Awaited<ReturnType<typeof signIn>>;
     expect(locked.json()).toMatchObject({ signed_in: false, status: 429, message: expect.stringMatching(/account locked/) });

@@ -17,7 +17,17 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@closecross/dev-postgres';
-import { BenchResults, benchSize, connectKinesis, describeRow, generateStockRows, interleavedRuns, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
+import {
+  BenchResults,
+  benchSize,
+  connectKinesis,
+  describeRow,
+  generateStockRows,
+  interleavedRuns,
+  spawnTsx,
+  startBenchPostgres,
+  waitFor,
+} from '@closecross/tests/support';
 import { from as copyFrom } from 'pg-copy-streams';
 import { readAuctionCsv } from '../src/auction-files/auction-csv.ts';
 import { bulkLoad } from '../src/auction-files/bulk-load.ts';
@@ -30,7 +40,8 @@ const loadRuns = benchSize('BENCH_LOAD_RUNS', 5, 2);
 const streamRows = benchSize('BENCH_STREAM_ROWS', 200_000, 2_000);
 const results = new BenchResults('ingestor');
 const folder = await mkdtemp(path.join(os.tmpdir(), 'closecross-ingest-bench-'));
-const header = 'stock_id,date_id,seconds_in_bucket,imbalance_size,imbalance_buy_sell_flag,reference_price,matched_size,far_price,near_price,bid_price,bid_size,ask_price,ask_size,wap,target,time_id,row_id';
+const header =
+  'stock_id,date_id,seconds_in_bucket,imbalance_size,imbalance_buy_sell_flag,reference_price,matched_size,far_price,near_price,bid_price,bid_size,ask_price,ask_size,wap,target,time_id,row_id';
 
 async function writeCsv(file: string, rows: number): Promise<void> {
   const days = Math.ceil(rows / 11_000);
@@ -40,7 +51,9 @@ async function writeCsv(file: string, rows: number): Promise<void> {
     for (let day = 0; day < days && written < rows; day++) {
       for (const row of generateStockRows({ dateIds: [day], stocks: 200, seed: day + 1 })) {
         if (written++ >= rows) break;
-        yield `${Object.values(row).map((value) => (value === null ? '' : value)).join(',')}\n`;
+        yield `${Object.values(row)
+          .map((value) => (value === null ? '' : value))
+          .join(',')}\n`;
       }
     }
   }
@@ -64,7 +77,10 @@ const loadDb = await postgres.database();
 const copyInto = async (table: string) => {
   const client = await loadDb.pool.connect();
   try {
-    await pipeline((await import('node:fs')).createReadStream(loadFile), client.query(copyFrom(`copy ${table} (${header}) from stdin with (format csv, header true)`)));
+    await pipeline(
+      (await import('node:fs')).createReadStream(loadFile),
+      client.query(copyFrom(`copy ${table} (${header}) from stdin with (format csv, header true)`)),
+    );
   } finally {
     client.release();
   }
@@ -87,7 +103,13 @@ const loadText = `${loadRows.toLocaleString('en-US')} rows`;
 console.log(`(a) bulk load of ${loadText} (PostgreSQL from ${postgres.source}; ${loadRuns} interleaved rounds after a warm-up; ratios per round)`);
 for (const row of [
   // Loader rate / COPY rate is COPY's seconds / the loader's, round by round.
-  results.record({ name: `pnpm load ${loadText} / COPY into an empty table with the same keys and indexes`, unit: 'x', runs: perRound(load.copyIndexed, load.loader), goal: { atLeast: 0.8 }, note: 'rows/s ratio per round: the same end state' }),
+  results.record({
+    name: `pnpm load ${loadText} / COPY into an empty table with the same keys and indexes`,
+    unit: 'x',
+    runs: perRound(load.copyIndexed, load.loader),
+    goal: { atLeast: 0.8 },
+    note: 'rows/s ratio per round: the same end state',
+  }),
   results.record({ name: `pnpm load ${loadText} / COPY into a table with no index`, unit: 'x', runs: perRound(load.copyPlain, load.loader) }),
   results.record({ name: `pnpm load ${loadText} (COPY to typed staging + one MERGE)`, unit: 'rows/s', runs: rates(load.loader) }),
   results.record({ name: `COPY ${loadText} into an empty table with stock_data's keys and indexes`, unit: 'rows/s', runs: rates(load.copyIndexed) }),
@@ -103,7 +125,11 @@ await writeCsv(streamFile, streamRows);
 // Kinesis runs in a process of its own, as it is a service of its own on AWS; the producer is
 // another process (the real `pnpm replay`), the ingestor this one.
 const kinesisPort = await freePort();
-const kinesisProcess = spawn(process.execPath, [createRequire(import.meta.url).resolve('kinesalite/cli.js'), '--port', String(kinesisPort), '--createStreamMs', '0', '--shardLimit', '100'], { stdio: 'ignore' });
+const kinesisProcess = spawn(
+  process.execPath,
+  [createRequire(import.meta.url).resolve('kinesalite/cli.js'), '--port', String(kinesisPort), '--createStreamMs', '0', '--shardLimit', '100'],
+  { stdio: 'ignore' },
+);
 const kinesis = await connectKinesis(`http://127.0.0.1:${kinesisPort}`);
 const replayOptions = { batch: 500, partition: 'stock' as const, rate: 0, asRecorded: 0, gzip: true };
 
@@ -122,7 +148,14 @@ const e2eApp = await ingestor('e2e', e2eDb.pool);
 // The producer runs as its own process (the real `pnpm replay`), as it would beside the system.
 const e2eSeconds = await seconds(async () => {
   const producer = spawnTsx(fileURLToPath(new URL('../src/replay-cli.ts', import.meta.url)), {}, [
-    streamFile, '--endpoint', kinesis.endpoint, '--stream', 'e2e', '--batch', '500', '--gzip',
+    streamFile,
+    '--endpoint',
+    kinesis.endpoint,
+    '--stream',
+    'e2e',
+    '--batch',
+    '500',
+    '--gzip',
   ]);
   await waitFor(async () => (await countRows(e2eDb.pool)) === streamRows, 600_000, 'end to end');
   if ((await producer.exited) !== 0) throw new Error(producer.output());
@@ -149,7 +182,12 @@ console.table([
 ]);
 const bottleneck = produceSeconds > consumeSeconds ? 'the producer side (replay -> kinesalite)' : 'the ingestor';
 console.log(`end to end ${rate(streamRows, e2eSeconds)} rows/s (goal >= 20,000); the slower half is ${bottleneck}`);
-results.record({ name: `replay -> kinesalite -> ingestor -> Postgres, ${streamRows.toLocaleString('en-US')} rows, 4 shards (one run)`, unit: 'rows/s', runs: [streamRows / e2eSeconds], goal: { atLeast: 20_000 } });
+results.record({
+  name: `replay -> kinesalite -> ingestor -> Postgres, ${streamRows.toLocaleString('en-US')} rows, 4 shards (one run)`,
+  unit: 'rows/s',
+  runs: [streamRows / e2eSeconds],
+  goal: { atLeast: 20_000 },
+});
 console.log(`results: ${await results.write()}`);
 
 await e2eDb.pool.end();

@@ -61,9 +61,7 @@ export class Ingestor {
     const shards: Shard[] = [];
     let nextToken: string | undefined;
     do {
-      const response = await this.kinesis.send(
-        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.config.INGEST_STREAM }),
-      );
+      const response = await this.kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.config.INGEST_STREAM }));
       shards.push(...(response.Shards ?? []));
       nextToken = response.NextToken;
     } while (nextToken);

@@ -29,7 +29,10 @@ export class LagEpisodes {
 }
 
 /** The ingest_lag alert of a shard's episode, through `db` (the batch's transaction when there is one). */
-export async function recordLagAlert(db: Queryable, input: { stream: string; shardId: string; change: LagChange; lagMs: number; thresholdMs: number }): Promise<void> {
+export async function recordLagAlert(
+  db: Queryable,
+  input: { stream: string; shardId: string; change: LagChange; lagMs: number; thresholdMs: number },
+): Promise<void> {
   await recordAlert(db, {
     event: 'ingest_lag',
     payload: {

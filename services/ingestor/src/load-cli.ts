@@ -39,7 +39,9 @@ try {
   });
   bar.finish(size, bytes);
   const seconds = (Date.now() - started) / 1000;
-  console.log(`loaded ${staged.toLocaleString('en')} rows (${written.toLocaleString('en')} new or changed) in ${seconds.toFixed(1)} s, ${Math.round(staged / seconds).toLocaleString('en')} rows/s`);
+  console.log(
+    `loaded ${staged.toLocaleString('en')} rows (${written.toLocaleString('en')} new or changed) in ${seconds.toFixed(1)} s, ${Math.round(staged / seconds).toLocaleString('en')} rows/s`,
+  );
 } catch (error) {
   if (error instanceof LoadError || (error as { code?: string }).code) {
     console.error(`load failed, nothing was written: ${(error as Error).message}`);

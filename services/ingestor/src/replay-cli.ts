@@ -58,18 +58,22 @@ const size = statSync(file).size;
 let bytesRead = 0;
 let rowsSent = 0;
 const bar = progressBar(`replay -> ${stream}`, size, 'rows');
-const sent = await replayRows(createKinesisClient(endpoint), readAuctionCsv(file, (bytes) => (bytesRead += bytes)), {
-  stream,
-  batch,
-  partition: values.partition,
-  rate: numberOption('rate', values.rate, 0),
-  asRecorded: numberOption('as-recorded', values['as-recorded'], 0),
-  gzip: values.gzip,
-  ...(values['train-type'] ? { trainType: values['train-type'] } : {}),
-  onProgress: (count) => {
-    rowsSent = count;
-    bar.update(bytesRead, count);
+const sent = await replayRows(
+  createKinesisClient(endpoint),
+  readAuctionCsv(file, (bytes) => (bytesRead += bytes)),
+  {
+    stream,
+    batch,
+    partition: values.partition,
+    rate: numberOption('rate', values.rate, 0),
+    asRecorded: numberOption('as-recorded', values['as-recorded'], 0),
+    gzip: values.gzip,
+    ...(values['train-type'] ? { trainType: values['train-type'] } : {}),
+    onProgress: (count) => {
+      rowsSent = count;
+      bar.update(bytesRead, count);
+    },
   },
-});
+);
 bar.finish(size, rowsSent);
 console.log(`sent ${sent.toLocaleString('en')} rows to ${stream}${endpoint ? ` at ${endpoint}` : ''}`);

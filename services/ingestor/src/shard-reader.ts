@@ -127,7 +127,13 @@ export class ShardReader {
   }
 
   private async recordLag(db: Pool | PoolClient, change: LagChange): Promise<void> {
-    await recordLagAlert(db, { stream: this.options.stream, shardId: this.options.shardId, change, lagMs: this.stats.millisBehindLatest ?? 0, thresholdMs: this.options.lagAlertMs ?? 0 });
+    await recordLagAlert(db, {
+      stream: this.options.stream,
+      shardId: this.options.shardId,
+      change,
+      lagMs: this.stats.millisBehindLatest ?? 0,
+      thresholdMs: this.options.lagAlertMs ?? 0,
+    });
   }
 
   private async writeBatch(records: _Record[], lagChange: LagChange | undefined): Promise<'written' | 'lost'> {

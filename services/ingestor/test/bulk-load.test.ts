@@ -38,7 +38,7 @@ describe('bulkLoad', () => {
     const file = path.join(folder, 'test.csv');
     writeAuctionCsv(file, rows, { dropColumns: ['target', 'row_id'], extraColumn: 'currently_scored' });
     await bulkLoad(database.pool, file, { trainType: 'demo' });
-    expect(await count('target is null and train_type = \'demo\'')).toBe(rows.length);
+    expect(await count("target is null and train_type = 'demo'")).toBe(rows.length);
     expect(await count(`row_id = '478_20_3'`)).toBe(1);
   });
 

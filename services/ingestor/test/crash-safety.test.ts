@@ -7,7 +7,6 @@ import { countRows, putRecords, recordsOf, useDatabaseAndKinesis } from './strea
 const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const context = useDatabaseAndKinesis();
 
-
 async function startConsumer(extraEnv: Record<string, string>) {
   const port = await freePort();
   return spawnTsx(serverEntry, {

@@ -27,7 +27,9 @@ afterAll(async () => {
 beforeEach(async () => {
   stream = `lagging-${++streamNumber}`;
   await database.truncate('stock_data', 'date_mapping', 'ingest_shard', 'alert_channel', 'alert');
-  await database.pool.query(`insert into alert_channel (name, kind, config, events) values ('ops', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{ingest_lag}')`);
+  await database.pool.query(
+    `insert into alert_channel (name, kind, config, events) values ('ops', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{ingest_lag}')`,
+  );
 });
 
 /**
@@ -51,7 +53,11 @@ function scriptedKinesis(batches: readonly ScriptedBatch[]): KinesisClient {
 /** A reader holding the shard's lease, as the ingestor's round would start it. */
 async function readShard(batches: readonly ScriptedBatch[], beforeCommit?: () => void): Promise<ShardReader> {
   const leases = new ShardLeases(database.pool, stream, 20_000);
-  await database.pool.query('insert into ingest_shard (stream, shard_id, owner, lease_until) values ($1, $2, $3, now() + interval \'20 seconds\')', [stream, shardId, leases.ownerId]);
+  await database.pool.query("insert into ingest_shard (stream, shard_id, owner, lease_until) values ($1, $2, $3, now() + interval '20 seconds')", [
+    stream,
+    shardId,
+    leases.ownerId,
+  ]);
   return new ShardReader(scriptedKinesis(batches), database.pool, leases, {
     stream,
     shardId,
@@ -82,8 +88,13 @@ describe('ingest lag alerts', () => {
       { source, state: 'started', lag_seconds: 400, threshold_seconds: thresholdSeconds },
       { source, state: 'recovered', lag_seconds: 100, threshold_seconds: thresholdSeconds },
     ]);
-    const deliveries = await database.pool.query("select d.channel_name, d.status from alert_delivery d join alert a on a.id = d.alert_id where a.event = 'ingest_lag'");
-    expect(deliveries.rows).toEqual([{ channel_name: 'ops', status: 'pending' }, { channel_name: 'ops', status: 'pending' }]);
+    const deliveries = await database.pool.query(
+      "select d.channel_name, d.status from alert_delivery d join alert a on a.id = d.alert_id where a.event = 'ingest_lag'",
+    );
+    expect(deliveries.rows).toEqual([
+      { channel_name: 'ops', status: 'pending' },
+      { channel_name: 'ops', status: 'pending' },
+    ]);
   });
 
   it('the batch that saw the lag cross rolls back: neither its rows nor its alert are kept', async () => {

@@ -36,10 +36,14 @@ describe('the ingestor on a multi-shard stream', () => {
     const last = await putRecords(context.kinesis.client, stream, recordsOf(rows, 7));
     const app = await startIngestor();
     await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 30_000, 'all rows');
-    await waitFor(async () => {
-      const shards = await context.database.pool.query('select shard_id, checkpoint from ingest_shard where stream = $1', [stream]);
-      return shards.rows.every((shard) => shard.checkpoint === (last.get(shard.shard_id) ?? null));
-    }, 10_000, 'checkpoints');
+    await waitFor(
+      async () => {
+        const shards = await context.database.pool.query('select shard_id, checkpoint from ingest_shard where stream = $1', [stream]);
+        return shards.rows.every((shard) => shard.checkpoint === (last.get(shard.shard_id) ?? null));
+      },
+      10_000,
+      'checkpoints',
+    );
     const stored = await context.database.pool.query('select row_id, target from stock_data order by row_id');
     expect(stored.rows).toEqual(rows.map((row) => ({ row_id: row.row_id, target: row.target })).sort((a, b) => (a.row_id < b.row_id ? -1 : 1)));
     const written = await context.database.pool.query('select sum(rows_written)::int as n from ingest_shard where stream = $1', [stream]);
@@ -74,7 +78,13 @@ describe('the ingestor on a multi-shard stream', () => {
       },
     } as unknown as KinesisClient;
     const config = loadIngestConfig({ KINESIS_ENDPOINT: context.kinesis.endpoint, INGEST_STREAM: stream, INGEST_LEASE_MS: '2000', INGEST_POLL_MS: '50' });
-    const app = await createService({ name: 'ingestor-test', modules: [ingestorServiceWith({ config, kinesis: throttling })], pool: context.database.pool, logLevel: 'silent', auth: false });
+    const app = await createService({
+      name: 'ingestor-test',
+      modules: [ingestorServiceWith({ config, kinesis: throttling })],
+      pool: context.database.pool,
+      logLevel: 'silent',
+      auth: false,
+    });
     apps.push(app);
     await app.ready();
     await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 20_000, 'all rows');
@@ -123,7 +133,14 @@ describe('the ingestor on a multi-shard stream', () => {
   it('follows a split: parent drained before its children, so no key goes back to an older value', async () => {
     await context.kinesis.createStream(stream, 1);
     const rows = generateStockRows({ dateIds: [7], stocks: 30, buckets: 5 });
-    await putRecords(context.kinesis.client, stream, recordsOf(rows.map((row) => ({ ...row, target: 1 })), 5));
+    await putRecords(
+      context.kinesis.client,
+      stream,
+      recordsOf(
+        rows.map((row) => ({ ...row, target: 1 })),
+        5,
+      ),
+    );
     const app = await startIngestor();
     // Split mid-stream, then send every row again with a newer value.
     const shards = await context.kinesis.client.send(new ListShardsCommand({ StreamName: stream }));
@@ -131,14 +148,28 @@ describe('the ingestor on a multi-shard stream', () => {
     const middle = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
     await context.kinesis.client.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId!, NewStartingHashKey: middle }));
     await waitFor(async () => ((await context.kinesis.client.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []).length === 3, 5_000, 'split');
-    await putRecords(context.kinesis.client, stream, recordsOf(rows.map((row) => ({ ...row, target: 2 })), 5));
-    await waitFor(async () => {
-      const shardRows = await context.database.pool.query('select shard_id, finished from ingest_shard where stream = $1 order by shard_id', [stream]);
-      const latest = await context.database.pool.query('select count(*)::int as n from stock_data where target = 2');
-      return shardRows.rows.length === 3 && shardRows.rows[0].finished && latest.rows[0].n === rows.length;
-    }, 30_000, 'children read');
+    await putRecords(
+      context.kinesis.client,
+      stream,
+      recordsOf(
+        rows.map((row) => ({ ...row, target: 2 })),
+        5,
+      ),
+    );
+    await waitFor(
+      async () => {
+        const shardRows = await context.database.pool.query('select shard_id, finished from ingest_shard where stream = $1 order by shard_id', [stream]);
+        const latest = await context.database.pool.query('select count(*)::int as n from stock_data where target = 2');
+        return shardRows.rows.length === 3 && shardRows.rows[0].finished && latest.rows[0].n === rows.length;
+      },
+      30_000,
+      'children read',
+    );
     expect(await countRows(context.database.pool)).toBe(rows.length);
-    const children = await context.database.pool.query('select parent_shard_ids from ingest_shard where stream = $1 and shard_id <> $2', [stream, parent.ShardId]);
+    const children = await context.database.pool.query('select parent_shard_ids from ingest_shard where stream = $1 and shard_id <> $2', [
+      stream,
+      parent.ShardId,
+    ]);
     expect(children.rows.every((row) => row.parent_shard_ids[0] === parent.ShardId)).toBe(true);
     expect((await app.inject({ url: '/ingest/status' })).json().table.shards[0].finished).toBe(true);
   });
@@ -147,14 +178,28 @@ describe('the ingestor on a multi-shard stream', () => {
     await context.kinesis.createStream(stream, 4);
     const first = await startIngestor();
     const second = await startIngestor();
-    await waitFor(async () => {
-      const owners = await context.database.pool.query('select count(distinct owner)::int as n, count(owner)::int as held from ingest_shard where stream = $1', [stream]);
-      return owners.rows[0].n === 2 && owners.rows[0].held === 4;
-    }, 20_000, 'shards shared');
+    await waitFor(
+      async () => {
+        const owners = await context.database.pool.query(
+          'select count(distinct owner)::int as n, count(owner)::int as held from ingest_shard where stream = $1',
+          [stream],
+        );
+        return owners.rows[0].n === 2 && owners.rows[0].held === 4;
+      },
+      20_000,
+      'shards shared',
+    );
     const rows = generateStockRows({ dateIds: [9, 10], stocks: 50, buckets: 6 });
     await putRecords(context.kinesis.client, stream, recordsOf(rows, 6));
     await waitFor(async () => (await countRows(context.database.pool)) === rows.length, 30_000, 'all rows');
-    const held = await Promise.all([first, second].map(async (app) => (await app.inject({ url: '/ingest/status' })).json().shards.filter((s: { held: boolean }) => s.held).map((s: { shardId: string }) => s.shardId)));
+    const held = await Promise.all(
+      [first, second].map(async (app) =>
+        (await app.inject({ url: '/ingest/status' }))
+          .json()
+          .shards.filter((s: { held: boolean }) => s.held)
+          .map((s: { shardId: string }) => s.shardId),
+      ),
+    );
     expect(held[0].length).toBe(2);
     expect(held[1].length).toBe(2);
     expect(held[0].filter((id: string) => held[1].includes(id))).toEqual([]);

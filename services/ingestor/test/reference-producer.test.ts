@@ -13,7 +13,7 @@ const producerRow = (stock: number, seconds: number, extra = '') =>
   `"ask_price": 1.0, "ask_size": 1.0, "wap": 1.0, "target": 0.5, "time_id": 55, "row_id": "1_${seconds}_${stock}", "train_type": "prod"${extra}}`;
 const record = (...rows: string[]) => Buffer.from(`{"data": [${rows.join(', ')}], "commit": true}`);
 
-describe('decoding the reference producer\'s records', () => {
+describe("decoding the reference producer's records", () => {
   it('reads NaN, Infinity and -Infinity in nullable fields as null', () => {
     const decoded = decodeRecord(record(producerRow(0, 0).replace('"target": 0.5', '"target": Infinity')), 1 << 20);
     expect(decoded).toMatchObject({ rows: [{ far_price: null, near_price: null, target: null }] });

@@ -14,8 +14,15 @@ const context = useDatabaseAndKinesis();
 const folder = mkdtempSync(path.join(os.tmpdir(), 'closecross-replay-'));
 let streamNumber = 0;
 
-
-const options = (stream: string, extra: Partial<ReplayOptions> = {}): ReplayOptions => ({ stream, batch: 50, partition: 'stock', rate: 0, asRecorded: 0, gzip: false, ...extra });
+const options = (stream: string, extra: Partial<ReplayOptions> = {}): ReplayOptions => ({
+  stream,
+  batch: 50,
+  partition: 'stock',
+  rate: 0,
+  asRecorded: 0,
+  gzip: false,
+  ...extra,
+});
 
 async function readStream(client: KinesisClient, stream: string, shardId = 'shardId-000000000000') {
   const iterator = await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
@@ -67,7 +74,9 @@ describe('replay', () => {
         await context.kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: entries.filter((_, index) => index % 2 === 0) }));
         return {
           FailedRecordCount: Math.floor(entries.length / 2),
-          Records: entries.map((_, index) => (index % 2 === 0 ? { SequenceNumber: '1', ShardId: 'x' } : { ErrorCode: 'ProvisionedThroughputExceededException' })),
+          Records: entries.map((_, index) =>
+            index % 2 === 0 ? { SequenceNumber: '1', ShardId: 'x' } : { ErrorCode: 'ProvisionedThroughputExceededException' },
+          ),
         };
       },
     } as unknown as KinesisClient;
@@ -94,7 +103,16 @@ describe('replay', () => {
     await context.kinesis.createStream(stream, 1);
     const file = path.join(folder, 'cli.csv');
     writeAuctionCsv(file, generateStockRows({ dateIds: [4], stocks: 3, buckets: 5 }));
-    const cli = spawnTsx(fileURLToPath(new URL('../src/replay-cli.ts', import.meta.url)), {}, [file, '--endpoint', context.kinesis.endpoint, '--stream', stream, '--gzip', '--batch', '5']);
+    const cli = spawnTsx(fileURLToPath(new URL('../src/replay-cli.ts', import.meta.url)), {}, [
+      file,
+      '--endpoint',
+      context.kinesis.endpoint,
+      '--stream',
+      stream,
+      '--gzip',
+      '--batch',
+      '5',
+    ]);
     expect(await cli.exited).toBe(0);
     expect(cli.output()).toContain(`sent 15 rows to ${stream}`);
     const records = await readStream(context.kinesis.client, stream);

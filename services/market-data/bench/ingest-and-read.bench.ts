@@ -41,8 +41,13 @@ async function plainPgUpsert(rows: readonly Record<string, unknown>[]): Promise<
   const client = await pool.connect();
   try {
     await client.query('begin');
-    await client.query('insert into date_mapping (date_id) select unnest($1::int4[]) on conflict (date_id) do nothing', [[...new Set(rows.map((row) => row.date_id))]]);
-    const written = await client.query(plainUpsertSql, columnNames.map((name) => rows.map((row) => (name === 'row_id' ? `${row.date_id}_${row.seconds_in_bucket}_${row.stock_id}` : (row[name] ?? null)))));
+    await client.query('insert into date_mapping (date_id) select unnest($1::int4[]) on conflict (date_id) do nothing', [
+      [...new Set(rows.map((row) => row.date_id))],
+    ]);
+    const written = await client.query(
+      plainUpsertSql,
+      columnNames.map((name) => rows.map((row) => (name === 'row_id' ? `${row.date_id}_${row.seconds_in_bucket}_${row.stock_id}` : (row[name] ?? null)))),
+    );
     await client.query('commit');
     return written.rowCount ?? 0;
   } catch (error) {
@@ -103,11 +108,27 @@ const ratios = (a: number[], b: number[]) => a.map((value, index) => value / b[i
 const rowsText = `${postRows.toLocaleString('en-US')} rows`;
 console.log(`market-data benchmark (PostgreSQL from ${postgres.source}; ${runs} interleaved rounds after a warm-up; ratios per round)`);
 for (const row of [
-  results.record({ name: `POST /stock_data/ ${rowsText}, API / the same upsert through plain pg`, unit: 'x', runs: ratios(post.api, post.raw), goal: { atMost: 1.3 }, note: 'per-round ratio of wall times; the raw side starts from row objects in memory' }),
+  results.record({
+    name: `POST /stock_data/ ${rowsText}, API / the same upsert through plain pg`,
+    unit: 'x',
+    runs: ratios(post.api, post.raw),
+    goal: { atMost: 1.3 },
+    note: 'per-round ratio of wall times; the raw side starts from row objects in memory',
+  }),
   results.record({ name: `POST /stock_data/ ${rowsText}, API`, unit: 'ms', runs: post.api }),
   results.record({ name: `POST ${rowsText}, the same upsert through plain pg`, unit: 'ms', runs: post.raw }),
-  results.record({ name: `POST ${rowsText}, our binary-array upsert alone (upsertStockRows)`, unit: 'ms', runs: post.ours, note: 'what the API writes with: for reference, no goal' }),
-  results.record({ name: 'GET a day (11,000 rows) over HTTP until parsed, API / SELECT through pg until row objects', unit: 'x', runs: ratios(get.api, get.raw), goal: { atMost: 1.3 } }),
+  results.record({
+    name: `POST ${rowsText}, our binary-array upsert alone (upsertStockRows)`,
+    unit: 'ms',
+    runs: post.ours,
+    note: 'what the API writes with: for reference, no goal',
+  }),
+  results.record({
+    name: 'GET a day (11,000 rows) over HTTP until parsed, API / SELECT through pg until row objects',
+    unit: 'x',
+    runs: ratios(get.api, get.raw),
+    goal: { atMost: 1.3 },
+  }),
   results.record({ name: 'GET a day (11,000 rows), API over HTTP until parsed', unit: 'ms', runs: get.api }),
   results.record({ name: 'GET a day (11,000 rows), SELECT through pg until row objects', unit: 'ms', runs: get.raw }),
 ]) {

@@ -87,12 +87,15 @@ describe('object-store keys checked when registered', () => {
   });
 
   it('POST /models/ still registers the keys training writes, and a model with no artifact', async () => {
-    expect((await postText('/models/', JSON.stringify({ model_name: 'a', model_artifact_path: 'trained_models/xgb_1.json', date_id: null }))).statusCode).toBe(200);
+    expect((await postText('/models/', JSON.stringify({ model_name: 'a', model_artifact_path: 'trained_models/xgb_1.json', date_id: null }))).statusCode).toBe(
+      200,
+    );
     expect((await postText('/models/', JSON.stringify({ model_name: 'b', model_artifact_path: null, date_id: null }))).statusCode).toBe(200);
   });
 
   it('POST /model-inferences/ refuses a predictions key that escapes the store', async () => {
-    const model = (await postText('/models/', JSON.stringify({ model_name: 'a', model_artifact_path: 'trained_models/a.json', date_id: null }))).json().model_id;
+    const model = (await postText('/models/', JSON.stringify({ model_name: 'a', model_artifact_path: 'trained_models/a.json', date_id: null }))).json()
+      .model_id;
     const response = await postText('/model-inferences/', JSON.stringify({ model_id: model, date_id: 1, predictions: '../../../../tmp/x.csv' }));
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/^body\/predictions must be an object-store key/);

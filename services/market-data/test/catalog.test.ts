@@ -52,7 +52,11 @@ describe('date mappings', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'date_id 42 has no mapping' });
     expect((await context.app.inject({ url: '/date_mappings/?date_id=42' })).json()).toEqual({
-      total_results: 0, total_pages: 0, page: 1, page_size: 10, data: [],
+      total_results: 0,
+      total_pages: 0,
+      page: 1,
+      page_size: 10,
+      data: [],
     });
   });
 

@@ -4,7 +4,8 @@ import { useMarketDataApp } from './build-app.ts';
 // Issue 20: a model registered with model_artifact_path "trained_models" was accepted, and every
 // /predict of it failed afterwards. POST /models/ refuses a key it can tell is a folder.
 const context = useMarketDataApp();
-const register = (model_name: string, model_artifact_path: string) => context.app.inject({ method: 'POST', url: '/models/', payload: { model_name, model_artifact_path } });
+const register = (model_name: string, model_artifact_path: string) =>
+  context.app.inject({ method: 'POST', url: '/models/', payload: { model_name, model_artifact_path } });
 const modelCount = async () => Number((await context.database.pool.query('select count(*) from model')).rows[0].count);
 
 describe('POST /models/ with a folder as the artifact path', () => {

@@ -3,7 +3,8 @@ import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { predictionsCsvToJson } from '../src/artifacts/predictions-json.ts';
 
-const convert = (chunks: string[]) => text(predictionsCsvToJson(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), '{"inference_id":1,"predictions":', '}'));
+const convert = (chunks: string[]) =>
+  text(predictionsCsvToJson(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), '{"inference_id":1,"predictions":', '}'));
 
 describe('predictions CSV to JSON', () => {
   const csv = 'row_id,stock_id,seconds_in_bucket,prediction,target\n11_0_0,0,0,-0.4125,1.5\n11_0_1,1,0,2e-7,\n11_10_0,0,10,NaN,-3\n';
@@ -26,7 +27,8 @@ describe('predictions CSV to JSON', () => {
   });
 
   it('reads quoted cells as the plain ones (a comma inside quotes kept in its cell), CRLF and LF lines mixed', async () => {
-    const quoted = '"row_id","stock_id","seconds_in_bucket","prediction","target"\r\n"11_0_0","0","0","-0.4125","1.5"\n"11_0_1",1,0,"2e-7",""\n11_10_0,0,10,NaN,"a,b"\n';
+    const quoted =
+      '"row_id","stock_id","seconds_in_bucket","prediction","target"\r\n"11_0_0","0","0","-0.4125","1.5"\n"11_0_1",1,0,"2e-7",""\n11_10_0,0,10,NaN,"a,b"\n';
     expect(JSON.parse(await convert([quoted.slice(0, 30), quoted.slice(30)]))).toEqual({
       inference_id: 1,
       predictions: [

@@ -31,7 +31,13 @@ describe('POST /price_bars/{symbol}', () => {
     const read = await context.app.inject({ url: '/price_bars/NVDA' });
     expect(read.json().bars.map((bar: { date: string }) => bar.date)).toEqual(['2021-08-18', '2021-08-20', '2021-08-23']);
     expect(read.json().bars[2]).toEqual({
-      date: '2021-08-23', open: 209.710007, high: 219.970001, low: 209.5, close: 219.580002, adj_close: 219.580002, volume: 57580700,
+      date: '2021-08-23',
+      open: 209.710007,
+      high: 219.970001,
+      low: 209.5,
+      close: 219.580002,
+      adj_close: 219.580002,
+      volume: 57580700,
     });
   });
 
@@ -69,7 +75,11 @@ describe('POST /price_bars/{symbol}', () => {
   });
 
   it('answers 400 naming the JSON bar and field', async () => {
-    const response = await context.app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [{ date: '2020-01-02', open: 1, high: 2, low: 0.5, close: -1 }] });
+    const response = await context.app.inject({
+      method: 'POST',
+      url: '/price_bars/ABC',
+      payload: [{ date: '2020-01-02', open: 1, high: 2, low: 0.5, close: -1 }],
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('body/0/close must be > 0');
   });
@@ -132,17 +142,30 @@ describe.skipIf(!dailyFolder)('the real daily CSVs in ../shared/data/daily', () 
 });
 
 describe('POST /price_bars/{symbol}: no bars from the future', () => {
-  it('refuses a bar dated after today in New York (a UTC date already on the next day), naming it, and writes nothing; today\'s bar is taken', async () => {
+  it("refuses a bar dated after today in New York (a UTC date already on the next day), naming it, and writes nothing; today's bar is taken", async () => {
     // 01:00 UTC on Saturday 2026-12-12 is 20:00 on Friday 2026-12-11 in New York.
     const clock = new SimulatedClock('2026-12-12T01:00:00Z');
-    const app = await createService({ name: 'market-data', modules: [marketDataServiceWith({ clock })], pool: context.database.pool, logLevel: 'silent', auth: false });
+    const app = await createService({
+      name: 'market-data',
+      modules: [marketDataServiceWith({ clock })],
+      pool: context.database.pool,
+      logLevel: 'silent',
+      auth: false,
+    });
     try {
       const bar = (date: string) => ({ date, open: 10, high: 11, low: 9, close: 10.5 });
       const refused = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [bar('2026-12-10'), bar('2026-12-11'), bar('2026-12-12')] });
       expect(refused.statusCode).toBe(400);
-      expect(refused.json().message).toBe('body/2/date 2026-12-12 is after today (2026-12-11 in America/New_York): bars of days that have not happened are refused');
+      expect(refused.json().message).toBe(
+        'body/2/date 2026-12-12 is after today (2026-12-11 in America/New_York): bars of days that have not happened are refused',
+      );
       expect((await context.database.pool.query("select count(*)::int as n from price_bars where symbol = 'ABC'")).rows[0].n).toBe(0);
-      const csv = await app.inject({ method: 'POST', url: '/price_bars/ABC', headers: { 'content-type': 'text/csv' }, payload: 'Date,Open,High,Low,Close,Volume\n2026-12-14,10,11,9,10.5,100\n' });
+      const csv = await app.inject({
+        method: 'POST',
+        url: '/price_bars/ABC',
+        headers: { 'content-type': 'text/csv' },
+        payload: 'Date,Open,High,Low,Close,Volume\n2026-12-14,10,11,9,10.5,100\n',
+      });
       expect(csv.statusCode).toBe(400);
       expect(csv.json().message).toMatch(/^body\/0\/date 2026-12-14 is after today/);
       const taken = await app.inject({ method: 'POST', url: '/price_bars/ABC', payload: [bar('2026-12-10'), bar('2026-12-11')] });

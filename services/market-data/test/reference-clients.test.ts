@@ -14,8 +14,7 @@ const producerRow = (stock: number, seconds: number, rowId = `0_${seconds}_${sto
   `"reference_price": 0.999812, "matched_size": 13380276.64, "far_price": NaN, "near_price": NaN, "bid_price": 0.999812, ` +
   `"bid_size": 60651.5, "ask_price": 1.000026, "ask_size": 8493.03, "wap": 1.0, "target": -3.029704, "time_id": 0, "row_id": "${rowId}", "train_type": "prod"}`;
 
-const postText = (payload: string) =>
-  context.app.inject({ method: 'POST', url: '/stock_data/', headers: { 'content-type': 'application/json' }, payload });
+const postText = (payload: string) => context.app.inject({ method: 'POST', url: '/stock_data/', headers: { 'content-type': 'application/json' }, payload });
 const stored = async () => (await context.database.pool.query('select row_id, far_price, near_price, target from stock_data order by stock_id')).rows;
 
 describe('the reference producer on POST /stock_data/', () => {

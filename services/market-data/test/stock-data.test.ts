@@ -8,8 +8,7 @@ beforeEach(async () => {
   await context.database.pool.query('truncate stock_data, model_inference, model, date_mapping cascade');
 });
 
-const post = (data: unknown[], extra: object = {}) =>
-  context.app.inject({ method: 'POST', url: '/stock_data/', payload: { commit: true, data, ...extra } });
+const post = (data: unknown[], extra: object = {}) => context.app.inject({ method: 'POST', url: '/stock_data/', payload: { commit: true, data, ...extra } });
 const countRows = async () => (await context.database.pool.query('select count(*)::int as n from stock_data')).rows[0].n as number;
 
 describe('POST /stock_data/', () => {
@@ -130,8 +129,18 @@ describe('POST /stock_data/', () => {
   it('derives row_id when it is absent and accepts rows without target, far or near price', async () => {
     const response = await post([
       {
-        stock_id: 4, date_id: 2, seconds_in_bucket: 0, imbalance_size: 1, imbalance_buy_sell_flag: 0,
-        reference_price: 1, matched_size: 2, bid_price: 0.99, bid_size: 5, ask_price: 1.01, ask_size: 5, wap: 1,
+        stock_id: 4,
+        date_id: 2,
+        seconds_in_bucket: 0,
+        imbalance_size: 1,
+        imbalance_buy_sell_flag: 0,
+        reference_price: 1,
+        matched_size: 2,
+        bid_price: 0.99,
+        bid_size: 5,
+        ask_price: 1.01,
+        ask_size: 5,
+        wap: 1,
       },
     ]);
     expect(response.statusCode).toBe(200);
@@ -204,9 +213,7 @@ describe('GET /stock_data/', () => {
   });
 
   it('rejects a page_size over 50,000 and a page of 0', async () => {
-    expect((await context.app.inject({ url: '/stock_data/?date_id=0&page_size=50001' })).json().message).toBe(
-      'querystring/page_size must be <= 50000',
-    );
+    expect((await context.app.inject({ url: '/stock_data/?date_id=0&page_size=50001' })).json().message).toBe('querystring/page_size must be <= 50000');
     expect((await context.app.inject({ url: '/stock_data/?date_id=0&page=0' })).statusCode).toBe(400);
   });
 });

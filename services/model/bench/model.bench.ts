@@ -34,7 +34,11 @@ const results = new BenchResults('model');
 const postgres = await startBenchPostgres();
 const { pool } = await postgres.database();
 for (let day = 0; day < days; day += 5) {
-  const rows = rowsWithSignal(Array.from({ length: Math.min(5, days - day) }, (_, i) => day + i), 200, day + 1);
+  const rows = rowsWithSignal(
+    Array.from({ length: Math.min(5, days - day) }, (_, i) => day + i),
+    200,
+    day + 1,
+  );
   await withTransaction(pool, (client) => upsertStockRows(client, prepareRows(rows)));
 }
 const rowCount = (await pool.query('select count(*)::int as n from stock_data')).rows[0].n as number;
@@ -84,12 +88,20 @@ let trainings = 0;
 const training = await interleavedRuns(runs, {
   service: async () => {
     const started = performance.now();
-    const submitted = (await requestJson('POST', `${base}/train-model/`, JSON.stringify({ model_name: `bench_${trainings++}`, start_date_id: 0, end_date_id: days, rounds, folds: 1, early_stopping_rounds: rounds }))) as { job_id: string };
+    const submitted = (await requestJson(
+      'POST',
+      `${base}/train-model/`,
+      JSON.stringify({ model_name: `bench_${trainings++}`, start_date_id: 0, end_date_id: days, rounds, folds: 1, early_stopping_rounds: rounds }),
+    )) as { job_id: string };
     let job: any;
-    await waitFor(async () => {
-      job = await requestJson('GET', `${base}/jobs/${submitted.job_id}`);
-      return job.status === 'succeeded' || job.status === 'failed';
-    }, 3_600_000, 'training');
+    await waitFor(
+      async () => {
+        job = await requestJson('GET', `${base}/jobs/${submitted.job_id}`);
+        return job.status === 'succeeded' || job.status === 'failed';
+      },
+      3_600_000,
+      'training',
+    );
     if (job.status !== 'succeeded') throw new Error(job.error);
     modelId = job.result.model_id;
     serviceRounds = job.result.rounds;
@@ -124,9 +136,17 @@ const scoring = await interleavedRuns(predictRuns, {
 
 const perRound = (a: number[], b: number[]) => a.map((value, index) => value / b[index]!);
 const sizes = `${rowCount.toLocaleString('en-US')} rows x ${featureCount}, ${rounds} rounds, hist`;
-console.log(`model benchmark: ${sizes} (PostgreSQL from ${postgres.source}; ${runs} interleaved rounds after a warm-up; rounds kept ${serviceRounds} vs ${rawRounds})`);
+console.log(
+  `model benchmark: ${sizes} (PostgreSQL from ${postgres.source}; ${runs} interleaved rounds after a warm-up; rounds kept ${serviceRounds} vs ${rawRounds})`,
+);
 for (const row of [
-  results.record({ name: `training ${sizes}, service job / raw libxgboost`, unit: 'x', runs: perRound(training.service, training.raw), goal: { atMost: 1.2 }, note: 'per-round ratio of wall times' }),
+  results.record({
+    name: `training ${sizes}, service job / raw libxgboost`,
+    unit: 'x',
+    runs: perRound(training.service, training.raw),
+    goal: { atMost: 1.2 },
+    note: 'per-round ratio of wall times',
+  }),
   results.record({ name: `training ${sizes}, service job (submit to succeeded)`, unit: 's', runs: training.service.map((ms) => ms / 1000) }),
   results.record({ name: `training ${sizes}, raw libxgboost on the same matrices, in its own process`, unit: 's', runs: training.raw.map((ms) => ms / 1000) }),
   results.record({ name: 'score a day (11,000 rows) through POST /predict over HTTP', unit: 'ms', runs: scoring.api, goal: { below: 50 } }),

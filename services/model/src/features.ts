@@ -19,8 +19,18 @@ export interface FeatureInput {
 }
 
 const rawFeatures = [
-  'seconds_in_bucket', 'imbalance_buy_sell_flag', 'imbalance_size', 'matched_size', 'bid_size', 'ask_size',
-  'reference_price', 'far_price', 'near_price', 'ask_price', 'bid_price', 'wap',
+  'seconds_in_bucket',
+  'imbalance_buy_sell_flag',
+  'imbalance_size',
+  'matched_size',
+  'bid_size',
+  'ask_size',
+  'reference_price',
+  'far_price',
+  'near_price',
+  'ask_price',
+  'bid_price',
+  'wap',
 ] as const;
 const prices = ['reference_price', 'far_price', 'near_price', 'ask_price', 'bid_price', 'wap'] as const;
 const pairs = prices.flatMap((a, i) => prices.slice(i + 1).map((b) => [a, b] as const));

@@ -15,7 +15,12 @@ export interface ModelServiceOptions extends ServiceContext {
 const modelPlugin: FastifyPluginAsync<ModelServiceOptions> = async (app, options) => {
   const config = options.config ?? loadModelConfig();
   const store = options.store ?? artifactStoreFor(config.ARTIFACT_STORE_URL, { endpoint: config.S3_ENDPOINT });
-  const engine = new JobEngine({ pool: options.pool, log: app.log, leaseSeconds: config.MODEL_JOB_LEASE_SECONDS, maintenanceSeconds: config.MODEL_JOB_MAINTENANCE_SECONDS });
+  const engine = new JobEngine({
+    pool: options.pool,
+    log: app.log,
+    leaseSeconds: config.MODEL_JOB_LEASE_SECONDS,
+    maintenanceSeconds: config.MODEL_JOB_MAINTENANCE_SECONDS,
+  });
   const predictor = new ModelPredictor();
   defineModelJobs(engine, { pool: options.pool, store, config, predictor });
   await app.register(modelRoutes({ engine, store, predictor, config }), options);

@@ -53,9 +53,13 @@ export async function postRows(app: Service, rows: GeneratedStockRow[]): Promise
 
 export async function finishedJob(app: Service, jobId: string, timeoutMs = 120_000) {
   let job: any;
-  await waitFor(async () => {
-    job = (await app.inject({ url: `/jobs/${jobId}` })).json();
-    return job.status === 'succeeded' || job.status === 'failed';
-  }, timeoutMs, `job ${jobId}`);
+  await waitFor(
+    async () => {
+      job = (await app.inject({ url: `/jobs/${jobId}` })).json();
+      return job.status === 'succeeded' || job.status === 'failed';
+    },
+    timeoutMs,
+    `job ${jobId}`,
+  );
   return job;
 }

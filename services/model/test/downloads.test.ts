@@ -33,10 +33,14 @@ const day11: GeneratedStockRow[] = rowsWithSignal([11], 40);
 
 async function finished(jobId: string) {
   let job: any;
-  await waitFor(async () => {
-    job = (await app.inject({ url: `/jobs/${jobId}`, headers: admin })).json();
-    return job.status === 'succeeded' || job.status === 'failed';
-  }, 120_000, `job ${jobId}`);
+  await waitFor(
+    async () => {
+      job = (await app.inject({ url: `/jobs/${jobId}`, headers: admin })).json();
+      return job.status === 'succeeded' || job.status === 'failed';
+    },
+    120_000,
+    `job ${jobId}`,
+  );
   expect(job.error).toBeNull();
   return job.result;
 }
@@ -70,10 +74,21 @@ beforeAll(async () => {
     return { authorization: `Bearer ${response.json().key}` };
   };
   reader = await keyOf(['read']);
-  const posted = await app.inject({ method: 'POST', url: '/stock_data/', headers: admin, payload: { commit: true, data: [...rowsWithSignal([10], 40), ...day11] } });
+  const posted = await app.inject({
+    method: 'POST',
+    url: '/stock_data/',
+    headers: admin,
+    payload: { commit: true, data: [...rowsWithSignal([10], 40), ...day11] },
+  });
   expect(posted.statusCode).toBe(200);
-  trained = await finished((await app.inject({ method: 'POST', url: '/train-model/', headers: admin, payload: { model_name: 'download_v1', date_id: 10, rounds: 30, folds: 1 } })).json().job_id);
-  inference = await finished((await app.inject({ method: 'POST', url: '/inference-model/', headers: admin, payload: { model_id: trained.model_id, pred_date_id: 11 } })).json().job_id);
+  trained = await finished(
+    (
+      await app.inject({ method: 'POST', url: '/train-model/', headers: admin, payload: { model_name: 'download_v1', date_id: 10, rounds: 30, folds: 1 } })
+    ).json().job_id,
+  );
+  inference = await finished(
+    (await app.inject({ method: 'POST', url: '/inference-model/', headers: admin, payload: { model_id: trained.model_id, pred_date_id: 11 } })).json().job_id,
+  );
 }, 180_000);
 afterAll(async () => {
   await app?.close();
@@ -96,14 +111,21 @@ describe('GET /model-inferences/{id}/predictions', () => {
   });
 
   it('answers JSON for ?format=json: every row in order, the same numbers as the CSV and the targets of the day', async () => {
-    const csv = (await store.get(inference.predictions)).toString('utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const csv = (await store.get(inference.predictions))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
     const response = await app.inject({ url: predictionsUrl('?format=json'), headers: reader });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     const body = response.json();
     expect(body).toMatchObject({ inference_id: inference.inference_id, model_id: trained.model_id, date_id: 11 });
     expect(body.predictions).toHaveLength(40 * 55);
-    expect(body.predictions.map((row: any) => [row.row_id, String(row.stock_id), String(row.seconds_in_bucket), String(row.prediction), String(row.target)])).toEqual(csv);
+    expect(
+      body.predictions.map((row: any) => [row.row_id, String(row.stock_id), String(row.seconds_in_bucket), String(row.prediction), String(row.target)]),
+    ).toEqual(csv);
     // The rows are the day's, in (seconds_in_bucket, stock_id) order, with the targets that were posted.
     const posted = [...day11].sort((a, b) => a.seconds_in_bucket - b.seconds_in_bucket || a.stock_id - b.stock_id);
     expect(body.predictions.map((row: any) => [row.row_id, row.target])).toEqual(posted.map((row) => [row.row_id, row.target]));
@@ -134,11 +156,20 @@ describe('GET /model-inferences/{id}/predictions', () => {
     const unknown = await app.inject({ url: '/model-inferences/999999/predictions', headers: reader });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().message).toBe('model inference 999999 does not exist');
-    const noFile = (await app.inject({ method: 'POST', url: '/model-inferences/', headers: admin, payload: { model_id: trained.model_id, date_id: 12 } })).json();
+    const noFile = (
+      await app.inject({ method: 'POST', url: '/model-inferences/', headers: admin, payload: { model_id: trained.model_id, date_id: 12 } })
+    ).json();
     const none = await app.inject({ url: `/model-inferences/${noFile.id}/predictions`, headers: reader });
     expect(none.statusCode).toBe(404);
     expect(none.json().message).toBe(`model inference ${noFile.id} has no predictions file (predictions is null)`);
-    const gone = (await app.inject({ method: 'POST', url: '/model-inferences/', headers: admin, payload: { model_id: trained.model_id, date_id: 12, predictions: 'inference_data/never_written.csv' } })).json();
+    const gone = (
+      await app.inject({
+        method: 'POST',
+        url: '/model-inferences/',
+        headers: admin,
+        payload: { model_id: trained.model_id, date_id: 12, predictions: 'inference_data/never_written.csv' },
+      })
+    ).json();
     const missing = await app.inject({ url: `/model-inferences/${gone.id}/predictions?format=json`, headers: reader });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().message).toBe(`model inference ${gone.id}'s predictions file "inference_data/never_written.csv" is not in the artifact store`);
@@ -158,7 +189,10 @@ describe('GET /models/{id}/artifact', () => {
     expect(response.headers['content-disposition']).toBe('attachment; filename="download_v1.json"');
     expect(response.rawPayload.equals(await store.get(trained.artifact))).toBe(true);
     // Reproduce the downloaded predictions from the downloaded model, as a user's script would.
-    const downloaded = (await app.inject({ url: predictionsUrl('?format=json'), headers: reader })).json().predictions as { row_id: string; prediction: number }[];
+    const downloaded = (await app.inject({ url: predictionsUrl('?format=json'), headers: reader })).json().predictions as {
+      row_id: string;
+      prediction: number;
+    }[];
     const byRowId = new Map(day11.map((row) => [row.row_id, row]));
     const rows = downloaded.map((row) => byRowId.get(row.row_id)!);
     const booster = Booster.load(response.rawPayload);

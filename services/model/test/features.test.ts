@@ -17,7 +17,24 @@ describe('features', () => {
   });
 
   it('mark missing far/near prices and zero denominators as NaN (missing to XGBoost)', () => {
-    const [row] = [featureMatrix([{ seconds_in_bucket: 0, imbalance_buy_sell_flag: 0, imbalance_size: 0, matched_size: 0, bid_size: 0, ask_size: 0, reference_price: 1, far_price: null, near_price: null, ask_price: 1, bid_price: 1, wap: 1 }])];
+    const [row] = [
+      featureMatrix([
+        {
+          seconds_in_bucket: 0,
+          imbalance_buy_sell_flag: 0,
+          imbalance_size: 0,
+          matched_size: 0,
+          bid_size: 0,
+          ask_size: 0,
+          reference_price: 1,
+          far_price: null,
+          near_price: null,
+          ask_price: 1,
+          bid_price: 1,
+          wap: 1,
+        },
+      ]),
+    ];
     const byName = Object.fromEntries(featureNames.map((name, index) => [name, row![index]]));
     expect(byName.far_price).toBeNaN();
     expect(byName.imb_s1).toBeNaN();

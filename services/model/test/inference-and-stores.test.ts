@@ -22,7 +22,12 @@ beforeAll(async () => {
   s3 = new S3rver({ port, address: '127.0.0.1', silent: true, directory: mkdtempSync(path.join(os.tmpdir(), 'closecross-s3-')) });
   await s3.run();
   s3Endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({
+    endpoint: s3Endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   await client.send(new CreateBucketCommand({ Bucket: 'closecross-artifacts' }));
   client.destroy();
   database = await createTestDatabase();
@@ -62,7 +67,10 @@ describe('artifact stores', () => {
 
 describe('inference', () => {
   it('predicts every row of the day, writes the CSV with targets to S3, registers it, and reports MAE', async () => {
-    const trained = await finishedJob(app, (await app.inject({ method: 'POST', url: '/train-model/', payload: { model_name: 's3_v1', date_id: 10, rounds: 40, folds: 1 } })).json().job_id);
+    const trained = await finishedJob(
+      app,
+      (await app.inject({ method: 'POST', url: '/train-model/', payload: { model_name: 's3_v1', date_id: 10, rounds: 40, folds: 1 } })).json().job_id,
+    );
     expect(trained.result.artifact).toBe('trained_models/s3_v1.json');
     const response = await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.result.model_id, pred_date_id: 11 } });
     expect(response.statusCode).toBe(200);
@@ -71,7 +79,10 @@ describe('inference', () => {
     expect(job).toMatchObject({ status: 'succeeded', result: { rows: 40 * 55, predictions: `inference_data/inference_${trained.result.model_id}_11.csv` } });
     expect(job.metrics.mae).toBeGreaterThan(0);
 
-    const csv = (await artifactStoreFor('s3://closecross-artifacts/models', { endpoint: s3Endpoint }).get(job.result.predictions)).toString('utf8').trim().split('\n');
+    const csv = (await artifactStoreFor('s3://closecross-artifacts/models', { endpoint: s3Endpoint }).get(job.result.predictions))
+      .toString('utf8')
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe('row_id,stock_id,seconds_in_bucket,prediction,target');
     expect(csv).toHaveLength(1 + 40 * 55);
     expect(csv[1]).toMatch(/^11_0_0,0,0,-?\d/);
@@ -81,7 +92,10 @@ describe('inference', () => {
 
   it('fails the job with a clear error for a day with no rows', async () => {
     const trained = (await app.inject({ url: '/models/?model_name=s3_v1' })).json().data[0];
-    const job = await finishedJob(app, (await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.model_id, pred_date_id: 300 } })).json().job_id);
+    const job = await finishedJob(
+      app,
+      (await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.model_id, pred_date_id: 300 } })).json().job_id,
+    );
     expect(job.status).toBe('failed');
     expect(job.error).toBe('no rows for date_id 300: load that day first (POST /stock_data/, pnpm load or pnpm replay)');
     // A final failure is the `event: "job_failed"` line the stack's job-failure alarm counts.

@@ -36,7 +36,8 @@ async function startModelTask() {
   return { task, base };
 }
 
-const job = async (base: string, id: string) => (await (await fetch(`${base}/jobs/${id}`)).json()) as { status: string; stage: string; attempts: number; result: { model_id: number } };
+const job = async (base: string, id: string) =>
+  (await (await fetch(`${base}/jobs/${id}`)).json()) as { status: string; stage: string; attempts: number; result: { model_id: number } };
 
 describe('durable jobs', () => {
   it('a training job survives the task being killed mid-training: retried on another task, finished once', async () => {
@@ -47,7 +48,15 @@ describe('durable jobs', () => {
     const submitted = await fetch(`${first.base}/train-model/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model_name: 'durable_v1', start_date_id: 0, end_date_id: 3, rounds: 400, folds: 1, early_stopping_rounds: 400, params: { max_depth: 6, eta: 0.01 } }),
+      body: JSON.stringify({
+        model_name: 'durable_v1',
+        start_date_id: 0,
+        end_date_id: 3,
+        rounds: 400,
+        folds: 1,
+        early_stopping_rounds: 400,
+        params: { max_depth: 6, eta: 0.01 },
+      }),
     });
     const { job_id: jobId } = (await submitted.json()) as { job_id: string };
     await waitFor(async () => (await job(first.base, jobId)).stage.startsWith('training'), 60_000, 'training to start').catch(async (error) => {

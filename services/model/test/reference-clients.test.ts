@@ -21,7 +21,11 @@ afterAll(async () => {
 
 describe("the reference's training and inference calls", () => {
   it('POST /train-model/ answers 200 with the reference message and the job id', async () => {
-    const response = await app.inject({ method: 'POST', url: '/train-model/', payload: { model_id: 1, model_name: 'next_day', start_date_id: 0, end_date_id: 3 } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/train-model/',
+      payload: { model_id: 1, model_name: 'next_day', start_date_id: 0, end_date_id: 3 },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ message: 'Training started for model next_day', job_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
@@ -47,7 +51,20 @@ describe('/predict with a model that has no loadable artifact', () => {
 });
 
 describe('bad input answers 400 naming the field', () => {
-  const row = { stock_id: 0, date_id: 0, seconds_in_bucket: 0, imbalance_size: 1, imbalance_buy_sell_flag: 0, reference_price: 1, matched_size: 1, bid_price: 1, bid_size: 1, ask_price: 1, ask_size: 1, wap: 1 };
+  const row = {
+    stock_id: 0,
+    date_id: 0,
+    seconds_in_bucket: 0,
+    imbalance_size: 1,
+    imbalance_buy_sell_flag: 0,
+    reference_price: 1,
+    matched_size: 1,
+    bid_price: 1,
+    bid_size: 1,
+    ask_price: 1,
+    ask_size: 1,
+    wap: 1,
+  };
   it.each([
     ['GET', '/model-reports/abc', undefined, 'params/model_id'],
     ['GET', '/model-reports/Infinity', undefined, 'params/model_id'],

@@ -29,7 +29,12 @@ describe('training', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ message: 'Training started for model book_v1', job_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const job = await finishedJob(app, response.json().job_id, 230_000);
-    expect(job).toMatchObject({ status: 'succeeded', progress: 1, kind: 'train', result: { model_name: 'book_v1', artifact: expect.stringContaining('trained_models/book_v1.json') } });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress: 1,
+      kind: 'train',
+      result: { model_name: 'book_v1', artifact: expect.stringContaining('trained_models/book_v1.json') },
+    });
     expect(job.metrics.folds).toHaveLength(3);
     expect(job.metrics.validation_mae).toBeLessThan(0.6 * job.metrics.zero_mae);
 
@@ -66,7 +71,8 @@ describe('training', () => {
     );
     // On the new days, the continued model is better than the base model alone.
     const rows = rowsWithSignal([4], 60, 7, 3).slice(0, 3000);
-    const predict = async (modelId: number) => (await app.inject({ method: 'POST', url: '/predict', payload: { model_id: modelId, rows } })).json().predictions as number[];
+    const predict = async (modelId: number) =>
+      (await app.inject({ method: 'POST', url: '/predict', payload: { model_id: modelId, rows } })).json().predictions as number[];
     const error = (predictions: number[]) => predictions.reduce((sum, p, i) => sum + Math.abs(p - rows[i]!.target!), 0) / rows.length;
     expect(error(await predict(continued.result.model_id))).toBeLessThan(error(await predict(base.result.model_id)));
     expect((await app.inject({ url: `/model-reports/${continued.result.model_id}` })).json().base_model_id).toBe(base.result.model_id);
@@ -74,18 +80,41 @@ describe('training', () => {
   }, 240_000);
 
   it('shows object keys, never server paths, in job results and model metadata readable with read', async () => {
-    const storeRoot = store.uri('x').replace(/^file:\/\//, '').replace(/\/x$/, '');
+    const storeRoot = store
+      .uri('x')
+      .replace(/^file:\/\//, '')
+      .replace(/\/x$/, '');
     const trained = await finishedJob(app, (await train({ model_name: 'keys_v1', start_date_id: 0, end_date_id: 0, rounds: 10, folds: 1 })).json().job_id);
     expect(trained.error).toBeNull();
-    expect(trained.result).toEqual({ model_id: expect.any(Number), model_name: 'keys_v1', artifact: 'trained_models/keys_v1.json', rounds: expect.any(Number) });
-    const inferred = await finishedJob(app, (await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.result.model_id, pred_date_id: 1 } })).json().job_id);
-    expect(inferred.result).toEqual({ inference_id: expect.any(Number), predictions: `inference_data/inference_${trained.result.model_id}_1.csv`, rows: 60 * 55 });
+    expect(trained.result).toEqual({
+      model_id: expect.any(Number),
+      model_name: 'keys_v1',
+      artifact: 'trained_models/keys_v1.json',
+      rounds: expect.any(Number),
+    });
+    const inferred = await finishedJob(
+      app,
+      (await app.inject({ method: 'POST', url: '/inference-model/', payload: { model_id: trained.result.model_id, pred_date_id: 1 } })).json().job_id,
+    );
+    expect(inferred.result).toEqual({
+      inference_id: expect.any(Number),
+      predictions: `inference_data/inference_${trained.result.model_id}_1.csv`,
+      rows: 60 * 55,
+    });
     const model = (await app.inject({ url: `/models/${trained.result.model_id}` })).json();
     const report = (await app.inject({ url: `/model-reports/${trained.result.model_id}` })).json();
     const stored = (await database.pool.query('select metadata from model where model_id = $1', [trained.result.model_id])).rows[0].metadata;
     expect(stored.artifact_key).toBe('trained_models/keys_v1.json');
     const metadataFile = (await store.get('trained_models/keys_v1.json.metadata.json')).toString('utf8');
-    for (const read of [JSON.stringify(trained), JSON.stringify(inferred), JSON.stringify(model), JSON.stringify(report), JSON.stringify(stored), (await app.inject({ url: '/jobs?kind=train' })).body, metadataFile]) {
+    for (const read of [
+      JSON.stringify(trained),
+      JSON.stringify(inferred),
+      JSON.stringify(model),
+      JSON.stringify(report),
+      JSON.stringify(stored),
+      (await app.inject({ url: '/jobs?kind=train' })).body,
+      metadataFile,
+    ]) {
       expect(read).not.toContain('file://');
       expect(read).not.toContain(storeRoot);
     }

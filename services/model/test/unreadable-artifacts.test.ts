@@ -56,7 +56,9 @@ describe('a model whose artifact cannot be read', () => {
   it('POST /predict with an artifact XGBoost refuses answers 422 in our words, without its native message', async () => {
     const response = await predict(garbage);
     expect(response.statusCode).toBe(422);
-    expect(response.json().message).toBe(`model ${garbage}'s artifact "trained_models/garbage.json" is not a model XGBoost can load: train the model again or register the right artifact`);
+    expect(response.json().message).toBe(
+      `model ${garbage}'s artifact "trained_models/garbage.json" is not a model XGBoost can load: train the model again or register the right artifact`,
+    );
     expectOurWords(response.body);
   });
 
@@ -90,7 +92,11 @@ describe('a model whose artifact cannot be read', () => {
   });
 
   it('a training job continuing from the unloadable model fails at once in the same words', async () => {
-    const submitted = await app.inject({ method: 'POST', url: '/train-model/', payload: { model_name: 'from-garbage', model_id: garbage, rounds: 5, folds: 1 } });
+    const submitted = await app.inject({
+      method: 'POST',
+      url: '/train-model/',
+      payload: { model_name: 'from-garbage', model_id: garbage, rounds: 5, folds: 1 },
+    });
     const job = await finishedJob(app, submitted.json().job_id);
     expect(job).toMatchObject({ status: 'failed', attempts: 1 });
     expect(job.error).toContain('is not a model XGBoost can load');
@@ -109,7 +115,8 @@ describe('the file store reading a key that is no file', () => {
 
 describe('XGBoost messages shown to clients', () => {
   it('lose timestamps, source paths and the stack trace, and keep the reason', () => {
-    const native = "XGBoosterUpdateOneIter: [08:10:11] /workspace/xgboost/src/learner.cc:742: Invalid Parameter format for max_depth expect int but value='abc'\nStack trace:\n  [bt] (0) /opt/closecross/node_modules/libxgboost.so(+0x1234) [0x7f]";
+    const native =
+      "XGBoosterUpdateOneIter: [08:10:11] /workspace/xgboost/src/learner.cc:742: Invalid Parameter format for max_depth expect int but value='abc'\nStack trace:\n  [bt] (0) /opt/closecross/node_modules/libxgboost.so(+0x1234) [0x7f]";
     expect(reasonWithoutInternals(native)).toBe("XGBoosterUpdateOneIter: Invalid Parameter format for max_depth expect int but value='abc'");
   });
 });
@@ -141,7 +148,10 @@ describe('POST /predict within its budget, off the event loop', () => {
 
   it('refuses one row past the budget with a 400 naming it', async () => {
     const rows = rowsWithSignal([3], 1).slice(0, 1);
-    const response = await predict(1, Array.from({ length: 20_001 }, () => rows[0]));
+    const response = await predict(
+      1,
+      Array.from({ length: 20_001 }, () => rows[0]),
+    );
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('body/rows must NOT have more than 20000 items');
   });

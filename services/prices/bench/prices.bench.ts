@@ -68,18 +68,27 @@ const percentile = (values: number[], p: number): number => {
 
 /** CPU seconds of the bench's own Postgres (the processes named postgres under this one): the NOTIFY queue's side of the stream. */
 function postgresCpuSeconds(): number {
-  const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
-    try {
-      // After the command name in parentheses: state, ppid, ... utime and stime are fields 14 and 15.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [{ pid: Number(pid), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
-    } catch {
-      return []; // gone meanwhile
-    }
-  });
+  const processes = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((pid) => {
+      try {
+        // After the command name in parentheses: state, ppid, ... utime and stime are fields 14 and 15.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return [
+          {
+            pid: Number(pid),
+            name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+            parent: Number(fields[1]),
+            ticks: Number(fields[11]) + Number(fields[12]),
+          },
+        ];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
   const ours = new Set([process.pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const entry of processes) if (!ours.has(entry.pid) && ours.has(entry.parent)) grew = Boolean(ours.add(entry.pid));
   }
@@ -106,7 +115,10 @@ async function trial(pool: Pool, rate: number): Promise<Trial> {
   const app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, listener })], pool, auth: false, logLevel: 'error' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const clientProcess = fork(new URL('./sse-clients.ts', import.meta.url).pathname, [`${base}/prices/stream`, String(clients)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const clientProcess = fork(new URL('./sse-clients.ts', import.meta.url).pathname, [`${base}/prices/stream`, String(clients)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
   const clientMessage = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
       clientProcess.on('message', (message: { type: string }) => message.type === type && resolve(message as T));
@@ -114,7 +126,13 @@ async function trial(pool: Pool, rate: number): Promise<Trial> {
     });
   try {
     await clientMessage('ready');
-    for (const symbol of symbols) await createSubscription(pool, { provider: 'replay', symbol, channels: ['trades', 'quotes'], feed: feedKeyOf('replay', symbol, config.ALPACA_DATA_STREAM_URL) });
+    for (const symbol of symbols)
+      await createSubscription(pool, {
+        provider: 'replay',
+        symbol,
+        channels: ['trades', 'quotes'],
+        feed: feedKeyOf('replay', symbol, config.ALPACA_DATA_STREAM_URL),
+      });
     await app.inject({ method: 'GET', url: '/prices/subscriptions' });
     await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
     const cpuBefore = process.cpuUsage();
@@ -193,11 +211,30 @@ try {
     ),
   );
   if (atCapacity.length > 0) {
-    console.log(describeRow(results.record({ name: 'live prices: tick-to-client p99 at the capacity found', unit: 'ms', runs: atCapacity.map((result) => result.p99), goal: { below: p99GoalMs }, note: `p50 median ${median(atCapacity.map((result) => result.p50))} ms` })));
+    console.log(
+      describeRow(
+        results.record({
+          name: 'live prices: tick-to-client p99 at the capacity found',
+          unit: 'ms',
+          runs: atCapacity.map((result) => result.p99),
+          goal: { below: p99GoalMs },
+          note: `p50 median ${median(atCapacity.map((result) => result.p50))} ms`,
+        }),
+      ),
+    );
   }
   const measurable = trials.filter((result) => Number.isFinite(result.cpuPerTickUs));
   if (measurable.length > 0) {
-    console.log(describeRow(results.record({ name: 'live prices: service process CPU per tick (worker, NOTIFY, fan-out, SSE writes), every trial', unit: 'us', runs: measurable.map((result) => result.cpuPerTickUs), note: `Postgres median ${(median(measurable.map((result) => result.postgresShare)) * 100).toFixed(0)}% of a core` })));
+    console.log(
+      describeRow(
+        results.record({
+          name: 'live prices: service process CPU per tick (worker, NOTIFY, fan-out, SSE writes), every trial',
+          unit: 'us',
+          runs: measurable.map((result) => result.cpuPerTickUs),
+          note: `Postgres median ${(median(measurable.map((result) => result.postgresShare)) * 100).toFixed(0)}% of a core`,
+        }),
+      ),
+    );
   }
   console.log(`results: ${await results.write()}`);
 } finally {

@@ -57,11 +57,13 @@ function loopHoldMonitor(): { stop(): { maxGapMs: number; maxHeldMs: number } } 
   };
 }
 
-const importCsv = (symbol: string, csv: string, query = '') => app.inject({ method: 'POST', url: `/prices/${symbol}/bars${query}`, headers: { 'content-type': 'text/csv' }, payload: csv });
+const importCsv = (symbol: string, csv: string, query = '') =>
+  app.inject({ method: 'POST', url: `/prices/${symbol}/bars${query}`, headers: { 'content-type': 'text/csv' }, payload: csv });
 
 describe('importing one-minute bars from CSV', () => {
   it('refuses a minute given twice with a 400 naming both lines, and stores nothing of that file', async () => {
-    const csv = 'timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,0.5,1.5,10\n2021-12-31 23:02:00,1,2,0.5,1.5,10\n2021-12-31 23:01:00.000000,1,2,0.5,1.5,99\n';
+    const csv =
+      'timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,0.5,1.5,10\n2021-12-31 23:02:00,1,2,0.5,1.5,10\n2021-12-31 23:01:00.000000,1,2,0.5,1.5,99\n';
     const answer = await importCsv('FUZZ', csv);
     expect(answer.statusCode).toBe(400);
     expect(answer.json().message).toBe('CSV line 4: minute 2021-12-31T23:01:00.000Z ("2021-12-31 23:01:00.000000") repeats line 2; one bar per minute');
@@ -73,7 +75,8 @@ describe('importing one-minute bars from CSV', () => {
   });
 
   it('reads cells in place as Number() would: CRLF, spaces, exponents, long decimals, no volume column, rows out of order', () => {
-    const csv = 'Datetime , Close,Open,High,Low\r\n2021-08-23 09:31:00-04:00, 148.6999969482422 ,148.5,148.75,1.4847e2\r\n\r\n2021-08-23T13:30:00Z,2,1,3,0.5\r\n';
+    const csv =
+      'Datetime , Close,Open,High,Low\r\n2021-08-23 09:31:00-04:00, 148.6999969482422 ,148.5,148.75,1.4847e2\r\n\r\n2021-08-23T13:30:00Z,2,1,3,0.5\r\n';
     expect(parseIntradayCsv(csv).bars).toEqual([
       { start: Date.UTC(2021, 7, 23, 13, 31), open: 148.5, high: 148.75, low: 148.47, close: 148.6999969482422, volume: 0 },
       { start: Date.UTC(2021, 7, 23, 13, 30), open: 1, high: 3, low: 0.5, close: 2, volume: 0 },
@@ -81,12 +84,17 @@ describe('importing one-minute bars from CSV', () => {
     const values = ['0.1', '2300413.7295', '46319.0', '9007199254740993', '0.30000000000000004', '123456789.123456789', '5.'];
     const rows = values.map((value, index) => `2021-01-01 00:0${index}:00,${value},${value},${value},${value},${value}`);
     expect(parseIntradayCsv(`timestamp,open,high,low,close,volume\n${rows.join('\n')}`).bars.map((bar) => bar.close)).toEqual(values.map(Number));
-    expect(() => parseIntradayCsv('timestamp,open,high,low,close,volume\n2021-01-01 00:00:00,1,1,1,-1,1\n')).toThrow('CSV line 2: close must be a non-negative number, got "-1"');
-    expect(() => parseIntradayCsv('timestamp,open,high,low,close,volume\n2021-01-01 00:00:00,1,1,1,1,1\n2021-01-01 00:01:00,1,1\n')).toThrow('CSV line 3: low must be a non-negative number, got ""');
+    expect(() => parseIntradayCsv('timestamp,open,high,low,close,volume\n2021-01-01 00:00:00,1,1,1,-1,1\n')).toThrow(
+      'CSV line 2: close must be a non-negative number, got "-1"',
+    );
+    expect(() => parseIntradayCsv('timestamp,open,high,low,close,volume\n2021-01-01 00:00:00,1,1,1,1,1\n2021-01-01 00:01:00,1,1\n')).toThrow(
+      'CSV line 3: low must be a non-negative number, got ""',
+    );
   });
 
   it('reads quoted fields as CSV means them (a comma inside quotes is text, quotes around a number are not part of it); an unclosed quote is a 400', async () => {
-    const csv = 'timestamp,note,open,high,low,close,volume\n"2021-01-01 00:00:00","halted, then resumed","1","2",0.5,1.5,10\n2021-01-01 00:01:00,"say ""hi""",1,2,0.5,1.25,\n';
+    const csv =
+      'timestamp,note,open,high,low,close,volume\n"2021-01-01 00:00:00","halted, then resumed","1","2",0.5,1.5,10\n2021-01-01 00:01:00,"say ""hi""",1,2,0.5,1.25,\n';
     expect(parseIntradayCsv(csv).bars).toEqual([
       { start: Date.UTC(2021, 0, 1, 0, 0), open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 },
       { start: Date.UTC(2021, 0, 1, 0, 1), open: 1, high: 2, low: 0.5, close: 1.25, volume: 0 },
@@ -101,13 +109,26 @@ describe('importing one-minute bars from CSV', () => {
 
   it('reads wall times in a zone exactly across DST changes, half-hour ones included, as the formatter does', () => {
     for (const zone of ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC']) {
-      const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      const format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
       const wallOf = (utc: number) => {
         const parts = Object.fromEntries(format.formatToParts(new Date(utc)).map((part) => [part.type, part.value]));
         return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
       };
       // Every 10 minutes through the spring and autumn changes of 2021 in both hemispheres.
-      for (const [from, to] of [[Date.UTC(2021, 2, 12), Date.UTC(2021, 2, 30)], [Date.UTC(2021, 3, 2), Date.UTC(2021, 3, 5)], [Date.UTC(2021, 9, 1), Date.UTC(2021, 10, 9)]] as const) {
+      for (const [from, to] of [
+        [Date.UTC(2021, 2, 12), Date.UTC(2021, 2, 30)],
+        [Date.UTC(2021, 3, 2), Date.UTC(2021, 3, 5)],
+        [Date.UTC(2021, 9, 1), Date.UTC(2021, 10, 9)],
+      ] as const) {
         for (let utc = from; utc < to; utc += 600_000) {
           // A wall time that exists once reads back as its instant.
           const wall = wallOf(utc);
@@ -126,7 +147,9 @@ describe('importing one-minute bars from CSV', () => {
     const { maxGapMs, maxHeldMs } = monitor.stop();
     expect(answer.statusCode).toBe(200);
     expect(answer.json()).toEqual({ symbol: 'BTC-PERP', received: 45_031, written: 45_031 });
-    console.info(`BTC-PERP import: event loop held at most ${maxHeldMs.toFixed(1)} ms (longest gap between timer ticks ${maxGapMs.toFixed(1)} ms on this machine)`);
+    console.info(
+      `BTC-PERP import: event loop held at most ${maxHeldMs.toFixed(1)} ms (longest gap between timer ticks ${maxGapMs.toFixed(1)} ms on this machine)`,
+    );
     expect(maxHeldMs).toBeLessThan(50);
     const stored = await database.pool.query<{ n: number; volume: number; first: Date; last: Date }>(
       'select count(*)::int as n, sum(volume)::float8 as volume, min(start) as first, max(start) as last from price_bar_1m where symbol = $1',
@@ -135,6 +158,9 @@ describe('importing one-minute bars from CSV', () => {
     expect(stored.rows[0]!.n).toBe(45_031);
     expect(stored.rows[0]!.first.getTime()).toBe(expected[0]!.start);
     expect(stored.rows[0]!.last.getTime()).toBe(expected.at(-1)!.start);
-    expect(stored.rows[0]!.volume).toBeCloseTo(expected.reduce((sum, bar) => sum + bar.volume, 0), 0);
+    expect(stored.rows[0]!.volume).toBeCloseTo(
+      expected.reduce((sum, bar) => sum + bar.volume, 0),
+      0,
+    );
   });
 });

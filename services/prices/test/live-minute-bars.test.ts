@@ -30,8 +30,17 @@ describe('the bars stored of a live replay', () => {
       throw error;
     });
     // Every tick the stream carries, decoded as the trading service decodes it.
-    listener.add({ symbols: new Set(), send: (chunk) => void published.push(...decodeLiveTicks(`${tickSectionStart}LIVE${tickSymbolEnd}${chunk.toString()}`)) });
-    app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, listener, clock })], pool: database.pool, auth: false, logLevel: 'error' });
+    listener.add({
+      symbols: new Set(),
+      send: (chunk) => void published.push(...decodeLiveTicks(`${tickSectionStart}LIVE${tickSymbolEnd}${chunk.toString()}`)),
+    });
+    app = await createService({
+      name: 'prices',
+      modules: [pricesServiceWith({ config, listener, clock })],
+      pool: database.pool,
+      auth: false,
+      logLevel: 'error',
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -40,10 +49,18 @@ describe('the bars stored of a live replay', () => {
   });
 
   const storedBars = async (): Promise<MinuteBar[]> =>
-    (await database.pool.query<MinuteBar>(`select (extract(epoch from start) * 1000)::float8 as start, open, high, low, close, volume from price_bar_1m where symbol = 'LIVE' order by start`)).rows;
+    (
+      await database.pool.query<MinuteBar>(
+        `select (extract(epoch from start) * 1000)::float8 as start, open, high, low, close, volume from price_bar_1m where symbol = 'LIVE' order by start`,
+      )
+    ).rows;
 
   it('are the bars a live strategy builds from the published trades, under the real minutes the trades carry, over four simulated minutes', async () => {
-    const created = await app.inject({ method: 'POST', url: '/prices/subscriptions', payload: { provider: 'replay', symbol: 'LIVE', channels: ['trades', 'quotes'] } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/prices/subscriptions',
+      payload: { provider: 'replay', symbol: 'LIVE', channels: ['trades', 'quotes'] },
+    });
     expect(created.statusCode).toBe(201);
     const trades = () => published.filter((tick) => tick.type === 'trade');
     await waitFor(async () => trades().length === 1, 10_000, 'the first trade, at the pinned start');
@@ -55,14 +72,25 @@ describe('the bars stored of a live replay', () => {
       await waitFor(async () => trades().length === 1 + 52 * step, 10_000, `the trades of step ${step}`);
     }
     const lastPosition = Math.max(...published.map((tick) => tick.position));
-    await waitFor(async () => {
-      const cursor = await database.pool.query<{ cursor: string | null }>(`select cursor from price_subscription where symbol = 'LIVE'`);
-      return Number(cursor.rows[0]?.cursor ?? -1) >= lastPosition;
-    }, 10_000, 'every published tick stored');
+    await waitFor(
+      async () => {
+        const cursor = await database.pool.query<{ cursor: string | null }>(`select cursor from price_subscription where symbol = 'LIVE'`);
+        return Number(cursor.rows[0]?.cursor ?? -1) >= lastPosition;
+      },
+      10_000,
+      'every published tick stored',
+    );
 
     const expected = barsOfPublishedTrades(trades());
     // 15:00 (from :40), 15:01 to 15:04 whole, and 15:05 still forming at 15:05:00.
-    expect(expected.map((bar) => new Date(bar.start).toISOString())).toEqual(['2026-12-12T15:00:00.000Z', '2026-12-12T15:01:00.000Z', '2026-12-12T15:02:00.000Z', '2026-12-12T15:03:00.000Z', '2026-12-12T15:04:00.000Z', '2026-12-12T15:05:00.000Z']);
+    expect(expected.map((bar) => new Date(bar.start).toISOString())).toEqual([
+      '2026-12-12T15:00:00.000Z',
+      '2026-12-12T15:01:00.000Z',
+      '2026-12-12T15:02:00.000Z',
+      '2026-12-12T15:03:00.000Z',
+      '2026-12-12T15:04:00.000Z',
+      '2026-12-12T15:05:00.000Z',
+    ]);
     expect(await storedBars()).toEqual(expected);
     // Every file bar played (260 of them, laps of the 30-bar file) is in the stored minutes once: a
     // quarter of its volume per trade, the four trades of each at positions 9n, 9n+2, 9n+4, 9n+6.
@@ -95,7 +123,18 @@ class ScriptedAdapter implements ProviderAdapter {
     this.sink.event({ provider: 'binance', symbol: 'BTCUSDT', time: Date.parse(at), position: ++this.position, type: 'trade', price, size });
   }
   bar(minute: string, open: number, high: number, low: number, close: number, volume: number): void {
-    this.sink.event({ provider: 'binance', symbol: 'BTCUSDT', time: Date.parse(minute), position: ++this.position, type: 'bar', open, high, low, close, volume });
+    this.sink.event({
+      provider: 'binance',
+      symbol: 'BTCUSDT',
+      time: Date.parse(minute),
+      position: ++this.position,
+      type: 'bar',
+      open,
+      high,
+      low,
+      close,
+      volume,
+    });
   }
 }
 
@@ -109,14 +148,32 @@ describe('the bars stored of a feed that streams trades and bars of its own', ()
   });
 
   const storedBars = async () =>
-    (await database.pool.query(`select to_char(start at time zone 'UTC', 'HH24:MI') as minute, open, high, low, close, volume from price_bar_1m where symbol = 'BTCUSDT' order by start`)).rows;
+    (
+      await database.pool.query(
+        `select to_char(start at time zone 'UTC', 'HH24:MI') as minute, open, high, low, close, volume from price_bar_1m where symbol = 'BTCUSDT' order by start`,
+      )
+    ).rows;
 
-  it('leave out a trade of a minute already closed on the stream, and take the feed\'s bars once it sends them, as a live strategy does', async () => {
+  it("leave out a trade of a minute already closed on the stream, and take the feed's bars once it sends them, as a live strategy does", async () => {
     const publisher = new TickPublisher(database.pool, 20, () => undefined);
     let adapter: ScriptedAdapter | undefined;
     const log: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const worker = new PriceWorker({ pool: database.pool, log, leaseMs: 2_000, flushMs: 60_000, staleSeconds: 600, publisher, clock: new SimulatedClock(Date.parse('2026-12-12T15:01:30Z')), adapterFor: (_provider, sink) => (adapter = new ScriptedAdapter(sink)) });
-    await createSubscription(database.pool, { provider: 'binance', symbol: 'BTCUSDT', channels: ['trades', 'bars'], feed: feedKeyOf('binance', 'BTCUSDT', 'ws://unused/v2/iex') });
+    const worker = new PriceWorker({
+      pool: database.pool,
+      log,
+      leaseMs: 2_000,
+      flushMs: 60_000,
+      staleSeconds: 600,
+      publisher,
+      clock: new SimulatedClock(Date.parse('2026-12-12T15:01:30Z')),
+      adapterFor: (_provider, sink) => (adapter = new ScriptedAdapter(sink)),
+    });
+    await createSubscription(database.pool, {
+      provider: 'binance',
+      symbol: 'BTCUSDT',
+      channels: ['trades', 'bars'],
+      feed: feedKeyOf('binance', 'BTCUSDT', 'ws://unused/v2/iex'),
+    });
     worker.start();
     await waitFor(async () => adapter?.following === true, 10_000, 'the worker to follow BTCUSDT');
     const feed = adapter!;

@@ -25,11 +25,17 @@ const fixture = writeReplayFiles(['AAA', 'BBB'], 40, 21);
 function recordingSink(): FeedSink & { events: MarketEvent[]; refusals: string[] } {
   const events: MarketEvent[] = [];
   const refusals: string[] = [];
-  return { events, refusals, event: (event) => void events.push(event), state: () => undefined, refuse: (symbol, reason) => void refusals.push(`${symbol}: ${reason}`) };
+  return {
+    events,
+    refusals,
+    event: (event) => void events.push(event),
+    state: () => undefined,
+    refuse: (symbol, reason) => void refusals.push(`${symbol}: ${reason}`),
+  };
 }
 
 describe('the replay provider as a live feed on an injected clock', () => {
-  it('stamps trades and quotes with the clock, plays on only as the clock moves, and sends nothing under the file\'s own minutes', async () => {
+  it("stamps trades and quotes with the clock, plays on only as the clock moves, and sends nothing under the file's own minutes", async () => {
     const clock = new SimulatedClock(pinnedNow);
     const sink = recordingSink();
     // 60: a file minute per clock second.
@@ -42,7 +48,7 @@ describe('the replay provider as a live feed on an injected clock', () => {
     expect(sink.events.every((event) => event.time === pinnedNow)).toBe(true);
 
     clock.advanceBy(1_000); // one file minute: the first bar's other trades, then the second bar's open
-    await waitFor(async () => sink.events.some((event) => event.position === 10), 5_000, 'the second bar\'s open quote');
+    await waitFor(async () => sink.events.some((event) => event.position === 10), 5_000, "the second bar's open quote");
     const file = fixture.bars.get('AAA')!;
     const trades = sink.events.filter((event) => event.type === 'trade');
     expect(trades.slice(0, 4).map((event) => event.price)).toEqual(expect.arrayContaining([file[0]!.open, file[0]!.high, file[0]!.low, file[0]!.close]));
@@ -85,7 +91,13 @@ describe('replayed bars in the database', () => {
       throw error;
     });
     listener.add({ symbols: new Set(), send: (chunk) => void published.push(...decodeLiveTicks(`${tickSectionStart}X${tickSymbolEnd}${chunk.toString()}`)) });
-    app = await createService({ name: 'prices', modules: [pricesServiceWith({ config, listener, clock })], pool: database.pool, auth: false, logLevel: 'error' });
+    app = await createService({
+      name: 'prices',
+      modules: [pricesServiceWith({ config, listener, clock })],
+      pool: database.pool,
+      auth: false,
+      logLevel: 'error',
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -94,8 +106,14 @@ describe('replayed bars in the database', () => {
   });
 
   const storedBars = async (symbol: string) =>
-    (await database.pool.query(`select (extract(epoch from start) * 1000)::float8 as start, open, high, low, close, volume from price_bar_1m where symbol = $1 order by start`, [symbol])).rows;
-  const cursorOf = async (symbol: string) => Number((await database.pool.query<{ cursor: string | null }>('select cursor from price_subscription where symbol = $1', [symbol])).rows[0]?.cursor ?? -1);
+    (
+      await database.pool.query(
+        `select (extract(epoch from start) * 1000)::float8 as start, open, high, low, close, volume from price_bar_1m where symbol = $1 order by start`,
+        [symbol],
+      )
+    ).rows;
+  const cursorOf = async (symbol: string) =>
+    Number((await database.pool.query<{ cursor: string | null }>('select cursor from price_subscription where symbol = $1', [symbol])).rows[0]?.cursor ?? -1);
 
   it('are the bars of what was published after unsubscribing and subscribing again (every trade once, not twice), and the latest quote is stamped with the clock', async () => {
     const trades = () => published.filter((tick) => tick.type === 'trade');
@@ -104,7 +122,11 @@ describe('replayed bars in the database', () => {
     const lastPositions: number[] = [];
     for (let round = 0; round < 2; round++) {
       const before = trades().length;
-      const created = await app.inject({ method: 'POST', url: '/prices/subscriptions', payload: { provider: 'replay', symbol: 'BBB', channels: ['trades', 'quotes', 'bars'] } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/prices/subscriptions',
+        payload: { provider: 'replay', symbol: 'BBB', channels: ['trades', 'quotes', 'bars'] },
+      });
       expect(created.statusCode).toBe(201);
       await waitFor(async () => trades().length === before + 1, 10_000, `round ${round}: the first trade`);
       firstTrades.push(trades().at(-1)!);
@@ -129,7 +151,10 @@ describe('replayed bars in the database', () => {
     const resumed = lastPositions[0]! + 1;
     const resumedBar = file[Math.floor(resumed / 9) % file.length]!;
     // The bar's trades in order: open, then low and high in the order that reaches the close, then the close.
-    const pricesInOrder = resumedBar.close >= resumedBar.open ? [resumedBar.open, resumedBar.low, resumedBar.high, resumedBar.close] : [resumedBar.open, resumedBar.high, resumedBar.low, resumedBar.close];
+    const pricesInOrder =
+      resumedBar.close >= resumedBar.open
+        ? [resumedBar.open, resumedBar.low, resumedBar.high, resumedBar.close]
+        : [resumedBar.open, resumedBar.high, resumedBar.low, resumedBar.close];
     expect(firstTrades[1]!.price).toBe(pricesInOrder[(resumed % 9) / 2]);
     const expected = barsOfPublishedTrades(trades());
     expect(expected.length).toBeGreaterThanOrEqual(2);
@@ -156,7 +181,15 @@ describe('a worker that cannot serve a feed', () => {
   function worker(folder: string): { worker: PriceWorker; publisher: TickPublisher } {
     const publisher = new TickPublisher(database.pool, 20, () => undefined);
     const config = loadPricesConfig({ PRICES_REPLAY_DIR: folder, PRICES_REPLAY_SPEED: '600' });
-    const priceWorker = new PriceWorker({ pool: database.pool, log, leaseMs: 1_000, flushMs: 100, staleSeconds: 60, publisher, adapterFor: (provider, sink) => createAdapter(config, { warn: () => undefined }, provider, sink) });
+    const priceWorker = new PriceWorker({
+      pool: database.pool,
+      log,
+      leaseMs: 1_000,
+      flushMs: 100,
+      staleSeconds: 60,
+      publisher,
+      adapterFor: (provider, sink) => createAdapter(config, { warn: () => undefined }, provider, sink),
+    });
     return { worker: priceWorker, publisher };
   }
 
@@ -164,11 +197,25 @@ describe('a worker that cannot serve a feed', () => {
     const empty = path.join(fixture.folder, 'no-such-folder');
     const blind = worker(empty);
     blind.worker.start();
-    await createSubscription(database.pool, { provider: 'replay', symbol: 'AAA', channels: ['trades'], feed: feedKeyOf('replay', 'AAA', 'ws://unused/v2/iex') });
+    await createSubscription(database.pool, {
+      provider: 'replay',
+      symbol: 'AAA',
+      channels: ['trades'],
+      feed: feedKeyOf('replay', 'AAA', 'ws://unused/v2/iex'),
+    });
     blind.worker.round();
-    const subscription = async () => (await database.pool.query('select s.state, s.last_error, f.owner, f.lease_until > now() as leased, f.refused_by from price_subscription s join price_feed f on f.key = s.feed where s.symbol = $1', ['AAA'])).rows[0];
+    const subscription = async () =>
+      (
+        await database.pool.query(
+          'select s.state, s.last_error, f.owner, f.lease_until > now() as leased, f.refused_by from price_subscription s join price_feed f on f.key = s.feed where s.symbol = $1',
+          ['AAA'],
+        )
+      ).rows[0];
     await waitFor(async () => (await subscription()).refused_by.includes(blind.worker.id), 10_000, 'the refusal recorded');
-    expect(await subscription()).toMatchObject({ owner: null, last_error: `worker ${blind.worker.id} cannot serve it: no replay file for AAA in ${empty}; handed back for another worker` });
+    expect(await subscription()).toMatchObject({
+      owner: null,
+      last_error: `worker ${blind.worker.id} cannot serve it: no replay file for AAA in ${empty}; handed back for another worker`,
+    });
     expect(warnings).toContainEqual(expect.objectContaining({ event: 'price_feed_refused', symbol: 'AAA', worker: blind.worker.id }));
     // A few lease rounds later it still has not taken it back.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
@@ -176,10 +223,14 @@ describe('a worker that cannot serve a feed', () => {
 
     const seeing = worker(fixture.folder);
     seeing.worker.start();
-    await waitFor(async () => {
-      const row = await subscription();
-      return row.owner === seeing.worker.id && row.state === 'live';
-    }, 10_000, 'the worker with the file to take it and go live');
+    await waitFor(
+      async () => {
+        const row = await subscription();
+        return row.owner === seeing.worker.id && row.state === 'live';
+      },
+      10_000,
+      'the worker with the file to take it and go live',
+    );
     for (const { worker: each, publisher } of [blind, seeing]) {
       await each.stop();
       await publisher.close();

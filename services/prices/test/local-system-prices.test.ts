@@ -39,15 +39,26 @@ describe('live prices in pnpm start', () => {
     expect(await stream.status).toBe(200);
     const subscribedAt = Date.now();
     for (const symbol of ['AAPL', 'MSFT']) {
-      const created = await fetch(`${base}/prices/subscriptions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'replay', symbol }) });
+      const created = await fetch(`${base}/prices/subscriptions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'replay', symbol }),
+      });
       expect(created.status).toBe(201);
     }
     // The contract of the issue: ticks of both reach the client within a second of subscribing.
-    await waitFor(async () => ['AAPL', 'MSFT'].every((symbol) => stream.events.some((event) => event.data.symbol === symbol)), 1_000, 'ticks of both symbols over SSE');
-    console.info(`first ticks of both symbols ${Math.max(...['AAPL', 'MSFT'].map((symbol) => stream.events.find((event) => event.data.symbol === symbol)!.receivedAt)) - subscribedAt} ms after subscribing`);
+    await waitFor(
+      async () => ['AAPL', 'MSFT'].every((symbol) => stream.events.some((event) => event.data.symbol === symbol)),
+      1_000,
+      'ticks of both symbols over SSE',
+    );
+    console.info(
+      `first ticks of both symbols ${Math.max(...['AAPL', 'MSFT'].map((symbol) => stream.events.find((event) => event.data.symbol === symbol)!.receivedAt)) - subscribedAt} ms after subscribing`,
+    );
 
     // The bars stored are those of the ticks published, under the minutes of now (a bar a real minute).
-    const aaplBars = async () => ((await (await fetch(`${base}/prices/AAPL/bars`, { headers: auth })).json()) as { bars: { start: string; volume: number }[] }).bars;
+    const aaplBars = async () =>
+      ((await (await fetch(`${base}/prices/AAPL/bars`, { headers: auth })).json()) as { bars: { start: string; volume: number }[] }).bars;
     await waitFor(async () => (await aaplBars()).length >= 1, 20_000, 'a bar of the ticks');
     const firstBar = (await aaplBars())[0]!;
     expect(Date.parse(firstBar.start)).toBeGreaterThanOrEqual(subscribedAt - (subscribedAt % 60_000));
@@ -55,7 +66,11 @@ describe('live prices in pnpm start', () => {
     expect(firstBar.volume).toBeGreaterThan(0);
     const fleet = async () => ((await (await fetch(`${base}/workers`, { headers: auth })).json()) as { workers: { kind: string; holds: string[] }[] }).workers;
     // The fleet row shows what a worker holds as of its last heartbeat (a lease round): wait for it.
-    await waitFor(async () => (await fleet()).some((worker) => worker.kind === 'price-worker' && worker.holds.length === 2), 10_000, 'the fleet view to show both held');
+    await waitFor(
+      async () => (await fleet()).some((worker) => worker.kind === 'price-worker' && worker.holds.length === 2),
+      10_000,
+      'the fleet view to show both held',
+    );
     const workers = await fleet();
     expect(workers.filter((worker) => worker.kind === 'price-worker')).toEqual([expect.objectContaining({ holds: ['AAPL', 'MSFT'] })]);
     expect(workers.map((worker) => worker.kind)).toContain('ingestor');

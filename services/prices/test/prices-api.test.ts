@@ -36,7 +36,11 @@ describe('the prices API', () => {
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ provider: 'replay', symbol: 'AAA', channels: ['trades', 'quotes'], feed: 'replay:AAA' });
 
-    await waitFor(async () => stream.events.some((event) => event.event === 'trade') && stream.events.some((event) => event.event === 'quote'), 10_000, 'ticks over SSE');
+    await waitFor(
+      async () => stream.events.some((event) => event.event === 'trade') && stream.events.some((event) => event.event === 'quote'),
+      10_000,
+      'ticks over SSE',
+    );
     expect(stream.events[0]!.data).toMatchObject({ symbol: 'AAA', provider: 'replay' });
     expect(stream.events.every((event) => event.data.symbol === 'AAA')).toBe(true);
 
@@ -45,9 +49,20 @@ describe('the prices API', () => {
     await waitFor(async () => (await app.inject({ url: '/prices/AAA/bars?interval=1m' })).json().bars.length >= 2, 10_000, 'bars');
     const bars = (await app.inject({ url: '/prices/AAA/bars?interval=1m' })).json().bars;
     const file = fixture.bars.get('AAA')!;
-    expect(bars.map((bar: { start: string; complete: boolean }) => [bar.start, bar.complete])).toEqual([['2026-12-12T15:00:00.000Z', true], ['2026-12-12T15:01:00.000Z', false]]);
+    expect(bars.map((bar: { start: string; complete: boolean }) => [bar.start, bar.complete])).toEqual([
+      ['2026-12-12T15:00:00.000Z', true],
+      ['2026-12-12T15:01:00.000Z', false],
+    ]);
     // 15:00 holds the file's first bar's open trade, played at 15:00:30 before the clock moved.
-    expect(bars[0]).toEqual({ start: '2026-12-12T15:00:00.000Z', open: file[0]!.open, high: file[0]!.open, low: file[0]!.open, close: file[0]!.open, volume: file[0]!.volume / 4, complete: true });
+    expect(bars[0]).toEqual({
+      start: '2026-12-12T15:00:00.000Z',
+      open: file[0]!.open,
+      high: file[0]!.open,
+      low: file[0]!.open,
+      close: file[0]!.open,
+      volume: file[0]!.volume / 4,
+      complete: true,
+    });
     const fiveMinutes = (await app.inject({ url: '/prices/AAA/bars?interval=5m&start=2026-12-12T15:00:00Z&end=2026-12-12T15:05:00Z' })).json().bars;
     expect(fiveMinutes).toHaveLength(1);
     expect(fiveMinutes[0].open).toBe(file[0]!.open);
@@ -57,9 +72,13 @@ describe('the prices API', () => {
     expect(latest.json()).toMatchObject({ symbol: 'AAA', provider: 'replay', price: expect.any(Number), bid: expect.any(Number), ask: expect.any(Number) });
 
     const listed = (await app.inject({ url: '/prices/subscriptions' })).json().subscriptions;
-    expect(listed).toEqual([expect.objectContaining({ symbol: 'AAA', state: 'live', worker: expect.stringMatching(/^price-worker-/), last_tick_age_ms: expect.any(Number) })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ symbol: 'AAA', state: 'live', worker: expect.stringMatching(/^price-worker-/), last_tick_age_ms: expect.any(Number) }),
+    ]);
     const fleet = (await app.inject({ url: '/workers?kind=price-worker' })).json().workers;
-    expect(fleet).toEqual([expect.objectContaining({ kind: 'price-worker', pid: process.pid, live: true, version: expect.any(String), host: expect.any(String) })]);
+    expect(fleet).toEqual([
+      expect.objectContaining({ kind: 'price-worker', pid: process.pid, live: true, version: expect.any(String), host: expect.any(String) }),
+    ]);
     await waitFor(async () => (await app.inject({ url: '/workers' })).json().workers[0].holds.includes('AAA'), 5_000, 'the fleet view to show AAA held');
 
     const id = created.json().id;
@@ -93,7 +112,8 @@ describe('the prices API', () => {
   });
 
   it('imports one-minute bars from both intraday layouts (zoned Datetime; naive timestamp read in ?timezone=) and serves 1d from price_bars', async () => {
-    const zoned = 'Datetime,Open,High,Low,Close,Volume\n2021-08-23 09:30:00-04:00,148.5,148.5,148.3,148.49,1930193\n2021-08-23 09:31:00-04:00,148.5,148.75,148.47,148.7,165782\n';
+    const zoned =
+      'Datetime,Open,High,Low,Close,Volume\n2021-08-23 09:30:00-04:00,148.5,148.5,148.3,148.49,1930193\n2021-08-23 09:31:00-04:00,148.5,148.75,148.47,148.7,165782\n';
     const imported = await app.inject({ method: 'POST', url: '/prices/CSVA/bars', headers: { 'content-type': 'text/csv' }, payload: zoned });
     expect(imported.json()).toEqual({ symbol: 'CSVA', received: 2, written: 2 });
     const naive = 'timestamp,open,high,low,close,volume\n2021-12-31 23:01:00.000000,46319.0,46385.0,46319.0,46377.0,2300413.7295\n';
@@ -103,11 +123,18 @@ describe('the prices API', () => {
     expect(await starts('CSVA')).toEqual(['2021-08-23T13:30:00.000Z', '2021-08-23T13:31:00.000Z']);
     expect(await starts('CSVB')).toEqual(['2022-01-01T04:01:00.000Z']);
     expect(await starts('CSVC')).toEqual(['2021-12-31T23:01:00.000Z']);
-    const bad = await app.inject({ method: 'POST', url: '/prices/CSVA/bars', headers: { 'content-type': 'text/csv' }, payload: 'Datetime,Open,High,Low,Close\nyesterday,1,1,1,1\n' });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/prices/CSVA/bars',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'Datetime,Open,High,Low,Close\nyesterday,1,1,1,1\n',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/CSV line 2/);
 
-    await database.pool.query(`insert into price_bars (symbol, date, open, high, low, close, adj_close, volume) values ('CSVA', '2021-08-23', 1, 2, 0.5, 1.5, 1.5, 100), ('CSVA', '2021-08-24', 1.5, 2, 1, 1.8, 1.8, 200)`);
+    await database.pool.query(
+      `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume) values ('CSVA', '2021-08-23', 1, 2, 0.5, 1.5, 1.5, 100), ('CSVA', '2021-08-24', 1.5, 2, 1, 1.8, 1.8, 200)`,
+    );
     const daily = (await app.inject({ url: '/prices/CSVA/bars?interval=1d&start=2021-08-24' })).json().bars;
     expect(daily).toEqual([{ start: '2021-08-24T00:00:00.000Z', open: 1.5, high: 2, low: 1, close: 1.8, volume: 200, complete: true }]);
   });

@@ -10,7 +10,13 @@ import { FakeBinance } from './fakes/fake-binance.ts';
 function recordingSink(): FeedSink & { events: MarketEvent[]; states: { symbol: string; state: FeedState; error?: string | undefined }[] } {
   const events: MarketEvent[] = [];
   const states: { symbol: string; state: FeedState; error?: string | undefined }[] = [];
-  return { events, states, event: (event) => events.push(event), state: (symbol, state, error) => states.push({ symbol, state, error }), refuse: (symbol, reason) => states.push({ symbol, state: 'error', error: `refused: ${reason}` }) };
+  return {
+    events,
+    states,
+    event: (event) => events.push(event),
+    state: (symbol, state, error) => states.push({ symbol, state, error }),
+    refuse: (symbol, reason) => states.push({ symbol, state: 'error', error: `refused: ${reason}` }),
+  };
 }
 const warnings: object[] = [];
 const log = { warn: (object: object) => warnings.push(object) };
@@ -26,7 +32,10 @@ describe('the Alpaca adapter against a fake Alpaca stream', () => {
     const fake = await new FakeAlpaca().start();
     const sink = recordingSink();
     const adapter = new AlpacaAdapter({ url: fake.url, keyId, secretKey: 'secret', log, initialBackoffMs: 50 }, sink);
-    closers.push(() => adapter.close(), () => fake.close());
+    closers.push(
+      () => adapter.close(),
+      () => fake.close(),
+    );
     return { fake, sink, adapter };
   }
 
@@ -34,14 +43,25 @@ describe('the Alpaca adapter against a fake Alpaca stream', () => {
     const { fake, sink, adapter } = await start();
     adapter.follow({ symbol: 'AAPL', channels: ['trades', 'quotes', 'bars'], resumeAfter: null });
     await waitFor(async () => fake.subscribed().trades.includes('AAPL'), 5_000, 'subscribed');
-    expect(fake.received.slice(0, 2)).toEqual([{ action: 'auth', key: 'key-id', secret: 'secret' }, { action: 'subscribe', trades: ['AAPL'], quotes: ['AAPL'], bars: ['AAPL'] }]);
+    expect(fake.received.slice(0, 2)).toEqual([
+      { action: 'auth', key: 'key-id', secret: 'secret' },
+      { action: 'subscribe', trades: ['AAPL'], quotes: ['AAPL'], bars: ['AAPL'] },
+    ]);
     fake.push([
       trade('AAPL', 180.5),
       { T: 'q', S: 'AAPL', bx: 'V', bp: 180.4, bs: 3, ax: 'V', ap: 180.6, as: 4, t: '2024-03-01T14:30:00.2Z' },
       { T: 'b', S: 'AAPL', o: 180, h: 181, l: 179.5, c: 180.5, v: 12000, t: '2024-03-01T14:30:00Z' },
     ]);
     await waitFor(async () => sink.events.length === 3, 5_000, 'three events');
-    expect(sink.events[0]).toEqual({ provider: 'alpaca', symbol: 'AAPL', type: 'trade', price: 180.5, size: 10, time: Date.parse('2024-03-01T14:30:00.123Z'), position: Date.parse('2024-03-01T14:30:00.123Z') * 1000 });
+    expect(sink.events[0]).toEqual({
+      provider: 'alpaca',
+      symbol: 'AAPL',
+      type: 'trade',
+      price: 180.5,
+      size: 10,
+      time: Date.parse('2024-03-01T14:30:00.123Z'),
+      position: Date.parse('2024-03-01T14:30:00.123Z') * 1000,
+    });
     expect(sink.events[1]).toMatchObject({ type: 'quote', bid: 180.4, ask: 180.6, bidSize: 3, askSize: 4 });
     expect(sink.events[2]).toMatchObject({ type: 'bar', open: 180, high: 181, low: 179.5, close: 180.5, volume: 12000 });
     expect(sink.states.at(-1)).toEqual({ symbol: 'AAPL', state: 'live', error: undefined });
@@ -93,8 +113,20 @@ describe('the Binance adapter against a fake combined-stream server', () => {
   async function start(options: { streamsPerConnection?: number; reconnectAfterMs?: number } = {}) {
     const fake = await new FakeBinance().start();
     const sink = recordingSink();
-    const adapter = new BinanceAdapter({ url: fake.url, streamsPerConnection: options.streamsPerConnection ?? 1024, reconnectAfterMs: options.reconnectAfterMs ?? 86_400_000, log, initialBackoffMs: 50 }, sink);
-    closers.push(() => adapter.close(), () => fake.close());
+    const adapter = new BinanceAdapter(
+      {
+        url: fake.url,
+        streamsPerConnection: options.streamsPerConnection ?? 1024,
+        reconnectAfterMs: options.reconnectAfterMs ?? 86_400_000,
+        log,
+        initialBackoffMs: 50,
+      },
+      sink,
+    );
+    closers.push(
+      () => adapter.close(),
+      () => fake.close(),
+    );
     return { fake, sink, adapter };
   }
 
@@ -107,8 +139,16 @@ describe('the Binance adapter against a fake combined-stream server', () => {
     await waitFor(async () => fake.connections[0]!.streams.has('ethusdt@trade'), 5_000, 'SUBSCRIBE');
     fake.push('btcusdt@trade', { e: 'trade', E: 1, s: 'BTCUSDT', t: 7, p: '64000.10', q: '0.5', T: 1_709_303_400_000, m: true });
     fake.push('btcusdt@bookTicker', { u: 1, s: 'BTCUSDT', b: '64000.00', B: '2', a: '64000.20', A: '3' });
-    fake.push('btcusdt@kline_1m', { e: 'kline', s: 'BTCUSDT', k: { t: 1_709_303_340_000, s: 'BTCUSDT', o: '1', h: '2', l: '0.5', c: '1.5', v: '10', x: false } });
-    fake.push('btcusdt@kline_1m', { e: 'kline', s: 'BTCUSDT', k: { t: 1_709_303_340_000, s: 'BTCUSDT', o: '1', h: '2', l: '0.5', c: '1.5', v: '10', x: true } });
+    fake.push('btcusdt@kline_1m', {
+      e: 'kline',
+      s: 'BTCUSDT',
+      k: { t: 1_709_303_340_000, s: 'BTCUSDT', o: '1', h: '2', l: '0.5', c: '1.5', v: '10', x: false },
+    });
+    fake.push('btcusdt@kline_1m', {
+      e: 'kline',
+      s: 'BTCUSDT',
+      k: { t: 1_709_303_340_000, s: 'BTCUSDT', o: '1', h: '2', l: '0.5', c: '1.5', v: '10', x: true },
+    });
     fake.push('ethusdt@trade', { e: 'trade', s: 'ETHUSDT', p: '3000', q: '1', T: 1_709_303_400_001 });
     await waitFor(async () => sink.events.length === 4, 5_000, 'four events');
     expect(sink.events.map((event) => `${event.symbol} ${event.type}`)).toEqual(['BTCUSDT trade', 'BTCUSDT quote', 'BTCUSDT bar', 'ETHUSDT trade']);
@@ -142,7 +182,11 @@ describe('the Binance adapter against a fake combined-stream server', () => {
     await waitFor(async () => fake.pongs === 1, 5_000, 'pong');
     const before = fake.connections[0]!.socket;
     fake.dropAll();
-    await waitFor(async () => fake.connections.length === 1 && fake.connections[0]!.socket !== before && fake.connections[0]!.streams.has('btcusdt@trade'), 5_000, 'reconnected');
+    await waitFor(
+      async () => fake.connections.length === 1 && fake.connections[0]!.socket !== before && fake.connections[0]!.streams.has('btcusdt@trade'),
+      5_000,
+      'reconnected',
+    );
     fake.push('btcusdt@trade', { s: 'BTCUSDT', p: '1', q: '1', T: 5 });
     await waitFor(async () => sink.events.length === 1, 5_000, 'trade after reconnect');
     expect(sink.states.map((state) => state.state)).toContain('reconnecting');

@@ -9,7 +9,11 @@ export interface SseEvent {
 }
 
 /** A Server-Sent Events client over plain HTTP that collects events until closed. */
-export function openSse(url: string, headers: Record<string, string> = {}, options: { countOnly?: boolean } = {}): { events: SseEvent[]; count(): number; status: Promise<number>; close(): void } {
+export function openSse(
+  url: string,
+  headers: Record<string, string> = {},
+  options: { countOnly?: boolean } = {},
+): { events: SseEvent[]; count(): number; status: Promise<number>; close(): void } {
   const events: SseEvent[] = [];
   let counted = 0;
   let request: http.ClientRequest;

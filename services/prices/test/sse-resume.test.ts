@@ -29,7 +29,15 @@ afterAll(async () => {
   await database.drop();
 });
 
-const trade = (symbol: string, position: number): MarketEvent => ({ provider: 'replay', symbol, time: 1_796_000_000_000 + position, position, type: 'trade', price: 100 + position, size: 1 });
+const trade = (symbol: string, position: number): MarketEvent => ({
+  provider: 'replay',
+  symbol,
+  time: 1_796_000_000_000 + position,
+  position,
+  type: 'trade',
+  price: 100 + position,
+  size: 1,
+});
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
 
 /** Publishes positions of a symbol as a worker would, and waits until they are sent. */
@@ -92,7 +100,10 @@ describe('the SSE stream of live ticks', () => {
     await publish('AGAIN', range(0, 3));
     await waitFor(async () => stream.events.length === 4, 10_000, 'the first subscription');
     // Deleted and subscribed again: its replay starts over at position 0.
-    await database.pool.query('select pg_notify($1, $2)', [subscriptionsChannel, subscriptionNotice('created', 'AGAIN', '00000000-0000-0000-0000-000000000000')]);
+    await database.pool.query('select pg_notify($1, $2)', [
+      subscriptionsChannel,
+      subscriptionNotice('created', 'AGAIN', '00000000-0000-0000-0000-000000000000'),
+    ]);
     await publish('AGAIN', range(0, 1));
     await waitFor(async () => stream.events.length === 6, 10_000, 'the new subscription');
     expect(stream.events.map((event) => event.id)).toEqual(['AGAIN:0', 'AGAIN:1', 'AGAIN:2', 'AGAIN:3', 'AGAIN:0', 'AGAIN:1']);
@@ -100,7 +111,11 @@ describe('the SSE stream of live ticks', () => {
   });
 
   it('refuses ?symbols= with a bad symbol or too many, naming them (400)', async () => {
-    const junk = await app.inject({ url: `/prices/stream?symbols=${range(1, 1000).map((n) => `J${n}`).join(',')}` });
+    const junk = await app.inject({
+      url: `/prices/stream?symbols=${range(1, 1000)
+        .map((n) => `J${n}`)
+        .join(',')}`,
+    });
     expect(junk.statusCode).toBe(400);
     expect(junk.json().message).toBe('querystring/symbols: 1000 symbols given, at most 100 allowed (leave symbols out to stream every symbol)');
     const bad = await app.inject({ url: `/prices/stream?symbols=AAPL,${encodeURIComponent('<script>')},MSFT` });

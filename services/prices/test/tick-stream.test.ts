@@ -25,10 +25,13 @@ function recordingClient(symbols: string[]): StreamClient & { chunks: Buffer[]; 
 
 /** The data of every frame in a client's stream, parsed as an SSE client would. */
 const eventsOf = (text: string) =>
-  text.split('\n\n').filter(Boolean).map((frame) => {
-    const [id, event, data] = frame.split('\n');
-    return { id: id!.replace('id: ', ''), event: event!.replace('event: ', ''), data: JSON.parse(data!.replace('data: ', '')) as Record<string, unknown> };
-  });
+  text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((frame) => {
+      const [id, event, data] = frame.split('\n');
+      return { id: id!.replace('id: ', ''), event: event!.replace('event: ', ''), data: JSON.parse(data!.replace('data: ', '')) as Record<string, unknown> };
+    });
 
 describe('the SSE frame a worker builds once per tick', () => {
   it('is the id symbol:position and the JSON of the event with received_at, for trades, quotes and bars', () => {
@@ -39,7 +42,9 @@ describe('the SSE frame a worker builds once per tick', () => {
     ];
     for (const event of events) {
       const frame = sseFrame(event, 1_700_000_000_123);
-      expect(frame).toBe(`id: ${event.symbol}:${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event, received_at: 1_700_000_000_123 })}\n\n`);
+      expect(frame).toBe(
+        `id: ${event.symbol}:${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event, received_at: 1_700_000_000_123 })}\n\n`,
+      );
     }
   });
 
@@ -87,7 +92,10 @@ describe('ticks from a publisher through NOTIFY to a listener', () => {
     await waitFor(async () => payloadSizes.length === publisher.published, 10_000, 'every payload on the recording connection');
     expect(payloadSizes.length).toBeGreaterThan(1);
     expect(Math.max(...payloadSizes)).toBeLessThan(8_000);
-    const positionsOf = (text: string, symbol: string) => eventsOf(text).filter(({ data }) => data.symbol === symbol).map(({ data }) => data.position);
+    const positionsOf = (text: string, symbol: string) =>
+      eventsOf(text)
+        .filter(({ data }) => data.symbol === symbol)
+        .map(({ data }) => data.position);
     const inOrder = Array.from({ length: 100 }, (_, position) => position);
     for (const symbol of ['AAPL', 'MSFT', 'BTC-PERP']) expect(positionsOf(everything.text(), symbol)).toEqual(inOrder);
     expect(eventsOf(everything.text()).map(({ data }) => data)).toEqual(expect.arrayContaining(pushed.map((event) => expect.objectContaining({ ...event }))));
@@ -121,16 +129,44 @@ describe('the live-ticks contract other services listen with', () => {
     const publisher = new TickPublisher(pool, 5, (error) => {
       throw error;
     });
-    const quote: MarketEvent = { provider: 'alpaca', symbol: 'MSFT', time: 1_796_000_000_000, position: 8, type: 'quote', bid: 99.5, ask: 100.25, bidSize: 3, askSize: 7 };
+    const quote: MarketEvent = {
+      provider: 'alpaca',
+      symbol: 'MSFT',
+      time: 1_796_000_000_000,
+      position: 8,
+      type: 'quote',
+      bid: 99.5,
+      ask: 100.25,
+      bidSize: 3,
+      askSize: 7,
+    };
     for (let position = 0; position < 50; position++) publisher.push('AAPL', sseFrame(trade('AAPL', position), 42));
     publisher.push('MSFT', sseFrame(quote, 43));
     await publisher.close();
     await waitFor(async () => received.length === 51, 10_000, 'every published tick decoded');
     expect(received.filter((tick) => tick.symbol === 'AAPL').map((tick) => tick.position)).toEqual(Array.from({ length: 50 }, (_, position) => position));
     expect(received.find((tick) => tick.symbol === 'AAPL' && tick.position === 7)).toEqual({
-      type: 'trade', provider: 'replay', symbol: 'AAPL', ts: trade('AAPL', 7).time, position: 7, price: 148.57, size: 482_548.25, receivedAt: 42,
+      type: 'trade',
+      provider: 'replay',
+      symbol: 'AAPL',
+      ts: trade('AAPL', 7).time,
+      position: 7,
+      price: 148.57,
+      size: 482_548.25,
+      receivedAt: 42,
     });
-    expect(received.find((tick) => tick.symbol === 'MSFT')).toEqual({ type: 'quote', provider: 'alpaca', symbol: 'MSFT', ts: 1_796_000_000_000, position: 8, bid: 99.5, ask: 100.25, bidSize: 3, askSize: 7, receivedAt: 43 });
+    expect(received.find((tick) => tick.symbol === 'MSFT')).toEqual({
+      type: 'quote',
+      provider: 'alpaca',
+      symbol: 'MSFT',
+      ts: 1_796_000_000_000,
+      position: 8,
+      bid: 99.5,
+      ask: 100.25,
+      bidSize: 3,
+      askSize: 7,
+      receivedAt: 43,
+    });
     await listening.query('unlisten *');
     listening.release();
   });

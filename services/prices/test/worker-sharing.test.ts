@@ -49,7 +49,13 @@ async function ownerOf(pid: number): Promise<string> {
 describe('price workers sharing subscriptions', () => {
   it('two split six 3/3, a third takes its share, a SIGKILLed one loses its feeds to the others, and no bar is lost or doubled', async () => {
     const [first, second] = [startWorker(), startWorker()];
-    for (const symbol of symbols) await createSubscription(database.pool, { provider: 'replay', symbol, channels: ['trades', 'quotes'], feed: feedKeyOf('replay', symbol, 'ws://unused/v2/iex') });
+    for (const symbol of symbols)
+      await createSubscription(database.pool, {
+        provider: 'replay',
+        symbol,
+        channels: ['trades', 'quotes'],
+        feed: feedKeyOf('replay', symbol, 'ws://unused/v2/iex'),
+      });
     await waitFor(async () => JSON.stringify(await feedsPerOwner()) === '[3,3]', 30_000, 'a 3/3 split');
 
     const third = startWorker();
@@ -68,10 +74,14 @@ describe('price workers sharing subscriptions', () => {
     console.info(`feeds moved ${movedMs} ms after SIGKILL (lease ${leaseMs} ms)`);
 
     // Play on past the takeover, then stop the survivors cleanly and compare with the files.
-    await waitFor(async () => {
-      const cursors = await database.pool.query<{ n: number }>('select min(coalesce(cursor, 0))::int as n from price_subscription');
-      return cursors.rows[0]!.n >= 9 * 120;
-    }, 60_000, 'every symbol past 120 bars');
+    await waitFor(
+      async () => {
+        const cursors = await database.pool.query<{ n: number }>('select min(coalesce(cursor, 0))::int as n from price_subscription');
+        return cursors.rows[0]!.n >= 9 * 120;
+      },
+      60_000,
+      'every symbol past 120 bars',
+    );
     for (const worker of [first, third]) worker.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(await third.exited).toBe(0);
@@ -90,7 +100,10 @@ describe('price workers sharing subscriptions', () => {
         volume += file[Math.floor(position / 9) % file.length]!.volume / 4;
       }
       // The bars hold exactly the trades up to the cursor, each once, across the takeover.
-      const stored = await database.pool.query<{ trades: number; volume: number }>('select sum(trades)::int as trades, sum(volume)::float8 as volume from price_bar_1m where symbol = $1', [symbol]);
+      const stored = await database.pool.query<{ trades: number; volume: number }>(
+        'select sum(trades)::int as trades, sum(volume)::float8 as volume from price_bar_1m where symbol = $1',
+        [symbol],
+      );
       expect(stored.rows[0]).toEqual({ trades, volume });
     }
   });

@@ -32,7 +32,15 @@ if (dailyFolder) {
   bars = Array.from({ length: 1258 }, (_, day) => {
     const open = close * (1 + Math.sin(day * 1.7) * 0.004);
     close = open * (1 + Math.sin(day * 0.37) * 0.03);
-    return { date: new Date(Date.UTC(2016, 0, 4) + day * 86_400_000).toISOString().slice(0, 10), open, high: Math.max(open, close), low: Math.min(open, close), close, adjClose: close, volume: 1 };
+    return {
+      date: new Date(Date.UTC(2016, 0, 4) + day * 86_400_000).toISOString().slice(0, 10),
+      open,
+      high: Math.max(open, close),
+      low: Math.min(open, close),
+      close,
+      adjClose: close,
+      volume: 1,
+    };
   });
   source = 'generated';
 }
@@ -54,7 +62,10 @@ const post = async (url: string, body: unknown) => {
   if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
   return response.json();
 };
-await post('/price_bars/NVDA', bars.map((bar) => ({ date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close })));
+await post(
+  '/price_bars/NVDA',
+  bars.map((bar) => ({ date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close })),
+);
 
 const figures: Record<number, { library: number[]; api: number[]; signals: number }> = {};
 for (const r of [1, 2]) {
@@ -76,11 +87,33 @@ const overheads = figures[1]!.api.map((api, run) => (api / figures[1]!.library[r
 const speedUps = figures[2]!.library.map((library, run) => library / figures[2]!.api[run]!);
 console.log(`/analyse on ${source}: h=101, d=${d.toLocaleString('en')}, t=sell, p=7, ${figures[1]!.signals} signals; ${runs} interleaved pairs a scale`);
 for (const r of [1, 2]) {
-  console.log(describeRow(results.record({ name: `POST /analyse NVDA d=${d.toLocaleString('en')}, s=local, r=${r}, wall`, unit: 'ms', runs: figures[r]!.api })));
+  console.log(
+    describeRow(results.record({ name: `POST /analyse NVDA d=${d.toLocaleString('en')}, s=local, r=${r}, wall`, unit: 'ms', runs: figures[r]!.api })),
+  );
   console.log(describeRow(results.record({ name: `the library's analyse, the same work, one thread, r=${r}, wall`, unit: 'ms', runs: figures[r]!.library })));
 }
-console.log(describeRow(results.record({ name: 'service overhead at r=1: POST /analyse over the library', unit: '%', runs: overheads, goal: { below: 20 }, note: `API ${median(figures[1]!.api).toFixed(0)} vs library ${median(figures[1]!.library).toFixed(0)} ms; each run one interleaved pair` })));
-console.log(describeRow(results.record({ name: 'speed-up from 2 worker threads (r=2): library one thread / POST /analyse', unit: 'x', runs: speedUps, goal: { atLeast: 1.6 }, note: `library ${median(figures[2]!.library).toFixed(0)} vs API ${median(figures[2]!.api).toFixed(0)} ms; each run one interleaved pair` })));
+console.log(
+  describeRow(
+    results.record({
+      name: 'service overhead at r=1: POST /analyse over the library',
+      unit: '%',
+      runs: overheads,
+      goal: { below: 20 },
+      note: `API ${median(figures[1]!.api).toFixed(0)} vs library ${median(figures[1]!.library).toFixed(0)} ms; each run one interleaved pair`,
+    }),
+  ),
+);
+console.log(
+  describeRow(
+    results.record({
+      name: 'speed-up from 2 worker threads (r=2): library one thread / POST /analyse',
+      unit: 'x',
+      runs: speedUps,
+      goal: { atLeast: 1.6 },
+      note: `library ${median(figures[2]!.library).toFixed(0)} vs API ${median(figures[2]!.api).toFixed(0)} ms; each run one interleaved pair`,
+    }),
+  ),
+);
 console.log(`results: ${await results.write()}`);
 
 await app.close();

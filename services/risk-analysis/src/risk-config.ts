@@ -3,7 +3,12 @@ import { env, loadConfig, platformConfigSpec, type ConfigOf } from '@closecross/
 /** The risk service's settings. Prices default to public AWS list prices (us-east-1, x86). */
 export const riskConfigSpec = {
   RISK_DEFAULT_SYMBOL: env.string({ default: 'NVDA', description: 'symbol analysed when a request names none' }),
-  RISK_DEFAULT_WINDOW_DAYS: env.int({ default: 1095, min: 30, max: 36_500, description: 'calendar days of bars analysed by default, ending at the last stored bar' }),
+  RISK_DEFAULT_WINDOW_DAYS: env.int({
+    default: 1095,
+    min: 30,
+    max: 36_500,
+    description: 'calendar days of bars analysed by default, ending at the last stored bar',
+  }),
   RISK_MAX_RESOURCES: env.int({ default: 32, min: 1, max: 1000, description: 'largest r accepted' }),
   RISK_MAX_SHOTS: env.int({ default: 10_000_000, min: 100, max: 100_000_000, description: 'largest d accepted' }),
   RISK_LAMBDA_FUNCTION: env.string({ default: 'closecross-var', description: 'name or ARN of the VaR Lambda function' }),
@@ -21,15 +26,26 @@ export const riskConfigSpec = {
   PRICE_FARGATE_GB_HOUR_USD: env.number({ default: 0.004445, min: 0, description: 'Fargate price per GB-hour' }),
   RISK_AWS_BACKENDS: env.oneOf(['aws', 'local-processes'], {
     default: 'aws',
-    description: 'where s=lambda and s=ecs run: on AWS (needs AWS_REGION and the function, cluster and subnets), or as local processes on this machine (pnpm start sets it)',
+    description:
+      'where s=lambda and s=ecs run: on AWS (needs AWS_REGION and the function, cluster and subnets), or as local processes on this machine (pnpm start sets it)',
   }),
-  RISK_LAMBDA_LOCAL_CONCURRENCY: env.int({ default: 32, min: 1, max: 1000, description: 'local-processes: execution environments of the VaR function at most (past it, invocations are throttled)' }),
+  RISK_LAMBDA_LOCAL_CONCURRENCY: env.int({
+    default: 32,
+    min: 1,
+    max: 1000,
+    description: 'local-processes: execution environments of the VaR function at most (past it, invocations are throttled)',
+  }),
   RISK_LAMBDA_TIMEOUT_SECONDS: env.int({ default: 900, min: 1, max: 900, description: "local-processes: the VaR function's timeout" }),
   RISK_JOB_CONCURRENCY: env.int({ default: 1, min: 0, max: 16, description: 'analyses one task runs at once from the queue (0: none)' }),
 };
 
 /** Its settings, the platform's SERVICE_TOKEN (sent to the VaR workers it starts), AWS_REGION (are AWS backends configured?) and LOG_LEVEL (of local workers). */
-const riskServiceSpec = { ...riskConfigSpec, SERVICE_TOKEN: platformConfigSpec.SERVICE_TOKEN, AWS_REGION: platformConfigSpec.AWS_REGION, LOG_LEVEL: platformConfigSpec.LOG_LEVEL };
+const riskServiceSpec = {
+  ...riskConfigSpec,
+  SERVICE_TOKEN: platformConfigSpec.SERVICE_TOKEN,
+  AWS_REGION: platformConfigSpec.AWS_REGION,
+  LOG_LEVEL: platformConfigSpec.LOG_LEVEL,
+};
 
 export type RiskConfig = ConfigOf<typeof riskServiceSpec>;
 

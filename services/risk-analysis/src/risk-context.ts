@@ -54,13 +54,26 @@ export interface RiskDependencies {
 
 export function createRiskContext(pool: Pool, config: RiskConfig, log: FastifyBaseLogger, dependencies: RiskDependencies = {}): RiskContext {
   const state = new RiskStateRepository(pool);
-  const list = (text: string) => text.split(',').map((item) => item.trim()).filter(Boolean);
+  const list = (text: string) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   // On one machine (pnpm start) Lambda and ECS are local processes behind the same SDK calls.
   const onThisMachine = config.RISK_AWS_BACKENDS === 'local-processes';
-  const localLambda = onThisMachine && !dependencies.lambdaClient
-    ? new LocalLambdaRuntime({ functionName: config.RISK_LAMBDA_FUNCTION || 'closecross-var', memoryMb: config.RISK_LAMBDA_MEMORY_MB, concurrency: config.RISK_LAMBDA_LOCAL_CONCURRENCY, timeoutSeconds: config.RISK_LAMBDA_TIMEOUT_SECONDS })
-    : undefined;
-  const localEcs = onThisMachine && !dependencies.ecsClient ? new LocalEcsCluster({ serviceToken: config.SERVICE_TOKEN, logLevel: config.LOG_LEVEL === 'silent' ? 'silent' : 'warn' }) : undefined;
+  const localLambda =
+    onThisMachine && !dependencies.lambdaClient
+      ? new LocalLambdaRuntime({
+          functionName: config.RISK_LAMBDA_FUNCTION || 'closecross-var',
+          memoryMb: config.RISK_LAMBDA_MEMORY_MB,
+          concurrency: config.RISK_LAMBDA_LOCAL_CONCURRENCY,
+          timeoutSeconds: config.RISK_LAMBDA_TIMEOUT_SECONDS,
+        })
+      : undefined;
+  const localEcs =
+    onThisMachine && !dependencies.ecsClient
+      ? new LocalEcsCluster({ serviceToken: config.SERVICE_TOKEN, logLevel: config.LOG_LEVEL === 'silent' ? 'silent' : 'warn' })
+      : undefined;
   const missing = missingAwsSettings(config);
   const backends: Record<ServiceName, ComputeBackend> = {
     local: new LocalBackend(),

@@ -107,7 +107,10 @@ describe('the local backend', () => {
 
   it('terminate fails the tasks its threads hold', async () => {
     const backend = new LocalBackend();
-    const run = backend.run([task(0, 5_000_000), task(1, 5_000_000)], []).then(() => 'finished', (error: unknown) => error);
+    const run = backend.run([task(0, 5_000_000), task(1, 5_000_000)], []).then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
     await backend.terminate();
     expect(await run).toBeInstanceOf(PoolClosedError);
     expect(await backend.isTerminated()).toBe(true);

@@ -22,16 +22,24 @@ afterAll(async () => {
 
 async function finished(server: Service, id: string) {
   let body: any;
-  await waitFor(async () => {
-    body = (await server.inject({ url: `/analyses/${id}` })).json();
-    return body.status === 'succeeded' || body.status === 'failed';
-  }, 30_000, `analysis ${id}`);
+  await waitFor(
+    async () => {
+      body = (await server.inject({ url: `/analyses/${id}` })).json();
+      return body.status === 'succeeded' || body.status === 'failed';
+    },
+    30_000,
+    `analysis ${id}`,
+  );
   return body;
 }
 
 describe('POST /analyses and GET /analyses/{id}', () => {
   it('queues an analysis, answers its id at once, and gives the full result with ES and backtest', async () => {
-    const submitted = await app.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: '3000', t: 'sell', p: 5, r: 2, start: '2020-01-01', seed: 5 } });
+    const submitted = await app.inject({
+      method: 'POST',
+      url: '/analyses',
+      payload: { h: 30, d: '3000', t: 'sell', p: 5, r: 2, start: '2020-01-01', seed: 5 },
+    });
     expect(submitted.statusCode).toBe(202);
     const { id, seed, href } = submitted.json();
     expect(seed).toBe(5);
@@ -64,7 +72,9 @@ describe('POST /analyses and GET /analyses/{id}', () => {
 
   it('a job queued on a task that stopped before running it is run by another task', async () => {
     const idle = await buildRiskApp(database.pool, {}, { ...env, RISK_JOB_CONCURRENCY: '0' });
-    const submitted = (await idle.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '2020-01-01', seed: 9 } })).json();
+    const submitted = (
+      await idle.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '2020-01-01', seed: 9 } })
+    ).json();
     await idle.close();
     expect((await finished(app, submitted.id)).status).toBe('succeeded');
   });
@@ -89,7 +99,11 @@ describe('POST /analyses and GET /analyses/{id}', () => {
   it('refuses with 422 and queues nothing when the window cannot give an answer', async () => {
     const jobs = async () => (await database.pool.query("select count(*)::int as n from job where kind = 'risk-analysis'")).rows[0].n;
     const before = await jobs();
-    const submitted = await app.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '1990-01-01', end: '1990-12-31', seed: 3 } });
+    const submitted = await app.inject({
+      method: 'POST',
+      url: '/analyses',
+      payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '1990-01-01', end: '1990-12-31', seed: 3 },
+    });
     expect(submitted.statusCode).toBe(422);
     expect(submitted.json().message).toContain('needs at least 31 bars, got 0');
     expect(await jobs()).toBe(before);

@@ -98,7 +98,10 @@ function ecsStub() {
       calls.push(command.constructor.name);
       if (command instanceof RunTaskCommand) {
         const count = command.input.count ?? 1;
-        const started = Array.from({ length: count }, () => `arn:aws:ecs:eu-west-1:123456789012:task/closecross/${tasks.size + 1}-${Math.random().toString(16).slice(2, 8)}`);
+        const started = Array.from(
+          { length: count },
+          () => `arn:aws:ecs:eu-west-1:123456789012:task/closecross/${tasks.size + 1}-${Math.random().toString(16).slice(2, 8)}`,
+        );
         for (const arn of started) tasks.set(arn, { status: 'PROVISIONING', describes: 0 });
         return { tasks: started.map((taskArn) => ({ taskArn, lastStatus: 'PROVISIONING' })), failures: [] };
       }
@@ -148,7 +151,11 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP, sig
 
   it('starts r tasks, waits for them, lists their endpoints, analyses on them, stops them', async () => {
     const stub = ecsStub();
-    app = await buildRiskApp(database.pool, { ecsClient: stub }, { RISK_DEFAULT_SYMBOL: 'TEST', RISK_WORKER_PORT: String(workerPort), RISK_ECS_SUBNETS: 'subnet-a,subnet-b', SERVICE_TOKEN: workerToken });
+    app = await buildRiskApp(
+      database.pool,
+      { ecsClient: stub },
+      { RISK_DEFAULT_SYMBOL: 'TEST', RISK_WORKER_PORT: String(workerPort), RISK_ECS_SUBNETS: 'subnet-a,subnet-b', SERVICE_TOKEN: workerToken },
+    );
     await loadGeneratedBars(app, 'TEST');
 
     expect((await app.inject({ method: 'POST', url: '/warmup', payload: { s: 'ec2', r: 2 } })).json()).toEqual({ result: 'ok' });
@@ -169,7 +176,11 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP, sig
     expect(endpoints).toEqual({ [url]: expect.stringContaining(url) });
     // The listed endpoint answers the reference's call, with numeric strings, to a caller holding the token.
     const referenceCall = JSON.stringify({ mean: '0.0005', std: '0.02', shots: '10000', seed: 3 });
-    const direct = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${workerToken}` }, body: referenceCall });
+    const direct = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${workerToken}` },
+      body: referenceCall,
+    });
     expect(await direct.json()).toMatchObject({ var95: expect.any(Number), var99: expect.any(Number), seed: 3 });
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: referenceCall })).status).toBe(401);
 
@@ -184,7 +195,17 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP, sig
   });
 
   it("sends the workers' resource tasks with the token, and a worker refuses them (401) without it or with another", async () => {
-    const settings = { cluster: 'closecross', taskDefinition: 'closecross-var-worker', subnets: ['subnet-a'], securityGroups: [], workerPort, vcpu: 0.25, memoryGb: 0.5, vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 };
+    const settings = {
+      cluster: 'closecross',
+      taskDefinition: 'closecross-var-worker',
+      subnets: ['subnet-a'],
+      securityGroups: [],
+      workerPort,
+      vcpu: 0.25,
+      memoryGb: 0.5,
+      vcpuHourUsd: 0.04048,
+      gbHourUsd: 0.004445,
+    };
     const workers = [{ id: 'arn:aws:ecs:eu-west-1:123456789012:task/closecross/1', url: `http://127.0.0.1:${workerPort}` }];
     const tasks = [0, 1].map((resource) => ({ resource, d: 1000, seed: 7, moments: [{ mean: 0.0005, std: 0.02 }] }));
 
@@ -192,7 +213,8 @@ describe('s=ecs through the ECS SDK (stubbed) and the real worker over HTTP, sig
     expect(signedIn.parts.map((part) => part.resource)).toEqual([0, 1]);
     expect(signedIn.parts[0]!.var95).toHaveLength(1);
 
-    const refusal = /worker http:\/\/127\.0\.0\.1:\d+\/monte-carlo-task answered 401: this service's SERVICE_TOKEN is not the one the workers were started with/;
+    const refusal =
+      /worker http:\/\/127\.0\.0\.1:\d+\/monte-carlo-task answered 401: this service's SERVICE_TOKEN is not the one the workers were started with/;
     await expect(new EcsBackend(ecsStub(), settings).run(tasks, workers)).rejects.toThrow(refusal);
     await expect(new EcsBackend(ecsStub(), { ...settings, serviceToken: `${workerToken}x` }).run(tasks, workers)).rejects.toThrow(refusal);
   });

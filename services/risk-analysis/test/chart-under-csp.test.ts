@@ -22,7 +22,13 @@ afterAll(async () => {
 
 /** The policy as directive -> sources. */
 function policyOf(header: string | string[] | number | undefined): Map<string, string[]> {
-  return new Map(String(header ?? '').split(';').map((part) => part.trim().split(/\s+/)).filter((words) => words[0]).map(([name, ...sources]) => [name!, sources]));
+  return new Map(
+    String(header ?? '')
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter((words) => words[0])
+      .map(([name, ...sources]) => [name!, sources]),
+  );
 }
 
 /** What in a page this policy would block: inline scripts, inline handlers, resources of another origin. */
@@ -34,7 +40,8 @@ function blockedBy(policy: Map<string, string[]>, html: string): string[] {
     if (src === undefined && match[2]!.trim() !== '' && !scripts.includes("'unsafe-inline'")) blocked.push(`inline script: ${match[2]!.slice(0, 40)}`);
     if (src !== undefined && /^[a-z]+:/i.test(src) && !scripts.some((source) => src.startsWith(source))) blocked.push(`script from ${src}`);
   }
-  if ((policy.get('script-src-attr') ?? []).includes("'none'")) for (const handler of html.matchAll(/\son[a-z]+\s*=/gi)) blocked.push(`inline handler ${handler[0].trim()}`);
+  if ((policy.get('script-src-attr') ?? []).includes("'none'"))
+    for (const handler of html.matchAll(/\son[a-z]+\s*=/gi)) blocked.push(`inline handler ${handler[0].trim()}`);
   for (const link of html.matchAll(/\b(?:src|href)="(https?:[^"]*)"/gi)) blocked.push(`resource of another origin: ${link[1]}`);
   return blocked;
 }

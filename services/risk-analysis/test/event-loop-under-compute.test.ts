@@ -37,9 +37,22 @@ const heldBoundMs = 50;
 describe.runIf(process.platform === 'linux')('the event loop while compute threads run a task within the budget', () => {
   it('keeps answering /health and runs the compute below the event loop priority', async () => {
     // The compute threads start on first use (loading their code): started here, before the measurement.
-    const warm = await fetch(`${baseUrl}/monte-carlo-task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resource: 0, d: 2_000_000, seed: 1, moments: [{ mean: 0, std: 0.01 }] }) });
+    const warm = await fetch(`${baseUrl}/monte-carlo-task`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resource: 0, d: 2_000_000, seed: 1, moments: [{ mean: 0, std: 0.01 }] }),
+    });
     expect(warm.status).toBe(200);
-    const task = { resource: 0, d: 20_000_000, seed: 7, moments: [{ mean: 0, std: 0.01 }, { mean: 0.001, std: 0.02 }, { mean: -0.001, std: 0.015 }] };
+    const task = {
+      resource: 0,
+      d: 20_000_000,
+      seed: 7,
+      moments: [
+        { mean: 0, std: 0.01 },
+        { mean: 0.001, std: 0.02 },
+        { mean: -0.001, std: 0.015 },
+      ],
+    };
     let lastWall = performance.now();
     let lastRun = mainThreadRunMs();
     let heldMs = 0;
@@ -61,7 +74,11 @@ describe.runIf(process.platform === 'linux')('the event loop while compute threa
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const response = await fetch(`${baseUrl}/monte-carlo-task`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(task) }).finally(() => (running = false));
+    const response = await fetch(`${baseUrl}/monte-carlo-task`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(task),
+    }).finally(() => (running = false));
     await probing;
     clearInterval(ticks);
     expect(response.status).toBe(200);

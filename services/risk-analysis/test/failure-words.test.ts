@@ -5,7 +5,8 @@ import { buildRiskApp } from './build-app.ts';
 import { loadGeneratedBars } from './price-fixture.ts';
 
 // A compute failure carries what clients must not see: a runtime's trace, file paths, a worker's address.
-const nativeFailure = 'Runtime.ExitError: RequestId: 1f2e exited: signal: killed\n    at /var/task/node_modules/@closecross/quant/src/var/monte-carlo-var.ts:95:3 (10.0.3.17:8080)';
+const nativeFailure =
+  'Runtime.ExitError: RequestId: 1f2e exited: signal: killed\n    at /var/task/node_modules/@closecross/quant/src/var/monte-carlo-var.ts:95:3 (10.0.3.17:8080)';
 
 let database: TestDatabase;
 let app: Service;

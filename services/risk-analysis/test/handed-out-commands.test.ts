@@ -27,7 +27,11 @@ async function freePort(): Promise<number> {
 
 /** Runs a handed-out command in a shell with `environment`, curl told to print the status last (not spawnSync: this process serves the call). */
 async function runPasted(command: string, environment: Record<string, string>): Promise<{ status: string; body: string }> {
-  const run = await promisify(execFile)('sh', ['-c', `${command} -w '\\n%{http_code}'`], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...environment }, timeout: 30_000 });
+  const run = await promisify(execFile)('sh', ['-c', `${command} -w '\\n%{http_code}'`], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...environment },
+    timeout: 30_000,
+  });
   const lines = run.stdout.trimEnd().split('\n');
   return { status: lines.at(-1)!, body: lines.slice(0, -1).join('\n') };
 }
@@ -56,7 +60,9 @@ describe('commands /get_endpoints hands out work when pasted', () => {
   it('the curl call carries the documented key placeholder; pasted with CLOSECROSS_API_KEY set it answers 200 and the VaRs, without it 401', async () => {
     const endpoints = (await app.inject({ url: '/get_endpoints', headers: auth })).json() as Record<string, string>;
     const [url, command] = Object.entries(endpoints)[0]!;
-    expect(command).toBe(`curl -s -H "Authorization: Bearer $CLOSECROSS_API_KEY" -H 'Content-Type: application/json' -X POST -d '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' '${url}'`);
+    expect(command).toBe(
+      `curl -s -H "Authorization: Bearer $CLOSECROSS_API_KEY" -H 'Content-Type: application/json' -X POST -d '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' '${url}'`,
+    );
     const pasted = await runPasted(command, { CLOSECROSS_API_KEY: adminKey });
     expect(pasted.status).toBe('200');
     expect(JSON.parse(pasted.body)).toMatchObject({ var95: expect.any(Number), var99: expect.any(Number) });

@@ -62,7 +62,9 @@ describe.skipIf(!dailyFolder || !goldenFolder)('the reference flow on NVDA with 
     expect(averages.var99).toBeCloseTo(golden.avg_var99_normal, 3);
 
     const profitLoss = (await json('GET', '/get_sig_profit_loss')).body.profit_loss;
-    const expectedProfitLoss = golden.signals.filter((s: { profit_loss?: number }) => s.profit_loss !== undefined).map((s: { profit_loss: number }) => s.profit_loss);
+    const expectedProfitLoss = golden.signals
+      .filter((s: { profit_loss?: number }) => s.profit_loss !== undefined)
+      .map((s: { profit_loss: number }) => s.profit_loss);
     expect(profitLoss).toEqual(expectedProfitLoss);
     expect((await json('GET', '/get_tot_profit_loss')).body).toEqual({ profit_loss: golden.total_profit_loss });
 
@@ -80,7 +82,18 @@ describe.skipIf(!dailyFolder || !goldenFolder)('the reference flow on NVDA with 
 
     const audit = (await json('GET', '/get_audit')).body;
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ s: 'local', r: 3, h: 101, d: 10000, t: 'sell', p: 7, profit_loss: golden.total_profit_loss, symbol: 'NVDA', start: '2016-01-01', end: '2021-08-23' });
+    expect(audit[0]).toMatchObject({
+      s: 'local',
+      r: 3,
+      h: 101,
+      d: 10000,
+      t: 'sell',
+      p: 7,
+      profit_loss: golden.total_profit_loss,
+      symbol: 'NVDA',
+      start: '2016-01-01',
+      end: '2021-08-23',
+    });
     expect(audit[0].av95).toBeCloseTo(averages.var95, 15);
 
     expect((await json('GET', '/reset')).body).toEqual({ result: 'ok' });

@@ -48,7 +48,9 @@ describe('URLs the risk API returns come from PUBLIC_BASE_URL only', () => {
   it('GET /get_endpoints lists our own worker URL whatever the headers say, quoted in its curl command', async () => {
     const response = await app.inject({ url: '/get_endpoints', headers: steering });
     const url = `${publicBaseUrl}/calculate_var9599`;
-    expect(response.json()).toEqual({ [url]: `curl -s -H "Authorization: Bearer $CLOSECROSS_API_KEY" -H 'Content-Type: application/json' -X POST -d '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' '${url}'` });
+    expect(response.json()).toEqual({
+      [url]: `curl -s -H "Authorization: Bearer $CLOSECROSS_API_KEY" -H 'Content-Type: application/json' -X POST -d '{"mean": "0.0005", "std": "0.02", "shots": "10000"}' '${url}'`,
+    });
     expect(response.body).not.toContain('evil.example');
     expect(response.body).not.toContain('javascript');
   });

@@ -63,7 +63,11 @@ describe('GET /terminate and GET /reset', () => {
     expect(await scaleState()).toBe('terminated');
     // Audit rows are written as each answer finishes, so their order is not the requests' order.
     await expect
-      .poll(async () => (await database.pool.query("select method, route, status from audit_log where route in ('/terminate', '/reset') and status = 200 order by route")).rows)
+      .poll(
+        async () =>
+          (await database.pool.query("select method, route, status from audit_log where route in ('/terminate', '/reset') and status = 200 order by route"))
+            .rows,
+      )
       .toEqual([
         { method: 'GET', route: '/reset', status: 200 },
         { method: 'GET', route: '/terminate', status: 200 },

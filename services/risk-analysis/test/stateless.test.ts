@@ -29,7 +29,15 @@ describe('two tasks behind the load balancer, one database', () => {
     expect(await getJson(second, '/scaled_ready')).toEqual({ warm: 'true' });
     const analysed = await second.inject({ method: 'POST', url: '/analyse', payload: { h: 30, d: 2000, t: 'sell', p: 5, start: '2020-01-01', seed: 11 } });
     expect(analysed.statusCode).toBe(200);
-    for (const url of ['/get_sig_vars9599', '/get_avg_vars9599', '/get_sig_profit_loss', '/get_tot_profit_loss', '/get_time_cost', '/get_audit', '/get_warmup_cost']) {
+    for (const url of [
+      '/get_sig_vars9599',
+      '/get_avg_vars9599',
+      '/get_sig_profit_loss',
+      '/get_tot_profit_loss',
+      '/get_time_cost',
+      '/get_audit',
+      '/get_warmup_cost',
+    ]) {
       expect(await getJson(first, url)).toEqual(await getJson(second, url));
     }
     await first.inject({ url: '/reset' });

@@ -55,7 +55,11 @@ describe('the VaR worker routes: a work budget, and heavy work off the event loo
   });
 
   it('refuses more moments than one task may carry', async () => {
-    const response = await worker.inject({ method: 'POST', url: '/monte-carlo-task', payload: { resource: 0, d: 100, seed: 1, moments: moments(workBudget.momentsPerTask + 1) } });
+    const response = await worker.inject({
+      method: 'POST',
+      url: '/monte-carlo-task',
+      payload: { resource: 0, d: 100, seed: 1, moments: moments(workBudget.momentsPerTask + 1) },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toContain('body/moments must NOT have more than 10000 items');
   });
@@ -72,7 +76,8 @@ describe('the VaR worker routes: a work budget, and heavy work off the event loo
   });
 
   it('gives the same numbers on a thread as on the event loop (the reference call at the budget, and a small one)', async () => {
-    const call = async (shots: number) => (await worker.inject({ method: 'POST', url: '/calculate_var9599', payload: { mean: 0.0005, std: 0.02, shots, seed: 42 } })).json();
+    const call = async (shots: number) =>
+      (await worker.inject({ method: 'POST', url: '/calculate_var9599', payload: { mean: 0.0005, std: 0.02, shots, seed: 42 } })).json();
     const { monteCarloVar } = await import('@closecross/quant');
     for (const shots of [10_000, workBudget.shotsPerCall]) {
       const expected = monteCarloVar(0.0005, 0.02, shots, 42);
@@ -98,7 +103,9 @@ describe('POST /analyse and /analyses within the same budget', () => {
   it.each(['/analyse', '/analyses'])('%s with d × signals past the budget is a 400 naming it, and no analysis is written', async (url) => {
     const response = await app.inject({ method: 'POST', url, payload: { h: 30, d: 100_000_000, t: 'sell', p: 5, seed: 1 } });
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toMatch(/^body\/d: d × signals = 100,000,000 × \d+ = [\d,]+ draws per resource, more than the work budget of 500,000,000 draws per resource \(\d+ sell signals of TEST from/);
+    expect(response.json().message).toMatch(
+      /^body\/d: d × signals = 100,000,000 × \d+ = [\d,]+ draws per resource, more than the work budget of 500,000,000 draws per resource \(\d+ sell signals of TEST from/,
+    );
     expect((await database.pool.query('select 1 from risk_analysis')).rowCount).toBe(0);
   });
 });

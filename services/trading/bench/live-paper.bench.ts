@@ -130,20 +130,43 @@ const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 // Every limit set, loose enough that the bench's orders pass (every check runs to the end). The
 // orders are booked to no strategy: the total book's limits apply (a live strategy's orders add
 // its own scope's, read in the same one query of the book).
-const loose = { max_order_notional: 1e9, max_position_notional: 1e9, max_gross_exposure: 1e10, max_net_exposure: 1e10, max_var99: 1e10, max_daily_loss: 1e9, max_drawdown: 0.99, max_orders_per_minute: 1e6 };
+const loose = {
+  max_order_notional: 1e9,
+  max_position_notional: 1e9,
+  max_gross_exposure: 1e10,
+  max_net_exposure: 1e10,
+  max_var99: 1e10,
+  max_daily_loss: 1e9,
+  max_drawdown: 0.99,
+  max_orders_per_minute: 1e6,
+};
 const riskStore = new RiskStore(pool);
 await riskStore.putLimits(null, { limits: loose, reason: 'bench' }, 'bench');
 const authorization = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
 const created = await fetch(`${baseUrl}/trading/strategies`, {
   method: 'POST',
   headers: authorization,
-  body: JSON.stringify({ name: 'live-paper-bench', universe: [symbol], code: 'bench_tick_trader', parameters: { signalSize, quantity: 1 }, mode: 'live', interval: '1m', schedule: null, allocation: 100_000_000, approval: 'auto' }),
+  body: JSON.stringify({
+    name: 'live-paper-bench',
+    universe: [symbol],
+    code: 'bench_tick_trader',
+    parameters: { signalSize, quantity: 1 },
+    mode: 'live',
+    interval: '1m',
+    schedule: null,
+    allocation: 100_000_000,
+    approval: 'auto',
+  }),
 });
 if (created.status !== 201) throw new Error(`live strategy not created: ${created.status} ${await created.text()}`);
 const liveStrategyId = ((await created.json()) as { id: number }).id;
 await riskStore.putLimits(liveStrategyId, { limits: { ...loose, max_allocation_use: 100 }, reason: 'bench' }, 'bench');
 for (let waited = 0; ; waited += 100) {
-  const statuses = ((await (await fetch(`${baseUrl}/trading/live-strategies`, { headers: authorization })).json()) as { strategies: { strategy_id: number; status: string; error: string | null }[] }).strategies;
+  const statuses = (
+    (await (await fetch(`${baseUrl}/trading/live-strategies`, { headers: authorization })).json()) as {
+      strategies: { strategy_id: number; status: string; error: string | null }[];
+    }
+  ).strategies;
   const status = statuses.find((row) => row.strategy_id === liveStrategyId);
   if (status?.status === 'running') break;
   if (status?.status === 'failed' || waited > 60_000) throw new Error(`live strategy not running: ${JSON.stringify(status)}`);
@@ -228,12 +251,13 @@ async function placeOrder(): Promise<{ id: string; placedAt: string }> {
   const response = await fetch(`${baseUrl}/trading/orders`, {
     method: 'POST',
     headers: { ...authorization, 'idempotency-key': `live-bench-${orderCount}` },
-        // Good till cancelled: a day order placed just before 24:00 UTC (BTC-PERP's session end) would expire unfilled.
+    // Good till cancelled: a day order placed just before 24:00 UTC (BTC-PERP's session end) would expire unfilled.
     body: JSON.stringify({ symbol, side: orderCount % 2 ? 'buy' : 'sell', quantity: 1, type: 'market', time_in_force: 'gtc' }),
   });
   const order = (await response.json()) as { id: string; state: string; placed_at: string; reason?: string };
   // With ticks streaming, the exchange may fill it before the answer is sent: filled is as good.
-  if (response.status !== 201 || !['accepted', 'partially_filled', 'filled'].includes(order.state)) throw new Error(`bench order not working: ${response.status} ${JSON.stringify(order)}`);
+  if (response.status !== 201 || !['accepted', 'partially_filled', 'filled'].includes(order.state))
+    throw new Error(`bench order not working: ${response.status} ${JSON.stringify(order)}`);
   return { id: order.id, placedAt: order.placed_at };
 }
 
@@ -250,7 +274,14 @@ async function tickToFill(): Promise<Sample | 'miss'> {
   const tick = await publishTick();
   let fill = await fillOf(order.id, 2_000);
   if (fill?.tickTs === tick.ts) {
-    return { total: fill.seenAt - tick.sentAt, parts: { 'NOTIFY to the exchange, decode, fill model': fill.txStartedAt - tick.sentAt, 'fill transaction to the fill row': fill.rowWrittenAt - fill.txStartedAt, 'rest of the transaction, commit, NOTIFY back': fill.seenAt - fill.rowWrittenAt } };
+    return {
+      total: fill.seenAt - tick.sentAt,
+      parts: {
+        'NOTIFY to the exchange, decode, fill model': fill.txStartedAt - tick.sentAt,
+        'fill transaction to the fill row': fill.rowWrittenAt - fill.txStartedAt,
+        'rest of the transaction, commit, NOTIFY back': fill.seenAt - fill.rowWrittenAt,
+      },
+    };
   }
   if (fill) throw new Error(`order ${order.id} was filled by something other than the tick published for it (fill at ${new Date(fill.tickTs).toISOString()})`);
   for (let more = 0; !fill; more++) {
@@ -282,7 +313,13 @@ async function tickToStrategyToFill(samples: number): Promise<{ samples: Sample[
       continue;
     }
     const recorded: RecordedFill = fill;
-    results.push({ total: recorded.seenAt - signal.sentAt, parts: { 'signal tick to the fill transaction (NOTIFY, strategy thread, risk, order, next tick)': recorded.txStartedAt - signal.sentAt, 'the fill transaction, commit, NOTIFY back': recorded.seenAt - recorded.txStartedAt } });
+    results.push({
+      total: recorded.seenAt - signal.sentAt,
+      parts: {
+        'signal tick to the fill transaction (NOTIFY, strategy thread, risk, order, next tick)': recorded.txStartedAt - signal.sentAt,
+        'the fill transaction, commit, NOTIFY back': recorded.seenAt - recorded.txStartedAt,
+      },
+    });
   }
   return { samples: results, unfilled };
 }
@@ -305,7 +342,14 @@ async function tickToOrderToFill(samples: number): Promise<Sample[]> {
       const acceptedAt = epochNow();
       const fill = await fillOf(order.id, 5_000);
       if (!fill) throw new Error(`order ${order.id} not filled within 5 s of a streaming feed`);
-      results.push({ total: fill.seenAt - sentAt, parts: { 'NOTIFY to the strategy': seenAt - sentAt, 'order through the API (sign-in, risk, store, paper broker)': acceptedAt - seenAt, 'accepted to filled (next tick, fill transaction)': fill.seenAt - acceptedAt } });
+      results.push({
+        total: fill.seenAt - sentAt,
+        parts: {
+          'NOTIFY to the strategy': seenAt - sentAt,
+          'order through the API (sign-in, risk, store, paper broker)': acceptedAt - seenAt,
+          'accepted to filled (next tick, fill transaction)': fill.seenAt - acceptedAt,
+        },
+      });
       working = false;
     })().catch((error: unknown) => {
       failure = error;
@@ -340,7 +384,13 @@ async function orderToFill(): Promise<Sample | 'miss'> {
   const tick = await publishTick();
   let fill = await fillOf(order.id, 2_000);
   if (fill?.tickTs === tick.ts) {
-    return { total: fill.seenAt - requestedAt, parts: { 'order through the API (sign-in, risk, store, paper exchange)': answeredAt - requestedAt, 'answer to the fill committed (tick NOTIFY, fill model, fill statement)': fill.seenAt - answeredAt } };
+    return {
+      total: fill.seenAt - requestedAt,
+      parts: {
+        'order through the API (sign-in, risk, store, paper exchange)': answeredAt - requestedAt,
+        'answer to the fill committed (tick NOTIFY, fill model, fill statement)': fill.seenAt - answeredAt,
+      },
+    };
   }
   if (fill) throw new Error(`order ${order.id} was filled by something other than the tick published for it (fill at ${new Date(fill.tickTs).toISOString()})`);
   for (let more = 0; !fill; more++) {
@@ -368,7 +418,8 @@ async function runVariant(variant: Variant): Promise<void> {
   if (variant === 'a') {
     while (samples.length < samplesPerRun) {
       const sample = await tickToFill();
-      if (sample === 'miss' && ++misses > samplesPerRun) throw new Error(`more ticks came before the exchange had loaded the order (${misses}) than were timed: raise BENCH_LIVE_SETTLE_MS`);
+      if (sample === 'miss' && ++misses > samplesPerRun)
+        throw new Error(`more ticks came before the exchange had loaded the order (${misses}) than were timed: raise BENCH_LIVE_SETTLE_MS`);
       if (sample !== 'miss') samples.push(sample);
       // One bare round trip beside each tick: what each of the fill transaction's statements costs at least under this load.
       const started = epochNow();
@@ -418,8 +469,12 @@ function report(variant: Variant, title: string, figure: { name: string; goalMs:
   };
   const loads = runs[variant].flatMap((run) => run.load);
   const misses = runs[variant].reduce((sum, run) => sum + run.misses, 0);
-  console.log(`${title}: ${all.length} ticks in ${runs[variant].length} runs, load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}`);
-  console.log(`    p50 ${spread('p50')}; p95 ${spread('p95')}; p99 ${spread('p99')}; goal p99 < ${figure.goalMs} ms: ${median(perRun.map((run) => run.p99)) < figure.goalMs ? 'met' : 'missed'}`);
+  console.log(
+    `${title}: ${all.length} ticks in ${runs[variant].length} runs, load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}`,
+  );
+  console.log(
+    `    p50 ${spread('p50')}; p95 ${spread('p95')}; p99 ${spread('p99')}; goal p99 < ${figure.goalMs} ms: ${median(perRun.map((run) => run.p99)) < figure.goalMs ? 'met' : 'missed'}`,
+  );
   const parts = Object.keys(all[0]?.parts ?? {}).map((part) => {
     const values = all.map((sample) => sample.parts[part]!).sort((a, b) => a - b);
     return `${part} p99 ${fmt(percentile(values, 99))}`;
@@ -431,20 +486,35 @@ function report(variant: Variant, title: string, figure: { name: string; goalMs:
     goal: { below: figure.goalMs },
     note: `p99 of each run (${all.length} samples in ${runs[variant].length} runs; p50 ${fmt(median(perRun.map((run) => run.p50)))} ms); ${parts.join('; ')}`,
   });
-  console.log(`    all ticks pooled: p50 ${fmt(percentile(sorted, 50))}, p95 ${fmt(percentile(sorted, 95))}, p99 ${fmt(percentile(sorted, 99))} ms${variant === 'a' ? `; ${misses} ticks came before the exchange had loaded the order (not timed)` : variant === 'b' ? `; ${misses} orders not filled within 5 s (not timed; a run stops at its third)` : ''}`);
+  console.log(
+    `    all ticks pooled: p50 ${fmt(percentile(sorted, 50))}, p95 ${fmt(percentile(sorted, 95))}, p99 ${fmt(percentile(sorted, 99))} ms${variant === 'a' ? `; ${misses} ticks came before the exchange had loaded the order (not timed)` : variant === 'b' ? `; ${misses} orders not filled within 5 s (not timed; a run stops at its third)` : ''}`,
+  );
   for (const part of Object.keys(all[0]?.parts ?? {})) {
     const values = all.map((sample) => sample.parts[part]!).sort((a, b) => a - b);
     console.log(`      ${part}: p50 ${fmt(percentile(values, 50))}, p99 ${fmt(percentile(values, 99))} ms`);
   }
 }
 
-console.log(`live paper bench (${postgres.source}; real trading service over HTTP with an API key, a live strategy instance, risk engine with every limit set; ${symbol} trades from ${sharedDataPath('data/intraday/ftx_btc-perp_1m_2022-01.csv') ? 'the FTX one-minute file' : 'a generated walk'}; ${benchSeconds.toFixed(0)} s; 2 shared cores)`);
+console.log(
+  `live paper bench (${postgres.source}; real trading service over HTTP with an API key, a live strategy instance, risk engine with every limit set; ${symbol} trades from ${sharedDataPath('data/intraday/ftx_btc-perp_1m_2022-01.csv') ? 'the FTX one-minute file' : 'a generated walk'}; ${benchSeconds.toFixed(0)} s; 2 shared cores)`,
+);
 report('a', '(a) tick -> fill of a working market order', { name: 'live tick -> paper fill of a working order, p99', goalMs: 20 });
 const sortedTrips = [...roundTrips].sort((a, b) => a - b);
-console.log(`    one PostgreSQL round trip (select 1 through the pool) between (a)'s ticks: p50 ${fmt(percentile(sortedTrips, 50))}, p99 ${fmt(percentile(sortedTrips, 99))} ms; the paper exchange's fill is one statement (fill, cash, transitions, order, alert, the risk book's version), seven round trips when the order is not as the exchange knows it`);
-report('b', `(b) tick -> live strategy (worker thread) -> order (desk, risk) -> fill by a later tick, ticks every ${tickIntervalMs} ms`, { name: `live tick -> live strategy -> order -> risk -> paper fill by a later tick (every ${tickIntervalMs} ms), p99`, goalMs: 20 });
-report('c', `(c) tick -> stand-in strategy -> order through the API (HTTP, API key, risk) -> fill by a later tick, ticks every ${tickIntervalMs} ms`, { name: `live tick -> order through the API -> paper fill by a later tick (every ${tickIntervalMs} ms), p99`, goalMs: 20 });
-report('d', '(d) order through the API -> paper fill by the next price, published when the API answers', { name: 'order through the API -> paper fill (next price at the answer), p99', goalMs: 10 });
+console.log(
+  `    one PostgreSQL round trip (select 1 through the pool) between (a)'s ticks: p50 ${fmt(percentile(sortedTrips, 50))}, p99 ${fmt(percentile(sortedTrips, 99))} ms; the paper exchange's fill is one statement (fill, cash, transitions, order, alert, the risk book's version), seven round trips when the order is not as the exchange knows it`,
+);
+report('b', `(b) tick -> live strategy (worker thread) -> order (desk, risk) -> fill by a later tick, ticks every ${tickIntervalMs} ms`, {
+  name: `live tick -> live strategy -> order -> risk -> paper fill by a later tick (every ${tickIntervalMs} ms), p99`,
+  goalMs: 20,
+});
+report('c', `(c) tick -> stand-in strategy -> order through the API (HTTP, API key, risk) -> fill by a later tick, ticks every ${tickIntervalMs} ms`, {
+  name: `live tick -> order through the API -> paper fill by a later tick (every ${tickIntervalMs} ms), p99`,
+  goalMs: 20,
+});
+report('d', '(d) order through the API -> paper fill by the next price, published when the API answers', {
+  name: 'order through the API -> paper fill (next price at the answer), p99',
+  goalMs: 10,
+});
 console.log(`results: ${await results.write()}`);
 
 await Promise.all([publisher.end(), fillListener.end(), tickListener.end()]);

@@ -67,7 +67,7 @@ function idleShare(samples: readonly ThreadSample[]): number {
 
 function generatedBars(count: number, seed: number): DailyBar[] {
   let state = (seed * 2654435761) >>> 0;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   const bars: DailyBar[] = [];
   let close = 20 + 180 * random();
   let day = Date.parse('2012-01-03T00:00:00Z');
@@ -86,7 +86,13 @@ function generatedBars(count: number, seed: number): DailyBar[] {
 async function tradingTask(databaseUrl: string, lastDay: string) {
   const pool = createPool({ connectionString: databaseUrl, max: 10 });
   const clock = new SimulatedClock(nyse.session(lastDay)!.close + 3_600_000);
-  const app = await createService({ name: 'research-bench', modules: [tradingServiceWith({ config: loadTradingConfig({}), clock, engine: { scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+  const app = await createService({
+    name: 'research-bench',
+    modules: [tradingServiceWith({ config: loadTradingConfig({}), clock, engine: { scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
+    pool,
+    auth: false,
+    logLevel: 'silent',
+  });
   await app.ready();
   return { app, pool };
 }
@@ -96,7 +102,14 @@ if (process.argv[2] === 'worker') {
   const { app, pool } = await tradingTask(process.env.BENCH_DATABASE_URL!, process.env.BENCH_LAST_DAY!);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`listening ${address}`);
-  process.once('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
+  process.once(
+    'SIGTERM',
+    () =>
+      void app
+        .close()
+        .then(() => pool.end())
+        .then(() => process.exit(0)),
+  );
 } else {
   const results = new BenchResults('trading-research');
   const postgres = await startBenchPostgres();
@@ -109,7 +122,16 @@ if (process.argv[2] === 'worker') {
     await pool.query(
       `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
        select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
-      [symbol, bars.map((b) => b.date), bars.map((b) => b.open), bars.map((b) => b.high), bars.map((b) => b.low), bars.map((b) => b.close), bars.map((b) => b.adjClose), bars.map((b) => b.volume)],
+      [
+        symbol,
+        bars.map((b) => b.date),
+        bars.map((b) => b.open),
+        bars.map((b) => b.high),
+        bars.map((b) => b.low),
+        bars.map((b) => b.close),
+        bars.map((b) => b.adjClose),
+        bars.map((b) => b.volume),
+      ],
     );
   }
   await pool.query('analyze price_bars');
@@ -163,7 +185,8 @@ if (process.argv[2] === 'worker') {
       if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`${label}: ${job.status} ${job.error}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const failed = (await pool.query("select count(*)::int as n from trading_research_trial where run_id = $1 and status = 'failed'", [id])).rows[0].n as number;
+    const failed = (await pool.query("select count(*)::int as n from trading_research_trial where run_id = $1 and status = 'failed'", [id])).rows[0]
+      .n as number;
     if (failed > 0) throw new Error(`${label}: ${failed} trials failed`);
     return { ms: performance.now() - started, id };
   }
@@ -191,11 +214,33 @@ if (process.argv[2] === 'worker') {
     const sortedHealth = [...health].sort((a, b) => a - b);
     const p99 = sortedHealth[Math.min(sortedHealth.length - 1, Math.floor(sortedHealth.length * 0.99))]!;
     const size = `${sweepTrials} trials, ${symbolsCount} symbols x ${years} years of generated daily bars (${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars a trial), moving-average cross, one task with 2 research threads on ${availableParallelism()} cores`;
-    console.log(describeRow(results.record({ name: 'research sweep, one task', unit: 'min', runs: [sweep.ms / 60_000], goal: { below: 3 }, note: `${size}; ${(sweep.ms / sweepTrials).toFixed(0)} ms a trial; load ${load.map((value) => value.toFixed(1)).join(' to ')}` })));
+    console.log(
+      describeRow(
+        results.record({
+          name: 'research sweep, one task',
+          unit: 'min',
+          runs: [sweep.ms / 60_000],
+          goal: { below: 3 },
+          note: `${size}; ${(sweep.ms / sweepTrials).toFixed(0)} ms a trial; load ${load.map((value) => value.toFixed(1)).join(' to ')}`,
+        }),
+      ),
+    );
     const cpu = (
-      await pool.query<{ ms: number }>("select (trial->>'cpu_ms')::float8 as ms from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1 and trial ? 'cpu_ms'", [sweep.id])
+      await pool.query<{ ms: number }>(
+        "select (trial->>'cpu_ms')::float8 as ms from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1 and trial ? 'cpu_ms'",
+        [sweep.id],
+      )
     ).rows.map((row) => row.ms);
-    console.log(describeRow(results.record({ name: 'trial thread CPU (one backtest of the sweep)', unit: 'ms', runs: cpu, note: `${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars: ${Math.round((symbolsCount * barsPerSymbol) / (median(cpu) / 1000)).toLocaleString('en-US')} bars per thread CPU second` })));
+    console.log(
+      describeRow(
+        results.record({
+          name: 'trial thread CPU (one backtest of the sweep)',
+          unit: 'ms',
+          runs: cpu,
+          note: `${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars: ${Math.round((symbolsCount * barsPerSymbol) / (median(cpu) / 1000)).toLocaleString('en-US')} bars per thread CPU second`,
+        }),
+      ),
+    );
     console.log(
       describeRow(
         results.record({
@@ -203,11 +248,21 @@ if (process.argv[2] === 'worker') {
           unit: 'min',
           runs: [(sweepTrials * median(cpu)) / 2 / 60_000],
           goal: { below: 3 },
-          note: 'the trials\' median thread CPU x trials / 2 threads: what an idle 2-core machine gives, job engine excluded (its share is the overhead figure)',
+          note: "the trials' median thread CPU x trials / 2 threads: what an idle 2-core machine gives, job engine excluded (its share is the overhead figure)",
         }),
       ),
     );
-    console.log(describeRow(results.record({ name: "/health p99 of the task running the sweep", unit: 'ms', runs: [p99], goal: { below: 50 }, note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${sortedHealth.at(-1)!.toFixed(1)} ms` })));
+    console.log(
+      describeRow(
+        results.record({
+          name: '/health p99 of the task running the sweep',
+          unit: 'ms',
+          runs: [p99],
+          goal: { below: 50 },
+          note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${sortedHealth.at(-1)!.toFixed(1)} ms`,
+        }),
+      ),
+    );
     await stopWorkers();
   }
 
@@ -261,7 +316,11 @@ if (process.argv[2] === 'worker') {
         await Promise.all(
           [0, 1].map(async () => {
             for (let trial = queue.shift(); trial; trial = queue.shift()) {
-              const answer = await direct.run(key, () => datasets.get(key, spec), { params: { ...spec.baseParams, ...trial.params }, startDay: trial.start_day, endDay: trial.end_day });
+              const answer = await direct.run(key, () => datasets.get(key, spec), {
+                params: { ...spec.baseParams, ...trial.params },
+                startDay: trial.start_day,
+                endDay: trial.end_day,
+              });
               if (answer.type === 'failed') throw new Error(`direct trial failed: ${answer.error}`);
               samples.push({ thread: answer.thread, idle: answer.idleMs ?? null, busy: answer.busyMs });
             }
@@ -291,7 +350,11 @@ if (process.argv[2] === 'worker') {
         }),
       ),
     );
-    for (const [variant, label] of [['engine', 'trials batched per job'], ['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)'], ['direct', 'threads called directly']] as const) {
+    for (const [variant, label] of [
+      ['engine', 'trials batched per job'],
+      ['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)'],
+      ['direct', 'threads called directly'],
+    ] as const) {
       console.log(
         describeRow(
           results.record({

@@ -35,7 +35,7 @@ const positionsPerStrategy = 10;
 
 function generatedBars(count: number, seed: number): DailyBar[] {
   let state = seed >>> 0;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   const bars: DailyBar[] = [];
   let close = 50 + 100 * random();
   let day = Date.parse('2019-01-02T00:00:00Z');
@@ -43,7 +43,15 @@ function generatedBars(count: number, seed: number): DailyBar[] {
     while ([0, 6].includes(new Date(day).getUTCDay())) day += 86_400_000;
     const open = close * (1 + (random() - 0.5) * 0.01);
     close = open * (1 + (random() - 0.5) * 0.04);
-    bars.push({ date: new Date(day).toISOString().slice(0, 10), open, high: Math.max(open, close) * 1.005, low: Math.min(open, close) * 0.995, close, adjClose: close, volume: 1_000_000_000 });
+    bars.push({
+      date: new Date(day).toISOString().slice(0, 10),
+      open,
+      high: Math.max(open, close) * 1.005,
+      low: Math.min(open, close) * 0.995,
+      close,
+      adjClose: close,
+      volume: 1_000_000_000,
+    });
     day += 86_400_000;
   }
   return bars;
@@ -63,19 +71,36 @@ for (const [index, symbol] of symbols.entries()) {
   await pool.query(
     `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
      select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
-    [symbol, bars.map((b) => b.date), bars.map((b) => b.open), bars.map((b) => b.high), bars.map((b) => b.low), bars.map((b) => b.close), bars.map((b) => b.adjClose), bars.map((b) => b.volume)],
+    [
+      symbol,
+      bars.map((b) => b.date),
+      bars.map((b) => b.open),
+      bars.map((b) => b.high),
+      bars.map((b) => b.low),
+      bars.map((b) => b.close),
+      bars.map((b) => b.adjClose),
+      bars.map((b) => b.volume),
+    ],
   );
 }
 await pool.query('analyze price_bars');
 // The bars are history: the clock stands before the open of the last stored NYSE session, so the
 // orders are for a session still ahead (one that has passed is refused) and its bar fills them.
 const nyse = calendarForSymbol('SPY');
-const storedDays = (await pool.query<{ d: string }>("select distinct to_char(date, 'YYYY-MM-DD') as d from price_bars order by d desc limit 10")).rows.map((row) => row.d);
+const storedDays = (await pool.query<{ d: string }>("select distinct to_char(date, 'YYYY-MM-DD') as d from price_bars order by d desc limit 10")).rows.map(
+  (row) => row.d,
+);
 const lastSession = storedDays.find((day) => nyse.isSessionDay(day))!;
 const clock = new SimulatedClock(nyse.session(lastSession)!.open - 3_600_000);
 
 const config = loadTradingConfig({});
-const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+const app = await createService({
+  name: 'bench',
+  modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule],
+  pool,
+  auth: false,
+  logLevel: 'silent',
+});
 await app.ready();
 
 // 50 open positions across 5 strategies, each strategy 10 symbols.
@@ -83,17 +108,50 @@ const strategies = new StrategyStore(pool);
 const strategyIds: number[] = [];
 for (let s = 0; s < strategiesCount; s++) {
   const created = await strategies.create(
-    { name: `risk-bench-${s}`, account_id: 'paper', universe: ['R000'], rule: { kind: 'three_candles', body: 0.01, body_mode: 'relative' }, side_policy: 'long_short', warmup_bars: 10, schedule: null, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 7 }, allocation: 10_000_000, enabled: true },
+    {
+      name: `risk-bench-${s}`,
+      account_id: 'paper',
+      universe: ['R000'],
+      rule: { kind: 'three_candles', body: 0.01, body_mode: 'relative' },
+      side_policy: 'long_short',
+      warmup_bars: 10,
+      schedule: null,
+      approval: 'manual',
+      entry: { timing: 'close' },
+      sizing: { mode: 'fixed_quantity', quantity: 1 },
+      exits: { after_bars: 7 },
+      allocation: 10_000_000,
+      enabled: true,
+    },
     'bench',
   );
   strategyIds.push(created.id);
   for (let p = 0; p < positionsPerStrategy; p++) {
-    const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { strategy_id: created.id, symbol: symbols[s * positionsPerStrategy + p], side: p % 3 ? 'buy' : 'sell', quantity: 100, session_date: lastSession } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      payload: {
+        strategy_id: created.id,
+        symbol: symbols[s * positionsPerStrategy + p],
+        side: p % 3 ? 'buy' : 'sell',
+        quantity: 100,
+        session_date: lastSession,
+      },
+    });
     if (response.json().state !== 'filled') throw new Error(`position not filled: ${response.body}`);
   }
 }
 // Every limit set, loose enough that the bench's orders pass (every check runs to the end).
-const loose = { max_order_notional: 1e9, max_position_notional: 1e9, max_gross_exposure: 1e10, max_net_exposure: 1e10, max_var99: 1e10, max_daily_loss: 1e9, max_drawdown: 0.99, max_orders_per_minute: 1e6 };
+const loose = {
+  max_order_notional: 1e9,
+  max_position_notional: 1e9,
+  max_gross_exposure: 1e10,
+  max_net_exposure: 1e10,
+  max_var99: 1e10,
+  max_daily_loss: 1e9,
+  max_drawdown: 0.99,
+  max_orders_per_minute: 1e6,
+};
 const store = new RiskStore(pool);
 await store.putLimits(null, { limits: loose, reason: 'bench' }, 'bench');
 for (const id of strategyIds) await store.putLimits(id, { limits: { ...loose, max_allocation_use: 100 }, reason: 'bench' }, 'bench');
@@ -106,7 +164,12 @@ const brokerOf = brokerCache({ pool, prices, clock, timezone: config.TRADING_TIM
 const silent = { warn: () => {} };
 const withEngine = new OrderDesk(pool, brokerOf, silent, risk, clock);
 const withoutEngine = new OrderDesk(pool, brokerOf, silent, undefined, clock);
-const orderFor = (i: number) => ({ strategyId: strategyIds[i % strategiesCount]!, symbol: symbols[i % (strategiesCount * positionsPerStrategy)]!, side: (i % 2 ? 'sell' : 'buy') as 'buy' | 'sell', quantity: 1 });
+const orderFor = (i: number) => ({
+  strategyId: strategyIds[i % strategiesCount]!,
+  symbol: symbols[i % (strategiesCount * positionsPerStrategy)]!,
+  side: (i % 2 ? 'sell' : 'buy') as 'buy' | 'sell',
+  quantity: 1,
+});
 // Warm-up: returns read, statements planned (a check writes nothing unless a breach moves a state).
 for (let i = 0; i < 20; i++) await withTransaction(pool, (client) => risk.check(client, orderFor(i)));
 
@@ -152,10 +215,19 @@ for (let run = 0; run < checkRuns; run++) {
   }
 }
 const checkTimes = lockedRuns.flat();
-const p99Of = (times: number[]) => percentile([...times].sort((a, b) => a - b), 99);
+const p99Of = (times: number[]) =>
+  percentile(
+    [...times].sort((a, b) => a - b),
+    99,
+  );
 const runSpread = (runs: number[][]) => {
   const p99s = runs.map(p99Of);
-  const p50s = runs.map((times) => percentile([...times].sort((a, b) => a - b), 50));
+  const p50s = runs.map((times) =>
+    percentile(
+      [...times].sort((a, b) => a - b),
+      50,
+    ),
+  );
   return `p50 median ${median(p50s).toFixed(2)} ms, p99 median ${median(p99s).toFixed(2)} ms (runs ${Math.min(...p99s).toFixed(2)} to ${Math.max(...p99s).toFixed(2)})`;
 };
 // The same checks with the book already read: what the engine costs beyond its two round trips.
@@ -173,10 +245,29 @@ for (let i = 0; i < orderCount; i++) {
 const placeWith: number[] = [];
 const placeWithout: number[] = [];
 for (let i = 0; i < orderCount; i++) {
-  for (const [desk, times] of (i % 2 ? [[withEngine, placeWith], [withoutEngine, placeWithout]] : [[withoutEngine, placeWithout], [withEngine, placeWith]]) as [OrderDesk, number[]][]) {
+  for (const [desk, times] of (i % 2
+    ? [
+        [withEngine, placeWith],
+        [withoutEngine, placeWithout],
+      ]
+    : [
+        [withoutEngine, placeWithout],
+        [withEngine, placeWith],
+      ]) as [OrderDesk, number[]][]) {
     const order = orderFor(i);
     const started = performance.now();
-    const { order: placed } = await desk.place({ ...order, clientOrderId: `bench-${desk === withEngine ? 'with' : 'without'}-${i}`, accountId: 'paper', purpose: 'manual', type: 'market', timeInForce: 'day', sessionDate: lastSession }, 'bench');
+    const { order: placed } = await desk.place(
+      {
+        ...order,
+        clientOrderId: `bench-${desk === withEngine ? 'with' : 'without'}-${i}`,
+        accountId: 'paper',
+        purpose: 'manual',
+        type: 'market',
+        timeInForce: 'day',
+        sessionDate: lastSession,
+      },
+      'bench',
+    );
     times.push(performance.now() - started);
     if (placed.state !== 'filled') throw new Error(`bench order not filled: ${placed.state} ${placed.reason}`);
   }
@@ -188,7 +279,9 @@ for (let i = 0; i < orderCount; i++) {
 // transaction), in interleaved runs, each desk with its own engine and book. The locked path's
 // inserts move the version, so each in-memory run's first order reads the book again.
 const nextSession = calendarForSymbol(symbols[0]!).nextSession(calendarForSymbol(symbols[0]!).session(lastSession)!.close).day;
-const lockedDesk = new OrderDesk(pool, brokerOf, silent, new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE, clock }), clock, { riskInMemory: false });
+const lockedDesk = new OrderDesk(pool, brokerOf, silent, new RiskEngine({ pool, prices, returns, timezone: config.TRADING_TIMEZONE, clock }), clock, {
+  riskInMemory: false,
+});
 const placedRuns: Record<'memory' | 'locked', number[][]> = { memory: [], locked: [] };
 let placedCount = 0;
 async function placementRun(desk: OrderDesk, name: 'memory' | 'locked'): Promise<void> {
@@ -196,14 +289,35 @@ async function placementRun(desk: OrderDesk, name: 'memory' | 'locked'): Promise
   for (let i = 0; i < perRun; i++) {
     const order = orderFor(i);
     const started = performance.now();
-    const { order: placed } = await desk.place({ ...order, quantity: 1, clientOrderId: `bench-next-${name}-${++placedCount}`, accountId: 'paper', purpose: 'manual', type: 'market', timeInForce: 'day', sessionDate: nextSession }, 'bench');
+    const { order: placed } = await desk.place(
+      {
+        ...order,
+        quantity: 1,
+        clientOrderId: `bench-next-${name}-${++placedCount}`,
+        accountId: 'paper',
+        purpose: 'manual',
+        type: 'market',
+        timeInForce: 'day',
+        sessionDate: nextSession,
+      },
+      'bench',
+    );
     times.push(performance.now() - started);
     if (placed.state !== 'accepted') throw new Error(`bench order not accepted: ${placed.state} ${placed.reason}`);
   }
   placedRuns[name].push(times);
 }
 for (let run = 0; run < checkRuns; run++) {
-  for (const [desk, name] of (run % 2 ? [[lockedDesk, 'locked'], [withEngine, 'memory']] : [[withEngine, 'memory'], [lockedDesk, 'locked']]) as [OrderDesk, 'memory' | 'locked'][]) await placementRun(desk, name);
+  for (const [desk, name] of (run % 2
+    ? [
+        [lockedDesk, 'locked'],
+        [withEngine, 'memory'],
+      ]
+    : [
+        [withEngine, 'memory'],
+        [lockedDesk, 'locked'],
+      ]) as [OrderDesk, 'memory' | 'locked'][])
+    await placementRun(desk, name);
 }
 
 // (b) Through the API, as the trading engineer measured it, the engine in the path.
@@ -211,7 +325,11 @@ const apiTimes: number[] = [];
 for (let i = 0; i < orderCount; i++) {
   const order = orderFor(i);
   const started = performance.now();
-  const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { strategy_id: order.strategyId, symbol: order.symbol, side: order.side, quantity: 1, session_date: lastSession } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/trading/orders',
+    payload: { strategy_id: order.strategyId, symbol: order.symbol, side: order.side, quantity: 1, session_date: lastSession },
+  });
   apiTimes.push(performance.now() - started);
   if (response.json().state !== 'filled') throw new Error(`order not filled: ${response.body}`);
 }
@@ -231,14 +349,24 @@ for (let run = 0; run < 50; run++) {
   varTimes.push(performance.now() - started);
 }
 
-console.log(`risk bench (${postgres.source}; ${strategiesCount * positionsPerStrategy} positions across ${strategiesCount} strategies, every limit set, VaR window ${config.TRADING_VAR_WINDOW_DAYS} days)`);
-console.log(`(a) the pre-trade risk check as orders are placed (the book in memory, kept current by the task's own orders and fills; its proof rides in the order's one insert statement), ${checkRuns} runs of ${perRun} orders interleaved with the locked check, load average ${Math.min(...runLoads).toFixed(1)} to ${Math.max(...runLoads).toFixed(1)}: ${runSpread(inMemoryRuns)}; goal p99 < 2 ms: ${median(inMemoryRuns.map(p99Of)) < 2 ? 'met' : 'missed'}`);
-console.log(`    the locked check (lock, one read of the book, checks, VaR before and after), the other path (refusals, breaches): ${runSpread(lockedRuns)}; pooled ${summary(checkTimes)}`);
+console.log(
+  `risk bench (${postgres.source}; ${strategiesCount * positionsPerStrategy} positions across ${strategiesCount} strategies, every limit set, VaR window ${config.TRADING_VAR_WINDOW_DAYS} days)`,
+);
+console.log(
+  `(a) the pre-trade risk check as orders are placed (the book in memory, kept current by the task's own orders and fills; its proof rides in the order's one insert statement), ${checkRuns} runs of ${perRun} orders interleaved with the locked check, load average ${Math.min(...runLoads).toFixed(1)} to ${Math.max(...runLoads).toFixed(1)}: ${runSpread(inMemoryRuns)}; goal p99 < 2 ms: ${median(inMemoryRuns.map(p99Of)) < 2 ? 'met' : 'missed'}`,
+);
+console.log(
+  `    the locked check (lock, one read of the book, checks, VaR before and after), the other path (refusals, breaches): ${runSpread(lockedRuns)}; pooled ${summary(checkTimes)}`,
+);
 console.log(`    the same checks in memory, the book already read (no database): ${summary(memoryTimes)}`);
 console.log(`    order placed to paper fill in process, with the engine: ${summary(placeWith)}; without: ${summary(placeWithout)} (interleaved)`);
-console.log(`    order placed to accepted for the paper exchange, risk in the path, ${checkRuns} runs of ${perRun} each, interleaved: on the book in memory (one statement) ${runSpread(placedRuns.memory)}; the locked path ${runSpread(placedRuns.locked)}`);
+console.log(
+  `    order placed to accepted for the paper exchange, risk in the path, ${checkRuns} runs of ${perRun} each, interleaved: on the book in memory (one statement) ${runSpread(placedRuns.memory)}; the locked path ${runSpread(placedRuns.locked)}`,
+);
 console.log(`(b) order submit to paper fill through the API, ${orderCount} orders, engine in the path: ${summary(apiTimes)}; goal p99 < 20 ms`);
-console.log(`(c) portfolio VaR of ${varSymbols} positions over ${aligned.dates.length} daily returns: ${summary(varTimes)} from precomputed returns (VaR99 ${var99.toFixed(0)}); cold (read ${varSymbols} x ${varDays + 1} closes and align) ${coldMs.toFixed(0)} ms; goal < 50 ms`);
+console.log(
+  `(c) portfolio VaR of ${varSymbols} positions over ${aligned.dates.length} daily returns: ${summary(varTimes)} from precomputed returns (VaR99 ${var99.toFixed(0)}); cold (read ${varSymbols} x ${varDays + 1} closes and align) ${coldMs.toFixed(0)} ms; goal < 50 ms`,
+);
 await app.close();
 await pool.end();
 await postgres.stop();

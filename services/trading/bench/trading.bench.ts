@@ -26,7 +26,7 @@ const nyse = calendarForSymbol('SPY');
 
 function generatedBars(count: number, seed: number): DailyBar[] {
   let state = seed >>> 0;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   const bars: DailyBar[] = [];
   let close = 50 + 100 * random();
   let day = Date.parse('2010-01-04T00:00:00Z');
@@ -34,7 +34,15 @@ function generatedBars(count: number, seed: number): DailyBar[] {
     while ([0, 6].includes(new Date(day).getUTCDay())) day += 86_400_000;
     const open = close * (1 + (random() - 0.5) * 0.01);
     close = open * (1 + (random() - 0.5) * 0.04);
-    bars.push({ date: new Date(day).toISOString().slice(0, 10), open, high: Math.max(open, close) * 1.005, low: Math.min(open, close) * 0.995, close, adjClose: close, volume: 1_000_000 });
+    bars.push({
+      date: new Date(day).toISOString().slice(0, 10),
+      open,
+      high: Math.max(open, close) * 1.005,
+      low: Math.min(open, close) * 0.995,
+      close,
+      adjClose: close,
+      volume: 1_000_000,
+    });
     day += 86_400_000;
   }
   return bars;
@@ -50,7 +58,16 @@ for (const [index, symbol] of symbols.entries()) {
   await pool.query(
     `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
      select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
-    [symbol, bars.map((b) => b.date), bars.map((b) => b.open), bars.map((b) => b.high), bars.map((b) => b.low), bars.map((b) => b.close), bars.map((b) => b.adjClose), bars.map((b) => b.volume)],
+    [
+      symbol,
+      bars.map((b) => b.date),
+      bars.map((b) => b.open),
+      bars.map((b) => b.high),
+      bars.map((b) => b.low),
+      bars.map((b) => b.close),
+      bars.map((b) => b.adjClose),
+      bars.map((b) => b.volume),
+    ],
   );
 }
 await pool.query('analyze price_bars');
@@ -58,10 +75,20 @@ await pool.query('analyze price_bars');
 // The bars are history (2010 on): the service's clock stands before the open of the last stored
 // NYSE session, so (c)'s orders are for a session still ahead (one that has passed is refused) and
 // its stored bar is the first price after them.
-const lastSession = barsOf.get(symbols[0]!)!.map((bar) => bar.date).filter((day) => nyse.isSessionDay(day)).at(-1)!;
+const lastSession = barsOf
+  .get(symbols[0]!)!
+  .map((bar) => bar.date)
+  .filter((day) => nyse.isSessionDay(day))
+  .at(-1)!;
 const clock = new SimulatedClock(nyse.session(lastSession)!.open - 3_600_000);
 const config = loadTradingConfig({});
-const app = await createService({ name: 'bench', modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule], pool, auth: false, logLevel: 'silent' });
+const app = await createService({
+  name: 'bench',
+  modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule],
+  pool,
+  auth: false,
+  logLevel: 'silent',
+});
 await app.ready();
 const strategies = new StrategyStore(pool);
 const definition = {
@@ -117,14 +144,20 @@ for (let run = 0; run < 3; run++) {
 // (c) Market orders for the last stored session (the clock before its open): each fills at submit, from that session's bar.
 // A channel that wants order_filled, switched on for every other order (untimed), so the fill's
 // alert is measured against the same run without it; no deliverer runs here, deliveries wait.
-await pool.query("insert into alert_channel (name, kind, config, events) values ('bench-fills', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', '{order_filled}')");
+await pool.query(
+  "insert into alert_channel (name, kind, config, events) values ('bench-fills', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', '{order_filled}')",
+);
 const latencies: number[] = [];
 const withAlert: number[] = [];
 const withoutAlert: number[] = [];
 for (let i = 0; i < orders; i++) {
   await pool.query("update alert_channel set enabled = $1 where name = 'bench-fills'", [i % 2 === 0]);
   const started = performance.now();
-  const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: symbols[i % symbols.length], side: i % 2 ? 'sell' : 'buy', quantity: 1, type: 'market', session_date: lastSession } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/trading/orders',
+    payload: { symbol: symbols[i % symbols.length], side: i % 2 ? 'sell' : 'buy', quantity: 1, type: 'market', session_date: lastSession },
+  });
   const elapsed = performance.now() - started;
   latencies.push(elapsed);
   (i % 2 === 0 ? withAlert : withoutAlert).push(elapsed);
@@ -135,10 +168,14 @@ const percentile = (p: number) => percentileOf(latencies, p);
 const filledAlerts = (await pool.query<{ n: number }>("select count(*)::int as n from alert where event = 'order_filled'")).rows[0]!.n;
 
 console.log(`trading bench (${postgres.source}; ${years} years = ${barsPerSymbol} bars a symbol)`);
-console.log(`(a) scan job, ${scanSymbols} symbols: median ${median(scanTimes).toFixed(0)} ms (runs ${scanTimes.map((t) => t.toFixed(0)).join(', ')}); the rule alone over all ${scanSymbols * barsPerSymbol} bars: ${ruleMs.toFixed(0)} ms, ${fired} signals; goal < 1000 ms`);
+console.log(
+  `(a) scan job, ${scanSymbols} symbols: median ${median(scanTimes).toFixed(0)} ms (runs ${scanTimes.map((t) => t.toFixed(0)).join(', ')}); the rule alone over all ${scanSymbols * barsPerSymbol} bars: ${ruleMs.toFixed(0)} ms, ${fired} signals; goal < 1000 ms`,
+);
 console.log(`(b) backtest, ${backtestSymbols} symbols: median ${median(backtestTimes).toFixed(0)} ms, ${trades} trades; goal < 5000 ms`);
 console.log(`(c) order submit to paper fill, ${orders} orders: p50 ${percentile(50).toFixed(2)} ms, p99 ${percentile(99).toFixed(2)} ms; goal p99 < 20 ms`);
-console.log(`    with a channel wanting order_filled (${withAlert.length} orders, ${filledAlerts} alerts written): p50 ${percentileOf(withAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withAlert, 99).toFixed(2)} ms; without: p50 ${percentileOf(withoutAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withoutAlert, 99).toFixed(2)} ms`);
+console.log(
+  `    with a channel wanting order_filled (${withAlert.length} orders, ${filledAlerts} alerts written): p50 ${percentileOf(withAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withAlert, 99).toFixed(2)} ms; without: p50 ${percentileOf(withoutAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withoutAlert, 99).toFixed(2)} ms`,
+);
 await app.close();
 await pool.end();
 await postgres.stop();

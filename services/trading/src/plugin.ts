@@ -46,7 +46,11 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
     orders,
     store: riskStore,
     clock,
-    settings: { deadlineMs: config.TRADING_SQUARE_OFF_DEADLINE_MS, callTimeoutMs: config.TRADING_SQUARE_OFF_CALL_TIMEOUT_MS, retries: config.TRADING_SQUARE_OFF_RETRIES },
+    settings: {
+      deadlineMs: config.TRADING_SQUARE_OFF_DEADLINE_MS,
+      callTimeoutMs: config.TRADING_SQUARE_OFF_CALL_TIMEOUT_MS,
+      retries: config.TRADING_SQUARE_OFF_RETRIES,
+    },
   });
   const strategies = new StrategyStore(pool, { clock });
   const signals = new SignalDesk(pool, strategies, orders, clock);

@@ -12,7 +12,15 @@ const localFormats = new Map<string, Intl.DateTimeFormat>();
 function localFormat(timezone: string): Intl.DateTimeFormat {
   let format = localFormats.get(timezone);
   if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     localFormats.set(timezone, format);
   }
   return format;

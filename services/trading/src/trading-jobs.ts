@@ -31,21 +31,29 @@ export interface TradingJobDeps {
 /** The trading service's job kinds on the platform's engine: scans, backtests, snapshots, risk snapshots, order sync. */
 export function defineTradingJobs(engine: JobEngine, deps: TradingJobDeps): JobEngine {
   const policy = { concurrency: deps.config.TRADING_JOB_CONCURRENCY, retryLimit: deps.config.TRADING_JOB_RETRIES, scope: 'trade' };
-  return engine
-    .define<ScanParams>(scanJobKind, { ...policy, handler: async ({ params, report }) => ({ result: await runScan(deps, params, report) }) })
-    // The run itself is on a worker thread: the job's own loop only reads bars and stores the report.
-    .define<BacktestParams>(backtestJobKind, { ...policy, handler: ({ id, params, report, signal }) => runBacktestJob(deps, params, report, { jobId: id, signal }) })
-    .define<{ date?: string }>(snapshotJobKind, { ...policy, handler: async ({ params }) => ({ result: await takeSnapshots({ ...deps, timezone: deps.config.TRADING_TIMEZONE }, params) }) })
-    .define<{ date?: string }>(riskSnapshotJobKind, { ...policy, handler: async ({ params }) => ({ result: await takeRiskSnapshot(deps, params) }) })
-    // Fills found by the sync can breach a daily-loss or drawdown limit with no order in sight: the states move here too.
-    .define(orderSyncJobKind, {
-      ...policy,
-      handler: async () => {
-        const changed = await deps.orders.syncOpen();
-        const watched = await withTransaction(deps.pool, (client) => deps.risk.watch(client));
-        return { result: { changed, state_changes: watched.stateChanges.length } };
-      },
-    });
+  return (
+    engine
+      .define<ScanParams>(scanJobKind, { ...policy, handler: async ({ params, report }) => ({ result: await runScan(deps, params, report) }) })
+      // The run itself is on a worker thread: the job's own loop only reads bars and stores the report.
+      .define<BacktestParams>(backtestJobKind, {
+        ...policy,
+        handler: ({ id, params, report, signal }) => runBacktestJob(deps, params, report, { jobId: id, signal }),
+      })
+      .define<{ date?: string }>(snapshotJobKind, {
+        ...policy,
+        handler: async ({ params }) => ({ result: await takeSnapshots({ ...deps, timezone: deps.config.TRADING_TIMEZONE }, params) }),
+      })
+      .define<{ date?: string }>(riskSnapshotJobKind, { ...policy, handler: async ({ params }) => ({ result: await takeRiskSnapshot(deps, params) }) })
+      // Fills found by the sync can breach a daily-loss or drawdown limit with no order in sight: the states move here too.
+      .define(orderSyncJobKind, {
+        ...policy,
+        handler: async () => {
+          const changed = await deps.orders.syncOpen();
+          const watched = await withTransaction(deps.pool, (client) => deps.risk.watch(client));
+          return { result: { changed, state_changes: watched.stateChanges.length } };
+        },
+      })
+  );
 }
 
 /** The service's own schedules (snapshot after the close, order sync), trading days only; made sure of at start. */

@@ -37,7 +37,7 @@ const buy = (overrides: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest =>
 const orderPosts = () => fake.requests.filter((request) => request.method === 'POST' && request.path === '/v2/orders');
 
 describe('orders', () => {
-  it('a market order goes to POST /v2/orders with the key headers and comes back accepted with Alpaca\'s id', async () => {
+  it("a market order goes to POST /v2/orders with the key headers and comes back accepted with Alpaca's id", async () => {
     const order = buy();
     const update = await brokerFor(fake).submit(order);
     expect(update).toEqual({ clientOrderId: order.clientOrderId, brokerOrderId: fake.order(order.clientOrderId).id, state: 'accepted', fills: [] });
@@ -51,7 +51,11 @@ describe('orders', () => {
     await broker.submit(buy({ type: 'market_on_open', timeInForce: 'day' }));
     await broker.submit(buy({ type: 'market_on_close', timeInForce: 'day' }));
     await broker.submit(buy({ type: 'limit', timeInForce: 'gtc', limitPrice: 0.1 + 0.2 }));
-    expect(orderPosts().map((request) => request.body as Record<string, string>).map(({ type, time_in_force, limit_price }) => ({ type, time_in_force, limit_price }))).toEqual([
+    expect(
+      orderPosts()
+        .map((request) => request.body as Record<string, string>)
+        .map(({ type, time_in_force, limit_price }) => ({ type, time_in_force, limit_price })),
+    ).toEqual([
       { type: 'market', time_in_force: 'opg', limit_price: undefined },
       { type: 'market', time_in_force: 'cls', limit_price: undefined },
       { type: 'limit', time_in_force: 'gtc', limit_price: '0.3' },
@@ -194,7 +198,9 @@ describe('orders', () => {
   });
 
   it('status of a client order id Alpaca never saw is AlpacaOrderNotFoundError (a rejection)', async () => {
-    const error = await brokerFor(fake).status('never-sent').catch((caught: unknown) => caught);
+    const error = await brokerFor(fake)
+      .status('never-sent')
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AlpacaOrderNotFoundError);
     expect(error).toBeInstanceOf(BrokerRejectedError);
   });
@@ -245,25 +251,31 @@ describe('idempotent submit', () => {
 });
 
 describe('errors', () => {
-  it('403 insufficient buying power becomes a rejection with Alpaca\'s message, not retried', async () => {
+  it("403 insufficient buying power becomes a rejection with Alpaca's message, not retried", async () => {
     fake.setCash(500);
-    const error = await brokerFor(fake).submit(buy({ type: 'limit', limitPrice: 100 })).catch((caught: unknown) => caught);
+    const error = await brokerFor(fake)
+      .submit(buy({ type: 'limit', limitPrice: 100 }))
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BrokerRejectedError);
     expect((error as Error).message).toBe('insufficient buying power');
     expect(orderPosts()).toHaveLength(1);
     expect(fake.orders()).toHaveLength(0);
   });
 
-  it('422 becomes a rejection with Alpaca\'s message', async () => {
+  it("422 becomes a rejection with Alpaca's message", async () => {
     fake.failNext(422, { message: 'qty must be integer for this asset' });
-    const error = await brokerFor(fake).submit(buy()).catch((caught: unknown) => caught);
+    const error = await brokerFor(fake)
+      .submit(buy())
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BrokerRejectedError);
     expect((error as Error).message).toBe('qty must be integer for this asset');
     expect(orderPosts()).toHaveLength(1);
   });
 
   it('wrong keys are refused (401) as a rejection, and the secret is in no message', async () => {
-    const error = await brokerFor(fake, { secretKey: 'not-the-secret' }).account().catch((caught: unknown) => caught);
+    const error = await brokerFor(fake, { secretKey: 'not-the-secret' })
+      .account()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BrokerRejectedError);
     expect((error as Error).message).not.toContain('not-the-secret');
     expect(fake.requests).toHaveLength(1);
@@ -284,7 +296,9 @@ describe('errors', () => {
 
   it('429 with a Retry-After longer than the adapter waits is handed to the caller at once, with its seconds', async () => {
     fake.failNext(429, { calls: Infinity, retryAfterSeconds: 30 });
-    const error = await brokerFor(fake).positions().catch((caught: unknown) => caught);
+    const error = await brokerFor(fake)
+      .positions()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BrokerUnavailableError);
     expect((error as BrokerUnavailableError).retryAfterSeconds).toBe(30);
     expect(fake.requests).toHaveLength(1);
@@ -293,7 +307,9 @@ describe('errors', () => {
   it('a broker that never answers times out on each attempt: unavailable long before the broker would have answered', async () => {
     fake.delayNext(30_000, Infinity);
     const started = Date.now();
-    const error = await brokerFor(fake, { timeoutMs: 100, retries: 1 }).account().catch((caught: unknown) => caught);
+    const error = await brokerFor(fake, { timeoutMs: 100, retries: 1 })
+      .account()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BrokerUnavailableError);
     expect((error as Error).message).toBe('Alpaca GET /v2/account did not answer within 100 ms');
     expect(fake.requests).toHaveLength(2);
@@ -316,7 +332,7 @@ describe('errors', () => {
 });
 
 describe('positions, account, reconciliation', () => {
-  it('positions come signed (a short is negative) with their average price; the account\'s strings become numbers', async () => {
+  it("positions come signed (a short is negative) with their average price; the account's strings become numbers", async () => {
     fake.setPosition('AAPL', 10, 150.25);
     fake.setPosition('TSLA', -5, 200);
     fake.setPrice('AAPL', 160.25);
@@ -344,7 +360,7 @@ describe('positions, account, reconciliation', () => {
     }
   });
 
-  it('reconciliation reports each symbol where our net quantity and the broker\'s differ, and nothing where they agree', async () => {
+  it("reconciliation reports each symbol where our net quantity and the broker's differ, and nothing where they agree", async () => {
     fake.setPosition('AAPL', 10, 150);
     fake.setPosition('MSFT', 5, 400);
     fake.setPosition('TSLA', -3, 200);
@@ -359,14 +375,29 @@ describe('positions, account, reconciliation', () => {
       { symbol: 'NVDA', ours: 2, theirs: 0 },
       { symbol: 'TSLA', ours: 0, theirs: -3 },
     ]);
-    expect(await reconcilePositions([{ symbol: 'AAPL', quantity: 10 }, { symbol: 'MSFT', quantity: 5 }, { symbol: 'TSLA', quantity: -3 }], brokerFor(fake))).toEqual([]);
+    expect(
+      await reconcilePositions(
+        [
+          { symbol: 'AAPL', quantity: 10 },
+          { symbol: 'MSFT', quantity: 5 },
+          { symbol: 'TSLA', quantity: -3 },
+        ],
+        brokerFor(fake),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('settings', () => {
   it('the paper endpoint is the default, no key means no Alpaca broker, and a key without its secret stops the start', () => {
     const config = loadConfig(alpacaConfigSpec, { ALPACA_KEY_ID: 'key', ALPACA_SECRET_KEY: 'secret' });
-    expect(alpacaSettingsFrom(config)).toEqual({ baseUrl: 'https://paper-api.alpaca.markets', keyId: 'key', secretKey: 'secret', timeoutMs: 5_000, retries: 2 });
+    expect(alpacaSettingsFrom(config)).toEqual({
+      baseUrl: 'https://paper-api.alpaca.markets',
+      keyId: 'key',
+      secretKey: 'secret',
+      timeoutMs: 5_000,
+      retries: 2,
+    });
     expect(alpacaSettingsFrom(loadConfig(alpacaConfigSpec, {}))).toBeUndefined();
     expect(() => alpacaSettingsFrom(loadConfig(alpacaConfigSpec, { ALPACA_KEY_ID: 'key' }))).toThrow(ConfigError);
     expect(() => loadConfig(alpacaConfigSpec, { ALPACA_BASE_URL: 'not a url' })).toThrow(/ALPACA_BASE_URL/);

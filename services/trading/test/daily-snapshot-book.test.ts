@@ -6,8 +6,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTradingApp, finishedJob, newYork, storeBars, weekdayBars } from './support/build-app.ts';
 
 // Four sessions, 2024-01-02 (Tue) to 2024-01-05 (Fri); the last one is stored only when "tomorrow" comes.
-const acme = weekdayBars([[100, 101], [101, 102], [102, 104], [104, 98]]);
-const beta = weekdayBars([[50, 50], [50, 51], [51, 52], [52, 47]]);
+const acme = weekdayBars([
+  [100, 101],
+  [101, 102],
+  [102, 104],
+  [104, 98],
+]);
+const beta = weekdayBars([
+  [50, 50],
+  [50, 51],
+  [51, 52],
+  [52, 47],
+]);
 const [snapshotDay, nextDay] = [acme[2]!.date, acme[3]!.date];
 
 let database: TestDatabase;
@@ -27,7 +37,10 @@ async function filledBuy(strategy: number | null, symbol: string, quantity: numb
      values ($1::uuid, $2, 'paper', $3, $4, $5, 'buy', $6, 'market', 'day', $7, 'filled', 'paper', $6)`,
     [id, fillId, strategy, strategy === null ? 'manual' : 'entry', symbol, quantity, date],
   );
-  await database.pool.query(`insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at) values ($1, $2, $3, $4, 'buy', $5, $6, $7, $8, $9)`, [fillId, id, strategy, symbol, quantity, price, fee, date, at]);
+  await database.pool.query(
+    `insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at) values ($1, $2, $3, $4, 'buy', $5, $6, $7, $8, $9)`,
+    [fillId, id, strategy, symbol, quantity, price, fee, date, at],
+  );
   await database.pool.query(
     `insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at) values ($1, 'paper', 'trade', $2, $3, 'fixture buy', $5), ($1, 'paper', 'fee', $4, $3, 'fee', $5)`,
     [strategy, -quantity * price, fillId, -fee, at],
@@ -43,7 +56,18 @@ beforeAll(async () => {
   const created = await app.inject({
     method: 'POST',
     url: '/trading/strategies',
-    payload: { name: 'swing', universe: ['ACME'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 2, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 2 }, allocation: 100_000 },
+    payload: {
+      name: 'swing',
+      universe: ['ACME'],
+      rule: { kind: 'three_candles', body: 0.5 },
+      side_policy: 'long_only',
+      warmup_bars: 2,
+      approval: 'manual',
+      entry: { timing: 'close' },
+      sizing: { mode: 'fixed_quantity', quantity: 1 },
+      exits: { after_bars: 2 },
+      allocation: 100_000,
+    },
   });
   expect(created.statusCode, created.body).toBe(201);
   strategyId = created.json().id;
@@ -60,8 +84,11 @@ const snapshot = async (body: object) => {
   const answer = await app.inject({ method: 'POST', url: '/trading/snapshots', payload: body });
   return { answer, job: answer.statusCode === 202 ? await finishedJob(app, answer.json().job_id) : undefined };
 };
-const snapshotRows = async () => (await database.pool.query("select scope, to_char(date, 'YYYY-MM-DD') as date, equity, realized, unrealized from trading_snapshot order by date, scope")).rows;
-const pnlAlerts = async () => (await database.pool.query("select payload from alert where event = 'daily_pnl_summary' order by id")).rows.map((row) => row.payload);
+const snapshotRows = async () =>
+  (await database.pool.query("select scope, to_char(date, 'YYYY-MM-DD') as date, equity, realized, unrealized from trading_snapshot order by date, scope"))
+    .rows;
+const pnlAlerts = async () =>
+  (await database.pool.query("select payload from alert where event = 'daily_pnl_summary' order by id")).rows.map((row) => row.payload);
 
 describe('the daily snapshot is one book with the risk engine (manual orders included), and only on trading days', () => {
   beforeEach(async () => {
@@ -97,7 +124,9 @@ describe('the daily snapshot is one book with the risk engine (manual orders inc
     // A daily-loss limit of 1,000 in total is breached by the true loss (the strategy's 600 alone is under it).
     await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: { max_daily_loss: 1000 }, reason: 'snapshot test' } });
     try {
-      const refused = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'ACME', side: 'buy', quantity: 1, session_date: nextDay } })).json();
+      const refused = (
+        await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'ACME', side: 'buy', quantity: 1, session_date: nextDay } })
+      ).json();
       expect(refused).toMatchObject({ state: 'rejected', risk_check: 'daily_loss' });
       expect(refused.reason).toMatch(/^daily loss in total is 1,350, over the limit 1,000/);
     } finally {
@@ -124,7 +153,9 @@ describe('the daily snapshot is one book with the risk engine (manual orders inc
     for (const closedDay of ['2024-01-06', '2023-12-25', '2024-01-15']) {
       const { answer } = await snapshot({ date: closedDay });
       expect(answer.statusCode).toBe(400);
-      expect(answer.json().message).toBe(`body/date: ${closedDay} is not an NYSE trading day (a weekend or a market holiday): no snapshot is taken for it; give a trading day`);
+      expect(answer.json().message).toBe(
+        `body/date: ${closedDay} is not an NYSE trading day (a weekend or a market holiday): no snapshot is taken for it; give a trading day`,
+      );
     }
     expect(await snapshotRows()).toEqual([]);
     expect(await pnlAlerts()).toEqual([]);
@@ -139,7 +170,14 @@ describe('the scheduled snapshot on a day the market is shut', () => {
       await database.pool.query("delete from alert where event = 'daily_pnl_summary'");
       const answer = await saturday.inject({ method: 'POST', url: '/trading/snapshots', payload: {} });
       const job = await finishedJob(saturday, answer.json().job_id);
-      expect(job).toMatchObject({ status: 'succeeded', result: { date: '2024-01-06', snapshots: [], skipped: '2024-01-06 is not an NYSE trading day (a weekend or a market holiday): no snapshot is taken for it' } });
+      expect(job).toMatchObject({
+        status: 'succeeded',
+        result: {
+          date: '2024-01-06',
+          snapshots: [],
+          skipped: '2024-01-06 is not an NYSE trading day (a weekend or a market holiday): no snapshot is taken for it',
+        },
+      });
       expect(await snapshotRows()).toEqual([]);
       expect(await pnlAlerts()).toEqual([]);
     } finally {

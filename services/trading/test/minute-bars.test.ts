@@ -13,7 +13,18 @@ describe('one-minute bars built from live trades (the replay streams trades, no 
     expect(bars.trade('AAPL', minute('2026-12-07T14:30:20Z'), 151.5, 5)).toBeUndefined();
     expect(bars.trade('AAPL', minute('2026-12-07T14:30:59.999Z'), 149.25, 7)).toBeUndefined();
     const done = bars.trade('AAPL', minute('2026-12-07T14:31:00Z'), 150.5, 3);
-    expect(done).toEqual({ kind: 'bar', symbol: 'AAPL', interval: '1m', startMs: minute('2026-12-07T14:30:00Z'), endMs: minute('2026-12-07T14:31:00Z'), open: 150, high: 151.5, low: 149.25, close: 149.25, volume: 22 });
+    expect(done).toEqual({
+      kind: 'bar',
+      symbol: 'AAPL',
+      interval: '1m',
+      startMs: minute('2026-12-07T14:30:00Z'),
+      endMs: minute('2026-12-07T14:31:00Z'),
+      open: 150,
+      high: 151.5,
+      low: 149.25,
+      close: 149.25,
+      volume: 22,
+    });
   });
 
   it('symbols form apart; a late trade of a closed minute is not folded into the next; a feed with its own bars is left to them', () => {
@@ -29,7 +40,7 @@ describe('one-minute bars built from live trades (the replay streams trades, no 
   });
 
   const intraday = sharedDataPath('data/intraday');
-  it.skipIf(!intraday)('the BTC-PERP file played as one trade per row at its close gives back each minute\'s close and volume', () => {
+  it.skipIf(!intraday)("the BTC-PERP file played as one trade per row at its close gives back each minute's close and volume", () => {
     const lines = readFileSync(path.join(intraday!, 'ftx_btc-perp_1m_2022-01.csv'), 'utf8').trim().split('\n');
     // timestamp,open,high,low,close,volume with UTC times like 2021-12-31 23:01:00.000000
     const rows = lines.slice(1, 200).map((line) => line.split(','));

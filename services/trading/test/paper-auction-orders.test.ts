@@ -10,8 +10,15 @@ import { publishTrade } from './support/live-ticks.ts';
 function aaplCloses(): number[] {
   const file = sharedDataPath('data/intraday/lumibot_AAPL_1m_2021-08.csv');
   const closes = file
-    ? readFileSync(file, 'utf8').trim().split('\n').slice(1, 21).map((line) => Number(line.split(',')[4]))
-    : [148.49, 148.7, 148.62, 148.81, 148.77, 148.93, 149.02, 148.96, 149.1, 149.05, 149.2, 149.12, 149.31, 149.27, 149.4, 149.36, 149.5, 149.44, 149.61, 149.58];
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1, 21)
+        .map((line) => Number(line.split(',')[4]))
+    : [
+        148.49, 148.7, 148.62, 148.81, 148.77, 148.93, 149.02, 148.96, 149.1, 149.05, 149.2, 149.12, 149.31, 149.27, 149.4, 149.36, 149.5, 149.44, 149.61,
+        149.58,
+      ];
   return closes.map((close) => Math.round(close * 100) / 100);
 }
 
@@ -33,7 +40,9 @@ beforeAll(async () => {
   database = await createTestDatabase();
   app = await buildTradingApp(database, {}, undefined, { clock });
   // Costs off, so a fill's price is the trade's price exactly.
-  await database.pool.query("update trading_account set fee_per_share = 0, fee_bps = 0, fee_minimum = 0, slippage_bps = 0, volume_participation = 1 where id = 'paper'");
+  await database.pool.query(
+    "update trading_account set fee_per_share = 0, fee_bps = 0, fee_minimum = 0, slippage_bps = 0, volume_participation = 1 where id = 'paper'",
+  );
 });
 afterAll(async () => {
   await app?.close();
@@ -51,7 +60,7 @@ describe('paper MOO and MOC orders on the engine exchange, from live AAPL trades
     expect(filled.fills).toEqual([expect.objectContaining({ quantity: 10, price: prices[1], at: new Date(at('2026-12-07', '09:30', 500)).toISOString() })]);
   });
 
-  it('a MOO placed after the open waits for the next session\'s open and says which', async () => {
+  it("a MOO placed after the open waits for the next session's open and says which", async () => {
     clock.advanceTo(at('2026-12-07', '10:00'));
     const order = await place('market_on_open', 'sell', 4);
     expect(order).toMatchObject({ session_date: '2026-12-08', state: 'accepted', waiting_for: 'waits for the open of 2026-12-08' });
@@ -72,6 +81,8 @@ describe('paper MOO and MOC orders on the engine exchange, from live AAPL trades
     // The NYSE is shut after 16:00: a BTC-PERP trade (around the clock) is the first later event.
     await publishTrade(database, 'BTC-PERP', 97_000, at('2026-12-08', '16:00', 1_000));
     await waitFor(async () => (await detail(order.id)).order.state === 'filled', 5_000, 'the MOC settled at the close');
-    expect((await detail(order.id)).fills).toEqual([expect.objectContaining({ quantity: 6, price: prices[5], at: new Date(at('2026-12-08', '16:00')).toISOString() })]);
+    expect((await detail(order.id)).fills).toEqual([
+      expect.objectContaining({ quantity: 6, price: prices[5], at: new Date(at('2026-12-08', '16:00')).toISOString() }),
+    ]);
   });
 });

@@ -15,7 +15,18 @@ const minuteBars: Bar[] = [
   [99.6, 99.9, 98.7, 98.9],
   [98.9, 99.5, 98.8, 99.4],
   [99.4, 100.1, 99.2, 100],
-].map(([open, high, low, close], n) => ({ kind: 'bar', symbol: 'PAR', interval: '1m', startMs: firstMinute + n * 60_000, endMs: firstMinute + (n + 1) * 60_000, open: open!, high: high!, low: low!, close: close!, volume: 1_000 }));
+].map(([open, high, low, close], n) => ({
+  kind: 'bar',
+  symbol: 'PAR',
+  interval: '1m',
+  startMs: firstMinute + n * 60_000,
+  endMs: firstMinute + (n + 1) * 60_000,
+  open: open!,
+  high: high!,
+  low: low!,
+  close: close!,
+  volume: 1_000,
+}));
 
 // Costs that show: IBKR-like fees with a $1 minimum, 1 bp slippage, 2.5 % of a bar's volume per bar (25 shares).
 const accountCosts = { fee_per_share: 0.005, fee_bps: 0, fee_minimum: 1, slippage_bps: 1, volume_participation: 0.025 };
@@ -33,7 +44,10 @@ const clock = new SimulatedClock(minuteBars[0]!.endMs);
 beforeAll(async () => {
   database = await createTestDatabase();
   app = await buildTradingApp(database, {}, undefined, { clock });
-  await database.pool.query(`update trading_account set fee_per_share = $1, fee_bps = $2, fee_minimum = $3, slippage_bps = $4, volume_participation = $5 where id = 'paper'`, Object.values(accountCosts));
+  await database.pool.query(
+    `update trading_account set fee_per_share = $1, fee_bps = $2, fee_minimum = $3, slippage_bps = $4, volume_participation = $5 where id = 'paper'`,
+    Object.values(accountCosts),
+  );
 });
 afterAll(async () => {
   await app?.close();
@@ -62,23 +76,59 @@ describe('one fill model for paper and backtests', () => {
         },
       }),
     });
-    await runBacktest({ definition: submitter, universe: ['PAR'], interval: '1m', sources: [minuteBars], startingCash: 1_000_000, costsFor: () => engineCostsOf(accountCosts) });
+    await runBacktest({
+      definition: submitter,
+      universe: ['PAR'],
+      interval: '1m',
+      sources: [minuteBars],
+      startingCash: 1_000_000,
+      costsFor: () => engineCostsOf(accountCosts),
+    });
 
     // Paper: the same orders placed at the same instant, then the same bars as the prices service's live one-minute bars.
     const placed = new Map<string, string>();
     for (const { name, request } of orders) {
-      const payload = { symbol: 'PAR', side: request.side, quantity: request.quantity, type: request.type, ...(request.type === 'limit' ? { limit_price: request.limitPrice } : {}) };
+      const payload = {
+        symbol: 'PAR',
+        side: request.side,
+        quantity: request.quantity,
+        type: request.type,
+        ...(request.type === 'limit' ? { limit_price: request.limitPrice } : {}),
+      };
       const response = await app.inject({ method: 'POST', url: '/trading/orders', payload });
       expect(response.statusCode, response.body).toBe(201);
       placed.set(name, response.json().id);
     }
     for (const bar of minuteBars) {
-      const frame = encodeTickFrame({ type: 'bar', provider: 'alpaca', symbol: 'PAR', time: bar.startMs, position: ++position, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume }, bar.endMs);
+      const frame = encodeTickFrame(
+        {
+          type: 'bar',
+          provider: 'alpaca',
+          symbol: 'PAR',
+          time: bar.startMs,
+          position: ++position,
+          open: bar.open,
+          high: bar.high,
+          low: bar.low,
+          close: bar.close,
+          volume: bar.volume,
+        },
+        bar.endMs,
+      );
       await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}PAR${tickSymbolEnd}${frame}`]);
     }
     const paperFillsOf = async (orderId: string) =>
-      (await database.pool.query('select fill_id, quantity::float8 as quantity, price::float8 as price, fee::float8 as fee from trading_fill where order_id = $1 order by at, fill_id', [orderId])).rows;
-    await waitFor(async () => (await paperFillsOf(placed.get('market buy')!)).length === 3 && (await paperFillsOf(placed.get('limit sell')!)).length === 1, 5_000, 'the paper fills');
+      (
+        await database.pool.query(
+          'select fill_id, quantity::float8 as quantity, price::float8 as price, fee::float8 as fee from trading_fill where order_id = $1 order by at, fill_id',
+          [orderId],
+        )
+      ).rows;
+    await waitFor(
+      async () => (await paperFillsOf(placed.get('market buy')!)).length === 3 && (await paperFillsOf(placed.get('limit sell')!)).length === 1,
+      5_000,
+      'the paper fills',
+    );
 
     // Guard against a vacuous pass: the volume cap splits the buy in three, each at the bar's open plus 1 bp rounded to
     // 1/100 cent (100.8 -> 100.8101); the limit is reached on the third bar only and fills 25 at 101 (no slippage past a limit).

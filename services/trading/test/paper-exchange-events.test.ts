@@ -33,10 +33,14 @@ describe('the paper exchange reads an order before the next price', () => {
       ).rows[0]!.id;
       // Both notifications reach the listener together, at the commit: the order first, then the trade.
       await client.query("select pg_notify('trading_paper_orders', 'same-commit-1')");
-      const frame = encodeTickFrame({ type: 'trade', provider: 'replay', symbol: 'BTC-PERP', time: clock.nowMs() + 1, position: 1, price: 97_123.5, size: 5 }, clock.nowMs() + 1);
+      const frame = encodeTickFrame(
+        { type: 'trade', provider: 'replay', symbol: 'BTC-PERP', time: clock.nowMs() + 1, position: 1, price: 97_123.5, size: 5 },
+        clock.nowMs() + 1,
+      );
       await client.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}BTC-PERP${tickSymbolEnd}${frame}`]);
       await client.query('commit');
-      const fills = async () => (await database.pool.query('select fill_id, quantity::float8 as quantity, price::float8 as price from trading_fill where order_id = $1', [id])).rows;
+      const fills = async () =>
+        (await database.pool.query('select fill_id, quantity::float8 as quantity, price::float8 as price from trading_fill where order_id = $1', [id])).rows;
       await waitFor(async () => (await fills()).length > 0, 5_000, 'the fill from the trade of the same commit');
       expect(await fills()).toEqual([{ fill_id: 'same-commit-1:live:1', quantity: 1, price: 97_123.5 }]);
     } finally {

@@ -22,8 +22,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const fillsOf = async (orderId: string) => (await database.pool.query('select fill_id, price::float8 as price from trading_fill where order_id = $1', [orderId])).rows;
-const place = async (app: Service, clientOrderId: string) => (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BTC-PERP', side: 'buy', quantity: 1, client_order_id: clientOrderId } })).json();
+const fillsOf = async (orderId: string) =>
+  (await database.pool.query('select fill_id, price::float8 as price from trading_fill where order_id = $1', [orderId])).rows;
+const place = async (app: Service, clientOrderId: string) =>
+  (
+    await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BTC-PERP', side: 'buy', quantity: 1, client_order_id: clientOrderId } })
+  ).json();
 
 describe('the paper exchange across tasks', () => {
   it('one task runs it: an order placed through either task fills once from the next trade, however many tasks listen', async () => {

@@ -19,7 +19,10 @@ const clock = new SimulatedClock(newYork('2026-12-07', '10:00'));
 /** A tick as the prices service publishes it: the live-ticks contract's payload on its NOTIFY channel. */
 async function publish(event: { type: LiveTickEvent['type']; symbol: string; time: number; [field: string]: unknown }): Promise<void> {
   const tick = { provider: 'replay', position: ++position, ...event } as unknown as LiveTickEvent;
-  await database.pool.query('select pg_notify($1, $2)', [liveTicksChannel, `${tickSectionStart}${tick.symbol}${tickSymbolEnd}${encodeTickFrame(tick, tick.time)}`]);
+  await database.pool.query('select pg_notify($1, $2)', [
+    liveTicksChannel,
+    `${tickSectionStart}${tick.symbol}${tickSymbolEnd}${encodeTickFrame(tick, tick.time)}`,
+  ]);
 }
 
 const order = async (id: string) => (await app.inject({ url: `/trading/orders/${id}` })).json();
@@ -31,7 +34,9 @@ beforeAll(async () => {
   await storeBars(database, 'UP', soldierBars);
   // Costs off, so a fill's price is the tick's price exactly.
   app = await buildTradingApp(database, {}, undefined, { clock });
-  await database.pool.query("update trading_account set fee_per_share = 0, fee_bps = 0, fee_minimum = 0, slippage_bps = 0, volume_participation = 1 where id = 'paper'");
+  await database.pool.query(
+    "update trading_account set fee_per_share = 0, fee_bps = 0, fee_minimum = 0, slippage_bps = 0, volume_participation = 1 where id = 'paper'",
+  );
 });
 afterAll(async () => {
   await app?.close();
@@ -47,7 +52,18 @@ describe('paper trading on live prices', () => {
       await app.inject({
         method: 'POST',
         url: '/trading/strategies',
-        payload: { name: 'soldiers', universe: ['UP'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 10, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 10 }, exits: { after_bars: 2 }, allocation: 10_000 },
+        payload: {
+          name: 'soldiers',
+          universe: ['UP'],
+          rule: { kind: 'three_candles', body: 0.5 },
+          side_policy: 'long_only',
+          warmup_bars: 10,
+          approval: 'manual',
+          entry: { timing: 'close' },
+          sizing: { mode: 'fixed_quantity', quantity: 10 },
+          exits: { after_bars: 2 },
+          allocation: 10_000,
+        },
       })
     ).json().id;
     const scan = await app.inject({ method: 'POST', url: `/trading/strategies/${strategyId}/scans`, payload: {} });
@@ -64,7 +80,9 @@ describe('paper trading on live prices', () => {
     await filled(entryId);
     const detail = await order(entryId);
     expect(detail.order).toMatchObject({ state: 'filled', filled_quantity: 10, average_fill_price: 104.2, waiting_for: null });
-    expect(detail.fills).toEqual([expect.objectContaining({ fill_id: `signal-${job.result.signals[0].id}:live:1`, quantity: 10, price: 104.2, trade_date: '2026-12-07' })]);
+    expect(detail.fills).toEqual([
+      expect.objectContaining({ fill_id: `signal-${job.result.signals[0].id}:live:1`, quantity: 10, price: 104.2, trade_date: '2026-12-07' }),
+    ]);
     const alerts = (await database.pool.query("select payload from alert where event = 'order_filled'")).rows.map((row) => row.payload);
     expect(alerts).toEqual([expect.objectContaining({ order_id: entryId, strategy: 'soldiers', symbol: 'UP', quantity: 10, price: 104.2 })]);
     const positions = (await app.inject({ url: `/trading/positions?strategy_id=${strategyId}` })).json().positions;
@@ -79,7 +97,11 @@ describe('paper trading on live prices', () => {
   });
 
   it('no hindsight: an order for a session that has passed is refused, naming it and the current one', async () => {
-    const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2026-12-04' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2026-12-04' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('body/session_date 2026-12-04 has passed for UP: orders go to the current session (2026-12-07) or a later one');
   });
@@ -110,13 +132,33 @@ describe('paper trading on live prices', () => {
     expect(Date.now() - started).toBeLessThan(10_000); // told at once, not after its 30 s deadline
     const result = response.json();
     expect(result.status).toBe('incomplete');
-    expect(result.actions).toEqual([expect.objectContaining({ kind: 'close', symbol: 'UP', side: 'sell', quantity: 10, outcome: 'open', state: 'accepted', reason: 'market closed: waits for the open of 2026-12-14' })]);
-    expect(result.remaining.positions).toEqual([expect.objectContaining({ symbol: 'UP', quantity: 10, reason: 'market closed: waits for the open of 2026-12-14' })]);
-    expect(result.remaining.open_orders).toEqual([expect.objectContaining({ symbol: 'UP', state: 'accepted', reason: 'market closed: waits for the open of 2026-12-14' })]);
+    expect(result.actions).toEqual([
+      expect.objectContaining({
+        kind: 'close',
+        symbol: 'UP',
+        side: 'sell',
+        quantity: 10,
+        outcome: 'open',
+        state: 'accepted',
+        reason: 'market closed: waits for the open of 2026-12-14',
+      }),
+    ]);
+    expect(result.remaining.positions).toEqual([
+      expect.objectContaining({ symbol: 'UP', quantity: 10, reason: 'market closed: waits for the open of 2026-12-14' }),
+    ]);
+    expect(result.remaining.open_orders).toEqual([
+      expect.objectContaining({ symbol: 'UP', state: 'accepted', reason: 'market closed: waits for the open of 2026-12-14' }),
+    ]);
     const stored = (await app.inject({ url: '/trading/square-offs' })).json().square_offs[0];
     expect(stored).toMatchObject({ id: result.id, status: 'incomplete' });
     const alert = (await database.pool.query("select payload from alert where event = 'square_off_done' order by id desc limit 1")).rows[0].payload;
-    expect(alert).toMatchObject({ scope: `strategy:${strategyId}`, status: 'incomplete', closed_positions: 0, remaining: { open_orders: 1, positions: 1 }, waiting_for: 'market closed: waits for the open of 2026-12-14' });
+    expect(alert).toMatchObject({
+      scope: `strategy:${strategyId}`,
+      status: 'incomplete',
+      closed_positions: 0,
+      remaining: { open_orders: 1, positions: 1 },
+      waiting_for: 'market closed: waits for the open of 2026-12-14',
+    });
   });
 
   it('the kill switch on Monday with the market open completes within its deadline on live prices, without a second closing order', async () => {
@@ -124,7 +166,11 @@ describe('paper trading on live prices', () => {
     let ticking = true;
     const squaringOff = app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm: 'SQUARE OFF', strategy_id: strategyId } });
     // Live trades start once the square-off is under way (its row stored), so it is the one that sees Sunday's closing order fill.
-    await waitFor(async () => (await database.pool.query("select 1 from trading_square_off where status = 'running'")).rowCount === 1, 5_000, 'the square-off under way');
+    await waitFor(
+      async () => (await database.pool.query("select 1 from trading_square_off where status = 'running'")).rowCount === 1,
+      5_000,
+      'the square-off under way',
+    );
     const ticker = (async () => {
       for (let n = 1; ticking; n++) {
         await publish({ type: 'trade', symbol: 'UP', time: clock.nowMs() + n, price: 106, size: 1_000 });
@@ -136,7 +182,9 @@ describe('paper trading on live prices', () => {
     await ticker;
     expect(result).toMatchObject({ status: 'done', remaining: { open_orders: [], positions: [] } });
     expect(result.actions).toEqual([expect.objectContaining({ kind: 'close', symbol: 'UP', quantity: 10, outcome: 'done', state: 'filled' })]);
-    const closes = (await database.pool.query("select count(*)::int as n, sum(filled_quantity)::float8 as filled from trading_order where purpose = 'square_off'")).rows[0];
+    const closes = (
+      await database.pool.query("select count(*)::int as n, sum(filled_quantity)::float8 as filled from trading_order where purpose = 'square_off'")
+    ).rows[0];
     expect(closes).toEqual({ n: 1, filled: 10 });
     const positions = (await app.inject({ url: `/trading/positions?strategy_id=${strategyId}` })).json().positions;
     expect(positions).toEqual([expect.objectContaining({ symbol: 'UP', quantity: 0, realized_pnl: 18 })]);
@@ -154,9 +202,17 @@ describe('paper trading on live prices', () => {
     const response = await app.inject({ url: '/trading/positions' });
     expect(response.body).toContain('"realized_pnl":-13,');
     expect(response.json().positions.find((row: any) => row.symbol === 'EXACT')).toMatchObject({ quantity: 0, realized_pnl: -13 });
-    const cash = (await database.pool.query("select sum(amount)::text as total from trading_cash_entry e join trading_fill f on f.fill_id = e.fill_id where f.symbol = 'EXACT'")).rows[0].total;
+    const cash = (
+      await database.pool.query(
+        "select sum(amount)::text as total from trading_cash_entry e join trading_fill f on f.fill_id = e.fill_id where f.symbol = 'EXACT'",
+      )
+    ).rows[0].total;
     expect(cash).toBe('-13.00');
-    const types = (await database.pool.query("select table_name, column_name, data_type from information_schema.columns where (table_name, column_name) in (('trading_fill', 'price'), ('trading_cash_entry', 'amount'), ('trading_order', 'limit_price'), ('trading_snapshot', 'realized'), ('trading_account', 'fee_bps')) order by 1, 2")).rows;
+    const types = (
+      await database.pool.query(
+        "select table_name, column_name, data_type from information_schema.columns where (table_name, column_name) in (('trading_fill', 'price'), ('trading_cash_entry', 'amount'), ('trading_order', 'limit_price'), ('trading_snapshot', 'realized'), ('trading_account', 'fee_bps')) order by 1, 2",
+      )
+    ).rows;
     expect(types.map((row) => row.data_type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'numeric']);
   });
   it("one calendar for a crypto order and its fill: BTC-PERP bought at 20:00 in New York on 2026-12-14 (01:00 UTC on the 15th) has its session and its fill's trade date both 2026-12-15", async () => {

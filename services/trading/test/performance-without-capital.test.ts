@@ -22,7 +22,9 @@ describe('performance of a book with no capital', () => {
     const taken = await app.inject({ method: 'POST', url: '/trading/snapshots', payload: { date: '2026-12-09' } });
     expect(taken.statusCode, taken.body).toBe(202);
     expect((await finishedJob(app, taken.json().job_id)).status).toBe('succeeded');
-    const stored = await database.pool.query<{ scope: string; equity: number }>("select scope, equity::float8 as equity from trading_snapshot where date = '2026-12-09' and scope = 'total'");
+    const stored = await database.pool.query<{ scope: string; equity: number }>(
+      "select scope, equity::float8 as equity from trading_snapshot where date = '2026-12-09' and scope = 'total'",
+    );
     expect(stored.rows).toEqual([{ scope: 'total', equity: 0 }]);
 
     const report = await app.inject({ url: '/trading/performance' });

@@ -20,7 +20,9 @@ beforeAll(async () => {
   await storeBars(database, 'DDNV', bars.NVDA!);
   await storeBars(database, 'DLAA', bars.AAPL!);
   // A channel that wants every risk event, so alerts are written to the outbox.
-  await database.pool.query("insert into alert_channel (name, kind, config, events) values ('risk-desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['order_rejected', 'limit_breached', 'trading_state_changed'])");
+  await database.pool.query(
+    "insert into alert_channel (name, kind, config, events) values ('risk-desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['order_rejected', 'limit_breached', 'trading_state_changed'])",
+  );
   // The morning of the last stored session: its orders are for a session still ahead, and its bars are known.
   app = await buildTradingApp(database, {}, logLines, { clock: new SimulatedClock(newYork(lastOf('AAPL').date, '08:00')) });
 });
@@ -39,20 +41,45 @@ async function strategy(allocation = 1_000_000): Promise<number> {
   const response = await app.inject({
     method: 'POST',
     url: '/trading/strategies',
-    payload: { name: `risk-${strategyCount}`, universe: ['AAPL'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 10, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 2 }, allocation },
+    payload: {
+      name: `risk-${strategyCount}`,
+      universe: ['AAPL'],
+      rule: { kind: 'three_candles', body: 0.5 },
+      side_policy: 'long_only',
+      warmup_bars: 10,
+      approval: 'manual',
+      entry: { timing: 'close' },
+      sizing: { mode: 'fixed_quantity', quantity: 1 },
+      exits: { after_bars: 2 },
+      allocation,
+    },
   });
   expect(response.statusCode).toBe(201);
   return response.json().id;
 }
 
 async function limits(scope: number | 'global', values: Record<string, number>, breachAction?: 'reducing' | 'halted') {
-  const response = await app.inject({ method: 'PUT', url: scope === 'global' ? '/trading/limits/global' : `/trading/limits/strategies/${scope}`, payload: { limits: values, reason: 'set by the test', ...(breachAction ? { breach_action: breachAction } : {}) } });
+  const response = await app.inject({
+    method: 'PUT',
+    url: scope === 'global' ? '/trading/limits/global' : `/trading/limits/strategies/${scope}`,
+    payload: { limits: values, reason: 'set by the test', ...(breachAction ? { breach_action: breachAction } : {}) },
+  });
   expect(response.statusCode).toBe(200);
 }
 
 /** A market order for the symbol's last stored session: the paper broker fills it at that day's open. */
 async function order(strategyId: number | null, symbol: string, side: 'buy' | 'sell', quantity: number) {
-  const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol, side, quantity, session_date: lastOf(symbol.replace('DDNV', 'NVDA').replace('DLAA', 'AAPL')).date, ...(strategyId ? { strategy_id: strategyId } : {}) } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/trading/orders',
+    payload: {
+      symbol,
+      side,
+      quantity,
+      session_date: lastOf(symbol.replace('DDNV', 'NVDA').replace('DLAA', 'AAPL')).date,
+      ...(strategyId ? { strategy_id: strategyId } : {}),
+    },
+  });
   expect(response.statusCode).toBe(201);
   return response.json();
 }
@@ -69,7 +96,10 @@ describe(`pre-trade checks on ${realPrices ? 'real' : 'generated'} daily prices 
     const refused = await order(id, 'AAPL', 'buy', 100);
     expectRefused(refused, 'order_notional', new RegExp(`order value ${money(100 * close('AAPL'))} .* over the limit 10,000`));
     const detail = (await app.inject({ url: `/trading/orders/${refused.id}` })).json();
-    expect(detail.transitions.map((t: any) => [t.from_state, t.to_state])).toEqual([[null, 'new'], ['new', 'rejected']]);
+    expect(detail.transitions.map((t: any) => [t.from_state, t.to_state])).toEqual([
+      [null, 'new'],
+      ['new', 'rejected'],
+    ]);
     expect(detail.transitions[1].cause).toMatch(/refused by the risk check order_notional: order value/);
     expect(detail.fills).toEqual([]);
     expect(loggedEvents(logLines, 'order_rejected')).toContainEqual(expect.objectContaining({ orderId: refused.id, riskCheck: 'order_notional' }));
@@ -82,7 +112,11 @@ describe(`pre-trade checks on ${realPrices ? 'real' : 'generated'} daily prices 
     const id = await strategy();
     await limits(id, { max_position_notional: 30_000 });
     expect((await order(id, 'NVDA', 'buy', 100)).state).toBe('filled');
-    expectRefused(await order(id, 'NVDA', 'buy', 50), 'position_notional', new RegExp(`NVDA position of strategy ${id} .* worth ${money(150 * close('NVDA'))}, over the limit 30,000 per symbol`));
+    expectRefused(
+      await order(id, 'NVDA', 'buy', 50),
+      'position_notional',
+      new RegExp(`NVDA position of strategy ${id} .* worth ${money(150 * close('NVDA'))}, over the limit 30,000 per symbol`),
+    );
     expect((await order(id, 'NVDA', 'sell', 50)).state).toBe('filled');
   });
 
@@ -92,7 +126,11 @@ describe(`pre-trade checks on ${realPrices ? 'real' : 'generated'} daily prices 
     expect((await order(id, 'NVDA', 'buy', 100)).state).toBe('filled');
     expect((await order(id, 'AAPL', 'buy', 100)).state).toBe('filled');
     const gross = 100 * close('NVDA') + 100 * close('AAPL') + 50 * close('MSFT');
-    expectRefused(await order(id, 'MSFT', 'buy', 50), 'gross_exposure', new RegExp(`gross exposure of strategy ${id} .* would be ${money(gross)}, over the limit 40,000`));
+    expectRefused(
+      await order(id, 'MSFT', 'buy', 50),
+      'gross_exposure',
+      new RegExp(`gross exposure of strategy ${id} .* would be ${money(gross)}, over the limit 40,000`),
+    );
   });
 
   it('net exposure: a long over the limit is refused, a short that brings it back passes, in a strategy and in total', async () => {
@@ -109,11 +147,15 @@ describe(`pre-trade checks on ${realPrices ? 'real' : 'generated'} daily prices 
     expectRefused(await order(id, 'NVDA', side, 10), 'net_exposure', /net exposure in total would be/);
   });
 
-  it("a strategy may use only its share of its allocation", async () => {
+  it('a strategy may use only its share of its allocation', async () => {
     const id = await strategy(10_000);
     await limits(id, { max_allocation_use: 0.5 });
     expect((await order(id, 'AAPL', 'buy', 30)).state).toBe('filled');
-    expectRefused(await order(id, 'AAPL', 'buy', 10), 'allocation_use', new RegExp(`would use ${((40 * close('AAPL')) / 100).toFixed(2)}% of its allocation 10,000 .* over the limit 50.00%`));
+    expectRefused(
+      await order(id, 'AAPL', 'buy', 10),
+      'allocation_use',
+      new RegExp(`would use ${((40 * close('AAPL')) / 100).toFixed(2)}% of its allocation 10,000 .* over the limit 50.00%`),
+    );
   });
 
   it('orders per minute: the fourth order in a minute is refused at three a minute', async () => {
@@ -126,7 +168,9 @@ describe(`pre-trade checks on ${realPrices ? 'real' : 'generated'} daily prices 
   it('reducing lets only orders that shrink a position through; halted lets none; every change keeps who and why', async () => {
     const id = await strategy();
     expect((await order(id, 'MSFT', 'buy', 20)).state).toBe('filled');
-    expect((await app.inject({ method: 'PUT', url: '/trading/state', payload: { strategy_id: id, state: 'reducing', reason: 'earnings week' } })).json()).toMatchObject({ changed: true, state: { state: 'reducing', reason: 'earnings week' } });
+    expect(
+      (await app.inject({ method: 'PUT', url: '/trading/state', payload: { strategy_id: id, state: 'reducing', reason: 'earnings week' } })).json(),
+    ).toMatchObject({ changed: true, state: { state: 'reducing', reason: 'earnings week' } });
     expectRefused(await order(id, 'MSFT', 'buy', 1), 'trading_state', /trading is reducing for strategy .* only orders that shrink a position pass/);
     expectRefused(await order(id, 'MSFT', 'sell', 30), 'trading_state', /does not/);
     expect((await order(id, 'MSFT', 'sell', 5)).state).toBe('filled');
@@ -150,11 +194,16 @@ describe(`pre-trade checks on ${realPrices ? 'real' : 'generated'} daily prices 
     expect((await order(id, 'DLAA', 'buy', 100)).state).toBe('filled');
     const cost = lastOf('AAPL').open;
     await database.pool.query("insert into price_latest (symbol, provider, price, quoted_at) values ('DLAA', 'test', $1, now())", [cost - 20]);
-    expectRefused(await order(id, 'DLAA', 'buy', 1), 'daily_loss', /daily loss of strategy:\d+ is 2,000, over the limit 1,000; trading is reducing for strategy/);
+    expectRefused(
+      await order(id, 'DLAA', 'buy', 1),
+      'daily_loss',
+      /daily loss of strategy:\d+ is 2,000, over the limit 1,000; trading is reducing for strategy/,
+    );
     expect((await order(id, 'DLAA', 'sell', 50)).state).toBe('filled');
     const change = (await app.inject({ url: `/trading/state?scope=strategy:${id}` })).json().changes[0];
     expect(change).toMatchObject({ from_state: 'active', to_state: 'reducing', automatic: true, changed_by: 'risk engine' });
-    const breach = (await database.pool.query("select payload from alert where event = 'limit_breached' and payload->>'scope' = $1", [`strategy:${id}`])).rows[0];
+    const breach = (await database.pool.query("select payload from alert where event = 'limit_breached' and payload->>'scope' = $1", [`strategy:${id}`]))
+      .rows[0];
     expect(breach.payload).toMatchObject({ limit: 'max_daily_loss', value: 2_000, threshold: 1_000 });
   });
 
@@ -165,11 +214,24 @@ describe(`pre-trade checks on ${realPrices ? 'real' : 'generated'} daily prices 
     const entry = lastOf('NVDA').open;
     // The price falls 60 a share: 24,000 of 100,000 gone, a 24% drawdown from the allocation.
     await database.pool.query("insert into price_latest (symbol, provider, price, quoted_at) values ('DDNV', 'test', $1, now())", [entry - 60]);
-    expectRefused(await order(id, 'DDNV', 'sell', 100), 'drawdown', /drawdown of strategy:\d+ is 24.00% from the peak, over the limit 5.00%; trading is halted for strategy/);
-    expect((await app.inject({ url: '/trading/state' })).json().states).toContainEqual(expect.objectContaining({ scope: `strategy:${id}`, state: 'halted', changed_by: 'risk engine' }));
+    expectRefused(
+      await order(id, 'DDNV', 'sell', 100),
+      'drawdown',
+      /drawdown of strategy:\d+ is 24.00% from the peak, over the limit 5.00%; trading is halted for strategy/,
+    );
+    expect((await app.inject({ url: '/trading/state' })).json().states).toContainEqual(
+      expect.objectContaining({ scope: `strategy:${id}`, state: 'halted', changed_by: 'risk engine' }),
+    );
 
-    const resumed = await app.inject({ method: 'PUT', url: '/trading/state', payload: { strategy_id: id, state: 'active', reason: 'reviewed the loss, keep the limit' } });
-    expect(resumed.json()).toMatchObject({ changed: true, state: { state: 'active', changed_by: 'auth disabled', reason: 'reviewed the loss, keep the limit' } });
+    const resumed = await app.inject({
+      method: 'PUT',
+      url: '/trading/state',
+      payload: { strategy_id: id, state: 'active', reason: 'reviewed the loss, keep the limit' },
+    });
+    expect(resumed.json()).toMatchObject({
+      changed: true,
+      state: { state: 'active', changed_by: 'auth disabled', reason: 'reviewed the loss, keep the limit' },
+    });
     const audit = (await database.pool.query("select method, route, status from audit_log where route = '/trading/state' order by id desc limit 1")).rows[0];
     expect(audit).toMatchObject({ method: 'PUT', route: '/trading/state', status: 200 });
     // The drawdown is still there: the next order halts the strategy again.

@@ -22,7 +22,11 @@ beforeEach(async () => {
   // Market orders fill at once at this venue, so Alpaca's positions follow the orders we send.
   fake = await startAlpacaFake({ fillMarketOrders: true });
   logLines.length = 0;
-  app = await buildTradingApp(database, { ALPACA_BASE_URL: fake.url, ALPACA_KEY_ID: fake.keyId, ALPACA_SECRET_KEY: fake.secretKey, ALPACA_RETRIES: '0', TRADING_JOB_RETRIES: '0' }, logLines);
+  app = await buildTradingApp(
+    database,
+    { ALPACA_BASE_URL: fake.url, ALPACA_KEY_ID: fake.keyId, ALPACA_SECRET_KEY: fake.secretKey, ALPACA_RETRIES: '0', TRADING_JOB_RETRIES: '0' },
+    logLines,
+  );
 });
 afterEach(async () => {
   await app.close();
@@ -43,7 +47,14 @@ async function reconcile(): Promise<any> {
 }
 
 /** The schedule fields PUT /schedules takes. */
-const pick = ({ kind, cron, timezone, trading_days_only, params, enabled }: Record<string, unknown>) => ({ kind, cron, timezone, trading_days_only, params, enabled });
+const pick = ({ kind, cron, timezone, trading_days_only, params, enabled }: Record<string, unknown>) => ({
+  kind,
+  cron,
+  timezone,
+  trading_days_only,
+  params,
+  enabled,
+});
 
 /** A filled order of the paper account, stored as the paper broker stores one. */
 async function paperFill(symbol: string, side: 'buy' | 'sell', quantity: number, price: number): Promise<void> {
@@ -53,7 +64,10 @@ async function paperFill(symbol: string, side: 'buy' | 'sell', quantity: number,
      values ($1::uuid, $1::text, 'paper', 'manual', $2, $3, $4, 'market', 'day', current_date, 'filled', 'paper', $4, $5)`,
     [order, symbol, side, quantity, price],
   );
-  await database.pool.query(`insert into trading_fill (fill_id, order_id, symbol, side, quantity, price, fee, trade_date, at) values ($1::text, $1::uuid, $2, $3, $4, $5, 0, current_date, now())`, [order, symbol, side, quantity, price]);
+  await database.pool.query(
+    `insert into trading_fill (fill_id, order_id, symbol, side, quantity, price, fee, trade_date, at) values ($1::text, $1::uuid, $2, $3, $4, $5, 0, current_date, now())`,
+    [order, symbol, side, quantity, price],
+  );
 }
 
 /** A market order through the API on an account; the fake venue fills it at `price`. */
@@ -94,7 +108,9 @@ describe('reconciliation with Alpaca', () => {
     fake.setPosition('TSLA', 0, 0);
     fake.setPosition('NVDA', 2, 120);
     // A channel that wants the event: the alert is written with the run (nothing is when none does).
-    await database.pool.query(`insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{reconciliation_differences}')`);
+    await database.pool.query(
+      `insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{reconciliation_differences}')`,
+    );
 
     const run = await reconcile();
     const differences = [
@@ -108,7 +124,9 @@ describe('reconciliation with Alpaca', () => {
     expect(more).toEqual([]);
     expect(logged).toMatchObject({ broker: 'alpaca', reconciliation_id: run.id, difference_count: 3, symbols: ['AAPL', 'NVDA', 'TSLA'] });
 
-    const alerts = await database.pool.query("select a.event, a.payload, d.channel_name from alert a join alert_delivery d on d.alert_id = a.id where a.event = 'reconciliation_differences'");
+    const alerts = await database.pool.query(
+      "select a.event, a.payload, d.channel_name from alert a join alert_delivery d on d.alert_id = a.id where a.event = 'reconciliation_differences'",
+    );
     expect(alerts.rows).toEqual([{ event: 'reconciliation_differences', payload: { broker: 'alpaca', differences }, channel_name: 'desk' }]);
 
     const onlyDifferent = (await app.inject({ url: '/trading/reconciliations?with_differences=true' })).json();

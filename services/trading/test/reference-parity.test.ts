@@ -55,37 +55,54 @@ async function referenceBacktest(golden: Golden, side: 'buy' | 'sell') {
   const response = await app.inject({
     method: 'POST',
     url: '/trading/backtests',
-    payload: { strategy: referenceStrategy(symbol, side, { h: golden.h, p: golden.p, body: golden.body }), decision: 'close_auction', costs: noCosts, price_decimals: 6 },
+    payload: {
+      strategy: referenceStrategy(symbol, side, { h: golden.h, p: golden.p, body: golden.body }),
+      decision: 'close_auction',
+      costs: noCosts,
+      price_decimals: 6,
+    },
   });
   expect(response.statusCode, `${response.body} ${logLines.slice(-3).join('\n')}`).toBe(202);
   const job = await finishedJob(app, response.json().job_id, 120_000);
   expect(job.status, job.error).toBe('succeeded');
   const report = (await app.inject({ url: `/trading/backtests/${job.id}/report.json` })).json();
   const column = (name: string) => report.trades.columns.indexOf(name);
-  const trades = report.trades.rows.map((row: unknown[]) => ({ entryDay: row[column('entryDay')] as string, direction: row[column('direction')], quantity: row[column('quantity')], profitLoss: row[column('profitLoss')] as number }));
+  const trades = report.trades.rows.map((row: unknown[]) => ({
+    entryDay: row[column('entryDay')] as string,
+    direction: row[column('direction')],
+    quantity: row[column('quantity')],
+    profitLoss: row[column('profitLoss')] as number,
+  }));
   return { job, report, trades };
 }
 
-describe.skipIf(!goldenFolder || !dailyFolder)('backtests on the engine of the reference strategy (three candles, body 0.01, h=101, exit 7 bars later, one share, no fees)', () => {
-  it.each(cases)('$side signals on $file match the reference P&L per trade and in total', async ({ file, side }) => {
-    const golden = readGolden(file);
-    const { job, trades, report } = await referenceBacktest(golden, side);
-    const expected = golden.analysis[side].signals.filter((signal) => signal.profit_loss !== undefined);
-    expect(trades.map((trade: { entryDay: string }) => trade.entryDay)).toEqual(expected.map((signal) => signal.date));
-    trades.forEach((trade: { direction: unknown; quantity: unknown; profitLoss: number }, index: number) => {
-      expect(trade.direction).toBe(side === 'buy' ? 'long' : 'short');
-      expect(trade.quantity).toBe(1);
-      closeTo(trade.profitLoss, expected[index]!.profit_loss!);
-    });
-    closeTo(report.summary.realizedProfitLoss, golden.analysis[side].total_profit_loss);
-    expect(job.result.code).toBe('three_candles');
-    expect(job.result.summary.trades).toBe(expected.length);
-  }, 120_000);
+describe.skipIf(!goldenFolder || !dailyFolder)(
+  'backtests on the engine of the reference strategy (three candles, body 0.01, h=101, exit 7 bars later, one share, no fees)',
+  () => {
+    it.each(cases)(
+      '$side signals on $file match the reference P&L per trade and in total',
+      async ({ file, side }) => {
+        const golden = readGolden(file);
+        const { job, trades, report } = await referenceBacktest(golden, side);
+        const expected = golden.analysis[side].signals.filter((signal) => signal.profit_loss !== undefined);
+        expect(trades.map((trade: { entryDay: string }) => trade.entryDay)).toEqual(expected.map((signal) => signal.date));
+        trades.forEach((trade: { direction: unknown; quantity: unknown; profitLoss: number }, index: number) => {
+          expect(trade.direction).toBe(side === 'buy' ? 'long' : 'short');
+          expect(trade.quantity).toBe(1);
+          closeTo(trade.profitLoss, expected[index]!.profit_loss!);
+        });
+        closeTo(report.summary.realizedProfitLoss, golden.analysis[side].total_profit_loss);
+        expect(job.result.code).toBe('three_candles');
+        expect(job.result.summary.trades).toBe(expected.length);
+      },
+      120_000,
+    );
 
-  it('sell signals on NVDA 2016-2021 match the reference (-90.215014 in total, 57 trades)', async () => {
-    const golden = readGolden('NVDA_h101_p7.json');
-    const { trades, report } = await referenceBacktest(golden, 'sell');
-    expect(trades.length).toBe(golden.analysis.sell.signals.filter((signal) => signal.profit_loss !== undefined).length);
-    closeTo(report.summary.realizedProfitLoss, -90.215014);
-  }, 120_000);
-});
+    it('sell signals on NVDA 2016-2021 match the reference (-90.215014 in total, 57 trades)', async () => {
+      const golden = readGolden('NVDA_h101_p7.json');
+      const { trades, report } = await referenceBacktest(golden, 'sell');
+      expect(trades.length).toBe(golden.analysis.sell.signals.filter((signal) => signal.profit_loss !== undefined).length);
+      closeTo(report.summary.realizedProfitLoss, -90.215014);
+    }, 120_000);
+  },
+);

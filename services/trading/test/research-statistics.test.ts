@@ -7,7 +7,14 @@ import { stitchEquity } from '../src/research/walk-forward.ts';
 describe('deflated Sharpe ratio', () => {
   it("reproduces Bailey & Lopez de Prado's worked example (2014): SR0 0.1132 and DSR 0.9004", () => {
     // Their example: annualised SR 2.5 and variance of the trials' SRs 0.5 over 250 days a year, 100 trials, 1,250 days, skew -3, kurtosis 10.
-    const { sr0, deflated } = deflatedSharpeRatio({ trials: 100, variance: 0.5 / 250, sharpe: 2.5 / Math.sqrt(250), skewness: -3, kurtosis: 10, observations: 1250 });
+    const { sr0, deflated } = deflatedSharpeRatio({
+      trials: 100,
+      variance: 0.5 / 250,
+      sharpe: 2.5 / Math.sqrt(250),
+      skewness: -3,
+      kurtosis: 10,
+      observations: 1250,
+    });
     expect(sr0).toBeCloseTo(0.1132, 4);
     expect(deflated).toBeCloseTo(0.9004, 3);
   });
@@ -30,11 +37,19 @@ describe('figures of an equity curve', () => {
 });
 
 describe('search space', () => {
-  const schema = { type: 'object', properties: { share: { type: 'number', minimum: 0, maximum: 1 }, entry: { anyOf: [{ const: 'close' }, { const: 'next_open' }] } } };
+  const schema = {
+    type: 'object',
+    properties: { share: { type: 'number', minimum: 0, maximum: 1 }, entry: { anyOf: [{ const: 'close' }, { const: 'next_open' }] } },
+  };
   it('a decimal grid lands on its steps (0.3, not 0.30000000000000004)', () => {
     const dimensions = searchSpaceOf({ share: { min: 0.1, max: 0.5, step: 0.1 }, entry: { values: ['close', 'next_open'] } }, schema);
     expect(gridSize(dimensions)).toBe(10);
-    expect(Array.from({ length: 10 }, (_, index) => gridPoint(dimensions, index))).toEqual([0.1, 0.2, 0.3, 0.4, 0.5].flatMap((share) => [{ share, entry: 'close' }, { share, entry: 'next_open' }]));
+    expect(Array.from({ length: 10 }, (_, index) => gridPoint(dimensions, index))).toEqual(
+      [0.1, 0.2, 0.3, 0.4, 0.5].flatMap((share) => [
+        { share, entry: 'close' },
+        { share, entry: 'next_open' },
+      ]),
+    );
   });
 });
 
@@ -57,7 +72,7 @@ describe('stitched out-of-sample equity', () => {
 });
 
 describe('trial batches', () => {
-  it('half a thread\'s share of the trials in flight or of those left to draw, at most the largest batch allowed', () => {
+  it("half a thread's share of the trials in flight or of those left to draw, at most the largest batch allowed", () => {
     // 4 slots assumed until seen: 64 in flight / (2 x 4) = 8.
     expect(trialBatchSize(1000, 64)).toBe(8);
     expect(trialBatchSize(1000, 256, 3)).toBe(3);

@@ -30,10 +30,15 @@ const trial = (exitCode: number) => ({ params: { exit_code: exitCode }, startDay
 const pool = new ResearchThreadPool(1);
 afterAll(() => pool.close());
 
-describe('a series of trials on one research thread (a trial job\'s batch)', () => {
+describe("a series of trials on one research thread (a trial job's batch)", () => {
   it('answers every trial in order; the one whose thread dies fails alone and the trials after it run on a fresh thread', async () => {
     const settled: { index: number; outcome: SeriesOutcome }[] = [];
-    await pool.runSeries('killer AAPL', async () => data, [trial(0), trial(7), trial(0), trial(0)], (index, outcome) => settled.push({ index, outcome }));
+    await pool.runSeries(
+      'killer AAPL',
+      async () => data,
+      [trial(0), trial(7), trial(0), trial(0)],
+      (index, outcome) => settled.push({ index, outcome }),
+    );
     expect(settled.map(({ index }) => index)).toEqual([0, 1, 2, 3]);
     expect(settled[0]!.outcome.answer).toMatchObject({ type: 'done', params: { exit_code: 0 } });
     expect(settled[1]!.outcome.error?.message).toBe('research thread exited with code 7');
@@ -46,15 +51,26 @@ describe('a series of trials on one research thread (a trial job\'s batch)', () 
   it('stops when cancelled: the trials settled before stay settled, the rest are not run, and the pool runs the next series', async () => {
     const controller = new AbortController();
     const settled: number[] = [];
-    const series = pool.runSeries('killer AAPL', async () => data, Array.from({ length: 50 }, () => trial(0)), (index) => {
-      settled.push(index);
-      if (index === 1) controller.abort();
-    }, controller.signal);
+    const series = pool.runSeries(
+      'killer AAPL',
+      async () => data,
+      Array.from({ length: 50 }, () => trial(0)),
+      (index) => {
+        settled.push(index);
+        if (index === 1) controller.abort();
+      },
+      controller.signal,
+    );
     await expect(series).rejects.toThrow('trial cancelled');
     expect(settled.slice(0, 2)).toEqual([0, 1]);
     expect(settled.length).toBeLessThan(50);
     const after: SeriesOutcome[] = [];
-    await pool.runSeries('killer AAPL', async () => data, [trial(0)], (_, outcome) => after.push(outcome));
+    await pool.runSeries(
+      'killer AAPL',
+      async () => data,
+      [trial(0)],
+      (_, outcome) => after.push(outcome),
+    );
     expect(after[0]!.answer).toMatchObject({ type: 'done' });
   }, 60_000);
 });

@@ -32,7 +32,14 @@ let app: Service;
 async function tradingTask(): Promise<Service> {
   const service = await createService({
     name: 'trading-research-test',
-    modules: [tradingServiceWith({ config: loadTradingConfig({}), clock: clock(), engine: { leaseSeconds: 3, maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
+    modules: [
+      tradingServiceWith({
+        config: loadTradingConfig({}),
+        clock: clock(),
+        engine: { leaseSeconds: 3, maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 },
+      }),
+      jobsModule,
+    ],
     pool: database.pool,
     auth: false,
     ...testLogging(undefined),
@@ -96,7 +103,9 @@ describe('walk-forward analysis of the moving-average cross on AAPL', () => {
       const trials = (await app.inject({ url: `/trading/walk-forwards/${id}/trials?window=${window.window}` })).json().trials;
       const search = trials.filter((trial: any) => trial.phase === 'search');
       expect(search).toHaveLength(4);
-      const best = search.find((trial: any) => trial.rank !== null && search.every((other: any) => other.objective === null || other.objective <= trial.objective));
+      const best = search.find(
+        (trial: any) => trial.rank !== null && search.every((other: any) => other.objective === null || other.objective <= trial.objective),
+      );
       expect(window.parameters).toEqual(best.parameters);
       expect(window.in_sample_objective).toBe(best.objective);
       const outOfSample = trials.find((trial: any) => trial.phase === 'out_of_sample');
@@ -105,7 +114,7 @@ describe('walk-forward analysis of the moving-average cross on AAPL', () => {
     }
   });
 
-  it('stitches the out-of-sample curves: each window compounds onto the last, so the whole return is the product of the windows\'', () => {
+  it("stitches the out-of-sample curves: each window compounds onto the last, so the whole return is the product of the windows'", () => {
     const curve = view.out_of_sample_equity;
     expect(curve[0]).toEqual({ date: aapl.at(-757 + 250)!.date, equity: 100_000 });
     expect(curve).toHaveLength(501);
@@ -146,7 +155,15 @@ describe('walk-forward analysis of the moving-average cross on AAPL', () => {
   }, 120_000);
 
   it('windows that do not fit the period answer 400 naming body/windows', async () => {
-    const response = await post('/trading/walk-forwards', { strategy: smaCross, ...period, method: 'random', budget: 2, objective: 'sharpe', space: { fast: { min: 3, max: 9 } }, windows: { mode: 'rolling', in_sample: 700, out_of_sample: 100 } });
+    const response = await post('/trading/walk-forwards', {
+      strategy: smaCross,
+      ...period,
+      method: 'random',
+      budget: 2,
+      objective: 'sharpe',
+      space: { fast: { min: 3, max: 9 } },
+      windows: { mode: 'rolling', in_sample: 700, out_of_sample: 100 },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/^body\/windows: in_sample 700 \+ out_of_sample 100 sessions do not fit in the 756 sessions of the period/);
   });
@@ -162,9 +179,17 @@ describe('lookahead check', () => {
     expect(check.result.signals).toBeGreaterThan(6);
   }, 120_000);
 
-  it('flags a strategy that reads the next close from its thread\'s data: cut at the decision, the decision changes', async () => {
+  it("flags a strategy that reads the next close from its thread's data: cut at the decision, the decision changes", async () => {
     const response = await post('/trading/lookahead-checks', {
-      strategy: { name: 'peeker', account_id: 'paper', universe: ['AAPL'], code: 'tomorrow_peeker', parameters: { quantity: 10 }, schedule: null, allocation: 100_000 },
+      strategy: {
+        name: 'peeker',
+        account_id: 'paper',
+        universe: ['AAPL'],
+        code: 'tomorrow_peeker',
+        parameters: { quantity: 10 },
+        schedule: null,
+        allocation: 100_000,
+      },
       ...period,
       max_signals: 4,
     });
@@ -213,11 +238,21 @@ describe('a restart loses no finished trial', () => {
       const started = await fetch(`${base}/trading/optimizations`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ strategy: smaCross, ...period, method: 'random', seed: 3, budget: 30, objective: 'sharpe', space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 150 } } }),
+        body: JSON.stringify({
+          strategy: smaCross,
+          ...period,
+          method: 'random',
+          seed: 3,
+          budget: 30,
+          objective: 'sharpe',
+          space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 150 } },
+        }),
       });
       expect(started.status).toBe(202);
       const id = ((await started.json()) as { job_id: string }).job_id;
-      const finished = async () => (await own.pool.query("select trial_no, finished_at from trading_research_trial where run_id = $1 and status <> 'queued' order by trial_no", [id])).rows;
+      const finished = async () =>
+        (await own.pool.query("select trial_no, finished_at from trading_research_trial where run_id = $1 and status <> 'queued' order by trial_no", [id]))
+          .rows;
       await waitFor(async () => (await finished()).length >= 5, 60_000, 'five trials done');
       child.child.kill('SIGKILL');
       await child.exited;
@@ -225,7 +260,14 @@ describe('a restart loses no finished trial', () => {
       expect(before.length).toBeLessThan(30);
       successor = await createService({
         name: 'trading-research-successor',
-        modules: [tradingServiceWith({ config: loadTradingConfig({}), clock: clock(), engine: { leaseSeconds: 3, maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
+        modules: [
+          tradingServiceWith({
+            config: loadTradingConfig({}),
+            clock: clock(),
+            engine: { leaseSeconds: 3, maintenanceSeconds: 1, scheduleSeconds: 0, pollSeconds: 0.1 },
+          }),
+          jobsModule,
+        ],
         pool: own.pool,
         auth: false,
         ...testLogging(undefined),

@@ -53,13 +53,19 @@ async function finished(url: string, id: string, timeoutMs = 120_000) {
   return (await app.inject({ url: `${url}/${id}` })).json();
 }
 
-describe('optimisation requests are checked against the strategy code\'s parameter schema', () => {
+describe("optimisation requests are checked against the strategy code's parameter schema", () => {
   const base = { strategy: smaCross(), ...period, method: 'grid', budget: 100, objective: 'sharpe' };
   it.each([
     [{ space: { fastest: { min: 1, max: 5, step: 1 } } }, /^body\/space\/fastest: the strategy has no parameter "fastest" \(its parameters: fast, slow, /],
-    [{ space: { fast: { min: 5, max: 5000, step: 5 } } }, /^body\/space\/fast\/max: 5000 is not allowed: the parameter's schema takes an integer, >= 1, <= 1000/],
+    [
+      { space: { fast: { min: 5, max: 5000, step: 5 } } },
+      /^body\/space\/fast\/max: 5000 is not allowed: the parameter's schema takes an integer, >= 1, <= 1000/,
+    ],
     [{ space: { fast: { min: 5, max: 20, step: 2.5 } } }, /^body\/space\/fast\/step: 2\.5 is not allowed: fast is an integer/],
-    [{ space: { entry: { values: ['close', 'tomorrow'] } } }, /^body\/space\/entry\/values\/1: "tomorrow" is not allowed: one of "close", "next_open", "limit"/],
+    [
+      { space: { entry: { values: ['close', 'tomorrow'] } } },
+      /^body\/space\/entry\/values\/1: "tomorrow" is not allowed: one of "close", "next_open", "limit"/,
+    ],
     [{ space: { fast: { min: 1, max: 200, step: 1 }, slow: { min: 2, max: 201, step: 1 } } }, /^body\/budget: 100 is below the grid's 40000 points/],
     [{ space: { fast: { min: 5, max: 20, step: 5 } }, objective: 'profit_with_max_drawdown' }, /^body\/max_drawdown_pct: missing/],
   ])('%j answers 400 naming the field', async (change, message) => {
@@ -75,7 +81,15 @@ describe('a grid optimisation of the moving-average cross on AAPL and MSFT', () 
   beforeAll(async () => {
     const response = await post(
       '/trading/optimizations',
-      { strategy: smaCross(), ...period, costs: noCosts, method: 'grid', budget: 12, objective: 'sharpe', space: { fast: { min: 5, max: 20, step: 5 }, slow: { values: [10, 30, 60] } } },
+      {
+        strategy: smaCross(),
+        ...period,
+        costs: noCosts,
+        method: 'grid',
+        budget: 12,
+        objective: 'sharpe',
+        space: { fast: { min: 5, max: 20, step: 5 }, slow: { values: [10, 30, 60] } },
+      },
       { 'idempotency-key': 'grid-once' },
     );
     expect(response.statusCode, response.body).toBe(202);
@@ -96,7 +110,7 @@ describe('a grid optimisation of the moving-average cross on AAPL and MSFT', () 
     expect(stored.rows[0].n).toBe(12);
   });
 
-  it('ranks by the objective, best first, and the best trial\'s figures are those of a backtest of its parameters', async () => {
+  it("ranks by the objective, best first, and the best trial's figures are those of a backtest of its parameters", async () => {
     const trials = (await app.inject({ url: `/trading/optimizations/${id}/trials` })).json().trials;
     const ranked = trials.filter((trial: any) => trial.rank !== null);
     expect(ranked.map((trial: any) => trial.rank)).toEqual(ranked.map((_: unknown, index: number) => index + 1));
@@ -124,7 +138,11 @@ describe('a grid optimisation of the moving-average cross on AAPL and MSFT', () 
     expect(view.sensitivity.heatmap.best.flat().filter((cell: number | null) => cell !== null)).toHaveLength(9);
     const slow = view.sensitivity.parameters.find((parameter: any) => parameter.name === 'slow');
     expect(slow.points).toHaveLength(9);
-    expect(slow.by_value.map((cell: any) => [cell.value, cell.trials])).toEqual([[10, 1], [30, 4], [60, 4]]);
+    expect(slow.by_value.map((cell: any) => [cell.value, cell.trials])).toEqual([
+      [10, 1],
+      [30, 4],
+      [60, 4],
+    ]);
     const best = view.sensitivity.heatmap.best.flat().filter((cell: number | null) => cell !== null);
     expect(Math.max(...best)).toBe(view.best.objective);
   });
@@ -149,13 +167,37 @@ describe('a grid optimisation of the moving-average cross on AAPL and MSFT', () 
     const response = await app.inject({ url: `/trading/optimizations/${id}/events` });
     expect(response.headers['content-type']).toBe('text/event-stream');
     const events = response.body.trim().split('\n\n');
-    const last = JSON.parse(events.at(-1)!.split('\n').find((line) => line.startsWith('data: '))!.slice(6));
+    const last = JSON.parse(
+      events
+        .at(-1)!
+        .split('\n')
+        .find((line) => line.startsWith('data: '))!
+        .slice(6),
+    );
     expect(events.at(-1)).toMatch(/^event: progress\n/);
-    expect(last).toMatchObject({ status: 'succeeded', done: 12, failed: 3, budget: 12, best_objective: view.best.objective, best_parameters: view.best.parameters });
+    expect(last).toMatchObject({
+      status: 'succeeded',
+      done: 12,
+      failed: 3,
+      budget: 12,
+      best_objective: view.best.objective,
+      best_parameters: view.best.parameters,
+    });
   });
 
   it('answers the same run for the same Idempotency-Key (no second compute)', async () => {
-    const again = await post('/trading/optimizations', { strategy: smaCross(), ...period, method: 'grid', budget: 12, objective: 'sharpe', space: { fast: { min: 5, max: 20, step: 5 }, slow: { values: [10, 30, 60] } } }, { 'idempotency-key': 'grid-once' });
+    const again = await post(
+      '/trading/optimizations',
+      {
+        strategy: smaCross(),
+        ...period,
+        method: 'grid',
+        budget: 12,
+        objective: 'sharpe',
+        space: { fast: { min: 5, max: 20, step: 5 }, slow: { values: [10, 30, 60] } },
+      },
+      { 'idempotency-key': 'grid-once' },
+    );
     expect(again.statusCode).toBe(202);
     expect(again.json().job_id).toBe(id);
     const list = (await app.inject({ url: '/trading/optimizations' })).json().optimizations;
@@ -178,13 +220,17 @@ describe('a trial whose thread dies', () => {
     // The grid's choices are distinct values: 0 and 7.
     expect(view.trials).toMatchObject({ done: 2, succeeded: 1, failed: 1 });
     const trials = (await app.inject({ url: `/trading/optimizations/${view.id}/trials` })).json().trials;
-    expect(trials.find((trial: any) => trial.parameters.exit_code === 7)).toMatchObject({ status: 'failed', rank: null, error: 'research thread exited with code 7' });
+    expect(trials.find((trial: any) => trial.parameters.exit_code === 7)).toMatchObject({
+      status: 'failed',
+      rank: null,
+      error: 'research thread exited with code 7',
+    });
     expect(trials.find((trial: any) => trial.parameters.exit_code === 0)).toMatchObject({ status: 'succeeded', rank: 1 });
   }, 120_000);
 });
 
 describe('random and TPE searches', () => {
-  it('a TPE search spends its budget, its draws within the ranges, and its best is at least the random start\'s best', async () => {
+  it("a TPE search spends its budget, its draws within the ranges, and its best is at least the random start's best", async () => {
     const response = await post('/trading/optimizations', {
       strategy: smaCross(['AAPL']),
       ...period,
@@ -210,7 +256,16 @@ describe('random and TPE searches', () => {
 
 describe('trial jobs run batches of trials', () => {
   it('40 random trials on AAPL go in fewer jobs than trials; each job lists the trials it stored, each trial names its job, and every trial has its figures', async () => {
-    const response = await post('/trading/optimizations', { strategy: smaCross(['AAPL']), ...period, costs: noCosts, method: 'random', budget: 40, seed: 11, objective: 'sharpe', space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 150 } } });
+    const response = await post('/trading/optimizations', {
+      strategy: smaCross(['AAPL']),
+      ...period,
+      costs: noCosts,
+      method: 'random',
+      budget: 40,
+      seed: 11,
+      objective: 'sharpe',
+      space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 150 } },
+    });
     expect(response.statusCode, response.body).toBe(202);
     const id = response.json().job_id;
     const view = await finished('/trading/optimizations', id);
@@ -226,7 +281,12 @@ describe('trial jobs run batches of trials', () => {
     expect(Math.max(...jobs.map((job) => job.params.trials.length))).toBeGreaterThanOrEqual(2);
     expect(jobs.at(-1)!.params.trials).toHaveLength(1);
     expect(jobs.flatMap((job) => job.params.trials).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, trial) => trial));
-    const stored = (await database.pool.query<{ trial_no: number; job_id: string; objective: number; figures: unknown }>('select trial_no, job_id, objective, figures from trading_research_trial where run_id = $1', [id])).rows;
+    const stored = (
+      await database.pool.query<{ trial_no: number; job_id: string; objective: number; figures: unknown }>(
+        'select trial_no, job_id, objective, figures from trading_research_trial where run_id = $1',
+        [id],
+      )
+    ).rows;
     expect(stored).toHaveLength(40);
     for (const job of jobs) {
       expect(job.result.trials.map((trial) => trial.trial)).toEqual(job.params.trials);
@@ -242,7 +302,14 @@ describe('trial jobs run batches of trials', () => {
 
 describe('cancelling an optimisation', () => {
   it('stops it: no trial is queued after, the finished trials stay', async () => {
-    const response = await post('/trading/optimizations', { strategy: smaCross(['AAPL']), ...period, method: 'random', budget: 2000, objective: 'sharpe', space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 200 } } });
+    const response = await post('/trading/optimizations', {
+      strategy: smaCross(['AAPL']),
+      ...period,
+      method: 'random',
+      budget: 2000,
+      objective: 'sharpe',
+      space: { fast: { min: 2, max: 30 }, slow: { min: 31, max: 200 } },
+    });
     expect(response.statusCode, response.body).toBe(202);
     const id = response.json().job_id;
     await waitFor(async () => (await app.inject({ url: `/trading/optimizations/${id}` })).json().trials.done >= 3, 60_000, 'three trials done');
@@ -250,10 +317,17 @@ describe('cancelling an optimisation', () => {
     expect(cancelled.statusCode, cancelled.body).toBe(200);
     await waitFor(async () => (await app.inject({ url: `/jobs/${id}` })).json().status === 'cancelled', 30_000, 'the run cancelled');
     // Its open trial jobs are cancelled too: nothing is left queued or running for it.
-    await waitFor(async () => {
-      const open = await database.pool.query("select count(*)::int as n from job where kind = 'trading-research-trial' and params->>'run_id' = $1 and status in ('queued', 'running')", [id]);
-      return open.rows[0].n === 0;
-    }, 30_000, 'no open trial jobs');
+    await waitFor(
+      async () => {
+        const open = await database.pool.query(
+          "select count(*)::int as n from job where kind = 'trading-research-trial' and params->>'run_id' = $1 and status in ('queued', 'running')",
+          [id],
+        );
+        return open.rows[0].n === 0;
+      },
+      30_000,
+      'no open trial jobs',
+    );
     const view = (await app.inject({ url: `/trading/optimizations/${id}` })).json();
     expect(view.status).toBe('cancelled');
     expect(view.trials.done).toBeGreaterThanOrEqual(3);

@@ -9,7 +9,10 @@ import { publishTrade } from './support/live-ticks.ts';
 
 // Bars of BOOK up to Friday 2026-12-04; the clock stands on Monday 2026-12-07 at 10:00 in New York
 // (the NYSE open), so an order for that session has no daily bar to fill from: the paper exchange works it.
-const bookBars = weekdayBars(Array.from({ length: 30 }, (_, i): [number, number] => [100 + (i % 3), 100 + ((i + 1) % 3)]), '2026-10-26');
+const bookBars = weekdayBars(
+  Array.from({ length: 30 }, (_, i): [number, number] => [100 + (i % 3), 100 + ((i + 1) % 3)]),
+  '2026-10-26',
+);
 const clock = new SimulatedClock(newYork('2026-12-07', '10:00'));
 
 let database: TestDatabase;
@@ -72,7 +75,10 @@ async function limits(values: Record<string, number>) {
 
 /** A live price of BOOK in the prices service's latest-quote table, as another process writes it. */
 async function quote(price: number) {
-  await database.pool.query("insert into price_latest (symbol, provider, price, quoted_at) values ('BOOK', 'test', $1, now()) on conflict (symbol) do update set price = excluded.price, quoted_at = excluded.quoted_at", [price]);
+  await database.pool.query(
+    "insert into price_latest (symbol, provider, price, quoted_at) values ('BOOK', 'test', $1, now()) on conflict (symbol) do update set price = excluded.price, quoted_at = excluded.quoted_at",
+    [price],
+  );
 }
 
 beforeAll(async () => {
@@ -80,7 +86,9 @@ beforeAll(async () => {
   await storeBars(database, 'BOOK', bookBars);
   app = await buildTradingApp(database, {}, undefined, { clock });
   // Costs off, so a fill's price is the tick's price exactly.
-  await database.pool.query("update trading_account set fee_per_share = 0, fee_bps = 0, fee_minimum = 0, slippage_bps = 0, volume_participation = 1 where id = 'paper'");
+  await database.pool.query(
+    "update trading_account set fee_per_share = 0, fee_bps = 0, fee_minimum = 0, slippage_bps = 0, volume_participation = 1 where id = 'paper'",
+  );
 });
 afterAll(async () => {
   await app?.close();
@@ -134,8 +142,13 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
     // Every working BOOK order fills at 100 on the first trade after it was placed; each fill moves the version in its own statement.
     clock.advanceBy(1_000);
     await publishTrade(database, 'BOOK', 100, clock.nowMs() + 1);
-    await waitFor(async () => (await database.pool.query("select count(*)::int as n from trading_order where symbol = 'BOOK' and state = 'accepted'")).rows[0].n === 0, 5_000, 'the working BOOK orders filled');
-    const held = (await database.pool.query("select quantity::float8 as quantity from trading_position where symbol = 'BOOK' and strategy_id is null")).rows[0].quantity;
+    await waitFor(
+      async () => (await database.pool.query("select count(*)::int as n from trading_order where symbol = 'BOOK' and state = 'accepted'")).rows[0].n === 0,
+      5_000,
+      'the working BOOK orders filled',
+    );
+    const held = (await database.pool.query("select quantity::float8 as quantity from trading_position where symbol = 'BOOK' and strategy_id is null")).rows[0]
+      .quantity;
     expect(held).toBe(94);
     let within: any;
     const statements = await bookStatements(database.pool, async () => {
@@ -150,7 +163,11 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
 
   it("an order answered by the paper broker in its own transaction (a symbol with its session's daily bar stored) moves the book in memory too: the next order needs no read", async () => {
     await storeBars(database, 'BARD', [...bookBars, { ...bookBars.at(-1)!, date: '2026-12-07' }]);
-    const answered = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BARD', side: 'buy', quantity: 1, session_date: '2026-12-07' } });
+    const answered = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      payload: { symbol: 'BARD', side: 'buy', quantity: 1, session_date: '2026-12-07' },
+    });
     expect(answered.json()).toMatchObject({ symbol: 'BARD', state: 'accepted' });
     const detail = (await app.inject({ url: `/trading/orders/${answered.json().id}` })).json();
     expect(detail.transitions.map((t: any) => t.cause)).toEqual([expect.any(String), 'paper answered', 'paper answered']);

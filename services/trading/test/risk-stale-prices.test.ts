@@ -56,7 +56,8 @@ async function buy(symbol: string, quantity: number) {
 }
 
 /** VaR 99 of a long position from the symbol's own last `count` returns (adjusted closes). */
-const ownVar99 = (bars: typeof aapl, value: number, count = 500) => -historicalVar(simpleReturns(bars.slice(-(count + 1)).map((bar) => bar.adjClose ?? bar.close)).map((r) => value * r)).var99;
+const ownVar99 = (bars: typeof aapl, value: number, count = 500) =>
+  -historicalVar(simpleReturns(bars.slice(-(count + 1)).map((bar) => bar.adjClose ?? bar.close)).map((r) => value * r)).var99;
 
 describe(`stale prices are never riskless (${realPrices ? 'real' : 'generated'} AAPL; NVDA's bars stopped on 2019-06-28 as HALTD)`, () => {
   it('counts the sessions a series misses against the NYSE calendar, not against calendar days', () => {
@@ -89,10 +90,16 @@ describe(`stale prices are never riskless (${realPrices ? 'real' : 'generated'} 
     expect(manual.var99).toBeCloseTo(report.total.var99, 0);
 
     // A VaR limit between the AAPL-only figure and the true one: one more HALTD share is refused, and the reason says why.
-    await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: { max_var99: Math.round(freshOnly.total.var99 + haltdVar99 / 2) }, reason: 'stale test' } });
+    await app.inject({
+      method: 'PUT',
+      url: '/trading/limits/global',
+      payload: { limits: { max_var99: Math.round(freshOnly.total.var99 + haltdVar99 / 2) }, reason: 'stale test' },
+    });
     const refused = await buy('HALTD', 1);
     expect(refused).toMatchObject({ state: 'rejected', risk_check: 'var99' });
-    expect(refused.reason).toMatch(/one-day VaR 99 in total would be .* stale prices charged on their own history, without diversification: HALTD \(last bar 2019-06-28, \d+ sessions missing\)/);
+    expect(refused.reason).toMatch(
+      /one-day VaR 99 in total would be .* stale prices charged on their own history, without diversification: HALTD \(last bar 2019-06-28, \d+ sessions missing\)/,
+    );
     await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: {}, reason: 'stale test done' } });
   });
 
@@ -102,7 +109,9 @@ describe(`stale prices are never riskless (${realPrices ? 'real' : 'generated'} 
     try {
       const refused = await buy('ONEBAR', 10);
       expect(refused).toMatchObject({ state: 'rejected', risk_check: 'var99' });
-      expect(refused.reason).toBe('no return history for ONEBAR (fewer than two daily bars): one-day VaR 99 in total cannot be measured against the limit 1,000,000,000');
+      expect(refused.reason).toBe(
+        'no return history for ONEBAR (fewer than two daily bars): one-day VaR 99 in total cannot be measured against the limit 1,000,000,000',
+      );
     } finally {
       await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: {}, reason: 'one-bar test done' } });
     }

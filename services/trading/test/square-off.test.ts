@@ -8,19 +8,39 @@ import { dailyBars } from './support/daily-prices.ts';
 import { startTicker } from './support/live-ticks.ts';
 
 const confirm = 'SQUARE OFF';
-const strategyBody = (name: string, accountId: string) => ({ name, account_id: accountId, universe: ['AAPL'], rule: { kind: 'three_candles', body: 0.5 }, side_policy: 'long_only', warmup_bars: 10, approval: 'manual', entry: { timing: 'close' }, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 2 }, allocation: 1_000_000 });
+const strategyBody = (name: string, accountId: string) => ({
+  name,
+  account_id: accountId,
+  universe: ['AAPL'],
+  rule: { kind: 'three_candles', body: 0.5 },
+  side_policy: 'long_only',
+  warmup_bars: 10,
+  approval: 'manual',
+  entry: { timing: 'close' },
+  sizing: { mode: 'fixed_quantity', quantity: 1 },
+  exits: { after_bars: 2 },
+  allocation: 1_000_000,
+});
 
 /** What the database holds open in a scope: orders not final, positions not flat. */
 async function leftOver(database: TestDatabase, strategyId?: number) {
-  const orders = await database.pool.query("select id, symbol, state from trading_order where state in ('new', 'submitted', 'accepted', 'partially_filled', 'cancel_pending') and ($1::bigint is null or strategy_id = $1) order by id", [strategyId ?? null]);
-  const positions = await database.pool.query('select strategy_id::int as strategy_id, symbol, quantity from trading_position where abs(quantity) > 1e-9 and ($1::bigint is null or strategy_id = $1) order by strategy_id nulls first, symbol', [strategyId ?? null]);
+  const orders = await database.pool.query(
+    "select id, symbol, state from trading_order where state in ('new', 'submitted', 'accepted', 'partially_filled', 'cancel_pending') and ($1::bigint is null or strategy_id = $1) order by id",
+    [strategyId ?? null],
+  );
+  const positions = await database.pool.query(
+    'select strategy_id::int as strategy_id, symbol, quantity from trading_position where abs(quantity) > 1e-9 and ($1::bigint is null or strategy_id = $1) order by strategy_id nulls first, symbol',
+    [strategyId ?? null],
+  );
   return { orders: orders.rows, positions: positions.rows };
 }
 
 /** The answer's remaining lists are exactly what the database still holds, each with a reason. */
 function expectRemainingMatches(result: any, held: Awaited<ReturnType<typeof leftOver>>) {
   expect(result.remaining.open_orders.map((order: any) => order.order_id).sort()).toEqual(held.orders.map((order) => order.id).sort());
-  expect(result.remaining.positions.map((position: any) => [position.strategy_id, position.symbol, position.quantity])).toEqual(held.positions.map((position) => [position.strategy_id, position.symbol, position.quantity]));
+  expect(result.remaining.positions.map((position: any) => [position.strategy_id, position.symbol, position.quantity])).toEqual(
+    held.positions.map((position) => [position.strategy_id, position.symbol, position.quantity]),
+  );
   for (const item of [...result.remaining.open_orders, ...result.remaining.positions]) expect(item.reason.length).toBeGreaterThan(5);
 }
 
@@ -41,18 +61,25 @@ describe('square-off with the paper broker', () => {
     database = await createTestDatabase();
     await storeBars(database, 'AAPL', aapl);
     await storeBars(database, 'NVDA', nvda);
-    await database.pool.query("insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['square_off_done', 'trading_state_changed'])");
+    await database.pool.query(
+      "insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['square_off_done', 'trading_state_changed'])",
+    );
     app = await buildTradingApp(database, {}, undefined, { clock });
     swing = (await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody('swing', 'paper') })).json().id;
     momentum = (await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody('momentum', 'paper') })).json().id;
-    const place = async (payload: Record<string, unknown>) => (await app.inject({ method: 'POST', url: '/trading/orders', payload: { session_date: session, ...payload } })).json();
+    const place = async (payload: Record<string, unknown>) =>
+      (await app.inject({ method: 'POST', url: '/trading/orders', payload: { session_date: session, ...payload } })).json();
     expect((await place({ strategy_id: swing, symbol: 'AAPL', side: 'buy', quantity: 100 })).state).toBe('filled');
     expect((await place({ strategy_id: swing, symbol: 'NVDA', side: 'sell', quantity: 20 })).state).toBe('filled');
     expect((await place({ strategy_id: momentum, symbol: 'NVDA', side: 'buy', quantity: 30 })).state).toBe('filled');
     expect((await place({ symbol: 'AAPL', side: 'buy', quantity: 5 })).state).toBe('filled');
     // Resting limits far from the market: open until cancelled.
-    expect((await place({ strategy_id: swing, symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limit_price: 1, time_in_force: 'gtc' })).state).toBe('accepted');
-    expect((await place({ strategy_id: momentum, symbol: 'NVDA', side: 'buy', quantity: 10, type: 'limit', limit_price: 1, time_in_force: 'gtc' })).state).toBe('accepted');
+    expect((await place({ strategy_id: swing, symbol: 'AAPL', side: 'buy', quantity: 10, type: 'limit', limit_price: 1, time_in_force: 'gtc' })).state).toBe(
+      'accepted',
+    );
+    expect((await place({ strategy_id: momentum, symbol: 'NVDA', side: 'buy', quantity: 10, type: 'limit', limit_price: 1, time_in_force: 'gtc' })).state).toBe(
+      'accepted',
+    );
     // The market opens; live trades come in: the square-off's market orders fill at them.
     clock.advanceTo(newYork(session, '10:00'));
     stopTicker = startTicker(database, clock, { AAPL: aapl.at(-1)!.close, NVDA: nvda.at(-1)!.close });
@@ -74,7 +101,9 @@ describe('square-off with the paper broker', () => {
   });
 
   it('one strategy: halts it, cancels its open order, closes its position, and leaves the others alone', async () => {
-    const result = (await app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm, strategy_id: momentum, reason: 'model drift' } })).json();
+    const result = (
+      await app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm, strategy_id: momentum, reason: 'model drift' } })
+    ).json();
     expect(result).toMatchObject({ scope: `strategy:${momentum}`, status: 'done', halted: { scope: `strategy:${momentum}`, from: 'active', changed: true } });
     expect(result.actions.map((action: any) => [action.kind, action.symbol, action.side, action.quantity, action.outcome, action.state])).toEqual([
       ['cancel', 'NVDA', 'buy', 10, 'done', 'cancelled'],
@@ -83,7 +112,9 @@ describe('square-off with the paper broker', () => {
     expect(await leftOver(database, momentum)).toEqual({ orders: [], positions: [] });
     expect((await leftOver(database)).positions).toHaveLength(3);
     const states = (await app.inject({ url: '/trading/state' })).json().states;
-    expect(states).toContainEqual(expect.objectContaining({ scope: `strategy:${momentum}`, state: 'halted', reason: `square-off by auth disabled: model drift` }));
+    expect(states).toContainEqual(
+      expect.objectContaining({ scope: `strategy:${momentum}`, state: 'halted', reason: `square-off by auth disabled: model drift` }),
+    );
     expect(states).toContainEqual(expect.objectContaining({ scope: 'global', state: 'active' }));
   });
 
@@ -91,7 +122,11 @@ describe('square-off with the paper broker', () => {
     const result = (await app.inject({ method: 'POST', url: '/trading/square-off', payload: { confirm } })).json();
     expect(result.status).toBe('done');
     expect(result.actions.filter((action: any) => action.kind === 'cancel').map((action: any) => [action.symbol, action.outcome])).toEqual([['AAPL', 'done']]);
-    expect(result.actions.filter((action: any) => action.kind === 'close').map((action: any) => [action.strategy_id, action.symbol, action.side, action.quantity, action.outcome])).toEqual([
+    expect(
+      result.actions
+        .filter((action: any) => action.kind === 'close')
+        .map((action: any) => [action.strategy_id, action.symbol, action.side, action.quantity, action.outcome]),
+    ).toEqual([
       [null, 'AAPL', 'sell', 5, 'done'],
       [swing, 'AAPL', 'sell', 100, 'done'],
       [swing, 'NVDA', 'buy', 20, 'done'],
@@ -102,7 +137,13 @@ describe('square-off with the paper broker', () => {
     expect(closing.order).toMatchObject({ purpose: 'square_off', type: 'market', state: 'filled' });
     const alert = (await database.pool.query("select payload from alert where event = 'square_off_done' order by id desc limit 1")).rows[0];
     expect(alert.payload).toMatchObject({ scope: 'global', cancelled_orders: 1, closed_positions: 3, failures: [] });
-    const entry = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { strategy_id: swing, symbol: 'AAPL', side: 'buy', quantity: 1, session_date: session } })).json();
+    const entry = (
+      await app.inject({
+        method: 'POST',
+        url: '/trading/orders',
+        payload: { strategy_id: swing, symbol: 'AAPL', side: 'buy', quantity: 1, session_date: session },
+      })
+    ).json();
     expect(entry).toMatchObject({ state: 'rejected', risk_check: 'trading_state' });
   });
 
@@ -135,7 +176,9 @@ describe('square-off with Alpaca (the local fake server)', () => {
       TRADING_SQUARE_OFF_DEADLINE_MS: '4000',
       TRADING_SQUARE_OFF_CALL_TIMEOUT_MS: '1000',
     });
-    expect((await app.inject({ method: 'POST', url: '/trading/accounts', payload: { id: 'alpaca', name: 'Alpaca paper', broker: 'alpaca' } })).statusCode).toBe(201);
+    expect((await app.inject({ method: 'POST', url: '/trading/accounts', payload: { id: 'alpaca', name: 'Alpaca paper', broker: 'alpaca' } })).statusCode).toBe(
+      201,
+    );
     strategyId = (await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody('alpaca-swing', 'alpaca') })).json().id;
   });
   afterAll(async () => {
@@ -148,12 +191,25 @@ describe('square-off with Alpaca (the local fake server)', () => {
   async function openBook() {
     await app.inject({ method: 'PUT', url: '/trading/state', payload: { strategy_id: strategyId, state: 'active', reason: 'new book for the next case' } });
     await app.inject({ method: 'PUT', url: '/trading/state', payload: { state: 'active', reason: 'new book for the next case' } });
-    for (const [symbol, side, quantity] of [['AAPL', 'buy', 10], ['MSFT', 'buy', 5], ['NVDA', 'sell', 8], ['SPY', 'buy', 3]] as const) {
-      const placed = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { account_id: 'alpaca', strategy_id: strategyId, symbol, side, quantity } })).json();
+    for (const [symbol, side, quantity] of [
+      ['AAPL', 'buy', 10],
+      ['MSFT', 'buy', 5],
+      ['NVDA', 'sell', 8],
+      ['SPY', 'buy', 3],
+    ] as const) {
+      const placed = (
+        await app.inject({ method: 'POST', url: '/trading/orders', payload: { account_id: 'alpaca', strategy_id: strategyId, symbol, side, quantity } })
+      ).json();
       expect(placed.state).toBe('filled');
     }
     for (const symbol of ['AAPL', 'SPY']) {
-      const resting = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { account_id: 'alpaca', strategy_id: strategyId, symbol, side: 'buy', quantity: 1, type: 'limit', limit_price: 1, time_in_force: 'gtc' } })).json();
+      const resting = (
+        await app.inject({
+          method: 'POST',
+          url: '/trading/orders',
+          payload: { account_id: 'alpaca', strategy_id: strategyId, symbol, side: 'buy', quantity: 1, type: 'limit', limit_price: 1, time_in_force: 'gtc' },
+        })
+      ).json();
       expect(resting.state).toBe('accepted');
     }
   }
@@ -198,7 +254,10 @@ describe('square-off with Alpaca (the local fake server)', () => {
     expect(finished.status).toBe('done');
     expect(await leftOver(database)).toEqual({ orders: [], positions: [] });
     // One closing order per position at Alpaca, however many calls and retries it took.
-    const closes = fake.orders().slice(ordersBefore).filter((order) => order.type === 'market');
+    const closes = fake
+      .orders()
+      .slice(ordersBefore)
+      .filter((order) => order.type === 'market');
     expect(closes.map((order) => order.symbol).sort()).toEqual(['AAPL', 'MSFT', 'NVDA', 'SPY']);
     expect(fake.orders().every((order) => ['filled', 'canceled'].includes(order.status))).toBe(true);
   });
@@ -212,11 +271,15 @@ describe('square-off with the market open and no live price coming', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    await database.pool.query("insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['square_off_done'])");
+    await database.pool.query(
+      "insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', array['square_off_done'])",
+    );
     app = await buildTradingApp(database, { TRADING_SQUARE_OFF_DEADLINE_MS: '1500' }, undefined, { clock });
     // A long BTC-PERP position, filled on a live trade; then the feed goes quiet.
     const stop = startTicker(database, clock, { 'BTC-PERP': 90_000 });
-    const placed = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BTC-PERP', side: 'buy', quantity: 1, session_date: '2026-12-07' } })).json();
+    const placed = (
+      await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'BTC-PERP', side: 'buy', quantity: 1, session_date: '2026-12-07' } })
+    ).json();
     await waitFor(async () => (await app.inject({ url: `/trading/orders/${placed.id}` })).json().order.state === 'filled', 20_000, 'the BTC-PERP entry filled');
     await stop();
   }, 60_000);
@@ -230,11 +293,15 @@ describe('square-off with the market open and no live price coming', () => {
     expect(result.status).toBe('incomplete');
     const close = result.actions.find((action: any) => action.kind === 'close');
     expect(close).toMatchObject({ symbol: 'BTC-PERP', side: 'sell', outcome: 'open', state: 'accepted' });
-    expect(close.reason).toMatch(/^still accepted at the deadline: market open: waits for the first live price of BTC-PERP after it was placed \(live prices come once the symbol is subscribed: POST \/prices\/subscriptions/);
+    expect(close.reason).toMatch(
+      /^still accepted at the deadline: market open: waits for the first live price of BTC-PERP after it was placed \(live prices come once the symbol is subscribed: POST \/prices\/subscriptions/,
+    );
     expect(result.remaining.positions).toEqual([expect.objectContaining({ symbol: 'BTC-PERP', quantity: 1, reason: close.reason })]);
     expect(result.remaining.open_orders).toEqual([expect.objectContaining({ order_id: close.order_id, reason: close.reason })]);
     const alert = (await database.pool.query("select payload from alert where event = 'square_off_done' order by id desc limit 1")).rows[0].payload;
     expect(alert).toMatchObject({ status: 'incomplete', remaining: { open_orders: 1, positions: 1 } });
-    expect(alert.failures.map((failure: any) => failure.reason)).toEqual(expect.arrayContaining([expect.stringContaining('waits for the first live price of BTC-PERP')]));
+    expect(alert.failures.map((failure: any) => failure.reason)).toEqual(
+      expect.arrayContaining([expect.stringContaining('waits for the first live price of BTC-PERP')]),
+    );
   }, 30_000);
 });

@@ -43,7 +43,8 @@ describe('strategy code', () => {
     expect(response.statusCode).toBe(200);
     const { strategies, refused } = response.json();
     const byName = new Map(strategies.map((code: { name: string }) => [code.name, code]));
-    for (const name of ['three_candles', 'rsi', 'moving_average_crossover']) expect(byName.get(name)).toMatchObject({ origin: 'builtin', file: null, source_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    for (const name of ['three_candles', 'rsi', 'moving_average_crossover'])
+      expect(byName.get(name)).toMatchObject({ origin: 'builtin', file: null, source_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(byName.get('rsi')).toMatchObject({ parameters: { type: 'object', properties: { period: expect.objectContaining({ type: 'integer' }) } } });
     expect(byName.get('buy_and_hold')).toMatchObject({
       origin: 'user',
@@ -60,7 +61,14 @@ describe('instances', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/trading/strategies',
-      payload: { name: 'rsi-rule', universe: ['AAPL'], rule: { kind: 'rsi', period: 10 }, schedule: null, sizing: { mode: 'fixed_quantity', quantity: 3 }, allocation: 10_000 },
+      payload: {
+        name: 'rsi-rule',
+        universe: ['AAPL'],
+        rule: { kind: 'rsi', period: 10 },
+        schedule: null,
+        sizing: { mode: 'fixed_quantity', quantity: 3 },
+        allocation: 10_000,
+      },
     });
     expect(response.statusCode, response.body).toBe(201);
     expect(response.json()).toMatchObject({
@@ -78,14 +86,28 @@ describe('instances', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/trading/strategies',
-      payload: { name: 'mac-code', universe: ['AAPL'], code: 'moving_average_crossover', parameters: { fast: 5, slow: 20, quantity: 7, exit_after_bars: 4 }, schedule: null, allocation: 10_000 },
+      payload: {
+        name: 'mac-code',
+        universe: ['AAPL'],
+        code: 'moving_average_crossover',
+        parameters: { fast: 5, slow: 20, quantity: 7, exit_after_bars: 4 },
+        schedule: null,
+        allocation: 10_000,
+      },
     });
     expect(response.statusCode, response.body).toBe(201);
-    expect(response.json()).toMatchObject({ code: 'moving_average_crossover', rule: { kind: 'moving_average_crossover', fast: 5, slow: 20 }, sizing: { mode: 'fixed_quantity', quantity: 7 }, exits: { after_bars: 4 }, parameters: { fast: 5, slow: 20, quantity: 7, exit_after_bars: 4 } });
+    expect(response.json()).toMatchObject({
+      code: 'moving_average_crossover',
+      rule: { kind: 'moving_average_crossover', fast: 5, slow: 20 },
+      sizing: { mode: 'fixed_quantity', quantity: 7 },
+      exits: { after_bars: 4 },
+      parameters: { fast: 5, slow: 20, quantity: 7, exit_after_bars: 4 },
+    });
   });
 
   it("a bad parameter is a 400 naming the field, the value and what the code's schema allows, for a built-in and for a user module", async () => {
-    const create = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/trading/strategies', payload: { name: 'bad', universe: ['AAPL'], schedule: null, allocation: 10_000, ...payload } });
+    const create = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: '/trading/strategies', payload: { name: 'bad', universe: ['AAPL'], schedule: null, allocation: 10_000, ...payload } });
     const builtin = await create({ code: 'moving_average_crossover', parameters: { fast: 0 } });
     expect(builtin.statusCode).toBe(400);
     expect(builtin.json().message).toMatch(/^body\/parameters\/fast: 0 is not allowed: an integer, >= 1/);
@@ -109,7 +131,11 @@ describe('instances', () => {
 
 describe('backtests on the engine', () => {
   it('a user strategy backtests in a worker thread: /health answers fast and the event loop stays free while it runs', async () => {
-    const created = await app.inject({ method: 'POST', url: '/trading/strategies', payload: { name: 'slow-hold', universe: ['AAPL'], code: 'buy_and_hold', parameters: { quantity: 5, busy_ms: 1.5 }, schedule: null, allocation: 100_000 } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/trading/strategies',
+      payload: { name: 'slow-hold', universe: ['AAPL'], code: 'buy_and_hold', parameters: { quantity: 5, busy_ms: 1.5 }, schedule: null, allocation: 100_000 },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const response = await app.inject({ method: 'POST', url: '/trading/backtests', payload: { strategy_id: created.json().id } });
     expect(response.statusCode).toBe(202);
@@ -138,7 +164,12 @@ describe('backtests on the engine', () => {
   it('its report holds the positions open at the end valued and flagged, and exports trades and equity as CSV and the whole report as JSON', async () => {
     const strategy = { name: 'hold-inline', universe: ['AAPL'], code: 'buy_and_hold', parameters: { quantity: 5 }, schedule: null, allocation: 100_000 };
     const job = await backtest({ strategy, costs: noCosts });
-    expect(job.result).toMatchObject({ code: 'buy_and_hold', source_hash: expect.stringMatching(/^[0-9a-f]{64}$/), summary: { trades: 0, hasOpenPositions: true }, report: { json_bytes: expect.any(Number), stored_bytes: expect.any(Number) } });
+    expect(job.result).toMatchObject({
+      code: 'buy_and_hold',
+      source_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      summary: { trades: 0, hasOpenPositions: true },
+      report: { json_bytes: expect.any(Number), stored_bytes: expect.any(Number) },
+    });
     // Compact: the job row holds the summary, the report is elsewhere and compressed.
     expect(job.result.trades).toBeUndefined();
     expect(job.result.report.stored_bytes).toBeLessThan(job.result.report.json_bytes);
@@ -161,13 +192,21 @@ describe('backtests on the engine', () => {
     expect(equity.body.split('\n')[0]).toBe('time,equity,drawdown,exposure');
     expect(equity.body.trim().split('\n').length).toBe(aapl.length + 1);
     const json = await app.inject({ url: `/trading/backtests/${job.id}/report.json` });
-    expect(json.json()).toMatchObject({ strategy: 'buy_and_hold', params: { quantity: 5, busy_ms: 0 }, openPositions: [expect.objectContaining({ openAtEnd: true })] });
+    expect(json.json()).toMatchObject({
+      strategy: 'buy_and_hold',
+      params: { quantity: 5, busy_ms: 0 },
+      openPositions: [expect.objectContaining({ openAtEnd: true })],
+    });
     expect((await app.inject({ url: `/trading/backtests/${job.id}/report?format=csv` })).body).toBe(trades.body);
     expect((await app.inject({ url: '/trading/backtests/00000000-0000-4000-8000-000000000000/trades.csv' })).statusCode).toBe(404);
   }, 120_000);
 
   it("a backtest's bad inline parameter is a 400 before any job", async () => {
-    const response = await app.inject({ method: 'POST', url: '/trading/backtests', payload: { strategy: { name: 'x', universe: ['AAPL'], code: 'rsi', parameters: { period: 1 }, schedule: null, allocation: 1000 } } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/backtests',
+      payload: { strategy: { name: 'x', universe: ['AAPL'], code: 'rsi', parameters: { period: 1 }, schedule: null, allocation: 1000 } },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toMatch(/^body\/parameters\/period: 1 is not allowed: an integer, >= 2/);
   });
@@ -178,7 +217,17 @@ describe('scheduled scans decide through the engine', () => {
     const created = await app.inject({
       method: 'POST',
       url: '/trading/strategies',
-      payload: { name: 'candles-scan', universe: ['AAPL'], rule: { kind: 'three_candles', body: 0.01 }, warmup_bars: 10, approval: 'manual', schedule: null, sizing: { mode: 'fixed_quantity', quantity: 1 }, exits: { after_bars: 3 }, allocation: 100_000 },
+      payload: {
+        name: 'candles-scan',
+        universe: ['AAPL'],
+        rule: { kind: 'three_candles', body: 0.01 },
+        warmup_bars: 10,
+        approval: 'manual',
+        schedule: null,
+        sizing: { mode: 'fixed_quantity', quantity: 1 },
+        exits: { after_bars: 3 },
+        allocation: 100_000,
+      },
     });
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id;

@@ -37,7 +37,9 @@ beforeAll(async () => {
   // No retries: a job whose transaction fails is failed at once.
   app = await buildTradingApp(database, { TRADING_JOB_RETRIES: '0' }, undefined, { clock });
   // A channel that wants the three events; no deliverer runs here, so deliveries stay pending.
-  await database.pool.query(`insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{signal_awaiting_approval,order_filled,daily_pnl_summary}')`);
+  await database.pool.query(
+    `insert into alert_channel (name, kind, config, events) values ('desk', 'webhook', '{"url":"http://127.0.0.1:9/hook"}', '{signal_awaiting_approval,order_filled,daily_pnl_summary}')`,
+  );
 });
 afterAll(async () => {
   await app?.close();
@@ -56,11 +58,14 @@ async function runJob(url: string, payload: Record<string, unknown> = {}) {
   return finishedJob(app, response.json().job_id);
 }
 
-const alertsOf = async (event: string) => (await database.pool.query('select payload from alert where event = $1 order by id', [event])).rows.map((row) => row.payload);
+const alertsOf = async (event: string) =>
+  (await database.pool.query('select payload from alert where event = $1 order by id', [event])).rows.map((row) => row.payload);
 
 /** Makes writing one event's alert fail, so the transaction it belongs to rolls back; answers the undo. */
 async function failingAlerts(event: string): Promise<() => Promise<void>> {
-  await database.pool.query(`create or replace function refuse_alert() returns trigger language plpgsql as $$ begin raise exception 'alert refused for the test'; end $$`);
+  await database.pool.query(
+    `create or replace function refuse_alert() returns trigger language plpgsql as $$ begin raise exception 'alert refused for the test'; end $$`,
+  );
   await database.pool.query(`create trigger refuse_alert before insert on alert for each row when (new.event = '${event}') execute function refuse_alert()`);
   return async () => {
     await database.pool.query('drop trigger refuse_alert on alert');
@@ -107,9 +112,21 @@ describe('order_filled', () => {
   });
 
   it('a manual market order filled at the session open (98) is alerted once; a limit order still waiting is not', async () => {
-    const filled = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'DOWN', side: 'buy', quantity: 3, type: 'market', session_date: signalDay } })).json();
+    const filled = (
+      await app.inject({
+        method: 'POST',
+        url: '/trading/orders',
+        payload: { symbol: 'DOWN', side: 'buy', quantity: 3, type: 'market', session_date: signalDay },
+      })
+    ).json();
     expect(filled.state).toBe('filled');
-    const waiting = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, type: 'limit', limit_price: 50, time_in_force: 'gtc', session_date: '2030-01-02' } })).json();
+    const waiting = (
+      await app.inject({
+        method: 'POST',
+        url: '/trading/orders',
+        payload: { symbol: 'UP', side: 'buy', quantity: 1, type: 'limit', limit_price: 50, time_in_force: 'gtc', session_date: '2030-01-02' },
+      })
+    ).json();
     expect(waiting.state).toBe('accepted');
     const alerts = await alertsOf('order_filled');
     expect(alerts.filter((alert) => alert.order_id === filled.id)).toEqual([{ order_id: filled.id, symbol: 'DOWN', side: 'buy', quantity: 3, price: 98 }]);
@@ -119,7 +136,12 @@ describe('order_filled', () => {
 
   it('a fill whose alert cannot be written is not kept either: no fill, no cash, the order not filled', async () => {
     const restore = await failingAlerts('order_filled');
-    const response = await app.inject({ method: 'POST', url: '/trading/orders', headers: { 'idempotency-key': 'fill-rolled-back' }, payload: { symbol: 'DOWN', side: 'buy', quantity: 2, type: 'market', session_date: signalDay } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      headers: { 'idempotency-key': 'fill-rolled-back' },
+      payload: { symbol: 'DOWN', side: 'buy', quantity: 2, type: 'market', session_date: signalDay },
+    });
     await restore();
     expect(response.statusCode).toBe(500);
     const order = (await database.pool.query("select id, state from trading_order where client_order_id = 'fill-rolled-back'")).rows[0];
@@ -167,7 +189,9 @@ describe('daily_pnl_summary', () => {
       ],
     });
     // The alert and the snapshots are one transaction: one alert per snapshot taken.
-    const deliveries = await database.pool.query("select count(*)::int as n from alert_delivery d join alert a on a.id = d.alert_id where a.event = 'daily_pnl_summary' and d.channel_name = 'desk'");
+    const deliveries = await database.pool.query(
+      "select count(*)::int as n from alert_delivery d join alert a on a.id = d.alert_id where a.event = 'daily_pnl_summary' and d.channel_name = 'desk'",
+    );
     expect(deliveries.rows[0].n).toBe(2);
   });
 

@@ -51,10 +51,18 @@ async function scan(strategyId: number, asOf?: string) {
 
 describe('strategies', () => {
   it('a bad strategy answers 400 naming the field', async () => {
-    const badRule = await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'bad', rule: { kind: 'moving_average_crossover', fast: 30, slow: 10 } }) });
+    const badRule = await app.inject({
+      method: 'POST',
+      url: '/trading/strategies',
+      payload: strategyBody({ name: 'bad', rule: { kind: 'moving_average_crossover', fast: 30, slow: 10 } }),
+    });
     expect(badRule.statusCode).toBe(400);
     expect(badRule.json().message).toMatch(/body\/rule\/fast must be shorter than slow/);
-    const badCron = await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'bad', schedule: { cron: 'every day at 5', timezone: 'America/New_York' } }) });
+    const badCron = await app.inject({
+      method: 'POST',
+      url: '/trading/strategies',
+      payload: strategyBody({ name: 'bad', schedule: { cron: 'every day at 5', timezone: 'America/New_York' } }),
+    });
     expect(badCron.statusCode).toBe(400);
     expect(badCron.json().message).toMatch(/body\/schedule\/cron/);
     const badAllocation = await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'bad', allocation: -5 }) });
@@ -63,10 +71,16 @@ describe('strategies', () => {
   });
 
   it('a strategy with a schedule puts its scan on the job engine, trading days only, and follows changes', async () => {
-    const created = await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'scheduled', schedule: { cron: '30 16 * * 1-5', timezone: 'America/New_York' } }) });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/trading/strategies',
+      payload: strategyBody({ name: 'scheduled', schedule: { cron: '30 16 * * 1-5', timezone: 'America/New_York' } }),
+    });
     expect(created.statusCode).toBe(201);
     const id = created.json().id;
-    const schedule = (await database.pool.query('select kind, cron, trading_days_only, enabled, params from job_schedule where name = $1', [`trading-scan-${id}`])).rows[0];
+    const schedule = (
+      await database.pool.query('select kind, cron, trading_days_only, enabled, params from job_schedule where name = $1', [`trading-scan-${id}`])
+    ).rows[0];
     expect(schedule).toMatchObject({ kind: 'trading-scan', cron: '30 16 * * 1-5', trading_days_only: true, enabled: true, params: { strategy_id: id } });
     await app.inject({ method: 'PATCH', url: `/trading/strategies/${id}`, payload: { enabled: false } });
     expect((await database.pool.query('select enabled from job_schedule where name = $1', [`trading-scan-${id}`])).rows[0].enabled).toBe(false);
@@ -90,7 +104,15 @@ describe('an auto strategy on three rising candles', () => {
     expect(signals).toHaveLength(1);
     const orders = (await app.inject({ url: `/trading/orders?strategy_id=${strategyId}` })).json().orders;
     expect(orders).toHaveLength(1);
-    expect(orders[0]).toMatchObject({ symbol: 'UP', side: 'buy', quantity: 10, type: 'market_on_close', state: 'filled', average_fill_price: 103, filled_quantity: 10 });
+    expect(orders[0]).toMatchObject({
+      symbol: 'UP',
+      side: 'buy',
+      quantity: 10,
+      type: 'market_on_close',
+      state: 'filled',
+      average_fill_price: 103,
+      filled_quantity: 10,
+    });
     const detail = (await app.inject({ url: `/trading/orders/${orders[0].id}` })).json();
     expect(detail.transitions.map((t: any) => t.to_state)).toEqual(['new', 'submitted', 'filled']);
     expect(detail.transitions.every((t: any) => t.cause.length > 0 && t.at)).toBe(true);
@@ -98,7 +120,9 @@ describe('an auto strategy on three rising candles', () => {
 
   it('holds the position with its average cost, and the cash ledger paid for it', async () => {
     const positions = (await app.inject({ url: `/trading/positions?strategy_id=${strategyId}` })).json().positions;
-    expect(positions).toEqual([expect.objectContaining({ symbol: 'UP', quantity: 10, average_cost: 103, realized_pnl: 0, unrealized_pnl: 0, last_price: 103 })]);
+    expect(positions).toEqual([
+      expect.objectContaining({ symbol: 'UP', quantity: 10, average_cost: 103, realized_pnl: 0, unrealized_pnl: 0, last_price: 103 }),
+    ]);
     const cash = (await app.inject({ url: `/trading/cash?strategy_id=${strategyId}` })).json();
     expect(cash.balance).toBe(10_000 - 1030);
   });
@@ -117,7 +141,13 @@ describe('an auto strategy on three rising candles', () => {
 describe('manual approval', () => {
   let strategyId: number;
   beforeAll(async () => {
-    strategyId = (await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'crows', universe: ['DOWN'], side_policy: 'short_only', approval: 'manual' }) })).json().id;
+    strategyId = (
+      await app.inject({
+        method: 'POST',
+        url: '/trading/strategies',
+        payload: strategyBody({ name: 'crows', universe: ['DOWN'], side_policy: 'short_only', approval: 'manual' }),
+      })
+    ).json().id;
   });
 
   it('a sell signal waits; rejecting records who and when; deciding twice is a 409', async () => {
@@ -132,7 +162,10 @@ describe('manual approval', () => {
   });
 
   it('a pending signal approved in its window becomes an order, with who and when', async () => {
-    await database.pool.query("update trading_signal set status = 'pending', expires_at = now() + interval '1 day', decided_by = null, decided_at = null where strategy_id = $1", [strategyId]);
+    await database.pool.query(
+      "update trading_signal set status = 'pending', expires_at = now() + interval '1 day', decided_by = null, decided_at = null where strategy_id = $1",
+      [strategyId],
+    );
     const id = (await app.inject({ url: `/trading/signals?strategy_id=${strategyId}` })).json().signals[0].id;
     const approved = await app.inject({ method: 'POST', url: `/trading/signals/${id}/approve`, payload: { note: 'looks right' } });
     expect(approved.statusCode).toBe(200);
@@ -148,16 +181,29 @@ describe('manual orders', () => {
 
   it('a retried submission with the same Idempotency-Key places exactly one order', async () => {
     const payload = { symbol: 'UP', side: 'buy', quantity: 5, type: 'market', session_date: lastUp() };
-    const [a, b] = await Promise.all([1, 2].map(() => app.inject({ method: 'POST', url: '/trading/orders', headers: { 'idempotency-key': 'retry-me' }, payload })));
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => app.inject({ method: 'POST', url: '/trading/orders', headers: { 'idempotency-key': 'retry-me' }, payload })),
+    );
     expect([a!.statusCode, b!.statusCode].sort()).toEqual([200, 201]);
     expect(a!.json().id).toBe(b!.json().id);
     expect((await database.pool.query("select count(*)::int as n from trading_order where client_order_id = 'retry-me'")).rows[0].n).toBe(1);
-    const reused = await app.inject({ method: 'POST', url: '/trading/orders', headers: { 'idempotency-key': 'retry-me' }, payload: { ...payload, quantity: 6 } });
+    const reused = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      headers: { 'idempotency-key': 'retry-me' },
+      payload: { ...payload, quantity: 6 },
+    });
     expect(reused.statusCode).toBe(409);
   });
 
   it('cancelling a filled order is a 409 and changes nothing', async () => {
-    const order = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'sell', quantity: 5, type: 'market_on_close', session_date: lastUp() } })).json();
+    const order = (
+      await app.inject({
+        method: 'POST',
+        url: '/trading/orders',
+        payload: { symbol: 'UP', side: 'sell', quantity: 5, type: 'market_on_close', session_date: lastUp() },
+      })
+    ).json();
     expect(order.state).toBe('filled');
     const cancel = await app.inject({ method: 'POST', url: `/trading/orders/${order.id}/cancel` });
     expect(cancel.statusCode).toBe(409);
@@ -165,7 +211,13 @@ describe('manual orders', () => {
   });
 
   it('a limit order waits for a bar that trades through it, and can be cancelled while it waits', async () => {
-    const order = (await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, type: 'limit', limit_price: 50, time_in_force: 'gtc', session_date: '2030-01-02' } })).json();
+    const order = (
+      await app.inject({
+        method: 'POST',
+        url: '/trading/orders',
+        payload: { symbol: 'UP', side: 'buy', quantity: 1, type: 'limit', limit_price: 50, time_in_force: 'gtc', session_date: '2030-01-02' },
+      })
+    ).json();
     expect(order.state).toBe('accepted');
     const cancelled = (await app.inject({ method: 'POST', url: `/trading/orders/${order.id}/cancel` })).json();
     expect(cancelled.state).toBe('cancelled');
@@ -176,7 +228,9 @@ describe('manual orders', () => {
   it('a market order for a symbol with no price at all waits while the market is open, and says where live prices come from', async () => {
     const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'NOPE', side: 'buy', quantity: 1 } });
     expect(response.json()).toMatchObject({ state: 'accepted', session_date: '2024-02-05' });
-    expect(response.json().waiting_for).toBe('market open: waits for the first live price of NOPE after it was placed (live prices come once the symbol is subscribed: POST /prices/subscriptions)');
+    expect(response.json().waiting_for).toBe(
+      'market open: waits for the first live price of NOPE after it was placed (live prices come once the symbol is subscribed: POST /prices/subscriptions)',
+    );
   });
 
   it('a refused order is logged for the alarm', async () => {
@@ -188,10 +242,18 @@ describe('manual orders', () => {
   });
 
   it('no hindsight: an order for a session that has passed is refused with a 400 naming it', async () => {
-    const response = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2024-02-01' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2024-02-01' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().message).toBe('body/session_date 2024-02-01 has passed for UP: orders go to the current session (2024-02-05) or a later one');
-    const holiday = await app.inject({ method: 'POST', url: '/trading/orders', payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2024-12-25' } });
+    const holiday = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      payload: { symbol: 'UP', side: 'buy', quantity: 1, session_date: '2024-12-25' },
+    });
     expect(holiday.statusCode).toBe(400);
     expect(holiday.json().message).toMatch(/^body\/session_date 2024-12-25 is not a session of XNYS \(Christmas Day\)/);
   });
@@ -219,7 +281,11 @@ describe('snapshots, performance, backtests', () => {
     const soldiers = (await app.inject({ url: '/trading/strategies' })).json().strategies.find((s: any) => s.name === 'soldiers');
     // As the scan traded it: entered at the signal session's close (close_auction), the paper account's costs (none).
     const noCosts = { fee_per_share: 0, fee_bps: 0, fee_minimum: 0, slippage_bps: 0, volume_participation: 1 };
-    const response = await app.inject({ method: 'POST', url: '/trading/backtests', payload: { strategy_id: soldiers.id, decision: 'close_auction', costs: noCosts } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/backtests',
+      payload: { strategy_id: soldiers.id, decision: 'close_auction', costs: noCosts },
+    });
     expect(response.statusCode).toBe(202);
     expect((await finishedJob(app, response.json().job_id)).status).toBe('succeeded');
     const job = (await app.inject({ url: `/trading/backtests/${response.json().job_id}` })).json();
@@ -230,11 +296,13 @@ describe('snapshots, performance, backtests', () => {
   });
 
   it('a CSV journal imports all its round trips into performance, and a bad line imports nothing and names the line', async () => {
-    const good = 'date,strategy,symbol,quantity,buy_value,buy_time,sell_value,sell_time,fees,pnl\n2024-03-01,swing,MSFT,10,4000,09:31,4100,15:59,2,98\n2024-03-04,swing,AAPL,5,900,09:40,880,15:00,1,-21\n';
+    const good =
+      'date,strategy,symbol,quantity,buy_value,buy_time,sell_value,sell_time,fees,pnl\n2024-03-01,swing,MSFT,10,4000,09:31,4100,15:59,2,98\n2024-03-04,swing,AAPL,5,900,09:40,880,15:00,1,-21\n';
     const imported = await app.inject({ method: 'POST', url: '/trading/journal', headers: { 'content-type': 'text/csv' }, payload: good });
     expect(imported.statusCode).toBe(201);
     expect(imported.json().imported).toBe(2);
-    const bad = 'date,strategy,symbol,quantity,buy_value,buy_time,sell_value,sell_time\n2024-03-05,swing,MSFT,10,4000,09:31,4100,15:59\n2024-03-06,swing,MSFT,abc,4000,09:31,4100,15:59\n';
+    const bad =
+      'date,strategy,symbol,quantity,buy_value,buy_time,sell_value,sell_time\n2024-03-05,swing,MSFT,10,4000,09:31,4100,15:59\n2024-03-06,swing,MSFT,abc,4000,09:31,4100,15:59\n';
     const refused = await app.inject({ method: 'POST', url: '/trading/journal', headers: { 'content-type': 'text/csv' }, payload: bad });
     expect(refused.statusCode).toBe(400);
     expect(refused.json().message).toMatch(/^CSV line 3/);
@@ -248,7 +316,9 @@ describe('a scan after the close (as its 16:30 schedule runs it)', () => {
     const signalDay = late.at(-1)!.date;
     await storeBars(database, 'LATE', late);
     clock.advanceTo(newYork(signalDay, '15:00'));
-    const strategyId = (await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'late-exit', universe: ['LATE'] }) })).json().id;
+    const strategyId = (
+      await app.inject({ method: 'POST', url: '/trading/strategies', payload: strategyBody({ name: 'late-exit', universe: ['LATE'] }) })
+    ).json().id;
     expect((await scan(strategyId)).entry_orders).toBe(1);
 
     // Two bars on, the exit is due; the scan runs at 16:30, after the session whose bar it read closed.

@@ -46,7 +46,14 @@ describe('a trade journal with quoted fields', () => {
     expect(response.statusCode).toBe(200);
     // A journal strategy without a stored one: its trades, no equity series.
     const trades = parseTradeJournalCsv(journal).filter((trade) => trade.strategy === name);
-    const expected = { strategy_id: null, strategy: name, start: null, end: null, ...performanceReport({ trades, dailyEquity: [] }), by_strategy: [{ strategy: name, ...tradeStatistics(trades) }] };
+    const expected = {
+      strategy_id: null,
+      strategy: name,
+      start: null,
+      end: null,
+      ...performanceReport({ trades, dailyEquity: [] }),
+      by_strategy: [{ strategy: name, ...tradeStatistics(trades) }],
+    };
     expect(response.json()).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(response.json().realizedPnl.total).toBe(77);
   });
@@ -54,9 +61,15 @@ describe('a trade journal with quoted fields', () => {
 
 describe('typed risk answers keep every field', () => {
   it('PUT /trading/limits/global answers the stored limit set, as GET /trading/limits and the table hold it', async () => {
-    const put = await app.inject({ method: 'PUT', url: '/trading/limits/global', payload: { limits: { max_gross_exposure: 50_000, max_drawdown: 0.2, max_var99: null }, breach_action: 'reducing', reason: 'desk limits for March' } });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/trading/limits/global',
+      payload: { limits: { max_gross_exposure: 50_000, max_drawdown: 0.2, max_var99: null }, breach_action: 'reducing', reason: 'desk limits for March' },
+    });
     expect(put.statusCode).toBe(200);
-    const row = (await database.pool.query("select scope, strategy_id, limits, breach_action, updated_by, reason from trading_risk_limit where scope = 'global'")).rows[0];
+    const row = (
+      await database.pool.query("select scope, strategy_id, limits, breach_action, updated_by, reason from trading_risk_limit where scope = 'global'")
+    ).rows[0];
     expect(put.json()).toEqual({ ...row, updated_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
     expect(put.json().limits).toEqual({ max_gross_exposure: 50_000, max_drawdown: 0.2 });
     expect((await app.inject({ url: '/trading/limits' })).json().limits).toEqual([put.json()]);
@@ -67,7 +80,12 @@ describe('typed risk answers keep every field', () => {
     expect(response.statusCode).toBe(200);
     const stored = (await database.pool.query('select result from trading_square_off where id = $1', [response.json().id])).rows[0].result;
     expect(response.json()).toEqual(stored);
-    expect(response.json()).toMatchObject({ status: 'done', halted: { scope: 'global', changed: true }, actions: [], remaining: { open_orders: [], positions: [] } });
+    expect(response.json()).toMatchObject({
+      status: 'done',
+      halted: { scope: 'global', changed: true },
+      actions: [],
+      remaining: { open_orders: [], positions: [] },
+    });
     const listed = (await app.inject({ url: '/trading/square-offs' })).json().square_offs;
     expect(listed).toEqual([expect.objectContaining({ id: response.json().id, result: stored })]);
   });
@@ -75,7 +93,23 @@ describe('typed risk answers keep every field', () => {
   it('GET /trading/risk answers the report of an empty book with each of its sections', async () => {
     const report = (await app.inject({ url: '/trading/risk' })).json();
     expect(Object.keys(report).sort()).toEqual(
-      ['as_of', 'limits', 'max_missing_sessions', 'missing_history', 'returns_from', 'returns_to', 'stale_history', 'state', 'strategies', 'symbols', 'today', 'total', 'unpriced', 'var_method', 'var_window_days'].sort(),
+      [
+        'as_of',
+        'limits',
+        'max_missing_sessions',
+        'missing_history',
+        'returns_from',
+        'returns_to',
+        'stale_history',
+        'state',
+        'strategies',
+        'symbols',
+        'today',
+        'total',
+        'unpriced',
+        'var_method',
+        'var_window_days',
+      ].sort(),
     );
     expect(report.as_of).toBe(new Date(clock.nowMs()).toISOString());
     expect(report.state).toBe('halted');

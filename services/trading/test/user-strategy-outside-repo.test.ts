@@ -104,7 +104,11 @@ describe("the guide's strategy in a STRATEGIES_DIR of /tmp with no package.json,
     ['plain node', []],
   ] as const) {
     it(`${how}: listed, its parameters checked in the strategy host, backtested by a backtest job's thread, an optimisation trial on a research thread`, async () => {
-      const { stdout } = await run(process.execPath, [...nodeArgs, path.join(scripts, 'probe.mjs'), tradingSrc, engineIndex, strategies, aaplCsv], { cwd: serviceRoot, env: startEnv, timeout: 150_000 });
+      const { stdout } = await run(process.execPath, [...nodeArgs, path.join(scripts, 'probe.mjs'), tradingSrc, engineIndex, strategies, aaplCsv], {
+        cwd: serviceRoot,
+        env: startEnv,
+        timeout: 150_000,
+      });
       const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as ProbeOutput;
       expect(out.refused).toEqual([]);
       expect(out.listed).toEqual([{ name: 'sma-cross', file: 'sma-cross.ts' }]);

@@ -23,7 +23,10 @@ const tokenShape = /^\d+:[\w-]+$/;
 export async function sendTelegram(config: TelegramChannelConfig, alert: OutgoingAlert, settings: TelegramSettings): Promise<SendResult> {
   const token = config.bot_token ?? settings.defaultToken;
   if (!token || !tokenShape.test(token)) {
-    return { outcome: 'failed', error: 'no Telegram bot token: set the channel\'s bot_token, or ALERTS_TELEGRAM_BOT_TOKEN (on AWS, put the token into the telegram-bot-token secret)' };
+    return {
+      outcome: 'failed',
+      error: "no Telegram bot token: set the channel's bot_token, or ALERTS_TELEGRAM_BOT_TOKEN (on AWS, put the token into the telegram-bot-token secret)",
+    };
   }
   // The token is in the path: keep it out of every message this returns.
   const hide = (text: string) => text.split(token).join('<token>');
@@ -32,7 +35,11 @@ export async function sendTelegram(config: TelegramChannelConfig, alert: Outgoin
     response = await fetch(`${settings.apiUrl.replace(/\/+$/, '')}/bot${token}/sendMessage`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ chat_id: config.chat_id, text: alertText(alert.event, alert.payload, alert.deliveryId), link_preview_options: { is_disabled: true } }),
+      body: JSON.stringify({
+        chat_id: config.chat_id,
+        text: alertText(alert.event, alert.payload, alert.deliveryId),
+        link_preview_options: { is_disabled: true },
+      }),
       signal: AbortSignal.timeout(settings.timeoutMs),
     });
   } catch (error) {
@@ -42,6 +49,7 @@ export async function sendTelegram(config: TelegramChannelConfig, alert: Outgoin
   if (response.ok && answer.ok !== false) return { outcome: 'sent', statusCode: response.status };
   const error = hide(`Telegram ${response.status}: ${answer.description ?? response.statusText}`);
   if (!retryableStatus(response.status)) return { outcome: 'failed', error, statusCode: response.status };
-  const retryAfterMs = answer.parameters?.retry_after !== undefined ? answer.parameters.retry_after * 1000 : retryAfterMsOf(response.headers.get('retry-after'));
+  const retryAfterMs =
+    answer.parameters?.retry_after !== undefined ? answer.parameters.retry_after * 1000 : retryAfterMsOf(response.headers.get('retry-after'));
   return { outcome: 'retry', error, statusCode: response.status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }

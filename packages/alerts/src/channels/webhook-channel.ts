@@ -89,7 +89,14 @@ function post(url: URL, headers: Record<string, string>, body: string, settings:
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
-      { method: 'POST', headers, lookup: guardedLookup(settings.allowNetworks) as never, agent: false, timeout: settings.timeoutMs, signal: AbortSignal.timeout(settings.timeoutMs) },
+      {
+        method: 'POST',
+        headers,
+        lookup: guardedLookup(settings.allowNetworks) as never,
+        agent: false,
+        timeout: settings.timeoutMs,
+        signal: AbortSignal.timeout(settings.timeoutMs),
+      },
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -98,7 +105,13 @@ function post(url: URL, headers: Record<string, string>, body: string, settings:
           if (size < 4096) chunks.push(chunk);
           size += chunk.length;
         });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: (response.headers['retry-after'] as string | undefined) ?? null, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfter: (response.headers['retry-after'] as string | undefined) ?? null,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         response.on('error', reject);
       },
     );

@@ -20,7 +20,13 @@ export function webhookSignature(secret: string, timestampSeconds: number, body:
  * What a receiver does (docs/alerts.md shows it standalone): recompute the signature of the raw body,
  * compare in constant time, and refuse a timestamp more than `toleranceSeconds` from now.
  */
-export function verifyWebhookSignature(secret: string, headers: { timestamp: string | undefined; signature: string | undefined }, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  headers: { timestamp: string | undefined; signature: string | undefined },
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   const timestamp = Number(headers.timestamp);
   if (!headers.signature || !Number.isSafeInteger(timestamp) || Math.abs(nowSeconds - timestamp) > toleranceSeconds) return false;
   const expected = Buffer.from(webhookSignature(secret, timestamp, body));

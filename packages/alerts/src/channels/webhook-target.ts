@@ -49,7 +49,11 @@ export async function checkWebhookTarget(url: URL, allowed: readonly WebhookNetw
   if (isIP(host)) addresses = [host];
   else {
     try {
-      addresses = (await new Promise<LookupAddress[]>((resolve, reject) => dnsLookup(host, { all: true, verbatim: true }, (error, found) => (error ? reject(error) : resolve(found))))).map((found) => found.address);
+      addresses = (
+        await new Promise<LookupAddress[]>((resolve, reject) =>
+          dnsLookup(host, { all: true, verbatim: true }, (error, found) => (error ? reject(error) : resolve(found))),
+        )
+      ).map((found) => found.address);
     } catch (error) {
       throw new WebhookTargetError(`${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }

@@ -13,7 +13,12 @@ export const ChannelId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const EventSwitchesBody = Type.Record(Type.String(), Type.Boolean(), {
   description: `switches by event name, e.g. {"job_succeeded": false}; events: ${alertEventNames.join(', ')}`,
 });
-const JobKinds = Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'job kinds whose job_failed / job_succeeded this channel gets; null: every kind' }));
+const JobKinds = Nullable(
+  Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+    maxItems: 100,
+    description: 'job kinds whose job_failed / job_succeeded this channel gets; null: every kind',
+  }),
+);
 
 const ChannelConfigBody = Type.Object(
   {
@@ -22,7 +27,10 @@ const ChannelConfigBody = Type.Object(
     url: Type.Optional(Type.String({ maxLength: 2000 })),
     format: Type.Optional(Type.Union(webhookFormats.map((format) => Type.Literal(format)))),
   },
-  { additionalProperties: false, description: 'telegram: chat_id and optionally bot_token (else ALERTS_TELEGRAM_BOT_TOKEN); webhook: url and format (json, slack or discord)' },
+  {
+    additionalProperties: false,
+    description: 'telegram: chat_id and optionally bot_token (else ALERTS_TELEGRAM_BOT_TOKEN); webhook: url and format (json, slack or discord)',
+  },
 );
 
 export const ChannelCreateBody = Type.Object(
@@ -52,21 +60,22 @@ export const ChannelViewSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   kind: Type.String(),
-  config: Type.Object(
-    {
-      chat_id: Type.Optional(Type.String()),
-      bot_token: Type.Optional(Nullable(Type.String({ description: 'only the bot id: the secret part is never shown' }))),
-      url: Type.Optional(Type.String({ description: 'origin and the last characters only' })),
-      format: Type.Optional(Type.String()),
-    },
-  ),
+  config: Type.Object({
+    chat_id: Type.Optional(Type.String()),
+    bot_token: Type.Optional(Nullable(Type.String({ description: 'only the bot id: the secret part is never shown' }))),
+    url: Type.Optional(Type.String({ description: 'origin and the last characters only' })),
+    format: Type.Optional(Type.String()),
+  }),
   events: Type.Record(Type.String(), Type.Boolean()),
   job_kinds: JobKinds,
   enabled: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
   secret: Type.Optional(
-    Type.String({ description: "a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again" }),
+    Type.String({
+      description:
+        "a webhook's signing secret (HMAC-SHA256 key of X-Closecross-Signature): only in the answer that creates the channel or renews its secret; never shown again",
+    }),
   ),
 });
 

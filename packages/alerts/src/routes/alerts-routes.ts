@@ -42,7 +42,15 @@ export function alertsRoutes(options: AlertsRoutesOptions): FastifyPluginAsyncTy
 
     app.get(
       '/alerts/:id',
-      { schema: { tags: ['alerts'], summary: 'One alert with its deliveries', params: Type.Object({ id: Type.String({ pattern: '^\\d{1,18}$' }) }), response: { 200: AlertViewSchema, ...errors } }, config: { scope: 'read' } },
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'One alert with its deliveries',
+          params: Type.Object({ id: Type.String({ pattern: '^\\d{1,18}$' }) }),
+          response: { 200: AlertViewSchema, ...errors },
+        },
+        config: { scope: 'read' },
+      },
       async (request) => history.get(request.params.id),
     );
 
@@ -72,7 +80,14 @@ export function alertsRoutes(options: AlertsRoutesOptions): FastifyPluginAsyncTy
 
     app.get(
       '/alerts/channels',
-      { schema: { tags: ['alerts'], summary: 'Every channel with its event switches (secrets shortened)', response: { 200: Type.Object({ channels: Type.Array(ChannelViewSchema) }), ...errors } }, config: { scope: 'admin' } },
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'Every channel with its event switches (secrets shortened)',
+          response: { 200: Type.Object({ channels: Type.Array(ChannelViewSchema) }), ...errors },
+        },
+        config: { scope: 'admin' },
+      },
       async () => ({ channels: await channels.list() }),
     );
 
@@ -84,14 +99,28 @@ export function alertsRoutes(options: AlertsRoutesOptions): FastifyPluginAsyncTy
 
     app.post(
       '/alerts/channels',
-      { schema: { tags: ['alerts'], summary: 'Create a Telegram or webhook channel; events left out of `events` are on', body: ChannelCreateBody, response: { 201: ChannelViewSchema, ...errors } }, config: { scope: 'admin' } },
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'Create a Telegram or webhook channel; events left out of `events` are on',
+          body: ChannelCreateBody,
+          response: { 201: ChannelViewSchema, ...errors },
+        },
+        config: { scope: 'admin' },
+      },
       async (request, reply) => reply.status(201).send(await channels.create(request.body as ChannelInput)),
     );
 
     app.patch(
       '/alerts/channels/:id',
       {
-        schema: { tags: ['alerts'], summary: 'Change a channel: name, config (merged), event switches (merged), job kinds, enabled', params: ChannelId, body: ChannelChangeBody, response: { 200: ChannelViewSchema, ...errors } },
+        schema: {
+          tags: ['alerts'],
+          summary: 'Change a channel: name, config (merged), event switches (merged), job kinds, enabled',
+          params: ChannelId,
+          body: ChannelChangeBody,
+          response: { 200: ChannelViewSchema, ...errors },
+        },
         config: { scope: 'admin' },
       },
       async (request) => channels.change(request.params.id, request.body),
@@ -100,7 +129,12 @@ export function alertsRoutes(options: AlertsRoutesOptions): FastifyPluginAsyncTy
     app.post(
       '/alerts/channels/:id/secret',
       {
-        schema: { tags: ['alerts'], summary: "Renew a webhook channel's signing secret; the answer shows the new one, the only time it is shown", params: ChannelId, response: { 200: ChannelViewSchema, ...errors } },
+        schema: {
+          tags: ['alerts'],
+          summary: "Renew a webhook channel's signing secret; the answer shows the new one, the only time it is shown",
+          params: ChannelId,
+          response: { 200: ChannelViewSchema, ...errors },
+        },
         config: { scope: 'admin' },
       },
       async (request) => channels.renewSecret(request.params.id),
@@ -108,7 +142,15 @@ export function alertsRoutes(options: AlertsRoutesOptions): FastifyPluginAsyncTy
 
     app.delete(
       '/alerts/channels/:id',
-      { schema: { tags: ['alerts'], summary: 'Delete a channel; its unsent deliveries are cancelled', params: ChannelId, response: { 204: Type.Null(), ...errors } }, config: { scope: 'admin' } },
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'Delete a channel; its unsent deliveries are cancelled',
+          params: ChannelId,
+          response: { 204: Type.Null(), ...errors },
+        },
+        config: { scope: 'admin' },
+      },
       async (request, reply) => {
         await channels.remove(request.params.id);
         return reply.status(204).send(null);

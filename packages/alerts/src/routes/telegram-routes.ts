@@ -53,13 +53,21 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
     const links = new ChatLinks(options.pool);
     const token = isBotToken(options.botToken) ? options.botToken : undefined;
     const requireToken = () => {
-      if (!token) throw new ConflictError('Telegram commands are off: set ALERTS_TELEGRAM_BOT_TOKEN to the token BotFather gave (on AWS, the telegram-bot-token secret)');
+      if (!token)
+        throw new ConflictError('Telegram commands are off: set ALERTS_TELEGRAM_BOT_TOKEN to the token BotFather gave (on AWS, the telegram-bot-token secret)');
       return token;
     };
 
     app.get(
       '/alerts/telegram/links',
-      { config: { scope: 'admin' }, schema: { tags: ['alerts'], summary: 'Telegram chats linked to users: who each chat acts as', response: { 200: Type.Object({ links: Type.Array(ChatLinkView) }), ...errors } } },
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['alerts'],
+          summary: 'Telegram chats linked to users: who each chat acts as',
+          response: { 200: Type.Object({ links: Type.Array(ChatLinkView) }), ...errors },
+        },
+      },
       async () => ({ links: await links.list() }),
     );
 
@@ -69,8 +77,12 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
         config: { scope: 'admin' },
         schema: {
           tags: ['alerts'],
-          summary: "Link a Telegram chat to a user: the chat may then command with that user's scopes (a new link of the same chat replaces the old one and revokes its key)",
-          body: Type.Object({ chat_id: ChatId, username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' }) }, { additionalProperties: false }),
+          summary:
+            "Link a Telegram chat to a user: the chat may then command with that user's scopes (a new link of the same chat replaces the old one and revokes its key)",
+          body: Type.Object(
+            { chat_id: ChatId, username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' }) },
+            { additionalProperties: false },
+          ),
           response: { 201: ChatLinkView, ...errors },
         },
       },
@@ -82,7 +94,10 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
         if (users.statusCode !== 200) return passRefusal(reply, users);
         const known = (users.json() as { users: Array<{ username: string; role: Role; disabled: boolean }> }).users;
         const user = known.find((candidate) => candidate.username === username);
-        if (!user) throw new InvalidInputError(`body/username: no user named "${username}"; users: ${known.map((candidate) => candidate.username).join(', ') || 'none'} (create one with POST /auth/users)`);
+        if (!user)
+          throw new InvalidInputError(
+            `body/username: no user named "${username}"; users: ${known.map((candidate) => candidate.username).join(', ') || 'none'} (create one with POST /auth/users)`,
+          );
         if (user.disabled) throw new InvalidInputError(`body/username: user "${username}" is disabled`);
         const previous = await links.get(chatId);
         if (previous) {
@@ -90,11 +105,24 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
           if (revoked.statusCode !== 200 && revoked.statusCode !== 404) return passRefusal(reply, revoked);
         }
         const scopes = [...(roleScopes[user.role] as readonly string[])];
-        const created = await app.inject({ method: 'POST', url: '/auth/keys', headers: { ...headers, 'content-type': 'application/json' }, payload: { name: `telegram ${chatId} ${username}`, scopes } });
+        const created = await app.inject({
+          method: 'POST',
+          url: '/auth/keys',
+          headers: { ...headers, 'content-type': 'application/json' },
+          payload: { name: `telegram ${chatId} ${username}`, scopes },
+        });
         if (created.statusCode !== 201) return passRefusal(reply, created);
         const key = created.json() as { id: string; key: string };
         try {
-          const link = await links.put({ chat_id: chatId, username, role: user.role, scopes, api_key_id: key.id, api_key_sealed: sealApiKey(key.key, botToken), linked_by: request.principal?.name ?? 'anonymous' });
+          const link = await links.put({
+            chat_id: chatId,
+            username,
+            role: user.role,
+            scopes,
+            api_key_id: key.id,
+            api_key_sealed: sealApiKey(key.key, botToken),
+            linked_by: request.principal?.name ?? 'anonymous',
+          });
           return reply.status(201).send(link);
         } catch (error) {
           // No link, no key: a key nobody holds must not stay active (and its name would refuse the retry).
@@ -106,7 +134,15 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
 
     app.delete(
       '/alerts/telegram/links/:chat_id',
-      { config: { scope: 'admin' }, schema: { tags: ['alerts'], summary: "Unlink a chat: it can no longer command, and its API key is revoked", params: Type.Object({ chat_id: ChatId }), response: { 200: ChatLinkView, ...errors } } },
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['alerts'],
+          summary: 'Unlink a chat: it can no longer command, and its API key is revoked',
+          params: Type.Object({ chat_id: ChatId }),
+          response: { 200: ChatLinkView, ...errors },
+        },
+      },
       async (request, reply) => {
         const link = await links.get(request.params.chat_id);
         if (!link) throw new NotFoundError(`chat ${request.params.chat_id} is not linked`);
@@ -123,11 +159,27 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
         config: { scope: 'admin' },
         schema: {
           tags: ['alerts'],
-          summary: 'What Telegram chats sent, newest first: the text, the outcome, and the request ids of the API calls it made (GET /audit rows with those request_id values)',
-          querystring: Type.Object({ chat_id: Type.Optional(ChatId), before_id: Type.Optional(Type.Integer({ minimum: 1 })), limit: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
+          summary:
+            'What Telegram chats sent, newest first: the text, the outcome, and the request ids of the API calls it made (GET /audit rows with those request_id values)',
+          querystring: Type.Object({
+            chat_id: Type.Optional(ChatId),
+            before_id: Type.Optional(Type.Integer({ minimum: 1 })),
+            limit: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          }),
           response: {
             200: Type.Object({
-              commands: Type.Array(Type.Object({ id: Type.String(), update_id: Type.String(), chat_id: Type.String(), username: Type.Union([Type.String(), Type.Null()]), text: Type.String(), outcome: Type.String(), request_ids: Type.Array(Type.String()), received_at: Type.String() })),
+              commands: Type.Array(
+                Type.Object({
+                  id: Type.String(),
+                  update_id: Type.String(),
+                  chat_id: Type.String(),
+                  username: Type.Union([Type.String(), Type.Null()]),
+                  text: Type.String(),
+                  outcome: Type.String(),
+                  request_ids: Type.Array(Type.String()),
+                  received_at: Type.String(),
+                }),
+              ),
             }),
             ...errors,
           },
@@ -142,11 +194,24 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
     app.addHook('onClose', async () => webhookBot?.stop());
     app.post(
       '/alerts/telegram/webhook',
-      { config: { scope: 'public' }, schema: { tags: ['alerts'], summary: "Telegram's webhook for bot commands (Telegram calls it with the X-Telegram-Bot-Api-Secret-Token header set by PUT /alerts/telegram/webhook)" } },
+      {
+        config: { scope: 'public' },
+        schema: {
+          tags: ['alerts'],
+          summary:
+            "Telegram's webhook for bot commands (Telegram calls it with the X-Telegram-Bot-Api-Secret-Token header set by PUT /alerts/telegram/webhook)",
+        },
+      },
       async (request, reply) => {
         if (!token) throw new NotFoundError('Telegram commands are off on this system');
         if (!webhookBot || !handleWebhook) {
-          webhookBot = new TelegramCommandBot({ pool: options.pool, botToken: token, telegramApiUrl: options.telegramApiUrl, systemUrl: app.publicUrl('/'), log: app.log });
+          webhookBot = new TelegramCommandBot({
+            pool: options.pool,
+            botToken: token,
+            telegramApiUrl: options.telegramApiUrl,
+            systemUrl: app.publicUrl('/'),
+            log: app.log,
+          });
           handleWebhook = webhookBot.webhookHandler();
         }
         await handleWebhook(request, reply);
@@ -173,7 +238,8 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
           signal: AbortSignal.timeout(10_000),
         });
         const answer = (await response.json().catch(() => ({}))) as { ok?: boolean; description?: string };
-        if (!response.ok || answer.ok !== true) throw new ConflictError(`Telegram refused setWebhook (${response.status}): ${answer.description ?? response.statusText}`);
+        if (!response.ok || answer.ok !== true)
+          throw new ConflictError(`Telegram refused setWebhook (${response.status}): ${answer.description ?? response.statusText}`);
         return { url };
       },
     );

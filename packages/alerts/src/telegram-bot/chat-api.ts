@@ -45,6 +45,9 @@ export class ChatApi {
 
 /** The API's own words for a refusal (`message` of the error contract), for the chat. */
 export function refusalText(answer: ApiAnswer): string {
-  const message = typeof answer.body === 'object' && answer.body !== null && typeof answer.body.message === 'string' ? answer.body.message : String(answer.body).slice(0, 300);
+  const message =
+    typeof answer.body === 'object' && answer.body !== null && typeof answer.body.message === 'string'
+      ? answer.body.message
+      : String(answer.body).slice(0, 300);
   return `Refused (${answer.status}): ${message}`;
 }

@@ -74,7 +74,11 @@ export class ChatLinks {
 
   /** Remembers what the chat must type next, until `untilMs` (Telegram's time of the asking message + the window). */
   async awaitConfirmation(chatId: string, text: string | null, untilMs: number | null): Promise<void> {
-    await this.pool.query('update telegram_chat_link set confirmation_pending = $2, confirmation_until = to_timestamp($3::float8 / 1000) where chat_id = $1', [chatId, text, untilMs]);
+    await this.pool.query('update telegram_chat_link set confirmation_pending = $2, confirmation_until = to_timestamp($3::float8 / 1000) where chat_id = $1', [
+      chatId,
+      text,
+      untilMs,
+    ]);
   }
 
   /**
@@ -90,7 +94,11 @@ export class ChatLinks {
       [command.updateId, command.chatId, command.username, text],
     );
     if (result.rowCount === 1) return 'new';
-    const same = await this.pool.query('select 1 from telegram_command where update_id = $1 and chat_id = $2 and text = $3', [command.updateId, command.chatId, text]);
+    const same = await this.pool.query('select 1 from telegram_command where update_id = $1 and chat_id = $2 and text = $3', [
+      command.updateId,
+      command.chatId,
+      text,
+    ]);
     return same.rowCount === 1 ? 'again' : 'id reused';
   }
 
@@ -105,6 +113,11 @@ export class ChatLinks {
   }
 
   async finish(updateId: number, chatId: string, outcome: string, requestIds: readonly string[]): Promise<void> {
-    await this.pool.query('update telegram_command set outcome = $3, request_ids = $4 where update_id = $1 and chat_id = $2', [updateId, chatId, outcome.slice(0, 1000), [...requestIds]]);
+    await this.pool.query('update telegram_command set outcome = $3, request_ids = $4 where update_id = $1 and chat_id = $2', [
+      updateId,
+      chatId,
+      outcome.slice(0, 1000),
+      [...requestIds],
+    ]);
   }
 }

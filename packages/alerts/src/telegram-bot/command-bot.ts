@@ -49,7 +49,12 @@ export class TelegramCommandBot {
     this.links = new ChatLinks(options.pool);
     this.bot = new Bot(options.botToken, { client: { apiRoot: options.telegramApiUrl.replace(/\/+$/, '') } });
     this.bot.on('message:text', (context) => this.track(this.handle(context)));
-    this.bot.catch((error) => options.log.error({ err: error.error, event: 'telegram_command_failed', update_id: error.ctx.update.update_id }, 'a Telegram update could not be handled'));
+    this.bot.catch((error) =>
+      options.log.error(
+        { err: error.error, event: 'telegram_command_failed', update_id: error.ctx.update.update_id },
+        'a Telegram update could not be handled',
+      ),
+    );
   }
 
   /**
@@ -74,7 +79,8 @@ export class TelegramCommandBot {
 
   /** Stops polling and waits for the commands in hand, so the pool can close after. */
   async stop(): Promise<void> {
-    if (this.bot.isRunning()) await this.bot.stop().catch((error: unknown) => this.options.log.warn({ err: error }, 'Telegram: confirming the last update failed'));
+    if (this.bot.isRunning())
+      await this.bot.stop().catch((error: unknown) => this.options.log.warn({ err: error }, 'Telegram: confirming the last update failed'));
     await this.polling;
     await Promise.allSettled([...this.running]);
   }
@@ -93,8 +99,13 @@ export class TelegramCommandBot {
     const link = await this.links.sealed(chatId);
     const recorded = await this.links.begin({ updateId, chatId, username: link?.username ?? null, text });
     if (recorded === 'again') return;
-    const finish = (outcome: string, requestIds: readonly string[]) => (recorded === 'new' ? this.links.finish(updateId, chatId, outcome, requestIds) : Promise.resolve());
-    if (recorded === 'id reused') this.options.log.warn({ event: 'telegram_update_id_reused', update_id: updateId, chat_id: chatId }, 'a Telegram update id seen before came with another message: it runs, unrecorded in telegram_command');
+    const finish = (outcome: string, requestIds: readonly string[]) =>
+      recorded === 'new' ? this.links.finish(updateId, chatId, outcome, requestIds) : Promise.resolve();
+    if (recorded === 'id reused')
+      this.options.log.warn(
+        { event: 'telegram_update_id_reused', update_id: updateId, chat_id: chatId },
+        'a Telegram update id seen before came with another message: it runs, unrecorded in telegram_command',
+      );
     if (!link) {
       this.options.log.warn({ event: 'telegram_chat_refused', chat_id: chatId }, 'a Telegram chat that is not linked sent a command');
       await finish('refused: chat not linked', []);
@@ -104,7 +115,7 @@ export class TelegramCommandBot {
     const apiKey = openApiKey(link.api_key_sealed, this.options.botToken);
     if (!apiKey) {
       await finish('refused: key sealed under another bot token', []);
-      await context.reply('This chat\'s link was made with another bot token: an admin must link it again (POST /alerts/telegram/links).');
+      await context.reply("This chat's link was made with another bot token: an admin must link it again (POST /alerts/telegram/links).");
       return;
     }
     const commandContext: CommandContext = { api: new ChatApi({ baseUrl: this.options.systemUrl, apiKey, chatId, updateId }), chatId, username: link.username };
@@ -120,7 +131,12 @@ export class TelegramCommandBot {
     await context.reply(clip(reply.text), { link_preview_options: { is_disabled: true } });
   }
 
-  private async replyTo(text: string, sentAtMs: number, link: { chat_id: string; confirmation_pending: string | null; confirmation_until_ms: number | null }, context: CommandContext): Promise<CommandReply> {
+  private async replyTo(
+    text: string,
+    sentAtMs: number,
+    link: { chat_id: string; confirmation_pending: string | null; confirmation_until_ms: number | null },
+    context: CommandContext,
+  ): Promise<CommandReply> {
     let preface = '';
     if (link.confirmation_pending !== null) {
       // One answer only: whatever comes next settles the pending confirmation.

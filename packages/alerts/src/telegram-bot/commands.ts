@@ -35,12 +35,17 @@ function wholeNumber(name: string, raw: string, min: number, max: number): numbe
 }
 
 async function status(_args: string, { api }: CommandContext): Promise<string> {
-  const [state, signals, positions] = await Promise.all([api.call('GET', '/trading/state?limit=1'), api.call('GET', '/trading/signals?status=pending&limit=1000'), api.call('GET', '/trading/positions')]);
+  const [state, signals, positions] = await Promise.all([
+    api.call('GET', '/trading/state?limit=1'),
+    api.call('GET', '/trading/signals?status=pending&limit=1000'),
+    api.call('GET', '/trading/positions'),
+  ]);
   for (const answer of [state, signals, positions]) if (answer.status !== 200) return refusalText(answer);
   const states = state.body.states as Array<{ scope: string; state: string; reason: string | null; changed_by: string | null }>;
   const global = states.find((row) => row.scope === 'global');
   const lines = [`Trading: ${global?.state ?? 'active'}${global?.reason ? ` (${global.reason}, by ${global.changed_by ?? 'system'})` : ''}`];
-  for (const row of states.filter((row) => row.scope !== 'global' && row.state !== 'active')) lines.push(`${row.scope}: ${row.state}${row.reason ? ` (${row.reason})` : ''}`);
+  for (const row of states.filter((row) => row.scope !== 'global' && row.state !== 'active'))
+    lines.push(`${row.scope}: ${row.state}${row.reason ? ` (${row.reason})` : ''}`);
   const open = (positions.body.positions as Array<{ quantity: number }>).filter((position) => position.quantity !== 0);
   lines.push(`Open positions: ${open.length}`, `Signals awaiting approval: ${(signals.body.signals as unknown[]).length}`);
   const last = (state.body.changes as Array<{ scope: string; from_state: string; to_state: string; changed_by: string | null; at: string }>)[0];
@@ -51,11 +56,24 @@ async function status(_args: string, { api }: CommandContext): Promise<string> {
 async function positions(_args: string, { api }: CommandContext): Promise<string> {
   const answer = await api.call('GET', '/trading/positions');
   if (answer.status !== 200) return refusalText(answer);
-  const rows = (answer.body.positions as Array<{ strategy_id: number | null; symbol: string; quantity: number; average_cost: number; unrealized_pnl: number; realized_pnl: number; last_price: number | null }>).filter((row) => row.quantity !== 0);
+  const rows = (
+    answer.body.positions as Array<{
+      strategy_id: number | null;
+      symbol: string;
+      quantity: number;
+      average_cost: number;
+      unrealized_pnl: number;
+      realized_pnl: number;
+      last_price: number | null;
+    }>
+  ).filter((row) => row.quantity !== 0);
   if (rows.length === 0) return 'No open positions.';
   return [
     `Open positions (${rows.length}):`,
-    ...rows.map((row) => `${row.symbol} ${row.quantity} @ ${money(row.average_cost)} (${row.strategy_id === null ? 'manual' : `strategy ${row.strategy_id}`}); last ${row.last_price === null ? 'n/a' : money(row.last_price)}, unrealized ${signed(row.unrealized_pnl)}, realized ${signed(row.realized_pnl)}`),
+    ...rows.map(
+      (row) =>
+        `${row.symbol} ${row.quantity} @ ${money(row.average_cost)} (${row.strategy_id === null ? 'manual' : `strategy ${row.strategy_id}`}); last ${row.last_price === null ? 'n/a' : money(row.last_price)}, unrealized ${signed(row.unrealized_pnl)}, realized ${signed(row.realized_pnl)}`,
+    ),
   ].join('\n');
 }
 
@@ -71,7 +89,11 @@ async function pnl(args: string, { api }: CommandContext): Promise<string> {
   const latest = window.at(-1)!;
   const base = window.length > days ? window[0]! : undefined;
   const lines = [`P&L, last ${days} day${days === 1 ? '' : 's'} (to ${latest.date}):`];
-  lines.push(base ? `Equity ${money(latest.equity)}, change ${signed(latest.equity - base.equity)} since ${base.date}` : `Equity ${money(latest.equity)} (only ${window.length} snapshot${window.length === 1 ? '' : 's'} stored: no change to show before ${window[0]!.date})`);
+  lines.push(
+    base
+      ? `Equity ${money(latest.equity)}, change ${signed(latest.equity - base.equity)} since ${base.date}`
+      : `Equity ${money(latest.equity)} (only ${window.length} snapshot${window.length === 1 ? '' : 's'} stored: no change to show before ${window[0]!.date})`,
+  );
   lines.push(`Realized ${signed(latest.realized)}, unrealized ${signed(latest.unrealized)}, drawdown ${money(latest.drawdown)}`);
   return lines.join('\n');
 }
@@ -79,9 +101,23 @@ async function pnl(args: string, { api }: CommandContext): Promise<string> {
 async function signals(_args: string, { api }: CommandContext): Promise<string> {
   const answer = await api.call('GET', '/trading/signals?status=pending&limit=20');
   if (answer.status !== 200) return refusalText(answer);
-  const rows = answer.body.signals as Array<{ id: number; strategy_id: number; symbol: string; side: string; price: number; bar_date: string; expires_at: string }>;
+  const rows = answer.body.signals as Array<{
+    id: number;
+    strategy_id: number;
+    symbol: string;
+    side: string;
+    price: number;
+    bar_date: string;
+    expires_at: string;
+  }>;
   if (rows.length === 0) return 'No signals awaiting approval.';
-  return [`Signals awaiting approval (${rows.length}):`, ...rows.map((row) => `#${row.id} ${row.side} ${row.symbol} at ${money(row.price)} (strategy ${row.strategy_id}, bar ${row.bar_date}, expires ${row.expires_at})`), 'Approve with /approve <id>, reject with /reject <id>.'].join('\n');
+  return [
+    `Signals awaiting approval (${rows.length}):`,
+    ...rows.map(
+      (row) => `#${row.id} ${row.side} ${row.symbol} at ${money(row.price)} (strategy ${row.strategy_id}, bar ${row.bar_date}, expires ${row.expires_at})`,
+    ),
+    'Approve with /approve <id>, reject with /reject <id>.',
+  ].join('\n');
 }
 
 function decision(verb: 'approve' | 'reject') {
@@ -113,7 +149,8 @@ async function squareOff(_args: string, context: CommandContext): Promise<Comman
   // Ask the API whether this user may square off before asking for the confirmation: a read-only user hears no at once.
   const me = await context.api.call('GET', '/auth/me');
   if (me.status !== 200) return { text: refusalText(me) };
-  if (!(me.body.scopes as string[]).includes('trade')) return { text: `Refused: square-off needs scope "trade"; ${context.username} has ${(me.body.scopes as string[]).join(', ') || 'none'}` };
+  if (!(me.body.scopes as string[]).includes('trade'))
+    return { text: `Refused: square-off needs scope "trade"; ${context.username} has ${(me.body.scopes as string[]).join(', ') || 'none'}` };
   return {
     text: `This halts trading, cancels every open order and closes every position at market.\nTo confirm, reply exactly: ${squareOffConfirmation}\n(within ${confirmationWindowMs / 60_000} minutes; anything else cancels)`,
     awaitConfirmation: squareOffConfirmation,

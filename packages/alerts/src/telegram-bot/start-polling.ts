@@ -7,10 +7,21 @@ import { isBotToken, TelegramCommandBot, type BotLog } from './command-bot.ts';
  * ALERTS_TELEGRAM_BOT_TOKEN holds a bot token, else nothing (undefined). A bot that cannot start
  * (a wrong token, Telegram unreachable) is logged and left off: the rest of the system runs.
  */
-export async function startTelegramPolling(options: { pool: Pool; systemUrl: string; log: BotLog; environment?: NodeJS.ProcessEnv }): Promise<{ stop(): Promise<void> } | undefined> {
+export async function startTelegramPolling(options: {
+  pool: Pool;
+  systemUrl: string;
+  log: BotLog;
+  environment?: NodeJS.ProcessEnv;
+}): Promise<{ stop(): Promise<void> } | undefined> {
   const config = loadAlertsConfig(options.environment ?? process.env);
   if (!isBotToken(config.ALERTS_TELEGRAM_BOT_TOKEN)) return undefined;
-  const bot = new TelegramCommandBot({ pool: options.pool, botToken: config.ALERTS_TELEGRAM_BOT_TOKEN, telegramApiUrl: config.ALERTS_TELEGRAM_API_URL, systemUrl: options.systemUrl, log: options.log });
+  const bot = new TelegramCommandBot({
+    pool: options.pool,
+    botToken: config.ALERTS_TELEGRAM_BOT_TOKEN,
+    telegramApiUrl: config.ALERTS_TELEGRAM_API_URL,
+    systemUrl: options.systemUrl,
+    log: options.log,
+  });
   try {
     await bot.startPolling();
   } catch (error) {

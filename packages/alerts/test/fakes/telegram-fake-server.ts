@@ -86,7 +86,12 @@ export async function startTelegramFake(token = '123456789:AAH-fake_token_for_te
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
   const fail = (response: ServerResponse, status: number, description: string, retryAfterSeconds?: number) =>
-    answer(response, status, { ok: false, error_code: status, description, ...(retryAfterSeconds === undefined ? {} : { parameters: { retry_after: retryAfterSeconds } }) });
+    answer(response, status, {
+      ok: false,
+      error_code: status,
+      description,
+      ...(retryAfterSeconds === undefined ? {} : { parameters: { retry_after: retryAfterSeconds } }),
+    });
 
   const botId = Number(token.split(':')[0]);
   const bot = { id: botId, is_bot: true, first_name: 'Closecross', username: 'closecross_bot' };
@@ -132,14 +137,19 @@ export async function startTelegramFake(token = '123456789:AAH-fake_token_for_te
       methods.push(method);
       if (method !== 'sendMessage') {
         if (match[1] !== token) return fail(response, 401, 'Unauthorized');
-        if (method === 'getMe') return answer(response, 200, { ok: true, result: { ...bot, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } });
+        if (method === 'getMe')
+          return answer(response, 200, {
+            ok: true,
+            result: { ...bot, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false },
+          });
         if (method === 'deleteWebhook') {
           webhook = undefined;
           if (body.drop_pending_updates === true) pending.length = 0;
           return answer(response, 200, { ok: true, result: true, description: 'Webhook was deleted' });
         }
         if (method === 'setWebhook') {
-          if (typeof body.url !== 'string' || body.url === '') return fail(response, 400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
+          if (typeof body.url !== 'string' || body.url === '')
+            return fail(response, 400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
           webhook = { url: body.url, secretToken: typeof body.secret_token === 'string' ? body.secret_token : undefined };
           return answer(response, 200, { ok: true, result: true, description: 'Webhook was set' });
         }
@@ -150,7 +160,9 @@ export async function startTelegramFake(token = '123456789:AAH-fake_token_for_te
       const failure = failures.shift();
       if (failure) {
         record(failure.status);
-        const description = failure.description ?? (failure.status === 429 ? `Too Many Requests: retry after ${failure.retryAfterSeconds ?? 1}` : descriptions[failure.status] ?? 'Error');
+        const description =
+          failure.description ??
+          (failure.status === 429 ? `Too Many Requests: retry after ${failure.retryAfterSeconds ?? 1}` : (descriptions[failure.status] ?? 'Error'));
         return fail(response, failure.status, description, failure.status === 429 ? (failure.retryAfterSeconds ?? 1) : undefined);
       }
       if (match[1] !== token) {
@@ -184,7 +196,8 @@ export async function startTelegramFake(token = '123456789:AAH-fake_token_for_te
     messages,
     calls,
     failNext(status, options = {}) {
-      for (let index = 0; index < (options.calls ?? 1); index++) failures.push({ status, retryAfterSeconds: options.retryAfterSeconds, description: options.description });
+      for (let index = 0; index < (options.calls ?? 1); index++)
+        failures.push({ status, retryAfterSeconds: options.retryAfterSeconds, description: options.description });
     },
     get webhook() {
       return webhook;
@@ -195,9 +208,23 @@ export async function startTelegramFake(token = '123456789:AAH-fake_token_for_te
       const updateId = ++nextUpdateId;
       const date = message.date ?? Math.floor(Date.now() / 1000);
       const from = { id: message.chatId, is_bot: false, first_name: message.username ?? 'Trader', username: message.username ?? 'trader' };
-      const update = { update_id: updateId, message: { message_id: ++messageId, from, chat: { id: message.chatId, type: 'private', first_name: from.first_name }, date, text: message.text, ...(message.text.startsWith('/') ? { entities: [{ type: 'bot_command', offset: 0, length: message.text.split(/\s/)[0]!.length }] } : {}) } };
+      const update = {
+        update_id: updateId,
+        message: {
+          message_id: ++messageId,
+          from,
+          chat: { id: message.chatId, type: 'private', first_name: from.first_name },
+          date,
+          text: message.text,
+          ...(message.text.startsWith('/') ? { entities: [{ type: 'bot_command', offset: 0, length: message.text.split(/\s/)[0]!.length }] } : {}),
+        },
+      };
       if (webhook) {
-        const response = await fetch(webhook.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(webhook.secretToken ? { 'x-telegram-bot-api-secret-token': webhook.secretToken } : {}) }, body: JSON.stringify(update) });
+        const response = await fetch(webhook.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(webhook.secretToken ? { 'x-telegram-bot-api-secret-token': webhook.secretToken } : {}) },
+          body: JSON.stringify(update),
+        });
         await response.arrayBuffer();
         webhookCalls.push({ updateId, status: response.status });
         return updateId;
@@ -211,7 +238,8 @@ export async function startTelegramFake(token = '123456789:AAH-fake_token_for_te
       const found = () => messages.slice(afterCount).find((message) => message.chat_id === String(chatId));
       const deadline = Date.now() + (options.timeoutMs ?? 10_000);
       while (!found()) {
-        if (Date.now() > deadline) throw new Error(`no message to chat ${chatId} within ${options.timeoutMs ?? 10_000} ms; sent: ${JSON.stringify(messages.slice(afterCount))}`);
+        if (Date.now() > deadline)
+          throw new Error(`no message to chat ${chatId} within ${options.timeoutMs ?? 10_000} ms; sent: ${JSON.stringify(messages.slice(afterCount))}`);
         await new Promise<void>((resolve) => {
           const wake = () => {
             clearTimeout(timer);

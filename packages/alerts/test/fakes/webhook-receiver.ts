@@ -36,22 +36,30 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       requests++;
       const failure = failures.shift();
       if (failure) {
-        response.writeHead(failure.status, failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }).end('unavailable');
+        response
+          .writeHead(failure.status, failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) })
+          .end('unavailable');
         return;
       }
-      received.push({ path: request.url ?? '/', headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>, at: Date.now() });
+      received.push({
+        path: request.url ?? '/',
+        headers: request.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+        at: Date.now(),
+      });
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
   // Connections kept alive by fetch would outlive down(): refuse keep-alive.
   server.keepAliveTimeout = 1;
-  const listen = (port: number) => new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
   await listen(0);
   const { port } = server.address() as AddressInfo;
   const close = () =>

@@ -12,7 +12,8 @@ type Scope = (typeof allScopes)[number];
 function scopesOf(text: string): Scope[] {
   const scopes = list(text);
   const unknown = scopes.filter((scope) => !(allScopes as readonly string[]).includes(scope));
-  if (unknown.length > 0 || scopes.length === 0) throw new CliError(`--scopes ${JSON.stringify(text)}: allowed are ${allScopes.join(', ')} (comma-separated)`, exitCodes.usage);
+  if (unknown.length > 0 || scopes.length === 0)
+    throw new CliError(`--scopes ${JSON.stringify(text)}: allowed are ${allScopes.join(', ')} (comma-separated)`, exitCodes.usage);
   return scopes as Scope[];
 }
 
@@ -33,7 +34,9 @@ export function authCommands(program: Command, run: Run): void {
           const password = options.password ?? cx.io.env.CLOSECROSS_PASSWORD;
           if (!password) throw new CliError('--password (or CLOSECROSS_PASSWORD) is needed with --username', exitCodes.usage);
           const session = createClosecrossClient({ baseUrl: url, session: { username: options.username, password } });
-          const created = await session.unwrap(session.api.POST('/auth/keys', { body: { name: `cli ${options.username}@${hostname()}`, scopes: scopesOf(options.scopes) } }));
+          const created = await session.unwrap(
+            session.api.POST('/auth/keys', { body: { name: `cli ${options.username}@${hostname()}`, scopes: scopesOf(options.scopes) } }),
+          );
           apiKey = created.key;
         }
         if (!apiKey) throw new CliError('give --key, or --username and --password', exitCodes.usage);
@@ -41,7 +44,9 @@ export function authCommands(program: Command, run: Run): void {
         const me = await client.unwrap(client.api.GET('/auth/me'));
         const file = configFile(cx.io.env);
         await saveLogin(file, { url, api_key: apiKey });
-        cx.emit({ url, name: me.name, scopes: me.scopes, saved_to: file }, () => cx.line(`Logged in to ${url} as ${me.name} (${me.scopes.join(', ')}); saved in ${file}`));
+        cx.emit({ url, name: me.name, scopes: me.scopes, saved_to: file }, () =>
+          cx.line(`Logged in to ${url} as ${me.name} (${me.scopes.join(', ')}); saved in ${file}`),
+        );
       }),
     );
 
@@ -96,7 +101,9 @@ export function authCommands(program: Command, run: Run): void {
     .action(
       run(async (cx: Context, name: string, options: { scopes: string; expiresAt?: string }) => {
         const client = cx.client();
-        const created = await client.unwrap(client.api.POST('/auth/keys', { body: { name, scopes: scopesOf(options.scopes), ...(options.expiresAt ? { expires_at: options.expiresAt } : {}) } }));
+        const created = await client.unwrap(
+          client.api.POST('/auth/keys', { body: { name, scopes: scopesOf(options.scopes), ...(options.expiresAt ? { expires_at: options.expiresAt } : {}) } }),
+        );
         cx.emit(created, () => {
           cx.record({ id: created.id, name: created.name, scopes: created.scopes.join(', '), key: created.key });
           cx.note('The key is shown only now: keep it.');

@@ -42,7 +42,9 @@ export function dataCommands(program: Command, run: Run): void {
           bar.stop();
         }
         cx.emit({ file, committed: !options.dryRun, ...totals }, () =>
-          cx.line(`${options.dryRun ? 'Validated' : 'Loaded'} ${totals.received} rows from ${file} in ${totals.requests} requests: ${totals.written} written, ${totals.corrected} row ids corrected`),
+          cx.line(
+            `${options.dryRun ? 'Validated' : 'Loaded'} ${totals.received} rows from ${file} in ${totals.requests} requests: ${totals.written} written, ${totals.corrected} row ids corrected`,
+          ),
         );
       }),
     );
@@ -88,7 +90,9 @@ export function dataCommands(program: Command, run: Run): void {
   const bars = data.command('bars').description('Price bars');
   bars
     .command('import <csv>')
-    .description('Import price bars: a Yahoo Finance daily CSV (Date,Open,...) to /price_bars, or one-minute bars (Datetime or timestamp,...) to /prices/{symbol}/bars')
+    .description(
+      'Import price bars: a Yahoo Finance daily CSV (Date,Open,...) to /price_bars, or one-minute bars (Datetime or timestamp,...) to /prices/{symbol}/bars',
+    )
     .option('--symbol <symbol>', 'default: from the file name (AAPL.csv, lumibot_AAPL_1m_2021-08.csv)')
     .option('--timezone <zone>', 'one-minute bars: the zone of timestamps written without an offset', 'UTC')
     .action(
@@ -101,9 +105,18 @@ export function dataCommands(program: Command, run: Run): void {
         const intraday = /(^|,)\s*"?(datetime|timestamp)"?\s*(,|$)/.test(header);
         const client = cx.client();
         const answer = intraday
-          ? await client.json<ResponseOf<'/prices/{symbol}/bars', 'post'>>('POST', `/prices/${encodeURIComponent(symbol)}/bars`, { body: csv, headers: { 'content-type': 'text/csv' }, query: { timezone: options.timezone } })
-          : await client.json<ResponseOf<'/price_bars/{symbol}', 'post'>>('POST', `/price_bars/${encodeURIComponent(symbol)}`, { body: csv, headers: { 'content-type': 'text/csv' } });
-        cx.emit({ ...answer, kind: intraday ? 'one-minute' : 'daily' }, () => cx.line(`${answer.symbol}: ${answer.received} ${intraday ? 'one-minute' : 'daily'} bars received, ${answer.written} written`));
+          ? await client.json<ResponseOf<'/prices/{symbol}/bars', 'post'>>('POST', `/prices/${encodeURIComponent(symbol)}/bars`, {
+              body: csv,
+              headers: { 'content-type': 'text/csv' },
+              query: { timezone: options.timezone },
+            })
+          : await client.json<ResponseOf<'/price_bars/{symbol}', 'post'>>('POST', `/price_bars/${encodeURIComponent(symbol)}`, {
+              body: csv,
+              headers: { 'content-type': 'text/csv' },
+            });
+        cx.emit({ ...answer, kind: intraday ? 'one-minute' : 'daily' }, () =>
+          cx.line(`${answer.symbol}: ${answer.received} ${intraday ? 'one-minute' : 'daily'} bars received, ${answer.written} written`),
+        );
       }),
     );
 
@@ -118,20 +131,23 @@ export function dataCommands(program: Command, run: Run): void {
     .option('--format <format>', 'csv or json', oneOf('--format', formats), 'csv')
     .option('--out <file>', 'write here (default: stdout)')
     .action(
-      run(async (cx: Context, options: { dateId?: number; startDateId?: number; endDateId?: number; stockId?: number; format: 'csv' | 'json'; out?: string }) => {
-        if (options.dateId === undefined && options.startDateId === undefined) throw new CliError('give --date-id, or --start-date-id and --end-date-id', exitCodes.usage);
-        const query = {
-          ...(options.dateId !== undefined ? { date_id: options.dateId } : {}),
-          ...(options.startDateId !== undefined ? { start_date_id: options.startDateId } : {}),
-          ...(options.endDateId !== undefined ? { end_date_id: options.endDateId } : {}),
-          ...(options.stockId !== undefined ? { stock_id: options.stockId } : {}),
-          page_size: 10_000,
-        };
-        const rows: Record<string, unknown>[] = [];
-        for await (const row of cx.client().paginate('/stock_data/', query)) rows.push(row as Record<string, unknown>);
-        await writeRows(rows, cx.json ? 'json' : options.format, options.out, cx.io.stdout);
-        if (options.out) cx.note(`${rows.length} rows written to ${options.out}`);
-      }),
+      run(
+        async (cx: Context, options: { dateId?: number; startDateId?: number; endDateId?: number; stockId?: number; format: 'csv' | 'json'; out?: string }) => {
+          if (options.dateId === undefined && options.startDateId === undefined)
+            throw new CliError('give --date-id, or --start-date-id and --end-date-id', exitCodes.usage);
+          const query = {
+            ...(options.dateId !== undefined ? { date_id: options.dateId } : {}),
+            ...(options.startDateId !== undefined ? { start_date_id: options.startDateId } : {}),
+            ...(options.endDateId !== undefined ? { end_date_id: options.endDateId } : {}),
+            ...(options.stockId !== undefined ? { stock_id: options.stockId } : {}),
+            page_size: 10_000,
+          };
+          const rows: Record<string, unknown>[] = [];
+          for await (const row of cx.client().paginate('/stock_data/', query)) rows.push(row as Record<string, unknown>);
+          await writeRows(rows, cx.json ? 'json' : options.format, options.out, cx.io.stdout);
+          if (options.out) cx.note(`${rows.length} rows written to ${options.out}`);
+        },
+      ),
     );
   exporting
     .command('bars <symbol>')
@@ -145,7 +161,9 @@ export function dataCommands(program: Command, run: Run): void {
       run(async (cx: Context, symbol: string, options: { start?: string; end?: string; interval?: string; format: 'csv' | 'json'; out?: string }) => {
         const query = { ...(options.start ? { start: options.start } : {}), ...(options.end ? { end: options.end } : {}) };
         const path = options.interval ? `/prices/${encodeURIComponent(symbol)}/bars` : `/price_bars/${encodeURIComponent(symbol)}`;
-        const answer = await cx.client().json<{ bars: Record<string, unknown>[] }>('GET', path, { query: { ...query, ...(options.interval ? { interval: options.interval } : {}) } });
+        const answer = await cx
+          .client()
+          .json<{ bars: Record<string, unknown>[] }>('GET', path, { query: { ...query, ...(options.interval ? { interval: options.interval } : {}) } });
         await writeRows(answer.bars, cx.json ? 'json' : options.format, options.out, cx.io.stdout);
         if (options.out) cx.note(`${answer.bars.length} bars written to ${options.out}`);
       }),

@@ -53,39 +53,60 @@ export function modelCommands(program: Command, run: Run): void {
     .option('--param <name=value>', 'an XGBoost parameter over the defaults (repeatable)', collect, [])
     .option('--no-wait', 'answer the job id at once')
     .action(
-      run(async (cx: Context, name: string, options: { dateId?: number; startDateId?: number; endDateId?: number; baseModel?: number; rounds?: number; folds?: number; param: string[]; wait: boolean }) => {
-        const client = cx.client();
-        const body = {
-          model_name: name,
-          ...(options.dateId !== undefined ? { date_id: options.dateId } : {}),
-          ...(options.startDateId !== undefined ? { start_date_id: options.startDateId } : {}),
-          ...(options.endDateId !== undefined ? { end_date_id: options.endDateId } : {}),
-          ...(options.baseModel !== undefined ? { model_id: options.baseModel } : {}),
-          ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
-          ...(options.folds !== undefined ? { folds: options.folds } : {}),
-          ...(options.param.length > 0 ? { params: parameters(options.param) } : {}),
-        };
-        const started = await client.unwrap(client.api.POST('/train-model/', { body }));
-        if (!options.wait) return cx.emit(started, () => cx.line(`Training queued: job ${started.job_id} (closecross jobs watch ${started.job_id})`));
-        const job = await cx.followJob(started.job_id, `train ${name}`);
-        const result = job.result as { model_id: number; model_name: string; rounds: number };
-        cx.emit({ job_id: job.id, ...result, metrics: job.metrics }, () => cx.line(`Trained model ${result.model_id} (${result.model_name}, ${result.rounds} rounds): closecross models report ${result.model_id}`));
-      }),
+      run(
+        async (
+          cx: Context,
+          name: string,
+          options: {
+            dateId?: number;
+            startDateId?: number;
+            endDateId?: number;
+            baseModel?: number;
+            rounds?: number;
+            folds?: number;
+            param: string[];
+            wait: boolean;
+          },
+        ) => {
+          const client = cx.client();
+          const body = {
+            model_name: name,
+            ...(options.dateId !== undefined ? { date_id: options.dateId } : {}),
+            ...(options.startDateId !== undefined ? { start_date_id: options.startDateId } : {}),
+            ...(options.endDateId !== undefined ? { end_date_id: options.endDateId } : {}),
+            ...(options.baseModel !== undefined ? { model_id: options.baseModel } : {}),
+            ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
+            ...(options.folds !== undefined ? { folds: options.folds } : {}),
+            ...(options.param.length > 0 ? { params: parameters(options.param) } : {}),
+          };
+          const started = await client.unwrap(client.api.POST('/train-model/', { body }));
+          if (!options.wait) return cx.emit(started, () => cx.line(`Training queued: job ${started.job_id} (closecross jobs watch ${started.job_id})`));
+          const job = await cx.followJob(started.job_id, `train ${name}`);
+          const result = job.result as { model_id: number; model_name: string; rounds: number };
+          cx.emit({ job_id: job.id, ...result, metrics: job.metrics }, () =>
+            cx.line(`Trained model ${result.model_id} (${result.model_name}, ${result.rounds} rounds): closecross models report ${result.model_id}`),
+          );
+        },
+      ),
     );
 
   models
     .command('infer <model-id>')
-    .description("Predict every row of a day with a model, as a job; the predictions are stored for download")
+    .description('Predict every row of a day with a model, as a job; the predictions are stored for download')
     .requiredOption('--date-id <n>', 'the day to predict', integer('--date-id'))
     .option('--no-wait', 'answer the job id at once')
     .action(
       run(async (cx: Context, modelId: string, options: { dateId: number; wait: boolean }) => {
         const client = cx.client();
-        const started = await client.unwrap(client.api.POST('/inference-model/', { body: { model_id: integer('model-id', 1)(modelId), pred_date_id: options.dateId } }));
+        const started = await client.unwrap(
+          client.api.POST('/inference-model/', { body: { model_id: integer('model-id', 1)(modelId), pred_date_id: options.dateId } }),
+        );
         if (!options.wait) return cx.emit(started, () => cx.line(`Inference queued: job ${started.job_id}`));
         const job = await cx.followJob(started.job_id, `infer model ${modelId}`);
         const result = job.result as { inference_id: number; rows: number };
-        cx.emit({ job_id: job.id, ...result }, () => cx.line(`Inference ${result.inference_id}: ${result.rows} rows predicted (closecross models download predictions ${result.inference_id})`));
+        cx.emit({ job_id: job.id, ...result }, () =>
+          cx.line(`Inference ${result.inference_id}: ${result.rows} rows predicted (closecross models download predictions ${result.inference_id})`),
+        );
       }),
     );
 
@@ -98,9 +119,15 @@ export function modelCommands(program: Command, run: Run): void {
       run(async (cx: Context, modelId: string, file: string, options: { format: 'csv' | 'json'; out?: string }) => {
         const rows: AuctionRow[] = [];
         for await (const batch of auctionRowBatches(readableFile(file).path, 20_001, () => undefined)) rows.push(...batch);
-        if (rows.length > 20_000) throw new CliError(`${file} has ${rows.length} rows: /predict takes up to 20000 (split it, or use models infer)`, exitCodes.usage);
-        const answer = await cx.client().json<{ model_id: number; predictions: number[] }>('POST', '/predict', { body: { model_id: integer('model-id', 1)(modelId), rows } });
-        const predicted = rows.map((row, index) => ({ row_id: row.row_id ?? `${row.date_id}_${row.seconds_in_bucket}_${row.stock_id}`, prediction: answer.predictions[index] }));
+        if (rows.length > 20_000)
+          throw new CliError(`${file} has ${rows.length} rows: /predict takes up to 20000 (split it, or use models infer)`, exitCodes.usage);
+        const answer = await cx
+          .client()
+          .json<{ model_id: number; predictions: number[] }>('POST', '/predict', { body: { model_id: integer('model-id', 1)(modelId), rows } });
+        const predicted = rows.map((row, index) => ({
+          row_id: row.row_id ?? `${row.date_id}_${row.seconds_in_bucket}_${row.stock_id}`,
+          prediction: answer.predictions[index],
+        }));
         await writeRows(predicted, cx.json ? 'json' : options.format, options.out, cx.io.stdout);
       }),
     );
@@ -111,7 +138,10 @@ export function modelCommands(program: Command, run: Run): void {
     .action(
       run(async (cx: Context, modelId: string | undefined) => {
         const client = cx.client();
-        const reports = modelId === undefined ? await client.json<Record<string, unknown>[]>('GET', '/model-reports') : [await client.json<Record<string, unknown>>('GET', `/model-reports/${integer('model-id', 1)(modelId)}`)];
+        const reports =
+          modelId === undefined
+            ? await client.json<Record<string, unknown>[]>('GET', '/model-reports')
+            : [await client.json<Record<string, unknown>>('GET', `/model-reports/${integer('model-id', 1)(modelId)}`)];
         const rows = Array.isArray(reports) ? reports : ((reports as { reports?: Record<string, unknown>[] }).reports ?? []);
         cx.emit(modelId === undefined ? reports : rows[0], () =>
           cx.table(rows, [

@@ -21,39 +21,72 @@ export function operationCommands(program: Command, run: Run): void {
     .option('--end <date>', 'last day, YYYY-MM-DD')
     .option('--seed <n>', 'the draws are reproducible from it', integer('--seed'))
     .action(
-      run(async (cx: Context, options: { symbol: string; history: number; shots: number; side: string; days: number; service: string; resources: number; start?: string; end?: string; seed?: number }) => {
-        const client = cx.client();
-        const bar = cx.progress('risk', 4, 'steps');
-        try {
-          bar.update(0, `warming up ${options.resources} ${options.service} resource(s)`);
-          await client.json('POST', '/warmup', { body: { s: options.service, r: options.resources } });
-          // Warm-up of lambda or ecs takes a while; local is at once. Bounded: two minutes.
-          for (let waited = 0; ; waited++) {
-            const ready = await client.json<ResponseOf<'/scaled_ready'>>('GET', '/scaled_ready');
-            if (ready.warm === 'true') break;
-            if (waited >= 120) throw new CliError('the compute did not warm up within two minutes (GET /scaled_ready stays "false")', exitCodes.tryLater);
-            await new Promise((resolve) => setTimeout(resolve, 1_000));
+      run(
+        async (
+          cx: Context,
+          options: {
+            symbol: string;
+            history: number;
+            shots: number;
+            side: string;
+            days: number;
+            service: string;
+            resources: number;
+            start?: string;
+            end?: string;
+            seed?: number;
+          },
+        ) => {
+          const client = cx.client();
+          const bar = cx.progress('risk', 4, 'steps');
+          try {
+            bar.update(0, `warming up ${options.resources} ${options.service} resource(s)`);
+            await client.json('POST', '/warmup', { body: { s: options.service, r: options.resources } });
+            // Warm-up of lambda or ecs takes a while; local is at once. Bounded: two minutes.
+            for (let waited = 0; ; waited++) {
+              const ready = await client.json<ResponseOf<'/scaled_ready'>>('GET', '/scaled_ready');
+              if (ready.warm === 'true') break;
+              if (waited >= 120) throw new CliError('the compute did not warm up within two minutes (GET /scaled_ready stays "false")', exitCodes.tryLater);
+              await new Promise((resolve) => setTimeout(resolve, 1_000));
+            }
+            bar.update(0.25, 'analysing');
+            await client.json('POST', '/analyse', {
+              body: {
+                h: options.history,
+                d: options.shots,
+                t: options.side,
+                p: options.days,
+                symbol: options.symbol,
+                ...(options.start ? { start: options.start } : {}),
+                ...(options.end ? { end: options.end } : {}),
+                ...(options.seed !== undefined ? { seed: options.seed } : {}),
+              },
+            });
+            bar.update(0.75, 'reading the results');
+            const [averages, total, chart, cost] = await Promise.all([
+              client.json<ResponseOf<'/get_avg_vars9599'>>('GET', '/get_avg_vars9599'),
+              client.json<ResponseOf<'/get_tot_profit_loss'>>('GET', '/get_tot_profit_loss'),
+              client.json<ResponseOf<'/get_chart_url'>>('GET', '/get_chart_url'),
+              client.json<ResponseOf<'/get_time_cost'>>('GET', '/get_time_cost'),
+            ]);
+            bar.update(1, 'done');
+            bar.stop();
+            cx.emit({ symbol: options.symbol, averages, total_profit_loss: total, chart_url: chart.url, time_cost: cost }, () =>
+              cx.record({
+                symbol: options.symbol,
+                'average var95': averages.var95,
+                'average var99': averages.var99,
+                'total profit/loss': total.profit_loss,
+                'billable ms': cost.billable_time,
+                'cost USD': cost.cost,
+                chart: chart.url,
+              }),
+            );
+          } finally {
+            bar.stop();
           }
-          bar.update(0.25, 'analysing');
-          await client.json('POST', '/analyse', {
-            body: { h: options.history, d: options.shots, t: options.side, p: options.days, symbol: options.symbol, ...(options.start ? { start: options.start } : {}), ...(options.end ? { end: options.end } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) },
-          });
-          bar.update(0.75, 'reading the results');
-          const [averages, total, chart, cost] = await Promise.all([
-            client.json<ResponseOf<'/get_avg_vars9599'>>('GET', '/get_avg_vars9599'),
-            client.json<ResponseOf<'/get_tot_profit_loss'>>('GET', '/get_tot_profit_loss'),
-            client.json<ResponseOf<'/get_chart_url'>>('GET', '/get_chart_url'),
-            client.json<ResponseOf<'/get_time_cost'>>('GET', '/get_time_cost'),
-          ]);
-          bar.update(1, 'done');
-          bar.stop();
-          cx.emit({ symbol: options.symbol, averages, total_profit_loss: total, chart_url: chart.url, time_cost: cost }, () =>
-            cx.record({ symbol: options.symbol, 'average var95': averages.var95, 'average var99': averages.var99, 'total profit/loss': total.profit_loss, 'billable ms': cost.billable_time, 'cost USD': cost.cost, chart: chart.url }),
-          );
-        } finally {
-          bar.stop();
-        }
-      }),
+        },
+      ),
     );
 
   const alerts = program.command('alerts').description('Alerts and their channels');
@@ -65,10 +98,18 @@ export function operationCommands(program: Command, run: Run): void {
     .action(
       run(async (cx: Context, options: { channelId?: string; text?: string }) => {
         const client = cx.client();
-        const alert = await client.unwrap(client.api.POST('/alerts/test', { body: { ...(options.channelId ? { channel_id: options.channelId } : {}), ...(options.text ? { text: options.text } : {}) } }));
+        const alert = await client.unwrap(
+          client.api.POST('/alerts/test', {
+            body: { ...(options.channelId ? { channel_id: options.channelId } : {}), ...(options.text ? { text: options.text } : {}) },
+          }),
+        );
         cx.emit(alert, () => {
           cx.line(`Test alert ${alert.id}:`);
-          cx.table(alert.deliveries as Record<string, unknown>[], ['channel_name', 'status', 'attempts', 'last_error'].map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })), '(no enabled channel)');
+          cx.table(
+            alert.deliveries as Record<string, unknown>[],
+            ['channel_name', 'status', 'attempts', 'last_error'].map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })),
+            '(no enabled channel)',
+          );
         });
       }),
     );
@@ -82,8 +123,18 @@ export function operationCommands(program: Command, run: Run): void {
     .option('--limit <n>', 'at most', integer('--limit', 1), 20)
     .action(
       run(async (cx: Context, options: { kind?: string; status?: string; limit: number }) => {
-        const answer = await cx.client().json<{ jobs: Record<string, unknown>[] }>('GET', '/jobs', { query: { kind: options.kind, status: options.status, limit: options.limit } });
-        cx.emit(answer.jobs, () => cx.table(answer.jobs, ['id', 'kind', 'status', 'stage', 'progress', 'created_by', 'created_at', 'error'].map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] }))));
+        const answer = await cx
+          .client()
+          .json<{ jobs: Record<string, unknown>[] }>('GET', '/jobs', { query: { kind: options.kind, status: options.status, limit: options.limit } });
+        cx.emit(answer.jobs, () =>
+          cx.table(
+            answer.jobs,
+            ['id', 'kind', 'status', 'stage', 'progress', 'created_by', 'created_at', 'error'].map((field) => ({
+              header: field,
+              value: (row: Record<string, unknown>) => row[field],
+            })),
+          ),
+        );
       }),
     );
   jobs

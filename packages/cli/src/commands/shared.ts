@@ -22,7 +22,8 @@ export function list(text: string): string[] {
 export function integer(name: string, min = 0) {
   return (text: string): number => {
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min) throw new CliError(`${name} ${JSON.stringify(text)}: a whole number from ${min} is expected`, exitCodes.usage);
+    if (!Number.isSafeInteger(value) || value < min)
+      throw new CliError(`${name} ${JSON.stringify(text)}: a whole number from ${min} is expected`, exitCodes.usage);
     return value;
   };
 }
@@ -37,7 +38,8 @@ export function positiveNumber(name: string) {
 
 export function oneOf<const T extends string>(name: string, allowed: readonly T[]) {
   return (text: string): T => {
-    if (!(allowed as readonly string[]).includes(text)) throw new CliError(`${name} ${JSON.stringify(text)}: one of ${allowed.join(', ')} is expected`, exitCodes.usage);
+    if (!(allowed as readonly string[]).includes(text))
+      throw new CliError(`${name} ${JSON.stringify(text)}: one of ${allowed.join(', ')} is expected`, exitCodes.usage);
     return text as T;
   };
 }
@@ -48,7 +50,10 @@ export async function newerRoute<T>(description: string, call: () => Promise<T>)
     return await call();
   } catch (error) {
     if (error instanceof ClosecrossApiError && error.status === 404 && /^(No route for |Route .* not found)/.test(error.message)) {
-      throw new CliError(`${description} is not available on this server (${error.method} ${error.url.split('?')[0]} answered 404): it needs a newer Closecross`, exitCodes.notAvailable);
+      throw new CliError(
+        `${description} is not available on this server (${error.method} ${error.url.split('?')[0]} answered 404): it needs a newer Closecross`,
+        exitCodes.notAvailable,
+      );
     }
     throw error;
   }

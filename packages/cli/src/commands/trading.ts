@@ -29,9 +29,17 @@ export function tradingCommands(program: Command, run: Run): void {
     .option('--limit <n>', 'at most', integer('--limit', 1), 50)
     .action(
       run(async (cx: Context, options: { status?: string; strategyId?: number; limit: number }) => {
-        const answer = await cx.client().json<{ signals: Record<string, unknown>[] }>('GET', '/trading/signals', { query: { status: options.status, strategy_id: options.strategyId, limit: options.limit } });
+        const answer = await cx.client().json<{ signals: Record<string, unknown>[] }>('GET', '/trading/signals', {
+          query: { status: options.status, strategy_id: options.strategyId, limit: options.limit },
+        });
         cx.emit(answer.signals, () =>
-          cx.table(answer.signals, ['id', 'strategy_id', 'symbol', 'bar_date', 'side', 'price', 'status', 'expires_at', 'order_id'].map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] }))),
+          cx.table(
+            answer.signals,
+            ['id', 'strategy_id', 'symbol', 'bar_date', 'side', 'price', 'status', 'expires_at', 'order_id'].map((field) => ({
+              header: field,
+              value: (row: Record<string, unknown>) => row[field],
+            })),
+          ),
         );
       }),
     );
@@ -67,28 +75,45 @@ export function tradingCommands(program: Command, run: Run): void {
     .option('--limit-price <price>', 'for a limit order', positiveNumber('--limit-price'))
     .option('--time-in-force <tif>', 'day, gtc, opg, cls, ioc or fok', 'day')
     .option('--account <id>', 'the trading account', 'paper')
-    .option('--strategy-id <id>', "book it to a strategy", integer('--strategy-id', 1))
+    .option('--strategy-id <id>', 'book it to a strategy', integer('--strategy-id', 1))
     .option('--client-order-id <id>', 'your id for it (default: a new UUID); sending it again never places a second order')
     .action(
-      run(async (cx: Context, options: { symbol: string; side: 'buy' | 'sell'; quantity: number; type: 'market' | 'limit'; limitPrice?: number; timeInForce: string; account: string; strategyId?: number; clientOrderId?: string }) => {
-        if (options.type === 'limit' && options.limitPrice === undefined) throw new CliError('--limit-price is needed for a limit order', exitCodes.usage);
-        const body = {
-          account_id: options.account,
-          symbol: options.symbol,
-          side: options.side,
-          quantity: options.quantity,
-          type: options.type,
-          time_in_force: options.timeInForce,
-          client_order_id: options.clientOrderId ?? randomUUID(),
-          ...(options.limitPrice !== undefined ? { limit_price: options.limitPrice } : {}),
-          ...(options.strategyId !== undefined ? { strategy_id: options.strategyId } : {}),
-        };
-        const order = await cx.client().json<Order>('POST', '/trading/orders', { body });
-        cx.emit(order, () => {
-          cx.line(`Order ${order.id}: ${order.side} ${order.quantity} ${order.symbol} ${order.type}, ${order.state}${order.reason ? ` (${order.reason})` : ''}`);
-          if (order.waiting_for) cx.note(`waiting for ${order.waiting_for}`);
-        });
-      }),
+      run(
+        async (
+          cx: Context,
+          options: {
+            symbol: string;
+            side: 'buy' | 'sell';
+            quantity: number;
+            type: 'market' | 'limit';
+            limitPrice?: number;
+            timeInForce: string;
+            account: string;
+            strategyId?: number;
+            clientOrderId?: string;
+          },
+        ) => {
+          if (options.type === 'limit' && options.limitPrice === undefined) throw new CliError('--limit-price is needed for a limit order', exitCodes.usage);
+          const body = {
+            account_id: options.account,
+            symbol: options.symbol,
+            side: options.side,
+            quantity: options.quantity,
+            type: options.type,
+            time_in_force: options.timeInForce,
+            client_order_id: options.clientOrderId ?? randomUUID(),
+            ...(options.limitPrice !== undefined ? { limit_price: options.limitPrice } : {}),
+            ...(options.strategyId !== undefined ? { strategy_id: options.strategyId } : {}),
+          };
+          const order = await cx.client().json<Order>('POST', '/trading/orders', { body });
+          cx.emit(order, () => {
+            cx.line(
+              `Order ${order.id}: ${order.side} ${order.quantity} ${order.symbol} ${order.type}, ${order.state}${order.reason ? ` (${order.reason})` : ''}`,
+            );
+            if (order.waiting_for) cx.note(`waiting for ${order.waiting_for}`);
+          });
+        },
+      ),
     );
   orders
     .command('list')
@@ -99,7 +124,9 @@ export function tradingCommands(program: Command, run: Run): void {
     .option('--limit <n>', 'at most', integer('--limit', 1), 50)
     .action(
       run(async (cx: Context, options: { state?: string; symbol?: string; strategyId?: number; limit: number }) => {
-        const answer = await cx.client().json<{ orders: Order[] }>('GET', '/trading/orders', { query: { state: options.state, symbol: options.symbol, strategy_id: options.strategyId, limit: options.limit } });
+        const answer = await cx.client().json<{ orders: Order[] }>('GET', '/trading/orders', {
+          query: { state: options.state, symbol: options.symbol, strategy_id: options.strategyId, limit: options.limit },
+        });
         cx.emit(answer.orders, () => cx.table(answer.orders, orderColumns));
       }),
     );
@@ -111,8 +138,16 @@ export function tradingCommands(program: Command, run: Run): void {
         const shown = await cx.client().json<ResponseOf<'/trading/orders/{id}'>>('GET', `/trading/orders/${encodeURIComponent(orderId)}`);
         cx.emit(shown, () => {
           cx.table([shown.order], orderColumns);
-          if (shown.transitions.length > 0) cx.table(shown.transitions, Object.keys(shown.transitions[0]!).map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })));
-          if (shown.fills.length > 0) cx.table(shown.fills, Object.keys(shown.fills[0]!).map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })));
+          if (shown.transitions.length > 0)
+            cx.table(
+              shown.transitions,
+              Object.keys(shown.transitions[0]!).map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })),
+            );
+          if (shown.fills.length > 0)
+            cx.table(
+              shown.fills,
+              Object.keys(shown.fills[0]!).map((field) => ({ header: field, value: (row: Record<string, unknown>) => row[field] })),
+            );
         });
       }),
     );
@@ -133,7 +168,9 @@ export function tradingCommands(program: Command, run: Run): void {
     .action(
       run(async (cx: Context, options: { strategyId?: number }) => {
         const client = cx.client();
-        const { positions } = await client.unwrap(client.api.GET('/trading/positions', { params: { query: options.strategyId ? { strategy_id: options.strategyId } : {} } }));
+        const { positions } = await client.unwrap(
+          client.api.GET('/trading/positions', { params: { query: options.strategyId ? { strategy_id: options.strategyId } : {} } }),
+        );
         cx.emit(positions, () =>
           cx.table(positions, [
             { header: 'strategy', value: (row) => row.strategy_id },
@@ -159,7 +196,9 @@ export function tradingCommands(program: Command, run: Run): void {
     .action(
       run(async (cx: Context, options: { strategyId?: number; strategy?: string; start?: string; end?: string }) => {
         // Periods (last day, 7 and 30 days) are objects with their P&L and the previous period's: the table shows the P&L.
-        const performance = await cx.client().json<ResponseOf<'/trading/performance'>>('GET', '/trading/performance', { query: { strategy_id: options.strategyId, strategy: options.strategy, start: options.start, end: options.end } });
+        const performance = await cx.client().json<ResponseOf<'/trading/performance'>>('GET', '/trading/performance', {
+          query: { strategy_id: options.strategyId, strategy: options.strategy, start: options.start, end: options.end },
+        });
         const { equityPnl: equity, realizedPnl: realized } = performance;
         cx.emit(performance, () =>
           cx.record({
@@ -194,7 +233,9 @@ export function tradingCommands(program: Command, run: Run): void {
           if (!reason) throw new CliError('--reason is needed to resume', exitCodes.usage);
           const what = options.strategyId ? `strategy ${options.strategyId}` : 'all trading';
           await cx.confirm(`${name === 'halt' ? 'Halt' : 'Resume'} ${what} on ${cx.client().baseUrl}`, options.yes);
-          const answer = await cx.client().json<{ changed: boolean; state: unknown }>('PUT', '/trading/state', { body: { state, reason, ...(options.strategyId ? { strategy_id: options.strategyId } : {}) } });
+          const answer = await cx.client().json<{ changed: boolean; state: unknown }>('PUT', '/trading/state', {
+            body: { state, reason, ...(options.strategyId ? { strategy_id: options.strategyId } : {}) },
+          });
           cx.emit(answer, () => cx.line(answer.changed ? `${what}: ${state}` : `${what} was already ${state}`));
         }),
       );
@@ -213,7 +254,11 @@ export function tradingCommands(program: Command, run: Run): void {
         await cx.confirm(`Square off ${what} on ${cx.client().baseUrl}: halt, cancel every open order, close every position`, options.yes, 'SQUARE OFF');
         // The response is untyped in the OpenAPI document for now: read loosely.
         const answer = await cx.client().json<Record<string, unknown>>('POST', '/trading/square-off', {
-          body: { confirm: 'SQUARE OFF', ...(options.strategyId ? { strategy_id: options.strategyId } : {}), ...(options.reason ? { reason: options.reason } : {}) },
+          body: {
+            confirm: 'SQUARE OFF',
+            ...(options.strategyId ? { strategy_id: options.strategyId } : {}),
+            ...(options.reason ? { reason: options.reason } : {}),
+          },
         });
         cx.emit(answer, () => {
           cx.line(`Squared off ${what}.`);

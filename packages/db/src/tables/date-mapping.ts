@@ -23,12 +23,24 @@ export async function ensureAll(db: Queryable, dateIds: readonly number[]): Prom
 }
 
 /** A page of mappings (by date_id) matching the filters, and how many match in all. */
-export async function list(db: Queryable, filter: { date_id?: number | undefined; date?: string | undefined }, page: { limit: number; offset: number }): Promise<{ rows: DateMappingRow[]; total: number }> {
-  const given = ([['date_id', filter.date_id], ['date', filter.date]] as const).filter(([, value]) => value !== undefined);
+export async function list(
+  db: Queryable,
+  filter: { date_id?: number | undefined; date?: string | undefined },
+  page: { limit: number; offset: number },
+): Promise<{ rows: DateMappingRow[]; total: number }> {
+  const given = (
+    [
+      ['date_id', filter.date_id],
+      ['date', filter.date],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
   const where = given.length ? `where ${given.map(([column], i) => `${column} = $${i + 1}`).join(' and ')}` : '';
   const values = given.map(([, value]) => value);
   const [rows, counted] = await Promise.all([
-    db.query<DateMappingRow>(`select date_id, to_char(date, 'YYYY-MM-DD') as date from date_mapping ${where} order by date_id limit $${values.length + 1} offset $${values.length + 2}`, [...values, page.limit, page.offset]),
+    db.query<DateMappingRow>(
+      `select date_id, to_char(date, 'YYYY-MM-DD') as date from date_mapping ${where} order by date_id limit $${values.length + 1} offset $${values.length + 2}`,
+      [...values, page.limit, page.offset],
+    ),
     db.query<{ total: number }>(`select count(*)::int as total from date_mapping ${where}`, values),
   ]);
   return { rows: rows.rows, total: counted.rows[0]?.total ?? 0 };

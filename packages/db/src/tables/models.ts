@@ -28,8 +28,21 @@ export interface ModelInferenceRow {
   created_at: Date;
 }
 
-export const modelColumns = columnsOf<ModelRow>({ model_id: 'int4', model_name: 'text', model_artifact_path: 'text null', date_id: 'int4 null', metadata: 'jsonb null', created_at: 'timestamptz' });
-export const inferenceColumns = columnsOf<ModelInferenceRow>({ id: 'int4', model_id: 'int4', date_id: 'int4 null', predictions: 'text null', created_at: 'timestamptz' });
+export const modelColumns = columnsOf<ModelRow>({
+  model_id: 'int4',
+  model_name: 'text',
+  model_artifact_path: 'text null',
+  date_id: 'int4 null',
+  metadata: 'jsonb null',
+  created_at: 'timestamptz',
+});
+export const inferenceColumns = columnsOf<ModelInferenceRow>({
+  id: 'int4',
+  model_id: 'int4',
+  date_id: 'int4 null',
+  predictions: 'text null',
+  created_at: 'timestamptz',
+});
 
 /** A model as the catalog lists it. */
 export type ModelSummary = Pick<ModelRow, 'model_id' | 'model_name' | 'model_artifact_path' | 'date_id'>;
@@ -47,7 +60,10 @@ export interface Page {
 export const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
 
 /** The model a job trains from or predicts with, when it exists. */
-export async function findForJob(db: Queryable, modelId: number): Promise<Pick<ModelRow, 'model_id' | 'model_name' | 'model_artifact_path' | 'metadata'> | undefined> {
+export async function findForJob(
+  db: Queryable,
+  modelId: number,
+): Promise<Pick<ModelRow, 'model_id' | 'model_name' | 'model_artifact_path' | 'metadata'> | undefined> {
   const result = await db.query<Pick<ModelRow, 'model_id' | 'model_name' | 'model_artifact_path' | 'metadata'>>(
     'select model_id, model_name, model_artifact_path, metadata from model where model_id = $1',
     [modelId],
@@ -82,7 +98,10 @@ export async function report(db: Queryable, modelId: number): Promise<ModelRepor
  * Records a trained model (its end day dated first), replacing the artifact and metadata of a
  * model of the same name. Returns its id.
  */
-export async function saveTrained(db: Queryable, model: { model_name: string; model_artifact_path: string; date_id: number; metadata: Record<string, unknown> }): Promise<number> {
+export async function saveTrained(
+  db: Queryable,
+  model: { model_name: string; model_artifact_path: string; date_id: number; metadata: Record<string, unknown> },
+): Promise<number> {
   await ensureDate(db, model.date_id);
   const inserted = await db.query<{ model_id: number }>(
     `insert into model (model_name, model_artifact_path, date_id, metadata) values ($1, $2, $3, $4)
@@ -113,10 +132,20 @@ const filterOf = (filters: [column: string, value: unknown][]) => {
 };
 
 /** A page of models (by id) matching the filters, and how many match in all. */
-export async function list(db: Queryable, filter: { model_id?: number | undefined; model_name?: string | undefined }, page: Page): Promise<{ rows: ModelSummary[]; total: number }> {
-  const { where, values } = filterOf([['model_id', filter.model_id], ['model_name', filter.model_name]]);
+export async function list(
+  db: Queryable,
+  filter: { model_id?: number | undefined; model_name?: string | undefined },
+  page: Page,
+): Promise<{ rows: ModelSummary[]; total: number }> {
+  const { where, values } = filterOf([
+    ['model_id', filter.model_id],
+    ['model_name', filter.model_name],
+  ]);
   const [rows, counted] = await Promise.all([
-    db.query<ModelSummary>(`select model_id, model_name, model_artifact_path, date_id from model ${where} order by model_id limit $${values.length + 1} offset $${values.length + 2}`, [...values, page.limit, page.offset]),
+    db.query<ModelSummary>(
+      `select model_id, model_name, model_artifact_path, date_id from model ${where} order by model_id limit $${values.length + 1} offset $${values.length + 2}`,
+      [...values, page.limit, page.offset],
+    ),
     db.query<{ total: number }>(`select count(*)::int as total from model ${where}`, values),
   ]);
   return { rows: rows.rows, total: counted.rows[0]?.total ?? 0 };
@@ -130,7 +159,10 @@ export async function find(db: Queryable, modelId: number): Promise<ModelSummary
  * Registers a model (its day dated first when given). Run it in a transaction; a taken name
  * throws Postgres's unique violation (see isUniqueViolation).
  */
-export async function insert(db: Queryable, model: { model_name: string; model_artifact_path?: string | null | undefined; date_id?: number | null | undefined }): Promise<ModelSummary> {
+export async function insert(
+  db: Queryable,
+  model: { model_name: string; model_artifact_path?: string | null | undefined; date_id?: number | null | undefined },
+): Promise<ModelSummary> {
   if (model.date_id !== null && model.date_id !== undefined) await ensureDate(db, model.date_id);
   const result = await db.query<ModelSummary>(
     'insert into model (model_name, model_artifact_path, date_id) values ($1, $2, $3) returning model_id, model_name, model_artifact_path, date_id',
@@ -140,10 +172,20 @@ export async function insert(db: Queryable, model: { model_name: string; model_a
 }
 
 /** A page of inferences (by id) matching the filters, and how many match in all. */
-export async function listInferences(db: Queryable, filter: { model_id?: number | undefined; date_id?: number | undefined }, page: Page): Promise<{ rows: InferenceSummary[]; total: number }> {
-  const { where, values } = filterOf([['model_id', filter.model_id], ['date_id', filter.date_id]]);
+export async function listInferences(
+  db: Queryable,
+  filter: { model_id?: number | undefined; date_id?: number | undefined },
+  page: Page,
+): Promise<{ rows: InferenceSummary[]; total: number }> {
+  const { where, values } = filterOf([
+    ['model_id', filter.model_id],
+    ['date_id', filter.date_id],
+  ]);
   const [rows, counted] = await Promise.all([
-    db.query<InferenceSummary>(`select id, model_id, date_id, predictions from model_inference ${where} order by id limit $${values.length + 1} offset $${values.length + 2}`, [...values, page.limit, page.offset]),
+    db.query<InferenceSummary>(
+      `select id, model_id, date_id, predictions from model_inference ${where} order by id limit $${values.length + 1} offset $${values.length + 2}`,
+      [...values, page.limit, page.offset],
+    ),
     db.query<{ total: number }>(`select count(*)::int as total from model_inference ${where}`, values),
   ]);
   return { rows: rows.rows, total: counted.rows[0]?.total ?? 0 };
@@ -157,7 +199,10 @@ export async function findInference(db: Queryable, id: number): Promise<Inferenc
  * Registers an inference of an existing model (locked for share so it cannot vanish meanwhile;
  * its day dated first when given). Run it in a transaction. Undefined when there is no such model.
  */
-export async function insertInference(db: Queryable, inference: { model_id: number; date_id?: number | null | undefined; predictions?: string | null | undefined }): Promise<InferenceSummary | undefined> {
+export async function insertInference(
+  db: Queryable,
+  inference: { model_id: number; date_id?: number | null | undefined; predictions?: string | null | undefined },
+): Promise<InferenceSummary | undefined> {
   const owner = await db.query('select model_id from model where model_id = $1 for share', [inference.model_id]);
   if (owner.rowCount !== 1) return undefined;
   if (inference.date_id !== null && inference.date_id !== undefined) await ensureDate(db, inference.date_id);

@@ -16,7 +16,17 @@ export interface PriceBar1mRow {
   trades: number;
 }
 
-export const columns = columnsOf<PriceBar1mRow>({ symbol: 'text', start: 'timestamptz', provider: 'text', open: 'float8', high: 'float8', low: 'float8', close: 'float8', volume: 'float8', trades: 'int4' });
+export const columns = columnsOf<PriceBar1mRow>({
+  symbol: 'text',
+  start: 'timestamptz',
+  provider: 'text',
+  open: 'float8',
+  high: 'float8',
+  low: 'float8',
+  close: 'float8',
+  volume: 'float8',
+  trades: 'int4',
+});
 
 /** One symbol's minute bars as columns (null arrays when there are none). */
 export interface MinuteBarArrays {
@@ -32,7 +42,13 @@ export interface MinuteBarArrays {
  * A symbol's one-minute bars whose UTC day is within `start`..`end` (inclusive days, open when
  * null), at most `limit`, earliest first, as one row of arrays.
  */
-export async function columnsBetween(db: Queryable, symbol: string, start: string | null, end: string | null, limit: number): Promise<MinuteBarArrays | undefined> {
+export async function columnsBetween(
+  db: Queryable,
+  symbol: string,
+  start: string | null,
+  end: string | null,
+  limit: number,
+): Promise<MinuteBarArrays | undefined> {
   const result = await db.query<MinuteBarArrays>(
     `select array_agg(extract(epoch from start)::float8 * 1000 order by start) as start_ms, array_agg(open order by start) as open, array_agg(high order by start) as high,
             array_agg(low order by start) as low, array_agg(close order by start) as close, array_agg(volume order by start) as volume

@@ -25,7 +25,16 @@ export interface PriceBarRow {
 }
 
 /** The columns a declared row has, checked against the migrated database by the schema test. */
-export const columns = columnsOf<PriceBarRow>({ symbol: 'text', date: 'date', open: 'float8', high: 'float8', low: 'float8', close: 'float8', adj_close: 'float8 null', volume: 'int8 null' });
+export const columns = columnsOf<PriceBarRow>({
+  symbol: 'text',
+  date: 'date',
+  open: 'float8',
+  high: 'float8',
+  low: 'float8',
+  close: 'float8',
+  adj_close: 'float8 null',
+  volume: 'int8 null',
+});
 
 const barColumns = `symbol, to_char(date, 'YYYY-MM-DD') as date, open, high, low, close, adj_close, volume`;
 
@@ -45,7 +54,11 @@ export async function lastBars(db: Queryable, symbols: readonly string[], count:
  * The last `count` adjusted closes (the close where none is stored) of each symbol, with their
  * dates as day numbers since 1970-01-01: one row of two arrays per symbol.
  */
-export async function lastAdjustedCloses(db: Queryable, symbols: readonly string[], count: number): Promise<{ symbol: string; days: number[]; closes: number[] }[]> {
+export async function lastAdjustedCloses(
+  db: Queryable,
+  symbols: readonly string[],
+  count: number,
+): Promise<{ symbol: string; days: number[]; closes: number[] }[]> {
   const result = await db.query<{ symbol: string; days: number[]; closes: number[] }>(
     `select s.wanted as symbol, array_agg(recent.day order by recent.day) as days, array_agg(recent.close order by recent.day) as closes
        from unnest($1::text[]) as s(wanted)
@@ -73,7 +86,11 @@ export async function barsFrom(db: Queryable, symbol: string, start: string): Pr
 
 /** How many bars a symbol has after `after` up to and including `through`. */
 export async function countBetween(db: Queryable, symbol: string, after: string, through: string): Promise<number> {
-  const result = await db.query<{ n: number }>('select count(*)::int as n from price_bars where symbol = $1 and date > $2::date and date <= $3::date', [symbol, after, through]);
+  const result = await db.query<{ n: number }>('select count(*)::int as n from price_bars where symbol = $1 and date > $2::date and date <= $3::date', [
+    symbol,
+    after,
+    through,
+  ]);
   return result.rows[0]!.n;
 }
 
@@ -83,7 +100,11 @@ export async function hasAny(db: Queryable, symbol: string): Promise<boolean> {
 }
 
 /** The latest close of each symbol on or before `onOrBefore` (the latest stored when null). */
-export async function latestCloses(db: Queryable, symbols: readonly string[], onOrBefore: string | null): Promise<{ symbol: string; date: string; close: number }[]> {
+export async function latestCloses(
+  db: Queryable,
+  symbols: readonly string[],
+  onOrBefore: string | null,
+): Promise<{ symbol: string; date: string; close: number }[]> {
   const result = await db.query<{ symbol: string; date: string; close: number }>(
     `select distinct on (symbol) symbol, to_char(date, 'YYYY-MM-DD') as date, close from price_bars where symbol = any($1::text[]) and ($2::date is null or date <= $2) order by symbol, date desc`,
     [symbols, onOrBefore],
@@ -101,7 +122,12 @@ export async function daysWithBars(db: Queryable, symbols: readonly string[], st
 }
 
 /** The first and last day with a bar of any of the symbols in the period (an index range read), when there is one. */
-export async function periodOf(db: Queryable, symbols: readonly string[], start: string | null, end: string | null): Promise<{ first: string; last: string } | undefined> {
+export async function periodOf(
+  db: Queryable,
+  symbols: readonly string[],
+  start: string | null,
+  end: string | null,
+): Promise<{ first: string; last: string } | undefined> {
   const row = (
     await db.query<{ first: string | null; last: string | null }>(
       `select min(date)::text as first, max(date)::text as last from price_bars where symbol = any($1::text[]) and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date)`,
@@ -152,7 +178,13 @@ export interface DailyBarAsIntervalRow {
  * The latest `limit` daily bars of a symbol whose UTC day falls in [start, end] (open ends when
  * null), returned earliest first.
  */
-export async function latestDailyBarsAsIntervals(db: Queryable, symbol: string, start: Date | null, end: Date | null, limit: number): Promise<DailyBarAsIntervalRow[]> {
+export async function latestDailyBarsAsIntervals(
+  db: Queryable,
+  symbol: string,
+  start: Date | null,
+  end: Date | null,
+  limit: number,
+): Promise<DailyBarAsIntervalRow[]> {
   const result = await db.query<DailyBarAsIntervalRow>(
     `select * from (select date::timestamp at time zone 'UTC' as start, open, high, low, close, coalesce(volume, 0)::float8 as volume from price_bars
           where symbol = $1 and ($2::timestamptz is null or date >= ($2::timestamptz at time zone 'UTC')::date)

@@ -46,13 +46,19 @@ export interface LivePrice {
 
 /** The symbol's latest quoted price, when one is stored with a price. */
 export async function livePrice(db: Queryable, symbol: string): Promise<LivePrice | undefined> {
-  const result = await db.query<LivePrice>('select price::float8 as price, quoted_at as at from price_latest where symbol = $1 and price is not null order by quoted_at desc limit 1', [symbol]);
+  const result = await db.query<LivePrice>(
+    'select price::float8 as price, quoted_at as at from price_latest where symbol = $1 and price is not null order by quoted_at desc limit 1',
+    [symbol],
+  );
   return result.rows[0];
 }
 
 /** The symbol's whole latest row (without the replay cursor), when there is one. */
 export async function latestQuote(db: Queryable, symbol: string): Promise<Omit<PriceLatestRow, 'replay_cursor'> | undefined> {
-  const result = await db.query<Omit<PriceLatestRow, 'replay_cursor'>>('select symbol, provider, price, bid, ask, bid_size, ask_size, quoted_at, updated_at from price_latest where symbol = $1', [symbol]);
+  const result = await db.query<Omit<PriceLatestRow, 'replay_cursor'>>(
+    'select symbol, provider, price, bid, ask, bid_size, ask_size, quoted_at, updated_at from price_latest where symbol = $1',
+    [symbol],
+  );
   return result.rows[0];
 }
 

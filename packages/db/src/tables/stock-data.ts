@@ -110,10 +110,7 @@ function columnArrays(rows: readonly StockRow[]): Buffer[] {
 export async function upsertStockRows(client: PoolClient, rows: readonly StockRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const dateIds = [...new Set(rows.map((row) => row.date_id))].sort((a, b) => a - b);
-  await client.query(
-    'insert into date_mapping (date_id) select unnest($1::int4[]) on conflict (date_id) do nothing',
-    [dateIds],
-  );
+  await client.query('insert into date_mapping (date_id) select unnest($1::int4[]) on conflict (date_id) do nothing', [dateIds]);
   const result = await client.query(upsertSql, columnArrays(rows));
   return result.rowCount ?? 0;
 }
@@ -144,7 +141,10 @@ export function labelledCopySql(columns: readonly StockDataColumn[], start: numb
 
 /** Every row of one day (labelled or not) in key order: row_id, stock_id, `columns`, target. */
 export async function dayRows<Row extends Record<string, unknown>>(db: Queryable, dateId: number, columns: readonly StockDataColumn[]): Promise<Row[]> {
-  const result = await db.query<Row>(`select row_id, stock_id, ${columns.join(', ')}, target from stock_data where date_id = $1 order by seconds_in_bucket, stock_id`, [dateId]);
+  const result = await db.query<Row>(
+    `select row_id, stock_id, ${columns.join(', ')}, target from stock_data where date_id = $1 order by seconds_in_bucket, stock_id`,
+    [dateId],
+  );
   return result.rows;
 }
 

@@ -54,7 +54,18 @@ export class BarMerger {
   constructor(sources: readonly BarSource[]) {
     this.cursors = sources.map((source, index) => {
       // An array is one chunk: no iterator step per bar.
-      if (Array.isArray(source)) return { index, iterator: [][Symbol.iterator](), chunked: false, buffer: source as readonly Bar[], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false, headEnd: 0, headStart: 0 };
+      if (Array.isArray(source))
+        return {
+          index,
+          iterator: [][Symbol.iterator](),
+          chunked: false,
+          buffer: source as readonly Bar[],
+          position: 0,
+          lastEndMs: Number.NEGATIVE_INFINITY,
+          done: false,
+          headEnd: 0,
+          headStart: 0,
+        };
       const asyncIterable = Symbol.asyncIterator in (source as object);
       const iterator = asyncIterable ? (source as AsyncIterable<Bar | readonly Bar[]>)[Symbol.asyncIterator]() : (source as Iterable<Bar>)[Symbol.iterator]();
       return { index, iterator, chunked: asyncIterable, buffer: [], position: 0, lastEndMs: Number.NEGATIVE_INFINITY, done: false, headEnd: 0, headStart: 0 };
@@ -170,7 +181,10 @@ export class BarMerger {
 
   /** Back in line: staged after the batch when later than it (or when the batch is over), else the batch goes back onto the heap first. */
   private requeue(cursor: Cursor): void {
-    if (this.batchPosition < this.batch.length && (cursor.headEnd < this.batchEnd || (cursor.headEnd === this.batchEnd && cursor.headStart <= this.batchStart))) {
+    if (
+      this.batchPosition < this.batch.length &&
+      (cursor.headEnd < this.batchEnd || (cursor.headEnd === this.batchEnd && cursor.headStart <= this.batchStart))
+    ) {
       for (let i = this.batchPosition; i < this.batch.length; i++) this.push(this.batch[i]!);
       this.batch.length = 0;
       this.batchPosition = 0;

@@ -10,17 +10,34 @@ import type { Bar, BarInterval } from '../events.ts';
  */
 export function parseDailyCsv(symbol: string, text: string, calendar: TradingCalendar = calendarForSymbol(symbol)): Bar[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = lines.shift()?.split(',').map((name) => name.trim().toLowerCase()) ?? [];
+  const header =
+    lines
+      .shift()
+      ?.split(',')
+      .map((name) => name.trim().toLowerCase()) ?? [];
   const column = (name: string) => {
     const index = header.indexOf(name);
     if (index < 0) throw new RangeError(`${symbol}: daily CSV has no ${name} column (header: ${header.join(',')})`);
     return index;
   };
-  const [date, open, high, low, close, volume] = ['date', 'open', 'high', 'low', 'close', 'volume'].map(column) as [number, number, number, number, number, number];
+  const [date, open, high, low, close, volume] = ['date', 'open', 'high', 'low', 'close', 'volume'].map(column) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const bars: Bar[] = [];
   for (const line of lines) {
     const cells = line.split(',');
-    const prices = { open: Number(cells[open]), high: Number(cells[high]), low: Number(cells[low]), close: Number(cells[close]), volume: Number(cells[volume] ?? 0) || 0 };
+    const prices = {
+      open: Number(cells[open]),
+      high: Number(cells[high]),
+      low: Number(cells[low]),
+      close: Number(cells[close]),
+      volume: Number(cells[volume] ?? 0) || 0,
+    };
     if (![prices.open, prices.high, prices.low, prices.close].every(Number.isFinite)) continue; // Yahoo writes "null" rows for missing days
     bars.push(dailyBar(symbol, cells[date]!.trim(), prices, calendar));
   }
@@ -45,7 +62,18 @@ export function parseIntradayCsv(symbol: string, text: string, interval: BarInte
     const [time, open, high, low, close, volume] = line.split(',');
     const startMs = Date.parse(time!.trim().replace(' ', 'T'));
     if (!Number.isFinite(startMs)) throw new RangeError(`${symbol}: not a time: ${time}`);
-    bars.push({ kind: 'bar', symbol, interval, startMs, endMs: startMs + length, open: Number(open), high: Number(high), low: Number(low), close: Number(close), volume: Number(volume) || 0 });
+    bars.push({
+      kind: 'bar',
+      symbol,
+      interval,
+      startMs,
+      endMs: startMs + length,
+      open: Number(open),
+      high: Number(high),
+      low: Number(low),
+      close: Number(close),
+      volume: Number(volume) || 0,
+    });
   }
   return bars;
 }

@@ -181,10 +181,40 @@ export function reportToJson(report: BacktestReport): string {
     interval: report.interval,
     summary: Object.fromEntries(Object.entries(report.summary).map(([key, value]) => [key, typeof value === 'number' ? round(value, 6) : value])),
     trades: {
-      columns: ['symbol', 'direction', 'quantity', 'entryMs', 'exitMs', 'entryDay', 'exitDay', 'entryPrice', 'exitPrice', 'grossProfitLoss', 'fees', 'profitLoss'],
-      rows: report.trades.map((trade) => [trade.symbol, trade.direction, trade.quantity, trade.entryMs, trade.exitMs, trade.entryDay, trade.exitDay, trade.entryPrice, trade.exitPrice, round(trade.grossProfitLoss, 6), round(trade.fees, 6), round(trade.profitLoss, 6)]),
+      columns: [
+        'symbol',
+        'direction',
+        'quantity',
+        'entryMs',
+        'exitMs',
+        'entryDay',
+        'exitDay',
+        'entryPrice',
+        'exitPrice',
+        'grossProfitLoss',
+        'fees',
+        'profitLoss',
+      ],
+      rows: report.trades.map((trade) => [
+        trade.symbol,
+        trade.direction,
+        trade.quantity,
+        trade.entryMs,
+        trade.exitMs,
+        trade.entryDay,
+        trade.exitDay,
+        trade.entryPrice,
+        trade.exitPrice,
+        round(trade.grossProfitLoss, 6),
+        round(trade.fees, 6),
+        round(trade.profitLoss, 6),
+      ]),
     },
-    openPositions: report.openPositions.map((position) => ({ ...position, marketValue: round(position.marketValue, 6), unrealizedProfitLoss: round(position.unrealizedProfitLoss, 6) })),
+    openPositions: report.openPositions.map((position) => ({
+      ...position,
+      marketValue: round(position.marketValue, 6),
+      unrealizedProfitLoss: round(position.unrealizedProfitLoss, 6),
+    })),
     equityCurve: {
       ms: curve.map((point) => point.ms),
       equity: curve.map((point) => round(point.equity, 2)),
@@ -203,13 +233,58 @@ const csvRows = (header: string[], rows: unknown[][]): string => [header, ...row
 
 /** The trades (closed, then the open positions flagged `open_at_end`) as CSV. */
 export function tradesToCsv(report: BacktestReport): string {
-  const header = ['symbol', 'direction', 'quantity', 'entry_time', 'exit_time', 'entry_day', 'exit_day', 'entry_price', 'exit_price', 'gross_profit_loss', 'fees', 'profit_loss', 'status'];
-  const closed = report.trades.map((trade) => [trade.symbol, trade.direction, trade.quantity, new Date(trade.entryMs).toISOString(), new Date(trade.exitMs).toISOString(), trade.entryDay, trade.exitDay, trade.entryPrice, trade.exitPrice, round(trade.grossProfitLoss, 6), round(trade.fees, 6), round(trade.profitLoss, 6), 'closed']);
-  const open = report.openPositions.map((position) => [position.symbol, position.direction, position.quantity, new Date(position.openSinceMs).toISOString(), '', '', '', round(position.averagePrice, 6), position.lastPrice, round(position.unrealizedProfitLoss, 6), '', round(position.unrealizedProfitLoss, 6), 'open_at_end']);
+  const header = [
+    'symbol',
+    'direction',
+    'quantity',
+    'entry_time',
+    'exit_time',
+    'entry_day',
+    'exit_day',
+    'entry_price',
+    'exit_price',
+    'gross_profit_loss',
+    'fees',
+    'profit_loss',
+    'status',
+  ];
+  const closed = report.trades.map((trade) => [
+    trade.symbol,
+    trade.direction,
+    trade.quantity,
+    new Date(trade.entryMs).toISOString(),
+    new Date(trade.exitMs).toISOString(),
+    trade.entryDay,
+    trade.exitDay,
+    trade.entryPrice,
+    trade.exitPrice,
+    round(trade.grossProfitLoss, 6),
+    round(trade.fees, 6),
+    round(trade.profitLoss, 6),
+    'closed',
+  ]);
+  const open = report.openPositions.map((position) => [
+    position.symbol,
+    position.direction,
+    position.quantity,
+    new Date(position.openSinceMs).toISOString(),
+    '',
+    '',
+    '',
+    round(position.averagePrice, 6),
+    position.lastPrice,
+    round(position.unrealizedProfitLoss, 6),
+    '',
+    round(position.unrealizedProfitLoss, 6),
+    'open_at_end',
+  ]);
   return csvRows(header, [...closed, ...open]);
 }
 
 /** The equity curve as CSV. */
 export function equityToCsv(report: BacktestReport): string {
-  return csvRows(['time', 'equity', 'drawdown', 'exposure'], report.equityCurve.map((point) => [new Date(point.ms).toISOString(), round(point.equity, 2), round(point.drawdown, 2), round(point.exposure, 2)]));
+  return csvRows(
+    ['time', 'equity', 'drawdown', 'exposure'],
+    report.equityCurve.map((point) => [new Date(point.ms).toISOString(), round(point.equity, 2), round(point.drawdown, 2), round(point.exposure, 2)]),
+  );
 }

@@ -123,7 +123,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   let ordersRejected = 0;
   const pendingUpdates: OrderUpdate[] = [];
 
-  const positionView = (symbol: string, book: SymbolBook): PositionView => ({ symbol, quantity: book.quantity, averagePrice: book.averagePrice, lastPrice: book.lastPrice });
+  const positionView = (symbol: string, book: SymbolBook): PositionView => ({
+    symbol,
+    quantity: book.quantity,
+    averagePrice: book.averagePrice,
+    lastPrice: book.lastPrice,
+  });
   const backend: StrategyBackend = {
     submit(order: OrderRequest): string {
       ordersSubmitted++;
@@ -186,7 +191,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   const slotOf = (bar: Bar): SymbolSlot => {
     let slot = slots.get(bar.symbol);
     if (slot === undefined || slot.interval !== bar.interval) {
-      slot = { symbol: bar.symbol, book: bookOf(bar.symbol), interval: bar.interval, history: runtime.historyOf(bar.symbol, bar.interval), exchangeBook: exchange.bookOf(bar.symbol) };
+      slot = {
+        symbol: bar.symbol,
+        book: bookOf(bar.symbol),
+        interval: bar.interval,
+        history: runtime.historyOf(bar.symbol, bar.interval),
+        exchangeBook: exchange.bookOf(bar.symbol),
+      };
       slots.set(bar.symbol, slot);
     }
     return slot;

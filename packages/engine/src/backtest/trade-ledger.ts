@@ -69,21 +69,22 @@ export class TradeLedger {
       this.realizedFees += fees;
       this.count++;
       if (gross - fees > 0n) this.wins++;
-      if (this.trades.length < this.keep) this.trades.push({
-        symbol: fill.symbol,
-        direction: lot.direction === 1 ? 'long' : 'short',
-        quantity: toNumber(closed),
-        entryMs: lot.openedMs,
-        exitMs: fill.ts,
-        // Session days only for listed trades: a calendar lookup per trade is not free.
-        entryDay: this.dayOf(fill.symbol, lot.openedMs),
-        exitDay: this.dayOf(fill.symbol, fill.ts),
-        entryPrice: toNumber(lot.price),
-        exitPrice: toNumber(fill.exact.price),
-        grossProfitLoss: toNumber(gross),
-        fees: toNumber(fees),
-        profitLoss: toNumber(gross - fees),
-      });
+      if (this.trades.length < this.keep)
+        this.trades.push({
+          symbol: fill.symbol,
+          direction: lot.direction === 1 ? 'long' : 'short',
+          quantity: toNumber(closed),
+          entryMs: lot.openedMs,
+          exitMs: fill.ts,
+          // Session days only for listed trades: a calendar lookup per trade is not free.
+          entryDay: this.dayOf(fill.symbol, lot.openedMs),
+          exitDay: this.dayOf(fill.symbol, fill.ts),
+          entryPrice: toNumber(lot.price),
+          exitPrice: toNumber(fill.exact.price),
+          grossProfitLoss: toNumber(gross),
+          fees: toNumber(fees),
+          profitLoss: toNumber(gross - fees),
+        });
       lot.quantity -= closed;
       lot.fee -= entryFee;
       remaining -= closed;

@@ -82,7 +82,14 @@ function unitCostsOf(costs: CostConfig): UnitCosts | null {
     const maxFeeRate = tenThousandths(costs.maxFeeRate);
     const whole = (value: number) => Number.isInteger(value) && value >= 0 && value <= 10_000;
     units =
-      feePerUnit !== undefined && feePerUnit >= 0 && minFee !== undefined && minFee >= 0 && maxFeeRate !== undefined && maxFeeRate >= 0 && whole(costs.slippageBps) && whole(costs.feeBps)
+      feePerUnit !== undefined &&
+      feePerUnit >= 0 &&
+      minFee !== undefined &&
+      minFee >= 0 &&
+      maxFeeRate !== undefined &&
+      maxFeeRate >= 0 &&
+      whole(costs.slippageBps) &&
+      whole(costs.feeBps)
         ? { slippageBps: costs.slippageBps, feePerUnit, feeBps: costs.feeBps, minFee: minFee * 10_000, maxFeeRate }
         : null;
     unitCostsByConfig.set(costs, units);
@@ -118,7 +125,15 @@ export interface UnitFill {
  * `into` (a caller's scratch record: nothing is allocated); false when the number path cannot be
  * exact (then use the Fixed path).
  */
-export function unitFill(into: UnitFill, reference: number, buy: boolean, quantity: number, limitCap: number | undefined, costs: CostConfig, instrument: Instrument): boolean {
+export function unitFill(
+  into: UnitFill,
+  reference: number,
+  buy: boolean,
+  quantity: number,
+  limitCap: number | undefined,
+  costs: CostConfig,
+  instrument: Instrument,
+): boolean {
   const units = unitCostsOf(costs);
   if (units === null || !Number.isInteger(quantity) || quantity < 0) return false;
   const base = tenThousandths(reference);

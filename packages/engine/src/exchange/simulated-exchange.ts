@@ -184,7 +184,11 @@ export class SimulatedExchange {
     const buyingPower = options.buyingPower;
     if (buyingPower !== undefined) {
       const { account } = buyingPower;
-      if (account.kind === 'margin' ? !(typeof account.leverage === 'number' && Number.isFinite(account.leverage) && account.leverage >= 1) : account.kind !== 'cash') {
+      if (
+        account.kind === 'margin'
+          ? !(typeof account.leverage === 'number' && Number.isFinite(account.leverage) && account.leverage >= 1)
+          : account.kind !== 'cash'
+      ) {
         throw new RangeError(`account must be {kind: 'cash'} or {kind: 'margin', leverage: a number >= 1}; got ${JSON.stringify(account)}`);
       }
     }
@@ -264,7 +268,8 @@ export class SimulatedExchange {
    * price is known nothing is checked. Answers the refusal, or undefined (and reserves the cost).
    */
   private checkBuyingPower(record: OrderRecord, { account, ledger }: BuyingPowerCheck, toFill: Fixed = record.quantity): string | undefined {
-    const reference = record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
+    const reference =
+      record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
     if (reference === undefined) return undefined;
     const buy = record.side === 'buy';
     const limitCap = record.type === 'limit' || record.type === 'stop_limit' ? reference : undefined;
@@ -307,7 +312,8 @@ export class SimulatedExchange {
    * restart, restored from an older snapshot): its price x what is left to fill, at its limit or the last price.
    */
   private reserveAnyway(record: OrderRecord): void {
-    const reference = record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
+    const reference =
+      record.type === 'limit' || record.type === 'stop_limit' ? record.limitPrice : record.type === 'stop' ? record.stopPrice : this.lastPrice(record.symbol);
     if (reference === undefined) return;
     record.reservation = reference * toNumber(record.quantity - record.filled);
     record.reservedFilled = record.filled;
@@ -389,7 +395,21 @@ export class SimulatedExchange {
       if (book.lastMs > 0) lastPrices.push({ symbol, price: book.last, ms: book.lastMs });
       for (const record of book.open) {
         if (terminal.has(record.state)) continue;
-        const { instrument: _instrument, calendar: _calendar, costs: _costs, readySeq: _readySeq, touchedSeq: _touchedSeq, reservation, reservedFilled, shown: _shown, quantity, filled, filledNotional, bracket, ...rest } = record;
+        const {
+          instrument: _instrument,
+          calendar: _calendar,
+          costs: _costs,
+          readySeq: _readySeq,
+          touchedSeq: _touchedSeq,
+          reservation,
+          reservedFilled,
+          shown: _shown,
+          quantity,
+          filled,
+          filledNotional,
+          bracket,
+          ...rest
+        } = record;
         orders.push({
           ...rest,
           state: record.state as SavedOrder['state'],
@@ -518,7 +538,10 @@ export class SimulatedExchange {
       const order = book.open[index]!;
       if (order.touchedSeq !== this.eventSeq || terminal.has(order.state)) continue;
       if (order.timeInForce === 'ioc' || order.timeInForce === 'fok') {
-        const why = order.timeInForce === 'ioc' ? 'immediate or cancel: the rest was not available on the next event' : 'fill or kill: the whole quantity was not available on the next event';
+        const why =
+          order.timeInForce === 'ioc'
+            ? 'immediate or cancel: the rest was not available on the next event'
+            : 'fill or kill: the whole quantity was not available on the next event';
         this.finish(order, 'cancelled', why, end);
         updates.push(this.update(order, end));
       } else if (order.expiresMs !== undefined && end >= order.expiresMs) {
@@ -627,7 +650,9 @@ export class SimulatedExchange {
         return (buy ? price >= order.stopPrice! : price <= order.stopPrice!) ? this.onTickAt(order, tick, price, capBase, undefined) : undefined;
       case 'stop_limit':
         if (!order.triggered && (buy ? price >= order.stopPrice! : price <= order.stopPrice!)) order.triggered = true;
-        return order.triggered && (buy ? price <= order.limitPrice! : price >= order.limitPrice!) ? this.onTickAt(order, tick, price, capBase, order.limitPrice) : undefined;
+        return order.triggered && (buy ? price <= order.limitPrice! : price >= order.limitPrice!)
+          ? this.onTickAt(order, tick, price, capBase, order.limitPrice)
+          : undefined;
       case 'trailing_stop':
         if (order.extreme === undefined) this.trail(order, price);
         if (buy ? price >= order.stopPrice! : price <= order.stopPrice!) return this.onTickAt(order, tick, price, capBase, undefined);
@@ -643,11 +668,26 @@ export class SimulatedExchange {
   }
 
   /** MOC: the close of the bar containing the session close, or the last price before it (ticks). */
-  private marketOnClose(order: OrderRecord, event: Bar | QuoteTick | TradeTick, book: Book, start: number, end: number, updates: OrderUpdate[]): Candidate | undefined {
+  private marketOnClose(
+    order: OrderRecord,
+    event: Bar | QuoteTick | TradeTick,
+    book: Book,
+    start: number,
+    end: number,
+    updates: OrderUpdate[],
+  ): Candidate | undefined {
     const close = order.session.close;
     if (event.kind === 'bar' && start < close && end >= close && start >= order.readyMs && start >= order.session.open) {
       const { volumeCap } = order.costs;
-      return { order, position: 3, price: event.close, capBase: volumeCap > 0 && event.volume > 0 ? event.volume : undefined, capRatio: volumeCap, ts: close, limitCap: undefined };
+      return {
+        order,
+        position: 3,
+        price: event.close,
+        capBase: volumeCap > 0 && event.volume > 0 ? event.volume : undefined,
+        capRatio: volumeCap,
+        ts: close,
+        limitCap: undefined,
+      };
     }
     if (start < close) return undefined;
     return this.settleAtClose(order, book, updates);
@@ -685,7 +725,6 @@ export class SimulatedExchange {
     return this.report();
   }
 
-
   private fill(candidate: Candidate, fills: FillEvent[], updates: OrderUpdate[]): void {
     const { order } = candidate;
     if (terminal.has(order.state)) return; // its one-cancels-other sibling filled first on this event
@@ -694,7 +733,15 @@ export class SimulatedExchange {
     let quantity = remaining;
     if (candidate.capBase !== undefined) {
       const wholeCap = unitVolumeCap(candidate.capBase, candidate.capRatio, order.instrument);
-      const cap = wholeCap !== undefined ? BigInt(wholeCap) * FIXED_ONE : volumeCapOf(candidate.capBase, candidate.capRatio, order.instrument, candidate.capRatio === order.costs.volumeCap ? exactCosts.volumeCap : undefined);
+      const cap =
+        wholeCap !== undefined
+          ? BigInt(wholeCap) * FIXED_ONE
+          : volumeCapOf(
+              candidate.capBase,
+              candidate.capRatio,
+              order.instrument,
+              candidate.capRatio === order.costs.volumeCap ? exactCosts.volumeCap : undefined,
+            );
       if (cap < remaining) quantity = cap;
     }
     if (quantity <= 0n) return;
@@ -767,7 +814,16 @@ export class SimulatedExchange {
       return;
     }
     const side: Side = entry.side === 'buy' ? 'sell' : 'buy';
-    const common = { instrument: entry.instrument, calendar: entry.calendar, costs: entry.costs, session: entry.calendar.currentOrNextSession(ts), now: ts, quantity, parentId: entry.id, timeInForce: 'gtc' as const };
+    const common = {
+      instrument: entry.instrument,
+      calendar: entry.calendar,
+      costs: entry.costs,
+      session: entry.calendar.currentOrNextSession(ts),
+      now: ts,
+      quantity,
+      parentId: entry.id,
+      timeInForce: 'gtc' as const,
+    };
     const takeProfit = this.newRecord({
       ...common,
       request: { type: 'limit', symbol: entry.symbol, side, quantity: 0, limitPrice: bracket.takeProfit, clientId: entry.clientId },
@@ -779,7 +835,15 @@ export class SimulatedExchange {
       request:
         bracket.stopLimit === undefined
           ? { type: 'stop', symbol: entry.symbol, side, quantity: 0, stopPrice: bracket.stopLoss, clientId: entry.clientId }
-          : { type: 'stop_limit', symbol: entry.symbol, side, quantity: 0, stopPrice: bracket.stopLoss, limitPrice: bracket.stopLimit, clientId: entry.clientId },
+          : {
+              type: 'stop_limit',
+              symbol: entry.symbol,
+              side,
+              quantity: 0,
+              stopPrice: bracket.stopLoss,
+              limitPrice: bracket.stopLimit,
+              clientId: entry.clientId,
+            },
       type: bracket.stopLimit === undefined ? 'stop' : 'stop_limit',
       bracketRole: 'stop_loss',
     });
@@ -819,8 +883,18 @@ export class SimulatedExchange {
       quantity: args.quantity,
       filled: 0n,
       filledNotional: 0n,
-      limitPrice: 'limitPrice' in request && request.limitPrice !== undefined ? this.roundPrice(request.limitPrice, instrument) : request.type === 'bracket' && request.entry.type === 'limit' ? this.roundPrice(request.entry.limitPrice, instrument) : undefined,
-      stopPrice: 'stopPrice' in request && request.stopPrice !== undefined ? this.roundPrice(request.stopPrice, instrument) : request.type === 'bracket' && request.entry.type === 'stop' ? this.roundPrice(request.entry.stopPrice, instrument) : undefined,
+      limitPrice:
+        'limitPrice' in request && request.limitPrice !== undefined
+          ? this.roundPrice(request.limitPrice, instrument)
+          : request.type === 'bracket' && request.entry.type === 'limit'
+            ? this.roundPrice(request.entry.limitPrice, instrument)
+            : undefined,
+      stopPrice:
+        'stopPrice' in request && request.stopPrice !== undefined
+          ? this.roundPrice(request.stopPrice, instrument)
+          : request.type === 'bracket' && request.entry.type === 'stop'
+            ? this.roundPrice(request.entry.stopPrice, instrument)
+            : undefined,
       trailAmount: request.type === 'trailing_stop' ? request.trailAmount : undefined,
       trailPercent: request.type === 'trailing_stop' ? request.trailPercent : undefined,
       extreme: undefined,
@@ -954,7 +1028,8 @@ export class SimulatedExchange {
   // --- validation --------------------------------------------------------------------------
 
   private checkQuantity(quantity: unknown, instrument: Instrument): Fixed | string {
-    if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0) return `quantity must be ${quantityAllowed(instrument)}; got ${String(quantity)}`;
+    if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0)
+      return `quantity must be ${quantityAllowed(instrument)}; got ${String(quantity)}`;
     const exact = fromNumber(quantity);
     if (!hasDigits(exact, instrument.quantityPrecision)) return `quantity must be ${quantityAllowed(instrument)}; got ${quantity}`;
     return exact;
@@ -965,7 +1040,8 @@ export class SimulatedExchange {
     if (typeof raw.symbol !== 'string' || raw.symbol.length === 0) return `symbol must be a non-empty string; got ${JSON.stringify(raw.symbol)}`;
     if (!orderTypes.includes(raw.type as OrderType)) return `type must be one of ${orderTypes.join(', ')}; got ${JSON.stringify(raw.type)}`;
     if (raw.side !== 'buy' && raw.side !== 'sell') return `side must be buy or sell; got ${JSON.stringify(raw.side)}`;
-    if (raw.timeInForce !== undefined && !timesInForce.includes(raw.timeInForce as TimeInForce)) return `timeInForce must be one of ${timesInForce.join(', ')}; got ${JSON.stringify(raw.timeInForce)}`;
+    if (raw.timeInForce !== undefined && !timesInForce.includes(raw.timeInForce as TimeInForce))
+      return `timeInForce must be one of ${timesInForce.join(', ')}; got ${JSON.stringify(raw.timeInForce)}`;
     const quantity = this.checkQuantity(raw.quantity, instrument);
     if (typeof quantity === 'string') return quantity;
     switch (request.type) {
@@ -977,16 +1053,23 @@ export class SimulatedExchange {
         return price('stopPrice', request.stopPrice) ?? price('limitPrice', request.limitPrice);
       case 'trailing_stop': {
         const { trailAmount, trailPercent } = request;
-        if ((trailAmount === undefined) === (trailPercent === undefined)) return `exactly one of trailAmount and trailPercent must be given; got trailAmount ${String(trailAmount)}, trailPercent ${String(trailPercent)}`;
+        if ((trailAmount === undefined) === (trailPercent === undefined))
+          return `exactly one of trailAmount and trailPercent must be given; got trailAmount ${String(trailAmount)}, trailPercent ${String(trailPercent)}`;
         if (trailAmount !== undefined) return price('trailAmount', trailAmount);
-        if (!(typeof trailPercent === 'number' && trailPercent > 0 && trailPercent < 100)) return `trailPercent must be a number above 0 and below 100; got ${JSON.stringify(trailPercent)}`;
+        if (!(typeof trailPercent === 'number' && trailPercent > 0 && trailPercent < 100))
+          return `trailPercent must be a number above 0 and below 100; got ${JSON.stringify(trailPercent)}`;
         return undefined;
       }
       case 'bracket': {
         const entry = request.entry as unknown as Record<string, unknown> | undefined;
-        if (!entry || !['market', 'limit', 'stop'].includes(entry.type as string)) return `entry.type must be market, limit or stop; got ${JSON.stringify(entry?.type)}`;
+        if (!entry || !['market', 'limit', 'stop'].includes(entry.type as string))
+          return `entry.type must be market, limit or stop; got ${JSON.stringify(entry?.type)}`;
         const problem =
-          (entry.type === 'limit' ? price('entry.limitPrice', entry.limitPrice) : entry.type === 'stop' ? price('entry.stopPrice', entry.stopPrice) : undefined) ??
+          (entry.type === 'limit'
+            ? price('entry.limitPrice', entry.limitPrice)
+            : entry.type === 'stop'
+              ? price('entry.stopPrice', entry.stopPrice)
+              : undefined) ??
           price('takeProfit.limitPrice', request.takeProfit?.limitPrice) ??
           price('stopLoss.stopPrice', request.stopLoss?.stopPrice) ??
           (request.stopLoss.limitPrice === undefined ? undefined : price('stopLoss.limitPrice', request.stopLoss.limitPrice));

@@ -124,7 +124,9 @@ export interface SavedOrder {
   readonly parentId: string | undefined;
   readonly bracketRole: 'entry' | 'take_profit' | 'stop_loss' | undefined;
   readonly ocoId: string | undefined;
-  readonly bracket: { readonly takeProfit: number; readonly stopLoss: number; readonly stopLimit: number | undefined; readonly exitIds: [string, string] | undefined } | undefined;
+  readonly bracket:
+    | { readonly takeProfit: number; readonly stopLoss: number; readonly stopLimit: number | undefined; readonly exitIds: [string, string] | undefined }
+    | undefined;
   /**
    * The buying power it holds while open (see SimulatedExchangeOptions.buyingPower) and the filled
    * quantity (decimal) when that was reserved. Absent in snapshots written before it was saved: the

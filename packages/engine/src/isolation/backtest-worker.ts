@@ -19,7 +19,11 @@ export interface BacktestJob {
   startingCash: number;
   /** What the account may buy (runBacktest's `account`): a cash account when absent. */
   account?: AccountModel;
-  data: Array<{ kind: 'bars'; bars: Bar[] } | { kind: 'daily_csv'; symbol: string; file: string } | { kind: 'intraday_csv'; symbol: string; file: string; interval?: BarInterval }>;
+  data: Array<
+    | { kind: 'bars'; bars: Bar[] }
+    | { kind: 'daily_csv'; symbol: string; file: string }
+    | { kind: 'intraday_csv'; symbol: string; file: string; interval?: BarInterval }
+  >;
   /** One cost configuration for every instrument; the exchange's stated defaults when absent. */
   costs?: CostConfig;
   dailyDecision?: 'after_close' | 'close_auction';
@@ -51,7 +55,9 @@ export function runBacktestInWorker(job: BacktestJob, options: { signal?: AbortS
       outcome();
     };
     const abort = () => settle(() => reject(new BacktestFailedError('backtest cancelled')));
-    const timer = options.timeoutMs ? setTimeout(() => settle(() => reject(new BacktestFailedError(`backtest took longer than ${options.timeoutMs} ms`))), options.timeoutMs) : undefined;
+    const timer = options.timeoutMs
+      ? setTimeout(() => settle(() => reject(new BacktestFailedError(`backtest took longer than ${options.timeoutMs} ms`))), options.timeoutMs)
+      : undefined;
     options.signal?.addEventListener('abort', abort, { once: true });
     worker.once('message', (message: { report?: BacktestReport; error?: string; parameter?: { field: string; value: unknown; allowed: string } }) => {
       settle(() => {

@@ -66,7 +66,9 @@ export async function listStrategies(folder: string, options: { budgetMs?: numbe
     strategies: strategies.filter((strategy) => counts.get(strategy.name) === 1),
     refused: [
       ...refused,
-      ...strategies.filter((strategy) => counts.get(strategy.name)! > 1).map((strategy) => ({ file: strategy.file, sourceHash: strategy.sourceHash, error: `another file also declares the strategy name ${strategy.name}` })),
+      ...strategies
+        .filter((strategy) => counts.get(strategy.name)! > 1)
+        .map((strategy) => ({ file: strategy.file, sourceHash: strategy.sourceHash, error: `another file also declares the strategy name ${strategy.name}` })),
     ],
   };
 }
@@ -84,11 +86,14 @@ function describeInThread(files: string[], budgetMs: number): Promise<Map<string
       resolve(results);
     };
     const timer = setTimeout(finish, budgetMs);
-    worker.on('message', (message: { done?: true; file?: string } & Partial<{ name: string; description: string; parameters: Record<string, unknown>; error: string }>) => {
-      if (message.done) return finish();
-      if (message.error !== undefined) results.set(message.file!, { error: message.error });
-      else results.set(message.file!, { name: message.name!, description: message.description!, parameters: message.parameters! });
-    });
+    worker.on(
+      'message',
+      (message: { done?: true; file?: string } & Partial<{ name: string; description: string; parameters: Record<string, unknown>; error: string }>) => {
+        if (message.done) return finish();
+        if (message.error !== undefined) results.set(message.file!, { error: message.error });
+        else results.set(message.file!, { name: message.name!, description: message.description!, parameters: message.parameters! });
+      },
+    );
     worker.on('error', (error) => {
       for (const file of files) if (!results.has(file)) results.set(file, { error: error.message });
       finish();

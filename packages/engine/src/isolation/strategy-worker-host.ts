@@ -103,7 +103,14 @@ export class StrategyWorkerHost {
     const ready = await new Promise<WorkerMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         void worker.terminate();
-        reject(new StrategyFailedError({ strategy: label, reason: 'load_timeout', message: `not loaded within ${options.loadBudgetMs ?? 10_000} ms`, during: 'load' }));
+        reject(
+          new StrategyFailedError({
+            strategy: label,
+            reason: 'load_timeout',
+            message: `not loaded within ${options.loadBudgetMs ?? 10_000} ms`,
+            during: 'load',
+          }),
+        );
       }, options.loadBudgetMs ?? 10_000);
       worker.once('message', (message: WorkerMessage) => {
         clearTimeout(timer);
@@ -113,14 +120,27 @@ export class StrategyWorkerHost {
         clearTimeout(timer);
         reject(new StrategyFailedError({ strategy: label, reason: 'load_failed', message: error.message, during: 'load' }));
       });
-      const init: HostMessage = { type: 'init', source: options.source, params: options.params, universe: [...options.universe], interval: options.interval, state: options.state, nowMs };
+      const init: HostMessage = {
+        type: 'init',
+        source: options.source,
+        params: options.params,
+        universe: [...options.universe],
+        interval: options.interval,
+        state: options.state,
+        nowMs,
+      };
       worker.postMessage(init);
     });
     if (ready.type !== 'ready') {
       await worker.terminate();
       // A bad parameter is the caller's mistake, not the strategy's: the same error as in-process (a 400 naming the field).
       if (ready.type === 'failed' && ready.parameter) throw new StrategyParameterError(ready.parameter.field, ready.parameter.value, ready.parameter.allowed);
-      throw new StrategyFailedError({ strategy: label, reason: 'load_failed', message: ready.type === 'failed' ? ready.error : 'unexpected answer', during: 'load' });
+      throw new StrategyFailedError({
+        strategy: label,
+        reason: 'load_failed',
+        message: ready.type === 'failed' ? ready.error : 'unexpected answer',
+        during: 'load',
+      });
     }
     const host = new StrategyWorkerHost(worker, ready.name, options);
     host.nextTimerMs = ready.nextTimerMs;
@@ -176,7 +196,9 @@ export class StrategyWorkerHost {
   }
 
   private exchangeCommands(commands: readonly StrategyCommand[]): StrategyCommand[] {
-    return commands.map((command) => (command.type === 'cancel' ? { ...command, orderId: this.exchangeIdOf.get(command.orderId) ?? command.orderId } : command));
+    return commands.map((command) =>
+      command.type === 'cancel' ? { ...command, orderId: this.exchangeIdOf.get(command.orderId) ?? command.orderId } : command,
+    );
   }
 
   /** Why the strategy was stopped, once it has been. */
@@ -236,7 +258,12 @@ export class StrategyWorkerHost {
     }
     if (answer.type === 'failed') {
       this.writeLogs(answer.logs);
-      return this.fail({ strategy: this.name, reason: this.exitReason && this.exitReason !== 'terminated' ? 'exited' : 'threw', message: answer.error, during });
+      return this.fail({
+        strategy: this.name,
+        reason: this.exitReason && this.exitReason !== 'terminated' ? 'exited' : 'threw',
+        message: answer.error,
+        during,
+      });
     }
     if (answer.type !== 'done') return this.fail({ strategy: this.name, reason: 'exited', message: 'unexpected answer', during });
     this.writeLogs(answer.logs);

@@ -71,7 +71,8 @@ export class Portfolio {
 
   /** Starting cash as Fixed, a decimal string, or a number (taken at its shortest decimal). */
   constructor(startingCash: Fixed | string | number) {
-    this.startingCash = typeof startingCash === 'bigint' ? startingCash : typeof startingCash === 'string' ? parseFixed(startingCash) : fromNumber(startingCash);
+    this.startingCash =
+      typeof startingCash === 'bigint' ? startingCash : typeof startingCash === 'string' ? parseFixed(startingCash) : fromNumber(startingCash);
     this.cashBalance = this.startingCash;
   }
 

@@ -16,7 +16,10 @@ export interface StoredRuleFields {
   exits: { after_bars?: number; stop_loss_pct?: number; take_profit_pct?: number; on_opposite_signal?: boolean };
 }
 
-export function builtinInstanceOf(stored: StoredRuleFields): { strategy: 'three_candles' | 'rsi' | 'moving_average_crossover'; params: Record<string, unknown> } {
+export function builtinInstanceOf(stored: StoredRuleFields): {
+  strategy: 'three_candles' | 'rsi' | 'moving_average_crossover';
+  params: Record<string, unknown>;
+} {
   const { kind, ...ruleParams } = stored.rule;
   const sizing = stored.sizing;
   const defined = (entries: Record<string, unknown>) => Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));

@@ -18,9 +18,15 @@ export const ruleStrategyFields = {
   warmup_bars: Type.Integer({ minimum: 0, maximum: 5000, default: 0, description: 'bars of history before the first signal (the reference h)' }),
   entry: Type.Union([Type.Literal('close'), Type.Literal('next_open'), Type.Literal('limit')], {
     default: 'close',
-    description: "close: market-on-close (the signal session's close when the bar is decided at the closing auction, else the next session's); next_open: market-on-open of the next session; limit: a day limit for the next session",
+    description:
+      "close: market-on-close (the signal session's close when the bar is decided at the closing auction, else the next session's); next_open: market-on-open of the next session; limit: a day limit for the next session",
   }),
-  limit_offset_bps: Type.Number({ minimum: 0, maximum: 5000, default: 0, description: "entry: limit: the limit this far below (buy) or above (sell) the signal's close" }),
+  limit_offset_bps: Type.Number({
+    minimum: 0,
+    maximum: 5000,
+    default: 0,
+    description: "entry: limit: the limit this far below (buy) or above (sell) the signal's close",
+  }),
   sizing: Type.Union([Type.Literal('fixed_quantity'), Type.Literal('fixed_notional'), Type.Literal('allocation_share')], {
     default: 'fixed_quantity',
     description: 'fixed_quantity: `quantity` shares; fixed_notional: floor(notional / close) shares; allocation_share: floor(share x starting equity / close)',
@@ -29,7 +35,12 @@ export const ruleStrategyFields = {
   notional: Type.Number({ exclusiveMinimum: 0, default: 10_000, description: 'money per entry (fixed_notional)' }),
   share: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1, description: 'share of the starting equity per entry (allocation_share)' }),
   exit_after_bars: Type.Integer({ minimum: 0, maximum: 5000, default: 0, description: 'close a lot this many bars after its entry, at the close (0: never)' }),
-  stop_loss_pct: Type.Number({ minimum: 0, maximum: 100, default: 0, description: 'a stop order this far against the entry price, checked on lows/highs by the exchange (0: none)' }),
+  stop_loss_pct: Type.Number({
+    minimum: 0,
+    maximum: 100,
+    default: 0,
+    description: 'a stop order this far against the entry price, checked on lows/highs by the exchange (0: none)',
+  }),
   take_profit_pct: Type.Number({ minimum: 0, maximum: 10_000, default: 0, description: 'a limit order this far beyond the entry price (0: none)' }),
   exit_on_opposite_signal: Type.Boolean({ default: false, description: 'close lots at the close when the opposite signal fires' }),
   price_decimals: Type.Integer({ minimum: 0, maximum: 8, default: 2, description: 'decimals of computed limit and stop prices (the instrument tick)' }),
@@ -120,7 +131,15 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
       const closeLot = (ctx: StrategyContext<any>, lot: TrackedLot, reason: string) => {
         for (const id of lot.exitOrderIds) ctx.cancel(id);
         lot.closing = true;
-        lot.exitOrderIds = [ctx.submit({ type: 'market_on_close', symbol: lot.symbol, side: lot.direction === 1 ? 'sell' : 'buy', quantity: lot.quantity, clientId: `exit:${lot.entryOrderId}` })];
+        lot.exitOrderIds = [
+          ctx.submit({
+            type: 'market_on_close',
+            symbol: lot.symbol,
+            side: lot.direction === 1 ? 'sell' : 'buy',
+            quantity: lot.quantity,
+            clientId: `exit:${lot.entryOrderId}`,
+          }),
+        ];
         ctx.log.info(`exit ${lot.symbol} lot ${lot.entryOrderId}: ${reason}`);
       };
 
@@ -139,7 +158,8 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
             if (lot.symbol !== bar.symbol || lot.closing) continue;
             if (bar.endMs > lot.filledMs) lot.barsHeld++;
             if (params.exit_after_bars > 0 && lot.barsHeld >= params.exit_after_bars) closeLot(ctx, lot, `${params.exit_after_bars} bars after entry`);
-            else if (params.exit_on_opposite_signal && signal !== undefined && (signal === 'buy' ? -1 : 1) === lot.direction) closeLot(ctx, lot, `opposite (${signal}) signal`);
+            else if (params.exit_on_opposite_signal && signal !== undefined && (signal === 'buy' ? -1 : 1) === lot.direction)
+              closeLot(ctx, lot, `opposite (${signal}) signal`);
           }
           if (signal === undefined || !opens(params.side_policy, signal)) return;
           const quantity = entryQuantity(params, state.startEquity, bar.close);
@@ -150,7 +170,12 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
           else if (params.entry === 'next_open') order = { ...base, type: 'market_on_open' };
           else {
             const offset = params.limit_offset_bps / 10_000;
-            order = { ...base, type: 'limit', timeInForce: 'day', limitPrice: roundTo(signal === 'buy' ? bar.close * (1 - offset) : bar.close * (1 + offset), params.price_decimals) };
+            order = {
+              ...base,
+              type: 'limit',
+              timeInForce: 'day',
+              limitPrice: roundTo(signal === 'buy' ? bar.close * (1 - offset) : bar.close * (1 + offset), params.price_decimals),
+            };
           }
           ctx.submit(order);
         },
@@ -159,15 +184,45 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
           const client = fill.clientId ?? '';
           if (client.startsWith('entry:')) {
             const direction = fill.side === 'buy' ? 1 : -1;
-            const lot: TrackedLot = { entryOrderId: fill.orderId, symbol: fill.symbol, direction, quantity: fill.quantity, entryPrice: fill.price, filledMs: fill.ts, barsHeld: 0, exitOrderIds: [], closing: false };
+            const lot: TrackedLot = {
+              entryOrderId: fill.orderId,
+              symbol: fill.symbol,
+              direction,
+              quantity: fill.quantity,
+              entryPrice: fill.price,
+              filledMs: fill.ts,
+              barsHeld: 0,
+              exitOrderIds: [],
+              closing: false,
+            };
             const exitSide = direction === 1 ? 'sell' : 'buy';
             if (params.stop_loss_pct > 0) {
               const stopPrice = roundTo(fill.price * (1 - (direction * params.stop_loss_pct) / 100), params.price_decimals);
-              lot.exitOrderIds.push(ctx.submit({ type: 'stop', symbol: fill.symbol, side: exitSide, quantity: fill.quantity, stopPrice, timeInForce: 'gtc', clientId: `stop:${fill.orderId}` }));
+              lot.exitOrderIds.push(
+                ctx.submit({
+                  type: 'stop',
+                  symbol: fill.symbol,
+                  side: exitSide,
+                  quantity: fill.quantity,
+                  stopPrice,
+                  timeInForce: 'gtc',
+                  clientId: `stop:${fill.orderId}`,
+                }),
+              );
             }
             if (params.take_profit_pct > 0) {
               const limitPrice = roundTo(fill.price * (1 + (direction * params.take_profit_pct) / 100), params.price_decimals);
-              lot.exitOrderIds.push(ctx.submit({ type: 'limit', symbol: fill.symbol, side: exitSide, quantity: fill.quantity, limitPrice, timeInForce: 'gtc', clientId: `take:${fill.orderId}` }));
+              lot.exitOrderIds.push(
+                ctx.submit({
+                  type: 'limit',
+                  symbol: fill.symbol,
+                  side: exitSide,
+                  quantity: fill.quantity,
+                  limitPrice,
+                  timeInForce: 'gtc',
+                  clientId: `take:${fill.orderId}`,
+                }),
+              );
             }
             state.lots.push(lot);
             return;
@@ -179,7 +234,13 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
             // Both exits of a lot filled on one bar (the stop and the take-profit are two orders, not
             // a one-cancels-other pair): the second reversed the position, so undo it at once.
             if (client.startsWith('stop:') || client.startsWith('take:')) {
-              ctx.submit({ type: 'market', symbol: fill.symbol, side: fill.side === 'buy' ? 'sell' : 'buy', quantity: fill.quantity, clientId: `undo:${entryId}` });
+              ctx.submit({
+                type: 'market',
+                symbol: fill.symbol,
+                side: fill.side === 'buy' ? 'sell' : 'buy',
+                quantity: fill.quantity,
+                clientId: `undo:${entryId}`,
+              });
               ctx.log.warn(`both exits of lot ${entryId} filled on one bar; the second is undone at market`);
             }
             return;

@@ -53,7 +53,9 @@ export class JobEventHub {
     if (this.polling || this.listeners.size === 0) return;
     this.polling = true;
     try {
-      const result = await this.pool.query<JobSnapshot>('select id, status, stage, progress, attempts, error from job where id = any($1::uuid[])', [[...this.listeners.keys()]]);
+      const result = await this.pool.query<JobSnapshot>('select id, status, stage, progress, attempts, error from job where id = any($1::uuid[])', [
+        [...this.listeners.keys()],
+      ]);
       for (const snapshot of result.rows) for (const listener of [...(this.listeners.get(snapshot.id) ?? [])]) listener(snapshot);
     } catch {
       // A missed tick is harmless: the next one reads the same rows.

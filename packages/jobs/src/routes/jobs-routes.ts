@@ -38,7 +38,10 @@ export function jobsRoutes(options: { pool: Pool; eventPollMs?: number; admissio
 
     app.get(
       '/jobs/metrics',
-      { schema: { tags: ['jobs'], summary: 'The queues as Prometheus text (closecross_job_queued, _queue_bound, _drain_per_second)' }, config: { scope: 'read' } },
+      {
+        schema: { tags: ['jobs'], summary: 'The queues as Prometheus text (closecross_job_queued, _queue_bound, _drain_per_second)' },
+        config: { scope: 'read' },
+      },
       async (_request, reply) => reply.type('text/plain; version=0.0.4').send(queueMetricsText(await queueViews(options.pool, admission))),
     );
     const hub = new JobEventHub(options.pool, options.eventPollMs);
@@ -47,7 +50,12 @@ export function jobsRoutes(options: { pool: Pool; eventPollMs?: number; admissio
     app.get(
       '/jobs/:id',
       {
-        schema: { tags: ['jobs'], summary: 'A job of any kind: status, stage, progress 0..1, params, metrics, result, error, attempts', params: JobId, response: { 200: JobViewSchema, ...errors } },
+        schema: {
+          tags: ['jobs'],
+          summary: 'A job of any kind: status, stage, progress 0..1, params, metrics, result, error, attempts',
+          params: JobId,
+          response: { 200: JobViewSchema, ...errors },
+        },
         config: { scope: 'read' },
       },
       async (request) => {

@@ -17,7 +17,10 @@ export function schedulesRoutes(options: { pool: Pool; clock: Clock }): FastifyP
 
     app.get(
       '/schedules',
-      { schema: { tags: ['schedules'], summary: 'Every schedule, by name', response: { 200: Type.Object({ schedules: Type.Array(ScheduleViewSchema) }) } }, config: { scope: 'read' } },
+      {
+        schema: { tags: ['schedules'], summary: 'Every schedule, by name', response: { 200: Type.Object({ schedules: Type.Array(ScheduleViewSchema) }) } },
+        config: { scope: 'read' },
+      },
       async () => ({ schedules: await store.list() }),
     );
 
@@ -63,7 +66,10 @@ export function schedulesRoutes(options: { pool: Pool; clock: Clock }): FastifyP
 
     app.delete(
       '/schedules/:name',
-      { schema: { tags: ['schedules'], summary: 'Delete a schedule (jobs it queued stay)', params: ByName, response: { 204: Type.Null(), ...errors } }, config: { scope: 'admin' } },
+      {
+        schema: { tags: ['schedules'], summary: 'Delete a schedule (jobs it queued stay)', params: ByName, response: { 204: Type.Null(), ...errors } },
+        config: { scope: 'admin' },
+      },
       async (request, reply) => {
         if (!(await store.remove(request.params.name))) throw new NotFoundError(`schedule ${request.params.name} does not exist`);
         return reply.status(204).send(null);

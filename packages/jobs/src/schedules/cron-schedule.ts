@@ -20,9 +20,11 @@ export function isTimeZone(timezone: string): boolean {
 
 /** Checks a schedule's cron (5 fields, or 6 with seconds first) and zone; the error names the field. */
 export function assertValidTiming(timing: Pick<ScheduleTiming, 'cron' | 'timezone'>): void {
-  if (!isTimeZone(timing.timezone)) throw new InvalidInputError(`body/timezone: unknown time zone "${timing.timezone}" (an IANA name such as America/New_York)`);
+  if (!isTimeZone(timing.timezone))
+    throw new InvalidInputError(`body/timezone: unknown time zone "${timing.timezone}" (an IANA name such as America/New_York)`);
   const fields = timing.cron.trim().split(/\s+/).length;
-  if (fields < 5 || fields > 6) throw new InvalidInputError(`body/cron: "${timing.cron}" must have 5 fields (minute hour day month weekday) or 6 (seconds first)`);
+  if (fields < 5 || fields > 6)
+    throw new InvalidInputError(`body/cron: "${timing.cron}" must have 5 fields (minute hour day month weekday) or 6 (seconds first)`);
   try {
     CronExpressionParser.parse(timing.cron, { tz: timing.timezone }).next();
   } catch (error) {

@@ -40,7 +40,12 @@ export class ApiKeys {
   }
 
   /** Creates a key; the answer holds the key itself, which is never shown again. */
-  async create(input: { name: string; scopes: readonly Scope[]; expiresAt?: Date | undefined; createdBy?: string | undefined }): Promise<ApiKeyView & { key: string }> {
+  async create(input: {
+    name: string;
+    scopes: readonly Scope[];
+    expiresAt?: Date | undefined;
+    createdBy?: string | undefined;
+  }): Promise<ApiKeyView & { key: string }> {
     const key = newKeyText();
     const view = await this.insert(key, input);
     return { ...view, key };
@@ -74,7 +79,9 @@ export class ApiKeys {
   }
 
   async revoke(id: string): Promise<ApiKeyView> {
-    const result = await this.pool.query<ApiKeyView>(`update api_key set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${viewColumns}`, [id]);
+    const result = await this.pool.query<ApiKeyView>(`update api_key set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${viewColumns}`, [
+      id,
+    ]);
     const row = result.rows[0];
     if (!row) throw new NotFoundError(`API key ${id} does not exist`);
     // This task forgets it at once; other tasks within the cache time.
@@ -93,7 +100,12 @@ export class ApiKeys {
     );
     const row = result.rows[0];
     const principal: Principal | undefined = row
-      ? { kind: 'key', id: row.id, name: row.name, scopes: new Set(row.scopes.filter((scope): scope is Scope => (allScopes as readonly string[]).includes(scope))) }
+      ? {
+          kind: 'key',
+          id: row.id,
+          name: row.name,
+          scopes: new Set(row.scopes.filter((scope): scope is Scope => (allScopes as readonly string[]).includes(scope))),
+        }
       : undefined;
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, { principal, until: Math.min(now + cacheMs, row?.expires_ms ?? Infinity) });

@@ -47,7 +47,10 @@ export function recordWrites(app: FastifyInstance, pool: Pool): void {
   });
 }
 
-export async function pageAudit(pool: Pool, query: { before_id?: number | undefined; limit: number; actor?: string | undefined; method?: string | undefined; route?: string | undefined }) {
+export async function pageAudit(
+  pool: Pool,
+  query: { before_id?: number | undefined; limit: number; actor?: string | undefined; method?: string | undefined; route?: string | undefined },
+) {
   const result = await pool.query<AuditEntry>(
     `select id::float8 as id, ${utcIsoText('at')} as at, actor_kind, actor_id, actor_name, method, route, path, status, request_id, address
        from audit_log

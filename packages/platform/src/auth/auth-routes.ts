@@ -70,7 +70,9 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
         if (!outcome.ok) {
           request.log.warn({ event: 'sign_in_refused', username: request.body.username, reason: outcome.reason }, 'sign-in refused');
           if (outcome.reason === 'locked') {
-            throw new TooManyRequestsError(`account locked after repeated wrong passwords; try again in ${outcome.retryAfterSeconds} s`, { retryAfterSeconds: outcome.retryAfterSeconds ?? 60 });
+            throw new TooManyRequestsError(`account locked after repeated wrong passwords; try again in ${outcome.retryAfterSeconds} s`, {
+              retryAfterSeconds: outcome.retryAfterSeconds ?? 60,
+            });
           }
           throw new UnauthenticatedError('wrong username or password');
         }
@@ -83,13 +85,28 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
           expires: session.expiresAt,
         });
         const user = outcome.user;
-        return { kind: 'session', id: user.id, name: user.username, role: user.role, scopes: [...new Set(roleScopesOf(user.role))], csrf_token: session.csrfToken, expires_at: session.expiresAt.toISOString() };
+        return {
+          kind: 'session',
+          id: user.id,
+          name: user.username,
+          role: user.role,
+          scopes: [...new Set(roleScopesOf(user.role))],
+          csrf_token: session.csrfToken,
+          expires_at: session.expiresAt.toISOString(),
+        };
       },
     );
 
     app.post(
       '/auth/logout',
-      { config: { scope: 'authenticated' }, schema: { tags: ['auth'], summary: 'End this session and clear its cookie', response: { 200: Type.Object({ result: Type.Literal('signed out') }), ...errors } } },
+      {
+        config: { scope: 'authenticated' },
+        schema: {
+          tags: ['auth'],
+          summary: 'End this session and clear its cookie',
+          response: { 200: Type.Object({ result: Type.Literal('signed out') }), ...errors },
+        },
+      },
       async (request, reply) => {
         const token = request.cookies[sessionCookie];
         if (token) await services.sessions.end(token);
@@ -100,7 +117,10 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
 
     app.get(
       '/auth/me',
-      { config: { scope: 'authenticated' }, schema: { tags: ['auth'], summary: 'Who is calling: key or user, role, scopes (and, for a session, its CSRF token)', response: { 200: Me, ...errors } } },
+      {
+        config: { scope: 'authenticated' },
+        schema: { tags: ['auth'], summary: 'Who is calling: key or user, role, scopes (and, for a session, its CSRF token)', response: { 200: Me, ...errors } },
+      },
       async (request) => {
         const principal = request.principal!;
         return {
@@ -138,7 +158,12 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
           throw new InvalidInputError('body/expires_at must be a time in the future');
         }
         await services.keys.assertNameFree(request.body.name);
-        const created = await services.keys.create({ name: request.body.name, scopes: request.body.scopes as Scope[], expiresAt, createdBy: request.principal?.name });
+        const created = await services.keys.create({
+          name: request.body.name,
+          scopes: request.body.scopes as Scope[],
+          expiresAt,
+          createdBy: request.principal?.name,
+        });
         return reply.status(201).send(created);
       },
     );
@@ -161,7 +186,12 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
       '/auth/keys/:id',
       {
         config: { scope: 'admin' },
-        schema: { tags: ['auth'], summary: 'Revoke an API key (at once on this task, within 5 s on the others)', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: KeyView, ...errors } },
+        schema: {
+          tags: ['auth'],
+          summary: 'Revoke an API key (at once on this task, within 5 s on the others)',
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          response: { 200: KeyView, ...errors },
+        },
       },
       async (request) => services.keys.revoke(request.params.id),
     );
@@ -182,7 +212,10 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
 
     app.get(
       '/auth/users',
-      { config: { scope: 'admin' }, schema: { tags: ['auth'], summary: 'Dashboard users and their roles', response: { 200: Type.Object({ users: Type.Array(UserView) }), ...errors } } },
+      {
+        config: { scope: 'admin' },
+        schema: { tags: ['auth'], summary: 'Dashboard users and their roles', response: { 200: Type.Object({ users: Type.Array(UserView) }), ...errors } },
+      },
       async () => ({ users: await services.users.list() }),
     );
 
@@ -194,7 +227,10 @@ export function authRoutes(services: AuthServices, pool: Pool, settings: AuthRou
           tags: ['auth'],
           summary: "Change a user's role or password, or disable them (which ends their sessions)",
           params: Type.Object({ username: Username }),
-          body: Type.Object({ role: Type.Optional(RoleName), password: Type.Optional(Password), disabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
+          body: Type.Object(
+            { role: Type.Optional(RoleName), password: Type.Optional(Password), disabled: Type.Optional(Type.Boolean()) },
+            { additionalProperties: false, minProperties: 1 },
+          ),
           response: { 200: UserView, ...errors },
         },
       },

@@ -53,13 +53,16 @@ function requireDeclaredScopes(app: FastifyInstance): void {
       return;
     }
     const scope = declaredScope(route);
-    if (!scope) throw new Error(`${route.method} ${route.url} declares no scope: add config: { scope } (one of ${allScopes.join(', ')}, 'authenticated' or 'public')`);
+    if (!scope)
+      throw new Error(`${route.method} ${route.url} declares no scope: add config: { scope } (one of ${allScopes.join(', ')}, 'authenticated' or 'public')`);
     // The OpenAPI document shows each route's scope and the ways to authenticate.
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     if (scope !== 'public') {
       schema.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }];
       const need = scope === 'authenticated' ? 'any valid credential' : `scope \`${scope}\``;
-      const csrf = (route.config as { stateChanging?: boolean } | undefined)?.stateChanging ? ' Changes state: with a session cookie, send x-csrf-token too.' : '';
+      const csrf = (route.config as { stateChanging?: boolean } | undefined)?.stateChanging
+        ? ' Changes state: with a session cookie, send x-csrf-token too.'
+        : '';
       schema.description = `${schema.description ? `${String(schema.description)}\n\n` : ''}Requires ${need}.${csrf}`;
     }
   });
@@ -121,7 +124,8 @@ export async function installAuthentication(app: FastifyInstance, settings: Auth
     if (key !== undefined) {
       if (key.length > 512) refusal.set(request, 'API key not recognised');
       else if (services) request.principal = await services.keys.verify(key);
-      else if (settings.serviceToken && sameSecret(key, settings.serviceToken)) request.principal = { kind: 'key', id: 'service', name: 'service token', scopes: new Set<Scope>(['read', 'risk']) };
+      else if (settings.serviceToken && sameSecret(key, settings.serviceToken))
+        request.principal = { kind: 'key', id: 'service', name: 'service token', scopes: new Set<Scope>(['read', 'risk']) };
       if (!request.principal) refusal.set(request, 'API key not recognised: it is unknown, revoked or expired');
       return;
     }
@@ -160,26 +164,32 @@ export async function installAuthentication(app: FastifyInstance, settings: Auth
       );
     }
     if (scope !== 'authenticated' && !principal.scopes.has(scope)) {
-      throw new ForbiddenError(`this route needs scope "${scope}"; ${principal.kind === 'session' ? `role ${principal.role}` : `key ${principal.name}`} has ${[...principal.scopes].join(', ') || 'none'}`);
+      throw new ForbiddenError(
+        `this route needs scope "${scope}"; ${principal.kind === 'session' ? `role ${principal.role}` : `key ${principal.name}`} has ${[...principal.scopes].join(', ') || 'none'}`,
+      );
     }
     // A cookie rides along on cross-site requests (a link or an <img> makes a GET); the CSRF token does not.
     if (principal.kind === 'session' && changesState(request)) {
       const sent = request.headers['x-csrf-token'];
       const token = Array.isArray(sent) ? sent[0] : sent;
       if (!token || !principal.csrfToken || !sameSecret(token, principal.csrfToken)) {
-        throw new ForbiddenError(`missing or wrong x-csrf-token header: cookie-authenticated writes${request.method === 'GET' || request.method === 'HEAD' ? ` (and ${request.method} ${request.routeOptions.url ?? request.url}, which changes state)` : ''} must echo the csrf_token from POST /auth/login or GET /auth/me`);
+        throw new ForbiddenError(
+          `missing or wrong x-csrf-token header: cookie-authenticated writes${request.method === 'GET' || request.method === 'HEAD' ? ` (and ${request.method} ${request.routeOptions.url ?? request.url}, which changes state)` : ''} must echo the csrf_token from POST /auth/login or GET /auth/me`,
+        );
       }
     }
   });
 
   if (pool) recordWrites(app, pool);
   if (services) {
-    await app.register(authRoutes(services, pool!, {
-      cookieSecure: settings.cookieSecure ?? true,
-      signInPerMinute: settings.signInPerMinute ?? 10,
-      sessionTtlMs: settings.sessionTtlMs ?? 12 * 3_600_000,
-      enabled: settings.enabled,
-    }));
+    await app.register(
+      authRoutes(services, pool!, {
+        cookieSecure: settings.cookieSecure ?? true,
+        signInPerMinute: settings.signInPerMinute ?? 10,
+        sessionTtlMs: settings.sessionTtlMs ?? 12 * 3_600_000,
+        enabled: settings.enabled,
+      }),
+    );
   }
   return services;
 }

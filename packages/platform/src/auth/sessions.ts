@@ -24,7 +24,12 @@ export class Sessions {
     const token = randomToken();
     const csrfToken = randomToken(24);
     const expiresAt = new Date(Date.now() + this.ttlMs);
-    await this.pool.query('insert into user_session (token_hash, user_id, csrf_token, expires_at) values ($1, $2, $3, $4)', [tokenHash(token), userId, csrfToken, expiresAt]);
+    await this.pool.query('insert into user_session (token_hash, user_id, csrf_token, expires_at) values ($1, $2, $3, $4)', [
+      tokenHash(token),
+      userId,
+      csrfToken,
+      expiresAt,
+    ]);
     // Expired sessions of anyone are swept on sign-in: no separate job needed for a small table.
     await this.pool.query('delete from user_session where expires_at < now()');
     return { token, csrfToken, expiresAt };

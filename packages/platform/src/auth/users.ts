@@ -61,7 +61,9 @@ export class Users {
 
   /** Creates the user, or resets its password and role when the bootstrap secret changed. */
   async ensure(input: { username: string; password: string; role: Role }): Promise<void> {
-    const existing = await this.pool.query<{ password_hash: string; role: string }>('select password_hash, role from app_user where username = $1', [input.username]);
+    const existing = await this.pool.query<{ password_hash: string; role: string }>('select password_hash, role from app_user where username = $1', [
+      input.username,
+    ]);
     const row = existing.rows[0];
     if (!row) {
       await this.create(input).catch((error) => {

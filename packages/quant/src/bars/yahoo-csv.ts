@@ -36,7 +36,10 @@ export interface ParsedBars {
  */
 export function parseYahooCsv(text: string): ParsedBars {
   const lines = text.split(/\r?\n/);
-  const header = (lines[0] ?? '').replace(/^\uFEFF/, '').split(',').map((name) => name.trim().toLowerCase());
+  const header = (lines[0] ?? '')
+    .replace(/^\uFEFF/, '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase());
   const columnOf = new Map<Field, number>();
   header.forEach((name, index) => {
     const field = headerNames[name as keyof typeof headerNames];

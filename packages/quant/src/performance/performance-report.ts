@@ -1,12 +1,5 @@
 import { maxDrawdown, type MaxDrawdown } from './drawdown.ts';
-import {
-  closeDate,
-  requireIsoDate,
-  validateClosedTrades,
-  validateEquitySeries,
-  type ClosedTrade,
-  type EquityPoint,
-} from './performance-input.ts';
+import { closeDate, requireIsoDate, validateClosedTrades, validateEquitySeries, type ClosedTrade, type EquityPoint } from './performance-input.ts';
 import { closedTradePnl, equityPnl, type PnlBreakdown } from './pnl-series.ts';
 import { dailyReturns, sharpeRatio, sortinoRatio } from './risk-ratios.ts';
 import { tradeStatistics, type TradeStatistics } from './trade-statistics.ts';

@@ -3,20 +3,7 @@ import { CsvSyntaxError, readCsvRecords, type CsvRecord } from './csv-records.ts
 import { isCalendarDate, type ClosedTrade } from './performance-input.ts';
 
 export type TradeJournalField =
-  | 'date'
-  | 'strategy'
-  | 'symbol'
-  | 'side'
-  | 'quantity'
-  | 'buyValue'
-  | 'buyTime'
-  | 'sellValue'
-  | 'sellTime'
-  | 'fees'
-  | 'tax'
-  | 'brokerage'
-  | 'pnl'
-  | 'netPnl';
+  'date' | 'strategy' | 'symbol' | 'side' | 'quantity' | 'buyValue' | 'buyTime' | 'sellValue' | 'sellTime' | 'fees' | 'tax' | 'brokerage' | 'pnl' | 'netPnl';
 
 export interface TradeJournalColumn {
   field: TradeJournalField;
@@ -28,20 +15,58 @@ export interface TradeJournalColumn {
 
 /** The journal's header set: what each column holds and the names it may go by. */
 export const tradeJournalColumns: readonly TradeJournalColumn[] = [
-  { field: 'date', headers: ['date', 'trade_date'], required: 'no', meaning: 'YYYY-MM-DD, or a date-time whose day counts (`2024-01-10T00:00:00Z`); the day of a buy or sell time given as a time of day, or the time itself when that is empty or absent' },
-  { field: 'strategy', headers: ['strategy'], required: 'no', meaning: 'the strategy the trade counts for; empty cells take the importer\'s default strategy' },
+  {
+    field: 'date',
+    headers: ['date', 'trade_date'],
+    required: 'no',
+    meaning:
+      'YYYY-MM-DD, or a date-time whose day counts (`2024-01-10T00:00:00Z`); the day of a buy or sell time given as a time of day, or the time itself when that is empty or absent',
+  },
+  { field: 'strategy', headers: ['strategy'], required: 'no', meaning: "the strategy the trade counts for; empty cells take the importer's default strategy" },
   { field: 'symbol', headers: ['symbol', 'ticker'], required: 'yes', meaning: 'the instrument' },
-  { field: 'side', headers: ['side'], required: 'no', meaning: '`long` or `short`; by default long when bought before sold (or at the same time), short when sold first' },
+  {
+    field: 'side',
+    headers: ['side'],
+    required: 'no',
+    meaning: '`long` or `short`; by default long when bought before sold (or at the same time), short when sold first',
+  },
   { field: 'quantity', headers: ['quantity', 'qty', 'traded_qty'], required: 'yes', meaning: 'a positive number of units' },
   { field: 'buyValue', headers: ['buy_value', 'buy_amount'], required: 'yes', meaning: 'total paid for the buy (price x quantity), fees excluded' },
-  { field: 'buyTime', headers: ['buy_time'], required: 'unless date', meaning: '`YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]` or the ISO form with `T`, optionally with `Z` or `+HH:MM`; or `HH:MM[:SS]` on the row\'s date' },
+  {
+    field: 'buyTime',
+    headers: ['buy_time'],
+    required: 'unless date',
+    meaning: "`YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]` or the ISO form with `T`, optionally with `Z` or `+HH:MM`; or `HH:MM[:SS]` on the row's date",
+  },
   { field: 'sellValue', headers: ['sell_value', 'sell_amount'], required: 'yes', meaning: 'total received for the sell, fees excluded' },
   { field: 'sellTime', headers: ['sell_time'], required: 'unless date', meaning: 'as buy_time' },
-  { field: 'fees', headers: ['fees', 'fees_taxes', 'fees_and_taxes', 'charges'], required: 'no', meaning: 'fees and taxes of both legs, a non-negative amount; 0 when absent' },
-  { field: 'tax', headers: ['tax', 'taxes'], required: 'no', meaning: 'taxes of both legs, non-negative; with `brokerage`, the fees are `tax + brokerage` (not with a `fees` column)' },
+  {
+    field: 'fees',
+    headers: ['fees', 'fees_taxes', 'fees_and_taxes', 'charges'],
+    required: 'no',
+    meaning: 'fees and taxes of both legs, a non-negative amount; 0 when absent',
+  },
+  {
+    field: 'tax',
+    headers: ['tax', 'taxes'],
+    required: 'no',
+    meaning: 'taxes of both legs, non-negative; with `brokerage`, the fees are `tax + brokerage` (not with a `fees` column)',
+  },
   { field: 'brokerage', headers: ['brokerage', 'commission'], required: 'no', meaning: 'brokerage of both legs, non-negative; see `tax`' },
-  { field: 'pnl', headers: ['pnl', 'profit_loss', 'p&l', 'p_l'], required: 'no', meaning: 'profit or loss after fees; when given it must be within a cent of sell_value - buy_value - fees and is kept as written, otherwise that difference is used. With a `net_pnl` column it is the P&L before fees (within a cent of sell_value - buy_value)' },
-  { field: 'netPnl', headers: ['net_pnl', 'net_p&l', 'net_p_l'], required: 'no', meaning: 'profit or loss after fees, kept as written (within a cent of sell_value - buy_value - fees); a journal with it is measured as its own system does: a trade\'s return is net_pnl / buy_value, short trades too' },
+  {
+    field: 'pnl',
+    headers: ['pnl', 'profit_loss', 'p&l', 'p_l'],
+    required: 'no',
+    meaning:
+      'profit or loss after fees; when given it must be within a cent of sell_value - buy_value - fees and is kept as written, otherwise that difference is used. With a `net_pnl` column it is the P&L before fees (within a cent of sell_value - buy_value)',
+  },
+  {
+    field: 'netPnl',
+    headers: ['net_pnl', 'net_p&l', 'net_p_l'],
+    required: 'no',
+    meaning:
+      "profit or loss after fees, kept as written (within a cent of sell_value - buy_value - fees); a journal with it is measured as its own system does: a trade's return is net_pnl / buy_value, short trades too",
+  },
 ];
 
 /** The journal format as text (a Markdown table and its rules), for docs/quant.md and the API's docs. */
@@ -55,12 +80,17 @@ export const tradeJournalFormat = [
   '| --- | --- | --- | --- |',
   ...tradeJournalColumns.map(
     (column) =>
-      `| \`${column.headers[0]}\` | ${column.headers.slice(1).map((name) => `\`${name}\``).join(', ') || '-'} | ${column.required} | ${column.meaning} |`,
+      `| \`${column.headers[0]}\` | ${
+        column.headers
+          .slice(1)
+          .map((name) => `\`${name}\``)
+          .join(', ') || '-'
+      } | ${column.required} | ${column.meaning} |`,
   ),
   '',
-  'A long trade enters at its buy and exits at its sell, a short the other way round; a trade\'s',
+  "A long trade enters at its buy and exits at its sell, a short the other way round; a trade's",
   'entry value is what its first leg was worth, and its return is P&L over that value, except in a',
-  'journal with `net_pnl` (the seed-003 trading system\'s export: `brokerage,buy_time,buy_value,date,',
+  "journal with `net_pnl` (the seed-003 trading system's export: `brokerage,buy_time,buy_value,date,",
   'net_pnl,pnl,sell_time,sell_value,strategy,symbol,tax,traded_qty`), where it is net_pnl / buy_value',
   'as that system computes it. One bad line fails the whole file, and the error',
   'names the line and column; the API answers 400 `CSV line 7: quantity must be a positive number, got "abc"`.',
@@ -87,7 +117,10 @@ export interface TradeJournalOptions {
 const fieldOfHeader = new Map<string, TradeJournalField>(tradeJournalColumns.flatMap((column) => column.headers.map((name) => [name, column.field] as const)));
 
 function normaliseHeader(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s\-/]+/g, '_');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-/]+/g, '_');
 }
 
 const plainNumber = /^[+-]?(\d+\.?\d*|\.\d+)$/;
@@ -182,7 +215,11 @@ export function parseTradeJournalCsv(text: string, options: TradeJournalOptions 
   if (missing.length > 0) throw new TradeJournalError(header.line, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   const feeParts = (['tax', 'brokerage'] as const).filter((field) => columnOf.has(field));
   if (columnOf.has('fees') && feeParts.length > 0) {
-    throw new TradeJournalError(header.line, `columns "${columnOf.get('fees')!.name}" and "${columnOf.get(feeParts[0]!)!.name}" both give fees: keep fees, or tax and brokerage`, columnOf.get(feeParts[0]!)!.name);
+    throw new TradeJournalError(
+      header.line,
+      `columns "${columnOf.get('fees')!.name}" and "${columnOf.get(feeParts[0]!)!.name}" both give fees: keep fees, or tax and brokerage`,
+      columnOf.get(feeParts[0]!)!.name,
+    );
   }
   // The seed-003 system's layout: net_pnl is the trade's P&L, pnl the one before fees, returns on buy_value.
   const netJournal = columnOf.has('netPnl');
@@ -243,7 +280,8 @@ export function parseTradeJournalCsv(text: string, options: TradeJournalOptions 
     const sellTime = time('sellTime');
 
     const order = compareTimes(buyTime, sellTime);
-    if (order === 'zones differ') fail('sellTime', `and ${columnOf.get('buyTime')?.name ?? 'buy_time'} must both give a time zone or neither (${buyTime.text}, ${sellTime.text})`);
+    if (order === 'zones differ')
+      fail('sellTime', `and ${columnOf.get('buyTime')?.name ?? 'buy_time'} must both give a time zone or neither (${buyTime.text}, ${sellTime.text})`);
     const rawSide = cell('side').toLowerCase();
     if (rawSide !== '' && rawSide !== 'long' && rawSide !== 'short') fail('side', `must be long or short, got ${JSON.stringify(cell('side'))}`);
     const side: ClosedTrade['side'] = rawSide === 'long' || rawSide === 'short' ? rawSide : order === 1 ? 'short' : 'long';
@@ -251,7 +289,8 @@ export function parseTradeJournalCsv(text: string, options: TradeJournalOptions 
       fail('side', `says ${side} but the trade was ${order === 1 ? 'sold before it was bought' : 'bought before it was sold'}`);
     }
     const entryValue = side === 'long' ? buyValue : sellValue;
-    if (entryValue === 0) fail(side === 'long' ? 'buyValue' : 'sellValue', `must be positive for a ${side} trade: it is the entry value returns are measured against`);
+    if (entryValue === 0)
+      fail(side === 'long' ? 'buyValue' : 'sellValue', `must be positive for a ${side} trade: it is the entry value returns are measured against`);
 
     const cents = (value: number) => Math.round(value * 100) / 100;
     const feesWord = feeParts.length > 0 ? feeParts.map((field) => columnOf.get(field)!.name).join(' - ') : 'fees';
@@ -260,11 +299,13 @@ export function parseTradeJournalCsv(text: string, options: TradeJournalOptions 
     if (netJournal) {
       if (cell('pnl') !== '') {
         const gross = number('pnl', 'any');
-        if (Math.abs(gross - (sellValue - buyValue)) > pnlTolerance) fail('pnl', `is ${gross} but sell_value - buy_value is ${cents(sellValue - buyValue)}: more than a cent apart (with net_pnl, pnl is before fees)`);
+        if (Math.abs(gross - (sellValue - buyValue)) > pnlTolerance)
+          fail('pnl', `is ${gross} but sell_value - buy_value is ${cents(sellValue - buyValue)}: more than a cent apart (with net_pnl, pnl is before fees)`);
       }
       if (cell('netPnl') !== '') {
         pnl = number('netPnl', 'any');
-        if (Math.abs(pnl - computedPnl) > pnlTolerance) fail('netPnl', `is ${pnl} but sell_value - buy_value - ${feesWord} is ${cents(computedPnl)}: more than a cent apart`);
+        if (Math.abs(pnl - computedPnl) > pnlTolerance)
+          fail('netPnl', `is ${pnl} but sell_value - buy_value - ${feesWord} is ${cents(computedPnl)}: more than a cent apart`);
       }
     } else if (cell('pnl') !== '') {
       pnl = number('pnl', 'any');
@@ -272,7 +313,7 @@ export function parseTradeJournalCsv(text: string, options: TradeJournalOptions 
         fail('pnl', `is ${pnl} but sell_value - buy_value - ${feesWord} is ${cents(computedPnl)}: more than a cent apart`);
       }
     }
-    if (netJournal && buyValue === 0) fail('buyValue', 'must be positive: a trade\'s return is net_pnl / buy_value in this journal');
+    if (netJournal && buyValue === 0) fail('buyValue', "must be positive: a trade's return is net_pnl / buy_value in this journal");
     trades.push({
       strategy,
       symbol,

@@ -26,7 +26,8 @@ const pageBytes = 65_536;
 let exports: TailScanExports | undefined;
 
 function instance(): TailScanExports {
-  exports ??= new webAssembly.Instance(new webAssembly.Module(Uint8Array.from(atob(tailScanWasmBase64), (char) => char.charCodeAt(0)))).exports as TailScanExports;
+  exports ??= new webAssembly.Instance(new webAssembly.Module(Uint8Array.from(atob(tailScanWasmBase64), (char) => char.charCodeAt(0))))
+    .exports as TailScanExports;
   return exports;
 }
 

@@ -42,7 +42,13 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
 }
 
 /** A JSON call with the admin's key; throws with the answer on a non-2xx. */
-export async function adminCall<T = unknown>(system: RunningSystem, method: string, route: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+export async function adminCall<T = unknown>(
+  system: RunningSystem,
+  method: string,
+  route: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<T> {
   const response = await fetch(`${system.url}${route}`, {
     method,
     headers: { authorization: `Bearer ${system.apiKey}`, ...(body !== undefined ? { 'content-type': contentType } : {}) },
@@ -54,9 +60,13 @@ export async function adminCall<T = unknown>(system: RunningSystem, method: stri
 }
 
 /** A geometric random walk of daily bars on weekdays, seeded: enough history for the VaR analysis and the candle chart. */
-export function dailyBars(days: number, seed = 7, firstDay = '2016-01-04'): { date: string; open: number; high: number; low: number; close: number; adj_close: number; volume: number }[] {
+export function dailyBars(
+  days: number,
+  seed = 7,
+  firstDay = '2016-01-04',
+): { date: string; open: number; high: number; low: number; close: number; adj_close: number; volume: number }[] {
   let state = seed >>> 0;
-  const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const bars = [];
   let close = 100;
   const day = new Date(`${firstDay}T00:00:00Z`);
@@ -67,7 +77,15 @@ export function dailyBars(days: number, seed = 7, firstDay = '2016-01-04'): { da
       const high = Math.max(open, close) * (1 + random() * 0.01);
       const low = Math.min(open, close) * (1 - random() * 0.01);
       const round = (value: number) => Math.round(value * 100) / 100;
-      bars.push({ date: day.toISOString().slice(0, 10), open: round(open), high: round(high), low: round(low), close: round(close), adj_close: round(close), volume: Math.round(1e6 + random() * 1e6) });
+      bars.push({
+        date: day.toISOString().slice(0, 10),
+        open: round(open),
+        high: round(high),
+        low: round(low),
+        close: round(close),
+        adj_close: round(close),
+        volume: Math.round(1e6 + random() * 1e6),
+      });
     }
     day.setUTCDate(day.getUTCDate() + 1);
   }

@@ -72,8 +72,7 @@ export function App() {
         if (response.status === 401) {
           localStorage.removeItem(signedInHint);
           setSession({ state: 'signed-out' });
-        }
-        else if (data) signedIn(data);
+        } else if (data) signedIn(data);
         else setSession({ state: 'failed', error: new Error(`GET /auth/me answered ${response.status}`) });
       })
       .catch((error: unknown) => setSession({ state: 'failed', error }));
@@ -87,8 +86,18 @@ export function App() {
     setSession({ state: 'signed-out' });
   };
 
-  if (session.state === 'checking') return <p role="status" className="muted page-pad">Loading…</p>;
-  if (session.state === 'failed') return <main className="page-pad"><ErrorNote error={session.error} /></main>;
+  if (session.state === 'checking')
+    return (
+      <p role="status" className="muted page-pad">
+        Loading…
+      </p>
+    );
+  if (session.state === 'failed')
+    return (
+      <main className="page-pad">
+        <ErrorNote error={session.error} />
+      </main>
+    );
   if (session.state === 'signed-out') return <SignIn onSignedIn={signedIn} {...(session.reason ? { notice: session.reason } : {})} />;
   const { me } = session;
   return (
@@ -110,14 +119,23 @@ export function App() {
             </abbr>
           </span>
           <span className="who">
-            <span data-testid="user">{me.name}</span> <span className="role" data-testid="role">{roleLabel(me)}</span>
+            <span data-testid="user">{me.name}</span>{' '}
+            <span className="role" data-testid="role">
+              {roleLabel(me)}
+            </span>
             <button type="button" className="link" onClick={signOut}>
               Sign out
             </button>
           </span>
         </header>
         <main>
-          <Suspense fallback={<p role="status" className="muted">Loading…</p>}>
+          <Suspense
+            fallback={
+              <p role="status" className="muted">
+                Loading…
+              </p>
+            }
+          >
             <Switch>
               {pages.map((page) => (
                 <Route key={page.path} path={page.path}>

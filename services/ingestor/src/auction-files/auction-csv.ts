@@ -3,7 +3,17 @@ import { parse } from 'csv-parse';
 
 const integerColumns = new Set(['stock_id', 'date_id', 'seconds_in_bucket', 'imbalance_buy_sell_flag', 'time_id']);
 const floatColumns = new Set([
-  'imbalance_size', 'reference_price', 'matched_size', 'far_price', 'near_price', 'bid_price', 'bid_size', 'ask_price', 'ask_size', 'wap', 'target',
+  'imbalance_size',
+  'reference_price',
+  'matched_size',
+  'far_price',
+  'near_price',
+  'bid_price',
+  'bid_size',
+  'ask_price',
+  'ask_size',
+  'wap',
+  'target',
 ]);
 export const stockColumns = [...integerColumns, ...floatColumns, 'row_id', 'train_type'];
 

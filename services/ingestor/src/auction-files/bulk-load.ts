@@ -36,7 +36,8 @@ export async function bulkLoad(pool: Pool, file: string, options: { onBytes?: (b
   for (const required of ['stock_id', 'date_id', 'seconds_in_bucket']) {
     if (!header.includes(required)) throw new LoadError(`${file}: the header has no ${required} column`);
   }
-  if (header.some((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))) throw new LoadError(`${file}: header columns must be plain names, got ${header.join(',')}`);
+  if (header.some((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)))
+    throw new LoadError(`${file}: header columns must be plain names, got ${header.join(',')}`);
   const has = new Set(header);
   const cast = (name: stockData.StockDataColumn) => {
     if (!has.has(name)) {
@@ -59,4 +60,3 @@ export async function bulkLoad(pool: Pool, file: string, options: { onBytes?: (b
     return { staged, written };
   });
 }
-

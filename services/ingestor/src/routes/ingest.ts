@@ -31,7 +31,14 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
 
   app.get(
     '/ingest/metrics',
-    { config: { scope: 'read' }, schema: { tags: ['ingestor'], summary: 'The same state in the Prometheus text format', response: { 200: { content: { 'text/plain': { schema: IngestMetrics } } } } } },
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['ingestor'],
+        summary: 'The same state in the Prometheus text format',
+        response: { 200: { content: { 'text/plain': { schema: IngestMetrics } } } },
+      },
+    },
     async (_request, reply) => reply.type('text/plain; version=0.0.4').send(prometheusText(ingestor.status())),
   );
 };
@@ -52,7 +59,9 @@ function prometheusText(status: ReturnType<Ingestor['status']>): string {
     `closecross_ingest_corrected_row_ids_total ${status.correctedRowIds}`,
     '# HELP closecross_ingest_lag_ms Milliseconds behind the tip of each held shard.',
     '# TYPE closecross_ingest_lag_ms gauge',
-    ...status.shards.filter((shard) => shard.held && shard.millisBehindLatest !== null).map((shard) => `closecross_ingest_lag_ms{shard="${shard.shardId}"} ${shard.millisBehindLatest}`),
+    ...status.shards
+      .filter((shard) => shard.held && shard.millisBehindLatest !== null)
+      .map((shard) => `closecross_ingest_lag_ms{shard="${shard.shardId}"} ${shard.millisBehindLatest}`),
   ];
   return `${lines.join('\n')}\n`;
 }

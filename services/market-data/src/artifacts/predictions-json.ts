@@ -66,7 +66,12 @@ class PredictionRecordsToJson extends Transform {
  * is not CSV) destroys the JSON stream with it.
  */
 export function predictionsCsvToJson(csv: Readable, prefix: string, suffix: string): Readable {
-  return pipeline(csv, parse({ bom: true, skip_empty_lines: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }), new PredictionRecordsToJson(prefix, suffix), () => {
-    // Errors reach the caller as the returned stream's own: pipeline destroys it with them.
-  });
+  return pipeline(
+    csv,
+    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }),
+    new PredictionRecordsToJson(prefix, suffix),
+    () => {
+      // Errors reach the caller as the returned stream's own: pipeline destroys it with them.
+    },
+  );
 }

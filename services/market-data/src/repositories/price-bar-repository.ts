@@ -30,11 +30,7 @@ export async function upsertPriceBars(pool: Pool, symbol: string, bars: readonly
   return result.rowCount ?? 0;
 }
 
-export async function findPriceBars(
-  pool: Pool,
-  symbol: string,
-  window: { start?: string | undefined; end?: string | undefined },
-): Promise<StoredPriceBar[]> {
+export async function findPriceBars(pool: Pool, symbol: string, window: { start?: string | undefined; end?: string | undefined }): Promise<StoredPriceBar[]> {
   const result = await pool.query<StoredPriceBar>(
     `select to_char(date, 'YYYY-MM-DD') as date, open, high, low, close, adj_close, volume
        from price_bars

@@ -140,7 +140,11 @@ class CopyTextToJsonStream extends Transform {
  * connection goes back to the pool when the page has been read, and is closed if the reader
  * stops early (a COPY left half-read cannot serve another query).
  */
-export async function streamStockRowsJson(pool: Pool, query: StockDataQuery & PageRequest, envelope: (total: number) => { prefix: string; suffix: string }): Promise<Readable> {
+export async function streamStockRowsJson(
+  pool: Pool,
+  query: StockDataQuery & PageRequest,
+  envelope: (total: number) => { prefix: string; suffix: string },
+): Promise<Readable> {
   const where = whereClause(query);
   const offset = (query.page - 1) * query.page_size;
   const counting = pool.query<{ total: number }>(`select count(*)::int as total from stock_data ${where}`);

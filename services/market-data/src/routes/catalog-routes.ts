@@ -32,7 +32,15 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
 
   app.get(
     '/date_mappings/',
-    { config: { scope: 'read' }, schema: { tags: ['date mappings'], summary: 'Date mappings, filtered by date_id and/or date', querystring: DateMappingQuery, response: { 200: Page(DateMapping), ...errors } } },
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['date mappings'],
+        summary: 'Date mappings, filtered by date_id and/or date',
+        querystring: DateMappingQuery,
+        response: { 200: Page(DateMapping), ...errors },
+      },
+    },
     async (request) => {
       const query = pageRequestOf(request.query);
       const { rows, total } = await catalog.listDateMappings(pool, query);
@@ -41,7 +49,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.get(
     '/date_mappings/:date_id',
-    { config: { scope: 'read' }, schema: { tags: ['date mappings'], summary: 'One date mapping', params: DateIdParams, response: { 200: DateMapping, ...errors } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags: ['date mappings'], summary: 'One date mapping', params: DateIdParams, response: { 200: DateMapping, ...errors } },
+    },
     async (request) => {
       const row = await catalog.findDateMapping(pool, request.params.date_id);
       if (!row) throw notFound(`date_id ${request.params.date_id} has no mapping`);
@@ -50,13 +61,24 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.post(
     '/date_mappings/',
-    { config: { scope: 'ingest' }, schema: { tags: ['date mappings'], summary: 'Date a day (idempotent; 409 if already dated differently)', body: DateMappingPost, response: { 200: DateMapping, ...errors } } },
+    {
+      config: { scope: 'ingest' },
+      schema: {
+        tags: ['date mappings'],
+        summary: 'Date a day (idempotent; 409 if already dated differently)',
+        body: DateMappingPost,
+        response: { 200: DateMapping, ...errors },
+      },
+    },
     async (request) => catalog.saveDateMapping(pool, request.body),
   );
 
   app.get(
     '/models/',
-    { config: { scope: 'read' }, schema: { tags: ['models'], summary: 'Models, filtered by model_id or model_name', querystring: ModelQuery, response: { 200: Page(Model), ...errors } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags: ['models'], summary: 'Models, filtered by model_id or model_name', querystring: ModelQuery, response: { 200: Page(Model), ...errors } },
+    },
     async (request) => {
       const query = pageRequestOf(request.query);
       const { rows, total } = await catalog.listModels(pool, query);
@@ -74,7 +96,15 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.post(
     '/models/',
-    { config: { scope: 'ingest' }, schema: { tags: ['models'], summary: 'Register a model (400 "Model already exists" on a taken name)', body: ModelPost, response: { 200: ModelCreated, ...errors } } },
+    {
+      config: { scope: 'ingest' },
+      schema: {
+        tags: ['models'],
+        summary: 'Register a model (400 "Model already exists" on a taken name)',
+        body: ModelPost,
+        response: { 200: ModelCreated, ...errors },
+      },
+    },
     async (request) => {
       checkObjectKey('model_artifact_path', request.body.model_artifact_path);
       await refuseFolderArtifactKey(pool, request.body.model_artifact_path);
@@ -85,7 +115,15 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
 
   app.get(
     '/model-inferences/',
-    { config: { scope: 'read' }, schema: { tags: ['model inferences'], summary: 'Model inferences, filtered by model_id and/or date_id', querystring: ModelInferenceQuery, response: { 200: Page(ModelInference), ...errors } } },
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['model inferences'],
+        summary: 'Model inferences, filtered by model_id and/or date_id',
+        querystring: ModelInferenceQuery,
+        response: { 200: Page(ModelInference), ...errors },
+      },
+    },
     async (request) => {
       const query = pageRequestOf(request.query);
       const { rows, total } = await catalog.listInferences(pool, query);
@@ -94,7 +132,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.get(
     '/model-inferences/:id',
-    { config: { scope: 'read' }, schema: { tags: ['model inferences'], summary: 'One model inference', params: InferenceIdParams, response: { 200: ModelInference, ...errors } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags: ['model inferences'], summary: 'One model inference', params: InferenceIdParams, response: { 200: ModelInference, ...errors } },
+    },
     async (request) => {
       const row = await catalog.findInference(pool, request.params.id);
       if (!row) throw notFound(`model inference ${request.params.id} does not exist`);
@@ -103,7 +144,15 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (a
   );
   app.post(
     '/model-inferences/',
-    { config: { scope: 'ingest' }, schema: { tags: ['model inferences'], summary: 'Register the predictions file of a model for a day', body: ModelInferencePost, response: { 200: ModelInference, ...errors } } },
+    {
+      config: { scope: 'ingest' },
+      schema: {
+        tags: ['model inferences'],
+        summary: 'Register the predictions file of a model for a day',
+        body: ModelInferencePost,
+        response: { 200: ModelInference, ...errors },
+      },
+    },
     async (request) => {
       checkObjectKey('predictions', request.body.predictions);
       return catalog.createInference(pool, request.body);

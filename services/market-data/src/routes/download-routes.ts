@@ -31,7 +31,6 @@ async function openArtifact(artifacts: ArtifactReader, key: string, what: string
  * from the store to the caller without holding the object.
  */
 export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = async (app, { pool, artifacts }) => {
-
   app.get(
     '/model-inferences/:id/predictions',
     {
@@ -48,7 +47,11 @@ export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = a
     async (request, reply) => {
       const format: Format | undefined = request.query.format ?? negotiatedFormat(request.headers.accept);
       if (format === undefined) {
-        return reply.status(406).send({ statusCode: 406, error: 'Not Acceptable', message: `headers/accept "${request.headers.accept}" accepts neither text/csv nor application/json; send one of them or ?format=csv|json` });
+        return reply.status(406).send({
+          statusCode: 406,
+          error: 'Not Acceptable',
+          message: `headers/accept "${request.headers.accept}" accepts neither text/csv nor application/json; send one of them or ?format=csv|json`,
+        });
       }
       const inference = await catalog.findInference(pool, request.params.id);
       if (!inference) throw notFound(`model inference ${request.params.id} does not exist`);
@@ -79,7 +82,8 @@ export const downloadRoutes: FastifyPluginAsyncTypebox<DownloadRouteOptions> = a
     async (request, reply) => {
       const model = await catalog.findModel(pool, request.params.model_id);
       if (!model) throw notFound(`model ${request.params.model_id} does not exist`);
-      if (!model.model_artifact_path) throw notFound(`model ${model.model_id} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
+      if (!model.model_artifact_path)
+        throw notFound(`model ${model.model_id} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
       const { body, bytes } = await openArtifact(artifacts, model.model_artifact_path, `model ${model.model_id}'s artifact`);
       if (bytes !== undefined) reply.header('content-length', bytes);
       reply.header('content-disposition', `attachment; filename="${basename(model.model_artifact_path).replace(/"/g, '')}"`);

@@ -5,15 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { ErrorResponse } from '../schemas/common.ts';
-import {
-  PriceBarSeries,
-  PriceBarsPost,
-  PriceBarsPosted,
-  PriceBarsQuery,
-  SymbolParams,
-  SymbolSummary,
-  type PriceBar,
-} from '../schemas/price-bars.ts';
+import { PriceBarSeries, PriceBarsPost, PriceBarsPosted, PriceBarsQuery, SymbolParams, SymbolSummary, type PriceBar } from '../schemas/price-bars.ts';
 import { findPriceBars, listSymbols, upsertPriceBars } from '../repositories/price-bar-repository.ts';
 
 // The CSV parser runs before the handler; this carries its count of skipped lines across.
@@ -21,7 +13,8 @@ const skippedLines = new WeakMap<FastifyRequest, number>();
 
 /** Daily bars are exchange days: "today" is the date in New York. */
 const exchangeZone = 'America/New_York';
-const todayIn = (clock: Clock) => new Intl.DateTimeFormat('en-CA', { timeZone: exchangeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(clock.now());
+const todayIn = (clock: Clock) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: exchangeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(clock.now());
 
 export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext & { clock?: Clock }> = async (app, { pool, clock = systemClock }) => {
   // A Yahoo CSV becomes the same bar objects as a JSON body, so one schema validates both.
@@ -46,7 +39,10 @@ export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext & { clock?
 
   app.get(
     '/price_bars/',
-    { config: { scope: 'read' }, schema: { tags: ['price bars'], summary: 'Symbols with stored bars and their date ranges', response: { 200: Type.Array(SymbolSummary) } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags: ['price bars'], summary: 'Symbols with stored bars and their date ranges', response: { 200: Type.Array(SymbolSummary) } },
+    },
     async () => listSymbols(pool),
   );
 
@@ -89,7 +85,10 @@ export const priceBarRoutes: FastifyPluginAsyncTypebox<ServiceContext & { clock?
       // No hindsight: a bar of a day that has not happened yet would fill orders at prices nobody could know.
       const today = todayIn(clock);
       const future = request.body.findIndex((bar) => bar.date > today);
-      if (future >= 0) throw badRequest(`body/${future}/date ${request.body[future]!.date} is after today (${today} in ${exchangeZone}): bars of days that have not happened are refused`);
+      if (future >= 0)
+        throw badRequest(
+          `body/${future}/date ${request.body[future]!.date} is after today (${today} in ${exchangeZone}): bars of days that have not happened are refused`,
+        );
       const written = await upsertPriceBars(pool, symbol, request.body);
       return { symbol, received: request.body.length, written, skipped: skippedLines.get(request) ?? 0 };
     },

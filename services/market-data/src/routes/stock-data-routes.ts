@@ -3,7 +3,15 @@ import { upsertStockRows, withTransaction } from '@closecross/db';
 import { badRequest, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse, Page, pageOf, pageRequestOf } from '../schemas/common.ts';
-import { maxFieldsPerPost, maxRowsPerPost, stockDataBodyLimitBytes, StockDataPost, StockDataPosted, StockDataQuery, StoredStockRow } from '../schemas/stock-data.ts';
+import {
+  maxFieldsPerPost,
+  maxRowsPerPost,
+  stockDataBodyLimitBytes,
+  StockDataPost,
+  StockDataPosted,
+  StockDataQuery,
+  StoredStockRow,
+} from '../schemas/stock-data.ts';
 import { streamStockRowsJson } from '../repositories/stock-data-repository.ts';
 
 /**
@@ -15,7 +23,9 @@ function refuseFieldFlood(text: string): void {
   let colons = 0;
   for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1)) {
     if (++colons > maxFieldsPerPost) {
-      throw badRequest(`body has more than ${maxFieldsPerPost.toLocaleString('en-US')} fields, more than ${maxRowsPerPost.toLocaleString('en-US')} rows can hold: refused before parsing`);
+      throw badRequest(
+        `body has more than ${maxFieldsPerPost.toLocaleString('en-US')} fields, more than ${maxRowsPerPost.toLocaleString('en-US')} rows can hold: refused before parsing`,
+      );
     }
   }
 }

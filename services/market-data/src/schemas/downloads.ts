@@ -14,8 +14,12 @@ export const PredictionsJson = Type.Object({
   date_id: Type.Union([Type.Integer(), Type.Null()]),
   predictions: Type.Array(PredictionRow),
 });
-export const PredictionsCsv = Type.String({ description: 'row_id,stock_id,seconds_in_bucket,prediction[,target]: one line per row of the day, in (seconds_in_bucket, stock_id) order' });
-export const PredictionsQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')], { description: 'csv or json; wins over Accept' })) });
+export const PredictionsCsv = Type.String({
+  description: 'row_id,stock_id,seconds_in_bucket,prediction[,target]: one line per row of the day, in (seconds_in_bucket, stock_id) order',
+});
+export const PredictionsQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')], { description: 'csv or json; wins over Accept' })),
+});
 export const ModelArtifact = Type.Object(
   { learner: Type.Object({}, { additionalProperties: true }), version: Type.Array(Type.Integer(), { description: 'the XGBoost version that saved it' }) },
   { additionalProperties: true, description: "XGBoost's JSON model format" },

@@ -38,7 +38,9 @@ export const stockDataBodyLimitBytes = 64 * 1024 * 1024;
  */
 export const PostedStockRow = Type.Object({
   ...StockRow.properties,
-  currently_scored: Type.Optional(Type.Union([Type.Boolean(), Type.Null(), Type.String({ maxLength: 8 })], { description: "the competition test files' flag; not stored" })),
+  currently_scored: Type.Optional(
+    Type.Union([Type.Boolean(), Type.Null(), Type.String({ maxLength: 8 })], { description: "the competition test files' flag; not stored" }),
+  ),
 });
 
 /** The most `"key":` pairs a valid body can hold: every row with every field, and the envelope. */

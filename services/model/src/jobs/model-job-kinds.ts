@@ -12,7 +12,10 @@ export function defineModelJobs(engine: JobEngine, deps: { pool: Pool; store: Ar
   // Failures are worded by the engine's hook before it stores them: clients read job errors, the log keeps the cause.
   const policy = { concurrency: config.MODEL_JOB_CONCURRENCY, retryLimit: config.MODEL_JOB_RETRIES, scope: 'models', describeError: describeModelJobError };
   return engine
-    .define<TrainRequest>('train', { ...policy, handler: ({ params, report }) => runTraining(pool, store, predictor, params, report, config.MODEL_TRAIN_THREADS) })
+    .define<TrainRequest>('train', {
+      ...policy,
+      handler: ({ params, report }) => runTraining(pool, store, predictor, params, report, config.MODEL_TRAIN_THREADS),
+    })
     .define<InferenceRequest>('inference', { ...policy, handler: ({ params, report }) => runInference(pool, store, predictor, params, report) });
 }
 
@@ -42,7 +45,9 @@ export const describeModelJobError: JobErrorWords = (error, { kind, id: jobId })
   if (unavailable) return new Error(unavailable.message, { cause: error });
   if ((error as Error | undefined)?.name === 'XGBoostError') {
     // The same input fails the same way: final, with XGBoost's reason and nothing of its internals.
-    return new JobInputError(`XGBoost could not ${kind === 'train' ? 'train' : 'predict'}: ${reasonWithoutInternals((error as Error).message)}`, { cause: error });
+    return new JobInputError(`XGBoost could not ${kind === 'train' ? 'train' : 'predict'}: ${reasonWithoutInternals((error as Error).message)}`, {
+      cause: error,
+    });
   }
   return new Error(`the ${kind} job failed on an internal error; the details are in the service log under job ${jobId}`, { cause: error });
 };

@@ -55,9 +55,16 @@ export async function loadModelArtifact(pool: Pool, store: ArtifactStore, modelI
     return await store.get(key);
   } catch (error) {
     if (error instanceof ArtifactNotAFileError) {
-      throw new ModelArtifactError(`model ${modelId}'s artifact path "${key}" names a folder of the artifact store, not a file: register the artifact's own key (such as "trained_models/<name>.json") or train the model again`, error);
+      throw new ModelArtifactError(
+        `model ${modelId}'s artifact path "${key}" names a folder of the artifact store, not a file: register the artifact's own key (such as "trained_models/<name>.json") or train the model again`,
+        error,
+      );
     }
-    if (error instanceof ArtifactNotFoundError) throw new ModelArtifactError(`model ${modelId}'s artifact "${key}" is not in the artifact store: train the model again or register the right artifact`, error);
+    if (error instanceof ArtifactNotFoundError)
+      throw new ModelArtifactError(
+        `model ${modelId}'s artifact "${key}" is not in the artifact store: train the model again or register the right artifact`,
+        error,
+      );
     // The file store's refusal of a key that would leave it (registered before keys were checked).
     if (error instanceof RangeError) throw new ModelArtifactError(`model ${modelId}'s artifact path "${key}" is not a key of the artifact store`, error);
     throw new ArtifactStoreUnavailableError(`the artifact store did not give model ${modelId}'s artifact "${key}"; try again later`, error);
@@ -137,7 +144,14 @@ export function predictRows(booster: Booster, rows: Parameters<typeof featureMat
  * Predictions for rows from a model, on the predict thread: the features are built here, the
  * artifact read only when the thread lacks the model, and a refusal said in our words.
  */
-export async function predictWithModel(predictor: ModelPredictor, pool: Pool, store: ArtifactStore, modelId: number, key: string, rows: Parameters<typeof featureMatrix>[0]): Promise<Float32Array> {
+export async function predictWithModel(
+  predictor: ModelPredictor,
+  pool: Pool,
+  store: ArtifactStore,
+  modelId: number,
+  key: string,
+  rows: Parameters<typeof featureMatrix>[0],
+): Promise<Float32Array> {
   try {
     return await predictor.predict(`${modelId}:${key}`, featureMatrix(rows), rows.length, featureCount, () => loadModelArtifact(pool, store, modelId));
   } catch (error) {

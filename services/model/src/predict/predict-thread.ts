@@ -11,10 +11,7 @@ export interface PredictMessage {
   columns: number;
 }
 
-export type PredictAnswer =
-  | { id: number; predictions: Float32Array }
-  | { id: number; missing: true }
-  | { id: number; error: string; name: string };
+export type PredictAnswer = { id: number; predictions: Float32Array } | { id: number; missing: true } | { id: number; error: string; name: string };
 
 // The thread's own boosters, least recently used dropped past this many.
 const cacheSize = 8;

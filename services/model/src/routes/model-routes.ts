@@ -18,7 +18,12 @@ export interface ModelRouteDeps {
 
 /** A trained model's report, from the metadata its training stored. */
 function reportOf(row: models.ModelReportRow): ModelReport {
-  const metadata = row.metadata as { metrics?: { validation_mae?: number; zero_mae?: number; folds?: ModelReport['folds'] }; rounds?: number; base_model_id?: number; data_window?: ModelReport['data_window'] } | null;
+  const metadata = row.metadata as {
+    metrics?: { validation_mae?: number; zero_mae?: number; folds?: ModelReport['folds'] };
+    rounds?: number;
+    base_model_id?: number;
+    data_window?: ModelReport['data_window'];
+  } | null;
   return {
     model_id: row.model_id,
     model_name: row.model_name,
@@ -39,7 +44,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         config: { scope: 'models' },
         schema: {
           tags: ['model'],
-          summary: 'Train a model (from scratch, or continuing from model_id) as a job; answers 200 with the reference\'s message and the job id',
+          summary: "Train a model (from scratch, or continuing from model_id) as a job; answers 200 with the reference's message and the job id",
           body: TrainBody,
           response: { 200: Started, ...errors },
         },
@@ -64,7 +69,7 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
         config: { scope: 'models' },
         schema: {
           tags: ['model'],
-          summary: "Predict every row of day pred_date_id with a model, as a job: a CSV in the store, registered in model_inference",
+          summary: 'Predict every row of day pred_date_id with a model, as a job: a CSV in the store, registered in model_inference',
           body: InferenceBody,
           response: { 200: Started, ...errors },
         },
@@ -107,13 +112,24 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
 
     app.get(
       '/model-reports',
-      { config: { scope: 'read' }, schema: { tags: ['model'], summary: 'Validation MAE beside predicting zero, for every trained model', response: { 200: Type.Array(ModelReport) } } },
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['model'], summary: 'Validation MAE beside predicting zero, for every trained model', response: { 200: Type.Array(ModelReport) } },
+      },
       async () => (await models.reports(pool)).map(reportOf),
     );
 
     app.get(
       '/model-reports/:model_id',
-      { config: { scope: 'read' }, schema: { tags: ['model'], summary: "A model's evaluation: validation MAE per fold beside predicting zero", params: ModelIdParams, response: { 200: ModelReport, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['model'],
+          summary: "A model's evaluation: validation MAE per fold beside predicting zero",
+          params: ModelIdParams,
+          response: { 200: ModelReport, ...errors },
+        },
+      },
       async (request) => {
         const row = await models.report(pool, request.params.model_id);
         if (!row) throw notFound(`model ${request.params.model_id} does not exist`);

@@ -13,7 +13,10 @@ export function trainInThread(
     worker.on('message', (message) => {
       if (message.type === 'progress') onProgress(message.stage, message.fraction);
       else if (message.type === 'done') resolve({ ...message.outcome, model: Buffer.from(message.outcome.model) });
-      else if (message.type === 'error') reject(message.name === 'NotEnoughRowsError' ? new NotEnoughRowsError(message.message) : Object.assign(new Error(message.message), { name: message.name }));
+      else if (message.type === 'error')
+        reject(
+          message.name === 'NotEnoughRowsError' ? new NotEnoughRowsError(message.message) : Object.assign(new Error(message.message), { name: message.name }),
+        );
     });
     worker.on('error', reject);
     worker.on('exit', (code) => code !== 0 && reject(new Error(`training thread exited with ${code}`)));

@@ -81,7 +81,12 @@ export function trainWithFolds(
     const validationEnd = bounds[fold + 2]!;
     const trainSet = new DMatrix(data.features.subarray(0, trainEnd * featureCount), trainEnd, featureCount, data.labels.subarray(0, trainEnd));
     const validationLabels = data.labels.subarray(trainEnd, validationEnd);
-    const validationSet = new DMatrix(data.features.subarray(trainEnd * featureCount, validationEnd * featureCount), validationEnd - trainEnd, featureCount, validationLabels);
+    const validationSet = new DMatrix(
+      data.features.subarray(trainEnd * featureCount, validationEnd * featureCount),
+      validationEnd - trainEnd,
+      featureCount,
+      validationLabels,
+    );
     try {
       const result = train({
         params,

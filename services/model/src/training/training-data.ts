@@ -11,7 +11,18 @@ export interface TrainingData {
 }
 
 const featureColumns = [
-  'seconds_in_bucket', 'imbalance_buy_sell_flag', 'imbalance_size', 'matched_size', 'bid_size', 'ask_size', 'reference_price', 'far_price', 'near_price', 'ask_price', 'bid_price', 'wap',
+  'seconds_in_bucket',
+  'imbalance_buy_sell_flag',
+  'imbalance_size',
+  'matched_size',
+  'bid_size',
+  'ask_size',
+  'reference_price',
+  'far_price',
+  'near_price',
+  'ask_price',
+  'bid_price',
+  'wap',
 ] as const satisfies readonly stockData.StockDataColumn[];
 const readColumns = [...featureColumns, 'target'] as const;
 const inputCount = readColumns.length; // the 12 raw inputs, then the target

@@ -7,7 +7,12 @@ import { lastTickAt } from '../store/price-subscription.ts';
 const intervalMs: Record<BarInterval, number> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 };
 
 /** With no range, the latest `limit` bars. */
-export async function readBars(pool: Pool, symbol: string, interval: BarInterval, range: { start?: Date | undefined; end?: Date | undefined; limit: number }): Promise<Bar[]> {
+export async function readBars(
+  pool: Pool,
+  symbol: string,
+  interval: BarInterval,
+  range: { start?: Date | undefined; end?: Date | undefined; limit: number },
+): Promise<Bar[]> {
   const rows: StoredBarRow[] =
     interval === '1d'
       ? // Daily bars are market-data's price_bars (a date each, no zone): its start is that date at 00:00 UTC.

@@ -36,7 +36,19 @@ class ZoneOffsets {
   private readonly format: Intl.DateTimeFormat | undefined;
 
   constructor(zone: string) {
-    this.format = zone.toUpperCase() === 'UTC' ? undefined : new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    this.format =
+      zone.toUpperCase() === 'UTC'
+        ? undefined
+        : new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+          });
   }
 
   at(utcMs: number): number {
@@ -115,11 +127,22 @@ function digitsAt(text: string, from: number, count: number): number {
  * undefined here.
  */
 function fixedTimestamp(text: string, zone: string, from = 0, to = text.length): number | undefined {
-  if (to - from < 19 || text.charCodeAt(from + 4) !== 45 || text.charCodeAt(from + 7) !== 45 || text.charCodeAt(from + 13) !== 58 || text.charCodeAt(from + 16) !== 58) return undefined;
+  if (
+    to - from < 19 ||
+    text.charCodeAt(from + 4) !== 45 ||
+    text.charCodeAt(from + 7) !== 45 ||
+    text.charCodeAt(from + 13) !== 58 ||
+    text.charCodeAt(from + 16) !== 58
+  )
+    return undefined;
   const separator = text.charCodeAt(from + 10);
   if (separator !== 32 && separator !== 84) return undefined;
-  const year = digitsAt(text, from, 4), month = digitsAt(text, from + 5, 2), day = digitsAt(text, from + 8, 2);
-  const hour = digitsAt(text, from + 11, 2), minute = digitsAt(text, from + 14, 2), second = digitsAt(text, from + 17, 2);
+  const year = digitsAt(text, from, 4),
+    month = digitsAt(text, from + 5, 2),
+    day = digitsAt(text, from + 8, 2);
+  const hour = digitsAt(text, from + 11, 2),
+    minute = digitsAt(text, from + 14, 2),
+    second = digitsAt(text, from + 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
   let at = from + 19;
   let millis = 0;
@@ -265,7 +288,8 @@ class CsvBarRows {
     const { time, open, high, low, close, volume } = this.columns;
     const timeCell = record[time] ?? '';
     const start = time < record.length ? (fixedTimestamp(timeCell, this.zone) ?? parseTimestamp(timeCell, this.zone)) : undefined;
-    if (start === undefined) throw new InvalidInputError(`CSV line ${lineNumber}: "${timeCell}" is not a timestamp like 2021-08-23 09:30:00 or 2021-08-23 09:30:00-04:00`);
+    if (start === undefined)
+      throw new InvalidInputError(`CSV line ${lineNumber}: "${timeCell}" is not a timestamp like 2021-08-23 09:30:00 or 2021-08-23 09:30:00-04:00`);
     const bar: IntradayBar = {
       start,
       open: number(record, open, 'open', lineNumber, false),
@@ -274,7 +298,8 @@ class CsvBarRows {
       close: number(record, close, 'close', lineNumber, false),
       volume: volume < 0 ? 0 : number(record, volume, 'volume', lineNumber, true),
     };
-    if (bar.high < Math.max(bar.open, bar.close, bar.low) || bar.low > Math.min(bar.open, bar.close)) throw new InvalidInputError(`CSV line ${lineNumber}: high and low must enclose open and close`);
+    if (bar.high < Math.max(bar.open, bar.close, bar.low) || bar.low > Math.min(bar.open, bar.close))
+      throw new InvalidInputError(`CSV line ${lineNumber}: high and low must enclose open and close`);
     this.checkMinute(start, lineNumber, timeCell);
     this.bars.push(bar);
     this.lineOfBar.push(lineNumber);
@@ -284,7 +309,10 @@ class CsvBarRows {
     const header = record.map((name) => name.trim().toLowerCase());
     const time = header.findIndex((name) => timeColumns.includes(name));
     const column = (name: string) => header.indexOf(name);
-    const missing = [time < 0 ? 'a time column (timestamp or Datetime)' : '', ...(['open', 'high', 'low', 'close'] as const).filter((name) => column(name) < 0)].filter(Boolean);
+    const missing = [
+      time < 0 ? 'a time column (timestamp or Datetime)' : '',
+      ...(['open', 'high', 'low', 'close'] as const).filter((name) => column(name) < 0),
+    ].filter(Boolean);
     if (missing.length > 0) throw new InvalidInputError(`CSV header lacks ${missing.join(', ')}; got "${record.join(',')}"`);
     this.columns = { time, open: column('open'), high: column('high'), low: column('low'), close: column('close'), volume: column('volume') };
   }
@@ -301,10 +329,14 @@ class CsvBarRows {
     }
     if (this.lineOfMinute === undefined) {
       this.lineOfMinute = new Map();
-      for (let index = 0; index < this.bars.length; index++) this.lineOfMinute.set(Math.floor(this.bars[index]!.start / 60_000) * 60_000, this.lineOfBar[index]!);
+      for (let index = 0; index < this.bars.length; index++)
+        this.lineOfMinute.set(Math.floor(this.bars[index]!.start / 60_000) * 60_000, this.lineOfBar[index]!);
     }
     const earlier = this.lineOfMinute.get(minute);
-    if (earlier !== undefined) throw new InvalidInputError(`CSV line ${lineNumber}: minute ${new Date(minute).toISOString()} ("${timeCell.trim()}") repeats line ${earlier}; one bar per minute`);
+    if (earlier !== undefined)
+      throw new InvalidInputError(
+        `CSV line ${lineNumber}: minute ${new Date(minute).toISOString()} ("${timeCell.trim()}") repeats line ${earlier}; one bar per minute`,
+      );
     this.lineOfMinute.set(minute, lineNumber);
   }
 }

@@ -14,6 +14,14 @@ export function createAdapter(config: PricesConfig, log: SocketLogger, provider:
     case 'alpaca':
       return new AlpacaAdapter({ url: config.ALPACA_DATA_STREAM_URL, keyId: config.ALPACA_KEY_ID, secretKey: config.ALPACA_SECRET_KEY, log }, sink);
     case 'binance':
-      return new BinanceAdapter({ url: config.BINANCE_STREAM_URL, streamsPerConnection: config.BINANCE_STREAMS_PER_CONNECTION, reconnectAfterMs: config.BINANCE_RECONNECT_HOURS * 3_600_000, log }, sink);
+      return new BinanceAdapter(
+        {
+          url: config.BINANCE_STREAM_URL,
+          streamsPerConnection: config.BINANCE_STREAMS_PER_CONNECTION,
+          reconnectAfterMs: config.BINANCE_RECONNECT_HOURS * 3_600_000,
+          log,
+        },
+        sink,
+      );
   }
 }

@@ -34,9 +34,7 @@ export class AlpacaAdapter implements ProviderAdapter {
 
   private readonly sink: FeedSink;
 
-
   constructor(options: AlpacaOptions, sink: FeedSink) {
-
     this.options = options;
 
     this.sink = sink;
@@ -139,7 +137,8 @@ export class AlpacaAdapter implements ProviderAdapter {
           return value;
         };
         if (message.T === 't') this.sink.event({ ...base, type: 'trade', price: number('p'), size: number('s') });
-        else if (message.T === 'q') this.sink.event({ ...base, type: 'quote', bid: number('bp'), ask: number('ap'), bidSize: number('bs'), askSize: number('as') });
+        else if (message.T === 'q')
+          this.sink.event({ ...base, type: 'quote', bid: number('bp'), ask: number('ap'), bidSize: number('bs'), askSize: number('as') });
         else this.sink.event({ ...base, type: 'bar', open: number('o'), high: number('h'), low: number('l'), close: number('c'), volume: number('v') });
         return;
       }

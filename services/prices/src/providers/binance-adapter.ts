@@ -30,12 +30,11 @@ export class BinanceAdapter implements ProviderAdapter {
 
   private readonly sink: FeedSink;
 
-
   constructor(options: BinanceOptions, sink: FeedSink) {
-
     this.options = options;
 
-    this.sink = sink;}
+    this.sink = sink;
+  }
 
   follow(request: FollowRequest): void {
     this.unfollow(request.symbol);
@@ -84,9 +83,7 @@ class BinanceConnection {
 
   private readonly positions: LivePositions;
 
-
   constructor(options: BinanceOptions, sink: FeedSink, positions: LivePositions) {
-
     this.options = options;
 
     this.sink = sink;
@@ -161,16 +158,45 @@ class BinanceConnection {
     };
     if (stream.endsWith('@trade')) {
       const time = number(data.T, 'T');
-      this.sink.event({ provider: 'binance', symbol, time, position: this.positions.next(symbol, time), type: 'trade', price: number(data.p, 'p'), size: number(data.q, 'q') });
+      this.sink.event({
+        provider: 'binance',
+        symbol,
+        time,
+        position: this.positions.next(symbol, time),
+        type: 'trade',
+        price: number(data.p, 'p'),
+        size: number(data.q, 'q'),
+      });
     } else if (stream.endsWith('@bookTicker')) {
       // The spot book ticker has no time: the time it arrived.
       const time = Date.now();
-      this.sink.event({ provider: 'binance', symbol, time, position: this.positions.next(symbol, time), type: 'quote', bid: number(data.b, 'b'), ask: number(data.a, 'a'), bidSize: number(data.B, 'B'), askSize: number(data.A, 'A') });
+      this.sink.event({
+        provider: 'binance',
+        symbol,
+        time,
+        position: this.positions.next(symbol, time),
+        type: 'quote',
+        bid: number(data.b, 'b'),
+        ask: number(data.a, 'a'),
+        bidSize: number(data.B, 'B'),
+        askSize: number(data.A, 'A'),
+      });
     } else if (stream.includes('@kline_')) {
       const k = data.k as Record<string, unknown>;
       if (k.x !== true) return; // only closed bars
       const time = number(k.t, 't');
-      this.sink.event({ provider: 'binance', symbol, time, position: this.positions.next(symbol, time), type: 'bar', open: number(k.o, 'o'), high: number(k.h, 'h'), low: number(k.l, 'l'), close: number(k.c, 'c'), volume: number(k.v, 'v') });
+      this.sink.event({
+        provider: 'binance',
+        symbol,
+        time,
+        position: this.positions.next(symbol, time),
+        type: 'bar',
+        open: number(k.o, 'o'),
+        high: number(k.h, 'h'),
+        low: number(k.l, 'l'),
+        close: number(k.c, 'c'),
+        volume: number(k.v, 'v'),
+      });
     }
   }
 

@@ -89,7 +89,8 @@ export class ReconnectingSocket {
     socket.on('message', (data) => this.options.onMessage(data.toString()));
     socket.on('unexpected-response', (_request, response) => {
       const retryAfter = Number(response.headers['retry-after']);
-      if (response.statusCode === 429 || response.statusCode === 418) this.delayNextReconnect(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000);
+      if (response.statusCode === 429 || response.statusCode === 418)
+        this.delayNextReconnect(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000);
       this.options.log.warn({ status: response.statusCode }, 'provider refused the connection');
       socket.terminate();
       this.down(socket, `refused with HTTP ${response.statusCode}`);
@@ -105,7 +106,8 @@ export class ReconnectingSocket {
     if (this.ageTimer) clearTimeout(this.ageTimer);
     if (this.closed) return;
     this.options.onDown(reason);
-    const delay = this.nextDelayMs ?? backoffDelay(++this.attempt, { minDelayMs: this.options.initialBackoffMs ?? 500, maxDelayMs: this.options.maxBackoffMs ?? 30_000 });
+    const delay =
+      this.nextDelayMs ?? backoffDelay(++this.attempt, { minDelayMs: this.options.initialBackoffMs ?? 500, maxDelayMs: this.options.maxBackoffMs ?? 30_000 });
     this.nextDelayMs = undefined;
     this.retryTimer = setTimeout(() => this.open(), delay);
   }

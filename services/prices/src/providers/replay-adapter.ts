@@ -155,7 +155,8 @@ class ReplayPlayer {
 
   /** The data second (from the first event played) at which an event index plays. */
   private dataSecondOf(index: number): number {
-    const bar = (barIndex: number) => Math.floor(barIndex / eventsPerBar) * 60 + (barIndex % eventsPerBar === barStep ? 59 : tradeOffsetsSeconds[Math.floor((barIndex % eventsPerBar) / 2)]!);
+    const bar = (barIndex: number) =>
+      Math.floor(barIndex / eventsPerBar) * 60 + (barIndex % eventsPerBar === barStep ? 59 : tradeOffsetsSeconds[Math.floor((barIndex % eventsPerBar) / 2)]!);
     return bar(index) - bar(this.firstEvent);
   }
 
@@ -196,7 +197,17 @@ class ReplayPlayer {
     if (step % 2 === 0) {
       if (this.channels.has('trades')) event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'trade', price, size: bar.volume / 4 };
     } else if (this.channels.has('quotes')) {
-      event = { provider: 'replay', symbol: this.symbol, time, position: index, type: 'quote', bid: price * (1 - halfSpread), ask: price * (1 + halfSpread), bidSize: 100, askSize: 100 };
+      event = {
+        provider: 'replay',
+        symbol: this.symbol,
+        time,
+        position: index,
+        type: 'quote',
+        bid: price * (1 - halfSpread),
+        ask: price * (1 + halfSpread),
+        bidSize: 100,
+        askSize: 100,
+      };
     }
     if (event) this.sink.event(event);
   }

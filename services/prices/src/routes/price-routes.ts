@@ -33,11 +33,16 @@ function streamSymbols(text: string | undefined): Set<string> {
   for (const symbol of given) {
     if (symbol === '') continue;
     if (!symbolRegex.test(symbol)) {
-      throw new InvalidInputError(`querystring/symbols: "${symbol.slice(0, 40)}" is not a symbol (1 to 32 letters, digits and . - / : _, starting with a letter or digit)`);
+      throw new InvalidInputError(
+        `querystring/symbols: "${symbol.slice(0, 40)}" is not a symbol (1 to 32 letters, digits and . - / : _, starting with a letter or digit)`,
+      );
     }
     symbols.add(symbol.toUpperCase());
   }
-  if (symbols.size > maxStreamSymbols) throw new InvalidInputError(`querystring/symbols: ${symbols.size} symbols given, at most ${maxStreamSymbols} allowed (leave symbols out to stream every symbol)`);
+  if (symbols.size > maxStreamSymbols)
+    throw new InvalidInputError(
+      `querystring/symbols: ${symbols.size} symbols given, at most ${maxStreamSymbols} allowed (leave symbols out to stream every symbol)`,
+    );
   return symbols;
 }
 
@@ -45,12 +50,15 @@ function streamSymbols(text: string | undefined): Set<string> {
 function instant(text: string | undefined, field: string): Date | undefined {
   if (text === undefined || text === '') return undefined;
   const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : parseTimestamp(text, 'UTC');
-  if (at === undefined || !Number.isFinite(at)) throw new InvalidInputError(`${field} must be a date or a time such as 2021-08-23 or 2021-08-23T13:30:00Z, got "${text}"`);
+  if (at === undefined || !Number.isFinite(at))
+    throw new InvalidInputError(`${field} must be a date or a time such as 2021-08-23 or 2021-08-23T13:30:00Z, got "${text}"`);
   return new Date(at);
 }
 
 export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: TickListener }> = async (app, { pool, listener }) => {
-  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.get(
     '/prices/:symbol/bars',
@@ -96,7 +104,15 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
 
   app.get(
     '/prices/:symbol/latest',
-    { config: { scope: 'read' }, schema: { tags: ['prices'], summary: 'The latest trade price and quote of a symbol (stored at most once a flush)', params: SymbolParams, response: { 200: Latest } } },
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['prices'],
+        summary: 'The latest trade price and quote of a symbol (stored at most once a flush)',
+        params: SymbolParams,
+        response: { 200: Latest },
+      },
+    },
     async (request) => {
       const latest = await readLatest(pool, request.params.symbol.toUpperCase());
       if (!latest) throw new NotFoundError(`no live price for ${request.params.symbol.toUpperCase()}; subscribe with POST /prices/subscriptions`);
@@ -110,7 +126,8 @@ export const priceRoutes: FastifyPluginAsyncTypebox<{ pool: Pool; listener: Tick
       config: { scope: 'read' },
       schema: {
         tags: ['prices'],
-        summary: 'Live ticks as Server-Sent Events (event: trade | quote | bar, id: SYMBOL:POSITION), from whichever worker handles each symbol; send Last-Event-ID to resume after the event you received last',
+        summary:
+          'Live ticks as Server-Sent Events (event: trade | quote | bar, id: SYMBOL:POSITION), from whichever worker handles each symbol; send Last-Event-ID to resume after the event you received last',
         querystring: StreamQuery,
         headers: StreamHeaders,
         response: { 200: { content: { 'text/event-stream': { schema: EventStream } } } },

@@ -17,19 +17,26 @@ export const Bar = Type.Object({
   low: Type.Number(),
   close: Type.Number(),
   volume: Type.Number(),
-  complete: Type.Boolean({ description: 'false for the bar being built: its interval has not ended by the symbol\'s last tick' }),
+  complete: Type.Boolean({ description: "false for the bar being built: its interval has not ended by the symbol's last tick" }),
 });
 export type Bar = Static<typeof Bar>;
 
 export const BarsQuery = Type.Object({
-  interval: Type.Optional(Type.Union(barIntervals.map((interval) => Type.Literal(interval)), { default: defaultBarInterval })),
+  interval: Type.Optional(
+    Type.Union(
+      barIntervals.map((interval) => Type.Literal(interval)),
+      { default: defaultBarInterval },
+    ),
+  ),
   start: Type.Optional(Type.String()),
   end: Type.Optional(Type.String({ description: 'exclusive for intraday intervals, inclusive for 1d' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50_000, default: defaultBarsLimit, description: 'the latest bars in the range' })),
 });
 export const BarsResult = Type.Object({ symbol: Type.String(), interval: Type.String(), bars: Type.Array(Bar) });
 
-export const ImportQuery = Type.Object({ timezone: Type.Optional(Type.String({ default: defaultImportZone, description: 'the zone of timestamps written without an offset' })) });
+export const ImportQuery = Type.Object({
+  timezone: Type.Optional(Type.String({ default: defaultImportZone, description: 'the zone of timestamps written without an offset' })),
+});
 export const CsvBody = Type.String({ description: 'the CSV, sent as text/csv' });
 export const ImportResult = Type.Object({ symbol: Type.String(), received: Type.Number(), written: Type.Number() });
 
@@ -51,6 +58,8 @@ export const StreamQuery = Type.Object({
   symbols: Type.Optional(Type.String({ maxLength: 8_192, description: `comma-separated, at most ${maxStreamSymbols}; every symbol when absent` })),
 });
 export const StreamHeaders = Type.Object({
-  'last-event-id': Type.Optional(Type.String({ maxLength: 64, description: 'the id of the last event received (SYMBOL:POSITION): the stream resumes after it' })),
+  'last-event-id': Type.Optional(
+    Type.String({ maxLength: 64, description: 'the id of the last event received (SYMBOL:POSITION): the stream resumes after it' }),
+  ),
 });
 export const EventStream = Type.String({ description: 'Server-Sent Events: event trade | quote | bar, id SYMBOL:POSITION, data the tick as JSON' });

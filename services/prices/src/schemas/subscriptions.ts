@@ -19,9 +19,16 @@ export const Subscription = Type.Object({
 export type Subscription = Static<typeof Subscription>;
 
 export const SubscriptionBody = Type.Object({
-  provider: Type.Optional(Type.Union(providerNames.map((name) => Type.Literal(name)), { default: 'replay' })),
+  provider: Type.Optional(
+    Type.Union(
+      providerNames.map((name) => Type.Literal(name)),
+      { default: 'replay' },
+    ),
+  ),
   symbol: Type.String({ pattern: symbolPattern }),
-  channels: Type.Optional(Type.Array(Type.Union(channels.map((channel) => Type.Literal(channel))), { minItems: 1, uniqueItems: true, description: 'trades and quotes when absent' })),
+  channels: Type.Optional(
+    Type.Array(Type.Union(channels.map((channel) => Type.Literal(channel))), { minItems: 1, uniqueItems: true, description: 'trades and quotes when absent' }),
+  ),
 });
 
 export const SubscriptionList = Type.Object({ subscriptions: Type.Array(Subscription) });

@@ -15,8 +15,14 @@ export interface StoredBarRow {
 }
 
 /** The latest `limit` bars of `symbol` in [start, end), one-minute or rolled up to 5 minutes or an hour, earliest first. */
-export async function latestBars(db: Queryable, symbol: string, interval: '1m' | '5m' | '1h', range: { start: Date | null; end: Date | null; limit: number }): Promise<StoredBarRow[]> {
-  const bucket = interval === '1m' ? 'start' : `date_bin(interval '${interval === '5m' ? '5 minutes' : '1 hour'}', start, timestamptz '2000-01-01 00:00:00+00')`;
+export async function latestBars(
+  db: Queryable,
+  symbol: string,
+  interval: '1m' | '5m' | '1h',
+  range: { start: Date | null; end: Date | null; limit: number },
+): Promise<StoredBarRow[]> {
+  const bucket =
+    interval === '1m' ? 'start' : `date_bin(interval '${interval === '5m' ? '5 minutes' : '1 hour'}', start, timestamptz '2000-01-01 00:00:00+00')`;
   const result = await db.query<StoredBarRow>(
     `select * from (
        select ${bucket} as start, (array_agg(open order by start))[1] as open, max(high) as high, min(low) as low,
@@ -42,7 +48,15 @@ export async function importBars(db: Queryable, symbol: string, bars: IntradayBa
          from unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) as d(s, o, h, l, c, v)
        on conflict (symbol, start) do update set provider = 'csv', open = excluded.open, high = excluded.high, low = excluded.low,
          close = excluded.close, volume = excluded.volume, trades = 0`,
-      [symbol, chunk.map((bar) => bar.start), chunk.map((bar) => bar.open), chunk.map((bar) => bar.high), chunk.map((bar) => bar.low), chunk.map((bar) => bar.close), chunk.map((bar) => bar.volume)],
+      [
+        symbol,
+        chunk.map((bar) => bar.start),
+        chunk.map((bar) => bar.open),
+        chunk.map((bar) => bar.high),
+        chunk.map((bar) => bar.low),
+        chunk.map((bar) => bar.close),
+        chunk.map((bar) => bar.volume),
+      ],
     );
     written += result.rowCount ?? 0;
   }
@@ -57,7 +71,17 @@ export async function addTradeBars(db: Queryable, symbol: string, provider: stri
        from unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::int[]) as d(s, o, h, l, c, v, t)
      on conflict (symbol, start) do update set high = greatest(b.high, excluded.high), low = least(b.low, excluded.low),
        close = excluded.close, volume = b.volume + excluded.volume, trades = b.trades + excluded.trades, provider = excluded.provider`,
-    [symbol, provider, bars.map((bar) => bar.start), bars.map((bar) => bar.open), bars.map((bar) => bar.high), bars.map((bar) => bar.low), bars.map((bar) => bar.close), bars.map((bar) => bar.volume), bars.map((bar) => bar.trades)],
+    [
+      symbol,
+      provider,
+      bars.map((bar) => bar.start),
+      bars.map((bar) => bar.open),
+      bars.map((bar) => bar.high),
+      bars.map((bar) => bar.low),
+      bars.map((bar) => bar.close),
+      bars.map((bar) => bar.volume),
+      bars.map((bar) => bar.trades),
+    ],
   );
 }
 
@@ -72,6 +96,15 @@ export async function replaceWithFeedBars(db: Queryable, symbol: string, provide
        from unnest($3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[]) as d(s, o, h, l, c, v)
      on conflict (symbol, start) do update set open = excluded.open, high = excluded.high, low = excluded.low,
        close = excluded.close, volume = excluded.volume, trades = 0, provider = excluded.provider`,
-    [symbol, provider, bars.map((bar) => bar.start), bars.map((bar) => bar.open), bars.map((bar) => bar.high), bars.map((bar) => bar.low), bars.map((bar) => bar.close), bars.map((bar) => bar.volume)],
+    [
+      symbol,
+      provider,
+      bars.map((bar) => bar.start),
+      bars.map((bar) => bar.open),
+      bars.map((bar) => bar.high),
+      bars.map((bar) => bar.low),
+      bars.map((bar) => bar.close),
+      bars.map((bar) => bar.volume),
+    ],
   );
 }

@@ -17,7 +17,14 @@ export async function upsertLatest(
   db: Queryable,
   symbol: string,
   provider: string,
-  latest: { price?: number | undefined; bid?: number | undefined; ask?: number | undefined; bidSize?: number | undefined; askSize?: number | undefined; time: number },
+  latest: {
+    price?: number | undefined;
+    bid?: number | undefined;
+    ask?: number | undefined;
+    bidSize?: number | undefined;
+    askSize?: number | undefined;
+    time: number;
+  },
 ): Promise<void> {
   await db.query(
     `insert into price_latest as p (symbol, provider, price, bid, ask, bid_size, ask_size, quoted_at, updated_at)

@@ -25,7 +25,10 @@ function toView(row: Record<string, unknown>): SubscriptionView {
   };
 }
 
-export async function createSubscription(pool: Pool, input: { provider: ProviderName; symbol: string; channels: Channel[]; feed: string }): Promise<SubscriptionView> {
+export async function createSubscription(
+  pool: Pool,
+  input: { provider: ProviderName; symbol: string; channels: Channel[]; feed: string },
+): Promise<SubscriptionView> {
   const id = await withTransaction(pool, async (client) => {
     await client.query('insert into price_feed (key, provider) values ($1, $2) on conflict (key) do nothing', [input.feed, input.provider]);
     // A replay carries on where the symbol's last replay subscription stopped (kept by the delete):
@@ -39,7 +42,9 @@ export async function createSubscription(pool: Pool, input: { provider: Provider
     if (inserted.rowCount === 0) {
       // The other subscription is committed, so this transaction sees it; the throw rolls the feed row back.
       const existing = await client.query<{ id: string; provider: string }>('select id, provider from price_subscription where symbol = $1', [input.symbol]);
-      throw new ConflictError(`${input.symbol} is already subscribed (subscription ${existing.rows[0]?.id}, provider ${existing.rows[0]?.provider}); delete it first to change it`);
+      throw new ConflictError(
+        `${input.symbol} is already subscribed (subscription ${existing.rows[0]?.id}, provider ${existing.rows[0]?.provider}); delete it first to change it`,
+      );
     }
     // Workers look at once instead of at their next lease round.
     await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('created', input.symbol, inserted.rows[0]!.id)]);
@@ -64,10 +69,14 @@ export async function listSubscriptions(pool: Pool): Promise<SubscriptionView[]>
  */
 export async function deleteSubscription(pool: Pool, id: string): Promise<void> {
   await withTransaction(pool, async (client) => {
-    const deleted = await client.query<{ feed: string; symbol: string; provider: ProviderName; cursor: string | null }>('delete from price_subscription where id = $1 returning feed, symbol, provider, cursor', [id]);
+    const deleted = await client.query<{ feed: string; symbol: string; provider: ProviderName; cursor: string | null }>(
+      'delete from price_subscription where id = $1 returning feed, symbol, provider, cursor',
+      [id],
+    );
     if (deleted.rowCount === 0) throw new NotFoundError(`no subscription ${id}`);
     const gone = deleted.rows[0]!;
-    if (gone.provider === 'replay' && gone.cursor !== null) await client.query('update price_latest set replay_cursor = $2 where symbol = $1', [gone.symbol, gone.cursor]);
+    if (gone.provider === 'replay' && gone.cursor !== null)
+      await client.query('update price_latest set replay_cursor = $2 where symbol = $1', [gone.symbol, gone.cursor]);
     await client.query('delete from price_feed f where key = $1 and not exists (select 1 from price_subscription s where s.feed = f.key)', [gone.feed]);
     await client.query(`select pg_notify($1, $2)`, [subscriptionsChannel, subscriptionNotice('deleted', gone.symbol, id)]);
   });

@@ -39,7 +39,7 @@ function positionAt(frames: string, at: number): number {
 
 /** The frames of a section after `position` (frames are in position order within a section). */
 function framesAfter(frames: string, position: number): string {
-  for (let at = 0; at >= 0 && at < frames.length; ) {
+  for (let at = 0; at >= 0 && at < frames.length;) {
     if (positionAt(frames, at) > position) return frames.slice(at);
     const next = frames.indexOf('\n\nid: ', at);
     at = next < 0 ? -1 : next + 2;
@@ -164,7 +164,8 @@ export class TickListener {
       backlog += framesAfter(this.sent[from]!.frames, last.position);
       for (const section of this.sent.slice(from + 1)) if (wanted(section.symbol)) backlog += section.frames;
     } else if (wanted(last.symbol)) {
-      for (const section of this.sent) if (section.symbol === last.symbol && section.last > last.position) backlog += framesAfter(section.frames, last.position);
+      for (const section of this.sent)
+        if (section.symbol === last.symbol && section.last > last.position) backlog += framesAfter(section.frames, last.position);
     }
     return backlog;
   }

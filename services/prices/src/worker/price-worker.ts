@@ -251,7 +251,15 @@ export class PriceWorker {
       latest.time = event.time;
     } else {
       run.feedBars = true;
-      run.sourceBars.set(event.time, { start: event.time, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume, trades: 0 });
+      run.sourceBars.set(event.time, {
+        start: event.time,
+        open: event.open,
+        high: event.high,
+        low: event.low,
+        close: event.close,
+        volume: event.volume,
+        trades: 0,
+      });
       if (!run.channels.has('trades')) {
         // Without trades the bar's close is the latest price; with them, the trades are later.
         const latest = (run.latest ??= { time: event.time });
@@ -272,7 +280,10 @@ export class PriceWorker {
     if (!run) return;
     this.detach(run);
     const why = `worker ${this.id} cannot serve it: ${reason}; handed back for another worker`;
-    this.options.log.warn({ event: refusedFeedEvent, symbol, provider: run.provider, feed: run.feed, worker: this.id, reason }, 'price feed refused: handed back');
+    this.options.log.warn(
+      { event: refusedFeedEvent, symbol, provider: run.provider, feed: run.feed, worker: this.id, reason },
+      'price feed refused: handed back',
+    );
     try {
       await refuseFeed(this.options.pool, run.feed, this.id, run.id, why);
       this.leases.forget(run.feed);
@@ -297,7 +308,10 @@ export class PriceWorker {
       const silentMs = now - run.lastEventAt;
       if (silentMs > this.options.staleSeconds * 1000 && now - run.staleLogged > this.options.staleSeconds * 1000) {
         run.staleLogged = now;
-        this.options.log.warn({ event: staleFeedEvent, symbol: run.symbol, provider: run.provider, state: run.state, silentSeconds: Math.round(silentMs / 1000) }, 'price feed stale');
+        this.options.log.warn(
+          { event: staleFeedEvent, symbol: run.symbol, provider: run.provider, state: run.state, silentSeconds: Math.round(silentMs / 1000) },
+          'price feed stale',
+        );
       }
     }
   }
@@ -341,10 +355,18 @@ export class PriceWorker {
     }
   }
 
-  private async store(run: Run, deltas: BarDeltas, sourceBars: Map<number, BarDelta>, latest: Latest | null, ticks: number, cursor: number | null): Promise<boolean> {
+  private async store(
+    run: Run,
+    deltas: BarDeltas,
+    sourceBars: Map<number, BarDelta>,
+    latest: Latest | null,
+    ticks: number,
+    cursor: number | null,
+  ): Promise<boolean> {
     return withTransaction(this.options.pool, async (client) => {
       // Nothing is written when this worker no longer holds the feed: committing that empty transaction is a rollback.
-      if (!(await advanceSubscription(client, run.id, this.id, { cursor, ticks, lastTickTime: run.lastTickTime, state: run.state, error: run.error }))) return false;
+      if (!(await advanceSubscription(client, run.id, this.id, { cursor, ticks, lastTickTime: run.lastTickTime, state: run.state, error: run.error })))
+        return false;
       const bars = [...deltas.bars.values()];
       if (bars.length > 0) await addTradeBars(client, run.symbol, run.provider, bars);
       if (sourceBars.size > 0) await replaceWithFeedBars(client, run.symbol, run.provider, [...sourceBars.values()]);

@@ -33,7 +33,8 @@ export class FakeBinance {
         ws.on('pong', () => this.pongs++);
         ws.on('message', (raw) => {
           const message = JSON.parse(raw.toString()) as { method: string; params: string[]; id: number };
-          if (message.method !== 'SUBSCRIBE' && message.method !== 'UNSUBSCRIBE') return ws.send(JSON.stringify({ error: { code: 2, msg: 'Invalid request: unknown method' }, id: message.id }));
+          if (message.method !== 'SUBSCRIBE' && message.method !== 'UNSUBSCRIBE')
+            return ws.send(JSON.stringify({ error: { code: 2, msg: 'Invalid request: unknown method' }, id: message.id }));
           for (const stream of message.params) {
             if (message.method === 'SUBSCRIBE') entry.streams.add(stream);
             else entry.streams.delete(stream);

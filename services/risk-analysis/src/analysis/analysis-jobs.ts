@@ -42,7 +42,13 @@ export function defineAnalysisJobs(engine: JobEngine, deps: { state: RiskStateRe
       report('saving', 0.99);
       await deps.state.recordJobAnalysis(id, params, result, billing, startedAt);
       return {
-        result: { analysis_id: id, href: `/analyses/${id}`, average_var95: result.averageVar95, average_var99: result.averageVar99, total_profit_loss: result.totalProfitLoss },
+        result: {
+          analysis_id: id,
+          href: `/analyses/${id}`,
+          average_var95: result.averageVar95,
+          average_var99: result.averageVar99,
+          total_profit_loss: result.totalProfitLoss,
+        },
         metrics: { billable_time: billing.billableMs, cost: billing.cost },
       };
     },

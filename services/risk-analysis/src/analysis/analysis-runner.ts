@@ -1,14 +1,6 @@
 import type { Pool } from '@closecross/db';
 import { InvalidInputError, UnavailableError, UnprocessableError } from '@closecross/platform';
-import {
-  BarSeries,
-  InvalidParameterError,
-  mergeAnalysis,
-  monteCarloTasks,
-  NotEnoughDataError,
-  planAnalysis,
-  type AnalysisPlan,
-} from '@closecross/quant';
+import { BarSeries, InvalidParameterError, mergeAnalysis, monteCarloTasks, NotEnoughDataError, planAnalysis, type AnalysisPlan } from '@closecross/quant';
 import type { ComputeBackend, ServiceName } from '../backends/compute-backend.ts';
 import { PoolClosedError } from '../backends/thread-pool.ts';
 import { loadAnalysisBars } from './price-window.ts';
@@ -58,7 +50,10 @@ export class AnalysisRunner {
     // Each resource runs d draws per signal: past the budget one task would hold a core (or a
     // worker, or a Lambda call) for too long, and the VaR workers would refuse its task.
     const over = overTaskBudget(request.d, plan.signals.length);
-    if (over) throw new InvalidInputError(`body/d: ${over} (${plan.signals.length} ${request.t} signals of ${request.symbol} from ${request.start} to ${request.end}); lower d or narrow start/end`);
+    if (over)
+      throw new InvalidInputError(
+        `body/d: ${over} (${plan.signals.length} ${request.t} signals of ${request.symbol} from ${request.start} to ${request.end}); lower d or narrow start/end`,
+      );
     if (plan.signals.length === 0) {
       throw new UnprocessableError(
         `no ${request.t} signals in ${request.symbol} from ${request.start} to ${request.end} with h=${request.h}: try t=${request.t === 'buy' ? 'sell' : 'buy'}, a smaller h, or a wider start/end`,

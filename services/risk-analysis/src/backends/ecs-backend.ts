@@ -24,7 +24,10 @@ export interface EcsSettings {
 }
 
 /** What calling a worker over HTTP looks like; tests may pass their own fetch. */
-export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+export type Fetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 const runTaskBatch = 10; // RunTask starts at most 10 tasks per call
 
@@ -107,7 +110,12 @@ export class EcsBackend implements ComputeBackend {
       const task = tasks.find((candidate) => candidate.taskArn === worker.id);
       const url = task ? this.urlOf(task) : undefined;
       const startedAt = task?.startedAt ? new Date(task.startedAt).toISOString() : undefined;
-      return { ...worker, ...(url ? { url } : {}), ...(startedAt ? { startedAt } : {}), ...(task?.createdAt ? { createdAt: new Date(task.createdAt).toISOString() } : {}) };
+      return {
+        ...worker,
+        ...(url ? { url } : {}),
+        ...(startedAt ? { startedAt } : {}),
+        ...(task?.createdAt ? { createdAt: new Date(task.createdAt).toISOString() } : {}),
+      };
     });
     return { ready, workers: updated };
   }
@@ -150,9 +158,7 @@ export class EcsBackend implements ComputeBackend {
 
   async terminate(workers: WorkerRecord[]): Promise<void> {
     await Promise.all(
-      workers.map((worker) =>
-        this.client.send(new StopTaskCommand({ cluster: this.settings.cluster, task: worker.id, reason: 'closecross risk /terminate' })),
-      ),
+      workers.map((worker) => this.client.send(new StopTaskCommand({ cluster: this.settings.cluster, task: worker.id, reason: 'closecross risk /terminate' }))),
     );
   }
 

@@ -4,7 +4,9 @@ import { shellQuote, type ComputeBackend, type RunOutcome, type WorkerRecord } f
 
 /** The part of the Lambda client we use; tests pass a stub of this shape. */
 export interface LambdaSender {
-  send(command: InvokeCommand): Promise<{ Payload?: Uint8Array | undefined; FunctionError?: string | undefined; LogResult?: string | undefined; StatusCode?: number | undefined }>;
+  send(
+    command: InvokeCommand,
+  ): Promise<{ Payload?: Uint8Array | undefined; FunctionError?: string | undefined; LogResult?: string | undefined; StatusCode?: number | undefined }>;
 }
 
 export interface LambdaPricing {

@@ -98,7 +98,14 @@ export class LocalEcsCluster implements EcsSender {
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: this.settings.logLevel ?? 'warn', ...auth },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    const task: LocalTask = { arn: `arn:local:ecs:127.0.0.1:task/${cluster}/${randomUUID()}`, child, port, createdAt: new Date(), healthy: false, stopping: false };
+    const task: LocalTask = {
+      arn: `arn:local:ecs:127.0.0.1:task/${cluster}/${randomUUID()}`,
+      child,
+      port,
+      createdAt: new Date(),
+      healthy: false,
+      stopping: false,
+    };
     this.tasks.set(task.arn, task);
     child.once('exit', (code, signal) => {
       task.stoppedAt = new Date();

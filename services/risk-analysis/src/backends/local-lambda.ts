@@ -97,7 +97,9 @@ export class LocalLambdaRuntime implements LambdaSender {
       }
     }
     if (this.environments.size >= this.settings.concurrency) {
-      throw new LambdaThrottledError(`Rate Exceeded: ${this.settings.functionName} already runs ${this.settings.concurrency} invocations (RISK_LAMBDA_LOCAL_CONCURRENCY)`);
+      throw new LambdaThrottledError(
+        `Rate Exceeded: ${this.settings.functionName} already runs ${this.settings.concurrency} invocations (RISK_LAMBDA_LOCAL_CONCURRENCY)`,
+      );
     }
     const started = performance.now();
     const child = fork(entry, [], {
@@ -125,13 +127,17 @@ export class LocalLambdaRuntime implements LambdaSender {
     const { child } = environment;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        finish({ error: { errorMessage: `Task timed out after ${this.settings.timeoutSeconds.toFixed(2)} seconds`, errorType: 'Sandbox.Timedout' }, durationMs: this.settings.timeoutSeconds * 1000 });
+        finish({
+          error: { errorMessage: `Task timed out after ${this.settings.timeoutSeconds.toFixed(2)} seconds`, errorType: 'Sandbox.Timedout' },
+          durationMs: this.settings.timeoutSeconds * 1000,
+        });
         void this.stop(environment);
       }, this.settings.timeoutSeconds * 1000);
       const onMessage = (message: Reply) => {
         if (message.id === id) finish(message);
       };
-      const onExit = (code: number | null) => finish({ error: { errorMessage: `the execution environment exited (code ${code})`, errorType: 'Runtime.ExitError' } });
+      const onExit = (code: number | null) =>
+        finish({ error: { errorMessage: `the execution environment exited (code ${code})`, errorType: 'Runtime.ExitError' } });
       function finish(reply: Reply) {
         clearTimeout(timer);
         child.off('message', onMessage);

@@ -31,13 +31,21 @@ export function renderChartSvg(input: ChartInput): string {
     .map((_, i) => i)
     // Every labelEvery-th signal and the last one, without crowding the last.
     .filter((i) => (i % labelEvery === 0 && count - 1 - i >= labelEvery / 2) || i === count - 1)
-    .map((i) => `<text x="${x(i).toFixed(1)}" y="${height - margin.bottom + 16}" transform="rotate(45 ${x(i).toFixed(1)} ${height - margin.bottom + 16})" font-size="11">Signal ${i}</text>`)
+    .map(
+      (i) =>
+        `<text x="${x(i).toFixed(1)}" y="${height - margin.bottom + 16}" transform="rotate(45 ${x(i).toFixed(1)} ${height - margin.bottom + 16})" font-size="11">Signal ${i}</text>`,
+    )
     .join('');
   const ticks = Array.from({ length: 6 }, (_, i) => low + ((high - low) * i) / 5)
-    .map((value) => `<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e7eb"/><text x="${margin.left - 8}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end" font-size="11">${(value * 100).toFixed(2)}%</text>`)
+    .map(
+      (value) =>
+        `<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e7eb"/><text x="${margin.left - 8}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end" font-size="11">${(value * 100).toFixed(2)}%</text>`,
+    )
     .join('');
   const average = (value: number | null, color: string) =>
-    value === null ? '' : `<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="${color}" stroke-dasharray="6 4" stroke-width="1.5"/>`;
+    value === null
+      ? ''
+      : `<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="${color}" stroke-dasharray="6 4" stroke-width="1.5"/>`;
   const legend = [
     ['var95', '#2563eb', ''],
     ['var99', '#dc2626', ''],

@@ -89,9 +89,11 @@ export class RiskStateRepository {
 
   /** An analysis the reference's POST /analyse runs in the request. */
   async createAnalysis(id: string, params: AnalysisRequest): Promise<void> {
-    await this.pool.query(`insert into risk_analysis (id, status, params, started_at, attempts) values ($1, 'running', $2, now(), 1)`, [id, JSON.stringify(params)]);
+    await this.pool.query(`insert into risk_analysis (id, status, params, started_at, attempts) values ($1, 'running', $2, now(), 1)`, [
+      id,
+      JSON.stringify(params),
+    ]);
   }
-
 
   /**
    * Stores the result, writes its audit record, and (for the reference API) makes it the
@@ -114,7 +116,13 @@ export class RiskStateRepository {
    * Stores the result of an analysis run as a job (POST /analyses) with its audit record, in one
    * transaction; a second run of the same job (a retry after its task died) records nothing more.
    */
-  async recordJobAnalysis(id: string, params: AnalysisRequest, result: StoredResult, billing: { billableMs: number; cost: number }, startedAt: Date): Promise<void> {
+  async recordJobAnalysis(
+    id: string,
+    params: AnalysisRequest,
+    result: StoredResult,
+    billing: { billableMs: number; cost: number },
+    startedAt: Date,
+  ): Promise<void> {
     await withTransaction(this.pool, async (client) => {
       const inserted = await client.query(
         `insert into risk_analysis (id, status, params, progress, result, billable_ms, cost, attempts, started_at, finished_at)
@@ -125,7 +133,13 @@ export class RiskStateRepository {
     });
   }
 
-  private async recordAudit(client: PoolClient, id: string, params: AnalysisRequest, result: StoredResult, billing: { billableMs: number; cost: number }): Promise<void> {
+  private async recordAudit(
+    client: PoolClient,
+    id: string,
+    params: AnalysisRequest,
+    result: StoredResult,
+    billing: { billableMs: number; cost: number },
+  ): Promise<void> {
     const record: Omit<AuditRecord, 'recorded_at'> = {
       s: params.s,
       r: params.r,
@@ -157,9 +171,7 @@ export class RiskStateRepository {
   }
 
   async currentAnalysis(): Promise<AnalysisRow | undefined> {
-    const result = await this.pool.query(
-      `select ${analysisColumns} from risk_analysis where id = (select current_analysis_id from risk_scale where id = 1)`,
-    );
+    const result = await this.pool.query(`select ${analysisColumns} from risk_analysis where id = (select current_analysis_id from risk_scale where id = 1)`);
     return result.rows[0];
   }
 

@@ -46,7 +46,15 @@ export function analysesRoutes(context: RiskContext): FastifyPluginAsyncTypebox 
 
     app.get(
       '/analyses/:id',
-      { config: { scope: 'read' }, schema: { tags: ['risk analyses'], summary: 'Status, progress and (when done) the full result of an analysis', params: AnalysisIdParams, response: { 200: AnalysisView, 400: ErrorResponse, 404: ErrorResponse } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['risk analyses'],
+          summary: 'Status, progress and (when done) the full result of an analysis',
+          params: AnalysisIdParams,
+          response: { 200: AnalysisView, 400: ErrorResponse, 404: ErrorResponse },
+        },
+      },
       async (request) => {
         // A job's status is the engine's; its result and billing, once stored, are the analysis row's.
         // Analyses of the reference's POST /analyse have the row only.

@@ -36,7 +36,10 @@ export const workerTokenPlaceholder = '-H "Authorization: Bearer $CLOSECROSS_SER
 /** Puts the credential header into each curl call: the API key for this API's own URL, the service token for a worker's. */
 export function withCredentialPlaceholders(endpoints: Record<string, string>, ownWorkerUrl: string): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(endpoints).map(([url, call]) => [url, call.replace(/^curl -s /, `curl -s ${url === ownWorkerUrl ? apiKeyPlaceholder : workerTokenPlaceholder} `)]),
+    Object.entries(endpoints).map(([url, call]) => [
+      url,
+      call.replace(/^curl -s /, `curl -s ${url === ownWorkerUrl ? apiKeyPlaceholder : workerTokenPlaceholder} `),
+    ]),
   );
 }
 
@@ -67,7 +70,8 @@ export function referenceRoutes(context: RiskContext): FastifyPluginAsyncTypebox
   async function readyScale(): Promise<Scale> {
     const scale = await refreshedScale();
     if (scale.state === 'terminated') throw conflict('compute was scaled to zero by /terminate: call POST /warmup again first');
-    if (scale.state === 'failed') throw conflict(`the last /warmup (s=${scale.service}, r=${scale.resources}) failed, so nothing is warm: call POST /warmup again first`);
+    if (scale.state === 'failed')
+      throw conflict(`the last /warmup (s=${scale.service}, r=${scale.resources}) failed, so nothing is warm: call POST /warmup again first`);
     if (scale.state !== 'ready') throw conflict(`the ${scale.service} workers are still starting: poll GET /scaled_ready until it answers "true"`);
     return scale;
   }
@@ -79,45 +83,66 @@ export function referenceRoutes(context: RiskContext): FastifyPluginAsyncTypebox
   }
 
   return async (app) => {
-    app.post('/warmup', { config: { scope: 'risk' }, schema: { tags, summary: 'Warm up r resources of compute service s', body: WarmupBody, response: { 200: ResultOk, ...errors, 503: ErrorResponse } } }, async (request) => {
-      const service = readService(request.body.s);
-      const resources = readResources(request.body.r, config);
-      // Checked before the warm workers are touched: a warm-up that cannot start leaves them warm.
-      context.requireConfigured(service);
-      const previous = await state.scale();
-      if (previous && previous.state !== 'terminated' && previous.state !== 'failed') {
-        // Workers of an earlier warm-up would otherwise run (and bill) unseen.
-        await backends[previous.service].terminate(previous.workers).catch((error) => request.log.warn({ err: error }, 'stopping earlier workers failed'));
-      }
-      let outcome;
-      try {
-        outcome = await backends[service].warmup(resources);
-      } catch (error) {
-        // The earlier scale is gone: say so, so /scaled_ready answers "false" and /analyse refuses.
-        await state.saveScale({ service, resources, state: 'failed', warmupBillableMs: 0, warmupCost: 0, workers: [] });
-        request.log.error({ err: error, service, resources }, 'warm-up failed');
-        throw new UnavailableError(`the ${service} warm-up of ${resources} failed (${(error as Error).message}); nothing is warm: call POST /warmup again`, { retryAfterSeconds: 5, cause: error });
-      }
-      await state.saveScale({
-        service,
-        resources,
-        state: service === 'ecs' ? 'warming' : 'ready',
-        warmupBillableMs: outcome.billableMs,
-        warmupCost: outcome.cost,
-        workers: outcome.workers,
-      });
-      return { result: 'ok' as const };
-    });
+    app.post(
+      '/warmup',
+      {
+        config: { scope: 'risk' },
+        schema: { tags, summary: 'Warm up r resources of compute service s', body: WarmupBody, response: { 200: ResultOk, ...errors, 503: ErrorResponse } },
+      },
+      async (request) => {
+        const service = readService(request.body.s);
+        const resources = readResources(request.body.r, config);
+        // Checked before the warm workers are touched: a warm-up that cannot start leaves them warm.
+        context.requireConfigured(service);
+        const previous = await state.scale();
+        if (previous && previous.state !== 'terminated' && previous.state !== 'failed') {
+          // Workers of an earlier warm-up would otherwise run (and bill) unseen.
+          await backends[previous.service].terminate(previous.workers).catch((error) => request.log.warn({ err: error }, 'stopping earlier workers failed'));
+        }
+        let outcome;
+        try {
+          outcome = await backends[service].warmup(resources);
+        } catch (error) {
+          // The earlier scale is gone: say so, so /scaled_ready answers "false" and /analyse refuses.
+          await state.saveScale({ service, resources, state: 'failed', warmupBillableMs: 0, warmupCost: 0, workers: [] });
+          request.log.error({ err: error, service, resources }, 'warm-up failed');
+          throw new UnavailableError(`the ${service} warm-up of ${resources} failed (${(error as Error).message}); nothing is warm: call POST /warmup again`, {
+            retryAfterSeconds: 5,
+            cause: error,
+          });
+        }
+        await state.saveScale({
+          service,
+          resources,
+          state: service === 'ecs' ? 'warming' : 'ready',
+          warmupBillableMs: outcome.billableMs,
+          warmupCost: outcome.cost,
+          workers: outcome.workers,
+        });
+        return { result: 'ok' as const };
+      },
+    );
 
-    app.get('/scaled_ready', { config: { scope: 'read' }, schema: { tags, summary: 'Whether the warmed resources are ready: "true" or "false"', response: { 200: WarmState, ...errors } } }, async () => {
-      const scale = await refreshedScale();
-      return { warm: scale.state === 'ready' ? ('true' as const) : ('false' as const) };
-    });
+    app.get(
+      '/scaled_ready',
+      {
+        config: { scope: 'read' },
+        schema: { tags, summary: 'Whether the warmed resources are ready: "true" or "false"', response: { 200: WarmState, ...errors } },
+      },
+      async () => {
+        const scale = await refreshedScale();
+        return { warm: scale.state === 'ready' ? ('true' as const) : ('false' as const) };
+      },
+    );
 
-    app.get('/get_warmup_cost', { config: { scope: 'read' }, schema: { tags, summary: 'Billable time (ms) and cost (USD) of the warm-up', response: { 200: Billing, ...errors } } }, async () => {
-      const scale = await refreshedScale();
-      return { billable_time: scale.warmupBillableMs, cost: scale.warmupCost };
-    });
+    app.get(
+      '/get_warmup_cost',
+      { config: { scope: 'read' }, schema: { tags, summary: 'Billable time (ms) and cost (USD) of the warm-up', response: { 200: Billing, ...errors } } },
+      async () => {
+        const scale = await refreshedScale();
+        return { billable_time: scale.warmupBillableMs, cost: scale.warmupCost };
+      },
+    );
 
     app.get(
       '/get_endpoints',
@@ -137,82 +162,154 @@ export function referenceRoutes(context: RiskContext): FastifyPluginAsyncTypebox
       },
     );
 
-    app.post('/analyse', { config: { scope: 'risk' }, schema: { tags, summary: 'Run the analysis on the warmed scale; answers once it has finished', body: AnalyseBody, response: { 200: AnalyseDone, ...errors, 503: ErrorResponse } } }, async (request) => {
-      const scale = await readyScale();
-      const parameters = readAnalysisParameters(request.body, config);
-      const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
-      const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
-      // Runs on the scale that is warm, never another: the request names no backend of its own.
-      const analysis = { s: scale.service, r: scale.resources, ...parameters, seed: request.body.seed ?? newSeed(), symbol, ...window };
-      // Every 4xx (bad window, no signal) is found before the analysis row exists: a refusal writes nothing.
-      const prepared = await runner.prepare(analysis);
-      const id = randomUUID();
-      await state.createAnalysis(id, analysis);
-      try {
-        const { result, billing } = await runner.execute(prepared);
-        await state.completeAnalysis(id, result, billing, true);
-        return { result: 'ok' as const, analysis_id: id };
-      } catch (error) {
-        // The stored failure is read back by clients: in our words; the error answered is mapped by the platform.
-        await state.failAnalysis(id, analysisFailureInOurWords(error, scale.service, `analysis ${id}`).message);
-        throw error;
-      }
-    });
+    app.post(
+      '/analyse',
+      {
+        config: { scope: 'risk' },
+        schema: {
+          tags,
+          summary: 'Run the analysis on the warmed scale; answers once it has finished',
+          body: AnalyseBody,
+          response: { 200: AnalyseDone, ...errors, 503: ErrorResponse },
+        },
+      },
+      async (request) => {
+        const scale = await readyScale();
+        const parameters = readAnalysisParameters(request.body, config);
+        const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
+        const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
+        // Runs on the scale that is warm, never another: the request names no backend of its own.
+        const analysis = { s: scale.service, r: scale.resources, ...parameters, seed: request.body.seed ?? newSeed(), symbol, ...window };
+        // Every 4xx (bad window, no signal) is found before the analysis row exists: a refusal writes nothing.
+        const prepared = await runner.prepare(analysis);
+        const id = randomUUID();
+        await state.createAnalysis(id, analysis);
+        try {
+          const { result, billing } = await runner.execute(prepared);
+          await state.completeAnalysis(id, result, billing, true);
+          return { result: 'ok' as const, analysis_id: id };
+        } catch (error) {
+          // The stored failure is read back by clients: in our words; the error answered is mapped by the platform.
+          await state.failAnalysis(id, analysisFailureInOurWords(error, scale.service, `analysis ${id}`).message);
+          throw error;
+        }
+      },
+    );
 
-    app.get('/get_sig_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'var95 and var99 of each signal', response: { 200: SignalVars, ...errors } } }, async () => {
-      const { result } = await currentResult();
-      return { var95: result.var95, var99: result.var99 };
-    });
+    app.get(
+      '/get_sig_vars9599',
+      { config: { scope: 'read' }, schema: { tags, summary: 'var95 and var99 of each signal', response: { 200: SignalVars, ...errors } } },
+      async () => {
+        const { result } = await currentResult();
+        return { var95: result.var95, var99: result.var99 };
+      },
+    );
 
-    app.get('/get_avg_vars9599', { config: { scope: 'read' }, schema: { tags, summary: 'Averages of var95 and var99 over the signals', response: { 200: AverageVars, ...errors } } }, async () => {
-      const { result } = await currentResult();
-      return { var95: result.averageVar95!, var99: result.averageVar99! };
-    });
+    app.get(
+      '/get_avg_vars9599',
+      { config: { scope: 'read' }, schema: { tags, summary: 'Averages of var95 and var99 over the signals', response: { 200: AverageVars, ...errors } } },
+      async () => {
+        const { result } = await currentResult();
+        return { var95: result.averageVar95!, var99: result.averageVar99! };
+      },
+    );
 
-    app.get('/get_sig_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Profit or loss of each signal whose exit day is in the data', response: { 200: SignalProfitLoss, ...errors } } }, async () => {
-      const { result } = await currentResult();
-      return { profit_loss: result.profitLoss };
-    });
+    app.get(
+      '/get_sig_profit_loss',
+      {
+        config: { scope: 'read' },
+        schema: { tags, summary: 'Profit or loss of each signal whose exit day is in the data', response: { 200: SignalProfitLoss, ...errors } },
+      },
+      async () => {
+        const { result } = await currentResult();
+        return { profit_loss: result.profitLoss };
+      },
+    );
 
-    app.get('/get_tot_profit_loss', { config: { scope: 'read' }, schema: { tags, summary: 'Total profit or loss', response: { 200: TotalProfitLoss, ...errors } } }, async () => {
-      const { result } = await currentResult();
-      return { profit_loss: result.totalProfitLoss };
-    });
+    app.get(
+      '/get_tot_profit_loss',
+      { config: { scope: 'read' }, schema: { tags, summary: 'Total profit or loss', response: { 200: TotalProfitLoss, ...errors } } },
+      async () => {
+        const { result } = await currentResult();
+        return { profit_loss: result.totalProfitLoss };
+      },
+    );
 
-    app.get('/get_chart_url', { config: { scope: 'read' }, schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: ChartUrl, ...errors } } }, async () => {
-      const current = await currentResult();
-      return { url: app.publicUrl('/chart', { analysis: current.id }) };
-    });
+    app.get(
+      '/get_chart_url',
+      { config: { scope: 'read' }, schema: { tags, summary: 'Absolute URL of the chart of the current results', response: { 200: ChartUrl, ...errors } } },
+      async () => {
+        const current = await currentResult();
+        return { url: app.publicUrl('/chart', { analysis: current.id }) };
+      },
+    );
 
-    app.get('/get_time_cost', { config: { scope: 'read' }, schema: { tags, summary: 'Billable time (ms) and cost (USD) of the last analysis', response: { 200: Billing, ...errors } } }, async () => {
-      const current = await currentResult();
-      return { billable_time: current.billableMs ?? 0, cost: current.cost ?? 0 };
-    });
+    app.get(
+      '/get_time_cost',
+      { config: { scope: 'read' }, schema: { tags, summary: 'Billable time (ms) and cost (USD) of the last analysis', response: { 200: Billing, ...errors } } },
+      async () => {
+        const current = await currentResult();
+        return { billable_time: current.billableMs ?? 0, cost: current.cost ?? 0 };
+      },
+    );
 
-    app.get('/get_audit', { config: { scope: 'read' }, schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: AuditRecords } } }, async () => state.audit());
+    app.get(
+      '/get_audit',
+      { config: { scope: 'read' }, schema: { tags, summary: 'One record per finished analysis, oldest first', response: { 200: AuditRecords } } },
+      async () => state.audit(),
+    );
 
-    app.get('/reset', { config: { scope: 'risk', stateChanging: true }, schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } } }, async () => {
-      await warmedScale();
-      await state.clearCurrent();
-      return { result: 'ok' as const };
-    });
+    app.get(
+      '/reset',
+      {
+        config: { scope: 'risk', stateChanging: true },
+        schema: { tags, summary: 'Clear the results and their time and cost; the warmed scale stays', response: { 200: ResultOk, ...errors } },
+      },
+      async () => {
+        await warmedScale();
+        await state.clearCurrent();
+        return { result: 'ok' as const };
+      },
+    );
 
-    app.get('/terminate', { config: { scope: 'risk', stateChanging: true }, schema: { tags, summary: 'Scale to zero; a new /warmup is needed afterwards', response: { 200: ResultOk, ...errors } } }, async () => {
-      const scale = await warmedScale();
-      await backends[scale.service].terminate(scale.workers);
-      await state.updateScale({ state: 'terminated' });
-      return { result: 'ok' as const };
-    });
+    app.get(
+      '/terminate',
+      {
+        config: { scope: 'risk', stateChanging: true },
+        schema: { tags, summary: 'Scale to zero; a new /warmup is needed afterwards', response: { 200: ResultOk, ...errors } },
+      },
+      async () => {
+        const scale = await warmedScale();
+        await backends[scale.service].terminate(scale.workers);
+        await state.updateScale({ state: 'terminated' });
+        return { result: 'ok' as const };
+      },
+    );
 
-    app.get('/scaled_terminated', { config: { scope: 'read' }, schema: { tags, summary: 'Whether every resource has stopped: "true" or "false"', response: { 200: TerminatedState, ...errors } } }, async () => {
-      const scale = await warmedScale();
-      const stopped = scale.state === 'terminated' && (await backends[scale.service].isTerminated(scale.workers));
-      return { terminated: stopped ? ('true' as const) : ('false' as const) };
-    });
+    app.get(
+      '/scaled_terminated',
+      {
+        config: { scope: 'read' },
+        schema: { tags, summary: 'Whether every resource has stopped: "true" or "false"', response: { 200: TerminatedState, ...errors } },
+      },
+      async () => {
+        const scale = await warmedScale();
+        const stopped = scale.state === 'terminated' && (await backends[scale.service].isTerminated(scale.workers));
+        return { terminated: stopped ? ('true' as const) : ('false' as const) };
+      },
+    );
 
     app.get(
       '/chart',
-      { config: { scope: 'read' }, schema: { tags, summary: 'The chart: per-signal var95 and var99 and their averages (HTML page, or SVG with format=svg)', querystring: ChartQuery, response: { 200: { content: { 'text/html': { schema: ChartPage }, 'image/svg+xml': { schema: ChartPage } } }, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags,
+          summary: 'The chart: per-signal var95 and var99 and their averages (HTML page, or SVG with format=svg)',
+          querystring: ChartQuery,
+          response: { 200: { content: { 'text/html': { schema: ChartPage }, 'image/svg+xml': { schema: ChartPage } } }, ...errors },
+        },
+      },
       async (request, reply) => {
         const analysis = request.query.analysis ? await state.analysis(request.query.analysis) : await currentResult();
         if (!analysis?.result) throw notFound(`analysis ${request.query.analysis} has no results`);

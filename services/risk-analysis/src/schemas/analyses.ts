@@ -71,7 +71,16 @@ export const AnalysedSignal = Type.Object(
 export const AnalysisResult = Type.Object(
   {
     params: Type.Object(
-      { h: Type.Number(), d: Type.Number(), t: Type.String(), p: Type.Number(), r: Type.Number(), seed: Type.Number(), body: Type.Optional(Type.Number()), bodyMode: Type.Optional(Type.String()) },
+      {
+        h: Type.Number(),
+        d: Type.Number(),
+        t: Type.String(),
+        p: Type.Number(),
+        r: Type.Number(),
+        seed: Type.Number(),
+        body: Type.Optional(Type.Number()),
+        bodyMode: Type.Optional(Type.String()),
+      },
       { ...open, description: 'the parameters the analysis ran with' },
     ),
     signals: Type.Array(AnalysedSignal),

@@ -17,7 +17,9 @@ export const MonteCarloTaskBody = Type.Object({
   resource: Type.Integer({ minimum: 0, maximum: 1000 }),
   d: Type.Integer({ minimum: minShots, maximum: maxShots }),
   seed: Seed(),
-  moments: Type.Array(Type.Object({ mean: Type.Number({ minimum: -1e6, maximum: 1e6 }), std: Type.Number({ minimum: 0, maximum: 1e6 }) }), { maxItems: workBudget.momentsPerTask }),
+  moments: Type.Array(Type.Object({ mean: Type.Number({ minimum: -1e6, maximum: 1e6 }), std: Type.Number({ minimum: 0, maximum: 1e6 }) }), {
+    maxItems: workBudget.momentsPerTask,
+  }),
 });
 export const MonteCarloTaskResult = Type.Object({
   part: Type.Object({

@@ -22,12 +22,15 @@ export class ComputeThreads {
     this.pool ??= new ThreadPool(this.size);
     const bound = this.size * (1 + waitingPerThread);
     if (this.pool.busy >= bound) {
-      throw new TooManyRequestsError(`all ${this.size} compute threads are busy with ${this.pool.busy} tasks (bound ${bound}); try again in 1 s`, { retryAfterSeconds: 1 });
+      throw new TooManyRequestsError(`all ${this.size} compute threads are busy with ${this.pool.busy} tasks (bound ${bound}); try again in 1 s`, {
+        retryAfterSeconds: 1,
+      });
     }
     try {
       return await this.pool.run(task);
     } catch (error) {
-      if (error instanceof PoolClosedError) throw new UnavailableError('the compute threads are stopping (the task is shutting down); try again in 1 s', { retryAfterSeconds: 1, cause: error });
+      if (error instanceof PoolClosedError)
+        throw new UnavailableError('the compute threads are stopping (the task is shutting down); try again in 1 s', { retryAfterSeconds: 1, cause: error });
       throw error;
     }
   }

@@ -53,12 +53,20 @@ const threadScript = new URL('./backtest-thread-entry.mjs', import.meta.url);
 const maxMinuteBars = 2_000_000;
 
 /** An account that sets no cost at all (the columns' zero defaults) is not "free": the engine's stated defaults apply. */
-const setsCosts = (account: Account) => account.fee_per_share > 0 || account.fee_bps > 0 || account.fee_minimum > 0 || account.slippage_bps > 0 || account.volume_participation < 1;
+const setsCosts = (account: Account) =>
+  account.fee_per_share > 0 || account.fee_bps > 0 || account.fee_minimum > 0 || account.slippage_bps > 0 || account.volume_participation < 1;
 
 function costsFor(account: Account | undefined, symbol: string, override: BacktestCosts | undefined): CostConfig {
   const base: CostConfig =
     account && setsCosts(account)
-      ? { feePerUnit: account.fee_per_share, feeBps: account.fee_bps, minFee: account.fee_minimum, maxFeeRate: 0, slippageBps: account.slippage_bps, volumeCap: account.volume_participation >= 1 ? 0 : account.volume_participation }
+      ? {
+          feePerUnit: account.fee_per_share,
+          feeBps: account.fee_bps,
+          minFee: account.fee_minimum,
+          maxFeeRate: 0,
+          slippageBps: account.slippage_bps,
+          volumeCap: account.volume_participation >= 1 ? 0 : account.volume_participation,
+        }
       : defaultCosts(instrumentForSymbol(symbol));
   const given = override ?? {};
   return {
@@ -71,7 +79,8 @@ function costsFor(account: Account | undefined, symbol: string, override: Backte
   };
 }
 
-const asJobInput = (error: unknown): unknown => (error instanceof NotFoundError || error instanceof InvalidInputError ? new JobInputError(error.message) : error);
+const asJobInput = (error: unknown): unknown =>
+  error instanceof NotFoundError || error instanceof InvalidInputError ? new JobInputError(error.message) : error;
 
 /**
  * A backtest job: the instance's code on the engine (simulated clock, exchange and portfolio) in
@@ -129,7 +138,8 @@ export async function runBacktestJob(
       if (columns.open.length === 0) missing.push(symbol);
       else series.push(columns);
     }
-    if (series.length === 0) throw new JobInputError(`no one-minute bars for ${missing.join(', ')}: the prices service stores them (a subscription, or POST /prices/{symbol}/bars)`);
+    if (series.length === 0)
+      throw new JobInputError(`no one-minute bars for ${missing.join(', ')}: the prices service stores them (a subscription, or POST /prices/{symbol}/bars)`);
   } else {
     throw new JobInputError(`interval ${interval} is not backtested: use 1d (price_bars) or 1m (the prices service's one-minute bars)`);
   }
@@ -156,7 +166,11 @@ export async function runBacktestJob(
   report('storing the report', 0.95);
   const backtestId = options.jobId ?? randomUUID();
   const first = series.map((columns) => columns.days?.[0] ?? new Date(columns.startMs![0]!).toISOString()).sort()[0] ?? null;
-  const last = series.map((columns) => columns.days?.at(-1) ?? new Date(columns.startMs!.at(-1)!).toISOString()).sort().at(-1) ?? null;
+  const last =
+    series
+      .map((columns) => columns.days?.at(-1) ?? new Date(columns.startMs!.at(-1)!).toISOString())
+      .sort()
+      .at(-1) ?? null;
   const storedBytes = await storeBacktestResult(deps.pool, {
     id: backtestId,
     strategy: strategy.name,
@@ -183,14 +197,24 @@ export async function runBacktestJob(
       symbols_without_bars: missing,
       skipped_bars: done.skippedBars,
       summary: done.summary,
-      report: { json_bytes: done.reportBytes, stored_bytes: storedBytes, json: `${href}/report.json`, trades_csv: `${href}/trades.csv`, equity_csv: `${href}/equity.csv` },
+      report: {
+        json_bytes: done.reportBytes,
+        stored_bytes: storedBytes,
+        json: `${href}/report.json`,
+        trades_csv: `${href}/trades.csv`,
+        equity_csv: `${href}/equity.csv`,
+      },
     },
     metrics: { trades: done.summary.trades, realized: done.summary.realizedProfitLoss, open_positions: done.summary.hasOpenPositions },
   };
 }
 
 /** Runs the backtest thread; an aborted job terminates it. */
-function runInThread(input: BacktestThreadInput, progress: (fraction: number) => void, signal: AbortSignal | undefined): Promise<Extract<BacktestThreadMessage, { type: 'done' | 'failed' }>> {
+function runInThread(
+  input: BacktestThreadInput,
+  progress: (fraction: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<Extract<BacktestThreadMessage, { type: 'done' | 'failed' }>> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(threadScript, { workerData: input });
     let settled = false;

@@ -29,5 +29,13 @@ export interface BacktestThreadInput {
 
 export type BacktestThreadMessage =
   | { type: 'progress'; done: number; total: number }
-  | { type: 'done'; strategy: string; summary: BacktestSummary; params: Record<string, unknown>; skippedBars: number; reportBytes: number; reportGzip: ArrayBuffer }
+  | {
+      type: 'done';
+      strategy: string;
+      summary: BacktestSummary;
+      params: Record<string, unknown>;
+      skippedBars: number;
+      reportBytes: number;
+      reportGzip: ArrayBuffer;
+    }
   | { type: 'failed'; error: string; field?: string };

@@ -44,7 +44,13 @@ const totalBars = input.series.reduce((sum, series) => sum + series.open.length,
 function* barsOf(series: BarColumns): Generator<Bar> {
   const calendar = calendarForSymbol(series.symbol);
   for (let index = 0; index < series.open.length; index++) {
-    const prices = { open: series.open[index]!, high: series.high[index]!, low: series.low[index]!, close: series.close[index]!, volume: series.volume[index]! };
+    const prices = {
+      open: series.open[index]!,
+      high: series.high[index]!,
+      low: series.low[index]!,
+      close: series.close[index]!,
+      volume: series.volume[index]!,
+    };
     let bar: Bar;
     if (series.days) {
       if (!calendar.session(series.days[index]!)) {
@@ -77,7 +83,18 @@ try {
   const json = reportToJson(report);
   const compressed = await promisify(gzip)(json);
   const bytes = compressed.buffer.slice(compressed.byteOffset, compressed.byteOffset + compressed.byteLength) as ArrayBuffer;
-  post({ type: 'done', strategy: report.strategy, summary: report.summary, params: report.params, skippedBars: skipped, reportBytes: Buffer.byteLength(json), reportGzip: bytes }, [bytes]);
+  post(
+    {
+      type: 'done',
+      strategy: report.strategy,
+      summary: report.summary,
+      params: report.params,
+      skippedBars: skipped,
+      reportBytes: Buffer.byteLength(json),
+      reportGzip: bytes,
+    },
+    [bytes],
+  );
 } catch (error) {
   const field = error instanceof StrategyParameterError ? error.field : undefined;
   post({ type: 'failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...(field !== undefined ? { field } : {}) });

@@ -10,7 +10,19 @@
 import { recordAlert } from '@closecross/alerts';
 import { priceLatest } from '@closecross/db';
 import type { LiveTick } from '@closecross/contracts';
-import { calendarForSymbol, fromNumber, mulFixed, type Bar, type Clock, type FillEvent, type OrderRequest, type OrderUpdate, type OrderView, type StrategyState, type Tick } from '@closecross/engine';
+import {
+  calendarForSymbol,
+  fromNumber,
+  mulFixed,
+  type Bar,
+  type Clock,
+  type FillEvent,
+  type OrderRequest,
+  type OrderUpdate,
+  type OrderView,
+  type StrategyState,
+  type Tick,
+} from '@closecross/engine';
 import { StrategyWorkerHost, type AccountSnapshot, type HostEvent, type StrategyCommand, type StrategyFailure } from '@closecross/engine/host';
 import type { Pool } from 'pg';
 import type { OrderType } from '../brokers/broker.ts';
@@ -121,9 +133,25 @@ function engineOrderView(row: TrackedOrderRow, clientId: string | undefined): Or
 /** An order as the desk answers it, as a tracked row without a fill. */
 function deskRowOf(order: DeskOrder): TrackedOrderRow {
   return {
-    fill_id: null, order_id: order.id, symbol: order.symbol, side: order.side, quantity: null, price: null, fee: null, at: null, state: order.state, reason: order.reason,
-    type: order.type, time_in_force: order.time_in_force, order_quantity: order.quantity, filled_quantity: order.filled_quantity, average_fill_price: order.average_fill_price,
-    limit_price: order.limit_price, session_date: order.session_date, placed_at: new Date(order.placed_at), updated_at: new Date(order.updated_at),
+    fill_id: null,
+    order_id: order.id,
+    symbol: order.symbol,
+    side: order.side,
+    quantity: null,
+    price: null,
+    fee: null,
+    at: null,
+    state: order.state,
+    reason: order.reason,
+    type: order.type,
+    time_in_force: order.time_in_force,
+    order_quantity: order.quantity,
+    filled_quantity: order.filled_quantity,
+    average_fill_price: order.average_fill_price,
+    limit_price: order.limit_price,
+    session_date: order.session_date,
+    placed_at: new Date(order.placed_at),
+    updated_at: new Date(order.updated_at),
   };
 }
 
@@ -148,15 +176,32 @@ interface Ledger {
   refreshing: Promise<void> | undefined;
 }
 
-const liveOrderTypes: Partial<Record<OrderRequest['type'], OrderType>> = { market: 'market', limit: 'limit', market_on_open: 'market_on_open', market_on_close: 'market_on_close' };
+const liveOrderTypes: Partial<Record<OrderRequest['type'], OrderType>> = {
+  market: 'market',
+  limit: 'limit',
+  market_on_open: 'market_on_open',
+  market_on_close: 'market_on_close',
+};
 
 /** A live tick as the engine's event: a one-minute bar (its minute ended), a trade or a quote. */
 export function engineEventOf(tick: LiveTick): Bar | Tick | undefined {
   if (tick.type === 'bar' && tick.open !== undefined && tick.high !== undefined && tick.low !== undefined && tick.close !== undefined) {
-    return { kind: 'bar', symbol: tick.symbol, interval: '1m', startMs: tick.ts, endMs: tick.ts + 60_000, open: tick.open, high: tick.high, low: tick.low, close: tick.close, volume: tick.size ?? 0 };
+    return {
+      kind: 'bar',
+      symbol: tick.symbol,
+      interval: '1m',
+      startMs: tick.ts,
+      endMs: tick.ts + 60_000,
+      open: tick.open,
+      high: tick.high,
+      low: tick.low,
+      close: tick.close,
+      volume: tick.size ?? 0,
+    };
   }
   if (tick.type === 'trade' && tick.price !== undefined) return { kind: 'trade', symbol: tick.symbol, ts: tick.ts, price: tick.price, size: tick.size ?? 0 };
-  if (tick.type === 'quote' && tick.bid !== undefined && tick.ask !== undefined) return { kind: 'quote', symbol: tick.symbol, ts: tick.ts, bid: tick.bid, ask: tick.ask, bidSize: tick.bidSize ?? 0, askSize: tick.askSize ?? 0 };
+  if (tick.type === 'quote' && tick.bid !== undefined && tick.ask !== undefined)
+    return { kind: 'quote', symbol: tick.symbol, ts: tick.ts, bid: tick.bid, ask: tick.ask, bidSize: tick.bidSize ?? 0, askSize: tick.askSize ?? 0 };
   return undefined;
 }
 
@@ -182,14 +227,19 @@ export class LiveStrategyRunner {
     for (const running of this.running.values()) {
       if (!running.orders.has(order.id)) continue;
       const row = deskRowOf(order);
-      const rows: TrackedOrderRow[] = fills.length === 0 ? [row] : fills.map((fill) => ({ ...row, fill_id: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.at }));
+      const rows: TrackedOrderRow[] =
+        fills.length === 0
+          ? [row]
+          : fills.map((fill) => ({ ...row, fill_id: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.at }));
       this.enqueueStep(running, () => this.tellRows(running, rows));
     }
   }
 
   /** Starts the live instances not running yet and stops the ones no longer live, enabled or unchanged; idempotent. */
   sync(): Promise<void> {
-    this.starting = this.starting.then(() => this.syncNow()).catch((error: unknown) => this.deps.log.error({ err: error }, 'live strategies: could not sync the instances'));
+    this.starting = this.starting
+      .then(() => this.syncNow())
+      .catch((error: unknown) => this.deps.log.error({ err: error }, 'live strategies: could not sync the instances'));
     return this.starting;
   }
 
@@ -202,7 +252,11 @@ export class LiveStrategyRunner {
     }
     for (const strategy of live) {
       if (this.running.has(strategy.id)) continue;
-      const failed = (await this.deps.pool.query<{ status: string; updated_at: Date }>('select status, updated_at from trading_strategy_state where strategy_id = $1', [strategy.id])).rows[0];
+      const failed = (
+        await this.deps.pool.query<{ status: string; updated_at: Date }>('select status, updated_at from trading_strategy_state where strategy_id = $1', [
+          strategy.id,
+        ])
+      ).rows[0];
       // A strategy stopped for a fault stays stopped until the instance is changed (PATCH): no restart loop on the same bug.
       if (failed?.status === 'failed' && failed.updated_at.getTime() >= Date.parse(strategy.updated_at)) continue;
       await this.startOne(strategy);
@@ -210,7 +264,8 @@ export class LiveStrategyRunner {
   }
 
   private async startOne(strategy: StrategyRecord): Promise<void> {
-    const saved = (await this.deps.pool.query<{ state: StrategyState }>('select state from trading_strategy_state where strategy_id = $1', [strategy.id])).rows[0]?.state;
+    const saved = (await this.deps.pool.query<{ state: StrategyState }>('select state from trading_strategy_state where strategy_id = $1', [strategy.id]))
+      .rows[0]?.state;
     try {
       const resolved = await this.deps.strategies.catalogue.resolve(strategy.code, 'code');
       const host = await StrategyWorkerHost.start(
@@ -224,7 +279,15 @@ export class LiveStrategyRunner {
         },
         this.deps.clock.nowMs(),
       );
-      const running: Running = { strategy, host, queue: Promise.resolve(), stopped: false, version: strategy.updated_at, orders: new Map(), polledAt: performance.now() };
+      const running: Running = {
+        strategy,
+        host,
+        queue: Promise.resolve(),
+        stopped: false,
+        version: strategy.updated_at,
+        orders: new Map(),
+        polledAt: performance.now(),
+      };
       this.running.set(strategy.id, running);
       await this.saveStatus(strategy.id, 'running', null);
       this.enqueue(running, () => host.start(this.deps.clock.nowMs(), this.accountFallback(strategy)), 'start');
@@ -264,7 +327,11 @@ export class LiveStrategyRunner {
     }
   }
 
-  private enqueue(running: Running, send: () => Promise<{ commands: readonly StrategyCommand[]; state: StrategyState | undefined; failure: StrategyFailure | undefined }>, event: Bar | Tick | 'start'): void {
+  private enqueue(
+    running: Running,
+    send: () => Promise<{ commands: readonly StrategyCommand[]; state: StrategyState | undefined; failure: StrategyFailure | undefined }>,
+    event: Bar | Tick | 'start',
+  ): void {
     this.enqueueStep(running, async () => {
       // What became of its orders in another task (or unheard of) since they were last read reaches it first.
       if (running.orders.size > 0 && performance.now() - running.polledAt >= pollOrdersMs && !(await this.tellFills(running))) return;
@@ -297,15 +364,31 @@ export class LiveStrategyRunner {
     const session = calendar.sessionOf(nowMs) ?? calendar.nextSession(nowMs);
     const price = this.lastPrice.get(order.symbol) ?? (typeof event === 'object' && event.kind === 'bar' ? event.close : undefined);
     if (strategy.approval === 'manual') {
-      if (price === undefined) return this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol }, 'live strategy: an order with no price seen yet is not a signal');
+      if (price === undefined)
+        return this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol }, 'live strategy: an order with no price seen yet is not a signal');
       // Keyed by the instant of the bar (its end) or tick that made it: a 1m strategy signals many times a session.
       const at = typeof event === 'object' ? (event.kind === 'bar' ? event.endMs : event.ts) : nowMs;
-      const stored = await this.deps.signals.record(strategy, order.symbol, order.side, { date: session.day, open: price, high: price, low: price, close: price, adjClose: null, volume: null }, { at, interval: strategy.interval }, order.quantity);
-      if (!stored) this.deps.log.warn({ strategyId: strategy.id, symbol: order.symbol, side: order.side, at: new Date(at).toISOString() }, 'live strategy: a second signal on the same bar, symbol and side is not stored again');
+      const stored = await this.deps.signals.record(
+        strategy,
+        order.symbol,
+        order.side,
+        { date: session.day, open: price, high: price, low: price, close: price, adjClose: null, volume: null },
+        { at, interval: strategy.interval },
+        order.quantity,
+      );
+      if (!stored)
+        this.deps.log.warn(
+          { strategyId: strategy.id, symbol: order.symbol, side: order.side, at: new Date(at).toISOString() },
+          'live strategy: a second signal on the same bar, symbol and side is not stored again',
+        );
       return;
     }
     const type = liveOrderTypes[order.type];
-    if (!type) return this.deps.log.warn({ strategyId: strategy.id, type: order.type }, `live strategy: ${order.type} orders are not placed live yet (market, limit, market_on_open, market_on_close are)`);
+    if (!type)
+      return this.deps.log.warn(
+        { strategyId: strategy.id, type: order.type },
+        `live strategy: ${order.type} orders are not placed live yet (market, limit, market_on_open, market_on_close are)`,
+      );
     const limitPrice = order.type === 'limit' ? order.limitPrice : null;
     const { order: placed } = await this.deps.orders.place(
       {
@@ -361,7 +444,16 @@ export class LiveStrategyRunner {
         const quantity = fromNumber(row.quantity!);
         const price = fromNumber(row.price!);
         const fill: FillEvent = {
-          kind: 'fill', ts: row.at!.getTime(), orderId: row.order_id, clientId: tracked.clientId, symbol: row.symbol, side: row.side, quantity: row.quantity!, price: row.price!, fee: row.fee!, slippage: 0,
+          kind: 'fill',
+          ts: row.at!.getTime(),
+          orderId: row.order_id,
+          clientId: tracked.clientId,
+          symbol: row.symbol,
+          side: row.side,
+          quantity: row.quantity!,
+          price: row.price!,
+          fee: row.fee!,
+          slippage: 0,
           exact: { quantity, price, notional: mulFixed(quantity, price), fee: fromNumber(row.fee!) },
         };
         if (!(await this.tell(running, fill))) return false;
@@ -425,7 +517,9 @@ export class LiveStrategyRunner {
 
   private async readLedger(strategyId: number): Promise<Ledger> {
     const [cash, book] = await Promise.all([
-      this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [strategyId]),
+      this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [
+        strategyId,
+      ]),
       positionBookOf(this.deps.pool, strategyId),
     ]);
     return { readAt: performance.now(), cash: cash.rows[0]!.balance, book, applied: 0, refreshing: undefined };
@@ -454,7 +548,15 @@ export class LiveStrategyRunner {
     if (!ledger) return;
     const notional = row.quantity! * row.price!;
     ledger.cash += (row.side === 'buy' ? -notional : notional) - row.fee!;
-    ledger.book.apply({ symbol: row.symbol, side: row.side, quantity: row.quantity!, price: row.price!, fee: row.fee!, date: row.at!.toISOString().slice(0, 10), orderId: row.order_id });
+    ledger.book.apply({
+      symbol: row.symbol,
+      side: row.side,
+      quantity: row.quantity!,
+      price: row.price!,
+      fee: row.fee!,
+      date: row.at!.toISOString().slice(0, 10),
+      orderId: row.order_id,
+    });
     ledger.applied += 1;
   }
 
@@ -476,7 +578,16 @@ export class LiveStrategyRunner {
     const error = `${failure.reason} during ${failure.during}: ${failure.message}`;
     this.deps.log.error({ strategyId: strategy.id, failure }, `live strategy ${strategy.name} stopped: ${error}`);
     await this.saveStatus(strategy.id, 'failed', error);
-    await recordAlert(this.deps.pool, { event: 'trading_state_changed', payload: { scope: `strategy:${strategy.id}`, from: 'running', to: 'stopped', reason: `live strategy ${strategy.name} (${strategy.code}) stopped: ${error}`, by: 'live strategy host' } });
+    await recordAlert(this.deps.pool, {
+      event: 'trading_state_changed',
+      payload: {
+        scope: `strategy:${strategy.id}`,
+        from: 'running',
+        to: 'stopped',
+        reason: `live strategy ${strategy.name} (${strategy.code}) stopped: ${error}`,
+        by: 'live strategy host',
+      },
+    });
   }
 
   private async saveState(strategyId: number, state: StrategyState): Promise<void> {
@@ -497,15 +608,20 @@ export class LiveStrategyRunner {
 
   /** Each live instance's run status and its last error. */
   async statuses(): Promise<LiveStrategyStatus[]> {
-    const rows = await this.deps.pool.query<{ strategy_id: number; status: LiveStrategyStatus['status']; error: string | null; updated_at: Date }>('select strategy_id::int as strategy_id, status, error, updated_at from trading_strategy_state order by strategy_id');
+    const rows = await this.deps.pool.query<{ strategy_id: number; status: LiveStrategyStatus['status']; error: string | null; updated_at: Date }>(
+      'select strategy_id::int as strategy_id, status, error, updated_at from trading_strategy_state order by strategy_id',
+    );
     const universes = new Map((await this.deps.strategies.list()).map((strategy) => [strategy.id, strategy.universe]));
     const symbols = [...new Set(rows.rows.flatMap((row) => universes.get(row.strategy_id) ?? []))];
     // The prices service's latest price per symbol (its table, read through its typed reader): a strategy hears nothing of a symbol no feed serves.
-    const lastPriceAt = new Map(await Promise.all(symbols.map(async (symbol) => [symbol, (await priceLatest.livePrice(this.deps.pool, symbol))?.at ?? null] as const)));
+    const lastPriceAt = new Map(
+      await Promise.all(symbols.map(async (symbol) => [symbol, (await priceLatest.livePrice(this.deps.pool, symbol))?.at ?? null] as const)),
+    );
     const nowMs = this.deps.clock.nowMs();
     return rows.rows.map((row) => {
       const prices = (universes.get(row.strategy_id) ?? []).map((symbol) => ({ symbol, last_price_at: lastPriceAt.get(symbol)?.toISOString() ?? null }));
-      const quiet = row.status === 'running' ? prices.filter((price) => price.last_price_at === null || nowMs - Date.parse(price.last_price_at) > quietFeedMs) : [];
+      const quiet =
+        row.status === 'running' ? prices.filter((price) => price.last_price_at === null || nowMs - Date.parse(price.last_price_at) > quietFeedMs) : [];
       const waiting_for =
         quiet.length === 0
           ? null

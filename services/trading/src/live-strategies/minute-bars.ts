@@ -42,6 +42,17 @@ export class MinuteBars {
     }
     this.forming.set(symbol, { startMs, open: price, high: price, low: price, close: price, volume: size });
     if (!bar) return undefined;
-    return { kind: 'bar', symbol, interval: '1m', startMs: bar.startMs, endMs: bar.startMs + minuteMs, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume };
+    return {
+      kind: 'bar',
+      symbol,
+      interval: '1m',
+      startMs: bar.startMs,
+      endMs: bar.startMs + minuteMs,
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close: bar.close,
+      volume: bar.volume,
+    };
   }
 }

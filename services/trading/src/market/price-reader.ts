@@ -4,7 +4,15 @@ import type { Pool } from 'pg';
 
 type BarRow = priceBars.PriceBarRow;
 
-const toBar = (row: BarRow): DailyBar => ({ date: row.date, open: row.open, high: row.high, low: row.low, close: row.close, adjClose: row.adj_close, volume: row.volume === null ? null : Number(row.volume) });
+const toBar = (row: BarRow): DailyBar => ({
+  date: row.date,
+  open: row.open,
+  high: row.high,
+  low: row.low,
+  close: row.close,
+  adjClose: row.adj_close,
+  volume: row.volume === null ? null : Number(row.volume),
+});
 
 export type LivePrice = priceLatest.LivePrice;
 

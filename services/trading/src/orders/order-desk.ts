@@ -4,7 +4,17 @@ import { systemClock, type Clock } from '@closecross/engine';
 import { priceBars, withTransaction } from '@closecross/db';
 import { ConflictError, NotFoundError, utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
-import { BrokerRejectedError, BrokerUnavailableError, type Broker, type BrokerFill, type BrokerOrderUpdate, type OrderState, type OrderType, type Side, type TimeInForce } from '../brokers/broker.ts';
+import {
+  BrokerRejectedError,
+  BrokerUnavailableError,
+  type Broker,
+  type BrokerFill,
+  type BrokerOrderUpdate,
+  type OrderState,
+  type OrderType,
+  type Side,
+  type TimeInForce,
+} from '../brokers/broker.ts';
 import type { BrokerName } from '../brokers/broker-factory.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { tradingLogEvents } from '../trading-events.ts';
@@ -66,7 +76,14 @@ export interface OrderDeskLog {
 
 /** The same order asked for twice: a retried submission answers the first, a different one is a conflict. */
 function sameOrder(stored: OrderView, order: NewOrder): boolean {
-  return stored.symbol === order.symbol && stored.side === order.side && stored.quantity === order.quantity && stored.type === order.type && stored.account_id === order.accountId && (stored.limit_price ?? null) === (order.limitPrice ?? null);
+  return (
+    stored.symbol === order.symbol &&
+    stored.side === order.side &&
+    stored.quantity === order.quantity &&
+    stored.type === order.type &&
+    stored.account_id === order.accountId &&
+    (stored.limit_price ?? null) === (order.limitPrice ?? null)
+  );
 }
 
 /**
@@ -85,7 +102,14 @@ export class OrderDesk {
   private readonly changeListeners: ((order: OrderView, fills: readonly BrokerFill[]) => void)[] = [];
   /** This task's paper exchange, while it runs here: a paper order accepted in its placement statement is handed to it at once. */
   paperAccepted: ((accepted: AcceptedPaperOrder) => void) | undefined;
-  constructor(pool: Pool, brokerOf: (name: BrokerName) => Broker, log: OrderDeskLog, risk?: RiskEngine, clock: Clock = systemClock, options: { riskInMemory?: boolean } = {}) {
+  constructor(
+    pool: Pool,
+    brokerOf: (name: BrokerName) => Broker,
+    log: OrderDeskLog,
+    risk?: RiskEngine,
+    clock: Clock = systemClock,
+    options: { riskInMemory?: boolean } = {},
+  ) {
     this.riskInMemory = options.riskInMemory ?? true;
     this.pool = pool;
     this.brokerOf = brokerOf;
@@ -100,7 +124,12 @@ export class OrderDesk {
    * rejected (new -> rejected, the check named in `risk_check` and the transition's cause) and
    * never reaches a broker.
    */
-  async place(order: NewOrder, cause: string, client?: PoolClient, options: { squareOff?: boolean; deferSubmit?: boolean } = {}): Promise<{ order: OrderView; created: boolean }> {
+  async place(
+    order: NewOrder,
+    cause: string,
+    client?: PoolClient,
+    options: { squareOff?: boolean; deferSubmit?: boolean } = {},
+  ): Promise<{ order: OrderView; created: boolean }> {
     // Alone (not in a caller's transaction), an order the book in memory lets through is stored in one statement.
     if (!client && this.risk && this.riskInMemory) {
       const placed = await this.placeInOneStatement(this.risk, order, cause, options);
@@ -108,7 +137,14 @@ export class OrderDesk {
     }
     const insert = async (db: PoolClient) => {
       const decision = this.risk
-        ? await this.risk.check(db, { strategyId: order.strategyId ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, limitPrice: order.limitPrice ?? null, squareOff: options.squareOff === true })
+        ? await this.risk.check(db, {
+            strategyId: order.strategyId ?? null,
+            symbol: order.symbol,
+            side: order.side,
+            quantity: order.quantity,
+            limitPrice: order.limitPrice ?? null,
+            squareOff: options.squareOff === true,
+          })
         : undefined;
       const refused = decision !== undefined && !decision.accepted;
       const inserted = await db.query<OrderView>(
@@ -121,27 +157,73 @@ export class OrderDesk {
            insert into trading_order_transition (order_id, from_state, to_state, cause)
            select id, null, 'new', $19 from o union all select id, 'new', 'rejected', $20 from o where o.state = 'rejected')
          select ${orderColumns} from o`,
-        [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null,
-          refused ? 'rejected' : 'new', refused ? decision.reason : null, refused ? decision.check : null, cause, refused ? `refused by the risk check ${decision.check}: ${decision.reason}` : null, this.clock.now()],
+        [
+          randomUUID(),
+          order.clientOrderId,
+          order.accountId,
+          order.strategyId ?? null,
+          order.signalId ?? null,
+          order.purpose,
+          order.symbol,
+          order.side,
+          order.quantity,
+          order.type,
+          order.timeInForce,
+          order.limitPrice ?? null,
+          order.sessionDate,
+          order.closesLot ?? null,
+          order.createdBy ?? null,
+          refused ? 'rejected' : 'new',
+          refused ? decision.reason : null,
+          refused ? decision.check : null,
+          cause,
+          refused ? `refused by the risk check ${decision.check}: ${decision.reason}` : null,
+          this.clock.now(),
+        ],
       );
       const row = inserted.rows[0];
       if (row) {
         if (refused) {
-          const strategy = order.strategyId ? (await db.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategyId])).rows[0]?.name : undefined;
-          await recordAlert(db, { event: 'order_rejected', payload: { order_id: row.id, ...(strategy ? { strategy } : {}), symbol: row.symbol, side: row.side, quantity: row.quantity, reason: row.reason ?? '', check: row.risk_check ?? undefined } });
+          const strategy = order.strategyId
+            ? (await db.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategyId])).rows[0]?.name
+            : undefined;
+          await recordAlert(db, {
+            event: 'order_rejected',
+            payload: {
+              order_id: row.id,
+              ...(strategy ? { strategy } : {}),
+              symbol: row.symbol,
+              side: row.side,
+              quantity: row.quantity,
+              reason: row.reason ?? '',
+              check: row.risk_check ?? undefined,
+            },
+          });
         }
         return { order: row, created: true };
       }
       const existing = (await db.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId])).rows[0];
       if (!existing) throw new NotFoundError(`account ${order.accountId} does not exist`);
-      if (!sameOrder(existing, order)) throw new ConflictError(`client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`);
+      if (!sameOrder(existing, order))
+        throw new ConflictError(
+          `client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`,
+        );
       return { order: existing, created: false };
     };
     const placed = client ? await insert(client) : await withTransaction(this.pool, insert);
     // Decided on the book as read under the lock: the copy in memory is read again before the next check.
     this.risk?.book.invalidate();
     if (placed.created && placed.order.state === 'rejected') {
-      this.log.warn({ event: tradingLogEvents.orderRejected, orderId: placed.order.id, symbol: placed.order.symbol, reason: placed.order.reason, riskCheck: placed.order.risk_check }, 'order rejected');
+      this.log.warn(
+        {
+          event: tradingLogEvents.orderRejected,
+          orderId: placed.order.id,
+          symbol: placed.order.symbol,
+          reason: placed.order.reason,
+          riskCheck: placed.order.risk_check,
+        },
+        'order rejected',
+      );
     }
     // Inside a caller's transaction the broker hears of it once that commits; deferred, when the caller submits it (sync).
     if (!placed.created || client || options.deferSubmit || placed.order.state !== 'new') return placed;
@@ -158,15 +240,37 @@ export class OrderDesk {
    * announced to the paper exchange. Undefined when the locked path must decide: a refusal, a
    * breach that moves a state, or a book that kept moving.
    */
-  private async placeInOneStatement(risk: RiskEngine, order: NewOrder, cause: string, options: { squareOff?: boolean; deferSubmit?: boolean }): Promise<{ order: OrderView; created: boolean } | undefined> {
+  private async placeInOneStatement(
+    risk: RiskEngine,
+    order: NewOrder,
+    cause: string,
+    options: { squareOff?: boolean; deferSubmit?: boolean },
+  ): Promise<{ order: OrderView; created: boolean } | undefined> {
     const placedAt = this.clock.now();
     const session = sessionOn(order.sessionDate, order.symbol);
-    const paperWorkable = !options.deferSubmit && (order.type === 'market' || (order.type === 'limit' && (order.limitPrice ?? 0) > 0)) && (order.timeInForce === 'gtc' || (session !== undefined && placedAt.getTime() < session.close));
+    const paperWorkable =
+      !options.deferSubmit &&
+      (order.type === 'market' || (order.type === 'limit' && (order.limitPrice ?? 0) > 0)) &&
+      (order.timeInForce === 'gtc' || (session !== undefined && placedAt.getTime() < session.close));
     for (let attempt = 0; attempt < 3; attempt++) {
-      const { decision, guard } = await risk.checkInMemory({ strategyId: order.strategyId ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, limitPrice: order.limitPrice ?? null, squareOff: options.squareOff === true });
+      const { decision, guard } = await risk.checkInMemory({
+        strategyId: order.strategyId ?? null,
+        symbol: order.symbol,
+        side: order.side,
+        quantity: order.quantity,
+        limitPrice: order.limitPrice ?? null,
+        squareOff: options.squareOff === true,
+      });
       if (!decision.accepted || decision.stateChanges.length > 0) return undefined;
-      const result = await risk.book.track(() => this.pool.query<{ version: string | null; current_version: string; marks: Record<string, [number | null, string | null, number | null, string | null]>; placed: OrderView | null; costs: PaperOrderCosts | null }>(
-        `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+      const result = await risk.book.track(() =>
+        this.pool.query<{
+          version: string | null;
+          current_version: string;
+          marks: Record<string, [number | null, string | null, number | null, string | null]>;
+          placed: OrderView | null;
+          costs: PaperOrderCosts | null;
+        }>(
+          `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
          current_marks as (${guard.marksSql('$21')}),
          guard as (
            update trading_risk_book_version set version = version + 1
@@ -188,9 +292,33 @@ export class OrderDesk {
            (select row_to_json(x) from (select ${orderColumns} from o) x) as placed,
            (select row_to_json(y) from (select a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation from o join trading_account a on a.id = o.account_id) y) as costs,
            (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`,
-        [randomUUID(), order.clientOrderId, order.accountId, order.strategyId ?? null, order.signalId ?? null, order.purpose, order.symbol, order.side, order.quantity, order.type, order.timeInForce, order.limitPrice ?? null, order.sessionDate, order.closesLot ?? null, order.createdBy ?? null,
-          placedAt, paperWorkable, cause, 'paper answered', paperOrdersChannel, guard.symbols, guard.version, guard.marks],
-      ));
+          [
+            randomUUID(),
+            order.clientOrderId,
+            order.accountId,
+            order.strategyId ?? null,
+            order.signalId ?? null,
+            order.purpose,
+            order.symbol,
+            order.side,
+            order.quantity,
+            order.type,
+            order.timeInForce,
+            order.limitPrice ?? null,
+            order.sessionDate,
+            order.closesLot ?? null,
+            order.createdBy ?? null,
+            placedAt,
+            paperWorkable,
+            cause,
+            'paper answered',
+            paperOrdersChannel,
+            guard.symbols,
+            guard.version,
+            guard.marks,
+          ],
+        ),
+      );
       const row = result.rows[0]!;
       if (row.version === null) {
         risk.book.moved(row.current_version, row.marks);
@@ -200,12 +328,23 @@ export class OrderDesk {
       const placed = row.placed;
       if (!placed) {
         risk.book.unchanged(row.version);
-        const existing = (await this.pool.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId])).rows[0];
+        const existing = (await this.pool.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId]))
+          .rows[0];
         if (!existing) throw new NotFoundError(`account ${order.accountId} does not exist`);
-        if (!sameOrder(existing, order)) throw new ConflictError(`client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`);
+        if (!sameOrder(existing, order))
+          throw new ConflictError(
+            `client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`,
+          );
         return { order: existing, created: false };
       }
-      risk.book.placed(row.version, { id: placed.id, strategyId: placed.strategy_id, symbol: placed.symbol, side: placed.side, quantity: placed.quantity, counted: true });
+      risk.book.placed(row.version, {
+        id: placed.id,
+        strategyId: placed.strategy_id,
+        symbol: placed.symbol,
+        side: placed.side,
+        quantity: placed.quantity,
+        counted: true,
+      });
       if (placed.state === 'accepted') {
         this.paperAccepted?.({ order: placed, costs: row.costs!, placedAt });
         return { order: placed, created: true };
@@ -231,7 +370,12 @@ export class OrderDesk {
         ...(order.limit_price !== null ? { limitPrice: order.limit_price } : {}),
       });
     } catch (error) {
-      if (error instanceof BrokerRejectedError) return this.apply(order.id, { clientOrderId: order.client_order_id, state: 'rejected', reason: error.message, fills: [] }, `rejected by ${broker.name}`);
+      if (error instanceof BrokerRejectedError)
+        return this.apply(
+          order.id,
+          { clientOrderId: order.client_order_id, state: 'rejected', reason: error.message, fills: [] },
+          `rejected by ${broker.name}`,
+        );
       if (error instanceof BrokerUnavailableError) {
         // Stays new: the order-sync job sends it again (the client order id keeps it one order).
         this.log.warn({ orderId: order.id, err: error }, 'broker unavailable; the order is sent again by the next sync');
@@ -253,7 +397,10 @@ export class OrderDesk {
 
   /** Every open order, synced; answers how many changed state. */
   async syncOpen(): Promise<number> {
-    const open = await this.pool.query<{ id: string; state: OrderState }>('select id, state from trading_order where state = any($1::text[]) order by created_at', [openOrderStates]);
+    const open = await this.pool.query<{ id: string; state: OrderState }>(
+      'select id, state from trading_order where state = any($1::text[]) order by created_at',
+      [openOrderStates],
+    );
     let changed = 0;
     for (const row of open.rows) {
       const after = await this.sync(row.id);
@@ -265,7 +412,8 @@ export class OrderDesk {
   async cancel(id: string, by: string): Promise<OrderView> {
     const order = await this.get(id);
     if (isTerminal(order.state)) throw new ConflictError(`order ${id} is ${order.state}: it cannot be cancelled`);
-    if (order.state === 'new') return this.apply(id, { clientOrderId: order.client_order_id, state: 'cancelled', reason: `cancelled by ${by}`, fills: [] }, `cancelled by ${by}`);
+    if (order.state === 'new')
+      return this.apply(id, { clientOrderId: order.client_order_id, state: 'cancelled', reason: `cancelled by ${by}`, fills: [] }, `cancelled by ${by}`);
     await this.apply(id, { clientOrderId: order.client_order_id, state: 'cancel_pending', fills: [] }, `cancel asked by ${by}`);
     const broker = this.brokerOf(order.broker as BrokerName);
     return this.apply(id, await broker.cancel(order.client_order_id), `${broker.name} answered the cancel`);
@@ -283,7 +431,12 @@ export class OrderDesk {
     }
     const result = await withTransaction(this.pool, async (client) => {
       // This transaction moves the risk book's version itself, once, at the end (the triggers leave it): the book in memory follows it.
-      const order = (await client.query<OrderView>(`select ${orderColumns}, set_config('closecross.risk_book_counted', 'on', true) as counted from trading_order where id = $1 for update`, [id])).rows[0];
+      const order = (
+        await client.query<OrderView>(
+          `select ${orderColumns}, set_config('closecross.risk_book_counted', 'on', true) as counted from trading_order where id = $1 for update`,
+          [id],
+        )
+      ).rows[0];
       if (!order) throw new NotFoundError(`order ${id} does not exist`);
       let newFills = 0;
       const booked: { quantity: number; price: number; fee: number }[] = [];
@@ -307,7 +460,20 @@ export class OrderDesk {
              select $3, $10, 'trade', case when $5 = 'buy' then -(f.quantity * f.price) else f.quantity * f.price end, fill_id, $11, $9 from f
              union all select $3, $10, 'fee', -f.fee, fill_id, 'fee', $9 from f where f.fee > 0)
            select count(*)::int as n from f`,
-          [fill.fillId, id, order.strategy_id, order.symbol, order.side, bookedDecimal(fill.quantity), bookedDecimal(fill.price), bookedDecimal(fill.fee), fill.at, order.account_id, `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`, fillTradeDate(order.symbol, fill.at)],
+          [
+            fill.fillId,
+            id,
+            order.strategy_id,
+            order.symbol,
+            order.side,
+            bookedDecimal(fill.quantity),
+            bookedDecimal(fill.price),
+            bookedDecimal(fill.fee),
+            fill.at,
+            order.account_id,
+            `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`,
+            fillTradeDate(order.symbol, fill.at),
+          ],
         );
         if (inserted.rows[0]!.n > 0) {
           newFills++;
@@ -347,14 +513,31 @@ export class OrderDesk {
       );
       const rejected = reached === 'rejected' && order.state !== 'rejected';
       if (rejected) {
-        const strategy = order.strategy_id === null ? undefined : (await client.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategy_id])).rows[0]?.name;
-        await recordAlert(client, { event: 'order_rejected', payload: { order_id: id, ...(strategy ? { strategy } : {}), symbol: order.symbol, side: order.side, quantity: order.quantity, reason: updated.rows[0]!.reason ?? cause } });
+        const strategy =
+          order.strategy_id === null
+            ? undefined
+            : (await client.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategy_id])).rows[0]?.name;
+        await recordAlert(client, {
+          event: 'order_rejected',
+          payload: {
+            order_id: id,
+            ...(strategy ? { strategy } : {}),
+            symbol: order.symbol,
+            side: order.side,
+            quantity: order.quantity,
+            reason: updated.rows[0]!.reason ?? cause,
+          },
+        });
       }
       const { book_version: version, ...after } = updated.rows[0]!;
       return { order: after as OrderView, rejected, version, booked };
     });
     this.risk?.book.orderChanged(result.version, {
-      orderId: id, strategyId: result.order.strategy_id, symbol: result.order.symbol, side: result.order.side, fills: result.booked,
+      orderId: id,
+      strategyId: result.order.strategy_id,
+      symbol: result.order.symbol,
+      side: result.order.side,
+      fills: result.booked,
       remaining: isTerminal(result.order.state) ? 0 : result.order.quantity - result.order.filled_quantity,
     });
     if (result.rejected) {
@@ -390,7 +573,13 @@ export class OrderDesk {
    * book's version, whose in-memory copy takes the fill. Undefined, with nothing stored, when the
    * order is not as known (another fill, a cancel): the locked path then decides.
    */
-  private async applyFillInOneStatement(id: string, state: 'filled' | 'partially_filled', fill: BrokerFill, cause: string, known: KnownOrder): Promise<OrderView | undefined> {
+  private async applyFillInOneStatement(
+    id: string,
+    state: 'filled' | 'partially_filled',
+    fill: BrokerFill,
+    cause: string,
+    known: KnownOrder,
+  ): Promise<OrderView | undefined> {
     let path: OrderState[];
     try {
       path = pathBetween(known.state, state);
@@ -401,10 +590,11 @@ export class OrderDesk {
     const filled = state === 'filled' && known.state !== 'filled';
     let row: { updated: OrderView | null; version: string | null } | undefined;
     try {
-      const tracked = <T,>(statement: () => Promise<T>) => (this.risk ? this.risk.book.track(statement) : statement());
+      const tracked = <T>(statement: () => Promise<T>) => (this.risk ? this.risk.book.track(statement) : statement());
       row = (
-        await tracked(() => this.pool.query<{ updated: OrderView | null; version: string | null }>(
-          `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+        await tracked(() =>
+          this.pool.query<{ updated: OrderView | null; version: string | null }>(
+            `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
            prior as (select coalesce(sum(quantity), 0) as quantity, coalesce(sum(quantity * price), 0) as notional from trading_fill where order_id = $1),
            u as (
              update trading_order o set state = $2, filled_quantity = ((select quantity from prior) + $3::numeric)::float8,
@@ -430,8 +620,24 @@ export class OrderDesk {
            v as (update trading_risk_book_version set version = version + 1 where exists (select 1 from u) returning version)
            select (select row_to_json(x) from (select ${orderColumns} from u) x) as updated, (select version::text from v) as version,
              (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`,
-          [id, state, bookedDecimal(fill.quantity), bookedDecimal(fill.price), known.state, fill.fillId, bookedDecimal(fill.fee), fill.at, `${known.side} ${fill.quantity} ${known.symbol} @ ${fill.price}`, from, path, path.map(() => cause), filled, fillTradeDate(known.symbol, fill.at)],
-        ))
+            [
+              id,
+              state,
+              bookedDecimal(fill.quantity),
+              bookedDecimal(fill.price),
+              known.state,
+              fill.fillId,
+              bookedDecimal(fill.fee),
+              fill.at,
+              `${known.side} ${fill.quantity} ${known.symbol} @ ${fill.price}`,
+              from,
+              path,
+              path.map(() => cause),
+              filled,
+              fillTradeDate(known.symbol, fill.at),
+            ],
+          ),
+        )
       ).rows[0];
     } catch (error) {
       // The fill stored meanwhile by another task (its id is unique): the locked path answers.
@@ -442,7 +648,10 @@ export class OrderDesk {
     if (!updated) return undefined;
     if (row!.version !== null) {
       this.risk?.book.orderChanged(row!.version, {
-        orderId: id, strategyId: updated.strategy_id, symbol: updated.symbol, side: updated.side,
+        orderId: id,
+        strategyId: updated.strategy_id,
+        symbol: updated.symbol,
+        side: updated.side,
         fills: [{ quantity: Number(bookedDecimal(fill.quantity)), price: Number(bookedDecimal(fill.price)), fee: Number(bookedDecimal(fill.fee)) }],
         remaining: state === 'filled' ? 0 : updated.quantity - updated.filled_quantity,
       });

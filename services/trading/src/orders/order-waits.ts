@@ -31,4 +31,7 @@ export function waitingFor(order: Pick<OrderView, 'broker' | 'state' | 'symbol' 
   }
 }
 
-export const withWait = <T extends OrderView>(order: T, nowMs: number): T & { waiting_for: string | null } => ({ ...order, waiting_for: waitingFor(order, nowMs) });
+export const withWait = <T extends OrderView>(order: T, nowMs: number): T & { waiting_for: string | null } => ({
+  ...order,
+  waiting_for: waitingFor(order, nowMs),
+});

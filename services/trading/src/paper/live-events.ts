@@ -13,7 +13,15 @@ export function marketEventOf(tick: LiveTick): Bar | QuoteTick | TradeTick | und
   switch (tick.type) {
     case 'quote':
       if (!(tick.bid! > 0) && !(tick.ask! > 0)) return undefined;
-      return { kind: 'quote', symbol: tick.symbol, ts: tick.ts, bid: tick.bid ?? 0, ask: tick.ask ?? 0, bidSize: tick.bidSize ?? 0, askSize: tick.askSize ?? 0 };
+      return {
+        kind: 'quote',
+        symbol: tick.symbol,
+        ts: tick.ts,
+        bid: tick.bid ?? 0,
+        ask: tick.ask ?? 0,
+        bidSize: tick.bidSize ?? 0,
+        askSize: tick.askSize ?? 0,
+      };
     case 'trade':
       if (!(tick.price! > 0)) return undefined;
       return { kind: 'trade', symbol: tick.symbol, ts: tick.ts, price: tick.price!, size: tick.size ?? 0 };
@@ -21,7 +29,18 @@ export function marketEventOf(tick: LiveTick): Bar | QuoteTick | TradeTick | und
       const close = tick.close ?? tick.price;
       if (!(close! > 0)) return undefined;
       const open = tick.open ?? close!;
-      return { kind: 'bar', symbol: tick.symbol, interval: '1m', startMs: tick.ts, endMs: tick.ts + oneMinuteMs, open, high: tick.high ?? Math.max(open, close!), low: tick.low ?? Math.min(open, close!), close: close!, volume: tick.size ?? 0 };
+      return {
+        kind: 'bar',
+        symbol: tick.symbol,
+        interval: '1m',
+        startMs: tick.ts,
+        endMs: tick.ts + oneMinuteMs,
+        open,
+        high: tick.high ?? Math.max(open, close!),
+        low: tick.low ?? Math.min(open, close!),
+        close: close!,
+        volume: tick.size ?? 0,
+      };
     }
   }
 }

@@ -20,4 +20,5 @@ export function engineCostsOf(account: Pick<Account, 'fee_per_share' | 'fee_bps'
 }
 
 /** One key per cost setting: an account whose costs changed gets its exchange rebuilt with them. */
-export const costsKey = (costs: CostConfig): string => `${costs.feePerUnit}|${costs.feeBps}|${costs.minFee}|${costs.maxFeeRate}|${costs.slippageBps}|${costs.volumeCap}`;
+export const costsKey = (costs: CostConfig): string =>
+  `${costs.feePerUnit}|${costs.feeBps}|${costs.minFee}|${costs.maxFeeRate}|${costs.slippageBps}|${costs.volumeCap}`;

@@ -1,5 +1,14 @@
 import { decodeLiveTicks, liveTicksChannel, type LiveTick } from '@closecross/contracts';
-import { SimulatedExchange, fromNumber, toNumber, type Clock, type CostConfig, type ExchangeReport, type OrderRequest, type SimulatedExchangeOptions } from '@closecross/engine';
+import {
+  SimulatedExchange,
+  fromNumber,
+  toNumber,
+  type Clock,
+  type CostConfig,
+  type ExchangeReport,
+  type OrderRequest,
+  type SimulatedExchangeOptions,
+} from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
 import type { Account } from '../accounts/account-store.ts';
 import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
@@ -202,7 +211,8 @@ export class PaperExchange {
     this.client = client;
     client.on('notification', (message) => {
       if (message.channel === liveTicksChannel && message.payload) this.onTicks(decodeLiveTicks(message.payload));
-      else if (message.channel === paperOrdersChannel && message.payload && !this.byClientId.has(message.payload)) void this.load(message.payload).catch((error: unknown) => this.options.log.error({ err: error }, 'paper exchange: an order could not be loaded'));
+      else if (message.channel === paperOrdersChannel && message.payload && !this.byClientId.has(message.payload))
+        void this.load(message.payload).catch((error: unknown) => this.options.log.error({ err: error }, 'paper exchange: an order could not be loaded'));
     });
     client.on('error', (error) => {
       // Stopped already (the client went back to the pool): nothing of ours fails.
@@ -298,7 +308,8 @@ export class PaperExchange {
     const open = session?.open ?? placedAtMs;
     account.submitAt.ms = row.type === 'market_on_open' ? (placedAtMs < open ? open - 1 : placedAtMs) : Math.max(placedAtMs, open);
     const common = { clientId: row.order_id, symbol: row.symbol, side: row.side, quantity: remaining, timeInForce: row.time_in_force } as const;
-    const request: OrderRequest = row.type === 'limit' ? { ...common, type: 'limit', limitPrice: row.limit_price ?? Number.NaN } : { ...common, type: row.type };
+    const request: OrderRequest =
+      row.type === 'limit' ? { ...common, type: 'limit', limitPrice: row.limit_price ?? Number.NaN } : { ...common, type: row.type };
     const accepted = account.exchange.submit(request);
     if (accepted.order.state === 'rejected') {
       // Not fillable here (a fractional share, say): the broker's sync still answers for it.
@@ -315,8 +326,21 @@ export class PaperExchange {
   private admitAccepted({ order, costs, placedAt }: AcceptedPaperOrder): void {
     if (!this.client || this.working.has(order.id)) return;
     this.admit({
-      order_id: order.id, client_order_id: order.client_order_id, state: order.state, symbol: order.symbol, side: order.side, quantity: order.quantity, type: order.type, time_in_force: order.time_in_force,
-      limit_price: order.limit_price, session_date: order.session_date, placed_at: placedAt, filled: order.filled_quantity, fills: 0, account_id: order.account_id, ...costs,
+      order_id: order.id,
+      client_order_id: order.client_order_id,
+      state: order.state,
+      symbol: order.symbol,
+      side: order.side,
+      quantity: order.quantity,
+      type: order.type,
+      time_in_force: order.time_in_force,
+      limit_price: order.limit_price,
+      session_date: order.session_date,
+      placed_at: placedAt,
+      filled: order.filled_quantity,
+      fills: 0,
+      account_id: order.account_id,
+      ...costs,
     });
   }
 
@@ -325,7 +349,12 @@ export class PaperExchange {
     const known = this.accounts.get(accountId);
     if (known && known.costs === key) return known;
     const submitAt = { ms: 0 };
-    const options: SimulatedExchangeOptions = { clock: { nowMs: () => submitAt.ms, now: () => new Date(submitAt.ms) }, calendarFor, costsFor: () => costs, idPrefix: `paper-${accountId}-` };
+    const options: SimulatedExchangeOptions = {
+      clock: { nowMs: () => submitAt.ms, now: () => new Date(submitAt.ms) },
+      calendarFor,
+      costsFor: () => costs,
+      idPrefix: `paper-${accountId}-`,
+    };
     // New costs apply to what is still to fill: the open orders move over as they are.
     const exchange = known ? SimulatedExchange.restore(known.exchange.snapshot(), options) : new SimulatedExchange(options);
     const account = { exchange, costs: key, submitAt, options };
@@ -356,7 +385,11 @@ export class PaperExchange {
     for (const tick of ticks) this.lastTickAt.set(tick.symbol, Math.max(this.lastTickAt.get(tick.symbol) ?? 0, tick.ts));
     if (this.loading === 0) this.fillFrom(ticks);
     else if (this.held.length < maxHeldPayloads) this.held.push(ticks);
-    else this.options.log.warn({ symbols: [...new Set(ticks.map((tick) => tick.symbol))] }, 'paper exchange: ticks dropped while orders are read (the database is slow)');
+    else
+      this.options.log.warn(
+        { symbols: [...new Set(ticks.map((tick) => tick.symbol))] },
+        'paper exchange: ticks dropped while orders are read (the database is slow)',
+      );
   }
 
   private fillFrom(ticks: readonly LiveTick[]): void {
@@ -368,7 +401,8 @@ export class PaperExchange {
       if (!event) continue;
       for (const account of this.accounts.values()) {
         const report = account.exchange.process(event);
-        if (report.fills.length > 0 || report.updates.length > 0) this.record(report, `paper exchange: ${tick.type} ${tick.symbol} at ${new Date(tick.ts).toISOString()} (position ${tick.position})`);
+        if (report.fills.length > 0 || report.updates.length > 0)
+          this.record(report, `paper exchange: ${tick.type} ${tick.symbol} at ${new Date(tick.ts).toISOString()} (position ${tick.position})`);
       }
     }
   }
@@ -383,9 +417,12 @@ export class PaperExchange {
     if (this.closesDue.includes(closeMs)) return;
     this.closesDue.push(closeMs);
     this.closesDue.sort((a, b) => a - b);
-    const timer = setTimeout(() => {
-      if (this.client && this.loading === 0) this.settleCloses(closeMs);
-    }, Math.max(0, closeMs - this.options.clock.nowMs()) + 1);
+    const timer = setTimeout(
+      () => {
+        if (this.client && this.loading === 0) this.settleCloses(closeMs);
+      },
+      Math.max(0, closeMs - this.options.clock.nowMs()) + 1,
+    );
     timer.unref();
     this.closeTimers.push(timer);
   }

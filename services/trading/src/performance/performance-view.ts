@@ -31,7 +31,9 @@ export async function performanceView(reads: PerformanceReads, query: Performanc
     strategyId = await reads.strategyIdNamed(strategyName);
     const fromJournal = await reads.journalTrades(strategyName);
     if (strategyId === undefined && fromJournal.length === 0) {
-      throw new NotFoundError(`no strategy named ${JSON.stringify(strategyName)}: neither a stored strategy nor one in an imported journal (known journal strategies: ${(await reads.journalStrategyNames()).join(', ') || 'none'})`);
+      throw new NotFoundError(
+        `no strategy named ${JSON.stringify(strategyName)}: neither a stored strategy nor one in an imported journal (known journal strategies: ${(await reads.journalStrategyNames()).join(', ') || 'none'})`,
+      );
     }
     if (strategyId !== undefined) trades.push(...(await reads.closedTrips(strategyId)).map((trip) => closedTradeOf(strategyName, trip)));
     trades.push(...fromJournal);
@@ -44,7 +46,10 @@ export async function performanceView(reads: PerformanceReads, query: Performanc
   }
   const inRange = trades.filter((trade) => (!start || trade.exitAt.slice(0, 10) >= start) && (!end || trade.exitAt.slice(0, 10) <= end));
   // Equity snapshots exist for stored strategies (and in total); a journal strategy has its trades only.
-  const snapshots = strategyName !== undefined && strategyId === undefined ? [] : (await reads.snapshots(strategyId, start, end)).map(({ date, equity: value }) => ({ date, equity: value }));
+  const snapshots =
+    strategyName !== undefined && strategyId === undefined
+      ? []
+      : (await reads.snapshots(strategyId, start, end)).map(({ date, equity: value }) => ({ date, equity: value }));
   // Daily returns divide by equity: a book with no capital (manual orders only, equity 0 or
   // below) has no return series, so its report gives trade figures without return ratios.
   const equity = snapshots.every((point) => point.equity > 0) ? snapshots : [];

@@ -12,7 +12,8 @@ import type { Snapshot } from '../schemas/portfolio.ts';
 /** A daily snapshot row (trading_snapshot), as snapshotColumns reads it. */
 export type SnapshotRow = Snapshot;
 
-export const snapshotColumns = "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, realized, unrealized, equity, cash, exposure, peak_equity, drawdown";
+export const snapshotColumns =
+  "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, realized, unrealized, equity, cash, exposure, peak_equity, drawdown";
 
 /** Money in an alert: cents, not float noise. */
 const cents = (value: number) => Math.round(value * 100) / 100;
@@ -85,7 +86,9 @@ export async function takeSnapshots(deps: SnapshotDeps, params: { date?: string 
     const book = await positionBookOf(deps.pool, id, asOf);
     // The manual book has no allocation: it counts once it has traded.
     if (id === null && book.symbols().length === 0 && !cashBy.has(null)) continue;
-    const prices = asOf ? new Map([...(await deps.prices.latestCloses(book.symbols(), date))].map(([symbol, bar]) => [symbol, bar.close])) : await deps.prices.markPrices(book.symbols());
+    const prices = asOf
+      ? new Map([...(await deps.prices.latestCloses(book.symbols(), date))].map(([symbol, bar]) => [symbol, bar.close]))
+      : await deps.prices.markPrices(book.symbols());
     let unrealized = 0;
     let marketValue = 0;
     let exposure = 0;
@@ -108,13 +111,26 @@ export async function takeSnapshots(deps: SnapshotDeps, params: { date?: string 
     for (const { id, name, values } of valuesBy) {
       const { row, day } = await store(client, id === null ? manualScope : `strategy:${id}`, date, id, values);
       rows.push(row);
-      byStrategy.push({ strategy: name, pnl: cents(day.realized + day.unrealized), realized: cents(day.realized), unrealized: cents(day.unrealized), equity: cents(values.equity) });
+      byStrategy.push({
+        strategy: name,
+        pnl: cents(day.realized + day.unrealized),
+        realized: cents(day.realized),
+        unrealized: cents(day.unrealized),
+        equity: cents(values.equity),
+      });
     }
     const { row, day } = await store(client, 'total', date, null, total);
     rows.push(row);
     await recordAlert(client, {
       event: 'daily_pnl_summary',
-      payload: { date, realized: cents(day.realized), unrealized: cents(day.unrealized), total: cents(day.realized + day.unrealized), equity: cents(total.equity), by_strategy: byStrategy },
+      payload: {
+        date,
+        realized: cents(day.realized),
+        unrealized: cents(day.unrealized),
+        total: cents(day.realized + day.unrealized),
+        equity: cents(total.equity),
+        by_strategy: byStrategy,
+      },
     });
     return { date, snapshots: rows };
   });
@@ -125,7 +141,13 @@ export async function takeSnapshots(deps: SnapshotDeps, params: { date?: string 
  * the last snapshot before this date (from zero for a scope's first). Equity moves with
  * allocations too, so the day's P&L is the change in P&L, not in equity.
  */
-async function store(db: PoolClient, scope: string, date: string, strategyId: number | null, values: SnapshotValues): Promise<{ row: SnapshotRow; day: { realized: number; unrealized: number } }> {
+async function store(
+  db: PoolClient,
+  scope: string,
+  date: string,
+  strategyId: number | null,
+  values: SnapshotValues,
+): Promise<{ row: SnapshotRow; day: { realized: number; unrealized: number } }> {
   const before = (
     await db.query<{ peak: number | null; realized: number | null; unrealized: number | null }>(
       `select (select max(peak_equity)::float8 from trading_snapshot where scope = $1 and date < $2) as peak, last.realized, last.unrealized

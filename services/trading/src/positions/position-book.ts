@@ -112,7 +112,10 @@ export class PositionBook {
       if (remaining <= epsilon) break;
       if (lot.direction === -direction && lot.quantity > epsilon) closeFrom(lot);
     }
-    this.lots.set(fill.symbol, lots.filter((lot) => lot.quantity > epsilon));
+    this.lots.set(
+      fill.symbol,
+      lots.filter((lot) => lot.quantity > epsilon),
+    );
     if (remaining > epsilon) {
       const openFee = toNumber(divFixed(mulFixed(fillFee, fromNumber(remaining)), fromNumber(fill.quantity)));
       const existing = this.lots.get(fill.symbol)!.find((lot) => lot.key === fill.orderId);
@@ -123,7 +126,9 @@ export class PositionBook {
         existing.entryPrice = toNumber(divFixed(cost, fromNumber(existing.quantity)));
         existing.entryFee = toNumber(fromNumber(existing.entryFee) + fromNumber(openFee));
       } else {
-        this.lots.get(fill.symbol)!.push({ key: fill.orderId, symbol: fill.symbol, direction, quantity: remaining, entryPrice: fill.price, entryFee: openFee, openedOn: fill.date });
+        this.lots
+          .get(fill.symbol)!
+          .push({ key: fill.orderId, symbol: fill.symbol, direction, quantity: remaining, entryPrice: fill.price, entryFee: openFee, openedOn: fill.date });
       }
     }
     this.closed.push(...closedNow);
@@ -150,7 +155,14 @@ export class PositionBook {
       size += lotSize;
       cost += mulFixed(fromNumber(lot.entryPrice), lotSize);
     }
-    return { symbol, quantity: toNumber(quantity), averageCost: size > FIXED_ZERO ? toNumber(divFixed(cost, size)) : 0, realized: toNumber(this.realized.get(symbol) ?? FIXED_ZERO), fees: toNumber(this.fees.get(symbol) ?? FIXED_ZERO), openLots: lots.length };
+    return {
+      symbol,
+      quantity: toNumber(quantity),
+      averageCost: size > FIXED_ZERO ? toNumber(divFixed(cost, size)) : 0,
+      realized: toNumber(this.realized.get(symbol) ?? FIXED_ZERO),
+      fees: toNumber(this.fees.get(symbol) ?? FIXED_ZERO),
+      openLots: lots.length,
+    };
   }
 
   /** Unrealized P&L of the open lots at `price`. */

@@ -9,7 +9,17 @@ import { PositionBook } from './position-book.ts';
 export async function positionBookOf(pool: Pool, strategyId: number | null, asOf?: Date): Promise<PositionBook> {
   const fills = await strategyFills(pool, strategyId, asOf ?? null);
   const book = new PositionBook();
-  for (const row of fills) book.apply({ symbol: row.symbol, side: row.side, quantity: row.quantity, price: row.price, fee: row.fee, date: row.date, orderId: row.order_id, closesLot: row.closes_lot ?? undefined });
+  for (const row of fills)
+    book.apply({
+      symbol: row.symbol,
+      side: row.side,
+      quantity: row.quantity,
+      price: row.price,
+      fee: row.fee,
+      date: row.date,
+      orderId: row.order_id,
+      closesLot: row.closes_lot ?? undefined,
+    });
   return book;
 }
 

@@ -55,7 +55,13 @@ export async function reconcileAlpacaPositions(deps: ReconcileDeps, jobId: strin
   });
   if (differences.length > 0) {
     deps.log.warn(
-      { event: reconciliationDifferencesEvent, broker, reconciliation_id: run.id, difference_count: differences.length, symbols: differences.map((difference) => difference.symbol) },
+      {
+        event: reconciliationDifferencesEvent,
+        broker,
+        reconciliation_id: run.id,
+        difference_count: differences.length,
+        symbols: differences.map((difference) => difference.symbol),
+      },
       `positions at ${broker} differ from ours in ${differences.length} symbol(s)`,
     );
   }

@@ -40,7 +40,14 @@ export function reconciliationModule(deps: ReconciliationDeps): FastifyPluginAsy
       const schedules = new ScheduleStore(pool);
       // An operator's change through /schedules is kept; only a missing schedule is created.
       if (!(await schedules.get(reconcileScheduleName))) {
-        await schedules.put(reconcileScheduleName, { kind: reconcileJobKind, cron: reconcileDefaultCron, timezone: config.TRADING_TIMEZONE, trading_days_only: true, params: {}, enabled: true });
+        await schedules.put(reconcileScheduleName, {
+          kind: reconcileJobKind,
+          cron: reconcileDefaultCron,
+          timezone: config.TRADING_TIMEZONE,
+          trading_days_only: true,
+          params: {},
+          enabled: true,
+        });
       }
     });
 

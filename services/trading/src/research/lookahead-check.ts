@@ -19,7 +19,9 @@ type Decision = Omit<RecordedDecision, 'ms'>;
 
 const decisionKey = (decision: Decision) => JSON.stringify([decision.symbol, decision.side, decision.type, decision.quantity, decision.price]);
 const sortedDecisions = (decisions: readonly RecordedDecision[]): Decision[] =>
-  decisions.map(({ symbol, side, type, quantity, price }) => ({ symbol, side, type, quantity, price })).sort((a, b) => decisionKey(a).localeCompare(decisionKey(b)));
+  decisions
+    .map(({ symbol, side, type, quantity, price }) => ({ symbol, side, type, quantity, price }))
+    .sort((a, b) => decisionKey(a).localeCompare(decisionKey(b)));
 
 /** The series with only the bars of days up to `day` (what the market had shown by then). */
 function cutAt(series: readonly BarColumns[], day: string): BarColumns[] {
@@ -39,7 +41,13 @@ function cutAt(series: readonly BarColumns[], day: string): BarColumns[] {
 }
 
 /** Runs once on a thread of its own holding `data`, then ends the thread. */
-async function runAlone(data: ResearchThreadData, startDay: string, endDay: string, params: Record<string, unknown>, signal: AbortSignal): Promise<TrialAnswer> {
+async function runAlone(
+  data: ResearchThreadData,
+  startDay: string,
+  endDay: string,
+  params: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<TrialAnswer> {
   const thread = startResearchThread('lookahead', data);
   try {
     return await runOnThread(thread, { params, startDay, endDay, recordDecisions: true }, signal);
@@ -71,7 +79,9 @@ export async function runLookaheadJob(deps: ResearchDeps, context: JobContext<Lo
   const instants = [...byInstant.keys()].sort((a, b) => a - b);
   const wanted = Math.min(instants.length, context.params.max_signals ?? 30);
   // Spread over the run: the first, the last and evenly between.
-  const chosen = [...new Set(Array.from({ length: wanted }, (_, index) => instants[wanted === 1 ? 0 : Math.round((index * (instants.length - 1)) / (wanted - 1))]!))];
+  const chosen = [
+    ...new Set(Array.from({ length: wanted }, (_, index) => instants[wanted === 1 ? 0 : Math.round((index * (instants.length - 1)) / (wanted - 1))]!)),
+  ];
   const calendar = calendarForSymbol(run.universe[0] ?? '');
   const flagged: { at: string; day: string; full: Decision[]; cut: Decision[]; error: string | null }[] = [];
   let checked = 0;

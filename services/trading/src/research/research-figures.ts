@@ -10,7 +10,12 @@ const sessionsPerYear = 252;
 const dayMs = 86_400_000;
 
 /** Figures of an equity series (one point per session) and, when given, the engine's summary of the same run. */
-export function figuresOf(equity: readonly number[], firstMs: number, lastMs: number, summary?: Pick<BacktestSummary, 'trades' | 'winRate' | 'fees'>): TrialFigures {
+export function figuresOf(
+  equity: readonly number[],
+  firstMs: number,
+  lastMs: number,
+  summary?: Pick<BacktestSummary, 'trades' | 'winRate' | 'fees'>,
+): TrialFigures {
   const returns: number[] = [];
   let peak = Number.NEGATIVE_INFINITY;
   let maxDrawdown = 0;
@@ -75,14 +80,24 @@ const eulerGamma = 0.5772156649015329;
  * skill-less trials would show, given the variance of the trials' Sharpes and the best trial's
  * skewness, kurtosis and length. Sharpes are annualised here and de-annualised inside.
  */
-export function deflatedSharpe(sharpes: readonly number[], best: Pick<TrialFigures, 'sharpe' | 'skewness' | 'kurtosis' | 'observations'>): { expectedMax: number | null; deflated: number | null } {
+export function deflatedSharpe(
+  sharpes: readonly number[],
+  best: Pick<TrialFigures, 'sharpe' | 'skewness' | 'kurtosis' | 'observations'>,
+): { expectedMax: number | null; deflated: number | null } {
   const trials = sharpes.length;
   if (best.sharpe === null || trials < 1 || best.observations < 3) return { expectedMax: null, deflated: null };
   const perPeriod = (annual: number) => annual / Math.sqrt(sessionsPerYear);
   const values = sharpes.map(perPeriod);
   const mean = values.reduce((sum, value) => sum + value, 0) / trials;
   const variance = trials > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (trials - 1) : 0;
-  const { sr0, deflated } = deflatedSharpeRatio({ trials, variance, sharpe: perPeriod(best.sharpe), skewness: best.skewness ?? 0, kurtosis: best.kurtosis ?? 3, observations: best.observations });
+  const { sr0, deflated } = deflatedSharpeRatio({
+    trials,
+    variance,
+    sharpe: perPeriod(best.sharpe),
+    skewness: best.skewness ?? 0,
+    kurtosis: best.kurtosis ?? 3,
+    observations: best.observations,
+  });
   return { expectedMax: sr0 * Math.sqrt(sessionsPerYear), deflated };
 }
 
@@ -90,9 +105,13 @@ export function deflatedSharpe(sharpes: readonly number[], best: Pick<TrialFigur
  * The formula itself, on per-period (not annualised) figures: SR0 = sqrt(V) ((1 - g) Z(1 - 1/N) +
  * g Z(1 - 1/(N e))), DSR = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - skew SR + (kurtosis - 1) / 4 SR^2)).
  */
-export function deflatedSharpeRatio(input: { trials: number; variance: number; sharpe: number; skewness: number; kurtosis: number; observations: number }): { sr0: number; deflated: number | null } {
+export function deflatedSharpeRatio(input: { trials: number; variance: number; sharpe: number; skewness: number; kurtosis: number; observations: number }): {
+  sr0: number;
+  deflated: number | null;
+} {
   const { trials, variance, sharpe, skewness, kurtosis, observations } = input;
-  const sr0 = trials > 1 ? Math.sqrt(variance) * ((1 - eulerGamma) * inverseNormalCdf(1 - 1 / trials) + eulerGamma * inverseNormalCdf(1 - 1 / (trials * Math.E))) : 0;
+  const sr0 =
+    trials > 1 ? Math.sqrt(variance) * ((1 - eulerGamma) * inverseNormalCdf(1 - 1 / trials) + eulerGamma * inverseNormalCdf(1 - 1 / (trials * Math.E))) : 0;
   const denominator = 1 - skewness * sharpe + ((kurtosis - 1) / 4) * sharpe * sharpe;
   if (!(denominator > 0)) return { sr0, deflated: null };
   return { sr0, deflated: normalCdf(((sharpe - sr0) * Math.sqrt(observations - 1)) / Math.sqrt(denominator)) };

@@ -76,13 +76,21 @@ export interface ResolvedRun {
   thread: Omit<ResearchThreadData, 'series'>;
 }
 
-const setsCosts = (account: Account) => account.fee_per_share > 0 || account.fee_bps > 0 || account.fee_minimum > 0 || account.slippage_bps > 0 || account.volume_participation < 1;
+const setsCosts = (account: Account) =>
+  account.fee_per_share > 0 || account.fee_bps > 0 || account.fee_minimum > 0 || account.slippage_bps > 0 || account.volume_participation < 1;
 
 /** The account's costs (the engine's stated defaults when it sets none), then the request's overrides. */
 function costsOf(account: Account | undefined, symbol: string, given: RunBody['costs'] = {}): CostConfig {
   const base: CostConfig =
     account && setsCosts(account)
-      ? { feePerUnit: account.fee_per_share, feeBps: account.fee_bps, minFee: account.fee_minimum, maxFeeRate: 0, slippageBps: account.slippage_bps, volumeCap: account.volume_participation >= 1 ? 0 : account.volume_participation }
+      ? {
+          feePerUnit: account.fee_per_share,
+          feeBps: account.fee_bps,
+          minFee: account.fee_minimum,
+          maxFeeRate: 0,
+          slippageBps: account.slippage_bps,
+          volumeCap: account.volume_participation >= 1 ? 0 : account.volume_participation,
+        }
       : defaultCosts(instrumentForSymbol(symbol));
   return {
     feePerUnit: given.fee_per_share ?? base.feePerUnit,
@@ -98,18 +106,31 @@ function costsOf(account: Account | undefined, symbol: string, given: RunBody['c
 export async function resolveRun(deps: Pick<ResearchDeps, 'strategies' | 'pool' | 'clock'>, body: RunBody): Promise<ResolvedRun> {
   if ((body.strategy_id === undefined) === (body.strategy === undefined)) throw new InvalidInputError('body: give strategy_id or strategy, not both');
   const strategy = body.strategy_id !== undefined ? await deps.strategies.get(body.strategy_id) : await deps.strategies.prepare(body.strategy!);
-  if (strategy.interval !== '1d') throw new InvalidInputError(`body/strategy: research runs on daily bars (interval 1d); this strategy reads ${strategy.interval}`);
+  if (strategy.interval !== '1d')
+    throw new InvalidInputError(`body/strategy: research runs on daily bars (interval 1d); this strategy reads ${strategy.interval}`);
   if (body.start && body.end && body.start > body.end) throw new InvalidInputError(`body/start (${body.start}) must not be after end (${body.end})`);
   const resolved = await deps.strategies.catalogue.resolve(strategy.code, 'body/strategy/code');
   const universe = body.universe ?? strategy.universe;
-  const baseParams = await checkedParameters(resolved, { ...strategy.effective_parameters, ...(body.parameters ?? {}) }, { universe, interval: '1d' }, deps.clock, 'body/parameters');
+  const baseParams = await checkedParameters(
+    resolved,
+    { ...strategy.effective_parameters, ...(body.parameters ?? {}) },
+    { universe, interval: '1d' },
+    deps.clock,
+    'body/parameters',
+  );
   const account = await new AccountStore(deps.pool).get(strategy.account_id).catch(() => undefined);
   return {
     strategy,
     resolved,
     universe,
     baseParams,
-    thread: { source: resolved.source, universe, startingCash: body.starting_cash ?? strategy.allocation, costs: costsOf(account, universe[0] ?? '', body.costs), decision: body.decision ?? 'after_close' },
+    thread: {
+      source: resolved.source,
+      universe,
+      startingCash: body.starting_cash ?? strategy.allocation,
+      costs: costsOf(account, universe[0] ?? '', body.costs),
+      decision: body.decision ?? 'after_close',
+    },
   };
 }
 
@@ -118,12 +139,17 @@ export function searchSpec(run: ResolvedRun, body: OptimizationRequest | WalkFor
   const dimensions = searchSpaceOf(body.space, run.resolved.code.parameters);
   if (body.method === 'grid') {
     const size = gridSize(dimensions);
-    if (size > body.budget) throw new InvalidInputError(`body/budget: ${body.budget} is below the grid's ${size} points: raise the budget, or search random or tpe`);
+    if (size > body.budget)
+      throw new InvalidInputError(`body/budget: ${body.budget} is below the grid's ${size} points: raise the budget, or search random or tpe`);
   }
-  if (body.objective === 'profit_with_max_drawdown' && body.max_drawdown_pct === undefined) throw new InvalidInputError('body/max_drawdown_pct: missing: profit_with_max_drawdown needs the largest drawdown allowed, in percent');
+  if (body.objective === 'profit_with_max_drawdown' && body.max_drawdown_pct === undefined)
+    throw new InvalidInputError('body/max_drawdown_pct: missing: profit_with_max_drawdown needs the largest drawdown allowed, in percent');
   const heatmap = 'heatmap' in body ? body.heatmap : undefined;
   for (const [index, name] of (heatmap ?? []).entries()) {
-    if (!dimensions.some((dimension) => dimension.name === name)) throw new InvalidInputError(`body/heatmap/${index}: ${JSON.stringify(name)} is not searched (searched: ${dimensions.map((dimension) => dimension.name).join(', ')})`);
+    if (!dimensions.some((dimension) => dimension.name === name))
+      throw new InvalidInputError(
+        `body/heatmap/${index}: ${JSON.stringify(name)} is not searched (searched: ${dimensions.map((dimension) => dimension.name).join(', ')})`,
+      );
   }
   return {
     kind,
@@ -150,7 +176,12 @@ export async function sessionsOf(pool: Pool, universe: readonly string[], start:
 }
 
 /** The first and last day with bars in the period (an index range read, not every day). */
-export async function periodOf(pool: Pool, universe: readonly string[], start: string | null, end: string | null): Promise<{ first: string; last: string } | undefined> {
+export async function periodOf(
+  pool: Pool,
+  universe: readonly string[],
+  start: string | null,
+  end: string | null,
+): Promise<{ first: string; last: string } | undefined> {
   return priceBars.periodOf(pool, universe, start, end);
 }
 
@@ -171,13 +202,18 @@ export async function loadSeries(prices: PriceReader, universe: readonly string[
       volume: Float64Array.from(rows, (bar) => bar.volume ?? 0),
     });
   }
-  if (series.length === 0) throw new JobInputError(`no stored bars for ${universe.join(', ')}${start ? ` from ${start}` : ''}${end ? ` to ${end}` : ''}: load them first (POST /price_bars/{symbol})`);
+  if (series.length === 0)
+    throw new JobInputError(
+      `no stored bars for ${universe.join(', ')}${start ? ` from ${start}` : ''}${end ? ` to ${end}` : ''}: load them first (POST /price_bars/{symbol})`,
+    );
   return series;
 }
 
 /** The data a run's trials read: runs on the same strategy code, bars and costs share threads (and their loaded bars). */
 export function datasetKeyOf(spec: Pick<RunSpec, 'thread' | 'start' | 'end'>): string {
-  return createHash('sha256').update(JSON.stringify([spec.thread, spec.start, spec.end])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([spec.thread, spec.start, spec.end]))
+    .digest('hex');
 }
 
 /** Data sets this task has read, by data set key (a few at a time): the threads load them once each. */
@@ -233,7 +269,8 @@ export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets
   const spec = await deps.store.run(runId);
   if (!spec) throw new JobInputError(`research run ${runId} does not exist`);
   const rows = await deps.store.trialsToRun(runId, window, numbers);
-  if (rows.length < numbers.length) throw new JobInputError(`trials ${numbers.filter((trial) => !rows.some((row) => row.trial_no === trial)).join(', ')} of run ${runId} do not exist`);
+  if (rows.length < numbers.length)
+    throw new JobInputError(`trials ${numbers.filter((trial) => !rows.some((row) => row.trial_no === trial)).join(', ')} of run ${runId} do not exist`);
   const key = datasetKeyOf(spec);
   const results = new Map<number, TrialResult>();
   const toRun = rows.filter((row) => row.status === 'queued');
@@ -245,17 +282,42 @@ export async function runTrialJob(deps: ResearchDeps, datasets: ResearchDatasets
     const answer = outcome.answer ?? { type: 'failed' as const, error: outcome.error.message, field: undefined };
     if (answer.type === 'failed') {
       const error = `${answer.field !== undefined ? `parameters${answer.field}: ` : ''}${answer.error}`;
-      writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error }));
+      writes.push(
+        deps.store.finishTrial(runId, window, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error }),
+      );
       results.set(row.trial_no, { trial: row.trial_no, status: 'failed', objective: null, error });
       return;
     }
     const { value, feasible } = objectiveOf(answer.figures, spec.objective, spec.maxDrawdownPct);
-    writes.push(deps.store.finishTrial(runId, window, row.trial_no, { status: 'succeeded', objective: value, feasible, figures: answer.figures, equity: answer.equity ?? null, error: null }));
-    results.set(row.trial_no, { trial: row.trial_no, status: 'succeeded', objective: value, cpu_ms: answer.cpuMs, busy_ms: answer.busyMs, thread: answer.thread, ...(answer.idleMs !== undefined ? { idle_ms: answer.idleMs } : {}) });
+    writes.push(
+      deps.store.finishTrial(runId, window, row.trial_no, {
+        status: 'succeeded',
+        objective: value,
+        feasible,
+        figures: answer.figures,
+        equity: answer.equity ?? null,
+        error: null,
+      }),
+    );
+    results.set(row.trial_no, {
+      trial: row.trial_no,
+      status: 'succeeded',
+      objective: value,
+      cpu_ms: answer.cpuMs,
+      busy_ms: answer.busyMs,
+      thread: answer.thread,
+      ...(answer.idleMs !== undefined ? { idle_ms: answer.idleMs } : {}),
+    });
   };
   let stopped: { error: unknown } | undefined;
   try {
-    const requests = toRun.map((row) => ({ params: { ...spec.baseParams, ...row.params }, startDay: row.start_day, endDay: row.end_day, measureFrom: row.measure_from ?? undefined, wantEquity: row.phase === 'out_of_sample' }));
+    const requests = toRun.map((row) => ({
+      params: { ...spec.baseParams, ...row.params },
+      startDay: row.start_day,
+      endDay: row.end_day,
+      measureFrom: row.measure_from ?? undefined,
+      wantEquity: row.phase === 'out_of_sample',
+    }));
     await deps.threads.runSeries(key, () => datasets.get(key, spec), requests, settle, context.signal);
   } catch (error) {
     stopped = { error };
@@ -281,7 +343,8 @@ interface Study {
 const trialNoOf = (study: Study, index: number) => (study.phase === 'search' ? index : -1 - index);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A seed per (run seed, window, trial): a resumed run draws what it would have drawn. */
-const trialSeed = (seed: number, window: number, trial: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(window + 2, 0x85ebca6b) ^ Math.imul(trial + 3, 0xc2b2ae35)) >>> 0;
+const trialSeed = (seed: number, window: number, trial: number) =>
+  (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(window + 2, 0x85ebca6b) ^ Math.imul(trial + 3, 0xc2b2ae35)) >>> 0;
 
 function searchStudy(spec: RunSpec, window: number, range: { start: string; end: string }): Study {
   return {
@@ -295,7 +358,15 @@ function searchStudy(spec: RunSpec, window: number, range: { start: string; end:
       const random = seededRandom(trialSeed(spec.seed, window, index));
       if (spec.method === 'grid') return gridPoint(spec.dimensions, index);
       if (spec.method === 'random') return randomPoint(spec.dimensions, random);
-      return tpePoint(spec.dimensions, finished.map((row) => ({ params: row.params, objective: row.status === 'succeeded' && row.feasible && row.objective !== null ? row.objective : undefined })), random, pending.map((row) => row.params));
+      return tpePoint(
+        spec.dimensions,
+        finished.map((row) => ({
+          params: row.params,
+          objective: row.status === 'succeeded' && row.feasible && row.objective !== null ? row.objective : undefined,
+        })),
+        random,
+        pending.map((row) => row.params),
+      );
     },
   };
 }
@@ -327,7 +398,13 @@ export function trialBatchSize(undrawn: number, inFlight: number, maxBatch = 8, 
  * nor repeats one), reads the finished ones, reports progress. A trial job that ended without
  * storing its trials (its retries spent, cancelled) has them stored as failed with the job's error.
  */
-async function driveStudies(deps: ResearchDeps, context: JobContext, runId: string, studies: readonly Study[], stageOf: (rows: TrialRow[]) => [string, number]): Promise<TrialRow[]> {
+async function driveStudies(
+  deps: ResearchDeps,
+  context: JobContext,
+  runId: string,
+  studies: readonly Study[],
+  stageOf: (rows: TrialRow[]) => [string, number],
+): Promise<TrialRow[]> {
   let lastJobCheck = 0;
   const maxBatch = trialBatchOf(deps);
 
@@ -365,7 +442,14 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
         const job = await deps.engine.get(jobId);
         if (!job || (job.status !== 'failed' && job.status !== 'cancelled')) continue;
         for (const row of queued.filter((candidate) => candidate.job_id === jobId)) {
-          await deps.store.finishTrial(runId, row.window_no, row.trial_no, { status: 'failed', objective: null, feasible: false, figures: null, equity: null, error: `trial job ${job.status}: ${job.error ?? 'no error given'}` });
+          await deps.store.finishTrial(runId, row.window_no, row.trial_no, {
+            status: 'failed',
+            objective: null,
+            feasible: false,
+            figures: null,
+            equity: null,
+            error: `trial job ${job.status}: ${job.error ?? 'no error given'}`,
+          });
         }
       }
     }
@@ -374,18 +458,31 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
       const mine = rows.filter((row) => row.window_no === study.window && row.phase === study.phase);
       const finished = mine.filter((row) => row.status !== 'queued');
       const pending = mine.filter((row) => row.status === 'queued');
-      for (let index = mine.length; index < study.budget; ) {
+      for (let index = mine.length; index < study.budget;) {
         const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch, fleetSlots), study.budget - index);
         // A whole batch or none: trials finish one by one, and topping up one at a time would make every job one trial.
         if (deps.inFlight - inFlight < size) break;
         const drawn: Parameters<ResearchStore['queueTrials']>[1][number][] = [];
         for (const end = index + size; index < end; index++) {
           const params = study.point(index, finished, pending);
-          drawn.push({ window_no: study.window, trial_no: trialNoOf(study, index), phase: study.phase, start_day: study.startDay, end_day: study.endDay, measure_from: study.measureFrom, params });
+          drawn.push({
+            window_no: study.window,
+            trial_no: trialNoOf(study, index),
+            phase: study.phase,
+            start_day: study.startDay,
+            end_day: study.endDay,
+            measure_from: study.measureFrom,
+            params,
+          });
           pending.push({ params } as TrialRow);
         }
         await deps.store.queueTrials(runId, drawn);
-        await enqueueTrials(deps, runId, study.window, drawn.map((trial) => trial.trial_no));
+        await enqueueTrials(
+          deps,
+          runId,
+          study.window,
+          drawn.map((trial) => trial.trial_no),
+        );
         inFlight += drawn.length;
       }
       if (mine.length < study.budget) complete = false;
@@ -400,11 +497,15 @@ async function driveStudies(deps: ResearchDeps, context: JobContext, runId: stri
 /** One job for a batch of a window's trials; the key names the batch, so a retried enqueue finds its job. */
 async function enqueueTrials(deps: ResearchDeps, runId: string, window: number, trials: readonly number[]): Promise<void> {
   const params: TrialJobParams = { run_id: runId, window, trials: [...trials] };
-  const jobId = await deps.engine.enqueue(researchJobKinds.trial, params, { createdBy: `research:${runId}`, idempotencyKey: `${runId}:${window}:${trials.join(',')}` });
+  const jobId = await deps.engine.enqueue(researchJobKinds.trial, params, {
+    createdBy: `research:${runId}`,
+    idempotencyKey: `${runId}:${window}:${trials.join(',')}`,
+  });
   await deps.store.setJob(runId, window, trials, jobId);
 }
 
-const format = (value: number | null | undefined) => (value === null || value === undefined ? 'none' : Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(3));
+const format = (value: number | null | undefined) =>
+  value === null || value === undefined ? 'none' : Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(3);
 
 /** The best Sharpe beside the deflated Sharpe ratio of as many trials. */
 export function overfittingOf(rows: readonly TrialRow[]) {
@@ -450,7 +551,11 @@ export async function runOptimizationJob(deps: ResearchDeps, context: JobContext
   const ranked = rankedTrials(rows);
   return {
     result: {
-      trials: { done: rows.length, succeeded: rows.filter((row) => row.status === 'succeeded').length, failed: rows.filter((row) => row.status === 'failed').length },
+      trials: {
+        done: rows.length,
+        succeeded: rows.filter((row) => row.status === 'succeeded').length,
+        failed: rows.filter((row) => row.status === 'failed').length,
+      },
       best: ranked[0]?.rank ? ranked[0] : null,
       overfitting: overfittingOf(rows),
     },
@@ -476,11 +581,27 @@ export async function runWalkForwardJob(deps: ResearchDeps, context: JobContext<
     const done = all.filter((row) => row.status !== 'queued').length;
     return [`windows ${windows.length}: trials ${done}/${total}`, done / total] as [string, number];
   };
-  const searched = await driveStudies(deps, context, context.id, windows.map((window) => searchStudy(spec, window.window, window.inSample)), stage);
+  const searched = await driveStudies(
+    deps,
+    context,
+    context.id,
+    windows.map((window) => searchStudy(spec, window.window, window.inSample)),
+    stage,
+  );
   const outOfSample: Study[] = windows.flatMap((window) => {
     const best = rankedTrials(searched.filter((row) => row.window_no === window.window && row.phase === 'search'))[0];
     if (!best?.rank) return [];
-    return [{ window: window.window, phase: 'out_of_sample' as const, budget: 1, startDay: window.inSample.start, endDay: window.outOfSample.end, measureFrom: window.outOfSample.start, point: () => best.parameters }];
+    return [
+      {
+        window: window.window,
+        phase: 'out_of_sample' as const,
+        budget: 1,
+        startDay: window.inSample.start,
+        endDay: window.outOfSample.end,
+        measureFrom: window.outOfSample.start,
+        point: () => best.parameters,
+      },
+    ];
   });
   await driveStudies(deps, context, context.id, outOfSample, stage);
   const rows = await deps.store.trials(context.id);

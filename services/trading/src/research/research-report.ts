@@ -9,7 +9,21 @@ import type { optimizationView, walkForwardView } from './research-views.ts';
 type OptimizationView = ReturnType<typeof optimizationView>;
 type WalkForwardView = ReturnType<typeof walkForwardView>;
 
-const figureNames = ['sharpe', 'sortino', 'net_profit', 'total_return', 'cagr', 'max_drawdown_pct', 'calmar', 'trades', 'win_rate', 'fees', 'observations', 'skewness', 'kurtosis'] as const;
+const figureNames = [
+  'sharpe',
+  'sortino',
+  'net_profit',
+  'total_return',
+  'cagr',
+  'max_drawdown_pct',
+  'calmar',
+  'trades',
+  'win_rate',
+  'fees',
+  'observations',
+  'skewness',
+  'kurtosis',
+] as const;
 
 const csvCell = (value: unknown): string => {
   if (value === null || value === undefined) return '';
@@ -21,13 +35,38 @@ const csvLine = (cells: readonly unknown[]) => cells.map(csvCell).join(',');
 /** One line per trial: its number, window, status and rank, each searched parameter, the objective and the figures. */
 export function trialsCsv(trials: readonly TrialView[], parameterNames: readonly string[]): string {
   const header = ['trial', 'window', 'phase', 'status', 'rank', ...parameterNames, 'objective', 'feasible', ...figureNames, 'error'];
-  const lines = trials.map((trial) => csvLine([trial.trial, trial.window, trial.phase, trial.status, trial.rank, ...parameterNames.map((name) => trial.parameters[name]), trial.objective, trial.feasible, ...figureNames.map((name) => trial.figures?.[name]), trial.error]));
+  const lines = trials.map((trial) =>
+    csvLine([
+      trial.trial,
+      trial.window,
+      trial.phase,
+      trial.status,
+      trial.rank,
+      ...parameterNames.map((name) => trial.parameters[name]),
+      trial.objective,
+      trial.feasible,
+      ...figureNames.map((name) => trial.figures?.[name]),
+      trial.error,
+    ]),
+  );
   return [csvLine(header), ...lines].join('\n') + '\n';
 }
 
 /** One line per walk-forward window: its days, chosen parameters, in- and out-of-sample figures. */
 export function windowsCsv(view: WalkForwardView): string {
-  const header = ['window', 'in_sample_start', 'in_sample_end', 'out_of_sample_start', 'out_of_sample_end', 'parameters', 'in_sample_objective', 'out_of_sample_objective', ...figureNames.map((name) => `in_sample_${name}`), ...figureNames.map((name) => `out_of_sample_${name}`), 'error'];
+  const header = [
+    'window',
+    'in_sample_start',
+    'in_sample_end',
+    'out_of_sample_start',
+    'out_of_sample_end',
+    'parameters',
+    'in_sample_objective',
+    'out_of_sample_objective',
+    ...figureNames.map((name) => `in_sample_${name}`),
+    ...figureNames.map((name) => `out_of_sample_${name}`),
+    'error',
+  ];
   const lines = view.windows.map((window) =>
     csvLine([
       window.window,
@@ -49,7 +88,13 @@ export function windowsCsv(view: WalkForwardView): string {
 const escape = (value: unknown) =>
   String(value ?? '').replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 const number = (value: number | null | undefined, digits = 3) =>
-  value === null || value === undefined || !Number.isFinite(value) ? '–' : Number.isInteger(value) ? String(value) : Math.abs(value) >= 1000 ? value.toFixed(0) : value.toFixed(digits);
+  value === null || value === undefined || !Number.isFinite(value)
+    ? '–'
+    : Number.isInteger(value)
+      ? String(value)
+      : Math.abs(value) >= 1000
+        ? value.toFixed(0)
+        : value.toFixed(digits);
 
 const width = 720;
 const height = 260;
@@ -64,7 +109,11 @@ function scale(values: readonly number[]): { min: number; max: number } {
 }
 
 /** A line chart of one or more series over the same x (an index: sessions), labelled at both ends. */
-export function lineChartSvg(title: string, series: readonly { name: string; color: string; values: readonly (number | null)[] }[], labels: readonly string[]): string {
+export function lineChartSvg(
+  title: string,
+  series: readonly { name: string; color: string; values: readonly (number | null)[] }[],
+  labels: readonly string[],
+): string {
   const all = series.flatMap((line) => line.values.filter((value): value is number => value !== null));
   const { min, max } = scale(all);
   const count = Math.max(2, ...series.map((line) => line.values.length));
@@ -78,7 +127,9 @@ export function lineChartSvg(title: string, series: readonly { name: string; col
     });
     return `<path d="${d}" fill="none" stroke="${line.color}" stroke-width="1.5"><title>${escape(line.name)}</title></path>`;
   });
-  const legend = series.map((line, index) => `<text x="${pad.left + 8 + index * 160}" y="${pad.top + 12}" fill="${line.color}" font-size="12">${escape(line.name)}</text>`).join('');
+  const legend = series
+    .map((line, index) => `<text x="${pad.left + 8 + index * 160}" y="${pad.top + 12}" fill="${line.color}" font-size="12">${escape(line.name)}</text>`)
+    .join('');
   return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(title)}">
 <rect x="${pad.left}" y="${pad.top}" width="${width - pad.left - pad.right}" height="${height - pad.top - pad.bottom}" fill="#fafafa" stroke="#ddd"/>
 <text x="${pad.left - 6}" y="${y(max) + 4}" text-anchor="end" font-size="11">${number(max, 2)}</text><text x="${pad.left - 6}" y="${y(min) + 4}" text-anchor="end" font-size="11">${number(min, 2)}</text>
@@ -112,7 +163,9 @@ export function heatmapSvg(title: string, map: { x: string; y: string; x_values:
   };
   const cells = map.best.flatMap((row, line) =>
     row.map((value, column) =>
-      value === null ? '' : `<rect x="${pad.left + column * cellWidth}" y="${pad.top + (map.y_values.length - 1 - line) * cellHeight}" width="${cellWidth}" height="${cellHeight}" fill="${color(value)}"><title>${escape(map.x)}=${escape(map.x_values[column])}, ${escape(map.y)}=${escape(map.y_values[line])}: ${number(value)}</title></rect>`,
+      value === null
+        ? ''
+        : `<rect x="${pad.left + column * cellWidth}" y="${pad.top + (map.y_values.length - 1 - line) * cellHeight}" width="${cellWidth}" height="${cellHeight}" fill="${color(value)}"><title>${escape(map.x)}=${escape(map.x_values[column])}, ${escape(map.y)}=${escape(map.y_values[line])}: ${number(value)}</title></rect>`,
     ),
   );
   return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${svgHeight}" width="${width}" height="${svgHeight}" role="img" aria-label="${escape(title)}">
@@ -134,7 +187,10 @@ ${body}
 
 function figuresTable(rows: readonly { name: string; figures: TrialFigures | null }[]): string {
   const head = `<tr><th class="l"></th>${figureNames.map((name) => `<th>${escape(name)}</th>`).join('')}</tr>`;
-  const lines = rows.map((row) => `<tr><td class="l">${escape(row.name)}</td>${figureNames.map((name) => `<td>${number(row.figures?.[name] as number | null | undefined)}</td>`).join('')}</tr>`);
+  const lines = rows.map(
+    (row) =>
+      `<tr><td class="l">${escape(row.name)}</td>${figureNames.map((name) => `<td>${number(row.figures?.[name] as number | null | undefined)}</td>`).join('')}</tr>`,
+  );
   return `<table>${head}${lines.join('')}</table>`;
 }
 
@@ -171,7 +227,11 @@ export function walkForwardHtml(view: WalkForwardView, strategy: string): string
   const windows = view.windows;
   const body = `<p>Strategy <b>${escape(strategy)}</b>; ${windows.length} windows; status ${escape(view.status)}.</p>
 <p>Walk-forward efficiency (annualised out-of-sample return / in-sample): <b>${number(view.walk_forward_efficiency)}</b></p>
-${lineChartSvg('stitched out-of-sample equity', [{ name: 'out of sample', color: '#1f77b4', values: curve.map((point) => point.equity) }], curve.map((point) => point.date))}
+${lineChartSvg(
+  'stitched out-of-sample equity',
+  [{ name: 'out of sample', color: '#1f77b4', values: curve.map((point) => point.equity) }],
+  curve.map((point) => point.date),
+)}
 ${lineChartSvg(
   'objective per window',
   [
@@ -205,7 +265,10 @@ ${lineChartSvg('drawdown', [{ name: 'drawdown', color: '#d62728', values: curve.
 <h2>Summary</h2><table>${summary.map(([name, value]) => `<tr><th class="l">${escape(name)}</th><td>${escape(/Ms$/.test(name) && typeof value === 'number' ? new Date(value).toISOString() : typeof value === 'number' ? number(value, 4) : value)}</td></tr>`).join('')}</table>
 <h2>Trades</h2><table><tr>${tradeColumns.map((name) => `<th>${escape(name)}</th>`).join('')}</tr>${report.trades.rows
     .slice(0, 2000)
-    .map((row) => `<tr>${row.map((cell, index) => `<td>${escape(/Ms$/.test(tradeColumns[index] ?? '') && typeof cell === 'number' ? new Date(cell).toISOString().slice(0, 10) : typeof cell === 'number' ? number(cell, 4) : cell)}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, index) => `<td>${escape(/Ms$/.test(tradeColumns[index] ?? '') && typeof cell === 'number' ? new Date(cell).toISOString().slice(0, 10) : typeof cell === 'number' ? number(cell, 4) : cell)}</td>`).join('')}</tr>`,
+    )
     .join('')}</table>${report.trades.rows.length > 2000 ? `<p>… and ${report.trades.rows.length - 2000} more trades (trades.csv has them all)</p>` : ''}`;
   return page(`Backtest ${id}`, body);
 }

@@ -73,7 +73,11 @@ export class ResearchStore {
 
   /** The run's spec, written once (a coordinator's retry keeps the first: its trials were drawn from it). */
   async ensureRun(id: string, spec: RunSpec): Promise<RunSpec> {
-    await this.pool.query('insert into trading_research_run (id, kind, spec) values ($1, $2, $3) on conflict (id) do nothing', [id, spec.kind, JSON.stringify(spec)]);
+    await this.pool.query('insert into trading_research_run (id, kind, spec) values ($1, $2, $3) on conflict (id) do nothing', [
+      id,
+      spec.kind,
+      JSON.stringify(spec),
+    ]);
     this.specs.delete(id);
     return this.run(id) as Promise<RunSpec>;
   }
@@ -87,7 +91,10 @@ export class ResearchStore {
   }
 
   /** Stores drawn trials as queued (their parameters fixed then), in one statement; a trial stored already stays as it is. */
-  async queueTrials(runId: string, trials: readonly Pick<TrialRow, 'window_no' | 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params'>[]): Promise<void> {
+  async queueTrials(
+    runId: string,
+    trials: readonly Pick<TrialRow, 'window_no' | 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params'>[],
+  ): Promise<void> {
     if (trials.length === 0) return;
     await this.pool.query(
       `insert into trading_research_trial (run_id, window_no, trial_no, phase, start_day, end_day, measure_from, params)
@@ -100,11 +107,20 @@ export class ResearchStore {
 
   /** The job that runs these trials (one job runs a batch of a window's trials). */
   async setJob(runId: string, window: number, trials: readonly number[], jobId: string): Promise<void> {
-    await this.pool.query('update trading_research_trial set job_id = $4 where run_id = $1 and window_no = $2 and trial_no = any($3::int[])', [runId, window, trials, jobId]);
+    await this.pool.query('update trading_research_trial set job_id = $4 where run_id = $1 and window_no = $2 and trial_no = any($3::int[])', [
+      runId,
+      window,
+      trials,
+      jobId,
+    ]);
   }
 
   /** What a trial job needs of its trials (no figures, no curves), in the order asked. */
-  async trialsToRun(runId: string, window: number, trials: readonly number[]): Promise<Pick<TrialRow, 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params' | 'status' | 'objective'>[]> {
+  async trialsToRun(
+    runId: string,
+    window: number,
+    trials: readonly number[],
+  ): Promise<Pick<TrialRow, 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params' | 'status' | 'objective'>[]> {
     const rows = (
       await this.pool.query<Pick<TrialRow, 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params' | 'status' | 'objective'>>(
         `select trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective
@@ -121,7 +137,17 @@ export class ResearchStore {
     await this.pool.query(
       `update trading_research_trial set status = $4, objective = $5, feasible = $6, figures = $7, equity = $8, error = $9, finished_at = now()
         where run_id = $1 and window_no = $2 and trial_no = $3 and status = 'queued'`,
-      [runId, window, trial, outcome.status, outcome.objective, outcome.feasible, outcome.figures && JSON.stringify(outcome.figures), outcome.equity && JSON.stringify(outcome.equity), outcome.error],
+      [
+        runId,
+        window,
+        trial,
+        outcome.status,
+        outcome.objective,
+        outcome.feasible,
+        outcome.figures && JSON.stringify(outcome.figures),
+        outcome.equity && JSON.stringify(outcome.equity),
+        outcome.error,
+      ],
     );
   }
 

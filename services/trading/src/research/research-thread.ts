@@ -6,7 +6,19 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { builtinStrategies, calendarForSymbol, dailyBar, instrumentForSymbol, isStrategyDefinition, runBacktest, StrategyParameterError, type AnyStrategyDefinition, type Bar, type OrderRequest, type StrategyContext } from '@closecross/engine';
+import {
+  builtinStrategies,
+  calendarForSymbol,
+  dailyBar,
+  instrumentForSymbol,
+  isStrategyDefinition,
+  runBacktest,
+  StrategyParameterError,
+  type AnyStrategyDefinition,
+  type Bar,
+  type OrderRequest,
+  type StrategyContext,
+} from '@closecross/engine';
 import { runBelowTheEventLoop } from '@closecross/platform/background-thread';
 import { figuresOf } from './research-figures.ts';
 import type { RecordedDecision, ResearchThreadData, TrialAnswer, TrialRequest } from './research-protocol.ts';
@@ -34,7 +46,14 @@ const symbols = data.series.map((series) => {
   for (let index = 0; index < series.open.length; index++) {
     const day = series.days![index]!;
     if (!calendar.session(day)) continue;
-    bars.push(dailyBar(series.symbol, day, { open: series.open[index]!, high: series.high[index]!, low: series.low[index]!, close: series.close[index]!, volume: series.volume[index]! }, calendar));
+    bars.push(
+      dailyBar(
+        series.symbol,
+        day,
+        { open: series.open[index]!, high: series.high[index]!, low: series.low[index]!, close: series.close[index]!, volume: series.volume[index]! },
+        calendar,
+      ),
+    );
     days.push(day);
   }
   return { symbol: series.symbol, bars, days };
@@ -66,14 +85,26 @@ function recording(definition: AnyStrategyDefinition, decisions: RecordedDecisio
             if (property !== 'submit') return Reflect.get(target, property, receiver) as unknown;
             return (order: OrderRequest) => {
               const priced = order as { limitPrice?: number; stopPrice?: number };
-              decisions.push({ ms: target.now(), symbol: order.symbol, side: order.side, type: order.type, quantity: order.quantity, price: priced.limitPrice ?? priced.stopPrice ?? null });
+              decisions.push({
+                ms: target.now(),
+                symbol: order.symbol,
+                side: order.side,
+                type: order.type,
+                quantity: order.quantity,
+                price: priced.limitPrice ?? priced.stopPrice ?? null,
+              });
               return target.submit(order);
             };
           },
         });
         return proxied;
       };
-      return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, typeof handler === 'function' ? (ctx: StrategyContext, ...rest: unknown[]) => handler(wrap(ctx), ...rest) : handler]));
+      return Object.fromEntries(
+        Object.entries(handlers).map(([name, handler]) => [
+          name,
+          typeof handler === 'function' ? (ctx: StrategyContext, ...rest: unknown[]) => handler(wrap(ctx), ...rest) : handler,
+        ]),
+      );
     },
   } as AnyStrategyDefinition;
 }
@@ -137,7 +168,12 @@ parentPort!.on('message', (request: TrialRequest) => {
       .then((loaded) => run(loaded, request, idleMs))
       .catch((error: unknown): TrialAnswer => {
         const field = error instanceof StrategyParameterError ? error.field : undefined;
-        return { id: request.id, type: 'failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...(field !== undefined ? { field } : {}) };
+        return {
+          id: request.id,
+          type: 'failed',
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          ...(field !== undefined ? { field } : {}),
+        };
       });
     answeredAt = performance.now();
     parentPort!.postMessage(answer);

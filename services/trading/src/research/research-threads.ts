@@ -115,7 +115,13 @@ export class ResearchThreadPool {
    * `settle` with each trial's outcome, in order, as it ends (a failed write there stops the
    * series). A thread that dies fails the trial it was running; the rest go on on a fresh thread.
    */
-  async runSeries(key: string, data: () => Promise<ResearchThreadData>, requests: readonly Omit<TrialRequest, 'id'>[], settle: (index: number, outcome: SeriesOutcome) => void, signal?: AbortSignal): Promise<void> {
+  async runSeries(
+    key: string,
+    data: () => Promise<ResearchThreadData>,
+    requests: readonly Omit<TrialRequest, 'id'>[],
+    settle: (index: number, outcome: SeriesOutcome) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     let next = 0;
     while (next < requests.length) {
       if (signal?.aborted) throw new Error('trial cancelled');

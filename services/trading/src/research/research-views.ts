@@ -42,7 +42,14 @@ export function optimizationView(job: JobView, spec: RunSpec | undefined, rows: 
     top: ranked.filter((trial) => trial.rank !== null).slice(0, 10),
     overfitting: overfittingOf(rows),
     sensitivity: spec ? sensitivityOf(spec.dimensions, rows, spec.heatmap) : { parameters: [], heatmap: null },
-    links: { trials: `${base}/trials`, events: `${base}/events`, cancel: `${base}/cancel`, json: `${base}/report.json`, csv: `${base}/trials.csv`, html: `${base}/report.html` },
+    links: {
+      trials: `${base}/trials`,
+      events: `${base}/events`,
+      cancel: `${base}/cancel`,
+      json: `${base}/report.json`,
+      csv: `${base}/trials.csv`,
+      html: `${base}/report.html`,
+    },
   };
 }
 
@@ -80,6 +87,13 @@ export function walkForwardView(job: JobView, spec: RunSpec | undefined, rows: r
     out_of_sample: outOfSample,
     in_sample: inSample,
     walk_forward_efficiency: efficiency,
-    links: { trials: `${base}/trials`, events: `${base}/events`, cancel: `${base}/cancel`, json: `${base}/report.json`, csv: `${base}/windows.csv`, html: `${base}/report.html` },
+    links: {
+      trials: `${base}/trials`,
+      events: `${base}/events`,
+      cancel: `${base}/cancel`,
+      json: `${base}/report.json`,
+      csv: `${base}/windows.csv`,
+      html: `${base}/report.html`,
+    },
   };
 }

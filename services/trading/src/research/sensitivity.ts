@@ -21,7 +21,10 @@ function cellsOf(dimension: SearchDimension, values: readonly unknown[]): { keys
 export function sensitivityOf(dimensions: readonly SearchDimension[], rows: readonly TrialRow[], heatmap: [string, string] | undefined) {
   const scored = rows.filter((row) => row.status === 'succeeded' && row.objective !== null && row.feasible && row.phase === 'search');
   const parameters = dimensions.map((dimension) => {
-    const { keys, cellOf } = cellsOf(dimension, scored.map((row) => row.params[dimension.name]));
+    const { keys, cellOf } = cellsOf(
+      dimension,
+      scored.map((row) => row.params[dimension.name]),
+    );
     const cells = keys.map(() => ({ trials: 0, sum: 0, best: Number.NEGATIVE_INFINITY }));
     for (const row of scored) {
       const cell = cells[cellOf(row.params[dimension.name])];
@@ -33,15 +36,23 @@ export function sensitivityOf(dimensions: readonly SearchDimension[], rows: read
     return {
       name: dimension.name,
       points: scored.map((row) => ({ value: row.params[dimension.name], objective: row.objective! })),
-      by_value: keys.flatMap((value, index) => (cells[index]!.trials > 0 ? [{ value, trials: cells[index]!.trials, mean: cells[index]!.sum / cells[index]!.trials, best: cells[index]!.best }] : [])),
+      by_value: keys.flatMap((value, index) =>
+        cells[index]!.trials > 0 ? [{ value, trials: cells[index]!.trials, mean: cells[index]!.sum / cells[index]!.trials, best: cells[index]!.best }] : [],
+      ),
     };
   });
   const [xName, yName] = heatmap ?? [dimensions[0]?.name, dimensions[1]?.name];
   const x = dimensions.find((dimension) => dimension.name === xName);
   const y = dimensions.find((dimension) => dimension.name === yName);
   if (!x || !y || x === y) return { parameters, heatmap: null };
-  const xCells = cellsOf(x, scored.map((row) => row.params[x.name]));
-  const yCells = cellsOf(y, scored.map((row) => row.params[y.name]));
+  const xCells = cellsOf(
+    x,
+    scored.map((row) => row.params[x.name]),
+  );
+  const yCells = cellsOf(
+    y,
+    scored.map((row) => row.params[y.name]),
+  );
   const best: (number | null)[][] = yCells.keys.map(() => xCells.keys.map(() => null));
   for (const row of scored) {
     const column = xCells.cellOf(row.params[x.name]);

@@ -48,19 +48,29 @@ function parzen(points: number[]): { density(u: number): number; draw(random: ()
 }
 
 /** The next point to try, given every finished trial (and the ones still running, as if they were bad: it spreads a batch out). */
-export function tpePoint(dimensions: readonly SearchDimension[], history: readonly FinishedTrial[], random: () => number, pending: readonly Record<string, unknown>[] = []): Record<string, ParameterValue> {
+export function tpePoint(
+  dimensions: readonly SearchDimension[],
+  history: readonly FinishedTrial[],
+  random: () => number,
+  pending: readonly Record<string, unknown>[] = [],
+): Record<string, ParameterValue> {
   const startup = Math.max(10, 2 * dimensions.length);
   const scored = history.filter((trial) => trial.objective !== undefined && Number.isFinite(trial.objective));
   if (scored.length < startup) return randomPoint(dimensions, random);
   const sorted = [...scored].sort((a, b) => b.objective! - a.objective!);
   const goodCount = Math.max(1, Math.ceil(goodShare * sorted.length));
   const good = sorted.slice(0, goodCount).map((trial) => trial.params);
-  const bad = [...sorted.slice(goodCount).map((trial) => trial.params), ...history.filter((trial) => !scored.includes(trial)).map((trial) => trial.params), ...pending];
+  const bad = [
+    ...sorted.slice(goodCount).map((trial) => trial.params),
+    ...history.filter((trial) => !scored.includes(trial)).map((trial) => trial.params),
+    ...pending,
+  ];
   const point: Record<string, ParameterValue> = {};
   for (const dimension of dimensions) {
     if (dimension.kind === 'choice') {
       const k = dimension.values.length;
-      const share = (set: Record<string, unknown>[], value: ParameterValue) => (set.filter((params) => params[dimension.name] === value).length + 1) / (set.length + k);
+      const share = (set: Record<string, unknown>[], value: ParameterValue) =>
+        (set.filter((params) => params[dimension.name] === value).length + 1) / (set.length + k);
       let best = dimension.values[0]!;
       let bestScore = Number.NEGATIVE_INFINITY;
       for (let draw = 0; draw < candidates; draw++) {
@@ -80,7 +90,11 @@ export function tpePoint(dimensions: readonly SearchDimension[], history: readon
       point[dimension.name] = best;
       continue;
     }
-    const unitsOf = (set: Record<string, unknown>[]) => set.map((params) => params[dimension.name]).filter((value): value is number => typeof value === 'number').map((value) => unitOf(dimension, value));
+    const unitsOf = (set: Record<string, unknown>[]) =>
+      set
+        .map((params) => params[dimension.name])
+        .filter((value): value is number => typeof value === 'number')
+        .map((value) => unitOf(dimension, value));
     const l = parzen(unitsOf(good));
     const g = parzen(unitsOf(bad));
     let bestU = 0.5;

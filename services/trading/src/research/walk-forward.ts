@@ -23,8 +23,13 @@ export function walkForwardWindows(sessions: readonly string[], settings: Window
     const isEnd = settings.mode === 'rolling' ? isStart + settings.in_sample - 1 : settings.in_sample - 1 + k * step;
     const oosEnd = isEnd + settings.out_of_sample;
     if (oosEnd >= sessions.length) break;
-    windows.push({ window: k, inSample: { start: sessions[isStart]!, end: sessions[isEnd]! }, outOfSample: { start: sessions[isEnd + 1]!, end: sessions[oosEnd]! } });
-    if (windows.length > 500) throw new InvalidInputError(`body/windows/step: ${step} makes more than 500 windows over ${sessions.length} sessions: take a longer step`);
+    windows.push({
+      window: k,
+      inSample: { start: sessions[isStart]!, end: sessions[isEnd]! },
+      outOfSample: { start: sessions[isEnd + 1]!, end: sessions[oosEnd]! },
+    });
+    if (windows.length > 500)
+      throw new InvalidInputError(`body/windows/step: ${step} makes more than 500 windows over ${sessions.length} sessions: take a longer step`);
   }
   if (windows.length === 0) {
     throw new InvalidInputError(
@@ -55,7 +60,11 @@ export function stitchEquity(curves: readonly { days: string[]; equity: number[]
 /** Figures of a stitched curve (dates as sessions). */
 export function stitchedFigures(points: readonly { date: string; equity: number }[]): TrialFigures | null {
   if (points.length < 2) return null;
-  return figuresOf(points.map((point) => point.equity), Date.parse(`${points[0]!.date}T00:00:00Z`), Date.parse(`${points.at(-1)!.date}T00:00:00Z`));
+  return figuresOf(
+    points.map((point) => point.equity),
+    Date.parse(`${points[0]!.date}T00:00:00Z`),
+    Date.parse(`${points.at(-1)!.date}T00:00:00Z`),
+  );
 }
 
 /** The mean of each numeric figure over windows (the in-sample side of the report). */

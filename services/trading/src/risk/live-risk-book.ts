@@ -97,7 +97,10 @@ export class LiveRiskBook {
     this.invalidate();
     const version = (await db.query<{ version: string }>('select version::text as version from trading_risk_book_version')).rows[0]?.version;
     const data = await readRiskBook(db, this.prices, today, extraSymbols);
-    const orders = await db.query<{ open: { id: string; strategy_id: number | null; symbol: string; remaining: number }[]; recent: { strategy_id: number | null; age_ms: number }[] }>(
+    const orders = await db.query<{
+      open: { id: string; strategy_id: number | null; symbol: string; remaining: number }[];
+      recent: { strategy_id: number | null; age_ms: number }[];
+    }>(
       `select
          (select coalesce(json_agg(json_build_object('id', id, 'strategy_id', strategy_id::int, 'symbol', symbol, 'remaining', case when side = 'buy' then 1 else -1 end * (quantity - filled_quantity))), '[]'::json)
             from trading_order where state = any($1::text[]) and quantity - filled_quantity <> 0) as open,
@@ -109,9 +112,16 @@ export class LiveRiskBook {
     this.today = today;
     this.base = { strategies: data.strategies, states: data.states, limits: data.limits, baselines: data.baselines };
     this.positions.clear();
-    for (const row of data.positions) this.positions.set(`${bookOf(row.strategy_id)}|${row.symbol}`, { strategy_id: row.strategy_id, symbol: row.symbol, quantity: fromNumber(Number(row.quantity)), cash_flow: fromNumber(Number(row.cash_flow)) });
+    for (const row of data.positions)
+      this.positions.set(`${bookOf(row.strategy_id)}|${row.symbol}`, {
+        strategy_id: row.strategy_id,
+        symbol: row.symbol,
+        quantity: fromNumber(Number(row.quantity)),
+        cash_flow: fromNumber(Number(row.cash_flow)),
+      });
     this.openOrders.clear();
-    for (const row of orders.rows[0]!.open) this.openOrders.set(row.id, { strategy_id: row.strategy_id, symbol: row.symbol, remaining: fromNumber(Number(row.remaining)) });
+    for (const row of orders.rows[0]!.open)
+      this.openOrders.set(row.id, { strategy_id: row.strategy_id, symbol: row.symbol, remaining: fromNumber(Number(row.remaining)) });
     const now = performance.now();
     this.recent = orders.rows[0]!.recent.map((row) => ({ strategy_id: row.strategy_id, at: now - row.age_ms }));
     this.marks.clear();
@@ -155,8 +165,15 @@ export class LiveRiskBook {
     const data: RiskBookData = {
       today: this.today,
       ...this.base!,
-      positions: [...this.positions.values()].map((row) => ({ strategy_id: row.strategy_id, symbol: row.symbol, quantity: toNumber(row.quantity), cash_flow: toNumber(row.cash_flow) })),
-      pending: [...pending.values()].filter((row) => row.quantity !== 0n).map((row) => ({ strategy_id: row.strategy_id, symbol: row.symbol, quantity: toNumber(row.quantity) })),
+      positions: [...this.positions.values()].map((row) => ({
+        strategy_id: row.strategy_id,
+        symbol: row.symbol,
+        quantity: toNumber(row.quantity),
+        cash_flow: toNumber(row.cash_flow),
+      })),
+      pending: [...pending.values()]
+        .filter((row) => row.quantity !== 0n)
+        .map((row) => ({ strategy_id: row.strategy_id, symbol: row.symbol, quantity: toNumber(row.quantity) })),
       marks,
       recent_orders: [...rates.values()],
     };
@@ -175,7 +192,8 @@ export class LiveRiskBook {
 
   /** A placement statement found the book moved: the marks it answered are taken, and a new version means a read. */
   moved(version: string, marks: Record<string, [number | null, string | null, number | null, string | null]>): void {
-    for (const [symbol, [close, date, livePrice, liveAt]] of Object.entries(marks)) this.marks.set(symbol, { symbol, close, date, live_price: livePrice, live_at: liveAt });
+    for (const [symbol, [close, date, livePrice, liveAt]] of Object.entries(marks))
+      this.marks.set(symbol, { symbol, close, date, live_price: livePrice, live_at: liveAt });
     // Moved by statements of ours still under way (their answers bring the book up), or by another task: read again.
     if (version !== this.version && this.inFlight === 0 && this.ahead.size === 0) this.invalidate();
   }
@@ -186,7 +204,11 @@ export class LiveRiskBook {
   }
 
   private addOrder(order: { id: string; strategyId: number | null; symbol: string; side: Side; quantity: number; counted: boolean }): void {
-    this.openOrders.set(order.id, { strategy_id: order.strategyId, symbol: order.symbol, remaining: fromNumber(order.side === 'buy' ? order.quantity : -order.quantity) });
+    this.openOrders.set(order.id, {
+      strategy_id: order.strategyId,
+      symbol: order.symbol,
+      remaining: fromNumber(order.side === 'buy' ? order.quantity : -order.quantity),
+    });
     if (order.counted) this.recent.push({ strategy_id: order.strategyId, at: performance.now() });
   }
 
@@ -218,7 +240,8 @@ export class LiveRiskBook {
     }
     const remaining = fromNumber(change.remaining);
     if (remaining === 0n) this.openOrders.delete(change.orderId);
-    else this.openOrders.set(change.orderId, { strategy_id: change.strategyId, symbol: change.symbol, remaining: change.side === 'buy' ? remaining : -remaining });
+    else
+      this.openOrders.set(change.orderId, { strategy_id: change.strategyId, symbol: change.symbol, remaining: change.side === 'buy' ? remaining : -remaining });
   }
 
   /**

@@ -15,7 +15,19 @@ export interface ProposedOrder {
   squareOff?: boolean;
 }
 
-export const riskCheckNames = ['trading_state', 'daily_loss', 'drawdown', 'orders_per_minute', 'price', 'order_notional', 'position_notional', 'gross_exposure', 'net_exposure', 'allocation_use', 'var99'] as const;
+export const riskCheckNames = [
+  'trading_state',
+  'daily_loss',
+  'drawdown',
+  'orders_per_minute',
+  'price',
+  'order_notional',
+  'position_notional',
+  'gross_exposure',
+  'net_exposure',
+  'allocation_use',
+  'var99',
+] as const;
 export type RiskCheckName = (typeof riskCheckNames)[number];
 
 export interface Breach {
@@ -44,7 +56,11 @@ const epsilon = 1e-6;
  * Daily-loss and drawdown breaches of the given scopes, and the state each moves to (its limit
  * set's breach_action) when that is stricter than the scope's state now; the book's states follow.
  */
-export function findBreaches(book: RiskBook, strategies: readonly (number | 'total')[], by = 'risk engine'): { breaches: Breach[]; stateChanges: StateChange[] } {
+export function findBreaches(
+  book: RiskBook,
+  strategies: readonly (number | 'total')[],
+  by = 'risk engine',
+): { breaches: Breach[]; stateChanges: StateChange[] } {
   const breaches: Breach[] = [];
   const stateChanges: StateChange[] = [];
   for (const target of strategies) {
@@ -53,13 +69,23 @@ export function findBreaches(book: RiskBook, strategies: readonly (number | 'tot
     if (!set) continue;
     const { dailyLoss, drawdown } = book.lossAndDrawdown(target);
     const found: Breach[] = [];
-    if (set.limits.max_daily_loss !== undefined && dailyLoss > set.limits.max_daily_loss) found.push({ limit: 'max_daily_loss', scope, value: dailyLoss, threshold: set.limits.max_daily_loss, action: set.breach_action });
-    if (set.limits.max_drawdown !== undefined && drawdown > set.limits.max_drawdown) found.push({ limit: 'max_drawdown', scope, value: drawdown, threshold: set.limits.max_drawdown, action: set.breach_action });
+    if (set.limits.max_daily_loss !== undefined && dailyLoss > set.limits.max_daily_loss)
+      found.push({ limit: 'max_daily_loss', scope, value: dailyLoss, threshold: set.limits.max_daily_loss, action: set.breach_action });
+    if (set.limits.max_drawdown !== undefined && drawdown > set.limits.max_drawdown)
+      found.push({ limit: 'max_drawdown', scope, value: drawdown, threshold: set.limits.max_drawdown, action: set.breach_action });
     breaches.push(...found);
     const first = found[0];
     const now = book.state(scope);
     if (first && isStricter(set.breach_action, now)) {
-      stateChanges.push({ scope, strategyId: target === 'total' ? null : target, from: now, to: set.breach_action, reason: describeBreach(first), by, automatic: true });
+      stateChanges.push({
+        scope,
+        strategyId: target === 'total' ? null : target,
+        from: now,
+        to: set.breach_action,
+        reason: describeBreach(first),
+        by,
+        automatic: true,
+      });
       book.setState(scope, set.breach_action);
     }
   }
@@ -96,7 +122,13 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
   const targets: { scope: string; label: string; limits: Limits; book: number | null | undefined }[] = [
     { scope: globalScope, label: 'in total', limits: book.limits(globalScope)?.limits ?? {}, book: undefined },
   ];
-  if (strategyId !== null) targets.push({ scope: strategyScope(strategyId), label: `of ${strategyName}`, limits: book.limits(strategyScope(strategyId))?.limits ?? {}, book: strategyId });
+  if (strategyId !== null)
+    targets.push({
+      scope: strategyScope(strategyId),
+      label: `of ${strategyName}`,
+      limits: book.limits(strategyScope(strategyId))?.limits ?? {},
+      book: strategyId,
+    });
 
   const found = findBreaches(book, strategyId === null ? ['total'] : ['total', strategyId]);
   decision.breaches = found.breaches;
@@ -108,7 +140,10 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
   if (state === 'halted' || (state === 'reducing' && !reducing)) {
     const scopeWord = globalState === state ? 'globally' : `for ${strategyName}`;
     const breach = found.breaches.find((candidate) => candidate.scope === (globalState === state ? globalScope : strategyScope(strategyId!)));
-    const why = state === 'halted' ? `trading is halted ${scopeWord}: no order passes` : `trading is reducing ${scopeWord}: only orders that shrink a position pass, and this ${order.side} of ${order.quantity} ${order.symbol} does not`;
+    const why =
+      state === 'halted'
+        ? `trading is halted ${scopeWord}: no order passes`
+        : `trading is reducing ${scopeWord}: only orders that shrink a position pass, and this ${order.side} of ${order.quantity} ${order.symbol} does not`;
     if (breach) return reject(breach.limit === 'max_daily_loss' ? 'daily_loss' : 'drawdown', `${describeBreach(breach)}; ${why}`);
     return reject('trading_state', why);
   }
@@ -116,7 +151,8 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
   for (const target of targets) {
     const limit = target.limits.max_orders_per_minute;
     const rate = target.book === undefined ? book.orderRate() : book.orderRate(target.book);
-    if (limit !== undefined && rate + 1 > limit) return reject('orders_per_minute', `${rate} orders in the last minute ${target.label}; the limit is ${limit} a minute`);
+    if (limit !== undefined && rate + 1 > limit)
+      return reject('orders_per_minute', `${rate} orders in the last minute ${target.label}; the limit is ${limit} a minute`);
   }
 
   const price = order.limitPrice ?? book.marks.get(order.symbol);
@@ -128,7 +164,11 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
   const notional = Math.abs(delta) * price;
   for (const target of targets) {
     const limit = target.limits.max_order_notional;
-    if (limit !== undefined && !reducing && notional > limit + epsilon) return reject('order_notional', `order value ${money(notional)} (${order.quantity} ${order.symbol} at ${money(price)}) is over the limit ${money(limit)} per order ${target.label}`);
+    if (limit !== undefined && !reducing && notional > limit + epsilon)
+      return reject(
+        'order_notional',
+        `order value ${money(notional)} (${order.quantity} ${order.symbol} at ${money(price)}) is over the limit ${money(limit)} per order ${target.label}`,
+      );
   }
 
   /** Refused when the measure ends over its limit and the order made it larger. */
@@ -138,7 +178,11 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
     const quantity = target.book === undefined ? book.totalQuantity(order.symbol) : book.quantity(target.book, order.symbol);
     const before = Math.abs(quantity) * price;
     const after = Math.abs(quantity + delta) * price;
-    if (over(after, before, target.limits.max_position_notional)) return reject('position_notional', `the ${order.symbol} position ${target.label} would be worth ${money(after)}, over the limit ${money(target.limits.max_position_notional!)} per symbol`);
+    if (over(after, before, target.limits.max_position_notional))
+      return reject(
+        'position_notional',
+        `the ${order.symbol} position ${target.label} would be worth ${money(after)}, over the limit ${money(target.limits.max_position_notional!)} per symbol`,
+      );
   }
 
   const varBefore = new Map<string, BookRiskFigures>();
@@ -148,13 +192,25 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
     const afterValues = new Map(values);
     afterValues.set(order.symbol, (afterValues.get(order.symbol) ?? 0) + delta * price);
     const after = exposureOf(afterValues);
-    if (over(after.gross, before.gross, target.limits.max_gross_exposure)) return reject('gross_exposure', `gross exposure ${target.label} would be ${money(after.gross)}, over the limit ${money(target.limits.max_gross_exposure!)}`);
-    if (over(Math.abs(after.net), Math.abs(before.net), target.limits.max_net_exposure)) return reject('net_exposure', `net exposure ${target.label} would be ${money(after.net)}, over the limit ${money(target.limits.max_net_exposure!)} either way`);
+    if (over(after.gross, before.gross, target.limits.max_gross_exposure))
+      return reject(
+        'gross_exposure',
+        `gross exposure ${target.label} would be ${money(after.gross)}, over the limit ${money(target.limits.max_gross_exposure!)}`,
+      );
+    if (over(Math.abs(after.net), Math.abs(before.net), target.limits.max_net_exposure))
+      return reject(
+        'net_exposure',
+        `net exposure ${target.label} would be ${money(after.net)}, over the limit ${money(target.limits.max_net_exposure!)} either way`,
+      );
     if (target.book !== undefined && strategy && target.limits.max_allocation_use !== undefined) {
       const allocation = strategy.allocation;
       const useAfter = allocation > 0 ? after.gross / allocation : Number.POSITIVE_INFINITY;
       const useBefore = allocation > 0 ? before.gross / allocation : Number.POSITIVE_INFINITY;
-      if (over(useAfter, useBefore, target.limits.max_allocation_use)) return reject('allocation_use', `${strategyName} would use ${percent(useAfter)} of its allocation ${money(allocation)} (gross ${money(after.gross)}), over the limit ${percent(target.limits.max_allocation_use)}`);
+      if (over(useAfter, useBefore, target.limits.max_allocation_use))
+        return reject(
+          'allocation_use',
+          `${strategyName} would use ${percent(useAfter)} of its allocation ${money(allocation)} (gross ${money(after.gross)}), over the limit ${percent(target.limits.max_allocation_use)}`,
+        );
     }
     const varLimit = target.limits.max_var99;
     if (varLimit !== undefined) {
@@ -162,9 +218,17 @@ export function evaluateOrder(book: RiskBook, order: ProposedOrder, varOf: (expo
       const prior = varBefore.get(target.scope) ?? varOf(values);
       varBefore.set(target.scope, prior);
       // No history to measure the order's own symbol by: the VaR cannot be known, so a growing position is refused.
-      if (!reducing && risk.unmeasured.includes(order.symbol)) return reject('var99', `no return history for ${order.symbol} (fewer than two daily bars): one-day VaR 99 ${target.label} cannot be measured against the limit ${money(varLimit)}`);
+      if (!reducing && risk.unmeasured.includes(order.symbol))
+        return reject(
+          'var99',
+          `no return history for ${order.symbol} (fewer than two daily bars): one-day VaR 99 ${target.label} cannot be measured against the limit ${money(varLimit)}`,
+        );
       const staleNote = risk.stale.length > 0 ? `; stale prices charged on their own history, without diversification: ${risk.stale.join(', ')}` : '';
-      if (over(risk.var99, prior.var99, varLimit)) return reject('var99', `one-day VaR 99 ${target.label} would be ${money(risk.var99)} (now ${money(prior.var99)}), over the limit ${money(varLimit)}${staleNote}`);
+      if (over(risk.var99, prior.var99, varLimit))
+        return reject(
+          'var99',
+          `one-day VaR 99 ${target.label} would be ${money(risk.var99)} (now ${money(prior.var99)}), over the limit ${money(varLimit)}${staleNote}`,
+        );
     }
   }
   return decision;

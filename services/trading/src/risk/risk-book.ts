@@ -60,7 +60,9 @@ export async function readRiskBook(db: Pool | PoolClient, prices: PriceReader, t
 
 /** The live-quote join of a mark: the latest quote of the prices service's table, when it has one. */
 export function liveQuoteJoin(quote: { table: string; price: string; at: string } | undefined): string {
-  return quote ? `left join lateral ${priceLatest.fragments.latestQuoteLateral('s.symbol')} q on true` : 'left join lateral (select null::float8 as price, null::timestamptz as at) q on true';
+  return quote
+    ? `left join lateral ${priceLatest.fragments.latestQuoteLateral('s.symbol')} q on true`
+    : 'left join lateral (select null::float8 as price, null::timestamptz as at) q on true';
 }
 
 /** The marks (latest bar's close, latest live quote) of the symbols in relation `symbols` (a column `symbol`), as RiskBookData['marks'] rows. */
@@ -104,7 +106,8 @@ export class RiskBook {
       if (price !== null && Number.isFinite(price)) this.marks.set(mark.symbol, price);
     }
     this.strategies = new Map(data.strategies.map((strategy) => [strategy.id, strategy]));
-    for (const row of data.limits) this.limitSets.set(row.scope, { scope: row.scope, strategy_id: row.strategy_id, limits: row.limits, breach_action: row.breach_action });
+    for (const row of data.limits)
+      this.limitSets.set(row.scope, { scope: row.scope, strategy_id: row.strategy_id, limits: row.limits, breach_action: row.breach_action });
     for (const row of data.states) this.stateOf.set(row.scope, row.state);
   }
 
@@ -172,7 +175,9 @@ export class RiskBook {
     const equity = this.equity(strategyId);
     const scope = strategyId === 'total' ? 'total' : strategyScope(strategyId ?? manualBook);
     const baseline = this.data.baselines.find((row) => row.scope === scope);
-    const start = baseline?.equity ?? (strategyId === 'total' ? this.equity('total') - this.pnlOf('total') : this.strategies.get(strategyId ?? manualBook)?.allocation ?? 0);
+    const start =
+      baseline?.equity ??
+      (strategyId === 'total' ? this.equity('total') - this.pnlOf('total') : (this.strategies.get(strategyId ?? manualBook)?.allocation ?? 0));
     const peak = Math.max(baseline?.peak_equity ?? start, equity);
     return { equity, dailyLoss: Math.max(0, start - equity), drawdown: peak > 0 ? Math.max(0, 1 - equity / peak) : 0, peak };
   }
@@ -180,12 +185,15 @@ export class RiskBook {
   /** P&L since inception (cash flow plus position value). */
   private pnlOf(strategyId: number | null | 'total'): number {
     let pnl = 0;
-    for (const row of this.data.positions) if (strategyId === 'total' || bookOf(row.strategy_id) === bookOf(strategyId)) pnl += row.cash_flow + row.quantity * (this.marks.get(row.symbol) ?? 0);
+    for (const row of this.data.positions)
+      if (strategyId === 'total' || bookOf(row.strategy_id) === bookOf(strategyId)) pnl += row.cash_flow + row.quantity * (this.marks.get(row.symbol) ?? 0);
     return pnl;
   }
 
   orderRate(strategyId?: number | null): number {
-    return this.data.recent_orders.filter((row) => strategyId === undefined || bookOf(row.strategy_id) === bookOf(strategyId)).reduce((sum, row) => sum + row.n, 0);
+    return this.data.recent_orders
+      .filter((row) => strategyId === undefined || bookOf(row.strategy_id) === bookOf(strategyId))
+      .reduce((sum, row) => sum + row.n, 0);
   }
 }
 

@@ -94,7 +94,17 @@ export class RiskEngine {
   private async recordBreaches(db: PoolClient, breaches: readonly Breach[], changes: readonly StateChange[]): Promise<void> {
     for (const change of changes) {
       const breach = breaches.find((candidate) => candidate.scope === change.scope);
-      if (breach) await recordAlert(db, { event: 'limit_breached', payload: { limit: breach.limit, scope: breach.scope, value: breach.value, threshold: breach.threshold, action: `${change.scope} moved to ${change.to}: ${describeBreach(breach)}` } });
+      if (breach)
+        await recordAlert(db, {
+          event: 'limit_breached',
+          payload: {
+            limit: breach.limit,
+            scope: breach.scope,
+            value: breach.value,
+            threshold: breach.threshold,
+            action: `${change.scope} moved to ${change.to}: ${describeBreach(breach)}`,
+          },
+        });
       await recordStateChange(db, change);
     }
   }

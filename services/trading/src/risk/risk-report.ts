@@ -18,7 +18,14 @@ const round = (value: number) => Math.round(value * 100) / 100;
  * the same aligned returns, each strategy's share of the portfolio's ES99, and every limit with
  * how close its measure is.
  */
-export async function riskReport(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; today: string; nowMs?: number; clock?: Clock }): Promise<RiskReport> {
+export async function riskReport(deps: {
+  pool: Pool;
+  prices: PriceReader;
+  returns: ReturnHistory;
+  today: string;
+  nowMs?: number;
+  clock?: Clock;
+}): Promise<RiskReport> {
   const nowMs = deps.nowMs ?? (deps.clock ?? systemClock).nowMs();
   const book = new RiskBook(await readRiskBook(deps.pool, deps.prices, deps.today));
   const returns = await returnsFor(deps.returns, book, nowMs, deps.today);
@@ -30,18 +37,29 @@ export async function riskReport(deps: { pool: Pool; prices: PriceReader; return
   const contributions = es99Contributions(totalPnl, pnlByBook);
   const totalRisk = bookRisk(totalValues, returns);
   // A stale symbol's own ES99 is charged in full to the total: each book holding it carries its part.
-  const staleEs99 = (values: ReadonlyMap<string, number>) => bookRisk([...values].filter(([symbol]) => returns.stale?.has(symbol)), returns).es99;
+  const staleEs99 = (values: ReadonlyMap<string, number>) =>
+    bookRisk(
+      [...values].filter(([symbol]) => returns.stale?.has(symbol)),
+      returns,
+    ).es99;
   for (const id of bookIds) contributions.set(String(id), (contributions.get(String(id)) ?? 0) + staleEs99(book.exposures(id)));
 
   const riskOfBook = (values: ReadonlyMap<string, number>, id: number | 'total'): BookRisk => {
     const exposure = exposureOf(values);
     const loss = book.lossAndDrawdown(id === manualBook ? null : id);
-    return { gross: round(exposure.gross), net: round(exposure.net), equity: round(loss.equity), daily_loss: round(loss.dailyLoss), drawdown: loss.drawdown, ...roundRisk(bookRisk(values, returns)) };
+    return {
+      gross: round(exposure.gross),
+      net: round(exposure.net),
+      equity: round(loss.equity),
+      daily_loss: round(loss.dailyLoss),
+      drawdown: loss.drawdown,
+      ...roundRisk(bookRisk(values, returns)),
+    };
   };
   const strategies: StrategyRisk[] = [];
   for (const id of bookIds) {
     const strategy = book.strategies.get(id);
-    if (id === manualBook && !(book.quantities.get(manualBook)?.size)) continue;
+    if (id === manualBook && !book.quantities.get(manualBook)?.size) continue;
     const figures = riskOfBook(book.exposures(id), id);
     const contribution = contributions.get(String(id)) ?? 0;
     strategies.push({
@@ -61,7 +79,11 @@ export async function riskReport(deps: { pool: Pool; prices: PriceReader; return
     .map((symbol) => {
       const price = book.marks.get(symbol) ?? null;
       const byStrategy = bookIds
-        .map((id) => ({ strategy_id: id === manualBook ? null : id, quantity: book.quantity(id, symbol), exposure: round(book.quantity(id, symbol) * (price ?? 0)) }))
+        .map((id) => ({
+          strategy_id: id === manualBook ? null : id,
+          quantity: book.quantity(id, symbol),
+          exposure: round(book.quantity(id, symbol) * (price ?? 0)),
+        }))
         .filter((row) => row.quantity !== 0);
       const quantity = book.totalQuantity(symbol);
       return { symbol, quantity, price, exposure: round(quantity * (price ?? 0)), by_strategy: byStrategy };
@@ -90,7 +112,13 @@ export async function riskReport(deps: { pool: Pool; prices: PriceReader; return
     };
     for (const [name, threshold] of Object.entries(set.limits) as [LimitName, number][]) {
       const value = measure[name];
-      limits.push({ scope: set.scope, limit: name, threshold, value: value === null ? null : round(value * 1e4) / 1e4, use: value === null || threshold === 0 ? null : value / threshold });
+      limits.push({
+        scope: set.scope,
+        limit: name,
+        threshold,
+        value: value === null ? null : round(value * 1e4) / 1e4,
+        use: value === null || threshold === 0 ? null : value / threshold,
+      });
     }
   }
 
@@ -108,7 +136,10 @@ export async function riskReport(deps: { pool: Pool; prices: PriceReader; return
     limits,
     unpriced: book.unpriced(),
     missing_history: totalRisk.unmeasured.sort(),
-    stale_history: [...(returns.stale ?? new Map())].filter(([symbol]) => totalValues.has(symbol)).map(([symbol, series]) => ({ symbol, last_bar: series.lastBar, missing_sessions: series.missingSessions })).sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    stale_history: [...(returns.stale ?? new Map())]
+      .filter(([symbol]) => totalValues.has(symbol))
+      .map(([symbol, series]) => ({ symbol, last_bar: series.lastBar, missing_sessions: series.missingSessions }))
+      .sort((a, b) => a.symbol.localeCompare(b.symbol)),
     max_missing_sessions: deps.returns.maxMissingSessions,
   };
 }

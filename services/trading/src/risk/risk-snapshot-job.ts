@@ -6,7 +6,8 @@ import type { ReturnHistory } from './return-history.ts';
 import type { RiskEngine } from './risk-engine.ts';
 import { riskReport } from './risk-report.ts';
 
-export const riskSnapshotColumns = "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, gross_exposure, net_exposure, var95, var99, es95, es99, details";
+export const riskSnapshotColumns =
+  "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, gross_exposure, net_exposure, var95, var99, es95, es99, details";
 
 /**
  * After the close: breaches looked for (a loss that came with no order still moves the state),
@@ -14,7 +15,10 @@ export const riskSnapshotColumns = "scope, to_char(date, 'YYYY-MM-DD') as date, 
  * close each limit is), so GET /trading/risk/history shows how the maximum risk moves day by day.
  * Taken twice the same day, it is replaced. On a day the market was shut, nothing is kept.
  */
-export async function takeRiskSnapshot(deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; risk: RiskEngine }, params: { date?: string } = {}): Promise<{ date: string; rows: number; state_changes: number; skipped?: string }> {
+export async function takeRiskSnapshot(
+  deps: { pool: Pool; prices: PriceReader; returns: ReturnHistory; risk: RiskEngine },
+  params: { date?: string } = {},
+): Promise<{ date: string; rows: number; state_changes: number; skipped?: string }> {
   const date = params.date ?? deps.risk.today();
   const closed = snapshotClosedReason(date);
   if (closed) return { date, rows: 0, state_changes: 0, skipped: closed };
@@ -23,10 +27,36 @@ export async function takeRiskSnapshot(deps: { pool: Pool; prices: PriceReader; 
   deps.returns.clear();
   const report = await riskReport({ ...deps, today: date });
   const rows = [
-    { scope: 'total', strategy_id: null, gross: report.total.gross, net: report.total.net, risk: report.total, details: { state: report.state, limits: report.limits.filter((use) => use.scope === 'global'), symbols: report.symbols, var_window_days: report.var_window_days, returns_to: report.returns_to } },
+    {
+      scope: 'total',
+      strategy_id: null,
+      gross: report.total.gross,
+      net: report.total.net,
+      risk: report.total,
+      details: {
+        state: report.state,
+        limits: report.limits.filter((use) => use.scope === 'global'),
+        symbols: report.symbols,
+        var_window_days: report.var_window_days,
+        returns_to: report.returns_to,
+      },
+    },
     ...report.strategies
       .filter((strategy) => strategy.strategy_id !== null)
-      .map((strategy) => ({ scope: `strategy:${strategy.strategy_id}`, strategy_id: strategy.strategy_id, gross: strategy.gross, net: strategy.net, risk: strategy, details: { state: strategy.state, contribution_es99: strategy.contribution_es99, contribution_share: strategy.contribution_share, allocation_use: strategy.allocation_use, limits: report.limits.filter((use) => use.scope === `strategy:${strategy.strategy_id}`) } })),
+      .map((strategy) => ({
+        scope: `strategy:${strategy.strategy_id}`,
+        strategy_id: strategy.strategy_id,
+        gross: strategy.gross,
+        net: strategy.net,
+        risk: strategy,
+        details: {
+          state: strategy.state,
+          contribution_es99: strategy.contribution_es99,
+          contribution_share: strategy.contribution_share,
+          allocation_use: strategy.allocation_use,
+          limits: report.limits.filter((use) => use.scope === `strategy:${strategy.strategy_id}`),
+        },
+      })),
   ];
   for (const row of rows) {
     await deps.pool.query(

@@ -19,7 +19,10 @@ export type { LimitSetView, StateChangeView, StateView };
  */
 export async function recordStateChange(db: Db, change: StateChange): Promise<void> {
   await storeStateChange(db, change);
-  await recordAlert(db, { event: 'trading_state_changed', payload: { scope: change.scope, from: change.from, to: change.to, reason: change.reason, by: change.by } });
+  await recordAlert(db, {
+    event: 'trading_state_changed',
+    payload: { scope: change.scope, from: change.from, to: change.to, reason: change.reason, by: change.by },
+  });
 }
 
 /** Trading states and risk limits, each change kept with who and why (the SQL is in store/trading-state.ts and store/trading-risk-limit.ts). */
@@ -50,7 +53,14 @@ export class RiskStore {
       await recordStateChange(client, { scope, strategyId, from: current, to, reason, by, automatic: false });
       return true;
     });
-    const state = (await this.states()).find((row) => row.scope === scope) ?? { scope, strategy_id: strategyId, state: 'active' as const, reason: null, changed_by: null, changed_at: new Date().toISOString() };
+    const state = (await this.states()).find((row) => row.scope === scope) ?? {
+      scope,
+      strategy_id: strategyId,
+      state: 'active' as const,
+      reason: null,
+      changed_by: null,
+      changed_at: new Date().toISOString(),
+    };
     return { state, changed };
   }
 

@@ -65,7 +65,12 @@ export class SquareOff {
         await pause(50);
       }
       try {
-        await pool.query("insert into trading_square_off (id, scope, requested_by, reason, status) values ($1, $2, $3, $4, 'running')", [id, scope, input.by, input.reason ?? null]);
+        await pool.query("insert into trading_square_off (id, scope, requested_by, reason, status) values ($1, $2, $3, $4, 'running')", [
+          id,
+          scope,
+          input.by,
+          input.reason ?? null,
+        ]);
         const open = await this.openOrders(input.strategyId);
         // Our own earlier closing orders are followed, not cancelled: cancelling and placing them again would only churn.
         const earlierCloses = open.filter((order) => order.purpose === 'square_off');
@@ -102,7 +107,18 @@ export class SquareOff {
                 )
               ).order;
             } catch (error) {
-              return { kind: 'close' as const, order_id: null, strategy_id: position.strategy_id, symbol: position.symbol, side, quantity, outcome: 'failed' as const, state: null, attempts: 1, reason: (error as Error).message };
+              return {
+                kind: 'close' as const,
+                order_id: null,
+                strategy_id: position.strategy_id,
+                symbol: position.symbol,
+                side,
+                quantity,
+                outcome: 'failed' as const,
+                state: null,
+                attempts: 1,
+                reason: (error as Error).message,
+              };
             }
             return this.follow(placed, deadline, 0);
           })),
@@ -166,7 +182,10 @@ export class SquareOff {
       await pause(Math.min(wait, Math.max(0, deadline - Date.now())));
       wait = Math.min(wait * 2, 500);
     }
-    const done = current.purpose === 'square_off' ? current.state === 'filled' : current.state === 'cancelled' || current.state === 'expired' || current.state === 'filled' || current.state === 'rejected';
+    const done =
+      current.purpose === 'square_off'
+        ? current.state === 'filled'
+        : current.state === 'cancelled' || current.state === 'expired' || current.state === 'filled' || current.state === 'rejected';
     const outcome: SquareOffAction['outcome'] = done ? 'done' : isTerminal(current.state) ? 'failed' : 'open';
     if (!done && isTerminal(current.state)) reason = current.reason ?? `ended ${current.state}`;
     if (outcome === 'open' && !reason?.includes('waits for the open')) {
@@ -195,14 +214,20 @@ export class SquareOff {
     let timer: NodeJS.Timeout | undefined;
     work.catch(() => {});
     try {
-      return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(`${what}: no answer within ${ms} ms`)), ms)))]);
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeoutError(`${what}: no answer within ${ms} ms`)), ms))),
+      ]);
     } finally {
       clearTimeout(timer);
     }
   }
 
   private async openOrders(strategyId: number | null): Promise<OrderView[]> {
-    const rows = await this.deps.pool.query<{ id: string }>('select id from trading_order where state = any($1::text[]) and ($2::bigint is null or strategy_id = $2) order by created_at', [openOrderStates, strategyId]);
+    const rows = await this.deps.pool.query<{ id: string }>(
+      'select id from trading_order where state = any($1::text[]) and ($2::bigint is null or strategy_id = $2) order by created_at',
+      [openOrderStates, strategyId],
+    );
     return Promise.all(rows.rows.map((row) => this.deps.orders.get(row.id)));
   }
 
@@ -221,9 +246,20 @@ export class SquareOff {
   }
 
   /** What is left, each with the reason its action gave; stored, and alerted with the failures. */
-  private async finish(id: string, scope: string, input: { strategyId: number | null; by: string }, actions: SquareOffAction[], halted: SquareOffResult['halted'], started: number, startedAt: Date): Promise<SquareOffResult> {
+  private async finish(
+    id: string,
+    scope: string,
+    input: { strategyId: number | null; by: string },
+    actions: SquareOffAction[],
+    halted: SquareOffResult['halted'],
+    started: number,
+    startedAt: Date,
+  ): Promise<SquareOffResult> {
     const reasonFor = (symbol: string, strategyId: number | null, orderId?: string) =>
-      actions.find((action) => (orderId ? action.order_id === orderId : action.symbol === symbol && action.strategy_id === strategyId && action.kind === 'close') && action.reason)?.reason ?? null;
+      actions.find(
+        (action) =>
+          (orderId ? action.order_id === orderId : action.symbol === symbol && action.strategy_id === strategyId && action.kind === 'close') && action.reason,
+      )?.reason ?? null;
     const openOrders = (await this.openOrders(input.strategyId)).map((order) => ({
       order_id: order.id,
       strategy_id: order.strategy_id,
@@ -231,9 +267,18 @@ export class SquareOff {
       state: order.state,
       reason: reasonFor(order.symbol, order.strategy_id, order.id) ?? `still ${order.state} at the broker`,
     }));
-    const positions = (await this.deps.pool.query<{ strategy_id: number | null; symbol: string; quantity: number }>('select strategy_id::int as strategy_id, symbol, quantity from trading_position where abs(quantity) > 1e-9 and ($1::bigint is null or strategy_id = $1) order by strategy_id nulls first, symbol', [input.strategyId])).rows.map((row) => ({
+    const positions = (
+      await this.deps.pool.query<{ strategy_id: number | null; symbol: string; quantity: number }>(
+        'select strategy_id::int as strategy_id, symbol, quantity from trading_position where abs(quantity) > 1e-9 and ($1::bigint is null or strategy_id = $1) order by strategy_id nulls first, symbol',
+        [input.strategyId],
+      )
+    ).rows.map((row) => ({
       ...row,
-      reason: reasonFor(row.symbol, row.strategy_id) ?? (openOrders.some((order) => order.symbol === row.symbol && order.strategy_id === row.strategy_id) ? 'its closing order is not filled yet' : 'not closed'),
+      reason:
+        reasonFor(row.symbol, row.strategy_id) ??
+        (openOrders.some((order) => order.symbol === row.symbol && order.strategy_id === row.strategy_id)
+          ? 'its closing order is not filled yet'
+          : 'not closed'),
     }));
     const finishedAt = Date.now();
     const result: SquareOffResult = {
@@ -250,12 +295,22 @@ export class SquareOff {
     };
     const failures = [
       ...openOrders.map((order) => ({ what: 'open order', id: order.order_id, symbol: order.symbol, reason: order.reason })),
-      ...positions.map((position) => ({ what: 'position', symbol: position.symbol, reason: `${position.quantity} left${position.strategy_id === null ? '' : ` (strategy ${position.strategy_id})`}: ${position.reason}` })),
+      ...positions.map((position) => ({
+        what: 'position',
+        symbol: position.symbol,
+        reason: `${position.quantity} left${position.strategy_id === null ? '' : ` (strategy ${position.strategy_id})`}: ${position.reason}`,
+      })),
     ];
     // The first "market closed: waits for ..." reason: what the whole run waits for, in the alert's words.
-    const waiting = [...openOrders.map((order) => order.reason), ...positions.map((position) => position.reason)].find((reason) => reason.includes('waits for'));
+    const waiting = [...openOrders.map((order) => order.reason), ...positions.map((position) => position.reason)].find((reason) =>
+      reason.includes('waits for'),
+    );
     await withTransaction(this.deps.pool, async (client) => {
-      await client.query('update trading_square_off set status = $2, result = $3, finished_at = now() where id = $1', [id, result.status, JSON.stringify(result)]);
+      await client.query('update trading_square_off set status = $2, result = $3, finished_at = now() where id = $1', [
+        id,
+        result.status,
+        JSON.stringify(result),
+      ]);
       await recordAlert(client, {
         event: 'square_off_done',
         payload: {

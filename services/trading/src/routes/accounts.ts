@@ -7,11 +7,20 @@ const errors = { 400: ErrorResponse, 404: ErrorResponse };
 
 export function accountRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
   return async (app) => {
-    app.get('/trading/accounts', { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Trading accounts: broker, fees, slippage, volume cap, seed', response: { 200: AccountList } } }, async () => ({
-      accounts: await deps.accounts.list(),
-    }));
-    app.get('/trading/accounts/:id', { config: { scope: 'read' }, schema: { tags: ['trading'], params: AccountIdParams, response: { 200: Account, ...errors } } }, async (request) =>
-      deps.accounts.get(request.params.id),
+    app.get(
+      '/trading/accounts',
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['trading'], summary: 'Trading accounts: broker, fees, slippage, volume cap, seed', response: { 200: AccountList } },
+      },
+      async () => ({
+        accounts: await deps.accounts.list(),
+      }),
+    );
+    app.get(
+      '/trading/accounts/:id',
+      { config: { scope: 'read' }, schema: { tags: ['trading'], params: AccountIdParams, response: { 200: Account, ...errors } } },
+      async (request) => deps.accounts.get(request.params.id),
     );
     app.post(
       '/trading/accounts',
@@ -31,7 +40,16 @@ export function accountRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox
     );
     app.patch(
       '/trading/accounts/:id',
-      { config: { scope: 'admin' }, schema: { tags: ['trading'], summary: 'Changes fees, slippage, volume cap, seed or broker', params: AccountIdParams, body: AccountPatch, response: { 200: Account, ...errors } } },
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Changes fees, slippage, volume cap, seed or broker',
+          params: AccountIdParams,
+          body: AccountPatch,
+          response: { 200: Account, ...errors },
+        },
+      },
       async (request) => deps.accounts.update(request.params.id, request.body),
     );
   };

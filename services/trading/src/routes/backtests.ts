@@ -20,7 +20,8 @@ export function backtestRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
         config: { scope: 'trade' },
         schema: {
           tags: ['trading'],
-          summary: 'Backtests a stored strategy (strategy_id) or one not stored (strategy) on the engine, in a worker thread, as a job: its report (trades, equity and drawdown, exposure, fees, Sharpe/Sortino, open positions at the end) is stored compressed and exported as JSON and CSV',
+          summary:
+            'Backtests a stored strategy (strategy_id) or one not stored (strategy) on the engine, in a worker thread, as a job: its report (trades, equity and drawdown, exposure, fees, Sharpe/Sortino, open positions at the end) is stored compressed and exported as JSON and CSV',
           body: BacktestPost,
           response: { 202: Accepted, ...errors },
         },
@@ -44,7 +45,8 @@ export function backtestRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
     const storedReport = async (id: string): Promise<CompactReport> => {
       const job = await backtestJob(id);
       const json = await backtestReportJson(pool, id);
-      if (json === undefined) throw new NotFoundError(`backtest ${id} has no report (${job.status === 'succeeded' ? 'it ran before reports were stored' : `it is ${job.status}`})`);
+      if (json === undefined)
+        throw new NotFoundError(`backtest ${id} has no report (${job.status === 'succeeded' ? 'it ran before reports were stored' : `it is ${job.status}`})`);
       return JSON.parse(json) as CompactReport;
     };
     app.get(
@@ -53,7 +55,8 @@ export function backtestRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
         config: { scope: 'read' },
         schema: {
           tags: ['trading'],
-          summary: "A backtest job: status, then its result: the engine's summary, the trades, daily equity and performance, the positions open at the end (valued, flagged) and the export links",
+          summary:
+            "A backtest job: status, then its result: the engine's summary, the trades, daily equity and performance, the positions open at the end (valued, flagged) and the export links",
           params: BacktestId,
           response: { 200: JobViewSchema, ...errors },
         },
@@ -67,9 +70,23 @@ export function backtestRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
     );
     app.get(
       '/trading/backtests/:id/report',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's report: the engine's JSON (columns), or ?format=csv for the trades", params: BacktestId, querystring: ReportExportQuery, produces: ['application/json', 'text/csv'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: "A backtest's report: the engine's JSON (columns), or ?format=csv for the trades",
+          params: BacktestId,
+          querystring: ReportExportQuery,
+          produces: ['application/json', 'text/csv'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
-        if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}-trades.csv"`).send(tradesCsv(await storedReport(request.params.id)));
+        if (request.query.format === 'csv')
+          return reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="backtest-${request.params.id}-trades.csv"`)
+            .send(tradesCsv(await storedReport(request.params.id)));
         await backtestJob(request.params.id);
         const json = await backtestReportJson(pool, request.params.id);
         if (json === undefined) throw new NotFoundError(`backtest ${request.params.id} has no report`);
@@ -78,23 +95,61 @@ export function backtestRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
     );
     app.get(
       '/trading/backtests/:id/report.json',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's whole report as JSON (the engine's columns)", params: BacktestId, produces: ['application/json'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: "A backtest's whole report as JSON (the engine's columns)",
+          params: BacktestId,
+          produces: ['application/json'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         await backtestJob(request.params.id);
         const json = await backtestReportJson(pool, request.params.id);
         if (json === undefined) throw new NotFoundError(`backtest ${request.params.id} has no report`);
-        return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}.json"`).send(json);
+        return reply
+          .type('application/json; charset=utf-8')
+          .header('content-disposition', `attachment; filename="backtest-${request.params.id}.json"`)
+          .send(json);
       },
     );
     app.get(
       '/trading/backtests/:id/trades.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's trades as CSV: the closed ones, then the positions open at the end (status open_at_end, valued at their last price)", params: BacktestId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
-      async (request, reply) => reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}-trades.csv"`).send(tradesCsv(await storedReport(request.params.id))),
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: "A backtest's trades as CSV: the closed ones, then the positions open at the end (status open_at_end, valued at their last price)",
+          params: BacktestId,
+          produces: ['text/csv'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="backtest-${request.params.id}-trades.csv"`)
+          .send(tradesCsv(await storedReport(request.params.id))),
     );
     app.get(
       '/trading/backtests/:id/equity.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's equity curve as CSV: time, equity, drawdown, gross exposure", params: BacktestId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
-      async (request, reply) => reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="backtest-${request.params.id}-equity.csv"`).send(equityCsv(await storedReport(request.params.id))),
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: "A backtest's equity curve as CSV: time, equity, drawdown, gross exposure",
+          params: BacktestId,
+          produces: ['text/csv'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="backtest-${request.params.id}-equity.csv"`)
+          .send(equityCsv(await storedReport(request.params.id))),
     );
   };
 }

@@ -7,7 +7,14 @@ export function liveStrategyRoutes(runner: LiveStrategyRunner): FastifyPluginAsy
   return async (app) => {
     app.get(
       '/trading/live-strategies',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Live strategy instances (mode live): running, stopped or failed, with the error that stopped one', response: { 200: LiveStrategies } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Live strategy instances (mode live): running, stopped or failed, with the error that stopped one',
+          response: { 200: LiveStrategies },
+        },
+      },
       async () => ({ strategies: await runner.statuses() }),
     );
   };

@@ -34,8 +34,12 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
         const current = type === 'market_on_open' ? nextOpenSession(nowMs, symbol) : currentSession(nowMs, symbol);
         const session = body.session_date ?? current;
         // No hindsight: an order for a session that has passed would fill at prices already known.
-        if (session < current) throw new InvalidInputError(`body/session_date ${session} has passed for ${symbol}: orders go to the current session (${current}) or a later one`);
-        if (body.session_date !== undefined && !sessionOn(session, symbol)) throw new InvalidInputError(`body/session_date ${session} is not a session of ${calendarFor(symbol).name} (${calendarFor(symbol).closureReason(session) ?? 'closed'}); the next one is ${currentSession(Date.parse(`${session}T12:00:00Z`), symbol)}`);
+        if (session < current)
+          throw new InvalidInputError(`body/session_date ${session} has passed for ${symbol}: orders go to the current session (${current}) or a later one`);
+        if (body.session_date !== undefined && !sessionOn(session, symbol))
+          throw new InvalidInputError(
+            `body/session_date ${session} is not a session of ${calendarFor(symbol).name} (${calendarFor(symbol).closureReason(session) ?? 'closed'}); the next one is ${currentSession(Date.parse(`${session}T12:00:00Z`), symbol)}`,
+          );
         const { order, created } = await deps.orders.place(
           {
             clientOrderId: key ?? randomUUID(),
@@ -77,7 +81,15 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
 
     app.get(
       '/trading/orders/:id',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'An order with every transition (time, cause) and fill', params: OrderIdParams, response: { 200: OrderDetail, ...errorsWithConflict } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'An order with every transition (time, cause) and fill',
+          params: OrderIdParams,
+          response: { 200: OrderDetail, ...errorsWithConflict },
+        },
+      },
       async (request) => {
         const order = await deps.orders.get(request.params.id);
         const [transitions, fills] = [await orderTransitions(pool, order.id), await orderFills(pool, order.id)];
@@ -87,12 +99,28 @@ export function orderRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<S
 
     app.post(
       '/trading/orders/:id/cancel',
-      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Cancels an open order (409 when it is filled, cancelled, rejected or expired)', params: OrderIdParams, response: { 200: Order, ...errorsWithConflict } } },
+      {
+        config: { scope: 'trade' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Cancels an open order (409 when it is filled, cancelled, rejected or expired)',
+          params: OrderIdParams,
+          response: { 200: Order, ...errorsWithConflict },
+        },
+      },
       async (request) => withWait(await deps.orders.cancel(request.params.id, request.principal?.name ?? 'anonymous'), deps.clock.nowMs()),
     );
     app.post(
       '/trading/orders/:id/sync',
-      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Asks the broker where the order stands now', params: OrderIdParams, response: { 200: Order, ...errorsWithConflict } } },
+      {
+        config: { scope: 'trade' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Asks the broker where the order stands now',
+          params: OrderIdParams,
+          response: { 200: Order, ...errorsWithConflict },
+        },
+      },
       async (request) => withWait(await deps.orders.sync(request.params.id), deps.clock.nowMs()),
     );
   };

@@ -29,12 +29,27 @@ export function performanceRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTyp
       snapshots: (strategyId, start, end) => snapshotsOf(pool, scopeOf(strategyId), start ?? null, end ?? null),
     };
 
-    app.get('/trading/snapshots', { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Daily snapshots of a strategy, or in total', querystring: RangeQuery, response: { 200: SnapshotList } } }, async (request) => ({
-      snapshots: await reads.snapshots(request.query.strategy_id, request.query.start, request.query.end),
-    }));
+    app.get(
+      '/trading/snapshots',
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['trading'], summary: 'Daily snapshots of a strategy, or in total', querystring: RangeQuery, response: { 200: SnapshotList } },
+      },
+      async (request) => ({
+        snapshots: await reads.snapshots(request.query.strategy_id, request.query.start, request.query.end),
+      }),
+    );
     app.post(
       '/trading/snapshots',
-      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Takes the daily snapshot now, as a job (it also runs after every close); none on a day the NYSE is shut', body: SnapshotPost, response: { 202: Accepted } } },
+      {
+        config: { scope: 'trade' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Takes the daily snapshot now, as a job (it also runs after every close); none on a day the NYSE is shut',
+          body: SnapshotPost,
+          response: { 202: Accepted },
+        },
+      },
       async (request, reply) => {
         const closed = request.body?.date ? snapshotClosedReason(request.body.date) : undefined;
         if (closed) throw new InvalidInputError(`body/date: ${closed}; give a trading day`);
@@ -49,7 +64,8 @@ export function performanceRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTyp
         config: { scope: 'read' },
         schema: {
           tags: ['trading'],
-          summary: 'Performance of a strategy (by id, or by name, journal strategies included) or of all: P&L windows and series, trade statistics, Sharpe, Sortino, drawdown, and each strategy by name',
+          summary:
+            'Performance of a strategy (by id, or by name, journal strategies included) or of all: P&L windows and series, trade statistics, Sharpe, Sortino, drawdown, and each strategy by name',
           querystring: PerformanceQuery,
           response: { 200: PerformanceView, ...errors },
         },

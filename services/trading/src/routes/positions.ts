@@ -16,7 +16,8 @@ export function positionRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
         config: { scope: 'read' },
         schema: {
           tags: ['trading'],
-          summary: 'Positions per strategy and symbol: net quantity, average cost of open lots, realized P&L (by lot: exits close their own lot, other fills FIFO; net of fees), unrealized at the latest price',
+          summary:
+            'Positions per strategy and symbol: net quantity, average cost of open lots, realized P&L (by lot: exits close their own lot, other fills FIFO; net of fees), unrealized at the latest price',
           querystring: StrategyQuery,
           response: { 200: PositionList, ...errors },
         },
@@ -37,7 +38,12 @@ export function positionRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
       '/trading/cash',
       {
         config: { scope: 'read' },
-        schema: { tags: ['trading'], summary: "A strategy's cash ledger (allocation, trades, fees) and its balance", querystring: CashQuery, response: { 200: CashLedger, ...errors } },
+        schema: {
+          tags: ['trading'],
+          summary: "A strategy's cash ledger (allocation, trades, fees) and its balance",
+          querystring: CashQuery,
+          response: { 200: CashLedger, ...errors },
+        },
       },
       async (request) => {
         const { strategy_id: strategyId, limit } = request.query;

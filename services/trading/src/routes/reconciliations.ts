@@ -13,7 +13,12 @@ export function reconciliationRoutes(engine: JobEngine): FastifyPluginAsyncTypeb
       '/trading/reconciliations',
       {
         config: { scope: 'trade' },
-        schema: { tags: ['trading'], summary: "Compares our positions with the broker's now, as a job (it also runs after every close)", body: ReconciliationPost, response: { 202: Accepted } },
+        schema: {
+          tags: ['trading'],
+          summary: "Compares our positions with the broker's now, as a job (it also runs after every close)",
+          body: ReconciliationPost,
+          response: { 202: Accepted },
+        },
       },
       async (request, reply) => {
         const jobId = await engine.enqueue(reconcileJobKind, {}, { createdBy: request.principal?.name });
@@ -32,7 +37,9 @@ export function reconciliationRoutes(engine: JobEngine): FastifyPluginAsyncTypeb
           response: { 200: ReconciliationList, 400: ErrorResponse },
         },
       },
-      async (request) => ({ reconciliations: await latestReconciliations(pool, { withDifferences: request.query.with_differences ?? null, limit: request.query.limit ?? 50 }) }),
+      async (request) => ({
+        reconciliations: await latestReconciliations(pool, { withDifferences: request.query.with_differences ?? null, limit: request.query.limit ?? 50 }),
+      }),
     );
   };
 }

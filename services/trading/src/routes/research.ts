@@ -12,7 +12,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { backtestReportJson, type CompactReport } from '../backtests/backtest-results.ts';
 import type { PriceReader } from '../market/price-reader.ts';
-import { researchJobKinds, resolveRun, ResearchDatasets, runOptimizationJob, runTrialJob, runWalkForwardJob, searchSpec, sessionsOf, type ResearchDeps } from '../research/research-jobs.ts';
+import {
+  researchJobKinds,
+  resolveRun,
+  ResearchDatasets,
+  runOptimizationJob,
+  runTrialJob,
+  runWalkForwardJob,
+  searchSpec,
+  sessionsOf,
+  type ResearchDeps,
+} from '../research/research-jobs.ts';
 import { runLookaheadJob } from '../research/lookahead-check.ts';
 import { backtestHtml, optimizationHtml, trialsCsv, walkForwardHtml, windowsCsv } from '../research/research-report.ts';
 import { rankedTrials, ResearchStore } from '../research/research-store.ts';
@@ -77,8 +87,18 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     options.engine
       .define(researchJobKinds.optimization, { ...coordinator, handler: (context) => runOptimizationJob(deps, context as never) })
       .define(researchJobKinds.walkForward, { ...coordinator, handler: (context) => runWalkForwardJob(deps, context as never) })
-      .define(researchJobKinds.trial, { concurrency: threadCount > 0 ? threadCount + 1 : 0, retryLimit: 2, scope: 'trade', handler: (context) => runTrialJob(deps, datasets, context as never) })
-      .define(researchJobKinds.lookahead, { concurrency: threadCount > 0 ? 1 : 0, retryLimit: 2, scope: 'trade', handler: (context) => runLookaheadJob(deps, context as never) });
+      .define(researchJobKinds.trial, {
+        concurrency: threadCount > 0 ? threadCount + 1 : 0,
+        retryLimit: 2,
+        scope: 'trade',
+        handler: (context) => runTrialJob(deps, datasets, context as never),
+      })
+      .define(researchJobKinds.lookahead, {
+        concurrency: threadCount > 0 ? 1 : 0,
+        retryLimit: 2,
+        scope: 'trade',
+        handler: (context) => runLookaheadJob(deps, context as never),
+      });
     app.addHook('onClose', async () => deps.threads.close());
 
     const keyOf = (request: FastifyRequest) => {
@@ -114,7 +134,8 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       void tick();
       return reply;
     };
-    const download = (reply: FastifyReply, type: string, filename: string, body: string) => reply.type(type).header('content-disposition', `attachment; filename="${filename}"`).send(body);
+    const download = (reply: FastifyReply, type: string, filename: string, body: string) =>
+      reply.type(type).header('content-disposition', `attachment; filename="${filename}"`).send(body);
 
     // ---- optimisations
     app.post(
@@ -123,7 +144,8 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
         config: { scope: 'trade' },
         schema: {
           tags: ['trading'],
-          summary: "Optimises a strategy's parameters: trials (backtests) fanned out as jobs over every task's research threads; grid, random or TPE; ranked by the objective",
+          summary:
+            "Optimises a strategy's parameters: trials (backtests) fanned out as jobs over every task's research threads; grid, random or TPE; ranked by the objective",
           headers: IdempotencyHeaders,
           body: OptimizationRequest,
           response: { 202: ResearchAccepted, ...errors },
@@ -132,14 +154,27 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       async (request, reply) => {
         const run = await resolveRun(deps, request.body);
         searchSpec(run, request.body, 'optimization');
-        const jobId = await options.engine.enqueue(researchJobKinds.optimization, request.body, { createdBy: request.principal?.name, idempotencyKey: keyOf(request) });
+        const jobId = await options.engine.enqueue(researchJobKinds.optimization, request.body, {
+          createdBy: request.principal?.name,
+          idempotencyKey: keyOf(request),
+        });
         return reply.status(202).send({ job_id: jobId, href: `/trading/optimizations/${jobId}`, events: `/trading/optimizations/${jobId}/events` });
       },
     );
     app.get(
       '/trading/optimizations',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Optimisations, newest first (status only: GET one for its trials)', querystring: ResearchListQuery, response: { 200: OptimizationList } } },
-      async (request) => ({ optimizations: (await options.engine.store.list({ kind: researchJobKinds.optimization, limit: request.query.limit ?? 50 })).map(runStatusOf) }),
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Optimisations, newest first (status only: GET one for its trials)',
+          querystring: ResearchListQuery,
+          response: { 200: OptimizationList },
+        },
+      },
+      async (request) => ({
+        optimizations: (await options.engine.store.list({ kind: researchJobKinds.optimization, limit: request.query.limit ?? 50 })).map(runStatusOf),
+      }),
     );
     const optimization = async (id: string) => {
       const job = await jobOf(researchJobKinds.optimization, id, 'optimization');
@@ -148,12 +183,29 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     };
     app.get(
       '/trading/optimizations/:id',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'An optimisation: status, trial counts, the best and top ten trials, overfitting (deflated Sharpe), sensitivity and heat map, export links', params: ResearchId, response: { 200: OptimizationView, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'An optimisation: status, trial counts, the best and top ten trials, overfitting (deflated Sharpe), sensitivity and heat map, export links',
+          params: ResearchId,
+          response: { 200: OptimizationView, ...errors },
+        },
+      },
       async (request) => (await optimization(request.params.id)).view,
     );
     app.get(
       '/trading/optimizations/:id/trials',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The trials ranked (best first; failed ones after, with their error)', params: ResearchId, querystring: TrialsQuery, response: { 200: TrialList, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The trials ranked (best first; failed ones after, with their error)',
+          params: ResearchId,
+          querystring: TrialsQuery,
+          response: { 200: TrialList, ...errors },
+        },
+      },
       async (request) => {
         await jobOf(researchJobKinds.optimization, request.params.id, 'optimization');
         const rows = await store.trials(request.params.id, { status: request.query.status });
@@ -162,42 +214,103 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.post(
       '/trading/optimizations/:id/cancel',
-      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Cancels an optimisation: no trial is queued after it, queued and running trials are cancelled; finished trials stay', params: ResearchId, response: { 200: RunStatus, ...errors } } },
+      {
+        config: { scope: 'trade' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Cancels an optimisation: no trial is queued after it, queued and running trials are cancelled; finished trials stay',
+          params: ResearchId,
+          response: { 200: RunStatus, ...errors },
+        },
+      },
       async (request) => cancel(researchJobKinds.optimization, request.params.id, 'optimization'),
     );
     app.get(
       '/trading/optimizations/:id/events',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Server-Sent Events: `progress` {status, trials done and failed, budget, best objective and parameters} at each change, until the run ends', params: ResearchId } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Server-Sent Events: `progress` {status, trials done and failed, budget, best objective and parameters} at each change, until the run ends',
+          params: ResearchId,
+        },
+      },
       async (request, reply) => {
         await jobOf(researchJobKinds.optimization, request.params.id, 'optimization');
         return events(request, reply, async () => {
           const { view } = await optimization(request.params.id);
-          return { status: view.status, stage: view.stage, progress: view.progress, ...view.trials, best_objective: view.best?.objective ?? null, best_parameters: view.best?.parameters ?? null };
+          return {
+            status: view.status,
+            stage: view.stage,
+            progress: view.progress,
+            ...view.trials,
+            best_objective: view.best?.objective ?? null,
+            best_parameters: view.best?.parameters ?? null,
+          };
         });
       },
     );
     app.get(
       '/trading/optimizations/:id/report.json',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The optimisation and every trial as JSON', params: ResearchId, produces: ['application/json'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The optimisation and every trial as JSON',
+          params: ResearchId,
+          produces: ['application/json'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         const { view, rows } = await optimization(request.params.id);
-        return download(reply, 'application/json; charset=utf-8', `optimization-${request.params.id}.json`, JSON.stringify({ ...view, trials_ranked: rankedTrials(rows) }));
+        return download(
+          reply,
+          'application/json; charset=utf-8',
+          `optimization-${request.params.id}.json`,
+          JSON.stringify({ ...view, trials_ranked: rankedTrials(rows) }),
+        );
       },
     );
     app.get(
       '/trading/optimizations/:id/trials.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The trials as CSV, ranked: parameters, objective, figures, error', params: ResearchId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The trials as CSV, ranked: parameters, objective, figures, error',
+          params: ResearchId,
+          produces: ['text/csv'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         const { spec, rows } = await optimization(request.params.id);
-        return download(reply, 'text/csv; charset=utf-8', `optimization-${request.params.id}-trials.csv`, trialsCsv(rankedTrials(rows), spec?.dimensions.map((dimension) => dimension.name) ?? []));
+        return download(
+          reply,
+          'text/csv; charset=utf-8',
+          `optimization-${request.params.id}-trials.csv`,
+          trialsCsv(rankedTrials(rows), spec?.dimensions.map((dimension) => dimension.name) ?? []),
+        );
       },
     );
     app.get(
       '/trading/optimizations/:id/report.html',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A self-contained HTML report (inline SVG charts): overfitting, best trial, heat map, sensitivity, the trials', params: ResearchId, produces: ['text/html'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'A self-contained HTML report (inline SVG charts): overfitting, best trial, heat map, sensitivity, the trials',
+          params: ResearchId,
+          produces: ['text/html'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         const { spec, rows, view } = await optimization(request.params.id);
-        return reply.type('text/html; charset=utf-8').send(optimizationHtml(view, rankedTrials(rows), spec?.dimensions.map((dimension) => dimension.name) ?? [], spec?.strategy.name ?? ''));
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(optimizationHtml(view, rankedTrials(rows), spec?.dimensions.map((dimension) => dimension.name) ?? [], spec?.strategy.name ?? ''));
       },
     );
 
@@ -208,7 +321,8 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
         config: { scope: 'trade' },
         schema: {
           tags: ['trading'],
-          summary: 'A walk-forward analysis: rolling or anchored windows (sessions), an optimisation per in-sample window, its best parameters run out of sample; the out-of-sample curve stitched',
+          summary:
+            'A walk-forward analysis: rolling or anchored windows (sessions), an optimisation per in-sample window, its best parameters run out of sample; the out-of-sample curve stitched',
           headers: IdempotencyHeaders,
           body: WalkForwardRequest,
           response: { 202: ResearchAccepted, ...errors },
@@ -218,14 +332,22 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
         const run = await resolveRun(deps, request.body);
         searchSpec(run, request.body, 'walk_forward');
         walkForwardWindows(await sessionsOf(pool, run.universe, request.body.start ?? null, request.body.end ?? null), request.body.windows);
-        const jobId = await options.engine.enqueue(researchJobKinds.walkForward, request.body, { createdBy: request.principal?.name, idempotencyKey: keyOf(request) });
+        const jobId = await options.engine.enqueue(researchJobKinds.walkForward, request.body, {
+          createdBy: request.principal?.name,
+          idempotencyKey: keyOf(request),
+        });
         return reply.status(202).send({ job_id: jobId, href: `/trading/walk-forwards/${jobId}`, events: `/trading/walk-forwards/${jobId}/events` });
       },
     );
     app.get(
       '/trading/walk-forwards',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Walk-forwards, newest first (status only)', querystring: ResearchListQuery, response: { 200: WalkForwardList } } },
-      async (request) => ({ walk_forwards: (await options.engine.store.list({ kind: researchJobKinds.walkForward, limit: request.query.limit ?? 50 })).map(runStatusOf) }),
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['trading'], summary: 'Walk-forwards, newest first (status only)', querystring: ResearchListQuery, response: { 200: WalkForwardList } },
+      },
+      async (request) => ({
+        walk_forwards: (await options.engine.store.list({ kind: researchJobKinds.walkForward, limit: request.query.limit ?? 50 })).map(runStatusOf),
+      }),
     );
     const walkForward = async (id: string) => {
       const job = await jobOf(researchJobKinds.walkForward, id, 'walk-forward');
@@ -235,58 +357,143 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     };
     app.get(
       '/trading/walk-forwards/:id',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A walk-forward: windows with their parameters and in/out-of-sample figures, the stitched out-of-sample curve, walk-forward efficiency', params: ResearchId, response: { 200: WalkForwardView, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'A walk-forward: windows with their parameters and in/out-of-sample figures, the stitched out-of-sample curve, walk-forward efficiency',
+          params: ResearchId,
+          response: { 200: WalkForwardView, ...errors },
+        },
+      },
       async (request) => (await walkForward(request.params.id)).view,
     );
     app.get(
       '/trading/walk-forwards/:id/trials',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "The trials of every window (or of ?window=n), ranked within the run", params: ResearchId, querystring: TrialsQuery, response: { 200: TrialList, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The trials of every window (or of ?window=n), ranked within the run',
+          params: ResearchId,
+          querystring: TrialsQuery,
+          response: { 200: TrialList, ...errors },
+        },
+      },
       async (request) => {
         await jobOf(researchJobKinds.walkForward, request.params.id, 'walk-forward');
-        return { trials: rankedTrials(await store.trials(request.params.id, { window: request.query.window, status: request.query.status })).slice(0, request.query.limit ?? 1000) };
+        return {
+          trials: rankedTrials(await store.trials(request.params.id, { window: request.query.window, status: request.query.status })).slice(
+            0,
+            request.query.limit ?? 1000,
+          ),
+        };
       },
     );
     app.post(
       '/trading/walk-forwards/:id/cancel',
-      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Cancels a walk-forward (finished trials stay)', params: ResearchId, response: { 200: RunStatus, ...errors } } },
+      {
+        config: { scope: 'trade' },
+        schema: { tags: ['trading'], summary: 'Cancels a walk-forward (finished trials stay)', params: ResearchId, response: { 200: RunStatus, ...errors } },
+      },
       async (request) => cancel(researchJobKinds.walkForward, request.params.id, 'walk-forward'),
     );
     app.get(
       '/trading/walk-forwards/:id/events',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Server-Sent Events: `progress` {status, stage, progress, windows with an out-of-sample result} until the run ends', params: ResearchId } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Server-Sent Events: `progress` {status, stage, progress, windows with an out-of-sample result} until the run ends',
+          params: ResearchId,
+        },
+      },
       async (request, reply) => {
         await jobOf(researchJobKinds.walkForward, request.params.id, 'walk-forward');
         return events(request, reply, async () => {
           const job = await jobOf(researchJobKinds.walkForward, request.params.id, 'walk-forward');
           const rows = await store.trials(request.params.id);
-          return { status: job.status, stage: job.stage, progress: job.progress, trials_done: rows.filter((row) => row.status !== 'queued').length, out_of_sample_done: rows.filter((row) => row.phase === 'out_of_sample' && row.status !== 'queued').length };
+          return {
+            status: job.status,
+            stage: job.stage,
+            progress: job.progress,
+            trials_done: rows.filter((row) => row.status !== 'queued').length,
+            out_of_sample_done: rows.filter((row) => row.phase === 'out_of_sample' && row.status !== 'queued').length,
+          };
         });
       },
     );
     app.get(
       '/trading/walk-forwards/:id/report.json',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The walk-forward and its trials as JSON', params: ResearchId, produces: ['application/json'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The walk-forward and its trials as JSON',
+          params: ResearchId,
+          produces: ['application/json'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         const { view, rows } = await walkForward(request.params.id);
-        return download(reply, 'application/json; charset=utf-8', `walk-forward-${request.params.id}.json`, JSON.stringify({ ...view, trials: rankedTrials(rows) }));
+        return download(
+          reply,
+          'application/json; charset=utf-8',
+          `walk-forward-${request.params.id}.json`,
+          JSON.stringify({ ...view, trials: rankedTrials(rows) }),
+        );
       },
     );
     app.get(
       '/trading/walk-forwards/:id/windows.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The windows as CSV: days, chosen parameters, in- and out-of-sample figures', params: ResearchId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
-      async (request, reply) => download(reply, 'text/csv; charset=utf-8', `walk-forward-${request.params.id}-windows.csv`, windowsCsv((await walkForward(request.params.id)).view)),
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The windows as CSV: days, chosen parameters, in- and out-of-sample figures',
+          params: ResearchId,
+          produces: ['text/csv'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
+      async (request, reply) =>
+        download(reply, 'text/csv; charset=utf-8', `walk-forward-${request.params.id}-windows.csv`, windowsCsv((await walkForward(request.params.id)).view)),
     );
     app.get(
       '/trading/walk-forwards/:id/equity.csv',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The stitched out-of-sample equity as CSV (date, equity)', params: ResearchId, produces: ['text/csv'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'The stitched out-of-sample equity as CSV (date, equity)',
+          params: ResearchId,
+          produces: ['text/csv'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         const { view } = await walkForward(request.params.id);
-        return download(reply, 'text/csv; charset=utf-8', `walk-forward-${request.params.id}-equity.csv`, ['date,equity', ...view.out_of_sample_equity.map((point) => `${point.date},${point.equity}`)].join('\n') + '\n');
+        return download(
+          reply,
+          'text/csv; charset=utf-8',
+          `walk-forward-${request.params.id}-equity.csv`,
+          ['date,equity', ...view.out_of_sample_equity.map((point) => `${point.date},${point.equity}`)].join('\n') + '\n',
+        );
       },
     );
     app.get(
       '/trading/walk-forwards/:id/report.html',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A self-contained HTML report (inline SVG): the stitched out-of-sample curve, in/out-of-sample per window, figures, windows', params: ResearchId, produces: ['text/html'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'A self-contained HTML report (inline SVG): the stitched out-of-sample curve, in/out-of-sample per window, figures, windows',
+          params: ResearchId,
+          produces: ['text/html'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         const { view, spec } = await walkForward(request.params.id);
         return reply.type('text/html; charset=utf-8').send(walkForwardHtml(view, spec?.strategy.name ?? ''));
@@ -300,7 +507,8 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
         config: { scope: 'trade' },
         schema: {
           tags: ['trading'],
-          summary: "A lookahead check: the strategy's backtest, then for each of up to max_signals decision instants a rerun on data cut at that instant; a decision that changes flags the strategy",
+          summary:
+            "A lookahead check: the strategy's backtest, then for each of up to max_signals decision instants a rerun on data cut at that instant; a decision that changes flags the strategy",
           headers: IdempotencyHeaders,
           body: LookaheadRequest,
           response: { 202: ResearchAccepted, ...errors },
@@ -308,18 +516,34 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       },
       async (request, reply) => {
         await resolveRun(deps, request.body);
-        const jobId = await options.engine.enqueue(researchJobKinds.lookahead, request.body, { createdBy: request.principal?.name, idempotencyKey: keyOf(request) });
+        const jobId = await options.engine.enqueue(researchJobKinds.lookahead, request.body, {
+          createdBy: request.principal?.name,
+          idempotencyKey: keyOf(request),
+        });
         return reply.status(202).send({ job_id: jobId, href: `/trading/lookahead-checks/${jobId}`, events: `/jobs/${jobId}/events` });
       },
     );
     app.get(
       '/trading/lookahead-checks',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Lookahead checks, newest first', querystring: ResearchListQuery, response: { 200: LookaheadCheckList } } },
-      async (request) => ({ lookahead_checks: (await options.engine.store.list({ kind: researchJobKinds.lookahead, limit: request.query.limit ?? 50 })).map(runStatusOf) }),
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['trading'], summary: 'Lookahead checks, newest first', querystring: ResearchListQuery, response: { 200: LookaheadCheckList } },
+      },
+      async (request) => ({
+        lookahead_checks: (await options.engine.store.list({ kind: researchJobKinds.lookahead, limit: request.query.limit ?? 50 })).map(runStatusOf),
+      }),
     );
     app.get(
       '/trading/lookahead-checks/:id',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'A lookahead check: status, then whether it is biased and each flagged decision (full run beside cut run)', params: ResearchId, response: { 200: LookaheadView, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'A lookahead check: status, then whether it is biased and each flagged decision (full run beside cut run)',
+          params: ResearchId,
+          response: { 200: LookaheadView, ...errors },
+        },
+      },
       async (request) => {
         const job = await jobOf(researchJobKinds.lookahead, request.params.id, 'lookahead check');
         return { ...runStatusOf(job), result: job.status === 'succeeded' ? (job.result as never) : null };
@@ -327,14 +551,26 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     );
     app.post(
       '/trading/lookahead-checks/:id/cancel',
-      { config: { scope: 'trade' }, schema: { tags: ['trading'], summary: 'Cancels a lookahead check', params: ResearchId, response: { 200: RunStatus, ...errors } } },
+      {
+        config: { scope: 'trade' },
+        schema: { tags: ['trading'], summary: 'Cancels a lookahead check', params: ResearchId, response: { 200: RunStatus, ...errors } },
+      },
       async (request) => cancel(researchJobKinds.lookahead, request.params.id, 'lookahead check'),
     );
 
     // ---- a backtest's HTML report (its CSV and JSON are the backtest routes')
     app.get(
       '/trading/backtests/:id/report.html',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: "A backtest's self-contained HTML report (inline SVG equity and drawdown, summary, trades)", params: ResearchId, produces: ['text/html'], response: { 200: ReportText, ...errors } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: "A backtest's self-contained HTML report (inline SVG equity and drawdown, summary, trades)",
+          params: ResearchId,
+          produces: ['text/html'],
+          response: { 200: ReportText, ...errors },
+        },
+      },
       async (request, reply) => {
         const job = await jobOf(backtestJobKind, request.params.id, 'backtest');
         const json = await backtestReportJson(pool, request.params.id);

@@ -50,7 +50,8 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
         config: { scope: 'read' },
         schema: {
           tags: ['trading'],
-          summary: 'Exposures per strategy and symbol, VaR 95/99 and expected shortfall of the whole book and of each strategy (historical simulation), each strategy\'s share of the ES99, every limit and how close it is',
+          summary:
+            "Exposures per strategy and symbol, VaR 95/99 and expected shortfall of the whole book and of each strategy (historical simulation), each strategy's share of the ES99, every limit and how close it is",
           response: { 200: RiskReport },
         },
       },
@@ -79,7 +80,12 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
       '/trading/risk/snapshots',
       {
         config: { scope: 'risk' },
-        schema: { tags: ['trading'], summary: 'Takes the daily risk snapshot now, as a job (it also runs after every close)', body: SnapshotPost, response: { 202: Accepted } },
+        schema: {
+          tags: ['trading'],
+          summary: 'Takes the daily risk snapshot now, as a job (it also runs after every close)',
+          body: SnapshotPost,
+          response: { 202: Accepted },
+        },
       },
       async (request, reply) => {
         const jobId = await deps.engine.enqueue(riskSnapshotJobKind, request.body ?? {}, { createdBy: request.principal?.name });
@@ -89,29 +95,70 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
 
     app.get(
       '/trading/limits',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'The risk limits, globally and per strategy, and what each limit means', response: { 200: LimitList } } },
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['trading'], summary: 'The risk limits, globally and per strategy, and what each limit means', response: { 200: LimitList } },
+      },
       async () => ({ limits: await deps.riskStore.limitSets(), descriptions: { ...limitDescriptions } }),
     );
     app.get(
       '/trading/limits/history',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Every change of the limits, newest first: what, who and why', querystring: HistoryQuery, response: { 200: LimitHistory } } },
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Every change of the limits, newest first: what, who and why',
+          querystring: HistoryQuery,
+          response: { 200: LimitHistory },
+        },
+      },
       async (request) => ({ changes: await deps.riskStore.limitHistory(request.query.scope, request.query.limit ?? 100) }),
     );
     app.put(
       '/trading/limits/global',
-      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: 'Replaces the global limits (absent or null: no limit), with why', body: LimitPut, response: { 200: LimitSetView, ...errors } } },
+      {
+        config: { scope: 'risk' },
+        preValidation: refuseUnknownLimits,
+        schema: {
+          tags: ['trading'],
+          summary: 'Replaces the global limits (absent or null: no limit), with why',
+          body: LimitPut,
+          response: { 200: LimitSetView, ...errors },
+        },
+      },
       async (request) => deps.riskStore.putLimits(null, request.body, by(request)),
     );
     app.put(
       '/trading/limits/strategies/:id',
-      { config: { scope: 'risk' }, preValidation: refuseUnknownLimits, schema: { tags: ['trading'], summary: "Replaces a strategy's limits (absent or null: no limit), with why", params: StrategyIdParams, body: LimitPut, response: { 200: LimitSetView, ...errors } } },
+      {
+        config: { scope: 'risk' },
+        preValidation: refuseUnknownLimits,
+        schema: {
+          tags: ['trading'],
+          summary: "Replaces a strategy's limits (absent or null: no limit), with why",
+          params: StrategyIdParams,
+          body: LimitPut,
+          response: { 200: LimitSetView, ...errors },
+        },
+      },
       async (request) => deps.riskStore.putLimits(request.params.id, request.body, by(request)),
     );
 
     app.get(
       '/trading/state',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Trading states (global and per strategy) and their latest changes', querystring: HistoryQuery, response: { 200: StateList } } },
-      async (request) => ({ states: await deps.riskStore.states(), changes: await deps.riskStore.stateHistory(request.query.scope, request.query.limit ?? 100) }),
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trading'],
+          summary: 'Trading states (global and per strategy) and their latest changes',
+          querystring: HistoryQuery,
+          response: { 200: StateList },
+        },
+      },
+      async (request) => ({
+        states: await deps.riskStore.states(),
+        changes: await deps.riskStore.stateHistory(request.query.scope, request.query.limit ?? 100),
+      }),
     );
     app.put(
       '/trading/state',
@@ -119,7 +166,8 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
         config: { scope: 'risk' },
         schema: {
           tags: ['trading'],
-          summary: 'Sets the trading state, globally or for one strategy: halting, reducing, or resuming after a stop (a decision: who and why are kept, and alerted)',
+          summary:
+            'Sets the trading state, globally or for one strategy: halting, reducing, or resuming after a stop (a decision: who and why are kept, and alerted)',
           body: StatePut,
           response: { 200: StateSet, ...errors },
         },
@@ -133,7 +181,8 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
         config: { scope: 'trade' },
         schema: {
           tags: ['trading'],
-          summary: 'Kill switch: halts (everything, or one strategy), cancels every open order, closes every position at market, and answers what it did order by order; safe to call again',
+          summary:
+            'Kill switch: halts (everything, or one strategy), cancels every open order, closes every position at market, and answers what it did order by order; safe to call again',
           body: SquareOffPost,
           response: { 200: SquareOffResult, ...errors },
         },
@@ -147,13 +196,20 @@ export function riskRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebox<Se
       },
       async (request) => {
         if (request.body.strategy_id !== undefined) await deps.strategies.get(request.body.strategy_id);
-        return deps.squareOff.run({ strategyId: request.body.strategy_id ?? null, by: by(request), ...(request.body.reason ? { reason: request.body.reason } : {}) });
+        return deps.squareOff.run({
+          strategyId: request.body.strategy_id ?? null,
+          by: by(request),
+          ...(request.body.reason ? { reason: request.body.reason } : {}),
+        });
       },
     );
 
     app.get(
       '/trading/square-offs',
-      { config: { scope: 'read' }, schema: { tags: ['trading'], summary: 'Square-offs, newest first, with what each did and what it left', response: { 200: SquareOffList } } },
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['trading'], summary: 'Square-offs, newest first, with what each did and what it left', response: { 200: SquareOffList } },
+      },
       async () => ({ square_offs: await latestSquareOffs(pool) }),
     );
   };

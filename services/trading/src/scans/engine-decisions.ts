@@ -37,7 +37,11 @@ const flatAccount = (cash: number): AccountSnapshot => ({ cash, equity: cash, po
  * order desk; a scan asks only what the code decides on the latest bar) and answers, per symbol,
  * the orders it sent during its last bar.
  */
-export async function decisionsOnLastBar(resolved: ResolvedCode, instance: { universe: string[]; effective_parameters: Record<string, unknown>; allocation: number }, barsBySymbol: ReadonlyMap<string, readonly DailyBar[]>): Promise<LastBarDecision[]> {
+export async function decisionsOnLastBar(
+  resolved: ResolvedCode,
+  instance: { universe: string[]; effective_parameters: Record<string, unknown>; allocation: number },
+  barsBySymbol: ReadonlyMap<string, readonly DailyBar[]>,
+): Promise<LastBarDecision[]> {
   const bars = engineBarsOf(barsBySymbol);
   const lastEnd = new Map<string, number>();
   for (const bar of bars) lastEnd.set(bar.symbol, bar.endMs);
@@ -62,7 +66,14 @@ export async function decisionsOnLastBar(resolved: ResolvedCode, instance: { uni
       cash: () => instance.allocation,
       equity: () => instance.allocation,
     };
-    const runtime = new StrategyRuntime({ definition: resolved.builtin, params: instance.effective_parameters, universe: instance.universe, interval: '1d', clock, backend });
+    const runtime = new StrategyRuntime({
+      definition: resolved.builtin,
+      params: instance.effective_parameters,
+      universe: instance.universe,
+      interval: '1d',
+      clock,
+      backend,
+    });
     runtime.start();
     for (const bar of bars) {
       if (bar.endMs > clock.nowMs()) clock.advanceTo(bar.endMs);
@@ -71,7 +82,10 @@ export async function decisionsOnLastBar(resolved: ResolvedCode, instance: { uni
       note(bar, sent);
     }
   } else {
-    const host = await StrategyWorkerHost.start({ source: resolved.source, params: instance.effective_parameters, universe: instance.universe, interval: '1d' }, bars[0]?.startMs ?? 0);
+    const host = await StrategyWorkerHost.start(
+      { source: resolved.source, params: instance.effective_parameters, universe: instance.universe, interval: '1d' },
+      bars[0]?.startMs ?? 0,
+    );
     try {
       const account = flatAccount(instance.allocation);
       const started = await host.start(bars[0]?.startMs ?? 0, account);
@@ -79,7 +93,10 @@ export async function decisionsOnLastBar(resolved: ResolvedCode, instance: { uni
       for (const bar of bars) {
         const outcome = await host.event(bar, bar.endMs, account);
         if (outcome.failure) throw new Error(`the strategy failed in ${outcome.failure.during}: ${outcome.failure.message}`);
-        note(bar, outcome.commands.flatMap((command) => (command.type === 'submit' ? [command.order] : [])));
+        note(
+          bar,
+          outcome.commands.flatMap((command) => (command.type === 'submit' ? [command.order] : [])),
+        );
       }
     } finally {
       await host.terminate();

@@ -41,7 +41,10 @@ const userModuleWindow = 260;
  * The signal in what the code sent on a bar: a built-in's entry order (client id entry:...), sized
  * by the instance; else a user module's first order, with the quantity it asked for.
  */
-function signalOf(orders: readonly { side: Side; quantity: number; clientId?: string }[], builtin: boolean): { side: Side; quantity: number | undefined } | undefined {
+function signalOf(
+  orders: readonly { side: Side; quantity: number; clientId?: string }[],
+  builtin: boolean,
+): { side: Side; quantity: number | undefined } | undefined {
   const entry = builtin ? orders.find((order) => order.clientId?.startsWith('entry:')) : orders[0];
   return entry && { side: entry.side, quantity: builtin ? undefined : entry.quantity };
 }
@@ -64,7 +67,10 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
     throw new JobInputError((error as Error).message);
   });
   const builtin = resolved.builtin !== undefined;
-  const window = builtin && strategy.rule ? Math.max(strategy.warmup_bars + ruleLookback(strategy.rule) + 1, (strategy.exits.after_bars ?? 0) + 2) : Math.max(userModuleWindow, strategy.warmup_bars + 1);
+  const window =
+    builtin && strategy.rule
+      ? Math.max(strategy.warmup_bars + ruleLookback(strategy.rule) + 1, (strategy.exits.after_bars ?? 0) + 2)
+      : Math.max(userModuleWindow, strategy.warmup_bars + 1);
   report('reading bars', 0.05);
   const barsBySymbol = await deps.prices.lastBars(strategy.universe, window, params.as_of);
   const book = await positionBookOf(deps.pool, strategy.id);
@@ -92,7 +98,11 @@ export async function runScan(deps: ScanDeps, params: ScanParams, report: (stage
       const exit = { ...intent, accountId: strategy.account_id, strategyId: strategy.id, createdBy: 'scan' };
       let placed = await deps.orders.place({ ...exit, clientOrderId: `exit-${intent.closesLot}` }, `exit: ${intent.reason}`);
       // An exit the risk engine refused (a halted strategy) never reached a broker: a later scan tries again, once a day.
-      if (!placed.created && placed.order.risk_check !== null) placed = await deps.orders.place({ ...exit, clientOrderId: `exit-${intent.closesLot}-${latest.date}` }, `exit: ${intent.reason} (again after ${placed.order.risk_check})`);
+      if (!placed.created && placed.order.risk_check !== null)
+        placed = await deps.orders.place(
+          { ...exit, clientOrderId: `exit-${intent.closesLot}-${latest.date}` },
+          `exit: ${intent.reason} (again after ${placed.order.risk_check})`,
+        );
       if (placed.created) result.exit_orders++;
     }
     if (signal !== undefined && opensPosition(strategy, signal)) {

@@ -16,5 +16,8 @@ export const Account = Type.Object({ id: Type.String(), ...Settings });
 export type Account = Static<typeof Account>;
 export const AccountList = Type.Object({ accounts: Type.Array(Account) });
 export const AccountIdParams = Type.Object({ id: Type.String() });
-export const AccountPost = Type.Object({ id: Type.String({ pattern: '^[a-z0-9_-]{1,64}$' }), ...Type.Partial(Type.Object(Settings)).properties, name: Settings.name }, { additionalProperties: false });
+export const AccountPost = Type.Object(
+  { id: Type.String({ pattern: '^[a-z0-9_-]{1,64}$' }), ...Type.Partial(Type.Object(Settings)).properties, name: Settings.name },
+  { additionalProperties: false },
+);
 export const AccountPatch = Type.Partial(Type.Object(Settings, { additionalProperties: false }));

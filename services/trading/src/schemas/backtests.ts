@@ -24,18 +24,23 @@ export const BacktestPost = Type.Object(
     costs: Type.Optional(BacktestCosts),
     decision: Type.Optional(
       Type.Union([Type.Literal('after_close'), Type.Literal('close_auction')], {
-        description: "after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention)",
+        description:
+          "after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention)",
       }),
     ),
     starting_cash: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "default: the strategy's allocation" })),
-    price_decimals: Type.Optional(Type.Integer({ minimum: 0, maximum: 8, description: "decimals fills are priced to (default: the instrument's, 4 for equities)" })),
+    price_decimals: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 8, description: "decimals fills are priced to (default: the instrument's, 4 for equities)" }),
+    ),
   },
   { additionalProperties: false },
 );
 export type BacktestPost = Static<typeof BacktestPost>;
 
 export const BacktestId = Type.Object({ id: Type.String({ format: 'uuid' }) });
-export const ReportExportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'json: the whole report; csv: the trades (default json)' })) });
+export const ReportExportQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'json: the whole report; csv: the trades (default json)' })),
+});
 
 /** A stored report, sent as it is (JSON text, or CSV). */
 export const ReportText = Type.String();

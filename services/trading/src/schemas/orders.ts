@@ -44,13 +44,24 @@ export type StoredOrder = Static<typeof StoredOrder>;
 /** An order as the API answers it: the stored row and what an open paper order waits for. */
 export const Order = Type.Composite([
   StoredOrder,
-  Type.Object({ waiting_for: Type.Optional(Nullable(Type.String({ description: 'what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07"' }))) }),
+  Type.Object({
+    waiting_for: Type.Optional(
+      Nullable(Type.String({ description: 'what an open paper order waits for, e.g. "market closed: waits for the open of 2026-12-07"' })),
+    ),
+  }),
 ]);
 export type Order = Static<typeof Order>;
 
 export const Transition = Type.Object({ from_state: NullableString(), to_state: Type.String(), cause: Type.String(), at: Type.String() });
 export type Transition = Static<typeof Transition>;
-export const Fill = Type.Object({ fill_id: Type.String(), quantity: Type.Number(), price: Type.Number(), fee: Type.Number(), trade_date: Type.String(), at: Type.String() });
+export const Fill = Type.Object({
+  fill_id: Type.String(),
+  quantity: Type.Number(),
+  price: Type.Number(),
+  fee: Type.Number(),
+  trade_date: Type.String(),
+  at: Type.String(),
+});
 export type Fill = Static<typeof Fill>;
 
 export const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -63,7 +74,9 @@ export const OrderPost = Type.Object(
     symbol: Type.String({ pattern: '^[A-Za-z0-9.^_-]{1,15}$' }),
     side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
     quantity: Type.Number({ exclusiveMinimum: 0 }),
-    type: Type.Optional(Type.Union([Type.Literal('market'), Type.Literal('limit'), Type.Literal('market_on_open'), Type.Literal('market_on_close')], { default: 'market' })),
+    type: Type.Optional(
+      Type.Union([Type.Literal('market'), Type.Literal('limit'), Type.Literal('market_on_open'), Type.Literal('market_on_close')], { default: 'market' }),
+    ),
     time_in_force: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('gtc')], { default: 'day' })),
     limit_price: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     session_date: Type.Optional(Type.String({ format: 'date', description: 'the session the order is for (default: the current or next one); paper only' })),

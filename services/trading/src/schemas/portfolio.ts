@@ -21,7 +21,10 @@ export const Position = Type.Object({
 });
 export const PositionList = Type.Object({ positions: Type.Array(Position) });
 
-export const CashQuery = Type.Object({ strategy_id: Type.Integer({ minimum: 1 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })) });
+export const CashQuery = Type.Object({
+  strategy_id: Type.Integer({ minimum: 1 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+});
 export const CashEntry = Type.Object({ kind: Type.String(), amount: Type.Number(), note: NullableString(), at: Type.String() });
 export type CashEntry = Static<typeof CashEntry>;
 export const CashLedger = Type.Object({ strategy_id: Type.Integer(), balance: Type.Number(), entries: Type.Array(CashEntry) });
@@ -39,19 +42,34 @@ export const Snapshot = Type.Object({
   drawdown: Type.Number(),
 });
 export type Snapshot = Static<typeof Snapshot>;
-export const RangeQuery = Type.Object({ strategy_id: Type.Optional(Type.Integer({ minimum: 1 })), start: Type.Optional(Type.String({ format: 'date' })), end: Type.Optional(Type.String({ format: 'date' })) });
+export const RangeQuery = Type.Object({
+  strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  start: Type.Optional(Type.String({ format: 'date' })),
+  end: Type.Optional(Type.String({ format: 'date' })),
+});
 export const SnapshotList = Type.Object({ snapshots: Type.Array(Snapshot) });
 
 export const PerformanceQuery = Type.Object({
   strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
-  strategy: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'a strategy by name: a stored one, or one whose trades came in a journal (POST /trading/journal)' })),
+  strategy: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 120,
+      description: 'a strategy by name: a stored one, or one whose trades came in a journal (POST /trading/journal)',
+    }),
+  ),
   start: Type.Optional(Type.String({ format: 'date' })),
   end: Type.Optional(Type.String({ format: 'date' })),
 });
 export type PerformanceQuery = Static<typeof PerformanceQuery>;
 
 const DailyPnl = Type.Object({ date: Type.String(), pnl: Type.Number() });
-const PeriodPnl = Type.Object({ period: Type.String({ description: '2024-W10 for an ISO week, 2024-03 for a month' }), start: Type.String(), end: Type.String(), pnl: Type.Number() });
+const PeriodPnl = Type.Object({
+  period: Type.String({ description: '2024-W10 for an ISO week, 2024-03 for a month' }),
+  start: Type.String(),
+  end: Type.String(),
+  pnl: Type.Number(),
+});
 const PnlWindow = Type.Object({
   days: Type.Integer(),
   from: Type.String(),
@@ -89,7 +107,13 @@ const tradeStatisticsFields = {
   worstReturn: NullableNumber(),
 };
 export const TradeStatistics = Type.Object(tradeStatisticsFields);
-const MaxDrawdown = Type.Object({ fraction: Type.Number(), amount: Type.Number(), peakDate: Type.String(), troughDate: Type.String(), recoveryDate: NullableString() });
+const MaxDrawdown = Type.Object({
+  fraction: Type.Number(),
+  amount: Type.Number(),
+  peakDate: Type.String(),
+  troughDate: Type.String(),
+  recoveryDate: NullableString(),
+});
 const performanceReportFields = {
   asOf: NullableString({ description: 'the day the windows end; null with neither equity nor a trade' }),
   periodsPerYear: Type.Number(),
@@ -118,7 +142,9 @@ const statisticsMatch: Same<Static<typeof TradeStatistics>, QuantTradeStatistics
 void reportMatches;
 void statisticsMatch;
 
-export const JournalQuery = Type.Object({ strategy: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'for rows without a strategy column' })) });
+export const JournalQuery = Type.Object({
+  strategy: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'for rows without a strategy column' })),
+});
 export const JournalBody = Type.String({ minLength: 1 });
 export const JournalImported = Type.Object({
   import_id: Type.String(),

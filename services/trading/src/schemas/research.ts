@@ -18,18 +18,26 @@ export const ParameterRange = Type.Union(
       },
       { additionalProperties: false, description: 'a numeric range' },
     ),
-    Type.Object({ values: Type.Array(Type.Union([Type.Number(), Type.String(), Type.Boolean()]), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false, description: 'a list of choices' }),
+    Type.Object(
+      { values: Type.Array(Type.Union([Type.Number(), Type.String(), Type.Boolean()]), { minItems: 1, maxItems: 1000 }) },
+      { additionalProperties: false, description: 'a list of choices' },
+    ),
   ],
-  { description: 'the values a parameter takes: a numeric range or a list of choices, each checked against the strategy code\'s parameter schema' },
+  { description: "the values a parameter takes: a numeric range or a list of choices, each checked against the strategy code's parameter schema" },
 );
 export type ParameterRange = Static<typeof ParameterRange>;
 
 export const SearchMethod = Type.Union([Type.Literal('grid'), Type.Literal('random'), Type.Literal('tpe')], {
-  description: 'grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were)',
+  description:
+    'grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were)',
 });
-export const Objective = Type.Union([Type.Literal('sharpe'), Type.Literal('sortino'), Type.Literal('net_profit'), Type.Literal('calmar'), Type.Literal('profit_with_max_drawdown')], {
-  description: 'what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct',
-});
+export const Objective = Type.Union(
+  [Type.Literal('sharpe'), Type.Literal('sortino'), Type.Literal('net_profit'), Type.Literal('calmar'), Type.Literal('profit_with_max_drawdown')],
+  {
+    description:
+      'what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct',
+  },
+);
 export type Objective = Static<typeof Objective>;
 
 const BacktestCosts = Type.Object(
@@ -48,10 +56,14 @@ const BacktestCosts = Type.Object(
 const RunFields = {
   strategy_id: Type.Optional(Type.Integer({ minimum: 1, description: 'a stored strategy' })),
   strategy: Type.Optional(StrategyInput),
-  universe: Type.Optional(Type.Array(Symbol, { minItems: 1, maxItems: 2000, uniqueItems: true, description: "the symbols (default: the strategy's universe)" })),
+  universe: Type.Optional(
+    Type.Array(Symbol, { minItems: 1, maxItems: 2000, uniqueItems: true, description: "the symbols (default: the strategy's universe)" }),
+  ),
   start: Type.Optional(Type.String({ format: 'date', description: 'first day of bars (default: the first stored)' })),
   end: Type.Optional(Type.String({ format: 'date', description: 'last day of bars (default: the last stored)' })),
-  parameters: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: "fixed parameters over the strategy's own (the searched ones vary)" })),
+  parameters: Type.Optional(
+    Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: "fixed parameters over the strategy's own (the searched ones vary)" }),
+  ),
   costs: Type.Optional(BacktestCosts),
   decision: Type.Optional(Type.Union([Type.Literal('after_close'), Type.Literal('close_auction')])),
   starting_cash: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "default: the strategy's allocation" })),
@@ -81,10 +93,18 @@ export const WalkForwardRequest = Type.Object(
     ...SearchFields,
     windows: Type.Object(
       {
-        mode: Type.Union([Type.Literal('rolling'), Type.Literal('anchored')], { description: 'rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows' }),
+        mode: Type.Union([Type.Literal('rolling'), Type.Literal('anchored')], {
+          description: 'rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows',
+        }),
         in_sample: Type.Integer({ minimum: 20, maximum: 20_000, description: 'sessions of each in-sample window' }),
         out_of_sample: Type.Integer({ minimum: 5, maximum: 20_000, description: 'sessions of each out-of-sample window' }),
-        step: Type.Optional(Type.Integer({ minimum: 1, maximum: 20_000, description: 'sessions between window starts (default: out_of_sample, so the out-of-sample windows tile)' })),
+        step: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 20_000,
+            description: 'sessions between window starts (default: out_of_sample, so the out-of-sample windows tile)',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -94,7 +114,12 @@ export const WalkForwardRequest = Type.Object(
 export type WalkForwardRequest = Static<typeof WalkForwardRequest>;
 
 export const LookaheadRequest = Type.Object(
-  { ...RunFields, max_signals: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'signals rerun with the data cut at their time (default 30, spread over the run)' })) },
+  {
+    ...RunFields,
+    max_signals: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 500, description: 'signals rerun with the data cut at their time (default 30, spread over the run)' }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type LookaheadRequest = Static<typeof LookaheadRequest>;
@@ -125,7 +150,7 @@ export const TrialView = Type.Object({
   rank: Type.Union([Type.Integer(), Type.Null()], { description: '1 = best objective; null when failed or without an objective' }),
   parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'the searched parameters of this trial' }),
   objective: Type.Union([Type.Number(), Type.Null()]),
-  feasible: Type.Boolean({ description: 'false when profit_with_max_drawdown\'s constraint is broken' }),
+  feasible: Type.Boolean({ description: "false when profit_with_max_drawdown's constraint is broken" }),
   figures: Type.Union([TrialFigures, Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
   job_id: Type.Union([Type.String(), Type.Null()]),
@@ -139,8 +164,12 @@ export const Overfitting = Type.Object(
   {
     trials: Type.Integer({ description: 'trials with a Sharpe ratio (the multiple tests)' }),
     best_sharpe: Type.Union([Type.Number(), Type.Null()], { description: "the best trial's annualised Sharpe" }),
-    expected_max_sharpe: Type.Union([Type.Number(), Type.Null()], { description: 'the annualised Sharpe the best of this many trials of no skill would reach (SR0)' }),
-    deflated_sharpe: Type.Union([Type.Number(), Type.Null()], { description: "probability (0..1) that the best trial's true Sharpe is above zero after the trials, skewness and kurtosis (Bailey & Lopez de Prado, 2014)" }),
+    expected_max_sharpe: Type.Union([Type.Number(), Type.Null()], {
+      description: 'the annualised Sharpe the best of this many trials of no skill would reach (SR0)',
+    }),
+    deflated_sharpe: Type.Union([Type.Number(), Type.Null()], {
+      description: "probability (0..1) that the best trial's true Sharpe is above zero after the trials, skewness and kurtosis (Bailey & Lopez de Prado, 2014)",
+    }),
     warning: Type.Union([Type.String(), Type.Null()], { description: 'a sentence when the best Sharpe is likely luck (deflated Sharpe below 0.95)' }),
   },
   { description: 'the multiple-testing correction of the best Sharpe' },
@@ -151,7 +180,9 @@ export const Sensitivity = Type.Object({
     Type.Object({
       name: Type.String(),
       points: Type.Array(Type.Object({ value: Type.Unknown(), objective: Type.Number() }), { description: 'every trial with an objective' }),
-      by_value: Type.Array(Type.Object({ value: Type.Unknown(), trials: Type.Integer(), mean: Type.Number(), best: Type.Number() }), { description: 'the objective per value (numeric ranges in up to 20 bins, value = the bin centre)' }),
+      by_value: Type.Array(Type.Object({ value: Type.Unknown(), trials: Type.Integer(), mean: Type.Number(), best: Type.Number() }), {
+        description: 'the objective per value (numeric ranges in up to 20 bins, value = the bin centre)',
+      }),
     }),
   ),
   heatmap: Type.Union([
@@ -160,7 +191,9 @@ export const Sensitivity = Type.Object({
       y: Type.String(),
       x_values: Type.Array(Type.Unknown()),
       y_values: Type.Array(Type.Unknown()),
-      best: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Null()])), { description: 'best objective per cell, rows by y, columns by x; null where no trial fell' }),
+      best: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Null()])), {
+        description: 'best objective per cell, rows by y, columns by x; null where no trial fell',
+      }),
     }),
     Type.Null(),
   ]),
@@ -194,7 +227,9 @@ export const WalkForwardWindow = Type.Object({
   window: Type.Integer(),
   in_sample: Type.Object({ start: Type.String(), end: Type.String() }),
   out_of_sample: Type.Object({ start: Type.String(), end: Type.String() }),
-  parameters: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'the best in-sample trial\'s parameters, run out of sample; null while unknown or when no trial succeeded' }),
+  parameters: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+    description: "the best in-sample trial's parameters, run out of sample; null while unknown or when no trial succeeded",
+  }),
   trials: Type.Object({ done: Type.Integer(), failed: Type.Integer() }),
   in_sample_figures: Type.Union([TrialFigures, Type.Null()]),
   in_sample_objective: Type.Union([Type.Number(), Type.Null()]),
@@ -205,14 +240,22 @@ export const WalkForwardWindow = Type.Object({
 export const WalkForwardView = Type.Object({
   ...RunStatus.properties,
   windows: Type.Array(WalkForwardWindow),
-  out_of_sample_equity: Type.Array(EquityPoint, { description: 'the out-of-sample windows stitched: each starts where the previous ended (returns compounded)' }),
+  out_of_sample_equity: Type.Array(EquityPoint, {
+    description: 'the out-of-sample windows stitched: each starts where the previous ended (returns compounded)',
+  }),
   out_of_sample: Type.Union([TrialFigures, Type.Null()], { description: 'figures of the stitched out-of-sample curve' }),
   in_sample: Type.Union([TrialFigures, Type.Null()], { description: "the windows' best in-sample figures, averaged" }),
   walk_forward_efficiency: Type.Union([Type.Number(), Type.Null()], { description: 'annualised out-of-sample return / annualised in-sample return (Pardo)' }),
   links: Type.Record(Type.String(), Type.String()),
 });
 
-const Decision = Type.Object({ symbol: Type.String(), side: Type.String(), type: Type.String(), quantity: Type.Number(), price: Type.Union([Type.Number(), Type.Null()]) });
+const Decision = Type.Object({
+  symbol: Type.String(),
+  side: Type.String(),
+  type: Type.String(),
+  quantity: Type.Number(),
+  price: Type.Union([Type.Number(), Type.Null()]),
+});
 export const LookaheadView = Type.Object({
   ...RunStatus.properties,
   result: Type.Union([
@@ -220,7 +263,15 @@ export const LookaheadView = Type.Object({
       biased: Type.Boolean({ description: 'true when a decision changed once the data was cut at its time: the strategy used data it could not have had' }),
       signals: Type.Integer({ description: 'instants with decisions in the full run' }),
       checked: Type.Integer(),
-      flagged: Type.Array(Type.Object({ at: Type.String(), day: Type.String(), full: Type.Array(Decision), cut: Type.Array(Decision), error: Type.Union([Type.String(), Type.Null()]) })),
+      flagged: Type.Array(
+        Type.Object({
+          at: Type.String(),
+          day: Type.String(),
+          full: Type.Array(Decision),
+          cut: Type.Array(Decision),
+          error: Type.Union([Type.String(), Type.Null()]),
+        }),
+      ),
       verdict: Type.String(),
     }),
     Type.Null(),
@@ -235,7 +286,11 @@ export const TrialsQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('queued')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
 });
-export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'a retried submission with the same key answers the same run (no second compute)' })) });
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, description: 'a retried submission with the same key answers the same run (no second compute)' }),
+  ),
+});
 
 export const OptimizationList = Type.Object({ optimizations: Type.Array(RunStatus) });
 export const WalkForwardList = Type.Object({ walk_forwards: Type.Array(RunStatus) });

@@ -72,7 +72,8 @@ export const RiskReport = Type.Object({
   unpriced: Type.Array(Type.String()),
   missing_history: Type.Array(Type.String(), { description: 'symbols held with no return history at all (fewer than two bars): not in the VaR' }),
   stale_history: Type.Array(Type.Object({ symbol: Type.String(), last_bar: Type.String(), missing_sessions: Type.Integer() }), {
-    description: 'symbols whose bars stopped (more than max_missing_sessions sessions since the last): their own VaR and ES, from their last bars, added in full',
+    description:
+      'symbols whose bars stopped (more than max_missing_sessions sessions since the last): their own VaR and ES, from their last bars, added in full',
   }),
   max_missing_sessions: Type.Integer(),
 });
@@ -104,7 +105,11 @@ export const RiskSnapshot = Type.Object({
   ),
 });
 export type RiskSnapshot = Static<typeof RiskSnapshot>;
-export const RiskHistoryQuery = Type.Object({ strategy_id: Type.Optional(Type.Integer({ minimum: 1 })), start: Type.Optional(Type.String({ format: 'date' })), end: Type.Optional(Type.String({ format: 'date' })) });
+export const RiskHistoryQuery = Type.Object({
+  strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  start: Type.Optional(Type.String({ format: 'date' })),
+  end: Type.Optional(Type.String({ format: 'date' })),
+});
 export const RiskHistory = Type.Object({ snapshots: Type.Array(RiskSnapshot) });
 export const SnapshotPost = Type.Optional(Type.Object({ date: Type.Optional(Type.String({ format: 'date' })) }, { additionalProperties: false }));
 
@@ -141,7 +146,11 @@ export const LimitChanges = Type.Object(
 export const LimitPut = Type.Object(
   {
     limits: LimitChanges,
-    breach_action: Type.Optional(Type.Union([Type.Literal('reducing'), Type.Literal('halted')], { description: 'the state a daily-loss or drawdown breach moves this scope to (default halted)' })),
+    breach_action: Type.Optional(
+      Type.Union([Type.Literal('reducing'), Type.Literal('halted')], {
+        description: 'the state a daily-loss or drawdown breach moves this scope to (default halted)',
+      }),
+    ),
     reason: Type.String({ minLength: 1, maxLength: 500, description: 'why: kept in the history' }),
   },
   { additionalProperties: false },
@@ -156,19 +165,48 @@ export const LimitSetView = Type.Object({
   updated_at: Type.String(),
 });
 export type LimitSetView = Static<typeof LimitSetView>;
-export const LimitChangeView = Type.Object({ scope: Type.String(), limits: LimitValues, breach_action: BreachActionSchema, changed_by: NullableString(), reason: NullableString(), at: Type.String() });
+export const LimitChangeView = Type.Object({
+  scope: Type.String(),
+  limits: LimitValues,
+  breach_action: BreachActionSchema,
+  changed_by: NullableString(),
+  reason: NullableString(),
+  at: Type.String(),
+});
 export type LimitChangeView = Static<typeof LimitChangeView>;
 export const LimitList = Type.Object({ limits: Type.Array(LimitSetView), descriptions: Type.Record(Type.String(), Type.String()) });
 export const LimitHistory = Type.Object({ changes: Type.Array(LimitChangeView) });
-export const HistoryQuery = Type.Object({ scope: Type.Optional(Type.String({ description: 'global or strategy:<id>' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) });
+export const HistoryQuery = Type.Object({
+  scope: Type.Optional(Type.String({ description: 'global or strategy:<id>' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+});
 
-export const StateView = Type.Object({ scope: Type.String(), strategy_id: NullableInteger(), state: TradingStateSchema, reason: NullableString(), changed_by: NullableString(), changed_at: Type.String() });
+export const StateView = Type.Object({
+  scope: Type.String(),
+  strategy_id: NullableInteger(),
+  state: TradingStateSchema,
+  reason: NullableString(),
+  changed_by: NullableString(),
+  changed_at: Type.String(),
+});
 export type StateView = Static<typeof StateView>;
-export const StateChangeView = Type.Object({ scope: Type.String(), from_state: TradingStateSchema, to_state: TradingStateSchema, reason: Type.String(), changed_by: Type.String(), automatic: Type.Boolean(), at: Type.String() });
+export const StateChangeView = Type.Object({
+  scope: Type.String(),
+  from_state: TradingStateSchema,
+  to_state: TradingStateSchema,
+  reason: Type.String(),
+  changed_by: Type.String(),
+  automatic: Type.Boolean(),
+  at: Type.String(),
+});
 export type StateChangeView = Static<typeof StateChangeView>;
 export const StateList = Type.Object({ states: Type.Array(StateView), changes: Type.Array(StateChangeView) });
 export const StatePut = Type.Object(
-  { strategy_id: Type.Optional(Type.Integer({ minimum: 1 })), state: Type.Union([Type.Literal('active'), Type.Literal('reducing'), Type.Literal('halted')]), reason: Type.String({ minLength: 1, maxLength: 500 }) },
+  {
+    strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
+    state: Type.Union([Type.Literal('active'), Type.Literal('reducing'), Type.Literal('halted')]),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
   { additionalProperties: false },
 );
 export const StateSet = Type.Object({ state: StateView, changed: Type.Boolean() });
@@ -190,7 +228,9 @@ export const SquareOffAction = Type.Object({
   symbol: Type.String(),
   side: Type.Union([Side, Type.Null()]),
   quantity: NullableNumber(),
-  outcome: StringEnum(['done', 'open', 'failed'] as const, { description: 'done: cancelled or filled; open: at the broker, not final yet; failed: could not be done (see reason)' }),
+  outcome: StringEnum(['done', 'open', 'failed'] as const, {
+    description: 'done: cancelled or filled; open: at the broker, not final yet; failed: could not be done (see reason)',
+  }),
   state: Type.Union([OrderStateSchema, Type.Null()]),
   attempts: Type.Integer(),
   reason: NullableString(),
@@ -205,7 +245,9 @@ export const SquareOffResult = Type.Object({
   halted: Type.Object({ scope: Type.String(), from: Type.String(), changed: Type.Boolean() }),
   actions: Type.Array(SquareOffAction),
   remaining: Type.Object({
-    open_orders: Type.Array(Type.Object({ order_id: Type.String(), strategy_id: NullableInteger(), symbol: Type.String(), state: OrderStateSchema, reason: Type.String() })),
+    open_orders: Type.Array(
+      Type.Object({ order_id: Type.String(), strategy_id: NullableInteger(), symbol: Type.String(), state: OrderStateSchema, reason: Type.String() }),
+    ),
     positions: Type.Array(Type.Object({ strategy_id: NullableInteger(), symbol: Type.String(), quantity: Type.Number(), reason: Type.String() })),
   }),
   started_at: Type.String(),

@@ -11,7 +11,9 @@ export const Signal = Type.Object({
   bar_date: Type.String(),
   side: Type.String(),
   price: Type.Number(),
-  quantity: Type.Union([Type.Number(), Type.Null()], { description: 'what a strategy written as code asked for (the approved order\'s quantity); null for a built-in rule, sized by the instance\'s sizing' }),
+  quantity: Type.Union([Type.Number(), Type.Null()], {
+    description: "what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing",
+  }),
   status: Type.String(),
   expires_at: Type.String(),
   decided_by: Type.Union([Type.String(), Type.Null()]),
@@ -22,7 +24,11 @@ export const Signal = Type.Object({
 });
 
 export const ParameterSchema = Type.Object(
-  { type: Type.Literal('object'), properties: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())), required: Type.Optional(Type.Array(Type.String())) },
+  {
+    type: Type.Literal('object'),
+    properties: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
+    required: Type.Optional(Type.Array(Type.String())),
+  },
   { additionalProperties: true, description: 'the parameters as JSON Schema (defaults, bounds, descriptions): the form of an instance' },
 );
 export const StrategyCodeView = Type.Object({
@@ -33,7 +39,11 @@ export const StrategyCodeView = Type.Object({
   source_hash: Type.String({ description: "sha256 of the module's source, hex" }),
   file: Type.Union([Type.String(), Type.Null()], { description: "a user module's file in STRATEGIES_DIR" }),
 });
-export const RefusedCodeView = Type.Object({ file: Type.String(), source_hash: Type.String(), error: Type.String({ description: 'why the file is not a usable strategy' }) });
+export const RefusedCodeView = Type.Object({
+  file: Type.String(),
+  source_hash: Type.String(),
+  error: Type.String({ description: 'why the file is not a usable strategy' }),
+});
 
 export const StrategyCodeList = Type.Object({ strategies: Type.Array(StrategyCodeView), refused: Type.Array(RefusedCodeView) });
 export const StrategyList = Type.Object({ strategies: Type.Array(StrategyView) });

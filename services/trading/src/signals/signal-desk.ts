@@ -61,7 +61,14 @@ export class SignalDesk {
    * alert commits with it (an auto strategy's is ordered at once, and alerted when filled; one
    * whose entry window already passed, from a scan of old bars, has nobody to wait for).
    */
-  async record(strategy: Strategy, symbol: string, side: Side, bar: DailyBar, intraday?: { at: number; interval: string }, quantity?: number): Promise<SignalView | undefined> {
+  async record(
+    strategy: Strategy,
+    symbol: string,
+    side: Side,
+    bar: DailyBar,
+    intraday?: { at: number; interval: string },
+    quantity?: number,
+  ): Promise<SignalView | undefined> {
     const expiresAt = intraday ? intradaySignalExpiry(intraday.at, intraday.interval, symbol) : sessionClose(nextTradingDay(bar.date, symbol), symbol);
     return withTransaction(this.pool, async (client) => {
       const stored = (
@@ -75,7 +82,15 @@ export class SignalDesk {
         const sized = entryIntent(strategy, symbol, side, bar, nextTradingDay(bar.date, symbol), stored.quantity ?? undefined)?.quantity;
         await recordAlert(client, {
           event: 'signal_awaiting_approval',
-          payload: { signal_id: String(stored.id), strategy: strategy.name, symbol, side, ...(sized === undefined ? {} : { quantity: sized }), price: stored.price, expires_at: stored.expires_at },
+          payload: {
+            signal_id: String(stored.id),
+            strategy: strategy.name,
+            symbol,
+            side,
+            ...(sized === undefined ? {} : { quantity: sized }),
+            price: stored.price,
+            expires_at: stored.expires_at,
+          },
         });
       }
       return stored;
@@ -100,7 +115,10 @@ export class SignalDesk {
 
   /** Pending signals whose entry window passed become expired; answers how many. */
   async expireDue(now = this.clock.now()): Promise<number> {
-    const result = await this.pool.query("update trading_signal set status = 'expired', decided_at = $1, decided_by = 'system', decision_note = 'entry window passed' where status = 'pending' and expires_at <= $1", [now]);
+    const result = await this.pool.query(
+      "update trading_signal set status = 'expired', decided_at = $1, decided_by = 'system', decision_note = 'entry window passed' where status = 'pending' and expires_at <= $1",
+      [now],
+    );
     return result.rowCount ?? 0;
   }
 
@@ -112,11 +130,24 @@ export class SignalDesk {
    * Approves a pending signal and places its entry order. From a scan (`atBar`), the order is
    * timed from the signal's bar, as in a backtest; approved later by a person, from now.
    */
-  async approve(id: number, by: string, note?: string, options: { atBar?: DailyBar; now?: Date } = {}): Promise<{ signal: SignalView; order: OrderView | undefined }> {
+  async approve(
+    id: number,
+    by: string,
+    note?: string,
+    options: { atBar?: DailyBar; now?: Date } = {},
+  ): Promise<{ signal: SignalView; order: OrderView | undefined }> {
     // A scan approving at the bar decides in the bar's own time: no entry window applies.
     const signal = await this.decide(id, by, 'approved', note, options.atBar !== undefined);
     const strategy = await this.strategies.get(signal.strategy_id);
-    const bar = options.atBar ?? { date: signal.bar_date, open: signal.price, high: signal.price, low: signal.price, close: signal.price, adjClose: null, volume: null };
+    const bar = options.atBar ?? {
+      date: signal.bar_date,
+      open: signal.price,
+      high: signal.price,
+      low: signal.price,
+      close: signal.price,
+      adjClose: null,
+      volume: null,
+    };
     // A strategy written as code said how much (signal.quantity): that is the order, not the instance's sizing rule.
     let intent = entryIntent(strategy, signal.symbol, signal.side, bar, nextTradingDay(signal.bar_date, signal.symbol), signal.quantity ?? undefined);
     if (!intent) throw new UnprocessableError(`strategy ${strategy.id}'s sizing gives no whole share of ${signal.symbol} at ${signal.price}`);
@@ -127,7 +158,10 @@ export class SignalDesk {
       { ...intent, clientOrderId: `signal-${signal.id}`, accountId: strategy.account_id, strategyId: strategy.id, signalId: signal.id, createdBy: by },
       `entry for signal ${signal.id} (${intent.reason}), approved by ${by}`,
     );
-    const ordered = await this.pool.query<SignalView>(`update trading_signal set status = 'ordered', order_id = $2 where id = $1 returning ${signalColumns}`, [id, order.id]);
+    const ordered = await this.pool.query<SignalView>(`update trading_signal set status = 'ordered', order_id = $2 where id = $1 returning ${signalColumns}`, [
+      id,
+      order.id,
+    ]);
     return { signal: ordered.rows[0]!, order };
   }
 
@@ -138,7 +172,10 @@ export class SignalDesk {
       const current = (await client.query<SignalView>(`select ${signalColumns} from trading_signal where id = $1 for update`, [id])).rows[0];
       if (!current) throw new NotFoundError(`signal ${id} does not exist`);
       if (current.status === 'expired') throw new ConflictError(`signal ${id} expired at ${current.expires_at}: its entry window passed`);
-      if (current.status !== 'pending') throw new ConflictError(`signal ${id} is ${current.status}${current.decided_by ? ` (by ${current.decided_by} at ${current.decided_at})` : ''}: only a pending signal can be ${status}`);
+      if (current.status !== 'pending')
+        throw new ConflictError(
+          `signal ${id} is ${current.status}${current.decided_by ? ` (by ${current.decided_by} at ${current.decided_at})` : ''}: only a pending signal can be ${status}`,
+        );
       const result = await client.query<SignalView>(
         `update trading_signal set status = $2, decided_by = $3, decided_at = now(), decision_note = $4 where id = $1 returning ${signalColumns}`,
         [id, status, by, note ?? null],
@@ -159,4 +196,3 @@ export function intradaySignalExpiry(atMs: number, interval: string, symbol: str
   const capped = calendar.isOpen(session.close) ? byBars : Math.min(byBars, session.close);
   return new Date(capped);
 }
-

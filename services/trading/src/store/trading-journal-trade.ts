@@ -10,7 +10,22 @@ export async function insertJournalTrades(pool: Pool, importId: string, trades: 
       await client.query(
         `insert into trading_journal_trade (import_id, line, strategy, symbol, side, quantity, entry_value, exit_value, entry_at, exit_at, fees, pnl, return_base, imported_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [importId, index + 2, trade.strategy, trade.symbol, trade.side, trade.quantity, trade.entryValue, trade.exitValue, trade.entryAt, trade.exitAt, trade.fees, trade.pnl, trade.returnBase ?? null, importedBy],
+        [
+          importId,
+          index + 2,
+          trade.strategy,
+          trade.symbol,
+          trade.side,
+          trade.quantity,
+          trade.entryValue,
+          trade.exitValue,
+          trade.entryAt,
+          trade.exitAt,
+          trade.fees,
+          trade.pnl,
+          trade.returnBase ?? null,
+          importedBy,
+        ],
       );
     }
   });
@@ -18,7 +33,19 @@ export async function insertJournalTrades(pool: Pool, importId: string, trades: 
 
 /** Imported journal trades of a strategy name (all when undefined). */
 export async function journalTrades(pool: Pool, strategy: string | undefined): Promise<ClosedTrade[]> {
-  const result = await pool.query<{ strategy: string; symbol: string; side: 'long' | 'short'; quantity: number; entry_value: number; exit_value: number; entry_at: string; exit_at: string; fees: number; pnl: number; return_base: number | null }>(
+  const result = await pool.query<{
+    strategy: string;
+    symbol: string;
+    side: 'long' | 'short';
+    quantity: number;
+    entry_value: number;
+    exit_value: number;
+    entry_at: string;
+    exit_at: string;
+    fees: number;
+    pnl: number;
+    return_base: number | null;
+  }>(
     `select strategy, symbol, side, quantity::float8 as quantity, entry_value::float8 as entry_value, exit_value::float8 as exit_value, entry_at, exit_at, fees::float8 as fees, pnl::float8 as pnl, return_base::float8 as return_base
      from trading_journal_trade where ($1::text is null or strategy = $1) order by exit_at, id`,
     [strategy ?? null],

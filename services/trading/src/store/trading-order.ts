@@ -22,9 +22,18 @@ export async function listOrders(pool: Pool, filter: OrderFilter): Promise<Order
 }
 
 export async function orderTransitions(pool: Pool, orderId: string): Promise<Transition[]> {
-  return (await pool.query<Transition>(`select from_state, to_state, cause, ${utcIsoColumn('at')} from trading_order_transition where order_id = $1 order by id`, [orderId])).rows;
+  return (
+    await pool.query<Transition>(`select from_state, to_state, cause, ${utcIsoColumn('at')} from trading_order_transition where order_id = $1 order by id`, [
+      orderId,
+    ])
+  ).rows;
 }
 
 export async function orderFills(pool: Pool, orderId: string): Promise<Fill[]> {
-  return (await pool.query<Fill>(`select fill_id, quantity, price, fee, to_char(trade_date, 'YYYY-MM-DD') as trade_date, ${utcIsoColumn('at')} from trading_fill where order_id = $1 order by at, fill_id`, [orderId])).rows;
+  return (
+    await pool.query<Fill>(
+      `select fill_id, quantity, price, fee, to_char(trade_date, 'YYYY-MM-DD') as trade_date, ${utcIsoColumn('at')} from trading_fill where order_id = $1 order by at, fill_id`,
+      [orderId],
+    )
+  ).rows;
 }

@@ -5,7 +5,11 @@ import type { BreachAction, Limits } from '../risk/risk-limits.ts';
 import type { LimitChangeView, LimitSetView } from '../schemas/risk.ts';
 
 export async function limitSetRows(pool: Pool): Promise<LimitSetView[]> {
-  return (await pool.query<LimitSetView>(`select scope, strategy_id::int as strategy_id, limits, breach_action, updated_by, reason, ${utcIsoColumn('updated_at')} from trading_risk_limit order by strategy_id nulls first`)).rows;
+  return (
+    await pool.query<LimitSetView>(
+      `select scope, strategy_id::int as strategy_id, limits, breach_action, updated_by, reason, ${utcIsoColumn('updated_at')} from trading_risk_limit order by strategy_id nulls first`,
+    )
+  ).rows;
 }
 
 /** Changes, newest first, of one scope or all. */
@@ -34,6 +38,12 @@ export async function storeLimitSet(client: PoolClient, change: LimitSetChange):
      returning scope, strategy_id::int as strategy_id, limits, breach_action, updated_by, reason, ${utcIsoColumn('updated_at')}`,
     [change.scope, change.strategyId, JSON.stringify(change.limits), change.breachAction, change.by, change.reason],
   );
-  await client.query('insert into trading_risk_limit_change (scope, limits, breach_action, changed_by, reason) values ($1, $2, $3, $4, $5)', [change.scope, JSON.stringify(change.limits), change.breachAction, change.by, change.reason]);
+  await client.query('insert into trading_risk_limit_change (scope, limits, breach_action, changed_by, reason) values ($1, $2, $3, $4, $5)', [
+    change.scope,
+    JSON.stringify(change.limits),
+    change.breachAction,
+    change.by,
+    change.reason,
+  ]);
   return stored.rows[0]!;
 }

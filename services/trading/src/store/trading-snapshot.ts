@@ -5,5 +5,10 @@ import type { Snapshot } from '../schemas/portfolio.ts';
 
 /** A scope's snapshots ('total' or strategy:<id>), by date, between two optional dates. */
 export async function snapshotsOf(pool: Pool, scope: string, start: string | null, end: string | null): Promise<Snapshot[]> {
-  return (await pool.query<Snapshot>(`select ${snapshotColumns} from trading_snapshot where scope = $1 and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date) order by date`, [scope, start, end])).rows;
+  return (
+    await pool.query<Snapshot>(
+      `select ${snapshotColumns} from trading_snapshot where scope = $1 and ($2::date is null or date >= $2::date) and ($3::date is null or date <= $3::date) order by date`,
+      [scope, start, end],
+    )
+  ).rows;
 }

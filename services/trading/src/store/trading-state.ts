@@ -13,11 +13,22 @@ export async function storeStateChange(db: Db, change: StateChange): Promise<voi
      on conflict (scope) do update set state = excluded.state, reason = excluded.reason, changed_by = excluded.changed_by, changed_at = now()`,
     [change.scope, change.strategyId, change.to, change.reason, change.by],
   );
-  await db.query('insert into trading_state_change (scope, from_state, to_state, reason, changed_by, automatic) values ($1, $2, $3, $4, $5, $6)', [change.scope, change.from, change.to, change.reason, change.by, change.automatic]);
+  await db.query('insert into trading_state_change (scope, from_state, to_state, reason, changed_by, automatic) values ($1, $2, $3, $4, $5, $6)', [
+    change.scope,
+    change.from,
+    change.to,
+    change.reason,
+    change.by,
+    change.automatic,
+  ]);
 }
 
 export async function stateRows(db: Db): Promise<StateView[]> {
-  return (await db.query<StateView>(`select scope, strategy_id::int as strategy_id, state, reason, changed_by, ${utcIsoColumn('changed_at')} from trading_state order by strategy_id nulls first`)).rows;
+  return (
+    await db.query<StateView>(
+      `select scope, strategy_id::int as strategy_id, state, reason, changed_by, ${utcIsoColumn('changed_at')} from trading_state order by strategy_id nulls first`,
+    )
+  ).rows;
 }
 
 /** Changes, newest first, of one scope or all. */

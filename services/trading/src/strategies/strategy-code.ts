@@ -6,7 +6,16 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinInstanceOf, builtinStrategies, parameterSchemaJson, type StoredRuleFields, StrategyParameterError, strategyParameters, type Clock, type StrategyDefinition } from '@closecross/engine';
+import {
+  builtinInstanceOf,
+  builtinStrategies,
+  parameterSchemaJson,
+  type StoredRuleFields,
+  StrategyParameterError,
+  strategyParameters,
+  type Clock,
+  type StrategyDefinition,
+} from '@closecross/engine';
 import { listStrategies, sourceHash, StrategyFailedError, StrategyWorkerHost, type StrategySource } from '@closecross/engine/host';
 import { InvalidInputError, UnavailableError } from '@closecross/platform';
 import type { Strategy } from './strategy-definition.ts';
@@ -79,7 +88,14 @@ export class StrategyCatalogue {
       [...builtinStrategies.values()].map(async (definition) => {
         const file = builtinFiles[definition.name];
         const hash = file ? sourceHash(await readFile(path.join(engineStrategiesFolder, file))) : sourceHash(definition.name);
-        return { name: definition.name, description: definition.description, origin: 'builtin' as const, parameters: parameterSchemaJson(definition.parameters), source_hash: hash, file: null };
+        return {
+          name: definition.name,
+          description: definition.description,
+          origin: 'builtin' as const,
+          parameters: parameterSchemaJson(definition.parameters),
+          source_hash: hash,
+          file: null,
+        };
       }),
     );
     return this.builtins;
@@ -102,7 +118,14 @@ export class StrategyCatalogue {
     const listing = await listStrategies(this.folder);
     const relative = (file: string) => path.relative(this.folder, file);
     return {
-      user: listing.strategies.map((listed) => ({ name: listed.name, description: listed.description, origin: 'user' as const, parameters: listed.parameters, source_hash: listed.sourceHash, file: relative(listed.file) })),
+      user: listing.strategies.map((listed) => ({
+        name: listed.name,
+        description: listed.description,
+        origin: 'user' as const,
+        parameters: listed.parameters,
+        source_hash: listed.sourceHash,
+        file: relative(listed.file),
+      })),
       refused: listing.refused.map((refused) => ({ file: relative(refused.file), source_hash: refused.sourceHash, error: refused.error })),
       files: new Map(listing.strategies.map((listed) => [listed.name, listed.file])),
     };
@@ -118,10 +141,12 @@ async function folderSignature(folder: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return '';
     throw error;
   }
-  const parts = await Promise.all(names.map(async (name) => {
-    const info = await stat(path.join(folder, name)).catch(() => undefined);
-    return `${name}:${info?.size ?? 0}:${info?.mtimeMs ?? 0}`;
-  }));
+  const parts = await Promise.all(
+    names.map(async (name) => {
+      const info = await stat(path.join(folder, name)).catch(() => undefined);
+      return `${name}:${info?.size ?? 0}:${info?.mtimeMs ?? 0}`;
+    }),
+  );
   return `${folder}|${parts.join('|')}`;
 }
 
@@ -131,7 +156,11 @@ async function folderSignature(folder: string): Promise<string> {
  * stored rule runs as the built-in of its kind. Without a rule, the fields of the code's kind.
  */
 export function builtinParametersOf(
-  strategy: Pick<Strategy, 'side_policy' | 'warmup_bars' | 'entry' | 'sizing' | 'exits'> & { rule?: Strategy['rule'] | undefined; code?: string | undefined; parameters?: Record<string, unknown> | undefined },
+  strategy: Pick<Strategy, 'side_policy' | 'warmup_bars' | 'entry' | 'sizing' | 'exits'> & {
+    rule?: Strategy['rule'] | undefined;
+    code?: string | undefined;
+    parameters?: Record<string, unknown> | undefined;
+  },
 ): Record<string, unknown> {
   const rule = strategy.rule ?? ({ kind: strategy.code } as StoredRuleFields['rule']);
   const { params } = builtinInstanceOf({ ...strategy, rule });
@@ -155,14 +184,22 @@ export function ruleOfBuiltin(code: string, parameters: Record<string, unknown>)
 
 /** A parameter error as the 400 the API answers: the field under body/parameters, the value and what is allowed. */
 export function parameterErrorOf(error: StrategyParameterError, prefix = 'body/parameters'): InvalidInputError {
-  return new InvalidInputError(`${prefix}${error.field}: ${error.value === undefined ? 'missing' : JSON.stringify(error.value)} is not allowed: ${error.allowed}`);
+  return new InvalidInputError(
+    `${prefix}${error.field}: ${error.value === undefined ? 'missing' : JSON.stringify(error.value)} is not allowed: ${error.allowed}`,
+  );
 }
 
 /**
  * Checks an instance's parameters against its code's schema (defaults filled in): a built-in's
  * here, a user module's in a worker thread that loads it (its own cross-field checks run too).
  */
-export async function checkedParameters(resolved: ResolvedCode, params: Record<string, unknown>, instance: { universe: string[]; interval: string }, clock: Clock, prefix = 'body/parameters'): Promise<Record<string, unknown>> {
+export async function checkedParameters(
+  resolved: ResolvedCode,
+  params: Record<string, unknown>,
+  instance: { universe: string[]; interval: string },
+  clock: Clock,
+  prefix = 'body/parameters',
+): Promise<Record<string, unknown>> {
   if (resolved.builtin) {
     try {
       return strategyParameters(resolved.builtin, params) as Record<string, unknown>;
@@ -173,14 +210,19 @@ export async function checkedParameters(resolved: ResolvedCode, params: Record<s
   }
   let host: StrategyWorkerHost | undefined;
   try {
-    host = await StrategyWorkerHost.start({ source: resolved.source, params, universe: instance.universe, interval: instance.interval as `${number}d` }, clock.nowMs());
+    host = await StrategyWorkerHost.start(
+      { source: resolved.source, params, universe: instance.universe, interval: instance.interval as `${number}d` },
+      clock.nowMs(),
+    );
     return params;
   } catch (error) {
     // The host answers a parameter its schema refuses as a StrategyParameterError (field, value, allowed); older hosts as a failed load.
     if (error instanceof StrategyParameterError) throw parameterErrorOf(error, prefix);
     // A thread too slow to load the module says nothing of the parameters: the client tries again.
     if (error instanceof StrategyFailedError && error.failure.reason === 'load_timeout') {
-      throw new UnavailableError(`the strategy code could not be loaded in time to check its parameters (${error.failure.message}): try again`, { retryAfterSeconds: 5 });
+      throw new UnavailableError(`the strategy code could not be loaded in time to check its parameters (${error.failure.message}): try again`, {
+        retryAfterSeconds: 5,
+      });
     }
     if (error instanceof StrategyFailedError) {
       const field = /parameter (\/\S*)/.exec(error.failure.message)?.[1];
@@ -201,7 +243,11 @@ export function ruleFieldsOf(effective: Record<string, unknown>): Pick<Strategy,
   const number = (name: string) => effective[name] as number;
   const sizingMode = effective.sizing as Strategy['sizing']['mode'];
   const sizing: Strategy['sizing'] =
-    sizingMode === 'fixed_notional' ? { mode: 'fixed_notional', notional: number('notional') } : sizingMode === 'allocation_share' ? { mode: 'allocation_share', share: number('share') } : { mode: 'fixed_quantity', quantity: number('quantity') };
+    sizingMode === 'fixed_notional'
+      ? { mode: 'fixed_notional', notional: number('notional') }
+      : sizingMode === 'allocation_share'
+        ? { mode: 'allocation_share', share: number('share') }
+        : { mode: 'fixed_quantity', quantity: number('quantity') };
   const timing = effective.entry as Strategy['entry']['timing'];
   return {
     side_policy: effective.side_policy as Strategy['side_policy'],

@@ -64,11 +64,17 @@ export function entryIntent(strategy: Strategy, symbol: string, side: Side, bar:
  * stop-loss or take-profit crossed by the close, or an opposite signal. Each closes its own lot at
  * the close of this session (market-on-close).
  */
-export function exitIntents(strategy: Strategy, bar: DailyBar, lots: readonly Lot[], barsSinceEntry: (lot: Lot) => number, signal: Side | undefined): OrderIntent[] {
+export function exitIntents(
+  strategy: Strategy,
+  bar: DailyBar,
+  lots: readonly Lot[],
+  barsSinceEntry: (lot: Lot) => number,
+  signal: Side | undefined,
+): OrderIntent[] {
   const { exits } = strategy;
   const intents: OrderIntent[] = [];
   for (const lot of lots) {
-    const move = (bar.close - lot.entryPrice) / lot.entryPrice * lot.direction * 100;
+    const move = ((bar.close - lot.entryPrice) / lot.entryPrice) * lot.direction * 100;
     let reason: string | undefined;
     if (exits.after_bars !== undefined && barsSinceEntry(lot) >= exits.after_bars) reason = `${exits.after_bars} bars after entry`;
     else if (exits.stop_loss_pct !== undefined && move <= -exits.stop_loss_pct) reason = `stop-loss ${exits.stop_loss_pct}%`;

@@ -52,15 +52,23 @@ export const StrategyFields = {
   code: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9_-]{1,64}$',
-      description: 'the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule\'s kind',
+      description:
+        "the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind",
     }),
   ),
   parameters: Type.Optional(
     Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
-      description: "the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give",
+      description:
+        "the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give",
     }),
   ),
-  interval: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}(s|m|h|d|w)$', default: '1d', description: 'the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service\'s bars)' })),
+  interval: Type.Optional(
+    Type.String({
+      pattern: '^[1-9][0-9]{0,3}(s|m|h|d|w)$',
+      default: '1d',
+      description: "the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)",
+    }),
+  ),
   mode: Type.Optional(
     Type.Union([Type.Literal('scheduled'), Type.Literal('live')], {
       default: 'scheduled',
@@ -72,19 +80,32 @@ export const StrategyFields = {
     description: 'long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both',
   }),
   warmup_bars: Type.Integer({ minimum: 0, maximum: 5000, default: 0, description: 'bars of history before the first signal (the reference h)' }),
-  schedule: Type.Union([Type.Object({ cron: Type.String({ minLength: 9, maxLength: 120 }), timezone: Type.String({ minLength: 1, maxLength: 64 }) }), Type.Null()], {
-    default: { cron: '30 16 * * 1-5', timezone: 'America/New_York' },
-    description: 'when scans run (trading days only); null: on demand only',
+  schedule: Type.Union(
+    [Type.Object({ cron: Type.String({ minLength: 9, maxLength: 120 }), timezone: Type.String({ minLength: 1, maxLength: 64 }) }), Type.Null()],
+    {
+      default: { cron: '30 16 * * 1-5', timezone: 'America/New_York' },
+      description: 'when scans run (trading days only); null: on demand only',
+    },
+  ),
+  approval: Type.Union([Type.Literal('manual'), Type.Literal('auto')], {
+    default: 'manual',
+    description: 'manual: signals wait for a person; auto: signals become orders',
   }),
-  approval: Type.Union([Type.Literal('manual'), Type.Literal('auto')], { default: 'manual', description: 'manual: signals wait for a person; auto: signals become orders' }),
   entry: Type.Object(
     {
-      timing: Type.Union([Type.Literal('close'), Type.Literal('next_open'), Type.Literal('limit')], { description: "close: the signal day's close; next_open: the next session's open; limit: a day limit order" }),
-      limit_offset_bps: Type.Optional(Type.Number({ minimum: 0, maximum: 5000, description: "limit price this far below (buy) or above (sell) the signal's close" })),
+      timing: Type.Union([Type.Literal('close'), Type.Literal('next_open'), Type.Literal('limit')], {
+        description: "close: the signal day's close; next_open: the next session's open; limit: a day limit order",
+      }),
+      limit_offset_bps: Type.Optional(
+        Type.Number({ minimum: 0, maximum: 5000, description: "limit price this far below (buy) or above (sell) the signal's close" }),
+      ),
     },
     { additionalProperties: false, default: { timing: 'close' } },
   ),
-  sizing: Type.Union(Sizing.anyOf, { default: { mode: 'fixed_quantity', quantity: 1 }, description: "a built-in's entry size (a user module sizes its own orders)" }),
+  sizing: Type.Union(Sizing.anyOf, {
+    default: { mode: 'fixed_quantity', quantity: 1 },
+    description: "a built-in's entry size (a user module sizes its own orders)",
+  }),
   exits: Type.Object(
     {
       after_bars: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, description: 'close a trade this many bars after its entry, at the close' })),
@@ -99,7 +120,9 @@ export const StrategyFields = {
 };
 
 // A field with a default is optional to send (the validator fills the default in), so a typed client need not send it.
-const inputFields = Object.fromEntries(Object.entries(StrategyFields).map(([name, schema]) => [name, 'default' in schema ? defaulted(schema) : schema])) as typeof StrategyFields;
+const inputFields = Object.fromEntries(
+  Object.entries(StrategyFields).map(([name, schema]) => [name, 'default' in schema ? defaulted(schema) : schema]),
+) as typeof StrategyFields;
 export const StrategyInput = Type.Object(inputFields, { additionalProperties: false });
 /** A strategy as created, after validation (every default filled in). */
 export type StrategyInput = Static<typeof StrategyInput>;
@@ -120,7 +143,9 @@ export const StrategyView = Type.Object({
   rule: Type.Union([RuleDefinition, Type.Null()], { description: "the built-in's rule; null for a user module's instance" }),
   code: Type.String({ description: 'the strategy code the instance runs (a built-in or a STRATEGIES_DIR module)' }),
   parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'the parameters given for the code (over what the rule fields say)' }),
-  effective_parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema' }),
+  effective_parameters: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema',
+  }),
   created_by: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String(),
   updated_at: Type.String(),

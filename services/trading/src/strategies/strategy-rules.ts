@@ -8,7 +8,11 @@ export function ruleFor(rule: RuleDefinition): StreamingRule {
     case 'three_candles':
       return new ThreeCandlePattern({ ...(rule.body !== undefined ? { body: rule.body } : {}), ...(rule.body_mode ? { bodyMode: rule.body_mode } : {}) });
     case 'rsi':
-      return new RsiRule({ ...(rule.period !== undefined ? { period: rule.period } : {}), ...(rule.oversold !== undefined ? { oversold: rule.oversold } : {}), ...(rule.overbought !== undefined ? { overbought: rule.overbought } : {}) });
+      return new RsiRule({
+        ...(rule.period !== undefined ? { period: rule.period } : {}),
+        ...(rule.oversold !== undefined ? { oversold: rule.oversold } : {}),
+        ...(rule.overbought !== undefined ? { overbought: rule.overbought } : {}),
+      });
     case 'moving_average_crossover':
       return new MovingAverageCrossover({ ...(rule.fast !== undefined ? { fast: rule.fast } : {}), ...(rule.slow !== undefined ? { slow: rule.slow } : {}) });
   }

@@ -22,7 +22,8 @@ interface Row {
   name: string;
   account_id: string;
   // Rows from before strategies as code have no code, parameters, interval or mode: they run their rule's built-in on daily bars.
-  definition: Omit<Strategy, 'id' | 'name' | 'account_id' | 'allocation' | 'enabled' | 'code' | 'parameters' | 'interval' | 'mode' | 'effective_parameters'> & Partial<Pick<Strategy, 'code' | 'parameters' | 'interval' | 'mode' | 'effective_parameters'>>;
+  definition: Omit<Strategy, 'id' | 'name' | 'account_id' | 'allocation' | 'enabled' | 'code' | 'parameters' | 'interval' | 'mode' | 'effective_parameters'> &
+    Partial<Pick<Strategy, 'code' | 'parameters' | 'interval' | 'mode' | 'effective_parameters'>>;
   allocation: number;
   enabled: boolean;
   created_by: string | null;
@@ -77,7 +78,8 @@ function assertValidStrategy(input: StrategyInput): void {
       throw new InvalidInputError((error as Error).message.replace(/^body\//, 'body/schedule/'));
     }
   }
-  if (input.entry.timing === 'limit' && input.entry.limit_offset_bps === undefined) throw new InvalidInputError('body/entry/limit_offset_bps is required when entry/timing is limit');
+  if (input.entry.timing === 'limit' && input.entry.limit_offset_bps === undefined)
+    throw new InvalidInputError('body/entry/limit_offset_bps is required when entry/timing is limit');
 }
 
 /** Strategies, their scan schedules (one per strategy on the job engine) and their allocation in the cash ledger. */
@@ -102,19 +104,30 @@ export class StrategyStore {
    */
   private async withCode(input: StrategyInput): Promise<StrategyInput & { effective_parameters: Record<string, unknown> }> {
     const code = input.code ?? input.rule?.kind;
-    if (!code) throw new InvalidInputError('body/code: give code (a strategy code: GET /trading/strategy-code) or rule (a built-in\'s rule)');
-    if (input.rule && input.rule.kind !== code) throw new InvalidInputError(`body/code: ${JSON.stringify(code)} does not run rule ${input.rule.kind}; give one of them, or the same`);
+    if (!code) throw new InvalidInputError("body/code: give code (a strategy code: GET /trading/strategy-code) or rule (a built-in's rule)");
+    if (input.rule && input.rule.kind !== code)
+      throw new InvalidInputError(`body/code: ${JSON.stringify(code)} does not run rule ${input.rule.kind}; give one of them, or the same`);
     const resolved = await this.catalogue.resolve(code);
     if (!resolved.builtin && input.rule) throw new InvalidInputError(`body/rule: the user strategy ${code} takes parameters, not a rule`);
     const interval = input.interval ?? '1d';
     const mode = input.mode ?? 'scheduled';
-    if (interval !== '1d' && mode !== 'live') throw new InvalidInputError(`body/interval: ${interval} bars reach a strategy in live mode only (mode: live); scheduled scans read daily bars (1d)`);
+    if (interval !== '1d' && mode !== 'live')
+      throw new InvalidInputError(`body/interval: ${interval} bars reach a strategy in live mode only (mode: live); scheduled scans read daily bars (1d)`);
     const given = input.parameters ?? {};
     const params = resolved.builtin ? builtinParametersOf(input) : given;
     const effective = await checkedParameters(resolved, params, { universe: input.universe, interval }, this.clock);
     if (resolved.builtin && (Object.keys(given).length > 0 || !input.rule)) {
       // Code and parameters say it all: the rule fields follow them (what the signal desk reads).
-      return { ...input, ...ruleFieldsOf(effective), rule: ruleOfBuiltin(code, effective), code, interval, mode, parameters: given, effective_parameters: effective };
+      return {
+        ...input,
+        ...ruleFieldsOf(effective),
+        rule: ruleOfBuiltin(code, effective),
+        code,
+        interval,
+        mode,
+        parameters: given,
+        effective_parameters: effective,
+      };
     }
     return { ...input, code, interval, mode, parameters: given, effective_parameters: effective };
   }
@@ -160,7 +173,11 @@ export class StrategyStore {
       );
       if (!inserted.rows[0]) throw new ConflictError(`body/name: a strategy named "${name}" exists`);
       const record = recordOf(inserted.rows[0]);
-      await client.query("insert into trading_cash_entry (strategy_id, account_id, kind, amount, note) values ($1, $2, 'allocation', $3, 'allocation')", [record.id, accountId, allocation]);
+      await client.query("insert into trading_cash_entry (strategy_id, account_id, kind, amount, note) values ($1, $2, 'allocation', $3, 'allocation')", [
+        record.id,
+        accountId,
+        allocation,
+      ]);
       return record;
     });
     await this.syncSchedule(created);
@@ -181,15 +198,20 @@ export class StrategyStore {
       assertValidStrategy(merged);
       await this.assertAccount(client, merged.account_id);
       const { name, account_id: accountId, allocation, enabled, ...definition } = merged;
-      const result = await client.query<Row>(
-        `update trading_strategy set name = $2, account_id = $3, definition = $4, allocation = $5, enabled = $6, updated_at = now() where id = $1 returning ${columns}`,
-        [id, name, accountId, JSON.stringify(definition), allocation, enabled],
-      ).catch((error: { code?: string }) => {
-        if (error.code === '23505') throw new ConflictError(`body/name: a strategy named "${name}" exists`);
-        throw error;
-      });
+      const result = await client
+        .query<Row>(
+          `update trading_strategy set name = $2, account_id = $3, definition = $4, allocation = $5, enabled = $6, updated_at = now() where id = $1 returning ${columns}`,
+          [id, name, accountId, JSON.stringify(definition), allocation, enabled],
+        )
+        .catch((error: { code?: string }) => {
+          if (error.code === '23505') throw new ConflictError(`body/name: a strategy named "${name}" exists`);
+          throw error;
+        });
       if (allocation !== current.allocation) {
-        await client.query("insert into trading_cash_entry (strategy_id, account_id, kind, amount, note) values ($1, $2, 'allocation', $3, 'allocation changed')", [id, accountId, allocation - current.allocation]);
+        await client.query(
+          "insert into trading_cash_entry (strategy_id, account_id, kind, amount, note) values ($1, $2, 'allocation', $3, 'allocation changed')",
+          [id, accountId, allocation - current.allocation],
+        );
       }
       return recordOf(result.rows[0]!);
     });
@@ -222,7 +244,8 @@ export class StrategyStore {
   }
 
   private async assertAccount(client: PoolClient, accountId: string): Promise<void> {
-    if ((await client.query('select 1 from trading_account where id = $1', [accountId])).rowCount === 0) throw new InvalidInputError(`body/account_id: account "${accountId}" does not exist`);
+    if ((await client.query('select 1 from trading_account where id = $1', [accountId])).rowCount === 0)
+      throw new InvalidInputError(`body/account_id: account "${accountId}" does not exist`);
   }
 }
 

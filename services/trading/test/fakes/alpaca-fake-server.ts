@@ -197,7 +197,8 @@ export async function startAlpacaFake(options: AlpacaFakeOptions = {}): Promise<
     let limitPrice: number | undefined;
     if (input.type === 'limit') {
       limitPrice = Number(input.limit_price);
-      if (typeof input.limit_price !== 'string' || !Number.isFinite(limitPrice) || limitPrice <= 0) throw unprocessable('limit_price is required for limit orders');
+      if (typeof input.limit_price !== 'string' || !Number.isFinite(limitPrice) || limitPrice <= 0)
+        throw unprocessable('limit_price is required for limit orders');
     } else if (input.limit_price !== undefined) throw unprocessable('limit_price must not be given for market orders');
     const clientOrderId = typeof input.client_order_id === 'string' && input.client_order_id !== '' ? input.client_order_id : randomUUID();
     if (clientOrderId.length > 128) throw unprocessable('client_order_id must be at most 128 characters');
@@ -231,7 +232,8 @@ export async function startAlpacaFake(options: AlpacaFakeOptions = {}): Promise<
   function cancelOrder(id: string) {
     const order = ordersById.get(id);
     if (!order) throw new AlpacaError(404, 40410000, 'order not found');
-    if (closedStatuses.has(order.status) || order.status === 'pending_cancel') throw new AlpacaError(422, 42210000, `order is not cancelable (status ${order.status})`);
+    if (closedStatuses.has(order.status) || order.status === 'pending_cancel')
+      throw new AlpacaError(422, 42210000, `order is not cancelable (status ${order.status})`);
     order.status = options.holdCancels ? 'pending_cancel' : 'canceled';
     order.updatedAt = now();
     if (order.status === 'canceled') order.canceledAt = order.updatedAt;

@@ -15,7 +15,7 @@ export const realPrices = dailyFolder !== undefined && ['AAPL', 'MSFT', 'NVDA', 
 export function dailyBars(symbol: string): DailyBar[] {
   if (realPrices) return parseYahooCsv(readFileSync(path.join(dailyFolder!, `${symbol}.csv`), 'utf8')).bars;
   let state = [...symbol].reduce((hash, char) => Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0, 2166136261);
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   const days: string[] = [];
   for (let day = Date.parse('2021-08-23T00:00:00Z'); days.length < 1257; day -= 86_400_000) {
     if (![0, 6].includes(new Date(day).getUTCDay())) days.unshift(new Date(day).toISOString().slice(0, 10));

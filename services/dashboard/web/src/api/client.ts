@@ -27,4 +27,5 @@ export const api = closecross.api;
 export const unwrap = <T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> => closecross.unwrap(call);
 
 /** For bodies the typed client does not send as JSON (CSV uploads): the answer's JSON, or an ApiError. */
-export const sendText = (method: 'POST' | 'PUT', path: string, body: string, contentType: string): Promise<unknown> => sendTextWith(closecross, method, path, body, contentType);
+export const sendText = (method: 'POST' | 'PUT', path: string, body: string, contentType: string): Promise<unknown> =>
+  sendTextWith(closecross, method, path, body, contentType);

@@ -29,12 +29,30 @@ export interface BacktestResult {
   /** The bars it ran on: 1d, or intraday (1m, 5m), whose trades need their minute. */
   interval?: string;
   unrealized?: number;
-  open_positions?: { symbol: string; direction: string; quantity: number; averagePrice: number; lastPrice: number; marketValue: number; unrealizedProfitLoss: number; openAtEnd: boolean }[];
+  open_positions?: {
+    symbol: string;
+    direction: string;
+    quantity: number;
+    averagePrice: number;
+    lastPrice: number;
+    marketValue: number;
+    unrealizedProfitLoss: number;
+    openAtEnd: boolean;
+  }[];
   report?: { json?: string; trades_csv?: string; equity_csv?: string };
   trades: ReportTrade[];
   daily_equity: { date: string; equity: number }[];
   performance: {
-    trades: { trades: number; wins: number; losses: number; winRate: number | null; profitFactor: number | null; meanReturn: number | null; bestReturn: number | null; worstReturn: number | null };
+    trades: {
+      trades: number;
+      wins: number;
+      losses: number;
+      winRate: number | null;
+      profitFactor: number | null;
+      meanReturn: number | null;
+      bestReturn: number | null;
+      worstReturn: number | null;
+    };
     sharpe: number | null;
     sortino: number | null;
     maxDrawdown: { fraction: number; amount: number; peakDate: string; troughDate: string } | null;
@@ -67,7 +85,11 @@ export function BacktestReport({ result }: { result: BacktestResult }) {
           <div className="card">
             <h3>Unrealized, open at the end</h3>
             <p className={`figure ${signClass(result.unrealized)}`}>{formatChange(result.unrealized)}</p>
-            <p className="muted">{result.open_positions?.length ? `${result.open_positions.length} position${result.open_positions.length === 1 ? '' : 's'} still open` : 'nothing open'}</p>
+            <p className="muted">
+              {result.open_positions?.length
+                ? `${result.open_positions.length} position${result.open_positions.length === 1 ? '' : 's'} still open`
+                : 'nothing open'}
+            </p>
           </div>
         )}
         <div className="card">
@@ -86,7 +108,9 @@ export function BacktestReport({ result }: { result: BacktestResult }) {
         <div className="card">
           <h3>Max drawdown</h3>
           <p className="figure loss">{drawdown ? formatPercent(-drawdown.fraction) : '—'}</p>
-          <p className="muted">{drawdown ? `${formatMoney(drawdown.amount)}, ${drawdown.peakDate} to ${drawdown.troughDate}` : 'equity never fell below a peak'}</p>
+          <p className="muted">
+            {drawdown ? `${formatMoney(drawdown.amount)}, ${drawdown.peakDate} to ${drawdown.troughDate}` : 'equity never fell below a peak'}
+          </p>
         </div>
         <div className="card">
           <h3>Sharpe / Sortino</h3>
@@ -135,12 +159,21 @@ export function BacktestReport({ result }: { result: BacktestResult }) {
           </tbody>
         </table>
       )}
-      {series.days.length > 1 && <UPlotChart options={equityOptions} data={[series.days, series.cumulative, series.drawdown]} label={`Backtest of ${result.strategy}: cumulative P&L and drawdown`} daily />}
+      {series.days.length > 1 && (
+        <UPlotChart
+          options={equityOptions}
+          data={[series.days, series.cumulative, series.drawdown]}
+          label={`Backtest of ${result.strategy}: cumulative P&L and drawdown`}
+          daily
+        />
+      )}
       {result.trades.length === 0 ? (
         <p className="muted empty">No closed trade in the period.</p>
       ) : (
         <table>
-          <caption className="muted">The last {Math.min(50, result.trades.length)} of {result.trades.length} trades</caption>
+          <caption className="muted">
+            The last {Math.min(50, result.trades.length)} of {result.trades.length} trades
+          </caption>
           <thead>
             <tr>
               <th scope="col">Instrument</th>

@@ -1,4 +1,12 @@
-import { CandlestickSeries, createChart, createSeriesMarkers, type AutoscaleInfo, type CandlestickData, type SeriesMarker, type Time } from 'lightweight-charts';
+import {
+  CandlestickSeries,
+  createChart,
+  createSeriesMarkers,
+  type AutoscaleInfo,
+  type CandlestickData,
+  type SeriesMarker,
+  type Time,
+} from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
 import { markerLabelPadding, priceAxisRange, type Candle, type Marker } from '../lib/series';
 import { afterPaint } from './afterPaint';
@@ -8,12 +16,28 @@ import { afterPaint } from './afterPaint';
  * last bars for their markers' labels, and the price axis stays at zero or above. The drawn price
  * range is on the element (data-price-min / data-price-max) for tests.
  */
-export function CandleChart({ candles, markers, label, onDrawn }: { candles: readonly Candle[]; markers: readonly Marker[]; label: string; onDrawn?: (ms: number) => void }) {
+export function CandleChart({
+  candles,
+  markers,
+  label,
+  onDrawn,
+}: {
+  candles: readonly Candle[];
+  markers: readonly Marker[];
+  label: string;
+  onDrawn?: (ms: number) => void;
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = host.current!;
     const started = performance.now();
-    const chart = createChart(element, { height: 360, autoSize: true, layout: { attributionLogo: false }, timeScale: { borderVisible: false }, rightPriceScale: { borderVisible: false } });
+    const chart = createChart(element, {
+      height: 360,
+      autoSize: true,
+      layout: { attributionLogo: false },
+      timeScale: { borderVisible: false },
+      rightPriceScale: { borderVisible: false },
+    });
     const series = chart.addSeries(CandlestickSeries, {
       upColor: '#0a7d32',
       downColor: '#b42318',

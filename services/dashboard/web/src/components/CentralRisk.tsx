@@ -11,7 +11,8 @@ export function CentralRisk() {
   const report = useQuery({ queryKey: ['trading-risk'], queryFn: () => unwrap(api.GET('/trading/risk')), refetchInterval: 15_000 });
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 15_000 });
   const states = useQuery(tradingStateQuery);
-  const ownState = (strategyId: number | null): TradingState | null => (strategyId === null ? null : (states.data?.states.find((view) => view.strategy_id === strategyId)?.state ?? 'active'));
+  const ownState = (strategyId: number | null): TradingState | null =>
+    strategyId === null ? null : (states.data?.states.find((view) => view.strategy_id === strategyId)?.state ?? 'active');
   return (
     <QueryState query={report}>
       {(risk) => {
@@ -20,8 +21,8 @@ export function CentralRisk() {
         return (
           <div data-testid="central-risk">
             <p>
-              Book: gross {formatMoney(risk.total.gross)}, net {formatMoney(risk.total.net)}; one-day VaR 95 {formatMoney(risk.total.var95)}, VaR 99 {formatMoney(risk.total.var99)}, ES 99 {formatMoney(risk.total.es99)}{' '}
-              <span className="muted">({risk.var_method})</span>
+              Book: gross {formatMoney(risk.total.gross)}, net {formatMoney(risk.total.net)}; one-day VaR 95 {formatMoney(risk.total.var95)}, VaR 99{' '}
+              {formatMoney(risk.total.var99)}, ES 99 {formatMoney(risk.total.es99)} <span className="muted">({risk.var_method})</span>
             </p>
             {risk.strategies.length === 0 ? (
               <p className="muted empty">No position: nothing at risk.</p>
@@ -82,7 +83,10 @@ export function CentralRisk() {
                     ))}
                   </tbody>
                 </table>
-                <p className="muted">Held: filled positions. The limits and VaR count open orders as if they fill (net if filled), so an order cannot slip past a limit while it waits.</p>
+                <p className="muted">
+                  Held: filled positions. The limits and VaR count open orders as if they fill (net if filled), so an order cannot slip past a limit while it
+                  waits.
+                </p>
               </>
             )}
             <h3>How close each limit is</h3>
@@ -107,7 +111,8 @@ export function CentralRisk() {
                       <td>{formatLimit(limit.limit, limit.threshold)}</td>
                       <td>{formatLimit(limit.limit, limit.value)}</td>
                       <td>
-                        <meter min={0} max={1} low={0.75} high={0.9} optimum={0} value={Math.min(1, limit.use ?? 0)} aria-label={`${limit.limit} use`} /> {formatPercent(limit.use, { digits: 0 })}
+                        <meter min={0} max={1} low={0.75} high={0.9} optimum={0} value={Math.min(1, limit.use ?? 0)} aria-label={`${limit.limit} use`} />{' '}
+                        {formatPercent(limit.use, { digits: 0 })}
                       </td>
                     </tr>
                   ))}

@@ -81,7 +81,11 @@ export function CodeInstanceForm({ onSaved }: { onSaved: (message: string) => vo
                     ))}
                   </select>
                 ) : (
-                  <input {...props} inputMode={field.kind === 'integer' ? 'numeric' : field.kind === 'number' ? 'decimal' : 'text'} placeholder={field.default !== undefined ? String(field.default) : ''} />
+                  <input
+                    {...props}
+                    inputMode={field.kind === 'integer' ? 'numeric' : field.kind === 'number' ? 'decimal' : 'text'}
+                    placeholder={field.default !== undefined ? String(field.default) : ''}
+                  />
                 )
               }
             </Field>

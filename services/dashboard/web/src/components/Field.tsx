@@ -12,7 +12,21 @@ export interface FieldInputProps {
  * A labelled input with its hint and its validation message beneath it; the input is marked
  * invalid and described by both, so a screen reader reads why it was refused.
  */
-export function Field({ label, name, errors, hint, className, children }: { label: ReactNode; name: string; errors: FieldErrors; hint?: string | undefined; className?: string; children: (props: FieldInputProps) => ReactNode }) {
+export function Field({
+  label,
+  name,
+  errors,
+  hint,
+  className,
+  children,
+}: {
+  label: ReactNode;
+  name: string;
+  errors: FieldErrors;
+  hint?: string | undefined;
+  className?: string;
+  children: (props: FieldInputProps) => ReactNode;
+}) {
   const id = useId();
   const error = errors[name];
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;

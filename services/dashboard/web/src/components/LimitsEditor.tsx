@@ -29,12 +29,15 @@ export function LimitsEditor() {
   const inputNames = [...fields.map((field) => `limits.${field.name}`), 'reason', 'breach_action'];
   const save = useMutation({
     mutationFn: (change: LimitChange) =>
-      strategyId === null ? unwrap(api.PUT('/trading/limits/global', { body: change })) : unwrap(api.PUT('/trading/limits/strategies/{id}', { params: { path: { id: strategyId } }, body: change })),
+      strategyId === null
+        ? unwrap(api.PUT('/trading/limits/global', { body: change }))
+        : unwrap(api.PUT('/trading/limits/strategies/{id}', { params: { path: { id: strategyId } }, body: change })),
     onSuccess: () => (setErrors({}), setSaved(scopeName(scope))),
     onError: (error) => setErrors(apiErrorsFor(error instanceof ApiError ? error.message : String(error), inputNames)),
     onSettled: () => Promise.all(['trading-limits', 'trading-limits-history', 'trading-risk'].map((key) => client.invalidateQueries({ queryKey: [key] }))),
   });
-  const scopeName = (value: string) => (value === 'global' ? 'all trading' : `strategy ${strategies.data?.strategies.find((strategy) => `strategy:${strategy.id}` === value)?.name ?? value}`);
+  const scopeName = (value: string) =>
+    value === 'global' ? 'all trading' : `strategy ${strategies.data?.strategies.find((strategy) => `strategy:${strategy.id}` === value)?.name ?? value}`;
   const editable = can(me, 'risk');
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -68,7 +71,11 @@ export function LimitsEditor() {
                   ))}
                 </select>
               </label>
-              <span className="muted">{current ? `Set ${formatDateTime(current.updated_at)} by ${current.updated_by ?? '—'}: ${current.reason ?? ''}` : 'No limit set for this scope.'}</span>
+              <span className="muted">
+                {current
+                  ? `Set ${formatDateTime(current.updated_at)} by ${current.updated_by ?? '—'}: ${current.reason ?? ''}`
+                  : 'No limit set for this scope.'}
+              </span>
             </div>
             {!editable ? (
               // Read-only for whoever lacks the risk scope: the values as text, no input that looks editable.
@@ -89,7 +96,13 @@ export function LimitsEditor() {
               </table>
             ) : (
               // Keyed by scope: switching scope starts from that scope's stored limits.
-              <form key={`${scope}-${current?.updated_at ?? 'none'}`} className="panel" onSubmit={submit} aria-label={`Limits of ${scopeName(scope)}`} noValidate>
+              <form
+                key={`${scope}-${current?.updated_at ?? 'none'}`}
+                className="panel"
+                onSubmit={submit}
+                aria-label={`Limits of ${scopeName(scope)}`}
+                noValidate
+              >
                 <fieldset className="grid">
                   <legend className="visually-hidden">Limits (empty: no limit)</legend>
                   {fields.map((field) => (
@@ -128,7 +141,10 @@ export function LimitsEditor() {
 
 /** Every change of the limits, newest first: what, who and why. */
 export function LimitsHistory() {
-  const history = useQuery({ queryKey: ['trading-limits-history'], queryFn: () => unwrap(api.GET('/trading/limits/history', { params: { query: { limit: 20 } } })) });
+  const history = useQuery({
+    queryKey: ['trading-limits-history'],
+    queryFn: () => unwrap(api.GET('/trading/limits/history', { params: { query: { limit: 20 } } })),
+  });
   const strategies = useQuery({ queryKey: ['strategies'], queryFn: () => unwrap(api.GET('/trading/strategies')) });
   const names = new Map((strategies.data?.strategies ?? []).map((strategy) => [`strategy:${strategy.id}`, strategy.name]));
   return (

@@ -2,8 +2,23 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 
 /** Loading, error and empty states for every query: nothing on a page hangs silently. */
-export function QueryState<T>({ query, isEmpty, empty, children }: { query: UseQueryResult<T>; isEmpty?: (data: T) => boolean; empty?: ReactNode; children: (data: T) => ReactNode }) {
-  if (query.isPending) return <p role="status" className="muted">Loading…</p>;
+export function QueryState<T>({
+  query,
+  isEmpty,
+  empty,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending)
+    return (
+      <p role="status" className="muted">
+        Loading…
+      </p>
+    );
   if (query.isError) return <ErrorNote error={query.error} />;
   if (isEmpty?.(query.data)) return <p className="muted empty">{empty ?? 'Nothing yet.'}</p>;
   return <>{children(query.data)}</>;

@@ -16,14 +16,31 @@ const money = (_chart: uPlot, values: number[]) => values.map((value) => formatM
 const historyOptions: Omit<uPlot.Options, 'width'> = {
   height: 260,
   scales: { use: { range: (_chart, _min, max) => [0, Math.max(1.2, max)] } },
-  axes: [{}, { label: 'loss / exposure', values: money }, { side: 1, scale: 'use', label: 'closest limit', values: (_chart, values) => values.map((value) => formatPercent(value, { digits: 0 })), grid: { show: false } }],
+  axes: [
+    {},
+    { label: 'loss / exposure', values: money },
+    {
+      side: 1,
+      scale: 'use',
+      label: 'closest limit',
+      values: (_chart, values) => values.map((value) => formatPercent(value, { digits: 0 })),
+      grid: { show: false },
+    },
+  ],
   series: [
     {},
     { label: 'VaR 95', stroke: '#1f6feb', width: 2, points: { show: true, size: 5 }, value: (_chart, value) => formatMoney(value) },
     { label: 'VaR 99', stroke: '#b42318', width: 2, points: { show: true, size: 5 }, value: (_chart, value) => formatMoney(value) },
     { label: 'ES 99', stroke: '#6e40c9', width: 2, dash: [6, 4], points: { show: true, size: 5 }, value: (_chart, value) => formatMoney(value) },
     { label: 'gross exposure', stroke: '#57606a', width: 1, points: { show: true, size: 4 }, value: (_chart, value) => formatMoney(value) },
-    { label: 'closest limit', scale: 'use', stroke: '#9a6700', width: 1, points: { show: true, size: 4 }, value: (_chart, value) => formatPercent(value, { digits: 0 }) },
+    {
+      label: 'closest limit',
+      scale: 'use',
+      stroke: '#9a6700',
+      width: 1,
+      points: { show: true, size: 4 },
+      value: (_chart, value) => formatPercent(value, { digits: 0 }),
+    },
   ],
 };
 
@@ -39,7 +56,8 @@ export function RiskHistory() {
   const [strategyId, setStrategyId] = useState<number | null>(null);
   const history = useQuery({
     queryKey: ['trading-risk-history', strategyId],
-    queryFn: async () => (await unwrap(api.GET('/trading/risk/history', { params: { query: strategyId === null ? {} : { strategy_id: strategyId } } }))).snapshots,
+    queryFn: async () =>
+      (await unwrap(api.GET('/trading/risk/history', { params: { query: strategyId === null ? {} : { strategy_id: strategyId } } }))).snapshots,
   });
   const [jobId, setJobId] = useState<string | null>(null);
   const { job } = useJob(jobId);
@@ -71,17 +89,30 @@ export function RiskHistory() {
       </div>
       {snapshot.isError && <ErrorNote error={snapshot.error} />}
       {jobId && <JobProgress job={job} label="Risk snapshot progress" />}
-      <QueryState query={history} isEmpty={(rows) => rows.length === 0} empty="No daily risk snapshot yet: one is taken after each close (TRADING_RISK_SNAPSHOT_CRON).">
+      <QueryState
+        query={history}
+        isEmpty={(rows) => rows.length === 0}
+        empty="No daily risk snapshot yet: one is taken after each close (TRADING_RISK_SNAPSHOT_CRON)."
+      >
         {(rows) => {
           const worst = worstDay(rows);
           const latest = rows.at(-1)!;
           return (
             <>
               <p>
-                {rows.length} day{rows.length === 1 ? '' : 's'} from {rows[0]!.date} to {latest.date}; highest VaR 99 {worst ? `${formatMoney(worst.var99)} on ${worst.date}` : '— (not enough returns yet)'}; latest gross exposure {formatMoney(latest.gross_exposure)}.
+                {rows.length} day{rows.length === 1 ? '' : 's'} from {rows[0]!.date} to {latest.date}; highest VaR 99{' '}
+                {worst ? `${formatMoney(worst.var99)} on ${worst.date}` : '— (not enough returns yet)'}; latest gross exposure{' '}
+                {formatMoney(latest.gross_exposure)}.
               </p>
-              <UPlotChart options={historyOptions} data={chartData} label="History of maximum risk: VaR 95, VaR 99, ES 99, gross exposure and the closest limit per day" daily />
-              <p className="muted">VaR and ES: one-day losses by historical simulation. Closest limit: the highest use of any limit that day (100% = at the limit).</p>
+              <UPlotChart
+                options={historyOptions}
+                data={chartData}
+                label="History of maximum risk: VaR 95, VaR 99, ES 99, gross exposure and the closest limit per day"
+                daily
+              />
+              <p className="muted">
+                VaR and ES: one-day losses by historical simulation. Closest limit: the highest use of any limit that day (100% = at the limit).
+              </p>
             </>
           );
         }}

@@ -7,16 +7,47 @@ import { Field, FormError } from './Field';
 
 // Every input the form may show, so an API refusal about one of them lands under it.
 const inputNames = [
-  'name', 'account_id', 'universe', 'rule.kind', 'rule.body', 'rule.period', 'rule.oversold', 'rule.overbought', 'rule.fast', 'rule.slow', 'side_policy', 'warmup_bars',
-  'schedule.cron', 'schedule.timezone', 'approval', 'entry.timing', 'entry.limit_offset_bps', 'sizing.mode', 'sizing.quantity', 'sizing.notional', 'sizing.share',
-  'exits.after_bars', 'exits.stop_loss_pct', 'exits.take_profit_pct', 'allocation', 'enabled',
+  'name',
+  'account_id',
+  'universe',
+  'rule.kind',
+  'rule.body',
+  'rule.period',
+  'rule.oversold',
+  'rule.overbought',
+  'rule.fast',
+  'rule.slow',
+  'side_policy',
+  'warmup_bars',
+  'schedule.cron',
+  'schedule.timezone',
+  'approval',
+  'entry.timing',
+  'entry.limit_offset_bps',
+  'sizing.mode',
+  'sizing.quantity',
+  'sizing.notional',
+  'sizing.share',
+  'exits.after_bars',
+  'exits.stop_loss_pct',
+  'exits.take_profit_pct',
+  'allocation',
+  'enabled',
 ];
 
 /**
  * Creates a strategy, or edits one (`editing`: its id and stored definition; only the fields that
  * changed are sent; `onSaved` hears what was done). Rule parameters, sizing amount and the limit offset follow the choices made.
  */
-export function StrategyForm({ editing, onSaved, onClose }: { editing?: { id: number; strategy: StrategyDefinition }; onSaved: (message: string) => void; onClose?: () => void }) {
+export function StrategyForm({
+  editing,
+  onSaved,
+  onClose,
+}: {
+  editing?: { id: number; strategy: StrategyDefinition };
+  onSaved: (message: string) => void;
+  onClose?: () => void;
+}) {
   const client = useQueryClient();
   const base = editing?.strategy ?? newStrategy;
   const accounts = useQuery({ queryKey: ['accounts'], queryFn: () => unwrap(api.GET('/trading/accounts')) });

@@ -87,7 +87,11 @@ function SquareOffReport({ answer, startedAt }: { answer: ReturnType<typeof pars
   const strategyName = useStrategyNames();
   const watching = !answer || answer.status === 'incomplete';
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: watching ? 2_000 : false });
-  const openOrders = useQuery({ queryKey: ['orders', 'open'], queryFn: () => unwrap(api.GET('/trading/orders', { params: { query: { limit: 1000 } } })), refetchInterval: watching ? 2_000 : false });
+  const openOrders = useQuery({
+    queryKey: ['orders', 'open'],
+    queryFn: () => unwrap(api.GET('/trading/orders', { params: { query: { limit: 1000 } } })),
+    refetchInterval: watching ? 2_000 : false,
+  });
   const [now, setNow] = useState(startedAt);
   useEffect(() => {
     if (answer) return;
@@ -97,7 +101,12 @@ function SquareOffReport({ answer, startedAt }: { answer: ReturnType<typeof pars
   const heldNow = positions.data?.positions.filter((position) => position.quantity !== 0).length;
   const ordersNow = openOrders.data?.orders.filter(isOpenOrder).length;
   const progress = heldNow === undefined || ordersNow === undefined ? null : squareOffProgress(heldNow, ordersNow, answer ? null : now - startedAt);
-  if (!answer) return <p role="status" data-testid="square-off-outcome" data-status="running">{progress ?? 'Squaring off…'}</p>;
+  if (!answer)
+    return (
+      <p role="status" data-testid="square-off-outcome" data-status="running">
+        {progress ?? 'Squaring off…'}
+      </p>
+    );
   const outcome = squareOffOutcome(answer, strategyName);
   return (
     <div role="status" data-testid="square-off-outcome" data-status={outcome.status} className={outcome.status === 'done' ? '' : 'panel warning'}>
@@ -118,7 +127,11 @@ function SquareOffReport({ answer, startedAt }: { answer: ReturnType<typeof pars
 
 /** The latest alerts (job failures, state changes, rejected orders …) with how their deliveries went. */
 export function LatestAlerts() {
-  const alerts = useQuery({ queryKey: ['alerts', 'latest'], queryFn: () => unwrap(api.GET('/alerts', { params: { query: { limit: 8 } } })), refetchInterval: 10_000 });
+  const alerts = useQuery({
+    queryKey: ['alerts', 'latest'],
+    queryFn: () => unwrap(api.GET('/alerts', { params: { query: { limit: 8 } } })),
+    refetchInterval: 10_000,
+  });
   return (
     <>
       <QueryState query={alerts} isEmpty={(data) => data.alerts.length === 0} empty="No alert.">
@@ -126,7 +139,8 @@ export function LatestAlerts() {
           <ul className="plain" data-testid="latest-alerts">
             {data.alerts.map((alert) => (
               <li key={alert.id}>
-                <strong>{eventLabel(alert.event, alert.payload)}</strong> <span className="muted">{formatDateTime(alert.created_at)}</span> {alertSummary(alert.event, alert.payload)} <span className="muted">({deliverySummary(alert.deliveries)})</span>
+                <strong>{eventLabel(alert.event, alert.payload)}</strong> <span className="muted">{formatDateTime(alert.created_at)}</span>{' '}
+                {alertSummary(alert.event, alert.payload)} <span className="muted">({deliverySummary(alert.deliveries)})</span>
               </li>
             ))}
           </ul>

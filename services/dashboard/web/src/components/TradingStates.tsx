@@ -44,7 +44,10 @@ export function StateChanger({ strategyId, label, state }: { strategyId: number 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get('reason') ?? '').trim();
-    if (!reason) return setErrors({ reason: target === 'active' ? 'Say why trading may resume: the reason is kept with your name.' : 'A reason is required: it is kept with your name.' });
+    if (!reason)
+      return setErrors({
+        reason: target === 'active' ? 'Say why trading may resume: the reason is kept with your name.' : 'A reason is required: it is kept with your name.',
+      });
     if (reason.length > 500) return setErrors({ reason: 'At most 500 characters.' });
     change.mutate({ state: target!, reason, ...(strategyId !== null ? { strategy_id: strategyId } : {}) });
   };
@@ -53,14 +56,26 @@ export function StateChanger({ strategyId, label, state }: { strategyId: number 
     <div className="state-changer">
       <span className="row tight">
         {actions.map((action) => (
-          <button key={action.to} type="button" className="secondary" aria-label={`${action.button} ${label}`} disabled={change.isPending || state === action.to} aria-pressed={target === action.to} onClick={() => (setTarget(action.to), setErrors({}))}>
+          <button
+            key={action.to}
+            type="button"
+            className="secondary"
+            aria-label={`${action.button} ${label}`}
+            disabled={change.isPending || state === action.to}
+            aria-pressed={target === action.to}
+            onClick={() => (setTarget(action.to), setErrors({}))}
+          >
             {action.button}
           </button>
         ))}
       </span>
       {chosen && (
         <form className="panel" onSubmit={submit} aria-label={`${chosen.verb} ${label}`} noValidate>
-          <Field label={`Why ${chosen.to === 'active' ? 'resume' : chosen.to === 'halted' ? 'halt' : 'reduce only'}? (kept with your name)`} name="reason" errors={errors}>
+          <Field
+            label={`Why ${chosen.to === 'active' ? 'resume' : chosen.to === 'halted' ? 'halt' : 'reduce only'}? (kept with your name)`}
+            name="reason"
+            errors={errors}
+          >
             {(props) => <input {...props} maxLength={500} autoComplete="off" autoFocus />}
           </Field>
           <p className="row tight">
@@ -149,7 +164,8 @@ export function TradingStates() {
               <ol className="plain" data-testid="state-changes">
                 {data.changes.slice(0, 8).map((change, index) => (
                   <li key={`${change.at}-${index}`}>
-                    {formatDateTime(change.at)} {change.scope === 'global' ? 'all trading' : change.scope}: {change.from_state} → <strong>{change.to_state}</strong> by {change.automatic ? 'the risk engine (automatic)' : (change.changed_by ?? '—')}
+                    {formatDateTime(change.at)} {change.scope === 'global' ? 'all trading' : change.scope}: {change.from_state} →{' '}
+                    <strong>{change.to_state}</strong> by {change.automatic ? 'the risk engine (automatic)' : (change.changed_by ?? '—')}
                     {change.reason ? ` — ${change.reason}` : ''}
                   </li>
                 ))}

@@ -11,7 +11,21 @@ import { afterPaint } from './afterPaint';
  * x values are days (00:00 UTC), ticked and labelled as dates in no time zone (a browser west of
  * UTC would otherwise draw each day as the evening before).
  */
-export function UPlotChart({ options, data, label, onDrawn, deskTime = false, daily = false }: { options: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData; label: string; onDrawn?: (ms: number) => void; deskTime?: boolean; daily?: boolean }) {
+export function UPlotChart({
+  options,
+  data,
+  label,
+  onDrawn,
+  deskTime = false,
+  daily = false,
+}: {
+  options: Omit<uPlot.Options, 'width'>;
+  data: uPlot.AlignedData;
+  label: string;
+  onDrawn?: (ms: number) => void;
+  deskTime?: boolean;
+  daily?: boolean;
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = host.current!;
@@ -23,7 +37,13 @@ export function UPlotChart({ options, data, label, onDrawn, deskTime = false, da
     const range = daily && !options.scales?.x?.range ? dailyXRange(data[0]) : null;
     const scales = range ? { ...options.scales, x: { ...options.scales?.x, time: true, range: (): uPlot.Range.MinMax => range } } : options.scales;
     const chart = new uPlot(
-      { ...options, axes, ...(scales ? { scales } : {}), ...(zone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), zone) } : {}), width: Math.max(320, element.clientWidth) } as uPlot.Options,
+      {
+        ...options,
+        axes,
+        ...(scales ? { scales } : {}),
+        ...(zone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), zone) } : {}),
+        width: Math.max(320, element.clientWidth),
+      } as uPlot.Options,
       data,
       element,
     );

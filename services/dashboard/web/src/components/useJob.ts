@@ -24,7 +24,15 @@ export function useJob(id: string | null | undefined): { job: JobView | null; er
       if (stopped || isFinished(latest)) return;
       try {
         const answer = await unwrap(api.GET('/jobs/{id}', { params: { path: { id } } }));
-        apply({ id: answer.id, kind: answer.kind, status: answer.status, stage: answer.stage ?? null, progress: answer.progress ?? 0, attempts: answer.attempts, error: answer.error ?? null });
+        apply({
+          id: answer.id,
+          kind: answer.kind,
+          status: answer.status,
+          stage: answer.stage ?? null,
+          progress: answer.progress ?? 0,
+          attempts: answer.attempts,
+          error: answer.error ?? null,
+        });
       } catch (failure) {
         setError((failure as Error).message);
       }

@@ -87,5 +87,10 @@ export function alertSummary(event: string, payload: Record<string, unknown>): s
 /** How an alert's deliveries went, in a few words ("sent to desk", "failed to ops: 401 …", "no channel"). */
 export function deliverySummary(deliveries: readonly { channel_name: string; status: string; attempts: number; last_error: string | null }[]): string {
   if (deliveries.length === 0) return 'no channel';
-  return deliveries.map((delivery) => `${delivery.status} ${delivery.status === 'sent' ? 'to' : 'for'} ${delivery.channel_name}${delivery.status !== 'sent' && delivery.last_error ? ` (${delivery.last_error}, ${delivery.attempts} attempts)` : ''}`).join('; ');
+  return deliveries
+    .map(
+      (delivery) =>
+        `${delivery.status} ${delivery.status === 'sent' ? 'to' : 'for'} ${delivery.channel_name}${delivery.status !== 'sent' && delivery.last_error ? ` (${delivery.last_error}, ${delivery.attempts} attempts)` : ''}`,
+    )
+    .join('; ');
 }

@@ -2,7 +2,11 @@ import { formatDateTime } from './format.ts';
 
 /** The counts under a backtest's realized P&L: a code's backtest has no signal or expiry count (null), so those are left out rather than shown blank. */
 export function backtestCountsLine(result: { signals?: number | null; orders: number; fills?: number | null; expired_orders?: number | null }): string {
-  const parts = [result.signals != null ? `${result.signals} signals` : '', `${result.orders} orders`, result.fills != null ? `${result.fills} fills` : ''].filter(Boolean);
+  const parts = [
+    result.signals != null ? `${result.signals} signals` : '',
+    `${result.orders} orders`,
+    result.fills != null ? `${result.fills} fills` : '',
+  ].filter(Boolean);
   return `${parts.join(', ')}${result.expired_orders != null ? ` (${result.expired_orders} expired)` : ''}`;
 }
 

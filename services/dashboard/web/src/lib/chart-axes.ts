@@ -24,7 +24,13 @@ export function labelWidth(axis: uPlot.Axis): SizeOf {
   return (self, values, axisIndex, cycle) => {
     const drawn = self.axes[axisIndex] as uPlot.Axis & { _size?: number; font?: [string] };
     if (cycle > 1 && drawn._size) return drawn._size;
-    return widthOfLabels(values ?? [], self.ctx as LabelMeasure, drawn.font?.[0], axis.label ? 20 : 0, (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1);
+    return widthOfLabels(
+      values ?? [],
+      self.ctx as LabelMeasure,
+      drawn.font?.[0],
+      axis.label ? 20 : 0,
+      (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1,
+    );
   };
 }
 

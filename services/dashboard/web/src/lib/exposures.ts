@@ -40,7 +40,14 @@ export function exposureRows(riskSymbols: readonly RiskSymbolRow[], positions: r
       const heldQuantity = held.get(symbol)?.quantity ?? 0;
       // A symbol the API left out projects to zero: its open orders undo what is held.
       const ifFilled = risk?.quantity ?? 0;
-      return { symbol, held: heldQuantity, pending: round(ifFilled - heldQuantity), ifFilled, price: risk?.price ?? held.get(symbol)?.price ?? null, exposure: risk ? risk.exposure : null };
+      return {
+        symbol,
+        held: heldQuantity,
+        pending: round(ifFilled - heldQuantity),
+        ifFilled,
+        price: risk?.price ?? held.get(symbol)?.price ?? null,
+        exposure: risk ? risk.exposure : null,
+      };
     })
     .filter((row) => Math.abs(row.held) > tiny || Math.abs(row.pending) > tiny);
 }

@@ -32,7 +32,10 @@ export function apiErrorsFor(message: string, fields: readonly string[]): FieldE
 
 /** Reads an optional number input: empty is "not set" (null); anything else must be a finite number. */
 export function optionalNumber(raw: unknown): { value: number | null; bad: boolean } {
-  const text = String(raw ?? '').trim().replaceAll(',', '').replaceAll('_', '');
+  const text = String(raw ?? '')
+    .trim()
+    .replaceAll(',', '')
+    .replaceAll('_', '');
   if (text === '') return { value: null, bad: false };
   const value = Number(text);
   return Number.isFinite(value) ? { value, bad: false } : { value: null, bad: true };

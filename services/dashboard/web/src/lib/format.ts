@@ -16,7 +16,8 @@ export function formatPercent(value: number | null | undefined, { signed = false
 }
 
 /** A signed money change: "+$12.00" / "-$3.50". */
-export const formatChange = (value: number | null | undefined): string => (value == null || !Number.isFinite(value) ? '—' : `${value > 0 ? '+' : ''}${formatMoney(value)}`);
+export const formatChange = (value: number | null | undefined): string =>
+  value == null || !Number.isFinite(value) ? '—' : `${value > 0 ? '+' : ''}${formatMoney(value)}`;
 
 /** "3 s ago", "5 min ago", "2 h ago", else the date: how old a heartbeat, a tick or a job is. */
 export function formatAge(ms: number | null | undefined): string {
@@ -37,7 +38,17 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 const formatterFor = (zone: string) => {
   let formatter = formatters.get(zone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
     formatters.set(zone, formatter);
   }
   return formatter;
@@ -51,7 +62,11 @@ export function setDeskTimeZone(zone: string): void {
 export const deskTimeZone = (): string => deskZone;
 
 function partsIn(date: Date, zone: string): Record<string, string> {
-  return Object.fromEntries(formatterFor(zone).formatToParts(date).map((part) => [part.type, part.value]));
+  return Object.fromEntries(
+    formatterFor(zone)
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  );
 }
 
 /** "2026-12-06 17:40:29 EST": an instant in the desk's zone (or `zone`), with the zone's label. */

@@ -34,7 +34,6 @@ export const limitFields: readonly LimitField[] = [
 
 export const fieldsOfScope = (strategyScope: boolean): readonly LimitField[] => limitFields.filter((field) => strategyScope || !field.strategyOnly);
 
-
 /**
  * Reads the limits form: an empty input is "no limit" (sent as null, which removes it), a value must
  * be a number of 0 or more; a drawdown is a fraction up to 1, orders per minute a whole number; the
@@ -71,7 +70,9 @@ export function formatLimit(name: string, value: number | null | undefined): str
 
 /** A limit set in one line, for the history ("Max order value $500.00; Max drawdown 10.0%"), or "no limit". */
 export function describeLimits(limits: Record<string, number | null | undefined>): string {
-  const set = limitFields.filter((field) => typeof limits[field.name] === 'number').map((field) => `${field.label.replace(/ \(.*\)$/, '')} ${formatLimit(field.name, limits[field.name])}`);
+  const set = limitFields
+    .filter((field) => typeof limits[field.name] === 'number')
+    .map((field) => `${field.label.replace(/ \(.*\)$/, '')} ${formatLimit(field.name, limits[field.name])}`);
   return set.length === 0 ? 'no limit' : set.join('; ');
 }
 

@@ -86,7 +86,11 @@ const choiceValue = (field: ParameterField, raw: string): number | string | bool
  * switch a list of values; a value typed in a row not searched is fixed. The schema's bounds are
  * checked here; the API checks the rest and names the field as `body/space/<name>/...`.
  */
-export function searchSpaceFromForm(form: FormData, fields: readonly ParameterField[], method: SearchMethod): { space: Record<string, ParameterRange>; parameters: Record<string, unknown>; errors: FieldErrors } {
+export function searchSpaceFromForm(
+  form: FormData,
+  fields: readonly ParameterField[],
+  method: SearchMethod,
+): { space: Record<string, ParameterRange>; parameters: Record<string, unknown>; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const space: Record<string, ParameterRange> = {};
   const parameters: Record<string, unknown> = {};
@@ -97,7 +101,8 @@ export function searchSpaceFromForm(form: FormData, fields: readonly ParameterFi
       const raw = text(searchInput(field.name, 'fixed'));
       if (raw === '') continue;
       const value = choiceValue(field, raw);
-      if (value === undefined) errors[searchInput(field.name, 'fixed')] = `${field.name}: "${raw}" is not a ${field.kind === 'boolean' ? 'true or false' : 'number'}.`;
+      if (value === undefined)
+        errors[searchInput(field.name, 'fixed')] = `${field.name}: "${raw}" is not a ${field.kind === 'boolean' ? 'true or false' : 'number'}.`;
       else parameters[field.name] = value;
       continue;
     }
@@ -111,8 +116,10 @@ export function searchSpaceFromForm(form: FormData, fields: readonly ParameterFi
           return undefined;
         }
         if (field.kind === 'integer' && !Number.isInteger(value)) errors[searchInput(field.name, part)] = `${field.name} ${part} must be a whole number.`;
-        else if (part !== 'step' && field.minimum !== undefined && value < field.minimum) errors[searchInput(field.name, part)] = `${field.name} ${part} must be at least ${field.minimum}.`;
-        else if (part !== 'step' && field.maximum !== undefined && value > field.maximum) errors[searchInput(field.name, part)] = `${field.name} ${part} must be at most ${field.maximum}.`;
+        else if (part !== 'step' && field.minimum !== undefined && value < field.minimum)
+          errors[searchInput(field.name, part)] = `${field.name} ${part} must be at least ${field.minimum}.`;
+        else if (part !== 'step' && field.maximum !== undefined && value > field.maximum)
+          errors[searchInput(field.name, part)] = `${field.name} ${part} must be at most ${field.maximum}.`;
         else if (part === 'step' && value <= 0) errors[searchInput(field.name, part)] = `${field.name} step must be above 0.`;
         return value;
       };
@@ -129,7 +136,9 @@ export function searchSpaceFromForm(form: FormData, fields: readonly ParameterFi
     const values = listed.map((raw) => choiceValue(field, raw));
     const bad = listed.find((raw, index) => values[index] === undefined || (field.choices !== undefined && !field.choices.includes(raw)));
     if (listed.length === 0) errors[searchInput(field.name, 'values')] = `${field.name}: list at least one value to search.`;
-    else if (bad !== undefined) errors[searchInput(field.name, 'values')] = `${field.name}: "${bad}" is not one of ${field.kind === 'boolean' ? 'true, false' : (field.choices ?? []).join(', ')}.`;
+    else if (bad !== undefined)
+      errors[searchInput(field.name, 'values')] =
+        `${field.name}: "${bad}" is not one of ${field.kind === 'boolean' ? 'true, false' : (field.choices ?? []).join(', ')}.`;
     else space[field.name] = { values: values as (number | string | boolean)[] };
   }
   if (Object.keys(errors).length === 0 && Object.keys(space).length === 0) errors.space = 'Search at least one parameter: tick its "search" box.';
@@ -178,7 +187,10 @@ export function heatColor(value: number | null, lowest: number, highest: number)
   const share = highest > lowest ? (value - lowest) / (highest - lowest) : 1;
   const mix = (from: number, to: number, amount: number) => Math.round(from + (to - from) * amount);
   // #f4b6b0 (worst) -> #ffffff (middle) -> #9fd9ae (best)
-  const [r, g, b] = share < 0.5 ? [mix(0xf4, 0xff, share * 2), mix(0xb6, 0xff, share * 2), mix(0xb0, 0xff, share * 2)] : [mix(0xff, 0x9f, (share - 0.5) * 2), mix(0xff, 0xd9, (share - 0.5) * 2), mix(0xff, 0xae, (share - 0.5) * 2)];
+  const [r, g, b] =
+    share < 0.5
+      ? [mix(0xf4, 0xff, share * 2), mix(0xb6, 0xff, share * 2), mix(0xb0, 0xff, share * 2)]
+      : [mix(0xff, 0x9f, (share - 0.5) * 2), mix(0xff, 0xd9, (share - 0.5) * 2), mix(0xff, 0xae, (share - 0.5) * 2)];
   return `rgb(${r}, ${g}, ${b})`;
 }
 
@@ -189,18 +201,32 @@ export function heatRange(rows: readonly (readonly (number | null)[])[]): { lowe
 }
 
 /** A parameter value as a cell or a label shows it. */
-export const parameterText = (value: unknown): string => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')) : typeof value === 'string' ? value : JSON.stringify(value));
+export const parameterText = (value: unknown): string =>
+  typeof value === 'number'
+    ? Number.isInteger(value)
+      ? String(value)
+      : value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')
+    : typeof value === 'string'
+      ? value
+      : JSON.stringify(value);
 
 /** A trial's parameters in one line ("fast 10, slow 30"). */
 export const parametersLine = (parameters: Record<string, unknown> | null | undefined): string =>
-  parameters ? Object.entries(parameters).map(([name, value]) => `${name} ${parameterText(value)}`).join(', ') : '—';
+  parameters
+    ? Object.entries(parameters)
+        .map(([name, value]) => `${name} ${parameterText(value)}`)
+        .join(', ')
+    : '—';
 
 /**
  * The POST /trading/backtests body that replays one trial: the run's strategy with its fixed
  * parameters and the trial's searched ones, on the run's universe, over the trial's period, with the
  * run's costs. A run of a stored strategy (strategy_id) is answered with why it cannot be built here.
  */
-export function trialBacktestBody(request: RunRequest, trial: Pick<Trial, 'parameters' | 'start' | 'end'>): { body?: RequestBodyOf<'/trading/backtests'>; problem?: string } {
+export function trialBacktestBody(
+  request: RunRequest,
+  trial: Pick<Trial, 'parameters' | 'start' | 'end'>,
+): { body?: RequestBodyOf<'/trading/backtests'>; problem?: string } {
   if (!request.strategy) return { problem: 'this run names a stored strategy (strategy_id): backtest it from the Strategies page with these parameters' };
   const strategy = {
     ...request.strategy,

@@ -2,7 +2,10 @@ import type { ResponseOf } from '@closecross/client';
 import { daySeconds } from './series.ts';
 
 /** One row of GET /trading/risk/history: the day's risk after the close, in total or for one strategy (the fields the chart reads). */
-export type RiskSnapshot = Pick<ResponseOf<'/trading/risk/history'>['snapshots'][number], 'date' | 'gross_exposure' | 'net_exposure' | 'var95' | 'var99' | 'es95' | 'es99' | 'details'>;
+export type RiskSnapshot = Pick<
+  ResponseOf<'/trading/risk/history'>['snapshots'][number],
+  'date' | 'gross_exposure' | 'net_exposure' | 'var95' | 'var99' | 'es95' | 'es99' | 'details'
+>;
 
 export interface RiskHistorySeries {
   /** uPlot x: day starts in seconds, in order. */

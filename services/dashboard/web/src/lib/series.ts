@@ -20,7 +20,8 @@ export function candlesFrom(bars: readonly PriceBar[]): Candle[] {
 }
 
 /** The fields of a signal (GET /trading/signals) a chart marker needs. */
-export type SignalPoint = Pick<ResponseOf<'/trading/signals'>['signals'][number], 'bar_date' | 'side' | 'symbol'> & Partial<Pick<ResponseOf<'/trading/signals'>['signals'][number], 'status'>>;
+export type SignalPoint = Pick<ResponseOf<'/trading/signals'>['signals'][number], 'bar_date' | 'side' | 'symbol'> &
+  Partial<Pick<ResponseOf<'/trading/signals'>['signals'][number], 'status'>>;
 
 export interface Marker {
   time: string;
@@ -114,7 +115,10 @@ export function varChartData(result: VarResult): [number[], number[], number[], 
 }
 
 /** The fields of an auction row (GET /stock_data/) the explorer draws. */
-export type AuctionRow = Pick<ResponseOf<'/stock_data/'>['data'][number], 'seconds_in_bucket' | 'reference_price' | 'wap' | 'bid_price' | 'ask_price' | 'imbalance_size' | 'target'>;
+export type AuctionRow = Pick<
+  ResponseOf<'/stock_data/'>['data'][number],
+  'seconds_in_bucket' | 'reference_price' | 'wap' | 'bid_price' | 'ask_price' | 'imbalance_size' | 'target'
+>;
 
 /** The auction explorer's series over seconds_in_bucket (gaps stay gaps: null, not 0). */
 export function auctionSeries(rows: readonly AuctionRow[]): (number | null)[][] {

@@ -22,7 +22,8 @@ export function scopeOf(snapshot: Pick<Snapshot, 'scope'>): SnapshotScope {
 }
 
 /** The book's snapshots (scope total), oldest first. */
-export const totalSnapshots = (snapshots: readonly Snapshot[]): Snapshot[] => snapshots.filter((snapshot) => scopeOf(snapshot) === totalScope).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+export const totalSnapshots = (snapshots: readonly Snapshot[]): Snapshot[] =>
+  snapshots.filter((snapshot) => scopeOf(snapshot) === totalScope).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 
 /** The latest equity of the whole book, or null before the first snapshot. */
 export const latestEquity = (snapshots: readonly Snapshot[]): { equity: number; date: string } | null => {

@@ -10,9 +10,19 @@ export type SquareOffAction = SquareOffAnswer['actions'][number];
 
 export function parseSquareOffAnswer(answer: unknown): SquareOffAnswer {
   const value = answer as Partial<SquareOffAnswer> | null;
-  if (!value || (value.status !== 'done' && value.status !== 'incomplete')) throw new Error(`the square-off answered without a known status (${JSON.stringify((value as { status?: unknown } | null)?.status)}): see the trading state and positions`);
-  if (!value.remaining || !Array.isArray(value.remaining.open_orders) || !Array.isArray(value.remaining.positions)) throw new Error('the square-off answered without what remains: see the positions and orders');
-  return { id: String(value.id ?? ''), status: value.status, actions: Array.isArray(value.actions) ? value.actions : [], remaining: value.remaining, duration_ms: Number(value.duration_ms ?? 0) };
+  if (!value || (value.status !== 'done' && value.status !== 'incomplete'))
+    throw new Error(
+      `the square-off answered without a known status (${JSON.stringify((value as { status?: unknown } | null)?.status)}): see the trading state and positions`,
+    );
+  if (!value.remaining || !Array.isArray(value.remaining.open_orders) || !Array.isArray(value.remaining.positions))
+    throw new Error('the square-off answered without what remains: see the positions and orders');
+  return {
+    id: String(value.id ?? ''),
+    status: value.status,
+    actions: Array.isArray(value.actions) ? value.actions : [],
+    remaining: value.remaining,
+    duration_ms: Number(value.duration_ms ?? 0),
+  };
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -32,8 +42,11 @@ export function squareOffOutcome(answer: SquareOffAnswer, strategyName: (id: num
   const did = `${count(cancelled, 'order')} cancelled, ${count(closed, 'position')} closed`;
   const { positions, open_orders: orders } = answer.remaining;
   // The API's status decides; what remains is listed whatever it says.
-  if (answer.status === 'done' && positions.length === 0 && orders.length === 0) return { status: 'done', headline: `Square-off done in ${seconds(answer.duration_ms)}: ${did}; nothing open.`, remaining: [] };
-  const left = [positions.length > 0 ? count(positions.length, 'position') : null, orders.length > 0 ? count(orders.length, 'open order') : null].filter(Boolean).join(' and ');
+  if (answer.status === 'done' && positions.length === 0 && orders.length === 0)
+    return { status: 'done', headline: `Square-off done in ${seconds(answer.duration_ms)}: ${did}; nothing open.`, remaining: [] };
+  const left = [positions.length > 0 ? count(positions.length, 'position') : null, orders.length > 0 ? count(orders.length, 'open order') : null]
+    .filter(Boolean)
+    .join(' and ');
   return {
     status: 'incomplete',
     headline: `Square-off incomplete after ${seconds(answer.duration_ms)}: ${did}; ${left || 'the API did not say what'} ${positions.length + orders.length === 1 ? 'remains' : 'remain'}. Trading stays halted.`,

@@ -30,7 +30,9 @@ function ruleLabel(rule: { kind: string; [option: string]: unknown }): string {
 
 const parameterList = (parameters: Record<string, unknown>): string => {
   const entries = Object.entries(parameters ?? {});
-  return entries.length === 0 ? '' : ` (${entries.map(([name, value]) => `${name} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join(', ')})`;
+  return entries.length === 0
+    ? ''
+    : ` (${entries.map(([name, value]) => `${name} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join(', ')})`;
 };
 
 /** One input of a code's parameter form, read from its JSON Schema. */
@@ -51,11 +53,32 @@ export function parameterFields(code: StrategyCode): ParameterField[] {
   return Object.entries(code.parameters.properties ?? {}).map(([name, schema]) => {
     const choices = choicesOf(schema);
     const type = schema.type;
-    const kind: ParameterField['kind'] = choices ? 'choice' : type === 'integer' ? 'integer' : type === 'number' ? 'number' : type === 'boolean' ? 'boolean' : 'text';
+    const kind: ParameterField['kind'] = choices
+      ? 'choice'
+      : type === 'integer'
+        ? 'integer'
+        : type === 'number'
+          ? 'number'
+          : type === 'boolean'
+            ? 'boolean'
+            : 'text';
     const minimum = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined;
     const maximum = typeof schema.maximum === 'number' ? schema.maximum : undefined;
-    const bounds = minimum !== undefined && maximum !== undefined ? `${minimum} to ${maximum}` : minimum !== undefined ? `at least ${minimum}` : maximum !== undefined ? `at most ${maximum}` : '';
-    const hint = [typeof schema.description === 'string' ? schema.description : '', bounds, schema.default !== undefined ? `empty: ${String(schema.default)}` : ''].filter(Boolean).join('; ');
+    const bounds =
+      minimum !== undefined && maximum !== undefined
+        ? `${minimum} to ${maximum}`
+        : minimum !== undefined
+          ? `at least ${minimum}`
+          : maximum !== undefined
+            ? `at most ${maximum}`
+            : '';
+    const hint = [
+      typeof schema.description === 'string' ? schema.description : '',
+      bounds,
+      schema.default !== undefined ? `empty: ${String(schema.default)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return {
       name,
       kind,
@@ -72,7 +95,8 @@ export function parameterFields(code: StrategyCode): ParameterField[] {
 function choicesOf(schema: Record<string, unknown>): string[] | undefined {
   if (Array.isArray(schema.enum)) return schema.enum.map(String);
   const options = (schema.anyOf ?? schema.oneOf) as { const?: unknown }[] | undefined;
-  if (Array.isArray(options) && options.length > 0 && options.every((option) => option && 'const' in option)) return options.map((option) => String(option.const));
+  if (Array.isArray(options) && options.length > 0 && options.every((option) => option && 'const' in option))
+    return options.map((option) => String(option.const));
   return undefined;
 }
 
@@ -137,5 +161,18 @@ export function codeInstanceFromForm(form: FormData, code: StrategyCode): { valu
     else parameters[field.name] = value;
   }
   if (Object.keys(errors).length > 0) return { errors };
-  return { errors, value: { name, code: code.name, universe, interval, mode, approval: text('approval') === 'auto' ? 'auto' : 'manual', allocation: allocation!, ...(mode === 'live' ? { schedule: null } : {}), parameters } };
+  return {
+    errors,
+    value: {
+      name,
+      code: code.name,
+      universe,
+      interval,
+      mode,
+      approval: text('approval') === 'auto' ? 'auto' : 'manual',
+      allocation: allocation!,
+      ...(mode === 'live' ? { schedule: null } : {}),
+      parameters,
+    },
+  };
 }

@@ -5,7 +5,10 @@ import { symbolsOf } from './symbols.ts';
 type Strategy = ResponseOf<'/trading/strategies'>['strategies'][number];
 
 /** A built-in strategy as GET /trading/strategies answers it (the fields the form edits; a built-in has a rule). */
-export type StrategyDefinition = Pick<Strategy, 'name' | 'account_id' | 'universe' | 'side_policy' | 'warmup_bars' | 'schedule' | 'approval' | 'entry' | 'sizing' | 'exits' | 'allocation' | 'enabled'> & { rule: NonNullable<Strategy['rule']> };
+export type StrategyDefinition = Pick<
+  Strategy,
+  'name' | 'account_id' | 'universe' | 'side_policy' | 'warmup_bars' | 'schedule' | 'approval' | 'entry' | 'sizing' | 'exits' | 'allocation' | 'enabled'
+> & { rule: NonNullable<Strategy['rule']> };
 
 export type RuleKind = StrategyDefinition['rule']['kind'];
 export type SizingMode = StrategyDefinition['sizing']['mode'];
@@ -57,7 +60,8 @@ export function strategyFromForm(form: FormData, base: StrategyDefinition = newS
     }
     return undefined;
   };
-  const whole = (min: number, max: number) => (value: number) => (Number.isInteger(value) && value >= min && value <= max ? null : `must be a whole number from ${min} to ${max}.`);
+  const whole = (min: number, max: number) => (value: number) =>
+    Number.isInteger(value) && value >= min && value <= max ? null : `must be a whole number from ${min} to ${max}.`;
   const between = (min: number, max: number) => (value: number) => (value >= min && value <= max ? null : `must be from ${min} to ${max}.`);
   const above = (min: number) => (value: number) => (value > min ? null : `must be above ${min}.`);
 
@@ -76,12 +80,23 @@ export function strategyFromForm(form: FormData, base: StrategyDefinition = newS
     const oversold = number('rule.oversold', 'Oversold', between(0, 100));
     const overbought = number('rule.overbought', 'Overbought', between(0, 100));
     if (oversold !== undefined && overbought !== undefined && oversold >= overbought) errors['rule.oversold'] = 'Oversold must be below overbought.';
-    rule = { ...(base.rule.kind === 'rsi' ? base.rule : {}), kind, ...(period !== undefined ? { period } : {}), ...(oversold !== undefined ? { oversold } : {}), ...(overbought !== undefined ? { overbought } : {}) };
+    rule = {
+      ...(base.rule.kind === 'rsi' ? base.rule : {}),
+      kind,
+      ...(period !== undefined ? { period } : {}),
+      ...(oversold !== undefined ? { oversold } : {}),
+      ...(overbought !== undefined ? { overbought } : {}),
+    };
   } else if (kind === 'moving_average_crossover') {
     const fast = number('rule.fast', 'Fast', whole(1, 1000));
     const slow = number('rule.slow', 'Slow', whole(2, 1000));
     if (fast !== undefined && slow !== undefined && fast >= slow) errors['rule.fast'] = `Fast must be shorter than slow (${slow}).`;
-    rule = { ...(base.rule.kind === 'moving_average_crossover' ? base.rule : {}), kind, ...(fast !== undefined ? { fast } : {}), ...(slow !== undefined ? { slow } : {}) };
+    rule = {
+      ...(base.rule.kind === 'moving_average_crossover' ? base.rule : {}),
+      kind,
+      ...(fast !== undefined ? { fast } : {}),
+      ...(slow !== undefined ? { slow } : {}),
+    };
   } else if (kind === 'three_candles') {
     const body = number('rule.body', 'Candle body', (value) => (value >= 0 ? null : 'must be 0 or more.'));
     rule = { ...(base.rule.kind === 'three_candles' ? base.rule : {}), kind, ...(body !== undefined ? { body } : {}) };
@@ -95,7 +110,12 @@ export function strategyFromForm(form: FormData, base: StrategyDefinition = newS
   let sizing = base.sizing;
   if (!amount) errors['sizing.mode'] = 'Pick a sizing.';
   else {
-    const value = number(`sizing.${amount.field}`, amount.label.replace(/ \(.*\)$/, ''), mode === 'allocation_share' ? (share) => (share > 0 && share <= 1 ? null : 'must be above 0 and at most 1.') : above(0), true);
+    const value = number(
+      `sizing.${amount.field}`,
+      amount.label.replace(/ \(.*\)$/, ''),
+      mode === 'allocation_share' ? (share) => (share > 0 && share <= 1 ? null : 'must be above 0 and at most 1.') : above(0),
+      true,
+    );
     if (value !== undefined) sizing = { mode, [amount.field]: value } as StrategyDefinition['sizing'];
   }
 
@@ -148,6 +168,8 @@ export function changedFields(before: StrategyDefinition, after: StrategyDefinit
 /** JSON with keys in order: the API stores rules as jsonb, which does not keep the order they were sent in. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : inner,
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
   );
 }

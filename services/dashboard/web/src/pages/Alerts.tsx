@@ -68,12 +68,19 @@ function Channels() {
   const channels = useQuery({ queryKey: ['alert-channels'], queryFn: listChannels });
   const refresh = () => client.invalidateQueries({ queryKey: ['alert-channels'] });
   const change = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: { events?: Record<string, boolean>; enabled?: boolean } }) => unwrap(api.PATCH('/alerts/channels/{id}', { params: { path: { id } }, body })),
+    mutationFn: ({ id, body }: { id: string; body: { events?: Record<string, boolean>; enabled?: boolean } }) =>
+      unwrap(api.PATCH('/alerts/channels/{id}', { params: { path: { id } }, body })),
     // The switch moves at once (the cached channel changed ahead of the answer); a refusal puts it back on refresh.
     onMutate: async ({ id, body }) => {
       await client.cancelQueries({ queryKey: ['alert-channels'] });
-      client.setQueryData<{ channels: Channel[] }>(['alert-channels'], (data) =>
-        data && { channels: data.channels.map((channel) => (channel.id === id ? { ...channel, enabled: body.enabled ?? channel.enabled, events: { ...channel.events, ...body.events } } : channel)) },
+      client.setQueryData<{ channels: Channel[] }>(
+        ['alert-channels'],
+        (data) =>
+          data && {
+            channels: data.channels.map((channel) =>
+              channel.id === id ? { ...channel, enabled: body.enabled ?? channel.enabled, events: { ...channel.events, ...body.events } } : channel,
+            ),
+          },
       );
     },
     onSettled: refresh,
@@ -81,7 +88,8 @@ function Channels() {
   const remove = useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/alerts/channels/{id}', { params: { path: { id } } })), onSettled: refresh });
   const [testResult, setTestResult] = useState<string | null>(null);
   const test = useMutation({
-    mutationFn: (channel: Channel) => unwrap(api.POST('/alerts/test', { body: { channel_id: channel.id, text: `Test from the Closecross dashboard to ${channel.name}` } })),
+    mutationFn: (channel: Channel) =>
+      unwrap(api.POST('/alerts/test', { body: { channel_id: channel.id, text: `Test from the Closecross dashboard to ${channel.name}` } })),
     onMutate: () => setTestResult(null),
     onSuccess: (alert) => {
       setTestResult(`Test message: ${deliverySummary(alert.deliveries)}.`);
@@ -91,7 +99,11 @@ function Channels() {
   return (
     <>
       <h2>Channels</h2>
-      <QueryState query={channels} isEmpty={(data) => data.channels.length === 0} empty="No channel: alerts are kept here but sent nowhere. Add a Telegram chat or a webhook below.">
+      <QueryState
+        query={channels}
+        isEmpty={(data) => data.channels.length === 0}
+        empty="No channel: alerts are kept here but sent nowhere. Add a Telegram chat or a webhook below."
+      >
         {(data) => (
           <table data-testid="alert-channels">
             <thead>
@@ -113,7 +125,13 @@ function Channels() {
                 <th scope="row">channel on</th>
                 {data.channels.map((channel) => (
                   <td key={channel.id}>
-                    <input key={String(channel.enabled)} type="checkbox" aria-label={`${channel.name} enabled`} defaultChecked={channel.enabled} onChange={(event) => change.mutate({ id: channel.id, body: { enabled: event.target.checked } })} />
+                    <input
+                      key={String(channel.enabled)}
+                      type="checkbox"
+                      aria-label={`${channel.name} enabled`}
+                      defaultChecked={channel.enabled}
+                      onChange={(event) => change.mutate({ id: channel.id, body: { enabled: event.target.checked } })}
+                    />
                   </td>
                 ))}
               </tr>
@@ -122,7 +140,13 @@ function Channels() {
                   <th scope="row">{eventLabel(name)}</th>
                   {data.channels.map((channel) => (
                     <td key={channel.id}>
-                      <input key={String(channel.events[name] ?? false)} type="checkbox" aria-label={`${eventLabel(name)} to ${channel.name}`} defaultChecked={channel.events[name] ?? false} onChange={(event) => change.mutate({ id: channel.id, body: { events: { [name]: event.target.checked } } })} />
+                      <input
+                        key={String(channel.events[name] ?? false)}
+                        type="checkbox"
+                        aria-label={`${eventLabel(name)} to ${channel.name}`}
+                        defaultChecked={channel.events[name] ?? false}
+                        onChange={(event) => change.mutate({ id: channel.id, body: { events: { [name]: event.target.checked } } })}
+                      />
                     </td>
                   ))}
                 </tr>
@@ -133,10 +157,21 @@ function Channels() {
                 </th>
                 {data.channels.map((channel) => (
                   <td key={channel.id}>
-                    <button type="button" className="secondary" aria-label={`Send a test message to ${channel.name}`} disabled={test.isPending} onClick={() => test.mutate(channel)}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Send a test message to ${channel.name}`}
+                      disabled={test.isPending}
+                      onClick={() => test.mutate(channel)}
+                    >
                       Send test
                     </button>{' '}
-                    <button type="button" className="link" aria-label={`Delete channel ${channel.name}`} onClick={() => window.confirm(`Delete the channel ${channel.name}? Its unsent deliveries are cancelled.`) && remove.mutate(channel.id)}>
+                    <button
+                      type="button"
+                      className="link"
+                      aria-label={`Delete channel ${channel.name}`}
+                      onClick={() => window.confirm(`Delete the channel ${channel.name}? Its unsent deliveries are cancelled.`) && remove.mutate(channel.id)}
+                    >
                       Delete
                     </button>
                   </td>
@@ -173,10 +208,14 @@ function NewChannel() {
     const found: FieldErrors = {};
     if (!/^[\w .@:-]{1,100}$/.test(value('name'))) found.name = 'A name: letters, digits, space, _ . @ : -';
     if (kind === 'webhook' && !/^https?:\/\/\S+$/.test(value('config.url'))) found['config.url'] = 'An http(s) URL.';
-    if (kind === 'telegram' && !/^-?\d+$|^@\w+$/.test(value('config.chat_id'))) found['config.chat_id'] = 'A chat id (digits, negative for groups) or @channel.';
+    if (kind === 'telegram' && !/^-?\d+$|^@\w+$/.test(value('config.chat_id')))
+      found['config.chat_id'] = 'A chat id (digits, negative for groups) or @channel.';
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    const config: Record<string, string> = kind === 'webhook' ? { url: value('config.url'), format: value('config.format') } : { chat_id: value('config.chat_id'), ...(value('config.bot_token') ? { bot_token: value('config.bot_token') } : {}) };
+    const config: Record<string, string> =
+      kind === 'webhook'
+        ? { url: value('config.url'), format: value('config.format') }
+        : { chat_id: value('config.chat_id'), ...(value('config.bot_token') ? { bot_token: value('config.bot_token') } : {}) };
     create.mutate({ name: value('name'), kind, config }, { onSuccess: () => element.reset() });
   };
   return (

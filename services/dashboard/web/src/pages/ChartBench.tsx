@@ -7,7 +7,7 @@ import { candlesFrom, pnlSeries, type PriceBar } from '../lib/series';
 /** Generated series for the benchmark: 10 years of daily bars and 5,000 days of equity, drawn by the app's own chart components. */
 function generated() {
   let state = 7;
-  const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const bars: PriceBar[] = [];
   const equity: { date: string; equity: number }[] = [];
   const day = new Date('2000-01-03T00:00:00Z');
@@ -27,7 +27,10 @@ function generated() {
   return { bars, equity };
 }
 
-const pnlOptions: Omit<uPlot.Options, 'width'> = { height: 260, series: [{}, { label: 'cumulative P&L', stroke: '#0a7d32', width: 2 }, { label: 'drawdown', stroke: '#b42318' }] };
+const pnlOptions: Omit<uPlot.Options, 'width'> = {
+  height: 260,
+  series: [{}, { label: 'cumulative P&L', stroke: '#0a7d32', width: 2 }, { label: 'drawdown', stroke: '#b42318' }],
+};
 
 /** One chart per visit (?chart=candles or ?chart=pnl), so neither's work is counted in the other's time. */
 export default function ChartBench() {
@@ -41,7 +44,11 @@ export default function ChartBench() {
   return (
     <section aria-labelledby="bench-title">
       <h1 id="bench-title">Chart benchmark</h1>
-      {chart === 'candles' ? <CandleChart candles={candles} markers={markers} label="bench candles" /> : <UPlotChart options={pnlOptions} data={data} label="bench pnl" />}
+      {chart === 'candles' ? (
+        <CandleChart candles={candles} markers={markers} label="bench candles" />
+      ) : (
+        <UPlotChart options={pnlOptions} data={data} label="bench pnl" />
+      )}
     </section>
   );
 }

@@ -15,7 +15,11 @@ export default function Fleet() {
   const workers = useQuery({ queryKey: ['workers'], queryFn: () => unwrap(api.GET('/workers')), refetchInterval: 5_000 });
   const ingest = useQuery({ queryKey: ['ingest-status'], queryFn: () => unwrap(api.GET('/ingest/status')), refetchInterval: 5_000 });
   const schedules = useQuery({ queryKey: ['schedules'], queryFn: () => unwrap(api.GET('/schedules')) });
-  const jobs = useQuery({ queryKey: ['jobs', 'recent'], queryFn: () => unwrap(api.GET('/jobs', { params: { query: { limit: 25 } } })), refetchInterval: 3_000 });
+  const jobs = useQuery({
+    queryKey: ['jobs', 'recent'],
+    queryFn: () => unwrap(api.GET('/jobs', { params: { query: { limit: 25 } } })),
+    refetchInterval: 3_000,
+  });
   const cancel = useMutation({
     mutationFn: (id: string) => unwrap(api.POST('/jobs/{id}/cancel', { params: { path: { id } } })),
     onSettled: () => client.invalidateQueries({ queryKey: ['jobs'] }),
@@ -23,7 +27,19 @@ export default function Fleet() {
   const toggle = useMutation({
     // GET /schedules leaves a schedule's params untyped; PUT takes them back as they were.
     mutationFn: (schedule: ResponseOf<'/schedules'>['schedules'][number]) =>
-      unwrap(api.PUT('/schedules/{name}', { params: { path: { name: schedule.name } }, body: { kind: schedule.kind, cron: schedule.cron, timezone: schedule.timezone, trading_days_only: schedule.trading_days_only, params: schedule.params as Record<string, unknown>, enabled: !schedule.enabled } })),
+      unwrap(
+        api.PUT('/schedules/{name}', {
+          params: { path: { name: schedule.name } },
+          body: {
+            kind: schedule.kind,
+            cron: schedule.cron,
+            timezone: schedule.timezone,
+            trading_days_only: schedule.trading_days_only,
+            params: schedule.params as Record<string, unknown>,
+            enabled: !schedule.enabled,
+          },
+        }),
+      ),
     onSettled: () => client.invalidateQueries({ queryKey: ['schedules'] }),
   });
 
@@ -56,8 +72,9 @@ export default function Fleet() {
         {(status) => (
           <>
             <p>
-              {status.running ? 'Consuming' : 'Not consuming'} <code>{status.stream}</code>: {formatNumber(status.rowsPerSecond)} rows/s, {formatNumber(status.rowsWritten, 0)} rows written,{' '}
-              <strong>{status.rejects}</strong> rejects ({status.table.rejects} stored), {status.correctedRowIds} corrected row ids.
+              {status.running ? 'Consuming' : 'Not consuming'} <code>{status.stream}</code>: {formatNumber(status.rowsPerSecond)} rows/s,{' '}
+              {formatNumber(status.rowsWritten, 0)} rows written, <strong>{status.rejects}</strong> rejects ({status.table.rejects} stored),{' '}
+              {status.correctedRowIds} corrected row ids.
             </p>
             <table>
               <thead>
@@ -120,13 +137,27 @@ export default function Fleet() {
       <h2>Recent jobs</h2>
       {cancel.isError && <ErrorNote error={cancel.error} />}
       <QueryState query={jobs} isEmpty={(data) => data.jobs.length === 0} empty="No job yet.">
-        {(data) => <JobsTable jobs={data.jobs as unknown as (JobView & { kind: string; created_at: string; created_by: string | null })[]} canCancel={(kind) => can(me, cancelScopeOf(kind))} onCancel={(id) => cancel.mutate(id)} />}
+        {(data) => (
+          <JobsTable
+            jobs={data.jobs as unknown as (JobView & { kind: string; created_at: string; created_by: string | null })[]}
+            canCancel={(kind) => can(me, cancelScopeOf(kind))}
+            onCancel={(id) => cancel.mutate(id)}
+          />
+        )}
       </QueryState>
     </section>
   );
 }
 
-export function JobsTable({ jobs, canCancel, onCancel }: { jobs: (JobView & { kind: string; created_at: string; created_by: string | null })[]; canCancel: (kind: string) => boolean; onCancel: (id: string) => void }) {
+export function JobsTable({
+  jobs,
+  canCancel,
+  onCancel,
+}: {
+  jobs: (JobView & { kind: string; created_at: string; created_by: string | null })[];
+  canCancel: (kind: string) => boolean;
+  onCancel: (id: string) => void;
+}) {
   return (
     <table>
       <thead>
@@ -145,7 +176,7 @@ export function JobsTable({ jobs, canCancel, onCancel }: { jobs: (JobView & { ki
           <tr key={job.id}>
             <td>{job.kind}</td>
             <td>
-              <span className={`status status-${job.status}`}>{job.status}</span> {job.status === 'running' ? progressLabel(job) : job.error ?? ''}
+              <span className={`status status-${job.status}`}>{job.status}</span> {job.status === 'running' ? progressLabel(job) : (job.error ?? '')}
             </td>
             <td>{formatDateTime(job.created_at)}</td>
             <td>{job.created_by ?? '—'}</td>

@@ -10,7 +10,11 @@ import { appendTick, parseTick, type LiveTick, type SymbolHistory } from '../lib
 import { can } from '../lib/permissions';
 import { useMe } from '../session';
 
-const liveOptions = (): Omit<uPlot.Options, 'width'> => ({ height: 260, axes: [{ label: `time (${deskZoneLabel()})` }, {}], series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }] });
+const liveOptions = (): Omit<uPlot.Options, 'width'> => ({
+  height: 260,
+  axes: [{ label: `time (${deskZoneLabel()})` }, {}],
+  series: [{}, { label: 'price', stroke: '#1f6feb', width: 2 }],
+});
 
 /** Subscriptions (add, remove), a live table and a live chart fed by /prices/stream. */
 export default function LivePrices() {
@@ -21,8 +25,14 @@ export default function LivePrices() {
     mutationFn: (body: { provider: 'replay' | 'alpaca' | 'binance'; symbol: string }) => unwrap(api.POST('/prices/subscriptions', { body })),
     onSettled: () => client.invalidateQueries({ queryKey: ['subscriptions'] }),
   });
-  const remove = useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/prices/subscriptions/{id}', { params: { path: { id } } })), onSettled: () => client.invalidateQueries({ queryKey: ['subscriptions'] }) });
-  const symbols = useMemo(() => [...new Set((subscriptions.data?.subscriptions ?? []).map((subscription) => subscription.symbol))].sort(), [subscriptions.data]);
+  const remove = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/prices/subscriptions/{id}', { params: { path: { id } } })),
+    onSettled: () => client.invalidateQueries({ queryKey: ['subscriptions'] }),
+  });
+  const symbols = useMemo(
+    () => [...new Set((subscriptions.data?.subscriptions ?? []).map((subscription) => subscription.symbol))].sort(),
+    [subscriptions.data],
+  );
   const { latest, history, streamError } = useLiveTicks(symbols);
   const [chartSymbol, setChartSymbol] = useState<string | null>(null);
   const shown = chartSymbol && symbols.includes(chartSymbol) ? chartSymbol : symbols[0];

@@ -51,7 +51,11 @@ export default function MarketData() {
 function Candles({ symbol }: { symbol: string }) {
   const bars = useQuery({ queryKey: ['price-bars', symbol], queryFn: () => unwrap(api.GET('/price_bars/{symbol}', { params: { path: { symbol } } })) });
   // Signals are the trading service's; without them the chart is still the chart.
-  const signals = useQuery({ queryKey: ['signals', 'all'], queryFn: () => unwrap(api.GET('/trading/signals', { params: { query: { limit: 500 } } })), retry: false });
+  const signals = useQuery({
+    queryKey: ['signals', 'all'],
+    queryFn: () => unwrap(api.GET('/trading/signals', { params: { query: { limit: 500 } } })),
+    retry: false,
+  });
   const candles = useMemo(() => candlesFrom(bars.data?.bars ?? []), [bars.data]);
   const markers = useMemo(() => signalMarkers(signals.data?.signals ?? [], symbol), [signals.data, symbol]);
   return (
@@ -72,7 +76,13 @@ const priceOptions: Omit<uPlot.Options, 'width'> = {
   height: 260,
   scales: { x: { time: false } },
   axes: [{ label: 'seconds_in_bucket' }, { label: 'price' }],
-  series: [{ label: 's' }, { label: 'reference price', stroke: '#6e40c9', width: 2 }, { label: 'WAP', stroke: '#1f6feb', width: 2 }, { label: 'bid', stroke: '#0a7d32' }, { label: 'ask', stroke: '#b42318' }],
+  series: [
+    { label: 's' },
+    { label: 'reference price', stroke: '#6e40c9', width: 2 },
+    { label: 'WAP', stroke: '#1f6feb', width: 2 },
+    { label: 'bid', stroke: '#0a7d32' },
+    { label: 'ask', stroke: '#b42318' },
+  ],
 };
 const flowOptions: Omit<uPlot.Options, 'width'> = {
   height: 200,
@@ -113,7 +123,11 @@ function AuctionExplorer() {
       {rows.data && !series && <p className="muted empty">No auction rows for that stock and day.</p>}
       {series && (
         <>
-          <UPlotChart options={priceOptions} data={[series[0], series[1], series[2], series[3], series[4]] as uPlot.AlignedData} label="Reference price, WAP, bid and ask over the auction" />
+          <UPlotChart
+            options={priceOptions}
+            data={[series[0], series[1], series[2], series[3], series[4]] as uPlot.AlignedData}
+            label="Reference price, WAP, bid and ask over the auction"
+          />
           <UPlotChart options={flowOptions} data={[series[0], series[5], series[6]] as uPlot.AlignedData} label="Imbalance size and target over the auction" />
         </>
       )}
@@ -186,7 +200,8 @@ function CsvImport() {
       </div>
       {progress && (
         <p>
-          <progress max={progress.total} value={progress.done} aria-label="Import progress" /> {formatNumber(progress.done, 0)} / {formatNumber(progress.total, 0)}
+          <progress max={progress.total} value={progress.done} aria-label="Import progress" /> {formatNumber(progress.done, 0)} /{' '}
+          {formatNumber(progress.total, 0)}
         </p>
       )}
       {outcome && <p role="status">{outcome}</p>}

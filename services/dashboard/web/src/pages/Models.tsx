@@ -23,12 +23,22 @@ export default function Models() {
   const jobs = useQuery({
     queryKey: ['jobs', 'models'],
     queryFn: async () => {
-      const [train, inference] = await Promise.all([unwrap(api.GET('/jobs', { params: { query: { kind: 'train', limit: 10 } } })), unwrap(api.GET('/jobs', { params: { query: { kind: 'inference', limit: 10 } } }))]);
+      const [train, inference] = await Promise.all([
+        unwrap(api.GET('/jobs', { params: { query: { kind: 'train', limit: 10 } } })),
+        unwrap(api.GET('/jobs', { params: { query: { kind: 'inference', limit: 10 } } })),
+      ]);
       return [...train.jobs, ...inference.jobs].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
     },
     refetchInterval: 3_000,
   });
-  const latest = useMemo(() => models.data?.data.reduce<(typeof models.data.data)[number] | undefined>((best, model) => (!best || model.model_id > best.model_id ? model : best), undefined), [models.data]);
+  const latest = useMemo(
+    () =>
+      models.data?.data.reduce<(typeof models.data.data)[number] | undefined>(
+        (best, model) => (!best || model.model_id > best.model_id ? model : best),
+        undefined,
+      ),
+    [models.data],
+  );
   const [jobId, setJobId] = useState<string | null>(null);
   const { job, error: jobError } = useJob(jobId);
   useEffect(() => {
@@ -36,13 +46,17 @@ export default function Models() {
   }, [job, client]);
 
   const train = useMutation({
-    mutationFn: (body: { model_name: string; model_id?: number; date_id?: number; start_date_id?: number; end_date_id?: number; rounds?: number }) => unwrap(api.POST('/train-model/', { body })),
+    mutationFn: (body: { model_name: string; model_id?: number; date_id?: number; start_date_id?: number; end_date_id?: number; rounds?: number }) =>
+      unwrap(api.POST('/train-model/', { body })),
     onSuccess: (answer) => {
       setJobId(answer.job_id);
       void client.invalidateQueries({ queryKey: ['jobs'] });
     },
   });
-  const cancel = useMutation({ mutationFn: (id: string) => unwrap(api.POST('/jobs/{id}/cancel', { params: { path: { id } } })), onSettled: () => client.invalidateQueries({ queryKey: ['jobs'] }) });
+  const cancel = useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/jobs/{id}/cancel', { params: { path: { id } } })),
+    onSettled: () => client.invalidateQueries({ queryKey: ['jobs'] }),
+  });
 
   const submitTraining = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -51,7 +65,9 @@ export default function Models() {
     const rounds = numberOr(form.get('rounds'));
     train.mutate({
       model_name: String(form.get('model_name')),
-      ...(fromLatest ? { model_id: latest.model_id, date_id: numberOr(form.get('date_id'))! } : { start_date_id: numberOr(form.get('start_date_id'))!, end_date_id: numberOr(form.get('end_date_id'))! }),
+      ...(fromLatest
+        ? { model_id: latest.model_id, date_id: numberOr(form.get('date_id'))! }
+        : { start_date_id: numberOr(form.get('start_date_id'))!, end_date_id: numberOr(form.get('end_date_id'))! }),
       ...(rounds ? { rounds } : {}),
     });
   };
@@ -68,7 +84,8 @@ export default function Models() {
           <fieldset>
             <legend>Start from</legend>
             <label>
-              <input type="radio" name="from" value="latest" checked={from === 'latest'} disabled={!latest} onChange={() => setFrom('latest')} /> the latest model{latest ? ` (${latest.model_name}, day ${latest.date_id})` : ' (none yet)'}
+              <input type="radio" name="from" value="latest" checked={from === 'latest'} disabled={!latest} onChange={() => setFrom('latest')} /> the latest
+              model{latest ? ` (${latest.model_name}, day ${latest.date_id})` : ' (none yet)'}
             </label>
             <label>
               <input type="radio" name="from" value="scratch" checked={from === 'scratch'} onChange={() => setFrom('scratch')} /> scratch
@@ -140,7 +157,9 @@ export default function Models() {
                   </td>
                   <td>{formatNumber(report.validation_mae, 4)}</td>
                   <td>{formatNumber(report.zero_mae, 4)}</td>
-                  <td className={signClass(report.zero_mae != null && report.validation_mae != null ? report.zero_mae - report.validation_mae : null)}>{report.zero_mae != null && report.validation_mae != null ? formatNumber(report.zero_mae - report.validation_mae, 4) : '—'}</td>
+                  <td className={signClass(report.zero_mae != null && report.validation_mae != null ? report.zero_mae - report.validation_mae : null)}>
+                    {report.zero_mae != null && report.validation_mae != null ? formatNumber(report.zero_mae - report.validation_mae, 4) : '—'}
+                  </td>
                   <td>{report.rounds}</td>
                   <td>{report.base_model_id ?? '—'}</td>
                 </tr>
@@ -168,7 +187,9 @@ function Inference({ models, allowed }: { models: { model_id: number; model_name
     queryKey: ['predict', picked],
     enabled: !!picked,
     queryFn: async () => {
-      const rows = await unwrap(api.GET('/stock_data/', { params: { query: { date_id: picked!.date_id, stock_id: picked!.stock_id, page: 1, page_size: 1000 } } }));
+      const rows = await unwrap(
+        api.GET('/stock_data/', { params: { query: { date_id: picked!.date_id, stock_id: picked!.stock_id, page: 1, page_size: 1000 } } }),
+      );
       if (rows.data.length === 0) return { rows: [], predictions: [] as number[] };
       const answer = await unwrap(api.POST('/predict', { body: { model_id: picked!.model_id, rows: rows.data } }));
       return { rows: rows.data, predictions: answer.predictions };
@@ -176,7 +197,11 @@ function Inference({ models, allowed }: { models: { model_id: number; model_name
   });
   const data = useMemo<uPlot.AlignedData | null>(() => {
     if (!prediction.data || prediction.data.rows.length === 0) return null;
-    return [prediction.data.rows.map((row) => row.seconds_in_bucket), prediction.data.predictions, prediction.data.rows.map((row) => (row.target ?? null) as number)];
+    return [
+      prediction.data.rows.map((row) => row.seconds_in_bucket),
+      prediction.data.predictions,
+      prediction.data.rows.map((row) => (row.target ?? null) as number),
+    ];
   }, [prediction.data]);
   if (!allowed) return null;
   const submit = (event: FormEvent<HTMLFormElement>) => {

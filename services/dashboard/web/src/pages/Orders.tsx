@@ -14,11 +14,22 @@ import { useMe } from '../session';
 export default function Orders() {
   const me = useMe();
   const client = useQueryClient();
-  const orders = useQuery({ queryKey: ['orders'], queryFn: () => unwrap(api.GET('/trading/orders', { params: { query: { limit: 200 } } })), refetchInterval: 3_000 });
+  const orders = useQuery({
+    queryKey: ['orders'],
+    queryFn: () => unwrap(api.GET('/trading/orders', { params: { query: { limit: 200 } } })),
+    refetchInterval: 3_000,
+  });
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 3_000 });
   const [selected, setSelected] = useState<string | null>(null);
-  const detail = useQuery({ queryKey: ['order', selected], enabled: !!selected, queryFn: () => unwrap(api.GET('/trading/orders/{id}', { params: { path: { id: selected! } } })) });
-  const cancel = useMutation({ mutationFn: (id: string) => unwrap(api.POST('/trading/orders/{id}/cancel', { params: { path: { id } } })), onSettled: () => client.invalidateQueries({ queryKey: ['orders'] }) });
+  const detail = useQuery({
+    queryKey: ['order', selected],
+    enabled: !!selected,
+    queryFn: () => unwrap(api.GET('/trading/orders/{id}', { params: { path: { id: selected! } } })),
+  });
+  const cancel = useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/trading/orders/{id}/cancel', { params: { path: { id } } })),
+    onSettled: () => client.invalidateQueries({ queryKey: ['orders'] }),
+  });
   const trader = can(me, 'trade');
   const strategyName = useStrategyNames();
   const states = useQuery(tradingStateQuery);
@@ -30,7 +41,9 @@ export default function Orders() {
       {global && global.state !== 'active' && (
         <div className="banner" role="alert" data-testid="halted-banner">
           Trading is <StateBadge view={global} />.{' '}
-          {halted ? 'New orders are refused until someone with the risk scope resumes trading on the Risk page.' : 'Only orders that reduce a position are accepted.'}
+          {halted
+            ? 'New orders are refused until someone with the risk scope resumes trading on the Risk page.'
+            : 'Only orders that reduce a position are accepted.'}
         </div>
       )}
       <h2>Positions</h2>
@@ -120,7 +133,15 @@ function OrderEntry({ halted }: { halted: boolean }) {
   const client = useQueryClient();
   const accounts = useQuery({ queryKey: ['accounts'], queryFn: () => unwrap(api.GET('/trading/accounts')) });
   const place = useMutation({
-    mutationFn: (body: { account_id: string; symbol: string; side: 'buy' | 'sell'; quantity: number; type: 'market' | 'limit'; time_in_force: 'day' | 'gtc'; limit_price?: number }) => unwrap(api.POST('/trading/orders', { body })),
+    mutationFn: (body: {
+      account_id: string;
+      symbol: string;
+      side: 'buy' | 'sell';
+      quantity: number;
+      type: 'market' | 'limit';
+      time_in_force: 'day' | 'gtc';
+      limit_price?: number;
+    }) => unwrap(api.POST('/trading/orders', { body })),
     onSettled: () => Promise.all([client.invalidateQueries({ queryKey: ['orders'] }), client.invalidateQueries({ queryKey: ['positions'] })]),
   });
   const [type, setType] = useState<'market' | 'limit'>('market');
@@ -200,7 +221,8 @@ function OrderEntry({ halted }: { halted: boolean }) {
       {place.data &&
         (place.data.state === 'rejected' ? (
           <p role="alert" className="error" data-testid="order-refused">
-            Order {place.data.id.slice(0, 8)} was refused{place.data.risk_check ? ` by the risk check ${place.data.risk_check}` : ''}: {place.data.reason ?? 'no reason given'}.
+            Order {place.data.id.slice(0, 8)} was refused{place.data.risk_check ? ` by the risk check ${place.data.risk_check}` : ''}:{' '}
+            {place.data.reason ?? 'no reason given'}.
           </p>
         ) : (
           <p role="status">

@@ -43,7 +43,11 @@ export function Overview() {
   const performance = useQuery(performanceQuery());
   const snapshots = useQuery({ queryKey: ['snapshots', 'latest'], queryFn: () => unwrap(api.GET('/trading/snapshots')) });
   const positions = useQuery({ queryKey: ['positions'], queryFn: () => unwrap(api.GET('/trading/positions')), refetchInterval: 5_000 });
-  const jobs = useQuery({ queryKey: ['jobs', 'running'], queryFn: () => unwrap(api.GET('/jobs', { params: { query: { status: 'running', limit: 10 } } })), refetchInterval: 3_000 });
+  const jobs = useQuery({
+    queryKey: ['jobs', 'running'],
+    queryFn: () => unwrap(api.GET('/jobs', { params: { query: { status: 'running', limit: 10 } } })),
+    refetchInterval: 3_000,
+  });
   // Live figures: a day the NYSE is shut has no daily snapshot, while crypto trades on.
   // The book's equity now (allocations, cash flows, positions at their latest prices).
   const book = useQuery({ queryKey: ['trading-risk'], queryFn: () => unwrap(api.GET('/trading/risk')), refetchInterval: 15_000 });
@@ -51,7 +55,11 @@ export function Overview() {
   const open = positions.data?.positions.filter((position) => position.quantity !== 0) ?? [];
   const equity = snapshots.data ? latestEquity(snapshots.data.snapshots) : null;
   const pnl = positions.data ? livePnl(positions.data.positions) : null;
-  const snapshotNote = snapshots.isError ? snapshots.error.message : equity ? `last daily snapshot of ${equity.date}: ${formatMoney(equity.equity)}` : 'no daily snapshot yet';
+  const snapshotNote = snapshots.isError
+    ? snapshots.error.message
+    : equity
+      ? `last daily snapshot of ${equity.date}: ${formatMoney(equity.equity)}`
+      : 'no daily snapshot yet';
 
   return (
     <section aria-labelledby="overview-title">
@@ -59,15 +67,21 @@ export function Overview() {
       <div className="cards" data-testid="overview-figures">
         <div className="card">
           <h3>Equity</h3>
-          <p className="figure" data-testid="equity">{book.isPending ? '…' : formatMoney(book.data?.total.equity)}</p>
+          <p className="figure" data-testid="equity">
+            {book.isPending ? '…' : formatMoney(book.data?.total.equity)}
+          </p>
           <p className="muted" data-testid="equity-note">
             {book.isError ? book.error.message : `live, ${formatDateTime(book.data?.as_of)}`}; {snapshotNote}
           </p>
         </div>
         <div className="card">
           <h3>Total P&amp;L</h3>
-          <p className={`figure ${signClass(pnl?.total)}`} data-testid="total-pnl">{positions.isPending ? '…' : formatChange(pnl?.total)}</p>
-          <p className="muted" data-testid="total-pnl-note">{positions.isError ? positions.error.message : `live: realized ${formatChange(pnl?.realized)}, unrealized ${formatChange(pnl?.unrealized)}`}</p>
+          <p className={`figure ${signClass(pnl?.total)}`} data-testid="total-pnl">
+            {positions.isPending ? '…' : formatChange(pnl?.total)}
+          </p>
+          <p className="muted" data-testid="total-pnl-note">
+            {positions.isError ? positions.error.message : `live: realized ${formatChange(pnl?.realized)}, unrealized ${formatChange(pnl?.unrealized)}`}
+          </p>
         </div>
         <Window label="Last day" window={performance.data?.equityPnl.lastDay ?? null} />
         <Window label="Last 7 days" window={performance.data?.equityPnl.last7Days ?? null} />

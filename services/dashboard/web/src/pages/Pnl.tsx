@@ -9,7 +9,10 @@ import { daySeconds, monthlyByStrategy, pnlSeries } from '../lib/series';
 import { totalSnapshots } from '../lib/snapshots';
 
 const palette = ['#1f6feb', '#0a7d32', '#9a6700', '#6e40c9', '#b42318', '#57606a'];
-const dailyOptions: Omit<uPlot.Options, 'width'> = { height: 220, series: [{}, { label: 'daily P&L', fill: 'rgba(31,111,235,0.5)', stroke: '#1f6feb', paths: barsPath, points: { show: false } }] };
+const dailyOptions: Omit<uPlot.Options, 'width'> = {
+  height: 220,
+  series: [{}, { label: 'daily P&L', fill: 'rgba(31,111,235,0.5)', stroke: '#1f6feb', paths: barsPath, points: { show: false } }],
+};
 const cumulativeOptions: Omit<uPlot.Options, 'width'> = {
   height: 260,
   series: [{}, { label: 'cumulative P&L', stroke: '#0a7d32', width: 2 }, { label: 'drawdown', stroke: '#b42318', fill: 'rgba(180,35,24,0.15)' }],
@@ -22,7 +25,10 @@ export default function Pnl() {
   const strategies = useQuery({ queryKey: ['strategies'], queryFn: () => unwrap(api.GET('/trading/strategies')) });
   const strategyList = strategies.data?.strategies ?? [];
   const perStrategy = useQueries({
-    queries: strategyList.map((strategy) => ({ queryKey: ['snapshots', strategy.id], queryFn: () => unwrap(api.GET('/trading/snapshots', { params: { query: { strategy_id: strategy.id } } })) })),
+    queries: strategyList.map((strategy) => ({
+      queryKey: ['snapshots', strategy.id],
+      queryFn: () => unwrap(api.GET('/trading/snapshots', { params: { query: { strategy_id: strategy.id } } })),
+    })),
   });
   const portfolio = useMemo(() => pnlSeries(totalSnapshots(snapshots.data?.snapshots ?? [])), [snapshots.data]);
   const perStrategyData = perStrategy.map((query) => query.data);
@@ -35,26 +41,55 @@ export default function Pnl() {
     });
     return monthlyByStrategy(rows);
   }, [strategies.data, answersSeen]);
-  const monthlyData = useMemo(() => [monthly.months.map((month) => daySeconds(`${month}-01`)), ...[...monthly.byStrategy.values()]] as uPlot.AlignedData, [monthly]);
+  const monthlyData = useMemo(
+    () => [monthly.months.map((month) => daySeconds(`${month}-01`)), ...[...monthly.byStrategy.values()]] as uPlot.AlignedData,
+    [monthly],
+  );
   const monthlyOptions = useMemo<Omit<uPlot.Options, 'width'>>(
-    () => ({ height: 240, series: [{}, ...[...monthly.byStrategy.keys()].map((name, index) => ({ label: name, stroke: palette[index % palette.length]!, fill: `${palette[index % palette.length]!}88`, paths: barsPath, points: { show: false } }))] }),
+    () => ({
+      height: 240,
+      series: [
+        {},
+        ...[...monthly.byStrategy.keys()].map((name, index) => ({
+          label: name,
+          stroke: palette[index % palette.length]!,
+          fill: `${palette[index % palette.length]!}88`,
+          paths: barsPath,
+          points: { show: false },
+        })),
+      ],
+    }),
     [monthly],
   );
   return (
     <section aria-labelledby="pnl-title">
       <h1 id="pnl-title">P&amp;L</h1>
-      <QueryState query={snapshots} isEmpty={() => portfolio.days.length === 0} empty="No daily snapshot yet: snapshots are taken each trading day (POST /trading/snapshots).">
+      <QueryState
+        query={snapshots}
+        isEmpty={() => portfolio.days.length === 0}
+        empty="No daily snapshot yet: snapshots are taken each trading day (POST /trading/snapshots)."
+      >
         {() => (
           <>
             <p>
-              Cumulative: <strong data-testid="pnl-cumulative">{formatChange(portfolio.cumulative.at(-1))}</strong>; worst drawdown {formatChange(Math.min(...portfolio.drawdown))}.
+              Cumulative: <strong data-testid="pnl-cumulative">{formatChange(portfolio.cumulative.at(-1))}</strong>; worst drawdown{' '}
+              {formatChange(Math.min(...portfolio.drawdown))}.
             </p>
             <h2>Daily</h2>
             <UPlotChart options={dailyOptions} data={[portfolio.days, portfolio.daily]} label="Daily P&L bars" daily />
             <h2>Cumulative and drawdown</h2>
-            <UPlotChart options={cumulativeOptions} data={[portfolio.days, portfolio.cumulative, portfolio.drawdown]} label="Cumulative P&L and drawdown" daily />
+            <UPlotChart
+              options={cumulativeOptions}
+              data={[portfolio.days, portfolio.cumulative, portfolio.drawdown]}
+              label="Cumulative P&L and drawdown"
+              daily
+            />
             <h2>Monthly by strategy</h2>
-            {monthly.months.length === 0 ? <p className="muted empty">No strategy snapshot yet.</p> : <UPlotChart options={monthlyOptions} data={monthlyData} label="Monthly P&L per strategy" daily />}
+            {monthly.months.length === 0 ? (
+              <p className="muted empty">No strategy snapshot yet.</p>
+            ) : (
+              <UPlotChart options={monthlyOptions} data={monthlyData} label="Monthly P&L per strategy" daily />
+            )}
           </>
         )}
       </QueryState>

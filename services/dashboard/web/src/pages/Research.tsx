@@ -111,7 +111,23 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
   const listed = codes.data?.strategies ?? [];
   const code = listed.find((candidate) => candidate.name === chosen) ?? listed.find((candidate) => candidate.name === 'moving_average_crossover') ?? listed[0];
   const fields = code ? parameterFields(code) : [];
-  const inputNames = ['universe', 'start', 'end', 'allocation', 'method', 'budget', 'objective', 'max_drawdown_pct', 'seed', 'windows.in_sample', 'windows.out_of_sample', 'windows.step', 'windows.mode', 'space', ...fields.flatMap((field) => (['min', 'max', 'step', 'values', 'fixed'] as const).map((part) => searchInput(field.name, part)))];
+  const inputNames = [
+    'universe',
+    'start',
+    'end',
+    'allocation',
+    'method',
+    'budget',
+    'objective',
+    'max_drawdown_pct',
+    'seed',
+    'windows.in_sample',
+    'windows.out_of_sample',
+    'windows.step',
+    'windows.mode',
+    'space',
+    ...fields.flatMap((field) => (['min', 'max', 'step', 'values', 'fixed'] as const).map((part) => searchInput(field.name, part))),
+  ];
   const route = kind === 'optimization' ? '/trading/optimizations' : '/trading/walk-forwards';
   const start = useMutation({
     mutationFn: (body: Record<string, unknown>) => postJson<ResponseOf<'/trading/optimizations', 'post'>>(route, body),
@@ -120,7 +136,11 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
     onError: (error) => {
       const message = error instanceof ApiError ? error.message : String(error);
       const fixed = /^body\/parameters\/(\w+)/.exec(message);
-      setErrors(fixed && inputNames.includes(searchInput(fixed[1]!, 'fixed')) ? { [searchInput(fixed[1]!, 'fixed')]: message.replace(/^body\/[\w/]+:? /, '') } : apiErrorsFor(message, inputNames));
+      setErrors(
+        fixed && inputNames.includes(searchInput(fixed[1]!, 'fixed'))
+          ? { [searchInput(fixed[1]!, 'fixed')]: message.replace(/^body\/[\w/]+:? /, '') }
+          : apiErrorsFor(message, inputNames),
+      );
     },
   });
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -135,16 +155,23 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
     Object.assign(found, search.errors);
     const whole = (name: string, required: boolean) => {
       const { value, bad } = optionalNumber(form.get(name));
-      if ((required && value === null) || bad || (value !== null && (!Number.isInteger(value) || value < 0))) found[name] = `${name.replace('windows.', '')}: ${value === null && !bad ? 'required' : 'a whole number'}.`;
+      if ((required && value === null) || bad || (value !== null && (!Number.isInteger(value) || value < 0)))
+        found[name] = `${name.replace('windows.', '')}: ${value === null && !bad ? 'required' : 'a whole number'}.`;
       return value ?? undefined;
     };
     const budget = whole('budget', true);
     const seed = whole('seed', false);
     const maxDrawdown = objective === 'profit_with_max_drawdown' ? optionalNumber(form.get('max_drawdown_pct')) : null;
-    if (maxDrawdown && (maxDrawdown.bad || maxDrawdown.value === null || maxDrawdown.value <= 0 || maxDrawdown.value > 100)) found.max_drawdown_pct = 'Max drawdown: a percent above 0, at most 100.';
+    if (maxDrawdown && (maxDrawdown.bad || maxDrawdown.value === null || maxDrawdown.value <= 0 || maxDrawdown.value > 100))
+      found.max_drawdown_pct = 'Max drawdown: a percent above 0, at most 100.';
     const windows =
       kind === 'walk_forward'
-        ? { mode: String(form.get('windows.mode')), in_sample: whole('windows.in_sample', true), out_of_sample: whole('windows.out_of_sample', true), ...(whole('windows.step', false) !== undefined ? { step: whole('windows.step', false) } : {}) }
+        ? {
+            mode: String(form.get('windows.mode')),
+            in_sample: whole('windows.in_sample', true),
+            out_of_sample: whole('windows.out_of_sample', true),
+            ...(whole('windows.step', false) !== undefined ? { step: whole('windows.step', false) } : {}),
+          }
         : null;
     setErrors(found);
     if (Object.keys(found).length > 0 || !run) return;
@@ -194,7 +221,9 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
         </Field>
       </div>
       <table className="search-space" data-testid="search-space" key={code?.name}>
-        <caption className="muted">Parameters of {code?.name ?? 'the code'}: tick the ones to search; a value in a row not searched is fixed (empty: the default).</caption>
+        <caption className="muted">
+          Parameters of {code?.name ?? 'the code'}: tick the ones to search; a value in a row not searched is fixed (empty: the default).
+        </caption>
         <thead>
           <tr>
             <th scope="col">Parameter</th>
@@ -256,7 +285,12 @@ function RunForm({ kind, onStarted }: { kind: 'optimization' | 'walk_forward'; o
             </select>
           )}
         </Field>
-        <Field label="Budget (trials)" name="budget" errors={errors} hint={kind === 'walk_forward' ? 'trials per in-sample window' : 'a grid needs at least its size'}>
+        <Field
+          label="Budget (trials)"
+          name="budget"
+          errors={errors}
+          hint={kind === 'walk_forward' ? 'trials per in-sample window' : 'a grid needs at least its size'}
+        >
           {(props) => <input {...props} inputMode="numeric" defaultValue={20} />}
         </Field>
         <Field label="Objective" name="objective" errors={errors}>
@@ -320,7 +354,19 @@ function useListRefreshedWhenDone(status: string | undefined) {
 }
 
 /** Recent runs of a kind, newest first; one opens below. */
-function RecentRuns({ path, listKey, label, openId, onOpen }: { path: string; listKey: string; label: string; openId: string | null; onOpen: (id: string) => void }) {
+function RecentRuns({
+  path,
+  listKey,
+  label,
+  openId,
+  onOpen,
+}: {
+  path: string;
+  listKey: string;
+  label: string;
+  openId: string | null;
+  onOpen: (id: string) => void;
+}) {
   // Polled while a listed run is still going, so its status does not stay at "queued".
   const runs = useQuery({
     queryKey: ['research-runs', path, openId],
@@ -418,11 +464,21 @@ function Optimizations() {
 function OptimizationRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/optimizations/${id}/events`);
   // Refetched as the stream reports trials done, and once at the end.
-  const view = useQuery({ queryKey: ['optimization', id, progress?.done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}', { params: { path: { id } } })), placeholderData: (previous) => previous });
+  const view = useQuery({
+    queryKey: ['optimization', id, progress?.done ?? -1, progress?.status],
+    queryFn: () => unwrap(api.GET('/trading/optimizations/{id}', { params: { path: { id } } })),
+    placeholderData: (previous) => previous,
+  });
   const finished = runFinished(progress?.status ?? view.data?.status);
   useListRefreshedWhenDone(progress?.status ?? view.data?.status);
-  const trials = useQuery({ queryKey: ['optimization-trials', id, finished, progress?.done ?? -1], queryFn: () => unwrap(api.GET('/trading/optimizations/{id}/trials', { params: { path: { id } } })).then((answer) => answer as { trials: Trial[] }), placeholderData: (previous) => previous });
-  const cancel = useMutation({ mutationFn: () => postJson<ResponseOf<'/trading/optimizations/{id}/cancel', 'post'>>(`/trading/optimizations/${id}/cancel`, {}) });
+  const trials = useQuery({
+    queryKey: ['optimization-trials', id, finished, progress?.done ?? -1],
+    queryFn: () => unwrap(api.GET('/trading/optimizations/{id}/trials', { params: { path: { id } } })).then((answer) => answer as { trials: Trial[] }),
+    placeholderData: (previous) => previous,
+  });
+  const cancel = useMutation({
+    mutationFn: () => postJson<ResponseOf<'/trading/optimizations/{id}/cancel', 'post'>>(`/trading/optimizations/${id}/cancel`, {}),
+  });
   const trader = can(useMe(), 'trade');
   const data = view.data;
   const asked = runRequest(data?.request);
@@ -433,8 +489,8 @@ function OptimizationRun({ id }: { id: string }) {
       <div className="job-progress">
         <progress max={1} value={progress?.progress ?? data?.progress ?? 0} aria-label="Optimisation progress" />
         <span role="status" aria-live="polite" data-testid="optimization-progress">
-          <strong className={`status status-${progress?.status ?? data?.status ?? 'queued'}`}>{progress?.status ?? data?.status ?? 'queued'}</strong> trials done{' '}
-          <span data-testid="trials-done">{progress?.done ?? data?.trials.done ?? 0}</span> of {progress?.budget ?? data?.trials.budget ?? '…'}
+          <strong className={`status status-${progress?.status ?? data?.status ?? 'queued'}`}>{progress?.status ?? data?.status ?? 'queued'}</strong> trials
+          done <span data-testid="trials-done">{progress?.done ?? data?.trials.done ?? 0}</span> of {progress?.budget ?? data?.trials.budget ?? '…'}
           {(progress?.failed ?? data?.trials.failed ?? 0) > 0 && `, ${progress?.failed ?? data?.trials.failed} failed`} · best so far{' '}
           <span data-testid="best-so-far">{formatNumber(progress?.best_objective ?? data?.best?.objective ?? null, 4)}</span>
           {progress?.best_parameters && ` (${parametersLine(progress.best_parameters)})`}
@@ -521,7 +577,11 @@ function Heatmap({ heatmap, objectiveName }: { heatmap: OptimizationView['sensit
             {heatmap.x_values.map((xValue, column) => {
               const value = heatmap.best[row]?.[column] ?? null;
               return (
-                <td key={parameterText(xValue)} style={{ background: heatColor(value, range?.lowest ?? 0, range?.highest ?? 0) }} title={`${heatmap.x} ${parameterText(xValue)}, ${heatmap.y} ${parameterText(yValue)}`}>
+                <td
+                  key={parameterText(xValue)}
+                  style={{ background: heatColor(value, range?.lowest ?? 0, range?.highest ?? 0) }}
+                  title={`${heatmap.x} ${parameterText(xValue)}, ${heatmap.y} ${parameterText(yValue)}`}
+                >
                   {value === null ? '—' : formatNumber(value, 3)}
                 </td>
               );
@@ -550,7 +610,11 @@ function SensitivityOf({ parameter, objectiveName }: { parameter: OptimizationVi
       height: 200,
       scales: { x: { time: false } },
       axes: [{ label: parameter.name }, { label: objectiveName }],
-      series: [{ label: parameter.name }, { label: `mean ${objectiveName}`, stroke: '#1f6feb', width: 2, points: { show: true, size: 5 } }, { label: `best ${objectiveName}`, stroke: '#0a7d32', width: 1, dash: [5, 3], points: { show: true, size: 4 } }],
+      series: [
+        { label: parameter.name },
+        { label: `mean ${objectiveName}`, stroke: '#1f6feb', width: 2, points: { show: true, size: 5 } },
+        { label: `best ${objectiveName}`, stroke: '#0a7d32', width: 1, dash: [5, 3], points: { show: true, size: 4 } },
+      ],
     }),
     [parameter.name, objectiveName],
   );
@@ -709,8 +773,14 @@ const equityOptions: Omit<uPlot.Options, 'width'> = {
 
 function WalkForwardRun({ id }: { id: string }) {
   const { progress, error: streamError } = useResearchProgress(`/trading/walk-forwards/${id}/events`);
-  const view = useQuery({ queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status], queryFn: () => unwrap(api.GET('/trading/walk-forwards/{id}', { params: { path: { id } } })), placeholderData: (previous) => previous });
-  const cancel = useMutation({ mutationFn: () => postJson<ResponseOf<'/trading/walk-forwards/{id}/cancel', 'post'>>(`/trading/walk-forwards/${id}/cancel`, {}) });
+  const view = useQuery({
+    queryKey: ['walk-forward', id, progress?.trials_done ?? -1, progress?.status],
+    queryFn: () => unwrap(api.GET('/trading/walk-forwards/{id}', { params: { path: { id } } })),
+    placeholderData: (previous) => previous,
+  });
+  const cancel = useMutation({
+    mutationFn: () => postJson<ResponseOf<'/trading/walk-forwards/{id}/cancel', 'post'>>(`/trading/walk-forwards/${id}/cancel`, {}),
+  });
   const trader = can(useMe(), 'trade');
   const data = view.data;
   const status = progress?.status ?? data?.status;
@@ -721,15 +791,26 @@ function WalkForwardRun({ id }: { id: string }) {
   }, [data]);
   const windowReturns = useMemo(() => {
     const windows = data?.windows ?? [];
-    return [windows.map((window) => window.window), windows.map((window) => (window.in_sample_figures?.cagr ?? null) as number | null), windows.map((window) => (window.out_of_sample_figures?.cagr ?? null) as number | null)] as uPlot.AlignedData;
+    return [
+      windows.map((window) => window.window),
+      windows.map((window) => (window.in_sample_figures?.cagr ?? null) as number | null),
+      windows.map((window) => (window.out_of_sample_figures?.cagr ?? null) as number | null),
+    ] as uPlot.AlignedData;
   }, [data]);
   const windowOptions = useMemo<Omit<uPlot.Options, 'width'>>(
     () => ({
       height: 220,
       scales: { x: { time: false } },
       // Windows are whole numbers: ticks at whole steps only.
-      axes: [{ label: 'window', incrs: [1, 2, 5, 10, 20, 50, 100], values: (_chart, ticks) => ticks.map(String) }, { label: 'annualised return', values: (_chart, ticks) => ticks.map((tick) => formatPercent(tick, { digits: 0 })) }],
-      series: [{ label: 'window' }, { label: 'in-sample', stroke: '#1f6feb', width: 2, points: { show: true, size: 6 } }, { label: 'out-of-sample', stroke: '#b42318', width: 2, points: { show: true, size: 6 } }],
+      axes: [
+        { label: 'window', incrs: [1, 2, 5, 10, 20, 50, 100], values: (_chart, ticks) => ticks.map(String) },
+        { label: 'annualised return', values: (_chart, ticks) => ticks.map((tick) => formatPercent(tick, { digits: 0 })) },
+      ],
+      series: [
+        { label: 'window' },
+        { label: 'in-sample', stroke: '#1f6feb', width: 2, points: { show: true, size: 6 } },
+        { label: 'out-of-sample', stroke: '#b42318', width: 2, points: { show: true, size: 6 } },
+      ],
     }),
     [],
   );
@@ -739,7 +820,8 @@ function WalkForwardRun({ id }: { id: string }) {
       <div className="job-progress">
         <progress max={1} value={progress?.progress ?? data?.progress ?? 0} aria-label="Walk-forward progress" />
         <span role="status" aria-live="polite" data-testid="walk-forward-progress">
-          <strong className={`status status-${status ?? 'queued'}`}>{status ?? 'queued'}</strong> {progress?.stage ?? data?.stage} · trials done {progress?.trials_done ?? '…'}, windows run out of sample {progress?.out_of_sample_done ?? '…'} of {data?.windows.length ?? '…'}
+          <strong className={`status status-${status ?? 'queued'}`}>{status ?? 'queued'}</strong> {progress?.stage ?? data?.stage} · trials done{' '}
+          {progress?.trials_done ?? '…'}, windows run out of sample {progress?.out_of_sample_done ?? '…'} of {data?.windows.length ?? '…'}
         </span>
         {trader && !runFinished(status) && (
           <button type="button" className="secondary" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
@@ -763,7 +845,9 @@ function WalkForwardRun({ id }: { id: string }) {
           </div>
           <Exports links={{ ...data.links, equity: `/trading/walk-forwards/${id}/equity.csv` }} testId="walk-forward-exports" />
           {equity[0].length > 1 && <UPlotChart options={equityOptions} data={equity} label="Stitched out-of-sample equity" daily />}
-          {data.windows.length > 0 && <UPlotChart options={windowOptions} data={windowReturns} label="In-sample and out-of-sample annualised return per window" />}
+          {data.windows.length > 0 && (
+            <UPlotChart options={windowOptions} data={windowReturns} label="In-sample and out-of-sample annualised return per window" />
+          )}
           <table data-testid="windows">
             <caption className="muted">The windows: the parameters each in-sample optimisation chose, run out of sample</caption>
             <thead>
@@ -811,7 +895,8 @@ function FiguresCard({ title, figures, testId }: { title: string; figures: WalkF
       <h3>{title}</h3>
       <p className="figure">Sharpe {formatNumber(figures?.sharpe ?? null, 3)}</p>
       <p className="muted">
-        return {formatPercent(figures?.total_return ?? null)}, annualised {formatPercent(figures?.cagr ?? null)}, max drawdown {figures ? formatPercent(-figures.max_drawdown_pct / 100) : '—'}
+        return {formatPercent(figures?.total_return ?? null)}, annualised {formatPercent(figures?.cagr ?? null)}, max drawdown{' '}
+        {figures ? formatPercent(-figures.max_drawdown_pct / 100) : '—'}
       </p>
     </div>
   );
@@ -840,7 +925,8 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
   const start = useMutation({
     mutationFn: (body: Record<string, unknown>) => postJson<ResponseOf<'/trading/lookahead-checks', 'post'>>('/trading/lookahead-checks', body),
     onSuccess: (answer) => (setErrors({}), onStarted(answer.job_id)),
-    onError: (error) => setErrors(apiErrorsFor(error instanceof ApiError ? error.message : String(error), ['universe', 'start', 'end', 'allocation', 'max_signals'])),
+    onError: (error) =>
+      setErrors(apiErrorsFor(error instanceof ApiError ? error.message : String(error), ['universe', 'start', 'end', 'allocation', 'max_signals'])),
   });
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -850,7 +936,8 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
     const run = strategyOf(form, code, found);
     const period = periodOf(form, found);
     const { value: maxSignals, bad } = optionalNumber(form.get('max_signals'));
-    if (bad || (maxSignals !== null && (!Number.isInteger(maxSignals) || maxSignals < 1 || maxSignals > 500))) found.max_signals = 'Signals checked: a whole number from 1 to 500.';
+    if (bad || (maxSignals !== null && (!Number.isInteger(maxSignals) || maxSignals < 1 || maxSignals > 500)))
+      found.max_signals = 'Signals checked: a whole number from 1 to 500.';
     setErrors(found);
     if (Object.keys(found).length > 0 || !run) return;
     start.mutate({ strategy: run.strategy, ...period, ...(maxSignals !== null ? { max_signals: maxSignals } : {}) });
@@ -859,7 +946,10 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="new-lookahead" noValidate data-testid="new-lookahead">
       <h2 id="new-lookahead">New lookahead check</h2>
-      <p className="muted">The strategy's backtest, then for each of its decisions a rerun on data cut at that decision's time: a decision that changes means the strategy read data it could not have had.</p>
+      <p className="muted">
+        The strategy's backtest, then for each of its decisions a rerun on data cut at that decision's time: a decision that changes means the strategy read
+        data it could not have had.
+      </p>
       <div className="row">
         <Field label="Strategy code" name="code" errors={errors} hint={code?.description}>
           {(props) => (
@@ -898,7 +988,10 @@ function LookaheadForm({ onStarted }: { onStarted: (jobId: string) => void }) {
 
 function LookaheadRun({ id }: { id: string }) {
   const { job } = useJob(id);
-  const check = useQuery({ queryKey: ['lookahead', id, job?.status], queryFn: () => unwrap(api.GET('/trading/lookahead-checks/{id}', { params: { path: { id } } })) });
+  const check = useQuery({
+    queryKey: ['lookahead', id, job?.status],
+    queryFn: () => unwrap(api.GET('/trading/lookahead-checks/{id}', { params: { path: { id } } })),
+  });
   const result = check.data?.result ?? null;
   useListRefreshedWhenDone(check.data?.status);
   return (
@@ -908,7 +1001,12 @@ function LookaheadRun({ id }: { id: string }) {
       {check.isError && <ErrorNote error={check.error} />}
       {result && (
         <>
-          <p role={result.biased ? 'alert' : 'status'} className={result.biased ? 'banner' : 'verdict-clean'} data-testid="lookahead-verdict" data-biased={result.biased}>
+          <p
+            role={result.biased ? 'alert' : 'status'}
+            className={result.biased ? 'banner' : 'verdict-clean'}
+            data-testid="lookahead-verdict"
+            data-biased={result.biased}
+          >
             {result.verdict}
           </p>
           <p className="muted">
@@ -928,7 +1026,10 @@ function LookaheadRun({ id }: { id: string }) {
                   <tr key={flag.at}>
                     <td>{flag.day}</td>
                     <td>{flag.full.map((decision) => `${decision.side} ${formatNumber(decision.quantity, 4)} ${decision.symbol}`).join('; ') || 'nothing'}</td>
-                    <td>{flag.error ?? (flag.cut.map((decision) => `${decision.side} ${formatNumber(decision.quantity, 4)} ${decision.symbol}`).join('; ') || 'nothing')}</td>
+                    <td>
+                      {flag.error ??
+                        (flag.cut.map((decision) => `${decision.side} ${formatNumber(decision.quantity, 4)} ${decision.symbol}`).join('; ') || 'nothing')}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -941,7 +1042,15 @@ function LookaheadRun({ id }: { id: string }) {
 }
 
 /** What a run's panel says under its progress line: the event stream's trouble, the run's own error, and failed reads or cancels. */
-function RunNotes({ streamError, runError, errors }: { streamError: string | null | undefined; runError: string | null | undefined; errors: readonly (Error | null)[] }) {
+function RunNotes({
+  streamError,
+  runError,
+  errors,
+}: {
+  streamError: string | null | undefined;
+  runError: string | null | undefined;
+  errors: readonly (Error | null)[];
+}) {
   return (
     <>
       {streamError && <p className="muted">{streamError}</p>}

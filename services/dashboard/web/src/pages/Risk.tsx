@@ -17,7 +17,6 @@ import { can } from '../lib/permissions';
 import { varChartData } from '../lib/series';
 import { useMe } from '../session';
 
-
 const varOptions: Omit<uPlot.Options, 'width'> = {
   height: 320,
   scales: { x: { time: false } },
@@ -96,7 +95,8 @@ function VarAnalysis() {
     if (isFinished(job)) void client.invalidateQueries({ queryKey: ['risk-audit'] });
   }, [job, client]);
   const start = useMutation({
-    mutationFn: (body: { h: number; d: number; t: string; p: number; symbol: string; s: string; r: number; start?: string; end?: string; seed?: number }) => unwrap(api.POST('/analyses', { body })),
+    mutationFn: (body: { h: number; d: number; t: string; p: number; symbol: string; s: string; r: number; start?: string; end?: string; seed?: number }) =>
+      unwrap(api.POST('/analyses', { body })),
     onSuccess: (answer) => setAnalysisId(answer.id),
   });
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -199,8 +199,9 @@ function VarAnalysis() {
       {result && chartData && (
         <div data-testid="var-result">
           <p>
-            {result.symbol} {result.start} to {result.end}: {result.var95.length} signals; average VaR 95 {formatPercent(result.averageVar95)}, VaR 99 {formatPercent(result.averageVar99)}; total P&amp;L{' '}
-            {formatNumber(result.totalProfitLoss, 4)}; billable {formatNumber((analysis.data?.billable_time ?? 0) as number)} s, cost {formatMoney(analysis.data?.cost as number)}.
+            {result.symbol} {result.start} to {result.end}: {result.var95.length} signals; average VaR 95 {formatPercent(result.averageVar95)}, VaR 99{' '}
+            {formatPercent(result.averageVar99)}; total P&amp;L {formatNumber(result.totalProfitLoss, 4)}; billable{' '}
+            {formatNumber((analysis.data?.billable_time ?? 0) as number)} s, cost {formatMoney(analysis.data?.cost as number)}.
           </p>
           <UPlotChart options={varOptions} data={chartData} label="VaR 95 and 99 per signal with their averages" />
         </div>
@@ -222,7 +223,13 @@ function VarAnalysis() {
               {rows.slice(0, 50).map((row, index) => (
                 <tr key={String(row.analysis_id ?? index)}>
                   {['s', 'r', 'h', 'd', 't', 'p', 'symbol', 'av95', 'av99', 'profit_loss', 'time', 'cost', 'recorded_at'].map((name) => (
-                    <td key={name}>{name === 'recorded_at' ? formatDateTime(row[name] as string) : typeof row[name] === 'number' ? formatNumber(row[name] as number, 4) : String(row[name] ?? '—')}</td>
+                    <td key={name}>
+                      {name === 'recorded_at'
+                        ? formatDateTime(row[name] as string)
+                        : typeof row[name] === 'number'
+                          ? formatNumber(row[name] as number, 4)
+                          : String(row[name] ?? '—')}
+                    </td>
                   ))}
                 </tr>
               ))}

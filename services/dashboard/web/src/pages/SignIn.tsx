@@ -7,7 +7,12 @@ import type { Me } from '../lib/permissions';
  * refusal answered 200 so a mistyped password is no failed request in the browser's console.
  */
 async function signIn(username: string, password: string): Promise<Me> {
-  const response = await fetch('/app/sign-in', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const response = await fetch('/app/sign-in', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const answer = (await response.json().catch(() => ({}))) as { signed_in?: boolean; me?: Me; status?: number; message?: string };
   if (response.ok && answer.signed_in && answer.me) return answer.me;
   throw apiError(answer.status ?? response.status, answer.message ?? `${response.status} ${response.statusText}`, '/app/sign-in');

@@ -11,12 +11,27 @@ import { useMe } from '../session';
 export default function Signals() {
   const me = useMe();
   const client = useQueryClient();
-  const pending = useQuery({ queryKey: ['signals', 'pending'], queryFn: () => unwrap(api.GET('/trading/signals', { params: { query: { status: 'pending', limit: 200 } } })), refetchInterval: 5_000 });
-  const history = useQuery({ queryKey: ['signals', 'history'], queryFn: () => unwrap(api.GET('/trading/signals', { params: { query: { limit: 200 } } })), refetchInterval: 5_000 });
-  const refresh = () => Promise.all([client.invalidateQueries({ queryKey: ['signals'] }), client.invalidateQueries({ queryKey: ['orders'] }), client.invalidateQueries({ queryKey: ['positions'] })]);
+  const pending = useQuery({
+    queryKey: ['signals', 'pending'],
+    queryFn: () => unwrap(api.GET('/trading/signals', { params: { query: { status: 'pending', limit: 200 } } })),
+    refetchInterval: 5_000,
+  });
+  const history = useQuery({
+    queryKey: ['signals', 'history'],
+    queryFn: () => unwrap(api.GET('/trading/signals', { params: { query: { limit: 200 } } })),
+    refetchInterval: 5_000,
+  });
+  const refresh = () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: ['signals'] }),
+      client.invalidateQueries({ queryKey: ['orders'] }),
+      client.invalidateQueries({ queryKey: ['positions'] }),
+    ]);
   const decide = useMutation({
     mutationFn: async ({ id, approve }: { id: number; approve: boolean }): Promise<unknown> =>
-      approve ? unwrap(api.POST('/trading/signals/{id}/approve', { params: { path: { id } }, body: {} })) : unwrap(api.POST('/trading/signals/{id}/reject', { params: { path: { id } }, body: {} })),
+      approve
+        ? unwrap(api.POST('/trading/signals/{id}/approve', { params: { path: { id } }, body: {} }))
+        : unwrap(api.POST('/trading/signals/{id}/reject', { params: { path: { id } }, body: {} })),
     onSettled: refresh,
   });
   const trader = can(me, 'trade');

@@ -27,14 +27,25 @@ export default function Strategies() {
   const [jobId, setJobId] = useState<string | null>(null);
   const [jobLabel, setJobLabel] = useState('');
   const { job } = useJob(jobId);
-  const scan = useMutation({ mutationFn: (id: number) => unwrap(api.POST('/trading/strategies/{id}/scans', { params: { path: { id } }, body: {} })), onSuccess: (answer) => (setJobLabel('Scan'), setJobId(answer.job_id)) });
-  const backtest = useMutation({ mutationFn: (id: number) => unwrap(api.POST('/trading/backtests', { body: { strategy_id: id } })), onSuccess: (answer) => (setJobLabel('Backtest'), setJobId(answer.job_id)) });
+  const scan = useMutation({
+    mutationFn: (id: number) => unwrap(api.POST('/trading/strategies/{id}/scans', { params: { path: { id } }, body: {} })),
+    onSuccess: (answer) => (setJobLabel('Scan'), setJobId(answer.job_id)),
+  });
+  const backtest = useMutation({
+    mutationFn: (id: number) => unwrap(api.POST('/trading/backtests', { body: { strategy_id: id } })),
+    onSuccess: (answer) => (setJobLabel('Backtest'), setJobId(answer.job_id)),
+  });
   const toggle = useMutation({
-    mutationFn: ({ id, enabled }: { id: number; enabled: boolean }) => unwrap(api.PATCH('/trading/strategies/{id}', { params: { path: { id } }, body: { enabled } })),
+    mutationFn: ({ id, enabled }: { id: number; enabled: boolean }) =>
+      unwrap(api.PATCH('/trading/strategies/{id}', { params: { path: { id } }, body: { enabled } })),
     onSuccess: (strategy) => setNotice(`${strategy.name} is ${strategy.enabled ? 'enabled: its scans run on schedule' : 'disabled: no scan runs'}.`),
     onSettled: () => client.invalidateQueries({ queryKey: ['strategies'] }),
   });
-  const report = useQuery({ queryKey: ['backtest', jobId], enabled: jobLabel === 'Backtest' && job?.status === 'succeeded', queryFn: () => unwrap(api.GET('/trading/backtests/{id}', { params: { path: { id: jobId! } } })) });
+  const report = useQuery({
+    queryKey: ['backtest', jobId],
+    enabled: jobLabel === 'Backtest' && job?.status === 'succeeded',
+    queryFn: () => unwrap(api.GET('/trading/backtests/{id}', { params: { path: { id: jobId! } } })),
+  });
   const trader = can(me, 'trade');
   const editing = strategies.data?.strategies.find((strategy) => strategy.id === editingId && strategy.rule !== null);
   return (
@@ -45,7 +56,17 @@ export default function Strategies() {
         rows={(data) => data.strategies}
         empty="No strategy yet."
         testId="strategies"
-        headers={['Name', 'Runs', 'Universe', 'Sizing', 'Approval', 'Enabled', 'Trades / wins / win rate', 'Mean / best / worst return', trader && actionsHeader]}
+        headers={[
+          'Name',
+          'Runs',
+          'Universe',
+          'Sizing',
+          'Approval',
+          'Enabled',
+          'Trades / wins / win rate',
+          'Mean / best / worst return',
+          trader && actionsHeader,
+        ]}
         row={(strategy) => (
           <tr key={strategy.id} data-testid={`strategy-${strategy.name}`}>
             <td>{strategy.name}</td>
@@ -66,12 +87,24 @@ export default function Strategies() {
                 {/* The rule form edits a built-in's rule; a user module's instance has none (its parameters are the API's PATCH). */}
                 {strategy.rule && (
                   <>
-                    <button type="button" className="secondary" onClick={() => (setEditingId(strategy.id), setNotice(null))} aria-label={`Edit ${strategy.name}`} aria-expanded={editingId === strategy.id}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() => (setEditingId(strategy.id), setNotice(null))}
+                      aria-label={`Edit ${strategy.name}`}
+                      aria-expanded={editingId === strategy.id}
+                    >
                       Edit
                     </button>{' '}
                   </>
                 )}
-                <button type="button" className="secondary" disabled={toggle.isPending} onClick={() => toggle.mutate({ id: strategy.id, enabled: !strategy.enabled })} aria-label={`${strategy.enabled ? 'Disable' : 'Enable'} ${strategy.name}`}>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={toggle.isPending}
+                  onClick={() => toggle.mutate({ id: strategy.id, enabled: !strategy.enabled })}
+                  aria-label={`${strategy.enabled ? 'Disable' : 'Enable'} ${strategy.name}`}
+                >
                   {strategy.enabled ? 'Disable' : 'Enable'}
                 </button>
               </td>
@@ -99,7 +132,11 @@ export default function Strategies() {
 }
 
 const sizingLabel = (sizing: StrategyDefinition['sizing']): string =>
-  sizing.mode === 'fixed_quantity' ? `${formatNumber(sizing.quantity, 4)} share${sizing.quantity === 1 ? '' : 's'}` : sizing.mode === 'fixed_notional' ? `${formatMoney(sizing.notional)} a trade` : `${formatPercent(sizing.share, { digits: 0 })} of allocation`;
+  sizing.mode === 'fixed_quantity'
+    ? `${formatNumber(sizing.quantity, 4)} share${sizing.quantity === 1 ? '' : 's'}`
+    : sizing.mode === 'fixed_notional'
+      ? `${formatMoney(sizing.notional)} a trade`
+      : `${formatPercent(sizing.share, { digits: 0 })} of allocation`;
 
 function StrategyStats({ id }: { id: number }) {
   const performance = useQuery(performanceQuery(id));
@@ -112,4 +149,3 @@ function StrategyStats({ id }: { id: number }) {
     </>
   );
 }
-

@@ -141,7 +141,7 @@ export function createAlpacaBroker(settings: AlpacaBrokerSettings): Broker {
 /** Our order as Alpaca's POST /v2/orders body: on-open and on-close are market orders with time in force opg / cls. */
 export function alpacaOrderBody(request: BrokerOrderRequest): Record<string, string> {
   if (request.clientOrderId.trim() === '' || request.clientOrderId.length > 128) {
-    throw new BrokerRejectedError('client order id must have 1 to 128 characters (Alpaca\'s limit)');
+    throw new BrokerRejectedError("client order id must have 1 to 128 characters (Alpaca's limit)");
   }
   if (!Number.isFinite(request.quantity) || request.quantity <= 0) throw new BrokerRejectedError(`quantity must be a positive number, got ${request.quantity}`);
   const [type, timeInForce] =
@@ -168,8 +168,7 @@ const decimalText = (value: number) => String(Number(value.toPrecision(12)));
 
 /** A client order id reused for a different order is a bug of ours, not the same order twice. */
 function assertSameOrder(existing: AlpacaOrder, request: BrokerOrderRequest) {
-  const same =
-    existing.symbol === request.symbol && existing.side === request.side && Math.abs(existing.quantity - request.quantity) < QUANTITY_EPSILON;
+  const same = existing.symbol === request.symbol && existing.side === request.side && Math.abs(existing.quantity - request.quantity) < QUANTITY_EPSILON;
   if (!same) {
     throw new BrokerRejectedError(
       `client order id ${request.clientOrderId} is already used at Alpaca by ${existing.side} ${existing.quantity} ${existing.symbol}, not ${request.side} ${request.quantity} ${request.symbol}`,

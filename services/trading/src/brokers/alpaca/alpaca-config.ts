@@ -8,7 +8,11 @@ import { ALPACA_PAPER_URL } from './alpaca-http.ts';
 import type { AlpacaBrokerSettings } from './alpaca-broker.ts';
 
 export const alpacaConfigSpec = {
-  ALPACA_BASE_URL: env.url({ default: ALPACA_PAPER_URL, protocols: ['https:', 'http:'], description: 'Alpaca trading API; the paper endpoint unless set (https://api.alpaca.markets trades real money)' }),
+  ALPACA_BASE_URL: env.url({
+    default: ALPACA_PAPER_URL,
+    protocols: ['https:', 'http:'],
+    description: 'Alpaca trading API; the paper endpoint unless set (https://api.alpaca.markets trades real money)',
+  }),
   ALPACA_KEY_ID: env.optionalString('Alpaca API key id (from Secrets Manager on AWS); no Alpaca broker without it'),
   ALPACA_SECRET_KEY: env.optionalString('Alpaca API secret key (from Secrets Manager on AWS); required with ALPACA_KEY_ID'),
   ALPACA_TIMEOUT_MS: env.int({ default: 5_000, min: 100, max: 60_000, description: 'timeout of each call to Alpaca' }),
@@ -21,7 +25,9 @@ export function alpacaSettingsFrom(config: AlpacaConfig): AlpacaBrokerSettings |
   const { ALPACA_KEY_ID: keyId, ALPACA_SECRET_KEY: secretKey } = config;
   if (keyId === undefined && secretKey === undefined) return undefined;
   if (keyId === undefined || secretKey === undefined) {
-    throw new ConfigError([`${keyId === undefined ? 'ALPACA_KEY_ID' : 'ALPACA_SECRET_KEY'} is required when ${keyId === undefined ? 'ALPACA_SECRET_KEY' : 'ALPACA_KEY_ID'} is set (the Alpaca key comes as a pair)`]);
+    throw new ConfigError([
+      `${keyId === undefined ? 'ALPACA_KEY_ID' : 'ALPACA_SECRET_KEY'} is required when ${keyId === undefined ? 'ALPACA_SECRET_KEY' : 'ALPACA_KEY_ID'} is set (the Alpaca key comes as a pair)`,
+    ]);
   }
   return { baseUrl: config.ALPACA_BASE_URL, keyId, secretKey, timeoutMs: config.ALPACA_TIMEOUT_MS, retries: config.ALPACA_RETRIES };
 }

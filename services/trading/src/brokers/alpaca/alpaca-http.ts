@@ -88,7 +88,8 @@ export function createAlpacaHttp(settings: AlpacaHttpSettings): AlpacaHttp {
     throw new AlpacaRejectedError(message, response.status, code);
   }
 
-  const retryAfterMsOf = (error: unknown) => (error instanceof BrokerUnavailableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined);
+  const retryAfterMsOf = (error: unknown) =>
+    error instanceof BrokerUnavailableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
   return {
     call: (request) =>
       retry(() => attempt(request), {

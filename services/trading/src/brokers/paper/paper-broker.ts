@@ -6,7 +6,15 @@ import { costsOf, type Account } from '../../accounts/account-store.ts';
 import type { PriceReader } from '../../market/price-reader.ts';
 import { calendarFor } from '../../market/calendars.ts';
 import { sessionOn } from '../../sessions.ts';
-import { BrokerRejectedError, type Broker, type BrokerAccount, type BrokerOrderRequest, type BrokerOrderUpdate, type BrokerPosition, type OrderState } from '../broker.ts';
+import {
+  BrokerRejectedError,
+  type Broker,
+  type BrokerAccount,
+  type BrokerOrderRequest,
+  type BrokerOrderUpdate,
+  type BrokerPosition,
+  type OrderState,
+} from '../broker.ts';
 import { paperFills } from './paper-fill-model.ts';
 
 interface StoredOrder extends Account {
@@ -57,7 +65,8 @@ export class PaperBroker implements Broker {
     const stored = await this.read(order.clientOrderId);
     const outcome = this.outcome(stored);
     // The exchange task (whichever holds its lock) starts watching live prices for it.
-    if (outcome.state === 'accepted' || outcome.state === 'partially_filled') await this.deps.pool.query('select pg_notify($1, $2)', [paperOrdersChannel, order.clientOrderId]);
+    if (outcome.state === 'accepted' || outcome.state === 'partially_filled')
+      await this.deps.pool.query('select pg_notify($1, $2)', [paperOrdersChannel, order.clientOrderId]);
     return outcome;
   }
 
@@ -73,12 +82,33 @@ export class PaperBroker implements Broker {
 
   private outcome(order: StoredOrder): BrokerOrderUpdate {
     const { client_order_id: clientOrderId } = order;
-    const bars: DailyBar[] = order.bars.map((bar) => ({ date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close, adjClose: bar.adj_close, volume: bar.volume }));
+    const bars: DailyBar[] = order.bars.map((bar) => ({
+      date: bar.date,
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close: bar.close,
+      adjClose: bar.adj_close,
+      volume: bar.volume,
+    }));
     const outcome = paperFills(
-      { clientOrderId, side: order.side, quantity: order.quantity, type: order.type, timeInForce: order.time_in_force, limitPrice: order.limit_price, sessionDate: order.session_date },
+      {
+        clientOrderId,
+        side: order.side,
+        quantity: order.quantity,
+        type: order.type,
+        timeInForce: order.time_in_force,
+        limitPrice: order.limit_price,
+        sessionDate: order.session_date,
+      },
       bars,
       costsOf(order),
-      { placedAtMs: order.placed_at.getTime(), nowMs: this.deps.clock.nowMs(), sessionTimes: (day) => sessionOn(day, order.symbol), filledElsewhere: order.live_filled },
+      {
+        placedAtMs: order.placed_at.getTime(),
+        nowMs: this.deps.clock.nowMs(),
+        sessionTimes: (day) => sessionOn(day, order.symbol),
+        filledElsewhere: order.live_filled,
+      },
     );
     const filled = order.live_filled + outcome.fills.reduce((sum, fill) => sum + fill.quantity, 0);
     let state: OrderState = outcome.state === 'filled' ? 'filled' : outcome.state === 'expired' ? 'expired' : filled > 0 ? 'partially_filled' : 'accepted';
@@ -91,8 +121,16 @@ export class PaperBroker implements Broker {
       clientOrderId,
       brokerOrderId: `paper-${clientOrderId}`,
       state,
-      ...(state === 'expired' ? { reason: `day order not filled in its session (${order.session_date})${filled > 0 ? `: ${filled} of ${order.quantity} filled` : ''}` } : {}),
-      fills: outcome.fills.map((fill) => ({ fillId: fill.fillId, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: fill.barDate ? barTime(order, fill.barDate) : this.deps.clock.now() })),
+      ...(state === 'expired'
+        ? { reason: `day order not filled in its session (${order.session_date})${filled > 0 ? `: ${filled} of ${order.quantity} filled` : ''}` }
+        : {}),
+      fills: outcome.fills.map((fill) => ({
+        fillId: fill.fillId,
+        quantity: fill.quantity,
+        price: fill.price,
+        fee: fill.fee,
+        at: fill.barDate ? barTime(order, fill.barDate) : this.deps.clock.now(),
+      })),
     };
   }
 
@@ -108,7 +146,9 @@ export class PaperBroker implements Broker {
   }
 
   async account(): Promise<BrokerAccount> {
-    const result = await this.deps.pool.query<{ cash: number }>("select coalesce(sum(amount), 0)::float8 as cash from trading_cash_entry e join trading_account a on a.id = e.account_id where a.broker = 'paper'");
+    const result = await this.deps.pool.query<{ cash: number }>(
+      "select coalesce(sum(amount), 0)::float8 as cash from trading_cash_entry e join trading_account a on a.id = e.account_id where a.broker = 'paper'",
+    );
     const cash = result.rows[0]!.cash;
     return { cash, equity: cash, buyingPower: cash, currency: 'USD' };
   }

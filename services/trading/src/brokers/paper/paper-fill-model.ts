@@ -103,7 +103,12 @@ function barIsAfter(order: PaperOrder, bar: DailyBar, placedAtMs: number | undef
  * of its volume; the rest waits for later bars, or expires with a day order once its session's
  * bar is done.
  */
-export function paperFills(order: PaperOrder, bars: readonly DailyBar[], costs: FillCosts, truth: { placedAtMs?: number; nowMs?: number; sessionTimes?: SessionTimes; filledElsewhere?: number } = {}): PaperOutcome {
+export function paperFills(
+  order: PaperOrder,
+  bars: readonly DailyBar[],
+  costs: FillCosts,
+  truth: { placedAtMs?: number; nowMs?: number; sessionTimes?: SessionTimes; filledElsewhere?: number } = {},
+): PaperOutcome {
   const fills: PaperFill[] = [];
   let remaining = order.quantity - (truth.filledElsewhere ?? 0);
   if (remaining <= 1e-9) return { fills, state: 'filled' };
