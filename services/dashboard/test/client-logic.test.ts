@@ -5,7 +5,7 @@ import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/l
 import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
 import { changedFields, newStrategy, strategyFromForm, type StrategyDefinition } from '../web/src/lib/strategy-form.ts';
 import { backtestCountsLine, backtestExports, tradeTimeLabel } from '../web/src/lib/backtest-report.ts';
-import { codeInstanceFromForm, parameterFields, strategyLabel, type StrategyCode } from '../web/src/lib/strategy-code.ts';
+import { codeInstanceFromForm, liveStatusLine, parameterFields, strategyLabel, type StrategyCode } from '../web/src/lib/strategy-code.ts';
 import { batches, parseAuctionCsv } from '../web/src/lib/csv.ts';
 import { axesSizedToLabels, dailyIncrements, dailyXAxis, dailyXRange, widthOfLabels } from '../web/src/lib/chart-axes.ts';
 import { exposureRows, strategyStateLabel } from '../web/src/lib/exposures.ts';
@@ -727,5 +727,27 @@ describe('candle chart room', () => {
     expect(priceAxisRange({ minValue: -100, maxValue: 105 })).toEqual({ minValue: 0, maxValue: 105 });
     expect(priceAxisRange({ minValue: 99.5, maxValue: 103.2 })).toEqual({ minValue: 99.5, maxValue: 103.2 });
     expect(priceAxisRange(null)).toBeNull();
+  });
+});
+
+describe('live strategy status', () => {
+  const status = {
+    strategy_id: 1,
+    status: 'running' as const,
+    error: null,
+    updated_at: '2026-12-07T04:45:56.770Z',
+    prices: [{ symbol: 'BTC-PERP', last_price_at: null }],
+    waiting_for: null,
+  };
+  it("shows the API's status, the fault that stopped one, and the live prices a running one waits for", () => {
+    expect(liveStatusLine(undefined)).toBeUndefined();
+    expect(liveStatusLine(status)).toEqual({ text: 'live: running', tone: 'ok' });
+    const waiting = 'live prices for BTC-PERP (none yet): a live strategy hears the symbols the prices service serves; subscribe each';
+    expect(liveStatusLine({ ...status, waiting_for: waiting })).toEqual({ text: `live: running, waiting for ${waiting}`, tone: 'warn' });
+    expect(liveStatusLine({ ...status, status: 'failed', error: 'threw during onBar BTC-PERP 1m: boom' })).toEqual({
+      text: 'live: stopped for a fault: threw during onBar BTC-PERP 1m: boom',
+      tone: 'bad',
+    });
+    expect(liveStatusLine({ ...status, status: 'stopped' })).toEqual({ text: 'live: stopped', tone: 'warn' });
   });
 });

@@ -656,6 +656,29 @@ describe('the dashboard in Chromium against pnpm start', () => {
     await expectCleanPage(watched);
   });
 
+  it("a live instance shows its run status and, with no feed for its symbol, what it waits for, in the API's words", async () => {
+    const live = await adminCall<{ id: number }>(system, 'POST', '/trading/strategies', {
+      name: 'live-synth',
+      universe: ['SYNTH'],
+      code: 'three_candles',
+      mode: 'live',
+      interval: '1m',
+      schedule: null,
+      allocation: 1_000,
+      approval: 'manual',
+    });
+    const watched = await adminPage();
+    await watched.page.getByRole('link', { name: 'Strategies' }).click();
+    const status = watched.page.getByTestId('strategy-live-synth').getByTestId('live-status');
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/^live: running, waiting for live prices for SYNTH \(none yet\)/);
+    const { strategies } = await adminCall<{ strategies: { strategy_id: number; waiting_for: string | null }[] }>(system, 'GET', '/trading/live-strategies');
+    const answered = strategies.find((row) => row.strategy_id === live.id)!;
+    expect(await status.textContent()).toBe(`live: running, waiting for ${answered.waiting_for}`);
+    await screenshot(watched.page, 'strategies-live');
+    await adminCall(system, 'PATCH', `/trading/strategies/${live.id}`, { enabled: false });
+    await expectCleanPage(watched);
+  });
+
   it('adds a webhook channel, switches one event off, and sends a test message that arrives', async () => {
     const received: string[] = [];
     const hook = createServer((request, response) => {

@@ -626,7 +626,7 @@ export class LiveStrategyRunner {
         quiet.length === 0
           ? null
           : `live prices for ${quiet.map((price) => `${price.symbol} (${price.last_price_at === null ? 'none yet' : `last at ${price.last_price_at}`})`).join(', ')}: ` +
-            `a live strategy hears the symbols the prices service serves; subscribe each (POST /prices/subscriptions {"provider": "replay", "symbol": "${quiet[0]!.symbol}"}, or the Prices page), or wait for its market to open`;
+            `a live strategy hears the symbols the prices service serves; subscribe each (POST /prices/subscriptions {"provider": "replay", "symbol": "${quiet[0]!.symbol}"}, or the dashboard's Live prices page), or wait for its market to open`;
       return { ...row, updated_at: row.updated_at.toISOString(), prices, waiting_for };
     });
   }

@@ -176,3 +176,16 @@ export function codeInstanceFromForm(form: FormData, code: StrategyCode): { valu
     },
   };
 }
+
+export type LiveStrategyStatus = ResponseOf<'/trading/live-strategies'>['strategies'][number];
+
+/**
+ * How a live instance stands, as the Strategies page shows it: its run status, and the error that
+ * stopped it or the live prices it waits for (the API's words). Undefined when it has no status yet.
+ */
+export function liveStatusLine(status: LiveStrategyStatus | undefined): { text: string; tone: 'ok' | 'warn' | 'bad' } | undefined {
+  if (!status) return undefined;
+  if (status.status === 'failed') return { text: `live: stopped for a fault: ${status.error ?? 'no reason given'}`, tone: 'bad' };
+  if (status.status === 'running' && status.waiting_for) return { text: `live: running, waiting for ${status.waiting_for}`, tone: 'warn' };
+  return { text: `live: ${status.status}`, tone: status.status === 'running' ? 'ok' : 'warn' };
+}

@@ -10,7 +10,7 @@ import { StrategyForm } from '../components/StrategyForm';
 import { useJob } from '../components/useJob';
 import { formatMoney, formatNumber, formatPercent } from '../lib/format';
 import { can } from '../lib/permissions';
-import { strategyLabel } from '../lib/strategy-code';
+import { liveStatusLine, strategyLabel } from '../lib/strategy-code';
 import type { StrategyDefinition } from '../lib/strategy-form';
 import { useMe } from '../session';
 import { performanceQuery } from './Overview';
@@ -20,6 +20,13 @@ export default function Strategies() {
   const me = useMe();
   const client = useQueryClient();
   const strategies = useQuery({ queryKey: ['strategies'], queryFn: () => unwrap(api.GET('/trading/strategies')) });
+  // Live instances' run status (running, stopped for a fault, what they wait for), read again every 5 s.
+  const live = useQuery({
+    queryKey: ['live-strategies'],
+    enabled: strategies.data?.strategies.some((strategy) => strategy.mode === 'live') ?? false,
+    refetchInterval: 5_000,
+    queryFn: () => unwrap(api.GET('/trading/live-strategies')),
+  });
   const [editingId, setEditingId] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   // A new key after each creation empties the form.
@@ -74,7 +81,10 @@ export default function Strategies() {
             <td>{strategy.universe.join(', ')}</td>
             <td>{strategy.rule ? sizingLabel(strategy.sizing) : 'by its code'}</td>
             <td>{strategy.approval}</td>
-            <td>{strategy.enabled ? 'yes' : 'no'}</td>
+            <td>
+              {strategy.enabled ? 'yes' : 'no'}
+              {strategy.mode === 'live' && <LiveStatusNote line={liveStatusLine(live.data?.strategies.find((status) => status.strategy_id === strategy.id))} />}
+            </td>
             <StrategyStats id={strategy.id} />
             {trader && (
               <td className="actions">
@@ -137,6 +147,15 @@ const sizingLabel = (sizing: StrategyDefinition['sizing']): string =>
     : sizing.mode === 'fixed_notional'
       ? `${formatMoney(sizing.notional)} a trade`
       : `${formatPercent(sizing.share, { digits: 0 })} of allocation`;
+
+function LiveStatusNote({ line }: { line: ReturnType<typeof liveStatusLine> }) {
+  if (!line) return <div className="muted">live: starting…</div>;
+  return (
+    <div className={line.tone === 'bad' ? 'loss' : line.tone === 'warn' ? 'muted' : undefined} data-testid="live-status">
+      {line.text}
+    </div>
+  );
+}
 
 function StrategyStats({ id }: { id: number }) {
   const performance = useQuery(performanceQuery(id));
