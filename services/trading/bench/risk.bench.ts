@@ -12,7 +12,7 @@ import { createService } from '@closecross/platform';
 import { jobsModule } from '@closecross/jobs';
 import type { DailyBar } from '@closecross/quant';
 import { loadavg } from 'node:os';
-import { benchSize, median, startBenchPostgres } from '@closecross/tests/support';
+import { BenchResults, benchSize, describeRow, median, startBenchPostgres } from '@closecross/tests/support';
 import { brokerCache } from '../src/brokers/broker-factory.ts';
 import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
 import { PriceReader } from '../src/market/price-reader.ts';
@@ -367,6 +367,30 @@ console.log(`(b) order submit to paper fill through the API, ${orderCount} order
 console.log(
   `(c) portfolio VaR of ${varSymbols} positions over ${aligned.dates.length} daily returns: ${summary(varTimes)} from precomputed returns (VaR99 ${var99.toFixed(0)}); cold (read ${varSymbols} x ${varDays + 1} closes and align) ${coldMs.toFixed(0)} ms; goal < 50 ms`,
 );
+const results = new BenchResults('trading-risk');
+console.log(
+  describeRow(
+    results.record({
+      name: 'pre-trade risk check as an order is placed (book in memory), p99',
+      unit: 'ms',
+      runs: inMemoryRuns.map(p99Of),
+      goal: { below: 2 },
+      note: `p99 of each run of ${perRun} orders, 50 positions over 5 strategies, every limit set (VaR included), interleaved with the locked check (p99 median ${median(lockedRuns.map(p99Of)).toFixed(2)} ms)`,
+    }),
+  ),
+);
+console.log(
+  describeRow(
+    results.record({
+      name: 'portfolio VaR of 500 positions from precomputed returns',
+      unit: 'ms',
+      runs: varTimes,
+      goal: { below: 50 },
+      note: `${aligned.dates.length} daily returns; cold (read and align) ${coldMs.toFixed(0)} ms`,
+    }),
+  ),
+);
+console.log(`results: ${await results.write()}`);
 await app.close();
 await pool.end();
 await postgres.stop();
