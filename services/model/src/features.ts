@@ -18,7 +18,8 @@ export interface FeatureInput {
   wap: number | null;
 }
 
-const rawFeatures = [
+/** The stock_data columns a model reads as they are (the derived features follow them). */
+export const rawFeatures = [
   'seconds_in_bucket',
   'imbalance_buy_sell_flag',
   'imbalance_size',

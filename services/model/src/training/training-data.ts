@@ -1,6 +1,6 @@
 import { stockData, type Pool } from '@closecross/db';
 import { to as copyTo } from 'pg-copy-streams';
-import { featureCount, writeFeatureValues, type FeatureInput } from '../features.ts';
+import { featureCount, rawFeatures, writeFeatureValues, type FeatureInput } from '../features.ts';
 
 export interface TrainingData {
   features: Float32Array;
@@ -10,20 +10,7 @@ export interface TrainingData {
   lastDateId: number | null;
 }
 
-const featureColumns = [
-  'seconds_in_bucket',
-  'imbalance_buy_sell_flag',
-  'imbalance_size',
-  'matched_size',
-  'bid_size',
-  'ask_size',
-  'reference_price',
-  'far_price',
-  'near_price',
-  'ask_price',
-  'bid_price',
-  'wap',
-] as const satisfies readonly stockData.StockDataColumn[];
+const featureColumns = rawFeatures satisfies readonly stockData.StockDataColumn[];
 const readColumns = [...featureColumns, 'target'] as const;
 const inputCount = readColumns.length; // the 12 raw inputs, then the target
 
