@@ -30,7 +30,9 @@ export { runBacktest, type BacktestOptions } from './backtest/run-backtest.ts';
 export { BarMerger, type BarSource } from './backtest/bar-merge.ts';
 export {
   buildReport,
+  csvRows,
   equityToCsv,
+  tradeCsvColumns,
   reportToJson,
   tradesToCsv,
   type BacktestReport,

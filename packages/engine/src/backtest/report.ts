@@ -229,25 +229,30 @@ const csvCell = (value: unknown): string => {
   const text = value === undefined || value === null ? '' : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
-const csvRows = (header: string[], rows: unknown[][]): string => [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+/** A header and rows as CSV text (RFC 4180 quoting; null and undefined are empty cells): the exports of a backtest's report. */
+export const csvRows = (header: readonly string[], rows: readonly (readonly unknown[])[]): string =>
+  [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+
+/** The columns of a backtest's trades export, in order. */
+export const tradeCsvColumns = [
+  'symbol',
+  'direction',
+  'quantity',
+  'entry_time',
+  'exit_time',
+  'entry_day',
+  'exit_day',
+  'entry_price',
+  'exit_price',
+  'gross_profit_loss',
+  'fees',
+  'profit_loss',
+  'status',
+] as const;
 
 /** The trades (closed, then the open positions flagged `open_at_end`) as CSV. */
 export function tradesToCsv(report: BacktestReport): string {
-  const header = [
-    'symbol',
-    'direction',
-    'quantity',
-    'entry_time',
-    'exit_time',
-    'entry_day',
-    'exit_day',
-    'entry_price',
-    'exit_price',
-    'gross_profit_loss',
-    'fees',
-    'profit_loss',
-    'status',
-  ];
+  const header = tradeCsvColumns;
   const closed = report.trades.map((trade) => [
     trade.symbol,
     trade.direction,

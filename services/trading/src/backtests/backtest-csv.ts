@@ -1,32 +1,13 @@
+import { csvRows as csv, tradeCsvColumns } from '@closecross/engine';
 import type { CompactReport } from './backtest-results.ts';
 
-const cell = (value: unknown): string => {
-  const text = value === undefined || value === null ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
-const csv = (header: readonly string[], rows: readonly (readonly unknown[])[]): string =>
-  [header, ...rows].map((row) => row.map(cell).join(',')).join('\n') + '\n';
 const iso = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString() : '');
 
 /** The closed trades, then the positions still open at the end (status open_at_end, valued at their last price, not realized). */
 export function tradesCsv(report: CompactReport): string {
   const column = new Map(report.trades.columns.map((name, index) => [name, index]));
   const get = (row: readonly unknown[], name: string) => row[column.get(name)!];
-  const header = [
-    'symbol',
-    'direction',
-    'quantity',
-    'entry_time',
-    'exit_time',
-    'entry_day',
-    'exit_day',
-    'entry_price',
-    'exit_price',
-    'gross_profit_loss',
-    'fees',
-    'profit_loss',
-    'status',
-  ];
+  const header = tradeCsvColumns;
   const closed = report.trades.rows.map((row) => [
     get(row, 'symbol'),
     get(row, 'direction'),
