@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 // @ts-expect-error async-exit-hook ships no types
 import exitHook from 'async-exit-hook';
@@ -115,4 +117,50 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+export interface ScratchDatabase {
+  /** URL of the new, empty database. */
+  url: string;
+  /** A temporary folder of its own (the cluster's, when one was started), removed by close(). */
+  folder: string;
+  /** Drops the database, stops the server it started (if any) and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * A throwaway database for scripts that build something from a migrated schema (the OpenAPI
+ * document, the generated row types): on DATABASE_URL's server (an admin URL) when set, else on a
+ * PostgreSQL of its own in a temporary folder.
+ */
+export async function scratchDatabase(prefix: string): Promise<ScratchDatabase> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), `closecross-${prefix}-`));
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(folder, { recursive: true, force: true })];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(error));
+  };
+  try {
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      // As root, PostgreSQL runs as `postgres` and must enter the folder (mkdtemp makes it 0700).
+      await chmod(folder, 0o755);
+      const server = await startDevPostgres({ dataDir: path.join(folder, 'cluster'), persistent: false });
+      cleanups.push(() => server.stop());
+      adminUrl = server.adminUrl;
+    }
+    const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    cleanups.push(async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    });
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), folder, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
