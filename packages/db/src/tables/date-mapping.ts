@@ -1,14 +1,14 @@
 import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
+import type * as Rows from './rows.generated.ts';
 
 /** `date_mapping`: the calendar day of each competition date_id (null until someone dates it). Owner: market-data. */
 export const table = 'date_mapping';
 
-export interface DateMappingRow {
-  date_id: number;
-  /** YYYY-MM-DD, or null for a day referenced before anyone dated it. */
+export type DateMappingRow = Omit<Rows.DateMappingRow, 'date'> & {
+  /** YYYY-MM-DD (the readers select it with to_char), or null for a day referenced before anyone dated it. */
   date: string | null;
-}
+};
 
 export const columns = columnsOf<DateMappingRow>({ date_id: 'int4', date: 'date null' });
 

@@ -1,6 +1,7 @@
 import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
 import { ensure as ensureDate } from './date-mapping.ts';
+import type * as Rows from './rows.generated.ts';
 
 /**
  * `model` (trained models and where their artifact is) and `model_inference` (prediction files a
@@ -9,24 +10,11 @@ import { ensure as ensureDate } from './date-mapping.ts';
  */
 export const tables = ['model', 'model_inference'] as const;
 
-export interface ModelRow {
-  model_id: number;
-  model_name: string;
-  model_artifact_path: string | null;
-  date_id: number | null;
-  /** Features, parameters, metrics, data window and base model of a trained model. */
-  metadata: Record<string, unknown> | null;
-  created_at: Date;
-}
+/** A stored model, as generated, with its jsonb `metadata` an object (features, parameters, metrics, data window and base model). */
+export type ModelRow = Omit<Rows.ModelRow, 'metadata'> & { metadata: Record<string, unknown> | null };
 
-export interface ModelInferenceRow {
-  id: number;
-  model_id: number;
-  date_id: number | null;
-  /** The store key of the predictions CSV. */
-  predictions: string | null;
-  created_at: Date;
-}
+/** A stored inference (`predictions`: the store key of the predictions CSV), as generated. */
+export type ModelInferenceRow = Rows.ModelInferenceRow;
 
 export const modelColumns = columnsOf<ModelRow>({
   model_id: 'int4',

@@ -1,20 +1,12 @@
 import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
+import type * as Rows from './rows.generated.ts';
 
 /** `price_bar_1m`: one-minute bars built from live ticks. Owner: prices. Trading's backtests read them here. */
 export const table = 'price_bar_1m';
 
-export interface PriceBar1mRow {
-  symbol: string;
-  start: Date;
-  provider: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-}
+/** A stored bar, as generated. */
+export type PriceBar1mRow = Rows.PriceBar1mRow;
 
 export const columns = columnsOf<PriceBar1mRow>({
   symbol: 'text',

@@ -1,5 +1,6 @@
 import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
+import type * as Rows from './rows.generated.ts';
 
 /**
  * `price_bars`: one daily bar per symbol and date. Owner: market-data (it writes them, from
@@ -12,17 +13,11 @@ export const table = 'price_bars';
  * A stored row. `volume` is bigint: a number through @closecross/platform's pools (they parse int8),
  * a string through a bare pg pool.
  */
-export interface PriceBarRow {
-  symbol: string;
-  /** A day, YYYY-MM-DD. */
+export type PriceBarRow = Omit<Rows.PriceBarsRow, 'date' | 'volume'> & {
+  /** A day, YYYY-MM-DD (the readers select it with to_char). */
   date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  adj_close: number | null;
   volume: number | string | null;
-}
+};
 
 /** The columns a declared row has, checked against the migrated database by the schema test. */
 export const columns = columnsOf<PriceBarRow>({

@@ -1,5 +1,6 @@
 import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
+import type * as Rows from './rows.generated.ts';
 
 /**
  * `price_latest`: the latest trade and quote per symbol, written by the prices service's worker at
@@ -8,19 +9,8 @@ import type { Queryable } from './queryable.ts';
  */
 export const table = 'price_latest';
 
-export interface PriceLatestRow {
-  symbol: string;
-  provider: string;
-  price: number | null;
-  bid: number | null;
-  ask: number | null;
-  bid_size: number | null;
-  ask_size: number | null;
-  quoted_at: Date;
-  updated_at: Date;
-  /** Where a replay subscription stopped, kept for its next start. */
-  replay_cursor: number | null;
-}
+/** A stored row, as generated (`replay_cursor`: where a replay subscription stopped, kept for its next start). */
+export type PriceLatestRow = Rows.PriceLatestRow;
 
 export const columns = columnsOf<PriceLatestRow>({
   symbol: 'text',

@@ -4,6 +4,7 @@ import type { PoolClient } from 'pg';
 import { binaryArray } from '../binary-array.ts';
 import { columnsOf } from './columns.ts';
 import type { Queryable } from './queryable.ts';
+import type * as Rows from './rows.generated.ts';
 
 /**
  * `stock_data`: the closing-auction order-book snapshots (one row per stock, day and bucket).
@@ -11,27 +12,8 @@ import type { Queryable } from './queryable.ts';
  */
 export const table = 'stock_data';
 
-/** A stored row (every value column nullable, as the competition files leave cells empty). */
-export interface StockDataRow {
-  stock_id: number;
-  date_id: number;
-  seconds_in_bucket: number;
-  imbalance_size: number | null;
-  imbalance_buy_sell_flag: number | null;
-  reference_price: number | null;
-  matched_size: number | null;
-  far_price: number | null;
-  near_price: number | null;
-  bid_price: number | null;
-  bid_size: number | null;
-  ask_price: number | null;
-  ask_size: number | null;
-  wap: number | null;
-  target: number | null;
-  time_id: number | null;
-  row_id: string;
-  train_type: string | null;
-}
+/** A stored row (every value column nullable, as the competition files leave cells empty): the generated row type. */
+export type StockDataRow = Rows.StockDataRow;
 
 /**
  * The `stock_data` columns with their Postgres element types, in the order the upsert, the
