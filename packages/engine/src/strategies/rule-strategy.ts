@@ -67,6 +67,8 @@ interface RuleState {
   lots: TrackedLot[];
 }
 
+const noLots: readonly TrackedLot[] = [];
+
 const roundTo = (value: number, decimals: number): number => {
   const scale = 10 ** decimals;
   return Math.round(value * scale) / scale;
@@ -127,6 +129,23 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
         return rule;
       };
       const stateOf = (ctx: StrategyContext<any>): RuleState => ctx.state as unknown as RuleState;
+      // state.lots in symbol groups (same lots, same order), so a bar visits its own symbol's lots and
+      // not every open lot of the universe; rebuilt when state.lots is another array than the one indexed.
+      let indexedLots: TrackedLot[] | undefined;
+      const lotsBySymbol = new Map<string, TrackedLot[]>();
+      const lotsOf = (lots: TrackedLot[], symbol: string): TrackedLot[] | undefined => {
+        if (lots !== indexedLots) {
+          indexedLots = lots;
+          lotsBySymbol.clear();
+          for (const lot of lots) symbolLots(lot.symbol).push(lot);
+        }
+        return lotsBySymbol.get(symbol);
+      };
+      const symbolLots = (symbol: string): TrackedLot[] => {
+        let list = lotsBySymbol.get(symbol);
+        if (list === undefined) lotsBySymbol.set(symbol, (list = []));
+        return list;
+      };
 
       const closeLot = (ctx: StrategyContext<any>, lot: TrackedLot, reason: string) => {
         for (const id of lot.exitOrderIds) ctx.cancel(id);
@@ -154,8 +173,8 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
           const seen = ctx.history(bar.symbol, bar.interval).seen;
           const fired = ruleOf(bar.symbol).update(dailyBarOf(bar, scratch));
           const signal = fired !== undefined && seen - 1 >= params.warmup_bars ? fired : undefined;
-          for (const lot of state.lots) {
-            if (lot.symbol !== bar.symbol || lot.closing) continue;
+          for (const lot of lotsOf(state.lots, bar.symbol) ?? noLots) {
+            if (lot.closing) continue;
             if (bar.endMs > lot.filledMs) lot.barsHeld++;
             if (params.exit_after_bars > 0 && lot.barsHeld >= params.exit_after_bars) closeLot(ctx, lot, `${params.exit_after_bars} bars after entry`);
             else if (params.exit_on_opposite_signal && signal !== undefined && (signal === 'buy' ? -1 : 1) === lot.direction)
@@ -225,6 +244,7 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
               );
             }
             state.lots.push(lot);
+            if (indexedLots === state.lots) symbolLots(lot.symbol).push(lot);
             return;
           }
           // An exit filled: its lot is done; the other exit of the pair is cancelled (one-cancels-other).
@@ -250,6 +270,10 @@ export function defineRuleStrategy<R extends TProperties>(spec: {
           if (lot.quantity > 1e-12) return;
           for (const id of lot.exitOrderIds) if (id !== fill.orderId) ctx.cancel(id);
           state.lots.splice(index, 1);
+          if (indexedLots === state.lots) {
+            const symbolList = lotsBySymbol.get(lot.symbol)!;
+            symbolList.splice(symbolList.indexOf(lot), 1);
+          }
         },
       };
     },
