@@ -1,12 +1,19 @@
 import { badRequest, ErrorResponse, type ServiceContext } from '@closecross/platform';
 import { InvalidParameterError, minShots, runMonteCarloTask, type MonteCarloTask } from '@closecross/quant';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { readNumber } from '../analysis/numeric-field.ts';
 import { inlineDrawsAtMost, overTaskBudget, workBudget } from '../analysis/work-budget.ts';
 import { MonteCarloTaskBody, MonteCarloTaskResult, VarCallBody, VarCallResult } from '../schemas/var-worker.ts';
 import { ComputeThreads } from '../worker/compute-threads.ts';
 
 const budgetText = `work budget: at most ${workBudget.shotsPerCall.toLocaleString('en-US')} shots per call, ${workBudget.drawsPerTask.toLocaleString('en-US')} draws (d × moments) per task`;
+
+/** A compute endpoint's options: the risk scope, the worker tag, the work budget, its body and its answer. */
+const workerCall = <Body extends TSchema, Result extends TSchema>(summary: string, body: Body, result: Result) => ({
+  config: { scope: 'risk' },
+  schema: { tags: ['risk worker'], summary, description: budgetText, body, response: { 200: result, 400: ErrorResponse } },
+});
 
 /** The compute endpoints: the reference's per-instance VaR call, and one resource task of an analysis. */
 export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
@@ -24,16 +31,7 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
 
   app.post(
     '/calculate_var9599',
-    {
-      config: { scope: 'risk' },
-      schema: {
-        tags: ['risk worker'],
-        summary: "The reference's worker call: VaR 95/99 of Normal(mean, std) from `shots` draws",
-        description: budgetText,
-        body: VarCallBody,
-        response: { 200: VarCallResult, 400: ErrorResponse },
-      },
-    },
+    workerCall("The reference's worker call: VaR 95/99 of Normal(mean, std) from `shots` draws", VarCallBody, VarCallResult),
     async (request) => {
       const mean = readNumber('mean', request.body.mean, { min: -1e6, max: 1e6 });
       const std = readNumber('std', request.body.std, { min: 0, max: 1e6 });
@@ -52,16 +50,7 @@ export const varWorkerRoutes: FastifyPluginAsyncTypebox<ServiceContext> = async 
 
   app.post(
     '/monte-carlo-task',
-    {
-      config: { scope: 'risk' },
-      schema: {
-        tags: ['risk worker'],
-        summary: 'Run one resource task of an analysis (what the risk service sends its ECS workers)',
-        description: budgetText,
-        body: MonteCarloTaskBody,
-        response: { 200: MonteCarloTaskResult, 400: ErrorResponse },
-      },
-    },
+    workerCall('Run one resource task of an analysis (what the risk service sends its ECS workers)', MonteCarloTaskBody, MonteCarloTaskResult),
     async (request) => {
       const task = request.body as MonteCarloTask;
       const over = overTaskBudget(task.d, task.moments.length);
