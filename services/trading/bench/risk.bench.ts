@@ -24,7 +24,7 @@ import { evaluateOrder } from '../src/risk/pre-trade-checks.ts';
 import { readRiskBook, RiskBook } from '../src/risk/risk-book.ts';
 import { RiskEngine } from '../src/risk/risk-engine.ts';
 import { RiskStore } from '../src/risk/risk-store.ts';
-import { StrategyStore } from '../src/strategies/strategy-store.ts';
+import { StrategyDesk } from '../src/strategies/strategy-desk.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
 
 const varSymbols = benchSize('BENCH_VAR_POSITIONS', 500, 20);
@@ -104,7 +104,7 @@ const app = await createService({
 await app.ready();
 
 // 50 open positions across 5 strategies, each strategy 10 symbols.
-const strategies = new StrategyStore(pool);
+const strategies = new StrategyDesk(pool);
 const strategyIds: number[] = [];
 for (let s = 0; s < strategiesCount; s++) {
   const created = await strategies.create(

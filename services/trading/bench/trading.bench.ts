@@ -14,7 +14,7 @@ import { runBacktestJob } from '../src/backtests/backtest-job.ts';
 import { PriceReader } from '../src/market/price-reader.ts';
 import { tradingServiceWith } from '../src/plugin.ts';
 import { ruleFor } from '../src/strategies/strategy-rules.ts';
-import { StrategyStore } from '../src/strategies/strategy-store.ts';
+import { StrategyDesk } from '../src/strategies/strategy-desk.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
 
 const scanSymbols = benchSize('BENCH_SCAN_SYMBOLS', 500, 5);
@@ -90,7 +90,7 @@ const app = await createService({
   logLevel: 'silent',
 });
 await app.ready();
-const strategies = new StrategyStore(pool);
+const strategies = new StrategyDesk(pool);
 const definition = {
   account_id: 'paper',
   rule: { kind: 'three_candles' as const, body: 0.01, body_mode: 'relative' as const },

@@ -4,7 +4,7 @@ import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import { alpacaSettingsFrom } from './brokers/alpaca/index.ts';
 import { brokerCache } from './brokers/broker-factory.ts';
-import { AccountStore } from './accounts/account-store.ts';
+import { AccountStore } from './store/trading-account.ts';
 import { PriceReader } from './market/price-reader.ts';
 import { OrderDesk } from './orders/order-desk.ts';
 import { PaperExchange } from './paper/paper-exchange.ts';
@@ -15,7 +15,7 @@ import { SquareOff } from './risk/square-off.ts';
 import { reconciliationModule } from './reconciliation/reconciliation-module.ts';
 import { tradingRoutes } from './routes/trading-routes.ts';
 import { SignalDesk } from './signals/signal-desk.ts';
-import { StrategyStore } from './strategies/strategy-store.ts';
+import { StrategyDesk } from './strategies/strategy-desk.ts';
 import { LiveStrategyRunner } from './live-strategies/live-strategy-runner.ts';
 import { liveStrategyRoutes } from './routes/live-strategies.ts';
 import { researchRoutes } from './routes/research.ts';
@@ -52,7 +52,7 @@ const tradingPlugin: FastifyPluginAsync<TradingServiceOptions> = async (app, opt
       retries: config.TRADING_SQUARE_OFF_RETRIES,
     },
   });
-  const strategies = new StrategyStore(pool, { clock });
+  const strategies = new StrategyDesk(pool, { clock });
   const signals = new SignalDesk(pool, strategies, orders, clock);
   const accounts = new AccountStore(pool);
   const liveStrategies = new LiveStrategyRunner({ pool, strategies, signals, orders, clock, log: app.log });

@@ -11,7 +11,7 @@ import type { RiskEngine } from './risk/risk-engine.ts';
 import { takeRiskSnapshot } from './risk/risk-snapshot-job.ts';
 import { runScan, type ScanParams } from './scans/scan-job.ts';
 import type { SignalDesk } from './signals/signal-desk.ts';
-import type { StrategyStore } from './strategies/strategy-store.ts';
+import type { StrategyDesk } from './strategies/strategy-desk.ts';
 import type { TradingConfig } from './trading-config.ts';
 import { backtestJobKind, orderSyncJobKind, riskSnapshotJobKind, scanJobKind, snapshotJobKind } from './trading-events.ts';
 
@@ -20,7 +20,7 @@ export interface TradingJobDeps {
   /** The one clock: "today" of scans and snapshots, session times. */
   clock: Clock;
   config: TradingConfig;
-  strategies: StrategyStore;
+  strategies: StrategyDesk;
   signals: SignalDesk;
   orders: OrderDesk;
   prices: PriceReader;

@@ -4,10 +4,11 @@ import { defaultCosts, instrumentForSymbol, intervalMs, type BarInterval, type C
 import { JobInputError } from '@closecross/jobs';
 import { InvalidInputError, NotFoundError } from '@closecross/platform';
 import type { Pool } from 'pg';
-import { AccountStore, type Account } from '../accounts/account-store.ts';
+import type { Account } from '../schemas/accounts.ts';
+import { AccountStore } from '../store/trading-account.ts';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { Strategy, StrategyInput } from '../strategies/strategy-definition.ts';
-import type { StrategyStore } from '../strategies/strategy-store.ts';
+import type { StrategyDesk } from '../strategies/strategy-desk.ts';
 import type { BacktestThreadInput, BacktestThreadMessage, BarColumns } from './backtest-protocol.ts';
 import { storeBacktestResult } from '../store/trading-backtest-result.ts';
 import { readMinuteBars } from './minute-bars.ts';
@@ -44,7 +45,7 @@ export interface BacktestParams {
 
 export interface BacktestDeps {
   pool: Pool;
-  strategies: StrategyStore;
+  strategies: StrategyDesk;
   prices: PriceReader;
 }
 

@@ -32,7 +32,7 @@ import type { OrderView as DeskOrder } from '../orders/order-desk.ts';
 import type { PositionBook } from '../positions/position-book.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
-import type { StrategyRecord, StrategyStore } from '../strategies/strategy-store.ts';
+import type { StrategyRecord, StrategyDesk } from '../strategies/strategy-desk.ts';
 import type { Static } from '@sinclair/typebox';
 import type { LiveStatus } from '../schemas/live-strategies.ts';
 import { MinuteBars } from './minute-bars.ts';
@@ -45,7 +45,7 @@ export interface LiveStrategyLog {
 
 export interface LiveStrategyDeps {
   pool: Pool;
-  strategies: StrategyStore;
+  strategies: StrategyDesk;
   signals: SignalDesk;
   orders: OrderDesk;
   clock: Clock;

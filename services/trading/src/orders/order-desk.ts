@@ -20,7 +20,7 @@ import type { RiskEngine } from '../risk/risk-engine.ts';
 import { tradingLogEvents } from '../trading-events.ts';
 import { isTerminal, openOrderStates, pathBetween } from './order-state-machine.ts';
 import { bookedDecimal } from '../money/numeric-values.ts';
-import type { Account } from '../accounts/account-store.ts';
+import type { Account } from '../schemas/accounts.ts';
 import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
 import { sessionOn } from '../sessions.ts';
 import { fillTradeDate } from './trade-date.ts';

@@ -1,5 +1,5 @@
 import type { CostConfig } from '@closecross/engine';
-import type { Account } from '../accounts/account-store.ts';
+import type { Account } from '../schemas/accounts.ts';
 
 /**
  * An account's costs as the engine's simulated exchange takes them: fee per share, bps of

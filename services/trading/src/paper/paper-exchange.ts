@@ -10,7 +10,7 @@ import {
   type SimulatedExchangeOptions,
 } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
-import type { Account } from '../accounts/account-store.ts';
+import type { Account } from '../schemas/accounts.ts';
 import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
 import type { OrderType, TimeInForce } from '../brokers/broker.ts';
 import { calendarFor } from '../market/calendars.ts';

@@ -12,13 +12,14 @@ import { calendarForSymbol, defaultCosts, instrumentForSymbol, type Clock, type 
 import { JobInputError, type JobContext, type JobEngine } from '@closecross/jobs';
 import { InvalidInputError, NotFoundError } from '@closecross/platform';
 import type { Pool } from 'pg';
-import { AccountStore, type Account } from '../accounts/account-store.ts';
+import type { Account } from '../schemas/accounts.ts';
+import { AccountStore } from '../store/trading-account.ts';
 import type { BarColumns } from '../backtests/backtest-protocol.ts';
 import type { PriceReader } from '../market/price-reader.ts';
 import type { OptimizationRequest, WalkForwardRequest } from '../schemas/research.ts';
 import { checkedParameters, type ResolvedCode } from '../strategies/strategy-code.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
-import type { StrategyStore } from '../strategies/strategy-store.ts';
+import type { StrategyDesk } from '../strategies/strategy-desk.ts';
 import { deflatedSharpe, objectiveOf } from './research-figures.ts';
 import type { ResearchThreadData } from './research-protocol.ts';
 import { rankedTrials, ResearchStore, type RunSpec, type TrialRow, type WindowSpec } from './research-store.ts';
@@ -37,7 +38,7 @@ export const researchJobKinds = {
 export interface ResearchDeps {
   pool: Pool;
   engine: JobEngine;
-  strategies: StrategyStore;
+  strategies: StrategyDesk;
   prices: PriceReader;
   clock: Clock;
   threads: ResearchThreadPool;

@@ -48,13 +48,13 @@ import {
   WalkForwardRequest,
   WalkForwardView,
 } from '../schemas/research.ts';
-import type { StrategyStore } from '../strategies/strategy-store.ts';
+import type { StrategyDesk } from '../strategies/strategy-desk.ts';
 import { backtestJobKind } from '../trading-events.ts';
 
 export interface ResearchRouteDeps {
   engine: JobEngine;
   clock: Clock;
-  strategies: StrategyStore;
+  strategies: StrategyDesk;
   prices: PriceReader;
   /** Research threads (and trial slots) of this task: TRADING_RESEARCH_THREADS, default the machine's cores; 0: this task runs no trial (it coordinates and serves). */
   threads?: number;

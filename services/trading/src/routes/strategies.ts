@@ -15,7 +15,7 @@ import {
   StrategyIdParams,
   StrategyList,
 } from '../schemas/strategies.ts';
-import { viewOf } from '../strategies/strategy-store.ts';
+import { viewOf } from '../strategies/strategy-desk.ts';
 import { scanJobKind } from '../trading-events.ts';
 import type { TradingRouteDeps } from './trading-routes.ts';
 

@@ -8,7 +8,7 @@ import type { SignalDesk } from '../signals/signal-desk.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
 import { exitIntents, forSessionAhead, opensPosition } from '../strategies/strategy-decisions.ts';
 import { ruleLookback } from '../strategies/strategy-rules.ts';
-import type { StrategyStore } from '../strategies/strategy-store.ts';
+import type { StrategyDesk } from '../strategies/strategy-desk.ts';
 import type { Pool } from 'pg';
 import { decisionsOnLastBar } from './engine-decisions.ts';
 
@@ -20,7 +20,7 @@ export interface ScanParams {
 
 export interface ScanDeps {
   pool: Pool;
-  strategies: StrategyStore;
+  strategies: StrategyDesk;
   signals: SignalDesk;
   orders: OrderDesk;
   prices: PriceReader;

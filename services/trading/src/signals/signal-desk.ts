@@ -8,7 +8,7 @@ import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
 import { nextTradingDay, sessionClose } from '../sessions.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
 import { entryIntent, forSessionAhead } from '../strategies/strategy-decisions.ts';
-import type { StrategyStore } from '../strategies/strategy-store.ts';
+import type { StrategyDesk } from '../strategies/strategy-desk.ts';
 
 export interface SignalView {
   id: number;
@@ -44,10 +44,10 @@ export const intradaySignalBars = 5;
  */
 export class SignalDesk {
   private readonly pool: Pool;
-  private readonly strategies: StrategyStore;
+  private readonly strategies: StrategyDesk;
   private readonly orders: OrderDesk;
   readonly clock: Clock;
-  constructor(pool: Pool, strategies: StrategyStore, orders: OrderDesk, clock: Clock) {
+  constructor(pool: Pool, strategies: StrategyDesk, orders: OrderDesk, clock: Clock) {
     this.pool = pool;
     this.strategies = strategies;
     this.orders = orders;

@@ -1,6 +1,6 @@
-/** SQL on trading_cash_entry for reading: a strategy's cash ledger and its balance. */
+/** SQL on trading_cash_entry: a strategy's cash ledger (allocations, fills' cash) and its balance. */
 import { utcIsoText } from '@closecross/platform';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { CashEntry } from '../schemas/portfolio.ts';
 
 export async function cashBalance(pool: Pool, strategyId: number): Promise<number> {
@@ -17,4 +17,30 @@ export async function cashEntries(pool: Pool, strategyId: number, limit: number)
       [strategyId, limit],
     )
   ).rows;
+}
+
+/** A strategy's allocation (or a change of it) as a ledger entry, in the caller's transaction. */
+export async function recordAllocation(
+  db: Pool | PoolClient,
+  strategyId: number,
+  accountId: string,
+  amount: number,
+  note: 'allocation' | 'allocation changed',
+): Promise<void> {
+  await db.query("insert into trading_cash_entry (strategy_id, account_id, kind, amount, note) values ($1, $2, 'allocation', $3, $4)", [
+    strategyId,
+    accountId,
+    amount,
+    note,
+  ]);
+}
+
+/** The cash of every account on `broker` now (the paper broker's book is ours). */
+export async function cashOfAccountsOn(pool: Pool, broker: string): Promise<number> {
+  return (
+    await pool.query<{ cash: number }>(
+      'select coalesce(sum(amount), 0)::float8 as cash from trading_cash_entry e join trading_account a on a.id = e.account_id where a.broker = $1',
+      [broker],
+    )
+  ).rows[0]!.cash;
 }

@@ -1,8 +1,11 @@
 import { withTransaction } from '@closecross/db';
 import { systemClock, type Clock } from '@closecross/engine';
 import { assertValidTiming, ScheduleStore } from '@closecross/jobs';
-import { ConflictError, InvalidInputError, NotFoundError, utcIsoColumn } from '@closecross/platform';
+import { ConflictError, InvalidInputError, NotFoundError } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
+import { accountExists } from '../store/trading-account.ts';
+import { recordAllocation } from '../store/trading-cash-entry.ts';
+import { deleteStrategy, insertStrategy, strategyRow, strategyRows, updateStrategy, type StrategyRow } from '../store/trading-strategy.ts';
 import { scanJobKind } from '../trading-events.ts';
 import type { Strategy, StrategyInput, StrategyPatch } from './strategy-definition.ts';
 import { builtinParametersOf, checkedParameters, ruleFieldsOf, ruleOfBuiltin, StrategyCatalogue, strategiesDirFrom } from './strategy-code.ts';
@@ -15,24 +18,8 @@ export interface StrategyRecord extends Strategy {
   updated_at: string;
 }
 
-const columns = `id::int as id, name, account_id, definition, allocation, enabled, created_by, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
-
-interface Row {
-  id: number;
-  name: string;
-  account_id: string;
-  // Rows from before strategies as code have no code, parameters, interval or mode: they run their rule's built-in on daily bars.
-  definition: Omit<Strategy, 'id' | 'name' | 'account_id' | 'allocation' | 'enabled' | 'code' | 'parameters' | 'interval' | 'mode' | 'effective_parameters'> &
-    Partial<Pick<Strategy, 'code' | 'parameters' | 'interval' | 'mode' | 'effective_parameters'>>;
-  allocation: number;
-  enabled: boolean;
-  created_by: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
 /** A built-in's parameters from the fields, defaults filled in; the given ones when they do not resolve (checked at write time). */
-function effectiveOf(definition: Row['definition'], code: string): Record<string, unknown> {
+function effectiveOf(definition: StrategyRow['definition'], code: string): Record<string, unknown> {
   if (definition.effective_parameters) return definition.effective_parameters;
   const builtin = builtinStrategies.get(code);
   if (!builtin) return definition.parameters ?? {};
@@ -43,7 +30,7 @@ function effectiveOf(definition: Row['definition'], code: string): Record<string
   }
 }
 
-const recordOf = (row: Row): StrategyRecord => {
+const recordOf = (row: StrategyRow): StrategyRecord => {
   const code = row.definition.code ?? row.definition.rule?.kind ?? '';
   const effective = effectiveOf(row.definition, code);
   return {
@@ -83,7 +70,7 @@ function assertValidStrategy(input: StrategyInput): void {
 }
 
 /** Strategies, their scan schedules (one per strategy on the job engine) and their allocation in the cash ledger. */
-export class StrategyStore {
+export class StrategyDesk {
   private readonly schedules: ScheduleStore;
   private readonly pool: Pool;
   readonly catalogue: StrategyCatalogue;
@@ -133,11 +120,11 @@ export class StrategyStore {
   }
 
   async list(): Promise<StrategyRecord[]> {
-    return (await this.pool.query<Row>(`select ${columns} from trading_strategy order by id`)).rows.map(recordOf);
+    return (await strategyRows(this.pool)).map(recordOf);
   }
 
   async get(id: number, client: Pool | PoolClient = this.pool): Promise<StrategyRecord> {
-    const row = (await client.query<Row>(`select ${columns} from trading_strategy where id = $1`, [id])).rows[0];
+    const row = await strategyRow(client, id);
     if (!row) throw new NotFoundError(`strategy ${id} does not exist`);
     return recordOf(row);
   }
@@ -166,18 +153,10 @@ export class StrategyStore {
     const created = await withTransaction(this.pool, async (client) => {
       await this.assertAccount(client, normalized.account_id);
       const { name, account_id: accountId, allocation, enabled, ...definition } = normalized;
-      const inserted = await client.query<Row>(
-        `insert into trading_strategy (name, account_id, definition, allocation, enabled, created_by) values ($1, $2, $3, $4, $5, $6)
-         on conflict (name) do nothing returning ${columns}`,
-        [name, accountId, JSON.stringify(definition), allocation, enabled, by ?? null],
-      );
-      if (!inserted.rows[0]) throw new ConflictError(`body/name: a strategy named "${name}" exists`);
-      const record = recordOf(inserted.rows[0]);
-      await client.query("insert into trading_cash_entry (strategy_id, account_id, kind, amount, note) values ($1, $2, 'allocation', $3, 'allocation')", [
-        record.id,
-        accountId,
-        allocation,
-      ]);
+      const inserted = await insertStrategy(client, { name, accountId, definition, allocation, enabled }, by ?? null);
+      if (!inserted) throw new ConflictError(`body/name: a strategy named "${name}" exists`);
+      const record = recordOf(inserted);
+      await recordAllocation(client, record.id, accountId, allocation, 'allocation');
       return record;
     });
     await this.syncSchedule(created);
@@ -198,22 +177,12 @@ export class StrategyStore {
       assertValidStrategy(merged);
       await this.assertAccount(client, merged.account_id);
       const { name, account_id: accountId, allocation, enabled, ...definition } = merged;
-      const result = await client
-        .query<Row>(
-          `update trading_strategy set name = $2, account_id = $3, definition = $4, allocation = $5, enabled = $6, updated_at = now() where id = $1 returning ${columns}`,
-          [id, name, accountId, JSON.stringify(definition), allocation, enabled],
-        )
-        .catch((error: { code?: string }) => {
-          if (error.code === '23505') throw new ConflictError(`body/name: a strategy named "${name}" exists`);
-          throw error;
-        });
-      if (allocation !== current.allocation) {
-        await client.query(
-          "insert into trading_cash_entry (strategy_id, account_id, kind, amount, note) values ($1, $2, 'allocation', $3, 'allocation changed')",
-          [id, accountId, allocation - current.allocation],
-        );
-      }
-      return recordOf(result.rows[0]!);
+      const row = await updateStrategy(client, id, { name, accountId, definition, allocation, enabled }).catch((error: { code?: string }) => {
+        if (error.code === '23505') throw new ConflictError(`body/name: a strategy named "${name}" exists`);
+        throw error;
+      });
+      if (allocation !== current.allocation) await recordAllocation(client, id, accountId, allocation - current.allocation, 'allocation changed');
+      return recordOf(row);
     });
     await this.syncSchedule(updated);
     this.changed();
@@ -223,7 +192,7 @@ export class StrategyStore {
   async remove(id: number): Promise<void> {
     await this.get(id);
     await this.schedules.remove(scheduleNameOf(id));
-    await this.pool.query('delete from trading_strategy where id = $1', [id]);
+    await deleteStrategy(this.pool, id);
     this.changed();
   }
 
@@ -244,8 +213,7 @@ export class StrategyStore {
   }
 
   private async assertAccount(client: PoolClient, accountId: string): Promise<void> {
-    if ((await client.query('select 1 from trading_account where id = $1', [accountId])).rowCount === 0)
-      throw new InvalidInputError(`body/account_id: account "${accountId}" does not exist`);
+    if (!(await accountExists(client, accountId))) throw new InvalidInputError(`body/account_id: account "${accountId}" does not exist`);
   }
 }
 
