@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alertSummary, deliverySummary, eventLabel } from '../web/src/lib/alerts.ts';
+import { readFileSync } from 'node:fs';
+import { alertEvents, alertSummary, deliverySummary, eventLabel } from '../web/src/lib/alerts.ts';
 import { apiErrorsFor, fieldOfApiMessage } from '../web/src/lib/field-errors.ts';
 import { describeLimits, fieldsOfScope, limitChangeFromForm } from '../web/src/lib/limits.ts';
 import { riskHistorySeries, worstDay } from '../web/src/lib/risk-history.ts';
@@ -164,7 +165,7 @@ describe('CSV import', () => {
     const rows = parseAuctionCsv('stock_id,date_id,seconds_in_bucket,far_price,row_id\r\n0,1,10,,0_1_10\n1,1,10,NaN,\n');
     expect(rows).toEqual([
       { stock_id: 0, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: '0_1_10' },
-      { stock_id: 1, date_id: 1, seconds_in_bucket: 10, far_price: null, row_id: null },
+      { stock_id: 1, date_id: 1, seconds_in_bucket: 10, far_price: null },
     ]);
     expect(() => parseAuctionCsv('stock_id,date_id,seconds_in_bucket\n0,1,abc\n')).toThrow('line 2: seconds_in_bucket is not a number: "abc"');
     expect(() => parseAuctionCsv('stock_id,date_id\n')).toThrow('lacks seconds_in_bucket');
@@ -463,6 +464,12 @@ describe('backtest report', () => {
 });
 
 describe('alert lines', () => {
+  it("lists every event of the API's channel switches, in the API's order", () => {
+    const document = JSON.parse(readFileSync(new URL('../openapi/closecross.openapi.json', import.meta.url), 'utf8'));
+    const channel = document.paths['/alerts/channels'].get.responses['200'].content['application/json'].schema.properties.channels.items;
+    expect(alertEvents).toEqual(Object.keys(channel.properties.events.properties));
+    expect(alertEvents).toContain('square_off_done');
+  });
   it('says what a refused order and a state change were about', () => {
     expect(alertSummary('order_rejected', { side: 'buy', quantity: 1000, symbol: 'SYNTH', check: 'order_notional', reason: 'worth 98,000, over 500' })).toBe(
       'buy 1,000 SYNTH refused by order_notional: worth 98,000, over 500',

@@ -1,6 +1,6 @@
 import { defaulted } from '@closecross/platform';
-import { Type } from '@sinclair/typebox';
-import { alertEventNames } from '../alert-events.ts';
+import { Type, type TBoolean } from '@sinclair/typebox';
+import { alertEventNames, type AlertEventName } from '../alert-events.ts';
 import { deliveryStatuses } from '../alert-history.ts';
 import { webhookFormats } from '../channels/channel-config.ts';
 
@@ -66,7 +66,10 @@ export const ChannelViewSchema = Type.Object({
     url: Type.Optional(Type.String({ description: 'origin and the last characters only' })),
     format: Type.Optional(Type.String()),
   }),
-  events: Type.Record(Type.String(), Type.Boolean()),
+  // Every event is a key, so a client's types name the events (the dashboard lists its switches from them).
+  events: Type.Object(Object.fromEntries(alertEventNames.map((name) => [name, Type.Boolean()])) as Record<AlertEventName, TBoolean>, {
+    description: 'on or off, for every event',
+  }),
   job_kinds: JobKinds,
   enabled: Type.Boolean(),
   created_at: Timestamp,

@@ -14644,8 +14644,19 @@ export interface paths {
                                     url?: string;
                                     format?: string;
                                 };
+                                /** @description on or off, for every event */
                                 events: {
-                                    [key: string]: boolean;
+                                    job_failed: boolean;
+                                    job_succeeded: boolean;
+                                    signal_awaiting_approval: boolean;
+                                    order_filled: boolean;
+                                    order_rejected: boolean;
+                                    limit_breached: boolean;
+                                    trading_state_changed: boolean;
+                                    square_off_done: boolean;
+                                    reconciliation_differences: boolean;
+                                    ingest_lag: boolean;
+                                    daily_pnl_summary: boolean;
                                 };
                                 /** @description job kinds whose job_failed / job_succeeded this channel gets; null: every kind */
                                 job_kinds: string[] | null;
@@ -14768,8 +14779,19 @@ export interface paths {
                                 url?: string;
                                 format?: string;
                             };
+                            /** @description on or off, for every event */
                             events: {
-                                [key: string]: boolean;
+                                job_failed: boolean;
+                                job_succeeded: boolean;
+                                signal_awaiting_approval: boolean;
+                                order_filled: boolean;
+                                order_rejected: boolean;
+                                limit_breached: boolean;
+                                trading_state_changed: boolean;
+                                square_off_done: boolean;
+                                reconciliation_differences: boolean;
+                                ingest_lag: boolean;
+                                daily_pnl_summary: boolean;
                             };
                             /** @description job kinds whose job_failed / job_succeeded this channel gets; null: every kind */
                             job_kinds: string[] | null;
@@ -14885,8 +14907,19 @@ export interface paths {
                                 url?: string;
                                 format?: string;
                             };
+                            /** @description on or off, for every event */
                             events: {
-                                [key: string]: boolean;
+                                job_failed: boolean;
+                                job_succeeded: boolean;
+                                signal_awaiting_approval: boolean;
+                                order_filled: boolean;
+                                order_rejected: boolean;
+                                limit_breached: boolean;
+                                trading_state_changed: boolean;
+                                square_off_done: boolean;
+                                reconciliation_differences: boolean;
+                                ingest_lag: boolean;
+                                daily_pnl_summary: boolean;
                             };
                             /** @description job kinds whose job_failed / job_succeeded this channel gets; null: every kind */
                             job_kinds: string[] | null;
@@ -15088,8 +15121,19 @@ export interface paths {
                                 url?: string;
                                 format?: string;
                             };
+                            /** @description on or off, for every event */
                             events: {
-                                [key: string]: boolean;
+                                job_failed: boolean;
+                                job_succeeded: boolean;
+                                signal_awaiting_approval: boolean;
+                                order_filled: boolean;
+                                order_rejected: boolean;
+                                limit_breached: boolean;
+                                trading_state_changed: boolean;
+                                square_off_done: boolean;
+                                reconciliation_differences: boolean;
+                                ingest_lag: boolean;
+                                daily_pnl_summary: boolean;
                             };
                             /** @description job kinds whose job_failed / job_succeeded this channel gets; null: every kind */
                             job_kinds: string[] | null;
@@ -15201,8 +15245,19 @@ export interface paths {
                                 url?: string;
                                 format?: string;
                             };
+                            /** @description on or off, for every event */
                             events: {
-                                [key: string]: boolean;
+                                job_failed: boolean;
+                                job_succeeded: boolean;
+                                signal_awaiting_approval: boolean;
+                                order_filled: boolean;
+                                order_rejected: boolean;
+                                limit_breached: boolean;
+                                trading_state_changed: boolean;
+                                square_off_done: boolean;
+                                reconciliation_differences: boolean;
+                                ingest_lag: boolean;
+                                daily_pnl_summary: boolean;
                             };
                             /** @description job kinds whose job_failed / job_succeeded this channel gets; null: every kind */
                             job_kinds: string[] | null;

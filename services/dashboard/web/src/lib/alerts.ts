@@ -1,19 +1,24 @@
+import type { ResponseOf } from '@closecross/client';
 import { formatChange, formatNumber } from './format.ts';
 
-/** The events a channel switches on or off (packages/alerts alert-events.ts), in the order the page lists them. */
-export const alertEvents = [
-  'job_failed',
-  'job_succeeded',
-  'signal_awaiting_approval',
-  'order_filled',
-  'order_rejected',
-  'limit_breached',
-  'trading_state_changed',
-  'square_off_done',
-  'reconciliation_differences',
-  'ingest_lag',
-  'daily_pnl_summary',
-] as const;
+/** An event a channel switches on or off: the keys of a channel's `events` in the API's generated types. */
+export type AlertEventName = keyof ResponseOf<'/alerts/channels'>['channels'][number]['events'];
+
+/** The events in the order the page lists them (keys keep their order); the compiler fails when the API adds or drops an event. */
+const listed: Record<AlertEventName, true> = {
+  job_failed: true,
+  job_succeeded: true,
+  signal_awaiting_approval: true,
+  order_filled: true,
+  order_rejected: true,
+  limit_breached: true,
+  trading_state_changed: true,
+  square_off_done: true,
+  reconciliation_differences: true,
+  ingest_lag: true,
+  daily_pnl_summary: true,
+};
+export const alertEvents = Object.keys(listed) as AlertEventName[];
 
 const text = (value: unknown): string => (value == null ? '' : String(value));
 
