@@ -72,6 +72,14 @@ function lowerBound(days: readonly string[], day: string): number {
   return lo;
 }
 
+/** The last range's bars per symbol: an optimisation's trials all run on one range, so they share one set of slices (the engine only reads them). */
+let lastRange: { startDay: string; endDay: string; sources: Bar[][] } | undefined;
+function sourcesOf(startDay: string, endDay: string): Bar[][] {
+  if (lastRange?.startDay !== startDay || lastRange.endDay !== endDay)
+    lastRange = { startDay, endDay, sources: symbols.map(({ bars, days }) => bars.slice(lowerBound(days, startDay), lowerBound(days, endDay + '~'))) };
+  return lastRange.sources;
+}
+
 /** The definition with every ctx.submit recorded (instant, order): what the lookahead check compares. */
 function recording(definition: AnyStrategyDefinition, decisions: RecordedDecision[]): AnyStrategyDefinition {
   return {
@@ -113,7 +121,7 @@ async function run(definition: AnyStrategyDefinition, request: TrialRequest, idl
   const cpu = process.threadCpuUsage();
   const started = performance.now();
   const decisions: RecordedDecision[] = [];
-  const sources = symbols.map(({ bars, days }) => bars.slice(lowerBound(days, request.startDay), lowerBound(days, request.endDay + '~')));
+  const sources = sourcesOf(request.startDay, request.endDay);
   const report = await runBacktest({
     definition: request.recordDecisions ? recording(definition, decisions) : definition,
     params: request.params,
