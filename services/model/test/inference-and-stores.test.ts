@@ -8,7 +8,7 @@ import { freePort } from '@closecross/dev-postgres';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactStoreFor, ArtifactNotFoundError } from '../src/artifacts/artifact-store.ts';
+import { artifactStoreFor, ArtifactNotFoundError } from '@closecross/contracts/artifact-store';
 import { buildModelApp, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 let database: TestDatabase;

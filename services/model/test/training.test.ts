@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@closecross/tests/support
 import type { Service } from '@closecross/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureNames } from '../src/features.ts';
-import type { ArtifactStore } from '../src/artifacts/artifact-store.ts';
+import type { ArtifactStore } from '@closecross/contracts/artifact-store';
 import { buildModelApp, fileStore, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 let database: TestDatabase;

@@ -2,11 +2,14 @@ import { basename } from 'node:path';
 import { notFound, NotFoundError, UnavailableError, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Negotiator from 'negotiator';
-import { ArtifactMissingError, type ArtifactReader } from '../artifacts/artifact-reader.ts';
+import { ArtifactKeyOutsideStoreError, ArtifactNotFoundError, type ArtifactStore } from '@closecross/contracts/artifact-store';
 import { predictionsCsvToJson } from '../artifacts/predictions-json.ts';
 import * as catalog from '../repositories/catalog-repository.ts';
 import { InferenceIdParams, ModelIdParams } from '../schemas/catalog.ts';
 import { downloadErrors as errors, ModelArtifact, PredictionsCsv, PredictionsJson, PredictionsQuery } from '../schemas/downloads.ts';
+
+/** What the downloads need of the artifact store: streaming an object out. */
+type ArtifactReader = Pick<ArtifactStore, 'open'>;
 
 export interface DownloadRouteOptions extends ServiceContext {
   artifacts: ArtifactReader;
@@ -20,7 +23,9 @@ async function openArtifact(artifacts: ArtifactReader, key: string, what: string
   try {
     return await artifacts.open(key);
   } catch (error) {
-    if (error instanceof ArtifactMissingError) throw new NotFoundError(`${what} "${key}" is not in the artifact store`, { cause: error });
+    // Missing, a folder, or a key that would leave the store: nothing there to give.
+    if (error instanceof ArtifactNotFoundError || error instanceof ArtifactKeyOutsideStoreError)
+      throw new NotFoundError(`${what} "${key}" is not in the artifact store`, { cause: error });
     throw new UnavailableError(`the artifact store did not give ${what} "${key}"; try again later`, { retryAfterSeconds: 5, cause: error });
   }
 }

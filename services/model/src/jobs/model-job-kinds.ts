@@ -4,7 +4,7 @@ import { databaseUnavailable, DomainError } from '@closecross/platform';
 import type { ModelConfig } from '../model-config.ts';
 import { ArtifactStoreUnavailableError, runInference, runTraining, type InferenceRequest, type TrainRequest } from './model-jobs.ts';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
-import type { ArtifactStore } from '../artifacts/artifact-store.ts';
+import type { ArtifactStore } from '@closecross/contracts/artifact-store';
 
 /** The model service's job kinds, `train` and `inference`, on the platform's job engine. */
 export function defineModelJobs(engine: JobEngine, deps: { pool: Pool; store: ArtifactStore; config: ModelConfig; predictor: ModelPredictor }): JobEngine {

@@ -3,7 +3,7 @@ import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
 import { featureCount, featureMatrix, featureNames } from '../features.ts';
-import { ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from '../artifacts/artifact-store.ts';
+import { ArtifactKeyOutsideStoreError, ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from '@closecross/contracts/artifact-store';
 import { trainInThread } from '../training/train-in-thread.ts';
 import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from '../training/trainer.ts';
 import { loadDayRows, loadTrainingData } from '../training/training-data.ts';
@@ -66,7 +66,8 @@ export async function loadModelArtifact(pool: Pool, store: ArtifactStore, modelI
         error,
       );
     // The file store's refusal of a key that would leave it (registered before keys were checked).
-    if (error instanceof RangeError) throw new ModelArtifactError(`model ${modelId}'s artifact path "${key}" is not a key of the artifact store`, error);
+    if (error instanceof ArtifactKeyOutsideStoreError)
+      throw new ModelArtifactError(`model ${modelId}'s artifact path "${key}" is not a key of the artifact store`, error);
     throw new ArtifactStoreUnavailableError(`the artifact store did not give model ${modelId}'s artifact "${key}"; try again later`, error);
   }
 }

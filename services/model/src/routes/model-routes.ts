@@ -7,7 +7,7 @@ import type { ModelConfig } from '../model-config.ts';
 import { ArtifactStoreUnavailableError, ModelArtifactError, predictWithModel } from '../jobs/model-jobs.ts';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
 import { errors, InferenceBody, ModelIdParams, ModelReport, PredictBody, Predictions, Started, TrainBody } from '../schemas/model.ts';
-import type { ArtifactStore } from '../artifacts/artifact-store.ts';
+import type { ArtifactStore } from '@closecross/contracts/artifact-store';
 
 export interface ModelRouteDeps {
   engine: JobEngine;
