@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { recordAlert } from '@closecross/alerts';
 import { systemClock, type Clock } from '@closecross/engine';
-import { priceBars, withTransaction } from '@closecross/db';
-import { ConflictError, NotFoundError, utcIsoColumn } from '@closecross/platform';
+import { withTransaction } from '@closecross/db';
+import { ConflictError, NotFoundError } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 import {
   BrokerRejectedError,
@@ -21,10 +20,21 @@ import { tradingLogEvents } from '../trading-events.ts';
 import { isTerminal, openOrderStates, pathBetween } from './order-state-machine.ts';
 import { bookedDecimal } from '../money/numeric-values.ts';
 import type { Account } from '../schemas/accounts.ts';
-import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
 import { sessionOn } from '../sessions.ts';
 import { fillTradeDate } from './trade-date.ts';
 import type { StoredOrder } from '../schemas/orders.ts';
+import { fillStored, insertFillWithCash } from '../store/trading-fill.ts';
+import {
+  insertCheckedOrder,
+  insertGuardedOrder,
+  insertTransitions,
+  lockOrderForChange,
+  orderByClientId,
+  orderById,
+  ordersIn,
+  storeFillIfUnchanged,
+  storeOrderState,
+} from '../store/trading-order.ts';
 
 export interface NewOrder {
   clientOrderId: string;
@@ -43,14 +53,8 @@ export interface NewOrder {
   createdBy?: string | null;
 }
 
-/** A stored order, as orderColumns reads it: the API's order shape without what it waits for. */
+/** A stored order, as store/trading-order.ts reads it: the API's order shape without what it waits for. */
 export type OrderView = StoredOrder;
-
-export const orderColumns = `id, client_order_id, account_id, strategy_id::int as strategy_id, signal_id::int as signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price,
-  to_char(session_date, 'YYYY-MM-DD') as session_date, closes_lot, state, reason, risk_check, broker, broker_order_id, filled_quantity, average_fill_price, created_by, ${utcIsoColumn('placed_at')}, ${utcIsoColumn('created_at')}, ${utcIsoColumn('updated_at')}`;
-
-/** In the placement statement: whether market-data holds a bar of the order's symbol ($7) on or after its session ($13); with none, a paper order waits for live prices. */
-const sessionHasBar = priceBars.fragments.hasBarOnOrAfter('$7', '$13::date');
 
 /** What the caller of apply() knows of the order (the paper exchange, which books its fills in order): its state now, side and symbol. */
 export interface KnownOrder {
@@ -84,6 +88,17 @@ function sameOrder(stored: OrderView, order: NewOrder): boolean {
     stored.account_id === order.accountId &&
     (stored.limit_price ?? null) === (order.limitPrice ?? null)
   );
+}
+
+/** A client order id already stored: the same order answers it (created: false); an unknown account is a 404, a different order a 409. */
+async function storedBefore(db: Pool | PoolClient, order: NewOrder): Promise<{ order: OrderView; created: false }> {
+  const existing = await orderByClientId(db, order.clientOrderId);
+  if (!existing) throw new NotFoundError(`account ${order.accountId} does not exist`);
+  if (!sameOrder(existing, order))
+    throw new ConflictError(
+      `client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`,
+    );
+  return { order: existing, created: false };
 }
 
 /**
@@ -147,68 +162,29 @@ export class OrderDesk {
           })
         : undefined;
       const refused = decision !== undefined && !decision.accepted;
-      const inserted = await db.query<OrderView>(
-        // The order and its first transitions in one statement: one round trip on the hot path.
-        `with o as (
-           insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, reason, risk_check, broker, created_by, placed_at)
-           select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18, a.broker, $15, $21 from trading_account a where a.id = $3
-           on conflict (client_order_id) do nothing returning *),
-         t as (
-           insert into trading_order_transition (order_id, from_state, to_state, cause)
-           select id, null, 'new', $19 from o union all select id, 'new', 'rejected', $20 from o where o.state = 'rejected')
-         select ${orderColumns} from o`,
-        [
-          randomUUID(),
-          order.clientOrderId,
-          order.accountId,
-          order.strategyId ?? null,
-          order.signalId ?? null,
-          order.purpose,
-          order.symbol,
-          order.side,
-          order.quantity,
-          order.type,
-          order.timeInForce,
-          order.limitPrice ?? null,
-          order.sessionDate,
-          order.closesLot ?? null,
-          order.createdBy ?? null,
-          refused ? 'rejected' : 'new',
-          refused ? decision.reason : null,
-          refused ? decision.check : null,
-          cause,
-          refused ? `refused by the risk check ${decision.check}: ${decision.reason}` : null,
-          this.clock.now(),
-        ],
-      );
-      const row = inserted.rows[0];
-      if (row) {
-        if (refused) {
-          const strategy = order.strategyId
-            ? (await db.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategyId])).rows[0]?.name
-            : undefined;
-          await recordAlert(db, {
-            event: 'order_rejected',
-            payload: {
-              order_id: row.id,
-              ...(strategy ? { strategy } : {}),
-              symbol: row.symbol,
-              side: row.side,
-              quantity: row.quantity,
-              reason: row.reason ?? '',
-              check: row.risk_check ?? undefined,
-            },
-          });
-        }
-        return { order: row, created: true };
+      // The order and its first transitions in one statement: one round trip on the hot path.
+      const inserted = await insertCheckedOrder(db, order, {
+        refusal: refused ? { reason: decision.reason, check: decision.check } : undefined,
+        cause,
+        placedAt: this.clock.now(),
+      });
+      if (!inserted) return storedBefore(db, order);
+      const row = inserted.order;
+      if (refused) {
+        await recordAlert(db, {
+          event: 'order_rejected',
+          payload: {
+            order_id: row.id,
+            ...(order.strategyId && inserted.strategyName ? { strategy: inserted.strategyName } : {}),
+            symbol: row.symbol,
+            side: row.side,
+            quantity: row.quantity,
+            reason: row.reason ?? '',
+            check: row.risk_check ?? undefined,
+          },
+        });
       }
-      const existing = (await db.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId])).rows[0];
-      if (!existing) throw new NotFoundError(`account ${order.accountId} does not exist`);
-      if (!sameOrder(existing, order))
-        throw new ConflictError(
-          `client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`,
-        );
-      return { order: existing, created: false };
+      return { order: row, created: true };
     };
     const placed = client ? await insert(client) : await withTransaction(this.pool, insert);
     // Decided on the book as read under the lock: the copy in memory is read again before the next check.
@@ -262,64 +238,7 @@ export class OrderDesk {
         squareOff: options.squareOff === true,
       });
       if (!decision.accepted || decision.stateChanges.length > 0) return undefined;
-      const result = await risk.book.track(() =>
-        this.pool.query<{
-          version: string | null;
-          current_version: string;
-          marks: Record<string, [number | null, string | null, number | null, string | null]>;
-          placed: OrderView | null;
-          costs: PaperOrderCosts | null;
-        }>(
-          `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
-         current_marks as (${guard.marksSql('$21')}),
-         guard as (
-           update trading_risk_book_version set version = version + 1
-           where version = $22::bigint and (select * from current_marks) = $23::jsonb returning version),
-         o as (
-           insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, broker, broker_order_id, created_by, placed_at)
-           select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-             case when a.broker = 'paper' and $17::boolean and not ${sessionHasBar} then 'accepted' else 'new' end,
-             a.broker, case when a.broker = 'paper' and $17::boolean and not ${sessionHasBar} then 'paper-' || $2 end, $15, $16
-           from trading_account a cross join guard where a.id = $3
-           on conflict (client_order_id) do nothing returning *),
-         t as (
-           insert into trading_order_transition (order_id, from_state, to_state, cause)
-           select id, null, 'new', $18 from o
-           union all select id, 'new', 'submitted', $19 from o where o.state = 'accepted'
-           union all select id, 'submitted', 'accepted', $19 from o where o.state = 'accepted'),
-         announced as (select pg_notify($20, o.client_order_id) from o where o.state = 'accepted')
-         select (select version::text from guard) as version, (select version::text from trading_risk_book_version) as current_version, (select * from current_marks) as marks,
-           (select row_to_json(x) from (select ${orderColumns} from o) x) as placed,
-           (select row_to_json(y) from (select a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation from o join trading_account a on a.id = o.account_id) y) as costs,
-           (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`,
-          [
-            randomUUID(),
-            order.clientOrderId,
-            order.accountId,
-            order.strategyId ?? null,
-            order.signalId ?? null,
-            order.purpose,
-            order.symbol,
-            order.side,
-            order.quantity,
-            order.type,
-            order.timeInForce,
-            order.limitPrice ?? null,
-            order.sessionDate,
-            order.closesLot ?? null,
-            order.createdBy ?? null,
-            placedAt,
-            paperWorkable,
-            cause,
-            'paper answered',
-            paperOrdersChannel,
-            guard.symbols,
-            guard.version,
-            guard.marks,
-          ],
-        ),
-      );
-      const row = result.rows[0]!;
+      const row = await risk.book.track(() => insertGuardedOrder(this.pool, order, { placedAt, paperWorkable, cause, guard }));
       if (row.version === null) {
         risk.book.moved(row.current_version, row.marks);
         await risk.book.settled();
@@ -328,14 +247,7 @@ export class OrderDesk {
       const placed = row.placed;
       if (!placed) {
         risk.book.unchanged(row.version);
-        const existing = (await this.pool.query<OrderView>(`select ${orderColumns} from trading_order where client_order_id = $1`, [order.clientOrderId]))
-          .rows[0];
-        if (!existing) throw new NotFoundError(`account ${order.accountId} does not exist`);
-        if (!sameOrder(existing, order))
-          throw new ConflictError(
-            `client order id ${order.clientOrderId} was used for a different order (${existing.side} ${existing.quantity} ${existing.symbol} ${existing.type})`,
-          );
-        return { order: existing, created: false };
+        return storedBefore(this.pool, order);
       }
       risk.book.placed(row.version, {
         id: placed.id,
@@ -397,12 +309,8 @@ export class OrderDesk {
 
   /** Every open order, synced; answers how many changed state. */
   async syncOpen(): Promise<number> {
-    const open = await this.pool.query<{ id: string; state: OrderState }>(
-      'select id, state from trading_order where state = any($1::text[]) order by created_at',
-      [openOrderStates],
-    );
     let changed = 0;
-    for (const row of open.rows) {
+    for (const row of await ordersIn(this.pool, openOrderStates)) {
       const after = await this.sync(row.id);
       if (after.state !== row.state) changed++;
     }
@@ -431,51 +339,36 @@ export class OrderDesk {
     }
     const result = await withTransaction(this.pool, async (client) => {
       // This transaction moves the risk book's version itself, once, at the end (the triggers leave it): the book in memory follows it.
-      const order = (
-        await client.query<OrderView>(
-          `select ${orderColumns}, set_config('closecross.risk_book_counted', 'on', true) as counted from trading_order where id = $1 for update`,
-          [id],
-        )
-      ).rows[0];
+      const order = await lockOrderForChange(client, id);
       if (!order) throw new NotFoundError(`order ${id} does not exist`);
       let newFills = 0;
       const booked: { quantity: number; price: number; fee: number }[] = [];
       // Never more than the order: a fill from another source (a live tick and a daily bar, two tasks) past the quantity is dropped.
       let room = order.quantity - order.filled_quantity;
       for (const fill of update.fills) {
-        const seen = (await client.query('select 1 from trading_fill where fill_id = $1', [fill.fillId])).rowCount === 1;
+        const seen = await fillStored(client, fill.fillId);
         if (!seen && fill.quantity > room + 1e-9) {
           this.log.warn({ orderId: id, fillId: fill.fillId, quantity: fill.quantity, room }, 'a fill past the order quantity is dropped');
           continue;
         }
         if (!seen) room -= fill.quantity;
         // The fill and its cash (trade, and fee when there is one) in one statement; a fill seen before adds nothing.
-        // Cash is quantity x price in numeric, exact; price, quantity and fee are booked as decimals (the fee to 8 places).
-        const inserted = await client.query<{ n: number }>(
-          `with f as (
-             insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
-             values ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, $12::date, $9) on conflict (fill_id) do nothing returning fill_id, quantity, price, fee),
-           c as (
-             insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at)
-             select $3, $10, 'trade', case when $5 = 'buy' then -(f.quantity * f.price) else f.quantity * f.price end, fill_id, $11, $9 from f
-             union all select $3, $10, 'fee', -f.fee, fill_id, 'fee', $9 from f where f.fee > 0)
-           select count(*)::int as n from f`,
-          [
-            fill.fillId,
-            id,
-            order.strategy_id,
-            order.symbol,
-            order.side,
-            bookedDecimal(fill.quantity),
-            bookedDecimal(fill.price),
-            bookedDecimal(fill.fee),
-            fill.at,
-            order.account_id,
-            `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`,
-            fillTradeDate(order.symbol, fill.at),
-          ],
-        );
-        if (inserted.rows[0]!.n > 0) {
+        // Price, quantity and fee are booked as decimals (the fee to 8 places).
+        const inserted = await insertFillWithCash(client, {
+          fillId: fill.fillId,
+          orderId: id,
+          strategyId: order.strategy_id,
+          accountId: order.account_id,
+          symbol: order.symbol,
+          side: order.side,
+          quantity: bookedDecimal(fill.quantity),
+          price: bookedDecimal(fill.price),
+          fee: bookedDecimal(fill.fee),
+          at: fill.at,
+          tradeDate: fillTradeDate(order.symbol, fill.at),
+          note: `${order.side} ${fill.quantity} ${order.symbol} @ ${fill.price}`,
+        });
+        if (inserted) {
           newFills++;
           booked.push({ quantity: Number(bookedDecimal(fill.quantity)), price: Number(bookedDecimal(fill.price)), fee: Number(bookedDecimal(fill.fee)) });
         }
@@ -487,36 +380,26 @@ export class OrderDesk {
       const path = pathBetween(order.state, target);
       const from = [order.state, ...path.slice(0, -1)];
       if (path.length > 0) {
-        await client.query(
-          `insert into trading_order_transition (order_id, from_state, to_state, cause)
-           select $1, step.from_state, step.to_state, step.cause from unnest($2::text[], $3::text[], $4::text[]) with ordinality as step(from_state, to_state, cause, n) order by step.n`,
-          [id, from, path, path.map((state) => (state === update.state && update.reason ? `${cause}: ${update.reason}` : cause))],
+        await insertTransitions(
+          client,
+          id,
+          from,
+          path,
+          path.map((state) => (state === update.state && update.reason ? `${cause}: ${update.reason}` : cause)),
         );
       }
       const reached = path.at(-1) ?? order.state;
       const filled = reached === 'filled' && order.state !== 'filled';
-      const updated = await client.query<OrderView & { book_version: string }>(
-        // The order_filled alert (OrderFilledPayload) rides in the same statement: the fill's
-        // transaction gains no round trip; alert_record keeps it and queues a delivery per channel that wants it.
-        `with u as (
-           update trading_order o set state = $2, reason = coalesce($3, o.reason), broker_order_id = coalesce($4, o.broker_order_id),
-             filled_quantity = f.filled, average_fill_price = f.average, updated_at = now()
-           from (select coalesce(sum(quantity), 0)::float8 as filled, (sum(quantity * price) / nullif(sum(quantity), 0))::float8 as average from trading_fill where order_id = $1) f
-           where o.id = $1 returning o.*),
-         alerted as (
-           select alert_record('order_filled', jsonb_strip_nulls(jsonb_build_object('order_id', u.id, 'strategy', s.name, 'symbol', u.symbol, 'side', u.side,
-             'quantity', u.filled_quantity, 'price', u.average_fill_price))) as alert_id
-           from u left join trading_strategy s on s.id = u.strategy_id where $5::boolean),
-         v as (update trading_risk_book_version set version = version + 1 returning version)
-         select ${orderColumns}, (select version::text from v) as book_version from u left join alerted on true`,
-        [id, reached, update.reason ?? null, update.brokerOrderId ?? null, filled],
-      );
+      // The order_filled alert rides in the same statement: the fill's transaction gains no round trip.
+      const stored = await storeOrderState(client, id, {
+        state: reached,
+        reason: update.reason ?? null,
+        brokerOrderId: update.brokerOrderId ?? null,
+        alertFilled: filled,
+      });
       const rejected = reached === 'rejected' && order.state !== 'rejected';
       if (rejected) {
-        const strategy =
-          order.strategy_id === null
-            ? undefined
-            : (await client.query<{ name: string }>('select name from trading_strategy where id = $1', [order.strategy_id])).rows[0]?.name;
+        const strategy = order.strategy_id === null ? undefined : (stored.strategyName ?? undefined);
         await recordAlert(client, {
           event: 'order_rejected',
           payload: {
@@ -525,12 +408,11 @@ export class OrderDesk {
             symbol: order.symbol,
             side: order.side,
             quantity: order.quantity,
-            reason: updated.rows[0]!.reason ?? cause,
+            reason: stored.order.reason ?? cause,
           },
         });
       }
-      const { book_version: version, ...after } = updated.rows[0]!;
-      return { order: after as OrderView, rejected, version, booked };
+      return { order: stored.order, rejected, version: stored.version, booked };
     });
     this.risk?.book.orderChanged(result.version, {
       orderId: id,
@@ -588,66 +470,36 @@ export class OrderDesk {
     }
     const from = [known.state, ...path.slice(0, -1)];
     const filled = state === 'filled' && known.state !== 'filled';
-    let row: { updated: OrderView | null; version: string | null } | undefined;
+    let row: { updated: OrderView | null; version: string | null };
     try {
       const tracked = <T>(statement: () => Promise<T>) => (this.risk ? this.risk.book.track(statement) : statement());
-      row = (
-        await tracked(() =>
-          this.pool.query<{ updated: OrderView | null; version: string | null }>(
-            `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
-           prior as (select coalesce(sum(quantity), 0) as quantity, coalesce(sum(quantity * price), 0) as notional from trading_fill where order_id = $1),
-           u as (
-             update trading_order o set state = $2, filled_quantity = ((select quantity from prior) + $3::numeric)::float8,
-               average_fill_price = (((select notional from prior) + $3::numeric * $4::numeric) / ((select quantity from prior) + $3::numeric))::float8, updated_at = now()
-             where o.id = $1 and o.state = $5 and o.filled_quantity::float8 = (select quantity from prior)::float8 and (select quantity from prior) + $3::numeric <= o.quantity + 1e-9
-               and not exists (select 1 from trading_fill where fill_id = $6)
-             returning o.*),
-           f as (
-             insert into trading_fill (fill_id, order_id, strategy_id, symbol, side, quantity, price, fee, trade_date, at)
-             select $6, u.id, u.strategy_id, u.symbol, u.side, $3::numeric, $4::numeric, $7::numeric, $14::date, $8 from u
-             returning fill_id, quantity, price, fee),
-           c as (
-             insert into trading_cash_entry (strategy_id, account_id, kind, amount, fill_id, note, at)
-             select u.strategy_id, u.account_id, 'trade', case when u.side = 'buy' then -(f.quantity * f.price) else f.quantity * f.price end, f.fill_id, $9, $8 from f cross join u
-             union all select u.strategy_id, u.account_id, 'fee', -f.fee, f.fill_id, 'fee', $8 from f cross join u where f.fee > 0),
-           t as (
-             insert into trading_order_transition (order_id, from_state, to_state, cause)
-             select u.id, step.from_state, step.to_state, step.cause from u cross join unnest($10::text[], $11::text[], $12::text[]) with ordinality as step(from_state, to_state, cause, n) order by step.n),
-           alerted as (
-             select alert_record('order_filled', jsonb_strip_nulls(jsonb_build_object('order_id', u.id, 'strategy', s.name, 'symbol', u.symbol, 'side', u.side,
-               'quantity', u.filled_quantity, 'price', u.average_fill_price))) as alert_id
-             from u left join trading_strategy s on s.id = u.strategy_id where $13::boolean),
-           v as (update trading_risk_book_version set version = version + 1 where exists (select 1 from u) returning version)
-           select (select row_to_json(x) from (select ${orderColumns} from u) x) as updated, (select version::text from v) as version,
-             (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`,
-            [
-              id,
-              state,
-              bookedDecimal(fill.quantity),
-              bookedDecimal(fill.price),
-              known.state,
-              fill.fillId,
-              bookedDecimal(fill.fee),
-              fill.at,
-              `${known.side} ${fill.quantity} ${known.symbol} @ ${fill.price}`,
-              from,
-              path,
-              path.map(() => cause),
-              filled,
-              fillTradeDate(known.symbol, fill.at),
-            ],
-          ),
-        )
-      ).rows[0];
+      row = await tracked(() =>
+        storeFillIfUnchanged(this.pool, {
+          orderId: id,
+          state,
+          knownState: known.state,
+          fillId: fill.fillId,
+          quantity: bookedDecimal(fill.quantity),
+          price: bookedDecimal(fill.price),
+          fee: bookedDecimal(fill.fee),
+          at: fill.at,
+          tradeDate: fillTradeDate(known.symbol, fill.at),
+          note: `${known.side} ${fill.quantity} ${known.symbol} @ ${fill.price}`,
+          from,
+          path,
+          cause,
+          alertFilled: filled,
+        }),
+      );
     } catch (error) {
       // The fill stored meanwhile by another task (its id is unique): the locked path answers.
       if ((error as { code?: string }).code === '23505') return undefined;
       throw error;
     }
-    const updated = row?.updated;
+    const updated = row.updated;
     if (!updated) return undefined;
-    if (row!.version !== null) {
-      this.risk?.book.orderChanged(row!.version, {
+    if (row.version !== null) {
+      this.risk?.book.orderChanged(row.version, {
         orderId: id,
         strategyId: updated.strategy_id,
         symbol: updated.symbol,
@@ -660,7 +512,7 @@ export class OrderDesk {
   }
 
   async get(id: string): Promise<OrderView> {
-    const order = (await this.pool.query<OrderView>(`select ${orderColumns} from trading_order where id = $1`, [id])).rows[0];
+    const order = await orderById(this.pool, id);
     if (!order) throw new NotFoundError(`order ${id} does not exist`);
     return order;
   }

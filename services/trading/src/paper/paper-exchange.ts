@@ -10,17 +10,13 @@ import {
   type SimulatedExchangeOptions,
 } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
-import type { Account } from '../schemas/accounts.ts';
-import { paperOrdersChannel } from '../brokers/paper/paper-broker.ts';
-import type { OrderType, TimeInForce } from '../brokers/broker.ts';
 import { calendarFor } from '../market/calendars.ts';
 import type { AcceptedPaperOrder, OrderDesk } from '../orders/order-desk.ts';
 import type { OrderState } from '../brokers/broker.ts';
 import { costsKey, engineCostsOf } from './paper-costs.ts';
 import { marketEventOf } from './live-events.ts';
-
-/** Held by the one task that runs the paper exchange, on the connection that listens: it ends with that connection. */
-const paperExchangeLockKey = 0x50_41_50_52;
+import { listenOn, releasePaperExchange, tryLockPaperExchange } from '../store/paper-exchange-lock.ts';
+import { paperOrdersChannel, workingPaperOrders, type WorkingPaperOrderRow } from '../store/trading-order.ts';
 
 /** A working paper order as this task knows it; the engine's exchange holds its fill state. */
 interface WorkingOrder {
@@ -57,27 +53,7 @@ interface AccountExchange {
   options: SimulatedExchangeOptions;
 }
 
-interface WorkingRow {
-  order_id: string;
-  client_order_id: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  quantity: number;
-  type: OrderType;
-  time_in_force: TimeInForce;
-  limit_price: number | null;
-  session_date: string;
-  placed_at: Date;
-  state: OrderState;
-  filled: number;
-  fills: number;
-  account_id: string;
-  fee_per_share: Account['fee_per_share'];
-  fee_bps: Account['fee_bps'];
-  fee_minimum: Account['fee_minimum'];
-  slippage_bps: Account['slippage_bps'];
-  volume_participation: Account['volume_participation'];
-}
+type WorkingRow = WorkingPaperOrderRow;
 
 export interface PaperExchangeLog {
   info(object: object, message: string): void;
@@ -166,8 +142,7 @@ export class PaperExchange {
       client.removeAllListeners('error');
       client.on('error', () => {});
       try {
-        await client.query('unlisten *');
-        await client.query('select pg_advisory_unlock($1)', [paperExchangeLockKey]);
+        await releasePaperExchange(client);
       } catch {
         // The connection is going anyway.
       }
@@ -200,7 +175,7 @@ export class PaperExchange {
     const client = await this.options.pool.connect();
     let held = false;
     try {
-      held = (await client.query<{ held: boolean }>('select pg_try_advisory_lock($1) as held', [paperExchangeLockKey])).rows[0]!.held;
+      held = await tryLockPaperExchange(client);
     } finally {
       if (!held) client.release();
     }
@@ -224,8 +199,8 @@ export class PaperExchange {
       client.release(error);
       this.schedule(this.options.takeoverMs ?? 5_000, () => this.tryTakeOver());
     });
-    await client.query(`listen ${liveTicksChannel}`);
-    await client.query(`listen ${paperOrdersChannel}`);
+    await listenOn(client, liveTicksChannel);
+    await listenOn(client, paperOrdersChannel);
     this.options.orders.paperAccepted = (accepted) => this.admitAccepted(accepted);
     await this.load();
     this.options.log.info({ orders: this.working.size }, 'paper exchange: running on this task');
@@ -256,21 +231,14 @@ export class PaperExchange {
   }
 
   private async loadNow(clientOrderId: string | undefined): Promise<void> {
-    const result = await this.options.pool.query<WorkingRow>(
-      `select o.id as order_id, o.client_order_id, o.state, o.symbol, o.side, o.quantity::float8 as quantity, o.type, o.time_in_force, o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at,
-              o.filled_quantity::float8 as filled, (select count(*)::int from trading_fill f where f.order_id = o.id) as fills,
-              a.id as account_id, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation
-       from trading_order o join trading_account a on a.id = o.account_id
-       where o.broker = 'paper' and o.state = any($1::text[]) and o.type = any($3::text[]) and ($2::text is null or o.client_order_id = $2)`,
-      [workingStates, clientOrderId ?? null, workedTypes],
-    );
+    const rows = await workingPaperOrders(this.options.pool, workingStates, workedTypes, clientOrderId ?? null);
     if (!this.client) return;
     if (clientOrderId === undefined) {
       // Cancelled, expired or filled elsewhere: no longer ours to fill.
-      const still = new Set(result.rows.map((row) => row.order_id));
+      const still = new Set(rows.map((row) => row.order_id));
       for (const order of this.working.values()) if (!still.has(order.id)) this.drop(order, 'no longer working in trading_order');
     }
-    for (const row of result.rows) this.admit(row);
+    for (const row of rows) this.admit(row);
     if (clientOrderId === undefined) this.compact();
   }
 

@@ -2,8 +2,8 @@ import { fromNumber, mulFixed, toNumber, type Fixed } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
 import type { Side } from '../brokers/broker.ts';
 import type { PriceReader } from '../market/price-reader.ts';
-import { openOrderStates } from '../orders/order-state-machine.ts';
-import { bookOf, liveQuoteJoin, marksOf, readRiskBook, type RiskBookData } from './risk-book.ts';
+import { openOrdersAndRate, readRiskBook, riskBookVersion, type LiveQuoteSource } from '../store/trading-risk-book.ts';
+import { bookOf, type RiskBookData } from './risk-book.ts';
 
 type Mark = RiskBookData['marks'][number];
 
@@ -16,8 +16,8 @@ export interface BookGuard {
   /** The symbols valued (sorted), and their marks as a jsonb object keyed by symbol. */
   symbols: string[];
   marks: string;
-  /** SQL of the marks now, as a jsonb object keyed by symbol, over `unnest($n::text[])`. */
-  marksSql: (symbolsParam: string) => string;
+  /** Where the marks' live quotes come from (the statement reads the marks now the same way). */
+  quotes: LiveQuoteSource;
 }
 
 /** What one of this task's statements did to an order: its new fills (as booked), and what is left open of it (0: done). */
@@ -50,7 +50,7 @@ export class LiveRiskBook {
   private readonly marks = new Map<string, Mark>();
   /** Orders let through, by monotonic time. */
   private recent: { strategy_id: number | null; at: number }[] = [];
-  private liveJoin = '';
+  private quotes: LiveQuoteSource;
   /** This task's own changes that came back ahead of an earlier one (by version): applied when the gap closes. */
   private readonly ahead = new Map<bigint, () => void>();
   /** This task's statements that move the version, under way; and who waits for them to settle. */
@@ -95,20 +95,10 @@ export class LiveRiskBook {
   /** Reads the whole book: the version first, so a change made during the read moves it on and the next placement reads again. */
   async load(db: Pool | PoolClient, today: string, extraSymbols: readonly string[] = []): Promise<void> {
     this.invalidate();
-    const version = (await db.query<{ version: string }>('select version::text as version from trading_risk_book_version')).rows[0]?.version;
+    const version = await riskBookVersion(db);
     const data = await readRiskBook(db, this.prices, today, extraSymbols);
-    const orders = await db.query<{
-      open: { id: string; strategy_id: number | null; symbol: string; remaining: number }[];
-      recent: { strategy_id: number | null; age_ms: number }[];
-    }>(
-      `select
-         (select coalesce(json_agg(json_build_object('id', id, 'strategy_id', strategy_id::int, 'symbol', symbol, 'remaining', case when side = 'buy' then 1 else -1 end * (quantity - filled_quantity))), '[]'::json)
-            from trading_order where state = any($1::text[]) and quantity - filled_quantity <> 0) as open,
-         (select coalesce(json_agg(json_build_object('strategy_id', strategy_id::int, 'age_ms', extract(epoch from now() - created_at) * 1000)), '[]'::json)
-            from trading_order where created_at > now() - interval '1 minute' and risk_check is null) as recent`,
-      [openOrderStates],
-    );
-    this.liveJoin = liveQuoteJoin(await this.prices.liveQuoteSource());
+    const orders = await openOrdersAndRate(db);
+    this.quotes = await this.prices.liveQuoteSource();
     this.today = today;
     this.base = { strategies: data.strategies, states: data.states, limits: data.limits, baselines: data.baselines };
     this.positions.clear();
@@ -120,10 +110,10 @@ export class LiveRiskBook {
         cash_flow: fromNumber(Number(row.cash_flow)),
       });
     this.openOrders.clear();
-    for (const row of orders.rows[0]!.open)
+    for (const row of orders.open)
       this.openOrders.set(row.id, { strategy_id: row.strategy_id, symbol: row.symbol, remaining: fromNumber(Number(row.remaining)) });
     const now = performance.now();
-    this.recent = orders.rows[0]!.recent.map((row) => ({ strategy_id: row.strategy_id, at: now - row.age_ms }));
+    this.recent = orders.recent.map((row) => ({ strategy_id: row.strategy_id, at: now - row.age_ms }));
     this.marks.clear();
     for (const mark of data.marks) this.marks.set(mark.symbol, mark);
     this.version = version;
@@ -177,15 +167,13 @@ export class LiveRiskBook {
       marks,
       recent_orders: [...rates.values()],
     };
-    const live = this.liveJoin;
     return {
       data,
       guard: {
         version: this.version!,
         symbols,
         marks: JSON.stringify(guardMarks),
-        marksSql: (symbolsParam) =>
-          `select coalesce(jsonb_object_agg(m.symbol, jsonb_build_array(m.close, m.date, m.live_price, m.live_at)), '{}'::jsonb) from (${marksOf(`(select unnest(${symbolsParam}::text[]) as symbol)`, live)}) m`,
+        quotes: this.quotes,
       },
     };
   }

@@ -1,7 +1,3 @@
-import { priceBars, priceLatest } from '@closecross/db';
-import type { PoolClient, Pool } from 'pg';
-import type { PriceReader } from '../market/price-reader.ts';
-import { openOrderStates } from '../orders/order-state-machine.ts';
 import { globalScope, strategyScope, type BreachAction, type LimitSet, type Limits } from './risk-limits.ts';
 import type { TradingState } from './trading-state.ts';
 
@@ -9,6 +5,7 @@ import type { TradingState } from './trading-state.ts';
 export const manualBook = 0;
 export const bookOf = (strategyId: number | null | undefined) => strategyId ?? manualBook;
 
+/** The book as store/trading-risk-book.ts reads it (readRiskBook), in one round trip. */
 export interface RiskBookData {
   /** The trading day (exchange time zone) the book is read on. */
   today: string;
@@ -24,52 +21,6 @@ export interface RiskBookData {
   baselines: { scope: string; equity: number; peak_equity: number }[];
   /** Orders the engine let through in the last minute, per strategy (null: manual). */
   recent_orders: { strategy_id: number | null; n: number }[];
-}
-
-/**
- * Everything the pre-trade checks need, in one query (one round trip): positions from the
- * fill-maintained `trading_position`, open orders, marks (latest bar, or a fresher live quote),
- * strategies, states, limits, the baselines of daily loss and drawdown, and the order rate.
- */
-export async function readRiskBook(db: Pool | PoolClient, prices: PriceReader, today: string, extraSymbols: readonly string[] = []): Promise<RiskBookData> {
-  const live = liveQuoteJoin(await prices.liveQuoteSource());
-  const result = await db.query<Omit<RiskBookData, 'today'>>(
-    `with pos as (select strategy_id::int as strategy_id, symbol, quantity, cash_flow from trading_position),
-     pending as (
-       select strategy_id::int as strategy_id, symbol, sum(case when side = 'buy' then 1 else -1 end * (quantity - filled_quantity))::float8 as quantity
-       from trading_order where state = any($3::text[]) group by strategy_id, symbol),
-     symbols as (select symbol from pos where quantity <> 0 union select symbol from pending union select unnest($1::text[])),
-     marks as (
-       ${marksOf('symbols', live)}),
-     scopes as (select 'total' as scope union all select 'strategy:' || id from trading_strategy)
-     select
-       (select coalesce(json_agg(pos), '[]'::json) from pos) as positions,
-       (select coalesce(json_agg(pending), '[]'::json) from pending where abs(quantity) > 1e-9) as pending,
-       (select coalesce(json_agg(marks), '[]'::json) from marks) as marks,
-       (select coalesce(json_agg(json_build_object('id', id::int, 'name', name, 'allocation', allocation) order by id), '[]'::json) from trading_strategy) as strategies,
-       (select coalesce(json_agg(json_build_object('scope', scope, 'state', state)), '[]'::json) from trading_state) as states,
-       (select coalesce(json_agg(json_build_object('scope', scope, 'strategy_id', strategy_id::int, 'limits', limits, 'breach_action', breach_action)), '[]'::json) from trading_risk_limit) as limits,
-       (select coalesce(json_agg(b), '[]'::json) from (select s.scope, l.equity, l.peak_equity from scopes s cross join lateral
-          (select equity, peak_equity from trading_snapshot t where t.scope = s.scope and t.date < $2::date order by t.date desc limit 1) l) b) as baselines,
-       (select coalesce(json_agg(c), '[]'::json) from (select strategy_id::int as strategy_id, count(*)::int as n from trading_order
-          where created_at > now() - interval '1 minute' and risk_check is null group by strategy_id) c) as recent_orders`,
-    [extraSymbols, today, openOrderStates],
-  );
-  return { today, ...result.rows[0]! };
-}
-
-/** The live-quote join of a mark: the latest quote of the prices service's table, when it has one. */
-export function liveQuoteJoin(quote: { table: string; price: string; at: string } | undefined): string {
-  return quote
-    ? `left join lateral ${priceLatest.fragments.latestQuoteLateral('s.symbol')} q on true`
-    : 'left join lateral (select null::float8 as price, null::timestamptz as at) q on true';
-}
-
-/** The marks (latest bar's close, latest live quote) of the symbols in relation `symbols` (a column `symbol`), as RiskBookData['marks'] rows. */
-export function marksOf(symbols: string, live: string): string {
-  return `select s.symbol, b.close, b.date, q.price as live_price, to_char(q.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as live_at from ${symbols} s
-       left join lateral ${priceBars.fragments.latestCloseLateral('s.symbol')} b on true
-       ${live}`;
 }
 
 export interface BookExposure {

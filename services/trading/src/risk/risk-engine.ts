@@ -6,13 +6,11 @@ import { localClock } from '../sessions.ts';
 import { bookRisk, type AlignedReturns, type BookRiskFigures } from './portfolio-var.ts';
 import { describeBreach, evaluateOrder, findBreaches, type Breach, type ProposedOrder, type RiskDecision } from './pre-trade-checks.ts';
 import { LiveRiskBook, type BookGuard } from './live-risk-book.ts';
-import { readRiskBook, RiskBook } from './risk-book.ts';
+import { RiskBook } from './risk-book.ts';
+import { lockRiskBook, readRiskBook } from '../store/trading-risk-book.ts';
 import { recordStateChange } from './risk-store.ts';
 import type { ReturnHistory } from './return-history.ts';
 import type { StateChange } from './trading-state.ts';
-
-/** One advisory lock for every pre-trade check: two orders never pass on the same view of the book. */
-const riskLockKey = 0x74524953;
 
 export interface RiskEngineDeps {
   pool: Pool;
@@ -59,7 +57,7 @@ export class RiskEngine {
   }
 
   async check(db: PoolClient, order: ProposedOrder): Promise<RiskDecision> {
-    await db.query('select pg_advisory_xact_lock($1)', [riskLockKey]);
+    await lockRiskBook(db);
     const book = new RiskBook(await readRiskBook(db, this.deps.prices, this.today(), [order.symbol]));
     const needsVar = book.data.limits.some((set) => set.limits.max_var99 !== undefined);
     const returns = needsVar ? await this.returnsOf(book, [order.symbol]) : undefined;
@@ -70,7 +68,7 @@ export class RiskEngine {
 
   /** Breaches found without an order (after fills, by the order-sync job and the risk snapshot): states move and are alerted. */
   async watch(db: PoolClient): Promise<{ breaches: Breach[]; stateChanges: StateChange[] }> {
-    await db.query('select pg_advisory_xact_lock($1)', [riskLockKey]);
+    await lockRiskBook(db);
     const book = new RiskBook(await readRiskBook(db, this.deps.prices, this.today()));
     const found = findBreaches(book, ['total', ...book.strategies.keys()], 'risk watch');
     await this.recordBreaches(db, found.breaches, found.stateChanges);

@@ -1,9 +1,7 @@
-import { priceBars } from '@closecross/db';
 import type { Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
 import type { DailyBar } from '@closecross/quant';
 import { costsOf } from '../../accounts/account-costs.ts';
-import type { Account } from '../../schemas/accounts.ts';
 import type { PriceReader } from '../../market/price-reader.ts';
 import { calendarFor } from '../../market/calendars.ts';
 import { sessionOn } from '../../sessions.ts';
@@ -17,23 +15,11 @@ import {
   type OrderState,
 } from '../broker.ts';
 import { paperFills } from './paper-fill-model.ts';
+import { cashOfAccountsOn } from '../../store/trading-cash-entry.ts';
+import { netPositionsThrough } from '../../store/trading-fill.ts';
+import { announcePaperOrder, paperOrderWithBars, paperOrdersChannel, type PaperOrderRow } from '../../store/trading-order.ts';
 
-interface StoredOrder extends Account {
-  client_order_id: string;
-  account_id: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  quantity: number;
-  type: BrokerOrderRequest['type'];
-  time_in_force: BrokerOrderRequest['timeInForce'];
-  limit_price: number | null;
-  session_date: string;
-  placed_at: Date;
-  state: OrderState;
-  bars: { date: string; open: number; high: number; low: number; close: number; adj_close: number | null; volume: number | null }[];
-  /** Fills the paper exchange made from live prices (stored; the bars serve only what they left). */
-  live_filled: number;
-}
+type StoredOrder = PaperOrderRow;
 
 export interface PaperBrokerDeps {
   pool: Pool;
@@ -42,8 +28,8 @@ export interface PaperBrokerDeps {
   timezone: string;
 }
 
-/** The channel the paper exchange listens on for orders to work (payload: the order id). */
-export const paperOrdersChannel = 'trading_paper_orders';
+/** The channel the paper exchange listens on for orders to work (payload: the client order id). */
+export { paperOrdersChannel };
 
 /**
  * The paper broker: it holds no book of its own. Live prices fill working orders through the
@@ -66,8 +52,7 @@ export class PaperBroker implements Broker {
     const stored = await this.read(order.clientOrderId);
     const outcome = this.outcome(stored);
     // The exchange task (whichever holds its lock) starts watching live prices for it.
-    if (outcome.state === 'accepted' || outcome.state === 'partially_filled')
-      await this.deps.pool.query('select pg_notify($1, $2)', [paperOrdersChannel, order.clientOrderId]);
+    if (outcome.state === 'accepted' || outcome.state === 'partially_filled') await announcePaperOrder(this.deps.pool, order.clientOrderId);
     return outcome;
   }
 
@@ -137,34 +122,18 @@ export class PaperBroker implements Broker {
 
   /** Net positions of every account on paper, from our fills (the paper broker's book is ours). */
   async positions(): Promise<BrokerPosition[]> {
-    const result = await this.deps.pool.query<{ symbol: string; quantity: number; average: number }>(
-      `select symbol, sum(case when side = 'buy' then quantity else -quantity end)::float8 as quantity,
-              (sum(quantity * price) / nullif(sum(quantity), 0))::float8 as average
-       from trading_fill f join trading_order o on o.id = f.order_id
-       where o.broker = 'paper' group by symbol having abs(sum(case when side = 'buy' then quantity else -quantity end)) > 1e-9 order by symbol`,
-    );
-    return result.rows.map((row) => ({ symbol: row.symbol, quantity: row.quantity, averagePrice: row.average }));
+    const rows = await netPositionsThrough(this.deps.pool, 'paper');
+    return rows.map((row) => ({ symbol: row.symbol, quantity: row.quantity, averagePrice: row.average }));
   }
 
   async account(): Promise<BrokerAccount> {
-    const result = await this.deps.pool.query<{ cash: number }>(
-      "select coalesce(sum(amount), 0)::float8 as cash from trading_cash_entry e join trading_account a on a.id = e.account_id where a.broker = 'paper'",
-    );
-    const cash = result.rows[0]!.cash;
+    const cash = await cashOfAccountsOn(this.deps.pool, 'paper');
     return { cash, equity: cash, buyingPower: cash, currency: 'USD' };
   }
 
   /** The order, its account's costs, its bars from the session on, and what live prices filled: one query. */
   private async read(clientOrderId: string): Promise<StoredOrder> {
-    const result = await this.deps.pool.query<StoredOrder>(
-      `select o.client_order_id, o.account_id, o.symbol, o.side, o.quantity, o.type, o.time_in_force, o.limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at, o.state,
-              a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
-              ${priceBars.fragments.barsJsonFrom('o.symbol', 'o.session_date')} as bars,
-              (select coalesce(sum(f.quantity), 0)::float8 from trading_fill f where f.order_id = o.id and f.fill_id like '%:live:%') as live_filled
-       from trading_order o join trading_account a on a.id = o.account_id where o.client_order_id = $1`,
-      [clientOrderId],
-    );
-    const row = result.rows[0];
+    const row = await paperOrderWithBars(this.deps.pool, clientOrderId);
     if (!row) throw new BrokerRejectedError(`the paper broker holds no order ${clientOrderId}`);
     return row;
   }
