@@ -7350,12 +7350,20 @@ export interface paths {
                                 id: number;
                                 strategy_id: number;
                                 symbol: string;
+                                /** @description the session date of the bar the strategy signalled on, YYYY-MM-DD */
                                 bar_date: string;
-                                side: string;
+                                /** @description the instant of the intraday bar or tick a live strategy signalled on; null for a daily bar's signal */
+                                bar_at: string | null;
+                                /** @enum {string} */
+                                side: "buy" | "sell";
                                 price: number;
                                 /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
                                 quantity: number | null;
-                                status: string;
+                                /**
+                                 * @description pending -> approved / rejected / expired, approved -> ordered
+                                 * @enum {string}
+                                 */
+                                status: "pending" | "approved" | "rejected" | "expired" | "ordered";
                                 expires_at: string;
                                 decided_by: string | null;
                                 decided_at: string | null;
@@ -7409,12 +7417,20 @@ export interface paths {
                             id: number;
                             strategy_id: number;
                             symbol: string;
+                            /** @description the session date of the bar the strategy signalled on, YYYY-MM-DD */
                             bar_date: string;
-                            side: string;
+                            /** @description the instant of the intraday bar or tick a live strategy signalled on; null for a daily bar's signal */
+                            bar_at: string | null;
+                            /** @enum {string} */
+                            side: "buy" | "sell";
                             price: number;
                             /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
                             quantity: number | null;
-                            status: string;
+                            /**
+                             * @description pending -> approved / rejected / expired, approved -> ordered
+                             * @enum {string}
+                             */
+                            status: "pending" | "approved" | "rejected" | "expired" | "ordered";
                             expires_at: string;
                             decided_by: string | null;
                             decided_at: string | null;
@@ -7514,12 +7530,20 @@ export interface paths {
                                 id: number;
                                 strategy_id: number;
                                 symbol: string;
+                                /** @description the session date of the bar the strategy signalled on, YYYY-MM-DD */
                                 bar_date: string;
-                                side: string;
+                                /** @description the instant of the intraday bar or tick a live strategy signalled on; null for a daily bar's signal */
+                                bar_at: string | null;
+                                /** @enum {string} */
+                                side: "buy" | "sell";
                                 price: number;
                                 /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
                                 quantity: number | null;
-                                status: string;
+                                /**
+                                 * @description pending -> approved / rejected / expired, approved -> ordered
+                                 * @enum {string}
+                                 */
+                                status: "pending" | "approved" | "rejected" | "expired" | "ordered";
                                 expires_at: string;
                                 decided_by: string | null;
                                 decided_at: string | null;
@@ -7631,12 +7655,20 @@ export interface paths {
                             id: number;
                             strategy_id: number;
                             symbol: string;
+                            /** @description the session date of the bar the strategy signalled on, YYYY-MM-DD */
                             bar_date: string;
-                            side: string;
+                            /** @description the instant of the intraday bar or tick a live strategy signalled on; null for a daily bar's signal */
+                            bar_at: string | null;
+                            /** @enum {string} */
+                            side: "buy" | "sell";
                             price: number;
                             /** @description what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing */
                             quantity: number | null;
-                            status: string;
+                            /**
+                             * @description pending -> approved / rejected / expired, approved -> ordered
+                             * @enum {string}
+                             */
+                            status: "pending" | "approved" | "rejected" | "expired" | "ordered";
                             expires_at: string;
                             decided_by: string | null;
                             decided_at: string | null;

@@ -1,20 +1,25 @@
 /** Strategies (instances of built-in rules or of strategy code), the code they can run, and their signals. */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { StrategyView } from '../strategies/strategy-definition.ts';
+import { NullableString, StringEnum } from './common.ts';
+import { Side } from './orders.ts';
 
 export const StrategyIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const SignalIdParams = StrategyIdParams;
+export const signalStatuses = ['pending', 'approved', 'rejected', 'expired', 'ordered'] as const;
+/** A signal as the API shows it (and as the signal desk works with it). */
 export const Signal = Type.Object({
   id: Type.Integer(),
   strategy_id: Type.Integer(),
   symbol: Type.String(),
-  bar_date: Type.String(),
-  side: Type.String(),
+  bar_date: Type.String({ description: 'the session date of the bar the strategy signalled on, YYYY-MM-DD' }),
+  bar_at: NullableString({ description: "the instant of the intraday bar or tick a live strategy signalled on; null for a daily bar's signal" }),
+  side: Side,
   price: Type.Number(),
   quantity: Type.Union([Type.Number(), Type.Null()], {
     description: "what a strategy written as code asked for (the approved order's quantity); null for a built-in rule, sized by the instance's sizing",
   }),
-  status: Type.String(),
+  status: StringEnum(signalStatuses, { description: 'pending -> approved / rejected / expired, approved -> ordered' }),
   expires_at: Type.String(),
   decided_by: Type.Union([Type.String(), Type.Null()]),
   decided_at: Type.Union([Type.String(), Type.Null()]),
@@ -22,6 +27,7 @@ export const Signal = Type.Object({
   order_id: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String(),
 });
+export type SignalView = Static<typeof Signal>;
 
 export const ParameterSchema = Type.Object(
   {
@@ -51,7 +57,7 @@ export const NoContent = Type.Null();
 export const ScanPost = Type.Optional(Type.Object({ as_of: Type.Optional(Type.String({ format: 'date' })) }, { additionalProperties: false }));
 export const SignalQuery = Type.Object({
   strategy_id: Type.Optional(Type.Integer({ minimum: 1 })),
-  status: Type.Optional(Type.Union(['pending', 'approved', 'rejected', 'expired', 'ordered'].map((status) => Type.Literal(status)))),
+  status: Type.Optional(Type.Union(signalStatuses.map((status) => Type.Literal(status)))),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
 export const SignalList = Type.Object({ signals: Type.Array(Signal) });

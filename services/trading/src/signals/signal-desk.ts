@@ -1,6 +1,6 @@
 import { recordAlert } from '@closecross/alerts';
 import { withTransaction } from '@closecross/db';
-import { ConflictError, NotFoundError, UnprocessableError, utcIsoColumn } from '@closecross/platform';
+import { ConflictError, NotFoundError, UnprocessableError } from '@closecross/platform';
 import type { DailyBar, Side } from '@closecross/quant';
 import { calendarForSymbol, intervalMs, type BarInterval, type Clock } from '@closecross/engine';
 import type { Pool } from 'pg';
@@ -8,30 +8,9 @@ import type { OrderDesk, OrderView } from '../orders/order-desk.ts';
 import { nextTradingDay, sessionClose } from '../sessions.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
 import { entryIntent, forSessionAhead } from '../strategies/strategy-decisions.ts';
+import type { SignalView } from '../schemas/strategies.ts';
+import { decideSignal, expireSignalsDue, insertSignal, listSignals, markSignalOrdered, signalById } from '../store/trading-signal.ts';
 import type { StrategyDesk } from '../strategies/strategy-desk.ts';
-
-export interface SignalView {
-  id: number;
-  strategy_id: number;
-  symbol: string;
-  bar_date: string;
-  /** The instant of the intraday bar or tick a live strategy signalled on; null for a daily bar's signal. */
-  bar_at: string | null;
-  side: Side;
-  price: number;
-  /** What a strategy written as code asked for (its ctx.submit); null for a built-in rule, sized by the instance's sizing. */
-  quantity: number | null;
-  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'ordered';
-  expires_at: string;
-  decided_by: string | null;
-  decided_at: string | null;
-  decision_note: string | null;
-  order_id: string | null;
-  created_at: string;
-}
-
-export const signalColumns = `id::int as id, strategy_id::int as strategy_id, symbol, to_char(bar_date, 'YYYY-MM-DD') as bar_date, ${utcIsoColumn('bar_at')}, side, price, quantity::float8 as quantity, status, ${utcIsoColumn('expires_at')},
-  decided_by, ${utcIsoColumn('decided_at')}, decision_note, order_id, ${utcIsoColumn('created_at')}`;
 
 /** How many bars of its own interval an intraday signal waits for a person before it expires. */
 export const intradaySignalBars = 5;
@@ -71,13 +50,16 @@ export class SignalDesk {
   ): Promise<SignalView | undefined> {
     const expiresAt = intraday ? intradaySignalExpiry(intraday.at, intraday.interval, symbol) : sessionClose(nextTradingDay(bar.date, symbol), symbol);
     return withTransaction(this.pool, async (client) => {
-      const stored = (
-        await client.query<SignalView>(
-          `insert into trading_signal (strategy_id, symbol, bar_date, bar_at, side, price, quantity, status, expires_at) values ($1, $2, $3, $4, $5, $6, $8, 'pending', $7)
-           on conflict on constraint trading_signal_once do nothing returning ${signalColumns}`,
-          [strategy.id, symbol, bar.date, intraday ? new Date(intraday.at) : null, side, bar.close, expiresAt, quantity ?? null],
-        )
-      ).rows[0];
+      const stored = await insertSignal(client, {
+        strategyId: strategy.id,
+        symbol,
+        barDate: bar.date,
+        barAt: intraday ? new Date(intraday.at) : null,
+        side,
+        price: bar.close,
+        quantity: quantity ?? null,
+        expiresAt,
+      });
       if (stored && strategy.approval === 'manual' && Date.parse(stored.expires_at) > this.clock.nowMs()) {
         const sized = entryIntent(strategy, symbol, side, bar, nextTradingDay(bar.date, symbol), stored.quantity ?? undefined)?.quantity;
         await recordAlert(client, {
@@ -98,28 +80,19 @@ export class SignalDesk {
   }
 
   async get(id: number): Promise<SignalView> {
-    const signal = (await this.pool.query<SignalView>(`select ${signalColumns} from trading_signal where id = $1`, [id])).rows[0];
+    const signal = await signalById(this.pool, id);
     if (!signal) throw new NotFoundError(`signal ${id} does not exist`);
     return signal;
   }
 
   async list(filter: { strategy_id?: number; status?: string; limit?: number }): Promise<SignalView[]> {
     await this.expireDue();
-    const result = await this.pool.query<SignalView>(
-      `select ${signalColumns} from trading_signal where ($1::bigint is null or strategy_id = $1) and ($2::text is null or status = $2)
-       order by bar_date desc, id desc limit $3`,
-      [filter.strategy_id ?? null, filter.status ?? null, filter.limit ?? 100],
-    );
-    return result.rows;
+    return listSignals(this.pool, { strategyId: filter.strategy_id ?? null, status: filter.status ?? null, limit: filter.limit ?? 100 });
   }
 
   /** Pending signals whose entry window passed become expired; answers how many. */
   async expireDue(now = this.clock.now()): Promise<number> {
-    const result = await this.pool.query(
-      "update trading_signal set status = 'expired', decided_at = $1, decided_by = 'system', decision_note = 'entry window passed' where status = 'pending' and expires_at <= $1",
-      [now],
-    );
-    return result.rowCount ?? 0;
+    return expireSignalsDue(this.pool, now);
   }
 
   async reject(id: number, by: string, note: string | undefined): Promise<SignalView> {
@@ -158,29 +131,21 @@ export class SignalDesk {
       { ...intent, clientOrderId: `signal-${signal.id}`, accountId: strategy.account_id, strategyId: strategy.id, signalId: signal.id, createdBy: by },
       `entry for signal ${signal.id} (${intent.reason}), approved by ${by}`,
     );
-    const ordered = await this.pool.query<SignalView>(`update trading_signal set status = 'ordered', order_id = $2 where id = $1 returning ${signalColumns}`, [
-      id,
-      order.id,
-    ]);
-    return { signal: ordered.rows[0]!, order };
+    return { signal: await markSignalOrdered(this.pool, id, order.id), order };
   }
 
   private async decide(id: number, by: string, status: 'approved' | 'rejected', note: string | undefined, atBar = false): Promise<SignalView> {
     // Expiry first, in its own statement, so a late approval leaves the signal expired (and answers 409).
     if (!atBar) await this.expireDue();
     return withTransaction(this.pool, async (client) => {
-      const current = (await client.query<SignalView>(`select ${signalColumns} from trading_signal where id = $1 for update`, [id])).rows[0];
+      const current = await signalById(client, id, true);
       if (!current) throw new NotFoundError(`signal ${id} does not exist`);
       if (current.status === 'expired') throw new ConflictError(`signal ${id} expired at ${current.expires_at}: its entry window passed`);
       if (current.status !== 'pending')
         throw new ConflictError(
           `signal ${id} is ${current.status}${current.decided_by ? ` (by ${current.decided_by} at ${current.decided_at})` : ''}: only a pending signal can be ${status}`,
         );
-      const result = await client.query<SignalView>(
-        `update trading_signal set status = $2, decided_by = $3, decided_at = now(), decision_note = $4 where id = $1 returning ${signalColumns}`,
-        [id, status, by, note ?? null],
-      );
-      return result.rows[0]!;
+      return decideSignal(client, id, status, by, note ?? null);
     });
   }
 }
