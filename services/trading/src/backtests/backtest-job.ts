@@ -57,7 +57,8 @@ const maxMinuteBars = 2_000_000;
 const setsCosts = (account: Account) =>
   account.fee_per_share > 0 || account.fee_bps > 0 || account.fee_minimum > 0 || account.slippage_bps > 0 || account.volume_participation < 1;
 
-function costsFor(account: Account | undefined, symbol: string, override: BacktestCosts | undefined): CostConfig {
+/** The account's costs (the engine's stated defaults when it sets none), then the request's overrides field by field: a backtest's and a research run's. */
+export function costsFor(account: Account | undefined, symbol: string, override: BacktestCosts | undefined): CostConfig {
   const base: CostConfig =
     account && setsCosts(account)
       ? {

@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
  * the stored trials; a cancelled one cancels its open trials.
  */
 import { priceBars } from '@closecross/db';
-import { calendarForSymbol, defaultCosts, instrumentForSymbol, type Clock, type CostConfig } from '@closecross/engine';
+import { calendarForSymbol, type Clock } from '@closecross/engine';
 import { JobInputError, type JobContext, type JobEngine } from '@closecross/jobs';
 import { InvalidInputError, NotFoundError } from '@closecross/platform';
 import type { Pool } from 'pg';
-import type { Account } from '../schemas/accounts.ts';
+import { costsFor } from '../backtests/backtest-job.ts';
 import { AccountStore } from '../store/trading-account.ts';
 import type { BarColumns } from '../backtests/backtest-protocol.ts';
 import type { PriceReader } from '../market/price-reader.ts';
@@ -77,32 +77,6 @@ export interface ResolvedRun {
   thread: Omit<ResearchThreadData, 'series'>;
 }
 
-const setsCosts = (account: Account) =>
-  account.fee_per_share > 0 || account.fee_bps > 0 || account.fee_minimum > 0 || account.slippage_bps > 0 || account.volume_participation < 1;
-
-/** The account's costs (the engine's stated defaults when it sets none), then the request's overrides. */
-function costsOf(account: Account | undefined, symbol: string, given: RunBody['costs'] = {}): CostConfig {
-  const base: CostConfig =
-    account && setsCosts(account)
-      ? {
-          feePerUnit: account.fee_per_share,
-          feeBps: account.fee_bps,
-          minFee: account.fee_minimum,
-          maxFeeRate: 0,
-          slippageBps: account.slippage_bps,
-          volumeCap: account.volume_participation >= 1 ? 0 : account.volume_participation,
-        }
-      : defaultCosts(instrumentForSymbol(symbol));
-  return {
-    feePerUnit: given.fee_per_share ?? base.feePerUnit,
-    feeBps: given.fee_bps ?? base.feeBps,
-    minFee: given.fee_minimum ?? base.minFee,
-    maxFeeRate: given.fee_max_rate ?? base.maxFeeRate,
-    slippageBps: given.slippage_bps ?? base.slippageBps,
-    volumeCap: given.volume_participation === undefined ? base.volumeCap : given.volume_participation >= 1 ? 0 : given.volume_participation,
-  };
-}
-
 /** A run's strategy, code, universe and fixed parameters, checked (400s naming the field). */
 export async function resolveRun(deps: Pick<ResearchDeps, 'strategies' | 'pool' | 'clock'>, body: RunBody): Promise<ResolvedRun> {
   if ((body.strategy_id === undefined) === (body.strategy === undefined)) throw new InvalidInputError('body: give strategy_id or strategy, not both');
@@ -129,7 +103,7 @@ export async function resolveRun(deps: Pick<ResearchDeps, 'strategies' | 'pool' 
       source: resolved.source,
       universe,
       startingCash: body.starting_cash ?? strategy.allocation,
-      costs: costsOf(account, universe[0] ?? '', body.costs),
+      costs: costsFor(account, universe[0] ?? '', body.costs),
       decision: body.decision ?? 'after_close',
     },
   };
