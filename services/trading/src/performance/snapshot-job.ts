@@ -8,12 +8,9 @@ import type { OrderDesk } from '../orders/order-desk.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import { localClock, sessionClose } from '../sessions.ts';
 import type { Snapshot } from '../schemas/portfolio.ts';
-
-/** A daily snapshot row (trading_snapshot), as snapshotColumns reads it. */
-export type SnapshotRow = Snapshot;
-
-export const snapshotColumns =
-  "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, realized, unrealized, equity, cash, exposure, peak_equity, drawdown";
+import { cashByStrategy } from '../store/trading-cash-entry.ts';
+import { snapshotBefore, storeSnapshot } from '../store/trading-snapshot.ts';
+import { strategyNames } from '../store/trading-strategy.ts';
 
 /** Money in an alert: cents, not float noise. */
 const cents = (value: number) => Math.round(value * 100) / 100;
@@ -39,7 +36,7 @@ export interface SnapshotDeps {
 
 export interface SnapshotResult {
   date: string;
-  snapshots: SnapshotRow[];
+  snapshots: Snapshot[];
   /** Why nothing was written (the market was shut that day). */
   skipped?: string;
 }
@@ -70,15 +67,8 @@ export async function takeSnapshots(deps: SnapshotDeps, params: { date?: string 
   // A past day is valued as it stood at its close: its fills, their cash and its closing prices,
   // nothing traded after (allocations count whenever made: they are capital, not P&L).
   const asOf = date < today ? sessionClose(date) : undefined;
-  const strategies = (await deps.pool.query<{ id: number; name: string }>('select id::int as id, name from trading_strategy order by id')).rows;
-  const cashBy = new Map(
-    (
-      await deps.pool.query<{ strategy_id: number | null; cash: number }>(
-        'select strategy_id::int as strategy_id, sum(amount)::float8 as cash from trading_cash_entry where $1::timestamptz is null or fill_id is null or at <= $1 group by strategy_id',
-        [asOf ?? null],
-      )
-    ).rows.map((row) => [row.strategy_id, row.cash]),
-  );
+  const strategies = await strategyNames(deps.pool);
+  const cashBy = await cashByStrategy(deps.pool, asOf ?? null);
   const valuesBy: { id: number | null; name: string; values: SnapshotValues }[] = [];
   const total: SnapshotValues = { realized: 0, unrealized: 0, equity: 0, cash: 0, exposure: 0 };
   const books: { id: number | null; name: string }[] = [...strategies, { id: null, name: 'manual orders' }];
@@ -106,7 +96,7 @@ export async function takeSnapshots(deps: SnapshotDeps, params: { date?: string 
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += values[key];
   }
   return withTransaction(deps.pool, async (client) => {
-    const rows: SnapshotRow[] = [];
+    const rows: Snapshot[] = [];
     const byStrategy: NonNullable<DailyPnlSummaryPayload['by_strategy']> = [];
     for (const { id, name, values } of valuesBy) {
       const { row, day } = await store(client, id === null ? manualScope : `strategy:${id}`, date, id, values);
@@ -147,22 +137,10 @@ async function store(
   date: string,
   strategyId: number | null,
   values: SnapshotValues,
-): Promise<{ row: SnapshotRow; day: { realized: number; unrealized: number } }> {
-  const before = (
-    await db.query<{ peak: number | null; realized: number | null; unrealized: number | null }>(
-      `select (select max(peak_equity)::float8 from trading_snapshot where scope = $1 and date < $2) as peak, last.realized, last.unrealized
-       from (select 1) one left join lateral (select realized::float8, unrealized::float8 from trading_snapshot where scope = $1 and date < $2 order by date desc limit 1) last on true`,
-      [scope, date],
-    )
-  ).rows[0]!;
+): Promise<{ row: Snapshot; day: { realized: number; unrealized: number } }> {
+  const before = await snapshotBefore(db, scope, date);
   const peakEquity = Math.max(before.peak ?? values.equity, values.equity);
   const drawdown = peakEquity > 0 ? values.equity / peakEquity - 1 : 0;
-  const result = await db.query<SnapshotRow>(
-    `insert into trading_snapshot (scope, date, strategy_id, realized, unrealized, equity, cash, exposure, peak_equity, drawdown) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     on conflict (scope, date) do update set realized = excluded.realized, unrealized = excluded.unrealized, equity = excluded.equity, cash = excluded.cash,
-       exposure = excluded.exposure, peak_equity = excluded.peak_equity, drawdown = excluded.drawdown, taken_at = now()
-     returning ${snapshotColumns}`,
-    [scope, date, strategyId, values.realized, values.unrealized, values.equity, values.cash, values.exposure, peakEquity, drawdown],
-  );
-  return { row: result.rows[0]!, day: { realized: values.realized - (before.realized ?? 0), unrealized: values.unrealized - (before.unrealized ?? 0) } };
+  const row = await storeSnapshot(db, { scope, date, strategy_id: strategyId, ...values, peak_equity: peakEquity, drawdown });
+  return { row, day: { realized: values.realized - (before.realized ?? 0), unrealized: values.unrealized - (before.unrealized ?? 0) } };
 }

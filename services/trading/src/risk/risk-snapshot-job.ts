@@ -5,9 +5,7 @@ import { snapshotClosedReason } from '../performance/snapshot-job.ts';
 import type { ReturnHistory } from './return-history.ts';
 import type { RiskEngine } from './risk-engine.ts';
 import { riskReport } from './risk-report.ts';
-
-export const riskSnapshotColumns =
-  "scope, to_char(date, 'YYYY-MM-DD') as date, strategy_id::int as strategy_id, gross_exposure, net_exposure, var95, var99, es95, es99, details";
+import { storeRiskSnapshot } from '../store/trading-risk-snapshot.ts';
 
 /**
  * After the close: breaches looked for (a loss that came with no order still moves the state),
@@ -59,12 +57,15 @@ export async function takeRiskSnapshot(
       })),
   ];
   for (const row of rows) {
-    await deps.pool.query(
-      `insert into trading_risk_snapshot (scope, date, strategy_id, gross_exposure, net_exposure, var95, var99, es95, es99, details) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       on conflict (scope, date) do update set strategy_id = excluded.strategy_id, gross_exposure = excluded.gross_exposure, net_exposure = excluded.net_exposure, var95 = excluded.var95, var99 = excluded.var99,
-         es95 = excluded.es95, es99 = excluded.es99, details = excluded.details, taken_at = now()`,
-      [row.scope, date, row.strategy_id, row.gross, row.net, row.risk.var95, row.risk.var99, row.risk.es95, row.risk.es99, JSON.stringify(row.details)],
-    );
+    await storeRiskSnapshot(deps.pool, {
+      scope: row.scope,
+      date,
+      strategyId: row.strategy_id,
+      gross: row.gross,
+      net: row.net,
+      risk: row.risk,
+      details: row.details,
+    });
   }
   return { date, rows: rows.length, state_changes: watched.stateChanges.length };
 }

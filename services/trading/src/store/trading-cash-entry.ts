@@ -44,3 +44,15 @@ export async function cashOfAccountsOn(pool: Pool, broker: string): Promise<numb
     )
   ).rows[0]!.cash;
 }
+
+/**
+ * Each strategy's cash (null: the manual book) summed over its entries; with `asOf`, the entries
+ * of fills made after it left out (allocations count whenever made).
+ */
+export async function cashByStrategy(pool: Pool, asOf: Date | null): Promise<Map<number | null, number>> {
+  const result = await pool.query<{ strategy_id: number | null; cash: number }>(
+    'select strategy_id::int as strategy_id, sum(amount)::float8 as cash from trading_cash_entry where $1::timestamptz is null or fill_id is null or at <= $1 group by strategy_id',
+    [asOf],
+  );
+  return new Map(result.rows.map((row) => [row.strategy_id, row.cash]));
+}

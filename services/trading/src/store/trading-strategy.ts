@@ -62,6 +62,11 @@ export async function deleteStrategy(db: Db, id: number): Promise<void> {
   await db.query('delete from trading_strategy where id = $1', [id]);
 }
 
+/** Every stored strategy's id and name, by id. */
+export async function strategyNames(pool: Pool): Promise<{ id: number; name: string }[]> {
+  return (await pool.query<{ id: number; name: string }>('select id::int as id, name from trading_strategy order by id')).rows;
+}
+
 /** Every stored strategy's id, in order. */
 export async function strategyIdList(pool: Pool): Promise<number[]> {
   return (await pool.query<{ id: number }>('select id::int as id from trading_strategy order by id')).rows.map((row) => row.id);
