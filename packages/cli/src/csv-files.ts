@@ -1,27 +1,12 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse';
+import { AuctionCsvError, type AuctionCsvRow } from '@closecross/contracts/auction-csv-rows';
+import { auctionCsvBatches, readAuctionCsv } from '@closecross/contracts/auction-csv-file';
 import { stringify } from 'csv-stringify/sync';
 import { CliError, exitCodes } from './exit-codes.ts';
 
-/** The auction row fields POST /stock_data/ takes; other columns of a file are left out. */
-const integerFields = new Set(['stock_id', 'date_id', 'seconds_in_bucket', 'imbalance_buy_sell_flag', 'time_id']);
-const numberFields = new Set([
-  'imbalance_size',
-  'reference_price',
-  'matched_size',
-  'far_price',
-  'near_price',
-  'bid_price',
-  'bid_size',
-  'ask_price',
-  'ask_size',
-  'wap',
-  'target',
-]);
-
-export type AuctionRow = Record<string, number | string | null>;
+export type { AuctionCsvRow as AuctionRow } from '@closecross/contracts/auction-csv-rows';
 
 export function readableFile(file: string): { path: string; size: number } {
   const absolute = path.resolve(file);
@@ -29,43 +14,19 @@ export function readableFile(file: string): { path: string; size: number } {
   return { path: absolute, size: statSync(absolute).size };
 }
 
-/** An empty cell, or NaN/Infinity as the reference producer writes missing prices: null. */
-function numberOf(text: string, field: string, line: number): number | null {
-  if (text === '' || /^[-+]?(nan|inf|infinity)$/i.test(text)) return null;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new CliError(`line ${line}: ${field} ${JSON.stringify(text)} is not a number`, exitCodes.usage);
-  return value;
-}
-
 /**
  * The auction rows of a CSV (the competition's files as they are, quoted fields included), in
- * batches, with the bytes read so far for a progress bar.
+ * batches, with the bytes read so far for a progress bar. The row rules are the ones the dashboard
+ * and the ingestor use; a refused row is a usage error naming its line.
  */
-export async function* auctionRowBatches(file: string, batchSize: number, onBytes: (bytes: number) => void): AsyncGenerator<AuctionRow[]> {
-  const input = createReadStream(file);
+export async function* auctionRowBatches(file: string, batchSize: number, onBytes: (bytes: number) => void): AsyncGenerator<AuctionCsvRow[]> {
   let bytes = 0;
-  input.on('data', (chunk) => onBytes((bytes += chunk.length)));
-  const parser = input.pipe(parse({ columns: true, skip_empty_lines: true, trim: true }));
-  let batch: AuctionRow[] = [];
-  let line = 1;
-  for await (const record of parser as AsyncIterable<Record<string, string>>) {
-    line++;
-    const row: AuctionRow = {};
-    for (const [field, text] of Object.entries(record)) {
-      if (integerFields.has(field)) row[field] = numberOf(text, field, line);
-      else if (numberFields.has(field)) row[field] = numberOf(text, field, line);
-      else if (field === 'row_id') row[field] = text;
-    }
-    for (const field of ['stock_id', 'date_id', 'seconds_in_bucket'])
-      if (row[field] === undefined || row[field] === null)
-        throw new CliError(`line ${line}: ${field} is missing; is this an auction rows CSV?`, exitCodes.usage);
-    batch.push(row);
-    if (batch.length >= batchSize) {
-      yield batch;
-      batch = [];
-    }
+  try {
+    yield* auctionCsvBatches(readAuctionCsv(file, { onBytes: (chunk) => onBytes((bytes += chunk)) }), batchSize);
+  } catch (error) {
+    if (error instanceof AuctionCsvError) throw new CliError(`${file}: ${error.message}`, exitCodes.usage);
+    throw error;
   }
-  if (batch.length > 0) yield batch;
 }
 
 /** Writes rows as CSV (columns in the first row's order) or JSON, to a file or stdout. */

@@ -29,7 +29,7 @@ import {
   waitFor,
 } from '@closecross/tests/support';
 import { from as copyFrom } from 'pg-copy-streams';
-import { readAuctionCsv } from '../src/auction-files/auction-csv.ts';
+import { readAuctionCsv } from '@closecross/contracts/auction-csv-file';
 import { bulkLoad } from '../src/auction-files/bulk-load.ts';
 import { loadIngestConfig } from '../src/ingest-config.ts';
 import { ingestorServiceWith } from '../src/plugin.ts';

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readAuctionCsv } from './auction-files/auction-csv.ts';
+import { AuctionCsvError } from '@closecross/contracts/auction-csv-rows';
+import { readAuctionCsv } from '@closecross/contracts/auction-csv-file';
 import { createKinesisClient } from '@closecross/kinesis';
 import { readLocalSystem } from './local-stream.ts';
 import { progressBar } from './progress-bar.ts';
@@ -58,22 +59,24 @@ const size = statSync(file).size;
 let bytesRead = 0;
 let rowsSent = 0;
 const bar = progressBar(`replay -> ${stream}`, size, 'rows');
-const sent = await replayRows(
-  createKinesisClient(endpoint),
-  readAuctionCsv(file, (bytes) => (bytesRead += bytes)),
-  {
-    stream,
-    batch,
-    partition: values.partition,
-    rate: numberOption('rate', values.rate, 0),
-    asRecorded: numberOption('as-recorded', values['as-recorded'], 0),
-    gzip: values.gzip,
-    ...(values['train-type'] ? { trainType: values['train-type'] } : {}),
-    onProgress: (count) => {
-      rowsSent = count;
-      bar.update(bytesRead, count);
-    },
+// A refused row stops the replay with its line; the rows before it are sent.
+const sent = await replayRows(createKinesisClient(endpoint), readAuctionCsv(file, { onBytes: (bytes) => (bytesRead += bytes) }), {
+  stream,
+  batch,
+  partition: values.partition,
+  rate: numberOption('rate', values.rate, 0),
+  asRecorded: numberOption('as-recorded', values['as-recorded'], 0),
+  gzip: values.gzip,
+  ...(values['train-type'] ? { trainType: values['train-type'] } : {}),
+  onProgress: (count) => {
+    rowsSent = count;
+    bar.update(bytesRead, count);
   },
-);
+}).catch((error: unknown) => {
+  if (!(error instanceof AuctionCsvError)) throw error;
+  bar.finish(bytesRead, rowsSent);
+  console.error(`${file}: ${error.message}`);
+  process.exit(2);
+});
 bar.finish(size, rowsSent);
 console.log(`sent ${sent.toLocaleString('en')} rows to ${stream}${endpoint ? ` at ${endpoint}` : ''}`);

@@ -1,11 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { generateStockRows, spawnTsx, waitFor } from '@closecross/tests/support';
 import { describe, expect, it } from 'vitest';
-import { readAuctionCsv } from '../src/auction-files/auction-csv.ts';
+import { readAuctionCsv } from '@closecross/contracts/auction-csv-file';
 import { replayRows, type ReplayOptions } from '../src/auction-files/replay.ts';
 import { writeAuctionCsv } from './csv-fixture.ts';
 import { buildIngestorApp, countRows, useDatabaseAndKinesis } from './stream-fixture.ts';
@@ -29,6 +29,10 @@ async function readStream(client: KinesisClient, stream: string, shardId = 'shar
   const response = await client.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator!, Limit: 10_000 }));
   return response.Records ?? [];
 }
+
+/** `pnpm replay <file>` against the test's emulator, as a process of its own. */
+const replayCli = (file: string, stream: string, ...more: string[]) =>
+  spawnTsx(fileURLToPath(new URL('../src/replay-cli.ts', import.meta.url)), {}, [file, '--endpoint', context.kinesis.endpoint, '--stream', stream, ...more]);
 
 describe('replay', () => {
   it('sends every row of a CSV in the reference record body, a stock per record, and the ingestor stores them all', async () => {
@@ -103,16 +107,7 @@ describe('replay', () => {
     await context.kinesis.createStream(stream, 1);
     const file = path.join(folder, 'cli.csv');
     writeAuctionCsv(file, generateStockRows({ dateIds: [4], stocks: 3, buckets: 5 }));
-    const cli = spawnTsx(fileURLToPath(new URL('../src/replay-cli.ts', import.meta.url)), {}, [
-      file,
-      '--endpoint',
-      context.kinesis.endpoint,
-      '--stream',
-      stream,
-      '--gzip',
-      '--batch',
-      '5',
-    ]);
+    const cli = replayCli(file, stream, '--gzip', '--batch', '5');
     expect(await cli.exited).toBe(0);
     expect(cli.output()).toContain(`sent 15 rows to ${stream}`);
     const records = await readStream(context.kinesis.client, stream);
@@ -124,5 +119,21 @@ describe('replay', () => {
     const cli = spawnTsx(fileURLToPath(new URL('../src/replay-cli.ts', import.meta.url)), {}, ['x.csv', '--batch', '0']);
     expect(await cli.exited).toBe(2);
     expect(cli.output()).toContain('--batch must be a number >= 1, got "0"');
+  });
+
+  it('stops at a refused row, naming its file, line and cell, with exit code 2', async () => {
+    const stream = `replay-${++streamNumber}`;
+    await context.kinesis.createStream(stream, 1);
+    const file = path.join(folder, 'bad-row.csv');
+    writeFileSync(file, 'stock_id,date_id,seconds_in_bucket,wap\n0,1,10,1.5\n1,1,10,abc\n');
+    const cli = spawnTsx(fileURLToPath(new URL('../src/replay-cli.ts', import.meta.url)), {}, [
+      file,
+      '--endpoint',
+      context.kinesis.endpoint,
+      '--stream',
+      stream,
+    ]);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain(`${file}: line 3: wap is not a number: "abc"`);
   });
 });

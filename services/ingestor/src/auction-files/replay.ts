@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { backoffDelay } from '@closecross/platform';
-import type { AuctionRow } from './auction-csv.ts';
+import type { AuctionCsvRow as AuctionRow } from '@closecross/contracts/auction-csv-rows';
 
 export interface ReplayOptions {
   stream: string;

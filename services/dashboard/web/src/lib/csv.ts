@@ -1,46 +1,24 @@
 /** Auction-row CSV (the competition's layout) read in the browser and sent in batches with progress. */
+import { AuctionCsvError, auctionHeaderOf, auctionRowOf, emptyAuctionCsv, isBlankRecord, type AuctionCsvRow } from '@closecross/contracts/auction-csv-rows';
 import Papa from 'papaparse';
 
-const integerColumns = new Set(['stock_id', 'date_id', 'seconds_in_bucket', 'imbalance_buy_sell_flag', 'time_id']);
-const required = ['stock_id', 'date_id', 'seconds_in_bucket'];
-
-export type CsvRow = Record<string, string | number | null>;
+export type CsvRow = AuctionCsvRow;
 
 /**
- * Rows as objects keyed by the header; empty cells and NaN are null; numbers are numbers. Quoted
- * fields (commas or line breaks inside quotes, doubled quotes) are read as RFC 4180 says, by
- * papaparse. Errors name the record's line, counting the header as line 1 (a quoted line break
- * stays within its record).
+ * Rows as objects keyed by the header, by the row rules the CLI and the ingestor use too
+ * (@closecross/contracts' auction-csv-rows: types, nulls, what is refused and in which words).
+ * Papaparse splits the records as RFC 4180 says: commas, line breaks and doubled quotes inside
+ * quotes. Errors name the record's line, counting the header as line 1.
  */
 export function parseAuctionCsv(text: string): CsvRow[] {
   // Papaparse takes one line ending per file; a file saved on two systems mixes \r\n and \n.
   const parsed = Papa.parse<string[]>(text.replace(/\r\n?/g, '\n'), { header: false, delimiter: ',', newline: '\n', skipEmptyLines: 'greedy' });
-  const records = parsed.data.map((cells) => cells.map((cell) => cell.trim()));
-  if (records.length === 0) throw new Error('the file is empty');
+  const records = parsed.data.filter((cells) => !isBlankRecord(cells));
+  if (records.length === 0) throw emptyAuctionCsv();
   const broken = parsed.errors[0];
-  if (broken) throw new Error(`line ${(broken.row ?? 0) + 1}: ${broken.message}`);
-  const header = records[0]!;
-  for (const name of required) if (!header.includes(name)) throw new Error(`the header lacks ${name}`);
-  return records.slice(1).map((cells, index) => {
-    if (cells.length !== header.length) throw new Error(`line ${index + 2}: ${cells.length} fields, the header has ${header.length}`);
-    const row: CsvRow = {};
-    header.forEach((name, column) => {
-      const cell = cells[column]!;
-      if (name === 'row_id') {
-        row[name] = cell === '' ? null : cell;
-        return;
-      }
-      if (cell === '' || cell === 'NaN' || cell === 'nan') {
-        row[name] = null;
-        return;
-      }
-      const value = Number(cell);
-      if (!Number.isFinite(value)) throw new Error(`line ${index + 2}: ${name} is not a number: "${cell}"`);
-      if (integerColumns.has(name) && !Number.isInteger(value)) throw new Error(`line ${index + 2}: ${name} must be a whole number, got "${cell}"`);
-      row[name] = value;
-    });
-    return row;
-  });
+  if (broken) throw new AuctionCsvError(broken.message, (broken.row ?? 0) + 1);
+  const header = auctionHeaderOf(records[0]!);
+  return records.slice(1).map((cells, index) => auctionRowOf(header, cells, index + 2));
 }
 
 /** Consecutive batches of at most `size`. */
