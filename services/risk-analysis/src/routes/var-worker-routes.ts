@@ -11,7 +11,7 @@ const budgetText = `work budget: at most ${workBudget.shotsPerCall.toLocaleStrin
 
 /** A compute endpoint's options: the risk scope, the worker tag, the work budget, its body and its answer. */
 const workerCall = <Body extends TSchema, Result extends TSchema>(summary: string, body: Body, result: Result) => ({
-  config: { scope: 'risk' },
+  config: { scope: 'risk' as const },
   schema: { tags: ['risk worker'], summary, description: budgetText, body, response: { 200: result, 400: ErrorResponse } },
 });
 
