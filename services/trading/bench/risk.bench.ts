@@ -8,25 +8,21 @@
  *     once (cold), then the VaR itself from the precomputed returns (goal < 50 ms).
  */
 import { withTransaction } from '@closecross/db';
-import { createService } from '@closecross/platform';
-import { jobsModule } from '@closecross/jobs';
-import type { DailyBar } from '@closecross/quant';
 import { loadavg } from 'node:os';
 import { BenchResults, benchSize, describeRow, median, startBenchPostgres } from '@closecross/tests/support';
 import { brokerCache } from '../src/brokers/broker-factory.ts';
 import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
 import { PriceReader } from '../src/market/price-reader.ts';
 import { OrderDesk } from '../src/orders/order-desk.ts';
-import { tradingServiceWith } from '../src/plugin.ts';
 import { riskOfPnl, scenarioPnl } from '../src/risk/portfolio-var.ts';
 import { ReturnHistory } from '../src/risk/return-history.ts';
 import { evaluateOrder } from '../src/risk/pre-trade-checks.ts';
 import { RiskBook } from '../src/risk/risk-book.ts';
 import { readRiskBook } from '../src/store/trading-risk-book.ts';
 import { RiskEngine } from '../src/risk/risk-engine.ts';
-import { RiskStore } from '../src/risk/risk-store.ts';
 import { StrategyDesk } from '../src/strategies/strategy-desk.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
+import { benchTradingService, generatedBars, insertBars, latencySummary, p99Of, runSpread, setLooseLimits } from './bench-support.ts';
 
 const varSymbols = benchSize('BENCH_VAR_POSITIONS', 500, 20);
 const varDays = benchSize('BENCH_VAR_DAYS', 756, 60);
@@ -34,55 +30,11 @@ const orderCount = benchSize('BENCH_RISK_ORDERS', 500, 20);
 const strategiesCount = 5;
 const positionsPerStrategy = 10;
 
-function generatedBars(count: number, seed: number): DailyBar[] {
-  let state = seed >>> 0;
-  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const bars: DailyBar[] = [];
-  let close = 50 + 100 * random();
-  let day = Date.parse('2019-01-02T00:00:00Z');
-  for (let i = 0; i < count; i++) {
-    while ([0, 6].includes(new Date(day).getUTCDay())) day += 86_400_000;
-    const open = close * (1 + (random() - 0.5) * 0.01);
-    close = open * (1 + (random() - 0.5) * 0.04);
-    bars.push({
-      date: new Date(day).toISOString().slice(0, 10),
-      open,
-      high: Math.max(open, close) * 1.005,
-      low: Math.min(open, close) * 0.995,
-      close,
-      adjClose: close,
-      volume: 1_000_000_000,
-    });
-    day += 86_400_000;
-  }
-  return bars;
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const summary = (times: number[]) => {
-  const sorted = [...times].sort((a, b) => a - b);
-  return `p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${percentile(sorted, 99).toFixed(2)} ms`;
-};
-
 const postgres = await startBenchPostgres();
 const { pool } = await postgres.database();
 const symbols = Array.from({ length: Math.max(varSymbols, strategiesCount * positionsPerStrategy) }, (_, i) => `R${String(i).padStart(3, '0')}`);
 for (const [index, symbol] of symbols.entries()) {
-  const bars = generatedBars(varDays + 1, index + 7);
-  await pool.query(
-    `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
-     select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
-    [
-      symbol,
-      bars.map((b) => b.date),
-      bars.map((b) => b.open),
-      bars.map((b) => b.high),
-      bars.map((b) => b.low),
-      bars.map((b) => b.close),
-      bars.map((b) => b.adjClose),
-      bars.map((b) => b.volume),
-    ],
-  );
+  await insertBars(pool, symbol, generatedBars(varDays + 1, index + 7, { from: '2019-01-02', volume: 1_000_000_000 }));
 }
 await pool.query('analyze price_bars');
 // The bars are history: the clock stands before the open of the last stored NYSE session, so the
@@ -95,14 +47,7 @@ const lastSession = storedDays.find((day) => nyse.isSessionDay(day))!;
 const clock = new SimulatedClock(nyse.session(lastSession)!.open - 3_600_000);
 
 const config = loadTradingConfig({});
-const app = await createService({
-  name: 'bench',
-  modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule],
-  pool,
-  auth: false,
-  logLevel: 'silent',
-});
-await app.ready();
+const app = await benchTradingService(pool, clock, config);
 
 // 50 open positions across 5 strategies, each strategy 10 symbols.
 const strategies = new StrategyDesk(pool);
@@ -143,19 +88,7 @@ for (let s = 0; s < strategiesCount; s++) {
   }
 }
 // Every limit set, loose enough that the bench's orders pass (every check runs to the end).
-const loose = {
-  max_order_notional: 1e9,
-  max_position_notional: 1e9,
-  max_gross_exposure: 1e10,
-  max_net_exposure: 1e10,
-  max_var99: 1e10,
-  max_daily_loss: 1e9,
-  max_drawdown: 0.99,
-  max_orders_per_minute: 1e6,
-};
-const store = new RiskStore(pool);
-await store.putLimits(null, { limits: loose, reason: 'bench' }, 'bench');
-for (const id of strategyIds) await store.putLimits(id, { limits: { ...loose, max_allocation_use: 100 }, reason: 'bench' }, 'bench');
+await setLooseLimits(pool, strategyIds);
 
 // (a) The engine's check alone, in a transaction rolled back, and the whole placement with and without the engine.
 const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
@@ -216,21 +149,6 @@ for (let run = 0; run < checkRuns; run++) {
   }
 }
 const checkTimes = lockedRuns.flat();
-const p99Of = (times: number[]) =>
-  percentile(
-    [...times].sort((a, b) => a - b),
-    99,
-  );
-const runSpread = (runs: number[][]) => {
-  const p99s = runs.map(p99Of);
-  const p50s = runs.map((times) =>
-    percentile(
-      [...times].sort((a, b) => a - b),
-      50,
-    ),
-  );
-  return `p50 median ${median(p50s).toFixed(2)} ms, p99 median ${median(p99s).toFixed(2)} ms (runs ${Math.min(...p99s).toFixed(2)} to ${Math.max(...p99s).toFixed(2)})`;
-};
 // The same checks with the book already read: what the engine costs beyond its two round trips.
 const bookData = await readRiskBook(pool, prices, risk.today(), []);
 const memoryTimes: number[] = [];
@@ -357,16 +275,16 @@ console.log(
   `(a) the pre-trade risk check as orders are placed (the book in memory, kept current by the task's own orders and fills; its proof rides in the order's one insert statement), ${checkRuns} runs of ${perRun} orders interleaved with the locked check, load average ${Math.min(...runLoads).toFixed(1)} to ${Math.max(...runLoads).toFixed(1)}: ${runSpread(inMemoryRuns)}; goal p99 < 2 ms: ${median(inMemoryRuns.map(p99Of)) < 2 ? 'met' : 'missed'}`,
 );
 console.log(
-  `    the locked check (lock, one read of the book, checks, VaR before and after), the other path (refusals, breaches): ${runSpread(lockedRuns)}; pooled ${summary(checkTimes)}`,
+  `    the locked check (lock, one read of the book, checks, VaR before and after), the other path (refusals, breaches): ${runSpread(lockedRuns)}; pooled ${latencySummary(checkTimes)}`,
 );
-console.log(`    the same checks in memory, the book already read (no database): ${summary(memoryTimes)}`);
-console.log(`    order placed to paper fill in process, with the engine: ${summary(placeWith)}; without: ${summary(placeWithout)} (interleaved)`);
+console.log(`    the same checks in memory, the book already read (no database): ${latencySummary(memoryTimes)}`);
+console.log(`    order placed to paper fill in process, with the engine: ${latencySummary(placeWith)}; without: ${latencySummary(placeWithout)} (interleaved)`);
 console.log(
   `    order placed to accepted for the paper exchange, risk in the path, ${checkRuns} runs of ${perRun} each, interleaved: on the book in memory (one statement) ${runSpread(placedRuns.memory)}; the locked path ${runSpread(placedRuns.locked)}`,
 );
-console.log(`(b) order submit to paper fill through the API, ${orderCount} orders, engine in the path: ${summary(apiTimes)}; goal p99 < 20 ms`);
+console.log(`(b) order submit to paper fill through the API, ${orderCount} orders, engine in the path: ${latencySummary(apiTimes)}; goal p99 < 20 ms`);
 console.log(
-  `(c) portfolio VaR of ${varSymbols} positions over ${aligned.dates.length} daily returns: ${summary(varTimes)} from precomputed returns (VaR99 ${var99.toFixed(0)}); cold (read ${varSymbols} x ${varDays + 1} closes and align) ${coldMs.toFixed(0)} ms; goal < 50 ms`,
+  `(c) portfolio VaR of ${varSymbols} positions over ${aligned.dates.length} daily returns: ${latencySummary(varTimes)} from precomputed returns (VaR99 ${var99.toFixed(0)}); cold (read ${varSymbols} x ${varDays + 1} closes and align) ${coldMs.toFixed(0)} ms; goal < 50 ms`,
 );
 const results = new BenchResults('trading-risk');
 console.log(

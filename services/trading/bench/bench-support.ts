@@ -1,0 +1,108 @@
+/**
+ * What the trading benches share (trading, risk, live paper; research may take it too): generated
+ * daily bars and their insert, the trading service on the bench database, the loose limits that let
+ * every check run to its end, and the percentiles the benches print.
+ */
+import type { Clock } from '@closecross/engine';
+import { jobsModule } from '@closecross/jobs';
+import { createService } from '@closecross/platform';
+import type { DailyBar } from '@closecross/quant';
+import { median } from '@closecross/tests/support';
+import type { Pool } from 'pg';
+import { tradingServiceWith } from '../src/plugin.ts';
+import { RiskStore } from '../src/risk/risk-store.ts';
+import { loadTradingConfig, type TradingConfig } from '../src/trading-config.ts';
+
+/** A seeded random walk of `count` weekday bars from `from` (a Monday or any weekday, 'YYYY-MM-DD'). */
+export function generatedBars(count: number, seed: number, options: { from: string; volume: number }): DailyBar[] {
+  let state = seed >>> 0;
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const bars: DailyBar[] = [];
+  let close = 50 + 100 * random();
+  let day = Date.parse(`${options.from}T00:00:00Z`);
+  for (let i = 0; i < count; i++) {
+    while ([0, 6].includes(new Date(day).getUTCDay())) day += 86_400_000;
+    const open = close * (1 + (random() - 0.5) * 0.01);
+    close = open * (1 + (random() - 0.5) * 0.04);
+    bars.push({
+      date: new Date(day).toISOString().slice(0, 10),
+      open,
+      high: Math.max(open, close) * 1.005,
+      low: Math.min(open, close) * 0.995,
+      close,
+      adjClose: close,
+      volume: options.volume,
+    });
+    day += 86_400_000;
+  }
+  return bars;
+}
+
+/** Stores one symbol's daily bars in market-data's price_bars (the bench database is the bench's own). */
+export async function insertBars(pool: Pool, symbol: string, bars: readonly DailyBar[]): Promise<void> {
+  await pool.query(
+    `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
+     select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
+    [
+      symbol,
+      bars.map((b) => b.date),
+      bars.map((b) => b.open),
+      bars.map((b) => b.high),
+      bars.map((b) => b.low),
+      bars.map((b) => b.close),
+      bars.map((b) => b.adjClose),
+      bars.map((b) => b.volume),
+    ],
+  );
+}
+
+/** The trading service with the job API on the bench database, no schedules, sign-in off; ready. */
+export async function benchTradingService(pool: Pool, clock: Clock, config: TradingConfig = loadTradingConfig({})) {
+  const app = await createService({
+    name: 'bench',
+    modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule],
+    pool,
+    auth: false,
+    logLevel: 'silent',
+  });
+  await app.ready();
+  return app;
+}
+
+/** Every limit, loose enough that the benches' orders pass (every check runs to its end). */
+export const looseLimits = {
+  max_order_notional: 1e9,
+  max_position_notional: 1e9,
+  max_gross_exposure: 1e10,
+  max_net_exposure: 1e10,
+  max_var99: 1e10,
+  max_daily_loss: 1e9,
+  max_drawdown: 0.99,
+  max_orders_per_minute: 1e6,
+};
+
+/** The loose limits on the total book, and on each strategy (with its allocation use). */
+export async function setLooseLimits(pool: Pool, strategyIds: readonly number[] = []): Promise<void> {
+  const store = new RiskStore(pool);
+  await store.putLimits(null, { limits: looseLimits, reason: 'bench' }, 'bench');
+  for (const id of strategyIds) await store.putLimits(id, { limits: { ...looseLimits, max_allocation_use: 100 }, reason: 'bench' }, 'bench');
+}
+
+/** The p-th percentile of sorted values (nearest rank, as every trading bench has printed it). */
+export const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+export const percentileOf = (values: readonly number[], p: number) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
+export const p99Of = (values: readonly number[]) => percentileOf(values, 99);
+
+/** `p50 x ms, p99 y ms` of pooled times. */
+export const latencySummary = (times: readonly number[]) => `p50 ${percentileOf(times, 50).toFixed(2)} ms, p99 ${percentileOf(times, 99).toFixed(2)} ms`;
+
+/** The median over runs of each run's p50 and p99, and the p99s' spread. */
+export const runSpread = (runs: readonly (readonly number[])[]) => {
+  const p99s = runs.map(p99Of);
+  const p50s = runs.map((times) => percentileOf(times, 50));
+  return `p50 median ${median(p50s).toFixed(2)} ms, p99 median ${median(p99s).toFixed(2)} ms (runs ${Math.min(...p99s).toFixed(2)} to ${Math.max(...p99s).toFixed(2)})`;
+};
