@@ -6,7 +6,8 @@
  */
 import type { JobView } from '@closecross/jobs';
 import { overfittingOf } from './research-jobs.ts';
-import { rankedTrials, type RunSpec, type TrialRow } from './research-store.ts';
+import type { TrialRow } from '../store/trading-research-trial.ts';
+import { rankedTrials, type RunSpec } from './research-store.ts';
 import { sensitivityOf } from './sensitivity.ts';
 import { meanFigures, stitchedFigures, stitchEquity } from './walk-forward.ts';
 

@@ -4,7 +4,7 @@
  * per cell for a heat map.
  */
 import type { SearchDimension } from './search-space.ts';
-import type { TrialRow } from './research-store.ts';
+import type { TrialRow } from '../store/trading-research-trial.ts';
 
 const maxBins = 20;
 

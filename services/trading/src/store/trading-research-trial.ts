@@ -1,0 +1,128 @@
+/**
+ * SQL on trading_research_trial: a trial row is written when it is queued (its parameters fixed
+ * then) and again when it ends, so a coordinator that restarts on another task resumes from it.
+ */
+import { utcIsoText } from '@closecross/platform';
+import type { Pool } from 'pg';
+import type { TrialFigures } from '../schemas/research.ts';
+
+export interface TrialRow {
+  run_id: string;
+  window_no: number;
+  trial_no: number;
+  phase: 'search' | 'out_of_sample';
+  start_day: string;
+  end_day: string;
+  measure_from: string | null;
+  params: Record<string, unknown>;
+  status: 'queued' | 'succeeded' | 'failed';
+  objective: number | null;
+  feasible: boolean;
+  figures: TrialFigures | null;
+  equity: { days: string[]; equity: number[] } | null;
+  error: string | null;
+  job_id: string | null;
+  finished_at: string | null;
+}
+
+export interface TrialOutcome {
+  status: 'succeeded' | 'failed';
+  objective: number | null;
+  feasible: boolean;
+  figures: TrialFigures | null;
+  equity: { days: string[]; equity: number[] } | null;
+  error: string | null;
+}
+
+/** What a trial job needs of its trials (no figures, no curves). */
+export type TrialToRun = Pick<TrialRow, 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params' | 'status' | 'objective'>;
+
+const trialColumns = `run_id, window_no, trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective, feasible, figures, error, job_id, ${utcIsoText('finished_at')} as finished_at`;
+
+/** Stores drawn trials as queued (their parameters fixed then), in one statement; a trial stored already stays as it is. */
+export async function insertQueuedTrials(
+  pool: Pool,
+  runId: string,
+  trials: readonly Pick<TrialRow, 'window_no' | 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params'>[],
+): Promise<void> {
+  if (trials.length === 0) return;
+  await pool.query(
+    `insert into trading_research_trial (run_id, window_no, trial_no, phase, start_day, end_day, measure_from, params)
+     select $1, window_no, trial_no, phase, start_day, end_day, measure_from, params
+       from jsonb_to_recordset($2::jsonb) as drawn(window_no int, trial_no int, phase text, start_day date, end_day date, measure_from date, params jsonb)
+     on conflict do nothing`,
+    [runId, JSON.stringify(trials)],
+  );
+}
+
+/** The job that runs these trials (one job runs a batch of a window's trials). */
+export async function setTrialsJob(pool: Pool, runId: string, window: number, trials: readonly number[], jobId: string): Promise<void> {
+  await pool.query('update trading_research_trial set job_id = $4 where run_id = $1 and window_no = $2 and trial_no = any($3::int[])', [
+    runId,
+    window,
+    trials,
+    jobId,
+  ]);
+}
+
+/** A window's trials by number (any order). */
+export async function trialsToRun(pool: Pool, runId: string, window: number, trials: readonly number[]): Promise<TrialToRun[]> {
+  return (
+    await pool.query<TrialToRun>(
+      `select trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective
+         from trading_research_trial where run_id = $1 and window_no = $2 and trial_no = any($3::int[])`,
+      [runId, window, trials],
+    )
+  ).rows;
+}
+
+/** Stores a trial's end; a queued trial only (a redelivered job does not overwrite a finished one). */
+export async function finishQueuedTrial(pool: Pool, runId: string, window: number, trial: number, outcome: TrialOutcome): Promise<void> {
+  await pool.query(
+    `update trading_research_trial set status = $4, objective = $5, feasible = $6, figures = $7, equity = $8, error = $9, finished_at = now()
+      where run_id = $1 and window_no = $2 and trial_no = $3 and status = 'queued'`,
+    [
+      runId,
+      window,
+      trial,
+      outcome.status,
+      outcome.objective,
+      outcome.feasible,
+      outcome.figures && JSON.stringify(outcome.figures),
+      outcome.equity && JSON.stringify(outcome.equity),
+      outcome.error,
+    ],
+  );
+}
+
+/**
+ * The trials still queued, and those finished since `since` (the database's clock, with 5 s of
+ * overlap for transactions that committed late), without their figures and curves; `now` is the
+ * database's clock at the read, the next call's `since`.
+ */
+export async function trialsChangedSince(pool: Pool, runId: string, since: string | null): Promise<{ rows: TrialRow[]; now: string }> {
+  const result = await pool.query<TrialRow & { polled_at: string }>(
+    `select run_id, window_no, trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective, feasible,
+            null as figures, null as error, job_id, null as finished_at, ${utcIsoText('now()')} as polled_at
+       from trading_research_trial
+      where run_id = $1 and ($2::timestamptz is null or status = 'queued' or finished_at >= $2::timestamptz - interval '5 seconds')`,
+    [runId, since],
+  );
+  const now = result.rows[0]?.polled_at ?? (await pool.query<{ now: string }>(`select ${utcIsoText('now()')} as now`)).rows[0]!.now;
+  return { rows: result.rows, now };
+}
+
+/** Every trial of a run (or of one window, or in one status), without equity curves unless asked. */
+export async function researchTrials(
+  pool: Pool,
+  runId: string,
+  options: { window?: number | undefined; status?: string | undefined; withEquity?: boolean } = {},
+): Promise<TrialRow[]> {
+  return (
+    await pool.query<TrialRow>(
+      `select ${trialColumns}${options.withEquity ? ', equity' : ''} from trading_research_trial
+        where run_id = $1 and ($2::int is null or window_no = $2) and ($3::text is null or status = $3) order by window_no, trial_no`,
+      [runId, options.window ?? null, options.status ?? null],
+    )
+  ).rows;
+}
