@@ -42,8 +42,8 @@ import { createService } from '@closecross/platform';
 import { BenchResults, benchSize, median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
 import pg from 'pg';
 import { tradingServiceWith } from '../src/plugin.ts';
-import { RiskStore } from '../src/risk/risk-store.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
+import { percentile, setLooseLimits } from './bench-support.ts';
 
 const ticksPerVariant = benchSize('BENCH_LIVE_TICKS', 2_000, 20);
 const runsPerVariant = benchSize('BENCH_LIVE_RUNS', 5, 2);
@@ -130,18 +130,7 @@ const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 // Every limit set, loose enough that the bench's orders pass (every check runs to the end). The
 // orders are booked to no strategy: the total book's limits apply (a live strategy's orders add
 // its own scope's, read in the same one query of the book).
-const loose = {
-  max_order_notional: 1e9,
-  max_position_notional: 1e9,
-  max_gross_exposure: 1e10,
-  max_net_exposure: 1e10,
-  max_var99: 1e10,
-  max_daily_loss: 1e9,
-  max_drawdown: 0.99,
-  max_orders_per_minute: 1e6,
-};
-const riskStore = new RiskStore(pool);
-await riskStore.putLimits(null, { limits: loose, reason: 'bench' }, 'bench');
+await setLooseLimits(pool);
 const authorization = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
 const created = await fetch(`${baseUrl}/trading/strategies`, {
   method: 'POST',
@@ -160,7 +149,7 @@ const created = await fetch(`${baseUrl}/trading/strategies`, {
 });
 if (created.status !== 201) throw new Error(`live strategy not created: ${created.status} ${await created.text()}`);
 const liveStrategyId = ((await created.json()) as { id: number }).id;
-await riskStore.putLimits(liveStrategyId, { limits: { ...loose, max_allocation_use: 100 }, reason: 'bench' }, 'bench');
+await setLooseLimits(pool, [liveStrategyId]); // the total's again, and the live strategy's own scope
 for (let waited = 0; ; waited += 100) {
   const statuses = (
     (await (await fetch(`${baseUrl}/trading/live-strategies`, { headers: authorization })).json()) as {
@@ -401,7 +390,6 @@ async function orderToFill(): Promise<Sample | 'miss'> {
   return 'miss';
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 interface Run {
   samples: Sample[];
   misses: number;
