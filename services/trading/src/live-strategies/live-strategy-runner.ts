@@ -33,8 +33,10 @@ import type { PositionBook } from '../positions/position-book.ts';
 import { positionBookOf } from '../positions/strategy-positions.ts';
 import type { SignalDesk } from '../signals/signal-desk.ts';
 import type { StrategyRecord, StrategyDesk } from '../strategies/strategy-desk.ts';
-import type { Static } from '@sinclair/typebox';
-import type { LiveStatus } from '../schemas/live-strategies.ts';
+import type { LiveStrategyStatus } from '../schemas/live-strategies.ts';
+import { cashBalance } from '../store/trading-cash-entry.ts';
+import { trackedOrderRows, type TrackedOrderRow } from '../store/trading-order.ts';
+import { runStatuses, runStatusOf, saveRunStatus, savedStrategyState, saveStrategyState } from '../store/trading-strategy-state.ts';
 import { MinuteBars } from './minute-bars.ts';
 
 export interface LiveStrategyLog {
@@ -68,34 +70,10 @@ interface Running {
   polledAt: number;
 }
 
-/** What GET /trading/live-strategies answers per instance (its schema's type). */
-export type LiveStrategyStatus = Static<typeof LiveStatus>;
+export type { LiveStrategyStatus };
 
 /** A running instance whose symbol has had no live price for this long says so (ms). */
 const quietFeedMs = 120_000;
-
-/** A desk order of a live strategy, with one of its fills (none: fill columns null). */
-interface TrackedOrderRow {
-  fill_id: string | null;
-  order_id: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  quantity: number | null;
-  price: number | null;
-  fee: number | null;
-  at: Date | null;
-  state: string;
-  reason: string | null;
-  type: OrderType;
-  time_in_force: 'day' | 'gtc';
-  order_quantity: number;
-  filled_quantity: number;
-  average_fill_price: number | null;
-  limit_price: number | null;
-  session_date: string;
-  placed_at: Date;
-  updated_at: Date;
-}
 
 /** Desk states after which an order changes no more. */
 const endedStates = new Set(['filled', 'cancelled', 'expired', 'rejected']);
@@ -252,11 +230,7 @@ export class LiveStrategyRunner {
     }
     for (const strategy of live) {
       if (this.running.has(strategy.id)) continue;
-      const failed = (
-        await this.deps.pool.query<{ status: string; updated_at: Date }>('select status, updated_at from trading_strategy_state where strategy_id = $1', [
-          strategy.id,
-        ])
-      ).rows[0];
+      const failed = await runStatusOf(this.deps.pool, strategy.id);
       // A strategy stopped for a fault stays stopped until the instance is changed (PATCH): no restart loop on the same bug.
       if (failed?.status === 'failed' && failed.updated_at.getTime() >= Date.parse(strategy.updated_at)) continue;
       await this.startOne(strategy);
@@ -264,8 +238,7 @@ export class LiveStrategyRunner {
   }
 
   private async startOne(strategy: StrategyRecord): Promise<void> {
-    const saved = (await this.deps.pool.query<{ state: StrategyState }>('select state from trading_strategy_state where strategy_id = $1', [strategy.id]))
-      .rows[0]?.state;
+    const saved = await savedStrategyState(this.deps.pool, strategy.id);
     try {
       const resolved = await this.deps.strategies.catalogue.resolve(strategy.code, 'code');
       const host = await StrategyWorkerHost.start(
@@ -421,14 +394,7 @@ export class LiveStrategyRunner {
   private async tellFills(running: Running): Promise<boolean> {
     running.polledAt = performance.now();
     const ids = [...running.orders.keys()];
-    const fills = await this.deps.pool.query<TrackedOrderRow>(
-      `select f.fill_id, o.id::text as order_id, o.symbol, o.side, f.quantity::float8 as quantity, f.price::float8 as price, f.fee::float8 as fee, f.at, o.state, o.reason,
-              o.type, o.time_in_force, o.quantity::float8 as order_quantity, o.filled_quantity::float8 as filled_quantity, o.average_fill_price::float8 as average_fill_price,
-              o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at, o.updated_at
-         from trading_order o left join trading_fill f on f.order_id = o.id where o.id = any($1::uuid[]) order by f.at, f.fill_id`,
-      [ids],
-    );
-    return this.tellRows(running, fills.rows);
+    return this.tellRows(running, await trackedOrderRows(this.deps.pool, ids));
   }
 
   /** Tells the strategy the fills among rows not told yet, then the orders among them that ended (see tellFills). */
@@ -516,13 +482,8 @@ export class LiveStrategyRunner {
   }
 
   private async readLedger(strategyId: number): Promise<Ledger> {
-    const [cash, book] = await Promise.all([
-      this.deps.pool.query<{ balance: number }>('select coalesce(sum(amount), 0)::float8 as balance from trading_cash_entry where strategy_id = $1', [
-        strategyId,
-      ]),
-      positionBookOf(this.deps.pool, strategyId),
-    ]);
-    return { readAt: performance.now(), cash: cash.rows[0]!.balance, book, applied: 0, refreshing: undefined };
+    const [cash, book] = await Promise.all([cashBalance(this.deps.pool, strategyId), positionBookOf(this.deps.pool, strategyId)]);
+    return { readAt: performance.now(), cash, book, applied: 0, refreshing: undefined };
   }
 
   /**
@@ -591,34 +552,24 @@ export class LiveStrategyRunner {
   }
 
   private async saveState(strategyId: number, state: StrategyState): Promise<void> {
-    await this.deps.pool.query(
-      `insert into trading_strategy_state (strategy_id, state, status, updated_at) values ($1, $2, 'running', now())
-       on conflict (strategy_id) do update set state = excluded.state, updated_at = now()`,
-      [strategyId, JSON.stringify(state)],
-    );
+    await saveStrategyState(this.deps.pool, strategyId, state);
   }
 
   private async saveStatus(strategyId: number, status: LiveStrategyStatus['status'], error: string | null): Promise<void> {
-    await this.deps.pool.query(
-      `insert into trading_strategy_state (strategy_id, status, error, updated_at) values ($1, $2, $3, now())
-       on conflict (strategy_id) do update set status = excluded.status, error = excluded.error, updated_at = now()`,
-      [strategyId, status, error],
-    );
+    await saveRunStatus(this.deps.pool, strategyId, status, error);
   }
 
   /** Each live instance's run status and its last error. */
   async statuses(): Promise<LiveStrategyStatus[]> {
-    const rows = await this.deps.pool.query<{ strategy_id: number; status: LiveStrategyStatus['status']; error: string | null; updated_at: Date }>(
-      'select strategy_id::int as strategy_id, status, error, updated_at from trading_strategy_state order by strategy_id',
-    );
+    const rows = await runStatuses(this.deps.pool);
     const universes = new Map((await this.deps.strategies.list()).map((strategy) => [strategy.id, strategy.universe]));
-    const symbols = [...new Set(rows.rows.flatMap((row) => universes.get(row.strategy_id) ?? []))];
+    const symbols = [...new Set(rows.flatMap((row) => universes.get(row.strategy_id) ?? []))];
     // The prices service's latest price per symbol (its table, read through its typed reader): a strategy hears nothing of a symbol no feed serves.
     const lastPriceAt = new Map(
       await Promise.all(symbols.map(async (symbol) => [symbol, (await priceLatest.livePrice(this.deps.pool, symbol))?.at ?? null] as const)),
     );
     const nowMs = this.deps.clock.nowMs();
-    return rows.rows.map((row) => {
+    return rows.map((row) => {
       const prices = (universes.get(row.strategy_id) ?? []).map((symbol) => ({ symbol, last_price_at: lastPriceAt.get(symbol)?.toISOString() ?? null }));
       const quiet =
         row.status === 'running' ? prices.filter((price) => price.last_price_at === null || nowMs - Date.parse(price.last_price_at) > quietFeedMs) : [];

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 /** A live strategy instance's run status, what stopped it, and the live prices it hears. */
 export const LiveStatus = Type.Object({
@@ -19,5 +19,8 @@ export const LiveStatus = Type.Object({
     description: 'running, but a symbol has had no live price for two minutes: what it waits for and how to subscribe it',
   }),
 });
+
+/** What GET /trading/live-strategies answers per instance. */
+export type LiveStrategyStatus = Static<typeof LiveStatus>;
 
 export const LiveStrategies = Type.Object({ strategies: Type.Array(LiveStatus) });

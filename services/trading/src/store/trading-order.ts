@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { priceBars } from '@closecross/db';
 import { utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
-import type { BrokerOrderRequest, OrderState } from '../brokers/broker.ts';
+import type { BrokerOrderRequest, OrderState, OrderType } from '../brokers/broker.ts';
 import type { NewOrder, OrderView, PaperOrderCosts } from '../orders/order-desk.ts';
 import type { BookGuard } from '../risk/live-risk-book.ts';
 import type { Account } from '../schemas/accounts.ts';
@@ -403,6 +403,41 @@ export async function workingPaperOrders(
      from trading_order o join trading_account a on a.id = o.account_id
      where o.broker = 'paper' and o.state = any($1::text[]) and o.type = any($3::text[]) and ($2::text is null or o.client_order_id = $2)`,
     [states, clientOrderId, types],
+  );
+  return result.rows;
+}
+
+/** A desk order of a live strategy, with one of its fills (none: fill columns null). */
+export interface TrackedOrderRow {
+  fill_id: string | null;
+  order_id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  quantity: number | null;
+  price: number | null;
+  fee: number | null;
+  at: Date | null;
+  state: string;
+  reason: string | null;
+  type: OrderType;
+  time_in_force: 'day' | 'gtc';
+  order_quantity: number;
+  filled_quantity: number;
+  average_fill_price: number | null;
+  limit_price: number | null;
+  session_date: string;
+  placed_at: Date;
+  updated_at: Date;
+}
+
+/** Orders by id, each with every fill it has (one row per fill; an order without one has a row of null fill columns), fills in the order they were made. */
+export async function trackedOrderRows(pool: Pool, orderIds: readonly string[]): Promise<TrackedOrderRow[]> {
+  const result = await pool.query<TrackedOrderRow>(
+    `select f.fill_id, o.id::text as order_id, o.symbol, o.side, f.quantity::float8 as quantity, f.price::float8 as price, f.fee::float8 as fee, f.at, o.state, o.reason,
+            o.type, o.time_in_force, o.quantity::float8 as order_quantity, o.filled_quantity::float8 as filled_quantity, o.average_fill_price::float8 as average_fill_price,
+            o.limit_price::float8 as limit_price, to_char(o.session_date, 'YYYY-MM-DD') as session_date, o.placed_at, o.updated_at
+       from trading_order o left join trading_fill f on f.order_id = o.id where o.id = any($1::uuid[]) order by f.at, f.fill_id`,
+    [orderIds],
   );
   return result.rows;
 }
