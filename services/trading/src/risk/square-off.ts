@@ -11,6 +11,9 @@ import { currentSession } from '../sessions.ts';
 import { globalScope, strategyScope } from './risk-limits.ts';
 import type { RiskStore } from './risk-store.ts';
 import type { SquareOffAction, SquareOffResult } from '../schemas/risk.ts';
+import { orderIdsIn } from '../store/trading-order.ts';
+import { openPositions, positionsLeftToClose } from '../store/trading-position.ts';
+import { finishSquareOff, insertSquareOff, tryLockSquareOff, unlockSquareOff } from '../store/trading-square-off.ts';
 
 export interface SquareOffSettings {
   /** The whole square-off answers within this, whatever the brokers do. */
@@ -25,8 +28,6 @@ export type { SquareOffAction, SquareOffResult };
 
 class CallTimeoutError extends Error {}
 
-/** Lock held for the whole run, so two square-offs (on any task) never act on the same book at once. */
-const squareOffLockKey = 0x7351_4f46;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -60,17 +61,12 @@ export class SquareOff {
     const lock = await pool.connect();
     const actions: SquareOffAction[] = [];
     try {
-      while (!(await lock.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [squareOffLockKey])).rows[0]!.locked) {
+      while (!(await tryLockSquareOff(lock))) {
         if (Date.now() > deadline) throw new Error('another square-off held the book past the deadline');
         await pause(50);
       }
       try {
-        await pool.query("insert into trading_square_off (id, scope, requested_by, reason, status) values ($1, $2, $3, $4, 'running')", [
-          id,
-          scope,
-          input.by,
-          input.reason ?? null,
-        ]);
+        await insertSquareOff(pool, { id, scope, requestedBy: input.by, reason: input.reason ?? null });
         const open = await this.openOrders(input.strategyId);
         // Our own earlier closing orders are followed, not cancelled: cancelling and placing them again would only churn.
         const earlierCloses = open.filter((order) => order.purpose === 'square_off');
@@ -124,7 +120,7 @@ export class SquareOff {
           })),
         );
       } finally {
-        await lock.query('select pg_advisory_unlock($1)', [squareOffLockKey]);
+        await unlockSquareOff(lock);
       }
     } finally {
       lock.release();
@@ -224,25 +220,13 @@ export class SquareOff {
   }
 
   private async openOrders(strategyId: number | null): Promise<OrderView[]> {
-    const rows = await this.deps.pool.query<{ id: string }>(
-      'select id from trading_order where state = any($1::text[]) and ($2::bigint is null or strategy_id = $2) order by created_at',
-      [openOrderStates, strategyId],
-    );
-    return Promise.all(rows.rows.map((row) => this.deps.orders.get(row.id)));
+    const ids = await orderIdsIn(this.deps.pool, openOrderStates, strategyId);
+    return Promise.all(ids.map((id) => this.deps.orders.get(id)));
   }
 
   /** Filled positions in the scope, less what closing orders still open will close. */
   private async positionsToClose(strategyId: number | null): Promise<{ strategy_id: number | null; symbol: string; quantity: number; account_id: string }[]> {
-    const result = await this.deps.pool.query<{ strategy_id: number | null; symbol: string; quantity: number; account_id: string }>(
-      `select p.strategy_id::int as strategy_id, p.symbol,
-              (p.quantity + coalesce((select sum(case when o.side = 'buy' then 1 else -1 end * (o.quantity - o.filled_quantity)) from trading_order o
-                 where o.purpose = 'square_off' and o.state = any($2::text[]) and o.symbol = p.symbol and o.strategy_id is not distinct from p.strategy_id), 0))::float8 as quantity,
-              coalesce((select s.account_id from trading_strategy s where s.id = p.strategy_id),
-                       (select o.account_id from trading_order o where o.strategy_id is not distinct from p.strategy_id and o.symbol = p.symbol order by o.created_at desc limit 1), 'paper') as account_id
-       from trading_position p where abs(p.quantity) > 1e-9 and ($1::bigint is null or p.strategy_id = $1) order by p.strategy_id nulls first, p.symbol`,
-      [strategyId, openOrderStates],
-    );
-    return result.rows.filter((row) => Math.abs(row.quantity) > 1e-9);
+    return (await positionsLeftToClose(this.deps.pool, strategyId, openOrderStates)).filter((row) => Math.abs(row.quantity) > 1e-9);
   }
 
   /** What is left, each with the reason its action gave; stored, and alerted with the failures. */
@@ -267,12 +251,7 @@ export class SquareOff {
       state: order.state,
       reason: reasonFor(order.symbol, order.strategy_id, order.id) ?? `still ${order.state} at the broker`,
     }));
-    const positions = (
-      await this.deps.pool.query<{ strategy_id: number | null; symbol: string; quantity: number }>(
-        'select strategy_id::int as strategy_id, symbol, quantity from trading_position where abs(quantity) > 1e-9 and ($1::bigint is null or strategy_id = $1) order by strategy_id nulls first, symbol',
-        [input.strategyId],
-      )
-    ).rows.map((row) => ({
+    const positions = (await openPositions(this.deps.pool, input.strategyId)).map((row) => ({
       ...row,
       reason:
         reasonFor(row.symbol, row.strategy_id) ??
@@ -306,11 +285,7 @@ export class SquareOff {
       reason.includes('waits for'),
     );
     await withTransaction(this.deps.pool, async (client) => {
-      await client.query('update trading_square_off set status = $2, result = $3, finished_at = now() where id = $1', [
-        id,
-        result.status,
-        JSON.stringify(result),
-      ]);
+      await finishSquareOff(client, id, result.status, result);
       await recordAlert(client, {
         event: 'square_off_done',
         payload: {

@@ -163,6 +163,15 @@ export async function ordersIn(pool: Pool, states: readonly string[]): Promise<{
   ).rows;
 }
 
+/** The ids of a scope's orders (one strategy, or all with null) in any of `states`, oldest first. */
+export async function orderIdsIn(pool: Pool, states: readonly string[], strategyId: number | null): Promise<string[]> {
+  const result = await pool.query<{ id: string }>(
+    'select id from trading_order where state = any($1::text[]) and ($2::bigint is null or strategy_id = $2) order by created_at',
+    [states, strategyId],
+  );
+  return result.rows.map((row) => row.id);
+}
+
 /**
  * The order, locked for the caller's transaction, which moves the risk book's version itself
  * (once, at its end: the triggers leave it) so the book in memory can follow it.
