@@ -2,10 +2,10 @@ import { recordAlert } from '@closecross/alerts';
 import { systemClock, type Clock } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
-import { localClock } from '../sessions.ts';
 import { bookRisk, type AlignedReturns, type BookRiskFigures } from './portfolio-var.ts';
 import { describeBreach, evaluateOrder, findBreaches, type Breach, type ProposedOrder, type RiskDecision } from './pre-trade-checks.ts';
 import { LiveRiskBook, type BookGuard } from './live-risk-book.ts';
+import { LocalDay } from './local-day.ts';
 import { RiskBook } from './risk-book.ts';
 import { lockRiskBook, readRiskBook } from '../store/trading-risk-book.ts';
 import { recordStateChange } from './risk-store.ts';
@@ -32,9 +32,11 @@ export class RiskEngine {
   private readonly deps: RiskEngineDeps;
   /** This task's book in memory, for the one-statement placement (OrderDesk.place). */
   readonly book: LiveRiskBook;
+  private readonly localDay: LocalDay;
   constructor(deps: RiskEngineDeps) {
     this.deps = deps;
     this.book = new LiveRiskBook(deps.prices);
+    this.localDay = new LocalDay(deps.timezone);
   }
 
   /**
@@ -52,8 +54,9 @@ export class RiskEngine {
     return { decision: evaluateOrder(book, order, (exposures) => this.varOf(exposures, returns)), guard };
   }
 
+  /** The trading day (the exchange's time zone) of an instant: the injected clock's now by default. */
   today(now = (this.deps.clock ?? systemClock).now()): string {
-    return localClock(now, this.deps.timezone).day;
+    return this.localDay.of(now);
   }
 
   async check(db: PoolClient, order: ProposedOrder): Promise<RiskDecision> {
