@@ -16,19 +16,20 @@
  * (c) two tasks (one research thread each) vs one, interleaved, goal >= 1.8x; each variant's tasks
  *     are started and warmed (threads started, bars loaded) before the timed run.
  */
+import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
-import { jobsModule } from '@closecross/jobs';
+import { SimulatedClock } from '@closecross/engine';
+import { jobsModule, type JobContext } from '@closecross/jobs';
 import { createPool, createService } from '@closecross/platform';
-import type { DailyBar } from '@closecross/quant';
 import { BenchResults, benchSize, describeRow, interleavedRuns, median, spawnTsx, startBenchPostgres, type RunningProcess } from '@closecross/tests/support';
 import { tradingServiceWith } from '../src/plugin.ts';
-import { datasetKeyOf, ResearchDatasets } from '../src/research/research-jobs.ts';
+import { ResearchDatasets, runTrialJob, type ResearchDeps, type TrialJobParams } from '../src/research/research-jobs.ts';
 import { ResearchStore } from '../src/research/research-store.ts';
 import { ResearchThreadPool } from '../src/research/research-threads.ts';
 import { PriceReader } from '../src/market/price-reader.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
+import { generatedBars, insertBars, p99Of } from './bench-support.ts';
 
 const symbolsCount = benchSize('BENCH_RESEARCH_SYMBOLS', 100, 3);
 const years = benchSize('BENCH_RESEARCH_YEARS', 10, 1);
@@ -38,7 +39,6 @@ const rounds = benchSize('BENCH_RESEARCH_ROUNDS', 5, 1);
 /** Which measures to run (BENCH_RESEARCH_PARTS=b for the overhead alone, say): all three by default. */
 const parts = new Set((process.env.BENCH_RESEARCH_PARTS ?? 'a,b,c').split(',').map((part) => part.trim()));
 const barsPerSymbol = Math.round(years * 252);
-const nyse = calendarForSymbol('SPY');
 const thisFile = fileURLToPath(import.meta.url);
 
 interface ThreadSample {
@@ -65,27 +65,10 @@ function idleShare(samples: readonly ThreadSample[]): number {
   return busy > 0 ? (idle / busy) * 100 : 0;
 }
 
-function generatedBars(count: number, seed: number): DailyBar[] {
-  let state = (seed * 2654435761) >>> 0;
-  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const bars: DailyBar[] = [];
-  let close = 20 + 180 * random();
-  let day = Date.parse('2012-01-03T00:00:00Z');
-  while (bars.length < count) {
-    const date = new Date(day).toISOString().slice(0, 10);
-    day += 86_400_000;
-    if (!nyse.isSessionDay(date)) continue;
-    const open = close * (1 + (random() - 0.5) * 0.01);
-    close = open * (1 + (random() - 0.49) * 0.04);
-    bars.push({ date, open, high: Math.max(open, close) * 1.005, low: Math.min(open, close) * 0.995, close, adjClose: close, volume: 2_000_000 });
-  }
-  return bars;
-}
-
 /** A trading task on the bench database (the clock after the last bar: nothing depends on today). */
 async function tradingTask(databaseUrl: string, lastDay: string) {
   const pool = createPool({ connectionString: databaseUrl, max: 10 });
-  const clock = new SimulatedClock(nyse.session(lastDay)!.close + 3_600_000);
+  const clock = new SimulatedClock(Date.parse(`${lastDay}T00:00:00Z`) + 2 * 86_400_000);
   const app = await createService({
     name: 'research-bench',
     modules: [tradingServiceWith({ config: loadTradingConfig({}), clock, engine: { scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
@@ -117,22 +100,9 @@ if (process.argv[2] === 'worker') {
   const symbols = Array.from({ length: symbolsCount }, (_, index) => `R${String(index).padStart(3, '0')}`);
   let lastDay = '';
   for (const [index, symbol] of symbols.entries()) {
-    const bars = generatedBars(barsPerSymbol, index + 1);
+    const bars = generatedBars(barsPerSymbol, index + 1, { from: '2012-01-03', volume: 2_000_000 });
     lastDay = bars.at(-1)!.date;
-    await pool.query(
-      `insert into price_bars (symbol, date, open, high, low, close, adj_close, volume)
-       select $1, * from unnest($2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])`,
-      [
-        symbol,
-        bars.map((b) => b.date),
-        bars.map((b) => b.open),
-        bars.map((b) => b.high),
-        bars.map((b) => b.low),
-        bars.map((b) => b.close),
-        bars.map((b) => b.adjClose),
-        bars.map((b) => b.volume),
-      ],
-    );
+    await insertBars(pool, symbol, bars);
   }
   await pool.query('analyze price_bars');
   process.env.TRADING_RESEARCH_THREADS = '0';
@@ -211,8 +181,7 @@ if (process.argv[2] === 'worker') {
     load.push(loadavg()[0]!);
     sweeping = false;
     await poller;
-    const sortedHealth = [...health].sort((a, b) => a - b);
-    const p99 = sortedHealth[Math.min(sortedHealth.length - 1, Math.floor(sortedHealth.length * 0.99))]!;
+    const p99 = p99Of(health);
     const size = `${sweepTrials} trials, ${symbolsCount} symbols x ${years} years of generated daily bars (${(symbolsCount * barsPerSymbol).toLocaleString('en-US')} bars a trial), moving-average cross, one task with 2 research threads on ${availableParallelism()} cores`;
     console.log(
       describeRow(
@@ -259,32 +228,47 @@ if (process.argv[2] === 'worker') {
           unit: 'ms',
           runs: [p99],
           goal: { below: 50 },
-          note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${sortedHealth.at(-1)!.toFixed(1)} ms`,
+          note: `${health.length} requests over HTTP every 25 ms; median ${median(health).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms`,
         }),
       ),
     );
     await stopWorkers();
   }
 
-  // (b) Engine overhead per trial: a run through the job engine vs its trials replayed on threads called directly.
+  // (b) Engine overhead per trial: a run through the job engine vs the same trial jobs' handler called directly.
   if (parts.has('b')) {
     await startWorker(2);
     await optimise(Math.min(4, ratioTrials), 'warm-up');
     const store = new ResearchStore(pool);
     const direct = new ResearchThreadPool(2);
     const datasets = new ResearchDatasets(new PriceReader(pool, loadTradingConfig({}).TRADING_LATEST_QUOTE_TABLE));
+    // Only what a trial job's handler reads: the store and the threads.
+    const directDeps = { store, threads: direct } as ResearchDeps;
     let lastRun = '';
-    const idleShares: Record<'engine' | 'oneTrialAJob' | 'direct', number[]> = { engine: [], oneTrialAJob: [], direct: [] };
+    type Variant = 'engine' | 'oneTrialAJob' | 'direct';
+    const idleShares: Record<Variant, number[]> = { engine: [], oneTrialAJob: [], direct: [] };
+    /** Per run: the share of the threads' wall time not spent on a trial (start, end and waits between trials), over their time on trials. */
+    const slackShares: Record<Variant, number[]> = { engine: [], oneTrialAJob: [], direct: [] };
+    const trialCpu: Record<Variant, number[]> = { engine: [], oneTrialAJob: [], direct: [] };
     const runEdges: Record<'engine' | 'oneTrialAJob', { start_ms: number; end_ms: number }[]> = { engine: [], oneTrialAJob: [] };
+    const recordThreads = (variant: Variant, wallMs: number, samples: readonly (ThreadSample & { cpu: number })[]) => {
+      idleShares[variant].push(idleShare(samples));
+      const busyPerThread = samples.reduce((sum, sample) => sum + sample.busy, 0) / 2;
+      slackShares[variant].push(((wallMs - busyPerThread) / busyPerThread) * 100);
+      trialCpu[variant].push(median(samples.map((sample) => sample.cpu)));
+    };
+    const trialSamples = async (runId: string) =>
+      (
+        await pool.query<ThreadSample & { cpu: number }>(
+          `select (trial->>'thread')::int as thread, (trial->>'idle_ms')::float8 as idle, (trial->>'busy_ms')::float8 as busy, (trial->>'cpu_ms')::float8 as cpu
+             from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1 and trial ? 'busy_ms'`,
+          [runId],
+        )
+      ).rows;
     const engineRun = async (variant: 'engine' | 'oneTrialAJob', label: string) => {
       const run = await optimise(ratioTrials, label);
       lastRun = run.id;
-      const samples = await pool.query<ThreadSample>(
-        `select (trial->>'thread')::int as thread, (trial->>'idle_ms')::float8 as idle, (trial->>'busy_ms')::float8 as busy
-           from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1 and trial ? 'busy_ms'`,
-        [run.id],
-      );
-      idleShares[variant].push(idleShare(samples.rows));
+      recordThreads(variant, run.ms, await trialSamples(run.id));
       // The run's own start and end, beside its trials: queued -> first trial job started, last trial stored -> the run done.
       const edges = await pool.query<{ start_ms: number; end_ms: number }>(
         `select extract(epoch from (select min(started_at) from job where kind = 'trading-research-trial' and params->>'run_id' = $1) - run.created_at) * 1000 as start_ms,
@@ -306,39 +290,66 @@ if (process.argv[2] === 'worker') {
           delete process.env.TRADING_RESEARCH_BATCH;
         }
       },
+      // The engine run's trials, as a run of their own, in the same batches, through the trial job's own
+      // handler on two threads: the same trial reads, thread series and result writes, without the job engine.
       direct: async () => {
         const spec = (await store.run(lastRun))!;
         const trials = await store.trials(lastRun);
-        const key = datasetKeyOf(spec);
+        const batches = (
+          await pool.query<{ params: TrialJobParams }>(
+            "select params from job where kind = 'trading-research-trial' and params->>'run_id' = $1 order by created_at, (params->'trials'->>0)::int",
+            [lastRun],
+          )
+        ).rows.map((row) => row.params);
+        const runId = randomUUID();
+        await store.ensureRun(runId, spec);
         const started = performance.now();
-        const queue = [...trials];
-        const samples: ThreadSample[] = [];
+        await store.queueTrials(
+          runId,
+          trials.map(({ window_no, trial_no, phase, start_day, end_day, measure_from, params }) => ({
+            window_no,
+            trial_no,
+            phase,
+            start_day,
+            end_day,
+            measure_from,
+            params,
+          })),
+        );
+        const samples: (ThreadSample & { cpu: number })[] = [];
+        const signal = new AbortController().signal;
         await Promise.all(
           [0, 1].map(async () => {
-            for (let trial = queue.shift(); trial; trial = queue.shift()) {
-              const answer = await direct.run(key, () => datasets.get(key, spec), {
-                params: { ...spec.baseParams, ...trial.params },
-                startDay: trial.start_day,
-                endDay: trial.end_day,
-              });
-              if (answer.type === 'failed') throw new Error(`direct trial failed: ${answer.error}`);
-              samples.push({ thread: answer.thread, idle: answer.idleMs ?? null, busy: answer.busyMs });
+            for (let batch = batches.shift(); batch; batch = batches.shift()) {
+              const context = {
+                id: randomUUID(),
+                params: { ...batch, run_id: runId },
+                attempt: 1,
+                signal,
+                report: () => undefined,
+              } as JobContext<TrialJobParams>;
+              const { result } = await runTrialJob(directDeps, datasets, context);
+              for (const trial of result.trials) {
+                if (trial.status !== 'succeeded') throw new Error(`direct trial ${trial.trial} ${trial.status}: ${trial.error}`);
+                samples.push({ thread: trial.thread!, idle: trial.idle_ms ?? null, busy: trial.busy_ms!, cpu: trial.cpu_ms! });
+              }
             }
           }),
         );
-        const ms = (performance.now() - started) / ratioTrials;
-        idleShares.direct.push(idleShare(samples));
-        return ms;
+        const ms = performance.now() - started;
+        recordThreads('direct', ms, samples);
+        return ms / ratioTrials;
       },
     });
     await direct.close();
     // interleavedRuns discards its first round (a warm-up): so do these.
-    for (const shares of Object.values(idleShares)) shares.shift();
-    for (const edges of Object.values(runEdges)) edges.shift();
+    for (const series of [...Object.values(idleShares), ...Object.values(slackShares), ...Object.values(trialCpu), ...Object.values(runEdges)]) series.shift();
     const edgesNote = (variant: 'engine' | 'oneTrialAJob') =>
       `; a run's start (queued -> its first trial job started) median ${median(runEdges[variant].map((edge) => Number(edge.start_ms))).toFixed(0)} ms, its end (last trial stored -> the run done) ${median(runEdges[variant].map((edge) => Number(edge.end_ms))).toFixed(0)} ms`;
     const ratios = overhead.engine.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
     const oneTrialRatios = overhead.oneTrialAJob.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
+    const slackOverhead = slackShares.engine.map((share, index) => share - slackShares.direct[index]!);
+    const cpuNote = `trials' median thread CPU ${median(trialCpu.engine).toFixed(0)} ms through the engine, ${median(trialCpu.direct).toFixed(0)} ms direct`;
     console.log(
       describeRow(
         results.record({
@@ -346,14 +357,24 @@ if (process.argv[2] === 'worker') {
           unit: '%',
           runs: ratios,
           goal: { below: 5 },
-          note: `${ratioTrials} trials a run, trials batched per job, interleaved engine / one trial a job / direct; engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each)${edgesNote('engine')}`,
+          note: `wall time; ${ratioTrials} trials a run, trials batched per job, interleaved engine / one trial a job / direct (the trial job's handler on the same batches, same reads and writes); engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each); ${cpuNote}${edgesNote('engine')}`,
+        }),
+      ),
+    );
+    console.log(
+      describeRow(
+        results.record({
+          name: "job-engine overhead per trial, from the threads' time (their slack through the engine minus direct)",
+          unit: '%',
+          runs: slackOverhead,
+          note: `same rounds; per run, the threads' wall time not on a trial (the run's start and end, waits between trials) over their time on trials, engine minus direct: other processes slowing the trials cancel out; engine median ${median(slackShares.engine).toFixed(1)} %, direct ${median(slackShares.direct).toFixed(1)} %`,
         }),
       ),
     );
     for (const [variant, label] of [
       ['engine', 'trials batched per job'],
       ['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)'],
-      ['direct', 'threads called directly'],
+      ['direct', 'the trial job handler called directly'],
     ] as const) {
       console.log(
         describeRow(
