@@ -36,7 +36,7 @@ export function signalMarkers(signals: readonly SignalPoint[], symbol: string): 
   return signals
     .filter((signal) => signal.symbol.toUpperCase() === symbol.toUpperCase())
     .map((signal): Marker => {
-      const buy = signal.side === 'buy' || signal.side === 'long';
+      const buy = signal.side === 'buy';
       return {
         time: signal.bar_date.slice(0, 10),
         position: buy ? 'belowBar' : 'aboveBar',
