@@ -18,6 +18,8 @@ import {
 } from '@closecross/engine';
 import { listStrategies, sourceHash, StrategyFailedError, StrategyWorkerHost, type StrategySource } from '@closecross/engine/host';
 import { InvalidInputError, UnavailableError } from '@closecross/platform';
+import type { Static } from '@sinclair/typebox';
+import type { RefusedCodeView, StrategyCodeView } from '../schemas/strategies.ts';
 import type { Strategy } from './strategy-definition.ts';
 
 export const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -27,23 +29,10 @@ export function strategiesDirFrom(env: NodeJS.ProcessEnv = process.env): string 
   return path.resolve(repositoryRoot, env.STRATEGIES_DIR || 'strategies');
 }
 
-export interface StrategyCode {
-  name: string;
-  description: string;
-  origin: 'builtin' | 'user';
-  /** The parameter schema as JSON Schema (an object schema). */
-  parameters: Record<string, unknown>;
-  /** sha256 of the module's source (a built-in's own module file). */
-  source_hash: string;
-  /** A user module's file, relative to STRATEGIES_DIR; null for a built-in. */
-  file: string | null;
-}
+/** A strategy code as GET /trading/strategy-code lists it; its parameter schema held as any JSON object until the route shows it. */
+export type StrategyCode = Omit<Static<typeof StrategyCodeView>, 'parameters'> & { parameters: Record<string, unknown> };
 
-export interface RefusedCode {
-  file: string;
-  source_hash: string;
-  error: string;
-}
+export type RefusedCode = Static<typeof RefusedCodeView>;
 
 export interface ResolvedCode {
   code: StrategyCode;

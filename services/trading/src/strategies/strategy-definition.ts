@@ -151,29 +151,13 @@ export const StrategyView = Type.Object({
   updated_at: Type.String(),
 });
 
-/** A stored strategy as the engine works with it. */
-export interface Strategy {
-  id: number;
-  name: string;
-  account_id: string;
-  universe: string[];
+/**
+ * A stored strategy as the engine works with it: the view's fields, with `rule` absent (not null)
+ * for a user module's instance, and `interval` and `mode` always filled in.
+ */
+export type Strategy = Omit<Static<typeof StrategyView>, 'rule' | 'interval' | 'mode' | 'created_by' | 'created_at' | 'updated_at'> & {
   /** The rule of a built-in instance (today's payloads); absent for a user module's instance. */
   rule?: RuleDefinition;
-  /** The strategy code: a built-in's name or a STRATEGIES_DIR module's. */
-  code: string;
-  /** Parameters given for the code beyond what the rule fields say. */
-  parameters: Record<string, unknown>;
   interval: string;
   mode: 'scheduled' | 'live';
-  /** What the code runs with (defaults filled in). */
-  effective_parameters: Record<string, unknown>;
-  side_policy: 'long_only' | 'short_only' | 'long_short';
-  warmup_bars: number;
-  schedule: { cron: string; timezone: string } | null;
-  approval: 'manual' | 'auto';
-  entry: { timing: 'close' | 'next_open' | 'limit'; limit_offset_bps?: number };
-  sizing: Sizing;
-  exits: { after_bars?: number; stop_loss_pct?: number; take_profit_pct?: number; on_opposite_signal?: boolean };
-  allocation: number;
-  enabled: boolean;
-}
+};

@@ -7,16 +7,14 @@ import { accountExists } from '../store/trading-account.ts';
 import { recordAllocation } from '../store/trading-cash-entry.ts';
 import { deleteStrategy, insertStrategy, strategyRow, strategyRows, updateStrategy, type StrategyRow } from '../store/trading-strategy.ts';
 import { scanJobKind } from '../trading-events.ts';
-import type { Strategy, StrategyInput, StrategyPatch } from './strategy-definition.ts';
+import type { Static } from '@sinclair/typebox';
+import type { Strategy, StrategyInput, StrategyPatch, StrategyView } from './strategy-definition.ts';
 import { builtinParametersOf, checkedParameters, ruleFieldsOf, ruleOfBuiltin, StrategyCatalogue, strategiesDirFrom } from './strategy-code.ts';
 import { assertValidRule } from './strategy-rules.ts';
 import { builtinStrategies, strategyParameters } from '@closecross/engine';
 
-export interface StrategyRecord extends Strategy {
-  created_by: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A stored strategy with who made it and when (the view's fields, `rule` as the engine holds it). */
+export type StrategyRecord = Strategy & Pick<Static<typeof StrategyView>, 'created_by' | 'created_at' | 'updated_at'>;
 
 /** A built-in's parameters from the fields, defaults filled in; the given ones when they do not resolve (checked at write time). */
 function effectiveOf(definition: StrategyRow['definition'], code: string): Record<string, unknown> {
