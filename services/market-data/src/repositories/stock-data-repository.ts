@@ -26,109 +26,168 @@ function whereClause(query: StockDataQuery): string {
   return conditions.length ? `where ${conditions.join(' and ')}` : '';
 }
 
-const jsonKeys = columnNames.map((name, index) => Buffer.from(`${index === 0 ? '{' : ','}"${name}":`));
-const isTextColumn = columns.map(([, type]) => type === 'text');
 const TAB = 9;
 const NEWLINE = 10;
 const BACKSLASH = 92;
 const QUOTE = 34;
+const CAPITAL_N = 78;
+const CAPITAL_I = 73;
+const MINUS = 45;
+
+const columnCount = columns.length;
+const isTextColumn = Uint8Array.from(columns, ([, type]) => (type === 'text' ? 1 : 0));
+/** Every row's JSON keys in one array (`{"stock_id":`, `,"date_id":` ...), with where each column's starts and ends. */
+const keyText = columnNames.map((name, index) => `${index === 0 ? '{' : ','}"${name}":`);
+const keyBytes = new Uint8Array(Buffer.from(keyText.join('')));
+const keyStart = Int32Array.from(keyText, (_, index) => Buffer.byteLength(keyText.slice(0, index).join('')));
+const keyEnd = Int32Array.from(keyText, (_, index) => Buffer.byteLength(keyText.slice(0, index + 1).join('')));
+/**
+ * The most a row's JSON is longer than its COPY line: the keys, `}` and `,`, `\N` (2 bytes) as
+ * `null` (4) in every cell, and the quotes of the text cells; the line's tabs and newline are dropped.
+ */
+const extraBytesPerRow = keyBytes.length + 2 + 2 * columnCount + 2 * isTextColumn.reduce((total, text) => total + text, 0);
 
 const unescapeCopyText = (value: string) =>
   value.replace(/\\(.)/g, (_, code: string) => ({ t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', v: '\v' })[code] ?? code);
 
-/** True when the bytes can stand inside JSON quotes as they are (no escapes, quotes or controls). */
-function isPlainText(bytes: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const byte = bytes[i]!;
-    if (byte < 32 || byte === BACKSLASH || byte === QUOTE) return false;
+/**
+ * The rows of COPY's text output in `copy[start..end)` (whole lines, each ending in a newline) as
+ * JSON row objects joined by commas, written into `out` from `at` (with a comma first when
+ * `leadingComma`); answers where the written JSON ends, or -1 when a cell needs the careful path
+ * (a text cell with an escape, quote or control byte; a float that is NaN or infinite), with `out`
+ * then holding nothing of use. `out` must hold `end - start` plus `extraBytesPerRow` for each row.
+ *
+ * Postgres prints int4 and float8 in forms that are already JSON numbers (floats in their
+ * shortest exact form), so a day's 200,000 numbers are copied, never parsed and printed again;
+ * one pass reads each byte once and copies it as it goes (a pass to find the cells and another
+ * to copy them took twice as long; per-cell Buffer.copy calls cost more than the copying).
+ */
+function writeRowsQuickly(copy: Uint8Array, start: number, end: number, out: Uint8Array, at: number, leadingComma: boolean): number {
+  let length = at;
+  let i = start;
+  let firstRow = !leadingComma;
+  while (i < end) {
+    if (!firstRow) out[length++] = 0x2c; // , between rows
+    firstRow = false;
+    let separator = TAB;
+    let column = 0;
+    for (; column < columnCount && separator === TAB; column++) {
+      for (let k = keyStart[column]!, keyStop = keyEnd[column]!; k < keyStop; k++) out[length++] = keyBytes[k]!;
+      let byte = copy[i]!;
+      if (byte === BACKSLASH && copy[i + 1] === CAPITAL_N) {
+        // COPY doubles a backslash in text, so a cell starting with \N can only be the whole \N of a null
+        out[length++] = 0x6e; // n
+        out[length++] = 0x75; // u
+        out[length++] = 0x6c; // l
+        out[length++] = 0x6c; // l
+        byte = copy[(i += 2)]!;
+      } else if (isTextColumn[column]) {
+        out[length++] = QUOTE;
+        while (byte !== TAB && byte !== NEWLINE) {
+          if (byte < 32 || byte === BACKSLASH || byte === QUOTE) return -1;
+          out[length++] = byte;
+          byte = copy[++i]!;
+        }
+        out[length++] = QUOTE;
+      } else {
+        // NaN, Infinity and -Infinity are no JSON numbers
+        if (byte === CAPITAL_N || byte === CAPITAL_I || (byte === MINUS && copy[i + 1] === CAPITAL_I)) return -1;
+        while (byte !== TAB && byte !== NEWLINE) {
+          out[length++] = byte;
+          byte = copy[++i]!;
+        }
+      }
+      separator = byte;
+      i++;
+    }
+    if (separator !== NEWLINE || column !== columnCount) throw new Error(`a COPY row of other than ${columnCount} cells`);
+    out[length++] = 0x7d; // }
   }
-  return true;
+  return length;
 }
 
-/**
- * Turns whole lines of COPY's text output (`copy[start..end)`, ending in a newline) into JSON row
- * objects joined by commas, byte for byte (with a comma first when `leadingComma`). Postgres
- * prints int4 and float8 in forms that are already JSON numbers (floats in their shortest exact
- * form), so a day's 200,000 numbers are copied, never parsed and printed again. Bytes move in
- * plain loops: per-cell Buffer.copy calls cost more than the copying.
- */
-function copyLinesToJson(copy: Buffer, start: number, end: number, leadingComma: boolean): Buffer {
-  let rowCount = 0;
-  for (let at = copy.indexOf(NEWLINE, start); at !== -1 && at < end; at = copy.indexOf(NEWLINE, at + 1)) rowCount++;
-  const keyBytes = jsonKeys.reduce((total, key) => total + key.length, 0);
-  const out = Buffer.allocUnsafe((end - start) * 2 + rowCount * (keyBytes + 8) + 2);
-  let length = 0;
-  let column = 0;
-  let cellStart = start;
-  let rowsWritten = leadingComma ? 1 : 0;
-  for (let i = start; i < end; i++) {
-    const byte = copy[i]!;
-    if (byte !== TAB && byte !== NEWLINE) continue;
-    if (column === 0 && rowsWritten++ > 0) out[length++] = 0x2c; // , between rows
-    const key = jsonKeys[column]!;
-    for (let k = 0; k < key.length; k++) out[length++] = key[k]!;
-    const isNull = i - cellStart === 2 && copy[cellStart] === BACKSLASH && copy[cellStart + 1] === 0x4e;
-    if (isNull) {
-      out[length++] = 0x6e; // n
-      out[length++] = 0x75; // u
-      out[length++] = 0x6c; // l
-      out[length++] = 0x6c; // l
-    } else if (!isTextColumn[column]) {
-      for (let b = cellStart; b < i; b++) out[length++] = copy[b]!;
-    } else if (isPlainText(copy, cellStart, i)) {
-      out[length++] = QUOTE;
-      for (let b = cellStart; b < i; b++) out[length++] = copy[b]!;
-      out[length++] = QUOTE;
-    } else {
-      const escaped = JSON.stringify(unescapeCopyText(copy.toString('utf8', cellStart, i)));
-      length += out.write(escaped, length, 'utf8');
-    }
-    cellStart = i + 1;
-    column++;
-    if (byte === NEWLINE) {
-      out[length++] = 0x7d; // }
-      column = 0;
-    }
-  }
-  return out.subarray(0, length);
+/** One cell as JSON, for the careful path: text unescaped and quoted as JSON, a float that is no JSON number as null (as JSON.stringify writes it). */
+function cellJson(cell: string, column: number): string {
+  if (cell === '\\N') return 'null';
+  if (isTextColumn[column]) return JSON.stringify(unescapeCopyText(cell));
+  return Number.isFinite(Number(cell)) ? cell : 'null';
 }
+
+/** The same JSON as `writeRowsQuickly`, through strings: for the rows it cannot take. */
+function rowsJsonCarefully(copy: Uint8Array, start: number, end: number, leadingComma: boolean): Buffer {
+  const lines = Buffer.from(copy.buffer, copy.byteOffset + start, end - start)
+    .toString('utf8')
+    .split('\n')
+    .slice(0, -1);
+  const rows = lines.map((line) => {
+    const cells = line.split('\t');
+    if (cells.length !== columnCount) throw new Error(`a COPY row of ${cells.length} cells, not ${columnCount}`);
+    return `${cells.map((cell, column) => keyText[column] + cellJson(cell, column)).join('')}}`;
+  });
+  return Buffer.from(`${leadingComma && rows.length > 0 ? ',' : ''}${rows.join(',')}`);
+}
+
+function countLines(copy: Uint8Array, start: number, end: number): number {
+  let lines = 0;
+  const bytes = Buffer.from(copy.buffer, copy.byteOffset, copy.length);
+  for (let at = bytes.indexOf(NEWLINE, start); at !== -1 && at < end; at = bytes.indexOf(NEWLINE, at + 1)) lines++;
+  return lines;
+}
+
+/** The JSON row objects, joined by commas, of the whole lines in `copy[start..end)`. */
+export function copyRowsToJson(copy: Uint8Array, start: number, end: number, leadingComma: boolean): Buffer {
+  const out = Buffer.allocUnsafe(end - start + countLines(copy, start, end) * extraBytesPerRow + 1);
+  // Plain Uint8Array views: element access stays monomorphic (a Buffer here and a Uint8Array there made it slower).
+  const length = writeRowsQuickly(plainBytes(copy), start, end, plainBytes(out), 0, leadingComma);
+  return length === -1 ? rowsJsonCarefully(copy, start, end, leadingComma) : out.subarray(0, length);
+}
+
+const plainBytes = (bytes: Uint8Array) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 
 /** The JSON array of row objects of a whole COPY text output. */
 export function copyTextToJson(copy: Buffer): Buffer {
-  return Buffer.concat([Buffer.from('['), copyLinesToJson(copy, 0, copy.length, false), Buffer.from(']')]);
+  return Buffer.concat([Buffer.from('['), copyRowsToJson(copy, 0, copy.length, false), Buffer.from(']')]);
 }
 
 /**
  * COPY text output in, `prefix` + the JSON array of its rows + `suffix` out, chunk by chunk:
  * each chunk's whole lines are turned into JSON and sent on while Postgres produces the next,
- * so the page is never held whole and the client starts reading at once.
+ * so the page is never held whole and the client starts reading at once. A row cut between two
+ * chunks is joined on its own: the chunks themselves are never copied together.
  */
-class CopyTextToJsonStream extends Transform {
+export class CopyTextToJsonStream extends Transform {
   private carry: Buffer | undefined;
   private wroteRow = false;
-  private readonly prefix: Buffer;
   private readonly suffix: Buffer;
   constructor(prefix: string, suffix: string) {
     super();
-    this.prefix = Buffer.from(`${prefix}[`);
+    this.push(Buffer.from(`${prefix}[`));
     this.suffix = Buffer.from(`]${suffix}`);
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const bytes = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    const end = bytes.lastIndexOf(NEWLINE) + 1;
-    this.carry = end < bytes.length ? bytes.subarray(end) : undefined;
-    if (end > 0) this.pushRows(bytes, end);
+    let from = 0;
+    if (this.carry) {
+      const lineEnd = chunk.indexOf(NEWLINE);
+      if (lineEnd === -1) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return done();
+      }
+      this.pushRows(Buffer.concat([this.carry, chunk.subarray(0, lineEnd + 1)]), 0, this.carry.length + lineEnd + 1);
+      this.carry = undefined;
+      from = lineEnd + 1;
+    }
+    const end = chunk.lastIndexOf(NEWLINE) + 1;
+    if (end > from) this.pushRows(chunk, from, end);
+    if (Math.max(end, from) < chunk.length) this.carry = chunk.subarray(Math.max(end, from));
     done();
   }
   override _flush(done: TransformCallback): void {
     // COPY ends every row with a newline; a carry left here would be a cut row, which is an error.
     if (this.carry) return done(new Error('COPY output ended inside a row'));
-    if (!this.wroteRow) this.push(this.prefix);
     done(null, this.suffix);
   }
-  private pushRows(bytes: Buffer, end: number): void {
-    const rows = copyLinesToJson(bytes, 0, end, this.wroteRow);
-    this.push(this.wroteRow ? rows : Buffer.concat([this.prefix, rows]));
+  private pushRows(bytes: Buffer, start: number, end: number): void {
+    this.push(copyRowsToJson(bytes, start, end, this.wroteRow));
     this.wroteRow = true;
   }
 }
