@@ -187,6 +187,9 @@ describe('live strategies', () => {
     ]);
     // Five one-minute bars after the bar that made it.
     for (const signal of signals) expect(signal.expires_at.getTime() - signal.bar_at.getTime()).toBe(5 * 60_000);
+    // The API shows which bar each one came from (newest first), not only its day.
+    const listed: { bar_at: string | null; bar_date: string }[] = (await app.inject({ url: `/trading/signals?strategy_id=${every}` })).json().signals;
+    expect(listed.map((signal) => [signal.bar_date, signal.bar_at])).toEqual(signals.map((signal) => [signal.bar_date, signal.bar_at.toISOString()]).reverse());
   }, 60_000);
 
   it('a strategy hears of its orders that end unfilled (onOrder): one cancelled through the API, and a day order expired at the NYSE close by the paper exchange', async () => {

@@ -102,6 +102,8 @@ describe('an auto strategy on three rising candles', () => {
     await Promise.all([scan(strategyId), scan(strategyId)]);
     const signals = (await app.inject({ url: `/trading/signals?strategy_id=${strategyId}` })).json().signals;
     expect(signals).toHaveLength(1);
+    // A daily bar's signal has no bar instant (an intraday one has: see live-strategies.test.ts).
+    expect(signals[0]).toMatchObject({ bar_date: lastDay, bar_at: null });
     const orders = (await app.inject({ url: `/trading/orders?strategy_id=${strategyId}` })).json().orders;
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({
