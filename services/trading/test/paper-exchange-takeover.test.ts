@@ -39,6 +39,28 @@ describe('the paper exchange across tasks', () => {
     expect(await fillsOf(placed.id)).toEqual([{ fill_id: 'takeover-1:live:1', price: 97_000 }]);
   });
 
+  it('the task running it is handed its own orders without a NOTIFY; an order placed through the other task is announced on trading_paper_orders; both fill from the next trade', async () => {
+    const listener = await database.pool.connect();
+    const announced: string[] = [];
+    listener.on('notification', (message) => {
+      if (message.channel === 'trading_paper_orders' && message.payload) announced.push(message.payload);
+    });
+    try {
+      await listener.query('listen trading_paper_orders');
+      const placed = [await place(first!, 'announce-first'), await place(second, 'announce-second')];
+      expect(placed.map((order) => order.state)).toEqual(['accepted', 'accepted']);
+      await publishTrade(database, 'BTC-PERP', 97_050, clock.nowMs() + 3);
+      for (const order of placed) await waitFor(async () => (await fillsOf(order.id)).length > 0, 5_000, `the fill of ${order.client_order_id}`);
+      await listener.query('select 1');
+      // Exactly one of the two tasks runs the exchange: its order went to it directly, the other's by NOTIFY.
+      expect(announced.filter((id) => id.startsWith('announce-'))).toHaveLength(1);
+      for (const order of placed) expect(await fillsOf(order.id)).toEqual([{ fill_id: `${order.client_order_id}:live:1`, price: 97_050 }]);
+    } finally {
+      await listener.query('unlisten *');
+      listener.release();
+    }
+  });
+
   it('when the task running it stops, the other takes over (within its 5 s retry) and fills what was placed meanwhile', async () => {
     await first!.close();
     first = undefined;

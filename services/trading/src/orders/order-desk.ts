@@ -238,7 +238,16 @@ export class OrderDesk {
         squareOff: options.squareOff === true,
       });
       if (!decision.accepted || decision.stateChanges.length > 0) return undefined;
-      const row = await risk.book.track(() => insertGuardedOrder(this.pool, order, { placedAt, paperWorkable, cause, guard }));
+      const row = await risk.book.track(() =>
+        insertGuardedOrder(this.pool, order, {
+          placedAt,
+          paperWorkable,
+          cause,
+          guard,
+          // This task's paper exchange is handed the order below; only another task's would need the NOTIFY, and none runs it while this one does.
+          announce: this.paperAccepted === undefined,
+        }),
+      );
       if (row.version === null) {
         risk.book.moved(row.current_version, row.marks);
         await risk.book.settled();

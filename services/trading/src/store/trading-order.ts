@@ -100,13 +100,14 @@ export interface GuardedPlacementRow {
 /**
  * Stores an order only while the risk book's version and the marks are the ones its check saw
  * (the guard), with its transitions; a paper order the statement may accept (`paperWorkable`, no
- * daily bar of its session stored to fill it from) goes new -> submitted -> accepted and is
- * announced on `trading_paper_orders`. One round trip.
+ * daily bar of its session stored to fill it from) goes new -> submitted -> accepted and, with
+ * `announce`, is announced on `trading_paper_orders` (the task running the paper exchange is
+ * handed it directly and announces nothing). One round trip.
  */
 export async function insertGuardedOrder(
   pool: Pool,
   order: NewOrder,
-  placement: { placedAt: Date; paperWorkable: boolean; cause: string; guard: BookGuard },
+  placement: { placedAt: Date; paperWorkable: boolean; cause: string; guard: BookGuard; announce: boolean },
 ): Promise<GuardedPlacementRow> {
   const { guard } = placement;
   const sessionHasBar = priceBars.fragments.hasBarOnOrAfter('$7', '$13::date');
@@ -128,7 +129,7 @@ export async function insertGuardedOrder(
        select id, null, 'new', $18 from o
        union all select id, 'new', 'submitted', $19 from o where o.state = 'accepted'
        union all select id, 'submitted', 'accepted', $19 from o where o.state = 'accepted'),
-     announced as (select pg_notify($20, o.client_order_id) from o where o.state = 'accepted')
+     announced as (select pg_notify($20, o.client_order_id) from o where o.state = 'accepted' and $24::boolean)
      select (select version::text from guard) as version, (select version::text from trading_risk_book_version) as current_version, (select * from current_marks) as marks,
        (select row_to_json(x) from (select ${orderColumns} from o) x) as placed,
        (select row_to_json(y) from (select a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation from o join trading_account a on a.id = o.account_id) y) as costs,
@@ -143,6 +144,7 @@ export async function insertGuardedOrder(
       guard.symbols,
       guard.version,
       guard.marks,
+      placement.announce,
     ],
   );
   return result.rows[0]!;
