@@ -153,8 +153,21 @@ export async function predictWithModel(
   key: string,
   rows: Parameters<typeof featureMatrix>[0],
 ): Promise<Float32Array> {
+  return predictFeatures(predictor, pool, store, modelId, key, featureMatrix(rows), rows.length);
+}
+
+/** Predictions for a feature matrix (rows x 29) from a model, on the predict thread, as predictWithModel. */
+export async function predictFeatures(
+  predictor: ModelPredictor,
+  pool: Pool,
+  store: ArtifactStore,
+  modelId: number,
+  key: string,
+  features: Float32Array,
+  rows: number,
+): Promise<Float32Array> {
   try {
-    return await predictor.predict(`${modelId}:${key}`, featureMatrix(rows), rows.length, featureCount, () => loadModelArtifact(pool, store, modelId));
+    return await predictor.predict(`${modelId}:${key}`, features, rows, featureCount, () => loadModelArtifact(pool, store, modelId));
   } catch (error) {
     if ((error as Error).name === 'XGBoostError') throw unloadableArtifact(modelId, key, error);
     throw error;

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { Booster, DMatrix } from '@closecross/xgboost';
+import { plainPredictBody, type PlainPredictBody } from './predict-body.ts';
 
 /** What the predictor sends: `artifact` only when the thread said it lacks the model. */
 export interface PredictMessage {
@@ -12,6 +13,16 @@ export interface PredictMessage {
 }
 
 export type PredictAnswer = { id: number; predictions: Float32Array } | { id: number; missing: true } | { id: number; error: string; name: string };
+
+/** A `POST /predict` body's bytes to parse and check here (see predict-body.ts). */
+export interface ParseMessage {
+  id: number;
+  parse: Uint8Array;
+  maxRows: number;
+}
+
+/** The body's model and features, or `plain: false` when the caller must parse and validate it as the platform does. */
+export type ParseAnswer = { id: number; body: PlainPredictBody } | { id: number; plain: false };
 
 // The thread's own boosters, least recently used dropped past this many.
 const cacheSize = 8;
@@ -37,8 +48,13 @@ function boosterOf(model: string, artifact: Uint8Array | undefined): Booster | u
 
 // A predict thread: loading a model and predicting block in XGBoost's native calls, so they run
 // here and the event loop keeps answering /health.
-parentPort!.on('message', (message: PredictMessage) => {
-  const answer = (value: PredictAnswer, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(value, transfer);
+parentPort!.on('message', (message: PredictMessage | ParseMessage) => {
+  const answer = (value: PredictAnswer | ParseAnswer, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(value, transfer);
+  if ('parse' in message) {
+    const text = Buffer.from(message.parse.buffer, message.parse.byteOffset, message.parse.byteLength).toString('utf8');
+    const body = plainPredictBody(text, message.maxRows);
+    return body ? answer({ id: message.id, body }, [body.features.buffer as ArrayBuffer]) : answer({ id: message.id, plain: false });
+  }
   try {
     const booster = boosterOf(message.model, message.artifact);
     if (!booster) return answer({ id: message.id, missing: true });

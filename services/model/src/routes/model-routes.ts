@@ -1,12 +1,12 @@
 import { models, stockData } from '@closecross/db';
-import { badRequest, notFound, UnavailableError, UnprocessableError, type ServiceContext } from '@closecross/platform';
+import { badRequest, notFound, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { JobEngine } from '@closecross/jobs';
 import type { ModelConfig } from '../model-config.ts';
-import { ArtifactStoreUnavailableError, ModelArtifactError, predictWithModel } from '../jobs/model-jobs.ts';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
-import { errors, InferenceBody, ModelIdParams, ModelReport, PredictBody, Predictions, Started, TrainBody } from '../schemas/model.ts';
+import { errors, InferenceBody, ModelIdParams, ModelReport, Started, TrainBody } from '../schemas/model.ts';
+import { predictRoute } from './predict-route.ts';
 import type { ArtifactStore } from '@closecross/contracts/artifact-store';
 
 export interface ModelRouteDeps {
@@ -81,34 +81,8 @@ export function modelRoutes(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Ser
       },
     );
 
-    app.post(
-      '/predict',
-      {
-        config: { scope: 'models' },
-        // MODEL_PREDICT_MAX_ROWS rows of about 400 bytes each, with room for pretty-printed JSON.
-        bodyLimit: Math.max(1, deps.config.MODEL_PREDICT_MAX_ROWS) * 600 + 64 * 1024,
-        schema: {
-          tags: ['model'],
-          summary: 'Predictions for up to 20,000 rows in the stock_data shape, in the same order',
-          body: PredictBody(deps.config.MODEL_PREDICT_MAX_ROWS),
-          response: { 200: Predictions, ...errors },
-        },
-      },
-      async (request) => {
-        const { model_id: modelId, rows } = request.body;
-        const path = await models.artifactPath(pool, modelId);
-        if (path === undefined) throw notFound(`model ${modelId} does not exist`);
-        // A model registered through POST /models/ may name no artifact, a missing one, or a file that is no model.
-        if (!path) throw new UnprocessableError(`model ${modelId} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
-        // On the predict thread: loading and predicting block in XGBoost, the event loop does not.
-        const predictions = await predictWithModel(deps.predictor, pool, deps.store, modelId, path, rows).catch((error: unknown) => {
-          if (error instanceof ModelArtifactError) throw new UnprocessableError(error.message, { cause: error });
-          if (error instanceof ArtifactStoreUnavailableError) throw new UnavailableError(error.message, { retryAfterSeconds: 5, cause: error });
-          throw error;
-        });
-        return { model_id: modelId, predictions: Array.from(predictions) };
-      },
-    );
+    // In a scope of its own: its large bodies are parsed off the event loop (predict-route.ts).
+    await app.register(predictRoute(deps), { pool });
 
     app.get(
       '/model-reports',

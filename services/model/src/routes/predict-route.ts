@@ -1,0 +1,112 @@
+import { models } from '@closecross/db';
+import { notFound, parseJsonInSlices, slicedParseFrom, UnavailableError, UnprocessableError, type ServiceContext } from '@closecross/platform';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import { featureMatrix } from '../features.ts';
+import { ArtifactStoreUnavailableError, ModelArtifactError, predictFeatures } from '../jobs/model-jobs.ts';
+import { mayParseOffTheLoop, UnparsedPredictBody } from '../predict/predict-body.ts';
+import { errors, PredictBody, Predictions } from '../schemas/model.ts';
+import type { ModelRouteDeps } from './model-routes.ts';
+
+type Validate = ReturnType<FastifySchemaCompiler<unknown>> & { errors?: Array<{ instancePath?: string; message?: string }> | null };
+
+/** Fastify's answer to a body its validator refused, word for word (its default error formatter). */
+function validationError(refusals: NonNullable<Validate['errors']>) {
+  const message = refusals.map((refusal) => `body${refusal.instancePath ?? ''} ${refusal.message}`).join(', ');
+  return Object.assign(new Error(message), { statusCode: 400, code: 'FST_ERR_VALIDATION', validation: refusals, validationContext: 'body' });
+}
+
+/**
+ * `POST /predict`. A day's rows are 4 MB of JSON: parsed in slices, validated row object by row
+ * object and turned into features on the event loop they cost ~70 ms of a ~85 ms answer. So a
+ * large body (with no `\u` escape) goes to the predict thread as bytes; the thread parses it once,
+ * checks it by rules drawn from the row schema, and answers the features, which it then predicts.
+ * A body those rules are unsure of is parsed and validated here exactly as every route's body is
+ * (the platform's parser and validator), so every refusal keeps its status and words.
+ */
+export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
+  return async (app, { pool }) => {
+    const maxRows = deps.config.MODEL_PREDICT_MAX_ROWS;
+    const platformCompiler = app.validatorCompiler as FastifySchemaCompiler<unknown>;
+    const parseSmall = app.getDefaultJsonParser('error', 'error');
+    let validateAsThePlatform: Validate | undefined;
+
+    /** The platform's JSON parser (parseLargeJsonInSlices): Fastify's for small bodies, sliced for large ones. */
+    const parseAsThePlatform = (request: FastifyRequest, text: string) =>
+      text.length < slicedParseFrom
+        ? new Promise<unknown>((resolve, reject) => parseSmall(request, text, (error, value) => (error ? reject(error) : resolve(value))))
+        : parseJsonInSlices(text);
+
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const bytes = body as Buffer;
+      if (mayParseOffTheLoop(bytes)) return done(null, new UnparsedPredictBody(bytes));
+      parseAsThePlatform(request, bytes.toString('utf8')).then(
+        (value) => done(null, value),
+        (error: Error) => done(error, undefined),
+      );
+    });
+
+    /** A body the thread did not take, parsed and validated as the platform would have. */
+    async function checkedAsThePlatform(request: FastifyRequest, bytes: Buffer): Promise<Static<ReturnType<typeof PredictBody>>> {
+      const body = await parseAsThePlatform(request, bytes.toString('utf8'));
+      if (!validateAsThePlatform!(body)) throw validationError(validateAsThePlatform!.errors ?? []);
+      return body as Static<ReturnType<typeof PredictBody>>;
+    }
+
+    app.post(
+      '/predict',
+      {
+        config: { scope: 'models' },
+        // MODEL_PREDICT_MAX_ROWS rows of about 400 bytes each, with room for pretty-printed JSON.
+        bodyLimit: Math.max(1, maxRows) * 600 + 64 * 1024,
+        schema: {
+          tags: ['model'],
+          summary: 'Predictions for up to 20,000 rows in the stock_data shape, in the same order',
+          body: PredictBody(maxRows),
+          response: { 200: Predictions, ...errors },
+        },
+        // The platform's validator for everything; an unparsed body passes here and is checked on the thread.
+        validatorCompiler: (route) => {
+          const validate = platformCompiler(route) as Validate;
+          if (route.httpPart !== 'body') return validate;
+          validateAsThePlatform = validate;
+          const unparsedOrValid = ((data: unknown) => {
+            if (data instanceof UnparsedPredictBody) return true;
+            const valid = validate(data);
+            unparsedOrValid.errors = validate.errors;
+            return valid;
+          }) as Validate;
+          return unparsedOrValid;
+        },
+      },
+      async (request) => {
+        const body = request.body as unknown;
+        let modelId: number;
+        let features: Float32Array;
+        let rows: number;
+        const plain = body instanceof UnparsedPredictBody ? await deps.predictor.parse(body.bytes, maxRows) : undefined;
+        if (plain) ({ modelId, features, rows } = plain);
+        else {
+          const checked =
+            body instanceof UnparsedPredictBody ? await checkedAsThePlatform(request, body.bytes) : (body as Static<ReturnType<typeof PredictBody>>);
+          modelId = checked.model_id;
+          features = featureMatrix(checked.rows);
+          rows = checked.rows.length;
+        }
+        const path = await models.artifactPath(pool, modelId);
+        if (path === undefined) throw notFound(`model ${modelId} does not exist`);
+        // A model registered through POST /models/ may name no artifact, a missing one, or a file that is no model.
+        if (!path) throw new UnprocessableError(`model ${modelId} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
+        // On the predict thread: loading and predicting block in XGBoost, the event loop does not.
+        const predictions = await predictFeatures(deps.predictor, pool, deps.store, modelId, path, features, rows).catch((error: unknown) => {
+          if (error instanceof ModelArtifactError) throw new UnprocessableError(error.message, { cause: error });
+          if (error instanceof ArtifactStoreUnavailableError) throw new UnavailableError(error.message, { retryAfterSeconds: 5, cause: error });
+          throw error;
+        });
+        return { model_id: modelId, predictions: Array.from(predictions) };
+      },
+    );
+  };
+}
