@@ -15,8 +15,14 @@ import type { AcceptedPaperOrder, OrderDesk } from '../orders/order-desk.ts';
 import type { OrderState } from '../brokers/broker.ts';
 import { costsKey, engineCostsOf } from './paper-costs.ts';
 import { marketEventOf } from './live-events.ts';
-import { listenOn, releasePaperExchange, tryLockPaperExchange } from '../store/paper-exchange-lock.ts';
-import { paperOrdersChannel, workingPaperOrders, type WorkingPaperOrderRow } from '../store/trading-order.ts';
+import {
+  listenOn,
+  paperOrdersChannel,
+  releasePaperExchange,
+  tryLockPaperExchange,
+  workingPaperOrders,
+  type WorkingPaperOrderRow,
+} from '../store/trading-order.ts';
 
 /** A working paper order as this task knows it; the engine's exchange holds its fill state. */
 interface WorkingOrder {
