@@ -142,7 +142,7 @@ describe('POST /predict within its budget, off the event loop', () => {
     await probing;
     expect(response.statusCode).toBe(200);
     expect(response.json().predictions).toHaveLength(20_000);
-    // Loose for 2 shared cores (the 8 MB body is still parsed on the loop); the bench measures.
+    // Loose for 2 shared cores (the 8 MB body is parsed on the predict thread); the bench measures.
     expect(longestMs).toBeLessThan(500);
   });
 
