@@ -7,8 +7,12 @@
  *     SELECT through `pg` until it holds row objects.
  * Each ratio is taken per round (both sides under the same load), then the median and spread of the
  * rounds. Goal: within 1.3x for both. The load average is printed beside each figure.
+ * Every timed run starts from a collected heap, so no side pays for the garbage of the one before;
+ * the GET, some 50 ms a side, runs BENCH_GET_RUNS rounds (15) after three warm-up requests a side.
  */
 import http from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { prepareRows } from '@closecross/contracts';
 import { stockDataColumns, upsertStockRows, withTransaction } from '@closecross/db';
 import { createService } from '@closecross/platform';
@@ -16,6 +20,9 @@ import { BenchResults, benchSize, describeRow, generateStockRows, interleavedRun
 import { marketDataService } from '../src/plugin.ts';
 
 const runs = benchSize('BENCH_RUNS', 5, 2);
+const getRuns = benchSize('BENCH_GET_RUNS', 15, 2);
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 const postRows = benchSize('BENCH_POST_ROWS', 50_000, 2_000);
 const results = new BenchResults('market-data');
 const postgres = await startBenchPostgres();
@@ -58,12 +65,17 @@ async function plainPgUpsert(rows: readonly Record<string, unknown>[]): Promise<
   }
 }
 
-/** A side's milliseconds, the table emptied before (outside) the timing. */
-const timedOnEmptyTable = (work: () => Promise<unknown>) => async () => {
-  await emptyTable();
+/** A side's milliseconds, from a collected heap (outside the timing). */
+const timed = (work: () => Promise<unknown>) => async () => {
+  collectGarbage();
   const started = performance.now();
   await work();
   return performance.now() - started;
+};
+/** The same, the table emptied before (outside) the timing. */
+const timedOnEmptyTable = (work: () => Promise<unknown>) => async () => {
+  await emptyTable();
+  return timed(work)();
 };
 
 const post = await interleavedRuns(runs, {
@@ -93,7 +105,7 @@ const getJson = (url: string) =>
       })
       .on('error', reject);
   });
-const get = await interleavedRuns(runs, {
+const getSides = {
   api: async () => {
     const page = (await getJson(`${base}/stock_data/?date_id=0&page_size=20000`)) as { data: unknown[] };
     if (page.data.length !== 11_000) throw new Error(`expected 11,000 rows, got ${page.data.length}`);
@@ -102,11 +114,34 @@ const get = await interleavedRuns(runs, {
     const result = await pool.query(`select * from stock_data where date_id = $1 order by date_id, seconds_in_bucket, stock_id limit 20000`, [0]);
     if (result.rows.length !== 11_000) throw new Error('expected 11,000 rows');
   },
-});
+};
+for (let warmUp = 0; warmUp < 3; warmUp++) {
+  await getSides.api();
+  await getSides.raw();
+}
+// Beside the wall time, this thread's CPU time (the server's and the client's work for the API, the
+// driver's for raw; not Postgres's): steadier than wall time on a busy machine.
+const getCpu = { api: [] as number[], raw: [] as number[] };
+const timedGet = (side: keyof typeof getSides) => async () => {
+  collectGarbage();
+  const cpuBefore = process.threadCpuUsage();
+  const started = performance.now();
+  await getSides[side]();
+  const elapsed = performance.now() - started;
+  const cpu = process.threadCpuUsage(cpuBefore);
+  getCpu[side].push((cpu.user + cpu.system) / 1000);
+  return elapsed;
+};
+const get = await interleavedRuns(getRuns, { api: timedGet('api'), raw: timedGet('raw') });
+// interleavedRuns drops its warm-up round's times: so do these.
+getCpu.api.shift();
+getCpu.raw.shift();
 
 const ratios = (a: number[], b: number[]) => a.map((value, index) => value / b[index]!);
 const rowsText = `${postRows.toLocaleString('en-US')} rows`;
-console.log(`market-data benchmark (PostgreSQL from ${postgres.source}; ${runs} interleaved rounds after a warm-up; ratios per round)`);
+console.log(
+  `market-data benchmark (PostgreSQL from ${postgres.source}; ${runs} interleaved POST rounds and ${getRuns} GET rounds after a warm-up, each run from a collected heap; ratios per round)`,
+);
 for (const row of [
   results.record({
     name: `POST /stock_data/ ${rowsText}, API / the same upsert through plain pg`,
@@ -131,6 +166,12 @@ for (const row of [
   }),
   results.record({ name: 'GET a day (11,000 rows), API over HTTP until parsed', unit: 'ms', runs: get.api }),
   results.record({ name: 'GET a day (11,000 rows), SELECT through pg until row objects', unit: 'ms', runs: get.raw }),
+  results.record({
+    name: 'GET a day (11,000 rows), thread CPU per request, API (server and client) / SELECT through pg (driver)',
+    unit: 'x',
+    runs: ratios(getCpu.api, getCpu.raw),
+    note: "this process's thread CPU time, not Postgres's: steadier than wall time on a busy machine; for reference, no goal",
+  }),
 ]) {
   console.log(`  ${describeRow(row)}`);
 }
