@@ -56,17 +56,33 @@ export async function insertBars(pool: Pool, symbol: string, bars: readonly Dail
   );
 }
 
-/** The trading service with the job API on the bench database, no schedules, sign-in off; ready. */
+/** The admin API key the bench service is started with (bootstrapAdmin): every request signs in with it, as a user's would. */
+export const benchApiKey = `bench-trading-${'k'.repeat(32)}`;
+/** The headers of a signed-in JSON request. */
+export const signedIn = { authorization: `Bearer ${benchApiKey}` };
+
+/**
+ * The trading service with the job API on the bench database, no schedules, sign-in on (the bench's
+ * admin key; the rate limit raised past the bench's own pace), listening on loopback: requests go
+ * over real HTTP (`baseUrl`) or app.inject, both signed in.
+ */
 export async function benchTradingService(pool: Pool, clock: Clock, config: TradingConfig = loadTradingConfig({})) {
   const app = await createService({
     name: 'bench',
     modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule],
     pool,
-    auth: false,
+    auth: { rateLimitPerMinute: 1_000_000 },
+    bootstrapAdmin: { apiKey: benchApiKey },
     logLevel: 'silent',
   });
-  await app.ready();
-  return app;
+  const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, baseUrl };
+}
+
+/** POST a JSON body over HTTP, signed in; the status and the parsed answer. */
+export async function postJson(url: string, body: object): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, { method: 'POST', headers: { ...signedIn, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
 /** Every limit, loose enough that the benches' orders pass (every check runs to its end). */
