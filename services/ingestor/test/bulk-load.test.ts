@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, generateStockRows, sharedDataPath, spawnTsx, type TestDatabase } from '@closecross/tests/support';
@@ -74,6 +74,20 @@ describe('bulkLoad', () => {
     const file = path.join(folder, 'open-quote.csv');
     writeFileSync(file, '"stock_id,date_id,seconds_in_bucket\n1,2,0\n');
     await expect(bulkLoad(database.pool, file)).rejects.toThrow(LoadError);
+    expect(await count()).toBe(0);
+  });
+
+  it('names the line (as an editor numbers it: a quoted line break above counts) and column of a bad value, and writes nothing', async () => {
+    const rows = generateStockRows({ dateIds: [5], stocks: 6, buckets: 5 });
+    const file = path.join(folder, 'bad-late.csv');
+    writeAuctionCsv(file, rows, { extraColumn: 'note' });
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[3] = lines[3]!.replace(/false$/, '"two\nlines"');
+    lines[25] = lines[25]!.replace(/^(\d+),(\d+),(\d+),[^,]*,/, '$1,$2,$3,oops,');
+    writeFileSync(file, lines.join('\n'));
+    await expect(bulkLoad(database.pool, file)).rejects.toThrow(
+      new LoadError(`${file} line 27, column imbalance_size: invalid input syntax for type double precision: "oops"`),
+    );
     expect(await count()).toBe(0);
   });
 

@@ -25,6 +25,13 @@ function headerOf(file: string): string[] {
   }
 }
 
+/** COPY's complaint about a bad value, with the file's line (as an editor numbers it) and column. */
+function badRow(file: string, error: unknown): unknown {
+  const copyLine = /COPY \S+, line (\d+)(, column (\w+))?/.exec((error as pg.DatabaseError).where ?? '');
+  if (!copyLine) return error;
+  return new LoadError(`${file} line ${copyLine[1]}${copyLine[3] ? `, column ${copyLine[3]}` : ''}: ${(error as Error).message}`, { cause: error });
+}
+
 /**
  * Backfills a competition CSV as it is: COPY into a staging table (text columns named by the
  * header), then one merge into stock_data, all in one transaction, so a failed load leaves
@@ -52,7 +59,9 @@ export async function bulkLoad(pool: Pool, file: string, options: { onBytes?: (b
     const copy = copyIntoStaging(client, header);
     const source = createReadStream(file);
     if (options.onBytes) source.on('data', (chunk) => options.onBytes!(chunk.length));
-    await pipeline(source, copy);
+    await pipeline(source, copy).catch((error: unknown) => {
+      throw badRow(file, error);
+    });
     const staged = Number(copy.rowCount ?? 0);
     // Into stock_data through its owner's merge (the days dated first; the last line of a
     // repeated key wins, as a temp table filled by one COPY keeps file order in ctid).
