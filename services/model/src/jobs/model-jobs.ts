@@ -4,7 +4,7 @@ import { Booster, DMatrix } from '@closecross/xgboost';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
 import { featureCount, featureMatrix, featureNames } from '../features.ts';
 import { ArtifactKeyOutsideStoreError, ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from '@closecross/contracts/artifact-store';
-import { trainInThread } from '../training/train-in-thread.ts';
+import { startTrainingThread } from '../training/train-in-thread.ts';
 import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from '../training/trainer.ts';
 import { loadDayRows, loadTrainingData } from '../training/training-data.ts';
 import type { InferenceRequest, TrainRequest } from '../schemas/model.ts';
@@ -90,24 +90,35 @@ async function loadBaseModel(pool: Pool, store: ArtifactStore, predictor: ModelP
 
 export async function runTraining(pool: Pool, store: ArtifactStore, predictor: ModelPredictor, request: TrainRequest, report: Report, threads: number) {
   const base = request.model_id !== undefined ? await loadBaseModel(pool, store, predictor, request.model_id) : undefined;
-  report('reading rows', 0.02);
-  const data = await loadTrainingData(pool, request.start_date_id, request.end_date_id, (fraction) => report('reading rows', 0.02 + fraction * 0.08));
-  if (data.rows === 0) throw new JobInputError(`no labelled rows from date_id ${request.start_date_id} to ${request.end_date_id}; load them first`);
   const params = { ...defaultParams, ...(request.params ?? {}) };
-  const outcome = await trainInThread(
-    data,
-    {
-      params,
-      rounds: request.rounds ?? defaultRounds,
-      folds: request.folds ?? defaultFolds,
-      earlyStoppingRounds: request.early_stopping_rounds ?? defaultEarlyStopping,
-      ...(base ? { base } : {}),
-      ...(threads > 0 ? { nthread: threads } : {}),
-    },
-    (stage, fraction) => report(stage, 0.1 + fraction * 0.85),
-  ).catch((error) => {
-    throw error instanceof NotEnoughRowsError ? new JobInputError(error.message) : error;
-  });
+  report('reading rows', 0.02);
+  // The thread starts up while the rows are read; it is stopped unused when the read fails.
+  const thread = startTrainingThread();
+  let outcome: Awaited<ReturnType<typeof thread.train>>;
+  let rows: number;
+  try {
+    const data = await loadTrainingData(pool, request.start_date_id, request.end_date_id, (fraction) => report('reading rows', 0.02 + fraction * 0.08));
+    if (data.rows === 0) throw new JobInputError(`no labelled rows from date_id ${request.start_date_id} to ${request.end_date_id}; load them first`);
+    rows = data.rows;
+    outcome = await thread
+      .train(
+        data,
+        {
+          params,
+          rounds: request.rounds ?? defaultRounds,
+          folds: request.folds ?? defaultFolds,
+          earlyStoppingRounds: request.early_stopping_rounds ?? defaultEarlyStopping,
+          ...(base ? { base } : {}),
+          ...(threads > 0 ? { nthread: threads } : {}),
+        },
+        (stage, fraction) => report(stage, 0.1 + fraction * 0.85),
+      )
+      .catch((error) => {
+        throw error instanceof NotEnoughRowsError ? new JobInputError(error.message) : error;
+      });
+  } finally {
+    await thread.stop();
+  }
   report('saving', 0.96);
   const key = artifactKey(request.model_name);
   await store.put(key, outcome.model, 'application/json');
@@ -119,7 +130,7 @@ export async function runTraining(pool: Pool, store: ArtifactStore, predictor: M
     rounds: outcome.rounds,
     base_model_id: request.model_id ?? null,
     base_rounds: outcome.baseRounds,
-    data_window: { start_date_id: request.start_date_id, end_date_id: request.end_date_id, rows: data.rows },
+    data_window: { start_date_id: request.start_date_id, end_date_id: request.end_date_id, rows },
     metrics,
     // The key, not store.uri(key): the metadata is read with `read`, and a URI shows the server's paths or bucket.
     artifact_key: key,
