@@ -50,7 +50,7 @@ const recordOf = (row: StrategyRow): StrategyRecord => {
   };
 };
 /** The stored form of a record for the view: `rule` is null for a user module's instance. */
-export const viewOf = (record: StrategyRecord) => ({ ...record, rule: record.rule ?? null });
+export const viewOf = (record: StrategyRecord): Static<typeof StrategyView> => ({ ...record, rule: record.rule ?? null });
 export const scheduleNameOf = (id: number) => `trading-scan-${id}`;
 
 /** Checks what the schema cannot: rule parameters together, the cron and zone, the exits. Messages name the field. */
