@@ -3,6 +3,7 @@ export {
   defaultLeaseSeconds,
   type JobContext,
   type JobDefinition,
+  type DeclaredJobDefinition,
   type JobErrorWords,
   type FailedJob,
   type JobEngineOptions,
@@ -13,7 +14,8 @@ export {
 export { JobInputError } from './job-errors.ts';
 export { JobStore, jobStatuses, finishedStatuses, type JobStatus, type JobView } from './job-store.ts';
 export { jobsModule, jobsModuleWith, type JobsModuleOptions } from './jobs-module.ts';
-export { JobViewSchema } from './routes/job-schemas.ts';
+export { JobViewSchema, jobViewOf, jobViewSchemaFor } from './routes/job-schemas.ts';
+export { definedJobKinds, type JobKindSchemas } from './job-kinds.ts';
 export { isNyseTradingDay, nyseHolidays } from './schedules/trading-calendar.ts';
 export { assertValidTiming, nextTicks, type ScheduleTiming } from './schedules/cron-schedule.ts';
 export { ScheduleStore, type ScheduleInput, type ScheduleView } from './schedules/schedule-store.ts';

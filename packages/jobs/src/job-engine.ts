@@ -5,7 +5,9 @@ import { WorkerRegistry } from '@closecross/leases';
 import { logEvents } from '@closecross/platform';
 import PgBoss from 'pg-boss';
 import type { Pool, PoolClient } from 'pg';
+import type { Static, TNull, TSchema } from '@sinclair/typebox';
 import { JobInputError } from './job-errors.ts';
+import { recordJobKind, type JobKindSchemas } from './job-kinds.ts';
 import { bossSchema, renewLeases, settleLostJobs } from './job-leases.ts';
 import { JobStore, type JobView } from './job-store.ts';
 import { coalescingReporter } from './progress-reporter.ts';
@@ -22,13 +24,13 @@ export interface JobContext<Params = Record<string, unknown>> {
   report(stage: string, progress: number): void;
 }
 
-export interface JobOutcome {
-  result?: unknown;
-  metrics?: Record<string, unknown> | null;
+export interface JobOutcome<Result = unknown, Metrics = Record<string, unknown> | null> {
+  result?: Result;
+  metrics?: Metrics | null;
 }
 
-export interface JobDefinition<Params = any> {
-  handler(context: JobContext<Params>): Promise<JobOutcome | void>;
+export interface JobDefinition<Params = any, Result = unknown, Metrics = Record<string, unknown> | null> {
+  handler(context: JobContext<Params>): Promise<JobOutcome<Result, Metrics> | void>;
   /** Jobs of this kind one task runs at once (0: this task only enqueues). */
   concurrency?: number;
   /** Retries after a failed or lost attempt. */
@@ -42,6 +44,18 @@ export interface JobDefinition<Params = any> {
   /** How this kind's failures read to clients; the engine's `describeError` when absent (see JobErrorWords). */
   describeError?: JobErrorWords<Params>;
 }
+
+/**
+ * A definition with the kind's contract as TypeBox schemas: what it is asked (`params`), what it
+ * answers (`result`, and `metrics` when it writes any). The handler's params and outcome are typed
+ * by them, and the job routes' answers show them per kind, so a client's generated types narrow a
+ * job's result by its `kind`.
+ */
+export type DeclaredJobDefinition<P extends TSchema, R extends TSchema, M extends TSchema = TNull> = JobDefinition<Static<P>, Static<R>, Static<M>> & {
+  params: P;
+  result: R;
+  metrics?: M;
+};
 
 /** The job a failure belongs to, for wording it. */
 export interface FailedJob<Params = Record<string, unknown>> {
@@ -175,13 +189,23 @@ export class JobEngine {
     }
   }
 
-  /** Declares a kind this task runs (and may enqueue); before start(). */
-  define<Params = Record<string, unknown>>(kind: string, definition: JobDefinition<Params>): this {
+  /**
+   * Declares a kind this task runs (and may enqueue); before start(). With `params` and `result`
+   * schemas (the typed form) the handler is typed by them and the job routes document them.
+   */
+  define<P extends TSchema, R extends TSchema, M extends TSchema = TNull>(kind: string, definition: DeclaredJobDefinition<P, R, M>): this;
+  define<Params = Record<string, unknown>>(kind: string, definition: JobDefinition<Params> & { params?: never; result?: never; metrics?: never }): this;
+  define(kind: string, definition: JobDefinition & Partial<JobKindSchemas>): this {
     if (this.started) throw new Error(`define(${kind}) after start()`);
     if (!/^[\w.-]+$/.test(kind)) throw new Error(`job kind "${kind}" must be letters, digits, _ . or -`);
+    if ((definition.params === undefined) !== (definition.result === undefined)) throw new Error(`job kind "${kind}" declares params and result together`);
+    recordJobKind(
+      kind,
+      definition.params && definition.result ? { params: definition.params, result: definition.result, metrics: definition.metrics } : undefined,
+    );
     this.kinds.set(kind, {
       definition: {
-        handler: definition.handler as JobDefinition['handler'],
+        handler: definition.handler,
         concurrency: definition.concurrency ?? 1,
         retryLimit: definition.retryLimit ?? 2,
         retryDelaySeconds: definition.retryDelaySeconds ?? 2,

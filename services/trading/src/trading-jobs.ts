@@ -1,6 +1,7 @@
 import type { Clock } from '@closecross/engine';
 import { ScheduleStore, type JobEngine } from '@closecross/jobs';
 import { withTransaction } from '@closecross/db';
+import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
 import { runBacktestJob, type BacktestParams } from './backtests/backtest-job.ts';
 import type { PriceReader } from './market/price-reader.ts';
@@ -9,7 +10,9 @@ import { takeSnapshots } from './performance/snapshot-job.ts';
 import type { ReturnHistory } from './risk/return-history.ts';
 import type { RiskEngine } from './risk/risk-engine.ts';
 import { takeRiskSnapshot } from './risk/risk-snapshot-job.ts';
-import { runScan, type ScanParams } from './scans/scan-job.ts';
+import { runScan } from './scans/scan-job.ts';
+import { Side } from './schemas/orders.ts';
+import { Snapshot } from './schemas/portfolio.ts';
 import type { SignalDesk } from './signals/signal-desk.ts';
 import type { StrategyDesk } from './strategies/strategy-desk.ts';
 import type { TradingConfig } from './trading-config.ts';
@@ -28,25 +31,80 @@ export interface TradingJobDeps {
   returns: ReturnHistory;
 }
 
+const DayParams = Type.Object({
+  date: Type.Optional(Type.String({ format: 'date', description: 'the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE' })),
+});
+
+/** What each trading job kind is asked and answers: the job routes' answers show them per kind. */
+export const tradingJobSchemas = {
+  [scanJobKind]: {
+    params: Type.Object({
+      strategy_id: Type.Integer({ minimum: 1 }),
+      as_of: Type.Optional(Type.String({ format: 'date', description: 'scan as of this day; default: the latest stored bars' })),
+    }),
+    result: Type.Object({
+      strategy_id: Type.Integer(),
+      symbols: Type.Integer({ description: 'symbols of the universe scanned' }),
+      signals: Type.Array(Type.Object({ id: Type.Integer(), symbol: Type.String(), bar_date: Type.String(), side: Side, status: Type.String() })),
+      exit_orders: Type.Integer(),
+      entry_orders: Type.Integer(),
+    }),
+  },
+  [snapshotJobKind]: {
+    params: DayParams,
+    result: Type.Object({
+      date: Type.String(),
+      snapshots: Type.Array(Snapshot),
+      skipped: Type.Optional(Type.String({ description: 'why nothing was written (the market was shut that day)' })),
+    }),
+  },
+  [riskSnapshotJobKind]: {
+    params: DayParams,
+    result: Type.Object({
+      date: Type.String(),
+      rows: Type.Integer({ description: 'risk rows stored' }),
+      state_changes: Type.Integer(),
+      skipped: Type.Optional(Type.String()),
+    }),
+  },
+  [orderSyncJobKind]: {
+    params: Type.Object({}),
+    result: Type.Object({
+      changed: Type.Integer({ description: 'open orders whose state moved at their broker' }),
+      state_changes: Type.Integer({ description: 'trading states the fills moved (a daily-loss or drawdown limit)' }),
+    }),
+  },
+} as const;
+
 /** The trading service's job kinds on the platform's engine: scans, backtests, snapshots, risk snapshots, order sync. */
 export function defineTradingJobs(engine: JobEngine, deps: TradingJobDeps): JobEngine {
   const policy = { concurrency: deps.config.TRADING_JOB_CONCURRENCY, retryLimit: deps.config.TRADING_JOB_RETRIES, scope: 'trade' };
   return (
     engine
-      .define<ScanParams>(scanJobKind, { ...policy, handler: async ({ params, report }) => ({ result: await runScan(deps, params, report) }) })
+      .define(scanJobKind, {
+        ...policy,
+        ...tradingJobSchemas[scanJobKind],
+        handler: async ({ params, report }) => ({ result: await runScan(deps, params, report) }),
+      })
       // The run itself is on a worker thread: the job's own loop only reads bars and stores the report.
       .define<BacktestParams>(backtestJobKind, {
         ...policy,
         handler: ({ id, params, report, signal }) => runBacktestJob(deps, params, report, { jobId: id, signal }),
       })
-      .define<{ date?: string }>(snapshotJobKind, {
+      .define(snapshotJobKind, {
         ...policy,
+        ...tradingJobSchemas[snapshotJobKind],
         handler: async ({ params }) => ({ result: await takeSnapshots({ ...deps, timezone: deps.config.TRADING_TIMEZONE }, params) }),
       })
-      .define<{ date?: string }>(riskSnapshotJobKind, { ...policy, handler: async ({ params }) => ({ result: await takeRiskSnapshot(deps, params) }) })
+      .define(riskSnapshotJobKind, {
+        ...policy,
+        ...tradingJobSchemas[riskSnapshotJobKind],
+        handler: async ({ params }) => ({ result: await takeRiskSnapshot(deps, params) }),
+      })
       // Fills found by the sync can breach a daily-loss or drawdown limit with no order in sight: the states move here too.
       .define(orderSyncJobKind, {
         ...policy,
+        ...tradingJobSchemas[orderSyncJobKind],
         handler: async () => {
           const changed = await deps.orders.syncOpen();
           const watched = await withTransaction(deps.pool, (client) => deps.risk.watch(client));

@@ -13526,7 +13526,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description a job; its params, result and metrics by its kind */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13535,17 +13535,463 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             id: string;
-                            /** @description train, inference, risk-analysis, … */
-                            kind: string;
+                            /** @enum {string} */
+                            kind: "inference";
                             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked */
+                            /** @description what was asked (this kind declares no params schema) */
                             params: unknown;
-                            /** @description the same as params (the model service’s name for it) */
+                            /** @description the same as params (this kind declares no params schema) */
                             request: unknown;
+                            /** @description this kind declares no metrics schema */
                             metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "risk-analysis";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description s, r, h, d, t, p, seed, symbol, start, end */
+                            params: {
+                                /** @description local, lambda or ecs */
+                                s: string;
+                                r: number;
+                                h: number;
+                                d: number;
+                                /** @description buy or sell */
+                                t: string;
+                                p: number;
+                                seed: number;
+                                symbol: string;
+                                start: string;
+                                end: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description s, r, h, d, t, p, seed, symbol, start, end */
+                            request: {
+                                /** @description local, lambda or ecs */
+                                s: string;
+                                r: number;
+                                h: number;
+                                d: number;
+                                /** @description buy or sell */
+                                t: string;
+                                p: number;
+                                seed: number;
+                                symbol: string;
+                                start: string;
+                                end: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            metrics: {
+                                /** @description ms */
+                                billable_time: number;
+                                /** @description USD */
+                                cost: number;
+                            } | null;
+                            result: {
+                                /** Format: uuid */
+                                analysis_id: string;
+                                /** @description /analyses/{id} */
+                                href: string;
+                                average_var95: number | null;
+                                average_var99: number | null;
+                                total_profit_loss: number;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-backtest";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-lookahead-check";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-optimization";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-order-sync";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: Record<string, never>;
+                            request: Record<string, never>;
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                /** @description open orders whose state moved at their broker */
+                                changed: number;
+                                /** @description trading states the fills moved (a daily-loss or drawdown limit) */
+                                state_changes: number;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-reconcile";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-research-trial";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-risk-snapshot";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            request: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                date: string;
+                                /** @description risk rows stored */
+                                rows: number;
+                                state_changes: number;
+                                skipped?: string;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-scan";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: {
+                                strategy_id: number;
+                                /**
+                                 * Format: date
+                                 * @description scan as of this day; default: the latest stored bars
+                                 */
+                                as_of?: string;
+                            };
+                            request: {
+                                strategy_id: number;
+                                /**
+                                 * Format: date
+                                 * @description scan as of this day; default: the latest stored bars
+                                 */
+                                as_of?: string;
+                            };
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                strategy_id: number;
+                                /** @description symbols of the universe scanned */
+                                symbols: number;
+                                signals: {
+                                    id: number;
+                                    symbol: string;
+                                    bar_date: string;
+                                    /** @enum {string} */
+                                    side: "buy" | "sell";
+                                    status: string;
+                                }[];
+                                exit_orders: number;
+                                entry_orders: number;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-snapshot";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            request: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                date: string;
+                                snapshots: {
+                                    scope: string;
+                                    date: string;
+                                    strategy_id: number | null;
+                                    realized: number;
+                                    unrealized: number;
+                                    equity: number;
+                                    cash: number;
+                                    exposure: number;
+                                    peak_equity: number;
+                                    drawdown: number;
+                                }[];
+                                /** @description why nothing was written (the market was shut that day) */
+                                skipped?: string;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-walk-forward";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "train";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
                             result: unknown;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
@@ -13643,20 +14089,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            jobs: {
+                            jobs: ({
                                 /** Format: uuid */
                                 id: string;
-                                /** @description train, inference, risk-analysis, … */
-                                kind: string;
+                                /** @enum {string} */
+                                kind: "inference";
                                 status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked */
+                                /** @description what was asked (this kind declares no params schema) */
                                 params: unknown;
-                                /** @description the same as params (the model service’s name for it) */
+                                /** @description the same as params (this kind declares no params schema) */
                                 request: unknown;
+                                /** @description this kind declares no metrics schema */
                                 metrics: unknown;
+                                /** @description this kind declares no result schema */
                                 result: unknown;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
@@ -13669,7 +14117,451 @@ export interface paths {
                                 started_at: string | null;
                                 finished_at: string | null;
                                 updated_at: string;
-                            }[];
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "risk-analysis";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description s, r, h, d, t, p, seed, symbol, start, end */
+                                params: {
+                                    /** @description local, lambda or ecs */
+                                    s: string;
+                                    r: number;
+                                    h: number;
+                                    d: number;
+                                    /** @description buy or sell */
+                                    t: string;
+                                    p: number;
+                                    seed: number;
+                                    symbol: string;
+                                    start: string;
+                                    end: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                /** @description s, r, h, d, t, p, seed, symbol, start, end */
+                                request: {
+                                    /** @description local, lambda or ecs */
+                                    s: string;
+                                    r: number;
+                                    h: number;
+                                    d: number;
+                                    /** @description buy or sell */
+                                    t: string;
+                                    p: number;
+                                    seed: number;
+                                    symbol: string;
+                                    start: string;
+                                    end: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                metrics: {
+                                    /** @description ms */
+                                    billable_time: number;
+                                    /** @description USD */
+                                    cost: number;
+                                } | null;
+                                result: {
+                                    /** Format: uuid */
+                                    analysis_id: string;
+                                    /** @description /analyses/{id} */
+                                    href: string;
+                                    average_var95: number | null;
+                                    average_var99: number | null;
+                                    total_profit_loss: number;
+                                } | null;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-backtest";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description what was asked (this kind declares no params schema) */
+                                params: unknown;
+                                /** @description the same as params (this kind declares no params schema) */
+                                request: unknown;
+                                /** @description this kind declares no metrics schema */
+                                metrics: unknown;
+                                /** @description this kind declares no result schema */
+                                result: unknown;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-lookahead-check";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description what was asked (this kind declares no params schema) */
+                                params: unknown;
+                                /** @description the same as params (this kind declares no params schema) */
+                                request: unknown;
+                                /** @description this kind declares no metrics schema */
+                                metrics: unknown;
+                                /** @description this kind declares no result schema */
+                                result: unknown;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-optimization";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description what was asked (this kind declares no params schema) */
+                                params: unknown;
+                                /** @description the same as params (this kind declares no params schema) */
+                                request: unknown;
+                                /** @description this kind declares no metrics schema */
+                                metrics: unknown;
+                                /** @description this kind declares no result schema */
+                                result: unknown;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-order-sync";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                params: Record<string, never>;
+                                request: Record<string, never>;
+                                /** @enum {object|null} */
+                                metrics: never | null;
+                                result: {
+                                    /** @description open orders whose state moved at their broker */
+                                    changed: number;
+                                    /** @description trading states the fills moved (a daily-loss or drawdown limit) */
+                                    state_changes: number;
+                                } | null;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-reconcile";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description what was asked (this kind declares no params schema) */
+                                params: unknown;
+                                /** @description the same as params (this kind declares no params schema) */
+                                request: unknown;
+                                /** @description this kind declares no metrics schema */
+                                metrics: unknown;
+                                /** @description this kind declares no result schema */
+                                result: unknown;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-research-trial";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description what was asked (this kind declares no params schema) */
+                                params: unknown;
+                                /** @description the same as params (this kind declares no params schema) */
+                                request: unknown;
+                                /** @description this kind declares no metrics schema */
+                                metrics: unknown;
+                                /** @description this kind declares no result schema */
+                                result: unknown;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-risk-snapshot";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                params: {
+                                    /**
+                                     * Format: date
+                                     * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                     */
+                                    date?: string;
+                                };
+                                request: {
+                                    /**
+                                     * Format: date
+                                     * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                     */
+                                    date?: string;
+                                };
+                                /** @enum {object|null} */
+                                metrics: never | null;
+                                result: {
+                                    date: string;
+                                    /** @description risk rows stored */
+                                    rows: number;
+                                    state_changes: number;
+                                    skipped?: string;
+                                } | null;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-scan";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                params: {
+                                    strategy_id: number;
+                                    /**
+                                     * Format: date
+                                     * @description scan as of this day; default: the latest stored bars
+                                     */
+                                    as_of?: string;
+                                };
+                                request: {
+                                    strategy_id: number;
+                                    /**
+                                     * Format: date
+                                     * @description scan as of this day; default: the latest stored bars
+                                     */
+                                    as_of?: string;
+                                };
+                                /** @enum {object|null} */
+                                metrics: never | null;
+                                result: {
+                                    strategy_id: number;
+                                    /** @description symbols of the universe scanned */
+                                    symbols: number;
+                                    signals: {
+                                        id: number;
+                                        symbol: string;
+                                        bar_date: string;
+                                        /** @enum {string} */
+                                        side: "buy" | "sell";
+                                        status: string;
+                                    }[];
+                                    exit_orders: number;
+                                    entry_orders: number;
+                                } | null;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-snapshot";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                params: {
+                                    /**
+                                     * Format: date
+                                     * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                     */
+                                    date?: string;
+                                };
+                                request: {
+                                    /**
+                                     * Format: date
+                                     * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                     */
+                                    date?: string;
+                                };
+                                /** @enum {object|null} */
+                                metrics: never | null;
+                                result: {
+                                    date: string;
+                                    snapshots: {
+                                        scope: string;
+                                        date: string;
+                                        strategy_id: number | null;
+                                        realized: number;
+                                        unrealized: number;
+                                        equity: number;
+                                        cash: number;
+                                        exposure: number;
+                                        peak_equity: number;
+                                        drawdown: number;
+                                    }[];
+                                    /** @description why nothing was written (the market was shut that day) */
+                                    skipped?: string;
+                                } | null;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "trading-walk-forward";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description what was asked (this kind declares no params schema) */
+                                params: unknown;
+                                /** @description the same as params (this kind declares no params schema) */
+                                request: unknown;
+                                /** @description this kind declares no metrics schema */
+                                metrics: unknown;
+                                /** @description this kind declares no result schema */
+                                result: unknown;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            } | {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "train";
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description what the job is doing, in words */
+                                stage: string;
+                                progress: number;
+                                /** @description what was asked (this kind declares no params schema) */
+                                params: unknown;
+                                /** @description the same as params (this kind declares no params schema) */
+                                request: unknown;
+                                /** @description this kind declares no metrics schema */
+                                metrics: unknown;
+                                /** @description this kind declares no result schema */
+                                result: unknown;
+                                error: string | null;
+                                /** @description attempts started so far (a retry or a takeover adds one) */
+                                attempts: number;
+                                /** @description the scope that may cancel it (admin always may) */
+                                scope: string;
+                                created_by: string | null;
+                                cancel_requested: boolean;
+                                created_at: string;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                updated_at: string;
+                            })[];
                         };
                     };
                 };
@@ -13746,7 +14638,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description a job; its params, result and metrics by its kind */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13755,17 +14647,463 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             id: string;
-                            /** @description train, inference, risk-analysis, … */
-                            kind: string;
+                            /** @enum {string} */
+                            kind: "inference";
                             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked */
+                            /** @description what was asked (this kind declares no params schema) */
                             params: unknown;
-                            /** @description the same as params (the model service’s name for it) */
+                            /** @description the same as params (this kind declares no params schema) */
                             request: unknown;
+                            /** @description this kind declares no metrics schema */
                             metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "risk-analysis";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description s, r, h, d, t, p, seed, symbol, start, end */
+                            params: {
+                                /** @description local, lambda or ecs */
+                                s: string;
+                                r: number;
+                                h: number;
+                                d: number;
+                                /** @description buy or sell */
+                                t: string;
+                                p: number;
+                                seed: number;
+                                symbol: string;
+                                start: string;
+                                end: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description s, r, h, d, t, p, seed, symbol, start, end */
+                            request: {
+                                /** @description local, lambda or ecs */
+                                s: string;
+                                r: number;
+                                h: number;
+                                d: number;
+                                /** @description buy or sell */
+                                t: string;
+                                p: number;
+                                seed: number;
+                                symbol: string;
+                                start: string;
+                                end: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            metrics: {
+                                /** @description ms */
+                                billable_time: number;
+                                /** @description USD */
+                                cost: number;
+                            } | null;
+                            result: {
+                                /** Format: uuid */
+                                analysis_id: string;
+                                /** @description /analyses/{id} */
+                                href: string;
+                                average_var95: number | null;
+                                average_var99: number | null;
+                                total_profit_loss: number;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-backtest";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-lookahead-check";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-optimization";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-order-sync";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: Record<string, never>;
+                            request: Record<string, never>;
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                /** @description open orders whose state moved at their broker */
+                                changed: number;
+                                /** @description trading states the fills moved (a daily-loss or drawdown limit) */
+                                state_changes: number;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-reconcile";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-research-trial";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-risk-snapshot";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            request: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                date: string;
+                                /** @description risk rows stored */
+                                rows: number;
+                                state_changes: number;
+                                skipped?: string;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-scan";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: {
+                                strategy_id: number;
+                                /**
+                                 * Format: date
+                                 * @description scan as of this day; default: the latest stored bars
+                                 */
+                                as_of?: string;
+                            };
+                            request: {
+                                strategy_id: number;
+                                /**
+                                 * Format: date
+                                 * @description scan as of this day; default: the latest stored bars
+                                 */
+                                as_of?: string;
+                            };
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                strategy_id: number;
+                                /** @description symbols of the universe scanned */
+                                symbols: number;
+                                signals: {
+                                    id: number;
+                                    symbol: string;
+                                    bar_date: string;
+                                    /** @enum {string} */
+                                    side: "buy" | "sell";
+                                    status: string;
+                                }[];
+                                exit_orders: number;
+                                entry_orders: number;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-snapshot";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            params: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            request: {
+                                /**
+                                 * Format: date
+                                 * @description the day (YYYY-MM-DD); default: today in TRADING_TIMEZONE
+                                 */
+                                date?: string;
+                            };
+                            /** @enum {object|null} */
+                            metrics: never | null;
+                            result: {
+                                date: string;
+                                snapshots: {
+                                    scope: string;
+                                    date: string;
+                                    strategy_id: number | null;
+                                    realized: number;
+                                    unrealized: number;
+                                    equity: number;
+                                    cash: number;
+                                    exposure: number;
+                                    peak_equity: number;
+                                    drawdown: number;
+                                }[];
+                                /** @description why nothing was written (the market was shut that day) */
+                                skipped?: string;
+                            } | null;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "trading-walk-forward";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
+                            result: unknown;
+                            error: string | null;
+                            /** @description attempts started so far (a retry or a takeover adds one) */
+                            attempts: number;
+                            /** @description the scope that may cancel it (admin always may) */
+                            scope: string;
+                            created_by: string | null;
+                            cancel_requested: boolean;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            updated_at: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "train";
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description what the job is doing, in words */
+                            stage: string;
+                            progress: number;
+                            /** @description what was asked (this kind declares no params schema) */
+                            params: unknown;
+                            /** @description the same as params (this kind declares no params schema) */
+                            request: unknown;
+                            /** @description this kind declares no metrics schema */
+                            metrics: unknown;
+                            /** @description this kind declares no result schema */
                             result: unknown;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */

@@ -1,10 +1,26 @@
 import { JobInputError, type JobEngine } from '@closecross/jobs';
+import { Type } from '@sinclair/typebox';
 import { databaseUnavailable, DomainError, statusOf } from '@closecross/platform';
 import type { AnalysisRunner } from './analysis-runner.ts';
 import type { RiskConfig } from '../risk-config.ts';
+import { AnalysisParams } from '../schemas/analyses.ts';
+import { Billing } from '../schemas/common.ts';
 import type { AnalysisRequest, RiskStateRepository } from '../repositories/risk-state-repository.ts';
 
 export const analysisKind = 'risk-analysis';
+
+/** What a risk-analysis job is asked: the analysis's params as POST /analyses accepted them (service and side narrowed). */
+export const AnalysisJobParams = Type.Unsafe<AnalysisRequest>(AnalysisParams);
+
+/** What a risk-analysis job answers: where its analysis is and its headline numbers (GET /analyses/{id} has the rest). */
+export const AnalysisJobResult = Type.Object({
+  analysis_id: Type.String({ format: 'uuid' }),
+  href: Type.String({ description: '/analyses/{id}' }),
+  // Null when the window held no signal.
+  average_var95: Type.Union([Type.Number(), Type.Null()]),
+  average_var99: Type.Union([Type.Number(), Type.Null()]),
+  total_profit_loss: Type.Number(),
+});
 
 /**
  * What an analysis that failed tells its client (the job's `error`, the stored analysis): our own
@@ -26,7 +42,10 @@ export function analysisFailureInOurWords(error: unknown, service: string, where
  * describeError answers a JobInputError).
  */
 export function defineAnalysisJobs(engine: JobEngine, deps: { state: RiskStateRepository; runner: AnalysisRunner; config: RiskConfig }): JobEngine {
-  return engine.define<AnalysisRequest>(analysisKind, {
+  return engine.define(analysisKind, {
+    params: AnalysisJobParams,
+    result: AnalysisJobResult,
+    metrics: Billing,
     concurrency: deps.config.RISK_JOB_CONCURRENCY,
     retryLimit: 2,
     scope: 'risk',

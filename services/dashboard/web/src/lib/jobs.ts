@@ -5,8 +5,12 @@ import type { ResponseOf } from '@closecross/client';
 type Job = ResponseOf<'/jobs/{id}'>;
 export type JobStatus = Job['status'];
 
-/** The fields of a job the pages follow; an event may leave out its kind and attempts, and a stage. */
-export type JobView = Pick<Job, 'id' | 'status' | 'progress' | 'error'> & Partial<Pick<Job, 'kind' | 'attempts'>> & { stage: Job['stage'] | null };
+/**
+ * The fields of a job the pages follow, whatever its kind; an event may leave out its kind and
+ * attempts, and a stage. The kind is only shown, so any kind's name will do.
+ */
+export type JobView = Pick<Job, 'id' | 'status' | 'progress' | 'error'> &
+  Partial<Pick<Job, 'attempts'>> & { kind?: Job['kind'] | string; stage: Job['stage'] | null };
 
 export const finishedStatuses: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 export const isFinished = (job: Pick<JobView, 'status'> | null | undefined): boolean => !!job && finishedStatuses.has(job.status);
