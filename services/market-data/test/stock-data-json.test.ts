@@ -96,6 +96,16 @@ describe('COPY text to JSON, cut anywhere', () => {
     }
   });
 
+  it('fails on a row of other than 18 cells, rather than writing keys and values out of step', () => {
+    expect(() => copyTextToJson(Buffer.from(cells([...numbers(1), '0_0_1'])))).toThrow('a COPY row of other than 18 cells');
+    expect(() => copyTextToJson(Buffer.from(cells([...numbers(1), '0_0_1', '\\N', '7'])))).toThrow('a COPY row of other than 18 cells');
+  });
+
+  it('a refused row fails the stream, not the process', async () => {
+    const bad = Buffer.concat([copyText, Buffer.from(cells(numbers(4)))]);
+    await expect(text(Readable.from([bad]).pipe(new CopyTextToJsonStream('', '')))).rejects.toThrow('a COPY row of other than 18 cells');
+  });
+
   it('fails on output that ends inside a row', async () => {
     const cut = copyText.subarray(0, copyText.length - 3);
     await expect(text(Readable.from([cut]).pipe(new CopyTextToJsonStream('', '')))).rejects.toThrow('COPY output ended inside a row');
