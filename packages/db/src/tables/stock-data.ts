@@ -113,12 +113,14 @@ export async function labelledSummary(db: Queryable, start: number, end: number)
 
 /**
  * The binary COPY of days `start`..`end`'s labelled rows in time order (day, bucket, stock), each
- * of `columns` as float8 (int4 columns are exact in a double): for pg-copy-streams' `to`.
+ * of `columns` as float8 (int4 columns are exact in a double): for pg-copy-streams' `to`. The order
+ * names the table's seconds_in_bucket: bare, it is the float8 output column of that name, which no
+ * index holds, and Postgres sorted every day's rows instead of reading them in primary-key order.
  */
 export function labelledCopySql(columns: readonly StockDataColumn[], start: number, end: number): string {
   return `copy (select ${columns.map((column) => `${column}::float8`).join(', ')} from stock_data
                where date_id between ${Number(start)} and ${Number(end)} and target is not null
-               order by date_id, seconds_in_bucket, stock_id) to stdout with (format binary)`;
+               order by date_id, stock_data.seconds_in_bucket, stock_id) to stdout with (format binary)`;
 }
 
 /** Every row of one day (labelled or not) in key order: row_id, stock_id, `columns`, target. */
