@@ -6,7 +6,7 @@
  * (b) replay -> kinesalite -> ingestor -> Postgres end to end, and each half alone, to say which
  *     part limits the stream path. Goal: >= 20,000 rows/s, the ingestor not the bottleneck.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,16 +87,43 @@ const copyInto = async (table: string) => {
 };
 await loadDb.pool.query('create table copy_indexed (like stock_data including all)');
 await loadDb.pool.query('create table copy_plain (like stock_data)');
-/** One side's seconds: its table emptied first, outside the timing. */
-const timedInto = (table: string, work: () => Promise<unknown>) => async () => {
+/**
+ * CPU seconds of this database's PostgreSQL backends (from /proc, when the server runs on this
+ * machine) plus this process's: steadier than wall time on a shared machine. Undefined when the
+ * server's processes cannot be read.
+ */
+const clockTicks = 100;
+async function cpuSeconds(): Promise<number | undefined> {
+  const { rows } = await loadDb.pool.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+  try {
+    const backends = rows.map(({ pid }) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    });
+    const own = process.cpuUsage();
+    return backends.reduce((sum, value) => sum + value, 0) + (own.user + own.system) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+const cpu: Record<'loader' | 'copyIndexed', (number | undefined)[]> = { loader: [], copyIndexed: [] };
+/** One side's seconds: its table emptied first, outside the timing; its CPU seconds noted beside. */
+const timedInto = (table: string, work: () => Promise<unknown>, cpuRuns?: (number | undefined)[]) => async () => {
   await loadDb.pool.query(`truncate ${table}${table === 'stock_data' ? ', date_mapping cascade' : ''}`);
-  return seconds(work);
+  const cpuBefore = await cpuSeconds();
+  const wall = await seconds(work);
+  const cpuAfter = await cpuSeconds();
+  cpuRuns?.push(cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore);
+  return wall;
 };
 const load = await interleavedRuns(loadRuns, {
-  loader: timedInto('stock_data', () => bulkLoad(loadDb.pool, loadFile)),
-  copyIndexed: timedInto('copy_indexed', () => copyInto('copy_indexed')),
+  loader: timedInto('stock_data', () => bulkLoad(loadDb.pool, loadFile), cpu.loader),
+  copyIndexed: timedInto('copy_indexed', () => copyInto('copy_indexed'), cpu.copyIndexed),
   copyPlain: timedInto('copy_plain', () => copyInto('copy_plain')),
 });
+// The warm-up round is not a run.
+const cpuRuns = { loader: cpu.loader.slice(1), copyIndexed: cpu.copyIndexed.slice(1) };
+const cpuKnown = [...cpuRuns.loader, ...cpuRuns.copyIndexed].every((value) => value !== undefined);
 const perRound = (numerator: number[], denominator: number[]) => numerator.map((value, index) => value / denominator[index]!);
 const rates = (runs: number[]) => runs.map((s) => loadRows / s);
 const loadText = `${loadRows.toLocaleString('en-US')} rows`;
@@ -110,6 +137,16 @@ for (const row of [
     goal: { atLeast: 0.8 },
     note: 'rows/s ratio per round: the same end state',
   }),
+  ...(cpuKnown
+    ? [
+        results.record({
+          name: `pnpm load ${loadText} / COPY into an empty table with the same keys and indexes, by CPU time`,
+          unit: 'x',
+          runs: perRound(cpuRuns.copyIndexed as number[], cpuRuns.loader as number[]),
+          note: "COPY's CPU seconds / the loader's per round (PostgreSQL backends and this process): steadier than wall time",
+        }),
+      ]
+    : []),
   results.record({ name: `pnpm load ${loadText} / COPY into a table with no index`, unit: 'x', runs: perRound(load.copyPlain, load.loader) }),
   results.record({ name: `pnpm load ${loadText} (COPY to typed staging + one MERGE)`, unit: 'rows/s', runs: rates(load.loader) }),
   results.record({ name: `COPY ${loadText} into an empty table with stock_data's keys and indexes`, unit: 'rows/s', runs: rates(load.copyIndexed) }),
