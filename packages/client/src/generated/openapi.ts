@@ -13724,8 +13724,8 @@ export interface paths {
                             progress: number;
                             params: Record<string, never>;
                             request: Record<string, never>;
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 /** @description open orders whose state moved at their broker */
                                 changed: number;
@@ -13822,8 +13822,8 @@ export interface paths {
                                  */
                                 date?: string;
                             };
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 date: string;
                                 /** @description risk rows stored */
@@ -13867,8 +13867,8 @@ export interface paths {
                                  */
                                 as_of?: string;
                             };
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 strategy_id: number;
                                 /** @description symbols of the universe scanned */
@@ -13918,8 +13918,8 @@ export interface paths {
                                  */
                                 date?: string;
                             };
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 date: string;
                                 snapshots: {
@@ -14281,8 +14281,8 @@ export interface paths {
                                 progress: number;
                                 params: Record<string, never>;
                                 request: Record<string, never>;
-                                /** @enum {object|null} */
-                                metrics: never | null;
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
                                 result: {
                                     /** @description open orders whose state moved at their broker */
                                     changed: number;
@@ -14379,8 +14379,8 @@ export interface paths {
                                      */
                                     date?: string;
                                 };
-                                /** @enum {object|null} */
-                                metrics: never | null;
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
                                 result: {
                                     date: string;
                                     /** @description risk rows stored */
@@ -14424,8 +14424,8 @@ export interface paths {
                                      */
                                     as_of?: string;
                                 };
-                                /** @enum {object|null} */
-                                metrics: never | null;
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
                                 result: {
                                     strategy_id: number;
                                     /** @description symbols of the universe scanned */
@@ -14475,8 +14475,8 @@ export interface paths {
                                      */
                                     date?: string;
                                 };
-                                /** @enum {object|null} */
-                                metrics: never | null;
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
                                 result: {
                                     date: string;
                                     snapshots: {
@@ -14836,8 +14836,8 @@ export interface paths {
                             progress: number;
                             params: Record<string, never>;
                             request: Record<string, never>;
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 /** @description open orders whose state moved at their broker */
                                 changed: number;
@@ -14934,8 +14934,8 @@ export interface paths {
                                  */
                                 date?: string;
                             };
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 date: string;
                                 /** @description risk rows stored */
@@ -14979,8 +14979,8 @@ export interface paths {
                                  */
                                 as_of?: string;
                             };
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 strategy_id: number;
                                 /** @description symbols of the universe scanned */
@@ -15030,8 +15030,8 @@ export interface paths {
                                  */
                                 date?: string;
                             };
-                            /** @enum {object|null} */
-                            metrics: never | null;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
                             result: {
                                 date: string;
                                 snapshots: {

@@ -25,6 +25,12 @@ const jobStateFields = {
   updated_at: Type.String(),
 };
 
+/**
+ * The metrics of a kind that writes none: always null. Said as an empty object or null, since a
+ * null-only property is dropped by openapi-fetch's answer types.
+ */
+const NoMetrics = Type.Object({}, { additionalProperties: false, description: 'this kind writes no metrics (null)' });
+
 /** A job of one kind, with that kind's params, result and metrics (a result and metrics are null until it succeeds). */
 export function jobViewOf<Kind extends string, P extends TSchema, R extends TSchema, M extends TSchema = TNull>(
   kind: Kind,
@@ -38,7 +44,7 @@ export function jobViewOf<Kind extends string, P extends TSchema, R extends TSch
       // `request` is the same as params: the model service's name for what was asked.
       params: schemas.params,
       request: schemas.params,
-      metrics: (schemas.metrics ? Type.Union([schemas.metrics, Type.Null()]) : Type.Null()) as M extends TNull ? TNull : TUnion<[M, TNull]>,
+      metrics: Type.Union([schemas.metrics ?? NoMetrics, Type.Null()]) as TUnion<[M extends TNull ? typeof NoMetrics : M, TNull]>,
       result: Type.Union([schemas.result, Type.Null()]),
       ...jobStateFields,
     },
