@@ -11,10 +11,16 @@
  * (a) BENCH_RESEARCH_TRIALS (1,000) random-search trials on one task with two research threads
  *     (both cores busy): minutes, goal < 3; the task's own /health p99 meanwhile (polled over HTTP
  *     every 25 ms), goal < 50 ms.
- * (b) job-engine overhead per trial: the same trials (a run's, replayed) as jobs through the
- *     engine vs on two research threads called directly, interleaved A B A B, goal < 5 %.
- * (c) two tasks (one research thread each) vs one, interleaved, goal >= 1.8x; each variant's tasks
- *     are started and warmed (threads started, bars loaded) before the timed run.
+ * (b) job-engine overhead per trial: a run through the engine vs the same trials, in the same
+ *     batches, through the trial job's own handler called directly (same trial reads, thread
+ *     series and result writes, on two research threads of this process), interleaved, goal < 5 %
+ *     by wall time; beside it the overhead from the threads' own time (their slack, engine minus
+ *     direct), which other processes' load does not move as much, and each side's trial thread CPU.
+ * (c) two tasks vs one, like for like on 2 cores: every task runs one research thread
+ *     (TRADING_RESEARCH_THREADS=1), so one task keeps one core on trials and two keep two; this
+ *     process only coordinates. Interleaved, goal >= 1.8x; each variant's tasks are started and
+ *     warmed (threads started, bars loaded) before the timed run. Only meaningful when nothing
+ *     else wants the cores.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -318,8 +324,9 @@ if (process.argv[2] === 'worker') {
         );
         const samples: (ThreadSample & { cpu: number })[] = [];
         const signal = new AbortController().signal;
+        // Three batches at once on two threads, as a task runs one trial job more than it has threads: the third waits for a thread with its trials read.
         await Promise.all(
-          [0, 1].map(async () => {
+          [0, 1, 2].map(async () => {
             for (let batch = batches.shift(); batch; batch = batches.shift()) {
               const context = {
                 id: randomUUID(),
