@@ -21,17 +21,28 @@ async function filesUnder(folder: string): Promise<string[]> {
   return nested.flat().sort();
 }
 
-/** The API client the app is built with (@closecross/client): its sources go into the bundle too. */
-const clientRoot = fileURLToPath(new URL('../node_modules/@closecross/client/', import.meta.url));
+/**
+ * The workspace packages the app is built with: the API client (@closecross/client) and the shared
+ * rules it imports from @closecross/contracts (the auction-row CSV rules): their sources go into the bundle too.
+ */
+const bundledPackageRoots = ['client', 'contracts'].map((name) => fileURLToPath(new URL(`../node_modules/@closecross/${name}/`, import.meta.url)));
 
 /**
- * A hash of every source file of the app, of the API client it bundles and of the package
- * manifest: a build made from them carries it. (An image has no client sources: its build is served as is.)
+ * Every source file of the app, of the workspace packages it bundles and the package manifest: the
+ * files a build is made from. (An image has no package sources: its build is served as is.)
  */
+export async function stampedFiles(): Promise<string[]> {
+  const bundled: string[] = [];
+  for (const root of bundledPackageRoots) {
+    if (existsSync(root)) bundled.push(...(await filesUnder(path.join(root, 'src'))), path.join(root, 'package.json'));
+  }
+  return [...(await filesUnder(webRoot)), ...bundled, fileURLToPath(new URL('../package.json', import.meta.url))];
+}
+
+/** A hash of the stamped files: a build made from them carries it. */
 export async function sourceStamp(): Promise<string> {
   const hash = createHash('sha256');
-  const client = existsSync(clientRoot) ? [...(await filesUnder(path.join(clientRoot, 'src'))), path.join(clientRoot, 'package.json')] : [];
-  for (const file of [...(await filesUnder(webRoot)), ...client, fileURLToPath(new URL('../package.json', import.meta.url))]) {
+  for (const file of await stampedFiles()) {
     hash.update(path.relative(webRoot, file));
     hash.update(await readFile(file));
   }
