@@ -98,6 +98,125 @@ describe('the contracts the live document states', () => {
     expect(offenders).toEqual([]);
   });
 
+  /** Keywords that describe a schema without constraining its type. */
+  const annotations = new Set(['description', 'title', 'default', 'examples', 'example', 'nullable', 'deprecated', 'readOnly', 'writeOnly', 'format']);
+  /**
+   * Where a schema leaves a value untyped: `{}` (Type.Any(), Type.Unknown()), a schema with no type,
+   * an object that says nothing of its fields, or one whose extra fields are untyped. An object
+   * whose additionalProperties (or patternProperties) are typed is fine, and so is `{}` closed by
+   * additionalProperties: false. A union's members are named by their title (a job's kind) when they have one.
+   */
+  function* untypedIn(schema: unknown, at: string): Generator<string> {
+    if (schema === true || schema === undefined) return yield at;
+    if (!schema || typeof schema !== 'object') return;
+    const node = schema as Record<string, unknown>;
+    if (Object.keys(node).every((key) => annotations.has(key))) return yield at;
+    if (node.$ref || 'const' in node || Array.isArray(node.enum)) return;
+    let combined = false;
+    for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+      if (!Array.isArray(node[key])) continue;
+      combined = true;
+      for (const [i, member] of (node[key] as Record<string, unknown>[]).entries()) yield* untypedIn(member, `${at}<${member?.title ?? i}>`);
+    }
+    const types = ([] as unknown[]).concat(node.type ?? []);
+    if (types.length === 0) return combined ? undefined : yield at;
+    if (types.includes('array')) yield* untypedIn(node.items, `${at}[]`);
+    if (!types.includes('object')) return;
+    const fields = Object.entries((node.properties ?? {}) as Record<string, unknown>);
+    for (const [name, field] of fields) yield* untypedIn(field, `${at}/${name}`);
+    const patterns = Object.entries((node.patternProperties ?? {}) as Record<string, unknown>);
+    for (const [pattern, field] of patterns) yield* untypedIn(field, `${at}/{${pattern}}`);
+    const extra = node.additionalProperties;
+    if (extra && typeof extra === 'object') yield* untypedIn(extra, `${at}/{*}`);
+    else if (fields.length === 0 && patterns.length === 0 && extra !== false && !combined) yield `${at}/{}`;
+  }
+
+  /**
+   * Untyped bodies that remain in folders other engineers own (issue 22): each owner removes the
+   * entries their change types, and nothing new may join them. A job kind is typed where it is
+   * defined: `engine.define(kind, { params, result, metrics?, handler })` (packages/jobs).
+   */
+  const knownUntyped: Record<string, string[]> = {
+    'platform auth (packages/platform/src/auth)': ['POST /auth/login 200/{}', 'POST /auth/keys 201/{}'],
+    'model service (services/model: its artifact view, and the train and inference kinds)': [
+      'GET /models/{model_id}/artifact 200/learner/{}',
+      ...jobKindEntries('inference job', 'train job'),
+    ],
+    "leases (GET /workers: a worker's details)": ['GET /workers 200/workers[]/details/{*}'],
+    'trading backtests (routes/backtests.ts answers the generic JobViewSchema; jobViewOf(backtestJobKind, ...) once the kind declares its schemas)': [
+      'GET /trading/backtests/{id} 200/params',
+      'GET /trading/backtests/{id} 200/request',
+      'GET /trading/backtests/{id} 200/metrics',
+      'GET /trading/backtests/{id} 200/result',
+      ...jobKindEntries('trading-backtest job'),
+    ],
+    'trading research (routes/research.ts: its kinds and their request views)': [
+      ...jobKindEntries('trading-lookahead-check job', 'trading-optimization job', 'trading-research-trial job', 'trading-walk-forward job'),
+    ],
+    'trading reconciliation (reconciliation/reconciliation-module.ts: its kind)': [...jobKindEntries('trading-reconcile job')],
+    'jobs schedules and alerts (free-form JSON by design: a JSON value schema that survives defaulted() is still to do)': [
+      'GET /schedules 200/schedules[]/params',
+      'GET /schedules/{name} 200<0>/params',
+      'PUT /schedules/{name} body/params/{*}',
+      'PUT /schedules/{name} 200/params',
+      'PUT /schedules/{name} 201/params',
+      'GET /alerts 200/alerts[]/payload/{*}',
+      'GET /alerts/{id} 200/payload/{*}',
+      'POST /alerts/test 200/payload/{*}',
+      'POST /alerts/test 202/payload/{*}',
+    ],
+  };
+  /** A job kind defined without schemas: its params, request, metrics and result in each job route's answer. */
+  function jobKindEntries(...members: string[]): string[] {
+    const routes = ['GET /jobs/{id} 200', 'GET /jobs 200/jobs[]', 'POST /jobs/{id}/cancel 200'];
+    return members.flatMap((member) => routes.flatMap((route) => ['params', 'request', 'metrics', 'result'].map((field) => `${route}<${member}>/${field}`)));
+  }
+  /** Trading's strategy and research parameters: free-form by strategy; their owner lists them by prefix. */
+  const knownUntypedPrefixes = [
+    'GET /trading/strategy-code ',
+    'GET /trading/strategies',
+    'POST /trading/strategies',
+    'PATCH /trading/strategies/',
+    'POST /trading/backtests body/strategy/parameters',
+    'GET /trading/optimizations',
+    'POST /trading/optimizations',
+    'GET /trading/walk-forwards',
+    'POST /trading/walk-forwards',
+    'GET /trading/lookahead-checks',
+    'POST /trading/lookahead-checks',
+  ];
+
+  it('types every request and response body all the way down (no untyped {}, no Type.Any() or Type.Unknown() inside)', () => {
+    const found: string[] = [];
+    for (const { name, operation } of operations()) {
+      for (const [type, body] of Object.entries(operation.requestBody?.content ?? {}))
+        if (type.includes('json')) found.push(...untypedIn(body.schema, `${name} body`));
+      for (const [status, response] of Object.entries(operation.responses ?? {}))
+        for (const [type, body] of Object.entries(response.content ?? {}))
+          if (type.includes('json')) found.push(...untypedIn(body.schema, `${name} ${status}`));
+    }
+    const known = new Set(Object.values(knownUntyped).flat());
+    const untyped = found.filter((at) => !known.has(at) && !knownUntypedPrefixes.some((prefix) => at.startsWith(prefix)));
+    expect(untyped).toEqual([]);
+    // The job kinds declared so far are typed through and through, so the check does look inside the job routes' unions.
+    expect(found.some((at) => at.startsWith('GET /jobs/{id} 200<trading-scan job>'))).toBe(false);
+    expect(found).toContain('GET /jobs/{id} 200<train job>/result');
+  });
+
+  it('finds an untyped body wherever it is', () => {
+    const at = (schema: unknown) => [...untypedIn(schema, 'X')];
+    expect(at({})).toEqual(['X']);
+    expect(at({ description: 'anything' })).toEqual(['X']);
+    expect(at({ type: 'object', properties: { a: { type: 'array', items: {} } } })).toEqual(['X/a[]']);
+    expect(at({ type: 'object', additionalProperties: {} })).toEqual(['X/{*}']);
+    expect(at({ type: 'object', patternProperties: { '^.*$': {} } })).toEqual(['X/{^.*$}']);
+    expect(at({ type: 'object' })).toEqual(['X/{}']);
+    expect(at({ anyOf: [{ title: 'a job', type: 'object', properties: { result: {} } }, { type: 'null' }] })).toEqual(['X<a job>/result']);
+    expect(at({ type: 'object', properties: {}, additionalProperties: false })).toEqual([]);
+    expect(at({ type: 'object', additionalProperties: { type: 'number' } })).toEqual([]);
+    expect(at({ allOf: [{ type: 'object', properties: { a: { type: 'string' } } }], type: 'object' })).toEqual([]);
+  });
+
   it('answers no JSON body without a schema (no untyped {} and no Type.Any() in a response)', () => {
     const untyped: string[] = [];
     for (const { name, operation } of operations()) {

@@ -68,7 +68,7 @@ export const tradingJobSchemas = {
     }),
   },
   [orderSyncJobKind]: {
-    params: Type.Object({}),
+    params: Type.Object({}, { additionalProperties: false, description: 'nothing: it syncs every open order' }),
     result: Type.Object({
       changed: Type.Integer({ description: 'open orders whose state moved at their broker' }),
       state_changes: Type.Integer({ description: 'trading states the fills moved (a daily-loss or drawdown limit)' }),

@@ -13722,7 +13722,9 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
+                            /** @description nothing: it syncs every open order */
                             params: Record<string, never>;
+                            /** @description nothing: it syncs every open order */
                             request: Record<string, never>;
                             /** @description this kind writes no metrics (null) */
                             metrics: Record<string, never> | null;
@@ -14279,7 +14281,9 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
+                                /** @description nothing: it syncs every open order */
                                 params: Record<string, never>;
+                                /** @description nothing: it syncs every open order */
                                 request: Record<string, never>;
                                 /** @description this kind writes no metrics (null) */
                                 metrics: Record<string, never> | null;
@@ -14834,7 +14838,9 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
+                            /** @description nothing: it syncs every open order */
                             params: Record<string, never>;
+                            /** @description nothing: it syncs every open order */
                             request: Record<string, never>;
                             /** @description this kind writes no metrics (null) */
                             metrics: Record<string, never> | null;
