@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, loggedEvents, waitFor, type TestDatabase } from '@closecross/tests/support';
 import { logEvents, type Service } from '@closecross/platform';
+import { JobStore, jobViewOf } from '@closecross/jobs';
+import { FormatRegistry } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisKind, AnalysisJobParams, AnalysisJobResult } from '../src/analysis/analysis-jobs.ts';
+import { Billing } from '../src/schemas/common.ts';
 import { buildRiskApp } from './build-app.ts';
 import { loadGeneratedBars } from './price-fixture.ts';
 
@@ -51,6 +56,17 @@ describe('POST /analyses and GET /analyses/{id}', () => {
     expect(done.result.backtest.var95).toMatchObject({ expectedRate: 0.05 });
     // Beside the reference API: the current results are untouched by a job.
     expect((await app.inject({ url: '/get_audit' })).json().map((record: { analysis_id: string }) => record.analysis_id)).toContain(id);
+  });
+
+  it('stores a job whose params, result and metrics are the ones its kind declares (what GET /jobs/{id} documents)', async () => {
+    const submitted = await app.inject({ method: 'POST', url: '/analyses', payload: { h: 30, d: '2000', t: 'buy', p: 5, r: 2, start: '2020-01-01', seed: 9 } });
+    const { id } = submitted.json();
+    await finished(app, id);
+    const job = await new JobStore(database.pool).get(id);
+    FormatRegistry.Set('uuid', (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value));
+    const view = jobViewOf(analysisKind, { params: AnalysisJobParams, result: AnalysisJobResult, metrics: Billing });
+    expect([...Value.Errors(view, job)].map((error) => `${error.path}: ${error.message}`)).toEqual([]);
+    expect(job).toMatchObject({ kind: analysisKind, result: { analysis_id: id, href: `/analyses/${id}` }, metrics: { cost: expect.any(Number) } });
   });
 
   it('reproduces a result from its seed', async () => {
