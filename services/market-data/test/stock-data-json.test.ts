@@ -108,6 +108,7 @@ describe('COPY text to JSON, cut anywhere', () => {
 
   it('fails on output that ends inside a row', async () => {
     const cut = copyText.subarray(0, copyText.length - 3);
+    expect(() => copyTextToJson(cut)).toThrow('COPY output ended inside a row');
     await expect(text(Readable.from([cut]).pipe(new CopyTextToJsonStream('', '')))).rejects.toThrow('COPY output ended inside a row');
   });
 });

@@ -124,6 +124,8 @@ function countLines(copy: Uint8Array, start: number, end: number): number {
 
 /** The JSON row objects, joined by commas, of the whole lines in `copy[start..end)`. */
 export function copyRowsToJson(copy: Uint8Array, start: number, end: number, leadingComma: boolean): Buffer {
+  // The row writer stops at each row's newline: a last row without one would run past `end`.
+  if (end > start && copy[end - 1] !== NEWLINE) throw new Error('COPY output ended inside a row');
   const out = Buffer.allocUnsafe(end - start + countLines(copy, start, end) * extraBytesPerRow + 1);
   // Plain Uint8Array views: element access stays monomorphic (a Buffer here and a Uint8Array there made it slower).
   const length = writeRowsQuickly(plainBytes(copy), start, end, plainBytes(out), 0, leadingComma);
