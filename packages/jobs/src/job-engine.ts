@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Static, TNull, TSchema } from '@sinclair/typebox';
 import { JobInputError } from './job-errors.ts';
 import { recordJobKind, type JobKindSchemas } from './job-kinds.ts';
-import { bossSchema, renewLeases, settleLostJobs } from './job-leases.ts';
+import { bossSchema, kindsWithReadyJobs, renewLeases, settleLostJobs } from './job-leases.ts';
 import { JobStore, type JobView } from './job-store.ts';
 import { coalescingReporter } from './progress-reporter.ts';
 import { admissionBoundsFrom, admit, QueueFullError, queueViews, type AdmissionBounds, type QueueView } from './queue-admission.ts';
@@ -141,6 +141,7 @@ export class JobEngine {
   private readonly renewSeconds: number;
   private readonly maintenanceSeconds: number;
   private readonly pollSeconds: number;
+  private polling = false;
   private readonly describeError: JobErrorWords | undefined;
   readonly admission: AdmissionBounds;
   private readonly kinds = new Map<string, KindState>();
@@ -228,9 +229,7 @@ export class JobEngine {
     await this.boss.start();
     await this.createQueues();
     this.started = true;
-    this.every(this.pollSeconds, () => {
-      for (const kind of this.kinds.keys()) this.pump(kind);
-    });
+    this.every(this.pollSeconds, () => this.poll());
     this.every(this.maintenanceSeconds, () => this.settleLost());
     this.leaseTimer = setInterval(
       () => void this.renewRunning().catch((error) => this.log.error({ err: error }, 'lease renewal failed')),
@@ -381,6 +380,23 @@ export class JobEngine {
     const timer = setInterval(() => void Promise.resolve(work()).catch((error) => this.log.error({ err: error }, 'job engine loop failed')), seconds * 1000);
     timer.unref();
     this.timers.push(timer);
+  }
+
+  /**
+   * One poll: a single query asks which of the kinds with a free slot have a job ready (queued
+   * by any task), and only those are fetched. A fetch per kind per poll, all at once, held up to
+   * one pool connection each twice a second, beside the requests the same pool serves.
+   */
+  private async poll(): Promise<void> {
+    if (!this.started || this.stopping || this.polling) return;
+    const open = [...this.kinds].filter(([, state]) => !state.fetching && state.definition.concurrency - state.active > 0).map(([kind]) => kind);
+    if (open.length === 0) return;
+    this.polling = true;
+    try {
+      for (const kind of await kindsWithReadyJobs(this.pool, open)) this.pump(kind);
+    } finally {
+      this.polling = false;
+    }
   }
 
   /** Fetches as many queued jobs of `kind` as there are free slots, and runs them. */

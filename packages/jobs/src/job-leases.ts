@@ -17,6 +17,19 @@ export async function renewLeases(pool: Pool, kind: string, ids: string[], lease
   );
 }
 
+/**
+ * The kinds among `kinds` with a job pg-boss would hand out now (queued or awaiting a retry, its
+ * start time past): what pg-boss's fetch selects, asked for every kind in one statement.
+ */
+export async function kindsWithReadyJobs(pool: Pool, kinds: string[]): Promise<string[]> {
+  if (kinds.length === 0) return [];
+  const result = await pool.query<{ name: string }>(
+    `select distinct name from ${bossSchema}.job where name = any($1::text[]) and state < 'active' and start_after < now()`,
+    [kinds],
+  );
+  return result.rows.map((row) => row.name);
+}
+
 export interface LostJob {
   id: string;
   kind: string;
