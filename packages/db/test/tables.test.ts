@@ -189,6 +189,29 @@ describe('stockData (auction rows as the ingestor writes and the model service r
     expect(await dateMapping.find(database.pool, 700)).toEqual({ date_id: 700, date: null });
     await expect(stockData.mergeStaged(database.pool, 'x; drop table y', (column) => column)).rejects.toThrow(/not a plain name/);
   });
+
+  it('merges a stored key given twice (the last line wins) and a batch with no repeats, changing only what differs', async () => {
+    const present = new Set(['stock_id', 'date_id', 'seconds_in_bucket', 'wap', 'target']);
+    const types: Record<string, string> = { row_id: 'text', train_type: 'text', imbalance_buy_sell_flag: 'int4', time_id: 'int4' };
+    const merge = (values: string) =>
+      withTransaction(database.pool, async (client) => {
+        await client.query(`create temp table load_staging (stock_id int4, date_id int4, seconds_in_bucket int4, wap float8, target float8) on commit drop`);
+        await client.query(`insert into load_staging values ${values}`);
+        return stockData.mergeStaged(client, 'load_staging', (column) =>
+          present.has(column) ? column : column === 'row_id' ? `date_id || '_' || seconds_in_bucket || '_' || stock_id` : `null::${types[column] ?? 'float8'}`,
+        );
+      });
+    // No repeats: two new keys on a new day, one stored key unchanged, one changed.
+    expect(await merge(`(5, 710, 0, 2.0, 0.1), (6, 710, 0, 2.1, 0.2)`)).toBe(2);
+    expect(await merge(`(5, 710, 0, 2.0, 0.1), (6, 710, 0, 2.2, 0.2), (7, 710, 0, 2.3, null)`)).toBe(2);
+    // A stored key twice: the plain merge would change its row twice; the last line wins.
+    expect(await merge(`(5, 710, 0, 3.0, 0.3), (5, 710, 0, 3.5, 0.35)`)).toBe(1);
+    expect(await stockData.dayRows(database.pool, 710, ['wap'])).toEqual([
+      { row_id: '710_0_5', stock_id: 5, wap: 3.5, target: 0.35 },
+      { row_id: '710_0_6', stock_id: 6, wap: 2.2, target: 0.2 },
+      { row_id: '710_0_7', stock_id: 7, wap: 2.3, target: null },
+    ]);
+  });
 });
 
 describe("ingestShard (the ingestor's checkpoints as the local system resets them)", () => {

@@ -132,31 +132,47 @@ export async function dayRows<Row extends Record<string, unknown>>(db: Queryable
   return result.rows;
 }
 
-/**
- * Merges a staging table into stock_data inside the caller's transaction, creating the days it
- * names first. `castOf(column)` is the SQL expression that gives each stock_data column from a
- * staging row; of a key given twice, the row of the highest ctid (the last line COPY read) wins.
- * MERGE joins the whole batch against the table once (for a backfill into new days, a cheap
- * anti-join) instead of ON CONFLICT's per-row speculative insert. Returns rows inserted or changed.
- */
-export async function mergeStaged(client: Queryable, staging: string, castOf: (column: StockDataColumn) => string): Promise<number> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(staging)) throw new Error(`staging table ${staging} is not a plain name`);
-  await client.query(`insert into date_mapping (date_id) select distinct date_id from ${staging} on conflict (date_id) do nothing`);
-  const result = await client.query(
-    `merge into stock_data target
-       using (
-         select distinct on (date_id, seconds_in_bucket, stock_id) * from (
-           select ${castOf('stock_id')} as stock_id, ${castOf('date_id')} as date_id, ${castOf('seconds_in_bucket')} as seconds_in_bucket,
-                  ${valueColumns.map((name) => `${castOf(name)} as ${name}`).join(', ')}, ctid as line
-             from ${staging}) typed
-         order by date_id, seconds_in_bucket, stock_id, line desc
-       ) source
+/** MERGE of `source` (a select giving stock_data's columns) into stock_data: update what differs, insert what is new. */
+function mergeSql(source: string): string {
+  return `merge into stock_data target
+       using (${source}) source
        on target.date_id = source.date_id and target.seconds_in_bucket = source.seconds_in_bucket and target.stock_id = source.stock_id
        when matched and (${valueColumns.map((name) => `target.${name}`).join(', ')}) is distinct from (${valueColumns.map((name) => `source.${name}`).join(', ')}) then
          update set ${valueColumns.map((name) => `${name} = source.${name}`).join(', ')}
        when not matched then
          insert (stock_id, date_id, seconds_in_bucket, ${valueColumns.join(', ')})
-         values (source.stock_id, source.date_id, source.seconds_in_bucket, ${valueColumns.map((name) => `source.${name}`).join(', ')})`,
+         values (source.stock_id, source.date_id, source.seconds_in_bucket, ${valueColumns.map((name) => `source.${name}`).join(', ')})`;
+}
+
+/**
+ * Merges a staging table into stock_data inside the caller's transaction, creating the days it
+ * names first. `castOf(column)` is the SQL expression that gives each stock_data column from a
+ * staging row; of a key given twice, the row of the highest ctid (the last line COPY read) wins.
+ * MERGE joins the whole batch against the table once (for a backfill into new days, a cheap
+ * anti-join) instead of ON CONFLICT's per-row speculative insert. A file rarely repeats a key, so
+ * the merge is first tried straight from the staging rows (no sort); a repeated key makes that
+ * statement fail (a row matched twice, or a new key inserted twice), and only then, back at a
+ * savepoint, are the rows sorted to keep each key's last line. Returns rows inserted or changed.
+ */
+export async function mergeStaged(client: Queryable, staging: string, castOf: (column: StockDataColumn) => string): Promise<number> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(staging)) throw new Error(`staging table ${staging} is not a plain name`);
+  await client.query(`insert into date_mapping (date_id) select distinct date_id from ${staging} on conflict (date_id) do nothing`);
+  const typed = `select ${castOf('stock_id')} as stock_id, ${castOf('date_id')} as date_id, ${castOf('seconds_in_bucket')} as seconds_in_bucket,
+                  ${valueColumns.map((name) => `${castOf(name)} as ${name}`).join(', ')}`;
+  await client.query('savepoint merge_unsorted');
+  try {
+    const result = await client.query(mergeSql(`${typed} from ${staging}`));
+    await client.query('release savepoint merge_unsorted');
+    return result.rowCount ?? 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    // 21000: MERGE would change a stored row twice; 23505: it would insert a new key twice.
+    if (code !== '21000' && code !== '23505') throw error;
+    await client.query('rollback to savepoint merge_unsorted');
+  }
+  const result = await client.query(
+    mergeSql(`select distinct on (date_id, seconds_in_bucket, stock_id) * from (${typed}, ctid as line from ${staging}) typed
+         order by date_id, seconds_in_bucket, stock_id, line desc`),
   );
   return result.rowCount ?? 0;
 }
