@@ -342,9 +342,9 @@ export async function orderFills(pool: Pool, orderId: string): Promise<Fill[]> {
 }
 
 /** A paper order as the paper broker fills it from daily bars: with its account's costs, its bars from its session on, and what live prices filled. */
-export interface PaperOrderRow extends Account {
+/** A paper order's own columns, as the paper broker and the paper exchange read them. */
+interface PaperOrderColumns {
   client_order_id: string;
-  account_id: string;
   symbol: string;
   side: 'buy' | 'sell';
   quantity: number;
@@ -354,6 +354,10 @@ export interface PaperOrderRow extends Account {
   session_date: string;
   placed_at: Date;
   state: OrderState;
+}
+
+export interface PaperOrderRow extends Account, PaperOrderColumns {
+  account_id: string;
   bars: { date: string; open: number; high: number; low: number; close: number; adj_close: number | null; volume: number | null }[];
   /** Fills the paper exchange made from live prices (stored; the bars serve only what they left). */
   live_filled: number;
@@ -378,18 +382,8 @@ export async function announcePaperOrder(pool: Pool, clientOrderId: string): Pro
 }
 
 /** A working paper order as the paper exchange reads it, with its account's costs. */
-export interface WorkingPaperOrderRow {
+export interface WorkingPaperOrderRow extends PaperOrderColumns {
   order_id: string;
-  client_order_id: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  quantity: number;
-  type: BrokerOrderRequest['type'];
-  time_in_force: BrokerOrderRequest['timeInForce'];
-  limit_price: number | null;
-  session_date: string;
-  placed_at: Date;
-  state: OrderState;
   filled: number;
   fills: number;
   account_id: string;
