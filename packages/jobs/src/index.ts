@@ -16,6 +16,7 @@ export { JobStore, jobStatuses, finishedStatuses, type JobStatus, type JobView }
 export { jobsModule, jobsModuleWith, type JobsModuleOptions } from './jobs-module.ts';
 export { JobViewSchema, jobViewOf, jobViewSchemaFor } from './routes/job-schemas.ts';
 export { definedJobKinds, type JobKindSchemas } from './job-kinds.ts';
+export { JsonObject, JsonValue, JsonValueUpTo, jsonDepth } from './json-value.ts';
 export { isNyseTradingDay, nyseHolidays } from './schedules/trading-calendar.ts';
 export { assertValidTiming, nextTicks, type ScheduleTiming } from './schedules/cron-schedule.ts';
 export { ScheduleStore, type ScheduleInput, type ScheduleView } from './schedules/schedule-store.ts';

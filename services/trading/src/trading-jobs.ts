@@ -3,7 +3,7 @@ import { ScheduleStore, type JobEngine } from '@closecross/jobs';
 import { withTransaction } from '@closecross/db';
 import { Type } from '@sinclair/typebox';
 import type { Pool } from 'pg';
-import { runBacktestJob, type BacktestParams } from './backtests/backtest-job.ts';
+import { runBacktestJob } from './backtests/backtest-job.ts';
 import type { PriceReader } from './market/price-reader.ts';
 import type { OrderDesk } from './orders/order-desk.ts';
 import { takeSnapshots } from './performance/snapshot-job.ts';
@@ -11,6 +11,7 @@ import type { ReturnHistory } from './risk/return-history.ts';
 import type { RiskEngine } from './risk/risk-engine.ts';
 import { takeRiskSnapshot } from './risk/risk-snapshot-job.ts';
 import { runScan } from './scans/scan-job.ts';
+import { backtestJobSchemas } from './schemas/backtests.ts';
 import { Side } from './schemas/orders.ts';
 import { Snapshot } from './schemas/portfolio.ts';
 import type { SignalDesk } from './signals/signal-desk.ts';
@@ -87,8 +88,9 @@ export function defineTradingJobs(engine: JobEngine, deps: TradingJobDeps): JobE
         handler: async ({ params, report }) => ({ result: await runScan(deps, params, report) }),
       })
       // The run itself is on a worker thread: the job's own loop only reads bars and stores the report.
-      .define<BacktestParams>(backtestJobKind, {
+      .define(backtestJobKind, {
         ...policy,
+        ...backtestJobSchemas,
         handler: ({ id, params, report, signal }) => runBacktestJob(deps, params, report, { jobId: id, signal }),
       })
       .define(snapshotJobKind, {

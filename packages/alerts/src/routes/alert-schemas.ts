@@ -1,3 +1,4 @@
+import { JsonObject } from '@closecross/jobs';
 import { defaulted } from '@closecross/platform';
 import { Type, type TBoolean } from '@sinclair/typebox';
 import { alertEventNames, type AlertEventName } from '../alert-events.ts';
@@ -98,7 +99,7 @@ export const DeliveryViewSchema = Type.Object({
 export const AlertViewSchema = Type.Object({
   id: Type.String(),
   event: Type.String(),
-  payload: Type.Record(Type.String(), Type.Unknown()),
+  payload: JsonObject({ description: 'what the event says, by event' }),
   created_at: Timestamp,
   deliveries: Type.Array(DeliveryViewSchema),
 });

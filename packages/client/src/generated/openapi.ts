@@ -3825,8 +3825,25 @@ export interface paths {
                                 live: boolean;
                                 load: number;
                                 holds: string[];
+                                /** @description by the kind of worker */
                                 details: {
-                                    [key: string]: unknown;
+                                    /** @description price-worker: the feeds it runs */
+                                    feeds?: number;
+                                    /** @description jobs: the kinds the task defines */
+                                    kinds?: {
+                                        [key: string]: {
+                                            /** @description jobs of the kind running on the task */
+                                            running: number;
+                                            /** @description jobs of the kind the task runs at once */
+                                            concurrency: number;
+                                        };
+                                    };
+                                    /** @description ingestor: the stream it reads */
+                                    stream?: string;
+                                    /** @description price-worker: ticks received since it started */
+                                    ticks_in?: number;
+                                    /** @description ingestor: rows loaded a second, lately */
+                                    rowsPerSecond?: number;
                                 };
                             }[];
                         };
@@ -9158,18 +9175,575 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             id: string;
-                            /** @description train, inference, risk-analysis, … */
-                            kind: string;
+                            /** @enum {string} */
+                            kind: "trading-backtest";
                             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked */
-                            params: unknown;
-                            /** @description the same as params (the model service’s name for it) */
-                            request: unknown;
-                            metrics: unknown;
-                            result: unknown;
+                            params: {
+                                strategy_id?: number;
+                                /**
+                                 * Format: date
+                                 * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                 */
+                                start?: string;
+                                /** Format: date */
+                                end?: string;
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                    seed?: number;
+                                };
+                                /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                price_decimals?: number;
+                                /** @description a strategy not stored, tried before it is created */
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
+                            request: {
+                                strategy_id?: number;
+                                /**
+                                 * Format: date
+                                 * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                 */
+                                start?: string;
+                                /** Format: date */
+                                end?: string;
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                    seed?: number;
+                                };
+                                /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                price_decimals?: number;
+                                /** @description a strategy not stored, tried before it is created */
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
+                            metrics: {
+                                trades: number;
+                                realized: number;
+                                open_positions: boolean;
+                            } | null;
+                            result: {
+                                /** Format: uuid */
+                                backtest_id: string;
+                                strategy: string;
+                                code: string;
+                                source_hash: string;
+                                interval: string;
+                                /** @description the parameters the strategy ran with (its schema's defaults filled in) */
+                                parameters: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                                /** @enum {string} */
+                                decision: "after_close" | "close_auction";
+                                costs: {
+                                    feePerUnit: number;
+                                    feeBps: number;
+                                    minFee: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    maxFeeRate: number;
+                                    slippageBps: number;
+                                    /** @description share of a bar's volume one order may take (0: no cap) */
+                                    volumeCap: number;
+                                };
+                                /** @description the first bar fed to the strategy */
+                                start: string | null;
+                                /** @description the last bar fed to the strategy */
+                                end: string | null;
+                                symbols_without_bars: string[];
+                                skipped_bars: number;
+                                summary: {
+                                    startMs: number;
+                                    endMs: number;
+                                    bars: number;
+                                    startingCash: number;
+                                    endingCash: number;
+                                    /** @description cash plus open positions at their last prices */
+                                    endingEquity: number;
+                                    totalReturn: number;
+                                    /** @description closed trades only, net of their fees */
+                                    realizedProfitLoss: number;
+                                    /** @description open positions at their last prices */
+                                    unrealizedProfitLoss: number;
+                                    hasOpenPositions: boolean;
+                                    fees: number;
+                                    maxDrawdown: number;
+                                    maxDrawdownPct: number;
+                                    averageExposure: number;
+                                    timeInMarket: number;
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    /** @description closed trades in all */
+                                    trades: number;
+                                    /** @description closed trades the report does not list */
+                                    tradesOmitted: number;
+                                    winRate: number | null;
+                                    ordersSubmitted: number;
+                                    ordersRejected: number;
+                                    fills: number;
+                                };
+                                report: {
+                                    json_bytes: number;
+                                    /** @description gzip-compressed */
+                                    stored_bytes: number;
+                                    /** @description /trading/backtests/{id}/report.json */
+                                    json: string;
+                                    /** @description /trading/backtests/{id}/trades.csv */
+                                    trades_csv: string;
+                                    /** @description /trading/backtests/{id}/equity.csv */
+                                    equity_csv: string;
+                                };
+                                /** @description realized profit or loss (present once the run's stored report is read) */
+                                realized?: number;
+                                /** @description open positions at their last prices (present once the run's stored report is read) */
+                                unrealized?: number;
+                                /**
+                                 * @description not counted by the engine (present once the run's stored report is read)
+                                 * @enum {object|null}
+                                 */
+                                signals?: never | null;
+                                /** @description orders the strategy sent (present once the run's stored report is read) */
+                                orders?: number;
+                                /** @description fills (present once the run's stored report is read) */
+                                fills?: number;
+                                /**
+                                 * @description not counted by the engine (present once the run's stored report is read)
+                                 * @enum {object|null}
+                                 */
+                                expired_orders?: never | null;
+                                /** @description the closed trades (present once the run's stored report is read) */
+                                trades?: {
+                                    strategy: string;
+                                    symbol: string;
+                                    /** @enum {string} */
+                                    side: "long" | "short";
+                                    quantity: number;
+                                    entryValue: number;
+                                    exitValue: number;
+                                    entryAt: string;
+                                    exitAt: string;
+                                    fees: number;
+                                    pnl: number;
+                                }[];
+                                /** @description the positions open at the end, valued at their last prices (present once the run's stored report is read) */
+                                open_positions?: {
+                                    symbol: string;
+                                    /** @enum {string} */
+                                    direction: "long" | "short";
+                                    quantity: number;
+                                    averagePrice: number;
+                                    lastPrice: number;
+                                    marketValue: number;
+                                    unrealizedProfitLoss: number;
+                                    openSinceMs: number;
+                                    /** @enum {boolean} */
+                                    openAtEnd: true;
+                                }[];
+                                /** @description equity at the end of each day (present once the run's stored report is read) */
+                                daily_equity?: {
+                                    date: string;
+                                    equity: number;
+                                }[];
+                                /** @description @closecross/quant's performance report (present once the run's stored report is read) */
+                                performance?: {
+                                    /** @description the day the windows end; null with neither equity nor a trade */
+                                    asOf: string | null;
+                                    periodsPerYear: number;
+                                    equityPnl: {
+                                        /** @enum {string} */
+                                        basis: "equity" | "closed-trades";
+                                        total: number;
+                                        daily: {
+                                            date: string;
+                                            pnl: number;
+                                        }[];
+                                        weekly: {
+                                            /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                            period: string;
+                                            start: string;
+                                            end: string;
+                                            pnl: number;
+                                        }[];
+                                        monthly: {
+                                            /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                            period: string;
+                                            start: string;
+                                            end: string;
+                                            pnl: number;
+                                        }[];
+                                        cumulative: {
+                                            date: string;
+                                            pnl: number;
+                                        }[];
+                                        lastDay: {
+                                            days: number;
+                                            from: string;
+                                            to: string;
+                                            pnl: number;
+                                            previousFrom: string;
+                                            previousTo: string;
+                                            previousPnl: number;
+                                            change: number;
+                                            /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                            changePercent: number | null;
+                                        } | null;
+                                        last7Days: {
+                                            days: number;
+                                            from: string;
+                                            to: string;
+                                            pnl: number;
+                                            previousFrom: string;
+                                            previousTo: string;
+                                            previousPnl: number;
+                                            change: number;
+                                            /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                            changePercent: number | null;
+                                        } | null;
+                                        last30Days: {
+                                            days: number;
+                                            from: string;
+                                            to: string;
+                                            pnl: number;
+                                            previousFrom: string;
+                                            previousTo: string;
+                                            previousPnl: number;
+                                            change: number;
+                                            /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                            changePercent: number | null;
+                                        } | null;
+                                    };
+                                    realizedPnl: {
+                                        /** @enum {string} */
+                                        basis: "equity" | "closed-trades";
+                                        total: number;
+                                        daily: {
+                                            date: string;
+                                            pnl: number;
+                                        }[];
+                                        weekly: {
+                                            /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                            period: string;
+                                            start: string;
+                                            end: string;
+                                            pnl: number;
+                                        }[];
+                                        monthly: {
+                                            /** @description 2024-W10 for an ISO week, 2024-03 for a month */
+                                            period: string;
+                                            start: string;
+                                            end: string;
+                                            pnl: number;
+                                        }[];
+                                        cumulative: {
+                                            date: string;
+                                            pnl: number;
+                                        }[];
+                                        lastDay: {
+                                            days: number;
+                                            from: string;
+                                            to: string;
+                                            pnl: number;
+                                            previousFrom: string;
+                                            previousTo: string;
+                                            previousPnl: number;
+                                            change: number;
+                                            /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                            changePercent: number | null;
+                                        } | null;
+                                        last7Days: {
+                                            days: number;
+                                            from: string;
+                                            to: string;
+                                            pnl: number;
+                                            previousFrom: string;
+                                            previousTo: string;
+                                            previousPnl: number;
+                                            change: number;
+                                            /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                            changePercent: number | null;
+                                        } | null;
+                                        last30Days: {
+                                            days: number;
+                                            from: string;
+                                            to: string;
+                                            pnl: number;
+                                            previousFrom: string;
+                                            previousTo: string;
+                                            previousPnl: number;
+                                            change: number;
+                                            /** @description change / |previousPnl| * 100 (positive: better); null when previousPnl is 0 */
+                                            changePercent: number | null;
+                                        } | null;
+                                    };
+                                    trades: {
+                                        trades: number;
+                                        wins: number;
+                                        losses: number;
+                                        breakeven: number;
+                                        winRate: number | null;
+                                        grossProfit: number;
+                                        grossLoss: number;
+                                        profitFactor: number | null;
+                                        expectancy: number | null;
+                                        meanReturn: number | null;
+                                        bestReturn: number | null;
+                                        worstReturn: number | null;
+                                    };
+                                    dailyReturnCount: number;
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    maxDrawdown: {
+                                        fraction: number;
+                                        amount: number;
+                                        peakDate: string;
+                                        troughDate: string;
+                                        recoveryDate: string | null;
+                                    } | null;
+                                };
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -13541,14 +14115,25 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                model_id: number;
+                                pred_date_id: number;
+                            };
+                            request: {
+                                model_id: number;
+                                pred_date_id: number;
+                            };
+                            metrics: {
+                                mae: number;
+                                labelled_rows: number;
+                            } | null;
+                            result: {
+                                inference_id: number;
+                                /** @description the artifact store key of the predictions CSV */
+                                predictions: string;
+                                /** @description rows predicted */
+                                rows: number;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -13638,14 +14223,362 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                strategy_id?: number;
+                                /**
+                                 * Format: date
+                                 * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                 */
+                                start?: string;
+                                /** Format: date */
+                                end?: string;
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                    seed?: number;
+                                };
+                                /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                price_decimals?: number;
+                                /** @description a strategy not stored, tried before it is created */
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
+                            request: {
+                                strategy_id?: number;
+                                /**
+                                 * Format: date
+                                 * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                 */
+                                start?: string;
+                                /** Format: date */
+                                end?: string;
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                    seed?: number;
+                                };
+                                /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                price_decimals?: number;
+                                /** @description a strategy not stored, tried before it is created */
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
+                            metrics: {
+                                trades: number;
+                                realized: number;
+                                open_positions: boolean;
+                            } | null;
+                            result: {
+                                /** Format: uuid */
+                                backtest_id: string;
+                                strategy: string;
+                                code: string;
+                                source_hash: string;
+                                interval: string;
+                                /** @description the parameters the strategy ran with (its schema's defaults filled in) */
+                                parameters: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                                /** @enum {string} */
+                                decision: "after_close" | "close_auction";
+                                costs: {
+                                    feePerUnit: number;
+                                    feeBps: number;
+                                    minFee: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    maxFeeRate: number;
+                                    slippageBps: number;
+                                    /** @description share of a bar's volume one order may take (0: no cap) */
+                                    volumeCap: number;
+                                };
+                                /** @description the first bar fed to the strategy */
+                                start: string | null;
+                                /** @description the last bar fed to the strategy */
+                                end: string | null;
+                                symbols_without_bars: string[];
+                                skipped_bars: number;
+                                summary: {
+                                    startMs: number;
+                                    endMs: number;
+                                    bars: number;
+                                    startingCash: number;
+                                    endingCash: number;
+                                    /** @description cash plus open positions at their last prices */
+                                    endingEquity: number;
+                                    totalReturn: number;
+                                    /** @description closed trades only, net of their fees */
+                                    realizedProfitLoss: number;
+                                    /** @description open positions at their last prices */
+                                    unrealizedProfitLoss: number;
+                                    hasOpenPositions: boolean;
+                                    fees: number;
+                                    maxDrawdown: number;
+                                    maxDrawdownPct: number;
+                                    averageExposure: number;
+                                    timeInMarket: number;
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    /** @description closed trades in all */
+                                    trades: number;
+                                    /** @description closed trades the report does not list */
+                                    tradesOmitted: number;
+                                    winRate: number | null;
+                                    ordersSubmitted: number;
+                                    ordersRejected: number;
+                                    fills: number;
+                                };
+                                report: {
+                                    json_bytes: number;
+                                    /** @description gzip-compressed */
+                                    stored_bytes: number;
+                                    /** @description /trading/backtests/{id}/report.json */
+                                    json: string;
+                                    /** @description /trading/backtests/{id}/trades.csv */
+                                    trades_csv: string;
+                                    /** @description /trading/backtests/{id}/equity.csv */
+                                    equity_csv: string;
+                                };
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -13754,14 +14687,28 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            /** @description nothing: it reconciles every account on the broker */
+                            params: Record<string, never>;
+                            /** @description nothing: it reconciles every account on the broker */
+                            request: Record<string, never>;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                id: number;
+                                broker: string;
+                                job_id: string | null;
+                                /** @description our accounts on the broker, and those with orders placed through it */
+                                accounts: string[];
+                                symbols_compared: number;
+                                differences: {
+                                    symbol: string;
+                                    ours: number;
+                                    theirs: number;
+                                }[];
+                                difference_count: number;
+                                /** Format: date-time */
+                                run_at: string;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -13987,14 +14934,54 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                model_name: string;
+                                /** @description base model: its trees are kept and new ones added */
+                                model_id?: number;
+                                /** @description XGBoost parameters over the defaults */
+                                params?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                rounds?: number;
+                                folds?: number;
+                                early_stopping_rounds?: number;
+                                start_date_id: number;
+                                end_date_id: number;
+                            };
+                            request: {
+                                model_name: string;
+                                /** @description base model: its trees are kept and new ones added */
+                                model_id?: number;
+                                /** @description XGBoost parameters over the defaults */
+                                params?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                rounds?: number;
+                                folds?: number;
+                                early_stopping_rounds?: number;
+                                start_date_id: number;
+                                end_date_id: number;
+                            };
+                            metrics: {
+                                validation_mae: number;
+                                zero_mae: number;
+                                folds: {
+                                    fold: number;
+                                    train_rows: number;
+                                    validation_rows: number;
+                                    validation_mae: number;
+                                    zero_mae: number;
+                                    rounds: number;
+                                }[];
+                            } | null;
+                            result: {
+                                model_id: number;
+                                model_name: string;
+                                /** @description the artifact store key, e.g. trained_models/<name>.json */
+                                artifact: string;
+                                /** @description boosting rounds the saved model holds */
+                                rounds: number;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -14100,14 +15087,25 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                params: {
+                                    model_id: number;
+                                    pred_date_id: number;
+                                };
+                                request: {
+                                    model_id: number;
+                                    pred_date_id: number;
+                                };
+                                metrics: {
+                                    mae: number;
+                                    labelled_rows: number;
+                                } | null;
+                                result: {
+                                    inference_id: number;
+                                    /** @description the artifact store key of the predictions CSV */
+                                    predictions: string;
+                                    /** @description rows predicted */
+                                    rows: number;
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -14197,14 +15195,362 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                params: {
+                                    strategy_id?: number;
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                     */
+                                    start?: string;
+                                    /** Format: date */
+                                    end?: string;
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        /** @description cap of a fee as a share of the notional (0: none) */
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                        seed?: number;
+                                    };
+                                    /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                    price_decimals?: number;
+                                    /** @description a strategy not stored, tried before it is created */
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                request: {
+                                    strategy_id?: number;
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                     */
+                                    start?: string;
+                                    /** Format: date */
+                                    end?: string;
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        /** @description cap of a fee as a share of the notional (0: none) */
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                        seed?: number;
+                                    };
+                                    /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                    price_decimals?: number;
+                                    /** @description a strategy not stored, tried before it is created */
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                metrics: {
+                                    trades: number;
+                                    realized: number;
+                                    open_positions: boolean;
+                                } | null;
+                                result: {
+                                    /** Format: uuid */
+                                    backtest_id: string;
+                                    strategy: string;
+                                    code: string;
+                                    source_hash: string;
+                                    interval: string;
+                                    /** @description the parameters the strategy ran with (its schema's defaults filled in) */
+                                    parameters: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                    /** @enum {string} */
+                                    decision: "after_close" | "close_auction";
+                                    costs: {
+                                        feePerUnit: number;
+                                        feeBps: number;
+                                        minFee: number;
+                                        /** @description cap of a fee as a share of the notional (0: none) */
+                                        maxFeeRate: number;
+                                        slippageBps: number;
+                                        /** @description share of a bar's volume one order may take (0: no cap) */
+                                        volumeCap: number;
+                                    };
+                                    /** @description the first bar fed to the strategy */
+                                    start: string | null;
+                                    /** @description the last bar fed to the strategy */
+                                    end: string | null;
+                                    symbols_without_bars: string[];
+                                    skipped_bars: number;
+                                    summary: {
+                                        startMs: number;
+                                        endMs: number;
+                                        bars: number;
+                                        startingCash: number;
+                                        endingCash: number;
+                                        /** @description cash plus open positions at their last prices */
+                                        endingEquity: number;
+                                        totalReturn: number;
+                                        /** @description closed trades only, net of their fees */
+                                        realizedProfitLoss: number;
+                                        /** @description open positions at their last prices */
+                                        unrealizedProfitLoss: number;
+                                        hasOpenPositions: boolean;
+                                        fees: number;
+                                        maxDrawdown: number;
+                                        maxDrawdownPct: number;
+                                        averageExposure: number;
+                                        timeInMarket: number;
+                                        sharpe: number | null;
+                                        sortino: number | null;
+                                        /** @description closed trades in all */
+                                        trades: number;
+                                        /** @description closed trades the report does not list */
+                                        tradesOmitted: number;
+                                        winRate: number | null;
+                                        ordersSubmitted: number;
+                                        ordersRejected: number;
+                                        fills: number;
+                                    };
+                                    report: {
+                                        json_bytes: number;
+                                        /** @description gzip-compressed */
+                                        stored_bytes: number;
+                                        /** @description /trading/backtests/{id}/report.json */
+                                        json: string;
+                                        /** @description /trading/backtests/{id}/trades.csv */
+                                        trades_csv: string;
+                                        /** @description /trading/backtests/{id}/equity.csv */
+                                        equity_csv: string;
+                                    };
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -14313,14 +15659,28 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                /** @description nothing: it reconciles every account on the broker */
+                                params: Record<string, never>;
+                                /** @description nothing: it reconciles every account on the broker */
+                                request: Record<string, never>;
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
+                                result: {
+                                    id: number;
+                                    broker: string;
+                                    job_id: string | null;
+                                    /** @description our accounts on the broker, and those with orders placed through it */
+                                    accounts: string[];
+                                    symbols_compared: number;
+                                    differences: {
+                                        symbol: string;
+                                        ours: number;
+                                        theirs: number;
+                                    }[];
+                                    difference_count: number;
+                                    /** Format: date-time */
+                                    run_at: string;
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -14546,14 +15906,54 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                params: {
+                                    model_name: string;
+                                    /** @description base model: its trees are kept and new ones added */
+                                    model_id?: number;
+                                    /** @description XGBoost parameters over the defaults */
+                                    params?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    rounds?: number;
+                                    folds?: number;
+                                    early_stopping_rounds?: number;
+                                    start_date_id: number;
+                                    end_date_id: number;
+                                };
+                                request: {
+                                    model_name: string;
+                                    /** @description base model: its trees are kept and new ones added */
+                                    model_id?: number;
+                                    /** @description XGBoost parameters over the defaults */
+                                    params?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    rounds?: number;
+                                    folds?: number;
+                                    early_stopping_rounds?: number;
+                                    start_date_id: number;
+                                    end_date_id: number;
+                                };
+                                metrics: {
+                                    validation_mae: number;
+                                    zero_mae: number;
+                                    folds: {
+                                        fold: number;
+                                        train_rows: number;
+                                        validation_rows: number;
+                                        validation_mae: number;
+                                        zero_mae: number;
+                                        rounds: number;
+                                    }[];
+                                } | null;
+                                result: {
+                                    model_id: number;
+                                    model_name: string;
+                                    /** @description the artifact store key, e.g. trained_models/<name>.json */
+                                    artifact: string;
+                                    /** @description boosting rounds the saved model holds */
+                                    rounds: number;
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -14657,14 +16057,25 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                model_id: number;
+                                pred_date_id: number;
+                            };
+                            request: {
+                                model_id: number;
+                                pred_date_id: number;
+                            };
+                            metrics: {
+                                mae: number;
+                                labelled_rows: number;
+                            } | null;
+                            result: {
+                                inference_id: number;
+                                /** @description the artifact store key of the predictions CSV */
+                                predictions: string;
+                                /** @description rows predicted */
+                                rows: number;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -14754,14 +16165,362 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                strategy_id?: number;
+                                /**
+                                 * Format: date
+                                 * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                 */
+                                start?: string;
+                                /** Format: date */
+                                end?: string;
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                    seed?: number;
+                                };
+                                /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                price_decimals?: number;
+                                /** @description a strategy not stored, tried before it is created */
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
+                            request: {
+                                strategy_id?: number;
+                                /**
+                                 * Format: date
+                                 * @description first day of bars fed to the strategy (its warm-up counts from here)
+                                 */
+                                start?: string;
+                                /** Format: date */
+                                end?: string;
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                    seed?: number;
+                                };
+                                /** @description after_close (default, as paper and live): a daily bar is decided after its close, a market-on-close entry fills at the next session's close; close_auction: at the closing auction's cut-off, filling at that session's close (the reference's convention) */
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description decimals fills are priced to (default: the instrument's, 4 for equities) */
+                                price_decimals?: number;
+                                /** @description a strategy not stored, tried before it is created */
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
+                            metrics: {
+                                trades: number;
+                                realized: number;
+                                open_positions: boolean;
+                            } | null;
+                            result: {
+                                /** Format: uuid */
+                                backtest_id: string;
+                                strategy: string;
+                                code: string;
+                                source_hash: string;
+                                interval: string;
+                                /** @description the parameters the strategy ran with (its schema's defaults filled in) */
+                                parameters: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                                /** @enum {string} */
+                                decision: "after_close" | "close_auction";
+                                costs: {
+                                    feePerUnit: number;
+                                    feeBps: number;
+                                    minFee: number;
+                                    /** @description cap of a fee as a share of the notional (0: none) */
+                                    maxFeeRate: number;
+                                    slippageBps: number;
+                                    /** @description share of a bar's volume one order may take (0: no cap) */
+                                    volumeCap: number;
+                                };
+                                /** @description the first bar fed to the strategy */
+                                start: string | null;
+                                /** @description the last bar fed to the strategy */
+                                end: string | null;
+                                symbols_without_bars: string[];
+                                skipped_bars: number;
+                                summary: {
+                                    startMs: number;
+                                    endMs: number;
+                                    bars: number;
+                                    startingCash: number;
+                                    endingCash: number;
+                                    /** @description cash plus open positions at their last prices */
+                                    endingEquity: number;
+                                    totalReturn: number;
+                                    /** @description closed trades only, net of their fees */
+                                    realizedProfitLoss: number;
+                                    /** @description open positions at their last prices */
+                                    unrealizedProfitLoss: number;
+                                    hasOpenPositions: boolean;
+                                    fees: number;
+                                    maxDrawdown: number;
+                                    maxDrawdownPct: number;
+                                    averageExposure: number;
+                                    timeInMarket: number;
+                                    sharpe: number | null;
+                                    sortino: number | null;
+                                    /** @description closed trades in all */
+                                    trades: number;
+                                    /** @description closed trades the report does not list */
+                                    tradesOmitted: number;
+                                    winRate: number | null;
+                                    ordersSubmitted: number;
+                                    ordersRejected: number;
+                                    fills: number;
+                                };
+                                report: {
+                                    json_bytes: number;
+                                    /** @description gzip-compressed */
+                                    stored_bytes: number;
+                                    /** @description /trading/backtests/{id}/report.json */
+                                    json: string;
+                                    /** @description /trading/backtests/{id}/trades.csv */
+                                    trades_csv: string;
+                                    /** @description /trading/backtests/{id}/equity.csv */
+                                    equity_csv: string;
+                                };
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -14870,14 +16629,28 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            /** @description nothing: it reconciles every account on the broker */
+                            params: Record<string, never>;
+                            /** @description nothing: it reconciles every account on the broker */
+                            request: Record<string, never>;
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                id: number;
+                                broker: string;
+                                job_id: string | null;
+                                /** @description our accounts on the broker, and those with orders placed through it */
+                                accounts: string[];
+                                symbols_compared: number;
+                                differences: {
+                                    symbol: string;
+                                    ours: number;
+                                    theirs: number;
+                                }[];
+                                difference_count: number;
+                                /** Format: date-time */
+                                run_at: string;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -15103,14 +16876,54 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                model_name: string;
+                                /** @description base model: its trees are kept and new ones added */
+                                model_id?: number;
+                                /** @description XGBoost parameters over the defaults */
+                                params?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                rounds?: number;
+                                folds?: number;
+                                early_stopping_rounds?: number;
+                                start_date_id: number;
+                                end_date_id: number;
+                            };
+                            request: {
+                                model_name: string;
+                                /** @description base model: its trees are kept and new ones added */
+                                model_id?: number;
+                                /** @description XGBoost parameters over the defaults */
+                                params?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                rounds?: number;
+                                folds?: number;
+                                early_stopping_rounds?: number;
+                                start_date_id: number;
+                                end_date_id: number;
+                            };
+                            metrics: {
+                                validation_mae: number;
+                                zero_mae: number;
+                                folds: {
+                                    fold: number;
+                                    train_rows: number;
+                                    validation_rows: number;
+                                    validation_mae: number;
+                                    zero_mae: number;
+                                    rounds: number;
+                                }[];
+                            } | null;
+                            result: {
+                                model_id: number;
+                                model_name: string;
+                                /** @description the artifact store key, e.g. trained_models/<name>.json */
+                                artifact: string;
+                                /** @description boosting rounds the saved model holds */
+                                rounds: number;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -15261,7 +17074,24 @@ export interface paths {
                                 cron: string;
                                 timezone: string;
                                 trading_days_only: boolean;
-                                params: unknown;
+                                /** @description the params of each job it enqueues */
+                                params: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
                                 enabled: boolean;
                                 /** @description the last tick fired */
                                 last_tick: string | null;
@@ -15322,7 +17152,24 @@ export interface paths {
                             cron: string;
                             timezone: string;
                             trading_days_only: boolean;
-                            params: unknown;
+                            /** @description the params of each job it enqueues */
+                            params: {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
                             enabled: boolean;
                             /** @description the last tick fired */
                             last_tick: string | null;
@@ -15411,7 +17258,21 @@ export interface paths {
                          * @default {}
                          */
                         params?: {
-                            [key: string]: unknown;
+                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                [key: string]: string | number | boolean | (never | null);
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                };
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                            };
                         };
                         /** @default true */
                         enabled?: boolean;
@@ -15431,7 +17292,24 @@ export interface paths {
                             cron: string;
                             timezone: string;
                             trading_days_only: boolean;
-                            params: unknown;
+                            /** @description the params of each job it enqueues */
+                            params: {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
                             enabled: boolean;
                             /** @description the last tick fired */
                             last_tick: string | null;
@@ -15453,7 +17331,24 @@ export interface paths {
                             cron: string;
                             timezone: string;
                             trading_days_only: boolean;
-                            params: unknown;
+                            /** @description the params of each job it enqueues */
+                            params: {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            };
                             enabled: boolean;
                             /** @description the last tick fired */
                             last_tick: string | null;
@@ -15613,8 +17508,23 @@ export interface paths {
                             alerts: {
                                 id: string;
                                 event: string;
+                                /** @description what the event says, by event */
                                 payload: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 };
                                 /** @description ISO 8601, UTC */
                                 created_at: string;
@@ -15734,8 +17644,23 @@ export interface paths {
                         "application/json": {
                             id: string;
                             event: string;
+                            /** @description what the event says, by event */
                             payload: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /** @description ISO 8601, UTC */
                             created_at: string;
@@ -15862,8 +17787,23 @@ export interface paths {
                         "application/json": {
                             id: string;
                             event: string;
+                            /** @description what the event says, by event */
                             payload: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /** @description ISO 8601, UTC */
                             created_at: string;
@@ -15895,8 +17835,23 @@ export interface paths {
                         "application/json": {
                             id: string;
                             event: string;
+                            /** @description what the event says, by event */
                             payload: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /** @description ISO 8601, UTC */
                             created_at: string;

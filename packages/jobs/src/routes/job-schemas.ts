@@ -1,6 +1,7 @@
 import { defaulted } from '@closecross/platform';
 import { Type, type TNull, type TSchema, type TUnion } from '@sinclair/typebox';
 import type { JobKindSchemas } from '../job-kinds.ts';
+import { JsonObject } from '../json-value.ts';
 import { jobStatuses } from '../job-store.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -110,7 +111,7 @@ export const ScheduleBody = Type.Object({
   cron: Type.String({ minLength: 1, maxLength: 200, description: '5 fields (minute hour day month weekday) or 6 (seconds first)' }),
   timezone: defaulted(Type.String({ default: 'UTC', maxLength: 100, description: 'IANA zone the cron reads in, e.g. America/New_York' })),
   trading_days_only: defaulted(Type.Boolean({ default: false, description: 'skip ticks whose local day is not an NYSE trading day' })),
-  params: defaulted(Type.Record(Type.String(), Type.Any(), { default: {}, description: 'the params of each job it enqueues' })),
+  params: defaulted(JsonObject({ default: {}, description: 'the params of each job it enqueues' })),
   enabled: defaulted(Type.Boolean({ default: true })),
 });
 
@@ -120,7 +121,7 @@ export const ScheduleViewSchema = Type.Object({
   cron: Type.String(),
   timezone: Type.String(),
   trading_days_only: Type.Boolean(),
-  params: Type.Any(),
+  params: JsonObject({ description: 'the params of each job it enqueues' }),
   enabled: Type.Boolean(),
   last_tick: Nullable(Type.String({ description: 'the last tick fired' })),
   next_run: Nullable(Type.String()),

@@ -2,7 +2,8 @@ import type { Pool } from '@closecross/db';
 import { JobInputError, type JobEngine, type JobErrorWords } from '@closecross/jobs';
 import { databaseUnavailable, DomainError } from '@closecross/platform';
 import type { ModelConfig } from '../model-config.ts';
-import { ArtifactStoreUnavailableError, runInference, runTraining, type InferenceRequest, type TrainRequest } from './model-jobs.ts';
+import { ArtifactStoreUnavailableError, runInference, runTraining } from './model-jobs.ts';
+import { InferenceJobMetrics, InferenceJobParams, InferenceJobResult, TrainJobMetrics, TrainJobParams, TrainJobResult } from '../schemas/model.ts';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
 import type { ArtifactStore } from '@closecross/contracts/artifact-store';
 
@@ -12,11 +13,20 @@ export function defineModelJobs(engine: JobEngine, deps: { pool: Pool; store: Ar
   // Failures are worded by the engine's hook before it stores them: clients read job errors, the log keeps the cause.
   const policy = { concurrency: config.MODEL_JOB_CONCURRENCY, retryLimit: config.MODEL_JOB_RETRIES, scope: 'models', describeError: describeModelJobError };
   return engine
-    .define<TrainRequest>('train', {
+    .define('train', {
       ...policy,
+      params: TrainJobParams,
+      result: TrainJobResult,
+      metrics: TrainJobMetrics,
       handler: ({ params, report }) => runTraining(pool, store, predictor, params, report, config.MODEL_TRAIN_THREADS),
     })
-    .define<InferenceRequest>('inference', { ...policy, handler: ({ params, report }) => runInference(pool, store, predictor, params, report) });
+    .define('inference', {
+      ...policy,
+      params: InferenceJobParams,
+      result: InferenceJobResult,
+      metrics: InferenceJobMetrics,
+      handler: ({ params, report }) => runInference(pool, store, predictor, params, report),
+    });
 }
 
 /**

@@ -69,3 +69,25 @@ export const ModelReport = Type.Object({
   data_window: Type.Union([DataWindow, Type.Null()]),
 });
 export type ModelReport = Static<typeof ModelReport>;
+
+/** An `inference` job's parameters: the body as it came. */
+export const InferenceJobParams = InferenceBody;
+
+/** What a `train` job answers: the model it saved and where its artifact is (an artifact store key). */
+export const TrainJobResult = Type.Object({
+  model_id: Type.Integer(),
+  model_name: Type.String(),
+  artifact: Type.String({ description: 'the artifact store key, e.g. trained_models/<name>.json' }),
+  rounds: Type.Integer({ description: 'boosting rounds the saved model holds' }),
+});
+/** A `train` job's metrics: the kept model's validation error beside predicting zero, and each fold's. */
+export const TrainJobMetrics = Type.Object({ validation_mae: Type.Number(), zero_mae: Type.Number(), folds: Type.Array(FoldReport) });
+
+/** What an `inference` job answers: the inference row and its predictions file (an artifact store key). */
+export const InferenceJobResult = Type.Object({
+  inference_id: Type.Integer(),
+  predictions: Type.String({ description: 'the artifact store key of the predictions CSV' }),
+  rows: Type.Integer({ description: 'rows predicted' }),
+});
+/** An `inference` job's metrics, when the day was labelled (null otherwise). */
+export const InferenceJobMetrics = Type.Object({ mae: Type.Number(), labelled_rows: Type.Integer() });

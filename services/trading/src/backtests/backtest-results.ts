@@ -8,6 +8,7 @@ import { gunzip } from 'node:zlib';
 import { calendarForSymbol } from '@closecross/engine';
 import { performanceReport, type ClosedTrade } from '@closecross/quant';
 import type { Pool } from 'pg';
+import type { BacktestJobResult, BacktestResultView, BacktestSummary, OpenPositionAtEnd } from '../schemas/backtests.ts';
 import { backtestReportGzip } from '../store/trading-backtest-result.ts';
 
 /** The report as reportToJson wrote it (columns). */
@@ -16,9 +17,9 @@ export interface CompactReport {
   params: Record<string, unknown>;
   universe: string[];
   interval: string;
-  summary: Record<string, number | boolean | null>;
+  summary: BacktestSummary;
   trades: { columns: string[]; rows: unknown[][] };
-  openPositions: Record<string, unknown>[];
+  openPositions: OpenPositionAtEnd[];
   equityCurve: { ms: number[]; equity: number[]; drawdown: number[]; exposure: number[] };
   finalState: unknown;
 }
@@ -58,7 +59,7 @@ export function closedTradesOf(report: CompactReport): ClosedTrade[] {
  * (trades, daily equity, performance, realized) beside the engine's summary and the positions
  * still open at the end, valued and flagged.
  */
-export function backtestView(jobResult: Record<string, unknown>, report: CompactReport) {
+export function backtestView(jobResult: BacktestJobResult, report: CompactReport): BacktestResultView {
   const symbol = report.universe[0] ?? '';
   const byDay = new Map<string, number>();
   report.equityCurve.ms.forEach((ms, index) => byDay.set(dayOf(symbol, ms), report.equityCurve.equity[index]!));

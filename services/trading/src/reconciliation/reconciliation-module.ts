@@ -10,6 +10,7 @@ import type { BrokerName } from '../brokers/broker-factory.ts';
 import type { OrderDesk } from '../orders/order-desk.ts';
 import type { TradingConfig } from '../trading-config.ts';
 import { reconciliationRoutes } from '../routes/reconciliations.ts';
+import { reconcileJobSchemas } from '../schemas/reconciliations.ts';
 import { reconcileAlpacaPositions, reconcileJobKind } from './reconcile-positions-job.ts';
 
 /** After the daily snapshot (17:15): orders of the day are settled at the broker by then. Changed through /schedules. */
@@ -28,6 +29,7 @@ export function reconciliationModule(deps: ReconciliationDeps): FastifyPluginAsy
     const { pool } = options;
     const { engine, config } = deps;
     engine.define(reconcileJobKind, {
+      ...reconcileJobSchemas,
       concurrency: config.TRADING_JOB_CONCURRENCY,
       retryLimit: config.TRADING_JOB_RETRIES,
       scope: 'trade',

@@ -1,9 +1,8 @@
-import { JobViewSchema } from '@closecross/jobs';
 import { InvalidInputError, NotFoundError, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { equityCsv, tradesCsv } from '../backtests/backtest-csv.ts';
 import { backtestReportJson, backtestView, type CompactReport } from '../backtests/backtest-results.ts';
-import { BacktestId, BacktestPost, ReportExportQuery, ReportText } from '../schemas/backtests.ts';
+import { BacktestId, BacktestJobView, BacktestPost, ReportExportQuery, ReportText } from '../schemas/backtests.ts';
 import { Accepted, errors } from '../schemas/common.ts';
 import { backtestJobKind } from '../trading-events.ts';
 import { acceptCsvText } from './csv-body.ts';
@@ -58,14 +57,17 @@ export function backtestRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
           summary:
             "A backtest job: status, then its result: the engine's summary, the trades, daily equity and performance, the positions open at the end (valued, flagged) and the export links",
           params: BacktestId,
-          response: { 200: JobViewSchema, ...errors },
+          response: { 200: BacktestJobView, ...errors },
         },
+        // Sent as stored, as the job routes send a job: the schema states the shape, the answer's bytes are the stored job's.
+        serializerCompiler: () => (payload: unknown) => JSON.stringify(payload),
       },
       async (request) => {
-        const job = await backtestJob(request.params.id);
+        // The stored job of the kind (its params, result and metrics as the kind declares them).
+        const job = (await backtestJob(request.params.id)) as BacktestJobView;
         if (job.status !== 'succeeded' || !job.result || typeof job.result !== 'object' || !('backtest_id' in job.result)) return job;
         const json = await backtestReportJson(pool, request.params.id);
-        return json === undefined ? job : { ...job, result: backtestView(job.result as Record<string, unknown>, JSON.parse(json) as CompactReport) };
+        return json === undefined ? job : { ...job, result: backtestView(job.result, JSON.parse(json) as CompactReport) };
       },
     );
     app.get(

@@ -125,6 +125,8 @@ const performanceReportFields = {
   sortino: NullableNumber(),
   maxDrawdown: Type.Union([MaxDrawdown, Type.Null()]),
 };
+/** What @closecross/quant's performanceReport answers. */
+export const PerformanceReportView = Type.Object(performanceReportFields);
 export const PerformanceView = Type.Object({
   strategy_id: NullableInteger(),
   strategy: NullableString(),

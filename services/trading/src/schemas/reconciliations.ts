@@ -20,3 +20,8 @@ export const ReconciliationQuery = Type.Object({
   with_differences: Type.Optional(Type.Boolean({ description: 'only the runs that found differences' })),
 });
 export const ReconciliationList = Type.Object({ reconciliations: Type.Array(Reconciliation) });
+
+/** What a `trading-reconcile` job is asked: nothing (it compares every account on the broker). */
+export const ReconcileJobParams = Type.Object({}, { additionalProperties: false, description: 'nothing: it reconciles every account on the broker' });
+/** The `trading-reconcile` kind's contract: nothing asked, the stored run answered. */
+export const reconcileJobSchemas = { params: ReconcileJobParams, result: Reconciliation };

@@ -25,7 +25,7 @@ export default function Fleet() {
     onSettled: () => client.invalidateQueries({ queryKey: ['jobs'] }),
   });
   const toggle = useMutation({
-    // GET /schedules leaves a schedule's params untyped; PUT takes them back as they were.
+    // PUT takes a schedule's params back as GET /schedules answered them (the same JSON object type).
     mutationFn: (schedule: ResponseOf<'/schedules'>['schedules'][number]) =>
       unwrap(
         api.PUT('/schedules/{name}', {
@@ -35,7 +35,7 @@ export default function Fleet() {
             cron: schedule.cron,
             timezone: schedule.timezone,
             trading_days_only: schedule.trading_days_only,
-            params: schedule.params as Record<string, unknown>,
+            params: schedule.params,
             enabled: !schedule.enabled,
           },
         }),
