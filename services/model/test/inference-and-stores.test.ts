@@ -7,7 +7,9 @@ import { logEvents, type Service } from '@closecross/platform';
 import { freePort } from '@closecross/dev-postgres';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceJobMetrics, InferenceJobParams, InferenceJobResult } from '../src/schemas/model.ts';
 import { artifactStoreFor, ArtifactNotFoundError } from '@closecross/contracts/artifact-store';
 import { buildModelApp, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
@@ -78,6 +80,13 @@ describe('inference', () => {
     const job = await finishedJob(app, response.json().job_id);
     expect(job).toMatchObject({ status: 'succeeded', result: { rows: 40 * 55, predictions: `inference_data/inference_${trained.result.model_id}_11.csv` } });
     expect(job.metrics.mae).toBeGreaterThan(0);
+    // The shapes the inference kind declares (what GET /jobs/{id} documents).
+    for (const [schema, value] of [
+      [InferenceJobParams, job.params],
+      [InferenceJobResult, job.result],
+      [InferenceJobMetrics, job.metrics],
+    ] as const)
+      expect([...Value.Errors(schema, value)].map((error) => `${error.path}: ${error.message}`)).toEqual([]);
 
     const csv = (await artifactStoreFor('s3://closecross-artifacts/models', { endpoint: s3Endpoint }).get(job.result.predictions))
       .toString('utf8')

@@ -1,8 +1,10 @@
 import { Booster } from '@closecross/xgboost';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import type { Service } from '@closecross/platform';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureNames } from '../src/features.ts';
+import { TrainJobMetrics, TrainJobParams, TrainJobResult } from '../src/schemas/model.ts';
 import type { ArtifactStore } from '@closecross/contracts/artifact-store';
 import { buildModelApp, fileStore, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
@@ -37,6 +39,13 @@ describe('training', () => {
     });
     expect(job.metrics.folds).toHaveLength(3);
     expect(job.metrics.validation_mae).toBeLessThan(0.6 * job.metrics.zero_mae);
+    // The job's params, result and metrics are the shapes the train kind declares (what GET /jobs/{id} documents).
+    for (const [schema, value] of [
+      [TrainJobParams, job.params],
+      [TrainJobResult, job.result],
+      [TrainJobMetrics, job.metrics],
+    ] as const)
+      expect([...Value.Errors(schema, value)].map((error) => `${error.path}: ${error.message}`)).toEqual([]);
 
     const report = (await app.inject({ url: `/model-reports/${job.result.model_id}` })).json();
     expect(report).toMatchObject({ model_name: 'book_v1', validation_mae: job.metrics.validation_mae, zero_mae: job.metrics.zero_mae, base_model_id: null });

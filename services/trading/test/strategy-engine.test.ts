@@ -3,13 +3,21 @@ import { fileURLToPath } from 'node:url';
 import { SimulatedClock } from '@closecross/engine';
 import type { Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
+import { FormatRegistry, TypeRegistry } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BacktestJobResult, BacktestJobView } from '../src/schemas/backtests.ts';
 import { buildTradingApp, finishedJob, newYork, storeBars } from './support/build-app.ts';
 import { dailyBars } from './support/daily-prices.ts';
 
 // The user's strategies folder for this file: one strategy (buy_and_hold) and one file that is not a strategy.
 const strategiesDir = fileURLToPath(new URL('./fixtures/strategies/', import.meta.url));
 const aapl = dailyBars('AAPL');
+// The formats the schemas name, for TypeBox's own check of an answer against them.
+if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value));
+// StringEnum is an Unsafe schema ({type: string, enum}): checked by its enum.
+if (!TypeRegistry.Has('Unsafe')) TypeRegistry.Set('Unsafe', (schema: { enum?: unknown[] }, value) => schema.enum?.includes(value) ?? false);
+if (!FormatRegistry.Has('date')) FormatRegistry.Set('date', (value) => /^\d{4}-\d{2}-\d{2}$/.test(value));
 const noCosts = { fee_per_share: 0, fee_bps: 0, fee_minimum: 0, slippage_bps: 0, volume_participation: 1 };
 
 let database: TestDatabase;
@@ -173,7 +181,14 @@ describe('backtests on the engine', () => {
     // Compact: the job row holds the summary, the report is elsewhere and compressed.
     expect(job.result.trades).toBeUndefined();
     expect(job.result.report.stored_bytes).toBeLessThan(job.result.report.json_bytes);
-    const view = (await app.inject({ url: `/trading/backtests/${job.id}` })).json();
+    const answer = await app.inject({ url: `/trading/backtests/${job.id}` });
+    const view = answer.json();
+    // The stored job as GET /jobs/{id} answers it, byte for byte, its result widened by the report's fields; and the shape the document states.
+    const stored = await app.inject({ url: `/jobs/${job.id}` });
+    expect(answer.body).toBe(JSON.stringify({ ...stored.json(), result: view.result }));
+    expect(Object.keys(view.result).slice(0, Object.keys(job.result).length)).toEqual(Object.keys(job.result));
+    expect([...Value.Errors(BacktestJobView, view)].map((error) => `${error.path}: ${error.message}`)).toEqual([]);
+    expect([...Value.Errors(BacktestJobResult, job.result)].map((error) => `${error.path}: ${error.message}`)).toEqual([]);
     const last = aapl.at(-1)!.close;
     const first = aapl[1]!.open;
     expect(view.result.open_positions).toEqual([expect.objectContaining({ symbol: 'AAPL', direction: 'long', quantity: 5, lastPrice: last, openAtEnd: true })]);
