@@ -304,7 +304,8 @@ export class OrderDesk {
       }
       throw error;
     }
-    return this.apply(order.id, update, `${broker.name} answered`);
+    // The order as just stored: a fill at submit (a paper order filled from its session's stored bar) takes the one-statement path.
+    return this.apply(order.id, update, `${broker.name} answered`, { state: order.state, side: order.side, symbol: order.symbol });
   }
 
   /** Asks the broker where an order stands and records it. */
