@@ -97,6 +97,21 @@ function keepLowUniforms(tail: Float64Array, d: number, threshold: number, seed:
   return count;
 }
 
+/** Up to this many kept uniforms (8 MB) the buffer is kept for the next estimate of this thread. */
+const reusedTailLength = 1_048_576;
+let reusedTail = new Float64Array(0);
+
+/**
+ * Room for `length` kept uniforms. A thread's estimates run one at a time and each is done with its
+ * tail before it returns, so one buffer serves them all: no 0.5 MB allocation (zeroed, then
+ * collected) per signal at d = 1e6, which two threads paid at once. Larger tails are not kept.
+ */
+function tailBuffer(length: number): Float64Array {
+  if (length > reusedTailLength) return new Float64Array(length);
+  if (reusedTail.length < length) reusedTail = new Float64Array(Math.min(reusedTailLength, Math.max(length, 2 * reusedTail.length)));
+  return reusedTail.subarray(0, length);
+}
+
 /**
  * The lowest uniforms of the stream: at least `needed` of them, in `tail[0..count)`, unordered.
  * The threshold leaves room for eight standard deviations of the binomial count, and the rare
@@ -107,7 +122,7 @@ function lowestUniforms(d: number, needed: number, seed: number, stream: number)
   let fraction = Math.min(1, expected / d);
   for (;;) {
     const threshold = fraction >= 1 ? 4294967296 : Math.floor(fraction * 4294967296);
-    const tail = new Float64Array(Math.min(d, Math.ceil(fraction * d * 1.2) + 64));
+    const tail = tailBuffer(Math.min(d, Math.ceil(fraction * d * 1.2) + 64));
     const count = keepLowUniforms(tail, d, threshold, seed, stream);
     // Every kept uniform is below `top`: (high + 1) / 2^32 <= threshold / 2^32.
     if (count >= needed) return { tail, count, top: threshold / 4294967296 };
