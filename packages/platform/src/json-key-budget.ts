@@ -35,6 +35,11 @@ const closeArray = 0x5d;
 /** What the open-container stack holds for an array: its colons belong to no object of its own. */
 const arrayMark = -1;
 const letterU = 0x75;
+/** Bytes that change the scan's state outside a string (" : { } [ ]) and inside one (" and backslash): 1; all others 0. */
+const mattersOutside = new Uint8Array(256);
+for (const byte of [quote, colon, openObject, closeObject, openArray, closeArray]) mattersOutside[byte] = 1;
+const mattersInString = new Uint8Array(256);
+for (const byte of [quote, backslash]) mattersInString[byte] = 1;
 const isD = (byte: number) => byte === 0x64 || byte === 0x44;
 /** 8, 9, a-f, A-F: the second hex digit of a surrogate's escape (\ud800-\udfff). */
 const isSurrogateSecondDigit = (byte: number) => byte === 0x38 || byte === 0x39 || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
@@ -67,10 +72,13 @@ export class JsonKeyBudget extends Transform {
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const open = this.open;
+    const length = bytes.length;
     let { keys, inString, escaped, escapeDigits } = this;
-    for (let index = 0; index < bytes.length; index++) {
-      const byte = bytes[index]!;
-      if (inString) {
+    let index = 0;
+    while (index < length) {
+      if (inString && (escaped || escapeDigits !== 0)) {
+        // Inside an escape: byte by byte.
+        const byte = bytes[index++]!;
         if (escapeDigits === 1) escapeDigits = isD(byte) ? 2 : 0;
         else if (escapeDigits === 2) {
           if (isSurrogateSecondDigit(byte)) this.sawSurrogateEscape = true;
@@ -81,6 +89,16 @@ export class JsonKeyBudget extends Transform {
           if (byte === letterU) escapeDigits = 1;
         } else if (byte === backslash) escaped = true;
         else if (byte === quote) inString = false;
+        continue;
+      }
+      // Skip the bytes that change nothing here (most of a body: digits, names), one table read each.
+      const matters = inString ? mattersInString : mattersOutside;
+      while (index < length && matters[bytes[index]!] === 0) index++;
+      if (index === length) break;
+      const byte = bytes[index++]!;
+      if (inString) {
+        if (byte === backslash) escaped = true;
+        else inString = false;
       } else if (byte === quote) {
         inString = true;
       } else if (byte === colon) {
@@ -101,7 +119,7 @@ export class JsonKeyBudget extends Transform {
         }
       } else if (byte === openObject) open.push(0);
       else if (byte === openArray) open.push(arrayMark);
-      else if (byte === closeObject || byte === closeArray) open.pop();
+      else open.pop(); // } or ]
     }
     Object.assign(this, { keys, inString, escaped, escapeDigits });
     callback(null, bytes);
