@@ -11,7 +11,7 @@
  * after a warm-up; each round gives one overhead or speed-up. Medians, spreads and load averages go
  * to bench-results/risk-analysis.json. The API's answer is checked against the library's for the same seed.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { marketDataService } from '@closecross/market-data';
@@ -81,17 +81,48 @@ const inLibraryThread = (params: typeof reference & { r: number }) =>
     libraryThread.postMessage(params);
   });
 
-const figures: Record<number, { library: number[]; api: number[]; mainThread: number[]; signals: number }> = {};
+// Run time (Linux schedstat: on a core, not waiting for one) of each thread of this process, which
+// holds the service, its compute threads and the library's thread. A call's critical path is the
+// main thread's run time plus its busiest other thread's: what its wall time would be with a core
+// for each thread, whatever else the machine runs. Postgres's own process is not counted.
+const threadRunMs = (): Map<string, number> | undefined =>
+  existsSync('/proc/self/task')
+    ? new Map(
+        readdirSync('/proc/self/task').flatMap((tid) => {
+          try {
+            return [[tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6] as [string, number]];
+          } catch {
+            return []; // a thread that ended meanwhile
+          }
+        }),
+      )
+    : undefined;
+const criticalPathMs = async (call: () => Promise<unknown>): Promise<number | undefined> => {
+  const before = threadRunMs();
+  await call();
+  const after = threadRunMs();
+  if (!before || !after) return undefined;
+  const main = String(process.pid);
+  let busiest = 0;
+  for (const [tid, ms] of after) if (tid !== main) busiest = Math.max(busiest, ms - (before.get(tid) ?? 0));
+  return after.get(main)! - before.get(main)! + busiest;
+};
+
+const figures: Record<number, { library: number[]; api: number[]; mainThread: number[]; signals: number; runApi: number[]; runLibrary: number[] }> = {};
 for (const r of [1, 2]) {
   await post('/warmup', { s: 'local', r }); // the scale r of the service's /analyse
   let seed = 0;
+  const runApi: number[] = [];
+  const runLibrary: number[] = [];
   // interleavedRuns warms each side once (the threads and the JIT at full size), then A B A B.
   const times = await interleavedRuns(runs, {
     api: async () => {
-      await post('/analyse', { ...reference, seed: ++seed, start: bars[0]!.date });
+      const ms = await criticalPathMs(() => post('/analyse', { ...reference, seed: ++seed, start: bars[0]!.date }));
+      if (ms !== undefined) runApi.push(ms);
     },
     library: async () => {
-      await inLibraryThread({ ...reference, r, seed });
+      const ms = await criticalPathMs(() => inLibraryThread({ ...reference, r, seed }));
+      if (ms !== undefined) runLibrary.push(ms);
     },
     mainThread: () => {
       analyse(series, { ...reference, r, seed });
@@ -105,7 +136,8 @@ for (const r of [1, 2]) {
   if (answered.var95 !== library.var95 || answered.var99 !== library.var99) {
     throw new Error(`r=${r}, seed ${seed}: the API answered ${JSON.stringify(answered)}, the library ${JSON.stringify(library)}`);
   }
-  figures[r] = { ...times, signals: analyse(series, { ...reference, d: 100, r }).signals.length };
+  // The warm-up round's run times are dropped, as interleavedRuns drops its times.
+  figures[r] = { ...times, signals: analyse(series, { ...reference, d: 100, r }).signals.length, runApi: runApi.slice(1), runLibrary: runLibrary.slice(1) };
 }
 
 const overheads = figures[1]!.api.map((api, run) => (api / figures[1]!.library[run]! - 1) * 100);
@@ -159,6 +191,18 @@ console.log(
     }),
   ),
 );
+if (figures[2]!.runApi.length > 0) {
+  console.log(
+    describeRow(
+      results.record({
+        name: 'speed-up from 2 worker threads (r=2) by thread run time: library critical path / POST /analyse critical path',
+        unit: 'x',
+        runs: figures[2]!.runLibrary.map((library, run) => library / figures[2]!.runApi[run]!),
+        note: `run time on a core, not wall: library ${median(figures[2]!.runLibrary).toFixed(0)} vs API ${median(figures[2]!.runApi).toFixed(0)} ms (main thread + busiest other thread); what a machine with a free core per thread would give; Postgres not counted`,
+      }),
+    ),
+  );
+}
 console.log(`results: ${await results.write()}`);
 
 await libraryThread.terminate();
