@@ -90,8 +90,9 @@ export interface PlainPredictBody {
  * as the platform does, for the same answer in the same words.
  */
 export function plainPredictBody(text: string, maxRows: number): PlainPredictBody | undefined {
-  // Fastify refuses these keys with a 400 of its own: that answer comes from the platform's parser.
-  if (text.includes('"__proto__"') || text.includes('"constructor"')) return undefined;
+  // Fastify refuses `__proto__` and `constructor` keys with a 400 of its own, which the platform's parser
+  // gives. No text search is needed for them: JSON.parse makes either an own key, and a plain body has
+  // exactly `model_id` and `rows` at the top and only the row schema's names in its rows (scalars only).
   let body: unknown;
   try {
     body = JSON.parse(text);
