@@ -23,6 +23,7 @@
  *     else wants the cores.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SimulatedClock } from '@closecross/engine';
@@ -40,8 +41,8 @@ import { generatedBars, insertBars, p99Of } from './bench-support.ts';
 const symbolsCount = benchSize('BENCH_RESEARCH_SYMBOLS', 100, 3);
 const years = benchSize('BENCH_RESEARCH_YEARS', 10, 1);
 const sweepTrials = benchSize('BENCH_RESEARCH_TRIALS', 1000, 8);
-const ratioTrials = benchSize('BENCH_RESEARCH_RATIO_TRIALS', 100, 4);
-const rounds = benchSize('BENCH_RESEARCH_ROUNDS', 5, 1);
+const ratioTrials = benchSize('BENCH_RESEARCH_RATIO_TRIALS', 200, 4);
+const rounds = benchSize('BENCH_RESEARCH_ROUNDS', 7, 1);
 /** Which measures to run (BENCH_RESEARCH_PARTS=b for the overhead alone, say): all three by default. */
 const parts = new Set((process.env.BENCH_RESEARCH_PARTS ?? 'a,b,c').split(',').map((part) => part.trim()));
 const barsPerSymbol = Math.round(years * 252);
@@ -69,6 +70,16 @@ function idleShare(samples: readonly ThreadSample[]): number {
     busy += mine.reduce((sum, sample) => sum + sample.busy, 0);
   }
   return busy > 0 ? (idle / busy) * 100 : 0;
+}
+
+/** A process's CPU so far (user + system, all its threads), ms; 0 once it is gone. Linux /proc, 100 ticks a second. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 /** A trading task on the bench database (the clock after the last bar: nothing depends on today). */
@@ -145,6 +156,29 @@ if (process.argv[2] === 'worker') {
     allocation: 10_000_000,
   };
   let seed = 1;
+  /** The CPU (ms) of this process, of each worker task, and of the bench database's PostgreSQL backends. */
+  async function cpuSnapshot() {
+    const backends = (await pool.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()')).rows.map((row) => row.pid);
+    return {
+      bench: process.cpuUsage(),
+      workers: [...workers].reduce((sum, worker) => sum + processCpuMs(worker.child.pid!), 0),
+      postgres: new Map(backends.map((pid) => [pid, processCpuMs(pid)])),
+    };
+  }
+  /** Where a run's CPU went (ms): this process (API, coordinator, the bench's polling), the worker tasks besides their trials, their trials' thread CPU, PostgreSQL. */
+  async function cpuSince(before: Awaited<ReturnType<typeof cpuSnapshot>>, runId: string) {
+    const after = await cpuSnapshot();
+    const bench = process.cpuUsage(before.bench);
+    let postgresMs = 0;
+    for (const [pid, ms] of after.postgres) postgresMs += ms - (before.postgres.get(pid) ?? 0);
+    const trials = (
+      await pool.query<{ ms: number }>(
+        "select coalesce(sum((trial->>'cpu_ms')::float8), 0) as ms from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1",
+        [runId],
+      )
+    ).rows[0]!.ms;
+    return { bench: (bench.user + bench.system) / 1000, workers: after.workers - before.workers - trials, trials, postgres: postgresMs };
+  }
   /** An optimisation of `budget` random trials, start to finish (its wall ms). */
   async function optimise(budget: number, label: string): Promise<{ ms: number; id: string }> {
     const started = performance.now();
@@ -155,10 +189,11 @@ if (process.argv[2] === 'worker') {
     });
     if (response.statusCode !== 202) throw new Error(`${label}: ${response.body}`);
     const id = response.json().job_id as string;
+    // The job's row read directly every 20 ms (not GET /jobs/{id}, which serves a whole view): the bench's own CPU stays out of the threads' way.
     for (;;) {
-      const job = (await app.inject({ url: `/jobs/${id}` })).json();
-      if (job.status === 'succeeded') break;
-      if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`${label}: ${job.status} ${job.error}`);
+      const job = (await pool.query<{ status: string; error: string | null }>('select status, error from job where id = $1', [id])).rows[0];
+      if (job?.status === 'succeeded') break;
+      if (job?.status === 'failed' || job?.status === 'cancelled') throw new Error(`${label}: ${job.status} ${job.error}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const failed = (await pool.query("select count(*)::int as n from trading_research_trial where run_id = $1 and status = 'failed'", [id])).rows[0]
@@ -409,23 +444,38 @@ if (process.argv[2] === 'worker') {
 
   // (c) Two tasks vs one, one research thread each: more tasks, more trials at once.
   if (parts.has('c')) {
+    const cpu: Record<'one' | 'two', Awaited<ReturnType<typeof cpuSince>>[]> = { one: [], two: [] };
+    /** The tasks' CPU while no run is going (ms a second, all tasks): their timers, polls and heartbeats. */
+    const idleCpu: Record<'one' | 'two', number[]> = { one: [], two: [] };
+    const timed = async (variant: 'one' | 'two') => {
+      const idleFrom = await cpuSnapshot();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      idleCpu[variant].push((await cpuSnapshot()).workers - idleFrom.workers);
+      const before = await cpuSnapshot();
+      const run = await optimise(ratioTrials, variant === 'one' ? 'one task' : 'two tasks');
+      cpu[variant].push(await cpuSince(before, run.id));
+      await stopWorkers();
+      return run.ms;
+    };
     const scaling = await interleavedRuns(rounds, {
       one: async () => {
         await startWorker(1);
         // Untimed: the task's thread starts and loads the bars once, as a long-lived task's has.
         await optimise(4, 'warm-up');
-        const { ms } = await optimise(ratioTrials, 'one task');
-        await stopWorkers();
-        return ms;
+        return timed('one');
       },
       two: async () => {
         await Promise.all([startWorker(1), startWorker(1)]);
         await optimise(8, 'warm-up');
-        const { ms } = await optimise(ratioTrials, 'two tasks');
-        await stopWorkers();
-        return ms;
+        return timed('two');
       },
     });
+    for (const series of [...Object.values(cpu), ...Object.values(idleCpu)]) series.shift();
+    const cpuNote = (variant: 'one' | 'two') => {
+      const part = (key: 'trials' | 'workers' | 'bench' | 'postgres') => (median(cpu[variant].map((run) => run[key])) / ratioTrials).toFixed(1);
+      return `${variant} task${variant === 'two' ? 's' : ''}, CPU a trial: trials' threads ${part('trials')} ms, the tasks besides ${part('workers')} ms, this process (API, coordinator, the bench's polling) ${part('bench')} ms, PostgreSQL backends ${part('postgres')} ms; the tasks idle ${median(idleCpu[variant]).toFixed(0)} ms a second`;
+    };
+    console.log(`(c) ${cpuNote('one')}; ${cpuNote('two')}`);
     const speedups = scaling.one.map((oneMs, index) => oneMs / scaling.two[index]!);
     console.log(
       describeRow(
@@ -434,7 +484,7 @@ if (process.argv[2] === 'worker') {
           unit: 'x',
           runs: speedups,
           goal: { atLeast: 1.8 },
-          note: `${ratioTrials} trials a run, interleaved; one task median ${(median(scaling.one) / 1000).toFixed(1)} s, two ${(median(scaling.two) / 1000).toFixed(1)} s`,
+          note: `${ratioTrials} trials a run, interleaved; one task median ${(median(scaling.one) / 1000).toFixed(1)} s, two ${(median(scaling.two) / 1000).toFixed(1)} s; medians of the runs: ${cpuNote('one')}; ${cpuNote('two')}`,
         }),
       ),
     );

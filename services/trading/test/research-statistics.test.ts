@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deflatedSharpeRatio, figuresOf } from '../src/research/research-figures.ts';
-import { trialBatchSize } from '../src/research/research-jobs.ts';
+import { pollDelay, trialBatchSize } from '../src/research/research-jobs.ts';
 import { gridPoint, gridSize, searchSpaceOf } from '../src/research/search-space.ts';
 import { stitchEquity } from '../src/research/walk-forward.ts';
 
@@ -68,6 +68,21 @@ describe('stitched out-of-sample equity', () => {
       { date: 'd2', equity: 1200 },
       { date: 'd3', equity: 600 },
     ]);
+  });
+});
+
+describe("a coordinator's wait between reads", () => {
+  it('waits until the trials beyond two batches a slot would have drained, at most 5 polls; else one poll', () => {
+    // 48 in flight on 2 slots of batches of 8: 16 beyond 32; trials finishing 1 per 20 ms drain them in 320 ms.
+    expect(pollDelay(100, 48 - 32, 1 / 20)).toBe(320);
+    // Slow trials: capped at 5 polls, so a cancel or a changed fleet is seen within half a second.
+    expect(pollDelay(100, 32, 1 / 1000)).toBe(500);
+    // Fast trials: never under one poll.
+    expect(pollDelay(100, 16, 1)).toBe(100);
+    // Near a top-up or the run's end (nothing beyond two batches a slot), or no rate yet: every poll.
+    expect(pollDelay(100, 0, 1 / 20)).toBe(100);
+    expect(pollDelay(100, -8, 1 / 20)).toBe(100);
+    expect(pollDelay(100, 16, null)).toBe(100);
   });
 });
 

@@ -382,6 +382,9 @@ async function driveStudies(
   stageOf: (rows: TrialRow[]) => [string, number],
 ): Promise<TrialRow[]> {
   let lastJobCheck = 0;
+  let lastReport = '';
+  // The trials finished at the last read, and when: the rate trials finish sets the next wait.
+  let lastRead: { at: number; done: number } | null = null;
   const maxBatch = trialBatchOf(deps);
 
   const known = new Map<string, TrialRow>();
@@ -464,10 +467,32 @@ async function driveStudies(
       if (mine.length < study.budget) complete = false;
     }
     const [stage, progress] = stageOf(rows);
-    context.report(stage, progress);
+    // A progress write only when it changed: a poll that saw nothing new writes nothing.
+    if (`${stage}\u0000${progress}` !== lastReport) {
+      lastReport = `${stage}\u0000${progress}`;
+      context.report(stage, progress);
+    }
     if (complete) return rows;
-    await sleep(deps.pollMs);
+    const now = deps.clock.nowMs();
+    const done = rows.length - queued.length;
+    const rate = lastRead && now > lastRead.at ? Math.max(1, done - lastRead.done) / (now - lastRead.at) : null;
+    lastRead = { at: now, done };
+    await sleep(pollDelay(deps.pollMs, inFlight - 2 * maxBatch * Math.max(1, fleetSlots), rate));
   }
+}
+
+/**
+ * How long a coordinator waits before its next read (ms). Each read costs the database a query and
+ * the task a parse of the run's open trials: CPU the trials' threads would otherwise have. While
+ * the fleet has more than two batches a slot of trials queued or running (`excess` trials beyond
+ * that), nothing a read finds could be acted on before those drain (a top-up needs a whole batch
+ * done, and the run cannot end): it waits until they would have drained at the rate trials last
+ * finished (`finishedPerMs`, at most one trial over the last wait when none finished), at most 5
+ * polls. Else, and while the rate is unknown, every poll, so a run ends within a poll of its last trial.
+ */
+export function pollDelay(pollMs: number, excess: number, finishedPerMs: number | null): number {
+  if (excess <= 0 || finishedPerMs === null || !(finishedPerMs > 0)) return pollMs;
+  return Math.max(pollMs, Math.min(5 * pollMs, Math.floor(excess / finishedPerMs)));
 }
 
 /** One job for a batch of a window's trials; the key names the batch, so a retried enqueue finds its job. */
