@@ -72,8 +72,6 @@ export interface MonteCarloTask {
   d: number;
   seed: number;
   moments: { mean: number; std: number }[];
-  /** The signal index of `moments[0]` when the task is a slice of a resource's signals (0 when left out). */
-  firstSignal?: number;
 }
 
 export interface MonteCarloPart {
@@ -96,9 +94,8 @@ export function monteCarloTasks(plan: AnalysisPlan): MonteCarloTask[] {
  */
 export function runMonteCarloTask(task: MonteCarloTask): MonteCarloPart {
   const part: MonteCarloPart = { resource: task.resource, var95: [], var99: [], es95: [], es99: [] };
-  const first = task.firstSignal ?? 0;
   task.moments.forEach(({ mean, std }, signal) => {
-    const estimate = monteCarloVar(mean, std, task.d, task.seed, streamOf(task.resource, first + signal));
+    const estimate = monteCarloVar(mean, std, task.d, task.seed, streamOf(task.resource, signal));
     part.var95.push(estimate.var95);
     part.var99.push(estimate.var99);
     part.es95.push(estimate.es95);

@@ -7,24 +7,21 @@ const threadScript = new URL('./var-thread-entry.mjs', import.meta.url);
 export class PoolClosedError extends Error {}
 
 interface Pending {
-  /** Undefined while the task waits for a free thread. */
-  thread: Worker | undefined;
-  task: MonteCarloTask;
+  thread: Worker;
   resolve: (value: { part: MonteCarloPart; busyMs: number }) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * A fixed set of worker threads, each taking one task at a time: a task waits in order for the
- * first thread that is free, so a faster thread takes more of them. Every task it takes settles:
- * with its result, with the thread's error, or with PoolClosedError when the pool closes.
+ * A fixed set of worker threads, each taking one resource task at a time. Every task it takes
+ * settles: with its result, with the thread's error, or with PoolClosedError when the pool closes.
  */
 export class ThreadPool {
   readonly size: number;
   private readonly threads: Worker[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private readonly exited = new Set<Worker>();
+  private nextThread = 0;
   private closed: string | undefined;
   private drained: (() => void) | undefined;
 
@@ -38,17 +35,10 @@ export class ThreadPool {
         this.settled(message.id);
         if (message.error !== undefined) waiting.reject(new Error(message.error));
         else waiting.resolve({ part: message.part!, busyMs: message.busyMs! });
-        this.dispatch();
       });
       thread.on('error', (error) => this.failThread(thread, error));
       // A thread that exits (terminated, or out of memory) fails what it held.
-      thread.on('exit', (code) => {
-        this.exited.add(thread);
-        const error = new PoolClosedError(this.closed ?? `a compute thread exited (code ${code})`);
-        this.failThread(thread, error);
-        // With no thread left, the tasks waiting for one fail too.
-        if (this.exited.size === this.size) this.failThread(undefined, error);
-      });
+      thread.on('exit', (code) => this.failThread(thread, new PoolClosedError(this.closed ?? `a compute thread exited (code ${code})`)));
       thread.unref();
       return thread;
     });
@@ -62,23 +52,11 @@ export class ThreadPool {
   run(task: MonteCarloTask): Promise<{ part: MonteCarloPart; busyMs: number }> {
     if (this.closed !== undefined) return Promise.reject(new PoolClosedError(this.closed));
     const id = this.nextId++;
+    const thread = this.threads[this.nextThread++ % this.size]!;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { thread: undefined, task, resolve, reject });
-      this.dispatch();
+      this.pending.set(id, { thread, resolve, reject });
+      thread.postMessage({ id, task });
     });
-  }
-
-  /** Gives the waiting tasks, oldest first, to the threads that hold none. */
-  private dispatch(): void {
-    const holding = new Set([...this.pending.values()].map((waiting) => waiting.thread));
-    for (const [id, waiting] of this.pending) {
-      if (waiting.thread) continue;
-      const free = this.threads.find((thread) => !holding.has(thread) && !this.exited.has(thread));
-      if (!free) return;
-      waiting.thread = free;
-      holding.add(free);
-      free.postMessage({ id, task: waiting.task });
-    }
   }
 
   /** Fails every task still held with `reason`, then stops the threads. */
@@ -103,8 +81,7 @@ export class ThreadPool {
     if (this.pending.size === 0) this.drained?.();
   }
 
-  /** Fails the tasks `thread` holds (undefined: those waiting for a thread). */
-  private failThread(thread: Worker | undefined, error: Error): void {
+  private failThread(thread: Worker, error: Error): void {
     for (const [id, waiting] of [...this.pending]) {
       if (waiting.thread !== thread) continue;
       this.settled(id);
