@@ -139,29 +139,7 @@ describe('the contracts the live document states', () => {
   const knownUntyped: Record<string, string[]> = {
     "market-data (GET /models/{model_id}/artifact, schemas/downloads.ts: XGBoost's learner, typed in packages/xgboost or contracts so market-data can import it)":
       ['GET /models/{model_id}/artifact 200/learner/{}'],
-    'trading research (routes/research.ts: its kinds and their request views)': [
-      ...jobKindEntries('trading-lookahead-check job', 'trading-optimization job', 'trading-research-trial job', 'trading-walk-forward job'),
-    ],
   };
-  /** A job kind defined without schemas: its params, request, metrics and result in each job route's answer. */
-  function jobKindEntries(...members: string[]): string[] {
-    const routes = ['GET /jobs/{id} 200', 'GET /jobs 200/jobs[]', 'POST /jobs/{id}/cancel 200'];
-    return members.flatMap((member) => routes.flatMap((route) => ['params', 'request', 'metrics', 'result'].map((field) => `${route}<${member}>/${field}`)));
-  }
-  /** Trading's strategy and research parameters: free-form by strategy; their owner lists them by prefix. */
-  const knownUntypedPrefixes = [
-    'GET /trading/strategy-code ',
-    'GET /trading/strategies',
-    'POST /trading/strategies',
-    'PATCH /trading/strategies/',
-    'POST /trading/backtests body/strategy/parameters',
-    'GET /trading/optimizations',
-    'POST /trading/optimizations',
-    'GET /trading/walk-forwards',
-    'POST /trading/walk-forwards',
-    'GET /trading/lookahead-checks',
-    'POST /trading/lookahead-checks',
-  ];
 
   it('types every request and response body all the way down (no untyped {}, no Type.Any() or Type.Unknown() inside)', () => {
     const found: string[] = [];
@@ -173,7 +151,7 @@ describe('the contracts the live document states', () => {
           if (type.includes('json')) found.push(...untypedIn(body.schema, `${name} ${status}`));
     }
     const known = new Set(Object.values(knownUntyped).flat());
-    const untyped = found.filter((at) => !known.has(at) && !knownUntypedPrefixes.some((prefix) => at.startsWith(prefix)));
+    const untyped = found.filter((at) => !known.has(at));
     expect(untyped).toEqual([]);
     // The job routes answer a union by kind, and the check walks into each member (named by its title):
     // the kinds declared so far are typed through and through.
@@ -181,7 +159,17 @@ describe('the contracts the live document states', () => {
       live.paths['/jobs/{id}'] as { get: { responses: { 200: { content: { 'application/json': { schema: { anyOf?: { title?: string }[] } } } } } } }
     ).get.responses[200].content['application/json'].schema;
     const kinds = (jobUnion.anyOf ?? []).map((member) => member.title);
-    for (const kind of ['train job', 'inference job', 'trading-scan job', 'trading-backtest job', 'trading-reconcile job']) {
+    for (const kind of [
+      'train job',
+      'inference job',
+      'trading-scan job',
+      'trading-backtest job',
+      'trading-reconcile job',
+      'trading-optimization job',
+      'trading-walk-forward job',
+      'trading-research-trial job',
+      'trading-lookahead-check job',
+    ]) {
       expect(kinds).toContain(kind);
       expect(found.filter((at) => at.startsWith(`GET /jobs/{id} 200<${kind}>`))).toEqual([]);
     }

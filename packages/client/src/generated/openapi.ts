@@ -6239,9 +6239,72 @@ export interface paths {
                                 parameters: {
                                     /** @enum {string} */
                                     type: "object";
+                                    /** @description each parameter's JSON Schema (its keywords: type, default, minimum, enum, anyOf, description, ...) */
                                     properties: {
                                         [key: string]: {
-                                            [key: string]: unknown;
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    })[] | {
+                                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                            [key: string]: string | number | boolean | (never | null);
+                                                        };
+                                                    };
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    })[] | {
+                                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                            [key: string]: string | number | boolean | (never | null);
+                                                        };
+                                                    };
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    })[] | {
+                                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                            [key: string]: string | number | boolean | (never | null);
+                                                        };
+                                                    })[] | {
+                                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                            [key: string]: string | number | boolean | (never | null);
+                                                        })[] | {
+                                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                                [key: string]: string | number | boolean | (never | null);
+                                                            };
+                                                        };
+                                                    };
+                                                };
+                                            };
                                         };
                                     };
                                     required?: string[];
@@ -6330,7 +6393,21 @@ export interface paths {
                                 code: string;
                                 /** @description the parameters given for the code (over what the rule fields say) */
                                 parameters: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 };
                                 /**
                                  * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -6413,7 +6490,21 @@ export interface paths {
                                 enabled: boolean;
                                 /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
                                 effective_parameters: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 };
                                 created_by: string | null;
                                 created_at: string;
@@ -6466,7 +6557,21 @@ export interface paths {
                         code?: string;
                         /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
                         parameters?: {
-                            [key: string]: unknown;
+                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                [key: string]: string | number | boolean | (never | null);
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                };
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                            };
                         };
                         /**
                          * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -6586,7 +6691,21 @@ export interface paths {
                             code: string;
                             /** @description the parameters given for the code (over what the rule fields say) */
                             parameters: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /**
                              * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -6669,7 +6788,21 @@ export interface paths {
                             enabled: boolean;
                             /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
                             effective_parameters: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             created_by: string | null;
                             created_at: string;
@@ -6782,7 +6915,21 @@ export interface paths {
                             code: string;
                             /** @description the parameters given for the code (over what the rule fields say) */
                             parameters: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /**
                              * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -6865,7 +7012,21 @@ export interface paths {
                             enabled: boolean;
                             /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
                             effective_parameters: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             created_by: string | null;
                             created_at: string;
@@ -7020,7 +7181,21 @@ export interface paths {
                         code?: string;
                         /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
                         parameters?: {
-                            [key: string]: unknown;
+                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                [key: string]: string | number | boolean | (never | null);
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                };
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                            };
                         };
                         /** @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars) */
                         interval?: string;
@@ -7106,7 +7281,21 @@ export interface paths {
                             code: string;
                             /** @description the parameters given for the code (over what the rule fields say) */
                             parameters: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /**
                              * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -7189,7 +7378,21 @@ export interface paths {
                             enabled: boolean;
                             /** @description the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema */
                             effective_parameters: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             created_by: string | null;
                             created_at: string;
@@ -8986,7 +9189,21 @@ export interface paths {
                             code?: string;
                             /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
                             parameters?: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /**
                              * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -9314,8 +9531,20 @@ export interface paths {
                                     /** @default true */
                                     enabled: boolean;
                                     parameters?: {
-                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                             [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
                                         };
                                     };
                                 };
@@ -9453,8 +9682,20 @@ export interface paths {
                                     /** @default true */
                                     enabled: boolean;
                                     parameters?: {
-                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                             [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
                                         };
                                     };
                                 };
@@ -9473,8 +9714,20 @@ export interface paths {
                                 interval: string;
                                 /** @description the parameters the strategy ran with (its schema's defaults filled in) */
                                 parameters: {
-                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                         [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
                                     };
                                 };
                                 /** @enum {string} */
@@ -11291,7 +11544,203 @@ export interface paths {
                                 stage: string;
                                 progress: number;
                                 error: string | null;
-                                request: unknown;
+                                request: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description the parameters searched, by name, each with its range or choices */
+                                    space: {
+                                        [key: string]: {
+                                            /** @description lowest value tried (within the parameter schema's minimum) */
+                                            min: number;
+                                            /** @description highest value tried (within the parameter schema's maximum) */
+                                            max: number;
+                                            /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                            step?: number;
+                                            /** @description random and TPE draw on a log scale (min > 0) */
+                                            log?: boolean;
+                                        } | {
+                                            values: (number | string | boolean)[];
+                                        };
+                                    };
+                                    /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                    method: "grid" | "random" | "tpe";
+                                    /** @description trials at most (a grid needs at least its size) */
+                                    budget: number;
+                                    /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                    objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                    /** @description the constraint of profit_with_max_drawdown, in percent */
+                                    max_drawdown_pct?: number;
+                                    /** @description random and TPE draws are reproducible from it (default 1) */
+                                    seed?: number;
+                                    /** @description the two searched parameters of the heat map (default: the first two) */
+                                    heatmap?: string[];
+                                };
                                 created_by: string | null;
                                 created_at: string;
                                 finished_at: string | null;
@@ -11349,7 +11798,21 @@ export interface paths {
                             code?: string;
                             /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
                             parameters?: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /**
                              * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -11445,7 +11908,21 @@ export interface paths {
                         end?: string;
                         /** @description fixed parameters over the strategy's own (the searched ones vary) */
                         parameters?: {
-                            [key: string]: unknown;
+                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                [key: string]: string | number | boolean | (never | null);
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                };
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                            };
                         };
                         /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
                         costs?: {
@@ -11485,10 +11962,7 @@ export interface paths {
                         /** @description random and TPE draws are reproducible from it (default 1) */
                         seed?: number;
                         /** @description the two searched parameters of the heat map (default: the first two) */
-                        heatmap?: [
-                            string,
-                            string
-                        ];
+                        heatmap?: string[];
                     };
                 };
             };
@@ -11591,7 +12065,203 @@ export interface paths {
                             stage: string;
                             progress: number;
                             error: string | null;
-                            request: unknown;
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                /** @description the two searched parameters of the heat map (default: the first two) */
+                                heatmap?: string[];
+                            };
                             created_by: string | null;
                             created_at: string;
                             finished_at: string | null;
@@ -11613,7 +12283,21 @@ export interface paths {
                                 rank: number | null;
                                 /** @description the searched parameters of this trial */
                                 parameters: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 };
                                 objective: number | null;
                                 /** @description false when profit_with_max_drawdown's constraint is broken */
@@ -11654,7 +12338,21 @@ export interface paths {
                                 rank: number | null;
                                 /** @description the searched parameters of this trial */
                                 parameters: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 };
                                 objective: number | null;
                                 /** @description false when profit_with_max_drawdown's constraint is broken */
@@ -11701,12 +12399,40 @@ export interface paths {
                                     name: string;
                                     /** @description every trial with an objective */
                                     points: {
-                                        value: unknown;
+                                        value: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
                                         objective: number;
                                     }[];
                                     /** @description the objective per value (numeric ranges in up to 20 bins, value = the bin centre) */
                                     by_value: {
-                                        value: unknown;
+                                        value: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
                                         trials: number;
                                         mean: number;
                                         best: number;
@@ -11715,8 +12441,36 @@ export interface paths {
                                 heatmap: {
                                     x: string;
                                     y: string;
-                                    x_values: unknown[];
-                                    y_values: unknown[];
+                                    x_values: (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    })[];
+                                    y_values: (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    })[];
                                     /** @description best objective per cell, rows by y, columns by x; null where no trial fell */
                                     best: (number | null)[][];
                                 } | null;
@@ -11822,7 +12576,21 @@ export interface paths {
                                 rank: number | null;
                                 /** @description the searched parameters of this trial */
                                 parameters: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 };
                                 objective: number | null;
                                 /** @description false when profit_with_max_drawdown's constraint is broken */
@@ -11941,7 +12709,203 @@ export interface paths {
                             stage: string;
                             progress: number;
                             error: string | null;
-                            request: unknown;
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                /** @description the two searched parameters of the heat map (default: the first two) */
+                                heatmap?: string[];
+                            };
                             created_by: string | null;
                             created_at: string;
                             finished_at: string | null;
@@ -12321,7 +13285,211 @@ export interface paths {
                                 stage: string;
                                 progress: number;
                                 error: string | null;
-                                request: unknown;
+                                request: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description the parameters searched, by name, each with its range or choices */
+                                    space: {
+                                        [key: string]: {
+                                            /** @description lowest value tried (within the parameter schema's minimum) */
+                                            min: number;
+                                            /** @description highest value tried (within the parameter schema's maximum) */
+                                            max: number;
+                                            /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                            step?: number;
+                                            /** @description random and TPE draw on a log scale (min > 0) */
+                                            log?: boolean;
+                                        } | {
+                                            values: (number | string | boolean)[];
+                                        };
+                                    };
+                                    /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                    method: "grid" | "random" | "tpe";
+                                    /** @description trials at most (a grid needs at least its size) */
+                                    budget: number;
+                                    /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                    objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                    /** @description the constraint of profit_with_max_drawdown, in percent */
+                                    max_drawdown_pct?: number;
+                                    /** @description random and TPE draws are reproducible from it (default 1) */
+                                    seed?: number;
+                                    windows: {
+                                        /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                        mode: "rolling" | "anchored";
+                                        /** @description sessions of each in-sample window */
+                                        in_sample: number;
+                                        /** @description sessions of each out-of-sample window */
+                                        out_of_sample: number;
+                                        /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                        step?: number;
+                                    };
+                                };
                                 created_by: string | null;
                                 created_at: string;
                                 finished_at: string | null;
@@ -12379,7 +13547,21 @@ export interface paths {
                             code?: string;
                             /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
                             parameters?: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /**
                              * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -12475,7 +13657,21 @@ export interface paths {
                         end?: string;
                         /** @description fixed parameters over the strategy's own (the searched ones vary) */
                         parameters?: {
-                            [key: string]: unknown;
+                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                [key: string]: string | number | boolean | (never | null);
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                };
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                            };
                         };
                         /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
                         costs?: {
@@ -12626,7 +13822,211 @@ export interface paths {
                             stage: string;
                             progress: number;
                             error: string | null;
-                            request: unknown;
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                windows: {
+                                    /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                    mode: "rolling" | "anchored";
+                                    /** @description sessions of each in-sample window */
+                                    in_sample: number;
+                                    /** @description sessions of each out-of-sample window */
+                                    out_of_sample: number;
+                                    /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                    step?: number;
+                                };
+                            };
                             created_by: string | null;
                             created_at: string;
                             finished_at: string | null;
@@ -12642,7 +14042,21 @@ export interface paths {
                                 };
                                 /** @description the best in-sample trial's parameters, run out of sample; null while unknown or when no trial succeeded */
                                 parameters: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 } | null;
                                 trials: {
                                     done: number;
@@ -12834,7 +14248,21 @@ export interface paths {
                                 rank: number | null;
                                 /** @description the searched parameters of this trial */
                                 parameters: {
-                                    [key: string]: unknown;
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
                                 };
                                 objective: number | null;
                                 /** @description false when profit_with_max_drawdown's constraint is broken */
@@ -12953,7 +14381,211 @@ export interface paths {
                             stage: string;
                             progress: number;
                             error: string | null;
-                            request: unknown;
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                windows: {
+                                    /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                    mode: "rolling" | "anchored";
+                                    /** @description sessions of each in-sample window */
+                                    in_sample: number;
+                                    /** @description sessions of each out-of-sample window */
+                                    out_of_sample: number;
+                                    /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                    step?: number;
+                                };
+                            };
                             created_by: string | null;
                             created_at: string;
                             finished_at: string | null;
@@ -13415,7 +15047,178 @@ export interface paths {
                                 stage: string;
                                 progress: number;
                                 error: string | null;
-                                request: unknown;
+                                request: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                    max_signals?: number;
+                                };
                                 created_by: string | null;
                                 created_at: string;
                                 finished_at: string | null;
@@ -13473,7 +15276,21 @@ export interface paths {
                             code?: string;
                             /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
                             parameters?: {
-                                [key: string]: unknown;
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
                             };
                             /**
                              * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
@@ -13569,7 +15386,21 @@ export interface paths {
                         end?: string;
                         /** @description fixed parameters over the strategy's own (the searched ones vary) */
                         parameters?: {
-                            [key: string]: unknown;
+                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                [key: string]: string | number | boolean | (never | null);
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                };
+                            })[] | {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                };
+                            };
                         };
                         /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
                         costs?: {
@@ -13687,7 +15518,178 @@ export interface paths {
                             stage: string;
                             progress: number;
                             error: string | null;
-                            request: unknown;
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                max_signals?: number;
+                            };
                             created_by: string | null;
                             created_at: string;
                             finished_at: string | null;
@@ -13808,7 +15810,178 @@ export interface paths {
                             stage: string;
                             progress: number;
                             error: string | null;
-                            request: unknown;
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                max_signals?: number;
+                            };
                             created_by: string | null;
                             created_at: string;
                             finished_at: string | null;
@@ -14356,8 +16529,20 @@ export interface paths {
                                     /** @default true */
                                     enabled: boolean;
                                     parameters?: {
-                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                             [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
                                         };
                                     };
                                 };
@@ -14495,8 +16680,20 @@ export interface paths {
                                     /** @default true */
                                     enabled: boolean;
                                     parameters?: {
-                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                             [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
                                         };
                                     };
                                 };
@@ -14515,8 +16712,20 @@ export interface paths {
                                 interval: string;
                                 /** @description the parameters the strategy ran with (its schema's defaults filled in) */
                                 parameters: {
-                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                         [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
                                     };
                                 };
                                 /** @enum {string} */
@@ -14599,14 +16808,382 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                max_signals?: number;
+                            };
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                max_signals?: number;
+                            };
+                            metrics: {
+                                checked: number;
+                                /** @description decisions that changed once the data was cut */
+                                flagged: number;
+                            } | null;
+                            result: {
+                                /** @description true when a decision changed once the data was cut at its time: the strategy used data it could not have had */
+                                biased: boolean;
+                                /** @description instants with decisions in the full run */
+                                signals: number;
+                                checked: number;
+                                flagged: {
+                                    at: string;
+                                    day: string;
+                                    full: {
+                                        symbol: string;
+                                        side: string;
+                                        type: string;
+                                        quantity: number;
+                                        price: number | null;
+                                    }[];
+                                    cut: {
+                                        symbol: string;
+                                        side: string;
+                                        type: string;
+                                        quantity: number;
+                                        price: number | null;
+                                    }[];
+                                    error: string | null;
+                                }[];
+                                verdict: string;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -14627,14 +17204,478 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                /** @description the two searched parameters of the heat map (default: the first two) */
+                                heatmap?: string[];
+                            };
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                /** @description the two searched parameters of the heat map (default: the first two) */
+                                heatmap?: string[];
+                            };
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                trials: {
+                                    /** @description trials stored (finished or not) */
+                                    done: number;
+                                    succeeded: number;
+                                    failed: number;
+                                };
+                                /** @description the best feasible trial; null when none has an objective */
+                                best: {
+                                    /** @description the trial number in its run (and window) */
+                                    trial: number;
+                                    /** @description a walk-forward's window; null in an optimisation */
+                                    window: number | null;
+                                    phase: "search" | "out_of_sample";
+                                    status: "queued" | "succeeded" | "failed";
+                                    /** @description 1 = best objective; null when failed or without an objective */
+                                    rank: number | null;
+                                    /** @description the searched parameters of this trial */
+                                    parameters: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    objective: number | null;
+                                    /** @description false when profit_with_max_drawdown's constraint is broken */
+                                    feasible: boolean;
+                                    figures: {
+                                        sharpe: number | null;
+                                        sortino: number | null;
+                                        net_profit: number;
+                                        total_return: number;
+                                        cagr: number | null;
+                                        /** @description the deepest fall from a peak, percent */
+                                        max_drawdown_pct: number;
+                                        calmar: number | null;
+                                        trades: number;
+                                        win_rate: number | null;
+                                        fees: number;
+                                        /** @description period (session) returns */
+                                        observations: number;
+                                        skewness: number | null;
+                                        /** @description not excess: 3 for a normal distribution */
+                                        kurtosis: number | null;
+                                    } | null;
+                                    error: string | null;
+                                    job_id: string | null;
+                                    start: string;
+                                    end: string;
+                                    finished_at: string | null;
+                                } | null;
+                                /** @description the multiple-testing correction of the best Sharpe */
+                                overfitting: {
+                                    /** @description trials with a Sharpe ratio (the multiple tests) */
+                                    trials: number;
+                                    /** @description the best trial's annualised Sharpe */
+                                    best_sharpe: number | null;
+                                    /** @description the annualised Sharpe the best of this many trials of no skill would reach (SR0) */
+                                    expected_max_sharpe: number | null;
+                                    /** @description probability (0..1) that the best trial's true Sharpe is above zero after the trials, skewness and kurtosis (Bailey & Lopez de Prado, 2014) */
+                                    deflated_sharpe: number | null;
+                                    /** @description a sentence when the best Sharpe is likely luck (deflated Sharpe below 0.95) */
+                                    warning: string | null;
+                                };
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -14729,14 +17770,51 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /**
+                                 * Format: uuid
+                                 * @description the optimisation or walk-forward the trials belong to
+                                 */
+                                run_id: string;
+                                /** @description the walk-forward's window; -1 in an optimisation */
+                                window: number;
+                                /** @description the batch: trial numbers of the window */
+                                trials?: number[];
+                                /** @description one trial (a job queued before batches) */
+                                trial?: number;
+                            };
+                            request: {
+                                /**
+                                 * Format: uuid
+                                 * @description the optimisation or walk-forward the trials belong to
+                                 */
+                                run_id: string;
+                                /** @description the walk-forward's window; -1 in an optimisation */
+                                window: number;
+                                /** @description the batch: trial numbers of the window */
+                                trials?: number[];
+                                /** @description one trial (a job queued before batches) */
+                                trial?: number;
+                            };
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                trials: {
+                                    trial: number;
+                                    /** @description succeeded or failed (queued: not run) */
+                                    status: string;
+                                    objective: number | null;
+                                    error?: string;
+                                    /** @description the research thread's CPU time on the trial */
+                                    cpu_ms?: number;
+                                    /** @description the thread's wall time on the trial */
+                                    busy_ms?: number;
+                                    /** @description how long the thread had waited since its previous trial */
+                                    idle_ms?: number;
+                                    /** @description the research thread that ran it */
+                                    thread?: number;
+                                }[];
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -14906,14 +17984,424 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                windows: {
+                                    /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                    mode: "rolling" | "anchored";
+                                    /** @description sessions of each in-sample window */
+                                    in_sample: number;
+                                    /** @description sessions of each out-of-sample window */
+                                    out_of_sample: number;
+                                    /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                    step?: number;
+                                };
+                            };
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                windows: {
+                                    /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                    mode: "rolling" | "anchored";
+                                    /** @description sessions of each in-sample window */
+                                    in_sample: number;
+                                    /** @description sessions of each out-of-sample window */
+                                    out_of_sample: number;
+                                    /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                    step?: number;
+                                };
+                            };
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                windows: number;
+                                /** @description trials stored over every window (searched and out of sample) */
+                                trials: number;
+                                failed: number;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -15328,8 +18816,20 @@ export interface paths {
                                         /** @default true */
                                         enabled: boolean;
                                         parameters?: {
-                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                                 [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
                                             };
                                         };
                                     };
@@ -15467,8 +18967,20 @@ export interface paths {
                                         /** @default true */
                                         enabled: boolean;
                                         parameters?: {
-                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                                 [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
                                             };
                                         };
                                     };
@@ -15487,8 +18999,20 @@ export interface paths {
                                     interval: string;
                                     /** @description the parameters the strategy ran with (its schema's defaults filled in) */
                                     parameters: {
-                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                             [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
                                         };
                                     };
                                     /** @enum {string} */
@@ -15571,14 +19095,382 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                params: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                    max_signals?: number;
+                                };
+                                request: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                    max_signals?: number;
+                                };
+                                metrics: {
+                                    checked: number;
+                                    /** @description decisions that changed once the data was cut */
+                                    flagged: number;
+                                } | null;
+                                result: {
+                                    /** @description true when a decision changed once the data was cut at its time: the strategy used data it could not have had */
+                                    biased: boolean;
+                                    /** @description instants with decisions in the full run */
+                                    signals: number;
+                                    checked: number;
+                                    flagged: {
+                                        at: string;
+                                        day: string;
+                                        full: {
+                                            symbol: string;
+                                            side: string;
+                                            type: string;
+                                            quantity: number;
+                                            price: number | null;
+                                        }[];
+                                        cut: {
+                                            symbol: string;
+                                            side: string;
+                                            type: string;
+                                            quantity: number;
+                                            price: number | null;
+                                        }[];
+                                        error: string | null;
+                                    }[];
+                                    verdict: string;
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -15599,14 +19491,478 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                params: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description the parameters searched, by name, each with its range or choices */
+                                    space: {
+                                        [key: string]: {
+                                            /** @description lowest value tried (within the parameter schema's minimum) */
+                                            min: number;
+                                            /** @description highest value tried (within the parameter schema's maximum) */
+                                            max: number;
+                                            /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                            step?: number;
+                                            /** @description random and TPE draw on a log scale (min > 0) */
+                                            log?: boolean;
+                                        } | {
+                                            values: (number | string | boolean)[];
+                                        };
+                                    };
+                                    /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                    method: "grid" | "random" | "tpe";
+                                    /** @description trials at most (a grid needs at least its size) */
+                                    budget: number;
+                                    /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                    objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                    /** @description the constraint of profit_with_max_drawdown, in percent */
+                                    max_drawdown_pct?: number;
+                                    /** @description random and TPE draws are reproducible from it (default 1) */
+                                    seed?: number;
+                                    /** @description the two searched parameters of the heat map (default: the first two) */
+                                    heatmap?: string[];
+                                };
+                                request: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description the parameters searched, by name, each with its range or choices */
+                                    space: {
+                                        [key: string]: {
+                                            /** @description lowest value tried (within the parameter schema's minimum) */
+                                            min: number;
+                                            /** @description highest value tried (within the parameter schema's maximum) */
+                                            max: number;
+                                            /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                            step?: number;
+                                            /** @description random and TPE draw on a log scale (min > 0) */
+                                            log?: boolean;
+                                        } | {
+                                            values: (number | string | boolean)[];
+                                        };
+                                    };
+                                    /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                    method: "grid" | "random" | "tpe";
+                                    /** @description trials at most (a grid needs at least its size) */
+                                    budget: number;
+                                    /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                    objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                    /** @description the constraint of profit_with_max_drawdown, in percent */
+                                    max_drawdown_pct?: number;
+                                    /** @description random and TPE draws are reproducible from it (default 1) */
+                                    seed?: number;
+                                    /** @description the two searched parameters of the heat map (default: the first two) */
+                                    heatmap?: string[];
+                                };
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
+                                result: {
+                                    trials: {
+                                        /** @description trials stored (finished or not) */
+                                        done: number;
+                                        succeeded: number;
+                                        failed: number;
+                                    };
+                                    /** @description the best feasible trial; null when none has an objective */
+                                    best: {
+                                        /** @description the trial number in its run (and window) */
+                                        trial: number;
+                                        /** @description a walk-forward's window; null in an optimisation */
+                                        window: number | null;
+                                        phase: "search" | "out_of_sample";
+                                        status: "queued" | "succeeded" | "failed";
+                                        /** @description 1 = best objective; null when failed or without an objective */
+                                        rank: number | null;
+                                        /** @description the searched parameters of this trial */
+                                        parameters: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        objective: number | null;
+                                        /** @description false when profit_with_max_drawdown's constraint is broken */
+                                        feasible: boolean;
+                                        figures: {
+                                            sharpe: number | null;
+                                            sortino: number | null;
+                                            net_profit: number;
+                                            total_return: number;
+                                            cagr: number | null;
+                                            /** @description the deepest fall from a peak, percent */
+                                            max_drawdown_pct: number;
+                                            calmar: number | null;
+                                            trades: number;
+                                            win_rate: number | null;
+                                            fees: number;
+                                            /** @description period (session) returns */
+                                            observations: number;
+                                            skewness: number | null;
+                                            /** @description not excess: 3 for a normal distribution */
+                                            kurtosis: number | null;
+                                        } | null;
+                                        error: string | null;
+                                        job_id: string | null;
+                                        start: string;
+                                        end: string;
+                                        finished_at: string | null;
+                                    } | null;
+                                    /** @description the multiple-testing correction of the best Sharpe */
+                                    overfitting: {
+                                        /** @description trials with a Sharpe ratio (the multiple tests) */
+                                        trials: number;
+                                        /** @description the best trial's annualised Sharpe */
+                                        best_sharpe: number | null;
+                                        /** @description the annualised Sharpe the best of this many trials of no skill would reach (SR0) */
+                                        expected_max_sharpe: number | null;
+                                        /** @description probability (0..1) that the best trial's true Sharpe is above zero after the trials, skewness and kurtosis (Bailey & Lopez de Prado, 2014) */
+                                        deflated_sharpe: number | null;
+                                        /** @description a sentence when the best Sharpe is likely luck (deflated Sharpe below 0.95) */
+                                        warning: string | null;
+                                    };
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -15701,14 +20057,51 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                params: {
+                                    /**
+                                     * Format: uuid
+                                     * @description the optimisation or walk-forward the trials belong to
+                                     */
+                                    run_id: string;
+                                    /** @description the walk-forward's window; -1 in an optimisation */
+                                    window: number;
+                                    /** @description the batch: trial numbers of the window */
+                                    trials?: number[];
+                                    /** @description one trial (a job queued before batches) */
+                                    trial?: number;
+                                };
+                                request: {
+                                    /**
+                                     * Format: uuid
+                                     * @description the optimisation or walk-forward the trials belong to
+                                     */
+                                    run_id: string;
+                                    /** @description the walk-forward's window; -1 in an optimisation */
+                                    window: number;
+                                    /** @description the batch: trial numbers of the window */
+                                    trials?: number[];
+                                    /** @description one trial (a job queued before batches) */
+                                    trial?: number;
+                                };
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
+                                result: {
+                                    trials: {
+                                        trial: number;
+                                        /** @description succeeded or failed (queued: not run) */
+                                        status: string;
+                                        objective: number | null;
+                                        error?: string;
+                                        /** @description the research thread's CPU time on the trial */
+                                        cpu_ms?: number;
+                                        /** @description the thread's wall time on the trial */
+                                        busy_ms?: number;
+                                        /** @description how long the thread had waited since its previous trial */
+                                        idle_ms?: number;
+                                        /** @description the research thread that ran it */
+                                        thread?: number;
+                                    }[];
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -15878,14 +20271,424 @@ export interface paths {
                                 /** @description what the job is doing, in words */
                                 stage: string;
                                 progress: number;
-                                /** @description what was asked (this kind declares no params schema) */
-                                params: unknown;
-                                /** @description the same as params (this kind declares no params schema) */
-                                request: unknown;
-                                /** @description this kind declares no metrics schema */
-                                metrics: unknown;
-                                /** @description this kind declares no result schema */
-                                result: unknown;
+                                params: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description the parameters searched, by name, each with its range or choices */
+                                    space: {
+                                        [key: string]: {
+                                            /** @description lowest value tried (within the parameter schema's minimum) */
+                                            min: number;
+                                            /** @description highest value tried (within the parameter schema's maximum) */
+                                            max: number;
+                                            /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                            step?: number;
+                                            /** @description random and TPE draw on a log scale (min > 0) */
+                                            log?: boolean;
+                                        } | {
+                                            values: (number | string | boolean)[];
+                                        };
+                                    };
+                                    /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                    method: "grid" | "random" | "tpe";
+                                    /** @description trials at most (a grid needs at least its size) */
+                                    budget: number;
+                                    /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                    objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                    /** @description the constraint of profit_with_max_drawdown, in percent */
+                                    max_drawdown_pct?: number;
+                                    /** @description random and TPE draws are reproducible from it (default 1) */
+                                    seed?: number;
+                                    windows: {
+                                        /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                        mode: "rolling" | "anchored";
+                                        /** @description sessions of each in-sample window */
+                                        in_sample: number;
+                                        /** @description sessions of each out-of-sample window */
+                                        out_of_sample: number;
+                                        /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                        step?: number;
+                                    };
+                                };
+                                request: {
+                                    /** @description a stored strategy */
+                                    strategy_id?: number;
+                                    strategy?: {
+                                        name: string;
+                                        /** @default paper */
+                                        account_id: string;
+                                        universe: string[];
+                                        /** @description the signal rule from @closecross/quant, with its parameters */
+                                        rule?: {
+                                            /** @enum {string} */
+                                            kind: "three_candles";
+                                            /** @description smallest candle body that counts (default 0.01) */
+                                            body?: number;
+                                            body_mode?: "absolute" | "relative";
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "rsi";
+                                            period?: number;
+                                            oversold?: number;
+                                            overbought?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "moving_average_crossover";
+                                            fast?: number;
+                                            slow?: number;
+                                        };
+                                        /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                        code?: string;
+                                        /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                        parameters?: {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                        /**
+                                         * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                         * @default 1d
+                                         */
+                                        interval: string;
+                                        /**
+                                         * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                         * @default scheduled
+                                         */
+                                        mode: "scheduled" | "live";
+                                        /**
+                                         * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                         * @default long_only
+                                         */
+                                        side_policy: "long_only" | "short_only" | "long_short";
+                                        /**
+                                         * @description bars of history before the first signal (the reference h)
+                                         * @default 0
+                                         */
+                                        warmup_bars: number;
+                                        /**
+                                         * @description when scans run (trading days only); null: on demand only
+                                         * @default {
+                                         *       "cron": "30 16 * * 1-5",
+                                         *       "timezone": "America/New_York"
+                                         *     }
+                                         */
+                                        schedule: {
+                                            cron: string;
+                                            timezone: string;
+                                        } | null;
+                                        /**
+                                         * @description manual: signals wait for a person; auto: signals become orders
+                                         * @default manual
+                                         */
+                                        approval: "manual" | "auto";
+                                        /**
+                                         * @default {
+                                         *       "timing": "close"
+                                         *     }
+                                         */
+                                        entry: {
+                                            /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                            timing: "close" | "next_open" | "limit";
+                                            /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                            limit_offset_bps?: number;
+                                        };
+                                        /**
+                                         * @description a built-in's entry size (a user module sizes its own orders)
+                                         * @default {
+                                         *       "mode": "fixed_quantity",
+                                         *       "quantity": 1
+                                         *     }
+                                         */
+                                        sizing: {
+                                            /** @enum {string} */
+                                            mode: "fixed_quantity";
+                                            quantity: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "fixed_notional";
+                                            notional: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            mode: "allocation_share";
+                                            share: number;
+                                        };
+                                        /** @default {} */
+                                        exits: {
+                                            /** @description close a trade this many bars after its entry, at the close */
+                                            after_bars?: number;
+                                            stop_loss_pct?: number;
+                                            take_profit_pct?: number;
+                                            on_opposite_signal?: boolean;
+                                        };
+                                        /** @description capital given to the strategy (its cash at the start) */
+                                        allocation: number;
+                                        /** @default true */
+                                        enabled: boolean;
+                                    };
+                                    /** @description the symbols (default: the strategy's universe) */
+                                    universe?: string[];
+                                    /**
+                                     * Format: date
+                                     * @description first day of bars (default: the first stored)
+                                     */
+                                    start?: string;
+                                    /**
+                                     * Format: date
+                                     * @description last day of bars (default: the last stored)
+                                     */
+                                    end?: string;
+                                    /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                    costs?: {
+                                        fee_per_share?: number;
+                                        fee_bps?: number;
+                                        fee_minimum?: number;
+                                        fee_max_rate?: number;
+                                        slippage_bps?: number;
+                                        volume_participation?: number;
+                                    };
+                                    decision?: "after_close" | "close_auction";
+                                    /** @description default: the strategy's allocation */
+                                    starting_cash?: number;
+                                    /** @description the parameters searched, by name, each with its range or choices */
+                                    space: {
+                                        [key: string]: {
+                                            /** @description lowest value tried (within the parameter schema's minimum) */
+                                            min: number;
+                                            /** @description highest value tried (within the parameter schema's maximum) */
+                                            max: number;
+                                            /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                            step?: number;
+                                            /** @description random and TPE draw on a log scale (min > 0) */
+                                            log?: boolean;
+                                        } | {
+                                            values: (number | string | boolean)[];
+                                        };
+                                    };
+                                    /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                    method: "grid" | "random" | "tpe";
+                                    /** @description trials at most (a grid needs at least its size) */
+                                    budget: number;
+                                    /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                    objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                    /** @description the constraint of profit_with_max_drawdown, in percent */
+                                    max_drawdown_pct?: number;
+                                    /** @description random and TPE draws are reproducible from it (default 1) */
+                                    seed?: number;
+                                    windows: {
+                                        /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                        mode: "rolling" | "anchored";
+                                        /** @description sessions of each in-sample window */
+                                        in_sample: number;
+                                        /** @description sessions of each out-of-sample window */
+                                        out_of_sample: number;
+                                        /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                        step?: number;
+                                    };
+                                };
+                                /** @description this kind writes no metrics (null) */
+                                metrics: Record<string, never> | null;
+                                result: {
+                                    windows: number;
+                                    /** @description trials stored over every window (searched and out of sample) */
+                                    trials: number;
+                                    failed: number;
+                                } | null;
                                 error: string | null;
                                 /** @description attempts started so far (a retry or a takeover adds one) */
                                 attempts: number;
@@ -16298,8 +21101,20 @@ export interface paths {
                                     /** @default true */
                                     enabled: boolean;
                                     parameters?: {
-                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                             [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
                                         };
                                     };
                                 };
@@ -16437,8 +21252,20 @@ export interface paths {
                                     /** @default true */
                                     enabled: boolean;
                                     parameters?: {
-                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                             [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
                                         };
                                     };
                                 };
@@ -16457,8 +21284,20 @@ export interface paths {
                                 interval: string;
                                 /** @description the parameters the strategy ran with (its schema's defaults filled in) */
                                 parameters: {
-                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
                                         [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
                                     };
                                 };
                                 /** @enum {string} */
@@ -16541,14 +21380,382 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                max_signals?: number;
+                            };
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description signals rerun with the data cut at their time (default 30, spread over the run) */
+                                max_signals?: number;
+                            };
+                            metrics: {
+                                checked: number;
+                                /** @description decisions that changed once the data was cut */
+                                flagged: number;
+                            } | null;
+                            result: {
+                                /** @description true when a decision changed once the data was cut at its time: the strategy used data it could not have had */
+                                biased: boolean;
+                                /** @description instants with decisions in the full run */
+                                signals: number;
+                                checked: number;
+                                flagged: {
+                                    at: string;
+                                    day: string;
+                                    full: {
+                                        symbol: string;
+                                        side: string;
+                                        type: string;
+                                        quantity: number;
+                                        price: number | null;
+                                    }[];
+                                    cut: {
+                                        symbol: string;
+                                        side: string;
+                                        type: string;
+                                        quantity: number;
+                                        price: number | null;
+                                    }[];
+                                    error: string | null;
+                                }[];
+                                verdict: string;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -16569,14 +21776,478 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                /** @description the two searched parameters of the heat map (default: the first two) */
+                                heatmap?: string[];
+                            };
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                /** @description the two searched parameters of the heat map (default: the first two) */
+                                heatmap?: string[];
+                            };
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                trials: {
+                                    /** @description trials stored (finished or not) */
+                                    done: number;
+                                    succeeded: number;
+                                    failed: number;
+                                };
+                                /** @description the best feasible trial; null when none has an objective */
+                                best: {
+                                    /** @description the trial number in its run (and window) */
+                                    trial: number;
+                                    /** @description a walk-forward's window; null in an optimisation */
+                                    window: number | null;
+                                    phase: "search" | "out_of_sample";
+                                    status: "queued" | "succeeded" | "failed";
+                                    /** @description 1 = best objective; null when failed or without an objective */
+                                    rank: number | null;
+                                    /** @description the searched parameters of this trial */
+                                    parameters: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    objective: number | null;
+                                    /** @description false when profit_with_max_drawdown's constraint is broken */
+                                    feasible: boolean;
+                                    figures: {
+                                        sharpe: number | null;
+                                        sortino: number | null;
+                                        net_profit: number;
+                                        total_return: number;
+                                        cagr: number | null;
+                                        /** @description the deepest fall from a peak, percent */
+                                        max_drawdown_pct: number;
+                                        calmar: number | null;
+                                        trades: number;
+                                        win_rate: number | null;
+                                        fees: number;
+                                        /** @description period (session) returns */
+                                        observations: number;
+                                        skewness: number | null;
+                                        /** @description not excess: 3 for a normal distribution */
+                                        kurtosis: number | null;
+                                    } | null;
+                                    error: string | null;
+                                    job_id: string | null;
+                                    start: string;
+                                    end: string;
+                                    finished_at: string | null;
+                                } | null;
+                                /** @description the multiple-testing correction of the best Sharpe */
+                                overfitting: {
+                                    /** @description trials with a Sharpe ratio (the multiple tests) */
+                                    trials: number;
+                                    /** @description the best trial's annualised Sharpe */
+                                    best_sharpe: number | null;
+                                    /** @description the annualised Sharpe the best of this many trials of no skill would reach (SR0) */
+                                    expected_max_sharpe: number | null;
+                                    /** @description probability (0..1) that the best trial's true Sharpe is above zero after the trials, skewness and kurtosis (Bailey & Lopez de Prado, 2014) */
+                                    deflated_sharpe: number | null;
+                                    /** @description a sentence when the best Sharpe is likely luck (deflated Sharpe below 0.95) */
+                                    warning: string | null;
+                                };
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -16671,14 +22342,51 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /**
+                                 * Format: uuid
+                                 * @description the optimisation or walk-forward the trials belong to
+                                 */
+                                run_id: string;
+                                /** @description the walk-forward's window; -1 in an optimisation */
+                                window: number;
+                                /** @description the batch: trial numbers of the window */
+                                trials?: number[];
+                                /** @description one trial (a job queued before batches) */
+                                trial?: number;
+                            };
+                            request: {
+                                /**
+                                 * Format: uuid
+                                 * @description the optimisation or walk-forward the trials belong to
+                                 */
+                                run_id: string;
+                                /** @description the walk-forward's window; -1 in an optimisation */
+                                window: number;
+                                /** @description the batch: trial numbers of the window */
+                                trials?: number[];
+                                /** @description one trial (a job queued before batches) */
+                                trial?: number;
+                            };
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                trials: {
+                                    trial: number;
+                                    /** @description succeeded or failed (queued: not run) */
+                                    status: string;
+                                    objective: number | null;
+                                    error?: string;
+                                    /** @description the research thread's CPU time on the trial */
+                                    cpu_ms?: number;
+                                    /** @description the thread's wall time on the trial */
+                                    busy_ms?: number;
+                                    /** @description how long the thread had waited since its previous trial */
+                                    idle_ms?: number;
+                                    /** @description the research thread that ran it */
+                                    thread?: number;
+                                }[];
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;
@@ -16848,14 +22556,424 @@ export interface paths {
                             /** @description what the job is doing, in words */
                             stage: string;
                             progress: number;
-                            /** @description what was asked (this kind declares no params schema) */
-                            params: unknown;
-                            /** @description the same as params (this kind declares no params schema) */
-                            request: unknown;
-                            /** @description this kind declares no metrics schema */
-                            metrics: unknown;
-                            /** @description this kind declares no result schema */
-                            result: unknown;
+                            params: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                windows: {
+                                    /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                    mode: "rolling" | "anchored";
+                                    /** @description sessions of each in-sample window */
+                                    in_sample: number;
+                                    /** @description sessions of each out-of-sample window */
+                                    out_of_sample: number;
+                                    /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                    step?: number;
+                                };
+                            };
+                            request: {
+                                /** @description a stored strategy */
+                                strategy_id?: number;
+                                strategy?: {
+                                    name: string;
+                                    /** @default paper */
+                                    account_id: string;
+                                    universe: string[];
+                                    /** @description the signal rule from @closecross/quant, with its parameters */
+                                    rule?: {
+                                        /** @enum {string} */
+                                        kind: "three_candles";
+                                        /** @description smallest candle body that counts (default 0.01) */
+                                        body?: number;
+                                        body_mode?: "absolute" | "relative";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "rsi";
+                                        period?: number;
+                                        oversold?: number;
+                                        overbought?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "moving_average_crossover";
+                                        fast?: number;
+                                        slow?: number;
+                                    };
+                                    /** @description the strategy code the instance runs: a built-in (three_candles, rsi, moving_average_crossover) or a module of STRATEGIES_DIR by its name (GET /trading/strategy-code); default: the rule's kind */
+                                    code?: string;
+                                    /** @description the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give */
+                                    parameters?: {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                    /**
+                                     * @description the bar interval the strategy reads: 1d (daily bars of price_bars) or 1m, 5m, ... (the prices service's bars)
+                                     * @default 1d
+                                     */
+                                    interval: string;
+                                    /**
+                                     * @description scheduled: scans on the schedule (daily bars); live: runs on live ticks and bars in a worker thread
+                                     * @default scheduled
+                                     */
+                                    mode: "scheduled" | "live";
+                                    /**
+                                     * @description long_only: buy signals open longs; short_only: sell signals open shorts; long_short: both
+                                     * @default long_only
+                                     */
+                                    side_policy: "long_only" | "short_only" | "long_short";
+                                    /**
+                                     * @description bars of history before the first signal (the reference h)
+                                     * @default 0
+                                     */
+                                    warmup_bars: number;
+                                    /**
+                                     * @description when scans run (trading days only); null: on demand only
+                                     * @default {
+                                     *       "cron": "30 16 * * 1-5",
+                                     *       "timezone": "America/New_York"
+                                     *     }
+                                     */
+                                    schedule: {
+                                        cron: string;
+                                        timezone: string;
+                                    } | null;
+                                    /**
+                                     * @description manual: signals wait for a person; auto: signals become orders
+                                     * @default manual
+                                     */
+                                    approval: "manual" | "auto";
+                                    /**
+                                     * @default {
+                                     *       "timing": "close"
+                                     *     }
+                                     */
+                                    entry: {
+                                        /** @description close: the signal day's close; next_open: the next session's open; limit: a day limit order */
+                                        timing: "close" | "next_open" | "limit";
+                                        /** @description limit price this far below (buy) or above (sell) the signal's close */
+                                        limit_offset_bps?: number;
+                                    };
+                                    /**
+                                     * @description a built-in's entry size (a user module sizes its own orders)
+                                     * @default {
+                                     *       "mode": "fixed_quantity",
+                                     *       "quantity": 1
+                                     *     }
+                                     */
+                                    sizing: {
+                                        /** @enum {string} */
+                                        mode: "fixed_quantity";
+                                        quantity: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "fixed_notional";
+                                        notional: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        mode: "allocation_share";
+                                        share: number;
+                                    };
+                                    /** @default {} */
+                                    exits: {
+                                        /** @description close a trade this many bars after its entry, at the close */
+                                        after_bars?: number;
+                                        stop_loss_pct?: number;
+                                        take_profit_pct?: number;
+                                        on_opposite_signal?: boolean;
+                                    };
+                                    /** @description capital given to the strategy (its cash at the start) */
+                                    allocation: number;
+                                    /** @default true */
+                                    enabled: boolean;
+                                };
+                                /** @description the symbols (default: the strategy's universe) */
+                                universe?: string[];
+                                /**
+                                 * Format: date
+                                 * @description first day of bars (default: the first stored)
+                                 */
+                                start?: string;
+                                /**
+                                 * Format: date
+                                 * @description last day of bars (default: the last stored)
+                                 */
+                                end?: string;
+                                /** @description fixed parameters over the strategy's own (the searched ones vary) */
+                                parameters?: {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description overrides, field by field, the account's costs (the engine's stated defaults when the account sets none) */
+                                costs?: {
+                                    fee_per_share?: number;
+                                    fee_bps?: number;
+                                    fee_minimum?: number;
+                                    fee_max_rate?: number;
+                                    slippage_bps?: number;
+                                    volume_participation?: number;
+                                };
+                                decision?: "after_close" | "close_auction";
+                                /** @description default: the strategy's allocation */
+                                starting_cash?: number;
+                                /** @description the parameters searched, by name, each with its range or choices */
+                                space: {
+                                    [key: string]: {
+                                        /** @description lowest value tried (within the parameter schema's minimum) */
+                                        min: number;
+                                        /** @description highest value tried (within the parameter schema's maximum) */
+                                        max: number;
+                                        /** @description grid spacing (required for grid search; integers for an integer parameter) */
+                                        step?: number;
+                                        /** @description random and TPE draw on a log scale (min > 0) */
+                                        log?: boolean;
+                                    } | {
+                                        values: (number | string | boolean)[];
+                                    };
+                                };
+                                /** @description grid: every point of the ranges (their steps) and choices; random: uniform draws (seeded); tpe: a Tree-structured Parzen Estimator (random start, then draws where good trials were) */
+                                method: "grid" | "random" | "tpe";
+                                /** @description trials at most (a grid needs at least its size) */
+                                budget: number;
+                                /** @description what the search maximises: annualised Sharpe or Sortino, net profit, Calmar (CAGR / max drawdown), or net profit among trials whose max drawdown is within max_drawdown_pct */
+                                objective: "sharpe" | "sortino" | "net_profit" | "calmar" | "profit_with_max_drawdown";
+                                /** @description the constraint of profit_with_max_drawdown, in percent */
+                                max_drawdown_pct?: number;
+                                /** @description random and TPE draws are reproducible from it (default 1) */
+                                seed?: number;
+                                windows: {
+                                    /** @description rolling: the in-sample window moves by step; anchored: it always starts at the first session and grows */
+                                    mode: "rolling" | "anchored";
+                                    /** @description sessions of each in-sample window */
+                                    in_sample: number;
+                                    /** @description sessions of each out-of-sample window */
+                                    out_of_sample: number;
+                                    /** @description sessions between window starts (default: out_of_sample, so the out-of-sample windows tile) */
+                                    step?: number;
+                                };
+                            };
+                            /** @description this kind writes no metrics (null) */
+                            metrics: Record<string, never> | null;
+                            result: {
+                                windows: number;
+                                /** @description trials stored over every window (searched and out of sample) */
+                                trials: number;
+                                failed: number;
+                            } | null;
                             error: string | null;
                             /** @description attempts started so far (a retry or a takeover adds one) */
                             attempts: number;

@@ -16,7 +16,7 @@ import { costsFor } from '../backtests/backtest-job.ts';
 import { AccountStore } from '../store/trading-account.ts';
 import type { BarColumns } from '../backtests/backtest-protocol.ts';
 import type { PriceReader } from '../market/price-reader.ts';
-import type { OptimizationRequest, WalkForwardRequest } from '../schemas/research.ts';
+import type { OptimizationRequest, TrialJobOutcome, TrialJobParams, WalkForwardRequest } from '../schemas/research.ts';
 import { checkedParameters, type ResolvedCode } from '../strategies/strategy-code.ts';
 import type { Strategy } from '../strategies/strategy-definition.ts';
 import type { StrategyDesk } from '../strategies/strategy-desk.ts';
@@ -212,26 +212,11 @@ export class ResearchDatasets {
   }
 }
 
-/** A trial job's parameters: a batch of one window's trials (`trial` alone: a job queued before batches). */
-export interface TrialJobParams {
-  run_id: string;
-  window: number;
-  trials?: number[];
-  trial?: number;
-}
+/** A trial job's parameters: a batch of one window's trials (`trial` alone: a job queued before batches); schemas/research.ts declares them. */
+export type { TrialJobParams };
 
 /** What a trial job answers per trial (its thread CPU: steadier than wall time on a busy machine). */
-interface TrialResult {
-  trial: number;
-  status: string;
-  objective: number | null;
-  error?: string;
-  cpu_ms?: number;
-  /** The thread's wall time on the trial, and how long it had waited since its previous trial (the bench's overhead measure). */
-  busy_ms?: number;
-  idle_ms?: number;
-  thread?: number;
-}
+type TrialResult = TrialJobOutcome;
 
 /**
  * A trial job: a batch of one window's trials on one of this task's research threads, one after

@@ -5,13 +5,15 @@
  * trials, so a run in progress shows what has finished.
  */
 import type { JobView } from '@closecross/jobs';
+import type { OptimizationRequest, WalkForwardRequest } from '../schemas/research.ts';
 import { overfittingOf } from './research-jobs.ts';
 import type { TrialRow } from '../store/trading-research-trial.ts';
 import { rankedTrials, type RunSpec } from './research-store.ts';
 import { sensitivityOf } from './sensitivity.ts';
 import { meanFigures, stitchedFigures, stitchEquity } from './walk-forward.ts';
 
-export function runStatusOf(job: JobView) {
+/** A run's job status; `Request` is its kind's params (the request its route enqueued, validated by the route's body schema). */
+export function runStatusOf<Request = Record<string, unknown>>(job: JobView) {
   return {
     id: job.id,
     kind: job.kind,
@@ -19,7 +21,7 @@ export function runStatusOf(job: JobView) {
     stage: job.stage ?? '',
     progress: Number(job.progress ?? 0),
     error: job.error,
-    request: job.params,
+    request: job.params as Request,
     created_by: job.created_by,
     created_at: job.created_at,
     finished_at: job.finished_at,
@@ -31,7 +33,7 @@ export function optimizationView(job: JobView, spec: RunSpec | undefined, rows: 
   const ranked = rankedTrials(rows);
   const budget = spec?.budget ?? Number((job.params as { budget?: number })?.budget ?? 0);
   return {
-    ...runStatusOf(job),
+    ...runStatusOf<OptimizationRequest>(job),
     trials: {
       done: rows.filter((row) => row.status !== 'queued').length,
       succeeded: rows.filter((row) => row.status === 'succeeded').length,
@@ -82,7 +84,7 @@ export function walkForwardView(job: JobView, spec: RunSpec | undefined, rows: r
   const inSample = meanFigures(windows.flatMap((window) => (window.in_sample_figures ? [window.in_sample_figures] : [])));
   const efficiency = outOfSample?.cagr != null && inSample?.cagr != null && inSample.cagr !== 0 ? outOfSample.cagr / inSample.cagr : null;
   return {
-    ...runStatusOf(job),
+    ...runStatusOf<WalkForwardRequest>(job),
     windows: windows.map(({ equity: _equity, ...window }) => window),
     out_of_sample_equity: stitched,
     out_of_sample: outOfSample,

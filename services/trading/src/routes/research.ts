@@ -41,7 +41,13 @@ import {
   ResearchAccepted,
   ResearchId,
   ResearchListQuery,
-  RunStatus,
+  LookaheadStatus,
+  lookaheadJobSchemas,
+  OptimizationStatus,
+  optimizationJobSchemas,
+  trialJobSchemas,
+  WalkForwardStatus,
+  walkForwardJobSchemas,
   TrialList,
   TrialsQuery,
   WalkForwardList,
@@ -85,15 +91,17 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     const coordinator = { concurrency: 4, retryLimit: 5, scope: 'trade' };
     // One trial job more than threads: the pool holds it until a thread is free, so no thread waits on the next claim between batches.
     options.engine
-      .define(researchJobKinds.optimization, { ...coordinator, handler: (context) => runOptimizationJob(deps, context as never) })
-      .define(researchJobKinds.walkForward, { ...coordinator, handler: (context) => runWalkForwardJob(deps, context as never) })
+      .define(researchJobKinds.optimization, { ...coordinator, ...optimizationJobSchemas, handler: (context) => runOptimizationJob(deps, context as never) })
+      .define(researchJobKinds.walkForward, { ...coordinator, ...walkForwardJobSchemas, handler: (context) => runWalkForwardJob(deps, context as never) })
       .define(researchJobKinds.trial, {
+        ...trialJobSchemas,
         concurrency: threadCount > 0 ? threadCount + 1 : 0,
         retryLimit: 2,
         scope: 'trade',
         handler: (context) => runTrialJob(deps, datasets, context as never),
       })
       .define(researchJobKinds.lookahead, {
+        ...lookaheadJobSchemas,
         concurrency: threadCount > 0 ? 1 : 0,
         retryLimit: 2,
         scope: 'trade',
@@ -110,10 +118,10 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       if (!job || job.kind !== kind) throw new NotFoundError(`${noun} ${id} does not exist`);
       return job;
     };
-    const cancel = async (kind: string, id: string, noun: string) => {
+    const cancel = async <Request>(kind: string, id: string, noun: string) => {
       const job = await jobOf(kind, id, noun);
       if (finishedStatuses.includes(job.status)) throw new ConflictError(`${noun} ${id} already ${job.status}`);
-      return runStatusOf((await options.engine.cancel(id))!);
+      return runStatusOf<Request>((await options.engine.cancel(id))!);
     };
     /** Server-Sent Events: one `progress` event per change, until the run ends. */
     const events = (request: FastifyRequest, reply: FastifyReply, snapshot: () => Promise<{ status: string } & Record<string, unknown>>) => {
@@ -173,7 +181,9 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
         },
       },
       async (request) => ({
-        optimizations: (await options.engine.store.list({ kind: researchJobKinds.optimization, limit: request.query.limit ?? 50 })).map(runStatusOf),
+        optimizations: (await options.engine.store.list({ kind: researchJobKinds.optimization, limit: request.query.limit ?? 50 })).map((job) =>
+          runStatusOf<OptimizationRequest>(job),
+        ),
       }),
     );
     const optimization = async (id: string) => {
@@ -220,10 +230,10 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
           tags: ['trading'],
           summary: 'Cancels an optimisation: no trial is queued after it, queued and running trials are cancelled; finished trials stay',
           params: ResearchId,
-          response: { 200: RunStatus, ...errors },
+          response: { 200: OptimizationStatus, ...errors },
         },
       },
-      async (request) => cancel(researchJobKinds.optimization, request.params.id, 'optimization'),
+      async (request) => cancel<OptimizationRequest>(researchJobKinds.optimization, request.params.id, 'optimization'),
     );
     app.get(
       '/trading/optimizations/:id/events',
@@ -346,7 +356,9 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
         schema: { tags: ['trading'], summary: 'Walk-forwards, newest first (status only)', querystring: ResearchListQuery, response: { 200: WalkForwardList } },
       },
       async (request) => ({
-        walk_forwards: (await options.engine.store.list({ kind: researchJobKinds.walkForward, limit: request.query.limit ?? 50 })).map(runStatusOf),
+        walk_forwards: (await options.engine.store.list({ kind: researchJobKinds.walkForward, limit: request.query.limit ?? 50 })).map((job) =>
+          runStatusOf<WalkForwardRequest>(job),
+        ),
       }),
     );
     const walkForward = async (id: string) => {
@@ -394,9 +406,14 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       '/trading/walk-forwards/:id/cancel',
       {
         config: { scope: 'trade' },
-        schema: { tags: ['trading'], summary: 'Cancels a walk-forward (finished trials stay)', params: ResearchId, response: { 200: RunStatus, ...errors } },
+        schema: {
+          tags: ['trading'],
+          summary: 'Cancels a walk-forward (finished trials stay)',
+          params: ResearchId,
+          response: { 200: WalkForwardStatus, ...errors },
+        },
       },
-      async (request) => cancel(researchJobKinds.walkForward, request.params.id, 'walk-forward'),
+      async (request) => cancel<WalkForwardRequest>(researchJobKinds.walkForward, request.params.id, 'walk-forward'),
     );
     app.get(
       '/trading/walk-forwards/:id/events',
@@ -530,7 +547,9 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
         schema: { tags: ['trading'], summary: 'Lookahead checks, newest first', querystring: ResearchListQuery, response: { 200: LookaheadCheckList } },
       },
       async (request) => ({
-        lookahead_checks: (await options.engine.store.list({ kind: researchJobKinds.lookahead, limit: request.query.limit ?? 50 })).map(runStatusOf),
+        lookahead_checks: (await options.engine.store.list({ kind: researchJobKinds.lookahead, limit: request.query.limit ?? 50 })).map((job) =>
+          runStatusOf<LookaheadRequest>(job),
+        ),
       }),
     );
     app.get(
@@ -546,16 +565,16 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
       },
       async (request) => {
         const job = await jobOf(researchJobKinds.lookahead, request.params.id, 'lookahead check');
-        return { ...runStatusOf(job), result: job.status === 'succeeded' ? (job.result as never) : null };
+        return { ...runStatusOf<LookaheadRequest>(job), result: job.status === 'succeeded' ? (job.result as never) : null };
       },
     );
     app.post(
       '/trading/lookahead-checks/:id/cancel',
       {
         config: { scope: 'trade' },
-        schema: { tags: ['trading'], summary: 'Cancels a lookahead check', params: ResearchId, response: { 200: RunStatus, ...errors } },
+        schema: { tags: ['trading'], summary: 'Cancels a lookahead check', params: ResearchId, response: { 200: LookaheadStatus, ...errors } },
       },
-      async (request) => cancel(researchJobKinds.lookahead, request.params.id, 'lookahead check'),
+      async (request) => cancel<LookaheadRequest>(researchJobKinds.lookahead, request.params.id, 'lookahead check'),
     );
 
     // ---- a backtest's HTML report (its CSV and JSON are the backtest routes')

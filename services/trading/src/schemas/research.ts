@@ -2,8 +2,9 @@
  * The research API's shapes (optimisations, walk-forwards, lookahead checks): one TypeBox
  * definition gives validation, the OpenAPI document and the TypeScript types the dashboard reads.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { StrategyInput } from '../strategies/strategy-definition.ts';
+import { StrategyParameters, StrategyParameterValue } from './strategy-parameters.ts';
 
 const Symbol = Type.String({ pattern: '^[A-Za-z0-9.^_-]{1,15}$' });
 
@@ -61,9 +62,7 @@ const RunFields = {
   ),
   start: Type.Optional(Type.String({ format: 'date', description: 'first day of bars (default: the first stored)' })),
   end: Type.Optional(Type.String({ format: 'date', description: 'last day of bars (default: the last stored)' })),
-  parameters: Type.Optional(
-    Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: "fixed parameters over the strategy's own (the searched ones vary)" }),
-  ),
+  parameters: Type.Optional(StrategyParameters({ description: "fixed parameters over the strategy's own (the searched ones vary)" })),
   costs: Type.Optional(BacktestCosts),
   decision: Type.Optional(Type.Union([Type.Literal('after_close'), Type.Literal('close_auction')])),
   starting_cash: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "default: the strategy's allocation" })),
@@ -81,7 +80,12 @@ export const OptimizationRequest = Type.Object(
   {
     ...RunFields,
     ...SearchFields,
-    heatmap: Type.Optional(Type.Tuple([Type.String(), Type.String()], { description: 'the two searched parameters of the heat map (default: the first two)' })),
+    heatmap: Type.Optional(
+      // Two names: an array of two (a tuple's JSON Schema lists its items, which the OpenAPI document's check cannot read as typed).
+      Type.Unsafe<[string, string]>(
+        Type.Array(Type.String(), { minItems: 2, maxItems: 2, description: 'the two searched parameters of the heat map (default: the first two)' }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -148,7 +152,7 @@ export const TrialView = Type.Object({
   phase: Type.Union([Type.Literal('search'), Type.Literal('out_of_sample')]),
   status: Type.Union([Type.Literal('queued'), Type.Literal('succeeded'), Type.Literal('failed')]),
   rank: Type.Union([Type.Integer(), Type.Null()], { description: '1 = best objective; null when failed or without an objective' }),
-  parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'the searched parameters of this trial' }),
+  parameters: StrategyParameters({ description: 'the searched parameters of this trial' }),
   objective: Type.Union([Type.Number(), Type.Null()]),
   feasible: Type.Boolean({ description: "false when profit_with_max_drawdown's constraint is broken" }),
   figures: Type.Union([TrialFigures, Type.Null()]),
@@ -179,8 +183,8 @@ export const Sensitivity = Type.Object({
   parameters: Type.Array(
     Type.Object({
       name: Type.String(),
-      points: Type.Array(Type.Object({ value: Type.Unknown(), objective: Type.Number() }), { description: 'every trial with an objective' }),
-      by_value: Type.Array(Type.Object({ value: Type.Unknown(), trials: Type.Integer(), mean: Type.Number(), best: Type.Number() }), {
+      points: Type.Array(Type.Object({ value: StrategyParameterValue, objective: Type.Number() }), { description: 'every trial with an objective' }),
+      by_value: Type.Array(Type.Object({ value: StrategyParameterValue, trials: Type.Integer(), mean: Type.Number(), best: Type.Number() }), {
         description: 'the objective per value (numeric ranges in up to 20 bins, value = the bin centre)',
       }),
     }),
@@ -189,8 +193,8 @@ export const Sensitivity = Type.Object({
     Type.Object({
       x: Type.String(),
       y: Type.String(),
-      x_values: Type.Array(Type.Unknown()),
-      y_values: Type.Array(Type.Unknown()),
+      x_values: Type.Array(StrategyParameterValue),
+      y_values: Type.Array(StrategyParameterValue),
       best: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Null()])), {
         description: 'best objective per cell, rows by y, columns by x; null where no trial fell',
       }),
@@ -199,21 +203,26 @@ export const Sensitivity = Type.Object({
   ]),
 });
 
-export const RunStatus = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  status: Type.String({ description: 'queued, running, succeeded, failed or cancelled (the job)' }),
-  stage: Type.String(),
-  progress: Type.Number(),
-  error: Type.Union([Type.String(), Type.Null()]),
-  request: Type.Unknown(),
-  created_by: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String(),
-  finished_at: Type.Union([Type.String(), Type.Null()]),
-});
+/** A research run's job as its routes answer it: its status and the request it was started with. */
+const runStatusOf = <T extends TSchema>(request: T) =>
+  Type.Object({
+    id: Type.String(),
+    kind: Type.String(),
+    status: Type.String({ description: 'queued, running, succeeded, failed or cancelled (the job)' }),
+    stage: Type.String(),
+    progress: Type.Number(),
+    error: Type.Union([Type.String(), Type.Null()]),
+    request,
+    created_by: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String(),
+    finished_at: Type.Union([Type.String(), Type.Null()]),
+  });
+export const OptimizationStatus = runStatusOf(OptimizationRequest);
+export const WalkForwardStatus = runStatusOf(WalkForwardRequest);
+export const LookaheadStatus = runStatusOf(LookaheadRequest);
 
 export const OptimizationView = Type.Object({
-  ...RunStatus.properties,
+  ...OptimizationStatus.properties,
   trials: Type.Object({ done: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer(), queued: Type.Integer(), budget: Type.Integer() }),
   best: Type.Union([TrialView, Type.Null()]),
   top: Type.Array(TrialView, { description: 'the ten best trials' }),
@@ -227,7 +236,7 @@ export const WalkForwardWindow = Type.Object({
   window: Type.Integer(),
   in_sample: Type.Object({ start: Type.String(), end: Type.String() }),
   out_of_sample: Type.Object({ start: Type.String(), end: Type.String() }),
-  parameters: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+  parameters: Type.Union([StrategyParameters(), Type.Null()], {
     description: "the best in-sample trial's parameters, run out of sample; null while unknown or when no trial succeeded",
   }),
   trials: Type.Object({ done: Type.Integer(), failed: Type.Integer() }),
@@ -238,7 +247,7 @@ export const WalkForwardWindow = Type.Object({
   error: Type.Union([Type.String(), Type.Null()]),
 });
 export const WalkForwardView = Type.Object({
-  ...RunStatus.properties,
+  ...WalkForwardStatus.properties,
   windows: Type.Array(WalkForwardWindow),
   out_of_sample_equity: Type.Array(EquityPoint, {
     description: 'the out-of-sample windows stitched: each starts where the previous ended (returns compounded)',
@@ -256,26 +265,25 @@ const Decision = Type.Object({
   quantity: Type.Number(),
   price: Type.Union([Type.Number(), Type.Null()]),
 });
-export const LookaheadView = Type.Object({
-  ...RunStatus.properties,
-  result: Type.Union([
+/** What a lookahead check's job answers. */
+export const LookaheadResult = Type.Object({
+  biased: Type.Boolean({ description: 'true when a decision changed once the data was cut at its time: the strategy used data it could not have had' }),
+  signals: Type.Integer({ description: 'instants with decisions in the full run' }),
+  checked: Type.Integer(),
+  flagged: Type.Array(
     Type.Object({
-      biased: Type.Boolean({ description: 'true when a decision changed once the data was cut at its time: the strategy used data it could not have had' }),
-      signals: Type.Integer({ description: 'instants with decisions in the full run' }),
-      checked: Type.Integer(),
-      flagged: Type.Array(
-        Type.Object({
-          at: Type.String(),
-          day: Type.String(),
-          full: Type.Array(Decision),
-          cut: Type.Array(Decision),
-          error: Type.Union([Type.String(), Type.Null()]),
-        }),
-      ),
-      verdict: Type.String(),
+      at: Type.String(),
+      day: Type.String(),
+      full: Type.Array(Decision),
+      cut: Type.Array(Decision),
+      error: Type.Union([Type.String(), Type.Null()]),
     }),
-    Type.Null(),
-  ]),
+  ),
+  verdict: Type.String(),
+});
+export const LookaheadView = Type.Object({
+  ...LookaheadStatus.properties,
+  result: Type.Union([LookaheadResult, Type.Null()]),
 });
 
 export const ResearchAccepted = Type.Object({ job_id: Type.String(), href: Type.String(), events: Type.String() });
@@ -292,7 +300,60 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
-export const OptimizationList = Type.Object({ optimizations: Type.Array(RunStatus) });
-export const WalkForwardList = Type.Object({ walk_forwards: Type.Array(RunStatus) });
-export const LookaheadCheckList = Type.Object({ lookahead_checks: Type.Array(RunStatus) });
+export const OptimizationList = Type.Object({ optimizations: Type.Array(OptimizationStatus) });
+export const WalkForwardList = Type.Object({ walk_forwards: Type.Array(WalkForwardStatus) });
+export const LookaheadCheckList = Type.Object({ lookahead_checks: Type.Array(LookaheadStatus) });
 export const TrialList = Type.Object({ trials: Type.Array(TrialView) });
+
+/**
+ * The research job kinds' contracts (`engine.define(kind, { params, result, metrics?, handler })`):
+ * a run's params are the request its route enqueued; a trial job's a batch of one window's trials.
+ */
+const trialCounts = {
+  done: Type.Integer({ description: 'trials stored (finished or not)' }),
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+};
+export const optimizationJobSchemas = {
+  params: OptimizationRequest,
+  result: Type.Object({
+    trials: Type.Object(trialCounts),
+    best: Type.Union([TrialView, Type.Null()], { description: 'the best feasible trial; null when none has an objective' }),
+    overfitting: Overfitting,
+  }),
+};
+export const walkForwardJobSchemas = {
+  params: WalkForwardRequest,
+  result: Type.Object({
+    windows: Type.Integer(),
+    trials: Type.Integer({ description: 'trials stored over every window (searched and out of sample)' }),
+    failed: Type.Integer(),
+  }),
+};
+export const TrialJobParams = Type.Object(
+  {
+    run_id: Type.String({ format: 'uuid', description: 'the optimisation or walk-forward the trials belong to' }),
+    window: Type.Integer({ description: "the walk-forward's window; -1 in an optimisation" }),
+    trials: Type.Optional(Type.Array(Type.Integer(), { description: 'the batch: trial numbers of the window' })),
+    trial: Type.Optional(Type.Integer({ description: 'one trial (a job queued before batches)' })),
+  },
+  { additionalProperties: false },
+);
+export type TrialJobParams = Static<typeof TrialJobParams>;
+export const TrialJobOutcome = Type.Object({
+  trial: Type.Integer(),
+  status: Type.String({ description: 'succeeded or failed (queued: not run)' }),
+  objective: Type.Union([Type.Number(), Type.Null()]),
+  error: Type.Optional(Type.String()),
+  cpu_ms: Type.Optional(Type.Number({ description: "the research thread's CPU time on the trial" })),
+  busy_ms: Type.Optional(Type.Number({ description: "the thread's wall time on the trial" })),
+  idle_ms: Type.Optional(Type.Number({ description: 'how long the thread had waited since its previous trial' })),
+  thread: Type.Optional(Type.Integer({ description: 'the research thread that ran it' })),
+});
+export type TrialJobOutcome = Static<typeof TrialJobOutcome>;
+export const trialJobSchemas = { params: TrialJobParams, result: Type.Object({ trials: Type.Array(TrialJobOutcome) }) };
+export const lookaheadJobSchemas = {
+  params: LookaheadRequest,
+  result: LookaheadResult,
+  metrics: Type.Object({ checked: Type.Integer(), flagged: Type.Integer({ description: 'decisions that changed once the data was cut' }) }),
+};

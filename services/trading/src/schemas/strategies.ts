@@ -1,5 +1,6 @@
 /** Strategies (instances of built-in rules or of strategy code), the code they can run, and their signals. */
 import { Type, type Static } from '@sinclair/typebox';
+import { JsonValueUpTo } from '@closecross/jobs';
 import { StrategyView } from '../strategies/strategy-definition.ts';
 import { NullableString, StringEnum } from './common.ts';
 import { Side } from './orders.ts';
@@ -29,10 +30,19 @@ export const Signal = Type.Object({
 });
 export type SignalView = Static<typeof Signal>;
 
+/**
+ * A JSON Schema keyword's value in a parameter's schema (`default`, `minimum`, `anyOf`, ...): any
+ * JSON, nested at most five arrays or objects deep (a user module's object parameter with a union
+ * field nests four: properties, a field, anyOf, a member).
+ */
+const SchemaKeywordValue = JsonValueUpTo(5);
+
 export const ParameterSchema = Type.Object(
   {
     type: Type.Literal('object'),
-    properties: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
+    properties: Type.Record(Type.String(), Type.Record(Type.String(), SchemaKeywordValue), {
+      description: "each parameter's JSON Schema (its keywords: type, default, minimum, enum, anyOf, description, ...)",
+    }),
     required: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: true, description: 'the parameters as JSON Schema (defaults, bounds, descriptions): the form of an instance' },

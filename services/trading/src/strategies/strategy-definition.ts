@@ -1,5 +1,6 @@
 import { defaulted } from '@closecross/platform';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { StrategyParameters } from '../schemas/strategy-parameters.ts';
 
 const Symbol = Type.String({ pattern: '^[A-Za-z0-9.^_-]{1,15}$', description: 'a symbol with stored price bars' });
 
@@ -57,7 +58,7 @@ export const StrategyFields = {
     }),
   ),
   parameters: Type.Optional(
-    Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+    StrategyParameters({
       description:
         "the code's parameters (its JSON Schema in GET /trading/strategy-code); for a built-in they override what the rule, entry, sizing and exits fields give",
     }),
@@ -142,8 +143,8 @@ export const StrategyView = Type.Object({
   ...StrategyFields,
   rule: Type.Union([RuleDefinition, Type.Null()], { description: "the built-in's rule; null for a user module's instance" }),
   code: Type.String({ description: 'the strategy code the instance runs (a built-in or a STRATEGIES_DIR module)' }),
-  parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'the parameters given for the code (over what the rule fields say)' }),
-  effective_parameters: Type.Record(Type.String(), Type.Unknown(), {
+  parameters: StrategyParameters({ description: 'the parameters given for the code (over what the rule fields say)' }),
+  effective_parameters: StrategyParameters({
     description: 'the parameters the code runs with: rule fields, then the given parameters, then the defaults of its schema',
   }),
   created_by: Type.Union([Type.String(), Type.Null()]),
