@@ -18,3 +18,4 @@ export {
   type LiveTickType,
   type LiveTrade,
 } from './live-ticks.ts';
+export { XGBoostLearner } from './xgboost-model.ts';

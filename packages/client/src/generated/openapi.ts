@@ -2455,8 +2455,177 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description XGBoost's learner: the booster, objective, model parameters and features */
                             learner: {
-                                [key: string]: unknown;
+                                /** @description attributes set on the booster (e.g. best_iteration, best_score), as strings */
+                                attributes?: {
+                                    [key: string]: string;
+                                };
+                                /** @description the features, in column order (absent when the training data named none) */
+                                feature_names?: string[];
+                                /** @description each feature's type: q (numeric), int, i (indicator), float, c (categorical) */
+                                feature_types?: string[];
+                                /** @description the booster: its name, and its model (gbtree: the trees' arrays and tree_info; gblinear: the weights; dart: a gbtree and weight_drop) */
+                                gradient_booster: {
+                                    /** @description gbtree, gblinear or dart */
+                                    name: string;
+                                } & {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                })[] | {
+                                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                        [key: string]: string | number | boolean | (never | null);
+                                                    };
+                                                };
+                                            };
+                                        };
+                                    };
+                                };
+                                /** @description the learner's model parameters, as XGBoost writes them (numbers as text) */
+                                learner_model_param?: {
+                                    /** @description the initial prediction (a number as text; a list "[...]" for several targets) */
+                                    base_score?: string;
+                                    /** @description classes (0 for regression) */
+                                    num_class?: string;
+                                    /** @description features the model was trained on */
+                                    num_feature?: string;
+                                    /** @description targets (outputs) of the model */
+                                    num_target?: string;
+                                    /** @description 1 when base_score was estimated from the labels */
+                                    boost_from_average?: string;
+                                } & {
+                                    [key: string]: string;
+                                };
+                                /** @description the objective: its name and its own parameters (e.g. reg_loss_param), as XGBoost writes them */
+                                objective: {
+                                    /** @description the objective, e.g. reg:squarederror, binary:logistic, multi:softprob */
+                                    name: string;
+                                } & {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                };
+                            } & {
+                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                    [key: string]: string | number | boolean | (never | null);
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    };
+                                })[] | {
+                                    [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                        [key: string]: string | number | boolean | (never | null);
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        };
+                                    })[] | {
+                                        [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                            [key: string]: string | number | boolean | (never | null);
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            };
+                                        })[] | {
+                                            [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                [key: string]: string | number | boolean | (never | null);
+                                            })[] | {
+                                                [key: string]: string | number | boolean | (never | null) | (string | number | boolean | (never | null))[] | {
+                                                    [key: string]: string | number | boolean | (never | null);
+                                                };
+                                            };
+                                        };
+                                    };
+                                };
                             };
                             /** @description the XGBoost version that saved it */
                             version: number[];

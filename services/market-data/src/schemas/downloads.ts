@@ -1,3 +1,4 @@
+import { XGBoostLearner } from '@closecross/contracts';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from './common.ts';
 
@@ -21,7 +22,11 @@ export const PredictionsQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')], { description: 'csv or json; wins over Accept' })),
 });
 export const ModelArtifact = Type.Object(
-  { learner: Type.Object({}, { additionalProperties: true }), version: Type.Array(Type.Integer(), { description: 'the XGBoost version that saved it' }) },
+  {
+    // Typed for the document and the client only: the route streams the stored file as it is (no serialiser), so its bytes stay the file's.
+    learner: XGBoostLearner,
+    version: Type.Array(Type.Integer(), { description: 'the XGBoost version that saved it' }),
+  },
   { additionalProperties: true, description: "XGBoost's JSON model format" },
 );
 
