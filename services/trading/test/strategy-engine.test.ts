@@ -135,6 +135,22 @@ describe('instances', () => {
     expect(intradayScheduled.statusCode).toBe(400);
     expect(intradayScheduled.json().message).toMatch(/^body\/interval: 1m bars reach a strategy in live mode only/);
   });
+
+  it("a parameter's value is any JSON value nested at most 3 deep: a list or object reaches the code's own check, a deeper one is a 400 from the body", async () => {
+    const create = (parameters: Record<string, unknown>) =>
+      app.inject({
+        method: 'POST',
+        url: '/trading/strategies',
+        payload: { name: 'nested', universe: ['AAPL'], schedule: null, allocation: 10_000, code: 'buy_and_hold', parameters },
+      });
+    // The body passes it on; buy_and_hold's schema (an integer quantity) is what refuses it.
+    const list = await create({ quantity: [5, { a: [1] }] });
+    expect(list.statusCode).toBe(400);
+    expect(list.json().message).toMatch(/^body\/parameters\/quantity: \[5,\{"a":\[1\]\}\] is not allowed: /);
+    const deeper = await create({ quantity: [[[[5]]]] });
+    expect(deeper.statusCode).toBe(400);
+    expect(deeper.json().message).toBe('body/parameters/quantity/0/0/0 must be string or number or boolean or null (got [5])');
+  });
 });
 
 describe('backtests on the engine', () => {
