@@ -60,6 +60,11 @@ describe('strategy code', () => {
       source_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
       parameters: { type: 'object', properties: { quantity: expect.objectContaining({ minimum: 1, default: 5 }) } },
     });
+    // A parameter schema nested deeper than the document's bound is still listed, as the module states it.
+    expect((byName.get('buy_and_hold') as { parameters: { properties: Record<string, unknown> } }).parameters.properties.plan).toMatchObject({
+      type: 'object',
+      properties: { legs: { type: 'array', items: { type: 'object', properties: { side: { anyOf: [{ const: 'buy' }, { const: 'sell' }] } } } } },
+    });
     expect(refused).toEqual([expect.objectContaining({ file: 'not-a-strategy.ts', error: expect.stringMatching(/strateg/) })]);
   });
 });
@@ -124,7 +129,7 @@ describe('instances', () => {
     expect(user.json().message).toMatch(/body\/parameters\/quantity: .*5000.*<= 1000/);
     const unknown = await create({ code: 'buy_and_hold', parameters: { qty: 1 } });
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json().message).toMatch(/body\/parameters\/qty: .*no such parameter \(known: quantity, busy_ms\)/);
+    expect(unknown.json().message).toMatch(/body\/parameters\/qty: .*no such parameter \(known: quantity, busy_ms, plan\)/);
     const noCode = await create({ code: 'nope' });
     expect(noCode.statusCode).toBe(400);
     expect(noCode.json().message).toMatch(/body\/code: no strategy code named "nope" \(known: three_candles, rsi, moving_average_crossover, buy_and_hold;/);

@@ -33,15 +33,23 @@ export function strategyRoutes(deps: TradingRouteDeps): FastifyPluginAsyncTypebo
             'The strategy code instances can run: the built-ins and the modules of STRATEGIES_DIR (name, description, parameter schema, source hash); files that are not strategies are listed with why',
           response: { 200: StrategyCodeList },
         },
+        // Sent with JSON.stringify, not through the schema: the schema types a parameter schema's
+        // keywords as JSON values nested at most 5 deep, and a user module's schema may nest deeper
+        // (the serialiser would fail the whole listing). The view's fields are picked here instead.
+        serializerCompiler: () => (payload: unknown) => JSON.stringify(payload),
       },
       async () => {
         const { strategies, refused } = await deps.strategies.catalogue.list();
         return {
           strategies: strategies.map((code) => ({
-            ...code,
+            name: code.name,
+            description: code.description,
+            origin: code.origin,
             parameters: code.parameters as { type: 'object'; properties: Record<string, Record<string, unknown>> },
+            source_hash: code.source_hash,
+            file: code.file,
           })),
-          refused,
+          refused: refused.map((entry) => ({ file: entry.file, source_hash: entry.source_hash, error: entry.error })),
         };
       },
     );

@@ -32,8 +32,9 @@ export type SignalView = Static<typeof Signal>;
 
 /**
  * A JSON Schema keyword's value in a parameter's schema (`default`, `minimum`, `anyOf`, ...): any
- * JSON, nested at most five arrays or objects deep (a user module's object parameter with a union
- * field nests four: properties, a field, anyOf, a member).
+ * JSON, stated nested at most five arrays or objects deep (a user module's object parameter with a
+ * union field nests four: properties, a field, anyOf, a member). GET /trading/strategy-code sends
+ * its answer as built (JSON.stringify), so a module whose schema nests deeper is still listed.
  */
 const SchemaKeywordValue = JsonValueUpTo(5);
 
