@@ -2,9 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { SimulatedClock } from '@closecross/engine';
 import type { Service } from '@closecross/platform';
 import { createTestDatabase, waitFor, type TestDatabase } from '@closecross/tests/support';
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTradingApp, finishedJob, newYork, storeBars } from './support/build-app.ts';
 import { dailyBars } from './support/daily-prices.ts';
+import { optimizationJobSchemas, trialJobSchemas } from '../src/schemas/research.ts';
+
+if (!FormatRegistry.Has('date')) FormatRegistry.Set('date', (value) => /^\d{4}-\d{2}-\d{2}$/.test(value));
+if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value));
+const schemaErrors = (schema: TSchema, value: unknown) => [...Value.Errors(schema, value)].map((error) => `${error.path}: ${error.message}`);
 
 // The user's strategies for this file: one that peeks at data the engine never showed it.
 const strategiesDir = fileURLToPath(new URL('./fixtures/research-strategies/', import.meta.url));
@@ -297,6 +304,16 @@ describe('trial jobs run batches of trials', () => {
         expect(row.figures).not.toBeNull();
       }
     }
+    // What the jobs store is what their kinds declare (the OpenAPI document's job routes state these schemas).
+    for (const job of jobs) {
+      expect(schemaErrors(trialJobSchemas.params, job.params)).toEqual([]);
+      expect(schemaErrors(trialJobSchemas.result, job.result)).toEqual([]);
+    }
+    const run = (await app.inject({ url: `/jobs/${id}` })).json();
+    expect(run.kind).toBe('trading-optimization');
+    expect(schemaErrors(optimizationJobSchemas.params, run.params)).toEqual([]);
+    expect(schemaErrors(optimizationJobSchemas.result, run.result)).toEqual([]);
+    expect(run.result.best).not.toBeNull();
   }, 180_000);
 });
 
