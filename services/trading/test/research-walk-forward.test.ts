@@ -3,11 +3,17 @@ import { SimulatedClock } from '@closecross/engine';
 import { jobsModule } from '@closecross/jobs';
 import { createService, type Service } from '@closecross/platform';
 import { createTestDatabase, spawnTsx, testLogging, waitFor, type TestDatabase } from '@closecross/tests/support';
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tradingServiceWith } from '../src/plugin.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
 import { finishedJob, newYork, storeBars } from './support/build-app.ts';
 import { dailyBars } from './support/daily-prices.ts';
+import { lookaheadJobSchemas, walkForwardJobSchemas } from '../src/schemas/research.ts';
+
+if (!FormatRegistry.Has('date')) FormatRegistry.Set('date', (value) => /^\d{4}-\d{2}-\d{2}$/.test(value));
+const schemaErrors = (schema: TSchema, value: unknown) => [...Value.Errors(schema, value)].map((error) => `${error.path}: ${error.message}`);
 
 const strategiesDir = fileURLToPath(new URL('./fixtures/research-strategies/', import.meta.url));
 const aapl = dailyBars('AAPL');
@@ -88,6 +94,14 @@ describe('walk-forward analysis of the moving-average cross on AAPL', () => {
     await succeeded(id);
     view = (await app.inject({ url: `/trading/walk-forwards/${id}` })).json();
   }, 240_000);
+
+  it('stores the params and result its kind declares', async () => {
+    const job = (await app.inject({ url: `/jobs/${id}` })).json();
+    expect(job.kind).toBe('trading-walk-forward');
+    expect(schemaErrors(walkForwardJobSchemas.params, job.params)).toEqual([]);
+    expect(schemaErrors(walkForwardJobSchemas.result, job.result)).toEqual([]);
+    expect(job.result.windows).toBe(view.windows.length);
+  });
 
   it('rolls 250-session in-sample windows by 100 sessions, each followed by its 100 out-of-sample sessions, tiling the period', () => {
     expect(view.windows).toHaveLength(5);
@@ -203,6 +217,13 @@ describe('lookahead check', () => {
       expect(flagged.cut).toEqual([]);
     }
     expect(check.result.verdict).toMatch(/^lookahead bias: 4 of 4 decisions changed/);
+    // The job stores what its kind declares (params, result, metrics).
+    const job = (await app.inject({ url: `/jobs/${response.json().job_id}` })).json();
+    expect(job.kind).toBe('trading-lookahead-check');
+    expect(schemaErrors(lookaheadJobSchemas.params, job.params)).toEqual([]);
+    expect(schemaErrors(lookaheadJobSchemas.result, job.result)).toEqual([]);
+    expect(schemaErrors(lookaheadJobSchemas.metrics, job.metrics)).toEqual([]);
+    expect(job.metrics).toEqual({ checked: 4, flagged: 4 });
   }, 120_000);
 });
 
