@@ -1,17 +1,18 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 /**
  * The model artifact store (S3 on AWS, a folder on a laptop), as one layout for every service that
- * touches it: the model service writes and reads whole objects, market-data streams them out as
- * downloads. Keys are the store's own (`trained_models/<name>.json`), never its URI.
+ * touches it: market-data streams objects out as downloads through this module's readers; the model
+ * service writes and reads whole objects through `./artifact-writer`, which adds `put`. The two are
+ * apart so a service that only reads reaches no write call (its task role is drawn from the SDK
+ * calls its code can reach). Keys are the store's own (`trained_models/<name>.json`), never its URI.
  */
-export interface ArtifactStore {
-  put(key: string, body: Buffer, contentType: string): Promise<void>;
+export interface ArtifactReader {
   get(key: string): Promise<Buffer>;
   /** The object under `key` as a stream, with its size when the store tells it. */
   open(key: string): Promise<{ body: Readable; bytes: number | undefined }>;
@@ -37,20 +38,15 @@ function fileError(key: string, error: unknown): unknown {
   return error;
 }
 
-export class FileArtifactStore implements ArtifactStore {
-  private readonly root: string;
+export class FileArtifactReader implements ArtifactReader {
+  protected readonly root: string;
   constructor(root: string) {
     this.root = path.resolve(root);
   }
-  private pathOf(key: string): string {
+  protected pathOf(key: string): string {
     const target = path.resolve(this.root, key);
     if (!target.startsWith(this.root + path.sep)) throw new ArtifactKeyOutsideStoreError(`key escapes the store: ${key}`);
     return target;
-  }
-  async put(key: string, body: Buffer): Promise<void> {
-    const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, body);
   }
   async get(key: string): Promise<Buffer> {
     try {
@@ -72,20 +68,17 @@ export class FileArtifactStore implements ArtifactStore {
   }
 }
 
-export class S3ArtifactStore implements ArtifactStore {
-  private readonly client: S3Client;
-  private readonly bucket: string;
-  private readonly prefix: string;
+export class S3ArtifactReader implements ArtifactReader {
+  protected readonly client: S3Client;
+  protected readonly bucket: string;
+  protected readonly prefix: string;
   constructor(bucket: string, prefix: string, client: S3Client) {
     this.client = client;
     this.bucket = bucket;
     this.prefix = prefix.replace(/^\/+|\/+$/g, '');
   }
-  private keyOf(key: string): string {
+  protected keyOf(key: string): string {
     return this.prefix ? `${this.prefix}/${key}` : key;
-  }
-  async put(key: string, body: Buffer, contentType: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: body, ContentType: contentType }));
   }
   private async object(key: string) {
     try {
@@ -108,11 +101,11 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 }
 
-/**
- * The store a URL (ARTIFACT_STORE_URL) names: `s3://bucket/prefix` (an S3 endpoint such as an
- * emulator's may be given), or `file:///abs/path` / `file://relative/path`.
- */
-export function artifactStoreFor(url: string, s3?: { endpoint?: string | undefined; client?: S3Client }): ArtifactStore {
+/** Where a URL (ARTIFACT_STORE_URL) points: `s3://bucket/prefix` or `file:///abs/path` / `file://relative/path`. */
+export type ArtifactLocation = { kind: 's3'; bucket: string; prefix: string; client: S3Client } | { kind: 'file'; root: string };
+
+/** The location a store URL names (an S3 endpoint such as an emulator's may be given). */
+export function artifactLocationOf(url: string, s3?: { endpoint?: string | undefined; client?: S3Client }): ArtifactLocation {
   if (url.startsWith('s3://')) {
     const { host, pathname } = new URL(url);
     const config: S3ClientConfig = s3?.endpoint
@@ -127,11 +120,17 @@ export function artifactStoreFor(url: string, s3?: { endpoint?: string | undefin
           responseChecksumValidation: 'WHEN_REQUIRED',
         }
       : {};
-    return new S3ArtifactStore(host, pathname, s3?.client ?? new S3Client(config));
+    return { kind: 's3', bucket: host, prefix: pathname, client: s3?.client ?? new S3Client(config) };
   }
   if (url.startsWith('file://')) {
     const rest = url.slice('file://'.length);
-    return new FileArtifactStore(rest.startsWith('/') ? fileURLToPath(url) : rest);
+    return { kind: 'file', root: rest.startsWith('/') ? fileURLToPath(url) : rest };
   }
   throw new RangeError(`ARTIFACT_STORE_URL must be s3://bucket/prefix or file://path, got "${url}"`);
+}
+
+/** A reader of the store a URL (ARTIFACT_STORE_URL) names. */
+export function artifactReaderFor(url: string, s3?: { endpoint?: string | undefined; client?: S3Client }): ArtifactReader {
+  const location = artifactLocationOf(url, s3);
+  return location.kind === 's3' ? new S3ArtifactReader(location.bucket, location.prefix, location.client) : new FileArtifactReader(location.root);
 }

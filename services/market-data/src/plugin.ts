@@ -1,7 +1,7 @@
 import type { Clock } from '@closecross/engine';
 import type { ServiceContext, ServiceModule } from '@closecross/platform';
 import type { FastifyPluginAsync } from 'fastify';
-import { artifactStoreFor, type ArtifactStore } from '@closecross/contracts/artifact-store';
+import { artifactReaderFor as contractsReaderFor, type ArtifactReader as StoreReader } from '@closecross/contracts/artifact-store';
 import { loadArtifactStoreConfig } from './market-data-config.ts';
 import { catalogRoutes } from './routes/catalog-routes.ts';
 import { downloadRoutes } from './routes/download-routes.ts';
@@ -30,10 +30,10 @@ export const marketDataServiceWith = (options: Omit<MarketDataOptions, 'pool'>):
 /** The artifact store the environment names (ARTIFACT_STORE_URL, S3_ENDPOINT), as the model service reads them. */
 export function artifactReaderFromEnvironment(environment: NodeJS.ProcessEnv): ArtifactReader {
   const config = loadArtifactStoreConfig(environment);
-  return artifactStoreFor(config.ARTIFACT_STORE_URL, { endpoint: config.S3_ENDPOINT });
+  return contractsReaderFor(config.ARTIFACT_STORE_URL, { endpoint: config.S3_ENDPOINT });
 }
 
 /** What market-data needs of the model service's artifact store: streaming an object out. */
-export type ArtifactReader = Pick<ArtifactStore, 'open'>;
+export type ArtifactReader = Pick<StoreReader, 'open'>;
 /** The store ARTIFACT_STORE_URL names, read through the one artifact store of @closecross/contracts. */
-export const artifactReaderFor: (...args: Parameters<typeof artifactStoreFor>) => ArtifactReader = artifactStoreFor;
+export const artifactReaderFor: (...args: Parameters<typeof contractsReaderFor>) => ArtifactReader = contractsReaderFor;

@@ -16,7 +16,7 @@ import { Booster, DMatrix } from '@closecross/xgboost';
 import { featureCount, featureMatrix } from '../src/features.ts';
 import { loadModelConfig } from '../src/model-config.ts';
 import { modelServiceWith } from '../src/plugin.ts';
-import { artifactStoreFor } from '@closecross/contracts/artifact-store';
+import { artifactStoreFor } from '@closecross/contracts/artifact-writer';
 import { loadTrainingData } from '../src/training/training-data.ts';
 import { rowsWithSignal } from '../test/build-app.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

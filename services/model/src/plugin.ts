@@ -5,7 +5,7 @@ import { loadModelConfig, type ModelConfig } from './model-config.ts';
 import { defineModelJobs } from './jobs/model-job-kinds.ts';
 import { ModelPredictor } from './predict/model-predictor.ts';
 import { modelRoutes } from './routes/model-routes.ts';
-import { artifactStoreFor, type ArtifactStore } from '@closecross/contracts/artifact-store';
+import { artifactStoreFor, type ArtifactStore } from '@closecross/contracts/artifact-writer';
 
 export interface ModelServiceOptions extends ServiceContext {
   config?: ModelConfig;

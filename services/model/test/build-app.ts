@@ -7,7 +7,7 @@ import { createService, type Service } from '@closecross/platform';
 import { generateStockRows, seededRandom, testLogging, waitFor, type GeneratedStockRow, type TestDatabase } from '@closecross/tests/support';
 import { loadModelConfig } from '../src/model-config.ts';
 import { modelServiceWith } from '../src/plugin.ts';
-import { artifactStoreFor, type ArtifactStore } from '@closecross/contracts/artifact-store';
+import { artifactStoreFor, type ArtifactStore } from '@closecross/contracts/artifact-writer';
 
 export function fileStore(): ArtifactStore {
   return artifactStoreFor(`file://${mkdtempSync(path.join(os.tmpdir(), 'closecross-artifacts-'))}`);

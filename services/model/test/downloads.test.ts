@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureCount, featureMatrix } from '../src/features.ts';
 import { loadModelConfig } from '../src/model-config.ts';
 import { modelServiceWith } from '../src/plugin.ts';
-import { artifactStoreFor, type ArtifactStore } from '@closecross/contracts/artifact-store';
+import { artifactStoreFor, type ArtifactStore } from '@closecross/contracts/artifact-writer';
 import { rowsWithSignal } from './build-app.ts';
 
 // Issue 25 §3: an inference's predictions download as CSV and JSON through the API, and a model's

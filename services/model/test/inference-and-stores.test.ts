@@ -10,7 +10,7 @@ import S3rver from 's3rver';
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceJobMetrics, InferenceJobParams, InferenceJobResult } from '../src/schemas/model.ts';
-import { artifactStoreFor, ArtifactNotFoundError } from '@closecross/contracts/artifact-store';
+import { artifactStoreFor, ArtifactNotFoundError } from '@closecross/contracts/artifact-writer';
 import { buildModelApp, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 let database: TestDatabase;

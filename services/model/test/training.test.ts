@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureNames } from '../src/features.ts';
 import { TrainJobMetrics, TrainJobParams, TrainJobResult } from '../src/schemas/model.ts';
-import type { ArtifactStore } from '@closecross/contracts/artifact-store';
+import type { ArtifactStore } from '@closecross/contracts/artifact-writer';
 import { buildModelApp, fileStore, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 let database: TestDatabase;

@@ -5,7 +5,7 @@ import type { Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reasonWithoutInternals } from '../src/jobs/model-job-kinds.ts';
-import { ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '@closecross/contracts/artifact-store';
+import { ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '@closecross/contracts/artifact-writer';
 import { buildModelApp, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 // The probe of issue 17: a model registered with model_artifact_path ../../../../etc/passwd made

@@ -2,14 +2,14 @@ import { basename } from 'node:path';
 import { notFound, NotFoundError, UnavailableError, type ServiceContext } from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Negotiator from 'negotiator';
-import { ArtifactKeyOutsideStoreError, ArtifactNotFoundError, type ArtifactStore } from '@closecross/contracts/artifact-store';
+import { ArtifactKeyOutsideStoreError, ArtifactNotFoundError, type ArtifactReader as StoreReader } from '@closecross/contracts/artifact-store';
 import { predictionsCsvToJson } from '../artifacts/predictions-json.ts';
 import * as catalog from '../repositories/catalog-repository.ts';
 import { InferenceIdParams, ModelIdParams } from '../schemas/catalog.ts';
 import { downloadErrors as errors, ModelArtifact, PredictionsCsv, PredictionsJson, PredictionsQuery } from '../schemas/downloads.ts';
 
 /** What the downloads need of the artifact store: streaming an object out. */
-type ArtifactReader = Pick<ArtifactStore, 'open'>;
+type ArtifactReader = Pick<StoreReader, 'open'>;
 
 export interface DownloadRouteOptions extends ServiceContext {
   artifacts: ArtifactReader;

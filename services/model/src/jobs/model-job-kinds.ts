@@ -5,7 +5,7 @@ import type { ModelConfig } from '../model-config.ts';
 import { ArtifactStoreUnavailableError, runInference, runTraining } from './model-jobs.ts';
 import { InferenceJobMetrics, InferenceJobParams, InferenceJobResult, TrainJobMetrics, TrainJobParams, TrainJobResult } from '../schemas/model.ts';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
-import type { ArtifactStore } from '@closecross/contracts/artifact-store';
+import type { ArtifactStore } from '@closecross/contracts/artifact-writer';
 
 /** The model service's job kinds, `train` and `inference`, on the platform's job engine. */
 export function defineModelJobs(engine: JobEngine, deps: { pool: Pool; store: ArtifactStore; config: ModelConfig; predictor: ModelPredictor }): JobEngine {

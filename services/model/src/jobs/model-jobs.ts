@@ -3,7 +3,7 @@ import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
 import { featureCount, featureMatrix, featureNames } from '../features.ts';
-import { ArtifactKeyOutsideStoreError, ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from '@closecross/contracts/artifact-store';
+import { ArtifactKeyOutsideStoreError, ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from '@closecross/contracts/artifact-writer';
 import { startTrainingThread } from '../training/train-in-thread.ts';
 import { defaultEarlyStopping, defaultFolds, defaultParams, defaultRounds, NotEnoughRowsError } from '../training/trainer.ts';
 import { loadDayRows, loadTrainingData } from '../training/training-data.ts';

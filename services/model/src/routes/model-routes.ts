@@ -7,7 +7,7 @@ import type { ModelConfig } from '../model-config.ts';
 import type { ModelPredictor } from '../predict/model-predictor.ts';
 import { errors, InferenceBody, ModelIdParams, ModelReport, Started, TrainBody } from '../schemas/model.ts';
 import { predictRoute } from './predict-route.ts';
-import type { ArtifactStore } from '@closecross/contracts/artifact-store';
+import type { ArtifactStore } from '@closecross/contracts/artifact-writer';
 
 export interface ModelRouteDeps {
   engine: JobEngine;
