@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { ArtifactKeyOutsideStoreError, ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '../src/artifact-store.ts';
+import { ArtifactKeyOutsideStoreError, ArtifactNotAFileError, ArtifactNotFoundError, artifactStoreFor } from '../src/artifact-writer.ts';
 
 // The file store both services use: the model service writes and reads whole objects, market-data
 // streams them out; each must tell "nothing there" apart from a store that failed.
