@@ -48,6 +48,14 @@ describe('the committed OpenAPI document (regenerate with `pnpm openapi`)', () =
     }
   });
 
+  it('is written as JSON that reads back as the live document, indented to the body fields only', () => {
+    const text = documentText(live);
+    expect(JSON.parse(text)).toEqual(live);
+    // A path's operation and its body fields are lines of their own; a field's schema stays on its line.
+    expect(text).toMatch(/^ {6}"get": \{$/m);
+    expect(text.split('\n').length).toBeLessThan(JSON.stringify(live, null, 2).split('\n').length / 2);
+  });
+
   it("is what the client's generated types were made from", async () => {
     expect(
       (await readFile(clientTypesPath, 'utf8')) === (await clientTypesText(live)),
