@@ -12,6 +12,7 @@ import type { NewOrder, OrderView, PaperOrderCosts } from '../orders/order-desk.
 import type { BookGuard } from '../risk/live-risk-book.ts';
 import type { Account } from '../schemas/accounts.ts';
 import type { Fill, Transition } from '../schemas/orders.ts';
+import type { NewFill } from './trading-fill.ts';
 import { currentMarksSql } from './trading-risk-book.ts';
 
 type Db = Pool | PoolClient;
@@ -235,18 +236,9 @@ export async function storeOrderState(
 }
 
 /** One fill of an order in the state its caller knows, as storeFillIfUnchanged books it. */
-export interface KnownFill {
-  orderId: string;
+export interface KnownFill extends Pick<NewFill, 'fillId' | 'orderId' | 'quantity' | 'price' | 'fee' | 'at' | 'tradeDate' | 'note'> {
   state: 'filled' | 'partially_filled';
   knownState: OrderState;
-  fillId: string;
-  /** quantity, price and fee as booked decimals */
-  quantity: string;
-  price: string;
-  fee: string;
-  at: Date;
-  tradeDate: string;
-  note: string;
   from: readonly OrderState[];
   path: readonly OrderState[];
   cause: string;
