@@ -9,6 +9,8 @@
  * `BENCH_TRADING_RUNS` times each, (c) as that many runs of its orders, each run's p99.
  */
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pg from 'pg';
 import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
 import { BenchResults, benchSize, describeRow, median, startBenchPostgres } from '@closecross/tests/support';
 import type { DailyBar } from '@closecross/quant';
@@ -110,9 +112,21 @@ await pool.query(
 const latencies: number[] = [];
 const withAlert: number[] = [];
 const withoutAlert: number[] = [];
+// Statements sent to PostgreSQL while each order is timed (the service's, and any background poll's that fall inside): its round trips.
+const roundTrips: number[] = [];
+let statements = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statements++;
+  if (process.env.BENCH_LOG_STATEMENTS && typeof args[0] === 'string') console.log('SQL', (args[0] as string).replace(/\s+/g, ' ').slice(0, 110));
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 for (let i = 0; i < orders; i++) {
   await pool.query("update alert_channel set enabled = $1 where name = 'bench-fills'", [i % 2 === 0]);
   const started = performance.now();
+  const statementsBefore = statements;
   // Over HTTP with the bench's API key, as a user places an order (sign-in, its scope, the audit line).
   const response = await postJson(`${baseUrl}/trading/orders`, {
     symbol: symbols[i % symbols.length],
@@ -122,11 +136,16 @@ for (let i = 0; i < orders; i++) {
     session_date: lastSession,
   });
   const elapsed = performance.now() - started;
+  roundTrips.push(statements - statementsBefore);
   latencies.push(elapsed);
   (i % 2 === 0 ? withAlert : withoutAlert).push(elapsed);
   if (response.json.state !== 'filled') throw new Error(`order not filled: ${response.status} ${JSON.stringify(response.json)}`);
 }
+loopDelay.disable();
+pg.Client.prototype.query = query;
 loads.push(loadavg()[0]!);
+const loopDelayP99 = loopDelay.percentile(99) / 1e6;
+const loopDelayMax = loopDelay.max / 1e6;
 const percentile = (p: number) => percentileOf(latencies, p);
 /** The orders in `runs` consecutive runs (the alert channel alternating inside each), each run's p99. */
 const perRun = Math.max(1, Math.ceil(latencies.length / runs));
@@ -141,6 +160,9 @@ console.log(
 );
 console.log(`(b) backtest, ${backtestSymbols} symbols: median ${median(backtestTimes).toFixed(0)} ms, ${trades} trades; goal < 5000 ms`);
 console.log(`(c) order submit to paper fill, ${orders} orders: p50 ${percentile(50).toFixed(2)} ms, p99 ${percentile(99).toFixed(2)} ms; goal p99 < 10 ms`);
+console.log(
+  `    PostgreSQL round trips per order: median ${median(roundTrips)} (${Math.min(...roundTrips)} to ${Math.max(...roundTrips)}); event-loop delay p99 ${loopDelayP99.toFixed(2)} ms, max ${loopDelayMax.toFixed(2)} ms`,
+);
 console.log(
   `    with a channel wanting order_filled (${withAlert.length} orders, ${filledAlerts} alerts written): p50 ${percentileOf(withAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withAlert, 99).toFixed(2)} ms; without: p50 ${percentileOf(withoutAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withoutAlert, 99).toFixed(2)} ms`,
 );
@@ -165,7 +187,7 @@ for (const row of [
     unit: 'ms',
     runs: orderRunP99s,
     goal: { below: 10 },
-    note: `p99 of each run of ${perRun} orders (pooled p50 ${percentile(50).toFixed(2)} ms); every other order with a channel wanting order_filled`,
+    note: `p99 of each run of ${perRun} orders (pooled p50 ${percentile(50).toFixed(2)} ms); every other order with a channel wanting order_filled; ${median(roundTrips)} PostgreSQL round trips an order (median; ${Math.min(...roundTrips)} to ${Math.max(...roundTrips)}); event-loop delay p99 ${loopDelayP99.toFixed(1)} ms`,
   }),
 ])
   console.log(describeRow(row));

@@ -161,6 +161,58 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
     expect(over.reason).toMatch(/would be worth 10,100, over the limit 10,000/);
   });
 
+  it('an order for a symbol new to the book, with no limit that prices it, is one statement however many symbols the book holds: no mark is read or compared', async () => {
+    await limits({ max_orders_per_minute: 1_000 });
+    await storeBars(database, 'NEWA', bookBars);
+    await storeBars(database, 'NEWB', bookBars);
+    await place('buy', 1); // the limit change moved the version: the book is read here
+    for (const symbol of ['NEWA', 'NEWB']) {
+      let placed: any;
+      const statements = await bookStatements(database.pool, async () => {
+        const response = await app.inject({
+          method: 'POST',
+          url: '/trading/orders',
+          payload: { symbol, side: 'buy', quantity: 1, session_date: '2026-12-07' },
+        });
+        placed = response.json();
+      });
+      expect(placed).toMatchObject({ symbol, state: 'accepted' });
+      // Before: the order's own mark, unknown to the book, made the guard fail and the statement run twice.
+      expect(statements).toHaveLength(1);
+    }
+  });
+
+  it('a gross exposure limit values every held symbol: a live price of BOOK moved by another process refuses the next order of another symbol', async () => {
+    await storeBars(database, 'GROSS', bookBars);
+    await quote(100);
+    const held = (await database.pool.query("select quantity::float8 as quantity from trading_position where symbol = 'BOOK' and strategy_id is null")).rows[0]
+      .quantity as number;
+    const working = (
+      await database.pool.query(
+        "select coalesce(sum(case when side = 'buy' then 1 else -1 end * (quantity - filled_quantity)), 0)::float8 as q from trading_order where state in ('new', 'submitted', 'accepted', 'partially_filled')",
+      )
+    ).rows[0].q as number;
+    const otherSymbols = (
+      await database.pool.query(
+        "select count(*)::int as n from trading_order where symbol <> 'BOOK' and state in ('new', 'submitted', 'accepted', 'partially_filled')",
+      )
+    ).rows[0].n as number;
+    expect(otherSymbols).toBeGreaterThan(0);
+    // Every working order of another symbol is marked near 100 too (bars of the same walk); the limit sits between BOOK at 100 and at 200.
+    const bookUnits = held + working;
+    await limits({ max_gross_exposure: (bookUnits + 10) * 100 + 2_000 });
+    expect((await place('buy', 0.0001)).state).toBe('accepted'); // the book is read with the new limit
+    await quote(200);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/trading/orders',
+      payload: { symbol: 'GROSS', side: 'buy', quantity: 1, session_date: '2026-12-07' },
+    });
+    expect(response.json()).toMatchObject({ symbol: 'GROSS', state: 'rejected', risk_check: 'gross_exposure' });
+    await limits({ max_orders_per_minute: 1_000 });
+    await quote(100);
+  });
+
   it("an order answered by the paper broker in its own transaction (a symbol with its session's daily bar stored) moves the book in memory too: the next order needs no read", async () => {
     await storeBars(database, 'BARD', [...bookBars, { ...bookBars.at(-1)!, date: '2026-12-07' }]);
     const answered = await app.inject({

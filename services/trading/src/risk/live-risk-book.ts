@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Side } from '../brokers/broker.ts';
 import type { PriceReader } from '../market/price-reader.ts';
 import { openOrdersAndRate, readRiskBook, riskBookVersion, type LiveQuoteSource } from '../store/trading-risk-book.ts';
+import type { MarksRead } from './pre-trade-checks.ts';
 import { bookOf, type RiskBookData } from './risk-book.ts';
 
 type Mark = RiskBookData['marks'][number];
@@ -119,17 +120,32 @@ export class LiveRiskBook {
     this.version = version;
   }
 
-  /** The symbols a check of an order for `symbol` values: held, on open orders, and its own. */
-  private valuedSymbols(symbol: string): string[] {
-    const symbols = new Set<string>([symbol]);
-    for (const row of this.positions.values()) if (row.quantity !== 0n) symbols.add(row.symbol);
-    for (const row of this.openOrders.values()) symbols.add(row.symbol);
+  /**
+   * The symbols whose marks a check of an order for `symbol` reads: held or on open orders in the
+   * books it values (all, or some), and its own when priced by its mark. Only these are valued and
+   * guarded: an order checked against no priced limit reads no mark, whatever the book holds.
+   */
+  private valuedSymbols(symbol: string, read: MarksRead): string[] {
+    const symbols = new Set<string>();
+    if (read.ownSymbol) symbols.add(symbol);
+    if (read.everyBook || read.books.length > 0) {
+      const valued = (strategyId: number | null) => read.everyBook || read.books.includes(bookOf(strategyId));
+      // A book-wide limit values the order's symbol too (its position after the order).
+      symbols.add(symbol);
+      for (const row of this.positions.values()) if (row.quantity !== 0n && valued(row.strategy_id)) symbols.add(row.symbol);
+      for (const row of this.openOrders.values()) if (valued(row.strategy_id)) symbols.add(row.symbol);
+    }
     return [...symbols].sort();
   }
 
-  /** The book as the checks read it (RiskBookData), valued at the marks known, and the guard that proves it current. */
-  view(symbol: string): { data: RiskBookData; guard: BookGuard } {
-    const symbols = this.valuedSymbols(symbol);
+  /** The limits in force (as last read): which marks a check reads follows from them. */
+  limits(): RiskBookData['limits'] {
+    return this.base?.limits ?? [];
+  }
+
+  /** The book as the checks read it (RiskBookData), valued at the marks known of the symbols `read` names, and the guard that proves them current. */
+  view(symbol: string, read: MarksRead): { data: RiskBookData; guard: BookGuard } {
+    const symbols = this.valuedSymbols(symbol, read);
     const pending = new Map<string, { strategy_id: number | null; symbol: string; quantity: Fixed }>();
     for (const row of this.openOrders.values()) {
       const key = `${bookOf(row.strategy_id)}|${row.symbol}`;

@@ -100,6 +100,37 @@ export function describeBreach(breach: Breach): string {
 }
 
 const priceLimits: LimitName[] = ['max_order_notional', 'max_position_notional', 'max_gross_exposure', 'max_net_exposure', 'max_allocation_use', 'max_var99'];
+/** Limits that value every position of their scope's book at its mark (equity, exposures, VaR). */
+const bookWideLimits: LimitName[] = ['max_gross_exposure', 'max_net_exposure', 'max_allocation_use', 'max_var99', 'max_daily_loss', 'max_drawdown'];
+
+/** The marks evaluateOrder reads for an order: every book's symbols, some books' (strategy ids, 0 manual), and the order's own price. */
+export interface MarksRead {
+  everyBook: boolean;
+  books: number[];
+  ownSymbol: boolean;
+}
+
+/**
+ * Which marks a decision on `order` can read, from the limits set on its scopes (the total's and
+ * its strategy's): a book-wide limit values that scope's book, a priced limit the order's own symbol
+ * (unless its limit price prices it); no priced limit, no mark. A placement's guard proves only
+ * these unchanged, so a mark that cannot move the decision never sends the statement round again.
+ */
+export function marksReadBy(limits: readonly { scope: string; limits: Limits }[], order: ProposedOrder): MarksRead {
+  const scopes = new Map([[globalScope, undefined as number | undefined]]);
+  if (order.strategyId !== null) scopes.set(strategyScope(order.strategyId), order.strategyId);
+  const read: MarksRead = { everyBook: false, books: [], ownSymbol: false };
+  for (const set of limits) {
+    if (!scopes.has(set.scope)) continue;
+    if (bookWideLimits.some((name) => set.limits[name] !== undefined)) {
+      const strategyId = scopes.get(set.scope);
+      if (strategyId === undefined) read.everyBook = true;
+      else read.books.push(strategyId);
+    }
+    if ((order.limitPrice ?? null) === null && priceLimits.some((name) => set.limits[name] !== undefined)) read.ownSymbol = true;
+  }
+  return read;
+}
 
 /**
  * The pre-trade checks, in order: trading state (after any daily-loss or drawdown breach has

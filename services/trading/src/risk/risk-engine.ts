@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '@closecross/engine';
 import type { Pool, PoolClient } from 'pg';
 import type { PriceReader } from '../market/price-reader.ts';
 import { bookRisk, type AlignedReturns, type BookRiskFigures } from './portfolio-var.ts';
-import { describeBreach, evaluateOrder, findBreaches, type Breach, type ProposedOrder, type RiskDecision } from './pre-trade-checks.ts';
+import { describeBreach, evaluateOrder, findBreaches, marksReadBy, type Breach, type ProposedOrder, type RiskDecision } from './pre-trade-checks.ts';
 import { LiveRiskBook, type BookGuard } from './live-risk-book.ts';
 import { LocalDay } from './local-day.ts';
 import { RiskBook } from './risk-book.ts';
@@ -47,7 +47,7 @@ export class RiskEngine {
   async checkInMemory(order: ProposedOrder): Promise<{ decision: RiskDecision; guard: BookGuard }> {
     const today = this.today();
     if (this.book.stale(today)) await this.book.load(this.deps.pool, today, [order.symbol]);
-    const { data, guard } = this.book.view(order.symbol);
+    const { data, guard } = this.book.view(order.symbol, marksReadBy(this.book.limits(), order));
     const book = new RiskBook(data);
     const needsVar = data.limits.some((set) => set.limits.max_var99 !== undefined);
     const returns = needsVar ? await this.returnsOf(book, [order.symbol]) : undefined;
