@@ -228,4 +228,36 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
     });
     expect(statements).toHaveLength(1);
   });
+
+  it("an order filled at submit from its session's stored bar is two statements: the placement (which reads the paper broker its account and bars) and the fill", async () => {
+    // A bar of Tuesday 2026-12-08 stored ahead (as the trading bench's history does): an order for that session fills from it at submit.
+    await storeBars(database, 'AHEAD', [...bookBars, { ...bookBars.at(-1)!, date: '2026-12-07' }, { ...bookBars.at(-1)!, date: '2026-12-08' }]);
+    await place('buy', 1); // whatever moved the book before is read here
+    let filled: any;
+    const seen: string[] = [];
+    const query = database.pool.query;
+    database.pool.query = ((...args: Parameters<Pool['query']>) => {
+      const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      if (sql && /trading_/.test(sql)) seen.push(sql);
+      return (query as (...a: unknown[]) => unknown).apply(database.pool, args);
+    }) as Pool['query'];
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/trading/orders',
+        payload: { symbol: 'AHEAD', side: 'buy', quantity: 3, session_date: '2026-12-08' },
+      });
+      filled = response.json();
+    } finally {
+      database.pool.query = query;
+    }
+    expect(filled).toMatchObject({ symbol: 'AHEAD', state: 'filled', filled_quantity: 3 });
+    // Before: a third, the paper broker reading the order, its account and bars again.
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/insert into trading_order/);
+    expect(seen[1]).toMatch(/insert into trading_fill/);
+    const fills = (await app.inject({ url: `/trading/orders/${filled.id}` })).json().fills;
+    expect(fills).toEqual([expect.objectContaining({ quantity: 3, trade_date: '2026-12-08' })]);
+    expect(fills[0].price).toBeCloseTo(bookBars.at(-1)!.open, 6);
+  });
 });

@@ -15,6 +15,7 @@ import {
   type TimeInForce,
 } from '../brokers/broker.ts';
 import type { BrokerName } from '../brokers/broker-factory.ts';
+import { PaperBroker } from '../brokers/paper/paper-broker.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { tradingLogEvents } from '../trading-events.ts';
 import { isTerminal, openOrderStates, pathBetween } from './order-state-machine.ts';
@@ -32,6 +33,8 @@ import {
   orderByClientId,
   orderById,
   ordersIn,
+  placedPaperOrder,
+  type PaperOrderRow,
   storeFillIfUnchanged,
   storeOrderState,
 } from '../store/trading-order.ts';
@@ -242,6 +245,7 @@ export class OrderDesk {
         insertGuardedOrder(this.pool, order, {
           placedAt,
           paperWorkable,
+          paperRead: !options.deferSubmit,
           cause,
           guard,
           // This task's paper exchange is handed the order below; only another task's would need the NOTIFY, and none runs it while this one does.
@@ -271,17 +275,17 @@ export class OrderDesk {
         return { order: placed, created: true };
       }
       if (options.deferSubmit) return { order: placed, created: true };
-      return { order: await this.submit(placed), created: true };
+      return { order: await this.submit(placed, placedPaperOrder(row, placedAt)), created: true };
     }
     return undefined;
   }
 
-  /** Sends a stored `new` order to its broker and records the answer. */
-  async submit(order: OrderView): Promise<OrderView> {
+  /** Sends a stored `new` order to its broker and records the answer; `paperRow`: the paper broker's row of it, read by the statement that placed it. */
+  async submit(order: OrderView, paperRow?: PaperOrderRow): Promise<OrderView> {
     const broker = this.brokerOf(order.broker as BrokerName);
     let update: BrokerOrderUpdate;
     try {
-      update = await broker.submit({
+      const request = {
         clientOrderId: order.client_order_id,
         symbol: order.symbol,
         side: order.side,
@@ -289,7 +293,8 @@ export class OrderDesk {
         type: order.type,
         timeInForce: order.time_in_force,
         ...(order.limit_price !== null ? { limitPrice: order.limit_price } : {}),
-      });
+      };
+      update = paperRow && broker instanceof PaperBroker ? await broker.submit(request, paperRow) : await broker.submit(request);
     } catch (error) {
       if (error instanceof BrokerRejectedError)
         return this.apply(

@@ -96,6 +96,29 @@ export interface GuardedPlacementRow {
   /** The order stored; null with a version: its client order id was taken. */
   placed: OrderView | null;
   costs: PaperOrderCosts | null;
+  /** A paper order stored `new` (to be answered by the paper broker now, `paperRead`): its account and its bars from its session on. */
+  paper: (Account & { bars: PaperOrderRow['bars'] }) | null;
+}
+
+/** The paper broker's row of an order the placement statement stored `new` (as paperOrderWithBars reads it): nothing filled yet. */
+export function placedPaperOrder(row: GuardedPlacementRow, placedAt: Date): PaperOrderRow | undefined {
+  const { placed, paper } = row;
+  if (!placed || !paper || placed.state !== 'new') return undefined;
+  return {
+    ...paper,
+    client_order_id: placed.client_order_id,
+    account_id: placed.account_id,
+    symbol: placed.symbol,
+    side: placed.side,
+    quantity: placed.quantity,
+    type: placed.type,
+    time_in_force: placed.time_in_force,
+    limit_price: placed.limit_price,
+    session_date: placed.session_date,
+    placed_at: placedAt,
+    state: placed.state,
+    live_filled: 0,
+  };
 }
 
 /**
@@ -103,12 +126,14 @@ export interface GuardedPlacementRow {
  * (the guard), with its transitions; a paper order the statement may accept (`paperWorkable`, no
  * daily bar of its session stored to fill it from) goes new -> submitted -> accepted and, with
  * `announce`, is announced on `trading_paper_orders` (the task running the paper exchange is
- * handed it directly and announces nothing). One round trip.
+ * handed it directly and announces nothing). A paper order stored `new` with `paperRead` (the
+ * paper broker answers it next: a fill from its session's stored bar) comes back with its account
+ * and bars, so the broker reads nothing. One round trip.
  */
 export async function insertGuardedOrder(
   pool: Pool,
   order: NewOrder,
-  placement: { placedAt: Date; paperWorkable: boolean; cause: string; guard: BookGuard; announce: boolean },
+  placement: { placedAt: Date; paperWorkable: boolean; paperRead: boolean; cause: string; guard: BookGuard; announce: boolean },
 ): Promise<GuardedPlacementRow> {
   const { guard } = placement;
   const sessionHasBar = priceBars.fragments.hasBarOnOrAfter('$7', '$13::date');
@@ -134,6 +159,9 @@ export async function insertGuardedOrder(
      select (select version::text from guard) as version, (select version::text from trading_risk_book_version) as current_version, (select * from current_marks) as marks,
        (select row_to_json(x) from (select ${orderColumns} from o) x) as placed,
        (select row_to_json(y) from (select a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation from o join trading_account a on a.id = o.account_id) y) as costs,
+       (select row_to_json(z) from (select a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
+          ${priceBars.fragments.barsJsonFrom('o.symbol', 'o.session_date')} as bars
+          from o join trading_account a on a.id = o.account_id where o.state = 'new' and a.broker = 'paper' and $25::boolean) z) as paper,
        (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`,
     [
       ...orderValues(order),
@@ -146,6 +174,7 @@ export async function insertGuardedOrder(
       guard.version,
       guard.marks,
       placement.announce,
+      placement.paperRead,
     ],
   );
   return result.rows[0]!;

@@ -47,9 +47,10 @@ export class PaperBroker implements Broker {
     this.deps = deps;
   }
 
-  async submit(order: BrokerOrderRequest): Promise<BrokerOrderUpdate> {
+  /** `stored`: the order as the statement that placed it read it back (its account and bars), so it is not read again. */
+  async submit(order: BrokerOrderRequest, stored?: StoredOrder): Promise<BrokerOrderUpdate> {
     if (order.type === 'limit' && !(order.limitPrice! > 0)) throw new BrokerRejectedError('a limit order needs a positive limit price');
-    const stored = await this.read(order.clientOrderId);
+    if (stored === undefined || stored.client_order_id !== order.clientOrderId) stored = await this.read(order.clientOrderId);
     const outcome = this.outcome(stored);
     // The exchange task (whichever holds its lock) starts watching live prices for it.
     if (outcome.state === 'accepted' || outcome.state === 'partially_filled') await announcePaperOrder(this.deps.pool, order.clientOrderId);
