@@ -10,13 +10,84 @@ import { buildModelApp, fileStore, finishedJob, postRows, rowsWithSignal } from 
 
 const day = rowsWithSignal([20], 200, 7);
 const asJson = (body: unknown) => JSON.stringify(body);
+const bytesOf = (text: string) => Buffer.from(text);
+const bitsOf = (features: Float32Array) => Buffer.from(features.buffer, features.byteOffset, features.byteLength);
+
+// Rows in the valid forms JSON and the schema allow beyond what JSON.stringify writes: the thread
+// must read them as JSON.parse does, to the bit.
+const row = day[0]!;
+/** The row's fields as JSON, those in `written` as the text given (raw JSON). */
+const fields = (written: Record<string, string | null>) =>
+  Object.entries({ ...row, ...written })
+    .map(([name, field]) => `${JSON.stringify(name)}:${name in written && field !== null ? field : JSON.stringify(field)}`)
+    .join(',');
+const unusualRows: Array<[string, string]> = [
+  ['as JSON.stringify writes it', JSON.stringify(row)],
+  ['pretty-printed', JSON.stringify(row, null, '\t').replaceAll('\n', '\r\n  ')],
+  ['fields in another order', JSON.stringify(Object.fromEntries(Object.entries(row).reverse()))],
+  ['escapes in row_id and train_type', `{${fields({ row_id: '"a\\"b\\\\c\\/d\\n\\t\\b\\f\\r"', train_type: '"x\\/y"' })}}`],
+  [
+    'numbers in exponent form',
+    `{${fields({ imbalance_size: '3.1e6', matched_size: '1E+7', bid_price: '9.99e-1', ask_price: '100000e-5', wap: '0.0000001E7', seconds_in_bucket: '1e2', date_id: '2.0E1' })}}`,
+  ],
+  ['minus zero, zero and 0e0', `{${fields({ imbalance_size: '-0', matched_size: '0', bid_size: '0e0', ask_size: '-0.0', imbalance_buy_sell_flag: '-0' })}}`],
+  [
+    '17 and more significant digits',
+    `{${fields({ reference_price: '1.0000000000000002', wap: '0.99999999999999988898', bid_price: '1.00000000000000011102230246251565404236316680908203125', ask_price: '123456789.12345678901' })}}`,
+  ],
+  [
+    'tiny and large magnitudes',
+    `{${fields({ reference_price: '1e-300', far_price: '4.9e-324', near_price: '-2.2250738585072014e-308', matched_size: '999999999999999.9', imbalance_size: '-1e15', target: '1e-22' })}}`,
+  ],
+  ['halfway cases', `{${fields({ bid_price: '9007199254740993e-10', ask_price: '9007199254740995e-1', wap: '0.30000000000000004' })}}`],
+  [
+    'nulls where the schema allows them',
+    `{${fields({ imbalance_size: null, imbalance_buy_sell_flag: null, far_price: null, near_price: null, wap: null, target: null, time_id: null, train_type: null })}}`,
+  ],
+  [
+    'no optional field',
+    JSON.stringify(
+      Object.fromEntries(Object.entries(row).filter(([name]) => !['far_price', 'near_price', 'target', 'time_id', 'row_id', 'train_type'].includes(name))),
+    ),
+  ],
+];
 
 describe('plainPredictBody (the thread side)', () => {
   it('takes a day of valid rows and builds the same features as featureMatrix, bit for bit', () => {
-    const body = plainPredictBody(asJson({ model_id: 3, rows: day }), 20_000)!;
+    const body = plainPredictBody(bytesOf(asJson({ model_id: 3, rows: day })), 20_000)!;
     expect(body.modelId).toBe(3);
     expect(body.rows).toBe(11_000);
-    expect(Buffer.from(body.features.buffer).equals(Buffer.from(featureMatrix(day).buffer))).toBe(true);
+    expect(bitsOf(body.features).equals(bitsOf(featureMatrix(day)))).toBe(true);
+  });
+
+  it('reads every valid form of a row (whitespace, escapes, exponents, long numbers, nulls, absent fields) as JSON.parse does, to the bit', () => {
+    for (const [what, text] of unusualRows) {
+      const body = `{ "rows" : [ ${text} ,${text}\n] , "model_id" : 2e0 }`;
+      const parsed = JSON.parse(body);
+      const read = plainPredictBody(bytesOf(body), 10);
+      expect(read, `${what}: ${body.slice(0, 300)}`).toBeDefined();
+      expect([read!.modelId, read!.rows], what).toEqual([2, 2]);
+      expect(bitsOf(read!.features).equals(bitsOf(featureMatrix(parsed.rows))), what).toBe(true);
+    }
+    expect(plainPredictBody(bytesOf('{"model_id":1,"rows":[]}'), 10)).toEqual({ modelId: 1, rows: 0, features: new Float32Array() });
+  });
+
+  it('reads 20,000 random numbers of every length and exponent as JSON.parse does', () => {
+    let seed = 17;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const numbers = Array.from({ length: 20_000 }, (_, i) => {
+      const value = (random() - 0.5) * 10 ** Math.floor(random() * 40 - 25);
+      const written =
+        i % 3 === 0 ? value.toExponential(Math.floor(random() * 20)) : i % 3 === 1 ? value.toPrecision(1 + Math.floor(random() * 21)) : String(value);
+      return Math.abs(Number(written)) >= 1e15 ? '1.5' : written;
+    });
+    const rows = numbers.map((written) => `{${fields({ wap: written, bid_price: written, ask_price: '1', reference_price: '1' })}}`);
+    const body = `{"model_id":1,"rows":[${rows.join(',')}]}`;
+    const read = plainPredictBody(bytesOf(body), 20_000)!;
+    const expected = featureMatrix(JSON.parse(body).rows);
+    const first = read.features.findIndex((value, i) => !Object.is(value, expected[i]));
+    expect(first < 0 ? 'all equal' : `${numbers[Math.floor(first / 29)]}: ${read.features[first]} vs ${expected[first]}`).toBe('all equal');
+    expect(bitsOf(read.features).equals(bitsOf(featureMatrix(JSON.parse(body).rows)))).toBe(true);
   });
 
   it('leaves to the platform every body it is not sure of', () => {
@@ -36,10 +107,35 @@ describe('plainPredictBody (the thread side)', () => {
       ['a third member', { model_id: 1, rows: [row], commit: true }],
       ['rows past the budget', { model_id: 1, rows: [row, row, row] }],
     ];
-    for (const [what, body] of unsure) expect(plainPredictBody(asJson(body), 2), what).toBeUndefined();
-    expect(plainPredictBody('{"model_id":1,"rows":[', 2)).toBeUndefined();
-    expect(plainPredictBody('{"model_id":1,"rows":[],"__proto__":{}}', 2)).toBeUndefined();
-    expect(plainPredictBody('{"model_id":1,"rows":[{"constructor":{"prototype":{}}}]}', 2)).toBeUndefined();
+    for (const [what, body] of unsure) expect(plainPredictBody(bytesOf(asJson(body)), 2), what).toBeUndefined();
+    const good = JSON.stringify(row).slice(1, -1);
+    const unsureText: Array<[string, string]> = [
+      ['a cut body', '{"model_id":1,"rows":['],
+      ['a __proto__ member', '{"model_id":1,"rows":[],"__proto__":{}}'],
+      ['a constructor key in a row', '{"model_id":1,"rows":[{"constructor":{"prototype":{}}}]}'],
+      ['model_id twice', '{"model_id":1,"model_id":2,"rows":[]}'],
+      ['rows twice', '{"model_id":1,"rows":[],"rows":[]}'],
+      ['a field twice', `{"model_id":1,"rows":[{${good},"wap":1}]}`],
+      ['a leading zero', `{"model_id":1,"rows":[{${good},"bid_size":01}]}`],
+      ['a bare dot', `{"model_id":1,"rows":[{${good},"target":1.}]}`],
+      ['a leading dot', `{"model_id":1,"rows":[{${good},"target":.5}]}`],
+      ['a plus sign', `{"model_id":1,"rows":[{${good},"target":+1}]}`],
+      ['an empty exponent', `{"model_id":1,"rows":[{${good},"target":1e}]}`],
+      ['NaN', `{"model_id":1,"rows":[{${good},"target":NaN}]}`],
+      ['Infinity from an exponent', `{"model_id":1,"rows":[{${good},"target":1e999}]}`],
+      ['true', `{"model_id":1,"rows":[{${good},"target":true}]}`],
+      ['a misspelt null', `{"model_id":1,"rows":[{${good},"target":nul}]}`],
+      ['null where the schema has none', `{"model_id":1,"rows":[{${good.replace(/"stock_id":\d+/, '"stock_id":null')}}]}`],
+      ['a trailing comma in a row', `{"model_id":1,"rows":[{${good},}]}`],
+      ['a trailing comma in rows', `{"model_id":1,"rows":[{${good}},]}`],
+      ['a raw tab in a string', `{"model_id":1,"rows":[{${good},"train_type":"a\tb"}]}`],
+      ['a bad escape', `{"model_id":1,"rows":[{${good},"train_type":"a\\xb"}]}`],
+      ['text that is not ASCII', `{"model_id":1,"rows":[{${good},"train_type":"é"}]}`],
+      ['a key with an escape', `{"model_id":1,"rows":[{${good},"targe\\/t":1}]}`],
+      ['something after the body', `{"model_id":1,"rows":[]} x`],
+      ['an array body', '[]'],
+    ];
+    for (const [what, text] of unsureText) expect(plainPredictBody(bytesOf(text), 2), what).toBeUndefined();
   });
 
   it('sends only large bodies without \\u escapes to the thread', () => {
@@ -84,6 +180,18 @@ describe('POST /predict with a large body and with a small one', () => {
     expect(whole.json()).toEqual({ model_id: modelId, predictions: pieces });
   });
 
+  it('predicts rows in every valid form the same whichever way they came', async () => {
+    const padding = asJson(day.slice(1, 400)).slice(1, -1);
+    for (const [what, text] of unusualRows) {
+      const small = await post(`{"model_id":${modelId},"rows":[${text}]}`);
+      const large = `{"model_id":${modelId},"rows":[${text},${padding}]}`;
+      expect(large.length, what).toBeGreaterThan(unparsedPredictBodyFrom);
+      const answer = await post(large);
+      expect([small.statusCode, answer.statusCode, small.json().message], what).toEqual([200, 200, undefined]);
+      expect(answer.json().predictions[0], what).toBe(small.json().predictions[0]);
+    }
+  });
+
   it('refuses a bad row, a bad model and a bad body in the same words whichever way it came', async () => {
     const row = day[0]!;
     const padding = day.slice(1, 400);
@@ -106,6 +214,27 @@ describe('POST /predict with a large body and with a small one', () => {
       const answer = await post(large);
       expect([answer.statusCode, answer.json()], what).toEqual([small.statusCode, small.json()]);
       expect(answer.statusCode, what).toBeGreaterThanOrEqual(400);
+    }
+    const good = JSON.stringify(row).slice(1, -1);
+    const textCases: Array<[string, string]> = [
+      ['a field twice (JSON.parse keeps the last)', `{"model_id":${modelId},"rows":[{${good},"wap":"x"}`],
+      ['a field twice, the last valid', `{"model_id":${modelId},"rows":[{"wap":"x",${good}}`],
+      ['a leading zero', `{"model_id":${modelId},"rows":[{${good},"target":01}`],
+      ['Infinity from an exponent', `{"model_id":${modelId},"rows":[{${good},"target":-1e999}`],
+      ['null where the schema has none', `{"model_id":${modelId},"rows":[{${good.replace(/"date_id":\d+/, '"date_id":null')}}`],
+      ['a string where a number goes', `{"model_id":${modelId},"rows":[{${good.replace(/"wap":[^,]+/, '"wap":"1.0"')}}`],
+      ['a missing stock_id', `{"model_id":${modelId},"rows":[{${good.replace(/"stock_id":\d+,/, '')}}`],
+      ['text that is not ASCII in train_type', `{"model_id":${modelId},"rows":[{${good},"train_type":"${'é'.repeat(65)}"}`],
+      ['model_id as text', `{"model_id":"${modelId}","rows":[{${good}}`],
+    ];
+    for (const [what, text] of textCases) {
+      const small = await post(`${text}]}`);
+      const large = `${text},${asJson(padding).slice(1, -1)}]}`;
+      expect(large.length, what).toBeGreaterThan(unparsedPredictBodyFrom);
+      const answer = await post(large);
+      // An answered body's first prediction is its row's; a refusal is the same words.
+      const outcome = (response: typeof answer) => [response.statusCode, response.statusCode === 200 ? response.json().predictions[0] : response.json()];
+      expect(outcome(answer), what).toEqual(outcome(small));
     }
     const broken = await post(`${asJson({ model_id: modelId, rows: padding }).slice(0, -2)},`);
     expect([broken.statusCode, broken.json().message]).toEqual([400, "Body is not valid JSON but content-type is set to 'application/json'"]);

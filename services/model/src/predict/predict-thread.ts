@@ -51,8 +51,7 @@ function boosterOf(model: string, artifact: Uint8Array | undefined): Booster | u
 parentPort!.on('message', (message: PredictMessage | ParseMessage) => {
   const answer = (value: PredictAnswer | ParseAnswer, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(value, transfer);
   if ('parse' in message) {
-    const text = Buffer.from(message.parse.buffer, message.parse.byteOffset, message.parse.byteLength).toString('utf8');
-    const body = plainPredictBody(text, message.maxRows);
+    const body = plainPredictBody(message.parse, message.maxRows);
     return body ? answer({ id: message.id, body }, [body.features.buffer as ArrayBuffer]) : answer({ id: message.id, plain: false });
   }
   try {
