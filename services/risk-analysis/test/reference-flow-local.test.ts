@@ -95,6 +95,12 @@ describe.skipIf(!dailyFolder || !goldenFolder)('the reference flow on NVDA with 
       end: '2021-08-23',
     });
     expect(audit[0].av95).toBeCloseTo(averages.var95, 15);
+    // Every field of the record, the request's ones taken from the analysis row by the statement that completes it.
+    expect(Object.keys(audit[0]).sort()).toEqual(
+      ['s', 'r', 'h', 'd', 't', 'p', 'profit_loss', 'av95', 'av99', 'time', 'cost', 'symbol', 'start', 'end', 'seed', 'analysis_id', 'recorded_at'].sort(),
+    );
+    expect(audit[0]).toMatchObject({ time: timeCost.billable_time, cost: 0, analysis_id: new URL(chartUrl).searchParams.get('analysis') });
+    expect(Number.isSafeInteger(audit[0].seed)).toBe(true);
 
     expect((await json('GET', '/reset')).body).toEqual({ result: 'ok' });
     const afterReset = await json('GET', '/get_sig_vars9599');

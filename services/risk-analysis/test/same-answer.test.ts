@@ -49,5 +49,13 @@ describe.skipIf(!dailyFolder)('the same seed gives the same answer', () => {
       expect([library.averageVar95, library.averageVar99]).toEqual([before.a95, before.a99]);
       expect([sum(library.signals.map((s) => s.es95)), sum(library.signals.map((s) => s.es99))]).toEqual([before.es95, before.es99]);
     }
+
+    // 3 threads share 3 x 57 signals, each taking the next one free: the same numbers as the library's one thread.
+    expect((await app.inject({ method: 'POST', url: '/warmup', payload: { s: 'local', r: 3 } })).statusCode).toBe(200);
+    const params = { h: 101, d: 20_000, t: 'sell', p: 7, seed: 8, start: '2016-01-01' } as const;
+    expect((await app.inject({ method: 'POST', url: '/analyse', payload: params })).statusCode).toBe(200);
+    const library = analyse(series, { ...params, r: 3 });
+    expect((await app.inject({ url: '/get_sig_vars9599' })).json()).toEqual({ var95: library.var95, var99: library.var99 });
+    expect((await app.inject({ url: '/get_avg_vars9599' })).json()).toEqual({ var95: library.averageVar95, var99: library.averageVar99 });
   });
 });

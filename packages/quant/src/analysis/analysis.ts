@@ -8,7 +8,7 @@ import type { Side } from '../signals/signal.ts';
 import { threeCandleSignals, type CandleOptions } from '../signals/three-candles.ts';
 import { closedFormVar, type ClosedFormVar } from '../var/closed-form-var.ts';
 import { historicalVar, type HistoricalVar } from '../var/historical-var.ts';
-import { maxShots, minShots, monteCarloVar } from '../var/monte-carlo-var.ts';
+import { maxShots, minShots, monteCarloVar, type MonteCarloVar } from '../var/monte-carlo-var.ts';
 
 /** The reference's parameters, plus the seed that makes a run reproducible. */
 export interface AnalysisParams extends CandleOptions {
@@ -94,14 +94,23 @@ export function monteCarloTasks(plan: AnalysisPlan): MonteCarloTask[] {
  */
 export function runMonteCarloTask(task: MonteCarloTask): MonteCarloPart {
   const part: MonteCarloPart = { resource: task.resource, var95: [], var99: [], es95: [], es99: [] };
-  task.moments.forEach(({ mean, std }, signal) => {
-    const estimate = monteCarloVar(mean, std, task.d, task.seed, streamOf(task.resource, signal));
+  task.moments.forEach((_, signal) => {
+    const estimate = monteCarloSignal(task, signal);
     part.var95.push(estimate.var95);
     part.var99.push(estimate.var99);
     part.es95.push(estimate.es95);
     part.es99.push(estimate.es99);
   });
   return part;
+}
+
+/**
+ * One signal of a resource's task: the unit of work a part is made of. A part's numbers are these,
+ * in signal order, whichever thread computed each (the local backend's threads share them out).
+ */
+export function monteCarloSignal(task: MonteCarloTask, signal: number): MonteCarloVar {
+  const { mean, std } = task.moments[signal]!;
+  return monteCarloVar(mean, std, task.d, task.seed, streamOf(task.resource, signal));
 }
 
 /** The stream of (resource, signal): disjoint for up to 2^20 signals per resource. */

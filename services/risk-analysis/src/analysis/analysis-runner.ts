@@ -1,7 +1,7 @@
 import type { Pool } from '@closecross/db';
 import { InvalidInputError, UnavailableError, UnprocessableError } from '@closecross/platform';
 import { BarSeries, InvalidParameterError, mergeAnalysis, monteCarloTasks, NotEnoughDataError, planAnalysis, type AnalysisPlan } from '@closecross/quant';
-import type { ComputeBackend, ServiceName } from '../backends/compute-backend.ts';
+import type { ComputeBackend, ServiceName, WorkerRecord } from '../backends/compute-backend.ts';
 import { PoolClosedError } from '../backends/thread-pool.ts';
 import { loadAnalysisBars } from './price-window.ts';
 import { overTaskBudget } from './work-budget.ts';
@@ -9,6 +9,8 @@ import type { AnalysisRequest, RiskStateRepository, StoredResult } from '../repo
 
 export interface RunOptions {
   onProgress?: (fraction: number) => void;
+  /** The workers of the scale the caller already read and checked; read from the scale when absent. */
+  workers?: WorkerRecord[];
 }
 
 /** An analysis checked against its data: what can be known before any compute starts. */
@@ -66,10 +68,10 @@ export class AnalysisRunner {
     const { request, series, plan } = prepared;
     const tasks = monteCarloTasks(plan);
     let done = 0;
-    const scale = await this.state.scale();
+    const workers = options.workers ?? (await this.workersOf(request.s));
     let outcome;
     try {
-      outcome = await this.backends[request.s].run(tasks, scale?.service === request.s ? scale.workers : [], () => {
+      outcome = await this.backends[request.s].run(tasks, workers, () => {
         done++;
         options.onProgress?.(done / tasks.length);
       });
@@ -80,6 +82,11 @@ export class AnalysisRunner {
     const merged = mergeAnalysis(series, plan, outcome.parts);
     const result: StoredResult = { ...merged, symbol: request.symbol, start: request.start, end: request.end, bars: series.length };
     return { result, billing: { billableMs: outcome.billableMs, cost: outcome.cost } };
+  }
+
+  private async workersOf(service: ServiceName): Promise<WorkerRecord[]> {
+    const scale = await this.state.scale();
+    return scale?.service === service ? scale.workers : [];
   }
 
   async compute(request: AnalysisRequest, options: RunOptions = {}) {

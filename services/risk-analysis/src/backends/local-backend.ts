@@ -37,16 +37,15 @@ export class LocalBackend implements ComputeBackend {
     return { [ownWorkerUrl]: sampleCall(ownWorkerUrl) };
   }
 
+  /**
+   * The r threads share the r tasks signal by signal (not one task each): they finish together, so
+   * the analysis waits for neither the slower thread nor the one the machine gave less CPU. Progress
+   * moves as each thread finishes; billable time is the threads' busy time, summed.
+   */
   async run(tasks: MonteCarloTask[], _workers: WorkerRecord[], onPartDone?: () => void): Promise<RunOutcome> {
     const pool = this.poolOf(tasks.length);
-    const outcomes = await Promise.all(
-      tasks.map(async (task) => {
-        const outcome = await pool.run(task);
-        onPartDone?.();
-        return outcome;
-      }),
-    );
-    return { parts: outcomes.map((outcome) => outcome.part), billableMs: outcomes.reduce((sum, outcome) => sum + outcome.busyMs, 0), cost: 0 };
+    const { parts, busyMs } = await pool.share(tasks, onPartDone);
+    return { parts, billableMs: busyMs.reduce((sum, ms) => sum + ms, 0), cost: 0 };
   }
 
   async terminate(): Promise<void> {

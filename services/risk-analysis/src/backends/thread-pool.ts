@@ -1,20 +1,28 @@
 import { Worker } from 'node:worker_threads';
 import type { MonteCarloPart, MonteCarloTask } from '@closecross/quant';
+import { partsOf, sharedWorkOf, type SharedWork } from './shared-work.ts';
 
 const threadScript = new URL('./var-thread-entry.mjs', import.meta.url);
 
 /** A task the pool gave up on because the pool was closed (by /terminate or a new /warmup). */
 export class PoolClosedError extends Error {}
 
+interface Reply {
+  /** A task's part (run), or how many signals of shared work this thread took (share). */
+  part?: MonteCarloPart;
+  taken?: number;
+  busyMs: number;
+}
+
 interface Pending {
   thread: Worker;
-  resolve: (value: { part: MonteCarloPart; busyMs: number }) => void;
+  resolve: (value: Reply) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * A fixed set of worker threads, each taking one resource task at a time. Every task it takes
- * settles: with its result, with the thread's error, or with PoolClosedError when the pool closes.
+ * A fixed set of worker threads, each taking one resource task at a time, or all sharing an
+ * analysis's tasks signal by signal. Every task it takes settles: with its result, with the thread's error, or with PoolClosedError when the pool closes.
  */
 export class ThreadPool {
   readonly size: number;
@@ -29,12 +37,12 @@ export class ThreadPool {
     this.size = size;
     this.threads = Array.from({ length: size }, () => {
       const thread = new Worker(threadScript);
-      thread.on('message', (message: { id: number; part?: MonteCarloPart; busyMs?: number; error?: string }) => {
+      thread.on('message', (message: Reply & { id: number; error?: string }) => {
         const waiting = this.pending.get(message.id);
         if (!waiting) return;
         this.settled(message.id);
         if (message.error !== undefined) waiting.reject(new Error(message.error));
-        else waiting.resolve({ part: message.part!, busyMs: message.busyMs! });
+        else waiting.resolve(message);
       });
       thread.on('error', (error) => this.failThread(thread, error));
       // A thread that exits (terminated, or out of memory) fails what it held.
@@ -49,13 +57,35 @@ export class ThreadPool {
     return this.pending.size;
   }
 
-  run(task: MonteCarloTask): Promise<{ part: MonteCarloPart; busyMs: number }> {
+  /** One task on the next thread in turn. */
+  async run(task: MonteCarloTask): Promise<{ part: MonteCarloPart; busyMs: number }> {
+    const { part, busyMs } = await this.send(this.threads[this.nextThread++ % this.size]!, { task });
+    return { part: part!, busyMs };
+  }
+
+  /**
+   * The tasks' signals shared by every thread (shared-work.ts): the parts, one per task in order,
+   * and each thread's busy time and signals taken, in thread order. `onThreadDone` is called as each
+   * thread finishes.
+   */
+  async share(tasks: MonteCarloTask[], onThreadDone?: () => void): Promise<{ parts: MonteCarloPart[]; busyMs: number[]; taken: number[] }> {
+    const work = sharedWorkOf(tasks);
+    const replies = await Promise.all(
+      this.threads.map(async (thread) => {
+        const reply = await this.send(thread, { shared: work });
+        onThreadDone?.();
+        return reply;
+      }),
+    );
+    return { parts: partsOf(work), busyMs: replies.map((reply) => reply.busyMs), taken: replies.map((reply) => reply.taken!) };
+  }
+
+  private send(thread: Worker, message: { task: MonteCarloTask } | { shared: SharedWork }): Promise<Reply> {
     if (this.closed !== undefined) return Promise.reject(new PoolClosedError(this.closed));
     const id = this.nextId++;
-    const thread = this.threads[this.nextThread++ % this.size]!;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { thread, resolve, reject });
-      thread.postMessage({ id, task });
+      thread.postMessage({ id, ...message });
     });
   }
 

@@ -97,19 +97,24 @@ export class RiskStateRepository {
 
   /**
    * Stores the result, writes its audit record, and (for the reference API) makes it the
-   * current result, all in one transaction: a reader sees all of it or none.
+   * current result, in one statement (one round trip, one transaction): a reader sees all of it or
+   * none, and nothing of it when the row is no longer running. The audit's request fields are the
+   * row's own params, merged in by Postgres.
    */
   async completeAnalysis(id: string, result: StoredResult, billing: { billableMs: number; cost: number }, makeCurrent: boolean): Promise<void> {
-    await withTransaction(this.pool, async (client) => {
-      const updated = await client.query(
-        `update risk_analysis set status = 'succeeded', progress = 1, result = $2, billable_ms = $3, cost = $4, finished_at = now()
-         where id = $1 and status = 'running' returning params`,
-        [id, JSON.stringify(result), billing.billableMs, billing.cost],
-      );
-      if (updated.rowCount === 0) return;
-      await this.recordAudit(client, id, updated.rows[0].params as AnalysisRequest, result, billing);
-      if (makeCurrent) await client.query('update risk_scale set current_analysis_id = $1, updated_at = now() where id = 1', [id]);
-    });
+    await this.pool.query(
+      `with updated as (
+         update risk_analysis set status = 'succeeded', progress = 1, result = $2, billable_ms = $3, cost = $4, finished_at = now()
+         where id = $1 and status = 'running' returning id, params
+       ), audited as (
+         insert into risk_audit (analysis_id, record)
+         select id, $5::jsonb || jsonb_build_object('s', params->'s', 'r', params->'r', 'h', params->'h', 'd', params->'d', 't', params->'t',
+                                                   'p', params->'p', 'seed', params->'seed')
+         from updated
+       )
+       update risk_scale set current_analysis_id = $1, updated_at = now() where id = 1 and $6 and exists (select 1 from updated)`,
+      [id, JSON.stringify(result), billing.billableMs, billing.cost, JSON.stringify(auditResultFields(id, result, billing)), makeCurrent],
+    );
   }
 
   /**
@@ -140,25 +145,10 @@ export class RiskStateRepository {
     result: StoredResult,
     billing: { billableMs: number; cost: number },
   ): Promise<void> {
-    const record: Omit<AuditRecord, 'recorded_at'> = {
-      s: params.s,
-      r: params.r,
-      h: params.h,
-      d: params.d,
-      t: params.t,
-      p: params.p,
-      profit_loss: result.totalProfitLoss,
-      av95: result.averageVar95,
-      av99: result.averageVar99,
-      time: billing.billableMs,
-      cost: billing.cost,
-      symbol: result.symbol,
-      start: result.start,
-      end: result.end,
-      seed: params.seed,
-      analysis_id: id,
-    };
-    await client.query('insert into risk_audit (analysis_id, record) values ($1, $2)', [id, JSON.stringify(record)]);
+    await client.query('insert into risk_audit (analysis_id, record) values ($1, $2)', [
+      id,
+      JSON.stringify({ ...auditRequestFields(params), ...auditResultFields(id, result, billing) } satisfies Omit<AuditRecord, 'recorded_at'>),
+    ]);
   }
 
   async failAnalysis(id: string, error: string): Promise<void> {
@@ -182,4 +172,24 @@ export class RiskStateRepository {
     );
     return result.rows.map((row) => row.record);
   }
+}
+
+/** The audit record's fields that come from the result (the rest are the request's: `auditRequestFields`). */
+function auditResultFields(id: string, result: StoredResult, billing: { billableMs: number; cost: number }) {
+  return {
+    profit_loss: result.totalProfitLoss,
+    av95: result.averageVar95,
+    av99: result.averageVar99,
+    time: billing.billableMs,
+    cost: billing.cost,
+    symbol: result.symbol,
+    start: result.start,
+    end: result.end,
+    analysis_id: id,
+  };
+}
+
+/** The audit record's fields that come from the request; completeAnalysis has Postgres take the same ones from the row's params. */
+function auditRequestFields(params: AnalysisRequest) {
+  return { s: params.s, r: params.r, h: params.h, d: params.d, t: params.t, p: params.p, seed: params.seed };
 }

@@ -183,9 +183,13 @@ export function referenceRoutes(context: RiskContext): FastifyPluginAsyncTypebox
         // Every 4xx (bad window, no signal) is found before the analysis row exists: a refusal writes nothing.
         const prepared = await runner.prepare(analysis);
         const id = randomUUID();
+        // The compute starts at once, on the workers just checked; the row is written meanwhile
+        // (before the result can be stored): no round trip to Postgres waits in front of the threads.
+        const computed = runner.execute(prepared, { workers: scale.workers });
+        computed.catch(() => {}); // answered below, once the row exists (or with the row's own failure)
         await state.createAnalysis(id, analysis);
         try {
-          const { result, billing } = await runner.execute(prepared);
+          const { result, billing } = await computed;
           await state.completeAnalysis(id, result, billing, true);
           return { result: 'ok' as const, analysis_id: id };
         } catch (error) {

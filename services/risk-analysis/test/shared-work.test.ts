@@ -1,0 +1,59 @@
+import { runMonteCarloTask, type MonteCarloTask } from '@closecross/quant';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PoolClosedError, ThreadPool } from '../src/backends/thread-pool.ts';
+
+// The local backend's threads share an analysis's signals (thread-pool.ts share, shared-work.ts):
+// whichever thread takes a signal, each part must hold exactly what its task gives alone.
+const moments = (count: number) => Array.from({ length: count }, (_, index) => ({ mean: 0.0004 - index / 10_000, std: 0.012 + index / 1000 }));
+const tasksOf = (r: number, signals: number, d: number, seed: number): MonteCarloTask[] =>
+  Array.from({ length: r }, (_, resource) => ({ resource, d, seed, moments: moments(signals) }));
+
+let pool: ThreadPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+describe('ThreadPool.share: the threads take the signals of every task from one counter', () => {
+  it('3 threads on 3 tasks of 7 signals (21 signals, no even split): each part is its task run alone', async () => {
+    pool = new ThreadPool(3);
+    const tasks = tasksOf(3, 7, 5000, 41);
+    let threadsDone = 0;
+    const shared = await pool.share(tasks, () => threadsDone++);
+    expect(shared.parts).toEqual(tasks.map(runMonteCarloTask));
+    expect(threadsDone).toBe(3);
+    expect(shared.busyMs).toHaveLength(3);
+    expect(shared.taken.reduce((sum, taken) => sum + taken, 0)).toBe(21);
+    for (const busyMs of shared.busyMs) expect(busyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('more threads than signals, and tasks of different lengths: the same parts', async () => {
+    pool = new ThreadPool(4);
+    const tasks = [
+      { resource: 0, d: 1500, seed: 5, moments: moments(1) },
+      { resource: 1, d: 1500, seed: 5, moments: moments(2) },
+    ];
+    expect((await pool.share(tasks)).parts).toEqual(tasks.map(runMonteCarloTask));
+  });
+
+  it('a signal that fails fails the whole run with its message; the pool then runs the next one', async () => {
+    pool = new ThreadPool(2);
+    const failing = tasksOf(2, 6, 5000, 3);
+    failing[1]!.moments[4] = { mean: 0, std: -1 };
+    await expect(pool.share(failing)).rejects.toThrow('std must be a finite number >= 0, got -1');
+    const tasks = tasksOf(2, 6, 5000, 3);
+    expect((await pool.share(tasks)).parts).toEqual(tasks.map(runMonteCarloTask));
+  });
+
+  it('closing the pool fails the shared run it holds with PoolClosedError', async () => {
+    pool = new ThreadPool(2);
+    const failure = pool.share(tasksOf(2, 40, 2_000_000, 1)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await pool.close('stopped by the test');
+    const error = await failure;
+    expect(error).toBeInstanceOf(PoolClosedError);
+    expect((error as Error).message).toBe('stopped by the test');
+  });
+});
