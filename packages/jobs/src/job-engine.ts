@@ -9,6 +9,7 @@ import type { Static, TNull, TSchema } from '@sinclair/typebox';
 import { JobInputError } from './job-errors.ts';
 import { recordJobKind, type JobKindSchemas } from './job-kinds.ts';
 import { bossSchema, kindsWithReadyJobs, renewLeases, settleLostJobs } from './job-leases.ts';
+import { JobNotifications, queuedNotice, type JobNotice } from './job-notifications.ts';
 import { JobStore, type JobView } from './job-store.ts';
 import { coalescingReporter } from './progress-reporter.ts';
 import { admissionBoundsFrom, admit, QueueFullError, queueViews, type AdmissionBounds, type QueueView } from './queue-admission.ts';
@@ -96,8 +97,13 @@ export interface JobEngineOptions {
   renewSeconds?: number;
   /** How often pg-boss looks for expired jobs (across all tasks, one runs it). */
   maintenanceSeconds?: number;
-  /** How often an idle kind looks for queued jobs (a local enqueue looks at once). */
+  /**
+   * How often an idle kind looks for queued jobs. A local enqueue looks at once, and so does every
+   * task on another's enqueue while its LISTEN connection is up (`notifications`): the poll is the fallback.
+   */
   pollSeconds?: number;
+  /** LISTEN for jobs queued and ended by any task (default true); off, a task finds others' jobs by polling only. */
+  notifications?: boolean;
   /** How often schedules are evaluated; 0: this task fires none. */
   scheduleSeconds?: number;
   /** When schedules are due (the system clock unless a test or a backtest pins one). */
@@ -112,6 +118,8 @@ interface KindState {
   definition: Required<Omit<JobDefinition, 'handler' | 'describeError'>> & Pick<JobDefinition, 'handler' | 'describeError'>;
   active: number;
   fetching: boolean;
+  /** A notice came while a fetch was under way (it may have missed that job): fetch again after it. */
+  refetch: boolean;
 }
 
 interface RunningJob {
@@ -155,6 +163,8 @@ export class JobEngine {
   private beating: Promise<void> | undefined;
   private started = false;
   private stopping = false;
+  private readonly notifications: JobNotifications | undefined;
+  private readonly endedListeners = new Set<(ended: { kind: string; id: string }) => void>();
 
   constructor(options: JobEngineOptions) {
     this.pool = options.pool;
@@ -176,6 +186,16 @@ export class JobEngine {
       schedule: false,
     });
     this.boss.on('error', (error) => this.log.error({ err: error }, 'job queue error'));
+    if (options.notifications ?? true) {
+      this.notifications = new JobNotifications(
+        options.pool,
+        options.log,
+        (notice) => this.noticed(notice),
+        () => {
+          for (const kind of this.kinds.keys()) this.pump(kind);
+        },
+      );
+    }
     const scheduleSeconds = options.scheduleSeconds ?? 2;
     if (scheduleSeconds > 0) {
       this.ticker = new ScheduleTicker({
@@ -216,6 +236,7 @@ export class JobEngine {
       },
       active: 0,
       fetching: false,
+      refetch: false,
     });
     return this;
   }
@@ -229,6 +250,8 @@ export class JobEngine {
     await this.boss.start();
     await this.createQueues();
     this.started = true;
+    // Not awaited past its first try: a task whose LISTEN fails still runs, by polling, and retries it.
+    await this.notifications?.start();
     this.every(this.pollSeconds, () => this.poll());
     this.every(this.maintenanceSeconds, () => this.settleLost());
     this.leaseTimer = setInterval(
@@ -248,6 +271,26 @@ export class JobEngine {
     }
     this.ticker?.start();
     for (const kind of this.kinds.keys()) this.pump(kind);
+  }
+
+  /**
+   * Calls `listener` for every job that ends (succeeded, failed for good, cancelled) on any task,
+   * while notifications are live (see `notifying`); answers a function that stops it. For a
+   * waiter that would otherwise poll a job's row: it still needs a timeout for when they are not.
+   */
+  onJobEnded(listener: (ended: { kind: string; id: string }) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  /** Whether this task hears the fleet's job notices now (its LISTEN connection is up). */
+  get notifying(): boolean {
+    return this.notifications?.live ?? false;
+  }
+
+  /** Queued and running jobs of one kind over the fleet (one indexed count, for a caller that sizes work by it). */
+  async queueDepth(kind: string): Promise<{ queued: number; running: number }> {
+    return this.store.depth(kind);
   }
 
   /** Queues a job of a kind this task defines; answers its id (the existing one for a known idempotency key). */
@@ -290,6 +333,8 @@ export class JobEngine {
     });
     if (!inserted) return (await this.store.idByKey(client, kind, options.idempotencyKey!))!;
     await this.boss.send(kind, {}, { id, db: { executeSql: (text, values) => client.query(text, values) }, ...this.deliveryOptions(state.definition) });
+    // Delivered at commit: every task running the kind fetches it then, not at its next poll.
+    if (this.notifications) await client.query(`select ${queuedNotice('$1::text')}`, [kind]);
     return id;
   }
 
@@ -322,6 +367,7 @@ export class JobEngine {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     await this.ticker?.stop();
+    await this.notifications?.stop();
     const drained = Promise.allSettled([...this.inFlight]);
     let timeout: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -399,6 +445,24 @@ export class JobEngine {
     }
   }
 
+  /** A notice from any task: a queued job is fetched at once by a task with a free slot; an ended one goes to the listeners. */
+  private noticed(notice: JobNotice): void {
+    if (notice.type === 'queued') {
+      const state = this.kinds.get(notice.kind);
+      if (!state || state.definition.concurrency <= 0) return;
+      if (state.fetching) state.refetch = true;
+      else this.pump(notice.kind);
+      return;
+    }
+    for (const listener of this.endedListeners) {
+      try {
+        listener({ kind: notice.kind, id: notice.id ?? '' });
+      } catch (error) {
+        this.log.error({ err: error }, 'a job-ended listener threw');
+      }
+    }
+  }
+
   /** Fetches as many queued jobs of `kind` as there are free slots, and runs them. */
   private pump(kind: string): void {
     const state = this.kinds.get(kind);
@@ -406,10 +470,11 @@ export class JobEngine {
     const free = state.definition.concurrency - state.active;
     if (free <= 0) return;
     state.fetching = true;
+    state.refetch = false;
     void (async () => {
       try {
         const jobs = await this.boss.fetch<object>(kind, { batchSize: free, includeMetadata: true });
-        if (jobs.length === 0) return false;
+        if (jobs.length === 0) return state.refetch;
         // A retried job keeps the expire_in its last lease reached; shorten it before anything else.
         await renewLeases(
           this.pool,
@@ -418,7 +483,7 @@ export class JobEngine {
           this.leaseSeconds,
         );
         for (const job of jobs) this.track(this.run(kind, state, job.id, job.retryCount, job.retryLimit));
-        return jobs.length === free;
+        return jobs.length === free || state.refetch;
       } finally {
         state.fetching = false;
       }

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { endedNotice } from './job-notifications.ts';
 
 /** pg-boss's schema in the same database (its own migrations create it at start). */
 export const bossSchema = 'pgboss';
@@ -52,8 +53,8 @@ export async function settleLostJobs(pool: Pool, kinds: string[], leaseSeconds: 
      from ${bossSchema}.job boss
      where boss.name = job.kind and boss.id = job.id and boss.state = 'failed'
        and job.kind = any($1::text[]) and job.status in ('queued', 'running')
-     returning job.id, job.kind, job.attempts, job.status`,
+     returning job.id, job.kind, job.attempts, job.status, ${endedNotice('job')} as noticed`,
     [kinds, String(leaseSeconds)],
   );
-  return result.rows;
+  return result.rows.map(({ id, kind, attempts, status }) => ({ id, kind, attempts, status }));
 }

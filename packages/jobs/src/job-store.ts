@@ -1,5 +1,6 @@
 import { utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
+import { endedNotice } from './job-notifications.ts';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -83,11 +84,13 @@ export class JobStore {
    */
   async requestCancel(id: string): Promise<JobView | undefined> {
     await this.pool.query(
-      `update job set cancel_requested = true, updated_at = now(),
-         status = case when status = 'queued' then 'cancelled' else status end,
-         stage = case when status = 'queued' then 'cancelled' else stage end,
-         finished_at = case when status = 'queued' then now() else finished_at end
-       where id = $1 and status in ('queued', 'running')`,
+      `with asked as (
+         update job set cancel_requested = true, updated_at = now(),
+           status = case when status = 'queued' then 'cancelled' else status end,
+           stage = case when status = 'queued' then 'cancelled' else stage end,
+           finished_at = case when status = 'queued' then now() else finished_at end
+          where id = $1 and status in ('queued', 'running') returning kind, id, status)
+       select case when asked.status = 'cancelled' then ${endedNotice('asked')} end from asked`,
       [id],
     );
     return this.get(id);
@@ -121,8 +124,10 @@ export class JobStore {
   /** Only the latest attempt of a job still running, and not asked to stop, may finish it. */
   async succeed(id: string, attempt: number, result: unknown, metrics: unknown): Promise<boolean> {
     const updated = await this.pool.query(
-      `update job set status = 'succeeded', stage = 'done', progress = 1, result = $3, metrics = $4, finished_at = now(), updated_at = now()
-       where id = $1 and attempts = $2 and status = 'running' and not cancel_requested`,
+      `with ended as (
+         update job set status = 'succeeded', stage = 'done', progress = 1, result = $3, metrics = $4, finished_at = now(), updated_at = now()
+          where id = $1 and attempts = $2 and status = 'running' and not cancel_requested returning kind, id)
+       select ${endedNotice('ended')} from ended`,
       [id, attempt, result === undefined ? null : JSON.stringify(result), metrics == null ? null : JSON.stringify(metrics)],
     );
     return updated.rowCount === 1;
@@ -131,9 +136,11 @@ export class JobStore {
   /** A failed attempt: for good (`final`), or back to the queue for a retry. Answers whether this attempt still owned the job. */
   async fail(id: string, attempt: number, error: string, final: boolean): Promise<boolean> {
     const updated = await this.pool.query(
-      `update job set status = $4, stage = case when $4 = 'failed' then 'failed' else 'waiting to retry' end, error = $3,
-         finished_at = case when $4 = 'failed' then now() end, updated_at = now()
-       where id = $1 and attempts = $2 and status = 'running'`,
+      `with ended as (
+         update job set status = $4, stage = case when $4 = 'failed' then 'failed' else 'waiting to retry' end, error = $3,
+           finished_at = case when $4 = 'failed' then now() end, updated_at = now()
+          where id = $1 and attempts = $2 and status = 'running' returning kind, id, status)
+       select case when ended.status = 'failed' then ${endedNotice('ended')} end from ended`,
       [id, attempt, error, final ? 'failed' : 'queued'],
     );
     return updated.rowCount === 1;
@@ -142,11 +149,23 @@ export class JobStore {
   /** Ends a job that was asked to stop. */
   async markCancelled(id: string): Promise<boolean> {
     const updated = await this.pool.query(
-      `update job set status = 'cancelled', stage = 'cancelled', finished_at = now(), updated_at = now()
-       where id = $1 and status in ('queued', 'running') and cancel_requested`,
+      `with ended as (
+         update job set status = 'cancelled', stage = 'cancelled', finished_at = now(), updated_at = now()
+          where id = $1 and status in ('queued', 'running') and cancel_requested returning kind, id)
+       select ${endedNotice('ended')} from ended`,
       [id],
     );
     return updated.rowCount === 1;
+  }
+
+  /** Queued and running jobs of one kind (through the kind-and-status index). */
+  async depth(kind: string): Promise<{ queued: number; running: number }> {
+    const result = await this.pool.query<{ queued: number; running: number }>(
+      `select count(*) filter (where status = 'queued')::int as queued, count(*) filter (where status = 'running')::int as running
+         from job where kind = $1 and status in ('queued', 'running')`,
+      [kind],
+    );
+    return result.rows[0]!;
   }
 
   async cancelRequested(ids: string[]): Promise<string[]> {
