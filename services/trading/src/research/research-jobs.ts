@@ -302,7 +302,6 @@ interface Study {
 }
 
 const trialNoOf = (study: Study, index: number) => (study.phase === 'search' ? index : -1 - index);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A seed per (run seed, window, trial): a resumed run draws what it would have drawn. */
 const trialSeed = (seed: number, window: number, trial: number) =>
   (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(window + 2, 0x85ebca6b) ^ Math.imul(trial + 3, 0xc2b2ae35)) >>> 0;
@@ -358,6 +357,11 @@ export function trialBatchSize(undrawn: number, inFlight: number, maxBatch = 8, 
  * stored first, then enqueued a batch per job under an idempotency key, so a restart neither loses
  * nor repeats one), reads the finished ones, reports progress. A trial job that ended without
  * storing its trials (its retries spent, cancelled) has them stored as failed with the job's error.
+ *
+ * It reads the whole run once (at the start, or a resume); after that only which of the trials it
+ * waits on have ended (it drew the others itself). While the job engine's notices arrive it reads
+ * when one of its trial jobs ends (that frees a batch's room, or ends the run), or after
+ * `notifiedReadMs` for the progress line; a cancel wakes it at once. Without notices it polls.
  */
 async function driveStudies(
   deps: ResearchDeps,
@@ -367,42 +371,76 @@ async function driveStudies(
   stageOf: (rows: TrialRow[]) => [string, number],
 ): Promise<TrialRow[]> {
   let lastJobCheck = 0;
+  let lastFullJobCheck = 0;
   let lastReport = '';
-  // The trials finished at the last read, and when: the rate trials finish sets the next wait.
+  // The trials finished at the last read, and when: the rate trials finish sets the next wait (when polling).
   let lastRead: { at: number; done: number } | null = null;
   const maxBatch = trialBatchOf(deps);
 
+  // This run's trial jobs heard ending (any task), since the last read; and all heard, for the failed-job check.
+  const endedSinceRead = new Set<string>();
+  const heardEnded = new Set<string>();
+  let wake: (() => void) | undefined;
+  const stopHearing = deps.engine.onJobEnded(({ kind, id }) => {
+    if (kind !== researchJobKinds.trial) return;
+    endedSinceRead.add(id);
+    heardEnded.add(id);
+    wake?.();
+  });
+  const wakeOnAbort = () => wake?.();
+  context.signal.addEventListener('abort', wakeOnAbort);
+
   const known = new Map<string, TrialRow>();
-  let since: string | null = null;
-  for (;;) {
-    const polled = await deps.store.trialsChangedSince(runId, since);
-    since = polled.now;
-    for (const row of polled.rows) known.set(`${row.window_no}:${row.trial_no}`, row);
-    const rows = [...known.values()];
-    const queued = rows.filter((row) => row.status === 'queued');
-    const openJobs = [...new Set(queued.flatMap((row) => (row.job_id ? [row.job_id] : [])))];
-    if (context.signal.aborted) {
-      // Cancelled: its open trials go too. A task stopping (a deploy): they run on, and the run resumes elsewhere.
-      if ((await deps.engine.get(context.id))?.cancel_requested) {
-        await Promise.all(openJobs.map((jobId) => deps.engine.cancel(jobId).catch(() => undefined)));
-        throw new Error('research run cancelled');
+  const keyOf = (row: Pick<TrialRow, 'window_no' | 'trial_no'>) => `${row.window_no}:${row.trial_no}`;
+  let fullRead = true;
+  try {
+    for (;;) {
+      endedSinceRead.clear();
+      if (fullRead) {
+        known.clear();
+        for (const row of await deps.store.trialsOfRun(runId)) known.set(keyOf(row), row);
+        fullRead = false;
+      } else {
+        const waiting = [...known.values()].filter((row) => row.status === 'queued');
+        for (const end of await deps.store.trialsEndedAmong(runId, waiting)) {
+          const row = known.get(keyOf(end))!;
+          known.set(keyOf(end), { ...row, status: end.status, objective: end.objective, feasible: end.feasible });
+        }
       }
-      throw new Error('the task is stopping: the run resumes on another attempt');
-    }
-    let inFlight = queued.length;
-    // Stored but not enqueued (the last attempt stopped between the two): enqueued now, a window's batch per job.
-    const unsent = queued.filter((row) => !row.job_id);
-    for (const window of new Set(unsent.map((row) => row.window_no))) {
-      const trials = unsent.filter((row) => row.window_no === window).map((row) => row.trial_no);
-      const size = trialBatchSize(trials.length, deps.inFlight, maxBatch, fleetSlots);
-      for (let from = 0; from < trials.length; from += size) await enqueueTrials(deps, runId, window, trials.slice(from, from + size));
-    }
-    if (openJobs.length > 0 && deps.clock.nowMs() - lastJobCheck > 2000) {
-      lastJobCheck = deps.clock.nowMs();
-      // Only sizes batches: a failed read keeps the last estimate.
-      const trialQueue = (await deps.engine.queues().catch(() => [])).find((queue) => queue.kind === researchJobKinds.trial);
-      if (trialQueue) fleetSlots = trialQueue.queued > 0 ? Math.max(1, trialQueue.running) : Math.max(fleetSlots, trialQueue.running);
-      for (const jobId of openJobs) {
+      const rows = [...known.values()];
+      const queued = rows.filter((row) => row.status === 'queued');
+      const openJobs = [...new Set(queued.flatMap((row) => (row.job_id ? [row.job_id] : [])))];
+      if (context.signal.aborted) {
+        // Cancelled: its open trials go too. A task stopping (a deploy): they run on, and the run resumes elsewhere.
+        if ((await deps.engine.get(context.id))?.cancel_requested) {
+          await Promise.all(openJobs.map((jobId) => deps.engine.cancel(jobId).catch(() => undefined)));
+          throw new Error('research run cancelled');
+        }
+        throw new Error('the task is stopping: the run resumes on another attempt');
+      }
+      let inFlight = queued.length;
+      // Stored but not enqueued (the last attempt stopped between the two): enqueued now, a window's batch per job.
+      const unsent = queued.filter((row) => !row.job_id);
+      for (const window of new Set(unsent.map((row) => row.window_no))) {
+        const trials = unsent.filter((row) => row.window_no === window).map((row) => row.trial_no);
+        const size = trialBatchSize(trials.length, deps.inFlight, maxBatch, fleetSlots);
+        for (let from = 0; from < trials.length; from += size) {
+          const batch = trials.slice(from, from + size);
+          const jobId = await enqueueTrials(deps, runId, window, batch);
+          for (const trial of batch) known.set(`${window}:${trial}`, { ...known.get(`${window}:${trial}`)!, job_id: jobId });
+        }
+      }
+      const now = deps.clock.nowMs();
+      if (openJobs.length > 0 && now - lastJobCheck > 2000) {
+        lastJobCheck = now;
+        // Only sizes batches: a failed read keeps the last estimate.
+        const trialQueue = await deps.engine.queueDepth(researchJobKinds.trial).catch(() => undefined);
+        if (trialQueue) fleetSlots = trialQueue.queued > 0 ? Math.max(1, trialQueue.running) : Math.max(fleetSlots, trialQueue.running);
+      }
+      // A job heard ending with trials still queued failed or was cancelled; without notices (or every 10 s) every open job is looked at.
+      const fullCheck = now - lastFullJobCheck > (deps.engine.notifying ? 10_000 : 2000);
+      if (fullCheck) lastFullJobCheck = now;
+      for (const jobId of fullCheck ? openJobs : openJobs.filter((id) => heardEnded.has(id))) {
         const job = await deps.engine.get(jobId);
         if (!job || (job.status !== 'failed' && job.status !== 'cancelled')) continue;
         for (const row of queued.filter((candidate) => candidate.job_id === jobId)) {
@@ -415,56 +453,88 @@ async function driveStudies(
             error: `trial job ${job.status}: ${job.error ?? 'no error given'}`,
           });
         }
+        // Read on the next pass (at once).
+        endedSinceRead.add(jobId);
       }
-    }
-    let complete = queued.length === 0;
-    for (const study of studies) {
-      const mine = rows.filter((row) => row.window_no === study.window && row.phase === study.phase);
-      const finished = mine.filter((row) => row.status !== 'queued');
-      const pending = mine.filter((row) => row.status === 'queued');
-      for (let index = mine.length; index < study.budget;) {
-        const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch, fleetSlots), study.budget - index);
-        // A whole batch or none: trials finish one by one, and topping up one at a time would make every job one trial.
-        if (deps.inFlight - inFlight < size) break;
-        const drawn: Parameters<ResearchStore['queueTrials']>[1][number][] = [];
-        for (const end = index + size; index < end; index++) {
-          const params = study.point(index, finished, pending);
-          drawn.push({
-            window_no: study.window,
-            trial_no: trialNoOf(study, index),
-            phase: study.phase,
-            start_day: study.startDay,
-            end_day: study.endDay,
-            measure_from: study.measureFrom,
-            params,
-          });
-          pending.push({ params } as TrialRow);
+      for (const id of heardEnded) if (!openJobs.includes(id)) heardEnded.delete(id);
+      let complete = queued.length === 0;
+      for (const study of studies) {
+        const mine = rows.filter((row) => row.window_no === study.window && row.phase === study.phase);
+        const finished = mine.filter((row) => row.status !== 'queued');
+        const pending = mine.filter((row) => row.status === 'queued');
+        for (let index = mine.length; index < study.budget;) {
+          const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch, fleetSlots), study.budget - index);
+          // A whole batch or none: trials finish one by one, and topping up one at a time would make every job one trial.
+          if (deps.inFlight - inFlight < size) break;
+          const drawn: Parameters<ResearchStore['queueTrials']>[1][number][] = [];
+          for (const end = index + size; index < end; index++) {
+            const params = study.point(index, finished, pending);
+            drawn.push({
+              window_no: study.window,
+              trial_no: trialNoOf(study, index),
+              phase: study.phase,
+              start_day: study.startDay,
+              end_day: study.endDay,
+              measure_from: study.measureFrom,
+              params,
+            });
+            pending.push({ params } as TrialRow);
+          }
+          // Some stored already (another attempt of this run drew them meanwhile): they stay as stored, so read the run again.
+          if ((await deps.store.queueTrials(runId, drawn)) < drawn.length) fullRead = true;
+          const jobId = await enqueueTrials(
+            deps,
+            runId,
+            study.window,
+            drawn.map((trial) => trial.trial_no),
+          );
+          for (const trial of drawn) {
+            known.set(keyOf(trial), {
+              ...trial,
+              run_id: runId,
+              status: 'queued',
+              objective: null,
+              feasible: true,
+              figures: null,
+              equity: null,
+              error: null,
+              job_id: jobId,
+              finished_at: null,
+            });
+          }
+          inFlight += drawn.length;
         }
-        await deps.store.queueTrials(runId, drawn);
-        await enqueueTrials(
-          deps,
-          runId,
-          study.window,
-          drawn.map((trial) => trial.trial_no),
-        );
-        inFlight += drawn.length;
+        if (mine.length < study.budget) complete = false;
       }
-      if (mine.length < study.budget) complete = false;
+      const [stage, progress] = stageOf(rows);
+      // A progress write only when it changed: a read that saw nothing new writes nothing.
+      if (`${stage}\u0000${progress}` !== lastReport) {
+        lastReport = `${stage}\u0000${progress}`;
+        context.report(stage, progress);
+      }
+      if (complete) return rows;
+      const done = rows.length - queued.length;
+      const rate = lastRead && now > lastRead.at ? Math.max(1, done - lastRead.done) / (now - lastRead.at) : null;
+      lastRead = { at: now, done };
+      const waitMs = deps.engine.notifying ? notifiedReadMs : pollDelay(deps.pollMs, inFlight - 2 * maxBatch * Math.max(1, fleetSlots), rate);
+      await new Promise<void>((resolve) => {
+        if (endedSinceRead.size > 0 || context.signal.aborted) return resolve();
+        const timer = setTimeout(() => resolve(), waitMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
     }
-    const [stage, progress] = stageOf(rows);
-    // A progress write only when it changed: a poll that saw nothing new writes nothing.
-    if (`${stage}\u0000${progress}` !== lastReport) {
-      lastReport = `${stage}\u0000${progress}`;
-      context.report(stage, progress);
-    }
-    if (complete) return rows;
-    const now = deps.clock.nowMs();
-    const done = rows.length - queued.length;
-    const rate = lastRead && now > lastRead.at ? Math.max(1, done - lastRead.done) / (now - lastRead.at) : null;
-    lastRead = { at: now, done };
-    await sleep(pollDelay(deps.pollMs, inFlight - 2 * maxBatch * Math.max(1, fleetSlots), rate));
+  } finally {
+    stopHearing();
+    context.signal.removeEventListener('abort', wakeOnAbort);
   }
 }
+
+/** How long a coordinator waits for one of its trial jobs to end before it reads anyway (progress, a lost job), while notices arrive. */
+const notifiedReadMs = 1000;
 
 /**
  * How long a coordinator waits before its next read (ms). Each read costs the database a query and
@@ -481,13 +551,14 @@ export function pollDelay(pollMs: number, excess: number, finishedPerMs: number 
 }
 
 /** One job for a batch of a window's trials; the key names the batch, so a retried enqueue finds its job. */
-async function enqueueTrials(deps: ResearchDeps, runId: string, window: number, trials: readonly number[]): Promise<void> {
+async function enqueueTrials(deps: ResearchDeps, runId: string, window: number, trials: readonly number[]): Promise<string> {
   const params: TrialJobParams = { run_id: runId, window, trials: [...trials] };
   const jobId = await deps.engine.enqueue(researchJobKinds.trial, params, {
     createdBy: `research:${runId}`,
     idempotencyKey: `${runId}:${window}:${trials.join(',')}`,
   });
   await deps.store.setJob(runId, window, trials, jobId);
+  return jobId;
 }
 
 const format = (value: number | null | undefined) =>

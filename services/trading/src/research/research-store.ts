@@ -10,8 +10,10 @@ import {
   insertQueuedTrials,
   researchTrials,
   setTrialsJob,
-  trialsChangedSince,
+  trialsEndedAmong,
+  trialsOfRun,
   trialsToRun,
+  type TrialEnd,
   type TrialOutcome,
   type TrialRow,
   type TrialToRun,
@@ -67,8 +69,8 @@ export class ResearchStore {
     return spec;
   }
 
-  /** Stores drawn trials as queued, in one statement; a trial stored already stays as it is. */
-  queueTrials(runId: string, trials: Parameters<typeof insertQueuedTrials>[2]): Promise<void> {
+  /** Stores drawn trials as queued, in one statement; a trial stored already stays as it is. Answers how many were new. */
+  queueTrials(runId: string, trials: Parameters<typeof insertQueuedTrials>[2]): Promise<number> {
     return insertQueuedTrials(this.pool, runId, trials);
   }
 
@@ -89,12 +91,14 @@ export class ResearchStore {
     return finishQueuedTrial(this.pool, runId, window, trial, outcome);
   }
 
-  /**
-   * What a coordinator polls: the trials still queued, and those finished since `since`, without
-   * their figures and curves. Finished trials never change, so the caller merges these into what it has.
-   */
-  trialsChangedSince(runId: string, since: string | null): Promise<{ rows: TrialRow[]; now: string }> {
-    return trialsChangedSince(this.pool, runId, since);
+  /** Every trial of a run without figures and curves: what a coordinator starts (or resumes) from. */
+  trialsOfRun(runId: string): Promise<TrialRow[]> {
+    return trialsOfRun(this.pool, runId);
+  }
+
+  /** Which of these trials (queued when last read) have ended; finished trials never change, so the caller merges these into what it holds. */
+  trialsEndedAmong(runId: string, trials: readonly Pick<TrialRow, 'window_no' | 'trial_no'>[]): Promise<TrialEnd[]> {
+    return trialsEndedAmong(this.pool, runId, trials);
   }
 
   /** Every trial of a run (or of one window), without equity curves unless asked. */

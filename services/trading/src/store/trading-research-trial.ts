@@ -39,20 +39,21 @@ export type TrialToRun = Pick<TrialRow, 'trial_no' | 'phase' | 'start_day' | 'en
 
 const trialColumns = `run_id, window_no, trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective, feasible, figures, error, job_id, ${utcIsoText('finished_at')} as finished_at`;
 
-/** Stores drawn trials as queued (their parameters fixed then), in one statement; a trial stored already stays as it is. */
+/** Stores drawn trials as queued (their parameters fixed then), in one statement; a trial stored already stays as it is. Answers how many were new. */
 export async function insertQueuedTrials(
   pool: Pool,
   runId: string,
   trials: readonly Pick<TrialRow, 'window_no' | 'trial_no' | 'phase' | 'start_day' | 'end_day' | 'measure_from' | 'params'>[],
-): Promise<void> {
-  if (trials.length === 0) return;
-  await pool.query(
+): Promise<number> {
+  if (trials.length === 0) return 0;
+  const inserted = await pool.query(
     `insert into trading_research_trial (run_id, window_no, trial_no, phase, start_day, end_day, measure_from, params)
      select $1, window_no, trial_no, phase, start_day, end_day, measure_from, params
        from jsonb_to_recordset($2::jsonb) as drawn(window_no int, trial_no int, phase text, start_day date, end_day date, measure_from date, params jsonb)
      on conflict do nothing`,
     [runId, JSON.stringify(trials)],
   );
+  return inserted.rowCount ?? 0;
 }
 
 /** The job that runs these trials (one job runs a batch of a window's trials). */
@@ -95,21 +96,36 @@ export async function finishQueuedTrial(pool: Pool, runId: string, window: numbe
   );
 }
 
+/** Every trial of a run without its figures and curve: what a coordinator starts (or resumes) from. */
+export async function trialsOfRun(pool: Pool, runId: string): Promise<TrialRow[]> {
+  return (
+    await pool.query<TrialRow>(
+      `select run_id, window_no, trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective, feasible,
+              null as figures, null as error, job_id, null as finished_at
+         from trading_research_trial where run_id = $1`,
+      [runId],
+    )
+  ).rows;
+}
+
+/** What a trial's end changed, for a coordinator that holds the rest of the row. */
+export type TrialEnd = Pick<TrialRow, 'window_no' | 'trial_no' | 'status' | 'objective' | 'feasible'>;
+
 /**
- * The trials still queued, and those finished since `since` (the database's clock, with 5 s of
- * overlap for transactions that committed late), without their figures and curves; `now` is the
- * database's clock at the read, the next call's `since`.
+ * Which of these trials (queued when last read) have ended, by primary key: a coordinator's read
+ * costs the trials it waits on, not every trial of the run, and each end is read once.
  */
-export async function trialsChangedSince(pool: Pool, runId: string, since: string | null): Promise<{ rows: TrialRow[]; now: string }> {
-  const result = await pool.query<TrialRow & { polled_at: string }>(
-    `select run_id, window_no, trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective, feasible,
-            null as figures, null as error, job_id, null as finished_at, ${utcIsoText('now()')} as polled_at
-       from trading_research_trial
-      where run_id = $1 and ($2::timestamptz is null or status = 'queued' or finished_at >= $2::timestamptz - interval '5 seconds')`,
-    [runId, since],
-  );
-  const now = result.rows[0]?.polled_at ?? (await pool.query<{ now: string }>(`select ${utcIsoText('now()')} as now`)).rows[0]!.now;
-  return { rows: result.rows, now };
+export async function trialsEndedAmong(pool: Pool, runId: string, trials: readonly Pick<TrialRow, 'window_no' | 'trial_no'>[]): Promise<TrialEnd[]> {
+  if (trials.length === 0) return [];
+  return (
+    await pool.query<TrialEnd>(
+      `select trial.window_no, trial.trial_no, trial.status, trial.objective, trial.feasible
+         from unnest($2::int[], $3::int[]) as asked(window_no, trial_no)
+         join trading_research_trial as trial on trial.run_id = $1 and trial.window_no = asked.window_no and trial.trial_no = asked.trial_no
+        where trial.status <> 'queued'`,
+      [runId, trials.map((trial) => trial.window_no), trials.map((trial) => trial.trial_no)],
+    )
+  ).rows;
 }
 
 /** Every trial of a run (or of one window, or in one status), without equity curves unless asked. */
