@@ -1,7 +1,7 @@
 import { models, type Pool } from '@closecross/db';
 import { JobInputError } from '@closecross/jobs';
 import { Booster, DMatrix } from '@closecross/xgboost';
-import type { ModelPredictor } from '../predict/model-predictor.ts';
+import type { ModelPredictor, Predicted } from '../predict/model-predictor.ts';
 import { featureCount, featureMatrix, featureNames } from '../features.ts';
 import { ArtifactKeyOutsideStoreError, ArtifactNotAFileError, ArtifactNotFoundError, type ArtifactStore } from '@closecross/contracts/artifact-writer';
 import { startTrainingThread } from '../training/train-in-thread.ts';
@@ -177,8 +177,34 @@ export async function predictFeatures(
   features: Float32Array,
   rows: number,
 ): Promise<Float32Array> {
+  const { predictions } = await predictFeaturesAnswer(predictor, pool, store, modelId, key, features, rows, false);
+  return predictions;
+}
+
+/**
+ * As predictFeatures; with `asJson`, the thread also writes `POST /predict`'s answer
+ * (`{"model_id":…,"predictions":[…]}`) as bytes, so the event loop neither copies the predictions
+ * into an array nor serialises them (absent when a prediction is NaN: the route's serialiser decides).
+ */
+export async function predictFeaturesAnswer(
+  predictor: ModelPredictor,
+  pool: Pool,
+  store: ArtifactStore,
+  modelId: number,
+  key: string,
+  features: Float32Array,
+  rows: number,
+  asJson: boolean,
+): Promise<Predicted> {
   try {
-    return await predictor.predict(`${modelId}:${key}`, features, rows, featureCount, () => loadModelArtifact(pool, store, modelId));
+    return await predictor.predict(
+      `${modelId}:${key}`,
+      features,
+      rows,
+      featureCount,
+      () => loadModelArtifact(pool, store, modelId),
+      asJson ? modelId : undefined,
+    );
   } catch (error) {
     if ((error as Error).name === 'XGBoostError') throw unloadableArtifact(modelId, key, error);
     throw error;

@@ -10,9 +10,14 @@ export interface PredictMessage {
   features: Float32Array;
   rows: number;
   columns: number;
+  /** A model id: answer `POST /predict`'s JSON too. */
+  jsonFor?: number | undefined;
 }
 
-export type PredictAnswer = { id: number; predictions: Float32Array } | { id: number; missing: true } | { id: number; error: string; name: string };
+export type PredictAnswer =
+  | { id: number; predictions: Float32Array; json?: Uint8Array }
+  | { id: number; missing: true; features: Float32Array }
+  | { id: number; error: string; name: string };
 
 /** A `POST /predict` body's bytes to parse and check here (see predict-body.ts). */
 export interface ParseMessage {
@@ -21,8 +26,8 @@ export interface ParseMessage {
   maxRows: number;
 }
 
-/** The body's model and features, or `plain: false` when the caller must parse and validate it as the platform does. */
-export type ParseAnswer = { id: number; body: PlainPredictBody } | { id: number; plain: false };
+/** The body's model and features, or its bytes back when the caller must parse and validate it as the platform does. */
+export type ParseAnswer = { id: number; body: PlainPredictBody } | { id: number; bytes: Uint8Array };
 
 // The thread's own boosters, least recently used dropped past this many.
 const cacheSize = 8;
@@ -46,23 +51,43 @@ function boosterOf(model: string, artifact: Uint8Array | undefined): Booster | u
   return booster;
 }
 
+/**
+ * `POST /predict`'s answer as its serialiser writes it (fast-json-stringify: a number as `'' + n`,
+ * an infinity as null); undefined when a prediction is NaN, which that serialiser refuses.
+ */
+export function predictionsJson(modelId: number, predictions: Float32Array): Uint8Array | undefined {
+  const parts = new Array<string>(predictions.length);
+  for (let i = 0; i < predictions.length; i++) {
+    const value = predictions[i]!;
+    if (Number.isNaN(value)) return undefined;
+    parts[i] = Number.isFinite(value) ? `${value}` : 'null';
+  }
+  return new TextEncoder().encode(`{"model_id":${modelId},"predictions":[${parts.join(',')}]}`);
+}
+
+function answered(message: PredictMessage, predictions: Float32Array): void {
+  const json = message.jsonFor === undefined ? undefined : predictionsJson(message.jsonFor, predictions);
+  const moved = [predictions.buffer as ArrayBuffer, ...(json ? [json.buffer as ArrayBuffer] : [])];
+  parentPort!.postMessage({ id: message.id, predictions, ...(json ? { json } : {}) } satisfies PredictAnswer, moved);
+}
+
 // A predict thread: loading a model and predicting block in XGBoost's native calls, so they run
 // here and the event loop keeps answering /health.
 parentPort!.on('message', (message: PredictMessage | ParseMessage) => {
   const answer = (value: PredictAnswer | ParseAnswer, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(value, transfer);
   if ('parse' in message) {
     const body = plainPredictBody(message.parse, message.maxRows);
-    return body ? answer({ id: message.id, body }, [body.features.buffer as ArrayBuffer]) : answer({ id: message.id, plain: false });
+    if (body) return answer({ id: message.id, body }, [body.features.buffer as ArrayBuffer]);
+    return answer({ id: message.id, bytes: message.parse }, [message.parse.buffer as ArrayBuffer]);
   }
   try {
     const booster = boosterOf(message.model, message.artifact);
-    if (!booster) return answer({ id: message.id, missing: true });
+    if (!booster) return answer({ id: message.id, missing: true, features: message.features }, [message.features.buffer as ArrayBuffer]);
     // No rows still loads the model: a caller learns now that its artifact will not serve.
-    if (message.rows === 0) return answer({ id: message.id, predictions: new Float32Array() });
+    if (message.rows === 0) return answered(message, new Float32Array());
     const matrix = new DMatrix(message.features, message.rows, message.columns);
     try {
-      const predictions = booster.predict(matrix);
-      answer({ id: message.id, predictions }, [predictions.buffer as ArrayBuffer]);
+      answered(message, booster.predict(matrix));
     } finally {
       matrix.free();
     }

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { featureMatrix } from '../features.ts';
-import { ArtifactStoreUnavailableError, ModelArtifactError, predictFeatures } from '../jobs/model-jobs.ts';
+import { ArtifactStoreUnavailableError, ModelArtifactError, predictFeaturesAnswer } from '../jobs/model-jobs.ts';
 import { mayParseOffTheLoop, UnparsedPredictBody } from '../predict/predict-body.ts';
 import { errors, PredictBody, Predictions } from '../schemas/model.ts';
 import type { ModelRouteDeps } from './model-routes.ts';
@@ -81,16 +81,15 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
           return unparsedOrValid;
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const body = request.body as unknown;
         let modelId: number;
         let features: Float32Array;
         let rows: number;
-        const plain = body instanceof UnparsedPredictBody ? await deps.predictor.parse(body.bytes, maxRows) : undefined;
-        if (plain) ({ modelId, features, rows } = plain);
+        const parsed = body instanceof UnparsedPredictBody ? await deps.predictor.parse(body.bytes, maxRows) : undefined;
+        if (parsed && 'body' in parsed) ({ modelId, features, rows } = parsed.body);
         else {
-          const checked =
-            body instanceof UnparsedPredictBody ? await checkedAsThePlatform(request, body.bytes) : (body as Static<ReturnType<typeof PredictBody>>);
+          const checked = parsed ? await checkedAsThePlatform(request, parsed.bytes) : (body as Static<ReturnType<typeof PredictBody>>);
           modelId = checked.model_id;
           features = featureMatrix(checked.rows);
           rows = checked.rows.length;
@@ -100,12 +99,15 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
         // A model registered through POST /models/ may name no artifact, a missing one, or a file that is no model.
         if (!path) throw new UnprocessableError(`model ${modelId} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
         // On the predict thread: loading and predicting block in XGBoost, the event loop does not.
-        const predictions = await predictFeatures(deps.predictor, pool, deps.store, modelId, path, features, rows).catch((error: unknown) => {
+        const answer = await predictFeaturesAnswer(deps.predictor, pool, deps.store, modelId, path, features, rows, true).catch((error: unknown) => {
           if (error instanceof ModelArtifactError) throw new UnprocessableError(error.message, { cause: error });
           if (error instanceof ArtifactStoreUnavailableError) throw new UnavailableError(error.message, { retryAfterSeconds: 5, cause: error });
           throw error;
         });
-        return { model_id: modelId, predictions: Array.from(predictions) };
+        // The thread wrote the answer as the route's serialiser would: sent as it is.
+        // (Its type is the schema's parsed shape; these are that shape's bytes.)
+        if (answer.json) return reply.type('application/json; charset=utf-8').send(answer.json as never);
+        return { model_id: modelId, predictions: Array.from(answer.predictions) };
       },
     );
   };
