@@ -27,8 +27,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SimulatedClock } from '@closecross/engine';
-import { jobsModule, type JobContext } from '@closecross/jobs';
+import { jobsChannel, jobsModule, parseJobNotice, type JobContext } from '@closecross/jobs';
 import { createPool, createService } from '@closecross/platform';
+import pg from 'pg';
 import { BenchResults, benchSize, describeRow, interleavedRuns, median, spawnTsx, startBenchPostgres, type RunningProcess } from '@closecross/tests/support';
 import { tradingServiceWith } from '../src/plugin.ts';
 import { ResearchDatasets, runTrialJob, type ResearchDeps, type TrialJobParams } from '../src/research/research-jobs.ts';
@@ -88,7 +89,8 @@ async function tradingTask(databaseUrl: string, lastDay: string) {
   const clock = new SimulatedClock(Date.parse(`${lastDay}T00:00:00Z`) + 2 * 86_400_000);
   const app = await createService({
     name: 'research-bench',
-    modules: [tradingServiceWith({ config: loadTradingConfig({}), clock, engine: { scheduleSeconds: 0, pollSeconds: 0.1 } }), jobsModule],
+    // The engine's default poll (0.5 s): a task hears another's enqueue at once (LISTEN/NOTIFY), the poll is the fallback.
+    modules: [tradingServiceWith({ config: loadTradingConfig({}), clock, engine: { scheduleSeconds: 0 } }), jobsModule],
     pool,
     auth: false,
     logLevel: 'silent',
@@ -156,6 +158,15 @@ if (process.argv[2] === 'worker') {
     allocation: 10_000_000,
   };
   let seed = 1;
+  // The end of a run, heard as the job engine tells its tasks (LISTEN), not by polling its row: the bench's own CPU stays out of the threads' way.
+  const ended = new Map<string, () => void>();
+  const listener = new pg.Client({ connectionString: url });
+  await listener.connect();
+  listener.on('notification', (message) => {
+    const notice = parseJobNotice(message.payload);
+    if (notice?.type === 'ended' && notice.id) ended.get(notice.id)?.();
+  });
+  await listener.query(`listen ${jobsChannel}`);
   /** The CPU (ms) of this process, of each worker task, and of the bench database's PostgreSQL backends. */
   async function cpuSnapshot() {
     const backends = (await pool.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()')).rows.map((row) => row.pid);
@@ -189,12 +200,19 @@ if (process.argv[2] === 'worker') {
     });
     if (response.statusCode !== 202) throw new Error(`${label}: ${response.body}`);
     const id = response.json().job_id as string;
-    // The job's row read directly every 20 ms (not GET /jobs/{id}, which serves a whole view): the bench's own CPU stays out of the threads' way.
+    // Woken when the run's job ends; its row read then (and every second, should a notice be lost).
     for (;;) {
       const job = (await pool.query<{ status: string; error: string | null }>('select status, error from job where id = $1', [id])).rows[0];
       if (job?.status === 'succeeded') break;
       if (job?.status === 'failed' || job?.status === 'cancelled') throw new Error(`${label}: ${job.status} ${job.error}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        ended.set(id, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      ended.delete(id);
     }
     const failed = (await pool.query("select count(*)::int as n from trading_research_trial where run_id = $1 and status = 'failed'", [id])).rows[0]
       .n as number;
@@ -490,6 +508,7 @@ if (process.argv[2] === 'worker') {
     );
   }
   console.log(`results: ${await results.write()}`);
+  await listener.end();
   await app.close();
   await pool.end();
   await postgres.stop();
