@@ -8,6 +8,7 @@ import { jobsModule } from '@closecross/jobs';
 import { createService } from '@closecross/platform';
 import type { DailyBar } from '@closecross/quant';
 import { median } from '@closecross/tests/support';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Pool } from 'pg';
 import { tradingServiceWith } from '../src/plugin.ts';
 import { RiskStore } from '../src/risk/risk-store.ts';
@@ -122,3 +123,37 @@ export const runSpread = (runs: readonly (readonly number[])[]) => {
   const p50s = runs.map((times) => percentileOf(times, 50));
   return `p50 median ${median(p50s).toFixed(2)} ms, p99 median ${median(p99s).toFixed(2)} ms (runs ${Math.min(...p99s).toFixed(2)} to ${Math.max(...p99s).toFixed(2)})`;
 };
+
+/** utime + stime (and, with `children`, the reaped children's) of a process in ms, from /proc/<pid>/stat; 0 when it is gone. */
+function processCpuMs(pid: number, children = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14), in clock ticks (100 a second on Linux).
+    const ticks = Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
+    return ticks * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time (ms) the bench's PostgreSQL server has used so far: its postmaster (with the backends it
+ * has reaped) and every live process it started. Other engineers' servers are left out.
+ */
+export async function postgresCpuMs(pool: Pool): Promise<number> {
+  const backend = (await pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
+  const postmaster = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  let total = processCpuMs(postmaster, true);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const child = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(child.slice(child.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) total += processCpuMs(Number(entry));
+    } catch {
+      // Gone meanwhile: its time is in the postmaster's reaped children's.
+    }
+  }
+  return total;
+}

@@ -19,7 +19,7 @@ import { PriceReader } from '../src/market/price-reader.ts';
 import { ruleFor } from '../src/strategies/strategy-rules.ts';
 import { StrategyDesk } from '../src/strategies/strategy-desk.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
-import { benchTradingService, generatedBars, insertBars, p99Of, percentileOf, postJson, signedIn } from './bench-support.ts';
+import { benchTradingService, generatedBars, insertBars, p99Of, percentileOf, postgresCpuMs, postJson, signedIn } from './bench-support.ts';
 
 const scanSymbols = benchSize('BENCH_SCAN_SYMBOLS', 500, 5);
 const backtestSymbols = benchSize('BENCH_BACKTEST_SYMBOLS', 100, 3);
@@ -123,6 +123,9 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 } as typeof query;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
+// CPU the orders cost, apart from wall time (which other processes on a shared machine stretch): this process's, and the bench PostgreSQL's.
+const cpuBefore = process.cpuUsage();
+const postgresCpuBefore = await postgresCpuMs(pool);
 for (let i = 0; i < orders; i++) {
   await pool.query("update alert_channel set enabled = $1 where name = 'bench-fills'", [i % 2 === 0]);
   const started = performance.now();
@@ -141,6 +144,11 @@ for (let i = 0; i < orders; i++) {
   (i % 2 === 0 ? withAlert : withoutAlert).push(elapsed);
   if (response.json.state !== 'filled') throw new Error(`order not filled: ${response.status} ${JSON.stringify(response.json)}`);
 }
+const serviceCpuPerOrder = (() => {
+  const used = process.cpuUsage(cpuBefore);
+  return (used.user + used.system) / 1000 / orders;
+})();
+const postgresCpuPerOrder = ((await postgresCpuMs(pool)) - postgresCpuBefore) / orders;
 loopDelay.disable();
 pg.Client.prototype.query = query;
 loads.push(loadavg()[0]!);
@@ -162,6 +170,9 @@ console.log(`(b) backtest, ${backtestSymbols} symbols: median ${median(backtestT
 console.log(`(c) order submit to paper fill, ${orders} orders: p50 ${percentile(50).toFixed(2)} ms, p99 ${percentile(99).toFixed(2)} ms; goal p99 < 10 ms`);
 console.log(
   `    PostgreSQL round trips per order: median ${median(roundTrips)} (${Math.min(...roundTrips)} to ${Math.max(...roundTrips)}); event-loop delay p99 ${loopDelayP99.toFixed(2)} ms, max ${loopDelayMax.toFixed(2)} ms`,
+);
+console.log(
+  `    CPU per order (the bench's alert-channel switch included): this process (HTTP client and service) ${serviceCpuPerOrder.toFixed(2)} ms, PostgreSQL ${postgresCpuPerOrder.toFixed(2)} ms`,
 );
 console.log(
   `    with a channel wanting order_filled (${withAlert.length} orders, ${filledAlerts} alerts written): p50 ${percentileOf(withAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withAlert, 99).toFixed(2)} ms; without: p50 ${percentileOf(withoutAlert, 50).toFixed(2)} ms, p99 ${percentileOf(withoutAlert, 99).toFixed(2)} ms`,
@@ -187,7 +198,7 @@ for (const row of [
     unit: 'ms',
     runs: orderRunP99s,
     goal: { below: 10 },
-    note: `p99 of each run of ${perRun} orders (pooled p50 ${percentile(50).toFixed(2)} ms); every other order with a channel wanting order_filled; ${median(roundTrips)} PostgreSQL round trips an order (median; ${Math.min(...roundTrips)} to ${Math.max(...roundTrips)}); event-loop delay p99 ${loopDelayP99.toFixed(1)} ms`,
+    note: `p99 of each run of ${perRun} orders (pooled p50 ${percentile(50).toFixed(2)} ms); every other order with a channel wanting order_filled; ${median(roundTrips)} PostgreSQL round trips an order (median; ${Math.min(...roundTrips)} to ${Math.max(...roundTrips)}); event-loop delay p99 ${loopDelayP99.toFixed(1)} ms; CPU per order: this process ${serviceCpuPerOrder.toFixed(2)} ms, PostgreSQL ${postgresCpuPerOrder.toFixed(2)} ms`,
   }),
 ])
   console.log(describeRow(row));

@@ -3,7 +3,7 @@
  * cash entries of a fill): the order desk's placements and changes, the order routes' reads, and
  * what the paper broker and the paper exchange read of the paper orders.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { priceBars } from '@closecross/db';
 import { utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
@@ -16,6 +16,20 @@ import type { NewFill } from './trading-fill.ts';
 import { currentMarksSql } from './trading-risk-book.ts';
 
 type Db = Pool | PoolClient;
+
+const statementNames = new Map<string, string>();
+/**
+ * A name for a hot statement's text (the text hashed, so two texts never share one): sent by name,
+ * PostgreSQL parses and plans it once per connection, and each later call sends only its values.
+ */
+function preparedName(prefix: string, text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
 
 /** The channel the paper exchange listens on for orders to work (payload: the client order id). */
 export const paperOrdersChannel = 'trading_paper_orders';
@@ -137,8 +151,7 @@ export async function insertGuardedOrder(
 ): Promise<GuardedPlacementRow> {
   const { guard } = placement;
   const sessionHasBar = priceBars.fragments.hasBarOnOrAfter('$7', '$13::date');
-  const result = await pool.query<GuardedPlacementRow>(
-    `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+  const text = `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
      current_marks as (${currentMarksSql('$21', guard.quotes)}),
      guard as (
        update trading_risk_book_version set version = version + 1
@@ -162,8 +175,11 @@ export async function insertGuardedOrder(
        (select row_to_json(z) from (select a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
           ${priceBars.fragments.barsJsonFrom('o.symbol', 'o.session_date')} as bars
           from o join trading_account a on a.id = o.account_id where o.state = 'new' and a.broker = 'paper' and $25::boolean) z) as paper,
-       (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`,
-    [
+       (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`;
+  const result = await pool.query<GuardedPlacementRow>({
+    name: preparedName('trading_place_guarded', text),
+    text,
+    values: [
       ...orderValues(order),
       placement.placedAt,
       placement.paperWorkable,
@@ -176,7 +192,7 @@ export async function insertGuardedOrder(
       placement.announce,
       placement.paperRead,
     ],
-  );
+  });
   return result.rows[0]!;
 }
 
@@ -281,8 +297,7 @@ export interface KnownFill extends Pick<NewFill, 'fillId' | 'orderId' | 'quantit
  * order_filled alert and the risk book's version. `updated` null: nothing stored.
  */
 export async function storeFillIfUnchanged(pool: Pool, fill: KnownFill): Promise<{ updated: OrderView | null; version: string | null }> {
-  const result = await pool.query<{ updated: OrderView | null; version: string | null }>(
-    `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+  const text = `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
      prior as (select coalesce(sum(quantity), 0) as quantity, coalesce(sum(quantity * price), 0) as notional from trading_fill where order_id = $1),
      u as (
        update trading_order o set state = $2, filled_quantity = ((select quantity from prior) + $3::numeric)::float8,
@@ -307,8 +322,11 @@ export async function storeFillIfUnchanged(pool: Pool, fill: KnownFill): Promise
        from u left join trading_strategy s on s.id = u.strategy_id where $13::boolean),
      v as (update trading_risk_book_version set version = version + 1 where exists (select 1 from u) returning version)
      select (select row_to_json(x) from (select ${orderColumns} from u) x) as updated, (select version::text from v) as version,
-       (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`,
-    [
+       (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`;
+  const result = await pool.query<{ updated: OrderView | null; version: string | null }>({
+    name: preparedName('trading_store_fill', text),
+    text,
+    values: [
       fill.orderId,
       fill.state,
       fill.quantity,
@@ -324,7 +342,7 @@ export async function storeFillIfUnchanged(pool: Pool, fill: KnownFill): Promise
       fill.alertFilled,
       fill.tradeDate,
     ],
-  );
+  });
   return result.rows[0] ?? { updated: null, version: null };
 }
 
