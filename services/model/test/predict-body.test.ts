@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@closecross/tests/support
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureMatrix } from '../src/features.ts';
 import { mayParseOffTheLoop, plainPredictBody, unparsedPredictBodyFrom } from '../src/predict/predict-body.ts';
+import { predictionsJson } from '../src/predict/predictions-json.ts';
 import { buildModelApp, fileStore, finishedJob, postRows, rowsWithSignal } from './build-app.ts';
 
 // A day's rows (4 MB of JSON) are parsed and checked on the predict thread; a body its rules are
@@ -178,6 +179,18 @@ describe('POST /predict with a large body and with a small one', () => {
       pieces.push(...(await post(piece)).json().predictions);
     }
     expect(whole.json()).toEqual({ model_id: modelId, predictions: pieces });
+    // The thread wrote the answer: the same bytes and type the route's serialiser gives.
+    expect(whole.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(whole.body).toBe(JSON.stringify({ model_id: modelId, predictions: pieces }));
+  });
+
+  it("writes the answer as the route's serialiser does, and leaves a NaN to it", () => {
+    const predictions = Float32Array.of(0.1, -2.5e-8, 0, -0, 1e30, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+    expect(new TextDecoder().decode(predictionsJson(7, predictions))).toBe(
+      '{"model_id":7,"predictions":[0.10000000149011612,-2.5000000292152436e-8,0,0,1.0000000150474662e+30,null,null]}',
+    );
+    expect(predictionsJson(7, Float32Array.of(1, Number.NaN))).toBeUndefined();
+    expect(new TextDecoder().decode(predictionsJson(7, new Float32Array()))).toBe('{"model_id":7,"predictions":[]}');
   });
 
   it('predicts rows in every valid form the same whichever way they came', async () => {

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Booster, DMatrix } from '@closecross/xgboost';
 import { plainPredictBody, type PlainPredictBody } from './predict-body.ts';
+import { predictionsJson } from './predictions-json.ts';
 
 /** What the predictor sends: `artifact` only when the thread said it lacks the model. */
 export interface PredictMessage {
@@ -49,20 +50,6 @@ function boosterOf(model: string, artifact: Uint8Array | undefined): Booster | u
     evicted.free();
   }
   return booster;
-}
-
-/**
- * `POST /predict`'s answer as its serialiser writes it (fast-json-stringify: a number as `'' + n`,
- * an infinity as null); undefined when a prediction is NaN, which that serialiser refuses.
- */
-export function predictionsJson(modelId: number, predictions: Float32Array): Uint8Array | undefined {
-  const parts = new Array<string>(predictions.length);
-  for (let i = 0; i < predictions.length; i++) {
-    const value = predictions[i]!;
-    if (Number.isNaN(value)) return undefined;
-    parts[i] = Number.isFinite(value) ? `${value}` : 'null';
-  }
-  return new TextEncoder().encode(`{"model_id":${modelId},"predictions":[${parts.join(',')}]}`);
 }
 
 function answered(message: PredictMessage, predictions: Float32Array): void {
