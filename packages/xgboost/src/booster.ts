@@ -109,7 +109,8 @@ export class Booster {
     const config = JSON.stringify({ type: 0, training: false, iteration_begin: 0, iteration_end: iterationEnd, strict_shape: false });
     check(native.boosterPredict(this.handle, matrix.handle, config, shape, dimensions, result), 'XGBoosterPredictFromDMatrix');
     // The result lives in XGBoost's memory until the next call: copy it out now.
-    return Float32Array.from(native.decode(result[0], 'float', matrix.rows) as number[]);
+    // (Decoded as a typed array: as a JS array of 11,000 numbers it cost more than copying them.)
+    return Float32Array.from(native.decode(result[0], native.typedArray('float', matrix.rows)) as Float32Array);
   }
 
   /** A new booster with the rounds [begin, end) of this one (XGBoost's own slicing). */
@@ -124,7 +125,8 @@ export class Booster {
     const length = [0];
     const pointer = [null];
     check(native.boosterSaveToBuffer(this.handle, JSON.stringify({ format: 'json' }), length, pointer), 'XGBoosterSaveModelToBuffer');
-    return Buffer.from(native.decode(pointer[0], 'uint8_t', Number(length[0])) as number[]);
+    // Decoded as bytes, not as a JS array of one number per byte (4.4 -> 0.5 ms for a 200-round model).
+    return Buffer.from(native.decode(pointer[0], native.typedArray('uint8_t', Number(length[0]))) as Uint8Array);
   }
 
   free(): void {
