@@ -43,7 +43,7 @@ import { BenchResults, benchSize, median, sharedDataPath, startBenchPostgres } f
 import pg from 'pg';
 import { tradingServiceWith } from '../src/plugin.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
-import { percentile, setLooseLimits } from './bench-support.ts';
+import { percentile, postgresCpuMs, setLooseLimits } from './bench-support.ts';
 
 const ticksPerVariant = benchSize('BENCH_LIVE_TICKS', 2_000, 20);
 const runsPerVariant = benchSize('BENCH_LIVE_RUNS', 5, 2);
@@ -409,6 +409,8 @@ interface Run {
   samples: Sample[];
   misses: number;
   load: [number, number];
+  /** CPU (ms) of this process (service, live strategy thread, bench) and of the bench PostgreSQL over the run */
+  cpu: { process: number; postgres: number };
 }
 type Variant = 'a' | 'b' | 'c' | 'd';
 const runs: Record<Variant, Run[]> = { a: [], b: [], c: [], d: [] };
@@ -416,6 +418,8 @@ const roundTrips: number[] = [];
 
 async function runVariant(variant: Variant): Promise<void> {
   const loadBefore = loadavg()[0]!;
+  const cpuBefore = process.cpuUsage();
+  const postgresBefore = await postgresCpuMs(pool);
   const samples: Sample[] = [];
   let misses = 0;
   if (variant === 'a') {
@@ -442,7 +446,9 @@ async function runVariant(variant: Variant): Promise<void> {
   } else {
     samples.push(...(await tickToOrderToFill(samplesPerRun)));
   }
-  runs[variant].push({ samples, misses, load: [loadBefore, loadavg()[0]!] });
+  const used = process.cpuUsage(cpuBefore);
+  const cpu = { process: (used.user + used.system) / 1000, postgres: (await postgresCpuMs(pool)) - postgresBefore };
+  runs[variant].push({ samples, misses, load: [loadBefore, loadavg()[0]!], cpu });
 }
 
 // Warm-up (statements planned, the key cached, the exchange running), untimed.
@@ -473,12 +479,15 @@ function report(variant: Variant, title: string, figure: { name: string; goalMs:
   };
   const loads = runs[variant].flatMap((run) => run.load);
   const misses = runs[variant].reduce((sum, run) => sum + run.misses, 0);
+  const cpuPerSample = (key: 'process' | 'postgres') => median(runs[variant].map((run) => run.cpu[key] / Math.max(1, run.samples.length)));
+  const cpuNote = `CPU per sample (median of the runs): this process ${cpuPerSample('process').toFixed(2)} ms, PostgreSQL ${cpuPerSample('postgres').toFixed(2)} ms`;
   console.log(
     `${title}: ${all.length} ticks in ${runs[variant].length} runs, load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}`,
   );
   console.log(
     `    p50 ${spread('p50')}; p95 ${spread('p95')}; p99 ${spread('p99')}; goal p99 < ${figure.goalMs} ms: ${median(perRun.map((run) => run.p99)) < figure.goalMs ? 'met' : 'missed'}`,
   );
+  console.log(`    ${cpuNote}`);
   const parts = Object.keys(all[0]?.parts ?? {}).map((part) => {
     const values = all.map((sample) => sample.parts[part]!).sort((a, b) => a - b);
     return `${part} p99 ${fmt(percentile(values, 99))}`;
@@ -488,7 +497,7 @@ function report(variant: Variant, title: string, figure: { name: string; goalMs:
     unit: 'ms',
     runs: perRun.map((run) => run.p99),
     goal: { below: figure.goalMs },
-    note: `p99 of each run (${all.length} samples in ${runs[variant].length} runs; p50 ${fmt(median(perRun.map((run) => run.p50)))} ms); ${parts.join('; ')}`,
+    note: `p99 of each run (${all.length} samples in ${runs[variant].length} runs; p50 ${fmt(median(perRun.map((run) => run.p50)))} ms); ${parts.join('; ')}; ${cpuNote}`,
   });
   console.log(
     `    all ticks pooled: p50 ${fmt(percentile(sorted, 50))}, p95 ${fmt(percentile(sorted, 95))}, p99 ${fmt(percentile(sorted, 99))} ms${variant === 'a' ? `; ${misses} ticks came before the exchange had loaded the order (not timed)` : variant === 'b' ? `; ${misses} orders not filled within 5 s (not timed; a run stops at its third)` : ''}`,
