@@ -56,6 +56,22 @@ describe('loadTrainingData', () => {
     expect(Array.from(data.features.subarray(0, featureCount)).some(Number.isNaN)).toBe(true); // far/near price at 0 s
   });
 
+  it('reads a window as two streams at once into the same matrix, bit for bit', async () => {
+    const one = await loadTrainingData(database.pool, 3, 5);
+    const fractions: number[] = [];
+    const two = await loadTrainingData(database.pool, 3, 5, (fraction) => fractions.push(fraction), { twoStreamsFrom: 1 });
+    expect([two.rows, two.firstDateId, two.lastDateId]).toEqual([one.rows, 3, 5]);
+    expect(
+      Buffer.from(two.features.buffer, two.features.byteOffset, two.features.byteLength).equals(
+        Buffer.from(one.features.buffer, one.features.byteOffset, one.features.byteLength),
+      ),
+    ).toBe(true);
+    expect(Array.from(two.labels)).toEqual(Array.from(one.labels));
+    expect(fractions.at(-1)).toBe(1);
+    // A window with one day has nothing to split.
+    expect((await loadTrainingData(database.pool, 4, 4, undefined, { twoStreamsFrom: 1 })).rows).toBe(30 * 55);
+  });
+
   it('reads a window with no labelled rows as none', async () => {
     const data = await loadTrainingData(database.pool, 50, 60);
     expect(data.rows).toBe(0);

@@ -86,36 +86,83 @@ class TrainingRowDecoder {
   }
 }
 
-/**
- * The labelled rows of days `start`..`end` in time order (day, bucket, stock), streamed from
- * Postgres as binary COPY straight into the feature matrix: never the whole result in memory as
- * text or objects, never page by page over HTTP; Postgres produces the next chunk while this one
- * is decoded. The matrix lives in shared memory, so the training thread reads it without a copy.
- */
-export async function loadTrainingData(pool: Pool, start: number, end: number, onProgress?: (fraction: number) => void): Promise<TrainingData> {
-  const { rows, first, last } = await stockData.labelledSummary(pool, start, end);
-  const features = new Float32Array(new SharedArrayBuffer(rows * featureCount * Float32Array.BYTES_PER_ELEMENT));
-  const labels = new Float32Array(new SharedArrayBuffer(rows * Float32Array.BYTES_PER_ELEMENT));
-  const decoder = new TrainingRowDecoder(features, labels, rows);
+/** From this many rows a window is read as two COPY streams at once (each half its own Postgres backend). */
+export const twoStreamsFrom = 100_000;
+
+/** One COPY stream of days `start`..`end` into its decoder. */
+async function readRows(pool: Pool, start: number, end: number, decoder: TrainingRowDecoder, onChunk: () => void): Promise<void> {
   const client = await pool.connect();
   try {
     // Every column as float8, so each value is 8 bytes read as they are (int4 columns are exact in a double).
     const copy = client.query(copyTo(stockData.labelledCopySql(readColumns, start, end)));
-    let reported = 0;
     for await (const chunk of copy) {
       decoder.push(chunk as Buffer);
-      // A progress report per percent, not per 64 KB chunk.
-      if (onProgress && (decoder.read - reported) * 100 >= rows) {
-        reported = decoder.read;
-        onProgress(decoder.read / rows);
-      }
+      onChunk();
     }
-    onProgress?.(1);
-    const read = decoder.read;
-    return { features: features.subarray(0, read * featureCount), labels: labels.subarray(0, read), rows: read, firstDateId: first, lastDateId: last };
   } finally {
     client.release();
   }
+}
+
+/**
+ * The labelled rows of days `start`..`end` in time order (day, bucket, stock), streamed from
+ * Postgres as binary COPY straight into the feature matrix: never the whole result in memory as
+ * text or objects, never page by page over HTTP; Postgres produces the next chunk while this one
+ * is decoded. A large window is read as two halves by day at once, each into its own rows of the
+ * matrix: producing COPY's tuples is Postgres's work on one core per stream, and was most of the
+ * read. The matrix lives in shared memory, so the training thread reads it without a copy.
+ */
+export async function loadTrainingData(
+  pool: Pool,
+  start: number,
+  end: number,
+  onProgress?: (fraction: number) => void,
+  options: { twoStreamsFrom?: number } = {},
+): Promise<TrainingData> {
+  const { rows, first, last } = await stockData.labelledSummary(pool, start, end);
+  const features = new Float32Array(new SharedArrayBuffer(rows * featureCount * Float32Array.BYTES_PER_ELEMENT));
+  const labels = new Float32Array(new SharedArrayBuffer(rows * Float32Array.BYTES_PER_ELEMENT));
+  // The days in one or two parts, each with its rows' place in the matrix (counted again: rows may come and go meanwhile).
+  let parts: Array<{ start: number; end: number; offset: number; capacity: number }> = [{ start, end, offset: 0, capacity: rows }];
+  if (rows >= (options.twoStreamsFrom ?? twoStreamsFrom) && first !== null && last !== null && first < last) {
+    const middle = Math.floor((first + last) / 2);
+    const [early, late] = await Promise.all([stockData.labelledSummary(pool, first, middle), stockData.labelledSummary(pool, middle + 1, last)]);
+    parts = [
+      { start: first, end: middle, offset: 0, capacity: early.rows },
+      { start: middle + 1, end: last, offset: early.rows, capacity: Math.max(0, Math.min(late.rows, rows - early.rows)) },
+    ];
+    if (early.rows > rows) parts = [{ start, end, offset: 0, capacity: rows }];
+  }
+  const decoders = parts.map(
+    (part) =>
+      new TrainingRowDecoder(
+        features.subarray(part.offset * featureCount, (part.offset + part.capacity) * featureCount),
+        labels.subarray(part.offset, part.offset + part.capacity),
+        part.capacity,
+      ),
+  );
+  const readSoFar = () => decoders.reduce((sum, decoder) => sum + decoder.read, 0);
+  let reported = 0;
+  const progress = () => {
+    // A progress report per percent, not per 64 KB chunk.
+    if (onProgress && (readSoFar() - reported) * 100 >= rows) {
+      reported = readSoFar();
+      onProgress(reported / rows);
+    }
+  };
+  await Promise.all(parts.map((part, index) => readRows(pool, part.start, part.end, decoders[index]!, progress)));
+  onProgress?.(1);
+  // A part that found fewer rows than counted leaves a gap: the later rows close it, in order.
+  let read = 0;
+  for (const [index, part] of parts.entries()) {
+    const got = decoders[index]!.read;
+    if (part.offset !== read) {
+      features.copyWithin(read * featureCount, part.offset * featureCount, (part.offset + got) * featureCount);
+      labels.copyWithin(read, part.offset, part.offset + got);
+    }
+    read += got;
+  }
+  return { features: features.subarray(0, read * featureCount), labels: labels.subarray(0, read), rows: read, firstDateId: first, lastDateId: last };
 }
 
 /** Every row of one day (labelled or not), in key order, with what the predictions file needs. */
