@@ -36,6 +36,18 @@ describe('ThreadPool.share: the threads take the signals of every task from one 
     expect((await pool.share(tasks)).parts).toEqual(tasks.map(runMonteCarloTask));
   });
 
+  it('a thread still busy with other work takes fewer signals: the free one does them', async () => {
+    pool = new ThreadPool(2);
+    // run() gives its task to thread 0 (each thread in turn, from the first): it is busy while the shared run starts.
+    const busyElsewhere = pool.run({ resource: 0, d: 2_000_000, seed: 1, moments: moments(40) });
+    const tasks = tasksOf(2, 30, 50_000, 2);
+    const shared = await pool.share(tasks);
+    await busyElsewhere;
+    expect(shared.parts).toEqual(tasks.map(runMonteCarloTask));
+    expect(shared.taken[0]! + shared.taken[1]!).toBe(60);
+    expect(shared.taken[1]).toBeGreaterThan(shared.taken[0]!);
+  });
+
   it('a signal that fails fails the whole run with its message; the pool then runs the next one', async () => {
     pool = new ThreadPool(2);
     const failing = tasksOf(2, 6, 5000, 3);
