@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { BrokerOrderRequest, OrderState, OrderType } from '../brokers/broker.ts';
 import type { NewOrder, OrderView, PaperOrderCosts } from '../orders/order-desk.ts';
 import type { BookGuard } from '../risk/live-risk-book.ts';
+import type { LiveQuoteSource } from './trading-risk-book.ts';
 import type { Account } from '../schemas/accounts.ts';
 import type { Fill, Transition } from '../schemas/orders.ts';
 import type { NewFill } from './trading-fill.ts';
@@ -17,18 +18,13 @@ import { currentMarksSql } from './trading-risk-book.ts';
 
 type Db = Pool | PoolClient;
 
-const statementNames = new Map<string, string>();
 /**
- * A name for a hot statement's text (the text hashed, so two texts never share one): sent by name,
+ * A hot statement, named by its text's hash (two texts never share a name): sent by name,
  * PostgreSQL parses and plans it once per connection, and each later call sends only its values.
+ * Built once (per variant of its text), so a call neither rebuilds nor hashes the text.
  */
-function preparedName(prefix: string, text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
-    statementNames.set(text, name);
-  }
-  return name;
+function namedStatement(prefix: string, text: string): { name: string; text: string } {
+  return { name: `${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, text };
 }
 
 /** The channel the paper exchange listens on for orders to work (payload: the client order id). */
@@ -135,24 +131,17 @@ export function placedPaperOrder(row: GuardedPlacementRow, placedAt: Date): Pape
   };
 }
 
-/**
- * Stores an order only while the risk book's version and the marks are the ones its check saw
- * (the guard), with its transitions; a paper order the statement may accept (`paperWorkable`, no
- * daily bar of its session stored to fill it from) goes new -> submitted -> accepted and, with
- * `announce`, is announced on `trading_paper_orders` (the task running the paper exchange is
- * handed it directly and announces nothing). A paper order stored `new` with `paperRead` (the
- * paper broker answers it next: a fill from its session's stored bar) comes back with its account
- * and bars, so the broker reads nothing. One round trip.
- */
-export async function insertGuardedOrder(
-  pool: Pool,
-  order: NewOrder,
-  placement: { placedAt: Date; paperWorkable: boolean; paperRead: boolean; cause: string; guard: BookGuard; announce: boolean },
-): Promise<GuardedPlacementRow> {
-  const { guard } = placement;
-  const sessionHasBar = priceBars.fragments.hasBarOnOrAfter('$7', '$13::date');
-  const text = `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
-     current_marks as (${currentMarksSql('$21', guard.quotes)}),
+const placementStatements = new Map<string, { name: string; text: string }>();
+/** insertGuardedOrder's statement for where the marks' live quotes come from (none, or the prices service's table). */
+function placementStatement(quotes: LiveQuoteSource): { name: string; text: string } {
+  const key = quotes ? `${quotes.table}|${quotes.price}|${quotes.at}` : '';
+  let statement = placementStatements.get(key);
+  if (statement === undefined) {
+    const sessionHasBar = priceBars.fragments.hasBarOnOrAfter('$7', '$13::date');
+    statement = namedStatement(
+      'trading_place_guarded',
+      `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+     current_marks as (${currentMarksSql('$21', quotes)}),
      guard as (
        update trading_risk_book_version set version = version + 1
        where version = $22::bigint and (select * from current_marks) = $23::jsonb returning version),
@@ -175,10 +164,31 @@ export async function insertGuardedOrder(
        (select row_to_json(z) from (select a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
           ${priceBars.fragments.barsJsonFrom('o.symbol', 'o.session_date')} as bars
           from o join trading_account a on a.id = o.account_id where o.state = 'new' and a.broker = 'paper' and $25::boolean) z) as paper,
-       (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`;
+       (select count(*) from announced) + (select count(*) from counted where flag = 'on') as effects`,
+    );
+    placementStatements.set(key, statement);
+  }
+  return statement;
+}
+
+/**
+ * Stores an order only while the risk book's version and the marks are the ones its check saw
+ * (the guard), with its transitions; a paper order the statement may accept (`paperWorkable`, no
+ * daily bar of its session stored to fill it from) goes new -> submitted -> accepted and, with
+ * `announce`, is announced on `trading_paper_orders` (the task running the paper exchange is
+ * handed it directly and announces nothing). A paper order stored `new` with `paperRead` (the
+ * paper broker answers it next: a fill from its session's stored bar) comes back with its account
+ * and bars, so the broker reads nothing. One round trip.
+ */
+export async function insertGuardedOrder(
+  pool: Pool,
+  order: NewOrder,
+  placement: { placedAt: Date; paperWorkable: boolean; paperRead: boolean; cause: string; guard: BookGuard; announce: boolean },
+): Promise<GuardedPlacementRow> {
+  const { guard } = placement;
+  const statement = placementStatement(guard.quotes);
   const result = await pool.query<GuardedPlacementRow>({
-    name: preparedName('trading_place_guarded', text),
-    text,
+    ...statement,
     values: [
       ...orderValues(order),
       placement.placedAt,
@@ -280,24 +290,10 @@ export async function storeOrderState(
   return { order, version, strategyName };
 }
 
-/** One fill of an order in the state its caller knows, as storeFillIfUnchanged books it. */
-export interface KnownFill extends Pick<NewFill, 'fillId' | 'orderId' | 'quantity' | 'price' | 'fee' | 'at' | 'tradeDate' | 'note'> {
-  state: 'filled' | 'partially_filled';
-  knownState: OrderState;
-  from: readonly OrderState[];
-  path: readonly OrderState[];
-  cause: string;
-  alertFilled: boolean;
-}
-
-/**
- * One fill in one statement, while the order is still as its caller knows it (its state, its
- * stored fills' sum, the fill not stored yet, room for it): the fill, its cash (trade and fee), the
- * transitions, the order's filled quantity and average (as storeOrderState sums them), the
- * order_filled alert and the risk book's version. `updated` null: nothing stored.
- */
-export async function storeFillIfUnchanged(pool: Pool, fill: KnownFill): Promise<{ updated: OrderView | null; version: string | null }> {
-  const text = `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
+/** storeFillIfUnchanged's statement. */
+const storeFillStatement = namedStatement(
+  'trading_store_fill',
+  `with counted as (select set_config('closecross.risk_book_counted', 'on', true) as flag),
      prior as (select coalesce(sum(quantity), 0) as quantity, coalesce(sum(quantity * price), 0) as notional from trading_fill where order_id = $1),
      u as (
        update trading_order o set state = $2, filled_quantity = ((select quantity from prior) + $3::numeric)::float8,
@@ -322,10 +318,28 @@ export async function storeFillIfUnchanged(pool: Pool, fill: KnownFill): Promise
        from u left join trading_strategy s on s.id = u.strategy_id where $13::boolean),
      v as (update trading_risk_book_version set version = version + 1 where exists (select 1 from u) returning version)
      select (select row_to_json(x) from (select ${orderColumns} from u) x) as updated, (select version::text from v) as version,
-       (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`;
+       (select count(*) from alerted) + (select count(*) from counted where flag = 'on') as effects`,
+);
+
+/** One fill of an order in the state its caller knows, as storeFillIfUnchanged books it. */
+export interface KnownFill extends Pick<NewFill, 'fillId' | 'orderId' | 'quantity' | 'price' | 'fee' | 'at' | 'tradeDate' | 'note'> {
+  state: 'filled' | 'partially_filled';
+  knownState: OrderState;
+  from: readonly OrderState[];
+  path: readonly OrderState[];
+  cause: string;
+  alertFilled: boolean;
+}
+
+/**
+ * One fill in one statement, while the order is still as its caller knows it (its state, its
+ * stored fills' sum, the fill not stored yet, room for it): the fill, its cash (trade and fee), the
+ * transitions, the order's filled quantity and average (as storeOrderState sums them), the
+ * order_filled alert and the risk book's version. `updated` null: nothing stored.
+ */
+export async function storeFillIfUnchanged(pool: Pool, fill: KnownFill): Promise<{ updated: OrderView | null; version: string | null }> {
   const result = await pool.query<{ updated: OrderView | null; version: string | null }>({
-    name: preparedName('trading_store_fill', text),
-    text,
+    ...storeFillStatement,
     values: [
       fill.orderId,
       fill.state,
