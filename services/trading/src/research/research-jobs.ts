@@ -378,14 +378,26 @@ async function driveStudies(
   const maxBatch = trialBatchOf(deps);
 
   // This run's trial jobs heard ending (any task), since the last read; and all heard, for the failed-job check.
+  const myJobs = new Set<string>();
   const endedSinceRead = new Set<string>();
   const heardEnded = new Set<string>();
+  // Every trial job heard ending since the last read: one of ours may end before enqueue has told us its id.
+  const anyEndedSinceRead = new Set<string>();
   let wake: (() => void) | undefined;
-  const stopHearing = deps.engine.onJobEnded(({ kind, id }) => {
-    if (kind !== researchJobKinds.trial) return;
+  const heard = (id: string) => {
     endedSinceRead.add(id);
     heardEnded.add(id);
     wake?.();
+  };
+  const isMine = (jobId: string) => {
+    myJobs.add(jobId);
+    if (anyEndedSinceRead.has(jobId)) heard(jobId);
+  };
+  const stopHearing = deps.engine.onJobEnded(({ kind, id }) => {
+    if (kind !== researchJobKinds.trial) return;
+    anyEndedSinceRead.add(id);
+    // Another run's trial jobs end too: only this run's wake it.
+    if (myJobs.has(id)) heard(id);
   });
   const wakeOnAbort = () => wake?.();
   context.signal.addEventListener('abort', wakeOnAbort);
@@ -396,9 +408,13 @@ async function driveStudies(
   try {
     for (;;) {
       endedSinceRead.clear();
+      anyEndedSinceRead.clear();
       if (fullRead) {
         known.clear();
-        for (const row of await deps.store.trialsOfRun(runId)) known.set(keyOf(row), row);
+        for (const row of await deps.store.trialsOfRun(runId)) {
+          known.set(keyOf(row), row);
+          if (row.job_id) isMine(row.job_id);
+        }
         fullRead = false;
       } else {
         const waiting = [...known.values()].filter((row) => row.status === 'queued');
@@ -427,6 +443,7 @@ async function driveStudies(
         for (let from = 0; from < trials.length; from += size) {
           const batch = trials.slice(from, from + size);
           const jobId = await enqueueTrials(deps, runId, window, batch);
+          isMine(jobId);
           for (const trial of batch) known.set(`${window}:${trial}`, { ...known.get(`${window}:${trial}`)!, job_id: jobId });
         }
       }
@@ -488,6 +505,7 @@ async function driveStudies(
             study.window,
             drawn.map((trial) => trial.trial_no),
           );
+          isMine(jobId);
           for (const trial of drawn) {
             known.set(keyOf(trial), {
               ...trial,
