@@ -6,7 +6,9 @@
  * (c) order submit to paper fill through the API (HTTP on loopback, signed in with an API key), p50
  *     and p99 (goal p99 < 10 ms, issue 23), filled at submit from the stored bar of its session.
  * Each figure is recorded (BenchResults 'trading') with its runs: the scan and the backtest
- * `BENCH_TRADING_RUNS` times each, (c) as that many runs of its orders, each run's p99.
+ * `BENCH_TRADING_RUNS` times each, (c) as that many runs of its orders, each run's p99. (c) also
+ * reports PostgreSQL round trips per order, CPU per order (this process, the bench PostgreSQL) and
+ * the event loop's delay; `BENCH_LOG_STATEMENTS=1` prints each statement's start while developing.
  */
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
