@@ -120,7 +120,8 @@ let statements = 0;
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   statements++;
-  if (process.env.BENCH_LOG_STATEMENTS && typeof args[0] === 'string') console.log('SQL', (args[0] as string).replace(/\s+/g, ' ').slice(0, 110));
+  const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
+  if (process.env.BENCH_LOG_STATEMENTS && typeof text === 'string') console.log('SQL', text.replace(/\s+/g, ' ').slice(0, 110));
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
