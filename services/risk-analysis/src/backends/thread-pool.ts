@@ -22,7 +22,8 @@ interface Pending {
 
 /**
  * A fixed set of worker threads, each taking one resource task at a time, or all sharing an
- * analysis's tasks signal by signal. Every task it takes settles: with its result, with the thread's error, or with PoolClosedError when the pool closes.
+ * analysis's tasks signal by signal. Every task it takes settles: with its result, with the
+ * thread's error, or with PoolClosedError when the pool closes.
  */
 export class ThreadPool {
   readonly size: number;
