@@ -22,6 +22,12 @@ declare module 'fastify' {
     maxJsonKeys?: number;
     /** The most keys one object of such a body may hold; 1,000 when absent. */
     maxJsonKeysPerObject?: number;
+    /**
+     * `'route'`: the route's own body parser holds its body to the budget (refuseKeyFloodIn), so the
+     * platform does not count its keys as the body arrives. For a parser that reads the bytes itself
+     * and makes no object per key; whatever it hands to a JSON parser must pass the budget first.
+     */
+    jsonKeyBudget?: 'route';
   }
 }
 
@@ -71,6 +77,13 @@ export class JsonKeyBudget extends Transform {
 
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const refusal = this.scan(bytes);
+    if (refusal) callback(refusal);
+    else callback(null, bytes);
+  }
+
+  /** Counts the keys of the next bytes of the body; the refusal once they pass the budget. */
+  scan(bytes: Uint8Array): InvalidInputError | undefined {
     const open = this.open;
     const length = bytes.length;
     let { keys, inString, escaped, escapeDigits } = this;
@@ -103,41 +116,57 @@ export class JsonKeyBudget extends Transform {
         inString = true;
       } else if (byte === colon) {
         if (++keys > this.maxKeys) {
-          callback(
-            new InvalidInputError(`body has more than ${this.maxKeys.toLocaleString('en-US')} keys, more than this route takes: refused before parsing`),
-          );
-          return;
+          return new InvalidInputError(`body has more than ${this.maxKeys.toLocaleString('en-US')} keys, more than this route takes: refused before parsing`);
         }
         const depth = open.length - 1;
         if (depth >= 0 && open[depth] !== arrayMark && ++open[depth]! > this.maxKeysPerObject) {
-          callback(
-            new InvalidInputError(
-              `body has an object of more than ${this.maxKeysPerObject.toLocaleString('en-US')} keys, more than this route takes in one object: refused before parsing`,
-            ),
+          return new InvalidInputError(
+            `body has an object of more than ${this.maxKeysPerObject.toLocaleString('en-US')} keys, more than this route takes in one object: refused before parsing`,
           );
-          return;
         }
       } else if (byte === openObject) open.push(0);
       else if (byte === openArray) open.push(arrayMark);
       else open.pop(); // } or ]
     }
     Object.assign(this, { keys, inString, escaped, escapeDigits });
-    callback(null, bytes);
+    return undefined;
   }
+}
+
+/** A route's key budget: `config.maxJsonKeys` or its body limit / 16 (at least 1,000) in all, `config.maxJsonKeysPerObject` or 1,000 per object. */
+export function jsonKeyBudgetOf(request: FastifyRequest): { maxKeys: number; maxKeysPerObject: number } {
+  const config = request.routeOptions.config;
+  return {
+    maxKeys: config?.maxJsonKeys ?? Math.max(1_000, Math.floor((request.routeOptions.bodyLimit ?? 1024 * 1024) / bytesPerKeyAtLeast)),
+    maxKeysPerObject: config?.maxJsonKeysPerObject ?? defaultKeysPerObject,
+  };
+}
+
+/**
+ * For a route that owns its key budget (`config.jsonKeyBudget: 'route'`): holds a whole JSON body
+ * to the route's budget before it is parsed, and notes a body with no surrogate's escape as the
+ * platform's count does. Throws the platform's refusal, word for word.
+ */
+export function refuseKeyFloodIn(request: FastifyRequest, bytes: Uint8Array): void {
+  const { maxKeys, maxKeysPerObject } = jsonKeyBudgetOf(request);
+  const counted = new JsonKeyBudget(maxKeys, maxKeysPerObject);
+  const refusal = counted.scan(bytes);
+  if (refusal) throw refusal;
+  if (!counted.sawSurrogateEscape) noteNoSurrogateEscapes(request);
 }
 
 const isJson = (request: FastifyRequest) => /^application\/(?:[\w.+-]+\+)?json\b/i.test(request.headers['content-type'] ?? '');
 
 /**
  * Every JSON body of every route passes the key budget of its route while it is read (after sign-in
- * and before parsing), whichever parser the route uses.
+ * and before parsing), whichever parser the route uses; a route that owns its budget
+ * (`config.jsonKeyBudget: 'route'`) holds its body to it in its own parser.
  */
 export function refuseKeyFloods(app: FastifyInstance): void {
   app.addHook('preParsing', async (request, _reply, payload) => {
-    if (!isJson(request)) return payload;
-    const maxKeys =
-      request.routeOptions.config?.maxJsonKeys ?? Math.max(1_000, Math.floor((request.routeOptions.bodyLimit ?? 1024 * 1024) / bytesPerKeyAtLeast));
-    const counted = new JsonKeyBudget(maxKeys, request.routeOptions.config?.maxJsonKeysPerObject ?? defaultKeysPerObject);
+    if (!isJson(request) || request.routeOptions.config?.jsonKeyBudget === 'route') return payload;
+    const { maxKeys, maxKeysPerObject } = jsonKeyBudgetOf(request);
+    const counted = new JsonKeyBudget(maxKeys, maxKeysPerObject);
     // Read whole with no surrogate escape: the Unicode check at the door need not walk the parsed body.
     counted.on('end', () => {
       if (!counted.sawSurrogateEscape) noteNoSurrogateEscapes(request);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type Service, type ServiceContext } from '../src/index.ts';
+import { createService, refuseKeyFloodIn, type Service, type ServiceContext } from '../src/index.ts';
 import { loopHeldDuring } from './loop-hold.ts';
 
 // Issue 20: a 60 MB body of 5 million keys took 4.9 s to refuse, with /health at 2.5 s meanwhile:
@@ -15,6 +15,22 @@ const probeModule: FastifyPluginAsyncTypebox<ServiceContext> = async (app) => {
   }));
   app.post('/open', { config: { scope: 'ingest' }, bodyLimit: 8 * 1024 * 1024 }, async () => ({ ok: true }));
   app.post('/stated', { config: { scope: 'ingest', maxJsonKeys: 10, maxJsonKeysPerObject: 4 } }, async () => ({ ok: true }));
+  // Routes that own their budget, with a parser of their own: one holds the body to it, one does not.
+  await app.register(async (owned) => {
+    owned.removeContentTypeParser('application/json');
+    owned.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const bytes = body as Buffer;
+      try {
+        if (request.url === '/owned') refuseKeyFloodIn(request, bytes);
+      } catch (error) {
+        return done(error as Error, undefined);
+      }
+      done(null, { keys: (bytes.toString('latin1').match(/:/g) ?? []).length });
+    });
+    const config = { scope: 'ingest', maxJsonKeys: 10, maxJsonKeysPerObject: 4, jsonKeyBudget: 'route' } as const;
+    owned.post('/owned', { config }, async (request) => request.body as { keys: number });
+    owned.post('/owned-unchecked', { config }, async (request) => request.body as { keys: number });
+  });
 };
 
 let app: Service;
@@ -23,7 +39,7 @@ beforeAll(async () => {
   app = await createService({
     name: 'probe',
     modules: [{ name: 'probe', plugin: probeModule }],
-    routeTable: [{ service: 'probe', pathPatterns: ['/bulk', '/open', '/stated'], healthPath: '/health' }],
+    routeTable: [{ service: 'probe', pathPatterns: ['/bulk', '/open', '/stated', '/owned', '/owned-unchecked'], healthPath: '/health' }],
     logLevel: 'silent',
     auth: false,
   });
@@ -36,7 +52,7 @@ afterAll(async () => app?.close());
  * Posts a body the way a network delivers it, 64 KB at a time, yielding between writes (the
  * client shares this process, and must not hold the loop the test measures).
  */
-function post(path: string, body: Buffer): Promise<{ status: number; json: { message?: string; rows?: number; ok?: boolean } }> {
+function post(path: string, body: Buffer): Promise<{ status: number; json: { message?: string; rows?: number; ok?: boolean; keys?: number } }> {
   return new Promise((resolve, reject) => {
     const request = http.request({ port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (response) => {
       const chunks: Buffer[] = [];
@@ -124,5 +140,24 @@ describe('a JSON body with more keys than its route takes', () => {
       ),
     );
     expect(ten).toEqual({ status: 200, json: { ok: true } });
+  });
+
+  it("leaves a route that owns its budget (config.jsonKeyBudget: 'route') to its parser, which refuses in the platform's words", async () => {
+    const fiveInOne = Buffer.from(JSON.stringify({ a: 1, b: 2, c: 3, d: 4, e: 5 }));
+    const elevenInAll = Buffer.from(
+      JSON.stringify([
+        { a: 1, b: 2, c: 3, d: 4 },
+        { a: 1, b: 2, c: 3, d: 4 },
+        { a: 1, b: 2, c: 3 },
+      ]),
+    );
+    for (const flood of [fiveInOne, elevenInAll]) {
+      const [stated, owned] = [await post('/stated', flood), await post('/owned', flood)];
+      expect(stated.status).toBe(400);
+      expect(owned).toEqual(stated);
+      // The platform counted nothing: a parser that does not hold the body to the budget gets it whole.
+      expect(await post('/owned-unchecked', flood)).toEqual({ status: 200, json: { keys: flood === fiveInOne ? 5 : 11 } });
+    }
+    expect(await post('/owned', Buffer.from('{"a":1,"b":{"c":2}}'))).toEqual({ status: 200, json: { keys: 3 } });
   });
 });

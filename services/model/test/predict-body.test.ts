@@ -256,3 +256,61 @@ describe('POST /predict with a large body and with a small one', () => {
     expect([largePoisoned.statusCode, largePoisoned.json()]).toEqual([400, smallPoisoned.json()]);
   });
 });
+
+describe('POST /predict refuses a key flood as every route does, whichever way its body goes', () => {
+  let database: TestDatabase;
+  let app: Service;
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, payload });
+  /** `"k0":0,"k1":0,…`: keys named `${prefix}${index}`. */
+  const keys = (count: number, prefix = 'k') => Array.from({ length: count }, (_, index) => `"${prefix}${index}":0`).join(',');
+  const perObject = 'body has an object of more than 1,000 keys, more than this route takes in one object: refused before parsing';
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await buildModelApp(database, fileStore());
+  });
+  afterAll(async () => {
+    await app.close();
+    await database.drop();
+  });
+
+  it('refuses a row of 1,001 keys in a small body, a large one, and a large one with a \\u escape (parsed on the loop), in the same words', async () => {
+    const padding = asJson(day.slice(0, 400)).slice(1, -1);
+    const bodies = {
+      small: `{"model_id":1,"rows":[{${keys(1_001)}}]}`,
+      large: `{"model_id":1,"rows":[${padding},{${keys(1_001)}}]}`,
+      escaped: `{"model_id":1,"rows":[${padding},{"\\u0041":0,${keys(1_000)}}]}`,
+    };
+    expect(mayParseOffTheLoop(Buffer.from(bodies.small))).toBe(false);
+    expect(mayParseOffTheLoop(Buffer.from(bodies.large))).toBe(true);
+    expect(mayParseOffTheLoop(Buffer.from(bodies.escaped))).toBe(false);
+    for (const [what, body] of Object.entries(bodies)) {
+      const answer = await post(body);
+      expect([answer.statusCode, answer.json().message], what).toEqual([400, perObject]);
+    }
+  });
+
+  it("refuses more keys than the route's budget in all (its body limit / 16), objects of 1,000 keys each, both ways", async () => {
+    // The budget: the body limit (MODEL_PREDICT_MAX_ROWS x 600 + 64 KB) / 16.
+    const objects = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => `{${keys(1_000, `${prefix}${index}_`)}}`).join(',');
+    const plain = `{"model_id":1,"rows":[${objects(800, 'k')}]}`;
+    const escaped = `{"model_id":1,"rows":[{"\\u0041":0},${objects(800, 'k')}]}`;
+    expect(mayParseOffTheLoop(Buffer.from(plain))).toBe(true);
+    const answers = [await post(plain), await post(escaped)];
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().message).toMatch(/^body has more than [\d,]+ keys, more than this route takes: refused before parsing$/);
+    }
+    expect(answers[1]!.json()).toEqual(answers[0]!.json());
+  });
+
+  it('refuses a lone surrogate in a small body and a large one, and takes a paired one (the note of no surrogate escape kept right)', async () => {
+    const padding = asJson(day.slice(0, 400)).slice(1, -1);
+    const lone = asJson({ ...row, row_id: 'a\\ud800' }).replace('a\\\\ud800', 'a\\ud800');
+    for (const body of [`{"model_id":1,"rows":[${lone}]}`, `{"model_id":1,"rows":[${padding},${lone}]}`]) {
+      const answer = await post(body);
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().message).toMatch(/lone surrogate/);
+    }
+  });
+});

@@ -78,6 +78,13 @@ const rowChecks = rowProperties.map(([name, schema], bit) => checkOf(schema, bit
 const requiredBits = ((StockRow.required ?? []) as string[]).reduce((bits, name) => bits | (1 << rowProperties.findIndex(([field]) => field === name)), 0);
 const modelIdCheck = checkOf(ModelId() as Schema, 0, -1);
 if (rowChecks.length > 31) throw new Error('a row has more fields than a bit mask holds');
+
+/**
+ * The most keys a body the thread takes can hold (model_id and rows once each, each row's fields
+ * once each, at most maxRows rows), and in one object: a route whose key budget is at least these
+ * need not count the keys of a body the thread reads.
+ */
+export const plainBodyKeysAtMost = (maxRows: number) => ({ keys: 2 + maxRows * rowChecks.length, keysPerObject: rowChecks.length });
 if (rawFeatureNames.some((name) => !Object.hasOwn(StockRow.properties, name))) throw new Error('a raw feature is no stock_data field');
 
 /** A field's name as bytes with its closing quote, and the names by length (keys are compared as bytes, never decoded). */

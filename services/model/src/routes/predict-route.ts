@@ -1,11 +1,20 @@
 import { models } from '@closecross/db';
-import { notFound, parseJsonInSlices, slicedParseFrom, UnavailableError, UnprocessableError, type ServiceContext } from '@closecross/platform';
+import {
+  jsonKeyBudgetOf,
+  notFound,
+  parseJsonInSlices,
+  refuseKeyFloodIn,
+  slicedParseFrom,
+  UnavailableError,
+  UnprocessableError,
+  type ServiceContext,
+} from '@closecross/platform';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { featureMatrix } from '../features.ts';
 import { ArtifactStoreUnavailableError, ModelArtifactError, predictFeaturesAnswer } from '../jobs/model-jobs.ts';
-import { mayParseOffTheLoop, UnparsedPredictBody } from '../predict/predict-body.ts';
+import { mayParseOffTheLoop, plainBodyKeysAtMost, UnparsedPredictBody } from '../predict/predict-body.ts';
 import { errors, PredictBody, Predictions } from '../schemas/model.ts';
 import type { ModelRouteDeps } from './model-routes.ts';
 
@@ -24,6 +33,11 @@ function validationError(refusals: NonNullable<Validate['errors']>) {
  * checks it by rules drawn from the row schema, and answers the features, which it then predicts.
  * A body those rules are unsure of is parsed and validated here exactly as every route's body is
  * (the platform's parser and validator), so every refusal keeps its status and words.
+ *
+ * The route owns its key budget (`jsonKeyBudget: 'route'`): the platform's count of every body's
+ * keys as it arrives cost the loop ~4 ms a day. A body the thread reads makes no object per key and
+ * can hold no more keys than its rows' fields (plainBodyKeysAtMost, within the budget); every body
+ * handed to a JSON parser here is held to the platform's budget first, with its words.
  */
 export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<ServiceContext> {
   return async (app, { pool }) => {
@@ -38,10 +52,22 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
         ? new Promise<unknown>((resolve, reject) => parseSmall(request, text, (error, value) => (error ? reject(error) : resolve(value))))
         : parseJsonInSlices(text);
 
+    const threadKeys = plainBodyKeysAtMost(maxRows);
+    /** Whether every body the thread takes is within the route's key budget (so it need not be counted). */
+    const threadStaysInBudget = (request: FastifyRequest) => {
+      const budget = jsonKeyBudgetOf(request);
+      return threadKeys.keys <= budget.maxKeys && threadKeys.keysPerObject <= budget.maxKeysPerObject;
+    };
+
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
       const bytes = body as Buffer;
-      if (mayParseOffTheLoop(bytes)) return done(null, new UnparsedPredictBody(bytes));
+      if (mayParseOffTheLoop(bytes) && threadStaysInBudget(request)) return done(null, new UnparsedPredictBody(bytes));
+      try {
+        refuseKeyFloodIn(request, bytes);
+      } catch (error) {
+        return done(error as Error, undefined);
+      }
       parseAsThePlatform(request, bytes.toString('utf8')).then(
         (value) => done(null, value),
         (error: Error) => done(error, undefined),
@@ -50,6 +76,8 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
 
     /** A body the thread did not take, parsed and validated as the platform would have. */
     async function checkedAsThePlatform(request: FastifyRequest, bytes: Buffer): Promise<Static<ReturnType<typeof PredictBody>>> {
+      // The thread handed it back unparsed: held to the key budget before it is parsed (it has no \u escape, so no lone surrogate).
+      refuseKeyFloodIn(request, bytes);
       const body = await parseAsThePlatform(request, bytes.toString('utf8'));
       if (!validateAsThePlatform!(body)) throw validationError(validateAsThePlatform!.errors ?? []);
       return body as Static<ReturnType<typeof PredictBody>>;
@@ -58,7 +86,7 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
     app.post(
       '/predict',
       {
-        config: { scope: 'models' },
+        config: { scope: 'models', jsonKeyBudget: 'route' },
         // MODEL_PREDICT_MAX_ROWS rows of about 400 bytes each, with room for pretty-printed JSON.
         bodyLimit: Math.max(1, maxRows) * 600 + 64 * 1024,
         schema: {
