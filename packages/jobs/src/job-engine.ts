@@ -250,7 +250,7 @@ export class JobEngine {
     await this.boss.start();
     await this.createQueues();
     this.started = true;
-    // Not awaited past its first try: a task whose LISTEN fails still runs, by polling, and retries it.
+    // Its first try only: a task whose LISTEN fails runs on, by polling, and retries it in the background.
     await this.notifications?.start();
     this.every(this.pollSeconds, () => this.poll());
     this.every(this.maintenanceSeconds, () => this.settleLost());
