@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Service } from '@closecross/platform';
 import { createTestDatabase, type TestDatabase } from '@closecross/tests/support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +192,37 @@ describe('POST /predict with a large body and with a small one', () => {
     );
     expect(predictionsJson(7, Float32Array.of(1, Number.NaN))).toBeUndefined();
     expect(new TextDecoder().decode(predictionsJson(7, new Float32Array()))).toBe('{"model_id":7,"predictions":[]}');
+  });
+
+  it('predicts a day sent over a socket in 64 KB pieces, with a content-length and chunked, as it predicts it injected', async () => {
+    const body = Buffer.from(asJson({ model_id: modelId, rows: day }));
+    const injected = await post(body.toString());
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const sent = (headers: Record<string, string | number>) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const request = http.request(
+          `${address}/predict`,
+          { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...headers } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => resolve({ status: response.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
+          },
+        );
+        request.on('error', reject);
+        let offset = 0;
+        const writeNext = () => {
+          if (offset >= body.length) return void request.end();
+          const piece = body.subarray(offset, offset + 65_536);
+          offset += piece.length;
+          if (request.write(piece)) setImmediate(writeNext);
+          else request.once('drain', writeNext);
+        };
+        writeNext();
+      });
+    for (const headers of [{ 'content-length': body.length }, { 'transfer-encoding': 'chunked' }] as Array<Record<string, string | number>>) {
+      expect(await sent(headers), JSON.stringify(headers)).toEqual({ status: 200, text: injected.body });
+    }
   });
 
   it('predicts rows in every valid form the same whichever way they came', async () => {

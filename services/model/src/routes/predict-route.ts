@@ -15,6 +15,7 @@ import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { featureMatrix } from '../features.ts';
 import { ArtifactStoreUnavailableError, ModelArtifactError, predictFeaturesAnswer } from '../jobs/model-jobs.ts';
 import { mayParseOffTheLoop, plainBodyKeysAtMost, UnparsedPredictBody } from '../predict/predict-body.ts';
+import { readWholeBody } from '../predict/whole-body.ts';
 import { errors, PredictBody, Predictions } from '../schemas/model.ts';
 import type { ModelRouteDeps } from './model-routes.ts';
 
@@ -60,8 +61,8 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
     };
 
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-      const bytes = body as Buffer;
+    /** The body's bytes, read whole (readWholeBody): to the thread unparsed, or held to the key budget and parsed as the platform does. */
+    const parseBytes = (request: FastifyRequest, bytes: Buffer, done: (error: Error | null, body?: unknown) => void) => {
       if (mayParseOffTheLoop(bytes) && threadStaysInBudget(request)) return done(null, new UnparsedPredictBody(bytes));
       try {
         refuseKeyFloodIn(request, bytes);
@@ -72,7 +73,10 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
         (value) => done(null, value),
         (error: Error) => done(error, undefined),
       );
-    });
+    };
+    app.addContentTypeParser('application/json', (request, payload, done) =>
+      readWholeBody(request, payload, request.routeOptions.bodyLimit, (error, bytes) => (error ? done(error, undefined) : parseBytes(request, bytes!, done))),
+    );
 
     /** A body the thread did not take, parsed and validated as the platform would have. */
     async function checkedAsThePlatform(request: FastifyRequest, bytes: Buffer): Promise<Static<ReturnType<typeof PredictBody>>> {

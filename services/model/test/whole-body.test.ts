@@ -1,0 +1,65 @@
+import { PassThrough } from 'node:stream';
+import { errorCodes } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { readWholeBody } from '../src/predict/whole-body.ts';
+
+/** Reads `chunks` through readWholeBody as a request of these headers would be read: the body or the error. */
+function read(
+  chunks: Array<Buffer | Error>,
+  headers: Record<string, string>,
+  limit = 1_000,
+): Promise<{ body?: Buffer; error?: Error & { statusCode?: number } }> {
+  const payload = new PassThrough();
+  const answer = new Promise<{ body?: Buffer; error?: Error }>((resolve) =>
+    readWholeBody({ headers }, payload, limit, (error, body) => resolve(error ? { error } : { body: body! })),
+  );
+  void (async () => {
+    for (const chunk of chunks) {
+      if (chunk instanceof Error) return void payload.destroy(chunk);
+      payload.write(chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    payload.end();
+  })();
+  return answer;
+}
+
+const pieces = ['{"model_id":1,', '"rows":[{"open":', '1.5}]}'].map((text) => Buffer.from(text));
+const whole = Buffer.concat(pieces);
+
+describe("a /predict body read into one buffer of its content-length, with Fastify's checks", () => {
+  it('reads the chunks into one buffer of its own (not a view of a pool, so it can move to a thread), with or without a content-length', async () => {
+    const sized = await read(pieces, { 'content-length': String(whole.length) });
+    expect(sized.body).toEqual(whole);
+    expect(sized.body!.buffer.byteLength).toBe(whole.length);
+    expect(sized.body!.byteOffset).toBe(0);
+    expect((await read(pieces, {})).body).toEqual(whole);
+    expect((await read([], { 'content-length': '0' })).body).toEqual(Buffer.alloc(0));
+  });
+
+  it('refuses a body over the limit as Fastify does (413), by its content-length at once or by its bytes without one', async () => {
+    const stated = await read(pieces, { 'content-length': '1001' });
+    const counted = await read([whole, Buffer.alloc(1_000)], {});
+    for (const { error } of [stated, counted]) {
+      expect(error).toBeInstanceOf(errorCodes.FST_ERR_CTP_BODY_TOO_LARGE);
+      expect([error!.statusCode, error!.message]).toEqual([413, 'Request body is too large']);
+    }
+  });
+
+  it('refuses a body of another length than its content-length as Fastify does (400)', async () => {
+    for (const length of [whole.length - 1, whole.length + 1]) {
+      const { error } = await read(pieces, { 'content-length': String(length) });
+      expect(error).toBeInstanceOf(errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH);
+      expect(error!.statusCode).toBe(400);
+    }
+  });
+
+  it("answers a stream's error as a 400 unless it carries a 4xx or 5xx of its own", async () => {
+    expect((await read([pieces[0]!, new Error('aborted')], { 'content-length': String(whole.length) })).error).toMatchObject({
+      message: 'aborted',
+      statusCode: 400,
+    });
+    const own = Object.assign(new Error('too many keys'), { statusCode: 422 });
+    expect((await read([own], {})).error).toMatchObject({ statusCode: 422 });
+  });
+});
