@@ -4,8 +4,8 @@
  *   1,000 by default) queued through the engine's own admission, then one task with 20 slots
  *   starts; jobs done per second;
  * - enqueue→start latency, p50 and p99: jobs enqueued one at a time, either by the task that
- *   runs them (it looks at once) or by another task (the runner finds them at its next poll,
- *   every 0.5 s: pg-boss 10 has no push).
+ *   runs them (it looks at once) or by another task (the runner hears the enqueue's notice at
+ *   commit, LISTEN/NOTIFY; its poll every 0.5 s is the fallback).
  * Each figure BENCH_RUNS (5) times after a warm-up, the two latency variants interleaved; medians,
  * spreads and load averages go to bench-results/jobs.json. Sizes: BENCH_JOBS (at most the bound),
  * BENCH_LATENCY_JOBS (100 a run); BENCH_SMOKE=1 runs tiny ones through the same bounds.
@@ -111,7 +111,7 @@ try {
         name: `job engine: enqueue→start ${quantile}, enqueued by ${where}`,
         unit: 'ms',
         runs: byEnqueuer.get(where)![quantile],
-        note: `${plan.latencyJobs} jobs a run, 20 ms apart${where === 'another task' ? '; the runner polls every 0.5 s' : ''}`,
+        note: `${plan.latencyJobs} jobs a run, 20 ms apart${where === 'another task' ? "; the runner hears the enqueue's notice (its poll every 0.5 s is the fallback)" : ''}`,
       });
       console.log(describeRow(row));
     }
