@@ -133,6 +133,8 @@ for (const byte of [quote, backslash, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]) simpl
 /** 10^0 .. 10^22: exact in a double, so one multiplication or division by them rounds as JSON.parse does. */
 const exactPowersOfTen = Float64Array.from({ length: 23 }, (_, power) => 10 ** power);
 const exactIntegersBelow = 2 ** 53;
+/** Bytes decoded at a time for the numbers the engine reads (under V8's 128 KB large-object size: the text stays young). */
+const textWindow = 64 * 1024;
 
 /** Thrown inside the reader when the body is not plainly valid; plainPredictBody answers undefined. */
 const unsure = Symbol('unsure');
@@ -148,8 +150,13 @@ const fail = (): never => {
 class BodyReader {
   at = 0;
   readonly bytes: Uint8Array;
-  /** The same bytes as one-byte text (position for position), for the numbers the engine reads itself. */
-  private text: string | undefined;
+  /**
+   * A window of the bytes as one-byte text, from `textStart`, for the numbers the engine reads
+   * itself. The whole body as text was a 4 MB string a request in the thread's old space (a
+   * mark-compact about every request); 64 KB windows are short-lived young strings.
+   */
+  private text = '';
+  private textStart = 0;
   private readonly view: DataView;
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -271,8 +278,15 @@ class BodyReader {
       const magnitude = scale < 0 ? mantissa / exactPowersOfTen[-scale]! : mantissa * exactPowersOfTen[scale]!;
       return negative ? -magnitude : magnitude;
     }
-    this.text ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-    return Number(this.text.slice(start, at));
+    if (start < this.textStart || at > this.textStart + this.text.length) {
+      this.textStart = start;
+      this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+        'latin1',
+        start,
+        Math.max(at, Math.min(bytes.length, start + textWindow)),
+      );
+    }
+    return Number(this.text.slice(start - this.textStart, at - this.textStart));
   }
 
   /** A value (after whitespace) checked against a field: its number, or NaN for null and strings. */
