@@ -3,9 +3,6 @@ import type { PlainPredictBody } from './predict-body.ts';
 import type { ParseAnswer, ParseMessage, PredictAnswer, PredictMessage } from './predict-thread.ts';
 
 /** A failure inside the predict thread, with the name it had there (XGBoostError, say). */
-/** The predict thread's young generation (see started()). */
-const predictThreadYoungGenerationMb = 48;
-
 export class PredictThreadError extends Error {
   constructor(message: string, name: string) {
     super(message);
@@ -85,12 +82,7 @@ export class ModelPredictor {
 
   private started(): Worker {
     if (this.thread) return this.thread;
-    // A young generation of 48 MB (16 MB semi-spaces; V8's default is smaller): with the default the
-    // thread's old space filled about once a day request (a mark-compact of 5-14 ms on the request's
-    // path); with this, the service's CPU per day request fell 87 -> 72 ms (docs/services/model.md).
-    const thread = new Worker(new URL('./predict-thread-entry.mjs', import.meta.url), {
-      resourceLimits: { maxYoungGenerationSizeMb: predictThreadYoungGenerationMb },
-    });
+    const thread = new Worker(new URL('./predict-thread-entry.mjs', import.meta.url));
     thread.on('message', (answer: PredictAnswer | ParseAnswer) => {
       const waiting = this.waiting.get(answer.id);
       this.waiting.delete(answer.id);
