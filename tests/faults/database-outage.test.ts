@@ -38,15 +38,33 @@ afterAll(async () => {
 const post = (path: string, body: unknown) =>
   fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-/** Reads of a day, kept going through the fault as clients would: their answers by status. */
-function steadyReads(): { stop(): Promise<Map<number, number>> } {
+/** What a read met: its status, 0 when the connection itself failed (the process is gone). */
+const connectionFailed = 0;
+/**
+ * A day is streamed from PostgreSQL's COPY as it arrives, so a read that was under way when the
+ * database went away cannot turn into a 503: its chunked answer is cut short, which every HTTP
+ * client sees (undici: "terminated"), never a short body taken for a whole one.
+ */
+const cutShort = -1;
+
+/** Reads of a day, kept going through the fault as clients would: their answers by status, and when each cut one began. */
+function steadyReads(): { stop(): Promise<{ statuses: Map<number, number>; cutStartedAt: number[] }> } {
   const statuses = new Map<number, number>();
+  const cutStartedAt: number[] = [];
   let running = true;
   const clients = Array.from({ length: 4 }, async () => {
     while (running) {
+      const startedAt = performance.now();
       const answer = await fetch(`${base}/stock_data/?date_id=0`).catch(() => undefined);
-      const status = answer?.status ?? 0; // 0: the connection itself failed (the process is gone)
-      await answer?.arrayBuffer();
+      let status = answer?.status ?? connectionFailed;
+      const whole = await answer?.arrayBuffer().then(
+        () => true,
+        () => false,
+      );
+      if (whole === false) {
+        status = cutShort;
+        cutStartedAt.push(startedAt);
+      }
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   });
@@ -54,7 +72,7 @@ function steadyReads(): { stop(): Promise<Map<number, number>> } {
     async stop() {
       running = false;
       await Promise.all(clients);
-      return statuses;
+      return { statuses, cutStartedAt };
     },
   };
 }
@@ -73,6 +91,7 @@ describe('market-data through a database outage', () => {
     const reads = steadyReads();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await database.stop();
+    const stopped = performance.now();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     await expectUnavailable('/stock_data/?date_id=0');
@@ -82,9 +101,11 @@ describe('market-data through a database outage', () => {
     await database.start();
     await waitFor(async () => (await fetch(`${base}/stock_data/?date_id=0`)).ok, 30_000, 'market-data to serve again');
     expect((await fetch(`${base}/ready`)).status).toBe(200);
-    const statuses = await reads.stop();
-    expect(statuses.get(0) ?? 0).toBe(0);
-    expect([...statuses.keys()].sort()).toEqual([200, 503]);
+    const { statuses, cutStartedAt } = await reads.stop();
+    expect(statuses.get(connectionFailed) ?? 0).toBe(0);
+    // Only a read begun before the database was gone may be cut short; every later one is a 503 or whole.
+    expect(cutStartedAt.filter((startedAt) => startedAt > stopped)).toEqual([]);
+    expect([...statuses.keys()].filter((status) => status !== cutShort).sort()).toEqual([200, 503]);
     expect(server.child.exitCode).toBeNull();
   });
 
@@ -104,8 +125,8 @@ describe('market-data through a database outage', () => {
     }
     await waitFor(async () => (await fetch(`${base}/ready`)).ok, 30_000, 'market-data to be ready again');
     expect((await fetch(`${base}/stock_data/?date_id=0`)).status).toBe(200);
-    const statuses = await reads.stop();
-    expect(statuses.get(0) ?? 0).toBe(0);
+    const { statuses } = await reads.stop();
+    expect(statuses.get(connectionFailed) ?? 0).toBe(0);
     expect(statuses.get(500) ?? 0).toBe(0);
     expect(server.child.exitCode).toBeNull();
   });
