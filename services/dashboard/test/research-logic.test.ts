@@ -7,6 +7,7 @@ import {
   parametersLine,
   parseResearchProgress,
   runRequest,
+  runStrategyLabel,
   searchInput,
   searchSpaceFromForm,
   sortTrials,
@@ -211,5 +212,15 @@ describe('progress events and sensitivity', () => {
     ]);
     expect(numericSensitivity([{ value: 'close', mean: 1, best: 2 }])).toBeNull();
     expect(parametersLine({ fast: 10, stop: 0.125 })).toBe('fast 10, stop 0.125');
+  });
+});
+
+describe('runStrategyLabel', () => {
+  it('names a stored strategy run on its own universe without an empty "on"', () => {
+    expect(runStrategyLabel({ strategy_id: 1, start: '2016-01-04', end: '2020-12-31' })).toBe('strategy 1, 2016-01-04 to 2020-12-31');
+  });
+  it('names the universe when the request gives one, and an inline strategy by its code', () => {
+    expect(runStrategyLabel({ strategy_id: 2, universe: ['AAPL', 'MSFT'], start: '2016-01-04' })).toBe('strategy 2 on AAPL, MSFT, 2016-01-04 to …');
+    expect(runStrategyLabel({ strategy: { code: 'rsi', universe: ['SPY'] } })).toBe('rsi on SPY');
   });
 });

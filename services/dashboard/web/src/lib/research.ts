@@ -37,6 +37,19 @@ export type RunRequest = Partial<OptimizationBody & RequestBodyOf<'/trading/walk
 /** A run's echoed `request` (untyped in its answer) as the body it was posted with. */
 export const runRequest = (echoed: unknown): RunRequest => (echoed !== null && typeof echoed === 'object' ? echoed : {}) as RunRequest;
 
+/**
+ * A run's line in the recent runs and its heading: the strategy, its universe when the request
+ * names one (a stored strategy's `strategy_id` run on its own universe names none), the period.
+ */
+export const runStrategyLabel = (echoed: unknown): string => {
+  if (!echoed) return '—';
+  const request = runRequest(echoed);
+  const name = request.strategy ? String(request.strategy.code ?? request.strategy.name ?? 'strategy') : `strategy ${request.strategy_id ?? '?'}`;
+  const universe = request.universe ?? request.strategy?.universe ?? [];
+  const on = universe.length > 0 ? ` on ${universe.join(', ')}` : '';
+  return `${name}${on}${request.start || request.end ? `, ${request.start ?? '…'} to ${request.end ?? '…'}` : ''}`;
+};
+
 /** One `progress` event of /trading/optimizations/{id}/events (or a walk-forward's). */
 export interface ResearchProgress {
   status: RunStatus['status'];

@@ -25,6 +25,7 @@ import {
   parameterText,
   runFinished,
   runRequest,
+  runStrategyLabel,
   searchInput,
   searchSpaceFromForm,
   sortTrials,
@@ -409,14 +410,6 @@ function RecentRuns({
     </QueryState>
   );
 }
-
-const runStrategyLabel = (echoed: unknown): string => {
-  if (!echoed) return '—';
-  const request = runRequest(echoed);
-  const name = request.strategy ? String(request.strategy.code ?? request.strategy.name ?? 'strategy') : `strategy ${request.strategy_id ?? '?'}`;
-  const universe = request.universe ?? request.strategy?.universe ?? [];
-  return `${name} on ${universe.join(', ')}${request.start || request.end ? `, ${request.start ?? '…'} to ${request.end ?? '…'}` : ''}`;
-};
 
 function Exports({ links, testId }: { links: Record<string, string>; testId: string }) {
   const shown = [
