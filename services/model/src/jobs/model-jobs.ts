@@ -164,25 +164,13 @@ export async function predictWithModel(
   key: string,
   rows: Parameters<typeof featureMatrix>[0],
 ): Promise<Float32Array> {
-  return predictFeatures(predictor, pool, store, modelId, key, featureMatrix(rows), rows.length);
-}
-
-/** Predictions for a feature matrix (rows x 29) from a model, on the predict thread, as predictWithModel. */
-export async function predictFeatures(
-  predictor: ModelPredictor,
-  pool: Pool,
-  store: ArtifactStore,
-  modelId: number,
-  key: string,
-  features: Float32Array,
-  rows: number,
-): Promise<Float32Array> {
-  const { predictions } = await predictFeaturesAnswer(predictor, pool, store, modelId, key, features, rows, false);
+  const { predictions } = await predictFeaturesAnswer(predictor, pool, store, modelId, key, featureMatrix(rows), rows.length, false);
   return predictions;
 }
 
 /**
- * As predictFeatures; with `asJson`, the thread also writes `POST /predict`'s answer
+ * Predictions for a feature matrix (rows x 29) from a model, on the predict thread, as
+ * predictWithModel; with `asJson`, the thread also writes `POST /predict`'s answer
  * (`{"model_id":…,"predictions":[…]}`) as bytes, so the event loop neither copies the predictions
  * into an array nor serialises them (absent when a prediction is NaN: the route's serialiser decides).
  */
