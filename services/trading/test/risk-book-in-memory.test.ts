@@ -260,4 +260,34 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
     expect(fills).toEqual([expect.objectContaining({ quantity: 3, trade_date: '2026-12-08' })]);
     expect(fills[0].price).toBeCloseTo(bookBars.at(-1)!.open, 6);
   });
+  it("a retried submission while the first order's fill is being stored answers the first order at once: no lock on the book, so no deadlock", async () => {
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/trading/orders',
+        headers: { 'idempotency-key': 'retried-during-fill' },
+        payload: { symbol: 'BOOK', side: 'buy', quantity: 1, session_date: '2026-12-07' },
+      });
+    const first = await post();
+    expect(first.statusCode).toBe(201);
+    // As a fill's statement stores it: the order's row changed first, the book's version moved after (CI saw the retry fail with a 500 here).
+    const fill = await database.pool.connect();
+    try {
+      await fill.query('begin');
+      await fill.query("set local closecross.risk_book_counted = 'on'");
+      await fill.query("update trading_order set updated_at = now() where client_order_id = 'retried-during-fill'");
+      const retried = post();
+      // The retry must not wait on the fill: it answers while the fill's transaction is still open.
+      const answered = await Promise.race([retried, new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 2_000))]);
+      await fill.query('update trading_risk_book_version set version = version + 1');
+      await fill.query('commit');
+      expect(answered).not.toBe('waiting');
+      const response = await retried;
+      expect(response.statusCode).toBe(200);
+      expect(response.json().id).toBe(first.json().id);
+    } finally {
+      fill.release();
+    }
+    expect((await database.pool.query("select count(*)::int as n from trading_order where client_order_id = 'retried-during-fill'")).rows[0].n).toBe(1);
+  });
 });

@@ -252,6 +252,11 @@ export class OrderDesk {
           announce: this.paperAccepted === undefined,
         }),
       );
+      if (row.taken) {
+        // A retried submission: the order stored first answers it, and the guard moved nothing.
+        risk.book.moved(row.current_version, row.marks);
+        return storedBefore(this.pool, order);
+      }
       if (row.version === null) {
         risk.book.moved(row.current_version, row.marks);
         await risk.book.settled();

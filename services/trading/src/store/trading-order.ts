@@ -103,6 +103,12 @@ export interface GuardedPlacementRow {
   version: string | null;
   current_version: string;
   marks: Record<string, [number | null, string | null, number | null, string | null]>;
+  /**
+   * Its client order id was stored before the statement began: nothing is stored, and the guard
+   * takes no lock (a retried submission must not hold the book's version while it waits on the
+   * first one's order row, which that order's fill holds while it waits on the version: a deadlock).
+   */
+  taken: boolean;
   /** The order stored; null with a version: its client order id was taken. */
   placed: OrderView | null;
   costs: PaperOrderCosts | null;
@@ -144,7 +150,7 @@ function placementStatement(quotes: LiveQuoteSource): { name: string; text: stri
      current_marks as (${currentMarksSql('$21', quotes)}),
      guard as (
        update trading_risk_book_version set version = version + 1
-       where version = $22::bigint and (select * from current_marks) = $23::jsonb returning version),
+       where version = $22::bigint and (select * from current_marks) = $23::jsonb and not exists (select 1 from trading_order where client_order_id = $2) returning version),
      o as (
        insert into trading_order (id, client_order_id, account_id, strategy_id, signal_id, purpose, symbol, side, quantity, type, time_in_force, limit_price, session_date, closes_lot, state, broker, broker_order_id, created_by, placed_at)
        select $1, $2, a.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
@@ -159,6 +165,7 @@ function placementStatement(quotes: LiveQuoteSource): { name: string; text: stri
        union all select id, 'submitted', 'accepted', $19 from o where o.state = 'accepted'),
      announced as (select pg_notify($20, o.client_order_id) from o where o.state = 'accepted' and $24::boolean)
      select (select version::text from guard) as version, (select version::text from trading_risk_book_version) as current_version, (select * from current_marks) as marks,
+       exists (select 1 from trading_order where client_order_id = $2) as taken,
        (select row_to_json(x) from (select ${orderColumns} from o) x) as placed,
        (select row_to_json(y) from (select a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation from o join trading_account a on a.id = o.account_id) y) as costs,
        (select row_to_json(z) from (select a.id, a.name, a.broker, a.currency, a.fee_per_share, a.fee_bps, a.fee_minimum, a.slippage_bps, a.volume_participation, a.seed::float8 as seed,
