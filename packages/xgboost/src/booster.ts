@@ -101,16 +101,25 @@ export class Booster {
     return metrics;
   }
 
-  /** Predictions for every row, from all trees (or `[0, iterationEnd)`). */
-  predict(matrix: DMatrix, iterationEnd = 0): Float32Array {
+  /**
+   * Predictions for every row, from all trees (or `[0, iterationEnd)`), written into `into` when
+   * given (it must hold one value per row), else into a new array. XGBoost keeps the predictions of
+   * the matrices it has evaluated or predicted with this booster, and adds only the trees grown
+   * since: an evaluation set predicted after its last evaluation costs a copy, not a walk of the trees.
+   */
+  predict(matrix: DMatrix, iterationEnd = 0, into?: Float32Array): Float32Array {
+    if (into && into.length !== matrix.rows) throw new RangeError(`expected room for ${matrix.rows} predictions, got ${into.length}`);
     const shape = [null];
     const dimensions = [0];
     const result = [null];
     const config = JSON.stringify({ type: 0, training: false, iteration_begin: 0, iteration_end: iterationEnd, strict_shape: false });
     check(native.boosterPredict(this.handle, matrix.handle, config, shape, dimensions, result), 'XGBoosterPredictFromDMatrix');
-    // The result lives in XGBoost's memory until the next call: copy it out now.
-    // (Decoded as a typed array: as a JS array of 11,000 numbers it cost more than copying them.)
-    return Float32Array.from(native.decode(result[0], native.typedArray('float', matrix.rows)) as Float32Array);
+    // The result lives in XGBoost's memory until the next call: copied out now, once, from a view of
+    // that memory (decoding made a typed array, copied again into the answer).
+    const inXGBoost = new Float32Array(native.view(result[0], matrix.rows * Float32Array.BYTES_PER_ELEMENT));
+    if (!into) return inXGBoost.slice();
+    into.set(inXGBoost);
+    return into;
   }
 
   /** A new booster with the rounds [begin, end) of this one (XGBoost's own slicing). */

@@ -38,6 +38,8 @@ function bind() {
     ),
     boosterLoadFromBuffer: library.func('int XGBoosterLoadModelFromBuffer(BoosterHandle handle, const uint8_t *buf, uint64_t len)'),
     decode: koffi.decode,
+    /** An ArrayBuffer over `length` bytes of native memory (no copy: read it before XGBoost reuses the memory). */
+    view: koffi.view,
     /** A C array of `length` values, decoded as a typed array (a copy) rather than a JS array. */
     typedArray: (type: string, length: number) => koffi.array(type, length, 'Typed'),
   };

@@ -11,6 +11,12 @@ export interface TrainOptions {
   /** Continue from this model: its trees are kept and new ones added after them. */
   base?: Uint8Array;
   onRound?: (round: number, metrics: Record<string, number>) => void;
+  /**
+   * Also answer the returned model's predictions on the validation set (`validationPredictions`),
+   * taken from XGBoost's own cache of that set's predictions rather than by predicting it again:
+   * when early stopping cuts the model back, the cache is copied out at each new best round.
+   */
+  validationPredictions?: boolean;
 }
 
 export interface TrainResult {
@@ -21,6 +27,8 @@ export interface TrainResult {
   bestScore?: number;
   bestRound?: number;
   history: Record<string, number>[];
+  /** With `validationPredictions`: the returned model's predictions on the validation set. */
+  validationPredictions?: Float32Array;
 }
 
 /**
@@ -30,34 +38,49 @@ export interface TrainResult {
 export function train(options: TrainOptions): TrainResult {
   let booster = options.base ? Booster.load(options.base, options.params) : Booster.create(options.params, [options.train]);
   const start = booster.boostedRounds;
+  const last = start + options.rounds - 1;
   const history: Record<string, number>[] = [];
   let bestScore = Number.POSITIVE_INFINITY;
   let bestRound = start - 1;
-  for (let round = start; round < start + options.rounds; round++) {
+  // The validation predictions at the best round so far, copied from XGBoost's cache (the evaluation
+  // just brought it to this round); not at the last round, whose predictions the cache keeps.
+  const { validation } = options;
+  const atBest = options.validationPredictions && validation ? new Float32Array(validation.rows) : undefined;
+  let atBestRound = -1;
+  for (let round = start; round <= last; round++) {
     booster.update(options.train, round);
-    if (!options.validation) continue;
-    const metrics = booster.evaluate({ validation: options.validation }, round);
+    if (!validation) continue;
+    const metrics = booster.evaluate({ validation }, round);
     history.push(metrics);
     options.onRound?.(round, metrics);
     const [, score] = Object.entries(metrics).find(([name]) => name.startsWith('validation-'))!;
     if (score < bestScore) {
       bestScore = score;
       bestRound = round;
+      if (atBest && round < last) {
+        booster.predict(validation, 0, atBest);
+        atBestRound = round;
+      }
     } else if (options.earlyStoppingRounds && round - bestRound >= options.earlyStoppingRounds) {
       break;
     }
   }
-  if (options.validation && bestRound + 1 < booster.boostedRounds) {
+  let validationPredictions: Float32Array | undefined;
+  if (validation && bestRound + 1 < booster.boostedRounds) {
     // Keep the rounds up to the best one; the later trees only fitted noise.
     const best = booster.slice(0, bestRound + 1);
     booster.free();
     booster = best;
     booster.setParams(options.params);
+    if (atBest && atBestRound === bestRound) validationPredictions = atBest;
   }
+  // Every round kept (or no copy made): the cache is this model's, or XGBoost predicts afresh.
+  if (options.validationPredictions && validation && !validationPredictions) validationPredictions = booster.predict(validation);
   return {
     booster,
     rounds: booster.boostedRounds,
-    ...(options.validation ? { bestScore, bestRound } : {}),
+    ...(validation ? { bestScore, bestRound } : {}),
     history,
+    ...(validationPredictions ? { validationPredictions } : {}),
   };
 }

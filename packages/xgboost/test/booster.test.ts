@@ -44,6 +44,39 @@ describe('the XGBoost binding', () => {
     expect(Array.from(continued.slice(0, 10).predict(data))).toEqual(Array.from(base.predict(data)));
   });
 
+  // The validation MAE's predictions come from XGBoost's cache of the validation set's predictions
+  // (copied at each new best round when the model is cut back) instead of predicting it again: they
+  // must be, bit for bit, what the returned model predicts afresh, and the model must be the same.
+  it.each([
+    ['cut back to its best round', 300, 5],
+    ['every round kept', 12, 12],
+  ])('answers the validation predictions of the model it returns (%s), bit for bit as predicting afresh', (_case, rounds, earlyStoppingRounds) => {
+    const options = { params: { ...params, subsample: 0.8, seed: 3 }, rounds, earlyStoppingRounds };
+    const [trainSet, validation] = [linearData(2000), linearData(500, 7)];
+    const withCache = train({ ...options, train: trainSet, validation, validationPredictions: true });
+    const without = train({ ...options, train: trainSet, validation });
+    expect(without.validationPredictions).toBeUndefined();
+    expect(withCache.rounds).toBe(withCache.bestRound! + 1);
+    // Cut back (early stopping ended it), or not.
+    expect(withCache.rounds < rounds).toBe(rounds === 300);
+    // The same model either way: copying the cache out changes nothing XGBoost does.
+    expect(withCache.booster.toJson().equals(without.booster.toJson())).toBe(true);
+    expect(withCache.history).toEqual(without.history);
+    const afresh = Booster.load(withCache.booster.toJson()).predict(validation);
+    expect(withCache.validationPredictions).toHaveLength(500);
+    expect(Array.from(withCache.validationPredictions!).findIndex((value, index) => !Object.is(value, afresh[index]))).toBe(-1);
+    expect(Array.from(without.booster.predict(validation))).toEqual(Array.from(afresh));
+  });
+
+  it('predicts into a given array, and refuses one of the wrong length', () => {
+    const data = linearData(300);
+    const { booster } = train({ params, train: data, rounds: 5 });
+    const into = new Float32Array(300);
+    expect(booster.predict(data, 0, into)).toBe(into);
+    expect(Array.from(into)).toEqual(Array.from(booster.predict(data)));
+    expect(() => booster.predict(data, 0, new Float32Array(299))).toThrow(/room for 300 predictions, got 299/);
+  });
+
   it("reports XGBoost's own error message", () => {
     expect(() => Booster.create({ objective: 'reg:nonsense' }).update(linearData(10))).toThrow(XGBoostError);
     expect(() => Booster.load(Buffer.from('{"not": "a model"}'))).toThrow(/XGBoosterLoadModelFromBuffer/);
