@@ -23,7 +23,7 @@
  *     else wants the cores.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SimulatedClock } from '@closecross/engine';
@@ -45,6 +45,9 @@ const sweepTrials = benchSize('BENCH_RESEARCH_TRIALS', 1000, 8);
 const ratioTrials = benchSize('BENCH_RESEARCH_RATIO_TRIALS', 200, 4);
 const rounds = benchSize('BENCH_RESEARCH_ROUNDS', 7, 1);
 /** Which measures to run (BENCH_RESEARCH_PARTS=b for the overhead alone, say): all three by default. */
+/** Development knobs of (b): BENCH_RESEARCH_ONE_TRIAL_A_JOB=0 leaves that variant out; BENCH_RESEARCH_TABLE_STATS=1 prints each run's statements per trial (its reads wait a second each). */
+const withOneTrialAJob = process.env.BENCH_RESEARCH_ONE_TRIAL_A_JOB !== '0';
+const tableStats = process.env.BENCH_RESEARCH_TABLE_STATS === '1';
 const parts = new Set((process.env.BENCH_RESEARCH_PARTS ?? 'a,b,c').split(',').map((part) => part.trim()));
 const barsPerSymbol = Math.round(years * 252);
 const thisFile = fileURLToPath(import.meta.url);
@@ -83,9 +86,57 @@ function processCpuMs(pid: number): number {
   }
 }
 
+/** Per thread of a process (by thread id): its name, CPU so far (ms) and context switches (involuntary: preempted). Linux /proc. */
+function threadsOf(pid: number): Map<string, { name: string; cpuMs: number; preempted: number; yielded: number }> {
+  const threads = new Map<string, { name: string; cpuMs: number; preempted: number; yielded: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      threads.set(tid, {
+        name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(') ')),
+        cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+        preempted: Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(status)?.[1] ?? 0),
+        yielded: Number(/\nvoluntary_ctxt_switches:\s*(\d+)/.exec(status)?.[1] ?? 0),
+      });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return threads;
+}
+
+/** What each named thread group of the processes did between two snapshots: CPU ms and context switches, keyed "process:thread name". */
+function threadDeltas(
+  before: Map<string, ReturnType<typeof threadsOf>>,
+  after: Map<string, ReturnType<typeof threadsOf>>,
+): Map<string, { cpuMs: number; preempted: number; yielded: number }> {
+  const groups = new Map<string, { cpuMs: number; preempted: number; yielded: number }>();
+  for (const [label, threads] of after) {
+    for (const [tid, now] of threads) {
+      const then = before.get(label)?.get(tid) ?? { cpuMs: 0, preempted: 0, yielded: 0 };
+      const key = `${label.split('/')[0]}:${now.name}`;
+      const group = groups.get(key) ?? { cpuMs: 0, preempted: 0, yielded: 0 };
+      group.cpuMs += now.cpuMs - then.cpuMs;
+      group.preempted += now.preempted - then.preempted;
+      group.yielded += now.yielded - then.yielded;
+      groups.set(key, group);
+    }
+  }
+  return groups;
+}
+
 /** A trading task on the bench database (the clock after the last bar: nothing depends on today). */
-async function tradingTask(databaseUrl: string, lastDay: string) {
-  const pool = createPool({ connectionString: databaseUrl, max: 10 });
+async function tradingTask(databaseUrl: string, lastDay: string, name: string) {
+  // Named, so the PostgreSQL backends' CPU is told apart per process (pg_stat_activity.application_name).
+  const pool = createPool({ connectionString: `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}application_name=${name}`, max: 10 });
   const clock = new SimulatedClock(Date.parse(`${lastDay}T00:00:00Z`) + 2 * 86_400_000);
   const app = await createService({
     name: 'research-bench',
@@ -101,7 +152,7 @@ async function tradingTask(databaseUrl: string, lastDay: string) {
 
 if (process.argv[2] === 'worker') {
   // A worker task: serves the API (its /health is measured) and runs trial jobs on its research threads.
-  const { app, pool } = await tradingTask(process.env.BENCH_DATABASE_URL!, process.env.BENCH_LAST_DAY!);
+  const { app, pool } = await tradingTask(process.env.BENCH_DATABASE_URL!, process.env.BENCH_LAST_DAY!, 'research-bench-worker');
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   console.log(`listening ${address}`);
   process.once(
@@ -125,7 +176,7 @@ if (process.argv[2] === 'worker') {
   }
   await pool.query('analyze price_bars');
   process.env.TRADING_RESEARCH_THREADS = '0';
-  const { app } = await tradingTask(url, lastDay);
+  const { app } = await tradingTask(url, lastDay, 'research-bench-coordinator');
 
   const workers = new Set<RunningProcess & { base: string }>();
   async function startWorker(threads: number) {
@@ -318,16 +369,107 @@ if (process.argv[2] === 'worker') {
     };
     const trialSamples = async (runId: string) =>
       (
-        await pool.query<ThreadSample & { cpu: number }>(
-          `select (trial->>'thread')::int as thread, (trial->>'idle_ms')::float8 as idle, (trial->>'busy_ms')::float8 as busy, (trial->>'cpu_ms')::float8 as cpu
+        await pool.query<ThreadSample & { cpu: number; trial: number }>(
+          `select (trial->>'trial')::int as trial, (trial->>'thread')::int as thread, (trial->>'idle_ms')::float8 as idle, (trial->>'busy_ms')::float8 as busy, (trial->>'cpu_ms')::float8 as cpu
              from job, jsonb_array_elements(result->'trials') as trial where kind = 'trading-research-trial' and params->>'run_id' = $1 and trial ? 'busy_ms'`,
           [runId],
         )
       ).rows;
+    /** Every thread of this process, the worker task and the bench database's PostgreSQL backends, as now. */
+    const threadsNow = async () => {
+      const backends = (
+        await pool.query<{ pid: number; name: string }>('select pid, application_name as name from pg_stat_activity where datname = current_database()')
+      ).rows;
+      return new Map([
+        ['bench', threadsOf(process.pid)],
+        ...[...workers].map((worker) => ['worker', threadsOf(worker.child.pid!)] as const),
+        // By whose connection: the coordinator's task (this process), the worker task, or this bench's own pool (the direct side's reads and writes).
+        ...backends.map(({ pid, name }) => [`postgres(${name.replace('research-bench-', '') || 'bench pool'})/${pid}`, threadsOf(pid)] as const),
+      ]);
+    };
+    /** The bench database's statement counts so far: transactions, and per table its scans and rows read (pgstat, flushed by each backend within a second). */
+    const tableStatsNow = async () => {
+      await pool.query('select pg_stat_force_next_flush()');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await pool.query('select pg_stat_clear_snapshot()');
+      const database = (
+        await pool.query<{ xacts: string }>('select xact_commit + xact_rollback as xacts from pg_stat_database where datname = current_database()')
+      ).rows[0]!;
+      const tables = (
+        await pool.query<{ name: string; seq: string; seq_rows: string; idx: string; changed: string }>(
+          `select schemaname || '.' || relname as name, coalesce(seq_scan, 0) as seq, coalesce(seq_tup_read, 0) as seq_rows, coalesce(idx_scan, 0) as idx,
+                  n_tup_ins + n_tup_upd + n_tup_del as changed
+             from pg_stat_all_tables where schemaname in ('public', 'pgboss')`,
+        )
+      ).rows;
+      return {
+        xacts: Number(database.xacts),
+        tables: new Map(tables.map((row) => [row.name, [Number(row.seq), Number(row.seq_rows), Number(row.idx), Number(row.changed)]])),
+      };
+    };
+    const showTableStats = (variant: Variant, before: Awaited<ReturnType<typeof tableStatsNow>>, after: Awaited<ReturnType<typeof tableStatsNow>>) => {
+      const per = (value: number) => (value / ratioTrials).toFixed(2);
+      const tables = [...after.tables]
+        .map(([name, now]) => [name, now.map((value, index) => value - (before.tables.get(name)?.[index] ?? 0))] as const)
+        .filter(([, delta]) => delta.some((value) => value > 0))
+        .map(([name, [seq, seqRows, idx, changed]]) => `${name} seq ${per(seq!)} (${per(seqRows!)} rows) idx ${per(idx!)} changed ${per(changed!)}`);
+      console.log(`(b) ${variant}, a trial: ${per(after.xacts - before.xacts)} transactions; ${tables.join('; ')}`);
+      void pool
+        .query(
+          'select (select json_agg(c) from alert_channel c) as channels, (select json_agg(d) from (select status, count(*) from alert_delivery group by 1) d) as deliveries',
+        )
+        .then(({ rows }) => console.log(`(b) alerts so far: ${JSON.stringify(rows)}`));
+    };
+    /** BENCH_RESEARCH_STATEMENTS=1 (a server with pg_stat_statements loaded, given as DATABASE_URL): each run's statements by time. */
+    const statements = process.env.BENCH_RESEARCH_STATEMENTS === '1';
+    if (statements) await pool.query('create extension if not exists pg_stat_statements');
+    const showStatements = async (variant: Variant) => {
+      if (!statements) return;
+      const { rows } = await pool.query<{ calls: number; ms: number; plan: number; query: string }>(
+        `select calls::int, total_exec_time::float8 + total_plan_time::float8 as ms, total_plan_time::float8 as plan, regexp_replace(left(query, 140), '[[:space:]]+', ' ', 'g') as query
+           from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by 2 desc limit 25`,
+      );
+      const total = rows.reduce((sum, row) => sum + row.ms, 0);
+      console.log(
+        `(b) ${variant} statements (${(total / ratioTrials).toFixed(2)} ms a trial in the top 25):\n${rows.map((row) => `  ${(row.ms / ratioTrials).toFixed(3)} ms/trial (planning ${(row.plan / ratioTrials).toFixed(3)}) ${(row.calls / ratioTrials).toFixed(2)} calls/trial  ${row.query}`).join('\n')}`,
+      );
+    };
+    const resetStatements = async () => {
+      if (statements) await pool.query('select pg_stat_statements_reset()');
+    };
+    /** Per run: CPU ms and context switches a trial, per "process:thread name". */
+    const threadShares: Record<Variant, Map<string, { cpuMs: number; preempted: number; yielded: number }>[]> = { engine: [], oneTrialAJob: [], direct: [] };
+    const recordThreadShares = (variant: Variant, before: Awaited<ReturnType<typeof threadsNow>>, after: Awaited<ReturnType<typeof threadsNow>>) => {
+      const groups = threadDeltas(before, after);
+      for (const group of groups.values()) {
+        group.cpuMs /= ratioTrials;
+        group.preempted /= ratioTrials;
+        group.yielded /= ratioTrials;
+      }
+      threadShares[variant].push(groups);
+      const shown = [...groups].filter(([, group]) => group.cpuMs >= 0.05).sort(([a], [b]) => a.localeCompare(b));
+      console.log(
+        `(b) ${variant}, a trial: ${shown.map(([key, group]) => `${key} ${group.cpuMs.toFixed(1)} ms (${group.preempted.toFixed(1)} preempted, ${group.yielded.toFixed(1)} yielded)`).join('; ')}; load ${loadavg()[0]!.toFixed(1)}`,
+      );
+    };
+    let lastEngineRun = '';
+    /** The last engine run's thread CPU per trial number: the direct side runs the same trials, so each trial's two CPU times compare. */
+    let engineTrialCpu = new Map<number, number>();
+    /** Per direct run: the median over its trials of (that trial's thread CPU through the engine / direct - 1), %. */
+    const pairedCpu: number[] = [];
     const engineRun = async (variant: 'engine' | 'oneTrialAJob', label: string) => {
+      const statsBefore = tableStats ? await tableStatsNow() : undefined;
+      const threadsBefore = await threadsNow();
+      await resetStatements();
       const run = await optimise(ratioTrials, label);
+      await showStatements(variant);
+      recordThreadShares(variant, threadsBefore, await threadsNow());
+      if (statsBefore) showTableStats(variant, statsBefore, await tableStatsNow());
       lastRun = run.id;
-      recordThreads(variant, run.ms, await trialSamples(run.id));
+      if (variant === 'engine') lastEngineRun = run.id;
+      const samples = await trialSamples(run.id);
+      recordThreads(variant, run.ms, samples);
+      if (variant === 'engine') engineTrialCpu = new Map(samples.map((sample) => [sample.trial, sample.cpu]));
       // The run's own start and end, beside its trials: queued -> first trial job started, last trial stored -> the run done.
       const edges = await pool.query<{ start_ms: number; end_ms: number }>(
         `select extract(epoch from (select min(started_at) from job where kind = 'trading-research-trial' and params->>'run_id' = $1) - run.created_at) * 1000 as start_ms,
@@ -342,6 +484,7 @@ if (process.argv[2] === 'worker') {
       engine: () => engineRun('engine', 'engine'),
       // As before trial batches: this process coordinates, so its setting makes every job one trial.
       oneTrialAJob: async () => {
+        if (!withOneTrialAJob) return 1;
         process.env.TRADING_RESEARCH_BATCH = '1';
         try {
           return await engineRun('oneTrialAJob', 'engine, one trial a job');
@@ -352,16 +495,21 @@ if (process.argv[2] === 'worker') {
       // The engine run's trials, as a run of their own, in the same batches, through the trial job's own
       // handler on two threads: the same trial reads, thread series and result writes, without the job engine.
       direct: async () => {
-        const spec = (await store.run(lastRun))!;
-        const trials = await store.trials(lastRun);
+        // The batched engine run's trials and batches (not the one-trial-a-job run's, which runs between them).
+        const replayed = lastEngineRun || lastRun;
+        const spec = (await store.run(replayed))!;
+        const trials = await store.trials(replayed);
         const batches = (
           await pool.query<{ params: TrialJobParams }>(
             "select params from job where kind = 'trading-research-trial' and params->>'run_id' = $1 order by created_at, (params->'trials'->>0)::int",
-            [lastRun],
+            [replayed],
           )
         ).rows.map((row) => row.params);
         const runId = randomUUID();
         await store.ensureRun(runId, spec);
+        const statsBefore = tableStats ? await tableStatsNow() : undefined;
+        const threadsBefore = await threadsNow();
+        await resetStatements();
         const started = performance.now();
         await store.queueTrials(
           runId,
@@ -376,6 +524,7 @@ if (process.argv[2] === 'worker') {
           })),
         );
         const samples: (ThreadSample & { cpu: number })[] = [];
+        const pairs: number[] = [];
         const signal = new AbortController().signal;
         // Three batches at once on two threads, as a task runs one trial job more than it has threads: the third waits for a thread with its trials read.
         await Promise.all(
@@ -392,24 +541,52 @@ if (process.argv[2] === 'worker') {
               for (const trial of result.trials) {
                 if (trial.status !== 'succeeded') throw new Error(`direct trial ${trial.trial} ${trial.status}: ${trial.error}`);
                 samples.push({ thread: trial.thread!, idle: trial.idle_ms ?? null, busy: trial.busy_ms!, cpu: trial.cpu_ms! });
+                const throughEngine = engineTrialCpu.get(trial.trial);
+                if (throughEngine !== undefined) pairs.push((throughEngine / trial.cpu_ms! - 1) * 100);
               }
             }
           }),
         );
         const ms = performance.now() - started;
+        await showStatements('direct');
+        recordThreadShares('direct', threadsBefore, await threadsNow());
+        pairedCpu.push(median(pairs));
+        console.log(`(b) the same trials' thread CPU, engine over direct: median ${median(pairs).toFixed(2)} % over ${pairs.length} trials`);
+        if (statsBefore) showTableStats('direct', statsBefore, await tableStatsNow());
         recordThreads('direct', ms, samples);
         return ms / ratioTrials;
       },
     });
     await direct.close();
     // interleavedRuns discards its first round (a warm-up): so do these.
-    for (const series of [...Object.values(idleShares), ...Object.values(slackShares), ...Object.values(trialCpu), ...Object.values(runEdges)]) series.shift();
+    for (const series of [
+      ...Object.values(idleShares),
+      ...Object.values(slackShares),
+      ...Object.values(trialCpu),
+      ...Object.values(runEdges),
+      ...Object.values(threadShares),
+      pairedCpu,
+    ])
+      series.shift();
+    /** Per variant, medians over its runs: the research threads' CPU a trial, and every other thread's (both tasks, this process, PostgreSQL). */
+    const cpuSplit = (variant: Variant) => {
+      const runs = threadShares[variant].map((groups) => {
+        let threads = 0;
+        let outside = 0;
+        for (const [key, group] of groups) {
+          if (key.endsWith(':WorkerThread')) threads += group.cpuMs;
+          else outside += group.cpuMs;
+        }
+        return { threads, outside };
+      });
+      return `${median(runs.map((run) => run.threads)).toFixed(1)} ms on the research threads, ${median(runs.map((run) => run.outside)).toFixed(1)} ms outside them`;
+    };
     const edgesNote = (variant: 'engine' | 'oneTrialAJob') =>
       `; a run's start (queued -> its first trial job started) median ${median(runEdges[variant].map((edge) => Number(edge.start_ms))).toFixed(0)} ms, its end (last trial stored -> the run done) ${median(runEdges[variant].map((edge) => Number(edge.end_ms))).toFixed(0)} ms`;
     const ratios = overhead.engine.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
     const oneTrialRatios = overhead.oneTrialAJob.map((engineMs, index) => (engineMs / overhead.direct[index]! - 1) * 100);
     const slackOverhead = slackShares.engine.map((share, index) => share - slackShares.direct[index]!);
-    const cpuNote = `trials' median thread CPU ${median(trialCpu.engine).toFixed(0)} ms through the engine, ${median(trialCpu.direct).toFixed(0)} ms direct`;
+    const cpuNote = `trials' median thread CPU ${median(trialCpu.engine).toFixed(0)} ms through the engine, ${median(trialCpu.direct).toFixed(0)} ms direct; CPU a trial from /proc (every thread of both tasks, this process and PostgreSQL): engine ${cpuSplit('engine')}, direct ${cpuSplit('direct')}`;
     console.log(
       describeRow(
         results.record({
@@ -418,6 +595,16 @@ if (process.argv[2] === 'worker') {
           runs: ratios,
           goal: { below: 5 },
           note: `wall time; ${ratioTrials} trials a run, trials batched per job, interleaved engine / one trial a job / direct (the trial job's handler on the same batches, same reads and writes); engine median ${median(overhead.engine).toFixed(0)} ms a trial, direct ${median(overhead.direct).toFixed(0)} ms (2 threads each); ${cpuNote}${edgesNote('engine')}`,
+        }),
+      ),
+    );
+    console.log(
+      describeRow(
+        results.record({
+          name: "a trial's thread CPU through the engine over the same trial's direct",
+          unit: '%',
+          runs: pairedCpu,
+          note: `same rounds; the direct side runs the engine run's own trials (same parameters, same batches), so each trial's two thread CPU times pair up: per run the median of (engine / direct - 1)`,
         }),
       ),
     );
@@ -433,7 +620,7 @@ if (process.argv[2] === 'worker') {
     );
     for (const [variant, label] of [
       ['engine', 'trials batched per job'],
-      ['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)'],
+      ...(withOneTrialAJob ? ([['oneTrialAJob', 'one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)']] as const) : []),
       ['direct', 'the trial job handler called directly'],
     ] as const) {
       console.log(
@@ -447,16 +634,17 @@ if (process.argv[2] === 'worker') {
         ),
       );
     }
-    console.log(
-      describeRow(
-        results.record({
-          name: 'job-engine overhead per trial, one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)',
-          unit: '%',
-          runs: oneTrialRatios,
-          note: `the same rounds; median ${median(overhead.oneTrialAJob).toFixed(0)} ms a trial${edgesNote('oneTrialAJob')}`,
-        }),
-      ),
-    );
+    if (withOneTrialAJob)
+      console.log(
+        describeRow(
+          results.record({
+            name: 'job-engine overhead per trial, one trial a job (TRADING_RESEARCH_BATCH=1, as before batches)',
+            unit: '%',
+            runs: oneTrialRatios,
+            note: `the same rounds; median ${median(overhead.oneTrialAJob).toFixed(0)} ms a trial${edgesNote('oneTrialAJob')}`,
+          }),
+        ),
+      );
     await stopWorkers();
   }
 
