@@ -10,16 +10,25 @@
  * For each r the sides run interleaved (api, library, main thread ...), BENCH_RUNS (5) rounds
  * after a warm-up; each round gives one overhead or speed-up. Medians, spreads and load averages go
  * to bench-results/risk-analysis.json. The API's answer is checked against the library's for the same seed.
+ * The service runs in its own process (risk-server.ts); this process is its client and holds the
+ * library's thread.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { marketDataService } from '@closecross/market-data';
-import { createService } from '@closecross/platform';
 import { analyse, BarSeries, parseYahooCsv, type DailyBar } from '@closecross/quant';
-import { BenchResults, benchSize, describeRow, interleavedRuns, median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
-import { riskAnalysisServiceWith } from '../src/plugin.ts';
-import { loadRiskConfig } from '../src/risk-config.ts';
+import {
+  BenchResults,
+  benchSize,
+  describeRow,
+  interleavedRuns,
+  median,
+  sharedDataPath,
+  spawnTsx,
+  startBenchPostgres,
+  waitFor,
+} from '@closecross/tests/support';
 
 const d = benchSize('BENCH_SHOTS', 1_000_000, 1_000);
 const runs = Math.max(1, Math.round(benchSize('BENCH_RUNS', 5, 1)));
@@ -53,15 +62,23 @@ const series = BarSeries.from(bars);
 const reference = { h: 101, d, t: 'sell' as const, p: 7, seed: 1 };
 
 const postgres = await startBenchPostgres();
-const { pool } = await postgres.database();
-const app = await createService({
-  name: 'bench',
-  modules: [marketDataService, riskAnalysisServiceWith({ config: loadRiskConfig({ RISK_JOB_CONCURRENCY: '0' }) })],
-  pool,
-  logLevel: 'warn',
-  auth: false, // the bench measures the work, not credential checks (loopback only)
-});
-const base = await app.listen({ host: '127.0.0.1', port: 0 });
+const { pool, url } = await postgres.database();
+// The service runs in a process of its own (risk-server.ts), as a REST client meets it: this
+// process's requests, answers and garbage, and the library's thread, are not charged to the
+// service's event loop, heap and cores' schedule. (Until issue 23's third risk pass the service
+// shared this process with its client.)
+const server = spawnTsx(fileURLToPath(new URL('./risk-server.ts', import.meta.url)), {}, [url]);
+let base = '';
+let serverPid = '';
+await waitFor(
+  async () => {
+    const listening = /^listening (\S+) pid (\d+)$/m.exec(server.output());
+    [base, serverPid] = [listening?.[1] ?? '', listening?.[2] ?? ''];
+    return base !== '';
+  },
+  120_000,
+  'the risk service to listen',
+);
 const post = async (url: string, body: unknown) => {
   const response = await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
@@ -81,32 +98,33 @@ const inLibraryThread = (params: typeof reference & { r: number }) =>
     libraryThread.postMessage(params);
   });
 
-// Run time (Linux schedstat: on a core, not waiting for one) of each thread of this process, which
-// holds the service, its compute threads and the library's thread. A call's critical path is the
-// main thread's run time plus its compute threads' share: the run time of the `threads` busiest
-// other threads, averaged. The local backend's threads share the signals (each takes the next one
-// free), so with a core for each they finish together, within one signal, at that average; on a
-// busy machine whichever of them gets more CPU takes more signals, so the busiest one alone
-// measures the machine's other load, not our threads. For the library's one thread it is that
-// thread's run time. Postgres's own process is not counted.
-const threadRunMs = (): Map<string, number> | undefined =>
-  existsSync('/proc/self/task')
+// Run time (Linux schedstat: on a core, not waiting for one) of each thread of a process: the
+// service's (its main thread and compute threads) or this one's (the library's thread). A call's
+// critical path is the main thread's run time plus its compute threads' share: the run time of the
+// `threads` busiest other threads, averaged. The local backend's threads share the signals (each
+// takes the next one free), so with a core for each they finish together, within one signal, at
+// that average; on a busy machine whichever of them gets more CPU takes more signals, so the
+// busiest one alone measures the machine's other load, not our threads. For the library's one
+// thread it is that thread's run time (this process's main thread only waits meanwhile). Postgres's
+// own process is not counted.
+const threadRunMs = (pid: string): Map<string, number> | undefined =>
+  existsSync(`/proc/${pid}/task`)
     ? new Map(
-        readdirSync('/proc/self/task').flatMap((tid) => {
+        readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
           try {
-            return [[tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6] as [string, number]];
+            return [[tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6] as [string, number]];
           } catch {
             return []; // a thread that ended meanwhile
           }
         }),
       )
     : undefined;
-const criticalPathMs = async (threads: number, call: () => Promise<unknown>): Promise<number | undefined> => {
-  const before = threadRunMs();
+const criticalPathMs = async (pid: string, threads: number, call: () => Promise<unknown>): Promise<number | undefined> => {
+  const before = threadRunMs(pid);
   await call();
-  const after = threadRunMs();
+  const after = threadRunMs(pid);
   if (!before || !after) return undefined;
-  const main = String(process.pid);
+  const main = pid;
   const others = [...after].filter(([tid]) => tid !== main).map(([tid, ms]) => ms - (before.get(tid) ?? 0));
   const busiest = others.sort((a, b) => b - a).slice(0, threads);
   return after.get(main)! - before.get(main)! + busiest.reduce((sum, ms) => sum + ms, 0) / threads;
@@ -121,11 +139,11 @@ for (const r of [1, 2]) {
   // interleavedRuns warms each side once (the threads and the JIT at full size), then A B A B.
   const times = await interleavedRuns(runs, {
     api: async () => {
-      const ms = await criticalPathMs(r, () => post('/analyse', { ...reference, seed: ++seed, start: bars[0]!.date }));
+      const ms = await criticalPathMs(serverPid, r, () => post('/analyse', { ...reference, seed: ++seed, start: bars[0]!.date }));
       if (ms !== undefined) runApi.push(ms);
     },
     library: async () => {
-      const ms = await criticalPathMs(1, () => inLibraryThread({ ...reference, r, seed }));
+      const ms = await criticalPathMs(String(process.pid), 1, () => inLibraryThread({ ...reference, r, seed }));
       if (ms !== undefined) runLibrary.push(ms);
     },
     mainThread: () => {
@@ -211,6 +229,7 @@ console.log(`results: ${await results.write()}`);
 
 await libraryThread.terminate();
 
-await app.close();
+server.child.kill('SIGTERM');
+await server.exited;
 await pool.end();
 await postgres.stop();
