@@ -72,6 +72,38 @@ describe('loadTrainingData', () => {
     expect((await loadTrainingData(database.pool, 4, 4, undefined, { twoStreamsFrom: 1 })).rows).toBe(30 * 55);
   });
 
+  it('counts a window once before reading it (as two halves at once), and splits a window wider than its rows between their first and last days', async () => {
+    // The real pool, its count queries counted.
+    const counts: string[] = [];
+    const counting = new Proxy(database.pool, {
+      get(target, name) {
+        const value = Reflect.get(target, name, target);
+        if (name !== 'query') return typeof value === 'function' ? value.bind(target) : value;
+        return (text: string, values?: unknown[]) => {
+          if (String(text).includes('count(*)')) counts.push(`${values}`);
+          return target.query(text, values);
+        };
+      },
+    });
+    const one = await loadTrainingData(database.pool, 3, 5, undefined, { twoStreamsFrom: Number.POSITIVE_INFINITY });
+    const asBytes = (data: typeof one) => Buffer.from(data.features.buffer, data.features.byteOffset, data.features.byteLength);
+    const two = await loadTrainingData(counting, 3, 5, undefined, { twoStreamsFrom: 1 });
+    expect(counts).toEqual(['3,4', '5,5']); // was the whole window, then its halves: two scans
+    expect(asBytes(two).equals(asBytes(one))).toBe(true);
+    // Days 0 to 100 hold rows on days 3 to 5 only: halves 0-50 and 51-100 would leave one stream all
+    // the rows, so the rows' own days are halved (3-4 and 5), and read as the same matrix.
+    counts.length = 0;
+    const wide = await loadTrainingData(counting, 0, 100, undefined, { twoStreamsFrom: 1 });
+    expect(counts).toEqual(['0,50', '51,100', '3,4', '5,5']);
+    expect([wide.rows, wide.firstDateId, wide.lastDateId]).toEqual([one.rows, 3, 5]);
+    expect(asBytes(wide).equals(asBytes(one))).toBe(true);
+    expect(Array.from(wide.labels)).toEqual(Array.from(one.labels));
+    // Below the two-stream size nothing is counted again.
+    counts.length = 0;
+    expect((await loadTrainingData(counting, 0, 100)).rows).toBe(one.rows);
+    expect(counts).toEqual(['0,50', '51,100']);
+  });
+
   it('reads a window with no labelled rows as none', async () => {
     const data = await loadTrainingData(database.pool, 50, 60);
     expect(data.rows).toBe(0);

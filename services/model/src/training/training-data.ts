@@ -119,19 +119,35 @@ export async function loadTrainingData(
   onProgress?: (fraction: number) => void,
   options: { twoStreamsFrom?: number } = {},
 ): Promise<TrainingData> {
-  const { rows, first, last } = await stockData.labelledSummary(pool, start, end);
+  const streamsFrom = options.twoStreamsFrom ?? twoStreamsFrom;
+  // The window counted as its two halves by day at once (one scan of the window in all, on two
+  // backends; counting it whole and then its halves scanned it twice before the first row was read).
+  // The counts size the matrix and, for a large window, are the two streams' parts.
+  const halves = async (from: number, to: number) => {
+    const middle = Math.floor((from + to) / 2);
+    const [early, late] = await Promise.all([stockData.labelledSummary(pool, from, middle), stockData.labelledSummary(pool, middle + 1, to)]);
+    return { from, middle, to, early, late };
+  };
+  let split = start < end ? await halves(start, end) : undefined;
+  const whole = split
+    ? { rows: split.early.rows + split.late.rows, first: split.early.first ?? split.late.first, last: split.late.last ?? split.early.last }
+    : await stockData.labelledSummary(pool, start, end);
+  const { rows, first, last } = whole;
+  // A window wider than its rows (most of them in one half): split again between its first and last days.
+  if (split && rows >= streamsFrom && first !== null && last !== null && first < last && Math.min(split.early.rows, split.late.rows) * 4 < rows) {
+    split = await halves(first, last);
+  }
   const features = new Float32Array(new SharedArrayBuffer(rows * featureCount * Float32Array.BYTES_PER_ELEMENT));
   const labels = new Float32Array(new SharedArrayBuffer(rows * Float32Array.BYTES_PER_ELEMENT));
-  // The days in one or two parts, each with its rows' place in the matrix (counted again: rows may come and go meanwhile).
+  // The days in one or two parts, each with its rows' place in the matrix (rows may come and go
+  // meanwhile: a part reads at most its count, and a gap left by fewer is closed below).
   let parts: Array<{ start: number; end: number; offset: number; capacity: number }> = [{ start, end, offset: 0, capacity: rows }];
-  if (rows >= (options.twoStreamsFrom ?? twoStreamsFrom) && first !== null && last !== null && first < last) {
-    const middle = Math.floor((first + last) / 2);
-    const [early, late] = await Promise.all([stockData.labelledSummary(pool, first, middle), stockData.labelledSummary(pool, middle + 1, last)]);
+  if (split && rows >= streamsFrom && split.early.rows > 0 && split.late.rows > 0) {
+    const { from, middle, to, early, late } = split;
     parts = [
-      { start: first, end: middle, offset: 0, capacity: early.rows },
-      { start: middle + 1, end: last, offset: early.rows, capacity: Math.max(0, Math.min(late.rows, rows - early.rows)) },
+      { start: from, end: middle, offset: 0, capacity: Math.min(early.rows, rows) },
+      { start: middle + 1, end: to, offset: Math.min(early.rows, rows), capacity: Math.max(0, Math.min(late.rows, rows - early.rows)) },
     ];
-    if (early.rows > rows) parts = [{ start, end, offset: 0, capacity: rows }];
   }
   const decoders = parts.map(
     (part) =>
