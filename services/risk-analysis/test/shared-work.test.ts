@@ -68,4 +68,34 @@ describe('ThreadPool.share: the threads take the signals of every task from one 
     expect(error).toBeInstanceOf(PoolClosedError);
     expect((error as Error).message).toBe('stopped by the test');
   });
+
+  it('begun before the plan: the threads draw a few units ahead, then the tasks given later get exactly their parts', async () => {
+    pool = new ThreadPool(2);
+    // d = 100,000: 40 units a thread ahead of the plan at most (80 for the pool), each under a millisecond.
+    const begun = pool.begin(100_000, 9, [0, 1]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const few = tasksOf(2, 3, 100_000, 9);
+    const shared = await begun.finish(few);
+    expect(shared.parts).toEqual(few.map(runMonteCarloTask));
+    const drawn = shared.taken[0]! + shared.taken[1]!;
+    expect(drawn).toBeGreaterThanOrEqual(6);
+    expect(drawn).toBeLessThanOrEqual(80); // it stopped at the limit while the count was open
+
+    const many = tasksOf(2, 60, 100_000, 10);
+    const ahead = pool.begin(100_000, 10, [0, 1]);
+    const all = await ahead.finish(many);
+    expect(all.parts).toEqual(many.map(runMonteCarloTask));
+    expect(all.taken[0]! + all.taken[1]!).toBe(120);
+  });
+
+  it('a begun share cancelled (the plan refused) frees the threads; tasks that are not the ones begun are refused', async () => {
+    pool = new ThreadPool(2);
+    // d = 10^7 draws none ahead (past 4 million): the threads wait for the count from the start.
+    pool.begin(10_000_000, 1, [0, 1]).cancel();
+    pool.begin(5000, 1, [0, 1]).cancel();
+    const tasks = tasksOf(2, 5, 5000, 2);
+    expect((await pool.share(tasks)).parts).toEqual(tasks.map(runMonteCarloTask));
+    await expect(pool.begin(5000, 3, [0, 1]).finish(tasksOf(2, 5, 5000, 4))).rejects.toThrow('not those of the work begun');
+    expect((await pool.share(tasks)).parts).toEqual(tasks.map(runMonteCarloTask));
+  });
 });

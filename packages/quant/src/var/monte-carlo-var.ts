@@ -147,9 +147,21 @@ function orderStatistic(values: Float64Array, count: number, rank: number, count
   return members.sort()[rank - below]!;
 }
 
-/** One resource's estimate from `d` draws of stream `stream` of `seed`. */
-export function monteCarloVar(mean: number, std: number, d: number, seed: number, stream = 0): MonteCarloVar {
-  checkInputs(mean, std, d);
+/**
+ * What an estimate takes from its draws, before the mean and std scale them: the standard normal
+ * quantiles at both ranks and the sums of the standard draws at or below them. It depends only on
+ * (d, seed, stream), so it can be drawn before the signal's window statistics are known.
+ */
+export interface StandardTail {
+  z95: number;
+  z99: number;
+  sum95: number;
+  sum99: number;
+}
+
+/** The standard tail of `d` draws of stream `stream` of `seed` (monteCarloVar's draws, unscaled). */
+export function standardTail(d: number, seed: number, stream = 0): StandardTail {
+  requireInteger('d', d, minShots, maxShots);
   const { rank95, rank99 } = tailRanks(d);
   const { tail, count, top } = lowestUniforms(d, rank95 + 1, seed, stream);
   // A histogram of the kept uniforms (about 16 a bucket) finds both order statistics without a sort
@@ -183,12 +195,25 @@ export function monteCarloVar(mean: number, std: number, d: number, seed: number
   const z99 = inverseNormalCdf(u99);
   sum95 += (rank95 + 1 - below95) * z95;
   sum99 += (rank99 + 1 - below99) * z99;
+  return { z95, z99, sum95, sum99 };
+}
+
+/** The estimate of Normal(mean, std) returns from the standard tail of its `d` draws. */
+export function scaledTail(mean: number, std: number, d: number, { z95, z99, sum95, sum99 }: StandardTail): MonteCarloVar {
+  checkInputs(mean, std, d);
+  const { rank95, rank99 } = tailRanks(d);
   return {
     var95: mean + std * z95,
     var99: mean + std * z99,
     es95: mean + (std * sum95) / (rank95 + 1),
     es99: mean + (std * sum99) / (rank99 + 1),
   };
+}
+
+/** One resource's estimate from `d` draws of stream `stream` of `seed`. */
+export function monteCarloVar(mean: number, std: number, d: number, seed: number, stream = 0): MonteCarloVar {
+  checkInputs(mean, std, d);
+  return scaledTail(mean, std, d, standardTail(d, seed, stream));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Pool } from '@closecross/db';
 import { InvalidInputError, UnavailableError, UnprocessableError } from '@closecross/platform';
 import { BarSeries, InvalidParameterError, mergeAnalysis, monteCarloTasks, NotEnoughDataError, planAnalysis, type AnalysisPlan } from '@closecross/quant';
-import type { ComputeBackend, ServiceName, WorkerRecord } from '../backends/compute-backend.ts';
+import type { BegunRun, ComputeBackend, ServiceName, WorkerRecord } from '../backends/compute-backend.ts';
 import { PoolClosedError } from '../backends/thread-pool.ts';
 import { loadAnalysisBars } from './price-window.ts';
 import { overTaskBudget } from './work-budget.ts';
@@ -11,6 +11,8 @@ export interface RunOptions {
   onProgress?: (fraction: number) => void;
   /** The workers of the scale the caller already read and checked; read from the scale when absent. */
   workers?: WorkerRecord[];
+  /** The Monte Carlo begun before the plan (ComputeBackend.begin), for the request's d, seed and r. */
+  begun?: BegunRun;
 }
 
 /** An analysis checked against its data: what can be known before any compute starts. */
@@ -68,13 +70,15 @@ export class AnalysisRunner {
     const { request, series, plan } = prepared;
     const tasks = monteCarloTasks(plan);
     let done = 0;
-    const workers = options.workers ?? (await this.workersOf(request.s));
+    const onPartDone = () => {
+      done++;
+      options.onProgress?.(done / tasks.length);
+    };
     let outcome;
     try {
-      outcome = await this.backends[request.s].run(tasks, workers, () => {
-        done++;
-        options.onProgress?.(done / tasks.length);
-      });
+      outcome = options.begun
+        ? await options.begun.finish(tasks, onPartDone)
+        : await this.backends[request.s].run(tasks, options.workers ?? (await this.workersOf(request.s)), onPartDone);
     } catch (error) {
       if (error instanceof PoolClosedError) throw new UnavailableError(`${error.message}; warm up and run it again`, { retryAfterSeconds: 1, cause: error });
       throw error;

@@ -26,6 +26,16 @@ export interface RunOutcome extends Billing {
 }
 
 /**
+ * An analysis's Monte Carlo begun before its plan is made (ComputeBackend.begin): `finish` runs the
+ * tasks (of the d, seed and resources it began with) on it; `cancel` drops it when the analysis
+ * stops before its tasks exist (a 4xx, a failed read).
+ */
+export interface BegunRun {
+  finish(tasks: MonteCarloTask[], onPartDone?: () => void): Promise<RunOutcome>;
+  cancel(): void;
+}
+
+/**
  * Where the Monte Carlo parts of an analysis run. Each backend splits the work into the r
  * resource tasks of the library and bills what actually ran.
  */
@@ -36,6 +46,8 @@ export interface ComputeBackend {
   /** URL -> a ready-to-run call, as the reference listed them; `ownWorkerUrl` is this service's /calculate_var9599 from PUBLIC_BASE_URL. */
   endpoints(workers: WorkerRecord[], ownWorkerUrl: string): Record<string, string>;
   run(tasks: MonteCarloTask[], workers: WorkerRecord[], onPartDone?: () => void): Promise<RunOutcome>;
+  /** Starts drawing `resources` streams of `seed` at `d` draws before the signals are known, where the backend can (local). */
+  begin?(d: number, seed: number, resources: number): BegunRun;
   terminate(workers: WorkerRecord[]): Promise<void>;
   isTerminated(workers: WorkerRecord[]): Promise<boolean>;
 }

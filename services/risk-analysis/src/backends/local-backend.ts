@@ -1,5 +1,5 @@
 import type { MonteCarloTask } from '@closecross/quant';
-import { sampleCall, type ComputeBackend, type RunOutcome, type WorkerRecord } from './compute-backend.ts';
+import { sampleCall, type BegunRun, type ComputeBackend, type RunOutcome, type WorkerRecord } from './compute-backend.ts';
 import { ThreadPool } from './thread-pool.ts';
 
 /**
@@ -47,6 +47,25 @@ export class LocalBackend implements ComputeBackend {
     const pool = this.poolOf(tasks.length);
     const { parts, busyMs } = await pool.share(tasks, onPartDone);
     return { parts, billableMs: busyMs.reduce((sum, ms) => sum + ms, 0), cost: 0 };
+  }
+
+  /**
+   * The same, begun before the plan: the threads draw the first signals (whose draws need no mean
+   * or std) while the bars are read and the signals found, a few ahead at most.
+   */
+  begin(d: number, seed: number, resources: number): BegunRun {
+    const begun = this.poolOf(resources).begin(
+      d,
+      seed,
+      Array.from({ length: resources }, (_, resource) => resource),
+    );
+    return {
+      finish: async (tasks, onPartDone) => {
+        const { parts, busyMs } = await begun.finish(tasks, onPartDone);
+        return { parts, billableMs: busyMs.reduce((sum, ms) => sum + ms, 0), cost: 0 };
+      },
+      cancel: () => begun.cancel(),
+    };
   }
 
   async terminate(): Promise<void> {

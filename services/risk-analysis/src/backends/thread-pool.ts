@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { MonteCarloPart, MonteCarloTask } from '@closecross/quant';
-import { partsOf, sharedWorkOf, type SharedWork } from './shared-work.ts';
+import { partsOf, settleCount, sharedWorkOf, unitsOf, type DrawnUnits, type SharedWork } from './shared-work.ts';
 
 const threadScript = new URL('./var-thread-entry.mjs', import.meta.url);
 
@@ -8,10 +8,28 @@ const threadScript = new URL('./var-thread-entry.mjs', import.meta.url);
 export class PoolClosedError extends Error {}
 
 interface Reply {
-  /** A task's part (run), or how many signals of shared work this thread took (share). */
+  /** A task's part (run), or the units of shared work this thread drew (begin). */
   part?: MonteCarloPart;
-  taken?: number;
+  drawn?: DrawnUnits;
   busyMs: number;
+}
+
+export interface SharedOutcome {
+  parts: MonteCarloPart[];
+  /** Each thread's time drawing, in thread order. */
+  busyMs: number[];
+  /** Units each thread drew, in thread order (with any drawn ahead of a plan that had fewer). */
+  taken: number[];
+}
+
+/**
+ * Shared work begun before its signals are known (ThreadPool.begin): the threads already draw the
+ * first units. `finish` gives it the tasks (of the d, seed and resources it was begun with) and
+ * answers as share() does; `cancel` stops it (the threads end after the unit each is drawing).
+ */
+export interface BegunShare {
+  finish(tasks: MonteCarloTask[], onThreadDone?: () => void): Promise<SharedOutcome>;
+  cancel(): void;
 }
 
 interface Pending {
@@ -66,19 +84,57 @@ export class ThreadPool {
 
   /**
    * The tasks' signals shared by every thread (shared-work.ts): the parts, one per task in order,
-   * and each thread's busy time and signals taken, in thread order. `onThreadDone` is called as each
+   * and each thread's busy time and units taken, in thread order. `onThreadDone` is called as each
    * thread finishes.
    */
-  async share(tasks: MonteCarloTask[], onThreadDone?: () => void): Promise<{ parts: MonteCarloPart[]; busyMs: number[]; taken: number[] }> {
-    const work = sharedWorkOf(tasks);
-    const replies = await Promise.all(
-      this.threads.map(async (thread) => {
-        const reply = await this.send(thread, { shared: work });
-        onThreadDone?.();
+  share(tasks: MonteCarloTask[], onThreadDone?: () => void): Promise<SharedOutcome> {
+    const first = tasks[0];
+    if (!first) return Promise.resolve({ parts: [], busyMs: [], taken: [] });
+    return this.begin(
+      first.d,
+      first.seed,
+      tasks.map((task) => task.resource),
+    ).finish(tasks, onThreadDone);
+  }
+
+  /**
+   * Starts every thread on the units of `resources` streams of `seed` at `d` draws before the
+   * signals are known (shared-work.ts): each draws at most a few units ahead until finish() gives
+   * the tasks, or cancel() stops it.
+   */
+  begin(d: number, seed: number, resources: number[]): BegunShare {
+    const work = sharedWorkOf(d, seed, resources);
+    let threadDone: (() => void) | undefined;
+    const replies = this.threads.map((thread) =>
+      this.send(thread, { shared: work }).then((reply) => {
+        threadDone?.();
         return reply;
       }),
     );
-    return { parts: partsOf(work), busyMs: replies.map((reply) => reply.busyMs), taken: replies.map((reply) => reply.taken!) };
+    // A cancelled share's answers (or failures) are not waited for.
+    for (const reply of replies) reply.catch(() => {});
+    return {
+      finish: async (tasks, onThreadDone) => {
+        const fits =
+          tasks.length === resources.length && tasks.every((task, index) => task.d === d && task.seed === seed && task.resource === resources[index]);
+        if (!fits) {
+          settleCount(work, 0);
+          throw new Error('the tasks are not those of the work begun (d, seed and resources must match)');
+        }
+        threadDone = onThreadDone;
+        settleCount(work, unitsOf(tasks));
+        const answers = await Promise.all(replies);
+        return {
+          parts: partsOf(
+            tasks,
+            answers.map((answer) => answer.drawn!),
+          ),
+          busyMs: answers.map((answer) => answer.busyMs),
+          taken: answers.map((answer) => answer.drawn!.units.length),
+        };
+      },
+      cancel: () => settleCount(work, 0),
+    };
   }
 
   private send(thread: Worker, message: { task: MonteCarloTask } | { shared: SharedWork }): Promise<Reply> {

@@ -177,15 +177,27 @@ export function referenceRoutes(context: RiskContext): FastifyPluginAsyncTypebox
         const scale = await readyScale();
         const parameters = readAnalysisParameters(request.body, config);
         const symbol = (request.body.symbol ?? config.RISK_DEFAULT_SYMBOL).toUpperCase();
-        const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
-        // Runs on the scale that is warm, never another: the request names no backend of its own.
-        const analysis = { s: scale.service, r: scale.resources, ...parameters, seed: request.body.seed ?? newSeed(), symbol, ...window };
-        // Every 4xx (bad window, no signal) is found before the analysis row exists: a refusal writes nothing.
-        const prepared = await runner.prepare(analysis);
+        const seed = request.body.seed ?? newSeed();
+        // The draws need only d, the seed and r: the local threads begin them now, while the window
+        // is resolved, the bars read and the signals found (a few signals ahead at most). A refusal
+        // below cancels them; nothing is written.
+        const begun = backends[scale.service].begin?.(parameters.d, seed, scale.resources);
+        let prepared;
+        let analysis;
+        try {
+          const window = await resolveWindow(context.pool, symbol, request.body, config.RISK_DEFAULT_WINDOW_DAYS);
+          // Runs on the scale that is warm, never another: the request names no backend of its own.
+          analysis = { s: scale.service, r: scale.resources, ...parameters, seed, symbol, ...window };
+          // Every 4xx (bad window, no signal) is found before the analysis row exists: a refusal writes nothing.
+          prepared = await runner.prepare(analysis);
+        } catch (error) {
+          begun?.cancel();
+          throw error;
+        }
         const id = randomUUID();
-        // The compute starts at once, on the workers just checked; the row is written meanwhile
-        // (before the result can be stored): no round trip to Postgres waits in front of the threads.
-        const computed = runner.execute(prepared, { workers: scale.workers });
+        // The compute goes on, on the workers just checked; the row is written meanwhile (before
+        // the result can be stored): no round trip to Postgres waits in front of the threads.
+        const computed = runner.execute(prepared, { workers: scale.workers, begun });
         computed.catch(() => {}); // answered below, once the row exists (or with the row's own failure)
         await state.createAnalysis(id, analysis);
         try {
