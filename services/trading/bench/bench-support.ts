@@ -67,7 +67,12 @@ export const signedIn = { authorization: `Bearer ${benchApiKey}` };
  * admin key; the rate limit raised past the bench's own pace), listening on loopback: requests go
  * over real HTTP (`baseUrl`) or app.inject, both signed in.
  */
-export async function benchTradingService(pool: Pool, clock: Clock, config: TradingConfig = loadTradingConfig({})) {
+export async function benchTradingService(
+  pool: Pool,
+  clock: Clock,
+  config: TradingConfig = loadTradingConfig({}),
+  beforeListen?: (app: Awaited<ReturnType<typeof createService>>) => void,
+) {
   const app = await createService({
     name: 'bench',
     modules: [tradingServiceWith({ config, clock, engine: { scheduleSeconds: 0 } }), jobsModule],
@@ -76,6 +81,7 @@ export async function benchTradingService(pool: Pool, clock: Clock, config: Trad
     bootstrapAdmin: { apiKey: benchApiKey },
     logLevel: 'silent',
   });
+  beforeListen?.(app);
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, baseUrl };
 }
@@ -125,7 +131,7 @@ export const runSpread = (runs: readonly (readonly number[])[]) => {
 };
 
 /** utime + stime (and, with `children`, the reaped children's) of a process in ms, from /proc/<pid>/stat; 0 when it is gone. */
-function processCpuMs(pid: number, children = false): number {
+export function processCpuMs(pid: number, children = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
