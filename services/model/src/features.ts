@@ -48,7 +48,9 @@ const bidSizeAt = rawFeatures.indexOf('bid_size');
 const askSizeAt = rawFeatures.indexOf('ask_size');
 const imbalanceAt = rawFeatures.indexOf('imbalance_size');
 const matchedAt = rawFeatures.indexOf('matched_size');
-const pairsAt = pairs.map(([a, b]) => [rawFeatures.indexOf(a), rawFeatures.indexOf(b)] as const);
+// The price pairs' inputs as a flat list (a, b, a, b, ...): read by index in the per-row loop, with
+// no iterator and no destructuring per pair.
+const pairsAt = Int32Array.from(pairs.flatMap(([a, b]) => [rawFeatures.indexOf(a), rawFeatures.indexOf(b)]));
 
 /**
  * Writes the 29 features of one row into `target` at `offset`, from its 12 raw inputs at
@@ -64,7 +66,7 @@ export function writeFeatureValues(values: ArrayLike<number>, from: number, targ
   const matched = values[from + matchedAt]!;
   target[at++] = ratio(bidSize - askSize, bidSize + askSize);
   target[at++] = ratio(imbalance - matched, matched + imbalance);
-  for (const [a, b] of pairsAt) target[at++] = values[from + a]! - values[from + b]!;
+  for (let p = 0; p < pairsAt.length; p += 2) target[at++] = values[from + pairsAt[p]!]! - values[from + pairsAt[p + 1]!]!;
 }
 
 const rowValues = new Float64Array(rawFeatureCount);

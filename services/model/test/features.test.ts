@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sharedDataPath } from '@closecross/tests/support';
 import { describe, expect, it } from 'vitest';
 import { featureMatrix, featureNames } from '../src/features.ts';
+import { rowsWithSignal } from './build-app.ts';
 
 const optiver = sharedDataPath('data/optiver');
 
@@ -40,6 +41,23 @@ describe('features', () => {
     expect(byName.imb_s1).toBeNaN();
     expect(byName.reference_price_far_price_diff).toBeNaN();
     expect(byName.reference_price_wap_diff).toBe(0);
+  });
+
+  it('give each price difference by its name, bit for bit, for generated rows', () => {
+    const rows = rowsWithSignal([0], 20, 3);
+    const matrix = featureMatrix(rows);
+    const prices = ['reference_price', 'far_price', 'near_price', 'ask_price', 'bid_price', 'wap'] as const;
+    let checked = 0;
+    rows.forEach((row, index) => {
+      for (const [column, name] of featureNames.entries()) {
+        const pair = prices.flatMap((a) => prices.map((b) => [a, b] as const)).find(([a, b]) => name === `${a}_${b}_diff`);
+        if (!pair) continue;
+        const [a, b] = pair.map((price) => row[price] ?? Number.NaN);
+        expect(Object.is(matrix[index * featureNames.length + column], Math.fround(a! - b!))).toBe(true);
+        checked++;
+      }
+    });
+    expect(checked).toBe(rows.length * 15);
   });
 
   it.skipIf(!optiver)('match values computed by hand on real rows of day 0', () => {
