@@ -325,23 +325,132 @@ export interface PlainPredictBody {
  * validates the body as the platform does, for the same answer in the same words.
  */
 export function plainPredictBody(bytes: Uint8Array, maxRows: number): PlainPredictBody | undefined {
+  return readPart(bytes, maxRows, -1, 'whole');
+}
+
+/**
+ * Where a body may be cut in two for two threads to read at once: the `{` of a row that follows
+ * `},` near the middle, written tight (`},{"`); -1 when there is none. Only a guess: the head's
+ * reader proves it (plainPredictBodyPart), as a `},{"` inside a string is no row's start.
+ */
+export function rowSplitOf(bytes: Buffer): number {
+  const found = bytes.indexOf('},{"', bytes.length >> 1, 'latin1');
+  return found < 0 || found > bytes.length - (bytes.length >> 2) ? -1 : found + 2;
+}
+
+/**
+ * One of a body's two parts, cut at `split` (rowSplitOf): the head reads from the start and must
+ * arrive at `split` exactly, between two rows of `rows`, or it is unsure (a split inside a string
+ * is no row's start); the tail reads the rows from `split` on, then the body's end, where only
+ * `model_id` may follow. `modelId` is NaN in the part without it. The two parts make one plain
+ * body when exactly one holds `model_id` and their rows are at most maxRows together
+ * (plainPredictBodyParts); rows and their features come in the body's order, head first.
+ */
+export function plainPredictBodyPart(bytes: Uint8Array, maxRows: number, split: number, part: 'head' | 'tail'): PlainPredictBody | undefined {
+  if (split <= 0 || split >= bytes.length) return undefined;
+  return readPart(bytes, maxRows, split, part);
+}
+
+/** A body read in two parts (plainPredictBodyPart) as one: its model and its parts' rows, or undefined when the parts do not make a plain body. */
+export function plainPredictBodyParts(head: PlainPredictBody | undefined, tail: PlainPredictBody | undefined, maxRows: number): PlainPredictBody[] | undefined {
+  if (!head || !tail || head.rows + tail.rows > maxRows) return undefined;
+  // model_id exactly once: in both is a key twice, in neither a required field missing (the platform words both).
+  if (Number.isNaN(head.modelId) === Number.isNaN(tail.modelId)) return undefined;
+  const modelId = Number.isNaN(head.modelId) ? tail.modelId : head.modelId;
+  return [
+    { ...head, modelId },
+    { ...tail, modelId },
+  ];
+}
+
+function readPart(bytes: Uint8Array, maxRows: number, split: number, part: 'whole' | 'head' | 'tail'): PlainPredictBody | undefined {
   try {
-    return readBody(new BodyReader(bytes), bytes.length, maxRows);
+    return readBody(new BodyReader(bytes), bytes.length, maxRows, split, part);
   } catch (error) {
     if (error === unsure) return undefined;
     throw error;
   }
 }
 
-function readBody(reader: BodyReader, size: number, maxRows: number): PlainPredictBody {
-  // A row of the 13 required fields takes over 150 bytes; the matrix grows if rows are shorter.
-  let features = new Float32Array(Math.min(maxRows, Math.ceil(size / 150)) * featureCount);
-  let rows = -1;
-  let modelId = Number.NaN;
+/** Rows read so far, and their features (the matrix grows if rows are shorter than guessed). */
+interface RowsRead {
+  features: Float32Array;
+  rows: number;
+  /** Whether the rows stopped at the split (a head), rather than at the array's `]`. */
+  atSplit: boolean;
+}
+
+/** The rows of `rows` from the reader's place (a row's `{`, or whitespace before it) to the array's `]`, or to `stopAt` when it is between two rows. */
+function readRows(reader: BodyReader, features: Float32Array, maxRows: number, stopAt: number): RowsRead {
+  let rows = 0;
   const raw = new Float64Array(rawFeatureCount);
   // Each field's follower in the last row: rows almost always list their fields in one order.
   const nextField = new Int8Array(rowChecks.length + 1).fill(-1);
   const firstField = rowChecks.length;
+  for (;;) {
+    if (rows === maxRows) fail();
+    if ((rows + 1) * featureCount > features.length) {
+      const grown = new Float32Array(Math.min(maxRows, Math.max(16, rows * 2)) * featureCount);
+      grown.set(features);
+      features = grown;
+    }
+    reader.expect(openObject);
+    raw.fill(Number.NaN); // an absent optional price is missing, as in writeFeatures
+    let seen = 0;
+    let previous = firstField;
+    if (reader.peek() === quote) {
+      for (;;) {
+        const field = reader.key(rowNameBytes, rowNamesByLength, nextField[previous]!);
+        nextField[previous] = field;
+        previous = field;
+        const check = rowChecks[field]!;
+        if (!check.known || (seen & (1 << field)) !== 0) fail();
+        seen |= 1 << field;
+        const value = reader.value(check);
+        if (check.feature >= 0) raw[check.feature] = value;
+        const next = reader.peek();
+        reader.at++;
+        if (next === closeObject) break;
+        if (next !== comma || reader.peek() !== quote) fail();
+      }
+    } else reader.expect(closeObject);
+    if ((seen & requiredBits) !== requiredBits) fail();
+    writeFeatureValues(raw, 0, features, rows * featureCount);
+    rows++;
+    const next = reader.peek();
+    reader.at++;
+    if (next === closeArray) return { features, rows, atSplit: false };
+    if (next !== comma) fail();
+    if (stopAt >= 0 && reader.at >= stopAt) {
+      // Between two rows exactly at the split, or past it: then the split was no row's start.
+      if (reader.at !== stopAt) fail();
+      return { features, rows, atSplit: true };
+    }
+  }
+}
+
+function readBody(reader: BodyReader, size: number, maxRows: number, split: number, part: 'whole' | 'head' | 'tail'): PlainPredictBody {
+  // A row of the 13 required fields takes over 150 bytes; the matrix grows if rows are shorter.
+  const partSize = part === 'whole' ? size : part === 'head' ? split : size - split;
+  let features: Float32Array = new Float32Array(Math.min(maxRows, Math.ceil(partSize / 150)) * featureCount);
+  let rows = -1;
+  let modelId = Number.NaN;
+  /** A view of the rows read (the matrix's spare end is not copied off: moved to another thread, a buffer is not copied). */
+  const body = () => ({ modelId, rows, features: features.subarray(0, rows * featureCount) });
+  if (part === 'tail') {
+    reader.at = split;
+    ({ features, rows } = readRows(reader, features, maxRows, -1));
+    // The rows came last but for model_id, at most.
+    if (reader.peek() === comma) {
+      reader.at++;
+      if (reader.peek() !== quote || reader.key(topNameBytes, topNamesByLength, 0) !== 0) fail();
+      modelId = reader.value(modelIdCheck);
+      if (Number.isNaN(modelId)) fail();
+    }
+    reader.expect(closeObject);
+    if (reader.peek() !== -1) fail();
+    return body();
+  }
   reader.expect(openObject);
   for (let member = 0; member < 2; member++) {
     if (member > 0) reader.expect(comma);
@@ -356,47 +465,16 @@ function readBody(reader: BodyReader, size: number, maxRows: number): PlainPredi
     reader.expect(openArray);
     rows = 0;
     if (reader.peek() === closeArray) {
+      if (part === 'head') fail();
       reader.at++;
       continue;
     }
-    for (;;) {
-      if (rows === maxRows) fail();
-      if ((rows + 1) * featureCount > features.length) {
-        const grown = new Float32Array(Math.min(maxRows, Math.max(16, rows * 2)) * featureCount);
-        grown.set(features);
-        features = grown;
-      }
-      reader.expect(openObject);
-      raw.fill(Number.NaN); // an absent optional price is missing, as in writeFeatures
-      let seen = 0;
-      let previous = firstField;
-      if (reader.peek() === quote) {
-        for (;;) {
-          const field = reader.key(rowNameBytes, rowNamesByLength, nextField[previous]!);
-          nextField[previous] = field;
-          previous = field;
-          const check = rowChecks[field]!;
-          if (!check.known || (seen & (1 << field)) !== 0) fail();
-          seen |= 1 << field;
-          const value = reader.value(check);
-          if (check.feature >= 0) raw[check.feature] = value;
-          const next = reader.peek();
-          reader.at++;
-          if (next === closeObject) break;
-          if (next !== comma || reader.peek() !== quote) fail();
-        }
-      } else reader.expect(closeObject);
-      if ((seen & requiredBits) !== requiredBits) fail();
-      writeFeatureValues(raw, 0, features, rows * featureCount);
-      rows++;
-      const next = reader.peek();
-      reader.at++;
-      if (next === closeArray) break;
-      if (next !== comma) fail();
-    }
+    const read = readRows(reader, features, maxRows, part === 'head' ? split : -1);
+    ({ features, rows } = read);
+    if (read.atSplit) return body();
+    if (part === 'head') fail(); // the rows ended before the split
   }
   reader.expect(closeObject);
   if (reader.peek() !== -1) fail();
-  // A view of the rows read (the matrix's spare end is not copied off: moved to another thread, a buffer is not copied).
-  return { modelId, rows, features: features.subarray(0, rows * featureCount) };
+  return body();
 }

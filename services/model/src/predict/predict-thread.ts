@@ -1,6 +1,6 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Booster, DMatrix } from '@closecross/xgboost';
-import { plainPredictBody, type PlainPredictBody } from './predict-body.ts';
+import { plainPredictBody, plainPredictBodyPart, type PlainPredictBody } from './predict-body.ts';
 import { predictionsJson } from './predictions-json.ts';
 
 /** What the predictor sends: `artifact` only when the thread said it lacks the model. */
@@ -20,15 +20,27 @@ export type PredictAnswer =
   | { id: number; missing: true; features: Float32Array }
   | { id: number; error: string; name: string };
 
-/** A `POST /predict` body's bytes to parse and check here (see predict-body.ts). */
+/**
+ * A `POST /predict` body's bytes (in shared memory: every predict thread reads the same) to parse
+ * and check here (see predict-body.ts), whole or one `part` of it cut at `split`.
+ */
 export interface ParseMessage {
   id: number;
   parse: Uint8Array;
   maxRows: number;
+  split?: number;
+  part?: 'head' | 'tail';
 }
 
-/** The body's model and features, or its bytes back when the caller must parse and validate it as the platform does. */
-export type ParseAnswer = { id: number; body: PlainPredictBody } | { id: number; bytes: Uint8Array };
+/** The body's (or part's) model and features, or `unsure` when the caller must parse and validate it as the platform does. */
+export type ParseAnswer = { id: number; body: PlainPredictBody } | { id: number; unsure: true };
+
+/** What a predict thread is started with. */
+export interface PredictThreadData {
+  /** XGBoost's threads per prediction (its nthread); absent: XGBoost's default, every core. */
+  xgboostThreads?: number;
+}
+const { xgboostThreads } = (workerData ?? {}) as PredictThreadData;
 
 // The thread's own boosters, least recently used dropped past this many.
 const cacheSize = 8;
@@ -43,6 +55,9 @@ function boosterOf(model: string, artifact: Uint8Array | undefined): Booster | u
   }
   if (!artifact) return undefined;
   const booster = Booster.load(Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength));
+  // Several predict threads predict a body's parts at once: each with one XGBoost thread, or they
+  // would start more threads than cores, which spin waiting for each other (predictions do not change).
+  if (xgboostThreads) booster.setParams({ nthread: xgboostThreads });
   boosters.set(model, booster);
   if (boosters.size > cacheSize) {
     const [oldest, evicted] = boosters.entries().next().value as [string, Booster];
@@ -63,9 +78,11 @@ function answered(message: PredictMessage, predictions: Float32Array): void {
 parentPort!.on('message', (message: PredictMessage | ParseMessage) => {
   const answer = (value: PredictAnswer | ParseAnswer, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(value, transfer);
   if ('parse' in message) {
-    const body = plainPredictBody(message.parse, message.maxRows);
+    const body = message.part
+      ? plainPredictBodyPart(message.parse, message.maxRows, message.split ?? -1, message.part)
+      : plainPredictBody(message.parse, message.maxRows);
     if (body) return answer({ id: message.id, body }, [body.features.buffer as ArrayBuffer]);
-    return answer({ id: message.id, bytes: message.parse }, [message.parse.buffer as ArrayBuffer]);
+    return answer({ id: message.id, unsure: true });
   }
   try {
     const booster = boosterOf(message.model, message.artifact);

@@ -10,8 +10,9 @@ type BodyStream = Readable & { receivedEncodedLength?: number };
  * content-length: 400). Fastify's `parseAs: 'buffer'` keeps every chunk until the end and then
  * concatenates them: a day's 4 MB body stayed alive twice over, chunks promoted to the old space,
  * and a mark-compact came every few requests. Here a chunk is garbage as soon as it is copied.
- * The buffer is never from Node's shared pool, so it can move to a thread. Without a content-length
- * (chunked) the chunks are gathered and joined, as Fastify does.
+ * The buffer is in shared memory, so the predict threads read it where it is (none of them copies
+ * it, and it never moves). Without a content-length (chunked) the chunks are gathered and joined,
+ * as Fastify does.
  */
 export function readWholeBody(
   request: { headers: Record<string, string | string[] | undefined> },
@@ -22,7 +23,7 @@ export function readWholeBody(
   const contentLength = Number(request.headers['content-length']);
   if (contentLength > limit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
   const sized = Number.isSafeInteger(contentLength) && contentLength >= 0;
-  const body = sized ? Buffer.allocUnsafeSlow(contentLength) : undefined;
+  const body = sized ? Buffer.from(new SharedArrayBuffer(contentLength)) : undefined;
   const chunks: Buffer[] = [];
   let received = 0;
 

@@ -15,6 +15,7 @@ import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { featureMatrix } from '../features.ts';
 import { ArtifactStoreUnavailableError, ModelArtifactError, predictFeaturesAnswer } from '../jobs/model-jobs.ts';
 import { mayParseOffTheLoop, plainBodyKeysAtMost, UnparsedPredictBody } from '../predict/predict-body.ts';
+import { joinedPredictionsJson } from '../predict/predictions-json.ts';
 import { readWholeBody } from '../predict/whole-body.ts';
 import { errors, PredictBody, Predictions } from '../schemas/model.ts';
 import type { ModelRouteDeps } from './model-routes.ts';
@@ -116,30 +117,37 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
       async (request, reply) => {
         const body = request.body as unknown;
         let modelId: number;
-        let features: Float32Array;
-        let rows: number;
+        let parts: Array<{ features: Float32Array; rows: number }>;
         const parsed = body instanceof UnparsedPredictBody ? await deps.predictor.parse(body.bytes, maxRows) : undefined;
-        if (parsed && 'body' in parsed) ({ modelId, features, rows } = parsed.body);
-        else {
-          const checked = parsed ? await checkedAsThePlatform(request, parsed.bytes) : (body as Static<ReturnType<typeof PredictBody>>);
+        if (parsed && 'parts' in parsed) {
+          parts = parsed.parts;
+          modelId = parsed.parts[0]!.modelId;
+        } else {
+          const checked =
+            body instanceof UnparsedPredictBody ? await checkedAsThePlatform(request, body.bytes) : (body as Static<ReturnType<typeof PredictBody>>);
           modelId = checked.model_id;
-          features = featureMatrix(checked.rows);
-          rows = checked.rows.length;
+          parts = [{ features: featureMatrix(checked.rows), rows: checked.rows.length }];
         }
         const path = await models.artifactPath(pool, modelId);
         if (path === undefined) throw notFound(`model ${modelId} does not exist`);
         // A model registered through POST /models/ may name no artifact, a missing one, or a file that is no model.
         if (!path) throw new UnprocessableError(`model ${modelId} has no artifact (model_artifact_path is null): train one with POST /train-model/`);
-        // On the predict thread: loading and predicting block in XGBoost, the event loop does not.
-        const answer = await predictFeaturesAnswer(deps.predictor, pool, deps.store, modelId, path, features, rows, true).catch((error: unknown) => {
+        // On the predict threads (a part each, at once): loading and predicting block in XGBoost, the event loop does not.
+        const answers = await Promise.all(
+          parts.map((part) => predictFeaturesAnswer(deps.predictor, pool, deps.store, modelId, path, part.features, part.rows, true)),
+        ).catch((error: unknown) => {
           if (error instanceof ModelArtifactError) throw new UnprocessableError(error.message, { cause: error });
           if (error instanceof ArtifactStoreUnavailableError) throw new UnavailableError(error.message, { retryAfterSeconds: 5, cause: error });
           throw error;
         });
-        // The thread wrote the answer as the route's serialiser would: sent as it is.
+        // The threads wrote the answer as the route's serialiser would: sent as it is.
         // (Its type is the schema's parsed shape; these are that shape's bytes.)
-        if (answer.json) return reply.type('application/json; charset=utf-8').send(answer.json as never);
-        return { model_id: modelId, predictions: Array.from(answer.predictions) };
+        const json = joinedPredictionsJson(
+          modelId,
+          answers.map((answer) => answer.json),
+        );
+        if (json) return reply.type('application/json; charset=utf-8').send(json as never);
+        return { model_id: modelId, predictions: answers.flatMap((answer) => Array.from(answer.predictions)) };
       },
     );
   };
