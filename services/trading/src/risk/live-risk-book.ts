@@ -4,6 +4,7 @@ import type { Side } from '../brokers/broker.ts';
 import type { PriceReader } from '../market/price-reader.ts';
 import { openOrdersAndRate, readRiskBook, riskBookVersion, type LiveQuoteSource } from '../store/trading-risk-book.ts';
 import type { MarksRead } from './pre-trade-checks.ts';
+import { OrderRateWindow } from './order-rate-window.ts';
 import { bookOf, type RiskBookData } from './risk-book.ts';
 
 type Mark = RiskBookData['marks'][number];
@@ -49,8 +50,8 @@ export class LiveRiskBook {
   private readonly positions = new Map<string, { strategy_id: number | null; symbol: string; quantity: Fixed; cash_flow: Fixed }>();
   private readonly openOrders = new Map<string, { strategy_id: number | null; symbol: string; remaining: Fixed }>();
   private readonly marks = new Map<string, Mark>();
-  /** Orders let through, by monotonic time. */
-  private recent: { strategy_id: number | null; at: number }[] = [];
+  /** Orders let through in the rate's window, by monotonic time. */
+  private readonly recent = new OrderRateWindow(rateWindowMs);
   private quotes: LiveQuoteSource;
   /** This task's own changes that came back ahead of an earlier one (by version): applied when the gap closes. */
   private readonly ahead = new Map<bigint, () => void>();
@@ -114,7 +115,7 @@ export class LiveRiskBook {
     for (const row of orders.open)
       this.openOrders.set(row.id, { strategy_id: row.strategy_id, symbol: row.symbol, remaining: fromNumber(Number(row.remaining)) });
     const now = performance.now();
-    this.recent = orders.recent.map((row) => ({ strategy_id: row.strategy_id, at: now - row.age_ms }));
+    this.recent.reset(orders.recent.map((row) => ({ strategy_id: row.strategy_id, at: now - row.age_ms })));
     this.marks.clear();
     for (const mark of data.marks) this.marks.set(mark.symbol, mark);
     this.version = version;
@@ -153,14 +154,6 @@ export class LiveRiskBook {
       if (known) known.quantity += row.remaining;
       else pending.set(key, { strategy_id: row.strategy_id, symbol: row.symbol, quantity: row.remaining });
     }
-    const now = performance.now();
-    this.recent = this.recent.filter((row) => now - row.at < rateWindowMs);
-    const rates = new Map<number, { strategy_id: number | null; n: number }>();
-    for (const row of this.recent) {
-      const known = rates.get(bookOf(row.strategy_id));
-      if (known) known.n++;
-      else rates.set(bookOf(row.strategy_id), { strategy_id: row.strategy_id, n: 1 });
-    }
     const marks: Mark[] = [];
     const guardMarks: Record<string, unknown[]> = {};
     for (const name of symbols) {
@@ -181,7 +174,7 @@ export class LiveRiskBook {
         .filter((row) => row.quantity !== 0n)
         .map((row) => ({ strategy_id: row.strategy_id, symbol: row.symbol, quantity: toNumber(row.quantity) })),
       marks,
-      recent_orders: [...rates.values()],
+      recent_orders: this.recent.countsAt(performance.now()),
     };
     return {
       data,
@@ -213,7 +206,7 @@ export class LiveRiskBook {
       symbol: order.symbol,
       remaining: fromNumber(order.side === 'buy' ? order.quantity : -order.quantity),
     });
-    if (order.counted) this.recent.push({ strategy_id: order.strategyId, at: performance.now() });
+    if (order.counted) this.recent.add(order.strategyId, performance.now());
   }
 
   /** This task's statement moved the version on without changing the book (an order placed before, answered again). */
