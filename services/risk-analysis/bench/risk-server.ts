@@ -4,15 +4,17 @@
  * another process and is not charged to this one's event loop and heap. Serves on 127.0.0.1 (auth
  * off: loopback only) and prints its address on one line; closes on SIGTERM.
  * With RISK_BENCH_PHASES=1 it prints a line `phases {…}` per POST /analyse: milliseconds from the
- * request's arrival to the bars read and the plan made, the work handed to the
- * threads, each thread's end, the merge, the result stored and the answer sent; and each thread's
+ * request's arrival to the threads begun, the bars read and the plan made, the count of units
+ * given to the threads, each thread's end, the merge, the result stored and the answer sent; and each thread's
  * run time over the call (Linux schedstat: on a core, not waiting for one), main thread first.
+ * With RISK_BENCH_BEGIN=0 the local threads start only once the plan is made (no LocalBackend.begin).
  * Usage: risk-server.ts <database url>
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { marketDataService } from '@closecross/market-data';
 import { createPool, createService } from '@closecross/platform';
 import { AnalysisRunner } from '../src/analysis/analysis-runner.ts';
+import { LocalBackend } from '../src/backends/local-backend.ts';
 import { ThreadPool } from '../src/backends/thread-pool.ts';
 import { riskAnalysisServiceWith } from '../src/plugin.ts';
 import { RiskStateRepository } from '../src/repositories/risk-state-repository.ts';
@@ -29,6 +31,8 @@ const app = await createService({
   auth: false, // the bench measures the work, not credential checks (loopback only)
 });
 if (process.env.RISK_BENCH_PHASES === '1') traceAnalysePhases();
+// For before/after runs (analyse-phases.ts): the threads start only once the plan is made, as before issue 23's third risk pass.
+if (process.env.RISK_BENCH_BEGIN === '0') Reflect.deleteProperty(LocalBackend.prototype, 'begin');
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(`listening ${address} pid ${process.pid}`);
 process.once('SIGTERM', () => {
@@ -72,18 +76,25 @@ function traceAnalysePhases() {
     at('merged');
     return answer;
   };
-  const { share } = ThreadPool.prototype;
-  ThreadPool.prototype.share = async function (tasks, onThreadDone) {
+  const { begin } = ThreadPool.prototype;
+  ThreadPool.prototype.begin = function (...args) {
     at('toThreads');
-    const ends: number[] = [];
-    const answer = await share.call(this, tasks, () => {
-      ends.push(Math.round((performance.now() - started) * 100) / 100);
-      onThreadDone?.();
-    });
-    phases.threadEnds = ends;
-    phases.threadBusy = answer.busyMs.map((ms) => Math.round(ms * 100) / 100);
-    phases.taken = answer.taken;
-    return answer;
+    const begun = begin.apply(this, args);
+    return {
+      ...begun,
+      finish: async (tasks, onThreadDone) => {
+        at('counted');
+        const ends: number[] = [];
+        const answer = await begun.finish(tasks, () => {
+          ends.push(Math.round((performance.now() - started) * 100) / 100);
+          onThreadDone?.();
+        });
+        phases.threadEnds = ends;
+        phases.threadBusy = answer.busyMs.map((ms) => Math.round(ms * 100) / 100);
+        phases.taken = answer.taken;
+        return answer;
+      },
+    };
   };
   const { createAnalysis, completeAnalysis } = RiskStateRepository.prototype;
   RiskStateRepository.prototype.createAnalysis = async function (...args) {
