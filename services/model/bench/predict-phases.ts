@@ -33,7 +33,7 @@ const now = () => performance.timeOrigin + performance.now();
 const servers: Array<{ variant: string; process: RunningProcess; base: string }> = [];
 try {
   for (const variant of variants) {
-    const server = spawnTsx(fileURLToPath(new URL('./model-server.ts', import.meta.url)), { MODEL_BENCH_PHASES: '1', MODEL_BENCH_PREDICT_THREADS: variant }, [
+    const server = spawnTsx(fileURLToPath(new URL('./model-server.ts', import.meta.url)), { MODEL_BENCH_PHASES: '1', MODEL_BENCH_PREDICT_THREADS: variant, ...(process.env.PHASES_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PHASES_NODE_OPTIONS } : {}) }, [
       url,
       `file://${storeFolder}`,
     ]);

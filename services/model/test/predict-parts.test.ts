@@ -1,5 +1,6 @@
+import { DMatrix, train } from '@closecross/xgboost';
 import { afterAll, describe, expect, it } from 'vitest';
-import { featureMatrix } from '../src/features.ts';
+import { featureCount, featureMatrix } from '../src/features.ts';
 import { plainPredictBody, plainPredictBodyPart, plainPredictBodyParts, rowSplitOf, type PlainPredictBody } from '../src/predict/predict-body.ts';
 import { ModelPredictor } from '../src/predict/model-predictor.ts';
 import { joinedPredictionsJson, predictionsJson } from '../src/predict/predictions-json.ts';
@@ -96,10 +97,11 @@ describe('a /predict body read in two parts', () => {
   });
 });
 
-describe('ModelPredictor reads a large body', () => {
-  const predictors = [new ModelPredictor(1), new ModelPredictor(2)];
-  afterAll(() => Promise.all(predictors.map((predictor) => predictor.close())));
+// One predictor with one thread (XGBoost's own threads), one with two (one XGBoost thread each).
+const predictors = [new ModelPredictor(1), new ModelPredictor(2)];
+afterAll(() => Promise.all(predictors.map((predictor) => predictor.close())));
 
+describe('ModelPredictor reads a large body', () => {
   it('on two threads a part each, as one thread reads it whole; a body whose cut is no row start whole; a bad body unsure', async () => {
     const body = Buffer.from(JSON.stringify({ model_id: 4, rows: day }));
     const [one, two] = await Promise.all(predictors.map((predictor) => predictor.parse(body, 20_000)));
@@ -120,5 +122,40 @@ describe('ModelPredictor reads a large body', () => {
     const bad = Buffer.from(JSON.stringify({ model_id: 4, rows: day.map((row, index) => (index === 9_000 ? { ...row, wap: 'x' } : row)) }));
     expect(await predictors[1]!.parse(bad, 20_000)).toEqual({ unsure: true });
     expect(await predictors[1]!.parse(body, 10_999)).toEqual({ unsure: true });
+  });
+});
+
+describe('ModelPredictor predicts', () => {
+  it("a day's parts on two threads (one XGBoost thread each) as one thread predicts it whole (XGBoost's own threads), to the byte", async () => {
+    const rows = rowsWithSignal([3], 40, 11);
+    const trainingSet = new DMatrix(
+      featureMatrix(rows),
+      rows.length,
+      featureCount,
+      Float32Array.from(rows, (row) => row.target),
+    );
+    const { booster } = train({ params: { max_depth: 4, eta: 0.1, objective: 'reg:squarederror' }, train: trainingSet, rounds: 20 });
+    const artifact = booster.toJson();
+    booster.free();
+    trainingSet.free();
+    const loadArtifact = async () => artifact;
+    const body = Buffer.from(JSON.stringify({ model_id: 7, rows: day }));
+    const answers = await Promise.all(
+      predictors.map(async (predictor) => {
+        const read = await predictor.parse(body, 20_000);
+        if (!('parts' in read)) throw new Error('a plain day was unsure');
+        const parts = await Promise.all(read.parts.map((part) => predictor.predict('m7', part.features, part.rows, featureCount, loadArtifact, 7)));
+        return {
+          parts: parts.length,
+          json: joinedPredictionsJson(
+            7,
+            parts.map((part) => part.json),
+          )!.toString(),
+        };
+      }),
+    );
+    expect(answers.map((answer) => answer.parts)).toEqual([1, 2]);
+    expect(answers[1]!.json).toBe(answers[0]!.json);
+    expect(JSON.parse(answers[0]!.json).predictions).toHaveLength(day.length);
   });
 });
