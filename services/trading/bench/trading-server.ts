@@ -9,9 +9,9 @@
  * this process (perf_hooks 'gc' entries). On SIGTERM it closes and prints one line
  * `report {…}`: those notes, its own CPU time and the event loop's delay, for the bench to
  * correlate its slow orders with.
- * Usage: trading-server.ts <database url> <the clock's epoch ms>
+ * Usage: trading-server.ts <database url> <the clock: epoch ms of a simulated clock, or `system`>
  */
-import { SimulatedClock } from '@closecross/engine';
+import { SimulatedClock, systemClock } from '@closecross/engine';
 import { createPool } from '@closecross/platform';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -20,7 +20,8 @@ import { loadTradingConfig } from '../src/trading-config.ts';
 import { benchTradingService } from './bench-support.ts';
 
 const [databaseUrl, clockMs] = process.argv.slice(2);
-if (!databaseUrl || !clockMs) throw new Error('usage: trading-server.ts <database url> <clock epoch ms>');
+if (!databaseUrl || !clockMs) throw new Error('usage: trading-server.ts <database url> <clock epoch ms | system>');
+const clock = clockMs === 'system' ? systemClock : new SimulatedClock(Number(clockMs));
 const pool = createPool({ connectionString: databaseUrl, max: 10 });
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -35,7 +36,7 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 // At the HTTP server, not as Fastify hooks: the request's arrival before Fastify sees it, its answer's last byte handed to the socket.
-const { app, baseUrl } = await benchTradingService(pool, new SimulatedClock(Number(clockMs)), loadTradingConfig({}), (service) =>
+const { app, baseUrl } = await benchTradingService(pool, clock, loadTradingConfig({}), (service) =>
   service.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== 'POST' || request.url !== '/trading/orders') return;
     const started = { at: epochNow(), statements };
