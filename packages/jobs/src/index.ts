@@ -12,6 +12,7 @@ export {
   type EnqueueOptions,
 } from './job-engine.ts';
 export { JobInputError } from './job-errors.ts';
+export { prepared } from './prepared-statements.ts';
 export { jobsChannel, parseJobNotice, type JobNotice } from './job-notifications.ts';
 export { JobStore, jobStatuses, finishedStatuses, type JobStatus, type JobView } from './job-store.ts';
 export { jobsModule, jobsModuleWith, type JobsModuleOptions } from './jobs-module.ts';

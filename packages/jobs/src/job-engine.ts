@@ -11,6 +11,7 @@ import { recordJobKind, type JobKindSchemas } from './job-kinds.ts';
 import { bossSchema, kindsWithReadyJobs, renewLeases, settleLostJobs } from './job-leases.ts';
 import { JobNotifications, queuedNotice, type JobNotice } from './job-notifications.ts';
 import { JobStore, type JobView } from './job-store.ts';
+import { prepared } from './prepared-statements.ts';
 import { coalescingReporter } from './progress-reporter.ts';
 import { admissionBoundsFrom, admit, QueueFullError, queueViews, type AdmissionBounds, type QueueView } from './queue-admission.ts';
 import { ScheduleTicker } from './schedules/schedule-ticker.ts';
@@ -178,7 +179,8 @@ export class JobEngine {
     this.admission = { ...admissionBoundsFrom(process.env), ...options.admission };
     // The service's pool, so the queue uses the same credentials (DATABASE_URL or the RDS secret).
     this.boss = new PgBoss({
-      db: { executeSql: (text, values) => options.pool.query(text, values) },
+      // Its statements named (parsed and planned once per connection): fetch, send and complete run per job.
+      db: { executeSql: (text, values) => options.pool.query(prepared(text, values)) },
       schema: bossSchema,
       supervise: true,
       maintenanceIntervalSeconds: this.maintenanceSeconds,
@@ -332,7 +334,11 @@ export class JobEngine {
       idempotencyKey: options.idempotencyKey,
     });
     if (!inserted) return (await this.store.idByKey(client, kind, options.idempotencyKey!))!;
-    await this.boss.send(kind, {}, { id, db: { executeSql: (text, values) => client.query(text, values) }, ...this.deliveryOptions(state.definition) });
+    await this.boss.send(
+      kind,
+      {},
+      { id, db: { executeSql: (text, values) => client.query(prepared(text, values)) }, ...this.deliveryOptions(state.definition) },
+    );
     // Delivered at commit: every task running the kind fetches it then, not at its next poll.
     if (this.notifications) await client.query(`select ${queuedNotice('$1::text')}`, [kind]);
     return id;
@@ -475,11 +481,12 @@ export class JobEngine {
       try {
         const jobs = await this.boss.fetch<object>(kind, { batchSize: free, includeMetadata: true });
         if (jobs.length === 0) return state.refetch;
-        // A retried job keeps the expire_in its last lease reached; shorten it before anything else.
+        // A retried job keeps the expire_in its last lease reached (and one sent by a task with another lease has that
+        // task's): shorten it before anything else. A first attempt sent with this lease has it already: no statement.
         await renewLeases(
           this.pool,
           kind,
-          jobs.map((job) => job.id),
+          jobs.filter((job) => Number(job.expireInSeconds) !== this.leaseSeconds).map((job) => job.id),
           this.leaseSeconds,
         );
         for (const job of jobs) this.track(this.run(kind, state, job.id, job.retryCount, job.retryLimit));

@@ -1,6 +1,7 @@
 import { utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
 import { endedNotice } from './job-notifications.ts';
+import { preparing } from './prepared-statements.ts';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -45,14 +46,15 @@ export interface NewJob {
 
 /** The `job` table: what clients read, and the fences that keep a stale attempt from finishing a job. */
 export class JobStore {
-  private readonly pool: Pool;
+  /** Its statements run per job: named, so each connection parses and plans them once (see prepared-statements). */
+  private readonly pool: ReturnType<typeof preparing<Pool>>;
   constructor(pool: Pool) {
-    this.pool = pool;
+    this.pool = preparing(pool);
   }
 
   /** Inserts a queued job; answers false when the idempotency key is taken (the job exists already). */
   async insert(db: Queryable, job: NewJob): Promise<boolean> {
-    const inserted = await db.query(
+    const inserted = await preparing(db).query(
       `insert into job (id, kind, params, scope, created_by, idempotency_key) values ($1, $2, $3, $4, $5, $6)
        on conflict (kind, idempotency_key) where idempotency_key is not null do nothing`,
       [job.id, job.kind, JSON.stringify(job.params), job.scope, job.createdBy ?? null, job.idempotencyKey ?? null],
@@ -61,7 +63,7 @@ export class JobStore {
   }
 
   async idByKey(db: Queryable, kind: string, idempotencyKey: string): Promise<string | undefined> {
-    const found = await db.query<{ id: string }>('select id from job where kind = $1 and idempotency_key = $2', [kind, idempotencyKey]);
+    const found = await preparing(db).query<{ id: string }>('select id from job where kind = $1 and idempotency_key = $2', [kind, idempotencyKey]);
     return found.rows[0]?.id;
   }
 

@@ -180,7 +180,17 @@ if (process.argv[2] === 'worker') {
 
   const workers = new Set<RunningProcess & { base: string }>();
   async function startWorker(threads: number) {
-    const worker = spawnTsx(thisFile, { BENCH_DATABASE_URL: url, BENCH_LAST_DAY: lastDay, TRADING_RESEARCH_THREADS: String(threads) }, ['worker']);
+    const worker = spawnTsx(
+      thisFile,
+      {
+        BENCH_DATABASE_URL: url,
+        BENCH_LAST_DAY: lastDay,
+        TRADING_RESEARCH_THREADS: String(threads),
+        // BENCH_RESEARCH_WORKER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=...' profiles the worker tasks (a profile per thread, written at exit).
+        ...(process.env.BENCH_RESEARCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_RESEARCH_WORKER_NODE_OPTIONS } : {}),
+      },
+      ['worker'],
+    );
     for (let waited = 0; !/listening (\S+)/.test(worker.output()); waited += 50) {
       if (waited > 120_000 || worker.child.exitCode !== null) throw new Error(`research worker did not start: ${worker.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -277,6 +277,18 @@ describe('trial jobs run batches of trials', () => {
     const id = response.json().job_id;
     const view = await finished('/trading/optimizations', id);
     expect(view.trials).toMatchObject({ done: 40, succeeded: 40, failed: 0, queued: 0 });
+    // A trial job stores its trials before it records its own success: the run can end (all its trials stored) between the two.
+    await waitFor(
+      async () =>
+        (
+          await database.pool.query(
+            "select 1 from job where kind = 'trading-research-trial' and params->>'run_id' = $1 and status in ('queued', 'running') limit 1",
+            [id],
+          )
+        ).rowCount === 0,
+      10_000,
+      "the run's trial jobs ended",
+    );
     const jobs = (
       await database.pool.query<{ id: string; params: { trials: number[] }; result: { trials: { trial: number; status: string; objective: number }[] } }>(
         "select id, params, result from job where kind = 'trading-research-trial' and params->>'run_id' = $1 and status = 'succeeded' order by created_at",

@@ -5,6 +5,7 @@
 import { utcIsoText } from '@closecross/platform';
 import type { Pool } from 'pg';
 import type { TrialFigures } from '../schemas/research.ts';
+import { prepared } from '@closecross/jobs';
 
 export interface TrialRow {
   run_id: string;
@@ -47,32 +48,38 @@ export async function insertQueuedTrials(
 ): Promise<number> {
   if (trials.length === 0) return 0;
   const inserted = await pool.query(
-    `insert into trading_research_trial (run_id, window_no, trial_no, phase, start_day, end_day, measure_from, params)
+    prepared(
+      `insert into trading_research_trial (run_id, window_no, trial_no, phase, start_day, end_day, measure_from, params)
      select $1, window_no, trial_no, phase, start_day, end_day, measure_from, params
        from jsonb_to_recordset($2::jsonb) as drawn(window_no int, trial_no int, phase text, start_day date, end_day date, measure_from date, params jsonb)
      on conflict do nothing`,
-    [runId, JSON.stringify(trials)],
+      [runId, JSON.stringify(trials)],
+    ),
   );
   return inserted.rowCount ?? 0;
 }
 
 /** The job that runs these trials (one job runs a batch of a window's trials). */
 export async function setTrialsJob(pool: Pool, runId: string, window: number, trials: readonly number[], jobId: string): Promise<void> {
-  await pool.query('update trading_research_trial set job_id = $4 where run_id = $1 and window_no = $2 and trial_no = any($3::int[])', [
-    runId,
-    window,
-    trials,
-    jobId,
-  ]);
+  await pool.query(
+    prepared('update trading_research_trial set job_id = $4 where run_id = $1 and window_no = $2 and trial_no = any($3::int[])', [
+      runId,
+      window,
+      trials,
+      jobId,
+    ]),
+  );
 }
 
 /** A window's trials by number (any order). */
 export async function trialsToRun(pool: Pool, runId: string, window: number, trials: readonly number[]): Promise<TrialToRun[]> {
   return (
     await pool.query<TrialToRun>(
-      `select trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective
+      prepared(
+        `select trial_no, phase, start_day::text as start_day, end_day::text as end_day, measure_from::text as measure_from, params, status, objective
          from trading_research_trial where run_id = $1 and window_no = $2 and trial_no = any($3::int[])`,
-      [runId, window, trials],
+        [runId, window, trials],
+      ),
     )
   ).rows;
 }
@@ -80,19 +87,21 @@ export async function trialsToRun(pool: Pool, runId: string, window: number, tri
 /** Stores a trial's end; a queued trial only (a redelivered job does not overwrite a finished one). */
 export async function finishQueuedTrial(pool: Pool, runId: string, window: number, trial: number, outcome: TrialOutcome): Promise<void> {
   await pool.query(
-    `update trading_research_trial set status = $4, objective = $5, feasible = $6, figures = $7, equity = $8, error = $9, finished_at = now()
+    prepared(
+      `update trading_research_trial set status = $4, objective = $5, feasible = $6, figures = $7, equity = $8, error = $9, finished_at = now()
       where run_id = $1 and window_no = $2 and trial_no = $3 and status = 'queued'`,
-    [
-      runId,
-      window,
-      trial,
-      outcome.status,
-      outcome.objective,
-      outcome.feasible,
-      outcome.figures && JSON.stringify(outcome.figures),
-      outcome.equity && JSON.stringify(outcome.equity),
-      outcome.error,
-    ],
+      [
+        runId,
+        window,
+        trial,
+        outcome.status,
+        outcome.objective,
+        outcome.feasible,
+        outcome.figures && JSON.stringify(outcome.figures),
+        outcome.equity && JSON.stringify(outcome.equity),
+        outcome.error,
+      ],
+    ),
   );
 }
 
@@ -119,11 +128,13 @@ export async function trialsEndedAmong(pool: Pool, runId: string, trials: readon
   if (trials.length === 0) return [];
   return (
     await pool.query<TrialEnd>(
-      `select trial.window_no, trial.trial_no, trial.status, trial.objective, trial.feasible
+      prepared(
+        `select trial.window_no, trial.trial_no, trial.status, trial.objective, trial.feasible
          from unnest($2::int[], $3::int[]) as asked(window_no, trial_no)
          join trading_research_trial as trial on trial.run_id = $1 and trial.window_no = asked.window_no and trial.trial_no = asked.trial_no
         where trial.status <> 'queued'`,
-      [runId, trials.map((trial) => trial.window_no), trials.map((trial) => trial.trial_no)],
+        [runId, trials.map((trial) => trial.window_no), trials.map((trial) => trial.trial_no)],
+      ),
     )
   ).rows;
 }
