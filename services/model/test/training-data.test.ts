@@ -2,7 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@closecross/tests/support
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockData } from '@closecross/db';
 import { featureCount, featureMatrix, rawFeatures, type FeatureInput } from '../src/features.ts';
-import { loadTrainingData } from '../src/training/training-data.ts';
+import { loadTrainingData, TrainingRowDecoder } from '../src/training/training-data.ts';
 import { buildModelApp, fileStore, postRows, rowsWithSignal } from './build-app.ts';
 import type { Service } from '@closecross/platform';
 
@@ -102,6 +102,50 @@ describe('loadTrainingData', () => {
     counts.length = 0;
     expect((await loadTrainingData(counting, 0, 100)).rows).toBe(one.rows);
     expect(counts).toEqual(['0,50', '51,100']);
+  });
+
+  it('decodes the same rows, bit for bit, however the COPY stream is cut into chunks', () => {
+    // COPY's binary form by hand: the header, 500 tuples of 13 float8 values (some NULL), the trailer.
+    const columns = rawFeatures.length + 1;
+    const random = (() => {
+      let state = 11;
+      return () => (state = (state * 16807) % 2147483647) / 2147483647;
+    })();
+    const parts: Buffer[] = [Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)])];
+    for (let row = 0; row < 500; row++) {
+      const tuple: Buffer[] = [Buffer.from([0, columns])];
+      for (let c = 0; c < columns; c++) {
+        const value = Buffer.alloc(12);
+        if (random() < 0.1) tuple.push(Buffer.from([255, 255, 255, 255]));
+        else {
+          value.writeInt32BE(8, 0);
+          value.writeDoubleBE((random() - 0.3) * 10 ** Math.floor(random() * 8), 4);
+          tuple.push(value);
+        }
+      }
+      parts.push(Buffer.concat(tuple));
+    }
+    parts.push(Buffer.from([255, 255]));
+    const stream = Buffer.concat(parts);
+    const decoded = (cuts: number[]) => {
+      const features = new Float32Array(500 * featureCount);
+      const labels = new Float32Array(500);
+      const decoder = new TrainingRowDecoder(features, labels, 500);
+      let from = 0;
+      for (const cut of [...cuts, stream.length]) {
+        decoder.push(stream.subarray(from, cut));
+        from = cut;
+      }
+      expect(decoder.read).toBe(500);
+      return Buffer.concat([Buffer.from(features.buffer), Buffer.from(labels.buffer)]);
+    };
+    const whole = decoded([]);
+    expect(decoded(Array.from({ length: stream.length - 1 }, (_, i) => i + 1)).equals(whole)).toBe(true); // a byte at a time
+    for (const size of [5, 19, 100, 157, 158, 159, 1000, 4096]) {
+      expect(decoded(Array.from({ length: Math.floor((stream.length - 1) / size) }, (_, i) => (i + 1) * size)).equals(whole)).toBe(true);
+    }
+    const randomCuts = [...new Set(Array.from({ length: 300 }, () => 1 + Math.floor(random() * (stream.length - 1))))].sort((a, b) => a - b);
+    expect(decoded(randomCuts).equals(whole)).toBe(true);
   });
 
   it('reads a window with no labelled rows as none', async () => {

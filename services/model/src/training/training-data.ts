@@ -16,16 +16,20 @@ const inputCount = readColumns.length; // the 12 raw inputs, then the target
 
 /** COPY's binary form: an 11-byte signature, flags and the header extension's length, then tuples. */
 const copySignature = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** A tuple's most bytes: its field count, then each value's length and 8 bytes. */
+const maxTupleBytes = 2 + inputCount * (4 + 8);
+const emptyBytes = Buffer.alloc(0);
 
 /**
  * Decodes COPY binary tuples of `inputCount` float8 columns into rows of features and labels as
  * the chunks arrive: each value is read straight from the bytes (no text, no row objects), and the
  * 29 features are built into the matrix DMatrix is made from. NULL is NaN, missing to XGBoost.
  */
-class TrainingRowDecoder {
+export class TrainingRowDecoder {
   read = 0;
-  private carry: Buffer = Buffer.alloc(0);
+  private carry: Buffer = emptyBytes;
   private headerDone = false;
+  private ended = false;
   private readonly values = new Float64Array(inputCount);
   private readonly features: Float32Array;
   private readonly labels: Float32Array;
@@ -36,48 +40,63 @@ class TrainingRowDecoder {
     this.capacity = capacity;
   }
 
-  /** Decodes every whole tuple in carry + chunk, keeping the rest for the next chunk. */
+  /**
+   * Decodes every whole tuple in carry + chunk, keeping the rest for the next chunk. Only a tuple
+   * cut by the last chunk's end is joined (the carry and at most one tuple's bytes of this chunk):
+   * joining the whole chunk to it copied every byte of the stream once more.
+   */
   push(chunk: Buffer): void {
-    const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    let bytes = chunk;
+    let at = 0;
+    if (!this.headerDone) {
+      bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+      this.carry = emptyBytes;
+      if (bytes.length < 19) return void (this.carry = bytes);
+      if (!bytes.subarray(0, 11).equals(copySignature)) throw new Error('COPY did not answer in binary form');
+      at = 19 + bytes.readInt32BE(15);
+      this.headerDone = true;
+    } else if (this.carry.length > 0) {
+      const joined = Buffer.concat([this.carry, chunk.subarray(0, maxTupleBytes)]);
+      const end = this.decode(joined, 0, 1);
+      if (end === 0) {
+        // Not one tuple finished yet (a chunk smaller than a tuple): keep all of it.
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return;
+      }
+      at = end - this.carry.length;
+      this.carry = emptyBytes;
+    }
+    if (this.ended) return;
+    const end = this.decode(bytes, at, Number.POSITIVE_INFINITY);
+    if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end));
+  }
+
+  /** Decodes up to `limit` whole tuples of `bytes` from `at`; answers where the first one not whole starts. */
+  private decode(bytes: Buffer, at: number, limit: number): number {
     // Big-endian reads through a DataView, which the compiler inlines (Buffer's readDoubleBE copies
     // byte by byte: it was the reader's largest cost).
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let at = 0;
-    if (!this.headerDone) {
-      if (bytes.length < 19) return void (this.carry = bytes);
-      if (!bytes.subarray(0, 11).equals(copySignature)) throw new Error('COPY did not answer in binary form');
-      at = 19 + view.getInt32(15);
-      this.headerDone = true;
-    }
     const { values, features, labels } = this;
-    while (at + 2 <= bytes.length) {
+    for (let tuples = 0; tuples < limit && at + 2 <= bytes.length; tuples++) {
       const fields = view.getInt16(at);
       if (fields === -1) {
-        at = bytes.length; // the trailer
-        break;
+        this.ended = true; // the trailer
+        return bytes.length;
       }
       if (fields !== inputCount) throw new Error(`COPY gave ${fields} columns, expected ${inputCount}`);
       let cursor = at + 2;
-      let whole = true;
       for (let c = 0; c < inputCount; c++) {
-        if (cursor + 4 > bytes.length) {
-          whole = false;
-          break;
-        }
+        if (cursor + 4 > bytes.length) return at;
         const length = view.getInt32(cursor);
         cursor += 4;
         if (length === -1) {
           values[c] = Number.NaN;
           continue;
         }
-        if (cursor + length > bytes.length) {
-          whole = false;
-          break;
-        }
+        if (cursor + length > bytes.length) return at;
         values[c] = view.getFloat64(cursor);
         cursor += length;
       }
-      if (!whole) break;
       at = cursor;
       // Rows added since the count wait for the next training.
       if (this.read >= this.capacity) continue;
@@ -85,7 +104,7 @@ class TrainingRowDecoder {
       labels[this.read] = values[inputCount - 1]!;
       this.read++;
     }
-    this.carry = at < bytes.length ? Buffer.from(bytes.subarray(at)) : Buffer.alloc(0);
+    return at;
   }
 }
 
