@@ -5,11 +5,12 @@
  * on one line, and on SIGTERM closes and prints its own CPU time.
  * With MODEL_BENCH_PHASES=1 it prints a line `phases {…}` per POST /predict: the epoch milliseconds
  * (performance.timeOrigin + now) of its request (headers read), body read, hand-over to the predict thread, parsed,
- * predicted and answer sent (predict-phases.ts reads them).
+ * predicted and answer sent, then the event loop's GC pauses meanwhile by kind (predict-phases.ts reads them).
  * MODEL_BENCH_PREDICT_THREADS sets its predictor's threads.
  * Usage: model-server.ts <database url> <artifact store url>
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { jobsModule } from '@closecross/jobs';
 import { marketDataService } from '@closecross/market-data';
 import { createPool, createService } from '@closecross/platform';
@@ -61,11 +62,21 @@ function tracePredictPhases() {
     phases.predicted = now();
     return answer;
   };
+  // The event loop's GC pauses while a request is in the service (kind 1: scavenge, 2: mark-compact, 4: incremental marking steps).
+  const gcPauses: Record<string, number> = {};
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0) as number;
+      const name = kind === 1 ? 'gcScavengeMs' : kind === 2 ? 'gcMarkCompactMs' : kind === 4 ? 'gcIncrementalMs' : 'gcOtherMs';
+      gcPauses[name] = (gcPauses[name] ?? 0) + entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
   // Fastify hooks added here would stall its start (the platform's routes are already set): the HTTP server's own events.
   app.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.url !== '/predict') return;
     phases = { request: now() };
+    for (const name of Object.keys(gcPauses)) delete gcPauses[name];
     request.once('end', () => (phases.bodyRead = now()));
-    response.once('finish', () => console.log(`phases ${JSON.stringify({ ...phases, sent: now() })}`));
+    response.once('finish', () => console.log(`phases ${JSON.stringify({ ...phases, sent: now() })} ${JSON.stringify(gcPauses)}`));
   });
 }

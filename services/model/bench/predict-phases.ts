@@ -33,10 +33,15 @@ const now = () => performance.timeOrigin + performance.now();
 const servers: Array<{ variant: string; process: RunningProcess; base: string }> = [];
 try {
   for (const variant of variants) {
-    const server = spawnTsx(fileURLToPath(new URL('./model-server.ts', import.meta.url)), { MODEL_BENCH_PHASES: '1', MODEL_BENCH_PREDICT_THREADS: variant, ...(process.env.PHASES_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PHASES_NODE_OPTIONS } : {}) }, [
-      url,
-      `file://${storeFolder}`,
-    ]);
+    const server = spawnTsx(
+      fileURLToPath(new URL('./model-server.ts', import.meta.url)),
+      {
+        MODEL_BENCH_PHASES: '1',
+        MODEL_BENCH_PREDICT_THREADS: variant,
+        ...(process.env.PHASES_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PHASES_NODE_OPTIONS } : {}),
+      },
+      [url, `file://${storeFolder}`],
+    );
     let base = '';
     await waitFor(async () => ((base = /^listening (\S+)$/m.exec(server.output())?.[1] ?? ''), base !== ''), 120_000, 'the model service to listen');
     servers.push({ variant, process: server, base });
@@ -106,17 +111,23 @@ try {
       .output()
       .split('\n')
       .filter((line) => line.startsWith('phases '))
-      .map((line) => JSON.parse(line.slice('phases '.length)) as Record<string, number>);
+      .map((line) => {
+        const [times, pauses] = line.slice('phases '.length).split(' ');
+        return { times: JSON.parse(times!) as Record<string, number>, pauses: JSON.parse(pauses!) as Record<string, number> };
+      });
   const cpu = new Map(servers.map((server) => [server.variant, { before: threadTicks(server.process.child.pid!), after: new Map<string, number>() }]));
   const rows = new Map<string, Record<string, number>[]>(servers.map((server) => [server.variant, []]));
   const loads: number[] = [];
+  const gcPauses = new Map<string, Record<string, number>>(servers.map((server) => [server.variant, {}]));
   for (let i = 0; i < requests; i++) {
     for (const server of i % 2 ? [...servers].reverse() : servers) {
       const timed = await post(server.base, '/predict', body);
       if (timed.answer.predictions?.length !== day.length) throw new Error(`bad answer ${JSON.stringify(timed.answer).slice(0, 200)}`);
       await new Promise((resolve) => setTimeout(resolve, 30));
-      const phases = phasesOf(server.process).find((times) => times.request! >= timed.sent && times.request! <= timed.received);
-      if (!phases) throw new Error('the service printed no phases for a request');
+      const found = phasesOf(server.process).find(({ times }) => times.request! >= timed.sent && times.request! <= timed.received);
+      if (!found) throw new Error('the service printed no phases for a request');
+      const { times: phases, pauses } = found;
+      for (const [kind, ms] of Object.entries(pauses)) gcPauses.get(server.variant)![kind] = (gcPauses.get(server.variant)![kind] ?? 0) + ms;
       const at = (time: number) => time - timed.sent;
       rows.get(server.variant)!.push({
         ...Object.fromEntries(Object.entries(phases).map(([phase, time]) => [phase, at(time)])),
@@ -147,6 +158,8 @@ try {
       total += spent;
       if (spent > 0) threads.push(`${name.replace(/#.*/, '')} ${spent.toFixed(1)}`);
     }
+    const pauses = Object.entries(gcPauses.get(server.variant)!).map(([kind, ms]) => `${kind} ${(ms / requests).toFixed(1)}`);
+    console.log(`  the event loop's GC pauses per request (ms): ${pauses.join(', ') || 'none'}`);
     console.log(`  CPU per request: all threads ${total.toFixed(1)} ms; ${threads.join(', ')}`);
   }
 } finally {
