@@ -13,7 +13,8 @@
  * `BENCH_TRADING_RUNS` times each, (c) as that many runs of its orders, each run's p99. (c) also
  * reports PostgreSQL round trips per order, each order's time inside the service, the service's GC
  * pauses and which slow orders they fell in, CPU per order (the service process, the bench
- * PostgreSQL) and the service's event-loop delay.
+ * PostgreSQL) and the service's event-loop delay; `BENCH_SHOW_SERVER=1` prints the service
+ * process's own output at the end (e.g. with a `--trace-gc` given it while developing).
  */
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +172,14 @@ const postgresCpuPerOrder = ((await postgresCpuMs(pool)) - postgresCpuBefore) / 
 loads.push(loadavg()[0]!);
 server.child.kill('SIGTERM');
 await server.exited;
+if (process.env.BENCH_SHOW_SERVER)
+  console.log(
+    server
+      .output()
+      .split('\n')
+      .filter((line) => !line.startsWith('report'))
+      .join('\n'),
+  );
 const serverReport = JSON.parse(/report (.*)/.exec(server.output())![1]!) as {
   orders: { at: number; answered: number; statements: number }[];
   pauses: { at: number; ms: number; kind: number }[];
