@@ -148,6 +148,8 @@ const sendOrder = async (i: number) => {
 // statements on each pooled connection (the first took 20 to 100 ms); a running service has.
 for (let i = 0; i < warmupOrders; i++) await sendOrder(i);
 server.child.kill('SIGUSR2');
+const filledAlertCount = async () => (await pool.query<{ n: number }>("select count(*)::int as n from alert where event = 'order_filled'")).rows[0]!.n;
+const alertsBefore = await filledAlertCount();
 await new Promise((resolve) => setTimeout(resolve, 100));
 const latencies: number[] = [];
 const withAlert: number[] = [];
@@ -208,7 +210,7 @@ const percentile = (p: number) => percentileOf(latencies, p);
 /** The orders in `runs` consecutive runs (the alert channel alternating inside each), each run's p99. */
 const perRun = Math.max(1, Math.ceil(latencies.length / runs));
 const orderRunP99s = Array.from({ length: Math.ceil(latencies.length / perRun) }, (_, run) => p99Of(latencies.slice(run * perRun, (run + 1) * perRun)));
-const filledAlerts = (await pool.query<{ n: number }>("select count(*)::int as n from alert where event = 'order_filled'")).rows[0]!.n;
+const filledAlerts = (await filledAlertCount()) - alertsBefore;
 
 console.log(
   `trading bench (${postgres.source}; ${years} years = ${barsPerSymbol} bars a symbol; load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)})`,
