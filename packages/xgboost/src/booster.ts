@@ -122,6 +122,14 @@ export class Booster {
     return into;
   }
 
+  /** The kind of model XGBoost builds (`gbtree`, `dart`, `gblinear`), from its configuration. */
+  get gradientBooster(): string {
+    const length = [0];
+    const text = [null as unknown as string];
+    check(native.boosterSaveJsonConfig(this.handle, length, text), 'XGBoosterSaveJsonConfig');
+    return String(JSON.parse(text[0]!).learner.gradient_booster.name);
+  }
+
   /** A new booster with the rounds [begin, end) of this one (XGBoost's own slicing). */
   slice(begin: number, end: number): Booster {
     const out = [null];

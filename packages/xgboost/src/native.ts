@@ -36,6 +36,7 @@ function bind() {
     boosterSaveToBuffer: library.func(
       'int XGBoosterSaveModelToBuffer(BoosterHandle handle, const char *config, _Out_ uint64_t *out_len, _Out_ const uint8_t **out_dptr)',
     ),
+    boosterSaveJsonConfig: library.func('int XGBoosterSaveJsonConfig(BoosterHandle handle, _Out_ uint64_t *out_len, _Out_ const char **out_str)'),
     boosterLoadFromBuffer: library.func('int XGBoosterLoadModelFromBuffer(BoosterHandle handle, const uint8_t *buf, uint64_t len)'),
     decode: koffi.decode,
     /** An ArrayBuffer over `length` bytes of native memory (no copy: read it before XGBoost reuses the memory). */

@@ -43,10 +43,13 @@ export function train(options: TrainOptions): TrainResult {
   let bestScore = Number.POSITIVE_INFINITY;
   let bestRound = start - 1;
   // The validation predictions at the best round so far, copied from XGBoost's cache (the evaluation
-  // just brought it to this round); not at the last round, whose predictions the cache keeps.
+  // just brought it to this round); not at the last round, whose predictions the cache keeps. Trees
+  // only: DART reweighs earlier trees as it adds more, so its cut-back model predicts otherwise than
+  // it did at that round, and is asked afresh.
   const { validation } = options;
-  const atBest = options.validationPredictions && validation ? new Float32Array(validation.rows) : undefined;
+  let atBest: Float32Array | undefined;
   let atBestRound = -1;
+  let copyBest: boolean | undefined;
   for (let round = start; round <= last; round++) {
     booster.update(options.train, round);
     if (!validation) continue;
@@ -57,8 +60,9 @@ export function train(options: TrainOptions): TrainResult {
     if (score < bestScore) {
       bestScore = score;
       bestRound = round;
-      if (atBest && round < last) {
-        booster.predict(validation, 0, atBest);
+      copyBest ??= Boolean(options.validationPredictions) && booster.gradientBooster === 'gbtree';
+      if (copyBest && round < last) {
+        atBest = booster.predict(validation, 0, atBest);
         atBestRound = round;
       }
     } else if (options.earlyStoppingRounds && round - bestRound >= options.earlyStoppingRounds) {
