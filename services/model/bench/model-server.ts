@@ -66,7 +66,7 @@ function tracePredictPhases() {
   const gcPauses: Record<string, number> = {};
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0) as number;
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
       const name = kind === 1 ? 'gcScavengeMs' : kind === 2 ? 'gcMarkCompactMs' : kind === 4 ? 'gcIncrementalMs' : 'gcOtherMs';
       gcPauses[name] = (gcPauses[name] ?? 0) + entry.duration;
     }

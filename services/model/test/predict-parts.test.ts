@@ -132,7 +132,7 @@ describe('ModelPredictor predicts', () => {
       featureMatrix(rows),
       rows.length,
       featureCount,
-      Float32Array.from(rows, (row) => row.target),
+      Float32Array.from(rows, (row) => Number(row.target)),
     );
     const { booster } = train({ params: { max_depth: 4, eta: 0.1, objective: 'reg:squarederror' }, train: trainingSet, rounds: 20 });
     const artifact = booster.toJson();

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { errorCodes } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { readWholeBody } from '../src/predict/whole-body.ts';
+import { readWholeBody, releaseBodyBuffer } from '../src/predict/whole-body.ts';
 
 /** Reads `chunks` through readWholeBody as a request of these headers would be read: the body or the error. */
 function read(
@@ -28,9 +28,10 @@ const pieces = ['{"model_id":1,', '"rows":[{"open":', '1.5}]}'].map((text) => Bu
 const whole = Buffer.concat(pieces);
 
 describe("a /predict body read into one buffer of its content-length, with Fastify's checks", () => {
-  it('reads the chunks into one buffer of its own (not a view of a pool, so it can move to a thread), with or without a content-length', async () => {
+  it("reads the chunks into one buffer in shared memory (not a view of Node's pool), with or without a content-length", async () => {
     const sized = await read(pieces, { 'content-length': String(whole.length) });
     expect(sized.body).toEqual(whole);
+    expect(sized.body!.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(sized.body!.buffer.byteLength).toBe(whole.length);
     expect(sized.body!.byteOffset).toBe(0);
     expect((await read(pieces, {})).body).toEqual(whole);
@@ -61,5 +62,22 @@ describe("a /predict body read into one buffer of its content-length, with Fasti
     });
     const own = Object.assign(new Error('too many keys'), { statusCode: 422 });
     expect((await read([own], {})).error).toMatchObject({ statusCode: 422 });
+  });
+
+  it('reads a large body into the buffer of one released before it (no larger than twice its length), every byte its own', async () => {
+    const large = (fill: number, length: number) => Buffer.alloc(length, fill);
+    const first = (await read([large(0x31, 100_000)], { 'content-length': '100000' }, 1e6)).body!;
+    releaseBodyBuffer(first);
+    const second = (await read([large(0x32, 60_000), large(0x33, 10_000)], { 'content-length': '70000' }, 1e6)).body!;
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.length).toBe(70_000);
+    expect(second.equals(Buffer.concat([large(0x32, 60_000), large(0x33, 10_000)]))).toBe(true);
+    // Not released: the next body gets a buffer of its own; nor is one over twice its length taken.
+    const third = (await read([large(0x34, 70_000)], { 'content-length': '70000' }, 1e6)).body!;
+    expect(third.buffer).not.toBe(first.buffer);
+    releaseBodyBuffer(third);
+    const small = (await read([large(0x35, 30_000)], { 'content-length': '30000' }, 1e6)).body!;
+    expect(small.buffer).not.toBe(third.buffer);
+    expect((await read([large(0x36, 70_000)], { 'content-length': '70000' }, 1e6)).body!.buffer).toBe(third.buffer);
   });
 });

@@ -16,7 +16,7 @@ import { featureMatrix } from '../features.ts';
 import { ArtifactStoreUnavailableError, ModelArtifactError, predictFeaturesAnswer } from '../jobs/model-jobs.ts';
 import { mayParseOffTheLoop, plainBodyKeysAtMost, UnparsedPredictBody } from '../predict/predict-body.ts';
 import { joinedPredictionsJson } from '../predict/predictions-json.ts';
-import { readWholeBody } from '../predict/whole-body.ts';
+import { readWholeBody, releaseBodyBuffer } from '../predict/whole-body.ts';
 import { errors, PredictBody, Predictions } from '../schemas/model.ts';
 import type { ModelRouteDeps } from './model-routes.ts';
 
@@ -70,7 +70,9 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
       } catch (error) {
         return done(error as Error, undefined);
       }
-      parseAsThePlatform(request, bytes.toString('utf8')).then(
+      const text = bytes.toString('utf8');
+      releaseBodyBuffer(bytes);
+      parseAsThePlatform(request, text).then(
         (value) => done(null, value),
         (error: Error) => done(error, undefined),
       );
@@ -118,15 +120,20 @@ export function predictRoute(deps: ModelRouteDeps): FastifyPluginAsyncTypebox<Se
         const body = request.body as unknown;
         let modelId: number;
         let parts: Array<{ features: Float32Array; rows: number }>;
-        const parsed = body instanceof UnparsedPredictBody ? await deps.predictor.parse(body.bytes, maxRows) : undefined;
-        if (parsed && 'parts' in parsed) {
-          parts = parsed.parts;
-          modelId = parsed.parts[0]!.modelId;
-        } else {
-          const checked =
-            body instanceof UnparsedPredictBody ? await checkedAsThePlatform(request, body.bytes) : (body as Static<ReturnType<typeof PredictBody>>);
-          modelId = checked.model_id;
-          parts = [{ features: featureMatrix(checked.rows), rows: checked.rows.length }];
+        const bytes = body instanceof UnparsedPredictBody ? body.bytes : undefined;
+        const parsed = bytes ? await deps.predictor.parse(bytes, maxRows) : undefined;
+        try {
+          if (parsed && 'parts' in parsed) {
+            parts = parsed.parts;
+            modelId = parsed.parts[0]!.modelId;
+          } else {
+            const checked = bytes ? await checkedAsThePlatform(request, bytes) : (body as Static<ReturnType<typeof PredictBody>>);
+            modelId = checked.model_id;
+            parts = [{ features: featureMatrix(checked.rows), rows: checked.rows.length }];
+          }
+        } finally {
+          // The threads have answered and a parse here has its own copy: the buffer serves the next body.
+          if (bytes) releaseBodyBuffer(bytes);
         }
         const path = await models.artifactPath(pool, modelId);
         if (path === undefined) throw notFound(`model ${modelId} does not exist`);
