@@ -165,7 +165,7 @@ for (const row of [
     unit: 'ms',
     runs: scoring.api,
     goal: { below: 50 },
-    note: `the service in its own process, the client in the bench's; the service's CPU (all threads) ${(apiCpuMs / Math.max(1, apiRequests)).toFixed(0)} ms a request on average (10 ms clock ticks)`,
+    note: `the service in its own process, the client in the bench's, sending the day's body encoded once (bytes, as a REST client holds its request) and parsing each answer (timed); the service's CPU (all threads) ${(apiCpuMs / Math.max(1, apiRequests)).toFixed(0)} ms a request on average (10 ms clock ticks); phases by request: bench/predict-phases.ts`,
   }),
   results.record({ name: 'score a day (11,000 rows), raw features + predict', unit: 'ms', runs: scoring.raw }),
 ]) {
