@@ -424,11 +424,6 @@ if (process.argv[2] === 'worker') {
         .filter(([, delta]) => delta.some((value) => value > 0))
         .map(([name, [seq, seqRows, idx, changed]]) => `${name} seq ${per(seq!)} (${per(seqRows!)} rows) idx ${per(idx!)} changed ${per(changed!)}`);
       console.log(`(b) ${variant}, a trial: ${per(after.xacts - before.xacts)} transactions; ${tables.join('; ')}`);
-      void pool
-        .query(
-          'select (select json_agg(c) from alert_channel c) as channels, (select json_agg(d) from (select status, count(*) from alert_delivery group by 1) d) as deliveries',
-        )
-        .then(({ rows }) => console.log(`(b) alerts so far: ${JSON.stringify(rows)}`));
     };
     /** BENCH_RESEARCH_STATEMENTS=1 (a server with pg_stat_statements loaded, given as DATABASE_URL): each run's statements by time. */
     const statements = process.env.BENCH_RESEARCH_STATEMENTS === '1';
