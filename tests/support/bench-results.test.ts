@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('bench results', () => {
-  it('summarises a figure: median, spread, runs, goal met, and the load average range seen since the last figure', () => {
+  it('summarises a figure: median, spread, runs, goal met, and the load average range seen since the last figure', async () => {
     const loads = [0.5, 3.2, 1.1, 2.0, 7.5];
     const results = new BenchResults('quant', { directory, smoke: false, loadAverage: () => loads.shift() ?? 9 });
     results.sampleLoad();
@@ -27,15 +27,15 @@ describe('bench results', () => {
     const rate = results.record({ name: 'jobs/s', unit: 'jobs/s', runs: [1311] });
     expect(rate).toMatchObject({ met: null, goal: 'none set' });
     expect(describeRow(speedUp)).toBe('VaR ours / numpy: median 1.6x (1.4 to 1.9, 5 runs); goal at least 1.5x: met; load average 0.5 to 3.2');
-    void results.write();
+    await results.write();
   });
 
-  it('refuses a figure with no runs or a run that is not a number, naming the figure and the value', () => {
+  it('refuses a figure with no runs or a run that is not a number, naming the figure and the value', async () => {
     const results = new BenchResults('jobs', { directory, smoke: false });
     expect(() => results.record({ name: 'pick-up', unit: 'jobs/s', runs: [] })).toThrow('bench figure "pick-up" has no runs');
     expect(() => results.record({ name: 'pick-up', unit: 'jobs/s', runs: [3, Number.NaN] })).toThrow('has a run of NaN');
     expect(() => new BenchResults('Jobs Bench')).toThrow('got "Jobs Bench"');
-    void results.write();
+    await results.write();
   });
 
   it('writes full runs to <dir>/<bench>.json and smoke runs to <dir>/smoke/, which the report does not read', async () => {

@@ -46,8 +46,10 @@ describe.skipIf(!dailyFolder || !goldenFolder)('the reference flow on NVDA with 
     expect(url).toBe('http://127.0.0.1:8080/calculate_var9599');
     expect(call).toContain(`-X POST -d '{"mean"`);
 
-    // The whole file, as the golden file was made (the default window is the last 1095 days).
-    const analysed = await json('POST', '/analyse', { h: 101, d: 10000, t: 'sell', p: 7, start: '2016-01-01' });
+    // The whole file, as the golden file was made (the default window is the last 1095 days). Seeded: each of
+    // the 114 figures is within 4 standard errors of the golden one with probability 1 - 6e-5, so an unseeded
+    // run failed about once in 150 (CI did, at 4.06); 30 seeds gave z-scores of mean -0.05, sd 0.99.
+    const analysed = await json('POST', '/analyse', { h: 101, d: 10000, t: 'sell', p: 7, start: '2016-01-01', seed: 20261207 });
     expect(analysed.status).toBe(200);
     expect(analysed.body.result).toBe('ok');
 
