@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export interface RunningProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
+  /** Once the process exited and its output was read to the end ('exit' can come before the last of it). */
+  closed: Promise<void>;
   output(): string;
 }
 
@@ -34,7 +36,8 @@ export function spawnCommand(command: string, args: string[], env: Record<string
       resolve(code);
     }),
   );
-  return { child, exited, output: () => output };
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return { child, exited, closed, output: () => output };
 }
 
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {

@@ -37,7 +37,8 @@ function pnpmStart(env: Record<string, string>): RunningProcess {
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return { child, exited, closed, output: () => output };
 }
 
 const running = (system: RunningProcess) => waitFor(async () => system.output().includes('Closecross is running'), 120_000, 'the local system');

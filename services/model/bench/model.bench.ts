@@ -114,7 +114,9 @@ const training = await interleavedRuns(runs, {
   },
   raw: async () => {
     const child = spawnTsx(rawTrainEntry, {}, [featuresFile, labelsFile, String(rounds)]);
-    if ((await child.exited) !== 0) throw new Error(`the raw training failed: ${child.output()}`);
+    const code = await child.exited;
+    await child.closed; // its answer is its output's last line: read to the end
+    if (code !== 0) throw new Error(`the raw training failed: ${child.output()}`);
     const answer = JSON.parse(child.output().trim().split('\n').pop()!) as { ms: number; rounds: number };
     rawRounds = answer.rounds;
     return answer.ms;

@@ -523,7 +523,8 @@ console.log(`results: ${await results.write()}`);
 
 await Promise.all([publisher.end(), fillListener.end(), tickListener.end()]);
 server.child.kill('SIGTERM');
-await server.exited;
+// Its report is one long line: read to the end of its output, not just to its exit (a full run's was cut at 146 KB).
+await server.closed;
 // The service's own count of the statements each order through the API sent (arrival to answer; the audit line follows the answer).
 const served = (JSON.parse(/report (.*)/.exec(server.output())?.[1] ?? '{"orders":[]}') as { orders: { statements: number }[] }).orders;
 if (served.length > 0)
