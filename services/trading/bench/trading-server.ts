@@ -62,11 +62,12 @@ console.log(`listening ${baseUrl}`);
 process.once('SIGTERM', () => {
   loopDelay.disable();
   const cpu = process.cpuUsage();
-  console.log(
-    `report ${JSON.stringify({ orders, pauses, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99: loopDelay.percentile(99) / 1e6, loopDelayMax: loopDelay.max / 1e6 })}`,
-  );
-  void app
-    .close()
-    .then(() => pool.end())
-    .then(() => process.exit(0));
+  const report = `report ${JSON.stringify({ orders, pauses, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99: loopDelay.percentile(99) / 1e6, loopDelayMax: loopDelay.max / 1e6 })}\n`;
+  // Exit only once the pipe took the whole report: a full run's (over 146 KB) was cut by exiting after console.log.
+  process.stdout.write(report, () => {
+    void app
+      .close()
+      .then(() => pool.end())
+      .then(() => process.exit(0));
+  });
 });
