@@ -6,21 +6,23 @@
  *
  * While it runs it notes, for each `POST /trading/orders`, its arrival and answer (epoch ms,
  * performance.timeOrigin + now) and the PostgreSQL statements it sent, and every GC pause of
- * this process (perf_hooks 'gc' entries). On SIGTERM it closes and prints one line
- * `report {…}`: those notes, its own CPU time and the event loop's delay, for the bench to
- * correlate its slow orders with.
- * Usage: trading-server.ts <database url> <the clock: epoch ms of a simulated clock, or `system`>
+ * this process (perf_hooks 'gc' entries). On SIGTERM it writes its report (JSON) to the file the
+ * bench named, then closes: those notes, its own CPU time and the event loop's delay, for the
+ * bench to correlate its slow orders with. (A file, not its output: a full run's report is over
+ * 146 KB, and on the shared stdout/stderr pipe another line landed inside it.)
+ * Usage: trading-server.ts <database url> <the clock: epoch ms of a simulated clock, or `system`> <report file>
  */
 import { SimulatedClock, systemClock } from '@closecross/engine';
 import { createPool } from '@closecross/platform';
+import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadTradingConfig } from '../src/trading-config.ts';
 import { benchTradingService } from './bench-support.ts';
 
-const [databaseUrl, clockMs] = process.argv.slice(2);
-if (!databaseUrl || !clockMs) throw new Error('usage: trading-server.ts <database url> <clock epoch ms | system>');
+const [databaseUrl, clockMs, reportFile] = process.argv.slice(2);
+if (!databaseUrl || !clockMs || !reportFile) throw new Error('usage: trading-server.ts <database url> <clock epoch ms | system> <report file>');
 const clock = clockMs === 'system' ? systemClock : new SimulatedClock(Number(clockMs));
 const pool = createPool({ connectionString: databaseUrl, max: 10 });
 
@@ -62,12 +64,15 @@ console.log(`listening ${baseUrl}`);
 process.once('SIGTERM', () => {
   loopDelay.disable();
   const cpu = process.cpuUsage();
-  const report = `report ${JSON.stringify({ orders, pauses, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99: loopDelay.percentile(99) / 1e6, loopDelayMax: loopDelay.max / 1e6 })}\n`;
-  // Exit only once the pipe took the whole report: a full run's (over 146 KB) was cut by exiting after console.log.
-  process.stdout.write(report, () => {
-    void app
-      .close()
-      .then(() => pool.end())
-      .then(() => process.exit(0));
+  const report = JSON.stringify({
+    orders,
+    pauses,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    loopDelayP99: loopDelay.percentile(99) / 1e6,
+    loopDelayMax: loopDelay.max / 1e6,
   });
+  void writeFile(reportFile, report)
+    .then(() => app.close())
+    .then(() => pool.end())
+    .then(() => process.exit(0));
 });

@@ -16,7 +16,9 @@
  * PostgreSQL) and the service's event-loop delay; `BENCH_SHOW_SERVER=1` prints the service
  * process's own output at the end (e.g. with a `--trace-gc` given it while developing).
  */
-import { loadavg } from 'node:os';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
 import { BenchResults, benchSize, describeRow, median, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
@@ -122,7 +124,8 @@ await app.close();
 await pool.query(
   "insert into alert_channel (name, kind, config, events) values ('bench-fills', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', '{order_filled}')",
 );
-const server = spawnTsx(fileURLToPath(new URL('./trading-server.ts', import.meta.url)), {}, [databaseUrl, String(clock.nowMs())]);
+const reportFile = join(await mkdtemp(join(tmpdir(), 'trading-bench-')), 'server-report.json');
+const server = spawnTsx(fileURLToPath(new URL('./trading-server.ts', import.meta.url)), {}, [databaseUrl, String(clock.nowMs()), reportFile]);
 let serverExited = false;
 void server.exited.then(() => (serverExited = true));
 await waitFor(async () => serverExited || /listening /.test(server.output()), 60_000, 'the trading server');
@@ -183,7 +186,7 @@ if (process.env.BENCH_SHOW_SERVER)
       .filter((line) => !line.startsWith('report'))
       .join('\n'),
   );
-const serverReport = JSON.parse(/report (.*)/.exec(server.output())![1]!) as {
+const serverReport = JSON.parse(await readFile(reportFile, 'utf8')) as {
   orders: { at: number; answered: number; statements: number }[];
   pauses: { at: number; ms: number; kind: number }[];
   loopDelayP99: number;
