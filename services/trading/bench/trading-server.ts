@@ -14,7 +14,7 @@
  */
 import { SimulatedClock, systemClock } from '@closecross/engine';
 import { createPool } from '@closecross/platform';
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
@@ -71,8 +71,10 @@ process.once('SIGTERM', () => {
     loopDelayP99: loopDelay.percentile(99) / 1e6,
     loopDelayMax: loopDelay.max / 1e6,
   });
-  void writeFile(reportFile, report)
-    .then(() => app.close())
+  // Written at once: another SIGTERM listener (the platform's) may end the process before a later tick.
+  writeFileSync(reportFile, report);
+  void app
+    .close()
     .then(() => pool.end())
     .then(() => process.exit(0));
 });
