@@ -7,8 +7,12 @@ import type { Clock } from '@closecross/engine';
 import { jobsModule } from '@closecross/jobs';
 import { createService } from '@closecross/platform';
 import type { DailyBar } from '@closecross/quant';
-import { median } from '@closecross/tests/support';
+import { median, spawnTsx, waitFor, type RunningProcess } from '@closecross/tests/support';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
 import { tradingServiceWith } from '../src/plugin.ts';
 import { RiskStore } from '../src/risk/risk-store.ts';
@@ -162,4 +166,23 @@ export async function postgresCpuMs(pool: Pool): Promise<number> {
     }
   }
   return total;
+}
+
+/**
+ * The trading service alone in a process of its own (trading-server.ts), listening: its address,
+ * pid, and `report()`, which reads the report it writes on SIGTERM (once `server.closed`).
+ */
+export async function startTradingServer(databaseUrl: string, clock: string) {
+  const reportFile = join(await mkdtemp(join(tmpdir(), 'trading-server-')), 'server-report.json');
+  const server: RunningProcess = spawnTsx(fileURLToPath(new URL('./trading-server.ts', import.meta.url)), {}, [databaseUrl, clock, reportFile]);
+  let exited = false;
+  void server.exited.then(() => (exited = true));
+  await waitFor(async () => exited || /listening /.test(server.output()), 60_000, 'the trading server');
+  if (exited) throw new Error(`the trading server exited: ${server.output()}`);
+  return {
+    server,
+    url: /listening (\S+)/.exec(server.output())![1]!,
+    pid: server.child.pid!,
+    report: async <Report>() => JSON.parse(await readFile(reportFile, 'utf8')) as Report,
+  };
 }

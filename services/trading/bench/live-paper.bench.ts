@@ -36,14 +36,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { decodeLiveTicks, encodeTickFrame, liveTicksChannel, tickSectionStart, tickSymbolEnd, type LiveTrade } from '@closecross/contracts';
 import { systemClock } from '@closecross/engine';
-import { BenchResults, benchSize, median, sharedDataPath, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
+import { BenchResults, benchSize, median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
 import pg from 'pg';
-import { percentile, postgresCpuMs, processCpuMs, setLooseLimits, signedIn } from './bench-support.ts';
+import { percentile, postgresCpuMs, processCpuMs, setLooseLimits, signedIn, startTradingServer } from './bench-support.ts';
 
 const ticksPerVariant = benchSize('BENCH_LIVE_TICKS', 2_000, 20);
 const runsPerVariant = benchSize('BENCH_LIVE_RUNS', 5, 2);
@@ -120,14 +118,7 @@ const signalSize = 7;
 // service, a strategy host and a REST client meet it: this process publishes ticks, sends orders
 // over HTTP and listens for fills, and its work and garbage are not charged to the service's
 // event loop. The bench's process held both before (figures up to 2026-12-07).
-const reportFile = join(await mkdtemp(join(tmpdir(), 'live-paper-bench-')), 'server-report.json');
-const server = spawnTsx(fileURLToPath(new URL('./trading-server.ts', import.meta.url)), {}, [databaseUrl, 'system', reportFile]);
-let serverExited = false;
-void server.exited.then(() => (serverExited = true));
-await waitFor(async () => serverExited || /listening /.test(server.output()), 60_000, 'the trading server');
-if (serverExited) throw new Error(`the trading server exited: ${server.output()}`);
-const baseUrl = /listening (\S+)/.exec(server.output())![1]!;
-const serverPid = server.child.pid!;
+const { server, url: baseUrl, pid: serverPid, report: serverReportOf } = await startTradingServer(databaseUrl, 'system');
 
 // Every limit set, loose enough that the bench's orders pass (every check runs to the end). The
 // orders are booked to no strategy: the total book's limits apply (a live strategy's orders add
@@ -529,7 +520,7 @@ server.child.kill('SIGTERM');
 // Its report is one long line: read to the end of its output, not just to its exit (a full run's was cut at 146 KB).
 await server.closed;
 // The service's own count of the statements each order through the API sent (arrival to answer; the audit line follows the answer).
-const served = (JSON.parse(await readFile(reportFile, 'utf8')) as { orders: { statements: number }[] }).orders;
+const served = (await serverReportOf<{ orders: { statements: number }[] }>()).orders;
 if (served.length > 0)
   console.log(
     `    orders through the API (all variants): PostgreSQL statements from arrival to answer, median ${median(served.map((order) => order.statements))} (max ${Math.max(...served.map((order) => order.statements))}); background work (job polling) that falls inside counts too`,

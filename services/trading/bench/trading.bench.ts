@@ -16,19 +16,27 @@
  * PostgreSQL) and the service's event-loop delay; `BENCH_SHOW_SERVER=1` prints the service
  * process's own output at the end (e.g. with a `--trace-gc` given it while developing).
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
-import { BenchResults, benchSize, describeRow, median, spawnTsx, startBenchPostgres, waitFor } from '@closecross/tests/support';
+import { BenchResults, benchSize, describeRow, median, startBenchPostgres } from '@closecross/tests/support';
 import type { DailyBar } from '@closecross/quant';
 import { runBacktestJob } from '../src/backtests/backtest-job.ts';
 import { PriceReader } from '../src/market/price-reader.ts';
 import { ruleFor } from '../src/strategies/strategy-rules.ts';
 import { StrategyDesk } from '../src/strategies/strategy-desk.ts';
 import { loadTradingConfig } from '../src/trading-config.ts';
-import { benchTradingService, generatedBars, insertBars, p99Of, percentileOf, postgresCpuMs, postJson, processCpuMs, signedIn } from './bench-support.ts';
+import {
+  benchTradingService,
+  generatedBars,
+  insertBars,
+  p99Of,
+  percentileOf,
+  postgresCpuMs,
+  postJson,
+  processCpuMs,
+  signedIn,
+  startTradingServer,
+} from './bench-support.ts';
 
 const scanSymbols = benchSize('BENCH_SCAN_SYMBOLS', 500, 5);
 const backtestSymbols = benchSize('BENCH_BACKTEST_SYMBOLS', 100, 3);
@@ -124,14 +132,7 @@ await app.close();
 await pool.query(
   "insert into alert_channel (name, kind, config, events) values ('bench-fills', 'webhook', '{\"url\": \"http://127.0.0.1:9/hook\"}', '{order_filled}')",
 );
-const reportFile = join(await mkdtemp(join(tmpdir(), 'trading-bench-')), 'server-report.json');
-const server = spawnTsx(fileURLToPath(new URL('./trading-server.ts', import.meta.url)), {}, [databaseUrl, String(clock.nowMs()), reportFile]);
-let serverExited = false;
-void server.exited.then(() => (serverExited = true));
-await waitFor(async () => serverExited || /listening /.test(server.output()), 60_000, 'the trading server');
-if (serverExited) throw new Error(`the trading server exited: ${server.output()}`);
-const serverUrl = /listening (\S+)/.exec(server.output())![1]!;
-const serverPid = server.child.pid!;
+const { server, url: serverUrl, pid: serverPid, report: serverReportOf } = await startTradingServer(databaseUrl, String(clock.nowMs()));
 const sendOrder = async (i: number) => {
   await pool.query("update alert_channel set enabled = $1 where name = 'bench-fills'", [i % 2 === 0]);
   const started = performance.now();
@@ -186,12 +187,12 @@ if (process.env.BENCH_SHOW_SERVER)
       .filter((line) => !line.startsWith('report'))
       .join('\n'),
   );
-const serverReport = JSON.parse(await readFile(reportFile, 'utf8')) as {
+const serverReport = await serverReportOf<{
   orders: { at: number; answered: number; statements: number }[];
   pauses: { at: number; ms: number; kind: number }[];
   loopDelayP99: number;
   loopDelayMax: number;
-};
+}>();
 const roundTrips = serverReport.orders.map((order) => order.statements);
 const loopDelayP99 = serverReport.loopDelayP99;
 const loopDelayMax = serverReport.loopDelayMax;
