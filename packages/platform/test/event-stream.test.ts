@@ -1,11 +1,11 @@
 import http from 'node:http';
 import net from 'node:net';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createService, openEventStream, type EventStream, type EventStreamOptions } from '../src/index.ts';
+import { installSecurityHeaders } from '../src/auth/security-headers.ts';
 
 /** A real HTTP client reading the stream through eventsource-parser. */
 interface StreamClient {
@@ -81,7 +81,7 @@ async function serverWithStream(options?: EventStreamOptions) {
   const opened: EventStream[] = [];
   const waiting: Array<(stream: EventStream) => void> = [];
   app = Fastify();
-  await app.register(helmet, { global: true });
+  installSecurityHeaders(app);
   await app.register(cors, { origin: ['https://dashboard.example'] });
   app.get('/events', (request, reply) => {
     const stream = openEventStream(request, reply, options);

@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Clock } from '@closecross/engine';
@@ -13,6 +12,7 @@ import { changesState, presentedKey } from './credentials.ts';
 import type { Principal } from './principal.ts';
 import { scopes as allScopes, type RouteScope, type Scope } from './scopes.ts';
 import { sameSecret } from './secrets.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import { sessionCookie, Sessions } from './sessions.ts';
 import { Users, type LockoutPolicy } from './users.ts';
 
@@ -83,20 +83,7 @@ export interface AuthServices {
 export async function installAuthentication(app: FastifyInstance, settings: AuthSettings, pool: Pool | undefined): Promise<AuthServices | undefined> {
   const rateLimitPerMinute = settings.rateLimitPerMinute ?? 1_200;
   requireDeclaredScopes(app);
-  await app.register(helmet, {
-    // Swagger UI and the chart page use inline styles; scripts only from this origin.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        connectSrc: ["'self'"],
-      },
-    },
-    // HSTS only matters behind HTTPS (the ALB); browsers ignore it on plain http.
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-  });
+  installSecurityHeaders(app);
   await app.register(cors, {
     origin: settings.corsOrigins && settings.corsOrigins.length > 0 ? [...settings.corsOrigins] : false,
     credentials: true,
