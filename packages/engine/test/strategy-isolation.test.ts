@@ -100,7 +100,7 @@ describe('strategies in worker threads, under a time budget per event', () => {
     });
   });
 
-  it('a built-in runs in a worker too, and its state comes back after each event', async () => {
+  it('a built-in runs in a worker too, and its state comes back after an event that set it', async () => {
     const host = await StrategyWorkerHost.start(
       { source: { builtin: 'three_candles' }, params: { exit_after_bars: 7 }, universe: ['AAPL'], interval: '1d' },
       bars[0]!.startMs,
@@ -108,6 +108,23 @@ describe('strategies in worker threads, under a time budget per event', () => {
     hosts.push(host);
     const outcome = await host.start(bars[0]!.startMs, account);
     expect(outcome.state).toEqual({ lots: [], startEquity: 100_000 });
+  });
+  it('answers its state only when an event changed it, so a live instance saves it only then', async () => {
+    const host = await start('buy-once.ts');
+    // onStart leaves {} as it was: nothing to save.
+    expect((await host.start(bars[0]!.startMs, account)).state).toBeUndefined();
+    expect((await host.event(bars[0]!, bars[0]!.endMs, account)).state).toEqual({ bars: 1 });
+    expect((await host.event(bars[1]!, bars[1]!.endMs, account)).state).toEqual({ bars: 2 });
+    expect(host.state).toEqual({ bars: 2 });
+    // A restored state is not answered again until an event moves it.
+    const restored = await StrategyWorkerHost.start(
+      { source: { module: `${fixtures}buy-once.ts` }, params: {}, universe: ['AAPL'], interval: '1d', state: { bars: 3 } },
+      bars[0]!.startMs,
+    );
+    hosts.push(restored);
+    expect((await restored.start(bars[0]!.startMs, account)).state).toBeUndefined();
+    expect(restored.state).toEqual({ bars: 3 });
+    expect((await restored.event(bars[2]!, bars[2]!.endMs, account)).state).toEqual({ bars: 4 });
   });
 });
 

@@ -31,5 +31,6 @@ export interface LogLine {
 
 export type WorkerMessage =
   | { type: 'ready'; name: string; nextTimerMs: number }
-  | { type: 'done'; seq: number; commands: StrategyCommand[]; state: StrategyState; nextTimerMs: number; logs: LogLine[] }
+  /** `state`: only when the event changed it (its JSON differs from the last one sent, or restored at init). */
+  | { type: 'done'; seq: number; commands: StrategyCommand[]; state?: StrategyState; nextTimerMs: number; logs: LogLine[] }
   | { type: 'failed'; seq: number | undefined; error: string; logs: LogLine[]; parameter?: { field: string; value: unknown; allowed: string } };

@@ -11,6 +11,7 @@ import { builtinStrategies } from '../strategies/index.ts';
 import { isStrategyDefinition, type AnyStrategyDefinition } from '../strategy/define.ts';
 import { StrategyParameterError } from '../strategy/parameters.ts';
 import { StrategyRuntime } from '../strategy/runtime.ts';
+import type { StrategyState } from '../strategy/context.ts';
 import type { AccountSnapshot, HostMessage, LogLine, StrategyCommand, StrategySource, WorkerMessage } from './protocol.ts';
 
 const port = parentPort!;
@@ -20,6 +21,8 @@ let account: AccountSnapshot = { cash: 0, equity: 0, positions: [], openOrders: 
 let commands: StrategyCommand[] = [];
 let logs: LogLine[] = [];
 let localIds = 0;
+/** The state's JSON as last sent (or restored at init): an event that leaves it so sends none, and nothing is saved again. */
+let sentState = '';
 
 const send = (message: WorkerMessage) => port.postMessage(message);
 const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -71,6 +74,7 @@ port.on('message', async (message: HostMessage) => {
           equity: () => account.equity,
         },
       });
+      sentState = runtime.stateJson();
       send({ type: 'ready', name: definition.name, nextTimerMs: runtime.nextTimerMs });
       return;
     }
@@ -91,7 +95,17 @@ port.on('message', async (message: HostMessage) => {
         runtime.timer(event);
       }
     }
-    send({ type: 'done', seq: message.seq, commands, state: runtime.state(), nextTimerMs: runtime.nextTimerMs, logs });
+    const state = runtime.stateJson();
+    const changed = state !== sentState;
+    sentState = state;
+    send({
+      type: 'done',
+      seq: message.seq,
+      commands,
+      ...(changed ? { state: JSON.parse(state) as StrategyState } : {}),
+      nextTimerMs: runtime.nextTimerMs,
+      logs,
+    });
   } catch (error) {
     const parameter = error instanceof StrategyParameterError ? { field: error.field, value: error.value, allowed: error.allowed } : undefined;
     send({ type: 'failed', seq, error: describe(error), logs, ...(parameter ? { parameter } : {}) });

@@ -44,6 +44,7 @@ export interface EventOutcome {
    * exchange's id for bound orders.
    */
   readonly commands: readonly StrategyCommand[];
+  /** The strategy's state when the event changed it (persist it); undefined when it is as before. */
   readonly state: StrategyState | undefined;
   readonly failure: StrategyFailure | undefined;
 }
@@ -268,7 +269,7 @@ export class StrategyWorkerHost {
     if (answer.type !== 'done') return this.fail({ strategy: this.name, reason: 'exited', message: 'unexpected answer', during });
     this.writeLogs(answer.logs);
     this.nextTimerMs = answer.nextTimerMs;
-    this.state = answer.state;
+    if (answer.state !== undefined) this.state = answer.state;
     return { commands: this.exchangeCommands(answer.commands), state: answer.state, failure: undefined };
   }
 

@@ -151,6 +151,10 @@ export class StrategyRuntime {
   }
   /** The state to persist (a copy: JSON only). */
   state(): StrategyState {
-    return JSON.parse(JSON.stringify(this.context.state)) as StrategyState;
+    return JSON.parse(this.stateJson()) as StrategyState;
+  }
+  /** The state to persist, as its JSON text (to tell whether an event changed it). */
+  stateJson(): string {
+    return JSON.stringify(this.context.state);
   }
 }
