@@ -118,6 +118,34 @@ describe('the pre-trade risk book in memory (BOOK on Monday 2026-12-07, the NYSE
     ]);
   });
 
+  it('the one-statement placement is planned once per connection (a generic plan), not again for every order', async () => {
+    await limits({ max_order_notional: 1_000_000 });
+    await quote(100);
+    // Enough that some connection of the pool (it lends its idle ones in turn) sends it more than five times.
+    for (let i = 0; i < 60; i++) await place(i % 2 ? 'sell' : 'buy', 1);
+    // Every connection of the pool, each asked for its own prepared statements (they are per session).
+    const clients = await Promise.all(Array.from({ length: database.pool.totalCount }, () => database.pool.connect()));
+    try {
+      const plans = (
+        await Promise.all(
+          clients.map(
+            async (client) =>
+              (
+                await client.query<{ generic: number; custom: number }>(
+                  "select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where name like 'trading_place_guarded%'",
+                )
+              ).rows,
+          ),
+        )
+      ).flat();
+      // PostgreSQL tries five custom plans on a connection before it weighs the generic one: every later order takes the generic plan.
+      expect(plans.some((plan) => plan.generic + plan.custom > 5)).toBe(true);
+      for (const plan of plans) expect(plan).toEqual({ custom: Math.min(5, plan.generic + plan.custom), generic: Math.max(0, plan.generic + plan.custom - 5) });
+    } finally {
+      for (const client of clients) client.release();
+    }
+  });
+
   it('a halt set by another task (another RiskStore on the same database) refuses the very next order', async () => {
     await new RiskStore(database.pool).setState(null, 'halted', 'halted by another task', 'desk on another task');
     const refused = await place('buy', 1);
