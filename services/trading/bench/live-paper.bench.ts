@@ -5,7 +5,8 @@
  * The real trading service (its plugin and the job API) listens on loopback with sign-in on, in a
  * process of its own (trading-server.ts, the system clock), as the prices service, a strategy host
  * and a REST client meet it: this process only publishes ticks, sends orders and hears fills; every
- * order is an authenticated HTTP `POST /trading/orders` with an admin API key, so the pre-trade risk
+ * order is an authenticated HTTP `POST /trading/orders` with an admin API key (the benches' keep-alive
+ * node:http client, postJson in bench-support.ts; undici's fetch before 2026-12-07 17:10), so the pre-trade risk
  * engine (every limit set, loose enough to pass: each check runs to its end), the order desk and
  * the paper broker are all in the path, as they are for a user. Ticks are BTC-PERP trades at the
  * closes of the real FTX one-minute file (generated when ../shared/data is absent), published as the
@@ -41,7 +42,7 @@ import { decodeLiveTicks, encodeTickFrame, liveTicksChannel, tickSectionStart, t
 import { systemClock } from '@closecross/engine';
 import { BenchResults, benchSize, median, sharedDataPath, startBenchPostgres } from '@closecross/tests/support';
 import pg from 'pg';
-import { percentile, postgresCpuMs, processCpuMs, setLooseLimits, signedIn, startTradingServer } from './bench-support.ts';
+import { percentile, postgresCpuMs, postJson, processCpuMs, setLooseLimits, signedIn, startTradingServer } from './bench-support.ts';
 
 const ticksPerVariant = benchSize('BENCH_LIVE_TICKS', 2_000, 20);
 const runsPerVariant = benchSize('BENCH_LIVE_RUNS', 5, 2);
@@ -230,16 +231,16 @@ let orderCount = 0;
 /** A market order of one BTC-PERP through the API, signed in with the key; buys and sells alternate so the book stays flat. */
 async function placeOrder(): Promise<{ id: string; placedAt: string }> {
   orderCount += 1;
-  const response = await fetch(`${baseUrl}/trading/orders`, {
-    method: 'POST',
-    headers: { ...authorization, 'idempotency-key': `live-bench-${orderCount}` },
-    // Good till cancelled: a day order placed just before 24:00 UTC (BTC-PERP's session end) would expire unfilled.
-    body: JSON.stringify({ symbol, side: orderCount % 2 ? 'buy' : 'sell', quantity: 1, type: 'market', time_in_force: 'gtc' }),
-  });
-  const order = (await response.json()) as { id: string; state: string; placed_at: string; reason?: string };
+  // Good till cancelled: a day order placed just before 24:00 UTC (BTC-PERP's session end) would expire unfilled.
+  const { status, json } = await postJson(
+    `${baseUrl}/trading/orders`,
+    { symbol, side: orderCount % 2 ? 'buy' : 'sell', quantity: 1, type: 'market', time_in_force: 'gtc' },
+    { 'idempotency-key': `live-bench-${orderCount}` },
+  );
+  const order = json as { id: string; state: string; placed_at: string; reason?: string };
   // With ticks streaming, the exchange may fill it before the answer is sent: filled is as good.
-  if (response.status !== 201 || !['accepted', 'partially_filled', 'filled'].includes(order.state))
-    throw new Error(`bench order not working: ${response.status} ${JSON.stringify(order)}`);
+  if (status !== 201 || !['accepted', 'partially_filled', 'filled'].includes(order.state))
+    throw new Error(`bench order not working: ${status} ${JSON.stringify(order)}`);
   return { id: order.id, placedAt: order.placed_at };
 }
 
