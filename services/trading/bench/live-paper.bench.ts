@@ -340,6 +340,9 @@ async function tickToOrderToFill(samples: number): Promise<Sample[]> {
     });
   };
   tickListener.on('notification', onTick);
+  // Listening only while (c) runs: PostgreSQL wakes every listening connection of the database for
+  // each NOTIFY, and the other variants' ticks are no business of this stand-in strategy.
+  await tickListener.query(`listen ${liveTicksChannel}`);
   try {
     while (streaming && results.length < samples) {
       await publishTick();
@@ -348,11 +351,11 @@ async function tickToOrderToFill(samples: number): Promise<Sample[]> {
     while (working && !failure) await sleep(5);
   } finally {
     tickListener.off('notification', onTick);
+    await tickListener.query(`unlisten ${liveTicksChannel}`);
   }
   if (failure) throw failure;
   return results;
 }
-await tickListener.query(`listen ${liveTicksChannel}`);
 
 /**
  * (d) order -> paper fill: an order through the API (HTTP, API key, risk, store; the paper exchange
