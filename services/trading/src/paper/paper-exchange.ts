@@ -127,6 +127,11 @@ export class PaperExchange {
     this.options = options;
   }
 
+  /** The orders (trading_order ids) this task's exchange works now. */
+  workingOrderIds(): string[] {
+    return [...this.working.keys()];
+  }
+
   /** Whether this task runs the exchange now. */
   get running(): boolean {
     return this.client !== undefined;
@@ -215,10 +220,14 @@ export class PaperExchange {
 
   private scheduleRefresh(): void {
     this.schedule(this.options.refreshMs ?? 30_000, async () => {
-      if (!this.client) return;
-      await this.load();
+      await this.refresh();
       this.scheduleRefresh();
     });
+  }
+
+  /** Reads every working paper order again (cancels and expiries made elsewhere), as the timer does every `refreshMs`. */
+  async refresh(): Promise<void> {
+    if (this.client) await this.load();
   }
 
   /** Reads the working paper orders (all, or one client order id) and submits the new ones into their account's exchange. */
@@ -237,12 +246,17 @@ export class PaperExchange {
   }
 
   private async loadNow(clientOrderId: string | undefined): Promise<void> {
+    // The read sees PostgreSQL as it was when it began: an order handed over while it runs (placed in
+    // its one statement, or announced) is not in it, and is not dropped for that. (Ticks wait for
+    // loads, so no order fills meanwhile.)
+    const workedBefore = new Map(this.working);
     const rows = await workingPaperOrders(this.options.pool, workingStates, workedTypes, clientOrderId ?? null);
     if (!this.client) return;
     if (clientOrderId === undefined) {
       // Cancelled, expired or filled elsewhere: no longer ours to fill.
       const still = new Set(rows.map((row) => row.order_id));
-      for (const order of this.working.values()) if (!still.has(order.id)) this.drop(order, 'no longer working in trading_order');
+      for (const order of workedBefore.values())
+        if (!still.has(order.id) && this.working.get(order.id) === order) this.drop(order, 'no longer working in trading_order');
     }
     for (const row of rows) this.admit(row);
     if (clientOrderId === undefined) this.compact();
