@@ -88,6 +88,25 @@ describe('runMigrations', () => {
     expect(await tableNames(database)).toContain('stock_data');
   });
 
+  it("finds an order's fills, and the working orders' fill counts, through an index, not by reading every fill", async () => {
+    database = await createTestDatabase();
+    const client = await database.pool.connect();
+    try {
+      await client.query('begin');
+      // Off, a plan scans the whole table only when no index serves the condition.
+      await client.query('set local enable_seqscan = off');
+      const plan = async (sql: string) =>
+        ((await client.query(`explain ${sql}`, ['00000000-0000-0000-0000-000000000001'])).rows as { 'QUERY PLAN': string }[])
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+      expect(await plan('select coalesce(sum(quantity), 0) from trading_fill where order_id = $1')).toMatch(/Index (Only )?Scan .*trading_fill_order_idx/);
+      expect(await plan('select fill_id, price from trading_fill where order_id = $1 order by at, fill_id')).toMatch(/trading_fill_order_idx/);
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
+  });
+
   it('enforces the natural key and the unique row_id', async () => {
     database = await createTestDatabase();
     await database.pool.query('insert into date_mapping (date_id) values (0)');
