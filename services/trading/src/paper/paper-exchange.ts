@@ -248,14 +248,14 @@ export class PaperExchange {
   private async loadNow(clientOrderId: string | undefined): Promise<void> {
     // The read sees PostgreSQL as it was when it began: an order handed over while it runs (placed in
     // its one statement, or announced) is not in it, and is not dropped for that. (Ticks wait for
-    // loads, so no order fills meanwhile.)
-    const workedBefore = new Map(this.working);
+    // loads, so no order fills meanwhile.) A one-order read (an announcement) drops nothing.
+    const workedBefore = clientOrderId === undefined ? [...this.working.values()] : [];
     const rows = await workingPaperOrders(this.options.pool, workingStates, workedTypes, clientOrderId ?? null);
     if (!this.client) return;
     if (clientOrderId === undefined) {
       // Cancelled, expired or filled elsewhere: no longer ours to fill.
       const still = new Set(rows.map((row) => row.order_id));
-      for (const order of workedBefore.values())
+      for (const order of workedBefore)
         if (!still.has(order.id) && this.working.get(order.id) === order) this.drop(order, 'no longer working in trading_order');
     }
     for (const row of rows) this.admit(row);
