@@ -17,5 +17,6 @@ export * from './service-declaration.ts';
 export * from './auth/scopes.ts';
 export * from './run-service.ts';
 export * from './retry.ts';
+export { markingTriggerFlags, startFullGcByHeapShare } from './garbage-collection.ts';
 export { openEventStream, defaultHeartbeatMs, type EventStream, type EventStreamOptions } from './event-stream.ts';
 export { defaulted } from './defaulted.ts';

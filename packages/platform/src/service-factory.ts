@@ -17,6 +17,7 @@ import { refuseKeyFloods } from './json-key-budget.ts';
 import { parseLargeJsonInSlices } from './sliced-json.ts';
 import { refuseMalformedUnicode } from './unicode.ts';
 import { validatorCompiler } from './validation.ts';
+import { startFullGcByHeapShare } from './garbage-collection.ts';
 
 /** What every service plugin receives: its dependencies, never globals. */
 export interface ServiceContext {
@@ -69,6 +70,7 @@ export type Service = FastifyInstance & { auth?: AuthServices };
  * the root so paths are the same alone or mounted together.
  */
 export async function createService(options: CreateServiceOptions): Promise<Service> {
+  startFullGcByHeapShare();
   const logger = { ...loggerOptions(options.name, options.logLevel ?? 'info'), ...(options.logStream ? { stream: options.logStream } : {}) };
   const app = Fastify({
     logger,
