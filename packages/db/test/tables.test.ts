@@ -178,7 +178,7 @@ describe('stockData (auction rows as the ingestor writes and the model service r
         present.has(column) ? column : column === 'row_id' ? `date_id || '_' || seconds_in_bucket || '_' || stock_id` : `null::${types[column] ?? 'float8'}`,
       );
     });
-    expect(written).toBe(2);
+    expect(written).toEqual({ inserted: 2, updated: 0 });
     expect(await stockData.lastDateId(database.pool)).toBe(700);
     expect(await stockData.dayRows(database.pool, 700, ['wap'])).toEqual([
       { row_id: '700_0_0', stock_id: 0, wap: 1.1, target: null },
@@ -202,15 +202,53 @@ describe('stockData (auction rows as the ingestor writes and the model service r
         );
       });
     // No repeats: two new keys on a new day, one stored key unchanged, one changed.
-    expect(await merge(`(5, 710, 0, 2.0, 0.1), (6, 710, 0, 2.1, 0.2)`)).toBe(2);
-    expect(await merge(`(5, 710, 0, 2.0, 0.1), (6, 710, 0, 2.2, 0.2), (7, 710, 0, 2.3, null)`)).toBe(2);
+    expect(await merge(`(5, 710, 0, 2.0, 0.1), (6, 710, 0, 2.1, 0.2)`)).toEqual({ inserted: 2, updated: 0 });
+    expect(await merge(`(5, 710, 0, 2.0, 0.1), (6, 710, 0, 2.2, 0.2), (7, 710, 0, 2.3, null)`)).toEqual({ inserted: 1, updated: 1 });
     // A stored key twice: the plain merge would change its row twice; the last line wins.
-    expect(await merge(`(5, 710, 0, 3.0, 0.3), (5, 710, 0, 3.5, 0.35)`)).toBe(1);
+    expect(await merge(`(5, 710, 0, 3.0, 0.3), (5, 710, 0, 3.5, 0.35)`)).toEqual({ inserted: 0, updated: 1 });
     expect(await stockData.dayRows(database.pool, 710, ['wap'])).toEqual([
       { row_id: '710_0_5', stock_id: 5, wap: 3.5, target: 0.35 },
       { row_id: '710_0_6', stock_id: 6, wap: 2.2, target: 0.2 },
       { row_id: '710_0_7', stock_id: 7, wap: 2.3, target: null },
     ]);
+    // A new key twice beside a stored one changed: the sorted merge counts each once.
+    expect(await merge(`(8, 710, 0, 4.0, null), (5, 710, 0, 3.6, 0.35), (8, 710, 0, 4.1, null)`)).toEqual({ inserted: 1, updated: 1 });
+    expect((await stockData.dayRows(database.pool, 710, ['wap'])).map(({ wap }) => wap)).toEqual([3.6, 2.2, 2.3, 4.1]);
+  });
+
+  it("reads only the stored rows of the staged days: a backfill's batch does not scan the whole table", async () => {
+    // 55,000 stored rows on days 720-724, and a batch of one new day and one stored row changed.
+    await database.pool.query(
+      `insert into stock_data (stock_id, date_id, seconds_in_bucket, wap, row_id)
+       select stock, day, bucket * 10, 1.0, day || '_' || bucket * 10 || '_' || stock
+       from generate_series(720, 724) day, generate_series(0, 54) bucket, generate_series(0, 199) stock`,
+    );
+    const { merged, storedRowsRead } = await withTransaction(database.pool, async (client) => {
+      await client.query(`create temp table load_staging (stock_id int4, date_id int4, seconds_in_bucket int4, wap float8) on commit drop`);
+      await client.query(`insert into load_staging select stock, 725, 0, 2.0 from generate_series(0, 199) stock`);
+      await client.query(`insert into load_staging values (0, 724, 540, 3.0)`);
+      const read = async () =>
+        Number(
+          (
+            await client.query<{ rows: string }>(
+              `select pg_stat_get_xact_tuples_returned('stock_data'::regclass) + pg_stat_get_xact_tuples_fetched('stock_data'::regclass) as rows`,
+            )
+          ).rows[0]!.rows,
+        );
+      const before = await read();
+      const merged = await stockData.mergeStaged(client, 'load_staging', (column) =>
+        ['stock_id', 'date_id', 'seconds_in_bucket', 'wap'].includes(column)
+          ? column
+          : column === 'row_id'
+            ? `date_id || '_' || seconds_in_bucket || '_' || stock_id`
+            : `null::${stockData.stockDataColumns.find(([name]) => name === column)![1]}`,
+      );
+      return { merged, storedRowsRead: (await read()) - before };
+    });
+    expect(merged).toEqual({ inserted: 200, updated: 1 });
+    // Day 724's 11,000 rows at most (through the primary key), not the table's 55,000.
+    expect(storedRowsRead).toBeLessThanOrEqual(11_000);
+    expect((await database.pool.query(`select wap from stock_data where row_id = '724_540_0'`)).rows).toEqual([{ wap: 3.0 }]);
   });
 });
 

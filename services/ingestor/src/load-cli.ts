@@ -6,8 +6,9 @@ import { readLocalSystem } from './local-stream.ts';
 import { progressBar } from './progress-bar.ts';
 
 const usage = `pnpm load <csv> [--database-url URL] [--train-type TAG]
-  Backfills auction rows from a CSV (the competition's files as they are) with COPY and one
-  upsert, in one transaction. Default database: the running local system's, else DATABASE_URL.`;
+  Backfills auction rows from a CSV (the competition's files as they are): COPY in batches on one
+  connection while another merges each into the table, all in one transaction. Default database:
+  the running local system's, else DATABASE_URL.`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -23,14 +24,15 @@ if (!databaseUrl) {
   console.error('no database: start the local system (pnpm start), or give --database-url or DATABASE_URL');
   process.exit(2);
 }
-// One COPY and one MERGE of a million rows outlast the default statement timeout (30 s): none here.
-const pool = createPool({ connectionString: databaseUrl, max: 1, timeouts: { statementTimeoutMs: 0 } });
+// A batch's COPY or MERGE may outlast the default statement timeout (30 s): none here. Two
+// connections: one stages the next batch while the other merges.
+const pool = createPool({ connectionString: databaseUrl, max: 2, timeouts: { statementTimeoutMs: 0 } });
 const size = statSync(file).size;
 let bytes = 0;
 const bar = progressBar('load', size, 'bytes');
 try {
   const started = Date.now();
-  const { staged, written } = await bulkLoad(pool, file, {
+  const { staged, inserted, updated } = await bulkLoad(pool, file, {
     onBytes: (chunk) => {
       bytes += chunk;
       bar.update(bytes, bytes);
@@ -40,7 +42,7 @@ try {
   bar.finish(size, bytes);
   const seconds = (Date.now() - started) / 1000;
   console.log(
-    `loaded ${staged.toLocaleString('en')} rows (${written.toLocaleString('en')} new or changed) in ${seconds.toFixed(1)} s, ${Math.round(staged / seconds).toLocaleString('en')} rows/s`,
+    `loaded ${staged.toLocaleString('en')} rows (${inserted.toLocaleString('en')} new, ${updated.toLocaleString('en')} updated) in ${seconds.toFixed(1)} s, ${Math.round(staged / seconds).toLocaleString('en')} rows/s`,
   );
 } catch (error) {
   if (error instanceof LoadError || (error as { code?: string }).code) {

@@ -132,11 +132,16 @@ export async function dayRows<Row extends Record<string, unknown>>(db: Queryable
   return result.rows;
 }
 
-/** MERGE of `source` (a select giving stock_data's columns) into stock_data: update what differs, insert what is new. */
-function mergeSql(source: string): string {
+/**
+ * MERGE of `source` (a select giving stock_data's columns) into stock_data: update what differs,
+ * insert what is new. `within` bounds the stored rows it joins: without it, each merge of a batch
+ * hashed the whole table (a backfill in batches cost more CPU with each batch as the table grew).
+ */
+function mergeSql(source: string, within: string): string {
   return `merge into stock_data target
        using (${source}) source
        on target.date_id = source.date_id and target.seconds_in_bucket = source.seconds_in_bucket and target.stock_id = source.stock_id
+          and ${within}
        when matched and (${valueColumns.map((name) => `target.${name}`).join(', ')}) is distinct from (${valueColumns.map((name) => `source.${name}`).join(', ')}) then
          update set ${valueColumns.map((name) => `${name} = source.${name}`).join(', ')}
        when not matched then
@@ -144,35 +149,66 @@ function mergeSql(source: string): string {
          values (source.stock_id, source.date_id, source.seconds_in_bucket, ${valueColumns.map((name) => `source.${name}`).join(', ')})`;
 }
 
+/** Rows of stock_data this transaction updated so far (the statistics' count: a statement's is the difference). */
+async function updatedInTransaction(client: Queryable): Promise<number> {
+  const { rows } = await client.query<{ updated: string }>(`select pg_stat_get_xact_tuples_updated('stock_data'::regclass) as updated`);
+  return Number(rows[0]!.updated);
+}
+
+/** One merge statement, with the rows it inserted and those it updated. */
+async function countedMerge(client: Queryable, sql: string): Promise<{ inserted: number; updated: number }> {
+  const before = await updatedInTransaction(client);
+  const result = await client.query(sql);
+  const updated = (await updatedInTransaction(client)) - before;
+  return { inserted: (result.rowCount ?? 0) - updated, updated };
+}
+
 /**
  * Merges a staging table into stock_data inside the caller's transaction, creating the days it
  * names first. `castOf(column)` is the SQL expression that gives each stock_data column from a
  * staging row; of a key given twice, the row of the highest ctid (the last line COPY read) wins.
- * MERGE joins the whole batch against the table once (for a backfill into new days, a cheap
- * anti-join) instead of ON CONFLICT's per-row speculative insert. A file rarely repeats a key, so
- * the merge is first tried straight from the staging rows (no sort); a repeated key makes that
- * statement fail (a row matched twice, or a new key inserted twice), and only then, back at a
- * savepoint, are the rows sorted to keep each key's last line. Returns rows inserted or changed.
+ * MERGE joins the whole batch against the stored rows of the batch's days once (for a backfill
+ * into new days, a cheap anti-join) instead of ON CONFLICT's per-row speculative insert. A file
+ * rarely repeats a key, so the merge is first tried straight from the staging rows (no sort); a
+ * repeated key makes that statement fail (a row matched twice, or a new key inserted twice), and
+ * only then, back at a savepoint, are the rows sorted to keep each key's last line. Returns the
+ * rows inserted and those updated (the split is PostgreSQL's statistics of the transaction, kept
+ * unless track_counts is off, which autovacuum needs on; the sum is the merge's row count).
  */
-export async function mergeStaged(client: Queryable, staging: string, castOf: (column: StockDataColumn) => string): Promise<number> {
+export async function mergeStaged(
+  client: Queryable,
+  staging: string,
+  castOf: (column: StockDataColumn) => string,
+): Promise<{ inserted: number; updated: number }> {
   if (!/^[a-z_][a-z0-9_]*$/.test(staging)) throw new Error(`staging table ${staging} is not a plain name`);
-  await client.query(`insert into date_mapping (date_id) select distinct date_id from ${staging} on conflict (date_id) do nothing`);
+  const days = await client.query<{ first: number | null; last: number | null }>(
+    `with days as (select distinct ${castOf('date_id')} as date_id from ${staging}),
+          dated as (insert into date_mapping (date_id) select date_id from days on conflict (date_id) do nothing)
+     select min(date_id) as first, max(date_id) as last from days`,
+  );
+  const { first, last } = days.rows[0]!;
+  if (first === null || last === null) return { inserted: 0, updated: 0 };
+  // Every row a staged key can match is of a staged day: the range changes no match.
+  const within = `target.date_id between ${Number(first)} and ${Number(last)}`;
   const typed = `select ${castOf('stock_id')} as stock_id, ${castOf('date_id')} as date_id, ${castOf('seconds_in_bucket')} as seconds_in_bucket,
                   ${valueColumns.map((name) => `${castOf(name)} as ${name}`).join(', ')}`;
   await client.query('savepoint merge_unsorted');
   try {
-    const result = await client.query(mergeSql(`${typed} from ${staging}`));
+    const merged = await countedMerge(client, mergeSql(`${typed} from ${staging}`, within));
     await client.query('release savepoint merge_unsorted');
-    return result.rowCount ?? 0;
+    return merged;
   } catch (error) {
     const code = (error as { code?: string }).code;
     // 21000: MERGE would change a stored row twice; 23505: it would insert a new key twice.
     if (code !== '21000' && code !== '23505') throw error;
     await client.query('rollback to savepoint merge_unsorted');
   }
-  const result = await client.query(
-    mergeSql(`select distinct on (date_id, seconds_in_bucket, stock_id) * from (${typed}, ctid as line from ${staging}) typed
-         order by date_id, seconds_in_bucket, stock_id, line desc`),
+  return countedMerge(
+    client,
+    mergeSql(
+      `select distinct on (date_id, seconds_in_bucket, stock_id) * from (${typed}, ctid as line from ${staging}) typed
+         order by date_id, seconds_in_bucket, stock_id, line desc`,
+      within,
+    ),
   );
-  return result.rowCount ?? 0;
 }
