@@ -9,7 +9,7 @@ import type { Static, TNull, TSchema } from '@sinclair/typebox';
 import { JobInputError } from './job-errors.ts';
 import { recordJobKind, type JobKindSchemas } from './job-kinds.ts';
 import { bossSchema, kindsWithReadyJobs, renewLeases, settleLostJobs } from './job-leases.ts';
-import { JobNotifications, queuedNotice, type JobNotice } from './job-notifications.ts';
+import { JobNotifications, type JobNotice } from './job-notifications.ts';
 import { JobStore, type JobView } from './job-store.ts';
 import { prepared } from './prepared-statements.ts';
 import { coalescingReporter } from './progress-reporter.ts';
@@ -131,6 +131,9 @@ interface RunningJob {
 class JobCancelledError extends Error {}
 
 export const defaultLeaseSeconds = 30;
+
+/** A task's rows in the fleet (`fleet_worker.kind`), beside the ingestors' and price workers'. */
+const fleetKind = 'jobs';
 
 /** The advisory lock key queue creation takes, the same in every task ("cc-jobs" as bytes, as a bigint). */
 const queueCreationLockKey = '27975069404717683';
@@ -267,7 +270,7 @@ export class JobEngine {
       .sort();
     if (runs.length > 0) {
       // A runner shows in the fleet beside the ingestors and price workers; a task that only enqueues does not.
-      this.fleet = new WorkerRegistry(this.pool, { kind: 'jobs', pool: runs.join(','), leaseMs: this.leaseSeconds * 1000 });
+      this.fleet = new WorkerRegistry(this.pool, { kind: fleetKind, pool: runs.join(','), leaseMs: this.leaseSeconds * 1000 });
       await this.heartbeat().catch((error) => this.log.warn({ err: error }, 'could not join the fleet; the next heartbeat tries again'));
       this.every(this.leaseSeconds / 4, () => this.heartbeat());
     }
@@ -290,9 +293,22 @@ export class JobEngine {
     return this.notifications?.live ?? false;
   }
 
-  /** Queued and running jobs of one kind over the fleet (one indexed count, for a caller that sizes work by it). */
-  async queueDepth(kind: string): Promise<{ queued: number; running: number }> {
-    return this.store.depth(kind);
+  /**
+   * The live tasks that run `kind` (their fleet rows, as GET /workers lists them) and how many of
+   * its jobs they run at once, summed: what the fleet can run of it, whether or not it is busy now.
+   * A task joins at its start and counts until a lease time after its last heartbeat.
+   */
+  async fleetConcurrency(kind: string): Promise<{ tasks: number; concurrency: number }> {
+    const result = await this.pool.query<{ tasks: number; concurrency: number }>(
+      prepared(
+        `select count(*)::int as tasks, coalesce(sum(slots), 0)::int as concurrency
+           from (select (details->'kinds'->$1->>'concurrency')::int as slots from fleet_worker
+                  where kind = $2 and heartbeat_at > now() - make_interval(secs => lease_ms / 1000.0)) as live
+          where slots > 0`,
+        [kind, fleetKind],
+      ),
+    );
+    return result.rows[0]!;
   }
 
   /** Queues a job of a kind this task defines; answers its id (the existing one for a known idempotency key). */
@@ -325,22 +341,18 @@ export class JobEngine {
       throw error;
     }
     const id = randomUUID();
-    const inserted = await this.store.insert(client, {
-      id,
-      kind,
-      params,
-      scope: state.definition.scope,
-      createdBy: options.createdBy,
-      idempotencyKey: options.idempotencyKey,
-    });
+    const inserted = await this.store.insert(
+      client,
+      { id, kind, params, scope: state.definition.scope, createdBy: options.createdBy, idempotencyKey: options.idempotencyKey },
+      // Its notice is delivered at commit, with the queue entry below: every task running the kind fetches it then, not at its next poll.
+      { notify: this.notifications !== undefined },
+    );
     if (!inserted) return (await this.store.idByKey(client, kind, options.idempotencyKey!))!;
     await this.boss.send(
       kind,
       {},
       { id, db: { executeSql: (text, values) => client.query(prepared(text, values)) }, ...this.deliveryOptions(state.definition) },
     );
-    // Delivered at commit: every task running the kind fetches it then, not at its next poll.
-    if (this.notifications) await client.query(`select ${queuedNotice('$1::text')}`, [kind]);
     return id;
   }
 
@@ -353,6 +365,11 @@ export class JobEngine {
 
   get(id: string): Promise<JobView | undefined> {
     return this.store.get(id);
+  }
+
+  /** The jobs of these ids that exist, in one read (in no particular order). */
+  getMany(ids: readonly string[]): Promise<JobView[]> {
+    return this.store.getMany(ids);
   }
 
   list(filter: { kind?: string; status?: string; limit?: number }): Promise<JobView[]> {
@@ -529,9 +546,11 @@ export class JobEngine {
       try {
         const outcome = await state.definition.handler({ id, params, attempt, signal: controller.signal, report: reporter.report });
         await reporter.flush();
-        if (await this.store.succeed(id, attempt, outcome?.result ?? null, outcome?.metrics ?? null)) await this.boss.complete(kind, id);
-        else if (await this.store.markCancelled(id)) await this.boss.complete(kind, id);
-        else this.log.warn({ jobId: id, kind, attempt }, 'a later attempt owns this job; this result is dropped');
+        // A success completes the pg-boss entry in the same statement.
+        if (!(await this.store.succeed(kind, id, attempt, outcome?.result ?? null, outcome?.metrics ?? null))) {
+          if (await this.store.markCancelled(id)) await this.boss.complete(kind, id);
+          else this.log.warn({ jobId: id, kind, attempt }, 'a later attempt owns this job; this result is dropped');
+        }
       } catch (error) {
         await reporter.flush();
         await this.settleFailure(state, { kind, id, attempt, params }, error, retryCount >= retryLimit);

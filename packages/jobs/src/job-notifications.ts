@@ -10,8 +10,8 @@ import type { JobLogger } from './job-engine.ts';
  */
 export const jobsChannel = 'closecross_jobs';
 
-/** SQL that tells the fleet a job of kind `$n` was queued (inside the enqueue's transaction). */
-export const queuedNotice = (kindParam: string) => `pg_notify('${jobsChannel}', 'queued ' || ${kindParam})`;
+/** SQL that tells the fleet a job of kind `kindSql` (a parameter, or the inserted row's column) was queued, inside the enqueue's transaction. */
+export const queuedNotice = (kindSql: string) => `pg_notify('${jobsChannel}', 'queued ' || ${kindSql})`;
 /** SQL that tells the fleet a job ended, from a row with `kind` and `id` (a statement's RETURNING). */
 export const endedNotice = (row: string) => `pg_notify('${jobsChannel}', 'ended ' || ${row}.kind || ' ' || ${row}.id)`;
 

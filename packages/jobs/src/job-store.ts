@@ -1,6 +1,7 @@
 import { utcIsoColumn } from '@closecross/platform';
 import type { Pool, PoolClient } from 'pg';
-import { endedNotice } from './job-notifications.ts';
+import { bossSchema } from './job-leases.ts';
+import { endedNotice, queuedNotice } from './job-notifications.ts';
 import { preparing } from './prepared-statements.ts';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -52,11 +53,15 @@ export class JobStore {
     this.pool = preparing(pool);
   }
 
-  /** Inserts a queued job; answers false when the idempotency key is taken (the job exists already). */
-  async insert(db: Queryable, job: NewJob): Promise<boolean> {
+  /**
+   * Inserts a queued job; answers false when the idempotency key is taken (the job exists already).
+   * With `notify`, the same statement tells the fleet the job was queued (`queued <kind>`): a notice
+   * is delivered only when its transaction commits, so it can be sent before the queue entry is.
+   */
+  async insert(db: Queryable, job: NewJob, options: { notify?: boolean } = {}): Promise<boolean> {
     const inserted = await preparing(db).query(
       `insert into job (id, kind, params, scope, created_by, idempotency_key) values ($1, $2, $3, $4, $5, $6)
-       on conflict (kind, idempotency_key) where idempotency_key is not null do nothing`,
+       on conflict (kind, idempotency_key) where idempotency_key is not null do nothing${options.notify ? ` returning ${queuedNotice('kind')}` : ''}`,
       [job.id, job.kind, JSON.stringify(job.params), job.scope, job.createdBy ?? null, job.idempotencyKey ?? null],
     );
     return inserted.rowCount === 1;
@@ -69,6 +74,12 @@ export class JobStore {
 
   async get(id: string): Promise<JobView | undefined> {
     return (await this.pool.query<JobView>(`select ${viewColumns} from job where id = $1`, [id])).rows[0];
+  }
+
+  /** The jobs of these ids that exist, in no particular order: one read for a caller that watches several. */
+  async getMany(ids: readonly string[]): Promise<JobView[]> {
+    if (ids.length === 0) return [];
+    return (await this.pool.query<JobView>(`select ${viewColumns} from job where id = any($1::uuid[])`, [[...ids]])).rows;
   }
 
   async list(filter: { kind?: string | undefined; status?: string | undefined; limit?: number | undefined }): Promise<JobView[]> {
@@ -123,14 +134,22 @@ export class JobStore {
     );
   }
 
-  /** Only the latest attempt of a job still running, and not asked to stop, may finish it. */
-  async succeed(id: string, attempt: number, result: unknown, metrics: unknown): Promise<boolean> {
+  /**
+   * Only the latest attempt of a job still running, and not asked to stop, may finish it. The same
+   * statement completes its pg-boss entry (what pg-boss's complete() writes), so a job's success is
+   * one round trip, and the two are never out of step. Answers false, changing neither, when this
+   * attempt may not finish the job.
+   */
+  async succeed(kind: string, id: string, attempt: number, result: unknown, metrics: unknown): Promise<boolean> {
     const updated = await this.pool.query(
       `with ended as (
          update job set status = 'succeeded', stage = 'done', progress = 1, result = $3, metrics = $4, finished_at = now(), updated_at = now()
-          where id = $1 and attempts = $2 and status = 'running' and not cancel_requested returning kind, id)
+          where id = $1 and attempts = $2 and status = 'running' and not cancel_requested returning kind, id),
+       completed as (
+         update ${bossSchema}.job set completed_on = now(), state = 'completed', output = null
+          where name = $5 and id = $1 and state = 'active' and exists (select from ended))
        select ${endedNotice('ended')} from ended`,
-      [id, attempt, result === undefined ? null : JSON.stringify(result), metrics == null ? null : JSON.stringify(metrics)],
+      [id, attempt, result === undefined ? null : JSON.stringify(result), metrics == null ? null : JSON.stringify(metrics), kind],
     );
     return updated.rowCount === 1;
   }
@@ -158,16 +177,6 @@ export class JobStore {
       [id],
     );
     return updated.rowCount === 1;
-  }
-
-  /** Queued and running jobs of one kind (through the kind-and-status index). */
-  async depth(kind: string): Promise<{ queued: number; running: number }> {
-    const result = await this.pool.query<{ queued: number; running: number }>(
-      `select count(*) filter (where status = 'queued')::int as queued, count(*) filter (where status = 'running')::int as running
-         from job where kind = $1 and status in ('queued', 'running')`,
-      [kind],
-    );
-    return result.rows[0]!;
   }
 
   async cancelRequested(ids: string[]): Promise<string[]> {

@@ -58,6 +58,49 @@ describe('prepared statements', () => {
     }
   });
 
+  it("a job costs nine statements from its enqueue to its success: the queued notice rides on its insert, pg-boss's completion on its success", async () => {
+    // Every statement its connections send, in order (the enqueue's transaction is on a client of its own).
+    const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    const sent: string[] = [];
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        const config = args[0] as string | { text?: string };
+        sent.push((typeof config === 'string' ? config : (config?.text ?? '')).replace(/\s+/g, ' ').trim());
+        return query(...args);
+      };
+    });
+    // No poll, maintenance or heartbeat in the way: the enqueue's notice is what makes the engine fetch.
+    const engine = new JobEngine({ pool, log: capturedLog(), scheduleSeconds: 0, pollSeconds: 60, maintenanceSeconds: 60 });
+    engine.define('counted', { handler: async () => ({ result: { ran: true } }) });
+    await engine.start();
+    try {
+      await waitFor(async () => engine.notifying, 10_000, 'the engine listening');
+      // The start's look for queued jobs answered first.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      sent.length = 0;
+      const id = await engine.enqueue('counted', {});
+      await waitFor(
+        async () => (await database.pool.query<{ status: string }>('select status from job where id = $1', [id])).rows[0]?.status === 'succeeded',
+        10_000,
+        'the job succeeded',
+      );
+      // From the enqueue's begin to the success.
+      const fromEnqueue = sent.slice(sent.indexOf('begin')).filter((text) => !/fleet_worker/.test(text));
+      const jobStatements = fromEnqueue.slice(0, fromEnqueue.findIndex((text) => /status = 'succeeded'/.test(text)) + 1);
+      expect(
+        jobStatements,
+        `begin, admission lock and count, the insert (with its notice), pg-boss send, commit, fetch, attempt start, success; sent: ${jobStatements.map((text) => text.slice(0, 50)).join(' | ')}`,
+      ).toHaveLength(9);
+      expect(jobStatements.filter((text) => /^select pg_notify/i.test(text))).toEqual([]);
+      expect(jobStatements.filter((text) => /^WITH results AS \( UPDATE pgboss\.job SET completed_on/i.test(text))).toEqual([]);
+      expect((await database.pool.query<{ state: string }>('select state from pgboss.job where id = $1', [id])).rows[0]?.state).toBe('completed');
+    } finally {
+      await engine.stop();
+      await pool.end();
+    }
+  });
+
   it("a job sent with another task's lease still runs on this task's lease (its first attempt too)", async () => {
     const sender = new JobEngine({ pool: database.pool, log: capturedLog(), scheduleSeconds: 0, notifications: false, leaseSeconds: 600 });
     sender.define('lease-kind', { concurrency: 0, handler: async () => ({ result: {} }) });

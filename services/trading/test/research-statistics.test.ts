@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deflatedSharpeRatio, figuresOf } from '../src/research/research-figures.ts';
-import { pollDelay, trialBatchSize } from '../src/research/research-jobs.ts';
+import { pollDelay, researchThreadsOf, trialBatchSize, trialJobsPerTask } from '../src/research/research-jobs.ts';
 import { gridPoint, gridSize, searchSpaceOf } from '../src/research/search-space.ts';
 import { stitchEquity } from '../src/research/walk-forward.ts';
 
@@ -88,7 +88,7 @@ describe("a coordinator's wait between reads", () => {
 
 describe('trial batches', () => {
   it("half a thread's share of the trials in flight or of those left to draw, at most the largest batch allowed", () => {
-    // 4 slots assumed until seen: 64 in flight / (2 x 4) = 8.
+    // 4 threads when the fleet could not be read: 64 in flight / (2 x 4) = 8.
     expect(trialBatchSize(1000, 64)).toBe(8);
     expect(trialBatchSize(1000, 256, 3)).toBe(3);
     expect(trialBatchSize(1000, 64, 1)).toBe(1);
@@ -108,5 +108,20 @@ describe('trial batches', () => {
     expect(sizes.slice(0, 100)).toEqual(Array.from({ length: 100 }, () => 8));
     expect(sizes.slice(-15)).toEqual(Array.from({ length: 15 }, () => 1));
     expect(sizes.length).toBe(144);
+  });
+
+  it("are sized for the fleet's research threads, not its trial jobs: each task runs one job more than it has threads", () => {
+    expect([0, 1, 2].map(trialJobsPerTask)).toEqual([0, 2, 3]);
+    const twoTasksOfOneThread = { tasks: 2, concurrency: 2 * trialJobsPerTask(1) };
+    expect(researchThreadsOf(twoTasksOfOneThread)).toBe(2);
+    expect(researchThreadsOf({ tasks: 1, concurrency: trialJobsPerTask(2) })).toBe(2);
+    const jobsFor = (budget: number, threads: number) => {
+      let jobs = 0;
+      for (let undrawn = budget; undrawn > 0; jobs++) undrawn -= Math.min(undrawn, trialBatchSize(undrawn, 64, 8, threads));
+      return jobs;
+    };
+    // 200 trials on two tasks of one thread: 34 jobs; 44 when their 4 trial jobs counted as 4 threads.
+    expect(jobsFor(200, researchThreadsOf(twoTasksOfOneThread))).toBe(34);
+    expect(jobsFor(200, twoTasksOfOneThread.concurrency)).toBe(44);
   });
 });

@@ -332,11 +332,21 @@ function searchStudy(spec: RunSpec, window: number, range: { start: string; end:
 }
 
 /**
- * The fleet's trial slots (its research threads) as this task last saw them: the trial jobs running
- * while others waited (every slot busy), or at least as many as ran. 4 until seen; a coordinator
- * starts from it and updates it every 2 s, so a run's first batches fit the fleet of the run before.
+ * Trial jobs a task runs at once: one more than its research threads (the thread pool holds that
+ * one until a thread is free, so no thread waits on a claim between batches); none without threads.
  */
-let fleetSlots = 4;
+export function trialJobsPerTask(threads: number): number {
+  return threads > 0 ? threads + 1 : 0;
+}
+
+/**
+ * The research threads behind the fleet's trial jobs (engine.fleetConcurrency): every task that
+ * runs them runs one more than it has threads. Counting trial jobs as threads counted each task's
+ * waiting job too: two tasks of one thread were 4 slots, and their batches half the size.
+ */
+export function researchThreadsOf(fleet: { tasks: number; concurrency: number }): number {
+  return fleet.concurrency - fleet.tasks;
+}
 
 /**
  * How many trials one job runs. A job's claim and bookkeeping (the last trial's write, the job's
@@ -357,6 +367,7 @@ export function trialBatchSize(undrawn: number, inFlight: number, maxBatch = 8, 
  * stored first, then enqueued a batch per job under an idempotency key, so a restart neither loses
  * nor repeats one), reads the finished ones, reports progress. A trial job that ended without
  * storing its trials (its retries spent, cancelled) has them stored as failed with the job's error.
+ * Batches are sized for the fleet's research threads, read before the first batch and every 2 s.
  *
  * It reads the whole run once (at the start, or a resume); after that only which of the trials it
  * waits on have ended (it drew the others itself). While the job engine's notices arrive it reads
@@ -370,8 +381,11 @@ async function driveStudies(
   studies: readonly Study[],
   stageOf: (rows: TrialRow[]) => [string, number],
 ): Promise<TrialRow[]> {
-  let lastJobCheck = 0;
-  let lastFullJobCheck = 0;
+  // Intervals are timed by this process's monotonic clock: deps.clock is the market's (a test or a bench pins it).
+  let lastFullJobCheck = -Infinity;
+  // The fleet's research threads: read before the first batches are drawn (so they fit the fleet) and every 2 s after; 4 if never read.
+  let fleetThreads = 4;
+  let lastFleetRead = -Infinity;
   let lastReport = '';
   // The trials finished at the last read, and when: the rate trials finish sets the next wait (when polling).
   let lastRead: { at: number; done: number } | null = null;
@@ -434,12 +448,19 @@ async function driveStudies(
         }
         throw new Error('the task is stopping: the run resumes on another attempt');
       }
+      const now = performance.now();
+      if (now - lastFleetRead > 2000) {
+        lastFleetRead = now;
+        // Only sizes batches: a failed read keeps the last figure, a fleet with no trial runner yet the default.
+        const fleet = await deps.engine.fleetConcurrency(researchJobKinds.trial).catch(() => undefined);
+        if (fleet && fleet.tasks > 0) fleetThreads = Math.max(1, researchThreadsOf(fleet));
+      }
       let inFlight = queued.length;
       // Stored but not enqueued (the last attempt stopped between the two): enqueued now, a window's batch per job.
       const unsent = queued.filter((row) => !row.job_id);
       for (const window of new Set(unsent.map((row) => row.window_no))) {
         const trials = unsent.filter((row) => row.window_no === window).map((row) => row.trial_no);
-        const size = trialBatchSize(trials.length, deps.inFlight, maxBatch, fleetSlots);
+        const size = trialBatchSize(trials.length, deps.inFlight, maxBatch, fleetThreads);
         for (let from = 0; from < trials.length; from += size) {
           const batch = trials.slice(from, from + size);
           const jobId = await enqueueTrials(deps, runId, window, batch);
@@ -447,20 +468,13 @@ async function driveStudies(
           for (const trial of batch) known.set(`${window}:${trial}`, { ...known.get(`${window}:${trial}`)!, job_id: jobId });
         }
       }
-      const now = deps.clock.nowMs();
-      if (openJobs.length > 0 && now - lastJobCheck > 2000) {
-        lastJobCheck = now;
-        // Only sizes batches: a failed read keeps the last estimate.
-        const trialQueue = await deps.engine.queueDepth(researchJobKinds.trial).catch(() => undefined);
-        if (trialQueue) fleetSlots = trialQueue.queued > 0 ? Math.max(1, trialQueue.running) : Math.max(fleetSlots, trialQueue.running);
-      }
       // A job heard ending with trials still queued failed or was cancelled; without notices (or every 10 s) every open job is looked at.
       const fullCheck = now - lastFullJobCheck > (deps.engine.notifying ? 10_000 : 2000);
       if (fullCheck) lastFullJobCheck = now;
-      for (const jobId of fullCheck ? openJobs : openJobs.filter((id) => heardEnded.has(id))) {
-        const job = await deps.engine.get(jobId);
-        if (!job || (job.status !== 'failed' && job.status !== 'cancelled')) continue;
-        for (const row of queued.filter((candidate) => candidate.job_id === jobId)) {
+      // One read for all the jobs looked at.
+      for (const job of await deps.engine.getMany(fullCheck ? openJobs : openJobs.filter((id) => heardEnded.has(id)))) {
+        if (job.status !== 'failed' && job.status !== 'cancelled') continue;
+        for (const row of queued.filter((candidate) => candidate.job_id === job.id)) {
           await deps.store.finishTrial(runId, row.window_no, row.trial_no, {
             status: 'failed',
             objective: null,
@@ -471,7 +485,7 @@ async function driveStudies(
           });
         }
         // Read on the next pass (at once).
-        endedSinceRead.add(jobId);
+        endedSinceRead.add(job.id);
       }
       for (const id of heardEnded) if (!openJobs.includes(id)) heardEnded.delete(id);
       let complete = queued.length === 0;
@@ -480,7 +494,7 @@ async function driveStudies(
         const finished = mine.filter((row) => row.status !== 'queued');
         const pending = mine.filter((row) => row.status === 'queued');
         for (let index = mine.length; index < study.budget;) {
-          const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch, fleetSlots), study.budget - index);
+          const size = Math.min(trialBatchSize(study.budget - index, deps.inFlight, maxBatch, fleetThreads), study.budget - index);
           // A whole batch or none: trials finish one by one, and topping up one at a time would make every job one trial.
           if (deps.inFlight - inFlight < size) break;
           const drawn: Parameters<ResearchStore['queueTrials']>[1][number][] = [];
@@ -534,7 +548,7 @@ async function driveStudies(
       const done = rows.length - queued.length;
       const rate = lastRead && now > lastRead.at ? Math.max(1, done - lastRead.done) / (now - lastRead.at) : null;
       lastRead = { at: now, done };
-      const waitMs = deps.engine.notifying ? notifiedReadMs : pollDelay(deps.pollMs, inFlight - 2 * maxBatch * Math.max(1, fleetSlots), rate);
+      const waitMs = deps.engine.notifying ? notifiedReadMs : pollDelay(deps.pollMs, inFlight - 2 * maxBatch * fleetThreads, rate);
       await new Promise<void>((resolve) => {
         if (endedSinceRead.size > 0 || context.signal.aborted) return resolve();
         const timer = setTimeout(() => resolve(), waitMs);

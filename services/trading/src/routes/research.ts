@@ -21,6 +21,7 @@ import {
   runWalkForwardJob,
   searchSpec,
   sessionsOf,
+  trialJobsPerTask,
   type ResearchDeps,
 } from '../research/research-jobs.ts';
 import { runLookaheadJob } from '../research/lookahead-check.ts';
@@ -89,13 +90,13 @@ export function researchRoutes(options: ResearchRouteDeps): FastifyPluginAsyncTy
     const datasets = new ResearchDatasets(options.prices);
     // Coordinators mostly wait on their trials: a few at once per task. Trials: one per research thread.
     const coordinator = { concurrency: 4, retryLimit: 5, scope: 'trade' };
-    // One trial job more than threads: the pool holds it until a thread is free, so no thread waits on the next claim between batches.
     options.engine
       .define(researchJobKinds.optimization, { ...coordinator, ...optimizationJobSchemas, handler: (context) => runOptimizationJob(deps, context as never) })
       .define(researchJobKinds.walkForward, { ...coordinator, ...walkForwardJobSchemas, handler: (context) => runWalkForwardJob(deps, context as never) })
       .define(researchJobKinds.trial, {
         ...trialJobSchemas,
-        concurrency: threadCount > 0 ? threadCount + 1 : 0,
+        // One more than threads: the pool holds it until a thread is free, so no thread waits on the next claim between batches.
+        concurrency: trialJobsPerTask(threadCount),
         retryLimit: 2,
         scope: 'trade',
         handler: (context) => runTrialJob(deps, datasets, context as never),
