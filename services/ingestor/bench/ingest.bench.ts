@@ -148,7 +148,11 @@ for (const row of [
       ]
     : []),
   results.record({ name: `pnpm load ${loadText} / COPY into a table with no index`, unit: 'x', runs: perRound(load.copyPlain, load.loader) }),
-  results.record({ name: `pnpm load ${loadText} (8 MiB batches staged on a second connection while the first merges, one transaction)`, unit: 'rows/s', runs: rates(load.loader) }),
+  results.record({
+    name: `pnpm load ${loadText} (8 MiB batches staged on a second connection while the first merges, one transaction)`,
+    unit: 'rows/s',
+    runs: rates(load.loader),
+  }),
   results.record({ name: `COPY ${loadText} into an empty table with stock_data's keys and indexes`, unit: 'rows/s', runs: rates(load.copyIndexed) }),
   results.record({ name: `COPY ${loadText} into an empty table with no index`, unit: 'rows/s', runs: rates(load.copyPlain) }),
 ]) {
