@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { withTransaction } from '@closecross/db';
 import { systemClock, type Clock } from '@closecross/engine';
-import { WorkerRegistry } from '@closecross/leases';
+import { liveWorkerDetails, WorkerRegistry } from '@closecross/leases';
 import { logEvents } from '@closecross/platform';
 import PgBoss from 'pg-boss';
 import type { Pool, PoolClient } from 'pg';
@@ -299,16 +299,16 @@ export class JobEngine {
    * A task joins at its start and counts until a lease time after its last heartbeat.
    */
   async fleetConcurrency(kind: string): Promise<{ tasks: number; concurrency: number }> {
-    const result = await this.pool.query<{ tasks: number; concurrency: number }>(
-      prepared(
-        `select count(*)::int as tasks, coalesce(sum(slots), 0)::int as concurrency
-           from (select (details->'kinds'->$1->>'concurrency')::int as slots from fleet_worker
-                  where kind = $2 and heartbeat_at > now() - make_interval(secs => lease_ms / 1000.0)) as live
-          where slots > 0`,
-        [kind, fleetKind],
-      ),
-    );
-    return result.rows[0]!;
+    let tasks = 0;
+    let concurrency = 0;
+    for (const details of await liveWorkerDetails(this.pool, fleetKind)) {
+      const kinds = details.kinds as Record<string, { concurrency?: unknown } | undefined> | undefined;
+      const slots = Math.trunc(Number(kinds?.[kind]?.concurrency));
+      if (!(slots > 0)) continue;
+      tasks++;
+      concurrency += slots;
+    }
+    return { tasks, concurrency };
   }
 
   /** Queues a job of a kind this task defines; answers its id (the existing one for a known idempotency key). */

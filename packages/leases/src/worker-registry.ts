@@ -77,6 +77,15 @@ export class WorkerRegistry {
   }
 }
 
+/** What each live worker of `kind` reports in its heartbeat's details (live: within its lease of its last heartbeat), one read. */
+export async function liveWorkerDetails(db: Pick<Pool, 'query'>, kind: string): Promise<Array<Record<string, unknown>>> {
+  const result = await db.query<{ details: Record<string, unknown> | null }>(
+    `select details from fleet_worker where kind = $1 and heartbeat_at > now() - make_interval(secs => lease_ms / 1000.0)`,
+    [kind],
+  );
+  return result.rows.map((row) => row.details ?? {});
+}
+
 /** Every registered worker, live or recently dead, by kind then start. */
 export async function listFleet(db: Pool, filter: { kind?: string | undefined } = {}): Promise<FleetWorker[]> {
   const result = await db.query<FleetWorker>(

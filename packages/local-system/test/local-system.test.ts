@@ -120,7 +120,7 @@ describe('pnpm start: the local system', () => {
       );
       const load = spawnTsx(loadEntry, { DATA_DIR: dataDir }, [csv]);
       expect(await load.exited).toBe(0);
-      expect(load.output()).toContain('loaded 30 rows (0 new or changed)');
+      expect(load.output()).toContain('loaded 30 rows (0 new, 0 updated)');
       const ingest = (await (await get(`${base}/ingest/status`)).json()) as { rowsWritten: number };
       expect(ingest.rowsWritten).toBe(30);
 
