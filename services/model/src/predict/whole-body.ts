@@ -13,22 +13,23 @@ const spareStaging: Buffer[] = [];
 /** Staged bytes go to the shared buffer this many at a time (a multiple of 8: each block starts aligned). */
 const flushBlock = 256 * 1024;
 
-function stagingBuffer(length: number): Buffer {
-  const index = spareStaging.findIndex((spare) => spare.length >= length && spare.length <= 2 * length);
-  return index >= 0 ? spareStaging.splice(index, 1)[0]! : Buffer.allocUnsafeSlow(length);
+/** A spare of at least `length` bytes and at most twice that, taken off `spares`; undefined when none fits. */
+function takeSpare<Spare extends { byteLength: number }>(spares: Spare[], length: number): Spare | undefined {
+  const index = spares.findIndex((spare) => spare.byteLength >= length && spare.byteLength <= 2 * length);
+  return index >= 0 ? spares.splice(index, 1)[0] : undefined;
 }
-function releaseStaging(staging: Buffer): void {
-  spareStaging.push(staging);
-  if (spareStaging.length > maxSpareBuffers) spareStaging.shift();
+/** Keeps `spare` for a later body, the oldest of more than maxSpareBuffers dropped. */
+function keepSpare<Spare>(spares: Spare[], spare: Spare): void {
+  spares.push(spare);
+  if (spares.length > maxSpareBuffers) spares.shift();
 }
+
+const stagingBuffer = (length: number): Buffer => takeSpare(spareStaging, length) ?? Buffer.allocUnsafeSlow(length);
 
 /** A buffer of `length` bytes in shared memory: a spare one when it is large enough and not over twice the length. */
 function sharedBuffer(length: number): Buffer {
-  if (length >= pooledFrom) {
-    const index = spareBuffers.findIndex((spare) => spare.byteLength >= length && spare.byteLength <= 2 * length);
-    if (index >= 0) return Buffer.from(spareBuffers.splice(index, 1)[0]!, 0, length);
-  }
-  return Buffer.from(new SharedArrayBuffer(length));
+  const spare = length >= pooledFrom ? takeSpare(spareBuffers, length) : undefined;
+  return spare ? Buffer.from(spare, 0, length) : Buffer.from(new SharedArrayBuffer(length));
 }
 
 /**
@@ -40,8 +41,7 @@ function sharedBuffer(length: number): Buffer {
 export function releaseBodyBuffer(body: Buffer): void {
   const buffer = body.buffer;
   if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < pooledFrom || spareBuffers.includes(buffer)) return;
-  spareBuffers.push(buffer);
-  if (spareBuffers.length > maxSpareBuffers) spareBuffers.shift();
+  keepSpare(spareBuffers, buffer);
 }
 
 /**
@@ -88,7 +88,7 @@ export function readWholeBody(
   const unstage = (complete: boolean) => {
     if (!staging) return;
     if (complete) flush(Math.min(received, body!.length));
-    releaseStaging(staging);
+    keepSpare(spareStaging, staging);
   };
   function onData(data: Buffer | string) {
     const chunk = typeof data === 'string' ? Buffer.from(data) : data;
