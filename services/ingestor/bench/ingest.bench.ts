@@ -25,7 +25,6 @@ import {
   describeRow,
   generateStockRows,
   interleavedRuns,
-  median,
   spawnTsx,
   startBenchPostgres,
   waitFor,
@@ -69,7 +68,6 @@ const seconds = async (work: () => Promise<unknown>) => {
   await work();
   return (performance.now() - started) / 1000;
 };
-const rate = (rows: number, s: number) => Math.round(rows / s).toLocaleString('en');
 
 const postgres = await startBenchPostgres();
 
@@ -129,7 +127,8 @@ const load = await interleavedRuns(loadRuns, {
 const cpuRuns = { loader: cpu.loader.slice(1), copyIndexed: cpu.copyIndexed.slice(1) };
 const cpuKnown = [...cpuRuns.loader, ...cpuRuns.copyIndexed].every((value) => value !== undefined);
 const perRound = (numerator: number[], denominator: number[]) => numerator.map((value, index) => value / denominator[index]!);
-const rates = (runs: number[]) => runs.map((s) => loadRows / s);
+/** Rows per second of each run, from its seconds. */
+const rates = (rows: number, runs: number[]) => runs.map((s) => rows / s);
 const loadText = `${loadRows.toLocaleString('en-US')} rows`;
 console.log(`(a) bulk load of ${loadText} (PostgreSQL from ${postgres.source}; ${loadRuns} interleaved rounds after a warm-up; ratios per round)`);
 for (const row of [
@@ -155,10 +154,10 @@ for (const row of [
   results.record({
     name: `pnpm load ${loadText} (8 MiB batches staged on a second connection while the first merges, one transaction)`,
     unit: 'rows/s',
-    runs: rates(load.loader),
+    runs: rates(loadRows, load.loader),
   }),
-  results.record({ name: `COPY ${loadText} into an empty table with stock_data's keys and indexes`, unit: 'rows/s', runs: rates(load.copyIndexed) }),
-  results.record({ name: `COPY ${loadText} into an empty table with no index`, unit: 'rows/s', runs: rates(load.copyPlain) }),
+  results.record({ name: `COPY ${loadText} into an empty table with stock_data's keys and indexes`, unit: 'rows/s', runs: rates(loadRows, load.copyIndexed) }),
+  results.record({ name: `COPY ${loadText} into an empty table with no index`, unit: 'rows/s', runs: rates(loadRows, load.copyPlain) }),
 ]) {
   console.log(`  ${describeRow(row)}`);
 }
@@ -237,27 +236,23 @@ for (let round = 0; round < streamRuns; round++) {
   for (const stream of [e2eStream, produceStream]) await kinesis.client.send(new DeleteStreamCommand({ StreamName: stream }));
 }
 
-const streamRates = (runs: number[]) => runs.map((s) => streamRows / s);
-const spread = (runs: number[]) => {
-  const values = streamRates(runs);
-  const shown = (value: number) => Math.round(value).toLocaleString('en');
-  return `median ${shown(median(values))} rows/s (${shown(Math.min(...values))} to ${shown(Math.max(...values))}, ${values.length} runs)`;
-};
+const streamText = `${streamRows.toLocaleString('en-US')} rows, 4 shards`;
 console.log(
-  `(b) stream path, ${streamRows.toLocaleString('en')} rows, 4 shards, records of 500 rows gzip'd, ${streamRuns} interleaved rounds, load average ${Math.min(...streamLoads).toFixed(1)} to ${Math.max(...streamLoads).toFixed(1)}`,
+  `(b) stream path, ${streamText}, records of 500 rows gzip'd, ${streamRuns} interleaved rounds, load average ${Math.min(...streamLoads).toFixed(1)} to ${Math.max(...streamLoads).toFixed(1)}`,
 );
-console.log(`    end to end: replay -> kinesalite -> ingestor -> Postgres: ${spread(e2eRuns)}`);
-console.log(`    replay -> kinesalite alone: ${spread(produceRuns)}`);
-console.log(`    kinesalite -> ingestor -> Postgres alone: ${spread(consumeRuns)}`);
-const bottleneck = median(produceRuns) > median(consumeRuns) ? 'the producer side (replay -> kinesalite)' : 'the ingestor';
-console.log(`end to end median ${rate(streamRows, median(e2eRuns))} rows/s (goal >= 20,000); the slower half is ${bottleneck}`);
-results.record({
-  name: `replay -> kinesalite -> ingestor -> Postgres, ${streamRows.toLocaleString('en-US')} rows, 4 shards`,
-  unit: 'rows/s',
-  runs: streamRates(e2eRuns),
-  goal: { atLeast: 20_000 },
-  note: `the producer a process of its own (pnpm replay, its start included), the emulator another; interleaved with each half alone: replay -> kinesalite ${rate(streamRows, median(produceRuns))} rows/s, kinesalite -> ingestor -> Postgres ${rate(streamRows, median(consumeRuns))} rows/s (medians)`,
-});
+const [e2e, produced, consumed] = [
+  results.record({
+    name: `replay -> kinesalite -> ingestor -> Postgres, ${streamText}`,
+    unit: 'rows/s',
+    runs: rates(streamRows, e2eRuns),
+    goal: { atLeast: 20_000 },
+    note: 'the producer a process of its own (pnpm replay, its start included), the emulator another; interleaved with each half alone (below)',
+  }),
+  results.record({ name: `replay -> kinesalite alone, ${streamText}`, unit: 'rows/s', runs: rates(streamRows, produceRuns) }),
+  results.record({ name: `kinesalite -> ingestor -> Postgres alone, ${streamText}`, unit: 'rows/s', runs: rates(streamRows, consumeRuns) }),
+];
+for (const row of [e2e!, produced!, consumed!]) console.log(`  ${describeRow(row)}`);
+console.log(`the slower half is ${produced!.median < consumed!.median ? 'the producer side (replay -> kinesalite)' : 'the ingestor'}`);
 console.log(`results: ${await results.write()}`);
 
 kinesis.client.destroy();

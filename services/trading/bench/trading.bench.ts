@@ -18,7 +18,7 @@
  */
 import { loadavg } from 'node:os';
 import { calendarForSymbol, SimulatedClock } from '@closecross/engine';
-import { BenchResults, benchSize, describeRow, median, startBenchPostgres } from '@closecross/tests/support';
+import { BenchResults, benchSize, describeRow, median, startBenchPostgres, timeRuns } from '@closecross/tests/support';
 import type { DailyBar } from '@closecross/quant';
 import { runBacktestJob } from '../src/backtests/backtest-job.ts';
 import { PriceReader } from '../src/market/price-reader.ts';
@@ -90,9 +90,7 @@ const loads: number[] = [loadavg()[0]!];
 // (a) The scan job, through the engine, `runs` times after one untimed warm-up, as every other
 // figure here is taken (the first scan in a fresh process compiles its code and plans its
 // statements: about twice a later one's time); the timed ones find the warm-up's signals.
-const scanTimes: number[] = [];
-for (let run = -1; run < runs; run++) {
-  const started = performance.now();
+const scanTimes = await timeRuns(runs, async () => {
   const { job_id: jobId } = (await app.inject({ method: 'POST', url: `/trading/strategies/${scanStrategy.id}/scans`, headers: signedIn, payload: {} })).json();
   for (;;) {
     const job = (await app.inject({ url: `/jobs/${jobId}`, headers: signedIn })).json();
@@ -102,8 +100,7 @@ for (let run = -1; run < runs; run++) {
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  if (run >= 0) scanTimes.push(performance.now() - started);
-}
+});
 const ruleStarted = performance.now();
 let fired = 0;
 for (const symbol of symbols.slice(0, scanSymbols)) {
@@ -114,14 +111,10 @@ const ruleMs = performance.now() - ruleStarted;
 
 // (b) The backtest job's work: bars from Postgres, the simulation, the performance report.
 const prices = new PriceReader(pool, config.TRADING_LATEST_QUOTE_TABLE);
-const backtestTimes: number[] = [];
 let trades = 0;
-for (let run = -1; run < runs; run++) {
-  const started = performance.now();
-  const outcome = await runBacktestJob({ pool, strategies, prices }, { strategy_id: backtestStrategy.id });
-  if (run >= 0) backtestTimes.push(performance.now() - started);
-  trades = outcome.metrics.trades;
-}
+const backtestTimes = await timeRuns(runs, async () => {
+  trades = (await runBacktestJob({ pool, strategies, prices }, { strategy_id: backtestStrategy.id })).metrics.trades;
+});
 
 // (c) Market orders for the last stored session (the clock before its open): each fills at submit, from that session's bar.
 // The service answering them runs in a process of its own (trading-server.ts), as a REST client
